@@ -1,0 +1,81 @@
+# crfs: Linux containers controlled through files.
+#
+#   make            build everything into $(BUILD)/ (binaries in $(BUILD)/bin)
+#   make deps       install missing Debian packages (apt-get, as root)
+#   make test       deps + build + every test suite; last line "N passed, N failed"
+#   make demo       checkpoint and restore a counting process, end to end
+#   make bench      checkpoint/restore speed against this machine's limits
+#
+# BUILD=dir puts all output in another directory.
+
+BUILD		?= build
+CC		?= cc
+PKG_CONFIG	?= pkg-config
+
+CFLAGS		?= -O2 -g
+CFLAGS		+= -Wall -Wextra -std=gnu11 -D_GNU_SOURCE -pthread \
+		   -Iinclude/uapi -Iuserspace/include -Iuserspace/lib \
+		   -Iuserspace/lib/arch/x86_64 -MMD -MP
+LDLIBS_FUSE	= $(shell $(PKG_CONFIG) --libs fuse3 mount 2>/dev/null)
+CFLAGS_FUSE	= $(shell $(PKG_CONFIG) --cflags fuse3 mount 2>/dev/null)
+
+LIB_SRC		:= $(wildcard userspace/lib/*.c userspace/lib/arch/x86_64/*.c)
+LIB_OBJ		:= $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB		:= $(BUILD)/lib/libcr.a
+
+FUSE_SRC	:= $(wildcard proto-fuse/*.c)
+FUSE_OBJ	:= $(FUSE_SRC:%.c=$(BUILD)/obj/%.o)
+
+TOOLS		:= $(patsubst userspace/tools/%.c,$(BUILD)/bin/%,$(wildcard userspace/tools/*.c))
+UNIT		:= $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/*.c))
+ZDTM		:= $(patsubst tests/zdtm/%.c,$(BUILD)/tests/zdtm/%,$(wildcard tests/zdtm/*.c))
+
+BINS		:= $(TOOLS) $(if $(FUSE_SRC),$(BUILD)/bin/crfs-fuse)
+
+.PHONY: all deps test demo bench clean
+all: $(BINS) $(UNIT) $(ZDTM)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CFLAGS_FUSE) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BUILD)/bin/crfs-fuse: $(FUSE_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_FUSE)
+
+$(BUILD)/bin/%: $(BUILD)/obj/userspace/tools/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^
+
+$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^
+
+# zdtm programs are what gets checkpointed: keep them plain and static-free.
+$(BUILD)/tests/zdtm/%: tests/zdtm/%.c tests/zdtm/zdtm.h
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g -Wall -Wextra -D_GNU_SOURCE -o $@ $< -lm
+
+deps:
+	@scripts/deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) scripts/run-tests.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) scripts/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) scripts/bench.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

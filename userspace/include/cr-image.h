@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The image codec: writes and reads the records of
+ * include/uapi/linux/crfs.h strictly in order, on any descriptor.
+ */
+#ifndef CR_IMAGE_H
+#define CR_IMAGE_H
+
+#include <stdint.h>
+#include <sys/uio.h>
+#include <linux/crfs.h>
+
+#include "cr.h"
+
+/* Page data per CRFS_REC_PAGES record, at most. */
+#define CR_PAGES_PER_REC	256
+/* Largest record a reader accepts (pages record plus its pad). */
+#define CR_REC_MAX		(CR_PAGES_PER_REC * 4096 + 2 * 4096)
+
+/*
+ * Errors of the codec, as errno values:
+ *   EINVAL          not a crfs image (bad magic), bad record framing
+ *   EPROTONOSUPPORT a format version this reader does not know
+ *   ENOEXEC         another architecture or page size
+ *   EBADMSG         a checksum does not match: the image is corrupt
+ *   ENODATA         the stream ended early: the image is truncated
+ *   EIO             the descriptor failed (the reason says how)
+ */
+
+/* The state of one stream being written or read. */
+struct cr_img {
+	int		fd;
+	uint64_t	off;		/* stream bytes so far */
+	uint64_t	nr_records;	/* records so far, END excluded */
+	uint64_t	page_bytes;	/* page data so far */
+	uint32_t	page_size;	/* from the header */
+	int		ended;		/* END seen or written */
+	void		*buf;		/* reader: one record, CR_REC_MAX */
+	size_t		buf_size;
+};
+
+/* crc32c (Castagnoli), hardware-accelerated where the CPU has SSE4.2. */
+uint32_t cr_crc32c(uint32_t crc, const void *buf, size_t len);
+
+/**
+ * cr_img_init() - start a stream on @fd (read or write)
+ * Return: 0 or -ENOMEM.
+ */
+int cr_img_init(struct cr_img *img, int fd);
+
+/* cr_img_fini() - free what cr_img_init() took (does not close fd) */
+void cr_img_fini(struct cr_img *img);
+
+/**
+ * cr_img_fill_hdr() - fill @h for this machine: magic, version, arch,
+ * page size, release, machine, XCR0 and xstate size.
+ */
+void cr_img_fill_hdr(struct crfs_image_hdr *h);
+
+/**
+ * cr_img_write_hdr() - write the image header; sets its crc
+ * Return: 0 or -errno with @e set.
+ */
+int cr_img_write_hdr(struct cr_img *img, struct crfs_image_hdr *h,
+		     struct cr_err *e);
+
+/**
+ * cr_img_write_rec() - write one record whose payload is @iov
+ * @type: CRFS_REC_*; not CRFS_REC_PAGES nor CRFS_REC_END
+ *
+ * Return: 0 or -errno with @e set.
+ */
+int cr_img_write_rec(struct cr_img *img, uint32_t type,
+		     const struct iovec *iov, int iovcnt, struct cr_err *e);
+
+/**
+ * cr_img_write_pages() - write one CRFS_REC_PAGES record
+ * @vaddr: address of the first page
+ * @data:  @nr_pages * page_size bytes
+ * @nr_pages: at most CR_PAGES_PER_REC
+ *
+ * Return: 0 or -errno with @e set.
+ */
+int cr_img_write_pages(struct cr_img *img, uint64_t vaddr, const void *data,
+		       uint64_t nr_pages, struct cr_err *e);
+
+/**
+ * cr_img_write_end() - write the trailer
+ * Return: 0 or -errno with @e set.
+ */
+int cr_img_write_end(struct cr_img *img, struct cr_err *e);
+
+/**
+ * cr_img_read_hdr() - read and check the image header
+ *
+ * Checks magic, hdr_size, crc and version (EPROTONOSUPPORT).  Does not
+ * compare with this machine: see cr_img_check_hdr().
+ *
+ * Return: 0 or -errno with @e set.
+ */
+int cr_img_read_hdr(struct cr_img *img, struct crfs_image_hdr *h,
+		    struct cr_err *e);
+
+/**
+ * cr_img_check_hdr() - can this machine restore an image with header @h?
+ *
+ * Compares arch and page size (ENOEXEC), kernel release, XCR0 and xstate
+ * size (EOPNOTSUPP) with this machine, naming the field and both values.
+ *
+ * Return: 0 or -errno with @e set.
+ */
+int cr_img_check_hdr(const struct crfs_image_hdr *h, struct cr_err *e);
+
+/**
+ * cr_img_read_rec() - read the next record, whole, and check its crc
+ * @rh:      receives the record header
+ * @payload: receives a pointer to the payload inside img->buf, valid until
+ *           the next call; for CRFS_REC_PAGES, use cr_img_pages_data()
+ *
+ * After CRFS_REC_END it checks the trailer's counts and that the stream
+ * ends there.  A stream that ends before END gives -ENODATA naming the
+ * record number and offset.
+ *
+ * Return: 0 or -errno with @e set.
+ */
+int cr_img_read_rec(struct cr_img *img, struct crfs_rec_hdr *rh,
+		    void **payload, struct cr_err *e);
+
+/* The page data of a CRFS_REC_PAGES payload. */
+static inline void *cr_img_pages_data(void *payload)
+{
+	struct crfs_pages *p = payload;
+
+	return (char *)payload + sizeof(*p) + p->pad;
+}
+
+/* The name of a record type, "?" if unknown. */
+const char *cr_img_rec_name(uint32_t type);
+
+#endif /* CR_IMAGE_H */

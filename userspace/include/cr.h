@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libcr: the crfs checkpoint/restore engine.
+ *
+ * One engine, thin clients: crfs-fuse, crctl, crfs-image and the tests
+ * call these functions; none of them knows how a process is dumped.
+ */
+#ifndef CR_H
+#define CR_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define CR_ERR_MSG_LEN	1024
+
+/*
+ * The reason for a failure, in words.  @err is a positive errno; @msg
+ * names the pid, descriptor, mapping or record and says why.
+ */
+struct cr_err {
+	int	err;
+	char	msg[CR_ERR_MSG_LEN];
+};
+
+/**
+ * cr_fail() - record a failure
+ * @e:   where to record it (may be NULL)
+ * @err: positive errno
+ * @fmt: printf format of the reason
+ *
+ * Return: -@err, so callers can write "return cr_fail(e, EBUSY, ...);".
+ */
+int cr_fail(struct cr_err *e, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* cgroup v2 helpers (cgroup.c) */
+
+/**
+ * cr_cgroup_root() - find the cgroup2 mount in /proc/self/mountinfo
+ * @buf: receives the mount point
+ * @len: size of @buf
+ *
+ * Return: 0, or -ENOENT when no cgroup2 filesystem is mounted.
+ */
+int cr_cgroup_root(char *buf, size_t len);
+
+/**
+ * cr_cgroup_pids() - read cgroup.procs of @cgdir
+ * @cgdir: absolute path of a cgroup directory
+ * @pids:  receives a malloc'd array (free() it)
+ *
+ * Return: the number of pids, or -errno.
+ */
+int cr_cgroup_pids(const char *cgdir, pid_t **pids);
+
+/**
+ * cr_cgroup_events() - read populated and frozen from cgroup.events
+ * @cgdir:     cgroup directory
+ * @populated: receives 0 or 1 (may be NULL)
+ * @frozen:    receives 0 or 1 (may be NULL)
+ *
+ * Return: 0 or -errno.
+ */
+int cr_cgroup_events(const char *cgdir, int *populated, int *frozen);
+
+/**
+ * cr_cgroup_freeze() - write 1 or 0 to cgroup.freeze; does not wait
+ * Return: 0 or -errno.
+ */
+int cr_cgroup_freeze(const char *cgdir, bool freeze);
+
+/**
+ * cr_cgroup_freezing() - read cgroup.freeze (what was asked, not the state)
+ * Return: 0 or 1, or -errno.
+ */
+int cr_cgroup_freezing(const char *cgdir);
+
+/**
+ * cr_cgroup_wait_frozen() - wait until cgroup.events says frozen @want
+ * @cgdir:   cgroup directory
+ * @want:    1 to wait for frozen, 0 for thawed
+ * @timeout_ms: how long to wait
+ *
+ * Return: 0, -ETIMEDOUT, or -errno.
+ */
+int cr_cgroup_wait_frozen(const char *cgdir, int want, int timeout_ms);
+
+/**
+ * cr_cgroup_kill() - write 1 to cgroup.kill
+ * Return: 0 or -errno.
+ */
+int cr_cgroup_kill(const char *cgdir);
+
+/**
+ * cr_cgroup_attach() - write @pid to cgroup.procs
+ * Return: 0 or -errno (-ESRCH: no such process).
+ */
+int cr_cgroup_attach(const char *cgdir, pid_t pid);
+
+/* Checkpoint (dump.c) */
+
+struct cr_dump;
+
+/**
+ * cr_dump_begin() - check and seize every process of a frozen cgroup
+ * @cgdir: the container's cgroup directory; it must be frozen
+ * @e:     the reason on failure
+ *
+ * Everything the engine cannot checkpoint is detected here, before any
+ * image byte exists; on failure the container is left exactly as it was.
+ * The calling thread becomes the tracer: cr_dump_stream() and
+ * cr_dump_end() must be called from the same thread.
+ *
+ * Return: a dump handle, or NULL with @e set (-EBUSY: not frozen,
+ * -EOPNOTSUPP: an unsupported resource, ...).
+ */
+struct cr_dump *cr_dump_begin(const char *cgdir, struct cr_err *e);
+
+/**
+ * cr_dump_stream() - write the whole image to @fd, strictly in order
+ * @d:  from cr_dump_begin()
+ * @fd: a file, pipe or socket
+ * @e:  the reason on failure
+ *
+ * Return: 0 or -errno.
+ */
+int cr_dump_stream(struct cr_dump *d, int fd, struct cr_err *e);
+
+/**
+ * cr_dump_end() - let the processes go, frozen as they were, and free @d
+ */
+void cr_dump_end(struct cr_dump *d);
+
+/* Restore (restore.c) */
+
+/**
+ * cr_restore() - read an image from @fd and recreate its processes
+ * @fd:    the image stream
+ * @cgdir: an empty cgroup directory; the processes are created in it
+ * @e:     the reason on failure
+ *
+ * On success the processes run the image's state, with the same pids,
+ * frozen in @cgdir (cgroup.freeze is 1).  On failure nothing restored is
+ * left running.
+ *
+ * Return: 0 or -errno.
+ */
+int cr_restore(int fd, const char *cgdir, struct cr_err *e);
+
+#endif /* CR_H */

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * x86-64: registers, FPU/XSAVE state and syscall injection through ptrace.
+ */
+#ifndef CR_ARCH_X86_64_H
+#define CR_ARCH_X86_64_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/user.h>
+#include <linux/crfs.h>
+
+#include "cr.h"
+
+/* Highest user address + 1 with 4-level page tables. */
+#define CR_TASK_SIZE	0x7ffffffff000UL
+
+_Static_assert(sizeof(struct user_regs_struct) == sizeof(struct crfs_regs),
+	       "crfs_regs must mirror user_regs_struct");
+
+/**
+ * cr_arch_xstate_size() - bytes of the XSAVE area on this CPU (XCR0)
+ */
+uint32_t cr_arch_xstate_size(void);
+
+/**
+ * cr_arch_xfeatures() - XCR0 of this CPU, 0 without XSAVE
+ */
+uint64_t cr_arch_xfeatures(void);
+
+/**
+ * cr_arch_get_regs() - read a stopped tracee's registers and XSAVE area
+ * @pid:    a ptrace-stopped tracee of the calling thread
+ * @regs:   receives the general registers, fs_base and gs_base
+ * @xstate: receives cr_arch_xstate_size() bytes
+ *
+ * A tracee stopped inside an interrupted system call is reported as it
+ * will resume: the call restarted (ip back over the syscall insn), or
+ * -EINTR for calls restarted through restart_syscall().
+ *
+ * Return: 0 or -errno with @e set.
+ */
+int cr_arch_get_regs(pid_t pid, struct crfs_regs *regs, void *xstate,
+		     struct cr_err *e);
+
+/**
+ * cr_arch_set_regs() - load registers and XSAVE area into a stopped tracee
+ * @xstate: may be NULL to leave the FPU state alone
+ *
+ * Return: 0 or -errno with @e set.
+ */
+int cr_arch_set_regs(pid_t pid, const struct crfs_regs *regs,
+		     const void *xstate, uint32_t xstate_size,
+		     struct cr_err *e);
+
+/**
+ * cr_arch_find_syscall() - address of a "syscall" instruction (0f 05)
+ * @pid:   tracee
+ * @start: first address to search, usually the [vdso] start
+ * @end:   end of the search
+ *
+ * Return: the address, or 0 when none is found.
+ */
+unsigned long cr_arch_find_syscall(pid_t pid, unsigned long start,
+				   unsigned long end);
+
+/*
+ * A tracee prepared for syscall injection.  @saved are its registers
+ * when it was stopped; every injected call starts from a copy of them.
+ */
+struct cr_infect {
+	pid_t			pid;
+	unsigned long		gadget;		/* address of 0f 05 */
+	struct user_regs_struct	saved;
+};
+
+/**
+ * cr_infect_init() - remember a stopped tracee's registers
+ * @pid:    ptrace-stopped tracee, seized with PTRACE_O_TRACESYSGOOD
+ * @gadget: from cr_arch_find_syscall()
+ *
+ * Return: 0 or -errno with @e set.
+ */
+int cr_infect_init(struct cr_infect *inf, pid_t pid, unsigned long gadget,
+		   struct cr_err *e);
+
+/**
+ * cr_infect_syscall() - make the tracee execute one system call
+ * @nr:  syscall number
+ * @a:   six arguments
+ * @ret: receives the raw return value (-errno on failure)
+ *
+ * The tracee runs from @inf->gadget to the end of the call and stops
+ * again (syscall-exit-stop).  Signals must be blocked in the tracee (use
+ * PTRACE_SETSIGMASK) and its cgroup must not be frozen.
+ *
+ * Return: 0 when the call ran (whatever it returned), or -errno with @e
+ * set when the tracee could not be driven (it died, an unexpected stop).
+ */
+int cr_infect_syscall(struct cr_infect *inf, long nr, const unsigned long a[6],
+		      long *ret, struct cr_err *e);
+
+/**
+ * cr_infect_fini() - put back the registers saved by cr_infect_init()
+ * Return: 0 or -errno with @e set.
+ */
+int cr_infect_fini(struct cr_infect *inf, struct cr_err *e);
+
+#endif /* CR_ARCH_X86_64_H */

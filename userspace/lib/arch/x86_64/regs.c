@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * x86-64 registers and the XSAVE area of a ptrace-stopped tracee.
+ */
+#include <cpuid.h>
+#include <elf.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+
+#include "arch.h"
+
+/* Kernel-internal restart codes, seen in ax of an interrupted syscall. */
+#define ERESTARTSYS		512
+#define ERESTARTNOINTR		513
+#define ERESTARTNOHAND		514
+#define ERESTART_RESTARTBLOCK	516
+
+static inline uint64_t xgetbv0(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static int has_osxsave(void)
+{
+	unsigned int a, b, c, d;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d))
+		return 0;
+	return !!(c & bit_OSXSAVE);
+}
+
+uint64_t cr_arch_xfeatures(void)
+{
+	return has_osxsave() ? xgetbv0() : 0;
+}
+
+uint32_t cr_arch_xstate_size(void)
+{
+	unsigned int a, b, c, d;
+
+	if (!has_osxsave())
+		return 512;	/* legacy FXSAVE area */
+	__cpuid_count(0xd, 0, a, b, c, d);
+	return b;
+}
+
+/* Turn an interrupted syscall into what the task will do when it resumes. */
+static void fixup_restart(struct user_regs_struct *r)
+{
+	if ((long)r->orig_rax < 0)
+		return;
+	switch ((long)(int)r->rax) {
+	case -ERESTARTNOHAND:
+	case -ERESTARTSYS:
+	case -ERESTARTNOINTR:
+		r->rax = r->orig_rax;
+		r->rip -= 2;
+		break;
+	case -ERESTART_RESTARTBLOCK:
+		/* The restart block does not survive: report EINTR. */
+		r->rax = -EINTR;
+		break;
+	}
+	r->orig_rax = -1;
+}
+
+int cr_arch_get_regs(pid_t pid, struct crfs_regs *regs, void *xstate,
+		     struct cr_err *e)
+{
+	struct user_regs_struct r;
+	struct iovec iov;
+
+	if (ptrace(PTRACE_GETREGS, pid, NULL, &r))
+		return cr_fail(e, errno, "pid %d: cannot read registers: %m",
+			       pid);
+	fixup_restart(&r);
+	memcpy(regs, &r, sizeof(r));
+
+	if (!xstate)
+		return 0;
+	iov.iov_base = xstate;
+	iov.iov_len = cr_arch_xstate_size();
+	if (has_osxsave()) {
+		if (ptrace(PTRACE_GETREGSET, pid, (void *)NT_X86_XSTATE, &iov))
+			return cr_fail(e, errno,
+				       "pid %d: cannot read XSAVE state: %m",
+				       pid);
+	} else if (ptrace(PTRACE_GETFPREGS, pid, NULL, xstate)) {
+		return cr_fail(e, errno, "pid %d: cannot read FPU state: %m",
+			       pid);
+	}
+	if (iov.iov_len != cr_arch_xstate_size())
+		return cr_fail(e, EOPNOTSUPP,
+			       "pid %d: XSAVE state is %zu bytes, expected %u",
+			       pid, iov.iov_len, cr_arch_xstate_size());
+	return 0;
+}
+
+int cr_arch_set_regs(pid_t pid, const struct crfs_regs *regs,
+		     const void *xstate, uint32_t xstate_size,
+		     struct cr_err *e)
+{
+	struct user_regs_struct r;
+	struct iovec iov;
+
+	if (xstate) {
+		iov.iov_base = (void *)xstate;
+		iov.iov_len = xstate_size;
+		if (has_osxsave()) {
+			if (ptrace(PTRACE_SETREGSET, pid,
+				   (void *)NT_X86_XSTATE, &iov))
+				return cr_fail(e, errno,
+					       "pid %d: cannot load XSAVE state: %m",
+					       pid);
+		} else if (ptrace(PTRACE_SETFPREGS, pid, NULL, xstate)) {
+			return cr_fail(e, errno,
+				       "pid %d: cannot load FPU state: %m", pid);
+		}
+	}
+	memcpy(&r, regs, sizeof(r));
+	if (ptrace(PTRACE_SETREGS, pid, NULL, &r))
+		return cr_fail(e, errno, "pid %d: cannot load registers: %m",
+			       pid);
+	return 0;
+}
