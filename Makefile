@@ -29,11 +29,12 @@ FUSE_OBJ	:= $(FUSE_SRC:%.c=$(BUILD)/obj/%.o)
 TOOLS		:= $(patsubst userspace/tools/%.c,$(BUILD)/bin/%,$(wildcard userspace/tools/*.c))
 UNIT		:= $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/*.c))
 ZDTM		:= $(patsubst tests/zdtm/%.c,$(BUILD)/tests/zdtm/%,$(wildcard tests/zdtm/*.c))
+BENCH		:= $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(wildcard tests/bench/*.c))
 
 BINS		:= $(TOOLS) $(if $(FUSE_SRC),$(BUILD)/bin/crfs-fuse)
 
 .PHONY: all deps test demo bench clean
-all: $(BINS) $(UNIT) $(ZDTM)
+all: $(BINS) $(UNIT) $(ZDTM) $(BENCH)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -59,6 +60,10 @@ $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
 $(BUILD)/tests/zdtm/%: tests/zdtm/%.c tests/zdtm/zdtm.h
 	@mkdir -p $(dir $@)
 	$(CC) -O1 -g -Wall -Wextra -D_GNU_SOURCE -o $@ $< -lm
+
+$(BUILD)/tests/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^
 
 deps:
 	@scripts/deps.sh

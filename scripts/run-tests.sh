@@ -1,0 +1,71 @@
+#!/bin/bash
+# Run every test suite and print one closing line: "N passed, N failed, N skipped".
+#
+# Suites: C unit tests (TAP), the bats conformance suite against the FUSE
+# prototype (tests/bats, tests/bats/fuse).  Each suite runs under a timeout so
+# that a hung FUSE mount cannot hang the run.  Exit status 0 only when nothing
+# failed and something ran.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
+export CRFS_BIN=${CRFS_BIN:-$BUILD/bin}
+export CRFS_ZDTM=${CRFS_ZDTM:-$BUILD/tests/zdtm}
+logdir=$BUILD/test-logs
+mkdir -p "$logdir"
+
+pass=0 fail=0 skip=0
+
+# Count a TAP stream read from a file; print failures.
+count_tap() {
+	local name=$1 log=$2 p f s
+	p=$(grep -cE '^ok [0-9]+' "$log" | head -1)
+	s=$(grep -cE '^ok [0-9]+ .*# ?skip' "$log" | head -1)
+	f=$(grep -cE '^not ok [0-9]+' "$log" | head -1)
+	p=$((p - s))
+	# A suite that planned N tests but reported fewer lost some: count them failed.
+	local plan
+	plan=$(grep -m1 -oE '^1\.\.[0-9]+' "$log" | cut -d. -f3)
+	if [ -n "$plan" ] && [ $((p + s + f)) -lt "$plan" ]; then
+		echo "  $name: planned $plan tests, saw $((p + s + f))"
+		f=$((plan - p - s))
+	elif [ -z "$plan" ] && [ $((p + s + f)) -eq 0 ]; then
+		echo "  $name: no test output"
+		f=1
+	fi
+	grep -E '^not ok' "$log" | sed "s/^/  $name: /"
+	printf '%-28s %4d passed, %d failed, %d skipped\n' "$name" "$p" "$f" "$s"
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+}
+
+# run_suite NAME TIMEOUT CMD...: run a TAP-producing command, keep its log.
+run_suite() {
+	local name=$1 limit=$2 log=$logdir/$1.tap rc
+	shift 2
+	timeout --kill-after=10 "$limit" "$@" </dev/null >"$log" 2>&1 3>&-
+	rc=$?
+	[ $rc -eq 124 ] && echo "not ok 999 $name timed out after $limit" >>"$log"
+	count_tap "$name" "$log"
+}
+
+echo "== unit tests"
+for t in "$BUILD"/tests/unit/*; do
+	[ -x "$t" ] || continue
+	run_suite "unit/$(basename "$t")" 120 "$t"
+done
+
+if [ "$(id -u)" != 0 ] || [ ! -c /dev/fuse ]; then
+	echo "crfs tests need root and /dev/fuse" >&2
+	fail=$((fail + 1))
+else
+	echo "== bats: conformance suite (FUSE prototype)"
+	run_suite bats 1800 bats --tap "$top/tests/bats"
+	if [ -d "$top/tests/bats/fuse" ]; then
+		echo "== bats: FUSE-only tests"
+		run_suite bats-fuse 600 bats --tap "$top/tests/bats/fuse"
+	fi
+fi
+
+echo "logs: $logdir"
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
