@@ -19,10 +19,11 @@
 
 /*
  * Errors of the codec, as errno values:
- *   EINVAL          not a crfs image (bad magic), bad record framing
+ *   EINVAL          not a crfs image (bad magic), an impossible header
  *   EPROTONOSUPPORT a format version this reader does not know
  *   ENOEXEC         another architecture or page size
- *   EBADMSG         a checksum does not match: the image is corrupt
+ *   EBADMSG         the image is corrupt: a checksum, a length, a record
+ *                   type or order, or a count does not match
  *   ENODATA         the stream ended early: the image is truncated
  *   EIO             the descriptor failed (the reason says how)
  */

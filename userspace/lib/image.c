@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The image codec: the header, length-framed records with a crc32c each,
+ * page-aligned page data and the trailer, written and read strictly in
+ * order on any descriptor (file, pipe, socket, FUSE stream).
+ *
+ * The reader never seeks and never reads past the trailer, except for the
+ * one read that proves the stream ends there.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/utsname.h>
+
+#include "cr-internal.h"
+#include "arch.h"
+
+/* Largest page size of an image this codec writes or reads. */
+#define CR_PAGE_SIZE_MAX	65536
+/* The reader buffer is aligned so page data lands page-aligned. */
+#define CR_BUF_ALIGN		4096
+/* Most payload pieces cr_img_write_rec() takes. */
+#define CR_REC_IOV_MAX		8
+
+/* Every record kind: its name and the size of its fixed part. */
+struct cr_rec_kind {
+	const char	*name;
+	uint64_t	size;		/* payload bytes at least */
+	bool		exact;		/* payload is exactly @size bytes */
+};
+
+static const struct cr_rec_kind cr_rec_kinds[CRFS_REC_MAX] = {
+	[CRFS_REC_TASK]		= { "task",	  sizeof(struct crfs_task), true },
+	[CRFS_REC_CREDS]	= { "creds",	  sizeof(struct crfs_creds), false },
+	[CRFS_REC_FS]		= { "fs",	  sizeof(struct crfs_fs), false },
+	[CRFS_REC_RLIMITS]	= { "rlimits",	  sizeof(struct crfs_rlimits), true },
+	[CRFS_REC_SIGACTS]	= { "sigacts",	  sizeof(struct crfs_sigacts), true },
+	[CRFS_REC_SIGSTATE]	= { "sigstate",	  sizeof(struct crfs_sigstate), true },
+	[CRFS_REC_SIGPENDING]	= { "sigpending", sizeof(struct crfs_sigpending), true },
+	[CRFS_REC_REGS]		= { "regs",	  sizeof(struct crfs_regs), true },
+	[CRFS_REC_XSTATE]	= { "xstate",	  0, false },
+	[CRFS_REC_MM]		= { "mm",	  sizeof(struct crfs_mm), false },
+	[CRFS_REC_VMA]		= { "vma",	  sizeof(struct crfs_vma), false },
+	[CRFS_REC_FD]		= { "fd",	  sizeof(struct crfs_fd), false },
+	[CRFS_REC_PAGES]	= { "pages",	  sizeof(struct crfs_pages), false },
+	[CRFS_REC_END]		= { "end",	  sizeof(struct crfs_end), true },
+};
+
+_Static_assert(sizeof(struct crfs_image_hdr) == 200, "header layout");
+_Static_assert(sizeof(struct crfs_rec_hdr) == 16, "record header layout");
+_Static_assert(sizeof(struct crfs_pages) == 24, "pages layout");
+
+static char cr_zeros[CR_PAGE_SIZE_MAX];
+
+static const struct cr_rec_kind *cr_rec_kind(uint32_t type)
+{
+	if (type == 0 || type >= CRFS_REC_MAX)
+		return NULL;
+	return &cr_rec_kinds[type];
+}
+
+const char *cr_img_rec_name(uint32_t type)
+{
+	const struct cr_rec_kind *k = cr_rec_kind(type);
+
+	return k ? k->name : "?";
+}
+
+static bool cr_is_pow2(uint32_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+int cr_img_init(struct cr_img *img, int fd)
+{
+	memset(img, 0, sizeof(*img));
+	img->fd = fd;
+	img->buf_size = CR_REC_MAX + CR_BUF_ALIGN;
+	if (posix_memalign(&img->buf, CR_BUF_ALIGN, img->buf_size)) {
+		img->buf = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void cr_img_fini(struct cr_img *img)
+{
+	free(img->buf);
+	img->buf = NULL;
+	img->buf_size = 0;
+}
+
+void cr_img_fill_hdr(struct crfs_image_hdr *h)
+{
+	struct utsname u;
+	struct timespec ts;
+
+	memset(h, 0, sizeof(*h));
+	memcpy(h->magic, CRFS_IMAGE_MAGIC, CRFS_IMAGE_MAGIC_LEN);
+	h->version = CRFS_IMAGE_VERSION;
+	h->hdr_size = sizeof(*h);
+	h->arch = CRFS_ARCH_X86_64;
+	h->page_size = sysconf(_SC_PAGESIZE);
+	h->features = CRFS_FEAT_XSTATE;
+	h->xfeatures = cr_arch_xfeatures();
+	h->xstate_size = cr_arch_xstate_size();
+	clock_gettime(CLOCK_REALTIME, &ts);
+	h->time_ns = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	if (uname(&u) == 0) {
+		snprintf(h->release, sizeof(h->release), "%s", u.release);
+		snprintf(h->machine, sizeof(h->machine), "%s", u.machine);
+	}
+}
+
+static uint32_t cr_hdr_crc(const struct crfs_image_hdr *h)
+{
+	struct crfs_image_hdr c = *h;
+
+	c.crc = 0;
+	return cr_crc32c(0, &c, sizeof(c));
+}
+
+/* Write @iov (modified) and account for it; EIO names the offset. */
+static int cr_img_out(struct cr_img *img, struct iovec *iov, int iovcnt,
+		      size_t len, struct cr_err *e)
+{
+	ssize_t n = cr_writev_full(img->fd, iov, iovcnt);
+
+	if (n < 0)
+		return cr_fail(e, EIO, "cannot write image at offset %" PRIu64
+			       ": %m", img->off);
+	if ((size_t)n != len)
+		return cr_fail(e, EIO, "short write of image at offset %" PRIu64,
+			       img->off);
+	img->off += len;
+	return 0;
+}
+
+int cr_img_write_hdr(struct cr_img *img, struct crfs_image_hdr *h,
+		     struct cr_err *e)
+{
+	struct iovec iov = { h, sizeof(*h) };
+
+	if (img->off)
+		return cr_fail(e, EINVAL, "image header must come first");
+	if (!cr_is_pow2(h->page_size) || h->page_size > CR_PAGE_SIZE_MAX)
+		return cr_fail(e, EINVAL, "bad page size %u", h->page_size);
+	h->hdr_size = sizeof(*h);
+	h->crc = cr_hdr_crc(h);
+	img->page_size = h->page_size;
+	return cr_img_out(img, &iov, 1, sizeof(*h), e);
+}
+
+/* The crc of a record: header with crc 0, then the payload. */
+static uint32_t cr_rec_crc(const struct crfs_rec_hdr *rh,
+			   const struct iovec *iov, int iovcnt)
+{
+	struct crfs_rec_hdr c = *rh;
+	uint32_t crc;
+
+	c.crc = 0;
+	crc = cr_crc32c(0, &c, sizeof(c));
+	for (int i = 0; i < iovcnt; i++)
+		crc = cr_crc32c(crc, iov[i].iov_base, iov[i].iov_len);
+	return crc;
+}
+
+/* Frame and write one record of any type; @iov[0] is free for the header. */
+static int cr_img_put(struct cr_img *img, uint32_t type, struct iovec *iov,
+		      int iovcnt, struct cr_err *e)
+{
+	struct crfs_rec_hdr rh = { .type = type };
+	int i;
+
+	if (!img->page_size)
+		return cr_fail(e, EINVAL, "%s record before the image header",
+			       cr_img_rec_name(type));
+	if (img->ended)
+		return cr_fail(e, EINVAL, "%s record after the trailer",
+			       cr_img_rec_name(type));
+	for (i = 1; i < iovcnt; i++)
+		rh.len += iov[i].iov_len;
+	if (rh.len > CR_REC_MAX)
+		return cr_fail(e, EINVAL, "%s record of %" PRIu64
+			       " bytes is too large", cr_img_rec_name(type),
+			       (uint64_t)rh.len);
+	rh.crc = cr_rec_crc(&rh, iov + 1, iovcnt - 1);
+	iov[0].iov_base = &rh;
+	iov[0].iov_len = sizeof(rh);
+	return cr_img_out(img, iov, iovcnt, sizeof(rh) + rh.len, e);
+}
+
+int cr_img_write_rec(struct cr_img *img, uint32_t type,
+		     const struct iovec *iov, int iovcnt, struct cr_err *e)
+{
+	const struct cr_rec_kind *k = cr_rec_kind(type);
+	struct iovec v[CR_REC_IOV_MAX + 1];
+	uint64_t len = 0;
+	int ret;
+
+	if (!k || type == CRFS_REC_PAGES || type == CRFS_REC_END)
+		return cr_fail(e, EINVAL, "cannot write a record of type %u",
+			       type);
+	if (iovcnt < 0 || iovcnt > CR_REC_IOV_MAX)
+		return cr_fail(e, EINVAL, "%s record: %d pieces, at most %d",
+			       k->name, iovcnt, CR_REC_IOV_MAX);
+	for (int i = 0; i < iovcnt; i++) {
+		v[i + 1] = iov[i];
+		len += iov[i].iov_len;
+	}
+	if (len < k->size || (k->exact && len != k->size))
+		return cr_fail(e, EINVAL, "%s record of %" PRIu64
+			       " bytes, expected %s%" PRIu64, k->name, len,
+			       k->exact ? "" : "at least ", k->size);
+	ret = cr_img_put(img, type, v, iovcnt + 1, e);
+	if (!ret)
+		img->nr_records++;
+	return ret;
+}
+
+int cr_img_write_pages(struct cr_img *img, uint64_t vaddr, const void *data,
+		       uint64_t nr_pages, struct cr_err *e)
+{
+	struct crfs_pages p = { .vaddr = vaddr, .nr_pages = nr_pages };
+	uint64_t data_off;
+	struct iovec v[4];
+	int ret;
+
+	if (!img->page_size)
+		return cr_fail(e, EINVAL, "pages record before the image header");
+	if (!nr_pages || nr_pages > CR_PAGES_PER_REC)
+		return cr_fail(e, EINVAL, "pages record at 0x%" PRIx64
+			       ": %" PRIu64 " pages, 1 to %d allowed", vaddr,
+			       nr_pages, CR_PAGES_PER_REC);
+	if (vaddr & (img->page_size - 1))
+		return cr_fail(e, EINVAL, "pages record at 0x%" PRIx64
+			       ": address not page-aligned", vaddr);
+	data_off = img->off + sizeof(struct crfs_rec_hdr) + sizeof(p);
+	p.pad = -data_off & (img->page_size - 1);
+	v[1] = (struct iovec){ &p, sizeof(p) };
+	v[2] = (struct iovec){ cr_zeros, p.pad };
+	v[3] = (struct iovec){ (void *)data, nr_pages * img->page_size };
+	ret = cr_img_put(img, CRFS_REC_PAGES, v, 4, e);
+	if (!ret) {
+		img->nr_records++;
+		img->page_bytes += nr_pages * img->page_size;
+	}
+	return ret;
+}
+
+int cr_img_write_end(struct cr_img *img, struct cr_err *e)
+{
+	struct crfs_end end = {
+		.nr_records	= img->nr_records,
+		.bytes		= img->off,
+		.page_bytes	= img->page_bytes,
+	};
+	struct iovec v[2] = { [1] = { &end, sizeof(end) } };
+	int ret;
+
+	ret = cr_img_put(img, CRFS_REC_END, v, 2, e);
+	if (!ret)
+		img->ended = 1;
+	return ret;
+}
+
+/* Read exactly @len bytes; returns bytes read (< @len at EOF) or -EIO. */
+static ssize_t cr_img_in(struct cr_img *img, void *buf, size_t len,
+			 struct cr_err *e)
+{
+	ssize_t n = cr_read_full(img->fd, buf, len);
+
+	if (n < 0)
+		return cr_fail(e, EIO, "cannot read image at offset %" PRIu64
+			       ": %m", img->off);
+	img->off += n;
+	return n;
+}
+
+int cr_img_read_hdr(struct cr_img *img, struct crfs_image_hdr *h,
+		    struct cr_err *e)
+{
+	ssize_t n;
+
+	n = cr_img_in(img, h, sizeof(*h), e);
+	if (n < 0)
+		return n;
+	if (memcmp(h->magic, CRFS_IMAGE_MAGIC,
+		   n < CRFS_IMAGE_MAGIC_LEN ? n : CRFS_IMAGE_MAGIC_LEN))
+		return cr_fail(e, EINVAL, "not a crfs image");
+	if (n == 0)
+		return cr_fail(e, ENODATA, "image is empty");
+	if ((size_t)n < sizeof(*h))
+		return cr_fail(e, ENODATA, "image truncated in the header "
+			       "(%zd of %zu bytes)", n, sizeof(*h));
+	if (h->version != CRFS_IMAGE_VERSION)
+		return cr_fail(e, EPROTONOSUPPORT, "image format version %u, "
+			       "this reader knows version %u", h->version,
+			       CRFS_IMAGE_VERSION);
+	if (h->hdr_size != sizeof(*h))
+		return cr_fail(e, EBADMSG, "image header size %u, expected %zu",
+			       h->hdr_size, sizeof(*h));
+	if (h->crc != cr_hdr_crc(h))
+		return cr_fail(e, EBADMSG, "image header: checksum mismatch");
+	if (!cr_is_pow2(h->page_size) || h->page_size > CR_PAGE_SIZE_MAX)
+		return cr_fail(e, EINVAL, "image header: bad page size %u",
+			       h->page_size);
+	if (!memchr(h->release, 0, sizeof(h->release)) ||
+	    !memchr(h->machine, 0, sizeof(h->machine)))
+		return cr_fail(e, EINVAL, "image header: unterminated string");
+	img->page_size = h->page_size;
+	return 0;
+}
+
+int cr_img_check_hdr(const struct crfs_image_hdr *h, struct cr_err *e)
+{
+	struct crfs_image_hdr here;
+
+	cr_img_fill_hdr(&here);
+	if (h->arch != here.arch)
+		return cr_fail(e, ENOEXEC, "image is for architecture 0x%x, "
+			       "this is 0x%x", h->arch, here.arch);
+	if (h->page_size != here.page_size)
+		return cr_fail(e, ENOEXEC, "image is for page size %u, "
+			       "this is %u", h->page_size, here.page_size);
+	if (h->features & ~CRFS_FEAT_KNOWN)
+		return cr_fail(e, EOPNOTSUPP, "image uses features 0x%" PRIx64
+			       ", this reader knows 0x%llx", (uint64_t)h->features,
+			       (unsigned long long)CRFS_FEAT_KNOWN);
+	if (strcmp(h->release, here.release))
+		return cr_fail(e, EOPNOTSUPP, "image is for kernel %s, "
+			       "this is %s", h->release, here.release);
+	if (h->xfeatures != here.xfeatures)
+		return cr_fail(e, EOPNOTSUPP, "image has xfeatures 0x%" PRIx64
+			       ", this cpu has 0x%" PRIx64, (uint64_t)h->xfeatures,
+			       (uint64_t)here.xfeatures);
+	if (h->xstate_size != here.xstate_size)
+		return cr_fail(e, EOPNOTSUPP, "image has xstate size %u, "
+			       "this cpu has %u", h->xstate_size,
+			       here.xstate_size);
+	return 0;
+}
+
+/* Check the framing of a PAGES payload that starts at stream @off. */
+static int cr_img_check_pages(struct cr_img *img, const struct crfs_pages *p,
+			      uint64_t len, uint64_t off, const char *where,
+			      struct cr_err *e)
+{
+	uint64_t ps = img->page_size;
+
+	if (!p->nr_pages || p->nr_pages > CR_PAGES_PER_REC)
+		return cr_fail(e, EBADMSG, "%s: %" PRIu64 " pages, 1 to %d "
+			       "allowed", where, (uint64_t)p->nr_pages,
+			       CR_PAGES_PER_REC);
+	if (p->vaddr & (ps - 1))
+		return cr_fail(e, EBADMSG, "%s: address 0x%" PRIx64 " not "
+			       "page-aligned", where, (uint64_t)p->vaddr);
+	if (p->pad >= ps || (off + sizeof(*p) + p->pad) & (ps - 1))
+		return cr_fail(e, EBADMSG, "%s: pad %u does not align the "
+			       "page data", where, p->pad);
+	if (len != sizeof(*p) + p->pad + p->nr_pages * ps)
+		return cr_fail(e, EBADMSG, "%s: length %" PRIu64 " does not "
+			       "match %" PRIu64 " pages", where, len,
+			       (uint64_t)p->nr_pages);
+	if (memcmp(p + 1, cr_zeros, p->pad))
+		return cr_fail(e, EBADMSG, "%s: pad not zero", where);
+	img->page_bytes += p->nr_pages * ps;
+	return 0;
+}
+
+/* Check the trailer against what was read and that nothing follows. */
+static int cr_img_check_end(struct cr_img *img, const struct crfs_end *end,
+			    uint64_t start, const char *where,
+			    struct cr_err *e)
+{
+	char c;
+	ssize_t n;
+
+	if (end->nr_records != img->nr_records)
+		return cr_fail(e, EBADMSG, "%s: trailer counts %" PRIu64
+			       " records, %" PRIu64 " were read", where,
+			       (uint64_t)end->nr_records, img->nr_records);
+	if (end->bytes != start)
+		return cr_fail(e, EBADMSG, "%s: trailer counts %" PRIu64
+			       " bytes, %" PRIu64 " were read", where,
+			       (uint64_t)end->bytes, start);
+	if (end->page_bytes != img->page_bytes)
+		return cr_fail(e, EBADMSG, "%s: trailer counts %" PRIu64
+			       " page bytes, %" PRIu64 " were read", where,
+			       (uint64_t)end->page_bytes, img->page_bytes);
+	n = cr_img_in(img, &c, 1, e);
+	if (n < 0)
+		return n;
+	if (n)
+		return cr_fail(e, EBADMSG, "trailing data after the trailer "
+			       "at offset %" PRIu64, img->off - 1);
+	img->ended = 1;
+	return 0;
+}
+
+int cr_img_read_rec(struct cr_img *img, struct crfs_rec_hdr *rh,
+		    void **payload, struct cr_err *e)
+{
+	uint64_t start = img->off, nr = img->nr_records + 1;
+	const struct cr_rec_kind *k;
+	char where[128];
+	uint32_t crc;
+	void *p;
+	ssize_t n;
+
+	if (!img->page_size)
+		return cr_fail(e, EINVAL, "image record read before the header");
+	if (img->ended)
+		return cr_fail(e, EINVAL, "image record read after the trailer");
+	n = cr_img_in(img, rh, sizeof(*rh), e);
+	if (n < 0)
+		return n;
+	if (n == 0)
+		return cr_fail(e, ENODATA, "image truncated after %" PRIu64
+			       " records (no trailer)", img->nr_records);
+	if ((size_t)n < sizeof(*rh))
+		return cr_fail(e, ENODATA, "image truncated in record %" PRIu64
+			       " (%s) at offset %" PRIu64, nr,
+			       n >= 4 ? cr_img_rec_name(rh->type) : "?", start);
+	k = cr_rec_kind(rh->type);
+	snprintf(where, sizeof(where), "record %" PRIu64 " (%s) at offset %"
+		 PRIu64, nr, k ? k->name : "?", start);
+	if (!k)
+		return cr_fail(e, EBADMSG, "%s: unknown type %u", where,
+			       rh->type);
+	if (rh->len > CR_REC_MAX)
+		return cr_fail(e, EBADMSG, "%s: length %" PRIu64 " exceeds %d",
+			       where, (uint64_t)rh->len, CR_REC_MAX);
+	/* Keep page data page-aligned in memory as it is in the stream. */
+	p = (char *)img->buf + (img->off & (CR_BUF_ALIGN - 1));
+	n = cr_img_in(img, p, rh->len, e);
+	if (n < 0)
+		return n;
+	if ((uint64_t)n < rh->len)
+		return cr_fail(e, ENODATA, "image truncated in %s", where);
+	crc = cr_rec_crc(rh, &(struct iovec){ p, rh->len }, 1);
+	if (crc != rh->crc)
+		return cr_fail(e, EBADMSG, "%s: checksum mismatch", where);
+	if (rh->len < k->size || (k->exact && rh->len != k->size))
+		return cr_fail(e, EBADMSG, "%s: length %" PRIu64 ", expected %s%"
+			       PRIu64, where, (uint64_t)rh->len,
+			       k->exact ? "" : "at least ", k->size);
+	*payload = p;
+	if (rh->type == CRFS_REC_END)
+		return cr_img_check_end(img, p, start, where, e);
+	if (rh->type == CRFS_REC_PAGES) {
+		int ret = cr_img_check_pages(img, p, rh->len,
+					     start + sizeof(*rh), where, e);
+		if (ret)
+			return ret;
+	}
+	img->nr_records++;
+	return 0;
+}
