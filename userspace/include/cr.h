@@ -100,6 +100,29 @@ int cr_cgroup_kill(const char *cgdir);
  */
 int cr_cgroup_attach(const char *cgdir, pid_t pid);
 
+/* cgroup subtrees (cgroup-tree.c) */
+
+/**
+ * cr_cgroup_mkdir() - create the cgroup directory @cgdir
+ * Return: 0 or -errno (-EEXIST: it exists).
+ */
+int cr_cgroup_mkdir(const char *cgdir);
+
+/**
+ * cr_cgroup_rmdir() - remove the cgroup directory @cgdir
+ * Return: 0 or -errno (-EBUSY: it has processes or child cgroups).
+ */
+int cr_cgroup_rmdir(const char *cgdir);
+
+/**
+ * cr_cgroup_tree_prune() - thaw a subtree and remove its empty cgroups
+ * @dir:  the top of the subtree
+ * @self: also thaw @dir itself and remove it if it ends up empty
+ *
+ * Return: the number of cgroups left in place (0: all gone), or -errno.
+ */
+int cr_cgroup_tree_prune(const char *dir, bool self);
+
 /* Checkpoint (dump.c) */
 
 struct cr_dump;

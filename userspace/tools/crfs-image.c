@@ -318,6 +318,10 @@ static void show_task_end(struct walk *w)
 	printf("  root:      %s\n", show_str(t->root));
 	printf("  umask:     %04o, personality 0x%x, dumpable %u\n",
 	       t->task.umask, t->task.personality, t->task.dumpable);
+	if (t->task.rseq_addr)
+		printf("  rseq:      0x%" PRIx64 ", %u bytes, signature 0x%x\n",
+		       (uint64_t)t->task.rseq_addr, t->task.rseq_len,
+		       t->task.rseq_sig);
 	printf("  rip:       0x%" PRIx64 ", rsp 0x%" PRIx64 "\n",
 	       (uint64_t)t->regs.r[16], (uint64_t)t->regs.r[19]);
 	show_signals(t);
@@ -565,6 +569,9 @@ static void json_task(struct walk *w)
 	j_hex("personality", t->task.personality);
 	j_u64("umask", t->task.umask);
 	j_u64("dumpable", t->task.dumpable);
+	j_hex("rseq_addr", t->task.rseq_addr);
+	j_u64("rseq_len", t->task.rseq_len);
+	j_hex("rseq_sig", t->task.rseq_sig);
 	j_open("creds", '{');
 	j_u64("uid", c->uid);
 	j_u64("euid", c->euid);

@@ -94,6 +94,9 @@ struct crfs_task {
 	__u32	nr_pending;
 	__u32	dumpable;
 	char	comm[CRFS_COMM_LEN];
+	__u64	rseq_addr;		/* registered rseq area, 0: none */
+	__u32	rseq_len;
+	__u32	rseq_sig;
 };
 
 /* CRFS_REC_CREDS: fixed part, then ngroups __u32 gids. */

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * crfs-fuse: mount the crfs FUSE prototype.
+ *
+ *   crfs-fuse [-f] [-d] [-o opts] MOUNTPOINT
+ *
+ * Options, the session, signals and cleanup.  The daemon makes its own
+ * cgroup subtree <cgroup2 mount>/crfs-<pid> (or <DIR>/crfs-<pid> with
+ * -o cgroup=DIR), forks its guardian, and serves requests with the
+ * multithreaded loop until unmounted or signalled.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "crfs-fuse.h"
+
+#define CRFS_MIN_THREADS	32
+
+struct crfs_opts {
+	char	*cgroup;	/* parent of the subtree */
+};
+
+static const struct fuse_opt crfs_opt_spec[] = {
+	{ "cgroup=%s", offsetof(struct crfs_opts, cgroup), 0 },
+	FUSE_OPT_END
+};
+
+static void usage(const char *prog)
+{
+	printf("Usage: %s [-f] [-d] [-o opts] MOUNTPOINT\n\n"
+	       "Mount crfs: containers controlled through files.\n\n"
+	       "Options:\n"
+	       "    -f                     stay in the foreground\n"
+	       "    -d                     debug: print every request (implies -f)\n"
+	       "    -o cgroup=DIR          make the cgroup subtree in DIR\n"
+	       "                           (default: the cgroup2 mount point)\n"
+	       "    -h, --help             this help, and the FUSE options\n"
+	       "    -V, --version          print the FUSE version\n\n", prog);
+	fuse_cmdline_help();
+	fuse_lowlevel_help();
+}
+
+/* The subtree's parent: -o cgroup=DIR, else the cgroup2 mount. */
+static int crfs_cgroup_parent(const char *opt, char *buf, size_t len)
+{
+	char probe[PATH_MAX + 32];
+	struct stat st;
+	int ret;
+
+	if (opt) {
+		if (strlen(opt) >= len)
+			return -ENAMETOOLONG;
+		strcpy(buf, opt);
+	} else {
+		ret = cr_cgroup_root(buf, len);
+		if (ret)
+			return ret;
+	}
+	snprintf(probe, sizeof(probe), "%s/cgroup.procs", buf);
+	if (stat(probe, &st))
+		return -errno;
+	return access(buf, W_OK) ? -errno : 0;
+}
+
+/* Serve requests until unmounted or signalled. */
+static int crfs_loop(struct fuse_session *se, struct fuse_cmdline_opts *opts)
+{
+	struct fuse_loop_config *cfg;
+	int ret;
+
+	if (opts->singlethread)
+		return fuse_session_loop(se);
+	cfg = fuse_loop_cfg_create();
+	if (!cfg)
+		return -ENOMEM;
+	/* Image reads and flushes block while the engine works. */
+	fuse_loop_cfg_set_clone_fd(cfg, opts->clone_fd);
+	if (opts->max_idle_threads != UINT_MAX)		/* UINT_MAX: unset */
+		fuse_loop_cfg_set_idle_threads(cfg, opts->max_idle_threads);
+	fuse_loop_cfg_set_max_threads(cfg, opts->max_threads != UINT_MAX &&
+				      opts->max_threads > CRFS_MIN_THREADS ?
+				      opts->max_threads : CRFS_MIN_THREADS);
+	ret = fuse_session_loop_mt(se, cfg);
+	fuse_loop_cfg_destroy(cfg);
+	return ret;
+}
+
+int main(int argc, char *argv[])
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct crfs_fs fs = { .lock = PTHREAD_MUTEX_INITIALIZER, .next_id = 1 };
+	struct fuse_cmdline_opts opts = { 0 };
+	struct crfs_opts copts = { 0 };
+	char parent[PATH_MAX];
+	int guard_fd = -1, ret = EXIT_FAILURE, err;
+
+	/* Nothing inherited may leak into the guardian or the containers. */
+	close_range(3, ~0U, 0);
+
+	if (fuse_opt_parse(&args, &copts, crfs_opt_spec, NULL) ||
+	    fuse_parse_cmdline(&args, &opts))
+		goto out_args;
+	if (opts.show_help) {
+		usage(argv[0]);
+		ret = EXIT_SUCCESS;
+		goto out_args;
+	}
+	if (opts.show_version) {
+		printf("crfs-fuse, FUSE library version %s\n", fuse_pkgversion());
+		ret = EXIT_SUCCESS;
+		goto out_args;
+	}
+	if (!opts.mountpoint) {
+		fprintf(stderr, "crfs-fuse: no mount point given\n"
+			"Try '%s --help' for more information.\n", argv[0]);
+		goto out_args;
+	}
+	err = crfs_cgroup_parent(copts.cgroup, parent, sizeof(parent));
+	if (err) {
+		fprintf(stderr, "crfs-fuse: %s: no usable cgroup2 directory: %s\n",
+			copts.cgroup ? copts.cgroup : "cgroup2 mount", strerror(-err));
+		goto out_args;
+	}
+	fs.conn_opts = fuse_parse_conn_info_opts(&args);
+	if (!fs.conn_opts)
+		goto out_args;
+	if (fuse_opt_add_arg(&args, "-ofsname=crfs,subtype=crfs,default_permissions") ||
+	    fuse_opt_add_arg(&args, "-omax_read=1048576"))
+		goto out_args;
+
+	clock_gettime(CLOCK_REALTIME, &fs.mtime);
+	fs.se = fuse_session_new(&args, &crfs_fuse_ops, sizeof(crfs_fuse_ops), &fs);
+	if (!fs.se)
+		goto out_args;
+	if (fuse_set_signal_handlers(fs.se))
+		goto out_session;
+	if (fuse_session_mount(fs.se, opts.mountpoint))
+		goto out_signals;
+	fuse_daemonize(opts.foreground);
+
+	/* After daemonizing: the subtree is named after the daemon's pid. */
+	snprintf(fs.subtree, sizeof(fs.subtree), "%s/crfs-%d", parent, (int)getpid());
+	err = cr_cgroup_mkdir(fs.subtree);
+	if (err) {
+		fprintf(stderr, "crfs-fuse: %s: cannot create: %s\n", fs.subtree,
+			strerror(-err));
+		fs.subtree[0] = '\0';
+		goto out_unmount;
+	}
+	/* Before any thread: the guardian is a plain fork. */
+	fs.guardian = crfs_guard_start(fs.subtree, &guard_fd);
+	if (fs.guardian < 0) {
+		fprintf(stderr, "crfs-fuse: cannot fork the guardian: %s\n",
+			strerror(-fs.guardian));
+		goto out_shutdown;
+	}
+	err = crfs_fs_watch_start(&fs);
+	if (err) {
+		fprintf(stderr, "crfs-fuse: cannot watch cgroup events: %s\n",
+			strerror(-err));
+		goto out_guard;
+	}
+	ret = crfs_loop(fs.se, &opts) ? EXIT_FAILURE : EXIT_SUCCESS;
+
+out_guard:
+	fuse_session_unmount(fs.se);
+	crfs_fs_shutdown(&fs);
+	crfs_guard_stop(fs.guardian, guard_fd);
+	goto out_signals;
+out_shutdown:
+	crfs_fs_shutdown(&fs);
+out_unmount:
+	fuse_session_unmount(fs.se);
+out_signals:
+	fuse_remove_signal_handlers(fs.se);
+out_session:
+	fuse_session_destroy(fs.se);
+out_args:
+	free(fs.conn_opts);
+	free(opts.mountpoint);
+	free(copts.cgroup);
+	fuse_opt_free_args(&args);
+	return ret;
+}
