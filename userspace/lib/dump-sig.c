@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Dump of the signal state: queued signals through PTRACE_PEEKSIGINFO,
+ * dispositions and the alternate stack by making the task itself ask the
+ * kernel (rt_sigaction, sigaltstack) into a scratch page.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+
+#include "dump.h"
+
+/* Queued signals read per PTRACE_PEEKSIGINFO. */
+#define PEEK_BATCH	32
+
+/* struct stack_t of x86-64, as sigaltstack() writes it. */
+struct k_stack {
+	uint64_t	sp;
+	int32_t		flags;
+	int32_t		__pad;
+	uint64_t	size;
+};
+
+/* Layout of the scratch page during cr_dump_sigacts(). */
+#define SCRATCH_ACTS	0
+#define SCRATCH_STACK	sizeof(struct crfs_sigacts)
+
+/* Append the signals of one queue (private or shared) to the task image. */
+static int peek_queue(struct cr_dump *d, int shared, struct cr_err *e)
+{
+	struct crfs_sigpending *np;
+	struct __ptrace_peeksiginfo_args a = {
+		.flags = shared ? PTRACE_PEEKSIGINFO_SHARED : 0,
+		.nr = PEEK_BATCH,
+	};
+	siginfo_t si[PEEK_BATCH];
+	long n, i;
+
+	_Static_assert(sizeof(siginfo_t) == CRFS_SIGINFO_SIZE,
+		       "kernel siginfo is 128 bytes");
+	for (;;) {
+		n = ptrace(PTRACE_PEEKSIGINFO, d->pid, &a, si);
+		if (n < 0)
+			return cr_fail(e, errno,
+				       "pid %d: cannot read pending signals: %m",
+				       d->pid);
+		if (!n)
+			return 0;
+		np = realloc(d->t.pending, (d->t.task.nr_pending + n) *
+					   sizeof(*np));
+		if (!np)
+			return cr_fail(e, ENOMEM, "out of memory");
+		d->t.pending = np;
+		for (i = 0; i < n; i++) {
+			np = &d->t.pending[d->t.task.nr_pending++];
+			memset(np, 0, sizeof(*np));
+			np->shared = shared;
+			np->signo = si[i].si_signo;
+			memcpy(np->siginfo, &si[i], CRFS_SIGINFO_SIZE);
+		}
+		a.off += n;
+	}
+}
+
+/* Collect the private queue, then the shared one. */
+int cr_dump_sigpending(struct cr_dump *d, struct cr_err *e)
+{
+	int ret;
+
+	ret = peek_queue(d, 0, e);
+	if (ret)
+		return ret;
+	return peek_queue(d, 1, e);
+}
+
+/* Ask the task for its 62 dispositions and its altstack. */
+int cr_dump_sigacts(struct cr_dump *d, unsigned long scratch,
+		    struct cr_err *e)
+{
+	struct {
+		struct crfs_sigacts	acts;
+		struct k_stack		ss;
+	} out;
+	struct iovec local = { &out, sizeof(out) };
+	struct iovec remote = { (void *)scratch, sizeof(out) };
+	unsigned long a[6] = { 0 };
+	long rc;
+	int sig, ret;
+
+	for (sig = 1; sig <= CRFS_NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		a[0] = sig;
+		a[1] = 0;
+		a[2] = scratch + SCRATCH_ACTS +
+		       (sig - 1) * sizeof(struct crfs_sigact);
+		a[3] = sizeof(uint64_t);	/* sigset size */
+		ret = cr_infect_syscall(&d->inf, __NR_rt_sigaction, a, &rc, e);
+		if (ret)
+			return ret;
+		if (rc)
+			return cr_fail(e, (int)-rc,
+				       "pid %d: rt_sigaction(%d) failed: %s",
+				       d->pid, sig, strerror((int)-rc));
+	}
+	a[0] = 0;
+	a[1] = scratch + SCRATCH_STACK;
+	ret = cr_infect_syscall(&d->inf, __NR_sigaltstack, a, &rc, e);
+	if (ret)
+		return ret;
+	if (rc)
+		return cr_fail(e, (int)-rc, "pid %d: sigaltstack failed: %s",
+			       d->pid, strerror((int)-rc));
+
+	if (process_vm_readv(d->pid, &local, 1, &remote, 1, 0) !=
+	    (ssize_t)sizeof(out))
+		return cr_fail(e, errno ? errno : EIO,
+			       "pid %d: cannot read the scratch page: %m",
+			       d->pid);
+	memset(&out.acts.act[SIGKILL - 1], 0, sizeof(struct crfs_sigact));
+	memset(&out.acts.act[SIGSTOP - 1], 0, sizeof(struct crfs_sigact));
+	d->t.sigacts = out.acts;
+	d->t.sigstate.altstack_sp = out.ss.sp;
+	d->t.sigstate.altstack_size = out.ss.size;
+	d->t.sigstate.altstack_flags = out.ss.flags;
+	return 0;
+}

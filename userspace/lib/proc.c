@@ -1,0 +1,531 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * procfs readers of the dump side.  Each parses one file of /proc/PID into
+ * a plain struct and names the pid and the file when something is off.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+
+#include "cr-internal.h"
+#include "proc.h"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* Read /proc/@pid/@name whole into a malloc'd string. */
+static int proc_read(pid_t pid, const char *name, char **buf, size_t *lenp,
+		     struct cr_err *e)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	*buf = cr_read_file(path, lenp);
+	if (!*buf)
+		return cr_fail(e, errno, "pid %d: cannot read %s: %m", pid,
+			       path);
+	return 0;
+}
+
+/* Parse up to @n unsigned numbers after "@key:" in @buf. */
+static int status_nums(const char *buf, const char *key, unsigned long *v,
+		       int n, int base)
+{
+	size_t klen = strlen(key);
+	const char *p = buf;
+	int i;
+
+	while (p && (strncmp(p, key, klen) || p[klen] != ':')) {
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	if (!p)
+		return -1;
+	p += klen + 1;
+	for (i = 0; i < n; i++) {
+		char *end;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\n' || !*p)
+			break;
+		v[i] = strtoul(p, &end, base);
+		if (end == p)
+			break;
+		p = end;
+	}
+	return i;
+}
+
+/* Parse the Groups: line, which may be empty or long. */
+static int status_groups(pid_t pid, const char *buf,
+			 struct cr_proc_status *st, struct cr_err *e)
+{
+	const char *p = strstr(buf, "\nGroups:");
+	uint32_t cap = 0;
+
+	if (!p)
+		return cr_fail(e, EINVAL, "pid %d: no Groups in status", pid);
+	p += 8;
+	for (;;) {
+		char *end;
+		unsigned long g;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\n' || !*p)
+			return 0;
+		g = strtoul(p, &end, 10);
+		if (end == p)
+			return cr_fail(e, EINVAL, "pid %d: bad Groups line",
+				       pid);
+		if (st->ngroups == cap) {
+			uint32_t *ng;
+
+			cap = cap ? 2 * cap : 32;
+			ng = realloc(st->groups, cap * sizeof(*ng));
+			if (!ng)
+				return cr_fail(e, ENOMEM, "out of memory");
+			st->groups = ng;
+		}
+		st->groups[st->ngroups++] = g;
+		p = end;
+	}
+}
+
+/* Parse /proc/PID/status: ids, groups, umask, threads, mask, state. */
+int cr_proc_status(pid_t pid, struct cr_proc_status *st, struct cr_err *e)
+{
+	unsigned long v[4];
+	char *buf, *p;
+	int i, ret;
+
+	memset(st, 0, sizeof(*st));
+	ret = proc_read(pid, "status", &buf, NULL, e);
+	if (ret)
+		return ret;
+	if (status_nums(buf, "Uid", v, 4, 10) != 4)
+		goto out_bad;
+	for (i = 0; i < 4; i++)
+		st->uid[i] = v[i];
+	if (status_nums(buf, "Gid", v, 4, 10) != 4)
+		goto out_bad;
+	for (i = 0; i < 4; i++)
+		st->gid[i] = v[i];
+	if (status_nums(buf, "Umask", v, 1, 8) != 1)
+		goto out_bad;
+	st->umask = v[0];
+	if (status_nums(buf, "Threads", v, 1, 10) != 1)
+		goto out_bad;
+	st->threads = v[0];
+	if (status_nums(buf, "SigBlk", v, 1, 16) != 1)
+		goto out_bad;
+	st->sigblk = v[0];
+	p = strstr(buf, "\nState:");
+	if (!p)
+		goto out_bad;
+	p += 7;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	st->state = *p;
+	ret = status_groups(pid, buf, st, e);
+	if (ret)
+		goto out_free;
+	free(buf);
+	return 0;
+
+out_bad:
+	ret = cr_fail(e, EINVAL, "pid %d: unexpected /proc/%d/status", pid,
+		      pid);
+out_free:
+	free(st->groups);
+	st->groups = NULL;
+	st->ngroups = 0;
+	free(buf);
+	return ret;
+}
+
+/* Parse /proc/PID/stat: state, ppid and the mm layout fields. */
+int cr_proc_stat(pid_t pid, struct cr_proc_stat *st, struct cr_err *e)
+{
+	unsigned long long f[52] = { 0 };
+	char *buf, *p, *end;
+	int i, ret = 0;
+
+	ret = proc_read(pid, "stat", &buf, NULL, e);
+	if (ret)
+		return ret;
+	/* comm may hold anything, even ')': fields start after the last one. */
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || !p[2]) {
+		ret = cr_fail(e, EINVAL, "pid %d: unexpected /proc/%d/stat",
+			      pid, pid);
+		goto out;
+	}
+	st->state = p[2];
+	p += 3;
+	for (i = 4; i <= 51; i++) {
+		f[i] = strtoull(p, &end, 10);
+		if (end == p) {
+			ret = cr_fail(e, EINVAL,
+				      "pid %d: /proc/%d/stat has %d fields, need 51",
+				      pid, pid, i - 1);
+			goto out;
+		}
+		p = end;
+	}
+	st->ppid = f[4];
+	st->start_code = f[26];
+	st->end_code = f[27];
+	st->start_stack = f[28];
+	st->start_data = f[45];
+	st->end_data = f[46];
+	st->start_brk = f[47];
+	st->arg_start = f[48];
+	st->arg_end = f[49];
+	st->env_start = f[50];
+	st->env_end = f[51];
+out:
+	free(buf);
+	return ret;
+}
+
+/* The two-letter VmFlags mnemonics the dump looks at. */
+static const struct {
+	char		name[3];
+	uint32_t	flag;
+} vmflag_names[] = {
+	{ "gd", CR_VMF_GROWSDOWN },
+	{ "lo", CR_VMF_LOCKED },
+	{ "io", CR_VMF_IO },
+	{ "pf", CR_VMF_PFNMAP },
+	{ "ht", CR_VMF_HUGETLB },
+	{ "um", CR_VMF_UFFD },
+	{ "uw", CR_VMF_UFFD },
+	{ "ui", CR_VMF_UFFD },
+	{ "mm", CR_VMF_MIXEDMAP },
+};
+
+/* Turn "VmFlags: rd wr mr ..." into CR_VMF_* bits. */
+static uint32_t parse_vmflags(const char *p)
+{
+	uint32_t flags = 0;
+	size_t i;
+
+	for (p += 8; *p; p++) {
+		if (*p == ' ' || *p == '\n' || !p[1])
+			continue;
+		for (i = 0; i < ARRAY_SIZE(vmflag_names); i++)
+			if (!strncmp(p, vmflag_names[i].name, 2))
+				flags |= vmflag_names[i].flag;
+		p++;
+	}
+	return flags;
+}
+
+/* Parse one map header line into @m; 0 if it is not one. */
+static int parse_map_line(const char *line, struct cr_proc_map *m)
+{
+	unsigned long long start, end, pgoff, ino;
+	unsigned int maj, min;
+	char perms[5];
+	int pos = 0;
+	size_t len;
+
+	if (sscanf(line, "%llx-%llx %4s %llx %x:%x %llu %n", &start, &end,
+		   perms, &pgoff, &maj, &min, &ino, &pos) != 7 || !pos)
+		return 0;
+	memset(m, 0, sizeof(*m));
+	m->start = start;
+	m->end = end;
+	m->pgoff = pgoff;
+	m->dev_major = maj;
+	m->dev_minor = min;
+	m->ino = ino;
+	m->prot = (perms[0] == 'r' ? PROT_READ : 0) |
+		  (perms[1] == 'w' ? PROT_WRITE : 0) |
+		  (perms[2] == 'x' ? PROT_EXEC : 0);
+	m->shared = perms[3] == 's';
+	m->path = strdup(line + pos);
+	if (!m->path)
+		return -1;
+	len = strlen(m->path);
+	if (len && m->path[len - 1] == '\n')
+		m->path[len - 1] = '\0';
+	return 1;
+}
+
+/* Parse /proc/PID/smaps: one entry per mapping, with its VmFlags. */
+int cr_proc_maps(pid_t pid, struct cr_proc_map **maps, struct cr_err *e)
+{
+	struct cr_proc_map *v = NULL;
+	char path[64], *line = NULL;
+	size_t cap = 0;
+	int n = 0, vcap = 0, ret;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return cr_fail(e, errno, "pid %d: cannot open %s: %m", pid,
+			       path);
+	while (getline(&line, &cap, f) > 0) {
+		struct cr_proc_map m;
+
+		if (!strncmp(line, "VmFlags:", 8)) {
+			if (n)
+				v[n - 1].vmflags = parse_vmflags(line);
+			continue;
+		}
+		if (n && !strncmp(line, "Rss:", 4)) {
+			v[n - 1].rss_kb = strtoull(line + 4, NULL, 10);
+			continue;
+		}
+		if (n && !strncmp(line, "Swap:", 5)) {
+			v[n - 1].swap_kb = strtoull(line + 5, NULL, 10);
+			continue;
+		}
+		ret = parse_map_line(line, &m);
+		if (!ret)
+			continue;
+		if (ret < 0)
+			goto out_nomem;
+		if (n == vcap) {
+			struct cr_proc_map *nv;
+
+			vcap = vcap ? 2 * vcap : 64;
+			nv = realloc(v, vcap * sizeof(*nv));
+			if (!nv) {
+				free(m.path);
+				goto out_nomem;
+			}
+			v = nv;
+		}
+		v[n++] = m;
+	}
+	if (ferror(f)) {
+		ret = cr_fail(e, errno, "pid %d: cannot read %s: %m", pid,
+			      path);
+		goto out_free;
+	}
+	free(line);
+	fclose(f);
+	*maps = v;
+	return n;
+
+out_nomem:
+	ret = cr_fail(e, ENOMEM, "out of memory");
+out_free:
+	cr_proc_maps_free(v, n);
+	free(line);
+	fclose(f);
+	return ret;
+}
+
+/* Free the array of cr_proc_maps() and its paths. */
+void cr_proc_maps_free(struct cr_proc_map *maps, int nr)
+{
+	int i;
+
+	for (i = 0; i < nr; i++)
+		free(maps[i].path);
+	free(maps);
+}
+
+/* The rows of /proc/PID/limits, in RLIMIT_* order. */
+static const char *const limit_names[CRFS_NR_RLIMITS] = {
+	"Max cpu time", "Max file size", "Max data size", "Max stack size",
+	"Max core file size", "Max resident set", "Max processes",
+	"Max open files", "Max locked memory", "Max address space",
+	"Max file locks", "Max pending signals", "Max msgqueue size",
+	"Max nice priority", "Max realtime priority", "Max realtime timeout",
+};
+
+/* Parse one "unlimited" or decimal column value. */
+static int limit_value(const char *s, __u64 *v)
+{
+	char *end;
+
+	if (!strcmp(s, "unlimited")) {
+		*v = ~0ULL;
+		return 0;
+	}
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return (errno || *end || end == s) ? -1 : 0;
+}
+
+/* Parse /proc/PID/limits into the 16 soft and hard limits. */
+int cr_proc_limits(pid_t pid, struct crfs_rlimits *rl, struct cr_err *e)
+{
+	char *buf, *line, *save = NULL;
+	unsigned int seen = 0;
+	int i, ret = 0;
+
+	ret = proc_read(pid, "limits", &buf, NULL, e);
+	if (ret)
+		return ret;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char soft[32], hard[32];
+
+		for (i = 0; i < CRFS_NR_RLIMITS; i++) {
+			size_t l = strlen(limit_names[i]);
+
+			if (!strncmp(line, limit_names[i], l) && line[l] == ' ')
+				break;
+		}
+		if (i == CRFS_NR_RLIMITS)
+			continue;
+		/* The name column is 25 characters wide plus a space. */
+		if (strlen(line) < 26 ||
+		    sscanf(line + 26, "%31s %31s", soft, hard) != 2 ||
+		    limit_value(soft, &rl->rlim[i].cur) ||
+		    limit_value(hard, &rl->rlim[i].max)) {
+			ret = cr_fail(e, EINVAL, "pid %d: bad limits line '%s'",
+				      pid, line);
+			goto out;
+		}
+		seen |= 1U << i;
+	}
+	if (seen != (1U << CRFS_NR_RLIMITS) - 1)
+		ret = cr_fail(e, EINVAL,
+			      "pid %d: /proc/%d/limits lacks some limits (%#x)",
+			      pid, pid, seen);
+out:
+	free(buf);
+	return ret;
+}
+
+/* Copy /proc/PID/auxv up to and including AT_NULL. */
+int cr_proc_auxv(pid_t pid, __u64 *auxv, uint32_t max, uint32_t *nr_words,
+		 struct cr_err *e)
+{
+	size_t len, i;
+	__u64 *w;
+	int ret = 0;
+
+	ret = proc_read(pid, "auxv", (char **)&w, &len, e);
+	if (ret)
+		return ret;
+	for (i = 0; i + 1 < len / 8; i += 2)
+		if (w[i] == 0)	/* AT_NULL */
+			break;
+	if (i + 1 >= len / 8) {
+		ret = cr_fail(e, EINVAL, "pid %d: auxv has no AT_NULL", pid);
+	} else if (i + 2 > max) {
+		ret = cr_fail(e, E2BIG,
+			      "pid %d: auxv has %zu words, at most %u", pid,
+			      i + 2, max);
+	} else {
+		memcpy(auxv, w, (i + 2) * 8);
+		*nr_words = i + 2;
+	}
+	free(w);
+	return ret;
+}
+
+/* readlink() a link of /proc/PID into a malloc'd string. */
+int cr_proc_link(pid_t pid, const char *name, char **target, struct cr_err *e)
+{
+	char path[96], buf[PATH_MAX + 1];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	n = readlink(path, buf, sizeof(buf));
+	if (n < 0)
+		return cr_fail(e, errno, "pid %d: cannot read link %s: %m",
+			       pid, path);
+	if (n >= (ssize_t)sizeof(buf) - 1 || n >= CRFS_PATH_MAX)
+		return cr_fail(e, ENAMETOOLONG, "pid %d: %s: path too long",
+			       pid, path);
+	buf[n] = '\0';
+	*target = strdup(buf);
+	if (!*target)
+		return cr_fail(e, ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Read /proc/PID/comm without its newline. */
+int cr_proc_comm(pid_t pid, char comm[CRFS_COMM_LEN], struct cr_err *e)
+{
+	char *buf;
+	int ret;
+
+	ret = proc_read(pid, "comm", &buf, NULL, e);
+	if (ret)
+		return ret;
+	buf[strcspn(buf, "\n")] = '\0';
+	memset(comm, 0, CRFS_COMM_LEN);
+	strncpy(comm, buf, CRFS_COMM_LEN - 1);
+	free(buf);
+	return 0;
+}
+
+/* Read /proc/PID/personality (hex). */
+int cr_proc_personality(pid_t pid, uint32_t *pers, struct cr_err *e)
+{
+	char *buf, *end;
+	int ret;
+
+	ret = proc_read(pid, "personality", &buf, NULL, e);
+	if (ret)
+		return ret;
+	*pers = strtoul(buf, &end, 16);
+	if (end == buf) {
+		free(buf);
+		return cr_fail(e, EINVAL, "pid %d: bad personality", pid);
+	}
+	free(buf);
+	return 0;
+}
+
+/* Count the threads listed in /proc/PID/task. */
+int cr_proc_nr_threads(pid_t pid, struct cr_err *e)
+{
+	char path[64];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return cr_fail(e, errno, "pid %d: cannot open %s: %m", pid,
+			       path);
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Read pos and flags of /proc/PID/fdinfo/FD. */
+int cr_proc_fdinfo(pid_t pid, int fd, uint64_t *pos, uint32_t *flags,
+		   struct cr_err *e)
+{
+	char name[32], *buf, *p;
+	int ret = 0;
+
+	snprintf(name, sizeof(name), "fdinfo/%d", fd);
+	ret = proc_read(pid, name, &buf, NULL, e);
+	if (ret)
+		return ret;
+	p = strstr(buf, "pos:");
+	if (p)
+		*pos = strtoull(p + 4, NULL, 10);
+	p = strstr(buf, "flags:");
+	if (p)
+		*flags = strtoul(p + 6, NULL, 8);
+	else
+		ret = cr_fail(e, EINVAL, "pid %d: fd %d: no flags in fdinfo",
+			      pid, fd);
+	free(buf);
+	return ret;
+}

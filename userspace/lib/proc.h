@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * procfs readers of the dump side: what /proc/PID/{status,stat,smaps,
+ * limits,auxv,fdinfo,...} say about a process, parsed into plain structs.
+ * None of them needs ptrace; all of them work on a frozen process.
+ */
+#ifndef CR_PROC_H
+#define CR_PROC_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/crfs.h>
+
+#include "cr.h"
+
+/* What /proc/PID/status says. */
+struct cr_proc_status {
+	uint32_t	uid[4];		/* real, effective, saved, fs */
+	uint32_t	gid[4];
+	uint32_t	*groups;	/* malloc'd, ngroups entries */
+	uint32_t	ngroups;
+	uint32_t	umask;
+	uint32_t	threads;
+	uint64_t	sigblk;
+	char		state;		/* R, S, D, T, t, Z, ... */
+};
+
+/* What /proc/PID/stat says: parent, state and the mm layout fields. */
+struct cr_proc_stat {
+	char		state;
+	pid_t		ppid;
+	uint64_t	start_code, end_code, start_stack;
+	uint64_t	start_data, end_data, start_brk;
+	uint64_t	arg_start, arg_end, env_start, env_end;
+};
+
+/* VmFlags of smaps that the dump cares about (CR_VMF_*). */
+#define CR_VMF_GROWSDOWN	(1U << 0)	/* gd */
+#define CR_VMF_LOCKED		(1U << 1)	/* lo */
+#define CR_VMF_IO		(1U << 2)	/* io */
+#define CR_VMF_PFNMAP		(1U << 3)	/* pf */
+#define CR_VMF_HUGETLB		(1U << 4)	/* ht */
+#define CR_VMF_UFFD		(1U << 5)	/* um, uw, ui */
+#define CR_VMF_MIXEDMAP		(1U << 6)	/* mm */
+
+/* One line of /proc/PID/maps with the VmFlags of its smaps entry. */
+struct cr_proc_map {
+	uint64_t	start, end;
+	uint64_t	pgoff;
+	uint32_t	prot;		/* PROT_* */
+	int		shared;		/* 's' rather than 'p' */
+	unsigned int	dev_major, dev_minor;
+	uint64_t	ino;
+	char		*path;		/* text after the inode, "" if none */
+	uint32_t	vmflags;	/* CR_VMF_* */
+	uint64_t	rss_kb;		/* Rss: pages mapped now */
+	uint64_t	swap_kb;	/* Swap: */
+};
+
+/**
+ * cr_proc_status() - parse /proc/@pid/status
+ * Return: 0 or -errno with @e set.  Free @st->groups.
+ */
+int cr_proc_status(pid_t pid, struct cr_proc_status *st, struct cr_err *e);
+
+/**
+ * cr_proc_stat() - parse /proc/@pid/stat (state, ppid, fields 26-28, 45-51)
+ * Return: 0 or -errno with @e set.
+ */
+int cr_proc_stat(pid_t pid, struct cr_proc_stat *st, struct cr_err *e);
+
+/**
+ * cr_proc_maps() - parse /proc/@pid/smaps into an array sorted by address
+ * @maps: receives a malloc'd array; free it with cr_proc_maps_free()
+ *
+ * Return: the number of mappings, or -errno with @e set.
+ */
+int cr_proc_maps(pid_t pid, struct cr_proc_map **maps, struct cr_err *e);
+
+/* cr_proc_maps_free() - free what cr_proc_maps() returned */
+void cr_proc_maps_free(struct cr_proc_map *maps, int nr);
+
+/**
+ * cr_proc_limits() - parse /proc/@pid/limits ("unlimited": ~0ULL)
+ * Return: 0 or -errno with @e set.
+ */
+int cr_proc_limits(pid_t pid, struct crfs_rlimits *rl, struct cr_err *e);
+
+/**
+ * cr_proc_auxv() - read /proc/@pid/auxv into @auxv, up to AT_NULL included
+ * @nr_words: receives the words used
+ *
+ * Return: 0 or -errno with @e set (-E2BIG if more than @max words).
+ */
+int cr_proc_auxv(pid_t pid, __u64 *auxv, uint32_t max, uint32_t *nr_words,
+		 struct cr_err *e);
+
+/**
+ * cr_proc_link() - readlink /proc/@pid/@name into a malloc'd string
+ * Return: 0 or -errno with @e set.
+ */
+int cr_proc_link(pid_t pid, const char *name, char **target, struct cr_err *e);
+
+/**
+ * cr_proc_comm() - read /proc/@pid/comm without the newline
+ * Return: 0 or -errno with @e set.
+ */
+int cr_proc_comm(pid_t pid, char comm[CRFS_COMM_LEN], struct cr_err *e);
+
+/**
+ * cr_proc_personality() - read /proc/@pid/personality
+ * Return: 0 or -errno with @e set.
+ */
+int cr_proc_personality(pid_t pid, uint32_t *pers, struct cr_err *e);
+
+/**
+ * cr_proc_nr_threads() - count the entries of /proc/@pid/task
+ * Return: the number of threads, or -errno with @e set.
+ */
+int cr_proc_nr_threads(pid_t pid, struct cr_err *e);
+
+/**
+ * cr_proc_fdinfo() - read pos and flags of /proc/@pid/fdinfo/@fd
+ * @flags: receives the octal flags line, O_CLOEXEC included
+ *
+ * Return: 0 or -errno with @e set.
+ */
+int cr_proc_fdinfo(pid_t pid, int fd, uint64_t *pos, uint32_t *flags,
+		   struct cr_err *e);
+
+#endif /* CR_PROC_H */
