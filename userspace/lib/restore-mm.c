@@ -1,0 +1,590 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The memory of a restored process.  The process cannot unmap the code it
+ * runs, so its tracer does it by syscall injection: a scratch area is
+ * mapped where neither the current nor the image layout has anything, the
+ * injection gadget moves there, everything else is unmapped, the vdso and
+ * the image's mappings are created (writable), the page data is written
+ * with process_vm_writev(), protections and the mm layout are set, and
+ * the scratch area goes last, from a syscall instruction of the new vdso.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <asm/prctl.h>
+#include <linux/prctl.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+
+#include "restore.h"
+#include "proc.h"
+
+/* The instructions at the start of the scratch area: syscall; int3. */
+static const unsigned char cr_scratch_code[] = { 0x0f, 0x05, 0xcc };
+
+int cr_rst_syscall(struct cr_rst *r, long nr, const unsigned long a[6],
+		   long *ret, struct cr_err *e)
+{
+	return cr_infect_syscall(&r->inf, nr, a, ret, e);
+}
+
+int cr_rst_poke(struct cr_rst *r, size_t off, const void *buf, size_t len,
+		unsigned long *addr, struct cr_err *e)
+{
+	struct iovec local = { (void *)buf, len }, remote;
+	unsigned long at = r->scratch + CR_RST_DATA_OFF + off;
+
+	if (!r->scratch || CR_RST_DATA_OFF + off + len > r->scratch_size)
+		return cr_fail(e, E2BIG, "pid %d: %zu bytes do not fit the scratch area",
+			       r->pid, len);
+	remote.iov_base = (void *)at;
+	remote.iov_len = len;
+	if (process_vm_writev(r->pid, &local, 1, &remote, 1, 0) != (ssize_t)len)
+		return cr_fail(e, errno, "pid %d: cannot write at %#lx: %m",
+			       r->pid, at);
+	*addr = at;
+	return 0;
+}
+
+/* A call that must succeed; @fmt names it on failure. */
+static int __attribute__((format(printf, 6, 7)))
+cr_mm_call(struct cr_rst *r, long nr, const unsigned long a[6], long *retp,
+	   struct cr_err *e, const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+	long ret;
+	int rc;
+
+	rc = cr_rst_syscall(r, nr, a, &ret, e);
+	if (rc)
+		return rc;
+	if (retp)
+		*retp = ret;
+	if (ret < 0 && ret > -4096) {
+		va_start(ap, fmt);
+		vsnprintf(what, sizeof(what), fmt, ap);
+		va_end(ap);
+		return cr_fail(e, -ret, "pid %d: %s: %s", r->pid, what,
+			       strerror(-ret));
+	}
+	return 0;
+}
+
+/* Is the mapping restored through mmap() (not vdso, vvar, vsyscall)? */
+static bool cr_vma_mapped(const struct cr_vma_img *vi)
+{
+	return vi->v.kind == CRFS_VMA_ANON || vi->v.kind == CRFS_VMA_FILE ||
+	       vi->v.kind == CRFS_VMA_HEAP || vi->v.kind == CRFS_VMA_STACK;
+}
+
+/* Does the mapping get page data written into it (made writable)? */
+static bool cr_vma_filled(const struct cr_vma_img *vi)
+{
+	bool shared = vi->v.flags & CRFS_VMA_F_SHARED;
+
+	return cr_vma_mapped(vi) && !(vi->v.kind == CRFS_VMA_FILE && shared);
+}
+
+/* Is @st still the file of @v?  Else name what differs in @e. */
+static int cr_vma_same_file(const struct cr_task_img *t,
+			    const struct cr_vma_img *vi, const struct stat *st,
+			    struct cr_err *e)
+{
+	const struct crfs_vma *v = &vi->v;
+	const char *what = NULL;
+	uint64_t now = 0, then = 0;
+
+	if (st->st_dev != v->dev) {
+		what = "dev";
+		now = st->st_dev;
+		then = v->dev;
+	} else if (st->st_ino != v->ino) {
+		what = "ino";
+		now = st->st_ino;
+		then = v->ino;
+	} else if ((uint64_t)st->st_size != v->size) {
+		what = "size";
+		now = st->st_size;
+		then = v->size;
+	}
+	if (!what)
+		return 0;
+	return cr_fail(e, ESTALE,
+		       "pid %u: mapping %#llx-%#llx: %s has changed (%s %llu, the image has %llu)",
+		       t->task.pid, (unsigned long long)v->start,
+		       (unsigned long long)v->end, vi->path, what,
+		       (unsigned long long)now, (unsigned long long)then);
+}
+
+int cr_rst_mm_check(const struct cr_task_img *t, struct cr_err *e)
+{
+	uint32_t i;
+	int rc;
+
+	for (i = 0; i < t->task.nr_vmas; i++) {
+		const struct cr_vma_img *vi = &t->vmas[i];
+		unsigned long long start = vi->v.start, end = vi->v.end;
+		struct stat st;
+
+		if (vi->v.kind != CRFS_VMA_FILE)
+			continue;
+		if (!vi->path || vi->path[0] != '/')
+			return cr_fail(e, EINVAL,
+				       "pid %u: mapping %#llx-%#llx: no file path",
+				       t->task.pid, start, end);
+		if (stat(vi->path, &st))
+			return cr_fail(e, errno,
+				       "pid %u: mapping %#llx-%#llx: %s: %m",
+				       t->task.pid, start, end, vi->path);
+		rc = cr_vma_same_file(t, vi, &st, e);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Does [start, end) meet a mapping of the image or of @cur? */
+static bool cr_range_busy(const struct cr_task_img *t,
+			  const struct cr_proc_map *cur, int nr_cur,
+			  unsigned long start, unsigned long end)
+{
+	uint32_t i;
+	int j;
+
+	for (i = 0; i < t->task.nr_vmas; i++)
+		if (t->vmas[i].v.start < end && t->vmas[i].v.end > start)
+			return true;
+	for (j = 0; j < nr_cur; j++)
+		if (cur[j].start < end && cur[j].end > start)
+			return true;
+	return false;
+}
+
+/*
+ * Pick the scratch address: right after some mapping of either layout,
+ * with a stack guard gap's worth of room so nothing grows into it.
+ */
+static unsigned long cr_scratch_addr(const struct cr_task_img *t,
+				     const struct cr_proc_map *cur, int nr_cur,
+				     size_t size)
+{
+	const unsigned long room = 256 * 4096UL + size;
+	unsigned long c;
+	uint32_t i;
+	int j;
+
+	for (j = -1; j < nr_cur; j++) {
+		c = j < 0 ? 0x10000000UL : cur[j].end + 16 * 4096UL;
+		if (c + room < CR_TASK_SIZE &&
+		    !cr_range_busy(t, cur, nr_cur, c - 16 * 4096UL, c + room))
+			return c;
+	}
+	for (i = 0; i < t->task.nr_vmas; i++) {
+		c = t->vmas[i].v.end + 16 * 4096UL;
+		if (c + room < CR_TASK_SIZE &&
+		    !cr_range_busy(t, cur, nr_cur, c - 16 * 4096UL, c + room))
+			return c;
+	}
+	return 0;
+}
+
+/* A syscall instruction to start injecting from: the one that stopped us. */
+static unsigned long cr_first_gadget(pid_t pid, const struct cr_proc_map *cur,
+				     int nr_cur)
+{
+	struct user_regs_struct regs;
+	unsigned char insn[2];
+	struct iovec local = { insn, 2 }, remote;
+	int j;
+
+	if (!ptrace(PTRACE_GETREGS, pid, NULL, &regs)) {
+		remote.iov_base = (void *)(regs.rip - 2);
+		remote.iov_len = 2;
+		if (process_vm_readv(pid, &local, 1, &remote, 1, 0) == 2 &&
+		    insn[0] == 0x0f && insn[1] == 0x05)
+			return regs.rip - 2;
+	}
+	for (j = 0; j < nr_cur; j++)
+		if (!strcmp(cur[j].path, "[vdso]"))
+			return cr_arch_find_syscall(pid, cur[j].start,
+						    cur[j].end);
+	return 0;
+}
+
+#ifndef PTRACE_GET_RSEQ_CONFIGURATION
+#define PTRACE_GET_RSEQ_CONFIGURATION	0x420f
+#endif
+#define CR_RSEQ_FLAG_UNREGISTER		1
+
+/* As struct ptrace_rseq_configuration (linux/ptrace.h clashes with libc). */
+struct cr_rseq_conf {
+	uint64_t	ptr;
+	uint32_t	size, sig, flags, pad;
+};
+
+/*
+ * Unregister the rseq area the restorer's libc registered: once its memory
+ * is gone the kernel would fault writing the cpu number there.
+ */
+static int cr_mm_rseq_off(struct cr_rst *r, struct cr_err *e)
+{
+	struct cr_rseq_conf rs = { 0 };
+
+	if (ptrace(PTRACE_GET_RSEQ_CONFIGURATION, r->pid,
+		   (void *)sizeof(rs), &rs) < 0)
+		return cr_fail(e, errno, "pid %d: cannot read the rseq area: %m",
+			       r->pid);
+	if (!rs.ptr)
+		return 0;
+	return cr_mm_call(r, SYS_rseq,
+			  CR_ARGS(rs.ptr, rs.size, CR_RSEQ_FLAG_UNREGISTER,
+				  rs.sig), NULL, e,
+			  "cannot unregister the rseq area");
+}
+
+/* Map the scratch area and move the injection gadget into it. */
+static int cr_mm_scratch(struct cr_rst *r, struct cr_err *e)
+{
+	struct cr_proc_map *cur;
+	unsigned long at, gadget;
+	struct iovec local, remote;
+	int nr, rc;
+	long ret;
+
+	nr = cr_proc_maps(r->pid, &cur, e);
+	if (nr < 0)
+		return nr;
+	r->scratch_size = CR_RST_SCRATCH_PAGES * r->page_size;
+	at = cr_scratch_addr(r->t, cur, nr, r->scratch_size);
+	gadget = cr_first_gadget(r->pid, cur, nr);
+	cr_proc_maps_free(cur, nr);
+	if (!at)
+		return cr_fail(e, ENOMEM, "pid %d: no room for the scratch area",
+			       r->pid);
+	rc = cr_infect_init(&r->inf, r->pid, gadget, e);
+	if (!rc)
+		rc = cr_mm_rseq_off(r, e);
+	if (rc)
+		return rc;
+	rc = cr_rst_syscall(r, SYS_mmap,
+			    CR_ARGS(at, r->scratch_size,
+				    PROT_READ | PROT_WRITE | PROT_EXEC,
+				    MAP_PRIVATE | MAP_ANONYMOUS |
+				    MAP_FIXED_NOREPLACE, -1UL, 0), &ret, e);
+	if (rc)
+		return rc;
+	if ((unsigned long)ret != at)
+		return cr_fail(e, ret < 0 ? -ret : EEXIST,
+			       "pid %d: cannot map the scratch area at %#lx: %s",
+			       r->pid, at, strerror(ret < 0 ? -ret : EEXIST));
+	local.iov_base = (void *)cr_scratch_code;
+	local.iov_len = sizeof(cr_scratch_code);
+	remote.iov_base = (void *)at;
+	remote.iov_len = sizeof(cr_scratch_code);
+	if (process_vm_writev(r->pid, &local, 1, &remote, 1, 0) !=
+	    sizeof(cr_scratch_code))
+		return cr_fail(e, errno, "pid %d: cannot write the scratch area: %m",
+			       r->pid);
+	r->scratch = at;
+	r->inf.gadget = at;
+	/* Nothing runs on it, but keep the stack pointer on mapped memory. */
+	r->inf.saved.rsp = at + r->scratch_size - 128;
+	return 0;
+}
+
+/* Map the vdso where the image had it and check it came out the same. */
+static int cr_mm_vdso(struct cr_rst *r, struct cr_err *e)
+{
+	const struct cr_task_img *t = r->t;
+	unsigned long base = 0;
+	struct cr_proc_map *cur;
+	uint32_t i, want = 0;
+	int j, nr, rc = 0, found = 0;
+
+	for (i = 0; i < t->task.nr_vmas; i++) {
+		const struct crfs_vma *v = &t->vmas[i].v;
+
+		if (v->kind != CRFS_VMA_VDSO && v->kind != CRFS_VMA_VVAR)
+			continue;
+		if (!base || v->start < base)
+			base = v->start;	/* the lowest: [vvar] */
+		want++;
+	}
+	if (!want)
+		return 0;
+	rc = cr_mm_call(r, SYS_arch_prctl, CR_ARGS(ARCH_MAP_VDSO_64, base),
+			NULL, e, "cannot map the vdso at %#lx", base);
+	if (rc)
+		return rc;
+	nr = cr_proc_maps(r->pid, &cur, e);
+	if (nr < 0)
+		return nr;
+	for (j = 0; j < nr && !rc; j++) {
+		bool vdso = !strcmp(cur[j].path, "[vdso]");
+
+		if (!vdso && strncmp(cur[j].path, "[vvar", 5))
+			continue;
+		for (i = 0; i < t->task.nr_vmas; i++) {
+			const struct crfs_vma *v = &t->vmas[i].v;
+
+			if (v->start == cur[j].start && v->end == cur[j].end &&
+			    v->kind == (vdso ? CRFS_VMA_VDSO : CRFS_VMA_VVAR))
+				break;
+		}
+		if (i == t->task.nr_vmas)
+			rc = cr_fail(e, EOPNOTSUPP,
+				     "pid %d: %s came out at %#llx-%#llx, which the image does not have (another kernel?)",
+				     r->pid, cur[j].path,
+				     (unsigned long long)cur[j].start,
+				     (unsigned long long)cur[j].end);
+		found++;
+	}
+	if (!rc && found != (int)want)
+		rc = cr_fail(e, EOPNOTSUPP,
+			     "pid %d: the vdso has %d mappings, the image %u (another kernel?)",
+			     r->pid, found, want);
+	cr_proc_maps_free(cur, nr);
+	return rc;
+}
+
+/* Create one mapping of the image, writable if it will get page data. */
+static int cr_mm_map(struct cr_rst *r, const struct cr_vma_img *vi,
+		     struct cr_err *e)
+{
+	const struct crfs_vma *v = &vi->v;
+	unsigned long len = v->end - v->start, addr;
+	bool shared = v->flags & CRFS_VMA_F_SHARED;
+	int prot = v->prot, flags = MAP_FIXED_NOREPLACE, oflags, rc;
+	long fd = -1, ret;
+
+	flags |= shared ? MAP_SHARED : MAP_PRIVATE;
+	if (v->flags & CRFS_VMA_F_LOCKED)
+		flags |= MAP_LOCKED;
+	if (cr_vma_filled(vi))
+		prot |= PROT_WRITE;
+	if (v->kind == CRFS_VMA_FILE) {
+		oflags = shared && (v->prot & PROT_WRITE) ? O_RDWR : O_RDONLY;
+		rc = cr_rst_poke(r, 0, vi->path, strlen(vi->path) + 1, &addr,
+				 e);
+		if (rc)
+			return rc;
+		rc = cr_mm_call(r, SYS_openat,
+				CR_ARGS(AT_FDCWD, addr, oflags | O_CLOEXEC),
+				&fd, e, "mapping %#llx-%#llx: %s",
+				(unsigned long long)v->start,
+				(unsigned long long)v->end, vi->path);
+		if (rc)
+			return rc;
+	} else {
+		flags |= MAP_ANONYMOUS;
+		if (v->flags & CRFS_VMA_F_GROWSDOWN)
+			flags |= MAP_GROWSDOWN;
+	}
+	rc = cr_rst_syscall(r, SYS_mmap, CR_ARGS(v->start, len, prot, flags,
+						 fd, v->pgoff), &ret, e);
+	if (!rc && (unsigned long)ret != v->start)
+		rc = cr_fail(e, ret < 0 && ret > -4096 ? -ret : EEXIST,
+			     "pid %d: cannot map %#llx-%#llx%s%s: %s", r->pid,
+			     (unsigned long long)v->start,
+			     (unsigned long long)v->end, vi->path ? " " : "",
+			     vi->path ? vi->path : "",
+			     strerror(ret < 0 && ret > -4096 ? -ret : EEXIST));
+	if (fd >= 0)
+		cr_rst_syscall(r, SYS_close, CR_ARGS(fd), &ret, NULL);
+	return rc;
+}
+
+int cr_rst_mm_swap(struct cr_rst *r, struct cr_err *e)
+{
+	unsigned long top;
+	uint32_t i;
+	int rc;
+
+	rc = cr_mm_scratch(r, e);
+	if (rc)
+		return rc;
+	top = r->scratch + r->scratch_size;
+	rc = cr_mm_call(r, SYS_munmap, CR_ARGS(0, r->scratch), NULL, e,
+			"cannot unmap the old memory");
+	if (!rc)
+		rc = cr_mm_call(r, SYS_munmap, CR_ARGS(top, CR_TASK_SIZE - top),
+				NULL, e, "cannot unmap the old memory");
+	if (!rc)
+		rc = cr_mm_vdso(r, e);
+	for (i = 0; !rc && i < r->t->task.nr_vmas; i++)
+		if (cr_vma_mapped(&r->t->vmas[i]))
+			rc = cr_mm_map(r, &r->t->vmas[i], e);
+	return rc;
+}
+
+/* The image's mapping that holds @addr, or NULL. */
+static const struct cr_vma_img *cr_vma_find(const struct cr_task_img *t,
+					    uint64_t addr)
+{
+	uint32_t lo = 0, hi = t->task.nr_vmas;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		const struct crfs_vma *v = &t->vmas[mid].v;
+
+		if (addr < v->start)
+			hi = mid;
+		else if (addr >= v->end)
+			lo = mid + 1;
+		else
+			return &t->vmas[mid];
+	}
+	return NULL;
+}
+
+int cr_rst_mm_pages(struct cr_rst *r, void *payload, uint64_t len,
+		    struct cr_err *e)
+{
+	const struct crfs_pages *p = payload;
+	uint64_t size, addr, end;
+	struct iovec local, remote;
+	ssize_t n;
+
+	if (len < sizeof(*p) || p->nr_pages > CR_PAGES_PER_REC ||
+	    len != sizeof(*p) + p->pad + p->nr_pages * r->page_size)
+		return cr_fail(e, EBADMSG,
+			       "pid %d: page data for %#llx: bad record length %llu",
+			       r->pid, (unsigned long long)p->vaddr,
+			       (unsigned long long)len);
+	size = p->nr_pages * r->page_size;
+	end = p->vaddr + size;
+	for (addr = p->vaddr; addr < end; ) {
+		const struct cr_vma_img *vi = cr_vma_find(r->t, addr);
+
+		if (!vi || !cr_vma_filled(vi))
+			return cr_fail(e, EBADMSG,
+				       "pid %d: page data for %#llx, %s",
+				       r->pid, (unsigned long long)addr,
+				       vi ? "a mapping restored without data" :
+				       "outside every mapping of the image");
+		addr = vi->v.end;
+	}
+	local.iov_base = cr_img_pages_data(payload);
+	local.iov_len = size;
+	remote.iov_base = (void *)(uintptr_t)p->vaddr;
+	remote.iov_len = size;
+	while (local.iov_len) {
+		n = process_vm_writev(r->pid, &local, 1, &remote, 1, 0);
+		if (n <= 0)
+			return cr_fail(e, n < 0 ? errno : EFAULT,
+				       "pid %d: cannot write pages at %#lx: %s",
+				       r->pid, (unsigned long)remote.iov_base,
+				       strerror(n < 0 ? errno : EFAULT));
+		local.iov_base = (char *)local.iov_base + n;
+		local.iov_len -= n;
+		remote.iov_base = (char *)remote.iov_base + n;
+		remote.iov_len -= n;
+	}
+	r->page_bytes += size;
+	return 0;
+}
+
+/* PR_SET_MM_MAP: code, data, brk, stack, args, env, auxv and exe. */
+static int cr_mm_layout(struct cr_rst *r, struct cr_err *e)
+{
+	const struct crfs_mm *mm = &r->t->mm;
+	struct prctl_mm_map map = {
+		.start_code = mm->start_code, .end_code = mm->end_code,
+		.start_data = mm->start_data, .end_data = mm->end_data,
+		.start_brk = mm->start_brk, .brk = mm->brk,
+		.start_stack = mm->start_stack,
+		.arg_start = mm->arg_start, .arg_end = mm->arg_end,
+		.env_start = mm->env_start, .env_end = mm->env_end,
+		.auxv_size = mm->auxv_words * sizeof(uint64_t),
+		.exe_fd = -1,
+	};
+	unsigned long auxv, path, addr;
+	long fd = -1, ret;
+	int rc;
+
+	rc = cr_rst_poke(r, 0, mm->auxv, map.auxv_size, &auxv, e);
+	if (rc)
+		return rc;
+	map.auxv = (__u64 *)auxv;
+	if (r->t->exe && r->t->exe[0]) {
+		rc = cr_rst_poke(r, 2048, r->t->exe, strlen(r->t->exe) + 1,
+				 &path, e);
+		if (!rc)
+			rc = cr_mm_call(r, SYS_openat,
+					CR_ARGS(AT_FDCWD, path,
+						O_RDONLY | O_CLOEXEC),
+					&fd, e, "executable %s", r->t->exe);
+		if (rc)
+			return rc;
+		map.exe_fd = fd;
+	}
+	rc = cr_rst_poke(r, 1024, &map, sizeof(map), &addr, e);
+	if (!rc)
+		rc = cr_mm_call(r, SYS_prctl,
+				CR_ARGS(PR_SET_MM, PR_SET_MM_MAP, addr,
+					sizeof(map)), NULL, e,
+				"cannot set the mm layout (PR_SET_MM_MAP)");
+	if (fd >= 0)
+		cr_rst_syscall(r, SYS_close, CR_ARGS(fd), &ret, NULL);
+	return rc;
+}
+
+int cr_rst_mm_finish(struct cr_rst *r, struct cr_err *e)
+{
+	uint32_t i;
+	int rc;
+
+	for (i = 0; i < r->t->task.nr_vmas; i++) {
+		const struct crfs_vma *v = &r->t->vmas[i].v;
+
+		if (!cr_vma_filled(&r->t->vmas[i]) || (v->prot & PROT_WRITE))
+			continue;
+		rc = cr_mm_call(r, SYS_mprotect,
+				CR_ARGS(v->start, v->end - v->start, v->prot),
+				NULL, e, "mapping %#llx-%#llx: cannot protect",
+				(unsigned long long)v->start,
+				(unsigned long long)v->end);
+		if (rc)
+			return rc;
+	}
+	return cr_mm_layout(r, e);
+}
+
+int cr_rst_mm_unmap_scratch(struct cr_rst *r, struct cr_err *e)
+{
+	const struct cr_task_img *t = r->t;
+	unsigned long gadget = 0;
+	uint32_t i;
+	int rc;
+
+	/* The vdso first, else any code of the image. */
+	for (i = 0; !gadget && i < t->task.nr_vmas; i++) {
+		const struct crfs_vma *v = &t->vmas[i].v;
+
+		if (v->kind == CRFS_VMA_VDSO)
+			gadget = cr_arch_find_syscall(r->pid, v->start, v->end);
+	}
+	for (i = 0; !gadget && i < t->task.nr_vmas; i++) {
+		const struct crfs_vma *v = &t->vmas[i].v;
+
+		if (cr_vma_mapped(&t->vmas[i]) && (v->prot & PROT_EXEC))
+			gadget = cr_arch_find_syscall(r->pid, v->start, v->end);
+	}
+	if (!gadget)
+		return cr_fail(e, ENOEXEC,
+			       "pid %d: no syscall instruction in the restored memory",
+			       r->pid);
+	r->inf.gadget = gadget;
+	rc = cr_mm_call(r, SYS_munmap, CR_ARGS(r->scratch, r->scratch_size),
+			NULL, e, "cannot unmap the scratch area");
+	if (!rc)
+		r->scratch = 0;
+	return rc;
+}

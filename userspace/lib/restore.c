@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Restore: read an image and recreate its process, with its pid, in a
+ * cgroup.  The process is created by clone3() as a sibling of the caller
+ * (CLONE_PARENT: the caller's parent reaps it) and moved into the cgroup.
+ * It restores what it can for itself (restore-task.c) and stops; its
+ * tracer (the calling thread) swaps its memory (restore-mm.c), loads its
+ * registers, freezes the cgroup and lets it go straight from the ptrace
+ * stop into the freezer.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/sched.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "restore.h"
+#include "task-img.h"
+
+/* How long a pid held by a dying process or a zombie is waited for. */
+#define CR_PID_WAIT_MS		5000
+/* How long the new process may take to restore its own state. */
+#define CR_CHILD_TIMEOUT_MS	10000
+#define CR_FREEZE_TIMEOUT_MS	5000
+
+#ifndef PF_EXITING
+#define PF_EXITING	0x00000004
+#endif
+
+/* Sleep @ms milliseconds. */
+static void cr_sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * Who holds @pid: 1 if it is going away (zombie, exiting, or gone
+ * already), 0 if a live process has it (@comm receives its name).
+ */
+static int cr_pid_going(pid_t pid, char *comm, size_t len)
+{
+	char path[64], *buf, *lp, *rp;
+	unsigned long flags = 0;
+	char state = '?';
+	int going;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	buf = cr_read_file(path, NULL);
+	if (!buf)
+		return 1;
+	lp = strchr(buf, '(');
+	rp = strrchr(buf, ')');
+	if (!lp || !rp || rp < lp) {
+		free(buf);
+		return 1;
+	}
+	snprintf(comm, len, "%.*s", (int)(rp - lp - 1), lp + 1);
+	/* ") S ppid pgrp session tty tpgid flags" */
+	sscanf(rp + 1, " %c %*d %*d %*d %*d %*d %lu", &state, &flags);
+	going = state == 'Z' || state == 'X' || (flags & PF_EXITING);
+	free(buf);
+	return going;
+}
+
+/*
+ * clone3() with the image's pid, then move the child into @cgdir before it
+ * is let go.  Not CLONE_INTO_CGROUP: on this kernel (6.18) a child cloned
+ * into a cgroup that cgroup.kill was ever written to gets SIGKILL at birth
+ * (the kill sequence is compared with the caller's cgroup).
+ */
+static pid_t cr_spawn(pid_t pid, const char *cgdir,
+		      const struct cr_rst_child *c, struct cr_err *e)
+{
+	pid_t tid = pid;
+	struct clone_args args = {
+		/* exit_signal must be 0: CLONE_PARENT takes the caller's */
+		.flags = CLONE_PARENT,
+		.set_tid = (uintptr_t)&tid,
+		.set_tid_size = 1,
+	};
+	char comm[64] = "?";
+	long waited = 0, ret;
+	int rc;
+
+	for (;;) {
+		ret = syscall(SYS_clone3, &args, sizeof(args));
+		if (ret == 0)
+			cr_rst_task_child(c);
+		if (ret > 0)
+			break;
+		if (errno != EEXIST)
+			return cr_fail(e, errno, "pid %d: cannot create: %m",
+				       pid);
+		if (!cr_pid_going(pid, comm, sizeof(comm)))
+			return cr_fail(e, EBUSY,
+				       "pid %d is in use by another process (%s)",
+				       pid, comm);
+		if (waited >= CR_PID_WAIT_MS)
+			return cr_fail(e, EBUSY,
+				       "pid %d is still held by a dying process (%s) after %d ms",
+				       pid, comm, CR_PID_WAIT_MS);
+		cr_sleep_ms(20);
+		waited += 20;
+	}
+	rc = cr_cgroup_attach(cgdir, ret);
+	if (rc) {
+		kill(ret, SIGKILL);
+		return cr_fail(e, -rc, "pid %d: cannot move into %s: %s", pid,
+			       cgdir, strerror(-rc));
+	}
+	return ret;
+}
+
+/* Let the child go on, take its report and wait for its SIGSTOP. */
+static int cr_child_sync(struct cr_rst *r, int sock, struct cr_err *e)
+{
+	struct pollfd pfd = { .fd = sock, .events = POLLIN };
+	struct cr_rst_res res;
+	int status, rc;
+	ssize_t n;
+
+	if (ptrace(PTRACE_SEIZE, r->pid, NULL,
+		   (void *)(PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL)))
+		return cr_fail(e, errno, "pid %d: cannot seize: %m", r->pid);
+	if (cr_write_full(sock, "g", 1) != 1)
+		return cr_fail(e, errno, "pid %d: cannot wake up: %m", r->pid);
+	do
+		rc = poll(&pfd, 1, CR_CHILD_TIMEOUT_MS);
+	while (rc < 0 && errno == EINTR);
+	if (rc <= 0)
+		return cr_fail(e, rc ? errno : ETIMEDOUT,
+			       "pid %d: no word from the new process: %s",
+			       r->pid, rc ? strerror(errno) : "timed out");
+	n = cr_read_full(sock, &res, sizeof(res));
+	if (n != sizeof(res)) {
+		/* It closed its socket: it is dead, say how. */
+		status = 0;
+		while (waitpid(r->pid, &status, __WALL) < 0 && errno == EINTR)
+			;
+		return cr_fail(e, ESRCH,
+			       "pid %d: died while restoring its own state (%s %d)",
+			       r->pid, WIFSIGNALED(status) ? "signal" : "exit",
+			       WIFSIGNALED(status) ? WTERMSIG(status) :
+			       WEXITSTATUS(status));
+	}
+	rc = cr_rst_task_reason(r->pid, r->t, &res, e);
+	if (rc)
+		return rc;
+	while (waitpid(r->pid, &status, __WALL) < 0)
+		if (errno != EINTR)
+			return cr_fail(e, errno, "pid %d: wait: %m", r->pid);
+	if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGSTOP)
+		return cr_fail(e, EIO, "pid %d: did not stop (status %#x)",
+			       r->pid, status);
+	return 0;
+}
+
+/* Read the PAGES records up to END and write them into the process. */
+static int cr_read_pages(struct cr_rst *r, struct cr_img *img,
+			 struct cr_err *e)
+{
+	struct crfs_rec_hdr rh;
+	void *payload;
+	int rc;
+
+	for (;;) {
+		rc = cr_img_read_rec(img, &rh, &payload, e);
+		if (rc)
+			return rc;
+		if (rh.type == CRFS_REC_END)
+			return 0;
+		if (rh.type != CRFS_REC_PAGES)
+			return cr_fail(e, EBADMSG,
+				       "record %llu at offset %llu: %s where PAGES or END belongs",
+				       (unsigned long long)img->nr_records,
+				       (unsigned long long)img->off,
+				       cr_img_rec_name(rh.type));
+		rc = cr_rst_mm_pages(r, payload, rh.len, e);
+		if (rc)
+			return rc;
+	}
+}
+
+/* The stopped process's last state: registers, mask, then the freezer. */
+static int cr_let_go(struct cr_rst *r, struct cr_err *e)
+{
+	struct user_regs_struct regs;
+	uint64_t mask = r->t->sigstate.blocked;
+	int rc;
+
+	memcpy(&regs, &r->t->regs, sizeof(regs));
+	regs.orig_rax = -1;	/* no syscall restart on the way out */
+	rc = cr_arch_set_regs(r->pid, (struct crfs_regs *)&regs,
+			      r->t->xstate, r->t->xstate_size, e);
+	if (rc)
+		return rc;
+	if (ptrace(PTRACE_SETSIGMASK, r->pid, (void *)sizeof(mask), &mask))
+		return cr_fail(e, errno, "pid %d: cannot set the signal mask: %m",
+			       r->pid);
+	/* Frozen before it runs: it goes from this stop into the freezer. */
+	rc = cr_cgroup_freeze(r->cgdir, true);
+	if (rc)
+		return cr_fail(e, -rc, "%s: cannot freeze: %s", r->cgdir,
+			       strerror(-rc));
+	if (ptrace(PTRACE_DETACH, r->pid, NULL, NULL))
+		return cr_fail(e, errno, "pid %d: cannot detach: %m", r->pid);
+	rc = cr_cgroup_wait_frozen(r->cgdir, 1, CR_FREEZE_TIMEOUT_MS);
+	if (rc)
+		return cr_fail(e, -rc, "%s: did not freeze: %s", r->cgdir,
+			       strerror(-rc));
+	return 0;
+}
+
+/* Kill what was created and leave @cgdir empty and thawed. */
+static void cr_undo(struct cr_rst *r)
+{
+	int populated = 1, waited;
+
+	if (r->pid > 0) {
+		kill(r->pid, SIGKILL);
+		/* Reap the ptrace side; the parent reaps the rest. */
+		while (waitpid(r->pid, NULL, __WALL) < 0 && errno == EINTR)
+			;
+	}
+	/*
+	 * cgroup.kill only if something else is there: once written, it
+	 * makes the kernel kill children cloned into the cgroup later.
+	 */
+	for (waited = 0; waited < CR_PID_WAIT_MS; waited += 10) {
+		if (cr_cgroup_events(r->cgdir, &populated, NULL) || !populated)
+			break;
+		if (waited == 1000)
+			cr_cgroup_kill(r->cgdir);
+		cr_sleep_ms(10);
+	}
+	cr_cgroup_freeze(r->cgdir, false);
+}
+
+/* Create the process of @t and restore it entirely, pages from @img. */
+static int cr_restore_task(struct cr_rst *r, struct cr_img *img,
+			   struct cr_err *e)
+{
+	struct cr_rst_child c;
+	int sv[2], rc;
+
+	rc = cr_rst_mm_check(r->t, e);
+	if (!rc)
+		rc = cr_rst_task_check(r->t, &c, e);
+	if (rc)
+		return rc;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		return cr_fail(e, errno, "socketpair: %m");
+	c.sock = sv[1];
+	r->pid = cr_spawn(r->t->task.pid, r->cgdir, &c, e);
+	close(sv[1]);
+	if (r->pid < 0) {
+		close(sv[0]);
+		rc = r->pid;
+		r->pid = 0;
+		return rc;
+	}
+	rc = cr_child_sync(r, sv[0], e);
+	close(sv[0]);
+	if (!rc)
+		rc = cr_rst_mm_swap(r, e);
+	if (!rc)
+		rc = cr_read_pages(r, img, e);
+	if (!rc)
+		rc = cr_rst_mm_finish(r, e);
+	if (!rc)
+		rc = cr_rst_task_late(r, e);
+	if (!rc)
+		rc = cr_rst_mm_unmap_scratch(r, e);
+	if (!rc)
+		rc = cr_let_go(r, e);
+	return rc;
+}
+
+/* Is @cgdir a cgroup with nothing in it?  Make sure it is not frozen. */
+static int cr_cgroup_ready(const char *cgdir, struct cr_err *e)
+{
+	pid_t *pids;
+	int n, rc;
+
+	n = cr_cgroup_pids(cgdir, &pids);
+	if (n < 0)
+		return cr_fail(e, -n, "%s: not a cgroup: %s", cgdir,
+			       strerror(-n));
+	free(pids);
+	if (n)
+		return cr_fail(e, EBUSY, "%s: not empty (%d processes)", cgdir,
+			       n);
+	rc = cr_cgroup_freeze(cgdir, false);
+	if (rc)
+		return cr_fail(e, -rc, "%s: cannot thaw: %s", cgdir,
+			       strerror(-rc));
+	return 0;
+}
+
+int cr_restore(int fd, const char *cgdir, struct cr_err *e)
+{
+	struct cr_task_img t = { 0 };
+	struct crfs_image_hdr hdr;
+	struct cr_rst r = { 0 };
+	struct crfs_rec_hdr rh;
+	struct cr_img img;
+	void *payload;
+	int rc;
+
+	rc = cr_img_init(&img, fd);
+	if (rc)
+		return cr_fail(e, -rc, "cannot start reading the image: %s",
+			       strerror(-rc));
+	rc = cr_img_read_hdr(&img, &hdr, e);
+	if (!rc)
+		rc = cr_img_check_hdr(&hdr, e);
+	if (rc)
+		goto out_img;
+	if (hdr.nr_tasks != 1) {
+		rc = cr_fail(e, EOPNOTSUPP,
+			     "the image holds %u processes; only one is supported",
+			     hdr.nr_tasks);
+		goto out_img;
+	}
+	rc = cr_img_read_rec(&img, &rh, &payload, e);
+	if (rc)
+		goto out_img;
+	if (rh.type != CRFS_REC_TASK) {
+		rc = cr_fail(e, EBADMSG, "record 0: %s where TASK belongs",
+			     cr_img_rec_name(rh.type));
+		goto out_img;
+	}
+	rc = cr_task_img_read(&img, payload, rh.len, &t, e);
+	if (rc)
+		goto out_img;
+	if (t.xstate_size != hdr.xstate_size) {
+		rc = cr_fail(e, EBADMSG, "pid %u: XSTATE is %u bytes, the header says %u",
+			     t.task.pid, t.xstate_size, hdr.xstate_size);
+		goto out_task;
+	}
+	rc = cr_cgroup_ready(cgdir, e);
+	if (rc)
+		goto out_task;
+
+	r.cgdir = cgdir;
+	r.t = &t;
+	r.page_size = hdr.page_size;
+	rc = cr_restore_task(&r, &img, e);
+	if (rc)
+		cr_undo(&r);
+out_task:
+	cr_task_img_free(&t);
+out_img:
+	cr_img_fini(&img);
+	return rc;
+}
