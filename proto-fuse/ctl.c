@@ -12,6 +12,9 @@
 
 #include "crfs-fuse.h"
 
+/* A killed process leaves its cgroup at once; allow for a loaded machine. */
+#define CRFS_KILL_TIMEOUT_MS	5000
+
 /**
  * crfs_fuse_ct_state() - the state word of a container
  *
@@ -109,10 +112,20 @@ static int crfs_fuse_state_thaw(struct crfs_ct *ct)
 	return cr_cgroup_freeze(ct->cgdir, false);
 }
 
+/* kill: SIGKILL everything, and return once the container is empty. */
 static int crfs_fuse_state_kill(struct crfs_ct *ct)
 {
+	int ret;
+
 	crfs_fuse_image_kill(ct);
-	return cr_cgroup_kill(ct->cgdir);
+	ret = cr_cgroup_kill(ct->cgdir);
+	if (ret)
+		return ret;
+	if (cr_cgroup_wait_empty(ct->cgdir, CRFS_KILL_TIMEOUT_MS))
+		return crfs_ct_fail(ct, EBUSY,
+				    "state: kill: %s still has processes after %d ms",
+				    ct->name, CRFS_KILL_TIMEOUT_MS);
+	return 0;
 }
 
 static const struct {
@@ -124,7 +137,7 @@ static const struct {
 	{ "kill",	crfs_fuse_state_kill },
 };
 
-/* state: freeze, thaw or kill; none of them waits. */
+/* state: freeze, thaw or kill; only kill waits, for the processes to go. */
 static int crfs_fuse_state_write(struct crfs_ct *ct, char *buf)
 {
 	size_t len = strlen(buf);

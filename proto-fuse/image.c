@@ -149,7 +149,8 @@ static int crfs_image_claim(struct crfs_ct *ct, struct crfs_image *img)
 		return crfs_ct_fail(ct, EBUSY, "image: %s: already open (%s)",
 				    ct->name, dump ? "checkpointing" : "restoring");
 	state = crfs_fuse_ct_state(ct);
-	if (img->dump && strcmp(state, "frozen"))
+	/* A freeze under way is waited for by the engine. */
+	if (img->dump && strcmp(state, "frozen") && strcmp(state, "freezing"))
 		return crfs_ct_fail(ct, EBUSY, "image: %s: not frozen (state %s)",
 				    ct->name, state);
 	if (!img->dump && strcmp(state, "empty"))

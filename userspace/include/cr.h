@@ -89,6 +89,12 @@ int cr_cgroup_freezing(const char *cgdir);
 int cr_cgroup_wait_frozen(const char *cgdir, int want, int timeout_ms);
 
 /**
+ * cr_cgroup_wait_empty() - wait until cgroup.events says populated 0
+ * Return: 0, -ETIMEDOUT, or -errno.
+ */
+int cr_cgroup_wait_empty(const char *cgdir, int timeout_ms);
+
+/**
  * cr_cgroup_kill() - write 1 to cgroup.kill
  * Return: 0 or -errno.
  */

@@ -156,7 +156,9 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
 }
 
-int cr_cgroup_wait_frozen(const char *cgdir, int want, int timeout_ms)
+/* Wait until cgroup.events says @want for frozen (@populated false) or populated. */
+static int cg_wait_events(const char *cgdir, bool populated, int want,
+			  int timeout_ms)
 {
 	long deadline = now_ms() + timeout_ms;
 	char path[PATH_MAX];
@@ -170,12 +172,13 @@ int cr_cgroup_wait_frozen(const char *cgdir, int want, int timeout_ms)
 		ifd = -1;
 	}
 	for (;;) {
-		int frozen, left;
+		int value, left;
 
-		ret = cr_cgroup_events(cgdir, NULL, &frozen);
+		ret = populated ? cr_cgroup_events(cgdir, &value, NULL) :
+				  cr_cgroup_events(cgdir, NULL, &value);
 		if (ret)
 			break;
-		if (frozen == want)
+		if (value == want)
 			break;
 		left = (int)(deadline - now_ms());
 		if (left <= 0) {
@@ -197,6 +200,16 @@ int cr_cgroup_wait_frozen(const char *cgdir, int want, int timeout_ms)
 	if (ifd >= 0)
 		close(ifd);
 	return ret;
+}
+
+int cr_cgroup_wait_frozen(const char *cgdir, int want, int timeout_ms)
+{
+	return cg_wait_events(cgdir, false, want, timeout_ms);
+}
+
+int cr_cgroup_wait_empty(const char *cgdir, int timeout_ms)
+{
+	return cg_wait_events(cgdir, true, 0, timeout_ms);
 }
 
 int cr_cgroup_kill(const char *cgdir)

@@ -42,6 +42,10 @@ static int dump_find_pid(struct cr_dump *d, struct cr_err *e)
 	if (ret)
 		return cr_fail(e, -ret, "%s: cannot read cgroup.events: %s",
 			       d->cgdir, strerror(-ret));
+	/* Freezing, not frozen yet: the freeze was asked for, wait for it. */
+	if (!frozen && cr_cgroup_freezing(d->cgdir) == 1 &&
+	    !cr_cgroup_wait_frozen(d->cgdir, 1, FREEZE_TIMEOUT_MS))
+		frozen = 1;
 	if (!frozen)
 		return cr_fail(e, EBUSY, "%s: not frozen", d->cgdir);
 	n = cr_cgroup_pids(d->cgdir, &pids);
@@ -338,6 +342,15 @@ static int dump_stopped(struct cr_dump *d, struct cr_err *e)
 		return cr_fail(e, errno,
 			       "pid %d: cannot restore signal mask: %m",
 			       d->pid);
+	/*
+	 * Nothing more runs in the task: freeze the cgroup again now, so
+	 * that if the tracer dies while the image streams, the task goes
+	 * back to the freezer, not to work.
+	 */
+	ret = cr_cgroup_freeze(d->cgdir, true);
+	if (ret)
+		return cr_fail(e, -ret, "%s: cannot freeze again: %s",
+			       d->cgdir, strerror(-ret));
 	return 0;
 }
 
