@@ -1,0 +1,157 @@
+#!/usr/bin/env bats
+# state: freeze, thaw, kill; bad words; events and its poll() wake-up.
+
+load helpers/common
+
+setup_file() { crfs_setup_file; }
+teardown_file() { crfs_teardown_file; }
+teardown() { crfs_teardown; }
+
+# A container running zdtm-counter: sets CT, PID, LOG.
+start_counter() {
+	CT=$(crfs_mkct ct)
+	zdtm_start "$CT" zdtm-counter
+	PID=$ZDTM_PID
+	LOG=$ZDTM_DIR/log
+}
+
+@test "a container with a process is running" {
+	start_counter
+	run -0 ct_file "$CT" state
+	assert_output "running"
+	run -0 ct_file "$CT" events
+	assert_output "$(printf 'populated 1\nfrozen 0')"
+}
+
+@test "freeze stops the process; events says frozen 1; state says frozen" {
+	start_counter
+	ct_write "$CT" state freeze
+	run -0 ct_file "$CT" state
+	assert_output --regexp '^(freezing|frozen)$'
+	wait_frozen "$CT"
+	run -0 ct_file "$CT" state
+	assert_output "frozen"
+	n=$(log_lines "$LOG")
+	# Absence of progress can only be watched for a while.
+	sleep 0.5
+	run -0 log_lines "$LOG"
+	assert_output "$n"
+}
+
+@test "thaw lets the process go on from where it was" {
+	start_counter
+	ct_write "$CT" state freeze
+	wait_frozen "$CT"
+	n=$(log_lines "$LOG")
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	run -0 ct_file "$CT" state
+	assert_output "running"
+	wait_for "the counter to go on" 10 log_grows "$LOG" "$n"
+	zdtm_finish
+}
+
+@test "freeze twice and thaw twice are harmless" {
+	start_counter
+	ct_write "$CT" state freeze
+	ct_write "$CT" state freeze
+	wait_frozen "$CT"
+	ct_write "$CT" state thaw
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	run -0 ct_file "$CT" state
+	assert_output "running"
+	zdtm_finish
+}
+
+@test "kill ends every process; the container becomes empty" {
+	start_counter
+	ct_write "$CT" state kill
+	wait_empty "$CT"
+	wait_pid_gone "$PID"
+	run -0 ct_file "$CT" state
+	assert_output "empty"
+	run -0 ct_file "$CT" procs
+	assert_output ""
+	run -0 ct_file "$CT" events
+	assert_output "$(printf 'populated 0\nfrozen 0')"
+}
+
+@test "kill works on a frozen container" {
+	start_counter
+	ct_write "$CT" state freeze
+	wait_frozen "$CT"
+	ct_write "$CT" state kill
+	wait_empty "$CT"
+	wait_pid_gone "$PID"
+	run -0 ct_file "$CT" state
+	assert_output "empty"
+}
+
+@test "other words fail with EINVAL and the error names the word" {
+	start_counter
+	for word in FREEZE frozen stop "freeze now" 1 running; do
+		run -1 ct_write "$CT" state "$word"
+		assert_output --partial "Invalid argument"
+		run -0 ct_file "$CT" error
+		assert_output --partial "$word"
+	done
+	run -1 ct_write "$CT" state ""
+	assert_output --partial "Invalid argument"
+	run -0 ct_file "$CT" state
+	assert_output "running"
+}
+
+@test "the words are accepted without a newline too" {
+	start_counter
+	printf freeze >"$CRFS_MNT/$CT/state"
+	wait_frozen "$CT"
+	printf thaw >"$CRFS_MNT/$CT/state"
+	wait_thawed "$CT"
+}
+
+@test "poll() on events wakes up when the container freezes" {
+	start_counter
+	run -0 timeout 20 python3 -c '
+import os, select, sys, threading, time
+
+events, state = sys.argv[1], sys.argv[2]
+fd = os.open(events, os.O_RDONLY)
+text = os.pread(fd, 4096, 0).decode()
+if "frozen 0" not in text:
+    sys.exit("events does not say frozen 0 at first: %r" % text)
+p = select.poll()
+p.register(fd, select.POLLPRI)
+if p.poll(0):
+    sys.exit("poll() says changed before anything changed")
+
+def freeze():
+    with open(state, "w") as f:
+        f.write("freeze\n")
+
+t0 = time.monotonic()
+threading.Timer(0.3, freeze).start()
+wakeups = 0
+while True:
+    left = 5 - (time.monotonic() - t0)
+    if left <= 0:
+        sys.exit("no frozen 1 after 5 s (%d wake-ups), last %r" % (wakeups, text))
+    r = p.poll(int(left * 1000))
+    if not r:
+        sys.exit("poll() did not wake up in 5 s; last %r" % text)
+    wakeups += 1
+    if time.monotonic() - t0 < 0.25:
+        sys.exit("poll() returned before the change")
+    if not r[0][1] & (select.POLLPRI | select.POLLERR):
+        sys.exit("poll() woke with revents %#x, no POLLPRI/POLLERR" % r[0][1])
+    text = os.pread(fd, 4096, 0).decode()
+    if "frozen 1" in text:
+        break
+    if wakeups > 20:
+        sys.exit("poll() keeps waking without frozen 1: %r" % text)
+print("woke %d time(s), frozen 1" % wakeups)
+' "$CRFS_MNT/$CT/events" "$CRFS_MNT/$CT/state"
+	assert_output --partial "frozen 1"
+	run -0 ct_file "$CT" state
+	assert_output "frozen"
+}

@@ -1,0 +1,489 @@
+# shellcheck shell=bash
+#
+# Common helpers of the crfs conformance suite.  Every .bats file does
+#
+#	load helpers/common		(or ../helpers/common)
+#	setup_file()	{ crfs_setup_file; }
+#	teardown_file()	{ crfs_teardown_file; }
+#	teardown()	{ crfs_teardown; }
+#
+# Environment:
+#   CRFS_BIN   crfs-fuse, crctl, crfs-image     (default <repo>/build/bin)
+#   CRFS_ZDTM  the zdtm programs                (default <repo>/build/tests/zdtm)
+#   CRFS_ROOT  an already mounted crfs (the kernel filesystem); unset: each
+#              file mounts its own crfs-fuse on $BATS_FILE_TMPDIR/mnt
+#
+# Every wait polls a condition with a deadline; none sleeps blindly.
+
+bats_require_minimum_version 1.5.0
+
+CRFS_BATS_LIB=${CRFS_BATS_LIB:-/usr/lib/bats}
+load "$CRFS_BATS_LIB/bats-support/load"
+load "$CRFS_BATS_LIB/bats-assert/load"
+
+CRFS_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+CRFS_BIN=${CRFS_BIN:-$CRFS_REPO/build/bin}
+CRFS_ZDTM=${CRFS_ZDTM:-$CRFS_REPO/build/tests/zdtm}
+export CRFS_REPO CRFS_BIN CRFS_ZDTM
+
+# The directory for this test's files, or this file's in setup_file.
+crfs_tmp() {
+	echo "${BATS_TEST_TMPDIR:-$BATS_FILE_TMPDIR}"
+}
+
+# Close every descriptor above 2 of this shell (call in a subshell, then exec).
+crfs_close_fds() {
+	local fd
+
+	for fd in "/proc/$BASHPID/fd/"*; do
+		fd=${fd##*/}
+		if ((fd > 2)); then
+			eval "exec $fd>&-" 2>/dev/null || true
+		fi
+	done
+}
+
+# wait_for DESC SECONDS CMD...: poll CMD every 50 ms until it succeeds.
+wait_for() {
+	local desc=$1 secs=$2 deadline now
+	shift 2
+
+	deadline=$(( ${EPOCHREALTIME/./} + secs * 1000000 ))
+	while ! "$@"; do
+		now=${EPOCHREALTIME/./}
+		if ((now > deadline)); then
+			echo "timed out after ${secs}s waiting for $desc" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+crfs_is_mounted() {
+	awk -v m="$1" '$5 == m { for (i = 6; i <= NF; i++) if ($i == "-") {
+		if ($(i + 1) ~ /^fuse/) found = 1; break } }
+		END { exit !found }' /proc/self/mountinfo
+}
+
+crfs_alive() {
+	[[ -e /proc/$1 ]] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
+}
+
+crfs_gone() {
+	[[ ! -e /proc/$1 ]]
+}
+
+# crfs_mount_fuse DIR: start `crfs-fuse -f DIR` in the background, wait for
+# the mount; sets CRFS_FUSE_PID.  The daemon gets no stray descriptor.
+crfs_mount_fuse() {
+	local mnt=$1 log
+
+	log="$(crfs_tmp)/crfs-fuse.$$.$RANDOM.log"
+	mkdir -p "$mnt"
+	(crfs_close_fds; exec "$CRFS_BIN/crfs-fuse" -f "$mnt") \
+		</dev/null >"$log" 2>&1 3>&- &
+	CRFS_FUSE_PID=$!
+	disown "$CRFS_FUSE_PID" 2>/dev/null || true
+	CRFS_FUSE_LOG=$log
+	local deadline=$(( ${EPOCHREALTIME/./} + 10000000 ))
+	while ! crfs_is_mounted "$mnt"; do
+		if ! crfs_alive "$CRFS_FUSE_PID"; then
+			echo "crfs-fuse exited before mounting $mnt:" >&2
+			cat "$log" >&2
+			return 1
+		fi
+		if (( ${EPOCHREALTIME/./} > deadline )); then
+			echo "crfs-fuse did not mount $mnt in 10s" >&2
+			cat "$log" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# crfs_umount_fuse DIR PID: stop exactly that daemon and unmount.
+crfs_umount_fuse() {
+	local mnt=$1 pid=$2
+
+	if [[ -n $pid ]] && crfs_alive "$pid"; then
+		kill -TERM "$pid" 2>/dev/null || true
+		if ! wait_for "crfs-fuse $pid to exit" 10 crfs_gone "$pid"; then
+			kill -KILL "$pid" 2>/dev/null || true
+			wait_for "crfs-fuse $pid to die" 5 crfs_gone "$pid" || true
+		fi
+	fi
+	if crfs_is_mounted "$mnt"; then
+		fusermount3 -u "$mnt" 2>/dev/null || fusermount3 -uz "$mnt"
+	fi
+	! crfs_is_mounted "$mnt"
+}
+
+crfs_setup_file() {
+	if [[ -n ${CRFS_ROOT:-} ]]; then
+		export CRFS_MNT=$CRFS_ROOT
+		return 0
+	fi
+	export CRFS_MNT=$BATS_FILE_TMPDIR/mnt
+	crfs_mount_fuse "$CRFS_MNT"
+	export CRFS_FUSE_PID CRFS_FUSE_LOG
+}
+
+crfs_teardown_file() {
+	local d
+
+	[[ -n ${CRFS_ROOT:-} ]] && return 0
+	[[ -n ${CRFS_FUSE_PID:-} ]] || return 0
+	crfs_cleanup_list "$BATS_FILE_TMPDIR"
+	for d in "$CRFS_MNT"/*/; do
+		[[ -d $d ]] && crfs_rmct "$(basename "$d")"
+	done
+	crfs_umount_fuse "$CRFS_MNT" "$CRFS_FUSE_PID"
+}
+
+# crfs_mkct NAME: make a container with a name unique in this run; print it.
+crfs_mkct() {
+	local list k name
+
+	list="$(crfs_tmp)/.crfs-cts"
+	k=$( (wc -l <"$list") 2>/dev/null || echo 0)
+	name="$1-${BATS_SUITE_TEST_NUMBER:-0}.$k-$$"
+
+	mkdir "$CRFS_MNT/$name" || return 1
+	echo "$name" >>"$list"
+	echo "$name"
+}
+
+crfs_populated_0() {
+	grep -qx 'populated 0' "$CRFS_MNT/$1/events"
+}
+
+# crfs_rmct CT: kill whatever is in it, wait until it is empty, rmdir.
+crfs_rmct() {
+	local ct=$1
+
+	[[ -d $CRFS_MNT/$ct ]] || return 0
+	echo kill >"$CRFS_MNT/$ct/state" 2>/dev/null || true
+	wait_for "$ct to empty" 15 crfs_populated_0 "$ct" || return 1
+	wait_for "rmdir $ct" 10 rmdir "$CRFS_MNT/$ct" 2>/dev/null
+}
+
+# Kill the containers and the processes listed in DIR (a test's or the file's).
+crfs_cleanup_list() {
+	local dir=$1 ct pid ret=0
+
+	if [[ -f $dir/.crfs-cts ]]; then
+		while read -r ct; do
+			crfs_rmct "$ct" || ret=1
+		done <"$dir/.crfs-cts"
+		rm -f "$dir/.crfs-cts"
+	fi
+	if [[ -f $dir/.crfs-pids ]]; then
+		while read -r pid; do
+			crfs_is_ours "$pid" && kill -KILL "$pid" 2>/dev/null
+		done <"$dir/.crfs-pids"
+		rm -f "$dir/.crfs-pids"
+	fi
+	return $ret
+}
+
+# Is PID still one of the programs this suite started?
+crfs_is_ours() {
+	local exe
+
+	exe=$(readlink "/proc/$1/exe" 2>/dev/null) || return 1
+	[[ $exe == "$CRFS_ZDTM"/* || $exe == "$CRFS_BIN"/* || $exe == */sleep ]]
+}
+
+crfs_teardown() {
+	crfs_cleanup_list "$BATS_TEST_TMPDIR"
+}
+
+# wait_frozen CT [SECONDS]: until events says frozen 1.
+wait_frozen() {
+	wait_for "$1 to be frozen" "${2:-10}" \
+		grep -qx 'frozen 1' "$CRFS_MNT/$1/events"
+}
+
+# wait_thawed CT [SECONDS]: until events says frozen 0.
+wait_thawed() {
+	wait_for "$1 to be thawed" "${2:-10}" \
+		grep -qx 'frozen 0' "$CRFS_MNT/$1/events"
+}
+
+# wait_pid_gone PID [SECONDS]: until PID is reaped (a zombie still holds it).
+wait_pid_gone() {
+	wait_for "pid $1 to be gone" "${2:-15}" crfs_gone "$1"
+}
+
+# wait_empty CT [SECONDS]: until no process is left in CT.
+wait_empty() {
+	wait_for "$1 to be empty" "${2:-15}" crfs_populated_0 "$1"
+}
+
+# ct_file CT FILE: print a control file.
+ct_file() {
+	cat "$CRFS_MNT/$1/$2"
+}
+
+# ct_write CT FILE WORD: write WORD and a newline, as `echo WORD > FILE`.
+ct_write() {
+	echo "$3" >"$CRFS_MNT/$1/$2"
+}
+
+# start_in CT CMD...: start CMD inside CT through `crctl run`; no pipes, no
+# stray descriptors.  Sets STARTED_PID (crctl execs CMD in place) and
+# STARTED_ERR (its stderr file).  With CRFS_ORPHAN=1 the program is
+# orphaned at once: its reaper is then PID 1, which reaps late, so its pid
+# stays taken by a zombie for a while.
+start_in() {
+	local ct=$1 tmp name
+	shift
+	tmp=$(crfs_tmp)
+	name=$(basename "$1").$RANDOM
+
+	if [[ ${CRFS_ORPHAN:-0} == 1 ]]; then
+		(
+			crfs_close_fds
+			"$CRFS_BIN/crctl" -r "$CRFS_MNT" run "$ct" -- "$@" \
+				</dev/null >"$tmp/$name.out" 2>"$tmp/$name.err" &
+			echo $! >"$tmp/$name.pid"
+		) </dev/null >/dev/null 2>&1 3>&-
+		STARTED_PID=$(cat "$tmp/$name.pid")
+	else
+		(crfs_close_fds; exec "$CRFS_BIN/crctl" -r "$CRFS_MNT" run "$ct" -- "$@") \
+			</dev/null >"$tmp/$name.out" 2>"$tmp/$name.err" 3>&- &
+		STARTED_PID=$!
+		disown "$STARTED_PID" 2>/dev/null || true
+	fi
+	STARTED_ERR=$tmp/$name.err
+	echo "$STARTED_PID" >>"$tmp/.crfs-pids"
+}
+
+crfs_in_procs() {
+	grep -qx "$2" "$CRFS_MNT/$1/procs"
+}
+
+# wait_in CT PID: until PID shows in CT's procs.
+wait_in() {
+	wait_for "pid $2 in $1" 10 crfs_in_procs "$1" "$2"
+}
+
+# --- zdtm programs ---
+
+zdtm_seen_start() {
+	[[ -e $1/ready || -e $1/result || -e $1/skip ]]
+}
+
+# zdtm_start CT PROG: run PROG in CT, wait until it is ready.  Sets ZDTM_DIR
+# and ZDTM_PID.  A program that finds its kernel feature missing skips.
+zdtm_start() {
+	local ct=$1 prog=$2
+
+	ZDTM_DIR=$(crfs_tmp)/$prog.$RANDOM
+	mkdir -p "$ZDTM_DIR"
+	start_in "$ct" "$CRFS_ZDTM/$prog" "$ZDTM_DIR"
+	ZDTM_PID=$STARTED_PID
+	if ! wait_for "$prog to be ready" 30 zdtm_seen_start "$ZDTM_DIR"; then
+		cat "$STARTED_ERR" >&2
+		return 1
+	fi
+	if [[ -e $ZDTM_DIR/skip ]]; then
+		skip "$prog: $(cat "$ZDTM_DIR/skip")"
+	fi
+	if [[ ! -e $ZDTM_DIR/ready ]]; then
+		echo "$prog failed before it was ready: $(cat "$ZDTM_DIR/result")" >&2
+		return 1
+	fi
+}
+
+# zdtm_finish [DIR PID]: SIGTERM the program, expect PASS in its result.
+zdtm_finish() {
+	local dir=${1:-$ZDTM_DIR} pid=${2:-$ZDTM_PID}
+
+	kill -TERM "$pid"
+	wait_for "$(basename "$dir") to write its result" 30 \
+		test -e "$dir/result" || return 1
+	run -0 cat "$dir/result"
+	assert_output "PASS"
+}
+
+# --- checkpoint and restore through the raw files ---
+
+# crfs_checkpoint CT FILE: freeze, wait for frozen, read the image.
+crfs_checkpoint() {
+	ct_write "$1" state freeze
+	wait_frozen "$1"
+	cat "$CRFS_MNT/$1/image" >"$2"
+}
+
+# crfs_restore CT FILE
+crfs_restore() {
+	cat "$2" >"$CRFS_MNT/$1/image"
+}
+
+# --- image surgery (python: byte offsets, crc32c) ---
+
+CRFS_IMG_PY='
+import struct, sys
+
+def crc32c(data, crc=0):
+    global TABLE
+    if "TABLE" not in globals():
+        TABLE = []
+        for i in range(256):
+            c = i
+            for _ in range(8):
+                c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+            TABLE.append(c)
+    crc ^= 0xffffffff
+    for b in data:
+        crc = TABLE[(crc ^ b) & 0xff] ^ (crc >> 8)
+    return crc ^ 0xffffffff
+
+def hdr_size(img):
+    return struct.unpack_from("<I", img, 12)[0]
+
+def hdr_crc_ok(img):
+    h = bytearray(img[:hdr_size(img)])
+    want = struct.unpack_from("<I", h, len(h) - 4)[0]
+    h[-4:] = b"\0\0\0\0"
+    return crc32c(bytes(h)) == want
+
+def set_hdr_crc(img):
+    n = hdr_size(img)
+    img[n - 4:n] = b"\0\0\0\0"
+    img[n - 4:n] = struct.pack("<I", crc32c(bytes(img[:n])))
+
+def records(img):
+    """(offset, type, len) of every record."""
+    off, out = hdr_size(img), []
+    while off + 16 <= len(img):
+        t, c, n = struct.unpack_from("<IIQ", img, off)
+        out.append((off, t, n))
+        off += 16 + n
+    return out
+'
+
+# img_py CODE ARGS...: run CODE after the helpers above.
+img_py() {
+	local code=$1
+	shift
+	python3 -c "$CRFS_IMG_PY
+$code" "$@"
+}
+
+# img_hdr_size FILE
+img_hdr_size() {
+	img_py 'print(hdr_size(open(sys.argv[1], "rb").read()))' "$1"
+}
+
+# img_equal_but_time A B: equal except the header time_ns field and crc.
+img_equal_but_time() {
+	img_py '
+a = bytearray(open(sys.argv[1], "rb").read())
+b = bytearray(open(sys.argv[2], "rb").read())
+for x in (a, b):
+    n = hdr_size(x)
+    x[48:56] = bytes(8)
+    x[n - 4:n] = bytes(4)
+if len(a) != len(b):
+    sys.exit("sizes differ: %d and %d" % (len(a), len(b)))
+for i in range(len(a)):
+    if a[i] != b[i]:
+        sys.exit("first difference at byte %d" % i)
+' "$1" "$2"
+}
+
+# img_flip IN OUT OFFSET: one byte corrupted.
+img_flip() {
+	img_py '
+img = bytearray(open(sys.argv[1], "rb").read())
+img[int(sys.argv[3])] ^= 0x5a
+open(sys.argv[2], "wb").write(img)
+' "$@"
+}
+
+# img_set_u32 IN OUT OFFSET VALUE: a header field changed, header crc right.
+img_set_u32() {
+	img_py '
+img = bytearray(open(sys.argv[1], "rb").read())
+if not hdr_crc_ok(img):
+    sys.exit("the header crc is not crc32c as expected: cannot redo it")
+struct.pack_into("<I", img, int(sys.argv[3]), int(sys.argv[4], 0))
+set_hdr_crc(img)
+open(sys.argv[2], "wb").write(img)
+' "$@"
+}
+
+# img_set_version IN OUT VERSION: another format version (offset 8).
+img_set_version() {
+	img_set_u32 "$1" "$2" 8 "$3"
+}
+
+# img_offset FILE WHAT: a byte offset inside: first-record, pages, end.
+img_offset() {
+	img_py '
+img = open(sys.argv[1], "rb").read()
+recs = records(img)
+what = sys.argv[2]
+if what == "first-record":
+    print(recs[0][0] + 16 + min(4, recs[0][2] - 1))
+elif what == "pages":
+    p = [r for r in recs if r[1] == 13]
+    off, t, n = p[len(p) // 2]
+    print(off + 16 + n // 2)
+elif what == "end":
+    off, t, n = recs[-1]
+    if t != 14:
+        sys.exit("the last record is not END")
+    print(off + 16)
+' "$@"
+}
+
+# --- crfs_make_image FILE: a good image of zdtm-counter (for setup_file).
+# Writes FILE.pid (the process's pid) and FILE.dir (its zdtm directory).
+crfs_make_image() {
+	local img=$1 ct
+
+	ct=$(crfs_mkct img) || return 1
+	zdtm_start "$ct" zdtm-counter || return 1
+	crfs_checkpoint "$ct" "$img" || return 1
+	echo "$ZDTM_PID" >"$img.pid"
+	echo "$ZDTM_DIR" >"$img.dir"
+	ct_write "$ct" state kill
+	wait_pid_gone "$ZDTM_PID" || return 1
+	crfs_rmct "$ct"
+}
+
+# refute_listed DIR NAME: NAME is not in the listing of DIR.
+refute_listed() {
+	local name
+
+	while read -r name; do
+		[[ $name != "$2" ]] || fail "$2 is still listed in $1"
+	done < <(ls -1 "$1")
+}
+
+# start_bg CMD...: start CMD outside any container, no stray descriptors.
+# Sets STARTED_PID; the process is killed by crfs_teardown.
+start_bg() {
+	local tmp name
+	tmp=$(crfs_tmp)
+	name=$(basename "$1").$RANDOM
+
+	(crfs_close_fds; exec "$@") </dev/null >"$tmp/$name.out" \
+		2>"$tmp/$name.err" 3>&- &
+	STARTED_PID=$!
+	disown "$STARTED_PID" 2>/dev/null || true
+	echo "$STARTED_PID" >>"$tmp/.crfs-pids"
+}
+
+# log_lines FILE: how many lines FILE has.
+log_lines() {
+	wc -l <"$1"
+}
+
+# log_grows FILE N: FILE has more than N lines.
+log_grows() {
+	(( $(wc -l <"$1") > $2 ))
+}
