@@ -34,6 +34,8 @@ BENCH		:= $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(wildcard tests/ben
 BINS		:= $(TOOLS) $(if $(FUSE_SRC),$(BUILD)/bin/crfs-fuse)
 
 .PHONY: all deps test demo bench clean
+# Keep objects made by chained rules (tools, tests) for incremental builds.
+.SECONDARY:
 all: $(BINS) $(UNIT) $(ZDTM) $(BENCH)
 
 $(BUILD)/obj/%.o: %.c

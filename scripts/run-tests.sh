@@ -33,14 +33,14 @@ count_tap() {
 		echo "  $name: no test output"
 		f=1
 	fi
-	grep -E '^not ok' "$log" | sed "s/^/  $name: /"
+	grep -E '^not ok' "$log" | sed "s|^|  $name: |"
 	printf '%-28s %4d passed, %d failed, %d skipped\n' "$name" "$p" "$f" "$s"
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 }
 
 # run_suite NAME TIMEOUT CMD...: run a TAP-producing command, keep its log.
 run_suite() {
-	local name=$1 limit=$2 log=$logdir/$1.tap rc
+	local name=$1 limit=$2 log=$logdir/${1//\//-}.tap rc
 	shift 2
 	timeout --kill-after=10 "$limit" "$@" </dev/null >"$log" 2>&1 3>&-
 	rc=$?
