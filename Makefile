@@ -5,6 +5,8 @@
 #   make test       deps + build + every test suite; last line "N passed, N failed"
 #   make demo       checkpoint and restore a counting process, end to end
 #   make bench      checkpoint/restore speed against this machine's limits
+#   make kernel     the test kernel (linux-source-6.12 + fs/crfs, fs/nsfs, ...)
+#   make vm-test    boot it under qemu and run the smoke suite
 #
 # BUILD=dir puts all output in another directory.
 
@@ -84,5 +86,7 @@ bench: deps
 
 clean:
 	rm -rf $(BUILD)
+
+include mk/kernel.mk
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

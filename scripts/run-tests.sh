@@ -9,6 +9,7 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
+export BUILD
 export CRFS_BIN=${CRFS_BIN:-$BUILD/bin}
 export CRFS_ZDTM=${CRFS_ZDTM:-$BUILD/tests/zdtm}
 logdir=$BUILD/test-logs
@@ -64,6 +65,29 @@ else
 		echo "== bats: FUSE-only tests"
 		run_suite bats-fuse 600 bats --tap "$top/tests/bats/fuse"
 	fi
+fi
+
+# The kernel side: build the test kernel, then run the suites in a VM.
+echo "== kernel build"
+klog=$logdir/kernel-build.log
+t0=$(date +%s)
+if timeout 3600 "$top/scripts/kernel-build.sh" </dev/null >"$klog" 2>&1 3>&-; then
+	echo "ok 1 - the test kernel builds ($(($(date +%s) - t0)) s)" >"$logdir/kernel.tap"
+else
+	echo "not ok 1 - the test kernel builds (see $klog)" >"$logdir/kernel.tap"
+	tail -n 20 "$klog"
+fi
+echo "1..1" >>"$logdir/kernel.tap"
+count_tap kernel "$logdir/kernel.tap"
+echo "kernel build: $(($(date +%s) - t0)) s"
+
+if [ -r "$BUILD/kernel/bzImage" ]; then
+	echo "== VM: suites inside the test kernel"
+	vmcmd="bats --tap tests/vm-smoke"
+	[ -x "$top/tests/vm/run-kernel-suite.sh" ] && vmcmd="tests/vm/run-kernel-suite.sh"
+	t0=$(date +%s)
+	run_suite vm 2400 "$top/scripts/vm-run.sh" -t 2300 -c "$vmcmd"
+	echo "VM run: $(($(date +%s) - t0)) s (console: $BUILD/kernel/console.log)"
 fi
 
 echo "logs: $logdir"
