@@ -27,9 +27,13 @@
 #define CRFS_NAME_MAX		64		/* container name */
 #define CRFS_CTL_WRITE_MAX	64		/* write to a small control file */
 #define CRFS_IO_MAX		(1U << 20)	/* max_read, max_write, pipe size */
+#define CRFS_NS_NAME		"ns"		/* the namespace view, ns.c */
+#define CRFS_NS_INO		(1ULL << 62)	/* inodes of the ns/ tree */
+#define CRFS_NS_CT_INO		(1ULL << 61)	/* inodes of a container's ns/ */
 
 struct crfs_image;
 struct crfs_fh;
+struct crfs_ns_view;
 
 /* One mount: the daemon's cgroup subtree and its containers. */
 struct crfs_fs {
@@ -47,6 +51,8 @@ struct crfs_fs {
 	int			stop_fd;
 	pthread_t		watcher;
 	bool			watching;
+
+	struct crfs_ns_view	*ns;			/* ns.c, made on first use */
 };
 
 /* One container: a cgroup directory under fs->subtree. */
@@ -126,6 +132,12 @@ int crfs_ct_fail(struct crfs_ct *ct, int err, const char *fmt, ...)
 void crfs_ct_changed(struct crfs_ct *ct);
 int crfs_fs_watch_start(struct crfs_fs *fs);
 void crfs_fs_shutdown(struct crfs_fs *fs);
+
+/* ns.c */
+extern const struct fuse_lowlevel_ops crfs_fuse_ns_ops;
+bool crfs_fuse_ns_ino(fuse_ino_t ino);
+void crfs_fuse_ns_dir_stat(struct crfs_ct *ct, struct stat *st);
+void crfs_fuse_ns_entry(fuse_req_t req, struct crfs_ct *ct);
 
 /* fs.c */
 extern const struct fuse_lowlevel_ops crfs_fuse_ops;

@@ -15,6 +15,15 @@
 
 #define CRFS_TIMEOUT	1.0
 
+/* Hand a request on an inode of the namespace view to ns.c. */
+#define CRFS_NS_ROUTE(op, ino, ...)				\
+	do {							\
+		if (crfs_fuse_ns_ino(ino)) {			\
+			crfs_fuse_ns_ops.op(__VA_ARGS__);	\
+			return;					\
+		}						\
+	} while (0)
+
 static struct crfs_fs *crfs_req_fs(fuse_req_t req)
 {
 	return fuse_req_userdata(req);
@@ -110,9 +119,14 @@ static void crfs_fuse_lookup(fuse_req_t req, fuse_ino_t parent, const char *name
 	struct crfs_ct *ct;
 	int ret;
 
+	CRFS_NS_ROUTE(lookup, parent, req, parent, name);
 	ret = crfs_ino(fs, parent, &ct, &file);
 	if (ret || file) {
 		fuse_reply_err(req, ret ? -ret : ENOTDIR);
+		goto out;
+	}
+	if (!strcmp(name, CRFS_NS_NAME)) {
+		crfs_fuse_ns_entry(req, ct);
 		goto out;
 	}
 	if (!ct) {
@@ -143,6 +157,7 @@ static void crfs_fuse_getattr(fuse_req_t req, fuse_ino_t ino,
 	int ret;
 
 	(void)fi;
+	CRFS_NS_ROUTE(getattr, ino, req, ino, fi);
 	ret = crfs_ino(fs, ino, &ct, &file);
 	if (ret) {
 		fuse_reply_err(req, -ret);
@@ -205,6 +220,7 @@ static void crfs_fuse_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 	int ret;
 
 	(void)fi;
+	CRFS_NS_ROUTE(readdir, ino, req, ino, size, off, fi);
 	ret = crfs_ino(fs, ino, &ct, &file);
 	if (ret || file) {
 		fuse_reply_err(req, ret ? -ret : ENOTDIR);
@@ -220,6 +236,9 @@ static void crfs_fuse_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 		goto reply;
 	st.st_ino = FUSE_ROOT_ID;
 	if (!crfs_dirbuf_add(&db, "..", &st))
+		goto reply;
+	crfs_fuse_ns_dir_stat(ct, &st);
+	if (!crfs_dirbuf_add(&db, CRFS_NS_NAME, &st))
 		goto reply;
 	for (i = 0; ct && i < crfs_fuse_nr_files; i++) {
 		crfs_stat(fs, ct, &crfs_fuse_files[i], &st);
@@ -251,6 +270,10 @@ static void crfs_fuse_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 	(void)mode;
 	if (parent != FUSE_ROOT_ID) {
 		fuse_reply_err(req, EPERM);	/* containers do not nest */
+		return;
+	}
+	if (!strcmp(name, CRFS_NS_NAME)) {
+		fuse_reply_err(req, EEXIST);
 		return;
 	}
 	ret = crfs_ct_create(fs, name, &ct);
@@ -332,6 +355,7 @@ static void crfs_fuse_open(fuse_req_t req, fuse_ino_t ino,
 	struct crfs_ct *ct;
 	int ret;
 
+	CRFS_NS_ROUTE(open, ino, req, ino, fi);
 	ret = crfs_ino(fs, ino, &ct, &file);
 	if (!ret && !file)
 		ret = -EISDIR;
@@ -398,7 +422,7 @@ static void crfs_fuse_read(fuse_req_t req, fuse_ino_t ino, size_t size,
 	struct crfs_fh *fh = crfs_fh(fi);
 	int ret;
 
-	(void)ino;
+	CRFS_NS_ROUTE(read, ino, req, ino, size, off, fi);
 	if (fh->file->stream) {
 		fh->file->stream->read(req, fh, size);
 		return;
@@ -462,7 +486,7 @@ static void crfs_fuse_flush(fuse_req_t req, fuse_ino_t ino,
 {
 	struct crfs_fh *fh = crfs_fh(fi);
 
-	(void)ino;
+	CRFS_NS_ROUTE(flush, ino, req, ino, fi);
 	if (fh->file->stream)
 		fh->file->stream->flush(req, fh);
 	else
@@ -473,10 +497,11 @@ static void crfs_fuse_release(fuse_req_t req, fuse_ino_t ino,
 			      struct fuse_file_info *fi)
 {
 	struct crfs_fh *fh = crfs_fh(fi);
-	struct crfs_ct *ct = fh->ct;
+	struct crfs_ct *ct;
 	struct crfs_fh **pp;
 
-	(void)ino;
+	CRFS_NS_ROUTE(release, ino, req, ino, fi);
+	ct = fh->ct;
 	if (fh->file->stream)
 		fh->file->stream->release(fh);
 	pthread_mutex_lock(&ct->lock);
@@ -502,10 +527,11 @@ static void crfs_fuse_poll(fuse_req_t req, fuse_ino_t ino,
 			   struct fuse_file_info *fi, struct fuse_pollhandle *ph)
 {
 	struct crfs_fh *fh = crfs_fh(fi);
-	struct crfs_ct *ct = fh->ct;
+	struct crfs_ct *ct;
 	unsigned int revents = POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM;
 
-	(void)ino;
+	CRFS_NS_ROUTE(poll, ino, req, ino, fi, ph);
+	ct = fh->ct;
 	if (!fh->file->pollable) {
 		if (ph)
 			fuse_pollhandle_destroy(ph);
@@ -528,10 +554,18 @@ static void crfs_fuse_poll(fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_poll(req, revents);
 }
 
+/* Only the namespace view has symbolic links. */
+static void crfs_fuse_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	CRFS_NS_ROUTE(readlink, ino, req, ino);
+	fuse_reply_err(req, EINVAL);
+}
+
 const struct fuse_lowlevel_ops crfs_fuse_ops = {
 	.init		= crfs_fuse_init,
 	.lookup		= crfs_fuse_lookup,
 	.getattr	= crfs_fuse_getattr,
+	.readlink	= crfs_fuse_readlink,
 	.setattr	= crfs_fuse_setattr,
 	.readdir	= crfs_fuse_readdir,
 	.mkdir		= crfs_fuse_mkdir,

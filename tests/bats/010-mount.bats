@@ -21,7 +21,7 @@ teardown() { crfs_teardown; }
 	run -0 ls "$CRFS_MNT"
 	assert_line "$ct"
 	run -0 bash -c "ls '$CRFS_MNT/$ct' | sort"
-	assert_output "$(printf '%s\n' error events image procs state)"
+	assert_output "$(printf '%s\n' error events image ns procs state)"
 	run -0 stat -c %F "$CRFS_MNT/$ct"
 	assert_output "directory"
 }
