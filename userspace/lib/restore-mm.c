@@ -354,7 +354,14 @@ static int cr_mm_vdso(struct cr_rst *r, struct cr_err *e)
 	return rc;
 }
 
-/* Create one mapping of the image, writable if it will get page data. */
+/*
+ * Create one mapping of the image with its own protection: one that gets
+ * page data is made writable only then (cr_mm_writable()).  A private
+ * mapping is not charged to the commit limit here (MAP_NORESERVE, which
+ * the kernel ignores under strict overcommit): the process already had it,
+ * and a 64 GiB PROT_NONE reservation, as Go and Java runtimes make, must
+ * not fail the heuristic check.
+ */
 static int cr_mm_map(struct cr_rst *r, const struct cr_vma_img *vi,
 		     struct cr_err *e)
 {
@@ -364,11 +371,9 @@ static int cr_mm_map(struct cr_rst *r, const struct cr_vma_img *vi,
 	int prot = v->prot, flags = MAP_FIXED_NOREPLACE, oflags, rc;
 	long fd = -1, ret;
 
-	flags |= shared ? MAP_SHARED : MAP_PRIVATE;
+	flags |= shared ? MAP_SHARED : MAP_PRIVATE | MAP_NORESERVE;
 	if (v->flags & CRFS_VMA_F_LOCKED)
 		flags |= MAP_LOCKED;
-	if (cr_vma_filled(vi))
-		prot |= PROT_WRITE;
 	if (v->kind == CRFS_VMA_FILE) {
 		oflags = shared && (v->prot & PROT_WRITE) ? O_RDWR : O_RDONLY;
 		rc = cr_rst_poke(r, 0, vi->path, strlen(vi->path) + 1, &addr,
@@ -444,9 +449,31 @@ static const struct cr_vma_img *cr_vma_find(const struct cr_task_img *t,
 	return NULL;
 }
 
+/* Make @vi writable for its page data; cr_rst_mm_finish() undoes it. */
+static int cr_mm_writable(struct cr_rst *r, const struct cr_vma_img *vi,
+			  struct cr_err *e)
+{
+	const struct crfs_vma *v = &vi->v;
+	int rc;
+
+	if ((v->prot & PROT_WRITE) || r->wr_vma == vi)
+		return 0;
+	rc = cr_mm_call(r, SYS_mprotect,
+			CR_ARGS(v->start, v->end - v->start,
+				v->prot | PROT_WRITE),
+			NULL, e, "mapping %#llx-%#llx: cannot make it writable",
+			(unsigned long long)v->start,
+			(unsigned long long)v->end);
+	if (!rc)
+		r->wr_vma = vi;
+	return rc;
+}
+
 int cr_rst_mm_pages(struct cr_rst *r, void *payload, uint64_t len,
 		    struct cr_err *e)
 {
+	int rc;
+
 	const struct crfs_pages *p = payload;
 	uint64_t size, addr, end;
 	struct iovec local, remote;
@@ -469,6 +496,9 @@ int cr_rst_mm_pages(struct cr_rst *r, void *payload, uint64_t len,
 				       r->pid, (unsigned long long)addr,
 				       vi ? "a mapping restored without data" :
 				       "outside every mapping of the image");
+		rc = cr_mm_writable(r, vi, e);
+		if (rc)
+			return rc;
 		addr = vi->v.end;
 	}
 	local.iov_base = cr_img_pages_data(payload);

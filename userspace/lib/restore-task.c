@@ -2,9 +2,10 @@
 /*
  * What a restored process does for itself.  Before its memory is swapped
  * it runs C code in a copy of the restorer (raw system calls only, the
- * restorer may be multithreaded): descriptors, cwd, umask, limits, signal
- * actions, name, personality.  After the swap the rest is injected: chroot,
- * rseq, sigaltstack, pending signals and, last, the credentials.
+ * restorer may be multithreaded): session, descriptors, cwd, umask,
+ * limits, signal actions, name, personality.  After the swap the rest is
+ * injected: chroot, rseq, sigaltstack, pending signals and, last, the
+ * credentials.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -156,6 +157,13 @@ void cr_rst_task_child(const struct cr_rst_child *c)
 	/* Wait until the tracer holds us. */
 	if (syscall(SYS_read, sock, &go, 1) != 1)
 		syscall(SYS_exit_group, 1);
+	/*
+	 * A session of its own, as after setsid(): not the restorer's, whose
+	 * terminal and process group signals must not reach it.  The pid is
+	 * the image's, so a process that led its session leads it again.
+	 * Failing (a group with our pid still lives) leaves the restorer's.
+	 */
+	syscall(SYS_setsid);
 
 	/* NOFILE last: it must let the descriptors below be opened. */
 	for (i = 0; i < CRFS_NR_RLIMITS; i++) {

@@ -29,6 +29,7 @@ struct cr_rst {
 	unsigned long		scratch;	/* scratch area, 0: none */
 	size_t			scratch_size;
 	uint64_t		page_bytes;	/* page data written so far */
+	const struct cr_vma_img	*wr_vma;	/* last mapping made writable */
 };
 
 /* Arguments of an injected call, missing ones zero. */
