@@ -32,6 +32,7 @@ restored_ok() {
 }
 
 @test "checkpoint, kill, restore, thaw: the process goes on with the same pid" {
+	require_image
 	start_counter
 	img=$BATS_TEST_TMPDIR/ct.img
 	crfs_checkpoint "$CT" "$img"
@@ -57,6 +58,7 @@ restored_ok() {
 }
 
 @test "two reads of a frozen container give equal images (but the time)" {
+	require_image
 	start_counter
 	freeze_counter
 	cat "$CRFS_MNT/$CT/image" >"$BATS_TEST_TMPDIR/a.img"
@@ -69,6 +71,7 @@ restored_ok() {
 }
 
 @test "the image of a running container is EBUSY" {
+	require_image
 	start_counter
 	run -1 cat "$CRFS_MNT/$CT/image"
 	assert_output --partial "Device or resource busy"
@@ -78,6 +81,7 @@ restored_ok() {
 }
 
 @test "the image of an empty container is EBUSY" {
+	require_image
 	ct=$(crfs_mkct empty)
 	run -1 cat "$CRFS_MNT/$ct/image"
 	assert_output --partial "Device or resource busy"
@@ -90,6 +94,7 @@ restored_ok() {
 }
 
 @test "the image is not seekable; an open left unread harms nothing" {
+	require_image
 	start_counter
 	freeze_counter
 	run -0 timeout 30 python3 -c '
@@ -115,6 +120,7 @@ print("ESPIPE")
 }
 
 @test "a read stopped half way leaves the container frozen; a full read works after" {
+	require_image
 	start_counter
 	freeze_counter
 	run -0 bash -c "head -c 10000 '$CRFS_MNT/$CT/image' | wc -c"
@@ -131,6 +137,7 @@ print("ESPIPE")
 
 # One process holds the image open; another close() would end the transfer.
 @test "state says checkpointing while the image is read, frozen after" {
+	require_image
 	start_counter
 	freeze_counter
 	run -0 timeout 30 python3 -c '
@@ -147,6 +154,7 @@ os.close(fd)
 }
 
 @test "state says restoring while the image is written, frozen after" {
+	require_image
 	start_counter
 	img=$BATS_TEST_TMPDIR/ct.img
 	crfs_checkpoint "$CT" "$img"
@@ -174,6 +182,7 @@ os.close(fd)
 }
 
 @test "an image can be restored through a pipe" {
+	require_image
 	start_counter
 	img=$BATS_TEST_TMPDIR/ct.img
 	crfs_checkpoint "$CT" "$img"
@@ -187,6 +196,7 @@ os.close(fd)
 }
 
 @test "a checkpoint can be piped straight into a restore" {
+	require_image
 	start_counter
 	freeze_counter
 	ct2=$(crfs_mkct dst)
@@ -203,6 +213,7 @@ os.close(fd)
 }
 
 @test "a restore right after the kill waits for the pid to be free" {
+	require_image
 	CT=$(crfs_mkct src)
 	DIR=$BATS_TEST_TMPDIR/counter
 	mkdir "$DIR"
@@ -222,6 +233,7 @@ os.close(fd)
 }
 
 @test "a restore into a container that has a process fails and harms nothing" {
+	require_image
 	start_counter
 	img=$BATS_TEST_TMPDIR/ct.img
 	crfs_checkpoint "$CT" "$img"
@@ -239,6 +251,7 @@ os.close(fd)
 }
 
 @test "the same image restores twice, one after the other" {
+	require_image
 	start_counter
 	img=$BATS_TEST_TMPDIR/ct.img
 	crfs_checkpoint "$CT" "$img"

@@ -38,10 +38,12 @@ zdtm_run() {
 }
 
 @test "zdtm-counter" {
+	require_image
 	zdtm_run zdtm-counter
 }
 
 @test "zdtm-mem" {
+	require_image
 	zdtm_run zdtm-mem
 	# About 25 MiB of 67 were ever written: holes must not be in the image.
 	size=$(stat -c %s "$IMG")
@@ -50,22 +52,27 @@ zdtm_run() {
 }
 
 @test "zdtm-regs" {
+	require_image
 	zdtm_run zdtm-regs
 }
 
 @test "zdtm-signals" {
+	require_image
 	zdtm_run zdtm-signals
 }
 
 @test "zdtm-files" {
+	require_image
 	zdtm_run zdtm-files
 }
 
 @test "zdtm-shmap" {
+	require_image
 	zdtm_run zdtm-shmap
 }
 
 @test "zdtm-counter survives two generations of checkpoint and restore" {
+	require_image
 	CT=$(crfs_mkct src)
 	zdtm_start "$CT" zdtm-counter
 	zdtm_cycle "$CT" zdtm-counter
@@ -76,6 +83,7 @@ zdtm_run() {
 }
 
 @test "zdtm-regs survives two generations of checkpoint and restore" {
+	require_image
 	CT=$(crfs_mkct src)
 	zdtm_start "$CT" zdtm-regs
 	zdtm_cycle "$CT" zdtm-regs

@@ -73,6 +73,7 @@ start_counter() {
 }
 
 @test "checkpoint leaves the container frozen by default, and with --leave-frozen" {
+	require_image
 	start_counter
 	run -0 crctl checkpoint "$CT" -o "$BATS_TEST_TMPDIR/a.img"
 	run -0 ct_file "$CT" state
@@ -85,6 +86,7 @@ start_counter() {
 }
 
 @test "checkpoint --thaw lets the process go on" {
+	require_image
 	start_counter
 	run -0 crctl checkpoint "$CT" -o "$BATS_TEST_TMPDIR/a.img" --thaw
 	wait_thawed "$CT"
@@ -96,6 +98,7 @@ start_counter() {
 }
 
 @test "checkpoint --kill, restore --thaw: the counter goes on" {
+	require_image
 	start_counter
 	img=$BATS_TEST_TMPDIR/ct.img
 	run -0 crctl checkpoint "$CT" -o "$img" --kill
@@ -113,6 +116,7 @@ start_counter() {
 }
 
 @test "checkpoint to stdout and restore from stdin, through a pipe" {
+	require_image
 	start_counter
 	img=$BATS_TEST_TMPDIR/ct.img
 	crctl checkpoint "$CT" -o - --kill >"$img"
@@ -126,6 +130,7 @@ start_counter() {
 }
 
 @test "restore makes a missing container" {
+	require_image
 	start_counter
 	img=$BATS_TEST_TMPDIR/ct.img
 	run -0 crctl checkpoint "$CT" -o "$img" --kill
@@ -139,6 +144,7 @@ start_counter() {
 }
 
 @test "a refused checkpoint prints the reason and leaves the process running" {
+	require_image
 	CT=$(crfs_mkct ct)
 	zdtm_start "$CT" zdtm-neg-socket
 	run -1 crctl checkpoint "$CT" -o "$BATS_TEST_TMPDIR/x.img"

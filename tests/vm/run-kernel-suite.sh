@@ -1,0 +1,48 @@
+#!/bin/bash
+# The conformance suite and the kernel-only tests against the kernel crfs.
+# Runs inside the test VM, from the repository top:
+#
+#   BUILD=dir scripts/vm-run.sh -c 'tests/vm/run-kernel-suite.sh [BATS-PATH...]'
+#
+# Mounts crfs on /crfs (on a directory of a tmpfs when there is no /crfs),
+# exports CRFS_ROOT and CRFS_NO_IMAGE (checkpoint/restore is not in the
+# kernel yet: those tests skip), runs `bats --tap` over tests/vm-smoke,
+# tests/bats, tests/bats/kernel and tests/bats/kernel-ns (or the BATS-PATHs
+# given) and prints TAP.  The programs come from $CRFS_BIN and $CRFS_ZDTM, else
+# from $BUILD/bin and $BUILD/tests/zdtm when they are there.
+set -u
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 1
+
+if [[ -z ${CRFS_BIN:-} && -n ${BUILD:-} && -x $BUILD/bin/crctl ]]; then
+	export CRFS_BIN=$BUILD/bin
+fi
+if [[ -z ${CRFS_ZDTM:-} && -n ${BUILD:-} && -d $BUILD/tests/zdtm ]]; then
+	export CRFS_ZDTM=$BUILD/tests/zdtm
+fi
+
+if ! grep -qw crfs /proc/filesystems; then
+	echo "Bail out! this kernel has no crfs (CONFIG_CRFS)"
+	exit 1
+fi
+mnt=/crfs
+if [[ ! -d $mnt ]]; then
+	mkdir -p /run/crfs-top &&
+		mount -t tmpfs -o mode=0755 tmpfs /run/crfs-top &&
+		mkdir /run/crfs-top/crfs || exit 1
+	mnt=/run/crfs-top/crfs
+fi
+if ! mount -t crfs crfs "$mnt"; then
+	echo "Bail out! cannot mount crfs on $mnt"
+	exit 1
+fi
+export CRFS_ROOT=$mnt CRFS_NO_IMAGE=1
+
+if [[ $# -eq 0 ]]; then
+	set -- tests/vm-smoke tests/bats tests/bats/kernel tests/bats/kernel-ns
+fi
+bats --tap "$@"
+rc=$?
+umount "$mnt" || rc=1
+exit $rc
