@@ -243,6 +243,14 @@ static int crfs_ns_scan(struct crfs_ns_view *v)
 	return 0;
 }
 
+/* Does the handle of @n still open to the namespace numbered @n->inum? */
+static bool crfs_ns_handle_valid(const struct crfs_ns *n)
+{
+	struct stat st;
+
+	return !stat(n->handle, &st) && st.st_ino == n->inum;
+}
+
 /* Rescan when the last scan is older than CRFS_NS_SCAN_MS. */
 static int crfs_ns_refresh(struct crfs_ns_view *v)
 {
@@ -354,6 +362,14 @@ static int crfs_ns_target(struct crfs_ns_view *v, struct crfs_ns_ino d,
 	pthread_mutex_lock(&v->lock);
 	ret = crfs_ns_refresh(v);
 	n = ret ? NULL : crfs_ns_find(v, d.type, d.inum);
+	/*
+	 * Namespace numbers are reused as soon as a namespace dies: a handle
+	 * from the last scan must still open to this number, else rescan.
+	 */
+	if (n && !crfs_ns_handle_valid(n)) {
+		ret = crfs_ns_scan(v);
+		n = ret ? NULL : crfs_ns_find(v, d.type, d.inum);
+	}
 	if (n)
 		snprintf(handle, sizeof(handle), "%s", n->handle);
 	pthread_mutex_unlock(&v->lock);
