@@ -5,16 +5,18 @@
 #                   project's fs/crfs, fs/nsfs and kernel/cgroup sources,
 #                   tinyconfig + kernel/config/crfs.config -> $(BUILD)/kernel/bzImage.
 #                   Incremental: seconds when nothing changed.
-#   make vm-test    boot it under qemu (TCG) and run tests/vm-smoke; prints TAP.
+#   make vm-test    boot it under qemu (TCG) and run the suites inside it
+#                   (tests/vm/run-kernel-suite.sh: smoke, conformance against
+#                   the kernel crfs, kernel-only, nsfs); prints TAP.
 #                   VM_ARGS passes options and a command to scripts/vm-run.sh,
-#                   e.g. VM_ARGS='-c "bats --tap tests/bats"'.
+#                   e.g. VM_ARGS='-c "bats --tap tests/vm-smoke"'.
 
 BUILD		?= build
-VM_ARGS		?=
+VM_ARGS		?= -t 2300 -c tests/vm/run-kernel-suite.sh
 
 .PHONY: kernel vm-test
 kernel:
 	@BUILD=$(BUILD) scripts/kernel-build.sh
 
-vm-test: kernel
+vm-test: kernel all
 	@BUILD=$(BUILD) scripts/vm-run.sh $(VM_ARGS)

@@ -83,10 +83,8 @@ echo "kernel build: $(($(date +%s) - t0)) s"
 
 if [ -r "$BUILD/kernel/bzImage" ]; then
 	echo "== VM: suites inside the test kernel"
-	vmcmd="bats --tap tests/vm-smoke"
-	[ -x "$top/tests/vm/run-kernel-suite.sh" ] && vmcmd="tests/vm/run-kernel-suite.sh"
 	t0=$(date +%s)
-	run_suite vm 2400 "$top/scripts/vm-run.sh" -t 2300 -c "$vmcmd"
+	run_suite vm 2400 "$top/scripts/vm-run.sh" -t 2300 -c tests/vm/run-kernel-suite.sh
 	echo "VM run: $(($(date +%s) - t0)) s (console: $BUILD/kernel/console.log)"
 fi
 
