@@ -13,6 +13,7 @@
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #define CRFS_MAGIC		0x63726673	/* "crfs" */
 #define CRFS_NAME_MAX		64	/* bytes of a container name */
@@ -68,7 +69,8 @@ struct crfs_ct {
 	struct crfs_cgroup_link	link;
 	wait_queue_head_t	wait;		/* events or state changed */
 	atomic_t		event;		/* counts those changes */
-	spinlock_t		lock;		/* protects error */
+	struct work_struct	notify_work;	/* tells fsnotify of them */
+	spinlock_t		lock;		/* protects error, files[].dentry */
 	char			error[CRFS_ERROR_LEN];
 	struct crfs_ct_file	*files;		/* one per crfs_ctl_files[] row */
 	struct dentry		*ns_dir;	/* CT/ns */

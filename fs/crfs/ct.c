@@ -5,9 +5,12 @@
  * A container is made by mkdir in the mount root and lives until rmdir or
  * unmount; its memory lives on while an inode of it does.  Its cgroup
  * tells it of populated and frozen changes through a crfs_cgroup_link,
- * which wakes up the pollers of its events and state files.
+ * which wakes up the pollers of its events and state files and, from a
+ * work item, tells fsnotify (inotify, fanotify) that they were modified,
+ * as kernfs_notify() does for cgroup.events.
  */
 #include <linux/dcache.h>
+#include <linux/fsnotify.h>
 #include <linux/slab.h>
 #include <linux/stdarg.h>
 
@@ -41,16 +44,41 @@ void crfs_ct_put(struct crfs_ct *ct)
 	kref_put(&ct->ref, crfs_ct_release);
 }
 
+/* FS_MODIFY on the pollable files; the work holds a reference on @ct. */
+static void crfs_ct_notify_workfn(struct work_struct *work)
+{
+	struct crfs_ct *ct = container_of(work, struct crfs_ct, notify_work);
+	struct dentry *dentry;
+	unsigned int i;
+
+	for (i = 0; i < crfs_nr_ctl_files; i++) {
+		if (!crfs_ctl_files[i].pollable)
+			continue;
+		spin_lock(&ct->lock);
+		dentry = dget(ct->files[i].dentry);
+		spin_unlock(&ct->lock);
+		if (!dentry)
+			continue;
+		fsnotify_dentry(dentry, FS_MODIFY);
+		dput(dentry);
+	}
+	crfs_ct_put(ct);
+}
+
 /**
- * crfs_ct_changed - the state or the events of @ct changed: wake pollers
- * @ct: the container
+ * crfs_ct_changed - the state or the events of @ct changed: tell readers
+ * @ct: the container, held by the caller
  *
- * Callable in atomic context.
+ * Wakes up pollers now and queues the fsnotify event; changes that come
+ * while it is queued make one event.  Callable in atomic context.
  */
 void crfs_ct_changed(struct crfs_ct *ct)
 {
 	atomic_inc(&ct->event);
 	wake_up_interruptible_all(&ct->wait);
+	crfs_ct_get(ct);
+	if (!schedule_work(&ct->notify_work))
+		crfs_ct_put(ct);	/* already queued: never the last one */
 }
 
 /* The cgroup's populated or frozen state changed; css_set_lock is held. */
@@ -155,6 +183,7 @@ struct crfs_ct *crfs_ct_create(struct crfs_sb *sbi, const char *name)
 	INIT_LIST_HEAD(&ct->node);
 	init_waitqueue_head(&ct->wait);
 	atomic_set(&ct->event, 0);
+	INIT_WORK(&ct->notify_work, crfs_ct_notify_workfn);
 	spin_lock_init(&ct->lock);
 	ct->link.notify = crfs_ct_notify;
 	memcpy(ct->name, name, strlen(name) + 1);
@@ -208,11 +237,13 @@ int crfs_ct_populate(struct crfs_ct *ct, struct dentry *dir)
 		}
 		ct->files[i].ct = ct;
 		ct->files[i].ctl = ctl;
-		ct->files[i].dentry = dentry;
 		inode->i_fop = &crfs_ctl_fops;
 		inode->i_private = &ct->files[i];
 		crfs_ct_get(ct);
 		d_add(dentry, inode);	/* the dentry keeps its reference */
+		spin_lock(&ct->lock);	/* positive now: the work may use it */
+		ct->files[i].dentry = dentry;
+		spin_unlock(&ct->lock);
 	}
 	return crfs_ns_populate(ct, dir);
 }
@@ -226,20 +257,28 @@ static void crfs_ct_drop_files(struct crfs_ct *ct)
 	crfs_ns_drop(ct);
 
 	for (i = 0; i < crfs_nr_ctl_files; i++) {
+		spin_lock(&ct->lock);
 		dentry = ct->files[i].dentry;
+		ct->files[i].dentry = NULL;
+		spin_unlock(&ct->lock);
 		if (!dentry)
 			continue;
-		ct->files[i].dentry = NULL;
 		clear_nlink(d_inode(dentry));
 		d_drop(dentry);
 		dput(dentry);
 	}
 }
 
-/* Stop hearing from the cgroup and leave the mount's list. */
+/*
+ * Stop hearing from the cgroup, cancel its fsnotify work and leave the
+ * mount's list.  Only a write to an open file of a removed container can
+ * queue the work again, and then it finds no dentry.
+ */
 static void crfs_ct_detach(struct crfs_sb *sbi, struct crfs_ct *ct)
 {
 	crfs_cgroup_unlink(ct->cgrp);
+	if (cancel_work_sync(&ct->notify_work))
+		crfs_ct_put(ct);
 	mutex_lock(&sbi->lock);
 	list_del_init(&ct->node);
 	mutex_unlock(&sbi->lock);

@@ -171,3 +171,46 @@ for _ in range(20):
 ' "$CRFS_MNT/$ct/state"
 	assert_output "frozen"
 }
+
+@test "an inotify watch on events fires when the container freezes" {
+	ct=$(crfs_mkct inotify)
+	start_bg sleep 1000
+	ct_write "$ct" procs "$STARTED_PID"
+	run -0 timeout 30 python3 -c '
+import ctypes, os, select, struct, sys, time
+IN_MODIFY, IN_NONBLOCK, IN_CLOEXEC = 0x2, 0o4000, 0o2000000
+events, state = sys.argv[1], sys.argv[2]
+libc = ctypes.CDLL(None, use_errno=True)
+fd = libc.inotify_init1(IN_NONBLOCK | IN_CLOEXEC)
+if fd < 0:
+    sys.exit("inotify_init1: " + os.strerror(ctypes.get_errno()))
+if libc.inotify_add_watch(fd, events.encode(), IN_MODIFY) < 0:
+    sys.exit("inotify_add_watch: " + os.strerror(ctypes.get_errno()))
+
+def modified(timeout):
+    """Wait up to timeout seconds for IN_MODIFY events; drain them."""
+    if not select.select([fd], [], [], timeout)[0]:
+        return False
+    buf = os.read(fd, 4096)
+    off, mask = 0, 0
+    while off < len(buf):
+        _, m, _, n = struct.unpack_from("iIII", buf, off)
+        mask |= m
+        off += 16 + n
+    return bool(mask & IN_MODIFY)
+
+if modified(1):
+    sys.exit("IN_MODIFY on events while nothing changed")
+with open(state, "w") as f:
+    f.write("freeze\n")
+deadline = time.monotonic() + 10
+while True:
+    left = deadline - time.monotonic()
+    if left <= 0 or not modified(left):
+        sys.exit("no IN_MODIFY on events within 10 s of freeze")
+    if "frozen 1" in open(events).read():
+        print("frozen 1")
+        break
+' "$CRFS_MNT/$ct/events" "$CRFS_MNT/$ct/state"
+	assert_output "frozen 1"
+}
