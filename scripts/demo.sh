@@ -50,7 +50,7 @@ cleanup() {
 
 	set +e
 	for ct in "$mnt"/*/; do
-		[[ -d $ct ]] || continue
+		[[ -f $ct/state ]] || continue	# a container, not ns/
 		echo kill >"$ct/state" 2>/dev/null
 		wait_until 10 grep -qx 'populated 0' "$ct/events"
 		rmdir "$ct" 2>/dev/null

@@ -70,6 +70,8 @@ start_counter() {
 	run -0 crctl ps
 	assert_line --regexp "^$CT +running +$PID\$"
 	assert_line --regexp "^$idle +empty *\$"
+	# Only containers: no line for the ns/ view or anything without a state.
+	refute_line --partial "?"
 }
 
 @test "checkpoint leaves the container frozen by default, and with --leave-frozen" {

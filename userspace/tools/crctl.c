@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,14 @@ static char *crctl_path(char *buf, size_t len, const char *ct, const char *file)
 	else
 		snprintf(buf, len, "%s/%s", crctl_root, ct);
 	return buf;
+}
+
+/* Does container @ct have the control file @file? */
+static bool crctl_exists(const char *ct, const char *file)
+{
+	char path[PATH_MAX];
+
+	return !access(crctl_path(path, sizeof(path), ct, file), F_OK);
 }
 
 /* Read a small control file; strip the final newline.  Return: 0 or -errno. */
@@ -369,6 +378,8 @@ static int crctl_ps(int argc, char **argv)
 
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
+		if (!crctl_exists(de->d_name, "state"))
+			continue;	/* not a container: ns/ */
 		if (crctl_read(de->d_name, "state", state, sizeof(state)))
 			strcpy(state, "?");
 		if (crctl_read(de->d_name, "procs", pids, sizeof(pids)))

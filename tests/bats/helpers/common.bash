@@ -150,7 +150,7 @@ crfs_teardown_file() {
 	[[ -n ${CRFS_FUSE_PID:-} ]] || return 0
 	crfs_cleanup_list "$BATS_FILE_TMPDIR"
 	for d in "$CRFS_MNT"/*/; do
-		[[ -d $d ]] && crfs_rmct "$(basename "$d")"
+		[[ -f $d/state ]] && crfs_rmct "$(basename "$d")"
 	done
 	crfs_umount_fuse "$CRFS_MNT" "$CRFS_FUSE_PID"
 }
