@@ -295,7 +295,9 @@ static void crfs_fuse_image_write_buf(fuse_req_t req, struct crfs_fh *fh,
 				      struct fuse_bufvec *in)
 {
 	struct crfs_image *img = fh->image;
-	struct fuse_bufvec out = FUSE_BUFVEC_INIT(fuse_buf_size(in));
+	size_t size = fuse_buf_size(in), done = 0;
+	struct fuse_bufvec out = FUSE_BUFVEC_INIT(size);
+	struct pollfd pfd;
 	ssize_t n;
 	int err;
 
@@ -305,10 +307,26 @@ static void crfs_fuse_image_write_buf(fuse_req_t req, struct crfs_fh *fh,
 	}
 	out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_RETRY;
 	out.buf[0].fd = img->fd;
-	n = fuse_buf_copy(&out, in, 0);
-	if (n >= 0) {
-		img->moved += n;
-		fuse_reply_write(req, n);
+	/*
+	 * libfuse's own pipes are non-blocking, so a splice from one into a
+	 * full image pipe gives EAGAIN: wait for room and go on where the
+	 * copy stopped (fuse_buf_copy advances both vectors).
+	 */
+	for (;;) {
+		n = fuse_buf_copy(&out, in, 0);
+		if (n > 0)
+			done += n;
+		if (n > 0 && done < size)
+			continue;
+		if (n != -EAGAIN)
+			break;
+		pfd = (struct pollfd){ .fd = img->fd, .events = POLLOUT };
+		while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+			;
+	}
+	if (done) {
+		img->moved += done;
+		fuse_reply_write(req, done);
 		return;
 	}
 	/* EPIPE: the thread closed its end after setting its result. */
