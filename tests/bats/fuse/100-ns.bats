@@ -7,6 +7,7 @@
 # The kernel view (mount -t nsfs) has its own tests in kernel-ns/.
 
 load ../helpers/common
+load ../helpers/ns
 
 setup() {
 	[[ -z ${CRFS_ROOT:-} ]] ||
@@ -15,7 +16,7 @@ setup() {
 
 setup_file() {
 	crfs_setup_file
-	export NSV=$CRFS_MNT/ns
+	export NSV=$CRFS_MNT/ns NS_LIST_WAIT=10
 }
 
 teardown_file() {
@@ -23,65 +24,7 @@ teardown_file() {
 }
 
 teardown() {
-	local m
-
-	for m in "$BATS_TEST_TMPDIR"/pin.*; do
-		[[ -e $m ]] && umount "$m" 2>/dev/null
-	done
-	if [[ -n ${VETH:-} ]]; then
-		ip link del "$VETH" 2>/dev/null || true
-	fi
-	crfs_teardown
-}
-
-# ns_inum PATH: the inode number of the namespace PATH opens to.
-ns_inum() {
-	stat -L -c %i "$1"
-}
-
-# ns_differs PID FILE TYPE: /proc/PID/ns/FILE is not our TYPE namespace.
-ns_differs() {
-	local id
-
-	id=$(ns_inum "/proc/$1/ns/$2" 2>/dev/null) || return 1
-	[[ $id != "$(ns_inum "/proc/self/ns/$3")" ]]
-}
-
-# ns_wait_new PID FILE TYPE: wait until PID unshared it; sets NS_ID.
-ns_wait_new() {
-	wait_for "pid $1 to unshare $2" 10 ns_differs "$1" "$2" "$3" || return 1
-	NS_ID=$(ns_inum "/proc/$1/ns/$2")
-	wait_for "$3/$NS_ID to be listed" 10 ns_listed "$3" "$NS_ID"
-}
-
-ns_listed() {
-	[[ -d $NSV/$1/$2 ]]
-}
-
-ns_unlisted() {
-	[[ ! -e $NSV/$1/$2 ]]
-}
-
-# The poller: open events, say "armed <content>", poll for PRI or IN,
-# then say "woke <content>", or "timeout".
-NS_POLL_PY='
-import os, select, sys
-fd = os.open(sys.argv[1], os.O_RDONLY)
-print("armed", os.pread(fd, 64, 0).decode().strip(), flush=True)
-p = select.poll()
-p.register(fd, select.POLLPRI | select.POLLIN)
-if not p.poll(int(sys.argv[2]) * 1000):
-    print("timeout", flush=True)
-    sys.exit(1)
-print("woke", os.pread(fd, 64, 0).decode().strip(), flush=True)
-'
-
-# ns_poll_start EVENTS OUT: start the poller in the background, wait armed.
-ns_poll_start() {
-	(crfs_close_fds; exec python3 -c "$NS_POLL_PY" "$1" 20) \
-		</dev/null >"$2" 2>&1 3>&- &
-	disown $! 2>/dev/null || true
-	wait_for "the poller to open $1" 10 grep -q '^armed' "$2"
+	ns_teardown
 }
 
 @test "ns/ lists the namespace types and cannot be made a container" {
