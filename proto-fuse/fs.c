@@ -72,6 +72,9 @@ static void crfs_stat(struct crfs_fs *fs, struct crfs_ct *ct,
 	st->st_ino |= file - crfs_fuse_files + 1;
 	st->st_mode = S_IFREG | file->mode;
 	st->st_nlink = 1;
+	/* cat and cp copy a stream in chunks of st_blksize: make them large. */
+	if (file->stream)
+		st->st_blksize = CRFS_IO_MAX;
 }
 
 static void crfs_reply_entry(fuse_req_t req, struct crfs_fs *fs,

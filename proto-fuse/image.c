@@ -1,36 +1,41 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The image file: a non-seekable stream between a reader or writer and an
- * engine thread, through a pipe.  Memory does not grow with the image: the
- * pipe holds at most CRFS_IO_MAX bytes and each request moves at most that.
+ * engine thread, through a ring (cr-ring.h).  Memory does not grow with the
+ * image: the ring holds CRFS_RING_SIZE bytes and each request moves at most
+ * CRFS_IO_MAX.  Page data is copied once on our side: the engine reads a
+ * process's pages straight into the ring and a read() is answered from
+ * there; a write() lands in the ring and the engine writes the pages into
+ * the process from where they lie.  The engine works ahead of the reader
+ * (or behind the writer) by up to the ring's size, on the other CPU.
  *
  *   open O_RDONLY  checkpoint: a thread runs cr_dump_begin() (its result is
- *                  the open's), then cr_dump_stream() into the pipe, then
- *                  cr_dump_end(); read() takes from the pipe.
- *   open O_WRONLY  restore: a thread runs cr_restore() on the pipe; write()
- *                  feeds it; flush() closes the pipe and returns its result.
+ *                  the open's), then cr_dump_stream() into the ring, then
+ *                  cr_dump_end(); read() takes from the ring.
+ *   open O_WRONLY  restore: a thread runs cr_restore() on the ring; write()
+ *                  feeds it; flush() ends the stream and returns its result.
  *
  * The transfer ends at the first flush() after data moved (the final
  * close(); a shell's dup2() + close() of a fresh descriptor moved nothing),
- * or at release().  Ending it closes our end of the pipe: a dump thread
- * gets EPIPE and lets the processes go, frozen as they were.
+ * or at release().  Ending a checkpoint shuts the ring down: the dump thread
+ * stops and lets the processes go, frozen as they were.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/ioctl.h>
 
 #include "crfs-fuse.h"
+#include "cr-ring.h"
+
+/* The stream between a request and the engine; 4 requests' worth. */
+#define CRFS_RING_SIZE		(4 * CRFS_IO_MAX)
 
 struct crfs_image {
 	struct crfs_ct		*ct;
 	bool			dump;		/* checkpoint, else restore */
-	int			fd;		/* our end of the pipe */
-	int			thread_fd;	/* the engine thread's end */
+	struct cr_ring		*ring;
+	pthread_mutex_t		io_lock;	/* one request at a time */
 	pthread_t		thread;
 	uint64_t		moved;		/* bytes through read/write */
 	bool			ended;		/* fd closed, thread joined */
@@ -85,17 +90,18 @@ static void *crfs_image_dump(void *arg)
 	crfs_image_unblock_signals();
 	d = cr_dump_begin(img->ct->cgdir, &img->err);
 	if (!d) {
-		crfs_image_finish(img, -(img->err.err ? img->err.err : EIO));
-		close(img->thread_fd);
+		ret = -(img->err.err ? img->err.err : EIO);
+		crfs_image_finish(img, ret);
+		cr_ring_close(img->ring, -ret);
 		return NULL;
 	}
 	pthread_mutex_lock(&img->lock);
 	img->begun = true;
 	pthread_cond_broadcast(&img->cond);
 	pthread_mutex_unlock(&img->lock);
-	ret = cr_dump_stream(d, img->thread_fd, &img->err);
+	ret = cr_dump_stream(d, img->ring, &img->err);
 	crfs_image_finish(img, ret);
-	close(img->thread_fd);	/* the reader sees EOF after @ret is set */
+	cr_ring_close(img->ring, -ret);	/* the reader's end, after @ret */
 	cr_dump_end(d);
 	return NULL;
 }
@@ -104,20 +110,21 @@ static void *crfs_image_dump(void *arg)
 static void *crfs_image_restore(void *arg)
 {
 	struct crfs_image *img = arg;
-	char buf[65536];
+	ssize_t n;
+	void *p;
 	int ret;
 
 	crfs_image_unblock_signals();
-	ret = cr_restore(img->thread_fd, img->ct->cgdir, &img->err);
+	ret = cr_restore(img->ring, img->ct->cgdir, &img->err);
 	if (!ret)
-		while (read(img->thread_fd, buf, sizeof(buf)) > 0)
-			;
+		while ((n = cr_ring_peek(img->ring, 1, &p)) > 0)
+			cr_ring_consume(img->ring, n);
 	crfs_image_finish(img, ret);
-	close(img->thread_fd);	/* a writer gets EPIPE after @ret is set */
+	cr_ring_shutdown(img->ring);	/* a writer gets EPIPE after @ret */
 	return NULL;
 }
 
-/* Close our end, wait for the thread, free the container's image slot. */
+/* End our side of the ring, wait for the thread, free the image slot. */
 static int crfs_image_end(struct crfs_image *img)
 {
 	struct crfs_ct *ct = img->ct;
@@ -127,8 +134,10 @@ static int crfs_image_end(struct crfs_image *img)
 	pthread_mutex_lock(&img->lock);
 	img->closing = img->dump && !img->done;
 	pthread_mutex_unlock(&img->lock);
-	close(img->fd);
-	img->fd = -1;
+	if (img->dump)
+		cr_ring_shutdown(img->ring);
+	else
+		cr_ring_close(img->ring, 0);
 	pthread_join(img->thread, NULL);
 	img->ended = true;
 	pthread_mutex_lock(&ct->lock);
@@ -176,33 +185,29 @@ static void crfs_image_unclaim(struct crfs_ct *ct, struct crfs_image *img)
 	pthread_mutex_unlock(&ct->lock);
 }
 
-/* Make the pipe and start the engine thread. */
+/* Make the ring and start the engine thread. */
 static int crfs_image_start(struct crfs_image *img)
 {
-	int p[2], ret;
+	int ret;
 
-	if (pipe2(p, O_CLOEXEC))
+	img->ring = cr_ring_new(CRFS_RING_SIZE);
+	if (!img->ring)
 		return -errno;
-	/* Best effort: the default 64 KiB works, only slower. */
-	fcntl(p[0], F_SETPIPE_SZ, CRFS_IO_MAX);
-	img->fd = img->dump ? p[0] : p[1];
-	img->thread_fd = img->dump ? p[1] : p[0];
 	ret = -pthread_create(&img->thread, NULL, img->dump ? crfs_image_dump :
 			      crfs_image_restore, img);
-	if (ret) {
-		close(p[0]);
-		close(p[1]);
-		return ret;
-	}
+	if (ret)
+		goto out_free;
 	pthread_mutex_lock(&img->lock);
 	while (img->dump && !img->begun && !img->done)
 		pthread_cond_wait(&img->cond, &img->lock);
 	ret = img->dump && !img->begun ? img->ret : 0;
 	pthread_mutex_unlock(&img->lock);
-	if (ret) {
-		pthread_join(img->thread, NULL);
-		close(img->fd);
-	}
+	if (!ret)
+		return 0;
+	pthread_join(img->thread, NULL);
+out_free:
+	cr_ring_free(img->ring);
+	img->ring = NULL;
 	return ret;
 }
 
@@ -222,7 +227,7 @@ static int crfs_fuse_image_open(struct crfs_fh *fh, struct fuse_file_info *fi)
 		return -ENOMEM;
 	img->ct = ct;
 	img->dump = mode == O_RDONLY;
-	img->fd = img->thread_fd = -1;
+	pthread_mutex_init(&img->io_lock, NULL);
 	pthread_mutex_init(&img->lock, NULL);
 	pthread_cond_init(&img->cond, NULL);
 	ret = crfs_image_claim(ct, img);
@@ -242,6 +247,7 @@ out_unclaim:
 out_free:
 	pthread_cond_destroy(&img->cond);
 	pthread_mutex_destroy(&img->lock);
+	pthread_mutex_destroy(&img->io_lock);
 	free(img);
 	return ret;
 }
@@ -257,37 +263,43 @@ static int crfs_image_result(struct crfs_image *img)
 	return ret;
 }
 
-/* read: the next bytes of the checkpoint, 0 at its end, EIO if it failed. */
+/*
+ * read: the next bytes of the checkpoint, 0 at its end, EIO if it failed.
+ * A reply waits for as much as was asked (or the end): fewer, larger
+ * replies, while the engine fills the ring behind it.
+ */
 static void crfs_fuse_image_read(fuse_req_t req, struct crfs_fh *fh, size_t size)
 {
 	struct crfs_image *img = fh->image;
-	struct fuse_bufvec buf = FUSE_BUFVEC_INIT(0);
-	struct pollfd pfd;
-	int avail = 0, ret;
+	size_t want = size;
+	ssize_t n;
+	void *p;
+	int ret;
 
 	if (!img->dump || img->ended) {
 		fuse_reply_err(req, EBADF);
 		return;
 	}
-	pfd = (struct pollfd){ .fd = img->fd, .events = POLLIN };
-	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
-		;
-	if (ioctl(img->fd, FIONREAD, &avail) < 0)
-		avail = 0;
-	ret = avail ? 0 : crfs_image_result(img);
+	if (want > cr_ring_size(img->ring) / 2)
+		want = cr_ring_size(img->ring) / 2;
+	pthread_mutex_lock(&img->io_lock);
+	n = cr_ring_peek(img->ring, want, &p);
+	ret = n > 0 ? 0 : crfs_image_result(img);
 	pthread_mutex_lock(&img->lock);
 	if (img->killed)
 		ret = -EIO;
 	pthread_mutex_unlock(&img->lock);
-	if (ret || !avail) {
+	if (ret || n <= 0) {
+		pthread_mutex_unlock(&img->io_lock);
 		fuse_reply_err(req, -ret);	/* 0: an empty reply, EOF */
 		return;
 	}
-	buf.buf[0].size = (size_t)avail < size ? (size_t)avail : size;
-	buf.buf[0].flags = FUSE_BUF_IS_FD;
-	buf.buf[0].fd = img->fd;
-	img->moved += buf.buf[0].size;
-	fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
+	if ((size_t)n > size)
+		n = size;
+	img->moved += n;
+	fuse_reply_buf(req, p, n);
+	cr_ring_consume(img->ring, n);
+	pthread_mutex_unlock(&img->io_lock);
 }
 
 /* write: feed the restore; its error once it failed. */
@@ -295,43 +307,30 @@ static void crfs_fuse_image_write_buf(fuse_req_t req, struct crfs_fh *fh,
 				      struct fuse_bufvec *in)
 {
 	struct crfs_image *img = fh->image;
-	size_t size = fuse_buf_size(in), done = 0;
+	size_t size = fuse_buf_size(in);
 	struct fuse_bufvec out = FUSE_BUFVEC_INIT(size);
-	struct pollfd pfd;
-	ssize_t n;
+	ssize_t n = 0;
 	int err;
 
 	if (img->dump || img->ended) {
 		fuse_reply_err(req, EBADF);
 		return;
 	}
-	out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_RETRY;
-	out.buf[0].fd = img->fd;
-	/*
-	 * libfuse's own pipes are non-blocking, so a splice from one into a
-	 * full image pipe gives EAGAIN: wait for room and go on where the
-	 * copy stopped (fuse_buf_copy advances both vectors).
-	 */
-	for (;;) {
+	pthread_mutex_lock(&img->io_lock);
+	out.buf[0].mem = cr_ring_reserve(img->ring, size);
+	if (out.buf[0].mem)
 		n = fuse_buf_copy(&out, in, 0);
-		if (n > 0)
-			done += n;
-		if (n > 0 && done < size)
-			continue;
-		if (n != -EAGAIN)
-			break;
-		pfd = (struct pollfd){ .fd = img->fd, .events = POLLOUT };
-		while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
-			;
-	}
-	if (done) {
-		img->moved += done;
-		fuse_reply_write(req, done);
+	if (n > 0) {
+		cr_ring_commit(img->ring, n);
+		img->moved += n;
+		pthread_mutex_unlock(&img->io_lock);
+		fuse_reply_write(req, n);
 		return;
 	}
-	/* EPIPE: the thread closed its end after setting its result. */
+	pthread_mutex_unlock(&img->io_lock);
+	/* EPIPE: the thread shut the ring down after setting its result. */
 	pthread_mutex_lock(&img->lock);
-	err = img->done && img->ret ? -img->ret : (int)-n;
+	err = img->done && img->ret ? -img->ret : n < 0 ? (int)-n : EPIPE;
 	pthread_mutex_unlock(&img->lock);
 	fuse_reply_err(req, err);
 }
@@ -358,8 +357,10 @@ static void crfs_fuse_image_release(struct crfs_fh *fh)
 	if (!img)
 		return;
 	crfs_image_end(img);
+	cr_ring_free(img->ring);
 	pthread_cond_destroy(&img->cond);
 	pthread_mutex_destroy(&img->lock);
+	pthread_mutex_destroy(&img->io_lock);
 	free(img);
 	fh->image = NULL;
 }

@@ -11,8 +11,9 @@
 #   BUILD              build directory (default build)
 #   BENCH_SIZES        MiB sizes, comma separated (default 64,1024)
 #   BENCH_RUNS         runs per size (default 3)
-#   BENCH_BUFSIZE      copy buffer of the image reader/writer (default 131072,
-#                      what cat uses between a FUSE file and tmpfs)
+#   BENCH_BUFSIZE      copy buffer of the image reader/writer (default: what
+#                      cat uses, the larger st_blksize of the two files and
+#                      at least 128 KiB; crfs image files say 1 MiB)
 #   BENCH_SETTLE_MS    pause before each measured block (default 0)
 #   BENCH_LIMITS_ONLY  1: measure the machine's limits only, no mount
 #   BENCH_PERF         a file name: record crfs-fuse with perf record -g into it
@@ -24,7 +25,7 @@ set -u
 BUILD=${BUILD:-build}
 SIZES=${BENCH_SIZES:-64,1024}
 RUNS=${BENCH_RUNS:-3}
-BUFSIZE=${BENCH_BUFSIZE:-131072}
+BUFSIZE=${BENCH_BUFSIZE:-}
 FUSE=$BUILD/bin/crfs-fuse
 DRIVER=$BUILD/tests/bench/crfs-bench
 MEMPROG=$BUILD/tests/bench/crfs-bench-mem
@@ -90,8 +91,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-args=(-x "$MEMPROG" -s "$SIZES" -r "$RUNS" -B "$BUFSIZE" -d "$shm" -w "$work"
-      -S "${BENCH_SETTLE_MS:-0}")
+args=(-x "$MEMPROG" -s "$SIZES" -r "$RUNS" -d "$shm" -w "$work"
+      -S "${BENCH_SETTLE_MS:-0}" ${BUFSIZE:+-B "$BUFSIZE"})
 
 if [ "${BENCH_LIMITS_ONLY:-0}" != 1 ]; then
 	[ -x "$FUSE" ] || die "$FUSE: not built; BENCH_LIMITS_ONLY=1 measures the limits alone"

@@ -19,6 +19,8 @@
  * -T bounds the runs of one size (default 180 s + 4 s per 64 MiB a run);
  * past it the daemon FUSEPID and everything we started are killed, and the
  * exit status is 3.
+ * -B copies the image in chunks of BUFSIZE; by default the chunk is what
+ * cat uses: the larger st_blksize of the two files, at least 128 KiB.
  * -S pauses MS milliseconds before each block of limits and each crfs run,
  * so memory freed by one (gigabytes) is settled before the next starts.
  * Without -m only the limits are measured.  Prints a table and one
@@ -112,6 +114,8 @@ struct bench_opts {
 /* The processes we started (and their restored copies: same pids). */
 static volatile pid_t bench_pids[BENCH_MAX_PIDS];
 static char *bench_buf;		/* the copy buffer, reused, prefaulted */
+#define BENCH_BUF_MAX	(4 << 20)	/* its size when copying as cat does */
+static size_t bench_cat_bufsize;	/* the largest chunk cat's rule gave */
 static char bench_img[4096];	/* the image file, removed at exit */
 
 static double bench_now(void)
@@ -282,10 +286,33 @@ static int bench_wait_event(const char *ct, const char *key, int want,
 	return ret;
 }
 
-/* Copy @in to @out through bench_buf; return bytes or -errno. */
+/*
+ * cat's chunk (coreutils io_blksize): the larger of 128 KiB and both
+ * files' st_blksize; crfs image files say 1 MiB.
+ */
+static size_t bench_cat_chunk(int in, int out)
+{
+	size_t size = 128 << 10;
+	struct stat st;
+
+	if (!fstat(in, &st) && (size_t)st.st_blksize > size)
+		size = st.st_blksize;
+	if (!fstat(out, &st) && (size_t)st.st_blksize > size)
+		size = st.st_blksize;
+	if (size > BENCH_BUF_MAX)
+		size = BENCH_BUF_MAX;
+	if (size > bench_cat_bufsize)
+		bench_cat_bufsize = size;
+	return size;
+}
+
+/* Copy @in to @out through bench_buf (@bufsize 0: as cat does). */
 static int64_t bench_copy(int in, int out, size_t bufsize)
 {
 	int64_t total = 0;
+
+	if (!bufsize)
+		bufsize = bench_cat_chunk(in, out);
 
 	for (;;) {
 		ssize_t n = read(in, bench_buf, bufsize), off = 0;
@@ -323,6 +350,7 @@ static int bench_limits(struct bench_opts *o, struct bench_size *s,
 			const char *src, size_t len)
 {
 	char path[4096];
+	size_t bufsize;
 	double t0;
 	char *dst;
 	int fd;
@@ -362,8 +390,10 @@ static int bench_limits(struct bench_opts *o, struct bench_size *s,
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
+	/* In the chunks cat writes a crfs image in (its st_blksize). */
+	bufsize = o->bufsize ? o->bufsize : 1 << 20;
 	for (size_t done = 0; done < len; ) {
-		size_t chunk = len - done < o->bufsize ? len - done : o->bufsize;
+		size_t chunk = len - done < bufsize ? len - done : bufsize;
 		ssize_t n = write(fd, src + done, chunk);
 
 		if (n <= 0) {
@@ -828,8 +858,10 @@ static void bench_report(const struct bench_opts *o, bool crfs_ok)
 	struct utsname u;
 
 	uname(&u);
-	printf("\ncrfs-bench: kernel %s, %ld cpus, copy buffer %zu KiB, image in %s\n",
-	       u.release, sysconf(_SC_NPROCESSORS_ONLN), o->bufsize >> 10,
+	printf("\ncrfs-bench: kernel %s, %ld cpus, copy buffer %zu KiB%s, image in %s\n",
+	       u.release, sysconf(_SC_NPROCESSORS_ONLN),
+	       (o->bufsize ? o->bufsize : bench_cat_bufsize) >> 10,
+	       o->bufsize ? "" : " (as cat: the larger st_blksize, at least 128 KiB)",
 	       o->shmdir);
 	printf("MB/s = 10^6 bytes of process memory per second.  Ratios are limit time / crfs time:\n"
 	       "  checkpoint vs. writing a new /dev/shm file: the daemon reads the process into\n"
@@ -931,7 +963,7 @@ static void bench_parse(struct bench_opts *o, int argc, char **argv)
 		}
 	}
 	if (optind != argc || !o->memprog || o->runs < 1 ||
-	    o->runs > BENCH_MAX_RUNS || o->bufsize < 4096 || o->settle_ms < 0 ||
+	    o->runs > BENCH_MAX_RUNS || (o->bufsize && o->bufsize < 4096) || o->settle_ms < 0 ||
 	    o->watchdog_secs < 0)
 		bench_usage(argv[0]);
 	/* the memory program runs in /: make our paths absolute */
@@ -958,7 +990,7 @@ int main(int argc, char **argv)
 {
 	struct bench_opts o = {
 		.shmdir = "/dev/shm", .workdir = "/tmp", .runs = 3,
-		.bufsize = 128 << 10,
+		.bufsize = 0,	/* as cat */
 	};
 	struct sigaction sa = { .sa_handler = bench_on_signal };
 	pthread_t watchdog;
@@ -973,12 +1005,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "crfs-bench: cannot start the watchdog\n");
 		return EXIT_FAILURE;
 	}
-	bench_buf = bench_map(o.bufsize);
+	bench_buf = bench_map(o.bufsize ? o.bufsize : BENCH_BUF_MAX);
 	if (!bench_buf) {
 		perror("crfs-bench: copy buffer");
 		return EXIT_FAILURE;
 	}
-	memset(bench_buf, 1, o.bufsize);
+	memset(bench_buf, 1, o.bufsize ? o.bufsize : BENCH_BUF_MAX);
 	snprintf(bench_img, sizeof(bench_img), "%s/crfs-bench-%d.img",
 		 o.shmdir, (int)getpid());
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Unit tests of the image codec (image.c, task-img.c, crc32c.c), TAP output.
+ * Unit tests of the image codec (image.c, task-img.c, crc32c.c) on a
+ * descriptor and on a ring (ring.c), TAP output.
  *
  *   test-image                    run the tests
  *   CRFS_TEST_IMAGE=f test-image  also write a synthetic image to f
@@ -20,12 +21,13 @@
 #include <sys/mman.h>
 
 #include "task-img.h"
+#include "cr-ring.h"
 #include "arch.h"
 
 /* crc32c.c: the table path, not in a header (only tests want it). */
 uint32_t cr_crc32c_sw(uint32_t crc, const void *buf, size_t len);
 
-#define TAP_PLAN	32
+#define TAP_PLAN	40
 
 static int tap_nr, tap_failed;
 
@@ -270,25 +272,22 @@ static unsigned char page_byte(uint64_t pg, size_t k)
  * Write a whole image of @t: header, the task, @nr_pages pages of data
  * in runs of up to CR_PAGES_PER_REC inside the task's mappings, trailer.
  */
-static int write_image(int fd, const struct cr_task_img *t, uint64_t nr_pages,
-		       struct cr_err *e)
+static int write_image_to(struct cr_img *img, const struct cr_task_img *t,
+			  uint64_t nr_pages, struct cr_err *e)
 {
 	struct crfs_image_hdr h;
-	struct cr_img img;
 	unsigned char *data;
 	uint32_t ps;
 	uint64_t pg = 0;
 	int ret;
 
-	if (cr_img_init(&img, fd))
-		return cr_fail(e, ENOMEM, "no memory");
 	cr_img_fill_hdr(&h);
 	h.nr_tasks = 1;
 	ps = h.page_size;
 	data = malloc((size_t)CR_PAGES_PER_REC * ps);
-	ret = cr_img_write_hdr(&img, &h, e);
+	ret = cr_img_write_hdr(img, &h, e);
 	if (!ret)
-		ret = cr_task_img_write(&img, t, e);
+		ret = cr_task_img_write(img, t, e);
 	for (uint32_t v = 0, at = 0; !ret && pg < nr_pages; ) {
 		const struct crfs_vma *vma = &t->vmas[v].v;
 		uint64_t vpages = (vma->end - vma->start) / ps;
@@ -302,7 +301,7 @@ static int write_image(int fd, const struct cr_task_img *t, uint64_t nr_pages,
 		for (uint64_t i = 0; i < n; i++)
 			for (size_t k = 0; k < ps; k++)
 				data[i * ps + k] = page_byte(pg + i, k);
-		ret = cr_img_write_pages(&img, vma->start + at * ps, data, n, e);
+		ret = cr_img_write_pages(img, vma->start + at * ps, data, n, e);
 		pg += n;
 		at += n;
 		if (at == vpages) {
@@ -311,8 +310,20 @@ static int write_image(int fd, const struct cr_task_img *t, uint64_t nr_pages,
 		}
 	}
 	if (!ret)
-		ret = cr_img_write_end(&img, e);
+		ret = cr_img_write_end(img, e);
 	free(data);
+	return ret;
+}
+
+static int write_image(int fd, const struct cr_task_img *t, uint64_t nr_pages,
+		       struct cr_err *e)
+{
+	struct cr_img img;
+	int ret;
+
+	if (cr_img_init(&img, fd))
+		return cr_fail(e, ENOMEM, "no memory");
+	ret = write_image_to(&img, t, nr_pages, e);
 	cr_img_fini(&img);
 	return ret;
 }
@@ -327,22 +338,16 @@ struct read_res {
 	uint64_t	records, bytes;
 };
 
-/* Read a whole image from @fd, checking page data and its alignment. */
-static void read_image(int fd, struct read_res *r)
+/* Read a whole image from @img, checking page data and its alignment. */
+static void read_image_from(struct cr_img *img, struct read_res *r)
 {
 	struct crfs_image_hdr h;
 	struct crfs_rec_hdr rh;
-	struct cr_img img;
 	void *p;
 
-	memset(r, 0, sizeof(*r));
-	if (cr_img_init(&img, fd)) {
-		r->ret = -ENOMEM;
-		return;
-	}
-	r->ret = cr_img_read_hdr(&img, &h, &r->e);
+	r->ret = cr_img_read_hdr(img, &h, &r->e);
 	while (!r->ret) {
-		r->ret = cr_img_read_rec(&img, &rh, &p, &r->e);
+		r->ret = cr_img_read_rec(img, &rh, &p, &r->e);
 		if (r->ret)
 			break;
 		if (rh.type == CRFS_REC_END)
@@ -350,12 +355,12 @@ static void read_image(int fd, struct read_res *r)
 		if (rh.type == CRFS_REC_TASK) {
 			if (r->have_task)
 				cr_task_img_free(&r->t);
-			r->ret = cr_task_img_read(&img, p, rh.len, &r->t, &r->e);
+			r->ret = cr_task_img_read(img, p, rh.len, &r->t, &r->e);
 			r->have_task = !r->ret;
 		} else if (rh.type == CRFS_REC_PAGES) {
 			struct crfs_pages *pg = p;
 			unsigned char *d = cr_img_pages_data(p);
-			uint64_t data_off = img.off - pg->nr_pages * h.page_size;
+			uint64_t data_off = img->off - pg->nr_pages * h.page_size;
 
 			if (data_off % h.page_size || (uintptr_t)d % h.page_size)
 				r->bad_align++;
@@ -370,8 +375,20 @@ static void read_image(int fd, struct read_res *r)
 					 cr_img_rec_name(rh.type));
 		}
 	}
-	r->records = img.nr_records;
-	r->bytes = img.off;
+	r->records = img->nr_records;
+	r->bytes = img->off;
+}
+
+static void read_image(int fd, struct read_res *r)
+{
+	struct cr_img img;
+
+	memset(r, 0, sizeof(*r));
+	if (cr_img_init(&img, fd)) {
+		r->ret = -ENOMEM;
+		return;
+	}
+	read_image_from(&img, r);
 	cr_img_fini(&img);
 }
 
@@ -478,12 +495,39 @@ static void test_round_trip(void)
 }
 
 /* Read @len bytes of @b through a pipe (no thread when they fit). */
+/* read_bytes() goes through a ring instead of a pipe. */
+static int via_ring;
+
+/* Read @len bytes of @b through a ring that holds them all. */
+static void read_bytes_ring(const void *b, size_t len, struct read_res *r)
+{
+	size_t size = CR_REC_MAX + 8192 > len ? CR_REC_MAX + 8192 : len;
+	struct cr_ring *ring = cr_ring_new(size);
+	struct cr_img img;
+	void *room;
+
+	if (!ring || !(room = cr_ring_reserve(ring, len))) {
+		perror("ring");
+		exit(1);
+	}
+	memcpy(room, b, len);
+	cr_ring_commit(ring, len);
+	cr_ring_close(ring, 0);
+	memset(r, 0, sizeof(*r));
+	cr_img_init_ring(&img, ring);
+	read_image_from(&img, r);
+	cr_img_fini(&img);
+	cr_ring_free(ring);
+}
+
 static void read_bytes(const void *b, size_t len, struct read_res *r)
 {
 	struct writer w = { .buf = b, .len = len };
 	int p[2];
 
-	if (len > 65536) {
+	if (via_ring) {
+		read_bytes_ring(b, len, r);
+	} else if (len > 65536) {
 		through_pipe(&w, r);
 	} else {
 		if (pipe2(p, O_CLOEXEC) ||
@@ -714,6 +758,118 @@ static int write_sample(const char *path)
 	return !!ret;
 }
 
+/* A writer thread on a ring; it closes the ring with its result. */
+struct ring_writer {
+	struct cr_ring	*ring;
+	const struct cr_task_img *t;
+	uint64_t	nr_pages;
+	int		ret;
+	struct cr_err	e;
+};
+
+static void *ring_writer_main(void *arg)
+{
+	struct ring_writer *w = arg;
+	struct cr_img img;
+
+	cr_img_init_ring(&img, w->ring);
+	w->ret = write_image_to(&img, w->t, w->nr_pages, &w->e);
+	cr_img_fini(&img);
+	cr_ring_close(w->ring, w->ret ? -w->ret : 0);
+	return NULL;
+}
+
+static void test_ring(const unsigned char *small, size_t small_len)
+{
+	struct cr_ring *ring;
+	struct ring_writer w = { 0 };
+	struct cr_task_img t;
+	struct read_res r;
+	struct cr_img img;
+	char why[64] = "";
+	pthread_t th;
+	size_t size;
+	void *p;
+	int ok_all;
+
+	/* Just over one record: 3000 pages wrap it a dozen times, records
+	 * straddle its end at every offset, and must read back whole. */
+	size = CR_REC_MAX + 65536;
+	ring = cr_ring_new(size);
+	make_task(&t, 21);
+	w = (struct ring_writer){ .ring = ring, .t = &t, .nr_pages = 3000 };
+	memset(&r, 0, sizeof(r));
+	pthread_create(&th, NULL, ring_writer_main, &w);
+	cr_img_init_ring(&img, ring);
+	read_image_from(&img, &r);
+	cr_img_fini(&img);
+	cr_ring_shutdown(ring);
+	pthread_join(th, NULL);
+	ok(w.ret == 0 && r.ret == 0, "round trip through a %zu-byte ring: %s%s",
+	   cr_ring_size(ring), w.ret ? w.e.msg : "written",
+	   r.ret ? r.e.msg : ", read");
+	ok(r.have_task && task_equal(&t, &r.t, why, sizeof(why)),
+	   "ring: every field of every record comes back%s%s",
+	   *why ? ", but not " : "", why);
+	ok(r.pages == 3000 && !r.bad_data && !r.bad_align,
+	   "ring: 3000 pages intact and page-aligned where they lie in it "
+	   "(%" PRIu64 " pages, %" PRIu64 " bad, %" PRIu64 " misaligned)",
+	   r.pages, r.bad_data, r.bad_align);
+	if (r.have_task)
+		cr_task_img_free(&r.t);
+	cr_ring_free(ring);
+
+	/* The reader goes away: the writer stops with EIO, saying why. */
+	ring = cr_ring_new(size);
+	w = (struct ring_writer){ .ring = ring, .t = &t, .nr_pages = 3000 };
+	pthread_create(&th, NULL, ring_writer_main, &w);
+	cr_img_init_ring(&img, ring);
+	{
+		struct crfs_image_hdr h;
+
+		r.ret = cr_img_read_hdr(&img, &h, &r.e);
+	}
+	cr_img_fini(&img);
+	cr_ring_shutdown(ring);
+	pthread_join(th, NULL);
+	ok(r.ret == 0 && w.ret == -EIO && strstr(w.e.msg, "Broken pipe"),
+	   "ring shut down by its reader: the writer fails: %s", w.e.msg);
+	cr_ring_free(ring);
+
+	/* The writer fails half way: the reader gets EIO and its reason. */
+	ring = cr_ring_new(size);
+	p = cr_ring_reserve(ring, small_len / 2);
+	memcpy(p, small, small_len / 2);
+	cr_ring_commit(ring, small_len / 2);
+	cr_ring_close(ring, ENOSPC);
+	memset(&r, 0, sizeof(r));
+	cr_img_init_ring(&img, ring);
+	read_image_from(&img, &r);
+	cr_img_fini(&img);
+	ok(r.ret == -EIO && strstr(r.e.msg, strerror(ENOSPC)),
+	   "ring closed with an error: the reader fails: %s", r.e.msg);
+	if (r.have_task)
+		cr_task_img_free(&r.t);
+
+	ok(!cr_ring_reserve(ring, cr_ring_size(ring) + 1) && errno == EMSGSIZE &&
+	   cr_ring_peek(ring, cr_ring_size(ring) + 1, &p) == -EMSGSIZE,
+	   "ring: a reservation or a peek larger than the ring is EMSGSIZE");
+	cr_ring_free(ring);
+	cr_task_img_free(&t);
+
+	/* The reader's checks are the same on a ring as on a descriptor. */
+	via_ring = 1;
+	ok_all = 1;
+	for (size_t cut = 0; cut < small_len && ok_all; cut++) {
+		read_bytes(small, cut, &r);
+		ok_all = r.ret == -ENODATA;
+	}
+	ok(ok_all, "ring: truncation at each of %zu byte boundaries gives "
+	   "ENODATA", small_len);
+	test_flips(small, small_len);
+	via_ring = 0;
+}
+
 int main(void)
 {
 	const char *sample = getenv("CRFS_TEST_IMAGE");
@@ -735,6 +891,7 @@ int main(void)
 	test_truncation(img, len);
 	test_flips(img, len);
 	test_bad_streams(img, len);
+	test_ring(img, len);
 	free(img);
 	cr_task_img_free(&t);
 	if (tap_nr != TAP_PLAN)

@@ -28,16 +28,24 @@
  *   EIO             the descriptor failed (the reason says how)
  */
 
+struct cr_ring;
+
 /* The state of one stream being written or read. */
 struct cr_img {
-	int		fd;
+	int		fd;		/* -1 on a ring */
+	struct cr_ring	*ring;		/* or NULL on a descriptor */
 	uint64_t	off;		/* stream bytes so far */
 	uint64_t	nr_records;	/* records so far, END excluded */
 	uint64_t	page_bytes;	/* page data so far */
 	uint32_t	page_size;	/* from the header */
 	int		ended;		/* END seen or written */
-	void		*buf;		/* reader: one record, CR_REC_MAX */
+	void		*buf;		/* on a descriptor: one record */
 	size_t		buf_size;
+	uint64_t	rec_off;	/* stream offset of the current record */
+	size_t		held;		/* its bytes read so far */
+	char		*wrec;		/* cr_img_pages_begin()'s record */
+	size_t		wlen;
+	uint64_t	wpages;
 };
 
 /* crc32c (Castagnoli), hardware-accelerated where the CPU has SSE4.2. */
@@ -48,6 +56,16 @@ uint32_t cr_crc32c(uint32_t crc, const void *buf, size_t len);
  * Return: 0 or -ENOMEM.
  */
 int cr_img_init(struct cr_img *img, int fd);
+
+/**
+ * cr_img_init_ring() - start a stream on @ring (read or write)
+ *
+ * Records are written in place in the ring and read where they lie in
+ * it: nothing is copied on the way.  The caller closes the ring's side.
+ *
+ * Return: 0.
+ */
+int cr_img_init_ring(struct cr_img *img, struct cr_ring *ring);
 
 /* cr_img_fini() - free what cr_img_init() took (does not close fd) */
 void cr_img_fini(struct cr_img *img);
@@ -86,6 +104,27 @@ int cr_img_write_pages(struct cr_img *img, uint64_t vaddr, const void *data,
 		       uint64_t nr_pages, struct cr_err *e);
 
 /**
+ * cr_img_pages_begin() - start one CRFS_REC_PAGES record in place
+ * @vaddr:    address of the first page
+ * @nr_pages: at most CR_PAGES_PER_REC
+ *
+ * The caller puts the @nr_pages pages at the returned address (in the
+ * ring itself on a ring) and then calls cr_img_pages_end().  Nothing else
+ * may be written in between.
+ *
+ * Return: where the page data goes, page-aligned, or NULL with @e set.
+ */
+void *cr_img_pages_begin(struct cr_img *img, uint64_t vaddr,
+			 uint64_t nr_pages, struct cr_err *e);
+
+/**
+ * cr_img_pages_end() - checksum and write the record cr_img_pages_begin()
+ * started
+ * Return: 0 or -errno with @e set.
+ */
+int cr_img_pages_end(struct cr_img *img, struct cr_err *e);
+
+/**
  * cr_img_write_end() - write the trailer
  * Return: 0 or -errno with @e set.
  */
@@ -115,8 +154,9 @@ int cr_img_check_hdr(const struct crfs_image_hdr *h, struct cr_err *e);
 /**
  * cr_img_read_rec() - read the next record, whole, and check its crc
  * @rh:      receives the record header
- * @payload: receives a pointer to the payload inside img->buf, valid until
- *           the next call; for CRFS_REC_PAGES, use cr_img_pages_data()
+ * @payload: receives a pointer to the payload (in img->buf, or where it
+ *           lies in the ring), valid until the next call or
+ *           cr_img_fini(); for CRFS_REC_PAGES, use cr_img_pages_data()
  *
  * After CRFS_REC_END it checks the trailer's counts and that the stream
  * ends there.  A stream that ends before END gives -ENODATA naming the

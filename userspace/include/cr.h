@@ -148,15 +148,18 @@ struct cr_dump;
  */
 struct cr_dump *cr_dump_begin(const char *cgdir, struct cr_err *e);
 
+struct cr_ring;
+
 /**
- * cr_dump_stream() - write the whole image to @fd, strictly in order
- * @d:  from cr_dump_begin()
- * @fd: a file, pipe or socket
- * @e:  the reason on failure
+ * cr_dump_stream() - write the whole image into @ring, strictly in order
+ * @d:    from cr_dump_begin()
+ * @ring: the stream (cr-ring.h); page data is read straight into it.
+ *        The caller closes it (cr_ring_close()) after this returns.
+ * @e:    the reason on failure
  *
- * Return: 0 or -errno.
+ * Return: 0 or -errno (-EIO when the reader shut the ring down).
  */
-int cr_dump_stream(struct cr_dump *d, int fd, struct cr_err *e);
+int cr_dump_stream(struct cr_dump *d, struct cr_ring *ring, struct cr_err *e);
 
 /**
  * cr_dump_end() - let the processes go, frozen as they were, and free @d
@@ -166,8 +169,10 @@ void cr_dump_end(struct cr_dump *d);
 /* Restore (restore.c) */
 
 /**
- * cr_restore() - read an image from @fd and recreate its processes
- * @fd:    the image stream
+ * cr_restore() - read an image from @ring and recreate its processes
+ * @ring:  the image stream (cr-ring.h); page data is written into the
+ *         processes from where it lies in the ring.  Nothing is read
+ *         past the image's trailer but the end of the stream.
  * @cgdir: an empty cgroup directory; the processes are created in it
  * @e:     the reason on failure
  *
@@ -177,6 +182,6 @@ void cr_dump_end(struct cr_dump *d);
  *
  * Return: 0 or -errno.
  */
-int cr_restore(int fd, const char *cgdir, struct cr_err *e);
+int cr_restore(struct cr_ring *ring, const char *cgdir, struct cr_err *e);
 
 #endif /* CR_H */

@@ -303,7 +303,7 @@ struct page_run {
 	struct cr_img	*img;
 	int		mem_fd;		/* /proc/PID/mem, -1 until needed */
 	long		psz;
-	char		*buf;		/* CR_PAGES_PER_REC pages */
+	char		*buf;		/* where the run's pages go */
 	uint64_t	start;
 	uint64_t	nr;
 	int		use_mem;	/* the VMA is not readable */
@@ -339,7 +339,10 @@ static int run_read_mem(struct page_run *r, size_t len, struct cr_err *e)
 	return 0;
 }
 
-/* Read the pages of the run and write them as one CRFS_REC_PAGES record. */
+/*
+ * Read the pages of the run straight into their CRFS_REC_PAGES record
+ * (in the ring, when the image goes to one) and write it.
+ */
 static int run_flush(struct page_run *r, struct cr_err *e)
 {
 	size_t len = r->nr * r->psz, done = 0;
@@ -347,6 +350,9 @@ static int run_flush(struct page_run *r, struct cr_err *e)
 
 	if (!r->nr)
 		return 0;
+	r->buf = cr_img_pages_begin(r->img, r->start, r->nr, e);
+	if (!r->buf)
+		return -e->err;
 	while (!r->use_mem && done < len) {
 		struct iovec local = { r->buf + done, len - done };
 		struct iovec remote = { (void *)(uintptr_t)(r->start + done),
@@ -368,7 +374,7 @@ static int run_flush(struct page_run *r, struct cr_err *e)
 		if (ret)
 			return ret;
 	}
-	ret = cr_img_write_pages(r->img, r->start, r->buf, r->nr, e);
+	ret = cr_img_pages_end(r->img, e);
 	r->nr = 0;
 	return ret;
 }
@@ -445,8 +451,7 @@ int cr_dump_write_pages(struct cr_dump *d, struct cr_img *img,
 		return cr_fail(e, errno, "pid %d: cannot open %s: %m", d->pid,
 			       path);
 	pm = malloc(PM_CHUNK * sizeof(*pm));
-	r.buf = aligned_alloc(r.psz, CR_PAGES_PER_REC * r.psz);
-	if (!pm || !r.buf) {
+	if (!pm) {
 		ret = cr_fail(e, ENOMEM, "out of memory");
 		goto out;
 	}
@@ -455,7 +460,6 @@ int cr_dump_write_pages(struct cr_dump *d, struct cr_img *img,
 			ret = dump_vma_pages(&r, pm_fd, pm, &d->t.vmas[i].v,
 					     d->pages[i], e);
 out:
-	free(r.buf);
 	free(pm);
 	if (r.mem_fd >= 0)
 		close(r.mem_fd);

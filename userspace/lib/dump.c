@@ -440,50 +440,19 @@ out_free:
 	return NULL;
 }
 
-/* Stop SIGPIPE from killing us when the reader goes away: EPIPE will do. */
-static void sigpipe_block(sigset_t *old, int *was_pending)
-{
-	sigset_t set, pending;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &set, old);
-	sigpending(&pending);
-	*was_pending = sigismember(&pending, SIGPIPE);
-}
-
-/* Drop a SIGPIPE our writes raised and put the mask back. */
-static void sigpipe_restore(const sigset_t *old, int was_pending)
-{
-	struct timespec zero = { 0, 0 };
-	sigset_t set, pending;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGPIPE);
-	sigpending(&pending);
-	if (!was_pending && sigismember(&pending, SIGPIPE))
-		sigtimedwait(&set, NULL, &zero);
-	pthread_sigmask(SIG_SETMASK, old, NULL);
-}
-
-/* Write header, task records, pages and trailer to @fd. */
-int cr_dump_stream(struct cr_dump *d, int fd, struct cr_err *e)
+/* Write header, task records, pages and trailer into @ring. */
+int cr_dump_stream(struct cr_dump *d, struct cr_ring *ring, struct cr_err *e)
 {
 	struct crfs_image_hdr h;
 	struct timespec now;
 	struct cr_img img;
-	sigset_t old;
-	int ret, was_pending;
+	int ret;
 
 	if (gettid() != d->tracer)
 		return cr_fail(e, EPERM,
 			       "pid %d: the dump must be streamed by thread %d, the tracer",
 			       d->pid, d->tracer);
-	ret = cr_img_init(&img, fd);
-	if (ret)
-		return cr_fail(e, -ret, "cannot start the image: %s",
-			       strerror(-ret));
-	sigpipe_block(&old, &was_pending);
+	cr_img_init_ring(&img, ring);
 	memset(&h, 0, sizeof(h));
 	cr_img_fill_hdr(&h);
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -497,7 +466,6 @@ int cr_dump_stream(struct cr_dump *d, int fd, struct cr_err *e)
 		ret = cr_dump_write_pages(d, &img, e);
 	if (!ret)
 		ret = cr_img_write_end(&img, e);
-	sigpipe_restore(&old, was_pending);
 	cr_img_fini(&img);
 	return ret;
 }

@@ -2,7 +2,8 @@
 /*
  * The image codec: the header, length-framed records with a crc32c each,
  * page-aligned page data and the trailer, written and read strictly in
- * order on any descriptor (file, pipe, socket, FUSE stream).
+ * order on any descriptor (file, pipe, socket) or on an in-memory ring
+ * (cr-ring.h), where records are built and read in place.
  *
  * The reader never seeks and never reads past the trailer, except for the
  * one read that proves the stream ends there.
@@ -18,6 +19,7 @@
 #include <sys/utsname.h>
 
 #include "cr-internal.h"
+#include "cr-ring.h"
 #include "arch.h"
 
 /* Largest page size of an image this codec writes or reads. */
@@ -80,7 +82,8 @@ int cr_img_init(struct cr_img *img, int fd)
 {
 	memset(img, 0, sizeof(*img));
 	img->fd = fd;
-	img->buf_size = CR_REC_MAX + CR_BUF_ALIGN;
+	/* A record after its header, both from any offset in a page. */
+	img->buf_size = CR_REC_MAX + 2 * CR_BUF_ALIGN;
 	if (posix_memalign(&img->buf, CR_BUF_ALIGN, img->buf_size)) {
 		img->buf = NULL;
 		return -ENOMEM;
@@ -88,8 +91,19 @@ int cr_img_init(struct cr_img *img, int fd)
 	return 0;
 }
 
+int cr_img_init_ring(struct cr_img *img, struct cr_ring *ring)
+{
+	memset(img, 0, sizeof(*img));
+	img->fd = -1;
+	img->ring = ring;
+	return 0;
+}
+
 void cr_img_fini(struct cr_img *img)
 {
+	if (img->ring)
+		cr_ring_consume(img->ring, img->held);
+	img->held = 0;
 	free(img->buf);
 	img->buf = NULL;
 	img->buf_size = 0;
@@ -129,7 +143,23 @@ static uint32_t cr_hdr_crc(const struct crfs_image_hdr *h)
 static int cr_img_out(struct cr_img *img, struct iovec *iov, int iovcnt,
 		      size_t len, struct cr_err *e)
 {
-	ssize_t n = cr_writev_full(img->fd, iov, iovcnt);
+	ssize_t n;
+
+	if (img->ring) {
+		char *p = cr_ring_reserve(img->ring, len);
+
+		if (!p)
+			return cr_fail(e, EIO, "cannot write image at offset %"
+				       PRIu64 ": %m", img->off);
+		for (int i = 0; i < iovcnt; i++) {
+			memcpy(p, iov[i].iov_base, iov[i].iov_len);
+			p += iov[i].iov_len;
+		}
+		cr_ring_commit(img->ring, len);
+		img->off += len;
+		return 0;
+	}
+	n = cr_writev_full(img->fd, iov, iovcnt);
 
 	if (n < 0)
 		return cr_fail(e, EIO, "cannot write image at offset %" PRIu64
@@ -223,34 +253,89 @@ int cr_img_write_rec(struct cr_img *img, uint32_t type,
 	return ret;
 }
 
+void *cr_img_pages_begin(struct cr_img *img, uint64_t vaddr,
+			 uint64_t nr_pages, struct cr_err *e)
+{
+	struct crfs_pages p = { .vaddr = vaddr, .nr_pages = nr_pages };
+	size_t hlen = sizeof(struct crfs_rec_hdr) + sizeof(p), len;
+	char *rec;
+
+	if (!img->page_size) {
+		cr_fail(e, EINVAL, "pages record before the image header");
+		return NULL;
+	}
+	if (img->ended) {
+		cr_fail(e, EINVAL, "pages record after the trailer");
+		return NULL;
+	}
+	if (!nr_pages || nr_pages > CR_PAGES_PER_REC) {
+		cr_fail(e, EINVAL, "pages record at 0x%" PRIx64 ": %" PRIu64
+			" pages, 1 to %d allowed", vaddr, nr_pages,
+			CR_PAGES_PER_REC);
+		return NULL;
+	}
+	if (vaddr & (img->page_size - 1)) {
+		cr_fail(e, EINVAL, "pages record at 0x%" PRIx64
+			": address not page-aligned", vaddr);
+		return NULL;
+	}
+	p.pad = -(img->off + hlen) & (img->page_size - 1);
+	len = hlen + p.pad + nr_pages * img->page_size;
+	if (img->ring) {
+		rec = cr_ring_reserve(img->ring, len);
+		if (!rec) {
+			cr_fail(e, EIO, "cannot write image at offset %" PRIu64
+				": %m", img->off);
+			return NULL;
+		}
+	} else {
+		/* In the buffer as in the stream: page data page-aligned. */
+		rec = (char *)img->buf + (img->off & (CR_BUF_ALIGN - 1));
+	}
+	memcpy(rec + sizeof(struct crfs_rec_hdr), &p, sizeof(p));
+	memset(rec + hlen, 0, p.pad);
+	img->wrec = rec;
+	img->wlen = len;
+	img->wpages = nr_pages;
+	return rec + hlen + p.pad;
+}
+
+int cr_img_pages_end(struct cr_img *img, struct cr_err *e)
+{
+	struct crfs_rec_hdr rh = { .type = CRFS_REC_PAGES };
+	struct iovec v;
+	int ret = 0;
+
+	if (!img->wrec)
+		return cr_fail(e, EINVAL, "pages record not begun");
+	rh.len = img->wlen - sizeof(rh);
+	v = (struct iovec){ img->wrec + sizeof(rh), rh.len };
+	rh.crc = cr_rec_crc(&rh, &v, 1);
+	memcpy(img->wrec, &rh, sizeof(rh));
+	if (img->ring) {
+		cr_ring_commit(img->ring, img->wlen);
+		img->off += img->wlen;
+	} else {
+		v = (struct iovec){ img->wrec, img->wlen };
+		ret = cr_img_out(img, &v, 1, img->wlen, e);
+	}
+	if (!ret) {
+		img->nr_records++;
+		img->page_bytes += img->wpages * img->page_size;
+	}
+	img->wrec = NULL;
+	return ret;
+}
+
 int cr_img_write_pages(struct cr_img *img, uint64_t vaddr, const void *data,
 		       uint64_t nr_pages, struct cr_err *e)
 {
-	struct crfs_pages p = { .vaddr = vaddr, .nr_pages = nr_pages };
-	uint64_t data_off;
-	struct iovec v[4];
-	int ret;
+	void *p = cr_img_pages_begin(img, vaddr, nr_pages, e);
 
-	if (!img->page_size)
-		return cr_fail(e, EINVAL, "pages record before the image header");
-	if (!nr_pages || nr_pages > CR_PAGES_PER_REC)
-		return cr_fail(e, EINVAL, "pages record at 0x%" PRIx64
-			       ": %" PRIu64 " pages, 1 to %d allowed", vaddr,
-			       nr_pages, CR_PAGES_PER_REC);
-	if (vaddr & (img->page_size - 1))
-		return cr_fail(e, EINVAL, "pages record at 0x%" PRIx64
-			       ": address not page-aligned", vaddr);
-	data_off = img->off + sizeof(struct crfs_rec_hdr) + sizeof(p);
-	p.pad = -data_off & (img->page_size - 1);
-	v[1] = (struct iovec){ &p, sizeof(p) };
-	v[2] = (struct iovec){ cr_zeros, p.pad };
-	v[3] = (struct iovec){ (void *)data, nr_pages * img->page_size };
-	ret = cr_img_put(img, CRFS_REC_PAGES, v, 4, e);
-	if (!ret) {
-		img->nr_records++;
-		img->page_bytes += nr_pages * img->page_size;
-	}
-	return ret;
+	if (!p)
+		return e ? -e->err : -EINVAL;
+	memcpy(p, data, nr_pages * img->page_size);
+	return cr_img_pages_end(img, e);
 }
 
 int cr_img_write_end(struct cr_img *img, struct cr_err *e)
@@ -269,27 +354,72 @@ int cr_img_write_end(struct cr_img *img, struct cr_err *e)
 	return ret;
 }
 
-/* Read exactly @len bytes; returns bytes read (< @len at EOF) or -EIO. */
-static ssize_t cr_img_in(struct cr_img *img, void *buf, size_t len,
+/* Start reading the header or a record: the one before is done with. */
+static void cr_img_next(struct cr_img *img)
+{
+	if (img->ring)
+		cr_ring_consume(img->ring, img->held);
+	img->held = 0;
+	img->rec_off = img->off;
+}
+
+/*
+ * The next @len bytes of the current record, contiguous with the ones
+ * before (in the buffer as they are in the stream, modulo the page; in
+ * the ring where they lie).  Returns the bytes there are (< @len at the
+ * end of the stream) or -EIO.
+ */
+static ssize_t cr_img_in(struct cr_img *img, size_t len, void **p,
 			 struct cr_err *e)
 {
-	ssize_t n = cr_read_full(img->fd, buf, len);
+	ssize_t n;
+	char *at;
 
-	if (n < 0)
-		return cr_fail(e, EIO, "cannot read image at offset %" PRIu64
-			       ": %m", img->off);
+	if (img->ring) {
+		void *base;
+		int err;
+
+		n = cr_ring_peek(img->ring, img->held + len, &base);
+		if (n < 0)
+			return cr_fail(e, EIO, "cannot read image at offset %"
+				       PRIu64 ": a record of %zu bytes, the ring "
+				       "holds %zu", img->off, img->held + len,
+				       cr_ring_size(img->ring));
+		n -= img->held;
+		if ((size_t)n > len)
+			n = len;
+		err = (size_t)n < len ? cr_ring_error(img->ring) : 0;
+		if (err)
+			return cr_fail(e, EIO, "cannot read image at offset %"
+				       PRIu64 ": %s", img->off + n,
+				       strerror(err));
+		at = (char *)base + img->held;
+	} else {
+		at = (char *)img->buf + (img->rec_off & (CR_BUF_ALIGN - 1)) +
+		     img->held;
+		n = cr_read_full(img->fd, at, len);
+		if (n < 0)
+			return cr_fail(e, EIO, "cannot read image at offset %"
+				       PRIu64 ": %m", img->off);
+	}
+	img->held += n;
 	img->off += n;
+	*p = at;
 	return n;
 }
 
 int cr_img_read_hdr(struct cr_img *img, struct crfs_image_hdr *h,
 		    struct cr_err *e)
 {
+	void *p;
 	ssize_t n;
 
-	n = cr_img_in(img, h, sizeof(*h), e);
+	cr_img_next(img);
+	n = cr_img_in(img, sizeof(*h), &p, e);
 	if (n < 0)
 		return n;
+	memset(h, 0, sizeof(*h));
+	memcpy(h, p, n);
 	if (memcmp(h->magic, CRFS_IMAGE_MAGIC,
 		   n < CRFS_IMAGE_MAGIC_LEN ? n : CRFS_IMAGE_MAGIC_LEN))
 		return cr_fail(e, EINVAL, "not a crfs image");
@@ -378,7 +508,7 @@ static int cr_img_check_end(struct cr_img *img, const struct crfs_end *end,
 			    uint64_t start, const char *where,
 			    struct cr_err *e)
 {
-	char c;
+	void *c;
 	ssize_t n;
 
 	if (end->nr_records != img->nr_records)
@@ -393,7 +523,7 @@ static int cr_img_check_end(struct cr_img *img, const struct crfs_end *end,
 		return cr_fail(e, EBADMSG, "%s: trailer counts %" PRIu64
 			       " page bytes, %" PRIu64 " were read", where,
 			       (uint64_t)end->page_bytes, img->page_bytes);
-	n = cr_img_in(img, &c, 1, e);
+	n = cr_img_in(img, 1, &c, e);
 	if (n < 0)
 		return n;
 	if (n)
@@ -417,9 +547,11 @@ int cr_img_read_rec(struct cr_img *img, struct crfs_rec_hdr *rh,
 		return cr_fail(e, EINVAL, "image record read before the header");
 	if (img->ended)
 		return cr_fail(e, EINVAL, "image record read after the trailer");
-	n = cr_img_in(img, rh, sizeof(*rh), e);
+	cr_img_next(img);
+	n = cr_img_in(img, sizeof(*rh), &p, e);
 	if (n < 0)
 		return n;
+	memcpy(rh, p, n);
 	if (n == 0)
 		return cr_fail(e, ENODATA, "image truncated after %" PRIu64
 			       " records (no trailer)", img->nr_records);
@@ -436,9 +568,7 @@ int cr_img_read_rec(struct cr_img *img, struct crfs_rec_hdr *rh,
 	if (rh->len > CR_REC_MAX)
 		return cr_fail(e, EBADMSG, "%s: length %" PRIu64 " exceeds %d",
 			       where, (uint64_t)rh->len, CR_REC_MAX);
-	/* Keep page data page-aligned in memory as it is in the stream. */
-	p = (char *)img->buf + (img->off & (CR_BUF_ALIGN - 1));
-	n = cr_img_in(img, p, rh->len, e);
+	n = cr_img_in(img, rh->len, &p, e);
 	if (n < 0)
 		return n;
 	if ((uint64_t)n < rh->len)

@@ -309,7 +309,7 @@ static int cr_cgroup_ready(const char *cgdir, struct cr_err *e)
 	return 0;
 }
 
-int cr_restore(int fd, const char *cgdir, struct cr_err *e)
+int cr_restore(struct cr_ring *ring, const char *cgdir, struct cr_err *e)
 {
 	struct cr_task_img t = { 0 };
 	struct crfs_image_hdr hdr;
@@ -319,10 +319,7 @@ int cr_restore(int fd, const char *cgdir, struct cr_err *e)
 	void *payload;
 	int rc;
 
-	rc = cr_img_init(&img, fd);
-	if (rc)
-		return cr_fail(e, -rc, "cannot start reading the image: %s",
-			       strerror(-rc));
+	cr_img_init_ring(&img, ring);
 	rc = cr_img_read_hdr(&img, &hdr, e);
 	if (!rc)
 		rc = cr_img_check_hdr(&hdr, e);

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A bounded byte stream in memory between two threads, one writing and
+ * one reading, without a copy on either side.
+ *
+ * The ring's pages are mapped twice, back to back, so that any @len up
+ * to its size is contiguous wherever it starts: a writer reserves room
+ * and fills it in place (process_vm_readv straight into it, say), a
+ * reader peeks at whole records and uses them where they lie.  The
+ * stream is strictly in order, like a pipe, and as bounded: the writer
+ * waits while the ring is full, the reader while it is empty.
+ */
+#ifndef CR_RING_H
+#define CR_RING_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct cr_ring;
+
+/**
+ * cr_ring_new() - a ring of @size bytes (rounded up to pages)
+ * Return: the ring, or NULL with errno set.
+ */
+struct cr_ring *cr_ring_new(size_t size);
+
+/* cr_ring_free() - unmap @r; both sides must be done with it */
+void cr_ring_free(struct cr_ring *r);
+
+/* cr_ring_size() - the most a reservation or a peek can cover */
+size_t cr_ring_size(const struct cr_ring *r);
+
+/**
+ * cr_ring_reserve() - room for @len bytes at the end of the stream
+ *
+ * Waits while the ring is too full.  The room is the writer's until
+ * cr_ring_commit(); nothing is visible to the reader before that.
+ *
+ * Return: the room, or NULL with errno EPIPE (the reader is gone) or
+ * EMSGSIZE (@len exceeds the ring).
+ */
+void *cr_ring_reserve(struct cr_ring *r, size_t len);
+
+/* cr_ring_commit() - @len bytes of the reservation are the stream's now */
+void cr_ring_commit(struct cr_ring *r, size_t len);
+
+/**
+ * cr_ring_close() - the writer is done: the reader sees the end
+ * @err: 0 for a complete stream, else a positive errno the reader gets
+ *       from cr_ring_error()
+ */
+void cr_ring_close(struct cr_ring *r, int err);
+
+/**
+ * cr_ring_peek() - wait for @min bytes and look at them
+ * @p: receives the start of the unread bytes, contiguous
+ *
+ * Return: the number of unread bytes (all of them, which may be more than
+ * @min); fewer than @min only when the writer closed the stream or the
+ * reader shut it down.  -EMSGSIZE if @min exceeds the ring.
+ */
+ssize_t cr_ring_peek(struct cr_ring *r, size_t min, void **p);
+
+/* cr_ring_consume() - @len bytes peeked at are read: their room is free */
+void cr_ring_consume(struct cr_ring *r, size_t len);
+
+/* cr_ring_shutdown() - the reader is gone: reservations fail with EPIPE */
+void cr_ring_shutdown(struct cr_ring *r);
+
+/* cr_ring_error() - the writer's error from cr_ring_close(), else 0 */
+int cr_ring_error(struct cr_ring *r);
+
+#endif /* CR_RING_H */

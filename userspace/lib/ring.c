@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The in-memory stream of cr-ring.h: a memfd mapped twice in a row, so a
+ * span that runs off the end of the first mapping goes on in the second,
+ * where the same pages begin again.
+ *
+ * @head and @tail count bytes since the start of the stream; their
+ * difference is what the ring holds, and a position is its count modulo
+ * @size.  Stream offsets and ring offsets are therefore equal modulo the
+ * page size: page data that is page-aligned in the stream is page-aligned
+ * in the ring.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/mman.h>
+
+#include "cr-ring.h"
+
+struct cr_ring {
+	char		*base;		/* 2 * @size bytes of address space */
+	size_t		size;
+
+	pthread_mutex_t	lock;		/* below */
+	pthread_cond_t	room;		/* the writer waits here */
+	pthread_cond_t	data;		/* the reader waits here */
+	uint64_t	head;		/* bytes committed */
+	uint64_t	tail;		/* bytes consumed */
+	int		err;		/* the writer's cr_ring_close() error */
+	int		closed;		/* the writer is done */
+	int		shut;		/* the reader is gone */
+};
+
+/* Map @fd's @size bytes twice, back to back; NULL with errno on failure. */
+static char *ring_map(int fd, size_t size)
+{
+	char *base;
+
+	base = mmap(NULL, 2 * size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+		    MAP_NORESERVE, -1, 0);
+	if (base == MAP_FAILED)
+		return NULL;
+	if (mmap(base, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		 fd, 0) == MAP_FAILED ||
+	    mmap(base + size, size, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
+		int err = errno;
+
+		munmap(base, 2 * size);
+		errno = err;
+		return NULL;
+	}
+	/* A process the engine forks (a restore) must not share it. */
+	madvise(base, 2 * size, MADV_DONTFORK);
+	return base;
+}
+
+struct cr_ring *cr_ring_new(size_t size)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	struct cr_ring *r;
+	int fd, err;
+
+	if (!size) {
+		errno = EINVAL;
+		return NULL;
+	}
+	size = (size + psz - 1) / psz * psz;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	fd = memfd_create("crfs-ring", MFD_CLOEXEC);
+	if (fd < 0)
+		goto fail;
+	if (ftruncate(fd, size)) {
+		err = errno;
+		close(fd);
+		errno = err;
+		goto fail;
+	}
+	r->base = ring_map(fd, size);
+	err = errno;
+	close(fd);	/* the mappings keep the pages */
+	if (!r->base) {
+		errno = err;
+		goto fail;
+	}
+	r->size = size;
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->room, NULL);
+	pthread_cond_init(&r->data, NULL);
+	return r;
+
+fail:
+	err = errno;
+	free(r);
+	errno = err;
+	return NULL;
+}
+
+void cr_ring_free(struct cr_ring *r)
+{
+	if (!r)
+		return;
+	munmap(r->base, 2 * r->size);
+	pthread_cond_destroy(&r->data);
+	pthread_cond_destroy(&r->room);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
+
+size_t cr_ring_size(const struct cr_ring *r)
+{
+	return r->size;
+}
+
+void *cr_ring_reserve(struct cr_ring *r, size_t len)
+{
+	void *p = NULL;
+
+	if (len > r->size) {
+		errno = EMSGSIZE;
+		return NULL;
+	}
+	pthread_mutex_lock(&r->lock);
+	while (!r->shut && r->size - (r->head - r->tail) < len)
+		pthread_cond_wait(&r->room, &r->lock);
+	if (!r->shut)
+		p = r->base + r->head % r->size;
+	pthread_mutex_unlock(&r->lock);
+	if (!p)
+		errno = EPIPE;
+	return p;
+}
+
+void cr_ring_commit(struct cr_ring *r, size_t len)
+{
+	if (!len)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->head += len;
+	pthread_cond_signal(&r->data);
+	pthread_mutex_unlock(&r->lock);
+}
+
+void cr_ring_close(struct cr_ring *r, int err)
+{
+	pthread_mutex_lock(&r->lock);
+	r->closed = 1;
+	r->err = err;
+	pthread_cond_broadcast(&r->data);
+	pthread_mutex_unlock(&r->lock);
+}
+
+ssize_t cr_ring_peek(struct cr_ring *r, size_t min, void **p)
+{
+	uint64_t avail;
+
+	if (min > r->size)
+		return -EMSGSIZE;
+	pthread_mutex_lock(&r->lock);
+	while (!r->closed && !r->shut && r->head - r->tail < min)
+		pthread_cond_wait(&r->data, &r->lock);
+	avail = r->head - r->tail;
+	*p = r->base + r->tail % r->size;
+	pthread_mutex_unlock(&r->lock);
+	return avail;
+}
+
+void cr_ring_consume(struct cr_ring *r, size_t len)
+{
+	if (!len)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->tail += len;
+	pthread_cond_signal(&r->room);
+	pthread_mutex_unlock(&r->lock);
+}
+
+void cr_ring_shutdown(struct cr_ring *r)
+{
+	pthread_mutex_lock(&r->lock);
+	r->shut = 1;
+	pthread_cond_broadcast(&r->room);
+	pthread_cond_broadcast(&r->data);
+	pthread_mutex_unlock(&r->lock);
+}
+
+int cr_ring_error(struct cr_ring *r)
+{
+	int err;
+
+	pthread_mutex_lock(&r->lock);
+	err = r->closed ? r->err : 0;
+	pthread_mutex_unlock(&r->lock);
+	return err;
+}
