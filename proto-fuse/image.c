@@ -31,6 +31,35 @@
 /* The stream between a request and the engine; 4 requests' worth. */
 #define CRFS_RING_SIZE		(4 * CRFS_IO_MAX)
 
+/* One ring kept for the next transfer: its pages are in place already. */
+static struct cr_ring *crfs_ring_spare;
+static pthread_mutex_t crfs_ring_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct cr_ring *crfs_ring_get(void)
+{
+	struct cr_ring *r;
+
+	pthread_mutex_lock(&crfs_ring_lock);
+	r = crfs_ring_spare;
+	crfs_ring_spare = NULL;
+	pthread_mutex_unlock(&crfs_ring_lock);
+	return r ? r : cr_ring_new(CRFS_RING_SIZE);
+}
+
+static void crfs_ring_put(struct cr_ring *r)
+{
+	if (!r)
+		return;
+	cr_ring_reset(r);
+	pthread_mutex_lock(&crfs_ring_lock);
+	if (!crfs_ring_spare) {
+		crfs_ring_spare = r;
+		r = NULL;
+	}
+	pthread_mutex_unlock(&crfs_ring_lock);
+	cr_ring_free(r);
+}
+
 struct crfs_image {
 	struct crfs_ct		*ct;
 	bool			dump;		/* checkpoint, else restore */
@@ -190,7 +219,7 @@ static int crfs_image_start(struct crfs_image *img)
 {
 	int ret;
 
-	img->ring = cr_ring_new(CRFS_RING_SIZE);
+	img->ring = crfs_ring_get();
 	if (!img->ring)
 		return -errno;
 	ret = -pthread_create(&img->thread, NULL, img->dump ? crfs_image_dump :
@@ -206,7 +235,7 @@ static int crfs_image_start(struct crfs_image *img)
 		return 0;
 	pthread_join(img->thread, NULL);
 out_free:
-	cr_ring_free(img->ring);
+	crfs_ring_put(img->ring);
 	img->ring = NULL;
 	return ret;
 }
@@ -357,7 +386,7 @@ static void crfs_fuse_image_release(struct crfs_fh *fh)
 	if (!img)
 		return;
 	crfs_image_end(img);
-	cr_ring_free(img->ring);
+	crfs_ring_put(img->ring);
 	pthread_cond_destroy(&img->cond);
 	pthread_mutex_destroy(&img->lock);
 	pthread_mutex_destroy(&img->io_lock);

@@ -27,6 +27,13 @@ struct cr_ring *cr_ring_new(size_t size);
 /* cr_ring_free() - unmap @r; both sides must be done with it */
 void cr_ring_free(struct cr_ring *r);
 
+/**
+ * cr_ring_reset() - make @r an empty, open stream again, to be reused
+ * (its pages stay in place: no mapping, no page fault the second time).
+ * Neither side may be using it.
+ */
+void cr_ring_reset(struct cr_ring *r);
+
 /* cr_ring_size() - the most a reservation or a peek can cover */
 size_t cr_ring_size(const struct cr_ring *r);
 

@@ -42,10 +42,11 @@ static char *ring_map(int fd, size_t size)
 		    MAP_NORESERVE, -1, 0);
 	if (base == MAP_FAILED)
 		return NULL;
-	if (mmap(base, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-		 fd, 0) == MAP_FAILED ||
+	/* Populated: the pages are there before the first byte moves. */
+	if (mmap(base, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED |
+		 MAP_POPULATE, fd, 0) == MAP_FAILED ||
 	    mmap(base + size, size, PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
+		 MAP_SHARED | MAP_FIXED | MAP_POPULATE, fd, 0) == MAP_FAILED) {
 		int err = errno;
 
 		munmap(base, 2 * size);
@@ -109,6 +110,14 @@ void cr_ring_free(struct cr_ring *r)
 	pthread_cond_destroy(&r->room);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
+}
+
+void cr_ring_reset(struct cr_ring *r)
+{
+	pthread_mutex_lock(&r->lock);
+	r->head = r->tail = 0;
+	r->err = r->closed = r->shut = 0;
+	pthread_mutex_unlock(&r->lock);
 }
 
 size_t cr_ring_size(const struct cr_ring *r)
