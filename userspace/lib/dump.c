@@ -141,21 +141,45 @@ static int dump_task(struct cr_dump *d, struct cr_err *e)
 	return 0;
 }
 
+/* Microseconds on the monotonic clock. */
+static long dump_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
+}
+
+/*
+ * Sleep *@us microseconds and double it for the next time, up to 1 ms:
+ * what is waited for here usually comes within microseconds.
+ */
+static void dump_nap(long *us)
+{
+	struct timespec ts = { 0, *us * 1000 };
+
+	nanosleep(&ts, NULL);
+	if (*us < 1000)
+		*us *= 2;
+}
+
 /* Wait for the PTRACE_EVENT_STOP that PTRACE_INTERRUPT asked for. */
 static int dump_wait_stop(struct cr_dump *d, struct cr_err *e)
 {
-	int status, waited;
+	long deadline = dump_now_us() + STOP_TIMEOUT_MS * 1000L, nap = 20;
+	int status;
 	pid_t r;
 
-	for (waited = 0; waited < STOP_TIMEOUT_MS; ) {
+	for (;;) {
 		r = waitpid(d->pid, &status, __WALL | WNOHANG);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
 			return cr_fail(e, errno, "pid %d: wait: %m", d->pid);
 		if (r == 0) {
-			usleep(1000);
-			waited++;
+			if (dump_now_us() > deadline)
+				break;
+			dump_nap(&nap);
 			continue;
 		}
 		if (WIFEXITED(status) || WIFSIGNALED(status))
@@ -357,16 +381,14 @@ static int dump_stopped(struct cr_dump *d, struct cr_err *e)
 /* Wait until the task has left its ptrace stop and the cgroup is frozen. */
 static void dump_wait_refrozen(struct cr_dump *d)
 {
+	long deadline = dump_now_us() + FREEZE_TIMEOUT_MS * 1000L, nap = 20;
 	struct cr_proc_stat st;
 	struct cr_err ignore;
-	int i;
 
 	/* "frozen 1" holds during a ptrace stop too: see the task leave it. */
-	for (i = 0; i < FREEZE_TIMEOUT_MS; i++) {
-		if (cr_proc_stat(d->pid, &st, &ignore) || st.state != 't')
-			break;
-		usleep(1000);
-	}
+	while (!cr_proc_stat(d->pid, &st, &ignore) && st.state == 't' &&
+	       dump_now_us() < deadline)
+		dump_nap(&nap);
 	cr_cgroup_wait_frozen(d->cgdir, 1, FREEZE_TIMEOUT_MS);
 }
 
