@@ -28,6 +28,9 @@
 #include "proc.h"
 #include "task-img.h"
 
+/* The scratch area mapped in the task for injected calls (dump-sig.c). */
+#define DUMP_SCRATCH_SIZE	8192
+
 /* How long the process may take to stop, and to freeze again. */
 #define STOP_TIMEOUT_MS		5000
 #define FREEZE_TIMEOUT_MS	5000
@@ -287,7 +290,7 @@ static int rseq_restore(struct cr_dump *d, struct cr_err *e)
 static int dump_by_injection(struct cr_dump *d, struct cr_err *e)
 {
 	const struct crfs_vma *vdso = cr_dump_vdso(d);
-	long psz = sysconf(_SC_PAGESIZE), scratch = 0, rc;
+	long scratch = 0, rc;
 	struct cr_err ignore;
 	int ret;
 
@@ -300,8 +303,9 @@ static int dump_by_injection(struct cr_dump *d, struct cr_err *e)
 	if (ret)
 		return ret;
 	d->infected = 1;
-	ret = dump_inject(d, __NR_mmap, "mmap", 0, psz,
-			  PROT_READ | PROT_WRITE,
+	/* Executable too: cr_dump_sigacts() runs its calls from there. */
+	ret = dump_inject(d, __NR_mmap, "mmap", 0, DUMP_SCRATCH_SIZE,
+			  PROT_READ | PROT_WRITE | PROT_EXEC,
 			  MAP_PRIVATE | MAP_ANONYMOUS, &scratch, e);
 	if (ret)
 		return ret;
@@ -316,8 +320,8 @@ static int dump_by_injection(struct cr_dump *d, struct cr_err *e)
 	if (!ret)
 		d->t.task.dumpable = rc;
 	/* Leave no trace, even after a failure. */
-	if (dump_inject(d, __NR_munmap, "munmap", scratch, psz, 0, 0, &rc,
-			ret ? &ignore : e) && !ret)
+	if (dump_inject(d, __NR_munmap, "munmap", scratch, DUMP_SCRATCH_SIZE,
+			0, 0, &rc, ret ? &ignore : e) && !ret)
 		ret = -e->err;
 	return ret;
 }
