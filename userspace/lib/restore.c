@@ -95,15 +95,14 @@ static int cr_pid_going(pid_t pid, char *comm, size_t len)
 static bool cr_clone_into_works(int cgfd)
 {
 	struct clone_args args = {
-		.flags = CLONE_INTO_CGROUP,
+		/* no copy of our memory to make and to tear down */
+		.flags = CLONE_INTO_CGROUP | CLONE_VM | CLONE_VFORK,
 		.cgroup = cgfd,
 	};
 	int status;
 	long ret;
 
-	ret = syscall(SYS_clone3, &args, sizeof(args));
-	if (ret == 0)
-		syscall(SYS_exit_group, 0);
+	ret = cr_arch_clone3_exit(&args, sizeof(args));
 	if (ret < 0)
 		return false;
 	while (waitpid(ret, &status, __WALL) < 0)

@@ -54,6 +54,16 @@ int cr_arch_set_regs(pid_t pid, const struct crfs_regs *regs,
 		     struct cr_err *e);
 
 /**
+ * cr_arch_clone3_exit() - clone3() a child that exits with status 0 at once
+ * @args: struct clone_args; CLONE_VM | CLONE_VFORK make it cheap (no stack
+ *        needed: the child touches no memory)
+ * @size: sizeof(struct clone_args)
+ *
+ * Return: the child's pid (reap it), or -errno.
+ */
+long cr_arch_clone3_exit(void *args, size_t size);
+
+/**
  * cr_arch_find_syscall() - address of a "syscall" instruction (0f 05)
  * @pid:   tracee
  * @start: first address to search, usually the [vdso] start
