@@ -250,13 +250,46 @@ static int cr_read_pages(struct cr_rst *r, struct cr_img *img,
 	}
 }
 
-/* The stopped process's last state: registers, mask, then the freezer. */
-static int cr_let_go(struct cr_rst *r, struct cr_err *e)
+/*
+ * Keep the calling thread, and so the process it creates, on the CPU it
+ * runs on: each injected call is a stop and a resume of the process, and
+ * between two CPUs of a virtual machine each one also wakes an idle CPU
+ * (2 to 5 ms more for a restore here).  Best effort: false if not pinned.
+ */
+static bool cr_pin_begin(cpu_set_t *saved)
+{
+	cpu_set_t one;
+	int cpu = sched_getcpu();
+
+	if (cpu < 0 || cpu >= CPU_SETSIZE ||
+	    sched_getaffinity(0, sizeof(*saved), saved))
+		return false;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	return !sched_setaffinity(0, sizeof(one), &one);
+}
+
+/* Undo cr_pin_begin() for the calling thread. */
+static void cr_pin_end(const cpu_set_t *saved)
+{
+	sched_setaffinity(0, sizeof(*saved), saved);
+}
+
+/*
+ * The stopped process's last state: the CPUs it would have had without
+ * cr_pin_begin() (@cpus, NULL if not pinned), registers, mask, then the
+ * freezer.
+ */
+static int cr_let_go(struct cr_rst *r, const cpu_set_t *cpus,
+		     struct cr_err *e)
 {
 	struct user_regs_struct regs;
 	uint64_t mask = r->t->sigstate.blocked;
 	int rc;
 
+	if (cpus && sched_setaffinity(r->pid, sizeof(*cpus), cpus))
+		return cr_fail(e, errno, "pid %d: cannot set its CPU affinity: %m",
+			       r->pid);
 	memcpy(&regs, &r->t->regs, sizeof(regs));
 	regs.orig_rax = -1;	/* no syscall restart on the way out */
 	rc = cr_arch_set_regs(r->pid, (struct crfs_regs *)&regs,
@@ -310,7 +343,9 @@ static int cr_restore_task(struct cr_rst *r, struct cr_img *img,
 			   struct cr_err *e)
 {
 	struct cr_rst_child c;
+	cpu_set_t cpus;
 	int sv[2], rc;
+	bool pinned;
 
 	rc = cr_rst_mm_check(r->t, e);
 	if (!rc)
@@ -320,13 +355,14 @@ static int cr_restore_task(struct cr_rst *r, struct cr_img *img,
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		return cr_fail(e, errno, "socketpair: %m");
 	c.sock = sv[1];
+	pinned = cr_pin_begin(&cpus);	/* the process inherits it */
 	r->pid = cr_spawn(r->t->task.pid, r->cgdir, &c, e);
 	close(sv[1]);
 	if (r->pid < 0) {
 		close(sv[0]);
 		rc = r->pid;
 		r->pid = 0;
-		return rc;
+		goto out_unpin;
 	}
 	rc = cr_child_sync(r, sv[0], e);
 	close(sv[0]);
@@ -341,7 +377,10 @@ static int cr_restore_task(struct cr_rst *r, struct cr_img *img,
 	if (!rc)
 		rc = cr_rst_mm_unmap_scratch(r, e);
 	if (!rc)
-		rc = cr_let_go(r, e);
+		rc = cr_let_go(r, pinned ? &cpus : NULL, e);
+out_unpin:
+	if (pinned)
+		cr_pin_end(&cpus);
 	return rc;
 }
 
