@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/inotify.h>
+#include <sys/syscall.h>
 
 #include "cr-internal.h"
 
@@ -148,31 +149,67 @@ int cr_cgroup_freezing(const char *cgdir)
 	return v;
 }
 
-static long now_ms(void)
+/* The first poll slice of a wait; each next one doubles, up to the last. */
+#define CG_SLICE_FIRST_US	100
+#define CG_SLICE_MAX_US		50000
+/* How many processes a wait for "populated 0" watches exit directly. */
+#define CG_WAIT_PIDFDS		16
+
+static long now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
 }
 
-/* Wait until cgroup.events says @want for frozen (@populated false) or populated. */
+/*
+ * Open a pidfd for each process of @cgdir (at most @max) into @pfd: it
+ * becomes readable at the exit, which cgroup.events may tell only later.
+ * Return: how many were opened.
+ */
+static int cg_open_pidfds(const char *cgdir, struct pollfd *pfd, int max)
+{
+	pid_t *pids;
+	int n, i, k = 0;
+
+	n = cr_cgroup_pids(cgdir, &pids);
+	if (n < 0)
+		return 0;
+	for (i = 0; i < n && k < max; i++) {
+		int fd = syscall(SYS_pidfd_open, pids[i], 0);
+
+		if (fd >= 0)
+			pfd[k++] = (struct pollfd){ .fd = fd, .events = POLLIN };
+	}
+	free(pids);
+	return k;
+}
+
+/*
+ * Wait until cgroup.events says @want for frozen (@populated false) or
+ * populated.  The kernel sends at most one change notification of a
+ * cgroup file every 10 ms and delays the others, so inotify alone can be
+ * late: the file is read again after slices that start short and double.
+ * A wait for "populated 0" watches the processes exit through pidfds
+ * instead; inotify is set up only when there is nothing else to watch
+ * (closing an inotify instance costs a quarter of a millisecond).
+ */
 static int cg_wait_events(const char *cgdir, bool populated, int want,
 			  int timeout_ms)
 {
-	long deadline = now_ms() + timeout_ms;
+	long deadline = now_us() + timeout_ms * 1000L;
+	long slice = CG_SLICE_FIRST_US;
+	struct pollfd pfd[1 + CG_WAIT_PIDFDS];
 	char path[PATH_MAX];
-	int ifd, ret;
+	int ifd, ret, n, i;
 
-	/* cgroup.events raises IN_MODIFY on every change. */
-	snprintf(path, sizeof(path), "%s/cgroup.events", cgdir);
-	ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-	if (ifd >= 0 && inotify_add_watch(ifd, path, IN_MODIFY) < 0) {
-		close(ifd);
-		ifd = -1;
-	}
+	pfd[0] = (struct pollfd){ .fd = -1 };	/* poll() skips it */
+	ifd = -1;
 	for (;;) {
-		int value, left;
+		struct timespec ts;
+		int value;
+		long left;
 
 		ret = populated ? cr_cgroup_events(cgdir, &value, NULL) :
 				  cr_cgroup_events(cgdir, NULL, &value);
@@ -180,22 +217,41 @@ static int cg_wait_events(const char *cgdir, bool populated, int want,
 			break;
 		if (value == want)
 			break;
-		left = (int)(deadline - now_ms());
+		left = deadline - now_us();
 		if (left <= 0) {
 			ret = -ETIMEDOUT;
 			break;
 		}
+		n = 1;
+		if (populated && !want)
+			n += cg_open_pidfds(cgdir, pfd + 1, CG_WAIT_PIDFDS);
+		/* Nothing to watch exit: watch the file (IN_MODIFY on changes). */
+		if (n == 1 && ifd == -1) {
+			snprintf(path, sizeof(path), "%s/cgroup.events", cgdir);
+			ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+			if (ifd >= 0 && inotify_add_watch(ifd, path, IN_MODIFY) < 0) {
+				close(ifd);
+				ifd = -1;
+			}
+			if (ifd < 0)
+				ifd = -2;	/* none: the slices alone */
+			pfd[0] = (struct pollfd){ .fd = ifd, .events = POLLIN };
+			continue;	/* a change before the watch is seen now */
+		}
+		if (slice > left)
+			slice = left;
+		ts.tv_sec = slice / 1000000;
+		ts.tv_nsec = slice % 1000000 * 1000;
+		ppoll(pfd, n, &ts, NULL);
 		if (ifd >= 0) {
-			struct pollfd pfd = { .fd = ifd, .events = POLLIN };
 			char ev[4096];
 
-			/* Poll in slices: a missed event costs 50 ms at most. */
-			if (poll(&pfd, 1, left < 50 ? left : 50) > 0)
-				while (read(ifd, ev, sizeof(ev)) > 0)
-					;
-		} else {
-			usleep(1000);
+			while (read(ifd, ev, sizeof(ev)) > 0)
+				;
 		}
+		for (i = 1; i < n; i++)
+			close(pfd[i].fd);
+		slice = slice * 2 < CG_SLICE_MAX_US ? slice * 2 : CG_SLICE_MAX_US;
 	}
 	if (ifd >= 0)
 		close(ifd);

@@ -2,7 +2,8 @@
 /*
  * Dump of the signal state: queued signals through PTRACE_PEEKSIGINFO,
  * dispositions and the alternate stack by making the task itself ask the
- * kernel (rt_sigaction, sigaltstack) into a scratch page.
+ * kernel (rt_sigaction, sigaltstack) into a scratch area, all 63 calls in
+ * one batch when the task allows it.
  */
 #include <errno.h>
 #include <signal.h>
@@ -25,9 +26,21 @@ struct k_stack {
 	uint64_t	size;
 };
 
-/* Layout of the scratch page during cr_dump_sigacts(). */
+/*
+ * Layout of the scratch area during cr_dump_sigacts(): the answers, the
+ * batch runner and its calls.  dump.c maps it readable, writable and
+ * executable, DUMP_SCRATCH_SIZE bytes.
+ */
 #define SCRATCH_ACTS	0
 #define SCRATCH_STACK	sizeof(struct crfs_sigacts)
+#define SCRATCH_CODE	2560
+#define SCRATCH_CALLS	4096
+#define SCRATCH_SIZE	8192
+#define NR_SIG_CALLS	(CRFS_NSIG - 2 + 1)	/* not KILL, STOP; altstack */
+
+_Static_assert(SCRATCH_STACK + sizeof(struct k_stack) <= SCRATCH_CODE &&
+	       SCRATCH_CALLS + NR_SIG_CALLS * sizeof(struct cr_infect_call) <=
+	       SCRATCH_SIZE, "the scratch layout overlaps");
 
 /* Append the signals of one queue (private or shared) to the task image. */
 static int peek_queue(struct cr_dump *d, int shared, struct cr_err *e)
@@ -77,6 +90,63 @@ int cr_dump_sigpending(struct cr_dump *d, struct cr_err *e)
 	return peek_queue(d, 1, e);
 }
 
+/* The calls that ask for the 62 dispositions and the altstack. */
+static int sig_calls(unsigned long scratch, struct cr_infect_call *c)
+{
+	int sig, n = 0;
+
+	for (sig = 1; sig <= CRFS_NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		c[n++] = (struct cr_infect_call){
+			.nr = __NR_rt_sigaction,
+			.a = { sig, 0, scratch + SCRATCH_ACTS +
+				       (sig - 1) * sizeof(struct crfs_sigact),
+			       sizeof(uint64_t) },	/* sigset size */
+		};
+	}
+	c[n++] = (struct cr_infect_call){
+		.nr = __NR_sigaltstack,
+		.a = { 0, scratch + SCRATCH_STACK },
+	};
+	return n;
+}
+
+/*
+ * Run @c in the task, in one batch when it can be, else one by one.
+ * Return: the index of the first call that failed, @n if none did, or
+ * -errno with @e set.
+ */
+static int sig_run(struct cr_dump *d, unsigned long scratch,
+		   struct cr_infect_call *c, int n, struct cr_err *e)
+{
+	struct iovec local = { (void *)cr_arch_batch_code,
+			       cr_arch_batch_code_size };
+	struct iovec remote = { (void *)(scratch + SCRATCH_CODE),
+				cr_arch_batch_code_size };
+	int i, ret;
+
+	if (SCRATCH_CODE + cr_arch_batch_code_size <= SCRATCH_CALLS &&
+	    process_vm_writev(d->pid, &local, 1, &remote, 1, 0) ==
+	    (ssize_t)cr_arch_batch_code_size) {
+		ret = cr_infect_batch(&d->inf, scratch + SCRATCH_CODE,
+				      scratch + SCRATCH_CALLS, c, n, e);
+		if (ret != -EAGAIN)
+			return ret;
+	}
+	for (i = 0; i < n; i++) {
+		long rc;
+
+		ret = cr_infect_syscall(&d->inf, c[i].nr, c[i].a, &rc, e);
+		if (ret)
+			return ret;
+		c[i].ret = rc;
+		if (rc < 0 && rc > -4096)
+			return i;
+	}
+	return n;
+}
+
 /* Ask the task for its 62 dispositions and its altstack. */
 int cr_dump_sigacts(struct cr_dump *d, unsigned long scratch,
 		    struct cr_err *e)
@@ -87,34 +157,20 @@ int cr_dump_sigacts(struct cr_dump *d, unsigned long scratch,
 	} out;
 	struct iovec local = { &out, sizeof(out) };
 	struct iovec remote = { (void *)scratch, sizeof(out) };
-	unsigned long a[6] = { 0 };
-	long rc;
-	int sig, ret;
+	struct cr_infect_call c[NR_SIG_CALLS];
+	int n, ret;
 
-	for (sig = 1; sig <= CRFS_NSIG; sig++) {
-		if (sig == SIGKILL || sig == SIGSTOP)
-			continue;
-		a[0] = sig;
-		a[1] = 0;
-		a[2] = scratch + SCRATCH_ACTS +
-		       (sig - 1) * sizeof(struct crfs_sigact);
-		a[3] = sizeof(uint64_t);	/* sigset size */
-		ret = cr_infect_syscall(&d->inf, __NR_rt_sigaction, a, &rc, e);
-		if (ret)
-			return ret;
-		if (rc)
-			return cr_fail(e, (int)-rc,
-				       "pid %d: rt_sigaction(%d) failed: %s",
-				       d->pid, sig, strerror((int)-rc));
-	}
-	a[0] = 0;
-	a[1] = scratch + SCRATCH_STACK;
-	ret = cr_infect_syscall(&d->inf, __NR_sigaltstack, a, &rc, e);
-	if (ret)
+	n = sig_calls(scratch, c);
+	ret = sig_run(d, scratch, c, n, e);
+	if (ret < 0)
 		return ret;
-	if (rc)
-		return cr_fail(e, (int)-rc, "pid %d: sigaltstack failed: %s",
-			       d->pid, strerror((int)-rc));
+	if (ret < n && c[ret].nr == __NR_sigaltstack)
+		return cr_fail(e, (int)-c[ret].ret, "pid %d: sigaltstack failed: %s",
+			       d->pid, strerror((int)-c[ret].ret));
+	if (ret < n)
+		return cr_fail(e, (int)-c[ret].ret,
+			       "pid %d: rt_sigaction(%d) failed: %s", d->pid,
+			       (int)c[ret].a[0], strerror((int)-c[ret].ret));
 
 	if (process_vm_readv(d->pid, &local, 1, &remote, 1, 0) !=
 	    (ssize_t)sizeof(out))

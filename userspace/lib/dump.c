@@ -28,6 +28,9 @@
 #include "proc.h"
 #include "task-img.h"
 
+/* The scratch area mapped in the task for injected calls (dump-sig.c). */
+#define DUMP_SCRATCH_SIZE	8192
+
 /* How long the process may take to stop, and to freeze again. */
 #define STOP_TIMEOUT_MS		5000
 #define FREEZE_TIMEOUT_MS	5000
@@ -141,21 +144,45 @@ static int dump_task(struct cr_dump *d, struct cr_err *e)
 	return 0;
 }
 
+/* Microseconds on the monotonic clock. */
+static long dump_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
+}
+
+/*
+ * Sleep *@us microseconds and double it for the next time, up to 1 ms:
+ * what is waited for here usually comes within microseconds.
+ */
+static void dump_nap(long *us)
+{
+	struct timespec ts = { 0, *us * 1000 };
+
+	nanosleep(&ts, NULL);
+	if (*us < 1000)
+		*us *= 2;
+}
+
 /* Wait for the PTRACE_EVENT_STOP that PTRACE_INTERRUPT asked for. */
 static int dump_wait_stop(struct cr_dump *d, struct cr_err *e)
 {
-	int status, waited;
+	long deadline = dump_now_us() + STOP_TIMEOUT_MS * 1000L, nap = 20;
+	int status;
 	pid_t r;
 
-	for (waited = 0; waited < STOP_TIMEOUT_MS; ) {
+	for (;;) {
 		r = waitpid(d->pid, &status, __WALL | WNOHANG);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
 			return cr_fail(e, errno, "pid %d: wait: %m", d->pid);
 		if (r == 0) {
-			usleep(1000);
-			waited++;
+			if (dump_now_us() > deadline)
+				break;
+			dump_nap(&nap);
 			continue;
 		}
 		if (WIFEXITED(status) || WIFSIGNALED(status))
@@ -263,7 +290,7 @@ static int rseq_restore(struct cr_dump *d, struct cr_err *e)
 static int dump_by_injection(struct cr_dump *d, struct cr_err *e)
 {
 	const struct crfs_vma *vdso = cr_dump_vdso(d);
-	long psz = sysconf(_SC_PAGESIZE), scratch = 0, rc;
+	long scratch = 0, rc;
 	struct cr_err ignore;
 	int ret;
 
@@ -276,8 +303,9 @@ static int dump_by_injection(struct cr_dump *d, struct cr_err *e)
 	if (ret)
 		return ret;
 	d->infected = 1;
-	ret = dump_inject(d, __NR_mmap, "mmap", 0, psz,
-			  PROT_READ | PROT_WRITE,
+	/* Executable too: cr_dump_sigacts() runs its calls from there. */
+	ret = dump_inject(d, __NR_mmap, "mmap", 0, DUMP_SCRATCH_SIZE,
+			  PROT_READ | PROT_WRITE | PROT_EXEC,
 			  MAP_PRIVATE | MAP_ANONYMOUS, &scratch, e);
 	if (ret)
 		return ret;
@@ -292,8 +320,8 @@ static int dump_by_injection(struct cr_dump *d, struct cr_err *e)
 	if (!ret)
 		d->t.task.dumpable = rc;
 	/* Leave no trace, even after a failure. */
-	if (dump_inject(d, __NR_munmap, "munmap", scratch, psz, 0, 0, &rc,
-			ret ? &ignore : e) && !ret)
+	if (dump_inject(d, __NR_munmap, "munmap", scratch, DUMP_SCRATCH_SIZE,
+			0, 0, &rc, ret ? &ignore : e) && !ret)
 		ret = -e->err;
 	return ret;
 }
@@ -357,16 +385,14 @@ static int dump_stopped(struct cr_dump *d, struct cr_err *e)
 /* Wait until the task has left its ptrace stop and the cgroup is frozen. */
 static void dump_wait_refrozen(struct cr_dump *d)
 {
+	long deadline = dump_now_us() + FREEZE_TIMEOUT_MS * 1000L, nap = 20;
 	struct cr_proc_stat st;
 	struct cr_err ignore;
-	int i;
 
 	/* "frozen 1" holds during a ptrace stop too: see the task leave it. */
-	for (i = 0; i < FREEZE_TIMEOUT_MS; i++) {
-		if (cr_proc_stat(d->pid, &st, &ignore) || st.state != 't')
-			break;
-		usleep(1000);
-	}
+	while (!cr_proc_stat(d->pid, &st, &ignore) && st.state == 't' &&
+	       dump_now_us() < deadline)
+		dump_nap(&nap);
 	cr_cgroup_wait_frozen(d->cgdir, 1, FREEZE_TIMEOUT_MS);
 }
 

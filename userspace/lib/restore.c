@@ -2,7 +2,7 @@
 /*
  * Restore: read an image and recreate its process, with its pid, in a
  * cgroup.  The process is created by clone3() as a sibling of the caller
- * (CLONE_PARENT: the caller's parent reaps it) and moved into the cgroup.
+ * (CLONE_PARENT: the caller's parent reaps it), in the cgroup.
  * It restores what it can for itself (restore-task.c) and stops; its
  * tracer (the calling thread) swaps its memory (restore-mm.c), loads its
  * registers, freezes the cgroup and lets it go straight from the ptrace
@@ -36,6 +36,15 @@
 #ifndef PF_EXITING
 #define PF_EXITING	0x00000004
 #endif
+
+/* Milliseconds on the monotonic clock. */
+static long cr_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
 
 /* Sleep @ms milliseconds. */
 static void cr_sleep_ms(long ms)
@@ -75,10 +84,38 @@ static int cr_pid_going(pid_t pid, char *comm, size_t len)
 }
 
 /*
- * clone3() with the image's pid, then move the child into @cgdir before it
- * is let go.  Not CLONE_INTO_CGROUP: on this kernel (6.18) a child cloned
- * into a cgroup that cgroup.kill was ever written to gets SIGKILL at birth
- * (the kill sequence is compared with the caller's cgroup).
+ * Can a child be cloned straight into the cgroup @cgfd?  Moving it in
+ * afterwards through cgroup.procs costs an RCU grace period (10 ms or
+ * more); CLONE_INTO_CGROUP does not.  But this kernel (6.18) compares the
+ * cgroup.kill count of the target with the one of the caller's cgroup,
+ * and SIGKILLs the child at birth when they differ (a container that was
+ * killed once, or a daemon in a cgroup that was).  A throwaway child,
+ * ours to reap, tells which case this is without risking the image's pid.
+ */
+static bool cr_clone_into_works(int cgfd)
+{
+	struct clone_args args = {
+		/* no copy of our memory to make and to tear down */
+		.flags = CLONE_INTO_CGROUP | CLONE_VM | CLONE_VFORK,
+		.cgroup = cgfd,
+	};
+	int status;
+	long ret;
+
+	ret = cr_arch_clone3_exit(&args, sizeof(args));
+	if (ret < 0)
+		return false;
+	while (waitpid(ret, &status, __WALL) < 0)
+		if (errno != EINTR)
+			return false;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/*
+ * clone3() with the image's pid, in @cgdir before it is let go: cloned
+ * into it when the kernel allows (see cr_clone_into_works()), else moved
+ * in through cgroup.procs.  A pid held by a dying process or a zombie is
+ * waited for, up to CR_PID_WAIT_MS.
  */
 static pid_t cr_spawn(pid_t pid, const char *cgdir,
 		      const struct cr_rst_child *c, struct cr_err *e)
@@ -90,30 +127,45 @@ static pid_t cr_spawn(pid_t pid, const char *cgdir,
 		.set_tid = (uintptr_t)&tid,
 		.set_tid_size = 1,
 	};
+	long deadline = cr_now_ms() + CR_PID_WAIT_MS, nap = 1, ret;
 	char comm[64] = "?";
-	long waited = 0, ret;
-	int rc;
+	int cgfd, rc;
 
+	cgfd = open(cgdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cgfd >= 0 && cr_clone_into_works(cgfd)) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = cgfd;
+	}
 	for (;;) {
 		ret = syscall(SYS_clone3, &args, sizeof(args));
 		if (ret == 0)
 			cr_rst_task_child(c);
 		if (ret > 0)
 			break;
-		if (errno != EEXIST)
-			return cr_fail(e, errno, "pid %d: cannot create: %m",
-				       pid);
-		if (!cr_pid_going(pid, comm, sizeof(comm)))
-			return cr_fail(e, EBUSY,
-				       "pid %d is in use by another process (%s)",
-				       pid, comm);
-		if (waited >= CR_PID_WAIT_MS)
-			return cr_fail(e, EBUSY,
-				       "pid %d is still held by a dying process (%s) after %d ms",
-				       pid, comm, CR_PID_WAIT_MS);
-		cr_sleep_ms(20);
-		waited += 20;
+		if (errno != EEXIST) {
+			rc = cr_fail(e, errno, "pid %d: cannot create: %m", pid);
+			goto out_close;
+		}
+		if (!cr_pid_going(pid, comm, sizeof(comm))) {
+			rc = cr_fail(e, EBUSY,
+				     "pid %d is in use by another process (%s)",
+				     pid, comm);
+			goto out_close;
+		}
+		if (cr_now_ms() >= deadline) {
+			rc = cr_fail(e, EBUSY,
+				     "pid %d is still held by a dying process (%s) after %d ms",
+				     pid, comm, CR_PID_WAIT_MS);
+			goto out_close;
+		}
+		/* Short naps first: a dying process is usually gone at once. */
+		cr_sleep_ms(nap);
+		nap = nap * 2 < 20 ? nap * 2 : 20;
 	}
+	if (cgfd >= 0)
+		close(cgfd);
+	if (args.flags & CLONE_INTO_CGROUP)
+		return ret;
 	rc = cr_cgroup_attach(cgdir, ret);
 	if (rc) {
 		kill(ret, SIGKILL);
@@ -121,6 +173,11 @@ static pid_t cr_spawn(pid_t pid, const char *cgdir,
 			       cgdir, strerror(-rc));
 	}
 	return ret;
+
+out_close:
+	if (cgfd >= 0)
+		close(cgfd);
+	return rc;
 }
 
 /* Let the child go on, take its report and wait for its SIGSTOP. */
@@ -193,13 +250,46 @@ static int cr_read_pages(struct cr_rst *r, struct cr_img *img,
 	}
 }
 
-/* The stopped process's last state: registers, mask, then the freezer. */
-static int cr_let_go(struct cr_rst *r, struct cr_err *e)
+/*
+ * Keep the calling thread, and so the process it creates, on the CPU it
+ * runs on: each injected call is a stop and a resume of the process, and
+ * between two CPUs of a virtual machine each one also wakes an idle CPU
+ * (2 to 5 ms more for a restore here).  Best effort: false if not pinned.
+ */
+static bool cr_pin_begin(cpu_set_t *saved)
+{
+	cpu_set_t one;
+	int cpu = sched_getcpu();
+
+	if (cpu < 0 || cpu >= CPU_SETSIZE ||
+	    sched_getaffinity(0, sizeof(*saved), saved))
+		return false;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	return !sched_setaffinity(0, sizeof(one), &one);
+}
+
+/* Undo cr_pin_begin() for the calling thread. */
+static void cr_pin_end(const cpu_set_t *saved)
+{
+	sched_setaffinity(0, sizeof(*saved), saved);
+}
+
+/*
+ * The stopped process's last state: the CPUs it would have had without
+ * cr_pin_begin() (@cpus, NULL if not pinned), registers, mask, then the
+ * freezer.
+ */
+static int cr_let_go(struct cr_rst *r, const cpu_set_t *cpus,
+		     struct cr_err *e)
 {
 	struct user_regs_struct regs;
 	uint64_t mask = r->t->sigstate.blocked;
 	int rc;
 
+	if (cpus && sched_setaffinity(r->pid, sizeof(*cpus), cpus))
+		return cr_fail(e, errno, "pid %d: cannot set its CPU affinity: %m",
+			       r->pid);
 	memcpy(&regs, &r->t->regs, sizeof(regs));
 	regs.orig_rax = -1;	/* no syscall restart on the way out */
 	rc = cr_arch_set_regs(r->pid, (struct crfs_regs *)&regs,
@@ -253,7 +343,9 @@ static int cr_restore_task(struct cr_rst *r, struct cr_img *img,
 			   struct cr_err *e)
 {
 	struct cr_rst_child c;
+	cpu_set_t cpus;
 	int sv[2], rc;
+	bool pinned;
 
 	rc = cr_rst_mm_check(r->t, e);
 	if (!rc)
@@ -263,13 +355,14 @@ static int cr_restore_task(struct cr_rst *r, struct cr_img *img,
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		return cr_fail(e, errno, "socketpair: %m");
 	c.sock = sv[1];
+	pinned = cr_pin_begin(&cpus);	/* the process inherits it */
 	r->pid = cr_spawn(r->t->task.pid, r->cgdir, &c, e);
 	close(sv[1]);
 	if (r->pid < 0) {
 		close(sv[0]);
 		rc = r->pid;
 		r->pid = 0;
-		return rc;
+		goto out_unpin;
 	}
 	rc = cr_child_sync(r, sv[0], e);
 	close(sv[0]);
@@ -284,7 +377,10 @@ static int cr_restore_task(struct cr_rst *r, struct cr_img *img,
 	if (!rc)
 		rc = cr_rst_mm_unmap_scratch(r, e);
 	if (!rc)
-		rc = cr_let_go(r, e);
+		rc = cr_let_go(r, pinned ? &cpus : NULL, e);
+out_unpin:
+	if (pinned)
+		cr_pin_end(&cpus);
 	return rc;
 }
 

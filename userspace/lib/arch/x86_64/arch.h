@@ -54,6 +54,16 @@ int cr_arch_set_regs(pid_t pid, const struct crfs_regs *regs,
 		     struct cr_err *e);
 
 /**
+ * cr_arch_clone3_exit() - clone3() a child that exits with status 0 at once
+ * @args: struct clone_args; CLONE_VM | CLONE_VFORK make it cheap (no stack
+ *        needed: the child touches no memory)
+ * @size: sizeof(struct clone_args)
+ *
+ * Return: the child's pid (reap it), or -errno.
+ */
+long cr_arch_clone3_exit(void *args, size_t size);
+
+/**
  * cr_arch_find_syscall() - address of a "syscall" instruction (0f 05)
  * @pid:   tracee
  * @start: first address to search, usually the [vdso] start
@@ -99,6 +109,42 @@ int cr_infect_init(struct cr_infect *inf, pid_t pid, unsigned long gadget,
  */
 int cr_infect_syscall(struct cr_infect *inf, long nr, const unsigned long a[6],
 		      long *ret, struct cr_err *e);
+
+/*
+ * One call of a batch, as it lies in the tracee's memory: the number, six
+ * arguments, and the raw result the tracee stores after the call.
+ */
+struct cr_infect_call {
+	uint64_t	nr;
+	uint64_t	a[6];
+	int64_t		ret;
+};
+
+/* The code that runs a batch: copy it to executable memory of the tracee. */
+extern const unsigned char cr_arch_batch_code[];
+extern const size_t cr_arch_batch_code_size;
+
+/**
+ * cr_infect_batch() - make the tracee run @n system calls in one go
+ * @code:  where cr_arch_batch_code was copied in the tracee (executable)
+ * @table: where @calls are copied in the tracee (writable, @n entries)
+ * @calls: the calls; their @ret fields receive the results
+ *
+ * One resume and one stop for them all, instead of two of each per call:
+ * the tracee runs the calls in order, stops at the first that fails, and
+ * traps (int3) at the end.  Signals must be blocked as for
+ * cr_infect_syscall(); SIGTRAP is let through for the trap alone, so a
+ * tracee that ignores SIGTRAP or has one pending (the trap would reset
+ * the one or take the other) is refused with -EAGAIN and @e untouched:
+ * run the calls one by one instead.
+ *
+ * Return: how many calls succeeded (@n, or the index of the one that
+ * failed, its -errno in @calls[i].ret), -EAGAIN, or -errno with @e set
+ * when the tracee could not be driven.
+ */
+int cr_infect_batch(struct cr_infect *inf, unsigned long code,
+		    unsigned long table, struct cr_infect_call *calls, int n,
+		    struct cr_err *e);
 
 /**
  * cr_infect_fini() - put back the registers saved by cr_infect_init()

@@ -5,12 +5,53 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 
 #include "arch.h"
+#include "cr-internal.h"
+
+/*
+ * The batch runner, as bytes to copy into the tracee (it never runs
+ * here): %rbx calls of struct cr_infect_call from %r12 on, each result
+ * stored after its call, up to the end or the first error; then int3.
+ * Position-independent: relative jumps, memory through %r12 only.
+ */
+__asm__(
+	"	.pushsection .rodata\n"
+	"	.globl cr_arch_batch_code\n"
+	"cr_arch_batch_code:\n"
+	"1:	test	%rbx, %rbx\n"
+	"	jz	2f\n"
+	"	mov	0(%r12), %rax\n"
+	"	mov	8(%r12), %rdi\n"
+	"	mov	16(%r12), %rsi\n"
+	"	mov	24(%r12), %rdx\n"
+	"	mov	32(%r12), %r10\n"
+	"	mov	40(%r12), %r8\n"
+	"	mov	48(%r12), %r9\n"
+	"	syscall\n"
+	"	mov	%rax, 56(%r12)\n"
+	"	cmp	$-4095, %rax\n"
+	"	jae	2f\n"
+	"	add	$64, %r12\n"
+	"	dec	%rbx\n"
+	"	jmp	1b\n"
+	"2:	int3\n"
+	"cr_arch_batch_code_end:\n"
+	"	.globl cr_arch_batch_code_size\n"
+	"	.balign 8\n"
+	"cr_arch_batch_code_size:\n"
+	"	.quad	cr_arch_batch_code_end - cr_arch_batch_code\n"
+	"	.popsection\n");
+
+_Static_assert(sizeof(struct cr_infect_call) == 64,
+	       "the batch runner steps 64 bytes a call");
 
 unsigned long cr_arch_find_syscall(pid_t pid, unsigned long start,
 				   unsigned long end)
@@ -104,6 +145,96 @@ int cr_infect_syscall(struct cr_infect *inf, long nr, const unsigned long a[6],
 			       inf->pid);
 	*ret = (long)r.rax;
 	return 0;
+}
+
+/* SIGTRAP's bit in a mask line of /proc/PID/status ("SigIgn:\t...") */
+static bool status_has_trap(const char *buf, const char *key)
+{
+	const char *p = strstr(buf, key);
+
+	return !p || strtoull(p + strlen(key), NULL, 16) &
+		     (1ULL << (SIGTRAP - 1));
+}
+
+/* May SIGTRAP stop the tracee with no other effect (see cr_infect_batch)? */
+static bool batch_trap_free(pid_t pid)
+{
+	char path[64], *buf;
+	bool ok;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	buf = cr_read_file(path, NULL);
+	if (!buf)
+		return false;
+	ok = !status_has_trap(buf, "\nSigPnd:") &&
+	     !status_has_trap(buf, "\nShdPnd:") &&
+	     !status_has_trap(buf, "\nSigIgn:");
+	free(buf);
+	return ok;
+}
+
+int cr_infect_batch(struct cr_infect *inf, unsigned long code,
+		    unsigned long table, struct cr_infect_call *calls, int n,
+		    struct cr_err *e)
+{
+	size_t len = n * sizeof(*calls);
+	struct iovec local = { calls, len }, remote = { (void *)table, len };
+	struct user_regs_struct r = inf->saved;
+	uint64_t mask, run;
+	int status, rc = 0;
+
+	if (!batch_trap_free(inf->pid))
+		return -EAGAIN;
+	if (process_vm_writev(inf->pid, &local, 1, &remote, 1, 0) !=
+	    (ssize_t)len)
+		return cr_fail(e, errno ? errno : EIO,
+			       "pid %d: cannot write the calls at %#lx: %m",
+			       inf->pid, table);
+	if (ptrace(PTRACE_GETSIGMASK, inf->pid, (void *)sizeof(mask), &mask))
+		return cr_fail(e, errno, "pid %d: cannot read signal mask: %m",
+			       inf->pid);
+	run = mask & ~(1ULL << (SIGTRAP - 1));
+	r.orig_rax = -1;	/* no restart logic on the way out */
+	r.rip = code;
+	r.rbx = n;
+	r.r12 = table;
+	if (ptrace(PTRACE_SETREGS, inf->pid, NULL, &r) ||
+	    ptrace(PTRACE_SETSIGMASK, inf->pid, (void *)sizeof(run), &run))
+		return cr_fail(e, errno, "pid %d: cannot set up the calls: %m",
+			       inf->pid);
+	if (ptrace(PTRACE_CONT, inf->pid, NULL, NULL))
+		rc = cr_fail(e, errno, "pid %d: cannot resume: %m", inf->pid);
+	while (!rc && waitpid(inf->pid, &status, __WALL) < 0)
+		if (errno != EINTR)
+			rc = cr_fail(e, errno, "pid %d: wait: %m", inf->pid);
+	if (!rc && (WIFEXITED(status) || WIFSIGNALED(status)))
+		return cr_fail(e, ESRCH, "pid %d: died running injected calls",
+			       inf->pid);
+	if (!rc && !(WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP &&
+		     status >> 16 == 0))
+		rc = cr_fail(e, EIO,
+			     "pid %d: unexpected stop (status %#x) running injected calls",
+			     inf->pid, status);
+	if (!rc && ptrace(PTRACE_GETREGS, inf->pid, NULL, &r))
+		rc = cr_fail(e, errno, "pid %d: cannot read registers: %m",
+			     inf->pid);
+	if (!rc && r.rip != code + cr_arch_batch_code_size)
+		rc = cr_fail(e, EIO,
+			     "pid %d: trapped at %#llx, not at the end of the injected calls",
+			     inf->pid, (unsigned long long)r.rip);
+	/* The mask goes back whatever happened: the task is ours still. */
+	if (ptrace(PTRACE_SETSIGMASK, inf->pid, (void *)sizeof(mask), &mask) &&
+	    !rc)
+		rc = cr_fail(e, errno, "pid %d: cannot restore signal mask: %m",
+			     inf->pid);
+	if (rc)
+		return rc;
+	if (process_vm_readv(inf->pid, &local, 1, &remote, 1, 0) !=
+	    (ssize_t)len)
+		return cr_fail(e, errno ? errno : EIO,
+			       "pid %d: cannot read the results at %#lx: %m",
+			       inf->pid, table);
+	return n - (int)r.rbx;
 }
 
 int cr_infect_fini(struct cr_infect *inf, struct cr_err *e)
