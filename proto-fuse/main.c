@@ -9,7 +9,9 @@
  * -o cgroup=DIR), forks its guardian, and serves requests with the
  * multithreaded loop until unmounted or signalled.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +67,55 @@ static int crfs_cgroup_parent(const char *opt, char *buf, size_t len)
 	if (stat(probe, &st))
 		return -errno;
 	return access(buf, W_OK) ? -errno : 0;
+}
+
+/*
+ * Subtrees of daemons that are gone (crfs-PID with no process PID, ours
+ * included: it cannot be a live daemon's): their processes were let go
+ * when the daemon went; remove the cgroups they left empty.
+ */
+static void crfs_sweep_stale(const char *parent)
+{
+	char path[PATH_MAX + 256];
+	struct dirent *de;
+	DIR *d;
+
+	d = opendir(parent);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char *end;
+		long pid;
+
+		if (de->d_type != DT_DIR || strncmp(de->d_name, "crfs-", 5))
+			continue;
+		pid = strtol(de->d_name + 5, &end, 10);
+		if (pid <= 0 || (*end && *end != '.'))
+			continue;
+		if (pid != getpid() && (!kill(pid, 0) || errno != ESRCH))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", parent, de->d_name);
+		cr_cgroup_tree_prune(path, true);
+	}
+	closedir(d);
+}
+
+/* Make our subtree: crfs-PID, or crfs-PID.N if a stale one holds processes. */
+static int crfs_subtree_make(struct crfs_fs *fs, const char *parent)
+{
+	int err = -EEXIST;
+
+	crfs_sweep_stale(parent);
+	for (int n = 0; n < 100 && err == -EEXIST; n++) {
+		if (n)
+			snprintf(fs->subtree, sizeof(fs->subtree), "%s/crfs-%d.%d",
+				 parent, (int)getpid(), n);
+		else
+			snprintf(fs->subtree, sizeof(fs->subtree), "%s/crfs-%d",
+				 parent, (int)getpid());
+		err = cr_cgroup_mkdir(fs->subtree);
+	}
+	return err;
 }
 
 /* Serve requests until unmounted or signalled. */
@@ -144,8 +195,7 @@ int main(int argc, char *argv[])
 	fuse_daemonize(opts.foreground);
 
 	/* After daemonizing: the subtree is named after the daemon's pid. */
-	snprintf(fs.subtree, sizeof(fs.subtree), "%s/crfs-%d", parent, (int)getpid());
-	err = cr_cgroup_mkdir(fs.subtree);
+	err = crfs_subtree_make(&fs, parent);
 	if (err) {
 		fprintf(stderr, "crfs-fuse: %s: cannot create: %s\n", fs.subtree,
 			strerror(-err));
