@@ -15,6 +15,7 @@
 #                      cat uses, the larger st_blksize of the two files and
 #                      at least 128 KiB; crfs image files say 1 MiB)
 #   BENCH_SETTLE_MS    pause before each measured block (default 0)
+#   BENCH_COLD         1: no recycling of memory before each step (-C)
 #   BENCH_LIMITS_ONLY  1: measure the machine's limits only, no mount
 #   BENCH_PERF         a file name: record crfs-fuse with perf record -g into it
 #
@@ -93,6 +94,7 @@ trap 'exit 130' INT TERM
 
 args=(-x "$MEMPROG" -s "$SIZES" -r "$RUNS" -d "$shm" -w "$work"
       -S "${BENCH_SETTLE_MS:-0}" ${BUFSIZE:+-B "$BUFSIZE"})
+[ "${BENCH_COLD:-0}" = 1 ] && args+=(-C)
 
 if [ "${BENCH_LIMITS_ONLY:-0}" != 1 ]; then
 	[ -x "$FUSE" ] || die "$FUSE: not built; BENCH_LIMITS_ONLY=1 measures the limits alone"

@@ -3,7 +3,7 @@
  * crfs-bench: checkpoint/restore speed against this machine's own limits.
  *
  *   crfs-bench [-m MNT -p FUSEPID] -x MEMPROG [-s MIB,...] [-r RUNS]
- *              [-B BUFSIZE] [-d SHMDIR] [-w WORKDIR] [-T SECS] [-S MS]
+ *              [-B BUFSIZE] [-d SHMDIR] [-w WORKDIR] [-T SECS] [-S MS] [-C]
  *
  * For each size, RUNS times (interleaved, so noise hits all figures alike):
  *
@@ -21,6 +21,9 @@
  * exit status is 3.
  * -B copies the image in chunks of BUFSIZE; by default the chunk is what
  * cat uses: the larger st_blksize of the two files, at least 128 KiB.
+ * -C measures every step with whatever pages it gets; by default the
+ * same amount of memory is touched and freed just before each measured
+ * step, so that each gets pages the VM has just used (see bench_recycle()).
  * -S pauses MS milliseconds before each block of limits and each crfs run,
  * so memory freed by one (gigabytes) is settled before the next starts.
  * Without -m only the limits are measured.  Prints a table and one
@@ -345,6 +348,33 @@ static void *bench_map(size_t len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/*
+ * This VM reports the memory it frees to the host (virtio-balloon free
+ * page reporting, about 2 s after the free); a page handed out after
+ * that costs the host a fault and a zeroing of its own, two to three
+ * times the guest's cost.  Whether a step gets such pages or pages freed
+ * a moment ago is an accident of the order of the steps (the restore
+ * gets the pages the kill just freed, the checkpoint's image file gets
+ * cold ones, the first limit gets cold ones and hands warm ones to the
+ * next).  So before each measured step, unless -C, the same amount is
+ * touched and freed: every step, limits and crfs alike, starts from the
+ * same kind of pages.  -C measures each as it falls.
+ */
+static bool bench_cold;
+
+static void bench_recycle(size_t len)
+{
+	size_t n = len + len / 8 + (16 << 20);
+	void *p;
+
+	if (bench_cold)
+		return;
+	p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
+		 MAP_POPULATE, -1, 0);
+	if (p != MAP_FAILED)
+		munmap(p, n);
+}
+
 /* One run of the three limits over @src (@len bytes, written). */
 static int bench_limits(struct bench_opts *o, struct bench_size *s,
 			const char *src, size_t len)
@@ -358,6 +388,7 @@ static int bench_limits(struct bench_opts *o, struct bench_size *s,
 	dst = bench_map(len);
 	if (!dst)
 		return -errno;
+	bench_recycle(len);
 	t0 = bench_now();
 	memcpy(dst, src, len);
 	s->t[BF_MEMCPY][s->n[BF_MEMCPY]++] = bench_now() - t0;
@@ -366,6 +397,7 @@ static int bench_limits(struct bench_opts *o, struct bench_size *s,
 	dst = bench_map(len);
 	if (!dst)
 		return -errno;
+	bench_recycle(len);
 	t0 = bench_now();
 	for (size_t done = 0; done < len; ) {
 		struct iovec l = { dst + done, len - done };
@@ -386,6 +418,7 @@ static int bench_limits(struct bench_opts *o, struct bench_size *s,
 	snprintf(path, sizeof(path), "%s/crfs-bench-%d-limit", o->shmdir,
 		 (int)getpid());
 	unlink(path);
+	bench_recycle(len);
 	t0 = bench_now();
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -525,7 +558,7 @@ static void bench_ct_remove(const char *ct)
 static int bench_cycle(struct bench_opts *o, struct bench_size *s, int run)
 {
 	char cta[2048], ctb[2048], path[4096], ready[2048], result[2048];
-	double t[6];
+	double tb[5], te[5];	/* each step's begin and end */
 	int64_t bytes;
 	int in = -1, out = -1, ret = -1, err, status;
 	bool reaped = false;
@@ -561,7 +594,7 @@ static int bench_cycle(struct bench_opts *o, struct bench_size *s, int run)
 	}
 
 	/* freeze */
-	t[0] = bench_now();
+	tb[0] = bench_now();
 	snprintf(path, sizeof(path), "%s/state", cta);
 	err = bench_echo(path, "freeze\n");
 	if (!err)
@@ -571,8 +604,11 @@ static int bench_cycle(struct bench_opts *o, struct bench_size *s, int run)
 		goto out_kill;
 	}
 
+	te[0] = bench_now();
+
 	/* checkpoint: image -> shm */
-	t[1] = bench_now();
+	bench_recycle(s->mib << 20);
+	tb[1] = bench_now();
 	snprintf(path, sizeof(path), "%s/image", cta);
 	in = open(path, O_RDONLY | O_CLOEXEC);
 	if (in < 0) {
@@ -598,10 +634,11 @@ static int bench_cycle(struct bench_opts *o, struct bench_size *s, int run)
 		bench_why(cta);
 		goto out_kill;
 	}
+	te[1] = bench_now();
 	s->image_bytes = bytes;
 
 	/* kill, and reap: the pid must be free for the restore */
-	t[2] = bench_now();
+	tb[2] = bench_now();
 	snprintf(path, sizeof(path), "%s/state", cta);
 	err = bench_echo(path, "kill\n");
 	if (err < 0) {
@@ -621,9 +658,11 @@ static int bench_cycle(struct bench_opts *o, struct bench_size *s, int run)
 		}
 		reaped = true;
 	}
+	te[2] = bench_now();
 
 	/* restore: shm -> image */
-	t[3] = bench_now();
+	bench_recycle(s->mib << 20);
+	tb[3] = bench_now();
 	in = open(bench_img, O_RDONLY | O_CLOEXEC);
 	snprintf(path, sizeof(path), "%s/image", ctb);
 	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -645,8 +684,10 @@ static int bench_cycle(struct bench_opts *o, struct bench_size *s, int run)
 		goto out_ct;
 	}
 
+	te[3] = bench_now();
+
 	/* thaw */
-	t[4] = bench_now();
+	tb[4] = bench_now();
 	snprintf(path, sizeof(path), "%s/state", ctb);
 	err = bench_echo(path, "thaw\n");
 	if (!err)
@@ -655,14 +696,19 @@ static int bench_cycle(struct bench_opts *o, struct bench_size *s, int run)
 		fprintf(stderr, "crfs-bench: %s: thaw: %s\n", ctb, strerror(-err));
 		goto out_ct;
 	}
-	t[5] = bench_now();
+	te[4] = bench_now();
 
 	if (bench_verify(pid, result, s->mib) < 0)
 		goto out_ct;
 
-	for (int i = BF_FREEZE; i <= BF_THAW; i++)
-		s->t[i][s->n[i]++] = t[i - BF_FREEZE + 1] - t[i - BF_FREEZE];
-	s->t[BF_RTRIP][s->n[BF_RTRIP]++] = t[5] - t[0];
+	s->t[BF_RTRIP][s->n[BF_RTRIP]] = 0;
+	for (int i = BF_FREEZE; i <= BF_THAW; i++) {
+		double d = te[i - BF_FREEZE] - tb[i - BF_FREEZE];
+
+		s->t[i][s->n[i]++] = d;
+		s->t[BF_RTRIP][s->n[BF_RTRIP]] += d;
+	}
+	s->n[BF_RTRIP]++;
 	ret = 0;
 	goto out_ct;
 
@@ -871,6 +917,12 @@ static void bench_report(const struct bench_opts *o, bool crfs_ok)
 	       "  restored process's pages are fresh, filled by one copy at best.\n"
 	       "For scale, CRIU 4.2 on this machine: 64m dump 0.14 s, restore 0.09 s;\n"
 	       "  1g dump 1.4 s, restore 1.4 s.\n");
+	printf(bench_cold ?
+	       "Pages as they fall (-C): a step may get pages the VM reported free to the\n"
+	       "  host (slower) or pages just freed by the step before.\n" :
+	       "Every measured step, limit or crfs, starts on pages the VM has just used: the\n"
+	       "  same amount is touched and freed before it (freed memory is reported to the\n"
+	       "  host after ~2 s and costs a host fault when handed out again; -C: as they fall).\n");
 	for (int i = 0; i < o->nr_sizes; i++)
 		bench_table_size(o, &o->sizes[i]);
 	if (o->mnt && crfs_ok)
@@ -936,7 +988,7 @@ static void bench_usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s [-m MNT -p FUSEPID] -x MEMPROG [-s MIB,...] [-r RUNS]\n"
-		"          [-B BUFSIZE] [-d SHMDIR] [-w WORKDIR] [-T SECS] [-S MS]\n", prog);
+		"          [-B BUFSIZE] [-d SHMDIR] [-w WORKDIR] [-T SECS] [-S MS] [-C]\n", prog);
 	exit(EXIT_FAILURE);
 }
 
@@ -947,7 +999,7 @@ static void bench_parse(struct bench_opts *o, int argc, char **argv)
 	char *list, *tok, *save;
 	int c;
 
-	while ((c = getopt(argc, argv, "m:p:x:s:r:B:d:w:T:S:")) != -1) {
+	while ((c = getopt(argc, argv, "m:p:x:s:r:B:d:w:T:S:C")) != -1) {
 		switch (c) {
 		case 'm': o->mnt = optarg; break;
 		case 'p': o->fuse_pid = atoi(optarg); break;
@@ -959,6 +1011,7 @@ static void bench_parse(struct bench_opts *o, int argc, char **argv)
 		case 'w': o->workdir = optarg; break;
 		case 'T': o->watchdog_secs = atoi(optarg); break;
 		case 'S': o->settle_ms = atoi(optarg); break;
+		case 'C': bench_cold = true; break;
 		default: bench_usage(argv[0]);
 		}
 	}

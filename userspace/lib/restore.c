@@ -256,17 +256,16 @@ static int cr_read_pages(struct cr_rst *r, struct cr_img *img,
  * between two CPUs of a virtual machine each one also wakes an idle CPU
  * (2 to 5 ms more for a restore here).  Best effort: false if not pinned.
  */
-static bool cr_pin_begin(cpu_set_t *saved)
+static bool cr_pin_begin(cpu_set_t *saved, cpu_set_t *one)
 {
-	cpu_set_t one;
 	int cpu = sched_getcpu();
 
 	if (cpu < 0 || cpu >= CPU_SETSIZE ||
 	    sched_getaffinity(0, sizeof(*saved), saved))
 		return false;
-	CPU_ZERO(&one);
-	CPU_SET(cpu, &one);
-	return !sched_setaffinity(0, sizeof(one), &one);
+	CPU_ZERO(one);
+	CPU_SET(cpu, one);
+	return !sched_setaffinity(0, sizeof(*one), one);
 }
 
 /* Undo cr_pin_begin() for the calling thread. */
@@ -343,7 +342,7 @@ static int cr_restore_task(struct cr_rst *r, struct cr_img *img,
 			   struct cr_err *e)
 {
 	struct cr_rst_child c;
-	cpu_set_t cpus;
+	cpu_set_t cpus, one;
 	int sv[2], rc;
 	bool pinned;
 
@@ -355,7 +354,7 @@ static int cr_restore_task(struct cr_rst *r, struct cr_img *img,
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		return cr_fail(e, errno, "socketpair: %m");
 	c.sock = sv[1];
-	pinned = cr_pin_begin(&cpus);	/* the process inherits it */
+	pinned = cr_pin_begin(&cpus, &one);	/* the process inherits it */
 	r->pid = cr_spawn(r->t->task.pid, r->cgdir, &c, e);
 	close(sv[1]);
 	if (r->pid < 0) {
@@ -368,8 +367,16 @@ static int cr_restore_task(struct cr_rst *r, struct cr_img *img,
 	close(sv[0]);
 	if (!rc)
 		rc = cr_rst_mm_swap(r, e);
+	/*
+	 * No injection while the pages stream in: the engine may run on any
+	 * CPU, not on the one the writer feeding the ring may be using.
+	 */
+	if (pinned)
+		cr_pin_end(&cpus);
 	if (!rc)
 		rc = cr_read_pages(r, img, e);
+	if (pinned)
+		sched_setaffinity(0, sizeof(one), &one);
 	if (!rc)
 		rc = cr_rst_mm_finish(r, e);
 	if (!rc)
