@@ -261,8 +261,9 @@ static int parse_map_line(const char *line, struct cr_proc_map *m)
 	return 1;
 }
 
-/* Parse /proc/PID/smaps: one entry per mapping, with its VmFlags. */
-int cr_proc_maps(pid_t pid, struct cr_proc_map **maps, struct cr_err *e)
+/* Parse /proc/PID/@file (smaps or maps): one entry per mapping. */
+static int proc_maps_read(pid_t pid, const char *file,
+			  struct cr_proc_map **maps, struct cr_err *e)
 {
 	struct cr_proc_map *v = NULL;
 	char path[64], *line = NULL;
@@ -270,7 +271,7 @@ int cr_proc_maps(pid_t pid, struct cr_proc_map **maps, struct cr_err *e)
 	int n = 0, vcap = 0, ret;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
 	f = fopen(path, "re");
 	if (!f)
 		return cr_fail(e, errno, "pid %d: cannot open %s: %m", pid,
@@ -326,6 +327,17 @@ out_free:
 	free(line);
 	fclose(f);
 	return ret;
+}
+
+/* smaps: one entry per mapping, with its VmFlags, Rss and Swap. */
+int cr_proc_maps(pid_t pid, struct cr_proc_map **maps, struct cr_err *e)
+{
+	return proc_maps_read(pid, "smaps", maps, e);
+}
+
+int cr_proc_layout(pid_t pid, struct cr_proc_map **maps, struct cr_err *e)
+{
+	return proc_maps_read(pid, "maps", maps, e);
 }
 
 /* Free the array of cr_proc_maps() and its paths. */

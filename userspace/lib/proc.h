@@ -77,6 +77,13 @@ int cr_proc_stat(pid_t pid, struct cr_proc_stat *st, struct cr_err *e);
  */
 int cr_proc_maps(pid_t pid, struct cr_proc_map **maps, struct cr_err *e);
 
+/**
+ * cr_proc_layout() - like cr_proc_maps(), from /proc/@pid/maps: ranges,
+ * protections and paths only (no VmFlags, Rss or Swap), without the walk
+ * of the page tables that smaps costs
+ */
+int cr_proc_layout(pid_t pid, struct cr_proc_map **maps, struct cr_err *e);
+
 /* cr_proc_maps_free() - free what cr_proc_maps() returned */
 void cr_proc_maps_free(struct cr_proc_map *maps, int nr);
 

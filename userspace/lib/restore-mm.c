@@ -258,7 +258,7 @@ static int cr_mm_scratch(struct cr_rst *r, struct cr_err *e)
 	int nr, rc;
 	long ret;
 
-	nr = cr_proc_maps(r->pid, &cur, e);
+	nr = cr_proc_layout(r->pid, &cur, e);
 	if (nr < 0)
 		return nr;
 	r->scratch_size = CR_RST_SCRATCH_PAGES * r->page_size;
@@ -323,7 +323,7 @@ static int cr_mm_vdso(struct cr_rst *r, struct cr_err *e)
 			NULL, e, "cannot map the vdso at %#lx", base);
 	if (rc)
 		return rc;
-	nr = cr_proc_maps(r->pid, &cur, e);
+	nr = cr_proc_layout(r->pid, &cur, e);
 	if (nr < 0)
 		return nr;
 	for (j = 0; j < nr && !rc; j++) {
