@@ -31,7 +31,10 @@ FUSE_OBJ	:= $(FUSE_SRC:%.c=$(BUILD)/obj/%.o)
 TOOLS		:= $(patsubst userspace/tools/%.c,$(BUILD)/bin/%,$(wildcard userspace/tools/*.c))
 UNIT		:= $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/*.c))
 ZDTM		:= $(patsubst tests/zdtm/%.c,$(BUILD)/tests/zdtm/%,$(wildcard tests/zdtm/*.c))
-BENCH		:= $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(wildcard tests/bench/*.c))
+# tests/bench/X.c -> $(BUILD)/tests/bench/X; tests/bench/X/*.c -> one program too.
+BENCH_DIRS	:= $(sort $(patsubst tests/bench/%/,%,$(dir $(wildcard tests/bench/*/*.c))))
+BENCH		:= $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(wildcard tests/bench/*.c)) \
+		   $(BENCH_DIRS:%=$(BUILD)/tests/bench/%)
 
 BINS		:= $(TOOLS) $(if $(FUSE_SRC),$(BUILD)/bin/crfs-fuse)
 
@@ -68,6 +71,14 @@ $(BUILD)/tests/zdtm/%: tests/zdtm/%.c tests/zdtm/zdtm.h
 $(BUILD)/tests/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^
+
+# A program of several files: its objects, as explicit prerequisites.
+define bench_dir_rule
+$(BUILD)/tests/bench/$(1): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/bench/$(1)/*.c)) $(LIB)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS) -o $$@ $$^
+endef
+$(foreach d,$(BENCH_DIRS),$(eval $(call bench_dir_rule,$(d))))
 
 deps:
 	@scripts/deps.sh
