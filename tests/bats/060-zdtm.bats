@@ -71,6 +71,11 @@ zdtm_run() {
 	zdtm_run zdtm-shmap
 }
 
+@test "zdtm-mdwe: a process that refuses writable executable memory" {
+	require_image
+	zdtm_run zdtm-mdwe
+}
+
 @test "zdtm-counter survives two generations of checkpoint and restore" {
 	require_image
 	CT=$(crfs_mkct src)

@@ -117,7 +117,7 @@ static int sig_calls(unsigned long scratch, struct cr_infect_call *c)
  * Return: the index of the first call that failed, @n if none did, or
  * -errno with @e set.
  */
-static int sig_run(struct cr_dump *d, unsigned long scratch,
+static int sig_run(struct cr_dump *d, unsigned long scratch, bool exec,
 		   struct cr_infect_call *c, int n, struct cr_err *e)
 {
 	struct iovec local = { (void *)cr_arch_batch_code,
@@ -126,7 +126,7 @@ static int sig_run(struct cr_dump *d, unsigned long scratch,
 				cr_arch_batch_code_size };
 	int i, ret;
 
-	if (SCRATCH_CODE + cr_arch_batch_code_size <= SCRATCH_CALLS &&
+	if (exec && SCRATCH_CODE + cr_arch_batch_code_size <= SCRATCH_CALLS &&
 	    process_vm_writev(d->pid, &local, 1, &remote, 1, 0) ==
 	    (ssize_t)cr_arch_batch_code_size) {
 		ret = cr_infect_batch(&d->inf, scratch + SCRATCH_CODE,
@@ -148,7 +148,7 @@ static int sig_run(struct cr_dump *d, unsigned long scratch,
 }
 
 /* Ask the task for its 62 dispositions and its altstack. */
-int cr_dump_sigacts(struct cr_dump *d, unsigned long scratch,
+int cr_dump_sigacts(struct cr_dump *d, unsigned long scratch, bool exec,
 		    struct cr_err *e)
 {
 	struct {
@@ -161,7 +161,7 @@ int cr_dump_sigacts(struct cr_dump *d, unsigned long scratch,
 	int n, ret;
 
 	n = sig_calls(scratch, c);
-	ret = sig_run(d, scratch, c, n, e);
+	ret = sig_run(d, scratch, exec, c, n, e);
 	if (ret < 0)
 		return ret;
 	if (ret < n && c[ret].nr == __NR_sigaltstack)

@@ -292,6 +292,7 @@ static int dump_by_injection(struct cr_dump *d, struct cr_err *e)
 	const struct crfs_vma *vdso = cr_dump_vdso(d);
 	long scratch = 0, rc;
 	struct cr_err ignore;
+	bool exec;
 	int ret;
 
 	if (!vdso)
@@ -303,13 +304,23 @@ static int dump_by_injection(struct cr_dump *d, struct cr_err *e)
 	if (ret)
 		return ret;
 	d->infected = 1;
-	/* Executable too: cr_dump_sigacts() runs its calls from there. */
+	/*
+	 * Executable too: cr_dump_sigacts() runs its calls from there in one
+	 * batch.  A task that refuses writable and executable memory
+	 * (PR_SET_MDWE, a seccomp filter, SELinux execmem) gets a plain
+	 * writable area and its calls one by one.
+	 */
 	ret = dump_inject(d, __NR_mmap, "mmap", 0, DUMP_SCRATCH_SIZE,
 			  PROT_READ | PROT_WRITE | PROT_EXEC,
-			  MAP_PRIVATE | MAP_ANONYMOUS, &scratch, e);
+			  MAP_PRIVATE | MAP_ANONYMOUS, &scratch, &ignore);
+	exec = !ret;
+	if (ret)
+		ret = dump_inject(d, __NR_mmap, "mmap", 0, DUMP_SCRATCH_SIZE,
+				  PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, &scratch, e);
 	if (ret)
 		return ret;
-	ret = cr_dump_sigacts(d, scratch, e);
+	ret = cr_dump_sigacts(d, scratch, exec, e);
 	if (!ret)
 		ret = dump_inject(d, __NR_brk, "brk", 0, 0, 0, 0, &rc, e);
 	if (!ret) {

@@ -82,11 +82,12 @@ int cr_dump_sigpending(struct cr_dump *d, struct cr_err *e);
 
 /**
  * cr_dump_sigacts() - collect dispositions and the altstack by injection
- * @scratch: a writable page mapped in the task
+ * @scratch: a writable area mapped in the task
+ * @exec:    it is executable too: the calls may run there in one batch
  *
  * Return: 0 or -errno with @e set.
  */
-int cr_dump_sigacts(struct cr_dump *d, unsigned long scratch,
+int cr_dump_sigacts(struct cr_dump *d, unsigned long scratch, bool exec,
 		    struct cr_err *e);
 
 #endif /* CR_DUMP_H */
