@@ -31,6 +31,18 @@
 /* The stream between a request and the engine; 4 requests' worth. */
 #define CRFS_RING_SIZE		(4 * CRFS_IO_MAX)
 
+/*
+ * Room for the largest request (a write reserves up to CRFS_IO_MAX, a
+ * read peeks at up to half the ring) next to the largest record the
+ * engine reserves or peeks at, CR_REC_MAX (1 MiB + 8 KiB) and its header:
+ * cr-ring.h wants reserve + peek <= size, 3 MiB + 8 KiB at most here.
+ * (cr-image.h cannot be included here: its struct crfs_fs is the image's.)
+ */
+#define CRFS_REC_ROOM		(CRFS_IO_MAX + 3 * 4096)
+_Static_assert(CRFS_REC_ROOM + CRFS_RING_SIZE / 2 <= CRFS_RING_SIZE &&
+	       CRFS_IO_MAX + CRFS_REC_ROOM <= CRFS_RING_SIZE,
+	       "the image ring is too small for a request and a record");
+
 /* One ring kept for the next transfer: its pages are in place already. */
 static struct cr_ring *crfs_ring_spare;
 static pthread_mutex_t crfs_ring_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -67,7 +79,8 @@ struct crfs_image {
 	pthread_mutex_t		io_lock;	/* one request at a time */
 	pthread_t		thread;
 	uint64_t		moved;		/* bytes through read/write */
-	bool			ended;		/* fd closed, thread joined */
+	bool			ending;		/* crfs_image_end() under way */
+	bool			ended;		/* ring ended, thread joined */
 
 	pthread_mutex_t		lock;		/* below */
 	pthread_cond_t		cond;
@@ -85,7 +98,7 @@ static void crfs_image_finish(struct crfs_image *img, int ret)
 	bool quiet;
 
 	pthread_mutex_lock(&img->lock);
-	quiet = img->closing;
+	quiet = img->closing || img->killed;	/* killed: the reason is set */
 	pthread_mutex_unlock(&img->lock);
 	if (ret && !quiet)
 		crfs_ct_fail(img->ct, -ret, "image: %s", img->err.msg[0] ?
@@ -157,10 +170,18 @@ static void *crfs_image_restore(void *arg)
 static int crfs_image_end(struct crfs_image *img)
 {
 	struct crfs_ct *ct = img->ct;
+	int ret;
 
-	if (img->ended)
-		return img->ret;
+	/* Two flushes at once (a shared descriptor): one joins, one waits. */
 	pthread_mutex_lock(&img->lock);
+	if (img->ending) {
+		while (!img->ended)
+			pthread_cond_wait(&img->cond, &img->lock);
+		ret = img->ret;
+		pthread_mutex_unlock(&img->lock);
+		return ret;
+	}
+	img->ending = true;
 	img->closing = img->dump && !img->done;
 	pthread_mutex_unlock(&img->lock);
 	if (img->dump)
@@ -168,13 +189,27 @@ static int crfs_image_end(struct crfs_image *img)
 	else
 		cr_ring_close(img->ring, 0);
 	pthread_join(img->thread, NULL);
+	pthread_mutex_lock(&img->lock);
 	img->ended = true;
+	pthread_cond_broadcast(&img->cond);
+	pthread_mutex_unlock(&img->lock);
 	pthread_mutex_lock(&ct->lock);
 	if (ct->image == img)
 		ct->image = NULL;
 	pthread_mutex_unlock(&ct->lock);
 	crfs_ct_changed(ct);
 	return img->ret;
+}
+
+/* Has the transfer ended (or begun to)? */
+static bool crfs_image_over(struct crfs_image *img)
+{
+	bool over;
+
+	pthread_mutex_lock(&img->lock);
+	over = img->ending;
+	pthread_mutex_unlock(&img->lock);
+	return over;
 }
 
 /* Check the container's state for a transfer and take its image slot. */
@@ -305,7 +340,7 @@ static void crfs_fuse_image_read(fuse_req_t req, struct crfs_fh *fh, size_t size
 	void *p;
 	int ret;
 
-	if (!img->dump || img->ended) {
+	if (!img->dump || crfs_image_over(img)) {
 		fuse_reply_err(req, EBADF);
 		return;
 	}
@@ -341,7 +376,7 @@ static void crfs_fuse_image_write_buf(fuse_req_t req, struct crfs_fh *fh,
 	ssize_t n = 0;
 	int err;
 
-	if (img->dump || img->ended) {
+	if (img->dump || crfs_image_over(img)) {
 		fuse_reply_err(req, EBADF);
 		return;
 	}
@@ -370,7 +405,7 @@ static void crfs_fuse_image_flush(fuse_req_t req, struct crfs_fh *fh)
 	struct crfs_image *img = fh->image;
 	int ret;
 
-	if (!img->moved || img->ended) {
+	if (!img->moved) {
 		fuse_reply_err(req, 0);
 		return;
 	}

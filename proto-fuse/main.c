@@ -11,12 +11,13 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <signal.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include "crfs-fuse.h"
@@ -70,9 +71,10 @@ static int crfs_cgroup_parent(const char *opt, char *buf, size_t len)
 }
 
 /*
- * Subtrees of daemons that are gone (crfs-PID with no process PID, ours
- * included: it cannot be a live daemon's): their processes were let go
- * when the daemon went; remove the cgroups they left empty.
+ * A daemon holds an exclusive flock() on its subtree's directory for as
+ * long as it lives (in any pid namespace).  A crfs-* subtree nobody holds
+ * is a gone daemon's: its processes were let go when it went; thaw what
+ * is left and remove the cgroups they left empty.
  */
 static void crfs_sweep_stale(const char *parent)
 {
@@ -84,29 +86,32 @@ static void crfs_sweep_stale(const char *parent)
 	if (!d)
 		return;
 	while ((de = readdir(d))) {
-		char *end;
-		long pid;
+		int fd;
 
 		if (de->d_type != DT_DIR || strncmp(de->d_name, "crfs-", 5))
 			continue;
-		pid = strtol(de->d_name + 5, &end, 10);
-		if (pid <= 0 || (*end && *end != '.'))
-			continue;
-		if (pid != getpid() && (!kill(pid, 0) || errno != ESRCH))
-			continue;
 		snprintf(path, sizeof(path), "%s/%s", parent, de->d_name);
-		cr_cgroup_tree_prune(path, true);
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (!flock(fd, LOCK_EX | LOCK_NB))
+			cr_cgroup_tree_prune(path, true);
+		close(fd);
 	}
 	closedir(d);
 }
 
-/* Make our subtree: crfs-PID, or crfs-PID.N if a stale one holds processes. */
+/*
+ * Make our subtree, crfs-PID (crfs-PID.N if a stale one with that name
+ * still holds processes), and hold it: return the locked directory's
+ * descriptor, or -errno.
+ */
 static int crfs_subtree_make(struct crfs_fs *fs, const char *parent)
 {
-	int err = -EEXIST;
+	int err = -EEXIST, fd;
 
 	crfs_sweep_stale(parent);
-	for (int n = 0; n < 100 && err == -EEXIST; n++) {
+	for (int n = 0; n < 100 && (err == -EEXIST || err == -ENOENT); n++) {
 		if (n)
 			snprintf(fs->subtree, sizeof(fs->subtree), "%s/crfs-%d.%d",
 				 parent, (int)getpid(), n);
@@ -114,6 +119,17 @@ static int crfs_subtree_make(struct crfs_fs *fs, const char *parent)
 			snprintf(fs->subtree, sizeof(fs->subtree), "%s/crfs-%d",
 				 parent, (int)getpid());
 		err = cr_cgroup_mkdir(fs->subtree);
+		if (err)
+			continue;
+		fd = open(fs->subtree, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		/* Another daemon's sweep may hold it a moment, or remove it. */
+		if (fd >= 0 && !flock(fd, LOCK_EX) &&
+		    !faccessat(fd, "cgroup.procs", F_OK, 0))
+			return fd;
+		err = fd < 0 ? -errno : -ENOENT;
+		if (fd >= 0)
+			close(fd);
+		rmdir(fs->subtree);
 	}
 	return err;
 }
@@ -148,7 +164,7 @@ int main(int argc, char *argv[])
 	struct fuse_cmdline_opts opts = { 0 };
 	struct crfs_opts copts = { 0 };
 	char parent[PATH_MAX];
-	int guard_fd = -1, ret = EXIT_FAILURE, err;
+	int guard_fd = -1, lock_fd = -1, ret = EXIT_FAILURE, err;
 
 	/* Nothing inherited may leak into the guardian or the containers. */
 	close_range(3, ~0U, 0);
@@ -195,7 +211,8 @@ int main(int argc, char *argv[])
 	fuse_daemonize(opts.foreground);
 
 	/* After daemonizing: the subtree is named after the daemon's pid. */
-	err = crfs_subtree_make(&fs, parent);
+	lock_fd = crfs_subtree_make(&fs, parent);
+	err = lock_fd < 0 ? lock_fd : 0;
 	if (err) {
 		fprintf(stderr, "crfs-fuse: %s: cannot create: %s\n", fs.subtree,
 			strerror(-err));
@@ -231,6 +248,8 @@ out_signals:
 out_session:
 	fuse_session_destroy(fs.se);
 out_args:
+	if (lock_fd >= 0)
+		close(lock_fd);	/* after the subtree went (or was let go) */
 	free(fs.conn_opts);
 	free(opts.mountpoint);
 	free(copts.cgroup);

@@ -9,6 +9,10 @@
  * reader peeks at whole records and uses them where they lie.  The
  * stream is strictly in order, like a pipe, and as bounded: the writer
  * waits while the ring is full, the reader while it is empty.
+ *
+ * A writer reserving @len while the reader waits for @min bytes can only
+ * both go on if @len + @min <= the ring's size: size the ring for the
+ * largest reservation plus the largest peek of its two users.
  */
 #ifndef CR_RING_H
 #define CR_RING_H
@@ -24,7 +28,10 @@ struct cr_ring;
  */
 struct cr_ring *cr_ring_new(size_t size);
 
-/* cr_ring_free() - unmap @r; both sides must be done with it */
+/**
+ * cr_ring_free() - unmap @r and free it
+ * @r: a ring, or NULL; neither side may be using it any more
+ */
 void cr_ring_free(struct cr_ring *r);
 
 /**
@@ -34,7 +41,10 @@ void cr_ring_free(struct cr_ring *r);
  */
 void cr_ring_reset(struct cr_ring *r);
 
-/* cr_ring_size() - the most a reservation or a peek can cover */
+/**
+ * cr_ring_size() - the size of @r
+ * Return: the most a reservation or a peek can cover, in bytes.
+ */
 size_t cr_ring_size(const struct cr_ring *r);
 
 /**
@@ -48,7 +58,11 @@ size_t cr_ring_size(const struct cr_ring *r);
  */
 void *cr_ring_reserve(struct cr_ring *r, size_t len);
 
-/* cr_ring_commit() - @len bytes of the reservation are the stream's now */
+/**
+ * cr_ring_commit() - hand written bytes to the reader
+ * @len: how many bytes of the last reservation, from its start, are now
+ *       part of the stream (at most what was reserved)
+ */
 void cr_ring_commit(struct cr_ring *r, size_t len);
 
 /**
@@ -68,13 +82,25 @@ void cr_ring_close(struct cr_ring *r, int err);
  */
 ssize_t cr_ring_peek(struct cr_ring *r, size_t min, void **p);
 
-/* cr_ring_consume() - @len bytes peeked at are read: their room is free */
+/**
+ * cr_ring_consume() - the reader is done with bytes it peeked at
+ * @len: how many, from the start of the last peek; their room is free
+ */
 void cr_ring_consume(struct cr_ring *r, size_t len);
 
-/* cr_ring_shutdown() - the reader is gone: reservations fail with EPIPE */
+/**
+ * cr_ring_shutdown() - the reader is gone
+ *
+ * Reservations, present and future, fail with EPIPE; a reader's own
+ * peeks no longer wait.
+ */
 void cr_ring_shutdown(struct cr_ring *r);
 
-/* cr_ring_error() - the writer's error from cr_ring_close(), else 0 */
+/**
+ * cr_ring_error() - why the writer closed the stream
+ * Return: the errno given to cr_ring_close(), or 0 (still open, or
+ * closed complete).
+ */
 int cr_ring_error(struct cr_ring *r);
 
 #endif /* CR_RING_H */

@@ -281,6 +281,12 @@ void *cr_img_pages_begin(struct cr_img *img, uint64_t vaddr,
 	}
 	p.pad = -(img->off + hlen) & (img->page_size - 1);
 	len = hlen + p.pad + nr_pages * img->page_size;
+	if (len - sizeof(struct crfs_rec_hdr) > CR_REC_MAX) {
+		cr_fail(e, EINVAL, "pages record at 0x%" PRIx64 ": %" PRIu64
+			" pages of %u bytes exceed a record", vaddr, nr_pages,
+			img->page_size);
+		return NULL;
+	}
 	if (img->ring) {
 		rec = cr_ring_reserve(img->ring, len);
 		if (!rec) {

@@ -286,9 +286,9 @@ static int cr_let_go(struct cr_rst *r, const cpu_set_t *cpus,
 	uint64_t mask = r->t->sigstate.blocked;
 	int rc;
 
-	if (cpus && sched_setaffinity(r->pid, sizeof(*cpus), cpus))
-		return cr_fail(e, errno, "pid %d: cannot set its CPU affinity: %m",
-			       r->pid);
+	/* Best effort: the pinning only made the restore faster. */
+	if (cpus)
+		sched_setaffinity(r->pid, sizeof(*cpus), cpus);
 	memcpy(&regs, &r->t->regs, sizeof(regs));
 	regs.orig_rax = -1;	/* no syscall restart on the way out */
 	rc = cr_arch_set_regs(r->pid, (struct crfs_regs *)&regs,

@@ -19,6 +19,10 @@
 
 #include "cr-ring.h"
 
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL		0x0008U		/* Linux 6.3 */
+#endif
+
 struct cr_ring {
 	char		*base;		/* 2 * @size bytes of address space */
 	size_t		size;
@@ -72,7 +76,10 @@ struct cr_ring *cr_ring_new(size_t size)
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return NULL;
-	fd = memfd_create("crfs-ring", MFD_CLOEXEC);
+	/* Never executable; kernels before 6.3 do not know the flag. */
+	fd = memfd_create("crfs-ring", MFD_CLOEXEC | MFD_NOEXEC_SEAL);
+	if (fd < 0 && errno == EINVAL)
+		fd = memfd_create("crfs-ring", MFD_CLOEXEC);
 	if (fd < 0)
 		goto fail;
 	if (ftruncate(fd, size)) {
