@@ -182,6 +182,7 @@ int cr_infect_batch(struct cr_infect *inf, unsigned long code,
 	struct user_regs_struct r = inf->saved;
 	uint64_t mask, run;
 	int status, rc = 0;
+	bool foreign = false;
 
 	if (!batch_trap_free(inf->pid))
 		return -EAGAIN;
@@ -202,19 +203,37 @@ int cr_infect_batch(struct cr_infect *inf, unsigned long code,
 	    ptrace(PTRACE_SETSIGMASK, inf->pid, (void *)sizeof(run), &run))
 		return cr_fail(e, errno, "pid %d: cannot set up the calls: %m",
 			       inf->pid);
-	if (ptrace(PTRACE_CONT, inf->pid, NULL, NULL))
-		rc = cr_fail(e, errno, "pid %d: cannot resume: %m", inf->pid);
-	while (!rc && waitpid(inf->pid, &status, __WALL) < 0)
-		if (errno != EINTR)
-			rc = cr_fail(e, errno, "pid %d: wait: %m", inf->pid);
-	if (!rc && (WIFEXITED(status) || WIFSIGNALED(status)))
-		return cr_fail(e, ESRCH, "pid %d: died running injected calls",
-			       inf->pid);
-	if (!rc && !(WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP &&
-		     status >> 16 == 0))
-		rc = cr_fail(e, EIO,
-			     "pid %d: unexpected stop (status %#x) running injected calls",
-			     inf->pid, status);
+	/*
+	 * Our trap is the int3 at the end (SI_KERNEL).  A SIGTRAP someone
+	 * sent meanwhile is held back and sent again once SIGTRAP is blocked
+	 * as before, so the task still gets it.
+	 */
+	for (;;) {
+		siginfo_t si;
+
+		if (!rc && ptrace(PTRACE_CONT, inf->pid, NULL, NULL))
+			rc = cr_fail(e, errno, "pid %d: cannot resume: %m",
+				     inf->pid);
+		while (!rc && waitpid(inf->pid, &status, __WALL) < 0)
+			if (errno != EINTR)
+				rc = cr_fail(e, errno, "pid %d: wait: %m",
+					     inf->pid);
+		if (!rc && (WIFEXITED(status) || WIFSIGNALED(status)))
+			return cr_fail(e, ESRCH,
+				       "pid %d: died running injected calls",
+				       inf->pid);
+		if (!rc && !(WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP &&
+			     status >> 16 == 0))
+			rc = cr_fail(e, EIO,
+				     "pid %d: unexpected stop (status %#x) running injected calls",
+				     inf->pid, status);
+		if (!rc && ptrace(PTRACE_GETSIGINFO, inf->pid, NULL, &si))
+			rc = cr_fail(e, errno, "pid %d: cannot read the signal: %m",
+				     inf->pid);
+		if (rc || si.si_code == SI_KERNEL)
+			break;
+		foreign = true;
+	}
 	if (!rc && ptrace(PTRACE_GETREGS, inf->pid, NULL, &r))
 		rc = cr_fail(e, errno, "pid %d: cannot read registers: %m",
 			     inf->pid);
@@ -227,6 +246,8 @@ int cr_infect_batch(struct cr_infect *inf, unsigned long code,
 	    !rc)
 		rc = cr_fail(e, errno, "pid %d: cannot restore signal mask: %m",
 			     inf->pid);
+	if (foreign)
+		kill(inf->pid, SIGTRAP);
 	if (rc)
 		return rc;
 	if (process_vm_readv(inf->pid, &local, 1, &remote, 1, 0) !=
