@@ -72,6 +72,11 @@ $(BUILD)/tests/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^
 
+# The FUSE read floor: a libfuse daemon of its own, without libcr.
+$(BUILD)/tests/bench/fuse-floor: $(BUILD)/obj/tests/bench/fuse-floor.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_FUSE)
+
 # A program of several files: its objects, as explicit prerequisites.
 define bench_dir_rule
 $(BUILD)/tests/bench/$(1): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/bench/$(1)/*.c)) $(LIB)

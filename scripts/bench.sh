@@ -6,6 +6,9 @@
 # Mounts crfs-fuse on a private directory, runs tests/bench/crfs-bench
 # through the mount (the user's path: control files and the image file),
 # then unmounts and removes every file it made, whatever happens.
+# tests/bench/fuse-floor is mounted on a second one: a daemon answering
+# every read from memory, whose file crfs-bench reads for the floor of a
+# checkpoint's read through FUSE (the "FUSE read" limit).
 #
 # Environment:
 #   BUILD              build directory (default build)
@@ -30,6 +33,7 @@ BUFSIZE=${BENCH_BUFSIZE:-}
 FUSE=$BUILD/bin/crfs-fuse
 DRIVER=$BUILD/tests/bench/crfs-bench
 MEMPROG=$BUILD/tests/bench/crfs-bench-mem
+FLOOR=$BUILD/tests/bench/fuse-floor
 
 # Descriptors the caller leaked into us (fd 10, 251, ...) would end up in
 # the daemon and in the processes we checkpoint: every command we start
@@ -52,12 +56,56 @@ done
 work=$(mktemp -d /tmp/crfs-bench.XXXXXX) || die "cannot make a work directory"
 shm=$(mktemp -d /dev/shm/crfs-bench.XXXXXX) || die "cannot make a directory in /dev/shm"
 mnt=$work/mnt
+floor_mnt=$work/floor
 fuse_pid=
+floor_pid=
 perf_pid=
 
-# Is $mnt a mount point?  (mountinfo, not stat: a hung daemon hangs stat)
+# Is $1 (default $mnt) a mount point?  (mountinfo, not stat: a hung
+# daemon hangs stat)
 mounted() {
-	awk -v m="$mnt" '$5 == m { f = 1 } END { exit !f }' /proc/self/mountinfo
+	awk -v m="${1:-$mnt}" '$5 == m { f = 1 } END { exit !f }' /proc/self/mountinfo
+}
+
+# Unmount $2 and stop its daemon $1: politely, then with SIGKILL.
+# shellcheck disable=SC2317
+stop_daemon() {
+	local pid=$1 m=$2
+
+	if mounted "$m"; then
+		timeout 10 fusermount3 -u "$m" 2>/dev/null ||
+			umount -l "$m" 2>/dev/null
+	fi
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill "$pid" 2>/dev/null
+		for _ in $(seq 20); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -9 "$pid" 2>/dev/null
+	fi
+	mounted "$m" && umount -l "$m" 2>/dev/null
+	rmdir "$m" 2>/dev/null
+}
+
+# start_daemon PIDVAR CMD...: start CMD (a FUSE daemon staying in front,
+# its mount point last) in the background, its pid in $PIDVAR at once and
+# its output in $work/<program>.log; give it 5 s to mount, or die.
+start_daemon() {
+	local var=$1 m=${*: -1} log
+
+	shift
+	log=$work/${1##*/}.log
+	mkdir "$m" || die "cannot make $m"
+	eval '"$@" </dev/null >"$log" 2>&1' "$closers &"
+	printf -v "$var" %s "$!"
+	for _ in $(seq 100); do
+		mounted "$m" && return
+		kill -0 "${!var}" 2>/dev/null || break
+		sleep 0.05
+	done
+	cat "$log" >&2
+	die "${1##*/} did not mount $m within 5 s"
 }
 
 # Kill what is left in the containers, unmount, stop the daemon, clean up.
@@ -73,20 +121,10 @@ cleanup() {
 			[ -e "$st" ] || continue
 			timeout 5 sh -c 'echo kill > "$1"' sh "$st" 2>/dev/null
 		done
-		timeout 10 fusermount3 -u "$mnt" 2>/dev/null ||
-			umount -l "$mnt" 2>/dev/null
 	fi
-	if [ -n "$fuse_pid" ] && kill -0 "$fuse_pid" 2>/dev/null; then
-		kill "$fuse_pid" 2>/dev/null
-		for _ in $(seq 20); do
-			kill -0 "$fuse_pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -9 "$fuse_pid" 2>/dev/null
-	fi
-	mounted && umount -l "$mnt" 2>/dev/null
+	stop_daemon "$fuse_pid" "$mnt"
+	stop_daemon "$floor_pid" "$floor_mnt"
 	rm -rf "$shm"
-	rmdir "$mnt" 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -96,20 +134,22 @@ args=(-x "$MEMPROG" -s "$SIZES" -r "$RUNS" -d "$shm" -w "$work"
       -S "${BENCH_SETTLE_MS:-0}" ${BUFSIZE:+-B "$BUFSIZE"})
 [ "${BENCH_COLD:-0}" = 1 ] && args+=(-C)
 
+# The FUSE read floor, a limit: one file as large as the largest size.
+floor_mib=0
+IFS=, read -ra sizes <<<"$SIZES"
+for s in "${sizes[@]}"; do
+	[ "$s" -gt "$floor_mib" ] 2>/dev/null && floor_mib=$s
+done
+if [ ! -x "$FLOOR" ]; then
+	echo "bench: $FLOOR: not built: no FUSE read floor" >&2
+elif [ "$floor_mib" -gt 0 ]; then
+	start_daemon floor_pid "$FLOOR" -f -o size="$floor_mib" "$floor_mnt"
+	args+=(-F "$floor_mnt/data" -P "$floor_pid")
+fi
+
 if [ "${BENCH_LIMITS_ONLY:-0}" != 1 ]; then
 	[ -x "$FUSE" ] || die "$FUSE: not built; BENCH_LIMITS_ONLY=1 measures the limits alone"
-	mkdir "$mnt" || die "cannot make $mnt"
-	eval '"$FUSE" -f "$mnt" </dev/null >"$work/fuse.log" 2>&1' "$closers &"
-	fuse_pid=$!
-	for _ in $(seq 100); do
-		mounted && break
-		kill -0 "$fuse_pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	if ! mounted; then
-		cat "$work/fuse.log" >&2
-		die "crfs-fuse did not mount $mnt within 5 s"
-	fi
+	start_daemon fuse_pid "$FUSE" -f "$mnt"
 	if [ -n "${BENCH_PERF:-}" ]; then
 		eval 'perf record -q -g -o "$BENCH_PERF" -p "$fuse_pid"' \
 			'>"$work/perf.log" 2>&1' "$closers &"
@@ -120,10 +160,11 @@ fi
 
 eval 'timeout -k 10 1200 "$DRIVER" "${args[@]}"' "$closers"
 rc=$?
-if [ -s "$work/fuse.log" ]; then
-	echo "bench: crfs-fuse said:" >&2
-	tail -n 20 "$work/fuse.log" >&2
-fi
+for prog in crfs-fuse fuse-floor; do
+	[ -s "$work/$prog.log" ] || continue
+	echo "bench: $prog said:" >&2
+	tail -n 20 "$work/$prog.log" >&2
+done
 if [ "$rc" -ne 0 ]; then
 	echo "bench: something broke (crfs-bench exit status $rc)" >&2
 	exit "$rc"

@@ -3,7 +3,7 @@
  * crfs-bench: what its files share (see main.c for the program itself).
  *
  *   main.c    options, the watchdog and signals, one size's runs, main()
- *   limits.c  fresh memory, recycling of pages, the machine's three limits
+ *   limits.c  fresh memory, recycling of pages, the machine's limits
  *   cycle.c   one crfs cycle through the mount, and the restored check
  *   report.c  the figures table, the printed table, targets, machine lines
  *   util.c    clock, started processes, control files, the image copy
@@ -30,6 +30,7 @@ enum bench_fig_id {
 	BF_MEMCPY,
 	BF_PVR,
 	BF_SHMW,
+	BF_FUSE,
 	BF_FREEZE,
 	BF_CKPT,
 	BF_KILL,
@@ -64,6 +65,8 @@ struct bench_opts {
 	const char	*memprog;
 	const char	*shmdir;
 	const char	*workdir;
+	const char	*floor;		/* -F: the file of fuse-floor, or NULL */
+	pid_t		floor_pid;	/* -P: its daemon */
 	size_t		bufsize;
 	int		runs;
 	int		watchdog_secs;	/* per size; 0: from the size */
@@ -87,6 +90,7 @@ int bench_wait_event(const char *ct, const char *key, int want, double timeout);
 int bench_buf_init(size_t len);
 size_t bench_cat_bufsize(void);
 int64_t bench_copy(int in, int out, size_t bufsize);
+int64_t bench_read(int in, size_t len, size_t bufsize);
 
 /* limits.c */
 void *bench_map(size_t len);

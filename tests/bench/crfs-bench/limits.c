@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * crfs-bench: the machine's limits.  What the same bytes cost without
- * crfs: memcpy and process_vm_readv into freshly mapped memory, and
- * writing a new file in SHMDIR; and the recycling of pages that puts
- * every measured step, limit or crfs, on the same kind of pages.
+ * crfs: memcpy and process_vm_readv into freshly mapped memory, writing
+ * a new file in SHMDIR, and (with -F) reading a FUSE file whose daemon
+ * answers from memory; and the recycling of pages that puts every
+ * measured step, limit or crfs, on the same kind of pages.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -58,8 +59,38 @@ void bench_recycle(const struct bench_opts *o, size_t len)
 		munmap(p, n);
 }
 
+/*
+ * The FUSE read floor: read @len bytes of fuse-floor's file (-F) into the
+ * reused copy buffer, in the chunks cat would read crfs's image in.  Its
+ * daemon replies to each read from one static buffer: this is what the
+ * kernel and libfuse cost a checkpoint's read side, with no engine.
+ */
+static int bench_floor(struct bench_opts *o, struct bench_size *s, size_t len)
+{
+	int64_t n;
+	double t0;
+	int fd, err;
+
+	bench_recycle(o, len);
+	t0 = bench_now();
+	fd = open(o->floor, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = bench_read(fd, len, o->bufsize);
+	err = n < 0 ? (int)n : (size_t)n < len ? -ENODATA : 0;
+	if (close(fd) < 0 && !err)
+		err = -errno;
+	if (err < 0) {
+		fprintf(stderr, "crfs-bench: %s: %s\n", o->floor,
+			err == -ENODATA ? "shorter than the size" : strerror(-err));
+		return -EIO;
+	}
+	s->t[BF_FUSE][s->n[BF_FUSE]++] = bench_now() - t0;
+	return 0;
+}
+
 /**
- * bench_limits() - one run of the three limits
+ * bench_limits() - one run of the limits
  * @o: the options
  * @s: the size; one time of each limit is added to it
  * @src: the source, written
@@ -132,5 +163,5 @@ int bench_limits(struct bench_opts *o, struct bench_size *s, const char *src,
 	close(fd);
 	s->t[BF_SHMW][s->n[BF_SHMW]++] = bench_now() - t0;
 	unlink(path);
-	return 0;
+	return o->floor ? bench_floor(o, s, len) : 0;
 }

@@ -2,13 +2,17 @@
 /*
  * crfs-bench: checkpoint/restore speed against this machine's own limits.
  *
- *   crfs-bench [-m MNT -p FUSEPID] -x MEMPROG [-s MIB,...] [-r RUNS]
- *              [-B BUFSIZE] [-d SHMDIR] [-w WORKDIR] [-T SECS] [-S MS] [-C]
+ *   crfs-bench [-m MNT -p FUSEPID] [-F FILE -P FLOORPID] -x MEMPROG
+ *              [-s MIB,...] [-r RUNS] [-B BUFSIZE] [-d SHMDIR] [-w WORKDIR]
+ *              [-T SECS] [-S MS] [-C]
  *
  * For each size, RUNS times (interleaved, so noise hits all figures alike):
  *
  *  limits   memcpy into freshly mapped memory, process_vm_readv into freshly
- *           mapped memory, and writing a new file of that size in SHMDIR;
+ *           mapped memory, writing a new file of that size in SHMDIR, and
+ *           with -F reading that much of FILE, the file of a fuse-floor
+ *           daemon (FLOORPID) that answers each read from memory: the
+ *           floor of a checkpoint's read through FUSE;
  *  crfs     through the files of a crfs mount, as a user would:
  *           freeze (write state, wait "frozen 1" in events), checkpoint
  *           (image -> SHMDIR file), kill (write state, reap the pid),
@@ -18,7 +22,7 @@
  *
  * -T bounds the runs of one size (default 180 s + 4 s per 64 MiB a run);
  * past it the daemon FUSEPID and everything we started are killed, and the
- * exit status is 3.
+ * exit status is 3 (FLOORPID is killed too).
  * -B copies the image in chunks of BUFSIZE; by default the chunk is what
  * cat uses: the larger st_blksize of the two files, at least 128 KiB.
  * -C measures every step with whatever pages it gets; by default the
@@ -62,6 +66,7 @@ static void bench_on_signal(int sig)
  */
 static _Atomic double bench_deadline;	/* 0: disarmed */
 static pid_t bench_fuse_pid;
+static pid_t bench_floor_pid;
 
 /* The watchdog thread: past the deadline, give up with status 3. */
 static void *bench_watchdog(void *arg)
@@ -75,6 +80,8 @@ static void *bench_watchdog(void *arg)
 		if (d > 0 && bench_now() > d) {
 			if (bench_fuse_pid > 0)
 				kill(bench_fuse_pid, SIGKILL);
+			if (bench_floor_pid > 0)
+				kill(bench_floor_pid, SIGKILL);
 			bench_give_up(msg, sizeof(msg) - 1, 3);
 		}
 		bench_sleep_us(100000);
@@ -160,8 +167,9 @@ static int bench_size(struct bench_opts *o, struct bench_size *s)
 static void bench_usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [-m MNT -p FUSEPID] -x MEMPROG [-s MIB,...] [-r RUNS]\n"
-		"          [-B BUFSIZE] [-d SHMDIR] [-w WORKDIR] [-T SECS] [-S MS] [-C]\n", prog);
+		"usage: %s [-m MNT -p FUSEPID] [-F FILE -P FLOORPID] -x MEMPROG\n"
+		"          [-s MIB,...] [-r RUNS] [-B BUFSIZE] [-d SHMDIR] [-w WORKDIR]\n"
+		"          [-T SECS] [-S MS] [-C]\n", prog);
 	exit(EXIT_FAILURE);
 }
 
@@ -172,10 +180,12 @@ static void bench_parse(struct bench_opts *o, int argc, char **argv)
 	char *list, *tok, *save;
 	int c;
 
-	while ((c = getopt(argc, argv, "m:p:x:s:r:B:d:w:T:S:C")) != -1) {
+	while ((c = getopt(argc, argv, "m:p:F:P:x:s:r:B:d:w:T:S:C")) != -1) {
 		switch (c) {
 		case 'm': o->mnt = optarg; break;
 		case 'p': o->fuse_pid = atoi(optarg); break;
+		case 'F': o->floor = optarg; break;
+		case 'P': o->floor_pid = atoi(optarg); break;
 		case 'x': o->memprog = optarg; break;
 		case 's': sizes = optarg; break;
 		case 'r': o->runs = atoi(optarg); break;
@@ -228,6 +238,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	bench_fuse_pid = o.mnt ? o.fuse_pid : 0;
+	bench_floor_pid = o.floor ? o.floor_pid : 0;
 	if (pthread_create(&watchdog, NULL, bench_watchdog, NULL)) {
 		fprintf(stderr, "crfs-bench: cannot start the watchdog\n");
 		return EXIT_FAILURE;

@@ -18,6 +18,7 @@ const struct bench_fig_desc bench_figs[BF_NR] = {
 	[BF_MEMCPY]  = { "memcpy",  "limit: memcpy into fresh memory",	false, true, -1 },
 	[BF_PVR]     = { "pvr",     "limit: process_vm_readv into fresh",	false, true, -1 },
 	[BF_SHMW]    = { "shmw",    "limit: write a new /dev/shm file",	false, true, -1 },
+	[BF_FUSE]    = { "fuseread", "limit: FUSE read, 1 MiB from memory",	false, true, -1 },
 	[BF_FREEZE]  = { "freeze",  "crfs: freeze (until frozen 1)",	true, false, -1 },
 	[BF_CKPT]    = { "ckpt",    "crfs: checkpoint image -> shm",	true, true, BF_SHMW },
 	[BF_KILL]    = { "kill",    "crfs: kill + reap",			true, false, -1 },
@@ -107,6 +108,45 @@ static void bench_table_size(const struct bench_opts *o,
 		       s->hwm_kb);
 }
 
+/*
+ * The checkpoint's floor, FUSE read + /dev/shm write: the best and median
+ * runs of each added in @floor, false if either was not measured.
+ */
+static bool bench_ckpt_floor(const struct bench_size *s, double floor[2])
+{
+	double fb, fm, wb, wm;
+
+	if (!bench_stats(s, BF_FUSE, &fb, &fm) ||
+	    !bench_stats(s, BF_SHMW, &wb, &wm))
+		return false;
+	floor[0] = fb + wb;
+	floor[1] = fm + wm;
+	return true;
+}
+
+/*
+ * The floor lines of one size: the checkpoint's floor and its ratio to the
+ * checkpoint (floor time / checkpoint time), and the round trip's limits
+ * with the FUSE read added.
+ */
+static void bench_lines_floor(const struct bench_opts *o,
+			      const struct bench_size *s, const char *tag)
+{
+	double floor[2], b, m;
+
+	if (!bench_ckpt_floor(s, floor))
+		return;
+	printf("bench: ckpt_floor_%s_s=%.6f ckpt_floor_%s_median_s=%.6f",
+	       tag, floor[0], tag, floor[1]);
+	if (o->mnt && bench_stats(s, BF_CKPT, &b, &m))
+		printf(" ckpt_floor_%s_ratio=%.3f ckpt_floor_%s_median_ratio=%.3f",
+		       tag, floor[0] / b, tag, floor[1] / m);
+	if (o->mnt && bench_stats(s, BF_MEMCPY, &b, &m))
+		printf(" rtrip_fuse_floor_%s_s=%.6f rtrip_fuse_floor_%s_median_s=%.6f",
+		       tag, floor[0] + b, tag, floor[1] + m);
+	printf("\n");
+}
+
 /* One "bench: key=value ..." line per figure of one size. */
 static void bench_lines_size(const struct bench_opts *o,
 			     const struct bench_size *s)
@@ -139,13 +179,41 @@ static void bench_lines_size(const struct bench_opts *o,
 	    bench_stats(s, BF_MEMCPY, &lbest, &lmed))
 		printf("bench: rtrip_floor_%s_s=%.6f rtrip_floor_%s_median_s=%.6f\n",
 		       tag, best + lbest, tag, med + lmed);
+	bench_lines_floor(o, s, tag);
+}
+
+/*
+ * For scale: what the checkpoint cannot beat here, reading through FUSE
+ * plus writing the new /dev/shm file, for 1g (else the largest size).
+ */
+static void bench_report_floor(const struct bench_opts *o)
+{
+	const struct bench_size *s = NULL;
+	double floor[2], b, m;
+	char tag[32];
+
+	for (int i = 0; i < o->nr_sizes; i++) {
+		const struct bench_size *t = &o->sizes[i];
+
+		if (!bench_ckpt_floor(t, floor) || !bench_stats(t, BF_CKPT, &b, &m))
+			continue;
+		if (!s || (s->mib != 1024 && (t->mib == 1024 || t->mib > s->mib)))
+			s = t;
+	}
+	if (!s)
+		return;
+	bench_ckpt_floor(s, floor);
+	bench_stats(s, BF_CKPT, &b, &m);
+	bench_tag(s, tag, sizeof(tag));
+	printf("\ncheckpoint floor here: FUSE read + shm write = %.3f s; crfs checkpoint is at %.0f%% of that (%s, best runs, %.3f s)\n",
+	       floor[0], floor[0] / b * 100, tag, b);
 }
 
 /* The targets, each PASS or MISS. */
 static void bench_report_targets(const struct bench_opts *o)
 {
 	const struct bench_size *s64 = NULL, *s1g = NULL;
-	double b, m, lb, lm;
+	double b, m, lb, lm, floor[2];
 
 	for (int i = 0; i < o->nr_sizes; i++) {
 		if (o->sizes[i].mib == 64)
@@ -173,11 +241,16 @@ static void bench_report_targets(const struct bench_opts *o)
 		printf("       (the limits alone take %.1f ms: a new /dev/shm file for the\n"
 		       "        checkpoint plus fresh memory for the restore, best runs)\n",
 		       (b + lb) * 1000);
+	if (s64 && bench_ckpt_floor(s64, floor) &&
+	    bench_stats(s64, BF_MEMCPY, &lb, &lm))
+		printf("       (%.1f ms with the checkpoint's FUSE read floor added)\n",
+		       (floor[0] + lb) * 1000);
 	if (s64 && s1g && s64->hwm_kb > 0 && s1g->hwm_kb > 0)
 		printf("  %s crfs-fuse VmHWM does not grow with the image: %ld kB after 64m, %ld kB after 1g\n",
 		       bench_verdict((s1g->hwm_kb - s64->hwm_kb) * 1024L <=
 				     (long)BENCH_HWM_SLACK),
 		       s64->hwm_kb, s1g->hwm_kb);
+	bench_report_floor(o);
 }
 
 /**
@@ -203,6 +276,10 @@ void bench_report(const struct bench_opts *o, bool crfs_ok)
 	       "  restored process's pages are fresh, filled by one copy at best.\n"
 	       "For scale, CRIU 4.2 on this machine: 64m dump 0.14 s, restore 0.09 s;\n"
 	       "  1g dump 1.4 s, restore 1.4 s.\n");
+	if (o->floor)
+		printf("FUSE read: a daemon that answers each 1 MiB read from one static buffer\n"
+		       "  (fuse-floor): what the kernel and libfuse cost a checkpoint's read side,\n"
+		       "  with no engine.  A checkpoint cannot beat FUSE read + /dev/shm write.\n");
 	printf(o->cold ?
 	       "Pages as they fall (-C): a step may get pages the VM reported free to the\n"
 	       "  host (slower) or pages just freed by the step before.\n" :

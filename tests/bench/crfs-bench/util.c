@@ -277,3 +277,33 @@ int64_t bench_copy(int in, int out, size_t bufsize)
 		total += n;
 	}
 }
+
+/**
+ * bench_read() - read a file into the copy buffer, and nothing else
+ * @in: read until @len bytes came, or its end
+ * @len: the bytes wanted
+ * @bufsize: chunk of each read(); 0: as cat does (bench_cat_chunk())
+ *
+ * Return: the bytes read, or a negative errno.
+ */
+int64_t bench_read(int in, size_t len, size_t bufsize)
+{
+	size_t total = 0;
+
+	if (!bufsize)
+		bufsize = bench_cat_chunk(in, in);
+
+	while (total < len) {
+		size_t chunk = len - total < bufsize ? len - total : bufsize;
+		ssize_t n = read(in, bench_buf, chunk);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (!n)
+			break;
+		total += n;
+	}
+	return total;
+}
