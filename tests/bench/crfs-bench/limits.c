@@ -74,12 +74,14 @@ static int bench_floor(struct bench_opts *o, struct bench_size *s, size_t len)
 	bench_recycle(o, len);
 	t0 = bench_now();
 	fd = open(o->floor, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = bench_read(fd, len, o->bufsize);
-	err = n < 0 ? (int)n : (size_t)n < len ? -ENODATA : 0;
-	if (close(fd) < 0 && !err)
+	if (fd < 0) {
 		err = -errno;
+	} else {
+		n = bench_read(fd, len, o->bufsize);
+		err = n < 0 ? (int)n : (size_t)n < len ? -ENODATA : 0;
+		if (close(fd) < 0 && !err)
+			err = -errno;
+	}
 	if (err < 0) {
 		fprintf(stderr, "crfs-bench: %s: %s\n", o->floor,
 			err == -ENODATA ? "shorter than the size" : strerror(-err));
