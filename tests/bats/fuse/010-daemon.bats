@@ -10,13 +10,38 @@ setup() {
 	fi
 	CRFS_MNT=$BATS_TEST_TMPDIR/mnt
 	CRFS_FUSE_PID=
+	MORE_MNTS=()
+	MORE_PIDS=()
 }
 
 teardown() {
+	local i
+
 	crfs_teardown
 	if [[ -n ${CRFS_MNT:-} ]]; then
 		crfs_umount_fuse "$CRFS_MNT" "$CRFS_FUSE_PID"
 	fi
+	for i in "${!MORE_MNTS[@]}"; do
+		crfs_umount_fuse "${MORE_MNTS[$i]}" "${MORE_PIDS[$i]}"
+	done
+}
+
+# The cgroup2 mount point, from mountinfo.
+cgroup2_root() {
+	awk '{ for (i = 7; i <= NF; i++) if ($i == "-") {
+		if ($(i + 1) == "cgroup2") { print $5; exit } break } }' \
+		/proc/self/mountinfo
+}
+
+# another_daemon DIR: one more crfs-fuse, stopped by teardown; sets PID.
+another_daemon() {
+	local save_pid=$CRFS_FUSE_PID save_log=$CRFS_FUSE_LOG
+
+	crfs_mount_fuse "$1" || return 1
+	PID=$CRFS_FUSE_PID
+	MORE_MNTS+=("$1")
+	MORE_PIDS+=("$PID")
+	CRFS_FUSE_PID=$save_pid CRFS_FUSE_LOG=$save_log
 }
 
 # A frozen counter in a fresh mount: sets CT, PID, LOG.
@@ -79,4 +104,28 @@ frozen_counter() {
 	wait_pid_gone "$CRFS_FUSE_PID"
 	wait_for "the counter to be thawed" 15 log_grows "$LOG" "$N"
 	zdtm_finish
+}
+
+@test "a new daemon removes what a killed daemon left empty, not a live daemon's" {
+	local cg old live
+	cg=$(cgroup2_root)
+	[[ -n $cg ]] || fail "no cgroup2 mount"
+	another_daemon "$BATS_TEST_TMPDIR/live"
+	live=$cg/crfs-$PID
+	mkdir "$BATS_TEST_TMPDIR/live/kept"
+	frozen_counter
+	old=$cg/crfs-$CRFS_FUSE_PID
+	[[ -d $old/$CT ]] || fail "$old/$CT is not there"
+	kill -KILL "$CRFS_FUSE_PID"
+	wait_pid_gone "$CRFS_FUSE_PID"
+	wait_for "the counter to be thawed" 15 log_grows "$LOG" "$N"
+	zdtm_finish
+	wait_pid_gone "$ZDTM_PID"
+	# The guardian may have removed it already: make the leftover ourselves.
+	mkdir -p "$old/$CT"
+	another_daemon "$BATS_TEST_TMPDIR/new"
+	[[ ! -d $old ]] || fail "$old is still there"
+	[[ -d $live/kept ]] || fail "the live daemon lost $live/kept"
+	[[ -d $cg/crfs-$PID ]] || fail "the new daemon has no subtree"
+	rmdir "$BATS_TEST_TMPDIR/live/kept"
 }
