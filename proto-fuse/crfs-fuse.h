@@ -15,6 +15,7 @@
 
 #include <limits.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -55,6 +56,15 @@ struct crfs_fs {
 	struct crfs_ns_view	*ns;			/* ns.c, made on first use */
 };
 
+/* An open file that can be polled, on its owner's list (poller.c). */
+struct crfs_poller {
+	struct fuse_pollhandle	*ph;		/* kept until a change */
+	struct crfs_poller	*next;
+};
+
+#define crfs_container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+
 /* One container: a cgroup directory under fs->subtree. */
 struct crfs_ct {
 	struct crfs_fs		*fs;
@@ -70,9 +80,15 @@ struct crfs_ct {
 	pthread_mutex_t		lock;		/* everything below */
 	char			error[CR_ERR_MSG_LEN];
 	uint64_t		event_seq;	/* bumped on every change */
-	struct crfs_fh		*pollers;	/* open handles that poll */
+	struct crfs_poller	*pollers;	/* open handles that poll */
 	struct crfs_image	*image;		/* transfer under way, or NULL */
 };
+
+/* poller.c */
+void crfs_poller_add(struct crfs_poller **list, struct crfs_poller *p);
+void crfs_poller_del(struct crfs_poller **list, struct crfs_poller *p);
+void crfs_poller_arm(struct crfs_poller *p, struct fuse_pollhandle *ph);
+void crfs_poller_wake(struct crfs_poller *p);
 
 /* An open control file. */
 struct crfs_fh {
@@ -81,8 +97,7 @@ struct crfs_fh {
 	char				*text;	/* what offset 0 returned */
 	size_t				len;
 	uint64_t			seen;	/* ct->event_seq when read */
-	struct fuse_pollhandle		*ph;	/* under ct->lock */
-	struct crfs_fh			*next_poller;
+	struct crfs_poller		poller;	/* under ct->lock */
 	struct crfs_image		*image;	/* image.c */
 };
 

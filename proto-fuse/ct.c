@@ -119,17 +119,12 @@ int crfs_ct_fail(struct crfs_ct *ct, int err, const char *fmt, ...)
  */
 void crfs_ct_changed(struct crfs_ct *ct)
 {
-	struct crfs_fh *fh;
+	struct crfs_poller *p;
 
 	pthread_mutex_lock(&ct->lock);
 	ct->event_seq++;
-	for (fh = ct->pollers; fh; fh = fh->next_poller) {
-		if (!fh->ph)
-			continue;
-		fuse_lowlevel_notify_poll(fh->ph);
-		fuse_pollhandle_destroy(fh->ph);
-		fh->ph = NULL;
-	}
+	for (p = ct->pollers; p; p = p->next)
+		crfs_poller_wake(p);
 	pthread_mutex_unlock(&ct->lock);
 }
 

@@ -390,8 +390,7 @@ static void crfs_fuse_open(fuse_req_t req, fuse_ino_t ino,
 	if (file->pollable) {
 		pthread_mutex_lock(&ct->lock);
 		fh->seen = ct->event_seq;
-		fh->next_poller = ct->pollers;
-		ct->pollers = fh;
+		crfs_poller_add(&ct->pollers, &fh->poller);
 		pthread_mutex_unlock(&ct->lock);
 	}
 	fuse_reply_open(req, fi);
@@ -501,20 +500,13 @@ static void crfs_fuse_release(fuse_req_t req, fuse_ino_t ino,
 {
 	struct crfs_fh *fh = crfs_fh(fi);
 	struct crfs_ct *ct;
-	struct crfs_fh **pp;
 
 	CRFS_NS_ROUTE(release, ino, req, ino, fi);
 	ct = fh->ct;
 	if (fh->file->stream)
 		fh->file->stream->release(fh);
 	pthread_mutex_lock(&ct->lock);
-	for (pp = &ct->pollers; *pp; pp = &(*pp)->next_poller)
-		if (*pp == fh) {
-			*pp = fh->next_poller;
-			break;
-		}
-	if (fh->ph)
-		fuse_pollhandle_destroy(fh->ph);
+	crfs_poller_del(&ct->pollers, &fh->poller);
 	pthread_mutex_unlock(&ct->lock);
 	free(fh->text);
 	free(fh);
@@ -546,9 +538,7 @@ static void crfs_fuse_poll(fuse_req_t req, fuse_ino_t ino,
 		revents = POLLIN | POLLRDNORM | POLLPRI | POLLERR;
 	} else {
 		revents = 0;
-		if (fh->ph)
-			fuse_pollhandle_destroy(fh->ph);
-		fh->ph = ph;
+		crfs_poller_arm(&fh->poller, ph);
 		ph = NULL;
 	}
 	pthread_mutex_unlock(&ct->lock);

@@ -77,8 +77,7 @@ struct crfs_ns_fh {
 	unsigned int		type;
 	uint32_t		inum;
 	bool			dead;		/* final */
-	struct fuse_pollhandle	*ph;
-	struct crfs_ns_fh	*next;
+	struct crfs_poller	poller;		/* on the view's list */
 };
 
 /* The view's state, one per mount (fs->ns). */
@@ -87,7 +86,7 @@ struct crfs_ns_view {
 	struct crfs_ns		*ns;		/* sorted by type, inum */
 	size_t			nr;
 	struct timespec		scanned;
-	struct crfs_ns_fh	*pollers;
+	struct crfs_poller	*pollers;	/* of events files */
 	bool			watching;
 };
 
@@ -268,16 +267,16 @@ static int crfs_ns_refresh(struct crfs_ns_view *v)
 /* Mark the pollers of vanished namespaces dead and wake them. */
 static void crfs_ns_wake_dead(struct crfs_ns_view *v)
 {
-	struct crfs_ns_fh *fh;
+	struct crfs_poller *p;
 
-	for (fh = v->pollers; fh; fh = fh->next) {
+	for (p = v->pollers; p; p = p->next) {
+		struct crfs_ns_fh *fh = crfs_container_of(p, struct crfs_ns_fh,
+							  poller);
+
 		if (!fh->dead && !crfs_ns_find(v, fh->type, fh->inum))
 			fh->dead = true;
-		if (fh->dead && fh->ph) {
-			fuse_lowlevel_notify_poll(fh->ph);
-			fuse_pollhandle_destroy(fh->ph);
-			fh->ph = NULL;
-		}
+		if (fh->dead)
+			crfs_poller_wake(p);
 	}
 }
 
@@ -726,8 +725,7 @@ static void crfs_ns_open(fuse_req_t req, fuse_ino_t ino,
 	fi->fh = (uintptr_t)fh;
 	fi->direct_io = 1;
 	pthread_mutex_lock(&v->lock);
-	fh->next = v->pollers;
-	v->pollers = fh;
+	crfs_poller_add(&v->pollers, &fh->poller);
 	if (!v->watching && !pthread_create(&tid, NULL, crfs_ns_watch, v)) {
 		pthread_detach(tid);
 		v->watching = true;
@@ -770,10 +768,8 @@ static void crfs_ns_poll(fuse_req_t req, fuse_ino_t ino,
 	pthread_mutex_lock(&v->lock);
 	if (fh->dead) {
 		revents = POLLIN | POLLRDNORM | POLLPRI | POLLERR;
-	} else if (ph) {
-		if (fh->ph)
-			fuse_pollhandle_destroy(fh->ph);
-		fh->ph = ph;
+	} else {
+		crfs_poller_arm(&fh->poller, ph);
 		ph = NULL;
 	}
 	pthread_mutex_unlock(&v->lock);
@@ -786,17 +782,11 @@ static void crfs_ns_release(fuse_req_t req, fuse_ino_t ino,
 			    struct fuse_file_info *fi)
 {
 	struct crfs_ns_view *v = crfs_ns_view(crfs_ns_fs(req));
-	struct crfs_ns_fh *fh = crfs_ns_fh(fi), **pp;
+	struct crfs_ns_fh *fh = crfs_ns_fh(fi);
 
 	(void)ino;
 	pthread_mutex_lock(&v->lock);
-	for (pp = &v->pollers; *pp; pp = &(*pp)->next)
-		if (*pp == fh) {
-			*pp = fh->next;
-			break;
-		}
-	if (fh->ph)
-		fuse_pollhandle_destroy(fh->ph);
+	crfs_poller_del(&v->pollers, &fh->poller);
 	pthread_mutex_unlock(&v->lock);
 	free(fh);
 	fuse_reply_err(req, 0);
