@@ -87,7 +87,8 @@ struct crfs_ct {
 /* poller.c */
 void crfs_poller_add(struct crfs_poller **list, struct crfs_poller *p);
 void crfs_poller_del(struct crfs_poller **list, struct crfs_poller *p);
-void crfs_poller_arm(struct crfs_poller *p, struct fuse_pollhandle *ph);
+unsigned int crfs_poller_poll(struct crfs_poller *p, bool ready,
+			      struct fuse_pollhandle *ph);
 void crfs_poller_wake(struct crfs_poller *p);
 
 /* An open control file. */

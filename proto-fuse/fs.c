@@ -534,16 +534,8 @@ static void crfs_fuse_poll(fuse_req_t req, fuse_ino_t ino,
 		return;
 	}
 	pthread_mutex_lock(&ct->lock);
-	if (fh->seen != ct->event_seq) {
-		revents = POLLIN | POLLRDNORM | POLLPRI | POLLERR;
-	} else {
-		revents = 0;
-		crfs_poller_arm(&fh->poller, ph);
-		ph = NULL;
-	}
+	revents = crfs_poller_poll(&fh->poller, fh->seen != ct->event_seq, ph);
 	pthread_mutex_unlock(&ct->lock);
-	if (ph)
-		fuse_pollhandle_destroy(ph);
 	fuse_reply_poll(req, revents);
 }
 

@@ -33,14 +33,10 @@
 
 /*
  * Room for the largest request (a write reserves up to CRFS_IO_MAX, a
- * read peeks at up to half the ring) next to the largest record the
- * engine reserves or peeks at, CR_REC_MAX (1 MiB + 8 KiB) and its header:
- * cr-ring.h wants reserve + peek <= size, 3 MiB + 8 KiB at most here.
- * (cr-image.h cannot be included here: its struct crfs_fs is the image's.)
+ * read peeks at up to half the ring) next to a whole record (cr.h).
  */
-#define CRFS_REC_ROOM		(CRFS_IO_MAX + 3 * 4096)
-_Static_assert(CRFS_REC_ROOM + CRFS_RING_SIZE / 2 <= CRFS_RING_SIZE &&
-	       CRFS_IO_MAX + CRFS_REC_ROOM <= CRFS_RING_SIZE,
+_Static_assert(CR_RING_REC + CRFS_RING_SIZE / 2 <= CRFS_RING_SIZE &&
+	       CRFS_IO_MAX + CR_RING_REC <= CRFS_RING_SIZE,
 	       "the image ring is too small for a request and a record");
 
 /* One ring kept for the next transfer: its pages are in place already. */

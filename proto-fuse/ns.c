@@ -24,7 +24,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -762,19 +761,12 @@ static void crfs_ns_poll(fuse_req_t req, fuse_ino_t ino,
 {
 	struct crfs_ns_view *v = crfs_ns_view(crfs_ns_fs(req));
 	struct crfs_ns_fh *fh = crfs_ns_fh(fi);
-	unsigned int revents = 0;
+	unsigned int revents;
 
 	(void)ino;
 	pthread_mutex_lock(&v->lock);
-	if (fh->dead) {
-		revents = POLLIN | POLLRDNORM | POLLPRI | POLLERR;
-	} else {
-		crfs_poller_arm(&fh->poller, ph);
-		ph = NULL;
-	}
+	revents = crfs_poller_poll(&fh->poller, fh->dead, ph);
 	pthread_mutex_unlock(&v->lock);
-	if (ph)
-		fuse_pollhandle_destroy(ph);
 	fuse_reply_poll(req, revents);
 }
 

@@ -4,6 +4,8 @@
  * wakes it, on a list of their owner (a container, the namespace view).
  * The owner's lock covers the list and the handles.
  */
+#include <poll.h>
+
 #include "crfs-fuse.h"
 
 /**
@@ -33,17 +35,29 @@ void crfs_poller_del(struct crfs_poller **list, struct crfs_poller *p)
 }
 
 /**
- * crfs_poller_arm() - keep @ph to be woken by the next change
- * @ph: the poll request's handle (NULL: the caller wants no wake-up);
- *      it replaces an older one
+ * crfs_poller_poll() - answer a poll request of @p
+ * @ready: the file changed since its opener last read it
+ * @ph:    the request's handle (NULL: no wake-up wanted); kept to be
+ *         woken by the next change when not @ready (it replaces an older
+ *         one), else dropped
+ *
+ * Return: the revents to reply: readable, PRI and ERR once ready, as
+ * kernfs files do, else 0.
  */
-void crfs_poller_arm(struct crfs_poller *p, struct fuse_pollhandle *ph)
+unsigned int crfs_poller_poll(struct crfs_poller *p, bool ready,
+			      struct fuse_pollhandle *ph)
 {
-	if (!ph)
-		return;
-	if (p->ph)
-		fuse_pollhandle_destroy(p->ph);
-	p->ph = ph;
+	if (ready) {
+		if (ph)
+			fuse_pollhandle_destroy(ph);
+		return POLLIN | POLLRDNORM | POLLPRI | POLLERR;
+	}
+	if (ph) {
+		if (p->ph)
+			fuse_pollhandle_destroy(p->ph);
+		p->ph = ph;
+	}
+	return 0;
 }
 
 /**

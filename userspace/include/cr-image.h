@@ -12,11 +12,6 @@
 
 #include "cr.h"
 
-/* Page data per CRFS_REC_PAGES record, at most. */
-#define CR_PAGES_PER_REC	256
-/* Largest record a reader accepts (pages record plus its pad). */
-#define CR_REC_MAX		(CR_PAGES_PER_REC * 4096 + 2 * 4096)
-
 /*
  * Errors of the codec, as errno values:
  *   EINVAL          not a crfs image (bad magic), an impossible header

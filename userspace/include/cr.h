@@ -148,6 +148,18 @@ struct cr_dump;
  */
 struct cr_dump *cr_dump_begin(const char *cgdir, struct cr_err *e);
 
+/* Page data per CRFS_REC_PAGES record, at most. */
+#define CR_PAGES_PER_REC	256
+/* Largest record payload a reader accepts (pages record plus its pad). */
+#define CR_REC_MAX		(CR_PAGES_PER_REC * 4096 + 2 * 4096)
+
+/*
+ * The ring given to cr_dump_stream() or cr_restore() must hold, next to
+ * the most its other side reserves or peeks at, CR_RING_REC bytes: the
+ * engine reserves or peeks at whole records (cr-ring.h).
+ */
+#define CR_RING_REC		(CR_REC_MAX + 4096)
+
 struct cr_ring;
 
 /**

@@ -202,7 +202,7 @@ static int cg_wait_events(const char *cgdir, bool populated, int want,
 	long slice = CG_SLICE_FIRST_US;
 	struct pollfd pfd[1 + CG_WAIT_PIDFDS];
 	char path[PATH_MAX];
-	int ifd, ret, n, i;
+	int ifd, ret, n = 1, i, k;
 
 	pfd[0] = (struct pollfd){ .fd = -1 };	/* poll() skips it */
 	ifd = -1;
@@ -222,8 +222,8 @@ static int cg_wait_events(const char *cgdir, bool populated, int want,
 			ret = -ETIMEDOUT;
 			break;
 		}
-		n = 1;
-		if (populated && !want)
+		/* Kept from slice to slice until their processes are gone. */
+		if (populated && !want && n == 1)
 			n += cg_open_pidfds(cgdir, pfd + 1, CG_WAIT_PIDFDS);
 		/* Nothing to watch exit: watch the file (IN_MODIFY on changes). */
 		if (n == 1 && ifd == -1) {
@@ -249,10 +249,17 @@ static int cg_wait_events(const char *cgdir, bool populated, int want,
 			while (read(ifd, ev, sizeof(ev)) > 0)
 				;
 		}
-		for (i = 1; i < n; i++)
-			close(pfd[i].fd);
+		for (i = k = 1; i < n; i++) {
+			if (pfd[i].revents)
+				close(pfd[i].fd);	/* exited */
+			else
+				pfd[k++] = pfd[i];
+		}
+		n = k;
 		slice = slice * 2 < CG_SLICE_MAX_US ? slice * 2 : CG_SLICE_MAX_US;
 	}
+	for (i = 1; i < n; i++)
+		close(pfd[i].fd);
 	if (ifd >= 0)
 		close(ifd);
 	return ret;
