@@ -5,7 +5,12 @@ load helpers/common
 
 setup_file() { crfs_setup_file; }
 teardown_file() { crfs_teardown_file; }
-teardown() { crfs_teardown; }
+teardown() {
+	if [[ -n ${SMALL_FS:-} ]] && mountpoint -q "$SMALL_FS"; then
+		umount "$SMALL_FS"
+	fi
+	crfs_teardown
+}
 
 crctl() {
 	"$CRFS_BIN/crctl" -r "$CRFS_MNT" "$@"
@@ -156,13 +161,139 @@ start_counter() {
 	zdtm_finish
 }
 
-@test "a refused restore prints the reason" {
+@test "a refused restore prints the reason and leaves an existing container" {
 	head -c 1000 /dev/urandom >"$BATS_TEST_TMPDIR/junk.img"
 	ct=$(crfs_mkct dst)
 	run -1 crctl restore "$ct" -i "$BATS_TEST_TMPDIR/junk.img"
-	assert_output --regexp "^crctl: $ct: "
+	assert_output --regexp "^crctl: $ct: cannot restore: "
 	run -0 ct_file "$ct" state
 	assert_output "empty"
+}
+
+# still_counting: the counter is alive, CT is running and the log grows.
+still_counting() {
+	crfs_alive "$PID" || fail "pid $PID is gone"
+	run -0 ct_file "$CT" state
+	assert_output "running"
+	local n
+	n=$(log_lines "$DIR/log")
+	wait_for "the counter to go on" 10 log_grows "$DIR/log" "$n"
+}
+
+@test "checkpoint to a path that cannot be made leaves the container running" {
+	require_image
+	start_counter
+	out=$BATS_TEST_TMPDIR/no/such/dir/ct.img
+	run -1 crctl checkpoint "$CT" -o "$out" --kill
+	assert_output "crctl: $CT: cannot checkpoint: $out: No such file or directory"
+	still_counting
+	zdtm_finish
+}
+
+@test "checkpoint onto a full filesystem: running again, no partial file left" {
+	require_image
+	start_counter
+	SMALL_FS=$BATS_TEST_TMPDIR/small
+	mkdir "$SMALL_FS"
+	mount -t tmpfs -o size=64k,mode=0700 crctl-test "$SMALL_FS"
+	run -1 crctl checkpoint "$CT" -o "$SMALL_FS/ct.img" --kill
+	assert_output "crctl: $CT: cannot checkpoint: $SMALL_FS/ct.img: No space left on device"
+	run -0 ls -A "$SMALL_FS"
+	assert_output ""
+	still_counting
+	zdtm_finish
+}
+
+@test "checkpoint to /dev/full: a running container runs again, a frozen one stays frozen" {
+	require_image
+	start_counter
+	run -1 crctl checkpoint "$CT" -o /dev/full --kill
+	assert_output "crctl: $CT: cannot checkpoint: /dev/full: No space left on device"
+	still_counting
+	ct_write "$CT" state freeze
+	wait_frozen "$CT"
+	run -1 crctl checkpoint "$CT" -o /dev/full --thaw
+	assert_output "crctl: $CT: cannot checkpoint: /dev/full: No space left on device"
+	run -0 ct_file "$CT" state
+	assert_output "frozen"
+	crfs_alive "$PID"
+	run -0 crctl thaw "$CT"
+	wait_thawed "$CT"
+	still_counting
+	zdtm_finish
+}
+
+@test "checkpoint to stdout whose reader is gone: EPIPE, a message, running again" {
+	require_image
+	start_counter
+	errf=$BATS_TEST_TMPDIR/crctl.err
+	# The image (over 100 KiB) is larger than a pipe holds: crctl is still
+	# writing when head has its 100 bytes and goes.
+	run -0 bash -c '"$0" -r "$1" checkpoint "$2" -o - --kill 2>"$3" |
+		head -c 100 >/dev/null; echo "${PIPESTATUS[0]}"' \
+		"$CRFS_BIN/crctl" "$CRFS_MNT" "$CT" "$errf"
+	assert_output "1"
+	run -0 cat "$errf"
+	assert_output "crctl: $CT: cannot checkpoint: stdout: Broken pipe"
+	still_counting
+	zdtm_finish
+}
+
+@test "checkpoint writes the image mode 0600, and makes an existing file 0600" {
+	require_image
+	start_counter
+	new=$BATS_TEST_TMPDIR/new.img old=$BATS_TEST_TMPDIR/old.img
+	run -0 bash -c 'umask 0; "$0" -r "$1" checkpoint "$2" -o "$3" --thaw' \
+		"$CRFS_BIN/crctl" "$CRFS_MNT" "$CT" "$new"
+	run -0 stat -c %a "$new"
+	assert_output "600"
+	echo "an older, longer file that the image replaces whole" >"$old"
+	chmod 0644 "$old"
+	wait_thawed "$CT"
+	run -0 crctl checkpoint "$CT" -o "$old" --thaw
+	run -0 stat -c %a "$old"
+	assert_output "600"
+	run -0 "$CRFS_BIN/crfs-image" verify "$old"
+	zdtm_finish
+}
+
+@test "a failed restore prints the container's reason even for ENOENT, and removes what it made" {
+	require_image
+	start_counter
+	img=$BATS_TEST_TMPDIR/ct.img
+	run -0 crctl checkpoint "$CT" -o "$img" --kill
+	wait_pid_gone "$PID"
+	mv "$DIR/log" "$DIR/log.moved"	# the restore cannot reopen it: ENOENT
+	name=made-$BATS_SUITE_TEST_NUMBER-$$
+	echo "$name" >>"$BATS_TEST_TMPDIR/.crfs-cts"
+	run -1 crctl restore "$name" -i "$img" --thaw
+	assert_output --regexp "^crctl: $name: cannot restore: (image: )?pid $PID: fd [0-9]+: $DIR/log: No such file or directory\$"
+	[[ ! -e $CRFS_MNT/$name ]] || fail "crctl left $name behind"
+	crfs_gone "$PID"
+}
+
+@test "a failed restore into an existing container leaves it there" {
+	require_image
+	start_counter
+	img=$BATS_TEST_TMPDIR/ct.img
+	run -0 crctl checkpoint "$CT" -o "$img" --kill
+	wait_pid_gone "$PID"
+	mv "$DIR/log" "$DIR/log.moved"
+	ct2=$(crfs_mkct dst)
+	run -1 crctl restore "$ct2" -i "$img"
+	assert_output --regexp "^crctl: $ct2: cannot restore: (image: )?pid $PID: fd [0-9]+: "
+	run -0 ct_file "$ct2" state
+	assert_output "empty"
+}
+
+@test "restore of an empty file fails and removes the container it made" {
+	require_image
+	: >"$BATS_TEST_TMPDIR/empty.img"
+	name=made-$BATS_SUITE_TEST_NUMBER-$$
+	echo "$name" >>"$BATS_TEST_TMPDIR/.crfs-cts"
+	run -1 crctl restore "$name" -i "$BATS_TEST_TMPDIR/empty.img"
+	assert_output "crctl: $name: cannot restore: $BATS_TEST_TMPDIR/empty.img: the image is empty"
+	[[ ! -e $CRFS_MNT/$name ]] || fail "crctl left $name behind"
 }
 
 @test "errors name the container; bad usage fails" {

@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,8 @@
 
 #define CRCTL_BUF		(1 << 20)
 #define CRCTL_FREEZE_TIMEOUT	10000	/* ms */
+#define CRCTL_BUSY_TIMEOUT	10000	/* ms: an image closing, a kill */
+#define CRCTL_REASON		1100	/* CT/error holds up to 1 KiB */
 
 static const char *crctl_root = "/crfs";
 
@@ -32,9 +35,11 @@ static void __attribute__((noreturn)) usage(FILE *out)
 		"Control crfs containers through their files.\n\n"
 		"Commands:\n"
 		" checkpoint CT -o FILE [--leave-frozen|--thaw|--kill]\n"
-		"                           freeze CT, write its image to FILE ('-': stdout)\n"
+		"                           freeze CT, write its image to FILE ('-': stdout),\n"
+		"                           mode 0600; on failure CT is left as it was\n"
 		" restore CT -i FILE [--thaw]\n"
-		"                           recreate CT from FILE ('-': stdin), frozen\n"
+		"                           recreate CT from FILE ('-': stdin), frozen;\n"
+		"                           on failure a CT that crctl made is removed\n"
 		" freeze CT [--wait]        freeze CT; --wait: until it is frozen\n"
 		" thaw CT                   let CT run\n"
 		" kill CT                   kill every process of CT\n"
@@ -102,15 +107,23 @@ static int crctl_write(const char *ct, const char *file, const char *val)
 	return ret;
 }
 
+/*
+ * The reason for a failure of @ct with errno @err, in words: CT/error, or
+ * strerror(@err) when it cannot be read or is empty (CT is gone, say).
+ */
+static void crctl_reason(const char *ct, int err, char *buf, size_t len)
+{
+	if (crctl_read(ct, "error", buf, len) || !buf[0])
+		snprintf(buf, len, "%s", strerror(err));
+}
+
 /* Print "crctl: CT: cannot WHAT: reason" (from CT/error) and exit. */
 static void __attribute__((noreturn)) crctl_fail(const char *ct, const char *what,
 						 int err)
 {
-	char reason[1100];
+	char reason[CRCTL_REASON];
 
-	if (err == ENOENT || crctl_read(ct, "error", reason, sizeof(reason)) ||
-	    !reason[0])
-		snprintf(reason, sizeof(reason), "%s", strerror(err));
+	crctl_reason(ct, err, reason, sizeof(reason));
 	errx(EXIT_FAILURE, "%s: cannot %s: %s", ct, what, reason);
 }
 
@@ -122,8 +135,23 @@ static long crctl_now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
 }
 
-/* Wait for "frozen 1" in CT/events, woken by poll().  Return: 0 or -errno. */
-static int crctl_wait_frozen(const char *ct, int timeout_ms)
+/* Does the text @buf have the whole line @line? */
+static bool crctl_has_line(const char *buf, const char *line)
+{
+	size_t len = strlen(line);
+	const char *p;
+
+	for (p = buf; (p = strstr(p, line)); p++)
+		if ((p == buf || p[-1] == '\n') && (p[len] == '\n' || !p[len]))
+			return true;
+	return false;
+}
+
+/*
+ * Wait for the line @line ("frozen 1", "populated 0") in CT/events, woken by
+ * poll().  Return: 0 or -errno (-ETIMEDOUT after @timeout_ms).
+ */
+static int crctl_wait_event(const char *ct, const char *line, int timeout_ms)
 {
 	long deadline = crctl_now_ms() + timeout_ms;
 	char path[PATH_MAX], buf[256];
@@ -142,7 +170,7 @@ static int crctl_wait_frozen(const char *ct, int timeout_ms)
 			break;
 		}
 		buf[n] = '\0';
-		if (strstr(buf, "frozen 1\n")) {
+		if (crctl_has_line(buf, line)) {
 			ret = 0;
 			break;
 		}
@@ -160,8 +188,11 @@ static int crctl_wait_frozen(const char *ct, int timeout_ms)
 	return ret;
 }
 
-/* Copy @in to @out until EOF.  Return: 0, or -errno with *@side 0 (in) or 1. */
-static int crctl_copy(int in, int out, int *side)
+/*
+ * Copy @in to @out until EOF, adding the bytes moved to *@moved.
+ * Return: 0, or -errno with *@side 0 (@in failed) or 1 (@out failed).
+ */
+static int crctl_copy(int in, int out, int *side, unsigned long long *moved)
 {
 	static char buf[CRCTL_BUF];
 
@@ -184,6 +215,7 @@ static int crctl_copy(int in, int out, int *side)
 				return -errno;
 			}
 			off += w;
+			*moved += w;
 		}
 	}
 }
@@ -233,103 +265,283 @@ static void crctl_parse(int argc, char **argv, struct crctl_args *a,
 		errx(EXIT_FAILURE, "%s: unexpected argument '%s'", argv[0], *a->cmd);
 }
 
-/* Freeze @ct unless it is; wait until it is frozen. */
-static void crctl_freeze_wait(const char *ct, const char *what, int *froze)
+/*
+ * Where a checkpoint goes.  A file crctl creates is made mode 0600 (an image
+ * holds the processes' memory) and is removed if the checkpoint fails; an
+ * existing regular file is made 0600 before anything is written, emptied
+ * when the image starts and emptied again if it fails.  Devices and FIFOs
+ * are written as they are.
+ */
+struct crctl_out {
+	const char	*name;		/* for messages: FILE or "stdout" */
+	const char	*step;		/* what failed, when not the open or a write */
+	int		fd;
+	bool		made;		/* crctl created it */
+	bool		regular;	/* an existing regular file */
+	bool		started;	/* its old contents are gone */
+};
+
+/* Open @file ("-": stdout) for an image.  Return: 0 or -errno. */
+static int crctl_out_open(struct crctl_out *o, const char *file)
+{
+	struct stat st;
+
+	*o = (struct crctl_out){ .name = file, .fd = -1 };
+	if (!strcmp(file, "-")) {
+		o->name = "stdout";
+		o->fd = STDOUT_FILENO;
+		return 0;
+	}
+	o->fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (o->fd >= 0) {
+		o->made = true;
+		return 0;
+	}
+	if (errno != EEXIST)
+		return -errno;
+	o->fd = open(file, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (o->fd < 0)
+		return -errno;
+	if (fstat(o->fd, &st))
+		return -errno;
+	o->regular = S_ISREG(st.st_mode);
+	if (o->regular && (st.st_mode & 07777) != 0600 && fchmod(o->fd, 0600)) {
+		o->step = "cannot make it mode 0600";
+		return -errno;
+	}
+	return 0;
+}
+
+/* The image starts: an existing regular file is emptied.  Return: 0 or -errno. */
+static int crctl_out_start(struct crctl_out *o)
+{
+	o->started = true;
+	if (o->regular && ftruncate(o->fd, 0)) {
+		o->step = "cannot empty it";
+		return -errno;
+	}
+	return 0;
+}
+
+/* The image is written: close the file.  Return: 0 or -errno. */
+static int crctl_out_close(struct crctl_out *o)
+{
+	int fd = o->fd;
+
+	o->fd = -1;
+	if (fd != STDOUT_FILENO && close(fd))
+		return -errno;
+	return 0;
+}
+
+/* The checkpoint failed: remove the file crctl made, empty one it began. */
+static void crctl_out_discard(struct crctl_out *o)
+{
+	if (o->made && unlink(o->name))
+		warn("%s: cannot remove it", o->name);
+	else if (o->regular && o->started && o->fd >= 0 && ftruncate(o->fd, 0))
+		warn("%s: cannot empty it", o->name);
+	if (o->fd > STDOUT_FILENO)
+		close(o->fd);
+	o->fd = -1;
+}
+
+/*
+ * Freeze @ct unless it is frozen or on its way (*@froze: crctl asked), then
+ * wait until it is.  Return: 0 or -errno (-ETIMEDOUT: not frozen in time).
+ */
+static int crctl_freeze_wait(const char *ct, bool *froze)
 {
 	char state[64];
 	int ret;
 
+	*froze = false;
 	ret = crctl_read(ct, "state", state, sizeof(state));
 	if (ret)
-		crctl_fail(ct, what, -ret);
-	*froze = strcmp(state, "frozen") != 0;
-	if (*froze && (ret = crctl_write(ct, "state", "freeze")))
-		crctl_fail(ct, what, -ret);
-	ret = crctl_wait_frozen(ct, CRCTL_FREEZE_TIMEOUT);
-	if (ret == -ETIMEDOUT)
-		errx(EXIT_FAILURE, "%s: cannot %s: not frozen after %d s", ct, what,
-		     CRCTL_FREEZE_TIMEOUT / 1000);
-	if (ret)
-		crctl_fail(ct, what, -ret);
+		return ret;
+	if (!strcmp(state, "running") || !strcmp(state, "empty")) {
+		ret = crctl_write(ct, "state", "freeze");
+		if (ret)
+			return ret;
+		*froze = true;
+	}
+	return crctl_wait_event(ct, "frozen 1", CRCTL_FREEZE_TIMEOUT);
 }
 
+/* Write @word to CT/state, again while CT is busy (an image closing). */
+static int crctl_write_state(const char *ct, const char *word)
+{
+	long deadline = crctl_now_ms() + CRCTL_BUSY_TIMEOUT;
+	int ret;
+
+	while ((ret = crctl_write(ct, "state", word)) == -EBUSY &&
+	       crctl_now_ms() < deadline)
+		usleep(20000);
+	return ret;
+}
+
+/* A checkpoint failed: thaw @ct, which crctl froze; warn if it cannot. */
+static void crctl_unfreeze(const char *ct)
+{
+	char reason[CRCTL_REASON];
+	int ret;
+
+	ret = crctl_write_state(ct, "thaw");
+	if (ret) {
+		crctl_reason(ct, -ret, reason, sizeof(reason));
+		warnx("%s: cannot thaw: %s", ct, reason);
+	}
+}
+
+/*
+ * checkpoint: the output first (a bad path touches nothing), then freeze,
+ * then copy the image.  On failure CT is left as it was before: thawed if
+ * crctl froze it, never killed; the output is discarded.
+ */
 static int crctl_checkpoint(int argc, char **argv)
 {
+	char path[PATH_MAX], reason[CRCTL_REASON];
 	struct crctl_args a = { 0 };
-	char path[PATH_MAX];
-	int in, out, ret, side, froze;
+	unsigned long long moved = 0;
+	struct crctl_out out;
+	bool froze = false;
+	int in, ret, side = 1;
 
 	crctl_parse(argc, argv, &a, "o:LTK");
 	if (!a.file)
 		errx(EXIT_FAILURE, "checkpoint: no output file given (-o FILE)");
-	crctl_freeze_wait(a.ct, "checkpoint", &froze);
+	signal(SIGPIPE, SIG_IGN);	/* a reader gone: EPIPE, and a message */
+	ret = crctl_out_open(&out, a.file);
+	if (ret)
+		goto out_file;
+	ret = crctl_freeze_wait(a.ct, &froze);
+	if (ret)
+		goto out_ct;
 	in = open(crctl_path(path, sizeof(path), a.ct, "image"), O_RDONLY | O_CLOEXEC);
 	if (in < 0) {
 		ret = -errno;
-		goto out_thaw;
+		goto out_ct;
 	}
-	out = strcmp(a.file, "-") ? open(a.file, O_WRONLY | O_CREAT | O_TRUNC |
-					 O_CLOEXEC, 0600) : STDOUT_FILENO;
-	if (out < 0)
-		err(EXIT_FAILURE, "%s: cannot checkpoint: %s", a.ct, a.file);
-	ret = crctl_copy(in, out, &side);
-	close(in);
-	if (ret && side) {
-		errno = -ret;
-		err(EXIT_FAILURE, "%s: cannot checkpoint: %s", a.ct, a.file);
+	ret = crctl_out_start(&out);
+	if (!ret)
+		ret = crctl_copy(in, out.fd, &side, &moved);
+	close(in);		/* ends the transfer: CT stays frozen */
+	if (!ret) {
+		side = 1;
+		ret = crctl_out_close(&out);
 	}
-	if (out != STDOUT_FILENO && close(out))
-		err(EXIT_FAILURE, "%s: cannot checkpoint: %s", a.ct, a.file);
 	if (ret)
-		goto out_thaw;
-	if (a.after && (ret = crctl_write(a.ct, "state", a.after)))
+		goto out_side;
+	if (a.after && (ret = crctl_write_state(a.ct, a.after)))
 		crctl_fail(a.ct, a.after, -ret);
 	return EXIT_SUCCESS;
 
-out_thaw:
-	if (froze)	/* as it was: it ran before we came */
-		crctl_write(a.ct, "state", "thaw");
-	crctl_fail(a.ct, "checkpoint", -ret);
+out_side:
+	if (!side)
+		goto out_ct;
+out_file:
+	snprintf(reason, sizeof(reason), "%s: %s%s%s", out.name,
+		 out.step ? out.step : "", out.step ? ": " : "", strerror(-ret));
+	goto out_fail;
+out_ct:
+	if (ret == -ETIMEDOUT)
+		snprintf(reason, sizeof(reason), "not frozen after %d s",
+			 CRCTL_FREEZE_TIMEOUT / 1000);
+	else
+		crctl_reason(a.ct, -ret, reason, sizeof(reason));
+out_fail:
+	warnx("%s: cannot checkpoint: %s", a.ct, reason);
+	crctl_out_discard(&out);
+	if (froze)
+		crctl_unfreeze(a.ct);
+	return EXIT_FAILURE;
 }
 
-/* mkdir @ct unless it exists. */
-static void crctl_mkdir(const char *ct, const char *what)
+/* mkdir @ct unless it exists.  Return: whether crctl made it. */
+static bool crctl_mkdir(const char *ct, const char *what)
 {
 	char path[PATH_MAX];
 
-	if (mkdir(crctl_path(path, sizeof(path), ct, NULL), 0755) && errno != EEXIST)
+	if (!mkdir(crctl_path(path, sizeof(path), ct, NULL), 0755))
+		return true;
+	if (errno != EEXIST)
 		err(EXIT_FAILURE, "%s: cannot %s", ct, what);
+	return false;
 }
 
+/* A restore failed: remove @ct, which crctl made (kill, wait, rmdir). */
+static void crctl_remove(const char *ct)
+{
+	long deadline = crctl_now_ms() + CRCTL_BUSY_TIMEOUT;
+	char path[PATH_MAX], reason[CRCTL_REASON];
+	int ret;
+
+	crctl_path(path, sizeof(path), ct, NULL);
+	crctl_write_state(ct, "kill");
+	crctl_wait_event(ct, "populated 0", CRCTL_BUSY_TIMEOUT);
+	while ((ret = rmdir(path) ? -errno : 0) == -EBUSY && crctl_now_ms() < deadline)
+		usleep(20000);
+	if (ret && ret != -ENOENT) {
+		crctl_reason(ct, -ret, reason, sizeof(reason));
+		warnx("%s: cannot remove it: %s", ct, reason);
+	}
+}
+
+/*
+ * restore: make CT if missing, copy the image in.  The restore's result
+ * comes with the write() of the image's last record or with close().  On
+ * failure a CT that crctl made is removed; one that was there is left.
+ */
 static int crctl_restore(int argc, char **argv)
 {
+	char path[PATH_MAX], reason[CRCTL_REASON];
 	struct crctl_args a = { 0 };
-	char path[PATH_MAX];
-	int in, out, ret, side;
+	unsigned long long moved = 0;
+	int in, out, ret, side = 1;
+	const char *name;
+	bool made;
 
 	crctl_parse(argc, argv, &a, "i:T");
 	if (!a.file)
 		errx(EXIT_FAILURE, "restore: no input file given (-i FILE)");
+	name = strcmp(a.file, "-") ? a.file : "stdin";
 	in = strcmp(a.file, "-") ? open(a.file, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
 	if (in < 0)
 		err(EXIT_FAILURE, "%s: cannot restore: %s", a.ct, a.file);
-	crctl_mkdir(a.ct, "restore");
+	signal(SIGPIPE, SIG_IGN);
+	made = crctl_mkdir(a.ct, "restore");
 	out = open(crctl_path(path, sizeof(path), a.ct, "image"), O_WRONLY | O_CLOEXEC);
-	if (out < 0)
-		crctl_fail(a.ct, "restore", errno);
-	ret = crctl_copy(in, out, &side);
-	if (ret && !side) {
-		errno = -ret;
-		err(EXIT_FAILURE, "%s: cannot restore: %s", a.ct, a.file);
-	}
-	/* The restore's result comes with close(). */
-	if (close(out) && !ret)
+	if (out < 0) {
 		ret = -errno;
+		goto out_ct;
+	}
+	ret = crctl_copy(in, out, &side, &moved);
+	if (close(out) && !ret) {
+		ret = -errno;
+		side = 1;
+	}
+	if (ret && !side)
+		goto out_file;
 	if (ret)
-		crctl_fail(a.ct, "restore", -ret);
-	if (a.after && (ret = crctl_write(a.ct, "state", a.after)))
+		goto out_ct;
+	if (!moved) {
+		snprintf(reason, sizeof(reason), "%s: the image is empty", name);
+		goto out_fail;
+	}
+	if (a.after && (ret = crctl_write_state(a.ct, a.after)))
 		crctl_fail(a.ct, a.after, -ret);
 	return EXIT_SUCCESS;
+
+out_file:
+	snprintf(reason, sizeof(reason), "%s: %s", name, strerror(-ret));
+	goto out_fail;
+out_ct:
+	crctl_reason(a.ct, -ret, reason, sizeof(reason));
+out_fail:
+	warnx("%s: cannot restore: %s", a.ct, reason);
+	if (made)
+		crctl_remove(a.ct);
+	return EXIT_FAILURE;
 }
 
 static int crctl_freeze(int argc, char **argv)
@@ -340,7 +552,7 @@ static int crctl_freeze(int argc, char **argv)
 	crctl_parse(argc, argv, &a, "W");
 	ret = crctl_write(a.ct, "state", "freeze");
 	if (!ret && a.wait)
-		ret = crctl_wait_frozen(a.ct, CRCTL_FREEZE_TIMEOUT);
+		ret = crctl_wait_event(a.ct, "frozen 1", CRCTL_FREEZE_TIMEOUT);
 	if (ret == -ETIMEDOUT)
 		errx(EXIT_FAILURE, "%s: cannot freeze: not frozen after %d s", a.ct,
 		     CRCTL_FREEZE_TIMEOUT / 1000);
