@@ -1,13 +1,15 @@
 # crfs: Linux containers controlled through files.
 #
 #   make            build everything into $(BUILD)/ (binaries in $(BUILD)/bin)
-#   make deps       install missing Debian packages (apt-get, as root)
+#   make deps       install the missing Debian packages of every target
 #   make test       deps + build + every test suite; last line "N passed, N failed"
 #   make demo       checkpoint and restore a counting process, end to end
 #   make bench      checkpoint/restore speed against this machine's limits
 #   make kernel     the test kernel (linux-source-6.12 + fs/crfs, fs/nsfs, ...)
-#   make vm-test    boot it under qemu and run the smoke suite
+#   make vm-test    boot it under qemu and run the suites
 #
+# test, demo, bench, kernel and vm-test first install, with apt-get as root,
+# the Debian packages they need and no others (scripts/deps.sh GROUP...).
 # BUILD=dir puts all output in another directory.
 
 BUILD		?= build
@@ -85,18 +87,27 @@ $(BUILD)/tests/bench/$(1): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/benc
 endef
 $(foreach d,$(BENCH_DIRS),$(eval $(call bench_dir_rule,$(d))))
 
-deps:
-	@scripts/deps.sh
+# The Debian packages each target needs (groups of scripts/deps.sh).
+DEPS_demo	:= build fuse
+DEPS_bench	:= build fuse bench
+DEPS_test	:= build fuse test kernel vm
+DEPS_ALL	:= build fuse test kernel vm bench
 
-test: deps
+deps:
+	@scripts/deps.sh $(DEPS_ALL)
+
+test:
+	@scripts/deps.sh $(DEPS_test)
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) scripts/run-tests.sh
 
-demo: deps
+demo:
+	@scripts/deps.sh $(DEPS_demo)
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) scripts/demo.sh
 
-bench: deps
+bench:
+	@scripts/deps.sh $(DEPS_bench)
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) scripts/bench.sh
 

@@ -14,9 +14,17 @@
 BUILD		?= build
 VM_ARGS		?= -t 2300 -c tests/vm/run-kernel-suite.sh
 
+# The Debian packages each target needs (groups of scripts/deps.sh); the VM
+# runs the test suites from the host's root, so it needs theirs too.
+DEPS_kernel	:= build kernel
+DEPS_vm_test	:= build fuse test kernel vm
+
 .PHONY: kernel vm-test
 kernel:
+	@scripts/deps.sh $(DEPS_kernel)
 	@BUILD=$(BUILD) scripts/kernel-build.sh
 
-vm-test: kernel all
+vm-test:
+	@scripts/deps.sh $(DEPS_vm_test)
+	@$(MAKE) --no-print-directory kernel all
 	@BUILD=$(BUILD) scripts/vm-run.sh $(VM_ARGS)
