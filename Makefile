@@ -1,6 +1,9 @@
 # crfs: Linux containers controlled through files.
 #
 #   make            build everything into $(BUILD)/ (binaries in $(BUILD)/bin)
+#   make install    crfs-fuse, crctl, crfs-image into $(DESTDIR)$(PREFIX)/bin,
+#                   the documentation into $(DESTDIR)$(PREFIX)/share/doc/crfs;
+#                   PREFIX=/usr/local by default; make uninstall removes them
 #   make deps       install the missing Debian packages of every target
 #   make test       deps + build + every test suite; last line "N passed, N failed"
 #   make demo       checkpoint and restore a counting process, end to end
@@ -13,6 +16,10 @@
 # BUILD=dir puts all output in another directory.
 
 BUILD		?= build
+PREFIX		?= /usr/local
+BINDIR		?= $(PREFIX)/bin
+DOCDIR		?= $(PREFIX)/share/doc/crfs
+INSTALL		?= install
 CC		?= cc
 PKG_CONFIG	?= pkg-config
 
@@ -40,7 +47,7 @@ BENCH		:= $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(wildcard tests/ben
 
 BINS		:= $(TOOLS) $(if $(FUSE_SRC),$(BUILD)/bin/crfs-fuse)
 
-.PHONY: all deps test demo bench clean
+.PHONY: all deps test demo bench clean install uninstall
 # Keep objects made by chained rules (tools, tests) for incremental builds.
 .SECONDARY:
 all: $(BINS) $(UNIT) $(ZDTM) $(BENCH)
@@ -110,6 +117,21 @@ bench:
 	@scripts/deps.sh $(DEPS_bench)
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) scripts/bench.sh
+
+# The programs and the documentation; DESTDIR for staging, PREFIX for where.
+DOCS		:= README.md $(wildcard Documentation/*/*.rst)
+
+install: $(BINS)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR)
+	$(INSTALL) -m 0755 $(BINS) $(DESTDIR)$(BINDIR)
+	@for f in $(DOCS); do \
+		echo "$(INSTALL) -D -m 0644 $$f $(DESTDIR)$(DOCDIR)/$$f"; \
+		$(INSTALL) -D -m 0644 $$f $(DESTDIR)$(DOCDIR)/$$f || exit; \
+	done
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(BINS)))
+	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf $(BUILD)
