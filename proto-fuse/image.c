@@ -24,9 +24,11 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "crfs-fuse.h"
 #include "cr-ring.h"
+#include "cr-frame.h"
 
 /* The stream between a request and the engine; 4 requests' worth. */
 #define CRFS_RING_SIZE		(4 * CRFS_IO_MAX)
@@ -68,6 +70,11 @@ static void crfs_ring_put(struct cr_ring *r)
 	cr_ring_free(r);
 }
 
+/* How long a request waits before it looks for an interrupt again. */
+#define CRFS_WAIT_SLICE_MS	20
+/* How long a writer's close waits for the restore to see the stream end. */
+#define CRFS_END_GRACE_MS	50
+
 struct crfs_image {
 	struct crfs_ct		*ct;
 	bool			dump;		/* checkpoint, else restore */
@@ -75,18 +82,24 @@ struct crfs_image {
 	pthread_mutex_t		io_lock;	/* one request at a time */
 	pthread_t		thread;
 	uint64_t		moved;		/* bytes through read/write */
-	bool			ending;		/* crfs_image_end() under way */
-	bool			ended;		/* ring ended, thread joined */
+	struct cr_img_frame	frame;		/* restore: what was written */
 
 	pthread_mutex_t		lock;		/* below */
 	pthread_cond_t		cond;
 	bool			begun;		/* cr_dump_begin() returned */
 	bool			done;		/* @ret is the thread's result */
-	bool			closing;	/* we closed @fd on purpose */
-	bool			killed;		/* the container was killed */
+	bool			ending;		/* crfs_image_end() under way */
+	bool			ended;		/* ring ended, thread joined */
+	int			off;		/* called off, with this errno */
 	int			ret;
 	struct cr_err		err;
 };
+
+/* The operation, for the reasons in the error file. */
+static const char *crfs_image_op(const struct crfs_image *img)
+{
+	return img->dump ? "checkpoint" : "restore";
+}
 
 /* Record the engine thread's result (and its reason); wake the waiters. */
 static void crfs_image_finish(struct crfs_image *img, int ret)
@@ -94,16 +107,93 @@ static void crfs_image_finish(struct crfs_image *img, int ret)
 	bool quiet;
 
 	pthread_mutex_lock(&img->lock);
-	quiet = img->closing || img->killed;	/* killed: the reason is set */
+	quiet = img->off;	/* who called it off gave the reason */
 	pthread_mutex_unlock(&img->lock);
 	if (ret && !quiet)
-		crfs_ct_fail(img->ct, -ret, "image: %s", img->err.msg[0] ?
-			     img->err.msg : strerror(-ret));
+		crfs_ct_fail(img->ct, -ret, "%s: %s", crfs_image_op(img),
+			     img->err.msg[0] ? img->err.msg : strerror(-ret));
 	pthread_mutex_lock(&img->lock);
 	img->ret = ret;
 	img->done = true;
 	pthread_cond_broadcast(&img->cond);
 	pthread_mutex_unlock(&img->lock);
+}
+
+/*
+ * Call the transfer off: the engine stops at its next step (it polls
+ * cr_ring_aborted()), a checkpoint lets the processes go frozen as they
+ * were, a restore kills what it made.  The caller gives the reason.
+ * Return: true if this call did it (not done or called off before).
+ */
+static bool crfs_image_call_off(struct crfs_image *img, int err)
+{
+	bool first;
+
+	pthread_mutex_lock(&img->lock);
+	first = !img->off && !img->done;
+	if (first)
+		img->off = err;
+	pthread_mutex_unlock(&img->lock);
+	if (!first)
+		return false;
+	if (img->dump)
+		cr_ring_shutdown(img->ring);
+	else
+		cr_ring_close(img->ring, err);
+	return true;
+}
+
+/* Wait up to @ms (-1: for ever) for the engine's result; true if it came. */
+static bool crfs_image_wait_done(struct crfs_image *img, int ms)
+{
+	struct timespec ts;
+	bool done;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&img->lock);
+	while (!img->done)
+		if (ms < 0)
+			pthread_cond_wait(&img->cond, &img->lock);
+		else if (pthread_cond_timedwait(&img->cond, &img->lock, &ts))
+			break;
+	done = img->done;
+	pthread_mutex_unlock(&img->lock);
+	return done;
+}
+
+/*
+ * Is the process that made @req being killed?  A fatal signal puts
+ * SIGKILL in the pending set of each of its threads (or the thread is
+ * gone already).  Other signals only interrupt a wait that can be
+ * resumed: a read is answered EINTR, a write keeps waiting.
+ */
+static bool crfs_req_dying(fuse_req_t req)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	unsigned long long pending;
+	bool dying = true;
+	char path[64], *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)ctx->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return true;
+	while (getline(&line, &cap, f) > 0)
+		if (sscanf(line, "SigPnd: %llx", &pending) == 1) {
+			dying = pending & (1ULL << (SIGKILL - 1));
+			break;
+		}
+	free(line);
+	fclose(f);
+	return dying;
 }
 
 /*
@@ -144,25 +234,27 @@ static void *crfs_image_dump(void *arg)
 	return NULL;
 }
 
-/* The restore thread; after success it drains what the writer still sends. */
+/*
+ * The restore thread.  Its result is the verdict the writer waits for on
+ * the write that carried the trailer; nothing is read after the trailer.
+ */
 static void *crfs_image_restore(void *arg)
 {
 	struct crfs_image *img = arg;
-	ssize_t n;
-	void *p;
 	int ret;
 
 	crfs_image_unblock_signals();
 	ret = cr_restore(img->ring, img->ct->cgdir, &img->err);
-	if (!ret)
-		while ((n = cr_ring_peek(img->ring, 1, &p)) > 0)
-			cr_ring_consume(img->ring, n);
 	crfs_image_finish(img, ret);
-	cr_ring_shutdown(img->ring);	/* a writer gets EPIPE after @ret */
+	cr_ring_shutdown(img->ring);	/* a writer gets an error after @ret */
 	return NULL;
 }
 
-/* End our side of the ring, wait for the thread, free the image slot. */
+/*
+ * End our side of the ring, wait for the thread, free the image slot.  A
+ * restore whose stream ended before its trailer is given a moment to see
+ * the end and say where (a truncated image), then called off.
+ */
 static int crfs_image_end(struct crfs_image *img)
 {
 	struct crfs_ct *ct = img->ct;
@@ -178,15 +270,21 @@ static int crfs_image_end(struct crfs_image *img)
 		return ret;
 	}
 	img->ending = true;
-	img->closing = img->dump && !img->done;
 	pthread_mutex_unlock(&img->lock);
-	if (img->dump)
-		cr_ring_shutdown(img->ring);
-	else
+	if (img->dump) {
+		crfs_image_call_off(img, EPIPE);	/* quiet if it was done */
+	} else {
 		cr_ring_close(img->ring, 0);
+		if (!crfs_image_wait_done(img, CRFS_END_GRACE_MS) &&
+		    crfs_image_call_off(img, ENODATA))
+			crfs_ct_fail(ct, ENODATA,
+				     "restore: the image ended after %llu bytes, before its trailer",
+				     (unsigned long long)img->moved);
+	}
 	pthread_join(img->thread, NULL);
 	pthread_mutex_lock(&img->lock);
 	img->ended = true;
+	ret = img->off ? -img->off : img->ret;
 	pthread_cond_broadcast(&img->cond);
 	pthread_mutex_unlock(&img->lock);
 	pthread_mutex_lock(&ct->lock);
@@ -194,7 +292,7 @@ static int crfs_image_end(struct crfs_image *img)
 		ct->image = NULL;
 	pthread_mutex_unlock(&ct->lock);
 	crfs_ct_changed(ct);
-	return img->ret;
+	return ret;
 }
 
 /* Has the transfer ended (or begun to)? */
@@ -277,6 +375,7 @@ static int crfs_fuse_image_open(struct crfs_fh *fh, struct fuse_file_info *fi)
 	struct crfs_ct *ct = fh->ct;
 	struct crfs_image *img;
 	int mode = fi->flags & O_ACCMODE;
+	pthread_condattr_t ca;
 	int ret;
 
 	if (mode == O_RDWR)
@@ -289,7 +388,10 @@ static int crfs_fuse_image_open(struct crfs_fh *fh, struct fuse_file_info *fi)
 	img->dump = mode == O_RDONLY;
 	pthread_mutex_init(&img->io_lock, NULL);
 	pthread_mutex_init(&img->lock, NULL);
-	pthread_cond_init(&img->cond, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);  /* timed waits */
+	pthread_cond_init(&img->cond, &ca);
+	pthread_condattr_destroy(&ca);
 	ret = crfs_image_claim(ct, img);
 	if (ret)
 		goto out_free;
@@ -312,13 +414,13 @@ out_free:
 	return ret;
 }
 
-/* Result of a finished stream: 0 or -EIO (killed or failed). */
+/* Result of a finished stream: 0 or -EIO (called off or failed). */
 static int crfs_image_result(struct crfs_image *img)
 {
 	int ret;
 
 	pthread_mutex_lock(&img->lock);
-	ret = img->killed || !img->done || img->ret ? -EIO : 0;
+	ret = img->off || !img->done || img->ret ? -EIO : 0;
 	pthread_mutex_unlock(&img->lock);
 	return ret;
 }
@@ -326,7 +428,9 @@ static int crfs_image_result(struct crfs_image *img)
 /*
  * read: the next bytes of the checkpoint, 0 at its end, EIO if it failed.
  * A reply waits for as much as was asked (or the end): fewer, larger
- * replies, while the engine fills the ring behind it.
+ * replies, while the engine fills the ring behind it.  An interrupted
+ * read is answered EINTR with nothing consumed; one whose reader is being
+ * killed calls the checkpoint off.
  */
 static void crfs_fuse_image_read(fuse_req_t req, struct crfs_fh *fh, size_t size)
 {
@@ -343,10 +447,21 @@ static void crfs_fuse_image_read(fuse_req_t req, struct crfs_fh *fh, size_t size
 	if (want > cr_ring_size(img->ring) / 2)
 		want = cr_ring_size(img->ring) / 2;
 	pthread_mutex_lock(&img->io_lock);
-	n = cr_ring_peek(img->ring, want, &p);
+	while ((n = cr_ring_peek_wait(img->ring, want, &p,
+				      CRFS_WAIT_SLICE_MS)) == -ETIMEDOUT) {
+		if (!fuse_req_interrupted(req))
+			continue;
+		if (crfs_req_dying(req) && crfs_image_call_off(img, EINTR))
+			crfs_ct_fail(img->ct, EINTR,
+				     "checkpoint: the reader (pid %d) was killed",
+				     (int)fuse_req_ctx(req)->pid);
+		pthread_mutex_unlock(&img->io_lock);
+		fuse_reply_err(req, EINTR);
+		return;
+	}
 	ret = n > 0 ? 0 : crfs_image_result(img);
 	pthread_mutex_lock(&img->lock);
-	if (img->killed)
+	if (img->off)
 		ret = -EIO;
 	pthread_mutex_unlock(&img->lock);
 	if (ret || n <= 0) {
@@ -362,7 +477,53 @@ static void crfs_fuse_image_read(fuse_req_t req, struct crfs_fh *fh, size_t size
 	pthread_mutex_unlock(&img->io_lock);
 }
 
-/* write: feed the restore; its error once it failed. */
+/* Why a write cannot go into the ring: the restore's error, or why not. */
+static int crfs_image_write_err(struct crfs_image *img)
+{
+	int err;
+
+	crfs_image_wait_done(img, -1);	/* the ring is shut: it is ending */
+	pthread_mutex_lock(&img->lock);
+	err = img->off ? img->off : img->ret ? -img->ret : 0;
+	pthread_mutex_unlock(&img->lock);
+	if (err)
+		return err;
+	crfs_ct_fail(img->ct, EBADMSG,
+		     "restore: data written after the image's trailer (the restore is done)");
+	return EBADMSG;
+}
+
+/*
+ * The restore's verdict on what was written, for the write that carried
+ * the trailer (or any write, once the framing was lost): 0 when the
+ * engine wants more bytes, else its result.  A writer being killed calls
+ * the restore off; other signals are not the writer going away.
+ */
+static int crfs_image_verdict(fuse_req_t req, struct crfs_image *img)
+{
+	int ret;
+
+	while ((ret = cr_ring_wait_starved(img->ring,
+					   CRFS_WAIT_SLICE_MS)) == -ETIMEDOUT)
+		if (fuse_req_interrupted(req) && crfs_req_dying(req) &&
+		    crfs_image_call_off(img, EINTR))
+			crfs_ct_fail(img->ct, EINTR,
+				     "restore: the writer (pid %d) was killed",
+				     (int)fuse_req_ctx(req)->pid);
+	if (!ret)
+		return 0;
+	crfs_image_wait_done(img, -1);	/* called off or finished: soon */
+	pthread_mutex_lock(&img->lock);
+	ret = img->off ? -img->off : img->ret;
+	pthread_mutex_unlock(&img->lock);
+	return ret;
+}
+
+/*
+ * write: feed the restore.  A write returns as soon as its bytes are in
+ * the ring, but the one that carries the image's trailer returns the
+ * restore's result: cat and cp see a failed restore as a failed write.
+ */
 static void crfs_fuse_image_write_buf(fuse_req_t req, struct crfs_fh *fh,
 				      struct fuse_bufvec *in)
 {
@@ -370,32 +531,52 @@ static void crfs_fuse_image_write_buf(fuse_req_t req, struct crfs_fh *fh,
 	size_t size = fuse_buf_size(in);
 	struct fuse_bufvec out = FUSE_BUFVEC_INIT(size);
 	ssize_t n = 0;
-	int err;
+	int state, err;
 
 	if (img->dump || crfs_image_over(img)) {
 		fuse_reply_err(req, EBADF);
 		return;
 	}
 	pthread_mutex_lock(&img->io_lock);
-	out.buf[0].mem = cr_ring_reserve(img->ring, size);
-	if (out.buf[0].mem)
-		n = fuse_buf_copy(&out, in, 0);
-	if (n > 0) {
-		cr_ring_commit(img->ring, n);
-		img->moved += n;
+	while (!(out.buf[0].mem = cr_ring_reserve_wait(img->ring, size,
+						       CRFS_WAIT_SLICE_MS)) &&
+	       errno == ETIMEDOUT) {
+		if (!fuse_req_interrupted(req))
+			continue;
+		/* Nothing of this write went in: it can be made again. */
+		if (crfs_req_dying(req) && crfs_image_call_off(img, EINTR))
+			crfs_ct_fail(img->ct, EINTR,
+				     "restore: the writer (pid %d) was killed",
+				     (int)fuse_req_ctx(req)->pid);
 		pthread_mutex_unlock(&img->io_lock);
-		fuse_reply_write(req, n);
+		fuse_reply_err(req, EINTR);
 		return;
 	}
+	if (!out.buf[0].mem) {
+		pthread_mutex_unlock(&img->io_lock);
+		fuse_reply_err(req, crfs_image_write_err(img));
+		return;
+	}
+	n = fuse_buf_copy(&out, in, 0);
+	if (n <= 0) {
+		pthread_mutex_unlock(&img->io_lock);
+		fuse_reply_err(req, n < 0 ? (int)-n : EIO);
+		return;
+	}
+	state = cr_img_frame_feed(&img->frame, out.buf[0].mem, n);
+	cr_ring_commit(img->ring, n);
+	img->moved += n;
+	err = 0;
+	if (state == CR_FRAME_END || state == CR_FRAME_LOST)
+		err = crfs_image_verdict(req, img);
 	pthread_mutex_unlock(&img->io_lock);
-	/* EPIPE: the thread shut the ring down after setting its result. */
-	pthread_mutex_lock(&img->lock);
-	err = img->done && img->ret ? -img->ret : n < 0 ? (int)-n : EPIPE;
-	pthread_mutex_unlock(&img->lock);
-	fuse_reply_err(req, err);
+	if (err)
+		fuse_reply_err(req, -err);
+	else
+		fuse_reply_write(req, n);
 }
 
-/* flush: end the transfer if data moved; a restore's result is flush's. */
+/* flush: end the transfer if data moved; a restore's result is flush's too. */
 static void crfs_fuse_image_flush(fuse_req_t req, struct crfs_fh *fh)
 {
 	struct crfs_image *img = fh->image;
@@ -428,21 +609,28 @@ static void crfs_fuse_image_release(struct crfs_fh *fh)
 /**
  * crfs_fuse_image_busy() - is a checkpoint or restore under way on @ct?
  * @dump: receives true for a checkpoint
+ *
+ * A restore is over once its result is known, even if its writer has
+ * not closed the file yet; a checkpoint lasts until its reader is done.
  */
 bool crfs_fuse_image_busy(struct crfs_ct *ct, bool *dump)
 {
-	bool busy;
+	bool busy = false;
 
 	pthread_mutex_lock(&ct->lock);
-	busy = ct->image;
-	if (busy)
+	if (ct->image) {
+		pthread_mutex_lock(&ct->image->lock);
+		busy = ct->image->dump || !ct->image->done;
+		pthread_mutex_unlock(&ct->image->lock);
 		*dump = ct->image->dump;
+	}
 	pthread_mutex_unlock(&ct->lock);
 	return busy;
 }
 
 /**
- * crfs_fuse_image_kill() - the container is being killed: fail its checkpoint
+ * crfs_fuse_image_kill() - the container is being killed: call its transfer
+ * off (the restore kills what it made; the checkpoint fails)
  */
 void crfs_fuse_image_kill(struct crfs_ct *ct)
 {
@@ -450,13 +638,10 @@ void crfs_fuse_image_kill(struct crfs_ct *ct)
 
 	pthread_mutex_lock(&ct->lock);
 	img = ct->image;
-	if (img && img->dump) {
-		pthread_mutex_lock(&img->lock);
-		img->killed = true;
-		pthread_mutex_unlock(&img->lock);
+	if (img && crfs_image_call_off(img, ECANCELED))
 		snprintf(ct->error, sizeof(ct->error),
-			 "image: %s was killed during the checkpoint", ct->name);
-	}
+			 "%s: %s was killed during the %s (ECANCELED)",
+			 crfs_image_op(img), ct->name, crfs_image_op(img));
 	pthread_mutex_unlock(&ct->lock);
 }
 
@@ -469,6 +654,10 @@ void crfs_fuse_image_abort(struct crfs_ct *ct)
 
 	pthread_mutex_lock(&ct->lock);
 	img = ct->image;
+	if (img && crfs_image_call_off(img, ECANCELED))
+		snprintf(ct->error, sizeof(ct->error),
+			 "%s: crfs-fuse is shutting down (ECANCELED)",
+			 crfs_image_op(img));
 	pthread_mutex_unlock(&ct->lock);
 	if (img)
 		crfs_image_end(img);

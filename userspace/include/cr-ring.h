@@ -53,10 +53,19 @@ size_t cr_ring_size(const struct cr_ring *r);
  * Waits while the ring is too full.  The room is the writer's until
  * cr_ring_commit(); nothing is visible to the reader before that.
  *
- * Return: the room, or NULL with errno EPIPE (the reader is gone) or
- * EMSGSIZE (@len exceeds the ring).
+ * Return: the room, or NULL with errno EPIPE (the reader is gone, or the
+ * stream was closed: a writer that calls a transfer off closes it with an
+ * error while another thread of its side may still reserve) or EMSGSIZE
+ * (@len exceeds the ring).
  */
 void *cr_ring_reserve(struct cr_ring *r, size_t len);
+
+/**
+ * cr_ring_reserve_wait() - cr_ring_reserve() for at most @timeout_ms
+ * (-1: for ever)
+ * Return: as cr_ring_reserve(), or NULL with errno ETIMEDOUT.
+ */
+void *cr_ring_reserve_wait(struct cr_ring *r, size_t len, int timeout_ms);
 
 /**
  * cr_ring_commit() - hand written bytes to the reader
@@ -83,6 +92,14 @@ void cr_ring_close(struct cr_ring *r, int err);
 ssize_t cr_ring_peek(struct cr_ring *r, size_t min, void **p);
 
 /**
+ * cr_ring_peek_wait() - cr_ring_peek() for at most @timeout_ms (-1: for ever)
+ * Return: as cr_ring_peek(), or -ETIMEDOUT when @min bytes did not come
+ * in time (and the stream is still open).
+ */
+ssize_t cr_ring_peek_wait(struct cr_ring *r, size_t min, void **p,
+			  int timeout_ms);
+
+/**
  * cr_ring_consume() - the reader is done with bytes it peeked at
  * @len: how many, from the start of the last peek; their room is free
  */
@@ -102,5 +119,38 @@ void cr_ring_shutdown(struct cr_ring *r);
  * closed complete).
  */
 int cr_ring_error(struct cr_ring *r);
+
+/**
+ * cr_ring_avail() - how many committed bytes the reader has not consumed
+ */
+size_t cr_ring_avail(struct cr_ring *r);
+
+/**
+ * cr_ring_aborted() - has the transfer been called off?
+ *
+ * Cheap enough for the inner loops of the engine (one atomic load): the
+ * engine polls it in every step that does not wait on the ring itself,
+ * so that a kill, a writer or reader gone, or an unmount ends the
+ * transfer at once instead of after a long step.
+ *
+ * Return: 0 while the transfer may go on; EPIPE once the reader shut the
+ * ring down, or the errno the writer gave cr_ring_close() (not 0).
+ */
+int cr_ring_aborted(const struct cr_ring *r);
+
+/**
+ * cr_ring_wait_starved() - wait until the reader has used up what it can
+ *
+ * For a writer that must know the reader's verdict on what it wrote:
+ * waits until the reader waits for bytes that are not there, or the
+ * stream ended.
+ *
+ * @timeout_ms: how long at most, -1 for ever
+ *
+ * Return: 0 (the reader wants more), -EPIPE (the reader shut the ring
+ * down: it is done), -errno the writer closed the stream with, or
+ * -ETIMEDOUT.
+ */
+int cr_ring_wait_starved(struct cr_ring *r, int timeout_ms);
 
 #endif /* CR_RING_H */

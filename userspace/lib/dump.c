@@ -35,10 +35,17 @@
 #define STOP_TIMEOUT_MS		5000
 #define FREEZE_TIMEOUT_MS	5000
 
+static int dump_pid_cmp(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
 /* Find the one process of the frozen cgroup, or say why there is not one. */
 static int dump_find_pid(struct cr_dump *d, struct cr_err *e)
 {
-	int frozen, n, i, j, ret;
+	int frozen, n, i, ret;
 	pid_t *pids;
 
 	ret = cr_cgroup_events(d->cgdir, NULL, &frozen);
@@ -66,21 +73,18 @@ static int dump_find_pid(struct cr_dump *d, struct cr_err *e)
 	ret = cr_fail(e, EOPNOTSUPP,
 		      "pid %d: other process %d in the container: process trees are not supported yet",
 		      pids[0], pids[1]);
+	qsort(pids, n, sizeof(*pids), dump_pid_cmp);
 	for (i = 0; i < n; i++) {
 		struct cr_proc_stat st;
 		struct cr_err ignore;
 
-		if (cr_proc_stat(pids[i], &st, &ignore))
+		if (cr_proc_stat(pids[i], &st, &ignore) ||
+		    !bsearch(&st.ppid, pids, n, sizeof(*pids), dump_pid_cmp))
 			continue;
-		for (j = 0; j < n; j++)
-			if (pids[j] == st.ppid)
-				break;
-		if (j < n) {
-			ret = cr_fail(e, EOPNOTSUPP,
-				      "pid %d: child process %d: process trees are not supported yet",
-				      st.ppid, pids[i]);
-			break;
-		}
+		ret = cr_fail(e, EOPNOTSUPP,
+			      "pid %d: child process %d: process trees are not supported yet",
+			      st.ppid, pids[i]);
+		break;
 	}
 out:
 	free(pids);

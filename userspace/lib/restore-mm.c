@@ -150,49 +150,53 @@ int cr_rst_mm_check(const struct cr_task_img *t, struct cr_err *e)
 	return 0;
 }
 
-/* Does [start, end) meet a mapping of the image or of @cur? */
-static bool cr_range_busy(const struct cr_task_img *t,
-			  const struct cr_proc_map *cur, int nr_cur,
-			  unsigned long start, unsigned long end)
-{
-	uint32_t i;
-	int j;
-
-	for (i = 0; i < t->task.nr_vmas; i++)
-		if (t->vmas[i].v.start < end && t->vmas[i].v.end > start)
-			return true;
-	for (j = 0; j < nr_cur; j++)
-		if (cur[j].start < end && cur[j].end > start)
-			return true;
-	return false;
-}
+/* Where the scratch area goes when that is free (any free spot will do). */
+#define CR_SCRATCH_HINT		0x10000000UL
+/* Room kept free on either side of it: a stack guard gap. */
+#define CR_SCRATCH_GAP		(256 * 4096UL)
 
 /*
- * Pick the scratch address: right after some mapping of either layout,
- * with a stack guard gap's worth of room so nothing grows into it.
+ * Both layouts are sorted: one walk over the two in address order visits
+ * every gap once, O(n).
  */
-static unsigned long cr_scratch_addr(const struct cr_task_img *t,
-				     const struct cr_proc_map *cur, int nr_cur,
-				     size_t size)
+unsigned long cr_rst_scratch_addr(const struct cr_task_img *t,
+				  const struct cr_proc_map *cur, int nr_cur,
+				  size_t size)
 {
-	const unsigned long room = 256 * 4096UL + size;
-	unsigned long c;
-	uint32_t i;
-	int j;
+	const unsigned long room = CR_SCRATCH_GAP + size + CR_SCRATCH_GAP;
+	uint64_t busy = 0, start, end;	/* everything below @busy is taken */
+	unsigned long found = 0;
+	uint32_t i = 0;
+	int j = 0;
 
-	for (j = -1; j < nr_cur; j++) {
-		c = j < 0 ? 0x10000000UL : cur[j].end + 16 * 4096UL;
-		if (c + room < CR_TASK_SIZE &&
-		    !cr_range_busy(t, cur, nr_cur, c - 16 * 4096UL, c + room))
-			return c;
+	for (;;) {
+		bool img = i < t->task.nr_vmas &&
+			   (j >= nr_cur || t->vmas[i].v.start < cur[j].start);
+
+		if (img) {
+			start = t->vmas[i].v.start;
+			end = t->vmas[i++].v.end;
+		} else if (j < nr_cur) {
+			start = cur[j].start;
+			end = cur[j++].end;
+		} else {
+			start = end = CR_TASK_SIZE;	/* the top */
+		}
+		if (start > busy && start - busy >= room) {
+			unsigned long lo = busy + CR_SCRATCH_GAP;
+
+			/* The hint when this gap holds it, else the gap's start. */
+			if (CR_SCRATCH_HINT >= lo &&
+			    CR_SCRATCH_HINT + size + CR_SCRATCH_GAP <= start)
+				return CR_SCRATCH_HINT;
+			if (!found && lo >= CR_SCRATCH_HINT / 16)
+				found = lo;
+		}
+		if (start >= CR_TASK_SIZE)
+			return found;
+		if (end > busy)
+			busy = end;
 	}
-	for (i = 0; i < t->task.nr_vmas; i++) {
-		c = t->vmas[i].v.end + 16 * 4096UL;
-		if (c + room < CR_TASK_SIZE &&
-		    !cr_range_busy(t, cur, nr_cur, c - 16 * 4096UL, c + room))
-			return c;
-	}
-	return 0;
 }
 
 /* A syscall instruction to start injecting from: the one that stopped us. */
@@ -262,7 +266,7 @@ static int cr_mm_scratch(struct cr_rst *r, struct cr_err *e)
 	if (nr < 0)
 		return nr;
 	r->scratch_size = CR_RST_SCRATCH_PAGES * r->page_size;
-	at = cr_scratch_addr(r->t, cur, nr, r->scratch_size);
+	at = cr_rst_scratch_addr(r->t, cur, nr, r->scratch_size);
 	gadget = cr_first_gadget(r->pid, cur, nr);
 	cr_proc_maps_free(cur, nr);
 	if (!at)
@@ -423,9 +427,11 @@ int cr_rst_mm_swap(struct cr_rst *r, struct cr_err *e)
 				NULL, e, "cannot unmap the old memory");
 	if (!rc)
 		rc = cr_mm_vdso(r, e);
-	for (i = 0; !rc && i < r->t->task.nr_vmas; i++)
-		if (cr_vma_mapped(&r->t->vmas[i]))
+	for (i = 0; !rc && i < r->t->task.nr_vmas; i++) {
+		rc = cr_rst_aborted(r, e);
+		if (!rc && cr_vma_mapped(&r->t->vmas[i]))
 			rc = cr_mm_map(r, &r->t->vmas[i], e);
+	}
 	return rc;
 }
 
@@ -576,6 +582,9 @@ int cr_rst_mm_finish(struct cr_rst *r, struct cr_err *e)
 
 		if (!cr_vma_filled(&r->t->vmas[i]) || (v->prot & PROT_WRITE))
 			continue;
+		rc = cr_rst_aborted(r, e);
+		if (rc)
+			return rc;
 		rc = cr_mm_call(r, SYS_mprotect,
 				CR_ARGS(v->start, v->end - v->start, v->prot),
 				NULL, e, "mapping %#llx-%#llx: cannot protect",

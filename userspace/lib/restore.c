@@ -26,16 +26,31 @@
 
 #include "restore.h"
 #include "task-img.h"
+#include "cr-ring.h"
 
 /* How long a pid held by a dying process or a zombie is waited for. */
 #define CR_PID_WAIT_MS		5000
 /* How long the new process may take to restore its own state. */
 #define CR_CHILD_TIMEOUT_MS	10000
 #define CR_FREEZE_TIMEOUT_MS	5000
+/* How often a wait looks whether the restore was called off. */
+#define CR_POLL_MS		10
 
 #ifndef PF_EXITING
 #define PF_EXITING	0x00000004
 #endif
+
+int cr_rst_aborted(const struct cr_rst *r, struct cr_err *e)
+{
+	int err = r->ring ? cr_ring_aborted(r->ring) : 0;
+
+	if (!err)
+		return 0;
+	return cr_fail(e, ECANCELED, "pid %d: restore called off (%s)",
+		       r->pid ? r->pid : (int)r->t->task.pid,
+		       err == EPIPE ? "the engine's stream was shut down" :
+		       strerror(err));
+}
 
 /* Milliseconds on the monotonic clock. */
 static long cr_now_ms(void)
@@ -117,7 +132,7 @@ static bool cr_clone_into_works(int cgfd)
  * in through cgroup.procs.  A pid held by a dying process or a zombie is
  * waited for, up to CR_PID_WAIT_MS.
  */
-static pid_t cr_spawn(pid_t pid, const char *cgdir,
+static pid_t cr_spawn(const struct cr_rst *r, pid_t pid, const char *cgdir,
 		      const struct cr_rst_child *c, struct cr_err *e)
 {
 	pid_t tid = pid;
@@ -152,6 +167,9 @@ static pid_t cr_spawn(pid_t pid, const char *cgdir,
 				     pid, comm);
 			goto out_close;
 		}
+		rc = cr_rst_aborted(r, e);
+		if (rc)
+			goto out_close;
 		if (cr_now_ms() >= deadline) {
 			rc = cr_fail(e, EBUSY,
 				     "pid %d is still held by a dying process (%s) after %d ms",
@@ -185,7 +203,7 @@ static int cr_child_sync(struct cr_rst *r, int sock, struct cr_err *e)
 {
 	struct pollfd pfd = { .fd = sock, .events = POLLIN };
 	struct cr_rst_res res;
-	int status, rc;
+	int status, rc, waited;
 	ssize_t n;
 
 	if (ptrace(PTRACE_SEIZE, r->pid, NULL,
@@ -193,13 +211,22 @@ static int cr_child_sync(struct cr_rst *r, int sock, struct cr_err *e)
 		return cr_fail(e, errno, "pid %d: cannot seize: %m", r->pid);
 	if (cr_write_full(sock, "g", 1) != 1)
 		return cr_fail(e, errno, "pid %d: cannot wake up: %m", r->pid);
-	do
-		rc = poll(&pfd, 1, CR_CHILD_TIMEOUT_MS);
-	while (rc < 0 && errno == EINTR);
+	for (waited = 0; waited < CR_CHILD_TIMEOUT_MS; waited += CR_POLL_MS) {
+		rc = poll(&pfd, 1, CR_POLL_MS);
+		if (rc < 0 && errno != EINTR)
+			return cr_fail(e, errno,
+				       "pid %d: no word from the new process: %m",
+				       r->pid);
+		if (rc > 0)
+			break;
+		rc = cr_rst_aborted(r, e);
+		if (rc)
+			return rc;
+	}
 	if (rc <= 0)
-		return cr_fail(e, rc ? errno : ETIMEDOUT,
-			       "pid %d: no word from the new process: %s",
-			       r->pid, rc ? strerror(errno) : "timed out");
+		return cr_fail(e, ETIMEDOUT,
+			       "pid %d: no word from the new process after %d ms",
+			       r->pid, CR_CHILD_TIMEOUT_MS);
 	n = cr_read_full(sock, &res, sizeof(res));
 	if (n != sizeof(res)) {
 		/* It closed its socket: it is dead, say how. */
@@ -355,7 +382,7 @@ static int cr_restore_task(struct cr_rst *r, struct cr_img *img,
 		return cr_fail(e, errno, "socketpair: %m");
 	c.sock = sv[1];
 	pinned = cr_pin_begin(&cpus, &one);	/* the process inherits it */
-	r->pid = cr_spawn(r->t->task.pid, r->cgdir, &c, e);
+	r->pid = cr_spawn(r, r->t->task.pid, r->cgdir, &c, e);
 	close(sv[1]);
 	if (r->pid < 0) {
 		close(sv[0]);
@@ -389,6 +416,25 @@ out_unpin:
 	if (pinned)
 		cr_pin_end(&cpus);
 	return rc;
+}
+
+/*
+ * Can this machine give the process as many mappings as the image has?
+ * Past vm.max_map_count the mmap() of one of them would fail, after all
+ * the others were made: refuse before anything exists.
+ */
+static int cr_check_map_count(const struct cr_task_img *t, struct cr_err *e)
+{
+	char *s = cr_read_file("/proc/sys/vm/max_map_count", NULL);
+	long max = s ? atol(s) : 0;
+
+	free(s);
+	/* The scratch area is one more while the memory is rebuilt. */
+	if (max > 0 && (long)t->task.nr_vmas + 1 > max)
+		return cr_fail(e, ENOMEM,
+			       "pid %u: the image has %u mappings, vm.max_map_count allows %ld",
+			       t->task.pid, t->task.nr_vmas, max);
+	return 0;
 }
 
 /* Is @cgdir a cgroup with nothing in it?  Make sure it is not frozen. */
@@ -450,11 +496,14 @@ int cr_restore(struct cr_ring *ring, const char *cgdir, struct cr_err *e)
 			     t.task.pid, t.xstate_size, hdr.xstate_size);
 		goto out_task;
 	}
-	rc = cr_cgroup_ready(cgdir, e);
+	rc = cr_check_map_count(&t, e);
+	if (!rc)
+		rc = cr_cgroup_ready(cgdir, e);
 	if (rc)
 		goto out_task;
 
 	r.cgdir = cgdir;
+	r.ring = ring;
 	r.t = &t;
 	r.page_size = hdr.page_size;
 	rc = cr_restore_task(&r, &img, e);

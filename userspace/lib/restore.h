@@ -23,6 +23,7 @@
 struct cr_rst {
 	pid_t			pid;
 	const char		*cgdir;
+	struct cr_ring		*ring;		/* the image: aborts come by it */
 	struct cr_task_img	*t;
 	uint32_t		page_size;
 	struct cr_infect	inf;		/* injection state */
@@ -31,6 +32,16 @@ struct cr_rst {
 	uint64_t		page_bytes;	/* page data written so far */
 	const struct cr_vma_img	*wr_vma;	/* last mapping made writable */
 };
+
+/**
+ * cr_rst_aborted() - has the restore been called off (cr_ring_aborted())?
+ *
+ * Every step that does not wait on the ring polls it, so that a kill,
+ * the writer gone or an unmount ends the restore within one injected call.
+ *
+ * Return: 0, or -errno with @e set naming the process.
+ */
+int cr_rst_aborted(const struct cr_rst *r, struct cr_err *e);
 
 /* Arguments of an injected call, missing ones zero. */
 #define CR_ARGS(...)	((const unsigned long[6]){ __VA_ARGS__ })
@@ -58,6 +69,25 @@ int cr_rst_poke(struct cr_rst *r, size_t off, const void *buf, size_t len,
 		unsigned long *addr, struct cr_err *e);
 
 /* restore-mm.c */
+
+struct cr_proc_map;
+
+/**
+ * cr_rst_scratch_addr() - where the scratch area of a restore can go
+ * @t:      the image's process (its mappings, sorted)
+ * @cur:    the new process's mappings now, sorted (cr_proc_layout())
+ * @nr_cur: how many
+ * @size:   the scratch area's size
+ *
+ * Somewhere neither layout has anything, with a stack guard gap's worth
+ * of room on both sides so that nothing grows into it.  Linear in the
+ * number of mappings, whatever their layout.
+ *
+ * Return: the address, or 0 when there is no such room.
+ */
+unsigned long cr_rst_scratch_addr(const struct cr_task_img *t,
+				  const struct cr_proc_map *cur, int nr_cur,
+				  size_t size);
 
 /**
  * cr_rst_mm_check() - check the files the image maps before anything exists

@@ -12,6 +12,8 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
+#include <time.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -35,6 +37,9 @@ struct cr_ring {
 	int		err;		/* the writer's cr_ring_close() error */
 	int		closed;		/* the writer is done */
 	int		shut;		/* the reader is gone */
+	size_t		want;		/* the reader waits for this much */
+	pthread_cond_t	idle;		/* cr_ring_wait_starved() waits here */
+	int		abort;		/* cr_ring_aborted(); read unlocked */
 };
 
 /* Map @fd's @size bytes twice, back to back; NULL with errno on failure. */
@@ -65,6 +70,7 @@ static char *ring_map(int fd, size_t size)
 struct cr_ring *cr_ring_new(size_t size)
 {
 	long psz = sysconf(_SC_PAGESIZE);
+	pthread_condattr_t ca;
 	struct cr_ring *r;
 	int fd, err;
 
@@ -97,8 +103,12 @@ struct cr_ring *cr_ring_new(size_t size)
 	}
 	r->size = size;
 	pthread_mutex_init(&r->lock, NULL);
-	pthread_cond_init(&r->room, NULL);
-	pthread_cond_init(&r->data, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);	/* timed waits */
+	pthread_cond_init(&r->room, &ca);
+	pthread_cond_init(&r->data, &ca);
+	pthread_cond_init(&r->idle, &ca);
+	pthread_condattr_destroy(&ca);
 	return r;
 
 fail:
@@ -113,6 +123,7 @@ void cr_ring_free(struct cr_ring *r)
 	if (!r)
 		return;
 	munmap(r->base, 2 * r->size);
+	pthread_cond_destroy(&r->idle);
 	pthread_cond_destroy(&r->data);
 	pthread_cond_destroy(&r->room);
 	pthread_mutex_destroy(&r->lock);
@@ -124,6 +135,8 @@ void cr_ring_reset(struct cr_ring *r)
 	pthread_mutex_lock(&r->lock);
 	r->head = r->tail = 0;
 	r->err = r->closed = r->shut = 0;
+	r->want = 0;
+	__atomic_store_n(&r->abort, 0, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -132,23 +145,60 @@ size_t cr_ring_size(const struct cr_ring *r)
 	return r->size;
 }
 
-void *cr_ring_reserve(struct cr_ring *r, size_t len)
+/* An absolute CLOCK_MONOTONIC deadline @ms from now in @ts. */
+static void ring_deadline(struct timespec *ts, int ms)
 {
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+/* Wait on @cond until @ts (NULL: for ever); false once @ts has passed. */
+static bool ring_wait(struct cr_ring *r, pthread_cond_t *cond,
+		      const struct timespec *ts)
+{
+	if (!ts)
+		return !pthread_cond_wait(cond, &r->lock);
+	return pthread_cond_timedwait(cond, &r->lock, ts) != ETIMEDOUT;
+}
+
+void *cr_ring_reserve_wait(struct cr_ring *r, size_t len, int timeout_ms)
+{
+	struct timespec ts, *tsp = NULL;
 	void *p = NULL;
+	int err = EPIPE;
 
 	if (len > r->size) {
 		errno = EMSGSIZE;
 		return NULL;
 	}
+	if (timeout_ms >= 0) {
+		ring_deadline(&ts, timeout_ms);
+		tsp = &ts;
+	}
 	pthread_mutex_lock(&r->lock);
-	while (!r->shut && r->size - (r->head - r->tail) < len)
-		pthread_cond_wait(&r->room, &r->lock);
-	if (!r->shut)
-		p = r->base + r->head % r->size;
+	while (!r->shut && !r->closed && r->size - (r->head - r->tail) < len)
+		if (!ring_wait(r, &r->room, tsp))
+			break;
+	if (!r->shut && !r->closed) {
+		if (r->size - (r->head - r->tail) >= len)
+			p = r->base + r->head % r->size;
+		else
+			err = ETIMEDOUT;
+	}
 	pthread_mutex_unlock(&r->lock);
 	if (!p)
-		errno = EPIPE;
+		errno = err;
 	return p;
+}
+
+void *cr_ring_reserve(struct cr_ring *r, size_t len)
+{
+	return cr_ring_reserve_wait(r, len, -1);
 }
 
 void cr_ring_commit(struct cr_ring *r, size_t len)
@@ -166,23 +216,47 @@ void cr_ring_close(struct cr_ring *r, int err)
 	pthread_mutex_lock(&r->lock);
 	r->closed = 1;
 	r->err = err;
+	if (err)
+		__atomic_store_n(&r->abort, err, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&r->room);
 	pthread_cond_broadcast(&r->data);
+	pthread_cond_broadcast(&r->idle);
 	pthread_mutex_unlock(&r->lock);
+}
+
+ssize_t cr_ring_peek_wait(struct cr_ring *r, size_t min, void **p,
+			  int timeout_ms)
+{
+	struct timespec ts, *tsp = NULL;
+	uint64_t avail;
+	bool open;
+
+	if (min > r->size)
+		return -EMSGSIZE;
+	if (timeout_ms >= 0) {
+		ring_deadline(&ts, timeout_ms);
+		tsp = &ts;
+	}
+	pthread_mutex_lock(&r->lock);
+	while (!r->closed && !r->shut && r->head - r->tail < min) {
+		r->want = min;
+		pthread_cond_broadcast(&r->idle);
+		if (!ring_wait(r, &r->data, tsp))
+			break;
+	}
+	r->want = 0;
+	avail = r->head - r->tail;
+	*p = r->base + r->tail % r->size;
+	open = !r->closed && !r->shut;
+	pthread_mutex_unlock(&r->lock);
+	if (avail < min && open)
+		return -ETIMEDOUT;
+	return avail;
 }
 
 ssize_t cr_ring_peek(struct cr_ring *r, size_t min, void **p)
 {
-	uint64_t avail;
-
-	if (min > r->size)
-		return -EMSGSIZE;
-	pthread_mutex_lock(&r->lock);
-	while (!r->closed && !r->shut && r->head - r->tail < min)
-		pthread_cond_wait(&r->data, &r->lock);
-	avail = r->head - r->tail;
-	*p = r->base + r->tail % r->size;
-	pthread_mutex_unlock(&r->lock);
-	return avail;
+	return cr_ring_peek_wait(r, min, p, -1);
 }
 
 void cr_ring_consume(struct cr_ring *r, size_t len)
@@ -199,8 +273,10 @@ void cr_ring_shutdown(struct cr_ring *r)
 {
 	pthread_mutex_lock(&r->lock);
 	r->shut = 1;
+	__atomic_store_n(&r->abort, EPIPE, __ATOMIC_RELEASE);
 	pthread_cond_broadcast(&r->room);
 	pthread_cond_broadcast(&r->data);
+	pthread_cond_broadcast(&r->idle);
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -212,4 +288,43 @@ int cr_ring_error(struct cr_ring *r)
 	err = r->closed ? r->err : 0;
 	pthread_mutex_unlock(&r->lock);
 	return err;
+}
+
+size_t cr_ring_avail(struct cr_ring *r)
+{
+	uint64_t avail;
+
+	pthread_mutex_lock(&r->lock);
+	avail = r->head - r->tail;
+	pthread_mutex_unlock(&r->lock);
+	return avail;
+}
+
+int cr_ring_aborted(const struct cr_ring *r)
+{
+	return __atomic_load_n(&r->abort, __ATOMIC_ACQUIRE);
+}
+
+int cr_ring_wait_starved(struct cr_ring *r, int timeout_ms)
+{
+	struct timespec ts, *tsp = NULL;
+	int ret;
+
+	if (timeout_ms >= 0) {
+		ring_deadline(&ts, timeout_ms);
+		tsp = &ts;
+	}
+	pthread_mutex_lock(&r->lock);
+	while (!r->closed && !r->shut &&
+	       !(r->want && r->head - r->tail < r->want))
+		if (!ring_wait(r, &r->idle, tsp))
+			break;
+	if (r->shut)
+		ret = -EPIPE;
+	else if (r->closed)
+		ret = -(r->err ? r->err : EPIPE);
+	else
+		ret = r->want && r->head - r->tail < r->want ? 0 : -ETIMEDOUT;
+	pthread_mutex_unlock(&r->lock);
+	return ret;
 }

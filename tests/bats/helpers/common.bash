@@ -502,3 +502,77 @@ log_lines() {
 log_grows() {
 	(( $(wc -l <"$1") > $2 ))
 }
+
+# --- transfers held open half way (a close would end them) ---
+
+# slow_reader IMAGE OUT N: read N bytes of IMAGE into OUT in the
+# background, holding it open (a close would end the transfer), until
+# OUT.go exists; then read the rest.  Sets READER (its pid); OUT.ready
+# appears after the N bytes, OUT.rc at the end holds 0 or the errno text.
+slow_reader() {
+	(crfs_close_fds; exec python3 -c '
+import os, sys, time
+img, out, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+try:
+    fd = os.open(img, os.O_RDONLY)
+    with open(out, "wb") as f:
+        while n > 0:
+            b = os.read(fd, min(n, 65536))
+            if not b:
+                break
+            f.write(b)
+            n -= len(b)
+        open(out + ".ready", "w").close()
+        while not os.path.exists(out + ".go"):
+            time.sleep(0.02)
+        while True:
+            b = os.read(fd, 1 << 20)
+            if not b:
+                break
+            f.write(b)
+    os.close(fd)
+    rc = "0"
+except OSError as e:
+    rc = e.strerror
+open(out + ".rc", "w").write(rc + "\n")
+' "$@") </dev/null >/dev/null 2>&1 3>&- &
+	READER=$!
+	wait_for "the reader to start" 30 test -e "$2.ready"
+}
+
+# reader_go OUT: let the slow reader go on; wait for its end; print its rc.
+reader_go() {
+	touch "$1.go"
+	wait_for "the reader to end" 30 test -e "$1.rc"
+	cat "$1.rc"
+}
+
+# slow_writer IMAGE CTDIR N: write the first N bytes of IMAGE into
+# CTDIR/image in the background, holding it open, until IMAGE.go exists
+# (IMAGE.ready appears after the N bytes); then write the rest.  Sets
+# WRITER; IMAGE.rc at the end holds 0 or the errno text of the failure.
+slow_writer() {
+	rm -f "$1.ready" "$1.go" "$1.rc"
+	(crfs_close_fds; exec python3 -c '
+import os, sys, time
+img, ct, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+data = memoryview(open(img, "rb").read())
+try:
+    fd = os.open(ct + "/image", os.O_WRONLY)
+    off = 0
+    while off < n:
+        off += os.write(fd, data[off:min(n, off + (1 << 20))])
+    open(img + ".ready", "w").close()
+    while not os.path.exists(img + ".go"):
+        time.sleep(0.02)
+    while off < len(data):
+        off += os.write(fd, data[off:off + (1 << 20)])
+    os.close(fd)
+    rc = "0"
+except OSError as e:
+    rc = e.strerror
+open(img + ".rc", "w").write(rc + "\n")
+' "$@") </dev/null >/dev/null 2>&1 3>&- &
+	WRITER=$!
+	wait_for "the writer to start" 30 test -e "$1.ready"
+}

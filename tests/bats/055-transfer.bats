@@ -1,0 +1,304 @@
+#!/usr/bin/env bats
+# image: the result of a restore comes with the write that completes the
+# image; a kill, the writer's death or a fault ends a transfer at once and
+# leaves the container as it was (checkpoint) or empty (restore).
+
+load helpers/common
+
+setup_file() { crfs_setup_file; }
+teardown_file() { crfs_teardown_file; }
+
+# An image of zdtm-counter, the counter killed: sets CT, PID, DIR, IMG.
+counter_image() {
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-counter
+	PID=$ZDTM_PID
+	DIR=$ZDTM_DIR
+	IMG=$BATS_TEST_TMPDIR/ct.img
+	crfs_checkpoint "$CT" "$IMG"
+	ct_write "$CT" state kill
+	wait_pid_gone "$PID"
+}
+
+# An image of zdtm-manymaps with $1 mappings, the program killed: sets
+# CT, PID, DIR, IMG (on /dev/shm when it is there: it is large).
+manymaps_image() {
+	local shm=/dev/shm
+
+	[[ -d $shm && -w $shm ]] || shm=$BATS_TEST_TMPDIR
+	CT=$(crfs_mkct many)
+	ZDTM_MAPS=$1 zdtm_start "$CT" zdtm-manymaps
+	PID=$ZDTM_PID
+	DIR=$ZDTM_DIR
+	IMG=$(mktemp "$shm/crfs-test.XXXXXX")
+	echo "$IMG" >>"$BATS_TEST_TMPDIR/.big-files"
+	crfs_checkpoint "$CT" "$IMG"
+	ct_write "$CT" state kill
+	wait_pid_gone "$PID"
+}
+
+teardown() {
+	crfs_teardown
+	# A test that lowered vm.max_map_count left the old value here.
+	if [[ -f $BATS_TEST_TMPDIR/max_map_count ]]; then
+		cat "$BATS_TEST_TMPDIR/max_map_count" >/proc/sys/vm/max_map_count
+	fi
+	if [[ -f $BATS_TEST_TMPDIR/.big-files ]]; then
+		xargs rm -f <"$BATS_TEST_TMPDIR/.big-files"
+	fi
+}
+
+# set_end_count IN OUT DELTA: the trailer's record count off by DELTA,
+# its crc made right again: only the trailer check can tell.
+set_end_count() {
+	img_py '
+img = bytearray(open(sys.argv[1], "rb").read())
+off, t, n = records(img)[-1]
+if t != 14:
+    sys.exit("the last record is not END")
+cnt = struct.unpack_from("<Q", img, off + 16)[0]
+struct.pack_into("<Q", img, off + 16, cnt + int(sys.argv[3]))
+img[off + 4:off + 8] = bytes(4)
+struct.pack_into("<I", img, off + 4, crc32c(bytes(img[off:off + 16 + n])))
+open(sys.argv[2], "wb").write(img)
+' "$@"
+}
+
+# write_held IMAGE CT: write IMAGE into CT/image in 1 MiB writes and,
+# with the file still open, print each failed write's errno, then CT/state.
+write_held() {
+	timeout 120 python3 -c '
+import os, sys
+data, ct = open(sys.argv[1], "rb").read(), sys.argv[2]
+fd = os.open(ct + "/image", os.O_WRONLY)
+off = 0
+while off < len(data):
+    try:
+        off += os.write(fd, data[off:off + (1 << 20)])
+    except OSError as e:
+        last = off + (1 << 20) >= len(data)
+        print("write at %d%s: %s" % (off, " (the last)" if last else "",
+                                     e.strerror))
+        break
+print(open(ct + "/state").read().strip())
+sys.stdout.flush()
+try:
+    os.close(fd)
+except OSError:
+    pass
+' "$1" "$CRFS_MNT/$2"
+}
+
+# ms_since T0: milliseconds since T0 (from ${EPOCHREALTIME/./}).
+ms_since() {
+	echo $(( (${EPOCHREALTIME/./} - $1) / 1000 ))
+}
+
+state_is() {
+	grep -qx "$2" "$CRFS_MNT/$1/state"
+}
+
+@test "a restore that fails at the trailer fails the write that carried it" {
+	require_image
+	counter_image
+	set_end_count "$IMG" "$BATS_TEST_TMPDIR/bad.img" 1
+	ct2=$(crfs_mkct dst)
+	# Before any close(): the write is where writers look for errors.
+	run -0 write_held "$BATS_TEST_TMPDIR/bad.img" "$ct2"
+	assert_line --index 0 --regexp "^write at [0-9]+ \(the last\): Bad message$"
+	assert_line --index 1 "empty"
+	run -0 ct_file "$ct2" error
+	assert_output --partial "trailer"
+	# cat says so too, and the same image with the trailer right restores.
+	run ! timeout 60 bash -c 'cat "$1" >"$2"' _ "$BATS_TEST_TMPDIR/bad.img" \
+		"$CRFS_MNT/$ct2/image"
+	assert_output --partial "Bad message"
+	crfs_restore "$ct2" "$IMG"
+	run -0 ct_file "$ct2" procs
+	assert_output "$PID"
+	ct_write "$ct2" state thaw
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "the write that completes the image returns once the restore is done" {
+	require_image
+	counter_image
+	ct2=$(crfs_mkct dst)
+	run -0 write_held "$IMG" "$ct2"
+	assert_output "frozen"
+	run -0 ct_file "$ct2" procs
+	assert_output "$PID"
+	ct_write "$ct2" state thaw
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "data after the image's trailer fails the restore and leaves nothing" {
+	require_image
+	counter_image
+	cp "$IMG" "$BATS_TEST_TMPDIR/long.img"
+	printf 'x' >>"$BATS_TEST_TMPDIR/long.img"
+	ct2=$(crfs_mkct dst)
+	run ! crfs_restore "$ct2" "$BATS_TEST_TMPDIR/long.img"
+	run -0 ct_file "$ct2" error
+	assert_output --partial "trailing data"
+	run -0 ct_file "$ct2" state
+	assert_output "empty"
+	crfs_restore "$ct2" "$IMG"
+	ct_write "$ct2" state thaw
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "kill during a restore ends it at once and leaves nothing" {
+	require_image
+	manymaps_image 30000
+	ct2=$(crfs_mkct dst)
+	(crfs_close_fds; exec cat "$IMG") >"$CRFS_MNT/$ct2/image" \
+		2>"$BATS_TEST_TMPDIR/cat.err" 3>&- &
+	writer=$!
+	wait_in "$ct2" "$PID"
+	t0=${EPOCHREALTIME/./}
+	ct_write "$ct2" state kill
+	ms=$(ms_since "$t0")
+	echo "# kill of a restore of 30000 mappings took $ms ms" >&3
+	(( ms < 1000 ))
+	run -0 ct_file "$ct2" state
+	assert_output "empty"
+	run -0 ct_file "$ct2" procs
+	assert_output ""
+	run -0 ct_file "$ct2" error
+	assert_output --partial "killed during the restore"
+	run -1 wait "$writer"
+	# Nothing left: the image restores again, whole.
+	wait_pid_gone "$PID"
+	ct3=$(crfs_mkct again)
+	crfs_restore "$ct3" "$IMG"
+	ct_write "$ct3" state thaw
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "the writer's death ends a restore at once and leaves nothing" {
+	require_image
+	manymaps_image 30000
+	ct2=$(crfs_mkct dst)
+	(crfs_close_fds; exec cat "$IMG") >"$CRFS_MNT/$ct2/image" 3>&- &
+	writer=$!
+	wait_in "$ct2" "$PID"
+	t0=${EPOCHREALTIME/./}
+	kill -KILL "$writer"
+	wait "$writer" || true
+	wait_for "the restore to end" 5 state_is "$ct2" empty
+	ms=$(ms_since "$t0")
+	echo "# the end of a restore after its writer's death took $ms ms" >&3
+	(( ms < 1000 ))
+	run -0 ct_file "$ct2" procs
+	assert_output ""
+	run -0 ct_file "$ct2" error
+	assert_output --regexp "(writer|image ended)"
+	rmdir "$CRFS_MNT/$ct2"
+	wait_pid_gone "$PID"
+	ct3=$(crfs_mkct again)
+	crfs_restore "$ct3" "$IMG"
+	ct_write "$ct3" state thaw
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "a checkpoint whose output fills up leaves the container frozen and whole" {
+	require_image
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-mem
+	PID=$ZDTM_PID
+	DIR=$ZDTM_DIR
+	ct_write "$CT" state freeze
+	wait_frozen "$CT"
+	# /dev/full: every write fails with ENOSPC.
+	run ! bash -c 'cat "$1" >/dev/full' _ "$CRFS_MNT/$CT/image"
+	wait_for "the checkpoint to end" 10 state_is "$CT" frozen
+	run -0 ct_file "$CT" events
+	assert_output "$(printf 'populated 1\nfrozen 1')"
+	cat "$CRFS_MNT/$CT/image" >"$BATS_TEST_TMPDIR/ct.img"
+	run -0 "$CRFS_BIN/crfs-image" verify "$BATS_TEST_TMPDIR/ct.img"
+	ct_write "$CT" state thaw
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "a second reader of a checkpoint under way is refused; the first goes on" {
+	require_image
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-mem
+	PID=$ZDTM_PID
+	DIR=$ZDTM_DIR
+	ct_write "$CT" state freeze
+	wait_frozen "$CT"
+	out=$BATS_TEST_TMPDIR/part
+	slow_reader "$CRFS_MNT/$CT/image" "$out" 65536
+	run ! cat "$CRFS_MNT/$CT/image"
+	assert_output --partial "busy"
+	run ! rmdir "$CRFS_MNT/$CT"
+	run -0 reader_go "$out"
+	assert_output "0"
+	run -0 "$CRFS_BIN/crfs-image" verify "$out"
+	wait_for "the checkpoint to end" 10 state_is "$CT" frozen
+	ct_write "$CT" state thaw
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "the process killed during its checkpoint: the reader gets an error" {
+	require_image
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-mem
+	PID=$ZDTM_PID
+	ct_write "$CT" state freeze
+	wait_frozen "$CT"
+	out=$BATS_TEST_TMPDIR/part
+	slow_reader "$CRFS_MNT/$CT/image" "$out" 65536
+	kill -KILL "$PID"
+	run -0 reader_go "$out"
+	assert_output "Input/output error"
+	wait_pid_gone "$PID"
+	wait_empty "$CT"
+	run -0 ct_file "$CT" error
+	assert_output --partial "checkpoint"
+	run -0 ct_file "$CT" state
+	assert_output "empty"
+}
+
+@test "kill during a checkpoint: the reader gets an error, the container empties" {
+	require_image
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-mem
+	PID=$ZDTM_PID
+	ct_write "$CT" state freeze
+	wait_frozen "$CT"
+	out=$BATS_TEST_TMPDIR/part
+	slow_reader "$CRFS_MNT/$CT/image" "$out" 65536
+	t0=${EPOCHREALTIME/./}
+	ct_write "$CT" state kill
+	ms=$(ms_since "$t0")
+	echo "# kill of a checkpoint under way took $ms ms" >&3
+	(( ms < 1000 ))
+	run -0 reader_go "$out"
+	assert_output "Input/output error"
+	run -0 ct_file "$CT" state
+	assert_output "empty"
+	run -0 ct_file "$CT" error
+	assert_output --partial "killed during the checkpoint"
+	wait_pid_gone "$PID"
+}
+
+@test "an image with more mappings than vm.max_map_count is refused before anything exists" {
+	require_image
+	[[ -w /proc/sys/vm/max_map_count ]] ||
+		skip "vm.max_map_count is not writable here"
+	manymaps_image 30000
+	old=$(cat /proc/sys/vm/max_map_count)
+	echo "$old" >"$BATS_TEST_TMPDIR/max_map_count"
+	echo 20000 >/proc/sys/vm/max_map_count
+	ct2=$(crfs_mkct dst)
+	run ! crfs_restore "$ct2" "$IMG"
+	echo "$old" >/proc/sys/vm/max_map_count
+	rm "$BATS_TEST_TMPDIR/max_map_count"
+	run -0 ct_file "$ct2" error
+	assert_output --regexp "pid $PID: the image has [0-9]+ mappings, vm.max_map_count allows 20000"
+	run -0 ct_file "$ct2" state
+	assert_output "empty"
+}
