@@ -598,6 +598,12 @@ static void crfs_fuse_image_release(struct crfs_fh *fh)
 	if (!img)
 		return;
 	crfs_image_end(img);
+	/*
+	 * A read's reply lets its reader go on, close and get here while the
+	 * handler still consumes from the ring: wait for it to be done.
+	 */
+	pthread_mutex_lock(&img->io_lock);
+	pthread_mutex_unlock(&img->io_lock);
 	crfs_ring_put(img->ring);
 	pthread_cond_destroy(&img->cond);
 	pthread_mutex_destroy(&img->lock);

@@ -302,3 +302,30 @@ state_is() {
 	run -0 ct_file "$ct2" state
 	assert_output "empty"
 }
+
+@test "readers that close right after a short read: the daemon stays up" {
+	require_image
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-counter
+	PID=$ZDTM_PID
+	DIR=$ZDTM_DIR
+	ct_write "$CT" state freeze
+	wait_frozen "$CT"
+	# Each close races the handler that answered the read (it still
+	# consumes what it sent): 200 rounds.
+	run -0 timeout 300 python3 -c '
+import os, sys
+for i in range(200):
+    fd = os.open(sys.argv[1] + "/image", os.O_RDONLY)
+    os.read(fd, 100)
+    os.close(fd)
+    state = open(sys.argv[1] + "/state").read().strip()
+    if state not in ("frozen", "checkpointing"):
+        sys.exit("round %d: state %s" % (i, state))
+print("ok")
+' "$CRFS_MNT/$CT"
+	assert_output "ok"
+	wait_for "the last checkpoint to end" 10 state_is "$CT" frozen
+	ct_write "$CT" state thaw
+	zdtm_finish "$DIR" "$PID"
+}
