@@ -278,8 +278,11 @@ static int crfs_image_end(struct crfs_image *img)
 		if (!crfs_image_wait_done(img, CRFS_END_GRACE_MS) &&
 		    crfs_image_call_off(img, ENODATA))
 			crfs_ct_fail(ct, ENODATA,
-				     "restore: the image ended after %llu bytes, before its trailer",
-				     (unsigned long long)img->moved);
+				     "restore: image truncated: its writer closed it after %llu bytes, %s %llu, before the trailer",
+				     (unsigned long long)img->moved,
+				     img->frame.state == CR_FRAME_HDR ?
+				     "in the header, record" : "after record",
+				     (unsigned long long)img->frame.nr);
 	}
 	pthread_join(img->thread, NULL);
 	pthread_mutex_lock(&img->lock);

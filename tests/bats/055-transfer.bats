@@ -193,7 +193,7 @@ state_is() {
 	run -0 ct_file "$ct2" procs
 	assert_output ""
 	run -0 ct_file "$ct2" error
-	assert_output --regexp "(writer|image ended)"
+	assert_output --regexp "(writer|truncated)"
 	rmdir "$CRFS_MNT/$ct2"
 	wait_pid_gone "$PID"
 	ct3=$(crfs_mkct again)
