@@ -346,29 +346,22 @@ static void crfs_image_unclaim(struct crfs_ct *ct, struct crfs_image *img)
 	pthread_mutex_unlock(&ct->lock);
 }
 
-/* Make the ring and start the engine thread. */
+/* Start the engine thread; a checkpoint's open waits for its first step. */
 static int crfs_image_start(struct crfs_image *img)
 {
 	int ret;
 
-	img->ring = crfs_ring_get();
-	if (!img->ring)
-		return -errno;
 	ret = -pthread_create(&img->thread, NULL, img->dump ? crfs_image_dump :
 			      crfs_image_restore, img);
 	if (ret)
-		goto out_free;
+		return ret;
 	pthread_mutex_lock(&img->lock);
 	while (img->dump && !img->begun && !img->done)
 		pthread_cond_wait(&img->cond, &img->lock);
 	ret = img->dump && !img->begun ? img->ret : 0;
 	pthread_mutex_unlock(&img->lock);
-	if (!ret)
-		return 0;
-	pthread_join(img->thread, NULL);
-out_free:
-	crfs_ring_put(img->ring);
-	img->ring = NULL;
+	if (ret)
+		pthread_join(img->thread, NULL);
 	return ret;
 }
 
@@ -395,9 +388,15 @@ static int crfs_fuse_image_open(struct crfs_fh *fh, struct fuse_file_info *fi)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);  /* timed waits */
 	pthread_cond_init(&img->cond, &ca);
 	pthread_condattr_destroy(&ca);
+	/* The ring first: from the claim on, a kill may call it off. */
+	img->ring = crfs_ring_get();
+	if (!img->ring) {
+		ret = -errno;
+		goto out_free;
+	}
 	ret = crfs_image_claim(ct, img);
 	if (ret)
-		goto out_free;
+		goto out_ring;
 	crfs_ct_changed(ct);
 	ret = crfs_image_start(img);
 	if (ret)
@@ -409,6 +408,8 @@ static int crfs_fuse_image_open(struct crfs_fh *fh, struct fuse_file_info *fi)
 out_unclaim:
 	crfs_image_unclaim(ct, img);
 	crfs_ct_changed(ct);
+out_ring:
+	crfs_ring_put(img->ring);
 out_free:
 	pthread_cond_destroy(&img->cond);
 	pthread_mutex_destroy(&img->lock);

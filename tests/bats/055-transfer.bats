@@ -329,3 +329,25 @@ print("ok")
 	ct_write "$CT" state thaw
 	zdtm_finish "$DIR" "$PID"
 }
+
+@test "kill while a checkpoint's open is under way: no crash, the container empties" {
+	require_image
+	CT=$(crfs_mkct many)
+	ZDTM_MAPS=30000 zdtm_start "$CT" zdtm-manymaps
+	PID=$ZDTM_PID
+	ct_write "$CT" state freeze
+	wait_frozen "$CT"
+	# The open reads 30000 mappings from /proc before it returns.
+	(crfs_close_fds; exec cat "$CRFS_MNT/$CT/image") >/dev/null \
+		2>"$BATS_TEST_TMPDIR/cat.err" 3>&- &
+	reader=$!
+	wait_for "the checkpoint to start" 30 state_is "$CT" checkpointing
+	ct_write "$CT" state kill
+	run -0 ct_file "$CT" state
+	assert_output "empty"
+	run ! wait "$reader"
+	wait_pid_gone "$PID"
+	# The daemon is fine: the container takes a new process.
+	zdtm_start "$CT" zdtm-counter
+	ct_write "$CT" state kill
+}
