@@ -347,7 +347,11 @@ print("ok")
 	assert_output "empty"
 	run ! wait "$reader"
 	wait_pid_gone "$PID"
-	# The daemon is fine: the container takes a new process.
-	zdtm_start "$CT" zdtm-counter
-	ct_write "$CT" state kill
+	# The daemon is fine: a new container, a new checkpoint.
+	ct2=$(crfs_mkct again)
+	zdtm_start "$ct2" zdtm-counter
+	crfs_checkpoint "$ct2" "$BATS_TEST_TMPDIR/ct.img"
+	run -0 "$CRFS_BIN/crfs-image" verify "$BATS_TEST_TMPDIR/ct.img"
+	ct_write "$ct2" state thaw
+	zdtm_finish
 }
