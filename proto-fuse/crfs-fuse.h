@@ -135,6 +135,7 @@ const char *crfs_fuse_ct_state(struct crfs_ct *ct);
 extern const struct crfs_fuse_stream_ops crfs_fuse_image_ops;
 bool crfs_fuse_image_busy(struct crfs_ct *ct, bool *dump);
 void crfs_fuse_image_kill(struct crfs_ct *ct);
+void crfs_fuse_image_settle(struct crfs_ct *ct);
 void crfs_fuse_image_abort(struct crfs_ct *ct);
 
 /* ct.c */

@@ -125,7 +125,9 @@ static int crfs_fuse_state_kill(struct crfs_ct *ct)
 		return crfs_ct_fail(ct, EBUSY,
 				    "state: kill: %s still has processes after %d ms",
 				    ct->name, CRFS_KILL_TIMEOUT_MS);
-	return 0;
+	/* Empty means thawed: the next process must not start frozen. */
+	crfs_fuse_image_settle(ct);
+	return cr_cgroup_freeze(ct->cgdir, false);
 }
 
 static const struct {

@@ -72,6 +72,8 @@ static void crfs_ring_put(struct cr_ring *r)
 
 /* How long a request waits before it looks for an interrupt again. */
 #define CRFS_WAIT_SLICE_MS	20
+/* How long a kill waits for the engine of a transfer it called off. */
+#define CRFS_SETTLE_S		5
 /* How long a writer's close waits for the restore to see the stream end. */
 #define CRFS_END_GRACE_MS	50
 
@@ -84,8 +86,11 @@ struct crfs_image {
 	uint64_t		moved;		/* bytes through read/write */
 	struct cr_img_frame	frame;		/* restore: what was written */
 
+	unsigned int		refs;		/* under ct->lock */
+
 	pthread_mutex_t		lock;		/* below */
 	pthread_cond_t		cond;
+	bool			exited;		/* the engine thread is done */
 	bool			begun;		/* cr_dump_begin() returned */
 	bool			done;		/* @ret is the thread's result */
 	bool			ending;		/* crfs_image_end() under way */
@@ -117,6 +122,33 @@ static void crfs_image_finish(struct crfs_image *img, int ret)
 	img->done = true;
 	pthread_cond_broadcast(&img->cond);
 	pthread_mutex_unlock(&img->lock);
+}
+
+/* The engine thread's last step: it touches nothing of the transfer after. */
+static void crfs_image_exit(struct crfs_image *img)
+{
+	pthread_mutex_lock(&img->lock);
+	img->exited = true;
+	pthread_cond_broadcast(&img->cond);
+	pthread_mutex_unlock(&img->lock);
+}
+
+/* Drop a reference; the last one frees the transfer and keeps its ring. */
+static void crfs_image_put(struct crfs_image *img)
+{
+	struct crfs_ct *ct = img->ct;
+	bool last;
+
+	pthread_mutex_lock(&ct->lock);
+	last = --img->refs == 0;
+	pthread_mutex_unlock(&ct->lock);
+	if (!last)
+		return;
+	crfs_ring_put(img->ring);
+	pthread_cond_destroy(&img->cond);
+	pthread_mutex_destroy(&img->lock);
+	pthread_mutex_destroy(&img->io_lock);
+	free(img);
 }
 
 /*
@@ -221,6 +253,7 @@ static void *crfs_image_dump(void *arg)
 		ret = -(img->err.err ? img->err.err : EIO);
 		crfs_image_finish(img, ret);
 		cr_ring_close(img->ring, -ret);
+		crfs_image_exit(img);
 		return NULL;
 	}
 	pthread_mutex_lock(&img->lock);
@@ -231,6 +264,7 @@ static void *crfs_image_dump(void *arg)
 	crfs_image_finish(img, ret);
 	cr_ring_close(img->ring, -ret);	/* the reader's end, after @ret */
 	cr_dump_end(d);
+	crfs_image_exit(img);
 	return NULL;
 }
 
@@ -247,6 +281,7 @@ static void *crfs_image_restore(void *arg)
 	ret = cr_restore(img->ring, img->ct->cgdir, &img->err);
 	crfs_image_finish(img, ret);
 	cr_ring_shutdown(img->ring);	/* a writer gets an error after @ret */
+	crfs_image_exit(img);
 	return NULL;
 }
 
@@ -381,6 +416,7 @@ static int crfs_fuse_image_open(struct crfs_fh *fh, struct fuse_file_info *fi)
 	if (!img)
 		return -ENOMEM;
 	img->ct = ct;
+	img->refs = 1;
 	img->dump = mode == O_RDONLY;
 	pthread_mutex_init(&img->io_lock, NULL);
 	pthread_mutex_init(&img->lock, NULL);
@@ -396,7 +432,7 @@ static int crfs_fuse_image_open(struct crfs_fh *fh, struct fuse_file_info *fi)
 	}
 	ret = crfs_image_claim(ct, img);
 	if (ret)
-		goto out_ring;
+		goto out_free;
 	crfs_ct_changed(ct);
 	ret = crfs_image_start(img);
 	if (ret)
@@ -408,13 +444,8 @@ static int crfs_fuse_image_open(struct crfs_fh *fh, struct fuse_file_info *fi)
 out_unclaim:
 	crfs_image_unclaim(ct, img);
 	crfs_ct_changed(ct);
-out_ring:
-	crfs_ring_put(img->ring);
 out_free:
-	pthread_cond_destroy(&img->cond);
-	pthread_mutex_destroy(&img->lock);
-	pthread_mutex_destroy(&img->io_lock);
-	free(img);
+	crfs_image_put(img);	/* and its ring */
 	return ret;
 }
 
@@ -608,12 +639,8 @@ static void crfs_fuse_image_release(struct crfs_fh *fh)
 	 */
 	pthread_mutex_lock(&img->io_lock);
 	pthread_mutex_unlock(&img->io_lock);
-	crfs_ring_put(img->ring);
-	pthread_cond_destroy(&img->cond);
-	pthread_mutex_destroy(&img->lock);
-	pthread_mutex_destroy(&img->io_lock);
-	free(img);
 	fh->image = NULL;
+	crfs_image_put(img);
 }
 
 /**
@@ -653,6 +680,33 @@ void crfs_fuse_image_kill(struct crfs_ct *ct)
 			 "%s: %s was killed during the %s (ECANCELED)",
 			 crfs_image_op(img), ct->name, crfs_image_op(img));
 	pthread_mutex_unlock(&ct->lock);
+}
+
+/**
+ * crfs_fuse_image_settle() - wait (a while) for the engine of @ct's
+ * transfer, called off, to be done with the container's processes: a
+ * checkpoint lets them go frozen, so the container is thawed only after
+ */
+void crfs_fuse_image_settle(struct crfs_ct *ct)
+{
+	struct crfs_image *img;
+	struct timespec ts;
+
+	pthread_mutex_lock(&ct->lock);
+	img = ct->image;
+	if (img)
+		img->refs++;
+	pthread_mutex_unlock(&ct->lock);
+	if (!img)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += CRFS_SETTLE_S;
+	pthread_mutex_lock(&img->lock);
+	while (!img->exited &&
+	       !pthread_cond_timedwait(&img->cond, &img->lock, &ts))
+		;
+	pthread_mutex_unlock(&img->lock);
+	crfs_image_put(img);
 }
 
 /**
