@@ -331,6 +331,12 @@ static void bench_report_ratios(const struct bench_opts *o)
 		return;
 	}
 	printf("\nCRIU/crfs, ratio of the medians (above 1: crfs faster), by size:\n");
+	if (atof(o->load_start) > sysconf(_SC_NPROCESSORS_ONLN))
+		printf("  (the machine was loaded: load average %s on %ld cpus.  Under load\n"
+		       "  wall times favour the engine that works on more threads at once:\n"
+		       "  crfs pipelines its copies over cat and crfs-fuse's engine thread,\n"
+		       "  CRIU makes its copies one after the other)\n",
+		       o->load_start, sysconf(_SC_NPROCESSORS_ONLN));
 	printf("  %-28s", "");
 	for (int i = 0; i < o->nr_sizes; i++)
 		printf(" %7s", bench_tag(o->sizes[i].mib));
