@@ -255,9 +255,11 @@ static void bench_criu_version(struct bench_opts *o)
 	if (fd >= 0)
 		close(fd);
 	v = strstr(text, "Version: ");
-	v = v ? v + 9 : "?";
-	v[strcspn(v, "\n")] = '\0';
-	snprintf(o->criu_version, sizeof(o->criu_version), "%s", v);
+	if (v) {
+		v += 9;
+		v[strcspn(v, "\n")] = '\0';
+	}
+	snprintf(o->criu_version, sizeof(o->criu_version), "%s", v ? v : "?");
 }
 
 /* Say how to call us and leave. */
