@@ -1,39 +1,54 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make bench: checkpoint/restore speed against this machine's own limits.
+# make bench: checkpoint/restore speed of crfs and of CRIU side by side,
+# against this machine's own limits, every figure measured in this run.
 #
-# Mounts crfs-fuse on a private directory, runs tests/bench/crfs-bench
-# through the mount (the user's path: control files and the image file),
-# then unmounts and removes every file it made, whatever happens.
-# tests/bench/fuse-floor is mounted on a second one: a daemon answering
-# every read from memory, whose file crfs-bench reads for the floor of a
-# checkpoint's read through FUSE (the "FUSE read" limit).
+# Mounts crfs-fuse on a private directory and runs tests/bench/crfs-bench,
+# which checkpoints and restores the same memory program through crctl,
+# through echo and cat on the mount's files, and with CRIU, alternating,
+# its images in /dev/shm.  tests/bench/fuse-floor is mounted on a second
+# directory: a daemon answering every read from memory, the floor of a
+# checkpoint's read through FUSE.  Then unmounts and removes every file
+# it made, and kills what it started (only that), whatever happens.
+#
+# CRIU is looked for in $CRFS_PEERS/criu/criu (default: the shared/peers
+# folder beside the repository, then /work/shared/peers); when found, its
+# install-deps.sh installs the Debian libraries it loads (apt-get, as
+# root) and runs `criu check`.  When not found or not usable the bench
+# says so and measures crfs alone.
 #
 # Environment:
 #   BUILD              build directory (default build)
-#   BENCH_SIZES        MiB sizes, comma separated (default 64,1024)
-#   BENCH_RUNS         runs per size (default 3)
-#   BENCH_BUFSIZE      copy buffer of the image reader/writer (default: what
-#                      cat uses, the larger st_blksize of the two files and
-#                      at least 128 KiB; crfs image files say 1 MiB)
+#   BENCH_SIZES        MiB sizes, comma separated (default 8,64,256,1024)
+#   BENCH_RUNS         runs per size (default 5, at most 15)
+#   BENCH_COLD_MIB     size of the cold cycles right after the mount
+#                      (default 64; 0: none)
+#   BENCH_CHUNK        chunk of the limits' reads and writes (default 1 MiB)
 #   BENCH_SETTLE_MS    pause before each measured block (default 0)
-#   BENCH_COLD         1: no recycling of memory before each step (-C)
-#   BENCH_LIMITS_ONLY  1: measure the machine's limits only, no mount
+#   BENCH_NO_RECYCLE   1: no recycling of memory before each step (-R)
+#   BENCH_LIMITS_ONLY  1: no crfs mount: the limits (and CRIU) only
+#   BENCH_CRIU         0: do not run CRIU even if found
+#   BENCH_TIMEOUT      seconds for the whole measurement (default 900);
+#                      past them everything is stopped, exit status 3
 #   BENCH_PERF         a file name: record crfs-fuse with perf record -g into it
+#   CRFS_PEERS         the peers folder (criu/criu, criu/install-deps.sh)
 #
-# Exit status: 0 when everything ran and each restored process was intact,
-# whether or not the speed targets were met; non-zero when something broke.
+# Exit status: 0 when everything ran and each process crfs restored was
+# intact, whether or not the targets were met or CRIU ran; non-zero when
+# something broke.
 set -u
 
 BUILD=${BUILD:-build}
-SIZES=${BENCH_SIZES:-64,1024}
-RUNS=${BENCH_RUNS:-3}
-BUFSIZE=${BENCH_BUFSIZE:-}
+SIZES=${BENCH_SIZES:-8,64,256,1024}
+RUNS=${BENCH_RUNS:-5}
+TIMEOUT=${BENCH_TIMEOUT:-900}
 FUSE=$BUILD/bin/crfs-fuse
+CRCTL=$BUILD/bin/crctl
 DRIVER=$BUILD/tests/bench/crfs-bench
 MEMPROG=$BUILD/tests/bench/crfs-bench-mem
 FLOOR=$BUILD/tests/bench/fuse-floor
+repo=$(cd "$(dirname "$0")/.." && pwd)
 
 # Descriptors the caller leaked into us (fd 10, 251, ...) would end up in
 # the daemon and in the processes we checkpoint: every command we start
@@ -52,6 +67,7 @@ die() {
 for f in "$DRIVER" "$MEMPROG"; do
 	[ -x "$f" ] || die "$f: not built (run make BUILD=$BUILD all)"
 done
+memprog_exe=$(realpath "$MEMPROG")
 
 work=$(mktemp -d /tmp/crfs-bench.XXXXXX) || die "cannot make a work directory"
 shm=$(mktemp -d /dev/shm/crfs-bench.XXXXXX) || die "cannot make a directory in /dev/shm"
@@ -60,11 +76,25 @@ floor_mnt=$work/floor
 fuse_pid=
 floor_pid=
 perf_pid=
+driver_pid=
 
 # Is $1 (default $mnt) a mount point?  (mountinfo, not stat: a hung
 # daemon hangs stat)
 mounted() {
 	awk -v m="${1:-$mnt}" '$5 == m { f = 1 } END { exit !f }' /proc/self/mountinfo
+}
+
+# Stop process $1 (ours): SIGTERM, up to $2 tenths of a second, SIGKILL.
+stop_pid() {
+	local pid=$1 n=${2:-20}
+
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+	kill "$pid" 2>/dev/null
+	for _ in $(seq "$n"); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -9 "$pid" 2>/dev/null
 }
 
 # Unmount $2 and stop its daemon $1: politely, then with SIGKILL.
@@ -76,14 +106,7 @@ stop_daemon() {
 		timeout 10 fusermount3 -u "$m" 2>/dev/null ||
 			umount -l "$m" 2>/dev/null
 	fi
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill "$pid" 2>/dev/null
-		for _ in $(seq 20); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -9 "$pid" 2>/dev/null
-	fi
+	stop_pid "$pid"
 	mounted "$m" && umount -l "$m" 2>/dev/null
 	rmdir "$m" 2>/dev/null
 }
@@ -108,10 +131,25 @@ start_daemon() {
 	die "${1##*/} did not mount $m within 5 s"
 }
 
-# Kill what is left in the containers, unmount, stop the daemon, clean up.
+# Kill the memory programs crfs-bench started (it logs their pids in
+# $work/pids) if any is left: only a pid that still runs our program.
+# shellcheck disable=SC2317
+kill_memprogs() {
+	local p
+
+	[ -s "$work/pids" ] || return 0
+	while read -r p; do
+		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$memprog_exe" ] &&
+			kill -9 "$p" 2>/dev/null
+	done <"$work/pids"
+}
+
+# Stop the driver, kill what is left in the containers and of ours,
+# unmount, stop the daemons, clean up.
 # shellcheck disable=SC2317,SC2016
 cleanup() {
 	trap - EXIT INT TERM
+	stop_pid "$driver_pid" 50
 	if [ -n "$perf_pid" ]; then
 		kill -INT "$perf_pid" 2>/dev/null
 		timeout 30 tail --pid="$perf_pid" -f /dev/null
@@ -124,15 +162,51 @@ cleanup() {
 	fi
 	stop_daemon "$fuse_pid" "$mnt"
 	stop_daemon "$floor_pid" "$floor_mnt"
+	kill_memprogs
 	rm -rf "$shm"
 	rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# CRIU: found, installed, checked?  Sets $criu (empty: no CRIU figures).
+criu=
+find_criu() {
+	local dir cand=() tried=() log=$work/criu-install.log
+
+	if [ "${BENCH_CRIU:-1}" = 0 ]; then
+		echo "CRIU: BENCH_CRIU=0: not run, no CRIU figures"
+		return
+	fi
+	cand=("${CRFS_PEERS:-$repo/../shared/peers}")
+	[ -z "${CRFS_PEERS:-}" ] && cand+=(/work/shared/peers)
+	for dir in "${cand[@]}"; do
+		tried+=("$dir/criu/criu")
+		[ -x "$dir/criu/criu" ] || continue
+		dir=$(cd "$dir" && pwd)
+		if [ "$(id -u)" != 0 ]; then
+			echo "CRIU: $dir/criu/criu: not root, cannot install its libraries or run it, no CRIU figures"
+			return
+		fi
+		if ! timeout 900 "$dir/criu/install-deps.sh" </dev/null >"$log" 2>&1; then
+			echo "CRIU: $dir/criu/install-deps.sh failed, no CRIU figures; it said:"
+			tail -n 8 "$log" | sed 's/^/  /'
+			return
+		fi
+		criu=$dir/criu/criu
+		echo "CRIU: $criu ($("$criu" --version 2>/dev/null | head -n 1);" \
+		     "criu check: $(grep -m1 '^Looks good' "$log"))"
+		return
+	done
+	echo "CRIU: not found at ${tried[*]}, no CRIU figures"
+}
+find_criu
+
 args=(-x "$MEMPROG" -s "$SIZES" -r "$RUNS" -d "$shm" -w "$work"
-      -S "${BENCH_SETTLE_MS:-0}" ${BUFSIZE:+-B "$BUFSIZE"})
-[ "${BENCH_COLD:-0}" = 1 ] && args+=(-C)
+      -k "${BENCH_COLD_MIB:-64}" -S "${BENCH_SETTLE_MS:-0}"
+      ${BENCH_CHUNK:+-B "$BENCH_CHUNK"})
+[ "${BENCH_NO_RECYCLE:-0}" = 1 ] && args+=(-R)
+[ -n "$criu" ] && args+=(-c "$criu")
 
 # The FUSE read floor, a limit: one file as large as the largest size.
 floor_mib=0
@@ -149,22 +223,44 @@ fi
 
 if [ "${BENCH_LIMITS_ONLY:-0}" != 1 ]; then
 	[ -x "$FUSE" ] || die "$FUSE: not built; BENCH_LIMITS_ONLY=1 measures the limits alone"
+	[ -x "$CRCTL" ] || die "$CRCTL: not built"
+	# mounted last, right before the driver: its first cycle is the cold one
 	start_daemon fuse_pid "$FUSE" -f "$mnt"
 	if [ -n "${BENCH_PERF:-}" ]; then
 		eval 'perf record -q -g -o "$BENCH_PERF" -p "$fuse_pid"' \
 			'>"$work/perf.log" 2>&1' "$closers &"
 		perf_pid=$!
 	fi
-	args+=(-m "$mnt" -p "$fuse_pid")
+	args+=(-m "$mnt" -p "$fuse_pid" -X "$CRCTL")
 fi
 
-eval 'timeout -k 10 1200 "$DRIVER" "${args[@]}"' "$closers"
+# The driver in the background, bounded by $TIMEOUT: past it the daemons
+# go first (a process waiting on a FUSE request the daemon took cannot be
+# killed until the connection dies), then the driver.
+eval '"$DRIVER" "${args[@]}"' "$closers &"
+driver_pid=$!
+start=$SECONDS
+while kill -0 "$driver_pid" 2>/dev/null; do
+	if [ $((SECONDS - start)) -ge "$TIMEOUT" ]; then
+		echo "bench: no end after $TIMEOUT s (BENCH_TIMEOUT): stopping everything" >&2
+		[ -n "$fuse_pid" ] && kill -9 "$fuse_pid" 2>/dev/null
+		[ -n "$floor_pid" ] && kill -9 "$floor_pid" 2>/dev/null
+		stop_pid "$driver_pid" 50
+		wait "$driver_pid" 2>/dev/null
+		driver_pid=
+		exit 3
+	fi
+	sleep 1
+done
+wait "$driver_pid"
 rc=$?
+driver_pid=
 for prog in crfs-fuse fuse-floor; do
 	[ -s "$work/$prog.log" ] || continue
 	echo "bench: $prog said:" >&2
 	tail -n 20 "$work/$prog.log" >&2
 done
+echo "bench: took $((SECONDS - start)) s" >&2
 if [ "$rc" -ne 0 ]; then
 	echo "bench: something broke (crfs-bench exit status $rc)" >&2
 	exit "$rc"

@@ -5,9 +5,11 @@
  *   crfs-bench-mem MIB READY RESULT
  *
  * Maps MIB MiB of private anonymous memory and writes every word of every
- * page with a pattern that depends on the page and the word, creates READY
- * (holding its pid), then sleeps.  On each SIGUSR1 it checks the whole
- * pattern and writes "PASS <pages>" or "FAIL page <n> word <n> ..." to
+ * page with a pattern that depends on the page and the word, fills a
+ * block of its data segment and a block of its heap the same way, creates
+ * READY (holding its pid), then sleeps.  On each SIGUSR1 it checks the
+ * whole pattern, the two blocks and that getpid() is the pid it started
+ * with, and writes "PASS <pages> pages pid <pid>" or "FAIL ..." to
  * RESULT.  A restored copy that lost or shuffled one page says so.
  *
  * It closes every descriptor but 0, 1 and 2 at start: a stray descriptor
@@ -28,7 +30,12 @@
 #define BM_PAGE		4096UL
 #define BM_WORDS	(BM_PAGE / sizeof(uint64_t))
 
+#define BM_BLOCK_WORDS	8192		/* 64 KiB in .data and on the heap */
+
 static volatile sig_atomic_t bm_check_asked;
+static uint64_t bm_data[BM_BLOCK_WORDS] = { 1 };	/* in .data, not .bss */
+static uint64_t *bm_heap;
+static pid_t bm_pid;
 
 /* The value every word of page @page starts from: a 64-bit mix of @page. */
 static inline uint64_t bm_page_seed(uint64_t page)
@@ -52,9 +59,42 @@ static void bm_fill(uint64_t *mem, size_t pages)
 	}
 }
 
-/* Check the pattern; on the first bad word say where into @why. */
+/* Fill a block of @words words at @p from @seed. */
+static void bm_fill_block(uint64_t *p, size_t words, uint64_t seed)
+{
+	for (size_t j = 0; j < words; j++)
+		p[j] = seed + j * 3;
+}
+
+/* Check a block filled by bm_fill_block(); say where it is wrong. */
+static int bm_check_block(const uint64_t *p, size_t words, uint64_t seed,
+			  const char *name, char *why, size_t len)
+{
+	for (size_t j = 0; j < words; j++) {
+		if (p[j] == seed + j * 3)
+			continue;
+		snprintf(why, len, "FAIL %s word %zu: %#" PRIx64 " instead of %#"
+			 PRIx64 "\n", name, j, p[j], seed + j * 3);
+		return -1;
+	}
+	return 0;
+}
+
+/* Check the pattern, the blocks, the pid; say what is wrong into @why. */
 static int bm_check(const uint64_t *mem, size_t pages, char *why, size_t len)
 {
+	pid_t now = getpid();
+
+	if (now != bm_pid) {
+		snprintf(why, len, "FAIL pid %d, started as %d\n", (int)now,
+			 (int)bm_pid);
+		return -1;
+	}
+	if (bm_check_block(bm_data, BM_BLOCK_WORDS, bm_page_seed(~0ULL), "data",
+			   why, len) ||
+	    bm_check_block(bm_heap, BM_BLOCK_WORDS, bm_page_seed(~1ULL), "heap",
+			   why, len))
+		return -1;
 	for (size_t i = 0; i < pages; i++) {
 		uint64_t seed = bm_page_seed(i);
 		const uint64_t *p = mem + i * BM_WORDS;
@@ -73,7 +113,7 @@ static int bm_check(const uint64_t *mem, size_t pages, char *why, size_t len)
 			return -1;
 		}
 	}
-	snprintf(why, len, "PASS %zu\n", pages);
+	snprintf(why, len, "PASS %zu pages pid %d\n", pages, (int)now);
 	return 0;
 }
 
@@ -129,6 +169,14 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	bm_fill(mem, pages);
+	bm_heap = malloc(BM_BLOCK_WORDS * sizeof(uint64_t));
+	if (!bm_heap) {
+		perror("crfs-bench-mem: malloc");
+		return EXIT_FAILURE;
+	}
+	bm_fill_block(bm_data, BM_BLOCK_WORDS, bm_page_seed(~0ULL));
+	bm_fill_block(bm_heap, BM_BLOCK_WORDS, bm_page_seed(~1ULL));
+	bm_pid = getpid();
 
 	sigemptyset(&block);
 	sigaddset(&block, SIGUSR1);

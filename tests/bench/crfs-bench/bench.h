@@ -2,11 +2,12 @@
 /*
  * crfs-bench: what its files share (see main.c for the program itself).
  *
- *   main.c    options, the watchdog and signals, one size's runs, main()
- *   limits.c  fresh memory, recycling of pages, the machine's limits
- *   cycle.c   one crfs cycle through the mount, and the restored check
- *   report.c  the figures table, the printed table, targets, machine lines
- *   util.c    clock, started processes, control files, the image copy
+ *   main.c     options, the watchdog and signals, the runs, main()
+ *   engines.c  the engines: crfs by crctl, crfs by echo/cat, CRIU
+ *   cycle.c    one cycle of an engine: start, checkpoint, kill, restore, check
+ *   limits.c   fresh memory, recycling of pages, the machine's limits
+ *   report.c   the tables, the ratios, the verdicts, the machine lines
+ *   util.c     clock, started processes and commands, control files
  */
 #ifndef CRFS_BENCH_H
 #define CRFS_BENCH_H
@@ -17,80 +18,138 @@
 #include <sys/types.h>
 
 #define BENCH_MAX_RUNS		15
-#define BENCH_MAX_SIZES		4
+#define BENCH_MAX_SIZES		6
 #define BENCH_MAX_PIDS		64
-#define BENCH_CYCLE_SECS	180	/* watchdog for one size's runs */
-#define BENCH_RTRIP_TARGET	0.060	/* 64 MiB round trip, seconds */
-#define BENCH_RATIO_TARGET	0.70	/* 1 GiB ckpt and restore vs limit */
-#define BENCH_HWM_SLACK		(16UL << 20)	/* allowed VmHWM growth */
-#define BENCH_BUF_MAX		(4 << 20)	/* copy buffer when copying as cat does */
+#define BENCH_CHUNK		(1 << 20)	/* cat's and crctl's chunk on image files */
+#define BENCH_RING		(4 << 20)	/* the reused buffer: crfs-fuse's ring */
+#define BENCH_RTRIP_TARGET	0.060		/* target: 64 MiB round trip, seconds */
+#define BENCH_RATIO_TARGET	0.70		/* target: 1 GiB steps vs. their limit */
+#define BENCH_HWM_SLACK		(16UL << 20)	/* target: allowed VmHWM growth */
 
-/* Every figure the benchmark measures, in table order. */
-enum bench_fig_id {
-	BF_MEMCPY,
-	BF_PVR,
-	BF_SHMW,
-	BF_FUSE,
-	BF_FREEZE,
-	BF_CKPT,
-	BF_KILL,
-	BF_RESTORE,
-	BF_THAW,
-	BF_RTRIP,
-	BF_NR
+/* The machine's limits, measured in every run (limits.c). */
+enum bench_limit_id {
+	BL_MEMCPY,	/* memcpy into this process's fresh memory */
+	BL_FILL,	/* process_vm_writev into another process's fresh memory */
+	BL_SHMW,	/* write a new /dev/shm file */
+	BL_FUSE,	/* read a FUSE file answered from memory (-F) */
+	BL_NR
 };
 
-struct bench_fig_desc {
-	const char	*key;		/* in the machine lines */
-	const char	*label;		/* in the table */
-	bool		crfs;		/* needs the mount */
-	bool		rate;		/* bytes moved: print MB/s */
-	int		limit;		/* enum bench_fig_id of its limit, or -1 */
+/* The engines, in the order of the tables (engines.c). */
+enum bench_engine_id {
+	BE_CRCTL,	/* crfs by crctl checkpoint --kill / restore --thaw */
+	BE_CAT,		/* crfs by echo and cat through the files */
+	BE_CRIU,	/* criu dump / criu restore -d */
+	BE_NR
 };
 
-/* The figures, indexed by enum bench_fig_id (report.c). */
-extern const struct bench_fig_desc bench_figs[BF_NR];
+/* The timed steps of one cycle, the same for every engine (cycle.c). */
+enum bench_step_id {
+	BS_CKPT,	/* running -> image complete, process killed */
+	BS_KILL,	/* -> the process reaped, its pid free */
+	BS_RESTORE,	/* -> running again from the image */
+	BS_RTRIP,	/* the sum of the three */
+	BS_NR
+};
+
+/* Times of one figure, one a run. */
+struct bench_series {
+	double		t[BENCH_MAX_RUNS];	/* seconds */
+	int		n;
+};
 
 struct bench_size {
 	size_t		mib;
-	double		t[BF_NR][BENCH_MAX_RUNS];	/* seconds */
-	int		n[BF_NR];
-	uint64_t	image_bytes;
+	struct bench_series lim[BL_NR];
+	struct bench_series eng[BE_NR][BS_NR];
+	uint64_t	image_bytes[BE_NR];
 	long		hwm_kb;		/* crfs-fuse VmHWM after this size */
 };
 
-struct bench_opts {
-	const char	*mnt;
-	pid_t		fuse_pid;
-	const char	*memprog;
-	const char	*shmdir;
-	const char	*workdir;
-	const char	*floor;		/* -F: the file of fuse-floor, or NULL */
-	pid_t		floor_pid;	/* -P: its daemon */
-	size_t		bufsize;
-	int		runs;
-	int		watchdog_secs;	/* per size; 0: from the size */
-	int		settle_ms;	/* pause before each measured block */
-	bool		cold;		/* -C: no recycling before each step */
-	int		nr_sizes;
-	struct bench_size sizes[BENCH_MAX_SIZES];
+/* The first cycles right after the mount, before anything else. */
+struct bench_cold {
+	size_t		mib;		/* 0: not measured */
+	bool		done[BE_NR];
+	double		t[BE_NR][BS_NR];
 };
 
-/* The image file in SHMDIR, removed at exit (util.c). */
-extern char bench_img[4096];
+struct bench_opts {
+	const char	*mnt;		/* -m: the crfs-fuse mount, or NULL */
+	pid_t		fuse_pid;	/* -p: its daemon */
+	const char	*crctl;		/* -X: crctl, or NULL (no crctl engine) */
+	const char	*criu;		/* -c: criu, or NULL (no CRIU engine) */
+	char		criu_version[64];
+	char		criu_broke[512];	/* why CRIU stopped being run, or "" */
+	char		load_start[64];	/* /proc/loadavg when we started */
+	const char	*memprog;	/* -x: crfs-bench-mem */
+	const char	*shmdir;	/* -d: holds the image directory */
+	const char	*workdir;	/* -w: logs, ready and result files */
+	const char	*floor;		/* -F: the file of fuse-floor, or NULL */
+	pid_t		floor_pid;	/* -P: its daemon */
+	char		imgdir[4096];	/* SHMDIR/img: every engine's images */
+	size_t		chunk;		/* -B: chunk of the limits' I/O */
+	int		runs;		/* -r */
+	int		settle_ms;	/* -S: pause before each measured block */
+	bool		no_recycle;	/* -R: no recycling before each step */
+	int		nr_sizes;
+	struct bench_size sizes[BENCH_MAX_SIZES];
+	struct bench_cold cold;		/* -k MIB */
+};
+
+struct bench_cyc;
+
+/* What an engine needs to run: a crfs mount (-m), crctl (-X), criu (-c). */
+#define BENCH_NEEDS_MNT		0x1
+#define BENCH_NEEDS_CRCTL	0x2
+#define BENCH_NEEDS_CRIU	0x4
+
+/* One engine: how it checkpoints and restores (engines.c). */
+struct bench_engine {
+	const char	*key;		/* in the machine lines */
+	const char	*label;		/* in the tables */
+	const char	*how[4];	/* its commands, for the header, lines */
+	unsigned int	needs;		/* BENCH_NEEDS_* */
+	/* after the start, untimed: e.g. move the process into a container */
+	int		(*attach)(struct bench_cyc *c);
+	/* timed: running -> image in the image directory, process killed */
+	int		(*checkpoint)(struct bench_cyc *c);
+	/* timed: image -> the process running again */
+	int		(*restore)(struct bench_cyc *c);
+	/* untimed, always: kill what is left, remove containers */
+	void		(*release)(struct bench_cyc *c);
+};
+
+/* One cycle of one engine (cycle.c), as its operations see it. */
+struct bench_cyc {
+	struct bench_opts *o;
+	const struct bench_engine *e;
+	size_t		mib;
+	pid_t		pid;		/* the process, and its restored copy */
+	char		pidstr[16];
+	char		cta[256];	/* checkpointed container (crfs) */
+	char		ctb[256];	/* restored container (crfs) */
+	char		img[4200];	/* crfs's image file in the image dir */
+};
+
+/* The engines, indexed by enum bench_engine_id (engines.c). */
+extern const struct bench_engine bench_engines[BE_NR];
 
 /* util.c */
 double bench_now(void);
 void bench_sleep_us(long us);
 void bench_track(pid_t pid, bool on);
 void bench_give_up(const char *why, size_t len, int status);
+void bench_set_workdir(const char *dir);
 int bench_echo(const char *path, const char *text);
 int bench_cat(int *fdp, const char *path, char *buf, size_t len);
 int bench_wait_event(const char *ct, const char *key, int want, double timeout);
-int bench_buf_init(size_t len);
-size_t bench_cat_bufsize(void);
-int64_t bench_copy(int in, int out, size_t bufsize);
-int64_t bench_read(int in, size_t len, size_t bufsize);
+int bench_wait_exit(pid_t pid, bool child, double timeout);
+int bench_exec(const char *const argv[], const char *in, const char *out,
+	       double timeout);
+void bench_exec_why(const char *what);
+int bench_buf_init(void);
+char *bench_buf(void);
+int64_t bench_read(int in, size_t len, size_t chunk);
 
 /* limits.c */
 void *bench_map(size_t len);
@@ -99,9 +158,15 @@ int bench_limits(struct bench_opts *o, struct bench_size *s, const char *src,
 		 size_t len);
 
 /* cycle.c */
-int bench_cycle(struct bench_opts *o, struct bench_size *s, int run);
+int bench_cycle(struct bench_opts *o, const struct bench_engine *e, size_t mib,
+		double t[BS_NR], uint64_t *image_bytes);
+double bench_cmd_timeout(size_t mib);
+
+/* main.c */
+const char *bench_engine_off(const struct bench_opts *o, int e);
 
 /* report.c */
-void bench_report(const struct bench_opts *o, bool crfs_ok);
+void bench_loadavg(char *buf, size_t len);
+void bench_report(const struct bench_opts *o, bool ok);
 
 #endif /* CRFS_BENCH_H */

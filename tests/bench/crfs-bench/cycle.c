@@ -1,29 +1,79 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * crfs-bench: one crfs cycle through the files of a mount, as a user
- * would do it: start the memory program in a new container, freeze it,
- * checkpoint its image into SHMDIR, kill it, restore the image into a
- * second container, thaw it, and ask the restored process to check its
- * whole memory.
+ * crfs-bench: one cycle of one engine, the same for every engine.
+ *
+ * The memory program is started detached as the peers' README starts a
+ * process for CRIU and crfs alike (a new session, /dev/null for 0, 1
+ * and 2, no other descriptor, cwd /): the engine takes it in (untimed),
+ * then three steps are timed, each from the start of the engine's first
+ * command to the return of its last:
+ *
+ *   checkpoint  the process running -> its image complete in the image
+ *               directory, the process killed (crfs: freeze, image, kill;
+ *               CRIU: dump, which kills)
+ *   kill        -> the process reaped by us, its parent: its pid is free
+ *   restore     -> the process running again from the image (crfs: new
+ *               container, image, thaw; CRIU: restore -d)
+ *
+ * round trip = checkpoint + kill + restore.  Before the checkpoint and
+ * before the restore the same amount of memory is recycled (untimed, see
+ * bench_recycle()).  Then the restored process checks its whole memory
+ * and its pid (SIGUSR1) and must answer PASS; the engine lets go of it.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench.h"
 
-/* Start the memory program in @ct's future; wait until it is ready. */
-static pid_t bench_spawn(struct bench_opts *o, size_t mib, const char *ready,
-			 const char *result)
+/**
+ * bench_cmd_timeout() - how long one engine command of a size may take
+ * @mib: the size
+ *
+ * Return: seconds.
+ */
+double bench_cmd_timeout(size_t mib)
 {
+	return 30 + mib / 16.0;
+}
+
+/* Bytes of the files of the image directory; with @rm, remove them. */
+static uint64_t bench_imgdir(const struct bench_opts *o, bool rm)
+{
+	uint64_t bytes = 0;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	d = opendir(o->imgdir);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (!fstatat(dirfd(d), de->d_name, &st, 0))
+			bytes += st.st_size;
+		if (rm)
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+	return bytes;
+}
+
+/* Start the memory program detached; wait until it is ready. */
+static pid_t bench_spawn(const struct bench_opts *o, size_t mib,
+			 const char *ready, const char *result)
+{
+	double end = bench_now() + 60;
 	char arg[32];
-	double end;
 	pid_t pid;
 
 	unlink(ready);
@@ -35,16 +85,15 @@ static pid_t bench_spawn(struct bench_opts *o, size_t mib, const char *ready,
 	if (!pid) {
 		int null = open("/dev/null", O_RDWR);
 
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		setsid();
 		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
 		    dup2(null, 2) < 0 || chdir("/") < 0)
 			_exit(127);
+		syscall(SYS_close_range, 3U, ~0U, 0U);
 		execl(o->memprog, o->memprog, arg, ready, result, (char *)NULL);
 		_exit(127);
 	}
 	bench_track(pid, true);
-	end = bench_now() + 60;
 	while (access(ready, F_OK)) {
 		int status;
 
@@ -57,6 +106,9 @@ static pid_t bench_spawn(struct bench_opts *o, size_t mib, const char *ready,
 		if (bench_now() > end) {
 			fprintf(stderr, "crfs-bench: %s not ready in 60 s\n",
 				o->memprog);
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			bench_track(pid, false);
 			return -ETIMEDOUT;
 		}
 		bench_sleep_us(1000);
@@ -64,37 +116,37 @@ static pid_t bench_spawn(struct bench_opts *o, size_t mib, const char *ready,
 	return pid;
 }
 
-/* Print what the container's error file says, if it has one. */
-static void bench_why(const char *ct)
+/* Is @pid (still) running the memory program?  Then it is ours. */
+static bool bench_is_memprog(const struct bench_opts *o, pid_t pid)
 {
-	char path[4096], text[2048];
-	int fd = -1;
+	char path[64], exe[4096];
+	ssize_t n;
 
-	snprintf(path, sizeof(path), "%s/error", ct);
-	if (!bench_cat(&fd, path, text, sizeof(text)) && text[0])
-		fprintf(stderr, "crfs-bench: %s says: %s%s", path, text,
-			text[strlen(text) - 1] == '\n' ? "" : "\n");
-	if (fd >= 0)
-		close(fd);
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n < 0)
+		return false;
+	exe[n] = '\0';
+	return !strcmp(exe, o->memprog);
 }
 
-/* Ask the restored process to check its memory; 0 when it says PASS. */
-static int bench_verify(pid_t pid, const char *result, size_t mib)
+/* Ask the restored process to check itself; 0 when it says PASS, same pid. */
+static int bench_verify(const struct bench_cyc *c, const char *result)
 {
-	double end = bench_now() + 30 + mib / 64;
-	char text[256];
+	double end = bench_now() + 30 + c->mib / 64;
+	char text[256], want[64];
 	int fd = -1;
 
 	unlink(result);
-	if (kill(pid, SIGUSR1) < 0) {
-		fprintf(stderr, "crfs-bench: restored pid %d: %s\n", (int)pid,
-			strerror(errno));
+	if (kill(c->pid, SIGUSR1) < 0) {
+		fprintf(stderr, "crfs-bench: %s: restored pid %d: %s\n",
+			c->e->key, (int)c->pid, strerror(errno));
 		return -1;
 	}
 	while (access(result, F_OK)) {
 		if (bench_now() > end) {
-			fprintf(stderr, "crfs-bench: restored pid %d never answered\n",
-				(int)pid);
+			fprintf(stderr, "crfs-bench: %s: restored pid %d never answered\n",
+				c->e->key, (int)c->pid);
 			return -1;
 		}
 		bench_sleep_us(1000);
@@ -104,206 +156,88 @@ static int bench_verify(pid_t pid, const char *result, size_t mib)
 	if (fd >= 0)
 		close(fd);
 	unlink(result);
-	if (strncmp(text, "PASS", 4)) {
-		fprintf(stderr, "crfs-bench: restored memory is wrong: %s", text);
+	snprintf(want, sizeof(want), " pid %d\n", (int)c->pid);
+	if (strncmp(text, "PASS ", 5) || !strstr(text, want)) {
+		fprintf(stderr, "crfs-bench: %s: restored pid %d is wrong: %s",
+			c->e->key, (int)c->pid, text);
 		return -1;
 	}
 	return 0;
 }
 
-/* Kill what is left in @ct (if it exists) and remove it. */
-static void bench_ct_remove(const char *ct)
-{
-	char path[4096];
-	double end = bench_now() + 10;
-
-	if (access(ct, F_OK))
-		return;
-	snprintf(path, sizeof(path), "%s/state", ct);
-	bench_echo(path, "kill\n");
-	while (rmdir(ct) < 0 && errno == EBUSY && bench_now() < end)
-		bench_sleep_us(2000);
-}
-
 /**
- * bench_cycle() - one crfs cycle: freeze, checkpoint, kill, restore, thaw, verify
- * @o: the options (-m gives the mount)
- * @s: the size; one time of each crfs figure is added to it
- * @run: the run's number, in the container names
+ * bench_cycle() - one cycle of one engine: start, checkpoint, kill, restore, check
+ * @o: the options
+ * @e: the engine
+ * @mib: the size of the process's written memory
+ * @t: the times of the steps, filled on success
+ * @image_bytes: the bytes of the image directory after the checkpoint
  *
  * Return: 0, or -1 when something broke (said on stderr).
  */
-int bench_cycle(struct bench_opts *o, struct bench_size *s, int run)
+int bench_cycle(struct bench_opts *o, const struct bench_engine *e, size_t mib,
+		double t[BS_NR], uint64_t *image_bytes)
 {
-	char cta[2048], ctb[2048], path[4096], ready[2048], result[2048];
-	double tb[5], te[5];	/* each step's begin and end */
-	int64_t bytes;
-	int in = -1, out = -1, ret = -1, err, status;
-	bool reaped = false;
-	pid_t pid = 0;
+	static unsigned int seq;
+	struct bench_cyc c = { .o = o, .e = e, .mib = mib };
+	char ready[4096], result[4096];
+	double t0, t1, t2, t3, t4;
+	int ret = -1, err;
+	pid_t pid;
 
-	snprintf(cta, sizeof(cta), "%s/bench%d-%zum-%da", o->mnt,
-		 (int)getpid(), s->mib, run);
-	snprintf(ctb, sizeof(ctb), "%s/bench%d-%zum-%db", o->mnt,
-		 (int)getpid(), s->mib, run);
+	seq++;
+	snprintf(c.cta, sizeof(c.cta), "b%d-%s-%zum-%ua", (int)getpid(), e->key,
+		 mib, seq);
+	snprintf(c.ctb, sizeof(c.ctb), "b%d-%s-%zum-%ub", (int)getpid(), e->key,
+		 mib, seq);
+	snprintf(c.img, sizeof(c.img), "%s/image", o->imgdir);
 	snprintf(ready, sizeof(ready), "%s/ready", o->workdir);
 	snprintf(result, sizeof(result), "%s/result", o->workdir);
+	bench_imgdir(o, true);
 
-	if (strlen(o->mnt) > 1024 || mkdir(cta, 0755) < 0 || mkdir(ctb, 0755) < 0) {
-		fprintf(stderr, "crfs-bench: mkdir in %s: %s\n", o->mnt,
-			strerror(errno));
-		goto out_ct;
-	}
-	pid = bench_spawn(o, s->mib, ready, result);
-	if (pid < 0) {
-		pid = 0;
-		goto out_ct;
-	}
-	snprintf(path, sizeof(path), "%s/procs", cta);
-	{
-		char text[32];
+	pid = bench_spawn(o, mib, ready, result);
+	if (pid < 0)
+		return -1;
+	c.pid = pid;
+	snprintf(c.pidstr, sizeof(c.pidstr), "%d", (int)pid);
+	if (e->attach(&c) < 0)
+		goto out_release;
 
-		snprintf(text, sizeof(text), "%d\n", (int)pid);
-		err = bench_echo(path, text);
-	}
+	bench_recycle(o, mib << 20);
+	t0 = bench_now();
+	if (e->checkpoint(&c) < 0)
+		goto out_release;
+	t1 = bench_now();
+	err = bench_wait_exit(pid, true, 10);
 	if (err < 0) {
-		fprintf(stderr, "crfs-bench: %s: %s\n", path, strerror(-err));
-		goto out_kill;
+		fprintf(stderr, "crfs-bench: %s: pid %d not gone 10 s after its checkpoint: %s\n",
+			e->key, (int)pid, strerror(-err));
+		goto out_release;
 	}
+	t2 = bench_now();
+	*image_bytes = bench_imgdir(o, false);
 
-	/* freeze */
-	tb[0] = bench_now();
-	snprintf(path, sizeof(path), "%s/state", cta);
-	err = bench_echo(path, "freeze\n");
-	if (!err)
-		err = bench_wait_event(cta, "frozen", 1, 10);
-	if (err < 0) {
-		fprintf(stderr, "crfs-bench: %s: freeze: %s\n", cta, strerror(-err));
-		goto out_kill;
-	}
+	bench_recycle(o, mib << 20);
+	t3 = bench_now();
+	if (e->restore(&c) < 0)
+		goto out_release;
+	t4 = bench_now();
+	if (bench_verify(&c, result) < 0)
+		goto out_release;
 
-	te[0] = bench_now();
-
-	/* checkpoint: image -> shm */
-	bench_recycle(o, s->mib << 20);
-	tb[1] = bench_now();
-	snprintf(path, sizeof(path), "%s/image", cta);
-	in = open(path, O_RDONLY | O_CLOEXEC);
-	if (in < 0) {
-		fprintf(stderr, "crfs-bench: open %s: %s\n", path, strerror(errno));
-		bench_why(cta);
-		goto out_kill;
-	}
-	out = open(bench_img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (out < 0) {
-		fprintf(stderr, "crfs-bench: %s: %s\n", bench_img, strerror(errno));
-		goto out_kill;
-	}
-	bytes = bench_copy(in, out, o->bufsize);
-	err = bytes < 0 ? (int)bytes : 0;
-	if (close(in) < 0 && !err)
-		err = -errno;
-	if (close(out) < 0 && !err)
-		err = -errno;
-	in = out = -1;
-	if (err < 0) {
-		fprintf(stderr, "crfs-bench: checkpoint %s: %s\n", cta,
-			strerror(-err));
-		bench_why(cta);
-		goto out_kill;
-	}
-	te[1] = bench_now();
-	s->image_bytes = bytes;
-
-	/* kill, and reap: the pid must be free for the restore */
-	tb[2] = bench_now();
-	snprintf(path, sizeof(path), "%s/state", cta);
-	err = bench_echo(path, "kill\n");
-	if (err < 0) {
-		fprintf(stderr, "crfs-bench: %s: kill: %s\n", cta, strerror(-err));
-		goto out_kill;
-	}
-	{
-		double end = bench_now() + 10;
-
-		while (waitpid(pid, &status, WNOHANG) != pid) {
-			if (bench_now() > end) {
-				fprintf(stderr, "crfs-bench: pid %d not dead 10 s after kill\n",
-					(int)pid);
-				goto out_kill;
-			}
-			bench_sleep_us(50);
-		}
-		reaped = true;
-	}
-	te[2] = bench_now();
-
-	/* restore: shm -> image */
-	bench_recycle(o, s->mib << 20);
-	tb[3] = bench_now();
-	in = open(bench_img, O_RDONLY | O_CLOEXEC);
-	snprintf(path, sizeof(path), "%s/image", ctb);
-	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (in < 0 || out < 0) {
-		fprintf(stderr, "crfs-bench: open for restore: %s\n",
-			strerror(errno));
-		goto out_kill;
-	}
-	bytes = bench_copy(in, out, o->bufsize);
-	err = bytes < 0 ? (int)bytes : 0;
-	close(in);
-	if (close(out) < 0 && !err)
-		err = -errno;
-	in = out = -1;
-	if (err < 0) {
-		fprintf(stderr, "crfs-bench: restore into %s: %s\n", ctb,
-			strerror(-err));
-		bench_why(ctb);
-		goto out_ct;
-	}
-
-	te[3] = bench_now();
-
-	/* thaw */
-	tb[4] = bench_now();
-	snprintf(path, sizeof(path), "%s/state", ctb);
-	err = bench_echo(path, "thaw\n");
-	if (!err)
-		err = bench_wait_event(ctb, "frozen", 0, 10);
-	if (err < 0) {
-		fprintf(stderr, "crfs-bench: %s: thaw: %s\n", ctb, strerror(-err));
-		goto out_ct;
-	}
-	te[4] = bench_now();
-
-	if (bench_verify(pid, result, s->mib) < 0)
-		goto out_ct;
-
-	s->t[BF_RTRIP][s->n[BF_RTRIP]] = 0;
-	for (int i = BF_FREEZE; i <= BF_THAW; i++) {
-		double d = te[i - BF_FREEZE] - tb[i - BF_FREEZE];
-
-		s->t[i][s->n[i]++] = d;
-		s->t[BF_RTRIP][s->n[BF_RTRIP]] += d;
-	}
-	s->n[BF_RTRIP]++;
+	t[BS_CKPT] = t1 - t0;
+	t[BS_KILL] = t2 - t1;
+	t[BS_RESTORE] = t4 - t3;
+	t[BS_RTRIP] = t[BS_CKPT] + t[BS_KILL] + t[BS_RESTORE];
 	ret = 0;
-	goto out_ct;
-
-out_kill:
-	if (in >= 0)
-		close(in);
-	if (out >= 0)
-		close(out);
-	if (!reaped) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-	}
-out_ct:
-	bench_ct_remove(cta);
-	bench_ct_remove(ctb);
-	unlink(bench_img);
-	if (pid > 0)
-		bench_track(pid, false);
+out_release:
+	e->release(&c);
+	/* whatever is left of it (a failed step), and zombies handed to us */
+	if (bench_is_memprog(o, pid) && !kill(pid, SIGKILL))
+		bench_wait_exit(pid, false, 10);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	bench_track(pid, false);
+	bench_imgdir(o, true);
 	return ret;
 }

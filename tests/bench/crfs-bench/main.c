@@ -1,41 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * crfs-bench: checkpoint/restore speed against this machine's own limits.
+ * crfs-bench: checkpoint/restore speed of crfs and CRIU side by side,
+ * against this machine's own limits, all measured in the same run.
  *
- *   crfs-bench [-m MNT -p FUSEPID] [-F FILE -P FLOORPID] -x MEMPROG
- *              [-s MIB,...] [-r RUNS] [-B BUFSIZE] [-d SHMDIR] [-w WORKDIR]
- *              [-T SECS] [-S MS] [-C]
+ *   crfs-bench [-m MNT -p FUSEPID [-X CRCTL]] [-c CRIU] [-F FILE -P FLOORPID]
+ *              -x MEMPROG -d SHMDIR -w WORKDIR [-s MIB,...] [-r RUNS]
+ *              [-k MIB] [-B CHUNK] [-S MS] [-R]
  *
- * For each size, RUNS times (interleaved, so noise hits all figures alike):
+ * The engines (engines.c): crfs through crctl (-X), crfs through echo and
+ * cat on the files of the mount (-m), CRIU (-c).  Each runs the same
+ * memory program (-x) the same way (cycle.c), its images in SHMDIR/img.
  *
- *  limits   memcpy into freshly mapped memory, process_vm_readv into freshly
- *           mapped memory, writing a new file of that size in SHMDIR, and
- *           with -F reading that much of FILE, the file of a fuse-floor
- *           daemon (FLOORPID) that answers each read from memory: the
- *           floor of a checkpoint's read through FUSE;
- *  crfs     through the files of a crfs mount, as a user would:
- *           freeze (write state, wait "frozen 1" in events), checkpoint
- *           (image -> SHMDIR file), kill (write state, reap the pid),
- *           restore (SHMDIR file -> image of a new container), thaw (write
- *           state, wait "frozen 0"); then the restored process checks its
- *           whole memory (SIGUSR1) and must answer PASS.
+ * First, with -m and -X, the cold transfer: the first cycle through the
+ * mount right after crfs-fuse mounted it (nothing has gone through it
+ * yet), at -k MIB (default 64; 0: none); then CRIU's first cycle at the
+ * same size.  These are shown apart and count in no median.
  *
- * -T bounds the runs of one size (default 180 s + 4 s per 64 MiB a run);
- * past it the daemon FUSEPID and everything we started are killed, and the
- * exit status is 3 (FLOORPID is killed too).
- * -B copies the image in chunks of BUFSIZE; by default the chunk is what
- * cat uses: the larger st_blksize of the two files, at least 128 KiB.
- * -C measures every step with whatever pages it gets; by default the
- * same amount of memory is touched and freed just before each measured
- * step, so that each gets pages the VM has just used (see bench_recycle()).
- * -S pauses MS milliseconds before each block of limits and each crfs run,
- * so memory freed by one (gigabytes) is settled before the next starts.
- * Without -m only the limits are measured.  Prints a table and one
- * "bench: key=value ..." line per figure.  Exit status 0 when everything
- * ran and every restored process was intact, whatever the speed.
+ * Then for each size, RUNS times: the limits (limits.c), then one cycle
+ * of each engine, the order turning by one engine each run, so that
+ * noise and the pages left by the step before fall on every engine
+ * alike.  -S pauses MS milliseconds before each block.  -R: no recycling
+ * of memory before each measured step (see bench_recycle()).  -B: the
+ * chunk of the limits' reads and writes (default 1 MiB, what cat and
+ * crctl use on crfs image files).
  *
- * This file: options, the watchdog and signals, the runs of one size;
- * bench.h says what the others hold.
+ * A watchdog thread bounds each block (60 s + 1 s per 8 MiB): past it the
+ * daemons FUSEPID and FLOORPID and everything we started are killed, and
+ * the exit status is 3.  A CRIU failure is reported and CRIU is not run
+ * again; a crfs failure ends the runs.  Exit status 0 when every crfs
+ * cycle ran and every process crfs restored was intact, whatever the
+ * speed.
+ *
+ * This file: options, the watchdog and signals, the runs; bench.h says
+ * what the others hold.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -44,6 +41,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -62,7 +61,7 @@ static void bench_on_signal(int sig)
  * The watchdog is a thread, not alarm(): a signal handler cannot run while
  * the main thread waits on a FUSE request.  A request the daemon already
  * took is waited for even by a killed process, so the watchdog first kills
- * the daemon (-p, started for this run): that aborts the connection.
+ * the daemons (-p, -P, started for this run): that aborts the connections.
  */
 static _Atomic double bench_deadline;	/* 0: disarmed */
 static pid_t bench_fuse_pid;
@@ -71,7 +70,7 @@ static pid_t bench_floor_pid;
 /* The watchdog thread: past the deadline, give up with status 3. */
 static void *bench_watchdog(void *arg)
 {
-	static const char msg[] = "crfs-bench: watchdog: a run took too long, giving up\n";
+	static const char msg[] = "crfs-bench: watchdog: a block of runs took too long, giving up\n";
 
 	(void)arg;
 	for (;;) {
@@ -89,10 +88,10 @@ static void *bench_watchdog(void *arg)
 	return NULL;
 }
 
-/* Give the watchdog a deadline @secs from now; 0 disarms it. */
-static void bench_watchdog_arm(double secs)
+/* Give the watchdog a deadline for one block of @mib MiB; 0 disarms it. */
+static void bench_watchdog_arm(size_t mib)
 {
-	bench_deadline = secs > 0 ? bench_now() + secs : 0;
+	bench_deadline = mib ? bench_now() + 60 + mib / 8.0 : 0;
 }
 
 /* VmHWM of @pid (crfs-fuse) in kB, or -1. */
@@ -113,7 +112,80 @@ static long bench_hwm(pid_t pid)
 	return kb;
 }
 
-/* Measure one size: runs of limits and crfs cycles, interleaved. */
+/**
+ * bench_engine_off() - why engine @e does not run (now)
+ * @o: the options
+ * @e: enum bench_engine_id
+ *
+ * Return: the reason, or NULL when it runs.
+ */
+const char *bench_engine_off(const struct bench_opts *o, int e)
+{
+	unsigned int needs = bench_engines[e].needs;
+
+	if ((needs & BENCH_NEEDS_MNT) && !o->mnt)
+		return "not run: no crfs mount";
+	if ((needs & BENCH_NEEDS_CRCTL) && !o->crctl)
+		return "not run: no crctl given";
+	if ((needs & BENCH_NEEDS_CRIU) && !o->criu)
+		return "not run: no criu given (make bench says why)";
+	if ((needs & BENCH_NEEDS_CRIU) && o->criu_broke[0])
+		return o->criu_broke;
+	return NULL;
+}
+
+/*
+ * One cycle of engine @e at @mib MiB into @t.  A crfs failure is the
+ * run's (-1); a CRIU failure stops CRIU only (noted in o->criu_broke).
+ */
+static int bench_engine_cycle(struct bench_opts *o, int e, size_t mib,
+			      const char *when, double t[BS_NR], uint64_t *bytes)
+{
+	int ret;
+
+	bench_watchdog_arm(mib);
+	ret = bench_cycle(o, &bench_engines[e], mib, t, bytes);
+	bench_watchdog_arm(0);
+	if (ret < 0 && e == BE_CRIU) {
+		snprintf(o->criu_broke, sizeof(o->criu_broke),
+			 "failed at %zu MiB, %s (its messages are above)", mib, when);
+		fprintf(stderr, "crfs-bench: CRIU %s: not run again\n", o->criu_broke);
+		return 1;
+	}
+	if (ret < 0)
+		fprintf(stderr, "crfs-bench: %s failed at %zu MiB, %s\n",
+			bench_engines[e].label, mib, when);
+	else
+		fprintf(stderr, "crfs-bench: %zu MiB %s %s: checkpoint %.4f kill %.4f restore %.4f s\n",
+			mib, when, bench_engines[e].key, t[BS_CKPT], t[BS_KILL],
+			t[BS_RESTORE]);
+	return ret;
+}
+
+/* The cold cycles: crfs's first through the fresh mount, then CRIU's. */
+static int bench_cold(struct bench_opts *o)
+{
+	static const int first[] = { BE_CRCTL, BE_CRIU };
+	struct bench_cold *cold = &o->cold;
+	uint64_t bytes;
+
+	if (!cold->mib || bench_engine_off(o, BE_CRCTL))
+		return 0;
+	for (size_t i = 0; i < sizeof(first) / sizeof(first[0]); i++) {
+		int e = first[i], ret;
+
+		if (bench_engine_off(o, e))
+			continue;
+		ret = bench_engine_cycle(o, e, cold->mib, "cold",
+					 cold->t[e], &bytes);
+		if (ret < 0)
+			return -1;
+		cold->done[e] = !ret;
+	}
+	return 0;
+}
+
+/* Measure one size: runs of limits and of each engine, interleaved. */
 static int bench_size(struct bench_opts *o, struct bench_size *s)
 {
 	size_t len = s->mib << 20;
@@ -130,130 +202,172 @@ static int bench_size(struct bench_opts *o, struct bench_size *s)
 	for (size_t i = 0; i < len; i += 8)
 		*(uint64_t *)(src + i) = i * 0x9e3779b97f4a7c15ULL + 1;
 
-	bench_watchdog_arm(o->watchdog_secs ? (double)o->watchdog_secs :
-			   BENCH_CYCLE_SECS + o->runs * (s->mib / 16.0 +
-							  o->settle_ms / 500.0));
-	for (int r = 0; r < o->runs; r++) {
+	for (int r = 0; r < o->runs && !ret; r++) {
+		char when[32];
 		int err;
 
+		snprintf(when, sizeof(when), "run %d", r + 1);
+		fprintf(stderr, "crfs-bench: %zu MiB %s\n", s->mib, when);
 		bench_sleep_us(o->settle_ms * 1000L);
+		bench_watchdog_arm(s->mib);
 		err = bench_limits(o, s, src, len);
-
+		bench_watchdog_arm(0);
 		if (err < 0) {
 			fprintf(stderr, "crfs-bench: limits, %zu MiB: %s\n",
 				s->mib, strerror(-err));
 			ret = -1;
 			break;
 		}
-		if (o->mnt)
+		for (int k = 0; k < BE_NR; k++) {
+			int e = (r + k) % BE_NR;
+			double t[BS_NR];
+
+			if (bench_engine_off(o, e))
+				continue;
 			bench_sleep_us(o->settle_ms * 1000L);
-		if (o->mnt && bench_cycle(o, s, r) < 0) {
-			fprintf(stderr, "crfs-bench: crfs run %d of %zu MiB failed\n",
-				r + 1, s->mib);
-			ret = -1;
-			break;
+			err = bench_engine_cycle(o, e, s->mib, when, t,
+						 &s->image_bytes[e]);
+			if (err < 0) {
+				ret = -1;
+				break;
+			}
+			for (int i = 0; !err && i < BS_NR; i++)
+				s->eng[e][i].t[s->eng[e][i].n++] = t[i];
 		}
-		fprintf(stderr, "crfs-bench: %zu MiB run %d done\n", s->mib,
-			r + 1);
 	}
-	bench_watchdog_arm(0);
 	munmap(src, len);
 	if (o->mnt && o->fuse_pid > 0)
 		s->hwm_kb = bench_hwm(o->fuse_pid);
 	return ret;
 }
 
+/* CRIU's version (criu --version: "Version: 4.2") into o->criu_version. */
+static void bench_criu_version(struct bench_opts *o)
+{
+	const char *argv[] = { o->criu, "--version", NULL };
+	char path[4096], text[256], *v;
+	int fd = -1;
+
+	snprintf(path, sizeof(path), "%s/criu.version", o->workdir);
+	if (bench_exec(argv, NULL, path, 10) ||
+	    bench_cat(&fd, path, text, sizeof(text)) < 0)
+		text[0] = '\0';
+	if (fd >= 0)
+		close(fd);
+	v = strstr(text, "Version: ");
+	if (v) {
+		v += 9;
+		v[strcspn(v, "\n")] = '\0';
+	}
+	snprintf(o->criu_version, sizeof(o->criu_version), "%s", v ? v : "?");
+}
+
 /* Say how to call us and leave. */
 static void bench_usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [-m MNT -p FUSEPID] [-F FILE -P FLOORPID] -x MEMPROG\n"
-		"          [-s MIB,...] [-r RUNS] [-B BUFSIZE] [-d SHMDIR] [-w WORKDIR]\n"
-		"          [-T SECS] [-S MS] [-C]\n", prog);
+		"usage: %s [-m MNT -p FUSEPID [-X CRCTL]] [-c CRIU] [-F FILE -P FLOORPID]\n"
+		"          -x MEMPROG -d SHMDIR -w WORKDIR [-s MIB,...] [-r RUNS]\n"
+		"          [-k MIB] [-B CHUNK] [-S MS] [-R]\n", prog);
 	exit(EXIT_FAILURE);
 }
 
 /* Parse the command line into @o. */
 static void bench_parse(struct bench_opts *o, int argc, char **argv)
 {
-	const char *sizes = "64,1024";
+	const char *sizes = "8,64,256,1024";
 	char *list, *tok, *save;
 	int c;
 
-	while ((c = getopt(argc, argv, "m:p:F:P:x:s:r:B:d:w:T:S:C")) != -1) {
+	while ((c = getopt(argc, argv, "m:p:X:c:F:P:x:s:r:k:B:d:w:S:R")) != -1) {
 		switch (c) {
 		case 'm': o->mnt = optarg; break;
 		case 'p': o->fuse_pid = atoi(optarg); break;
+		case 'X': o->crctl = optarg; break;
+		case 'c': o->criu = optarg; break;
 		case 'F': o->floor = optarg; break;
 		case 'P': o->floor_pid = atoi(optarg); break;
 		case 'x': o->memprog = optarg; break;
 		case 's': sizes = optarg; break;
 		case 'r': o->runs = atoi(optarg); break;
-		case 'B': o->bufsize = strtoul(optarg, NULL, 0); break;
+		case 'k': o->cold.mib = strtoul(optarg, NULL, 0); break;
+		case 'B': o->chunk = strtoul(optarg, NULL, 0); break;
 		case 'd': o->shmdir = optarg; break;
 		case 'w': o->workdir = optarg; break;
-		case 'T': o->watchdog_secs = atoi(optarg); break;
 		case 'S': o->settle_ms = atoi(optarg); break;
-		case 'C': o->cold = true; break;
+		case 'R': o->no_recycle = true; break;
 		default: bench_usage(argv[0]);
 		}
 	}
-	if (optind != argc || !o->memprog || o->runs < 1 ||
-	    o->runs > BENCH_MAX_RUNS || (o->bufsize && o->bufsize < 4096) || o->settle_ms < 0 ||
-	    o->watchdog_secs < 0)
+	if (optind != argc || !o->memprog || !o->shmdir || !o->workdir ||
+	    o->runs < 1 || o->runs > BENCH_MAX_RUNS || o->chunk < 4096 ||
+	    o->chunk > BENCH_RING || o->settle_ms < 0 || o->cold.mib > 65536)
 		bench_usage(argv[0]);
 	/* the memory program runs in /: make our paths absolute */
 	o->memprog = realpath(o->memprog, NULL);
 	o->workdir = realpath(o->workdir, NULL);
-	if (!o->memprog || !o->workdir) {
-		fprintf(stderr, "crfs-bench: -x or -w: %s\n", strerror(errno));
+	o->shmdir = realpath(o->shmdir, NULL);
+	if (!o->memprog || !o->workdir || !o->shmdir) {
+		fprintf(stderr, "crfs-bench: -x, -w or -d: %s\n", strerror(errno));
 		exit(EXIT_FAILURE);
 	}
 	list = strdup(sizes);
 	for (tok = strtok_r(list, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
+		struct bench_size *s = &o->sizes[o->nr_sizes];
+
 		if (o->nr_sizes == BENCH_MAX_SIZES)
 			bench_usage(argv[0]);
-		o->sizes[o->nr_sizes].mib = strtoul(tok, NULL, 0);
-		o->sizes[o->nr_sizes].hwm_kb = -1;
-		if (!o->sizes[o->nr_sizes++].mib)
+		s->mib = strtoul(tok, NULL, 0);
+		s->hwm_kb = -1;
+		o->nr_sizes++;
+		if (!s->mib || s->mib > 65536)
 			bench_usage(argv[0]);
 	}
 	free(list);
 }
 
-/* Measure every size, print the report; fails if a run broke. */
+/* Measure the cold cycles and every size, print the report. */
 int main(int argc, char **argv)
 {
-	struct bench_opts o = {
-		.shmdir = "/dev/shm", .workdir = "/tmp", .runs = 3,
-		.bufsize = 0,	/* as cat */
-	};
+	struct bench_opts o = { .runs = 5, .chunk = BENCH_CHUNK, .cold.mib = 64 };
 	struct sigaction sa = { .sa_handler = bench_on_signal };
 	pthread_t watchdog;
 	bool ok = true;
 
 	bench_parse(&o, argc, argv);
+	bench_loadavg(o.load_start, sizeof(o.load_start));
 	syscall(SYS_close_range, 3U, ~0U, 0U);	/* strays from the shell */
+	bench_set_workdir(o.workdir);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	/* criu restore -d leaves the restored process to us: reap it */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		perror("crfs-bench: PR_SET_CHILD_SUBREAPER");
 	bench_fuse_pid = o.mnt ? o.fuse_pid : 0;
 	bench_floor_pid = o.floor ? o.floor_pid : 0;
 	if (pthread_create(&watchdog, NULL, bench_watchdog, NULL)) {
 		fprintf(stderr, "crfs-bench: cannot start the watchdog\n");
 		return EXIT_FAILURE;
 	}
-	if (bench_buf_init(o.bufsize ? o.bufsize : BENCH_BUF_MAX) < 0) {
-		perror("crfs-bench: copy buffer");
+	if (bench_buf_init() < 0) {
+		perror("crfs-bench: buffer");
 		return EXIT_FAILURE;
 	}
-	snprintf(bench_img, sizeof(bench_img), "%s/crfs-bench-%d.img",
-		 o.shmdir, (int)getpid());
+	snprintf(o.imgdir, sizeof(o.imgdir), "%s/img", o.shmdir);
+	if (mkdir(o.imgdir, 0700) < 0 && errno != EEXIST) {
+		fprintf(stderr, "crfs-bench: mkdir %s: %s\n", o.imgdir,
+			strerror(errno));
+		return EXIT_FAILURE;
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (o.criu)
+		bench_criu_version(&o);
 
+	ok = !bench_cold(&o);
 	for (int i = 0; i < o.nr_sizes && ok; i++)
 		ok = !bench_size(&o, &o.sizes[i]);
 	bench_report(&o, ok);
-	unlink(bench_img);
+	rmdir(o.imgdir);
 	return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }

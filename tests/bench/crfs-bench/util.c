@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * crfs-bench: small utilities.  The clock, the processes we started (so
- * that giving up kills them), control files read and written as a shell
- * user would, and the image copy through one reused buffer.
+ * that giving up kills them, and bench.sh can kill what a killed
+ * crfs-bench left), commands run as a shell runs them, control files
+ * read and written as a shell user would, and the reused buffer.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,9 +23,9 @@
 
 /* The processes we started (and their restored copies: same pids). */
 static volatile pid_t bench_pids[BENCH_MAX_PIDS];
-static char *bench_buf;		/* the copy buffer, reused, prefaulted */
-static size_t bench_cat_max;	/* the largest chunk cat's rule gave */
-char bench_img[4096];		/* the image file, removed at exit */
+static char *bench_ring;		/* the reused buffer, prefaulted */
+static char bench_pidlog[4096];		/* WORKDIR/pids: every pid we started */
+static char bench_errlog[4096];		/* WORKDIR/cmd.err: a command's stderr */
 
 /**
  * bench_now() - the monotonic clock
@@ -48,12 +52,35 @@ void bench_sleep_us(long us)
 }
 
 /**
+ * bench_set_workdir() - where the pid log and commands' stderr go
+ * @dir: the work directory (-w)
+ */
+void bench_set_workdir(const char *dir)
+{
+	snprintf(bench_pidlog, sizeof(bench_pidlog), "%s/pids", dir);
+	snprintf(bench_errlog, sizeof(bench_errlog), "%s/cmd.err", dir);
+}
+
+/**
  * bench_track() - remember or forget a process that giving up must kill
  * @pid: the process
- * @on: true to remember it, false to forget it
+ * @on: true to remember it (and log it in WORKDIR/pids), false to forget it
  */
 void bench_track(pid_t pid, bool on)
 {
+	if (on && bench_pidlog[0]) {
+		char line[32];
+		int fd = open(bench_pidlog, O_WRONLY | O_CREAT | O_APPEND |
+			      O_CLOEXEC, 0600);
+		int len = snprintf(line, sizeof(line), "%d\n", (int)pid);
+
+		if (fd >= 0) {
+			if (write(fd, line, len) != len)
+				fprintf(stderr, "crfs-bench: %s: short write\n",
+					bench_pidlog);
+			close(fd);
+		}
+	}
 	for (int i = 0; i < BENCH_MAX_PIDS; i++) {
 		if (on && !bench_pids[i]) {
 			bench_pids[i] = pid;
@@ -65,20 +92,19 @@ void bench_track(pid_t pid, bool on)
 }
 
 /**
- * bench_give_up() - kill what we started, remove the image and leave
+ * bench_give_up() - kill what we started and leave
  * @why: message for stderr
  * @len: its length
  * @status: exit status
  *
  * Async-signal-safe: called from the signal handler and the watchdog.
+ * The image directory is left to bench.sh, which removes it.
  */
 void bench_give_up(const char *why, size_t len, int status)
 {
 	for (int i = 0; i < BENCH_MAX_PIDS; i++)
 		if (bench_pids[i] > 0)
 			kill(bench_pids[i], SIGKILL);
-	if (bench_img[0])
-		unlink(bench_img);
 	if (write(2, why, len) < 0)
 		status |= 4;
 	_exit(status);
@@ -196,106 +222,164 @@ int bench_wait_event(const char *ct, const char *key, int want, double timeout)
 	return ret;
 }
 
-/*
- * cat's chunk (coreutils io_blksize): the larger of 128 KiB and both
- * files' st_blksize; crfs image files say 1 MiB.
- */
-static size_t bench_cat_chunk(int in, int out)
-{
-	size_t size = 128 << 10;
-	struct stat st;
-
-	if (!fstat(in, &st) && (size_t)st.st_blksize > size)
-		size = st.st_blksize;
-	if (!fstat(out, &st) && (size_t)st.st_blksize > size)
-		size = st.st_blksize;
-	if (size > BENCH_BUF_MAX)
-		size = BENCH_BUF_MAX;
-	if (size > bench_cat_max)
-		bench_cat_max = size;
-	return size;
-}
-
 /**
- * bench_cat_bufsize() - the largest chunk copied as cat does
+ * bench_wait_exit() - wait until a process has exited, woken by its pidfd
+ * @pid: the process
+ * @child: it is our child: reap it too (its pid is then free)
+ * @timeout: seconds
  *
- * Return: bytes, or 0 if bench_copy() never chose the chunk itself.
+ * Return: 0 (gone, or a zombie its parent has yet to reap when !@child),
+ * -ETIMEDOUT, or a negative errno.
  */
-size_t bench_cat_bufsize(void)
+int bench_wait_exit(pid_t pid, bool child, double timeout)
 {
-	return bench_cat_max;
-}
+	int fd = syscall(SYS_pidfd_open, pid, 0);
+	struct pollfd pfd = { .events = POLLIN };
+	double end = bench_now() + timeout;
+	int ret = 0;
 
-/**
- * bench_buf_init() - map and prefault the copy buffer
- * @len: its size: the -B chunk, or BENCH_BUF_MAX when copying as cat does
- *
- * Return: 0, or -1 with errno set.
- */
-int bench_buf_init(size_t len)
-{
-	bench_buf = bench_map(len);
-	if (!bench_buf)
-		return -1;
-	memset(bench_buf, 1, len);
-	return 0;
-}
-
-/**
- * bench_copy() - copy one file to another through the copy buffer
- * @in: read until its end
- * @out: written
- * @bufsize: chunk of each read(); 0: as cat does (bench_cat_chunk())
- *
- * Return: the bytes copied, or a negative errno.
- */
-int64_t bench_copy(int in, int out, size_t bufsize)
-{
-	int64_t total = 0;
-
-	if (!bufsize)
-		bufsize = bench_cat_chunk(in, out);
-
+	if (fd < 0)
+		return errno == ESRCH ? 0 : -errno;
+	pfd.fd = fd;
 	for (;;) {
-		ssize_t n = read(in, bench_buf, bufsize), off = 0;
+		double left = end - bench_now();
+		int n;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (!n)
-			return total;
-		while (off < n) {
-			ssize_t w = write(out, bench_buf + off, n - off);
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0)
-				return -errno;
-			off += w;
+		if (left <= 0) {
+			ret = -ETIMEDOUT;
+			break;
 		}
-		total += n;
+		n = poll(&pfd, 1, (int)(left * 1000) + 1);
+		if (n > 0)
+			break;
+		if (n < 0 && errno != EINTR) {
+			ret = -errno;
+			break;
+		}
+	}
+	close(fd);
+	if (!ret && child)
+		waitpid(pid, NULL, 0);
+	return ret;
+}
+
+/* In a child of bench_exec(): open @path as descriptor @fd, or die. */
+static void bench_redirect(int fd, const char *path, int flags)
+{
+	int f = open(path, flags | O_CLOEXEC, 0644);
+
+	if (f < 0 || dup2(f, fd) < 0) {
+		dprintf(2, "crfs-bench: %s: %s\n", path, strerror(errno));
+		_exit(126);
 	}
 }
 
 /**
- * bench_read() - read a file into the copy buffer, and nothing else
+ * bench_exec() - run a command as a shell runs "CMD <IN >OUT", and wait
+ * @argv: the command (argv[0] looked up in PATH)
+ * @in: its standard input, or NULL for /dev/null
+ * @out: its standard output, made or truncated, or NULL for /dev/null
+ * @timeout: seconds; past them it is killed
+ *
+ * The redirections are opened in the child, after fork(), as a shell
+ * does; the child gets no other descriptor.  Its stderr goes to
+ * WORKDIR/cmd.err (bench_exec_why() prints it).  Returns as soon as the
+ * command has exited (woken by its pidfd), its status collected.
+ *
+ * Return: 0 when it exited with status 0; its exit status, or 128 + the
+ * signal that killed it; or a negative errno (-ETIMEDOUT).
+ */
+int bench_exec(const char *const argv[], const char *in, const char *out,
+	       double timeout)
+{
+	int status, ret;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		bench_redirect(2, bench_errlog, O_WRONLY | O_CREAT | O_TRUNC);
+		bench_redirect(0, in ? in : "/dev/null", O_RDONLY);
+		bench_redirect(1, out ? out : "/dev/null",
+			       O_WRONLY | O_CREAT | O_TRUNC);
+		syscall(SYS_close_range, 3U, ~0U, 0U);
+		execvp(argv[0], (char *const *)argv);
+		dprintf(2, "crfs-bench: cannot run %s: %s\n", argv[0],
+			strerror(errno));
+		_exit(127);
+	}
+	bench_track(pid, true);
+	ret = bench_wait_exit(pid, false, timeout);
+	if (ret == -ETIMEDOUT) {
+		fprintf(stderr, "crfs-bench: %s: no exit within %.0f s: killed\n",
+			argv[0], timeout);
+		kill(pid, SIGKILL);
+	}
+	if (waitpid(pid, &status, 0) == pid && !ret)
+		ret = WIFEXITED(status) ? WEXITSTATUS(status) :
+		      128 + WTERMSIG(status);
+	bench_track(pid, false);
+	return ret;
+}
+
+/**
+ * bench_exec_why() - print what the last command said on stderr
+ * @what: names the command, in the prefix of each line
+ */
+void bench_exec_why(const char *what)
+{
+	char text[2048], *line, *save;
+	int fd = -1;
+
+	if (bench_cat(&fd, bench_errlog, text, sizeof(text)) < 0)
+		text[0] = '\0';
+	if (fd >= 0)
+		close(fd);
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		fprintf(stderr, "crfs-bench: %s said: %s\n", what, line);
+}
+
+/**
+ * bench_buf_init() - map and prefault the reused buffer (BENCH_RING bytes)
+ *
+ * Return: 0, or -1 with errno set.
+ */
+int bench_buf_init(void)
+{
+	bench_ring = bench_map(BENCH_RING);
+	if (!bench_ring)
+		return -1;
+	memset(bench_ring, 1, BENCH_RING);
+	return 0;
+}
+
+/**
+ * bench_buf() - the reused buffer
+ *
+ * Return: BENCH_RING bytes, prefaulted.
+ */
+char *bench_buf(void)
+{
+	return bench_ring;
+}
+
+/**
+ * bench_read() - read a file into the reused buffer, and nothing else
  * @in: read until @len bytes came, or its end
  * @len: the bytes wanted
- * @bufsize: chunk of each read(); 0: as cat does (bench_cat_chunk())
+ * @chunk: bytes of each read(), at most BENCH_RING
  *
  * Return: the bytes read, or a negative errno.
  */
-int64_t bench_read(int in, size_t len, size_t bufsize)
+int64_t bench_read(int in, size_t len, size_t chunk)
 {
 	size_t total = 0;
 
-	if (!bufsize)
-		bufsize = bench_cat_chunk(in, in);
-
 	while (total < len) {
-		size_t chunk = len - total < bufsize ? len - total : bufsize;
-		ssize_t n = read(in, bench_buf, chunk);
+		size_t want = len - total < chunk ? len - total : chunk;
+		ssize_t n = read(in, bench_ring, want);
 
 		if (n < 0 && errno == EINTR)
 			continue;
