@@ -7,7 +7,7 @@
 #   make deps       install the missing Debian packages of every target
 #   make test       deps + build + every test suite; last line "N passed, N failed"
 #   make demo       checkpoint and restore a counting process, end to end
-#   make bench      checkpoint/restore speed against this machine's limits
+#   make bench      checkpoint/restore speed against this machine's limits and CRIU
 #   make kernel     the test kernel (linux-source-6.12 + fs/crfs, fs/nsfs, ...)
 #   make vm-test    boot it under qemu and run the suites
 #
