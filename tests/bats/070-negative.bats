@@ -200,6 +200,11 @@ refused() {
 	refused zdtm-neg-child "([Cc]hild|process)"
 }
 
+@test "a zombie child (not in cgroup.procs) is refused, the container is unharmed" {
+	require_image
+	refused zdtm-neg-zombie "child process [0-9]+ \\(a zombie"
+}
+
 @test "an io_uring is refused, the container is unharmed" {
 	require_image
 	refused zdtm-neg-uring "(io_uring|uring)"

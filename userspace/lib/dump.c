@@ -91,6 +91,37 @@ out:
 	return ret;
 }
 
+/*
+ * A child is part of a process's state, zombies included (they have left
+ * the cgroup, so cgroup.procs does not show them): restoring the parent
+ * without it would lose the child its wait() expects.  Refuse, naming it.
+ */
+static int dump_no_children(struct cr_dump *d, struct cr_err *e)
+{
+	struct cr_proc_stat st;
+	struct cr_err ignore;
+	char path[64], *buf;
+	long child;
+	int ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", d->pid,
+		 d->pid);
+	buf = cr_read_file(path, NULL);
+	if (!buf)
+		return cr_fail(e, errno, "pid %d: cannot read %s: %m", d->pid,
+			       path);
+	child = atol(buf);
+	if (child > 0)
+		ret = cr_fail(e, EOPNOTSUPP,
+			      "pid %d: child process %ld%s: process trees are not supported yet",
+			      d->pid, child,
+			      !cr_proc_stat(child, &st, &ignore) && st.state == 'Z' ?
+			      " (a zombie, not yet waited for)" :
+			      " (outside the container)");
+	free(buf);
+	return ret;
+}
+
 /* Collect task, creds, fs and rlimits from /proc. */
 static int dump_task(struct cr_dump *d, struct cr_err *e)
 {
@@ -460,6 +491,8 @@ struct cr_dump *cr_dump_begin(const char *cgdir, struct cr_err *e)
 	ret = dump_find_pid(d, e);
 	if (!ret)
 		ret = dump_task(d, e);
+	if (!ret)
+		ret = dump_no_children(d, e);
 	if (!ret)
 		ret = cr_dump_mm(d, e);
 	if (!ret)
