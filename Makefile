@@ -86,6 +86,14 @@ $(BUILD)/tests/bench/fuse-floor: $(BUILD)/obj/tests/bench/fuse-floor.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_FUSE)
 
+# tests/tools/X.c -> $(BUILD)/tests/tools/X: programs the tests drive.
+TEST_TOOLS	:= $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(wildcard tests/tools/*.c))
+all: $(TEST_TOOLS)
+
+$(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^
+
 # A program of several files: its objects, as explicit prerequisites.
 define bench_dir_rule
 $(BUILD)/tests/bench/$(1): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/bench/$(1)/*.c)) $(LIB)
