@@ -146,6 +146,7 @@ struct crfs_ct *crfs_ct_get(struct crfs_fs *fs, uint64_t id);
 void crfs_ct_put(struct crfs_ct *ct);
 int crfs_ct_fail(struct crfs_ct *ct, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+void crfs_ct_clear(struct crfs_ct *ct);
 void crfs_ct_changed(struct crfs_ct *ct);
 int crfs_fs_watch_start(struct crfs_fs *fs);
 void crfs_fs_shutdown(struct crfs_fs *fs);

@@ -98,20 +98,49 @@ void crfs_ct_put(struct crfs_ct *ct)
  * crfs_ct_fail() - keep the reason of a failure in the container's error file
  * @ct:  the container
  * @err: positive errno
- * @fmt: the reason, starting with the control file's name
+ * @fmt: the reason, starting with the operation: "freeze: ct1 is restoring"
  *
+ * The error file then reads "OP: REASON (ENAME)", one line, ENAME being
+ * @err's symbolic name; a long reason is cut, the name never.
  * Return: -@err.
  */
 int crfs_ct_fail(struct crfs_ct *ct, int err, const char *fmt, ...)
 {
+	char msg[sizeof(ct->error)], num[24];
+	const char *name = strerrorname_np(err);
 	va_list ap;
+	char *p;
+	int room;
 
-	pthread_mutex_lock(&ct->lock);
+	if (!name) {
+		snprintf(num, sizeof(num), "errno %d", err);
+		name = num;
+	}
 	va_start(ap, fmt);
-	vsnprintf(ct->error, sizeof(ct->error), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	for (p = msg; *p; p++)		/* one line, whatever the engine said */
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	room = (int)(sizeof(ct->error) - strlen(name) - sizeof(" ()"));
+	pthread_mutex_lock(&ct->lock);
+	snprintf(ct->error, sizeof(ct->error), "%.*s (%s)", room, msg, name);
 	pthread_mutex_unlock(&ct->lock);
 	return -err;
+}
+
+/**
+ * crfs_ct_clear() - a new operation on @ct begins: forget the last reason
+ * @ct: the container
+ *
+ * Called before a write to state or procs, an open of image and rmdir, so
+ * that the error file never shows the reason of an older operation.
+ */
+void crfs_ct_clear(struct crfs_ct *ct)
+{
+	pthread_mutex_lock(&ct->lock);
+	ct->error[0] = '\0';
+	pthread_mutex_unlock(&ct->lock);
 }
 
 /**
@@ -213,14 +242,15 @@ int crfs_ct_remove(struct crfs_fs *fs, const char *name)
 	ct = crfs_ct_lookup(fs, name);
 	if (!ct)
 		return -ENOENT;
+	crfs_ct_clear(ct);
 	if (crfs_fuse_image_busy(ct, &dump)) {
-		ret = crfs_ct_fail(ct, EBUSY, "rmdir: %s: %s under way", name,
+		ret = crfs_ct_fail(ct, EBUSY, "rmdir: %s: a %s is under way", name,
 				   dump ? "checkpoint" : "restore");
 		goto out_put;
 	}
 	n = cr_cgroup_pids(ct->cgdir, &pids);
 	if (n > 0) {
-		ret = crfs_ct_fail(ct, EBUSY, "rmdir: %s: has %d process%s (pid %d%s)",
+		ret = crfs_ct_fail(ct, EBUSY, "rmdir: %s has %d process%s (pid %d%s): kill them first",
 				   name, n, n > 1 ? "es" : "", (int)pids[0],
 				   n > 1 ? ", ..." : "");
 		free(pids);

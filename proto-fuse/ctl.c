@@ -53,36 +53,81 @@ static int crfs_fuse_procs_read(struct crfs_ct *ct, FILE *out)
 	return 0;
 }
 
-/* procs: move every pid of @buf (whitespace-separated) into the container. */
+/*
+ * The one word of a write: @buf less a single final newline.  Nothing else
+ * is trimmed: blanks, a carriage return or a second newline make another
+ * word, which no file takes.
+ */
+static char *crfs_fuse_word(char *buf)
+{
+	size_t len = strlen(buf);
+
+	if (len && buf[len - 1] == '\n')
+		buf[len - 1] = '\0';
+	return buf;
+}
+
+/* @word, quoted into @out as the kernel's %pE does: control bytes escaped. */
+static const char *crfs_fuse_quote(const char *word, char *out, size_t len)
+{
+	static const char special[] = "\n\r\t\v\f\a\e", letter[] = "nrtvfae";
+	size_t n = 0;
+
+	for (; *word && n + 5 < len; word++) {
+		unsigned char c = *word;
+		const char *sp = c ? strchr(special, c) : NULL;
+
+		if (sp)
+			n += snprintf(out + n, len - n, "\\%c", letter[sp - special]);
+		else if (c < ' ' || c >= 0x7f)
+			n += snprintf(out + n, len - n, "\\%03o", c);
+		else
+			out[n++] = c;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* An errno in words, as strerror() says it, in lower case. */
+static const char *crfs_fuse_err_words(int err, char *buf, size_t len)
+{
+	const char *desc = strerrordesc_np(err);
+
+	snprintf(buf, len, "%s", desc ? desc : "failed");
+	buf[0] = tolower((unsigned char)buf[0]);
+	return buf;
+}
+
+/* procs: move the one pid written (decimal digits, nothing else) in. */
 static int crfs_fuse_procs_write(struct crfs_ct *ct, char *buf)
 {
-	char *tok, *save, *end;
+	char quoted[4 * CRFS_CTL_WRITE_MAX + 1], words[64];
+	const char *word = crfs_fuse_word(buf);
+	long pid = 0;
 	bool dump;
 	int ret;
 
+	if (!*word)
+		return crfs_ct_fail(ct, EINVAL, "procs: no pid written");
+	if (strspn(word, "0123456789") == strlen(word)) {
+		errno = 0;
+		pid = strtol(word, NULL, 10);
+		if (errno || pid > INT_MAX)
+			pid = 0;
+	}
+	if (pid <= 0)
+		return crfs_ct_fail(ct, EINVAL, "procs: '%s': not a pid",
+				    crfs_fuse_quote(word, quoted, sizeof(quoted)));
+	if (pid == getpid() || pid == ct->fs->guardian)
+		return crfs_ct_fail(ct, EINVAL, "procs: %ld: that is crfs-fuse itself",
+				    pid);
 	if (crfs_fuse_image_busy(ct, &dump))
 		return crfs_ct_fail(ct, EBUSY, "procs: %s is %s", ct->name,
 				    dump ? "checkpointing" : "restoring");
-	tok = strtok_r(buf, " \t\n", &save);
-	if (!tok)
-		return crfs_ct_fail(ct, EINVAL, "procs: no pid written");
-	for (; tok; tok = strtok_r(NULL, " \t\n", &save)) {
-		long pid;
-
-		errno = 0;
-		pid = strtol(tok, &end, 10);
-		if (*end || errno || pid <= 0 || pid > INT_MAX)
-			return crfs_ct_fail(ct, EINVAL, "procs: '%s': not a pid",
-					    tok);
-		if (pid == getpid() || pid == ct->fs->guardian)
-			return crfs_ct_fail(ct, EINVAL,
-					    "procs: %ld: that is crfs-fuse itself", pid);
-		ret = cr_cgroup_attach(ct->cgdir, pid);
-		if (ret)
-			return crfs_ct_fail(ct, -ret, "procs: %ld: %s", pid,
-					    ret == -ESRCH ? "no such process" :
-					    strerror(-ret));
-	}
+	ret = cr_cgroup_attach(ct->cgdir, pid);
+	if (ret)
+		return crfs_ct_fail(ct, -ret, "procs: %ld: %s", pid,
+				    crfs_fuse_err_words(-ret, words, sizeof(words)));
 	return 0;
 }
 
@@ -95,41 +140,61 @@ static int crfs_fuse_state_read(struct crfs_ct *ct, FILE *out)
 
 static int crfs_fuse_state_freeze(struct crfs_ct *ct)
 {
+	char words[64];
 	bool dump;
+	int ret;
 
 	if (crfs_fuse_image_busy(ct, &dump) && !dump)
-		return crfs_ct_fail(ct, EBUSY, "state: %s is restoring", ct->name);
-	return cr_cgroup_freeze(ct->cgdir, true);
+		return crfs_ct_fail(ct, EBUSY, "freeze: %s is restoring", ct->name);
+	ret = cr_cgroup_freeze(ct->cgdir, true);
+	if (ret)
+		return crfs_ct_fail(ct, -ret, "freeze: %s: %s", ct->name,
+				    crfs_fuse_err_words(-ret, words, sizeof(words)));
+	return 0;
 }
 
 static int crfs_fuse_state_thaw(struct crfs_ct *ct)
 {
+	char words[64];
 	bool dump;
+	int ret;
 
 	if (crfs_fuse_image_busy(ct, &dump))
-		return crfs_ct_fail(ct, EBUSY, "state: cannot thaw %s while %s",
-				    ct->name, dump ? "checkpointing" : "restoring");
-	return cr_cgroup_freeze(ct->cgdir, false);
+		return crfs_ct_fail(ct, EBUSY, "thaw: %s is %s", ct->name,
+				    dump ? "checkpointing" : "restoring");
+	ret = cr_cgroup_freeze(ct->cgdir, false);
+	if (ret)
+		return crfs_ct_fail(ct, -ret, "thaw: %s: %s", ct->name,
+				    crfs_fuse_err_words(-ret, words, sizeof(words)));
+	return 0;
 }
 
 /* kill: SIGKILL everything, and return once the container is empty. */
 static int crfs_fuse_state_kill(struct crfs_ct *ct)
 {
+	char words[64];
 	int ret;
 
 	crfs_fuse_image_kill(ct);
 	ret = cr_cgroup_kill(ct->cgdir);
 	if (ret)
-		return ret;
+		return crfs_ct_fail(ct, -ret, "kill: %s: %s", ct->name,
+				    crfs_fuse_err_words(-ret, words, sizeof(words)));
 	if (cr_cgroup_wait_empty(ct->cgdir, CRFS_KILL_TIMEOUT_MS))
 		return crfs_ct_fail(ct, EBUSY,
-				    "state: kill: %s still has processes after %d ms",
+				    "kill: %s still has processes after %d ms",
 				    ct->name, CRFS_KILL_TIMEOUT_MS);
 	/* Empty means thawed: the next process must not start frozen. */
 	crfs_fuse_image_settle(ct);
-	return cr_cgroup_freeze(ct->cgdir, false);
+	ret = cr_cgroup_freeze(ct->cgdir, false);
+	if (ret)
+		return crfs_ct_fail(ct, -ret, "kill: %s: cannot thaw it: %s",
+				    ct->name,
+				    crfs_fuse_err_words(-ret, words, sizeof(words)));
+	return 0;
 }
 
+/* Each sets the reason of its own failure. */
 static const struct {
 	const char	*word;
 	int		(*set)(struct crfs_ct *ct);
@@ -142,24 +207,17 @@ static const struct {
 /* state: freeze, thaw or kill; only kill waits, for the processes to go. */
 static int crfs_fuse_state_write(struct crfs_ct *ct, char *buf)
 {
-	size_t len = strlen(buf);
+	char quoted[4 * CRFS_CTL_WRITE_MAX + 1];
+	const char *word = crfs_fuse_word(buf);
 	unsigned int i;
-	int ret;
 
-	while (len && isspace((unsigned char)buf[len - 1]))
-		buf[--len] = '\0';
 	for (i = 0; i < sizeof(crfs_fuse_state_words) /
-			sizeof(crfs_fuse_state_words[0]); i++) {
-		if (strcmp(buf, crfs_fuse_state_words[i].word))
-			continue;
-		ret = crfs_fuse_state_words[i].set(ct);
-		if (ret && ret != -EBUSY)
-			crfs_ct_fail(ct, -ret, "state: %s: %s", buf, strerror(-ret));
-		return ret;
-	}
+			sizeof(crfs_fuse_state_words[0]); i++)
+		if (!strcmp(word, crfs_fuse_state_words[i].word))
+			return crfs_fuse_state_words[i].set(ct);
 	return crfs_ct_fail(ct, EINVAL,
 			    "state: bad word '%s': expected freeze, thaw or kill",
-			    buf);
+			    crfs_fuse_quote(word, quoted, sizeof(quoted)));
 }
 
 /* events: flat keyed, from cgroup.events. */

@@ -379,6 +379,7 @@ static void crfs_fuse_open(fuse_req_t req, fuse_ino_t ino,
 	fi->fh = (uintptr_t)fh;
 	fi->direct_io = 1;
 	if (file->stream) {
+		crfs_ct_clear(ct);	/* a checkpoint or restore begins */
 		ret = file->stream->open(fh, fi);
 		if (ret) {
 			fuse_reply_err(req, -ret);
@@ -459,8 +460,10 @@ static void crfs_fuse_write_buf(fuse_req_t req, fuse_ino_t ino,
 		fh->file->stream->write_buf(req, fh, in);
 		return;
 	}
+	crfs_ct_clear(fh->ct);		/* a write is a new operation */
 	if (size > CRFS_CTL_WRITE_MAX) {
-		ret = crfs_ct_fail(fh->ct, E2BIG, "%s: write of %zu bytes, at most %d",
+		ret = crfs_ct_fail(fh->ct, E2BIG,
+				   "%s: a write of %zu bytes: a command is at most %d",
 				   fh->file->name, size, CRFS_CTL_WRITE_MAX);
 		fuse_reply_err(req, -ret);
 		return;
@@ -473,7 +476,7 @@ static void crfs_fuse_write_buf(fuse_req_t req, fuse_ino_t ino,
 	}
 	buf[n] = '\0';
 	if (strlen(buf) != (size_t)n)
-		ret = crfs_ct_fail(fh->ct, EINVAL, "%s: NUL byte written",
+		ret = crfs_ct_fail(fh->ct, EINVAL, "%s: a NUL byte written",
 				   fh->file->name);
 	else
 		ret = fh->file->write(fh->ct, buf);

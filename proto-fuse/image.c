@@ -351,16 +351,17 @@ static int crfs_image_claim(struct crfs_ct *ct, struct crfs_image *img)
 	bool dump, busy;
 
 	if (crfs_fuse_image_busy(ct, &dump))
-		return crfs_ct_fail(ct, EBUSY, "image: %s: already open (%s)",
-				    ct->name, dump ? "checkpointing" : "restoring");
+		return crfs_ct_fail(ct, EBUSY, "%s: %s: already open (%s)",
+				    crfs_image_op(img), ct->name,
+				    dump ? "checkpointing" : "restoring");
 	state = crfs_fuse_ct_state(ct);
 	/* A freeze under way is waited for by the engine. */
 	if (img->dump && strcmp(state, "frozen") && strcmp(state, "freezing"))
-		return crfs_ct_fail(ct, EBUSY, "image: %s: not frozen (state %s)",
+		return crfs_ct_fail(ct, EBUSY, "checkpoint: %s: not frozen (state %s)",
 				    ct->name, state);
 	if (!img->dump && strcmp(state, "empty"))
 		return crfs_ct_fail(ct, EBUSY,
-				    "image: %s: restore needs an empty container (state %s)",
+				    "restore: %s: restore needs an empty container (state %s)",
 				    ct->name, state);
 	pthread_mutex_lock(&ct->lock);
 	busy = ct->image;	/* lost a race with another open */
@@ -368,7 +369,8 @@ static int crfs_image_claim(struct crfs_ct *ct, struct crfs_image *img)
 		ct->image = img;
 	pthread_mutex_unlock(&ct->lock);
 	if (busy)
-		return crfs_ct_fail(ct, EBUSY, "image: %s: already open", ct->name);
+		return crfs_ct_fail(ct, EBUSY, "%s: %s: already open",
+				    crfs_image_op(img), ct->name);
 	return 0;
 }
 
@@ -411,7 +413,7 @@ static int crfs_fuse_image_open(struct crfs_fh *fh, struct fuse_file_info *fi)
 
 	if (mode == O_RDWR)
 		return crfs_ct_fail(ct, EINVAL,
-				    "image: open for reading (checkpoint) or writing (restore), not both");
+				    "restore: open image for reading (checkpoint) or writing (restore), not both");
 	img = calloc(1, sizeof(*img));
 	if (!img)
 		return -ENOMEM;

@@ -57,7 +57,7 @@ teardown() { crfs_teardown; }
 	run -1 ct_write "$ct" procs "$bad"
 	assert_output --partial "No such process"
 	run -0 ct_file "$ct" error
-	assert_output --partial "$bad"
+	assert_output "procs: $bad: no such process (ESRCH)"
 	run -0 ct_file "$ct" procs
 	assert_output ""
 }
@@ -72,7 +72,68 @@ teardown() { crfs_teardown; }
 	done
 	run -1 ct_write "$ct" procs ""
 	assert_output --partial "Invalid argument"
+	run -0 ct_file "$ct" error
+	assert_output "procs: no pid written (EINVAL)"
 	run -0 ct_file "$ct" procs
+	assert_output ""
+}
+
+# write_bytes CT FILE FORMAT ARGS...: one write() of printf's output (the
+# printf of bash writes line by line).
+write_bytes() {
+	local ct=$1 file=$2
+	shift 2
+	# shellcheck disable=SC2059
+	env printf "$@" >"$CRFS_MNT/$ct/$file"
+}
+
+@test "a write takes one pid and at most one final newline, nothing else" {
+	ct=$(crfs_mkct ct)
+	start_bg sleep 1000
+	pid=$STARTED_PID
+	start_bg sleep 1000
+	pid2=$STARTED_PID
+	for fmt in '+%s' ' %s' '%s ' '\t%s' '%s\n\n' '%s\r\n' '\n%s' \
+		   "%s $pid2" "%s\\n$pid2" '-%s' '%s\0'; do
+		run -1 write_bytes "$ct" procs "$fmt" "$pid"
+		assert_output --partial "Invalid argument"
+		run -0 ct_file "$ct" procs
+		assert_output ""
+		run -0 ct_file "$ct" error
+		assert_output --regexp "^procs: .* \(EINVAL\)\$"
+		assert_equal "${#lines[@]}" 1
+	done
+	run -0 ct_file "$ct" error
+	assert_output "procs: a NUL byte written (EINVAL)"
+	write_bytes "$ct" procs '%s' "$pid"
+	run -0 ct_file "$ct" procs
+	assert_output "$pid"
+	write_bytes "$ct" procs '00%s\n' "$pid2"
+	run -0 bash -c "sort -n '$CRFS_MNT/$ct/procs'"
+	assert_output "$(printf '%s\n' "$pid" "$pid2" | sort -n)"
+}
+
+@test "a control character in a bad pid is escaped: the error stays one line" {
+	ct=$(crfs_mkct ct)
+	run -1 write_bytes "$ct" procs 'x\ny\n'
+	run -0 ct_file "$ct" error
+	assert_output "procs: 'x\\ny': not a pid (EINVAL)"
+}
+
+@test "a new write clears the reason of the last failure" {
+	ct=$(crfs_mkct ct)
+	start_bg sleep 1000
+	pid=$STARTED_PID
+	run -1 ct_write "$ct" procs abc
+	run -0 ct_file "$ct" error
+	assert_output "procs: 'abc': not a pid (EINVAL)"
+	ct_write "$ct" procs "$pid"
+	run -0 ct_file "$ct" error
+	assert_output ""
+	run -1 ct_write "$ct" procs abc
+	# Another operation (a write to state) clears it too.
+	ct_write "$ct" state thaw
+	run -0 ct_file "$ct" error
 	assert_output ""
 }
 

@@ -98,6 +98,8 @@ start_counter() {
 	done
 	run -1 ct_write "$CT" state ""
 	assert_output --partial "Invalid argument"
+	run -0 ct_file "$CT" error
+	assert_output "state: bad word '': expected freeze, thaw or kill (EINVAL)"
 	run -0 ct_file "$CT" state
 	assert_output "running"
 }
@@ -107,6 +109,50 @@ start_counter() {
 	printf freeze >"$CRFS_MNT/$CT/state"
 	wait_frozen "$CT"
 	printf thaw >"$CRFS_MNT/$CT/state"
+	wait_thawed "$CT"
+}
+
+# write_bytes FORMAT: one write() of printf's output to CT/state (the
+# printf of bash writes line by line).
+write_bytes() {
+	# shellcheck disable=SC2059
+	env printf "$1" >"$CRFS_MNT/$CT/state"
+}
+
+@test "a word with anything around it but one final newline is EINVAL" {
+	start_counter
+	for fmt in 'freeze\n\n' 'freeze\r\n' ' freeze' 'freeze ' '\tfreeze' \
+		   'freeze\t' '\nfreeze' '+freeze' 'freeze\nthaw' 'freeze thaw' \
+		   'freeze\0'; do
+		run -1 write_bytes "$fmt"
+		assert_output --partial "Invalid argument"
+		run -0 ct_file "$CT" error
+		assert_output --regexp "^state: .* \(EINVAL\)\$"
+		assert_equal "${#lines[@]}" 1
+		run -0 ct_file "$CT" state
+		assert_output "running"
+	done
+	run -1 write_bytes 'freeze\n\n'
+	run -0 ct_file "$CT" error
+	assert_output "state: bad word 'freeze\\n': expected freeze, thaw or kill (EINVAL)"
+	run -1 write_bytes 'thaw\r\n'
+	run -0 ct_file "$CT" error
+	assert_output "state: bad word 'thaw\\r': expected freeze, thaw or kill (EINVAL)"
+}
+
+@test "a new operation clears the reason of the last failure" {
+	start_counter
+	run -1 ct_write "$CT" state stop
+	run -0 ct_file "$CT" error
+	assert_output "state: bad word 'stop': expected freeze, thaw or kill (EINVAL)"
+	ct_write "$CT" state freeze
+	run -0 ct_file "$CT" error
+	assert_output ""
+	wait_frozen "$CT"
+	run -1 ct_write "$CT" state stop
+	ct_write "$CT" state thaw
+	run -0 ct_file "$CT" error
+	assert_output ""
 	wait_thawed "$CT"
 }
 

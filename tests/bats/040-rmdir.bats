@@ -14,6 +14,8 @@ teardown() { crfs_teardown; }
 	ct_write "$ct" procs "$pid"
 	run -1 rmdir "$CRFS_MNT/$ct"
 	assert_output --partial "Device or resource busy"
+	run -0 ct_file "$ct" error
+	assert_output --regexp "^rmdir: $ct has .*process.*: kill them first \(EBUSY\)\$"
 	run -0 ct_file "$ct" procs
 	assert_output "$pid"
 	crfs_alive "$pid" || fail "pid $pid died"
@@ -39,7 +41,11 @@ teardown() { crfs_teardown; }
 	start_bg sleep 1000
 	pid=$STARTED_PID
 	ct_write "$ct" procs "$pid"
+	run -1 rmdir "$CRFS_MNT/$ct"
 	ct_write "$ct" state kill
+	# The kill is a new operation: the reason of the failed rmdir is gone.
+	run -0 ct_file "$ct" error
+	assert_output ""
 	wait_empty "$ct"
 	wait_for "rmdir $ct" 10 rmdir "$CRFS_MNT/$ct"
 	run ! test -e "$CRFS_MNT/$ct"
