@@ -91,15 +91,20 @@ unsigned int crfs_poller_poll(struct crfs_poller *p, bool ready,
 			      struct fuse_pollhandle *ph);
 void crfs_poller_wake(struct crfs_poller *p);
 
-/* An open control file. */
+/*
+ * An open control file.  Requests on one open file run concurrently (two
+ * threads pread() one descriptor): @lock serializes the rebuild and use
+ * of its text.
+ */
 struct crfs_fh {
 	struct crfs_ct			*ct;	/* holds a reference */
 	const struct crfs_fuse_file	*file;
-	char				*text;	/* what offset 0 returned */
-	size_t				len;
-	uint64_t			seen;	/* ct->event_seq when read */
+	char				*text;	/* what offset 0 returned; @lock */
+	size_t				len;	/* @lock */
+	uint64_t			seen;	/* ct->event_seq when read; ct->lock */
 	struct crfs_poller		poller;	/* under ct->lock */
 	struct crfs_image		*image;	/* image.c */
+	pthread_mutex_t			lock;	/* text, len */
 };
 
 /* A file whose data is a stream handled at the FUSE request level. */
@@ -156,6 +161,7 @@ extern const struct fuse_lowlevel_ops crfs_fuse_ns_ops;
 bool crfs_fuse_ns_ino(fuse_ino_t ino);
 void crfs_fuse_ns_dir_stat(struct crfs_ct *ct, struct stat *st);
 void crfs_fuse_ns_entry(fuse_req_t req, struct crfs_ct *ct);
+void crfs_fuse_ns_shutdown(struct crfs_fs *fs);
 
 /* fs.c */
 extern const struct fuse_lowlevel_ops crfs_fuse_ops;

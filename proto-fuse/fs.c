@@ -4,6 +4,7 @@
  * inode numbers, see crfs-fuse.h), directories, and the routing of open,
  * read, write, flush, poll and release through the control-file table.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -376,6 +377,7 @@ static void crfs_fuse_open(fuse_req_t req, fuse_ino_t ino,
 	}
 	fh->ct = ct;
 	fh->file = file;
+	pthread_mutex_init(&fh->lock, NULL);
 	fi->fh = (uintptr_t)fh;
 	fi->direct_io = 1;
 	if (file->stream) {
@@ -384,6 +386,7 @@ static void crfs_fuse_open(fuse_req_t req, fuse_ino_t ino,
 		if (ret) {
 			fuse_reply_err(req, -ret);
 			crfs_ct_put(ct);
+			pthread_mutex_destroy(&fh->lock);
 			free(fh);
 			return;
 		}
@@ -403,6 +406,8 @@ static int crfs_fh_fill(struct crfs_fh *fh)
 	struct crfs_ct *ct = fh->ct;
 	FILE *out;
 	int ret;
+
+	assert(pthread_mutex_trylock(&fh->lock) == EBUSY);
 
 	pthread_mutex_lock(&ct->lock);
 	fh->seen = ct->event_seq;
@@ -430,9 +435,12 @@ static void crfs_fuse_read(fuse_req_t req, fuse_ino_t ino, size_t size,
 		fh->file->stream->read(req, fh, size);
 		return;
 	}
+	/* The reply copies the text out: it is made and sent under the lock. */
+	pthread_mutex_lock(&fh->lock);
 	if (off == 0 || !fh->text) {
 		ret = crfs_fh_fill(fh);
 		if (ret) {
+			pthread_mutex_unlock(&fh->lock);
 			fuse_reply_err(req, -ret);
 			return;
 		}
@@ -442,6 +450,7 @@ static void crfs_fuse_read(fuse_req_t req, fuse_ino_t ino, size_t size,
 	else
 		fuse_reply_buf(req, fh->text + off,
 			       fh->len - off < size ? fh->len - off : size);
+	pthread_mutex_unlock(&fh->lock);
 }
 
 static void crfs_fuse_write_buf(fuse_req_t req, fuse_ino_t ino,
@@ -512,6 +521,7 @@ static void crfs_fuse_release(fuse_req_t req, fuse_ino_t ino,
 	crfs_poller_del(&ct->pollers, &fh->poller);
 	pthread_mutex_unlock(&ct->lock);
 	free(fh->text);
+	pthread_mutex_destroy(&fh->lock);
 	free(fh);
 	crfs_ct_put(ct);
 	fuse_reply_err(req, 0);

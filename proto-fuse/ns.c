@@ -86,7 +86,10 @@ struct crfs_ns_view {
 	size_t			nr;
 	struct timespec		scanned;
 	struct crfs_poller	*pollers;	/* of events files */
-	bool			watching;
+	bool			watching;	/* @watcher runs */
+	bool			joinable;	/* @watcher is to be joined */
+	bool			stopping;	/* the mount goes: no new watcher */
+	pthread_t		watcher;
 };
 
 static struct crfs_fs *crfs_ns_fs(fuse_req_t req)
@@ -288,7 +291,7 @@ static void *crfs_ns_watch(void *arg)
 	for (;;) {
 		nanosleep(&tick, NULL);
 		pthread_mutex_lock(&v->lock);
-		if (!v->pollers) {
+		if (!v->pollers || v->stopping) {
 			v->watching = false;
 			pthread_mutex_unlock(&v->lock);
 			return NULL;
@@ -701,7 +704,6 @@ static void crfs_ns_open(fuse_req_t req, fuse_ino_t ino,
 	struct crfs_ns_ino d = crfs_ns_decode(ino);
 	struct crfs_ns_view *v = crfs_ns_view(fs);
 	struct crfs_ns_fh *fh;
-	pthread_t tid;
 	struct stat st;
 	int ret;
 
@@ -725,9 +727,13 @@ static void crfs_ns_open(fuse_req_t req, fuse_ino_t ino,
 	fi->direct_io = 1;
 	pthread_mutex_lock(&v->lock);
 	crfs_poller_add(&v->pollers, &fh->poller);
-	if (!v->watching && !pthread_create(&tid, NULL, crfs_ns_watch, v)) {
-		pthread_detach(tid);
-		v->watching = true;
+	if (!v->watching && !v->stopping) {
+		/* A watcher that saw no poller left is gone, or going. */
+		if (v->joinable)
+			pthread_join(v->watcher, NULL);
+		v->joinable = false;
+		if (!pthread_create(&v->watcher, NULL, crfs_ns_watch, v))
+			v->joinable = v->watching = true;
 	}
 	pthread_mutex_unlock(&v->lock);
 	fuse_reply_open(req, fi);
@@ -789,6 +795,41 @@ static void crfs_ns_flush(fuse_req_t req, fuse_ino_t ino,
 {
 	(void)ino, (void)fi;
 	fuse_reply_err(req, 0);
+}
+
+/**
+ * crfs_fuse_ns_shutdown() - the mount goes: stop the watcher, free the view
+ * @fs: the mount, whose request loop has ended
+ *
+ * Events files still open never get their release: they go with the view.
+ */
+void crfs_fuse_ns_shutdown(struct crfs_fs *fs)
+{
+	struct crfs_ns_view *v;
+	struct crfs_poller *p, *next;
+	bool join;
+
+	pthread_mutex_lock(&fs->lock);
+	v = fs->ns;
+	fs->ns = NULL;
+	pthread_mutex_unlock(&fs->lock);
+	if (!v)
+		return;
+	pthread_mutex_lock(&v->lock);
+	v->stopping = true;
+	join = v->joinable;
+	pthread_mutex_unlock(&v->lock);
+	if (join)
+		pthread_join(v->watcher, NULL);	/* within CRFS_NS_SCAN_MS */
+	for (p = v->pollers; p; p = next) {
+		next = p->next;
+		if (p->ph)
+			fuse_pollhandle_destroy(p->ph);
+		free(crfs_container_of(p, struct crfs_ns_fh, poller));
+	}
+	free(v->ns);
+	pthread_mutex_destroy(&v->lock);
+	free(v);
 }
 
 const struct fuse_lowlevel_ops crfs_fuse_ns_ops = {
