@@ -54,6 +54,8 @@ struct crfs_fs {
 	bool			watching;
 
 	struct crfs_ns_view	*ns;			/* ns.c, made on first use */
+	uid_t			uid;			/* owner of every file */
+	gid_t			gid;
 };
 
 /* An open file that can be polled, on its owner's list (poller.c). */

@@ -56,6 +56,8 @@ static void crfs_stat(struct crfs_fs *fs, struct crfs_ct *ct,
 {
 	memset(st, 0, sizeof(*st));
 	st->st_blksize = 4096;
+	st->st_uid = fs->uid;
+	st->st_gid = fs->gid;
 	if (!ct) {
 		st->st_ino = FUSE_ROOT_ID;
 		st->st_mode = S_IFDIR | 0755;
@@ -89,6 +91,25 @@ static void crfs_reply_entry(fuse_req_t req, struct crfs_fs *fs,
 	crfs_stat(fs, ct, file, &e.attr);
 	e.ino = e.attr.st_ino;
 	fuse_reply_entry(req, &e);
+}
+
+/*
+ * May the caller of @req have @want (R_OK, W_OK, X_OK bits) on a file of
+ * @mode?  The kernel checks the same first (the mount always has
+ * default_permissions); this holds should it not.  Root may, the owner
+ * (the daemon's user) by the owner bits, anyone else by the others bits:
+ * no mode of crfs gives a group more than the others.
+ */
+static int crfs_may(fuse_req_t req, mode_t mode, int want)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct crfs_fs *fs = crfs_req_fs(req);
+
+	if (ctx->uid == 0)
+		return 0;
+	if (ctx->uid == fs->uid)
+		mode >>= 6;
+	return want & ~mode & 7 ? -EACCES : 0;
 }
 
 static const struct crfs_fuse_file *crfs_file_find(const char *name)
@@ -276,6 +297,11 @@ static void crfs_fuse_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 		fuse_reply_err(req, EPERM);	/* containers do not nest */
 		return;
 	}
+	ret = crfs_may(req, 0755, W_OK | X_OK);
+	if (ret) {
+		fuse_reply_err(req, -ret);
+		return;
+	}
 	if (!strcmp(name, CRFS_NS_NAME)) {
 		fuse_reply_err(req, EEXIST);
 		return;
@@ -295,6 +321,10 @@ static void crfs_fuse_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 	if (parent != FUSE_ROOT_ID) {
 		fuse_reply_err(req, crfs_file_find(name) ? ENOTDIR : ENOENT);
+		return;
+	}
+	if (crfs_may(req, 0755, W_OK | X_OK)) {
+		fuse_reply_err(req, EACCES);
 		return;
 	}
 	fuse_reply_err(req, -crfs_ct_remove(fs, name));
@@ -366,6 +396,9 @@ static void crfs_fuse_open(fuse_req_t req, fuse_ino_t ino,
 	if (!ret && !file->stream &&
 	    ((mode != O_WRONLY && !file->read) || (mode != O_RDONLY && !file->write)))
 		ret = -EACCES;
+	if (!ret)
+		ret = crfs_may(req, file->mode, (mode != O_WRONLY ? R_OK : 0) |
+			       (mode != O_RDONLY ? W_OK : 0));
 	fh = ret ? NULL : calloc(1, sizeof(*fh));
 	if (!ret && !fh)
 		ret = -ENOMEM;

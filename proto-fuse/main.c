@@ -196,11 +196,18 @@ int main(int argc, char *argv[])
 	fs.conn_opts = fuse_parse_conn_info_opts(&args);
 	if (!fs.conn_opts)
 		goto out_args;
+	/*
+	 * Always default_permissions: the kernel checks every open, mkdir and
+	 * rmdir against the modes (image 0600, state and procs 0644, all the
+	 * daemon's user's), even on an allow_other mount; fs.c checks again.
+	 */
 	if (fuse_opt_add_arg(&args, "-ofsname=crfs,subtype=crfs,default_permissions") ||
 	    fuse_opt_add_arg(&args, "-omax_read=1048576"))
 		goto out_args;
 
 	clock_gettime(CLOCK_REALTIME, &fs.mtime);
+	fs.uid = geteuid();
+	fs.gid = getegid();
 	fs.se = fuse_session_new(&args, &crfs_fuse_ops, sizeof(crfs_fuse_ops), &fs);
 	if (!fs.se)
 		goto out_args;
