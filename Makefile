@@ -86,6 +86,10 @@ $(BUILD)/tests/bench/fuse-floor: $(BUILD)/obj/tests/bench/fuse-floor.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_FUSE)
 
+# crfs-fuse -V: the version git describes, else main.c's constant.
+CRFS_VERSION	?= $(shell git describe --always --dirty 2>/dev/null)
+$(BUILD)/obj/proto-fuse/main.o: CFLAGS += $(if $(CRFS_VERSION),-DCRFS_VERSION='"$(CRFS_VERSION)"')
+
 # tests/tools/X.c -> $(BUILD)/tests/tools/X: programs the tests drive.
 TEST_TOOLS	:= $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(wildcard tests/tools/*.c))
 all: $(TEST_TOOLS)

@@ -2,7 +2,7 @@
 /*
  * crfs-fuse: mount the crfs FUSE prototype.
  *
- *   crfs-fuse [-f] [-d] [-o opts] MOUNTPOINT
+ *   crfs-fuse [-f] [-d] [-o opts] MOUNTPOINT	(--help lists the options)
  *
  * Options, the session, signals and cleanup.  The daemon makes its own
  * cgroup subtree <cgroup2 mount>/crfs-<pid> (or <DIR>/crfs-<pid> with
@@ -24,6 +24,11 @@
 
 #define CRFS_MIN_THREADS	32
 
+/* The build may say which (git describe); else the release it was. */
+#ifndef CRFS_VERSION
+#define CRFS_VERSION		"0.1"
+#endif
+
 struct crfs_opts {
 	char	*cgroup;	/* parent of the subtree */
 };
@@ -33,18 +38,18 @@ static const struct fuse_opt crfs_opt_spec[] = {
 	FUSE_OPT_END
 };
 
+/* Each option once: ours, then libfuse's own lists. */
 static void usage(const char *prog)
 {
-	printf("Usage: %s [-f] [-d] [-o opts] MOUNTPOINT\n\n"
+	printf("Usage: %s [options] MOUNTPOINT\n\n"
 	       "Mount crfs: containers controlled through files.\n\n"
-	       "Options:\n"
-	       "    -f                     stay in the foreground\n"
-	       "    -d                     debug: print every request (implies -f)\n"
+	       "crfs-fuse options:\n"
 	       "    -o cgroup=DIR          make the cgroup subtree in DIR\n"
-	       "                           (default: the cgroup2 mount point)\n"
-	       "    -h, --help             this help, and the FUSE options\n"
-	       "    -V, --version          print the FUSE version\n\n", prog);
+	       "                           (default: the cgroup2 mount point)\n\n"
+	       "Daemon options (max_threads: crfs-fuse runs at least %d):\n",
+	       prog, CRFS_MIN_THREADS);
 	fuse_cmdline_help();
+	printf("\nMount options:\n");
 	fuse_lowlevel_help();
 }
 
@@ -178,7 +183,10 @@ int main(int argc, char *argv[])
 		goto out_args;
 	}
 	if (opts.show_version) {
-		printf("crfs-fuse, FUSE library version %s\n", fuse_pkgversion());
+		printf("crfs-fuse version %s\nFUSE library version %s\n",
+		       CRFS_VERSION, fuse_pkgversion());
+		fflush(stdout);		/* before fusermount3's own line */
+		fuse_lowlevel_version();
 		ret = EXIT_SUCCESS;
 		goto out_args;
 	}

@@ -129,3 +129,18 @@ frozen_counter() {
 	[[ -d $cg/crfs-$PID ]] || fail "the new daemon has no subtree"
 	rmdir "$BATS_TEST_TMPDIR/live/kept"
 }
+
+@test "--help lists each option once" {
+	run -0 "$CRFS_BIN/crfs-fuse" --help
+	assert_line --partial "-o cgroup=DIR"
+	for opt in -h -V -d -f -s '-o cgroup=DIR' '-o allow_other' '-o max_threads'; do
+		n=$(grep -cE -- "^ +${opt}( |$)" <<<"$output" || true)
+		[[ $n == 1 ]] || fail "'$opt' is listed $n times"
+	done
+}
+
+@test "-V prints crfs-fuse's version and the FUSE library's" {
+	run -0 "$CRFS_BIN/crfs-fuse" -V
+	assert_line --regexp '^crfs-fuse version [^ ]+$'
+	assert_line --regexp '^FUSE library version [0-9]+\.[0-9]+'
+}
