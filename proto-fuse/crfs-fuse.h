@@ -169,7 +169,23 @@ void crfs_fuse_ns_shutdown(struct crfs_fs *fs);
 extern const struct fuse_lowlevel_ops crfs_fuse_ops;
 
 /* guard.c */
-pid_t crfs_guard_start(const char *subtree, int *fdp);
+pid_t crfs_guard_start(const char *subtree, int lock_fd, int *fdp);
 void crfs_guard_stop(pid_t pid, int fd);
+
+/* adopt.c: the subtrees that gone daemons left, locked by us */
+struct crfs_leftover {
+	char		*path;
+	int		fd;		/* holds the flock */
+	bool		marked;		/* a crfs-fuse daemon's */
+};
+
+struct crfs_leftovers {
+	struct crfs_leftover	*v;
+	unsigned int		nr;
+};
+
+int crfs_subtree_mark(int fd);
+void crfs_leftovers_take(const char *parent, struct crfs_leftovers *lo);
+void crfs_leftovers_adopt(struct crfs_fs *fs, struct crfs_leftovers *lo);
 
 #endif /* CRFS_FUSE_H */

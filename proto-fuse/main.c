@@ -6,10 +6,10 @@
  *
  * Options, the session, signals and cleanup.  The daemon makes its own
  * cgroup subtree <cgroup2 mount>/crfs-<pid> (or <DIR>/crfs-<pid> with
- * -o cgroup=DIR), forks its guardian, and serves requests with the
- * multithreaded loop until unmounted or signalled.
+ * -o cgroup=DIR), forks its guardian, adopts the containers that gone
+ * daemons left (adopt.c), and serves requests with the multithreaded loop
+ * until unmounted or signalled.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -76,46 +76,14 @@ static int crfs_cgroup_parent(const char *opt, char *buf, size_t len)
 }
 
 /*
- * A daemon holds an exclusive flock() on its subtree's directory for as
- * long as it lives (in any pid namespace).  A crfs-* subtree nobody holds
- * is a gone daemon's: its processes were let go when it went; thaw what
- * is left and remove the cgroups they left empty.
- */
-static void crfs_sweep_stale(const char *parent)
-{
-	char path[PATH_MAX + 256];
-	struct dirent *de;
-	DIR *d;
-
-	d = opendir(parent);
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		int fd;
-
-		if (de->d_type != DT_DIR || strncmp(de->d_name, "crfs-", 5))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", parent, de->d_name);
-		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (!flock(fd, LOCK_EX | LOCK_NB))
-			cr_cgroup_tree_prune(path, true);
-		close(fd);
-	}
-	closedir(d);
-}
-
-/*
  * Make our subtree, crfs-PID (crfs-PID.N if a stale one with that name
- * still holds processes), and hold it: return the locked directory's
- * descriptor, or -errno.
+ * still holds processes), hold it and mark it (adopt.c): return the locked
+ * directory's descriptor, or -errno.
  */
 static int crfs_subtree_make(struct crfs_fs *fs, const char *parent)
 {
 	int err = -EEXIST, fd;
 
-	crfs_sweep_stale(parent);
 	for (int n = 0; n < 100 && (err == -EEXIST || err == -ENOENT); n++) {
 		if (n)
 			snprintf(fs->subtree, sizeof(fs->subtree), "%s/crfs-%d.%d",
@@ -127,10 +95,18 @@ static int crfs_subtree_make(struct crfs_fs *fs, const char *parent)
 		if (err)
 			continue;
 		fd = open(fs->subtree, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		/* Another daemon's sweep may hold it a moment, or remove it. */
+		/*
+		 * Another daemon's sweep may hold it a moment, or remove it:
+		 * it is marked only once it is ours, so none adopts from it.
+		 */
 		if (fd >= 0 && !flock(fd, LOCK_EX) &&
-		    !faccessat(fd, "cgroup.procs", F_OK, 0))
+		    !faccessat(fd, "cgroup.procs", F_OK, 0)) {
+			err = crfs_subtree_mark(fd);
+			if (err)
+				fprintf(stderr, "crfs-fuse: %s: cannot mark it (%s): a later daemon will not adopt its containers\n",
+					fs->subtree, strerror(-err));
 			return fd;
+		}
 		err = fd < 0 ? -errno : -ENOENT;
 		if (fd >= 0)
 			close(fd);
@@ -168,6 +144,7 @@ int main(int argc, char *argv[])
 	struct crfs_fs fs = { .lock = PTHREAD_MUTEX_INITIALIZER, .next_id = 1 };
 	struct fuse_cmdline_opts opts = { 0 };
 	struct crfs_opts copts = { 0 };
+	struct crfs_leftovers leftovers = { 0 };
 	char parent[PATH_MAX];
 	int guard_fd = -1, lock_fd = -1, ret = EXIT_FAILURE, err;
 
@@ -225,7 +202,11 @@ int main(int argc, char *argv[])
 		goto out_signals;
 	fuse_daemonize(opts.foreground);
 
-	/* After daemonizing: the subtree is named after the daemon's pid. */
+	/*
+	 * After daemonizing: the subtree is named after the daemon's pid.
+	 * The gone daemons' subtrees are taken first, so ours is not one.
+	 */
+	crfs_leftovers_take(parent, &leftovers);
 	lock_fd = crfs_subtree_make(&fs, parent);
 	err = lock_fd < 0 ? lock_fd : 0;
 	if (err) {
@@ -235,7 +216,7 @@ int main(int argc, char *argv[])
 		goto out_unmount;
 	}
 	/* Before any thread: the guardian is a plain fork. */
-	fs.guardian = crfs_guard_start(fs.subtree, &guard_fd);
+	fs.guardian = crfs_guard_start(fs.subtree, lock_fd, &guard_fd);
 	if (fs.guardian < 0) {
 		fprintf(stderr, "crfs-fuse: cannot fork the guardian: %s\n",
 			strerror(-fs.guardian));
@@ -247,6 +228,8 @@ int main(int argc, char *argv[])
 			strerror(-err));
 		goto out_guard;
 	}
+	/* Guarded and watched: what is adopted is taken care of. */
+	crfs_leftovers_adopt(&fs, &leftovers);
 	ret = crfs_loop(fs.se, &opts) ? EXIT_FAILURE : EXIT_SUCCESS;
 
 out_guard:
@@ -263,6 +246,7 @@ out_signals:
 out_session:
 	fuse_session_destroy(fs.se);
 out_args:
+	crfs_leftovers_adopt(NULL, &leftovers);	/* if not done: prune only */
 	if (lock_fd >= 0)
 		close(lock_fd);	/* after the subtree went (or was let go) */
 	free(fs.conn_opts);
