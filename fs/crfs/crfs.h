@@ -19,6 +19,7 @@
 #define CRFS_NAME_MAX		64	/* bytes of a container name */
 #define CRFS_CMD_MAX		64	/* bytes of a command written to a file */
 #define CRFS_ERROR_LEN		160	/* bytes of the error line */
+#define CRFS_ERRNAME_LEN	32	/* its end: " (ERESTART_RESTARTBLOCK)" */
 #define CRFS_KILL_TIMEOUT	(5 * HZ)
 #define CRFS_NS_NR		8	/* namespace types: links in CT/ns */
 
@@ -93,6 +94,7 @@ const char *crfs_ct_state(struct crfs_ct *ct);
 const char *crfs_err_words(int err);
 __printf(3, 4)
 int crfs_ct_fail(struct crfs_ct *ct, int err, const char *fmt, ...);
+void crfs_ct_clear(struct crfs_ct *ct);
 
 /* ns.c */
 int crfs_ns_populate(struct crfs_ct *ct, struct dentry *dir);

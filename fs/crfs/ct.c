@@ -10,6 +10,7 @@
  * as kernfs_notify() does for cgroup.events.
  */
 #include <linux/dcache.h>
+#include <linux/errname.h>
 #include <linux/fsnotify.h>
 #include <linux/slab.h>
 #include <linux/stdarg.h>
@@ -91,22 +92,44 @@ static void crfs_ct_notify(struct crfs_cgroup_link *link)
  * crfs_ct_fail - keep the reason of a failure in the error file
  * @ct: the container
  * @err: a negative errno
- * @fmt: the reason, printf style, without a newline
+ * @fmt: the reason, printf style, without a newline, starting with the
+ *	operation: "freeze: ct1 is restoring"
+ *
+ * The error file then reads "OP: REASON (ENAME)", ENAME being the
+ * symbolic name of @err; a long reason is cut, the name never.
  *
  * Return: @err.
  */
 int crfs_ct_fail(struct crfs_ct *ct, int err, const char *fmt, ...)
 {
-	char line[CRFS_ERROR_LEN];
+	char line[CRFS_ERROR_LEN - CRFS_ERRNAME_LEN];
+	const char *name = errname(-err);
 	va_list args;
 
 	va_start(args, fmt);
 	vsnprintf(line, sizeof(line), fmt, args);
 	va_end(args);
 	spin_lock(&ct->lock);
-	strscpy(ct->error, line, sizeof(ct->error));
+	if (name)
+		snprintf(ct->error, sizeof(ct->error), "%s (%s)", line, name);
+	else
+		snprintf(ct->error, sizeof(ct->error), "%s (errno %d)", line, -err);
 	spin_unlock(&ct->lock);
 	return err;
+}
+
+/**
+ * crfs_ct_clear - a new operation on @ct begins: forget the last reason
+ * @ct: the container
+ *
+ * Called before a write to a control file, an open of image and rmdir, so
+ * that the error file never shows the reason of an older operation.
+ */
+void crfs_ct_clear(struct crfs_ct *ct)
+{
+	spin_lock(&ct->lock);
+	ct->error[0] = '\0';
+	spin_unlock(&ct->lock);
 }
 
 /**
@@ -298,6 +321,7 @@ int crfs_ct_remove(struct crfs_sb *sbi, struct crfs_ct *ct)
 {
 	int ret;
 
+	crfs_ct_clear(ct);
 	ret = crfs_cgroup_rmdir(ct->cgrp);
 	if (ret == -EBUSY)
 		return crfs_ct_fail(ct, ret, "rmdir: %s has processes: kill them first",

@@ -9,7 +9,6 @@
  * open file is readable again once the container changed after its last
  * read.
  */
-#include <linux/ctype.h>
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
@@ -32,27 +31,37 @@ static int crfs_procs_show(struct crfs_ct *ct, struct seq_file *m)
 	return 0;
 }
 
-/* procs: move each pid of @buf (white space separated) in, in turn. */
+/*
+ * The one word of a write: @buf less a single final newline.  Nothing else
+ * is trimmed: blanks, a carriage return or a second newline make another
+ * word, which no file takes.
+ */
+static char *crfs_word(char *buf)
+{
+	size_t len = strlen(buf);
+
+	if (len && buf[len - 1] == '\n')
+		buf[len - 1] = '\0';
+	return buf;
+}
+
+/* procs: move the one pid written (decimal digits, nothing else) in. */
 static int crfs_procs_write(struct crfs_ct *ct, char *buf)
 {
-	bool any = false;
-	char *tok;
-	int pid, ret;
+	char *word = crfs_word(buf);
+	int pid = 0, ret;
 
-	while ((tok = strsep(&buf, " \t\n"))) {
-		if (!*tok)
-			continue;
-		any = true;
-		if (kstrtoint(tok, 10, &pid) || pid <= 0)
-			return crfs_ct_fail(ct, -EINVAL, "procs: '%s': not a pid",
-					    tok);
-		ret = crfs_cgroup_attach(ct->cgrp, pid);
-		if (ret)
-			return crfs_ct_fail(ct, ret, "procs: %d: %s", pid,
-					    crfs_err_words(ret));
-	}
-	if (!any)
+	if (!*word)
 		return crfs_ct_fail(ct, -EINVAL, "procs: no pid written");
+	/* kstrtoint() alone would take a sign and a final newline */
+	if (strspn(word, "0123456789") != strlen(word) ||
+	    kstrtoint(word, 10, &pid) || pid <= 0)
+		return crfs_ct_fail(ct, -EINVAL, "procs: '%*pE': not a pid",
+				    (int)strlen(word), word);
+	ret = crfs_cgroup_attach(ct->cgrp, pid);
+	if (ret)
+		return crfs_ct_fail(ct, ret, "procs: %d: %s", pid,
+				    crfs_err_words(ret));
 	return 0;
 }
 
@@ -65,7 +74,12 @@ static int crfs_state_show(struct crfs_ct *ct, struct seq_file *m)
 
 static int crfs_state_freeze(struct crfs_ct *ct)
 {
-	return crfs_cgroup_freeze(ct->cgrp, true);
+	int ret = crfs_cgroup_freeze(ct->cgrp, true);
+
+	if (ret)
+		return crfs_ct_fail(ct, ret, "freeze: %s: %s", ct->name,
+				    crfs_err_words(ret));
+	return 0;
 }
 
 static int crfs_state_thaw(struct crfs_ct *ct)
@@ -73,10 +87,12 @@ static int crfs_state_thaw(struct crfs_ct *ct)
 	int ret = crfs_cgroup_freeze(ct->cgrp, false);
 
 	if (ret == -EBUSY)
-		return crfs_ct_fail(ct, ret,
-				    "state: cannot thaw %s while checkpointing",
+		return crfs_ct_fail(ct, ret, "thaw: %s is checkpointing",
 				    ct->name);
-	return ret;
+	if (ret)
+		return crfs_ct_fail(ct, ret, "thaw: %s: %s", ct->name,
+				    crfs_err_words(ret));
+	return 0;
 }
 
 static bool crfs_ct_empty(struct crfs_ct *ct)
@@ -95,18 +111,20 @@ static int crfs_state_kill(struct crfs_ct *ct)
 
 	ret = crfs_cgroup_kill(ct->cgrp);
 	if (ret)
-		return ret;
+		return crfs_ct_fail(ct, ret, "kill: %s: %s", ct->name,
+				    crfs_err_words(ret));
 	left = wait_event_interruptible_timeout(ct->wait, crfs_ct_empty(ct),
 						CRFS_KILL_TIMEOUT);
 	if (left < 0)
-		return left;
+		return left;	/* a signal: no reason to keep */
 	if (!left)
 		return crfs_ct_fail(ct, -EBUSY,
-				    "state: kill: %s still has processes after %d ms",
+				    "kill: %s still has processes after %d ms",
 				    ct->name, jiffies_to_msecs(CRFS_KILL_TIMEOUT));
 	return 0;
 }
 
+/* Each sets the reason of its own failure. */
 static const struct {
 	const char	*word;
 	int		(*set)(struct crfs_ct *ct);
@@ -119,26 +137,20 @@ static const struct {
 /* state: freeze, thaw or kill; only kill waits, for the processes to go. */
 static int crfs_state_write(struct crfs_ct *ct, char *buf)
 {
-	size_t len = strlen(buf);
+	char *word = crfs_word(buf);
 	unsigned int i;
 	int ret;
 
-	/* a final newline (or blank) is accepted, a leading one is not */
-	while (len && isspace(buf[len - 1]))
-		buf[--len] = '\0';
 	for (i = 0; i < ARRAY_SIZE(crfs_state_words); i++) {
-		if (strcmp(buf, crfs_state_words[i].word))
+		if (strcmp(word, crfs_state_words[i].word))
 			continue;
 		ret = crfs_state_words[i].set(ct);
 		crfs_ct_changed(ct);
-		if (ret && ret != -EBUSY && ret != -ERESTARTSYS)
-			crfs_ct_fail(ct, ret, "state: %s: %s", buf,
-				     crfs_err_words(ret));
 		return ret;
 	}
 	return crfs_ct_fail(ct, -EINVAL,
-			    "state: bad word '%s': expected freeze, thaw or kill",
-			    buf);
+			    "state: bad word '%*pE': expected freeze, thaw or kill",
+			    (int)strlen(word), word);
 }
 
 /* events: flat keyed, as cgroup.events. */
@@ -167,11 +179,17 @@ static int crfs_error_show(struct crfs_ct *ct, struct seq_file *m)
 /* image: checkpoint and restore are not in the kernel yet. */
 static int crfs_image_open(struct crfs_ct *ct, struct file *file)
 {
+	const char *op = (file->f_flags & O_ACCMODE) == O_RDONLY ?
+			 "checkpoint" : "restore";
+
+	crfs_ct_clear(ct);
 	if ((file->f_flags & O_ACCMODE) == O_RDWR)
 		return crfs_ct_fail(ct, -EINVAL,
-				    "image: open for reading or for writing, not both");
+				    "%s: open image for reading (checkpoint) or writing (restore), not both",
+				    op);
 	return crfs_ct_fail(ct, -EOPNOTSUPP,
-			    "image: checkpoint/restore in the kernel comes in a later release; use crfs-fuse");
+			    "%s: not in the kernel yet (a later release); use crfs-fuse",
+			    op);
 }
 
 const struct crfs_ctl crfs_ctl_files[] = {
@@ -240,6 +258,7 @@ static ssize_t crfs_ctl_write(struct file *file, const char __user *ubuf,
 
 	if (!ctl->write)
 		return -EINVAL;
+	crfs_ct_clear(ct);		/* a write is a new operation */
 	if (len > CRFS_CMD_MAX)
 		return crfs_ct_fail(ct, -E2BIG,
 				    "%s: a write of %zu bytes: a command is at most %d",
@@ -247,7 +266,11 @@ static ssize_t crfs_ctl_write(struct file *file, const char __user *ubuf,
 	buf = memdup_user_nul(ubuf, len);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
-	ret = ctl->write(ct, buf);
+	if (strlen(buf) != len)
+		ret = crfs_ct_fail(ct, -EINVAL, "%s: a NUL byte written",
+				   ctl->name);
+	else
+		ret = ctl->write(ct, buf);
 	kfree(buf);
 	return ret ?: len;
 }

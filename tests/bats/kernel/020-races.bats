@@ -60,7 +60,7 @@ writers() {
 	assert_output "empty"
 }
 
-@test "concurrent procs writers move each process exactly once" {
+@test "concurrent procs writers (one pid a write) move each process exactly once" {
 	a=$(crfs_mkct a)
 	b=$(crfs_mkct b)
 	pids=()
@@ -68,9 +68,9 @@ writers() {
 		start_bg sleep 1000
 		pids+=("$STARTED_PID")
 	done
-	writers 3 "$CRFS_MNT/$a/procs" "${pids[*]}" &
+	writers 3 "$CRFS_MNT/$a/procs" "${pids[@]}" &
 	wa=$!
-	writers 3 "$CRFS_MNT/$b/procs" "${pids[*]}" &
+	writers 3 "$CRFS_MNT/$b/procs" "${pids[@]}" &
 	wb=$!
 	wait "$wa"
 	wait "$wb"
