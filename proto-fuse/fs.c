@@ -461,6 +461,8 @@ static void crfs_fuse_read(fuse_req_t req, fuse_ino_t ino, size_t size,
 			   off_t off, struct fuse_file_info *fi)
 {
 	struct crfs_fh *fh = crfs_fh(fi);
+	char *piece;
+	size_t n;
 	int ret;
 
 	CRFS_NS_ROUTE(read, ino, req, ino, size, off, fi);
@@ -468,22 +470,27 @@ static void crfs_fuse_read(fuse_req_t req, fuse_ino_t ino, size_t size,
 		fh->file->stream->read(req, fh, size);
 		return;
 	}
-	/* The reply copies the text out: it is made and sent under the lock. */
+	/*
+	 * The piece asked for is copied under the lock and sent after: once
+	 * replied to, the opener may close the file and its release free @fh
+	 * while this thread still runs.
+	 */
 	pthread_mutex_lock(&fh->lock);
-	if (off == 0 || !fh->text) {
-		ret = crfs_fh_fill(fh);
-		if (ret) {
-			pthread_mutex_unlock(&fh->lock);
-			fuse_reply_err(req, -ret);
-			return;
-		}
-	}
-	if ((size_t)off >= fh->len)
-		fuse_reply_buf(req, NULL, 0);
-	else
-		fuse_reply_buf(req, fh->text + off,
-			       fh->len - off < size ? fh->len - off : size);
+	ret = off == 0 || !fh->text ? crfs_fh_fill(fh) : 0;
+	n = ret || (size_t)off >= fh->len ? 0 : fh->len - off;
+	if (n > size)
+		n = size;
+	piece = n ? malloc(n) : NULL;
+	if (piece)
+		memcpy(piece, fh->text + off, n);
+	else if (n)
+		ret = -ENOMEM;
 	pthread_mutex_unlock(&fh->lock);
+	if (ret)
+		fuse_reply_err(req, -ret);
+	else
+		fuse_reply_buf(req, piece, n);
+	free(piece);
 }
 
 static void crfs_fuse_write_buf(fuse_req_t req, fuse_ino_t ino,

@@ -4,7 +4,7 @@
  * threads at once, for a while: pread() at offset 0 and beyond, poll(),
  * write() and close(dup()) (a FUSE flush), checking every answer.
  *
- *   hammer [-t THREADS] [-s SECONDS] [-k KIND] [-w WORD]... [-p] [-f] FILE
+ *   hammer [-t THREADS] [-s SECONDS] [-k KIND] [-w WORD]... [-p] [-f] [-c] FILE
  *
  *   -t THREADS  reader threads (default 8)
  *   -s SECONDS  how long (default 3)
@@ -14,6 +14,8 @@
  *               the file is then opened read-write
  *   -p          also poll() from a thread
  *   -f          also close(dup(fd)) from a thread (a flush per close)
+ *   -c          also open, read and close the file in a loop from a thread
+ *               (a release right after each read's answer)
  *
  * Exit status 0 when every answer was sane; 1 with the first bad one
  * (a crashed server answers ENOTCONN) on stderr.
@@ -124,7 +126,7 @@ static struct {
 	struct timespec	end;
 	atomic_bool	stop;
 	atomic_bool	failed;
-	atomic_long	reads, polls, writes, write_errs, flushes;
+	atomic_long	reads, polls, writes, write_errs, flushes, opens;
 	pthread_mutex_t	report_lock;
 } h = { .report_lock = PTHREAD_MUTEX_INITIALIZER };
 
@@ -256,10 +258,40 @@ static void *hammer_flusher(void *arg)
 	return NULL;
 }
 
+/* Open, read whole, close: the release races the end of the read. */
+static void *hammer_churner(void *arg)
+{
+	char buf[HAMMER_BUF + 1];
+
+	(void)arg;
+	while (!hammer_over()) {
+		int fd = open(h.file, O_RDONLY | O_CLOEXEC);
+		ssize_t n;
+
+		if (fd < 0) {
+			hammer_fail("open", errno, NULL, 0);
+			break;
+		}
+		n = read(fd, buf, HAMMER_BUF);
+		close(fd);
+		if (n < 0) {
+			hammer_fail("read", errno, NULL, 0);
+			break;
+		}
+		buf[n] = '\0';
+		if (!h.check(buf)) {
+			hammer_fail("bad answer", 0, buf, n);
+			break;
+		}
+		atomic_fetch_add(&h.opens, 1);
+	}
+	return NULL;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: hammer [-t THREADS] [-s SECONDS] [-k KIND] "
-		"[-w WORD]... [-p] [-f] FILE\n");
+		"[-w WORD]... [-p] [-f] [-c] FILE\n");
 	exit(2);
 }
 
@@ -275,13 +307,13 @@ static hammer_check_t hammer_kind(const char *name)
 
 int main(int argc, char **argv)
 {
-	pthread_t tids[HAMMER_MAX_THREADS + 3];
+	pthread_t tids[HAMMER_MAX_THREADS + 4];
 	int nr_readers = 8, secs = 3, nr = 0, opt, i;
-	bool poller = false, flusher = false;
+	bool poller = false, flusher = false, churner = false;
 	const char *kind = NULL, *base;
 
 	close_range(3, ~0U, 0);
-	while ((opt = getopt(argc, argv, "t:s:k:w:pf")) != -1) {
+	while ((opt = getopt(argc, argv, "t:s:k:w:pfc")) != -1) {
 		switch (opt) {
 		case 't':
 			nr_readers = atoi(optarg);
@@ -302,6 +334,9 @@ int main(int argc, char **argv)
 			break;
 		case 'f':
 			flusher = true;
+			break;
+		case 'c':
+			churner = true;
 			break;
 		default:
 			usage();
@@ -335,6 +370,8 @@ int main(int argc, char **argv)
 		nr++;
 	if (flusher && !pthread_create(&tids[nr], NULL, hammer_flusher, NULL))
 		nr++;
+	if (churner && !pthread_create(&tids[nr], NULL, hammer_churner, NULL))
+		nr++;
 	for (i = 0; i < nr; i++)
 		pthread_join(tids[i], NULL);
 	if (close(h.fd) && !atomic_load(&h.failed))
@@ -345,9 +382,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hammer: %s: no read got through\n", h.file);
 		return 1;
 	}
-	printf("hammer: %s: %ld reads, %ld polls, %ld writes (%ld refused), %ld flushes in %d s: ok\n",
+	printf("hammer: %s: %ld reads, %ld polls, %ld writes (%ld refused), %ld flushes, %ld opens in %d s: ok\n",
 	       h.file, atomic_load(&h.reads), atomic_load(&h.polls),
 	       atomic_load(&h.writes), atomic_load(&h.write_errs),
-	       atomic_load(&h.flushes), secs);
+	       atomic_load(&h.flushes), atomic_load(&h.opens), secs);
 	return 0;
 }

@@ -19,7 +19,9 @@ setup() {
 	if [[ -n ${CRFS_ROOT:-} ]]; then
 		skip "crfs-fuse daemon tests; CRFS_ROOT is set (not the FUSE prototype)"
 	fi
-	HAMMER=${CRFS_TOOLS:-$CRFS_REPO/build/tests/tools}/hammer
+	# CRFS_TOOLS, else next to CRFS_BIN's build, else the default build.
+	HAMMER=${CRFS_TOOLS:-$CRFS_BIN/../tests/tools}/hammer
+	[[ -x $HAMMER ]] || HAMMER=$CRFS_REPO/build/tests/tools/hammer
 	[[ -x $HAMMER ]] || fail "$HAMMER is not built (make all)"
 }
 
@@ -52,19 +54,19 @@ hammer_file() {
 
 @test "pread() of one open state file from 8 threads" {
 	busy_ct
-	hammer_file state -p -f
+	hammer_file state -p -f -c
 	daemon_fine
 }
 
 @test "pread() of one open procs file from 8 threads" {
 	busy_ct
-	hammer_file procs -p -f
+	hammer_file procs -p -f -c
 	daemon_fine
 }
 
 @test "pread() of one open events file from 8 threads, with poll()" {
 	busy_ct
-	hammer_file events -p -f
+	hammer_file events -p -f -c
 	daemon_fine
 }
 
@@ -74,7 +76,7 @@ hammer_file() {
 	timeout 60 "$HAMMER" -t 1 -s 3 -k state -w bogus -w freeze -w thaw \
 		"$CRFS_MNT/$CT/state" >"$BATS_TEST_TMPDIR/writer.out" 2>&1 &
 	writer=$!
-	hammer_file error -p -f
+	hammer_file error -p -f -c
 	wait "$writer" || fail "the writer failed: $(cat "$BATS_TEST_TMPDIR/writer.out")"
 	daemon_fine
 }
