@@ -3,6 +3,9 @@
 # unmounted) are adopted by the next daemon started on the same cgroup
 # parent: same names, same processes, same freeze state, then controlled
 # through the new mount.  The emptied leftover cgroups go.
+#
+# The daemons here make their subtrees in a cgroup of this test's own
+# (-o cgroup=), where no other crfs-fuse on the machine sweeps.
 
 load ../helpers/common
 
@@ -14,6 +17,8 @@ setup() {
 		if ($(i + 1) == "cgroup2") { print $5; exit } break } }' \
 		/proc/self/mountinfo)
 	[[ -n $CG ]] || fail "no cgroup2 mount"
+	PARENT=$CG/adopt-$$-$BATS_TEST_NUMBER
+	mkdir "$PARENT"
 	MNTS=()
 	PIDS=()
 }
@@ -25,16 +30,34 @@ teardown() {
 	for i in "${!MNTS[@]}"; do
 		crfs_umount_fuse "${MNTS[$i]}" "${PIDS[$i]}"
 	done
+	[[ -n ${PARENT:-} && -d $PARENT ]] &&
+		find "$PARENT" -depth -type d -exec rmdir {} + 2>/dev/null
+	true
 }
 
-# daemon NAME: start crfs-fuse on $BATS_TEST_TMPDIR/NAME, make it the
-# mount under test (CRFS_MNT); sets DPID.
+# daemon NAME: start crfs-fuse -o cgroup=$PARENT on $BATS_TEST_TMPDIR/NAME,
+# make it the mount under test (CRFS_MNT); sets DPID.
 daemon() {
-	crfs_mount_fuse "$BATS_TEST_TMPDIR/$1" || return 1
-	CRFS_MNT=$BATS_TEST_TMPDIR/$1
-	DPID=$CRFS_FUSE_PID
-	MNTS+=("$CRFS_MNT")
+	local mnt=$BATS_TEST_TMPDIR/$1 log=$BATS_TEST_TMPDIR/$1.log deadline
+
+	mkdir -p "$mnt"
+	(crfs_close_fds; exec "$CRFS_BIN/crfs-fuse" -f -o cgroup="$PARENT" "$mnt") \
+		</dev/null >"$log" 2>&1 3>&- &
+	DPID=$!
+	disown "$DPID" 2>/dev/null || true
+	MNTS+=("$mnt")
 	PIDS+=("$DPID")
+	deadline=$(( ${EPOCHREALTIME/./} + 10000000 ))
+	until crfs_is_mounted "$mnt"; do
+		if ! crfs_alive "$DPID" || (( ${EPOCHREALTIME/./} > deadline )); then
+			cat "$log" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+	CRFS_MNT=$mnt
+	CRFS_FUSE_PID=$DPID
+	CRFS_FUSE_LOG=$log
 }
 
 # guardian_of PID: the daemon's guardian (its only child).
@@ -82,7 +105,7 @@ frozen_counter() {
 
 @test "a new daemon adopts what a killed daemon left: names, processes, state" {
 	daemon a
-	old=$CG/crfs-$DPID
+	old=$PARENT/crfs-$DPID
 	ct=$(crfs_mkct run)
 	sleeper "$ct"
 	frozen_counter
@@ -114,7 +137,7 @@ frozen_counter() {
 
 @test "a container left frozen (daemon and guardian killed) is adopted frozen" {
 	daemon a
-	old=$CG/crfs-$DPID
+	old=$PARENT/crfs-$DPID
 	frozen_counter
 	guard=$(guardian_of "$DPID")
 	[[ -n $guard ]] || fail "no guardian of $DPID"
@@ -143,7 +166,7 @@ frozen_counter() {
 
 @test "after SIGTERM (unmount) a new daemon adopts the running containers" {
 	daemon a
-	old=$CG/crfs-$DPID
+	old=$PARENT/crfs-$DPID
 	ct=$(crfs_mkct term)
 	sleeper "$ct"
 	kill -TERM "$DPID"
@@ -184,7 +207,7 @@ frozen_counter() {
 }
 
 @test "a crfs-* cgroup no crfs-fuse made is not adopted" {
-	fake=$CG/crfs-fake-$$
+	fake=$PARENT/crfs-fake
 	mkdir -p "$fake/x"
 	start_bg sleep 1000
 	PID=$STARTED_PID
