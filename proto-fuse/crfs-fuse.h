@@ -56,6 +56,7 @@ struct crfs_fs {
 	struct crfs_ns_view	*ns;			/* ns.c, made on first use */
 	uid_t			uid;			/* owner of every file */
 	gid_t			gid;
+	struct crfs_fh		*fhs;			/* open control files; lock */
 };
 
 /* An open file that can be polled, on its owner's list (poller.c). */
@@ -107,6 +108,8 @@ struct crfs_fh {
 	struct crfs_poller		poller;	/* under ct->lock */
 	struct crfs_image		*image;	/* image.c */
 	pthread_mutex_t			lock;	/* text, len */
+	struct crfs_fh			*fs_next; /* fs->fhs, under fs->lock */
+	struct crfs_fh			**fs_pprev;
 };
 
 /* A file whose data is a stream handled at the FUSE request level. */
@@ -167,6 +170,7 @@ void crfs_fuse_ns_shutdown(struct crfs_fs *fs);
 
 /* fs.c */
 extern const struct fuse_lowlevel_ops crfs_fuse_ops;
+void crfs_fuse_release_all(struct crfs_fs *fs);
 
 /* guard.c */
 pid_t crfs_guard_start(const char *subtree, int lock_fd, int *fdp);

@@ -354,8 +354,8 @@ out_inotify:
 }
 
 /**
- * crfs_fs_shutdown() - end every transfer, stop the watcher, take the
- * subtree down (thaw all, remove the empty cgroups)
+ * crfs_fs_shutdown() - end every transfer, free the files left open, stop
+ * the watcher, take the subtree down (thaw all, remove the empty cgroups)
  */
 void crfs_fs_shutdown(struct crfs_fs *fs)
 {
@@ -364,6 +364,7 @@ void crfs_fs_shutdown(struct crfs_fs *fs)
 
 	for (ct = fs->cts; ct; ct = ct->next)
 		crfs_fuse_image_abort(ct);
+	crfs_fuse_release_all(fs);
 	crfs_fuse_ns_shutdown(fs);
 	if (fs->watching) {
 		if (write(fs->stop_fd, &one, sizeof(one)) < 0)

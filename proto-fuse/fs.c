@@ -430,6 +430,13 @@ static void crfs_fuse_open(fuse_req_t req, fuse_ino_t ino,
 		crfs_poller_add(&ct->pollers, &fh->poller);
 		pthread_mutex_unlock(&ct->lock);
 	}
+	pthread_mutex_lock(&fs->lock);
+	fh->fs_next = fs->fhs;
+	if (fs->fhs)
+		fs->fhs->fs_pprev = &fh->fs_next;
+	fh->fs_pprev = &fs->fhs;
+	fs->fhs = fh;
+	pthread_mutex_unlock(&fs->lock);
 	fuse_reply_open(req, fi);
 }
 
@@ -547,14 +554,17 @@ static void crfs_fuse_flush(fuse_req_t req, fuse_ino_t ino,
 		fuse_reply_err(req, 0);
 }
 
-static void crfs_fuse_release(fuse_req_t req, fuse_ino_t ino,
-			      struct fuse_file_info *fi)
+/* Free an open control file: off the mount's list, its stream ended. */
+static void crfs_fh_free(struct crfs_fh *fh)
 {
-	struct crfs_fh *fh = crfs_fh(fi);
-	struct crfs_ct *ct;
+	struct crfs_ct *ct = fh->ct;
+	struct crfs_fs *fs = ct->fs;
 
-	CRFS_NS_ROUTE(release, ino, req, ino, fi);
-	ct = fh->ct;
+	pthread_mutex_lock(&fs->lock);
+	*fh->fs_pprev = fh->fs_next;
+	if (fh->fs_next)
+		fh->fs_next->fs_pprev = fh->fs_pprev;
+	pthread_mutex_unlock(&fs->lock);
 	if (fh->file->stream)
 		fh->file->stream->release(fh);
 	pthread_mutex_lock(&ct->lock);
@@ -564,7 +574,34 @@ static void crfs_fuse_release(fuse_req_t req, fuse_ino_t ino,
 	pthread_mutex_destroy(&fh->lock);
 	free(fh);
 	crfs_ct_put(ct);
+}
+
+static void crfs_fuse_release(fuse_req_t req, fuse_ino_t ino,
+			      struct fuse_file_info *fi)
+{
+	CRFS_NS_ROUTE(release, ino, req, ino, fi);
+	crfs_fh_free(crfs_fh(fi));
 	fuse_reply_err(req, 0);
+}
+
+/**
+ * crfs_fuse_release_all() - free the control files still open at the end
+ * @fs: the mount, whose request loop has ended: no release will come
+ *
+ * Call it after the transfers were called off (crfs_fuse_image_abort()).
+ */
+void crfs_fuse_release_all(struct crfs_fs *fs)
+{
+	struct crfs_fh *fh;
+
+	for (;;) {
+		pthread_mutex_lock(&fs->lock);
+		fh = fs->fhs;
+		pthread_mutex_unlock(&fs->lock);
+		if (!fh)
+			break;
+		crfs_fh_free(fh);
+	}
 }
 
 /*
