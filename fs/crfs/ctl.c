@@ -121,7 +121,8 @@ static int crfs_state_kill(struct crfs_ct *ct)
 		return crfs_ct_fail(ct, -EBUSY,
 				    "kill: %s still has processes after %d ms",
 				    ct->name, jiffies_to_msecs(CRFS_KILL_TIMEOUT));
-	return 0;
+	/* Empty means thawed: the next process must not start frozen. */
+	return crfs_cgroup_freeze(ct->cgrp, false);
 }
 
 /* Each sets the reason of its own failure. */

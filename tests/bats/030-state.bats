@@ -88,6 +88,21 @@ start_counter() {
 	assert_output "empty"
 }
 
+@test "a frozen container killed is empty and thawed: its next process runs" {
+	start_counter
+	ct_write "$CT" state freeze
+	wait_frozen "$CT"
+	ct_write "$CT" state kill
+	wait_pid_gone "$PID"
+	run -0 ct_file "$CT" events
+	assert_output "$(printf 'populated 0\nfrozen 0')"
+	zdtm_start "$CT" zdtm-counter
+	run -0 ct_file "$CT" state
+	assert_output "running"
+	wait_for "the new counter to count" 10 log_grows "$ZDTM_DIR/log" 1
+	zdtm_finish
+}
+
 @test "other words fail with EINVAL and the error names the word" {
 	start_counter
 	for word in FREEZE frozen stop "freeze now" 1 running; do

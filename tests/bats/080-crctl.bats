@@ -267,7 +267,7 @@ still_counting() {
 	name=made-$BATS_SUITE_TEST_NUMBER-$$
 	echo "$name" >>"$BATS_TEST_TMPDIR/.crfs-cts"
 	run -1 crctl restore "$name" -i "$img" --thaw
-	assert_output --regexp "^crctl: $name: cannot restore: restore: pid $PID: fd [0-9]+: $DIR/log: No such file or directory \(ENOENT\)\$"
+	assert_output --regexp "^crctl: $name: cannot restore: pid $PID: fd [0-9]+: $DIR/log: No such file or directory \(ENOENT\)\$"
 	[[ ! -e $CRFS_MNT/$name ]] || fail "crctl left $name behind"
 	crfs_gone "$PID"
 }
@@ -281,7 +281,7 @@ still_counting() {
 	mv "$DIR/log" "$DIR/log.moved"
 	ct2=$(crfs_mkct dst)
 	run -1 crctl restore "$ct2" -i "$img"
-	assert_output --regexp "^crctl: $ct2: cannot restore: restore: pid $PID: fd [0-9]+: "
+	assert_output --regexp "^crctl: $ct2: cannot restore: pid $PID: fd [0-9]+: "
 	run -0 ct_file "$ct2" state
 	assert_output "empty"
 }

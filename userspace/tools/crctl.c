@@ -122,9 +122,14 @@ static void __attribute__((noreturn)) crctl_fail(const char *ct, const char *wha
 						 int err)
 {
 	char reason[CRCTL_REASON];
+	size_t n = strlen(what);
+	const char *r = reason;
 
 	crctl_reason(ct, err, reason, sizeof(reason));
-	errx(EXIT_FAILURE, "%s: cannot %s: %s", ct, what, reason);
+	/* The error line names the operation ("restore: ..."): once is enough. */
+	if (!strncmp(r, what, n) && !strncmp(r + n, ": ", 2))
+		r += n + 2;
+	errx(EXIT_FAILURE, "%s: cannot %s: %s", ct, what, r);
 }
 
 static long crctl_now_ms(void)
