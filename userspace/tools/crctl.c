@@ -111,10 +111,18 @@ static int crctl_write(const char *ct, const char *file, const char *val)
  * The reason for a failure of @ct with errno @err, in words: CT/error, or
  * strerror(@err) when it cannot be read or is empty (CT is gone, say).
  */
-static void crctl_reason(const char *ct, int err, char *buf, size_t len)
+static void crctl_reason(const char *ct, const char *what, int err, char *buf,
+			 size_t len)
 {
-	if (crctl_read(ct, "error", buf, len) || !buf[0])
+	size_t n = strlen(what);
+
+	if (crctl_read(ct, "error", buf, len) || !buf[0]) {
 		snprintf(buf, len, "%s", strerror(err));
+		return;
+	}
+	/* The error line names the operation ("restore: ..."): once is enough. */
+	if (!strncmp(buf, what, n) && !strncmp(buf + n, ": ", 2))
+		memmove(buf, buf + n + 2, strlen(buf + n + 2) + 1);
 }
 
 /* Print "crctl: CT: cannot WHAT: reason" (from CT/error) and exit. */
@@ -122,14 +130,9 @@ static void __attribute__((noreturn)) crctl_fail(const char *ct, const char *wha
 						 int err)
 {
 	char reason[CRCTL_REASON];
-	size_t n = strlen(what);
-	const char *r = reason;
 
-	crctl_reason(ct, err, reason, sizeof(reason));
-	/* The error line names the operation ("restore: ..."): once is enough. */
-	if (!strncmp(r, what, n) && !strncmp(r + n, ": ", 2))
-		r += n + 2;
-	errx(EXIT_FAILURE, "%s: cannot %s: %s", ct, what, r);
+	crctl_reason(ct, what, err, reason, sizeof(reason));
+	errx(EXIT_FAILURE, "%s: cannot %s: %s", ct, what, reason);
 }
 
 static long crctl_now_ms(void)
@@ -393,7 +396,7 @@ static void crctl_unfreeze(const char *ct)
 
 	ret = crctl_write_state(ct, "thaw");
 	if (ret) {
-		crctl_reason(ct, -ret, reason, sizeof(reason));
+		crctl_reason(ct, "thaw", -ret, reason, sizeof(reason));
 		warnx("%s: cannot thaw: %s", ct, reason);
 	}
 }
@@ -453,7 +456,7 @@ out_ct:
 		snprintf(reason, sizeof(reason), "not frozen after %d s",
 			 CRCTL_FREEZE_TIMEOUT / 1000);
 	else
-		crctl_reason(a.ct, -ret, reason, sizeof(reason));
+		crctl_reason(a.ct, "checkpoint", -ret, reason, sizeof(reason));
 out_fail:
 	warnx("%s: cannot checkpoint: %s", a.ct, reason);
 	crctl_out_discard(&out);
@@ -487,7 +490,7 @@ static void crctl_remove(const char *ct)
 	while ((ret = rmdir(path) ? -errno : 0) == -EBUSY && crctl_now_ms() < deadline)
 		usleep(20000);
 	if (ret && ret != -ENOENT) {
-		crctl_reason(ct, -ret, reason, sizeof(reason));
+		crctl_reason(ct, "rmdir", -ret, reason, sizeof(reason));
 		warnx("%s: cannot remove it: %s", ct, reason);
 	}
 }
@@ -541,7 +544,7 @@ out_file:
 	snprintf(reason, sizeof(reason), "%s: %s", name, strerror(-ret));
 	goto out_fail;
 out_ct:
-	crctl_reason(a.ct, -ret, reason, sizeof(reason));
+	crctl_reason(a.ct, "restore", -ret, reason, sizeof(reason));
 out_fail:
 	warnx("%s: cannot restore: %s", a.ct, reason);
 	if (made)
