@@ -100,6 +100,7 @@ struct crfs_fh {
 	uint64_t			seen;	/* ct->event_seq when read */
 	struct crfs_poller		poller;	/* under ct->lock */
 	struct crfs_image		*image;	/* image.c */
+	pthread_mutex_t			lock;	/* text, len; held by a reply */
 };
 
 /* A file whose data is a stream handled at the FUSE request level. */

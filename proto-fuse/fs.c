@@ -376,6 +376,7 @@ static void crfs_fuse_open(fuse_req_t req, fuse_ino_t ino,
 	}
 	fh->ct = ct;
 	fh->file = file;
+	pthread_mutex_init(&fh->lock, NULL);
 	fi->fh = (uintptr_t)fh;
 	fi->direct_io = 1;
 	if (file->stream) {
@@ -383,6 +384,7 @@ static void crfs_fuse_open(fuse_req_t req, fuse_ino_t ino,
 		if (ret) {
 			fuse_reply_err(req, -ret);
 			crfs_ct_put(ct);
+			pthread_mutex_destroy(&fh->lock);
 			free(fh);
 			return;
 		}
@@ -429,9 +431,12 @@ static void crfs_fuse_read(fuse_req_t req, fuse_ino_t ino, size_t size,
 		fh->file->stream->read(req, fh, size);
 		return;
 	}
+	/* The text is made and sent under the lock (see crfs_fuse_release()). */
+	pthread_mutex_lock(&fh->lock);
 	if (off == 0 || !fh->text) {
 		ret = crfs_fh_fill(fh);
 		if (ret) {
+			pthread_mutex_unlock(&fh->lock);
 			fuse_reply_err(req, -ret);
 			return;
 		}
@@ -441,6 +446,7 @@ static void crfs_fuse_read(fuse_req_t req, fuse_ino_t ino, size_t size,
 	else
 		fuse_reply_buf(req, fh->text + off,
 			       fh->len - off < size ? fh->len - off : size);
+	pthread_mutex_unlock(&fh->lock);
 }
 
 static void crfs_fuse_write_buf(fuse_req_t req, fuse_ino_t ino,
@@ -508,6 +514,15 @@ static void crfs_fuse_release(fuse_req_t req, fuse_ino_t ino,
 	pthread_mutex_lock(&ct->lock);
 	crfs_poller_del(&ct->pollers, &fh->poller);
 	pthread_mutex_unlock(&ct->lock);
+	/*
+	 * The kernel has a read's reply once its writev() is done: the
+	 * reader may close and this RELEASE run while the replying thread is
+	 * still inside fuse_reply_buf() with @text (ASan's writev() checks
+	 * the buffer after the call).  Wait until it is out.
+	 */
+	pthread_mutex_lock(&fh->lock);
+	pthread_mutex_unlock(&fh->lock);
+	pthread_mutex_destroy(&fh->lock);
 	free(fh->text);
 	free(fh);
 	crfs_ct_put(ct);
