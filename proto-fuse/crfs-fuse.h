@@ -44,9 +44,10 @@ struct crfs_fs {
 	pid_t			guardian;
 	struct timespec		mtime;			/* mount time */
 
-	pthread_mutex_t		lock;			/* cts, next_id */
+	pthread_mutex_t		lock;			/* cts, next_id, fhs */
 	struct crfs_ct		*cts;
 	uint64_t		next_id;
+	struct crfs_fh		*fhs;			/* open handles */
 
 	int			inotify_fd;		/* see ct.c */
 	int			stop_fd;
@@ -101,6 +102,7 @@ struct crfs_fh {
 	struct crfs_poller		poller;	/* under ct->lock */
 	struct crfs_image		*image;	/* image.c */
 	pthread_mutex_t			lock;	/* text, len; held by a reply */
+	struct crfs_fh			*prev, *next;	/* fs->fhs; fs->lock */
 };
 
 /* A file whose data is a stream handled at the FUSE request level. */
@@ -150,6 +152,7 @@ int crfs_ct_fail(struct crfs_ct *ct, int err, const char *fmt, ...)
 void crfs_ct_changed(struct crfs_ct *ct);
 int crfs_fs_watch_start(struct crfs_fs *fs);
 void crfs_fs_shutdown(struct crfs_fs *fs);
+void crfs_fs_close_handles(struct crfs_fs *fs);
 
 /* ns.c */
 extern const struct fuse_lowlevel_ops crfs_fuse_ns_ops;

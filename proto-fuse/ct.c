@@ -334,6 +334,7 @@ void crfs_fs_shutdown(struct crfs_fs *fs)
 
 	for (ct = fs->cts; ct; ct = ct->next)
 		crfs_fuse_image_abort(ct);
+	crfs_fs_close_handles(fs);
 	if (fs->watching) {
 		if (write(fs->stop_fd, &one, sizeof(one)) < 0)
 			perror("crfs-fuse: eventfd");

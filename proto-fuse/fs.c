@@ -395,6 +395,12 @@ static void crfs_fuse_open(fuse_req_t req, fuse_ino_t ino,
 		crfs_poller_add(&ct->pollers, &fh->poller);
 		pthread_mutex_unlock(&ct->lock);
 	}
+	pthread_mutex_lock(&fs->lock);
+	fh->next = fs->fhs;
+	if (fh->next)
+		fh->next->prev = fh;
+	fs->fhs = fh;
+	pthread_mutex_unlock(&fs->lock);
 	fuse_reply_open(req, fi);
 }
 
@@ -501,14 +507,20 @@ static void crfs_fuse_flush(fuse_req_t req, fuse_ino_t ino,
 		fuse_reply_err(req, 0);
 }
 
-static void crfs_fuse_release(fuse_req_t req, fuse_ino_t ino,
-			      struct fuse_file_info *fi)
+/* Take @fh off the open handles, end its transfer and free it. */
+static void crfs_fh_close(struct crfs_fh *fh)
 {
-	struct crfs_fh *fh = crfs_fh(fi);
-	struct crfs_ct *ct;
+	struct crfs_ct *ct = fh->ct;
+	struct crfs_fs *fs = ct->fs;
 
-	CRFS_NS_ROUTE(release, ino, req, ino, fi);
-	ct = fh->ct;
+	pthread_mutex_lock(&fs->lock);
+	if (fh->prev)
+		fh->prev->next = fh->next;
+	else
+		fs->fhs = fh->next;
+	if (fh->next)
+		fh->next->prev = fh->prev;
+	pthread_mutex_unlock(&fs->lock);
 	if (fh->file->stream)
 		fh->file->stream->release(fh);
 	pthread_mutex_lock(&ct->lock);
@@ -516,7 +528,7 @@ static void crfs_fuse_release(fuse_req_t req, fuse_ino_t ino,
 	pthread_mutex_unlock(&ct->lock);
 	/*
 	 * The kernel has a read's reply once its writev() is done: the
-	 * reader may close and this RELEASE run while the replying thread is
+	 * reader may close and its release run while the replying thread is
 	 * still inside fuse_reply_buf() with @text (ASan's writev() checks
 	 * the buffer after the call).  Wait until it is out.
 	 */
@@ -526,7 +538,28 @@ static void crfs_fuse_release(fuse_req_t req, fuse_ino_t ino,
 	free(fh->text);
 	free(fh);
 	crfs_ct_put(ct);
+}
+
+static void crfs_fuse_release(fuse_req_t req, fuse_ino_t ino,
+			      struct fuse_file_info *fi)
+{
+	CRFS_NS_ROUTE(release, ino, req, ino, fi);
+	crfs_fh_close(crfs_fh(fi));
 	fuse_reply_err(req, 0);
+}
+
+/**
+ * crfs_fs_close_handles() - free the handles still open when the session
+ *                           is over
+ *
+ * The kernel sends no RELEASE once the daemon stops serving (a reader in
+ * the middle of a checkpoint, a poller of events): close them here as
+ * release would.  No request runs any more.
+ */
+void crfs_fs_close_handles(struct crfs_fs *fs)
+{
+	while (fs->fhs)
+		crfs_fh_close(fs->fhs);
 }
 
 /*
