@@ -40,6 +40,9 @@ CFLAGS		+= -Wall -Wextra -std=gnu11 -D_GNU_SOURCE -pthread \
 # one.
 SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all \
 		   -fno-omit-frame-pointer -static-libasan -static-libubsan
+# A directory built so stays so (make BUILD=build/asan install, as
+# tests/bats/fuse/200-install.bats does): san-bins leaves a mark in it.
+SANITIZE	?= $(if $(wildcard $(BUILD)/.sanitize),1)
 ifeq ($(SANITIZE),1)
 CFLAGS		+= $(SAN_FLAGS)
 endif
@@ -119,6 +122,7 @@ asan:
 	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) SANITIZE=1 san-bins
 
 san-bins: $(BINS) $(UNIT)
+	@touch $(BUILD)/.sanitize
 
 # The Debian packages each target needs (groups of scripts/deps.sh).
 DEPS_demo	:= build fuse
