@@ -10,10 +10,14 @@
 #   make bench      checkpoint/restore speed against this machine's limits and CRIU
 #   make kernel     the test kernel (linux-source-6.12 + fs/crfs, fs/nsfs, ...)
 #   make vm-test    boot it under qemu and run the suites
+#   make asan       the engine, crfs-fuse, the tools and the unit tests with
+#                   AddressSanitizer and UBSan, in $(BUILD)/asan (make test
+#                   runs the unit and bats suites against them too)
 #
 # test, demo, bench, kernel and vm-test first install, with apt-get as root,
 # the Debian packages they need and no others (scripts/deps.sh GROUP...).
-# BUILD=dir puts all output in another directory.
+# BUILD=dir puts all output in another directory; SANITIZE=1 builds that
+# directory with the sanitizers (what `make asan` does for $(BUILD)/asan).
 
 BUILD		?= build
 PREFIX		?= /usr/local
@@ -27,6 +31,23 @@ CFLAGS		?= -O2 -g
 CFLAGS		+= -Wall -Wextra -std=gnu11 -D_GNU_SOURCE -pthread \
 		   -Iinclude/uapi -Iuserspace/include -Iuserspace/lib \
 		   -Iuserspace/lib/arch/x86_64 -MMD -MP
+# AddressSanitizer (LeakSanitizer with it) and UBSan; any report is fatal.
+# gcc's, as the plain build: the code tested is what the same compiler
+# makes, and the build group's gcc brings the runtimes (libgcc-12-dev).
+# Linked statically: as two shared libraries each has its own copy of the
+# common runtime, libubsan's call that sets its report path binds to
+# libasan's, and UBSan reports ignore log_path; linked in, the two share
+# one.
+SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all \
+		   -fno-omit-frame-pointer -static-libasan -static-libubsan
+# A directory built so stays so (make BUILD=build/asan install, as
+# tests/bats/fuse/200-install.bats does): san-bins leaves a mark in it.
+SANITIZE	?= $(if $(wildcard $(BUILD)/.sanitize),1)
+ifeq ($(SANITIZE),1)
+CFLAGS		+= $(SAN_FLAGS)
+endif
+ASAN_BUILD	?= $(BUILD)/asan
+
 LDLIBS_FUSE	= $(shell $(PKG_CONFIG) --libs fuse3 mount 2>/dev/null)
 CFLAGS_FUSE	= $(shell $(PKG_CONFIG) --cflags fuse3 mount 2>/dev/null)
 
@@ -47,7 +68,7 @@ BENCH		:= $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(wildcard tests/ben
 
 BINS		:= $(TOOLS) $(if $(FUSE_SRC),$(BUILD)/bin/crfs-fuse)
 
-.PHONY: all deps test demo bench clean install uninstall
+.PHONY: all deps test demo bench clean install uninstall asan san-bins
 # Keep objects made by chained rules (tools, tests) for incremental builds.
 .SECONDARY:
 all: $(BINS) $(UNIT) $(ZDTM) $(BENCH)
@@ -106,6 +127,15 @@ $(BUILD)/tests/bench/$(1): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/benc
 endef
 $(foreach d,$(BENCH_DIRS),$(eval $(call bench_dir_rule,$(d))))
 
+# The sanitizer build: what runs as root and reads untrusted input (libcr,
+# crfs-fuse, crctl, crfs-image) and the unit tests.  Not the zdtm programs
+# (what gets checkpointed stays plain), not the benchmarks.
+asan:
+	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) SANITIZE=1 san-bins
+
+san-bins: $(BINS) $(UNIT)
+	@touch $(BUILD)/.sanitize
+
 # The Debian packages each target needs (groups of scripts/deps.sh).
 DEPS_demo	:= build fuse
 DEPS_bench	:= build fuse bench
@@ -118,7 +148,8 @@ deps:
 test:
 	@scripts/deps.sh $(DEPS_test)
 	@$(MAKE) --no-print-directory all
-	@BUILD=$(BUILD) scripts/run-tests.sh
+	@$(MAKE) --no-print-directory asan
+	@BUILD=$(BUILD) ASAN_BUILD=$(ASAN_BUILD) scripts/run-tests.sh
 
 demo:
 	@scripts/deps.sh $(DEPS_demo)

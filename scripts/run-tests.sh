@@ -2,13 +2,17 @@
 # Run every test suite and print one closing line: "N passed, N failed, N skipped".
 #
 # Suites: C unit tests (TAP), the bats conformance suite against the FUSE
-# prototype (tests/bats, tests/bats/fuse).  Each suite runs under a timeout so
+# prototype (tests/bats, tests/bats/fuse), then the same three against the
+# sanitizer build (make asan: ASan, LSan, UBSan; unit-asan, bats-asan,
+# bats-fuse-asan), then the kernel.  Each suite runs under a timeout so
 # that a hung FUSE mount cannot hang the run.  Exit status 0 only when nothing
 # failed and something ran.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
+ASAN_BUILD=${ASAN_BUILD:-$BUILD/asan}
+case $ASAN_BUILD in /*) ;; *) ASAN_BUILD=$top/$ASAN_BUILD ;; esac
 export BUILD
 export CRFS_BIN=${CRFS_BIN:-$BUILD/bin}
 export CRFS_ZDTM=${CRFS_ZDTM:-$BUILD/tests/zdtm}
@@ -49,6 +53,34 @@ run_suite() {
 	count_tap "$name" "$log"
 }
 
+# san_suite NAME TIMEOUT CMD...: run_suite under the sanitizers.  Every
+# report (ASan, LSan at exit, UBSan) of any process of the suite is a file
+# of its own directory, whether a test noticed or not; each counts as a
+# failed test, named, with its first lines.
+san_suite() {
+	local name=$1 dir=$logdir/sanitizer/${1//\//-} f n=0
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	# LSan at each exit; stacks unwound in full, through libfuse too (it has
+	# no frame pointers); locals checked after return; string arguments
+	# checked whole.
+	local asan="log_path=$dir/report:detect_leaks=1:fast_unwind_on_malloc=0"
+	asan+=":detect_stack_use_after_return=1:strict_string_checks=1"
+	ASAN_OPTIONS=$asan \
+	UBSAN_OPTIONS="log_path=$dir/report:print_stacktrace=1:report_error_type=1:halt_on_error=1" \
+		run_suite "$@"
+	for f in "$dir"/*; do
+		[ -f "$f" ] || continue
+		echo "  $name: not ok - sanitizer report $f:"
+		head -n 12 "$f" | sed 's/^/      /'
+		n=$((n + 1))
+	done
+	if [ "$n" -gt 0 ]; then
+		printf '%-28s %4d sanitizer reports (failed)\n' "$name" "$n"
+		fail=$((fail + n))
+	fi
+}
+
 echo "== unit tests"
 for t in "$BUILD"/tests/unit/*; do
 	[ -x "$t" ] || continue
@@ -66,6 +98,30 @@ else
 		run_suite bats-fuse 600 bats --tap "$top/tests/bats/fuse"
 	fi
 fi
+
+# The sanitizer build: the same suites, CRFS_BIN at its binaries (the zdtm
+# programs, what gets checkpointed, stay the plain ones).
+echo "== sanitizers: ASan, LSan, UBSan build ($ASAN_BUILD)"
+t0=$(date +%s)
+if [ ! -x "$ASAN_BUILD/bin/crfs-fuse" ]; then
+	echo "  no sanitizer build in $ASAN_BUILD (make asan)"
+	fail=$((fail + 1))
+else
+	for t in "$ASAN_BUILD"/tests/unit/*; do
+		[ -x "$t" ] || continue
+		san_suite "unit-asan/$(basename "$t")" 300 "$t"
+	done
+	if [ "$(id -u)" = 0 ] && [ -c /dev/fuse ]; then
+		plain_bin=$CRFS_BIN
+		export CRFS_BIN=$ASAN_BUILD/bin
+		san_suite bats-asan 2400 bats --tap "$top/tests/bats"
+		if [ -d "$top/tests/bats/fuse" ]; then
+			san_suite bats-fuse-asan 900 bats --tap "$top/tests/bats/fuse"
+		fi
+		CRFS_BIN=$plain_bin
+	fi
+fi
+echo "sanitizer suites: $(($(date +%s) - t0)) s"
 
 # The kernel side: build the test kernel, then run the suites in a VM.
 echo "== kernel build"

@@ -151,7 +151,10 @@ static int cr_img_out(struct cr_img *img, struct iovec *iov, int iovcnt,
 		if (!p)
 			return cr_fail(e, EIO, "cannot write image at offset %"
 				       PRIu64 ": %m", img->off);
+		/* An empty piece may have no base (a VMA without a path). */
 		for (int i = 0; i < iovcnt; i++) {
+			if (!iov[i].iov_len)
+				continue;
 			memcpy(p, iov[i].iov_base, iov[i].iov_len);
 			p += iov[i].iov_len;
 		}

@@ -103,13 +103,17 @@ crfs_mount_fuse() {
 	done
 }
 
-# crfs_umount_fuse DIR PID: stop exactly that daemon and unmount.
+# crfs_umount_fuse DIR PID: stop exactly that daemon and unmount.  A
+# daemon must exit at SIGTERM: that path lets its containers go and, in the
+# sanitizer build, checks for leaks; one that has to be killed fails.
 crfs_umount_fuse() {
-	local mnt=$1 pid=$2
+	local mnt=$1 pid=$2 ret=0
 
 	if [[ -n $pid ]] && crfs_alive "$pid"; then
 		kill -TERM "$pid" 2>/dev/null || true
 		if ! wait_for "crfs-fuse $pid to exit" 10 crfs_gone "$pid"; then
+			echo "crfs-fuse $pid did not exit at SIGTERM: killed" >&2
+			ret=1
 			kill -KILL "$pid" 2>/dev/null || true
 			wait_for "crfs-fuse $pid to die" 5 crfs_gone "$pid" || true
 		fi
@@ -117,7 +121,7 @@ crfs_umount_fuse() {
 	if crfs_is_mounted "$mnt"; then
 		fusermount3 -u "$mnt" 2>/dev/null || fusermount3 -uz "$mnt"
 	fi
-	! crfs_is_mounted "$mnt"
+	! crfs_is_mounted "$mnt" && return "$ret"
 }
 
 # crfs_has_image: can the crfs under test checkpoint and restore?
