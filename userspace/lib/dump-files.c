@@ -131,6 +131,12 @@ static int dump_fd(struct cr_dump *d, int fd, struct cr_fd_img *fi,
 	fi->f.ino = st.st_ino;
 	fi->f.dev = st.st_dev;
 	fi->f.mode = st.st_mode;
+	if (S_ISREG(st.st_mode)) {
+		fi->f.size = st.st_size;
+		fi->f.mtime_ns = cr_mtime_ns(&st);
+	} else {
+		fi->f.rdev = st.st_rdev;
+	}
 	fi->f.path_len = strlen(link) + 1;
 	fi->path = link;
 	return 0;

@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -122,6 +123,22 @@ static int dump_no_children(struct cr_dump *d, struct cr_err *e)
 	return ret;
 }
 
+/* The identity of /proc/PID/@name (cwd, root), checked at restore. */
+static int dump_dir_id(struct cr_dump *d, const char *name, const char *link,
+		       __u64 *dev, __u64 *ino, struct cr_err *e)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", d->pid, name);
+	if (stat(path, &st))
+		return cr_fail(e, errno, "pid %d: %s %s: cannot stat: %m",
+			       d->pid, name, link);
+	*dev = st.st_dev;
+	*ino = st.st_ino;
+	return 0;
+}
+
 /* Collect task, creds, fs and rlimits from /proc. */
 static int dump_task(struct cr_dump *d, struct cr_err *e)
 {
@@ -176,7 +193,11 @@ static int dump_task(struct cr_dump *d, struct cr_err *e)
 		return cr_fail(e, EOPNOTSUPP,
 			       "pid %d: cwd %s: deleted directories are not supported",
 			       d->pid, t->cwd);
-	return 0;
+	ret = dump_dir_id(d, "cwd", t->cwd, &t->fs.cwd_dev, &t->fs.cwd_ino, e);
+	if (!ret)
+		ret = dump_dir_id(d, "root", t->root, &t->fs.root_dev,
+				  &t->fs.root_ino, e);
+	return ret;
 }
 
 /* Microseconds on the monotonic clock. */
