@@ -27,6 +27,7 @@
 
 #include "dump.h"
 #include "proc.h"
+#include "restore.h"
 #include "task-img.h"
 
 /* The scratch area mapped in the task for injected calls (dump-sig.c). */
@@ -518,6 +519,9 @@ struct cr_dump *cr_dump_begin(const char *cgdir, struct cr_err *e)
 		ret = cr_dump_mm(d, e);
 	if (!ret)
 		ret = cr_dump_files(d, e);
+	/* Whatever is accepted here must restore. */
+	if (!ret)
+		ret = cr_rst_task_fits(&d->t, e);
 	if (ret)
 		goto out_free;
 
