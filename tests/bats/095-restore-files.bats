@@ -173,3 +173,87 @@ userfiles_race() {
 	require_image
 	userfiles_race prog prog.evil
 }
+
+# --- what a checkpoint accepts restores ---
+
+@test "zdtm-rlimits: limits lowered below a descriptor and below the data in use restore exactly" {
+	require_image
+	local ct ct2 pid img
+
+	ct=$(crfs_mkct src)
+	zdtm_start "$ct" zdtm-rlimits
+	pid=$ZDTM_PID
+	img=$BATS_TEST_TMPDIR/rlimits.img
+	crfs_checkpoint "$ct" "$img"
+	ct_write "$ct" state kill
+	wait_pid_gone "$pid"
+	ct2=$(crfs_mkct dst)
+	crfs_restore "$ct2" "$img"
+	run -0 ct_file "$ct2" procs
+	assert_output "$pid"
+	run -0 grep -E '^Max (open files|data size)' "/proc/$pid/limits"
+	assert_line --regexp '^Max open files +64 +64 '
+	assert_line --regexp '^Max data size +1048576 +1048576 '
+	ct_write "$ct2" state thaw
+	zdtm_finish
+}
+
+# --- refusals that say what to do ---
+
+# refused_with CT REGEXP: the checkpoint of CT is refused before any byte,
+# the reason matches REGEXP, and CT stays frozen, then thaws unharmed.
+refused_with() {
+	local ct=$1
+
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	run -0 bash -c "cat '$CRFS_MNT/$ct/image' 2>/dev/null | wc -c"
+	assert_output "0"
+	run -0 ct_file "$ct" error
+	assert_output --regexp "$2"
+	run -0 ct_file "$ct" state
+	assert_output "frozen"
+	ct_write "$ct" state thaw
+	wait_thawed "$ct"
+}
+
+@test "a terminal is refused, saying to start the program with </dev/null >log 2>&1" {
+	require_image
+	local ct dir
+
+	ct=$(crfs_mkct tty)
+	dir=$BATS_TEST_TMPDIR/tty
+	mkdir -p "$dir"
+	# script(1) gives the program a new terminal as stdin, stdout, stderr.
+	(crfs_close_fds; exec script -qfec \
+		"exec '$CRFS_BIN/crctl' -r '$CRFS_MNT' run '$ct' -- '$CRFS_ZDTM/zdtm-counter' '$dir'" \
+		/dev/null) </dev/null >/dev/null 2>&1 3>&- &
+	echo $! >>"$BATS_TEST_TMPDIR/.crfs-pids"
+	wait_for "zdtm-counter to be ready" 30 test -e "$dir/ready"
+	pid=$(cat "$dir/ready")
+	refused_with "$ct" \
+		"pid $pid: fd 0: /dev/pts/[0-9]+: terminals are not supported: start it with </dev/null >log 2>&1, or close the descriptor$"
+	zdtm_finish "$dir" "$pid"
+}
+
+@test "a pipe to a process outside the container is refused, naming it and what to do" {
+	require_image
+	local ct dir reader
+
+	ct=$(crfs_mkct pipe)
+	dir=$BATS_TEST_TMPDIR/pipe
+	mkdir -p "$dir"
+	# The program's stdout is a pipe to a sleep outside the container.
+	(crfs_close_fds
+	 exec "$CRFS_BIN/crctl" -r "$CRFS_MNT" run "$ct" -- \
+		"$CRFS_ZDTM/zdtm-counter" "$dir") </dev/null 2>/dev/null 3>&- |
+		sleep 600 &
+	reader=$!
+	echo "$reader" >>"$BATS_TEST_TMPDIR/.crfs-pids"
+	wait_for "zdtm-counter to be ready" 30 test -e "$dir/ready"
+	pid=$(cat "$dir/ready")
+	refused_with "$ct" \
+		"pid $pid: fd 1: pipe:\[[0-9]+\]: pipes are not supported: also open in pid $reader \(sleep\), outside the container: start it with </dev/null >log 2>&1, or close the descriptor$"
+	zdtm_finish "$dir" "$pid"
+	kill "$reader"
+}

@@ -365,16 +365,22 @@ static int dump_by_injection(struct cr_dump *d, struct cr_err *e)
 	 * Executable too: cr_dump_sigacts() runs its calls from there in one
 	 * batch.  A task that refuses writable and executable memory
 	 * (PR_SET_MDWE, a seccomp filter, SELinux execmem) gets a plain
-	 * writable area and its calls one by one.
+	 * writable area and its calls one by one.  Shared: a private writable
+	 * area counts against RLIMIT_DATA, which a process may have lowered
+	 * below what it uses.
 	 */
 	ret = dump_inject(d, __NR_mmap, "mmap", 0, DUMP_SCRATCH_SIZE,
 			  PROT_READ | PROT_WRITE | PROT_EXEC,
-			  MAP_PRIVATE | MAP_ANONYMOUS, &scratch, &ignore);
+			  MAP_SHARED | MAP_ANONYMOUS, &scratch, &ignore);
 	exec = !ret;
 	if (ret)
 		ret = dump_inject(d, __NR_mmap, "mmap", 0, DUMP_SCRATCH_SIZE,
 				  PROT_READ | PROT_WRITE,
-				  MAP_PRIVATE | MAP_ANONYMOUS, &scratch, e);
+				  MAP_SHARED | MAP_ANONYMOUS, &scratch, e);
+	if (ret == -ENOMEM)
+		return cr_fail(e, ENOMEM,
+			       "pid %d: no room for the dump's %d-byte scratch area in the process: Cannot allocate memory (an RLIMIT_AS below what it uses leaves none)",
+			       d->pid, DUMP_SCRATCH_SIZE);
 	if (ret)
 		return ret;
 	ret = cr_dump_sigacts(d, scratch, exec, e);
