@@ -86,9 +86,10 @@ no_secret() {
 }
 
 # race_restores IMG PID PAIRS...: restore IMG RACE_ROUNDS times while the
-# swapper exchanges each pair of names (relative to $PUB).  Every restore fails naming a file
-# of $PUB and leaves its container empty, or succeeds without the secret
-# anywhere, and the process, thawed, passes its own check.
+# swapper exchanges each pair of names (relative to $PUB).  Every restore
+# fails naming the first of them and leaves its container empty, or
+# succeeds without the secret anywhere, and the process, thawed, passes
+# its own check.
 race_restores() {
 	local img=$1 pid=$2 race_round ct ok=0 refused=0 name
 	local -a pairs=()
@@ -116,7 +117,7 @@ race_restores() {
 			wait_for "the restore to end" 15 \
 				grep -qvx restoring "$CRFS_MNT/$ct/state"
 			run -0 ct_file "$ct" error
-			assert_output --partial "$PUB/"
+			assert_output --partial "$PUB/$1:"
 			assert_output --regexp "(symbolic link|is another file|has changed)"
 			run -0 ct_file "$ct" procs
 			assert_output ""

@@ -2,14 +2,16 @@
 /*
  * zdtm-userfiles: the files of an unprivileged process across a checkpoint.
  *
- * Started as root, it drops to uid and gid 65534 (nobody) without
+ * Started as root, it opens DIR/root.log (root's, 0600) for appending at
+ * descriptor LOG_FD, as a server opens its log before it drops
+ * privileges; it drops to uid and gid 65534 (nobody) without
  * supplementary groups, then creates its own DIR/map.dat and DIR/fd.dat
  * (DIR must belong to 65534), maps map.dat twice (shared and private,
  * read-only, never written), holds fd.dat open read-only at descriptor
  * FD_NUM and writes DIR/info: "<mapping address in hex> <fd>".  After
  * SIGTERM it must still be 65534; both mappings must show map.dat's bytes,
- * the descriptor must be fd.dat (inode and bytes) and /proc/self/exe the
- * file it was started from.
+ * the descriptor must be fd.dat (inode and bytes), the log still root.log
+ * open for appending, and /proc/self/exe the file it was started from.
  */
 #include <grp.h>
 #include <sys/mman.h>
@@ -20,10 +22,11 @@
 #define MAP_LEN		(2 * 4096)
 #define FD_LEN		4096
 #define FD_NUM		7
+#define LOG_FD		8
 
 static char map_want[MAP_LEN], fd_want[FD_LEN];
 static char *shmap, *prmap;
-static ino_t map_ino, fd_ino, exe_ino;
+static ino_t map_ino, fd_ino, exe_ino, log_ino;
 
 /* Create DIR/@name holding @len bytes of @data; return its inode. */
 static ino_t make_file(const char *name, const char *data, size_t len)
@@ -46,6 +49,14 @@ static void build(void)
 	char path[4096], info[64];
 	struct stat st;
 	int fd;
+
+	zdtm_path(path, sizeof(path), "root.log");
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	zdtm_check(fd < 0, "open root.log as root");
+	zdtm_check(dup3(fd, LOG_FD, O_CLOEXEC) != LOG_FD, "dup3 root.log");
+	close(fd);
+	zdtm_check(fstat(LOG_FD, &st), "fstat root.log");
+	log_ino = st.st_ino;
 
 	zdtm_check(setgroups(0, NULL), "setgroups");
 	zdtm_check(setresgid(NOBODY, NOBODY, NOBODY), "setresgid");
@@ -99,6 +110,13 @@ static void verify(void)
 	if (pread(FD_NUM, buf, FD_LEN, 0) != FD_LEN ||
 	    memcmp(buf, fd_want, FD_LEN))
 		zdtm_fail("fd %d reads other bytes: %.8s", FD_NUM, buf);
+	zdtm_check(fstat(LOG_FD, &st), "fstat root.log");
+	if (st.st_ino != log_ino || st.st_uid != 0)
+		zdtm_fail("fd %d is not root's root.log", LOG_FD);
+	/* Not written: a write would change it from what the image has. */
+	if ((fcntl(LOG_FD, F_GETFL) & (O_ACCMODE | O_APPEND)) !=
+	    (O_WRONLY | O_APPEND))
+		zdtm_fail("fd %d has flags %#o", LOG_FD, fcntl(LOG_FD, F_GETFL));
 	zdtm_check(stat("/proc/self/exe", &st), "stat /proc/self/exe");
 	if (st.st_ino != exe_ino)
 		zdtm_fail("/proc/self/exe is inode %lu, want %lu",
