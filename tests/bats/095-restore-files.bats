@@ -258,3 +258,20 @@ refused_with() {
 	zdtm_finish "$dir" "$pid"
 	kill "$reader"
 }
+
+@test "an executable that lost its execute permission is refused at checkpoint" {
+	require_image
+	local ct dir
+
+	ct=$(crfs_mkct noexec)
+	dir=$BATS_TEST_TMPDIR/noexec
+	mkdir -p "$dir"
+	cp "$CRFS_ZDTM/zdtm-counter" "$dir/prog"
+	start_in "$ct" "$dir/prog" "$dir"
+	wait_for "the program to be ready" 30 test -e "$dir/ready"
+	pid=$(cat "$dir/ready")
+	chmod 0644 "$dir/prog"
+	refused_with "$ct" \
+		"pid $pid: executable $dir/prog: no execute permission now \(mode 0644\)"
+	zdtm_finish "$dir" "$pid"
+}

@@ -263,6 +263,11 @@ static int dump_exe(struct cr_dump *d, struct cr_err *e)
 		return cr_fail(e, EOPNOTSUPP,
 			       "pid %d: executable %s: not a regular file",
 			       d->pid, d->t.exe);
+	/* PR_SET_MM_MAP takes only a file that may be executed. */
+	if (!(st.st_mode & 0111))
+		return cr_fail(e, EACCES,
+			       "pid %d: executable %s: no execute permission now (mode %04o): a restore could not make it the executable again",
+			       d->pid, d->t.exe, st.st_mode & 07777);
 	mm->exe_dev = st.st_dev;
 	mm->exe_ino = st.st_ino;
 	mm->exe_size = st.st_size;
