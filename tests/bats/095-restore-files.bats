@@ -28,8 +28,9 @@ RACE_ROUNDS=${CRFS_RACE_ROUNDS:-40}
 
 # userfiles_start CT: a world-readable $PUB holding a copy of the program
 # (prog), nobody's directory z, a root-only secret and, beside each file
-# the race swaps, a symbolic link to the secret (NAME.evil).  Starts the
-# program in CT; sets ZDTM_DIR, ZDTM_PID.
+# the race swaps, a symbolic link to the secret (NAME.evil), and a decoy
+# for map.dat (another file of nobody's, same size).  Starts the program
+# in CT; sets ZDTM_DIR, ZDTM_PID.
 userfiles_start() {
 	local ct=$1
 
@@ -51,6 +52,9 @@ userfiles_start() {
 	fi
 	ln -s "$PUB/secret" "$ZDTM_DIR/map.dat.evil"
 	ln -s "$PUB/secret" "$ZDTM_DIR/fd.dat.evil"
+	# A file of the same size and owner, but another one.
+	printf 'DECOY---%.0s' {1..1024} >"$ZDTM_DIR/map.dat.decoy"
+	chown "$NOBODY:$NOBODY" "$ZDTM_DIR/map.dat.decoy"
 	read -r MAP_ADDR USER_FD <"$ZDTM_DIR/info"
 	SECRET_INO=$(stat -c %i "$PUB/secret")
 	MAP_INO=$(stat -c %i "$ZDTM_DIR/map.dat")
@@ -117,8 +121,7 @@ race_restores() {
 			wait_for "the restore to end" 15 \
 				grep -qvx restoring "$CRFS_MNT/$ct/state"
 			run -0 ct_file "$ct" error
-			assert_output --partial "$PUB/$1:"
-			assert_output --regexp "(symbolic link|is another file|has changed)"
+			assert_output --regexp "$PUB/$1(: cannot open: .*symbolic link| is another file now| has changed)"
 			run -0 ct_file "$ct" procs
 			assert_output ""
 		fi
@@ -163,6 +166,11 @@ userfiles_race() {
 @test "a mapped file swapped for a link to a root-only file: never mapped" {
 	require_image
 	userfiles_race z/map.dat z/map.dat.evil
+}
+
+@test "a mapped file swapped for another file of the same size: never mapped" {
+	require_image
+	userfiles_race z/map.dat z/map.dat.decoy
 }
 
 @test "an open file swapped for a link to a root-only file: never opened" {
