@@ -527,7 +527,7 @@ int cr_rst_files_reason(pid_t pid, const struct cr_task_img *t,
 		snprintf(name, sizeof(name), "%s", cr_rf_kind_names[f->kind]);
 	switch (res->step) {
 	case CR_RST_FILE_OPEN:
-		return cr_fail(e, err, "pid %d: %s: %s: cannot open: %s%s", pid,
+		return cr_fail(e, err, "pid %d: %s: %s: %s%s", pid,
 			       name, f->path, s, err == ELOOP ?
 			       " (a symbolic link is in its path now: the image's path has none)" : "");
 	case CR_RST_FILE_STAT:
