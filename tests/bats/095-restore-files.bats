@@ -183,6 +183,41 @@ userfiles_race() {
 	userfiles_race prog prog.evil
 }
 
+@test "the image records each file's identity as the restore checks it" {
+	require_image
+	local ct img
+
+	ct=$(crfs_mkct id)
+	zdtm_start "$ct" zdtm-counter
+	img=$BATS_TEST_TMPDIR/id.img
+	crfs_checkpoint "$ct" "$img"
+	"$CRFS_BIN/crfs-image" json "$img" >"$BATS_TEST_TMPDIR/id.json"
+	run -0 python3 - "$BATS_TEST_TMPDIR/id.json" "$CRFS_ZDTM/zdtm-counter" \
+		"$ZDTM_DIR/log" "/proc/$ZDTM_PID/cwd" <<'PY'
+import json, os, sys
+t = json.load(open(sys.argv[1]))["tasks"][0]
+exe, log, cwd = (os.stat(p) for p in sys.argv[2:5])
+def same(what, got, want):
+    if got != want:
+        sys.exit("%s: the image has %r, the file %r" % (what, got, want))
+mm = t["mm"]
+same("exe ino", mm["exe_ino"], exe.st_ino)
+same("exe dev", int(mm["exe_dev"], 16), exe.st_dev)
+same("exe size", mm["exe_size"], exe.st_size)
+same("exe mtime", mm["exe_mtime_ns"], exe.st_mtime_ns)
+same("cwd ino", t["cwd_ino"], cwd.st_ino)
+fd = [f for f in t["fds"] if f["path"] == sys.argv[3]][0]
+same("log size", fd["size"], log.st_size)
+same("log mtime", fd["mtime_ns"], log.st_mtime_ns)
+null = [f for f in t["fds"] if f["path"] == "/dev/null"][0]
+same("/dev/null rdev", int(null["rdev"], 16), os.stat("/dev/null").st_rdev)
+vma = [v for v in t["vmas"] if v["path"] == sys.argv[2]][0]
+same("mapped exe mtime", vma["mtime_ns"], exe.st_mtime_ns)
+PY
+	ct_write "$ct" state thaw
+	zdtm_finish
+}
+
 # --- what a checkpoint accepts restores ---
 
 @test "zdtm-rlimits: limits lowered below a descriptor and below the data in use restore exactly" {
