@@ -113,7 +113,7 @@ restore_fails() {
 
 @test "an image of another format version is refused, naming the version" {
 	require_image
-	img_set_version "$GOOD" "$BATS_TEST_TMPDIR/v.img" 2
+	img_set_version "$GOOD" "$BATS_TEST_TMPDIR/v.img" 1
 	restore_fails "$BATS_TEST_TMPDIR/v.img" "version"
 }
 

@@ -120,10 +120,10 @@ if a != b:
 
 @test "verify rejects another format version, naming it" {
 	require_image
-	img_set_version "$GOOD" "$BATS_TEST_TMPDIR/v.img" 2
+	img_set_version "$GOOD" "$BATS_TEST_TMPDIR/v.img" 1
 	run ! img verify "$BATS_TEST_TMPDIR/v.img"
-	assert_output --partial "version"
-	assert_output --partial "2"
+	assert_output --partial "version 1"
+	assert_output --partial "version 2"
 }
 
 @test "show and json fail on a bad image" {

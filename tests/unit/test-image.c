@@ -174,6 +174,8 @@ static void make_task(struct cr_task_img *t, int cwd_len)
 	memset(t->cwd + 1, 'd', cwd_len);
 	t->cwd[cwd_len + 1] = 0;
 	t->root = strdup("/");
+	t->fs = (struct crfs_fs){ .cwd_dev = rnd(), .cwd_ino = rnd(),
+				  .root_dev = rnd(), .root_ino = rnd() };
 	fill_rnd(&t->rlim, sizeof(t->rlim));
 	fill_rnd(&t->sigacts, sizeof(t->sigacts));
 	fill_rnd(&t->sigstate, sizeof(t->sigstate));
@@ -203,6 +205,7 @@ static void make_task(struct cr_task_img *t, int cwd_len)
 		v->ino = rnd();
 		v->dev = rnd();
 		v->size = rnd() & 0xffffff;
+		v->mtime_ns = (int64_t)rnd();
 		t->vmas[i].path = vpath[i] ? strdup(vpath[i]) : NULL;
 	}
 	t->fds = calloc(3, sizeof(*t->fds));
@@ -210,7 +213,10 @@ static void make_task(struct cr_task_img *t, int cwd_len)
 		t->fds[i].f = (struct crfs_fd){ .fd = i * 2,
 			.kind = i ? CRFS_FD_REG : CRFS_FD_CHR, .flags = 02,
 			.cloexec = i & 1, .pos = i * 100, .ino = rnd(),
-			.dev = rnd(), .mode = 0100644 };
+			.dev = rnd(), .mode = i ? 0100644 : 020666,
+			.size = i ? rnd() & 0xffff : 0,
+			.mtime_ns = i ? (int64_t)rnd() : 0,
+			.rdev = i ? 0 : 0x103 };
 		t->fds[i].path = strdup(i ? "/tmp/file\twith \"quotes\"\\" :
 					"/dev/null");
 	}
@@ -229,11 +235,14 @@ static int task_equal(const struct cr_task_img *a, const struct cr_task_img *b,
 {
 #define NE(cond, what) do { if (cond) { snprintf(why, len, "%s", what); return 0; } } while (0)
 	struct crfs_mm ma = a->mm, mb = b->mm;
+	struct crfs_fs fa = a->fs, fb = b->fs;
 
 	NE(memcmp(&a->task, &b->task, sizeof(a->task)), "task");
 	NE(memcmp(&a->creds, &b->creds, sizeof(a->creds)), "creds");
 	NE(memcmp(a->groups, b->groups, a->creds.ngroups * 4), "groups");
-	NE(!same_str(a->cwd, b->cwd) || !same_str(a->root, b->root), "fs");
+	fa.cwd_len = fb.cwd_len = fa.root_len = fb.root_len = 0;
+	NE(memcmp(&fa, &fb, sizeof(fa)) || !same_str(a->cwd, b->cwd) ||
+	   !same_str(a->root, b->root), "fs");
 	NE(memcmp(&a->rlim, &b->rlim, sizeof(a->rlim)), "rlimits");
 	NE(memcmp(&a->sigacts, &b->sigacts, sizeof(a->sigacts)), "sigacts");
 	NE(memcmp(&a->sigstate, &b->sigstate, sizeof(a->sigstate)), "sigstate");
@@ -632,18 +641,18 @@ static void test_bad_streams(const unsigned char *img, size_t len)
 	ok(r.ret == -EINVAL && !strcmp(r.e.msg, "not a crfs image"),
 	   "bad magic: %s", r.e.msg);
 
-	/* another version, with a valid crc */
-	fd = memfd_create("v2", MFD_CLOEXEC);
+	/* another version (the first one), with a valid crc */
+	fd = memfd_create("v1", MFD_CLOEXEC);
 	cr_img_init(&w, fd);
 	cr_img_fill_hdr(&h);
-	h.version = 2;
+	h.version = 1;
 	cr_img_write_hdr(&w, &h, &e);
 	cr_img_fini(&w);
 	pread(fd, b, sizeof(h), 0);
 	close(fd);
 	read_bytes(b, len, &r);
-	ok(r.ret == -EPROTONOSUPPORT && strstr(r.e.msg, "version 2") &&
-	   strstr(r.e.msg, "version 1"), "wrong version: %s", r.e.msg);
+	ok(r.ret == -EPROTONOSUPPORT && strstr(r.e.msg, "version 1") &&
+	   strstr(r.e.msg, "version 2"), "wrong version: %s", r.e.msg);
 
 	/* the task's records out of order: TASK then FS */
 	fd = memfd_create("order", MFD_CLOEXEC);
@@ -652,7 +661,7 @@ static void test_bad_streams(const unsigned char *img, size_t len)
 	cr_img_write_hdr(&w, &h, &e);
 	{
 		struct crfs_task t = { .pid = 1, .comm = "x" };
-		struct crfs_fs fs = { 2, 2 };
+		struct crfs_fs fs = { .cwd_len = 2, .root_len = 2 };
 		struct iovec v[2] = { { &fs, sizeof(fs) }, { "/\0/", 4 } };
 
 		cr_img_write_rec(&w, CRFS_REC_TASK,

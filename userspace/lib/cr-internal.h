@@ -30,6 +30,7 @@ struct cr_task_img {
 	struct crfs_creds	creds;
 	uint32_t		*groups;	/* creds.ngroups */
 	char			*cwd, *root;
+	struct crfs_fs		fs;		/* their identity; lengths unused */
 	struct crfs_rlimits	rlim;
 	struct crfs_sigacts	sigacts;
 	struct crfs_sigstate	sigstate;

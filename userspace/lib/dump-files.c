@@ -2,7 +2,8 @@
 /*
  * Dump of the file descriptors: regular files and a few harmless character
  * devices are kept; everything else is refused by name, before any image
- * byte exists.
+ * byte exists, and a terminal or a descriptor inherited from the shell is
+ * refused with what to do about it.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -35,6 +37,94 @@ static const struct {
 	{ "anon_inode:",		"anonymous inodes are not supported" },
 	{ "/memfd:",			"memfds are not supported" },
 };
+
+/* What to do about a descriptor the program got from whoever started it. */
+#define FD_HINT "start it with </dev/null >log 2>&1, or close the descriptor"
+
+/* Is a character device of major @maj, at @link, a terminal? */
+static bool fd_is_tty(unsigned int maj, const char *link)
+{
+	/* tty, ttyS; /dev/tty, console, ptmx; the pts majors 136-143 */
+	return maj == 4 || maj == 5 || (maj >= 136 && maj <= 143) ||
+	       !strncmp(link, "/dev/pts/", 9) || !strncmp(link, "/dev/tty", 8);
+}
+
+/*
+ * A process other than @pid holding @link ("pipe:[81236]"), so the other
+ * end of a pipe or socket is outside the container: its pid, its name in
+ * @comm; 0 if none is found.  Only for a refusal: it reads every
+ * /proc/PID/fd.
+ */
+static pid_t fd_holder(pid_t pid, const char *link, char *comm, size_t len)
+{
+	char path[64], target[64];
+	struct dirent *de, *fe;
+	pid_t found = 0, p;
+	DIR *proc, *fds;
+	ssize_t n;
+
+	proc = opendir("/proc");
+	if (!proc)
+		return 0;
+	while (!found && (de = readdir(proc))) {
+		p = atoi(de->d_name);
+		if (p <= 0 || p == pid || p == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fd", p);
+		fds = opendir(path);
+		if (!fds)
+			continue;
+		while (!found && (fe = readdir(fds))) {
+			n = readlinkat(dirfd(fds), fe->d_name, target,
+				       sizeof(target) - 1);
+			if (n <= 0)
+				continue;
+			target[n] = '\0';
+			if (!strcmp(target, link))
+				found = p;
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+	if (found) {
+		struct cr_err ignore;
+
+		if (cr_proc_comm(found, comm, &ignore))
+			snprintf(comm, len, "?");
+	}
+	return found;
+}
+
+/*
+ * Put what to do into @buf after @why, for a descriptor that is a
+ * terminal, or a pipe or socket that a standard descriptor holds or a
+ * process outside the container shares: most likely inherited from the
+ * shell that started the program.
+ */
+static const char *fd_hint(pid_t pid, int fd, const char *link,
+			   const struct stat *st, bool have_st,
+			   const char *why, char *buf, size_t len)
+{
+	char comm[CRFS_COMM_LEN];
+	pid_t other = 0;
+
+	if (have_st && S_ISCHR(st->st_mode) &&
+	    fd_is_tty(major(st->st_rdev), link)) {
+		snprintf(buf, len, "terminals are not supported: " FD_HINT);
+		return buf;
+	}
+	if (strncmp(link, "pipe:", 5) && strncmp(link, "socket:", 7))
+		return why;
+	other = fd_holder(pid, link, comm, sizeof(comm));
+	if (other)
+		snprintf(buf, len, "%s: also open in pid %d (%s), outside the container: "
+			 FD_HINT, why, other, comm);
+	else if (fd <= 2)
+		snprintf(buf, len, "%s: " FD_HINT, why);
+	else
+		return why;
+	return buf;
+}
 
 /* The character devices that are reopened by path at restore. */
 static const struct {
@@ -84,8 +174,9 @@ static const char *fd_mode_refused(const struct stat *st, const char *link,
 static int dump_fd(struct cr_dump *d, int fd, struct cr_fd_img *fi,
 		   struct cr_err *e)
 {
-	char name[32], path[64], why[64], *link;
+	char name[32], path[64], why[64], hint[256], *link;
 	const char *no = NULL;
+	bool have_st = false;
 	uint32_t flags = 0;
 	uint64_t pos = 0;
 	struct stat st;
@@ -108,8 +199,10 @@ static int dump_fd(struct cr_dump *d, int fd, struct cr_fd_img *fi,
 			      d->pid, fd, link);
 		goto out_free;
 	}
-	if (!no)
+	if (!no) {
+		have_st = true;
 		no = fd_mode_refused(&st, link, why, sizeof(why));
+	}
 	if (!no) {
 		ret = cr_proc_fdinfo(d->pid, fd, &pos, &flags, e);
 		if (ret)
@@ -118,6 +211,8 @@ static int dump_fd(struct cr_dump *d, int fd, struct cr_fd_img *fi,
 			no = "O_PATH descriptors are not supported";
 	}
 	if (no) {
+		no = fd_hint(d->pid, fd, link, &st, have_st, no, hint,
+			     sizeof(hint));
 		ret = cr_fail(e, EOPNOTSUPP, "pid %d: fd %d: %s: %s", d->pid,
 			      fd, link, no);
 		goto out_free;
@@ -131,6 +226,12 @@ static int dump_fd(struct cr_dump *d, int fd, struct cr_fd_img *fi,
 	fi->f.ino = st.st_ino;
 	fi->f.dev = st.st_dev;
 	fi->f.mode = st.st_mode;
+	if (S_ISREG(st.st_mode)) {
+		fi->f.size = st.st_size;
+		fi->f.mtime_ns = cr_mtime_ns(&st);
+	} else {
+		fi->f.rdev = st.st_rdev;
+	}
 	fi->f.path_len = strlen(link) + 1;
 	fi->path = link;
 	return 0;

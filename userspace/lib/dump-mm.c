@@ -147,6 +147,7 @@ static int vma_file(struct cr_dump *d, const struct cr_proc_map *m,
 	vi->v.ino = st.st_ino;
 	vi->v.dev = st.st_dev;
 	vi->v.size = st.st_size;
+	vi->v.mtime_ns = cr_mtime_ns(&st);
 	vi->v.pgoff = m->pgoff;
 	*pages = m->shared ? CR_PAGES_NONE : CR_PAGES_COW;
 	return 0;
@@ -247,6 +248,33 @@ out:
 	return ret;
 }
 
+/* The identity of the executable, checked on its descriptor at restore. */
+static int dump_exe(struct cr_dump *d, struct cr_err *e)
+{
+	struct crfs_mm *mm = &d->t.mm;
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", d->pid);
+	if (stat(path, &st))
+		return cr_fail(e, errno, "pid %d: executable %s: cannot stat: %m",
+			       d->pid, d->t.exe);
+	if (!S_ISREG(st.st_mode))
+		return cr_fail(e, EOPNOTSUPP,
+			       "pid %d: executable %s: not a regular file",
+			       d->pid, d->t.exe);
+	/* PR_SET_MM_MAP takes only a file that may be executed. */
+	if (!(st.st_mode & 0111))
+		return cr_fail(e, EACCES,
+			       "pid %d: executable %s: no execute permission now (mode %04o): a restore could not make it the executable again",
+			       d->pid, d->t.exe, st.st_mode & 07777);
+	mm->exe_dev = st.st_dev;
+	mm->exe_ino = st.st_ino;
+	mm->exe_size = st.st_size;
+	mm->exe_mtime_ns = cr_mtime_ns(&st);
+	return 0;
+}
+
 /* Collect the mm fields, auxv, exe and the VMAs. */
 int cr_dump_mm(struct cr_dump *d, struct cr_err *e)
 {
@@ -283,6 +311,9 @@ int cr_dump_mm(struct cr_dump *d, struct cr_err *e)
 			       "pid %d: executable %s: deleted executables are not supported",
 			       d->pid, d->t.exe);
 	mm->exe_len = len + 1;
+	ret = dump_exe(d, e);
+	if (ret)
+		return ret;
 	return dump_vmas(d, e);
 }
 

@@ -20,12 +20,14 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 
 #include "dump.h"
 #include "proc.h"
+#include "restore.h"
 #include "task-img.h"
 
 /* The scratch area mapped in the task for injected calls (dump-sig.c). */
@@ -122,6 +124,22 @@ static int dump_no_children(struct cr_dump *d, struct cr_err *e)
 	return ret;
 }
 
+/* The identity of /proc/PID/@name (cwd, root), checked at restore. */
+static int dump_dir_id(struct cr_dump *d, const char *name, const char *link,
+		       __u64 *dev, __u64 *ino, struct cr_err *e)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", d->pid, name);
+	if (stat(path, &st))
+		return cr_fail(e, errno, "pid %d: %s %s: cannot stat: %m",
+			       d->pid, name, link);
+	*dev = st.st_dev;
+	*ino = st.st_ino;
+	return 0;
+}
+
 /* Collect task, creds, fs and rlimits from /proc. */
 static int dump_task(struct cr_dump *d, struct cr_err *e)
 {
@@ -176,7 +194,11 @@ static int dump_task(struct cr_dump *d, struct cr_err *e)
 		return cr_fail(e, EOPNOTSUPP,
 			       "pid %d: cwd %s: deleted directories are not supported",
 			       d->pid, t->cwd);
-	return 0;
+	ret = dump_dir_id(d, "cwd", t->cwd, &t->fs.cwd_dev, &t->fs.cwd_ino, e);
+	if (!ret)
+		ret = dump_dir_id(d, "root", t->root, &t->fs.root_dev,
+				  &t->fs.root_ino, e);
+	return ret;
 }
 
 /* Microseconds on the monotonic clock. */
@@ -343,16 +365,22 @@ static int dump_by_injection(struct cr_dump *d, struct cr_err *e)
 	 * Executable too: cr_dump_sigacts() runs its calls from there in one
 	 * batch.  A task that refuses writable and executable memory
 	 * (PR_SET_MDWE, a seccomp filter, SELinux execmem) gets a plain
-	 * writable area and its calls one by one.
+	 * writable area and its calls one by one.  Shared: a private writable
+	 * area counts against RLIMIT_DATA, which a process may have lowered
+	 * below what it uses.
 	 */
 	ret = dump_inject(d, __NR_mmap, "mmap", 0, DUMP_SCRATCH_SIZE,
 			  PROT_READ | PROT_WRITE | PROT_EXEC,
-			  MAP_PRIVATE | MAP_ANONYMOUS, &scratch, &ignore);
+			  MAP_SHARED | MAP_ANONYMOUS, &scratch, &ignore);
 	exec = !ret;
 	if (ret)
 		ret = dump_inject(d, __NR_mmap, "mmap", 0, DUMP_SCRATCH_SIZE,
 				  PROT_READ | PROT_WRITE,
-				  MAP_PRIVATE | MAP_ANONYMOUS, &scratch, e);
+				  MAP_SHARED | MAP_ANONYMOUS, &scratch, e);
+	if (ret == -ENOMEM)
+		return cr_fail(e, ENOMEM,
+			       "pid %d: no room for the dump's %d-byte scratch area in the process: Cannot allocate memory (an RLIMIT_AS below what it uses leaves none)",
+			       d->pid, DUMP_SCRATCH_SIZE);
 	if (ret)
 		return ret;
 	ret = cr_dump_sigacts(d, scratch, exec, e);
@@ -497,6 +525,9 @@ struct cr_dump *cr_dump_begin(const char *cgdir, struct cr_err *e)
 		ret = cr_dump_mm(d, e);
 	if (!ret)
 		ret = cr_dump_files(d, e);
+	/* Whatever is accepted here must restore. */
+	if (!ret)
+		ret = cr_rst_task_fits(&d->t, e);
 	if (ret)
 		goto out_free;
 

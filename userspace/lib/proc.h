@@ -8,6 +8,7 @@
 #define CR_PROC_H
 
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <linux/crfs.h>
 
@@ -56,6 +57,12 @@ struct cr_proc_map {
 	uint64_t	rss_kb;		/* Rss: pages mapped now */
 	uint64_t	swap_kb;	/* Swap: */
 };
+
+/* st_mtim of @st in ns since the epoch, as the image records it. */
+static inline int64_t cr_mtime_ns(const struct stat *st)
+{
+	return (int64_t)st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec;
+}
 
 /**
  * cr_proc_status() - parse /proc/@pid/status

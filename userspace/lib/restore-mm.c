@@ -92,64 +92,6 @@ static bool cr_vma_filled(const struct cr_vma_img *vi)
 	return cr_vma_mapped(vi) && !(vi->v.kind == CRFS_VMA_FILE && shared);
 }
 
-/* Is @st still the file of @v?  Else name what differs in @e. */
-static int cr_vma_same_file(const struct cr_task_img *t,
-			    const struct cr_vma_img *vi, const struct stat *st,
-			    struct cr_err *e)
-{
-	const struct crfs_vma *v = &vi->v;
-	const char *what = NULL;
-	uint64_t now = 0, then = 0;
-
-	if (st->st_dev != v->dev) {
-		what = "dev";
-		now = st->st_dev;
-		then = v->dev;
-	} else if (st->st_ino != v->ino) {
-		what = "ino";
-		now = st->st_ino;
-		then = v->ino;
-	} else if ((uint64_t)st->st_size != v->size) {
-		what = "size";
-		now = st->st_size;
-		then = v->size;
-	}
-	if (!what)
-		return 0;
-	return cr_fail(e, ESTALE,
-		       "pid %u: mapping %#llx-%#llx: %s has changed (%s %llu, the image has %llu)",
-		       t->task.pid, (unsigned long long)v->start,
-		       (unsigned long long)v->end, vi->path, what,
-		       (unsigned long long)now, (unsigned long long)then);
-}
-
-int cr_rst_mm_check(const struct cr_task_img *t, struct cr_err *e)
-{
-	uint32_t i;
-	int rc;
-
-	for (i = 0; i < t->task.nr_vmas; i++) {
-		const struct cr_vma_img *vi = &t->vmas[i];
-		unsigned long long start = vi->v.start, end = vi->v.end;
-		struct stat st;
-
-		if (vi->v.kind != CRFS_VMA_FILE)
-			continue;
-		if (!vi->path || vi->path[0] != '/')
-			return cr_fail(e, EINVAL,
-				       "pid %u: mapping %#llx-%#llx: no file path",
-				       t->task.pid, start, end);
-		if (stat(vi->path, &st))
-			return cr_fail(e, errno,
-				       "pid %u: mapping %#llx-%#llx: %s: %m",
-				       t->task.pid, start, end, vi->path);
-		rc = cr_vma_same_file(t, vi, &st, e);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
 /* Where the scratch area goes when that is free (any free spot will do). */
 #define CR_SCRATCH_HINT		0x10000000UL
 /* Room kept free on either side of it: a stack guard gap. */
@@ -360,37 +302,34 @@ static int cr_mm_vdso(struct cr_rst *r, struct cr_err *e)
 
 /*
  * Create one mapping of the image with its own protection: one that gets
- * page data is made writable only then (cr_mm_writable()).  A private
- * mapping is not charged to the commit limit here (MAP_NORESERVE, which
- * the kernel ignores under strict overcommit): the process already had it,
- * and a 64 GiB PROT_NONE reservation, as Go and Java runtimes make, must
- * not fail the heuristic check.
+ * page data is made writable only then (cr_mm_writable()).  A file is
+ * mapped from the descriptor the process opened and checked for itself
+ * (restore-files.c), never by path.  A private mapping is not charged to
+ * the commit limit here (MAP_NORESERVE, which the kernel ignores under
+ * strict overcommit): the process already had it, and a 64 GiB PROT_NONE
+ * reservation, as Go and Java runtimes make, must not fail the heuristic
+ * check.
  */
 static int cr_mm_map(struct cr_rst *r, const struct cr_vma_img *vi,
 		     struct cr_err *e)
 {
 	const struct crfs_vma *v = &vi->v;
-	unsigned long len = v->end - v->start, addr;
+	unsigned long len = v->end - v->start;
 	bool shared = v->flags & CRFS_VMA_F_SHARED;
-	int prot = v->prot, flags = MAP_FIXED_NOREPLACE, oflags, rc;
+	int prot = v->prot, flags = MAP_FIXED_NOREPLACE, rc;
 	long fd = -1, ret;
 
 	flags |= shared ? MAP_SHARED : MAP_PRIVATE | MAP_NORESERVE;
 	if (v->flags & CRFS_VMA_F_LOCKED)
 		flags |= MAP_LOCKED;
 	if (v->kind == CRFS_VMA_FILE) {
-		oflags = shared && (v->prot & PROT_WRITE) ? O_RDWR : O_RDONLY;
-		rc = cr_rst_poke(r, 0, vi->path, strlen(vi->path) + 1, &addr,
-				 e);
-		if (rc)
-			return rc;
-		rc = cr_mm_call(r, SYS_openat,
-				CR_ARGS(AT_FDCWD, addr, oflags | O_CLOEXEC),
-				&fd, e, "mapping %#llx-%#llx: %s",
-				(unsigned long long)v->start,
-				(unsigned long long)v->end, vi->path);
-		if (rc)
-			return rc;
+		int32_t k = r->files.vma_file[vi - r->t->vmas];
+
+		if (k < 0)
+			return cr_fail(e, EINVAL, "pid %d: mapping %#llx-%#llx: no file",
+				       r->pid, (unsigned long long)v->start,
+				       (unsigned long long)v->end);
+		fd = r->files.f[k].fd;
 	} else {
 		flags |= MAP_ANONYMOUS;
 		if (v->flags & CRFS_VMA_F_GROWSDOWN)
@@ -405,8 +344,6 @@ static int cr_mm_map(struct cr_rst *r, const struct cr_vma_img *vi,
 			     (unsigned long long)v->end, vi->path ? " " : "",
 			     vi->path ? vi->path : "",
 			     strerror(ret < 0 && ret > -4096 ? -ret : EEXIST));
-	if (fd >= 0)
-		cr_rst_syscall(r, SYS_close, CR_ARGS(fd), &ret, NULL);
 	return rc;
 }
 
@@ -527,7 +464,38 @@ int cr_rst_mm_pages(struct cr_rst *r, void *payload, uint64_t len,
 	return 0;
 }
 
-/* PR_SET_MM_MAP: code, data, brk, stack, args, env, auxv and exe. */
+/*
+ * Close the descriptors of the mapped files and the executable, which the
+ * process opened for the restore at numbers the image does not use: one
+ * close_range() per run of consecutive numbers.
+ */
+static int cr_mm_close_files(struct cr_rst *r, struct cr_err *e)
+{
+	const struct cr_rst_files *fs = &r->files;
+	/* cwd and root come last, and the process closed them itself */
+	uint32_t i = fs->nr_fds, j, end = fs->cwd;
+	long ret;
+	int rc;
+
+	while (i < end) {
+		for (j = i; j + 1 < end && fs->f[j + 1].fd == fs->f[j].fd + 1;
+		     j++)
+			;
+		rc = cr_mm_call(r, SYS_close_range,
+				CR_ARGS(fs->f[i].fd, fs->f[j].fd, 0), &ret, e,
+				"cannot close descriptors %d-%d", fs->f[i].fd,
+				fs->f[j].fd);
+		if (rc)
+			return rc;
+		i = j + 1;
+	}
+	return 0;
+}
+
+/*
+ * PR_SET_MM_MAP: code, data, brk, stack, args, env, auxv and exe, the
+ * executable from the descriptor the process opened and checked itself.
+ */
 static int cr_mm_layout(struct cr_rst *r, struct cr_err *e)
 {
 	const struct crfs_mm *mm = &r->t->mm;
@@ -541,34 +509,23 @@ static int cr_mm_layout(struct cr_rst *r, struct cr_err *e)
 		.auxv_size = mm->auxv_words * sizeof(uint64_t),
 		.exe_fd = -1,
 	};
-	unsigned long auxv, path, addr;
-	long fd = -1, ret;
+	unsigned long auxv, addr;
 	int rc;
 
 	rc = cr_rst_poke(r, 0, mm->auxv, map.auxv_size, &auxv, e);
 	if (rc)
 		return rc;
 	map.auxv = (__u64 *)auxv;
-	if (r->t->exe && r->t->exe[0]) {
-		rc = cr_rst_poke(r, 2048, r->t->exe, strlen(r->t->exe) + 1,
-				 &path, e);
-		if (!rc)
-			rc = cr_mm_call(r, SYS_openat,
-					CR_ARGS(AT_FDCWD, path,
-						O_RDONLY | O_CLOEXEC),
-					&fd, e, "executable %s", r->t->exe);
-		if (rc)
-			return rc;
-		map.exe_fd = fd;
-	}
+	if (r->files.exe >= 0)
+		map.exe_fd = r->files.f[r->files.exe].fd;
 	rc = cr_rst_poke(r, 1024, &map, sizeof(map), &addr, e);
 	if (!rc)
 		rc = cr_mm_call(r, SYS_prctl,
 				CR_ARGS(PR_SET_MM, PR_SET_MM_MAP, addr,
 					sizeof(map)), NULL, e,
 				"cannot set the mm layout (PR_SET_MM_MAP)");
-	if (fd >= 0)
-		cr_rst_syscall(r, SYS_close, CR_ARGS(fd), &ret, NULL);
+	if (!rc)
+		rc = cr_mm_close_files(r, e);
 	return rc;
 }
 

@@ -2,40 +2,29 @@
 /*
  * What a restored process does for itself.  Before its memory is swapped
  * it runs C code in a copy of the restorer (raw system calls only, the
- * restorer may be multithreaded): session, descriptors, cwd, umask,
- * limits, signal actions, name, personality.  After the swap the rest is
- * injected: chroot, rseq, sigaltstack, pending signals and, last, the
- * credentials.
+ * restorer may be multithreaded): session, its files (restore-files.c:
+ * descriptors, mapped files, executable, root and cwd), umask, signal
+ * actions, name, personality.  After the swap the rest is injected: rseq,
+ * sigaltstack, pending signals; then its tracer sets its limits, and
+ * last come the credentials.
+ *
+ * Whatever a checkpoint accepts must restore: cr_rst_task_fits() says
+ * what this restorer can do, and both the dump and the restore ask it.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "restore.h"
-
-/* Where the child stopped, for the reason of a failure. */
-enum cr_rst_step {
-	CR_RST_DONE,
-	CR_RST_SOCK,
-	CR_RST_RLIMIT,
-	CR_RST_FD_OPEN,
-	CR_RST_FD_MOVE,
-	CR_RST_FD_SEEK,
-	CR_RST_FD_STAT,
-	CR_RST_FD_IDENT,
-	CR_RST_CWD,
-	CR_RST_SIGACT,
-	CR_RST_NAME,
-	CR_RST_PERSONALITY,
-	CR_RST_SIGMASK,
-};
 
 static const char *const cr_rlimit_names[CRFS_NR_RLIMITS] = {
 	"RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_DATA", "RLIMIT_STACK",
@@ -44,106 +33,157 @@ static const char *const cr_rlimit_names[CRFS_NR_RLIMITS] = {
 	"RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_RTPRIO", "RLIMIT_RTTIME",
 };
 
-/* File status flags a descriptor is reopened with. */
-#define CR_FD_OPEN_FLAGS	(O_ACCMODE | O_APPEND | O_NONBLOCK | O_SYNC | \
-				 O_DSYNC | O_DIRECT | O_NOATIME | O_LARGEFILE)
+/* A limit in words: a number or "unlimited". */
+static const char *cr_rlim_str(char *buf, size_t len, uint64_t v)
+{
+	if (v == ~0ULL)
+		snprintf(buf, len, "unlimited");
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+	return buf;
+}
 
-int cr_rst_task_check(const struct cr_task_img *t, struct cr_rst_child *c,
-		      struct cr_err *e)
+/* May this process raise hard limits (CAP_SYS_RESOURCE in effect)? */
+static bool cr_can_raise_limits(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = { { 0 } };
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	return data[CAP_SYS_RESOURCE / 32].effective &
+	       (1U << (CAP_SYS_RESOURCE % 32));
+}
+
+/* fs.nr_open: no process may have a descriptor number at or above it. */
+static uint64_t cr_nr_open(void)
+{
+	unsigned long long v = 1024 * 1024;	/* the kernel's default */
+	char *buf = cr_read_file("/proc/sys/fs/nr_open", NULL);
+
+	if (buf)
+		sscanf(buf, "%llu", &v);
+	free(buf);
+	return v;
+}
+
+/* Can the descriptors of @fs be opened under @nofile (number + 1)? */
+static int cr_fits_fds(const struct cr_task_img *t,
+		       const struct cr_rst_files *fs, uint64_t nofile,
+		       const char *why, struct cr_err *e)
 {
 	uint32_t i;
-	int n;
 
-	for (i = 0; i < t->task.nr_fds; i++) {
-		const struct cr_fd_img *fi = &t->fds[i];
-		struct stat st;
-
-		if (fi->f.kind != CRFS_FD_REG && fi->f.kind != CRFS_FD_CHR)
-			return cr_fail(e, EOPNOTSUPP,
-				       "pid %u: fd %u: unsupported kind %u",
-				       t->task.pid, fi->f.fd, fi->f.kind);
-		if (stat(fi->path, &st))
-			return cr_fail(e, errno, "pid %u: fd %u: %s: %m",
-				       t->task.pid, fi->f.fd, fi->path);
-		if (st.st_dev != fi->f.dev || st.st_ino != fi->f.ino)
-			return cr_rst_task_reason(t->task.pid, t,
-				&(struct cr_rst_res){ .step = CR_RST_FD_IDENT,
-						      .idx = i,
-						      .v1 = st.st_dev,
-						      .v2 = st.st_ino }, e);
-	}
-	/* The socket goes to the lowest number the image does not use. */
-	for (i = 0, n = 0; i < t->task.nr_fds; i++)
-		if ((int)t->fds[i].f.fd == n)
-			n++;
-	c->t = t;
-	c->sock_fd = n;
+	for (i = 0; i < fs->nr_fds; i++)
+		if ((uint64_t)fs->f[i].fd >= nofile)
+			return cr_fail(e, EMFILE,
+				       "pid %u: fd %d: %s: a restore here cannot open descriptor %d (%s is %llu)",
+				       t->task.pid, fs->f[i].fd, fs->f[i].path,
+				       fs->f[i].fd, why,
+				       (unsigned long long)nofile);
+	if (fs->nofile > nofile)
+		return cr_fail(e, EMFILE,
+			       "pid %u: a restore here needs descriptor numbers up to %u for its descriptors, mapped files, executable and directories (%s is %llu)",
+			       t->task.pid, fs->nofile - 1, why,
+			       (unsigned long long)nofile);
 	return 0;
+}
+
+/* Can this process restore @t, whose files are planned in @fs? */
+static int cr_fits(const struct cr_task_img *t, const struct cr_rst_files *fs,
+		   struct cr_err *e)
+{
+	bool cap = cr_can_raise_limits();
+	uint64_t nr_open = cr_nr_open();
+	char want[24], own[24];
+	struct rlimit rl;
+	int i, rc;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		rl.rlim_max = 0;
+	rc = cr_fits_fds(t, fs, rl.rlim_max,
+			 "the restorer's RLIMIT_NOFILE hard limit", e);
+	if (!rc)
+		rc = cr_fits_fds(t, fs, nr_open, "fs.nr_open", e);
+	for (i = 0; !rc && i < CRFS_NR_RLIMITS; i++) {
+		uint64_t cur = t->rlim.rlim[i].cur, max = t->rlim.rlim[i].max;
+
+		if (getrlimit(i, &rl))
+			continue;	/* a limit this kernel does not have */
+		if (cur > max)
+			rc = cr_fail(e, EINVAL,
+				     "pid %u: %s: soft limit %s above hard limit %s",
+				     t->task.pid, cr_rlimit_names[i],
+				     cr_rlim_str(want, sizeof(want), cur),
+				     cr_rlim_str(own, sizeof(own), max));
+		else if (i == RLIMIT_NOFILE && max > nr_open)
+			rc = cr_fail(e, EPERM,
+				     "pid %u: %s: hard limit %s is above fs.nr_open %llu: a restore could not set it",
+				     t->task.pid, cr_rlimit_names[i],
+				     cr_rlim_str(want, sizeof(want), max),
+				     (unsigned long long)nr_open);
+		else if (max > rl.rlim_max && !cap)
+			rc = cr_fail(e, EPERM,
+				     "pid %u: %s: hard limit %s is above the restorer's %s: a restore could not set it (raising a hard limit needs CAP_SYS_RESOURCE)",
+				     t->task.pid, cr_rlimit_names[i],
+				     cr_rlim_str(want, sizeof(want), max),
+				     cr_rlim_str(own, sizeof(own), rl.rlim_max));
+	}
+	return rc;
+}
+
+int cr_rst_task_fits(const struct cr_task_img *t, struct cr_err *e)
+{
+	struct cr_rst_files fs;
+	int rc;
+
+	rc = cr_rst_files_plan(t, &fs, e);
+	if (rc)
+		return rc;
+	rc = cr_fits(t, &fs, e);
+	cr_rst_files_free(&fs);
+	return rc;
+}
+
+int cr_rst_task_check(struct cr_rst *r, struct cr_rst_child *c,
+		      struct cr_err *e)
+{
+	int rc;
+
+	rc = cr_rst_files_plan(r->t, &r->files, e);
+	if (!rc)
+		rc = cr_fits(r->t, &r->files, e);
+	if (rc)
+		return rc;
+	c->t = r->t;
+	c->files = &r->files;
+	c->sock_fd = r->files.sock_fd;
+	return 0;
+}
+
+void cr_rst_task_fini(struct cr_rst *r)
+{
+	cr_rst_files_free(&r->files);
 }
 
 /* Tell the tracer how far we got and give up. */
 static void __attribute__((noreturn))
-cr_child_fail(int sock, int step, int err, int idx, uint64_t v1, uint64_t v2)
+cr_child_fail(int sock, struct cr_rst_res *res, int err)
 {
-	struct cr_rst_res res = {
-		.step = step, .err = err, .idx = idx, .v1 = v1, .v2 = v2,
-	};
-
-	syscall(SYS_write, sock, &res, sizeof(res));
+	res->err = err;
+	syscall(SYS_write, sock, res, sizeof(*res));
 	syscall(SYS_exit_group, 1);
 	__builtin_unreachable();
-}
-
-/* Open one descriptor of the image at its number, as it was. */
-static int cr_child_fd(const struct cr_fd_img *fi, int *step, uint64_t *v)
-{
-	int flags = (fi->f.flags & CR_FD_OPEN_FLAGS) | O_NOCTTY;
-	int cloexec = fi->f.cloexec ? O_CLOEXEC : 0;
-	int fd = fi->f.fd;
-	struct stat st;
-	long tmp;
-
-	*step = CR_RST_FD_OPEN;
-	tmp = syscall(SYS_openat, AT_FDCWD, fi->path, flags | cloexec);
-	if (tmp < 0)
-		return errno;
-	if (tmp != fd) {
-		*step = CR_RST_FD_MOVE;
-		if (syscall(SYS_dup3, tmp, fd, cloexec) < 0)
-			return errno;
-		syscall(SYS_close, tmp);
-	}
-	*step = CR_RST_FD_SEEK;
-	if (syscall(SYS_lseek, fd, fi->f.pos, SEEK_SET) != (long)fi->f.pos &&
-	    fi->f.kind == CRFS_FD_REG)
-		return errno ? errno : EIO;
-	*step = CR_RST_FD_STAT;
-	if (syscall(SYS_fstat, fd, &st))
-		return errno;
-	if (st.st_dev != fi->f.dev || st.st_ino != fi->f.ino) {
-		*step = CR_RST_FD_IDENT;
-		v[0] = st.st_dev;
-		v[1] = st.st_ino;
-		return ESTALE;
-	}
-	return 0;
-}
-
-/* Set one limit; 0 or a positive errno. */
-static int cr_child_rlimit(int res, uint64_t cur, uint64_t max)
-{
-	uint64_t lim[2] = { cur, max };
-
-	if (syscall(SYS_prlimit64, 0, res, lim, NULL))
-		return errno;
-	return 0;
 }
 
 void cr_rst_task_child(const struct cr_rst_child *c)
 {
 	const struct cr_task_img *t = c->t;
-	int sock = c->sock, step, err, i;
-	uint64_t all = ~0ULL, v[2] = { 0, 0 };
+	struct cr_rst_res res = { 0 };
+	int sock = c->sock, err, i;
+	uint64_t all = ~0ULL;
 	char name[CRFS_COMM_LEN], go;
 
 	if (sock != c->sock_fd) {
@@ -165,53 +205,36 @@ void cr_rst_task_child(const struct cr_rst_child *c)
 	 */
 	syscall(SYS_setsid);
 
-	/* NOFILE last: it must let the descriptors below be opened. */
-	for (i = 0; i < CRFS_NR_RLIMITS; i++) {
-		if (i == RLIMIT_NOFILE)
-			continue;
-		err = cr_child_rlimit(i, t->rlim.rlim[i].cur,
-				      t->rlim.rlim[i].max);
-		if (err)
-			cr_child_fail(sock, CR_RST_RLIMIT, err, i, 0, 0);
-	}
-	err = cr_child_rlimit(RLIMIT_NOFILE, t->rlim.rlim[RLIMIT_NOFILE].max,
-			      t->rlim.rlim[RLIMIT_NOFILE].max);
+	/* The limits come last, from the tracer: nothing here is bound by them. */
+	err = cr_rst_files_open(c, &res);
 	if (err)
-		cr_child_fail(sock, CR_RST_RLIMIT, err, RLIMIT_NOFILE, 0, 0);
-	for (i = 0; i < (int)t->task.nr_fds; i++) {
-		err = cr_child_fd(&t->fds[i], &step, v);
-		if (err)
-			cr_child_fail(sock, step, err, i, v[0], v[1]);
-	}
-	err = cr_child_rlimit(RLIMIT_NOFILE, t->rlim.rlim[RLIMIT_NOFILE].cur,
-			      t->rlim.rlim[RLIMIT_NOFILE].max);
-	if (err)
-		cr_child_fail(sock, CR_RST_RLIMIT, err, RLIMIT_NOFILE, 0, 0);
-
-	/* The root is changed later: the tracer still opens image paths. */
-	if (syscall(SYS_chdir, t->cwd))
-		cr_child_fail(sock, CR_RST_CWD, errno, 0, 0, 0);
+		cr_child_fail(sock, &res, err);
 	syscall(SYS_umask, t->task.umask);
 	for (i = 1; i <= CRFS_NSIG; i++) {
 		if (i == SIGKILL || i == SIGSTOP)
 			continue;
+		res.step = CR_RST_SIGACT;
+		res.idx = i;
 		if (syscall(SYS_rt_sigaction, i, &t->sigacts.act[i - 1], NULL,
 			    sizeof(uint64_t)))
-			cr_child_fail(sock, CR_RST_SIGACT, errno, i, 0, 0);
+			cr_child_fail(sock, &res, errno);
 	}
+	res.idx = 0;
 	memcpy(name, t->task.comm, sizeof(name));
 	name[sizeof(name) - 1] = '\0';
+	res.step = CR_RST_NAME;
 	if (syscall(SYS_prctl, PR_SET_NAME, name, 0, 0, 0))
-		cr_child_fail(sock, CR_RST_NAME, errno, 0, 0, 0);
+		cr_child_fail(sock, &res, errno);
+	res.step = CR_RST_PERSONALITY;
 	if (syscall(SYS_personality, t->task.personality) == -1)
-		cr_child_fail(sock, CR_RST_PERSONALITY, errno, 0, 0, 0);
+		cr_child_fail(sock, &res, errno);
+	res.step = CR_RST_SIGMASK;
 	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL,
 		    sizeof(all)))
-		cr_child_fail(sock, CR_RST_SIGMASK, errno, 0, 0, 0);
+		cr_child_fail(sock, &res, errno);
 
-	step = CR_RST_DONE;
-	syscall(SYS_write, sock, &(struct cr_rst_res){ .step = step },
-		sizeof(struct cr_rst_res));
+	res.step = CR_RST_DONE;
+	syscall(SYS_write, sock, &res, sizeof(res));
 	syscall(SYS_close, sock);
 	/* The tracer takes over in this stop and never lets us go on here. */
 	syscall(SYS_tkill, syscall(SYS_gettid), SIGSTOP);
@@ -219,59 +242,36 @@ void cr_rst_task_child(const struct cr_rst_child *c)
 	__builtin_unreachable();
 }
 
-/* A limit in words: a number or "unlimited". */
-static void cr_rlim_str(char *buf, size_t len, uint64_t v)
+int cr_rst_task_reason(const struct cr_rst *r, const struct cr_rst_res *res,
+		       struct cr_err *e)
 {
-	if (v == ~0ULL)
-		snprintf(buf, len, "unlimited");
-	else
-		snprintf(buf, len, "%llu", (unsigned long long)v);
-}
-
-int cr_rst_task_reason(pid_t pid, const struct cr_task_img *t,
-		       const struct cr_rst_res *res, struct cr_err *e)
-{
-	const struct cr_fd_img *fi = NULL;
+	const struct cr_task_img *t = r->t;
+	const struct cr_rst_files *fs = &r->files;
 	int err = res->err > 0 ? res->err : EIO;
 	const char *s = strerror(err);
-	char cur[24], max[24];
+	pid_t pid = r->pid;
 
-	if (res->step >= CR_RST_FD_OPEN && res->step <= CR_RST_FD_IDENT) {
-		if (res->idx < 0 || (uint32_t)res->idx >= t->task.nr_fds)
-			return cr_fail(e, EIO, "pid %d: bad report", pid);
-		fi = &t->fds[res->idx];
-	}
 	switch (res->step) {
 	case CR_RST_DONE:
 		return 0;
-	case CR_RST_RLIMIT:
-		if (res->idx < 0 || res->idx >= CRFS_NR_RLIMITS)
-			break;
-		cr_rlim_str(cur, sizeof(cur), t->rlim.rlim[res->idx].cur);
-		cr_rlim_str(max, sizeof(max), t->rlim.rlim[res->idx].max);
-		return cr_fail(e, err, "pid %d: cannot set %s to %s/%s: %s%s",
-			       pid, cr_rlimit_names[res->idx], cur, max, s,
-			       err == EPERM ? " (raising a hard limit needs CAP_SYS_RESOURCE)" : "");
-	case CR_RST_FD_OPEN:
-	case CR_RST_FD_MOVE:
-	case CR_RST_FD_SEEK:
-	case CR_RST_FD_STAT:
-		return cr_fail(e, err, "pid %d: fd %u: %s: %s%s", pid,
-			       fi->f.fd, fi->path,
-			       res->step == CR_RST_FD_SEEK ? "cannot seek: " :
-			       res->step == CR_RST_FD_MOVE ? "cannot move: " : "",
-			       s);
-	case CR_RST_FD_IDENT:
-		return cr_fail(e, ESTALE,
-			       "pid %d: fd %u: %s is another file now (%s %llu, the image has %llu)",
-			       pid, fi->f.fd, fi->path,
-			       res->v1 != fi->f.dev ? "dev" : "ino",
-			       (unsigned long long)(res->v1 != fi->f.dev ?
-						    res->v1 : res->v2),
-			       (unsigned long long)(res->v1 != fi->f.dev ?
-						    fi->f.dev : fi->f.ino));
+	case CR_RST_NOFILE:
+		return cr_fail(e, err, "pid %d: cannot raise RLIMIT_NOFILE to open descriptors up to %u: %s",
+			       pid, fs->nofile - 1, s);
+	case CR_RST_GROUPS:
+		return cr_fail(e, err, "pid %d: cannot take the image's groups to open its files: %s",
+			       pid, s);
+	case CR_RST_FILE_OPEN:
+	case CR_RST_FILE_STAT:
+	case CR_RST_FILE_IDENT:
+	case CR_RST_FILE_MOVE:
+	case CR_RST_FILE_SEEK:
+		return cr_rst_files_reason(pid, t, fs, res, e);
+	case CR_RST_ROOT:
+		return cr_fail(e, err, "pid %d: root %s: cannot change to it: %s",
+			       pid, t->root, s);
 	case CR_RST_CWD:
-		return cr_fail(e, err, "pid %d: cwd %s: %s", pid, t->cwd, s);
+		return cr_fail(e, err, "pid %d: cwd %s: cannot change to it: %s",
+			       pid, t->cwd, s);
 	case CR_RST_SIGACT:
 		return cr_fail(e, err, "pid %d: signal %d: cannot set action: %s",
 			       pid, res->idx, s);
@@ -389,22 +389,42 @@ static int cr_late_creds(struct cr_rst *r, struct cr_err *e)
 	return rc;
 }
 
+/*
+ * The image's limits, set by the tracer (prlimit() of another process of
+ * the same uid) now that nothing of the restore can run into them: the
+ * descriptors are open above a lowered RLIMIT_NOFILE, the mappings exist
+ * under a lowered RLIMIT_AS or RLIMIT_DATA, the pending signals are
+ * queued under RLIMIT_SIGPENDING.  Before the credentials: afterwards the
+ * process is no longer the tracer's uid.
+ */
+static int cr_late_rlimits(struct cr_rst *r, struct cr_err *e)
+{
+	const struct crfs_rlimits *rl = &r->t->rlim;
+	char cur[24], max[24];
+	int i;
+
+	for (i = 0; i < CRFS_NR_RLIMITS; i++) {
+		struct rlimit lim = {
+			.rlim_cur = rl->rlim[i].cur,
+			.rlim_max = rl->rlim[i].max,
+		};
+
+		if (!prlimit(r->pid, i, &lim, NULL))
+			continue;
+		return cr_fail(e, errno, "pid %d: cannot set %s to %s/%s: %m%s",
+			       r->pid, cr_rlimit_names[i],
+			       cr_rlim_str(cur, sizeof(cur), lim.rlim_cur),
+			       cr_rlim_str(max, sizeof(max), lim.rlim_max),
+			       errno == EPERM ? " (raising a hard limit needs CAP_SYS_RESOURCE)" : "");
+	}
+	return 0;
+}
+
 int cr_rst_task_late(struct cr_rst *r, struct cr_err *e)
 {
 	const struct cr_task_img *t = r->t;
-	unsigned long addr;
-	char what[64];
 	int rc;
 
-	if (strcmp(t->root, "/")) {
-		rc = cr_rst_poke(r, 0, t->root, strlen(t->root) + 1, &addr, e);
-		if (rc)
-			return rc;
-		snprintf(what, sizeof(what), "root %.40s", t->root);
-		rc = cr_late_call(r, SYS_chroot, CR_ARGS(addr), what, e);
-		if (rc)
-			return rc;
-	}
 	/* The restorer's libc area was unregistered before the swap. */
 	if (t->task.rseq_addr) {
 		rc = cr_late_call(r, SYS_rseq,
@@ -417,6 +437,8 @@ int cr_rst_task_late(struct cr_rst *r, struct cr_err *e)
 	rc = cr_late_altstack(r, e);
 	if (!rc)
 		rc = cr_late_pending(r, e);
+	if (!rc)
+		rc = cr_late_rlimits(r, e);
 	if (!rc)
 		rc = cr_late_creds(r, e);
 	/* A change of credentials resets it. */

@@ -239,7 +239,7 @@ static int cr_child_sync(struct cr_rst *r, int sock, struct cr_err *e)
 			       WIFSIGNALED(status) ? WTERMSIG(status) :
 			       WEXITSTATUS(status));
 	}
-	rc = cr_rst_task_reason(r->pid, r->t, &res, e);
+	rc = cr_rst_task_reason(r, &res, e);
 	if (rc)
 		return rc;
 	while (waitpid(r->pid, &status, __WALL) < 0)
@@ -373,9 +373,7 @@ static int cr_restore_task(struct cr_rst *r, struct cr_img *img,
 	int sv[2], rc;
 	bool pinned;
 
-	rc = cr_rst_mm_check(r->t, e);
-	if (!rc)
-		rc = cr_rst_task_check(r->t, &c, e);
+	rc = cr_rst_task_check(r, &c, e);
 	if (rc)
 		return rc;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
@@ -509,6 +507,7 @@ int cr_restore(struct cr_ring *ring, const char *cgdir, struct cr_err *e)
 	rc = cr_restore_task(&r, &img, e);
 	if (rc)
 		cr_undo(&r);
+	cr_rst_task_fini(&r);
 out_task:
 	cr_task_img_free(&t);
 out_img:

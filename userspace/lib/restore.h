@@ -19,6 +19,56 @@
 #define CR_RST_SCRATCH_PAGES	3
 #define CR_RST_DATA_OFF		64
 
+/* What kind of file an entry of struct cr_rst_files is. */
+enum cr_rst_file_kind {
+	CR_RF_FD,		/* a descriptor of the image, at its number */
+	CR_RF_MAP,		/* a mapped file (one entry for all its mappings) */
+	CR_RF_EXE,		/* the executable, for PR_SET_MM_MAP */
+	CR_RF_CWD,		/* O_PATH directories, closed by the child */
+	CR_RF_ROOT,
+};
+
+/* The identity fields a file is checked by; CR_RF_* bits of check. */
+enum cr_rst_file_field {
+	CR_RF_F_TYPE,		/* st_mode & S_IFMT */
+	CR_RF_F_DEV,
+	CR_RF_F_INO,
+	CR_RF_F_SIZE,
+	CR_RF_F_MTIME,		/* ns */
+	CR_RF_F_RDEV,
+	CR_RF_F_NR
+};
+#define CR_RF_TYPE	(1U << CR_RF_F_TYPE)
+#define CR_RF_DEV	(1U << CR_RF_F_DEV)
+#define CR_RF_INO	(1U << CR_RF_F_INO)
+#define CR_RF_SIZE	(1U << CR_RF_F_SIZE)
+#define CR_RF_MTIME	(1U << CR_RF_F_MTIME)
+#define CR_RF_RDEV	(1U << CR_RF_F_RDEV)
+
+/* One file the new process opens for itself, and what it must be. */
+struct cr_rst_file {
+	const char	*path;		/* the image's, absolute */
+	uint32_t	kind;		/* enum cr_rst_file_kind */
+	uint32_t	idx;		/* FD: index in fds, MAP: first VMA */
+	int32_t		fd;		/* its number in the new process */
+	int32_t		oflags;		/* openat2() flags */
+	uint64_t	pos;		/* FD: offset */
+	uint32_t	type;		/* S_IFREG, S_IFCHR, S_IFDIR */
+	uint32_t	check;		/* CR_RF_* fields compared */
+	uint64_t	dev, ino, size, rdev;
+	int64_t		mtime_ns;
+};
+
+/* Every file of one process, planned before it exists. */
+struct cr_rst_files {
+	struct cr_rst_file	*f;		/* nr: descriptors first */
+	uint32_t		nr, nr_fds;
+	int32_t			*vma_file;	/* per VMA: its entry, or -1 */
+	int32_t			exe, cwd, root;	/* entries, -1: none */
+	int32_t			sock_fd;	/* the child's socket */
+	uint32_t		nofile;		/* highest number + 1 */
+};
+
 /* One process being restored, driven by the calling thread (its tracer). */
 struct cr_rst {
 	pid_t			pid;
@@ -31,6 +81,7 @@ struct cr_rst {
 	size_t			scratch_size;
 	uint64_t		page_bytes;	/* page data written so far */
 	const struct cr_vma_img	*wr_vma;	/* last mapping made writable */
+	struct cr_rst_files	files;		/* its files, cr_rst_task_check() */
 };
 
 /**
@@ -90,12 +141,6 @@ unsigned long cr_rst_scratch_addr(const struct cr_task_img *t,
 				  size_t size);
 
 /**
- * cr_rst_mm_check() - check the files the image maps before anything exists
- * Return: 0 or -errno with @e set naming the mapping and file.
- */
-int cr_rst_mm_check(const struct cr_task_img *t, struct cr_err *e);
-
-/**
  * cr_rst_mm_swap() - replace the memory of the stopped process by the
  * image's mappings (no page data yet), leaving the scratch area in place
  * Return: 0 or -errno with @e set.
@@ -127,52 +172,120 @@ int cr_rst_mm_unmap_scratch(struct cr_rst *r, struct cr_err *e);
 
 /* restore-task.c */
 
+/* Where the new process stopped, for the reason of a failure. */
+enum cr_rst_step {
+	CR_RST_DONE,
+	CR_RST_NOFILE,		/* room for the descriptors */
+	CR_RST_GROUPS,		/* the image's groups, to open as the task */
+	CR_RST_FILE_OPEN,	/* idx: entry of struct cr_rst_files */
+	CR_RST_FILE_STAT,
+	CR_RST_FILE_IDENT,	/* field: enum cr_rst_file_field, v1: found */
+	CR_RST_FILE_MOVE,
+	CR_RST_FILE_SEEK,
+	CR_RST_ROOT,
+	CR_RST_CWD,
+	CR_RST_SIGACT,
+	CR_RST_NAME,
+	CR_RST_PERSONALITY,
+	CR_RST_SIGMASK,
+};
+
 /* What the new process says about its own restore, through its socket. */
 struct cr_rst_res {
 	int32_t		step;		/* enum cr_rst_step, 0: done */
 	int32_t		err;		/* positive errno */
-	int32_t		idx;		/* fd, signal, limit, ... */
-	int32_t		__pad;
-	uint64_t	v1, v2;		/* found values (dev, ino) */
+	int32_t		idx;		/* file entry, signal, ... */
+	int32_t		field;		/* enum cr_rst_file_field */
+	uint64_t	v1, v2;		/* found values */
 };
 
 /* Everything the new process needs, ready in memory before it exists. */
 struct cr_rst_child {
 	const struct cr_task_img	*t;
+	const struct cr_rst_files	*files;
 	int				sock;	 /* its end of the socket */
 	int				sock_fd; /* where to move it */
 };
 
 /**
- * cr_rst_task_check() - check the image's descriptors before anything
- * exists, and fill @c
- * Return: 0 or -errno with @e set naming the descriptor and file.
+ * cr_rst_task_check() - plan the files of @r->t into @r->files, check that
+ * this restorer can restore it (cr_rst_task_fits()) and fill @c
+ * Return: 0 or -errno with @e set naming the pid, object and reason.
+ * @r->files is freed by cr_rst_task_fini(), even after a failure.
  */
-int cr_rst_task_check(const struct cr_task_img *t, struct cr_rst_child *c,
+int cr_rst_task_check(struct cr_rst *r, struct cr_rst_child *c,
 		      struct cr_err *e);
+
+/**
+ * cr_rst_task_fini() - free what cr_rst_task_check() planned
+ */
+void cr_rst_task_fini(struct cr_rst *r);
+
+/**
+ * cr_rst_task_fits() - can this process restore @t with its own limits?
+ *
+ * Its descriptor numbers, and the ones the restore needs on top of them,
+ * must be below the restorer's RLIMIT_NOFILE hard limit and fs.nr_open
+ * (EMFILE); each hard limit of the image must be one the restorer can set:
+ * not above its own without CAP_SYS_RESOURCE, NOFILE not above
+ * fs.nr_open (EPERM).  Both the dump and the restore ask.
+ *
+ * Return: 0 or -errno with @e set naming the pid, the fd or limit.
+ */
+int cr_rst_task_fits(const struct cr_task_img *t, struct cr_err *e);
 
 /**
  * cr_rst_task_child() - the new process restores its own state and stops
  *
  * Runs in the child of clone3(), in a copy of a possibly multithreaded
  * caller: raw system calls only.  Waits for a byte on its socket (its
- * tracer is attached), restores descriptors, cwd, umask, limits, signal
- * actions, name and personality, blocks all signals, reports on the
- * socket and stops itself with SIGSTOP.  Exits on failure.
+ * tracer is attached), opens and checks its files (descriptors, mapped
+ * files, executable; cr_rst_files_open()), changes to its root and cwd,
+ * restores umask, signal actions, name and personality, blocks all
+ * signals, reports on the socket and stops itself with SIGSTOP.  Exits on
+ * failure.
  */
 void cr_rst_task_child(const struct cr_rst_child *c)
 	__attribute__((noreturn));
 
 /**
- * cr_rst_task_reason() - put the child's report @res into words
+ * cr_rst_task_reason() - put the report @res of @r's new process into words
  * Return: -errno with @e set, or 0 if @res says done.
  */
-int cr_rst_task_reason(pid_t pid, const struct cr_task_img *t,
-		       const struct cr_rst_res *res, struct cr_err *e);
+int cr_rst_task_reason(const struct cr_rst *r, const struct cr_rst_res *res,
+		       struct cr_err *e);
+
+/* restore-files.c */
+
+/**
+ * cr_rst_files_plan() - every file of @t and the number it gets
+ * Return: 0 or -errno with @e set; free @fs with cr_rst_files_free().
+ */
+int cr_rst_files_plan(const struct cr_task_img *t, struct cr_rst_files *fs,
+		      struct cr_err *e);
+
+/* cr_rst_files_free() - free what cr_rst_files_plan() allocated */
+void cr_rst_files_free(struct cr_rst_files *fs);
+
+/**
+ * cr_rst_files_open() - in the new process: open and check every file of
+ * @c->files at its number, then change to the root and the cwd
+ * Raw system calls only (see cr_rst_task_child()).
+ * Return: 0, or a positive errno with @res saying where.
+ */
+int cr_rst_files_open(const struct cr_rst_child *c, struct cr_rst_res *res);
+
+/**
+ * cr_rst_files_reason() - put a report of cr_rst_files_open() into words
+ * Return: -errno with @e set naming the pid, fd or mapping, path and field.
+ */
+int cr_rst_files_reason(pid_t pid, const struct cr_task_img *t,
+			const struct cr_rst_files *fs,
+			const struct cr_rst_res *res, struct cr_err *e);
 
 /**
  * cr_rst_task_late() - what needs the new memory or drops privileges:
- * chroot, rseq, sigaltstack, pending signals, credentials, dumpable
+ * rseq, sigaltstack, pending signals, limits, credentials, dumpable
  * Return: 0 or -errno with @e set.
  */
 int cr_rst_task_late(struct cr_rst *r, struct cr_err *e);

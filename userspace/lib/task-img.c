@@ -144,16 +144,18 @@ static int cr_creds_read(struct cr_task_img *t, uint32_t i, const void *p,
 static int cr_fs_write(struct cr_img *img, const struct cr_task_img *t,
 		       uint32_t i, struct cr_err *e)
 {
-	struct crfs_fs fs = { cr_slen(t->cwd), cr_slen(t->root) };
+	struct crfs_fs fs = t->fs;
 	struct iovec v[3] = {
 		CR_IOV(&fs, sizeof(fs)),
-		CR_IOV(cr_sval(t->cwd), fs.cwd_len),
-		CR_IOV(cr_sval(t->root), fs.root_len),
+		CR_IOV(cr_sval(t->cwd), cr_slen(t->cwd)),
+		CR_IOV(cr_sval(t->root), cr_slen(t->root)),
 	};
 
 	(void)i;
 	if (cr_path_check("cwd", t->cwd, e) || cr_path_check("root", t->root, e))
 		return -e->err;
+	fs.cwd_len = v[1].iov_len;
+	fs.root_len = v[2].iov_len;
 	return cr_put(img, CRFS_REC_FS, e, 3, v);
 }
 
@@ -169,6 +171,7 @@ static int cr_fs_read(struct cr_task_img *t, uint32_t i, const void *p,
 	root = cwd + fs->cwd_len;
 	if (!cr_str_ok(cwd, fs->cwd_len) || !cr_str_ok(root, fs->root_len))
 		return cr_fail(e, EBADMSG, "%s: bad paths", where);
+	t->fs = *fs;
 	t->cwd = cr_memdup(cwd, fs->cwd_len);
 	t->root = cr_memdup(root, fs->root_len);
 	return t->cwd && t->root ? 0 : cr_nomem(where, e);

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/sysmacros.h>
 
 #include "task-img.h"
 
@@ -242,6 +243,32 @@ static int walk_image(struct walk *w)
 
 /* show */
 
+/* A file identity as "major:minor:ino" into @buf. */
+static const char *show_id(char *buf, size_t len, uint64_t dev, uint64_t ino)
+{
+	snprintf(buf, len, "%u:%u:%" PRIu64, major(dev), minor(dev), ino);
+	return buf;
+}
+
+/* A time in ns since the epoch as UTC, with its nanoseconds, into @buf. */
+static const char *show_time(char *buf, size_t len, int64_t ns)
+{
+	time_t sec = ns / 1000000000LL;
+	long frac = ns % 1000000000LL;
+	char day[32];
+	struct tm tm;
+
+	if (frac < 0) {
+		frac += 1000000000L;
+		sec--;
+	}
+	if (!gmtime_r(&sec, &tm))
+		snprintf(buf, len, "%" PRId64 " ns", ns);
+	else if (strftime(day, sizeof(day), "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(buf, len, "%s.%09ld UTC", day, frac);
+	return buf;
+}
+
 static void show_hdr(struct walk *w)
 {
 	const struct crfs_image_hdr *h = &w->h;
@@ -302,6 +329,7 @@ static void show_task_end(struct walk *w)
 {
 	const struct cr_task_img *t = &w->t;
 	const struct crfs_creds *c = &t->creds;
+	char id[48], when[48];
 
 	printf("\ntask %u (%s), parent %u\n", t->task.pid, show_str(t->task.comm),
 	       t->task.ppid);
@@ -313,9 +341,15 @@ static void show_task_end(struct walk *w)
 	for (uint32_t i = 0; i < c->ngroups; i++)
 		printf(" %u", t->groups[i]);
 	printf("%s\n", c->ngroups ? "" : " none");
-	printf("  exe:       %s\n", show_str(t->exe));
-	printf("  cwd:       %s\n", show_str(t->cwd));
-	printf("  root:      %s\n", show_str(t->root));
+	printf("  exe:       %s (%s, %" PRIu64 " bytes, mtime %s)\n",
+	       show_str(t->exe), show_id(id, sizeof(id), t->mm.exe_dev,
+					 t->mm.exe_ino),
+	       (uint64_t)t->mm.exe_size,
+	       show_time(when, sizeof(when), t->mm.exe_mtime_ns));
+	printf("  cwd:       %s (%s)\n", show_str(t->cwd),
+	       show_id(id, sizeof(id), t->fs.cwd_dev, t->fs.cwd_ino));
+	printf("  root:      %s (%s)\n", show_str(t->root),
+	       show_id(id, sizeof(id), t->fs.root_dev, t->fs.root_ino));
 	printf("  umask:     %04o, personality 0x%x, dumpable %u\n",
 	       t->task.umask, t->task.personality, t->task.dumpable);
 	if (t->task.rseq_addr)
@@ -344,14 +378,21 @@ static void show_task_end(struct walk *w)
 		       show_str(t->vmas[i].path));
 	}
 	printf("  fds:       %u\n", t->task.nr_fds);
-	printf("    %4s %-4s %-8s %-7s %10s  %s\n", "fd", "kind", "flags",
-	       "cloexec", "pos", "path");
+	printf("    %4s %-4s %-8s %-7s %10s %-18s %10s  %s\n", "fd", "kind",
+	       "flags", "cloexec", "pos", "dev:ino", "size/rdev", "path");
 	for (uint32_t i = 0; i < t->task.nr_fds; i++) {
 		const struct crfs_fd *f = &t->fds[i].f;
+		char sz[24];
 
-		printf("    %4u %-4s 0%-7o %-7s %10" PRIu64 "  %s\n", f->fd,
-		       NAME(fd_kinds, f->kind), f->flags,
+		if (f->kind == CRFS_FD_CHR)
+			snprintf(sz, sizeof(sz), "%u:%u", major(f->rdev),
+				 minor(f->rdev));
+		else
+			snprintf(sz, sizeof(sz), "%" PRIu64, (uint64_t)f->size);
+		printf("    %4u %-4s 0%-7o %-7s %10" PRIu64 " %-18s %10s  %s\n",
+		       f->fd, NAME(fd_kinds, f->kind), f->flags,
 		       f->cloexec ? "yes" : "no", (uint64_t)f->pos,
+		       show_id(id, sizeof(id), f->dev, f->ino), sz,
 		       show_str(t->fds[i].path));
 	}
 	printf("  pages:     %" PRIu64 " (%" PRIu64 " bytes) in %" PRIu64
@@ -428,6 +469,12 @@ static void j_u64(const char *key, uint64_t v)
 {
 	j_key(key);
 	printf("%" PRIu64, v);
+}
+
+static void j_s64(const char *key, int64_t v)
+{
+	j_key(key);
+	printf("%" PRId64, v);
 }
 
 static void j_hex(const char *key, uint64_t v)
@@ -546,6 +593,10 @@ static void json_mm(const struct cr_task_img *t)
 	j_hex("env_start", m->env_start);
 	j_hex("env_end", m->env_end);
 	j_str("exe", t->exe);
+	j_hex("exe_dev", m->exe_dev);
+	j_u64("exe_ino", m->exe_ino);
+	j_u64("exe_size", m->exe_size);
+	j_s64("exe_mtime_ns", m->exe_mtime_ns);
 	j_open("auxv", '[');
 	for (uint32_t i = 0; i + 1 < m->auxv_words; i += 2) {
 		j_open(NULL, '{');
@@ -587,7 +638,11 @@ static void json_task(struct walk *w)
 	j_close(']');
 	j_close('}');
 	j_str("cwd", t->cwd);
+	j_hex("cwd_dev", t->fs.cwd_dev);
+	j_u64("cwd_ino", t->fs.cwd_ino);
 	j_str("root", t->root);
+	j_hex("root_dev", t->fs.root_dev);
+	j_u64("root_ino", t->fs.root_ino);
 	j_open("rlimits", '{');
 	for (int i = 0; i < CRFS_NR_RLIMITS; i++) {
 		j_open(rlimit_names[i], '{');
@@ -651,6 +706,7 @@ static void json_task_end(struct walk *w)
 		j_u64("ino", v->ino);
 		j_hex("dev", v->dev);
 		j_u64("size", v->size);
+		j_s64("mtime_ns", v->mtime_ns);
 		j_u64("pages", w->vma_pages[i]);
 		j_close('}');
 	}
@@ -668,6 +724,9 @@ static void json_task_end(struct walk *w)
 		j_u64("ino", f->ino);
 		j_hex("dev", f->dev);
 		j_hex("mode", f->mode);
+		j_u64("size", f->size);
+		j_s64("mtime_ns", f->mtime_ns);
+		j_hex("rdev", f->rdev);
 		j_str("path", t->fds[i].path);
 		j_close('}');
 	}

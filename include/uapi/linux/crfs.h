@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
- * crfs image format, version 1.
+ * crfs image format, version 2.
  *
  * One definition for the kernel filesystem and for userspace.  An image is
  * a stream: a fixed header, then tagged, length-framed records, then a
@@ -20,7 +20,7 @@
 
 #define CRFS_IMAGE_MAGIC	"CRFSIMG\0"	/* 8 bytes */
 #define CRFS_IMAGE_MAGIC_LEN	8
-#define CRFS_IMAGE_VERSION	1
+#define CRFS_IMAGE_VERSION	2
 
 /* Values of crfs_image_hdr.arch: the audit architecture numbers. */
 #define CRFS_ARCH_X86_64	0xc000003eU
@@ -108,10 +108,15 @@ struct crfs_creds {
 	/* __u32 groups[ngroups]; */
 };
 
-/* CRFS_REC_FS: two NUL-terminated absolute paths follow (cwd, root). */
+/*
+ * CRFS_REC_FS: the identity of the two directories, then their
+ * NUL-terminated absolute paths (cwd, root).
+ */
 struct crfs_fs {
 	__u32	cwd_len;		/* with the NUL */
 	__u32	root_len;		/* with the NUL */
+	__u64	cwd_dev, cwd_ino;	/* st_dev, st_ino of the cwd */
+	__u64	root_dev, root_ino;	/* and of the root */
 	/* char cwd[cwd_len]; char root[root_len]; */
 };
 
@@ -174,6 +179,9 @@ struct crfs_mm {
 	__u64	env_start, env_end;
 	__u32	auxv_words;		/* used words of auxv[] */
 	__u32	exe_len;		/* with the NUL */
+	__u64	exe_dev, exe_ino;	/* the executable's identity */
+	__u64	exe_size;		/* st_size */
+	__s64	exe_mtime_ns;		/* st_mtim in ns since the epoch */
 	__u64	auxv[CRFS_AUXV_WORDS];
 	/* char exe[exe_len]; */
 };
@@ -205,6 +213,7 @@ struct crfs_vma {
 	__u64	ino;			/* file identity check at restore */
 	__u64	dev;			/* st_dev of the file */
 	__u64	size;			/* file size at dump */
+	__s64	mtime_ns;		/* st_mtim in ns since the epoch */
 	/* char path[path_len]; */
 };
 
@@ -224,6 +233,9 @@ struct crfs_fd {
 	__u64	ino, dev;
 	__u32	mode;			/* st_mode */
 	__u32	path_len;
+	__u64	size;			/* REG: st_size at dump */
+	__s64	mtime_ns;		/* REG: st_mtim in ns since the epoch */
+	__u64	rdev;			/* CHR: st_rdev */
 	/* char path[path_len]; */
 };
 

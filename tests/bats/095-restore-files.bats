@@ -1,0 +1,320 @@
+#!/usr/bin/env bats
+# The files of a restore: every file the restore opens is the image's own
+# (checked on the descriptor, never through a symbolic link the image did
+# not have), whatever races it; what a checkpoint accepts restores; what
+# it refuses says what to do.
+
+load helpers/common
+
+setup_file() { crfs_setup_file; }
+teardown_file() { crfs_teardown_file; }
+
+teardown() {
+	if [[ -n ${SWAPPER_PID:-} ]]; then
+		kill -TERM "$SWAPPER_PID" 2>/dev/null || true
+		wait_for "the swapper to stop" 10 crfs_gone "$SWAPPER_PID" || true
+	fi
+	crfs_teardown
+	[[ -z ${PUB:-} ]] || rm -rf "$PUB"
+}
+
+SWAPPER=${CRFS_TOOLS:-$CRFS_BIN/../tests/tools}/swapper
+[[ -x $SWAPPER ]] || SWAPPER=$CRFS_REPO/build/tests/tools/swapper
+NOBODY=65534
+# Restores raced by the swapper, per test.
+RACE_ROUNDS=${CRFS_RACE_ROUNDS:-40}
+
+# --- zdtm-userfiles, run as nobody from a directory it can reach ---
+
+# userfiles_start CT: a world-readable $PUB holding a copy of the program
+# (prog), nobody's directory z, a root-only secret and, beside each file
+# the race swaps, a symbolic link to the secret (NAME.evil), and a decoy
+# for map.dat (another file of nobody's, same size).  Starts the program
+# in CT; sets ZDTM_DIR, ZDTM_PID.
+userfiles_start() {
+	local ct=$1
+
+	PUB=$(mktemp -d /tmp/crfs-userfiles.XXXXXX)
+	chmod 0755 "$PUB"
+	cp "$CRFS_ZDTM/zdtm-userfiles" "$PUB/prog"
+	mkdir "$PUB/z"
+	chown "$NOBODY:$NOBODY" "$PUB/z"
+	printf 'SECRET-%.0s' {1..1024} >"$PUB/secret"
+	chmod 0600 "$PUB/secret"
+	ln -s "$PUB/secret" "$PUB/prog.evil"
+	ZDTM_DIR=$PUB/z
+	start_in "$ct" "$PUB/prog" "$ZDTM_DIR"
+	ZDTM_PID=$STARTED_PID
+	if ! wait_for "zdtm-userfiles to be ready" 30 zdtm_seen_start "$ZDTM_DIR" ||
+	   [[ ! -e $ZDTM_DIR/ready ]]; then
+		cat "$STARTED_ERR" "$ZDTM_DIR/result" >&2 2>/dev/null
+		return 1
+	fi
+	ln -s "$PUB/secret" "$ZDTM_DIR/map.dat.evil"
+	ln -s "$PUB/secret" "$ZDTM_DIR/fd.dat.evil"
+	# A file of the same size and owner, but another one.
+	printf 'DECOY---%.0s' {1..1024} >"$ZDTM_DIR/map.dat.decoy"
+	chown "$NOBODY:$NOBODY" "$ZDTM_DIR/map.dat.decoy"
+	read -r MAP_ADDR USER_FD <"$ZDTM_DIR/info"
+	SECRET_INO=$(stat -c %i "$PUB/secret")
+	MAP_INO=$(stat -c %i "$ZDTM_DIR/map.dat")
+	FD_INO=$(stat -c %i "$ZDTM_DIR/fd.dat")
+	EXE_INO=$(stat -c %i "$PUB/prog")
+}
+
+# mem_at PID ADDR LEN: LEN bytes of PID's memory at hex ADDR.
+mem_at() {
+	dd if="/proc/$1/mem" iflag=skip_bytes,count_bytes skip=$((16#$2)) \
+		count="$3" status=none
+}
+
+# no_secret PID: nothing of PID is the secret: mappings, descriptors, exe,
+# and the mapping shows map.dat's first bytes.
+no_secret() {
+	local pid=$1 f
+
+	run -0 awk -v ino="$SECRET_INO" '$5 == ino' "/proc/$pid/maps"
+	[[ -z $output ]] || fail "pid $pid maps the secret: $output"
+	run -0 awk -v a="$MAP_ADDR" '$1 ~ "^0*" a "-" { print $5 }' "/proc/$pid/maps"
+	assert_output "$MAP_INO"
+	for f in "/proc/$pid/fd/"*; do
+		[[ $(stat -L -c %i "$f") != "$SECRET_INO" ]] ||
+			fail "$f is the secret"
+	done
+	run -0 stat -L -c %i "/proc/$pid/fd/$USER_FD"
+	assert_output "$FD_INO"
+	run -0 stat -L -c %i "/proc/$pid/exe"
+	assert_output "$EXE_INO"
+	run -0 mem_at "$pid" "$MAP_ADDR" 8
+	assert_output "MAP-DAT:"
+}
+
+# race_restores IMG PID PAIRS...: restore IMG RACE_ROUNDS times while the
+# swapper exchanges each pair of names (relative to $PUB).  Every restore
+# fails naming the first of them and leaves its container empty, or
+# succeeds without the secret anywhere, and the process, thawed, passes
+# its own check.
+race_restores() {
+	local img=$1 pid=$2 race_round ct ok=0 refused=0 name
+	local -a pairs=()
+	shift 2
+
+	for name; do
+		pairs+=("$PUB/$name")
+	done
+	start_bg "$SWAPPER" "$PUB/swapper.ready" "${pairs[@]}"
+	SWAPPER_PID=$STARTED_PID
+	wait_for "the swapper to start" 10 test -e "$PUB/swapper.ready"
+	# Not i: bats' run sets a global i.
+	for ((race_round = 0; race_round < RACE_ROUNDS; race_round++)); do
+		ct=$(crfs_mkct race)
+		if crfs_restore "$ct" "$img" 2>/dev/null; then
+			ok=$((ok + 1))
+			run -0 ct_file "$ct" procs
+			assert_output "$pid"
+			no_secret "$pid"
+			rm -f "$ZDTM_DIR/result"
+			ct_write "$ct" state thaw
+			zdtm_finish "$ZDTM_DIR" "$pid"
+		else
+			refused=$((refused + 1))
+			wait_for "the restore to end" 15 \
+				grep -qvx restoring "$CRFS_MNT/$ct/state"
+			run -0 ct_file "$ct" error
+			assert_output --regexp "$PUB/$1(: Too many levels of symbolic links \(a symbolic link| is another file now| has changed)"
+			run -0 ct_file "$ct" procs
+			assert_output ""
+		fi
+		wait_pid_gone "$pid"
+		crfs_rmct "$ct"
+	done
+	kill -TERM "$SWAPPER_PID"
+	wait_for "the swapper to stop" 10 crfs_gone "$SWAPPER_PID"
+	SWAPPER_PID=
+	echo "# $ok restores succeeded, $refused were refused" >&3
+}
+
+# userfiles_race [PAIRS...]: checkpoint zdtm-userfiles, race restores of
+# it against the swapper (if PAIRS are given), then restore once unraced:
+# it must pass.
+userfiles_race() {
+	local ct pid img
+
+	ct=$(crfs_mkct src)
+	userfiles_start "$ct"
+	pid=$ZDTM_PID
+	img=$BATS_TEST_TMPDIR/userfiles.img
+	crfs_checkpoint "$ct" "$img"
+	ct_write "$ct" state kill
+	wait_pid_gone "$pid"
+	if (($#)); then
+		race_restores "$img" "$pid" "$@"
+	fi
+	ct=$(crfs_mkct calm)
+	crfs_restore "$ct" "$img"
+	no_secret "$pid"
+	rm -f "$ZDTM_DIR/result"
+	ct_write "$ct" state thaw
+	zdtm_finish "$ZDTM_DIR" "$pid"
+}
+
+@test "zdtm-userfiles: an unprivileged process's files round-trip" {
+	require_image
+	userfiles_race
+}
+
+@test "a mapped file swapped for a link to a root-only file: never mapped" {
+	require_image
+	userfiles_race z/map.dat z/map.dat.evil
+}
+
+@test "a mapped file swapped for another file of the same size: never mapped" {
+	require_image
+	userfiles_race z/map.dat z/map.dat.decoy
+}
+
+@test "an open file swapped for a link to a root-only file: never opened" {
+	require_image
+	userfiles_race z/fd.dat z/fd.dat.evil
+}
+
+@test "the executable swapped for a link to a root-only file: never used" {
+	require_image
+	userfiles_race prog prog.evil
+}
+
+@test "the image records each file's identity as the restore checks it" {
+	require_image
+	local ct img
+
+	ct=$(crfs_mkct id)
+	zdtm_start "$ct" zdtm-counter
+	img=$BATS_TEST_TMPDIR/id.img
+	crfs_checkpoint "$ct" "$img"
+	"$CRFS_BIN/crfs-image" json "$img" >"$BATS_TEST_TMPDIR/id.json"
+	run -0 python3 - "$BATS_TEST_TMPDIR/id.json" "$CRFS_ZDTM/zdtm-counter" \
+		"$ZDTM_DIR/log" "/proc/$ZDTM_PID/cwd" <<'PY'
+import json, os, sys
+t = json.load(open(sys.argv[1]))["tasks"][0]
+exe, log, cwd = (os.stat(p) for p in sys.argv[2:5])
+def same(what, got, want):
+    if got != want:
+        sys.exit("%s: the image has %r, the file %r" % (what, got, want))
+mm = t["mm"]
+same("exe ino", mm["exe_ino"], exe.st_ino)
+same("exe dev", int(mm["exe_dev"], 16), exe.st_dev)
+same("exe size", mm["exe_size"], exe.st_size)
+same("exe mtime", mm["exe_mtime_ns"], exe.st_mtime_ns)
+same("cwd ino", t["cwd_ino"], cwd.st_ino)
+fd = [f for f in t["fds"] if f["path"] == sys.argv[3]][0]
+same("log size", fd["size"], log.st_size)
+same("log mtime", fd["mtime_ns"], log.st_mtime_ns)
+null = [f for f in t["fds"] if f["path"] == "/dev/null"][0]
+same("/dev/null rdev", int(null["rdev"], 16), os.stat("/dev/null").st_rdev)
+vma = [v for v in t["vmas"] if v["path"] == sys.argv[2]][0]
+same("mapped exe mtime", vma["mtime_ns"], exe.st_mtime_ns)
+PY
+	ct_write "$ct" state thaw
+	zdtm_finish
+}
+
+# --- what a checkpoint accepts restores ---
+
+@test "zdtm-rlimits: limits lowered below a descriptor and below the data in use restore exactly" {
+	require_image
+	local ct ct2 pid img
+
+	ct=$(crfs_mkct src)
+	zdtm_start "$ct" zdtm-rlimits
+	pid=$ZDTM_PID
+	img=$BATS_TEST_TMPDIR/rlimits.img
+	crfs_checkpoint "$ct" "$img"
+	ct_write "$ct" state kill
+	wait_pid_gone "$pid"
+	ct2=$(crfs_mkct dst)
+	crfs_restore "$ct2" "$img"
+	run -0 ct_file "$ct2" procs
+	assert_output "$pid"
+	run -0 grep -E '^Max (open files|data size)' "/proc/$pid/limits"
+	assert_line --regexp '^Max open files +64 +64 '
+	assert_line --regexp '^Max data size +1048576 +1048576 '
+	ct_write "$ct2" state thaw
+	zdtm_finish
+}
+
+# --- refusals that say what to do ---
+
+# refused_with CT REGEXP: the checkpoint of CT is refused before any byte,
+# the reason matches REGEXP, and CT stays frozen, then thaws unharmed.
+refused_with() {
+	local ct=$1
+
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	run -0 bash -c "cat '$CRFS_MNT/$ct/image' 2>/dev/null | wc -c"
+	assert_output "0"
+	run -0 ct_file "$ct" error
+	assert_output --regexp "$2"
+	run -0 ct_file "$ct" state
+	assert_output "frozen"
+	ct_write "$ct" state thaw
+	wait_thawed "$ct"
+}
+
+@test "a terminal is refused, saying to start the program with </dev/null >log 2>&1" {
+	require_image
+	local ct dir
+
+	ct=$(crfs_mkct tty)
+	dir=$BATS_TEST_TMPDIR/tty
+	mkdir -p "$dir"
+	# script(1) gives the program a new terminal as stdin, stdout, stderr.
+	(crfs_close_fds; exec script -qfec \
+		"exec '$CRFS_BIN/crctl' -r '$CRFS_MNT' run '$ct' -- '$CRFS_ZDTM/zdtm-counter' '$dir'" \
+		/dev/null) </dev/null >/dev/null 2>&1 3>&- &
+	echo $! >>"$BATS_TEST_TMPDIR/.crfs-pids"
+	wait_for "zdtm-counter to be ready" 30 test -e "$dir/ready"
+	pid=$(cat "$dir/ready")
+	refused_with "$ct" \
+		"pid $pid: fd 0: /dev/pts/[0-9]+: terminals are not supported: start it with </dev/null >log 2>&1, or close the descriptor"
+	zdtm_finish "$dir" "$pid"
+}
+
+@test "a pipe to a process outside the container is refused, naming it and what to do" {
+	require_image
+	local ct dir reader
+
+	ct=$(crfs_mkct pipe)
+	dir=$BATS_TEST_TMPDIR/pipe
+	mkdir -p "$dir"
+	# The program's stdout is a pipe to a sleep outside the container.
+	(crfs_close_fds
+	 exec "$CRFS_BIN/crctl" -r "$CRFS_MNT" run "$ct" -- \
+		"$CRFS_ZDTM/zdtm-counter" "$dir") </dev/null 2>/dev/null 3>&- |
+		sleep 600 &
+	reader=$!
+	echo "$reader" >>"$BATS_TEST_TMPDIR/.crfs-pids"
+	wait_for "zdtm-counter to be ready" 30 test -e "$dir/ready"
+	pid=$(cat "$dir/ready")
+	refused_with "$ct" \
+		"pid $pid: fd 1: pipe:\[[0-9]+\]: pipes are not supported: also open in pid $reader \(sleep\), outside the container: start it with </dev/null >log 2>&1, or close the descriptor"
+	zdtm_finish "$dir" "$pid"
+	kill "$reader"
+}
+
+@test "an executable that lost its execute permission is refused at checkpoint" {
+	require_image
+	local ct dir
+
+	ct=$(crfs_mkct noexec)
+	dir=$BATS_TEST_TMPDIR/noexec
+	mkdir -p "$dir"
+	cp "$CRFS_ZDTM/zdtm-counter" "$dir/prog"
+	start_in "$ct" "$dir/prog" "$dir"
+	wait_for "the program to be ready" 30 test -e "$dir/ready"
+	pid=$(cat "$dir/ready")
+	chmod 0644 "$dir/prog"
+	refused_with "$ct" \
+		"pid $pid: executable $dir/prog: no execute permission now \(mode 0644\)"
+	zdtm_finish "$dir" "$pid"
+}
