@@ -43,7 +43,7 @@ start_tree() {
 	zdtm_finish
 }
 
-@test "kill empties a frozen tree before it returns" {
+@test "kill empties a frozen tree before it returns, and thaws it" {
 	ct=$(crfs_mkct tree)
 	start_tree "$ct"
 	ct_write "$ct" state freeze
@@ -52,7 +52,7 @@ start_tree() {
 	run -0 ct_file "$ct" state
 	assert_output "empty"
 	run -0 ct_file "$ct" events
-	assert_output "$(printf 'populated 0\nfrozen 1')"
+	assert_output "$(printf 'populated 0\nfrozen 0')"
 	run -0 ct_file "$ct" procs
 	assert_output ""
 }
