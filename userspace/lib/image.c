@@ -152,6 +152,8 @@ static int cr_img_out(struct cr_img *img, struct iovec *iov, int iovcnt,
 			return cr_fail(e, EIO, "cannot write image at offset %"
 				       PRIu64 ": %m", img->off);
 		for (int i = 0; i < iovcnt; i++) {
+			if (!iov[i].iov_len)	/* its base may be NULL */
+				continue;
 			memcpy(p, iov[i].iov_base, iov[i].iov_len);
 			p += iov[i].iov_len;
 		}
@@ -464,10 +466,6 @@ int cr_img_check_hdr(const struct crfs_image_hdr *h, struct cr_err *e)
 	if (h->page_size != here.page_size)
 		return cr_fail(e, ENOEXEC, "image is for page size %u, "
 			       "this is %u", h->page_size, here.page_size);
-	if (h->features & ~CRFS_FEAT_KNOWN)
-		return cr_fail(e, EOPNOTSUPP, "image uses features 0x%" PRIx64
-			       ", this reader knows 0x%llx", (uint64_t)h->features,
-			       (unsigned long long)CRFS_FEAT_KNOWN);
 	if (strcmp(h->release, here.release))
 		return cr_fail(e, EOPNOTSUPP, "image is for kernel %s, "
 			       "this is %s", h->release, here.release);
@@ -482,53 +480,60 @@ int cr_img_check_hdr(const struct crfs_image_hdr *h, struct cr_err *e)
 	return 0;
 }
 
-/* Check the framing of a PAGES payload that starts at stream @off. */
-static int cr_img_check_pages(struct cr_img *img, const struct crfs_pages *p,
+/*
+ * Check the framing of a PAGES payload that starts at stream @off: the
+ * payload lies at any alignment, so its fixed part is copied out first.
+ */
+static int cr_img_frame_pages(struct cr_img *img, const void *payload,
 			      uint64_t len, uint64_t off, const char *where,
 			      struct cr_err *e)
 {
 	uint64_t ps = img->page_size;
+	struct crfs_pages p;
 
-	if (!p->nr_pages || p->nr_pages > CR_PAGES_PER_REC)
+	cr_img_pages_get(payload, &p);
+	if (!p.nr_pages || p.nr_pages > CR_PAGES_PER_REC)
 		return cr_fail(e, EBADMSG, "%s: %" PRIu64 " pages, 1 to %d "
-			       "allowed", where, (uint64_t)p->nr_pages,
+			       "allowed", where, (uint64_t)p.nr_pages,
 			       CR_PAGES_PER_REC);
-	if (p->vaddr & (ps - 1))
+	if (p.vaddr & (ps - 1))
 		return cr_fail(e, EBADMSG, "%s: address 0x%" PRIx64 " not "
-			       "page-aligned", where, (uint64_t)p->vaddr);
-	if (p->pad >= ps || (off + sizeof(*p) + p->pad) & (ps - 1))
+			       "page-aligned", where, (uint64_t)p.vaddr);
+	if (p.pad >= ps || (off + sizeof(p) + p.pad) & (ps - 1))
 		return cr_fail(e, EBADMSG, "%s: pad %u does not align the "
-			       "page data", where, p->pad);
-	if (len != sizeof(*p) + p->pad + p->nr_pages * ps)
+			       "page data", where, p.pad);
+	if (len != sizeof(p) + p.pad + p.nr_pages * ps)
 		return cr_fail(e, EBADMSG, "%s: length %" PRIu64 " does not "
 			       "match %" PRIu64 " pages", where, len,
-			       (uint64_t)p->nr_pages);
-	if (memcmp(p + 1, cr_zeros, p->pad))
+			       (uint64_t)p.nr_pages);
+	if (memcmp((const char *)payload + sizeof(p), cr_zeros, p.pad))
 		return cr_fail(e, EBADMSG, "%s: pad not zero", where);
-	img->page_bytes += p->nr_pages * ps;
+	img->page_bytes += p.nr_pages * ps;
 	return 0;
 }
 
 /* Check the trailer against what was read and that nothing follows. */
-static int cr_img_check_end(struct cr_img *img, const struct crfs_end *end,
+static int cr_img_check_end(struct cr_img *img, const void *payload,
 			    uint64_t start, const char *where,
 			    struct cr_err *e)
 {
+	struct crfs_end end;
 	void *c;
 	ssize_t n;
 
-	if (end->nr_records != img->nr_records)
+	memcpy(&end, payload, sizeof(end));
+	if (end.nr_records != img->nr_records)
 		return cr_fail(e, EBADMSG, "%s: trailer counts %" PRIu64
 			       " records, %" PRIu64 " were read", where,
-			       (uint64_t)end->nr_records, img->nr_records);
-	if (end->bytes != start)
+			       (uint64_t)end.nr_records, img->nr_records);
+	if (end.bytes != start)
 		return cr_fail(e, EBADMSG, "%s: trailer counts %" PRIu64
 			       " bytes, %" PRIu64 " were read", where,
-			       (uint64_t)end->bytes, start);
-	if (end->page_bytes != img->page_bytes)
+			       (uint64_t)end.bytes, start);
+	if (end.page_bytes != img->page_bytes)
 		return cr_fail(e, EBADMSG, "%s: trailer counts %" PRIu64
 			       " page bytes, %" PRIu64 " were read", where,
-			       (uint64_t)end->page_bytes, img->page_bytes);
+			       (uint64_t)end.page_bytes, img->page_bytes);
 	/*
 	 * On a ring the writer waits for the verdict on the write that
 	 * carried the trailer (crfs-fuse): look at what came with it, do not
@@ -598,7 +603,7 @@ int cr_img_read_rec(struct cr_img *img, struct crfs_rec_hdr *rh,
 	if (rh->type == CRFS_REC_END)
 		return cr_img_check_end(img, p, start, where, e);
 	if (rh->type == CRFS_REC_PAGES) {
-		int ret = cr_img_check_pages(img, p, rh->len,
+		int ret = cr_img_frame_pages(img, p, rh->len,
 					     start + sizeof(*rh), where, e);
 		if (ret)
 			return ret;
