@@ -32,7 +32,7 @@ mkdir -p "$mnt" "$work/seeds"
 # Run "$@" with no descriptor but 0-2 (shells may pass stray ones).
 closed() {
 	local fd
-	for fd in /proc/$BASHPID/fd/*; do
+	for fd in "/proc/$BASHPID/fd/"*; do
 		fd=${fd##*/}
 		((fd > 2)) && eval "exec $fd>&-" 2>/dev/null
 	done
@@ -104,5 +104,5 @@ dirs="$work/seeds"
 	{ tail -20 "$work/merge.log" >&2; exit 1; }
 rm -rf "$corpus"
 cp -r "$work/corpus" "$corpus"
-echo "make-seeds: corpus: $(ls "$corpus" | wc -l) inputs," \
+echo "make-seeds: corpus: $(find "$corpus" -type f | wc -l) inputs," \
      "$(du -sk "$corpus" | cut -f1) KiB in $corpus"

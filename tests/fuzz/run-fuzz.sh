@@ -18,7 +18,7 @@ case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
 fuzz=$BUILD/fuzz/fuzz-image corpus=$top/tests/fuzz/corpus
 secs=60 jobs=1 grow=0
 # Inputs: seeds are ~25 KiB; a record is at most ~1 MiB.
-opts="-max_len=131072 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1"
+opts=(-max_len=131072 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1)
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -48,14 +48,14 @@ trap 'echo "# interrupted"' INT
 t0=$(date +%s)
 if [ "$jobs" -gt 1 ]; then
 	# Each job logs to fuzz-N.log in the current directory.
-	(cd "$work" && "$fuzz" $opts -max_total_time="$secs" -jobs="$jobs" \
+	(cd "$work" && "$fuzz" "${opts[@]}" -max_total_time="$secs" -jobs="$jobs" \
 		-interrupted_exit_code=0 \
 		-workers="$jobs" -artifact_prefix="$work/artifacts/" \
 		"$work/corpus" >"$log" 2>&1)
 	rc=$?
 	cat "$work"/fuzz-*.log >>"$log" 2>/dev/null
 else
-	"$fuzz" $opts -max_total_time="$secs" -interrupted_exit_code=0 \
+	"$fuzz" "${opts[@]}" -max_total_time="$secs" -interrupted_exit_code=0 \
 		-artifact_prefix="$work/artifacts/" "$work/corpus" >"$log" 2>&1
 	rc=$?
 fi
@@ -63,8 +63,10 @@ t1=$(date +%s)
 
 runs=$(grep -h 'stat::number_of_executed_units' "$log" | awk '{s += $2} END {print s + 0}')
 rate=$(( runs / ( t1 > t0 ? t1 - t0 : 1 ) ))
-found=$(ls "$work/artifacts" | grep -E '^(crash|leak|timeout|oom)-' | head -1)
-what="$runs executions in $((t1 - t0)) s ($rate exec/s), corpus $(ls "$work/corpus" | wc -l) inputs"
+found=$(find "$work/artifacts" -regextype egrep \
+	-regex '.*/(crash|leak|timeout|oom)-.*' -printf '%f\n' | head -1)
+inputs=$(find "$work/corpus" -type f | wc -l)
+what="$runs executions in $((t1 - t0)) s ($rate exec/s), corpus $inputs inputs"
 if [ $rc -ne 0 ] || [ -n "$found" ]; then
 	echo "not ok 1 - fuzz: image reader: a finding after $what: ${found:-exit $rc}"
 	grep -E 'ERROR|SUMMARY|runtime error|disagree|verify:|restore:' "$log" |
@@ -79,7 +81,8 @@ if [ $grow = 1 ]; then
 		"$work/corpus" >>"$log" 2>&1; then
 		rm -rf "$corpus"
 		cp -r "$work/merged" "$corpus"
-		echo "# corpus: $(ls "$corpus" | wc -l) inputs, $(du -sk "$corpus" | cut -f1) KiB"
+		echo "# corpus: $(find "$corpus" -type f | wc -l) inputs," \
+		     "$(du -sk "$corpus" | cut -f1) KiB"
 	else
 		echo "# merging into $corpus failed: see $log"
 		exit 1
