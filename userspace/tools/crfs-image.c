@@ -4,7 +4,8 @@
  *
  *   crfs-image show   [FILE]   human summary
  *   crfs-image json   [FILE]   the whole decode as JSON (page data summarized)
- *   crfs-image verify [FILE]   exit 0 only for a whole, valid image
+ *   crfs-image verify [FILE]   exit 0 only for a whole, valid image: one a
+ *                              restore accepts (this machine aside)
  *
  * FILE "-" or none is stdin, which may be a pipe: the image is read once,
  * in order, one record in memory at a time, so multi-GiB images stream.
@@ -658,7 +659,8 @@ static const struct walk_ops commands[] = {
 	  show_hdr, NULL, NULL, show_task_end, show_end },
 	{ "json", "print the whole image as JSON (page data summarized)",
 	  json_hdr, json_task, json_pages, json_task_end, json_end },
-	{ "verify", "check the whole image; exit 0 only if it is valid",
+	{ "verify", "check the whole image as a restore does; exit 0 only if "
+	  "it is valid",
 	  NULL, NULL, NULL, NULL, verify_end },
 };
 
