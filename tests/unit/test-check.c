@@ -44,7 +44,7 @@
 #define SS_AUTODISARM	(1U << 31)
 #endif
 
-#define TAP_PLAN	90
+#define TAP_PLAN	91
 
 static int tap_nr, tap_failed;
 
@@ -350,6 +350,7 @@ F(fd_int, t->rlim.rlim[RLIMIT_NOFILE].max = ~0ULL;
 	  t->fds[2].f.fd = 0x80000000U)
 F(fd_cloexec, t->fds[2].f.cloexec = 2)
 F(fd_mode, t->fds[0].f.mode = S_IFREG | 0644)
+F(fd_pos, t->fds[1].f.pos = 1ULL << 63)
 
 static const struct forgery forgeries[] = {
 	{ "pid 0",			forge_pid0,	"not a pid" },
@@ -421,6 +422,7 @@ static const struct forgery forgeries[] = {
 	{ "descriptor above INT_MAX",	forge_fd_int,	"above the RLIMIT_NOFILE" },
 	{ "close-on-exec 2",		forge_fd_cloexec, "close-on-exec" },
 	{ "character device of a file mode", forge_fd_mode, "mode does not match" },
+	{ "file position beyond 2^63",	forge_fd_pos,	"position lseek() cannot take" },
 };
 
 static void test_valid(const struct crfs_image_hdr *h)

@@ -349,6 +349,8 @@ static int cr_chk_fds(const struct cr_chk *c, struct cr_err *e)
 			why = "above the RLIMIT_NOFILE hard limit";
 		else if (f->cloexec > 1)
 			why = "close-on-exec neither 0 nor 1";
+		else if (f->kind == CRFS_FD_REG && f->pos > INT64_MAX)
+			why = "a position lseek() cannot take";
 		else if ((f->kind == CRFS_FD_REG && !S_ISREG(f->mode)) ||
 			 (f->kind == CRFS_FD_CHR && !S_ISCHR(f->mode)))
 			why = "its mode does not match its kind";
