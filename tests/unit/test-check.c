@@ -44,7 +44,7 @@
 #define SS_AUTODISARM	(1U << 31)
 #endif
 
-#define TAP_PLAN	91
+#define TAP_PLAN	92
 
 static int tap_nr, tap_failed;
 
@@ -557,6 +557,27 @@ static void test_header(const struct crfs_image_hdr *h0)
 	}
 }
 
+/* Bytes after the trailer, said alike on a descriptor and on a ring. */
+static void test_trailing(const struct crfs_image_hdr *h)
+{
+	struct cr_task_img t;
+	struct verdict v;
+	char want[96];
+	off_t len;
+	int fd;
+
+	valid_task(&t, h);
+	fd = write_image(h, &t, good_runs, 0);
+	len = lseek(fd, 0, SEEK_END);
+	if (write(fd, "x", 1) != 1)
+		exit(1);
+	judge(fd, &v);
+	snprintf(want, sizeof(want), "trailing data after the trailer at "
+		 "offset %lld", (long long)len);
+	refused(&v, EBADMSG, want, "a byte after the trailer");
+	cr_task_img_free(&t);
+}
+
 /*
  * A TASK claiming CR_TASK_NR_MAX mappings, descriptors and signals with
  * nothing behind it: what it costs must be what arrived, not what it
@@ -745,6 +766,7 @@ int main(int argc, char **argv)
 	test_forgeries(&h);
 	test_pages(&h);
 	test_header(&h);
+	test_trailing(&h);
 	test_declared_counts(&h);
 	test_linear(&h);
 	if (tap_nr != TAP_PLAN)

@@ -566,6 +566,7 @@ static int cr_img_check_end(struct cr_img *img, const void *payload,
 			    uint64_t start, const char *where,
 			    struct cr_err *e)
 {
+	uint64_t at = img->off;		/* where trailing data would start */
 	struct crfs_end end;
 	void *c;
 	ssize_t n;
@@ -597,7 +598,7 @@ static int cr_img_check_end(struct cr_img *img, const void *payload,
 		return n;
 	if (n)
 		return cr_fail(e, EBADMSG, "trailing data after the trailer "
-			       "at offset %" PRIu64, img->off);
+			       "at offset %" PRIu64, at);
 	img->ended = 1;
 	return 0;
 }
