@@ -100,7 +100,7 @@ mkdir "$work/corpus"
 dirs="$work/seeds"
 [ $keep = 1 ] && [ -d "$corpus" ] && dirs="$dirs $corpus"
 # shellcheck disable=SC2086
-"$fuzz" -merge=1 -max_len=131072 "$work/corpus" $dirs 2>"$work/merge.log" ||
+"$fuzz" -merge=1 -use_counters=0 -max_len=131072 "$work/corpus" $dirs 2>"$work/merge.log" ||
 	{ tail -20 "$work/merge.log" >&2; exit 1; }
 rm -rf "$corpus"
 cp -r "$work/corpus" "$corpus"

@@ -77,7 +77,7 @@ fi
 echo "ok 1 - fuzz: image reader: $what, no finding"
 if [ $grow = 1 ]; then
 	mkdir "$work/merged"
-	if "$fuzz" -merge=1 -max_len=131072 "$work/merged" "$corpus" \
+	if "$fuzz" -merge=1 -use_counters=0 -max_len=131072 "$work/merged" "$corpus" \
 		"$work/corpus" >>"$log" 2>&1; then
 		rm -rf "$corpus"
 		cp -r "$work/merged" "$corpus"
