@@ -8,6 +8,7 @@
 #   make test       deps + build + every test suite; last line "N passed, N failed"
 #   make demo       checkpoint and restore a counting process, end to end
 #   make bench      checkpoint/restore speed against this machine's limits and CRIU
+#   make fuzz       fuzz the image reader FUZZ_TIME seconds, grow its corpus
 #   make kernel     the test kernel (linux-source-6.12 + fs/crfs, fs/nsfs, ...)
 #   make vm-test    boot it under qemu and run the suites
 #   make asan       the engine, crfs-fuse, the tools and the unit tests with
@@ -178,6 +179,37 @@ uninstall:
 
 clean:
 	rm -rf $(BUILD)
+
+# --- fuzz: a libFuzzer harness of the image reader (tests/fuzz/README) ---
+#   make fuzz       run it FUZZ_TIME seconds (0: until interrupted) and
+#                   merge what it finds new into tests/fuzz/corpus
+#   make fuzz-bin   only build it; `make test` runs it 60 s (run-tests.sh)
+FUZZ_CC		?= clang
+FUZZ_TIME	?= 3600
+FUZZ_SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS	:= -O1 -g -fno-omit-frame-pointer -Wall -Wextra -std=gnu11 \
+		   -D_GNU_SOURCE -pthread -Iinclude/uapi -Iuserspace/include \
+		   -Iuserspace/lib -Iuserspace/lib/arch/x86_64 -MMD -MP
+FUZZ_OBJ	:= $(LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_BIN	:= $(BUILD)/fuzz/fuzz-image
+
+.PHONY: fuzz fuzz-bin
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BIN): $(BUILD)/fuzz/obj/tests/fuzz/fuzz-image.o $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^
+
+fuzz-bin: $(FUZZ_BIN)
+
+fuzz:
+	@scripts/deps.sh build test
+	@$(MAKE) --no-print-directory fuzz-bin
+	@BUILD=$(BUILD) tests/fuzz/run-fuzz.sh --grow -t $(FUZZ_TIME)
+
+-include $(shell find $(BUILD)/fuzz -name '*.d' 2>/dev/null)
+# --- end fuzz ---
 
 include mk/kernel.mk
 

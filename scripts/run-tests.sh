@@ -1,10 +1,11 @@
 #!/bin/bash
 # Run every test suite and print one closing line: "N passed, N failed, N skipped".
 #
-# Suites: C unit tests (TAP), the bats conformance suite against the FUSE
-# prototype (tests/bats, tests/bats/fuse), then the same three against the
-# sanitizer build (make asan: ASan, LSan, UBSan; unit-asan, bats-asan,
-# bats-fuse-asan), then the kernel.  Each suite runs under a timeout so
+# Suites: C unit tests (TAP), the image-reader fuzzer (tests/fuzz), the bats
+# conformance suite against the FUSE prototype (tests/bats, tests/bats/fuse),
+# then the same three against the sanitizer build (make asan: ASan, LSan,
+# UBSan; unit-asan, bats-asan, bats-fuse-asan), then the kernel.  Each suite
+# runs under a timeout so
 # that a hung FUSE mount cannot hang the run.  Exit status 0 only when nothing
 # failed and something ran.
 set -u
@@ -86,6 +87,13 @@ for t in "$BUILD"/tests/unit/*; do
 	[ -x "$t" ] || continue
 	run_suite "unit/$(basename "$t")" 120 "$t"
 done
+
+# --- fuzz: the image reader under libFuzzer, ~60 s from the repository's
+# corpus (tests/fuzz/README); one test, failed by any finding.
+echo "== fuzz: the image reader (libFuzzer, 60 s)"
+run_suite fuzz 600 "$top/tests/fuzz/run-fuzz.sh" -t 60
+sed -n 's/^ok 1 - fuzz: /  fuzz: /p' "$logdir/fuzz.tap"
+# --- end fuzz ---
 
 if [ "$(id -u)" != 0 ] || [ ! -c /dev/fuse ]; then
 	echo "crfs tests need root and /dev/fuse" >&2

@@ -18,6 +18,61 @@ img() {
 	"$CRFS_BIN/crfs-image" "$@"
 }
 
+# img_forge IN OUT RULE: the image IN made to break one rule of
+# img-check.c, its checksums redone, so that only the rule can refuse it.
+img_forge() {
+	img_py '
+img = bytearray(open(sys.argv[1], "rb").read())
+rule, recs = sys.argv[3], records(img)
+def nth(rtype, i=0):
+    return [r for r in recs if r[1] == rtype][i]
+TASK, CREDS, RLIMITS, VMA, PAGES = 1, 2, 4, 11, 13
+if rule == "pages-wrap":
+    off, _, n = nth(PAGES)
+    struct.pack_into("<Q", img, off + 16, 0xfffffffffffff000)
+elif rule == "pages-outside":
+    off, _, n = nth(PAGES)
+    struct.pack_into("<Q", img, off + 16, 0x1000)
+elif rule == "uid":
+    off, _, n = nth(CREDS)
+    struct.pack_into("<I", img, off + 16 + 4, 0xffffffff)
+elif rule == "rlimit":
+    off, _, n = nth(RLIMITS)
+    struct.pack_into("<QQ", img, off + 16 + 3 * 16, 2 << 20, 1 << 20)
+elif rule == "vma-unaligned":
+    off, _, n = nth(VMA, 1)
+    end = struct.unpack_from("<Q", img, off + 16 + 8)[0]
+    struct.pack_into("<Q", img, off + 16 + 8, end - 16)
+else:
+    sys.exit("img_forge: no rule " + rule)
+struct.pack_into("<I", img, off + 4, 0)
+struct.pack_into("<I", img, off + 4, crc32c(bytes(img[off:off + 16 + n])))
+open(sys.argv[2], "wb").write(img)
+' "$@"
+}
+
+# refused_alike IMAGE REGEXP: verify refuses IMAGE with a reason matching
+# REGEXP, and a restore of it fails with that same reason, leaving the
+# container empty.
+refused_alike() {
+	local img=$1 re=$2 reason ct
+
+	run ! img verify "$img"
+	assert_output --regexp "$re"
+	reason=${output#"crfs-image: $img: "}
+	ct=$(crfs_mkct forged)
+	run ! crfs_restore "$ct" "$img"
+	wait_for "the restore to end" 15 \
+		grep -qvx restoring "$CRFS_MNT/$ct/state"
+	run -0 ct_file "$ct" error
+	assert_output --partial "$reason"
+	run -0 ct_file "$ct" state
+	assert_output "empty"
+	run -0 ct_file "$ct" procs
+	assert_output ""
+	rmdir "$CRFS_MNT/$ct"
+}
+
 @test "show summarizes a good image: its pid and command" {
 	require_image
 	run -0 img show "$GOOD"
@@ -124,6 +179,43 @@ if a != b:
 	run ! img verify "$BATS_TEST_TMPDIR/v.img"
 	assert_output --partial "version 1"
 	assert_output --partial "version 2"
+}
+
+@test "verify and restore refuse page data whose range wraps around, alike" {
+	require_image
+	img_forge "$GOOD" "$BATS_TEST_TMPDIR/f.img" pages-wrap
+	refused_alike "$BATS_TEST_TMPDIR/f.img" "0xfffffffffffff000-.*wraps around"
+}
+
+@test "verify and restore refuse page data outside the mappings, alike" {
+	require_image
+	img_forge "$GOOD" "$BATS_TEST_TMPDIR/f.img" pages-outside
+	refused_alike "$BATS_TEST_TMPDIR/f.img" \
+		"page data for 0x1000-.*outside every mapping"
+}
+
+@test "verify and restore refuse a user id of -1, alike" {
+	require_image
+	img_forge "$GOOD" "$BATS_TEST_TMPDIR/f.img" uid
+	refused_alike "$BATS_TEST_TMPDIR/f.img" "id 4294967295 is not valid"
+}
+
+@test "verify and restore refuse a soft limit above the hard one, alike" {
+	require_image
+	img_forge "$GOOD" "$BATS_TEST_TMPDIR/f.img" rlimit
+	refused_alike "$BATS_TEST_TMPDIR/f.img" "limit 3: soft 2097152 above hard"
+}
+
+@test "verify and restore refuse a mapping not page-aligned, alike" {
+	require_image
+	img_forge "$GOOD" "$BATS_TEST_TMPDIR/f.img" vma-unaligned
+	refused_alike "$BATS_TEST_TMPDIR/f.img" "mapping .*: not page-aligned"
+}
+
+@test "verify and restore refuse an image of two processes, alike" {
+	require_image
+	img_set_u32 "$GOOD" "$BATS_TEST_TMPDIR/f.img" 44 2
+	refused_alike "$BATS_TEST_TMPDIR/f.img" "2 processes; only 1 is supported"
 }
 
 @test "show and json fail on a bad image" {

@@ -7,6 +7,7 @@
 #define CR_IMAGE_H
 
 #include <stdint.h>
+#include <string.h>
 #include <sys/uio.h>
 #include <linux/crfs.h>
 
@@ -141,6 +142,7 @@ int cr_img_read_hdr(struct cr_img *img, struct crfs_image_hdr *h,
  *
  * Compares arch and page size (ENOEXEC), kernel release, XCR0 and xstate
  * size (EOPNOTSUPP) with this machine, naming the field and both values.
+ * What the image alone decides (features, ...) is cr_img_check_image()'s.
  *
  * Return: 0 or -errno with @e set.
  */
@@ -162,12 +164,24 @@ int cr_img_check_hdr(const struct crfs_image_hdr *h, struct cr_err *e);
 int cr_img_read_rec(struct cr_img *img, struct crfs_rec_hdr *rh,
 		    void **payload, struct cr_err *e);
 
-/* The page data of a CRFS_REC_PAGES payload. */
+/*
+ * Payloads lie at any alignment (records follow variable-length strings):
+ * read their fixed parts through a copy, never through a cast pointer.
+ */
+
+/* The fixed part of a CRFS_REC_PAGES payload, copied into @p. */
+static inline void cr_img_pages_get(const void *payload, struct crfs_pages *p)
+{
+	memcpy(p, payload, sizeof(*p));
+}
+
+/* The page data of a CRFS_REC_PAGES payload (page-aligned). */
 static inline void *cr_img_pages_data(void *payload)
 {
-	struct crfs_pages *p = payload;
+	struct crfs_pages p;
 
-	return (char *)payload + sizeof(*p) + p->pad;
+	cr_img_pages_get(payload, &p);
+	return (char *)payload + sizeof(p) + p.pad;
 }
 
 /* The name of a record type, "?" if unknown. */

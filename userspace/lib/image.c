@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,9 @@
 #define CR_PAGE_SIZE_MAX	65536
 /* The reader buffer is aligned so page data lands page-aligned. */
 #define CR_BUF_ALIGN		4096
+/* It starts this large and grows, up to a whole record, as records need. */
+#define CR_BUF_START		(4 * CR_BUF_ALIGN)
+#define CR_BUF_MAX		(CR_REC_MAX + 2 * CR_BUF_ALIGN)
 /* Most payload pieces cr_img_write_rec() takes. */
 #define CR_REC_IOV_MAX		8
 
@@ -82,12 +86,38 @@ int cr_img_init(struct cr_img *img, int fd)
 {
 	memset(img, 0, sizeof(*img));
 	img->fd = fd;
-	/* A record after its header, both from any offset in a page. */
-	img->buf_size = CR_REC_MAX + 2 * CR_BUF_ALIGN;
+	img->buf_size = CR_BUF_START;
 	if (posix_memalign(&img->buf, CR_BUF_ALIGN, img->buf_size)) {
 		img->buf = NULL;
 		return -ENOMEM;
 	}
+	return 0;
+}
+
+/*
+ * Make the buffer hold @need bytes, keeping its first @keep: a record and
+ * its header, from any offset in a page, fit in CR_BUF_MAX.  It doubles,
+ * so an image of small records never takes a whole record's worth.
+ */
+static int cr_img_room(struct cr_img *img, size_t need, size_t keep,
+		       struct cr_err *e)
+{
+	size_t size = img->buf_size;
+	void *n;
+
+	if (need <= size)
+		return 0;
+	while (size < need)
+		size *= 2;
+	if (size > CR_BUF_MAX)
+		size = CR_BUF_MAX;
+	if (need > size || posix_memalign(&n, CR_BUF_ALIGN, size))
+		return cr_fail(e, ENOMEM, "no memory for a record of %zu bytes",
+			       need);
+	memcpy(n, img->buf, keep);
+	free(img->buf);
+	img->buf = n;
+	img->buf_size = size;
 	return 0;
 }
 
@@ -109,12 +139,16 @@ void cr_img_fini(struct cr_img *img)
 	img->buf_size = 0;
 }
 
-void cr_img_fill_hdr(struct crfs_image_hdr *h)
-{
-	struct utsname u;
-	struct timespec ts;
+/* This machine's header, but the time: it cannot change while we run. */
+static struct crfs_image_hdr cr_here;
+static pthread_once_t cr_here_once = PTHREAD_ONCE_INIT;
 
-	memset(h, 0, sizeof(*h));
+/* Fill cr_here: CPUID traps in a virtual machine, uname() is a syscall. */
+static void cr_here_init(void)
+{
+	struct crfs_image_hdr *h = &cr_here;
+	struct utsname u;
+
 	memcpy(h->magic, CRFS_IMAGE_MAGIC, CRFS_IMAGE_MAGIC_LEN);
 	h->version = CRFS_IMAGE_VERSION;
 	h->hdr_size = sizeof(*h);
@@ -123,12 +157,20 @@ void cr_img_fill_hdr(struct crfs_image_hdr *h)
 	h->features = CRFS_FEAT_XSTATE;
 	h->xfeatures = cr_arch_xfeatures();
 	h->xstate_size = cr_arch_xstate_size();
-	clock_gettime(CLOCK_REALTIME, &ts);
-	h->time_ns = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	if (uname(&u) == 0) {
 		snprintf(h->release, sizeof(h->release), "%s", u.release);
 		snprintf(h->machine, sizeof(h->machine), "%s", u.machine);
 	}
+}
+
+void cr_img_fill_hdr(struct crfs_image_hdr *h)
+{
+	struct timespec ts;
+
+	pthread_once(&cr_here_once, cr_here_init);
+	*h = cr_here;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	h->time_ns = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static uint32_t cr_hdr_crc(const struct crfs_image_hdr *h)
@@ -299,7 +341,11 @@ void *cr_img_pages_begin(struct cr_img *img, uint64_t vaddr,
 		}
 	} else {
 		/* In the buffer as in the stream: page data page-aligned. */
-		rec = (char *)img->buf + (img->off & (CR_BUF_ALIGN - 1));
+		size_t at = img->off & (CR_BUF_ALIGN - 1);
+
+		if (cr_img_room(img, at + len, 0, e))
+			return NULL;
+		rec = (char *)img->buf + at;
 	}
 	memcpy(rec + sizeof(struct crfs_rec_hdr), &p, sizeof(p));
 	memset(rec + hlen, 0, p.pad);
@@ -404,8 +450,11 @@ static ssize_t cr_img_in(struct cr_img *img, size_t len, void **p,
 				       strerror(err));
 		at = (char *)base + img->held;
 	} else {
-		at = (char *)img->buf + (img->rec_off & (CR_BUF_ALIGN - 1)) +
-		     img->held;
+		size_t keep = (img->rec_off & (CR_BUF_ALIGN - 1)) + img->held;
+
+		if (cr_img_room(img, keep + len, keep, e))
+			return -ENOMEM;
+		at = (char *)img->buf + keep;
 		n = cr_read_full(img->fd, at, len);
 		if (n < 0)
 			return cr_fail(e, EIO, "cannot read image at offset %"
@@ -467,10 +516,6 @@ int cr_img_check_hdr(const struct crfs_image_hdr *h, struct cr_err *e)
 	if (h->page_size != here.page_size)
 		return cr_fail(e, ENOEXEC, "image is for page size %u, "
 			       "this is %u", h->page_size, here.page_size);
-	if (h->features & ~CRFS_FEAT_KNOWN)
-		return cr_fail(e, EOPNOTSUPP, "image uses features 0x%" PRIx64
-			       ", this reader knows 0x%llx", (uint64_t)h->features,
-			       (unsigned long long)CRFS_FEAT_KNOWN);
 	if (strcmp(h->release, here.release))
 		return cr_fail(e, EOPNOTSUPP, "image is for kernel %s, "
 			       "this is %s", h->release, here.release);
@@ -485,57 +530,66 @@ int cr_img_check_hdr(const struct crfs_image_hdr *h, struct cr_err *e)
 	return 0;
 }
 
-/* Check the framing of a PAGES payload that starts at stream @off. */
-static int cr_img_check_pages(struct cr_img *img, const struct crfs_pages *p,
+/*
+ * Check the framing of a PAGES payload that starts at stream @off: the
+ * payload lies at any alignment, so its fixed part is copied out first.
+ */
+static int cr_img_frame_pages(struct cr_img *img, const void *payload,
 			      uint64_t len, uint64_t off, const char *where,
 			      struct cr_err *e)
 {
 	uint64_t ps = img->page_size;
+	struct crfs_pages p;
 
-	if (!p->nr_pages || p->nr_pages > CR_PAGES_PER_REC)
+	cr_img_pages_get(payload, &p);
+	if (!p.nr_pages || p.nr_pages > CR_PAGES_PER_REC)
 		return cr_fail(e, EBADMSG, "%s: %" PRIu64 " pages, 1 to %d "
-			       "allowed", where, (uint64_t)p->nr_pages,
+			       "allowed", where, (uint64_t)p.nr_pages,
 			       CR_PAGES_PER_REC);
-	if (p->vaddr & (ps - 1))
+	if (p.vaddr & (ps - 1))
 		return cr_fail(e, EBADMSG, "%s: address 0x%" PRIx64 " not "
-			       "page-aligned", where, (uint64_t)p->vaddr);
-	if (p->pad >= ps || (off + sizeof(*p) + p->pad) & (ps - 1))
+			       "page-aligned", where, (uint64_t)p.vaddr);
+	if (p.pad >= ps || (off + sizeof(p) + p.pad) & (ps - 1))
 		return cr_fail(e, EBADMSG, "%s: pad %u does not align the "
-			       "page data", where, p->pad);
-	if (len != sizeof(*p) + p->pad + p->nr_pages * ps)
+			       "page data", where, p.pad);
+	if (len != sizeof(p) + p.pad + p.nr_pages * ps)
 		return cr_fail(e, EBADMSG, "%s: length %" PRIu64 " does not "
 			       "match %" PRIu64 " pages", where, len,
-			       (uint64_t)p->nr_pages);
-	if (memcmp(p + 1, cr_zeros, p->pad))
+			       (uint64_t)p.nr_pages);
+	if (memcmp((const char *)payload + sizeof(p), cr_zeros, p.pad))
 		return cr_fail(e, EBADMSG, "%s: pad not zero", where);
-	img->page_bytes += p->nr_pages * ps;
+	img->page_bytes += p.nr_pages * ps;
 	return 0;
 }
 
 /* Check the trailer against what was read and that nothing follows. */
-static int cr_img_check_end(struct cr_img *img, const struct crfs_end *end,
+static int cr_img_check_end(struct cr_img *img, const void *payload,
 			    uint64_t start, const char *where,
 			    struct cr_err *e)
 {
+	uint64_t at = img->off;		/* where trailing data would start */
+	struct crfs_end end;
 	void *c;
 	ssize_t n;
 
-	if (end->nr_records != img->nr_records)
+	memcpy(&end, payload, sizeof(end));
+	if (end.nr_records != img->nr_records)
 		return cr_fail(e, EBADMSG, "%s: trailer counts %" PRIu64
 			       " records, %" PRIu64 " were read", where,
-			       (uint64_t)end->nr_records, img->nr_records);
-	if (end->bytes != start)
+			       (uint64_t)end.nr_records, img->nr_records);
+	if (end.bytes != start)
 		return cr_fail(e, EBADMSG, "%s: trailer counts %" PRIu64
 			       " bytes, %" PRIu64 " were read", where,
-			       (uint64_t)end->bytes, start);
-	if (end->page_bytes != img->page_bytes)
+			       (uint64_t)end.bytes, start);
+	if (end.page_bytes != img->page_bytes)
 		return cr_fail(e, EBADMSG, "%s: trailer counts %" PRIu64
 			       " page bytes, %" PRIu64 " were read", where,
-			       (uint64_t)end->page_bytes, img->page_bytes);
+			       (uint64_t)end.page_bytes, img->page_bytes);
 	/*
 	 * On a ring the writer waits for the verdict on the write that
 	 * carried the trailer (crfs-fuse): look at what came with it, do not
-	 * wait for the end of the stream.
+	 * wait for the end of the stream.  On a descriptor CR_BUF_START holds
+	 * this byte too: the buffer does not move.
 	 */
 	if (img->ring)
 		n = cr_ring_avail(img->ring) > img->held;
@@ -545,7 +599,7 @@ static int cr_img_check_end(struct cr_img *img, const struct crfs_end *end,
 		return n;
 	if (n)
 		return cr_fail(e, EBADMSG, "trailing data after the trailer "
-			       "at offset %" PRIu64, img->off);
+			       "at offset %" PRIu64, at);
 	img->ended = 1;
 	return 0;
 }
@@ -601,7 +655,7 @@ int cr_img_read_rec(struct cr_img *img, struct crfs_rec_hdr *rh,
 	if (rh->type == CRFS_REC_END)
 		return cr_img_check_end(img, p, start, where, e);
 	if (rh->type == CRFS_REC_PAGES) {
-		int ret = cr_img_check_pages(img, p, rh->len,
+		int ret = cr_img_frame_pages(img, p, rh->len,
 					     start + sizeof(*rh), where, e);
 		if (ret)
 			return ret;

@@ -84,14 +84,6 @@ static bool cr_vma_mapped(const struct cr_vma_img *vi)
 	       vi->v.kind == CRFS_VMA_HEAP || vi->v.kind == CRFS_VMA_STACK;
 }
 
-/* Does the mapping get page data written into it (made writable)? */
-static bool cr_vma_filled(const struct cr_vma_img *vi)
-{
-	bool shared = vi->v.flags & CRFS_VMA_F_SHARED;
-
-	return cr_vma_mapped(vi) && !(vi->v.kind == CRFS_VMA_FILE && shared);
-}
-
 /* Where the scratch area goes when that is free (any free spot will do). */
 #define CR_SCRATCH_HINT		0x10000000UL
 /* Room kept free on either side of it: a stack guard gap. */
@@ -372,26 +364,6 @@ int cr_rst_mm_swap(struct cr_rst *r, struct cr_err *e)
 	return rc;
 }
 
-/* The image's mapping that holds @addr, or NULL. */
-static const struct cr_vma_img *cr_vma_find(const struct cr_task_img *t,
-					    uint64_t addr)
-{
-	uint32_t lo = 0, hi = t->task.nr_vmas;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		const struct crfs_vma *v = &t->vmas[mid].v;
-
-		if (addr < v->start)
-			hi = mid;
-		else if (addr >= v->end)
-			lo = mid + 1;
-		else
-			return &t->vmas[mid];
-	}
-	return NULL;
-}
-
 /* Make @vi writable for its page data; cr_rst_mm_finish() undoes it. */
 static int cr_mm_writable(struct cr_rst *r, const struct cr_vma_img *vi,
 			  struct cr_err *e)
@@ -412,41 +384,26 @@ static int cr_mm_writable(struct cr_rst *r, const struct cr_vma_img *vi,
 	return rc;
 }
 
-int cr_rst_mm_pages(struct cr_rst *r, void *payload, uint64_t len,
+int cr_rst_mm_pages(struct cr_rst *r, const struct cr_img_pages *pg,
 		    struct cr_err *e)
 {
+	uint64_t size = pg->nr_pages * r->page_size, addr, end;
+	struct iovec local, remote;
+	uint32_t i = pg->vma;
+	ssize_t n;
 	int rc;
 
-	const struct crfs_pages *p = payload;
-	uint64_t size, addr, end;
-	struct iovec local, remote;
-	ssize_t n;
-
-	if (len < sizeof(*p) || p->nr_pages > CR_PAGES_PER_REC ||
-	    len != sizeof(*p) + p->pad + p->nr_pages * r->page_size)
-		return cr_fail(e, EBADMSG,
-			       "pid %d: page data for %#llx: bad record length %llu",
-			       r->pid, (unsigned long long)p->vaddr,
-			       (unsigned long long)len);
-	size = p->nr_pages * r->page_size;
-	end = p->vaddr + size;
-	for (addr = p->vaddr; addr < end; ) {
-		const struct cr_vma_img *vi = cr_vma_find(r->t, addr);
-
-		if (!vi || !cr_vma_filled(vi))
-			return cr_fail(e, EBADMSG,
-				       "pid %d: page data for %#llx, %s",
-				       r->pid, (unsigned long long)addr,
-				       vi ? "a mapping restored without data" :
-				       "outside every mapping of the image");
-		rc = cr_mm_writable(r, vi, e);
+	/* cr_img_check_pages(): the range lies in filled mappings from i on. */
+	end = pg->vaddr + size;
+	for (addr = pg->vaddr; addr < end && i < r->t->task.nr_vmas; i++) {
+		rc = cr_mm_writable(r, &r->t->vmas[i], e);
 		if (rc)
 			return rc;
-		addr = vi->v.end;
+		addr = r->t->vmas[i].v.end;
 	}
-	local.iov_base = cr_img_pages_data(payload);
+	local.iov_base = pg->data;
 	local.iov_len = size;
-	remote.iov_base = (void *)(uintptr_t)p->vaddr;
+	remote.iov_base = (void *)(uintptr_t)pg->vaddr;
 	remote.iov_len = size;
 	while (local.iov_len) {
 		n = process_vm_writev(r->pid, &local, 1, &remote, 1, 0);
@@ -537,7 +494,7 @@ int cr_rst_mm_finish(struct cr_rst *r, struct cr_err *e)
 	for (i = 0; i < r->t->task.nr_vmas; i++) {
 		const struct crfs_vma *v = &r->t->vmas[i].v;
 
-		if (!cr_vma_filled(&r->t->vmas[i]) || (v->prot & PROT_WRITE))
+		if (!cr_img_vma_filled(v) || (v->prot & PROT_WRITE))
 			continue;
 		rc = cr_rst_aborted(r, e);
 		if (rc)

@@ -252,29 +252,17 @@ static int cr_child_sync(struct cr_rst *r, int sock, struct cr_err *e)
 }
 
 /* Read the PAGES records up to END and write them into the process. */
-static int cr_read_pages(struct cr_rst *r, struct cr_img *img,
+static int cr_read_pages(struct cr_rst *r, struct cr_img_walk *w,
 			 struct cr_err *e)
 {
-	struct crfs_rec_hdr rh;
-	void *payload;
 	int rc;
 
-	for (;;) {
-		rc = cr_img_read_rec(img, &rh, &payload, e);
-		if (rc)
-			return rc;
-		if (rh.type == CRFS_REC_END)
-			return 0;
-		if (rh.type != CRFS_REC_PAGES)
-			return cr_fail(e, EBADMSG,
-				       "record %llu at offset %llu: %s where PAGES or END belongs",
-				       (unsigned long long)img->nr_records,
-				       (unsigned long long)img->off,
-				       cr_img_rec_name(rh.type));
-		rc = cr_rst_mm_pages(r, payload, rh.len, e);
+	while ((rc = cr_rst_next_pages(w, e)) == CR_WALK_PAGES) {
+		rc = cr_rst_mm_pages(r, &w->pages, e);
 		if (rc)
 			return rc;
 	}
+	return rc;
 }
 
 /*
@@ -364,8 +352,8 @@ static void cr_undo(struct cr_rst *r)
 	cr_cgroup_freeze(r->cgdir, false);
 }
 
-/* Create the process of @t and restore it entirely, pages from @img. */
-static int cr_restore_task(struct cr_rst *r, struct cr_img *img,
+/* Create the process of @t and restore it entirely, pages from @w. */
+static int cr_restore_task(struct cr_rst *r, struct cr_img_walk *w,
 			   struct cr_err *e)
 {
 	struct cr_rst_child c;
@@ -399,7 +387,7 @@ static int cr_restore_task(struct cr_rst *r, struct cr_img *img,
 	if (pinned)
 		cr_pin_end(&cpus);
 	if (!rc)
-		rc = cr_read_pages(r, img, e);
+		rc = cr_read_pages(r, w, e);
 	if (pinned)
 		sched_setaffinity(0, sizeof(one), &one);
 	if (!rc)
@@ -458,59 +446,30 @@ static int cr_cgroup_ready(const char *cgdir, struct cr_err *e)
 
 int cr_restore(struct cr_ring *ring, const char *cgdir, struct cr_err *e)
 {
-	struct cr_task_img t = { 0 };
-	struct crfs_image_hdr hdr;
 	struct cr_rst r = { 0 };
-	struct crfs_rec_hdr rh;
+	struct cr_img_walk w;
 	struct cr_img img;
-	void *payload;
 	int rc;
 
 	cr_img_init_ring(&img, ring);
-	rc = cr_img_read_hdr(&img, &hdr, e);
+	rc = cr_rst_read(&w, &img, e);
 	if (!rc)
-		rc = cr_img_check_hdr(&hdr, e);
-	if (rc)
-		goto out_img;
-	if (hdr.nr_tasks != 1) {
-		rc = cr_fail(e, EOPNOTSUPP,
-			     "the image holds %u processes; only one is supported",
-			     hdr.nr_tasks);
-		goto out_img;
-	}
-	rc = cr_img_read_rec(&img, &rh, &payload, e);
-	if (rc)
-		goto out_img;
-	if (rh.type != CRFS_REC_TASK) {
-		rc = cr_fail(e, EBADMSG, "record 0: %s where TASK belongs",
-			     cr_img_rec_name(rh.type));
-		goto out_img;
-	}
-	rc = cr_task_img_read(&img, payload, rh.len, &t, e);
-	if (rc)
-		goto out_img;
-	if (t.xstate_size != hdr.xstate_size) {
-		rc = cr_fail(e, EBADMSG, "pid %u: XSTATE is %u bytes, the header says %u",
-			     t.task.pid, t.xstate_size, hdr.xstate_size);
-		goto out_task;
-	}
-	rc = cr_check_map_count(&t, e);
+		rc = cr_check_map_count(&w.t, e);
 	if (!rc)
 		rc = cr_cgroup_ready(cgdir, e);
 	if (rc)
-		goto out_task;
+		goto out_img;
 
 	r.cgdir = cgdir;
 	r.ring = ring;
-	r.t = &t;
-	r.page_size = hdr.page_size;
-	rc = cr_restore_task(&r, &img, e);
+	r.t = &w.t;
+	r.page_size = w.hdr.page_size;
+	rc = cr_restore_task(&r, &w, e);
 	if (rc)
 		cr_undo(&r);
 	cr_rst_task_fini(&r);
-out_task:
-	cr_task_img_free(&t);
 out_img:
+	cr_img_walk_fini(&w);
 	cr_img_fini(&img);
 	return rc;
 }

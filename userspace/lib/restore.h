@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "cr-internal.h"
+#include "task-img.h"
 #include "arch.h"
 
 /* The scratch area: the injection gadget, then data for injected calls. */
@@ -119,6 +120,30 @@ int cr_rst_syscall(struct cr_rst *r, long nr, const unsigned long a[6],
 int cr_rst_poke(struct cr_rst *r, size_t off, const void *buf, size_t len,
 		unsigned long *addr, struct cr_err *e);
 
+/* restore-read.c */
+
+/**
+ * cr_rst_read() - read and check an image up to its first PAGES record
+ * @w:   receives the walker (cr_img_walk_fini() it, even on failure), with
+ *       the process in @w->t
+ * @img: the image stream
+ *
+ * The header, whether this machine can run the image (cr_img_check_hdr()),
+ * the records of its process and every rule the image alone decides
+ * (cr_img_check_task()): what `crfs-image verify` refuses, the restore
+ * refuses here, before anything is created, with the same reason.
+ *
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_read(struct cr_img_walk *w, struct cr_img *img, struct cr_err *e);
+
+/**
+ * cr_rst_next_pages() - the next PAGES record of the process, checked
+ * Return: CR_WALK_PAGES (in @w->pages), CR_WALK_END (the image is whole),
+ * or -errno with @e set.
+ */
+int cr_rst_next_pages(struct cr_img_walk *w, struct cr_err *e);
+
 /* restore-mm.c */
 
 struct cr_proc_map;
@@ -149,12 +174,11 @@ int cr_rst_mm_swap(struct cr_rst *r, struct cr_err *e);
 
 /**
  * cr_rst_mm_pages() - write the data of one CRFS_REC_PAGES record
- * @payload: the record payload, as cr_img_read_rec() returned it
- * @len:     its length
+ * @pg: the record, checked by cr_img_check_pages()
  *
  * Return: 0 or -errno with @e set.
  */
-int cr_rst_mm_pages(struct cr_rst *r, void *payload, uint64_t len,
+int cr_rst_mm_pages(struct cr_rst *r, const struct cr_img_pages *pg,
 		    struct cr_err *e);
 
 /**

@@ -17,11 +17,15 @@
 
 struct cr_task_rec {
 	uint32_t	type;
-	/* How many records of this kind; NULL: exactly one. */
-	uint32_t	(*count)(const struct cr_task_img *t);
+	/* How many records of this kind @k declares; NULL: exactly one. */
+	uint32_t	(*count)(const struct crfs_task *k);
 	int		(*write)(struct cr_img *img, const struct cr_task_img *t,
 				 uint32_t i, struct cr_err *e);
-	/* @where names the record for messages. */
+	/*
+	 * Decode record @i of its kind: lengths, strings and bounds, what
+	 * memory safety needs; what it means is img-check.c's.  @p lies at
+	 * any alignment.  @where names the record for messages.
+	 */
 	int		(*read)(struct cr_task_img *t, uint32_t i, const void *p,
 				uint64_t len, const char *where,
 				struct cr_err *e);
@@ -67,6 +71,25 @@ static int cr_nomem(const char *where, struct cr_err *e)
 	return cr_fail(e, ENOMEM, "%s: out of memory", where);
 }
 
+/*
+ * Room for entry @i of an array filled in order: it doubles when @i is a
+ * power of two, so it grows with the records that arrive, never with the
+ * count a record declares (a 48-byte TASK may claim millions).
+ */
+static int cr_grow(void *arrp, uint32_t i, size_t size, const char *where,
+		   struct cr_err *e)
+{
+	void **arr = arrp, *n;
+
+	if (i & (i - 1))
+		return 0;
+	n = realloc(*arr, (size_t)(i ? 2 * i : 1) * size);
+	if (!n)
+		return cr_nomem(where, e);
+	*arr = n;
+	return 0;
+}
+
 static int cr_path_check(const char *what, const char *s, struct cr_err *e)
 {
 	if (cr_slen(s) > CRFS_PATH_MAX)
@@ -85,14 +108,17 @@ static int cr_task_write(struct cr_img *img, const struct cr_task_img *t,
 		      &CR_IOV(&t->task, sizeof(t->task)));
 }
 
-static int cr_task_read(struct cr_task_img *t, uint32_t i, const void *p,
-			uint64_t len, const char *where, struct cr_err *e)
+/*
+ * The TASK record into @k (the counts it declares).  @t->task gets it too,
+ * with counts 0: they count the records read as they arrive.
+ */
+static int cr_task_decode(struct cr_task_img *t, struct crfs_task *k,
+			  const void *p, uint64_t len, const char *where,
+			  struct cr_err *e)
 {
-	const struct crfs_task *k = p;
-
-	(void)i;
 	if (len != sizeof(*k))
 		return cr_fail(e, EBADMSG, "%s: bad length %" PRIu64, where, len);
+	memcpy(k, p, sizeof(*k));
 	if (!memchr(k->comm, 0, sizeof(k->comm)))
 		return cr_fail(e, EBADMSG, "%s: comm not terminated", where);
 	if (k->nr_vmas > CR_TASK_NR_MAX || k->nr_fds > CR_TASK_NR_MAX ||
@@ -101,12 +127,7 @@ static int cr_task_read(struct cr_task_img *t, uint32_t i, const void *p,
 			       "(%u vmas, %u fds, %u signals)", where,
 			       k->nr_vmas, k->nr_fds, k->nr_pending);
 	t->task = *k;
-	t->pending = calloc(k->nr_pending ? k->nr_pending : 1,
-			    sizeof(*t->pending));
-	t->vmas = calloc(k->nr_vmas ? k->nr_vmas : 1, sizeof(*t->vmas));
-	t->fds = calloc(k->nr_fds ? k->nr_fds : 1, sizeof(*t->fds));
-	if (!t->pending || !t->vmas || !t->fds)
-		return cr_nomem(where, e);
+	t->task.nr_vmas = t->task.nr_fds = t->task.nr_pending = 0;
 	return 0;
 }
 
@@ -127,15 +148,19 @@ static int cr_creds_write(struct cr_img *img, const struct cr_task_img *t,
 static int cr_creds_read(struct cr_task_img *t, uint32_t i, const void *p,
 			 uint64_t len, const char *where, struct cr_err *e)
 {
-	const struct crfs_creds *c = p;
-	uint64_t glen = (uint64_t)c->ngroups * sizeof(uint32_t);
+	struct crfs_creds c;
+	uint64_t glen;
 
 	(void)i;
-	if (c->ngroups > CR_NGROUPS_MAX || len != sizeof(*c) + glen)
+	if (len < sizeof(c))
+		return cr_fail(e, EBADMSG, "%s: bad length %" PRIu64, where, len);
+	memcpy(&c, p, sizeof(c));
+	glen = (uint64_t)c.ngroups * sizeof(uint32_t);
+	if (c.ngroups > CR_NGROUPS_MAX || len != sizeof(c) + glen)
 		return cr_fail(e, EBADMSG, "%s: length %" PRIu64 " does not "
-			       "match %u groups", where, len, c->ngroups);
-	t->creds = *c;
-	t->groups = (uint32_t *)cr_memdup(c + 1, glen);
+			       "match %u groups", where, len, c.ngroups);
+	t->creds = c;
+	t->groups = (uint32_t *)cr_memdup((const char *)p + sizeof(c), glen);
 	return t->groups ? 0 : cr_nomem(where, e);
 }
 
@@ -162,18 +187,21 @@ static int cr_fs_write(struct cr_img *img, const struct cr_task_img *t,
 static int cr_fs_read(struct cr_task_img *t, uint32_t i, const void *p,
 		      uint64_t len, const char *where, struct cr_err *e)
 {
-	const struct crfs_fs *fs = p;
-	const char *cwd = (const char *)(fs + 1), *root;
+	const char *cwd = (const char *)p + sizeof(struct crfs_fs), *root;
+	struct crfs_fs fs;
 
 	(void)i;
-	if (len != sizeof(*fs) + (uint64_t)fs->cwd_len + fs->root_len)
+	if (len < sizeof(fs))
 		return cr_fail(e, EBADMSG, "%s: bad length %" PRIu64, where, len);
-	root = cwd + fs->cwd_len;
-	if (!cr_str_ok(cwd, fs->cwd_len) || !cr_str_ok(root, fs->root_len))
+	memcpy(&fs, p, sizeof(fs));
+	if (len != sizeof(fs) + (uint64_t)fs.cwd_len + fs.root_len)
+		return cr_fail(e, EBADMSG, "%s: bad length %" PRIu64, where, len);
+	root = cwd + fs.cwd_len;
+	if (!cr_str_ok(cwd, fs.cwd_len) || !cr_str_ok(root, fs.root_len))
 		return cr_fail(e, EBADMSG, "%s: bad paths", where);
-	t->fs = *fs;
-	t->cwd = cr_memdup(cwd, fs->cwd_len);
-	t->root = cr_memdup(root, fs->root_len);
+	t->fs = fs;
+	t->cwd = cr_memdup(cwd, fs.cwd_len);
+	t->root = cr_memdup(root, fs.root_len);
 	return t->cwd && t->root ? 0 : cr_nomem(where, e);
 }
 
@@ -207,9 +235,9 @@ CR_FIXED_REC(regs, CRFS_REC_REGS, regs)
 
 /* SIGPENDING */
 
-static uint32_t cr_pending_count(const struct cr_task_img *t)
+static uint32_t cr_pending_count(const struct crfs_task *k)
 {
-	return t->task.nr_pending;
+	return k->nr_pending;
 }
 
 static int cr_pending_write(struct cr_img *img, const struct cr_task_img *t,
@@ -222,12 +250,12 @@ static int cr_pending_write(struct cr_img *img, const struct cr_task_img *t,
 static int cr_pending_read(struct cr_task_img *t, uint32_t i, const void *p,
 			   uint64_t len, const char *where, struct cr_err *e)
 {
-	const struct crfs_sigpending *s = p;
-
-	if (len != sizeof(*s) || s->signo < 1 || s->signo > CRFS_NSIG ||
-	    s->shared > 1)
-		return cr_fail(e, EBADMSG, "%s: bad pending signal", where);
-	t->pending[i] = *s;
+	if (len != sizeof(*t->pending))
+		return cr_fail(e, EBADMSG, "%s: bad length %" PRIu64, where, len);
+	if (cr_grow(&t->pending, i, sizeof(*t->pending), where, e))
+		return -e->err;
+	memcpy(&t->pending[i], p, sizeof(*t->pending));
+	t->task.nr_pending = i + 1;
 	return 0;
 }
 
@@ -274,26 +302,27 @@ static int cr_mm_write(struct cr_img *img, const struct cr_task_img *t,
 static int cr_mm_read(struct cr_task_img *t, uint32_t i, const void *p,
 		      uint64_t len, const char *where, struct cr_err *e)
 {
-	const struct crfs_mm *mm = p;
-	const char *exe = (const char *)(mm + 1);
+	const char *exe = (const char *)p + sizeof(struct crfs_mm);
 
 	(void)i;
-	if (len != sizeof(*mm) + (uint64_t)mm->exe_len ||
-	    !cr_str_ok(exe, mm->exe_len))
+	if (len < sizeof(t->mm))
+		return cr_fail(e, EBADMSG, "%s: bad length %" PRIu64, where, len);
+	memcpy(&t->mm, p, sizeof(t->mm));
+	if (len != sizeof(t->mm) + (uint64_t)t->mm.exe_len ||
+	    !cr_str_ok(exe, t->mm.exe_len))
 		return cr_fail(e, EBADMSG, "%s: bad exe path", where);
-	if (mm->auxv_words > CRFS_AUXV_WORDS)
-		return cr_fail(e, EBADMSG, "%s: %u auxv words", where,
-			       mm->auxv_words);
-	t->mm = *mm;
-	t->exe = cr_memdup(exe, mm->exe_len);
+	if (t->mm.auxv_words > CRFS_AUXV_WORDS)
+		return cr_fail(e, EBADMSG, "%s: %u auxv words, at most %d",
+			       where, t->mm.auxv_words, CRFS_AUXV_WORDS);
+	t->exe = cr_memdup(exe, t->mm.exe_len);
 	return t->exe ? 0 : cr_nomem(where, e);
 }
 
 /* VMA */
 
-static uint32_t cr_vma_count(const struct cr_task_img *t)
+static uint32_t cr_vma_count(const struct crfs_task *k)
 {
-	return t->task.nr_vmas;
+	return k->nr_vmas;
 }
 
 static int cr_vma_write(struct cr_img *img, const struct cr_task_img *t,
@@ -315,33 +344,33 @@ static int cr_vma_write(struct cr_img *img, const struct cr_task_img *t,
 static int cr_vma_read(struct cr_task_img *t, uint32_t i, const void *p,
 		       uint64_t len, const char *where, struct cr_err *e)
 {
-	const struct crfs_vma *v = p;
-	const char *path = (const char *)(v + 1);
+	const char *path = (const char *)p + sizeof(struct crfs_vma);
+	struct cr_vma_img *vi;
+	struct crfs_vma v;
 
-	if (len != sizeof(*v) + (uint64_t)v->path_len ||
-	    (v->path_len && !cr_str_ok(path, v->path_len)))
+	if (len < sizeof(v))
+		return cr_fail(e, EBADMSG, "%s: bad length %" PRIu64, where, len);
+	memcpy(&v, p, sizeof(v));
+	if (len != sizeof(v) + (uint64_t)v.path_len ||
+	    (v.path_len && !cr_str_ok(path, v.path_len)))
 		return cr_fail(e, EBADMSG, "%s: bad path", where);
-	if (v->start >= v->end || v->kind < CRFS_VMA_ANON ||
-	    v->kind > CRFS_VMA_VSYSCALL ||
-	    (v->kind == CRFS_VMA_FILE && !v->path_len))
-		return cr_fail(e, EBADMSG, "%s: bad mapping 0x%" PRIx64
-			       "-0x%" PRIx64 " kind %u", where,
-			       (uint64_t)v->start, (uint64_t)v->end, v->kind);
-	if (i && t->vmas[i - 1].v.end > v->start)
-		return cr_fail(e, EBADMSG, "%s: mapping 0x%" PRIx64 " not "
-			       "sorted", where, (uint64_t)v->start);
-	t->vmas[i].v = *v;
-	if (!v->path_len)
+	if (cr_grow(&t->vmas, i, sizeof(*t->vmas), where, e))
+		return -e->err;
+	vi = &t->vmas[i];
+	vi->v = v;
+	vi->path = NULL;
+	t->task.nr_vmas = i + 1;
+	if (!v.path_len)
 		return 0;
-	t->vmas[i].path = cr_memdup(path, v->path_len);
-	return t->vmas[i].path ? 0 : cr_nomem(where, e);
+	vi->path = cr_memdup(path, v.path_len);
+	return vi->path ? 0 : cr_nomem(where, e);
 }
 
 /* FD */
 
-static uint32_t cr_fd_count(const struct cr_task_img *t)
+static uint32_t cr_fd_count(const struct crfs_task *k)
 {
-	return t->task.nr_fds;
+	return k->nr_fds;
 }
 
 static int cr_fd_write(struct cr_img *img, const struct cr_task_img *t,
@@ -363,27 +392,31 @@ static int cr_fd_write(struct cr_img *img, const struct cr_task_img *t,
 static int cr_fd_read(struct cr_task_img *t, uint32_t i, const void *p,
 		      uint64_t len, const char *where, struct cr_err *e)
 {
-	const struct crfs_fd *f = p;
-	const char *path = (const char *)(f + 1);
+	const char *path = (const char *)p + sizeof(struct crfs_fd);
+	struct cr_fd_img *fi;
+	struct crfs_fd f;
 
-	if (len != sizeof(*f) + (uint64_t)f->path_len ||
-	    (f->path_len && !cr_str_ok(path, f->path_len)))
+	if (len < sizeof(f))
+		return cr_fail(e, EBADMSG, "%s: bad length %" PRIu64, where, len);
+	memcpy(&f, p, sizeof(f));
+	if (len != sizeof(f) + (uint64_t)f.path_len ||
+	    (f.path_len && !cr_str_ok(path, f.path_len)))
 		return cr_fail(e, EBADMSG, "%s: bad path", where);
-	if (f->kind < CRFS_FD_REG || f->kind > CRFS_FD_CHR)
-		return cr_fail(e, EBADMSG, "%s: fd %u: bad kind %u", where,
-			       f->fd, f->kind);
-	if (i && t->fds[i - 1].f.fd >= f->fd)
-		return cr_fail(e, EBADMSG, "%s: fd %u not sorted", where, f->fd);
-	t->fds[i].f = *f;
-	if (!f->path_len)
+	if (cr_grow(&t->fds, i, sizeof(*t->fds), where, e))
+		return -e->err;
+	fi = &t->fds[i];
+	fi->f = f;
+	fi->path = NULL;
+	t->task.nr_fds = i + 1;
+	if (!f.path_len)
 		return 0;
-	t->fds[i].path = cr_memdup(path, f->path_len);
-	return t->fds[i].path ? 0 : cr_nomem(where, e);
+	fi->path = cr_memdup(path, f.path_len);
+	return fi->path ? 0 : cr_nomem(where, e);
 }
 
 /* The records of one process, in image order. */
 static const struct cr_task_rec cr_task_recs[] = {
-	{ CRFS_REC_TASK,	NULL,		  cr_task_write,     cr_task_read },
+	{ CRFS_REC_TASK,	NULL,		  cr_task_write,     NULL },
 	{ CRFS_REC_CREDS,	NULL,		  cr_creds_write,    cr_creds_read },
 	{ CRFS_REC_FS,		NULL,		  cr_fs_write,	     cr_fs_read },
 	{ CRFS_REC_RLIMITS,	NULL,		  cr_rlimits_write,  cr_rlimits_read },
@@ -404,7 +437,7 @@ int cr_task_img_write(struct cr_img *img, const struct cr_task_img *t,
 {
 	for (size_t r = 0; r < CR_NR_TASK_RECS; r++) {
 		const struct cr_task_rec *k = &cr_task_recs[r];
-		uint32_t n = k->count ? k->count(t) : 1;
+		uint32_t n = k->count ? k->count(&t->task) : 1;
 
 		for (uint32_t i = 0; i < n; i++) {
 			int ret = k->write(img, t, i, e);
@@ -419,6 +452,7 @@ int cr_task_img_write(struct cr_img *img, const struct cr_task_img *t,
 int cr_task_img_read(struct cr_img *img, const void *task_payload,
 		     uint64_t len, struct cr_task_img *t, struct cr_err *e)
 {
+	struct crfs_task declared;
 	char where[128];
 	int ret;
 
@@ -426,12 +460,12 @@ int cr_task_img_read(struct cr_img *img, const void *task_payload,
 	snprintf(where, sizeof(where), "record %" PRIu64 " (task) at offset %"
 		 PRIu64, img->nr_records, img->off - len -
 		 sizeof(struct crfs_rec_hdr));
-	ret = cr_task_read(t, 0, task_payload, len, where, e);
+	ret = cr_task_decode(t, &declared, task_payload, len, where, e);
 	if (ret)
 		goto out_free;
 	for (size_t r = 1; r < CR_NR_TASK_RECS; r++) {
 		const struct cr_task_rec *k = &cr_task_recs[r];
-		uint32_t n = k->count ? k->count(t) : 1;
+		uint32_t n = k->count ? k->count(&declared) : 1;
 
 		for (uint32_t i = 0; i < n; i++) {
 			struct crfs_rec_hdr rh;
@@ -448,7 +482,7 @@ int cr_task_img_read(struct cr_img *img, const void *task_payload,
 				ret = cr_fail(e, EBADMSG, "%s: expected %s "
 					      "record %u of %u of pid %u", where,
 					      cr_img_rec_name(k->type), i + 1,
-					      n, t->task.pid);
+					      n, declared.pid);
 				goto out_free;
 			}
 			ret = k->read(t, i, p, rh.len, where, e);

@@ -4,7 +4,8 @@
  *
  *   crfs-image show   [FILE]   human summary
  *   crfs-image json   [FILE]   the whole decode as JSON (page data summarized)
- *   crfs-image verify [FILE]   exit 0 only for a whole, valid image
+ *   crfs-image verify [FILE]   exit 0 only for a whole, valid image: one a
+ *                              restore accepts (this machine aside)
  *
  * FILE "-" or none is stdin, which may be a pipe: the image is read once,
  * in order, one record in memory at a time, so multi-GiB images stream.
@@ -25,16 +26,19 @@
 
 #include "task-img.h"
 
-/* The state of one image being walked. */
+/*
+ * The state of one image being walked.  The reading and every check are
+ * the library's walker (img-check.c), the one the restore uses: what
+ * verify accepts, a restore on a compatible machine accepts too.
+ */
 struct walk {
 	const char		*name;
 	const struct walk_ops	*ops;
 	struct cr_img		img;
-	struct crfs_image_hdr	h;
+	struct cr_img_walk	iw;
 	struct cr_err		e;
-	struct cr_task_img	t;
-	bool			have_task;
-	uint32_t		nr_tasks;
+	const struct crfs_image_hdr *h;	/* &iw.hdr */
+	const struct cr_task_img *t;	/* &iw.t */
 	uint64_t		*vma_pages;	/* pages dumped per mapping */
 	uint64_t		task_pages, task_page_recs;
 	uint64_t		run_vaddr, run_pages;	/* json: a page run */
@@ -46,7 +50,7 @@ struct walk_ops {
 	const char	*help;
 	void		(*hdr)(struct walk *w);
 	void		(*task)(struct walk *w);	/* its records read */
-	void		(*pages)(struct walk *w, const struct crfs_pages *p);
+	void		(*pages)(struct walk *w, const struct cr_img_pages *p);
 	void		(*task_end)(struct walk *w);	/* its pages read */
 	void		(*end)(struct walk *w, const struct crfs_end *end);
 };
@@ -125,72 +129,27 @@ static const char *show_str(const char *s)
 	return buf;
 }
 
-/* Record number and offset of the record just read, for messages. */
-static int walk_fail(struct walk *w, const struct crfs_rec_hdr *rh,
-		     const char *why)
+/* Account a checked PAGES record to the mappings that hold it. */
+static void walk_pages(struct walk *w, const struct cr_img_pages *p)
 {
-	return cr_fail(&w->e, EBADMSG, "record %" PRIu64 " (%s) at offset %"
-		       PRIu64 ": %s", w->img.nr_records,
-		       cr_img_rec_name(rh->type),
-		       w->img.off - (uint64_t)rh->len - sizeof(*rh), why);
-}
+	uint64_t a = p->vaddr, b = p->vaddr + p->nr_pages * w->h->page_size;
 
-/* Account a PAGES run to the mappings that hold it; all of it must be. */
-static int walk_pages(struct walk *w, const struct crfs_rec_hdr *rh,
-		      const struct crfs_pages *p)
-{
-	uint64_t a = p->vaddr, b = p->vaddr + p->nr_pages * w->h.page_size;
-	uint32_t lo = 0, hi = w->t.task.nr_vmas;
+	for (uint32_t i = p->vma; a < b && i < w->t->task.nr_vmas; i++) {
+		const struct crfs_vma *v = &w->t->vmas[i].v;
+		uint64_t end = v->end < b ? v->end : b;
 
-	if (!w->have_task)
-		return walk_fail(w, rh, "pages before any task");
-	while (lo < hi) {	/* first mapping that ends after a */
-		uint32_t mid = (lo + hi) / 2;
-
-		if (w->t.vmas[mid].v.end <= a)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (uint32_t i = lo; a < b; i++) {
-		const struct crfs_vma *v = &w->t.vmas[i].v;
-		uint64_t end;
-
-		if (i >= w->t.task.nr_vmas || v->start > a)
-			return walk_fail(w, rh, "pages outside the mappings");
-		end = v->end < b ? v->end : b;
-		w->vma_pages[i] += (end - a) / w->h.page_size;
+		w->vma_pages[i] += (end - a) / w->h->page_size;
 		a = end;
 	}
 	w->task_pages += p->nr_pages;
 	w->task_page_recs++;
-	return 0;
 }
 
-static void walk_task_end(struct walk *w)
+static int walk_task(struct walk *w)
 {
-	if (!w->have_task)
-		return;
-	if (w->ops->task_end)
-		w->ops->task_end(w);
-	cr_task_img_free(&w->t);
-	free(w->vma_pages);
-	w->vma_pages = NULL;
-	w->have_task = false;
-}
-
-static int walk_task(struct walk *w, const struct crfs_rec_hdr *rh, void *p)
-{
-	int ret;
-
-	walk_task_end(w);
-	ret = cr_task_img_read(&w->img, p, rh->len, &w->t, &w->e);
-	if (ret)
-		return ret;
-	w->have_task = true;
-	w->nr_tasks++;
 	w->task_pages = w->task_page_recs = 0;
-	w->vma_pages = calloc(w->t.task.nr_vmas + 1, sizeof(uint64_t));
+	free(w->vma_pages);
+	w->vma_pages = calloc(w->t->task.nr_vmas + 1, sizeof(uint64_t));
 	if (!w->vma_pages)
 		return cr_fail(&w->e, ENOMEM, "out of memory");
 	if (w->ops->task)
@@ -201,40 +160,35 @@ static int walk_task(struct walk *w, const struct crfs_rec_hdr *rh, void *p)
 /* Read the whole image, calling @w->ops on the way. */
 static int walk_image(struct walk *w)
 {
-	int ret = cr_img_read_hdr(&w->img, &w->h, &w->e);
+	int ret = cr_img_walk_begin(&w->iw, &w->img, &w->e);
 
+	w->h = &w->iw.hdr;
+	w->t = &w->iw.t;
 	if (ret)
 		return ret;
 	if (w->ops->hdr)
 		w->ops->hdr(w);
 	for (;;) {
-		struct crfs_rec_hdr rh;
-		void *p;
-
-		ret = cr_img_read_rec(&w->img, &rh, &p, &w->e);
-		if (ret)
-			return ret;
-		switch (rh.type) {
-		case CRFS_REC_TASK:
-			ret = walk_task(w, &rh, p);
+		ret = cr_img_walk_next(&w->iw, &w->e);
+		switch (ret) {
+		case CR_WALK_TASK:
+			ret = walk_task(w);
 			break;
-		case CRFS_REC_PAGES:
-			ret = walk_pages(w, &rh, p);
-			if (!ret && w->ops->pages)
-				w->ops->pages(w, p);
+		case CR_WALK_PAGES:
+			walk_pages(w, &w->iw.pages);
+			if (w->ops->pages)
+				w->ops->pages(w, &w->iw.pages);
+			ret = 0;
 			break;
-		case CRFS_REC_END:
-			walk_task_end(w);
-			if (w->nr_tasks != w->h.nr_tasks)
-				return cr_fail(&w->e, EBADMSG, "image holds %u "
-					       "tasks, its header says %u",
-					       w->nr_tasks, w->h.nr_tasks);
+		case CR_WALK_TASK_END:
+			if (w->ops->task_end)
+				w->ops->task_end(w);
+			ret = 0;
+			break;
+		case CR_WALK_END:
 			if (w->ops->end)
-				w->ops->end(w, p);
+				w->ops->end(w, &w->iw.end);
 			return 0;
-		default:
-			ret = walk_fail(w, &rh, w->have_task ?
-					"out of order" : "before any task");
 		}
 		if (ret)
 			return ret;
@@ -271,7 +225,7 @@ static const char *show_time(char *buf, size_t len, int64_t ns)
 
 static void show_hdr(struct walk *w)
 {
-	const struct crfs_image_hdr *h = &w->h;
+	const struct crfs_image_hdr *h = w->h;
 	time_t sec = h->time_ns / 1000000000ULL;
 	struct cr_err e;
 	struct tm tm;
@@ -327,7 +281,7 @@ static void show_signals(const struct cr_task_img *t)
 
 static void show_task_end(struct walk *w)
 {
-	const struct cr_task_img *t = &w->t;
+	const struct cr_task_img *t = w->t;
 	const struct crfs_creds *c = &t->creds;
 	char id[48], when[48];
 
@@ -396,7 +350,7 @@ static void show_task_end(struct walk *w)
 		       show_str(t->fds[i].path));
 	}
 	printf("  pages:     %" PRIu64 " (%" PRIu64 " bytes) in %" PRIu64
-	       " records\n", w->task_pages, w->task_pages * w->h.page_size,
+	       " records\n", w->task_pages, w->task_pages * w->h->page_size,
 	       w->task_page_recs);
 }
 
@@ -505,7 +459,7 @@ static void j_bytes(const char *key, const void *p, size_t len)
 
 static void json_hdr(struct walk *w)
 {
-	const struct crfs_image_hdr *h = &w->h;
+	const struct crfs_image_hdr *h = w->h;
 	struct cr_err e;
 
 	j_open(NULL, '{');
@@ -610,7 +564,7 @@ static void json_mm(const struct cr_task_img *t)
 
 static void json_task(struct walk *w)
 {
-	const struct cr_task_img *t = &w->t;
+	const struct cr_task_img *t = w->t;
 	const struct crfs_creds *c = &t->creds;
 
 	j_open(NULL, '{');
@@ -673,10 +627,10 @@ static void json_run_flush(struct walk *w)
 }
 
 /* Contiguous PAGES records are one run. */
-static void json_pages(struct walk *w, const struct crfs_pages *p)
+static void json_pages(struct walk *w, const struct cr_img_pages *p)
 {
 	if (w->run_pages &&
-	    w->run_vaddr + w->run_pages * w->h.page_size == p->vaddr) {
+	    w->run_vaddr + w->run_pages * w->h->page_size == p->vaddr) {
 		w->run_pages += p->nr_pages;
 		return;
 	}
@@ -687,7 +641,7 @@ static void json_pages(struct walk *w, const struct crfs_pages *p)
 
 static void json_task_end(struct walk *w)
 {
-	const struct cr_task_img *t = &w->t;
+	const struct cr_task_img *t = w->t;
 
 	json_run_flush(w);
 	j_close(']');
@@ -753,7 +707,8 @@ static void verify_end(struct walk *w, const struct crfs_end *end)
 {
 	printf("%s: valid crfs image, version %u, %u task%s, %" PRIu64
 	       " records, %" PRIu64 " page bytes, %" PRIu64 " bytes\n",
-	       w->name, w->h.version, w->nr_tasks, w->nr_tasks == 1 ? "" : "s",
+	       w->name, w->h->version, w->iw.nr_tasks,
+	       w->iw.nr_tasks == 1 ? "" : "s",
 	       (uint64_t)end->nr_records + 1, (uint64_t)end->page_bytes,
 	       w->img.off);
 }
@@ -763,7 +718,8 @@ static const struct walk_ops commands[] = {
 	  show_hdr, NULL, NULL, show_task_end, show_end },
 	{ "json", "print the whole image as JSON (page data summarized)",
 	  json_hdr, json_task, json_pages, json_task_end, json_end },
-	{ "verify", "check the whole image; exit 0 only if it is valid",
+	{ "verify", "check the whole image as a restore does; exit 0 only if "
+	  "it is valid",
 	  NULL, NULL, NULL, NULL, verify_end },
 };
 
@@ -813,10 +769,8 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	if (ret)
 		fprintf(stderr, "crfs-image: %s: %s\n", w.name, w.e.msg);
-	if (w.have_task) {
-		cr_task_img_free(&w.t);
-		free(w.vma_pages);
-	}
+	cr_img_walk_fini(&w.iw);
+	free(w.vma_pages);
 	cr_img_fini(&w.img);
 	if (fd)
 		close(fd);

@@ -5,6 +5,7 @@
 #ifndef CR_ARCH_X86_64_H
 #define CR_ARCH_X86_64_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/user.h>
@@ -52,6 +53,18 @@ int cr_arch_get_regs(pid_t pid, struct crfs_regs *regs, void *xstate,
 int cr_arch_set_regs(pid_t pid, const struct crfs_regs *regs,
 		     const void *xstate, uint32_t xstate_size,
 		     struct cr_err *e);
+
+/**
+ * cr_arch_check_regs() - would the kernel load these registers and XSAVE
+ * area?  Selectors, fs/gs base and the XSAVE header (check.c)
+ * @pid:        for messages
+ * @xfeatures:  the image header's XCR0 (0: an FXSAVE area)
+ *
+ * Return: 0 or -EBADMSG with @e set.
+ */
+int cr_arch_check_regs(uint32_t pid, const struct crfs_regs *regs,
+		       const void *xstate, uint32_t xstate_size,
+		       uint64_t xfeatures, struct cr_err *e);
 
 /**
  * cr_arch_clone3_exit() - clone3() a child that exits with status 0 at once

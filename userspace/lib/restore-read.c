@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The restore's reading of an image up to the creation of its process:
+ * header, this machine's compatibility, the process's records, and every
+ * rule the image alone decides (img-check.c).  Apart from restore.c so
+ * that it runs without creating anything (tests/fuzz).
+ */
+#include <errno.h>
+
+#include "restore.h"
+
+int cr_rst_read(struct cr_img_walk *w, struct cr_img *img, struct cr_err *e)
+{
+	int rc;
+
+	rc = cr_img_walk_begin(w, img, e);
+	if (!rc)
+		rc = cr_img_check_hdr(&w->hdr, e);
+	if (!rc)
+		rc = cr_img_walk_next(w, e);
+	if (rc < 0)
+		return rc;
+	/* cr_img_walk_begin() made sure the image holds one process. */
+	if (rc != CR_WALK_TASK)
+		return cr_fail(e, EBADMSG, "the image holds no process");
+	return 0;
+}
+
+int cr_rst_next_pages(struct cr_img_walk *w, struct cr_err *e)
+{
+	int rc;
+
+	do
+		rc = cr_img_walk_next(w, e);
+	while (rc == CR_WALK_TASK_END);
+	if (rc == CR_WALK_TASK)	/* cannot be: one process, checked */
+		return cr_fail(e, EOPNOTSUPP, "a second process in the image");
+	return rc;
+}
