@@ -12,10 +12,10 @@
  *      descriptor (a memfd), header to trailer;
  *  (b) as cr_restore() reads it up to the creation of the process, on a
  *      ring: cr_rst_read() (header, this machine's compatibility, the
- *      records of the process, every rule of the image alone), the file
- *      and descriptor checks made before the process exists
- *      (cr_rst_mm_check(), cr_rst_task_check(): stat() of the image's
- *      paths), then every PAGES record as the restore takes them
+ *      records of the process, every rule of the image alone), the plan
+ *      of its files and the check of its descriptors and limits against
+ *      this restorer made before the process exists (cr_rst_task_check()),
+ *      then every PAGES record as the restore takes them
  *      (cr_rst_next_pages()).  Before (b) the header's machine fields
  *      (arch, page size, release, machine, xfeatures, xstate size) are set
  *      to this machine's, and its crc redone if it was right, so that
@@ -192,8 +192,13 @@ static int read_restore(const unsigned char *b, size_t len, struct cr_err *e,
 	cr_ring_close(ring, 0);
 	cr_img_init_ring(&img, ring);
 	ret = cr_rst_read(&w, &img, e);
-	if (!ret && !cr_rst_mm_check(&w.t, machine_e))
-		cr_rst_task_check(&w.t, &c, machine_e);
+	if (!ret) {
+		struct cr_rst r = { .t = &w.t, .page_size = w.hdr.page_size };
+
+		/* The plan of its files, and whether this restorer can. */
+		cr_rst_task_check(&r, &c, machine_e);
+		cr_rst_task_fini(&r);
+	}
 	while (!ret && (ret = cr_rst_next_pages(&w, e)) == CR_WALK_PAGES)
 		ret = 0;
 	cr_img_walk_fini(&w);

@@ -18,7 +18,7 @@ case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
 bin=$BUILD/bin zdtm=$BUILD/tests/zdtm fuzz=$BUILD/fuzz/fuzz-image
 corpus=$top/tests/fuzz/corpus
 progs="zdtm-counter zdtm-files zdtm-regs zdtm-signals zdtm-mem zdtm-shmap
-zdtm-reserve zdtm-mdwe"
+zdtm-reserve zdtm-mdwe zdtm-rlimits"
 keep=0
 [ "${1:-}" = -k ] && keep=1
 

@@ -329,11 +329,15 @@ static int cr_chk_vmas(const struct cr_chk *c, struct cr_err *e)
 	return 0;
 }
 
-/* FD: known kinds with absolute paths, sorted, under RLIMIT_NOFILE. */
+/*
+ * FD: known kinds with absolute paths, sorted, numbers a descriptor can
+ * have.  Not bounded by the image's own RLIMIT_NOFILE: a process may lower
+ * it below a descriptor it holds, and the restore sets the limits last;
+ * what this restorer can open is a check of the machine
+ * (cr_rst_task_fits()).
+ */
 static int cr_chk_fds(const struct cr_chk *c, struct cr_err *e)
 {
-	uint64_t nofile = c->t->rlim.rlim[RLIMIT_NOFILE].max;
-
 	for (uint32_t i = 0; i < c->t->task.nr_fds; i++) {
 		const struct cr_fd_img *fi = &c->t->fds[i];
 		const struct crfs_fd *f = &fi->f;
@@ -345,8 +349,8 @@ static int cr_chk_fds(const struct cr_chk *c, struct cr_err *e)
 			why = "no absolute path";
 		else if (i && c->t->fds[i - 1].f.fd >= f->fd)
 			why = "not above the descriptor before it";
-		else if (f->fd >= INT32_MAX || f->fd >= nofile)
-			why = "above the RLIMIT_NOFILE hard limit";
+		else if (f->fd >= INT32_MAX)
+			why = "not a descriptor number";
 		else if (f->cloexec > 1)
 			why = "close-on-exec neither 0 nor 1";
 		else if (f->kind == CRFS_FD_REG && f->pos > INT64_MAX)
