@@ -30,6 +30,7 @@
 
 #include "restore.h"
 #include "cr-ring.h"
+#include "tap.h"
 
 /* Under AddressSanitizer a data limit fails its own mappings. */
 #if defined(__SANITIZE_ADDRESS__)
@@ -45,25 +46,6 @@
 #endif
 
 #define TAP_PLAN	91
-
-static int tap_nr, tap_failed;
-
-static void ok(int cond, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", cond ? "" : "not ", ++tap_nr);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	if (!cond)
-		tap_failed++;
-}
 
 #define REG(name)	(offsetof(struct user_regs_struct, name) / 8)
 #define PS		4096ULL

@@ -21,43 +21,12 @@
 #include "task-img.h"
 #include "cr-ring.h"
 #include "arch.h"
+#include "tap.h"
 
 /* crc32c.c: the table path, not in a header (only tests want it). */
 uint32_t cr_crc32c_sw(uint32_t crc, const void *buf, size_t len);
 
 #define TAP_PLAN	40
-
-static int tap_nr, tap_failed;
-
-static void ok(int cond, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", cond ? "" : "not ", ++tap_nr);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	if (!cond)
-		tap_failed++;
-}
-
-static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
 
 static uint64_t rnd_state = 0x9e3779b97f4a7c15ULL;
 

@@ -20,27 +20,9 @@
 #include "proc.h"
 #include "cr-frame.h"
 #include "cr-ring.h"
+#include "tap.h"
 
 #define TAP_PLAN	17
-
-static int tap_nr, tap_failed;
-
-static void ok(int cond, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", cond ? "" : "not ", ++tap_nr);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	if (!cond)
-		tap_failed++;
-}
 
 /* A small whole image in memory: header, two records, a pages record, END. */
 static char *make_image(size_t *lenp)
