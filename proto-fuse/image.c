@@ -229,6 +229,21 @@ static bool crfs_req_dying(fuse_req_t req)
 }
 
 /*
+ * Was @req interrupted because its process is being killed?  Then the
+ * reader or writer is going away: call the transfer off, say why.
+ */
+static bool crfs_image_req_killed(fuse_req_t req, struct crfs_image *img)
+{
+	if (!fuse_req_interrupted(req) || !crfs_req_dying(req))
+		return false;
+	if (crfs_image_call_off(img, EINTR))
+		crfs_ct_fail(img->ct, EINTR, "%s: the %s (pid %d) was killed",
+			     crfs_image_op(img), img->dump ? "reader" : "writer",
+			     (int)fuse_req_ctx(req)->pid);
+	return true;
+}
+
+/*
  * libfuse workers block every signal and threads inherit that; the engine
  * forks, and what it forks must not start with every signal blocked.
  */
@@ -488,10 +503,7 @@ static void crfs_fuse_image_read(fuse_req_t req, struct crfs_fh *fh, size_t size
 				      CRFS_WAIT_SLICE_MS)) == -ETIMEDOUT) {
 		if (!fuse_req_interrupted(req))
 			continue;
-		if (crfs_req_dying(req) && crfs_image_call_off(img, EINTR))
-			crfs_ct_fail(img->ct, EINTR,
-				     "checkpoint: the reader (pid %d) was killed",
-				     (int)fuse_req_ctx(req)->pid);
+		crfs_image_req_killed(req, img);
 		pthread_mutex_unlock(&img->io_lock);
 		fuse_reply_err(req, EINTR);
 		return;
@@ -542,11 +554,7 @@ static int crfs_image_verdict(fuse_req_t req, struct crfs_image *img)
 
 	while ((ret = cr_ring_wait_starved(img->ring,
 					   CRFS_WAIT_SLICE_MS)) == -ETIMEDOUT)
-		if (fuse_req_interrupted(req) && crfs_req_dying(req) &&
-		    crfs_image_call_off(img, EINTR))
-			crfs_ct_fail(img->ct, EINTR,
-				     "restore: the writer (pid %d) was killed",
-				     (int)fuse_req_ctx(req)->pid);
+		crfs_image_req_killed(req, img);
 	if (!ret)
 		return 0;
 	crfs_image_wait_done(img, -1);	/* called off or finished: soon */
@@ -581,10 +589,7 @@ static void crfs_fuse_image_write_buf(fuse_req_t req, struct crfs_fh *fh,
 		if (!fuse_req_interrupted(req))
 			continue;
 		/* Nothing of this write went in: it can be made again. */
-		if (crfs_req_dying(req) && crfs_image_call_off(img, EINTR))
-			crfs_ct_fail(img->ct, EINTR,
-				     "restore: the writer (pid %d) was killed",
-				     (int)fuse_req_ctx(req)->pid);
+		crfs_image_req_killed(req, img);
 		pthread_mutex_unlock(&img->io_lock);
 		fuse_reply_err(req, EINTR);
 		return;
