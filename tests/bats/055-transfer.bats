@@ -204,12 +204,7 @@ state_is() {
 
 @test "a checkpoint whose output fills up leaves the container frozen and whole" {
 	require_image
-	CT=$(crfs_mkct src)
-	zdtm_start "$CT" zdtm-mem
-	PID=$ZDTM_PID
-	DIR=$ZDTM_DIR
-	ct_write "$CT" state freeze
-	wait_frozen "$CT"
+	zdtm_frozen src zdtm-mem
 	# /dev/full: every write fails with ENOSPC.
 	run ! bash -c 'cat "$1" >/dev/full' _ "$CRFS_MNT/$CT/image"
 	wait_for "the checkpoint to end" 10 state_is "$CT" frozen
@@ -223,12 +218,7 @@ state_is() {
 
 @test "a second reader of a checkpoint under way is refused; the first goes on" {
 	require_image
-	CT=$(crfs_mkct src)
-	zdtm_start "$CT" zdtm-mem
-	PID=$ZDTM_PID
-	DIR=$ZDTM_DIR
-	ct_write "$CT" state freeze
-	wait_frozen "$CT"
+	zdtm_frozen src zdtm-mem
 	out=$BATS_TEST_TMPDIR/part
 	slow_reader "$CRFS_MNT/$CT/image" "$out" 65536
 	run ! cat "$CRFS_MNT/$CT/image"
@@ -244,11 +234,7 @@ state_is() {
 
 @test "the process killed during its checkpoint: the reader gets an error" {
 	require_image
-	CT=$(crfs_mkct src)
-	zdtm_start "$CT" zdtm-mem
-	PID=$ZDTM_PID
-	ct_write "$CT" state freeze
-	wait_frozen "$CT"
+	zdtm_frozen src zdtm-mem
 	out=$BATS_TEST_TMPDIR/part
 	slow_reader "$CRFS_MNT/$CT/image" "$out" 65536
 	kill -KILL "$PID"
@@ -264,11 +250,7 @@ state_is() {
 
 @test "kill during a checkpoint: the reader gets an error, the container empties" {
 	require_image
-	CT=$(crfs_mkct src)
-	zdtm_start "$CT" zdtm-mem
-	PID=$ZDTM_PID
-	ct_write "$CT" state freeze
-	wait_frozen "$CT"
+	zdtm_frozen src zdtm-mem
 	out=$BATS_TEST_TMPDIR/part
 	slow_reader "$CRFS_MNT/$CT/image" "$out" 65536
 	t0=${EPOCHREALTIME/./}

@@ -23,12 +23,7 @@ teardown() {
 
 # A frozen zdtm-mem (64 MiB: its image does not fit the ring): CT, PID, DIR.
 frozen_mem() {
-	CT=$(crfs_mkct ct)
-	zdtm_start "$CT" zdtm-mem
-	PID=$ZDTM_PID
-	DIR=$ZDTM_DIR
-	ct_write "$CT" state freeze
-	wait_frozen "$CT"
+	zdtm_frozen ct zdtm-mem
 }
 
 # An image of zdtm-mem, the program killed: sets PID, DIR, IMG.

@@ -315,6 +315,17 @@ zdtm_start() {
 	fi
 }
 
+# zdtm_frozen NAME PROG: PROG running in a new container NAME-..., frozen.
+# Sets CT, PID, DIR.
+zdtm_frozen() {
+	CT=$(crfs_mkct "$1") || return 1
+	zdtm_start "$CT" "$2" || return 1
+	PID=$ZDTM_PID
+	DIR=$ZDTM_DIR
+	ct_write "$CT" state freeze
+	wait_frozen "$CT"
+}
+
 # zdtm_finish [DIR PID]: SIGTERM the program, expect PASS in its result.
 zdtm_finish() {
 	local dir=${1:-$ZDTM_DIR} pid=${2:-$ZDTM_PID}
