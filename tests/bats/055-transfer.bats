@@ -54,7 +54,7 @@ set_end_count() {
 	img_py '
 img = bytearray(open(sys.argv[1], "rb").read())
 off, t, n = records(img)[-1]
-if t != 14:
+if t != REC_END:
     sys.exit("the last record is not END")
 cnt = struct.unpack_from("<Q", img, off + 16)[0]
 struct.pack_into("<Q", img, off + 16, cnt + int(sys.argv[3]))

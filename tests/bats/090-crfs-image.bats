@@ -26,23 +26,25 @@ img = bytearray(open(sys.argv[1], "rb").read())
 rule, recs = sys.argv[3], records(img)
 def nth(rtype, i=0):
     return [r for r in recs if r[1] == rtype][i]
-TASK, CREDS, RLIMITS, VMA, PAGES = 1, 2, 4, 11, 13
+# Payload offsets of the fields (struct crfs_pages, crfs_creds, crfs_task,
+# crfs_vma): the address of a PAGES record, uid, rlim[3], a mapping end.
+PAGES_ADDR, CREDS_UID, TASK_RLIM, VMA_END = 8, 8, 96, 16
 if rule == "pages-wrap":
-    off, _, n = nth(PAGES)
-    struct.pack_into("<Q", img, off + 16, 0xfffffffffffff000)
+    off, _, n = nth(REC_PAGES)
+    struct.pack_into("<Q", img, off + 16 + PAGES_ADDR, 0xfffffffffffff000)
 elif rule == "pages-outside":
-    off, _, n = nth(PAGES)
-    struct.pack_into("<Q", img, off + 16, 0x1000)
+    off, _, n = nth(REC_PAGES)
+    struct.pack_into("<Q", img, off + 16 + PAGES_ADDR, 0x1000)
 elif rule == "uid":
-    off, _, n = nth(CREDS)
-    struct.pack_into("<I", img, off + 16 + 4, 0xffffffff)
+    off, _, n = nth(REC_CREDS)
+    struct.pack_into("<I", img, off + 16 + CREDS_UID, 0xffffffff)
 elif rule == "rlimit":
-    off, _, n = nth(RLIMITS)
-    struct.pack_into("<QQ", img, off + 16 + 3 * 16, 2 << 20, 1 << 20)
+    off, _, n = nth(REC_TASK)
+    struct.pack_into("<QQ", img, off + 16 + TASK_RLIM + 3 * 16, 2 << 20, 1 << 20)
 elif rule == "vma-unaligned":
-    off, _, n = nth(VMA, 1)
-    end = struct.unpack_from("<Q", img, off + 16 + 8)[0]
-    struct.pack_into("<Q", img, off + 16 + 8, end - 16)
+    off, _, n = nth(REC_VMA, 1)
+    end = struct.unpack_from("<Q", img, off + 16 + VMA_END)[0]
+    struct.pack_into("<Q", img, off + 16 + VMA_END, end - 16)
 else:
     sys.exit("img_forge: no rule " + rule)
 struct.pack_into("<I", img, off + 4, 0)
@@ -118,7 +120,7 @@ if missing:
 ' "$BATS_TEST_TMPDIR/good.json" "$(cat "$GOOD.pid")" zdtm-counter
 }
 
-@test "json of two checkpoints of a frozen container differ only in the time" {
+@test "json of two checkpoints of a frozen container differ only in the time and id" {
 	require_image
 	ct=$(crfs_mkct ct)
 	zdtm_start "$ct" zdtm-counter
@@ -130,7 +132,8 @@ if missing:
 import json, sys
 def strip(x):
     if isinstance(x, dict):
-        return {k: strip(v) for k, v in x.items() if "time" not in k and k != "crc"}
+        return {k: strip(v) for k, v in x.items()
+                if "time" not in k and k not in ("crc", "image_id")}
     if isinstance(x, list):
         return [strip(v) for v in x]
     return x
@@ -175,10 +178,12 @@ if a != b:
 
 @test "verify rejects another format version, naming it" {
 	require_image
+	img_set_version "$GOOD" "$BATS_TEST_TMPDIR/v.img" 2
+	run ! img verify "$BATS_TEST_TMPDIR/v.img"
+	assert_output --partial "version 2 image, this crfs reads version 3"
 	img_set_version "$GOOD" "$BATS_TEST_TMPDIR/v.img" 1
 	run ! img verify "$BATS_TEST_TMPDIR/v.img"
-	assert_output --partial "version 1"
-	assert_output --partial "version 2"
+	assert_output --partial "version 1 image, this crfs reads version 3"
 }
 
 @test "verify and restore refuse page data whose range wraps around, alike" {

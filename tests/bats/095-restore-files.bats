@@ -195,24 +195,31 @@ userfiles_race() {
 	run -0 python3 - "$BATS_TEST_TMPDIR/id.json" "$CRFS_ZDTM/zdtm-counter" \
 		"$ZDTM_DIR/log" "/proc/$ZDTM_PID/cwd" <<'PY'
 import json, os, sys
-t = json.load(open(sys.argv[1]))["tasks"][0]
+doc = json.load(open(sys.argv[1]))
+t = doc["tasks"][0]
+files = {f["id"]: f for f in doc["files"]}
+mm = [m for m in doc["mms"] if m["id"] == t["mm"]][0]
+fs = [f for f in doc["fs"] if f["id"] == t["fs"]][0]
+fdt = [f for f in doc["fdtables"] if f["id"] == t["fdtable"]][0]
 exe, log, cwd = (os.stat(p) for p in sys.argv[2:5])
 def same(what, got, want):
     if got != want:
         sys.exit("%s: the image has %r, the file %r" % (what, got, want))
-mm = t["mm"]
-same("exe ino", mm["exe_ino"], exe.st_ino)
-same("exe dev", int(mm["exe_dev"], 16), exe.st_dev)
-same("exe size", mm["exe_size"], exe.st_size)
-same("exe mtime", mm["exe_mtime_ns"], exe.st_mtime_ns)
-same("cwd ino", t["cwd_ino"], cwd.st_ino)
-fd = [f for f in t["fds"] if f["path"] == sys.argv[3]][0]
+x = files[mm["exe_file"]]
+same("exe ino", x["ino"], exe.st_ino)
+same("exe dev", int(x["dev"], 16), exe.st_dev)
+same("exe size", x["size"], exe.st_size)
+same("exe mtime", x["mtime_ns"], exe.st_mtime_ns)
+same("cwd ino", files[fs["cwd_file"]]["ino"], cwd.st_ino)
+fds = [files[d["file"]] for d in fdt["fds"]]
+fd = [f for f in fds if f["path"] == sys.argv[3]][0]
 same("log size", fd["size"], log.st_size)
 same("log mtime", fd["mtime_ns"], log.st_mtime_ns)
-null = [f for f in t["fds"] if f["path"] == "/dev/null"][0]
+null = [f for f in fds if f["path"] == "/dev/null"][0]
 same("/dev/null rdev", int(null["rdev"], 16), os.stat("/dev/null").st_rdev)
-vma = [v for v in t["vmas"] if v["path"] == sys.argv[2]][0]
-same("mapped exe mtime", vma["mtime_ns"], exe.st_mtime_ns)
+vma = [v for v in mm["vmas"] if v.get("file") and
+       files[v["file"]]["path"] == sys.argv[2]][0]
+same("mapped exe mtime", files[vma["file"]]["mtime_ns"], exe.st_mtime_ns)
 PY
 	ct_write "$ct" state thaw
 	zdtm_finish

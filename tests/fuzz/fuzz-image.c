@@ -11,12 +11,12 @@
  *  (a) as `crfs-image verify` reads it: the walker of img-check.c on a
  *      descriptor (a memfd), header to trailer;
  *  (b) as cr_restore() reads it up to the creation of the process, on a
- *      ring: cr_rst_read() (header, this machine's compatibility, the
- *      records of the process, every rule of the image alone), the plan
- *      of its files and the check of its descriptors and limits against
- *      this restorer made before the process exists (cr_rst_task_check()),
- *      then every PAGES record as the restore takes them
- *      (cr_rst_next_pages()).  Before (b) the header's machine fields
+ *      ring: cr_rst_read() (header, this machine's compatibility, every
+ *      object and process into the model, every rule of the image alone),
+ *      the plan made before the process exists (cr_rst_plan(): its files
+ *      opened once each and their numbers, its descriptors and limits
+ *      against this restorer, room for its mappings), then every PAGES
+ *      record as the restore takes them (cr_rst_next_pages()).  Before (b) the header's machine fields
  *      (arch, page size, release, machine, xfeatures, xstate size) are set
  *      to this machine's, and its crc redone if it was right, so that
  *      cr_img_check_hdr() lets the image through.
@@ -111,7 +111,9 @@ static void fix_crcs(unsigned char *b, size_t len)
 		if (n > len - off - rh)
 			break;
 		if (type == CRFS_REC_PAGES && n >= sizeof(struct crfs_pages))
-			page_bytes += get64(b + off + rh + 8) * ps;
+			page_bytes += get32(b + off + rh +
+					    offsetof(struct crfs_pages,
+						     nr_pages)) * ps;
 		if (type == CRFS_REC_END && n == sizeof(end)) {
 			end = (struct crfs_end){ nr, off, page_bytes };
 			memcpy(b + off + rh, &end, sizeof(end));
@@ -177,7 +179,6 @@ static void this_machine(unsigned char *b, size_t len)
 static int read_restore(const unsigned char *b, size_t len, struct cr_err *e,
 			struct cr_err *machine_e)
 {
-	struct cr_rst_child c;
 	struct cr_img_walk w;
 	struct cr_img img;
 	void *room;
@@ -193,11 +194,14 @@ static int read_restore(const unsigned char *b, size_t len, struct cr_err *e,
 	cr_img_init_ring(&img, ring);
 	ret = cr_rst_read(&w, &img, e);
 	if (!ret) {
-		struct cr_rst r = { .t = &w.t, .page_size = w.hdr.page_size };
+		struct cr_rst r = { .m = &w.m, .task = &w.m.tasks[0],
+				    .page_size = w.hdr.page_size };
 
 		/* The plan of its files, and whether this restorer can. */
-		cr_rst_task_check(&r, &c, machine_e);
-		cr_rst_task_fini(&r);
+		r.thread = &r.task->threads[0];
+		r.mm = r.task->mm;
+		cr_rst_plan(&r, machine_e);
+		cr_rst_files_free(&r.files);
 	}
 	while (!ret && (ret = cr_rst_next_pages(&w, e)) == CR_WALK_PAGES)
 		ret = 0;

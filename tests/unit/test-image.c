@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Unit tests of the image codec (image.c, task-img.c, crc32c.c) on a
- * descriptor and on a ring (ring.c), TAP output.  The processes here are
- * random: they test the encoding, not the rules of img-check.c
- * (test-check.c, which also writes valid synthetic images).
+ * Unit tests of the image codec (image.c, crc32c.c) and of every record
+ * kind's reading and writing (rec-*.c, model-read.c), on a descriptor and
+ * on a ring (ring.c), TAP output.  The process here is the valid one of
+ * fixture.h with every field the rules leave free made random: they test
+ * the encoding; test-check.c tests the rules.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,15 +19,14 @@
 #include <signal.h>
 #include <sys/mman.h>
 
-#include "task-img.h"
 #include "cr-ring.h"
-#include "arch.h"
+#include "fixture.h"
 #include "tap.h"
 
 /* crc32c.c: the table path, not in a header (only tests want it). */
 uint32_t cr_crc32c_sw(uint32_t crc, const void *buf, size_t len);
 
-#define TAP_PLAN	40
+#define TAP_PLAN	42
 
 static uint64_t rnd_state = 0x9e3779b97f4a7c15ULL;
 
@@ -117,76 +117,100 @@ static void test_crc32c(void)
 	free(b);
 }
 
-/* A synthetic process with every record kind */
+/* A process with every record kind */
 
-static void make_task(struct cr_task_img *t, int cwd_len)
+/* A big anonymous mapping for page data, before the stack. */
+#define BIG_START	0x10000000ULL
+#define BIG_PAGES	65536ULL
+
+#define REG(name)	FX_REG(name)
+
+/* Random values in every field the rules leave free. */
+static void make_model(struct cr_model *m, int cwd_len)
 {
-	static const char *vpath[] = { "/usr/bin/prog", NULL, NULL,
-				       "/usr/lib/libc.so.6", NULL };
-	static const uint32_t vkind[] = { CRFS_VMA_FILE, CRFS_VMA_HEAP,
-					  CRFS_VMA_ANON, CRFS_VMA_FILE,
-					  CRFS_VMA_STACK };
-	uint64_t addr = 0x400000;
+	struct crfs_image_hdr h;
+	struct cr_task *t;
+	struct cr_thread *th;
+	struct cr_vma *v;
+	int err;
 
-	memset(t, 0, sizeof(*t));
-	t->task = (struct crfs_task){ .pid = 4711, .ppid = 0,
-		.personality = 0, .umask = 022, .dumpable = 1,
-		.nr_vmas = 5, .nr_fds = 3, .nr_pending = 2, .comm = "prog \"x\"" };
-	t->creds = (struct crfs_creds){ 1, 2, 3, 4, 5, 6, 7, 8, 2, 0 };
-	t->groups = malloc(2 * sizeof(uint32_t));
-	t->groups[0] = 10;
-	t->groups[1] = 1000;
-	t->cwd = malloc(cwd_len + 2);
-	t->cwd[0] = '/';
-	memset(t->cwd + 1, 'd', cwd_len);
-	t->cwd[cwd_len + 1] = 0;
-	t->root = strdup("/");
-	t->fs = (struct crfs_fs){ .cwd_dev = rnd(), .cwd_ino = rnd(),
-				  .root_dev = rnd(), .root_ino = rnd() };
-	fill_rnd(&t->rlim, sizeof(t->rlim));
-	fill_rnd(&t->sigacts, sizeof(t->sigacts));
-	fill_rnd(&t->sigstate, sizeof(t->sigstate));
-	t->pending = calloc(2, sizeof(*t->pending));
-	for (int i = 0; i < 2; i++) {
-		t->pending[i].shared = i;
-		t->pending[i].signo = 10 + i;
-		fill_rnd(t->pending[i].siginfo, CRFS_SIGINFO_SIZE);
-	}
-	fill_rnd(&t->regs, sizeof(t->regs));
-	t->xstate_size = cr_arch_xstate_size();
-	t->xstate = malloc(t->xstate_size);
-	fill_rnd(t->xstate, t->xstate_size);
-	fill_rnd(&t->mm, sizeof(t->mm));
-	t->mm.auxv_words = 40;
-	t->exe = strdup("/usr/bin/prog");
-	t->vmas = calloc(5, sizeof(*t->vmas));
-	for (int i = 0; i < 5; i++) {
-		struct crfs_vma *v = &t->vmas[i].v;
+	cr_img_fill_hdr(&h);
+	fx_model(m, &h);
+	for (uint32_t i = 0; i < m->nr_files; i++) {
+		struct crfs_file *f = &m->files[i].f;
 
-		v->start = addr;
-		v->end = addr + (i + 1) * 0x10000;
-		addr = v->end + 0x100000;
-		v->prot = 3;
-		v->flags = i == 4 ? CRFS_VMA_F_GROWSDOWN : 0;
-		v->kind = vkind[i];
-		v->ino = rnd();
-		v->dev = rnd();
-		v->size = rnd() & 0xffffff;
-		v->mtime_ns = (int64_t)rnd();
-		t->vmas[i].path = vpath[i] ? strdup(vpath[i]) : NULL;
+		f->dev = rnd();
+		f->ino = rnd();
+		if (f->kind == CRFS_FILE_REG) {
+			f->size = rnd() & 0xffffff;
+			f->mtime_ns = (int64_t)rnd();
+			f->pos = rnd() >> 1;
+		}
+		if (f->kind == CRFS_FILE_CHR)
+			f->rdev = rnd();
 	}
-	t->fds = calloc(3, sizeof(*t->fds));
-	for (int i = 0; i < 3; i++) {
-		t->fds[i].f = (struct crfs_fd){ .fd = i * 2,
-			.kind = i ? CRFS_FD_REG : CRFS_FD_CHR, .flags = 02,
-			.cloexec = i & 1, .pos = i * 100, .ino = rnd(),
-			.dev = rnd(), .mode = i ? 0100644 : 020666,
-			.size = i ? rnd() & 0xffff : 0,
-			.mtime_ns = i ? (int64_t)rnd() : 0,
-			.rdev = i ? 0 : 0x103 };
-		t->fds[i].path = strdup(i ? "/tmp/file\twith \"quotes\"\\" :
-					"/dev/null");
+	free(m->files[F_CWD].path);
+	m->files[F_CWD].path = malloc(cwd_len + 2);
+	m->files[F_CWD].path[0] = '/';
+	memset(m->files[F_CWD].path + 1, 'd', cwd_len);
+	m->files[F_CWD].path[cwd_len + 1] = 0;
+	free(m->files[F_LOG].path);
+	m->files[F_LOG].path = strdup("/tmp/file\twith \"quotes\"\\");
+	m->mms[0].m.flags = CRFS_MM_F_MDWE;
+	/* The big mapping, in place of the first anonymous one. */
+	v = &m->mms[0].vmas[V_ANON1];
+	v->v.start = BIG_START;
+	v->v.end = BIG_START + BIG_PAGES * 4096;
+	v->v.advice = CRFS_VMA_A_HUGEPAGE | CRFS_VMA_A_DONTFORK;
+	{
+		struct cr_vma tmp = m->mms[0].vmas[V_ANON1];
+
+		/* Sorted: after the shmem mappings, before the stack. */
+		memmove(&m->mms[0].vmas[V_ANON1], &m->mms[0].vmas[V_ANON1 + 1],
+			(V_STACK - 1 - V_ANON1) * sizeof(tmp));
+		m->mms[0].vmas[V_STACK - 1] = tmp;
 	}
+	for (int i = 0; i < CRFS_NSIG; i++)
+		if (i + 1 != SIGKILL && i + 1 != SIGSTOP)
+			fill_rnd(&m->sighands[0].s.act[i],
+				 sizeof(struct crfs_sigact));
+	t = &m->tasks[0];
+	t->t.pgid = rnd();
+	t->t.sid = rnd();
+	t->t.exit_code = rnd();
+	t->t.exit_signal = rnd() % 64;
+	t->t.personality = 0x0040000;
+	t->t.pdeath_signal = 9;
+	t->t.oom_score_adj = -1000 + rnd() % 2001;
+	t->t.timer_slack_ns = rnd();
+	t->t.flags = CRFS_TASK_F_NO_NEW_PRIVS;
+	for (int i = 0; i < CRFS_NR_RLIMITS; i++) {
+		t->t.rlim[i].max = rnd();
+		t->t.rlim[i].cur = t->t.rlim[i].max >> (rnd() % 8);
+	}
+	fill_rnd(t->t.itimer, sizeof(t->t.itimer));
+	t->creds.uid = rnd() & 0xfffff;
+	t->creds.securebits = rnd() & 0xff;
+	fill_rnd(&t->creds.cap_inh, 5 * sizeof(__u64));
+	fill_rnd(t->pending.sig[0].siginfo, CRFS_SIGINFO_SIZE);
+	*cr_model_new_sig(&t->pending, &err) = (struct crfs_sigpending){
+		.signo = 33 };
+	fill_rnd(t->pending.sig[1].siginfo, CRFS_SIGINFO_SIZE);
+	th = &t->threads[0];
+	th->t.blocked = rnd();
+	th->t.clear_child_tid = rnd();
+	th->t.robust_list = rnd();
+	th->t.robust_list_len = 24;
+	th->t.sched_policy = 3;
+	th->t.sched_nice = -5;
+	fill_rnd(th->pending.sig[0].siginfo, CRFS_SIGINFO_SIZE);
+	for (int i = 0; i < CRFS_X86_64_NR_REGS; i++)
+		if (i != REG(cs) && i != REG(ss) && i != REG(ds) &&
+		    i != REG(es) && i != REG(fs) && i != REG(gs) &&
+		    i != REG(fs_base) && i != REG(gs_base))
+			th->arch.regs.r[i] = rnd();
+	fill_rnd((char *)th->arch.xstate + 576, th->arch.xstate_size - 576);
+	fx_resolve(m);
 }
 
 static int same_str(const char *a, const char *b)
@@ -196,102 +220,121 @@ static int same_str(const char *a, const char *b)
 	return !strcmp(a, b);
 }
 
-/* Field by field; the length fields are the writer's, so skip them. */
-static int task_equal(const struct cr_task_img *a, const struct cr_task_img *b,
-		      char *why, size_t len)
+/* Field by field; the counts are the writer's, so compare arrivals. */
+static int model_equal(const struct cr_model *a, const struct cr_model *b,
+		       char *why, size_t len)
 {
 #define NE(cond, what) do { if (cond) { snprintf(why, len, "%s", what); return 0; } } while (0)
-	struct crfs_mm ma = a->mm, mb = b->mm;
-	struct crfs_fs fa = a->fs, fb = b->fs;
+#define SAME(x, y) (!memcmp(&(x), &(y), sizeof(x)))
+	NE(a->nr_files != b->nr_files || a->nr_shmems != b->nr_shmems ||
+	   a->nr_mms != b->nr_mms || a->nr_fdts != b->nr_fdts ||
+	   a->nr_fss != b->nr_fss || a->nr_sighands != b->nr_sighands ||
+	   a->nr_tasks != b->nr_tasks, "the number of objects");
+	for (uint32_t i = 0; i < a->nr_files; i++) {
+		struct crfs_file x = a->files[i].f, y = b->files[i].f;
 
-	NE(memcmp(&a->task, &b->task, sizeof(a->task)), "task");
-	NE(memcmp(&a->creds, &b->creds, sizeof(a->creds)), "creds");
-	NE(memcmp(a->groups, b->groups, a->creds.ngroups * 4), "groups");
-	fa.cwd_len = fb.cwd_len = fa.root_len = fb.root_len = 0;
-	NE(memcmp(&fa, &fb, sizeof(fa)) || !same_str(a->cwd, b->cwd) ||
-	   !same_str(a->root, b->root), "fs");
-	NE(memcmp(&a->rlim, &b->rlim, sizeof(a->rlim)), "rlimits");
-	NE(memcmp(&a->sigacts, &b->sigacts, sizeof(a->sigacts)), "sigacts");
-	NE(memcmp(&a->sigstate, &b->sigstate, sizeof(a->sigstate)), "sigstate");
-	NE(memcmp(a->pending, b->pending,
-		  a->task.nr_pending * sizeof(*a->pending)), "sigpending");
-	NE(memcmp(&a->regs, &b->regs, sizeof(a->regs)), "regs");
-	NE(a->xstate_size != b->xstate_size ||
-	   memcmp(a->xstate, b->xstate, a->xstate_size), "xstate");
-	ma.exe_len = mb.exe_len = 0;
-	NE(memcmp(&ma, &mb, sizeof(ma)) || !same_str(a->exe, b->exe), "mm");
-	for (uint32_t i = 0; i < a->task.nr_vmas; i++) {
-		struct crfs_vma va = a->vmas[i].v, vb = b->vmas[i].v;
-
-		va.path_len = vb.path_len = 0;
-		NE(memcmp(&va, &vb, sizeof(va)) ||
-		   !same_str(a->vmas[i].path, b->vmas[i].path), "vma");
+		x.path_len = y.path_len = 0;
+		NE(!SAME(x, y) || !same_str(a->files[i].path, b->files[i].path),
+		   "file");
 	}
-	for (uint32_t i = 0; i < a->task.nr_fds; i++) {
-		struct crfs_fd fa = a->fds[i].f, fb = b->fds[i].f;
+	for (uint32_t i = 0; i < a->nr_shmems; i++)
+		NE(!SAME(a->shmems[i].s, b->shmems[i].s), "shmem");
+	for (uint32_t i = 0; i < a->nr_mms; i++) {
+		const struct cr_mm *x = &a->mms[i], *y = &b->mms[i];
+		struct crfs_mm mx = x->m, my = y->m;
 
-		fa.path_len = fb.path_len = 0;
-		NE(memcmp(&fa, &fb, sizeof(fa)) ||
-		   !same_str(a->fds[i].path, b->fds[i].path), "fd");
+		mx.nr_vmas = my.nr_vmas = 0;
+		NE(!SAME(mx, my) || x->nr_vmas != y->nr_vmas, "mm");
+		for (uint32_t j = 0; j < x->nr_vmas; j++) {
+			struct crfs_vma vx = x->vmas[j].v, vy = y->vmas[j].v;
+
+			vx.name_len = vy.name_len = 0;
+			NE(!SAME(vx, vy) || !same_str(x->vmas[j].name,
+						      y->vmas[j].name), "vma");
+		}
+	}
+	for (uint32_t i = 0; i < a->nr_fdts; i++) {
+		NE(a->fdts[i].nr_fds != b->fdts[i].nr_fds ||
+		   a->fdts[i].t.id != b->fdts[i].t.id, "fdtable");
+		for (uint32_t j = 0; j < a->fdts[i].nr_fds; j++)
+			NE(!SAME(a->fdts[i].fds[j].d, b->fdts[i].fds[j].d),
+			   "fd");
+	}
+	for (uint32_t i = 0; i < a->nr_fss; i++)
+		NE(!SAME(a->fss[i].f, b->fss[i].f), "fs");
+	for (uint32_t i = 0; i < a->nr_sighands; i++)
+		NE(!SAME(a->sighands[i].s, b->sighands[i].s), "sighand");
+	for (uint32_t i = 0; i < a->nr_tasks; i++) {
+		const struct cr_task *x = &a->tasks[i], *y = &b->tasks[i];
+
+		NE(!SAME(x->t, y->t), "task");
+		NE(!SAME(x->creds, y->creds) ||
+		   memcmp(x->groups, y->groups, x->creds.ngroups * 4), "creds");
+		NE(x->pending.nr != y->pending.nr ||
+		   memcmp(x->pending.sig, y->pending.sig,
+			  x->pending.nr * sizeof(*x->pending.sig)),
+		   "shared sigpending");
+		NE(x->nr_threads != y->nr_threads, "threads");
+		for (uint32_t j = 0; j < x->nr_threads; j++) {
+			const struct cr_thread *p = &x->threads[j],
+					       *q = &y->threads[j];
+
+			NE(!SAME(p->t, q->t), "thread");
+			NE(p->pending.nr != q->pending.nr ||
+			   memcmp(p->pending.sig, q->pending.sig,
+				  p->pending.nr * sizeof(*p->pending.sig)),
+			   "thread sigpending");
+			NE(!SAME(p->arch.regs, q->arch.regs), "x86_regs");
+			NE(p->arch.xstate_size != q->arch.xstate_size ||
+			   memcmp(p->arch.xstate, q->arch.xstate,
+				  p->arch.xstate_size), "x86_xstate");
+		}
 	}
 	return 1;
+#undef SAME
 #undef NE
 }
 
-/* The byte of page @pg of a synthetic image at @k. */
-static unsigned char page_byte(uint64_t pg, size_t k)
+/*
+ * Runs of @nr_pages pages in all, in the big mapping: odd sizes, gaps
+ * between them, so that records start at many offsets.  Ended by nr 0.
+ */
+static struct fx_run *make_runs(uint64_t nr_pages)
 {
-	return (unsigned char)(pg * 131 + k * 7 + (k >> 12));
+	struct fx_run *runs = calloc(nr_pages + 1, sizeof(*runs));
+	uint64_t at = 0, pg = 0;
+	int n = 0;
+
+	while (pg < nr_pages) {
+		uint64_t k = nr_pages - pg;
+
+		k = k < CR_PAGES_PER_REC ? k : CR_PAGES_PER_REC;
+		if (k > 3)
+			k -= pg % 3;
+		runs[n++] = (struct fx_run){ CRFS_PAGES_MM, 1,
+					     BIG_START + at * 4096, k };
+		pg += k;
+		at += k + (pg % 2);
+	}
+	return runs;
 }
 
-/*
- * Write a whole image of @t: header, the task, @nr_pages pages of data
- * in runs of up to CR_PAGES_PER_REC inside the task's mappings, trailer.
- */
-static int write_image_to(struct cr_img *img, const struct cr_task_img *t,
+/* A whole image of @m and @nr_pages pages of data on @img. */
+static int write_image_to(struct cr_img *img, const struct cr_model *m,
 			  uint64_t nr_pages, struct cr_err *e)
 {
 	struct crfs_image_hdr h;
-	unsigned char *data;
-	uint32_t ps;
-	uint64_t pg = 0;
+	struct fx_run *runs = make_runs(nr_pages);
 	int ret;
 
 	cr_img_fill_hdr(&h);
 	h.nr_tasks = 1;
-	ps = h.page_size;
-	data = malloc((size_t)CR_PAGES_PER_REC * ps);
-	ret = cr_img_write_hdr(img, &h, e);
-	if (!ret)
-		ret = cr_task_img_write(img, t, e);
-	for (uint32_t v = 0, at = 0; !ret && pg < nr_pages; ) {
-		const struct crfs_vma *vma = &t->vmas[v].v;
-		uint64_t vpages = (vma->end - vma->start) / ps;
-		uint64_t n = nr_pages - pg;
-
-		/* odd-sized runs so records start at many offsets */
-		n = n < vpages - at ? n : vpages - at;
-		n = n < CR_PAGES_PER_REC ? n : CR_PAGES_PER_REC;
-		if (n > 3)
-			n -= pg % 3;
-		for (uint64_t i = 0; i < n; i++)
-			for (size_t k = 0; k < ps; k++)
-				data[i * ps + k] = page_byte(pg + i, k);
-		ret = cr_img_write_pages(img, vma->start + at * ps, data, n, e);
-		pg += n;
-		at += n;
-		if (at == vpages) {
-			at = 0;
-			v = (v + 1) % t->task.nr_vmas;
-		}
-	}
-	if (!ret)
-		ret = cr_img_write_end(img, e);
-	free(data);
+	ret = fx_write_to(img, &h, m, runs, false, e);
+	free(runs);
 	return ret;
 }
 
-static int write_image(int fd, const struct cr_task_img *t, uint64_t nr_pages,
+static int write_image(int fd, const struct cr_model *m, uint64_t nr_pages,
 		       struct cr_err *e)
 {
 	struct cr_img img;
@@ -299,7 +342,7 @@ static int write_image(int fd, const struct cr_task_img *t, uint64_t nr_pages,
 
 	if (cr_img_init(&img, fd))
 		return cr_fail(e, ENOMEM, "no memory");
-	ret = write_image_to(&img, t, nr_pages, e);
+	ret = write_image_to(&img, m, nr_pages, e);
 	cr_img_fini(&img);
 	return ret;
 }
@@ -308,8 +351,8 @@ static int write_image(int fd, const struct cr_task_img *t, uint64_t nr_pages,
 struct read_res {
 	int		ret;
 	struct cr_err	e;
-	struct cr_task_img t;
-	int		have_task;
+	struct cr_model	m;
+	int		have_model;
 	uint64_t	pages, bad_align, bad_data;
 	uint64_t	records, bytes;
 };
@@ -317,42 +360,44 @@ struct read_res {
 /* Read a whole image from @img, checking page data and its alignment. */
 static void read_image_from(struct cr_img *img, struct read_res *r)
 {
-	struct crfs_image_hdr h;
-	struct crfs_rec_hdr rh;
-	void *p;
+	struct cr_img_walk w;
+	uint32_t ps;
 
-	r->ret = cr_img_read_hdr(img, &h, &r->e);
+	r->ret = cr_img_walk_begin(&w, img, &r->e);
+	ps = w.hdr.page_size;
 	while (!r->ret) {
-		r->ret = cr_img_read_rec(img, &rh, &p, &r->e);
-		if (r->ret)
+		r->ret = cr_img_walk_next(&w, &r->e);
+		if (r->ret == CR_WALK_END) {
+			r->ret = 0;
 			break;
-		if (rh.type == CRFS_REC_END)
+		}
+		if (r->ret == CR_WALK_MODEL) {
+			r->ret = 0;
+			continue;
+		}
+		if (r->ret != CR_WALK_PAGES)
 			break;
-		if (rh.type == CRFS_REC_TASK) {
-			if (r->have_task)
-				cr_task_img_free(&r->t);
-			r->ret = cr_task_img_read(img, p, rh.len, &r->t, &r->e);
-			r->have_task = !r->ret;
-		} else if (rh.type == CRFS_REC_PAGES) {
-			unsigned char *d = cr_img_pages_data(p);
-			struct crfs_pages pg;
-			uint64_t data_off;
+		r->ret = 0;
+		{
+			const unsigned char *d = w.pages.data;
+			uint64_t data_off = img->off - w.pages.nr_pages * ps;
 
-			cr_img_pages_get(p, &pg);
-			data_off = img->off - pg.nr_pages * h.page_size;
-			if (data_off % h.page_size || (uintptr_t)d % h.page_size)
+			if (data_off % ps || (uintptr_t)d % ps)
 				r->bad_align++;
-			for (uint64_t i = 0; i < pg.nr_pages; i++)
-				if (d[i * h.page_size] != page_byte(r->pages + i, 0) ||
-				    d[i * h.page_size + 4095] !=
-				    page_byte(r->pages + i, 4095))
+			for (uint64_t i = 0; i < w.pages.nr_pages; i++)
+				if (d[i * ps] != fx_byte(r->pages + i, 0) ||
+				    d[i * ps + 4095] !=
+				    fx_byte(r->pages + i, 4095))
 					r->bad_data++;
-			r->pages += pg.nr_pages;
-		} else {
-			r->ret = cr_fail(&r->e, EBADMSG, "unexpected %s record",
-					 cr_img_rec_name(rh.type));
+			r->pages += w.pages.nr_pages;
 		}
 	}
+	if (w.have_model) {
+		r->m = w.m;
+		r->have_model = 1;
+		memset(&w.m, 0, sizeof(w.m));
+	}
+	cr_img_walk_fini(&w);
 	r->records = img->nr_records;
 	r->bytes = img->off;
 }
@@ -372,7 +417,7 @@ static void read_image(int fd, struct read_res *r)
 
 struct writer {
 	int		fd;
-	const struct cr_task_img *t;
+	const struct cr_model *t;
 	uint64_t	nr_pages;
 	const void	*buf;		/* or raw bytes */
 	size_t		len;
@@ -411,7 +456,7 @@ static void through_pipe(struct writer *w, struct read_res *r)
 }
 
 /* An image in memory. */
-static unsigned char *image_bytes(const struct cr_task_img *t,
+static unsigned char *image_bytes(const struct cr_model *t,
 				  uint64_t nr_pages, size_t *len)
 {
 	int fd = memfd_create("img", MFD_CLOEXEC);
@@ -434,42 +479,42 @@ static unsigned char *image_bytes(const struct cr_task_img *t,
 
 static void test_round_trip(void)
 {
-	struct cr_task_img t;
+	struct cr_model t;
 	struct writer w = { 0 };
 	struct read_res r;
 	char why[64] = "";
 	int good = 1;
 
-	make_task(&t, 10);
+	make_model(&t, 10);
 	w.t = &t;
 	w.nr_pages = 600;
 	through_pipe(&w, &r);
 	ok(w.ret == 0 && r.ret == 0, "round trip through a pipe: %s%s",
 	   w.ret ? w.e.msg : "written", r.ret ? r.e.msg : ", read");
-	ok(r.have_task && task_equal(&t, &r.t, why, sizeof(why)),
+	ok(r.have_model && model_equal(&t, &r.m, why, sizeof(why)),
 	   "round trip: every field of every record comes back%s%s",
 	   *why ? ", but not " : "", why);
 	ok(r.pages == 600 && !r.bad_data, "round trip: 600 pages of data intact");
 	ok(!r.bad_align, "round trip: page data page-aligned in the stream and "
 	   "in memory");
-	if (r.have_task)
-		cr_task_img_free(&r.t);
+	if (r.have_model)
+		cr_model_free(&r.m);
 
 	/* cwd of every length moves the first PAGES record to every offset */
 	for (int len = 0; len < 64 && good; len++) {
-		struct cr_task_img u;
+		struct cr_model u;
 
-		make_task(&u, len * 8 + len % 8);
+		make_model(&u, len * 8 + len % 8);
 		w = (struct writer){ .t = &u, .nr_pages = 5 };
 		through_pipe(&w, &r);
 		good = !w.ret && !r.ret && !r.bad_align && !r.bad_data &&
 		       r.pages == 5;
-		if (r.have_task)
-			cr_task_img_free(&r.t);
-		cr_task_img_free(&u);
+		if (r.have_model)
+			cr_model_free(&r.m);
+		cr_model_free(&u);
 	}
 	ok(good, "pages alignment at 64 different record offsets");
-	cr_task_img_free(&t);
+	cr_model_free(&t);
 }
 
 /* Read @len bytes of @b through a pipe (no thread when they fit). */
@@ -517,8 +562,8 @@ static void read_bytes(const void *b, size_t len, struct read_res *r)
 		read_image(p[0], r);
 		close(p[0]);
 	}
-	if (r->have_task)
-		cr_task_img_free(&r->t);
+	if (r->have_model)
+		cr_model_free(&r->m);
 }
 
 static void test_truncation(const unsigned char *img, size_t len)
@@ -582,8 +627,9 @@ static void test_flips(const unsigned char *img, size_t len)
 static void test_bad_streams(const unsigned char *img, size_t len)
 {
 	struct crfs_image_hdr h;
-	struct crfs_rec_hdr rh = { CRFS_REC_TASK, 0, CR_REC_MAX + 1 };
+	struct crfs_rec_hdr rh = { CRFS_REC_FILE, 0, CR_REC_MAX + 1 };
 	unsigned char *b = malloc(len + 64);
+	struct cr_model m;
 	struct cr_img w;
 	struct cr_err e;
 	struct read_res r;
@@ -600,6 +646,12 @@ static void test_bad_streams(const unsigned char *img, size_t len)
 	ok(r.ret == -EBADMSG && strstr(r.e.msg, "exceeds"),
 	   "oversize record length: %s", r.e.msg);
 
+	rh = (struct crfs_rec_hdr){ CRFS_REC_FILE, 0, 84 };
+	memcpy(b + sizeof(h), &rh, sizeof(rh));
+	read_bytes(b, len, &r);
+	ok(r.ret == -EBADMSG && strstr(r.e.msg, "not a multiple of 8"),
+	   "a record length not a multiple of 8: %s", r.e.msg);
+
 	rh = (struct crfs_rec_hdr){ 99, 0, 8 };
 	memcpy(b + sizeof(h), &rh, sizeof(rh));
 	read_bytes(b, len, &r);
@@ -610,40 +662,43 @@ static void test_bad_streams(const unsigned char *img, size_t len)
 	ok(r.ret == -EINVAL && !strcmp(r.e.msg, "not a crfs image"),
 	   "bad magic: %s", r.e.msg);
 
-	/* another version (the first one), with a valid crc */
-	fd = memfd_create("v1", MFD_CLOEXEC);
-	cr_img_init(&w, fd);
-	cr_img_fill_hdr(&h);
-	h.version = 1;
-	cr_img_write_hdr(&w, &h, &e);
-	cr_img_fini(&w);
-	pread(fd, b, sizeof(h), 0);
-	close(fd);
-	read_bytes(b, len, &r);
-	ok(r.ret == -EPROTONOSUPPORT && strstr(r.e.msg, "version 1") &&
-	   strstr(r.e.msg, "version 2"), "wrong version: %s", r.e.msg);
+	/* the versions before, with a valid crc */
+	for (uint32_t v = 1; v <= 2; v++) {
+		char want[64];
 
-	/* the task's records out of order: TASK then FS */
+		fd = memfd_create("v1", MFD_CLOEXEC);
+		cr_img_init(&w, fd);
+		cr_img_fill_hdr(&h);
+		h.version = v;
+		cr_img_write_hdr(&w, &h, &e);
+		cr_img_fini(&w);
+		pread(fd, b, sizeof(h), 0);
+		close(fd);
+		read_bytes(b, len, &r);
+		snprintf(want, sizeof(want), "version %u image, this crfs "
+			 "reads version 3", v);
+		ok(r.ret == -EPROTONOSUPPORT && !strcmp(r.e.msg, want),
+		   "version %u refused: %s", v, r.e.msg);
+	}
+
+	/* objects out of order: a FILE after the SIGHAND */
+	cr_img_fill_hdr(&h);
+	h.nr_tasks = 1;
+	fx_model(&m, &h);
 	fd = memfd_create("order", MFD_CLOEXEC);
 	cr_img_init(&w, fd);
-	cr_img_fill_hdr(&h);
 	cr_img_write_hdr(&w, &h, &e);
-	{
-		struct crfs_task t = { .pid = 1, .comm = "x" };
-		struct crfs_fs fs = { .cwd_len = 2, .root_len = 2 };
-		struct iovec v[2] = { { &fs, sizeof(fs) }, { "/\0/", 4 } };
-
-		cr_img_write_rec(&w, CRFS_REC_TASK,
-				 &(struct iovec){ &t, sizeof(t) }, 1, &e);
-		cr_img_write_rec(&w, CRFS_REC_FS, v, 2, &e);
-	}
+	cr_sighand_write(&w, &m.sighands[0], &e);
+	cr_file_write(&w, &m.files[0], &e);
 	cr_img_write_end(&w, &e);
 	cr_img_fini(&w);
+	cr_model_free(&m);
 	len = lseek(fd, 0, SEEK_END);
 	pread(fd, b, len, 0);
 	close(fd);
 	read_bytes(b, len, &r);
-	ok(r.ret == -EBADMSG && strstr(r.e.msg, "expected creds"),
+	ok(r.ret == -EBADMSG && strstr(r.e.msg, "out of order: after a "
+					"sighand record"),
 	   "records out of order: %s", r.e.msg);
 
 	/* writer refuses what readers would refuse */
@@ -651,12 +706,16 @@ static void test_bad_streams(const unsigned char *img, size_t len)
 	cr_img_init(&w, fd);
 	cr_img_fill_hdr(&h);
 	cr_img_write_hdr(&w, &h, &e);
-	ok(cr_img_write_rec(&w, CRFS_REC_REGS, &(struct iovec){ b, 8 }, 1,
+	ok(cr_img_write_rec(&w, CRFS_REC_X86_REGS, &(struct iovec){ b, 8 }, 1,
 			    &e) == -EINVAL &&
 	   cr_img_write_rec(&w, CRFS_REC_PAGES, &(struct iovec){ b, 8 }, 1,
 			    &e) == -EINVAL &&
-	   cr_img_write_pages(&w, 0x1000, b, 0, &e) == -EINVAL &&
-	   cr_img_write_pages(&w, 0x1001, b, 1, &e) == -EINVAL,
+	   cr_img_write_rec(&w, 99, &(struct iovec){ b, 8 }, 1, &e) ==
+	   -EINVAL &&
+	   cr_img_write_pages(&w, CRFS_PAGES_MM, 1, 0x1000, b, 0, &e) ==
+	   -EINVAL &&
+	   cr_img_write_pages(&w, CRFS_PAGES_MM, 1, 0x1001, b, 1, &e) ==
+	   -EINVAL,
 	   "writer refuses bad lengths, types and page runs");
 	cr_img_fini(&w);
 	close(fd);
@@ -705,7 +764,7 @@ static void test_check_hdr(void)
 /* A writer thread on a ring; it closes the ring with its result. */
 struct ring_writer {
 	struct cr_ring	*ring;
-	const struct cr_task_img *t;
+	const struct cr_model *t;
 	uint64_t	nr_pages;
 	int		ret;
 	struct cr_err	e;
@@ -727,7 +786,7 @@ static void test_ring(const unsigned char *small, size_t small_len)
 {
 	struct cr_ring *ring;
 	struct ring_writer w = { 0 };
-	struct cr_task_img t;
+	struct cr_model t;
 	struct read_res r;
 	struct cr_img img;
 	char why[64] = "";
@@ -740,7 +799,7 @@ static void test_ring(const unsigned char *small, size_t small_len)
 	 * straddle its end at every offset, and must read back whole. */
 	size = CR_REC_MAX + 65536;
 	ring = cr_ring_new(size);
-	make_task(&t, 21);
+	make_model(&t, 21);
 	w = (struct ring_writer){ .ring = ring, .t = &t, .nr_pages = 3000 };
 	memset(&r, 0, sizeof(r));
 	pthread_create(&th, NULL, ring_writer_main, &w);
@@ -752,15 +811,15 @@ static void test_ring(const unsigned char *small, size_t small_len)
 	ok(w.ret == 0 && r.ret == 0, "round trip through a %zu-byte ring: %s%s",
 	   cr_ring_size(ring), w.ret ? w.e.msg : "written",
 	   r.ret ? r.e.msg : ", read");
-	ok(r.have_task && task_equal(&t, &r.t, why, sizeof(why)),
+	ok(r.have_model && model_equal(&t, &r.m, why, sizeof(why)),
 	   "ring: every field of every record comes back%s%s",
 	   *why ? ", but not " : "", why);
 	ok(r.pages == 3000 && !r.bad_data && !r.bad_align,
 	   "ring: 3000 pages intact and page-aligned where they lie in it "
 	   "(%" PRIu64 " pages, %" PRIu64 " bad, %" PRIu64 " misaligned)",
 	   r.pages, r.bad_data, r.bad_align);
-	if (r.have_task)
-		cr_task_img_free(&r.t);
+	if (r.have_model)
+		cr_model_free(&r.m);
 	cr_ring_free(ring);
 
 	/* The reader goes away: the writer stops with EIO, saying why. */
@@ -792,14 +851,14 @@ static void test_ring(const unsigned char *small, size_t small_len)
 	cr_img_fini(&img);
 	ok(r.ret == -EIO && strstr(r.e.msg, strerror(ENOSPC)),
 	   "ring closed with an error: the reader fails: %s", r.e.msg);
-	if (r.have_task)
-		cr_task_img_free(&r.t);
+	if (r.have_model)
+		cr_model_free(&r.m);
 
 	ok(!cr_ring_reserve(ring, cr_ring_size(ring) + 1) && errno == EMSGSIZE &&
 	   cr_ring_peek(ring, cr_ring_size(ring) + 1, &p) == -EMSGSIZE,
 	   "ring: a reservation or a peek larger than the ring is EMSGSIZE");
 	cr_ring_free(ring);
-	cr_task_img_free(&t);
+	cr_model_free(&t);
 
 	/* The reader's checks are the same on a ring as on a descriptor. */
 	via_ring = 1;
@@ -816,7 +875,7 @@ static void test_ring(const unsigned char *small, size_t small_len)
 
 int main(void)
 {
-	struct cr_task_img t;
+	struct cr_model t;
 	unsigned char *img;
 	size_t len;
 
@@ -826,7 +885,7 @@ int main(void)
 	test_round_trip();
 	test_check_hdr();
 
-	make_task(&t, 3);
+	make_model(&t, 3);
 	img = image_bytes(&t, 1, &len);
 	diag("small image: %zu bytes", len);
 	test_truncation(img, len);
@@ -834,7 +893,7 @@ int main(void)
 	test_bad_streams(img, len);
 	test_ring(img, len);
 	free(img);
-	cr_task_img_free(&t);
+	cr_model_free(&t);
 	if (tap_nr != TAP_PLAN)
 		ok(0, "planned %d tests, ran %d", TAP_PLAN, tap_nr);
 	return tap_failed ? EXIT_FAILURE : EXIT_SUCCESS;

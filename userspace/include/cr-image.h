@@ -20,6 +20,7 @@
  *   ENOEXEC         another architecture or page size
  *   EBADMSG         the image is corrupt: a checksum, a length, a record
  *                   type or order, or a count does not match
+ *   EOPNOTSUPP      a record this version cannot restore
  *   ENODATA         the stream ended early: the image is truncated
  *   EIO             the descriptor failed (the reason says how)
  */
@@ -83,6 +84,8 @@ int cr_img_write_hdr(struct cr_img *img, struct crfs_image_hdr *h,
  * cr_img_write_rec() - write one record whose payload is @iov
  * @type: CRFS_REC_*; not CRFS_REC_PAGES nor CRFS_REC_END
  *
+ * The payload is padded with zeros to a multiple of 8 bytes.
+ *
  * Return: 0 or -errno with @e set.
  */
 int cr_img_write_rec(struct cr_img *img, uint32_t type,
@@ -90,18 +93,23 @@ int cr_img_write_rec(struct cr_img *img, uint32_t type,
 
 /**
  * cr_img_write_pages() - write one CRFS_REC_PAGES record
- * @vaddr: address of the first page
+ * @owner: CRFS_PAGES_MM or CRFS_PAGES_SHMEM
+ * @id:    the MM or SHMEM
+ * @vaddr: address (MM) or offset (SHMEM) of the first page
  * @data:  @nr_pages * page_size bytes
  * @nr_pages: at most CR_PAGES_PER_REC
  *
  * Return: 0 or -errno with @e set.
  */
-int cr_img_write_pages(struct cr_img *img, uint64_t vaddr, const void *data,
-		       uint64_t nr_pages, struct cr_err *e);
+int cr_img_write_pages(struct cr_img *img, uint32_t owner, uint32_t id,
+		       uint64_t vaddr, const void *data, uint64_t nr_pages,
+		       struct cr_err *e);
 
 /**
  * cr_img_pages_begin() - start one CRFS_REC_PAGES record in place
- * @vaddr:    address of the first page
+ * @owner:    CRFS_PAGES_MM or CRFS_PAGES_SHMEM
+ * @id:       the MM or SHMEM
+ * @vaddr:    address (MM) or offset (SHMEM) of the first page
  * @nr_pages: at most CR_PAGES_PER_REC
  *
  * The caller puts the @nr_pages pages at the returned address (in the
@@ -110,8 +118,8 @@ int cr_img_write_pages(struct cr_img *img, uint64_t vaddr, const void *data,
  *
  * Return: where the page data goes, page-aligned, or NULL with @e set.
  */
-void *cr_img_pages_begin(struct cr_img *img, uint64_t vaddr,
-			 uint64_t nr_pages, struct cr_err *e);
+void *cr_img_pages_begin(struct cr_img *img, uint32_t owner, uint32_t id,
+			 uint64_t vaddr, uint64_t nr_pages, struct cr_err *e);
 
 /**
  * cr_img_pages_end() - checksum and write the record cr_img_pages_begin()
@@ -129,8 +137,9 @@ int cr_img_write_end(struct cr_img *img, struct cr_err *e);
 /**
  * cr_img_read_hdr() - read and check the image header
  *
- * Checks magic, hdr_size, crc and version (EPROTONOSUPPORT).  Does not
- * compare with this machine: see cr_img_check_hdr().
+ * Checks magic, version (EPROTONOSUPPORT: "version 2 image, this crfs
+ * reads version 3"), hdr_size and crc.  Does not compare with this
+ * machine: see cr_img_check_hdr().
  *
  * Return: 0 or -errno with @e set.
  */
@@ -165,8 +174,9 @@ int cr_img_read_rec(struct cr_img *img, struct crfs_rec_hdr *rh,
 		    void **payload, struct cr_err *e);
 
 /*
- * Payloads lie at any alignment (records follow variable-length strings):
- * read their fixed parts through a copy, never through a cast pointer.
+ * Payloads start at 8-byte stream offsets but lie at any alignment in a
+ * ring: read their fixed parts through a copy, never through a cast
+ * pointer.
  */
 
 /* The fixed part of a CRFS_REC_PAGES payload, copied into @p. */

@@ -1,13 +1,23 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Checkpoint: check a frozen cgroup from /proc, seize its process, make it
- * tell what only it can tell (signal dispositions, altstack, brk), write
- * the image, and let it go exactly as it was: frozen, with its registers
- * and signal mask untouched.
+ * Checkpoint, in phases (Documentation/crfs/engine.rst):
  *
- * All ptrace requests come from the thread that called cr_dump_begin():
- * a tracee has one tracer thread, so cr_dump_stream() and cr_dump_end()
- * must be called from it too.
+ *  1. collect: the processes of a frozen cgroup into a model, from /proc;
+ *  2. check: every refusal, before any image byte, naming pid, object
+ *     and reason;
+ *  3. seize every task, then thaw the cgroup (a ptrace-stopped task
+ *     stays put);
+ *  4. dump in the task's context: what ptrace tells, then what only the
+ *     task can tell, asked by injected calls in one batch per task; its
+ *     registers and mask put back, the cgroup frozen again;
+ *  5. write the stream (cr_dump_stream());
+ *  6. release: the tasks go back exactly as they were, frozen
+ *     (cr_dump_end()).
+ *
+ * What each phase does of each kind of state is a row of the resource
+ * table (res.h).  All ptrace requests come from the thread that called
+ * cr_dump_begin(): a tracee has one tracer thread, so cr_dump_stream()
+ * and cr_dump_end() must be called from it too.
  */
 #include <assert.h>
 #include <errno.h>
@@ -18,24 +28,23 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/ptrace.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 
 #include "dump.h"
 #include "proc.h"
-#include "restore.h"
-#include "task-img.h"
+#include "rec.h"
 
-/* The scratch area mapped in the task for injected calls (dump-sig.c). */
-#define DUMP_SCRATCH_SIZE	8192
-
-/* How long the process may take to stop, and to freeze again. */
+/* How long a task may take to stop, and to freeze again. */
 #define STOP_TIMEOUT_MS		5000
 #define FREEZE_TIMEOUT_MS	5000
+
+const struct cr_res_ops *const cr_res_table[CR_RES_NR] = {
+	&cr_res_task, &cr_res_fs, &cr_res_mm, &cr_res_files,
+	&cr_res_signals, &cr_res_thread, &cr_res_limits, &cr_res_creds,
+};
 
 static int dump_pid_cmp(const void *a, const void *b)
 {
@@ -45,7 +54,7 @@ static int dump_pid_cmp(const void *a, const void *b)
 }
 
 /* Find the one process of the frozen cgroup, or say why there is not one. */
-static int dump_find_pid(struct cr_dump *d, struct cr_err *e)
+static int dump_find_pid(struct cr_dump *d, pid_t *pid, struct cr_err *e)
 {
 	int frozen, n, i, ret;
 	pid_t *pids;
@@ -68,7 +77,7 @@ static int dump_find_pid(struct cr_dump *d, struct cr_err *e)
 		free(pids);
 		return cr_fail(e, EINVAL, "%s: container is empty", d->cgdir);
 	}
-	d->pid = pids[0];
+	*pid = pids[0];
 	if (n == 1)
 		goto out;
 	/* Name a parent and its child when there is such a pair. */
@@ -93,111 +102,37 @@ out:
 	return ret;
 }
 
-/*
- * A child is part of a process's state, zombies included (they have left
- * the cgroup, so cgroup.procs does not show them): restoring the parent
- * without it would lose the child its wait() expects.  Refuse, naming it.
- */
-static int dump_no_children(struct cr_dump *d, struct cr_err *e)
+/* The process @pid as the model's first task, and its dump state. */
+static int dump_add_task(struct cr_dump *d, pid_t pid, struct cr_err *e)
 {
-	struct cr_proc_stat st;
-	struct cr_err ignore;
-	char path[64], *buf;
-	long child;
-	int ret = 0;
+	struct cr_task *t;
+	int err = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", d->pid,
-		 d->pid);
-	buf = cr_read_file(path, NULL);
-	if (!buf)
-		return cr_fail(e, errno, "pid %d: cannot read %s: %m", d->pid,
-			       path);
-	child = atol(buf);
-	if (child > 0)
-		ret = cr_fail(e, EOPNOTSUPP,
-			      "pid %d: child process %ld%s: process trees are not supported yet",
-			      d->pid, child,
-			      !cr_proc_stat(child, &st, &ignore) && st.state == 'Z' ?
-			      " (a zombie, not yet waited for)" :
-			      " (outside the container)");
-	free(buf);
-	return ret;
-}
-
-/* The identity of /proc/PID/@name (cwd, root), checked at restore. */
-static int dump_dir_id(struct cr_dump *d, const char *name, const char *link,
-		       __u64 *dev, __u64 *ino, struct cr_err *e)
-{
-	char path[64];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", d->pid, name);
-	if (stat(path, &st))
-		return cr_fail(e, errno, "pid %d: %s %s: cannot stat: %m",
-			       d->pid, name, link);
-	*dev = st.st_dev;
-	*ino = st.st_ino;
+	d->tasks = calloc(1, sizeof(*d->tasks));
+	t = cr_model_new_task(&d->m, &err);
+	if (!d->tasks || !t)
+		return cr_fail(e, ENOMEM, "out of memory");
+	t->t.pid = pid;
+	d->tasks[0].pid = pid;
+	d->tasks[0].t = t;
+	d->nr_tasks = 1;
 	return 0;
 }
 
-/* Collect task, creds, fs and rlimits from /proc. */
-static int dump_task(struct cr_dump *d, struct cr_err *e)
+/* Phase 1 (@check false) or 2 of every row for task @dt. */
+static int dump_rows(struct cr_dump *d, struct cr_dtask *dt, bool check,
+		     struct cr_err *e)
 {
-	struct cr_task_img *t = &d->t;
-	struct cr_proc_status st;
-	size_t len;
-	int ret;
+	int ret = 0;
 
-	ret = cr_proc_nr_threads(d->pid, e);
-	if (ret < 0)
-		return ret;
-	if (ret != 1)
-		return cr_fail(e, EOPNOTSUPP,
-			       "pid %d: %d threads: multi-threaded processes are not supported",
-			       d->pid, ret);
-	ret = cr_proc_status(d->pid, &st, e);
-	if (ret)
-		return ret;
-	if (st.state == 'Z' || st.state == 'X') {
-		free(st.groups);
-		return cr_fail(e, ESRCH, "pid %d: the process is exiting",
-			       d->pid);
+	for (int i = 0; !ret && i < CR_RES_NR; i++) {
+		int (*hook)(struct cr_dump *, struct cr_dtask *,
+			    struct cr_err *) = check ? cr_res_table[i]->check :
+					       cr_res_table[i]->collect;
+
+		if (hook)
+			ret = hook(d, dt, e);
 	}
-	t->task.pid = d->pid;
-	t->task.ppid = 0;
-	t->task.umask = st.umask;
-	t->task.dumpable = 1;
-	t->creds.uid = st.uid[0];
-	t->creds.euid = st.uid[1];
-	t->creds.suid = st.uid[2];
-	t->creds.fsuid = st.uid[3];
-	t->creds.gid = st.gid[0];
-	t->creds.egid = st.gid[1];
-	t->creds.sgid = st.gid[2];
-	t->creds.fsgid = st.gid[3];
-	t->creds.ngroups = st.ngroups;
-	t->groups = st.groups;
-
-	ret = cr_proc_comm(d->pid, t->task.comm, e);
-	if (!ret)
-		ret = cr_proc_personality(d->pid, &t->task.personality, e);
-	if (!ret)
-		ret = cr_proc_link(d->pid, "cwd", &t->cwd, e);
-	if (!ret)
-		ret = cr_proc_link(d->pid, "root", &t->root, e);
-	if (!ret)
-		ret = cr_proc_limits(d->pid, &t->rlim, e);
-	if (ret)
-		return ret;
-	len = strlen(t->cwd);
-	if (len > 10 && !strcmp(t->cwd + len - 10, " (deleted)"))
-		return cr_fail(e, EOPNOTSUPP,
-			       "pid %d: cwd %s: deleted directories are not supported",
-			       d->pid, t->cwd);
-	ret = dump_dir_id(d, "cwd", t->cwd, &t->fs.cwd_dev, &t->fs.cwd_ino, e);
-	if (!ret)
-		ret = dump_dir_id(d, "root", t->root, &t->fs.root_dev,
-				  &t->fs.root_ino, e);
 	return ret;
 }
 
@@ -224,18 +159,18 @@ static void dump_nap(long *us)
 }
 
 /* Wait for the PTRACE_EVENT_STOP that PTRACE_INTERRUPT asked for. */
-static int dump_wait_stop(struct cr_dump *d, struct cr_err *e)
+static int dump_wait_stop(pid_t pid, struct cr_err *e)
 {
 	long deadline = dump_now_us() + STOP_TIMEOUT_MS * 1000L, nap = 20;
 	int status;
 	pid_t r;
 
 	for (;;) {
-		r = waitpid(d->pid, &status, __WALL | WNOHANG);
+		r = waitpid(pid, &status, __WALL | WNOHANG);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			return cr_fail(e, errno, "pid %d: wait: %m", d->pid);
+			return cr_fail(e, errno, "pid %d: wait: %m", pid);
 		if (r == 0) {
 			if (dump_now_us() > deadline)
 				break;
@@ -244,55 +179,165 @@ static int dump_wait_stop(struct cr_dump *d, struct cr_err *e)
 		}
 		if (WIFEXITED(status) || WIFSIGNALED(status))
 			return cr_fail(e, ESRCH, "pid %d: died while seized",
-				       d->pid);
+				       pid);
 		if (WIFSTOPPED(status) && status >> 16 == PTRACE_EVENT_STOP)
 			return 0;
 		return cr_fail(e, EIO, "pid %d: unexpected stop (status %#x)",
-			       d->pid, status);
+			       pid, status);
 	}
-	return cr_fail(e, ETIMEDOUT, "pid %d: did not stop for ptrace",
-		       d->pid);
+	return cr_fail(e, ETIMEDOUT, "pid %d: did not stop for ptrace", pid);
 }
 
-/* Seize the frozen task, stop it for ptrace, then thaw its cgroup. */
-static int dump_seize(struct cr_dump *d, struct cr_err *e)
+/* Phase 3: seize the frozen task and stop it for ptrace. */
+static int dump_seize(struct cr_dtask *dt, struct cr_err *e)
 {
-	int ret;
-
-	if (ptrace(PTRACE_SEIZE, d->pid, NULL,
+	if (ptrace(PTRACE_SEIZE, dt->pid, NULL,
 		   (void *)(long)PTRACE_O_TRACESYSGOOD))
-		return cr_fail(e, errno, "pid %d: cannot seize: %m", d->pid);
-	d->seized = 1;
-	if (ptrace(PTRACE_INTERRUPT, d->pid, NULL, NULL))
+		return cr_fail(e, errno, "pid %d: cannot seize: %m", dt->pid);
+	dt->seized = 1;
+	if (ptrace(PTRACE_INTERRUPT, dt->pid, NULL, NULL))
 		return cr_fail(e, errno, "pid %d: cannot interrupt: %m",
-			       d->pid);
-	ret = dump_wait_stop(d, e);
-	if (ret)
-		return ret;
-	/* A ptrace-stopped task stays put; injected calls need it thawed. */
-	ret = cr_cgroup_freeze(d->cgdir, false);
-	if (ret)
-		return cr_fail(e, -ret, "%s: cannot thaw for the dump: %s",
-			       d->cgdir, strerror(-ret));
-	return 0;
+			       dt->pid);
+	return dump_wait_stop(dt->pid, e);
+}
+
+int cr_batch_add(struct cr_batch *b, long nr, const unsigned long a[6])
+{
+	if (b->n >= (int)CR_BATCH_CALLS)
+		return -E2BIG;
+	b->calls[b->n] = (struct cr_infect_call){ .nr = nr };
+	memcpy(b->calls[b->n].a, a, sizeof(b->calls[b->n].a));
+	return b->n++;
+}
+
+long cr_batch_data(struct cr_batch *b, size_t len, unsigned long *addr)
+{
+	size_t off = (b->data_used + 7) & ~7UL;
+
+	if (off + len > CR_SCRATCH_DATA_SIZE)
+		return -E2BIG;
+	b->data_used = off + len;
+	*addr = b->scratch + CR_SCRATCH_DATA + off;
+	return off;
 }
 
 /* Run one injected call that must succeed; its result goes to @rc. */
-static int dump_inject(struct cr_dump *d, long nr, const char *name,
-		       unsigned long a0, unsigned long a1, unsigned long a2,
-		       unsigned long a3, long *rc, struct cr_err *e)
+static int dump_inject(struct cr_dtask *dt, long nr, const char *name,
+		       const unsigned long a[6], long *rc, struct cr_err *e)
 {
-	unsigned long a[6] = { a0, a1, a2, a3, 0, 0 };
-	int ret;
+	int ret = cr_infect_syscall(&dt->inf, nr, a, rc, e);
 
-	a[4] = nr == __NR_mmap ? (unsigned long)-1 : 0;
-	ret = cr_infect_syscall(&d->inf, nr, a, rc, e);
 	if (ret)
 		return ret;
 	if (*rc < 0 && *rc > -4096)
 		return cr_fail(e, (int)-*rc, "pid %d: injected %s failed: %s",
-			       d->pid, name, strerror((int)-*rc));
+			       dt->pid, name, strerror((int)-*rc));
 	return 0;
+}
+
+/*
+ * Run the calls of @b in the task, in one batch when it can be (the
+ * scratch area is executable and the task lets SIGTRAP through), else
+ * one by one; up to the first that fails.  Then read the data back.
+ */
+static int dump_run_batch(struct cr_dtask *dt, struct cr_batch *b, bool exec,
+			  struct cr_err *e)
+{
+	struct iovec local = { (void *)cr_arch_batch_code,
+			       cr_arch_batch_code_size };
+	struct iovec remote = { (void *)(b->scratch + CR_SCRATCH_CODE),
+				cr_arch_batch_code_size };
+	int ret = -EAGAIN;
+
+	if (exec && CR_SCRATCH_CODE + cr_arch_batch_code_size <=
+	    CR_SCRATCH_CALLS &&
+	    process_vm_writev(dt->pid, &local, 1, &remote, 1, 0) ==
+	    (ssize_t)cr_arch_batch_code_size)
+		ret = cr_infect_batch(&dt->inf, b->scratch + CR_SCRATCH_CODE,
+				      b->scratch + CR_SCRATCH_CALLS, b->calls,
+				      b->n, e);
+	if (ret == -EAGAIN) {
+		for (ret = 0; ret < b->n; ret++) {
+			long rc;
+			int r = cr_infect_syscall(&dt->inf, b->calls[ret].nr,
+						  (unsigned long *)
+						  b->calls[ret].a, &rc, e);
+
+			if (r)
+				return r;
+			b->calls[ret].ret = rc;
+			if (rc < 0 && rc > -4096)
+				break;
+		}
+	}
+	if (ret < 0)
+		return ret;
+	b->done = ret;
+	b->ran = true;
+	local = (struct iovec){ b->out, b->data_used };
+	remote = (struct iovec){ (void *)(b->scratch + CR_SCRATCH_DATA),
+				 b->data_used };
+	if (b->data_used &&
+	    process_vm_readv(dt->pid, &local, 1, &remote, 1, 0) !=
+	    (ssize_t)b->data_used)
+		return cr_fail(e, errno ? errno : EIO,
+			       "pid %d: cannot read the scratch area: %m",
+			       dt->pid);
+	return 0;
+}
+
+/* Every row's seized hook, at the stage @b tells (dump.h). */
+static int dump_seized_rows(struct cr_dump *d, struct cr_dtask *dt,
+			    struct cr_batch *b, struct cr_err *e)
+{
+	int ret = 0;
+
+	for (int i = 0; !ret && i < CR_RES_NR; i++) {
+		if (!cr_res_table[i]->seized)
+			continue;
+		b->slot = &dt->slot[i];
+		if (!b->ran && b->scratch) {
+			b->slot->call = b->n;
+			b->slot->data = b->data_used;
+		}
+		ret = cr_res_table[i]->seized(d, dt, b, e);
+	}
+	return ret;
+}
+
+/*
+ * The scratch area for the batch.  Executable too, so that the calls run
+ * from there in one batch; a task that refuses writable and executable
+ * memory (PR_SET_MDWE, a seccomp filter, SELinux execmem) gets a plain
+ * writable area and its calls one by one.  Shared: a private writable area
+ * counts against RLIMIT_DATA, which a process may have lowered below what
+ * it uses.
+ */
+static int dump_scratch(struct cr_dtask *dt, struct cr_batch *b, bool *exec,
+			struct cr_err *e)
+{
+	struct cr_err ignore;
+	long at = 0;
+	int ret;
+
+	ret = dump_inject(dt, __NR_mmap, "mmap",
+			  (unsigned long[6]){ 0, CR_SCRATCH_SIZE,
+					      PROT_READ | PROT_WRITE | PROT_EXEC,
+					      MAP_SHARED | MAP_ANONYMOUS, -1UL, 0 },
+			  &at, &ignore);
+	*exec = !ret;
+	if (ret)
+		ret = dump_inject(dt, __NR_mmap, "mmap",
+				  (unsigned long[6]){ 0, CR_SCRATCH_SIZE,
+						      PROT_READ | PROT_WRITE,
+						      MAP_SHARED | MAP_ANONYMOUS,
+						      -1UL, 0 }, &at, e);
+	if (ret == -ENOMEM)
+		return cr_fail(e, ENOMEM,
+			       "pid %d: no room for the dump's %d-byte scratch area in the process: Cannot allocate memory (an RLIMIT_AS below what it uses leaves none)",
+			       dt->pid, CR_SCRATCH_SIZE);
+	b->scratch = at;
+	return ret;
 }
 
 /*
@@ -300,154 +345,223 @@ static int dump_inject(struct cr_dump *d, long nr, const char *name,
  * back to user space, as it does for every injected call: keep its bytes
  * as they were seized, so that the dump leaves no trace in memory.
  */
-static int rseq_save(struct cr_dump *d, struct cr_err *e)
+static int dump_rseq_save(struct cr_dtask *dt, struct cr_err *e)
 {
-	struct __ptrace_rseq_configuration conf;
+	const struct crfs_thread *th = &dt->t->threads[0].t;
 	struct iovec local, remote;
 
-	if (ptrace(PTRACE_GET_RSEQ_CONFIGURATION, d->pid,
-		   (void *)sizeof(conf), &conf) != sizeof(conf) ||
-	    !conf.rseq_abi_pointer)
-		return 0;	/* no rseq, or a kernel without the request */
-	d->rseq_len = conf.rseq_abi_size < sizeof(d->rseq_saved) ?
-		      conf.rseq_abi_size : sizeof(d->rseq_saved);
-	local = (struct iovec){ d->rseq_saved, d->rseq_len };
-	remote = (struct iovec){ (void *)(uintptr_t)conf.rseq_abi_pointer,
-				 d->rseq_len };
-	if (process_vm_readv(d->pid, &local, 1, &remote, 1, 0) !=
-	    (ssize_t)d->rseq_len)
+	if (!th->rseq_addr)
+		return 0;
+	dt->rseq_len = th->rseq_len < sizeof(dt->rseq_saved) ?
+		       th->rseq_len : sizeof(dt->rseq_saved);
+	local = (struct iovec){ dt->rseq_saved, dt->rseq_len };
+	remote = (struct iovec){ (void *)(uintptr_t)th->rseq_addr,
+				 dt->rseq_len };
+	if (process_vm_readv(dt->pid, &local, 1, &remote, 1, 0) !=
+	    (ssize_t)dt->rseq_len)
 		return cr_fail(e, errno ? errno : EIO,
 			       "pid %d: cannot read the rseq area at %llx: %m",
-			       d->pid,
-			       (unsigned long long)conf.rseq_abi_pointer);
-	d->rseq_addr = conf.rseq_abi_pointer;
-	d->t.task.rseq_addr = conf.rseq_abi_pointer;
-	d->t.task.rseq_len = conf.rseq_abi_size;
-	d->t.task.rseq_sig = conf.signature;
+			       dt->pid, (unsigned long long)th->rseq_addr);
+	dt->rseq_addr = th->rseq_addr;
 	return 0;
 }
 
-/* Put back the rseq bytes saved by rseq_save(). */
-static int rseq_restore(struct cr_dump *d, struct cr_err *e)
+/* Put back the rseq bytes saved by dump_rseq_save(). */
+static int dump_rseq_restore(struct cr_dtask *dt, struct cr_err *e)
 {
-	struct iovec local = { d->rseq_saved, d->rseq_len };
-	struct iovec remote = { (void *)(uintptr_t)d->rseq_addr, d->rseq_len };
+	struct iovec local = { dt->rseq_saved, dt->rseq_len };
+	struct iovec remote = { (void *)(uintptr_t)dt->rseq_addr,
+				dt->rseq_len };
 
-	if (!d->rseq_addr)
+	if (!dt->rseq_addr)
 		return 0;
-	if (process_vm_writev(d->pid, &local, 1, &remote, 1, 0) !=
-	    (ssize_t)d->rseq_len)
+	if (process_vm_writev(dt->pid, &local, 1, &remote, 1, 0) !=
+	    (ssize_t)dt->rseq_len)
 		return cr_fail(e, errno ? errno : EIO,
 			       "pid %d: cannot restore the rseq area: %m",
-			       d->pid);
+			       dt->pid);
 	return 0;
 }
 
-/* Ask the stopped task for its dispositions, altstack, brk and dumpable. */
-static int dump_by_injection(struct cr_dump *d, struct cr_err *e)
+/* The [vdso] of the task, where a syscall instruction is found. */
+static unsigned long dump_gadget(const struct cr_dtask *dt)
 {
-	const struct crfs_vma *vdso = cr_dump_vdso(d);
-	long scratch = 0, rc;
+	const struct cr_mm *mm = dt->t->mm;
+
+	for (uint32_t i = 0; mm && i < mm->nr_vmas; i++)
+		if (mm->vmas[i].v.kind == CRFS_VMA_VDSO)
+			return cr_arch_find_syscall(dt->pid,
+						    mm->vmas[i].v.start,
+						    mm->vmas[i].v.end);
+	return 0;
+}
+
+/* The batch: scratch area, the rows' calls, their results, no trace. */
+static int dump_batch(struct cr_dump *d, struct cr_dtask *dt,
+		      struct cr_batch *b, struct cr_err *e)
+{
+	unsigned long gadget = dump_gadget(dt);
 	struct cr_err ignore;
 	bool exec;
+	long rc;
 	int ret;
 
-	if (!vdso)
+	if (!gadget)
 		return cr_fail(e, ENOEXEC,
-			       "pid %d: no [vdso] to inject through", d->pid);
-	ret = cr_infect_init(&d->inf, d->pid,
-			     cr_arch_find_syscall(d->pid, vdso->start,
-						  vdso->end), e);
+			       "pid %d: no [vdso] to inject through", dt->pid);
+	ret = cr_infect_init(&dt->inf, dt->pid, gadget, e);
 	if (ret)
 		return ret;
-	d->infected = 1;
-	/*
-	 * Executable too: cr_dump_sigacts() runs its calls from there in one
-	 * batch.  A task that refuses writable and executable memory
-	 * (PR_SET_MDWE, a seccomp filter, SELinux execmem) gets a plain
-	 * writable area and its calls one by one.  Shared: a private writable
-	 * area counts against RLIMIT_DATA, which a process may have lowered
-	 * below what it uses.
-	 */
-	ret = dump_inject(d, __NR_mmap, "mmap", 0, DUMP_SCRATCH_SIZE,
-			  PROT_READ | PROT_WRITE | PROT_EXEC,
-			  MAP_SHARED | MAP_ANONYMOUS, &scratch, &ignore);
-	exec = !ret;
-	if (ret)
-		ret = dump_inject(d, __NR_mmap, "mmap", 0, DUMP_SCRATCH_SIZE,
-				  PROT_READ | PROT_WRITE,
-				  MAP_SHARED | MAP_ANONYMOUS, &scratch, e);
-	if (ret == -ENOMEM)
-		return cr_fail(e, ENOMEM,
-			       "pid %d: no room for the dump's %d-byte scratch area in the process: Cannot allocate memory (an RLIMIT_AS below what it uses leaves none)",
-			       d->pid, DUMP_SCRATCH_SIZE);
+	dt->infected = 1;
+	ret = dump_scratch(dt, b, &exec, e);
 	if (ret)
 		return ret;
-	ret = cr_dump_sigacts(d, scratch, exec, e);
+	ret = dump_seized_rows(d, dt, b, e);		/* the calls */
 	if (!ret)
-		ret = dump_inject(d, __NR_brk, "brk", 0, 0, 0, 0, &rc, e);
-	if (!ret) {
-		d->t.mm.brk = rc;
-		ret = dump_inject(d, __NR_prctl, "prctl", PR_GET_DUMPABLE,
-				  0, 0, 0, &rc, e);
-	}
+		ret = dump_run_batch(dt, b, exec, e);
 	if (!ret)
-		d->t.task.dumpable = rc;
+		ret = dump_seized_rows(d, dt, b, e);	/* their results */
 	/* Leave no trace, even after a failure. */
-	if (dump_inject(d, __NR_munmap, "munmap", scratch, DUMP_SCRATCH_SIZE,
-			0, 0, &rc, ret ? &ignore : e) && !ret)
+	if (dump_inject(dt, __NR_munmap, "munmap",
+			(unsigned long[6]){ b->scratch, CR_SCRATCH_SIZE }, &rc,
+			ret ? &ignore : e) && !ret)
 		ret = -e->err;
 	return ret;
 }
 
-/* With the task seized and stopped: collect what needs ptrace. */
-static int dump_stopped(struct cr_dump *d, struct cr_err *e)
+/*
+ * Phase 4: with the task seized and stopped, its signals blocked: what
+ * ptrace tells, then the batch; registers and mask back as they were.
+ */
+static int dump_in_context(struct cr_dump *d, struct cr_dtask *dt,
+			   struct cr_err *e)
 {
+	struct cr_batch *b;
 	uint64_t all = ~0ULL;
 	int ret;
 
-	if (ptrace(PTRACE_GETSIGMASK, d->pid, (void *)sizeof(d->sigmask),
-		   &d->sigmask))
+	if (ptrace(PTRACE_GETSIGMASK, dt->pid, (void *)sizeof(dt->sigmask),
+		   &dt->sigmask))
 		return cr_fail(e, errno, "pid %d: cannot read signal mask: %m",
-			       d->pid);
-	d->sigmask_saved = 1;
-	d->t.sigstate.blocked = d->sigmask;
-	if (ptrace(PTRACE_SETSIGMASK, d->pid, (void *)sizeof(all), &all))
+			       dt->pid);
+	dt->sigmask_saved = 1;
+	if (ptrace(PTRACE_SETSIGMASK, dt->pid, (void *)sizeof(all), &all))
 		return cr_fail(e, errno, "pid %d: cannot block signals: %m",
-			       d->pid);
-	ret = cr_dump_sigpending(d, e);
-	if (ret)
-		return ret;
-	d->t.xstate_size = cr_arch_xstate_size();
-	d->t.xstate = calloc(1, d->t.xstate_size);
-	if (!d->t.xstate)
+			       dt->pid);
+	b = calloc(1, sizeof(*b));
+	if (!b)
 		return cr_fail(e, ENOMEM, "out of memory");
-	ret = cr_arch_get_regs(d->pid, &d->t.regs, d->t.xstate, e);
-	if (ret)
-		return ret;
-	ret = rseq_save(d, e);
-	if (ret)
-		return ret;
-	ret = dump_by_injection(d, e);
-	if (ret) {
-		rseq_restore(d, NULL);
-		return ret;
+	ret = dump_seized_rows(d, dt, b, e);		/* stopped */
+	if (!ret)
+		ret = dump_rseq_save(dt, e);
+	if (!ret) {
+		ret = dump_batch(d, dt, b, e);
+		if (ret)
+			dump_rseq_restore(dt, NULL);
+		else
+			ret = dump_rseq_restore(dt, e);
 	}
-	ret = rseq_restore(d, e);
+	free(b);
+	if (!ret)
+		ret = cr_infect_fini(&dt->inf, e);
 	if (ret)
 		return ret;
-	ret = cr_infect_fini(&d->inf, e);
-	if (ret)
-		return ret;
-	if (ptrace(PTRACE_SETSIGMASK, d->pid, (void *)sizeof(d->sigmask),
-		   &d->sigmask))
+	if (ptrace(PTRACE_SETSIGMASK, dt->pid, (void *)sizeof(dt->sigmask),
+		   &dt->sigmask))
 		return cr_fail(e, errno,
 			       "pid %d: cannot restore signal mask: %m",
-			       d->pid);
+			       dt->pid);
+	return 0;
+}
+
+/* Wait until the task has left its ptrace stop and the cgroup is frozen. */
+static void dump_wait_refrozen(struct cr_dump *d, pid_t pid)
+{
+	long deadline = dump_now_us() + FREEZE_TIMEOUT_MS * 1000L, nap = 20;
+	struct cr_proc_stat st;
+	struct cr_err ignore;
+
+	/* "frozen 1" holds during a ptrace stop too: see the task leave it. */
+	while (!cr_proc_stat(pid, &st, &ignore) && st.state == 't' &&
+	       dump_now_us() < deadline)
+		dump_nap(&nap);
+	cr_cgroup_wait_frozen(d->cgdir, 1, FREEZE_TIMEOUT_MS);
+}
+
+/* Phase 6: let the tasks go as they were, frozen, registers and mask back. */
+static void dump_release(struct cr_dump *d)
+{
+	struct cr_err ignore;
+	bool any = false;
+
+	for (uint32_t i = 0; i < d->nr_tasks; i++)
+		any |= d->tasks[i].seized;
+	if (!any)
+		return;
+	/* Freeze first: the tasks must not run a single instruction. */
+	cr_cgroup_freeze(d->cgdir, true);
+	for (uint32_t i = 0; i < d->nr_tasks; i++) {
+		struct cr_dtask *dt = &d->tasks[i];
+
+		if (!dt->seized)
+			continue;
+		if (dt->infected)
+			cr_infect_fini(&dt->inf, &ignore);
+		if (dt->sigmask_saved)
+			ptrace(PTRACE_SETSIGMASK, dt->pid,
+			       (void *)sizeof(dt->sigmask), &dt->sigmask);
+		ptrace(PTRACE_DETACH, dt->pid, NULL, NULL);
+		dt->seized = 0;
+		dump_wait_refrozen(d, dt->pid);
+	}
+}
+
+/* Free the handle and what it collected. */
+static void dump_free(struct cr_dump *d)
+{
+	for (uint32_t i = 0; i < d->nr_tasks; i++) {
+		free(d->tasks[i].st.groups);
+		free(d->tasks[i].tids);
+	}
+	cr_model_free(&d->m);
+	free(d->tasks);
+	free(d);
+}
+
+/* The model collected: ids indexed, pointers, what SHMEM mappings reach. */
+static int dump_resolve(struct cr_dump *d, struct cr_err *e)
+{
+	uint32_t dup;
+
+	for (int k = 0; k < CR_K_NR; k++)
+		if (cr_model_index(&d->m, k, &dup))
+			return cr_fail(e, ENOMEM, "out of memory");
+	cr_model_resolve(&d->m);
+	if (cr_model_shmem_windows(&d->m))
+		return cr_fail(e, ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Phases 3 and 4 for every task, then the cgroup frozen again. */
+static int dump_seized(struct cr_dump *d, struct cr_err *e)
+{
+	uint32_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < d->nr_tasks; i++)
+		ret = dump_seize(&d->tasks[i], e);
+	/* A ptrace-stopped task stays put; injected calls need it thawed. */
+	if (!ret && (ret = cr_cgroup_freeze(d->cgdir, false)))
+		return cr_fail(e, -ret, "%s: cannot thaw for the dump: %s",
+			       d->cgdir, strerror(-ret));
+	for (i = 0; !ret && i < d->nr_tasks; i++)
+		ret = dump_in_context(d, &d->tasks[i], e);
+	if (ret)
+		return ret;
 	/*
-	 * Nothing more runs in the task: freeze the cgroup again now, so
-	 * that if the tracer dies while the image streams, the task goes
-	 * back to the freezer, not to work.
+	 * Nothing more runs in the tasks: freeze the cgroup again now, so
+	 * that if the tracer dies while the image streams, they go back to
+	 * the freezer, not to work.
 	 */
 	ret = cr_cgroup_freeze(d->cgdir, true);
 	if (ret)
@@ -456,51 +570,12 @@ static int dump_stopped(struct cr_dump *d, struct cr_err *e)
 	return 0;
 }
 
-/* Wait until the task has left its ptrace stop and the cgroup is frozen. */
-static void dump_wait_refrozen(struct cr_dump *d)
-{
-	long deadline = dump_now_us() + FREEZE_TIMEOUT_MS * 1000L, nap = 20;
-	struct cr_proc_stat st;
-	struct cr_err ignore;
-
-	/* "frozen 1" holds during a ptrace stop too: see the task leave it. */
-	while (!cr_proc_stat(d->pid, &st, &ignore) && st.state == 't' &&
-	       dump_now_us() < deadline)
-		dump_nap(&nap);
-	cr_cgroup_wait_frozen(d->cgdir, 1, FREEZE_TIMEOUT_MS);
-}
-
-/* Let the task go as it was: frozen, registers and mask put back. */
-static void dump_release(struct cr_dump *d)
-{
-	struct cr_err ignore;
-
-	if (!d->seized)
-		return;
-	/* Freeze first: the task must not run a single instruction. */
-	cr_cgroup_freeze(d->cgdir, true);
-	if (d->infected)
-		cr_infect_fini(&d->inf, &ignore);
-	if (d->sigmask_saved)
-		ptrace(PTRACE_SETSIGMASK, d->pid, (void *)sizeof(d->sigmask),
-		       &d->sigmask);
-	ptrace(PTRACE_DETACH, d->pid, NULL, NULL);
-	d->seized = 0;
-	dump_wait_refrozen(d);
-}
-
-/* Free the handle and what it collected. */
-static void dump_free(struct cr_dump *d)
-{
-	cr_task_img_free(&d->t);
-	free(d->pages);
-	free(d);
-}
-
-/* Check from /proc, then seize and collect; see cr.h. */
+/* Phases 1 to 4; see cr.h. */
 struct cr_dump *cr_dump_begin(const char *cgdir, struct cr_err *e)
 {
 	struct cr_dump *d;
+	pid_t pid;
+	uint32_t i;
 	int ret;
 
 	d = calloc(1, sizeof(*d));
@@ -515,25 +590,20 @@ struct cr_dump *cr_dump_begin(const char *cgdir, struct cr_err *e)
 	strcpy(d->cgdir, cgdir);
 	d->tracer = gettid();
 
-	/* Everything /proc can tell, before touching the process. */
-	ret = dump_find_pid(d, e);
+	/* Everything /proc can tell, then every refusal: nothing seized. */
+	ret = dump_find_pid(d, &pid, e);
 	if (!ret)
-		ret = dump_task(d, e);
+		ret = dump_add_task(d, pid, e);
+	for (i = 0; !ret && i < d->nr_tasks; i++)
+		ret = dump_rows(d, &d->tasks[i], false, e);
 	if (!ret)
-		ret = dump_no_children(d, e);
-	if (!ret)
-		ret = cr_dump_mm(d, e);
-	if (!ret)
-		ret = cr_dump_files(d, e);
-	/* Whatever is accepted here must restore. */
-	if (!ret)
-		ret = cr_rst_task_fits(&d->t, e);
+		ret = dump_resolve(d, e);
+	for (i = 0; !ret && i < d->nr_tasks; i++)
+		ret = dump_rows(d, &d->tasks[i], true, e);
 	if (ret)
 		goto out_free;
 
-	ret = dump_seize(d, e);
-	if (!ret)
-		ret = dump_stopped(d, e);
+	ret = dump_seized(d, e);
 	if (ret)
 		goto out_release;
 	return d;
@@ -545,28 +615,25 @@ out_free:
 	return NULL;
 }
 
-/* Write header, task records, pages and trailer into @ring. */
+/* Phase 5: header, objects and processes, page data, trailer. */
 int cr_dump_stream(struct cr_dump *d, struct cr_ring *ring, struct cr_err *e)
 {
 	struct crfs_image_hdr h;
-	struct timespec now;
 	struct cr_img img;
 	int ret;
 
 	if (gettid() != d->tracer)
 		return cr_fail(e, EPERM,
 			       "pid %d: the dump must be streamed by thread %d, the tracer",
-			       d->pid, d->tracer);
+			       d->tasks[0].pid, d->tracer);
 	cr_img_init_ring(&img, ring);
 	memset(&h, 0, sizeof(h));
 	cr_img_fill_hdr(&h);
-	clock_gettime(CLOCK_REALTIME, &now);
-	h.time_ns = now.tv_sec * 1000000000ULL + now.tv_nsec;
 	h.features |= CRFS_FEAT_XSTATE;
-	h.nr_tasks = 1;
+	h.nr_tasks = d->nr_tasks;
 	ret = cr_img_write_hdr(&img, &h, e);
 	if (!ret)
-		ret = cr_task_img_write(&img, &d->t, e);
+		ret = cr_model_write(&img, &d->m, e);
 	if (!ret)
 		ret = cr_dump_write_pages(d, &img, e);
 	if (!ret)
@@ -575,7 +642,7 @@ int cr_dump_stream(struct cr_dump *d, struct cr_ring *ring, struct cr_err *e)
 	return ret;
 }
 
-/* Release the task frozen as it was, then free @d. */
+/* Phase 6, then free @d. */
 void cr_dump_end(struct cr_dump *d)
 {
 	if (!d)

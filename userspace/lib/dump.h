@@ -1,31 +1,99 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Inside the dump: the handle shared by dump.c (orchestration) and the
- * per-resource collectors dump-mm.c, dump-files.c and dump-sig.c.
+ * Inside the checkpoint: the handle shared by dump.c (the phases) and the
+ * rows of the resource table (res-*.c), the injection batch of a task,
+ * and the writing of page data (dump-pages.c).
  */
 #ifndef CR_DUMP_H
 #define CR_DUMP_H
 
+#include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "cr-internal.h"
+#include "model.h"
+#include "proc.h"
+#include "res.h"
 #include "arch.h"
 
-/* Which pages of a VMA hold data the image must carry. */
+/* Which pages of a VMA hold data the image must carry (cr_vma.pages). */
 enum cr_dump_pages {
-	CR_PAGES_NONE,		/* shared file, vdso, vvar, vsyscall */
+	CR_PAGES_NONE,		/* shared file, shmem, vdso, vvar, vsyscall */
 	CR_PAGES_ANON,		/* private anon: present or swapped, not zero */
 	CR_PAGES_COW,		/* private file: anonymous copies only */
-	CR_PAGES_SHARED,	/* shared anon: present */
 };
 
-/* One checkpoint in progress: a single seized process. */
-struct cr_dump {
-	char			cgdir[PATH_MAX];
+/*
+ * The scratch area a checkpoint maps in a task for its injected calls:
+ * the data the calls write, the batch runner, the calls.
+ */
+#define CR_SCRATCH_SIZE		8192
+#define CR_SCRATCH_DATA		0
+#define CR_SCRATCH_DATA_SIZE	2560
+#define CR_SCRATCH_CODE		2560
+#define CR_SCRATCH_CALLS	2688
+#define CR_BATCH_CALLS		((CR_SCRATCH_SIZE - CR_SCRATCH_CALLS) / \
+				 sizeof(struct cr_infect_call))
+
+/* Where a row's calls and data are in its task's batch. */
+struct cr_batch_slot {
+	int		call;		/* its first call */
+	size_t		data;		/* its first byte of data */
+};
+
+/* The injected calls of one task, run in one go (cr_infect_batch()). */
+struct cr_batch {
+	struct cr_infect_call	calls[CR_BATCH_CALLS];
+	int			n;
+	unsigned long		scratch;	/* the area in the task */
+	size_t			data_used;
+	uint8_t			out[CR_SCRATCH_DATA_SIZE]; /* data, after */
+	bool			ran;		/* results are in */
+	int			done;		/* calls that succeeded */
+	struct cr_batch_slot	*slot;		/* the row's being called */
+};
+
+/*
+ * The three stages of a row's seized hook (res.h), told by the batch:
+ * the task stopped (what ptrace tells), the calls to add, their results.
+ */
+#define cr_seized_stopped(b)	(!(b)->scratch)
+#define cr_seized_calls(b)	((b)->scratch && !(b)->ran)
+#define cr_seized_done(b)	((b)->ran)
+
+/**
+ * cr_batch_ret() - the result of call @i of @b, or -ECANCELED for a call
+ * that did not run (one before it failed)
+ */
+static inline long cr_batch_ret(const struct cr_batch *b, int i)
+{
+	return i <= b->done ? b->calls[i].ret : -ECANCELED;
+}
+
+/**
+ * cr_batch_add() - append a call to @b, its arguments @a
+ * Return: its index, or -E2BIG when the batch is full.
+ */
+int cr_batch_add(struct cr_batch *b, long nr, const unsigned long a[6]);
+
+/**
+ * cr_batch_data() - reserve @len bytes of the data area for a call's
+ * output; its address in the task goes to *@addr
+ * Return: the offset in @b->out, or -E2BIG.
+ */
+long cr_batch_data(struct cr_batch *b, size_t len, unsigned long *addr);
+
+/* One process of a checkpoint, seized in phase 3. */
+struct cr_dtask {
 	pid_t			pid;
-	pid_t			tracer;		/* gettid() of cr_dump_begin */
+	struct cr_task		*t;		/* its model */
+	struct cr_proc_status	st;		/* its status, as collected */
+	pid_t			*tids;		/* its threads, the leader first */
+	int			nr_tids;
+	struct cr_err		refused_mm;	/* collect: a mapping refused */
 	int			seized;
 	int			infected;	/* inf holds the saved regs */
 	int			sigmask_saved;
@@ -34,60 +102,61 @@ struct cr_dump {
 	uint64_t		rseq_addr;	/* rseq area, 0 if none */
 	uint32_t		rseq_len;
 	uint8_t			rseq_saved[64];	/* its bytes as seized */
-	struct cr_task_img	t;
-	uint8_t			*pages;		/* enum cr_dump_pages per VMA */
+	struct cr_batch_slot	slot[CR_RES_NR];
 };
 
-/**
- * cr_dump_mm() - collect the mm fields, auxv, exe and VMAs from /proc
- *
- * Refuses (EOPNOTSUPP) mappings the engine cannot restore, naming the pid,
- * the address range and the path.
- *
- * Return: 0 or -errno with @e set.
- */
-int cr_dump_mm(struct cr_dump *d, struct cr_err *e);
+/* One checkpoint in progress. */
+struct cr_dump {
+	char			cgdir[PATH_MAX];
+	pid_t			tracer;		/* gettid() of cr_dump_begin */
+	struct cr_model		m;
+	struct cr_dtask		*tasks;
+	uint32_t		nr_tasks;
+	uint32_t		next_id;	/* ids of new objects */
+};
+
+/* A new object's id in @d's model. */
+static inline uint32_t cr_dump_id(struct cr_dump *d)
+{
+	return ++d->next_id;
+}
 
 /**
- * cr_dump_vdso() - the [vdso] VMA of the collected ones, or NULL
- */
-const struct crfs_vma *cr_dump_vdso(const struct cr_dump *d);
-
-/**
- * cr_dump_write_pages() - write the CRFS_REC_PAGES records of the task
+ * cr_dump_write_pages() - write the CRFS_REC_PAGES records of @d
  *
- * The task must be stopped.  Reads only pages that hold data (pagemap),
- * in address order, with process_vm_readv or /proc/PID/mem.
+ * The tasks must be stopped.  The pages of each address space, those
+ * that hold data (pagemap), in address order, with process_vm_readv or
+ * /proc/PID/mem; then those of each shared memory object, read from it.
  *
  * Return: 0 or -errno with @e set.
  */
 int cr_dump_write_pages(struct cr_dump *d, struct cr_img *img,
 			struct cr_err *e);
 
-/**
- * cr_dump_files() - collect the descriptors of /proc/PID/fd
- *
- * Refuses (EOPNOTSUPP) everything but regular files and a few character
- * devices, naming the pid, the fd and what it is.
- *
- * Return: 0 or -errno with @e set.
- */
-int cr_dump_files(struct cr_dump *d, struct cr_err *e);
+/* dump-files.c: the files of res-files.c, res-fs.c and res-mm.c. */
 
 /**
- * cr_dump_sigpending() - collect the queued signals of a stopped task
- * Return: 0 or -errno with @e set.
+ * cr_dump_file_probe() - what /proc/@pid/@name is, into @f: its path, its
+ * identity by stat(), its kind, or why it is refused (@f->why)
+ * @flags: its open flags, from fdinfo or map_files
+ *
+ * Return: 0 (free @f->path) or -errno with @e set.
  */
-int cr_dump_sigpending(struct cr_dump *d, struct cr_err *e);
+int cr_dump_file_probe(pid_t pid, const char *name, uint32_t flags,
+		       struct cr_file *f, struct cr_err *e);
 
 /**
- * cr_dump_sigacts() - collect dispositions and the altstack by injection
- * @scratch: a writable area mapped in the task
- * @exec:    it is executable too: the calls may run there in one batch
- *
- * Return: 0 or -errno with @e set.
+ * cr_dump_file_add() - move @f into @d's model, with a new id
+ * Return: the id, or 0 with @e set (out of memory; @f's path is freed).
  */
-int cr_dump_sigacts(struct cr_dump *d, unsigned long scratch, bool exec,
-		    struct cr_err *e);
+uint32_t cr_dump_file_add(struct cr_dump *d, struct cr_file *f,
+			  struct cr_err *e);
+
+/**
+ * cr_dump_file() - cr_dump_file_probe(), then cr_dump_file_add()
+ * Return: the new FILE's id, or 0 with @e set.
+ */
+uint32_t cr_dump_file(struct cr_dump *d, pid_t pid, const char *name,
+		      uint32_t flags, struct cr_err *e);
 
 #endif /* CR_DUMP_H */

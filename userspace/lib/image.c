@@ -17,10 +17,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/random.h>
 #include <sys/utsname.h>
 
 #include "cr-internal.h"
 #include "cr-ring.h"
+#include "rec.h"
 #include "arch.h"
 
 /* Largest page size of an image this codec writes or reads. */
@@ -33,46 +35,20 @@
 /* Most payload pieces cr_img_write_rec() takes. */
 #define CR_REC_IOV_MAX		8
 
-/* Every record kind: its name and the size of its fixed part. */
-struct cr_rec_kind {
-	const char	*name;
-	uint64_t	size;		/* payload bytes at least */
-	bool		exact;		/* payload is exactly @size bytes */
-};
-
-static const struct cr_rec_kind cr_rec_kinds[CRFS_REC_MAX] = {
-	[CRFS_REC_TASK]		= { "task",	  sizeof(struct crfs_task), true },
-	[CRFS_REC_CREDS]	= { "creds",	  sizeof(struct crfs_creds), false },
-	[CRFS_REC_FS]		= { "fs",	  sizeof(struct crfs_fs), false },
-	[CRFS_REC_RLIMITS]	= { "rlimits",	  sizeof(struct crfs_rlimits), true },
-	[CRFS_REC_SIGACTS]	= { "sigacts",	  sizeof(struct crfs_sigacts), true },
-	[CRFS_REC_SIGSTATE]	= { "sigstate",	  sizeof(struct crfs_sigstate), true },
-	[CRFS_REC_SIGPENDING]	= { "sigpending", sizeof(struct crfs_sigpending), true },
-	[CRFS_REC_REGS]		= { "regs",	  sizeof(struct crfs_regs), true },
-	[CRFS_REC_XSTATE]	= { "xstate",	  0, false },
-	[CRFS_REC_MM]		= { "mm",	  sizeof(struct crfs_mm), false },
-	[CRFS_REC_VMA]		= { "vma",	  sizeof(struct crfs_vma), false },
-	[CRFS_REC_FD]		= { "fd",	  sizeof(struct crfs_fd), false },
-	[CRFS_REC_PAGES]	= { "pages",	  sizeof(struct crfs_pages), false },
-	[CRFS_REC_END]		= { "end",	  sizeof(struct crfs_end), true },
-};
-
-_Static_assert(sizeof(struct crfs_image_hdr) == 200, "header layout");
+_Static_assert(sizeof(struct crfs_image_hdr) == 224, "header layout");
 _Static_assert(sizeof(struct crfs_rec_hdr) == 16, "record header layout");
 _Static_assert(sizeof(struct crfs_pages) == 24, "pages layout");
+_Static_assert(CR_REC_MAX == CRFS_REC_MAX_LEN &&
+	       CR_PAGES_PER_REC == CRFS_PAGES_PER_REC, "limits of the format");
+
+/* The first bytes of every version: magic, version, hdr_size. */
+#define CR_HDR_PEEK		16
 
 static char cr_zeros[CR_PAGE_SIZE_MAX];
 
-static const struct cr_rec_kind *cr_rec_kind(uint32_t type)
-{
-	if (type == 0 || type >= CRFS_REC_MAX)
-		return NULL;
-	return &cr_rec_kinds[type];
-}
-
 const char *cr_img_rec_name(uint32_t type)
 {
-	const struct cr_rec_kind *k = cr_rec_kind(type);
+	const struct cr_rec_ops *k = cr_rec_ops(type);
 
 	return k ? k->name : "?";
 }
@@ -171,6 +147,10 @@ void cr_img_fill_hdr(struct crfs_image_hdr *h)
 	*h = cr_here;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	h->time_ns = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	/* An id for this image; a shortfall leaves it less random, not 0. */
+	if (getrandom(h->image_id, sizeof(h->image_id), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(h->image_id))
+		memcpy(h->image_id, &h->time_ns, sizeof(h->time_ns));
 }
 
 static uint32_t cr_hdr_crc(const struct crfs_image_hdr *h)
@@ -273,8 +253,8 @@ static int cr_img_put(struct cr_img *img, uint32_t type, struct iovec *iov,
 int cr_img_write_rec(struct cr_img *img, uint32_t type,
 		     const struct iovec *iov, int iovcnt, struct cr_err *e)
 {
-	const struct cr_rec_kind *k = cr_rec_kind(type);
-	struct iovec v[CR_REC_IOV_MAX + 1];
+	const struct cr_rec_ops *k = cr_rec_ops(type);
+	struct iovec v[CR_REC_IOV_MAX + 2];
 	uint64_t len = 0;
 	int ret;
 
@@ -291,17 +271,20 @@ int cr_img_write_rec(struct cr_img *img, uint32_t type,
 	if (len < k->size || (k->exact && len != k->size))
 		return cr_fail(e, EINVAL, "%s record of %" PRIu64
 			       " bytes, expected %s%" PRIu64, k->name, len,
-			       k->exact ? "" : "at least ", k->size);
-	ret = cr_img_put(img, type, v, iovcnt + 1, e);
+			       k->exact ? "" : "at least ", (uint64_t)k->size);
+	/* Every payload is a multiple of 8 bytes: pad it with zeros. */
+	v[iovcnt + 1] = (struct iovec){ cr_zeros, cr_pad8(len) - len };
+	ret = cr_img_put(img, type, v, iovcnt + 2, e);
 	if (!ret)
 		img->nr_records++;
 	return ret;
 }
 
-void *cr_img_pages_begin(struct cr_img *img, uint64_t vaddr,
-			 uint64_t nr_pages, struct cr_err *e)
+void *cr_img_pages_begin(struct cr_img *img, uint32_t owner, uint32_t id,
+			 uint64_t vaddr, uint64_t nr_pages, struct cr_err *e)
 {
-	struct crfs_pages p = { .vaddr = vaddr, .nr_pages = nr_pages };
+	struct crfs_pages p = { .owner = owner, .id = id, .addr = vaddr,
+				.nr_pages = nr_pages };
 	size_t hlen = sizeof(struct crfs_rec_hdr) + sizeof(p), len;
 	char *rec;
 
@@ -382,10 +365,11 @@ int cr_img_pages_end(struct cr_img *img, struct cr_err *e)
 	return ret;
 }
 
-int cr_img_write_pages(struct cr_img *img, uint64_t vaddr, const void *data,
-		       uint64_t nr_pages, struct cr_err *e)
+int cr_img_write_pages(struct cr_img *img, uint32_t owner, uint32_t id,
+		       uint64_t vaddr, const void *data, uint64_t nr_pages,
+		       struct cr_err *e)
 {
-	void *p = cr_img_pages_begin(img, vaddr, nr_pages, e);
+	void *p = cr_img_pages_begin(img, owner, id, vaddr, nr_pages, e);
 
 	if (!p)
 		return e ? -e->err : -EINVAL;
@@ -469,11 +453,12 @@ static ssize_t cr_img_in(struct cr_img *img, size_t len, void **p,
 int cr_img_read_hdr(struct cr_img *img, struct crfs_image_hdr *h,
 		    struct cr_err *e)
 {
-	void *p;
-	ssize_t n;
+	ssize_t n, more = 0;
+	void *p, *q;
 
 	cr_img_next(img);
-	n = cr_img_in(img, sizeof(*h), &p, e);
+	/* The first bytes say which version this is, in every version. */
+	n = cr_img_in(img, CR_HDR_PEEK, &p, e);
 	if (n < 0)
 		return n;
 	memset(h, 0, sizeof(*h));
@@ -483,13 +468,19 @@ int cr_img_read_hdr(struct cr_img *img, struct crfs_image_hdr *h,
 		return cr_fail(e, EINVAL, "not a crfs image");
 	if (n == 0)
 		return cr_fail(e, ENODATA, "image is empty");
-	if ((size_t)n < sizeof(*h))
-		return cr_fail(e, ENODATA, "image truncated in the header "
-			       "(%zd of %zu bytes)", n, sizeof(*h));
-	if (h->version != CRFS_IMAGE_VERSION)
-		return cr_fail(e, EPROTONOSUPPORT, "image format version %u, "
-			       "this reader knows version %u", h->version,
+	if (n == CR_HDR_PEEK && h->version != CRFS_IMAGE_VERSION)
+		return cr_fail(e, EPROTONOSUPPORT, "version %u image, this "
+			       "crfs reads version %u", h->version,
 			       CRFS_IMAGE_VERSION);
+	if (n == CR_HDR_PEEK) {
+		more = cr_img_in(img, sizeof(*h) - CR_HDR_PEEK, &q, e);
+		if (more < 0)
+			return more;
+		memcpy((char *)h + CR_HDR_PEEK, q, more);
+	}
+	if ((size_t)(n + more) < sizeof(*h))
+		return cr_fail(e, ENODATA, "image truncated in the header "
+			       "(%zd of %zu bytes)", n + more, sizeof(*h));
 	if (h->hdr_size != sizeof(*h))
 		return cr_fail(e, EBADMSG, "image header size %u, expected %zu",
 			       h->hdr_size, sizeof(*h));
@@ -546,9 +537,9 @@ static int cr_img_frame_pages(struct cr_img *img, const void *payload,
 		return cr_fail(e, EBADMSG, "%s: %" PRIu64 " pages, 1 to %d "
 			       "allowed", where, (uint64_t)p.nr_pages,
 			       CR_PAGES_PER_REC);
-	if (p.vaddr & (ps - 1))
+	if (p.addr & (ps - 1))
 		return cr_fail(e, EBADMSG, "%s: address 0x%" PRIx64 " not "
-			       "page-aligned", where, (uint64_t)p.vaddr);
+			       "page-aligned", where, (uint64_t)p.addr);
 	if (p.pad >= ps || (off + sizeof(p) + p.pad) & (ps - 1))
 		return cr_fail(e, EBADMSG, "%s: pad %u does not align the "
 			       "page data", where, p.pad);
@@ -608,7 +599,7 @@ int cr_img_read_rec(struct cr_img *img, struct crfs_rec_hdr *rh,
 		    void **payload, struct cr_err *e)
 {
 	uint64_t start = img->off, nr = img->nr_records + 1;
-	const struct cr_rec_kind *k;
+	const struct cr_rec_ops *k;
 	char where[128];
 	uint32_t crc;
 	void *p;
@@ -630,7 +621,7 @@ int cr_img_read_rec(struct cr_img *img, struct crfs_rec_hdr *rh,
 		return cr_fail(e, ENODATA, "image truncated in record %" PRIu64
 			       " (%s) at offset %" PRIu64, nr,
 			       n >= 4 ? cr_img_rec_name(rh->type) : "?", start);
-	k = cr_rec_kind(rh->type);
+	k = cr_rec_ops(rh->type);
 	snprintf(where, sizeof(where), "record %" PRIu64 " (%s) at offset %"
 		 PRIu64, nr, k ? k->name : "?", start);
 	if (!k)
@@ -639,6 +630,9 @@ int cr_img_read_rec(struct cr_img *img, struct crfs_rec_hdr *rh,
 	if (rh->len > CR_REC_MAX)
 		return cr_fail(e, EBADMSG, "%s: length %" PRIu64 " exceeds %d",
 			       where, (uint64_t)rh->len, CR_REC_MAX);
+	if (rh->len % 8)
+		return cr_fail(e, EBADMSG, "%s: length %" PRIu64 " is not a "
+			       "multiple of 8", where, (uint64_t)rh->len);
 	n = cr_img_in(img, rh->len, &p, e);
 	if (n < 0)
 		return n;
@@ -650,7 +644,7 @@ int cr_img_read_rec(struct cr_img *img, struct crfs_rec_hdr *rh,
 	if (rh->len < k->size || (k->exact && rh->len != k->size))
 		return cr_fail(e, EBADMSG, "%s: length %" PRIu64 ", expected %s%"
 			       PRIu64, where, (uint64_t)rh->len,
-			       k->exact ? "" : "at least ", k->size);
+			       k->exact ? "" : "at least ", (uint64_t)k->size);
 	*payload = p;
 	if (rh->type == CRFS_REC_END)
 		return cr_img_check_end(img, p, start, where, e);

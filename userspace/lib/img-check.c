@@ -4,31 +4,34 @@
  * image alone: one list of rules for the restore and for `crfs-image
  * verify`, so that both refuse the same images with the same reason.
  *
- * The codec (image.c) checks the framing: checksums, lengths, record
- * order.  The decoder (task-img.c) checks what memory safety needs:
- * string terminators, counts and array bounds.  Here is what the values
- * mean: mappings sorted and inside user space, page data inside the
- * mappings that get it, ids, signals, limits, the registers and the XSAVE
- * header the kernel would refuse.  What depends on this machine (files,
- * pids, CPU features) is checked by the restore where it is used.
+ * The codec (image.c) checks the framing: checksums, lengths, alignment.
+ * The reading of the model (model-read.c) checks the order of the
+ * records, their counts, ids and references, and what memory safety
+ * needs.  Here is what the values mean, one function per record kind (the
+ * check of the table, rec.c), called in stream order on the whole model:
+ * mappings sorted and inside user space, files of kinds this version
+ * reopens, page data inside the mappings that get it, ids, signals,
+ * limits, the registers and the XSAVE header the kernel would refuse.
+ * What depends on this machine (files, pids, CPU features) is checked by
+ * the restore where it is used.
  *
  * Every check is linear in the records, or O(log n) per record.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 
-#include "task-img.h"
-#include "arch.h"
+#include "img-walk.h"
 
-/* The processes a restore brings back, at most. */
+/* The processes a restore brings back, at most, and their threads. */
 #define CR_RST_TASKS_MAX	1
+#define CR_RST_THREADS_MAX	1
 /* Highest pid a kernel hands out (PID_MAX_LIMIT on 64-bit). */
 #define CR_PID_MAX		(4 * 1024 * 1024)
 /* A user or group id: all but (u32)-1, which the set*id calls skip. */
@@ -44,16 +47,31 @@
 /* The kernel's SUID_DUMP_ROOT, the largest dumpable value. */
 #define CR_DUMPABLE_MAX		2
 #define CR_RSEQ_MIN_LEN		32
+#define CR_OOM_ADJ_MAX		1000
 #define CR_VMA_PROTS		(PROT_READ | PROT_WRITE | PROT_EXEC)
 #define CR_VMA_FLAGS		(CRFS_VMA_F_SHARED | CRFS_VMA_F_GROWSDOWN | \
-				 CRFS_VMA_F_LOCKED)
+				 CRFS_VMA_F_LOCKED | CRFS_VMA_F_NORESERVE)
+#define CR_VMA_ADVICE		((CRFS_VMA_A_DONTEXPAND << 1) - 1)
+#define CR_MM_FLAGS		(CRFS_MM_F_THP_DISABLE | CRFS_MM_F_MDWE | \
+				 CRFS_MM_F_MDWE_NOINHERIT)
+#define CR_TASK_FLAGS		(CRFS_TASK_F_CHILD_SUBREAPER | \
+				 CRFS_TASK_F_NO_NEW_PRIVS)
 #define CR_AT_NULL		0
 
-/* One process being checked, and the image header it came with. */
-struct cr_chk {
-	const struct crfs_image_hdr	*h;
-	const struct cr_task_img	*t;
-	uint32_t			pid;
+/* The kinds of file this version reopens, and the type each must have. */
+static const uint32_t cr_file_types[CRFS_FILE_NR] = {
+	[CRFS_FILE_REG] = S_IFREG, [CRFS_FILE_DIR] = S_IFDIR,
+	[CRFS_FILE_CHR] = S_IFCHR,
+};
+
+/* The others, as a refusal names them. */
+static const char *const cr_file_kind_names[CRFS_FILE_NR] = {
+	[CRFS_FILE_MEMFD] = "memfds", [CRFS_FILE_UNLINKED] = "deleted files",
+	[CRFS_FILE_PIPE] = "pipes", [CRFS_FILE_FIFO] = "FIFOs",
+	[CRFS_FILE_UNIX] = "unix sockets", [CRFS_FILE_INET] = "sockets",
+	[CRFS_FILE_EVENTFD] = "eventfds", [CRFS_FILE_EPOLL] = "epoll instances",
+	[CRFS_FILE_SIGNALFD] = "signalfds", [CRFS_FILE_TIMERFD] = "timerfds",
+	[CRFS_FILE_INOTIFY] = "inotify instances", [CRFS_FILE_TTY] = "terminals",
 };
 
 /* Is @s an absolute path (decoded strings are NUL-terminated)? */
@@ -75,34 +93,19 @@ bool cr_img_vma_filled(const struct crfs_vma *v)
 	return false;
 }
 
-/* The mapping of @t holding @addr, or the first one above it: an index. */
-static uint32_t cr_vma_lookup(const struct cr_task_img *t, uint64_t addr)
+/* Does [addr, addr + len) lie inside one mapping of @mm? */
+static bool cr_in_vma(const struct cr_mm *mm, uint64_t addr, uint64_t len)
 {
-	uint32_t lo = 0, hi = t->task.nr_vmas;
+	uint32_t i = cr_model_vma_find(mm, addr);
 
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (t->vmas[mid].v.end <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* Does [addr, addr + len) lie inside one mapping of @t? */
-static bool cr_in_vma(const struct cr_task_img *t, uint64_t addr,
-		      uint64_t len)
-{
-	uint32_t i = cr_vma_lookup(t, addr);
-
-	return i < t->task.nr_vmas && t->vmas[i].v.start <= addr &&
-	       len <= t->vmas[i].v.end - addr;
+	return i < mm->nr_vmas && mm->vmas[i].v.start <= addr &&
+	       len <= mm->vmas[i].v.end - addr;
 }
 
 int cr_img_check_image(const struct crfs_image_hdr *h, struct cr_err *e)
 {
+	static const uint8_t none[CRFS_ID_LEN];
+
 	if (h->features & ~CRFS_FEAT_KNOWN)
 		return cr_fail(e, EOPNOTSUPP, "image uses features 0x%" PRIx64
 			       ", this reader knows 0x%llx",
@@ -112,6 +115,13 @@ int cr_img_check_image(const struct crfs_image_hdr *h, struct cr_err *e)
 		return cr_fail(e, EBADMSG, "image header: features 0x%" PRIx64
 			       " lack XSTATE, which every process has",
 			       (uint64_t)h->features);
+	if (h->arch != CRFS_ARCH_X86_64)
+		return cr_fail(e, EOPNOTSUPP, "image of architecture 0x%x: "
+			       "this reader knows the records of x86-64 "
+			       "(0x%x) only", h->arch, CRFS_ARCH_X86_64);
+	if (memcmp(h->parent_id, none, sizeof(none)))
+		return cr_fail(e, EOPNOTSUPP, "the image has a parent image: "
+			       "incremental images are not supported");
 	if (h->nr_tasks != CR_RST_TASKS_MAX)
 		return cr_fail(e, EOPNOTSUPP, "the image holds %u processes; "
 			       "only %d is supported", h->nr_tasks,
@@ -119,172 +129,149 @@ int cr_img_check_image(const struct crfs_image_hdr *h, struct cr_err *e)
 	return 0;
 }
 
-/* TASK: pid, parent, umask, personality, dumpable, rseq area. */
-static int cr_chk_task(const struct cr_chk *c, struct cr_err *e)
+/* FILE: a kind this version reopens, its type, an absolute path. */
+int cr_file_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 {
-	const struct crfs_task *k = &c->t->task;
+	const struct cr_file *fi = obj;
+	const struct crfs_file *f = &fi->f;
+	const char *why = NULL;
 
-	if (k->pid < 1 || k->pid > CR_PID_MAX)
-		return cr_fail(e, EBADMSG, "pid %u: not a pid (1 to %d)",
-			       k->pid, CR_PID_MAX);
-	if (k->ppid)
-		return cr_fail(e, EBADMSG, "pid %u: parent %u is not in the "
-			       "image (the only process has parent 0)",
-			       k->pid, k->ppid);
-	if (k->umask & ~0777U)
-		return cr_fail(e, EBADMSG, "pid %u: umask %#o", k->pid,
-			       k->umask);
-	if (k->personality == CR_PERSONALITY_QUERY)
-		return cr_fail(e, EBADMSG, "pid %u: personality 0x%x",
-			       k->pid, k->personality);
-	if (k->dumpable > CR_DUMPABLE_MAX)
-		return cr_fail(e, EBADMSG, "pid %u: dumpable %u", k->pid,
-			       k->dumpable);
-	if (!k->rseq_addr)
+	(void)c;
+	if (!f->kind || f->kind >= CRFS_FILE_NR)
+		return cr_fail(e, EBADMSG, "file %u: unknown kind %u", f->id,
+			       f->kind);
+	if (!cr_file_types[f->kind])
+		return cr_fail(e, EOPNOTSUPP, "file %u: %s: %s are not "
+			       "supported by this version", f->id, fi->path,
+			       cr_file_kind_names[f->kind]);
+	if (!cr_abs(fi->path))
+		why = "its path is not absolute";
+	else if ((f->mode & S_IFMT) != cr_file_types[f->kind])
+		why = "its mode does not match its kind";
+	else if (f->pos > INT64_MAX)
+		why = "a position lseek() cannot take";
+	else if (f->flags & O_CLOEXEC)
+		why = "O_CLOEXEC, which belongs to a descriptor";
+	else if ((f->flags & O_PATH) && f->kind != CRFS_FILE_DIR)
+		why = "O_PATH on a file that is no directory";
+	else if (f->kind == CRFS_FILE_DIR && (f->flags & O_ACCMODE))
+		why = "a directory open for writing";
+	else if (f->data_size || f->seals)
+		why = "data or seals of a file whose contents are not in "
+		      "the image";
+	if (!why)
 		return 0;
-	if (k->rseq_addr % CR_RSEQ_MIN_LEN || k->rseq_len < CR_RSEQ_MIN_LEN ||
-	    !cr_in_vma(c->t, k->rseq_addr, k->rseq_len))
-		return cr_fail(e, EBADMSG, "pid %u: rseq area 0x%" PRIx64
-			       " of %u bytes is not an aligned area inside a "
-			       "mapping", k->pid, (uint64_t)k->rseq_addr,
-			       k->rseq_len);
-	return 0;
+	return cr_fail(e, EBADMSG, "file %u (kind %u): \"%.64s\": %s", f->id,
+		       f->kind, fi->path, why);
 }
 
-/* CREDS: no id is -1, which setresuid() and friends take as "keep". */
-static int cr_chk_creds(const struct cr_chk *c, struct cr_err *e)
+/* SHMEM: a size of whole pages. */
+int cr_shmem_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 {
-	const struct crfs_creds *cr = &c->t->creds;
-	const uint32_t ids[] = { cr->uid, cr->euid, cr->suid, cr->fsuid,
-				 cr->gid, cr->egid, cr->sgid, cr->fsgid };
+	const struct crfs_shmem *s = &((const struct cr_shmem *)obj)->s;
 
-	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
-		if (ids[i] == CR_ID_INVALID)
-			return cr_fail(e, EBADMSG, "pid %u: credentials: id "
-				       "%u is not valid", c->pid, ids[i]);
-	for (uint32_t i = 0; i < cr->ngroups; i++)
-		if (c->t->groups[i] == CR_ID_INVALID)
-			return cr_fail(e, EBADMSG, "pid %u: supplementary "
-				       "group %u is not valid", c->pid,
-				       c->t->groups[i]);
+	if (!s->size || s->size % c->h->page_size || s->size > CR_TASK_SIZE)
+		return cr_fail(e, EBADMSG, "shmem %u: size %" PRIu64 " is not "
+			       "a number of pages", s->id, (uint64_t)s->size);
 	return 0;
-}
-
-/* FS: absolute cwd and root. */
-static int cr_chk_fs(const struct cr_chk *c, struct cr_err *e)
-{
-	if (!cr_abs(c->t->cwd) || !cr_abs(c->t->root))
-		return cr_fail(e, EBADMSG, "pid %u: cwd \"%.64s\" and root "
-			       "\"%.64s\" must be absolute paths", c->pid,
-			       c->t->cwd ? c->t->cwd : "",
-			       c->t->root ? c->t->root : "");
-	return 0;
-}
-
-/* RLIMITS: soft at most hard, as setrlimit() wants. */
-static int cr_chk_rlimits(const struct cr_chk *c, struct cr_err *e)
-{
-	for (int i = 0; i < CRFS_NR_RLIMITS; i++)
-		if (c->t->rlim.rlim[i].cur > c->t->rlim.rlim[i].max)
-			return cr_fail(e, EBADMSG, "pid %u: limit %d: soft "
-				       "%" PRIu64 " above hard %" PRIu64,
-				       c->pid, i,
-				       (uint64_t)c->t->rlim.rlim[i].cur,
-				       (uint64_t)c->t->rlim.rlim[i].max);
-	return 0;
-}
-
-/* SIGACTS, SIGSTATE, SIGPENDING. */
-static int cr_chk_signals(const struct cr_chk *c, struct cr_err *e)
-{
-	const struct crfs_sigstate *ss = &c->t->sigstate;
-	static const struct crfs_sigact dfl;
-
-	/* The restore skips them: anything but the default would be lost. */
-	if (memcmp(&c->t->sigacts.act[SIGKILL - 1], &dfl, sizeof(dfl)) ||
-	    memcmp(&c->t->sigacts.act[SIGSTOP - 1], &dfl, sizeof(dfl)))
-		return cr_fail(e, EBADMSG, "pid %u: SIGKILL and SIGSTOP have "
-			       "an action", c->pid);
-	if (ss->altstack_flags & ~CR_SS_FLAGS)
-		return cr_fail(e, EBADMSG, "pid %u: alternate signal stack "
-			       "flags 0x%x", c->pid, ss->altstack_flags);
-	if (!(ss->altstack_flags & SS_DISABLE) &&
-	    (ss->altstack_size < CR_MINSIGSTKSZ ||
-	     ss->altstack_sp >= CR_TASK_SIZE ||
-	     ss->altstack_size > CR_TASK_SIZE - ss->altstack_sp))
-		return cr_fail(e, EBADMSG, "pid %u: alternate signal stack "
-			       "0x%" PRIx64 " of %" PRIu64 " bytes", c->pid,
-			       (uint64_t)ss->altstack_sp,
-			       (uint64_t)ss->altstack_size);
-	for (uint32_t i = 0; i < c->t->task.nr_pending; i++) {
-		const struct crfs_sigpending *p = &c->t->pending[i];
-
-		if (p->signo < 1 || p->signo > CRFS_NSIG || p->shared > 1)
-			return cr_fail(e, EBADMSG, "pid %u: pending signal "
-				       "%u: signal %u, shared %u", c->pid,
-				       i + 1, p->signo, p->shared);
-	}
-	return 0;
-}
-
-/* REGS and XSTATE: what ptrace would refuse to load. */
-static int cr_chk_regs(const struct cr_chk *c, struct cr_err *e)
-{
-	if (c->t->xstate_size != c->h->xstate_size)
-		return cr_fail(e, EBADMSG, "pid %u: XSTATE is %u bytes, the "
-			       "header says %u", c->pid, c->t->xstate_size,
-			       c->h->xstate_size);
-	return cr_arch_check_regs(c->pid, &c->t->regs, c->t->xstate,
-				  c->t->xstate_size, c->h->xfeatures, e);
 }
 
 /* MM: the PR_SET_MM_MAP rules, auxv up to AT_NULL, the executable. */
-static int cr_chk_mm(const struct cr_chk *c, struct cr_err *e)
+int cr_mm_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 {
-	const struct crfs_mm *mm = &c->t->mm;
+	const struct cr_mm *mmo = obj;
+	const struct crfs_mm *mm = &mmo->m;
 	const uint64_t f[] = { mm->start_code, mm->end_code, mm->start_data,
 			       mm->end_data, mm->start_brk, mm->brk,
 			       mm->start_stack, mm->arg_start, mm->arg_end,
 			       mm->env_start, mm->env_end };
-	uint32_t n = mm->auxv_words;
+	uint32_t n = mm->auxv_words, pid = mmo->pid;
 
+	((struct cr_chk *)c)->mm = mmo;
+	((struct cr_chk *)c)->prev_vma = NULL;
+	if (!pid)
+		return cr_fail(e, EBADMSG, "mm %u is used by no process",
+			       mm->id);
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		if (f[i] >= CR_TASK_SIZE)
 			return cr_fail(e, EBADMSG, "pid %u: mm field %zu: "
 				       "0x%" PRIx64 " is not a user address",
-				       c->pid, i, f[i]);
+				       pid, i, f[i]);
 	if (mm->start_code >= mm->end_code || mm->start_data > mm->end_data ||
 	    mm->start_brk > mm->brk || mm->arg_start > mm->arg_end ||
 	    mm->env_start > mm->env_end)
 		return cr_fail(e, EBADMSG, "pid %u: mm: code, data, brk, "
 			       "arguments or environment end before they "
-			       "start", c->pid);
+			       "start", pid);
 	if (n < 2 || n % 2 || mm->auxv[n - 2] != CR_AT_NULL)
 		return cr_fail(e, EBADMSG, "pid %u: auxv of %u words does not "
-			       "end with AT_NULL", c->pid, n);
+			       "end with AT_NULL", pid, n);
 	for (uint32_t i = 0; i + 2 < n; i += 2)
 		if (mm->auxv[i] == CR_AT_NULL)
 			return cr_fail(e, EBADMSG, "pid %u: auxv: AT_NULL at "
-				       "word %u of %u", c->pid, i, n);
+				       "word %u of %u", pid, i, n);
 	for (uint32_t i = n; i < CRFS_AUXV_WORDS; i++)
 		if (mm->auxv[i])
 			return cr_fail(e, EBADMSG, "pid %u: auxv: unused word "
-				       "%u is not zero", c->pid, i);
-	if (!cr_abs(c->t->exe))
-		return cr_fail(e, EBADMSG, "pid %u: executable \"%.64s\" is "
-			       "not an absolute path", c->pid,
-			       c->t->exe ? c->t->exe : "");
+				       "%u is not zero", pid, i);
+	if (mm->flags & ~CR_MM_FLAGS)
+		return cr_fail(e, EBADMSG, "pid %u: mm flags 0x%x", pid,
+			       mm->flags);
+	if (!mmo->exe || mmo->exe->f.kind != CRFS_FILE_REG)
+		return cr_fail(e, EBADMSG, "pid %u: the executable (file %u) "
+			       "is not a regular file", pid, mm->exe_file_id);
 	return 0;
 }
 
-/* One mapping, and its place after the one before (@prev, or NULL). */
-static int cr_chk_vma(const struct cr_chk *c, const struct cr_vma_img *vi,
-		      const struct cr_vma_img *prev, struct cr_err *e)
+/* Why the object of mapping @v is wrong for its kind, or NULL. */
+static const char *cr_vma_object(const struct cr_vma *vi, uint64_t ps)
 {
+	const struct crfs_vma *v = &vi->v;
+	uint64_t len = v->end - v->start;
+
+	switch (v->kind) {
+	case CRFS_VMA_FILE:
+		if (!vi->file)
+			return "a file mapping without a file";
+		if (vi->file->f.kind != CRFS_FILE_REG || vi->shmem)
+			return "a mapping of what is no regular file";
+		break;
+	case CRFS_VMA_SHMEM:
+		if (!vi->shmem || vi->file)
+			return "a shared memory mapping without its object";
+		if (!(v->flags & CRFS_VMA_F_SHARED))
+			return "a private mapping of shared memory";
+		if (v->pgoff > vi->shmem->s.size ||
+		    len > vi->shmem->s.size - v->pgoff)
+			return "beyond the end of its object";
+		break;
+	default:
+		if (vi->file || vi->shmem)
+			return "a file or object on a mapping of neither";
+		if (v->flags & CRFS_VMA_F_SHARED)
+			return "shared, of a kind that is not";
+		if (vi->name && v->kind != CRFS_VMA_ANON)
+			return "a name on a mapping that is not anonymous";
+		return NULL;
+	}
+	if (v->pgoff & (ps - 1))
+		return "file offset not page-aligned";
+	if (v->pgoff + len < v->pgoff)
+		return "file offset overflows";
+	if (v->flags & CRFS_VMA_F_GROWSDOWN)
+		return "a file mapping cannot grow down";
+	return NULL;
+}
+
+/* VMA: one mapping, and its place after the one before. */
+int cr_vma_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
+{
+	const struct cr_vma *vi = obj, *prev = c->prev_vma;
 	const struct crfs_vma *v = &vi->v;
 	uint64_t ps = c->h->page_size, start = v->start, end = v->end;
 	const char *why = NULL;
 
+	((struct cr_chk *)c)->prev_vma = vi;
 	if (v->kind < CRFS_VMA_ANON || v->kind > CRFS_VMA_VSYSCALL)
 		why = "unknown kind";
 	else if (start >= end)
@@ -299,235 +286,379 @@ static int cr_chk_vma(const struct cr_chk *c, const struct cr_vma_img *vi,
 		why = "unknown protection bits";
 	else if (v->flags & ~CR_VMA_FLAGS)
 		why = "unknown flags";
-	else if (v->kind == CRFS_VMA_FILE && !cr_abs(vi->path))
-		why = "a file mapping without an absolute path";
-	else if (v->kind != CRFS_VMA_FILE && vi->path)
-		why = "a path on a mapping of no file";
-	else if (v->kind == CRFS_VMA_FILE && (v->pgoff & (ps - 1)))
-		why = "file offset not page-aligned";
-	else if (v->kind == CRFS_VMA_FILE && v->pgoff + (end - start) <
-		 v->pgoff)
-		why = "file offset overflows";
-	else if (v->kind == CRFS_VMA_FILE && (v->flags & CRFS_VMA_F_GROWSDOWN))
-		why = "a file mapping cannot grow down";
+	else if (v->advice & ~CR_VMA_ADVICE)
+		why = "unknown advice bits";
+	else
+		why = cr_vma_object(vi, ps);
 	if (!why)
 		return 0;
 	return cr_fail(e, EBADMSG, "pid %u: mapping 0x%" PRIx64 "-0x%" PRIx64
-		       " (kind %u): %s", c->pid, start, end, v->kind, why);
+		       " (kind %u): %s", c->mm->pid, start, end, v->kind, why);
 }
 
-/* VMA: each mapping, sorted and apart. */
-static int cr_chk_vmas(const struct cr_chk *c, struct cr_err *e)
+/* FDTABLE: used by a process. */
+int cr_fdtable_check(const struct cr_chk *c, const void *obj,
+		     struct cr_err *e)
 {
-	for (uint32_t i = 0; i < c->t->task.nr_vmas; i++) {
-		int ret = cr_chk_vma(c, &c->t->vmas[i],
-				     i ? &c->t->vmas[i - 1] : NULL, e);
+	const struct cr_fdtable *t = obj;
 
-		if (ret)
-			return ret;
-	}
+	((struct cr_chk *)c)->fdt = t;
+	((struct cr_chk *)c)->prev_fd = NULL;
+	if (!t->pid)
+		return cr_fail(e, EBADMSG, "fd table %u is used by no process",
+			       t->t.id);
 	return 0;
 }
 
 /*
- * FD: known kinds with absolute paths, sorted, numbers a descriptor can
- * have.  Not bounded by the image's own RLIMIT_NOFILE: a process may lower
- * it below a descriptor it holds, and the restore sets the limits last;
- * what this restorer can open is a check of the machine
- * (cr_rst_task_fits()).
+ * FD: a file, sorted, numbers a descriptor can have.  Not bounded by the
+ * image's own RLIMIT_NOFILE: a process may lower it below a descriptor it
+ * holds, and the restore sets the limits last; what this restorer can
+ * open is a check of the machine (cr_rst_task_fits()).
  */
-static int cr_chk_fds(const struct cr_chk *c, struct cr_err *e)
+int cr_fd_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 {
-	for (uint32_t i = 0; i < c->t->task.nr_fds; i++) {
-		const struct cr_fd_img *fi = &c->t->fds[i];
-		const struct crfs_fd *f = &fi->f;
-		const char *why = NULL;
+	const struct cr_fd *fd = obj, *prev = c->prev_fd;
+	const struct crfs_fd *d = &fd->d;
+	const char *why = NULL;
 
-		if (f->kind != CRFS_FD_REG && f->kind != CRFS_FD_CHR)
-			why = "unknown kind";
-		else if (!cr_abs(fi->path))
-			why = "no absolute path";
-		else if (i && c->t->fds[i - 1].f.fd >= f->fd)
-			why = "not above the descriptor before it";
-		else if (f->fd >= INT32_MAX)
-			why = "not a descriptor number";
-		else if (f->cloexec > 1)
-			why = "close-on-exec neither 0 nor 1";
-		else if (f->kind == CRFS_FD_REG && f->pos > INT64_MAX)
-			why = "a position lseek() cannot take";
-		else if ((f->kind == CRFS_FD_REG && !S_ISREG(f->mode)) ||
-			 (f->kind == CRFS_FD_CHR && !S_ISCHR(f->mode)))
-			why = "its mode does not match its kind";
-		if (why)
-			return cr_fail(e, EBADMSG, "pid %u: fd %u (kind %u): "
-				       "%s", c->pid, f->fd, f->kind, why);
-	}
+	((struct cr_chk *)c)->prev_fd = fd;
+	if (!fd->file)
+		why = "no file";
+	else if (prev && prev->d.fd >= d->fd)
+		why = "not above the descriptor before it";
+	else if (d->fd >= INT32_MAX)
+		why = "not a descriptor number";
+	else if (d->cloexec > 1)
+		why = "close-on-exec neither 0 nor 1";
+	if (why)
+		return cr_fail(e, EBADMSG, "pid %u: fd %u: %s", c->fdt->pid,
+			       d->fd, why);
+	if (fd->file->f.flags & O_PATH)
+		return cr_fail(e, EOPNOTSUPP, "pid %u: fd %u: %s: O_PATH "
+			       "descriptors are not supported", c->fdt->pid,
+			       d->fd, fd->file->path);
 	return 0;
 }
 
-/*
- * The rules about one process: the mappings before TASK, which looks up
- * its rseq area in them, and RLIMITS before FD.
- */
-static int (*const cr_task_rules[])(const struct cr_chk *c,
-				    struct cr_err *e) = {
-	cr_chk_vmas, cr_chk_task, cr_chk_creds, cr_chk_fs, cr_chk_rlimits,
-	cr_chk_signals, cr_chk_regs, cr_chk_mm, cr_chk_fds,
+/* FS: used, umask, cwd and root directories. */
+int cr_fs_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
+{
+	const struct cr_fs *fs = obj;
+
+	(void)c;
+	if (!fs->pid)
+		return cr_fail(e, EBADMSG, "fs %u is used by no process",
+			       fs->f.id);
+	if (fs->f.umask & ~0777U)
+		return cr_fail(e, EBADMSG, "pid %u: umask %#o", fs->pid,
+			       fs->f.umask);
+	if (!fs->cwd || !fs->root || fs->cwd->f.kind != CRFS_FILE_DIR ||
+	    fs->root->f.kind != CRFS_FILE_DIR)
+		return cr_fail(e, EBADMSG, "pid %u: cwd (file %u) and root "
+			       "(file %u) must be directories", fs->pid,
+			       fs->f.cwd_file_id, fs->f.root_file_id);
+	return 0;
+}
+
+/* SIGHAND: SIGKILL and SIGSTOP have the default action. */
+int cr_sighand_check(const struct cr_chk *c, const void *obj,
+		     struct cr_err *e)
+{
+	const struct cr_sighand *sh = obj;
+	static const struct crfs_sigact dfl;
+
+	(void)c;
+	if (!sh->pid)
+		return cr_fail(e, EBADMSG, "sighand %u is used by no process",
+			       sh->s.id);
+	/* The restore skips them: anything but the default would be lost. */
+	if (memcmp(&sh->s.act[SIGKILL - 1], &dfl, sizeof(dfl)) ||
+	    memcmp(&sh->s.act[SIGSTOP - 1], &dfl, sizeof(dfl)))
+		return cr_fail(e, EBADMSG, "pid %u: SIGKILL and SIGSTOP have "
+			       "an action", sh->pid);
+	return 0;
+}
+
+/* Why the ids, state and objects of @k are wrong, or NULL. */
+static const char *cr_task_why(const struct cr_task *t)
+{
+	const struct crfs_task *k = &t->t;
+
+	if (k->personality == CR_PERSONALITY_QUERY)
+		return "personality 0xffffffff";
+	if (k->dumpable > CR_DUMPABLE_MAX)
+		return "dumpable beyond 2";
+	if (!t->mm || !t->fdt || !t->fs || !t->sighand)
+		return "no mm, fd table, fs or signal handlers";
+	if (k->oom_score_adj < -CR_OOM_ADJ_MAX ||
+	    k->oom_score_adj > CR_OOM_ADJ_MAX)
+		return "oom_score_adj beyond 1000";
+	if (k->flags & ~CR_TASK_FLAGS)
+		return "unknown flags";
+	if (!t->nr_threads || t->threads[0].t.tid != k->pid)
+		return "its first thread is not its leader";
+	return NULL;
+}
+
+/* TASK: pid, parent, state, objects, threads, limits. */
+int cr_task_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
+{
+	const struct cr_task *t = obj;
+	const struct crfs_task *k = &t->t;
+	const char *why;
+
+	((struct cr_chk *)c)->task = t;
+	if (k->pid < 1 || k->pid > CR_PID_MAX)
+		return cr_fail(e, EBADMSG, "pid %u: not a pid (1 to %d)",
+			       k->pid, CR_PID_MAX);
+	if (k->ppid)
+		return cr_fail(e, EBADMSG, "pid %u: parent %u is not in the "
+			       "image (the only process has parent 0)",
+			       k->pid, k->ppid);
+	if (k->dumpable > CR_DUMPABLE_MAX)
+		return cr_fail(e, EBADMSG, "pid %u: dumpable %u", k->pid,
+			       k->dumpable);
+	why = cr_task_why(t);
+	if (why)
+		return cr_fail(e, EBADMSG, "pid %u: %s", k->pid, why);
+	if (k->state != CRFS_TASK_ALIVE)
+		return cr_fail(e, k->state > CRFS_TASK_ZOMBIE ? EBADMSG :
+			       EOPNOTSUPP, "pid %u: state %u: only running or "
+			       "sleeping processes are supported", k->pid,
+			       k->state);
+	if (t->nr_threads > CR_RST_THREADS_MAX)
+		return cr_fail(e, EOPNOTSUPP, "pid %u: %u threads: "
+			       "multi-threaded processes are not supported",
+			       k->pid, t->nr_threads);
+	for (int i = 0; i < CRFS_NR_RLIMITS; i++)
+		if (k->rlim[i].cur > k->rlim[i].max)
+			return cr_fail(e, EBADMSG, "pid %u: limit %d: soft "
+				       "%" PRIu64 " above hard %" PRIu64,
+				       k->pid, i, (uint64_t)k->rlim[i].cur,
+				       (uint64_t)k->rlim[i].max);
+	return 0;
+}
+
+/* CREDS: no id is -1, which setresuid() and friends take as "keep". */
+int cr_creds_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
+{
+	const struct cr_task *t = obj;
+	const struct crfs_creds *cr = &t->creds;
+	const uint32_t ids[] = { cr->uid, cr->euid, cr->suid, cr->fsuid,
+				 cr->gid, cr->egid, cr->sgid, cr->fsgid };
+
+	(void)c;
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		if (ids[i] == CR_ID_INVALID)
+			return cr_fail(e, EBADMSG, "pid %u: credentials: id "
+				       "%u is not valid", t->t.pid, ids[i]);
+	for (uint32_t i = 0; i < cr->ngroups; i++)
+		if (t->groups[i] == CR_ID_INVALID)
+			return cr_fail(e, EBADMSG, "pid %u: supplementary "
+				       "group %u is not valid", t->t.pid,
+				       t->groups[i]);
+	return 0;
+}
+
+/* SIGPENDING: a signal number. */
+int cr_sigpending_check(const struct cr_chk *c, const void *obj,
+			struct cr_err *e)
+{
+	const struct crfs_sigpending *s = obj;
+
+	if (s->signo < 1 || s->signo > CRFS_NSIG)
+		return cr_fail(e, EBADMSG, "pid %u: pending signal %u (thread "
+			       "%u) is no signal", c->task->t.pid, s->signo,
+			       s->tid);
+	return 0;
+}
+
+/* THREAD: its alternate stack and its rseq area. */
+int cr_thread_check(const struct cr_chk *c, const void *obj,
+		    struct cr_err *e)
+{
+	const struct crfs_thread *t = &((const struct cr_thread *)obj)->t;
+	const struct cr_mm *mm = c->task->mm;
+
+	if (t->altstack_flags & ~CR_SS_FLAGS)
+		return cr_fail(e, EBADMSG, "pid %u: alternate signal stack "
+			       "flags 0x%x", t->tid, t->altstack_flags);
+	if (!(t->altstack_flags & SS_DISABLE) &&
+	    (t->altstack_size < CR_MINSIGSTKSZ ||
+	     t->altstack_sp >= CR_TASK_SIZE ||
+	     t->altstack_size > CR_TASK_SIZE - t->altstack_sp))
+		return cr_fail(e, EBADMSG, "pid %u: alternate signal stack "
+			       "0x%" PRIx64 " of %" PRIu64 " bytes", t->tid,
+			       (uint64_t)t->altstack_sp,
+			       (uint64_t)t->altstack_size);
+	if (t->flags & ~CRFS_THREAD_F_RSEQ ||
+	    !(t->flags & CRFS_THREAD_F_RSEQ) != !t->rseq_addr)
+		return cr_fail(e, EBADMSG, "pid %u: thread flags 0x%x do not "
+			       "match its rseq area", t->tid, t->flags);
+	if (t->rseq_addr && (t->rseq_addr % CR_RSEQ_MIN_LEN ||
+			     t->rseq_len < CR_RSEQ_MIN_LEN ||
+			     !cr_in_vma(mm, t->rseq_addr, t->rseq_len)))
+		return cr_fail(e, EBADMSG, "pid %u: rseq area 0x%" PRIx64
+			       " of %u bytes is not an aligned area inside a "
+			       "mapping", t->tid, (uint64_t)t->rseq_addr,
+			       t->rseq_len);
+	return 0;
+}
+
+/* The checker's walk: each record's check. */
+struct cr_check_ctx {
+	struct cr_chk	c;
+	struct cr_err	*e;
 };
 
-int cr_img_check_task(const struct crfs_image_hdr *h,
-		      const struct cr_task_img *t, struct cr_err *e)
+static int cr_check_visit(void *ctx, const struct cr_rec_ops *row,
+			  const void *obj)
 {
-	struct cr_chk c = { h, t, t->task.pid };
-	int ret = 0;
+	struct cr_check_ctx *x = ctx;
 
-	for (size_t i = 0; !ret && i < sizeof(cr_task_rules) /
-	     sizeof(cr_task_rules[0]); i++)
-		ret = cr_task_rules[i](&c, e);
-	return ret;
+	return row->check(&x->c, obj, x->e);
+}
+
+int cr_img_check_model(const struct crfs_image_hdr *h,
+		       const struct cr_model *m, struct cr_err *e)
+{
+	static const struct cr_walk_ops ops = { cr_check_visit, NULL };
+	struct cr_check_ctx x = { .c = { .h = h, .m = m }, .e = e };
+
+	return cr_model_walk(m, &ops, &x);
+}
+
+/* What owns pages of kind @owner, in words. */
+static const char *cr_owner_name(uint32_t owner)
+{
+	return owner == CRFS_PAGES_MM ? "mm" : owner == CRFS_PAGES_SHMEM ?
+	       "shmem" : "an owner of unknown kind";
+}
+
+/* The owner of the pages @p names, starting its group; or fail. */
+static int cr_pages_owner(struct cr_img_walk *w, const struct crfs_pages *p,
+			  struct cr_err *e)
+{
+	void *obj = NULL;
+	uint8_t *done;
+
+	if (p->owner == CRFS_PAGES_MM)
+		obj = cr_model_mm(&w->m, p->id);
+	else if (p->owner == CRFS_PAGES_SHMEM)
+		obj = cr_model_shmem(&w->m, p->id);
+	if (!obj)
+		return cr_rd_fail(&w->rd, e, "pages of %s %u, which is not in "
+				  "the image", cr_owner_name(p->owner), p->id);
+	if (obj == w->owner_obj)
+		return 0;
+	if (w->owner_obj) {
+		done = w->owner == CRFS_PAGES_MM ?
+		       &w->paged_mm[(struct cr_mm *)w->owner_obj - w->m.mms] :
+		       &w->paged_shmem[(struct cr_shmem *)w->owner_obj -
+				       w->m.shmems];
+		*done = 1;
+	}
+	done = p->owner == CRFS_PAGES_MM ?
+	       &w->paged_mm[(struct cr_mm *)obj - w->m.mms] :
+	       &w->paged_shmem[(struct cr_shmem *)obj - w->m.shmems];
+	if (*done || p->owner < w->owner)
+		return cr_rd_fail(&w->rd, e, "pages of %s %u apart from the "
+				  "others, or after those of a memory object",
+				  cr_owner_name(p->owner), p->id);
+	w->owner = p->owner;
+	w->owner_obj = obj;
+	w->next = 0;
+	w->cur = 0;
+	return 0;
+}
+
+/* Why [addr, end) of @mm is not in mappings that get data, or NULL. */
+static const char *cr_pages_mm(struct cr_img_walk *w, const struct cr_mm *mm,
+			       uint64_t addr, uint64_t end)
+{
+	uint32_t i = w->cur;
+
+	if (end > CR_TASK_SIZE)
+		return "beyond the user address space";
+	while (addr < end) {
+		/* Records ascend: the mapping index only moves forward. */
+		while (i < mm->nr_vmas && mm->vmas[i].v.end <= addr)
+			i++;
+		if (i == mm->nr_vmas || mm->vmas[i].v.start > addr)
+			return "outside every mapping of the image";
+		if (!cr_img_vma_filled(&mm->vmas[i].v))
+			return "in a mapping restored without data";
+		if (addr == w->pages.addr)
+			w->pages.vma = i;
+		addr = mm->vmas[i].v.end;
+	}
+	w->cur = i;
+	return NULL;
+}
+
+/* Why [off, end) of @s is not in the ranges its mappings reach, or NULL. */
+static const char *cr_pages_shmem(struct cr_img_walk *w,
+				  const struct cr_shmem *s, uint64_t off,
+				  uint64_t end)
+{
+	uint32_t i = w->cur;
+
+	if (end > s->s.size)
+		return "beyond the end of its object";
+	while (off < end) {
+		while (i < s->nr_win && s->win[i].end <= off)
+			i++;
+		if (i == s->nr_win || s->win[i].start > off)
+			return "outside the ranges its mappings reach";
+		if (off == w->pages.addr)
+			w->pages.win = i;
+		off = s->win[i].end;
+	}
+	w->cur = i;
+	return NULL;
 }
 
 int cr_img_check_pages(struct cr_img_walk *w, const void *payload,
 		       struct cr_err *e)
 {
-	const struct cr_task_img *t = &w->t;
-	uint64_t ps = w->hdr.page_size, addr, end;
-	struct crfs_pages p;
-	uint32_t i = w->vma_cur;
+	uint64_t ps = w->hdr.page_size, end;
 	const char *why = NULL;
+	struct crfs_pages p;
+	int ret;
 
 	cr_img_pages_get(payload, &p);
-	addr = p.vaddr;
+	ret = cr_pages_owner(w, &p, e);
+	if (ret)
+		return ret;
 	/* The codec checked: 1 to CR_PAGES_PER_REC pages, page-aligned. */
-	end = addr + p.nr_pages * ps;
-	if (end < addr)
+	end = p.addr + p.nr_pages * ps;
+	memset(&w->pages, 0, sizeof(w->pages));
+	w->pages.addr = p.addr;
+	if (end < p.addr)
 		why = "the range wraps around";
-	else if (end > CR_TASK_SIZE)
-		why = "beyond the user address space";
-	else if (addr < w->next)
+	else if (p.addr < w->next)
 		why = "below the end of the page data before it";
-	while (!why && addr < end) {
-		/* Records ascend: the mapping index only moves forward. */
-		while (i < t->task.nr_vmas && t->vmas[i].v.end <= addr)
-			i++;
-		if (i == t->task.nr_vmas || t->vmas[i].v.start > addr)
-			why = "outside every mapping of the image";
-		else if (!cr_img_vma_filled(&t->vmas[i].v))
-			why = "in a mapping restored without data";
-		else if (addr == p.vaddr)
-			w->pages.vma = i;
-		addr = i < t->task.nr_vmas ? t->vmas[i].v.end : end;
-	}
-	if (why)
+	else if (p.owner == CRFS_PAGES_MM)
+		why = cr_pages_mm(w, w->owner_obj, p.addr, end);
+	else
+		why = cr_pages_shmem(w, w->owner_obj, p.addr, end);
+	if (why && p.owner == CRFS_PAGES_MM)
 		return cr_fail(e, EBADMSG, "pid %u: page data for 0x%" PRIx64
-			       "-0x%" PRIx64 ": %s", t->task.pid,
-			       (uint64_t)p.vaddr, end, why);
-	w->pages.vaddr = p.vaddr;
+			       "-0x%" PRIx64 ": %s",
+			       ((struct cr_mm *)w->owner_obj)->pid,
+			       (uint64_t)p.addr, end, why);
+	if (why)
+		return cr_fail(e, EBADMSG, "shmem %u: page data for 0x%" PRIx64
+			       "-0x%" PRIx64 ": %s", p.id, (uint64_t)p.addr,
+			       end, why);
+	w->pages.owner = p.owner;
 	w->pages.nr_pages = p.nr_pages;
 	w->pages.data = cr_img_pages_data((void *)payload);
+	if (p.owner == CRFS_PAGES_MM)
+		w->pages.mm = w->owner_obj;
+	else
+		w->pages.shmem = w->owner_obj;
 	w->next = end;
-	w->vma_cur = i;
 	return 0;
-}
-
-/* The record @rh, just read (not END), in a message. */
-static int cr_walk_fail(struct cr_img_walk *w, const struct crfs_rec_hdr *rh,
-			const char *why, struct cr_err *e)
-{
-	return cr_fail(e, EBADMSG, "record %" PRIu64 " (%s) at offset %"
-		       PRIu64 ": %s", w->img->nr_records,
-		       cr_img_rec_name(rh->type),
-		       w->img->off - (uint64_t)rh->len - sizeof(*rh), why);
-}
-
-int cr_img_walk_begin(struct cr_img_walk *w, struct cr_img *img,
-		      struct cr_err *e)
-{
-	int ret;
-
-	memset(w, 0, sizeof(*w));
-	w->img = img;
-	ret = cr_img_read_hdr(img, &w->hdr, e);
-	if (!ret)
-		ret = cr_img_check_image(&w->hdr, e);
-	return ret;
-}
-
-/* Decode and check the process whose TASK payload is @p. */
-static int cr_walk_task(struct cr_img_walk *w, const void *p, uint64_t len,
-			struct cr_err *e)
-{
-	int ret;
-
-	if (w->have_task) {
-		cr_task_img_free(&w->t);
-		w->have_task = false;
-	}
-	if (++w->nr_tasks > w->hdr.nr_tasks)
-		return cr_fail(e, EBADMSG, "the image holds more processes "
-			       "than its header says (%u)", w->hdr.nr_tasks);
-	ret = cr_task_img_read(w->img, p, len, &w->t, e);
-	if (ret)
-		return ret;
-	w->have_task = true;
-	memset(&w->pages, 0, sizeof(w->pages));
-	w->next = 0;
-	w->vma_cur = 0;
-	ret = cr_img_check_task(&w->hdr, &w->t, e);
-	return ret ? ret : CR_WALK_TASK;
-}
-
-int cr_img_walk_next(struct cr_img_walk *w, struct cr_err *e)
-{
-	struct crfs_rec_hdr rh;
-	void *p;
-	int ret;
-
-	if (w->held) {		/* the TASK after a CR_WALK_TASK_END */
-		p = w->held;
-		w->held = NULL;
-		return cr_walk_task(w, p, w->held_len, e);
-	}
-	if (w->ended) {		/* the END after a CR_WALK_TASK_END */
-		w->have_task = false;
-		goto out_end;
-	}
-	ret = cr_img_read_rec(w->img, &rh, &p, e);
-	if (ret)
-		return ret;
-	switch (rh.type) {
-	case CRFS_REC_TASK:
-		if (!w->have_task)
-			return cr_walk_task(w, p, rh.len, e);
-		w->held = p;	/* valid until the next read */
-		w->held_len = rh.len;
-		return CR_WALK_TASK_END;
-	case CRFS_REC_PAGES:
-		if (!w->have_task)
-			return cr_walk_fail(w, &rh, "before any process", e);
-		ret = cr_img_check_pages(w, p, e);
-		return ret ? ret : CR_WALK_PAGES;
-	case CRFS_REC_END:
-		memcpy(&w->end, p, sizeof(w->end));
-		w->ended = true;
-		if (w->have_task)
-			return CR_WALK_TASK_END;
-		goto out_end;
-	}
-	return cr_walk_fail(w, &rh, w->have_task ? "out of order" :
-			    "before any process", e);
-
-out_end:
-	if (w->nr_tasks != w->hdr.nr_tasks)
-		return cr_fail(e, EBADMSG, "the image holds %u processes, its "
-			       "header says %u", w->nr_tasks,
-			       w->hdr.nr_tasks);
-	return CR_WALK_END;
-}
-
-void cr_img_walk_fini(struct cr_img_walk *w)
-{
-	cr_task_img_free(&w->t);
-	w->have_task = false;
-	w->held = NULL;
 }

@@ -127,6 +127,16 @@ int cr_proc_status(pid_t pid, struct cr_proc_status *st, struct cr_err *e)
 	if (status_nums(buf, "SigBlk", v, 1, 16) != 1)
 		goto out_bad;
 	st->sigblk = v[0];
+	for (i = 0; i < 5; i++) {
+		static const char *const caps[] = {
+			"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb",
+		};
+
+		if (status_nums(buf, caps[i], v, 1, 16) == 1)
+			st->cap[i] = v[0];
+	}
+	if (status_nums(buf, "NoNewPrivs", v, 1, 10) == 1)
+		st->no_new_privs = v[0];
 	p = strstr(buf, "\nState:");
 	if (!p)
 		goto out_bad;
@@ -181,6 +191,9 @@ int cr_proc_stat(pid_t pid, struct cr_proc_stat *st, struct cr_err *e)
 		p = end;
 	}
 	st->ppid = f[4];
+	st->pgid = f[5];
+	st->sid = f[6];
+	st->exit_signal = f[38];
 	st->start_code = f[26];
 	st->end_code = f[27];
 	st->start_stack = f[28];
@@ -210,20 +223,37 @@ static const struct {
 	{ "uw", CR_VMF_UFFD },
 	{ "ui", CR_VMF_UFFD },
 	{ "mm", CR_VMF_MIXEDMAP },
+	{ "nr", CR_VMF_NORESERVE },
 };
 
-/* Turn "VmFlags: rd wr mr ..." into CR_VMF_* bits. */
-static uint32_t parse_vmflags(const char *p)
+/* The VmFlags mnemonics of what madvise() set. */
+static const struct {
+	char		name[3];
+	uint32_t	advice;
+} vmadvice_names[] = {
+	{ "dc", CRFS_VMA_A_DONTFORK }, { "dd", CRFS_VMA_A_DONTDUMP },
+	{ "wf", CRFS_VMA_A_WIPEONFORK }, { "hg", CRFS_VMA_A_HUGEPAGE },
+	{ "nh", CRFS_VMA_A_NOHUGEPAGE }, { "mg", CRFS_VMA_A_MERGEABLE },
+	{ "sr", CRFS_VMA_A_SEQ_READ }, { "rr", CRFS_VMA_A_RAND_READ },
+	{ "de", CRFS_VMA_A_DONTEXPAND },
+};
+
+/* Turn "VmFlags: rd wr mr ..." into CR_VMF_* and CRFS_VMA_A_* bits. */
+static uint32_t parse_vmflags(const char *p, uint32_t *advice)
 {
 	uint32_t flags = 0;
 	size_t i;
 
+	*advice = 0;
 	for (p += 8; *p; p++) {
 		if (*p == ' ' || *p == '\n' || !p[1])
 			continue;
 		for (i = 0; i < ARRAY_SIZE(vmflag_names); i++)
 			if (!strncmp(p, vmflag_names[i].name, 2))
 				flags |= vmflag_names[i].flag;
+		for (i = 0; i < ARRAY_SIZE(vmadvice_names); i++)
+			if (!strncmp(p, vmadvice_names[i].name, 2))
+				*advice |= vmadvice_names[i].advice;
 		p++;
 	}
 	return flags;
@@ -281,7 +311,8 @@ static int proc_maps_read(pid_t pid, const char *file,
 
 		if (!strncmp(line, "VmFlags:", 8)) {
 			if (n)
-				v[n - 1].vmflags = parse_vmflags(line);
+				v[n - 1].vmflags = parse_vmflags(line,
+							&v[n - 1].advice);
 			continue;
 		}
 		if (n && !strncmp(line, "Rss:", 4)) {
@@ -374,7 +405,8 @@ static int limit_value(const char *s, __u64 *v)
 }
 
 /* Parse /proc/PID/limits into the 16 soft and hard limits. */
-int cr_proc_limits(pid_t pid, struct crfs_rlimits *rl, struct cr_err *e)
+int cr_proc_limits(pid_t pid, struct crfs_rlimit rl[CRFS_NR_RLIMITS],
+		   struct cr_err *e)
 {
 	char *buf, *line, *save = NULL;
 	unsigned int seen = 0;
@@ -398,8 +430,8 @@ int cr_proc_limits(pid_t pid, struct crfs_rlimits *rl, struct cr_err *e)
 		/* The name column is 25 characters wide plus a space. */
 		if (strlen(line) < 26 ||
 		    sscanf(line + 26, "%31s %31s", soft, hard) != 2 ||
-		    limit_value(soft, &rl->rlim[i].cur) ||
-		    limit_value(hard, &rl->rlim[i].max)) {
+		    limit_value(soft, &rl[i].cur) ||
+		    limit_value(hard, &rl[i].max)) {
 			ret = cr_fail(e, EINVAL, "pid %d: bad limits line '%s'",
 				      pid, line);
 			goto out;
@@ -498,24 +530,82 @@ int cr_proc_personality(pid_t pid, uint32_t *pers, struct cr_err *e)
 	return 0;
 }
 
-/* Count the threads listed in /proc/PID/task. */
-int cr_proc_nr_threads(pid_t pid, struct cr_err *e)
+/* Order pids (and descriptor numbers) up. */
+static int proc_int_cmp(const void *a, const void *b)
 {
-	char path[64];
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The numeric entries of /proc/PID/@dir, sorted. */
+static int proc_list(pid_t pid, const char *dir, int **out, struct cr_err *e)
+{
+	int *v = NULL, n = 0, cap = 0;
 	struct dirent *de;
-	int n = 0;
+	char path[64];
 	DIR *d;
 
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, dir);
 	d = opendir(path);
 	if (!d)
 		return cr_fail(e, errno, "pid %d: cannot open %s: %m", pid,
 			       path);
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			n++;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			int *nv;
+
+			cap = cap ? 2 * cap : 32;
+			nv = realloc(v, cap * sizeof(*nv));
+			if (!nv) {
+				free(v);
+				closedir(d);
+				return cr_fail(e, ENOMEM, "out of memory");
+			}
+			v = nv;
+		}
+		v[n++] = atoi(de->d_name);
+	}
 	closedir(d);
+	qsort(v, n, sizeof(*v), proc_int_cmp);
+	*out = v;
 	return n;
+}
+
+int cr_proc_tids(pid_t pid, pid_t **tids, struct cr_err *e)
+{
+	int n = proc_list(pid, "task", tids, e), i;
+
+	/* The leader first: its tid is the pid, the lowest but after wrap. */
+	for (i = 1; i < n; i++)
+		if ((*tids)[i] == pid) {
+			(*tids)[i] = (*tids)[0];
+			(*tids)[0] = pid;
+		}
+	return n;
+}
+
+int cr_proc_fds(pid_t pid, int **fds, struct cr_err *e)
+{
+	return proc_list(pid, "fd", fds, e);
+}
+
+int cr_proc_num(pid_t pid, const char *name, long long *v, struct cr_err *e)
+{
+	char *buf, *end;
+	int ret;
+
+	ret = proc_read(pid, name, &buf, NULL, e);
+	if (ret)
+		return ret;
+	*v = strtoll(buf, &end, 10);
+	if (end == buf)
+		ret = cr_fail(e, EINVAL, "pid %d: /proc/%d/%s: not a number",
+			      pid, pid, name);
+	free(buf);
+	return ret;
 }
 
 /* Read pos and flags of /proc/PID/fdinfo/FD. */

@@ -23,13 +23,16 @@ struct cr_proc_status {
 	uint32_t	umask;
 	uint32_t	threads;
 	uint64_t	sigblk;
+	uint64_t	cap[5];		/* CapInh, CapPrm, CapEff, CapBnd, CapAmb */
+	uint32_t	no_new_privs;
 	char		state;		/* R, S, D, T, t, Z, ... */
 };
 
 /* What /proc/PID/stat says: parent, state and the mm layout fields. */
 struct cr_proc_stat {
 	char		state;
-	pid_t		ppid;
+	pid_t		ppid, pgid, sid;
+	int		exit_signal;
 	uint64_t	start_code, end_code, start_stack;
 	uint64_t	start_data, end_data, start_brk;
 	uint64_t	arg_start, arg_end, env_start, env_end;
@@ -43,6 +46,7 @@ struct cr_proc_stat {
 #define CR_VMF_HUGETLB		(1U << 4)	/* ht */
 #define CR_VMF_UFFD		(1U << 5)	/* um, uw, ui */
 #define CR_VMF_MIXEDMAP		(1U << 6)	/* mm */
+#define CR_VMF_NORESERVE	(1U << 7)	/* nr */
 
 /* One line of /proc/PID/maps with the VmFlags of its smaps entry. */
 struct cr_proc_map {
@@ -54,6 +58,7 @@ struct cr_proc_map {
 	uint64_t	ino;
 	char		*path;		/* text after the inode, "" if none */
 	uint32_t	vmflags;	/* CR_VMF_* */
+	uint32_t	advice;		/* CRFS_VMA_A_* from VmFlags */
 	uint64_t	rss_kb;		/* Rss: pages mapped now */
 	uint64_t	swap_kb;	/* Swap: */
 };
@@ -98,7 +103,8 @@ void cr_proc_maps_free(struct cr_proc_map *maps, int nr);
  * cr_proc_limits() - parse /proc/@pid/limits ("unlimited": ~0ULL)
  * Return: 0 or -errno with @e set.
  */
-int cr_proc_limits(pid_t pid, struct crfs_rlimits *rl, struct cr_err *e);
+int cr_proc_limits(pid_t pid, struct crfs_rlimit rl[CRFS_NR_RLIMITS],
+		   struct cr_err *e);
 
 /**
  * cr_proc_auxv() - read /proc/@pid/auxv into @auxv, up to AT_NULL included
@@ -128,10 +134,19 @@ int cr_proc_comm(pid_t pid, char comm[CRFS_COMM_LEN], struct cr_err *e);
 int cr_proc_personality(pid_t pid, uint32_t *pers, struct cr_err *e);
 
 /**
- * cr_proc_nr_threads() - count the entries of /proc/@pid/task
+ * cr_proc_tids() - the threads of /proc/@pid/task, sorted, the leader
+ * first
+ * @tids: receives a malloc'd array (free() it)
+ *
  * Return: the number of threads, or -errno with @e set.
  */
-int cr_proc_nr_threads(pid_t pid, struct cr_err *e);
+int cr_proc_tids(pid_t pid, pid_t **tids, struct cr_err *e);
+
+/**
+ * cr_proc_num() - read the one number of /proc/@pid/@name
+ * Return: 0 or -errno with @e set.
+ */
+int cr_proc_num(pid_t pid, const char *name, long long *v, struct cr_err *e);
 
 /**
  * cr_proc_fdinfo() - read pos and flags of /proc/@pid/fdinfo/@fd
@@ -141,5 +156,13 @@ int cr_proc_nr_threads(pid_t pid, struct cr_err *e);
  */
 int cr_proc_fdinfo(pid_t pid, int fd, uint64_t *pos, uint32_t *flags,
 		   struct cr_err *e);
+
+/**
+ * cr_proc_fds() - the descriptor numbers of /proc/@pid/fd, sorted
+ * @fds: receives a malloc'd array (free() it)
+ *
+ * Return: how many, or -errno with @e set.
+ */
+int cr_proc_fds(pid_t pid, int **fds, struct cr_err *e);
 
 #endif /* CR_PROC_H */

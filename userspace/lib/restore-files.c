@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The files of a restored process: its descriptors, the files it maps,
- * its executable, cwd and root.  The new process opens every one itself
+ * The files of a restored process: the descriptions of its descriptors,
+ * the files it maps, its executable, cwd and root.  Each description is
+ * opened once, and every descriptor that shares it gets a dup() of it: a
+ * shared offset stays shared.  The new process opens every one itself
  * (cr_rst_files_open(), raw system calls, before its memory is swapped),
  * without following a symbolic link (the image's paths are canonical: they
  * come from /proc), first with its own fs credentials and as root only
@@ -11,8 +13,10 @@
  * that was checked is the one the process keeps, maps (mmap() of the
  * descriptor) or gets as its executable (PR_SET_MM_MAP exe_fd).
  *
- * The image's descriptors get their own numbers; the others (mapped files,
- * executable, cwd, root) the lowest numbers the image does not use.
+ * A description of the image's descriptors is opened at the number of the
+ * first of them; the others (mapped files, executable, cwd, root) at the
+ * lowest numbers the image does not use.  A directory is seeked to its
+ * position as a regular file is (lseek() of f_pos).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -54,173 +58,182 @@ static const char *const cr_rf_field_names[] = {
 	[CR_RF_F_RDEV]	= "rdev",
 };
 
-/* One mapping of a file, for sorting them by file. */
-struct cr_rf_key {
-	uint64_t	dev, ino;
-	int32_t		oflags;
-	uint32_t	vma;
+/* A reference to a description: by whom, for sorting them by file. */
+struct cr_rf_ref {
+	const struct cr_file	*file;
+	uint32_t		idx;	/* fd number or VMA index */
+	uint32_t		pos;	/* FD: in the fd table */
 };
 
-/* By file and open flags, then by mapping (the first one names it). */
-static int cr_rf_key_cmp(const void *pa, const void *pb)
+/* By file, then by descriptor number or mapping. */
+static int cr_rf_ref_cmp(const void *pa, const void *pb)
 {
-	const struct cr_rf_key *a = pa, *b = pb;
+	const struct cr_rf_ref *a = pa, *b = pb;
 
-	if (a->dev != b->dev)
-		return a->dev < b->dev ? -1 : 1;
-	if (a->ino != b->ino)
-		return a->ino < b->ino ? -1 : 1;
-	if (a->oflags != b->oflags)
-		return a->oflags < b->oflags ? -1 : 1;
-	return a->vma < b->vma ? -1 : a->vma > b->vma;
+	if (a->file != b->file)
+		return a->file < b->file ? -1 : 1;
+	return (a->idx > b->idx) - (a->idx < b->idx);
 }
 
-/* Append an entry for @path of @kind; @idx is the fd or mapping index. */
+/* Append an entry opening @file; its flags and checks from the image. */
 static struct cr_rst_file *cr_rf_add(struct cr_rst_files *fs, uint32_t kind,
-				     uint32_t idx, const char *path,
-				     int oflags, uint32_t type)
+				     uint32_t idx, const struct cr_file *file)
 {
-	struct cr_rst_file *f = &fs->f[fs->nr++];
+	const struct crfs_file *f = &file->f;
+	struct cr_rst_file *e = &fs->f[fs->nr++];
 
-	memset(f, 0, sizeof(*f));
-	f->kind = kind;
-	f->idx = idx;
-	f->path = path;
-	f->oflags = oflags;
-	f->type = type;
-	f->check = CR_RF_TYPE | CR_RF_DEV | CR_RF_INO;
-	f->fd = -1;
-	return f;
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->idx = idx;
+	e->path = file->path;
+	e->fd = -1;
+	e->type = f->mode & S_IFMT;
+	e->oflags = (f->flags & CR_FD_OPEN_FLAGS) | O_NOCTTY | O_CLOEXEC;
+	if (f->kind == CRFS_FILE_DIR)
+		e->oflags |= O_DIRECTORY | (f->flags & O_PATH);
+	e->check = CR_RF_TYPE | CR_RF_DEV | CR_RF_INO;
+	e->dev = f->dev;
+	e->ino = f->ino;
+	if (f->kind == CRFS_FILE_REG) {
+		e->check |= CR_RF_SIZE | CR_RF_MTIME;
+		e->size = f->size;
+		e->mtime_ns = f->mtime_ns;
+	} else if (f->kind == CRFS_FILE_CHR) {
+		e->check |= CR_RF_RDEV;
+		e->rdev = f->rdev;
+	}
+	e->pos = f->pos;
+	e->seek = kind == CR_RF_FD && f->kind != CRFS_FILE_CHR;
+	return e;
 }
 
-/* The descriptors of the image, at their numbers. */
-static int cr_rf_plan_fds(const struct cr_task_img *t,
-			  struct cr_rst_files *fs, struct cr_err *e)
+/* The entry of @file among the references @refs, sorted, or -1. */
+static int32_t cr_rf_find(const struct cr_rf_ref *refs, const int32_t *entry,
+			  uint32_t n, const struct cr_file *file)
 {
-	uint32_t i;
+	uint32_t lo = 0, hi = n;
 
-	for (i = 0; i < t->task.nr_fds; i++) {
-		const struct crfs_fd *fd = &t->fds[i].f;
-		uint32_t type = fd->mode & S_IFMT;
-		struct cr_rst_file *f;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
 
-		if ((fd->kind == CRFS_FD_REG && type != S_IFREG) ||
-		    (fd->kind == CRFS_FD_CHR && type != S_IFCHR) ||
-		    (fd->kind != CRFS_FD_REG && fd->kind != CRFS_FD_CHR))
-			return cr_fail(e, EOPNOTSUPP,
-				       "pid %u: fd %u: unsupported kind %u, mode %#o",
-				       t->task.pid, fd->fd, fd->kind, fd->mode);
-		if (!t->fds[i].path || t->fds[i].path[0] != '/' ||
-		    fd->fd > INT32_MAX)
-			return cr_fail(e, EINVAL, "pid %u: fd %u: no file path",
-				       t->task.pid, fd->fd);
-		f = cr_rf_add(fs, CR_RF_FD, i, t->fds[i].path,
-			      (fd->flags & CR_FD_OPEN_FLAGS) | O_NOCTTY |
-			      (fd->cloexec ? O_CLOEXEC : 0), type);
-		f->fd = fd->fd;
-		f->pos = fd->pos;
-		f->dev = fd->dev;
-		f->ino = fd->ino;
-		if (type == S_IFREG) {
-			f->check |= CR_RF_SIZE | CR_RF_MTIME;
-			f->size = fd->size;
-			f->mtime_ns = fd->mtime_ns;
-		} else {
-			f->check |= CR_RF_RDEV;
-			f->rdev = fd->rdev;
-		}
+		if (refs[mid].file < file)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	return lo < n && refs[lo].file == file ? entry[lo] : -1;
+}
+
+/*
+ * The descriptors: one entry per description, at the number of its first
+ * descriptor (@refs receives the references sorted by file and @entry
+ * the entry of each, for the mappings to find theirs).
+ */
+static int cr_rf_plan_fds(const struct cr_task *t, struct cr_rst_files *fs,
+			  struct cr_rf_ref *refs, int32_t *entry,
+			  struct cr_err *e)
+{
+	const struct cr_fdtable *tab = t->fdt;
+	uint32_t i, n = tab->nr_fds;
+
+	for (i = 0; i < n; i++) {
+		if (!tab->fds[i].file)
+			return cr_fail(e, EINVAL, "pid %u: fd %u: no file",
+				       t->t.pid, tab->fds[i].d.fd);
+		refs[i] = (struct cr_rf_ref){ tab->fds[i].file,
+					      tab->fds[i].d.fd, i };
+		fs->fds[i] = (struct cr_rst_fd){ tab->fds[i].d.fd, 0,
+						 tab->fds[i].d.cloexec };
+	}
+	fs->nr_fds = n;
+	qsort(refs, n, sizeof(*refs), cr_rf_ref_cmp);
+	for (i = 0; i < n; i++) {
+		if (!i || refs[i].file != refs[i - 1].file) {
+			struct cr_rst_file *f = cr_rf_add(fs, CR_RF_FD,
+							  refs[i].idx,
+							  refs[i].file);
+
+			f->fd = refs[i].idx;	/* the lowest: sorted */
+		}
+		entry[i] = fs->nr - 1;
+		fs->fds[refs[i].pos].entry = fs->nr - 1;
+	}
+	fs->nr_fd_entries = fs->nr;
 	return 0;
 }
 
-/* One entry per mapped file (and open mode), however many mappings. */
-static int cr_rf_plan_maps(const struct cr_task_img *t,
-			   struct cr_rst_files *fs, struct cr_err *e)
+/* One entry per mapped file that no descriptor has, however many maps. */
+static int cr_rf_plan_maps(const struct cr_task *t, struct cr_rst_files *fs,
+			   const struct cr_rf_ref *fdrefs,
+			   const int32_t *fdentry, struct cr_err *e)
 {
-	struct cr_rf_key *keys;
+	const struct cr_mm *mm = t->mm;
+	struct cr_rf_ref *refs;
 	uint32_t i, n = 0;
 
-	keys = calloc(t->task.nr_vmas ? t->task.nr_vmas : 1, sizeof(*keys));
-	if (!keys)
+	refs = calloc(mm->nr_vmas ? mm->nr_vmas : 1, sizeof(*refs));
+	if (!refs)
 		return cr_fail(e, ENOMEM, "out of memory");
-	for (i = 0; i < t->task.nr_vmas; i++) {
-		const struct cr_vma_img *vi = &t->vmas[i];
-		bool shared = vi->v.flags & CRFS_VMA_F_SHARED;
+	for (i = 0; i < mm->nr_vmas; i++) {
+		const struct cr_vma *v = &mm->vmas[i];
 
 		fs->vma_file[i] = -1;
-		if (vi->v.kind != CRFS_VMA_FILE)
+		if (v->v.kind != CRFS_VMA_FILE)
 			continue;
-		if (!vi->path || vi->path[0] != '/') {
-			free(keys);
+		if (!v->file) {
+			free(refs);
 			return cr_fail(e, EINVAL,
-				       "pid %u: mapping %#llx-%#llx: no file path",
-				       t->task.pid,
-				       (unsigned long long)vi->v.start,
-				       (unsigned long long)vi->v.end);
+				       "pid %u: mapping %#llx-%#llx: no file",
+				       t->t.pid, (unsigned long long)v->v.start,
+				       (unsigned long long)v->v.end);
 		}
-		keys[n++] = (struct cr_rf_key){
-			.dev = vi->v.dev, .ino = vi->v.ino, .vma = i,
-			/* Writable only where a shared mapping writes. */
-			.oflags = shared && (vi->v.prot & PROT_WRITE) ?
-				  O_RDWR : O_RDONLY,
-		};
+		refs[n++] = (struct cr_rf_ref){ v->file, i, 0 };
 	}
-	qsort(keys, n, sizeof(*keys), cr_rf_key_cmp);
+	qsort(refs, n, sizeof(*refs), cr_rf_ref_cmp);
 	for (i = 0; i < n; i++) {
-		const struct crfs_vma *v = &t->vmas[keys[i].vma].v;
-		struct cr_rst_file *f;
+		int32_t k = cr_rf_find(fdrefs, fdentry, fs->nr_fds,
+				       refs[i].file);
 
-		if (!i || keys[i - 1].dev != keys[i].dev ||
-		    keys[i - 1].ino != keys[i].ino ||
-		    keys[i - 1].oflags != keys[i].oflags) {
-			f = cr_rf_add(fs, CR_RF_MAP, keys[i].vma,
-				      t->vmas[keys[i].vma].path,
-				      keys[i].oflags | O_CLOEXEC, S_IFREG);
-			f->check |= CR_RF_SIZE | CR_RF_MTIME;
-			f->dev = v->dev;
-			f->ino = v->ino;
-			f->size = v->size;
-			f->mtime_ns = v->mtime_ns;
+		if (k < 0 && i && refs[i].file == refs[i - 1].file)
+			k = fs->vma_file[refs[i - 1].idx];
+		if (k < 0) {
+			cr_rf_add(fs, CR_RF_MAP, refs[i].idx, refs[i].file);
+			k = fs->nr - 1;
 		}
-		fs->vma_file[keys[i].vma] = fs->nr - 1;
+		fs->vma_file[refs[i].idx] = k;
 	}
-	free(keys);
+	free(refs);
 	return 0;
 }
 
-/* The executable, cwd and root (unless it is the restorer's, "/"). */
-static int cr_rf_plan_task(const struct cr_task_img *t,
-			   struct cr_rst_files *fs, struct cr_err *e)
+/* The executable (unless a descriptor or a mapping has it), cwd, root. */
+static int cr_rf_plan_task(const struct cr_task *t, struct cr_rst_files *fs,
+			   const struct cr_rf_ref *fdrefs,
+			   const int32_t *fdentry, struct cr_err *e)
 {
-	struct cr_rst_file *f;
+	const struct cr_file *exe = t->mm->exe;
+	const struct cr_fs *dirs = t->fs;
 
-	if (t->exe && t->exe[0]) {
-		if (t->exe[0] != '/')
-			return cr_fail(e, EINVAL, "pid %u: executable %s: not an absolute path",
-				       t->task.pid, t->exe);
-		f = cr_rf_add(fs, CR_RF_EXE, 0, t->exe, O_RDONLY | O_CLOEXEC,
-			      S_IFREG);
-		fs->exe = fs->nr - 1;
-		f->check |= CR_RF_SIZE | CR_RF_MTIME;
-		f->dev = t->mm.exe_dev;
-		f->ino = t->mm.exe_ino;
-		f->size = t->mm.exe_size;
-		f->mtime_ns = t->mm.exe_mtime_ns;
+	if (exe) {
+		fs->exe = cr_rf_find(fdrefs, fdentry, fs->nr_fds, exe);
+		for (uint32_t i = fs->nr_fd_entries; fs->exe < 0 && i < fs->nr;
+		     i++)
+			if (fs->f[i].path == exe->path)
+				fs->exe = i;
+		if (fs->exe < 0) {
+			cr_rf_add(fs, CR_RF_EXE, 0, exe);
+			fs->exe = fs->nr - 1;
+		}
 	}
-	if (!t->cwd || t->cwd[0] != '/' || !t->root || t->root[0] != '/')
-		return cr_fail(e, EINVAL, "pid %u: cwd or root is not an absolute path",
-			       t->task.pid);
-	f = cr_rf_add(fs, CR_RF_CWD, 0, t->cwd,
-		      O_PATH | O_DIRECTORY | O_CLOEXEC, S_IFDIR);
+	if (!dirs->cwd || !dirs->root)
+		return cr_fail(e, EINVAL, "pid %u: no cwd or root", t->t.pid);
+	cr_rf_add(fs, CR_RF_CWD, 0, dirs->cwd)->oflags =
+		O_PATH | O_DIRECTORY | O_CLOEXEC;
 	fs->cwd = fs->nr - 1;
-	f->dev = t->fs.cwd_dev;
-	f->ino = t->fs.cwd_ino;
-	if (strcmp(t->root, "/")) {
-		f = cr_rf_add(fs, CR_RF_ROOT, 0, t->root,
-			      O_PATH | O_DIRECTORY | O_CLOEXEC, S_IFDIR);
+	if (strcmp(dirs->root->path, "/")) {
+		cr_rf_add(fs, CR_RF_ROOT, 0, dirs->root)->oflags =
+			O_PATH | O_DIRECTORY | O_CLOEXEC;
 		fs->root = fs->nr - 1;
-		f->dev = t->fs.root_dev;
-		f->ino = t->fs.root_ino;
 	}
 	return 0;
 }
@@ -230,9 +243,9 @@ static int32_t cr_rf_free_fd(const struct cr_rst_files *fs, int32_t *n,
 			     uint32_t *j)
 {
 	for (;;) {
-		while (*j < fs->nr_fds && fs->f[*j].fd < *n)
+		while (*j < fs->nr_fds && fs->fds[*j].fd < *n)
 			(*j)++;
-		if (*j < fs->nr_fds && fs->f[*j].fd == *n) {
+		if (*j < fs->nr_fds && fs->fds[*j].fd == *n) {
 			(*n)++;
 			continue;
 		}
@@ -242,7 +255,7 @@ static int32_t cr_rf_free_fd(const struct cr_rst_files *fs, int32_t *n,
 
 /*
  * Numbers for the socket and the files that are not the image's
- * descriptors: the lowest the image does not use, in order.
+ * descriptions: the lowest the image does not use, in order.
  */
 static void cr_rf_number(struct cr_rst_files *fs)
 {
@@ -250,53 +263,69 @@ static void cr_rf_number(struct cr_rst_files *fs)
 	int32_t n = 0;
 
 	fs->sock_fd = cr_rf_free_fd(fs, &n, &j);
-	for (i = fs->nr_fds; i < fs->nr; i++)
+	for (i = fs->nr_fd_entries; i < fs->nr; i++)
 		fs->f[i].fd = cr_rf_free_fd(fs, &n, &j);
 	fs->nofile = (uint32_t)fs->sock_fd + 1;
 	for (i = 0; i < fs->nr; i++)
 		if ((uint32_t)fs->f[i].fd >= fs->nofile)
 			fs->nofile = (uint32_t)fs->f[i].fd + 1;
+	if (fs->nr_fds && (uint32_t)fs->fds[fs->nr_fds - 1].fd >= fs->nofile)
+		fs->nofile = (uint32_t)fs->fds[fs->nr_fds - 1].fd + 1;
 }
 
-int cr_rst_files_plan(const struct cr_task_img *t, struct cr_rst_files *fs,
-		      struct cr_err *e)
+int cr_rst_files_plan_task(const struct cr_task *t, struct cr_rst_files *fs,
+			   struct cr_err *e)
 {
-	size_t max = (size_t)t->task.nr_fds + t->task.nr_vmas + 3;
+	uint32_t nfd = t->fdt ? t->fdt->nr_fds : 0;
+	uint32_t nvma = t->mm ? t->mm->nr_vmas : 0;
+	size_t max = (size_t)nfd + nvma + 3;
+	struct cr_rf_ref *refs;
+	int32_t *entry;
 	int rc;
 
 	memset(fs, 0, sizeof(*fs));
 	fs->exe = fs->cwd = fs->root = -1;
+	if (!t->fdt || !t->mm || !t->fs)
+		return cr_fail(e, EINVAL, "pid %u: no fd table, mm or fs",
+			       t->t.pid);
 	fs->f = calloc(max, sizeof(*fs->f));
-	fs->vma_file = calloc(t->task.nr_vmas ? t->task.nr_vmas : 1,
-			      sizeof(*fs->vma_file));
-	if (!fs->f || !fs->vma_file) {
-		cr_rst_files_free(fs);
-		return cr_fail(e, ENOMEM, "out of memory");
+	fs->fds = calloc(nfd ? nfd : 1, sizeof(*fs->fds));
+	fs->vma_file = calloc(nvma ? nvma : 1, sizeof(*fs->vma_file));
+	refs = calloc(nfd ? nfd : 1, sizeof(*refs));
+	entry = calloc(nfd ? nfd : 1, sizeof(*entry));
+	if (!fs->f || !fs->fds || !fs->vma_file || !refs || !entry) {
+		rc = cr_fail(e, ENOMEM, "out of memory");
+		goto out;
 	}
-	rc = cr_rf_plan_fds(t, fs, e);
-	fs->nr_fds = fs->nr;
+	rc = cr_rf_plan_fds(t, fs, refs, entry, e);
 	if (!rc)
-		rc = cr_rf_plan_maps(t, fs, e);
+		rc = cr_rf_plan_maps(t, fs, refs, entry, e);
 	if (!rc)
-		rc = cr_rf_plan_task(t, fs, e);
-	if (rc) {
-		cr_rst_files_free(fs);
-		return rc;
-	}
-	cr_rf_number(fs);
-	return 0;
+		rc = cr_rf_plan_task(t, fs, refs, entry, e);
+	if (!rc)
+		cr_rf_number(fs);
+out:
+	free(refs);
+	free(entry);
+	return rc;
+}
+
+int cr_rst_files_plan(struct cr_rst *r, struct cr_err *e)
+{
+	return cr_rst_files_plan_task(r->task, &r->files, e);
 }
 
 void cr_rst_files_free(struct cr_rst_files *fs)
 {
 	free(fs->f);
+	free(fs->fds);
 	free(fs->vma_file);
 	memset(fs, 0, sizeof(*fs));
 }
 
 /* The restorer's own fs credentials, and the image's, in the child. */
 struct cr_rf_creds {
-	const struct cr_task_img	*t;
+	const struct cr_task		*t;
 	uint32_t			fsuid, fsgid;	/* the restorer's */
 	bool				as_task;	/* try the task's first */
 };
@@ -387,13 +416,16 @@ static int cr_rf_verify(const struct cr_rst_file *f, long fd,
 	return 0;
 }
 
-/* Open, check and place entry @i; 0 or a positive errno with @res set. */
+/*
+ * Open, check and place entry @i (close-on-exec: its descriptors get
+ * their own flag after); 0 or a positive errno with @res set.
+ */
 static int cr_rf_place(const struct cr_rf_creds *cr,
 		       const struct cr_rst_files *fs, uint32_t i,
 		       struct cr_rst_res *res)
 {
 	const struct cr_rst_file *f = &fs->f[i];
-	int err, cloexec = f->oflags & O_CLOEXEC;
+	int err;
 	long fd;
 
 	res->idx = i;
@@ -404,7 +436,7 @@ static int cr_rf_place(const struct cr_rf_creds *cr,
 	err = cr_rf_verify(f, fd, res);
 	if (!err && fd != f->fd) {
 		res->step = CR_RST_FILE_MOVE;
-		if (syscall(SYS_dup3, fd, f->fd, cloexec) < 0)
+		if (syscall(SYS_dup3, fd, f->fd, O_CLOEXEC) < 0)
 			err = errno;
 	}
 	if (err || fd != f->fd)
@@ -412,16 +444,40 @@ static int cr_rf_place(const struct cr_rf_creds *cr,
 	if (err)
 		return err;
 	res->step = CR_RST_FILE_SEEK;
-	if (f->kind == CR_RF_FD && f->type == S_IFREG &&
+	if (f->seek &&
 	    syscall(SYS_lseek, f->fd, f->pos, SEEK_SET) != (long)f->pos)
 		return errno ? errno : EIO;
+	return 0;
+}
+
+/*
+ * Every descriptor of the image gets its description: the first one has
+ * it already, the others a dup() of it, each its own close-on-exec flag.
+ */
+static int cr_rf_dup(const struct cr_rst_files *fs, struct cr_rst_res *res)
+{
+	for (uint32_t i = 0; i < fs->nr_fds; i++) {
+		const struct cr_rst_fd *d = &fs->fds[i];
+		int32_t from = fs->f[d->entry].fd;
+
+		res->idx = i;
+		res->step = CR_RST_FILE_DUP;
+		if (from == d->fd) {
+			if (syscall(SYS_fcntl, d->fd, F_SETFD,
+				    d->cloexec ? FD_CLOEXEC : 0))
+				return errno;
+		} else if (syscall(SYS_dup3, from, d->fd,
+				   d->cloexec ? O_CLOEXEC : 0) < 0) {
+			return errno;
+		}
+	}
 	return 0;
 }
 
 int cr_rst_files_open(const struct cr_rst_child *c, struct cr_rst_res *res)
 {
 	const struct cr_rst_files *fs = c->files;
-	const struct cr_task_img *t = c->t;
+	const struct cr_task *t = c->task;
 	struct cr_rf_creds cr = { .t = t };
 	uint64_t lim[2];
 	uint32_t i;
@@ -451,6 +507,9 @@ int cr_rst_files_open(const struct cr_rst_child *c, struct cr_rst_res *res)
 		if (err)
 			return err;
 	}
+	err = cr_rf_dup(fs, res);
+	if (err)
+		return err;
 	res->idx = 0;
 	if (fs->root >= 0) {
 		res->step = CR_RST_ROOT;
@@ -504,25 +563,33 @@ static const char *cr_rf_value(char *buf, size_t len, int field, uint64_t v)
 	return buf;
 }
 
-int cr_rst_files_reason(pid_t pid, const struct cr_task_img *t,
-			const struct cr_rst_files *fs,
-			const struct cr_rst_res *res, struct cr_err *e)
+int cr_rst_files_reason(pid_t pid, const struct cr_rst_files *fs,
+			const struct cr_mm *mm, const struct cr_rst_res *res,
+			struct cr_err *e)
 {
 	int err = res->err > 0 ? res->err : EIO;
 	char name[64], now[40], then[40];
 	const struct cr_rst_file *f;
 	const char *s = strerror(err);
 
+	if (res->step == CR_RST_FILE_DUP) {
+		if (res->idx < 0 || (uint32_t)res->idx >= fs->nr_fds)
+			return cr_fail(e, EIO, "pid %d: bad report", pid);
+		f = &fs->f[fs->fds[res->idx].entry];
+		return cr_fail(e, err, "pid %d: fd %d: %s: cannot give it the "
+			       "description of fd %d: %s", pid,
+			       fs->fds[res->idx].fd, f->path, f->fd, s);
+	}
 	if (res->idx < 0 || (uint32_t)res->idx >= fs->nr ||
 	    res->field < 0 || res->field >= CR_RF_F_NR)
 		return cr_fail(e, EIO, "pid %d: bad report", pid);
 	f = &fs->f[res->idx];
 	if (f->kind == CR_RF_FD)
-		snprintf(name, sizeof(name), "fd %u", t->fds[f->idx].f.fd);
-	else if (f->kind == CR_RF_MAP)
+		snprintf(name, sizeof(name), "fd %u", f->idx);
+	else if (f->kind == CR_RF_MAP && f->idx < mm->nr_vmas)
 		snprintf(name, sizeof(name), "mapping %#llx-%#llx",
-			 (unsigned long long)t->vmas[f->idx].v.start,
-			 (unsigned long long)t->vmas[f->idx].v.end);
+			 (unsigned long long)mm->vmas[f->idx].v.start,
+			 (unsigned long long)mm->vmas[f->idx].v.end);
 	else
 		snprintf(name, sizeof(name), "%s", cr_rf_kind_names[f->kind]);
 	switch (res->step) {

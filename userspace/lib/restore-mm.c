@@ -78,10 +78,11 @@ cr_mm_call(struct cr_rst *r, long nr, const unsigned long a[6], long *retp,
 }
 
 /* Is the mapping restored through mmap() (not vdso, vvar, vsyscall)? */
-static bool cr_vma_mapped(const struct cr_vma_img *vi)
+static bool cr_vma_mapped(const struct cr_vma *vi)
 {
 	return vi->v.kind == CRFS_VMA_ANON || vi->v.kind == CRFS_VMA_FILE ||
-	       vi->v.kind == CRFS_VMA_HEAP || vi->v.kind == CRFS_VMA_STACK;
+	       vi->v.kind == CRFS_VMA_HEAP || vi->v.kind == CRFS_VMA_STACK ||
+	       vi->v.kind == CRFS_VMA_SHMEM;
 }
 
 /* Where the scratch area goes when that is free (any free spot will do). */
@@ -93,7 +94,7 @@ static bool cr_vma_mapped(const struct cr_vma_img *vi)
  * Both layouts are sorted: one walk over the two in address order visits
  * every gap once, O(n).
  */
-unsigned long cr_rst_scratch_addr(const struct cr_task_img *t,
+unsigned long cr_rst_scratch_addr(const struct cr_mm *mm,
 				  const struct cr_proc_map *cur, int nr_cur,
 				  size_t size)
 {
@@ -104,12 +105,12 @@ unsigned long cr_rst_scratch_addr(const struct cr_task_img *t,
 	int j = 0;
 
 	for (;;) {
-		bool img = i < t->task.nr_vmas &&
-			   (j >= nr_cur || t->vmas[i].v.start < cur[j].start);
+		bool img = i < mm->nr_vmas &&
+			   (j >= nr_cur || mm->vmas[i].v.start < cur[j].start);
 
 		if (img) {
-			start = t->vmas[i].v.start;
-			end = t->vmas[i++].v.end;
+			start = mm->vmas[i].v.start;
+			end = mm->vmas[i++].v.end;
 		} else if (j < nr_cur) {
 			start = cur[j].start;
 			end = cur[j++].end;
@@ -200,7 +201,7 @@ static int cr_mm_scratch(struct cr_rst *r, struct cr_err *e)
 	if (nr < 0)
 		return nr;
 	r->scratch_size = CR_RST_SCRATCH_PAGES * r->page_size;
-	at = cr_rst_scratch_addr(r->t, cur, nr, r->scratch_size);
+	at = cr_rst_scratch_addr(r->mm, cur, nr, r->scratch_size);
 	gadget = cr_first_gadget(r->pid, cur, nr);
 	cr_proc_maps_free(cur, nr);
 	if (!at)
@@ -240,14 +241,14 @@ static int cr_mm_scratch(struct cr_rst *r, struct cr_err *e)
 /* Map the vdso where the image had it and check it came out the same. */
 static int cr_mm_vdso(struct cr_rst *r, struct cr_err *e)
 {
-	const struct cr_task_img *t = r->t;
+	const struct cr_mm *mm = r->mm;
 	unsigned long base = 0;
 	struct cr_proc_map *cur;
 	uint32_t i, want = 0;
 	int j, nr, rc = 0, found = 0;
 
-	for (i = 0; i < t->task.nr_vmas; i++) {
-		const struct crfs_vma *v = &t->vmas[i].v;
+	for (i = 0; i < mm->nr_vmas; i++) {
+		const struct crfs_vma *v = &mm->vmas[i].v;
 
 		if (v->kind != CRFS_VMA_VDSO && v->kind != CRFS_VMA_VVAR)
 			continue;
@@ -269,14 +270,14 @@ static int cr_mm_vdso(struct cr_rst *r, struct cr_err *e)
 
 		if (!vdso && strncmp(cur[j].path, "[vvar", 5))
 			continue;
-		for (i = 0; i < t->task.nr_vmas; i++) {
-			const struct crfs_vma *v = &t->vmas[i].v;
+		for (i = 0; i < mm->nr_vmas; i++) {
+			const struct crfs_vma *v = &mm->vmas[i].v;
 
 			if (v->start == cur[j].start && v->end == cur[j].end &&
 			    v->kind == (vdso ? CRFS_VMA_VDSO : CRFS_VMA_VVAR))
 				break;
 		}
-		if (i == t->task.nr_vmas)
+		if (i == mm->nr_vmas)
 			rc = cr_fail(e, EOPNOTSUPP,
 				     "pid %d: %s came out at %#llx-%#llx, which the image does not have (another kernel?)",
 				     r->pid, cur[j].path,
@@ -293,16 +294,98 @@ static int cr_mm_vdso(struct cr_rst *r, struct cr_err *e)
 }
 
 /*
+ * Does SHMEM @s need a file of its own to map (cr_mm_shmem_open())?  One
+ * mapping of all of it from its start is just MAP_SHARED | MAP_ANONYMOUS,
+ * which makes a new object of its size; others map parts of one object.
+ */
+static bool cr_shmem_plain(const struct cr_shmem *s, const struct cr_vma *vi)
+{
+	return s->nr_vmas == 1 && !vi->v.pgoff &&
+	       vi->v.end - vi->v.start == s->s.size;
+}
+
+/*
+ * Make the object of SHMEM @s and open it in the process: a shared
+ * anonymous mapping of its size anywhere, its file opened through
+ * /proc/self/map_files (the process is still root), the mapping dropped.
+ * Its mappings are then made from that descriptor (cr_mm_map()).
+ */
+static int cr_mm_shmem_open(struct cr_rst *r, const struct cr_shmem *s,
+			    struct cr_err *e)
+{
+	unsigned long path;
+	char name[96];
+	long at, fd;
+	int rc;
+
+	rc = cr_mm_call(r, SYS_mmap, CR_ARGS(0, s->s.size,
+			PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			-1UL, 0), &at, e, "shmem %u: cannot make it", s->s.id);
+	if (rc)
+		return rc;
+	snprintf(name, sizeof(name), "/proc/self/map_files/%lx-%lx",
+		 (unsigned long)at, (unsigned long)(at + s->s.size));
+	rc = cr_rst_poke(r, 0, name, strlen(name) + 1, &path, e);
+	if (!rc)
+		rc = cr_mm_call(r, SYS_openat, CR_ARGS((unsigned long)AT_FDCWD,
+				path, O_RDWR | O_CLOEXEC), &fd, e,
+				"shmem %u: cannot open %s", s->s.id, name);
+	if (!rc)
+		r->shmem_fd[s - r->m->shmems] = fd;
+	if (!rc)
+		rc = cr_mm_call(r, SYS_munmap, CR_ARGS(at, s->s.size), NULL, e,
+				"shmem %u: cannot unmap %s", s->s.id, name);
+	return rc;
+}
+
+/* The objects of the SHMEM mappings that need one made first. */
+static int cr_mm_shmems(struct cr_rst *r, struct cr_err *e)
+{
+	const struct cr_mm *mm = r->mm;
+	int rc = 0;
+
+	r->shmem_fd = malloc((r->m->nr_shmems + 1) * sizeof(*r->shmem_fd));
+	if (!r->shmem_fd)
+		return cr_fail(e, ENOMEM, "out of memory");
+	for (uint32_t i = 0; i < r->m->nr_shmems; i++)
+		r->shmem_fd[i] = -1;
+	for (uint32_t i = 0; !rc && i < mm->nr_vmas; i++) {
+		const struct cr_vma *vi = &mm->vmas[i];
+
+		if (vi->shmem && !cr_shmem_plain(vi->shmem, vi) &&
+		    r->shmem_fd[vi->shmem - r->m->shmems] < 0)
+			rc = cr_mm_shmem_open(r, vi->shmem, e);
+	}
+	return rc;
+}
+
+/* Close what cr_mm_shmems() opened, once every mapping is made. */
+static int cr_mm_shmems_close(struct cr_rst *r, struct cr_err *e)
+{
+	int rc = 0;
+
+	for (uint32_t i = 0; !rc && i < r->m->nr_shmems; i++)
+		if (r->shmem_fd[i] >= 0) {
+			rc = cr_mm_call(r, SYS_close, CR_ARGS(r->shmem_fd[i]),
+					NULL, e, "shmem %u: cannot close it",
+					r->m->shmems[i].s.id);
+			r->shmem_fd[i] = -1;
+		}
+	return rc;
+}
+
+/*
  * Create one mapping of the image with its own protection: one that gets
  * page data is made writable only then (cr_mm_writable()).  A file is
  * mapped from the descriptor the process opened and checked for itself
- * (restore-files.c), never by path.  A private mapping is not charged to
- * the commit limit here (MAP_NORESERVE, which the kernel ignores under
- * strict overcommit): the process already had it, and a 64 GiB PROT_NONE
+ * (restore-files.c), never by path; a shared memory object from its own
+ * descriptor, or as a new one.  A private mapping is not charged to the
+ * commit limit here (MAP_NORESERVE, which the kernel ignores under strict
+ * overcommit): the process already had it, and a 64 GiB PROT_NONE
  * reservation, as Go and Java runtimes make, must not fail the heuristic
  * check.
  */
-static int cr_mm_map(struct cr_rst *r, const struct cr_vma_img *vi,
+static int cr_mm_map(struct cr_rst *r, const struct cr_vma *vi,
 		     struct cr_err *e)
 {
 	const struct crfs_vma *v = &vi->v;
@@ -315,13 +398,15 @@ static int cr_mm_map(struct cr_rst *r, const struct cr_vma_img *vi,
 	if (v->flags & CRFS_VMA_F_LOCKED)
 		flags |= MAP_LOCKED;
 	if (v->kind == CRFS_VMA_FILE) {
-		int32_t k = r->files.vma_file[vi - r->t->vmas];
+		int32_t k = r->files.vma_file[vi - r->mm->vmas];
 
 		if (k < 0)
 			return cr_fail(e, EINVAL, "pid %d: mapping %#llx-%#llx: no file",
 				       r->pid, (unsigned long long)v->start,
 				       (unsigned long long)v->end);
 		fd = r->files.f[k].fd;
+	} else if (vi->shmem && !cr_shmem_plain(vi->shmem, vi)) {
+		fd = r->shmem_fd[vi->shmem - r->m->shmems];
 	} else {
 		flags |= MAP_ANONYMOUS;
 		if (v->flags & CRFS_VMA_F_GROWSDOWN)
@@ -333,14 +418,15 @@ static int cr_mm_map(struct cr_rst *r, const struct cr_vma_img *vi,
 		rc = cr_fail(e, ret < 0 && ret > -4096 ? -ret : EEXIST,
 			     "pid %d: cannot map %#llx-%#llx%s%s: %s", r->pid,
 			     (unsigned long long)v->start,
-			     (unsigned long long)v->end, vi->path ? " " : "",
-			     vi->path ? vi->path : "",
+			     (unsigned long long)v->end, vi->file ? " " : "",
+			     vi->file ? vi->file->path : "",
 			     strerror(ret < 0 && ret > -4096 ? -ret : EEXIST));
 	return rc;
 }
 
 int cr_rst_mm_swap(struct cr_rst *r, struct cr_err *e)
 {
+	const struct cr_mm *mm = r->mm;
 	unsigned long top;
 	uint32_t i;
 	int rc;
@@ -356,16 +442,20 @@ int cr_rst_mm_swap(struct cr_rst *r, struct cr_err *e)
 				NULL, e, "cannot unmap the old memory");
 	if (!rc)
 		rc = cr_mm_vdso(r, e);
-	for (i = 0; !rc && i < r->t->task.nr_vmas; i++) {
+	if (!rc)
+		rc = cr_mm_shmems(r, e);
+	for (i = 0; !rc && i < mm->nr_vmas; i++) {
 		rc = cr_rst_aborted(r, e);
-		if (!rc && cr_vma_mapped(&r->t->vmas[i]))
-			rc = cr_mm_map(r, &r->t->vmas[i], e);
+		if (!rc && cr_vma_mapped(&mm->vmas[i]))
+			rc = cr_mm_map(r, &mm->vmas[i], e);
 	}
+	if (!rc)
+		rc = cr_mm_shmems_close(r, e);
 	return rc;
 }
 
 /* Make @vi writable for its page data; cr_rst_mm_finish() undoes it. */
-static int cr_mm_writable(struct cr_rst *r, const struct cr_vma_img *vi,
+static int cr_mm_writable(struct cr_rst *r, const struct cr_vma *vi,
 			  struct cr_err *e)
 {
 	const struct crfs_vma *v = &vi->v;
@@ -384,27 +474,14 @@ static int cr_mm_writable(struct cr_rst *r, const struct cr_vma_img *vi,
 	return rc;
 }
 
-int cr_rst_mm_pages(struct cr_rst *r, const struct cr_img_pages *pg,
-		    struct cr_err *e)
+/* Write @size bytes of @data at @addr of the process. */
+static int cr_mm_poke_pages(struct cr_rst *r, uint64_t addr, void *data,
+		       uint64_t size, struct cr_err *e)
 {
-	uint64_t size = pg->nr_pages * r->page_size, addr, end;
-	struct iovec local, remote;
-	uint32_t i = pg->vma;
+	struct iovec local = { data, size };
+	struct iovec remote = { (void *)(uintptr_t)addr, size };
 	ssize_t n;
-	int rc;
 
-	/* cr_img_check_pages(): the range lies in filled mappings from i on. */
-	end = pg->vaddr + size;
-	for (addr = pg->vaddr; addr < end && i < r->t->task.nr_vmas; i++) {
-		rc = cr_mm_writable(r, &r->t->vmas[i], e);
-		if (rc)
-			return rc;
-		addr = r->t->vmas[i].v.end;
-	}
-	local.iov_base = pg->data;
-	local.iov_len = size;
-	remote.iov_base = (void *)(uintptr_t)pg->vaddr;
-	remote.iov_len = size;
 	while (local.iov_len) {
 		n = process_vm_writev(r->pid, &local, 1, &remote, 1, 0);
 		if (n <= 0)
@@ -417,8 +494,72 @@ int cr_rst_mm_pages(struct cr_rst *r, const struct cr_img_pages *pg,
 		remote.iov_base = (char *)remote.iov_base + n;
 		remote.iov_len -= n;
 	}
-	r->page_bytes += size;
 	return 0;
+}
+
+/*
+ * The pages of a SHMEM object, through the mappings its windows name
+ * (cr_img_check_pages() made sure they cover the record), each made
+ * writable while it is written.
+ */
+static int cr_mm_shmem_pages(struct cr_rst *r, const struct cr_img_pages *pg,
+			     uint64_t size, struct cr_err *e)
+{
+	const struct cr_shmem *s = pg->shmem;
+	uint64_t off = pg->addr, end = pg->addr + size;
+	uint32_t w = pg->win;
+	int rc = 0;
+
+	for (; off < end && w < s->nr_win; w++) {
+		const struct cr_shmem_win *win = &s->win[w];
+		uint64_t to = win->end < end ? win->end : end;
+		uint64_t addr = win->addr + (off - win->start);
+		uint32_t i = cr_model_vma_find(r->mm, addr);
+
+		for (uint64_t a = addr; !rc && a < addr + (to - off) &&
+		     i < r->mm->nr_vmas; i++) {
+			rc = cr_mm_writable(r, &r->mm->vmas[i], e);
+			a = r->mm->vmas[i].v.end;
+		}
+		if (!rc)
+			rc = cr_mm_poke_pages(r, addr, (char *)pg->data +
+					 (off - pg->addr), to - off, e);
+		if (rc)
+			return rc;
+		off = to;
+	}
+	return 0;
+}
+
+int cr_rst_mm_pages(struct cr_rst *r, const struct cr_img_pages *pg,
+		    struct cr_err *e)
+{
+	uint64_t size = pg->nr_pages * r->page_size, addr, end;
+	uint32_t i = pg->vma;
+	int rc;
+
+	if (pg->shmem)
+		rc = cr_mm_shmem_pages(r, pg, size, e);
+	else if (pg->mm != r->mm)
+		rc = cr_fail(e, EINVAL, "pid %d: pages of mm %u, not its own",
+			     r->pid, pg->mm->m.id);
+	else
+		rc = 0;
+	if (rc || pg->shmem)
+		goto out;
+	/* cr_img_check_pages(): the range lies in filled mappings from i on. */
+	end = pg->addr + size;
+	for (addr = pg->addr; addr < end && i < r->mm->nr_vmas; i++) {
+		rc = cr_mm_writable(r, &r->mm->vmas[i], e);
+		if (rc)
+			return rc;
+		addr = r->mm->vmas[i].v.end;
+	}
+	rc = cr_mm_poke_pages(r, pg->addr, pg->data, size, e);
+out:
+	if (!rc)
+		r->page_bytes += size;
+	return rc;
 }
 
 /*
@@ -430,7 +571,7 @@ static int cr_mm_close_files(struct cr_rst *r, struct cr_err *e)
 {
 	const struct cr_rst_files *fs = &r->files;
 	/* cwd and root come last, and the process closed them itself */
-	uint32_t i = fs->nr_fds, j, end = fs->cwd;
+	uint32_t i = fs->nr_fd_entries, j, end = fs->cwd;
 	long ret;
 	int rc;
 
@@ -455,7 +596,7 @@ static int cr_mm_close_files(struct cr_rst *r, struct cr_err *e)
  */
 static int cr_mm_layout(struct cr_rst *r, struct cr_err *e)
 {
-	const struct crfs_mm *mm = &r->t->mm;
+	const struct crfs_mm *mm = &r->mm->m;
 	struct prctl_mm_map map = {
 		.start_code = mm->start_code, .end_code = mm->end_code,
 		.start_data = mm->start_data, .end_data = mm->end_data,
@@ -488,13 +629,15 @@ static int cr_mm_layout(struct cr_rst *r, struct cr_err *e)
 
 int cr_rst_mm_finish(struct cr_rst *r, struct cr_err *e)
 {
+	const struct cr_mm *mm = r->mm;
 	uint32_t i;
 	int rc;
 
-	for (i = 0; i < r->t->task.nr_vmas; i++) {
-		const struct crfs_vma *v = &r->t->vmas[i].v;
+	for (i = 0; i < mm->nr_vmas; i++) {
+		const struct crfs_vma *v = &mm->vmas[i].v;
 
-		if (!cr_img_vma_filled(v) || (v->prot & PROT_WRITE))
+		if ((!cr_img_vma_filled(v) && v->kind != CRFS_VMA_SHMEM) ||
+		    (v->prot & PROT_WRITE))
 			continue;
 		rc = cr_rst_aborted(r, e);
 		if (rc)
@@ -512,22 +655,22 @@ int cr_rst_mm_finish(struct cr_rst *r, struct cr_err *e)
 
 int cr_rst_mm_unmap_scratch(struct cr_rst *r, struct cr_err *e)
 {
-	const struct cr_task_img *t = r->t;
+	const struct cr_mm *mm = r->mm;
 	unsigned long gadget = 0;
 	uint32_t i;
 	int rc;
 
 	/* The vdso first, else any code of the image. */
-	for (i = 0; !gadget && i < t->task.nr_vmas; i++) {
-		const struct crfs_vma *v = &t->vmas[i].v;
+	for (i = 0; !gadget && i < mm->nr_vmas; i++) {
+		const struct crfs_vma *v = &mm->vmas[i].v;
 
 		if (v->kind == CRFS_VMA_VDSO)
 			gadget = cr_arch_find_syscall(r->pid, v->start, v->end);
 	}
-	for (i = 0; !gadget && i < t->task.nr_vmas; i++) {
-		const struct crfs_vma *v = &t->vmas[i].v;
+	for (i = 0; !gadget && i < mm->nr_vmas; i++) {
+		const struct crfs_vma *v = &mm->vmas[i].v;
 
-		if (cr_vma_mapped(&t->vmas[i]) && (v->prot & PROT_EXEC))
+		if (cr_vma_mapped(&mm->vmas[i]) && (v->prot & PROT_EXEC))
 			gadget = cr_arch_find_syscall(r->pid, v->start, v->end);
 	}
 	if (!gadget)

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The restore's reading of an image up to the creation of its process:
- * header, this machine's compatibility, the process's records, and every
- * rule the image alone decides (img-check.c).  Apart from restore.c so
- * that it runs without creating anything (tests/fuzz).
+ * header, this machine's compatibility, every object and process into the
+ * model, and every rule the image alone decides (img-check.c).  Apart
+ * from restore.c so that it runs without creating anything (tests/fuzz).
  */
 #include <errno.h>
 
@@ -20,20 +20,11 @@ int cr_rst_read(struct cr_img_walk *w, struct cr_img *img, struct cr_err *e)
 		rc = cr_img_walk_next(w, e);
 	if (rc < 0)
 		return rc;
-	/* cr_img_walk_begin() made sure the image holds one process. */
-	if (rc != CR_WALK_TASK)
-		return cr_fail(e, EBADMSG, "the image holds no process");
-	return 0;
+	/* cr_img_walk_next() gives the model first, checked. */
+	return rc == CR_WALK_MODEL ? 0 : cr_fail(e, EBADMSG, "no model");
 }
 
 int cr_rst_next_pages(struct cr_img_walk *w, struct cr_err *e)
 {
-	int rc;
-
-	do
-		rc = cr_img_walk_next(w, e);
-	while (rc == CR_WALK_TASK_END);
-	if (rc == CR_WALK_TASK)	/* cannot be: one process, checked */
-		return cr_fail(e, EOPNOTSUPP, "a second process in the image");
-	return rc;
+	return cr_img_walk_next(w, e);
 }

@@ -1,15 +1,25 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Restore: read an image and recreate its process, with its pid, in a
- * cgroup.  The process is created by clone3() as a sibling of the caller
- * (CLONE_PARENT: the caller's parent reaps it), in the cgroup.
- * It restores what it can for itself (restore-task.c) and stops; its
- * tracer (the calling thread) swaps its memory (restore-mm.c), loads its
- * registers, freezes the cgroup and lets it go straight from the ptrace
- * stop into the freezer.
+ * Restore, in phases (Documentation/crfs/engine.rst):
+ *
+ *  1. read and plan: the image's objects and processes into a model,
+ *     checked (img-check.c), then what this machine must give (the plan
+ *     hook of every row of the resource table);
+ *  2. create the process with its pid, by clone3() as a sibling of the
+ *     caller (CLONE_PARENT: the caller's parent reaps it), in the cgroup;
+ *  3. the process restores its own state (the rows' child hooks,
+ *     restore-task.c) and stops;
+ *  4. memory: its tracer (the calling thread) swaps its address space for
+ *     the image's and writes the pages as they stream in (restore-mm.c);
+ *  5. final state: the rows' late hooks, then registers and mask, the
+ *     cgroup frozen, and the process let go straight from the ptrace stop
+ *     into the freezer.
+ *
+ * A failure at any point kills what was made; the cgroup is left empty.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -25,7 +35,6 @@
 #include <sys/wait.h>
 
 #include "restore.h"
-#include "task-img.h"
 #include "cr-ring.h"
 
 /* How long a pid held by a dying process or a zombie is waited for. */
@@ -47,7 +56,7 @@ int cr_rst_aborted(const struct cr_rst *r, struct cr_err *e)
 	if (!err)
 		return 0;
 	return cr_fail(e, ECANCELED, "pid %d: restore called off (%s)",
-		       r->pid ? r->pid : (int)r->t->task.pid,
+		       r->pid ? r->pid : (int)r->task->t.pid,
 		       err == EPIPE ? "the engine's stream was shut down" :
 		       strerror(err));
 }
@@ -297,17 +306,17 @@ static void cr_pin_end(const cpu_set_t *saved)
 static int cr_let_go(struct cr_rst *r, const cpu_set_t *cpus,
 		     struct cr_err *e)
 {
-	struct user_regs_struct regs;
-	uint64_t mask = r->t->sigstate.blocked;
+	struct crfs_x86_regs regs = r->thread->arch.regs;
+	uint64_t mask = r->thread->t.blocked;
 	int rc;
 
 	/* Best effort: the pinning only made the restore faster. */
 	if (cpus)
 		sched_setaffinity(r->pid, sizeof(*cpus), cpus);
-	memcpy(&regs, &r->t->regs, sizeof(regs));
-	regs.orig_rax = -1;	/* no syscall restart on the way out */
-	rc = cr_arch_set_regs(r->pid, (struct crfs_regs *)&regs,
-			      r->t->xstate, r->t->xstate_size, e);
+	/* no syscall restart on the way out */
+	regs.r[offsetof(struct user_regs_struct, orig_rax) / 8] = -1;
+	rc = cr_arch_set_regs(r->pid, &regs, r->thread->arch.xstate,
+			      r->thread->arch.xstate_size, e);
 	if (rc)
 		return rc;
 	if (ptrace(PTRACE_SETSIGMASK, r->pid, (void *)sizeof(mask), &mask))
@@ -352,23 +361,34 @@ static void cr_undo(struct cr_rst *r)
 	cr_cgroup_freeze(r->cgdir, false);
 }
 
-/* Create the process of @t and restore it entirely, pages from @w. */
+/* Phase 5 of every row: injected calls into the stopped process. */
+static int cr_late(struct cr_rst *r, struct cr_err *e)
+{
+	int rc = 0;
+
+	for (int i = 0; !rc && i < CR_RES_NR; i++)
+		if (cr_res_table[i]->late)
+			rc = cr_res_table[i]->late(r, e);
+	return rc;
+}
+
+/* Phases 2 to 5: create the process and restore it, pages from @w. */
 static int cr_restore_task(struct cr_rst *r, struct cr_img_walk *w,
 			   struct cr_err *e)
 {
-	struct cr_rst_child c;
+	struct cr_rst_child c = {
+		.m = r->m, .task = r->task, .files = &r->files,
+		.sock_fd = r->files.sock_fd,
+	};
 	cpu_set_t cpus, one;
 	int sv[2], rc;
 	bool pinned;
 
-	rc = cr_rst_task_check(r, &c, e);
-	if (rc)
-		return rc;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		return cr_fail(e, errno, "socketpair: %m");
 	c.sock = sv[1];
 	pinned = cr_pin_begin(&cpus, &one);	/* the process inherits it */
-	r->pid = cr_spawn(r, r->t->task.pid, r->cgdir, &c, e);
+	r->pid = cr_spawn(r, r->task->t.pid, r->cgdir, &c, e);
 	close(sv[1]);
 	if (r->pid < 0) {
 		close(sv[0]);
@@ -393,7 +413,7 @@ static int cr_restore_task(struct cr_rst *r, struct cr_img_walk *w,
 	if (!rc)
 		rc = cr_rst_mm_finish(r, e);
 	if (!rc)
-		rc = cr_rst_task_late(r, e);
+		rc = cr_late(r, e);
 	if (!rc)
 		rc = cr_rst_mm_unmap_scratch(r, e);
 	if (!rc)
@@ -404,23 +424,14 @@ out_unpin:
 	return rc;
 }
 
-/*
- * Can this machine give the process as many mappings as the image has?
- * Past vm.max_map_count the mmap() of one of them would fail, after all
- * the others were made: refuse before anything exists.
- */
-static int cr_check_map_count(const struct cr_task_img *t, struct cr_err *e)
+int cr_rst_plan(struct cr_rst *r, struct cr_err *e)
 {
-	char *s = cr_read_file("/proc/sys/vm/max_map_count", NULL);
-	long max = s ? atol(s) : 0;
+	int rc = 0;
 
-	free(s);
-	/* The scratch area is one more while the memory is rebuilt. */
-	if (max > 0 && (long)t->task.nr_vmas + 1 > max)
-		return cr_fail(e, ENOMEM,
-			       "pid %u: the image has %u mappings, vm.max_map_count allows %ld",
-			       t->task.pid, t->task.nr_vmas, max);
-	return 0;
+	for (int i = 0; !rc && i < CR_RES_NR; i++)
+		if (cr_res_table[i]->plan)
+			rc = cr_res_table[i]->plan(r, e);
+	return rc;
 }
 
 /* Is @cgdir a cgroup with nothing in it?  Make sure it is not frozen. */
@@ -453,21 +464,25 @@ int cr_restore(struct cr_ring *ring, const char *cgdir, struct cr_err *e)
 
 	cr_img_init_ring(&img, ring);
 	rc = cr_rst_read(&w, &img, e);
-	if (!rc)
-		rc = cr_check_map_count(&w.t, e);
-	if (!rc)
-		rc = cr_cgroup_ready(cgdir, e);
 	if (rc)
 		goto out_img;
-
 	r.cgdir = cgdir;
 	r.ring = ring;
-	r.t = &w.t;
+	r.m = &w.m;
+	r.task = &w.m.tasks[0];
+	r.thread = &r.task->threads[0];
+	r.mm = r.task->mm;
 	r.page_size = w.hdr.page_size;
-	rc = cr_restore_task(&r, &w, e);
-	if (rc)
-		cr_undo(&r);
-	cr_rst_task_fini(&r);
+	rc = cr_rst_plan(&r, e);
+	if (!rc)
+		rc = cr_cgroup_ready(cgdir, e);
+	if (!rc) {
+		rc = cr_restore_task(&r, &w, e);
+		if (rc)
+			cr_undo(&r);
+	}
+	cr_rst_files_free(&r.files);
+	free(r.shmem_fd);
 out_img:
 	cr_img_walk_fini(&w);
 	cr_img_fini(&img);

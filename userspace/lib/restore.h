@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Inside the restore side of the engine: one process being recreated.
+ * Inside the restore side of the engine: one process being recreated
+ * from a model read out of an image.
  *
- * restore.c creates the process and drives it, restore-task.c is what the
- * new process does for itself (in C before its memory is swapped, through
- * injected calls after), restore-mm.c swaps its memory for the image's.
+ * restore.c runs the phases and drives the process; restore-task.c is the
+ * new process's own code and the reasons of its failures; restore-files.c
+ * the files it opens and checks; restore-mm.c its memory.  The rows of the
+ * resource table (res.h) restore the rest, each in its phase.
  */
 #ifndef CR_RESTORE_H
 #define CR_RESTORE_H
@@ -13,16 +15,17 @@
 #include <sys/types.h>
 
 #include "cr-internal.h"
-#include "task-img.h"
+#include "img-walk.h"
+#include "res.h"
 #include "arch.h"
 
 /* The scratch area: the injection gadget, then data for injected calls. */
 #define CR_RST_SCRATCH_PAGES	3
 #define CR_RST_DATA_OFF		64
 
-/* What kind of file an entry of struct cr_rst_files is. */
+/* How an entry of struct cr_rst_files is named in a reason. */
 enum cr_rst_file_kind {
-	CR_RF_FD,		/* a descriptor of the image, at its number */
+	CR_RF_FD,		/* a description of descriptors of the image */
 	CR_RF_MAP,		/* a mapped file (one entry for all its mappings) */
 	CR_RF_EXE,		/* the executable, for PR_SET_MM_MAP */
 	CR_RF_CWD,		/* O_PATH directories, closed by the child */
@@ -46,24 +49,40 @@ enum cr_rst_file_field {
 #define CR_RF_MTIME	(1U << CR_RF_F_MTIME)
 #define CR_RF_RDEV	(1U << CR_RF_F_RDEV)
 
-/* One file the new process opens for itself, and what it must be. */
+/* One description the new process opens once, and what it must be. */
 struct cr_rst_file {
 	const char	*path;		/* the image's, absolute */
 	uint32_t	kind;		/* enum cr_rst_file_kind */
-	uint32_t	idx;		/* FD: index in fds, MAP: first VMA */
+	uint32_t	idx;		/* FD: its first fd, MAP: first VMA */
 	int32_t		fd;		/* its number in the new process */
 	int32_t		oflags;		/* openat2() flags */
-	uint64_t	pos;		/* FD: offset */
+	uint64_t	pos;		/* its offset */
+	bool		seek;		/* lseek() it there */
 	uint32_t	type;		/* S_IFREG, S_IFCHR, S_IFDIR */
 	uint32_t	check;		/* CR_RF_* fields compared */
 	uint64_t	dev, ino, size, rdev;
 	int64_t		mtime_ns;
 };
 
-/* Every file of one process, planned before it exists. */
+/* One descriptor of the image: the description it gets. */
+struct cr_rst_fd {
+	int32_t		fd;
+	uint32_t	entry;		/* in struct cr_rst_files.f */
+	bool		cloexec;
+};
+
+/*
+ * Every file of one process, planned before it exists: the descriptions
+ * of its descriptors (each at the number of its first descriptor), then
+ * its mapped files and executable (at numbers the image does not use,
+ * closed once mapped), then its cwd and root.
+ */
 struct cr_rst_files {
-	struct cr_rst_file	*f;		/* nr: descriptors first */
-	uint32_t		nr, nr_fds;
+	struct cr_rst_file	*f;
+	uint32_t		nr;
+	uint32_t		nr_fd_entries;	/* the first entries */
+	struct cr_rst_fd	*fds;		/* sorted by number */
+	uint32_t		nr_fds;
 	int32_t			*vma_file;	/* per VMA: its entry, or -1 */
 	int32_t			exe, cwd, root;	/* entries, -1: none */
 	int32_t			sock_fd;	/* the child's socket */
@@ -75,14 +94,18 @@ struct cr_rst {
 	pid_t			pid;
 	const char		*cgdir;
 	struct cr_ring		*ring;		/* the image: aborts come by it */
-	struct cr_task_img	*t;
+	const struct cr_model	*m;
+	const struct cr_task	*task;
+	const struct cr_thread	*thread;
+	const struct cr_mm	*mm;
 	uint32_t		page_size;
 	struct cr_infect	inf;		/* injection state */
 	unsigned long		scratch;	/* scratch area, 0: none */
 	size_t			scratch_size;
 	uint64_t		page_bytes;	/* page data written so far */
-	const struct cr_vma_img	*wr_vma;	/* last mapping made writable */
-	struct cr_rst_files	files;		/* its files, cr_rst_task_check() */
+	const struct cr_vma	*wr_vma;	/* last mapping made writable */
+	struct cr_rst_files	files;		/* its files (res-files.c) */
+	int32_t			*shmem_fd;	/* per SHMEM, while mapping */
 };
 
 /**
@@ -112,6 +135,14 @@ int cr_rst_syscall(struct cr_rst *r, long nr, const unsigned long a[6],
 		   long *ret, struct cr_err *e);
 
 /**
+ * cr_rst_call() - an injected call that must succeed
+ * @what: what it does, for the reason of a failure
+ * Return: 0 or -errno with @e set ("pid N: @what: reason").
+ */
+int cr_rst_call(struct cr_rst *r, long nr, const unsigned long a[6],
+		const char *what, struct cr_err *e);
+
+/**
  * cr_rst_poke() - copy @len bytes into the scratch data area at @off
  * @addr: receives the address of the copy in the process
  *
@@ -120,25 +151,36 @@ int cr_rst_syscall(struct cr_rst *r, long nr, const unsigned long a[6],
 int cr_rst_poke(struct cr_rst *r, size_t off, const void *buf, size_t len,
 		unsigned long *addr, struct cr_err *e);
 
+/**
+ * cr_rst_plan() - restore phase 1 after the reading: the plan hook of
+ * every row (the files and their numbers, what this restorer can set,
+ * room for the mappings), before anything exists
+ * @r: with @r->m, @r->task, @r->thread and @r->mm set; free @r->files
+ *     with cr_rst_files_free(), even after a failure
+ *
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_plan(struct cr_rst *r, struct cr_err *e);
+
 /* restore-read.c */
 
 /**
- * cr_rst_read() - read and check an image up to its first PAGES record
+ * cr_rst_read() - read and check an image up to its page data
  * @w:   receives the walker (cr_img_walk_fini() it, even on failure), with
- *       the process in @w->t
+ *       the model in @w->m
  * @img: the image stream
  *
  * The header, whether this machine can run the image (cr_img_check_hdr()),
- * the records of its process and every rule the image alone decides
- * (cr_img_check_task()): what `crfs-image verify` refuses, the restore
- * refuses here, before anything is created, with the same reason.
+ * every object and process and every rule the image alone decides: what
+ * `crfs-image verify` refuses, the restore refuses here, before anything
+ * is created, with the same reason.
  *
  * Return: 0 or -errno with @e set.
  */
 int cr_rst_read(struct cr_img_walk *w, struct cr_img *img, struct cr_err *e);
 
 /**
- * cr_rst_next_pages() - the next PAGES record of the process, checked
+ * cr_rst_next_pages() - the next PAGES record of the image, checked
  * Return: CR_WALK_PAGES (in @w->pages), CR_WALK_END (the image is whole),
  * or -errno with @e set.
  */
@@ -150,7 +192,7 @@ struct cr_proc_map;
 
 /**
  * cr_rst_scratch_addr() - where the scratch area of a restore can go
- * @t:      the image's process (its mappings, sorted)
+ * @mm:     the image's address space (its mappings, sorted)
  * @cur:    the new process's mappings now, sorted (cr_proc_layout())
  * @nr_cur: how many
  * @size:   the scratch area's size
@@ -161,7 +203,7 @@ struct cr_proc_map;
  *
  * Return: the address, or 0 when there is no such room.
  */
-unsigned long cr_rst_scratch_addr(const struct cr_task_img *t,
+unsigned long cr_rst_scratch_addr(const struct cr_mm *mm,
 				  const struct cr_proc_map *cur, int nr_cur,
 				  size_t size);
 
@@ -206,8 +248,10 @@ enum cr_rst_step {
 	CR_RST_FILE_IDENT,	/* field: enum cr_rst_file_field, v1: found */
 	CR_RST_FILE_MOVE,
 	CR_RST_FILE_SEEK,
+	CR_RST_FILE_DUP,	/* idx: descriptor of struct cr_rst_files */
 	CR_RST_ROOT,
 	CR_RST_CWD,
+	CR_RST_UMASK,
 	CR_RST_SIGACT,
 	CR_RST_NAME,
 	CR_RST_PERSONALITY,
@@ -225,25 +269,12 @@ struct cr_rst_res {
 
 /* Everything the new process needs, ready in memory before it exists. */
 struct cr_rst_child {
-	const struct cr_task_img	*t;
+	const struct cr_model		*m;
+	const struct cr_task		*task;
 	const struct cr_rst_files	*files;
 	int				sock;	 /* its end of the socket */
 	int				sock_fd; /* where to move it */
 };
-
-/**
- * cr_rst_task_check() - plan the files of @r->t into @r->files, check that
- * this restorer can restore it (cr_rst_task_fits()) and fill @c
- * Return: 0 or -errno with @e set naming the pid, object and reason.
- * @r->files is freed by cr_rst_task_fini(), even after a failure.
- */
-int cr_rst_task_check(struct cr_rst *r, struct cr_rst_child *c,
-		      struct cr_err *e);
-
-/**
- * cr_rst_task_fini() - free what cr_rst_task_check() planned
- */
-void cr_rst_task_fini(struct cr_rst *r);
 
 /**
  * cr_rst_task_fits() - can this process restore @t with its own limits?
@@ -252,22 +283,21 @@ void cr_rst_task_fini(struct cr_rst *r);
  * must be below the restorer's RLIMIT_NOFILE hard limit and fs.nr_open
  * (EMFILE); each hard limit of the image must be one the restorer can set:
  * not above its own without CAP_SYS_RESOURCE, NOFILE not above
- * fs.nr_open (EPERM).  Both the dump and the restore ask.
+ * fs.nr_open (EPERM).  Both the dump and the restore ask (res-limits.c).
  *
  * Return: 0 or -errno with @e set naming the pid, the fd or limit.
  */
-int cr_rst_task_fits(const struct cr_task_img *t, struct cr_err *e);
+int cr_rst_task_fits(const struct cr_task *t, struct cr_err *e);
 
 /**
  * cr_rst_task_child() - the new process restores its own state and stops
  *
  * Runs in the child of clone3(), in a copy of a possibly multithreaded
  * caller: raw system calls only.  Waits for a byte on its socket (its
- * tracer is attached), opens and checks its files (descriptors, mapped
- * files, executable; cr_rst_files_open()), changes to its root and cwd,
- * restores umask, signal actions, name and personality, blocks all
- * signals, reports on the socket and stops itself with SIGSTOP.  Exits on
- * failure.
+ * tracer is attached), starts a session, runs the child hook of every row
+ * of the resource table (its name and personality, umask, files, signal
+ * actions), blocks all signals, reports on the socket and stops itself
+ * with SIGSTOP.  Exits on failure.
  */
 void cr_rst_task_child(const struct cr_rst_child *c)
 	__attribute__((noreturn));
@@ -282,18 +312,24 @@ int cr_rst_task_reason(const struct cr_rst *r, const struct cr_rst_res *res,
 /* restore-files.c */
 
 /**
- * cr_rst_files_plan() - every file of @t and the number it gets
- * Return: 0 or -errno with @e set; free @fs with cr_rst_files_free().
+ * cr_rst_files_plan_task() - every file of @t, opened once each, and the
+ * number it gets
+ * Return: 0 or -errno with @e set; free @fs with cr_rst_files_free(),
+ * even after a failure.
  */
-int cr_rst_files_plan(const struct cr_task_img *t, struct cr_rst_files *fs,
-		      struct cr_err *e);
+int cr_rst_files_plan_task(const struct cr_task *t, struct cr_rst_files *fs,
+			   struct cr_err *e);
 
-/* cr_rst_files_free() - free what cr_rst_files_plan() allocated */
+/* cr_rst_files_plan() - the plan hook of "files": @r->files */
+int cr_rst_files_plan(struct cr_rst *r, struct cr_err *e);
+
+/* cr_rst_files_free() - free what cr_rst_files_plan_task() allocated */
 void cr_rst_files_free(struct cr_rst_files *fs);
 
 /**
- * cr_rst_files_open() - in the new process: open and check every file of
- * @c->files at its number, then change to the root and the cwd
+ * cr_rst_files_open() - in the new process (the child hook of "files"):
+ * open and check every file of @c->files once, give each descriptor its
+ * description, then change to the root and the cwd
  * Raw system calls only (see cr_rst_task_child()).
  * Return: 0, or a positive errno with @res saying where.
  */
@@ -303,15 +339,8 @@ int cr_rst_files_open(const struct cr_rst_child *c, struct cr_rst_res *res);
  * cr_rst_files_reason() - put a report of cr_rst_files_open() into words
  * Return: -errno with @e set naming the pid, fd or mapping, path and field.
  */
-int cr_rst_files_reason(pid_t pid, const struct cr_task_img *t,
-			const struct cr_rst_files *fs,
-			const struct cr_rst_res *res, struct cr_err *e);
-
-/**
- * cr_rst_task_late() - what needs the new memory or drops privileges:
- * rseq, sigaltstack, pending signals, limits, credentials, dumpable
- * Return: 0 or -errno with @e set.
- */
-int cr_rst_task_late(struct cr_rst *r, struct cr_err *e);
+int cr_rst_files_reason(pid_t pid, const struct cr_rst_files *fs,
+			const struct cr_mm *mm, const struct cr_rst_res *res,
+			struct cr_err *e);
 
 #endif /* CR_RESTORE_H */

@@ -2,18 +2,21 @@
 /*
  * crfs-image: look inside a crfs checkpoint image, as CRIU's crit does.
  *
- *   crfs-image show   [FILE]   human summary
+ *   crfs-image show   [FILE]   human summary, one line per object
  *   crfs-image json   [FILE]   the whole decode as JSON (page data summarized)
  *   crfs-image verify [FILE]   exit 0 only for a whole, valid image: one a
  *                              restore accepts (this machine aside)
  *
  * FILE "-" or none is stdin, which may be a pipe: the image is read once,
- * in order, one record in memory at a time, so multi-GiB images stream.
+ * in order, one record in memory at a time besides the model of its
+ * objects, so multi-GiB images stream.  The reading and every check are
+ * the library's walker (model-read.c, img-check.c), the one the restore
+ * uses; the printing of each record is its row of the library's table
+ * (rec.c): this file only says what the output looks like.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -21,106 +24,84 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/mman.h>
-#include <sys/sysmacros.h>
 
-#include "task-img.h"
+#include "img-walk.h"
 
-/*
- * The state of one image being walked.  The reading and every check are
- * the library's walker (img-check.c), the one the restore uses: what
- * verify accepts, a restore on a compatible machine accepts too.
- */
+/* A run of contiguous pages of one owner, for the summary. */
+struct run {
+	uint32_t	owner, id;
+	uint64_t	addr, nr_pages;
+};
+
+/* The state of one image being walked. */
 struct walk {
 	const char		*name;
 	const struct walk_ops	*ops;
 	struct cr_img		img;
 	struct cr_img_walk	iw;
 	struct cr_err		e;
-	const struct crfs_image_hdr *h;	/* &iw.hdr */
-	const struct cr_task_img *t;	/* &iw.t */
-	uint64_t		*vma_pages;	/* pages dumped per mapping */
-	uint64_t		task_pages, task_page_recs;
-	uint64_t		run_vaddr, run_pages;	/* json: a page run */
+	struct run		*runs;
+	uint32_t		nr_runs;
+	uint64_t		pages, page_recs;
 };
 
-/* What each command does with the parts of an image, in stream order. */
+/* What each command prints, once the whole image is read and checked. */
 struct walk_ops {
 	const char	*name;
 	const char	*help;
-	void		(*hdr)(struct walk *w);
-	void		(*task)(struct walk *w);	/* its records read */
-	void		(*pages)(struct walk *w, const struct cr_img_pages *p);
-	void		(*task_end)(struct walk *w);	/* its pages read */
-	void		(*end)(struct walk *w, const struct crfs_end *end);
+	void		(*print)(struct walk *w);
 };
 
-static const char *const vma_kinds[] = {
-	[CRFS_VMA_ANON] = "anon", [CRFS_VMA_FILE] = "file",
-	[CRFS_VMA_HEAP] = "heap", [CRFS_VMA_STACK] = "stack",
-	[CRFS_VMA_VDSO] = "vdso", [CRFS_VMA_VVAR] = "vvar",
-	[CRFS_VMA_VSYSCALL] = "vsyscall",
-};
-
-static const char *const fd_kinds[] = {
-	[CRFS_FD_REG] = "reg", [CRFS_FD_CHR] = "chr",
-};
-
-/* struct user_regs_struct of x86-64, in order. */
-static const char *const reg_names[CRFS_X86_64_NR_REGS] = {
-	"r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9", "r8",
-	"rax", "rcx", "rdx", "rsi", "rdi", "orig_rax", "rip", "cs", "eflags",
-	"rsp", "ss", "fs_base", "gs_base", "ds", "es", "fs", "gs",
-};
-
-static const char *const rlimit_names[CRFS_NR_RLIMITS] = {
-	"cpu", "fsize", "data", "stack", "core", "rss", "nproc", "nofile",
-	"memlock", "as", "locks", "sigpending", "msgqueue", "nice", "rtprio",
-	"rttime",
-};
-
-#define NAME(tab, i) \
-	((i) < sizeof(tab) / sizeof((tab)[0]) && (tab)[i] ? (tab)[i] : "?")
-
-static const char *arch_name(uint32_t arch)
+/* Add a checked PAGES record to the runs. */
+static int walk_pages(struct walk *w, const struct cr_img_pages *p)
 {
-	return arch == CRFS_ARCH_X86_64 ? "x86_64" : "unknown";
+	uint32_t id = p->mm ? p->mm->m.id : p->shmem->s.id;
+	struct run *r = w->nr_runs ? &w->runs[w->nr_runs - 1] : NULL;
+
+	w->pages += p->nr_pages;
+	w->page_recs++;
+	if (r && r->owner == p->owner && r->id == id &&
+	    r->addr + r->nr_pages * w->iw.hdr.page_size == p->addr) {
+		r->nr_pages += p->nr_pages;
+		return 0;
+	}
+	if (cr_grow(&w->runs, w->nr_runs, sizeof(*w->runs)))
+		return cr_fail(&w->e, ENOMEM, "out of memory");
+	w->runs[w->nr_runs++] = (struct run){ p->owner, id, p->addr,
+					      p->nr_pages };
+	return 0;
 }
 
-/* "SIGUSR1", "SIGRT3"; a static buffer. */
-static const char *sig_name(uint32_t signo)
+/* Read the whole image, checking it; print it at its end. */
+static int walk_image(struct walk *w)
 {
-	static char buf[16];
-	const char *s = sigabbrev_np(signo);
+	int ret = cr_img_walk_begin(&w->iw, &w->img, &w->e);
 
-	if (s)
-		snprintf(buf, sizeof(buf), "SIG%s", s);
-	else if (signo >= (uint32_t)SIGRTMIN && signo <= (uint32_t)SIGRTMAX)
-		snprintf(buf, sizeof(buf), "SIGRT%u", signo - SIGRTMIN);
-	else
-		snprintf(buf, sizeof(buf), "%u", signo);
-	return buf;
+	while (!ret) {
+		ret = cr_img_walk_next(&w->iw, &w->e);
+		if (ret == CR_WALK_PAGES)
+			ret = walk_pages(w, &w->iw.pages);
+		else if (ret == CR_WALK_MODEL)
+			ret = 0;
+		else if (ret == CR_WALK_END)
+			break;
+	}
+	if (ret < 0)
+		return ret;
+	w->ops->print(w);
+	return 0;
 }
 
-static void prot_str(const struct crfs_vma *v, char out[5])
-{
-	out[0] = v->prot & PROT_READ ? 'r' : '-';
-	out[1] = v->prot & PROT_WRITE ? 'w' : '-';
-	out[2] = v->prot & PROT_EXEC ? 'x' : '-';
-	out[3] = v->flags & CRFS_VMA_F_SHARED ? 's' : 'p';
-	out[4] = 0;
-}
-
-/* A path, with control characters escaped so a table stays a table. */
-static const char *show_str(const char *s)
+/* A string with control characters escaped, so a line stays a line. */
+static const char *text_str(const char *s)
 {
 	static char buf[4 * CRFS_PATH_MAX + 1];
 	char *o = buf;
 
-	for (; s && *s; s++) {
+	for (; s && *s && o < buf + sizeof(buf) - 5; s++) {
 		unsigned char c = *s;
 
-		if (c < 0x20 || c == 0x7f || c == '\\')
+		if (c < 0x20 || c == 0x7f || c == '\\' || c == ' ')
 			o += sprintf(o, c == '\\' ? "\\\\" : "\\x%02x", c);
 		else
 			*o++ = c;
@@ -129,103 +110,113 @@ static const char *show_str(const char *s)
 	return buf;
 }
 
-/* Account a checked PAGES record to the mappings that hold it. */
-static void walk_pages(struct walk *w, const struct cr_img_pages *p)
+/* show: one line per object, "key=value" fields, children indented. */
+struct text {
+	int	depth;
+	bool	line;		/* a line is open */
+	bool	first;		/* no field on it yet */
+};
+
+static void text_flush(struct text *t)
 {
-	uint64_t a = p->vaddr, b = p->vaddr + p->nr_pages * w->h->page_size;
+	if (t->line)
+		putchar('\n');
+	t->line = false;
+}
 
-	for (uint32_t i = p->vma; a < b && i < w->t->task.nr_vmas; i++) {
-		const struct crfs_vma *v = &w->t->vmas[i].v;
-		uint64_t end = v->end < b ? v->end : b;
+static void text_start(struct text *t, const char *prefix)
+{
+	text_flush(t);
+	printf("%*s%s", 2 * t->depth, "", prefix);
+	t->line = true;
+	t->first = true;
+}
 
-		w->vma_pages[i] += (end - a) / w->h->page_size;
-		a = end;
+static void text_open(struct cr_emit *o, const char *key, bool list)
+{
+	struct text *t = o->priv;
+
+	if (list) {
+		text_start(t, key);
+		putchar(':');
+		text_flush(t);
+	} else if (key) {
+		text_start(t, key);
+		putchar(':');
+		t->first = false;
+	} else {
+		text_start(t, "-");
+		t->first = false;
 	}
-	w->task_pages += p->nr_pages;
-	w->task_page_recs++;
+	t->depth++;
 }
 
-static int walk_task(struct walk *w)
+static void text_close(struct cr_emit *o, bool list)
 {
-	w->task_pages = w->task_page_recs = 0;
-	free(w->vma_pages);
-	w->vma_pages = calloc(w->t->task.nr_vmas + 1, sizeof(uint64_t));
-	if (!w->vma_pages)
-		return cr_fail(&w->e, ENOMEM, "out of memory");
-	if (w->ops->task)
-		w->ops->task(w);
-	return 0;
+	struct text *t = o->priv;
+
+	(void)list;
+	text_flush(t);
+	t->depth--;
 }
 
-/* Read the whole image, calling @w->ops on the way. */
-static int walk_image(struct walk *w)
+/* The start of a field "key=" on the line open (a list's: its value). */
+static void text_key(struct text *t, const char *key)
 {
-	int ret = cr_img_walk_begin(&w->iw, &w->img, &w->e);
-
-	w->h = &w->iw.hdr;
-	w->t = &w->iw.t;
-	if (ret)
-		return ret;
-	if (w->ops->hdr)
-		w->ops->hdr(w);
-	for (;;) {
-		ret = cr_img_walk_next(&w->iw, &w->e);
-		switch (ret) {
-		case CR_WALK_TASK:
-			ret = walk_task(w);
-			break;
-		case CR_WALK_PAGES:
-			walk_pages(w, &w->iw.pages);
-			if (w->ops->pages)
-				w->ops->pages(w, &w->iw.pages);
-			ret = 0;
-			break;
-		case CR_WALK_TASK_END:
-			if (w->ops->task_end)
-				w->ops->task_end(w);
-			ret = 0;
-			break;
-		case CR_WALK_END:
-			if (w->ops->end)
-				w->ops->end(w, &w->iw.end);
-			return 0;
-		}
-		if (ret)
-			return ret;
-	}
+	if (!t->line)
+		text_start(t, "");
+	printf("%s%s%s", t->first ? "" : " ", key ? key : "",
+	       key ? "=" : "");
+	t->first = false;
 }
 
-/* show */
-
-/* A file identity as "major:minor:ino" into @buf. */
-static const char *show_id(char *buf, size_t len, uint64_t dev, uint64_t ino)
+static void text_u64(struct cr_emit *o, const char *key, uint64_t v)
 {
-	snprintf(buf, len, "%u:%u:%" PRIu64, major(dev), minor(dev), ino);
-	return buf;
+	text_key(o->priv, key);
+	printf("%" PRIu64, v);
 }
 
-/* A time in ns since the epoch as UTC, with its nanoseconds, into @buf. */
-static const char *show_time(char *buf, size_t len, int64_t ns)
+static void text_s64(struct cr_emit *o, const char *key, int64_t v)
 {
-	time_t sec = ns / 1000000000LL;
-	long frac = ns % 1000000000LL;
-	char day[32];
-	struct tm tm;
-
-	if (frac < 0) {
-		frac += 1000000000L;
-		sec--;
-	}
-	if (!gmtime_r(&sec, &tm))
-		snprintf(buf, len, "%" PRId64 " ns", ns);
-	else if (strftime(day, sizeof(day), "%Y-%m-%d %H:%M:%S", &tm))
-		snprintf(buf, len, "%s.%09ld UTC", day, frac);
-	return buf;
+	text_key(o->priv, key);
+	printf("%" PRId64, v);
 }
 
+static void text_hex(struct cr_emit *o, const char *key, uint64_t v)
+{
+	text_key(o->priv, key);
+	printf("0x%" PRIx64, v);
+}
+
+static void text_oct(struct cr_emit *o, const char *key, uint64_t v)
+{
+	text_key(o->priv, key);
+	printf("0%" PRIo64, v);
+}
+
+static void text_string(struct cr_emit *o, const char *key, const char *s)
+{
+	text_key(o->priv, key);
+	printf("%s", s ? text_str(s) : "-");
+}
+
+static void text_bytes(struct cr_emit *o, const char *key, const void *p,
+		       size_t len)
+{
+	(void)p;
+	text_key(o->priv, key);
+	printf("(%zu bytes)", len);
+}
+
+static const struct cr_emit_ops text_ops = {
+	text_open, text_close, text_u64, text_s64, text_hex, text_oct,
+	text_string, text_bytes,
+};
+
+/* The header in words. */
 static void show_hdr(struct walk *w)
 {
-	const struct crfs_image_hdr *h = w->h;
+	const struct crfs_image_hdr *h = &w->iw.hdr;
 	time_t sec = h->time_ns / 1000000000ULL;
 	struct cr_err e;
 	struct tm tm;
@@ -235,7 +226,8 @@ static void show_hdr(struct walk *w)
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
 	printf("image:       %s\n", w->name);
 	printf("version:     %u\n", h->version);
-	printf("arch:        %s (0x%x)\n", arch_name(h->arch), h->arch);
+	printf("arch:        %s (0x%x)\n", h->arch == CRFS_ARCH_X86_64 ?
+	       "x86_64" : "unknown", h->arch);
 	printf("kernel:      %s %s\n", h->release, h->machine);
 	printf("page size:   %u\n", h->page_size);
 	printf("features:    0x%" PRIx64 "%s\n", (uint64_t)h->features,
@@ -243,128 +235,42 @@ static void show_hdr(struct walk *w)
 	printf("xstate:      %u bytes, xfeatures 0x%" PRIx64 "\n",
 	       h->xstate_size, (uint64_t)h->xfeatures);
 	printf("dumped:      %s\n", when);
-	printf("tasks:       %u\n", h->nr_tasks);
+	printf("id:          ");
+	for (int i = 0; i < CRFS_ID_LEN; i++)
+		printf("%02x", h->image_id[i]);
+	printf("\ntasks:       %u\n", h->nr_tasks);
 	if (cr_img_check_hdr(h, &e))
 		printf("restorable:  no, %s\n", e.msg);
 	else
 		printf("restorable:  yes, on this machine\n");
 }
 
-static void show_signals(const struct cr_task_img *t)
+static void show_print(struct walk *w)
 {
-	const struct crfs_sigstate *s = &t->sigstate;
-	int any = 0;
+	struct text t = { 0 };
+	struct cr_emit o = { &text_ops, false, &t };
 
-	printf("  blocked:   0x%016" PRIx64 "\n", (uint64_t)s->blocked);
-	printf("  handlers: ");
-	for (uint32_t i = 0; i < CRFS_NSIG; i++) {
-		const struct crfs_sigact *a = &t->sigacts.act[i];
-
-		if (!a->handler)
-			continue;
-		any = 1;
-		if (a->handler == 1)
-			printf(" %s=ignore", sig_name(i + 1));
-		else
-			printf(" %s=0x%" PRIx64, sig_name(i + 1),
-			       (uint64_t)a->handler);
-	}
-	printf("%s\n", any ? "" : " all default");
-	if (!(s->altstack_flags & 2 /* SS_DISABLE */))
-		printf("  altstack:  0x%" PRIx64 " size %" PRIu64 " flags 0x%x\n",
-		       (uint64_t)s->altstack_sp, (uint64_t)s->altstack_size,
-		       s->altstack_flags);
-	for (uint32_t i = 0; i < t->task.nr_pending; i++)
-		printf("  pending:   %s (%s)\n", sig_name(t->pending[i].signo),
-		       t->pending[i].shared ? "shared" : "private");
-}
-
-static void show_task_end(struct walk *w)
-{
-	const struct cr_task_img *t = w->t;
-	const struct crfs_creds *c = &t->creds;
-	char id[48], when[48];
-
-	printf("\ntask %u (%s), parent %u\n", t->task.pid, show_str(t->task.comm),
-	       t->task.ppid);
-	printf("  uid:       %u euid %u suid %u fsuid %u\n", c->uid, c->euid,
-	       c->suid, c->fsuid);
-	printf("  gid:       %u egid %u sgid %u fsgid %u\n", c->gid, c->egid,
-	       c->sgid, c->fsgid);
-	printf("  groups:   ");
-	for (uint32_t i = 0; i < c->ngroups; i++)
-		printf(" %u", t->groups[i]);
-	printf("%s\n", c->ngroups ? "" : " none");
-	printf("  exe:       %s (%s, %" PRIu64 " bytes, mtime %s)\n",
-	       show_str(t->exe), show_id(id, sizeof(id), t->mm.exe_dev,
-					 t->mm.exe_ino),
-	       (uint64_t)t->mm.exe_size,
-	       show_time(when, sizeof(when), t->mm.exe_mtime_ns));
-	printf("  cwd:       %s (%s)\n", show_str(t->cwd),
-	       show_id(id, sizeof(id), t->fs.cwd_dev, t->fs.cwd_ino));
-	printf("  root:      %s (%s)\n", show_str(t->root),
-	       show_id(id, sizeof(id), t->fs.root_dev, t->fs.root_ino));
-	printf("  umask:     %04o, personality 0x%x, dumpable %u\n",
-	       t->task.umask, t->task.personality, t->task.dumpable);
-	if (t->task.rseq_addr)
-		printf("  rseq:      0x%" PRIx64 ", %u bytes, signature 0x%x\n",
-		       (uint64_t)t->task.rseq_addr, t->task.rseq_len,
-		       t->task.rseq_sig);
-	printf("  rip:       0x%" PRIx64 ", rsp 0x%" PRIx64 "\n",
-	       (uint64_t)t->regs.r[16], (uint64_t)t->regs.r[19]);
-	show_signals(t);
-
-	printf("  mappings:  %u\n", t->task.nr_vmas);
-	printf("    %-16s %-16s %-4s %-5s %-8s %8s  %s\n", "start", "end",
-	       "prot", "flags", "kind", "pages", "path");
-	for (uint32_t i = 0; i < t->task.nr_vmas; i++) {
-		const struct crfs_vma *v = &t->vmas[i].v;
-		char prot[5];
-
-		prot_str(v, prot);
-		printf("    %016" PRIx64 " %016" PRIx64 " %-4s %c%c%c   %-8s "
-		       "%8" PRIu64 "  %s\n", (uint64_t)v->start,
-		       (uint64_t)v->end, prot,
-		       v->flags & CRFS_VMA_F_SHARED ? 's' : '-',
-		       v->flags & CRFS_VMA_F_GROWSDOWN ? 'g' : '-',
-		       v->flags & CRFS_VMA_F_LOCKED ? 'l' : '-',
-		       NAME(vma_kinds, v->kind), w->vma_pages[i],
-		       show_str(t->vmas[i].path));
-	}
-	printf("  fds:       %u\n", t->task.nr_fds);
-	printf("    %4s %-4s %-8s %-7s %10s %-18s %10s  %s\n", "fd", "kind",
-	       "flags", "cloexec", "pos", "dev:ino", "size/rdev", "path");
-	for (uint32_t i = 0; i < t->task.nr_fds; i++) {
-		const struct crfs_fd *f = &t->fds[i].f;
-		char sz[24];
-
-		if (f->kind == CRFS_FD_CHR)
-			snprintf(sz, sizeof(sz), "%u:%u", major(f->rdev),
-				 minor(f->rdev));
-		else
-			snprintf(sz, sizeof(sz), "%" PRIu64, (uint64_t)f->size);
-		printf("    %4u %-4s 0%-7o %-7s %10" PRIu64 " %-18s %10s  %s\n",
-		       f->fd, NAME(fd_kinds, f->kind), f->flags,
-		       f->cloexec ? "yes" : "no", (uint64_t)f->pos,
-		       show_id(id, sizeof(id), f->dev, f->ino), sz,
-		       show_str(t->fds[i].path));
-	}
-	printf("  pages:     %" PRIu64 " (%" PRIu64 " bytes) in %" PRIu64
-	       " records\n", w->task_pages, w->task_pages * w->h->page_size,
-	       w->task_page_recs);
-}
-
-static void show_end(struct walk *w, const struct crfs_end *end)
-{
-	printf("\ntotals:      %" PRIu64 " records, %" PRIu64 " page bytes, %"
-	       PRIu64 " image bytes\n", (uint64_t)end->nr_records + 1,
-	       (uint64_t)end->page_bytes, w->img.off);
+	show_hdr(w);
+	cr_model_print(&w->iw.m, &o);
+	text_flush(&t);
+	printf("pages:\n");
+	for (uint32_t i = 0; i < w->nr_runs; i++)
+		printf("  - %s=%u addr=0x%" PRIx64 " nr_pages=%" PRIu64 "\n",
+		       w->runs[i].owner == CRFS_PAGES_MM ? "mm" : "shmem",
+		       w->runs[i].id, w->runs[i].addr, w->runs[i].nr_pages);
+	printf("totals:      %" PRIu64 " records, %" PRIu64 " pages in %"
+	       PRIu64 " records, %" PRIu64 " page bytes, %" PRIu64
+	       " image bytes\n", (uint64_t)w->iw.end.nr_records + 1,
+	       w->pages, w->page_recs, (uint64_t)w->iw.end.page_bytes,
+	       w->img.off);
 }
 
 /* json: a small streaming writer */
 
-static int j_depth;
-static bool j_first[32] = { true };
+struct json {
+	int	depth;
+	bool	first[32];
+};
 
 static void j_str_body(const char *s)
 {
@@ -394,333 +300,156 @@ static void j_str_body(const char *s)
 	putchar('"');
 }
 
-static void j_key(const char *key)
+static void j_key(struct json *j, const char *key)
 {
-	if (j_depth)
-		printf("%s\n%*s", j_first[j_depth] ? "" : ",", 2 * j_depth, "");
-	j_first[j_depth] = false;
+	if (j->depth)
+		printf("%s\n%*s", j->first[j->depth] ? "" : ",",
+		       2 * j->depth, "");
+	j->first[j->depth] = false;
 	if (key)
 		printf("\"%s\": ", key);
 }
 
-static void j_open(const char *key, char c)
+static void json_open(struct cr_emit *o, const char *key, bool list)
 {
-	j_key(key);
-	putchar(c);
-	j_first[++j_depth] = true;
+	struct json *j = o->priv;
+
+	j_key(j, key);
+	putchar(list ? '[' : '{');
+	j->first[++j->depth] = true;
 }
 
-static void j_close(char c)
+static void json_close(struct cr_emit *o, bool list)
 {
-	bool empty = j_first[j_depth--];
+	struct json *j = o->priv;
+	bool empty = j->first[j->depth--];
 
 	if (!empty)
-		printf("\n%*s", 2 * j_depth, "");
-	putchar(c);
+		printf("\n%*s", 2 * j->depth, "");
+	putchar(list ? ']' : '}');
 }
 
-static void j_u64(const char *key, uint64_t v)
+static void json_u64(struct cr_emit *o, const char *key, uint64_t v)
 {
-	j_key(key);
+	j_key(o->priv, key);
 	printf("%" PRIu64, v);
 }
 
-static void j_s64(const char *key, int64_t v)
+static void json_s64(struct cr_emit *o, const char *key, int64_t v)
 {
-	j_key(key);
+	j_key(o->priv, key);
 	printf("%" PRId64, v);
 }
 
-static void j_hex(const char *key, uint64_t v)
+static void json_hex(struct cr_emit *o, const char *key, uint64_t v)
 {
-	j_key(key);
+	j_key(o->priv, key);
 	printf("\"0x%" PRIx64 "\"", v);
 }
 
-static void j_str(const char *key, const char *s)
+static void json_oct(struct cr_emit *o, const char *key, uint64_t v)
 {
-	j_key(key);
+	j_key(o->priv, key);
+	printf("\"0%" PRIo64 "\"", v);
+}
+
+static void json_string(struct cr_emit *o, const char *key, const char *s)
+{
+	j_key(o->priv, key);
 	if (s)
 		j_str_body(s);
 	else
 		printf("null");
 }
 
-static void j_bytes(const char *key, const void *p, size_t len)
+static void json_bytes(struct cr_emit *o, const char *key, const void *p,
+		       size_t len)
 {
 	const unsigned char *b = p;
 
-	j_key(key);
+	j_key(o->priv, key);
 	putchar('"');
 	for (size_t i = 0; i < len; i++)
 		printf("%02x", b[i]);
 	putchar('"');
 }
 
-static void json_hdr(struct walk *w)
+static const struct cr_emit_ops json_ops = {
+	json_open, json_close, json_u64, json_s64, json_hex, json_oct,
+	json_string, json_bytes,
+};
+
+static void json_print(struct walk *w)
 {
-	const struct crfs_image_hdr *h = w->h;
+	const struct crfs_image_hdr *h = &w->iw.hdr;
+	struct json j = { 0 };
+	struct cr_emit o = { &json_ops, true, &j };
+	const struct cr_emit_ops *op = &json_ops;
 	struct cr_err e;
 
-	j_open(NULL, '{');
-	j_open("header", '{');
-	j_u64("version", h->version);
-	j_u64("hdr_size", h->hdr_size);
-	j_hex("arch", h->arch);
-	j_str("arch_name", arch_name(h->arch));
-	j_u64("page_size", h->page_size);
-	j_hex("features", h->features);
-	j_hex("xfeatures", h->xfeatures);
-	j_u64("xstate_size", h->xstate_size);
-	j_u64("nr_tasks", h->nr_tasks);
-	j_u64("time_ns", h->time_ns);
-	j_str("release", h->release);
-	j_str("machine", h->machine);
-	j_hex("crc", h->crc);
-	j_close('}');
-	j_key("restorable");
+	op->open(&o, NULL, false);
+	op->open(&o, "header", false);
+	op->u64(&o, "version", h->version);
+	op->u64(&o, "hdr_size", h->hdr_size);
+	op->hex(&o, "arch", h->arch);
+	op->u64(&o, "page_size", h->page_size);
+	op->hex(&o, "features", h->features);
+	op->hex(&o, "xfeatures", h->xfeatures);
+	op->u64(&o, "xstate_size", h->xstate_size);
+	op->u64(&o, "nr_tasks", h->nr_tasks);
+	op->u64(&o, "time_ns", h->time_ns);
+	op->bytes(&o, "image_id", h->image_id, sizeof(h->image_id));
+	op->bytes(&o, "parent_id", h->parent_id, sizeof(h->parent_id));
+	op->str(&o, "release", h->release);
+	op->str(&o, "machine", h->machine);
+	op->hex(&o, "crc", h->crc);
+	op->close(&o, false);
+	j_key(&j, "restorable");
 	if (cr_img_check_hdr(h, &e))
 		j_str_body(e.msg);
 	else
 		printf("true");
-	j_open("tasks", '[');
-}
-
-static void json_sigs(const struct cr_task_img *t)
-{
-	const struct crfs_sigstate *s = &t->sigstate;
-
-	j_open("sigacts", '[');
-	for (uint32_t i = 0; i < CRFS_NSIG; i++) {
-		const struct crfs_sigact *a = &t->sigacts.act[i];
-
-		j_open(NULL, '{');
-		j_u64("signo", i + 1);
-		j_str("name", sig_name(i + 1));
-		j_hex("handler", a->handler);
-		j_hex("flags", a->flags);
-		j_hex("restorer", a->restorer);
-		j_hex("mask", a->mask);
-		j_close('}');
+	cr_model_print(&w->iw.m, &o);
+	op->open(&o, "pages", true);
+	for (uint32_t i = 0; i < w->nr_runs; i++) {
+		op->open(&o, NULL, false);
+		op->str(&o, "owner", w->runs[i].owner == CRFS_PAGES_MM ?
+			"mm" : "shmem");
+		op->u64(&o, "id", w->runs[i].id);
+		op->hex(&o, "addr", w->runs[i].addr);
+		op->u64(&o, "nr_pages", w->runs[i].nr_pages);
+		op->close(&o, false);
 	}
-	j_close(']');
-	j_open("sigstate", '{');
-	j_hex("blocked", s->blocked);
-	j_hex("altstack_sp", s->altstack_sp);
-	j_u64("altstack_size", s->altstack_size);
-	j_hex("altstack_flags", s->altstack_flags);
-	j_close('}');
-	j_open("pending", '[');
-	for (uint32_t i = 0; i < t->task.nr_pending; i++) {
-		j_open(NULL, '{');
-		j_u64("signo", t->pending[i].signo);
-		j_str("name", sig_name(t->pending[i].signo));
-		j_u64("shared", t->pending[i].shared);
-		j_bytes("siginfo", t->pending[i].siginfo, CRFS_SIGINFO_SIZE);
-		j_close('}');
-	}
-	j_close(']');
-}
-
-static void json_mm(const struct cr_task_img *t)
-{
-	const struct crfs_mm *m = &t->mm;
-	uint64_t xbv;
-
-	j_open("xstate", '{');
-	j_u64("size", t->xstate_size);
-	if (t->xstate_size >= 520) {	/* XSAVE header: xstate_bv */
-		memcpy(&xbv, (const char *)t->xstate + 512, sizeof(xbv));
-		j_hex("xstate_bv", xbv);
-	}
-	j_close('}');
-	j_open("mm", '{');
-	j_hex("start_code", m->start_code);
-	j_hex("end_code", m->end_code);
-	j_hex("start_data", m->start_data);
-	j_hex("end_data", m->end_data);
-	j_hex("start_brk", m->start_brk);
-	j_hex("brk", m->brk);
-	j_hex("start_stack", m->start_stack);
-	j_hex("arg_start", m->arg_start);
-	j_hex("arg_end", m->arg_end);
-	j_hex("env_start", m->env_start);
-	j_hex("env_end", m->env_end);
-	j_str("exe", t->exe);
-	j_hex("exe_dev", m->exe_dev);
-	j_u64("exe_ino", m->exe_ino);
-	j_u64("exe_size", m->exe_size);
-	j_s64("exe_mtime_ns", m->exe_mtime_ns);
-	j_open("auxv", '[');
-	for (uint32_t i = 0; i + 1 < m->auxv_words; i += 2) {
-		j_open(NULL, '{');
-		j_u64("type", m->auxv[i]);
-		j_hex("value", m->auxv[i + 1]);
-		j_close('}');
-	}
-	j_close(']');
-	j_close('}');
-}
-
-static void json_task(struct walk *w)
-{
-	const struct cr_task_img *t = w->t;
-	const struct crfs_creds *c = &t->creds;
-
-	j_open(NULL, '{');
-	j_u64("pid", t->task.pid);
-	j_u64("ppid", t->task.ppid);
-	j_str("comm", t->task.comm);
-	j_hex("personality", t->task.personality);
-	j_u64("umask", t->task.umask);
-	j_u64("dumpable", t->task.dumpable);
-	j_hex("rseq_addr", t->task.rseq_addr);
-	j_u64("rseq_len", t->task.rseq_len);
-	j_hex("rseq_sig", t->task.rseq_sig);
-	j_open("creds", '{');
-	j_u64("uid", c->uid);
-	j_u64("euid", c->euid);
-	j_u64("suid", c->suid);
-	j_u64("fsuid", c->fsuid);
-	j_u64("gid", c->gid);
-	j_u64("egid", c->egid);
-	j_u64("sgid", c->sgid);
-	j_u64("fsgid", c->fsgid);
-	j_open("groups", '[');
-	for (uint32_t i = 0; i < c->ngroups; i++)
-		j_u64(NULL, t->groups[i]);
-	j_close(']');
-	j_close('}');
-	j_str("cwd", t->cwd);
-	j_hex("cwd_dev", t->fs.cwd_dev);
-	j_u64("cwd_ino", t->fs.cwd_ino);
-	j_str("root", t->root);
-	j_hex("root_dev", t->fs.root_dev);
-	j_u64("root_ino", t->fs.root_ino);
-	j_open("rlimits", '{');
-	for (int i = 0; i < CRFS_NR_RLIMITS; i++) {
-		j_open(rlimit_names[i], '{');
-		j_u64("cur", t->rlim.rlim[i].cur);
-		j_u64("max", t->rlim.rlim[i].max);
-		j_close('}');
-	}
-	j_close('}');
-	json_sigs(t);
-	j_open("regs", '{');
-	for (int i = 0; i < CRFS_X86_64_NR_REGS; i++)
-		j_hex(reg_names[i], t->regs.r[i]);
-	j_close('}');
-	json_mm(t);
-	j_open("pages", '[');
-	w->run_pages = 0;
-}
-
-static void json_run_flush(struct walk *w)
-{
-	if (!w->run_pages)
-		return;
-	j_open(NULL, '{');
-	j_hex("vaddr", w->run_vaddr);
-	j_u64("nr_pages", w->run_pages);
-	j_close('}');
-	w->run_pages = 0;
-}
-
-/* Contiguous PAGES records are one run. */
-static void json_pages(struct walk *w, const struct cr_img_pages *p)
-{
-	if (w->run_pages &&
-	    w->run_vaddr + w->run_pages * w->h->page_size == p->vaddr) {
-		w->run_pages += p->nr_pages;
-		return;
-	}
-	json_run_flush(w);
-	w->run_vaddr = p->vaddr;
-	w->run_pages = p->nr_pages;
-}
-
-static void json_task_end(struct walk *w)
-{
-	const struct cr_task_img *t = w->t;
-
-	json_run_flush(w);
-	j_close(']');
-	j_open("vmas", '[');
-	for (uint32_t i = 0; i < t->task.nr_vmas; i++) {
-		const struct crfs_vma *v = &t->vmas[i].v;
-
-		j_open(NULL, '{');
-		j_hex("start", v->start);
-		j_hex("end", v->end);
-		j_hex("pgoff", v->pgoff);
-		j_hex("prot", v->prot);
-		j_hex("flags", v->flags);
-		j_str("kind", NAME(vma_kinds, v->kind));
-		j_str("path", t->vmas[i].path);
-		j_u64("ino", v->ino);
-		j_hex("dev", v->dev);
-		j_u64("size", v->size);
-		j_s64("mtime_ns", v->mtime_ns);
-		j_u64("pages", w->vma_pages[i]);
-		j_close('}');
-	}
-	j_close(']');
-	j_open("fds", '[');
-	for (uint32_t i = 0; i < t->task.nr_fds; i++) {
-		const struct crfs_fd *f = &t->fds[i].f;
-
-		j_open(NULL, '{');
-		j_u64("fd", f->fd);
-		j_str("kind", NAME(fd_kinds, f->kind));
-		j_hex("flags", f->flags);
-		j_u64("cloexec", f->cloexec);
-		j_u64("pos", f->pos);
-		j_u64("ino", f->ino);
-		j_hex("dev", f->dev);
-		j_hex("mode", f->mode);
-		j_u64("size", f->size);
-		j_s64("mtime_ns", f->mtime_ns);
-		j_hex("rdev", f->rdev);
-		j_str("path", t->fds[i].path);
-		j_close('}');
-	}
-	j_close(']');
-	j_close('}');
-}
-
-static void json_end(struct walk *w, const struct crfs_end *end)
-{
-	j_close(']');
-	j_open("end", '{');
-	j_u64("nr_records", end->nr_records);
-	j_u64("bytes", end->bytes);
-	j_u64("page_bytes", end->page_bytes);
-	j_close('}');
-	j_u64("image_bytes", w->img.off);
-	j_close('}');
+	op->close(&o, true);
+	op->open(&o, "end", false);
+	op->u64(&o, "nr_records", w->iw.end.nr_records);
+	op->u64(&o, "bytes", w->iw.end.bytes);
+	op->u64(&o, "page_bytes", w->iw.end.page_bytes);
+	op->close(&o, false);
+	op->u64(&o, "image_bytes", w->img.off);
+	op->close(&o, false);
 	putchar('\n');
 }
 
 /* verify */
 
-static void verify_end(struct walk *w, const struct crfs_end *end)
+static void verify_print(struct walk *w)
 {
 	printf("%s: valid crfs image, version %u, %u task%s, %" PRIu64
 	       " records, %" PRIu64 " page bytes, %" PRIu64 " bytes\n",
-	       w->name, w->h->version, w->iw.nr_tasks,
-	       w->iw.nr_tasks == 1 ? "" : "s",
-	       (uint64_t)end->nr_records + 1, (uint64_t)end->page_bytes,
-	       w->img.off);
+	       w->name, w->iw.hdr.version, w->iw.m.nr_tasks,
+	       w->iw.m.nr_tasks == 1 ? "" : "s",
+	       (uint64_t)w->iw.end.nr_records + 1,
+	       (uint64_t)w->iw.end.page_bytes, w->img.off);
 }
 
 static const struct walk_ops commands[] = {
-	{ "show", "print a summary of the image",
-	  show_hdr, NULL, NULL, show_task_end, show_end },
+	{ "show", "print a summary of the image, one line per object",
+	  show_print },
 	{ "json", "print the whole image as JSON (page data summarized)",
-	  json_hdr, json_task, json_pages, json_task_end, json_end },
+	  json_print },
 	{ "verify", "check the whole image as a restore does; exit 0 only if "
-	  "it is valid",
-	  NULL, NULL, NULL, NULL, verify_end },
+	  "it is valid", verify_print },
 };
 
 static void __attribute__((noreturn)) usage(FILE *out, int status)
@@ -770,7 +499,7 @@ int main(int argc, char **argv)
 	if (ret)
 		fprintf(stderr, "crfs-image: %s: %s\n", w.name, w.e.msg);
 	cr_img_walk_fini(&w.iw);
-	free(w.vma_pages);
+	free(w.runs);
 	cr_img_fini(&w.img);
 	if (fd)
 		close(fd);

@@ -1,17 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
- * crfs image format, version 2.
+ * crfs image format, version 3.
  *
- * One definition for the kernel filesystem and for userspace.  An image is
- * a stream: a fixed header, then tagged, length-framed records, then a
- * trailer record.  It is written and read strictly in order.
+ * One definition for the kernel filesystem and for userspace (the kernel
+ * build copies this file into its tree).  An image is a stream: a fixed
+ * header, then tagged, length-framed records, then a trailer record.  It
+ * is written and read strictly in order.
  *
- * All integers are little-endian.  Every record starts with a
- * struct crfs_rec_hdr; its crc covers the header (with crc set to 0) and
- * the payload, so a flipped byte anywhere is caught.  Records of type
- * CRFS_REC_PAGES carry page data that starts at a stream offset that is a
- * multiple of the image page size, so a reader can read it straight into
- * place.  See Documentation/crfs/image-format.rst.
+ * Version 3 describes a container as an inventory of objects with ids and
+ * the references between them, as the kernel shares them: file
+ * descriptions, fd tables, fs state, signal handler tables, address
+ * spaces (mm), shared memory objects, processes, threads.  Objects come
+ * before what refers to them; the page data of every address space and
+ * memory object comes after all objects, grouped by owner, so that a
+ * restorer can build the whole tree before it consumes a page.  See
+ * Documentation/crfs/image-format.rst and Documentation/crfs/engine.rst.
+ *
+ * Rules: all integers little-endian; every record starts with a struct
+ * crfs_rec_hdr at a stream offset that is a multiple of 8, and its
+ * payload length is a multiple of 8 (strings are padded with NULs); every
+ * __pad and __reserved field is zero; every fixed part is a multiple of 8
+ * bytes.  The crc of a record covers its header (crc = 0) and payload.
+ * Ids are > 0 and unique within their kind; 0 means "none".
  */
 #ifndef _UAPI_LINUX_CRFS_H
 #define _UAPI_LINUX_CRFS_H
@@ -20,16 +30,17 @@
 
 #define CRFS_IMAGE_MAGIC	"CRFSIMG\0"	/* 8 bytes */
 #define CRFS_IMAGE_MAGIC_LEN	8
-#define CRFS_IMAGE_VERSION	2
+#define CRFS_IMAGE_VERSION	3
 
 /* Values of crfs_image_hdr.arch: the audit architecture numbers. */
 #define CRFS_ARCH_X86_64	0xc000003eU
 
 /* crfs_image_hdr.features: what the writer put into the image. */
-#define CRFS_FEAT_XSTATE	(1ULL << 0)	/* CRFS_REC_XSTATE present */
+#define CRFS_FEAT_XSTATE	(1ULL << 0)	/* XSAVE areas present */
 #define CRFS_FEAT_KNOWN		(CRFS_FEAT_XSTATE)
 
 #define CRFS_RELEASE_LEN	65	/* like __NEW_UTS_LEN + 1 */
+#define CRFS_ID_LEN		16	/* an image id: 128 random bits */
 
 /* The first bytes of every image, exactly sizeof(struct crfs_image_hdr). */
 struct crfs_image_hdr {
@@ -40,93 +51,257 @@ struct crfs_image_hdr {
 	__u32	page_size;		/* bytes */
 	__u64	features;		/* CRFS_FEAT_* */
 	__u64	xfeatures;		/* XCR0 of the dumping machine */
-	__u32	xstate_size;		/* bytes of CRFS_REC_XSTATE payload */
-	__u32	nr_tasks;		/* processes in the image */
+	__u32	xstate_size;		/* bytes of each XSAVE area */
+	__u32	nr_tasks;		/* processes (TASK records) */
 	__u64	time_ns;		/* CLOCK_REALTIME at dump (informative) */
+	__u8	image_id[CRFS_ID_LEN];	/* this image */
+	__u8	parent_id[CRFS_ID_LEN];	/* all zero: none (pre-dump, later) */
 	char	release[CRFS_RELEASE_LEN];	/* uname -r of the dumper */
 	char	machine[CRFS_RELEASE_LEN];	/* uname -m */
-	__u8	__pad[6];
-	__u32	__reserved;
+	__u8	__pad[2];
 	__u32	crc;			/* crc32c of this struct, crc = 0 */
 };
 
-/* Every record begins with this. */
+/* Every record begins with this, at a stream offset multiple of 8. */
 struct crfs_rec_hdr {
 	__u32	type;			/* CRFS_REC_* */
 	__u32	crc;			/* crc32c of header (crc = 0) + payload */
-	__u64	len;			/* payload bytes following this header */
+	__u64	len;			/* payload bytes, a multiple of 8 */
 };
 
 /*
- * Record types.  Per task, records come in this order:
- * TASK, CREDS, FS, RLIMITS, SIGACTS, SIGSTATE, SIGPENDING*, REGS, XSTATE,
- * MM, VMA*, FD*, PAGES*.  The image ends with one END record.
+ * Limits every reader enforces (and every writer respects).  A record
+ * longer than CRFS_REC_MAX_LEN is refused before it is read.
+ */
+#define CRFS_PAGES_PER_REC	256
+#define CRFS_REC_MAX_LEN	(CRFS_PAGES_PER_REC * 4096 + 2 * 4096)
+#define CRFS_PATH_MAX		4096	/* with the NUL */
+#define CRFS_COMM_LEN		16
+#define CRFS_MAX_TASKS		32768	/* processes in one image */
+#define CRFS_MAX_THREADS	65536	/* threads in one image */
+#define CRFS_MAX_OBJECTS	(1U << 22)	/* objects of one kind */
+#define CRFS_MAX_GROUPS		65536	/* supplementary groups */
+#define CRFS_MAX_BPF_INSNS	4096	/* BPF_MAXINSNS */
+
+/*
+ * Record types, in stream order.  Objects come before what refers to
+ * them: FILE, SHMEM, MM (then its VMAs), FDTABLE (then its FDs), LOCK
+ * (it names a FILE and, for a POSIX lock, its owner's FDTABLE), FS,
+ * SIGHAND; then for each process TASK, CREDS, SIGPENDING* (its shared
+ * queue), then for each of its threads THREAD, SECCOMP* (its filters),
+ * SIGPENDING* (its own queue), its arch records (registers, XSAVE); then
+ * the process's TIMERs (a timer may name one of its threads).  Then the
+ * data: FILE_DATA* (contents of files kept in the image, by file),
+ * PAGES* (by address space, then by memory object).  Last, END.
+ *
+ * Types from CRFS_REC_ARCH_BASE up are architecture-specific: their
+ * layout is the one of crfs_image_hdr.arch.
  */
 enum crfs_rec_type {
-	CRFS_REC_TASK = 1,
-	CRFS_REC_CREDS,
-	CRFS_REC_FS,
-	CRFS_REC_RLIMITS,
-	CRFS_REC_SIGACTS,
-	CRFS_REC_SIGSTATE,
-	CRFS_REC_SIGPENDING,
-	CRFS_REC_REGS,
-	CRFS_REC_XSTATE,
+	CRFS_REC_FILE = 1,
+	CRFS_REC_SHMEM,
 	CRFS_REC_MM,
 	CRFS_REC_VMA,
+	CRFS_REC_FDTABLE,
 	CRFS_REC_FD,
+	CRFS_REC_LOCK,
+	CRFS_REC_FS,
+	CRFS_REC_SIGHAND,
+	CRFS_REC_TASK,
+	CRFS_REC_CREDS,
+	CRFS_REC_SIGPENDING,
+	CRFS_REC_THREAD,
+	CRFS_REC_SECCOMP,
+	CRFS_REC_TIMER,
+	CRFS_REC_FILE_DATA,
 	CRFS_REC_PAGES,
 	CRFS_REC_END,
-	CRFS_REC_MAX
+	CRFS_REC_NR,
+	/* architecture-specific */
+	CRFS_REC_ARCH_BASE = 0x1000,
+	CRFS_REC_X86_REGS = CRFS_REC_ARCH_BASE,	/* struct crfs_x86_regs */
+	CRFS_REC_X86_XSTATE,			/* struct crfs_x86_xstate */
+	CRFS_REC_ARCH_END,
 };
 
-#define CRFS_PATH_MAX	4096
-#define CRFS_COMM_LEN	16
+/* ---------------------------------------------------------------- files */
 
-/* CRFS_REC_TASK: starts the records of one process. */
-struct crfs_task {
-	__u32	pid;			/* in the dumper's pid namespace */
-	__u32	ppid;			/* 0: the container's init */
-	__u32	personality;
-	__u32	umask;
-	__u32	nr_vmas;
-	__u32	nr_fds;
-	__u32	nr_pending;
-	__u32	dumpable;
-	char	comm[CRFS_COMM_LEN];
-	__u64	rseq_addr;		/* registered rseq area, 0: none */
-	__u32	rseq_len;
-	__u32	rseq_sig;
-};
-
-/* CRFS_REC_CREDS: fixed part, then ngroups __u32 gids. */
-struct crfs_creds {
-	__u32	uid, euid, suid, fsuid;
-	__u32	gid, egid, sgid, fsgid;
-	__u32	ngroups;
-	__u32	__pad;
-	/* __u32 groups[ngroups]; */
+/* crfs_file.kind: what a file description is. */
+enum crfs_file_kind {
+	CRFS_FILE_REG = 1,	/* a regular file, reopened by path */
+	CRFS_FILE_DIR,		/* a directory, reopened by path */
+	CRFS_FILE_CHR,		/* /dev/null, /dev/zero, /dev/[u]random */
+	CRFS_FILE_MEMFD,	/* a memfd: contents in the image */
+	CRFS_FILE_UNLINKED,	/* a deleted or O_TMPFILE regular file:
+				 * contents in the image */
+	/* Reserved for later object kinds (pipes, sockets, ttys, events). */
+	CRFS_FILE_PIPE,
+	CRFS_FILE_FIFO,
+	CRFS_FILE_UNIX,
+	CRFS_FILE_INET,
+	CRFS_FILE_EVENTFD,
+	CRFS_FILE_EPOLL,
+	CRFS_FILE_SIGNALFD,
+	CRFS_FILE_TIMERFD,
+	CRFS_FILE_INOTIFY,
+	CRFS_FILE_TTY,
+	CRFS_FILE_NR
 };
 
 /*
- * CRFS_REC_FS: the identity of the two directories, then their
- * NUL-terminated absolute paths (cwd, root).
+ * CRFS_REC_FILE: one open file description (struct file), shared by every
+ * descriptor, mapping, cwd or root that refers to its id.  The identity
+ * is what a restore checks on the descriptor it opens (fstat): dev, ino,
+ * type; size and mtime for REG; rdev for CHR.  MEMFD and UNLINKED carry
+ * their contents in FILE_DATA records (data_size bytes in all).  Then
+ * path_len bytes of NUL-terminated path (padded to 8): the absolute path
+ * for REG, DIR, CHR and UNLINKED (where it was), the memfd's name for
+ * MEMFD ("memfd:NAME" as /proc shows it).  flags are the description's
+ * (fdinfo), without O_CLOEXEC, which belongs to a descriptor; those of a
+ * mapped file are its open mode as /proc/PID/map_files shows it; a cwd
+ * or a root, which is no open file, has O_PATH | O_DIRECTORY.
  */
-struct crfs_fs {
-	__u32	cwd_len;		/* with the NUL */
-	__u32	root_len;		/* with the NUL */
-	__u64	cwd_dev, cwd_ino;	/* st_dev, st_ino of the cwd */
-	__u64	root_dev, root_ino;	/* and of the root */
-	/* char cwd[cwd_len]; char root[root_len]; */
+struct crfs_file {
+	__u32	id;
+	__u32	kind;			/* enum crfs_file_kind */
+	__u32	flags;			/* O_* status and access flags */
+	__u32	mode;			/* st_mode */
+	__u64	pos;			/* file offset */
+	__u64	dev, ino, rdev;		/* st_dev, st_ino, st_rdev */
+	__u64	size;			/* st_size */
+	__s64	mtime_ns;		/* st_mtim in ns since the epoch */
+	__u64	data_size;		/* MEMFD, UNLINKED: bytes of FILE_DATA */
+	__u32	seals;			/* MEMFD: F_GET_SEALS */
+	__u32	path_len;		/* with the NUL, before padding */
+	/* char path[path_len], NUL-padded to a multiple of 8 */
 };
 
-#define CRFS_NR_RLIMITS	16
-/* CRFS_REC_RLIMITS */
-struct crfs_rlimits {
-	struct {
-		__u64	cur;		/* ~0ULL: infinity */
-		__u64	max;
-	} rlim[CRFS_NR_RLIMITS];
+/*
+ * CRFS_REC_SHMEM: a shared anonymous memory object (MAP_SHARED |
+ * MAP_ANONYMOUS, read through /proc/PID/map_files), mapped by every VMA
+ * that names it; its pages come in PAGES records of owner SHMEM.
+ */
+struct crfs_shmem {
+	__u32	id;
+	__u32	__pad;
+	__u64	size;			/* bytes, a multiple of the page size */
+};
+
+/* ------------------------------------------------------- address spaces */
+
+/*
+ * CRFS_REC_MM: one address space (struct mm_struct), shared by the tasks
+ * created with CLONE_VM.  Its VMAs follow.  exe_file_id names a FILE
+ * (kind REG) for /proc/PID/exe.
+ */
+#define CRFS_AUXV_WORDS	96
+#define CRFS_MM_F_THP_DISABLE	(1U << 0)	/* PR_SET_THP_DISABLE */
+#define CRFS_MM_F_MDWE		(1U << 1)	/* PR_SET_MDWE */
+#define CRFS_MM_F_MDWE_NOINHERIT (1U << 2)
+struct crfs_mm {
+	__u32	id;
+	__u32	exe_file_id;
+	__u32	nr_vmas;		/* VMA records that follow */
+	__u32	flags;			/* CRFS_MM_F_* */
+	__u64	start_code, end_code;
+	__u64	start_data, end_data;
+	__u64	start_brk, brk;
+	__u64	start_stack;
+	__u64	arg_start, arg_end;
+	__u64	env_start, env_end;
+	__u32	auxv_words;		/* used words of auxv[] */
+	__u32	__pad;
+	__u64	auxv[CRFS_AUXV_WORDS];
+};
+
+/* crfs_vma.kind */
+enum crfs_vma_kind {
+	CRFS_VMA_ANON = 1,		/* private anonymous */
+	CRFS_VMA_SHMEM,			/* shared anonymous: a SHMEM object */
+	CRFS_VMA_FILE,			/* private or shared file mapping */
+	CRFS_VMA_HEAP,			/* [heap] */
+	CRFS_VMA_STACK,			/* [stack] */
+	CRFS_VMA_VDSO,			/* [vdso] */
+	CRFS_VMA_VVAR,			/* [vvar], [vvar_vclock] */
+	CRFS_VMA_VSYSCALL,		/* [vsyscall]: informative only */
+};
+
+/* crfs_vma.prot uses PROT_*; crfs_vma.flags: */
+#define CRFS_VMA_F_SHARED	(1U << 0)	/* MAP_SHARED */
+#define CRFS_VMA_F_GROWSDOWN	(1U << 1)	/* MAP_GROWSDOWN */
+#define CRFS_VMA_F_LOCKED	(1U << 2)	/* mlock()ed */
+#define CRFS_VMA_F_NORESERVE	(1U << 3)	/* MAP_NORESERVE (smaps "nr") */
+/* crfs_vma.advice: what madvise() set, as smaps VmFlags shows it. */
+#define CRFS_VMA_A_DONTFORK	(1U << 0)	/* dc: MADV_DONTFORK */
+#define CRFS_VMA_A_DONTDUMP	(1U << 1)	/* dd: MADV_DONTDUMP */
+#define CRFS_VMA_A_WIPEONFORK	(1U << 2)	/* wf: MADV_WIPEONFORK */
+#define CRFS_VMA_A_HUGEPAGE	(1U << 3)	/* hg: MADV_HUGEPAGE */
+#define CRFS_VMA_A_NOHUGEPAGE	(1U << 4)	/* nh: MADV_NOHUGEPAGE */
+#define CRFS_VMA_A_MERGEABLE	(1U << 5)	/* mg: MADV_MERGEABLE */
+#define CRFS_VMA_A_SEQ_READ	(1U << 6)	/* sr: MADV_SEQUENTIAL */
+#define CRFS_VMA_A_RAND_READ	(1U << 7)	/* rr: MADV_RANDOM */
+#define CRFS_VMA_A_DONTEXPAND	(1U << 8)	/* de */
+
+/* CRFS_REC_VMA: one mapping of the MM before it, in address order. */
+struct crfs_vma {
+	__u32	mm_id;
+	__u32	kind;			/* enum crfs_vma_kind */
+	__u64	start, end;
+	__u64	pgoff;			/* FILE: offset in bytes; SHMEM: too */
+	__u32	prot;			/* PROT_* */
+	__u32	flags;			/* CRFS_VMA_F_* */
+	__u32	advice;			/* CRFS_VMA_A_* */
+	__u32	file_id;		/* FILE: the description it maps, whose
+					 * open mode it keeps (map_files) */
+	__u32	shmem_id;		/* SHMEM */
+	__u32	__pad;
+	__u64	name_len;		/* PR_SET_VMA_ANON_NAME, 0: none */
+	/* char name[name_len], NUL-padded to a multiple of 8 */
+};
+
+/* ------------------------------------------------ fd tables, fs, sighand */
+
+/* CRFS_REC_FDTABLE: one fd table (struct files_struct); its FDs follow. */
+struct crfs_fdtable {
+	__u32	id;
+	__u32	nr_fds;
+};
+
+/* CRFS_REC_FD: descriptor @fd of the FDTABLE before it, in fd order. */
+struct crfs_fd {
+	__u32	fd;
+	__u32	file_id;
+	__u32	cloexec;		/* FD_CLOEXEC */
+	__u32	__pad;
+};
+
+/* crfs_lock.kind */
+enum crfs_lock_kind {
+	CRFS_LOCK_POSIX = 1,	/* fcntl F_SETLK, owned by an fd table */
+	CRFS_LOCK_OFD,		/* fcntl F_OFD_SETLK, owned by the file */
+	CRFS_LOCK_FLOCK,	/* flock(), owned by the file */
+};
+
+/*
+ * CRFS_REC_LOCK: a lock held on a file.  A POSIX lock belongs to an fd
+ * table (the kernel's fl_owner is the files_struct), the others to the
+ * description they were taken on.
+ */
+struct crfs_lock {
+	__u32	file_id;		/* the description it was taken on */
+	__u32	kind;			/* enum crfs_lock_kind */
+	__u32	owner;			/* POSIX: the FDTABLE owning it; else 0 */
+	__u32	type;			/* F_RDLCK, F_WRLCK (LOCK_SH, LOCK_EX) */
+	__u64	start;			/* bytes; flock: 0 */
+	__u64	len;			/* bytes, 0: to the end; flock: 0 */
+};
+
+/* CRFS_REC_FS: cwd, root and umask (struct fs_struct); FILEs of kind DIR. */
+struct crfs_fs {
+	__u32	id;
+	__u32	umask;
+	__u32	cwd_file_id;
+	__u32	root_file_id;
 };
 
 #define CRFS_NSIG	64
@@ -138,125 +313,201 @@ struct crfs_sigact {
 	__u64	mask;
 };
 
-/* CRFS_REC_SIGACTS: entry i is signal i + 1. */
-struct crfs_sigacts {
+/* CRFS_REC_SIGHAND: a signal handler table; entry i is signal i + 1. */
+struct crfs_sighand {
+	__u32	id;
+	__u32	__pad;
 	struct crfs_sigact act[CRFS_NSIG];
 };
 
-/* CRFS_REC_SIGSTATE */
-struct crfs_sigstate {
-	__u64	blocked;
-	__u64	altstack_sp;
-	__u64	altstack_size;
-	__u32	altstack_flags;		/* SS_DISABLE, SS_AUTODISARM, ... */
+/* ------------------------------------------------------------ processes */
+
+/* crfs_task.state */
+enum crfs_task_state {
+	CRFS_TASK_ALIVE = 1,		/* running or sleeping */
+	CRFS_TASK_STOPPED,		/* stopped by a signal (job control) */
+	CRFS_TASK_ZOMBIE,		/* exited, not yet waited for */
+};
+
+#define CRFS_NR_RLIMITS	16
+struct crfs_rlimit {
+	__u64	cur;			/* ~0ULL: infinity */
+	__u64	max;
+};
+
+/* An interval timer: value and interval, in ns (0: disarmed). */
+struct crfs_itimer {
+	__u64	value_ns;
+	__u64	interval_ns;
+};
+
+/* crfs_task.flags */
+#define CRFS_TASK_F_CHILD_SUBREAPER	(1U << 0)	/* PR_SET_CHILD_SUBREAPER */
+#define CRFS_TASK_F_NO_NEW_PRIVS	(1U << 1)	/* PR_SET_NO_NEW_PRIVS */
+
+/*
+ * CRFS_REC_TASK: one process (thread group) and what it shares with none
+ * or with others by id.  Its CREDS and shared pending signals follow,
+ * then its threads, then its TIMERs.  pid and the other ids are numbers in
+ * the container's pid namespace (the dumper's for a container without one).
+ */
+struct crfs_task {
+	__u32	pid;			/* = tgid */
+	__u32	ppid;			/* 0: the restorer is the parent */
+	__u32	pgid, sid;
+	__u32	state;			/* enum crfs_task_state */
+	__s32	exit_code;		/* ZOMBIE: the wait status */
+	__u32	stop_signo;		/* STOPPED: the signal that stopped it */
+	__u32	exit_signal;		/* sent to the parent at exit */
+	__u32	mm_id, fdtable_id, fs_id, sighand_id;
+	__u32	nr_threads;		/* THREAD records that follow */
+	__u32	personality;
+	__u32	flags;			/* CRFS_TASK_F_* */
+	__u32	dumpable;		/* PR_GET_DUMPABLE */
+	__u32	pdeath_signal;		/* PR_SET_PDEATHSIG, 0: none */
+	__s32	oom_score_adj;
+	__u64	timer_slack_ns;		/* PR_GET_TIMERSLACK */
+	char	comm[CRFS_COMM_LEN];	/* of the thread group leader */
+	struct crfs_rlimit rlim[CRFS_NR_RLIMITS];
+	struct crfs_itimer itimer[3];	/* ITIMER_REAL (alarm), _VIRTUAL, _PROF */
+};
+
+/* CRFS_REC_CREDS: a process's credentials and capabilities, then groups. */
+struct crfs_creds {
+	__u32	pid;
+	__u32	ngroups;
+	__u32	uid, euid, suid, fsuid;
+	__u32	gid, egid, sgid, fsgid;
+	__u32	securebits;
+	__u32	__pad;
+	__u64	cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb;
+	/* __u32 groups[ngroups], padded with a zero to a multiple of 8 */
+};
+
+/*
+ * CRFS_REC_SECCOMP: one seccomp filter of the THREAD before it, outermost
+ * first (the
+ * order PTRACE_SECCOMP_GET_FILTER gives them, index 0 the last attached):
+ * nr_insns struct sock_filter of 8 bytes.
+ */
+struct crfs_seccomp {
+	__u32	tid;
+	__u32	index;			/* 0: the last attached */
+	__u32	flags;			/* SECCOMP_FILTER_FLAG_* it had */
+	__u32	nr_insns;
+	/* __u64 insns[nr_insns] */
+};
+
+/* crfs_timer.clock: a clockid_t; crfs_timer.notify: SIGEV_*. */
+/* CRFS_REC_TIMER: one POSIX timer (timer_create()), after its threads. */
+struct crfs_timer {
+	__u32	pid;
+	__s32	timer_id;		/* the id the process knows it by */
+	__s32	clock;			/* CLOCK_* */
+	__s32	notify;			/* SIGEV_SIGNAL, SIGEV_NONE, _THREAD_ID */
+	__s32	signo;
+	__u32	notify_tid;		/* SIGEV_THREAD_ID */
+	__u64	sigval;			/* sigev_value */
+	__u64	value_ns;		/* time to expiry, 0: disarmed */
+	__u64	interval_ns;
+	__u32	overrun;		/* timer_getoverrun() */
 	__u32	__pad;
 };
 
+/* crfs_thread.flags */
+#define CRFS_THREAD_F_RSEQ	(1U << 0)	/* rseq_* registered */
+
+/*
+ * CRFS_REC_THREAD: one thread of the TASK before it; its SECCOMP filters,
+ * its private pending signals, then its arch records (registers, XSAVE)
+ * follow.
+ */
+struct crfs_thread {
+	__u32	pid;			/* its process */
+	__u32	tid;
+	__u64	blocked;		/* signal mask */
+	__u64	altstack_sp;
+	__u64	altstack_size;
+	__u32	altstack_flags;		/* SS_DISABLE, SS_AUTODISARM */
+	__u32	flags;			/* CRFS_THREAD_F_* */
+	__u64	rseq_addr;
+	__u32	rseq_len;
+	__u32	rseq_sig;
+	__u64	clear_child_tid;	/* set_tid_address() */
+	__u64	robust_list;		/* set_robust_list() head, 0: none */
+	__u64	robust_list_len;
+	__u32	sched_policy;		/* SCHED_* */
+	__s32	sched_nice;		/* SCHED_OTHER, SCHED_BATCH, _IDLE */
+	__u32	sched_priority;		/* SCHED_FIFO, SCHED_RR */
+	__u32	__pad;
+	char	comm[CRFS_COMM_LEN];
+};
+
 #define CRFS_SIGINFO_SIZE	128
-/* CRFS_REC_SIGPENDING: one queued signal. */
+/* CRFS_REC_SIGPENDING: one queued signal of a process or of a thread. */
 struct crfs_sigpending {
-	__u32	shared;			/* 1: process-wide queue */
+	__u32	tid;			/* 0: the process-wide queue */
 	__u32	signo;
 	__u8	siginfo[CRFS_SIGINFO_SIZE];	/* kernel siginfo_t */
 };
 
-/* CRFS_REC_REGS: struct user_regs_struct of x86-64, 27 registers. */
-#define CRFS_X86_64_NR_REGS	27
-struct crfs_regs {
-	__u64	r[CRFS_X86_64_NR_REGS];
+/* ----------------------------------------------------------------- data */
+
+/*
+ * CRFS_REC_FILE_DATA: bytes of a FILE kept in the image (MEMFD,
+ * UNLINKED) at @offset; holes are not written.  After this struct, pad
+ * zero bytes, then the data, which starts at a stream offset that is a
+ * multiple of the page size; len counts struct, pad and data.
+ */
+struct crfs_file_data {
+	__u32	file_id;
+	__u32	pad;
+	__u64	offset;
+	__u64	size;			/* bytes of data, a multiple of 8 */
 };
 
-/* CRFS_REC_XSTATE: hdr.xstate_size bytes of XSAVE area (NT_X86_XSTATE). */
-
-/* CRFS_REC_MM: the mm layout fields (PR_SET_MM_MAP) and the executable. */
-#define CRFS_AUXV_WORDS	96
-struct crfs_mm {
-	__u64	start_code, end_code;
-	__u64	start_data, end_data;
-	__u64	start_brk, brk;
-	__u64	start_stack;
-	__u64	arg_start, arg_end;
-	__u64	env_start, env_end;
-	__u32	auxv_words;		/* used words of auxv[] */
-	__u32	exe_len;		/* with the NUL */
-	__u64	exe_dev, exe_ino;	/* the executable's identity */
-	__u64	exe_size;		/* st_size */
-	__s64	exe_mtime_ns;		/* st_mtim in ns since the epoch */
-	__u64	auxv[CRFS_AUXV_WORDS];
-	/* char exe[exe_len]; */
-};
-
-/* crfs_vma.kind */
-enum crfs_vma_kind {
-	CRFS_VMA_ANON = 1,		/* private or shared anonymous */
-	CRFS_VMA_FILE,			/* private or shared file mapping */
-	CRFS_VMA_HEAP,			/* [heap] */
-	CRFS_VMA_STACK,			/* [stack] */
-	CRFS_VMA_VDSO,			/* [vdso] */
-	CRFS_VMA_VVAR,			/* [vvar], [vvar_vclock] */
-	CRFS_VMA_VSYSCALL,		/* [vsyscall]: informative only */
-};
-
-/* crfs_vma.prot uses PROT_*; crfs_vma.flags: */
-#define CRFS_VMA_F_SHARED	(1U << 0)
-#define CRFS_VMA_F_GROWSDOWN	(1U << 1)
-#define CRFS_VMA_F_LOCKED	(1U << 2)
-
-/* CRFS_REC_VMA: one mapping; then path_len bytes of NUL-terminated path. */
-struct crfs_vma {
-	__u64	start, end;
-	__u64	pgoff;			/* file offset in bytes */
-	__u32	prot;
-	__u32	flags;			/* CRFS_VMA_F_* */
-	__u32	kind;			/* enum crfs_vma_kind */
-	__u32	path_len;		/* 0 for anonymous */
-	__u64	ino;			/* file identity check at restore */
-	__u64	dev;			/* st_dev of the file */
-	__u64	size;			/* file size at dump */
-	__s64	mtime_ns;		/* st_mtim in ns since the epoch */
-	/* char path[path_len]; */
-};
-
-/* crfs_fd.kind */
-enum crfs_fd_kind {
-	CRFS_FD_REG = 1,		/* regular file */
-	CRFS_FD_CHR,			/* /dev/null, /dev/zero, /dev/urandom, ... */
-};
-
-/* CRFS_REC_FD: one descriptor; then path_len bytes of path. */
-struct crfs_fd {
-	__u32	fd;
-	__u32	kind;			/* enum crfs_fd_kind */
-	__u32	flags;			/* O_* file status and access flags */
-	__u32	cloexec;		/* FD_CLOEXEC */
-	__u64	pos;
-	__u64	ino, dev;
-	__u32	mode;			/* st_mode */
-	__u32	path_len;
-	__u64	size;			/* REG: st_size at dump */
-	__s64	mtime_ns;		/* REG: st_mtim in ns since the epoch */
-	__u64	rdev;			/* CHR: st_rdev */
-	/* char path[path_len]; */
+/* crfs_pages.owner: whose memory the pages are. */
+enum crfs_pages_owner {
+	CRFS_PAGES_MM = 1,	/* an address space: @addr a virtual address */
+	CRFS_PAGES_SHMEM,	/* a SHMEM object: @addr an offset in it */
 };
 
 /*
- * CRFS_REC_PAGES: nr_pages pages for [vaddr, vaddr + nr_pages * page_size).
- * After this struct come pad bytes (zero), then the page data, which starts
- * at a stream offset that is a multiple of the image page size.  The record
- * len counts the struct, the pad and the data.
+ * CRFS_REC_PAGES: nr_pages pages of owner (kind, id) at addr.  After this
+ * struct come pad zero bytes, then the page data, which starts at a stream
+ * offset that is a multiple of the page size.  len counts the struct, the
+ * pad and the data.  Records of one owner ascend and do not overlap.
  */
 struct crfs_pages {
-	__u64	vaddr;
-	__u64	nr_pages;
+	__u32	owner;			/* enum crfs_pages_owner */
+	__u32	id;			/* the MM or SHMEM */
+	__u64	addr;
+	__u32	nr_pages;		/* 1 to CRFS_PAGES_PER_REC */
 	__u32	pad;			/* zero bytes between struct and data */
-	__u32	__reserved;
 };
 
 /* CRFS_REC_END: the trailer.  A stream without it is truncated. */
 struct crfs_end {
 	__u64	nr_records;		/* records before this one */
 	__u64	bytes;			/* stream bytes before this record */
-	__u64	page_bytes;		/* bytes of page data in the image */
+	__u64	page_bytes;		/* bytes of PAGES and FILE_DATA data */
+};
+
+/* ------------------------------------------------------------- x86-64 */
+
+/* CRFS_REC_X86_REGS: a thread's struct user_regs_struct, 27 registers. */
+#define CRFS_X86_64_NR_REGS	27
+struct crfs_x86_regs {
+	__u32	tid;
+	__u32	__pad;
+	__u64	r[CRFS_X86_64_NR_REGS];
+};
+
+/* CRFS_REC_X86_XSTATE: a thread's XSAVE area, hdr.xstate_size bytes. */
+struct crfs_x86_xstate {
+	__u32	tid;
+	__u32	size;			/* = hdr.xstate_size */
+	/* __u8 xsave[size], NUL-padded to a multiple of 8 */
 };
 
 #endif /* _UAPI_LINUX_CRFS_H */

@@ -356,6 +356,11 @@ crfs_restore() {
 CRFS_IMG_PY='
 import struct, sys
 
+# Record types of include/uapi/linux/crfs.h (image format 3).
+REC_FILE, REC_SHMEM, REC_MM, REC_VMA, REC_FDTABLE, REC_FD, REC_LOCK, \
+    REC_FS, REC_SIGHAND, REC_TASK, REC_CREDS, REC_SIGPENDING, REC_THREAD, \
+    REC_SECCOMP, REC_TIMER, REC_FILE_DATA, REC_PAGES, REC_END = range(1, 19)
+
 def crc32c(data, crc=0):
     global TABLE
     if "TABLE" not in globals():
@@ -407,14 +412,14 @@ img_hdr_size() {
 	img_py 'print(hdr_size(open(sys.argv[1], "rb").read()))' "$1"
 }
 
-# img_equal_but_time A B: equal except the header time_ns field and crc.
+# img_equal_but_time A B: equal except the header time_ns, image id and crc.
 img_equal_but_time() {
 	img_py '
 a = bytearray(open(sys.argv[1], "rb").read())
 b = bytearray(open(sys.argv[2], "rb").read())
 for x in (a, b):
     n = hdr_size(x)
-    x[48:56] = bytes(8)
+    x[48:72] = bytes(24)
     x[n - 4:n] = bytes(4)
 if len(a) != len(b):
     sys.exit("sizes differ: %d and %d" % (len(a), len(b)))
@@ -459,12 +464,12 @@ what = sys.argv[2]
 if what == "first-record":
     print(recs[0][0] + 16 + min(4, recs[0][2] - 1))
 elif what == "pages":
-    p = [r for r in recs if r[1] == 13]
+    p = [r for r in recs if r[1] == REC_PAGES]
     off, t, n = p[len(p) // 2]
     print(off + 16 + n // 2)
 elif what == "end":
     off, t, n = recs[-1]
-    if t != 14:
+    if t != REC_END:
         sys.exit("the last record is not END")
     print(off + 16)
 ' "$@"

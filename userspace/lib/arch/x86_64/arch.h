@@ -16,8 +16,28 @@
 /* Highest user address + 1 with 4-level page tables. */
 #define CR_TASK_SIZE	0x7ffffffff000UL
 
-_Static_assert(sizeof(struct user_regs_struct) == sizeof(struct crfs_regs),
-	       "crfs_regs must mirror user_regs_struct");
+_Static_assert(sizeof(struct user_regs_struct) ==
+	       sizeof(((struct crfs_x86_regs *)0)->r),
+	       "crfs_x86_regs must mirror user_regs_struct");
+
+/* What a thread has of this architecture: registers and XSAVE area. */
+struct cr_arch_thread {
+	struct crfs_x86_regs	regs;		/* CRFS_REC_X86_REGS */
+	void			*xstate;	/* CRFS_REC_X86_XSTATE */
+	uint32_t		xstate_size;
+	bool			have_regs;
+};
+
+/* cr_arch_thread_free() - free what @a holds */
+void cr_arch_thread_free(struct cr_arch_thread *a);
+
+/**
+ * cr_arch_thread_missing() - the arch record a thread of an image with
+ * @features lacks after its records were read, or NULL: its registers,
+ * and its XSAVE area when CRFS_FEAT_XSTATE is set
+ */
+const char *cr_arch_thread_missing(const struct cr_arch_thread *a,
+				   uint64_t features);
 
 /**
  * cr_arch_xstate_size() - bytes of the XSAVE area on this CPU (XCR0)
@@ -41,7 +61,7 @@ uint64_t cr_arch_xfeatures(void);
  *
  * Return: 0 or -errno with @e set.
  */
-int cr_arch_get_regs(pid_t pid, struct crfs_regs *regs, void *xstate,
+int cr_arch_get_regs(pid_t pid, struct crfs_x86_regs *regs, void *xstate,
 		     struct cr_err *e);
 
 /**
@@ -50,7 +70,7 @@ int cr_arch_get_regs(pid_t pid, struct crfs_regs *regs, void *xstate,
  *
  * Return: 0 or -errno with @e set.
  */
-int cr_arch_set_regs(pid_t pid, const struct crfs_regs *regs,
+int cr_arch_set_regs(pid_t pid, const struct crfs_x86_regs *regs,
 		     const void *xstate, uint32_t xstate_size,
 		     struct cr_err *e);
 
@@ -62,7 +82,7 @@ int cr_arch_set_regs(pid_t pid, const struct crfs_regs *regs,
  *
  * Return: 0 or -EBADMSG with @e set.
  */
-int cr_arch_check_regs(uint32_t pid, const struct crfs_regs *regs,
+int cr_arch_check_regs(uint32_t pid, const struct crfs_x86_regs *regs,
 		       const void *xstate, uint32_t xstate_size,
 		       uint64_t xfeatures, struct cr_err *e);
 

@@ -66,7 +66,7 @@ static int cr_check_xsave(uint32_t pid, const unsigned char *x, uint32_t size,
 	return 0;
 }
 
-int cr_arch_check_regs(uint32_t pid, const struct crfs_regs *regs,
+int cr_arch_check_regs(uint32_t pid, const struct crfs_x86_regs *regs,
 		       const void *xstate, uint32_t xstate_size,
 		       uint64_t xfeatures, struct cr_err *e)
 {

@@ -70,7 +70,7 @@ static void fixup_restart(struct user_regs_struct *r)
 	r->orig_rax = -1;
 }
 
-int cr_arch_get_regs(pid_t pid, struct crfs_regs *regs, void *xstate,
+int cr_arch_get_regs(pid_t pid, struct crfs_x86_regs *regs, void *xstate,
 		     struct cr_err *e)
 {
 	struct user_regs_struct r;
@@ -80,7 +80,7 @@ int cr_arch_get_regs(pid_t pid, struct crfs_regs *regs, void *xstate,
 		return cr_fail(e, errno, "pid %d: cannot read registers: %m",
 			       pid);
 	fixup_restart(&r);
-	memcpy(regs, &r, sizeof(r));
+	memcpy(regs->r, &r, sizeof(r));
 
 	if (!xstate)
 		return 0;
@@ -102,7 +102,7 @@ int cr_arch_get_regs(pid_t pid, struct crfs_regs *regs, void *xstate,
 	return 0;
 }
 
-int cr_arch_set_regs(pid_t pid, const struct crfs_regs *regs,
+int cr_arch_set_regs(pid_t pid, const struct crfs_x86_regs *regs,
 		     const void *xstate, uint32_t xstate_size,
 		     struct cr_err *e)
 {
@@ -123,7 +123,7 @@ int cr_arch_set_regs(pid_t pid, const struct crfs_regs *regs,
 				       "pid %d: cannot load FPU state: %m", pid);
 		}
 	}
-	memcpy(&r, regs, sizeof(r));
+	memcpy(&r, regs->r, sizeof(r));
 	if (ptrace(PTRACE_SETREGS, pid, NULL, &r))
 		return cr_fail(e, errno, "pid %d: cannot load registers: %m",
 			       pid);

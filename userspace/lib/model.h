@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The model of a container: the kernel objects its tasks share, with ids,
+ * as image format 3 describes them (include/uapi/linux/crfs.h).  The dump
+ * fills it from /proc and writes it; the restore and `crfs-image` read it
+ * from an image and check it (img-check.c) before using it.
+ *
+ * One array per kind, in stream order.  Objects refer to each other by id
+ * in the image and by pointer here: the pointers are resolved once the
+ * whole model is read (cr_model_resolve()), by sorted id indexes (sort +
+ * bisection, O(n log n)).  Arrays grow with what arrives, never with a
+ * count an image declares.
+ */
+#ifndef CR_MODEL_H
+#define CR_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/crfs.h>
+
+#include "cr.h"
+#include "arch.h"
+
+/* FILE: an open file description, or a cwd or root. */
+struct cr_file {
+	struct crfs_file	f;
+	char			*path;		/* NUL-terminated */
+	const char		*why;		/* dump: why it is refused */
+};
+
+/* A range of a SHMEM object reachable through one mapping (restore). */
+struct cr_shmem_win {
+	uint64_t		start, end;	/* offsets in the object */
+	uint64_t		addr;		/* where start is mapped */
+};
+
+/* SHMEM: the shmem file behind MAP_SHARED | MAP_ANONYMOUS mappings. */
+struct cr_shmem {
+	struct crfs_shmem	s;
+	uint64_t		ino;		/* dump: its inode, to find it, */
+	uint64_t		map_start;	/* a mapping of it, to read it */
+	uint64_t		map_end;	/* by /proc/PID/map_files */
+	int32_t			pid;
+	struct cr_shmem_win	*win;		/* cr_model_shmem_windows() */
+	uint32_t		nr_win;
+	uint32_t		nr_vmas;	/* mappings of it */
+};
+
+/* VMA: one mapping of an MM. */
+struct cr_vma {
+	struct crfs_vma		v;
+	char			*name;		/* anonymous name, or NULL */
+	struct cr_file		*file;		/* FILE mappings */
+	struct cr_shmem		*shmem;		/* SHMEM mappings */
+	uint8_t			pages;		/* dump: enum cr_dump_pages */
+};
+
+/* MM: an address space and its mappings, sorted by address. */
+struct cr_mm {
+	struct crfs_mm		m;
+	struct cr_file		*exe;
+	struct cr_vma		*vmas;
+	uint32_t		nr_vmas;
+	uint32_t		pid;		/* its first process, 0: none */
+};
+
+/* FD: one descriptor of an FDTABLE. */
+struct cr_fd {
+	struct crfs_fd		d;
+	struct cr_file		*file;
+};
+
+/* FDTABLE: a descriptor table, sorted by number. */
+struct cr_fdtable {
+	struct crfs_fdtable	t;
+	struct cr_fd		*fds;
+	uint32_t		nr_fds;
+	uint32_t		pid;		/* its first process, 0: none */
+};
+
+/* FS: cwd, root, umask. */
+struct cr_fs {
+	struct crfs_fs		f;
+	struct cr_file		*cwd, *root;
+	uint32_t		pid;		/* its first process, 0: none */
+};
+
+/* SIGHAND: a table of signal actions. */
+struct cr_sighand {
+	struct crfs_sighand	s;
+	uint32_t		pid;		/* its first process, 0: none */
+};
+
+/* A queue of pending signals. */
+struct cr_sigq {
+	struct crfs_sigpending	*sig;
+	uint32_t		nr;
+};
+
+/* THREAD: one thread of a TASK. */
+struct cr_thread {
+	struct crfs_thread	t;
+	struct cr_sigq		pending;	/* its own queue */
+	struct cr_arch_thread	arch;		/* registers, XSAVE */
+	struct cr_task		*task;
+};
+
+/* TASK: a process, its credentials, its threads and what it shares. */
+struct cr_task {
+	struct crfs_task	t;
+	struct crfs_creds	creds;
+	bool			have_creds;
+	uint32_t		*groups;	/* creds.ngroups */
+	struct cr_sigq		pending;	/* the shared queue */
+	struct cr_thread	*threads;
+	uint32_t		nr_threads;
+	struct cr_mm		*mm;
+	struct cr_fdtable	*fdt;
+	struct cr_fs		*fs;
+	struct cr_sighand	*sighand;
+};
+
+/* An index of a kind by id: (id, position) pairs sorted by id. */
+struct cr_ids {
+	struct cr_id_ent {
+		uint32_t	id;
+		uint32_t	idx;
+	}			*ent;
+	uint32_t		nr;
+};
+
+/* The kinds of the model with an id, for cr_model.ids[]. */
+enum cr_model_kind {
+	CR_K_FILE,
+	CR_K_SHMEM,
+	CR_K_MM,
+	CR_K_FDTABLE,
+	CR_K_FS,
+	CR_K_SIGHAND,
+	CR_K_TASK,
+	CR_K_NR
+};
+
+/* A whole container. */
+struct cr_model {
+	struct cr_file		*files;
+	struct cr_shmem		*shmems;
+	struct cr_mm		*mms;
+	struct cr_fdtable	*fdts;
+	struct cr_fs		*fss;
+	struct cr_sighand	*sighands;
+	struct cr_task		*tasks;
+	uint32_t		nr_files, nr_shmems, nr_mms, nr_fdts, nr_fss,
+				nr_sighands, nr_tasks;
+	/* by id (files, shmems, mms, fdts, fss, sighands; tasks by pid) */
+	struct cr_ids		ids[CR_K_NR];
+};
+
+/**
+ * cr_grow() - make room for entry @i of an array filled in order
+ * @arrp: the array (a pointer to it)
+ * @i:    the index about to be filled; the array holds @i entries
+ * @size: one entry's size
+ *
+ * Doubles the array when @i is a power of two (or 0), and zeroes the new
+ * entry: memory grows with the entries that arrive.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int cr_grow(void *arrp, uint32_t i, size_t size);
+
+/**
+ * cr_model_new_*() - append a zeroed object to its array
+ * Return: the object, or NULL when out of memory or beyond
+ * CRFS_MAX_OBJECTS (-ENOMEM or -E2BIG in *@err).
+ */
+struct cr_file *cr_model_new_file(struct cr_model *m, int *err);
+struct cr_shmem *cr_model_new_shmem(struct cr_model *m, int *err);
+struct cr_mm *cr_model_new_mm(struct cr_model *m, int *err);
+struct cr_vma *cr_model_new_vma(struct cr_mm *mm, int *err);
+struct cr_fdtable *cr_model_new_fdtable(struct cr_model *m, int *err);
+struct cr_fd *cr_model_new_fd(struct cr_fdtable *t, int *err);
+struct cr_fs *cr_model_new_fs(struct cr_model *m, int *err);
+struct cr_sighand *cr_model_new_sighand(struct cr_model *m, int *err);
+struct cr_task *cr_model_new_task(struct cr_model *m, int *err);
+struct cr_thread *cr_model_new_thread(struct cr_task *t, int *err);
+struct crfs_sigpending *cr_model_new_sig(struct cr_sigq *q, int *err);
+
+/**
+ * cr_model_index() - sort the ids of kind @k into @m->ids[@k]
+ * Return: 0, -ENOMEM, or -EEXIST with *@dup set to an id seen twice.
+ */
+int cr_model_index(struct cr_model *m, enum cr_model_kind k, uint32_t *dup);
+
+/**
+ * cr_model_find() - the position of @id in the array of kind @k
+ * (indexed by cr_model_index()), by bisection
+ * Return: the position, or -1 when there is no such object.
+ */
+int64_t cr_model_find(const struct cr_model *m, enum cr_model_kind k,
+		      uint32_t id);
+
+/* Pointer versions of cr_model_find(): NULL when @id is 0 or unknown. */
+struct cr_file *cr_model_file(const struct cr_model *m, uint32_t id);
+struct cr_shmem *cr_model_shmem(const struct cr_model *m, uint32_t id);
+struct cr_mm *cr_model_mm(const struct cr_model *m, uint32_t id);
+
+/**
+ * cr_model_resolve() - turn every id of @m into a pointer (NULL for an
+ * unknown one), and note the first process of each shared object; every
+ * kind must be indexed (cr_model_index())
+ */
+void cr_model_resolve(struct cr_model *m);
+
+/**
+ * cr_model_vma_find() - the mapping of @mm holding @addr, or the first one
+ * above it: an index, by bisection (nr_vmas when there is none)
+ */
+uint32_t cr_model_vma_find(const struct cr_mm *mm, uint64_t addr);
+
+/**
+ * cr_model_shmem_windows() - for each SHMEM of @m, the ranges of it its
+ * mappings reach, apart and sorted, each with an address that maps it
+ * Return: 0 or -ENOMEM.
+ */
+int cr_model_shmem_windows(struct cr_model *m);
+
+/* cr_model_free() - free everything @m holds (not @m itself) */
+void cr_model_free(struct cr_model *m);
+
+#endif /* CR_MODEL_H */

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Every record kind of image format 3 in one table (rec.c): its name, the
+ * size of its fixed part, whether that is all of it, its architecture, its
+ * place in the stream, and what reads it into the model, writes it from
+ * the model, prints it and checks it (img-check.c).  The codec (image.c),
+ * the reading of a model (model-read.c), its writing (model-walk.c),
+ * `crfs-image` and the checker all go through this table.
+ */
+#ifndef CR_REC_H
+#define CR_REC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cr-internal.h"
+#include "model.h"
+
+/*
+ * Where a record may come, in stream order.  A kind may repeat at its
+ * rank; a group (MM and its VMAs, FDTABLE and its FDs, TASK and what
+ * follows it, THREAD and what follows it) starts again at its first rank.
+ */
+enum cr_rank {
+	CR_R_FILE = 10,
+	CR_R_SHMEM = 20,
+	CR_R_MM = 30,
+	CR_R_VMA,
+	CR_R_FDTABLE = 40,
+	CR_R_FD,
+	CR_R_LOCK = 50,
+	CR_R_FS = 60,
+	CR_R_SIGHAND = 70,
+	CR_R_TASK = 100,
+	CR_R_CREDS,
+	CR_R_SIGP_TASK,		/* SIGPENDING of the process's queue */
+	CR_R_THREAD = 110,
+	CR_R_SECCOMP,
+	CR_R_SIGP_THREAD,	/* SIGPENDING of the thread's own queue */
+	CR_R_ARCH,		/* registers, XSAVE: rank + their order */
+	CR_R_TIMER = 120,
+	CR_R_FILE_DATA = 200,
+	CR_R_PAGES = 210,
+	CR_R_END = 250,
+};
+
+/*
+ * Printing: the printers of the table emit keys and values; what they
+ * look like is the emitter's (crfs-image: JSON, or one line per object).
+ */
+struct cr_emit;
+struct cr_emit_ops {
+	/* an object (@list false) or a list; @key NULL inside a list */
+	void	(*open)(struct cr_emit *o, const char *key, bool list);
+	void	(*close)(struct cr_emit *o, bool list);
+	void	(*u64)(struct cr_emit *o, const char *key, uint64_t v);
+	void	(*s64)(struct cr_emit *o, const char *key, int64_t v);
+	void	(*hex)(struct cr_emit *o, const char *key, uint64_t v);
+	void	(*oct)(struct cr_emit *o, const char *key, uint64_t v);
+	void	(*str)(struct cr_emit *o, const char *key, const char *s);
+	void	(*bytes)(struct cr_emit *o, const char *key, const void *p,
+			 size_t len);
+};
+
+struct cr_emit {
+	const struct cr_emit_ops *ops;
+	bool		detail;		/* also what a summary leaves out */
+	void		*priv;
+};
+
+/* The model being read from an image, and where the stream is. */
+struct cr_rd {
+	struct cr_model			*m;
+	const struct crfs_image_hdr	*h;
+	char				where[96];	/* the record read */
+	uint32_t			rank;		/* of the last record */
+	uint32_t			type;		/* the last record's */
+	uint32_t			sealed;		/* CR_K_* indexed */
+	struct cr_mm			*mm;		/* VMAs to come */
+	struct cr_fdtable		*fdt;		/* FDs to come */
+	struct cr_task			*task;		/* its group */
+	struct cr_thread		*thread;	/* its group */
+	uint32_t			arch_seen;	/* arch records of it */
+};
+
+/*
+ * An image being checked: its header and its model, read whole, and where
+ * the check is (the object whose children are checked, the one before).
+ */
+struct cr_chk {
+	const struct crfs_image_hdr	*h;
+	const struct cr_model		*m;
+	const struct cr_mm		*mm;		/* of the VMAs */
+	const struct cr_vma		*prev_vma;
+	const struct cr_fdtable		*fdt;		/* of the FDs */
+	const struct cr_fd		*prev_fd;
+	const struct cr_task		*task;		/* of the threads */
+};
+
+/* One record kind. */
+struct cr_rec_ops {
+	uint32_t	type;		/* CRFS_REC_* */
+	const char	*name;
+	uint32_t	size;		/* fixed part: payload bytes at least */
+	bool		exact;		/* the payload is exactly @size bytes */
+	uint32_t	arch;		/* CRFS_ARCH_* of an arch record, or 0 */
+	uint32_t	rank;		/* enum cr_rank, 0: PAGES and END */
+	/*
+	 * Decode the payload @p (any alignment) into the model: lengths,
+	 * strings, counts and references, what memory safety and the ids
+	 * need; what values mean is @check's.  rd->where names the record.
+	 */
+	int		(*read)(struct cr_rd *rd, const void *p, uint64_t len,
+				struct cr_err *e);
+	/* Write the record of model object @obj. */
+	int		(*write)(struct cr_img *img, const void *obj,
+				 struct cr_err *e);
+	/* Print the fields of @obj. */
+	void		(*print)(struct cr_emit *o, const void *obj);
+	/* The rules about @obj in the whole model (img-check.c). */
+	int		(*check)(const struct cr_chk *c, const void *obj,
+				 struct cr_err *e);
+};
+
+/**
+ * cr_rec_ops() - the row of record type @type
+ * Return: the row, or NULL for a type the format does not have.
+ */
+const struct cr_rec_ops *cr_rec_ops(uint32_t type);
+
+/* Round @n up to a multiple of 8, as every payload is. */
+static inline uint64_t cr_pad8(uint64_t n)
+{
+	return (n + 7) & ~7ULL;
+}
+
+/**
+ * cr_rec_str() - check a NUL-padded string of @len bytes with its NUL at
+ * @p, @max at most, in a payload of which @avail bytes follow it
+ * Return: true when it is one string, ending where it says, with zero
+ * padding up to the next multiple of 8, the rest of the payload
+ */
+bool cr_rec_str(const char *p, uint64_t len, uint64_t avail, uint64_t max);
+
+/* rec-objects.c, rec-task.c, arch/x86_64/rec.c: the rows' functions. */
+#define CR_REC_FNS(k)							\
+	int cr_##k##_read(struct cr_rd *rd, const void *p, uint64_t len,\
+			  struct cr_err *e);				\
+	int cr_##k##_write(struct cr_img *img, const void *obj,		\
+			   struct cr_err *e);				\
+	void cr_##k##_print(struct cr_emit *o, const void *obj);	\
+	int cr_##k##_check(const struct cr_chk *c, const void *obj,	\
+			   struct cr_err *e)
+
+CR_REC_FNS(file);
+CR_REC_FNS(shmem);
+CR_REC_FNS(mm);
+CR_REC_FNS(vma);
+CR_REC_FNS(fdtable);
+CR_REC_FNS(fd);
+CR_REC_FNS(fs);
+CR_REC_FNS(sighand);
+CR_REC_FNS(task);
+CR_REC_FNS(creds);
+CR_REC_FNS(sigpending);
+CR_REC_FNS(thread);
+CR_REC_FNS(x86_regs);
+CR_REC_FNS(x86_xstate);
+
+/**
+ * cr_rec_refuse() - the reader of a kind this version does not restore
+ * (LOCK, SECCOMP, TIMER, FILE_DATA): EOPNOTSUPP naming it
+ */
+int cr_rec_refuse(struct cr_rd *rd, const void *p, uint64_t len,
+		  struct cr_err *e);
+
+/* Write one record of @n pieces; the codec pads it to 8 bytes. */
+int cr_rec_put(struct cr_img *img, uint32_t type, struct cr_err *e, int n,
+	       const struct iovec *iov);
+
+/* A failure of the record being read: EBADMSG naming it. */
+int cr_rd_fail(const struct cr_rd *rd, struct cr_err *e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Walking a model in stream order: @visit for each object and record
+ * kind (TASK, then CREDS with the same task, SIGPENDING with each
+ * signal, ...), @leave after an object's children (MM after its VMAs,
+ * TASK after its threads, ...).  A non-zero return of @visit stops.
+ */
+struct cr_walk_ops {
+	int	(*visit)(void *ctx, const struct cr_rec_ops *row,
+			 const void *obj);
+	void	(*leave)(void *ctx, const struct cr_rec_ops *row,
+			 const void *obj);
+};
+
+/**
+ * cr_model_walk() - call @ops on every record of @m, in stream order
+ * Return: 0, or what @ops->visit returned first that was not 0.
+ */
+int cr_model_walk(const struct cr_model *m, const struct cr_walk_ops *ops,
+		  void *ctx);
+
+/**
+ * cr_model_write() - write every record of @m (objects and processes)
+ * Return: 0 or -errno with @e set.
+ */
+int cr_model_write(struct cr_img *img, const struct cr_model *m,
+		   struct cr_err *e);
+
+/**
+ * cr_model_print() - print every record of @m with @o: lists of files,
+ * shmems, mms (with their vmas), fdtables (with their fds), fs,
+ * sighands and tasks (with their creds, pending signals and threads)
+ */
+void cr_model_print(const struct cr_model *m, struct cr_emit *o);
+
+#endif /* CR_REC_H */

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The resource "creds": a process's user and group ids, supplementary
+ * groups and capability sets (CREDS), from /proc/PID/status.  The
+ * restore sets the ids and groups last of all, when nothing of the
+ * restore needs the restorer's privileges any more, then the dumpable
+ * flag, which a change of credentials resets.
+ */
+#include <errno.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include "dump.h"
+#include "restore.h"
+
+/* Phase 1: the ids, groups and capabilities of the status read. */
+static int creds_collect(struct cr_dump *d, struct cr_dtask *dt,
+			 struct cr_err *e)
+{
+	struct crfs_creds *c = &dt->t->creds;
+	const struct cr_proc_status *st = &dt->st;
+
+	(void)d;
+	(void)e;
+	*c = (struct crfs_creds){
+		.pid = dt->pid, .ngroups = st->ngroups,
+		.uid = st->uid[0], .euid = st->uid[1], .suid = st->uid[2],
+		.fsuid = st->uid[3], .gid = st->gid[0], .egid = st->gid[1],
+		.sgid = st->gid[2], .fsgid = st->gid[3],
+		.cap_inh = st->cap[0], .cap_prm = st->cap[1],
+		.cap_eff = st->cap[2], .cap_bnd = st->cap[3],
+		.cap_amb = st->cap[4],
+	};
+	dt->t->groups = dt->st.groups;
+	dt->st.groups = NULL;
+	dt->t->have_creds = true;
+	return 0;
+}
+
+/* Groups, gids, then uids: from here on the process may be unprivileged. */
+static int creds_late(struct cr_rst *r, struct cr_err *e)
+{
+	const struct crfs_creds *c = &r->task->creds;
+	const struct crfs_task *k = &r->task->t;
+	unsigned long addr = 0;
+	int rc;
+
+	if (c->ngroups) {
+		rc = cr_rst_poke(r, 0, r->task->groups,
+				 c->ngroups * sizeof(uint32_t), &addr, e);
+		if (rc)
+			return rc;
+	}
+	rc = cr_rst_call(r, SYS_setgroups, CR_ARGS(c->ngroups, addr),
+			 "cannot set supplementary groups", e);
+	if (!rc)
+		rc = cr_rst_call(r, SYS_setresgid,
+				 CR_ARGS(c->gid, c->egid, c->sgid),
+				 "cannot set gids", e);
+	if (!rc && c->fsgid != c->egid)
+		rc = cr_rst_call(r, SYS_setfsgid, CR_ARGS(c->fsgid),
+				 "cannot set fsgid", e);
+	if (!rc)
+		rc = cr_rst_call(r, SYS_setresuid,
+				 CR_ARGS(c->uid, c->euid, c->suid),
+				 "cannot set uids", e);
+	if (!rc && c->fsuid != c->euid)
+		rc = cr_rst_call(r, SYS_setfsuid, CR_ARGS(c->fsuid),
+				 "cannot set fsuid", e);
+	/* A change of credentials resets it. */
+	if (!rc && k->dumpable <= 1)
+		rc = cr_rst_call(r, SYS_prctl,
+				 CR_ARGS(PR_SET_DUMPABLE, k->dumpable),
+				 "cannot set dumpable", e);
+	return rc;
+}
+
+const struct cr_res_ops cr_res_creds = {
+	.name		= "creds",
+	.collect	= creds_collect,
+	.late		= creds_late,
+};

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The resource "task": what a process is (TASK) and which threads it has
+ * (THREAD): its ids, state, name, personality, a few prctl values, its
+ * dumpable flag; and what it must not have for this version: other
+ * threads, children, an exit in progress.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include "dump.h"
+#include "restore.h"
+
+/* Phase 1: /proc/PID/{status,stat,comm,personality,...}, the threads. */
+static int task_collect(struct cr_dump *d, struct cr_dtask *dt,
+			struct cr_err *e)
+{
+	struct crfs_task *k = &dt->t->t;
+	struct cr_proc_stat st;
+	long long v;
+	int ret, err = 0;
+
+	(void)d;
+	ret = cr_proc_status(dt->pid, &dt->st, e);
+	if (!ret)
+		ret = cr_proc_stat(dt->pid, &st, e);
+	if (!ret)
+		ret = cr_proc_comm(dt->pid, k->comm, e);
+	if (!ret)
+		ret = cr_proc_personality(dt->pid, &k->personality, e);
+	if (ret)
+		return ret;
+	k->pid = dt->pid;
+	k->ppid = 0;		/* its parent is outside the image */
+	k->pgid = st.pgid;
+	k->sid = st.sid;
+	k->state = CRFS_TASK_ALIVE;
+	k->exit_signal = st.exit_signal;
+	k->dumpable = 1;	/* the batch asks (task_seized()) */
+	if (dt->st.no_new_privs)
+		k->flags |= CRFS_TASK_F_NO_NEW_PRIVS;
+	if (!cr_proc_num(dt->pid, "oom_score_adj", &v, e))
+		k->oom_score_adj = v;
+	if (!cr_proc_num(dt->pid, "timerslack_ns", &v, e))
+		k->timer_slack_ns = v;
+	dt->nr_tids = cr_proc_tids(dt->pid, &dt->tids, e);
+	if (dt->nr_tids < 0)
+		return dt->nr_tids;
+	for (int i = 0; i < dt->nr_tids; i++) {
+		struct cr_thread *th = cr_model_new_thread(dt->t, &err);
+
+		if (!th)
+			return cr_fail(e, ENOMEM, "out of memory");
+		th->t.pid = dt->pid;
+		th->t.tid = dt->tids[i];
+		memcpy(th->t.comm, k->comm, sizeof(th->t.comm));
+	}
+	return 0;
+}
+
+/*
+ * A child is part of a process's state, zombies included (they have left
+ * the cgroup, so cgroup.procs does not show them): restoring the parent
+ * without it would lose the child its wait() expects.  Refuse, naming it.
+ */
+static int task_no_children(pid_t pid, struct cr_err *e)
+{
+	struct cr_proc_stat st;
+	struct cr_err ignore;
+	char path[64], *buf;
+	long child;
+	int ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, pid);
+	buf = cr_read_file(path, NULL);
+	if (!buf)
+		return cr_fail(e, errno, "pid %d: cannot read %s: %m", pid,
+			       path);
+	child = atol(buf);
+	if (child > 0)
+		ret = cr_fail(e, EOPNOTSUPP,
+			      "pid %d: child process %ld%s: process trees are not supported yet",
+			      pid, child,
+			      !cr_proc_stat(child, &st, &ignore) && st.state == 'Z' ?
+			      " (a zombie, not yet waited for)" :
+			      " (outside the container)");
+	free(buf);
+	return ret;
+}
+
+/* Phase 2: one thread, not exiting, no child. */
+static int task_check(struct cr_dump *d, struct cr_dtask *dt,
+		      struct cr_err *e)
+{
+	(void)d;
+	if (dt->nr_tids != 1)
+		return cr_fail(e, EOPNOTSUPP,
+			       "pid %d: %d threads: multi-threaded processes are not supported",
+			       dt->pid, dt->nr_tids);
+	if (dt->st.state == 'Z' || dt->st.state == 'X')
+		return cr_fail(e, ESRCH, "pid %d: the process is exiting",
+			       dt->pid);
+	return task_no_children(dt->pid, e);
+}
+
+/* Phase 4: the dumpable flag, which only the task tells. */
+static int task_seized(struct cr_dump *d, struct cr_dtask *dt,
+		       struct cr_batch *b, struct cr_err *e)
+{
+	long rc;
+
+	(void)d;
+	if (cr_seized_calls(b))
+		return cr_batch_add(b, __NR_prctl,
+				    (unsigned long[6]){ PR_GET_DUMPABLE }) < 0 ?
+		       cr_fail(e, E2BIG, "pid %d: the injection batch is full",
+			       dt->pid) : 0;
+	if (!cr_seized_done(b))
+		return 0;
+	rc = cr_batch_ret(b, b->slot->call);
+	if (rc < 0)
+		return cr_fail(e, (int)-rc, "pid %d: injected prctl failed: %s",
+			       dt->pid, strerror((int)-rc));
+	dt->t->t.dumpable = rc;
+	return 0;
+}
+
+/* Phase 3 of a restore: the new process's name and personality. */
+static int task_child(const struct cr_rst_child *c, struct cr_rst_res *res)
+{
+	const struct crfs_task *k = &c->task->t;
+	char name[CRFS_COMM_LEN];
+
+	memcpy(name, k->comm, sizeof(name));
+	name[sizeof(name) - 1] = '\0';
+	res->step = CR_RST_NAME;
+	if (syscall(SYS_prctl, PR_SET_NAME, name, 0, 0, 0))
+		return errno;
+	res->step = CR_RST_PERSONALITY;
+	if (syscall(SYS_personality, k->personality) == -1)
+		return errno;
+	return 0;
+}
+
+const struct cr_res_ops cr_res_task = {
+	.name		= "task",
+	.collect	= task_collect,
+	.check		= task_check,
+	.seized		= task_seized,
+	.child		= task_child,
+};
