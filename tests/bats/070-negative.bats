@@ -214,3 +214,25 @@ refused() {
 	require_image
 	refused zdtm-neg-delmap "deleted"
 }
+
+@test "a process stopped by SIGSTOP is refused, the container is unharmed" {
+	require_image
+	local ct
+
+	ct=$(crfs_mkct stopped)
+	zdtm_start "$ct" zdtm-counter
+	kill -STOP "$ZDTM_PID"
+	wait_for "pid $ZDTM_PID to stop" 10 \
+		grep -q '^State:.*T' "/proc/$ZDTM_PID/status"
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	run ! cat "$CRFS_MNT/$ct/image"
+	run -0 ct_file "$ct" error
+	assert_output --regexp "pid $ZDTM_PID: stopped by a signal"
+	run -0 ct_file "$ct" state
+	assert_output "frozen"
+	ct_write "$ct" state thaw
+	wait_thawed "$ct"
+	kill -CONT "$ZDTM_PID"
+	zdtm_finish
+}

@@ -3,7 +3,7 @@
  * The resource "task": what a process is (TASK) and which threads it has
  * (THREAD): its ids, state, name, personality, a few prctl values, its
  * dumpable flag; and what it must not have for this version: other
- * threads, children, an exit in progress.
+ * threads, children, a stop by a signal, an exit in progress.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -39,7 +39,8 @@ static int task_collect(struct cr_dump *d, struct cr_dtask *dt,
 	k->ppid = 0;		/* its parent is outside the image */
 	k->pgid = st.pgid;
 	k->sid = st.sid;
-	k->state = CRFS_TASK_ALIVE;
+	/* Frozen processes sleep; one stopped by a signal stays 'T'. */
+	k->state = dt->st.state == 'T' ? CRFS_TASK_STOPPED : CRFS_TASK_ALIVE;
 	k->exit_signal = st.exit_signal;
 	k->dumpable = 1;	/* the batch asks (task_seized()) */
 	if (dt->st.no_new_privs)
@@ -104,6 +105,10 @@ static int task_check(struct cr_dump *d, struct cr_dtask *dt,
 			       dt->pid, dt->nr_tids);
 	if (dt->st.state == 'Z' || dt->st.state == 'X')
 		return cr_fail(e, ESRCH, "pid %d: the process is exiting",
+			       dt->pid);
+	if (dt->t->t.state == CRFS_TASK_STOPPED)
+		return cr_fail(e, EOPNOTSUPP,
+			       "pid %d: stopped by a signal (job control): stopped processes are not supported; send it SIGCONT first",
 			       dt->pid);
 	return task_no_children(dt->pid, e);
 }
