@@ -41,11 +41,6 @@
 #define STOP_TIMEOUT_MS		5000
 #define FREEZE_TIMEOUT_MS	5000
 
-const struct cr_res_ops *const cr_res_table[CR_RES_NR] = {
-	&cr_res_task, &cr_res_fs, &cr_res_mm, &cr_res_files,
-	&cr_res_signals, &cr_res_thread, &cr_res_limits, &cr_res_creds,
-};
-
 static int dump_pid_cmp(const void *a, const void *b)
 {
 	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
