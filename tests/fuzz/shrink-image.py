@@ -5,16 +5,18 @@
     shrink-image.py IN OUT [MAX_PAGES_RECORDS]
 
 Every record but PAGES is kept as it is.  Of the PAGES records, the first
-of each mapping is kept, up to MAX_PAGES_RECORDS (default 4), cut to its
-first page; the pad that aligns page data, the checksums and the trailer
-are redone.  The layout is read from include/uapi/linux/crfs.h's
-structures: record header {u32 type, u32 crc, u64 len}, PAGES {u64 vaddr,
-u64 nr_pages, u32 pad, u32 reserved}, VMA {u64 start, u64 end, ...}.
+of each mapping (of each shared memory object) is kept, up to
+MAX_PAGES_RECORDS (default 4), cut to its first page; the pad that aligns
+page data, the checksums and the trailer are redone.  The layout is read
+from include/uapi/linux/crfs.h's structures (image format 3): record
+header {u32 type, u32 crc, u64 len}, PAGES {u32 owner, u32 id, u64 addr,
+u32 nr_pages, u32 pad}, VMA {u32 mm_id, u32 kind, u64 start, u64 end, ...}.
 """
 import struct
 import sys
 
-REC_VMA, REC_PAGES, REC_END = 11, 13, 14
+REC_VMA, REC_PAGES, REC_END = 4, 17, 18
+PAGES_MM = 1
 HDR_PAGE_SIZE_OFF = 20
 
 
@@ -64,17 +66,18 @@ def main():
             out += record(REC_END, end)
             break
         if rtype == REC_VMA:
-            vmas.append(struct.unpack_from("<QQ", payload, 0))
+            vmas.append(struct.unpack_from("<QQ", payload, 8))
         if rtype == REC_PAGES:
-            vaddr, _, pad = struct.unpack_from("<QQI", payload, 0)
-            vma = next((i for i, (s, e) in enumerate(vmas)
-                        if s <= vaddr < e), None)
-            if vma in seen or len(seen) >= max_pages:
+            owner, oid, addr, _, pad = struct.unpack_from("<IIQII", payload, 0)
+            key = (owner, oid, next((i for i, (s, e) in enumerate(vmas)
+                                     if s <= addr < e), None)
+                   if owner == PAGES_MM else None)
+            if key in seen or len(seen) >= max_pages:
                 continue
-            seen.add(vma)
+            seen.add(key)
             page = payload[24 + pad:24 + pad + ps]
             pad = -(len(out) + 16 + 24) % ps
-            payload = struct.pack("<QQII", vaddr, 1, pad, 0) + \
+            payload = struct.pack("<IIQII", owner, oid, addr, 1, pad) + \
                 bytes(pad) + page
             page_bytes += ps
         out += record(rtype, payload)
