@@ -304,8 +304,8 @@ static int cr_let_go(struct cr_rst *r, const cpu_set_t *cpus,
 	/* Best effort: the pinning only made the restore faster. */
 	if (cpus)
 		sched_setaffinity(r->pid, sizeof(*cpus), cpus);
+	/* orig_rax as dumped: an interrupted call restarts as the kernel says */
 	memcpy(&regs, &r->t->regs, sizeof(regs));
-	regs.orig_rax = -1;	/* no syscall restart on the way out */
 	rc = cr_arch_set_regs(r->pid, (struct crfs_regs *)&regs,
 			      r->t->xstate, r->t->xstate_size, e);
 	if (rc)

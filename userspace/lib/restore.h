@@ -188,8 +188,8 @@ int cr_rst_mm_pages(struct cr_rst *r, const struct cr_img_pages *pg,
 int cr_rst_mm_finish(struct cr_rst *r, struct cr_err *e);
 
 /**
- * cr_rst_mm_unmap_scratch() - drop the scratch area, from a syscall
- * instruction of the restored memory
+ * cr_rst_mm_unmap_scratch() - drop the scratch area, by a call from its
+ * own syscall instruction: the last injected call of a restore
  * Return: 0 or -errno with @e set.
  */
 int cr_rst_mm_unmap_scratch(struct cr_rst *r, struct cr_err *e);
