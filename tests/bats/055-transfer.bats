@@ -337,3 +337,31 @@ print("ok")
 	ct_write "$CT" state thaw
 	zdtm_finish
 }
+
+@test "the writer's death ends a restore queueing 90000 pending signals at once" {
+	require_image
+	CT=$(crfs_mkct rt)
+	ZDTM_RT=90000 zdtm_start "$CT" zdtm-rtqueue
+	PID=$ZDTM_PID
+	DIR=$ZDTM_DIR
+	IMG=$BATS_TEST_TMPDIR/rt.img
+	crfs_checkpoint "$CT" "$IMG"
+	ct_write "$CT" state kill
+	wait_pid_gone "$PID"
+	ct2=$(crfs_mkct dst)
+	(crfs_close_fds; exec cat "$IMG") >"$CRFS_MNT/$ct2/image" 3>&- &
+	writer=$!
+	# The process exists: its memory, then 90000 injected signals follow.
+	wait_in "$ct2" "$PID"
+	sleep 0.3
+	t0=${EPOCHREALTIME/./}
+	kill -KILL "$writer"
+	wait "$writer" || true
+	wait_for "the restore to end" 5 state_is "$ct2" empty
+	ms=$(ms_since "$t0")
+	echo "# the end of a restore queueing signals after its writer's death took $ms ms" >&3
+	(( ms < 1000 ))
+	run -0 ct_file "$ct2" procs
+	assert_output ""
+	wait_pid_gone "$PID"
+}

@@ -112,3 +112,18 @@ zdtm_run() {
 	wait_for "pause() to return" 10 test -e "$ZDTM_DIR/woken"
 	zdtm_finish
 }
+
+@test "zdtm-personality: READ_IMPLIES_EXEC makes no mapping executable at restore" {
+	require_image
+	zdtm_run zdtm-personality
+}
+
+@test "zdtm-groups: 4000 supplementary groups come back" {
+	require_image
+	zdtm_run zdtm-groups
+}
+
+@test "zdtm-rtqueue: 20000 pending real-time signals come back, in order" {
+	require_image
+	zdtm_run zdtm-rtqueue
+}

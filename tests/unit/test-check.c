@@ -25,6 +25,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/user.h>
 #include <sys/wait.h>
 
@@ -45,7 +46,7 @@
 #define SS_AUTODISARM	(1U << 31)
 #endif
 
-#define TAP_PLAN	91
+#define TAP_PLAN	98
 
 #define REG(name)	(offsetof(struct user_regs_struct, name) / 8)
 #define PS		4096ULL
@@ -129,7 +130,8 @@ static void valid_task(struct cr_task_img *t, const struct crfs_image_hdr *h)
 	}
 	t->fds = calloc(3, sizeof(*t->fds));
 	t->fds[0] = (struct cr_fd_img){ { .fd = 0, .kind = CRFS_FD_CHR,
-		.mode = S_IFCHR | 0666 }, strdup("/dev/null") };
+		.mode = S_IFCHR | 0666, .rdev = makedev(1, 3) },
+		strdup("/dev/null") };
 	t->fds[1] = (struct cr_fd_img){ { .fd = 1, .kind = CRFS_FD_REG,
 		.flags = O_WRONLY, .mode = S_IFREG | 0644 }, strdup("/tmp/log") };
 	t->fds[2] = (struct cr_fd_img){ { .fd = 7, .kind = CRFS_FD_REG,
@@ -284,6 +286,14 @@ F(ss_wrap, t->sigstate.altstack_flags = SS_AUTODISARM;
 F(signo0, t->pending[1].signo = 0)
 F(signo65, t->pending[0].signo = 65)
 F(shared2, t->pending[0].shared = 2)
+F(sigstop_pending, t->pending[0].signo = SIGSTOP)
+F(std_twice, t->pending[1].signo = 10; t->pending[1].shared = 0)
+F(dumpable2, t->task.dumpable = 2)
+F(rseq_ro, t->task.rseq_addr = 0x400000)
+F(shm_grows, t->vmas[V_ANON1].v.flags |= CRFS_VMA_F_SHARED |
+					  CRFS_VMA_F_GROWSDOWN)
+F(fd_async, t->fds[1].f.flags |= O_ASYNC)
+F(fd_tty, t->fds[0].f.rdev = makedev(136, 0))
 F(xstate_size, t->xstate_size -= 64)
 F(cs0, t->regs.r[REG(cs)] = 0)
 F(ss_rpl, t->regs.r[REG(ss)] = 0x28)
@@ -357,7 +367,14 @@ static const struct forgery forgeries[] = {
 	{ "altstack beyond user space",	forge_ss_wrap,	"alternate signal stack" },
 	{ "pending signal 0",		forge_signo0,	"signal 0" },
 	{ "pending signal 65",		forge_signo65,	"signal 65" },
-	{ "pending signal shared 2",	forge_shared2,	"shared 2" },
+	{ "pending signal shared 2",	forge_shared2,	"no such signal or queue" },
+	{ "SIGSTOP pending",		forge_sigstop_pending, "SIGKILL and SIGSTOP cannot be queued" },
+	{ "a standard signal pending twice", forge_std_twice, "pending twice on one queue" },
+	{ "dumpable 2",			forge_dumpable2, "only 0 and 1" },
+	{ "rseq area in read-only memory", forge_rseq_ro, "writable mapping" },
+	{ "shared memory growing down",	forge_shm_grows, "grows down" },
+	{ "descriptor with O_ASYNC",	forge_fd_async,	"status flags" },
+	{ "descriptor of a terminal",	forge_fd_tty,	"a device other than" },
 	{ "XSTATE size not the header's", forge_xstate_size, "the header says" },
 	{ "null cs",			forge_cs0,	"register cs" },
 	{ "ss of ring 0",		forge_ss_rpl,	"register ss" },
@@ -392,8 +409,8 @@ static const struct forgery forgeries[] = {
 	{ "file mapping, relative path", forge_vma_relpath, "without an absolute path" },
 	{ "heap with a path",		forge_vma_anonpath, "a path on a mapping of no file" },
 	{ "file offset not page-aligned", forge_vma_pgoff, "file offset not page-aligned" },
-	{ "file offset overflowing",	forge_vma_pgoff_wrap, "file offset overflows" },
-	{ "file mapping growing down",	forge_vma_filegrows, "cannot grow down" },
+	{ "file offset overflowing",	forge_vma_pgoff_wrap, "beyond what mmap() takes" },
+	{ "file mapping growing down",	forge_vma_filegrows, "only private anonymous memory grows down" },
 	{ "descriptor of kind 3",	forge_fd_kind,	"fd 1 (kind 3): unknown kind" },
 	{ "descriptor without path",	forge_fd_nopath, "no absolute path" },
 	{ "descriptor, relative path",	forge_fd_relpath, "no absolute path" },
@@ -643,7 +660,8 @@ static void write_big(const struct crfs_image_hdr *h, int fd, uint32_t n)
 			.end = 0x10000000 + i * 2 * PS + PS,
 			.kind = CRFS_VMA_ANON, .prot = PROT_READ };
 		b.fds[i] = (struct cr_fd_img){ { .fd = i, .kind = CRFS_FD_CHR,
-			.mode = S_IFCHR | 0666 }, (char *)"/dev/null" };
+			.mode = S_IFCHR | 0666, .rdev = makedev(1, 3) },
+			(char *)"/dev/null" };
 	}
 	b.task.rseq_addr = 0;
 	b.rlim.rlim[RLIMIT_NOFILE].max = ~0ULL;

@@ -163,6 +163,19 @@ static int dump_task(struct cr_dump *d, struct cr_err *e)
 		return cr_fail(e, ESRCH, "pid %d: the process is exiting",
 			       d->pid);
 	}
+	/* Both would come back running and untraced: refuse, say why. */
+	if (st.tracer) {
+		free(st.groups);
+		return cr_fail(e, EOPNOTSUPP,
+			       "pid %d: traced by pid %d (a debugger?): detach it first",
+			       d->pid, (int)st.tracer);
+	}
+	if (st.state == 'T' || st.state == 't') {
+		free(st.groups);
+		return cr_fail(e, EOPNOTSUPP,
+			       "pid %d: stopped (job control): stopped processes are not supported yet: continue it (SIGCONT) first",
+			       d->pid);
+	}
 	t->task.pid = d->pid;
 	t->task.ppid = 0;
 	t->task.umask = st.umask;
@@ -497,6 +510,21 @@ static void dump_free(struct cr_dump *d)
 	free(d);
 }
 
+/*
+ * What was collected, checked by the rules of a restore (img-check.c):
+ * what the kernel let a process do but a restore refuses (an alternate
+ * stack beyond user space, SIGSTOP pending, dumpable 2, ...) is refused
+ * now, with its reason, not at the restore.
+ */
+static int dump_check_image(struct cr_dump *d, struct cr_err *e)
+{
+	struct crfs_image_hdr h;
+
+	cr_img_fill_hdr(&h);
+	h.nr_tasks = 1;
+	return cr_img_check_task(&h, &d->t, e);
+}
+
 /* Check from /proc, then seize and collect; see cr.h. */
 struct cr_dump *cr_dump_begin(const char *cgdir, struct cr_err *e)
 {
@@ -534,6 +562,9 @@ struct cr_dump *cr_dump_begin(const char *cgdir, struct cr_err *e)
 	ret = dump_seize(d, e);
 	if (!ret)
 		ret = dump_stopped(d, e);
+	/* And by the rules a restore reads it with: the same function. */
+	if (!ret)
+		ret = dump_check_image(d, e);
 	if (ret)
 		goto out_release;
 	return d;

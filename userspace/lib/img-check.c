@@ -15,6 +15,7 @@
  * Every check is linear in the records, or O(log n) per record.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "task-img.h"
 #include "arch.h"
@@ -37,12 +39,16 @@
 #define CR_PERSONALITY_QUERY	0xffffffffU
 /* The smallest alternate signal stack sigaltstack() takes. */
 #define CR_MINSIGSTKSZ		2048
+/* The first real-time signal; and at most so many of them pending. */
+#define CR_SIGRTMIN		32
+#define CR_PENDING_RT_MAX	(1U << 20)
 #ifndef SS_AUTODISARM
 #define SS_AUTODISARM		(1U << 31)
 #endif
 #define CR_SS_FLAGS		(SS_ONSTACK | SS_DISABLE | SS_AUTODISARM)
 /* The kernel's SUID_DUMP_ROOT, the largest dumpable value. */
-#define CR_DUMPABLE_MAX		2
+/* PR_SET_DUMPABLE takes 0 or 1; SUID_DUMP_ROOT (2) only the kernel sets. */
+#define CR_DUMPABLE_MAX		1
 #define CR_RSEQ_MIN_LEN		32
 #define CR_VMA_PROTS		(PROT_READ | PROT_WRITE | PROT_EXEC)
 #define CR_VMA_FLAGS		(CRFS_VMA_F_SHARED | CRFS_VMA_F_GROWSDOWN | \
@@ -138,16 +144,18 @@ static int cr_chk_task(const struct cr_chk *c, struct cr_err *e)
 		return cr_fail(e, EBADMSG, "pid %u: personality 0x%x",
 			       k->pid, k->personality);
 	if (k->dumpable > CR_DUMPABLE_MAX)
-		return cr_fail(e, EBADMSG, "pid %u: dumpable %u", k->pid,
-			       k->dumpable);
+		return cr_fail(e, EBADMSG, "pid %u: dumpable %u: only 0 and 1 "
+			       "can be set again", k->pid, k->dumpable);
 	if (!k->rseq_addr)
 		return 0;
 	if (k->rseq_addr % CR_RSEQ_MIN_LEN || k->rseq_len < CR_RSEQ_MIN_LEN ||
-	    !cr_in_vma(c->t, k->rseq_addr, k->rseq_len))
+	    !cr_in_vma(c->t, k->rseq_addr, k->rseq_len) ||
+	    !(c->t->vmas[cr_vma_lookup(c->t, k->rseq_addr)].v.prot &
+	      PROT_WRITE))
 		return cr_fail(e, EBADMSG, "pid %u: rseq area 0x%" PRIx64
 			       " of %u bytes is not an aligned area inside a "
-			       "mapping", k->pid, (uint64_t)k->rseq_addr,
-			       k->rseq_len);
+			       "writable mapping", k->pid,
+			       (uint64_t)k->rseq_addr, k->rseq_len);
 	return 0;
 }
 
@@ -194,6 +202,43 @@ static int cr_chk_rlimits(const struct cr_chk *c, struct cr_err *e)
 	return 0;
 }
 
+/*
+ * SIGPENDING: what the kernel can hold, and the restore can queue again:
+ * a standard signal at most once a queue (the process's, the thread's),
+ * real-time ones within RLIMIT_SIGPENDING; never SIGKILL or SIGSTOP,
+ * which would kill or stop the process in the middle of its restore.
+ */
+static int cr_chk_pending(const struct cr_chk *c, struct cr_err *e)
+{
+	uint64_t rt_max = c->t->rlim.rlim[RLIMIT_SIGPENDING].cur;
+	uint64_t seen[2] = { 0, 0 }, rt = 0;
+
+	if (rt_max > CR_PENDING_RT_MAX)
+		rt_max = CR_PENDING_RT_MAX;
+	for (uint32_t i = 0; i < c->t->task.nr_pending; i++) {
+		const struct crfs_sigpending *p = &c->t->pending[i];
+		uint64_t bit = p->signo >= 1 && p->signo <= CRFS_NSIG ?
+			       1ULL << (p->signo - 1) : 0;
+		const char *why = NULL;
+
+		if (p->signo < 1 || p->signo > CRFS_NSIG || p->shared > 1)
+			why = "no such signal or queue";
+		else if (p->signo == SIGKILL || p->signo == SIGSTOP)
+			why = "SIGKILL and SIGSTOP cannot be queued again";
+		else if (p->signo < CR_SIGRTMIN && (seen[p->shared] & bit))
+			why = "a standard signal pending twice on one queue";
+		else if (p->signo >= CR_SIGRTMIN && ++rt > rt_max)
+			why = "more real-time signals than RLIMIT_SIGPENDING";
+		if (why)
+			return cr_fail(e, EBADMSG, "pid %u: pending signal %u "
+				       "(signal %u, %s): %s", c->pid, i + 1,
+				       p->signo, p->shared ? "process" :
+				       "thread", why);
+		seen[p->shared] |= bit;
+	}
+	return 0;
+}
+
 /* SIGACTS, SIGSTATE, SIGPENDING. */
 static int cr_chk_signals(const struct cr_chk *c, struct cr_err *e)
 {
@@ -216,15 +261,7 @@ static int cr_chk_signals(const struct cr_chk *c, struct cr_err *e)
 			       "0x%" PRIx64 " of %" PRIu64 " bytes", c->pid,
 			       (uint64_t)ss->altstack_sp,
 			       (uint64_t)ss->altstack_size);
-	for (uint32_t i = 0; i < c->t->task.nr_pending; i++) {
-		const struct crfs_sigpending *p = &c->t->pending[i];
-
-		if (p->signo < 1 || p->signo > CRFS_NSIG || p->shared > 1)
-			return cr_fail(e, EBADMSG, "pid %u: pending signal "
-				       "%u: signal %u, shared %u", c->pid,
-				       i + 1, p->signo, p->shared);
-	}
-	return 0;
+	return cr_chk_pending(c, e);
 }
 
 /* REGS and XSTATE: what ptrace would refuse to load. */
@@ -305,11 +342,13 @@ static int cr_chk_vma(const struct cr_chk *c, const struct cr_vma_img *vi,
 		why = "a path on a mapping of no file";
 	else if (v->kind == CRFS_VMA_FILE && (v->pgoff & (ps - 1)))
 		why = "file offset not page-aligned";
-	else if (v->kind == CRFS_VMA_FILE && v->pgoff + (end - start) <
-		 v->pgoff)
-		why = "file offset overflows";
-	else if (v->kind == CRFS_VMA_FILE && (v->flags & CRFS_VMA_F_GROWSDOWN))
-		why = "a file mapping cannot grow down";
+	else if (v->kind == CRFS_VMA_FILE &&
+		 (v->pgoff > INT64_MAX || end - start > INT64_MAX - v->pgoff))
+		why = "file offset beyond what mmap() takes";
+	else if ((v->flags & CRFS_VMA_F_GROWSDOWN) &&
+		 ((v->kind != CRFS_VMA_ANON && v->kind != CRFS_VMA_STACK) ||
+		  (v->flags & CRFS_VMA_F_SHARED)))
+		why = "only private anonymous memory grows down";
 	if (!why)
 		return 0;
 	return cr_fail(e, EBADMSG, "pid %u: mapping 0x%" PRIx64 "-0x%" PRIx64
@@ -327,6 +366,28 @@ static int cr_chk_vmas(const struct cr_chk *c, struct cr_err *e)
 			return ret;
 	}
 	return 0;
+}
+
+/*
+ * The status flags a descriptor is opened with again (fdinfo's flags).
+ * O_LARGEFILE as the kernel shows it: glibc defines it 0 on 64 bits.
+ */
+#define CR_O_LARGEFILE	0100000
+#define CR_FD_FLAGS	(O_ACCMODE | O_APPEND | O_NONBLOCK | O_SYNC | \
+			 O_DSYNC | O_DIRECT | O_NOATIME | CR_O_LARGEFILE | \
+			 O_CLOEXEC)
+
+/* Is @rdev one of the devices a checkpoint keeps (dump-files.c)? */
+static bool cr_chr_ok(uint64_t rdev)
+{
+	static const struct { unsigned int major, minor; } ok[] = {
+		{ 1, 3 }, { 1, 5 }, { 1, 8 }, { 1, 9 },
+	};
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (major(rdev) == ok[i].major && minor(rdev) == ok[i].minor)
+			return true;
+	return false;
 }
 
 /*
@@ -358,6 +419,12 @@ static int cr_chk_fds(const struct cr_chk *c, struct cr_err *e)
 		else if ((f->kind == CRFS_FD_REG && !S_ISREG(f->mode)) ||
 			 (f->kind == CRFS_FD_CHR && !S_ISCHR(f->mode)))
 			why = "its mode does not match its kind";
+		else if (f->flags & ~CR_FD_FLAGS || (f->flags & O_ACCMODE) ==
+			 O_ACCMODE)
+			why = "status flags a restore cannot open it with";
+		else if (f->kind == CRFS_FD_CHR && !cr_chr_ok(f->rdev))
+			why = "a device other than /dev/null, /dev/zero, "
+			      "/dev/random, /dev/urandom";
 		if (why)
 			return cr_fail(e, EBADMSG, "pid %u: fd %u (kind %u): "
 				       "%s", c->pid, f->fd, f->kind, why);

@@ -23,6 +23,7 @@ struct cr_proc_status {
 	uint32_t	umask;
 	uint32_t	threads;
 	uint64_t	sigblk;
+	pid_t		tracer;		/* TracerPid, 0: none */
 	char		state;		/* R, S, D, T, t, Z, ... */
 };
 

@@ -199,7 +199,10 @@ static int cr_mm_scratch(struct cr_rst *r, struct cr_err *e)
 	nr = cr_proc_layout(r->pid, &cur, e);
 	if (nr < 0)
 		return nr;
-	r->scratch_size = CR_RST_SCRATCH_PAGES * r->page_size;
+	/* Room for the largest poke too: the supplementary groups. */
+	r->scratch_size = CR_RST_SCRATCH_PAGES * r->page_size +
+			  ((r->t->creds.ngroups * sizeof(uint32_t) +
+			    r->page_size - 1) & ~(r->page_size - 1UL));
 	at = cr_rst_scratch_addr(r->t, cur, nr, r->scratch_size);
 	gadget = cr_first_gadget(r->pid, cur, nr);
 	cr_proc_maps_free(cur, nr);

@@ -182,7 +182,7 @@ void cr_rst_task_child(const struct cr_rst_child *c)
 {
 	const struct cr_task_img *t = c->t;
 	struct cr_rst_res res = { 0 };
-	int sock = c->sock, err, i;
+	int sock = c->sock, err, i, close_err = 0;
 	uint64_t all = ~0ULL;
 	char name[CRFS_COMM_LEN], go;
 
@@ -191,19 +191,27 @@ void cr_rst_task_child(const struct cr_rst_child *c)
 			syscall(SYS_exit_group, 1);
 		sock = c->sock_fd;
 	}
-	if (sock > 0)
-		syscall(SYS_close_range, 0, sock - 1, 0);
-	syscall(SYS_close_range, sock + 1, ~0U, 0);
+	/* None of the restorer's descriptors may stay: said below if one does. */
+	if (sock > 0 && syscall(SYS_close_range, 0, sock - 1, 0))
+		close_err = errno;
+	if (!close_err && syscall(SYS_close_range, sock + 1, ~0U, 0))
+		close_err = errno;
 	/* Wait until the tracer holds us. */
 	if (syscall(SYS_read, sock, &go, 1) != 1)
 		syscall(SYS_exit_group, 1);
+	res.step = CR_RST_CLOSE;
+	if (close_err)
+		cr_child_fail(sock, &res, close_err);
 	/*
 	 * A session of its own, as after setsid(): not the restorer's, whose
 	 * terminal and process group signals must not reach it.  The pid is
-	 * the image's, so a process that led its session leads it again.
-	 * Failing (a group with our pid still lives) leaves the restorer's.
+	 * the image's, so a process that led its session leads it again.  A
+	 * process group with our pid still alive makes it fail: then the
+	 * restore does, rather than leave it in the restorer's session.
 	 */
-	syscall(SYS_setsid);
+	res.step = CR_RST_SETSID;
+	if (syscall(SYS_setsid) < 0)
+		cr_child_fail(sock, &res, errno);
 
 	/* The limits come last, from the tracer: nothing here is bound by them. */
 	err = cr_rst_files_open(c, &res);
@@ -225,9 +233,7 @@ void cr_rst_task_child(const struct cr_rst_child *c)
 	res.step = CR_RST_NAME;
 	if (syscall(SYS_prctl, PR_SET_NAME, name, 0, 0, 0))
 		cr_child_fail(sock, &res, errno);
-	res.step = CR_RST_PERSONALITY;
-	if (syscall(SYS_personality, t->task.personality) == -1)
-		cr_child_fail(sock, &res, errno);
+	/* The personality comes after the memory (READ_IMPLIES_EXEC). */
 	res.step = CR_RST_SIGMASK;
 	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL,
 		    sizeof(all)))
@@ -254,6 +260,12 @@ int cr_rst_task_reason(const struct cr_rst *r, const struct cr_rst_res *res,
 	switch (res->step) {
 	case CR_RST_DONE:
 		return 0;
+	case CR_RST_CLOSE:
+		return cr_fail(e, err, "pid %d: cannot close the restorer's descriptors: %s",
+			       pid, s);
+	case CR_RST_SETSID:
+		return cr_fail(e, err, "pid %d: cannot start a session of its own (a process group %d is still alive?): %s",
+			       pid, pid, s);
 	case CR_RST_NOFILE:
 		return cr_fail(e, err, "pid %d: cannot raise RLIMIT_NOFILE to open descriptors up to %u: %s",
 			       pid, fs->nofile - 1, s);
@@ -277,9 +289,6 @@ int cr_rst_task_reason(const struct cr_rst *r, const struct cr_rst_res *res,
 			       pid, res->idx, s);
 	case CR_RST_NAME:
 		return cr_fail(e, err, "pid %d: cannot set name: %s", pid, s);
-	case CR_RST_PERSONALITY:
-		return cr_fail(e, err, "pid %d: cannot set personality %#x: %s",
-			       pid, t->task.personality, s);
 	case CR_RST_SIGMASK:
 		return cr_fail(e, err, "pid %d: cannot block signals: %s",
 			       pid, s);
@@ -337,6 +346,9 @@ static int cr_late_pending(struct cr_rst *r, struct cr_err *e)
 		const struct crfs_sigpending *p = &r->t->pending[i];
 		unsigned long addr;
 
+		rc = cr_rst_aborted(r, e);
+		if (rc)
+			return rc;
 		rc = cr_rst_poke(r, 0, p->siginfo, sizeof(p->siginfo),
 				 &addr, e);
 		if (rc)
@@ -354,6 +366,28 @@ static int cr_late_pending(struct cr_rst *r, struct cr_err *e)
 		if (rc)
 			return rc;
 	}
+	return 0;
+}
+
+/*
+ * setfsuid() and setfsgid() say nothing when they fail: they return the
+ * old value either way.  Ask again with an invalid id, which changes
+ * nothing and returns the current one, and fail if it is not @want.
+ */
+static int cr_late_fsid(struct cr_rst *r, long nr, uint32_t want,
+			const char *what, struct cr_err *e)
+{
+	long now;
+	int rc;
+
+	rc = cr_rst_syscall(r, nr, CR_ARGS(want), &now, e);
+	if (!rc)
+		rc = cr_rst_syscall(r, nr, CR_ARGS(-1UL), &now, e);
+	if (rc)
+		return rc;
+	if ((uint32_t)now != want)
+		return cr_fail(e, EPERM, "pid %d: cannot set %s to %u (it stays %u)",
+			       r->pid, what, want, (uint32_t)now);
 	return 0;
 }
 
@@ -377,15 +411,13 @@ static int cr_late_creds(struct cr_rst *r, struct cr_err *e)
 				  CR_ARGS(c->gid, c->egid, c->sgid),
 				  "cannot set gids", e);
 	if (!rc && c->fsgid != c->egid)
-		rc = cr_late_call(r, SYS_setfsgid, CR_ARGS(c->fsgid),
-				  "cannot set fsgid", e);
+		rc = cr_late_fsid(r, SYS_setfsgid, c->fsgid, "fsgid", e);
 	if (!rc)
 		rc = cr_late_call(r, SYS_setresuid,
 				  CR_ARGS(c->uid, c->euid, c->suid),
 				  "cannot set uids", e);
 	if (!rc && c->fsuid != c->euid)
-		rc = cr_late_call(r, SYS_setfsuid, CR_ARGS(c->fsuid),
-				  "cannot set fsuid", e);
+		rc = cr_late_fsid(r, SYS_setfsuid, c->fsuid, "fsuid", e);
 	return rc;
 }
 
@@ -425,6 +457,14 @@ int cr_rst_task_late(struct cr_rst *r, struct cr_err *e)
 	const struct cr_task_img *t = r->t;
 	int rc;
 
+	/*
+	 * After the memory: with READ_IMPLIES_EXEC every readable mapping
+	 * made before would have been made executable too.
+	 */
+	rc = cr_late_call(r, SYS_personality, CR_ARGS(t->task.personality),
+			  "cannot set the personality", e);
+	if (rc)
+		return rc;
 	/* The restorer's libc area was unregistered before the swap. */
 	if (t->task.rseq_addr) {
 		rc = cr_late_call(r, SYS_rseq,

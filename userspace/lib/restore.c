@@ -132,13 +132,14 @@ static bool cr_clone_into_works(int cgfd)
  * in through cgroup.procs.  A pid held by a dying process or a zombie is
  * waited for, up to CR_PID_WAIT_MS.
  */
-static pid_t cr_spawn(const struct cr_rst *r, pid_t pid, const char *cgdir,
+static pid_t cr_spawn(struct cr_rst *r, pid_t pid, const char *cgdir,
 		      const struct cr_rst_child *c, struct cr_err *e)
 {
 	pid_t tid = pid;
 	struct clone_args args = {
 		/* exit_signal must be 0: CLONE_PARENT takes the caller's */
-		.flags = CLONE_PARENT,
+		.flags = CLONE_PARENT | CLONE_PIDFD,
+		.pidfd = (uintptr_t)&r->pidfd,
 		.set_tid = (uintptr_t)&tid,
 		.set_tid_size = 1,
 	};
@@ -333,7 +334,10 @@ static void cr_undo(struct cr_rst *r)
 	int populated = 1, waited;
 
 	if (r->pid > 0) {
-		kill(r->pid, SIGKILL);
+		/* By pidfd: the pid may be another process's once reaped. */
+		if (r->pidfd < 0 ||
+		    syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0))
+			kill(r->pid, SIGKILL);
 		/* Reap the ptrace side; the parent reaps the rest. */
 		while (waitpid(r->pid, NULL, __WALL) < 0 && errno == EINTR)
 			;
@@ -397,7 +401,12 @@ static int cr_restore_task(struct cr_rst *r, struct cr_img_walk *w,
 	if (!rc)
 		rc = cr_rst_mm_unmap_scratch(r, e);
 	if (!rc)
+		rc = cr_rst_aborted(r, e);
+	if (!rc)
 		rc = cr_let_go(r, pinned ? &cpus : NULL, e);
+	/* Called off while it was let go: it must not stay (cr_undo()). */
+	if (!rc)
+		rc = cr_rst_aborted(r, e);
 out_unpin:
 	if (pinned)
 		cr_pin_end(&cpus);
@@ -460,6 +469,7 @@ int cr_restore(struct cr_ring *ring, const char *cgdir, struct cr_err *e)
 	if (rc)
 		goto out_img;
 
+	r.pidfd = -1;
 	r.cgdir = cgdir;
 	r.ring = ring;
 	r.t = &w.t;
@@ -467,6 +477,8 @@ int cr_restore(struct cr_ring *ring, const char *cgdir, struct cr_err *e)
 	rc = cr_restore_task(&r, &w, e);
 	if (rc)
 		cr_undo(&r);
+	if (r.pidfd >= 0)
+		close(r.pidfd);
 	cr_rst_task_fini(&r);
 out_img:
 	cr_img_walk_fini(&w);
