@@ -22,6 +22,8 @@
 #include <sys/stat.h>
 #include <fuse_lowlevel.h>
 
+#include <linux/crfs_ctl.h>
+
 #include "cr.h"
 
 #define CRFS_INO_SHIFT		4
@@ -139,7 +141,7 @@ struct crfs_fuse_file {
 /* ctl.c */
 extern const struct crfs_fuse_file crfs_fuse_files[];
 extern const unsigned int crfs_fuse_nr_files;
-const char *crfs_fuse_ct_state(struct crfs_ct *ct);
+enum crfs_ct_state crfs_fuse_ct_state(struct crfs_ct *ct);
 
 /* image.c */
 extern const struct crfs_fuse_stream_ops crfs_fuse_image_ops;

@@ -362,22 +362,23 @@ static bool crfs_image_over(struct crfs_image *img)
 /* Check the container's state for a transfer and take its image slot. */
 static int crfs_image_claim(struct crfs_ct *ct, struct crfs_image *img)
 {
-	const char *state;
+	enum crfs_ct_state state;
 	bool dump, busy;
 
 	if (crfs_fuse_image_busy(ct, &dump))
 		return crfs_ct_fail(ct, EBUSY, "%s: %s: already open (%s)",
 				    crfs_image_op(img), ct->name,
-				    dump ? "checkpointing" : "restoring");
+				    crfs_ct_state_name(dump ? CRFS_CT_CHECKPOINTING :
+						       CRFS_CT_RESTORING));
 	state = crfs_fuse_ct_state(ct);
 	/* A freeze under way is waited for by the engine. */
-	if (img->dump && strcmp(state, "frozen") && strcmp(state, "freezing"))
+	if (img->dump && state != CRFS_CT_FROZEN && state != CRFS_CT_FREEZING)
 		return crfs_ct_fail(ct, EBUSY, "checkpoint: %s: not frozen (state %s)",
-				    ct->name, state);
-	if (!img->dump && strcmp(state, "empty"))
+				    ct->name, crfs_ct_state_name(state));
+	if (!img->dump && state != CRFS_CT_EMPTY)
 		return crfs_ct_fail(ct, EBUSY,
 				    "restore: %s: restore needs an empty container (state %s)",
-				    ct->name, state);
+				    ct->name, crfs_ct_state_name(state));
 	pthread_mutex_lock(&ct->lock);
 	busy = ct->image;	/* lost a race with another open */
 	if (!busy)
