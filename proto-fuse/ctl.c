@@ -23,19 +23,11 @@
  */
 enum crfs_ct_state crfs_fuse_ct_state(struct crfs_ct *ct)
 {
-	int populated, frozen, freeze;
 	bool dump;
 
 	if (crfs_fuse_image_busy(ct, &dump))
 		return dump ? CRFS_CT_CHECKPOINTING : CRFS_CT_RESTORING;
-	if (cr_cgroup_events(ct->cgdir, &populated, &frozen))
-		return CRFS_CT_EMPTY;
-	if (!populated)
-		return CRFS_CT_EMPTY;
-	freeze = cr_cgroup_freezing(ct->cgdir);
-	if (freeze == 1)
-		return frozen ? CRFS_CT_FROZEN : CRFS_CT_FREEZING;
-	return CRFS_CT_RUNNING;
+	return cr_cgroup_state(ct->cgdir);
 }
 
 /* The state word of a transfer under way: checkpointing or restoring. */
