@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,10 +29,11 @@
 
 #include "cr.h"
 #include "cr-frame.h"
+#include "cr-ring.h"
 #include "cr-xfer.h"
 #include "tap.h"
 
-#define TAP_PLAN	78
+#define TAP_PLAN	108
 #define CHUNK		65536
 /* The environment of a big process: more than the ring. */
 #define BIG_ENV		(6 << 20)
@@ -56,6 +58,20 @@ static void test_report(void *owner, int err, const char *line)
 }
 
 static const struct cr_xfer_ops test_ops = { .report = test_report };
+
+/* Rings handed back (and freed) by the transfers of reap_ops. */
+static int rings_back;
+
+static void test_ring_put(struct cr_ring *r)
+{
+	rings_back++;
+	cr_ring_free(r);
+}
+
+static const struct cr_xfer_ops reap_ops = {
+	.report		= test_report,
+	.ring_put	= test_ring_put,
+};
 
 static long now_ms(void)
 {
@@ -573,9 +589,12 @@ static void test_restore(const struct image *img, pid_t pid)
 	   "restore: pid %d is back, sleep, frozen in the cgroup", (int)pid);
 	n = cr_xfer_write(x, "x", 1, NULL, NULL);
 	ok(n == -EBADMSG && rep.n == 1 &&
-	   strstr(rep.line, "data written after the image's trailer") &&
-	   strstr(rep.line, "(EBADMSG)"),
-	   "restore: a byte after the trailer is EBADMSG: '%s'", rep.line);
+	   !strcmp(rep.line, "restore: xfer: 1 byte written after the image's trailer was ignored: the restore is done and stands (EBADMSG)"),
+	   "restore: a byte after the trailer is EBADMSG, ignored: '%s'",
+	   rep.line);
+	ok(cg_holds_only(pid) && cg_frozen() &&
+	   cr_xfer_result(x, NULL, 0) == 0,
+	   "restore: and the restore stands");
 	ok(cr_xfer_end(x) == 0, "restore: end gives the restore's result, 0");
 	ok(cr_xfer_write(x, "x", 1, NULL, NULL) == -EBADF,
 	   "restore: a write after the end is EBADF");
@@ -652,6 +671,205 @@ static void test_cut(const struct image *img)
 	cr_xfer_put(x);
 }
 
+/* A later close of a ring adds an error to a clean one, never replaces one. */
+static void test_ring_close(void)
+{
+	struct cr_ring *r = cr_ring_new(4096);
+
+	ok(r != NULL, "ring close: a ring");
+	if (!r)
+		return;
+	cr_ring_close(r, ECANCELED);
+	cr_ring_close(r, 0);
+	ok(cr_ring_error(r) == ECANCELED && cr_ring_aborted(r) == ECANCELED,
+	   "ring close: a kill's ECANCELED stays after the end's 0 (%d)",
+	   cr_ring_error(r));
+	cr_ring_reset(r);
+	cr_ring_close(r, 0);
+	cr_ring_close(r, ENODATA);
+	cr_ring_close(r, EINTR);
+	ok(cr_ring_error(r) == ENODATA && cr_ring_aborted(r) == ENODATA,
+	   "ring close: a clean close, then ENODATA, then EINTR: ENODATA (%d)",
+	   cr_ring_error(r));
+	cr_ring_free(r);
+}
+
+/* cr_xfer_new() fails with a reason, and hands the ring back. */
+static void test_new_fails(void)
+{
+	struct report rep = { 0 };
+	struct cr_ring *r = cr_ring_new(4096);
+
+	rings_back = 0;
+	errno = 0;
+	ok(r && !cr_xfer_new(cg, "xfer", false, r, &reap_ops, &rep) &&
+	   errno == EINVAL && rings_back == 1,
+	   "new: a ring too small is EINVAL, the ring handed back");
+	ok(rep.n == 1 && rep.err == EINVAL && !strncmp(rep.line, "restore: xfer: ", 15) &&
+	   strstr(rep.line, "too small") && strstr(rep.line, "(EINVAL)"),
+	   "new: and says why: '%s'", rep.line);
+}
+
+/* cr_xfer_write_in()'s fill that fails. */
+static ssize_t fill_fails(void *arg, void *room, size_t len)
+{
+	(void)arg, (void)room, (void)len;
+	return -EFAULT;
+}
+
+/* Writes refused before a byte goes in: too large, or not taken. */
+static void test_write_refused(void)
+{
+	struct report rep = { 0 };
+	struct cr_xfer *x;
+	size_t big = CR_XFER_RING_SIZE;
+	char *buf = calloc(1, big);
+	ssize_t n;
+
+	x = cr_xfer_new(cg, "xfer", false, NULL, &test_ops, &rep);
+	ok(x && buf && cr_xfer_begin(x) == 0, "refused: a restore begins");
+	if (!x || !buf) {
+		free(buf);
+		return;
+	}
+	n = cr_xfer_write(x, buf, big, NULL, NULL);
+	ok(n == -E2BIG && cr_xfer_moved(x) == 0,
+	   "refused: a write of the ring's size is E2BIG, nothing taken (%zd)", n);
+	ok(rep.n == 1 && rep.err == E2BIG && strstr(rep.line, "one write takes at most"),
+	   "refused: and says why: '%s'", rep.line);
+	n = cr_xfer_write_in(x, 100, fill_fails, NULL, NULL);
+	ok(n == -EFAULT && cr_xfer_moved(x) == 0 && rep.n == 2 &&
+	   rep.err == EFAULT && strstr(rep.line, "could not be taken"),
+	   "refused: a fill that fails gives its errno and a reason: '%s'",
+	   rep.line);
+	ok(cr_xfer_end(x) == -ENODATA, "refused: ending it, nothing written: ENODATA");
+	cr_xfer_put(x);
+	free(buf);
+}
+
+/* Two ends of one transfer at once. */
+static void *end_thread(void *arg)
+{
+	return (void *)(intptr_t)cr_xfer_end(arg);
+}
+
+/* The result is kept once: every end, every query gives the same. */
+static void test_result_once(const struct image *img)
+{
+	struct report rep = { 0 };
+	struct cr_xfer *x;
+	pthread_t t;
+	void *other;
+	int ret;
+
+	x = cr_xfer_new(cg, "xfer", false, NULL, &test_ops, &rep);
+	ok(x && cr_xfer_end(x) == 0, "once: a transfer never begun ends with 0");
+	if (!x)
+		return;
+	ok(!cr_xfer_call_off(x, ECANCELED, "too late") &&
+	   cr_xfer_result(x, NULL, 0) == 0 && cr_xfer_end(x) == 0,
+	   "once: a call-off after the end changes nothing (%d)",
+	   cr_xfer_result(x, NULL, 0));
+	cr_xfer_put(x);
+
+	x = cr_xfer_new(cg, "xfer", false, NULL, &test_ops, &rep);
+	ok(x && cr_xfer_call_off(x, ECANCELED, "killed") &&
+	   cr_xfer_begin(x) == -ECANCELED && !cr_xfer_under_way(x) &&
+	   cr_xfer_finished(x),
+	   "once: called off before it began, it does not start");
+	if (x) {
+		ok(cr_xfer_end(x) == -ECANCELED, "once: and ends with ECANCELED");
+		cr_xfer_put(x);
+	}
+
+	x = cr_xfer_new(cg, "xfer", false, NULL, &test_ops, &rep);
+	ok(x && cr_xfer_begin(x) == 0 &&
+	   cr_xfer_write(x, img->buf, img->len / 2, NULL, NULL) == (ssize_t)(img->len / 2) &&
+	   cr_xfer_call_off(x, ECANCELED, "xfer was killed during the restore"),
+	   "once: half a restore, called off");
+	if (!x)
+		return;
+	if (pthread_create(&t, NULL, end_thread, x)) {
+		ok(0, "once: a second thread");
+		cr_xfer_put(x);
+		return;
+	}
+	ret = cr_xfer_end(x);
+	pthread_join(t, &other);
+	ok(ret == -ECANCELED && (intptr_t)other == ret &&
+	   cr_xfer_result(x, NULL, 0) == ret,
+	   "once: two ends at once give one result (%d, %d)", ret,
+	   (int)(intptr_t)other);
+	cr_xfer_put(x);
+	ok(wait_until(cg_left_nothing, 0, 2000), "once: nothing left");
+}
+
+/*
+ * A transfer called off while its reader or writer holds it: over once
+ * its engine thread exited, its thread and ring handed back at once,
+ * the reader's and writer's calls failing as they would have.  The
+ * checkpoint is of a big process: its engine waits for the reader.
+ */
+static void test_reap_checkpoint(pid_t pid)
+{
+	struct report rep = { 0 };
+	char buf[4096];
+	struct cr_xfer *x;
+	ssize_t n;
+
+	rings_back = 0;
+	x = cr_xfer_new(cg, "xfer", true, NULL, &reap_ops, &rep);
+	ok(x && cr_xfer_begin(x) == 0 &&
+	   cr_xfer_read(x, buf, sizeof(buf), NULL, NULL) == sizeof(buf),
+	   "reap checkpoint: 4096 bytes read, the reader holds on");
+	if (!x)
+		return;
+	cr_xfer_reap(x);
+	ok(rings_back == 0 && cr_xfer_under_way(x) && !cr_xfer_finished(x),
+	   "reap checkpoint: not over, nothing reaped");
+	cr_xfer_call_off(x, ECANCELED, "xfer was killed during the checkpoint");
+	ok(cr_xfer_settle(x, 5000) && !cr_xfer_under_way(x) &&
+	   cr_xfer_finished(x),
+	   "reap checkpoint: called off, its engine gone: no longer under way");
+	cr_xfer_reap(x);
+	ok(rings_back == 1, "reap checkpoint: the ring is handed back at once");
+	n = cr_xfer_read(x, buf, sizeof(buf), NULL, NULL);
+	ok(n == -EIO, "reap checkpoint: the reader's next read is EIO (%zd)", n);
+	ok(cr_xfer_end(x) == -ECANCELED && cg_holds_only(pid) && cg_frozen(),
+	   "reap checkpoint: ends with ECANCELED, the process let go frozen");
+	cr_xfer_put(x);
+	ok(rings_back == 1, "reap checkpoint: the ring is handed back once");
+}
+
+/* A restore called off while its writer holds it; see above. */
+static void test_reap_restore(const struct image *img)
+{
+	struct report rep = { 0 };
+	struct cr_xfer *x;
+	ssize_t n;
+
+	rings_back = 0;
+	x = cr_xfer_new(cg, "xfer", false, NULL, &reap_ops, &rep);
+	ok(x && cr_xfer_begin(x) == 0 &&
+	   cr_xfer_write(x, img->buf, img->len / 2, NULL, NULL) == (ssize_t)(img->len / 2) &&
+	   cr_xfer_call_off(x, ECANCELED, "xfer was killed during the restore"),
+	   "reap restore: half an image written, called off");
+	if (!x)
+		return;
+	ok(cr_xfer_settle(x, 5000) && !cr_xfer_under_way(x) &&
+	   cr_xfer_finished(x), "reap restore: over once its engine is gone");
+	cr_xfer_reap(x);
+	n = cr_xfer_write(x, img->buf + img->len / 2, img->len - img->len / 2,
+			  NULL, NULL);
+	ok(rings_back == 1 && n == -ECANCELED,
+	   "reap restore: the ring handed back; the next write is ECANCELED (%zd)",
+	   n);
+	ok(cr_xfer_end(x) == -ECANCELED && cg_empty(),
+	   "reap restore: ends with ECANCELED, nothing left");
+	cr_xfer_put(x);
+	ok(rings_back == 1, "reap restore: the ring is handed back once");
+}
+
 static void test_line(void)
 {
 	char buf[40];
@@ -688,6 +906,7 @@ static void test_big(void)
 	if (x)
 		cr_xfer_put(x);
 	test_kill_checkpoint(pid);
+	test_reap_checkpoint(pid);
 	ok(cg_kill(), "big: the process killed, its zombie kept");
 	test_writer_gone(&img, pid, true);
 	waitpid(pid, NULL, 0);
@@ -714,6 +933,7 @@ static int run_tests(void)
 	printf("1..%d\n", TAP_PLAN);
 	fflush(stdout);
 	test_line();
+	test_ring_close();
 	fds = count_fds();
 	threads = count_threads();
 	pid = start_sleep(false);
@@ -736,6 +956,10 @@ static int run_tests(void)
 	ok(cg_kill() && wait_until(pid_gone, pid, 10000),
 	   "the restored process killed and reaped");
 	test_cut(&img);
+	test_reap_restore(&img);
+	test_result_once(&img);
+	test_new_fails();
+	test_write_refused();
 	free(img.buf);
 	test_big();
 	ok(count_fds() == fds && count_threads() == threads,

@@ -14,6 +14,7 @@
  *   cr_xfer_write()   restore: the image; the write that carries the
  *                     trailer returns the restore's result
  *   cr_xfer_end()     the reader or writer is done (close)
+ *   cr_xfer_reap()    over before its end: the thread and ring go early
  *   cr_xfer_put()     drop a reference; the last one frees it
  *
  * Any thread may call it off (cr_xfer_call_off()) at any time: a kill, the
@@ -84,7 +85,8 @@ typedef ssize_t (*cr_xfer_fill_fn)(void *arg, void *room, size_t len);
  * The ring exists before anyone can call the transfer off: make it first,
  * publish it (a container's image slot), then cr_xfer_begin().
  *
- * Return: the transfer with one reference, or NULL with errno set.
+ * Return: the transfer with one reference, or NULL with errno set and the
+ * reason reported (ENOMEM, EINVAL a ring too small, the ring's errno).
  */
 struct cr_xfer *cr_xfer_new(const char *cgdir, const char *name, bool dump,
 			    struct cr_ring *ring, const struct cr_xfer_ops *ops,
@@ -132,7 +134,7 @@ ssize_t cr_xfer_peek(struct cr_xfer *x, size_t len, cr_xfer_take_fn take,
 /**
  * cr_xfer_write() - restore: feed the image
  * @buf:  the next bytes of the image
- * @len:  how many; a write takes at most the ring's size less a record
+ * @len:  how many; at most the ring's size less a record (CR_RING_REC)
  * @wait: asked while the call waits (NULL: wait on)
  * @arg:  its argument
  *
@@ -142,9 +144,11 @@ ssize_t cr_xfer_peek(struct cr_xfer *x, size_t len, cr_xfer_take_fn take,
  * frozen in the cgroup, or nothing is left.
  *
  * Return: bytes taken, or -errno: the restore's error (its reason was
- * reported), -EBADMSG bytes after the trailer, -EBADF a checkpoint or an
- * ended transfer, -errno that @wait gave (nothing was taken), or the
- * errno the transfer was called off with.
+ * reported), -EBADMSG bytes after the trailer (ignored: the restore
+ * stands), -E2BIG @len too large, -EBADF a checkpoint or an ended
+ * transfer, -errno that @wait gave (nothing was taken), or the errno the
+ * transfer was called off with.  Every -errno but -EBADF and @wait's has
+ * its reason reported.
  */
 ssize_t cr_xfer_write(struct cr_xfer *x, const void *buf, size_t len,
 		      cr_xfer_wait_fn wait, void *arg);
@@ -154,7 +158,7 @@ ssize_t cr_xfer_write(struct cr_xfer *x, const void *buf, size_t len,
  * @fill: puts the bytes straight into the ring (a splice, say)
  *
  * Return: as cr_xfer_write(), or what @fill returned if it failed (-EIO
- * if it filled nothing).
+ * if it filled nothing), with a reason; nothing was taken then.
  */
 ssize_t cr_xfer_write_in(struct cr_xfer *x, size_t len, cr_xfer_fill_fn fill,
 			 cr_xfer_wait_fn wait, void *arg);
@@ -166,12 +170,26 @@ ssize_t cr_xfer_write_in(struct cr_xfer *x, size_t len, cr_xfer_fill_fn fill,
  * they were (an image not read to its end is abandoned, quietly).  A
  * restore whose image ended before its trailer is given a moment to say
  * where (a truncated image, -ENODATA), then called off.  Waits for the
- * engine thread.  Two calls at once: both return the result, once.
+ * engine thread.  Two calls at once, or one after the other: the same
+ * result, kept once it is known.
  *
  * Return: 0, or -errno: the engine's error, or the errno the transfer was
  * called off with (-EPIPE: a checkpoint ended before its engine was done).
  */
 int cr_xfer_end(struct cr_xfer *x);
+
+/**
+ * cr_xfer_reap() - let a transfer that is over go before its end
+ *
+ * A transfer called off (or failed), or a restore whose result is known,
+ * whose engine thread has exited (cr_xfer_finished()), while its reader or
+ * writer still holds it: join the thread and hand the ring back
+ * (@ops->ring_put) now, not at the last put.  Reads then fail with -EIO
+ * and writes with the transfer's result, as they would have.  Does
+ * nothing to a transfer not finished.  Do not hold a lock that the owner's
+ * report() takes: it waits for a read or write under way.
+ */
+void cr_xfer_reap(struct cr_xfer *x);
 
 /**
  * cr_xfer_call_off() - stop the transfer at the engine's next step
@@ -213,10 +231,19 @@ const char *cr_xfer_op(const struct cr_xfer *x);
 /**
  * cr_xfer_under_way() - does @x hold its cgroup?
  *
- * A checkpoint does until it ends; a restore until its result is known,
- * even if its writer has not ended it yet.
+ * A checkpoint does until it ends, or until it was called off (or failed)
+ * and its engine thread exited, having let the processes go; a restore
+ * until its result is known, even if its writer has not ended it yet.
  */
 bool cr_xfer_under_way(struct cr_xfer *x);
+
+/**
+ * cr_xfer_finished() - is @x over, whoever still holds it?
+ *
+ * Not under way, and its engine thread exited (or never started): another
+ * transfer may take its cgroup, and cr_xfer_reap() its thread and ring.
+ */
+bool cr_xfer_finished(struct cr_xfer *x);
 
 /**
  * cr_xfer_state() - the container state @x gives its cgroup while under way

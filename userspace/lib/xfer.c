@@ -12,11 +12,17 @@
  *   restore     the thread runs cr_restore() on the ring
  *
  * States, under @lock: begun (cr_dump_begin() returned), done (@ret is
- * the engine's result), off (called off, with that errno), exited (the
- * thread touches nothing of the transfer any more), ending and ended
- * (cr_xfer_end() under way, then over).  Calling off shuts the ring down
- * (a checkpoint) or closes it with the errno (a restore): the engine
- * polls cr_ring_aborted() in every step that does not wait on the ring.
+ * the engine's result, @result the transfer's, set once), off (called
+ * off, with that errno), exited (the thread touches nothing of the
+ * transfer any more), ending and ended (cr_xfer_end() under way, then
+ * over).  Calling off shuts the ring down (a checkpoint) or closes it with
+ * the errno (a restore): the engine polls cr_ring_aborted() in every step
+ * that does not wait on the ring.
+ *
+ * @ring is set from new to the last put, or until cr_xfer_reap() hands it
+ * back early; it changes under both @io_lock and @lock, so a read or a
+ * write (under @io_lock) and a call-off or an end (under @lock) use it
+ * without fear of that.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -59,6 +65,7 @@ struct cr_xfer {
 	bool			ended;
 	int			off;		/* positive errno, or 0 */
 	int			ret;		/* the engine's, once done */
+	int			result;		/* the transfer's, once done */
 	struct cr_err		err;		/* the engine's reason */
 	char			reason[CR_ERR_MSG_LEN];	/* the last reported */
 };
@@ -144,6 +151,24 @@ xfer_report(struct cr_xfer *x, int err, const char *fmt, ...)
 		x->ops->report(x->owner, err, line);
 }
 
+/* A failure of cr_xfer_new(), before there is a transfer to keep it. */
+static void __attribute__((format(printf, 5, 6)))
+xfer_report_new(const struct cr_xfer_ops *ops, void *owner, bool dump,
+		int err, const char *fmt, ...)
+{
+	char reason[CR_ERR_MSG_LEN], line[CR_ERR_MSG_LEN];
+	va_list ap;
+
+	if (!ops || !ops->report)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	cr_err_line(line, sizeof(line), err, "%s: %s",
+		    dump ? "checkpoint" : "restore", reason);
+	ops->report(owner, err, line);
+}
+
 struct cr_xfer *cr_xfer_new(const char *cgdir, const char *name, bool dump,
 			    struct cr_ring *ring, const struct cr_xfer_ops *ops,
 			    void *owner)
@@ -154,19 +179,36 @@ struct cr_xfer *cr_xfer_new(const char *cgdir, const char *name, bool dump,
 
 	if (!ring)
 		ring = cr_ring_new(CR_XFER_RING_SIZE);
-	if (!ring)
+	if (!ring) {
+		err = errno;
+		xfer_report_new(ops, owner, dump, err,
+				"%s: cannot make the ring of %u bytes: %s",
+				name, CR_XFER_RING_SIZE, strerror(err));
+		errno = err;
 		return NULL;
+	}
 	err = EINVAL;
-	if (cr_ring_size(ring) < 2 * CR_RING_REC)
+	if (cr_ring_size(ring) < 2 * CR_RING_REC) {
+		xfer_report_new(ops, owner, dump, err,
+				"%s: a ring of %zu bytes is too small (at least %zu)",
+				name, cr_ring_size(ring),
+				(size_t)2 * CR_RING_REC);
 		goto out_ring;
+	}
 	err = ENOMEM;
 	x = calloc(1, sizeof(*x));
-	if (!x)
+	if (!x) {
+		xfer_report_new(ops, owner, dump, err,
+				"%s: no memory for the transfer", name);
 		goto out_ring;
+	}
 	x->cgdir = strdup(cgdir);
 	x->name = strdup(name);
-	if (!x->cgdir || !x->name)
+	if (!x->cgdir || !x->name) {
+		xfer_report_new(ops, owner, dump, err,
+				"%s: no memory for the transfer", name);
 		goto out_free;
+	}
 	x->dump = dump;
 	x->ring = ring;
 	x->ops = ops;
@@ -249,10 +291,12 @@ static bool xfer_call_off(struct cr_xfer *x, int err, const char *reason)
 	/* The reason first: whoever the ring wakes can read it. */
 	if (reason)
 		xfer_report(x, err, "%s", reason);
-	if (x->dump)
+	pthread_mutex_lock(&x->lock);	/* cr_xfer_reap() may have taken it */
+	if (x->ring && x->dump)
 		cr_ring_shutdown(x->ring);
-	else
+	else if (x->ring)
 		cr_ring_close(x->ring, err);
+	pthread_mutex_unlock(&x->lock);
 	return true;
 }
 
@@ -282,6 +326,17 @@ static void xfer_join(struct cr_xfer *x)
 		pthread_join(x->thread, NULL);
 }
 
+/* Give @r, @x's ring, back to its owner (or free it). */
+static void xfer_ring_put(struct cr_xfer *x, struct cr_ring *r)
+{
+	if (!r)
+		return;
+	if (x->ops && x->ops->ring_put)
+		x->ops->ring_put(r);
+	else
+		cr_ring_free(r);
+}
+
 void cr_xfer_put(struct cr_xfer *x)
 {
 	bool last, ended;
@@ -296,10 +351,7 @@ void cr_xfer_put(struct cr_xfer *x)
 		xfer_call_off(x, ECANCELED, NULL);
 		xfer_join(x);
 	}
-	if (x->ops && x->ops->ring_put)
-		x->ops->ring_put(x->ring);
-	else
-		cr_ring_free(x->ring);
+	xfer_ring_put(x, x->ring);
 	pthread_cond_destroy(&x->cond);
 	pthread_mutex_destroy(&x->lock);
 	pthread_mutex_destroy(&x->io_lock);
@@ -321,6 +373,7 @@ static void xfer_finish(struct cr_xfer *x, int ret)
 			    x->err.msg[0] ? x->err.msg : strerror(-ret));
 	pthread_mutex_lock(&x->lock);
 	x->ret = ret;
+	x->result = x->off ? -x->off : ret;	/* once: it never changes */
 	x->done = true;
 	pthread_cond_broadcast(&x->cond);
 	pthread_mutex_unlock(&x->lock);
@@ -417,6 +470,7 @@ static int xfer_not_begun(struct cr_xfer *x, int ret)
 {
 	pthread_mutex_lock(&x->lock);
 	x->ret = ret;
+	x->result = ret;
 	x->done = true;
 	x->exited = true;
 	pthread_cond_broadcast(&x->cond);
@@ -431,15 +485,27 @@ int cr_xfer_begin(struct cr_xfer *x)
 	ret = xfer_check(x);
 	if (ret)
 		return xfer_not_begun(x, ret);
+	/*
+	 * Under the lock: whoever sees the thread's flags sees @started and
+	 * @thread too.  Called off or ended already (an unmount during the
+	 * open): nothing starts.
+	 */
+	pthread_mutex_lock(&x->lock);
+	if (x->off || x->ending) {
+		ret = x->off ? -x->off : -ECANCELED;
+		pthread_mutex_unlock(&x->lock);
+		return xfer_not_begun(x, ret);
+	}
 	ret = -pthread_create(&x->thread, NULL, x->dump ? xfer_dump :
 			      xfer_restore, x);
+	x->started = !ret;
+	pthread_mutex_unlock(&x->lock);
 	if (ret) {
-		xfer_report(x, -ret, "cannot start the engine thread: %s",
-			    strerror(-ret));
+		xfer_report(x, -ret, "%s: cannot start the engine thread: %s",
+			    x->name, strerror(-ret));
 		return xfer_not_begun(x, ret);
 	}
 	pthread_mutex_lock(&x->lock);
-	x->started = true;
 	while (x->dump && !x->begun && !x->done)
 		pthread_cond_wait(&x->cond, &x->lock);
 	ret = x->dump && !x->begun ? x->ret : 0;
@@ -460,13 +526,16 @@ static bool xfer_over(struct cr_xfer *x)
 	return over;
 }
 
-/* What a reader gets once the stream ended: 0 (complete) or -EIO. */
+/*
+ * What a reader gets once the stream ended (or its ring was handed back):
+ * 0 (complete) or -EIO.
+ */
 static int xfer_read_result(struct cr_xfer *x, ssize_t n)
 {
 	int ret;
 
 	pthread_mutex_lock(&x->lock);
-	ret = x->off || (n <= 0 && (!x->done || x->ret)) ? -EIO : 0;
+	ret = x->off || (n <= 0 && (!x->done || x->result)) ? -EIO : 0;
 	pthread_mutex_unlock(&x->lock);
 	return ret;
 }
@@ -487,11 +556,15 @@ static ssize_t xfer_peek(struct cr_xfer *x, size_t len, cr_xfer_take_fn take,
 
 	if (!x->dump || xfer_over(x))
 		return -EBADF;
-	if (want > cr_ring_size(x->ring) / 2)
-		want = cr_ring_size(x->ring) / 2;
 	/* @take may let the reader end the transfer: hold it till we are out. */
 	cr_xfer_get(x);
 	pthread_mutex_lock(&x->io_lock);
+	if (!x->ring) {		/* over, and handed back: cr_xfer_reap() */
+		n = xfer_read_result(x, 0);
+		goto out;
+	}
+	if (want > cr_ring_size(x->ring) / 2)
+		want = cr_ring_size(x->ring) / 2;
 	while ((n = cr_ring_peek_wait(x->ring, want, &p,
 				      CR_XFER_SLICE_MS)) == -ETIMEDOUT) {
 		ret = wait ? wait(x, arg) : 0;
@@ -534,20 +607,41 @@ ssize_t cr_xfer_read(struct cr_xfer *x, void *buf, size_t len,
 	return xfer_peek(x, len, xfer_copy_out, buf, wait, arg);
 }
 
-/* Why a write cannot go into the ring: the restore's error, or why not. */
-static int xfer_write_err(struct cr_xfer *x)
+/*
+ * Why a write of @len bytes cannot go into the ring, which said @err: the
+ * restore's error, or the restore is done and the bytes come after its
+ * trailer.  Only a ring shut (EPIPE) means the restore is ending.
+ */
+static int xfer_write_err(struct cr_xfer *x, int err, size_t len)
 {
-	int err;
+	int ret;
 
+	if (err != EPIPE) {
+		xfer_report(x, err, "%s: a write of %zu bytes cannot go into the ring: %s",
+			    x->name, len, strerror(err));
+		return -err;
+	}
 	xfer_wait_done(x, -1);	/* the ring is shut: it is ending */
 	pthread_mutex_lock(&x->lock);
-	err = x->off ? x->off : x->ret ? -x->ret : 0;
+	ret = x->result;
 	pthread_mutex_unlock(&x->lock);
-	if (err)
-		return -err;
+	if (ret)
+		return ret;
 	xfer_report(x, EBADMSG,
-		    "data written after the image's trailer (the restore is done)");
+		    "%s: %zu byte%s written after the image's trailer %s ignored: the restore is done and stands",
+		    x->name, len, len == 1 ? "" : "s", len == 1 ? "was" : "were");
 	return -EBADMSG;
+}
+
+/* Has the restore's result come (the engine is done)? */
+static bool xfer_done(struct cr_xfer *x)
+{
+	bool done;
+
+	pthread_mutex_lock(&x->lock);
+	done = x->done;
+	pthread_mutex_unlock(&x->lock);
+	return done;
 }
 
 /*
@@ -568,7 +662,7 @@ static int xfer_verdict(struct cr_xfer *x, cr_xfer_wait_fn wait, void *arg)
 		return 0;
 	xfer_wait_done(x, -1);	/* called off or finished: soon */
 	pthread_mutex_lock(&x->lock);
-	ret = x->off ? -x->off : x->ret;
+	ret = x->result;
 	pthread_mutex_unlock(&x->lock);
 	return ret;
 }
@@ -583,10 +677,20 @@ static ssize_t xfer_write(struct cr_xfer *x, size_t len, cr_xfer_fill_fn fill,
 
 	if (x->dump || xfer_over(x))
 		return -EBADF;
-	if (len > cr_ring_size(x->ring) - CR_RING_REC)
-		len = cr_ring_size(x->ring) - CR_RING_REC;
 	cr_xfer_get(x);
 	pthread_mutex_lock(&x->io_lock);
+	/* Done, or handed back: no byte goes in after the verdict. */
+	if (!x->ring || xfer_done(x)) {
+		n = xfer_write_err(x, EPIPE, len);
+		goto out;
+	}
+	if (len > cr_ring_size(x->ring) - CR_RING_REC) {
+		xfer_report(x, E2BIG,
+			    "%s: a write of %zu bytes: one write takes at most %zu",
+			    x->name, len, cr_ring_size(x->ring) - CR_RING_REC);
+		n = -E2BIG;
+		goto out;
+	}
 	while (!(room = cr_ring_reserve_wait(x->ring, len, CR_XFER_SLICE_MS)) &&
 	       errno == ETIMEDOUT) {
 		/* Nothing of this write went in: it can be made again. */
@@ -597,12 +701,17 @@ static ssize_t xfer_write(struct cr_xfer *x, size_t len, cr_xfer_fill_fn fill,
 		}
 	}
 	if (!room) {
-		n = xfer_write_err(x);
+		n = xfer_write_err(x, errno, len);
 		goto out;
 	}
 	n = fill(fill_arg, room, len);
 	if (n <= 0) {
-		n = n < 0 ? n : -EIO;
+		/* Nothing was committed: the write can be made again. */
+		err = n < 0 ? (int)-n : EIO;
+		xfer_report(x, err, "%s: the %zu bytes written could not be taken: %s",
+			    x->name, len, n < 0 ? strerror(err) :
+			    "none came");
+		n = -err;
 		goto out;
 	}
 	if ((size_t)n > len)
@@ -656,7 +765,10 @@ static void xfer_end_restore(struct cr_xfer *x)
 {
 	const struct cr_img_frame *f = &x->frame;
 
-	cr_ring_close(x->ring, 0);
+	pthread_mutex_lock(&x->lock);	/* cr_xfer_reap() may have taken it */
+	if (x->ring && !x->done)
+		cr_ring_close(x->ring, 0);
+	pthread_mutex_unlock(&x->lock);
 	if (xfer_wait_done(x, CR_XFER_END_GRACE_MS))
 		return;
 	cr_xfer_call_off(x, ENODATA,
@@ -675,7 +787,7 @@ int cr_xfer_end(struct cr_xfer *x)
 	pthread_mutex_lock(&x->lock);
 	if (x->ending) {
 		xfer_wait_locked(x, &x->ended, -1);
-		ret = x->off ? -x->off : x->ret;
+		ret = x->result;
 		pthread_mutex_unlock(&x->lock);
 		return ret;
 	}
@@ -690,8 +802,12 @@ int cr_xfer_end(struct cr_xfer *x)
 		xfer_end_restore(x);
 	xfer_join(x);
 	pthread_mutex_lock(&x->lock);
+	if (!x->done) {		/* never begun: nothing will run any more */
+		x->result = x->off ? -x->off : 0;
+		x->done = x->exited = true;
+	}
 	x->ended = true;
-	ret = x->off ? -x->off : x->ret;
+	ret = x->result;	/* every end returns this one */
 	pthread_cond_broadcast(&x->cond);
 	pthread_mutex_unlock(&x->lock);
 	return ret;
@@ -707,14 +823,49 @@ bool cr_xfer_settle(struct cr_xfer *x, int timeout_ms)
 	return settled;
 }
 
+/* cr_xfer_under_way(); x->lock held. */
+static bool xfer_under_way_locked(struct cr_xfer *x)
+{
+	if (!x->dump)
+		return !x->done;
+	/* Called off or failed, its thread gone: the processes are let go. */
+	return !x->ended && !(x->exited && x->result);
+}
+
 bool cr_xfer_under_way(struct cr_xfer *x)
 {
 	bool busy;
 
 	pthread_mutex_lock(&x->lock);
-	busy = x->dump ? !x->ended : !x->done;
+	busy = xfer_under_way_locked(x);
 	pthread_mutex_unlock(&x->lock);
 	return busy;
+}
+
+bool cr_xfer_finished(struct cr_xfer *x)
+{
+	bool over;
+
+	pthread_mutex_lock(&x->lock);
+	over = !xfer_under_way_locked(x) && x->exited;
+	pthread_mutex_unlock(&x->lock);
+	return over;
+}
+
+void cr_xfer_reap(struct cr_xfer *x)
+{
+	struct cr_ring *r;
+
+	if (!cr_xfer_finished(x))
+		return;
+	xfer_join(x);
+	pthread_mutex_lock(&x->io_lock);	/* no read or write in it */
+	pthread_mutex_lock(&x->lock);		/* no call-off or end in it */
+	r = x->ring;
+	x->ring = NULL;
+	pthread_mutex_unlock(&x->lock);
+	pthread_mutex_unlock(&x->io_lock);
+	xfer_ring_put(x, r);
 }
 
 int cr_xfer_result(struct cr_xfer *x, char *reason, size_t len)
@@ -722,7 +873,7 @@ int cr_xfer_result(struct cr_xfer *x, char *reason, size_t len)
 	int ret;
 
 	pthread_mutex_lock(&x->lock);
-	ret = !x->done ? -EINPROGRESS : x->off ? -x->off : x->ret;
+	ret = !x->done ? -EINPROGRESS : x->result;
 	if (reason && len)
 		snprintf(reason, len, "%s", x->reason);
 	pthread_mutex_unlock(&x->lock);
