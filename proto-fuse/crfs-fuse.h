@@ -107,6 +107,7 @@ struct crfs_fh {
 	uint64_t			seen;	/* ct->event_seq when read; ct->lock */
 	struct crfs_poller		poller;	/* under ct->lock */
 	struct cr_xfer			*image;	/* image.c */
+	pid_t				image_closer; /* who ended it; atomic */
 	pthread_mutex_t			lock;	/* text, len */
 	struct crfs_fh			*fs_next; /* fs->fhs, under fs->lock */
 	struct crfs_fh			**fs_pprev;

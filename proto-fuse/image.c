@@ -13,7 +13,11 @@
  *
  * The transfer ends at the first flush() after data moved (the final
  * close(); a shell's dup2() + close() of a fresh descriptor moved nothing),
- * or at release().
+ * or at release().  FUSE sends a flush() for the close() of every copy of
+ * the descriptor and cannot tell the last: a read or write after the end
+ * fails with EBADF and says who closed it.  A transfer that is over while
+ * its descriptor is still held (called off, or a restore's result known)
+ * lets its container, its engine thread and its ring go at once.
  */
 #include <errno.h>
 #include <signal.h>
@@ -84,23 +88,28 @@ static const struct cr_xfer_ops crfs_image_xops = {
 
 /*
  * Is the process that made @req being killed?  A fatal signal puts
- * SIGKILL in the pending set of each of its threads (or the thread is
- * gone already).  Other signals only interrupt a wait that can be
- * resumed: a read is answered EINTR, a write keeps waiting.
+ * SIGKILL in the pending set of each of its threads, and a thread killed
+ * in a request stays until the request is answered.  Other signals only
+ * interrupt a wait that can be resumed: a read is answered EINTR, a write
+ * keeps waiting.  What cannot be told is not dying: FUSE gives pid 0 for
+ * a caller outside the daemon's pid namespace, and a SIGWINCH must not
+ * call its transfer off (its end comes with its release).
  */
 static bool crfs_req_dying(fuse_req_t req)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	unsigned long long pending;
-	bool dying = true;
+	bool dying = false;
 	char path[64], *line = NULL;
 	size_t cap = 0;
 	FILE *f;
 
+	if (ctx->pid <= 0)
+		return false;
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)ctx->pid);
 	f = fopen(path, "re");
 	if (!f)
-		return true;
+		return false;
 	while (getline(&line, &cap, f) > 0)
 		if (sscanf(line, "SigPnd: %llx", &pending) == 1) {
 			dying = pending & (1ULL << (SIGKILL - 1));
@@ -135,24 +144,36 @@ static int crfs_image_wait(struct cr_xfer *x, void *arg)
 	return EINTR;
 }
 
-/* Check that @ct has no transfer and take its image slot for @x. */
+/*
+ * Check that @ct has no transfer and take its image slot for @x.  A
+ * transfer that is over (called off, or a restore with its result) gives
+ * the slot up even if its descriptor is still held: its thread and ring
+ * go now; its release will find the slot not its own.
+ */
 static int crfs_image_claim(struct crfs_ct *ct, struct cr_xfer *x)
 {
-	bool dump, busy;
+	enum crfs_ct_state busy = CRFS_CT_EMPTY;
+	struct cr_xfer *old;
 
-	if (crfs_fuse_image_busy(ct, &dump))
+	pthread_mutex_lock(&ct->lock);
+	old = ct->image;
+	if (old && !cr_xfer_finished(old)) {
+		busy = cr_xfer_state(old);
+		old = NULL;
+	} else {
+		ct->image = x;
+		if (old)
+			cr_xfer_get(old);
+	}
+	pthread_mutex_unlock(&ct->lock);
+	if (busy != CRFS_CT_EMPTY)
 		return crfs_ct_fail(ct, EBUSY, "%s: %s: already open (%s)",
 				    cr_xfer_op(x), ct->name,
-				    crfs_ct_state_name(dump ? CRFS_CT_CHECKPOINTING :
-						       CRFS_CT_RESTORING));
-	pthread_mutex_lock(&ct->lock);
-	busy = ct->image;	/* lost a race with another open */
-	if (!busy)
-		ct->image = x;
-	pthread_mutex_unlock(&ct->lock);
-	if (busy)
-		return crfs_ct_fail(ct, EBUSY, "%s: %s: already open",
-				    cr_xfer_op(x), ct->name);
+				    crfs_ct_state_name(busy));
+	if (old) {		/* not under ct->lock: it waits for its I/O */
+		cr_xfer_reap(old);
+		cr_xfer_put(old);
+	}
 	return 0;
 }
 
@@ -193,6 +214,7 @@ static int crfs_fuse_image_open(struct crfs_fh *fh, struct fuse_file_info *fi)
 {
 	struct crfs_ct *ct = fh->ct;
 	int mode = fi->flags & O_ACCMODE;
+	const char *op = mode == O_RDONLY ? "checkpoint" : "restore";
 	struct cr_ring *ring;
 	struct cr_xfer *x;
 	int ret;
@@ -200,10 +222,16 @@ static int crfs_fuse_image_open(struct crfs_fh *fh, struct fuse_file_info *fi)
 	if (mode == O_RDWR)
 		return crfs_ct_fail(ct, EINVAL,
 				    "restore: open image for reading (checkpoint) or writing (restore), not both");
+	if (mode != O_RDONLY && mode != O_WRONLY)
+		return crfs_ct_fail(ct, EINVAL,
+				    "restore: open image for reading (checkpoint) or writing (restore): access mode %d does neither",
+				    mode);
 	/* The ring first: from the claim on, a kill may call it off. */
 	ring = crfs_ring_get();
 	if (!ring)
-		return -errno;
+		return crfs_ct_fail(ct, errno, "%s: %s: cannot make the image ring of %u bytes: %s",
+				    op, ct->name, CRFS_RING_SIZE, strerror(errno));
+	/* Its failure was reported (crfs_image_report()). */
 	x = cr_xfer_new(ct->cgdir, ct->name, mode == O_RDONLY, ring,
 			&crfs_image_xops, ct);
 	if (!x)
@@ -226,6 +254,25 @@ out_put:
 	return ret;
 }
 
+/*
+ * A read or write after the transfer ended, at the flush() of a copy of
+ * the descriptor (FUSE cannot tell the last): EBADF, and who ended it.
+ */
+static int crfs_image_after_end(struct crfs_fh *fh)
+{
+	struct cr_xfer *x = fh->image;
+	pid_t pid = __atomic_load_n(&fh->image_closer, __ATOMIC_RELAXED);
+	char by[32] = "";
+
+	if (pid > 0)
+		snprintf(by, sizeof(by), " (by pid %d)", (int)pid);
+	return crfs_ct_fail(fh->ct, EBADF,
+			    "%s: the image file was closed%s after %llu bytes: the transfer ended there; %s the image from one process",
+			    cr_xfer_op(x), by,
+			    (unsigned long long)cr_xfer_moved(x),
+			    cr_xfer_is_dump(x) ? "read" : "write");
+}
+
 /* A read's bytes, answered where they lie in the ring. */
 static void crfs_image_reply(void *arg, const void *buf, size_t len)
 {
@@ -243,6 +290,8 @@ static void crfs_fuse_image_read(fuse_req_t req, struct crfs_fh *fh, size_t size
 	ssize_t n;
 
 	n = cr_xfer_peek(fh->image, size, crfs_image_reply, crfs_image_wait, &r);
+	if (n == -EBADF)
+		n = crfs_image_after_end(fh);
 	if (n <= 0)
 		fuse_reply_err(req, (int)-n);	/* 0: an empty reply, EOF */
 }
@@ -269,22 +318,32 @@ static void crfs_fuse_image_write_buf(fuse_req_t req, struct crfs_fh *fh,
 
 	n = cr_xfer_write_in(fh->image, fuse_buf_size(in), crfs_image_fill,
 			     crfs_image_wait, &r);
+	if (n == -EBADF)
+		n = crfs_image_after_end(fh);
 	if (n < 0)
 		fuse_reply_err(req, (int)-n);
 	else
 		fuse_reply_write(req, n);
 }
 
-/* flush: end the transfer if data moved; a restore's result is flush's too. */
+/*
+ * flush: end the transfer if data moved; a restore's result is flush's
+ * too.  Every close() of a copy of the descriptor flushes: the first
+ * after data moved ends it, and its pid is kept for the I/O that follows.
+ */
 static void crfs_fuse_image_flush(fuse_req_t req, struct crfs_fh *fh)
 {
 	struct cr_xfer *x = fh->image;
+	pid_t none = 0;
 	int ret;
 
 	if (!cr_xfer_moved(x)) {
 		fuse_reply_err(req, 0);
 		return;
 	}
+	__atomic_compare_exchange_n(&fh->image_closer, &none,
+				    fuse_req_ctx(req)->pid, false,
+				    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 	ret = crfs_image_end(fh->ct, x);
 	fuse_reply_err(req, cr_xfer_is_dump(x) ? 0 : -ret);
 }
@@ -343,7 +402,9 @@ void crfs_fuse_image_kill(struct crfs_ct *ct)
 /**
  * crfs_fuse_image_settle() - wait (a while) for the engine of @ct's
  * transfer, called off, to be done with the container's processes: a
- * checkpoint lets them go frozen, so the container is thawed only after
+ * checkpoint lets them go frozen, so the container is thawed only after.
+ * Then its thread and ring go, even if its reader or writer still holds
+ * the file.
  */
 void crfs_fuse_image_settle(struct crfs_ct *ct)
 {
@@ -351,7 +412,8 @@ void crfs_fuse_image_settle(struct crfs_ct *ct)
 
 	if (!x)
 		return;
-	cr_xfer_settle(x, CRFS_SETTLE_MS);
+	if (cr_xfer_settle(x, CRFS_SETTLE_MS))
+		cr_xfer_reap(x);
 	cr_xfer_put(x);
 }
 
