@@ -249,7 +249,7 @@ const struct crfs_fuse_file crfs_fuse_files[] = {
 	{ .name = "events", .mode = 0444, .read = crfs_fuse_events_read,
 	  .pollable = true },
 	{ .name = "image", .mode = 0600, .stream = &crfs_fuse_image_ops },
-	{ .name = "error", .mode = 0444, .read = crfs_fuse_error_read },
+	{ .name = "error", .mode = 0600, .read = crfs_fuse_error_read },
 };
 
 const unsigned int crfs_fuse_nr_files =

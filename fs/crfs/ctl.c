@@ -201,7 +201,7 @@ const struct crfs_ctl crfs_ctl_files[] = {
 	{ .name = "events", .mode = 0444, .show = crfs_events_show,
 	  .pollable = true },
 	{ .name = "image", .mode = 0600, .open = crfs_image_open },
-	{ .name = "error", .mode = 0444, .show = crfs_error_show },
+	{ .name = "error", .mode = 0600, .show = crfs_error_show },
 };
 
 const unsigned int crfs_nr_ctl_files = ARRAY_SIZE(crfs_ctl_files);
