@@ -1,6 +1,9 @@
 #!/bin/bash
 # Build the crfs test kernel: Debian's linux-source-6.12 + kernel/patches/*.patch
 # + the project's in-kernel sources, configured as tinyconfig + kernel/config/*.config.
+# The in-kernel sources are the folders (or files) of OVERLAYS, include/uapi/linux too:
+# the image format header (and every other uapi header of the project) is the
+# same file in the kernel tree as in userspace's build, <linux/crfs.h>.
 #
 #   BUILD=dir scripts/kernel-build.sh      (make kernel)
 #
@@ -28,7 +31,7 @@ STAMPS=$KDIR/stamps
 PKG=linux-source-6.12
 TARBALL=/usr/src/$PKG.tar.xz
 FRAGMENTS="$top/kernel/config/crfs.config ${KERNEL_CONFIG_EXTRA:-}"
-OVERLAYS="fs/crfs fs/nsfs kernel/cgroup include/uapi/linux/crfs_ctl.h"
+OVERLAYS="fs/crfs fs/nsfs kernel/cgroup include/uapi/linux"
 JOBS=$(nproc)
 KMAKE="nice -n 10 make -C $SRC O=$OBJ ARCH=x86_64 -j$JOBS"
 

@@ -9,6 +9,7 @@
  * open file is readable again once the container changed after its last
  * read.
  */
+#include <linux/crfs.h>
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
@@ -17,6 +18,14 @@
 #include <linux/uaccess.h>
 
 #include "crfs.h"
+
+/*
+ * <linux/crfs.h> is the image format, include/uapi/linux/crfs.h, the one
+ * header of the kernel and userspace: here its image and record headers
+ * have the sizes userspace's image.c checks.
+ */
+static_assert(sizeof(struct crfs_image_hdr) == 200);
+static_assert(sizeof(struct crfs_rec_hdr) == 16);
 
 /* An open control file: what it is, and the last change its reader saw. */
 struct crfs_ctl_open {
