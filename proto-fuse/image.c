@@ -129,7 +129,8 @@ struct crfs_image_req {
 /*
  * A request waits for the ring (cr_xfer_wait_fn): interrupted, it gives up
  * with EINTR; interrupted because its process is being killed, the reader
- * or writer is going away: it calls the transfer off, saying why.
+ * or writer is going away: it calls the transfer off, saying why, with
+ * ECANCELED for whatever comes after (not EINTR, which invites a retry).
  */
 static int crfs_image_wait(struct cr_xfer *x, void *arg)
 {
@@ -138,7 +139,7 @@ static int crfs_image_wait(struct cr_xfer *x, void *arg)
 	if (!fuse_req_interrupted(req))
 		return 0;
 	if (crfs_req_dying(req))
-		cr_xfer_call_off(x, EINTR, "the %s (pid %d) was killed",
+		cr_xfer_call_off(x, ECANCELED, "the %s (pid %d) was killed",
 				 cr_xfer_is_dump(x) ? "reader" : "writer",
 				 (int)fuse_req_ctx(req)->pid);
 	return EINTR;
