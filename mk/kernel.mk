@@ -2,7 +2,8 @@
 # Included by the top Makefile; uses its BUILD.
 #
 #   make kernel     linux-source-6.12 (Debian) + kernel/patches/*.patch + the
-#                   project's fs/crfs, fs/nsfs and kernel/cgroup sources,
+#                   project's fs/crfs, fs/nsfs and kernel/cgroup sources and
+#                   its uapi headers (include/uapi/linux/*.h: the image format),
 #                   tinyconfig + kernel/config/crfs.config -> $(BUILD)/kernel/bzImage.
 #                   Incremental: seconds when nothing changed.
 #   make vm-test    boot it under qemu (TCG) and run the suites inside it

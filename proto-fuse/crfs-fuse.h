@@ -23,6 +23,7 @@
 #include <fuse_lowlevel.h>
 
 #include "cr.h"
+#include "cr-xfer.h"
 
 #define CRFS_INO_SHIFT		4
 #define CRFS_NAME_MAX		64		/* container name */
@@ -32,7 +33,6 @@
 #define CRFS_NS_INO		(1ULL << 62)	/* inodes of the ns/ tree */
 #define CRFS_NS_CT_INO		(1ULL << 61)	/* inodes of a container's ns/ */
 
-struct crfs_image;
 struct crfs_fh;
 struct crfs_ns_view;
 
@@ -84,7 +84,7 @@ struct crfs_ct {
 	char			error[CR_ERR_MSG_LEN];
 	uint64_t		event_seq;	/* bumped on every change */
 	struct crfs_poller	*pollers;	/* open handles that poll */
-	struct crfs_image	*image;		/* transfer under way, or NULL */
+	struct cr_xfer		*image;		/* transfer under way, or NULL */
 };
 
 /* poller.c */
@@ -106,7 +106,8 @@ struct crfs_fh {
 	size_t				len;	/* @lock */
 	uint64_t			seen;	/* ct->event_seq when read; ct->lock */
 	struct crfs_poller		poller;	/* under ct->lock */
-	struct crfs_image		*image;	/* image.c */
+	struct cr_xfer			*image;	/* image.c */
+	pid_t				image_closer; /* who ended it; atomic */
 	pthread_mutex_t			lock;	/* text, len */
 	struct crfs_fh			*fs_next; /* fs->fhs, under fs->lock */
 	struct crfs_fh			**fs_pprev;
@@ -139,7 +140,7 @@ struct crfs_fuse_file {
 /* ctl.c */
 extern const struct crfs_fuse_file crfs_fuse_files[];
 extern const unsigned int crfs_fuse_nr_files;
-const char *crfs_fuse_ct_state(struct crfs_ct *ct);
+enum crfs_ct_state crfs_fuse_ct_state(struct crfs_ct *ct);
 
 /* image.c */
 extern const struct crfs_fuse_stream_ops crfs_fuse_image_ops;

@@ -106,25 +106,14 @@ void crfs_ct_put(struct crfs_ct *ct)
  */
 int crfs_ct_fail(struct crfs_ct *ct, int err, const char *fmt, ...)
 {
-	char msg[sizeof(ct->error)], num[24];
-	const char *name = strerrorname_np(err);
+	char line[sizeof(ct->error)];
 	va_list ap;
-	char *p;
-	int room;
 
-	if (!name) {
-		snprintf(num, sizeof(num), "errno %d", err);
-		name = num;
-	}
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	cr_err_vline(line, sizeof(line), err, fmt, ap);
 	va_end(ap);
-	for (p = msg; *p; p++)		/* one line, whatever the engine said */
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
-	room = (int)(sizeof(ct->error) - strlen(name) - sizeof(" ()"));
 	pthread_mutex_lock(&ct->lock);
-	snprintf(ct->error, sizeof(ct->error), "%.*s (%s)", room, msg, name);
+	memcpy(ct->error, line, sizeof(line));
 	pthread_mutex_unlock(&ct->lock);
 	return -err;
 }

@@ -16,26 +16,25 @@
 #define CRFS_KILL_TIMEOUT_MS	5000
 
 /**
- * crfs_fuse_ct_state() - the state word of a container
+ * crfs_fuse_ct_state() - the state of a container
  *
  * A transfer under way wins; otherwise the cgroup says it.
- * Return: a static string.
+ * Return: the state; crfs_ct_state_name() gives its word.
  */
-const char *crfs_fuse_ct_state(struct crfs_ct *ct)
+enum crfs_ct_state crfs_fuse_ct_state(struct crfs_ct *ct)
 {
-	int populated, frozen, freeze;
 	bool dump;
 
 	if (crfs_fuse_image_busy(ct, &dump))
-		return dump ? "checkpointing" : "restoring";
-	if (cr_cgroup_events(ct->cgdir, &populated, &frozen))
-		return "empty";
-	if (!populated)
-		return "empty";
-	freeze = cr_cgroup_freezing(ct->cgdir);
-	if (freeze == 1)
-		return frozen ? "frozen" : "freezing";
-	return "running";
+		return dump ? CRFS_CT_CHECKPOINTING : CRFS_CT_RESTORING;
+	return cr_cgroup_state(ct->cgdir);
+}
+
+/* The state word of a transfer under way: checkpointing or restoring. */
+static const char *crfs_fuse_busy_word(bool dump)
+{
+	return crfs_ct_state_name(dump ? CRFS_CT_CHECKPOINTING :
+				  CRFS_CT_RESTORING);
 }
 
 /* procs: one pid a line, from cgroup.procs. */
@@ -123,7 +122,7 @@ static int crfs_fuse_procs_write(struct crfs_ct *ct, char *buf)
 				    pid);
 	if (crfs_fuse_image_busy(ct, &dump))
 		return crfs_ct_fail(ct, EBUSY, "procs: %s is %s", ct->name,
-				    dump ? "checkpointing" : "restoring");
+				    crfs_fuse_busy_word(dump));
 	ret = cr_cgroup_attach(ct->cgdir, pid);
 	if (ret)
 		return crfs_ct_fail(ct, -ret, "procs: %ld: %s", pid,
@@ -134,7 +133,7 @@ static int crfs_fuse_procs_write(struct crfs_ct *ct, char *buf)
 /* state: one word. */
 static int crfs_fuse_state_read(struct crfs_ct *ct, FILE *out)
 {
-	fprintf(out, "%s\n", crfs_fuse_ct_state(ct));
+	fprintf(out, "%s\n", crfs_ct_state_name(crfs_fuse_ct_state(ct)));
 	return 0;
 }
 
@@ -161,7 +160,7 @@ static int crfs_fuse_state_thaw(struct crfs_ct *ct)
 
 	if (crfs_fuse_image_busy(ct, &dump))
 		return crfs_ct_fail(ct, EBUSY, "thaw: %s is %s", ct->name,
-				    dump ? "checkpointing" : "restoring");
+				    crfs_fuse_busy_word(dump));
 	ret = cr_cgroup_freeze(ct->cgdir, false);
 	if (ret)
 		return crfs_ct_fail(ct, -ret, "thaw: %s: %s", ct->name,
@@ -250,7 +249,7 @@ const struct crfs_fuse_file crfs_fuse_files[] = {
 	{ .name = "events", .mode = 0444, .read = crfs_fuse_events_read,
 	  .pollable = true },
 	{ .name = "image", .mode = 0600, .stream = &crfs_fuse_image_ops },
-	{ .name = "error", .mode = 0444, .read = crfs_fuse_error_read },
+	{ .name = "error", .mode = 0600, .read = crfs_fuse_error_read },
 };
 
 const unsigned int crfs_fuse_nr_files =

@@ -122,7 +122,11 @@ static const struct crfs_fuse_file *crfs_file_find(const char *name)
 	return NULL;
 }
 
-/* Big requests and splice where the kernel has it; -o options override. */
+/*
+ * Big requests and splice where the kernel has it; -o options override,
+ * but no request may be larger than CRFS_IO_MAX: the image ring is sized
+ * for it (and libfuse's buffers for what was asked).
+ */
 static void crfs_fuse_init(void *userdata, struct fuse_conn_info *conn)
 {
 	struct crfs_fs *fs = userdata;
@@ -135,6 +139,10 @@ static void crfs_fuse_init(void *userdata, struct fuse_conn_info *conn)
 				       FUSE_CAP_ATOMIC_O_TRUNC);
 	if (fs->conn_opts)
 		fuse_apply_conn_info_opts(fs->conn_opts, conn);
+	if (conn->max_write > CRFS_IO_MAX)
+		conn->max_write = CRFS_IO_MAX;
+	if (conn->max_read > CRFS_IO_MAX)
+		conn->max_read = CRFS_IO_MAX;
 }
 
 static void crfs_fuse_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -400,7 +408,11 @@ static void crfs_fuse_open(fuse_req_t req, fuse_ino_t ino,
 		ret = crfs_may(req, file->mode, (mode != O_WRONLY ? R_OK : 0) |
 			       (mode != O_RDONLY ? W_OK : 0));
 	fh = ret ? NULL : calloc(1, sizeof(*fh));
-	if (!ret && !fh)
+	if (!ret && !fh && file->stream)	/* a transfer that did not begin */
+		ret = crfs_ct_fail(ct, ENOMEM, "%s: %s: no memory for the open file",
+				   mode == O_RDONLY ? "checkpoint" : "restore",
+				   ct->name);
+	else if (!ret && !fh)
 		ret = -ENOMEM;
 	if (ret) {
 		fuse_reply_err(req, -ret);

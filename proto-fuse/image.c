@@ -1,34 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The image file: a non-seekable stream between a reader or writer and an
- * engine thread, through a ring (cr-ring.h).  Memory does not grow with the
- * image: the ring holds CRFS_RING_SIZE bytes and each request moves at most
- * CRFS_IO_MAX.  Page data is copied once on our side: the engine reads a
- * process's pages straight into the ring and a read() is answered from
- * there; a write() lands in the ring and the engine writes the pages into
- * the process from where they lie.  The engine works ahead of the reader
- * (or behind the writer) by up to the ring's size, on the other CPU.
+ * The image file: FUSE requests in and out of a transfer (cr-xfer.h),
+ * which holds the engine thread, the ring, the states and the call-off.
+ * What stays here is FUSE's: a request that waits sees its interrupts
+ * (and calls the transfer off when its process is being killed), a read
+ * is answered from the ring without a copy and a write is spliced into it,
+ * flush and release end the transfer, and one ring is kept for the next.
  *
- *   open O_RDONLY  checkpoint: a thread runs cr_dump_begin() (its result is
- *                  the open's), then cr_dump_stream() into the ring, then
- *                  cr_dump_end(); read() takes from the ring.
- *   open O_WRONLY  restore: a thread runs cr_restore() on the ring; write()
- *                  feeds it; flush() ends the stream and returns its result.
+ *   open O_RDONLY  checkpoint: the open's result is the engine's first step
+ *   open O_WRONLY  restore; the write that carries the image's trailer,
+ *                  and flush(), return its result
  *
  * The transfer ends at the first flush() after data moved (the final
  * close(); a shell's dup2() + close() of a fresh descriptor moved nothing),
- * or at release().  Ending a checkpoint shuts the ring down: the dump thread
- * stops and lets the processes go, frozen as they were.
+ * or at release().  FUSE sends a flush() for the close() of every copy of
+ * the descriptor and cannot tell the last: a read or write after the end
+ * fails with EBADF and says who closed it.  A transfer that is over while
+ * its descriptor is still held (called off, or a restore's result known)
+ * lets its container, its engine thread and its ring go at once.
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "crfs-fuse.h"
 #include "cr-ring.h"
-#include "cr-frame.h"
 
 /* The stream between a request and the engine; 4 requests' worth. */
 #define CRFS_RING_SIZE		(4 * CRFS_IO_MAX)
@@ -40,6 +37,9 @@
 _Static_assert(CR_RING_REC + CRFS_RING_SIZE / 2 <= CRFS_RING_SIZE &&
 	       CRFS_IO_MAX + CR_RING_REC <= CRFS_RING_SIZE,
 	       "the image ring is too small for a request and a record");
+
+/* How long a kill waits for the engine of a transfer it called off. */
+#define CRFS_SETTLE_MS		5000
 
 /* One ring kept for the next transfer: its pages are in place already. */
 static struct cr_ring *crfs_ring_spare;
@@ -70,154 +70,46 @@ static void crfs_ring_put(struct cr_ring *r)
 	cr_ring_free(r);
 }
 
-/* How long a request waits before it looks for an interrupt again. */
-#define CRFS_WAIT_SLICE_MS	20
-/* How long a kill waits for the engine of a transfer it called off. */
-#define CRFS_SETTLE_S		5
-/* How long a writer's close waits for the restore to see the stream end. */
-#define CRFS_END_GRACE_MS	50
-
-struct crfs_image {
-	struct crfs_ct		*ct;
-	bool			dump;		/* checkpoint, else restore */
-	struct cr_ring		*ring;
-	pthread_mutex_t		io_lock;	/* one request at a time */
-	pthread_t		thread;
-	uint64_t		moved;		/* bytes through read/write */
-	struct cr_img_frame	frame;		/* restore: what was written */
-
-	unsigned int		refs;		/* under ct->lock */
-
-	pthread_mutex_t		lock;		/* below */
-	pthread_cond_t		cond;
-	bool			exited;		/* the engine thread is done */
-	bool			begun;		/* cr_dump_begin() returned */
-	bool			done;		/* @ret is the thread's result */
-	bool			ending;		/* crfs_image_end() under way */
-	bool			ended;		/* ring ended, thread joined */
-	int			off;		/* called off, with this errno */
-	int			ret;
-	struct cr_err		err;
-};
-
-/* The operation, for the reasons in the error file. */
-static const char *crfs_image_op(const struct crfs_image *img)
+/* A transfer's reason goes to its container's error file as it is. */
+static void crfs_image_report(void *owner, int err, const char *line)
 {
-	return img->dump ? "checkpoint" : "restore";
-}
+	struct crfs_ct *ct = owner;
 
-/* Record the engine thread's result (and its reason); wake the waiters. */
-static void crfs_image_finish(struct crfs_image *img, int ret)
-{
-	bool quiet;
-
-	pthread_mutex_lock(&img->lock);
-	quiet = img->off;	/* who called it off gave the reason */
-	pthread_mutex_unlock(&img->lock);
-	if (ret && !quiet)
-		crfs_ct_fail(img->ct, -ret, "%s: %s", crfs_image_op(img),
-			     img->err.msg[0] ? img->err.msg : strerror(-ret));
-	pthread_mutex_lock(&img->lock);
-	img->ret = ret;
-	img->done = true;
-	pthread_cond_broadcast(&img->cond);
-	pthread_mutex_unlock(&img->lock);
-}
-
-/* The engine thread's last step: it touches nothing of the transfer after. */
-static void crfs_image_exit(struct crfs_image *img)
-{
-	pthread_mutex_lock(&img->lock);
-	img->exited = true;
-	pthread_cond_broadcast(&img->cond);
-	pthread_mutex_unlock(&img->lock);
-}
-
-/* Drop a reference; the last one frees the transfer and keeps its ring. */
-static void crfs_image_put(struct crfs_image *img)
-{
-	struct crfs_ct *ct = img->ct;
-	bool last;
-
+	(void)err;
 	pthread_mutex_lock(&ct->lock);
-	last = --img->refs == 0;
+	snprintf(ct->error, sizeof(ct->error), "%s", line);
 	pthread_mutex_unlock(&ct->lock);
-	if (!last)
-		return;
-	crfs_ring_put(img->ring);
-	pthread_cond_destroy(&img->cond);
-	pthread_mutex_destroy(&img->lock);
-	pthread_mutex_destroy(&img->io_lock);
-	free(img);
 }
 
-/*
- * Call the transfer off: the engine stops at its next step (it polls
- * cr_ring_aborted()), a checkpoint lets the processes go frozen as they
- * were, a restore kills what it made.  The caller gives the reason.
- * Return: true if this call did it (not done or called off before).
- */
-static bool crfs_image_call_off(struct crfs_image *img, int err)
-{
-	bool first;
-
-	pthread_mutex_lock(&img->lock);
-	first = !img->off && !img->done;
-	if (first)
-		img->off = err;
-	pthread_mutex_unlock(&img->lock);
-	if (!first)
-		return false;
-	if (img->dump)
-		cr_ring_shutdown(img->ring);
-	else
-		cr_ring_close(img->ring, err);
-	return true;
-}
-
-/* Wait up to @ms (-1: for ever) for the engine's result; true if it came. */
-static bool crfs_image_wait_done(struct crfs_image *img, int ms)
-{
-	struct timespec ts;
-	bool done;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&img->lock);
-	while (!img->done)
-		if (ms < 0)
-			pthread_cond_wait(&img->cond, &img->lock);
-		else if (pthread_cond_timedwait(&img->cond, &img->lock, &ts))
-			break;
-	done = img->done;
-	pthread_mutex_unlock(&img->lock);
-	return done;
-}
+static const struct cr_xfer_ops crfs_image_xops = {
+	.report		= crfs_image_report,
+	.ring_put	= crfs_ring_put,
+};
 
 /*
  * Is the process that made @req being killed?  A fatal signal puts
- * SIGKILL in the pending set of each of its threads (or the thread is
- * gone already).  Other signals only interrupt a wait that can be
- * resumed: a read is answered EINTR, a write keeps waiting.
+ * SIGKILL in the pending set of each of its threads, and a thread killed
+ * in a request stays until the request is answered.  Other signals only
+ * interrupt a wait that can be resumed: a read is answered EINTR, a write
+ * keeps waiting.  What cannot be told is not dying: FUSE gives pid 0 for
+ * a caller outside the daemon's pid namespace, and a SIGWINCH must not
+ * call its transfer off (its end comes with its release).
  */
 static bool crfs_req_dying(fuse_req_t req)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	unsigned long long pending;
-	bool dying = true;
+	bool dying = false;
 	char path[64], *line = NULL;
 	size_t cap = 0;
 	FILE *f;
 
+	if (ctx->pid <= 0)
+		return false;
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)ctx->pid);
 	f = fopen(path, "re");
 	if (!f)
-		return true;
+		return false;
 	while (getline(&line, &cap, f) > 0)
 		if (sscanf(line, "SigPnd: %llx", &pending) == 1) {
 			dying = pending & (1ULL << (SIGKILL - 1));
@@ -228,340 +120,190 @@ static bool crfs_req_dying(fuse_req_t req)
 	return dying;
 }
 
+/* A request on the image file, and the data a write brings. */
+struct crfs_image_req {
+	fuse_req_t		req;
+	struct fuse_bufvec	*in;
+};
+
 /*
- * Was @req interrupted because its process is being killed?  Then the
- * reader or writer is going away: call the transfer off, say why.
+ * A request waits for the ring (cr_xfer_wait_fn): interrupted, it gives up
+ * with EINTR; interrupted because its process is being killed, the reader
+ * or writer is going away: it calls the transfer off, saying why, with
+ * ECANCELED for whatever comes after (not EINTR, which invites a retry).
  */
-static bool crfs_image_req_killed(fuse_req_t req, struct crfs_image *img)
+static int crfs_image_wait(struct cr_xfer *x, void *arg)
 {
-	if (!fuse_req_interrupted(req) || !crfs_req_dying(req))
-		return false;
-	if (crfs_image_call_off(img, EINTR))
-		crfs_ct_fail(img->ct, EINTR, "%s: the %s (pid %d) was killed",
-			     crfs_image_op(img), img->dump ? "reader" : "writer",
-			     (int)fuse_req_ctx(req)->pid);
-	return true;
+	fuse_req_t req = ((struct crfs_image_req *)arg)->req;
+
+	if (!fuse_req_interrupted(req))
+		return 0;
+	if (crfs_req_dying(req))
+		cr_xfer_call_off(x, ECANCELED, "the %s (pid %d) was killed",
+				 cr_xfer_is_dump(x) ? "reader" : "writer",
+				 (int)fuse_req_ctx(req)->pid);
+	return EINTR;
 }
 
 /*
- * libfuse workers block every signal and threads inherit that; the engine
- * forks, and what it forks must not start with every signal blocked.
+ * Check that @ct has no transfer and take its image slot for @x.  A
+ * transfer that is over (called off, or a restore with its result) gives
+ * the slot up even if its descriptor is still held: its thread and ring
+ * go now; its release will find the slot not its own.
  */
-static void crfs_image_unblock_signals(void)
+static int crfs_image_claim(struct crfs_ct *ct, struct cr_xfer *x)
 {
-	sigset_t none;
+	enum crfs_ct_state busy = CRFS_CT_EMPTY;
+	struct cr_xfer *old;
 
-	sigemptyset(&none);
-	pthread_sigmask(SIG_SETMASK, &none, NULL);
-}
-
-/* The checkpoint thread: it is the tracer from begin to end. */
-static void *crfs_image_dump(void *arg)
-{
-	struct crfs_image *img = arg;
-	struct cr_dump *d;
-	int ret;
-
-	crfs_image_unblock_signals();
-	d = cr_dump_begin(img->ct->cgdir, &img->err);
-	if (!d) {
-		ret = -(img->err.err ? img->err.err : EIO);
-		crfs_image_finish(img, ret);
-		cr_ring_close(img->ring, -ret);
-		crfs_image_exit(img);
-		return NULL;
-	}
-	pthread_mutex_lock(&img->lock);
-	img->begun = true;
-	pthread_cond_broadcast(&img->cond);
-	pthread_mutex_unlock(&img->lock);
-	ret = cr_dump_stream(d, img->ring, &img->err);
-	crfs_image_finish(img, ret);
-	cr_ring_close(img->ring, -ret);	/* the reader's end, after @ret */
-	cr_dump_end(d);
-	crfs_image_exit(img);
-	return NULL;
-}
-
-/*
- * The restore thread.  Its result is the verdict the writer waits for on
- * the write that carried the trailer; nothing is read after the trailer.
- */
-static void *crfs_image_restore(void *arg)
-{
-	struct crfs_image *img = arg;
-	int ret;
-
-	crfs_image_unblock_signals();
-	ret = cr_restore(img->ring, img->ct->cgdir, &img->err);
-	crfs_image_finish(img, ret);
-	cr_ring_shutdown(img->ring);	/* a writer gets an error after @ret */
-	crfs_image_exit(img);
-	return NULL;
-}
-
-/*
- * End our side of the ring, wait for the thread, free the image slot.  A
- * restore whose stream ended before its trailer is given a moment to see
- * the end and say where (a truncated image), then called off.
- */
-static int crfs_image_end(struct crfs_image *img)
-{
-	struct crfs_ct *ct = img->ct;
-	int ret;
-
-	/* Two flushes at once (a shared descriptor): one joins, one waits. */
-	pthread_mutex_lock(&img->lock);
-	if (img->ending) {
-		while (!img->ended)
-			pthread_cond_wait(&img->cond, &img->lock);
-		ret = img->ret;
-		pthread_mutex_unlock(&img->lock);
-		return ret;
-	}
-	img->ending = true;
-	pthread_mutex_unlock(&img->lock);
-	if (img->dump) {
-		crfs_image_call_off(img, EPIPE);	/* quiet if it was done */
+	pthread_mutex_lock(&ct->lock);
+	old = ct->image;
+	if (old && !cr_xfer_finished(old)) {
+		busy = cr_xfer_state(old);
+		old = NULL;
 	} else {
-		cr_ring_close(img->ring, 0);
-		if (!crfs_image_wait_done(img, CRFS_END_GRACE_MS) &&
-		    crfs_image_call_off(img, ENODATA))
-			crfs_ct_fail(ct, ENODATA,
-				     "restore: image truncated: its writer closed it after %llu bytes, %s %llu, before the trailer",
-				     (unsigned long long)img->moved,
-				     img->frame.state == CR_FRAME_HDR ?
-				     "in the header, record" : "after record",
-				     (unsigned long long)img->frame.nr);
+		ct->image = x;
+		if (old)
+			cr_xfer_get(old);
 	}
-	pthread_join(img->thread, NULL);
-	pthread_mutex_lock(&img->lock);
-	img->ended = true;
-	ret = img->off ? -img->off : img->ret;
-	pthread_cond_broadcast(&img->cond);
-	pthread_mutex_unlock(&img->lock);
-	pthread_mutex_lock(&ct->lock);
-	if (ct->image == img)
-		ct->image = NULL;
 	pthread_mutex_unlock(&ct->lock);
-	crfs_ct_changed(ct);
-	return ret;
-}
-
-/* Has the transfer ended (or begun to)? */
-static bool crfs_image_over(struct crfs_image *img)
-{
-	bool over;
-
-	pthread_mutex_lock(&img->lock);
-	over = img->ending;
-	pthread_mutex_unlock(&img->lock);
-	return over;
-}
-
-/* Check the container's state for a transfer and take its image slot. */
-static int crfs_image_claim(struct crfs_ct *ct, struct crfs_image *img)
-{
-	const char *state;
-	bool dump, busy;
-
-	if (crfs_fuse_image_busy(ct, &dump))
+	if (busy != CRFS_CT_EMPTY)
 		return crfs_ct_fail(ct, EBUSY, "%s: %s: already open (%s)",
-				    crfs_image_op(img), ct->name,
-				    dump ? "checkpointing" : "restoring");
-	state = crfs_fuse_ct_state(ct);
-	/* A freeze under way is waited for by the engine. */
-	if (img->dump && strcmp(state, "frozen") && strcmp(state, "freezing"))
-		return crfs_ct_fail(ct, EBUSY, "checkpoint: %s: not frozen (state %s)",
-				    ct->name, state);
-	if (!img->dump && strcmp(state, "empty"))
-		return crfs_ct_fail(ct, EBUSY,
-				    "restore: %s: restore needs an empty container (state %s)",
-				    ct->name, state);
-	pthread_mutex_lock(&ct->lock);
-	busy = ct->image;	/* lost a race with another open */
-	if (!busy)
-		ct->image = img;
-	pthread_mutex_unlock(&ct->lock);
-	if (busy)
-		return crfs_ct_fail(ct, EBUSY, "%s: %s: already open",
-				    crfs_image_op(img), ct->name);
+				    cr_xfer_op(x), ct->name,
+				    crfs_ct_state_name(busy));
+	if (old) {		/* not under ct->lock: it waits for its I/O */
+		cr_xfer_reap(old);
+		cr_xfer_put(old);
+	}
 	return 0;
 }
 
-/* Undo crfs_image_claim(). */
-static void crfs_image_unclaim(struct crfs_ct *ct, struct crfs_image *img)
+/* Give the image slot of @ct up, if @x holds it. */
+static void crfs_image_unclaim(struct crfs_ct *ct, struct cr_xfer *x)
 {
 	pthread_mutex_lock(&ct->lock);
-	if (ct->image == img)
+	if (ct->image == x)
 		ct->image = NULL;
 	pthread_mutex_unlock(&ct->lock);
+	crfs_ct_changed(ct);
 }
 
-/* Start the engine thread; a checkpoint's open waits for its first step. */
-static int crfs_image_start(struct crfs_image *img)
+/* End @x (the reader or writer is done) and free @ct's image slot. */
+static int crfs_image_end(struct crfs_ct *ct, struct cr_xfer *x)
 {
-	int ret;
+	int ret = cr_xfer_end(x);
 
-	ret = -pthread_create(&img->thread, NULL, img->dump ? crfs_image_dump :
-			      crfs_image_restore, img);
-	if (ret)
-		return ret;
-	pthread_mutex_lock(&img->lock);
-	while (img->dump && !img->begun && !img->done)
-		pthread_cond_wait(&img->cond, &img->lock);
-	ret = img->dump && !img->begun ? img->ret : 0;
-	pthread_mutex_unlock(&img->lock);
-	if (ret)
-		pthread_join(img->thread, NULL);
+	crfs_image_unclaim(ct, x);
 	return ret;
+}
+
+/* @ct's transfer with a reference taken, or NULL. */
+static struct cr_xfer *crfs_image_hold(struct crfs_ct *ct)
+{
+	struct cr_xfer *x;
+
+	pthread_mutex_lock(&ct->lock);
+	x = ct->image;
+	if (x)
+		cr_xfer_get(x);
+	pthread_mutex_unlock(&ct->lock);
+	return x;
 }
 
 /* open: O_RDONLY checkpoints, O_WRONLY restores. */
 static int crfs_fuse_image_open(struct crfs_fh *fh, struct fuse_file_info *fi)
 {
 	struct crfs_ct *ct = fh->ct;
-	struct crfs_image *img;
 	int mode = fi->flags & O_ACCMODE;
-	pthread_condattr_t ca;
+	const char *op = mode == O_RDONLY ? "checkpoint" : "restore";
+	struct cr_ring *ring;
+	struct cr_xfer *x;
 	int ret;
 
 	if (mode == O_RDWR)
 		return crfs_ct_fail(ct, EINVAL,
 				    "restore: open image for reading (checkpoint) or writing (restore), not both");
-	img = calloc(1, sizeof(*img));
-	if (!img)
-		return -ENOMEM;
-	img->ct = ct;
-	img->refs = 1;
-	img->dump = mode == O_RDONLY;
-	pthread_mutex_init(&img->io_lock, NULL);
-	pthread_mutex_init(&img->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);  /* timed waits */
-	pthread_cond_init(&img->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	if (mode != O_RDONLY && mode != O_WRONLY)
+		return crfs_ct_fail(ct, EINVAL,
+				    "restore: open image for reading (checkpoint) or writing (restore): access mode %d does neither",
+				    mode);
 	/* The ring first: from the claim on, a kill may call it off. */
-	img->ring = crfs_ring_get();
-	if (!img->ring) {
-		ret = -errno;
-		goto out_free;
-	}
-	ret = crfs_image_claim(ct, img);
+	ring = crfs_ring_get();
+	if (!ring)
+		return crfs_ct_fail(ct, errno, "%s: %s: cannot make the image ring of %u bytes: %s",
+				    op, ct->name, CRFS_RING_SIZE, strerror(errno));
+	/* Its failure was reported (crfs_image_report()). */
+	x = cr_xfer_new(ct->cgdir, ct->name, mode == O_RDONLY, ring,
+			&crfs_image_xops, ct);
+	if (!x)
+		return -errno;
+	ret = crfs_image_claim(ct, x);
 	if (ret)
-		goto out_free;
+		goto out_put;
 	crfs_ct_changed(ct);
-	ret = crfs_image_start(img);
+	ret = cr_xfer_begin(x);
 	if (ret)
 		goto out_unclaim;
-	fh->image = img;
+	fh->image = x;
 	fi->nonseekable = 1;
 	return 0;
 
 out_unclaim:
-	crfs_image_unclaim(ct, img);
-	crfs_ct_changed(ct);
-out_free:
-	crfs_image_put(img);	/* and its ring */
+	crfs_image_unclaim(ct, x);
+out_put:
+	cr_xfer_put(x);		/* and its ring */
 	return ret;
 }
 
-/* Result of a finished stream: 0 or -EIO (called off or failed). */
-static int crfs_image_result(struct crfs_image *img)
+/*
+ * A read or write after the transfer ended, at the flush() of a copy of
+ * the descriptor (FUSE cannot tell the last): EBADF, and who ended it.
+ */
+static int crfs_image_after_end(struct crfs_fh *fh)
 {
-	int ret;
+	struct cr_xfer *x = fh->image;
+	pid_t pid = __atomic_load_n(&fh->image_closer, __ATOMIC_RELAXED);
+	char by[32] = "";
 
-	pthread_mutex_lock(&img->lock);
-	ret = img->off || !img->done || img->ret ? -EIO : 0;
-	pthread_mutex_unlock(&img->lock);
-	return ret;
+	if (pid > 0)
+		snprintf(by, sizeof(by), " (by pid %d)", (int)pid);
+	return crfs_ct_fail(fh->ct, EBADF,
+			    "%s: the image file was closed%s after %llu bytes: the transfer ended there; %s the image from one process",
+			    cr_xfer_op(x), by,
+			    (unsigned long long)cr_xfer_moved(x),
+			    cr_xfer_is_dump(x) ? "read" : "write");
+}
+
+/* A read's bytes, answered where they lie in the ring. */
+static void crfs_image_reply(void *arg, const void *buf, size_t len)
+{
+	fuse_reply_buf(((struct crfs_image_req *)arg)->req, buf, len);
 }
 
 /*
  * read: the next bytes of the checkpoint, 0 at its end, EIO if it failed.
- * A reply waits for as much as was asked (or the end): fewer, larger
- * replies, while the engine fills the ring behind it.  An interrupted
- * read is answered EINTR with nothing consumed; one whose reader is being
- * killed calls the checkpoint off.
+ * An interrupted read is answered EINTR with nothing consumed; one whose
+ * reader is being killed calls the checkpoint off.
  */
 static void crfs_fuse_image_read(fuse_req_t req, struct crfs_fh *fh, size_t size)
 {
-	struct crfs_image *img = fh->image;
-	size_t want = size;
+	struct crfs_image_req r = { .req = req };
 	ssize_t n;
-	void *p;
-	int ret;
 
-	if (!img->dump || crfs_image_over(img)) {
-		fuse_reply_err(req, EBADF);
-		return;
-	}
-	if (want > cr_ring_size(img->ring) / 2)
-		want = cr_ring_size(img->ring) / 2;
-	pthread_mutex_lock(&img->io_lock);
-	while ((n = cr_ring_peek_wait(img->ring, want, &p,
-				      CRFS_WAIT_SLICE_MS)) == -ETIMEDOUT) {
-		if (!fuse_req_interrupted(req))
-			continue;
-		crfs_image_req_killed(req, img);
-		pthread_mutex_unlock(&img->io_lock);
-		fuse_reply_err(req, EINTR);
-		return;
-	}
-	ret = n > 0 ? 0 : crfs_image_result(img);
-	pthread_mutex_lock(&img->lock);
-	if (img->off)
-		ret = -EIO;
-	pthread_mutex_unlock(&img->lock);
-	if (ret || n <= 0) {
-		pthread_mutex_unlock(&img->io_lock);
-		fuse_reply_err(req, -ret);	/* 0: an empty reply, EOF */
-		return;
-	}
-	if ((size_t)n > size)
-		n = size;
-	img->moved += n;
-	fuse_reply_buf(req, p, n);
-	cr_ring_consume(img->ring, n);
-	pthread_mutex_unlock(&img->io_lock);
+	n = cr_xfer_peek(fh->image, size, crfs_image_reply, crfs_image_wait, &r);
+	if (n == -EBADF)
+		n = crfs_image_after_end(fh);
+	if (n <= 0)
+		fuse_reply_err(req, (int)-n);	/* 0: an empty reply, EOF */
 }
 
-/* Why a write cannot go into the ring: the restore's error, or why not. */
-static int crfs_image_write_err(struct crfs_image *img)
+/* A write's bytes, spliced or copied straight into the ring. */
+static ssize_t crfs_image_fill(void *arg, void *room, size_t len)
 {
-	int err;
+	struct fuse_bufvec out = FUSE_BUFVEC_INIT(len);
 
-	crfs_image_wait_done(img, -1);	/* the ring is shut: it is ending */
-	pthread_mutex_lock(&img->lock);
-	err = img->off ? img->off : img->ret ? -img->ret : 0;
-	pthread_mutex_unlock(&img->lock);
-	if (err)
-		return err;
-	crfs_ct_fail(img->ct, EBADMSG,
-		     "restore: data written after the image's trailer (the restore is done)");
-	return EBADMSG;
-}
-
-/*
- * The restore's verdict on what was written, for the write that carried
- * the trailer (or any write, once the framing was lost): 0 when the
- * engine wants more bytes, else its result.  A writer being killed calls
- * the restore off; other signals are not the writer going away.
- */
-static int crfs_image_verdict(fuse_req_t req, struct crfs_image *img)
-{
-	int ret;
-
-	while ((ret = cr_ring_wait_starved(img->ring,
-					   CRFS_WAIT_SLICE_MS)) == -ETIMEDOUT)
-		crfs_image_req_killed(req, img);
-	if (!ret)
-		return 0;
-	crfs_image_wait_done(img, -1);	/* called off or finished: soon */
-	pthread_mutex_lock(&img->lock);
-	ret = img->off ? -img->off : img->ret;
-	pthread_mutex_unlock(&img->lock);
-	return ret;
+	out.buf[0].mem = room;
+	return fuse_buf_copy(&out, ((struct crfs_image_req *)arg)->in, 0);
 }
 
 /*
@@ -572,82 +314,55 @@ static int crfs_image_verdict(fuse_req_t req, struct crfs_image *img)
 static void crfs_fuse_image_write_buf(fuse_req_t req, struct crfs_fh *fh,
 				      struct fuse_bufvec *in)
 {
-	struct crfs_image *img = fh->image;
-	size_t size = fuse_buf_size(in);
-	struct fuse_bufvec out = FUSE_BUFVEC_INIT(size);
-	ssize_t n = 0;
-	int state, err;
+	struct crfs_image_req r = { .req = req, .in = in };
+	ssize_t n;
 
-	if (img->dump || crfs_image_over(img)) {
-		fuse_reply_err(req, EBADF);
-		return;
-	}
-	pthread_mutex_lock(&img->io_lock);
-	while (!(out.buf[0].mem = cr_ring_reserve_wait(img->ring, size,
-						       CRFS_WAIT_SLICE_MS)) &&
-	       errno == ETIMEDOUT) {
-		if (!fuse_req_interrupted(req))
-			continue;
-		/* Nothing of this write went in: it can be made again. */
-		crfs_image_req_killed(req, img);
-		pthread_mutex_unlock(&img->io_lock);
-		fuse_reply_err(req, EINTR);
-		return;
-	}
-	if (!out.buf[0].mem) {
-		pthread_mutex_unlock(&img->io_lock);
-		fuse_reply_err(req, crfs_image_write_err(img));
-		return;
-	}
-	n = fuse_buf_copy(&out, in, 0);
-	if (n <= 0) {
-		pthread_mutex_unlock(&img->io_lock);
-		fuse_reply_err(req, n < 0 ? (int)-n : EIO);
-		return;
-	}
-	state = cr_img_frame_feed(&img->frame, out.buf[0].mem, n);
-	cr_ring_commit(img->ring, n);
-	img->moved += n;
-	err = 0;
-	if (state == CR_FRAME_END || state == CR_FRAME_LOST)
-		err = crfs_image_verdict(req, img);
-	pthread_mutex_unlock(&img->io_lock);
-	if (err)
-		fuse_reply_err(req, -err);
+	n = cr_xfer_write_in(fh->image, fuse_buf_size(in), crfs_image_fill,
+			     crfs_image_wait, &r);
+	if (n == -EBADF)
+		n = crfs_image_after_end(fh);
+	if (n < 0)
+		fuse_reply_err(req, (int)-n);
 	else
 		fuse_reply_write(req, n);
 }
 
-/* flush: end the transfer if data moved; a restore's result is flush's too. */
+/*
+ * flush: end the transfer if data moved; a restore's result is flush's
+ * too.  Every close() of a copy of the descriptor flushes: the first
+ * after data moved ends it, and its pid is kept for the I/O that follows.
+ */
 static void crfs_fuse_image_flush(fuse_req_t req, struct crfs_fh *fh)
 {
-	struct crfs_image *img = fh->image;
+	struct cr_xfer *x = fh->image;
+	pid_t none = 0;
 	int ret;
 
-	if (!img->moved) {
+	if (!cr_xfer_moved(x)) {
 		fuse_reply_err(req, 0);
 		return;
 	}
-	ret = crfs_image_end(img);
-	fuse_reply_err(req, img->dump ? 0 : -ret);
+	__atomic_compare_exchange_n(&fh->image_closer, &none,
+				    fuse_req_ctx(req)->pid, false,
+				    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	ret = crfs_image_end(fh->ct, x);
+	fuse_reply_err(req, cr_xfer_is_dump(x) ? 0 : -ret);
 }
 
-/* release: end the transfer if flush did not, and free it. */
+/*
+ * release: end the transfer if flush did not, and drop it.  A read whose
+ * reply let its reader close the file holds a reference of its own until
+ * it has consumed what it sent.
+ */
 static void crfs_fuse_image_release(struct crfs_fh *fh)
 {
-	struct crfs_image *img = fh->image;
+	struct cr_xfer *x = fh->image;
 
-	if (!img)
+	if (!x)
 		return;
-	crfs_image_end(img);
-	/*
-	 * A read's reply lets its reader go on, close and get here while the
-	 * handler still consumes from the ring: wait for it to be done.
-	 */
-	pthread_mutex_lock(&img->io_lock);
-	pthread_mutex_unlock(&img->io_lock);
+	crfs_image_end(fh->ct, x);
 	fh->image = NULL;
-	crfs_image_put(img);
+	cr_xfer_put(x);
 }
 
 /**
@@ -663,10 +378,8 @@ bool crfs_fuse_image_busy(struct crfs_ct *ct, bool *dump)
 
 	pthread_mutex_lock(&ct->lock);
 	if (ct->image) {
-		pthread_mutex_lock(&ct->image->lock);
-		busy = ct->image->dump || !ct->image->done;
-		pthread_mutex_unlock(&ct->image->lock);
-		*dump = ct->image->dump;
+		busy = cr_xfer_under_way(ct->image);
+		*dump = cr_xfer_is_dump(ct->image);
 	}
 	pthread_mutex_unlock(&ct->lock);
 	return busy;
@@ -678,42 +391,31 @@ bool crfs_fuse_image_busy(struct crfs_ct *ct, bool *dump)
  */
 void crfs_fuse_image_kill(struct crfs_ct *ct)
 {
-	struct crfs_image *img;
+	struct cr_xfer *x = crfs_image_hold(ct);
 
-	pthread_mutex_lock(&ct->lock);
-	img = ct->image;
-	if (img && crfs_image_call_off(img, ECANCELED))
-		snprintf(ct->error, sizeof(ct->error),
-			 "%s: %s was killed during the %s (ECANCELED)",
-			 crfs_image_op(img), ct->name, crfs_image_op(img));
-	pthread_mutex_unlock(&ct->lock);
+	if (!x)
+		return;
+	cr_xfer_call_off(x, ECANCELED, "%s was killed during the %s",
+			 ct->name, cr_xfer_op(x));
+	cr_xfer_put(x);
 }
 
 /**
  * crfs_fuse_image_settle() - wait (a while) for the engine of @ct's
  * transfer, called off, to be done with the container's processes: a
- * checkpoint lets them go frozen, so the container is thawed only after
+ * checkpoint lets them go frozen, so the container is thawed only after.
+ * Then its thread and ring go, even if its reader or writer still holds
+ * the file.
  */
 void crfs_fuse_image_settle(struct crfs_ct *ct)
 {
-	struct crfs_image *img;
-	struct timespec ts;
+	struct cr_xfer *x = crfs_image_hold(ct);
 
-	pthread_mutex_lock(&ct->lock);
-	img = ct->image;
-	if (img)
-		img->refs++;
-	pthread_mutex_unlock(&ct->lock);
-	if (!img)
+	if (!x)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += CRFS_SETTLE_S;
-	pthread_mutex_lock(&img->lock);
-	while (!img->exited &&
-	       !pthread_cond_timedwait(&img->cond, &img->lock, &ts))
-		;
-	pthread_mutex_unlock(&img->lock);
-	crfs_image_put(img);
+	if (cr_xfer_settle(x, CRFS_SETTLE_MS))
+		cr_xfer_reap(x);
+	cr_xfer_put(x);
 }
 
 /**
@@ -721,17 +423,13 @@ void crfs_fuse_image_settle(struct crfs_ct *ct)
  */
 void crfs_fuse_image_abort(struct crfs_ct *ct)
 {
-	struct crfs_image *img;
+	struct cr_xfer *x = crfs_image_hold(ct);
 
-	pthread_mutex_lock(&ct->lock);
-	img = ct->image;
-	if (img && crfs_image_call_off(img, ECANCELED))
-		snprintf(ct->error, sizeof(ct->error),
-			 "%s: crfs-fuse is shutting down (ECANCELED)",
-			 crfs_image_op(img));
-	pthread_mutex_unlock(&ct->lock);
-	if (img)
-		crfs_image_end(img);
+	if (!x)
+		return;
+	cr_xfer_call_off(x, ECANCELED, "crfs-fuse is shutting down");
+	crfs_image_end(ct, x);
+	cr_xfer_put(x);
 }
 
 const struct crfs_fuse_stream_ops crfs_fuse_image_ops = {

@@ -7,7 +7,9 @@
 #   build   compile crfs-fuse, crctl, crfs-image and the tests   make, demo, test
 #   fuse    mount and unmount crfs-fuse (fusermount3)             demo, test, bench
 #   test    what the suites run: bats, python3, ip, ps; clang     test, vm-test
-#           and its fuzzer runtime for the fuzz targets
+#           and its fuzzer runtime for the fuzz targets; the
+#           libraries of the peers' criu binary, which the zdtm
+#           runner asks which kernel features a test needs
 #   kernel  build the test kernel from linux-source-6.12          kernel, test
 #   vm      boot it under qemu                                    vm-test, test
 #   bench   nothing more, or linux-perf when BENCH_PERF is set    bench
@@ -23,7 +25,9 @@ group_pkgs() {
 	build)	echo gcc make libc6-dev pkg-config libfuse3-dev libmount-dev ;;
 	fuse)	echo fuse3 ;;
 	test)	echo bats bats-assert bats-support procps python3 iproute2 \
-		     util-linux clang libclang-rt-14-dev ;;
+		     util-linux clang libclang-rt-14-dev \
+		     libbsd0 libselinux1 libgnutls30 libnftables1 \
+		     libprotobuf-c1 libnl-3-200 libnet1 libuuid1 ;;
 	kernel)	echo build-essential linux-source-6.12 flex bison bc libelf-dev \
 		     libssl-dev cpio xz-utils rsync kmod ;;
 	vm)	echo qemu-system-x86 ;;

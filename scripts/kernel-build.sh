@@ -1,6 +1,9 @@
 #!/bin/bash
 # Build the crfs test kernel: Debian's linux-source-6.12 + kernel/patches/*.patch
 # + the project's in-kernel sources, configured as tinyconfig + kernel/config/*.config.
+# The in-kernel sources are the folders (or files) of OVERLAYS, include/uapi/linux too:
+# the image format header (and every other uapi header of the project) is the
+# same file in the kernel tree as in userspace's build, <linux/crfs.h>.
 #
 #   BUILD=dir scripts/kernel-build.sh      (make kernel)
 #
@@ -28,7 +31,7 @@ STAMPS=$KDIR/stamps
 PKG=linux-source-6.12
 TARBALL=/usr/src/$PKG.tar.xz
 FRAGMENTS="$top/kernel/config/crfs.config ${KERNEL_CONFIG_EXTRA:-}"
-OVERLAYS="fs/crfs fs/nsfs kernel/cgroup"
+OVERLAYS="fs/crfs fs/nsfs kernel/cgroup include/uapi/linux"
 JOBS=$(nproc)
 KMAKE="nice -n 10 make -C $SRC O=$OBJ ARCH=x86_64 -j$JOBS"
 
@@ -89,14 +92,14 @@ if [ "$(cat "$STAMPS/patched" 2>/dev/null)" != "$patch_id" ]; then
 fi
 
 # 4. Overlay the project's kernel sources: *.c *.h Kconfig Makefile under each
-# overlay folder.  A file is copied only when its content differs, so make
+# overlay folder or file.  A file is copied only when its content differs, so make
 # rebuilds just what changed.  An upstream file we replace is saved first in
 # pristine/ and put back when the project drops its version.
 manifest=$STAMPS/overlay
 new_manifest=$STAMPS/overlay.new
 : >"$new_manifest"
 for d in $OVERLAYS; do
-	[ -d "$top/$d" ] || continue
+	[ -e "$top/$d" ] || continue
 	(cd "$top" && find "$d" -type f \( -name '*.c' -o -name '*.h' \
 		-o -name Kconfig -o -name Makefile \)) >>"$new_manifest"
 done

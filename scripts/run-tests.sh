@@ -3,6 +3,8 @@
 #
 # Suites: C unit tests (TAP), the image-reader fuzzer (tests/fuzz), the bats
 # conformance suite against the FUSE prototype (tests/bats, tests/bats/fuse),
+# CRIU's zdtm static tests through it when the peers folder has them
+# (tests/zdtm-peers; else it says so and counts nothing),
 # then the same three against the sanitizer build (make asan: ASan, LSan,
 # UBSan; unit-asan, bats-asan, bats-fuse-asan), then the kernel.  Each suite
 # runs under a timeout so
@@ -106,6 +108,21 @@ else
 		run_suite bats-fuse 600 bats --tap "$top/tests/bats/fuse"
 	fi
 fi
+
+# --- zdtm: CRIU's zdtm static tests, from the peers folder, through
+# crfs-fuse (tests/zdtm-peers/run-zdtm.sh: one test per zdtm test and
+# folder; pass.list must pass, known-wrong.list counts skipped).  Bounded by
+# its own limits (60 s a C/R cycle, 900 s a folder) and this timeout.
+if zdtm_peers=$("$top/tests/zdtm-peers/run-zdtm.sh" --find); then
+	echo "== zdtm: CRIU's zdtm static tests through crfs-fuse ($zdtm_peers/zdtm)"
+	t0=$(date +%s)
+	run_suite zdtm 2100 "$top/tests/zdtm-peers/run-zdtm.sh"
+	sed -n "s/^# \(static[^:]*: [0-9]* passed\)/  zdtm: \1/p" "$logdir/zdtm.tap"
+	echo "zdtm: $(($(date +%s) - t0)) s"
+else
+	echo "zdtm: ../shared/peers/zdtm not found: the CRIU zdtm suite did not run"
+fi
+# --- end zdtm ---
 
 # The sanitizer build: the same suites, CRFS_BIN at its binaries (the zdtm
 # programs, what gets checkpointed, stay the plain ones).

@@ -6,7 +6,7 @@
 #define _FS_CRFS_CRFS_H
 
 #include <linux/atomic.h>
-#include <linux/crfs.h>
+#include <linux/crfs_cgroup.h>
 #include <linux/fs.h>
 #include <linux/kref.h>
 #include <linux/list.h>

@@ -9,6 +9,7 @@
  * work item, tells fsnotify (inotify, fanotify) that they were modified,
  * as kernfs_notify() does for cgroup.events.
  */
+#include <linux/crfs_ctl.h>
 #include <linux/dcache.h>
 #include <linux/errname.h>
 #include <linux/fsnotify.h>
@@ -169,21 +170,25 @@ const char *crfs_err_words(int err)
  * crfs_ct_state - the state word of a container
  * @ct: the container
  *
- * Return: a static string: checkpointing, empty, frozen, freezing or
+ * Return: a static string from the one table of state words
+ * (crfs_ct_state_name()): checkpointing, empty, frozen, freezing or
  * running.
  */
 const char *crfs_ct_state(struct crfs_ct *ct)
 {
 	struct crfs_cgroup_status st;
+	enum crfs_ct_state state;
 
 	crfs_cgroup_status(ct->cgrp, &st);
 	if (st.checkpoint)
-		return "checkpointing";
-	if (!st.populated)
-		return "empty";
-	if (st.freeze)
-		return st.frozen ? "frozen" : "freezing";
-	return "running";
+		state = CRFS_CT_CHECKPOINTING;
+	else if (!st.populated)
+		state = CRFS_CT_EMPTY;
+	else if (st.freeze)
+		state = st.frozen ? CRFS_CT_FROZEN : CRFS_CT_FREEZING;
+	else
+		state = CRFS_CT_RUNNING;
+	return crfs_ct_state_name(state);
 }
 
 /**

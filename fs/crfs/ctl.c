@@ -9,6 +9,7 @@
  * open file is readable again once the container changed after its last
  * read.
  */
+#include <linux/crfs.h>
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
@@ -17,6 +18,14 @@
 #include <linux/uaccess.h>
 
 #include "crfs.h"
+
+/*
+ * <linux/crfs.h> is the image format, include/uapi/linux/crfs.h, the one
+ * header of the kernel and userspace: here its image and record headers
+ * have the sizes userspace's image.c checks.
+ */
+static_assert(sizeof(struct crfs_image_hdr) == 200);
+static_assert(sizeof(struct crfs_rec_hdr) == 16);
 
 /* An open control file: what it is, and the last change its reader saw. */
 struct crfs_ctl_open {
@@ -201,7 +210,7 @@ const struct crfs_ctl crfs_ctl_files[] = {
 	{ .name = "events", .mode = 0444, .show = crfs_events_show,
 	  .pollable = true },
 	{ .name = "image", .mode = 0600, .open = crfs_image_open },
-	{ .name = "error", .mode = 0444, .show = crfs_error_show },
+	{ .name = "error", .mode = 0600, .show = crfs_error_show },
 };
 
 const unsigned int crfs_nr_ctl_files = ARRAY_SIZE(crfs_ctl_files);

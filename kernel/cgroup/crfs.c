@@ -12,7 +12,7 @@
  * from thawing it through cgroup.freeze.
  */
 #include <linux/cgroup.h>
-#include <linux/crfs.h>
+#include <linux/crfs_cgroup.h>
 #include <linux/sched/task.h>
 #include <linux/seq_file.h>
 #include <linux/spinlock.h>

@@ -38,9 +38,12 @@ teardown() { crfs_teardown; }
 	assert_output ""
 }
 
-@test "the image file has mode 0600, the others are regular files" {
+@test "image and error have mode 0600, the others are regular files" {
 	ct=$(crfs_mkct ct)
 	run -0 stat -c %a "$CRFS_MNT/$ct/image"
+	assert_output "600"
+	# error names other users' files (pid N: fd N: PATH): root's only.
+	run -0 stat -c %a "$CRFS_MNT/$ct/error"
 	assert_output "600"
 	for f in procs state events error image; do
 		run -0 stat -c %F "$CRFS_MNT/$ct/$f"

@@ -38,6 +38,11 @@ manymaps_image() {
 }
 
 teardown() {
+	# A slow reader or writer a failed test left waiting for its go.
+	local p
+	for p in ${READER:-} ${WRITER:-}; do
+		kill -KILL "$p" 2>/dev/null || true
+	done
 	crfs_teardown
 	# A test that lowered vm.max_map_count left the old value here.
 	if [[ -f $BATS_TEST_TMPDIR/max_map_count ]]; then
@@ -336,4 +341,157 @@ print("ok")
 	run -0 "$CRFS_BIN/crfs-image" verify "$BATS_TEST_TMPDIR/ct.img"
 	ct_write "$CT" state thaw
 	zdtm_finish
+}
+
+@test "the writer's death ends a restore queueing 90000 pending signals at once" {
+	require_image
+	CT=$(crfs_mkct rt)
+	ZDTM_RT=90000 zdtm_start "$CT" zdtm-rtqueue
+	PID=$ZDTM_PID
+	DIR=$ZDTM_DIR
+	IMG=$BATS_TEST_TMPDIR/rt.img
+	crfs_checkpoint "$CT" "$IMG"
+	ct_write "$CT" state kill
+	wait_pid_gone "$PID"
+	ct2=$(crfs_mkct dst)
+	(crfs_close_fds; exec cat "$IMG") >"$CRFS_MNT/$ct2/image" 3>&- &
+	writer=$!
+	# The process exists: its memory, then 90000 injected signals follow.
+	wait_in "$ct2" "$PID"
+	sleep 0.3
+	t0=${EPOCHREALTIME/./}
+	kill -KILL "$writer"
+	wait "$writer" || true
+	wait_for "the restore to end" 5 state_is "$ct2" empty
+	ms=$(ms_since "$t0")
+	echo "# the end of a restore queueing signals after its writer's death took $ms ms" >&3
+	(( ms < 1000 ))
+	run -0 ct_file "$ct2" procs
+	assert_output ""
+	wait_pid_gone "$PID"
+}
+
+@test "kill during a checkpoint whose reader holds the file frees the container at once" {
+	require_image
+	zdtm_frozen src zdtm-mem
+	out=$BATS_TEST_TMPDIR/part
+	# The reader read 1 MiB and waits, the file open, in no request.
+	slow_reader "$CRFS_MNT/$CT/image" "$out" 1048576
+	ct_write "$CT" state kill
+	run -0 ct_file "$CT" state
+	assert_output "empty"
+	wait_pid_gone "$PID"
+	# Not busy: thaw, a new process, a new checkpoint, all while the
+	# first reader still holds its descriptor.
+	ct_write "$CT" state thaw
+	zdtm_start "$CT" zdtm-counter
+	crfs_checkpoint "$CT" "$BATS_TEST_TMPDIR/ct.img"
+	run -0 "$CRFS_BIN/crfs-image" verify "$BATS_TEST_TMPDIR/ct.img"
+	ct_write "$CT" state thaw
+	zdtm_finish
+	wait_empty "$CT"
+	rmdir "$CRFS_MNT/$CT"
+	# The first reader gets an error; its close harms nothing.
+	run -0 reader_go "$out"
+	assert_output "Input/output error"
+}
+
+@test "kill during a restore whose writer holds the file: a new restore goes in at once" {
+	require_image
+	counter_image
+	ct2=$(crfs_mkct dst)
+	size=$(stat -c %s "$IMG")
+	slow_writer "$IMG" "$CRFS_MNT/$ct2" $((size / 2))
+	ct_write "$ct2" state kill
+	run -0 ct_file "$ct2" state
+	assert_output "empty"
+	wait_pid_gone "$PID"
+	# The writer still holds its descriptor: the container takes a new
+	# restore all the same.
+	crfs_restore "$ct2" "$IMG"
+	run -0 ct_file "$ct2" procs
+	assert_output "$PID"
+	# The first writer's next write fails; its close leaves the new
+	# restore alone.
+	touch "$IMG.go"
+	wait_for "the writer to end" 30 test -e "$IMG.rc"
+	run -0 cat "$IMG.rc"
+	assert_output "Operation canceled"
+	run -0 ct_file "$ct2" state
+	assert_output "frozen"
+	ct_write "$ct2" state thaw
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "a second process writing the image after the first closed it: EBADF, and why" {
+	require_image
+	counter_image
+	ct2=$(crfs_mkct dst)
+	# head's close (a flush) ends the restore there: FUSE cannot tell the
+	# last close of a shared descriptor.
+	run ! timeout 60 bash -c '{ head -c 5000 "$1"; tail -c +5001 "$1"; } >"$2"' \
+		_ "$IMG" "$CRFS_MNT/$ct2/image"
+	assert_output --partial "Bad file descriptor"
+	run -0 ct_file "$ct2" error
+	assert_output --regexp "^restore: the image file was closed \(by pid [0-9]+\) after 5000 bytes: the transfer ended there; write the image from one process \(EBADF\)$"
+	run -0 ct_file "$ct2" state
+	assert_output "empty"
+	# From one process, it restores.
+	wait_pid_gone "$PID"
+	crfs_restore "$ct2" "$IMG"
+	ct_write "$ct2" state thaw
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "bytes after the image in a later write fail that write; the restore stands" {
+	require_image
+	counter_image
+	printf 'junk' >"$BATS_TEST_TMPDIR/junk"
+	ct2=$(crfs_mkct dst)
+	run ! timeout 60 bash -c 'cat "$1" "$2" >"$3"' _ "$IMG" \
+		"$BATS_TEST_TMPDIR/junk" "$CRFS_MNT/$ct2/image"
+	assert_output --partial "Bad message"
+	run -0 ct_file "$ct2" error
+	assert_output "restore: $ct2: 4 bytes written after the image's trailer were ignored: the restore is done and stands (EBADMSG)"
+	run -0 ct_file "$ct2" state
+	assert_output "frozen"
+	run -0 ct_file "$ct2" procs
+	assert_output "$PID"
+	ct_write "$ct2" state thaw
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "image opened with access mode 3 (neither read nor write) is EINVAL" {
+	require_image
+	ct=$(crfs_mkct ct)
+	run -1 python3 -c '
+import os, sys
+try:
+    os.close(os.open(sys.argv[1], 3))
+except OSError as e:
+    print(e.strerror)
+    sys.exit(1)
+' "$CRFS_MNT/$ct/image"
+	assert_output "Invalid argument"
+	run -0 ct_file "$ct" error
+	assert_output "restore: open image for reading (checkpoint) or writing (restore): access mode 3 does neither (EINVAL)"
+	run -0 ct_file "$ct" state
+	assert_output "empty"
+}
+
+# error_has CT TEXT: does CT/error hold TEXT?
+error_has() {
+	grep -qF -- "$2" "$CRFS_MNT/$1/error"
+}
+
+@test "an empty image (: > image) is told only in error; the open and close succeed" {
+	require_image
+	ct=$(crfs_mkct ct)
+	# No byte moved: close() cannot carry the result (a shell's dup2()
+	# and close() of the same file must stay harmless).
+	: >"$CRFS_MNT/$ct/image"
+	wait_for "the empty restore to end" 10 error_has "$ct" \
+		"restore: image is empty (ENODATA)"
+	run -0 ct_file "$ct" state
+	assert_output "empty"
 }

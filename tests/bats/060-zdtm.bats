@@ -95,3 +95,35 @@ zdtm_run() {
 	zdtm_cycle "$CT" zdtm-regs
 	zdtm_finish
 }
+
+@test "zdtm-pause: a signal handled after the restore interrupts pause() as the kernel would" {
+	require_image
+	ct=$(crfs_mkct src)
+	zdtm_start "$ct" zdtm-pause
+	img=$BATS_TEST_TMPDIR/ct.img
+	crfs_checkpoint "$ct" "$img"
+	ct_write "$ct" state kill
+	wait_pid_gone "$ZDTM_PID"
+	ct2=$(crfs_mkct dst)
+	crfs_restore "$ct2" "$img"
+	# Sent while it is frozen: the handler runs when it thaws.
+	kill -USR1 "$ZDTM_PID"
+	ct_write "$ct2" state thaw
+	wait_for "pause() to return" 10 test -e "$ZDTM_DIR/woken"
+	zdtm_finish
+}
+
+@test "zdtm-personality: READ_IMPLIES_EXEC makes no mapping executable at restore" {
+	require_image
+	zdtm_run zdtm-personality
+}
+
+@test "zdtm-groups: 4000 supplementary groups come back" {
+	require_image
+	zdtm_run zdtm-groups
+}
+
+@test "zdtm-rtqueue: 20000 pending real-time signals come back, in order" {
+	require_image
+	zdtm_run zdtm-rtqueue
+}

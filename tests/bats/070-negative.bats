@@ -205,6 +205,29 @@ refused() {
 	refused zdtm-neg-zombie "child process [0-9]+ \\(a zombie"
 }
 
+@test "an alternate stack a restore would refuse is refused at checkpoint" {
+	require_image
+	refused zdtm-neg-altstack "alternate signal stack"
+}
+
+@test "a SIGSTOP pending in a frozen process is refused, the container is unharmed" {
+	require_image
+	local ct
+	ct=$(crfs_mkct neg)
+	zdtm_start "$ct" zdtm-counter
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	kill -STOP "$ZDTM_PID"
+	run ! cat "$CRFS_MNT/$ct/image"
+	run -0 ct_file "$ct" error
+	assert_output --regexp "pid $ZDTM_PID: .*signal 19.*SIGKILL and SIGSTOP cannot be queued"
+	run -0 ct_file "$ct" state
+	assert_output "frozen"
+	ct_write "$ct" state thaw
+	kill -CONT "$ZDTM_PID"
+	zdtm_finish
+}
+
 @test "an io_uring is refused, the container is unharmed" {
 	require_image
 	refused zdtm-neg-uring "(io_uring|uring)"
@@ -228,7 +251,7 @@ refused() {
 	wait_frozen "$ct"
 	run ! cat "$CRFS_MNT/$ct/image"
 	run -0 ct_file "$ct" error
-	assert_output --regexp "pid $ZDTM_PID: stopped by a signal"
+	assert_output --regexp "pid $ZDTM_PID: stopped \\(job control\\)"
 	run -0 ct_file "$ct" state
 	assert_output "frozen"
 	ct_write "$ct" state thaw

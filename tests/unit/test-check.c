@@ -26,6 +26,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/user.h>
 #include <sys/wait.h>
 
@@ -184,6 +185,19 @@ F(ss_wrap, th->t.altstack_flags = SS_AUTODISARM;
 F(signo0, t->pending.sig[0].signo = 0)
 F(signo65, th->pending.sig[0].signo = 65)
 F(sig_tid, th->pending.sig[0].tid = 4712)
+F(sigstop_pending, t->pending.sig[0].signo = SIGSTOP)
+F(std_twice, int err; struct crfs_sigpending s = th->pending.sig[0];
+	     *cr_model_new_sig(&th->pending, &err) = s)
+F(rt_many, int err; struct crfs_sigpending s = th->pending.sig[0];
+	   t->t.rlim[RLIMIT_SIGPENDING].cur = 1; s.signo = 40;
+	   *cr_model_new_sig(&th->pending, &err) = s;
+	   th->pending.sig[0].signo = 41)
+F(dumpable2, t->t.dumpable = 2)
+F(rseq_ro, th->t.rseq_addr = 0x400000)
+F(shm_grows, mm->vmas[V_SHM1].v.flags |= CRFS_VMA_F_GROWSDOWN)
+F(heap_grows, mm->vmas[V_HEAP].v.flags |= CRFS_VMA_F_GROWSDOWN)
+F(file_async, fl[F_LOG].f.flags |= O_ASYNC)
+F(file_tty, fl[F_NULL].f.rdev = makedev(136, 0))
 F(sig_shared_tid, t->pending.sig[0].tid = FX_PID)
 F(xstate_size, th->arch.xstate_size -= 64)
 F(cs0, th->arch.regs.r[REG(cs)] = 0)
@@ -283,8 +297,18 @@ static const struct forgery forgeries[] = {
 	{ "unknown altstack flags",	forge_ss_flags,	"stack flags" },
 	{ "altstack below MINSIGSTKSZ",	forge_ss_small,	"alternate signal stack 0x600000" },
 	{ "altstack beyond user space",	forge_ss_wrap,	"alternate signal stack" },
-	{ "pending signal 0",		forge_signo0,	"pending signal 0" },
-	{ "pending signal 65",		forge_signo65,	"pending signal 65" },
+	{ "pending signal 0",		forge_signo0,	"(signal 0, process): no such signal" },
+	{ "pending signal 65",		forge_signo65,	"(signal 65, thread): no such signal" },
+	{ "SIGSTOP pending",		forge_sigstop_pending, "SIGKILL and SIGSTOP cannot be queued" },
+	{ "a standard signal pending twice", forge_std_twice, "pending twice on one queue" },
+	{ "more real-time signals than RLIMIT_SIGPENDING", forge_rt_many,
+	  "more real-time signals" },
+	{ "dumpable 2",			forge_dumpable2, "only 0 and 1" },
+	{ "rseq area in read-only memory", forge_rseq_ro, "writable mapping" },
+	{ "shared memory growing down",	forge_shm_grows, "only private anonymous memory grows down" },
+	{ "a heap growing down",	forge_heap_grows, "only private anonymous memory grows down" },
+	{ "a description with O_ASYNC",	forge_file_async, "status flags" },
+	{ "a terminal",			forge_file_tty,	"a device other than" },
 	{ "a signal of another thread",	forge_sig_tid,	"in the records of thread" },
 	{ "a thread's signal before its thread", forge_sig_shared_tid,
 	  "before its thread" },
@@ -326,8 +350,8 @@ static const struct forgery forgeries[] = {
 	{ "mapped file, relative path",	forge_vma_relpath, "absolute" },
 	{ "heap with a file",		forge_vma_anonfile, "a file or object on a mapping of neither" },
 	{ "file offset not page-aligned", forge_vma_pgoff, "file offset not page-aligned" },
-	{ "file offset overflowing",	forge_vma_pgoff_wrap, "file offset overflows" },
-	{ "file mapping growing down",	forge_vma_filegrows, "cannot grow down" },
+	{ "file offset overflowing",	forge_vma_pgoff_wrap, "beyond what mmap() takes" },
+	{ "file mapping growing down",	forge_vma_filegrows, "only private anonymous memory grows down" },
 	{ "shared anonymous of kind anon", forge_vma_anonshared, "shared, of a kind" },
 	{ "a name on the heap",		forge_vma_heapname, "a name on a mapping" },
 	{ "a private mapping of shmem",	forge_vma_shm_private, "private mapping of shared memory" },

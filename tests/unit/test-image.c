@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <signal.h>
+#include <sys/sysmacros.h>
 #include <sys/mman.h>
 
 #include "cr-ring.h"
@@ -146,8 +147,9 @@ static void make_model(struct cr_model *m, int cwd_len)
 			f->mtime_ns = (int64_t)rnd();
 			f->pos = rnd() >> 1;
 		}
+		/* One of the devices a checkpoint keeps (img-check.c). */
 		if (f->kind == CRFS_FILE_CHR)
-			f->rdev = rnd();
+			f->rdev = makedev(1, "\3\5\10\11"[rnd() % 4]);
 	}
 	free(m->files[F_CWD].path);
 	m->files[F_CWD].path = malloc(cwd_len + 2);

@@ -78,6 +78,9 @@ void cr_ring_commit(struct cr_ring *r, size_t len);
  * cr_ring_close() - the writer is done: the reader sees the end
  * @err: 0 for a complete stream, else a positive errno the reader gets
  *       from cr_ring_error()
+ *
+ * It may be called again (a transfer ended, then called off): a later
+ * call can add an error to a stream closed complete, never replace one.
  */
 void cr_ring_close(struct cr_ring *r, int err);
 

@@ -34,8 +34,8 @@
 #include <sys/wait.h>
 
 #include "dump.h"
+#include "img-walk.h"
 #include "proc.h"
-#include "rec.h"
 
 /* How long a task may take to stop, and to freeze again. */
 #define STOP_TIMEOUT_MS		5000
@@ -537,6 +537,22 @@ static int dump_resolve(struct cr_dump *d, struct cr_err *e)
 	return 0;
 }
 
+/*
+ * What was collected, checked by the rules of a restore (img-check.c):
+ * what the kernel let a process do but a restore refuses (an alternate
+ * stack beyond user space, SIGSTOP pending, dumpable 2, ...) is refused
+ * now, with its reason, not at the restore.
+ */
+static int dump_check_model(struct cr_dump *d, struct cr_err *e)
+{
+	struct crfs_image_hdr h;
+
+	cr_img_fill_hdr(&h);
+	h.features |= CRFS_FEAT_XSTATE;
+	h.nr_tasks = d->nr_tasks;
+	return cr_img_check_model(&h, &d->m, e);
+}
+
 /* Phases 3 and 4 for every task, then the cgroup frozen again. */
 static int dump_seized(struct cr_dump *d, struct cr_err *e)
 {
@@ -599,6 +615,9 @@ struct cr_dump *cr_dump_begin(const char *cgdir, struct cr_err *e)
 		goto out_free;
 
 	ret = dump_seized(d, e);
+	/* And by the rules a restore reads it with: the same functions. */
+	if (!ret)
+		ret = dump_check_model(d, e);
 	if (ret)
 		goto out_release;
 	return d;

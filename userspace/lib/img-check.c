@@ -25,7 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "img-walk.h"
 
@@ -40,12 +42,15 @@
 #define CR_PERSONALITY_QUERY	0xffffffffU
 /* The smallest alternate signal stack sigaltstack() takes. */
 #define CR_MINSIGSTKSZ		2048
+/* The first real-time signal; and at most so many of them pending. */
+#define CR_SIGRTMIN		32
+#define CR_PENDING_RT_MAX	(1U << 20)
 #ifndef SS_AUTODISARM
 #define SS_AUTODISARM		(1U << 31)
 #endif
 #define CR_SS_FLAGS		(SS_ONSTACK | SS_DISABLE | SS_AUTODISARM)
-/* The kernel's SUID_DUMP_ROOT, the largest dumpable value. */
-#define CR_DUMPABLE_MAX		2
+/* PR_SET_DUMPABLE takes 0 or 1; SUID_DUMP_ROOT (2) only the kernel sets. */
+#define CR_DUMPABLE_MAX		1
 #define CR_RSEQ_MIN_LEN		32
 #define CR_OOM_ADJ_MAX		1000
 #define CR_VMA_PROTS		(PROT_READ | PROT_WRITE | PROT_EXEC)
@@ -57,6 +62,14 @@
 #define CR_TASK_FLAGS		(CRFS_TASK_F_CHILD_SUBREAPER | \
 				 CRFS_TASK_F_NO_NEW_PRIVS)
 #define CR_AT_NULL		0
+/*
+ * The status flags a description is opened with again (fdinfo's flags).
+ * O_LARGEFILE as the kernel shows it: glibc defines it 0 on 64 bits.
+ */
+#define CR_O_LARGEFILE		0100000
+#define CR_FILE_FLAGS		(O_ACCMODE | O_APPEND | O_NONBLOCK | O_SYNC | \
+				 O_DSYNC | O_DIRECT | O_NOATIME | \
+				 CR_O_LARGEFILE | O_DIRECTORY | O_PATH)
 
 /* The kinds of file this version reopens, and the type each must have. */
 static const uint32_t cr_file_types[CRFS_FILE_NR] = {
@@ -73,6 +86,19 @@ static const char *const cr_file_kind_names[CRFS_FILE_NR] = {
 	[CRFS_FILE_SIGNALFD] = "signalfds", [CRFS_FILE_TIMERFD] = "timerfds",
 	[CRFS_FILE_INOTIFY] = "inotify instances", [CRFS_FILE_TTY] = "terminals",
 };
+
+/* Is @rdev one of the devices a checkpoint keeps (dump-files.c)? */
+static bool cr_chr_ok(uint64_t rdev)
+{
+	static const struct { unsigned int major, minor; } ok[] = {
+		{ 1, 3 }, { 1, 5 }, { 1, 8 }, { 1, 9 },
+	};
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (major(rdev) == ok[i].major && minor(rdev) == ok[i].minor)
+			return true;
+	return false;
+}
 
 /* Is @s an absolute path (decoded strings are NUL-terminated)? */
 static bool cr_abs(const char *s)
@@ -152,6 +178,9 @@ int cr_file_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 		why = "a position lseek() cannot take";
 	else if (f->flags & O_CLOEXEC)
 		why = "O_CLOEXEC, which belongs to a descriptor";
+	else if ((f->flags & ~CR_FILE_FLAGS) ||
+		 (f->flags & O_ACCMODE) == O_ACCMODE)
+		why = "status flags a restore cannot open it with";
 	else if ((f->flags & O_PATH) && f->kind != CRFS_FILE_DIR)
 		why = "O_PATH on a file that is no directory";
 	else if (f->kind == CRFS_FILE_DIR && (f->flags & O_ACCMODE))
@@ -159,6 +188,9 @@ int cr_file_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 	else if (f->data_size || f->seals)
 		why = "data or seals of a file whose contents are not in "
 		      "the image";
+	else if (f->kind == CRFS_FILE_CHR && !cr_chr_ok(f->rdev))
+		why = "a device other than /dev/null, /dev/zero, /dev/random, "
+		      "/dev/urandom";
 	if (!why)
 		return 0;
 	return cr_fail(e, EBADMSG, "file %u (kind %u): \"%.64s\": %s", f->id,
@@ -256,10 +288,8 @@ static const char *cr_vma_object(const struct cr_vma *vi, uint64_t ps)
 	}
 	if (v->pgoff & (ps - 1))
 		return "file offset not page-aligned";
-	if (v->pgoff + len < v->pgoff)
-		return "file offset overflows";
-	if (v->flags & CRFS_VMA_F_GROWSDOWN)
-		return "a file mapping cannot grow down";
+	if (v->pgoff > INT64_MAX || len > INT64_MAX - v->pgoff)
+		return "file offset beyond what mmap() takes";
 	return NULL;
 }
 
@@ -288,6 +318,10 @@ int cr_vma_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 		why = "unknown flags";
 	else if (v->advice & ~CR_VMA_ADVICE)
 		why = "unknown advice bits";
+	else if ((v->flags & CRFS_VMA_F_GROWSDOWN) &&
+		 ((v->kind != CRFS_VMA_ANON && v->kind != CRFS_VMA_STACK) ||
+		  (v->flags & CRFS_VMA_F_SHARED)))
+		why = "only private anonymous memory grows down";
 	else
 		why = cr_vma_object(vi, ps);
 	if (!why)
@@ -387,8 +421,6 @@ static const char *cr_task_why(const struct cr_task *t)
 
 	if (k->personality == CR_PERSONALITY_QUERY)
 		return "personality 0xffffffff";
-	if (k->dumpable > CR_DUMPABLE_MAX)
-		return "dumpable beyond 2";
 	if (!t->mm || !t->fdt || !t->fs || !t->sighand)
 		return "no mm, fd table, fs or signal handlers";
 	if (k->oom_score_adj < -CR_OOM_ADJ_MAX ||
@@ -409,6 +441,9 @@ int cr_task_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 	const char *why;
 
 	((struct cr_chk *)c)->task = t;
+	((struct cr_chk *)c)->queue = &t->pending;
+	((struct cr_chk *)c)->seen_std = 0;
+	((struct cr_chk *)c)->rt = 0;
 	if (k->pid < 1 || k->pid > CR_PID_MAX)
 		return cr_fail(e, EBADMSG, "pid %u: not a pid (1 to %d)",
 			       k->pid, CR_PID_MAX);
@@ -417,8 +452,8 @@ int cr_task_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 			       "image (the only process has parent 0)",
 			       k->pid, k->ppid);
 	if (k->dumpable > CR_DUMPABLE_MAX)
-		return cr_fail(e, EBADMSG, "pid %u: dumpable %u", k->pid,
-			       k->dumpable);
+		return cr_fail(e, EBADMSG, "pid %u: dumpable %u: only 0 and 1 "
+			       "can be set again", k->pid, k->dumpable);
 	why = cr_task_why(t);
 	if (why)
 		return cr_fail(e, EBADMSG, "pid %u: %s", k->pid, why);
@@ -461,16 +496,38 @@ int cr_creds_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 	return 0;
 }
 
-/* SIGPENDING: a signal number. */
+/*
+ * SIGPENDING: what the kernel can hold, and the restore can queue again:
+ * a standard signal at most once a queue (the process's, the thread's),
+ * real-time ones within RLIMIT_SIGPENDING; never SIGKILL or SIGSTOP,
+ * which would kill or stop the process in the middle of its restore.
+ */
 int cr_sigpending_check(const struct cr_chk *c, const void *obj,
 			struct cr_err *e)
 {
-	const struct crfs_sigpending *s = obj;
+	struct cr_chk *x = (struct cr_chk *)c;
+	const struct crfs_sigpending *p = obj;
+	uint64_t rt_max = c->task->t.rlim[RLIMIT_SIGPENDING].cur;
+	uint64_t bit = p->signo >= 1 && p->signo <= CRFS_NSIG ?
+		       1ULL << (p->signo - 1) : 0;
+	const char *why = NULL;
 
-	if (s->signo < 1 || s->signo > CRFS_NSIG)
-		return cr_fail(e, EBADMSG, "pid %u: pending signal %u (thread "
-			       "%u) is no signal", c->task->t.pid, s->signo,
-			       s->tid);
+	if (rt_max > CR_PENDING_RT_MAX)
+		rt_max = CR_PENDING_RT_MAX;
+	if (!bit)
+		why = "no such signal";
+	else if (p->signo == SIGKILL || p->signo == SIGSTOP)
+		why = "SIGKILL and SIGSTOP cannot be queued again";
+	else if (p->signo < CR_SIGRTMIN && (x->seen_std & bit))
+		why = "a standard signal pending twice on one queue";
+	else if (p->signo >= CR_SIGRTMIN && ++x->rt > rt_max)
+		why = "more real-time signals than RLIMIT_SIGPENDING";
+	if (why)
+		return cr_fail(e, EBADMSG, "pid %u: pending signal %td "
+			       "(signal %u, %s): %s", c->task->t.pid,
+			       p - c->queue->sig + 1, p->signo,
+			       p->tid ? "thread" : "process", why);
+	x->seen_std |= bit;
 	return 0;
 }
 
@@ -478,8 +535,12 @@ int cr_sigpending_check(const struct cr_chk *c, const void *obj,
 int cr_thread_check(const struct cr_chk *c, const void *obj,
 		    struct cr_err *e)
 {
-	const struct crfs_thread *t = &((const struct cr_thread *)obj)->t;
+	const struct cr_thread *th = obj;
+	const struct crfs_thread *t = &th->t;
 	const struct cr_mm *mm = c->task->mm;
+
+	((struct cr_chk *)c)->queue = &th->pending;
+	((struct cr_chk *)c)->seen_std = 0;
 
 	if (t->altstack_flags & ~CR_SS_FLAGS)
 		return cr_fail(e, EBADMSG, "pid %u: alternate signal stack "
@@ -498,11 +559,13 @@ int cr_thread_check(const struct cr_chk *c, const void *obj,
 			       "match its rseq area", t->tid, t->flags);
 	if (t->rseq_addr && (t->rseq_addr % CR_RSEQ_MIN_LEN ||
 			     t->rseq_len < CR_RSEQ_MIN_LEN ||
-			     !cr_in_vma(mm, t->rseq_addr, t->rseq_len)))
+			     !cr_in_vma(mm, t->rseq_addr, t->rseq_len) ||
+			     !(mm->vmas[cr_model_vma_find(mm, t->rseq_addr)].v.prot &
+			       PROT_WRITE)))
 		return cr_fail(e, EBADMSG, "pid %u: rseq area 0x%" PRIx64
 			       " of %u bytes is not an aligned area inside a "
-			       "mapping", t->tid, (uint64_t)t->rseq_addr,
-			       t->rseq_len);
+			       "writable mapping", t->tid,
+			       (uint64_t)t->rseq_addr, t->rseq_len);
 	return 0;
 }
 

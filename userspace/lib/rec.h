@@ -95,6 +95,9 @@ struct cr_chk {
 	const struct cr_fdtable		*fdt;		/* of the FDs */
 	const struct cr_fd		*prev_fd;
 	const struct cr_task		*task;		/* of the threads */
+	const struct cr_sigq		*queue;		/* of the signals */
+	uint64_t			seen_std;	/* standard ones in it */
+	uint64_t			rt;		/* real-time, the task's */
 };
 
 /* One record kind. */

@@ -38,6 +38,28 @@ static int creds_collect(struct cr_dump *d, struct cr_dtask *dt,
 	return 0;
 }
 
+/*
+ * setfsuid() and setfsgid() say nothing when they fail: they return the
+ * old value either way.  Ask again with an invalid id, which changes
+ * nothing and returns the current one, and fail if it is not @want.
+ */
+static int creds_fsid(struct cr_rst *r, long nr, uint32_t want,
+		      const char *what, struct cr_err *e)
+{
+	long now;
+	int rc;
+
+	rc = cr_rst_syscall(r, nr, CR_ARGS(want), &now, e);
+	if (!rc)
+		rc = cr_rst_syscall(r, nr, CR_ARGS(-1UL), &now, e);
+	if (rc)
+		return rc;
+	if ((uint32_t)now != want)
+		return cr_fail(e, EPERM, "pid %d: cannot set %s to %u (it stays %u)",
+			       r->pid, what, want, (uint32_t)now);
+	return 0;
+}
+
 /* Groups, gids, then uids: from here on the process may be unprivileged. */
 static int creds_late(struct cr_rst *r, struct cr_err *e)
 {
@@ -59,15 +81,13 @@ static int creds_late(struct cr_rst *r, struct cr_err *e)
 				 CR_ARGS(c->gid, c->egid, c->sgid),
 				 "cannot set gids", e);
 	if (!rc && c->fsgid != c->egid)
-		rc = cr_rst_call(r, SYS_setfsgid, CR_ARGS(c->fsgid),
-				 "cannot set fsgid", e);
+		rc = creds_fsid(r, SYS_setfsgid, c->fsgid, "fsgid", e);
 	if (!rc)
 		rc = cr_rst_call(r, SYS_setresuid,
 				 CR_ARGS(c->uid, c->euid, c->suid),
 				 "cannot set uids", e);
 	if (!rc && c->fsuid != c->euid)
-		rc = cr_rst_call(r, SYS_setfsuid, CR_ARGS(c->fsuid),
-				 "cannot set fsuid", e);
+		rc = creds_fsid(r, SYS_setfsuid, c->fsuid, "fsuid", e);
 	/* A change of credentials resets it. */
 	if (!rc && k->dumpable <= 1)
 		rc = cr_rst_call(r, SYS_prctl,

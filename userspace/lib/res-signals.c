@@ -189,6 +189,9 @@ static int signals_queue(struct cr_rst *r, const struct cr_sigq *q,
 		const struct crfs_sigpending *p = &q->sig[i];
 		unsigned long addr;
 
+		rc = cr_rst_aborted(r, e);
+		if (rc)
+			return rc;
 		rc = cr_rst_poke(r, 0, p->siginfo, sizeof(p->siginfo),
 				 &addr, e);
 		if (rc)

@@ -3,7 +3,7 @@
  * The resource "task": what a process is (TASK) and which threads it has
  * (THREAD): its ids, state, name, personality, a few prctl values, its
  * dumpable flag; and what it must not have for this version: other
- * threads, children, a stop by a signal, an exit in progress.
+ * threads, children, a tracer, a stop by a signal, an exit in progress.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -39,8 +39,9 @@ static int task_collect(struct cr_dump *d, struct cr_dtask *dt,
 	k->ppid = 0;		/* its parent is outside the image */
 	k->pgid = st.pgid;
 	k->sid = st.sid;
-	/* Frozen processes sleep; one stopped by a signal stays 'T'. */
-	k->state = dt->st.state == 'T' ? CRFS_TASK_STOPPED : CRFS_TASK_ALIVE;
+	/* Frozen processes sleep; one stopped by a signal stays 'T', 't'. */
+	k->state = dt->st.state == 'T' || dt->st.state == 't' ?
+		   CRFS_TASK_STOPPED : CRFS_TASK_ALIVE;
 	k->exit_signal = st.exit_signal;
 	k->dumpable = 1;	/* the batch asks (task_seized()) */
 	if (dt->st.no_new_privs)
@@ -106,9 +107,14 @@ static int task_check(struct cr_dump *d, struct cr_dtask *dt,
 	if (dt->st.state == 'Z' || dt->st.state == 'X')
 		return cr_fail(e, ESRCH, "pid %d: the process is exiting",
 			       dt->pid);
+	/* Both would come back running and untraced: refuse, say why. */
+	if (dt->st.tracer)
+		return cr_fail(e, EOPNOTSUPP,
+			       "pid %d: traced by pid %d (a debugger?): detach it first",
+			       dt->pid, (int)dt->st.tracer);
 	if (dt->t->t.state == CRFS_TASK_STOPPED)
 		return cr_fail(e, EOPNOTSUPP,
-			       "pid %d: stopped by a signal (job control): stopped processes are not supported; send it SIGCONT first",
+			       "pid %d: stopped (job control): stopped processes are not supported yet: continue it (SIGCONT) first",
 			       dt->pid);
 	return task_no_children(dt->pid, e);
 }
@@ -135,7 +141,7 @@ static int task_seized(struct cr_dump *d, struct cr_dtask *dt,
 	return 0;
 }
 
-/* Phase 3 of a restore: the new process's name and personality. */
+/* Restore phase 3: the new process's name. */
 static int task_child(const struct cr_rst_child *c, struct cr_rst_res *res)
 {
 	const struct crfs_task *k = &c->task->t;
@@ -146,10 +152,19 @@ static int task_child(const struct cr_rst_child *c, struct cr_rst_res *res)
 	res->step = CR_RST_NAME;
 	if (syscall(SYS_prctl, PR_SET_NAME, name, 0, 0, 0))
 		return errno;
-	res->step = CR_RST_PERSONALITY;
-	if (syscall(SYS_personality, k->personality) == -1)
-		return errno;
 	return 0;
+}
+
+/*
+ * Restore phase 5: the personality, after the memory: with
+ * READ_IMPLIES_EXEC every readable mapping made before would have been
+ * made executable too.
+ */
+static int task_late(struct cr_rst *r, struct cr_err *e)
+{
+	return cr_rst_call(r, SYS_personality,
+			   CR_ARGS(r->task->t.personality),
+			   "cannot set the personality", e);
 }
 
 const struct cr_res_ops cr_res_task = {
@@ -158,4 +173,5 @@ const struct cr_res_ops cr_res_task = {
 	.check		= task_check,
 	.seized		= task_seized,
 	.child		= task_child,
+	.late		= task_late,
 };

@@ -6,7 +6,7 @@
  * injection gadget moves there, everything else is unmapped, the vdso and
  * the image's mappings are created (writable), the page data is written
  * with process_vm_writev(), protections and the mm layout are set, and
- * the scratch area goes last, from a syscall instruction of the new vdso.
+ * the scratch area goes last, by a call from its own syscall instruction.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -200,7 +200,10 @@ static int cr_mm_scratch(struct cr_rst *r, struct cr_err *e)
 	nr = cr_proc_layout(r->pid, &cur, e);
 	if (nr < 0)
 		return nr;
-	r->scratch_size = CR_RST_SCRATCH_PAGES * r->page_size;
+	/* Room for the largest poke too: the supplementary groups. */
+	r->scratch_size = CR_RST_SCRATCH_PAGES * r->page_size +
+			  ((r->task->creds.ngroups * sizeof(uint32_t) +
+			    r->page_size - 1) & ~(r->page_size - 1UL));
 	at = cr_rst_scratch_addr(r->mm, cur, nr, r->scratch_size);
 	gadget = cr_first_gadget(r->pid, cur, nr);
 	cr_proc_maps_free(cur, nr);
@@ -655,32 +658,20 @@ int cr_rst_mm_finish(struct cr_rst *r, struct cr_err *e)
 
 int cr_rst_mm_unmap_scratch(struct cr_rst *r, struct cr_err *e)
 {
-	const struct cr_mm *mm = r->mm;
-	unsigned long gadget = 0;
-	uint32_t i;
 	int rc;
 
-	/* The vdso first, else any code of the image. */
-	for (i = 0; !gadget && i < mm->nr_vmas; i++) {
-		const struct crfs_vma *v = &mm->vmas[i].v;
-
-		if (v->kind == CRFS_VMA_VDSO)
-			gadget = cr_arch_find_syscall(r->pid, v->start, v->end);
-	}
-	for (i = 0; !gadget && i < mm->nr_vmas; i++) {
-		const struct crfs_vma *v = &mm->vmas[i].v;
-
-		if (cr_vma_mapped(&mm->vmas[i]) && (v->prot & PROT_EXEC))
-			gadget = cr_arch_find_syscall(r->pid, v->start, v->end);
-	}
-	if (!gadget)
-		return cr_fail(e, ENOEXEC,
-			       "pid %d: no syscall instruction in the restored memory",
-			       r->pid);
-	r->inf.gadget = gadget;
+	/*
+	 * From the scratch area's own syscall instruction: the call unmaps
+	 * the page it runs from, but the tracee stops at the syscall exit
+	 * and never returns there (nothing is injected after this).  No
+	 * search of the restored memory for another instruction, which a
+	 * forged image without a vdso made as long as its largest mapping.
+	 */
 	rc = cr_mm_call(r, SYS_munmap, CR_ARGS(r->scratch, r->scratch_size),
 			NULL, e, "cannot unmap the scratch area");
-	if (!rc)
+	if (!rc) {
 		r->scratch = 0;
+		r->inf.gadget = 0;	/* gone with it */
+	}
 	return rc;
 }

@@ -3,8 +3,8 @@
  * What a restored process does for itself, before its memory is swapped:
  * it runs C code in a copy of the restorer (raw system calls only, the
  * restorer may be multithreaded): a session of its own, then the child
- * hook of every row of the resource table (res.h): its name and
- * personality, umask, files (restore-files.c: descriptions, mapped files,
+ * hook of every row of the resource table (res.h): its name, umask,
+ * files (restore-files.c: descriptions, mapped files,
  * executable, root and cwd), signal actions; then it blocks every signal,
  * reports and stops.  And the words of what it reports, and the injected
  * calls of the late phase.
@@ -32,7 +32,7 @@ cr_child_fail(int sock, struct cr_rst_res *res, int err)
 void cr_rst_task_child(const struct cr_rst_child *c)
 {
 	struct cr_rst_res res = { 0 };
-	int sock = c->sock, err, i;
+	int sock = c->sock, err, i, close_err = 0;
 	uint64_t all = ~0ULL;
 	char go;
 
@@ -41,19 +41,27 @@ void cr_rst_task_child(const struct cr_rst_child *c)
 			syscall(SYS_exit_group, 1);
 		sock = c->sock_fd;
 	}
-	if (sock > 0)
-		syscall(SYS_close_range, 0, sock - 1, 0);
-	syscall(SYS_close_range, sock + 1, ~0U, 0);
+	/* None of the restorer's descriptors may stay: said below if one does. */
+	if (sock > 0 && syscall(SYS_close_range, 0, sock - 1, 0))
+		close_err = errno;
+	if (!close_err && syscall(SYS_close_range, sock + 1, ~0U, 0))
+		close_err = errno;
 	/* Wait until the tracer holds us. */
 	if (syscall(SYS_read, sock, &go, 1) != 1)
 		syscall(SYS_exit_group, 1);
+	res.step = CR_RST_CLOSE;
+	if (close_err)
+		cr_child_fail(sock, &res, close_err);
 	/*
 	 * A session of its own, as after setsid(): not the restorer's, whose
 	 * terminal and process group signals must not reach it.  The pid is
-	 * the image's, so a process that led its session leads it again.
-	 * Failing (a group with our pid still lives) leaves the restorer's.
+	 * the image's, so a process that led its session leads it again.  A
+	 * process group with our pid still alive makes it fail: then the
+	 * restore does, rather than leave it in the restorer's session.
 	 */
-	syscall(SYS_setsid);
+	res.step = CR_RST_SETSID;
+	if (syscall(SYS_setsid) < 0)
+		cr_child_fail(sock, &res, errno);
 
 	/* The limits come last, from the tracer: nothing here is bound by them. */
 	for (i = 0; i < CR_RES_NR; i++) {
@@ -90,6 +98,12 @@ int cr_rst_task_reason(const struct cr_rst *r, const struct cr_rst_res *res,
 	switch (res->step) {
 	case CR_RST_DONE:
 		return 0;
+	case CR_RST_CLOSE:
+		return cr_fail(e, err, "pid %d: cannot close the restorer's descriptors: %s",
+			       pid, s);
+	case CR_RST_SETSID:
+		return cr_fail(e, err, "pid %d: cannot start a session of its own (a process group %d is still alive?): %s",
+			       pid, pid, s);
 	case CR_RST_NOFILE:
 		return cr_fail(e, err, "pid %d: cannot raise RLIMIT_NOFILE to open descriptors up to %u: %s",
 			       pid, fs->nofile - 1, s);
@@ -116,9 +130,6 @@ int cr_rst_task_reason(const struct cr_rst *r, const struct cr_rst_res *res,
 			       pid, res->idx, s);
 	case CR_RST_NAME:
 		return cr_fail(e, err, "pid %d: cannot set name: %s", pid, s);
-	case CR_RST_PERSONALITY:
-		return cr_fail(e, err, "pid %d: cannot set personality %#x: %s",
-			       pid, r->task->t.personality, s);
 	case CR_RST_SIGMASK:
 		return cr_fail(e, err, "pid %d: cannot block signals: %s",
 			       pid, s);

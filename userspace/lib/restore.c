@@ -19,7 +19,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stddef.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -141,13 +140,14 @@ static bool cr_clone_into_works(int cgfd)
  * in through cgroup.procs.  A pid held by a dying process or a zombie is
  * waited for, up to CR_PID_WAIT_MS.
  */
-static pid_t cr_spawn(const struct cr_rst *r, pid_t pid, const char *cgdir,
+static pid_t cr_spawn(struct cr_rst *r, pid_t pid, const char *cgdir,
 		      const struct cr_rst_child *c, struct cr_err *e)
 {
 	pid_t tid = pid;
 	struct clone_args args = {
 		/* exit_signal must be 0: CLONE_PARENT takes the caller's */
-		.flags = CLONE_PARENT,
+		.flags = CLONE_PARENT | CLONE_PIDFD,
+		.pidfd = (uintptr_t)&r->pidfd,
 		.set_tid = (uintptr_t)&tid,
 		.set_tid_size = 1,
 	};
@@ -313,8 +313,7 @@ static int cr_let_go(struct cr_rst *r, const cpu_set_t *cpus,
 	/* Best effort: the pinning only made the restore faster. */
 	if (cpus)
 		sched_setaffinity(r->pid, sizeof(*cpus), cpus);
-	/* no syscall restart on the way out */
-	regs.r[offsetof(struct user_regs_struct, orig_rax) / 8] = -1;
+	/* orig_rax as dumped: an interrupted call restarts as the kernel says */
 	rc = cr_arch_set_regs(r->pid, &regs, r->thread->arch.xstate,
 			      r->thread->arch.xstate_size, e);
 	if (rc)
@@ -342,7 +341,10 @@ static void cr_undo(struct cr_rst *r)
 	int populated = 1, waited;
 
 	if (r->pid > 0) {
-		kill(r->pid, SIGKILL);
+		/* By pidfd: the pid may be another process's once reaped. */
+		if (r->pidfd < 0 ||
+		    syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0))
+			kill(r->pid, SIGKILL);
 		/* Reap the ptrace side; the parent reaps the rest. */
 		while (waitpid(r->pid, NULL, __WALL) < 0 && errno == EINTR)
 			;
@@ -417,7 +419,12 @@ static int cr_restore_task(struct cr_rst *r, struct cr_img_walk *w,
 	if (!rc)
 		rc = cr_rst_mm_unmap_scratch(r, e);
 	if (!rc)
+		rc = cr_rst_aborted(r, e);
+	if (!rc)
 		rc = cr_let_go(r, pinned ? &cpus : NULL, e);
+	/* Called off while it was let go: it must not stay (cr_undo()). */
+	if (!rc)
+		rc = cr_rst_aborted(r, e);
 out_unpin:
 	if (pinned)
 		cr_pin_end(&cpus);
@@ -466,6 +473,7 @@ int cr_restore(struct cr_ring *ring, const char *cgdir, struct cr_err *e)
 	rc = cr_rst_read(&w, &img, e);
 	if (rc)
 		goto out_img;
+	r.pidfd = -1;
 	r.cgdir = cgdir;
 	r.ring = ring;
 	r.m = &w.m;
@@ -481,6 +489,8 @@ int cr_restore(struct cr_ring *ring, const char *cgdir, struct cr_err *e)
 		if (rc)
 			cr_undo(&r);
 	}
+	if (r.pidfd >= 0)
+		close(r.pidfd);
 	cr_rst_files_free(&r.files);
 	free(r.shmem_fd);
 out_img:

@@ -92,6 +92,7 @@ struct cr_rst_files {
 /* One process being restored, driven by the calling thread (its tracer). */
 struct cr_rst {
 	pid_t			pid;
+	int			pidfd;		/* of @pid, -1: none */
 	const char		*cgdir;
 	struct cr_ring		*ring;		/* the image: aborts come by it */
 	const struct cr_model	*m;
@@ -230,8 +231,8 @@ int cr_rst_mm_pages(struct cr_rst *r, const struct cr_img_pages *pg,
 int cr_rst_mm_finish(struct cr_rst *r, struct cr_err *e);
 
 /**
- * cr_rst_mm_unmap_scratch() - drop the scratch area, from a syscall
- * instruction of the restored memory
+ * cr_rst_mm_unmap_scratch() - drop the scratch area, by a call from its
+ * own syscall instruction: the last injected call of a restore
  * Return: 0 or -errno with @e set.
  */
 int cr_rst_mm_unmap_scratch(struct cr_rst *r, struct cr_err *e);
@@ -241,6 +242,8 @@ int cr_rst_mm_unmap_scratch(struct cr_rst *r, struct cr_err *e);
 /* Where the new process stopped, for the reason of a failure. */
 enum cr_rst_step {
 	CR_RST_DONE,
+	CR_RST_CLOSE,		/* closing the restorer's descriptors */
+	CR_RST_SETSID,		/* a session of its own */
 	CR_RST_NOFILE,		/* room for the descriptors */
 	CR_RST_GROUPS,		/* the image's groups, to open as the task */
 	CR_RST_FILE_OPEN,	/* idx: entry of struct cr_rst_files */
@@ -254,7 +257,6 @@ enum cr_rst_step {
 	CR_RST_UMASK,
 	CR_RST_SIGACT,
 	CR_RST_NAME,
-	CR_RST_PERSONALITY,
 	CR_RST_SIGMASK,
 };
 

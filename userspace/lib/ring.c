@@ -215,9 +215,11 @@ void cr_ring_close(struct cr_ring *r, int err)
 {
 	pthread_mutex_lock(&r->lock);
 	r->closed = 1;
-	r->err = err;
-	if (err)
-		__atomic_store_n(&r->abort, err, __ATOMIC_RELEASE);
+	/* The first error wins: a kill's is not undone by the end's 0. */
+	if (!r->err)
+		r->err = err;
+	if (r->err && !__atomic_load_n(&r->abort, __ATOMIC_RELAXED))
+		__atomic_store_n(&r->abort, r->err, __ATOMIC_RELEASE);
 	pthread_cond_broadcast(&r->room);
 	pthread_cond_broadcast(&r->data);
 	pthread_cond_broadcast(&r->idle);

@@ -58,19 +58,31 @@ busy_ct() {
 	ct_write "$CT" procs "$PID"
 }
 
-@test "the files belong to the daemon's user; image is 0600" {
+@test "the files belong to the daemon's user; image and error are 0600" {
 	busy_ct
-	run -0 stat -c '%u %g %a %n' "$CRFS_MNT/$CT/image" "$CRFS_MNT/$CT/state" "$CRFS_MNT/$CT"
-	assert_output "$(printf '0 0 600 %s\n0 0 644 %s\n0 0 755 %s' \
-		"$CRFS_MNT/$CT/image" "$CRFS_MNT/$CT/state" "$CRFS_MNT/$CT")"
+	run -0 stat -c '%u %g %a %n' "$CRFS_MNT/$CT/image" "$CRFS_MNT/$CT/error" \
+		"$CRFS_MNT/$CT/state" "$CRFS_MNT/$CT"
+	assert_output "$(printf '0 0 600 %s\n0 0 600 %s\n0 0 644 %s\n0 0 755 %s' \
+		"$CRFS_MNT/$CT/image" "$CRFS_MNT/$CT/error" "$CRFS_MNT/$CT/state" \
+		"$CRFS_MNT/$CT")"
 }
 
-@test "an unprivileged user reads state, procs, events and error" {
+@test "an unprivileged user reads state, procs and events" {
 	busy_ct
-	run -0 as_nobody "cat '$CRFS_MNT/$CT/state' '$CRFS_MNT/$CT/procs' '$CRFS_MNT/$CT/events' '$CRFS_MNT/$CT/error'"
+	run -0 as_nobody "cat '$CRFS_MNT/$CT/state' '$CRFS_MNT/$CT/procs' '$CRFS_MNT/$CT/events'"
 	assert_output "$(printf 'running\n%s\npopulated 1\nfrozen 0' "$PID")"
 	run -0 as_nobody "ls '$CRFS_MNT'"
 	assert_line "$CT"
+}
+
+@test "an unprivileged user cannot read error: it names other users' files" {
+	busy_ct
+	# A failure, so that error has something to say.
+	run ! ct_write "$CT" procs 999999999
+	run -0 ct_file "$CT" error
+	assert_output --partial "procs:"
+	run -1 as_nobody "cat '$CRFS_MNT/$CT/error'"
+	assert_output --partial "Permission denied"
 }
 
 @test "an unprivileged user cannot write state" {

@@ -55,9 +55,11 @@ uint64_t cr_arch_xfeatures(void);
  * @regs:   receives the general registers, fs_base and gs_base
  * @xstate: receives cr_arch_xstate_size() bytes
  *
- * A tracee stopped inside an interrupted system call is reported as it
- * will resume: the call restarted (ip back over the syscall insn), or
- * -EINTR for calls restarted through restart_syscall().
+ * A tracee stopped inside an interrupted system call is reported as the
+ * kernel holds it (orig_rax the call, rax -ERESTART*): loaded back, the
+ * task restarts it or returns EINTR as the kernel decides on its way out;
+ * -EINTR for calls restarted through restart_syscall(), whose restart
+ * block does not survive.  orig_rax is -1 for a tracee in no call.
  *
  * Return: 0 or -errno with @e set.
  */

@@ -50,7 +50,15 @@ uint32_t cr_arch_xstate_size(void)
 	return b;
 }
 
-/* Turn an interrupted syscall into what the task will do when it resumes. */
+/*
+ * An interrupted system call is kept as the kernel holds it (the call's
+ * number in orig_rax, -ERESTART* in rax, rip after the instruction): the
+ * restored task's way out of its last stop then restarts it, or returns
+ * EINTR when a handler runs first, exactly as the kernel decides.  Only
+ * a call restarted through restart_syscall() cannot be: its restart
+ * block does not survive, so it returns EINTR.  A task stopped anywhere
+ * else has no call to restart.
+ */
 static void fixup_restart(struct user_regs_struct *r)
 {
 	if ((long)r->orig_rax < 0)
@@ -59,11 +67,8 @@ static void fixup_restart(struct user_regs_struct *r)
 	case -ERESTARTNOHAND:
 	case -ERESTARTSYS:
 	case -ERESTARTNOINTR:
-		r->rax = r->orig_rax;
-		r->rip -= 2;
-		break;
+		return;
 	case -ERESTART_RESTARTBLOCK:
-		/* The restart block does not survive: report EINTR. */
 		r->rax = -EINTR;
 		break;
 	}

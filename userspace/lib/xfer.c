@@ -1,0 +1,881 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * A transfer (cr-xfer.h): one checkpoint or restore of one cgroup, as a
+ * stream between an engine thread and the stream's other side, through a
+ * ring.  Memory does not grow with the image: page data is read from the
+ * process straight into the ring (a checkpoint) or written into it from
+ * where it lies (a restore), and the engine runs ahead of the reader (or
+ * behind the writer) by at most the ring.
+ *
+ *   checkpoint  the thread runs cr_dump_begin() (its result is begin's),
+ *               cr_dump_stream() into the ring, then cr_dump_end()
+ *   restore     the thread runs cr_restore() on the ring
+ *
+ * States, under @lock: begun (cr_dump_begin() returned), done (@ret is
+ * the engine's result, @result the transfer's, set once), off (called
+ * off, with that errno), exited (the thread touches nothing of the
+ * transfer any more), ending and ended (cr_xfer_end() under way, then
+ * over).  Calling off shuts the ring down (a checkpoint) or closes it with
+ * the errno (a restore): the engine polls cr_ring_aborted() in every step
+ * that does not wait on the ring.
+ *
+ * @ring is set from new to the last put, or until cr_xfer_reap() hands it
+ * back early; it changes under both @io_lock and @lock, so a read or a
+ * write (under @io_lock) and a call-off or an end (under @lock) use it
+ * without fear of that.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cr.h"
+#include "cr-frame.h"
+#include "cr-ring.h"
+#include "cr-xfer.h"
+
+/* How long an end waits for a restore to see its stream end. */
+#define CR_XFER_END_GRACE_MS	50
+
+struct cr_xfer {
+	char			*cgdir;
+	char			*name;
+	bool			dump;		/* checkpoint, else restore */
+	struct cr_ring		*ring;
+	const struct cr_xfer_ops *ops;
+	void			*owner;
+	pthread_t		thread;
+
+	pthread_mutex_t		io_lock;	/* one read or write at a time */
+	struct cr_img_frame	frame;		/* restore: what was written */
+	uint64_t		moved;		/* bytes read or written; atomic */
+
+	pthread_mutex_t		lock;		/* everything below */
+	pthread_cond_t		cond;
+	unsigned int		refs;
+	bool			started;	/* the thread was created */
+	bool			joined;
+	bool			begun;
+	bool			done;
+	bool			exited;
+	bool			ending;
+	bool			ended;
+	int			off;		/* positive errno, or 0 */
+	int			ret;		/* the engine's, once done */
+	int			result;		/* the transfer's, once done */
+	struct cr_err		err;		/* the engine's reason */
+	char			reason[CR_ERR_MSG_LEN];	/* the last reported */
+};
+
+char *cr_err_vline(char *buf, size_t len, int err, const char *fmt, va_list ap)
+{
+	char msg[CR_ERR_MSG_LEN], num[24];
+	const char *name = strerrorname_np(err);
+	int room;
+	char *p;
+
+	if (!name) {
+		snprintf(num, sizeof(num), "errno %d", err);
+		name = num;
+	}
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	for (p = msg; *p; p++)		/* one line, whatever the engine said */
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	room = (int)len - (int)strlen(name) - (int)sizeof(" ()");
+	if (room < 0)
+		room = 0;
+	snprintf(buf, len, "%.*s (%s)", room, msg, name);
+	return buf;
+}
+
+char *cr_err_line(char *buf, size_t len, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cr_err_vline(buf, len, err, fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
+enum crfs_ct_state cr_cgroup_state(const char *cgdir)
+{
+	int populated, frozen;
+
+	if (cr_cgroup_events(cgdir, &populated, &frozen) || !populated)
+		return CRFS_CT_EMPTY;
+	if (cr_cgroup_freezing(cgdir) == 1)
+		return frozen ? CRFS_CT_FROZEN : CRFS_CT_FREEZING;
+	return CRFS_CT_RUNNING;
+}
+
+bool cr_xfer_is_dump(const struct cr_xfer *x)
+{
+	return x->dump;
+}
+
+const char *cr_xfer_op(const struct cr_xfer *x)
+{
+	return x->dump ? "checkpoint" : "restore";
+}
+
+enum crfs_ct_state cr_xfer_state(const struct cr_xfer *x)
+{
+	return x->dump ? CRFS_CT_CHECKPOINTING : CRFS_CT_RESTORING;
+}
+
+uint64_t cr_xfer_moved(struct cr_xfer *x)
+{
+	return __atomic_load_n(&x->moved, __ATOMIC_RELAXED);
+}
+
+/* Tell the owner why, as "OP: REASON (ENAME)", and keep it. */
+static void __attribute__((format(printf, 3, 4)))
+xfer_report(struct cr_xfer *x, int err, const char *fmt, ...)
+{
+	char reason[CR_ERR_MSG_LEN], line[CR_ERR_MSG_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	cr_err_line(line, sizeof(line), err, "%s: %s", cr_xfer_op(x), reason);
+	pthread_mutex_lock(&x->lock);
+	memcpy(x->reason, line, sizeof(line));
+	pthread_mutex_unlock(&x->lock);
+	if (x->ops && x->ops->report)
+		x->ops->report(x->owner, err, line);
+}
+
+/* A failure of cr_xfer_new(), before there is a transfer to keep it. */
+static void __attribute__((format(printf, 5, 6)))
+xfer_report_new(const struct cr_xfer_ops *ops, void *owner, bool dump,
+		int err, const char *fmt, ...)
+{
+	char reason[CR_ERR_MSG_LEN], line[CR_ERR_MSG_LEN];
+	va_list ap;
+
+	if (!ops || !ops->report)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	cr_err_line(line, sizeof(line), err, "%s: %s",
+		    dump ? "checkpoint" : "restore", reason);
+	ops->report(owner, err, line);
+}
+
+struct cr_xfer *cr_xfer_new(const char *cgdir, const char *name, bool dump,
+			    struct cr_ring *ring, const struct cr_xfer_ops *ops,
+			    void *owner)
+{
+	pthread_condattr_t ca;
+	struct cr_xfer *x;
+	int err;
+
+	if (!ring)
+		ring = cr_ring_new(CR_XFER_RING_SIZE);
+	if (!ring) {
+		err = errno;
+		xfer_report_new(ops, owner, dump, err,
+				"%s: cannot make the ring of %u bytes: %s",
+				name, CR_XFER_RING_SIZE, strerror(err));
+		errno = err;
+		return NULL;
+	}
+	err = EINVAL;
+	if (cr_ring_size(ring) < 2 * CR_RING_REC) {
+		xfer_report_new(ops, owner, dump, err,
+				"%s: a ring of %zu bytes is too small (at least %zu)",
+				name, cr_ring_size(ring),
+				(size_t)2 * CR_RING_REC);
+		goto out_ring;
+	}
+	err = ENOMEM;
+	x = calloc(1, sizeof(*x));
+	if (!x) {
+		xfer_report_new(ops, owner, dump, err,
+				"%s: no memory for the transfer", name);
+		goto out_ring;
+	}
+	x->cgdir = strdup(cgdir);
+	x->name = strdup(name);
+	if (!x->cgdir || !x->name) {
+		xfer_report_new(ops, owner, dump, err,
+				"%s: no memory for the transfer", name);
+		goto out_free;
+	}
+	x->dump = dump;
+	x->ring = ring;
+	x->ops = ops;
+	x->owner = owner;
+	x->refs = 1;
+	pthread_mutex_init(&x->io_lock, NULL);
+	pthread_mutex_init(&x->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);	/* timed waits */
+	pthread_cond_init(&x->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	return x;
+
+out_free:
+	free(x->name);
+	free(x->cgdir);
+	free(x);
+out_ring:
+	if (ops && ops->ring_put)
+		ops->ring_put(ring);
+	else
+		cr_ring_free(ring);
+	errno = err;
+	return NULL;
+}
+
+void cr_xfer_get(struct cr_xfer *x)
+{
+	pthread_mutex_lock(&x->lock);
+	x->refs++;
+	pthread_mutex_unlock(&x->lock);
+}
+
+/* Wait up to @ms (-1: for ever) until @flag is true; x->lock held. */
+static bool xfer_wait_locked(struct cr_xfer *x, const bool *flag, int ms)
+{
+	struct timespec ts;
+
+	if (ms < 0) {
+		while (!*flag)
+			pthread_cond_wait(&x->cond, &x->lock);
+		return true;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	while (!*flag)
+		if (pthread_cond_timedwait(&x->cond, &x->lock, &ts))
+			break;
+	return *flag;
+}
+
+/* Wait up to @ms (-1: for ever) for the engine's result; true if it came. */
+static bool xfer_wait_done(struct cr_xfer *x, int ms)
+{
+	bool done;
+
+	pthread_mutex_lock(&x->lock);
+	done = xfer_wait_locked(x, &x->done, ms);
+	pthread_mutex_unlock(&x->lock);
+	return done;
+}
+
+/* Call off without a reason, or with @reason already formatted. */
+static bool xfer_call_off(struct cr_xfer *x, int err, const char *reason)
+{
+	bool first;
+
+	pthread_mutex_lock(&x->lock);
+	first = !x->off && !x->done;
+	if (first)
+		x->off = err;
+	pthread_mutex_unlock(&x->lock);
+	if (!first)
+		return false;
+	/* The reason first: whoever the ring wakes can read it. */
+	if (reason)
+		xfer_report(x, err, "%s", reason);
+	pthread_mutex_lock(&x->lock);	/* cr_xfer_reap() may have taken it */
+	if (x->ring && x->dump)
+		cr_ring_shutdown(x->ring);
+	else if (x->ring)
+		cr_ring_close(x->ring, err);
+	pthread_mutex_unlock(&x->lock);
+	return true;
+}
+
+bool cr_xfer_call_off(struct cr_xfer *x, int err, const char *fmt, ...)
+{
+	char reason[CR_ERR_MSG_LEN];
+	va_list ap;
+
+	if (!fmt)
+		return xfer_call_off(x, err, NULL);
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	return xfer_call_off(x, err, reason);
+}
+
+/* Join the engine thread once; x->lock not held. */
+static void xfer_join(struct cr_xfer *x)
+{
+	bool join;
+
+	pthread_mutex_lock(&x->lock);
+	join = x->started && !x->joined;
+	x->joined = true;
+	pthread_mutex_unlock(&x->lock);
+	if (join)
+		pthread_join(x->thread, NULL);
+}
+
+/* Give @r, @x's ring, back to its owner (or free it). */
+static void xfer_ring_put(struct cr_xfer *x, struct cr_ring *r)
+{
+	if (!r)
+		return;
+	if (x->ops && x->ops->ring_put)
+		x->ops->ring_put(r);
+	else
+		cr_ring_free(r);
+}
+
+void cr_xfer_put(struct cr_xfer *x)
+{
+	bool last, ended;
+
+	pthread_mutex_lock(&x->lock);
+	last = --x->refs == 0;
+	ended = x->ended || !x->started;
+	pthread_mutex_unlock(&x->lock);
+	if (!last)
+		return;
+	if (!ended) {		/* nobody ended it: quietly */
+		xfer_call_off(x, ECANCELED, NULL);
+		xfer_join(x);
+	}
+	xfer_ring_put(x, x->ring);
+	pthread_cond_destroy(&x->cond);
+	pthread_mutex_destroy(&x->lock);
+	pthread_mutex_destroy(&x->io_lock);
+	free(x->name);
+	free(x->cgdir);
+	free(x);
+}
+
+/* Record the engine's result (and its reason); wake the waiters. */
+static void xfer_finish(struct cr_xfer *x, int ret)
+{
+	bool quiet;
+
+	pthread_mutex_lock(&x->lock);
+	quiet = x->off;		/* who called it off gave the reason */
+	pthread_mutex_unlock(&x->lock);
+	if (ret && !quiet)
+		xfer_report(x, -ret, "%s",
+			    x->err.msg[0] ? x->err.msg : strerror(-ret));
+	pthread_mutex_lock(&x->lock);
+	x->ret = ret;
+	x->result = x->off ? -x->off : ret;	/* once: it never changes */
+	x->done = true;
+	pthread_cond_broadcast(&x->cond);
+	pthread_mutex_unlock(&x->lock);
+}
+
+/* Set a flag of @x and wake its waiters. */
+static void xfer_flag(struct cr_xfer *x, bool *flag)
+{
+	pthread_mutex_lock(&x->lock);
+	*flag = true;
+	pthread_cond_broadcast(&x->cond);
+	pthread_mutex_unlock(&x->lock);
+}
+
+/*
+ * A caller's threads may block every signal (libfuse's workers do) and
+ * threads inherit that; the engine forks, and what it forks must not
+ * start with every signal blocked.
+ */
+static void xfer_unblock_signals(void)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	pthread_sigmask(SIG_SETMASK, &none, NULL);
+}
+
+/* The checkpoint thread: it is the tracer from begin to end. */
+static void *xfer_dump(void *arg)
+{
+	struct cr_xfer *x = arg;
+	struct cr_dump *d;
+	int ret;
+
+	xfer_unblock_signals();
+	d = cr_dump_begin(x->cgdir, &x->err);
+	if (!d) {
+		ret = -(x->err.err ? x->err.err : EIO);
+		xfer_finish(x, ret);
+		cr_ring_close(x->ring, -ret);
+		xfer_flag(x, &x->exited);
+		return NULL;
+	}
+	xfer_flag(x, &x->begun);
+	ret = cr_dump_stream(d, x->ring, &x->err);
+	xfer_finish(x, ret);
+	cr_ring_close(x->ring, -ret);	/* the reader's end, after @ret */
+	cr_dump_end(d);
+	xfer_flag(x, &x->exited);	/* touches nothing of @x after */
+	return NULL;
+}
+
+/*
+ * The restore thread.  Its result is the verdict the writer waits for on
+ * the write that carried the trailer; nothing is read after the trailer.
+ */
+static void *xfer_restore(void *arg)
+{
+	struct cr_xfer *x = arg;
+	int ret;
+
+	xfer_unblock_signals();
+	ret = cr_restore(x->ring, x->cgdir, &x->err);
+	xfer_finish(x, ret);
+	cr_ring_shutdown(x->ring);	/* a writer gets an error after @ret */
+	xfer_flag(x, &x->exited);
+	return NULL;
+}
+
+/*
+ * The freeze policy: a checkpoint takes a frozen (or freezing) cgroup, a
+ * restore an empty one.
+ */
+static int xfer_check(struct cr_xfer *x)
+{
+	enum crfs_ct_state state = cr_cgroup_state(x->cgdir);
+
+	if (x->dump && state != CRFS_CT_FROZEN && state != CRFS_CT_FREEZING) {
+		xfer_report(x, EBUSY, "%s: not frozen (state %s)", x->name,
+			    crfs_ct_state_name(state));
+		return -EBUSY;
+	}
+	if (!x->dump && state != CRFS_CT_EMPTY) {
+		xfer_report(x, EBUSY,
+			    "%s: restore needs an empty container (state %s)",
+			    x->name, crfs_ct_state_name(state));
+		return -EBUSY;
+	}
+	return 0;
+}
+
+/* The transfer is over before its engine started: @ret is its result. */
+static int xfer_not_begun(struct cr_xfer *x, int ret)
+{
+	pthread_mutex_lock(&x->lock);
+	x->ret = ret;
+	x->result = ret;
+	x->done = true;
+	x->exited = true;
+	pthread_cond_broadcast(&x->cond);
+	pthread_mutex_unlock(&x->lock);
+	return ret;
+}
+
+int cr_xfer_begin(struct cr_xfer *x)
+{
+	int ret;
+
+	ret = xfer_check(x);
+	if (ret)
+		return xfer_not_begun(x, ret);
+	/*
+	 * Under the lock: whoever sees the thread's flags sees @started and
+	 * @thread too.  Called off or ended already (an unmount during the
+	 * open): nothing starts.
+	 */
+	pthread_mutex_lock(&x->lock);
+	if (x->off || x->ending) {
+		ret = x->off ? -x->off : -ECANCELED;
+		pthread_mutex_unlock(&x->lock);
+		return xfer_not_begun(x, ret);
+	}
+	ret = -pthread_create(&x->thread, NULL, x->dump ? xfer_dump :
+			      xfer_restore, x);
+	x->started = !ret;
+	pthread_mutex_unlock(&x->lock);
+	if (ret) {
+		xfer_report(x, -ret, "%s: cannot start the engine thread: %s",
+			    x->name, strerror(-ret));
+		return xfer_not_begun(x, ret);
+	}
+	pthread_mutex_lock(&x->lock);
+	while (x->dump && !x->begun && !x->done)
+		pthread_cond_wait(&x->cond, &x->lock);
+	ret = x->dump && !x->begun ? x->ret : 0;
+	pthread_mutex_unlock(&x->lock);
+	if (ret)
+		xfer_join(x);
+	return ret;
+}
+
+/* Has the transfer ended (or begun to)? */
+static bool xfer_over(struct cr_xfer *x)
+{
+	bool over;
+
+	pthread_mutex_lock(&x->lock);
+	over = x->ending;
+	pthread_mutex_unlock(&x->lock);
+	return over;
+}
+
+/*
+ * What a reader gets once the stream ended (or its ring was handed back):
+ * 0 (complete) or -EIO.
+ */
+static int xfer_read_result(struct cr_xfer *x, ssize_t n)
+{
+	int ret;
+
+	pthread_mutex_lock(&x->lock);
+	ret = x->off || (n <= 0 && (!x->done || x->result)) ? -EIO : 0;
+	pthread_mutex_unlock(&x->lock);
+	return ret;
+}
+
+/*
+ * The next bytes of a checkpoint, handed to @take where they lie.  A call
+ * waits for as much as was asked (or the end): fewer, larger replies,
+ * while the engine fills the ring behind it.  At most half the ring is
+ * asked for at once: the engine's record fits next to it.
+ */
+static ssize_t xfer_peek(struct cr_xfer *x, size_t len, cr_xfer_take_fn take,
+			 void *take_arg, cr_xfer_wait_fn wait, void *arg)
+{
+	size_t want = len;
+	ssize_t n;
+	void *p;
+	int ret;
+
+	if (!x->dump || xfer_over(x))
+		return -EBADF;
+	/* @take may let the reader end the transfer: hold it till we are out. */
+	cr_xfer_get(x);
+	pthread_mutex_lock(&x->io_lock);
+	if (!x->ring) {		/* over, and handed back: cr_xfer_reap() */
+		n = xfer_read_result(x, 0);
+		goto out;
+	}
+	if (want > cr_ring_size(x->ring) / 2)
+		want = cr_ring_size(x->ring) / 2;
+	while ((n = cr_ring_peek_wait(x->ring, want, &p,
+				      CR_XFER_SLICE_MS)) == -ETIMEDOUT) {
+		ret = wait ? wait(x, arg) : 0;
+		if (ret) {
+			n = -ret;
+			goto out;
+		}
+	}
+	ret = xfer_read_result(x, n);
+	if (ret || n <= 0) {
+		n = ret;	/* 0: the end of the image */
+		goto out;
+	}
+	if ((size_t)n > len)
+		n = len;
+	__atomic_add_fetch(&x->moved, n, __ATOMIC_RELAXED);
+	take(take_arg, p, n);
+	cr_ring_consume(x->ring, n);
+out:
+	pthread_mutex_unlock(&x->io_lock);
+	cr_xfer_put(x);
+	return n;
+}
+
+ssize_t cr_xfer_peek(struct cr_xfer *x, size_t len, cr_xfer_take_fn take,
+		     cr_xfer_wait_fn wait, void *arg)
+{
+	return xfer_peek(x, len, take, arg, wait, arg);
+}
+
+/* cr_xfer_read()'s take: a copy. */
+static void xfer_copy_out(void *buf, const void *p, size_t len)
+{
+	memcpy(buf, p, len);
+}
+
+ssize_t cr_xfer_read(struct cr_xfer *x, void *buf, size_t len,
+		     cr_xfer_wait_fn wait, void *arg)
+{
+	return xfer_peek(x, len, xfer_copy_out, buf, wait, arg);
+}
+
+/*
+ * Why a write of @len bytes cannot go into the ring, which said @err: the
+ * restore's error, or the restore is done and the bytes come after its
+ * trailer.  Only a ring shut (EPIPE) means the restore is ending.
+ */
+static int xfer_write_err(struct cr_xfer *x, int err, size_t len)
+{
+	int ret;
+
+	if (err != EPIPE) {
+		xfer_report(x, err, "%s: a write of %zu bytes cannot go into the ring: %s",
+			    x->name, len, strerror(err));
+		return -err;
+	}
+	xfer_wait_done(x, -1);	/* the ring is shut: it is ending */
+	pthread_mutex_lock(&x->lock);
+	ret = x->result;
+	pthread_mutex_unlock(&x->lock);
+	if (ret)
+		return ret;
+	xfer_report(x, EBADMSG,
+		    "%s: %zu byte%s written after the image's trailer %s ignored: the restore is done and stands",
+		    x->name, len, len == 1 ? "" : "s", len == 1 ? "was" : "were");
+	return -EBADMSG;
+}
+
+/* Has the restore's result come (the engine is done)? */
+static bool xfer_done(struct cr_xfer *x)
+{
+	bool done;
+
+	pthread_mutex_lock(&x->lock);
+	done = x->done;
+	pthread_mutex_unlock(&x->lock);
+	return done;
+}
+
+/*
+ * The restore's verdict on what was written, for the write that carried
+ * the trailer (or any write, once the framing was lost): 0 when the
+ * engine wants more bytes, else its result.  @wait is asked but not
+ * obeyed: it may call the restore off, and then the verdict comes soon.
+ */
+static int xfer_verdict(struct cr_xfer *x, cr_xfer_wait_fn wait, void *arg)
+{
+	int ret;
+
+	while ((ret = cr_ring_wait_starved(x->ring,
+					   CR_XFER_SLICE_MS)) == -ETIMEDOUT)
+		if (wait)
+			wait(x, arg);
+	if (!ret)
+		return 0;
+	xfer_wait_done(x, -1);	/* called off or finished: soon */
+	pthread_mutex_lock(&x->lock);
+	ret = x->result;
+	pthread_mutex_unlock(&x->lock);
+	return ret;
+}
+
+/* Feed the restore @len bytes that @fill puts in place. */
+static ssize_t xfer_write(struct cr_xfer *x, size_t len, cr_xfer_fill_fn fill,
+			  void *fill_arg, cr_xfer_wait_fn wait, void *arg)
+{
+	void *room;
+	ssize_t n;
+	int state, err;
+
+	if (x->dump || xfer_over(x))
+		return -EBADF;
+	cr_xfer_get(x);
+	pthread_mutex_lock(&x->io_lock);
+	/* Done, or handed back: no byte goes in after the verdict. */
+	if (!x->ring || xfer_done(x)) {
+		n = xfer_write_err(x, EPIPE, len);
+		goto out;
+	}
+	if (len > cr_ring_size(x->ring) - CR_RING_REC) {
+		xfer_report(x, E2BIG,
+			    "%s: a write of %zu bytes: one write takes at most %zu",
+			    x->name, len, cr_ring_size(x->ring) - CR_RING_REC);
+		n = -E2BIG;
+		goto out;
+	}
+	while (!(room = cr_ring_reserve_wait(x->ring, len, CR_XFER_SLICE_MS)) &&
+	       errno == ETIMEDOUT) {
+		/* Nothing of this write went in: it can be made again. */
+		err = wait ? wait(x, arg) : 0;
+		if (err) {
+			n = -err;
+			goto out;
+		}
+	}
+	if (!room) {
+		n = xfer_write_err(x, errno, len);
+		goto out;
+	}
+	n = fill(fill_arg, room, len);
+	if (n <= 0) {
+		/* Nothing was committed: the write can be made again. */
+		err = n < 0 ? (int)-n : EIO;
+		xfer_report(x, err, "%s: the %zu bytes written could not be taken: %s",
+			    x->name, len, n < 0 ? strerror(err) :
+			    "none came");
+		n = -err;
+		goto out;
+	}
+	if ((size_t)n > len)
+		n = len;
+	state = cr_img_frame_feed(&x->frame, room, n);
+	cr_ring_commit(x->ring, n);
+	__atomic_add_fetch(&x->moved, n, __ATOMIC_RELAXED);
+	if (state == CR_FRAME_END || state == CR_FRAME_LOST) {
+		err = xfer_verdict(x, wait, arg);
+		if (err)
+			n = err;
+	}
+out:
+	pthread_mutex_unlock(&x->io_lock);
+	cr_xfer_put(x);
+	return n;
+}
+
+ssize_t cr_xfer_write_in(struct cr_xfer *x, size_t len, cr_xfer_fill_fn fill,
+			 cr_xfer_wait_fn wait, void *arg)
+{
+	return xfer_write(x, len, fill, arg, wait, arg);
+}
+
+/* cr_xfer_write()'s fill: a copy. */
+struct xfer_copy {
+	const void	*buf;
+};
+
+static ssize_t xfer_copy_in(void *arg, void *room, size_t len)
+{
+	struct xfer_copy *c = arg;
+
+	memcpy(room, c->buf, len);
+	return len;
+}
+
+ssize_t cr_xfer_write(struct cr_xfer *x, const void *buf, size_t len,
+		      cr_xfer_wait_fn wait, void *arg)
+{
+	struct xfer_copy c = { .buf = buf };
+
+	return xfer_write(x, len, xfer_copy_in, &c, wait, arg);
+}
+
+/*
+ * A restore's writer ended before the trailer: give the engine a moment to
+ * see the stream end and say where, then call it off.
+ */
+static void xfer_end_restore(struct cr_xfer *x)
+{
+	const struct cr_img_frame *f = &x->frame;
+
+	pthread_mutex_lock(&x->lock);	/* cr_xfer_reap() may have taken it */
+	if (x->ring && !x->done)
+		cr_ring_close(x->ring, 0);
+	pthread_mutex_unlock(&x->lock);
+	if (xfer_wait_done(x, CR_XFER_END_GRACE_MS))
+		return;
+	cr_xfer_call_off(x, ENODATA,
+			 "image truncated: its writer closed it after %llu bytes, %s %llu, before the trailer",
+			 (unsigned long long)cr_xfer_moved(x),
+			 f->state == CR_FRAME_HDR ? "in the header, record" :
+			 "after record", (unsigned long long)f->nr);
+}
+
+int cr_xfer_end(struct cr_xfer *x)
+{
+	bool started;
+	int ret;
+
+	/* Two ends at once (a shared descriptor): one joins, one waits. */
+	pthread_mutex_lock(&x->lock);
+	if (x->ending) {
+		xfer_wait_locked(x, &x->ended, -1);
+		ret = x->result;
+		pthread_mutex_unlock(&x->lock);
+		return ret;
+	}
+	x->ending = true;
+	started = x->started;
+	pthread_mutex_unlock(&x->lock);
+	if (!started)
+		;			/* begin failed, or never came */
+	else if (x->dump)
+		xfer_call_off(x, EPIPE, NULL);	/* quiet if it was done */
+	else
+		xfer_end_restore(x);
+	xfer_join(x);
+	pthread_mutex_lock(&x->lock);
+	if (!x->done) {		/* never begun: nothing will run any more */
+		x->result = x->off ? -x->off : 0;
+		x->done = x->exited = true;
+	}
+	x->ended = true;
+	ret = x->result;	/* every end returns this one */
+	pthread_cond_broadcast(&x->cond);
+	pthread_mutex_unlock(&x->lock);
+	return ret;
+}
+
+bool cr_xfer_settle(struct cr_xfer *x, int timeout_ms)
+{
+	bool settled;
+
+	pthread_mutex_lock(&x->lock);
+	settled = !x->started || xfer_wait_locked(x, &x->exited, timeout_ms);
+	pthread_mutex_unlock(&x->lock);
+	return settled;
+}
+
+/* cr_xfer_under_way(); x->lock held. */
+static bool xfer_under_way_locked(struct cr_xfer *x)
+{
+	if (!x->dump)
+		return !x->done;
+	/* Called off or failed, its thread gone: the processes are let go. */
+	return !x->ended && !(x->exited && x->result);
+}
+
+bool cr_xfer_under_way(struct cr_xfer *x)
+{
+	bool busy;
+
+	pthread_mutex_lock(&x->lock);
+	busy = xfer_under_way_locked(x);
+	pthread_mutex_unlock(&x->lock);
+	return busy;
+}
+
+bool cr_xfer_finished(struct cr_xfer *x)
+{
+	bool over;
+
+	pthread_mutex_lock(&x->lock);
+	over = !xfer_under_way_locked(x) && x->exited;
+	pthread_mutex_unlock(&x->lock);
+	return over;
+}
+
+void cr_xfer_reap(struct cr_xfer *x)
+{
+	struct cr_ring *r;
+
+	if (!cr_xfer_finished(x))
+		return;
+	xfer_join(x);
+	pthread_mutex_lock(&x->io_lock);	/* no read or write in it */
+	pthread_mutex_lock(&x->lock);		/* no call-off or end in it */
+	r = x->ring;
+	x->ring = NULL;
+	pthread_mutex_unlock(&x->lock);
+	pthread_mutex_unlock(&x->io_lock);
+	xfer_ring_put(x, r);
+}
+
+int cr_xfer_result(struct cr_xfer *x, char *reason, size_t len)
+{
+	int ret;
+
+	pthread_mutex_lock(&x->lock);
+	ret = !x->done ? -EINPROGRESS : x->result;
+	if (reason && len)
+		snprintf(reason, len, "%s", x->reason);
+	pthread_mutex_unlock(&x->lock);
+	return ret;
+}
