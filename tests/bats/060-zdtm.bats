@@ -71,6 +71,11 @@ zdtm_run() {
 	zdtm_run zdtm-shmap
 }
 
+@test "zdtm-shmzap: shared anonymous pages zapped by MADV_DONTNEED or written by another opener come back" {
+	require_image
+	zdtm_run zdtm-shmzap
+}
+
 @test "zdtm-mdwe: a process that refuses writable executable memory" {
 	require_image
 	zdtm_run zdtm-mdwe
