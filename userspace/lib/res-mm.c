@@ -37,6 +37,30 @@ static const struct {
 	{ "[vsyscall]",		CRFS_VMA_VSYSCALL, 0,	CR_PAGES_NONE },
 };
 
+/* VmFlags a restore cannot set again, by mnemonic, and why. */
+static const struct {
+	char		name[3];
+	const char	*why;
+} vmflag_refused[] = {
+	{ "ss", "shadow stack mappings are not supported" },
+	{ "sl", "sealed mappings (mseal) are not supported" },
+	{ "sf", "synchronous page faults (MAP_SYNC) are not supported" },
+	{ "ar", "architecture-specific mappings are not supported" },
+};
+
+/* VmFlags bits kept as they are in CRFS_VMA_F_*. */
+static const struct {
+	uint32_t	vmf;
+	uint32_t	flag;
+} vmflag_kept[] = {
+	{ CR_VMF_GROWSDOWN,	CRFS_VMA_F_GROWSDOWN },
+	{ CR_VMF_LOCKED,	CRFS_VMA_F_LOCKED },
+	{ CR_VMF_LOCKONFAULT,	CRFS_VMA_F_LOCKONFAULT },
+	{ CR_VMF_NORESERVE,	CRFS_VMA_F_NORESERVE },
+	{ CR_VMF_ACCOUNT,	CRFS_VMA_F_ACCOUNT },
+	{ CR_VMF_DROPPABLE,	CRFS_VMA_F_DROPPABLE },
+};
+
 /* A mapped file (or the executable) being collected: one FILE per key. */
 struct mm_file {
 	int64_t		vma;		/* its mapping, -1: the executable */
@@ -63,6 +87,24 @@ static int mm_refuse(struct cr_dtask *dt, const struct cr_proc_map *m,
 			(unsigned long long)m->end,
 			m->path[0] ? m->path : "(anonymous)", why);
 	return 0;
+}
+
+/* Refuse a mapping for a VmFlags mnemonic a restore cannot set again. */
+static int mm_vmflag_refuse(struct cr_dtask *dt, const struct cr_proc_map *m)
+{
+	char why[128];
+
+	for (size_t i = 0; i < sizeof(vmflag_refused) / sizeof(vmflag_refused[0]);
+	     i++)
+		if (!strcmp(m->vmf_other, vmflag_refused[i].name)) {
+			snprintf(why, sizeof(why), "VmFlags %s: %s",
+				 m->vmf_other, vmflag_refused[i].why);
+			return mm_refuse(dt, m, why);
+		}
+	snprintf(why, sizeof(why),
+		 "VmFlags %s: unknown to this version, it could not come back",
+		 m->vmf_other);
+	return mm_refuse(dt, m, why);
 }
 
 /* Note a mapped file to add once per (device, inode, open mode). */
@@ -197,12 +239,9 @@ static int mm_vma(struct mm_collect *c, const struct cr_proc_map *m,
 	v->v.advice = m->advice;
 	if (m->shared)
 		v->v.flags |= CRFS_VMA_F_SHARED;
-	if (m->vmflags & CR_VMF_GROWSDOWN)
-		v->v.flags |= CRFS_VMA_F_GROWSDOWN;
-	if (m->vmflags & CR_VMF_LOCKED)
-		v->v.flags |= CRFS_VMA_F_LOCKED;
-	if (m->vmflags & CR_VMF_NORESERVE)
-		v->v.flags |= CRFS_VMA_F_NORESERVE;
+	for (i = 0; i < sizeof(vmflag_kept) / sizeof(vmflag_kept[0]); i++)
+		if (m->vmflags & vmflag_kept[i].vmf)
+			v->v.flags |= vmflag_kept[i].flag;
 	if (m->vmflags & CR_VMF_HUGETLB)
 		return mm_refuse(dt, m, "hugetlb mappings are not supported");
 	if (m->vmflags & CR_VMF_UFFD)
@@ -215,6 +254,11 @@ static int mm_vma(struct mm_collect *c, const struct cr_proc_map *m,
 		v->pages = vma_special[i].pages;
 		return 0;
 	}
+	if (m->vmflags & CR_VMF_UNKNOWN)
+		return mm_vmflag_refuse(dt, m);
+	/* Only the kernel's own mappings (the vdso) cannot be expanded. */
+	if (m->advice & CRFS_VMA_A_DONTEXPAND)
+		return mm_refuse(dt, m, "VmFlags de: mappings that cannot be expanded (a driver's) are not supported");
 	if (m->vmflags & (CR_VMF_IO | CR_VMF_PFNMAP | CR_VMF_MIXEDMAP))
 		return mm_refuse(dt, m, "device mappings are not supported");
 	if ((!*p || !strncmp(p, "[anon:", 6)) && !m->shared) {
@@ -382,6 +426,30 @@ static int mm_seized(struct cr_dump *d, struct cr_dtask *dt,
 }
 
 /*
+ * Under strict overcommit (vm.overcommit_memory=2) the kernel ignores
+ * MAP_NORESERVE and charges the mapping: it would come back "ac", not
+ * "nr".  Refuse a MAP_NORESERVE mapping then, before anything exists.
+ */
+static int mm_plan_noreserve(struct cr_rst *r, struct cr_err *e)
+{
+	char *s = cr_read_file("/proc/sys/vm/overcommit_memory", NULL);
+	bool strict = s && atoi(s) == 2;
+
+	free(s);
+	for (uint32_t i = 0; strict && i < r->mm->nr_vmas; i++) {
+		const struct crfs_vma *v = &r->mm->vmas[i].v;
+
+		if (v->flags & CRFS_VMA_F_NORESERVE)
+			return cr_fail(e, EOPNOTSUPP,
+				       "pid %u: mapping %#llx-%#llx: MAP_NORESERVE, which vm.overcommit_memory=2 ignores: it would come back charged to the commit limit",
+				       r->task->t.pid,
+				       (unsigned long long)v->start,
+				       (unsigned long long)v->end);
+	}
+	return 0;
+}
+
+/*
  * Restore phase 1: can this machine give the process as many mappings as
  * the image has?  Past vm.max_map_count the mmap() of one of them would
  * fail, after all the others were made: refuse before anything exists.
@@ -397,7 +465,7 @@ static int mm_plan(struct cr_rst *r, struct cr_err *e)
 		return cr_fail(e, ENOMEM,
 			       "pid %u: the image has %u mappings, vm.max_map_count allows %ld",
 			       r->task->t.pid, r->mm->nr_vmas, max);
-	return 0;
+	return mm_plan_noreserve(r, e);
 }
 
 const struct cr_res_ops cr_res_mm = {
