@@ -344,6 +344,10 @@ static int proc_maps_read(pid_t pid, const char *file,
 			v[n - 1].swap_kb = strtoull(line + 5, NULL, 10);
 			continue;
 		}
+		if (n && !strncmp(line, "ProtectionKey:", 14)) {
+			v[n - 1].pkey = strtoul(line + 14, NULL, 10);
+			continue;
+		}
 		ret = parse_map_line(line, &m);
 		if (!ret)
 			continue;

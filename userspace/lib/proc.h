@@ -67,6 +67,7 @@ struct cr_proc_map {
 	char		vmf_other[3];	/* CR_VMF_UNKNOWN: the first such */
 	uint64_t	rss_kb;		/* Rss: pages mapped now */
 	uint64_t	swap_kb;	/* Swap: */
+	uint32_t	pkey;		/* ProtectionKey: (with pkeys) */
 };
 
 /* st_mtim of @st in ns since the epoch, as the image records it. */

@@ -14,9 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <linux/capability.h>
 
 #include "dump.h"
 #include "restore.h"
@@ -256,6 +259,8 @@ static int mm_vma(struct mm_collect *c, const struct cr_proc_map *m,
 	}
 	if (m->vmflags & CR_VMF_UNKNOWN)
 		return mm_vmflag_refuse(dt, m);
+	if (m->pkey)
+		return mm_refuse(dt, m, "memory protection keys (pkey_mprotect) are not supported");
 	/* Only the kernel's own mappings (the vdso) cannot be expanded. */
 	if (m->advice & CRFS_VMA_A_DONTEXPAND)
 		return mm_refuse(dt, m, "VmFlags de: mappings that cannot be expanded (a driver's) are not supported");
@@ -394,14 +399,84 @@ static int mm_collect(struct cr_dump *d, struct cr_dtask *dt, struct cr_err *e)
 	return ret < 0 ? ret : 0;
 }
 
-/* Phase 2: the first mapping refused, in address order. */
+/*
+ * Under strict overcommit (vm.overcommit_memory=2) the kernel ignores
+ * MAP_NORESERVE and charges the mapping: it would come back "ac", not
+ * "nr".  The checkpoint refuses such a mapping then, and the restore
+ * before anything exists.
+ */
+static int mm_fits_noreserve(const struct cr_mm *mm, uint32_t pid,
+			     struct cr_err *e)
+{
+	char *s = cr_read_file("/proc/sys/vm/overcommit_memory", NULL);
+	bool strict = s && atoi(s) == 2;
+
+	free(s);
+	for (uint32_t i = 0; strict && i < mm->nr_vmas; i++) {
+		const struct crfs_vma *v = &mm->vmas[i].v;
+
+		if (v->flags & CRFS_VMA_F_NORESERVE)
+			return cr_fail(e, EOPNOTSUPP,
+				       "pid %u: mapping %#llx-%#llx: MAP_NORESERVE, which vm.overcommit_memory=2 ignores: it would come back charged to the commit limit",
+				       pid, (unsigned long long)v->start,
+				       (unsigned long long)v->end);
+	}
+	return 0;
+}
+
+/* Does this process hold CAP_IPC_LOCK in its effective set? */
+static bool mm_can_lock_any(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2] = { { 0 } };
+
+	if (syscall(SYS_capget, &h, d))
+		return false;
+	return d[CAP_IPC_LOCK / 32].effective & (1U << (CAP_IPC_LOCK % 32));
+}
+
+/*
+ * The restore locks the memory that was locked (mlock2()) while the new
+ * process still has the restorer's credentials and limits: without
+ * CAP_IPC_LOCK, RLIMIT_MEMLOCK bounds it.  The checkpoint refuses what
+ * this restorer could not lock, and the restore before anything exists.
+ */
+static int mm_fits_locked(const struct cr_mm *mm, uint32_t pid,
+			  struct cr_err *e)
+{
+	uint64_t locked = 0;
+	struct rlimit rl;
+
+	for (uint32_t i = 0; i < mm->nr_vmas; i++) {
+		const struct crfs_vma *v = &mm->vmas[i].v;
+
+		if (v->flags & CRFS_VMA_F_LOCKED)
+			locked += v->end - v->start;
+	}
+	if (!locked || mm_can_lock_any() || getrlimit(RLIMIT_MEMLOCK, &rl) ||
+	    rl.rlim_cur == RLIM_INFINITY || locked <= rl.rlim_cur)
+		return 0;
+	return cr_fail(e, ENOMEM,
+		       "pid %u: %llu bytes of locked memory (mlock): the restorer has no CAP_IPC_LOCK and its RLIMIT_MEMLOCK allows %llu",
+		       pid, (unsigned long long)locked,
+		       (unsigned long long)rl.rlim_cur);
+}
+
+/*
+ * Phase 2: the first mapping refused, in address order; then what this
+ * restorer could not map or lock as it was.
+ */
 static int mm_check(struct cr_dump *d, struct cr_dtask *dt, struct cr_err *e)
 {
+	int ret;
+
 	(void)d;
-	if (!dt->refused_mm.err)
-		return 0;
-	*e = dt->refused_mm;
-	return -e->err;
+	if (dt->refused_mm.err) {
+		*e = dt->refused_mm;
+		return -e->err;
+	}
+	ret = mm_fits_noreserve(dt->t->mm, dt->pid, e);
+	return ret ? ret : mm_fits_locked(dt->t->mm, dt->pid, e);
 }
 
 /* Phase 4: the exact brk, which only the task tells. */
@@ -426,30 +501,6 @@ static int mm_seized(struct cr_dump *d, struct cr_dtask *dt,
 }
 
 /*
- * Under strict overcommit (vm.overcommit_memory=2) the kernel ignores
- * MAP_NORESERVE and charges the mapping: it would come back "ac", not
- * "nr".  Refuse a MAP_NORESERVE mapping then, before anything exists.
- */
-static int mm_plan_noreserve(struct cr_rst *r, struct cr_err *e)
-{
-	char *s = cr_read_file("/proc/sys/vm/overcommit_memory", NULL);
-	bool strict = s && atoi(s) == 2;
-
-	free(s);
-	for (uint32_t i = 0; strict && i < r->mm->nr_vmas; i++) {
-		const struct crfs_vma *v = &r->mm->vmas[i].v;
-
-		if (v->flags & CRFS_VMA_F_NORESERVE)
-			return cr_fail(e, EOPNOTSUPP,
-				       "pid %u: mapping %#llx-%#llx: MAP_NORESERVE, which vm.overcommit_memory=2 ignores: it would come back charged to the commit limit",
-				       r->task->t.pid,
-				       (unsigned long long)v->start,
-				       (unsigned long long)v->end);
-	}
-	return 0;
-}
-
-/*
  * Restore phase 1: can this machine give the process as many mappings as
  * the image has?  Past vm.max_map_count the mmap() of one of them would
  * fail, after all the others were made: refuse before anything exists.
@@ -458,6 +509,7 @@ static int mm_plan(struct cr_rst *r, struct cr_err *e)
 {
 	char *s = cr_read_file("/proc/sys/vm/max_map_count", NULL);
 	long max = s ? atol(s) : 0;
+	int ret;
 
 	free(s);
 	/* The scratch area is one more while the memory is rebuilt. */
@@ -465,7 +517,8 @@ static int mm_plan(struct cr_rst *r, struct cr_err *e)
 		return cr_fail(e, ENOMEM,
 			       "pid %u: the image has %u mappings, vm.max_map_count allows %ld",
 			       r->task->t.pid, r->mm->nr_vmas, max);
-	return mm_plan_noreserve(r, e);
+	ret = mm_fits_noreserve(r->mm, r->task->t.pid, e);
+	return ret ? ret : mm_fits_locked(r->mm, r->task->t.pid, e);
 }
 
 const struct cr_res_ops cr_res_mm = {
