@@ -3,13 +3,14 @@
  * zdtm-vmflags: every mapping comes back with the VmFlags it had.
  *
  * Mappings with what a process can set on them: MAP_NORESERVE (nr),
- * MAP_DROPPABLE (dp), the madvise() flags (dc dd wf hg nh mg sr rr),
- * mlock (lo) and mlock2(MLOCK_ONFAULT) (lo lf), a private mapping charged
- * to the commit limit though read-only now (ac: writable once), one never
+ * MAP_DROPPABLE (dp), the madvise() flags (dc dd wf hg nh mg sr rr), a
+ * guard region installed and removed again (gu, Linux 6.18), mlock (lo)
+ * and mlock2(MLOCK_ONFAULT) (lo lf), a private mapping charged to the
+ * commit limit though read-only now (ac: writable once), one never
  * charged (PROT_NONE, not ac) holding data, a large PROT_NONE
  * reservation, and names of anonymous memory (PR_SET_VMA_ANON_NAME,
- * where the kernel has CONFIG_ANON_VMA_NAME).  Before the
- * checkpoint the program records its whole /proc/self/smaps (range,
+ * where the kernel has CONFIG_ANON_VMA_NAME).  Before the checkpoint
+ * the program records its whole /proc/self/smaps (range,
  * protection, name, VmFlags) and after the restore compares every line
  * of it: the same mappings, the same names, the same VmFlags.
  */
@@ -24,6 +25,10 @@
 #endif
 #ifndef MAP_DROPPABLE
 #define MAP_DROPPABLE		0x08
+#endif
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL	102
+#define MADV_GUARD_REMOVE	103
 #endif
 #ifndef MLOCK_ONFAULT
 #define MLOCK_ONFAULT		1
@@ -154,6 +159,15 @@ static void vmf_build(void)
 		zdtm_fail("mmap MAP_DROPPABLE: %s", strerror(errno));
 	if (p != MAP_FAILED)
 		memset(p, 0x44, 2 * PAGE);
+	vmf_map(1, PROT_NONE, 0);
+	/* A guard region installed and removed leaves "gu" (Linux 6.18). */
+	p = vmf_map(4, rw, 0);
+	if (!madvise(p + PAGE, PAGE, MADV_GUARD_INSTALL))
+		zdtm_check(madvise(p + PAGE, PAGE, MADV_GUARD_REMOVE),
+			   "MADV_GUARD_REMOVE");
+	else if (errno != EINVAL)
+		zdtm_fail("MADV_GUARD_INSTALL: %s", strerror(errno));
+	memset(p, 0x66, 4 * PAGE);
 	vmf_map(1, PROT_NONE, 0);
 	/* MAP_NORESERVE, written and not. */
 	vmf_map(4, rw, MAP_NORESERVE);

@@ -230,6 +230,7 @@ static const struct {
 	{ "ac", CR_VMF_ACCOUNT },
 	{ "lf", CR_VMF_LOCKONFAULT },
 	{ "dp", CR_VMF_DROPPABLE },
+	{ "gu", CR_VMF_MAYBE_GUARD },
 	/* What the protection, the sharing and the file imply. */
 	{ "rd", 0 }, { "wr", 0 }, { "ex", 0 }, { "sh", 0 },
 	{ "mr", 0 }, { "mw", 0 }, { "me", 0 }, { "ms", 0 },

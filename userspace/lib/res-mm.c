@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -62,6 +63,7 @@ static const struct {
 	{ CR_VMF_NORESERVE,	CRFS_VMA_F_NORESERVE },
 	{ CR_VMF_ACCOUNT,	CRFS_VMA_F_ACCOUNT },
 	{ CR_VMF_DROPPABLE,	CRFS_VMA_F_DROPPABLE },
+	{ CR_VMF_MAYBE_GUARD,	CRFS_VMA_F_MAYBE_GUARD },
 };
 
 /* A mapped file (or the executable) being collected: one FILE per key. */
@@ -344,6 +346,57 @@ static int mm_files(struct mm_collect *c, struct cr_err *e)
 	return 0;
 }
 
+/* PAGEMAP_SCAN (Linux 6.7; PAGE_IS_GUARD 6.15), as linux/fs.h has it. */
+struct mm_pm_scan_arg {
+	uint64_t	size, flags, start, end, walk_end, vec, vec_len;
+	uint64_t	max_pages, category_inverted, category_mask;
+	uint64_t	category_anyof_mask, return_mask;
+};
+struct mm_page_region {
+	uint64_t	start, end, categories;
+};
+#define MM_PAGEMAP_SCAN		_IOWR('f', 16, struct mm_pm_scan_arg)
+#define MM_PAGE_IS_GUARD	(1ULL << 8)
+
+/*
+ * Guard regions (MADV_GUARD_INSTALL) are markers in the page tables,
+ * not mappings: smaps does not show them and a restore would lose them.
+ * Refuse the mapping holding the first one.  A kernel that cannot scan
+ * for them (before 6.15) cannot say; the page dump then fails on them.
+ */
+static int mm_guards(struct mm_collect *c, const struct cr_proc_map *maps,
+		     int n, struct cr_err *e)
+{
+	struct mm_page_region reg;
+	struct mm_pm_scan_arg a = {
+		.size = sizeof(a), .end = CR_TASK_SIZE,
+		.vec = (uintptr_t)&reg, .vec_len = 1,
+		.category_mask = MM_PAGE_IS_GUARD,
+		.return_mask = MM_PAGE_IS_GUARD,
+	};
+	char path[64], why[128];
+	int fd, i;
+	long ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", c->dt->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return cr_fail(e, errno, "pid %d: cannot open %s: %m",
+			       c->dt->pid, path);
+	ret = ioctl(fd, MM_PAGEMAP_SCAN, &a);
+	close(fd);
+	if (ret <= 0)
+		return 0;
+	for (i = 0; i < n && maps[i].end <= reg.start; i++)
+		;
+	if (i == n)
+		return 0;
+	snprintf(why, sizeof(why),
+		 "guard regions (MADV_GUARD_INSTALL) are not supported (one at %llx-%llx)",
+		 (unsigned long long)reg.start, (unsigned long long)reg.end);
+	return mm_refuse(c->dt, &maps[i], why);
+}
+
 /* Phase 1: the layout of /proc/PID/stat, auxv, exe, smaps. */
 static int mm_collect(struct cr_dump *d, struct cr_dtask *dt, struct cr_err *e)
 {
@@ -389,6 +442,8 @@ static int mm_collect(struct cr_dump *d, struct cr_dtask *dt, struct cr_err *e)
 		if (!maps[i].rss_kb && !maps[i].swap_kb)
 			v->pages = CR_PAGES_NONE;
 	}
+	if (ret >= 0)
+		ret = mm_guards(&c, maps, n, e);
 	if (ret >= 0)
 		ret = mm_files(&c, e);
 	if (maps)

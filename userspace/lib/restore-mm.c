@@ -28,6 +28,10 @@
 #ifndef MAP_DROPPABLE
 #define MAP_DROPPABLE		0x08	/* Linux 6.11 */
 #endif
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL	102	/* Linux 6.13 */
+#define MADV_GUARD_REMOVE	103
+#endif
 
 /* The instructions at the start of the scratch area: syscall; int3. */
 static const unsigned char cr_scratch_code[] = { 0x0f, 0x05, 0xcc };
@@ -437,10 +441,35 @@ static int cr_mm_charge(struct cr_rst *r, const struct crfs_vma *v,
 }
 
 /*
- * Give a new mapping the VmFlags mmap() does not: the madvise() flags,
- * mlock (MLOCK_ONFAULT for "lf"; the process is still root, so no
- * RLIMIT_MEMLOCK stands in the way), the commit charge of a read-only
- * private mapping once writable, and the name of anonymous memory.
+ * "gu", which a mapping keeps once it had a guard region: install one on
+ * its first page and remove it, before the page data and before mlock
+ * (a locked mapping takes no guard).
+ */
+static int cr_mm_maybe_guard(struct cr_rst *r, const struct crfs_vma *v,
+			     struct cr_err *e)
+{
+	int rc;
+
+	rc = cr_mm_call(r, SYS_madvise,
+			CR_ARGS(v->start, r->page_size, MADV_GUARD_INSTALL),
+			NULL, e, "mapping %#llx-%#llx: MADV_GUARD_INSTALL",
+			(unsigned long long)v->start,
+			(unsigned long long)v->end);
+	if (!rc)
+		rc = cr_mm_call(r, SYS_madvise,
+				CR_ARGS(v->start, r->page_size,
+					MADV_GUARD_REMOVE), NULL, e,
+				"mapping %#llx-%#llx: MADV_GUARD_REMOVE",
+				(unsigned long long)v->start,
+				(unsigned long long)v->end);
+	return rc;
+}
+
+/*
+ * Give a new mapping the VmFlags mmap() does not: "gu", the madvise()
+ * flags, mlock (MLOCK_ONFAULT for "lf"; see mm_fits_locked()), the commit
+ * charge of a read-only private mapping once writable, and the name of
+ * anonymous memory.
  */
 static int cr_mm_vmflags(struct cr_rst *r, const struct cr_vma *vi,
 			 struct cr_err *e)
@@ -449,7 +478,9 @@ static int cr_mm_vmflags(struct cr_rst *r, const struct cr_vma *vi,
 	unsigned long len = v->end - v->start, name;
 	int rc = 0;
 
-	if (cr_mm_charged_ro(v))
+	if (v->flags & CRFS_VMA_F_MAYBE_GUARD)
+		rc = cr_mm_maybe_guard(r, v, e);
+	if (!rc && cr_mm_charged_ro(v))
 		rc = cr_mm_charge(r, v, e);
 	for (size_t i = 0; !rc && i < sizeof(cr_mm_advice) / sizeof(cr_mm_advice[0]);
 	     i++)

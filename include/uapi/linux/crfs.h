@@ -239,6 +239,8 @@ enum crfs_vma_kind {
 #define CRFS_VMA_F_DROPPABLE	(1U << 6)	/* MAP_DROPPABLE ("dp"): private
 						 * anonymous, NORESERVE, and
 						 * advised WIPEONFORK DONTDUMP */
+#define CRFS_VMA_F_MAYBE_GUARD	(1U << 7)	/* had guard regions ("gu",
+						 * Linux 6.18; sticky) */
 /* crfs_vma.advice: what madvise() set, as smaps VmFlags shows it. */
 #define CRFS_VMA_A_DONTFORK	(1U << 0)	/* dc: MADV_DONTFORK */
 #define CRFS_VMA_A_DONTDUMP	(1U << 1)	/* dd: MADV_DONTDUMP */
