@@ -8,11 +8,12 @@
  * and mlock2(MLOCK_ONFAULT) (lo lf), a private mapping charged to the
  * commit limit though read-only now (ac: writable once), one never
  * charged (PROT_NONE, not ac) holding data, a large PROT_NONE
- * reservation, and names of anonymous memory (PR_SET_VMA_ANON_NAME,
- * where the kernel has CONFIG_ANON_VMA_NAME).  Before the checkpoint
- * the program records its whole /proc/self/smaps (range,
- * protection, name, VmFlags) and after the restore compares every line
- * of it: the same mappings, the same names, the same VmFlags.
+ * reservation, 64 GiB of shared anonymous memory MAP_NORESERVE in two
+ * mappings of one object, and names of anonymous memory
+ * (PR_SET_VMA_ANON_NAME, where the kernel has CONFIG_ANON_VMA_NAME).
+ * Before the checkpoint the program records its whole /proc/self/smaps
+ * (range, protection, name, VmFlags) and after the restore compares
+ * every line of it: the same mappings, the same names, the same VmFlags.
  */
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -213,6 +214,17 @@ static void vmf_build(void)
 	zdtm_check(sh == MAP_FAILED, "mmap shared");
 	vmf_name(sh, 2, "zdtm shared");
 	vmf_madvise(sh, 2, MADV_DONTFORK, "MADV_DONTFORK shared");
+	vmf_map(1, PROT_NONE, 0);
+	/*
+	 * 64 GiB of shared anonymous memory, MAP_NORESERVE (more than RAM
+	 * and swap: an object made without it fails), in two mappings.
+	 */
+	sh = mmap(NULL, 64UL << 30, rw, MAP_SHARED | MAP_ANONYMOUS |
+		  MAP_NORESERVE, -1, 0);
+	zdtm_check(sh == MAP_FAILED, "mmap 64 GiB shared");
+	memset(sh, 0x77, PAGE);
+	zdtm_check(mprotect(sh + (32UL << 30), PAGE, PROT_READ),
+		   "mprotect shared");
 }
 
 static void vmf_verify(void)

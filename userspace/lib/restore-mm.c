@@ -319,19 +319,23 @@ static bool cr_shmem_plain(const struct cr_shmem *s, const struct cr_vma *vi)
  * Make the object of SHMEM @s and open it in the process: a shared
  * anonymous mapping of its size anywhere, its file opened through
  * /proc/self/map_files (the process is still root), the mapping dropped.
- * Its mappings are then made from that descriptor (cr_mm_map()).
+ * Its mappings are then made from that descriptor (cr_mm_map()).  The
+ * object is charged to the commit limit as the mapping @vi that made it
+ * was: not when MAP_NORESERVE (the mappings of one object inherit it).
  */
 static int cr_mm_shmem_open(struct cr_rst *r, const struct cr_shmem *s,
-			    struct cr_err *e)
+			    const struct cr_vma *vi, struct cr_err *e)
 {
+	int flags = MAP_SHARED | MAP_ANONYMOUS, rc;
 	unsigned long path;
 	char name[96];
 	long at, fd;
-	int rc;
 
+	if (vi->v.flags & CRFS_VMA_F_NORESERVE)
+		flags |= MAP_NORESERVE;
 	rc = cr_mm_call(r, SYS_mmap, CR_ARGS(0, s->s.size,
-			PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-			-1UL, 0), &at, e, "shmem %u: cannot make it", s->s.id);
+			PROT_READ | PROT_WRITE, flags, -1UL, 0), &at, e,
+			"shmem %u: cannot make it", s->s.id);
 	if (rc)
 		return rc;
 	snprintf(name, sizeof(name), "/proc/self/map_files/%lx-%lx",
@@ -365,7 +369,7 @@ static int cr_mm_shmems(struct cr_rst *r, struct cr_err *e)
 
 		if (vi->shmem && !cr_shmem_plain(vi->shmem, vi) &&
 		    r->shmem_fd[vi->shmem - r->m->shmems] < 0)
-			rc = cr_mm_shmem_open(r, vi->shmem, e);
+			rc = cr_mm_shmem_open(r, vi->shmem, vi, e);
 	}
 	return rc;
 }
