@@ -405,6 +405,8 @@ static const struct {
 	{ CRFS_VMA_A_RAND_READ,	MADV_RANDOM,		"MADV_RANDOM" },
 };
 
+#define CR_MM_NR_ADVICE		(sizeof(cr_mm_advice) / sizeof(cr_mm_advice[0]))
+
 /* The commit charge is taken by mprotect() in pieces of at most this. */
 #define CR_ACCOUNT_CHUNK	(1UL << 30)
 
@@ -486,8 +488,7 @@ static int cr_mm_vmflags(struct cr_rst *r, const struct cr_vma *vi,
 		rc = cr_mm_maybe_guard(r, v, e);
 	if (!rc && cr_mm_charged_ro(v))
 		rc = cr_mm_charge(r, v, e);
-	for (size_t i = 0; !rc && i < sizeof(cr_mm_advice) / sizeof(cr_mm_advice[0]);
-	     i++)
+	for (size_t i = 0; !rc && i < CR_MM_NR_ADVICE; i++)
 		if (v->advice & cr_mm_advice[i].advice)
 			rc = cr_mm_call(r, SYS_madvise,
 					CR_ARGS(v->start, len,
@@ -636,30 +637,31 @@ static int cr_mm_poke_mem(struct cr_rst *r, uint64_t addr, const char *data,
 			  uint64_t len, struct cr_err *e)
 {
 	char path[64];
-	ssize_t n = 0;
-	int fd;
+	int fd, err = 0;
+	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/mem", r->pid);
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return cr_fail(e, errno, "pid %d: cannot open %s: %m", r->pid,
 			       path);
-	while (len) {
+	while (len && !err) {
 		n = pwrite(fd, data, len, addr);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n <= 0) {
+			err = n < 0 ? errno : EFAULT;
 			break;
+		}
 		data += n;
 		addr += n;
 		len -= n;
 	}
 	close(fd);
-	if (len)
-		return cr_fail(e, n < 0 ? errno : EFAULT,
-			       "pid %d: cannot write pages at %#llx: %s",
+	if (err)
+		return cr_fail(e, err, "pid %d: cannot write pages at %#llx: %s",
 			       r->pid, (unsigned long long)addr,
-			       strerror(n < 0 ? errno : EFAULT));
+			       strerror(err));
 	return 0;
 }
 
