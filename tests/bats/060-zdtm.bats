@@ -71,6 +71,16 @@ zdtm_run() {
 	zdtm_run zdtm-shmap
 }
 
+@test "zdtm-shmzap: shared anonymous pages zapped by MADV_DONTNEED or written by another opener come back" {
+	require_image
+	zdtm_run zdtm-shmzap
+}
+
+@test "zdtm-vmflags: every mapping comes back with its VmFlags (madvise, mlock, nr, ac) and its name" {
+	require_image
+	zdtm_run zdtm-vmflags
+}
+
 @test "zdtm-mdwe: a process that refuses writable executable memory" {
 	require_image
 	zdtm_run zdtm-mdwe

@@ -238,6 +238,14 @@ refused() {
 	refused zdtm-neg-delmap "deleted"
 }
 
+@test "a guard region (MADV_GUARD_INSTALL) is refused, the container is unharmed" {
+	require_image
+	# Guard regions are Linux 6.13, their pagemap bit and scan 6.15.
+	[[ $(printf '6.15\n%s\n' "$(uname -r)" | sort -V | head -n 1) == 6.15 ]] ||
+		skip "guard regions in pagemap need Linux 6.15 (this is $(uname -r))"
+	refused zdtm-neg-guard "mapping [0-9a-f]+-[0-9a-f]+ \(anonymous\): guard regions \(MADV_GUARD_INSTALL\) are not supported"
+}
+
 @test "a process stopped by SIGSTOP is refused, the container is unharmed" {
 	require_image
 	local ct

@@ -231,7 +231,7 @@ F(vma_overlap, mm->vmas[V_ANON1].v.end = 0x711000)
 F(vma_unsorted, struct cr_vma x = mm->vmas[V_HEAP];
 		mm->vmas[V_HEAP] = mm->vmas[V_EXE]; mm->vmas[V_EXE] = x)
 F(vma_prot, mm->vmas[V_ANON1].v.prot |= 0x10)
-F(vma_flags, mm->vmas[V_ANON1].v.flags |= 0x10)
+F(vma_flags, mm->vmas[V_ANON1].v.flags |= 1U << 20)
 F(vma_advice, mm->vmas[V_ANON1].v.advice |= 1U << 20)
 F(vma_nofile, mm->vmas[V_EXE].v.file_id = 0)
 F(vma_dirfile, mm->vmas[V_EXE].v.file_id = F_DIR + 1)
@@ -243,6 +243,13 @@ F(vma_filegrows, mm->vmas[V_EXE].v.flags |= CRFS_VMA_F_GROWSDOWN)
 F(vma_anonshared, mm->vmas[V_ANON1].v.flags |= CRFS_VMA_F_SHARED)
 F(vma_heapname, mm->vmas[V_HEAP].name = strdup("x"))
 F(vma_shm_private, mm->vmas[V_SHM1].v.flags = 0)
+F(vma_lockonfault, mm->vmas[V_ANON1].v.flags |= CRFS_VMA_F_LOCKONFAULT)
+F(vma_shm_account, mm->vmas[V_SHM1].v.flags |= CRFS_VMA_F_ACCOUNT)
+F(vma_account_noreserve, mm->vmas[V_ANON2].v.flags |= CRFS_VMA_F_NORESERVE)
+F(vma_uncharged, mm->vmas[V_ANON2].v.flags &= ~CRFS_VMA_F_ACCOUNT)
+F(vma_dontexpand, mm->vmas[V_ANON1].v.advice |= CRFS_VMA_A_DONTEXPAND)
+F(vma_wipe_file, mm->vmas[V_EXE].v.advice |= CRFS_VMA_A_WIPEONFORK)
+F(vma_droppable, mm->vmas[V_ANON2].v.flags = CRFS_VMA_F_DROPPABLE | CRFS_VMA_F_NORESERVE)
 F(vma_shm_beyond, mm->vmas[V_SHM2].v.pgoff = 0xa000)
 F(vma_shm_none, mm->vmas[V_SHM1].v.shmem_id = 0)
 F(shmem_size, m->shmems[0].s.size = 0x10001)
@@ -355,6 +362,13 @@ static const struct forgery forgeries[] = {
 	{ "shared anonymous of kind anon", forge_vma_anonshared, "shared, of a kind" },
 	{ "a name on the heap",		forge_vma_heapname, "a name on a mapping" },
 	{ "a private mapping of shmem",	forge_vma_shm_private, "private mapping of shared memory" },
+	{ "locked on fault, not locked", forge_vma_lockonfault, "locked on fault but not locked" },
+	{ "a shmem mapping charged",	forge_vma_shm_account, "a shared mapping charged" },
+	{ "charged and MAP_NORESERVE",	forge_vma_account_noreserve, "charged to the commit limit and MAP_NORESERVE" },
+	{ "writable private, not charged", forge_vma_uncharged, "but not charged" },
+	{ "anonymous memory that cannot expand", forge_vma_dontexpand, "only the kernel's mappings" },
+	{ "a file mapping wiped on fork", forge_vma_wipe_file, "only private anonymous memory is" },
+	{ "droppable, not wiped on fork", forge_vma_droppable, "not as MAP_DROPPABLE makes" },
 	{ "a shmem mapping beyond its object", forge_vma_shm_beyond, "beyond the end of its object" },
 	{ "a shmem mapping without its object", forge_vma_shm_none, "without its object" },
 	{ "a shmem of part of a page",	forge_shmem_size, "not a number of pages" },

@@ -55,7 +55,11 @@
 #define CR_OOM_ADJ_MAX		1000
 #define CR_VMA_PROTS		(PROT_READ | PROT_WRITE | PROT_EXEC)
 #define CR_VMA_FLAGS		(CRFS_VMA_F_SHARED | CRFS_VMA_F_GROWSDOWN | \
-				 CRFS_VMA_F_LOCKED | CRFS_VMA_F_NORESERVE)
+				 CRFS_VMA_F_LOCKED | CRFS_VMA_F_NORESERVE | \
+				 CRFS_VMA_F_ACCOUNT | CRFS_VMA_F_LOCKONFAULT | \
+				 CRFS_VMA_F_DROPPABLE | CRFS_VMA_F_MAYBE_GUARD)
+/* What MAP_DROPPABLE gives a mapping, which it cannot lose. */
+#define CR_VMA_DROPPABLE_ADVICE	(CRFS_VMA_A_WIPEONFORK | CRFS_VMA_A_DONTDUMP)
 #define CR_VMA_ADVICE		((CRFS_VMA_A_DONTEXPAND << 1) - 1)
 #define CR_MM_FLAGS		(CRFS_MM_F_THP_DISABLE | CRFS_MM_F_MDWE | \
 				 CRFS_MM_F_MDWE_NOINHERIT)
@@ -293,6 +297,42 @@ static const char *cr_vma_object(const struct cr_vma *vi, uint64_t ps)
 	return NULL;
 }
 
+/*
+ * Why the VmFlags of a mapping made by mmap() could not come out as @v
+ * has them, or NULL.  The charge ("ac") is what mmap() and mprotect()
+ * give a private mapping once writable, unless MAP_NORESERVE.
+ */
+static const char *cr_vma_vmflags(const struct crfs_vma *v)
+{
+	bool priv = !(v->flags & CRFS_VMA_F_SHARED);
+	bool acct = v->flags & CRFS_VMA_F_ACCOUNT;
+
+	if (v->kind == CRFS_VMA_VDSO || v->kind == CRFS_VMA_VVAR ||
+	    v->kind == CRFS_VMA_VSYSCALL)
+		return NULL;	/* the kernel's: not made by mmap() */
+	if ((v->flags & CRFS_VMA_F_LOCKONFAULT) &&
+	    !(v->flags & CRFS_VMA_F_LOCKED))
+		return "locked on fault but not locked";
+	if (acct && !priv)
+		return "a shared mapping charged to the commit limit";
+	if (acct && (v->flags & CRFS_VMA_F_NORESERVE))
+		return "charged to the commit limit and MAP_NORESERVE";
+	if (priv && (v->prot & PROT_WRITE) && !acct &&
+	    !(v->flags & CRFS_VMA_F_NORESERVE))
+		return "writable and private but not charged to the commit limit";
+	if ((v->flags & CRFS_VMA_F_DROPPABLE) &&
+	    (v->kind != CRFS_VMA_ANON || !priv ||
+	     !(v->flags & CRFS_VMA_F_NORESERVE) ||
+	     (v->advice & CR_VMA_DROPPABLE_ADVICE) != CR_VMA_DROPPABLE_ADVICE))
+		return "droppable, but not as MAP_DROPPABLE makes a mapping";
+	if (v->advice & CRFS_VMA_A_DONTEXPAND)
+		return "cannot be expanded, which only the kernel's mappings are";
+	if ((v->advice & CRFS_VMA_A_WIPEONFORK) &&
+	    (!priv || v->kind == CRFS_VMA_FILE))
+		return "wiped on fork, which only private anonymous memory is";
+	return NULL;
+}
+
 /* VMA: one mapping, and its place after the one before. */
 int cr_vma_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 {
@@ -322,8 +362,8 @@ int cr_vma_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 		 ((v->kind != CRFS_VMA_ANON && v->kind != CRFS_VMA_STACK) ||
 		  (v->flags & CRFS_VMA_F_SHARED)))
 		why = "only private anonymous memory grows down";
-	else
-		why = cr_vma_object(vi, ps);
+	else if (!(why = cr_vma_object(vi, ps)))
+		why = cr_vma_vmflags(v);
 	if (!why)
 		return 0;
 	return cr_fail(e, EBADMSG, "pid %u: mapping 0x%" PRIx64 "-0x%" PRIx64

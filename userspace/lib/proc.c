@@ -227,6 +227,14 @@ static const struct {
 	{ "ui", CR_VMF_UFFD },
 	{ "mm", CR_VMF_MIXEDMAP },
 	{ "nr", CR_VMF_NORESERVE },
+	{ "ac", CR_VMF_ACCOUNT },
+	{ "lf", CR_VMF_LOCKONFAULT },
+	{ "dp", CR_VMF_DROPPABLE },
+	{ "gu", CR_VMF_MAYBE_GUARD },
+	/* What the protection, the sharing and the file imply. */
+	{ "rd", 0 }, { "wr", 0 }, { "ex", 0 }, { "sh", 0 },
+	{ "mr", 0 }, { "mw", 0 }, { "me", 0 }, { "ms", 0 },
+	{ "sd", 0 },	/* soft-dirty: every new mapping has it */
 };
 
 /* The VmFlags mnemonics of what madvise() set. */
@@ -241,25 +249,37 @@ static const struct {
 	{ "de", CRFS_VMA_A_DONTEXPAND },
 };
 
-/* Turn "VmFlags: rd wr mr ..." into CR_VMF_* and CRFS_VMA_A_* bits. */
-static uint32_t parse_vmflags(const char *p, uint32_t *advice)
+/*
+ * Turn "VmFlags: rd wr mr ..." into CR_VMF_* and CRFS_VMA_A_* bits; a
+ * mnemonic of neither table sets CR_VMF_UNKNOWN, the first kept in @m.
+ */
+static void parse_vmflags(const char *p, struct cr_proc_map *m)
 {
-	uint32_t flags = 0;
+	bool known;
 	size_t i;
 
-	*advice = 0;
+	m->vmflags = m->advice = 0;
 	for (p += 8; *p; p++) {
 		if (*p == ' ' || *p == '\n' || !p[1])
 			continue;
+		known = false;
 		for (i = 0; i < ARRAY_SIZE(vmflag_names); i++)
-			if (!strncmp(p, vmflag_names[i].name, 2))
-				flags |= vmflag_names[i].flag;
+			if (!strncmp(p, vmflag_names[i].name, 2)) {
+				m->vmflags |= vmflag_names[i].flag;
+				known = true;
+			}
 		for (i = 0; i < ARRAY_SIZE(vmadvice_names); i++)
-			if (!strncmp(p, vmadvice_names[i].name, 2))
-				*advice |= vmadvice_names[i].advice;
+			if (!strncmp(p, vmadvice_names[i].name, 2)) {
+				m->advice |= vmadvice_names[i].advice;
+				known = true;
+			}
+		if (!known && !(m->vmflags & CR_VMF_UNKNOWN)) {
+			m->vmflags |= CR_VMF_UNKNOWN;
+			memcpy(m->vmf_other, p, 2);
+			m->vmf_other[2] = '\0';
+		}
 		p++;
 	}
-	return flags;
 }
 
 /* Parse one map header line into @m; 0 if it is not one. */
@@ -314,8 +334,7 @@ static int proc_maps_read(pid_t pid, const char *file,
 
 		if (!strncmp(line, "VmFlags:", 8)) {
 			if (n)
-				v[n - 1].vmflags = parse_vmflags(line,
-							&v[n - 1].advice);
+				parse_vmflags(line, &v[n - 1]);
 			continue;
 		}
 		if (n && !strncmp(line, "Rss:", 4)) {
@@ -324,6 +343,10 @@ static int proc_maps_read(pid_t pid, const char *file,
 		}
 		if (n && !strncmp(line, "Swap:", 5)) {
 			v[n - 1].swap_kb = strtoull(line + 5, NULL, 10);
+			continue;
+		}
+		if (n && !strncmp(line, "ProtectionKey:", 14)) {
+			v[n - 1].pkey = strtoul(line + 14, NULL, 10);
 			continue;
 		}
 		ret = parse_map_line(line, &m);

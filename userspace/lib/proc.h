@@ -48,6 +48,11 @@ struct cr_proc_stat {
 #define CR_VMF_UFFD		(1U << 5)	/* um, uw, ui */
 #define CR_VMF_MIXEDMAP		(1U << 6)	/* mm */
 #define CR_VMF_NORESERVE	(1U << 7)	/* nr */
+#define CR_VMF_ACCOUNT		(1U << 8)	/* ac: charged to the commit limit */
+#define CR_VMF_LOCKONFAULT	(1U << 9)	/* lf: mlock2(MLOCK_ONFAULT) */
+#define CR_VMF_DROPPABLE	(1U << 10)	/* dp: MAP_DROPPABLE */
+#define CR_VMF_MAYBE_GUARD	(1U << 11)	/* gu: had a guard region */
+#define CR_VMF_UNKNOWN		(1U << 31)	/* a mnemonic of none of these */
 
 /* One line of /proc/PID/maps with the VmFlags of its smaps entry. */
 struct cr_proc_map {
@@ -60,8 +65,10 @@ struct cr_proc_map {
 	char		*path;		/* text after the inode, "" if none */
 	uint32_t	vmflags;	/* CR_VMF_* */
 	uint32_t	advice;		/* CRFS_VMA_A_* from VmFlags */
+	char		vmf_other[3];	/* CR_VMF_UNKNOWN: the first such */
 	uint64_t	rss_kb;		/* Rss: pages mapped now */
 	uint64_t	swap_kb;	/* Swap: */
+	uint32_t	pkey;		/* ProtectionKey: (with pkeys) */
 };
 
 /* st_mtim of @st in ns since the epoch, as the image records it. */

@@ -14,9 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <linux/capability.h>
 
 #include "dump.h"
 #include "restore.h"
@@ -35,6 +39,31 @@ static const struct {
 	{ "[vvar]",		CRFS_VMA_VVAR,	0,	CR_PAGES_NONE },
 	{ "[vvar_vclock]",	CRFS_VMA_VVAR,	0,	CR_PAGES_NONE },
 	{ "[vsyscall]",		CRFS_VMA_VSYSCALL, 0,	CR_PAGES_NONE },
+};
+
+/* VmFlags a restore cannot set again, by mnemonic, and why. */
+static const struct {
+	char		name[3];
+	const char	*why;
+} vmflag_refused[] = {
+	{ "ss", "shadow stack mappings are not supported" },
+	{ "sl", "sealed mappings (mseal) are not supported" },
+	{ "sf", "synchronous page faults (MAP_SYNC) are not supported" },
+	{ "ar", "architecture-specific mappings are not supported" },
+};
+
+/* VmFlags bits kept as they are in CRFS_VMA_F_*. */
+static const struct {
+	uint32_t	vmf;
+	uint32_t	flag;
+} vmflag_kept[] = {
+	{ CR_VMF_GROWSDOWN,	CRFS_VMA_F_GROWSDOWN },
+	{ CR_VMF_LOCKED,	CRFS_VMA_F_LOCKED },
+	{ CR_VMF_LOCKONFAULT,	CRFS_VMA_F_LOCKONFAULT },
+	{ CR_VMF_NORESERVE,	CRFS_VMA_F_NORESERVE },
+	{ CR_VMF_ACCOUNT,	CRFS_VMA_F_ACCOUNT },
+	{ CR_VMF_DROPPABLE,	CRFS_VMA_F_DROPPABLE },
+	{ CR_VMF_MAYBE_GUARD,	CRFS_VMA_F_MAYBE_GUARD },
 };
 
 /* A mapped file (or the executable) being collected: one FILE per key. */
@@ -63,6 +92,24 @@ static int mm_refuse(struct cr_dtask *dt, const struct cr_proc_map *m,
 			(unsigned long long)m->end,
 			m->path[0] ? m->path : "(anonymous)", why);
 	return 0;
+}
+
+/* Refuse a mapping for a VmFlags mnemonic a restore cannot set again. */
+static int mm_vmflag_refuse(struct cr_dtask *dt, const struct cr_proc_map *m)
+{
+	char why[128];
+
+	for (size_t i = 0; i < sizeof(vmflag_refused) / sizeof(vmflag_refused[0]);
+	     i++)
+		if (!strcmp(m->vmf_other, vmflag_refused[i].name)) {
+			snprintf(why, sizeof(why), "VmFlags %s: %s",
+				 m->vmf_other, vmflag_refused[i].why);
+			return mm_refuse(dt, m, why);
+		}
+	snprintf(why, sizeof(why),
+		 "VmFlags %s: unknown to this version, it could not come back",
+		 m->vmf_other);
+	return mm_refuse(dt, m, why);
 }
 
 /* Note a mapped file to add once per (device, inode, open mode). */
@@ -197,12 +244,9 @@ static int mm_vma(struct mm_collect *c, const struct cr_proc_map *m,
 	v->v.advice = m->advice;
 	if (m->shared)
 		v->v.flags |= CRFS_VMA_F_SHARED;
-	if (m->vmflags & CR_VMF_GROWSDOWN)
-		v->v.flags |= CRFS_VMA_F_GROWSDOWN;
-	if (m->vmflags & CR_VMF_LOCKED)
-		v->v.flags |= CRFS_VMA_F_LOCKED;
-	if (m->vmflags & CR_VMF_NORESERVE)
-		v->v.flags |= CRFS_VMA_F_NORESERVE;
+	for (i = 0; i < sizeof(vmflag_kept) / sizeof(vmflag_kept[0]); i++)
+		if (m->vmflags & vmflag_kept[i].vmf)
+			v->v.flags |= vmflag_kept[i].flag;
 	if (m->vmflags & CR_VMF_HUGETLB)
 		return mm_refuse(dt, m, "hugetlb mappings are not supported");
 	if (m->vmflags & CR_VMF_UFFD)
@@ -215,6 +259,13 @@ static int mm_vma(struct mm_collect *c, const struct cr_proc_map *m,
 		v->pages = vma_special[i].pages;
 		return 0;
 	}
+	if (m->vmflags & CR_VMF_UNKNOWN)
+		return mm_vmflag_refuse(dt, m);
+	if (m->pkey)
+		return mm_refuse(dt, m, "memory protection keys (pkey_mprotect) are not supported");
+	/* Only the kernel's own mappings (the vdso) cannot be expanded. */
+	if (m->advice & CRFS_VMA_A_DONTEXPAND)
+		return mm_refuse(dt, m, "VmFlags de: mappings that cannot be expanded (a driver's) are not supported");
 	if (m->vmflags & (CR_VMF_IO | CR_VMF_PFNMAP | CR_VMF_MIXEDMAP))
 		return mm_refuse(dt, m, "device mappings are not supported");
 	if ((!*p || !strncmp(p, "[anon:", 6)) && !m->shared) {
@@ -295,6 +346,57 @@ static int mm_files(struct mm_collect *c, struct cr_err *e)
 	return 0;
 }
 
+/* PAGEMAP_SCAN (Linux 6.7; PAGE_IS_GUARD 6.15), as linux/fs.h has it. */
+struct mm_pm_scan_arg {
+	uint64_t	size, flags, start, end, walk_end, vec, vec_len;
+	uint64_t	max_pages, category_inverted, category_mask;
+	uint64_t	category_anyof_mask, return_mask;
+};
+struct mm_page_region {
+	uint64_t	start, end, categories;
+};
+#define MM_PAGEMAP_SCAN		_IOWR('f', 16, struct mm_pm_scan_arg)
+#define MM_PAGE_IS_GUARD	(1ULL << 8)
+
+/*
+ * Guard regions (MADV_GUARD_INSTALL) are markers in the page tables,
+ * not mappings: smaps does not show them and a restore would lose them.
+ * Refuse the mapping holding the first one.  A kernel that cannot scan
+ * for them (before 6.15) cannot say; the page dump then fails on them.
+ */
+static int mm_guards(struct mm_collect *c, const struct cr_proc_map *maps,
+		     int n, struct cr_err *e)
+{
+	struct mm_page_region reg;
+	struct mm_pm_scan_arg a = {
+		.size = sizeof(a), .end = CR_TASK_SIZE,
+		.vec = (uintptr_t)&reg, .vec_len = 1,
+		.category_mask = MM_PAGE_IS_GUARD,
+		.return_mask = MM_PAGE_IS_GUARD,
+	};
+	char path[64], why[128];
+	int fd, i;
+	long ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", c->dt->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return cr_fail(e, errno, "pid %d: cannot open %s: %m",
+			       c->dt->pid, path);
+	ret = ioctl(fd, MM_PAGEMAP_SCAN, &a);
+	close(fd);
+	if (ret <= 0)
+		return 0;
+	for (i = 0; i < n && maps[i].end <= reg.start; i++)
+		;
+	if (i == n)
+		return 0;
+	snprintf(why, sizeof(why),
+		 "guard regions (MADV_GUARD_INSTALL) are not supported (one at %llx-%llx)",
+		 (unsigned long long)reg.start, (unsigned long long)reg.end);
+	return mm_refuse(c->dt, &maps[i], why);
+}
+
 /* Phase 1: the layout of /proc/PID/stat, auxv, exe, smaps. */
 static int mm_collect(struct cr_dump *d, struct cr_dtask *dt, struct cr_err *e)
 {
@@ -341,6 +443,8 @@ static int mm_collect(struct cr_dump *d, struct cr_dtask *dt, struct cr_err *e)
 			v->pages = CR_PAGES_NONE;
 	}
 	if (ret >= 0)
+		ret = mm_guards(&c, maps, n, e);
+	if (ret >= 0)
 		ret = mm_files(&c, e);
 	if (maps)
 		cr_proc_maps_free(maps, n);
@@ -350,14 +454,84 @@ static int mm_collect(struct cr_dump *d, struct cr_dtask *dt, struct cr_err *e)
 	return ret < 0 ? ret : 0;
 }
 
-/* Phase 2: the first mapping refused, in address order. */
+/*
+ * Under strict overcommit (vm.overcommit_memory=2) the kernel ignores
+ * MAP_NORESERVE and charges the mapping: it would come back "ac", not
+ * "nr".  The checkpoint refuses such a mapping then, and the restore
+ * before anything exists.
+ */
+static int mm_fits_noreserve(const struct cr_mm *mm, uint32_t pid,
+			     struct cr_err *e)
+{
+	char *s = cr_read_file("/proc/sys/vm/overcommit_memory", NULL);
+	bool strict = s && atoi(s) == 2;
+
+	free(s);
+	for (uint32_t i = 0; strict && i < mm->nr_vmas; i++) {
+		const struct crfs_vma *v = &mm->vmas[i].v;
+
+		if (v->flags & CRFS_VMA_F_NORESERVE)
+			return cr_fail(e, EOPNOTSUPP,
+				       "pid %u: mapping %#llx-%#llx: MAP_NORESERVE, which vm.overcommit_memory=2 ignores: it would come back charged to the commit limit",
+				       pid, (unsigned long long)v->start,
+				       (unsigned long long)v->end);
+	}
+	return 0;
+}
+
+/* Does this process hold CAP_IPC_LOCK in its effective set? */
+static bool mm_can_lock_any(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2] = { { 0 } };
+
+	if (syscall(SYS_capget, &h, d))
+		return false;
+	return d[CAP_IPC_LOCK / 32].effective & (1U << (CAP_IPC_LOCK % 32));
+}
+
+/*
+ * The restore locks the memory that was locked (mlock2()) while the new
+ * process still has the restorer's credentials and limits: without
+ * CAP_IPC_LOCK, RLIMIT_MEMLOCK bounds it.  The checkpoint refuses what
+ * this restorer could not lock, and the restore before anything exists.
+ */
+static int mm_fits_locked(const struct cr_mm *mm, uint32_t pid,
+			  struct cr_err *e)
+{
+	uint64_t locked = 0;
+	struct rlimit rl;
+
+	for (uint32_t i = 0; i < mm->nr_vmas; i++) {
+		const struct crfs_vma *v = &mm->vmas[i].v;
+
+		if (v->flags & CRFS_VMA_F_LOCKED)
+			locked += v->end - v->start;
+	}
+	if (!locked || mm_can_lock_any() || getrlimit(RLIMIT_MEMLOCK, &rl) ||
+	    rl.rlim_cur == RLIM_INFINITY || locked <= rl.rlim_cur)
+		return 0;
+	return cr_fail(e, ENOMEM,
+		       "pid %u: %llu bytes of locked memory (mlock): the restorer has no CAP_IPC_LOCK and its RLIMIT_MEMLOCK allows %llu",
+		       pid, (unsigned long long)locked,
+		       (unsigned long long)rl.rlim_cur);
+}
+
+/*
+ * Phase 2: the first mapping refused, in address order; then what this
+ * restorer could not map or lock as it was.
+ */
 static int mm_check(struct cr_dump *d, struct cr_dtask *dt, struct cr_err *e)
 {
+	int ret;
+
 	(void)d;
-	if (!dt->refused_mm.err)
-		return 0;
-	*e = dt->refused_mm;
-	return -e->err;
+	if (dt->refused_mm.err) {
+		*e = dt->refused_mm;
+		return -e->err;
+	}
+	ret = mm_fits_noreserve(dt->t->mm, dt->pid, e);
+	return ret ? ret : mm_fits_locked(dt->t->mm, dt->pid, e);
 }
 
 /* Phase 4: the exact brk, which only the task tells. */
@@ -390,6 +564,7 @@ static int mm_plan(struct cr_rst *r, struct cr_err *e)
 {
 	char *s = cr_read_file("/proc/sys/vm/max_map_count", NULL);
 	long max = s ? atol(s) : 0;
+	int ret;
 
 	free(s);
 	/* The scratch area is one more while the memory is rebuilt. */
@@ -397,7 +572,8 @@ static int mm_plan(struct cr_rst *r, struct cr_err *e)
 		return cr_fail(e, ENOMEM,
 			       "pid %u: the image has %u mappings, vm.max_map_count allows %ld",
 			       r->task->t.pid, r->mm->nr_vmas, max);
-	return 0;
+	ret = mm_fits_noreserve(r->mm, r->task->t.pid, e);
+	return ret ? ret : mm_fits_locked(r->mm, r->task->t.pid, e);
 }
 
 const struct cr_res_ops cr_res_mm = {

@@ -25,6 +25,14 @@
 #include "restore.h"
 #include "proc.h"
 
+#ifndef MAP_DROPPABLE
+#define MAP_DROPPABLE		0x08	/* Linux 6.11 */
+#endif
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL	102	/* Linux 6.13 */
+#define MADV_GUARD_REMOVE	103
+#endif
+
 /* The instructions at the start of the scratch area: syscall; int3. */
 static const unsigned char cr_scratch_code[] = { 0x0f, 0x05, 0xcc };
 
@@ -311,19 +319,23 @@ static bool cr_shmem_plain(const struct cr_shmem *s, const struct cr_vma *vi)
  * Make the object of SHMEM @s and open it in the process: a shared
  * anonymous mapping of its size anywhere, its file opened through
  * /proc/self/map_files (the process is still root), the mapping dropped.
- * Its mappings are then made from that descriptor (cr_mm_map()).
+ * Its mappings are then made from that descriptor (cr_mm_map()).  The
+ * object is charged to the commit limit as the mapping @vi that made it
+ * was: not when MAP_NORESERVE (the mappings of one object inherit it).
  */
 static int cr_mm_shmem_open(struct cr_rst *r, const struct cr_shmem *s,
-			    struct cr_err *e)
+			    const struct cr_vma *vi, struct cr_err *e)
 {
+	int flags = MAP_SHARED | MAP_ANONYMOUS, rc;
 	unsigned long path;
 	char name[96];
 	long at, fd;
-	int rc;
 
+	if (vi->v.flags & CRFS_VMA_F_NORESERVE)
+		flags |= MAP_NORESERVE;
 	rc = cr_mm_call(r, SYS_mmap, CR_ARGS(0, s->s.size,
-			PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-			-1UL, 0), &at, e, "shmem %u: cannot make it", s->s.id);
+			PROT_READ | PROT_WRITE, flags, -1UL, 0), &at, e,
+			"shmem %u: cannot make it", s->s.id);
 	if (rc)
 		return rc;
 	snprintf(name, sizeof(name), "/proc/self/map_files/%lx-%lx",
@@ -357,7 +369,7 @@ static int cr_mm_shmems(struct cr_rst *r, struct cr_err *e)
 
 		if (vi->shmem && !cr_shmem_plain(vi->shmem, vi) &&
 		    r->shmem_fd[vi->shmem - r->m->shmems] < 0)
-			rc = cr_mm_shmem_open(r, vi->shmem, e);
+			rc = cr_mm_shmem_open(r, vi->shmem, vi, e);
 	}
 	return rc;
 }
@@ -377,16 +389,146 @@ static int cr_mm_shmems_close(struct cr_rst *r, struct cr_err *e)
 	return rc;
 }
 
+/* What madvise() sets each CRFS_VMA_A_* bit with. */
+static const struct {
+	uint32_t	advice;
+	int		madv;
+	const char	*name;
+} cr_mm_advice[] = {
+	{ CRFS_VMA_A_DONTFORK,	MADV_DONTFORK,		"MADV_DONTFORK" },
+	{ CRFS_VMA_A_DONTDUMP,	MADV_DONTDUMP,		"MADV_DONTDUMP" },
+	{ CRFS_VMA_A_WIPEONFORK, MADV_WIPEONFORK,	"MADV_WIPEONFORK" },
+	{ CRFS_VMA_A_HUGEPAGE,	MADV_HUGEPAGE,		"MADV_HUGEPAGE" },
+	{ CRFS_VMA_A_NOHUGEPAGE, MADV_NOHUGEPAGE,	"MADV_NOHUGEPAGE" },
+	{ CRFS_VMA_A_MERGEABLE,	MADV_MERGEABLE,		"MADV_MERGEABLE" },
+	{ CRFS_VMA_A_SEQ_READ,	MADV_SEQUENTIAL,	"MADV_SEQUENTIAL" },
+	{ CRFS_VMA_A_RAND_READ,	MADV_RANDOM,		"MADV_RANDOM" },
+};
+
+#define CR_MM_NR_ADVICE		(sizeof(cr_mm_advice) / sizeof(cr_mm_advice[0]))
+
+/* The commit charge is taken by mprotect() in pieces of at most this. */
+#define CR_ACCOUNT_CHUNK	(1UL << 30)
+
 /*
- * Create one mapping of the image with its own protection: one that gets
- * page data is made writable only then (cr_mm_writable()).  A file is
- * mapped from the descriptor the process opened and checked for itself
- * (restore-files.c), never by path; a shared memory object from its own
- * descriptor, or as a new one.  A private mapping is not charged to the
- * commit limit here (MAP_NORESERVE, which the kernel ignores under strict
- * overcommit): the process already had it, and a 64 GiB PROT_NONE
- * reservation, as Go and Java runtimes make, must not fail the heuristic
- * check.
+ * Is @v a private mapping charged to the commit limit ("ac") but not
+ * writable?  It is mapped writable (which charges it) and protected
+ * back by cr_rst_mm_finish().
+ */
+static bool cr_mm_charged_ro(const struct crfs_vma *v)
+{
+	return (v->flags & CRFS_VMA_F_ACCOUNT) && !(v->prot & PROT_WRITE) &&
+	       !(v->flags & CRFS_VMA_F_SHARED);
+}
+
+/*
+ * Charge @v to the commit limit as it was: mprotect() it writable, piece
+ * by piece, so that a large mapping charged bit by bit before the
+ * checkpoint (and merged since) passes the heuristic overcommit check,
+ * which refuses any one request above RAM and swap.
+ */
+static int cr_mm_charge(struct cr_rst *r, const struct crfs_vma *v,
+			struct cr_err *e)
+{
+	for (uint64_t at = v->start; at < v->end; at += CR_ACCOUNT_CHUNK) {
+		uint64_t len = v->end - at < CR_ACCOUNT_CHUNK ?
+			       v->end - at : CR_ACCOUNT_CHUNK;
+		int rc = cr_mm_call(r, SYS_mprotect,
+				    CR_ARGS(at, len, v->prot | PROT_WRITE),
+				    NULL, e,
+				    "mapping %#llx-%#llx: cannot charge it to the commit limit",
+				    (unsigned long long)v->start,
+				    (unsigned long long)v->end);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * "gu", which a mapping keeps once it had a guard region: install one on
+ * its first page and remove it, before the page data and before mlock
+ * (a locked mapping takes no guard).
+ */
+static int cr_mm_maybe_guard(struct cr_rst *r, const struct crfs_vma *v,
+			     struct cr_err *e)
+{
+	int rc;
+
+	rc = cr_mm_call(r, SYS_madvise,
+			CR_ARGS(v->start, r->page_size, MADV_GUARD_INSTALL),
+			NULL, e, "mapping %#llx-%#llx: MADV_GUARD_INSTALL",
+			(unsigned long long)v->start,
+			(unsigned long long)v->end);
+	if (!rc)
+		rc = cr_mm_call(r, SYS_madvise,
+				CR_ARGS(v->start, r->page_size,
+					MADV_GUARD_REMOVE), NULL, e,
+				"mapping %#llx-%#llx: MADV_GUARD_REMOVE",
+				(unsigned long long)v->start,
+				(unsigned long long)v->end);
+	return rc;
+}
+
+/*
+ * Give a new mapping the VmFlags mmap() does not: "gu", the madvise()
+ * flags, mlock (MLOCK_ONFAULT for "lf"; see mm_fits_locked()), the commit
+ * charge of a read-only private mapping once writable, and the name of
+ * anonymous memory.
+ */
+static int cr_mm_vmflags(struct cr_rst *r, const struct cr_vma *vi,
+			 struct cr_err *e)
+{
+	const struct crfs_vma *v = &vi->v;
+	unsigned long len = v->end - v->start, name;
+	int rc = 0;
+
+	if (v->flags & CRFS_VMA_F_MAYBE_GUARD)
+		rc = cr_mm_maybe_guard(r, v, e);
+	if (!rc && cr_mm_charged_ro(v))
+		rc = cr_mm_charge(r, v, e);
+	for (size_t i = 0; !rc && i < CR_MM_NR_ADVICE; i++)
+		if (v->advice & cr_mm_advice[i].advice)
+			rc = cr_mm_call(r, SYS_madvise,
+					CR_ARGS(v->start, len,
+						cr_mm_advice[i].madv), NULL, e,
+					"mapping %#llx-%#llx: %s",
+					(unsigned long long)v->start,
+					(unsigned long long)v->end,
+					cr_mm_advice[i].name);
+	if (!rc && (v->flags & CRFS_VMA_F_LOCKED))
+		rc = cr_mm_call(r, SYS_mlock2,
+				CR_ARGS(v->start, len,
+					v->flags & CRFS_VMA_F_LOCKONFAULT ?
+					MLOCK_ONFAULT : 0), NULL, e,
+				"mapping %#llx-%#llx: cannot lock it",
+				(unsigned long long)v->start,
+				(unsigned long long)v->end);
+	if (!rc && vi->name) {
+		rc = cr_rst_poke(r, 0, vi->name, strlen(vi->name) + 1, &name,
+				 e);
+		if (!rc)
+			rc = cr_mm_call(r, SYS_prctl,
+					CR_ARGS(PR_SET_VMA,
+						PR_SET_VMA_ANON_NAME,
+						v->start, len, name), NULL, e,
+					"mapping %#llx-%#llx: cannot name it %s",
+					(unsigned long long)v->start,
+					(unsigned long long)v->end, vi->name);
+	}
+	return rc;
+}
+
+/*
+ * Create one mapping of the image with its own protection and VmFlags
+ * (cr_mm_vmflags()): only what was MAP_NORESERVE is mapped so; a
+ * read-only private mapping is charged as it was, and its page data is
+ * written through /proc/PID/mem (cr_mm_poke_pages()); a read-only shared
+ * one is made writable only while its pages are written
+ * (cr_mm_writable()).  A file is mapped from the descriptor the process
+ * opened and checked for itself (restore-files.c), never by path; a
+ * shared memory object from its own descriptor, or as a new one.
  */
 static int cr_mm_map(struct cr_rst *r, const struct cr_vma *vi,
 		     struct cr_err *e)
@@ -397,9 +539,12 @@ static int cr_mm_map(struct cr_rst *r, const struct cr_vma *vi,
 	int prot = v->prot, flags = MAP_FIXED_NOREPLACE, rc;
 	long fd = -1, ret;
 
-	flags |= shared ? MAP_SHARED : MAP_PRIVATE | MAP_NORESERVE;
-	if (v->flags & CRFS_VMA_F_LOCKED)
-		flags |= MAP_LOCKED;
+	if (v->flags & CRFS_VMA_F_DROPPABLE)
+		flags |= MAP_DROPPABLE;	/* private anonymous (img-check.c) */
+	else
+		flags |= shared ? MAP_SHARED : MAP_PRIVATE;
+	if (v->flags & CRFS_VMA_F_NORESERVE)
+		flags |= MAP_NORESERVE;
 	if (v->kind == CRFS_VMA_FILE) {
 		int32_t k = r->files.vma_file[vi - r->mm->vmas];
 
@@ -424,7 +569,7 @@ static int cr_mm_map(struct cr_rst *r, const struct cr_vma *vi,
 			     (unsigned long long)v->end, vi->file ? " " : "",
 			     vi->file ? vi->file->path : "",
 			     strerror(ret < 0 && ret > -4096 ? -ret : EEXIST));
-	return rc;
+	return rc ? rc : cr_mm_vmflags(r, vi, e);
 }
 
 int cr_rst_mm_swap(struct cr_rst *r, struct cr_err *e)
@@ -457,14 +602,19 @@ int cr_rst_mm_swap(struct cr_rst *r, struct cr_err *e)
 	return rc;
 }
 
-/* Make @vi writable for its page data; cr_rst_mm_finish() undoes it. */
+/*
+ * Make shared @vi writable for its page data; cr_rst_mm_finish() undoes
+ * it.  A private mapping stays as it is: making it writable would charge
+ * it to the commit limit ("ac"), which it may not have been.
+ */
 static int cr_mm_writable(struct cr_rst *r, const struct cr_vma *vi,
 			  struct cr_err *e)
 {
 	const struct crfs_vma *v = &vi->v;
 	int rc;
 
-	if ((v->prot & PROT_WRITE) || r->wr_vma == vi)
+	if ((v->prot & PROT_WRITE) || r->wr_vma == vi ||
+	    !(v->flags & CRFS_VMA_F_SHARED))
 		return 0;
 	rc = cr_mm_call(r, SYS_mprotect,
 			CR_ARGS(v->start, v->end - v->start,
@@ -477,7 +627,48 @@ static int cr_mm_writable(struct cr_rst *r, const struct cr_vma *vi,
 	return rc;
 }
 
-/* Write @size bytes of @data at @addr of the process. */
+/*
+ * Write @len bytes of @data at @addr of the process through
+ * /proc/PID/mem: the tracer's write (FOLL_FORCE) reaches a private
+ * mapping that is not writable, as a debugger's breakpoint does, without
+ * changing its protection or its VmFlags.
+ */
+static int cr_mm_poke_mem(struct cr_rst *r, uint64_t addr, const char *data,
+			  uint64_t len, struct cr_err *e)
+{
+	char path[64];
+	int fd, err = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", r->pid);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return cr_fail(e, errno, "pid %d: cannot open %s: %m", r->pid,
+			       path);
+	while (len && !err) {
+		n = pwrite(fd, data, len, addr);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? errno : EFAULT;
+			break;
+		}
+		data += n;
+		addr += n;
+		len -= n;
+	}
+	close(fd);
+	if (err)
+		return cr_fail(e, err, "pid %d: cannot write pages at %#llx: %s",
+			       r->pid, (unsigned long long)addr,
+			       strerror(err));
+	return 0;
+}
+
+/*
+ * Write @size bytes of @data at @addr of the process: process_vm_writev()
+ * where the memory is writable, /proc/PID/mem from where it is not.
+ */
 static int cr_mm_poke_pages(struct cr_rst *r, uint64_t addr, void *data,
 		       uint64_t size, struct cr_err *e)
 {
@@ -488,10 +679,9 @@ static int cr_mm_poke_pages(struct cr_rst *r, uint64_t addr, void *data,
 	while (local.iov_len) {
 		n = process_vm_writev(r->pid, &local, 1, &remote, 1, 0);
 		if (n <= 0)
-			return cr_fail(e, n < 0 ? errno : EFAULT,
-				       "pid %d: cannot write pages at %#lx: %s",
-				       r->pid, (unsigned long)remote.iov_base,
-				       strerror(n < 0 ? errno : EFAULT));
+			return cr_mm_poke_mem(r, (uintptr_t)remote.iov_base,
+					      local.iov_base, local.iov_len,
+					      e);
 		local.iov_base = (char *)local.iov_base + n;
 		local.iov_len -= n;
 		remote.iov_base = (char *)remote.iov_base + n;
@@ -639,7 +829,8 @@ int cr_rst_mm_finish(struct cr_rst *r, struct cr_err *e)
 	for (i = 0; i < mm->nr_vmas; i++) {
 		const struct crfs_vma *v = &mm->vmas[i].v;
 
-		if ((!cr_img_vma_filled(v) && v->kind != CRFS_VMA_SHMEM) ||
+		/* Those cr_mm_writable() or cr_mm_charge() made writable. */
+		if ((v->kind != CRFS_VMA_SHMEM && !cr_mm_charged_ro(v)) ||
 		    (v->prot & PROT_WRITE))
 			continue;
 		rc = cr_rst_aborted(r, e);

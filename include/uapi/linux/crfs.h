@@ -231,6 +231,16 @@ enum crfs_vma_kind {
 #define CRFS_VMA_F_GROWSDOWN	(1U << 1)	/* MAP_GROWSDOWN */
 #define CRFS_VMA_F_LOCKED	(1U << 2)	/* mlock()ed */
 #define CRFS_VMA_F_NORESERVE	(1U << 3)	/* MAP_NORESERVE (smaps "nr") */
+#define CRFS_VMA_F_ACCOUNT	(1U << 4)	/* charged to the commit limit
+						 * ("ac"): private, once
+						 * writable, not NORESERVE */
+#define CRFS_VMA_F_LOCKONFAULT	(1U << 5)	/* mlock2(MLOCK_ONFAULT) ("lf"),
+						 * with LOCKED */
+#define CRFS_VMA_F_DROPPABLE	(1U << 6)	/* MAP_DROPPABLE ("dp"): private
+						 * anonymous, NORESERVE, and
+						 * advised WIPEONFORK DONTDUMP */
+#define CRFS_VMA_F_MAYBE_GUARD	(1U << 7)	/* had guard regions ("gu",
+						 * Linux 6.18; sticky) */
 /* crfs_vma.advice: what madvise() set, as smaps VmFlags shows it. */
 #define CRFS_VMA_A_DONTFORK	(1U << 0)	/* dc: MADV_DONTFORK */
 #define CRFS_VMA_A_DONTDUMP	(1U << 1)	/* dd: MADV_DONTDUMP */

@@ -26,7 +26,7 @@ teardown() {
 }
 
 # low_daemon PRLIMIT-OPTION: one more crfs-fuse on $LOW_MNT whose own
-# limit is lowered; sets LOW_PID.
+# limit is lowered (started through $CRFS_FUSE_WRAP, if set); sets LOW_PID.
 low_daemon() {
 	local save_pid=$CRFS_FUSE_PID save_log=${CRFS_FUSE_LOG:-}
 
@@ -94,4 +94,43 @@ refused_at_checkpoint() {
 	zdtm_start "$ct" zdtm-rlimits
 	refused_at_checkpoint "$ct" \
 		"pid $ZDTM_PID: fd 5000: $ZDTM_DIR/high.dat: a restore here cannot open descriptor 5000 \(the restorer's RLIMIT_NOFILE hard limit is 1000\)"
+}
+
+# The restorer locks what was locked while the process is still its own:
+# without CAP_IPC_LOCK its soft RLIMIT_MEMLOCK bounds that (the hard one
+# is kept: a lower one is refused for itself).
+NOLOCK_WRAP="setpriv --inh-caps=-ipc_lock --bounding-set=-ipc_lock --"
+
+@test "locked memory a restorer without CAP_IPC_LOCK could not lock is refused at checkpoint, naming it" {
+	CRFS_FUSE_WRAP=$NOLOCK_WRAP low_daemon --memlock=16384:
+	CRFS_MNT=$LOW_MNT
+	ct=$(crfs_mkct lock)
+	# zdtm-vmflags locks 8 pages (mlock, mlock2 MLOCK_ONFAULT).
+	zdtm_start "$ct" zdtm-vmflags
+	refused_at_checkpoint "$ct" \
+		"pid $ZDTM_PID: 32768 bytes of locked memory \(mlock\): the restorer has no CAP_IPC_LOCK and its RLIMIT_MEMLOCK allows 16384"
+}
+
+@test "an image with more locked memory than a restorer without CAP_IPC_LOCK may lock is refused at restore, before anything runs" {
+	crfs_mount_fuse "$CRFS_MNT"
+	img=$BATS_TEST_TMPDIR/ct.img
+	ct=$(crfs_mkct src)
+	zdtm_start "$ct" zdtm-vmflags
+	pid=$ZDTM_PID
+	crfs_checkpoint "$ct" "$img"
+	ct_write "$ct" state kill
+	wait_pid_gone "$pid"
+
+	CRFS_FUSE_WRAP=$NOLOCK_WRAP low_daemon --memlock=16384:
+	ct2=$LOW_MNT/dst
+	mkdir "$ct2"
+	run ! bash -c "cat '$img' >'$ct2/image'"
+	run -0 cat "$ct2/error"
+	assert_output --regexp "pid $pid: 32768 bytes of locked memory \(mlock\): the restorer has no CAP_IPC_LOCK and its RLIMIT_MEMLOCK allows 16384"
+	run -0 cat "$ct2/state"
+	assert_output "empty"
+	run -0 cat "$ct2/procs"
+	assert_output ""
+	crfs_gone "$pid" || fail "pid $pid exists after the refused restore"
+	rmdir "$ct2"
 }

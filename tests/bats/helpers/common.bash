@@ -82,7 +82,9 @@ crfs_mount_fuse() {
 
 	log="$(crfs_tmp)/crfs-fuse.$$.$RANDOM.log"
 	mkdir -p "$mnt"
-	(crfs_close_fds; exec "$CRFS_BIN/crfs-fuse" -f "$mnt") \
+	# CRFS_FUSE_WRAP: a command to start it through (setpriv ... --).
+	# shellcheck disable=SC2086
+	(crfs_close_fds; exec ${CRFS_FUSE_WRAP:-} "$CRFS_BIN/crfs-fuse" -f "$mnt") \
 		</dev/null >"$log" 2>&1 3>&- &
 	CRFS_FUSE_PID=$!
 	disown "$CRFS_FUSE_PID" 2>/dev/null || true
