@@ -229,6 +229,8 @@ if [ "${BENCH_LIMITS_ONLY:-0}" != 1 ]; then
 	# mounted last, right before the driver: its first cycle is the cold one
 	# shellcheck disable=SC2086	# split on purpose
 	start_daemon fuse_pid "$FUSE" ${BENCH_FUSE_OPTS:-} -f "$mnt"
+	[ -n "${BENCH_FUSE_OPTS:-}" ] &&
+		echo "crfs-fuse: started with $BENCH_FUSE_OPTS (BENCH_FUSE_OPTS)"
 	if [ -n "${BENCH_PERF:-}" ]; then
 		eval 'perf record -q -g -o "$BENCH_PERF" -p "$fuse_pid"' \
 			'>"$work/perf.log" 2>&1' "$closers &"
