@@ -32,6 +32,8 @@
 #   BENCH_TIMEOUT      seconds for the whole measurement (default 900);
 #                      past them everything is stopped, exit status 3
 #   BENCH_PERF         a file name: record crfs-fuse with perf record -g into it
+#   BENCH_FUSE_OPTS    options for crfs-fuse, split at blanks (e.g.
+#                      "-o no_splice_write": image reads copied, not spliced)
 #   CRFS_PEERS         the peers folder (criu/criu, criu/install-deps.sh)
 #
 # Exit status: 0 when everything ran and each process crfs restored was
@@ -225,7 +227,10 @@ if [ "${BENCH_LIMITS_ONLY:-0}" != 1 ]; then
 	[ -x "$FUSE" ] || die "$FUSE: not built; BENCH_LIMITS_ONLY=1 measures the limits alone"
 	[ -x "$CRCTL" ] || die "$CRCTL: not built"
 	# mounted last, right before the driver: its first cycle is the cold one
-	start_daemon fuse_pid "$FUSE" -f "$mnt"
+	# shellcheck disable=SC2086	# split on purpose
+	start_daemon fuse_pid "$FUSE" ${BENCH_FUSE_OPTS:-} -f "$mnt"
+	[ -n "${BENCH_FUSE_OPTS:-}" ] &&
+		echo "crfs-fuse: started with $BENCH_FUSE_OPTS (BENCH_FUSE_OPTS)"
 	if [ -n "${BENCH_PERF:-}" ]; then
 		eval 'perf record -q -g -o "$BENCH_PERF" -p "$fuse_pid"' \
 			'>"$work/perf.log" 2>&1' "$closers &"
