@@ -142,7 +142,12 @@ static int signals_results(struct cr_dtask *dt, struct cr_batch *b,
 	return 0;
 }
 
-/* Phase 4: mask and queues from ptrace, then actions and stack by calls. */
+/*
+ * Phase 4: the mask from ptrace, actions and stack by calls, then the
+ * queues from ptrace: after the batch, which reads the timers, so that a
+ * timer that fires in between is either pending in the image or still
+ * armed in it, never neither.
+ */
 static int signals_seized(struct cr_dump *d, struct cr_dtask *dt,
 			  struct cr_batch *b, struct cr_err *e)
 {
@@ -152,10 +157,13 @@ static int signals_seized(struct cr_dump *d, struct cr_dtask *dt,
 	(void)d;
 	if (cr_seized_calls(b))
 		return signals_calls(b, dt->pid, e);
-	if (cr_seized_done(b))
-		return signals_results(dt, b, e);
-	th->t.blocked = dt->sigmask;
-	ret = peek_queue(th->t.tid, 0, &th->pending, e);
+	if (cr_seized_stopped(b)) {
+		th->t.blocked = dt->sigmask;
+		return 0;
+	}
+	ret = signals_results(dt, b, e);
+	if (!ret)
+		ret = peek_queue(th->t.tid, 0, &th->pending, e);
 	if (!ret)
 		ret = peek_queue(dt->pid, 1, &dt->t->pending, e);
 	return ret;

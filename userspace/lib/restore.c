@@ -11,9 +11,9 @@
  *     restore-task.c) and stops;
  *  4. memory: its tracer (the calling thread) swaps its address space for
  *     the image's and writes the pages as they stream in (restore-mm.c);
- *  5. final state: the rows' late hooks, then registers and mask, the
- *     cgroup frozen, and the process let go straight from the ptrace stop
- *     into the freezer.
+ *  5. final state: the rows' late hooks, then registers and mask, SIGSTOP
+ *     for a process stopped by a signal, the cgroup frozen, and the
+ *     process let go straight from the ptrace stop into the freezer.
  *
  * A failure at any point kills what was made; the cgroup is left empty.
  */
@@ -320,6 +320,17 @@ static int cr_let_go(struct cr_rst *r, const cpu_set_t *cpus,
 		return rc;
 	if (ptrace(PTRACE_SETSIGMASK, r->pid, (void *)sizeof(mask), &mask))
 		return cr_fail(e, errno, "pid %d: cannot set the signal mask: %m",
+			       r->pid);
+	/*
+	 * Stopped by a signal (job control): SIGSTOP, which it dequeues as it
+	 * leaves the freezer, before it runs an instruction.  Not SIGTSTP,
+	 * SIGTTIN or SIGTTOU: a restored process leads a session of its own,
+	 * an orphaned process group, where the kernel discards those three.
+	 * Sent to the thread: it comes before the process's queued signals.
+	 */
+	if (r->task->t.state == CRFS_TASK_STOPPED &&
+	    syscall(SYS_tgkill, r->pid, r->pid, SIGSTOP))
+		return cr_fail(e, errno, "pid %d: cannot stop it again: %m",
 			       r->pid);
 	/* Frozen before it runs: it goes from this stop into the freezer. */
 	rc = cr_cgroup_freeze(r->cgdir, true);
