@@ -88,7 +88,7 @@ static int dump_find_pid(struct cr_dump *d, pid_t *pid, struct cr_err *e)
 		    !bsearch(&st.ppid, pids, n, sizeof(*pids), dump_pid_cmp))
 			continue;
 		ret = cr_fail(e, EOPNOTSUPP,
-			      "pid %d: child process %d: process trees are not supported yet",
+			      "pid %d: child process %d (in the container): process trees are not supported yet",
 			      st.ppid, pids[i]);
 		break;
 	}
