@@ -147,16 +147,22 @@ stat_state() {
 	echo "${stat%% *}"
 }
 
+# is_stopped PID: stopped by a signal (T).
+is_stopped() {
+	[[ $(stat_state "$1") == T ]]
+}
+
 @test "a process stopped by a signal comes back stopped, and SIGCONT makes it run on" {
 	require_image
 	CT=$(crfs_mkct src)
 	zdtm_start "$CT" zdtm-counter
 	kill -STOP "$ZDTM_PID"
-	wait_for "pid $ZDTM_PID to stop" 10 test "$(stat_state "$ZDTM_PID")" = T
+	wait_for "pid $ZDTM_PID to stop" 10 is_stopped "$ZDTM_PID"
+	n=$(log_lines "$ZDTM_DIR/log")
 	zdtm_cycle "$CT" zdtm-counter
+	# Stopped in the freezer already: 'T' as soon as it is thawed.
 	run -0 stat_state "$ZDTM_PID"
 	assert_output "T"
-	n=$(log_lines "$ZDTM_DIR/log")
 	sleep 1
 	run -0 stat_state "$ZDTM_PID"
 	assert_output "T"
