@@ -28,6 +28,8 @@
  * (the next free one above the restored ids).
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +52,8 @@
 
 /* POSIX timers one checkpoint asks about (two calls each in the batch). */
 #define CR_TIMERS_MAX		64
+/* Without PR_TIMER_CREATE_RESTORE_IDS: the highest id made by creating. */
+#define CR_TIMER_ID_WALK	4096
 #define CR_NS			1000000000ULL
 
 /* struct itimerval and struct itimerspec of x86-64: interval, value. */
@@ -151,18 +155,27 @@ static int timers_collect(struct cr_dump *d, struct cr_dtask *dt,
 }
 
 /*
- * Can this machine create @t's timers with their ids?  Both the dump and
- * the restore ask: whatever a checkpoint accepts must restore.
+ * Can this machine create @t's timers with their ids?  With
+ * PR_TIMER_CREATE_RESTORE_IDS (Linux 6.17 and later), any; without it, by
+ * creating and deleting timers until the kernel hands out the id (it hands
+ * them out in order, from 0 in a new process), ids up to
+ * CR_TIMER_ID_WALK.  Both the dump and the restore ask: whatever a
+ * checkpoint accepts must restore.
  */
 static int timers_fit(const struct cr_task *t, struct cr_err *e)
 {
+	const struct crfs_timer *last;
+
 	if (!t->nr_timers ||
 	    prctl(PR_TIMER_CREATE_RESTORE_IDS, PR_TIMER_CREATE_RESTORE_IDS_GET,
 		  0, 0, 0) >= 0)
 		return 0;
+	last = &t->timers[t->nr_timers - 1];
+	if (last->timer_id <= CR_TIMER_ID_WALK)
+		return 0;
 	return cr_fail(e, EOPNOTSUPP,
-		       "pid %u: timer %d: this kernel cannot create a POSIX timer with a given id (PR_TIMER_CREATE_RESTORE_IDS, Linux 6.17 and later)",
-		       t->t.pid, t->timers[0].timer_id);
+		       "pid %u: timer %d: this kernel cannot create a POSIX timer with a given id (PR_TIMER_CREATE_RESTORE_IDS, Linux 6.17 and later), and creating and deleting timers up to it reaches id %d at most",
+		       t->t.pid, last->timer_id, CR_TIMER_ID_WALK);
 }
 
 /* Phase 2: as many timers as one batch asks about, ids this kernel sets. */
@@ -340,16 +353,66 @@ static int timers_late_itimers(struct cr_rst *r, struct cr_err *e)
 	return 0;
 }
 
-/* POSIX timer @tm again, with its id, armed with what it had left. */
-static int timers_late_one(struct cr_rst *r, const struct crfs_timer *tm,
-			   struct cr_err *e)
+/* What timer_create() and timer_settime() of @tm read, in the process. */
+struct cr_timer_args {
+	struct sigevent		sev;
+	int32_t			id;
+	int32_t			__pad;
+	struct itimerspec	its;
+};
+
+/*
+ * Without PR_TIMER_CREATE_RESTORE_IDS: create timers until the kernel
+ * hands out @tm's id, deleting the others (each id below it is free: the
+ * restored ids ascend, and the kernel hands them out in order).
+ */
+static int timers_walk_id(struct cr_rst *r, const struct crfs_timer *tm,
+			  unsigned long addr, struct cr_err *e)
 {
-	struct {
-		struct sigevent		sev;
-		int32_t			id;
-		int32_t			__pad;
-		struct itimerspec	its;
-	} in = {
+	unsigned long id_addr = addr + offsetof(struct cr_timer_args, id);
+	struct iovec remote = { (void *)id_addr, sizeof(int32_t) };
+	int32_t id = -1;
+	struct iovec local = { &id, sizeof(id) };
+	char what[64];
+	int rc;
+
+	snprintf(what, sizeof(what), "cannot create timer %d on clock %d",
+		 tm->timer_id, tm->clock);
+	for (int n = 0; n <= CR_TIMER_ID_WALK + 1; n++) {
+		rc = cr_rst_aborted(r, e);
+		if (!rc)
+			rc = cr_rst_call(r, SYS_timer_create,
+					 CR_ARGS((unsigned long)(long)tm->clock,
+						 addr, id_addr), what, e);
+		if (rc)
+			return rc;
+		if (process_vm_readv(r->pid, &local, 1, &remote, 1, 0) !=
+		    sizeof(id))
+			return cr_fail(e, errno ? errno : EIO,
+				       "pid %d: timer %d: cannot read its id: %m",
+				       r->pid, tm->timer_id);
+		if (id == tm->timer_id)
+			return 0;
+		if (id > tm->timer_id)
+			break;
+		rc = cr_rst_call(r, SYS_timer_delete, CR_ARGS(id),
+				 "cannot delete a timer made on the way", e);
+		if (rc)
+			return rc;
+	}
+	return cr_fail(e, EEXIST,
+		       "pid %d: timer %d: the kernel handed out id %d instead (no PR_TIMER_CREATE_RESTORE_IDS)",
+		       r->pid, tm->timer_id, id);
+}
+
+/*
+ * POSIX timer @tm again, with its id (@walk: by timers_walk_id()), armed
+ * with what it had left.
+ */
+static int timers_late_one(struct cr_rst *r, const struct crfs_timer *tm,
+			   bool walk, struct cr_err *e)
+{
+	struct cr_timer_args in = {
 		.sev = {
 			.sigev_value.sival_ptr = (void *)(uintptr_t)tm->sigval,
 			.sigev_signo = tm->signo,
@@ -377,39 +440,50 @@ static int timers_late_one(struct cr_rst *r, const struct crfs_timer *tm,
 		return rc;
 	snprintf(what, sizeof(what), "cannot create timer %d on clock %d",
 		 tm->timer_id, tm->clock);
-	rc = cr_rst_call(r, SYS_timer_create,
-			 CR_ARGS((unsigned long)(long)tm->clock, addr,
-				 addr + offsetof(typeof(in), id)), what, e);
+	if (walk)
+		rc = timers_walk_id(r, tm, addr, e);
+	else
+		rc = cr_rst_call(r, SYS_timer_create,
+				 CR_ARGS((unsigned long)(long)tm->clock, addr,
+					 addr + offsetof(struct cr_timer_args,
+							 id)), what, e);
 	if (rc || (!tm->value_ns && !tm->interval_ns))
 		return rc;
 	snprintf(what, sizeof(what), "cannot arm timer %d", tm->timer_id);
 	return cr_rst_call(r, SYS_timer_settime,
 			   CR_ARGS(tm->timer_id, 0,
-				   addr + offsetof(typeof(in), its), 0),
-			   what, e);
+				   addr + offsetof(struct cr_timer_args, its),
+				   0), what, e);
 }
 
 /*
  * Restore phase 5: the POSIX timers with their ids (the kernel takes the
- * id timer_create() is given while PR_TIMER_CREATE_RESTORE_IDS is on),
- * then the interval timers.
+ * id timer_create() is given while PR_TIMER_CREATE_RESTORE_IDS is on; a
+ * kernel without it is walked to each id), then the interval timers.
  */
 static int timers_late(struct cr_rst *r, struct cr_err *e)
 {
 	const struct cr_task *t = r->task;
+	bool walk = false;
+	long ret = 0;
 	int rc = 0;
 
 	if (t->nr_timers)
-		rc = cr_rst_call(r, SYS_prctl,
-				 CR_ARGS(PR_TIMER_CREATE_RESTORE_IDS,
-					 PR_TIMER_CREATE_RESTORE_IDS_ON),
-				 "cannot create timers with given ids", e);
+		rc = cr_rst_syscall(r, SYS_prctl,
+				    CR_ARGS(PR_TIMER_CREATE_RESTORE_IDS,
+					    PR_TIMER_CREATE_RESTORE_IDS_ON),
+				    &ret, e);
+	if (!rc && ret == -EINVAL)
+		walk = true;
+	else if (!rc && ret < 0)
+		rc = cr_fail(e, (int)-ret, "pid %d: cannot create timers with given ids: %s",
+			     r->pid, strerror((int)-ret));
 	for (uint32_t i = 0; !rc && i < t->nr_timers; i++) {
 		rc = cr_rst_aborted(r, e);
 		if (!rc)
-			rc = timers_late_one(r, &t->timers[i], e);
+			rc = timers_late_one(r, &t->timers[i], walk, e);
 	}
-	if (!rc && t->nr_timers)
+	if (!rc && t->nr_timers && !walk)
 		rc = cr_rst_call(r, SYS_prctl,
 				 CR_ARGS(PR_TIMER_CREATE_RESTORE_IDS,
 					 PR_TIMER_CREATE_RESTORE_IDS_OFF),
