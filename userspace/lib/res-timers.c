@@ -13,8 +13,10 @@
  * credentials, so that the timers' signal queue entries are charged to the
  * process's own user, and so that almost no CPU time of the restore counts
  * against ITIMER_PROF), each POSIX timer is created again with its own id
- * (PR_TIMER_CREATE_RESTORE_IDS: timer_create() takes the id it is given)
- * and armed with the time it had left, relative to now: the time the
+ * (PR_TIMER_CREATE_RESTORE_IDS: timer_create() takes the id it is given;
+ * before Linux 6.17, timers are created and deleted until the kernel,
+ * which hands ids out in order, hands out the one wanted) and armed with
+ * the time it had left, relative to now: the time the
  * container spent frozen between the checkpoint and the restore does not
  * count, as for a process that was never stopped.  What cannot come back:
  * the overrun count of the last expiry (no call sets it: timer_getoverrun()
