@@ -130,6 +130,10 @@ static int timers_collect(struct cr_dump *d, struct cr_dtask *dt,
 	(void)d;
 	snprintf(path, sizeof(path), "/proc/%d/timers", dt->pid);
 	buf = cr_read_file(path, NULL);
+	if (!buf && errno == ENOENT)
+		return cr_fail(e, EOPNOTSUPP,
+			       "pid %d: no %s: this kernel (without CONFIG_CHECKPOINT_RESTORE) does not tell a process's POSIX timers",
+			       dt->pid, path);
 	if (!buf)
 		return cr_fail(e, errno, "pid %d: cannot read %s: %m", dt->pid,
 			       path);
