@@ -6,7 +6,8 @@
 # Groups (each make target names its own, see the Makefile):
 #   build   compile crfs-fuse, crctl, crfs-image and the tests   make, demo, test
 #   fuse    mount and unmount crfs-fuse (fusermount3)             demo, test, bench
-#   test    what the suites run: bats, python3, ip, ps; clang     test, vm-test
+#   test    what the suites run: bats, python3, ip, ps,           test, vm-test
+#           openssl (a real program timed by alarm()); clang
 #           and its fuzzer runtime for the fuzz targets; the
 #           libraries of the peers' criu binary, which the zdtm
 #           runner asks which kernel features a test needs
@@ -24,7 +25,7 @@ group_pkgs() {
 	case $1 in
 	build)	echo gcc make libc6-dev pkg-config libfuse3-dev libmount-dev ;;
 	fuse)	echo fuse3 ;;
-	test)	echo bats bats-assert bats-support procps python3 iproute2 \
+	test)	echo bats bats-assert bats-support procps python3 iproute2 openssl \
 		     util-linux clang libclang-rt-14-dev \
 		     libbsd0 libselinux1 libgnutls30 libnftables1 \
 		     libprotobuf-c1 libnl-3-200 libnet1 libuuid1 ;;

@@ -137,3 +137,49 @@ zdtm_run() {
 	require_image
 	zdtm_run zdtm-rtqueue
 }
+
+@test "zdtm-itimers: the three interval timers come back with their periods and what they had left" {
+	require_image
+	zdtm_run zdtm-itimers
+}
+
+@test "zdtm-posix-timers: POSIX timers come back with their ids, clocks, signals and times" {
+	require_image
+	zdtm_run zdtm-posix-timers
+}
+
+# stat_state PID: the state letter of /proc/PID/stat.
+stat_state() {
+	local stat
+
+	stat=$(cat "/proc/$1/stat") || return 1
+	stat=${stat##*) }
+	echo "${stat%% *}"
+}
+
+# is_stopped PID: stopped by a signal (T).
+is_stopped() {
+	[[ $(stat_state "$1") == T ]]
+}
+
+@test "a process stopped by a signal comes back stopped, and SIGCONT makes it run on" {
+	require_image
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-counter
+	kill -STOP "$ZDTM_PID"
+	wait_for "pid $ZDTM_PID to stop" 10 is_stopped "$ZDTM_PID"
+	n=$(log_lines "$ZDTM_DIR/log")
+	zdtm_cycle "$CT" zdtm-counter
+	# Stopped in the freezer already: 'T' as soon as it is thawed.
+	run -0 stat_state "$ZDTM_PID"
+	assert_output "T"
+	sleep 1
+	run -0 stat_state "$ZDTM_PID"
+	assert_output "T"
+	[[ $(log_lines "$ZDTM_DIR/log") == "$n" ]] ||
+		fail "the stopped process counted on after the restore"
+	kill -CONT "$ZDTM_PID"
+	wait_for "the counter to go on after SIGCONT" 10 \
+		log_grows "$ZDTM_DIR/log" "$n"
+	zdtm_finish
+}

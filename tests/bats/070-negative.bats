@@ -13,7 +13,29 @@ setup_file() {
 	export GOOD
 }
 teardown_file() { crfs_teardown_file; }
-teardown() { crfs_teardown; }
+teardown() {
+	crfs_teardown
+	# What a test started outside crfs's reach: a tracer, a cgroup.
+	[[ -n ${TRACER:-} ]] && kill -KILL "$TRACER" 2>/dev/null
+	if [[ -n ${OUT_CG:-} && -d $OUT_CG ]]; then
+		local pid
+		for pid in $(cat "$OUT_CG/cgroup.procs"); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+		wait_for "$OUT_CG to empty" 10 \
+			grep -q 'populated 0' "$OUT_CG/cgroup.events"
+		rmdir "$OUT_CG"
+	fi
+	return 0
+}
+
+# cgroup2_root: where cgroup v2 is mounted (the line of mountinfo whose
+# file system, after the " - ", is cgroup2).
+cgroup2_root() {
+	awk '{ for (i = 7; i < NF; i++) if ($i == "-") {
+		if ($(i + 1) == "cgroup2") print $5; break } }' \
+		/proc/self/mountinfo | head -n 1
+}
 
 # restore_fails IMAGE REGEXP: the restore fails, error matches REGEXP,
 # nothing is left running, the container is empty.
@@ -200,6 +222,68 @@ refused() {
 	refused zdtm-neg-child "([Cc]hild|process)"
 }
 
+@test "a child moved outside the container is refused, naming it and where it is" {
+	require_image
+	local ct root child
+	root=$(cgroup2_root)
+	[[ -n $root ]] || fail "no cgroup2 mount in /proc/self/mountinfo"
+	OUT_CG=$root/crfs-test-outside.$$.$RANDOM
+	mkdir "$OUT_CG"
+	ct=$(crfs_mkct neg)
+	zdtm_start "$ct" zdtm-neg-child
+	wait_for "the child of $ZDTM_PID" 10 \
+		grep -q '[0-9]' "/proc/$ZDTM_PID/task/$ZDTM_PID/children"
+	child=$(cat "/proc/$ZDTM_PID/task/$ZDTM_PID/children")
+	child=${child%% *}
+	# As `echo PID > procs` of another cgroup leaves it.
+	echo "$child" >"$OUT_CG/cgroup.procs"
+	run -0 ct_file "$ct" procs
+	assert_output "$ZDTM_PID"
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	run ! cat "$CRFS_MNT/$ct/image"
+	run -0 ct_file "$ct" error
+	assert_output --regexp "pid $ZDTM_PID: child process $child \\(outside the container"
+	run -0 ct_file "$ct" state
+	assert_output "frozen"
+	ct_write "$ct" state thaw
+	wait_thawed "$ct"
+	zdtm_finish
+}
+
+@test "a child in the container is refused, said to be in it" {
+	require_image
+	refused zdtm-neg-child "child process [0-9]+ \\(in the container\\)"
+}
+
+@test "a process traced from outside is refused, naming its tracer, and runs on" {
+	require_image
+	local ct
+	ct=$(crfs_mkct neg)
+	zdtm_start "$ct" zdtm-counter
+	# PTRACE_SEIZE: traced, not stopped; the tracer sleeps until killed.
+	start_bg python3 -c '
+import ctypes, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.ptrace(0x4206, int(sys.argv[1]), None, None):
+    sys.exit("ptrace: errno %d" % ctypes.get_errno())
+open(sys.argv[2], "w").close()
+time.sleep(120)
+' "$ZDTM_PID" "$BATS_TEST_TMPDIR/traced"
+	TRACER=$STARTED_PID
+	wait_for "the tracer to seize $ZDTM_PID" 10 test -e "$BATS_TEST_TMPDIR/traced"
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	run ! cat "$CRFS_MNT/$ct/image"
+	run -0 ct_file "$ct" error
+	assert_output --regexp "pid $ZDTM_PID: traced by pid $TRACER"
+	ct_write "$ct" state thaw
+	wait_thawed "$ct"
+	kill -KILL "$TRACER"
+	TRACER=
+	zdtm_finish
+}
+
 @test "a zombie child (not in cgroup.procs) is refused, the container is unharmed" {
 	require_image
 	refused zdtm-neg-zombie "child process [0-9]+ \\(a zombie"
@@ -246,7 +330,7 @@ refused() {
 	refused zdtm-neg-guard "mapping [0-9a-f]+-[0-9a-f]+ \(anonymous\): guard regions \(MADV_GUARD_INSTALL\) are not supported"
 }
 
-@test "a process stopped by SIGSTOP is refused, the container is unharmed" {
+@test "a checkpoint leaves a process stopped by SIGSTOP stopped, the container unharmed" {
 	require_image
 	local ct
 
@@ -255,15 +339,18 @@ refused() {
 	kill -STOP "$ZDTM_PID"
 	wait_for "pid $ZDTM_PID to stop" 10 \
 		grep -q '^State:.*T' "/proc/$ZDTM_PID/status"
-	ct_write "$ct" state freeze
-	wait_frozen "$ct"
-	run ! cat "$CRFS_MNT/$ct/image"
-	run -0 ct_file "$ct" error
-	assert_output --regexp "pid $ZDTM_PID: stopped \\(job control\\)"
+	crfs_checkpoint "$ct" "$BATS_TEST_TMPDIR/stopped.img"
 	run -0 ct_file "$ct" state
 	assert_output "frozen"
 	ct_write "$ct" state thaw
 	wait_thawed "$ct"
+	n=$(log_lines "$ZDTM_DIR/log")
+	sleep 0.5
+	run -0 grep '^State:' "/proc/$ZDTM_PID/status"
+	assert_output --regexp "T \\(stopped\\)"
+	[[ $(log_lines "$ZDTM_DIR/log") == "$n" ]] ||
+		fail "the checkpoint let the stopped process run"
 	kill -CONT "$ZDTM_PID"
+	wait_for "the counter to go on" 10 log_grows "$ZDTM_DIR/log" "$n"
 	zdtm_finish
 }

@@ -79,6 +79,54 @@ with open('$out', 'a') as f:
 	run -0 awk '$1 != NR { print "line " NR ": " $0; exit 1 }' "$out"
 }
 
+@test "python3: a setitimer heartbeat keeps ticking after restore" {
+	require_image
+	command -v python3 >/dev/null || skip "no python3"
+	out=$BATS_TEST_TMPDIR/beat.out
+	ct=$(crfs_mkct beat)
+	# SIGALRM every 50 ms (ITIMER_REAL); nothing else wakes it up.
+	start_in "$ct" python3 -c "
+import signal
+out = open('$out', 'a', buffering=1)
+n = 0
+def beat(sig, frame):
+    global n
+    n += 1
+    out.write('beat %d\\n' % n)
+signal.signal(signal.SIGALRM, beat)
+signal.setitimer(signal.ITIMER_REAL, 0.05, 0.05)
+while True:
+    signal.pause()"
+	wait_for "the heartbeat" 10 log_grows "$out" 2
+	cycle "$ct"
+	# Not one beat (a SIGALRM pending at the checkpoint) but ten more.
+	n=$(log_lines "$out")
+	wait_for "ten more beats" 10 log_grows "$out" $((n + 10))
+	# Beats 1 .. N in order: none lost, none twice.
+	run -0 awk '$2 != NR { print "line " NR ": " $0; exit 1 }' "$out"
+}
+
+@test "openssl speed: a benchmark timed by alarm() finishes and reports after restore" {
+	require_image
+	# scripts/deps.sh test installs it; a VM image may not have it.
+	command -v openssl >/dev/null || skip "no openssl (scripts/deps.sh test installs it)"
+	local ct pid out
+	ct=$(crfs_mkct ossl)
+	# One algorithm, one block size, 3 s: alarm(3) ends the count.
+	start_in "$ct" openssl speed -seconds 3 -bytes 64 sha256
+	pid=$STARTED_PID
+	out=${STARTED_ERR%.err}.out
+	wait_for "openssl to start counting" 10 grep -q sha256 "$STARTED_ERR"
+	sleep 1
+	cycle "$ct"
+	# 2 s or so left: it must end, and say what it counted.
+	wait_for "openssl speed to report after the restore" 20 \
+		grep -q '^sha256 .*k$' "$out"
+	run -0 cat "$out"
+	assert_output --partial "The 'numbers' are in 1000s of bytes per second processed."
+	wait_for "openssl to exit" 10 crfs_gone "$pid"
+}
+
 @test "perl: a select() loop goes on after restore" {
 	require_image
 	command -v perl >/dev/null || skip "no perl"

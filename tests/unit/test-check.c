@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/user.h>
@@ -157,6 +158,26 @@ F(umask, m->fss[0].f.umask = 01022)
 F(personality, t->t.personality = 0xffffffff)
 F(dumpable, t->t.dumpable = 3)
 F(state, t->t.state = CRFS_TASK_STOPPED)
+F(state_zombie, t->t.state = CRFS_TASK_ZOMBIE)
+F(stop_usr1, t->t.state = CRFS_TASK_STOPPED; t->t.stop_signo = SIGUSR1)
+F(stop_alive, t->t.stop_signo = SIGSTOP)
+F(itimer_ns, t->t.itimer[ITIMER_PROF].value_ns = 1500)
+F(itimer_big, t->t.itimer[ITIMER_REAL].interval_ns = 1ULL << 63)
+/* A POSIX timer, made wrong by @body. */
+#define FT(name, body) \
+	static void forge_##name(struct cr_model *m) \
+	{ int err; struct crfs_timer *tm = cr_model_new_timer(&m->tasks[0], &err); \
+	  memset(tm, 0, sizeof(*tm)); \
+	  tm->pid = FX_PID; tm->timer_id = 7; tm->signo = SIGALRM; body; }
+FT(timer_alarm_clock, tm->clock = 8 /* CLOCK_REALTIME_ALARM */)
+FT(timer_other_cpu, tm->clock = (int32_t)(~4712U << 3) | 2)
+FT(timer_fd_clock, tm->clock = (int32_t)(~3U << 3) | 3)
+FT(timer_sigev_thread, tm->notify = 2 /* SIGEV_THREAD */)
+FT(timer_tid, tm->notify = 4; tm->notify_tid = 4712)
+FT(timer_tid_signal, tm->notify_tid = FX_PID)
+FT(timer_signo, tm->signo = 65)
+FT(timer_signo0, tm->signo = 0)
+FT(timer_value, tm->value_ns = 1ULL << 63)
 F(state9, t->t.state = 9)
 F(oom, t->t.oom_score_adj = 1001)
 F(task_flags, t->t.flags = 4)
@@ -280,8 +301,31 @@ static const struct forgery forgeries[] = {
 	{ "umask beyond 0777",		forge_umask,	"umask" },
 	{ "personality 0xffffffff",	forge_personality, "personality" },
 	{ "dumpable 3",			forge_dumpable,	"dumpable 3" },
-	{ "a stopped process",		forge_state,	"only running",
+	{ "a stopped process without its stop signal", forge_state,
+	  "state 2 with stop signal 0" },
+	{ "a zombie",			forge_state_zombie, "only running",
 	  EOPNOTSUPP },
+	{ "a process stopped by SIGUSR1",	forge_stop_usr1, "stop signal 10" },
+	{ "a running process with a stop signal", forge_stop_alive,
+	  "state 1 with stop signal 19" },
+	{ "an interval timer of 1500 ns",	forge_itimer_ns, "interval timer 2" },
+	{ "an interval timer of 2^63 ns",	forge_itimer_big, "interval timer 0" },
+	{ "a timer on an alarm clock",	forge_timer_alarm_clock, "clock 8",
+	  EOPNOTSUPP },
+	{ "a timer on another process's CPU clock", forge_timer_other_cpu,
+	  "timer 7: clock", EOPNOTSUPP },
+	{ "a timer on a descriptor's clock", forge_timer_fd_clock,
+	  "timer 7: clock", EOPNOTSUPP },
+	{ "a timer that starts threads (SIGEV_THREAD)", forge_timer_sigev_thread,
+	  "notification 2", EOPNOTSUPP },
+	{ "a timer for a thread not the process's", forge_timer_tid,
+	  "to thread 4712" },
+	{ "a timer with a thread but no SIGEV_THREAD_ID", forge_timer_tid_signal,
+	  "notification 0 with thread 4711" },
+	{ "a timer signal 65",		forge_timer_signo, "timer 7: signal 65" },
+	{ "a timer signal 0 with SIGEV_SIGNAL", forge_timer_signo0,
+	  "timer 7: signal 0" },
+	{ "a timer value of 2^63 ns",	forge_timer_value, "beyond what" },
 	{ "state 9",			forge_state9,	"state 9" },
 	{ "oom_score_adj 1001",		forge_oom,	"oom_score_adj" },
 	{ "unknown task flags",		forge_task_flags, "unknown flags" },
@@ -397,7 +441,7 @@ static const struct forgery forgeries[] = {
 
 /* The checks: valid 2, filled 1, forgeries, pages 16, header 8,
  * trailing 1, order 5, declared counts 1, linear 1. */
-#define TAP_PLAN	(35 + sizeof(forgeries) / sizeof(forgeries[0]))
+#define TAP_PLAN	(36 + sizeof(forgeries) / sizeof(forgeries[0]))
 
 /* The image of the valid process, with @runs of page data. */
 static int good_image(const struct crfs_image_hdr *h, const struct fx_run *runs)
@@ -678,14 +722,28 @@ static void test_order(const struct crfs_image_hdr *h)
 	refused(&v, EBADMSG, "thread 4711 ended without its x86_regs record",
 		"a thread without registers");
 
-	/* A record this version does not restore: a POSIX timer. */
+	/* A POSIX timer of another process, after this one's threads. */
 	fd = order_begin(&img, h, &e);
 	cr_model_write(&img, &m, &e);
 	cr_img_write_rec(&img, CRFS_REC_TIMER, &(struct iovec){
-			 &(struct crfs_timer){ .pid = FX_PID },
+			 &(struct crfs_timer){ .pid = FX_PID + 1, .signo = 14 },
 			 sizeof(struct crfs_timer) }, 1, &e);
 	order_end(&img, fd, &v, &e);
-	refused(&v, EOPNOTSUPP, "(timer) at offset", "a POSIX timer");
+	refused(&v, EBADMSG, "timer 0 of pid 4712 out of place",
+		"a POSIX timer of another process");
+
+	/* Two POSIX timers with one id. */
+	fd = order_begin(&img, h, &e);
+	cr_model_write(&img, &m, &e);
+	for (int i = 0; i < 2; i++)
+		cr_img_write_rec(&img, CRFS_REC_TIMER, &(struct iovec){
+				 &(struct crfs_timer){ .pid = FX_PID,
+						       .timer_id = 5,
+						       .signo = 14 },
+				 sizeof(struct crfs_timer) }, 1, &e);
+	order_end(&img, fd, &v, &e);
+	refused(&v, EBADMSG, "timer 5 after timer 5: ids must ascend",
+		"two POSIX timers with one id");
 	cr_model_free(&m);
 }
 

@@ -190,7 +190,22 @@ static void make_model(struct cr_model *m, int cwd_len)
 		t->t.rlim[i].max = rnd();
 		t->t.rlim[i].cur = t->t.rlim[i].max >> (rnd() % 8);
 	}
-	fill_rnd(t->t.itimer, sizeof(t->t.itimer));
+	for (int i = 0; i < 3; i++) {
+		/* whole microseconds, as getitimer() gives them */
+		t->t.itimer[i].value_ns = (rnd() >> 2) / 1000 * 1000;
+		t->t.itimer[i].interval_ns = (rnd() >> 2) / 1000 * 1000;
+	}
+	for (int i = 0; i < 2; i++) {
+		struct crfs_timer *tm = cr_model_new_timer(t, &err);
+
+		*tm = (struct crfs_timer){
+			.pid = t->t.pid, .timer_id = 3 + 40 * i,
+			.clock = i ? -6 : 1, .notify = i ? 4 : 0,
+			.signo = 10 + i, .notify_tid = i ? t->t.pid : 0,
+			.sigval = rnd(), .value_ns = rnd() >> 2,
+			.interval_ns = rnd() >> 2, .overrun = rnd(),
+		};
+	}
 	t->creds.uid = rnd() & 0xfffff;
 	t->creds.securebits = rnd() & 0xff;
 	fill_rnd(&t->creds.cap_inh, 5 * sizeof(__u64));
@@ -276,6 +291,9 @@ static int model_equal(const struct cr_model *a, const struct cr_model *b,
 		   memcmp(x->pending.sig, y->pending.sig,
 			  x->pending.nr * sizeof(*x->pending.sig)),
 		   "shared sigpending");
+		NE(x->nr_timers != y->nr_timers ||
+		   memcmp(x->timers, y->timers,
+			  x->nr_timers * sizeof(*x->timers)), "timers");
 		NE(x->nr_threads != y->nr_threads, "threads");
 		for (uint32_t j = 0; j < x->nr_threads; j++) {
 			const struct cr_thread *p = &x->threads[j],

@@ -88,7 +88,7 @@ static int dump_find_pid(struct cr_dump *d, pid_t *pid, struct cr_err *e)
 		    !bsearch(&st.ppid, pids, n, sizeof(*pids), dump_pid_cmp))
 			continue;
 		ret = cr_fail(e, EOPNOTSUPP,
-			      "pid %d: child process %d: process trees are not supported yet",
+			      "pid %d: child process %d (in the container): process trees are not supported yet",
 			      st.ppid, pids[i]);
 		break;
 	}
@@ -153,8 +153,12 @@ static void dump_nap(long *us)
 		*us *= 2;
 }
 
-/* Wait for the PTRACE_EVENT_STOP that PTRACE_INTERRUPT asked for. */
-static int dump_wait_stop(pid_t pid, struct cr_err *e)
+/*
+ * Wait for the PTRACE_EVENT_STOP that PTRACE_INTERRUPT asked for; *@sig
+ * receives its signal: SIGTRAP, or the signal that stopped a process in
+ * a group stop (job control).
+ */
+static int dump_wait_stop(pid_t pid, int *sig, struct cr_err *e)
 {
 	long deadline = dump_now_us() + STOP_TIMEOUT_MS * 1000L, nap = 20;
 	int status;
@@ -175,8 +179,10 @@ static int dump_wait_stop(pid_t pid, struct cr_err *e)
 		if (WIFEXITED(status) || WIFSIGNALED(status))
 			return cr_fail(e, ESRCH, "pid %d: died while seized",
 				       pid);
-		if (WIFSTOPPED(status) && status >> 16 == PTRACE_EVENT_STOP)
+		if (WIFSTOPPED(status) && status >> 16 == PTRACE_EVENT_STOP) {
+			*sig = WSTOPSIG(status);
 			return 0;
+		}
 		return cr_fail(e, EIO, "pid %d: unexpected stop (status %#x)",
 			       pid, status);
 	}
@@ -193,7 +199,7 @@ static int dump_seize(struct cr_dtask *dt, struct cr_err *e)
 	if (ptrace(PTRACE_INTERRUPT, dt->pid, NULL, NULL))
 		return cr_fail(e, errno, "pid %d: cannot interrupt: %m",
 			       dt->pid);
-	return dump_wait_stop(dt->pid, e);
+	return dump_wait_stop(dt->pid, &dt->stop_sig, e);
 }
 
 int cr_batch_add(struct cr_batch *b, long nr, const unsigned long a[6])

@@ -30,11 +30,11 @@ enum cr_dump_pages {
  * The scratch area a checkpoint maps in a task for its injected calls:
  * the data the calls write, the batch runner, the calls.
  */
-#define CR_SCRATCH_SIZE		8192
+#define CR_SCRATCH_SIZE		32768
 #define CR_SCRATCH_DATA		0
-#define CR_SCRATCH_DATA_SIZE	2560
-#define CR_SCRATCH_CODE		2560
-#define CR_SCRATCH_CALLS	2688
+#define CR_SCRATCH_DATA_SIZE	12288
+#define CR_SCRATCH_CODE		12288
+#define CR_SCRATCH_CALLS	12416
 #define CR_BATCH_CALLS		((CR_SCRATCH_SIZE - CR_SCRATCH_CALLS) / \
 				 sizeof(struct cr_infect_call))
 
@@ -96,6 +96,7 @@ struct cr_dtask {
 	struct cr_err		refused_mm;	/* collect: a mapping refused */
 	int			seized;
 	int			infected;	/* inf holds the saved regs */
+	int			stop_sig;	/* WSTOPSIG of the seize */
 	int			sigmask_saved;
 	uint64_t		sigmask;	/* blocked, as seized */
 	struct cr_infect	inf;

@@ -66,6 +66,24 @@
 #define CR_TASK_FLAGS		(CRFS_TASK_F_CHILD_SUBREAPER | \
 				 CRFS_TASK_F_NO_NEW_PRIVS)
 #define CR_AT_NULL		0
+/* Times a timer is set again with: a timespec64 the kernel takes. */
+#define CR_TIME_NS_MAX		((uint64_t)INT64_MAX)
+#define CR_NSEC_PER_USEC	1000
+/* The clocks a timer can be created on again (clockid_t). */
+#define CR_CLOCK_REALTIME	0
+#define CR_CLOCK_MONOTONIC	1
+#define CR_CLOCK_PROCESS_CPU	2
+#define CR_CLOCK_THREAD_CPU	3
+#define CR_CLOCK_BOOTTIME	7
+#define CR_CLOCK_TAI		11
+/* An encoded CPU clock: ~pid << 3 | per-thread << 2 | PROF, VIRT, SCHED. */
+#define CR_CPUCLOCK_PERTHREAD	4
+#define CR_CPUCLOCK_WHICH	3
+#define CR_CPUCLOCK_FD		3
+/* sigev_notify */
+#define CR_SIGEV_SIGNAL		0
+#define CR_SIGEV_NONE		1
+#define CR_SIGEV_THREAD_ID	4
 /*
  * The status flags a description is opened with again (fdinfo's flags).
  * O_LARGEFILE as the kernel shows it: glibc defines it 0 on 64 bits.
@@ -497,11 +515,30 @@ int cr_task_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 	why = cr_task_why(t);
 	if (why)
 		return cr_fail(e, EBADMSG, "pid %u: %s", k->pid, why);
-	if (k->state != CRFS_TASK_ALIVE)
-		return cr_fail(e, k->state > CRFS_TASK_ZOMBIE ? EBADMSG :
-			       EOPNOTSUPP, "pid %u: state %u: only running or "
-			       "sleeping processes are supported", k->pid,
-			       k->state);
+	if (k->state != CRFS_TASK_ALIVE && k->state != CRFS_TASK_STOPPED)
+		return cr_fail(e, k->state > CRFS_TASK_ZOMBIE || !k->state ?
+			       EBADMSG : EOPNOTSUPP, "pid %u: state %u: only "
+			       "running, sleeping or stopped processes are "
+			       "supported", k->pid, k->state);
+	if ((k->state == CRFS_TASK_STOPPED) != !!k->stop_signo ||
+	    (k->stop_signo && k->stop_signo != SIGSTOP &&
+	     k->stop_signo != SIGTSTP && k->stop_signo != SIGTTIN &&
+	     k->stop_signo != SIGTTOU))
+		return cr_fail(e, EBADMSG, "pid %u: state %u with stop "
+			       "signal %u: a stopped process has SIGSTOP, "
+			       "SIGTSTP, SIGTTIN or SIGTTOU, any other none",
+			       k->pid, k->state, k->stop_signo);
+	for (int i = 0; i < 3; i++)
+		if (k->itimer[i].value_ns % CR_NSEC_PER_USEC ||
+		    k->itimer[i].interval_ns % CR_NSEC_PER_USEC ||
+		    k->itimer[i].value_ns > CR_TIME_NS_MAX ||
+		    k->itimer[i].interval_ns > CR_TIME_NS_MAX)
+			return cr_fail(e, EBADMSG, "pid %u: interval timer "
+				       "%d: %" PRIu64 " ns every %" PRIu64
+				       " ns: not whole microseconds a "
+				       "setitimer() takes", k->pid, i,
+				       (uint64_t)k->itimer[i].value_ns,
+				       (uint64_t)k->itimer[i].interval_ns);
 	if (t->nr_threads > CR_RST_THREADS_MAX)
 		return cr_fail(e, EOPNOTSUPP, "pid %u: %u threads: "
 			       "multi-threaded processes are not supported",
@@ -606,6 +643,80 @@ int cr_thread_check(const struct cr_chk *c, const void *obj,
 			       " of %u bytes is not an aligned area inside a "
 			       "writable mapping", t->tid,
 			       (uint64_t)t->rseq_addr, t->rseq_len);
+	return 0;
+}
+
+/*
+ * Is @clock one a timer of @t can be created on again?  The fixed clocks
+ * but the alarm ones, or the CPU clock of @t itself or of one of its
+ * threads, by id (kept by a restore) or as "the caller" (id 0, what
+ * CLOCK_PROCESS_CPUTIME_ID and _THREAD_CPUTIME_ID become); not another
+ * process's, nor a clock of a descriptor.
+ */
+static bool cr_timer_clock_ok(const struct cr_task *t, int32_t clock)
+{
+	uint32_t id;
+
+	if (clock >= 0)
+		return clock == CR_CLOCK_REALTIME ||
+		       clock == CR_CLOCK_MONOTONIC ||
+		       clock == CR_CLOCK_PROCESS_CPU ||
+		       clock == CR_CLOCK_THREAD_CPU ||
+		       clock == CR_CLOCK_BOOTTIME || clock == CR_CLOCK_TAI;
+	if ((clock & CR_CPUCLOCK_WHICH) == CR_CPUCLOCK_FD)
+		return false;
+	id = ~(uint32_t)(clock >> 3);	/* 0: the caller */
+	if (!id || !(clock & CR_CPUCLOCK_PERTHREAD))
+		return !id || id == t->t.pid;
+	for (uint32_t i = 0; i < t->nr_threads; i++)
+		if (t->threads[i].t.tid == id)
+			return true;
+	return false;
+}
+
+/*
+ * TIMER: a clock, a notification and a signal timer_create() takes, for
+ * the process or one of its threads; times a timer_settime() takes.
+ */
+int cr_timer_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
+{
+	const struct crfs_timer *tm = obj;
+	const struct cr_task *t = c->task;
+	bool tid_ok = false;
+
+	if (!cr_timer_clock_ok(t, tm->clock))
+		return cr_fail(e, EOPNOTSUPP, "pid %u: timer %d: clock %d: "
+			       "only CLOCK_REALTIME, _MONOTONIC, _BOOTTIME, "
+			       "_TAI and the CPU clocks of the process and of "
+			       "its threads can be restored", tm->pid,
+			       tm->timer_id, tm->clock);
+	for (uint32_t i = 0; i < t->nr_threads; i++)
+		tid_ok |= t->threads[i].t.tid == tm->notify_tid;
+	if (tm->notify != CR_SIGEV_SIGNAL && tm->notify != CR_SIGEV_NONE &&
+	    tm->notify != CR_SIGEV_THREAD_ID)
+		return cr_fail(e, EOPNOTSUPP, "pid %u: timer %d: notification "
+			       "%d: only SIGEV_SIGNAL, SIGEV_NONE and "
+			       "SIGEV_THREAD_ID can be restored", tm->pid,
+			       tm->timer_id, tm->notify);
+	if ((tm->notify == CR_SIGEV_THREAD_ID) != !!tm->notify_tid)
+		return cr_fail(e, EBADMSG, "pid %u: timer %d: notification "
+			       "%d with thread %u: a thread goes with "
+			       "SIGEV_THREAD_ID only", tm->pid, tm->timer_id,
+			       tm->notify, tm->notify_tid);
+	if (tm->notify_tid && !tid_ok)
+		return cr_fail(e, EBADMSG, "pid %u: timer %d: notification "
+			       "to thread %u, which is not one of its own",
+			       tm->pid, tm->timer_id, tm->notify_tid);
+	if (tm->signo < 0 || tm->signo > CRFS_NSIG ||
+	    (!tm->signo && tm->notify != CR_SIGEV_NONE))
+		return cr_fail(e, EBADMSG, "pid %u: timer %d: signal %d",
+			       tm->pid, tm->timer_id, tm->signo);
+	if (tm->value_ns > CR_TIME_NS_MAX || tm->interval_ns > CR_TIME_NS_MAX)
+		return cr_fail(e, EBADMSG, "pid %u: timer %d: %" PRIu64
+			       " ns every %" PRIu64 " ns: beyond what "
+			       "timer_settime() takes", tm->pid, tm->timer_id,
+			       (uint64_t)tm->value_ns,
+			       (uint64_t)tm->interval_ns);
 	return 0;
 }
 

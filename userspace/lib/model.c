@@ -99,6 +99,11 @@ struct crfs_sigpending *cr_model_new_sig(struct cr_sigq *q, int *err)
 	return cr_append(&q->sig, &q->nr, sizeof(*q->sig), err);
 }
 
+struct crfs_timer *cr_model_new_timer(struct cr_task *t, int *err)
+{
+	return cr_append(&t->timers, &t->nr_timers, sizeof(*t->timers), err);
+}
+
 /* The id of entry @i of kind @k. */
 static uint32_t cr_kind_id(const struct cr_model *m, enum cr_model_kind k,
 			   uint32_t i)
@@ -374,6 +379,7 @@ void cr_model_free(struct cr_model *m)
 		free(t->threads);
 		free(t->groups);
 		free(t->pending.sig);
+		free(t->timers);
 	}
 	free(m->files);
 	free(m->shmems);

@@ -118,6 +118,8 @@ struct cr_task {
 	struct cr_fdtable	*fdt;
 	struct cr_fs		*fs;
 	struct cr_sighand	*sighand;
+	struct crfs_timer	*timers;	/* POSIX timers, by id */
+	uint32_t		nr_timers;
 };
 
 /* An index of a kind by id: (id, position) pairs sorted by id. */
@@ -185,6 +187,7 @@ struct cr_sighand *cr_model_new_sighand(struct cr_model *m, int *err);
 struct cr_task *cr_model_new_task(struct cr_model *m, int *err);
 struct cr_thread *cr_model_new_thread(struct cr_task *t, int *err);
 struct crfs_sigpending *cr_model_new_sig(struct cr_sigq *q, int *err);
+struct crfs_timer *cr_model_new_timer(struct cr_task *t, int *err);
 
 /**
  * cr_model_index() - sort the ids of kind @k into @m->ids[@k]

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The records of a process (rows of rec.c): TASK, CREDS, SIGPENDING (of
- * its shared queue or of a thread's own) and THREAD, to and from the
- * model, and printed.  The arch records of a thread are in arch/.
+ * its shared queue or of a thread's own), THREAD and TIMER, to and from
+ * the model, and printed.  The arch records of a thread are in arch/.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -93,9 +93,10 @@ void cr_task_print(struct cr_emit *o, const void *obj)
 	o->ops->u64(o, "sid", t->sid);
 	o->ops->str(o, "comm", t->comm);
 	o->ops->u64(o, "state", t->state);
+	if (o->detail || t->stop_signo)
+		o->ops->u64(o, "stop_signo", t->stop_signo);
 	if (o->detail) {
 		o->ops->s64(o, "exit_code", t->exit_code);
-		o->ops->u64(o, "stop_signo", t->stop_signo);
 		o->ops->u64(o, "exit_signal", t->exit_signal);
 	}
 	o->ops->u64(o, "mm", t->mm_id);
@@ -303,4 +304,58 @@ void cr_thread_print(struct cr_emit *o, const void *obj)
 	o->ops->u64(o, "sched_policy", t->sched_policy);
 	o->ops->s64(o, "sched_nice", t->sched_nice);
 	o->ops->u64(o, "sched_priority", t->sched_priority);
+}
+
+/* TIMER */
+
+int cr_timer_read(struct cr_rd *rd, const void *p, uint64_t len,
+		  struct cr_err *e)
+{
+	struct crfs_timer rec, *tm;
+	struct cr_task *t = rd->task;
+	int err = 0;
+
+	(void)len;
+	memcpy(&rec, p, sizeof(rec));
+	if (!t || rec.pid != t->t.pid)
+		return cr_rd_fail(rd, e, "timer %d of pid %u out of place",
+				  rec.timer_id, rec.pid);
+	if (rec.timer_id < 0 || rec.__pad)
+		return cr_rd_fail(rd, e, "pid %u: timer id %d or padding not "
+				  "zero", rec.pid, rec.timer_id);
+	if (t->nr_timers && rec.timer_id <= t->timers[t->nr_timers - 1].timer_id)
+		return cr_rd_fail(rd, e, "pid %u: timer %d after timer %d: "
+				  "ids must ascend", rec.pid, rec.timer_id,
+				  t->timers[t->nr_timers - 1].timer_id);
+	if (t->nr_timers >= CRFS_MAX_TIMERS)
+		return cr_rd_fail(rd, e, "pid %u: more than %u timers",
+				  rec.pid, CRFS_MAX_TIMERS);
+	tm = cr_model_new_timer(t, &err);
+	if (!tm)
+		return cr_rd_nomem(rd, err, e);
+	*tm = rec;
+	return 0;
+}
+
+int cr_timer_write(struct cr_img *img, const void *obj, struct cr_err *e)
+{
+	return cr_rec_put(img, CRFS_REC_TIMER, e, 1,
+			  &CR_IOV(obj, sizeof(struct crfs_timer)));
+}
+
+void cr_timer_print(struct cr_emit *o, const void *obj)
+{
+	const struct crfs_timer *t = obj;
+
+	o->ops->s64(o, "id", t->timer_id);
+	o->ops->s64(o, "clock", t->clock);
+	o->ops->s64(o, "notify", t->notify);
+	o->ops->s64(o, "signo", t->signo);
+	if (o->detail || t->notify_tid)
+		o->ops->u64(o, "notify_tid", t->notify_tid);
+	o->ops->hex(o, "sigval", t->sigval);
+	o->ops->u64(o, "value_ns", t->value_ns);
+	o->ops->u64(o, "interval_ns", t->interval_ns);
+	if (o->detail)
+		o->ops->u64(o, "overrun", t->overrun);
 }

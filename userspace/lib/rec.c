@@ -56,8 +56,9 @@ static const struct cr_rec_ops cr_rec_table[CRFS_REC_NR] = {
 				    CR_R_THREAD, thread),
 	CR_REFUSED(CRFS_REC_SECCOMP, "seccomp", sizeof(struct crfs_seccomp),
 		   false, CR_R_SECCOMP),
-	CR_REFUSED(CRFS_REC_TIMER, "timer", sizeof(struct crfs_timer), true,
-		   CR_R_TIMER),
+	[CRFS_REC_TIMER]   = CR_ROW(CRFS_REC_TIMER, "timer",
+				    sizeof(struct crfs_timer), true, 0,
+				    CR_R_TIMER, timer),
 	CR_REFUSED(CRFS_REC_FILE_DATA, "file_data",
 		   sizeof(struct crfs_file_data), false, CR_R_FILE_DATA),
 	/* The data and the trailer: the walker's and the codec's own. */
@@ -181,7 +182,7 @@ static int cr_walk_thread(const struct cr_thread *th,
 	return ret;
 }
 
-/* A process, its credentials, shared signals and threads. */
+/* A process, its credentials, shared signals, threads and timers. */
 static int cr_walk_task(const struct cr_task *t, const struct cr_walk_ops *ops,
 			void *ctx)
 {
@@ -194,6 +195,8 @@ static int cr_walk_task(const struct cr_task *t, const struct cr_walk_ops *ops,
 			       &t->pending.sig[i]);
 	for (uint32_t i = 0; !ret && i < t->nr_threads; i++)
 		ret = cr_walk_thread(&t->threads[i], ops, ctx);
+	for (uint32_t i = 0; !ret && i < t->nr_timers; i++)
+		ret = cr_visit(ops, ctx, CRFS_REC_TIMER, &t->timers[i]);
 	if (!ret)
 		cr_leave(ops, ctx, CRFS_REC_TASK, t);
 	return ret;
@@ -277,7 +280,7 @@ static const char *const cr_list_names[CRFS_REC_NR] = {
 	[CRFS_REC_FDTABLE] = "fdtables", [CRFS_REC_FD] = "fds",
 	[CRFS_REC_FS] = "fs", [CRFS_REC_SIGHAND] = "sighands",
 	[CRFS_REC_TASK] = "tasks", [CRFS_REC_SIGPENDING] = "pending",
-	[CRFS_REC_THREAD] = "threads",
+	[CRFS_REC_THREAD] = "threads", [CRFS_REC_TIMER] = "timers",
 };
 
 /* Make the list open in *@open the one of @type (0: none). */
@@ -313,6 +316,7 @@ static int cr_print_visit(void *ctx, const struct cr_rec_ops *row,
 	case CRFS_REC_VMA:
 	case CRFS_REC_FD:
 	case CRFS_REC_THREAD:
+	case CRFS_REC_TIMER:
 		cr_print_list(o, &p->sub, t);
 		break;
 	default:

@@ -167,12 +167,13 @@ CR_REC_FNS(task);
 CR_REC_FNS(creds);
 CR_REC_FNS(sigpending);
 CR_REC_FNS(thread);
+CR_REC_FNS(timer);
 CR_REC_FNS(x86_regs);
 CR_REC_FNS(x86_xstate);
 
 /**
  * cr_rec_refuse() - the reader of a kind this version does not restore
- * (LOCK, SECCOMP, TIMER, FILE_DATA): EOPNOTSUPP naming it
+ * (LOCK, SECCOMP, FILE_DATA): EOPNOTSUPP naming it
  */
 int cr_rec_refuse(struct cr_rd *rd, const void *p, uint64_t len,
 		  struct cr_err *e);

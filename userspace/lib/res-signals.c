@@ -142,22 +142,55 @@ static int signals_results(struct cr_dtask *dt, struct cr_batch *b,
 	return 0;
 }
 
-/* Phase 4: mask and queues from ptrace, then actions and stack by calls. */
+/*
+ * The queue @q read again into @again after the batch: a signal that came
+ * while the batch ran (all blockable signals blocked) was queued after
+ * what @q holds; take @again when it is @q and more.  Not when it is
+ * less: a SIGSTOP pending when the task was seized is taken by the batch
+ * (it cannot be blocked), and must stay in the image, to be refused.
+ */
+static void requeue(struct cr_sigq *q, struct cr_sigq *again)
+{
+	if (again->nr > q->nr &&
+	    !memcmp(q->sig, again->sig, q->nr * sizeof(*q->sig))) {
+		struct cr_sigq tmp = *q;
+
+		*q = *again;
+		*again = tmp;
+	}
+	free(again->sig);
+}
+
+/*
+ * Phase 4: mask and queues from ptrace, actions and stack by calls, then
+ * the queues once more: the batch reads the timers, and a timer that
+ * fires in between must be either pending or still armed in the image,
+ * never neither.
+ */
 static int signals_seized(struct cr_dump *d, struct cr_dtask *dt,
 			  struct cr_batch *b, struct cr_err *e)
 {
 	struct cr_thread *th = &dt->t->threads[0];
+	struct cr_sigq th_again = { 0 }, again = { 0 };
 	int ret;
 
 	(void)d;
 	if (cr_seized_calls(b))
 		return signals_calls(b, dt->pid, e);
-	if (cr_seized_done(b))
-		return signals_results(dt, b, e);
-	th->t.blocked = dt->sigmask;
-	ret = peek_queue(th->t.tid, 0, &th->pending, e);
+	if (cr_seized_stopped(b)) {
+		th->t.blocked = dt->sigmask;
+		ret = peek_queue(th->t.tid, 0, &th->pending, e);
+		if (!ret)
+			ret = peek_queue(dt->pid, 1, &dt->t->pending, e);
+		return ret;
+	}
+	ret = signals_results(dt, b, e);
 	if (!ret)
-		ret = peek_queue(dt->pid, 1, &dt->t->pending, e);
+		ret = peek_queue(th->t.tid, 0, &th_again, e);
+	if (!ret)
+		ret = peek_queue(dt->pid, 1, &again, e);
+	requeue(&th->pending, &th_again);
+	requeue(&dt->t->pending, &again);
 	return ret;
 }
 

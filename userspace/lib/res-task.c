@@ -2,8 +2,9 @@
 /*
  * The resource "task": what a process is (TASK) and which threads it has
  * (THREAD): its ids, state, name, personality, a few prctl values, its
- * dumpable flag; and what it must not have for this version: other
- * threads, children, a tracer, a stop by a signal, an exit in progress.
+ * dumpable flag, whether a signal stopped it (job control: it comes back
+ * stopped); and what it must not have for this version: other threads,
+ * children, a tracer, an exit in progress.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -65,16 +66,34 @@ static int task_collect(struct cr_dump *d, struct cr_dtask *dt,
 	return 0;
 }
 
+/* Is @pid one of the processes of the cgroup @cgdir? */
+static bool task_in_cgroup(const char *cgdir, pid_t pid)
+{
+	pid_t *pids;
+	bool in = false;
+	int n = cr_cgroup_pids(cgdir, &pids);
+
+	for (int i = 0; i < n; i++)
+		in |= pids[i] == pid;
+	if (n >= 0)
+		free(pids);
+	return in;
+}
+
 /*
  * A child is part of a process's state, zombies included (they have left
  * the cgroup, so cgroup.procs does not show them): restoring the parent
- * without it would lose the child its wait() expects.  Refuse, naming it.
+ * without it would lose the child its wait() expects; and a child left
+ * outside the container (moved out through another cgroup.procs) is
+ * beyond what a checkpoint of the container can hold.  Refuse, naming it
+ * and where it is.
  */
-static int task_no_children(pid_t pid, struct cr_err *e)
+static int task_no_children(const char *cgdir, pid_t pid, struct cr_err *e)
 {
 	struct cr_proc_stat st;
 	struct cr_err ignore;
 	char path[64], *buf;
+	const char *where;
 	long child;
 	int ret = 0;
 
@@ -84,22 +103,29 @@ static int task_no_children(pid_t pid, struct cr_err *e)
 		return cr_fail(e, errno, "pid %d: cannot read %s: %m", pid,
 			       path);
 	child = atol(buf);
-	if (child > 0)
+	if (child > 0) {
+		if (!cr_proc_stat(child, &st, &ignore) && st.state == 'Z')
+			where = " (a zombie, not yet waited for)";
+		else if (task_in_cgroup(cgdir, child))
+			where = " (in the container)";
+		else
+			where = " (outside the container: a process of the container depends on it)";
 		ret = cr_fail(e, EOPNOTSUPP,
 			      "pid %d: child process %ld%s: process trees are not supported yet",
-			      pid, child,
-			      !cr_proc_stat(child, &st, &ignore) && st.state == 'Z' ?
-			      " (a zombie, not yet waited for)" :
-			      " (outside the container)");
+			      pid, child, where);
+	}
 	free(buf);
 	return ret;
 }
 
-/* Phase 2: one thread, not exiting, no child. */
+/*
+ * Phase 2: one thread, not exiting, untraced (it would come back
+ * untraced), no child.  A process stopped by a signal (job control)
+ * comes back stopped.
+ */
 static int task_check(struct cr_dump *d, struct cr_dtask *dt,
 		      struct cr_err *e)
 {
-	(void)d;
 	if (dt->nr_tids != 1)
 		return cr_fail(e, EOPNOTSUPP,
 			       "pid %d: %d threads: multi-threaded processes are not supported",
@@ -107,25 +133,23 @@ static int task_check(struct cr_dump *d, struct cr_dtask *dt,
 	if (dt->st.state == 'Z' || dt->st.state == 'X')
 		return cr_fail(e, ESRCH, "pid %d: the process is exiting",
 			       dt->pid);
-	/* Both would come back running and untraced: refuse, say why. */
 	if (dt->st.tracer)
 		return cr_fail(e, EOPNOTSUPP,
 			       "pid %d: traced by pid %d (a debugger?): detach it first",
 			       dt->pid, (int)dt->st.tracer);
-	if (dt->t->t.state == CRFS_TASK_STOPPED)
-		return cr_fail(e, EOPNOTSUPP,
-			       "pid %d: stopped (job control): stopped processes are not supported yet: continue it (SIGCONT) first",
-			       dt->pid);
-	return task_no_children(dt->pid, e);
+	return task_no_children(d->cgdir, dt->pid, e);
 }
 
-/* Phase 4: the dumpable flag, which only the task tells. */
+/* Phase 4: the stop signal, and the dumpable flag only the task tells. */
 static int task_seized(struct cr_dump *d, struct cr_dtask *dt,
 		       struct cr_batch *b, struct cr_err *e)
 {
 	long rc;
 
 	(void)d;
+	/* The signal of its group stop, as the seize reported it. */
+	if (cr_seized_stopped(b) && dt->t->t.state == CRFS_TASK_STOPPED)
+		dt->t->t.stop_signo = dt->stop_sig;
 	if (cr_seized_calls(b))
 		return cr_batch_add(b, __NR_prctl,
 				    (unsigned long[6]){ PR_GET_DUMPABLE }) < 0 ?

@@ -6,12 +6,13 @@
  * The engine (dump.c, restore.c) runs the phases and, in each, the hooks
  * of every row in the table's order:
  *
- *   task, fs, mm, files, signals, thread, limits, creds
+ *   task, fs, mm, files, signals, thread, limits, creds, timers
  *
  * which is the order their refusals are checked at a checkpoint, and the
  * order of the restore's late steps: the pending signals before the
  * limits (RLIMIT_SIGPENDING), the limits before the credentials (after
- * them the process is no longer the restorer's uid).
+ * them the process is no longer the restorer's uid), the timers armed
+ * last (their signal queue entries charged to the process's own user).
  */
 #ifndef CR_RES_H
 #define CR_RES_H
@@ -62,10 +63,10 @@ struct cr_res_ops {
 /* The rows, each in its file. */
 extern const struct cr_res_ops cr_res_task, cr_res_fs, cr_res_mm,
 	cr_res_files, cr_res_signals, cr_res_thread, cr_res_limits,
-	cr_res_creds;
+	cr_res_creds, cr_res_timers;
 
 /* The table, in order. */
-#define CR_RES_NR	8
+#define CR_RES_NR	9
 extern const struct cr_res_ops *const cr_res_table[CR_RES_NR];
 
 #endif /* CR_RES_H */

@@ -13,7 +13,8 @@
  *     the image's and writes the pages as they stream in (restore-mm.c);
  *  5. final state: the rows' late hooks, then registers and mask, the
  *     cgroup frozen, and the process let go straight from the ptrace stop
- *     into the freezer.
+ *     into the freezer (one stopped by a signal: let go with a SIGSTOP,
+ *     frozen once stopped).
  *
  * A failure at any point kills what was made; the cgroup is left empty.
  */
@@ -298,6 +299,28 @@ static void cr_pin_end(const cpu_set_t *saved)
 	sched_setaffinity(0, sizeof(*saved), saved);
 }
 
+/* Wait until @r's process is stopped by a signal ('T'). */
+static int cr_wait_stopped(const struct cr_rst *r, struct cr_err *e)
+{
+	char path[64], *buf, *rp;
+	char state = '?';
+	int waited;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", r->pid);
+	for (waited = 0; waited < CR_FREEZE_TIMEOUT_MS; waited++) {
+		buf = cr_read_file(path, NULL);
+		rp = buf ? strrchr(buf, ')') : NULL;
+		if (rp)
+			sscanf(rp + 1, " %c", &state);
+		free(buf);
+		if (state == 'T')
+			return 0;
+		cr_sleep_ms(1);
+	}
+	return cr_fail(e, ETIMEDOUT, "pid %d: did not stop again (state %c) after %d ms",
+		       r->pid, state, CR_FREEZE_TIMEOUT_MS);
+}
+
 /*
  * The stopped process's last state: the CPUs it would have had without
  * cr_pin_begin() (@cpus, NULL if not pinned), registers, mask, then the
@@ -308,6 +331,7 @@ static int cr_let_go(struct cr_rst *r, const cpu_set_t *cpus,
 {
 	struct crfs_x86_regs regs = r->thread->arch.regs;
 	uint64_t mask = r->thread->t.blocked;
+	bool stopped = r->task->t.state == CRFS_TASK_STOPPED;
 	int rc;
 
 	/* Best effort: the pinning only made the restore faster. */
@@ -321,13 +345,31 @@ static int cr_let_go(struct cr_rst *r, const cpu_set_t *cpus,
 	if (ptrace(PTRACE_SETSIGMASK, r->pid, (void *)sizeof(mask), &mask))
 		return cr_fail(e, errno, "pid %d: cannot set the signal mask: %m",
 			       r->pid);
+	/*
+	 * Stopped by a signal (job control): SIGSTOP, which it takes as it
+	 * is let go, before it runs an instruction, and only then the
+	 * freezer: stopped in it, 'T', and still after a thaw.  Not SIGTSTP,
+	 * SIGTTIN or SIGTTOU: a restored process leads a session of its own,
+	 * an orphaned process group, where the kernel discards those three.
+	 * Sent to the thread: it comes before the process's queued signals.
+	 */
+	if (stopped && syscall(SYS_tgkill, r->pid, r->pid, SIGSTOP))
+		return cr_fail(e, errno, "pid %d: cannot stop it again: %m",
+			       r->pid);
 	/* Frozen before it runs: it goes from this stop into the freezer. */
-	rc = cr_cgroup_freeze(r->cgdir, true);
-	if (rc)
+	if (!stopped && (rc = cr_cgroup_freeze(r->cgdir, true)))
 		return cr_fail(e, -rc, "%s: cannot freeze: %s", r->cgdir,
 			       strerror(-rc));
 	if (ptrace(PTRACE_DETACH, r->pid, NULL, NULL))
 		return cr_fail(e, errno, "pid %d: cannot detach: %m", r->pid);
+	if (stopped) {
+		rc = cr_wait_stopped(r, e);
+		if (!rc && (rc = cr_cgroup_freeze(r->cgdir, true)))
+			return cr_fail(e, -rc, "%s: cannot freeze: %s",
+				       r->cgdir, strerror(-rc));
+		if (rc)
+			return rc;
+	}
 	rc = cr_cgroup_wait_frozen(r->cgdir, 1, CR_FREEZE_TIMEOUT_MS);
 	if (rc)
 		return cr_fail(e, -rc, "%s: did not freeze: %s", r->cgdir,

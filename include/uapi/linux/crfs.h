@@ -82,6 +82,7 @@ struct crfs_rec_hdr {
 #define CRFS_MAX_OBJECTS	(1U << 22)	/* objects of one kind */
 #define CRFS_MAX_GROUPS		65536	/* supplementary groups */
 #define CRFS_MAX_BPF_INSNS	4096	/* BPF_MAXINSNS */
+#define CRFS_MAX_TIMERS		4096	/* POSIX timers of one process */
 
 /*
  * Record types, in stream order.  Objects come before what refers to
@@ -345,7 +346,11 @@ struct crfs_rlimit {
 	__u64	max;
 };
 
-/* An interval timer: value and interval, in ns (0: disarmed). */
+/*
+ * An interval timer (setitimer(), alarm()): the time left to its next
+ * expiry and its period, in ns, multiples of 1000 (the microseconds of
+ * getitimer()); value 0: disarmed.
+ */
 struct crfs_itimer {
 	__u64	value_ns;
 	__u64	interval_ns;
@@ -367,7 +372,9 @@ struct crfs_task {
 	__u32	pgid, sid;
 	__u32	state;			/* enum crfs_task_state */
 	__s32	exit_code;		/* ZOMBIE: the wait status */
-	__u32	stop_signo;		/* STOPPED: the signal that stopped it */
+	__u32	stop_signo;		/* STOPPED: the signal that stopped it
+					 * (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU),
+					 * else 0 */
 	__u32	exit_signal;		/* sent to the parent at exit */
 	__u32	mm_id, fdtable_id, fs_id, sighand_id;
 	__u32	nr_threads;		/* THREAD records that follow */
@@ -408,15 +415,25 @@ struct crfs_seccomp {
 	/* __u64 insns[nr_insns] */
 };
 
-/* crfs_timer.clock: a clockid_t; crfs_timer.notify: SIGEV_*. */
-/* CRFS_REC_TIMER: one POSIX timer (timer_create()), after its threads. */
+/*
+ * CRFS_REC_TIMER: one POSIX timer (timer_create()) of the TASK, after its
+ * threads, in ascending timer_id.  clock is the clockid_t it was created
+ * with: CLOCK_REALTIME, _MONOTONIC, _BOOTTIME, _TAI, _PROCESS_CPUTIME_ID,
+ * _THREAD_CPUTIME_ID, or the encoded CPU clock of the process itself or of
+ * one of its threads (clock_getcpuclockid(), pthread_getcpuclockid()).
+ * notify is SIGEV_SIGNAL, SIGEV_NONE or SIGEV_THREAD_ID (then notify_tid
+ * names the thread); signo and sigval are what the signal carries.
+ * value_ns is the time left to the next expiry when it was dumped (0:
+ * disarmed), interval_ns its period; overrun is what timer_getoverrun()
+ * returned (informative: no system call sets it again).
+ */
 struct crfs_timer {
 	__u32	pid;
 	__s32	timer_id;		/* the id the process knows it by */
-	__s32	clock;			/* CLOCK_* */
+	__s32	clock;			/* clockid_t */
 	__s32	notify;			/* SIGEV_SIGNAL, SIGEV_NONE, _THREAD_ID */
 	__s32	signo;
-	__u32	notify_tid;		/* SIGEV_THREAD_ID */
+	__u32	notify_tid;		/* SIGEV_THREAD_ID, else 0 */
 	__u64	sigval;			/* sigev_value */
 	__u64	value_ns;		/* time to expiry, 0: disarmed */
 	__u64	interval_ns;
