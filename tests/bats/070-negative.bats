@@ -259,3 +259,8 @@ refused() {
 	kill -CONT "$ZDTM_PID"
 	zdtm_finish
 }
+
+@test "a seccomp filter that may ask for user notification is refused, the container is unharmed" {
+	require_image
+	refused zdtm-neg-notif "user notification"
+}

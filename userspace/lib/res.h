@@ -6,12 +6,16 @@
  * The engine (dump.c, restore.c) runs the phases and, in each, the hooks
  * of every row in the table's order:
  *
- *   task, fs, mm, files, signals, thread, limits, creds
+ *   task, fs, mm, files, signals, thread, limits, caps, creds, prctl,
+ *   secure
  *
  * which is the order their refusals are checked at a checkpoint, and the
  * order of the restore's late steps: the pending signals before the
  * limits (RLIMIT_SIGPENDING), the limits before the credentials (after
- * them the process is no longer the restorer's uid).
+ * them the process is no longer the restorer's uid); the inheritable and
+ * bounding sets before the ids, the parent-death signal after them (a
+ * change of ids clears it); seccomp and the dropping of capabilities
+ * last of all (res-secure.c).
  */
 #ifndef CR_RES_H
 #define CR_RES_H
@@ -62,10 +66,10 @@ struct cr_res_ops {
 /* The rows, each in its file. */
 extern const struct cr_res_ops cr_res_task, cr_res_fs, cr_res_mm,
 	cr_res_files, cr_res_signals, cr_res_thread, cr_res_limits,
-	cr_res_creds;
+	cr_res_caps, cr_res_creds, cr_res_prctl, cr_res_secure;
 
 /* The table, in order. */
-#define CR_RES_NR	8
+#define CR_RES_NR	11
 extern const struct cr_res_ops *const cr_res_table[CR_RES_NR];
 
 #endif /* CR_RES_H */
