@@ -382,11 +382,10 @@ static int cr_mm_shmems_close(struct cr_rst *r, struct cr_err *e)
  * page data is made writable only then (cr_mm_writable()).  A file is
  * mapped from the descriptor the process opened and checked for itself
  * (restore-files.c), never by path; a shared memory object from its own
- * descriptor, or as a new one.  A private mapping is not charged to the
- * commit limit here (MAP_NORESERVE, which the kernel ignores under strict
- * overcommit): the process already had it, and a 64 GiB PROT_NONE
- * reservation, as Go and Java runtimes make, must not fail the heuristic
- * check.
+ * descriptor, or as a new one.  MAP_NORESERVE only where the image has
+ * it: it shows in smaps (VmFlags nr) and in the commit charge.  A 64 GiB
+ * PROT_NONE reservation, as Go and Java runtimes make, is not charged
+ * either way: only writable private mappings are.
  */
 static int cr_mm_map(struct cr_rst *r, const struct cr_vma *vi,
 		     struct cr_err *e)
@@ -397,7 +396,9 @@ static int cr_mm_map(struct cr_rst *r, const struct cr_vma *vi,
 	int prot = v->prot, flags = MAP_FIXED_NOREPLACE, rc;
 	long fd = -1, ret;
 
-	flags |= shared ? MAP_SHARED : MAP_PRIVATE | MAP_NORESERVE;
+	flags |= shared ? MAP_SHARED : MAP_PRIVATE;
+	if (v->flags & CRFS_VMA_F_NORESERVE)
+		flags |= MAP_NORESERVE;
 	if (v->flags & CRFS_VMA_F_LOCKED)
 		flags |= MAP_LOCKED;
 	if (v->kind == CRFS_VMA_FILE) {
