@@ -145,7 +145,7 @@ zdtm_run() {
 	zdtm_cycle "$CT" zdtm-seccomp
 	run -0 grep -E '^Seccomp(_filters)?:' "/proc/$ZDTM_PID/status"
 	assert_line --regexp '^Seccomp:[[:space:]]+2$'
-	assert_line --regexp '^Seccomp_filters:[[:space:]]+3$'
+	assert_line --regexp '^Seccomp_filters:[[:space:]]+4$'
 	zdtm_finish
 }
 

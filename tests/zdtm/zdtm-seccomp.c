@@ -5,8 +5,9 @@
  * SECCOMP_FILTER_FLAG_LOG) with EINVAL, which wins as the newer of two
  * equal actions; the newest makes munmap(), mprotect(), prctl() and
  * capset() fail with EPERM: the calls a checkpoint and a restore inject
- * themselves.  After the restore the filters act the same, in the same
- * order.
+ * themselves.  Between them a filter of BIG instructions that allows all
+ * (larger than the restore's scratch area).  After the restore the
+ * filters act the same, in the same order.
  */
 #include <stddef.h>
 #include <linux/filter.h>
@@ -17,6 +18,7 @@
 #include "zdtm.h"
 
 #define NR_OFF		offsetof(struct seccomp_data, nr)
+#define BIG		3000
 #define DENY(nr, err)							\
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1),		\
 	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (err))
@@ -75,13 +77,21 @@ int main(int argc, char **argv)
 		DENY(SYS_capset, EPERM),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
+	static struct sock_filter big[BIG];
 	const char *why;
 
 	zdtm_init(argc, argv);
+	big[0] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NR_OFF);
+	for (int i = 1; i < BIG - 1; i++)
+		big[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+						      0xfff00000U + i, 0, 0);
+	big[BIG - 1] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+						    SECCOMP_RET_ALLOW);
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0))
 		zdtm_fail("no_new_privs is set already");
 	attach(old, sizeof(old) / sizeof(old[0]), 0);
 	attach(mid, sizeof(mid) / sizeof(mid[0]), SECCOMP_FILTER_FLAG_LOG);
+	attach(big, BIG, 0);
 	attach(deny, sizeof(deny) / sizeof(deny[0]), 0);
 	why = check();
 	if (why)

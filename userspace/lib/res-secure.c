@@ -145,10 +145,14 @@ static int secure_get_filters(pid_t pid, struct cr_thread *th,
 
 		if (n < 0 && errno == ENOENT)
 			return 0;
-		if (n <= 0 || n > CRFS_MAX_BPF_INSNS)
-			return cr_fail(e, n < 0 ? errno : EIO, "pid %d: thread "
-				       "%u: cannot read seccomp filter %u: %m",
-				       pid, th->t.tid, i);
+		if (n < 0)
+			return cr_fail(e, errno, "pid %d: thread %u: cannot "
+				       "read seccomp filter %u: %m", pid,
+				       th->t.tid, i);
+		if (n == 0 || n > CRFS_MAX_BPF_INSNS)
+			return cr_fail(e, EIO, "pid %d: thread %u: seccomp "
+				       "filter %u of %ld instructions", pid,
+				       th->t.tid, i, n);
 		f = cr_model_new_seccomp(th, &err);
 		if (!f || !(f->insns = calloc(n, sizeof(uint64_t))))
 			return cr_fail(e, ENOMEM, "out of memory");
@@ -265,12 +269,40 @@ static int caps_late(struct cr_rst *r, struct cr_err *e)
 	return rc;
 }
 
+/*
+ * Where the filters' programs go: the scratch area when the largest fits
+ * (a process whose RLIMIT_AS leaves no room for more restores too), else
+ * an area of their own, @mapped set.
+ */
+static int secure_filters_area(struct cr_rst *r, size_t size, long *area,
+			       bool *mapped, struct cr_err *e)
+{
+	int rc;
+
+	*mapped = r->scratch_size < CR_RST_DATA_OFF ||
+		  size > r->scratch_size - CR_RST_DATA_OFF;
+	if (!*mapped) {
+		*area = r->scratch + CR_RST_DATA_OFF;
+		return 0;
+	}
+	rc = cr_rst_syscall(r, SYS_mmap,
+			    CR_ARGS(0, size, PROT_READ | PROT_WRITE,
+				    MAP_SHARED | MAP_ANONYMOUS, -1UL, 0),
+			    area, e);
+	if (!rc && *area < 0 && *area > -4096)
+		rc = cr_fail(e, (int)-*area, "pid %d: no room for its seccomp "
+			     "filters (%zu bytes): %s", r->pid, size,
+			     strerror((int)-*area));
+	return rc;
+}
+
 /* Attach the filters of the thread, the first attached first. */
 static int secure_filters(struct cr_rst *r, struct cr_err *e)
 {
 	const struct cr_thread *th = r->thread;
 	size_t size = 0;
 	char what[64];
+	bool mapped;
 	long area;
 	int rc;
 
@@ -278,15 +310,7 @@ static int secure_filters(struct cr_rst *r, struct cr_err *e)
 		if (16 + th->seccomp[i].s.nr_insns * 8UL > size)
 			size = 16 + th->seccomp[i].s.nr_insns * 8UL;
 	size = (size + r->page_size - 1) & ~(size_t)(r->page_size - 1);
-	rc = cr_rst_syscall(r, SYS_mmap,
-			    CR_ARGS(0, size, PROT_READ | PROT_WRITE,
-				    MAP_SHARED | MAP_ANONYMOUS, -1UL, 0),
-			    &area, e);
-	if (rc)
-		return rc;
-	if (area < 0 && area > -4096)
-		return cr_fail(e, (int)-area, "pid %d: no room for its seccomp "
-			       "filters: %s", r->pid, strerror((int)-area));
+	rc = secure_filters_area(r, size, &area, &mapped, e);
 	for (uint32_t i = 0; !rc && i < th->nr_seccomp; i++) {
 		const struct cr_seccomp *f = &th->seccomp[i];
 		/* struct sock_fprog: len, then the pointer at 8 */
@@ -308,7 +332,7 @@ static int secure_filters(struct cr_rst *r, struct cr_err *e)
 				 CR_ARGS(SECCOMP_SET_MODE_FILTER, f->s.flags,
 					 area), what, e);
 	}
-	if (!rc)
+	if (!rc && mapped)
 		rc = cr_rst_call(r, SYS_munmap, CR_ARGS(area, size),
 				 "cannot unmap the seccomp filters' area", e);
 	return rc;
