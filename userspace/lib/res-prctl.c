@@ -22,6 +22,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 
 #include "dump.h"
 #include "restore.h"
@@ -29,35 +30,46 @@
 #ifndef PR_THP_DISABLE_EXCEPT_ADVISED
 #define PR_THP_DISABLE_EXCEPT_ADVISED	(1 << 1)
 #endif
-#define CR_CAP_SYS_RESOURCE		24
 /* The three calls of the batch, in this order. */
 enum { CR_PRCTL_SUBREAPER, CR_PRCTL_PDEATH, CR_PRCTL_THP, CR_PRCTL_NR };
 
 /*
- * Can this restorer set @k's oom_score_adj?  Below its own it takes
- * CAP_SYS_RESOURCE (the restored process starts with the restorer's
- * value and floor).
+ * Can a child of this restorer take @adj as its oom_score_adj, as the
+ * restored process must?  It starts with the restorer's value and floor
+ * (oom_score_adj_min), and below the floor it takes CAP_SYS_RESOURCE:
+ * a throwaway child tries.
  */
+static bool prctl_oom_probe(int adj)
+{
+	char val[16];
+	int len = snprintf(val, sizeof(val), "%d", adj), status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+
+		_exit(fd >= 0 && write(fd, val, len) == len ? 0 : 1);
+	}
+	if (pid < 0)
+		return false;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return false;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* Can this restorer set @k's oom_score_adj?  Below its own, ask a child. */
 static int prctl_oom_fits(const struct crfs_task *k, struct cr_err *e)
 {
-	struct cr_proc_status st;
 	long long own;
-	bool cap;
 	int rc;
 
 	rc = cr_proc_num(getpid(), "oom_score_adj", &own, e);
-	if (rc || k->oom_score_adj >= own)
+	if (rc || k->oom_score_adj >= own || prctl_oom_probe(k->oom_score_adj))
 		return rc;
-	rc = cr_proc_status(getpid(), &st, e);
-	if (rc)
-		return rc;
-	cap = st.cap[2] >> CR_CAP_SYS_RESOURCE & 1;
-	free(st.groups);
-	if (cap)
-		return 0;
-	return cr_fail(e, EPERM, "pid %u: oom_score_adj %d is below this "
-		       "restorer's (%lld): lowering it needs CAP_SYS_RESOURCE",
-		       k->pid, k->oom_score_adj, own);
+	return cr_fail(e, EPERM, "pid %u: oom_score_adj %d is below what "
+		       "this restorer may set (its own is %lld): lowering it "
+		       "needs CAP_SYS_RESOURCE", k->pid, k->oom_score_adj, own);
 }
 
 /* Phase 2: the restorer can set its oom_score_adj. */
