@@ -183,3 +183,46 @@ is_stopped() {
 		log_grows "$ZDTM_DIR/log" "$n"
 	zdtm_finish
 }
+
+@test "zdtm-caps: capability sets, securebits and no_new_privs of a uid-1000 process come back" {
+	require_image
+	zdtm_run zdtm-caps
+}
+
+@test "zdtm-nocaps: a root process without capabilities comes back without any" {
+	require_image
+	zdtm_run zdtm-nocaps
+}
+
+@test "zdtm-seccomp: filters come back in their order, with their flags, and still deny" {
+	require_image
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-seccomp
+	zdtm_cycle "$CT" zdtm-seccomp
+	run -0 grep -E '^Seccomp(_filters)?:' "/proc/$ZDTM_PID/status"
+	assert_line --regexp '^Seccomp:[[:space:]]+2$'
+	assert_line --regexp '^Seccomp_filters:[[:space:]]+4$'
+	zdtm_finish
+}
+
+# seccomp_strict_done DIR: the strict process wrote its verdict.
+seccomp_strict_done() { grep -q . "$1/result" 2>/dev/null; }
+
+@test "zdtm-seccomp-strict: a process in seccomp strict mode comes back in it" {
+	require_image
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-seccomp-strict
+	zdtm_cycle "$CT" zdtm-seccomp-strict
+	run -0 grep '^Seccomp:' "/proc/$ZDTM_PID/status"
+	assert_output --regexp '^Seccomp:[[:space:]]+1$'
+	kill -TERM "$ZDTM_PID"
+	wait_for "zdtm-seccomp-strict to write its result" 30 \
+		seccomp_strict_done "$ZDTM_DIR"
+	run -0 cat "$ZDTM_DIR/result"
+	assert_output "PASS"
+}
+
+@test "zdtm-prctl: subreaper, parent-death signal, timer slack, oom_score_adj and THP come back" {
+	require_image
+	zdtm_run zdtm-prctl
+}

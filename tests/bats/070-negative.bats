@@ -354,3 +354,41 @@ time.sleep(120)
 	wait_for "the counter to go on" 10 log_grows "$ZDTM_DIR/log" "$n"
 	zdtm_finish
 }
+
+@test "a seccomp filter that may ask for user notification is refused, the container is unharmed" {
+	require_image
+	refused zdtm-neg-notif "user notification"
+}
+
+# img_creds_or IN OUT OFFSET BITS: OR BITS into the u64 at OFFSET of the
+# CREDS record's payload, its crc redone.
+img_creds_or() {
+	img_py '
+img = bytearray(open(sys.argv[1], "rb").read())
+for off, t, n in records(img):
+    if t != REC_CREDS:
+        continue
+    at = off + 16 + int(sys.argv[3])
+    v = struct.unpack_from("<Q", img, at)[0] | int(sys.argv[4], 0)
+    struct.pack_into("<Q", img, at, v)
+    img[off + 4:off + 8] = bytes(4)
+    crc = crc32c(bytes(img[off:off + 16 + n]))
+    struct.pack_into("<I", img, off + 4, crc)
+    break
+else:
+    sys.exit("no creds record")
+open(sys.argv[2], "wb").write(img)
+' "$@"
+}
+
+@test "an image with capabilities the restorer does not have is refused before anything exists" {
+	require_image
+	# cap_bnd (payload offset 72) and cap_prm (56) with bit 62, which no
+	# kernel has: never this restorer's to give.
+	img_creds_or "$GOOD" "$BATS_TEST_TMPDIR/b.img" 72 0x4000000000000000
+	restore_fails "$BATS_TEST_TMPDIR/b.img" \
+		"pid [0-9]+: its bounding capabilities 0x4000000000000000 are not this restorer's to give"
+	img_creds_or "$GOOD" "$BATS_TEST_TMPDIR/p.img" 56 0x4000000000000000
+	restore_fails "$BATS_TEST_TMPDIR/p.img" \
+		"pid [0-9]+: its permitted capabilities 0x4000000000000000 are not this restorer's to give"
+}

@@ -178,6 +178,22 @@ static void fx_model(struct cr_model *m, const struct crfs_image_hdr *h)
 		.comm = "prog" };
 	sig = cr_model_new_sig(&th->pending, &err);
 	*sig = (struct crfs_sigpending){ .tid = FX_PID, .signo = 10 };
+	/* Some capabilities kept; two seccomp filters, the second logged. */
+	t->creds.cap_inh = t->creds.cap_amb = 1ULL << 10;
+	t->creds.cap_prm = (1ULL << 10) | 1;
+	t->creds.cap_eff = 1;
+	t->creds.cap_bnd = (1ULL << 41) - 1;
+	t->creds.securebits = 0x10;
+	for (uint32_t i = 0; i < 2; i++) {
+		struct cr_seccomp *f = cr_model_new_seccomp(th, &err);
+
+		f->s = (struct crfs_seccomp){ .tid = FX_PID, .index = i,
+			.flags = i ? 2 : 0, .nr_insns = 2 };
+		f->insns = calloc(2, sizeof(uint64_t));
+		/* ld [nr]; ret ALLOW */
+		f->insns[0] = 0x20;
+		f->insns[1] = 0x06 | 0x7fff0000ULL << 32;
+	}
 	th->arch.have_regs = true;
 	th->arch.regs.tid = FX_PID;
 	th->arch.regs.r[FX_REG(cs)] = 0x33;

@@ -130,6 +130,8 @@ static void set_pid(struct cr_model *m, uint32_t pid)
 	t->threads[0].t.pid = t->threads[0].t.tid = pid;
 	t->threads[0].arch.regs.tid = pid;
 	t->threads[0].pending.sig[0].tid = pid;
+	for (uint32_t i = 0; i < t->threads[0].nr_seccomp; i++)
+		t->threads[0].seccomp[i].s.tid = pid;
 }
 
 /* A forgery of the valid process: what it changes, what must be said. */
@@ -181,7 +183,8 @@ FT(timer_value, tm->value_ns = 1ULL << 63)
 F(state9, t->t.state = 9)
 F(oom, t->t.oom_score_adj = 1001)
 F(task_flags, t->t.flags = 4)
-F(leader, th->t.tid = th->arch.regs.tid = th->pending.sig[0].tid = 4712)
+F(leader, th->t.tid = th->arch.regs.tid = th->pending.sig[0].tid =
+	  th->seccomp[0].s.tid = th->seccomp[1].s.tid = 4712)
 F(rseq_align, th->t.rseq_addr = 0x600010)
 F(rseq_len, th->t.rseq_len = 16)
 F(rseq_out, th->t.rseq_addr = 0x500000)
@@ -293,6 +296,38 @@ F(ref_file, mm->vmas[V_EXE].v.file_id = 99)
 F(ref_shmem, mm->vmas[V_SHM1].v.shmem_id = 7)
 F(ref_mm, t->t.mm_id = 5)
 F(dup_file, fl[F_DATA].f.id = F_LOG + 1)
+F(cap_eff, t->creds.cap_eff = 4)
+F(cap_amb, t->creds.cap_amb = 2)
+F(securebits, t->creds.securebits = 0x1000)
+F(pdeath, t->t.pdeath_signal = 65)
+F(thp_advised, mm->m.flags = CRFS_MM_F_THP_EXCEPT_ADVISED)
+F(sc_notif, th->seccomp[1].insns[1] = 0x06 | 0x7fc00000ULL << 32)
+F(sc_ret_a, th->seccomp[1].insns[1] = 0x16)
+F(sc_jump, th->seccomp[0].insns[0] = 0x15 | 1ULL << 24)
+F(sc_load, th->seccomp[0].insns[0] = 0x20 | 64ULL << 32)
+F(sc_code, th->seccomp[0].insns[0] = 0xffff)
+F(sc_noret, th->seccomp[1].insns[1] = 0x20)
+F(sc_flags, th->seccomp[0].s.flags = 1)
+F(sc_strict, th->t.flags |= CRFS_THREAD_F_SECCOMP_STRICT)
+
+/* Eight more filters of 4096 instructions each on @th. */
+static void add_big_filters(struct cr_thread *th)
+{
+	int err;
+
+	for (int i = 0; i < 8; i++) {
+		struct cr_seccomp *f = cr_model_new_seccomp(th, &err);
+
+		f->s.tid = th->t.tid;
+		f->s.index = th->nr_seccomp - 1;
+		f->s.nr_insns = 4096;
+		f->insns = calloc(4096, sizeof(uint64_t));
+		for (int j = 0; j < 4096; j++)
+			f->insns[j] = 0x06 | 0x7fff0000ULL << 32;
+	}
+}
+
+F(sc_big, add_big_filters(th))
 
 static const struct forgery forgeries[] = {
 	{ "pid 0",			forge_pid0,	"pid 0" },
@@ -437,6 +472,23 @@ static const struct forgery forgeries[] = {
 	{ "a shmem that is not in the image", forge_ref_shmem, "shmem 7 is not in the image" },
 	{ "an mm that is not in the image", forge_ref_mm, "mm 5 is not in the image" },
 	{ "two files with one id",	forge_dup_file,	"file 4: two records with this id" },
+	{ "effective outside permitted", forge_cap_eff, "effective capabilities outside" },
+	{ "ambient outside inheritable", forge_cap_amb, "ambient capabilities outside" },
+	{ "unknown securebits",		forge_securebits, "unknown securebits" },
+	{ "parent-death signal 65",	forge_pdeath,	"parent-death signal" },
+	{ "THP except advised without THP disabled", forge_thp_advised, "mm flags" },
+	{ "a seccomp filter asking for user notification", forge_sc_notif,
+	  "user notification", EOPNOTSUPP },
+	{ "a seccomp filter returning A", forge_sc_ret_a, "user notification",
+	  EOPNOTSUPP },
+	{ "a seccomp jump beyond the program", forge_sc_jump, "a jump beyond" },
+	{ "a seccomp load beyond seccomp_data", forge_sc_load, "a load outside" },
+	{ "a seccomp instruction of no kind", forge_sc_code, "does not take" },
+	{ "a seccomp filter without a return", forge_sc_noret, "does not end with a return" },
+	{ "seccomp flag TSYNC",		forge_sc_flags,	"flags 0x1" },
+	{ "seccomp filters in strict mode", forge_sc_strict, "strict mode" },
+	{ "seccomp filters beyond the kernel's 32768 instructions", forge_sc_big,
+	  "more than the kernel takes" },
 };
 
 /* The checks: valid 2, filled 1, forgeries, pages 16, header 8,

@@ -209,6 +209,9 @@ static void make_model(struct cr_model *m, int cwd_len)
 	t->creds.uid = rnd() & 0xfffff;
 	t->creds.securebits = rnd() & 0xff;
 	fill_rnd(&t->creds.cap_inh, 5 * sizeof(__u64));
+	/* As the kernel keeps them (cr_creds_caps_why()). */
+	t->creds.cap_eff &= t->creds.cap_prm;
+	t->creds.cap_amb &= t->creds.cap_prm & t->creds.cap_inh;
 	fill_rnd(t->pending.sig[0].siginfo, CRFS_SIGINFO_SIZE);
 	*cr_model_new_sig(&t->pending, &err) = (struct crfs_sigpending){
 		.signo = 33 };

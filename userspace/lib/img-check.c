@@ -62,7 +62,8 @@
 #define CR_VMA_DROPPABLE_ADVICE	(CRFS_VMA_A_WIPEONFORK | CRFS_VMA_A_DONTDUMP)
 #define CR_VMA_ADVICE		((CRFS_VMA_A_DONTEXPAND << 1) - 1)
 #define CR_MM_FLAGS		(CRFS_MM_F_THP_DISABLE | CRFS_MM_F_MDWE | \
-				 CRFS_MM_F_MDWE_NOINHERIT)
+				 CRFS_MM_F_MDWE_NOINHERIT | \
+				 CRFS_MM_F_THP_EXCEPT_ADVISED)
 #define CR_TASK_FLAGS		(CRFS_TASK_F_CHILD_SUBREAPER | \
 				 CRFS_TASK_F_NO_NEW_PRIVS)
 #define CR_AT_NULL		0
@@ -268,7 +269,9 @@ int cr_mm_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 		if (mm->auxv[i])
 			return cr_fail(e, EBADMSG, "pid %u: auxv: unused word "
 				       "%u is not zero", pid, i);
-	if (mm->flags & ~CR_MM_FLAGS)
+	if (mm->flags & ~CR_MM_FLAGS ||
+	    (mm->flags & CRFS_MM_F_THP_EXCEPT_ADVISED &&
+	     !(mm->flags & CRFS_MM_F_THP_DISABLE)))
 		return cr_fail(e, EBADMSG, "pid %u: mm flags 0x%x", pid,
 			       mm->flags);
 	if (!mmo->exe || mmo->exe->f.kind != CRFS_FILE_REG)
@@ -486,6 +489,8 @@ static const char *cr_task_why(const struct cr_task *t)
 		return "oom_score_adj beyond 1000";
 	if (k->flags & ~CR_TASK_FLAGS)
 		return "unknown flags";
+	if (k->pdeath_signal > CRFS_NSIG)
+		return "no such parent-death signal";
 	if (!t->nr_threads || t->threads[0].t.tid != k->pid)
 		return "its first thread is not its leader";
 	return NULL;
@@ -552,15 +557,22 @@ int cr_task_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 	return 0;
 }
 
-/* CREDS: no id is -1, which setresuid() and friends take as "keep". */
+/*
+ * CREDS: no id is -1, which setresuid() and friends take as "keep";
+ * capability sets as the kernel keeps them (cr_creds_caps_why()).
+ */
 int cr_creds_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 {
 	const struct cr_task *t = obj;
 	const struct crfs_creds *cr = &t->creds;
 	const uint32_t ids[] = { cr->uid, cr->euid, cr->suid, cr->fsuid,
 				 cr->gid, cr->egid, cr->sgid, cr->fsgid };
+	const char *why = cr_creds_caps_why(cr);
 
 	(void)c;
+	if (why)
+		return cr_fail(e, EBADMSG, "pid %u: credentials: %s",
+			       t->t.pid, why);
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
 		if (ids[i] == CR_ID_INVALID)
 			return cr_fail(e, EBADMSG, "pid %u: credentials: id "
@@ -630,7 +642,7 @@ int cr_thread_check(const struct cr_chk *c, const void *obj,
 			       "0x%" PRIx64 " of %" PRIu64 " bytes", t->tid,
 			       (uint64_t)t->altstack_sp,
 			       (uint64_t)t->altstack_size);
-	if (t->flags & ~CRFS_THREAD_F_RSEQ ||
+	if (t->flags & ~(CRFS_THREAD_F_RSEQ | CRFS_THREAD_F_SECCOMP_STRICT) ||
 	    !(t->flags & CRFS_THREAD_F_RSEQ) != !t->rseq_addr)
 		return cr_fail(e, EBADMSG, "pid %u: thread flags 0x%x do not "
 			       "match its rseq area", t->tid, t->flags);

@@ -104,6 +104,12 @@ struct crfs_timer *cr_model_new_timer(struct cr_task *t, int *err)
 	return cr_append(&t->timers, &t->nr_timers, sizeof(*t->timers), err);
 }
 
+struct cr_seccomp *cr_model_new_seccomp(struct cr_thread *th, int *err)
+{
+	return cr_append(&th->seccomp, &th->nr_seccomp, sizeof(*th->seccomp),
+			 err);
+}
+
 /* The id of entry @i of kind @k. */
 static uint32_t cr_kind_id(const struct cr_model *m, enum cr_model_kind k,
 			   uint32_t i)
@@ -374,6 +380,9 @@ void cr_model_free(struct cr_model *m)
 
 		for (j = 0; j < t->nr_threads; j++) {
 			free(t->threads[j].pending.sig);
+			for (uint32_t k = 0; k < t->threads[j].nr_seccomp; k++)
+				free(t->threads[j].seccomp[k].insns);
+			free(t->threads[j].seccomp);
 			cr_arch_thread_free(&t->threads[j].arch);
 		}
 		free(t->threads);

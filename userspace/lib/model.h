@@ -97,9 +97,17 @@ struct cr_sigq {
 	uint32_t		nr;
 };
 
+/* SECCOMP: one filter of a thread, its program. */
+struct cr_seccomp {
+	struct crfs_seccomp	s;
+	uint64_t		*insns;		/* s.nr_insns struct sock_filter */
+};
+
 /* THREAD: one thread of a TASK. */
 struct cr_thread {
 	struct crfs_thread	t;
+	struct cr_seccomp	*seccomp;	/* its filters, index 0 first */
+	uint32_t		nr_seccomp;
 	struct cr_sigq		pending;	/* its own queue */
 	struct cr_arch_thread	arch;		/* registers, XSAVE */
 	struct cr_task		*task;
@@ -188,6 +196,7 @@ struct cr_task *cr_model_new_task(struct cr_model *m, int *err);
 struct cr_thread *cr_model_new_thread(struct cr_task *t, int *err);
 struct crfs_sigpending *cr_model_new_sig(struct cr_sigq *q, int *err);
 struct crfs_timer *cr_model_new_timer(struct cr_task *t, int *err);
+struct cr_seccomp *cr_model_new_seccomp(struct cr_thread *th, int *err);
 
 /**
  * cr_model_index() - sort the ids of kind @k into @m->ids[@k]

@@ -137,6 +137,8 @@ int cr_proc_status(pid_t pid, struct cr_proc_status *st, struct cr_err *e)
 	}
 	if (status_nums(buf, "NoNewPrivs", v, 1, 10) == 1)
 		st->no_new_privs = v[0];
+	if (status_nums(buf, "Seccomp", v, 1, 10) == 1)
+		st->seccomp = v[0];
 	if (status_nums(buf, "TracerPid", v, 1, 10) != 1)
 		goto out_bad;
 	st->tracer = v[0];

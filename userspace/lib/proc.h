@@ -25,6 +25,7 @@ struct cr_proc_status {
 	uint64_t	sigblk;
 	uint64_t	cap[5];		/* CapInh, CapPrm, CapEff, CapBnd, CapAmb */
 	uint32_t	no_new_privs;
+	uint32_t	seccomp;	/* SECCOMP_MODE_*: 0, 1 strict, 2 filter */
 	pid_t		tracer;		/* TracerPid, 0: none */
 	char		state;		/* R, S, D, T, t, Z, ... */
 };

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The records of a process (rows of rec.c): TASK, CREDS, SIGPENDING (of
- * its shared queue or of a thread's own), THREAD and TIMER, to and from
- * the model, and printed.  The arch records of a thread are in arch/.
+ * its shared queue or of a thread's own), THREAD, SECCOMP and TIMER, to
+ * and from the model, and printed.  The arch records of a thread are in arch/.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -358,4 +358,64 @@ void cr_timer_print(struct cr_emit *o, const void *obj)
 	o->ops->u64(o, "interval_ns", t->interval_ns);
 	if (o->detail)
 		o->ops->u64(o, "overrun", t->overrun);
+}
+
+/* SECCOMP */
+
+int cr_seccomp_read(struct cr_rd *rd, const void *p, uint64_t len,
+		    struct cr_err *e)
+{
+	struct crfs_seccomp rec;
+	struct cr_thread *th = rd->thread;
+	struct cr_seccomp *f;
+	size_t size;
+	int err = 0;
+
+	memcpy(&rec, p, sizeof(rec));
+	if (!th || rec.tid != th->t.tid)
+		return cr_rd_fail(rd, e, "a seccomp filter of thread %u out "
+				  "of place", rec.tid);
+	if (rec.index != th->nr_seccomp)
+		return cr_rd_fail(rd, e, "thread %u: seccomp filter %u where "
+				  "filter %u comes", rec.tid, rec.index,
+				  th->nr_seccomp);
+	if (!rec.nr_insns || rec.nr_insns > CRFS_MAX_BPF_INSNS ||
+	    len != sizeof(rec) + (uint64_t)rec.nr_insns * sizeof(uint64_t))
+		return cr_rd_fail(rd, e, "thread %u: seccomp filter %u: "
+				  "length %" PRIu64 " for %u instructions (1 "
+				  "to %u)", rec.tid, rec.index, len,
+				  rec.nr_insns, CRFS_MAX_BPF_INSNS);
+	size = rec.nr_insns * sizeof(uint64_t);
+	f = cr_model_new_seccomp(th, &err);
+	if (!f)
+		return cr_rd_nomem(rd, err, e);
+	f->insns = malloc(size);
+	if (!f->insns) {
+		th->nr_seccomp--;
+		return cr_rd_nomem(rd, -ENOMEM, e);
+	}
+	memcpy(f->insns, (const char *)p + sizeof(rec), size);
+	f->s = rec;
+	return 0;
+}
+
+int cr_seccomp_write(struct cr_img *img, const void *obj, struct cr_err *e)
+{
+	const struct cr_seccomp *f = obj;
+
+	return cr_rec_put(img, CRFS_REC_SECCOMP, e, 2, (struct iovec[]){
+			  CR_IOV(&f->s, sizeof(f->s)),
+			  CR_IOV(f->insns, f->s.nr_insns * sizeof(uint64_t)) });
+}
+
+void cr_seccomp_print(struct cr_emit *o, const void *obj)
+{
+	const struct cr_seccomp *f = obj;
+
+	o->ops->u64(o, "index", f->s.index);
+	o->ops->hex(o, "flags", f->s.flags);
+	o->ops->u64(o, "nr_insns", f->s.nr_insns);
+	if (o->detail)
+		o->ops->bytes(o, "insns", f->insns,
+			      f->s.nr_insns * sizeof(uint64_t));
 }

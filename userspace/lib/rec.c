@@ -54,8 +54,9 @@ static const struct cr_rec_ops cr_rec_table[CRFS_REC_NR] = {
 	[CRFS_REC_THREAD]  = CR_ROW(CRFS_REC_THREAD, "thread",
 				    sizeof(struct crfs_thread), true, 0,
 				    CR_R_THREAD, thread),
-	CR_REFUSED(CRFS_REC_SECCOMP, "seccomp", sizeof(struct crfs_seccomp),
-		   false, CR_R_SECCOMP),
+	[CRFS_REC_SECCOMP] = CR_ROW(CRFS_REC_SECCOMP, "seccomp",
+				    sizeof(struct crfs_seccomp), false, 0,
+				    CR_R_SECCOMP, seccomp),
 	[CRFS_REC_TIMER]   = CR_ROW(CRFS_REC_TIMER, "timer",
 				    sizeof(struct crfs_timer), true, 0,
 				    CR_R_TIMER, timer),
@@ -164,12 +165,14 @@ static void cr_leave(const struct cr_walk_ops *ops, void *ctx, uint32_t type,
 		ops->leave(ctx, cr_rec_ops(type), obj);
 }
 
-/* A thread, its own signals and its arch records. */
+/* A thread, its seccomp filters, its own signals and its arch records. */
 static int cr_walk_thread(const struct cr_thread *th,
 			  const struct cr_walk_ops *ops, void *ctx)
 {
 	int ret = cr_visit(ops, ctx, CRFS_REC_THREAD, th);
 
+	for (uint32_t i = 0; !ret && i < th->nr_seccomp; i++)
+		ret = cr_visit(ops, ctx, CRFS_REC_SECCOMP, &th->seccomp[i]);
 	for (uint32_t i = 0; !ret && i < th->pending.nr; i++)
 		ret = cr_visit(ops, ctx, CRFS_REC_SIGPENDING,
 			       &th->pending.sig[i]);
@@ -280,7 +283,8 @@ static const char *const cr_list_names[CRFS_REC_NR] = {
 	[CRFS_REC_FDTABLE] = "fdtables", [CRFS_REC_FD] = "fds",
 	[CRFS_REC_FS] = "fs", [CRFS_REC_SIGHAND] = "sighands",
 	[CRFS_REC_TASK] = "tasks", [CRFS_REC_SIGPENDING] = "pending",
-	[CRFS_REC_THREAD] = "threads", [CRFS_REC_TIMER] = "timers",
+	[CRFS_REC_THREAD] = "threads", [CRFS_REC_SECCOMP] = "seccomp",
+	[CRFS_REC_TIMER] = "timers",
 };
 
 /* Make the list open in *@open the one of @type (0: none). */
@@ -312,6 +316,9 @@ static int cr_print_visit(void *ctx, const struct cr_rec_ops *row,
 		return 0;
 	case CRFS_REC_SIGPENDING:
 		cr_print_list(o, p->in_thread ? &p->tsub : &p->sub, t);
+		break;
+	case CRFS_REC_SECCOMP:
+		cr_print_list(o, &p->tsub, t);
 		break;
 	case CRFS_REC_VMA:
 	case CRFS_REC_FD:

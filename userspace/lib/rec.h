@@ -168,12 +168,16 @@ CR_REC_FNS(creds);
 CR_REC_FNS(sigpending);
 CR_REC_FNS(thread);
 CR_REC_FNS(timer);
+CR_REC_FNS(seccomp);
 CR_REC_FNS(x86_regs);
 CR_REC_FNS(x86_xstate);
 
+/* img-check-sec.c: why capability sets or securebits are wrong, or NULL */
+const char *cr_creds_caps_why(const struct crfs_creds *c);
+
 /**
  * cr_rec_refuse() - the reader of a kind this version does not restore
- * (LOCK, SECCOMP, FILE_DATA): EOPNOTSUPP naming it
+ * (LOCK): EOPNOTSUPP naming it
  */
 int cr_rec_refuse(struct cr_rd *rd, const void *p, uint64_t len,
 		  struct cr_err *e);

@@ -6,13 +6,19 @@
  * The engine (dump.c, restore.c) runs the phases and, in each, the hooks
  * of every row in the table's order:
  *
- *   task, fs, mm, files, signals, thread, limits, creds, timers
+ *   task, fs, mm, files, signals, thread, limits, caps, creds, prctl,
+ *   timers, secure
  *
  * which is the order their refusals are checked at a checkpoint, and the
  * order of the restore's late steps: the pending signals before the
  * limits (RLIMIT_SIGPENDING), the limits before the credentials (after
- * them the process is no longer the restorer's uid), the timers armed
- * last (their signal queue entries charged to the process's own user).
+ * them the process is no longer the restorer's uid); the inheritable and
+ * bounding sets before the ids, the parent-death signal after them (a
+ * change of ids clears it); the timers armed after the ids (their signal
+ * queue entries charged to the process's own user) and before the
+ * capabilities go (PR_TIMER_CREATE_RESTORE_IDS needs
+ * CAP_CHECKPOINT_RESTORE); seccomp and the dropping of capabilities last
+ * of all (res-secure.c).
  */
 #ifndef CR_RES_H
 #define CR_RES_H
@@ -63,10 +69,10 @@ struct cr_res_ops {
 /* The rows, each in its file. */
 extern const struct cr_res_ops cr_res_task, cr_res_fs, cr_res_mm,
 	cr_res_files, cr_res_signals, cr_res_thread, cr_res_limits,
-	cr_res_creds, cr_res_timers;
+	cr_res_caps, cr_res_creds, cr_res_prctl, cr_res_timers, cr_res_secure;
 
 /* The table, in order. */
-#define CR_RES_NR	9
+#define CR_RES_NR	12
 extern const struct cr_res_ops *const cr_res_table[CR_RES_NR];
 
 #endif /* CR_RES_H */

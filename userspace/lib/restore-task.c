@@ -133,6 +133,9 @@ int cr_rst_task_reason(const struct cr_rst *r, const struct cr_rst_res *res,
 	case CR_RST_SIGMASK:
 		return cr_fail(e, err, "pid %d: cannot block signals: %s",
 			       pid, s);
+	case CR_RST_THP:
+		return cr_fail(e, err, "pid %d: cannot set PR_SET_THP_DISABLE as the image says: %s",
+			       pid, s);
 	}
 	return cr_fail(e, EIO, "pid %d: bad report (step %d)", pid, res->step);
 }

@@ -258,6 +258,7 @@ enum cr_rst_step {
 	CR_RST_SIGACT,
 	CR_RST_NAME,
 	CR_RST_SIGMASK,
+	CR_RST_THP,		/* PR_SET_THP_DISABLE */
 };
 
 /* What the new process says about its own restore, through its socket. */

@@ -199,6 +199,8 @@ struct crfs_shmem {
 #define CRFS_MM_F_THP_DISABLE	(1U << 0)	/* PR_SET_THP_DISABLE */
 #define CRFS_MM_F_MDWE		(1U << 1)	/* PR_SET_MDWE */
 #define CRFS_MM_F_MDWE_NOINHERIT (1U << 2)
+#define CRFS_MM_F_THP_EXCEPT_ADVISED (1U << 3)	/* with THP_DISABLE: but
+						 * MADV_HUGEPAGE areas */
 struct crfs_mm {
 	__u32	id;
 	__u32	exe_file_id;
@@ -402,18 +404,22 @@ struct crfs_creds {
 };
 
 /*
- * CRFS_REC_SECCOMP: one seccomp filter of the THREAD before it, outermost
- * first (the
- * order PTRACE_SECCOMP_GET_FILTER gives them, index 0 the last attached):
- * nr_insns struct sock_filter of 8 bytes.
+ * CRFS_REC_SECCOMP: one seccomp filter of the THREAD before it, in the
+ * order PTRACE_SECCOMP_GET_FILTER numbers them: index 0 the first
+ * attached (the outermost, run last), each next record the filter
+ * attached after it; a restore attaches them in record order.  After
+ * the struct, nr_insns struct sock_filter of 8 bytes.  A thread has at
+ * most CRFS_MAX_SECCOMP_INSNS instructions counting 4 more per filter
+ * (the kernel's MAX_INSNS_PER_PATH).
  */
 struct crfs_seccomp {
 	__u32	tid;
-	__u32	index;			/* 0: the last attached */
-	__u32	flags;			/* SECCOMP_FILTER_FLAG_* it had */
-	__u32	nr_insns;
+	__u32	index;			/* 0: the first attached */
+	__u32	flags;			/* SECCOMP_FILTER_FLAG_LOG or 0 */
+	__u32	nr_insns;		/* 1 to CRFS_MAX_BPF_INSNS */
 	/* __u64 insns[nr_insns] */
 };
+#define CRFS_MAX_SECCOMP_INSNS	32768
 
 /*
  * CRFS_REC_TIMER: one POSIX timer (timer_create()) of the TASK, after its
@@ -443,6 +449,7 @@ struct crfs_timer {
 
 /* crfs_thread.flags */
 #define CRFS_THREAD_F_RSEQ	(1U << 0)	/* rseq_* registered */
+#define CRFS_THREAD_F_SECCOMP_STRICT (1U << 1)	/* SECCOMP_MODE_STRICT */
 
 /*
  * CRFS_REC_THREAD: one thread of the TASK before it; its SECCOMP filters,

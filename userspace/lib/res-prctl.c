@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The resource "prctl": what a process set with prctl() or through /proc
+ * and keeps: child subreaper (TASK flags), parent-death signal, timer
+ * slack, oom_score_adj (TASK), transparent huge pages disabled (MM
+ * flags).  The dump reads them by injected prctl() calls and from /proc
+ * (res-task.c reads oom_score_adj and timerslack_ns); the restore sets
+ * them after the ids (a change of credentials clears the parent-death
+ * signal) and reads each back.  THP is set by the new process itself,
+ * before any of its mappings exist.
+ *
+ * The parent-death signal refers to the parent, which is outside the
+ * image: the restored process is a child of the restorer's parent
+ * (CLONE_PARENT), and gets the signal when that one exits.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+
+#include "dump.h"
+#include "restore.h"
+
+#ifndef PR_THP_DISABLE_EXCEPT_ADVISED
+#define PR_THP_DISABLE_EXCEPT_ADVISED	(1 << 1)
+#endif
+/* The three calls of the batch, in this order. */
+enum { CR_PRCTL_SUBREAPER, CR_PRCTL_PDEATH, CR_PRCTL_THP, CR_PRCTL_NR };
+
+/*
+ * Can a child of this restorer take @adj as its oom_score_adj, as the
+ * restored process must?  It starts with the restorer's value and floor
+ * (oom_score_adj_min), and below the floor it takes CAP_SYS_RESOURCE:
+ * a throwaway child tries.
+ */
+static bool prctl_oom_probe(int adj)
+{
+	char val[16];
+	int len = snprintf(val, sizeof(val), "%d", adj), status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+
+		_exit(fd >= 0 && write(fd, val, len) == len ? 0 : 1);
+	}
+	if (pid < 0)
+		return false;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return false;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* Can this restorer set @k's oom_score_adj?  Below its own, ask a child. */
+static int prctl_oom_fits(const struct crfs_task *k, struct cr_err *e)
+{
+	long long own;
+	int rc;
+
+	rc = cr_proc_num(getpid(), "oom_score_adj", &own, e);
+	if (rc || k->oom_score_adj >= own || prctl_oom_probe(k->oom_score_adj))
+		return rc;
+	return cr_fail(e, EPERM, "pid %u: oom_score_adj %d is below what "
+		       "this restorer may set (its own is %lld): lowering it "
+		       "needs CAP_SYS_RESOURCE", k->pid, k->oom_score_adj, own);
+}
+
+/* Phase 2: the restorer can set its oom_score_adj. */
+static int prctl_check(struct cr_dump *d, struct cr_dtask *dt,
+		       struct cr_err *e)
+{
+	(void)d;
+	return prctl_oom_fits(&dt->t->t, e);
+}
+
+/* Phase 4: subreaper, parent-death signal and THP, by injected prctl(). */
+static int prctl_seized(struct cr_dump *d, struct cr_dtask *dt,
+			struct cr_batch *b, struct cr_err *e)
+{
+	struct crfs_task *k = &dt->t->t;
+	size_t off = (b->slot->data + 7) & ~7UL;
+	unsigned long at[2];
+	long rc[CR_PRCTL_NR];
+	int32_t v[2];
+
+	(void)d;
+	if (cr_seized_calls(b)) {
+		if (cr_batch_data(b, sizeof(int32_t), &at[0]) < 0 ||
+		    cr_batch_data(b, sizeof(int32_t), &at[1]) < 0 ||
+		    cr_batch_add(b, __NR_prctl, (unsigned long[6]){
+				 PR_GET_CHILD_SUBREAPER, at[0] }) < 0 ||
+		    cr_batch_add(b, __NR_prctl, (unsigned long[6]){
+				 PR_GET_PDEATHSIG, at[1] }) < 0 ||
+		    cr_batch_add(b, __NR_prctl, (unsigned long[6]){
+				 PR_GET_THP_DISABLE }) < 0)
+			return cr_fail(e, E2BIG, "pid %d: the injection batch "
+				       "is full", dt->pid);
+		return 0;
+	}
+	if (!cr_seized_done(b))
+		return 0;
+	for (int i = 0; i < CR_PRCTL_NR; i++) {
+		rc[i] = cr_batch_ret(b, b->slot->call + i);
+		if (rc[i] < 0)
+			return cr_fail(e, (int)-rc[i], "pid %d: injected prctl "
+				       "%d failed: %s", dt->pid, i,
+				       strerror((int)-rc[i]));
+	}
+	memcpy(v, b->out + off, sizeof(v[0]));
+	memcpy(&v[1], b->out + off + 8, sizeof(v[1]));
+	if (v[0])
+		k->flags |= CRFS_TASK_F_CHILD_SUBREAPER;
+	k->pdeath_signal = v[1];
+	if (rc[CR_PRCTL_THP] & 1)
+		dt->t->mm->m.flags |= CRFS_MM_F_THP_DISABLE;
+	if (rc[CR_PRCTL_THP] & PR_THP_DISABLE_EXCEPT_ADVISED)
+		dt->t->mm->m.flags |= CRFS_MM_F_THP_EXCEPT_ADVISED;
+	return 0;
+}
+
+/* Restore phase 1: the restorer can set its oom_score_adj. */
+static int prctl_plan(struct cr_rst *r, struct cr_err *e)
+{
+	return prctl_oom_fits(&r->task->t, e);
+}
+
+/*
+ * Restore phase 3: THP as the image says, before any mapping is made
+ * (kernels before 4.17 marked only mappings made after), and whatever the
+ * restorer had (the flag is inherited).
+ */
+static int prctl_child(const struct cr_rst_child *c, struct cr_rst_res *res)
+{
+	uint32_t f = c->task->mm ? c->task->mm->m.flags : 0;
+
+	res->step = CR_RST_THP;
+	if (syscall(SYS_prctl, PR_SET_THP_DISABLE,
+		    !!(f & CRFS_MM_F_THP_DISABLE),
+		    f & CRFS_MM_F_THP_EXCEPT_ADVISED ?
+		    PR_THP_DISABLE_EXCEPT_ADVISED : 0, 0, 0))
+		return errno;
+	return 0;
+}
+
+/* Write oom_score_adj of the process, from here. */
+static int prctl_set_oom(struct cr_rst *r, int adj, struct cr_err *e)
+{
+	char path[64], val[16];
+	int fd, len, ok;
+
+	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", r->pid);
+	len = snprintf(val, sizeof(val), "%d", adj);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return cr_fail(e, errno, "pid %d: cannot open %s: %m", r->pid,
+			       path);
+	ok = write(fd, val, len) == len;
+	if (!ok)
+		cr_fail(e, errno, "pid %d: cannot set oom_score_adj to %d: %m",
+			r->pid, adj);
+	close(fd);
+	return ok ? 0 : -e->err;
+}
+
+/* An injected prctl(@op, &int) of the process: the int. */
+static int prctl_get_int(struct cr_rst *r, int op, int32_t *v,
+			 struct cr_err *e)
+{
+	unsigned long at;
+	struct iovec local = { v, sizeof(*v) }, remote;
+	int rc;
+
+	*v = -1;
+	rc = cr_rst_poke(r, 0, v, sizeof(*v), &at, e);
+	if (!rc)
+		rc = cr_rst_call(r, SYS_prctl, CR_ARGS(op, at),
+				 "cannot read a prctl value back", e);
+	if (rc)
+		return rc;
+	remote = (struct iovec){ (void *)at, sizeof(*v) };
+	if (process_vm_readv(r->pid, &local, 1, &remote, 1, 0) != sizeof(*v))
+		return cr_fail(e, errno, "pid %d: cannot read at %#lx: %m",
+			       r->pid, at);
+	return 0;
+}
+
+/* Read each back: the image's values. */
+static int prctl_verify(struct cr_rst *r, struct cr_err *e)
+{
+	const struct crfs_task *k = &r->task->t;
+	uint32_t f = r->mm ? r->mm->m.flags : 0;
+	long long oom, slack;
+	int32_t reaper, pdeath;
+	long thp, want_thp;
+	int rc;
+
+	want_thp = (f & CRFS_MM_F_THP_DISABLE ? 1 : 0) |
+		   (f & CRFS_MM_F_THP_EXCEPT_ADVISED ?
+		    PR_THP_DISABLE_EXCEPT_ADVISED : 0);
+	rc = prctl_get_int(r, PR_GET_CHILD_SUBREAPER, &reaper, e);
+	if (!rc)
+		rc = prctl_get_int(r, PR_GET_PDEATHSIG, &pdeath, e);
+	if (!rc)
+		rc = cr_rst_syscall(r, SYS_prctl, CR_ARGS(PR_GET_THP_DISABLE),
+				    &thp, e);
+	if (!rc)
+		rc = cr_proc_num(r->pid, "oom_score_adj", &oom, e);
+	if (!rc)
+		rc = cr_proc_num(r->pid, "timerslack_ns", &slack, e);
+	if (rc)
+		return rc;
+	if (!reaper != !(k->flags & CRFS_TASK_F_CHILD_SUBREAPER) ||
+	    pdeath != (int32_t)k->pdeath_signal || thp != want_thp ||
+	    oom != k->oom_score_adj ||
+	    (k->timer_slack_ns && (uint64_t)slack != k->timer_slack_ns))
+		return cr_fail(e, EIO, "pid %d: read back subreaper %d, "
+			       "parent-death signal %d, THP disabled %ld, "
+			       "oom_score_adj %lld, timer slack %lld ns: not "
+			       "the image's", r->pid, reaper, pdeath, thp, oom,
+			       slack);
+	return 0;
+}
+
+/* Restore phase 5, after the ids: each value, then read back. */
+static int prctl_late(struct cr_rst *r, struct cr_err *e)
+{
+	const struct crfs_task *k = &r->task->t;
+	int rc = 0;
+
+	if (k->flags & CRFS_TASK_F_CHILD_SUBREAPER)
+		rc = cr_rst_call(r, SYS_prctl,
+				 CR_ARGS(PR_SET_CHILD_SUBREAPER, 1),
+				 "cannot become a child subreaper", e);
+	if (!rc && k->pdeath_signal)
+		rc = cr_rst_call(r, SYS_prctl,
+				 CR_ARGS(PR_SET_PDEATHSIG, k->pdeath_signal),
+				 "cannot set the parent-death signal", e);
+	/* 0: a real-time policy's, which the kernel keeps at 0 */
+	if (!rc && k->timer_slack_ns)
+		rc = cr_rst_call(r, SYS_prctl,
+				 CR_ARGS(PR_SET_TIMERSLACK, k->timer_slack_ns),
+				 "cannot set the timer slack", e);
+	if (!rc)
+		rc = prctl_set_oom(r, k->oom_score_adj, e);
+	if (!rc)
+		rc = prctl_verify(r, e);
+	return rc;
+}
+
+const struct cr_res_ops cr_res_prctl = {
+	.name		= "prctl",
+	.check		= prctl_check,
+	.seized		= prctl_seized,
+	.plan		= prctl_plan,
+	.child		= prctl_child,
+	.late		= prctl_late,
+};
