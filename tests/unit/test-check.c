@@ -255,6 +255,7 @@ F(file_cloexec, fl[F_LOG].f.flags |= O_CLOEXEC)
 F(file_path_reg, fl[F_LOG].f.flags |= O_PATH)
 F(file_dir_write, fl[F_DIR].f.flags |= O_RDWR)
 F(file_data, fl[F_DATA].f.data_size = 8)
+F(file_cflags, fl[F_LOG].f.cflags = 2)
 F(fd_nofile, fd[1].d.file_id = 0)
 F(fd_unsorted, fd[3].d.fd = 0)
 F(fd_dup, fd[2].d.fd = 1)
@@ -368,6 +369,7 @@ static const struct forgery forgeries[] = {
 	{ "O_PATH on a regular file",	forge_file_path_reg, "O_PATH on a file" },
 	{ "a directory open for writing", forge_file_dir_write, "open for writing" },
 	{ "data of a file without data", forge_file_data, "data or seals" },
+	{ "unknown file cflags",	forge_file_cflags, "unknown cflags" },
 	{ "descriptor without a file",	forge_fd_nofile, "fd 1: no file" },
 	{ "unsorted descriptors",	forge_fd_unsorted, "not above" },
 	{ "duplicate descriptor",	forge_fd_dup,	"not above" },

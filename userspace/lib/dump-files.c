@@ -130,6 +130,8 @@ int cr_dump_file_probe(pid_t pid, const char *name, uint32_t flags,
 	f->f.dev = st.st_dev;
 	f->f.ino = st.st_ino;
 	f->f.rdev = st.st_rdev;
+	f->f.uid = st.st_uid;
+	f->f.gid = st.st_gid;
 	if (S_ISREG(st.st_mode)) {
 		f->f.size = st.st_size;
 		f->f.mtime_ns = cr_mtime_ns(&st);

@@ -185,6 +185,8 @@ int cr_file_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 		why = "O_PATH on a file that is no directory";
 	else if (f->kind == CRFS_FILE_DIR && (f->flags & O_ACCMODE))
 		why = "a directory open for writing";
+	else if (f->cflags & ~CRFS_FILE_F_PRIV)
+		why = "unknown cflags";
 	else if (f->data_size || f->seals)
 		why = "data or seals of a file whose contents are not in "
 		      "the image";

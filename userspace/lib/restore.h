@@ -58,6 +58,7 @@ struct cr_rst_file {
 	int32_t		oflags;		/* openat2() flags */
 	uint64_t	pos;		/* its offset */
 	bool		seek;		/* lseek() it there */
+	bool		priv;		/* CRFS_FILE_F_PRIV: as the restorer */
 	uint32_t	type;		/* S_IFREG, S_IFCHR, S_IFDIR */
 	uint32_t	check;		/* CR_RF_* fields compared */
 	uint64_t	dev, ino, size, rdev;

@@ -160,7 +160,19 @@ enum crfs_file_kind {
  * (fdinfo), without O_CLOEXEC, which belongs to a descriptor; those of a
  * mapped file are its open mode as /proc/PID/map_files shows it; a cwd
  * or a root, which is no open file, has O_PATH | O_DIRECTORY.
+ *
+ * A file reopened by path (REG, DIR, CHR) is opened at restore with the
+ * process's own credentials, unless CRFS_FILE_F_PRIV says the checkpoint
+ * found that the process could not have opened it itself (it had it
+ * through privilege: opened as root before it dropped it); only then is
+ * it opened as the restorer.  MEMFD and UNLINKED files are made anew by
+ * the restorer, owned by uid and gid, with mode; a deleted file in its
+ * directory (dirname of path, " (deleted)" cut off) as an O_TMPFILE on the
+ * filesystem dev, linked nowhere.  Their data are at most
+ * CRFS_FILE_DATA_MAX bytes; size may be larger (holes).
  */
+#define CRFS_FILE_F_PRIV	(1U << 0)	/* open as the restorer */
+#define CRFS_FILE_DATA_MAX	(1ULL << 30)	/* FILE_DATA bytes of a file */
 struct crfs_file {
 	__u32	id;
 	__u32	kind;			/* enum crfs_file_kind */
@@ -173,6 +185,9 @@ struct crfs_file {
 	__u64	data_size;		/* MEMFD, UNLINKED: bytes of FILE_DATA */
 	__u32	seals;			/* MEMFD: F_GET_SEALS */
 	__u32	path_len;		/* with the NUL, before padding */
+	__u32	cflags;			/* CRFS_FILE_F_* */
+	__u32	uid, gid;		/* st_uid, st_gid */
+	__u32	__pad;
 	/* char path[path_len], NUL-padded to a multiple of 8 */
 };
 
