@@ -75,8 +75,8 @@ int cr_file_read(struct cr_rd *rd, const void *p, uint64_t len,
 	int err = 0;
 
 	memcpy(&rec, p, sizeof(rec));
-	if (!rec.id || rec.__pad)
-		return cr_rd_fail(rd, e, "id 0 or padding not zero");
+	if (!rec.id)
+		return cr_rd_fail(rd, e, "id 0");
 	if (!cr_rec_str(path, rec.path_len, len - sizeof(rec), CRFS_PATH_MAX))
 		return cr_rd_fail(rd, e, "file %u: bad path", rec.id);
 	f = cr_model_new_file(rd->m, &err);
@@ -124,6 +124,8 @@ void cr_file_print(struct cr_emit *o, const void *obj)
 		o->ops->u64(o, "uid", f->uid);
 		o->ops->u64(o, "gid", f->gid);
 	}
+	if (o->detail || f->data_id)
+		o->ops->u64(o, "data_id", f->data_id);
 	if (o->detail || f->kind == CRFS_FILE_MEMFD ||
 	    f->kind == CRFS_FILE_UNLINKED) {
 		o->ops->u64(o, "data_size", f->data_size);

@@ -172,7 +172,7 @@ CR_REC_FNS(x86_xstate);
 
 /**
  * cr_rec_refuse() - the reader of a kind this version does not restore
- * (LOCK, SECCOMP, TIMER, FILE_DATA): EOPNOTSUPP naming it
+ * (LOCK, SECCOMP, TIMER): EOPNOTSUPP naming it
  */
 int cr_rec_refuse(struct cr_rd *rd, const void *p, uint64_t len,
 		  struct cr_err *e);

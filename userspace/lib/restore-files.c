@@ -105,10 +105,15 @@ static struct cr_rst_file *cr_rf_add(struct cr_rst_files *fs, uint32_t kind,
 	} else if (f->kind == CRFS_FILE_CHR) {
 		e->check |= CR_RF_RDEV;
 		e->rdev = f->rdev;
+	} else if (f->kind == CRFS_FILE_MEMFD ||
+		   f->kind == CRFS_FILE_UNLINKED) {
+		/* Made anew: dev and ino of the copy (res-fdata.c). */
+		e->data_id = f->data_id;
+		e->priv = true;
 	}
 	e->pos = f->pos;
 	e->seek = kind == CR_RF_FD && f->kind != CRFS_FILE_CHR;
-	e->priv = f->cflags & CRFS_FILE_F_PRIV;
+	e->priv = e->priv || (f->cflags & CRFS_FILE_F_PRIV);
 	return e;
 }
 
@@ -350,7 +355,11 @@ static void cr_rf_fscreds(struct cr_rf_creds *cr, bool task)
 	}
 }
 
-/* openat2() of @f's path through no symbolic link; -1 and errno on failure. */
+/*
+ * openat2() of @f's path through no symbolic link, or of the restorer's
+ * copy of a memfd or deleted file (a new description of that inode);
+ * -1 and errno on failure.
+ */
 static long cr_rf_openat2(const struct cr_rst_file *f)
 {
 	struct open_how how = {
@@ -358,6 +367,8 @@ static long cr_rf_openat2(const struct cr_rst_file *f)
 		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 
+	if (f->data_id)
+		return syscall(SYS_openat, AT_FDCWD, f->via, f->oflags);
 	return syscall(SYS_openat2, AT_FDCWD, f->path, &how, sizeof(how));
 }
 
