@@ -136,3 +136,13 @@ zdtm_run() {
 	((size < 2 * 1024 * 1024)) ||
 		fail "the image is $size bytes: the memfd's holes were dumped"
 }
+
+@test "zdtm-unlinked: O_TMPFILE and deleted files, their contents, holes, descriptions and mappings" {
+	require_image
+	zdtm_run zdtm-unlinked
+}
+
+@test "zdtm-delmap: a shared mapping of a deleted file, no descriptor left" {
+	require_image
+	zdtm_run zdtm-delmap
+}

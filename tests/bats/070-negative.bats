@@ -233,11 +233,6 @@ refused() {
 	refused zdtm-neg-uring "(io_uring|uring)"
 }
 
-@test "a mapping of a deleted file is refused, the container is unharmed" {
-	require_image
-	refused zdtm-neg-delmap "deleted"
-}
-
 @test "a process stopped by SIGSTOP is refused, the container is unharmed" {
 	require_image
 	local ct

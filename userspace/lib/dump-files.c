@@ -137,7 +137,8 @@ int cr_dump_file_probe(pid_t pid, const char *name, uint32_t flags,
 	ret = cr_proc_link(pid, name, &link, e);
 	if (ret)
 		return ret;
-	f->f.flags = flags;
+	/* How it was opened, not a status of it (restores follow no link). */
+	f->f.flags = flags & ~O_NOFOLLOW;
 	f->path = link;
 	for (i = 0; i < sizeof(cr_file_refused) / sizeof(cr_file_refused[0]);
 	     i++)
@@ -161,6 +162,8 @@ int cr_dump_file_probe(pid_t pid, const char *name, uint32_t flags,
 			link[strlen(link) - 10] = '\0';
 		if (f->f.kind == CRFS_FILE_MEMFD)
 			memmove(link, link + 1, strlen(link));
+		/* How an O_TMPFILE was made, not a status of it. */
+		f->f.flags &= ~O_TMPFILE;
 	}
 	f->f.mode = st.st_mode;
 	f->f.dev = st.st_dev;
