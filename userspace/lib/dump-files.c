@@ -81,6 +81,9 @@ static uint32_t cr_file_kind_reg(const struct stat *st, const char *link,
 		*why = "hugetlbfs memfds are not supported";
 		return 0;
 	}
+	if (!strcmp(link, "/dev/zero (deleted)") && !major(st->st_dev) &&
+	    sfs->f_type == TMPFS_MAGIC)
+		return CRFS_FILE_ANON_SHMEM;
 	if (st->st_nlink) {
 		*why = "a file deleted at this path but linked at another "
 		       "(its contents would be restored apart from it) is "
@@ -157,7 +160,7 @@ int cr_dump_file_probe(pid_t pid, const char *name, uint32_t flags,
 	}
 	f->f.kind = cr_file_kind(&st, link, &sfs, &f->why);
 	/* Where it was: without " (deleted)", a memfd as memfd:NAME. */
-	if (f->f.kind == CRFS_FILE_MEMFD || f->f.kind == CRFS_FILE_UNLINKED) {
+	if (cr_file_kept(&f->f)) {
 		if (cr_deleted(link))
 			link[strlen(link) - 10] = '\0';
 		if (f->f.kind == CRFS_FILE_MEMFD)
@@ -212,7 +215,7 @@ uint32_t cr_dump_file_add(struct cr_dump *d, struct cr_file *f,
 	*n = *f;
 	n->f.id = cr_dump_id(d);
 	f->path = NULL;
-	if (n->f.kind == CRFS_FILE_MEMFD || n->f.kind == CRFS_FILE_UNLINKED)
+	if (cr_file_kept(&n->f))
 		n->f.data_id = cr_dump_file_inode(&d->m, n);
 	return n->f.id;
 }

@@ -75,7 +75,7 @@
 static const uint32_t cr_file_types[CRFS_FILE_NR] = {
 	[CRFS_FILE_REG] = S_IFREG, [CRFS_FILE_DIR] = S_IFDIR,
 	[CRFS_FILE_CHR] = S_IFCHR, [CRFS_FILE_MEMFD] = S_IFREG,
-	[CRFS_FILE_UNLINKED] = S_IFREG,
+	[CRFS_FILE_UNLINKED] = S_IFREG, [CRFS_FILE_ANON_SHMEM] = S_IFREG,
 };
 /* The seals memfd_create() and F_ADD_SEALS know. */
 #ifndef F_SEAL_FUTURE_WRITE
@@ -168,12 +168,6 @@ int cr_img_check_image(const struct crfs_image_hdr *h, struct cr_err *e)
 	return 0;
 }
 
-/* Is @f a file whose contents are in the image (MEMFD, UNLINKED)? */
-static bool cr_file_kept(const struct crfs_file *f)
-{
-	return f->kind == CRFS_FILE_MEMFD || f->kind == CRFS_FILE_UNLINKED;
-}
-
 /*
  * Why a MEMFD or UNLINKED file is wrong, or NULL: its name or path, its
  * data within its size and the limit, seals of a memfd only, and, when
@@ -192,7 +186,9 @@ static const char *cr_file_kept_why(const struct cr_chk *c,
 		return "a memfd whose path is not memfd:NAME";
 	if (f->kind == CRFS_FILE_UNLINKED && !cr_abs(fi->path))
 		return "its path is not absolute";
-	if (f->kind == CRFS_FILE_UNLINKED && f->seals)
+	if (f->kind == CRFS_FILE_ANON_SHMEM && strcmp(fi->path, "/dev/zero"))
+		return "shared anonymous memory whose path is not /dev/zero";
+	if (f->kind != CRFS_FILE_MEMFD && f->seals)
 		return "seals on a file that is no memfd";
 	if (f->seals & ~CR_SEALS)
 		return "unknown seals";

@@ -37,8 +37,7 @@
 /* Is @f the FILE carrying the contents of its inode? */
 static bool fdata_carrier(const struct cr_file *f)
 {
-	return (f->f.kind == CRFS_FILE_MEMFD ||
-		f->f.kind == CRFS_FILE_UNLINKED) && f->f.data_id == f->f.id;
+	return cr_file_kept(&f->f) && f->f.data_id == f->f.id;
 }
 
 /*
@@ -156,6 +155,12 @@ static int fdata_collect(struct cr_dump *d, struct cr_dtask *dt,
 		close(fd);
 		if (f->f.data_size > CRFS_FILE_DATA_MAX)
 			f->why = "its data exceed CRFS_FILE_DATA_MAX (1 GiB)";
+		for (uint32_t j = 0; j < d->m.nr_shmems; j++)
+			if (f->f.kind == CRFS_FILE_ANON_SHMEM &&
+			    d->m.shmems[j].ino == f->f.ino)
+				f->why = "a descriptor of shared anonymous "
+					 "memory that is also mapped is not "
+					 "supported";
 	}
 	/* The other descriptions of an inode: its seals, its refusal. */
 	for (uint32_t i = 0; i < d->m.nr_files; i++) {
@@ -256,6 +261,32 @@ int cr_dump_write_file_data(struct cr_dump *d, struct cr_img *img,
 
 /* ----------------------------------------------------------- restore */
 
+/* The file of a shared anonymous mapping, made and unmapped. */
+static int fdata_make_shmem(const struct cr_rst *r, const struct cr_file *f,
+			    struct cr_err *e)
+{
+	size_t ps = sysconf(_SC_PAGESIZE);
+	size_t len = f->f.size > ps ? (f->f.size + ps - 1) / ps * ps : ps;
+	char path[64];
+	void *map;
+	int fd;
+
+	map = mmap(NULL, len, PROT_NONE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED)
+		return cr_fail(e, errno, "pid %u: %s: cannot make shared "
+			       "anonymous memory of %zu bytes: %m",
+			       r->task->t.pid, f->path, len);
+	snprintf(path, sizeof(path), "/proc/self/map_files/%lx-%lx",
+		 (unsigned long)map, (unsigned long)map + len);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		fd = cr_fail(e, errno, "pid %u: %s: cannot open the shared "
+			      "anonymous memory made for it: %m",
+			      r->task->t.pid, f->path);
+	munmap(map, len);
+	return fd;
+}
+
 /*
  * Make the inode of carrier @f anew in the restorer: a memfd of the same
  * name, or an O_TMPFILE in the directory the file was in, which must be
@@ -273,6 +304,8 @@ static int fdata_make(const struct cr_rst *r, const struct cr_file *f,
 	struct stat st;
 	int dfd, fd;
 
+	if (f->f.kind == CRFS_FILE_ANON_SHMEM)
+		return fdata_make_shmem(r, f, e);
 	if (f->f.kind == CRFS_FILE_MEMFD) {
 		fd = memfd_create(f->path + strlen("memfd:"),
 				  MFD_CLOEXEC | MFD_ALLOW_SEALING);

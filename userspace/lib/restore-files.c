@@ -105,8 +105,7 @@ static struct cr_rst_file *cr_rf_add(struct cr_rst_files *fs, uint32_t kind,
 	} else if (f->kind == CRFS_FILE_CHR) {
 		e->check |= CR_RF_RDEV;
 		e->rdev = f->rdev;
-	} else if (f->kind == CRFS_FILE_MEMFD ||
-		   f->kind == CRFS_FILE_UNLINKED) {
+	} else if (cr_file_kept(f)) {
 		/* Made anew: dev and ino of the copy (res-fdata.c). */
 		e->data_id = f->data_id;
 		e->priv = true;

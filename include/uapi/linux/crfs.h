@@ -145,6 +145,9 @@ enum crfs_file_kind {
 	CRFS_FILE_TIMERFD,
 	CRFS_FILE_INOTIFY,
 	CRFS_FILE_TTY,
+	CRFS_FILE_ANON_SHMEM,	/* the file of shared anonymous memory
+				 * ("/dev/zero (deleted)", from map_files),
+				 * mapped no more: contents in the image */
 	CRFS_FILE_NR
 };
 
@@ -167,12 +170,14 @@ enum crfs_file_kind {
  * through privilege: opened as root before it dropped it); only then is
  * it opened as the restorer.
  *
- * MEMFD and UNLINKED files are made anew by the restorer, one per inode
- * (the descriptions of one inode name the same data_id; only that FILE
- * has data_size and FILE_DATA records), owned by uid and gid, with mode
- * and size, then seals: a memfd by memfd_create() with the name after
- * "memfd:", a deleted file as an O_TMPFILE in the directory of path (its
- * path without " (deleted)") on the filesystem dev, linked nowhere.  The
+ * MEMFD, UNLINKED and ANON_SHMEM files are made anew by the restorer, one
+ * per inode (the descriptions of one inode name the same data_id; only
+ * that FILE has data_size and FILE_DATA records), owned by uid and gid,
+ * with mode and size, then seals: a memfd by memfd_create() with the name
+ * after "memfd:", a deleted file as an O_TMPFILE in the directory of path
+ * (its path without " (deleted)") on the filesystem dev, linked nowhere,
+ * an ANON_SHMEM (path "/dev/zero") as the file of a shared anonymous
+ * mapping, unmapped.  The
  * data of one inode are at most CRFS_FILE_DATA_MAX bytes; size may be
  * larger (holes are not in the image).
  */
