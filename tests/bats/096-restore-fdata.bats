@@ -132,3 +132,26 @@ sleep_holds_deleted() {
 	run -0 ct_file "$ct" error
 	assert_output --partial "pid $pid: fd 5: $dir/f (deleted): a file deleted at this path but linked at another"
 }
+
+@test "a deleted file also open outside the container is refused at checkpoint, naming the holder" {
+	require_image
+	local ct dir pid holder
+
+	dir=$BATS_TEST_TMPDIR/outside
+	ct=$(crfs_mkct src)
+	deleted_start "$ct" "$dir"
+	pid=$STARTED_PID
+	# A process outside the container opens the same deleted file.
+	(crfs_close_fds; exec 7<"/proc/$pid/fd/5"; exec sleep 600) \
+		</dev/null >/dev/null 2>&1 3>&- &
+	holder=$!
+	echo "$holder" >>"$BATS_TEST_TMPDIR/.crfs-pids"
+	wait_for "the holder to open it" 10 test -e "/proc/$holder/fd/7"
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	run -0 bash -c "cat '$CRFS_MNT/$ct/image' 2>/dev/null | wc -c"
+	assert_output "0"
+	run -0 ct_file "$ct" error
+	assert_output --partial "pid $pid: $dir/sub/f: also open or mapped in pid $holder (sleep), outside the container: its contents would be restored apart from it"
+	kill "$holder"
+}

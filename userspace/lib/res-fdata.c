@@ -17,6 +17,7 @@
  * descriptor (restore-files.c), so every descriptor and mapping shares
  * the one inode; the seals come last, once everything is mapped.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -28,6 +29,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 
 #include "dump.h"
 #include "restore.h"
@@ -177,13 +179,80 @@ static int fdata_collect(struct cr_dump *d, struct cr_dtask *dt,
 	return 0;
 }
 
-/* Phase 2: a carrier refused (a mapping of it has no descriptor to say). */
+/* The carrier of @m with device @dev and inode @ino, or NULL. */
+static const struct cr_file *fdata_find(const struct cr_model *m,
+					uint64_t dev, uint64_t ino)
+{
+	for (uint32_t i = 0; i < m->nr_files; i++)
+		if (fdata_carrier(&m->files[i]) && m->files[i].f.dev == dev &&
+		    m->files[i].f.ino == ino)
+			return &m->files[i];
+	return NULL;
+}
+
+/*
+ * A process other than @pid (and the dumper) that has a carrier of @m
+ * open or mapped, into *@found (its pid) and *@f: its copy at restore
+ * would part from what that process sees.  Reads every /proc/PID/fd and
+ * maps: only when the image keeps a file.
+ */
+static void fdata_outside(const struct cr_model *m, pid_t pid, pid_t *found,
+			  const struct cr_file **f)
+{
+	unsigned long long ino;
+	unsigned int maj, mnr;
+	char path[300], line[512];
+	struct dirent *de, *fe;
+	struct stat st;
+	DIR *proc, *fds;
+	FILE *maps;
+	pid_t p;
+
+	*found = 0;
+	proc = opendir("/proc");
+	if (!proc)
+		return;
+	while (!*found && (de = readdir(proc))) {
+		p = atoi(de->d_name);
+		if (p <= 0 || p == pid || p == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fd", p);
+		fds = opendir(path);
+		while (fds && !*found && (fe = readdir(fds)))
+			if (fe->d_name[0] != '.' &&
+			    !fstatat(dirfd(fds), fe->d_name, &st, 0) &&
+			    (*f = fdata_find(m, st.st_dev, st.st_ino)))
+				*found = p;
+		if (fds)
+			closedir(fds);
+		snprintf(path, sizeof(path), "/proc/%d/maps", p);
+		maps = *found ? NULL : fopen(path, "re");
+		while (maps && !*found && fgets(line, sizeof(line), maps))
+			if (sscanf(line, "%*s %*s %*s %x:%x %llu", &maj, &mnr,
+				   &ino) == 3 && ino &&
+			    (*f = fdata_find(m, makedev(maj, mnr), ino)))
+				*found = p;
+		if (maps)
+			fclose(maps);
+	}
+	closedir(proc);
+}
+
+/*
+ * Phase 2: a carrier refused (a mapping of it has no descriptor to say),
+ * or held by a process outside the container.
+ */
 static int fdata_check(struct cr_dump *d, struct cr_dtask *dt,
 		       struct cr_err *e)
 {
-	for (uint32_t i = 0; i < d->m.nr_files; i++) {
-		const struct cr_file *f = &d->m.files[i];
+	const struct cr_file *f = NULL;
+	char comm[CRFS_COMM_LEN];
+	bool any = false;
+	pid_t other;
 
+	for (uint32_t i = 0; i < d->m.nr_files; i++) {
+		f = &d->m.files[i];
+		any |= fdata_carrier(f);
 		if (fdata_carrier(f) && f->why)
 			return cr_fail(e, f->f.data_size > CRFS_FILE_DATA_MAX ?
 				       EFBIG : EOPNOTSUPP, "pid %d: %s: %s "
@@ -191,7 +260,16 @@ static int fdata_check(struct cr_dump *d, struct cr_dtask *dt,
 				       f->path, f->why,
 				       (uint64_t)f->f.data_size);
 	}
-	return 0;
+	if (!any)
+		return 0;
+	fdata_outside(&d->m, dt->pid, &other, &f);
+	if (!other)
+		return 0;
+	if (cr_proc_comm(other, comm, &(struct cr_err){ 0 }))
+		snprintf(comm, sizeof(comm), "?");
+	return cr_fail(e, EOPNOTSUPP, "pid %d: %s: also open or mapped in pid "
+		       "%d (%s), outside the container: its contents would be "
+		       "restored apart from it", dt->pid, f->path, other, comm);
 }
 
 /* Write the FILE_DATA records of carrier @f, read from @fd. */
