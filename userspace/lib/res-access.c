@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,9 @@
 /* File status flags a description is reopened with (restore-files.c). */
 #define ACC_OPEN_FLAGS	(O_ACCMODE | O_APPEND | O_NONBLOCK | O_SYNC | \
 			 O_DSYNC | O_DIRECT | O_NOATIME | O_LARGEFILE)
+
+/* How long the child may take to answer. */
+#define ACC_TIMEOUT_MS	10000
 
 /* What the child says of one file. */
 enum acc_answer {
@@ -190,7 +194,18 @@ static int acc_ask(const struct cr_dtask *dt, const struct acc_list *l,
 		return cr_fail(e, errno, "pid %d: cannot tell which files it "
 			       "could open itself: fork: %m", dt->pid);
 	}
+	/* An open may hang (a FUSE file served by a frozen process). */
 	while (got < l->nr) {
+		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+
+		if (poll(&pfd, 1, ACC_TIMEOUT_MS) == 0) {
+			kill(pid, SIGKILL);
+			ret = cr_fail(e, ETIMEDOUT, "pid %d: cannot tell which "
+				      "files it could open itself: an open "
+				      "took more than %d ms", dt->pid,
+				      ACC_TIMEOUT_MS);
+			break;
+		}
 		n = read(p[0], ans + got, l->nr - got);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -201,7 +216,8 @@ static int acc_ask(const struct cr_dtask *dt, const struct acc_list *l,
 	close(p[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (got != l->nr || !WIFEXITED(status) || WEXITSTATUS(status))
+	if (!ret && (got != l->nr || !WIFEXITED(status) ||
+		     WEXITSTATUS(status)))
 		ret = cr_fail(e, EPERM, "pid %d: cannot tell which files it "
 			      "could open itself: the helper taking its "
 			      "credentials (fsuid %u, fsgid %u) failed "

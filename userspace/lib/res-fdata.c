@@ -281,9 +281,13 @@ static int fdata_write_one(struct cr_img *img, const struct cr_file *f,
 	ssize_t got;
 	int ret;
 
-	while (fdata_extent(fd, f->f.size, ps, &off, &end)) {
+	while (sum <= f->f.data_size &&
+	       fdata_extent(fd, f->f.size, ps, &off, &end)) {
 		for (; off < end; off += n) {
 			n = end - off < FDATA_CHUNK ? end - off : FDATA_CHUNK;
+			sum += n;
+			if (sum > f->f.data_size)
+				break;	/* it grew: refused below */
 			got = pread(fd, buf, n, off);
 			if (got < 0)
 				return cr_fail(e, errno, "%s: cannot read its "
@@ -291,9 +295,6 @@ static int fdata_write_one(struct cr_img *img, const struct cr_file *f,
 			memset(buf + got, 0, n - got);
 			rec.offset = off;
 			rec.size = n;
-			sum += n;
-			if (sum > f->f.data_size)
-				break;
 			ret = cr_rec_put(img, CRFS_REC_FILE_DATA, e, 2,
 					 (struct iovec[]){ { &rec, sizeof(rec) },
 							   { buf, n } });
