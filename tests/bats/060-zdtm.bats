@@ -225,4 +225,22 @@ seccomp_strict_done() { grep -q . "$1/result" 2>/dev/null; }
 @test "zdtm-prctl: subreaper, parent-death signal, timer slack, oom_score_adj and THP come back" {
 	require_image
 	zdtm_run zdtm-prctl
+
+@test "zdtm-memfd: memfds, their contents, holes, seals, descriptions and shared mappings" {
+	require_image
+	zdtm_run zdtm-memfd
+	# 68 KiB of data in a 4 MiB memfd: the holes are not in the image.
+	size=$(stat -c %s "$IMG")
+	((size < 2 * 1024 * 1024)) ||
+		fail "the image is $size bytes: the memfd's holes were dumped"
+}
+
+@test "zdtm-unlinked: O_TMPFILE and deleted files, their contents, holes, descriptions and mappings" {
+	require_image
+	zdtm_run zdtm-unlinked
+}
+
+@test "zdtm-delmap: a shared mapping of a deleted file, no descriptor left" {
+	require_image
+	zdtm_run zdtm-delmap
 }

@@ -317,11 +317,6 @@ time.sleep(120)
 	refused zdtm-neg-uring "(io_uring|uring)"
 }
 
-@test "a mapping of a deleted file is refused, the container is unharmed" {
-	require_image
-	refused zdtm-neg-delmap "deleted"
-}
-
 @test "a guard region (MADV_GUARD_INSTALL) is refused, the container is unharmed" {
 	require_image
 	# Guard regions are Linux 6.13, their pagemap bit and scan 6.15.

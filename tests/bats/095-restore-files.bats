@@ -183,6 +183,94 @@ userfiles_race() {
 	userfiles_race prog prog.evil
 }
 
+# --- whose credentials a file is opened with ---
+
+# revoke_start CT: a world-readable $PUB holding a root file root.txt
+# (0644), and `sleep` in CT as nobody, holding it open at fd 5, from $PUB.
+revoke_start() {
+	PUB=$(mktemp -d /tmp/crfs-revoke.XXXXXX)
+	chmod 0755 "$PUB"
+	echo "root's, readable by all" >"$PUB/root.txt"
+	chmod 0644 "$PUB/root.txt"
+	start_in "$1" setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups -- \
+		bash -c "cd '$PUB' && exec 5<'$PUB/root.txt' && exec sleep 1000"
+	wait_for "bash to exec sleep with root.txt at fd 5" 10 \
+		sleep_has_fd5 "$STARTED_PID" "$PUB/root.txt"
+}
+
+# sleep_has_fd5 PID PATH: PID runs sleep, PATH open at descriptor 5.
+sleep_has_fd5() {
+	grep -q '^Name:.sleep' "/proc/$1/status" 2>/dev/null &&
+		[[ $(readlink "/proc/$1/fd/5" 2>/dev/null) == "$2" ]]
+}
+
+@test "a file the process opened itself, made root-only since the checkpoint: the restore is refused" {
+	require_image
+	local ct ct2 pid img
+
+	ct=$(crfs_mkct src)
+	revoke_start "$ct"
+	pid=$STARTED_PID
+	img=$BATS_TEST_TMPDIR/revoke.img
+	crfs_checkpoint "$ct" "$img"
+	ct_write "$ct" state kill
+	wait_pid_gone "$pid"
+	chmod 0600 "$PUB/root.txt"
+	ct2=$(crfs_mkct dst)
+	run ! crfs_restore "$ct2" "$img"
+	wait_for "the restore to end" 15 \
+		grep -qvx restoring "$CRFS_MNT/$ct2/state"
+	run -0 ct_file "$ct2" error
+	assert_output --regexp "pid $pid: fd 5: $PUB/root.txt: Permission denied \(the process could open it with its own credentials at the checkpoint and cannot now"
+	run -0 ct_file "$ct2" procs
+	assert_output ""
+	crfs_rmct "$ct2"
+	# The same image restores once the permission is back.
+	chmod 0644 "$PUB/root.txt"
+	ct2=$(crfs_mkct again)
+	crfs_restore "$ct2" "$img"
+	run -0 readlink "/proc/$pid/fd/5"
+	assert_output "$PUB/root.txt"
+	run -0 grep '^Uid:' "/proc/$pid/status"
+	assert_output --regexp "^Uid:\s+$NOBODY\s+$NOBODY\s+$NOBODY\s+$NOBODY\$"
+}
+
+@test "a root-only file opened as root before dropping to nobody: recorded as privileged, restored" {
+	require_image
+	local ct pid img
+
+	ct=$(crfs_mkct src)
+	userfiles_start "$ct"
+	pid=$ZDTM_PID
+	img=$BATS_TEST_TMPDIR/priv.img
+	crfs_checkpoint "$ct" "$img"
+	"$CRFS_BIN/crfs-image" json "$img" >"$BATS_TEST_TMPDIR/priv.json"
+	# root.log: only through privilege; its own fd.dat and the program
+	# (root's, 0755): with its own credentials.
+	run -0 python3 - "$BATS_TEST_TMPDIR/priv.json" "$ZDTM_DIR" "$PUB" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+d, pub = sys.argv[2], sys.argv[3]
+def cflags(path):
+    f = [f for f in doc["files"] if f["path"] == path]
+    if not f:
+        sys.exit("no file " + path)
+    return int(str(f[0].get("cflags", "0")), 0)
+for path, want in ((d + "/root.log", 1), (d + "/fd.dat", 0),
+                   (pub + "/prog", 0), ("/dev/null", 0)):
+    if cflags(path) != want:
+        sys.exit("%s: cflags %d, expected %d" % (path, cflags(path), want))
+PY
+	ct_write "$ct" state kill
+	wait_pid_gone "$pid"
+	ct=$(crfs_mkct dst)
+	crfs_restore "$ct" "$img"
+	no_secret "$pid"
+	rm -f "$ZDTM_DIR/result"
+	ct_write "$ct" state thaw
+	zdtm_finish "$ZDTM_DIR" "$pid"
+}
+
 @test "the image records each file's identity as the restore checks it" {
 	require_image
 	local ct img

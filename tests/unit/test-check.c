@@ -286,6 +286,30 @@ F(file_cloexec, fl[F_LOG].f.flags |= O_CLOEXEC)
 F(file_path_reg, fl[F_LOG].f.flags |= O_PATH)
 F(file_dir_write, fl[F_DIR].f.flags |= O_RDWR)
 F(file_data, fl[F_DATA].f.data_size = 8)
+F(file_cflags, fl[F_LOG].f.cflags = 2)
+/* F_DATA as a memfd that carries its data. */
+static void fx_memfd(struct cr_file *f, uint64_t size, uint64_t data)
+{
+	f->f.kind = CRFS_FILE_MEMFD;
+	f->f.data_id = f->f.id;
+	f->f.size = size;
+	f->f.data_size = data;
+	free(f->path);
+	f->path = strdup("memfd:x");
+}
+F(data_big, fx_memfd(&fl[F_DATA], 4ULL << 30, CRFS_FILE_DATA_MAX + PS))
+F(data_past, fx_memfd(&fl[F_DATA], 100, 2 * PS))
+F(data_id_later, fx_memfd(&fl[F_DATA], 100, 0);
+		 fl[F_DATA].f.data_id = F_DIR + 1)
+F(data_id_reg, fl[F_DATA].f.data_id = F_DATA + 1)
+F(data_priv, fx_memfd(&fl[F_DATA], 100, 0);
+	     fl[F_DATA].f.cflags = CRFS_FILE_F_PRIV)
+F(data_seals, fx_memfd(&fl[F_DATA], 100, 0);
+	      fl[F_DATA].f.kind = CRFS_FILE_UNLINKED;
+	      free(fl[F_DATA].path); fl[F_DATA].path = strdup("/tmp/d");
+	      fl[F_DATA].f.seals = 1)
+F(data_shm, fx_memfd(&fl[F_DATA], 100, 0);
+	    fl[F_DATA].f.kind = CRFS_FILE_ANON_SHMEM)
 F(fd_nofile, fd[1].d.file_id = 0)
 F(fd_unsorted, fd[3].d.fd = 0)
 F(fd_dup, fd[2].d.fd = 1)
@@ -453,14 +477,24 @@ static const struct forgery forgeries[] = {
 	{ "a shmem of part of a page",	forge_shmem_size, "not a number of pages" },
 	{ "file of kind 0",		forge_file_kind0, "unknown kind 0" },
 	{ "file of kind 99",		forge_file_kind99, "unknown kind 99" },
-	{ "a memfd",			forge_file_memfd, "memfds are not supported",
-	  EOPNOTSUPP },
+	{ "a memfd named like a path",	forge_file_memfd, "not memfd:NAME" },
 	{ "character device of a file mode", forge_file_mode, "mode does not match" },
 	{ "file position beyond 2^63",	forge_file_pos,	"position lseek() cannot take" },
 	{ "O_CLOEXEC on a description",	forge_file_cloexec, "O_CLOEXEC" },
 	{ "O_PATH on a regular file",	forge_file_path_reg, "O_PATH on a file" },
 	{ "a directory open for writing", forge_file_dir_write, "open for writing" },
 	{ "data of a file without data", forge_file_data, "data or seals" },
+	{ "unknown file cflags",	forge_file_cflags, "unknown cflags" },
+	{ "a memfd's data beyond CRFS_FILE_DATA_MAX", forge_data_big,
+	  "CRFS_FILE_DATA_MAX" },
+	{ "a memfd's data beyond its size", forge_data_past, "within its size" },
+	{ "a data_id naming a later file", forge_data_id_later,
+	  "names no earlier file" },
+	{ "a data_id on a regular file", forge_data_id_reg, "a data_id on" },
+	{ "CRFS_FILE_F_PRIV on a memfd", forge_data_priv, "made by the restore" },
+	{ "seals on a deleted file",	forge_data_seals, "seals on a file" },
+	{ "anonymous shared memory not at /dev/zero", forge_data_shm,
+	  "not /dev/zero" },
 	{ "descriptor without a file",	forge_fd_nofile, "fd 1: no file" },
 	{ "unsorted descriptors",	forge_fd_unsorted, "not above" },
 	{ "duplicate descriptor",	forge_fd_dup,	"not above" },
@@ -492,8 +526,8 @@ static const struct forgery forgeries[] = {
 };
 
 /* The checks: valid 2, filled 1, forgeries, pages 16, header 8,
- * trailing 1, order 5, declared counts 1, linear 1. */
-#define TAP_PLAN	(36 + sizeof(forgeries) / sizeof(forgeries[0]))
+ * trailing 1, order 5, declared counts 1, linear 1, file data 7. */
+#define TAP_PLAN	(43 + sizeof(forgeries) / sizeof(forgeries[0]))
 
 /* The image of the valid process, with @runs of page data. */
 static int good_image(const struct crfs_image_hdr *h, const struct fx_run *runs)
@@ -959,6 +993,91 @@ static void test_filled(void)
 	   "heap, stack and private file mappings only");
 }
 
+/* One FILE_DATA record to write: file, offset, pages. */
+struct fx_fdata {
+	uint32_t	id;
+	uint64_t	off, pages;
+};
+
+/*
+ * The valid process with F_DATA a memfd of @size bytes carrying 2 pages
+ * of data, and the FILE_DATA records @recs (ending with id 0).
+ */
+static int fdata_image(const struct crfs_image_hdr *h, uint64_t size,
+		       const struct fx_fdata *recs)
+{
+	static unsigned char page[2 * 4096];
+	int fd = memfd_create("fixture", MFD_CLOEXEC);
+	struct crfs_image_hdr hw = *h;
+	struct cr_err e = { 0 };
+	struct cr_model m;
+	struct cr_img img;
+	int ret;
+
+	fx_model(&m, h);
+	fx_memfd(&m.files[F_DATA], size, 2 * PS);
+	if (fd < 0 || cr_img_init(&img, fd))
+		exit(1);
+	ret = cr_img_write_hdr(&img, &hw, &e);
+	if (!ret)
+		ret = cr_model_write(&img, &m, &e);
+	for (; !ret && recs->id; recs++) {
+		struct crfs_file_data d = { .file_id = recs->id,
+					    .offset = recs->off,
+					    .size = recs->pages * PS };
+
+		memset(page, 'a' + recs->off / PS, sizeof(page));
+		ret = cr_rec_put(&img, CRFS_REC_FILE_DATA, &e, 2,
+				 (struct iovec[]){ { &d, sizeof(d) },
+						   { page, d.size } });
+	}
+	if (!ret)
+		ret = cr_img_write_end(&img, &e);
+	if (ret) {
+		fprintf(stderr, "fdata_image: %s\n", e.msg);
+		exit(1);
+	}
+	cr_img_fini(&img);
+	cr_model_free(&m);
+	return fd;
+}
+
+/* FILE_DATA records: whole, ordered, within the file's size and data. */
+static void test_file_data(const struct crfs_image_hdr *h)
+{
+	const uint32_t id = F_DATA + 1;
+	struct verdict v;
+
+	judge(fdata_image(h, 3 * PS + 5, (const struct fx_fdata[]){
+		{ id, 0, 1 }, { id, 3 * PS, 1 }, { 0 } }), &v);
+	ok(!v.verify && !v.restore, "a memfd with two pages of data and a "
+	   "hole between them passes verify and restore%s%s%s",
+	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+	judge(fdata_image(h, 3 * PS, (const struct fx_fdata[]){
+		{ id, 0, 1 }, { 0 } }), &v);
+	refused(&v, EBADMSG, "8192 bytes of data, the image has 4096",
+		"a file's data cut short");
+	judge(fdata_image(h, 3 * PS, (const struct fx_fdata[]){
+		{ id, PS, 1 }, { id, 0, 1 }, { 0 } }), &v);
+	refused(&v, EBADMSG, "below the end of the data before it",
+		"a file's data descending");
+	judge(fdata_image(h, 3 * PS, (const struct fx_fdata[]){
+		{ id, 0, 1 }, { id, 3 * PS, 1 }, { 0 } }), &v);
+	refused(&v, EBADMSG, "beyond the file's size",
+		"a file's data beyond its size");
+	judge(fdata_image(h, 3 * PS, (const struct fx_fdata[]){
+		{ id, 0, 1 }, { id, PS + 8, 1 }, { 0 } }), &v);
+	refused(&v, EBADMSG, "not whole pages", "data at an unaligned offset");
+	judge(fdata_image(h, 3 * PS, (const struct fx_fdata[]){
+		{ F_LOG + 1, 0, 1 }, { 0 } }), &v);
+	refused(&v, EBADMSG, "a file whose contents are not in the image",
+		"data of a regular file");
+	judge(fdata_image(h, 3 * PS, (const struct fx_fdata[]){
+		{ id, 0, 3 }, { 0 } }), &v);
+	refused(&v, EBADMSG, "more than its data_size",
+		"more data than a file's data_size");
+}
+
 int main(int argc, char **argv)
 {
 	struct crfs_image_hdr h;
@@ -988,6 +1107,7 @@ int main(int argc, char **argv)
 	test_order(&h);
 	test_declared_counts(&h);
 	test_linear(&h);
+	test_file_data(&h);
 	if (tap_nr != TAP_PLAN)
 		ok(0, "planned %d tests, ran %d", (int)TAP_PLAN, tap_nr);
 	return tap_failed ? EXIT_FAILURE : EXIT_SUCCESS;

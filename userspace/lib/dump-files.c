@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 
 #include "dump.h"
@@ -37,7 +39,6 @@ static const struct {
 	{ "anon_inode:[pidfd]",		"pidfds are not supported" },
 	{ "pidfd:",			"pidfds are not supported" },
 	{ "anon_inode:",		"anonymous inodes are not supported" },
-	{ "/memfd:",			"memfds are not supported" },
 };
 
 /* The character devices that are reopened by path at restore. */
@@ -58,19 +59,49 @@ static bool cr_deleted(const char *path)
 	return l > 10 && !strcmp(path + l - 10, " (deleted)");
 }
 
+/*
+ * The kind of a regular file: a memfd ("/memfd:NAME (deleted)" on tmpfs),
+ * a deleted file linked nowhere (its contents go into the image), or a
+ * file reopened by path.
+ */
+static uint32_t cr_file_kind_reg(const struct stat *st, const char *link,
+				 const struct statfs *sfs, const char **why)
+{
+	bool deleted = !st->st_nlink || cr_deleted(link);
+
+	if (link[0] != '/') {
+		*why = "files without a path are not supported";
+		return 0;
+	}
+	if (!deleted)
+		return CRFS_FILE_REG;
+	if (!strncmp(link, "/memfd:", 7)) {
+		if (sfs->f_type == TMPFS_MAGIC)
+			return CRFS_FILE_MEMFD;
+		*why = "hugetlbfs memfds are not supported";
+		return 0;
+	}
+	if (!strcmp(link, "/dev/zero (deleted)") && !major(st->st_dev) &&
+	    sfs->f_type == TMPFS_MAGIC)
+		return CRFS_FILE_ANON_SHMEM;
+	if (st->st_nlink) {
+		*why = "a file deleted at this path but linked at another "
+		       "(its contents would be restored apart from it) is "
+		       "not supported";
+		return 0;
+	}
+	return CRFS_FILE_UNLINKED;
+}
+
 /* The kind of @st at @link, or 0 with *@why saying why it is refused. */
 static uint32_t cr_file_kind(const struct stat *st, const char *link,
-			     const char **why)
+			     const struct statfs *sfs, const char **why)
 {
 	size_t i;
 
 	switch (st->st_mode & S_IFMT) {
 	case S_IFREG:
-		if (!st->st_nlink || cr_deleted(link))
-			*why = "deleted files are not supported";
-		else if (link[0] != '/')
-			*why = "files without a path are not supported";
-		return *why ? 0 : CRFS_FILE_REG;
+		return cr_file_kind_reg(st, link, sfs, why);
 	case S_IFDIR:
 		if (cr_deleted(link))
 			*why = "deleted directories are not supported";
@@ -100,6 +131,7 @@ int cr_dump_file_probe(pid_t pid, const char *name, uint32_t flags,
 		       struct cr_file *f, struct cr_err *e)
 {
 	char path[96], *link;
+	struct statfs sfs;
 	struct stat st;
 	size_t i;
 	int ret;
@@ -108,7 +140,8 @@ int cr_dump_file_probe(pid_t pid, const char *name, uint32_t flags,
 	ret = cr_proc_link(pid, name, &link, e);
 	if (ret)
 		return ret;
-	f->f.flags = flags;
+	/* How it was opened, not a status of it (restores follow no link). */
+	f->f.flags = flags & ~O_NOFOLLOW;
 	f->path = link;
 	for (i = 0; i < sizeof(cr_file_refused) / sizeof(cr_file_refused[0]);
 	     i++)
@@ -118,23 +151,52 @@ int cr_dump_file_probe(pid_t pid, const char *name, uint32_t flags,
 			return 0;
 		}
 	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
-	if (stat(path, &st)) {
+	if (stat(path, &st) || statfs(path, &sfs)) {
 		ret = cr_fail(e, errno, "pid %d: %s: %s: cannot stat: %m", pid,
 			      name, link);
 		free(link);
 		f->path = NULL;
 		return ret;
 	}
-	f->f.kind = cr_file_kind(&st, link, &f->why);
+	f->f.kind = cr_file_kind(&st, link, &sfs, &f->why);
+	/* Where it was: without " (deleted)", a memfd as memfd:NAME. */
+	if (cr_file_kept(&f->f)) {
+		if (cr_deleted(link))
+			link[strlen(link) - 10] = '\0';
+		if (f->f.kind == CRFS_FILE_MEMFD)
+			memmove(link, link + 1, strlen(link));
+		/* How an O_TMPFILE was made, not a status of it. */
+		f->f.flags &= ~O_TMPFILE;
+	}
 	f->f.mode = st.st_mode;
 	f->f.dev = st.st_dev;
 	f->f.ino = st.st_ino;
 	f->f.rdev = st.st_rdev;
+	f->f.uid = st.st_uid;
+	f->f.gid = st.st_gid;
 	if (S_ISREG(st.st_mode)) {
 		f->f.size = st.st_size;
 		f->f.mtime_ns = cr_mtime_ns(&st);
 	}
 	return 0;
+}
+
+/*
+ * The FILE carrying the contents of @n's inode: an earlier MEMFD or
+ * UNLINKED file of the same device and inode, or @n itself.  Linear in
+ * the files, only for files whose contents are in the image.
+ */
+static uint32_t cr_dump_file_inode(const struct cr_model *m,
+				   const struct cr_file *n)
+{
+	for (uint32_t i = 0; i < m->nr_files; i++) {
+		const struct crfs_file *o = &m->files[i].f;
+
+		if (&m->files[i] != n && o->data_id && o->kind == n->f.kind &&
+		    o->dev == n->f.dev && o->ino == n->f.ino)
+			return o->data_id;
+	}
+	return n->f.id;
 }
 
 uint32_t cr_dump_file_add(struct cr_dump *d, struct cr_file *f,
@@ -153,6 +215,8 @@ uint32_t cr_dump_file_add(struct cr_dump *d, struct cr_file *f,
 	*n = *f;
 	n->f.id = cr_dump_id(d);
 	f->path = NULL;
+	if (cr_file_kept(&n->f))
+		n->f.data_id = cr_dump_file_inode(&d->m, n);
 	return n->f.id;
 }
 

@@ -655,6 +655,8 @@ int cr_dump_stream(struct cr_dump *d, struct cr_ring *ring, struct cr_err *e)
 	if (!ret)
 		ret = cr_model_write(&img, &d->m, e);
 	if (!ret)
+		ret = cr_dump_write_file_data(d, &img, e);
+	if (!ret)
 		ret = cr_dump_write_pages(d, &img, e);
 	if (!ret)
 		ret = cr_img_write_end(&img, e);

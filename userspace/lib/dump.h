@@ -134,6 +134,15 @@ static inline uint32_t cr_dump_id(struct cr_dump *d)
 int cr_dump_write_pages(struct cr_dump *d, struct cr_img *img,
 			struct cr_err *e);
 
+/**
+ * cr_dump_write_file_data() - write the CRFS_REC_FILE_DATA records of @d:
+ * the contents of its memfds and deleted files, holes left out
+ * (res-fdata.c); the tasks must be stopped
+ * Return: 0 or -errno with @e set (EBUSY: the contents changed).
+ */
+int cr_dump_write_file_data(struct cr_dump *d, struct cr_img *img,
+			    struct cr_err *e);
+
 /* dump-files.c: the files of res-files.c, res-fs.c and res-mm.c. */
 
 /**

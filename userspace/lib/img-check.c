@@ -97,12 +97,25 @@
 /* The kinds of file this version reopens, and the type each must have. */
 static const uint32_t cr_file_types[CRFS_FILE_NR] = {
 	[CRFS_FILE_REG] = S_IFREG, [CRFS_FILE_DIR] = S_IFDIR,
-	[CRFS_FILE_CHR] = S_IFCHR,
+	[CRFS_FILE_CHR] = S_IFCHR, [CRFS_FILE_MEMFD] = S_IFREG,
+	[CRFS_FILE_UNLINKED] = S_IFREG, [CRFS_FILE_ANON_SHMEM] = S_IFREG,
 };
+/* The seals memfd_create() and F_ADD_SEALS know. */
+#ifndef F_SEAL_FUTURE_WRITE
+#define F_SEAL_FUTURE_WRITE	0x0010
+#endif
+#ifndef F_SEAL_EXEC
+#define F_SEAL_EXEC		0x0020
+#endif
+#define CR_SEALS		(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | \
+				 F_SEAL_WRITE | F_SEAL_FUTURE_WRITE | \
+				 F_SEAL_EXEC)
+/* "memfd:" and a name memfd_create() takes (249 bytes at most). */
+#define CR_MEMFD_PREFIX		"memfd:"
+#define CR_MEMFD_NAME_MAX	249
 
 /* The others, as a refusal names them. */
 static const char *const cr_file_kind_names[CRFS_FILE_NR] = {
-	[CRFS_FILE_MEMFD] = "memfds", [CRFS_FILE_UNLINKED] = "deleted files",
 	[CRFS_FILE_PIPE] = "pipes", [CRFS_FILE_FIFO] = "FIFOs",
 	[CRFS_FILE_UNIX] = "unix sockets", [CRFS_FILE_INET] = "sockets",
 	[CRFS_FILE_EVENTFD] = "eventfds", [CRFS_FILE_EPOLL] = "epoll instances",
@@ -178,6 +191,52 @@ int cr_img_check_image(const struct crfs_image_hdr *h, struct cr_err *e)
 	return 0;
 }
 
+/*
+ * Why a MEMFD or UNLINKED file is wrong, or NULL: its name or path, its
+ * data within its size and the limit, seals of a memfd only, and, when
+ * another FILE carries its data, the same inode as that one.
+ */
+static const char *cr_file_kept_why(const struct cr_chk *c,
+				    const struct cr_file *fi)
+{
+	const struct crfs_file *f = &fi->f, *d;
+	const struct cr_file *di;
+	uint64_t ps = c->h->page_size;
+
+	if (f->kind == CRFS_FILE_MEMFD &&
+	    (strncmp(fi->path, CR_MEMFD_PREFIX, strlen(CR_MEMFD_PREFIX)) ||
+	     strlen(fi->path) > strlen(CR_MEMFD_PREFIX) + CR_MEMFD_NAME_MAX))
+		return "a memfd whose path is not memfd:NAME";
+	if (f->kind == CRFS_FILE_UNLINKED && !cr_abs(fi->path))
+		return "its path is not absolute";
+	if (f->kind == CRFS_FILE_ANON_SHMEM && strcmp(fi->path, "/dev/zero"))
+		return "shared anonymous memory whose path is not /dev/zero";
+	if (f->kind != CRFS_FILE_MEMFD && f->seals)
+		return "seals on a file that is no memfd";
+	if (f->seals & ~CR_SEALS)
+		return "unknown seals";
+	if (f->size > INT64_MAX)
+		return "a size ftruncate() cannot take";
+	if (f->data_size % ps || f->data_size > CRFS_FILE_DATA_MAX ||
+	    f->data_size > (f->size + ps - 1) / ps * ps)
+		return "data_size not whole pages within its size and "
+		       "CRFS_FILE_DATA_MAX";
+	if (f->cflags & CRFS_FILE_F_PRIV)
+		return "CRFS_FILE_F_PRIV on a file made by the restore";
+	if (f->data_id == f->id)
+		return NULL;
+	di = cr_model_file(c->m, f->data_id);
+	if (!di || f->data_id > f->id || di->f.data_id != di->f.id)
+		return "its data_id names no earlier file carrying data";
+	d = &di->f;
+	if (f->data_size || d->kind != f->kind || d->dev != f->dev ||
+	    d->ino != f->ino || d->size != f->size || d->mode != f->mode ||
+	    d->uid != f->uid || d->gid != f->gid || d->seals != f->seals ||
+	    strcmp(di->path, fi->path))
+		return "not the inode of the file its data_id names";
+	return NULL;
+}
+
 /* FILE: a kind this version reopens, its type, an absolute path. */
 int cr_file_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 {
@@ -185,7 +244,6 @@ int cr_file_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 	const struct crfs_file *f = &fi->f;
 	const char *why = NULL;
 
-	(void)c;
 	if (!f->kind || f->kind >= CRFS_FILE_NR)
 		return cr_fail(e, EBADMSG, "file %u: unknown kind %u", f->id,
 			       f->kind);
@@ -193,8 +251,14 @@ int cr_file_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 		return cr_fail(e, EOPNOTSUPP, "file %u: %s: %s are not "
 			       "supported by this version", f->id, fi->path,
 			       cr_file_kind_names[f->kind]);
-	if (!cr_abs(fi->path))
+	if (cr_file_kept(f))
+		why = cr_file_kept_why(c, fi);
+	else if (!cr_abs(fi->path))
 		why = "its path is not absolute";
+	else if (f->data_id)
+		why = "a data_id on a file whose contents are not in the image";
+	if (why)
+		;
 	else if ((f->mode & S_IFMT) != cr_file_types[f->kind])
 		why = "its mode does not match its kind";
 	else if (f->pos > INT64_MAX)
@@ -208,7 +272,9 @@ int cr_file_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 		why = "O_PATH on a file that is no directory";
 	else if (f->kind == CRFS_FILE_DIR && (f->flags & O_ACCMODE))
 		why = "a directory open for writing";
-	else if (f->data_size || f->seals)
+	else if (f->cflags & ~CRFS_FILE_F_PRIV)
+		why = "unknown cflags";
+	else if (!cr_file_kept(f) && (f->data_size || f->seals))
 		why = "data or seals of a file whose contents are not in "
 		      "the image";
 	else if (f->kind == CRFS_FILE_CHR && !cr_chr_ok(f->rdev))
@@ -290,7 +356,8 @@ static const char *cr_vma_object(const struct cr_vma *vi, uint64_t ps)
 	case CRFS_VMA_FILE:
 		if (!vi->file)
 			return "a file mapping without a file";
-		if (vi->file->f.kind != CRFS_FILE_REG || vi->shmem)
+		if ((vi->file->f.kind != CRFS_FILE_REG &&
+		     !cr_file_kept(&vi->file->f)) || vi->shmem)
 			return "a mapping of what is no regular file";
 		break;
 	case CRFS_VMA_SHMEM:
@@ -887,4 +954,81 @@ int cr_img_check_pages(struct cr_img_walk *w, const void *payload,
 		w->pages.shmem = w->owner_obj;
 	w->next = end;
 	return 0;
+}
+
+int cr_img_check_file_data(struct cr_img_walk *w, const void *payload,
+			   uint64_t len, struct cr_err *e)
+{
+	uint64_t ps = w->hdr.page_size, end, room;
+	struct crfs_file_data d;
+	const char *why = NULL;
+	struct cr_file *f;
+
+	memcpy(&d, payload, sizeof(d));
+	f = cr_model_file(&w->m, d.file_id);
+	end = d.offset + d.size;
+	if (!f)
+		return cr_fail(e, EBADMSG, "file data of file %u, which is not "
+			       "in the image", d.file_id);
+	room = (f->f.size + ps - 1) / ps * ps;
+	if (d.__pad)
+		why = "padding not zero";
+	else if (!cr_file_kept(&f->f) || f->f.data_id != f->f.id ||
+		 !f->f.data_size)
+		why = "a file whose contents are not in the image";
+	else if (w->fd_file && w->fd_file != f &&
+		 (w->fd_file->f.id > f->f.id ||
+		  w->fd_sum != w->fd_file->f.data_size))
+		why = "after the data of another file, or before it was whole";
+	else if (d.offset % ps || !d.size || d.size % ps ||
+		 d.size > (uint64_t)CRFS_PAGES_PER_REC * ps ||
+		 len != sizeof(d) + d.size)
+		why = "not whole pages at a page-aligned offset, or a length "
+		      "that does not match them";
+	else if (end < d.offset || end > room)
+		why = "beyond the file's size";
+	else if (w->fd_file == f && d.offset < w->fd_next)
+		why = "below the end of the data before it";
+	else if ((w->fd_file == f ? w->fd_sum : 0) + d.size >
+		 f->f.data_size)
+		why = "more than its data_size";
+	if (why)
+		return cr_fail(e, EBADMSG, "file %u: %s: data at %" PRIu64
+			       "+%" PRIu64 ": %s", f->f.id, f->path,
+			       (uint64_t)d.offset, (uint64_t)d.size, why);
+	if (w->fd_file != f)
+		w->fd_sum = 0;
+	w->fd_file = f;
+	w->fd_next = end;
+	w->fd_sum += d.size;
+	w->fd_total += d.size;
+	w->fdata = (struct cr_img_fdata){ f, d.offset, d.size,
+					  (const char *)payload + sizeof(d) };
+	return 0;
+}
+
+int cr_img_check_file_data_end(struct cr_img_walk *w, struct cr_err *e)
+{
+	uint64_t want = 0;
+
+	w->fd_over = true;
+	for (uint32_t i = 0; i < w->m.nr_files; i++)
+		if (w->m.files[i].f.data_id == w->m.files[i].f.id)
+			want += w->m.files[i].f.data_size;
+	if (want == w->fd_total)
+		return 0;
+	for (uint32_t i = 0; i < w->m.nr_files; i++) {
+		const struct cr_file *f = &w->m.files[i];
+
+		if (f->f.data_id == f->f.id && f->f.data_size &&
+		    (f->f.id > (w->fd_file ? w->fd_file->f.id : 0) ||
+		     (f == w->fd_file && w->fd_sum != f->f.data_size)))
+			return cr_fail(e, EBADMSG, "file %u: %s: %" PRIu64
+				       " bytes of data, the image has %" PRIu64,
+				       f->f.id, f->path,
+				       (uint64_t)f->f.data_size,
+				       f == w->fd_file ? w->fd_sum : 0);
+	}
+	return cr_fail(e, EBADMSG, "file data: %" PRIu64 " bytes, the files "
+		       "have %" PRIu64, w->fd_total, want);
 }

@@ -19,6 +19,15 @@ enum cr_walk_ev {
 	CR_WALK_MODEL,		/* the objects and processes, read, resolved
 				 * and checked: @w->m (once, first) */
 	CR_WALK_PAGES,		/* a PAGES record, checked: @w->pages */
+	CR_WALK_FILE_DATA,	/* a FILE_DATA record, checked: @w->fdata */
+};
+
+/* A FILE_DATA record, decoded and checked against the model. */
+struct cr_img_fdata {
+	struct cr_file	*file;		/* MEMFD or UNLINKED, its data_id */
+	uint64_t	offset;		/* page-aligned */
+	uint64_t	size;		/* whole pages */
+	const void	*data;		/* any alignment */
 };
 
 /* A PAGES record, decoded and checked against the model. */
@@ -39,6 +48,7 @@ struct cr_img_walk {
 	struct crfs_image_hdr	hdr;
 	struct cr_model		m;		/* at CR_WALK_MODEL and after */
 	struct cr_img_pages	pages;		/* the last PAGES record */
+	struct cr_img_fdata	fdata;		/* the last FILE_DATA record */
 	struct crfs_end		end;		/* at CR_WALK_END */
 	/* private */
 	struct cr_rd		rd;
@@ -52,6 +62,13 @@ struct cr_img_walk {
 	uint32_t		cur;		/* mapping or window cursor */
 	uint8_t			*paged_mm;	/* owners whose pages are */
 	uint8_t			*paged_shmem;	/* over: per MM, per SHMEM */
+	struct cr_file		*fd_file;	/* FILE_DATA: its file, */
+	uint64_t		fd_next;	/* lowest next offset, */
+	uint64_t		fd_sum;		/* its bytes so far, */
+	uint64_t		fd_total;	/* all files' so far */
+	bool			fd_over;	/* FILE_DATA over, counted */
+	bool			again;		/* cr_img_walk_again() */
+	int			last;		/* the event returned last */
 };
 
 /**
@@ -80,6 +97,13 @@ int cr_img_walk_begin(struct cr_img_walk *w, struct cr_img *img,
  * stop walking).
  */
 int cr_img_walk_next(struct cr_img_walk *w, struct cr_err *e);
+
+/**
+ * cr_img_walk_again() - make the next cr_img_walk_next() return the event
+ * it returned last (a PAGES record or the trailer), without reading: for
+ * a reader that stops at the first record after the FILE_DATA
+ */
+void cr_img_walk_again(struct cr_img_walk *w);
 
 /* cr_img_walk_fini() - free what the walker holds (not its cr_img) */
 void cr_img_walk_fini(struct cr_img_walk *w);
@@ -119,6 +143,23 @@ int cr_img_check_model(const struct crfs_image_hdr *h,
  */
 int cr_img_check_pages(struct cr_img_walk *w, const void *payload,
 		       struct cr_err *e);
+
+/**
+ * cr_img_check_file_data() - check one FILE_DATA payload of @len bytes
+ * against @w->m: a file with contents in the image, the records of a file
+ * together, files ascending, pages ascending within its size and its
+ * data_size; on success fills @w->fdata
+ * Return: 0 or -EBADMSG with @e set.
+ */
+int cr_img_check_file_data(struct cr_img_walk *w, const void *payload,
+			   uint64_t len, struct cr_err *e);
+
+/**
+ * cr_img_check_file_data_end() - the FILE_DATA records are over: each
+ * file has all of its data_size
+ * Return: 0 or -EBADMSG with @e set.
+ */
+int cr_img_check_file_data_end(struct cr_img_walk *w, struct cr_err *e);
 
 /**
  * cr_img_vma_filled() - does the restore write page data of its address

@@ -265,7 +265,13 @@ static int cr_rd_model(struct cr_img_walk *w, struct cr_err *e)
 	}
 }
 
-int cr_img_walk_next(struct cr_img_walk *w, struct cr_err *e)
+void cr_img_walk_again(struct cr_img_walk *w)
+{
+	w->again = true;
+}
+
+/* The next part of the image (cr_img_walk_next()). */
+static int cr_walk_next(struct cr_img_walk *w, struct cr_err *e)
 {
 	struct crfs_rec_hdr rh;
 	void *p;
@@ -285,6 +291,11 @@ int cr_img_walk_next(struct cr_img_walk *w, struct cr_err *e)
 			return ret;
 		cr_rd_where(&w->rd, w->img, &rh);
 	}
+	if (rh.type != CRFS_REC_FILE_DATA && !w->fd_over) {
+		ret = cr_img_check_file_data_end(w, e);
+		if (ret)
+			return ret;
+	}
 	switch (rh.type) {
 	case CRFS_REC_END:
 		memcpy(&w->end, p, sizeof(w->end));
@@ -298,12 +309,24 @@ int cr_img_walk_next(struct cr_img_walk *w, struct cr_err *e)
 	case CRFS_REC_FILE_DATA:
 		if (w->rd.rank <= CR_R_FILE_DATA) {
 			w->rd.rank = CR_R_FILE_DATA;
-			return cr_rec_ops(rh.type)->read(&w->rd, p, rh.len, e);
+			w->rd.type = rh.type;
+			ret = cr_img_check_file_data(w, p, rh.len, e);
+			return ret ? ret : CR_WALK_FILE_DATA;
 		}
 	}
 	return cr_rd_fail(&w->rd, e, "out of order: after the %s",
 			  w->rd.type == CRFS_REC_PAGES ? "page data" :
 			  "processes");
+}
+
+int cr_img_walk_next(struct cr_img_walk *w, struct cr_err *e)
+{
+	if (w->again) {
+		w->again = false;
+		return w->last;
+	}
+	w->last = cr_walk_next(w, e);
+	return w->last;
 }
 
 void cr_img_walk_fini(struct cr_img_walk *w)

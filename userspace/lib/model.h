@@ -28,6 +28,13 @@ struct cr_file {
 	const char		*why;		/* dump: why it is refused */
 };
 
+/* Is @f a file whose contents are in the image (FILE_DATA)? */
+static inline bool cr_file_kept(const struct crfs_file *f)
+{
+	return f->kind == CRFS_FILE_MEMFD || f->kind == CRFS_FILE_UNLINKED ||
+	       f->kind == CRFS_FILE_ANON_SHMEM;
+}
+
 /* A range of a SHMEM object reachable through one mapping (restore). */
 struct cr_shmem_win {
 	uint64_t		start, end;	/* offsets in the object */

@@ -25,7 +25,7 @@ static const char *const cr_file_kinds[CRFS_FILE_NR] = {
 	[CRFS_FILE_INET] = "inet", [CRFS_FILE_EVENTFD] = "eventfd",
 	[CRFS_FILE_EPOLL] = "epoll", [CRFS_FILE_SIGNALFD] = "signalfd",
 	[CRFS_FILE_TIMERFD] = "timerfd", [CRFS_FILE_INOTIFY] = "inotify",
-	[CRFS_FILE_TTY] = "tty",
+	[CRFS_FILE_TTY] = "tty", [CRFS_FILE_ANON_SHMEM] = "anon_shmem",
 };
 
 static const char *const cr_vma_kinds[] = {
@@ -118,7 +118,15 @@ void cr_file_print(struct cr_emit *o, const void *obj)
 		o->ops->u64(o, "size", f->size);
 		o->ops->s64(o, "mtime_ns", f->mtime_ns);
 	}
+	if (o->detail || f->cflags)
+		o->ops->hex(o, "cflags", f->cflags);
 	if (o->detail) {
+		o->ops->u64(o, "uid", f->uid);
+		o->ops->u64(o, "gid", f->gid);
+	}
+	if (o->detail || f->data_id)
+		o->ops->u64(o, "data_id", f->data_id);
+	if (o->detail || cr_file_kept(f)) {
 		o->ops->u64(o, "data_size", f->data_size);
 		o->ops->hex(o, "seals", f->seals);
 	}

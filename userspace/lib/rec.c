@@ -60,9 +60,11 @@ static const struct cr_rec_ops cr_rec_table[CRFS_REC_NR] = {
 	[CRFS_REC_TIMER]   = CR_ROW(CRFS_REC_TIMER, "timer",
 				    sizeof(struct crfs_timer), true, 0,
 				    CR_R_TIMER, timer),
-	CR_REFUSED(CRFS_REC_FILE_DATA, "file_data",
-		   sizeof(struct crfs_file_data), false, CR_R_FILE_DATA),
 	/* The data and the trailer: the walker's and the codec's own. */
+	[CRFS_REC_FILE_DATA] = { .type = CRFS_REC_FILE_DATA,
+				 .name = "file_data",
+				 .size = sizeof(struct crfs_file_data),
+				 .rank = CR_R_FILE_DATA },
 	[CRFS_REC_PAGES]   = { .type = CRFS_REC_PAGES, .name = "pages",
 			       .size = sizeof(struct crfs_pages),
 			       .rank = CR_R_PAGES },

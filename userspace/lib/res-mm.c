@@ -163,9 +163,9 @@ static int mm_vma_file(struct mm_collect *c, const struct cr_proc_map *m,
 	ret = cr_dump_file_probe(c->dt->pid, name, mm_map_mode(&lst), &f, e);
 	if (ret)
 		return ret;
-	if (f.f.kind != CRFS_FILE_REG) {
-		const char *why = !f.f.kind && S_ISREG(f.f.mode) ?
-				  "the file is deleted" :
+	if (f.f.kind != CRFS_FILE_REG && f.f.kind != CRFS_FILE_MEMFD &&
+	    f.f.kind != CRFS_FILE_UNLINKED) {
+		const char *why = f.why && S_ISREG(f.f.mode) ? f.why :
 				  S_ISCHR(f.f.mode) || S_ISBLK(f.f.mode) ?
 				  "device mappings are not supported" :
 				  "not a regular file";
@@ -283,8 +283,6 @@ static int mm_vma(struct mm_collect *c, const struct cr_proc_map *m,
 	}
 	if (!strncmp(p, "/SYSV", 5) && m->dev_major == 0)
 		return mm_refuse(dt, m, "SysV shared memory is not supported");
-	if (!strncmp(p, "/memfd:", 7))
-		return mm_refuse(dt, m, "memfd mappings are not supported (deleted file)");
 	if (!strcmp(p, "anon_inode:[io_uring]"))
 		return mm_refuse(dt, m, "io_uring is not supported");
 	if (!strncmp(p, "anon_inode:", 11))
@@ -304,7 +302,8 @@ static int mm_exe(struct mm_collect *c, struct cr_err *e)
 	ret = cr_dump_file_probe(dt->pid, "exe", O_RDONLY, &f, e);
 	if (ret)
 		return ret;
-	if (!dt->refused_mm.err && !f.f.kind && S_ISREG(f.f.mode))
+	if (!dt->refused_mm.err && S_ISREG(f.f.mode) &&
+	    f.f.kind != CRFS_FILE_REG)
 		cr_fail(&dt->refused_mm, EOPNOTSUPP,
 			"pid %d: executable %s: deleted executables are not supported",
 			dt->pid, f.path);

@@ -6,8 +6,11 @@
  * shared offset stays shared.  The new process opens every one itself
  * (cr_rst_files_open(), raw system calls, before its memory is swapped),
  * without following a symbolic link (the image's paths are canonical: they
- * come from /proc), first with its own fs credentials and as root only
- * where those are refused, and checks the descriptor it got with fstat():
+ * come from /proc), with the process's own fs ids, groups and effective
+ * capabilities, or as the restorer for a file the checkpoint found it had
+ * only through privilege (CRFS_FILE_F_PRIV, res-access.c): a permission
+ * revoked since the checkpoint fails the restore, it is never bypassed.
+ * It checks the descriptor it got with fstat():
  * type, device and inode, size and mtime of a regular file, rdev of a
  * device.  A path is never checked and then opened again: the descriptor
  * that was checked is the one the process keeps, maps (mmap() of the
@@ -25,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <linux/openat2.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -101,9 +105,14 @@ static struct cr_rst_file *cr_rf_add(struct cr_rst_files *fs, uint32_t kind,
 	} else if (f->kind == CRFS_FILE_CHR) {
 		e->check |= CR_RF_RDEV;
 		e->rdev = f->rdev;
+	} else if (cr_file_kept(f)) {
+		/* Made anew: dev and ino of the copy (res-fdata.c). */
+		e->data_id = f->data_id;
+		e->priv = true;
 	}
 	e->pos = f->pos;
 	e->seek = kind == CR_RF_FD && f->kind != CRFS_FILE_CHR;
+	e->priv = e->priv || (f->cflags & CRFS_FILE_F_PRIV);
 	return e;
 }
 
@@ -323,27 +332,33 @@ void cr_rst_files_free(struct cr_rst_files *fs)
 	memset(fs, 0, sizeof(*fs));
 }
 
-/* The restorer's own fs credentials, and the image's, in the child. */
+/* The restorer's own fs credentials and capabilities, and the task's. */
 struct cr_rf_creds {
 	const struct cr_task		*t;
 	uint32_t			fsuid, fsgid;	/* the restorer's */
-	bool				as_task;	/* try the task's first */
+	struct __user_cap_header_struct	hdr;
+	struct __user_cap_data_struct	mine[2], task[2];
 };
 
-/* Take the task's fs credentials (@task) or the restorer's back. */
-static void cr_rf_fscreds(const struct cr_rf_creds *cr, bool task)
+/* Take the task's fs ids and capabilities (@task) or the restorer's back. */
+static void cr_rf_fscreds(struct cr_rf_creds *cr, bool task)
 {
 	if (task) {
 		syscall(SYS_setfsgid, cr->t->creds.fsgid);
 		syscall(SYS_setfsuid, cr->t->creds.fsuid);
+		syscall(SYS_capset, &cr->hdr, cr->task);
 	} else {
-		/* fsuid first: it brings the capabilities back */
 		syscall(SYS_setfsuid, cr->fsuid);
 		syscall(SYS_setfsgid, cr->fsgid);
+		syscall(SYS_capset, &cr->hdr, cr->mine);
 	}
 }
 
-/* openat2() of @f's path through no symbolic link; -1 and errno on failure. */
+/*
+ * openat2() of @f's path through no symbolic link, or of the restorer's
+ * copy of a memfd or deleted file (a new description of that inode);
+ * -1 and errno on failure.
+ */
 static long cr_rf_openat2(const struct cr_rst_file *f)
 {
 	struct open_how how = {
@@ -351,26 +366,35 @@ static long cr_rf_openat2(const struct cr_rst_file *f)
 		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 
+	if (f->data_id)
+		return syscall(SYS_openat, AT_FDCWD, f->via, f->oflags);
 	return syscall(SYS_openat2, AT_FDCWD, f->path, &how, sizeof(how));
 }
 
 /*
- * Open @f with the task's own fs credentials; where they are refused
- * (EACCES, EPERM: it had the file through privilege, as a server that
- * opens its log as root and then drops it), as the restorer.
+ * Open @f with the task's own fs ids, groups and capabilities (a cwd or
+ * root is entered too: O_PATH alone needs no permission on it), or as the
+ * restorer if the checkpoint found the task had it only through privilege.
  */
-static long cr_rf_open(const struct cr_rf_creds *cr, const struct cr_rst_file *f)
+static long cr_rf_open(struct cr_rf_creds *cr, const struct cr_rst_file *f)
 {
+	int err = 0;
 	long fd;
 
-	if (cr->as_task) {
-		cr_rf_fscreds(cr, true);
-		fd = cr_rf_openat2(f);
-		cr_rf_fscreds(cr, false);
-		if (fd >= 0 || (errno != EACCES && errno != EPERM))
-			return fd;
+	if (f->priv)
+		return cr_rf_openat2(f);
+	cr_rf_fscreds(cr, true);
+	fd = cr_rf_openat2(f);
+	if (fd < 0)
+		err = errno;
+	else if ((f->oflags & O_PATH) && syscall(SYS_fchdir, fd)) {
+		err = errno;
+		syscall(SYS_close, fd);
+		fd = -1;
 	}
-	return cr_rf_openat2(f);
+	cr_rf_fscreds(cr, false);
+	errno = err;
+	return fd;
 }
 
 /* The value the image has for @field of @f. */
@@ -420,7 +444,7 @@ static int cr_rf_verify(const struct cr_rst_file *f, long fd,
  * Open, check and place entry @i (close-on-exec: its descriptors get
  * their own flag after); 0 or a positive errno with @res set.
  */
-static int cr_rf_place(const struct cr_rf_creds *cr,
+static int cr_rf_place(struct cr_rf_creds *cr,
 		       const struct cr_rst_files *fs, uint32_t i,
 		       struct cr_rst_res *res)
 {
@@ -497,11 +521,16 @@ int cr_rst_files_open(const struct cr_rst_child *c, struct cr_rst_res *res)
 	/* An invalid id changes nothing and tells the current one. */
 	cr.fsuid = syscall(SYS_setfsuid, -1);
 	cr.fsgid = syscall(SYS_setfsgid, -1);
-	cr.as_task = t->creds.fsuid != cr.fsuid;
 	res->step = CR_RST_GROUPS;
-	if (cr.as_task &&
+	cr.hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	if (syscall(SYS_capget, &cr.hdr, cr.mine) ||
 	    syscall(SYS_setgroups, t->creds.ngroups, t->groups))
 		return errno;
+	for (i = 0; i < 2; i++) {
+		cr.task[i] = cr.mine[i];
+		cr.task[i].effective = (uint32_t)(t->creds.cap_eff >> (32 * i)) &
+				       cr.mine[i].permitted;
+	}
 	for (i = 0; i < fs->nr; i++) {
 		err = cr_rf_place(&cr, fs, i, res);
 		if (err)
@@ -596,7 +625,9 @@ int cr_rst_files_reason(pid_t pid, const struct cr_rst_files *fs,
 	case CR_RST_FILE_OPEN:
 		return cr_fail(e, err, "pid %d: %s: %s: %s%s", pid,
 			       name, f->path, s, err == ELOOP ?
-			       " (a symbolic link is in its path now: the image's path has none)" : "");
+			       " (a symbolic link is in its path now: the image's path has none)" :
+			       !f->priv && (err == EACCES || err == EPERM) ?
+			       " (the process could open it with its own credentials at the checkpoint and cannot now: it is not opened for it as root)" : "");
 	case CR_RST_FILE_STAT:
 		return cr_fail(e, err, "pid %d: %s: %s: cannot stat: %s", pid,
 			       name, f->path, s);

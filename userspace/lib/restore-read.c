@@ -26,5 +26,11 @@ int cr_rst_read(struct cr_img_walk *w, struct cr_img *img, struct cr_err *e)
 
 int cr_rst_next_pages(struct cr_img_walk *w, struct cr_err *e)
 {
-	return cr_img_walk_next(w, e);
+	int rc;
+
+	/* Checked by the walker; written before (cr_rst_fdata_read()). */
+	do
+		rc = cr_img_walk_next(w, e);
+	while (rc == CR_WALK_FILE_DATA);
+	return rc;
 }

@@ -526,6 +526,8 @@ int cr_restore(struct cr_ring *ring, const char *cgdir, struct cr_err *e)
 	rc = cr_rst_plan(&r, e);
 	if (!rc)
 		rc = cr_cgroup_ready(cgdir, e);
+	if (!rc)
+		rc = cr_rst_fdata_read(&r, &w, e);
 	if (!rc) {
 		rc = cr_restore_task(&r, &w, e);
 		if (rc)
@@ -534,6 +536,7 @@ int cr_restore(struct cr_ring *ring, const char *cgdir, struct cr_err *e)
 	if (r.pidfd >= 0)
 		close(r.pidfd);
 	cr_rst_files_free(&r.files);
+	cr_rst_fdata_close(&r);
 	free(r.shmem_fd);
 out_img:
 	cr_img_walk_fini(&w);

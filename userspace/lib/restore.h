@@ -58,6 +58,9 @@ struct cr_rst_file {
 	int32_t		oflags;		/* openat2() flags */
 	uint64_t	pos;		/* its offset */
 	bool		seek;		/* lseek() it there */
+	bool		priv;		/* CRFS_FILE_F_PRIV: as the restorer */
+	uint32_t	data_id;	/* MEMFD, UNLINKED: its inode's FILE */
+	char		via[48];	/* then: the restorer's copy of it */
 	uint32_t	type;		/* S_IFREG, S_IFCHR, S_IFDIR */
 	uint32_t	check;		/* CR_RF_* fields compared */
 	uint64_t	dev, ino, size, rdev;
@@ -107,6 +110,7 @@ struct cr_rst {
 	const struct cr_vma	*wr_vma;	/* last mapping made writable */
 	struct cr_rst_files	files;		/* its files (res-files.c) */
 	int32_t			*shmem_fd;	/* per SHMEM, while mapping */
+	int32_t			*fdata_fd;	/* per FILE: a copy made, -1 */
 };
 
 /**
@@ -186,6 +190,22 @@ int cr_rst_read(struct cr_img_walk *w, struct cr_img *img, struct cr_err *e);
  * or -errno with @e set.
  */
 int cr_rst_next_pages(struct cr_img_walk *w, struct cr_err *e);
+
+/* res-fdata.c */
+
+/**
+ * cr_rst_fdata_read() - make every memfd and deleted file of the image
+ * anew in the restorer (@r->fdata_fd), write the FILE_DATA records into
+ * them, set their size, owner and mode, and point the new process's
+ * entries of them (@r->files) at them; the record after the data is left
+ * for cr_rst_next_pages() (cr_img_walk_again())
+ * Return: 0 or -errno with @e set; cr_rst_fdata_close() even on failure.
+ */
+int cr_rst_fdata_read(struct cr_rst *r, struct cr_img_walk *w,
+		      struct cr_err *e);
+
+/* cr_rst_fdata_close() - close the copies cr_rst_fdata_read() made */
+void cr_rst_fdata_close(struct cr_rst *r);
 
 /* restore-mm.c */
 

@@ -146,6 +146,9 @@ enum crfs_file_kind {
 	CRFS_FILE_TIMERFD,
 	CRFS_FILE_INOTIFY,
 	CRFS_FILE_TTY,
+	CRFS_FILE_ANON_SHMEM,	/* the file of shared anonymous memory
+				 * ("/dev/zero (deleted)", from map_files),
+				 * mapped no more: contents in the image */
 	CRFS_FILE_NR
 };
 
@@ -161,7 +164,26 @@ enum crfs_file_kind {
  * (fdinfo), without O_CLOEXEC, which belongs to a descriptor; those of a
  * mapped file are its open mode as /proc/PID/map_files shows it; a cwd
  * or a root, which is no open file, has O_PATH | O_DIRECTORY.
+ *
+ * A file reopened by path (REG, DIR, CHR) is opened at restore with the
+ * process's own credentials, unless CRFS_FILE_F_PRIV says the checkpoint
+ * found that the process could not have opened it itself (it had it
+ * through privilege: opened as root before it dropped it); only then is
+ * it opened as the restorer.
+ *
+ * MEMFD, UNLINKED and ANON_SHMEM files are made anew by the restorer, one
+ * per inode (the descriptions of one inode name the same data_id; only
+ * that FILE has data_size and FILE_DATA records), owned by uid and gid,
+ * with mode and size, then seals: a memfd by memfd_create() with the name
+ * after "memfd:", a deleted file as an O_TMPFILE in the directory of path
+ * (its path without " (deleted)") on the filesystem dev, linked nowhere,
+ * an ANON_SHMEM (path "/dev/zero") as the file of a shared anonymous
+ * mapping, unmapped.  The
+ * data of one inode are at most CRFS_FILE_DATA_MAX bytes; size may be
+ * larger (holes are not in the image).
  */
+#define CRFS_FILE_F_PRIV	(1U << 0)	/* open as the restorer */
+#define CRFS_FILE_DATA_MAX	(1ULL << 30)	/* FILE_DATA bytes of a file */
 struct crfs_file {
 	__u32	id;
 	__u32	kind;			/* enum crfs_file_kind */
@@ -174,6 +196,11 @@ struct crfs_file {
 	__u64	data_size;		/* MEMFD, UNLINKED: bytes of FILE_DATA */
 	__u32	seals;			/* MEMFD: F_GET_SEALS */
 	__u32	path_len;		/* with the NUL, before padding */
+	__u32	cflags;			/* CRFS_FILE_F_* */
+	__u32	uid, gid;		/* st_uid, st_gid */
+	__u32	data_id;		/* MEMFD, UNLINKED: the FILE carrying
+					 * the contents of its inode: itself,
+					 * or an earlier one; else 0 */
 	/* char path[path_len], NUL-padded to a multiple of 8 */
 };
 
@@ -488,16 +515,18 @@ struct crfs_sigpending {
 /* ----------------------------------------------------------------- data */
 
 /*
- * CRFS_REC_FILE_DATA: bytes of a FILE kept in the image (MEMFD,
- * UNLINKED) at @offset; holes are not written.  After this struct, pad
- * zero bytes, then the data, which starts at a stream offset that is a
- * multiple of the page size; len counts struct, pad and data.
+ * CRFS_REC_FILE_DATA: pages of a FILE kept in the image (MEMFD,
+ * UNLINKED, the FILE its data_id names) at @offset; holes are not
+ * written, and the last page may reach past the file's size (zeros).
+ * The data follow this struct; len counts struct and data.  The records
+ * of a file come together and ascend without overlap, files by ascending
+ * id; a file's records sum to its data_size.
  */
 struct crfs_file_data {
 	__u32	file_id;
-	__u32	pad;
-	__u64	offset;
-	__u64	size;			/* bytes of data, a multiple of 8 */
+	__u32	__pad;
+	__u64	offset;			/* bytes, page-aligned */
+	__u64	size;			/* bytes: 1 to CRFS_PAGES_PER_REC pages */
 };
 
 /* crfs_pages.owner: whose memory the pages are. */
@@ -524,7 +553,7 @@ struct crfs_pages {
 struct crfs_end {
 	__u64	nr_records;		/* records before this one */
 	__u64	bytes;			/* stream bytes before this record */
-	__u64	page_bytes;		/* bytes of PAGES and FILE_DATA data */
+	__u64	page_bytes;		/* bytes of PAGES data */
 };
 
 /* ------------------------------------------------------------- x86-64 */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zdtm-neg-delmap: a mapping of a file that was deleted, which the
- * checkpoint must refuse.  After SIGTERM the mapping must hold its data.
+ * zdtm-delmap: a shared mapping of a file that was deleted, its descriptor
+ * closed: its contents go into the image.  After SIGTERM the mapping must
+ * hold its data.
  */
 #include <sys/mman.h>
 

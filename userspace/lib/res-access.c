@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The resource "access": for every file a process has by path (its
+ * descriptors, mapped files, executable, cwd and root), could it open it
+ * with its own credentials?  A restore opens a file the process could
+ * open itself only with the process's credentials, so that a permission
+ * revoked since the checkpoint is refused, never bypassed; only a file it
+ * had through privilege (opened as root before it dropped it) is opened
+ * as the restorer (CRFS_FILE_F_PRIV, restore-files.c).
+ *
+ * The question is asked of the kernel, not of the mode bits: a short-lived
+ * child of the dumper takes the process's fs ids, groups and effective
+ * capabilities and opens each path as the restore will (same flags, no
+ * symbolic link followed, cwd and root entered with fchdir(): an O_PATH
+ * open proves nothing), and checks it opened the file the image names.
+ * It answers with one byte per file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "dump.h"
+
+/* File status flags a description is reopened with (restore-files.c). */
+#define ACC_OPEN_FLAGS	(O_ACCMODE | O_APPEND | O_NONBLOCK | O_SYNC | \
+			 O_DSYNC | O_DIRECT | O_NOATIME | O_LARGEFILE)
+
+/* How long the child may take to answer. */
+#define ACC_TIMEOUT_MS	10000
+
+/* What the child says of one file. */
+enum acc_answer {
+	ACC_SELF,		/* opened with the process's credentials */
+	ACC_DENIED,		/* EACCES or EPERM: it had it by privilege */
+	ACC_OTHER,		/* another failure: the restore will say */
+};
+
+/* The files to try: each FILE once, sorted by pointer. */
+struct acc_list {
+	struct cr_file	**f;
+	uint32_t	nr;
+};
+
+/* Add @f (a FILE reopened by path) to @l; the array has room. */
+static void acc_add(struct acc_list *l, struct cr_file *f)
+{
+	if (f && (f->f.kind == CRFS_FILE_REG || f->f.kind == CRFS_FILE_DIR ||
+		  f->f.kind == CRFS_FILE_CHR))
+		l->f[l->nr++] = f;
+}
+
+static int acc_ptr_cmp(const void *pa, const void *pb)
+{
+	const struct cr_file *a = *(struct cr_file *const *)pa;
+	const struct cr_file *b = *(struct cr_file *const *)pb;
+
+	return (a > b) - (a < b);
+}
+
+/* Every FILE of @t reopened by path, once each. */
+static int acc_collect(const struct cr_task *t, struct acc_list *l,
+		       struct cr_err *e)
+{
+	uint32_t nfd = t->fdt ? t->fdt->nr_fds : 0;
+	uint32_t nvma = t->mm ? t->mm->nr_vmas : 0, i, j;
+
+	l->nr = 0;
+	l->f = calloc((size_t)nfd + nvma + 3, sizeof(*l->f));
+	if (!l->f)
+		return cr_fail(e, ENOMEM, "out of memory");
+	for (i = 0; i < nfd; i++)
+		acc_add(l, t->fdt->fds[i].file);
+	for (i = 0; i < nvma; i++)
+		if (t->mm->vmas[i].v.kind == CRFS_VMA_FILE)
+			acc_add(l, t->mm->vmas[i].file);
+	if (t->mm)
+		acc_add(l, t->mm->exe);
+	if (t->fs) {
+		acc_add(l, t->fs->cwd);
+		acc_add(l, t->fs->root);
+	}
+	qsort(l->f, l->nr, sizeof(*l->f), acc_ptr_cmp);
+	for (i = j = 0; i < l->nr; i++)
+		if (!j || l->f[i] != l->f[j - 1])
+			l->f[j++] = l->f[i];
+	l->nr = j;
+	return 0;
+}
+
+/* In the child: take @t's fs ids, groups and effective capabilities. */
+static int acc_take_creds(const struct cr_task *t)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct cap[2];
+
+	if (syscall(SYS_capget, &hdr, cap) ||
+	    syscall(SYS_setgroups, t->creds.ngroups, t->groups))
+		return -1;
+	syscall(SYS_setfsgid, t->creds.fsgid);
+	syscall(SYS_setfsuid, t->creds.fsuid);
+	/* They say nothing when they fail: ask again with an invalid id. */
+	if ((uint32_t)syscall(SYS_setfsgid, -1) != t->creds.fsgid ||
+	    (uint32_t)syscall(SYS_setfsuid, -1) != t->creds.fsuid)
+		return -1;
+	cap[0].effective = (uint32_t)t->creds.cap_eff & cap[0].permitted;
+	cap[1].effective = (uint32_t)(t->creds.cap_eff >> 32) &
+			   cap[1].permitted;
+	return syscall(SYS_capset, &hdr, cap) ? -1 : 0;
+}
+
+/* In the child: can the process open @f as the restore would? */
+static uint8_t acc_try(const struct cr_file *f)
+{
+	struct open_how how = {
+		.flags = (f->f.flags & ACC_OPEN_FLAGS) | O_NOCTTY | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	uint8_t ans = ACC_SELF;
+	struct stat st;
+	long fd;
+
+	if (f->f.kind == CRFS_FILE_DIR)
+		how.flags |= O_DIRECTORY | (f->f.flags & O_PATH);
+	if (how.flags & O_PATH)
+		how.flags &= O_PATH | O_DIRECTORY | O_CLOEXEC;
+	fd = syscall(SYS_openat2, AT_FDCWD, f->path, &how, sizeof(how));
+	if (fd < 0)
+		return errno == EACCES || errno == EPERM ? ACC_DENIED :
+		       ACC_OTHER;
+	/* A cwd or root is entered: that needs more than O_PATH. */
+	if ((how.flags & O_PATH) && syscall(SYS_fchdir, fd))
+		ans = errno == EACCES || errno == EPERM ? ACC_DENIED :
+		      ACC_OTHER;
+	/* Another file at the path now: the restore will refuse it. */
+	if (ans == ACC_SELF && (syscall(SYS_fstat, fd, &st) ||
+				(uint64_t)st.st_dev != f->f.dev ||
+				(uint64_t)st.st_ino != f->f.ino))
+		ans = ACC_OTHER;
+	syscall(SYS_close, fd);
+	return ans;
+}
+
+/* The child: one answer per file of @l on @wfd, then exit. */
+static void __attribute__((noreturn))
+acc_child(const struct cr_task *t, const struct acc_list *l, int wfd)
+{
+	uint8_t buf[256];
+	uint32_t i, n = 0;
+
+	if (acc_take_creds(t))
+		_exit(2);
+	for (i = 0; i < l->nr; i++) {
+		buf[n++] = acc_try(l->f[i]);
+		if (n == sizeof(buf) || i + 1 == l->nr) {
+			if (write(wfd, buf, n) != (ssize_t)n)
+				_exit(3);
+			n = 0;
+		}
+	}
+	_exit(0);
+}
+
+/* Run the child on @l; its answers into @ans. */
+static int acc_ask(const struct cr_dtask *dt, const struct acc_list *l,
+		   uint8_t *ans, struct cr_err *e)
+{
+	uint32_t got = 0;
+	int p[2], status = 0, ret = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC))
+		return cr_fail(e, errno, "pid %d: cannot tell which files it "
+			       "could open itself: pipe: %m", dt->pid);
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		acc_child(dt->t, l, p[1]);
+	}
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		return cr_fail(e, errno, "pid %d: cannot tell which files it "
+			       "could open itself: fork: %m", dt->pid);
+	}
+	/* An open may hang (a FUSE file served by a frozen process). */
+	while (got < l->nr) {
+		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+
+		if (poll(&pfd, 1, ACC_TIMEOUT_MS) == 0) {
+			kill(pid, SIGKILL);
+			ret = cr_fail(e, ETIMEDOUT, "pid %d: cannot tell which "
+				      "files it could open itself: an open "
+				      "took more than %d ms", dt->pid,
+				      ACC_TIMEOUT_MS);
+			break;
+		}
+		n = read(p[0], ans + got, l->nr - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	close(p[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!ret && (got != l->nr || !WIFEXITED(status) ||
+		     WEXITSTATUS(status)))
+		ret = cr_fail(e, EPERM, "pid %d: cannot tell which files it "
+			      "could open itself: the helper taking its "
+			      "credentials (fsuid %u, fsgid %u) failed "
+			      "(status %#x)", dt->pid, dt->t->creds.fsuid,
+			      dt->t->creds.fsgid, status);
+	return ret;
+}
+
+/* Phase 2: mark the files the process had only through privilege. */
+static int access_check(struct cr_dump *d, struct cr_dtask *dt,
+			struct cr_err *e)
+{
+	struct acc_list l;
+	uint8_t *ans = NULL;
+	int ret;
+
+	(void)d;
+	ret = acc_collect(dt->t, &l, e);
+	if (ret || !l.nr)
+		goto out;
+	ans = calloc(l.nr, 1);
+	if (!ans) {
+		ret = cr_fail(e, ENOMEM, "out of memory");
+		goto out;
+	}
+	ret = acc_ask(dt, &l, ans, e);
+	for (uint32_t i = 0; !ret && i < l.nr; i++)
+		if (ans[i] == ACC_DENIED)
+			l.f[i]->f.cflags |= CRFS_FILE_F_PRIV;
+out:
+	free(ans);
+	free(l.f);
+	return ret;
+}
+
+const struct cr_res_ops cr_res_access = {
+	.name		= "access",
+	.check		= access_check,
+};
