@@ -127,3 +127,30 @@ zdtm_run() {
 	require_image
 	zdtm_run zdtm-rtqueue
 }
+
+# lock_probe DIR: from outside the container, the restored locks block.
+lock_probe() {
+	python3 - "$1" "$2" <<'PY'
+import errno, fcntl, os, struct, sys
+d, pid = sys.argv[1], int(sys.argv[2])
+fd = os.open(d + "/posix", os.O_RDWR)
+fl = fcntl.fcntl(fd, fcntl.F_GETLK, struct.pack("hhqqi4x", fcntl.F_WRLCK, 0, 0, 1, 0))
+t, _, start, ln, p = struct.unpack("hhqqi4x", fl)
+assert (t, start, ln, p) == (fcntl.F_WRLCK, 0, 10, pid), (t, start, ln, p)
+fd = os.open(d + "/flock-ex", os.O_RDWR)
+try:
+    fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    sys.exit("flock-ex: a shared flock got in")
+except OSError as e:
+    assert e.errno == errno.EWOULDBLOCK
+PY
+}
+
+@test "zdtm-locks: POSIX, OFD and flock locks come back, the process's own" {
+	require_image
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-locks
+	zdtm_cycle "$CT" zdtm-locks
+	run -0 lock_probe "$ZDTM_DIR" "$ZDTM_PID"
+	zdtm_finish
+}

@@ -78,6 +78,18 @@ struct cr_fdtable {
 	uint32_t		pid;		/* its first process, 0: none */
 };
 
+/*
+ * LOCK: a lock held on a FILE (the description it was taken on); a POSIX
+ * one by an FDTABLE (the kernel's owner is the files_struct).
+ */
+struct cr_lock {
+	struct crfs_lock	l;
+	struct cr_file		*file;
+	struct cr_fdtable	*owner;		/* POSIX */
+	uint32_t		pid;		/* dump: whose fdinfo showed it, */
+	uint32_t		fd;		/* on which descriptor */
+};
+
 /* FS: cwd, root, umask. */
 struct cr_fs {
 	struct crfs_fs		f;
@@ -150,6 +162,8 @@ struct cr_model {
 	struct cr_fs		*fss;
 	struct cr_sighand	*sighands;
 	struct cr_task		*tasks;
+	struct cr_lock		*locks;		/* no ids: in stream order */
+	uint32_t		nr_locks;
 	uint32_t		nr_files, nr_shmems, nr_mms, nr_fdts, nr_fss,
 				nr_sighands, nr_tasks;
 	/* by id (files, shmems, mms, fdts, fss, sighands; tasks by pid) */
@@ -180,6 +194,7 @@ struct cr_mm *cr_model_new_mm(struct cr_model *m, int *err);
 struct cr_vma *cr_model_new_vma(struct cr_mm *mm, int *err);
 struct cr_fdtable *cr_model_new_fdtable(struct cr_model *m, int *err);
 struct cr_fd *cr_model_new_fd(struct cr_fdtable *t, int *err);
+struct cr_lock *cr_model_new_lock(struct cr_model *m, int *err);
 struct cr_fs *cr_model_new_fs(struct cr_model *m, int *err);
 struct cr_sighand *cr_model_new_sighand(struct cr_model *m, int *err);
 struct cr_task *cr_model_new_task(struct cr_model *m, int *err);

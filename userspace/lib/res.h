@@ -6,7 +6,7 @@
  * The engine (dump.c, restore.c) runs the phases and, in each, the hooks
  * of every row in the table's order:
  *
- *   task, fs, mm, files, signals, thread, limits, creds
+ *   task, fs, mm, files, locks, signals, thread, limits, creds
  *
  * which is the order their refusals are checked at a checkpoint, and the
  * order of the restore's late steps: the pending signals before the
@@ -61,11 +61,11 @@ struct cr_res_ops {
 
 /* The rows, each in its file. */
 extern const struct cr_res_ops cr_res_task, cr_res_fs, cr_res_mm,
-	cr_res_files, cr_res_signals, cr_res_thread, cr_res_limits,
-	cr_res_creds;
+	cr_res_files, cr_res_locks, cr_res_signals, cr_res_thread,
+	cr_res_limits, cr_res_creds;
 
 /* The table, in order. */
-#define CR_RES_NR	8
+#define CR_RES_NR	9
 extern const struct cr_res_ops *const cr_res_table[CR_RES_NR];
 
 #endif /* CR_RES_H */
