@@ -69,7 +69,8 @@
 #define CR_O_LARGEFILE		0100000
 #define CR_FILE_FLAGS		(O_ACCMODE | O_APPEND | O_NONBLOCK | O_SYNC | \
 				 O_DSYNC | O_DIRECT | O_NOATIME | \
-				 CR_O_LARGEFILE | O_DIRECTORY | O_PATH)
+				 CR_O_LARGEFILE | O_DIRECTORY | O_PATH | \
+				 O_NOFOLLOW)
 
 /* The kinds of file this version reopens, and the type each must have. */
 static const uint32_t cr_file_types[CRFS_FILE_NR] = {
