@@ -154,3 +154,42 @@ PY
 	run -0 lock_probe "$ZDTM_DIR" "$ZDTM_PID"
 	zdtm_finish
 }
+
+@test "zdtm-locks: a lock taken meanwhile fails the restore, naming its holder" {
+	require_image
+	local pid held=$BATS_TEST_TMPDIR/held ct2 holder
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-locks
+	pid=$ZDTM_PID
+	IMG=$BATS_TEST_TMPDIR/locks.img
+	crfs_checkpoint "$CT" "$IMG"
+	ct_write "$CT" state kill
+	wait_empty "$CT"
+	wait_pid_gone "$pid"
+	# Someone outside takes byte 5 of "posix", within the write lock 0-9.
+	start_bg python3 -c '
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 5)
+open(sys.argv[2], "w").close()
+time.sleep(120)' "$ZDTM_DIR/posix" "$held"
+	holder=$STARTED_PID
+	wait_for "the holder to lock" 10 test -e "$held"
+	ct2=$(crfs_mkct dst)
+	run ! crfs_restore "$ct2" "$IMG"
+	wait_for "the restore to end" 15 \
+		grep -qvx restoring "$CRFS_MNT/$ct2/state"
+	run -0 ct_file "$ct2" error
+	assert_output --regexp "pid $pid: fd 3: .*/posix: cannot take its POSIX write lock on bytes 0-9 again: pid $holder \\(python3\\) holds a POSIX WRITE lock on it"
+	run -0 ct_file "$ct2" state
+	assert_output "empty"
+	wait_pid_gone "$pid" 5 || fail "pid $pid is alive after a failed restore"
+	# The holder gone, the same image restores and the locks are back.
+	kill "$holder"
+	wait_pid_gone "$holder"
+	ct2=$(crfs_mkct dst)
+	crfs_restore "$ct2" "$IMG"
+	ct_write "$ct2" state thaw
+	wait_thawed "$ct2"
+	zdtm_finish
+}

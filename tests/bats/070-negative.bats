@@ -259,3 +259,18 @@ refused() {
 	kill -CONT "$ZDTM_PID"
 	zdtm_finish
 }
+
+@test "a lease is refused, the container is unharmed" {
+	require_image
+	refused zdtm-neg-lease "pid [0-9]+: fd [0-9]+: .*/leased: LEASE .*lease \\(F_SETLEASE\\) is not restored"
+}
+
+@test "a flock on a description only a mapping keeps is refused" {
+	require_image
+	refused zdtm-neg-maplock "pid [0-9]+: a FLOCK WRITE lock on inode .* none of its descriptors has"
+}
+
+@test "a lock on a device is refused, the container is unharmed" {
+	require_image
+	refused zdtm-neg-devlock "pid [0-9]+: fd [0-9]+: /dev/null: a flock lock: locks are restored on regular files and directories only"
+}
