@@ -10,12 +10,14 @@
  * needs.  Here is what the values mean, one function per record kind (the
  * check of the table, rec.c), called in stream order on the whole model:
  * mappings sorted and inside user space, files of kinds this version
- * reopens, page data inside the mappings that get it, ids, signals,
- * limits, the registers and the XSAVE header the kernel would refuse.
+ * reopens, page data inside the mappings that get it, locks a restore
+ * can take again, ids, signals, limits, the registers and the XSAVE
+ * header the kernel would refuse.
  * What depends on this machine (files, pids, CPU features) is checked by
  * the restore where it is used.
  *
- * Every check is linear in the records, or O(log n) per record.
+ * Every check is linear in the records, or O(log n) per record (a lock's
+ * descriptor by bisection in an index made once, O(n log n)).
  */
 #include <errno.h>
 #include <fcntl.h>
