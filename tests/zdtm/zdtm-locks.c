@@ -12,6 +12,11 @@
  *   flock-ex: flock(LOCK_EX) on fd 7.
  *   flock-sh: flock(LOCK_SH) on fd 8 and on fd 9, two descriptions.
  *
+ * "posix" is also mapped MAP_SHARED from a description of its own, whose
+ * descriptor was closed before the locks were taken (closing it after
+ * would drop them): the restore opens that file again to map it and
+ * closes that descriptor, which must not drop the locks it takes again.
+ *
  * After SIGTERM: a probe (a child: another process, another fd table,
  * descriptions of its own) sees every lock as it was built, with this
  * process as the POSIX owner (F_GETLK l_pid) and nothing more; this
@@ -20,11 +25,13 @@
  * and these descriptions', not someone else's.
  */
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 
 #include "zdtm.h"
 
 static pid_t self;
+static char *map;
 
 /* DIR/name opened read-write at descriptor @fd. */
 static void open_at(const char *name, int fd)
@@ -158,6 +165,16 @@ static void probe_child(int held)
 
 static void locks_build(void)
 {
+	char path[4096];
+	int fd;
+
+	zdtm_path(path, sizeof(path), "posix");
+	fd = open(path, O_RDWR | O_CREAT, 0644);
+	zdtm_check(fd < 0 || ftruncate(fd, 4096), "create posix");
+	map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	zdtm_check(map == MAP_FAILED, "mmap posix");
+	close(fd);
+	map[0] = 'L';
 	open_at("posix", 3);
 	open_at("posix", 4);
 	zdtm_check(dup2(3, 5) != 5, "dup2 5");
@@ -182,6 +199,8 @@ static void locks_verify(void)
 	int fd;
 
 	probe_child(1);
+	if (map[0] != 'L')
+		zdtm_fail("the mapping of posix lost its data");
 	/* Its own locks do not conflict with it: they are its own. */
 	getlk("own posix", 4, F_GETLK, F_WRLCK, 0, 0, F_UNLCK, 0, 0, 0);
 	getlk("own ofd", 6, F_OFD_GETLK, F_WRLCK, 0, 0, F_UNLCK, 0, 0, 0);
