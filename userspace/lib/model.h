@@ -26,6 +26,7 @@ struct cr_file {
 	struct crfs_file	f;
 	char			*path;		/* NUL-terminated */
 	const char		*why;		/* dump: why it is refused */
+	bool			locked;		/* dump: fdinfo names locks */
 };
 
 /* A range of a SHMEM object reachable through one mapping (restore). */

@@ -272,11 +272,16 @@ static int cr_lk_cross_check(struct cr_lk_collect *c, struct cr_err *e)
 	return 0;
 }
 
-/* Phase 1: the locks on each description of the task's fd table. */
+/*
+ * Phase 1: the locks on each description of the task's fd table that has
+ * any: the files row saw "lock:" lines in its fdinfo (cr_file.locked), so
+ * a process without locks costs no read more than it did.
+ */
 static int locks_collect(struct cr_dump *d, struct cr_dtask *dt,
 			 struct cr_err *e)
 {
 	struct cr_lk_collect c = { .d = d, .dt = dt };
+	const struct cr_file **by_id;
 	uint8_t *done;
 	int ret = 0;
 
@@ -287,18 +292,27 @@ static int locks_collect(struct cr_dump *d, struct cr_dtask *dt,
 	if (!c.fdt)
 		return 0;
 	done = calloc((size_t)d->next_id + 1, 1);
-	if (!done)
-		return cr_fail(e, ENOMEM, "out of memory");
+	by_id = calloc((size_t)d->next_id + 1, sizeof(*by_id));
+	if (!done || !by_id) {
+		ret = cr_fail(e, ENOMEM, "out of memory");
+		goto out;
+	}
+	for (uint32_t i = 0; i < d->m.nr_files; i++)
+		if (d->m.files[i].f.id <= d->next_id)
+			by_id[d->m.files[i].f.id] = &d->m.files[i];
 	for (uint32_t i = 0; !ret && i < c.fdt->nr_fds; i++) {
 		const struct crfs_fd *fd = &c.fdt->fds[i].d;
 
-		if (fd->file_id > d->next_id || done[fd->file_id])
+		if (fd->file_id > d->next_id || done[fd->file_id] ||
+		    !by_id[fd->file_id] || !by_id[fd->file_id]->locked)
 			continue;
 		done[fd->file_id] = 1;
 		ret = cr_lk_fd(&c, fd->fd, fd->file_id, e);
 	}
 	if (!ret)
 		ret = cr_lk_cross_check(&c, e);
+out:
+	free(by_id);
 	free(done);
 	free(c.seen);
 	return ret;
