@@ -193,3 +193,32 @@ time.sleep(120)' "$ZDTM_DIR/posix" "$held"
 	wait_thawed "$ct2"
 	zdtm_finish
 }
+
+# waits_for_lock PID: /proc/locks has PID waiting ("->") for a POSIX lock.
+waits_for_lock() {
+	grep -Eq "^[0-9]+: -> POSIX +ADVISORY +WRITE $1 " /proc/locks
+}
+
+@test "zdtm-lockwait: a wait for a lock held outside is restarted, then gets it" {
+	require_image
+	local held=$BATS_TEST_TMPDIR/held holder
+	CT=$(crfs_mkct src)
+	ZDTM_DIR=$(crfs_tmp)/zdtm-lockwait.$RANDOM
+	mkdir -p "$ZDTM_DIR"
+	start_bg python3 -c '
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 10, 0)
+open(sys.argv[2], "w").close()
+time.sleep(120)' "$ZDTM_DIR/wait" "$held"
+	holder=$STARTED_PID
+	wait_for "the holder to lock" 10 test -e "$held"
+	start_in "$CT" "$CRFS_ZDTM/zdtm-lockwait" "$ZDTM_DIR"
+	ZDTM_PID=$STARTED_PID
+	wait_for "zdtm-lockwait to wait for the lock" 20 waits_for_lock "$ZDTM_PID"
+	zdtm_cycle "$CT" zdtm-lockwait
+	wait_for "the restored process to wait again" 20 waits_for_lock "$ZDTM_PID"
+	kill "$holder"
+	wait_pid_gone "$holder"
+	zdtm_finish
+}
