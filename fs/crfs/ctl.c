@@ -24,7 +24,7 @@
  * header of the kernel and userspace: here its image and record headers
  * have the sizes userspace's image.c checks.
  */
-static_assert(sizeof(struct crfs_image_hdr) == 200);
+static_assert(sizeof(struct crfs_image_hdr) == 224);
 static_assert(sizeof(struct crfs_rec_hdr) == 16);
 
 /* An open control file: what it is, and the last change its reader saw. */
