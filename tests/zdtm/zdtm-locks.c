@@ -11,6 +11,7 @@
  *             the end, both on fd 6.
  *   flock-ex: flock(LOCK_EX) on fd 7.
  *   flock-sh: flock(LOCK_SH) on fd 8 and on fd 9, two descriptions.
+ *   DIR:      flock(LOCK_EX) on fd 10, the directory itself.
  *
  * "posix" is also mapped MAP_SHARED from a description of its own, whose
  * descriptor was closed before the locks were taken (closing it after
@@ -79,14 +80,17 @@ static void getlk(const char *what, int fd, int cmd, short type, off_t start,
 			  (long long)want_start, (long long)want_len, want_pid);
 }
 
-/* flock(@op | LOCK_NB) on a new description of DIR/name: 0 or errno. */
+/*
+ * flock(@op | LOCK_NB) on a new description of DIR/name (DIR itself for
+ * NULL): 0 or errno.
+ */
 static int probe_flock(const char *name, int op)
 {
 	char path[4096];
 	int fd, err = 0;
 
-	zdtm_path(path, sizeof(path), name);
-	fd = open(path, O_RDWR);
+	zdtm_path(path, sizeof(path), name ? name : ".");
+	fd = open(path, name ? O_RDWR : O_RDONLY | O_DIRECTORY);
 	zdtm_check(fd < 0, path);
 	if (flock(fd, op | LOCK_NB))
 		err = errno;
@@ -142,8 +146,11 @@ static void probe(int held)
 		zdtm_fail("probe: flock-sh: an exclusive flock got in");
 	if (held && probe_flock("flock-sh", LOCK_SH))
 		zdtm_fail("probe: flock-sh: a shared flock was refused");
+	if (held && probe_flock(NULL, LOCK_SH) != EWOULDBLOCK)
+		zdtm_fail("probe: the directory: a shared flock got in");
 	if (!held && (probe_flock("flock-ex", LOCK_EX) ||
-		      probe_flock("flock-sh", LOCK_EX)))
+		      probe_flock("flock-sh", LOCK_EX) ||
+		      probe_flock(NULL, LOCK_EX)))
 		zdtm_fail("probe: a flock let go is still held");
 }
 
@@ -190,6 +197,11 @@ static void locks_build(void)
 	open_at("flock-sh", 9);
 	zdtm_check(flock(8, LOCK_SH | LOCK_NB), "flock sh 8");
 	zdtm_check(flock(9, LOCK_SH | LOCK_NB), "flock sh 9");
+	fd = open(zdtm_dir, O_RDONLY | O_DIRECTORY);
+	zdtm_check(fd < 0 || dup2(fd, 10) != 10, "open DIR");
+	if (fd != 10)
+		close(fd);
+	zdtm_check(flock(10, LOCK_EX | LOCK_NB), "flock DIR");
 	probe_child(1);
 }
 
@@ -214,8 +226,8 @@ static void locks_verify(void)
 	/* Closing a dup would drop the POSIX locks: fd 5 stays open. */
 	zdtm_check(lk(3, F_SETLK, F_UNLCK, 0, 0), "posix unlock");
 	zdtm_check(lk(6, F_OFD_SETLK, F_UNLCK, 0, 0), "ofd unlock");
-	zdtm_check(flock(7, LOCK_UN) || flock(8, LOCK_UN) || flock(9, LOCK_UN),
-		   "flock unlock");
+	zdtm_check(flock(7, LOCK_UN) || flock(8, LOCK_UN) || flock(9, LOCK_UN) ||
+		   flock(10, LOCK_UN), "flock unlock");
 	probe_child(0);
 }
 
