@@ -6,12 +6,13 @@
  * locks to the description; read or write, a byte range or "to the end".
  *
  * Checkpoint: /proc/PID/fdinfo/N shows, in the format of /proc/locks, the
- * locks taken on that description that it or the process's fd table owns
- * (one read per description, not per descriptor).  What it shows and a
- * restore cannot take again is refused: a lease, a mandatory lock, a lock
- * on a device.  A lock /proc/locks gives to the process that no
- * description of it shows (a flock() on a description only a mapping
- * keeps) is refused too.  A lock the process waits for is none it holds:
+ * locks taken on that description that it or the process's fd table owns;
+ * it is read again only for a description whose fdinfo, as the files row
+ * read it, has "lock:" lines (cr_file.locked), once per description, not
+ * per descriptor.  What it shows and a restore cannot take again is
+ * refused: a lease, a mandatory lock, a lock on a device.  A lock
+ * /proc/locks gives to the process that no description of it shows (a
+ * flock() on a description only a mapping keeps) is refused too.  A lock the process waits for is none it holds:
  * its F_SETLKW or flock() call is restarted after the restore.
  *
  * Restore: after the memory, in the late phase, the restored process
