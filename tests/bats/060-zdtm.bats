@@ -225,6 +225,7 @@ seccomp_strict_done() { grep -q . "$1/result" 2>/dev/null; }
 @test "zdtm-prctl: subreaper, parent-death signal, timer slack, oom_score_adj and THP come back" {
 	require_image
 	zdtm_run zdtm-prctl
+}
 
 @test "zdtm-memfd: memfds, their contents, holes, seals, descriptions and shared mappings" {
 	require_image
@@ -243,4 +244,98 @@ seccomp_strict_done() { grep -q . "$1/result" 2>/dev/null; }
 @test "zdtm-delmap: a shared mapping of a deleted file, no descriptor left" {
 	require_image
 	zdtm_run zdtm-delmap
+
+# lock_probe DIR: from outside the container, the restored locks block.
+lock_probe() {
+	python3 - "$1" "$2" <<'PY'
+import errno, fcntl, os, struct, sys
+d, pid = sys.argv[1], int(sys.argv[2])
+fd = os.open(d + "/posix", os.O_RDWR)
+fl = fcntl.fcntl(fd, fcntl.F_GETLK, struct.pack("hhqqi4x", fcntl.F_WRLCK, 0, 0, 1, 0))
+t, _, start, ln, p = struct.unpack("hhqqi4x", fl)
+assert (t, start, ln, p) == (fcntl.F_WRLCK, 0, 10, pid), (t, start, ln, p)
+fd = os.open(d + "/flock-ex", os.O_RDWR)
+try:
+    fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    sys.exit("flock-ex: a shared flock got in")
+except OSError as e:
+    assert e.errno == errno.EWOULDBLOCK
+PY
+}
+
+@test "zdtm-locks: POSIX, OFD and flock locks come back, the process's own" {
+	require_image
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-locks
+	zdtm_cycle "$CT" zdtm-locks
+	run -0 lock_probe "$ZDTM_DIR" "$ZDTM_PID"
+	zdtm_finish
+}
+
+@test "zdtm-locks: a lock taken meanwhile fails the restore, naming its holder" {
+	require_image
+	local pid held=$BATS_TEST_TMPDIR/held ct2 holder
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-locks
+	pid=$ZDTM_PID
+	IMG=$BATS_TEST_TMPDIR/locks.img
+	crfs_checkpoint "$CT" "$IMG"
+	ct_write "$CT" state kill
+	wait_empty "$CT"
+	wait_pid_gone "$pid"
+	# Someone outside takes byte 5 of "posix", within the write lock 0-9.
+	start_bg python3 -c '
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 5)
+open(sys.argv[2], "w").close()
+time.sleep(120)' "$ZDTM_DIR/posix" "$held"
+	holder=$STARTED_PID
+	wait_for "the holder to lock" 10 test -e "$held"
+	ct2=$(crfs_mkct dst)
+	run ! crfs_restore "$ct2" "$IMG"
+	wait_for "the restore to end" 15 \
+		grep -qvx restoring "$CRFS_MNT/$ct2/state"
+	run -0 ct_file "$ct2" error
+	assert_output --regexp "pid $pid: fd 3: .*/posix: cannot take its POSIX write lock on bytes 0-9 again: pid $holder \\(python3\\) holds a POSIX WRITE lock on it"
+	run -0 ct_file "$ct2" state
+	assert_output "empty"
+	wait_pid_gone "$pid" 5 || fail "pid $pid is alive after a failed restore"
+	# The holder gone, the same image restores and the locks are back.
+	kill "$holder"
+	wait_pid_gone "$holder"
+	ct2=$(crfs_mkct dst)
+	crfs_restore "$ct2" "$IMG"
+	ct_write "$ct2" state thaw
+	wait_thawed "$ct2"
+	zdtm_finish
+}
+
+# waits_for_lock PID: /proc/locks has PID waiting ("->") for a POSIX lock.
+waits_for_lock() {
+	grep -Eq "^[0-9]+: -> POSIX +ADVISORY +WRITE $1 " /proc/locks
+}
+
+@test "zdtm-lockwait: a wait for a lock held outside is restarted, then gets it" {
+	require_image
+	local held=$BATS_TEST_TMPDIR/held holder
+	CT=$(crfs_mkct src)
+	ZDTM_DIR=$(crfs_tmp)/zdtm-lockwait.$RANDOM
+	mkdir -p "$ZDTM_DIR"
+	start_bg python3 -c '
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 10, 0)
+open(sys.argv[2], "w").close()
+time.sleep(120)' "$ZDTM_DIR/wait" "$held"
+	holder=$STARTED_PID
+	wait_for "the holder to lock" 10 test -e "$held"
+	start_in "$CT" "$CRFS_ZDTM/zdtm-lockwait" "$ZDTM_DIR"
+	ZDTM_PID=$STARTED_PID
+	wait_for "zdtm-lockwait to wait for the lock" 20 waits_for_lock "$ZDTM_PID"
+	zdtm_cycle "$CT" zdtm-lockwait
+	wait_for "the restored process to wait again" 20 waits_for_lock "$ZDTM_PID"
+	kill "$holder"
+	wait_pid_gone "$holder"
+	zdtm_finish
 }

@@ -387,3 +387,18 @@ open(sys.argv[2], "wb").write(img)
 	restore_fails "$BATS_TEST_TMPDIR/p.img" \
 		"pid [0-9]+: its permitted capabilities 0x4000000000000000 are not this restorer's to give"
 }
+
+@test "a lease is refused, the container is unharmed" {
+	require_image
+	refused zdtm-neg-lease "pid [0-9]+: fd [0-9]+: .*/leased: LEASE .*lease \\(F_SETLEASE\\) is not restored"
+}
+
+@test "a flock on a description only a mapping keeps is refused" {
+	require_image
+	refused zdtm-neg-maplock "pid [0-9]+: a FLOCK WRITE lock on inode .* none of its descriptors has"
+}
+
+@test "a lock on a device is refused, the container is unharmed" {
+	require_image
+	refused zdtm-neg-devlock "pid [0-9]+: fd [0-9]+: /dev/null: a flock lock: locks are restored on regular files and directories only"
+}

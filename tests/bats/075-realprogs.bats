@@ -17,7 +17,7 @@ cycle() {
 	local -a shift_cmd=("${@:2}")
 
 	IMG=$BATS_TEST_TMPDIR/img.$RANDOM
-	crfs_checkpoint "$1" "$IMG"
+	crfs_checkpoint "$1" "$IMG" || { ct_file "$1" error >&2; return 1; }
 	ct_write "$1" state kill
 	wait_empty "$1"
 	wait_pid_gone "$pid"
@@ -228,4 +228,75 @@ my $i = 0; while (1) { print $f ++$i, "\n"; select(undef, undef, undef, 0.05) }'
 	run -0 ct_file "$ct2" state
 	assert_output "empty"
 	crfs_alive "$STARTED_PID" || fail "the live process was hurt"
+}
+
+# sqlite_cycle MODE BEGIN: a python3 sqlite3 writer holds a write
+# transaction (BEGIN IMMEDIATE or EXCLUSIVE) on a database in journal
+# mode MODE across a checkpoint, kill and restore: a second writer then
+# gets "database is locked" (the file locks came back); after the first
+# commits, its row is there and the second writer gets in.
+sqlite_cycle() {
+	local mode=$1 begin=$2 db=$BATS_TEST_TMPDIR/t.db
+	local ready=$BATS_TEST_TMPDIR/ready py=$BATS_TEST_TMPDIR/writer.py
+
+	command -v python3 >/dev/null || skip "no python3"
+	python3 -c 'import sqlite3' 2>/dev/null || skip "no python3 sqlite3"
+	python3 - "$db" "$mode" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("PRAGMA journal_mode=" + sys.argv[2])
+c.execute("CREATE TABLE t (v TEXT)")
+c.close()
+PY
+	cat >"$py" <<'PY'
+import os, signal, sqlite3, sys
+db, ready, begin = sys.argv[1:4]
+signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM])
+c = sqlite3.connect(db, timeout=0, isolation_level=None)
+c.execute(begin)
+c.execute("INSERT INTO t VALUES ('first')")
+with open(ready + ".tmp", "w") as f:
+    f.write(str(os.getpid()))
+os.rename(ready + ".tmp", ready)
+signal.sigwait([signal.SIGTERM])
+c.execute("COMMIT")
+c.close()
+PY
+	ct=$(crfs_mkct sqlite)
+	start_in "$ct" python3 "$py" "$db" "$ready" "$begin"
+	wait_for "the writer to hold its transaction" 20 test -e "$ready"
+	cycle "$ct"
+	# The second writer may not get in while the first holds it.
+	run python3 - "$db" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], timeout=0, isolation_level=None)
+try:
+    c.execute("BEGIN IMMEDIATE")
+    c.execute("INSERT INTO t VALUES ('second')")
+    c.execute("COMMIT")
+    print("the second writer got in")
+except sqlite3.OperationalError as e:
+    print(e)
+PY
+	assert_output "database is locked"
+	kill -TERM "$STARTED_PID"
+	wait_pid_gone "$STARTED_PID"
+	run -0 python3 - "$db" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], timeout=5, isolation_level=None)
+c.execute("INSERT INTO t VALUES ('second')")
+print(" ".join(r[0] for r in c.execute("SELECT v FROM t ORDER BY rowid")))
+print(c.execute("PRAGMA integrity_check").fetchone()[0])
+PY
+	assert_output "$(printf 'first second\nok')"
+}
+
+@test "python3 sqlite3: a write transaction (rollback journal) keeps its locks" {
+	require_image
+	sqlite_cycle delete "BEGIN EXCLUSIVE"
+}
+
+@test "python3 sqlite3: a write transaction (WAL) keeps its locks" {
+	require_image
+	sqlite_cycle wal "BEGIN IMMEDIATE"
 }

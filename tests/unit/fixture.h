@@ -87,6 +87,16 @@ static const struct { uint32_t fd, file, cloexec; } fx_fds[] = {
 };
 #define FX_NR_FDS	(sizeof(fx_fds) / sizeof(fx_fds[0]))
 
+/* The locks: one of each kind, a range, one to the end, a whole file. */
+enum { L_POSIX_WR, L_POSIX_RD, L_OFD, L_FLOCK, NR_L };
+static const struct crfs_lock fx_locks[NR_L] = {
+	[L_POSIX_WR] = { F_LOG + 1, CRFS_LOCK_POSIX, 1, F_WRLCK, 0, 100 },
+	[L_POSIX_RD] = { F_DATA + 1, CRFS_LOCK_POSIX, 1, F_RDLCK, 4096, 0 },
+	[L_OFD]	     = { F_DATA + 1, CRFS_LOCK_OFD, 0, F_RDLCK, 0, 10 },
+	[L_FLOCK]    = { F_DIR + 1, CRFS_LOCK_FLOCK, 0, F_RDLCK, 0, 0 },
+};
+#define FX_NR_LOCKS	NR_L
+
 /* Index and resolve @m, as reading it would. */
 static void fx_resolve(struct cr_model *m)
 {
@@ -148,6 +158,8 @@ static void fx_model(struct cr_model *m, const struct crfs_image_hdr *h)
 		cr_model_new_fd(fdt, &err)->d = (struct crfs_fd){
 			.fd = fx_fds[i].fd, .file_id = fx_fds[i].file,
 			.cloexec = fx_fds[i].cloexec };
+	for (size_t i = 0; i < FX_NR_LOCKS; i++)
+		cr_model_new_lock(m, &err)->l = fx_locks[i];
 	cr_model_new_fs(m, &err)->f = (struct crfs_fs){ 1, 022, F_CWD + 1,
 							F_ROOT + 1 };
 	cr_model_new_sighand(m, &err)->s = (struct crfs_sighand){ .id = 1 };

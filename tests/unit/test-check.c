@@ -352,6 +352,20 @@ static void add_big_filters(struct cr_thread *th)
 }
 
 F(sc_big, add_big_filters(th))
+F(lock_nofile, m->locks[L_OFD].l.file_id = 0)
+F(lock_kind, m->locks[L_OFD].l.kind = 4)
+F(lock_type, m->locks[L_OFD].l.type = F_UNLCK)
+F(lock_noowner, m->locks[L_POSIX_WR].l.owner = 0)
+F(lock_owner, m->locks[L_FLOCK].l.owner = 1)
+F(lock_flock_range, m->locks[L_FLOCK].l.start = 1)
+F(lock_start, m->locks[L_POSIX_RD].l.start = 1ULL << 63)
+F(lock_len, m->locks[L_POSIX_WR].l.start = INT64_MAX;
+	    m->locks[L_POSIX_WR].l.len = 2)
+F(lock_read_wronly, m->locks[L_POSIX_WR].l.type = F_RDLCK)
+F(lock_write_rdonly, m->locks[L_OFD].l.type = F_WRLCK)
+F(lock_unheld, m->locks[L_OFD].l.file_id = F_MAP + 1)
+F(lock_device, m->locks[L_FLOCK].l.file_id = F_NULL + 1)
+F(ref_lock_owner, m->locks[L_POSIX_RD].l.owner = 5)
 
 static const struct forgery forgeries[] = {
 	{ "pid 0",			forge_pid0,	"pid 0" },
@@ -523,6 +537,24 @@ static const struct forgery forgeries[] = {
 	{ "seccomp filters in strict mode", forge_sc_strict, "strict mode" },
 	{ "seccomp filters beyond the kernel's 32768 instructions", forge_sc_big,
 	  "more than the kernel takes" },
+	{ "a lock without a file",	forge_lock_nofile, "no file" },
+	{ "a lock of kind 4",		forge_lock_kind, "unknown kind" },
+	{ "an F_UNLCK lock",		forge_lock_type, "neither a read nor a write lock" },
+	{ "a POSIX lock without owner",	forge_lock_noowner, "a POSIX lock without an owner" },
+	{ "a flock with an owner",	forge_lock_owner, "a POSIX lock without an owner, or another with one" },
+	{ "a flock on a byte range",	forge_lock_flock_range, "byte range on a flock" },
+	{ "a lock starting at 2^63",	forge_lock_start, "byte range fcntl() does not take" },
+	{ "a lock ending beyond 2^63",	forge_lock_len,	"byte range fcntl() does not take" },
+	{ "a read lock on a write-only description", forge_lock_read_wronly,
+	  "not open for reading" },
+	{ "a write lock on a read-only description", forge_lock_write_rdonly,
+	  "not open for writing" },
+	{ "a lock on a description no descriptor has", forge_lock_unheld,
+	  "no descriptor has" },
+	{ "a lock on a device",		forge_lock_device, "locks on devices are not restored",
+	  EOPNOTSUPP },
+	{ "a lock owned by no fd table of the image", forge_ref_lock_owner,
+	  "fd table 5 is not in the image" },
 };
 
 /* The checks: valid 2, filled 1, forgeries, pages 16, header 8,
@@ -885,7 +917,7 @@ static void test_declared_counts(const struct crfs_image_hdr *h)
 	close(fd);
 }
 
-/* Write a valid image of @n mappings and descriptors to @fd. */
+/* Write a valid image of @n mappings, descriptors and locks to @fd. */
 static void write_big(const struct crfs_image_hdr *h, int fd, uint32_t n)
 {
 	static unsigned char data[4096];
@@ -904,6 +936,7 @@ static void write_big(const struct crfs_image_hdr *h, int fd, uint32_t n)
 		free(mm->vmas[i].name);
 	mm->nr_vmas = 0;
 	t->nr_fds = 0;
+	m.nr_locks = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		struct cr_vma *v = cr_model_new_vma(mm, &err);
 
@@ -912,7 +945,9 @@ static void write_big(const struct crfs_image_hdr *h, int fd, uint32_t n)
 			.end = 0x10000000 + i * 2 * PS + PS,
 			.kind = CRFS_VMA_ANON, .prot = PROT_READ };
 		cr_model_new_fd(t, &err)->d = (struct crfs_fd){
-			.fd = i, .file_id = F_NULL + 1 };
+			.fd = i, .file_id = F_DATA + 1 };
+		cr_model_new_lock(&m, &err)->l = (struct crfs_lock){
+			F_DATA + 1, CRFS_LOCK_POSIX, 1, F_RDLCK, i * 10, 10 };
 	}
 	m.tasks[0].threads[0].t.flags = 0;
 	m.tasks[0].threads[0].t.rseq_addr = 0;
@@ -966,7 +1001,8 @@ static void test_linear(const struct crfs_image_hdr *h)
 	double t2 = time_read(h, 1 << 17, &r2, &e2);
 
 	ok(!r1 && !r2 && t2 / t1 < 8 * 3,
-	   "reading and checking 8 times the mappings and descriptors takes "
+	   "reading and checking 8 times the mappings, descriptors and locks "
+	   "takes "
 	   "%.1f times as long (%.1f ms for 16384, %.1f ms for 131072)%s%s",
 	   t2 / t1, t1 * 1e3, t2 * 1e3, r1 || r2 ? ": " : "",
 	   r1 ? e1.msg : e2.msg);

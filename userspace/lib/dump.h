@@ -94,6 +94,7 @@ struct cr_dtask {
 	pid_t			*tids;		/* its threads, the leader first */
 	int			nr_tids;
 	struct cr_err		refused_mm;	/* collect: a mapping refused */
+	struct cr_err		refused_lock;	/* collect: a lock refused */
 	int			seized;
 	int			infected;	/* inf holds the saved regs */
 	int			stop_sig;	/* WSTOPSIG of the seize */

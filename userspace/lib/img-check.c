@@ -10,12 +10,14 @@
  * needs.  Here is what the values mean, one function per record kind (the
  * check of the table, rec.c), called in stream order on the whole model:
  * mappings sorted and inside user space, files of kinds this version
- * reopens, page data inside the mappings that get it, ids, signals,
- * limits, the registers and the XSAVE header the kernel would refuse.
+ * reopens, page data inside the mappings that get it, locks a restore
+ * can take again, ids, signals, limits, the registers and the XSAVE
+ * header the kernel would refuse.
  * What depends on this machine (files, pids, CPU features) is checked by
  * the restore where it is used.
  *
- * Every check is linear in the records, or O(log n) per record.
+ * Every check is linear in the records, or O(log n) per record (a lock's
+ * descriptor by bisection in an index made once, O(n log n)).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -92,7 +94,8 @@
 #define CR_O_LARGEFILE		0100000
 #define CR_FILE_FLAGS		(O_ACCMODE | O_APPEND | O_NONBLOCK | O_SYNC | \
 				 O_DSYNC | O_DIRECT | O_NOATIME | \
-				 CR_O_LARGEFILE | O_DIRECTORY | O_PATH)
+				 CR_O_LARGEFILE | O_DIRECTORY | O_PATH | \
+				 O_NOFOLLOW)
 
 /* The kinds of file this version reopens, and the type each must have. */
 static const uint32_t cr_file_types[CRFS_FILE_NR] = {
@@ -503,6 +506,115 @@ int cr_fd_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 	return 0;
 }
 
+static int cr_u64_cmp(const void *pa, const void *pb)
+{
+	uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+
+	return (a > b) - (a < b);
+}
+
+/* The (file, fd table) of every descriptor, sorted: once, O(n log n). */
+static int cr_chk_held_index(struct cr_chk *c, struct cr_err *e)
+{
+	const struct cr_model *m = c->m;
+	uint32_t i, j;
+
+	c->have_held = true;
+	for (i = 0; i < m->nr_fdts; i++)
+		for (j = 0; j < m->fdts[i].nr_fds; j++) {
+			if (cr_grow(&c->held, c->nr_held, sizeof(*c->held)))
+				return cr_fail(e, ENOMEM, "out of memory");
+			c->held[c->nr_held++] =
+				(uint64_t)m->fdts[i].fds[j].d.file_id << 32 |
+				m->fdts[i].t.id;
+		}
+	if (c->nr_held)
+		qsort(c->held, c->nr_held, sizeof(*c->held), cr_u64_cmp);
+	return 0;
+}
+
+/* Has a descriptor of fd table @fdt (0: of any) description @file? */
+static bool cr_chk_held(const struct cr_chk *c, uint32_t file, uint32_t fdt)
+{
+	uint64_t key = (uint64_t)file << 32 | fdt;
+	uint32_t lo = 0, hi = c->nr_held;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (c->held[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == c->nr_held)
+		return false;
+	return fdt ? c->held[lo] == key : c->held[lo] >> 32 == file;
+}
+
+/* Why lock @li cannot be taken again as it is, or NULL. */
+static const char *cr_lock_why(const struct cr_chk *c,
+			       const struct cr_lock *li)
+{
+	const struct crfs_lock *l = &li->l;
+	uint32_t acc;
+
+	if (!li->file)
+		return "no file";
+	acc = li->file->f.flags & O_ACCMODE;
+	if (l->kind < CRFS_LOCK_POSIX || l->kind > CRFS_LOCK_FLOCK)
+		return "unknown kind";
+	if (l->type != F_RDLCK && l->type != F_WRLCK)
+		return "neither a read nor a write lock";
+	if ((l->kind == CRFS_LOCK_POSIX) != !!l->owner)
+		return "a POSIX lock without an owner, or another with one";
+	if (l->kind == CRFS_LOCK_FLOCK && (l->start || l->len))
+		return "a byte range on a flock() lock";
+	if (l->start > INT64_MAX || (l->len && l->len - 1 > INT64_MAX -
+				     l->start))
+		return "a byte range fcntl() does not take";
+	if (l->kind != CRFS_LOCK_FLOCK && l->type == F_RDLCK &&
+	    acc == O_WRONLY)
+		return "a read lock on a description not open for reading";
+	if (l->kind != CRFS_LOCK_FLOCK && l->type == F_WRLCK &&
+	    acc == O_RDONLY)
+		return "a write lock on a description not open for writing";
+	if (!cr_chk_held(c, l->file_id, l->owner))
+		return l->owner ? "on a description no descriptor of its "
+				  "owner has" : "on a description no descriptor "
+				  "has";
+	return NULL;
+}
+
+/*
+ * LOCK: a kind and type fcntl() or flock() takes, a range it takes, on a
+ * description a descriptor has (a POSIX one: its owner's), open for what
+ * the lock needs, of a kind whose locks a restore takes again.
+ */
+int cr_lock_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
+{
+	const struct cr_lock *li = obj;
+	const struct crfs_lock *l = &li->l;
+	const char *why;
+	int ret;
+
+	if (!c->have_held) {
+		ret = cr_chk_held_index((struct cr_chk *)c, e);
+		if (ret)
+			return ret;
+	}
+	why = cr_lock_why(c, li);
+	if (why)
+		return cr_fail(e, EBADMSG, "lock on file %u (kind %u, type %u, "
+			       "%" PRIu64 "+%" PRIu64 "): %s", l->file_id,
+			       l->kind, l->type, (uint64_t)l->start,
+			       (uint64_t)l->len, why);
+	if (!cr_file_lockable(&li->file->f))
+		return cr_fail(e, EOPNOTSUPP, "file %u: %s: locks on devices "
+			       "are not restored", l->file_id, li->file->path);
+	return 0;
+}
+
 /* FS: used, umask, cwd and root directories. */
 int cr_fs_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 {
@@ -818,8 +930,10 @@ int cr_img_check_model(const struct crfs_image_hdr *h,
 {
 	static const struct cr_walk_ops ops = { cr_check_visit, NULL };
 	struct cr_check_ctx x = { .c = { .h = h, .m = m }, .e = e };
+	int ret = cr_model_walk(m, &ops, &x);
 
-	return cr_model_walk(m, &ops, &x);
+	free(x.c.held);
+	return ret;
 }
 
 /* What owns pages of kind @owner, in words. */

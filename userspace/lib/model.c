@@ -72,6 +72,11 @@ struct cr_fd *cr_model_new_fd(struct cr_fdtable *t, int *err)
 	return cr_append(&t->fds, &t->nr_fds, sizeof(*t->fds), err);
 }
 
+struct cr_lock *cr_model_new_lock(struct cr_model *m, int *err)
+{
+	return cr_append(&m->locks, &m->nr_locks, sizeof(*m->locks), err);
+}
+
 struct cr_fs *cr_model_new_fs(struct cr_model *m, int *err)
 {
 	return cr_append(&m->fss, &m->nr_fss, sizeof(*m->fss), err);
@@ -250,6 +255,12 @@ void cr_model_resolve(struct cr_model *m)
 			m->fdts[i].fds[j].file =
 				cr_model_ptr(m, CR_K_FILE,
 					     m->fdts[i].fds[j].d.file_id);
+	for (i = 0; i < m->nr_locks; i++) {
+		m->locks[i].file = cr_model_ptr(m, CR_K_FILE,
+						m->locks[i].l.file_id);
+		m->locks[i].owner = cr_model_ptr(m, CR_K_FDTABLE,
+						 m->locks[i].l.owner);
+	}
 	for (i = 0; i < m->nr_fss; i++) {
 		m->fss[i].cwd = cr_model_ptr(m, CR_K_FILE,
 					     m->fss[i].f.cwd_file_id);
@@ -394,6 +405,7 @@ void cr_model_free(struct cr_model *m)
 	free(m->shmems);
 	free(m->mms);
 	free(m->fdts);
+	free(m->locks);
 	free(m->fss);
 	free(m->sighands);
 	free(m->tasks);

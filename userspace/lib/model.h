@@ -26,6 +26,7 @@ struct cr_file {
 	struct crfs_file	f;
 	char			*path;		/* NUL-terminated */
 	const char		*why;		/* dump: why it is refused */
+	bool			locked;		/* dump: fdinfo names locks */
 };
 
 /* Is @f a file whose contents are in the image (FILE_DATA)? */
@@ -33,6 +34,13 @@ static inline bool cr_file_kept(const struct crfs_file *f)
 {
 	return f->kind == CRFS_FILE_MEMFD || f->kind == CRFS_FILE_UNLINKED ||
 	       f->kind == CRFS_FILE_ANON_SHMEM;
+}
+
+/* Can a lock on @f be taken again: a regular file or a directory? */
+static inline bool cr_file_lockable(const struct crfs_file *f)
+{
+	return f->kind == CRFS_FILE_REG || f->kind == CRFS_FILE_DIR ||
+	       cr_file_kept(f);
 }
 
 /* A range of a SHMEM object reachable through one mapping (restore). */
@@ -83,6 +91,18 @@ struct cr_fdtable {
 	struct cr_fd		*fds;
 	uint32_t		nr_fds;
 	uint32_t		pid;		/* its first process, 0: none */
+};
+
+/*
+ * LOCK: a lock held on a FILE (the description it was taken on); a POSIX
+ * one by an FDTABLE (the kernel's owner is the files_struct).
+ */
+struct cr_lock {
+	struct crfs_lock	l;
+	struct cr_file		*file;
+	struct cr_fdtable	*owner;		/* POSIX */
+	uint32_t		pid;		/* dump: whose fdinfo showed it, */
+	uint32_t		fd;		/* on which descriptor */
 };
 
 /* FS: cwd, root, umask. */
@@ -167,6 +187,8 @@ struct cr_model {
 	struct cr_fs		*fss;
 	struct cr_sighand	*sighands;
 	struct cr_task		*tasks;
+	struct cr_lock		*locks;		/* no ids: in stream order */
+	uint32_t		nr_locks;
 	uint32_t		nr_files, nr_shmems, nr_mms, nr_fdts, nr_fss,
 				nr_sighands, nr_tasks;
 	/* by id (files, shmems, mms, fdts, fss, sighands; tasks by pid) */
@@ -197,6 +219,7 @@ struct cr_mm *cr_model_new_mm(struct cr_model *m, int *err);
 struct cr_vma *cr_model_new_vma(struct cr_mm *mm, int *err);
 struct cr_fdtable *cr_model_new_fdtable(struct cr_model *m, int *err);
 struct cr_fd *cr_model_new_fd(struct cr_fdtable *t, int *err);
+struct cr_lock *cr_model_new_lock(struct cr_model *m, int *err);
 struct cr_fs *cr_model_new_fs(struct cr_model *m, int *err);
 struct cr_sighand *cr_model_new_sighand(struct cr_model *m, int *err);
 struct cr_task *cr_model_new_task(struct cr_model *m, int *err);

@@ -638,7 +638,7 @@ int cr_proc_num(pid_t pid, const char *name, long long *v, struct cr_err *e)
 
 /* Read pos and flags of /proc/PID/fdinfo/FD. */
 int cr_proc_fdinfo(pid_t pid, int fd, uint64_t *pos, uint32_t *flags,
-		   struct cr_err *e)
+		   bool *locks, struct cr_err *e)
 {
 	char name[32], *buf, *p;
 	int ret = 0;
@@ -650,6 +650,8 @@ int cr_proc_fdinfo(pid_t pid, int fd, uint64_t *pos, uint32_t *flags,
 	p = strstr(buf, "pos:");
 	if (p)
 		*pos = strtoull(p + 4, NULL, 10);
+	if (locks)
+		*locks = strstr(buf, "\nlock:") != NULL;
 	p = strstr(buf, "flags:");
 	if (p)
 		*flags = strtoul(p + 6, NULL, 8);

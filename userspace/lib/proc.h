@@ -7,6 +7,7 @@
 #ifndef CR_PROC_H
 #define CR_PROC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -160,11 +161,12 @@ int cr_proc_num(pid_t pid, const char *name, long long *v, struct cr_err *e);
 /**
  * cr_proc_fdinfo() - read pos and flags of /proc/@pid/fdinfo/@fd
  * @flags: receives the octal flags line, O_CLOEXEC included
+ * @locks: receives whether it names locks ("lock:" lines), or NULL
  *
  * Return: 0 or -errno with @e set.
  */
 int cr_proc_fdinfo(pid_t pid, int fd, uint64_t *pos, uint32_t *flags,
-		   struct cr_err *e);
+		   bool *locks, struct cr_err *e);
 
 /**
  * cr_proc_fds() - the descriptor numbers of /proc/@pid/fd, sorted

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The object records (rows of rec.c): FILE, SHMEM, MM and its VMAs,
- * FDTABLE and its FDs, FS, SIGHAND, to and from the model, and printed.
+ * FDTABLE and its FDs, LOCK, FS, SIGHAND, to and from the model, and
+ * printed.
  * Reading checks what memory safety and the ids need (lengths, strings,
  * counts, references to objects read before); what the values mean is
  * img-check.c's.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -383,6 +385,54 @@ void cr_fd_print(struct cr_emit *o, const void *obj)
 	o->ops->u64(o, "fd", d->fd);
 	o->ops->u64(o, "file", d->file_id);
 	o->ops->u64(o, "cloexec", d->cloexec);
+}
+
+/* LOCK */
+
+static const char *const cr_lock_kinds[] = {
+	[CRFS_LOCK_POSIX] = "posix", [CRFS_LOCK_OFD] = "ofd",
+	[CRFS_LOCK_FLOCK] = "flock",
+};
+
+int cr_lock_read(struct cr_rd *rd, const void *p, uint64_t len,
+		 struct cr_err *e)
+{
+	struct crfs_lock rec;
+	struct cr_lock *l;
+	int err = 0;
+
+	(void)len;
+	memcpy(&rec, p, sizeof(rec));
+	if (cr_rd_ref(rd, CR_K_FILE, "file", rec.file_id, e) ||
+	    cr_rd_ref(rd, CR_K_FDTABLE, "fd table", rec.owner, e))
+		return -e->err;
+	l = cr_model_new_lock(rd->m, &err);
+	if (!l)
+		return cr_rd_nomem(rd, err, e);
+	l->l = rec;
+	return 0;
+}
+
+int cr_lock_write(struct cr_img *img, const void *obj, struct cr_err *e)
+{
+	struct crfs_lock rec = ((const struct cr_lock *)obj)->l;
+
+	return cr_rec_put(img, CRFS_REC_LOCK, e, 1,
+			  &CR_IOV(&rec, sizeof(rec)));
+}
+
+void cr_lock_print(struct cr_emit *o, const void *obj)
+{
+	const struct crfs_lock *l = &((const struct cr_lock *)obj)->l;
+
+	o->ops->u64(o, "file", l->file_id);
+	o->ops->str(o, "kind", NAME(cr_lock_kinds, l->kind));
+	if (o->detail || l->owner)
+		o->ops->u64(o, "owner", l->owner);
+	o->ops->str(o, "type", l->type == F_RDLCK ? "read" :
+		    l->type == F_WRLCK ? "write" : "?");
+	o->ops->u64(o, "start", l->start);
+	o->ops->u64(o, "len", l->len);
 }
 
 /* FS */

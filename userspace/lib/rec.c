@@ -35,8 +35,9 @@ static const struct cr_rec_ops cr_rec_table[CRFS_REC_NR] = {
 				    CR_R_FDTABLE, fdtable),
 	[CRFS_REC_FD]	   = CR_ROW(CRFS_REC_FD, "fd", sizeof(struct crfs_fd),
 				    true, 0, CR_R_FD, fd),
-	CR_REFUSED(CRFS_REC_LOCK, "lock", sizeof(struct crfs_lock), true,
-		   CR_R_LOCK),
+	[CRFS_REC_LOCK]	   = CR_ROW(CRFS_REC_LOCK, "lock",
+				    sizeof(struct crfs_lock), true, 0,
+				    CR_R_LOCK, lock),
 	[CRFS_REC_FS]	   = CR_ROW(CRFS_REC_FS, "fs", sizeof(struct crfs_fs),
 				    true, 0, CR_R_FS, fs),
 	[CRFS_REC_SIGHAND] = CR_ROW(CRFS_REC_SIGHAND, "sighand",
@@ -233,6 +234,8 @@ int cr_model_walk(const struct cr_model *m, const struct cr_walk_ops *ops,
 		if (!ret)
 			cr_leave(ops, ctx, CRFS_REC_FDTABLE, &m->fdts[i]);
 	}
+	for (i = 0; !ret && i < m->nr_locks; i++)
+		ret = cr_visit(ops, ctx, CRFS_REC_LOCK, &m->locks[i]);
 	for (i = 0; !ret && i < m->nr_fss; i++)
 		ret = cr_visit(ops, ctx, CRFS_REC_FS, &m->fss[i]);
 	for (i = 0; !ret && i < m->nr_sighands; i++)
@@ -283,6 +286,7 @@ static const char *const cr_list_names[CRFS_REC_NR] = {
 	[CRFS_REC_FILE] = "files", [CRFS_REC_SHMEM] = "shmems",
 	[CRFS_REC_MM] = "mms", [CRFS_REC_VMA] = "vmas",
 	[CRFS_REC_FDTABLE] = "fdtables", [CRFS_REC_FD] = "fds",
+	[CRFS_REC_LOCK] = "locks",
 	[CRFS_REC_FS] = "fs", [CRFS_REC_SIGHAND] = "sighands",
 	[CRFS_REC_TASK] = "tasks", [CRFS_REC_SIGPENDING] = "pending",
 	[CRFS_REC_THREAD] = "threads", [CRFS_REC_SECCOMP] = "seccomp",

@@ -98,6 +98,10 @@ struct cr_chk {
 	const struct cr_sigq		*queue;		/* of the signals */
 	uint64_t			seen_std;	/* standard ones in it */
 	uint64_t			rt;		/* real-time, the task's */
+	/* (file << 32 | fd table) of every descriptor, sorted, for LOCKs */
+	uint64_t			*held;
+	uint32_t			nr_held;
+	bool				have_held;
 };
 
 /* One record kind. */
@@ -161,6 +165,7 @@ CR_REC_FNS(mm);
 CR_REC_FNS(vma);
 CR_REC_FNS(fdtable);
 CR_REC_FNS(fd);
+CR_REC_FNS(lock);
 CR_REC_FNS(fs);
 CR_REC_FNS(sighand);
 CR_REC_FNS(task);
@@ -177,7 +182,7 @@ const char *cr_creds_caps_why(const struct crfs_creds *c);
 
 /**
  * cr_rec_refuse() - the reader of a kind this version does not restore
- * (LOCK): EOPNOTSUPP naming it
+ * (a kind defined for a later version; none today): EOPNOTSUPP naming it
  */
 int cr_rec_refuse(struct cr_rd *rd, const void *p, uint64_t len,
 		  struct cr_err *e);
@@ -219,7 +224,7 @@ int cr_model_write(struct cr_img *img, const struct cr_model *m,
 
 /**
  * cr_model_print() - print every record of @m with @o: lists of files,
- * shmems, mms (with their vmas), fdtables (with their fds), fs,
+ * shmems, mms (with their vmas), fdtables (with their fds), locks, fs,
  * sighands and tasks (with their creds, pending signals and threads)
  */
 void cr_model_print(const struct cr_model *m, struct cr_emit *o);

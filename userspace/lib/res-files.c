@@ -122,10 +122,11 @@ static int cr_probe_fd(pid_t pid, int fd, struct cr_fd_probe *p,
 {
 	uint32_t flags = 0;
 	uint64_t pos = 0;
+	bool locks = false;
 	char name[32];
 	int ret;
 
-	ret = cr_proc_fdinfo(pid, fd, &pos, &flags, e);
+	ret = cr_proc_fdinfo(pid, fd, &pos, &flags, &locks, e);
 	if (ret)
 		return ret;
 	snprintf(name, sizeof(name), "fd/%d", fd);
@@ -135,6 +136,7 @@ static int cr_probe_fd(pid_t pid, int fd, struct cr_fd_probe *p,
 	p->fd = fd;
 	p->cloexec = flags & O_CLOEXEC;
 	p->f.f.pos = pos;
+	p->f.locked = locks;
 	if (!p->f.why && (flags & O_PATH))
 		p->f.why = "O_PATH descriptors are not supported";
 	return 0;

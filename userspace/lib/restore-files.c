@@ -39,9 +39,14 @@
 #include "proc.h"
 #include "restore.h"
 
-/* File status flags a descriptor is reopened with. */
+/*
+ * File status flags a descriptor is reopened with; O_NOFOLLOW (kept in
+ * f_flags, as sqlite opens its files) changes nothing: no path the
+ * restore opens follows a link.
+ */
 #define CR_FD_OPEN_FLAGS	(O_ACCMODE | O_APPEND | O_NONBLOCK | O_SYNC | \
-				 O_DSYNC | O_DIRECT | O_NOATIME | O_LARGEFILE)
+				 O_DSYNC | O_DIRECT | O_NOATIME | O_LARGEFILE | \
+				 O_NOFOLLOW)
 
 /* What each kind of file is called in a reason. */
 static const char *const cr_rf_kind_names[] = {

@@ -325,7 +325,9 @@ enum crfs_lock_kind {
 /*
  * CRFS_REC_LOCK: a lock held on a file.  A POSIX lock belongs to an fd
  * table (the kernel's fl_owner is the files_struct), the others to the
- * description they were taken on.
+ * description they were taken on.  A restore takes each again in the
+ * restored process on a descriptor of that description, never waiting
+ * (F_SETLK, F_OFD_SETLK, flock(LOCK_NB)).
  */
 struct crfs_lock {
 	__u32	file_id;		/* the description it was taken on */

@@ -1,0 +1,512 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The resource "locks": the file locks a process holds, each on the
+ * description (FILE) it was taken on.  POSIX record locks (fcntl
+ * F_SETLK) belong to the fd table, OFD locks (F_OFD_SETLK) and flock()
+ * locks to the description; read or write, a byte range or "to the end".
+ *
+ * Checkpoint: /proc/PID/fdinfo/N shows, in the format of /proc/locks, the
+ * locks taken on that description that it or the process's fd table owns;
+ * it is read again only for a description whose fdinfo, as the files row
+ * read it, has "lock:" lines (cr_file.locked), once per description, not
+ * per descriptor.  What it shows and a restore cannot take again is
+ * refused: a lease, a mandatory lock, a lock on a device.  A lock
+ * /proc/locks gives to the process that no description of it shows (a
+ * flock() on a description only a mapping keeps) is refused too.  A lock the process waits for is none it holds:
+ * its F_SETLKW or flock() call is restarted after the restore.
+ *
+ * Restore: after the memory, in the late phase, the restored process
+ * takes each lock again itself (injected fcntl() and flock(), never a
+ * wait) on the descriptor of its description.  Not before: closing any
+ * descriptor of a file drops the POSIX locks of the process on it, and
+ * the memory restore closes the descriptors of the mapped files it
+ * opened.  Nothing closes a descriptor after the late phase.  A lock
+ * someone else took meanwhile makes the restore fail, naming the holder.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+
+#include "dump.h"
+#include "restore.h"
+
+#ifndef F_OFD_SETLK
+#define F_OFD_SETLK	37
+#endif
+#define CR_LK_EOF	UINT64_MAX	/* end of a lock "to the end" */
+
+/* One line of /proc/locks, or the part of an fdinfo "lock:" line after it. */
+struct cr_lk_line {
+	char		kind[16];	/* POSIX, OFDLCK, FLOCK, LEASE, ... */
+	char		mode[16];	/* ADVISORY, MANDATORY; a lease's state */
+	char		type[16];	/* READ, WRITE, UNLCK */
+	int		pid;		/* -1 for an OFD lock */
+	unsigned int	maj, min;
+	uint64_t	ino;
+	uint64_t	start, end;	/* inclusive; CR_LK_EOF */
+	bool		waiter;		/* "->": waits, holds nothing */
+};
+
+/* The kinds of lock a restore takes again, as /proc names them. */
+static const struct {
+	const char	*name;
+	uint32_t	kind;
+} cr_lk_kinds[] = {
+	{ "POSIX", CRFS_LOCK_POSIX },
+	{ "OFDLCK", CRFS_LOCK_OFD },
+	{ "FLOCK", CRFS_LOCK_FLOCK },
+};
+
+/* What each kind is called in a reason. */
+static const char *const cr_lk_names[] = {
+	[CRFS_LOCK_POSIX] = "POSIX", [CRFS_LOCK_OFD] = "OFD",
+	[CRFS_LOCK_FLOCK] = "flock",
+};
+
+/* Parse "ID: [-> ]KIND MODE TYPE PID MAJ:MIN:INO START END|EOF". */
+static int cr_lk_parse(const char *s, struct cr_lk_line *l)
+{
+	char end[24];
+
+	memset(l, 0, sizeof(*l));
+	s = strchr(s, ':');
+	if (!s)
+		return -1;
+	s += strspn(s + 1, " \t") + 1;
+	if (!strncmp(s, "->", 2)) {
+		l->waiter = true;
+		s += 2;
+	}
+	if (sscanf(s, "%15s %15s %15s %d %x:%x:%" SCNu64 " %" SCNu64 " %23s",
+		   l->kind, l->mode, l->type, &l->pid, &l->maj, &l->min,
+		   &l->ino, &l->start, end) != 9)
+		return -1;
+	if (!strcmp(end, "EOF"))
+		l->end = CR_LK_EOF;
+	else if (sscanf(end, "%" SCNu64, &l->end) != 1 || l->end < l->start)
+		return -1;
+	return 0;
+}
+
+/* CRFS_LOCK_* of a parsed line, or 0 for a kind a restore cannot take. */
+static uint32_t cr_lk_kind(const struct cr_lk_line *l)
+{
+	for (size_t i = 0; i < sizeof(cr_lk_kinds) / sizeof(cr_lk_kinds[0]);
+	     i++)
+		if (!strcmp(l->kind, cr_lk_kinds[i].name))
+			return cr_lk_kinds[i].kind;
+	return 0;
+}
+
+/* Why the lock of @l cannot be taken again, or NULL; its kind in *@kind. */
+static const char *cr_lk_why(const struct cr_lk_line *l, uint32_t *kind)
+{
+	*kind = cr_lk_kind(l);
+	if (!strcmp(l->kind, "LEASE") || !strcmp(l->kind, "DELEG"))
+		return "a lease (F_SETLEASE) is not restored";
+	if (!*kind)
+		return "a lock of this kind is not restored";
+	if (strcmp(l->mode, "ADVISORY"))
+		return "a mandatory lock is not restored";
+	if (strcmp(l->type, "READ") && strcmp(l->type, "WRITE"))
+		return "a lock of this type is not restored";
+	return NULL;
+}
+
+/* Sorting lines: by inode, kind, type, range. */
+static int cr_lk_cmp(const void *pa, const void *pb)
+{
+	const struct cr_lk_line *a = pa, *b = pb;
+	int r;
+
+	if (a->maj != b->maj)
+		return a->maj < b->maj ? -1 : 1;
+	if (a->min != b->min)
+		return a->min < b->min ? -1 : 1;
+	if (a->ino != b->ino)
+		return a->ino < b->ino ? -1 : 1;
+	r = strcmp(a->kind, b->kind);
+	if (!r)
+		r = strcmp(a->type, b->type);
+	if (r)
+		return r;
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	return (a->end > b->end) - (a->end < b->end);
+}
+
+/* Note the first refusal of @dt: pid, fd, its path, the line, why. */
+static void cr_lk_refuse(struct cr_dtask *dt, int fd,
+			 const struct cr_lk_line *l, const char *why)
+{
+	char name[32], *path = NULL;
+	struct cr_err ignore;
+
+	if (dt->refused_lock.err)
+		return;
+	snprintf(name, sizeof(name), "fd/%d", fd);
+	cr_proc_link(dt->pid, name, &path, &ignore);
+	cr_fail(&dt->refused_lock, EOPNOTSUPP, "pid %d: fd %d: %s: %s %s "
+		"%s lock: %s", dt->pid, fd, path ? path : "?", l->kind,
+		l->mode, l->type, why);
+	free(path);
+}
+
+/* The task's locks being collected, and the lines they came from. */
+struct cr_lk_collect {
+	struct cr_dump		*d;
+	struct cr_dtask		*dt;
+	const struct cr_fdtable	*fdt;
+	struct cr_lk_line	*seen;
+	uint32_t		nr_seen;
+};
+
+/* Add the lock of line @l, shown on descriptor @fd of FILE @file_id. */
+static int cr_lk_add(struct cr_lk_collect *c, int fd, uint32_t file_id,
+		     const struct cr_lk_line *l, struct cr_err *e)
+{
+	struct cr_lock *lk;
+	const char *why;
+	uint32_t kind;
+	int err = 0;
+
+	why = cr_lk_why(l, &kind);
+	if (why) {
+		cr_lk_refuse(c->dt, fd, l, why);
+		return 0;
+	}
+	lk = cr_model_new_lock(&c->d->m, &err);
+	if (!lk || cr_grow(&c->seen, c->nr_seen, sizeof(*c->seen)))
+		return cr_fail(e, ENOMEM, "out of memory");
+	c->seen[c->nr_seen++] = *l;
+	lk->l = (struct crfs_lock){
+		.file_id = file_id,
+		.kind = kind,
+		.owner = kind == CRFS_LOCK_POSIX ? c->fdt->t.id : 0,
+		.type = strcmp(l->type, "READ") ? F_WRLCK : F_RDLCK,
+	};
+	if (kind != CRFS_LOCK_FLOCK) {
+		lk->l.start = l->start;
+		lk->l.len = l->end == CR_LK_EOF ? 0 : l->end - l->start + 1;
+	}
+	lk->pid = c->dt->pid;
+	lk->fd = fd;
+	return 0;
+}
+
+/* The locks fdinfo shows on the description of descriptor @fd. */
+static int cr_lk_fd(struct cr_lk_collect *c, int fd, uint32_t file_id,
+		    struct cr_err *e)
+{
+	char path[64], *buf, *p;
+	struct cr_lk_line l;
+	int ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", c->dt->pid, fd);
+	buf = cr_read_file(path, NULL);
+	if (!buf)
+		return cr_fail(e, errno, "pid %d: fd %d: cannot read %s: %m",
+			       c->dt->pid, fd, path);
+	for (p = buf; !ret && p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p) {
+		if (strncmp(p, "lock:", 5))
+			continue;
+		if (cr_lk_parse(p + 5, &l)) {
+			char *nl = strchr(p, '\n');
+
+			if (nl)
+				*nl = '\0';
+			memset(&l, 0, sizeof(l));
+			snprintf(l.kind, sizeof(l.kind), "?");
+			cr_lk_refuse(c->dt, fd, &l, p);
+			if (nl)
+				*nl = '\n';
+			continue;
+		}
+		ret = cr_lk_add(c, fd, file_id, &l, e);
+	}
+	free(buf);
+	return ret;
+}
+
+/*
+ * Every lock /proc/locks gives to the process by its pid (POSIX and
+ * flock(): an OFD lock shows no pid) must be one a description of it
+ * showed: else it is on a description no descriptor has (a mapping's),
+ * which a restore would not take again.
+ */
+static int cr_lk_cross_check(struct cr_lk_collect *c, struct cr_err *e)
+{
+	char *buf, *p;
+	struct cr_lk_line l;
+
+	buf = cr_read_file("/proc/locks", NULL);
+	if (!buf)
+		return cr_fail(e, errno, "pid %d: cannot read /proc/locks: %m",
+			       c->dt->pid);
+	if (c->nr_seen)
+		qsort(c->seen, c->nr_seen, sizeof(*c->seen), cr_lk_cmp);
+	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p) {
+		if (cr_lk_parse(p, &l) || l.waiter || l.pid != c->dt->pid ||
+		    !strcmp(l.kind, "OFDLCK"))
+			continue;
+		l.pid = c->dt->pid;
+		if (c->nr_seen && bsearch(&l, c->seen, c->nr_seen,
+					  sizeof(*c->seen), cr_lk_cmp))
+			continue;
+		if (!c->dt->refused_lock.err)
+			cr_fail(&c->dt->refused_lock, EOPNOTSUPP, "pid %d: a %s "
+				"%s lock on inode %u:%u:%" PRIu64 " that none of "
+				"its descriptors has (a description only a "
+				"mapping keeps, or one given away): not "
+				"restored", c->dt->pid, l.kind, l.type, l.maj,
+				l.min, l.ino);
+		break;
+	}
+	free(buf);
+	return 0;
+}
+
+/*
+ * Phase 1: the locks on each description of the task's fd table that has
+ * any: the files row saw "lock:" lines in its fdinfo (cr_file.locked), so
+ * a process without locks costs no read more than it did.
+ */
+static int locks_collect(struct cr_dump *d, struct cr_dtask *dt,
+			 struct cr_err *e)
+{
+	struct cr_lk_collect c = { .d = d, .dt = dt };
+	const struct cr_file **by_id;
+	uint8_t *done;
+	int ret = 0;
+
+	/* The files row has just made this task's table: the last one. */
+	for (uint32_t i = d->m.nr_fdts; i-- > 0 && !c.fdt;)
+		if (d->m.fdts[i].t.id == dt->t->t.fdtable_id)
+			c.fdt = &d->m.fdts[i];
+	if (!c.fdt)
+		return 0;
+	done = calloc((size_t)d->next_id + 1, 1);
+	by_id = calloc((size_t)d->next_id + 1, sizeof(*by_id));
+	if (!done || !by_id) {
+		ret = cr_fail(e, ENOMEM, "out of memory");
+		goto out;
+	}
+	for (uint32_t i = 0; i < d->m.nr_files; i++)
+		if (d->m.files[i].f.id <= d->next_id)
+			by_id[d->m.files[i].f.id] = &d->m.files[i];
+	for (uint32_t i = 0; !ret && i < c.fdt->nr_fds; i++) {
+		const struct crfs_fd *fd = &c.fdt->fds[i].d;
+
+		if (fd->file_id > d->next_id || done[fd->file_id] ||
+		    !by_id[fd->file_id] || !by_id[fd->file_id]->locked)
+			continue;
+		done[fd->file_id] = 1;
+		ret = cr_lk_fd(&c, fd->fd, fd->file_id, e);
+	}
+	if (!ret)
+		ret = cr_lk_cross_check(&c, e);
+out:
+	free(by_id);
+	free(done);
+	free(c.seen);
+	return ret;
+}
+
+/* Phase 2: what collect refused, then locks on files of other kinds. */
+static int locks_check(struct cr_dump *d, struct cr_dtask *dt,
+		       struct cr_err *e)
+{
+	if (dt->refused_lock.err) {
+		*e = dt->refused_lock;
+		return -e->err;
+	}
+	for (uint32_t i = 0; i < d->m.nr_locks; i++) {
+		const struct cr_lock *l = &d->m.locks[i];
+
+		if (l->pid != (uint32_t)dt->pid || !l->file ||
+		    cr_file_lockable(&l->file->f))
+			continue;
+		return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: a %s lock: "
+			       "locks are restored on regular files, "
+			       "memfds and directories only", dt->pid, l->fd,
+			       l->file->path, cr_lk_names[l->l.kind]);
+	}
+	return 0;
+}
+
+/* A FILE and the number of a descriptor of it in the restored process. */
+struct cr_lk_fd {
+	const struct cr_file	*file;
+	int32_t			fd;
+};
+
+static int cr_lk_fd_cmp(const void *pa, const void *pb)
+{
+	const struct cr_lk_fd *a = pa, *b = pb;
+
+	if (a->file != b->file)
+		return a->file < b->file ? -1 : 1;
+	return (a->fd > b->fd) - (a->fd < b->fd);
+}
+
+/* Does line @h hold what lock @l wants, against it? */
+static bool cr_lk_conflicts(const struct cr_lk_line *h,
+			    const struct crfs_lock *l, pid_t self)
+{
+	uint64_t end = l->len ? l->start + l->len - 1 : CR_LK_EOF;
+	uint32_t kind = cr_lk_kind(h);
+
+	if (h->waiter || (strcmp(h->type, "WRITE") && l->type != F_WRLCK))
+		return false;
+	if (l->kind == CRFS_LOCK_FLOCK)
+		return kind == CRFS_LOCK_FLOCK;
+	if ((kind != CRFS_LOCK_POSIX && kind != CRFS_LOCK_OFD) ||
+	    (kind == CRFS_LOCK_POSIX && h->pid == self))
+		return false;
+	return h->start <= end && l->start <= h->end;
+}
+
+/* Who holds what @l conflicts with, by /proc/locks, in @buf. */
+static const char *cr_lk_holder(pid_t self, int fd, const struct crfs_lock *l,
+				char *buf, size_t len)
+{
+	char path[64], comm[CRFS_COMM_LEN], *locks, *p;
+	struct cr_lk_line h;
+	struct cr_err ignore;
+	struct stat st;
+
+	snprintf(buf, len, "another process holds a conflicting lock");
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", self, fd);
+	if (stat(path, &st))
+		return buf;
+	locks = cr_read_file("/proc/locks", NULL);
+	for (p = locks; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p) {
+		if (cr_lk_parse(p, &h) || h.maj != major(st.st_dev) ||
+		    h.min != minor(st.st_dev) || h.ino != st.st_ino ||
+		    !cr_lk_conflicts(&h, l, self))
+			continue;
+		if (h.pid > 0 && !cr_proc_comm(h.pid, comm, &ignore))
+			snprintf(buf, len, "pid %d (%s) holds a %s %s lock on "
+				 "it", h.pid, comm, h.kind, h.type);
+		else if (h.pid > 0)
+			snprintf(buf, len, "pid %d holds a %s %s lock on it",
+				 h.pid, h.kind, h.type);
+		else
+			snprintf(buf, len, "an OFD %s lock of another "
+				 "description holds it (/proc/locks names no "
+				 "pid for it)", h.type);
+		break;
+	}
+	free(locks);
+	return buf;
+}
+
+/* Take lock @lk again on descriptor @fd: one injected call, no wait. */
+static int cr_lk_take(struct cr_rst *r, const struct cr_lock *lk, int32_t fd,
+		      struct cr_err *e)
+{
+	const struct crfs_lock *l = &lk->l;
+	char range[64], who[160];
+	unsigned long addr;
+	long ret;
+	int rc;
+
+	if (l->kind == CRFS_LOCK_FLOCK) {
+		snprintf(range, sizeof(range), "the whole file");
+		rc = cr_rst_syscall(r, SYS_flock, CR_ARGS(fd, LOCK_NB |
+				    (l->type == F_WRLCK ? LOCK_EX : LOCK_SH)),
+				    &ret, e);
+	} else {
+		struct flock fl = {
+			.l_type = (short)l->type, .l_whence = SEEK_SET,
+			.l_start = (off_t)l->start, .l_len = (off_t)l->len,
+		};
+
+		if (l->len)
+			snprintf(range, sizeof(range), "bytes %" PRIu64 "-%"
+				 PRIu64, (uint64_t)l->start,
+				 (uint64_t)(l->start + l->len - 1));
+		else
+			snprintf(range, sizeof(range), "bytes %" PRIu64
+				 " to the end", (uint64_t)l->start);
+		rc = cr_rst_poke(r, 0, &fl, sizeof(fl), &addr, e);
+		if (rc)
+			return rc;
+		rc = cr_rst_syscall(r, SYS_fcntl, CR_ARGS(fd,
+				    l->kind == CRFS_LOCK_OFD ? F_OFD_SETLK :
+				    F_SETLK, addr), &ret, e);
+	}
+	if (rc || ret >= 0)
+		return rc;
+	if (ret == -EAGAIN || ret == -EACCES)
+		cr_lk_holder(r->pid, fd, l, who, sizeof(who));
+	else
+		snprintf(who, sizeof(who), "%s", strerror((int)-ret));
+	return cr_fail(e, ret == -EACCES ? EAGAIN : (int)-ret, "pid %d: fd %d: "
+		       "%s: cannot take its %s %s lock on %s again: %s", r->pid,
+		       fd, lk->file->path, cr_lk_names[l->kind],
+		       l->type == F_WRLCK ? "write" : "read", range, who);
+}
+
+/*
+ * Restore phase 5: every lock of the process, on a descriptor of its
+ * description; POSIX ones are its fd table's.  Descriptors found by
+ * bisection: O((n + locks) log n).
+ */
+static int locks_late(struct cr_rst *r, struct cr_err *e)
+{
+	const struct cr_fdtable *t = r->task->fdt;
+	const struct cr_model *m = r->m;
+	struct cr_lk_fd *fds, key, *hit;
+	int rc = 0;
+
+	if (!m->nr_locks || !t || !t->nr_fds)
+		return 0;
+	fds = calloc(t->nr_fds, sizeof(*fds));
+	if (!fds)
+		return cr_fail(e, ENOMEM, "out of memory");
+	for (uint32_t i = 0; i < t->nr_fds; i++)
+		fds[i] = (struct cr_lk_fd){ t->fds[i].file, t->fds[i].d.fd };
+	qsort(fds, t->nr_fds, sizeof(*fds), cr_lk_fd_cmp);
+	for (uint32_t i = 0; !rc && i < m->nr_locks; i++) {
+		const struct cr_lock *lk = &m->locks[i];
+		uint32_t lo = 0, hi = t->nr_fds;
+
+		if (lk->l.kind == CRFS_LOCK_POSIX && lk->owner != t)
+			continue;
+		/* The lowest descriptor of the description. */
+		key = (struct cr_lk_fd){ lk->file, -1 };
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+
+			if (cr_lk_fd_cmp(&fds[mid], &key) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		hit = lo < t->nr_fds && fds[lo].file == lk->file ? &fds[lo] :
+		      NULL;
+		if (hit)
+			rc = cr_lk_take(r, lk, hit->fd, e);
+		else if (lk->l.kind == CRFS_LOCK_POSIX)
+			rc = cr_fail(e, EINVAL, "pid %d: a POSIX lock on file "
+				     "%u, which none of its descriptors has",
+				     r->pid, lk->l.file_id);
+	}
+	free(fds);
+	return rc;
+}
+
+const struct cr_res_ops cr_res_locks = {
+	.name		= "locks",
+	.collect	= locks_collect,
+	.check		= locks_check,
+	.late		= locks_late,
+};
