@@ -81,7 +81,7 @@ zdtm_run() {
 	zdtm_run zdtm-vmflags
 }
 
-@test "zdtm-mdwe: a process that refuses writable executable memory" {
+@test "zdtm-mdwe: a process that refuses writable executable memory comes back refusing it" {
 	require_image
 	zdtm_run zdtm-mdwe
 }
@@ -244,6 +244,7 @@ seccomp_strict_done() { grep -q . "$1/result" 2>/dev/null; }
 @test "zdtm-delmap: a shared mapping of a deleted file, no descriptor left" {
 	require_image
 	zdtm_run zdtm-delmap
+}
 
 # lock_probe DIR: from outside the container, the restored locks block.
 lock_probe() {

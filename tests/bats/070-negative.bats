@@ -355,23 +355,25 @@ time.sleep(120)
 	refused zdtm-neg-notif "user notification"
 }
 
-# img_creds_or IN OUT OFFSET BITS: OR BITS into the u64 at OFFSET of the
-# CREDS record's payload, its crc redone.
-img_creds_or() {
+# img_rec_or IN OUT KIND OFFSET BITS FMT: OR BITS into the field (struct
+# format FMT: Q for a u64, I for a u32) at OFFSET of the payload of the
+# first record of KIND (REC_CREDS, REC_MM, ...), its crc redone.
+img_rec_or() {
 	img_py '
 img = bytearray(open(sys.argv[1], "rb").read())
+kind, fmt = globals()[sys.argv[3]], "<" + sys.argv[6]
 for off, t, n in records(img):
-    if t != REC_CREDS:
+    if t != kind:
         continue
-    at = off + 16 + int(sys.argv[3])
-    v = struct.unpack_from("<Q", img, at)[0] | int(sys.argv[4], 0)
-    struct.pack_into("<Q", img, at, v)
+    at = off + 16 + int(sys.argv[4])
+    v = struct.unpack_from(fmt, img, at)[0] | int(sys.argv[5], 0)
+    struct.pack_into(fmt, img, at, v)
     img[off + 4:off + 8] = bytes(4)
     crc = crc32c(bytes(img[off:off + 16 + n]))
     struct.pack_into("<I", img, off + 4, crc)
     break
 else:
-    sys.exit("no creds record")
+    sys.exit("no such record")
 open(sys.argv[2], "wb").write(img)
 ' "$@"
 }
@@ -380,12 +382,23 @@ open(sys.argv[2], "wb").write(img)
 	require_image
 	# cap_bnd (payload offset 72) and cap_prm (56) with bit 62, which no
 	# kernel has: never this restorer's to give.
-	img_creds_or "$GOOD" "$BATS_TEST_TMPDIR/b.img" 72 0x4000000000000000
+	img_rec_or "$GOOD" "$BATS_TEST_TMPDIR/b.img" REC_CREDS 72 0x4000000000000000 Q
 	restore_fails "$BATS_TEST_TMPDIR/b.img" \
 		"pid [0-9]+: its bounding capabilities 0x4000000000000000 are not this restorer's to give"
-	img_creds_or "$GOOD" "$BATS_TEST_TMPDIR/p.img" 56 0x4000000000000000
+	img_rec_or "$GOOD" "$BATS_TEST_TMPDIR/p.img" REC_CREDS 56 0x4000000000000000 Q
 	restore_fails "$BATS_TEST_TMPDIR/p.img" \
 		"pid [0-9]+: its permitted capabilities 0x4000000000000000 are not this restorer's to give"
+}
+
+@test "an image whose memory KSM merges whole is refused without CAP_SYS_RESOURCE" {
+	require_image
+	# PR_SET_MEMORY_MERGE takes CAP_SYS_RESOURCE: a restorer without it
+	# cannot give it back (crfs_mm.flags, payload offset 12, bit 4).
+	capsh --has-p=cap_sys_resource 2>/dev/null &&
+		skip "this restorer has CAP_SYS_RESOURCE: it would restore it"
+	img_rec_or "$GOOD" "$BATS_TEST_TMPDIR/k.img" REC_MM 12 0x10 I
+	restore_fails "$BATS_TEST_TMPDIR/k.img" \
+		"pid [0-9]+: KSM merges all its memory \\(PR_SET_MEMORY_MERGE\\): setting it again needs CAP_SYS_RESOURCE"
 }
 
 @test "a lease is refused, the container is unharmed" {
@@ -400,5 +413,5 @@ open(sys.argv[2], "wb").write(img)
 
 @test "a lock on a device is refused, the container is unharmed" {
 	require_image
-	refused zdtm-neg-devlock "pid [0-9]+: fd [0-9]+: /dev/null: a flock lock: locks are restored on regular files and directories only"
+	refused zdtm-neg-devlock "pid [0-9]+: fd [0-9]+: /dev/null: a flock lock: locks are restored on regular files, memfds and directories only"
 }

@@ -3,9 +3,9 @@
  * zdtm-mdwe: a process that refuses writable and executable memory
  * (prctl(PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN)), as services run under
  * systemd's MemoryDenyWriteExecute= do.  The dump must not need such
- * memory in it.  After the restore the memory pattern must be intact;
- * the MDWE setting itself is not restored (a prctl setting, see
- * Documentation/crfs/checkpoint.rst).
+ * memory in it.  After the restore the memory pattern must be intact,
+ * and MDWE must be set again: PR_GET_MDWE says so, and a writable
+ * executable mapping is still refused.
  */
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -41,5 +41,13 @@ int main(int argc, char **argv)
 	bad = zdtm_cmp(buf, MDWE_LEN, 0x3d0e);
 	if (bad >= 0)
 		zdtm_fail("memory differs at offset %ld", bad);
+	bad = prctl(PR_GET_MDWE, 0, 0, 0, 0);
+	if (bad != PR_MDWE_REFUSE_EXEC_GAIN)
+		zdtm_fail("PR_GET_MDWE says %ld after the restore, not %d",
+			  bad, PR_MDWE_REFUSE_EXEC_GAIN);
+	rwx = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (rwx != MAP_FAILED)
+		zdtm_fail("after the restore a writable executable mapping was made");
 	zdtm_pass();
 }

@@ -299,7 +299,8 @@ static int dump_seized_rows(struct cr_dump *d, struct cr_dtask *dt,
 		b->slot = &dt->slot[i];
 		if (!b->ran && b->scratch) {
 			b->slot->call = b->n;
-			b->slot->data = b->data_used;
+			/* where its first cr_batch_data() goes: aligned */
+			b->slot->data = (b->data_used + 7) & ~7UL;
 		}
 		ret = cr_res_table[i]->seized(d, dt, b, e);
 	}

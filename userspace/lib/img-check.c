@@ -65,7 +65,8 @@
 #define CR_VMA_ADVICE		((CRFS_VMA_A_DONTEXPAND << 1) - 1)
 #define CR_MM_FLAGS		(CRFS_MM_F_THP_DISABLE | CRFS_MM_F_MDWE | \
 				 CRFS_MM_F_MDWE_NOINHERIT | \
-				 CRFS_MM_F_THP_EXCEPT_ADVISED)
+				 CRFS_MM_F_THP_EXCEPT_ADVISED | \
+				 CRFS_MM_F_KSM_ANY)
 #define CR_TASK_FLAGS		(CRFS_TASK_F_CHILD_SUBREAPER | \
 				 CRFS_TASK_F_NO_NEW_PRIVS)
 #define CR_AT_NULL		0
@@ -340,7 +341,9 @@ int cr_mm_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 				       "%u is not zero", pid, i);
 	if (mm->flags & ~CR_MM_FLAGS ||
 	    (mm->flags & CRFS_MM_F_THP_EXCEPT_ADVISED &&
-	     !(mm->flags & CRFS_MM_F_THP_DISABLE)))
+	     !(mm->flags & CRFS_MM_F_THP_DISABLE)) ||
+	    (mm->flags & CRFS_MM_F_MDWE_NOINHERIT &&
+	     !(mm->flags & CRFS_MM_F_MDWE)))
 		return cr_fail(e, EBADMSG, "pid %u: mm flags 0x%x", pid,
 			       mm->flags);
 	if (!mmo->exe || mmo->exe->f.kind != CRFS_FILE_REG)

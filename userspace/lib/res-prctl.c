@@ -2,12 +2,14 @@
 /*
  * The resource "prctl": what a process set with prctl() or through /proc
  * and keeps: child subreaper (TASK flags), parent-death signal, timer
- * slack, oom_score_adj (TASK), transparent huge pages disabled (MM
- * flags).  The dump reads them by injected prctl() calls and from /proc
+ * slack, oom_score_adj (TASK), transparent huge pages disabled,
+ * memory-deny-write-execute and KSM for all memory (MM flags).  The dump
+ * reads them by injected prctl() calls and from /proc
  * (res-task.c reads oom_score_adj and timerslack_ns); the restore sets
  * them after the ids (a change of credentials clears the parent-death
  * signal) and reads each back.  THP is set by the new process itself,
- * before any of its mappings exist.
+ * before any of its mappings exist; MDWE after the memory (it would
+ * refuse the protections the restore gives its mappings).
  *
  * The parent-death signal refers to the parent, which is outside the
  * image: the restored process is a child of the restorer's parent
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -30,8 +33,21 @@
 #ifndef PR_THP_DISABLE_EXCEPT_ADVISED
 #define PR_THP_DISABLE_EXCEPT_ADVISED	(1 << 1)
 #endif
-/* The three calls of the batch, in this order. */
-enum { CR_PRCTL_SUBREAPER, CR_PRCTL_PDEATH, CR_PRCTL_THP, CR_PRCTL_NR };
+#ifndef PR_SET_MDWE
+#define PR_SET_MDWE			65
+#define PR_GET_MDWE			66
+#define PR_MDWE_REFUSE_EXEC_GAIN	(1UL << 0)
+#define PR_MDWE_NO_INHERIT		(1UL << 1)
+#endif
+#ifndef PR_SET_MEMORY_MERGE
+#define PR_SET_MEMORY_MERGE		67
+#define PR_GET_MEMORY_MERGE		68
+#endif
+/* The calls of the batch, in this order. */
+enum { CR_PRCTL_SUBREAPER, CR_PRCTL_PDEATH, CR_PRCTL_THP, CR_PRCTL_MDWE,
+       CR_PRCTL_KSM, CR_PRCTL_NR };
+/* Calls a kernel may lack (EINVAL: the setting cannot be on). */
+#define CR_PRCTL_OPTIONAL	(1U << CR_PRCTL_MDWE | 1U << CR_PRCTL_KSM)
 
 /*
  * Can a child of this restorer take @adj as its oom_score_adj, as the
@@ -72,12 +88,42 @@ static int prctl_oom_fits(const struct crfs_task *k, struct cr_err *e)
 		       "needs CAP_SYS_RESOURCE", k->pid, k->oom_score_adj, own);
 }
 
-/* Phase 2: the restorer can set its oom_score_adj. */
+/* Does this restorer have CAP_SYS_RESOURCE in its effective set? */
+static bool prctl_has_sys_resource(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct c[2] = { { 0 } };
+
+	if (syscall(SYS_capget, &h, c))
+		return false;
+	return c[CAP_SYS_RESOURCE / 32].effective &
+	       (1U << (CAP_SYS_RESOURCE % 32));
+}
+
+/*
+ * KSM for all of the memory (PR_SET_MEMORY_MERGE) takes CAP_SYS_RESOURCE
+ * to set: without it, the process cannot come back as it was.
+ */
+static int prctl_ksm_fits(uint32_t pid, const struct cr_mm *mm,
+			  struct cr_err *e)
+{
+	if (!mm || !(mm->m.flags & CRFS_MM_F_KSM_ANY) ||
+	    prctl_has_sys_resource())
+		return 0;
+	return cr_fail(e, EPERM, "pid %u: KSM merges all its memory "
+		       "(PR_SET_MEMORY_MERGE): setting it again needs "
+		       "CAP_SYS_RESOURCE, which this restorer lacks", pid);
+}
+
+/* Phase 2: the restorer can set its oom_score_adj and KSM setting. */
 static int prctl_check(struct cr_dump *d, struct cr_dtask *dt,
 		       struct cr_err *e)
 {
+	int rc;
+
 	(void)d;
-	return prctl_oom_fits(&dt->t->t, e);
+	rc = prctl_oom_fits(&dt->t->t, e);
+	return rc ? rc : prctl_ksm_fits(dt->pid, dt->t->mm, e);
 }
 
 /* Phase 4: subreaper, parent-death signal and THP, by injected prctl(). */
@@ -85,7 +131,7 @@ static int prctl_seized(struct cr_dump *d, struct cr_dtask *dt,
 			struct cr_batch *b, struct cr_err *e)
 {
 	struct crfs_task *k = &dt->t->t;
-	size_t off = (b->slot->data + 7) & ~7UL;
+	size_t off = b->slot->data;
 	unsigned long at[2];
 	long rc[CR_PRCTL_NR];
 	int32_t v[2];
@@ -99,7 +145,11 @@ static int prctl_seized(struct cr_dump *d, struct cr_dtask *dt,
 		    cr_batch_add(b, __NR_prctl, (unsigned long[6]){
 				 PR_GET_PDEATHSIG, at[1] }) < 0 ||
 		    cr_batch_add(b, __NR_prctl, (unsigned long[6]){
-				 PR_GET_THP_DISABLE }) < 0)
+				 PR_GET_THP_DISABLE }) < 0 ||
+		    cr_batch_add(b, __NR_prctl, (unsigned long[6]){
+				 PR_GET_MDWE }) < 0 ||
+		    cr_batch_add(b, __NR_prctl, (unsigned long[6]){
+				 PR_GET_MEMORY_MERGE }) < 0)
 			return cr_fail(e, E2BIG, "pid %d: the injection batch "
 				       "is full", dt->pid);
 		return 0;
@@ -108,6 +158,8 @@ static int prctl_seized(struct cr_dump *d, struct cr_dtask *dt,
 		return 0;
 	for (int i = 0; i < CR_PRCTL_NR; i++) {
 		rc[i] = cr_batch_ret(b, b->slot->call + i);
+		if (rc[i] == -EINVAL && (CR_PRCTL_OPTIONAL & 1U << i))
+			rc[i] = 0;
 		if (rc[i] < 0)
 			return cr_fail(e, (int)-rc[i], "pid %d: injected prctl "
 				       "%d failed: %s", dt->pid, i,
@@ -122,13 +174,21 @@ static int prctl_seized(struct cr_dump *d, struct cr_dtask *dt,
 		dt->t->mm->m.flags |= CRFS_MM_F_THP_DISABLE;
 	if (rc[CR_PRCTL_THP] & PR_THP_DISABLE_EXCEPT_ADVISED)
 		dt->t->mm->m.flags |= CRFS_MM_F_THP_EXCEPT_ADVISED;
+	if (rc[CR_PRCTL_MDWE] & PR_MDWE_REFUSE_EXEC_GAIN)
+		dt->t->mm->m.flags |= CRFS_MM_F_MDWE;
+	if (rc[CR_PRCTL_MDWE] & PR_MDWE_NO_INHERIT)
+		dt->t->mm->m.flags |= CRFS_MM_F_MDWE_NOINHERIT;
+	if (rc[CR_PRCTL_KSM] == 1)
+		dt->t->mm->m.flags |= CRFS_MM_F_KSM_ANY;
 	return 0;
 }
 
-/* Restore phase 1: the restorer can set its oom_score_adj. */
+/* Restore phase 1: the restorer can set its oom_score_adj and KSM. */
 static int prctl_plan(struct cr_rst *r, struct cr_err *e)
 {
-	return prctl_oom_fits(&r->task->t, e);
+	int rc = prctl_oom_fits(&r->task->t, e);
+
+	return rc ? rc : prctl_ksm_fits(r->task->t.pid, r->mm, e);
 }
 
 /*
@@ -198,24 +258,38 @@ static int prctl_verify(struct cr_rst *r, struct cr_err *e)
 	uint32_t f = r->mm ? r->mm->m.flags : 0;
 	long long oom, slack;
 	int32_t reaper, pdeath;
-	long thp, want_thp;
+	long thp, want_thp, mdwe = 0, want_mdwe, ksm = 0;
 	int rc;
 
 	want_thp = (f & CRFS_MM_F_THP_DISABLE ? 1 : 0) |
 		   (f & CRFS_MM_F_THP_EXCEPT_ADVISED ?
 		    PR_THP_DISABLE_EXCEPT_ADVISED : 0);
+	want_mdwe = (f & CRFS_MM_F_MDWE ? PR_MDWE_REFUSE_EXEC_GAIN : 0) |
+		    (f & CRFS_MM_F_MDWE_NOINHERIT ? PR_MDWE_NO_INHERIT : 0);
 	rc = prctl_get_int(r, PR_GET_CHILD_SUBREAPER, &reaper, e);
 	if (!rc)
 		rc = prctl_get_int(r, PR_GET_PDEATHSIG, &pdeath, e);
 	if (!rc)
 		rc = cr_rst_syscall(r, SYS_prctl, CR_ARGS(PR_GET_THP_DISABLE),
 				    &thp, e);
+	/* A kernel without them has them off: only what was set is asked. */
+	if (!rc && want_mdwe)
+		rc = cr_rst_syscall(r, SYS_prctl, CR_ARGS(PR_GET_MDWE), &mdwe,
+				    e);
+	if (!rc && (f & CRFS_MM_F_KSM_ANY))
+		rc = cr_rst_syscall(r, SYS_prctl,
+				    CR_ARGS(PR_GET_MEMORY_MERGE), &ksm, e);
 	if (!rc)
 		rc = cr_proc_num(r->pid, "oom_score_adj", &oom, e);
 	if (!rc)
 		rc = cr_proc_num(r->pid, "timerslack_ns", &slack, e);
 	if (rc)
 		return rc;
+	if (mdwe != want_mdwe || !ksm != !(f & CRFS_MM_F_KSM_ANY))
+		return cr_fail(e, EIO, "pid %d: read back MDWE %#lx and KSM "
+			       "for all memory %ld: the image has %#lx and %d",
+			       r->pid, mdwe, ksm, want_mdwe,
+			       !!(f & CRFS_MM_F_KSM_ANY));
 	if (!reaper != !(k->flags & CRFS_TASK_F_CHILD_SUBREAPER) ||
 	    pdeath != (int32_t)k->pdeath_signal || thp != want_thp ||
 	    oom != k->oom_score_adj ||
@@ -226,6 +300,30 @@ static int prctl_verify(struct cr_rst *r, struct cr_err *e)
 			       "the image's", r->pid, reaper, pdeath, thp, oom,
 			       slack);
 	return 0;
+}
+
+/*
+ * The settings of the address space: KSM for all of it, and MDWE, now
+ * that every mapping has its protection (MDWE would have refused the
+ * restore's own mprotect(PROT_EXEC) of them); nothing after this maps or
+ * protects memory.
+ */
+static int prctl_late_mm(struct cr_rst *r, struct cr_err *e)
+{
+	uint32_t f = r->mm ? r->mm->m.flags : 0;
+	unsigned long mdwe;
+	int rc = 0;
+
+	mdwe = (f & CRFS_MM_F_MDWE ? PR_MDWE_REFUSE_EXEC_GAIN : 0) |
+	       (f & CRFS_MM_F_MDWE_NOINHERIT ? PR_MDWE_NO_INHERIT : 0);
+	if (f & CRFS_MM_F_KSM_ANY)
+		rc = cr_rst_call(r, SYS_prctl, CR_ARGS(PR_SET_MEMORY_MERGE, 1),
+				 "cannot make KSM merge all its memory", e);
+	if (!rc && mdwe)
+		rc = cr_rst_call(r, SYS_prctl, CR_ARGS(PR_SET_MDWE, mdwe),
+				 "cannot refuse writable executable memory "
+				 "again (PR_SET_MDWE)", e);
+	return rc;
 }
 
 /* Restore phase 5, after the ids: each value, then read back. */
@@ -249,6 +347,8 @@ static int prctl_late(struct cr_rst *r, struct cr_err *e)
 				 "cannot set the timer slack", e);
 	if (!rc)
 		rc = prctl_set_oom(r, k->oom_score_adj, e);
+	if (!rc)
+		rc = prctl_late_mm(r, e);
 	if (!rc)
 		rc = prctl_verify(r, e);
 	return rc;

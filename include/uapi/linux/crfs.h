@@ -228,6 +228,7 @@ struct crfs_shmem {
 #define CRFS_MM_F_MDWE_NOINHERIT (1U << 2)
 #define CRFS_MM_F_THP_EXCEPT_ADVISED (1U << 3)	/* with THP_DISABLE: but
 						 * MADV_HUGEPAGE areas */
+#define CRFS_MM_F_KSM_ANY	(1U << 4)	/* PR_SET_MEMORY_MERGE */
 struct crfs_mm {
 	__u32	id;
 	__u32	exe_file_id;
