@@ -18,7 +18,9 @@ case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
 bin=$BUILD/bin zdtm=$BUILD/tests/zdtm fuzz=$BUILD/fuzz/fuzz-image
 corpus=$top/tests/fuzz/corpus
 progs="zdtm-counter zdtm-files zdtm-regs zdtm-signals zdtm-mem zdtm-shmap
-zdtm-reserve zdtm-mdwe zdtm-rlimits zdtm-sharedfd zdtm-mapmode zdtm-opendir"
+zdtm-reserve zdtm-mdwe zdtm-rlimits zdtm-sharedfd zdtm-mapmode zdtm-opendir
+zdtm-memfd zdtm-unlinked zdtm-locks zdtm-itimers zdtm-posix-timers zdtm-caps
+zdtm-seccomp zdtm-prctl zdtm-vmflags zdtm-shmzap"
 keep=0
 [ "${1:-}" = -k ] && keep=1
 
