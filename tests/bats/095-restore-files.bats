@@ -235,6 +235,41 @@ sleep_has_fd5() {
 	assert_output --regexp "^Uid:\s+$NOBODY\s+$NOBODY\s+$NOBODY\s+$NOBODY\$"
 }
 
+@test "a file swapped for a FIFO with no writer: the restore fails at once, not after a wait" {
+	require_image
+	local ct ct2 pid img
+
+	ct=$(crfs_mkct src)
+	revoke_start "$ct"
+	pid=$STARTED_PID
+	img=$BATS_TEST_TMPDIR/fifo.img
+	crfs_checkpoint "$ct" "$img"
+	ct_write "$ct" state kill
+	wait_pid_gone "$pid"
+	# An open() of a FIFO for reading waits for a writer: none comes.
+	mv "$PUB/root.txt" "$PUB/root.txt.real"
+	mkfifo -m 0644 "$PUB/root.txt"
+	ct2=$(crfs_mkct dst)
+	run ! timeout 5 bash -c 'cat "$1" >"$2"' _ "$img" "$CRFS_MNT/$ct2/image"
+	(( status != 124 )) || fail "the restore waited on the FIFO"
+	wait_for "the restore to end" 15 \
+		grep -qvx restoring "$CRFS_MNT/$ct2/state"
+	run -0 ct_file "$ct2" error
+	assert_output --regexp "pid $pid: fd 5: $PUB/root.txt is another file now"
+	run -0 ct_file "$ct2" procs
+	assert_output ""
+	crfs_rmct "$ct2"
+	rm "$PUB/root.txt"
+	mv "$PUB/root.txt.real" "$PUB/root.txt"
+	ct2=$(crfs_mkct again)
+	crfs_restore "$ct2" "$img"
+	run -0 readlink "/proc/$pid/fd/5"
+	assert_output "$PUB/root.txt"
+	# Its status flags are the image's: O_NONBLOCK was only for the open.
+	run -0 grep '^flags:' "/proc/$pid/fdinfo/5"
+	assert_output --regexp "^flags:\s+0100000\$"
+}
+
 @test "a root-only file opened as root before dropping to nobody: recorded as privileged, restored" {
 	require_image
 	local ct pid img

@@ -362,12 +362,15 @@ static void cr_rf_fscreds(struct cr_rf_creds *cr, bool task)
 /*
  * openat2() of @f's path through no symbolic link, or of the restorer's
  * copy of a memfd or deleted file (a new description of that inode);
- * -1 and errno on failure.
+ * -1 and errno on failure.  Never a wait: with O_NONBLOCK (a FIFO put in
+ * the file's place opens at once, and fails the check), which
+ * cr_rf_place() takes off again once the file is the image's.
  */
 static long cr_rf_openat2(const struct cr_rst_file *f)
 {
 	struct open_how how = {
-		.flags = (uint32_t)f->oflags,
+		.flags = (uint32_t)f->oflags |
+			 (f->oflags & O_PATH ? 0 : O_NONBLOCK),
 		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 
@@ -463,6 +466,11 @@ static int cr_rf_place(struct cr_rf_creds *cr,
 	if (fd < 0)
 		return errno;
 	err = cr_rf_verify(f, fd, res);
+	if (!err && !(f->oflags & (O_PATH | O_NONBLOCK)) &&
+	    syscall(SYS_fcntl, fd, F_SETFL, f->oflags) < 0) {
+		res->step = CR_RST_FILE_FLAGS;
+		err = errno;
+	}
 	if (!err && fd != f->fd) {
 		res->step = CR_RST_FILE_MOVE;
 		if (syscall(SYS_dup3, fd, f->fd, O_CLOEXEC) < 0)
@@ -636,6 +644,9 @@ int cr_rst_files_reason(pid_t pid, const struct cr_rst_files *fs,
 	case CR_RST_FILE_STAT:
 		return cr_fail(e, err, "pid %d: %s: %s: cannot stat: %s", pid,
 			       name, f->path, s);
+	case CR_RST_FILE_FLAGS:
+		return cr_fail(e, err, "pid %d: %s: %s: cannot set its status flags %#x: %s",
+			       pid, name, f->path, (unsigned int)f->oflags, s);
 	case CR_RST_FILE_MOVE:
 		return cr_fail(e, err, "pid %d: %s: %s: cannot move to descriptor %d: %s",
 			       pid, name, f->path, f->fd, s);

@@ -113,6 +113,7 @@ int cr_rst_task_reason(const struct cr_rst *r, const struct cr_rst_res *res,
 	case CR_RST_FILE_OPEN:
 	case CR_RST_FILE_STAT:
 	case CR_RST_FILE_IDENT:
+	case CR_RST_FILE_FLAGS:
 	case CR_RST_FILE_MOVE:
 	case CR_RST_FILE_SEEK:
 	case CR_RST_FILE_DUP:

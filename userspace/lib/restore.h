@@ -269,6 +269,7 @@ enum cr_rst_step {
 	CR_RST_FILE_OPEN,	/* idx: entry of struct cr_rst_files */
 	CR_RST_FILE_STAT,
 	CR_RST_FILE_IDENT,	/* field: enum cr_rst_file_field, v1: found */
+	CR_RST_FILE_FLAGS,	/* its status flags, O_NONBLOCK off */
 	CR_RST_FILE_MOVE,
 	CR_RST_FILE_SEEK,
 	CR_RST_FILE_DUP,	/* idx: descriptor of struct cr_rst_files */
