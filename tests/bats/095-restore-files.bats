@@ -270,6 +270,43 @@ sleep_has_fd5() {
 	assert_output --regexp "^flags:\s+0100000\$"
 }
 
+@test "a read-only file mapped where a read-write one was: it comes back read-only (map_files caches the first mode)" {
+	require_image
+	local ct ct2 pid img dir
+
+	PUB=$(mktemp -d /tmp/crfs-mapcache.XXXXXX)
+	chmod 0755 "$PUB"
+	dir=$PUB/z
+	mkdir "$dir"
+	chown "$NOBODY:$NOBODY" "$dir"
+	printf 'RW-FILE-%.0s' {1..512} >"$dir/rw"
+	chown "$NOBODY:$NOBODY" "$dir/rw"
+	printf 'ROOTS---%.0s' {1..512} >"$dir/ro"
+	chmod 0644 "$dir/ro"
+	cp "$CRFS_ZDTM/zdtm-mapcache" "$PUB/prog"
+	ct=$(crfs_mkct src)
+	start_in "$ct" setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups -- \
+		"$PUB/prog" "$dir"
+	pid=$STARTED_PID
+	wait_for "the first mapping" 10 test -e "$dir/first"
+	# A checkpoint looks at map_files: the kernel caches the rw mode.
+	crfs_checkpoint "$ct" /dev/null
+	ct_write "$ct" state thaw
+	kill -USR1 "$pid"
+	wait_for "the read-only file mapped in its place" 10 zdtm_seen_start "$dir"
+	[[ ! -e $dir/result ]] || fail "$(cat "$dir/result")"
+	img=$BATS_TEST_TMPDIR/mapcache.img
+	crfs_checkpoint "$ct" "$img"
+	ct_write "$ct" state kill
+	wait_pid_gone "$pid"
+	ct2=$(crfs_mkct dst)
+	crfs_restore "$ct2" "$img"
+	ct_write "$ct2" state thaw
+	zdtm_finish "$dir" "$pid"
+	run -0 cat "$dir/ro"
+	[[ $output == ROOTS---* ]] || fail "the root file was written: ${output:0:16}"
+}
+
 @test "a root-only file opened as root before dropping to nobody: recorded as privileged, restored" {
 	require_image
 	local ct pid img

@@ -233,9 +233,10 @@ static const struct {
 	{ "lf", CR_VMF_LOCKONFAULT },
 	{ "dp", CR_VMF_DROPPABLE },
 	{ "gu", CR_VMF_MAYBE_GUARD },
+	{ "mw", CR_VMF_MAYWRITE },
 	/* What the protection, the sharing and the file imply. */
 	{ "rd", 0 }, { "wr", 0 }, { "ex", 0 }, { "sh", 0 },
-	{ "mr", 0 }, { "mw", 0 }, { "me", 0 }, { "ms", 0 },
+	{ "mr", 0 }, { "me", 0 }, { "ms", 0 },
 	{ "sd", 0 },	/* soft-dirty: every new mapping has it */
 };
 

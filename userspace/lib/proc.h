@@ -54,6 +54,7 @@ struct cr_proc_stat {
 #define CR_VMF_LOCKONFAULT	(1U << 9)	/* lf: mlock2(MLOCK_ONFAULT) */
 #define CR_VMF_DROPPABLE	(1U << 10)	/* dp: MAP_DROPPABLE */
 #define CR_VMF_MAYBE_GUARD	(1U << 11)	/* gu: had a guard region */
+#define CR_VMF_MAYWRITE		(1U << 12)	/* mw: of a shared file map: opened rw */
 #define CR_VMF_UNKNOWN		(1U << 31)	/* a mnemonic of none of these */
 
 /* One line of /proc/PID/maps with the VmFlags of its smaps entry. */

@@ -137,11 +137,24 @@ static int mm_file_cmp(const void *pa, const void *pb)
 	return (a->vma > b->vma) - (a->vma < b->vma);
 }
 
-/* The open mode of a mapped file, as its map_files link's mode tells. */
-static uint32_t mm_map_mode(const struct stat *lst)
+/*
+ * The open mode of a mapped file.  For a shared mapping, what it may do:
+ * one of a file opened for writing may write ("mw": the kernel takes
+ * VM_MAYWRITE away from one of a read-only file).  Not the mode of its
+ * map_files link, which the kernel fixes at the first lookup: another
+ * file mapped at the same range later shows the first one's, and a
+ * read-only file would come back writable.  For a private mapping, which
+ * never writes to its file, the link's mode (what /proc shows of it):
+ * the most a stale one can do is open the file for writing for a mapping
+ * that cannot write to it, the descriptor closed before the process runs.
+ */
+static uint32_t mm_map_mode(const struct cr_proc_map *m,
+			    const struct stat *lst)
 {
 	bool r = lst->st_mode & S_IRUSR, w = lst->st_mode & S_IWUSR;
 
+	if (m->shared)
+		return m->vmflags & CR_VMF_MAYWRITE ? O_RDWR : O_RDONLY;
 	return r && w ? O_RDWR : w ? O_WRONLY : O_RDONLY;
 }
 
@@ -160,7 +173,8 @@ static int mm_vma_file(struct mm_collect *c, const struct cr_proc_map *m,
 	if (lstat(path, &lst))
 		return cr_fail(e, errno, "pid %d: cannot stat %s: %m",
 			       c->dt->pid, path);
-	ret = cr_dump_file_probe(c->dt->pid, name, mm_map_mode(&lst), &f, e);
+	ret = cr_dump_file_probe(c->dt->pid, name, mm_map_mode(m, &lst), &f,
+				 e);
 	if (ret)
 		return ret;
 	if (f.f.kind != CRFS_FILE_REG && f.f.kind != CRFS_FILE_MEMFD &&
