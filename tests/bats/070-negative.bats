@@ -415,3 +415,62 @@ open(sys.argv[2], "wb").write(img)
 	require_image
 	refused zdtm-neg-devlock "pid [0-9]+: fd [0-9]+: /dev/null: a flock lock: locks are restored on regular files, memfds and directories only"
 }
+
+# ns_refused CT UNSHARE-ARGS... KIND: zdtm-counter started through
+# unshare(1) with UNSHARE-ARGS is refused for its KIND namespace, the
+# container stays frozen, and thawed it goes on and passes its check.
+ns_refused() {
+	local ct=$1 kind=${!#} dir pid
+	local -a args=("${@:2:$#-2}")
+
+	dir=$BATS_TEST_TMPDIR/ns-$kind
+	mkdir -p "$dir"
+	start_in "$ct" unshare "${args[@]}" -- "$CRFS_ZDTM/zdtm-counter" "$dir"
+	wait_for "zdtm-counter to be ready" 30 test -e "$dir/ready"
+	pid=$(cat "$dir/ready")
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	run ! cat "$CRFS_MNT/$ct/image"
+	run -0 ct_file "$ct" error
+	assert_output --regexp "pid $pid: its $kind namespace \([0-9]+\) is not crfs's \([0-9]+\): namespaces are not checkpointed yet"
+	run -0 ct_file "$ct" state
+	assert_output "frozen"
+	ct_write "$ct" state thaw
+	wait_thawed "$ct"
+	zdtm_finish "$dir" "$pid"
+}
+
+@test "a process in a user namespace of its own is refused, not restored in crfs's with the host's capabilities" {
+	require_image
+	ns_refused "$(crfs_mkct userns)" -U -r user
+}
+
+@test "a process in a network namespace of its own is refused, the container is unharmed" {
+	require_image
+	ns_refused "$(crfs_mkct netns)" -n net
+}
+
+# fd5_is PID PATH: PID has PATH open at descriptor 5.
+fd5_is() {
+	[[ $(readlink "/proc/$1/fd/5" 2>/dev/null) == "$2" ]]
+}
+
+@test "a descriptor of a /proc file is refused at checkpoint, not at restore" {
+	require_image
+	local ct pid
+
+	ct=$(crfs_mkct procfd)
+	start_in "$ct" bash -c 'exec 5</proc/self/status && exec sleep 1000'
+	pid=$STARTED_PID
+	wait_for "sleep with /proc/$pid/status at fd 5" 10 \
+		fd5_is "$pid" "/proc/$pid/status"
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	run ! cat "$CRFS_MNT/$ct/image"
+	run -0 ct_file "$ct" error
+	assert_output --regexp "pid $pid: fd 5: /proc/$pid/status: files of /proc are not supported"
+	run -0 ct_file "$ct" state
+	assert_output "frozen"
+	ct_write "$ct" state thaw
+	wait_thawed "$ct"
+}

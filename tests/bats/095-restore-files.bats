@@ -307,6 +307,34 @@ sleep_has_fd5() {
 	[[ $output == ROOTS---* ]] || fail "the root file was written: ${output:0:16}"
 }
 
+@test "a directory opened without O_DIRECTORY comes back without it, one with it with it" {
+	require_image
+	local ct ct2 pid img
+
+	PUB=$(mktemp -d /tmp/crfs-dirflags.XXXXXX)
+	ct=$(crfs_mkct src)
+	start_in "$ct" python3 -c '
+import os, sys, time
+a = os.open(sys.argv[1], os.O_RDONLY)
+b = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)
+os.dup2(a, 5)
+os.dup2(b, 6)
+open(sys.argv[1] + "/ready", "w").close()
+time.sleep(1000)' "$PUB"
+	pid=$STARTED_PID
+	wait_for "the directories open" 10 test -e "$PUB/ready"
+	img=$BATS_TEST_TMPDIR/dirflags.img
+	crfs_checkpoint "$ct" "$img"
+	ct_write "$ct" state kill
+	wait_pid_gone "$pid"
+	ct2=$(crfs_mkct dst)
+	crfs_restore "$ct2" "$img"
+	run -0 grep '^flags:' "/proc/$pid/fdinfo/5"
+	assert_output --regexp "^flags:\s+0100000\$"
+	run -0 grep '^flags:' "/proc/$pid/fdinfo/6"
+	assert_output --regexp "^flags:\s+0300000\$"
+}
+
 @test "a root-only file opened as root before dropping to nobody: recorded as privileged, restored" {
 	require_image
 	local ct pid img

@@ -99,6 +99,12 @@ static uint32_t cr_file_kind(const struct stat *st, const char *link,
 {
 	size_t i;
 
+	/* Its inodes are made per lookup: reopened, another inode. */
+	if (sfs->f_type == PROC_SUPER_MAGIC) {
+		*why = "files of /proc are not supported (reopened, they would "
+		       "be other inodes)";
+		return 0;
+	}
 	switch (st->st_mode & S_IFMT) {
 	case S_IFREG:
 		return cr_file_kind_reg(st, link, sfs, why);

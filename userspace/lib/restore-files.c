@@ -99,7 +99,7 @@ static struct cr_rst_file *cr_rf_add(struct cr_rst_files *fs, uint32_t kind,
 	e->type = f->mode & S_IFMT;
 	e->oflags = (f->flags & CR_FD_OPEN_FLAGS) | O_NOCTTY | O_CLOEXEC;
 	if (f->kind == CRFS_FILE_DIR)
-		e->oflags |= O_DIRECTORY | (f->flags & O_PATH);
+		e->oflags |= f->flags & (O_DIRECTORY | O_PATH);
 	e->check = CR_RF_TYPE | CR_RF_DEV | CR_RF_INO;
 	e->dev = f->dev;
 	e->ino = f->ino;

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The resource "ns": the namespaces of a process.  This version neither
+ * saves nor makes namespaces: a restore puts the process in the
+ * restorer's.  So a process in any namespace other than the dumper's is
+ * refused, by name, before anything is read: it would come back in
+ * another network, mount table, hostname or user namespace, and its
+ * capabilities, which /proc shows relative to its own user namespace,
+ * would be the host's (an `unshare -Ur` process has every capability in
+ * its namespace, none outside).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dump.h"
+
+/* The namespaces compared, as /proc/PID/ns names them. */
+static const char *const ns_names[] = {
+	"user", "mnt", "pid", "pid_for_children", "net", "ipc", "uts",
+	"cgroup", "time", "time_for_children",
+};
+
+/* Phase 2: every namespace of the process is the dumper's own. */
+static int ns_check(struct cr_dump *d, struct cr_dtask *dt, struct cr_err *e)
+{
+	char path[64];
+	struct stat own, its;
+
+	(void)d;
+	for (size_t i = 0; i < sizeof(ns_names) / sizeof(ns_names[0]); i++) {
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_names[i]);
+		/* A kernel without this kind: nobody can be in another one. */
+		if (stat(path, &own))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", dt->pid,
+			 ns_names[i]);
+		if (stat(path, &its))
+			return cr_fail(e, errno, "pid %d: cannot stat %s: %m",
+				       dt->pid, path);
+		if (its.st_dev == own.st_dev && its.st_ino == own.st_ino)
+			continue;
+		return cr_fail(e, EOPNOTSUPP, "pid %d: its %s namespace "
+			       "(%lu) is not crfs's (%lu): namespaces are not "
+			       "checkpointed yet; run it in crfs's namespaces",
+			       dt->pid, ns_names[i],
+			       (unsigned long)its.st_ino,
+			       (unsigned long)own.st_ino);
+	}
+	return 0;
+}
+
+const struct cr_res_ops cr_res_ns = {
+	.name		= "ns",
+	.check		= ns_check,
+};
