@@ -191,10 +191,26 @@ static const struct cr_file *fdata_find(const struct cr_model *m,
 }
 
 /*
+ * Is descriptor @name of the fd directory @dir one of an unlinked file
+ * (memfds and shared anonymous memory are too): " (deleted)", as only a
+ * carrier's link reads?  The link's text needs nothing of the file's
+ * filesystem, where a stat could wait on a FUSE server that never
+ * answers.
+ */
+static bool fdata_deleted_at(int dir, const char *name)
+{
+	char target[PATH_MAX];
+	ssize_t n = readlinkat(dir, name, target, sizeof(target) - 1);
+
+	return n > 10 && !memcmp(target + n - 10, " (deleted)", 10);
+}
+
+/*
  * A process other than @pid (and the dumper) that has a carrier of @m
  * open or mapped, into *@found (its pid) and *@f: its copy at restore
  * would part from what that process sees.  Reads every /proc/PID/fd and
- * maps: only when the image keeps a file.
+ * maps: only when the image keeps a file; stats only descriptors of
+ * unlinked files, from what the kernel has (AT_STATX_DONT_SYNC).
  */
 static void fdata_outside(const struct cr_model *m, pid_t pid, pid_t *found,
 			  const struct cr_file **f)
@@ -203,7 +219,7 @@ static void fdata_outside(const struct cr_model *m, pid_t pid, pid_t *found,
 	unsigned int maj, mnr;
 	char path[300], line[512];
 	struct dirent *de, *fe;
-	struct stat st;
+	struct statx stx;
 	DIR *proc, *fds;
 	FILE *maps;
 	pid_t p;
@@ -220,8 +236,12 @@ static void fdata_outside(const struct cr_model *m, pid_t pid, pid_t *found,
 		fds = opendir(path);
 		while (fds && !*found && (fe = readdir(fds)))
 			if (fe->d_name[0] != '.' &&
-			    !fstatat(dirfd(fds), fe->d_name, &st, 0) &&
-			    (*f = fdata_find(m, st.st_dev, st.st_ino)))
+			    fdata_deleted_at(dirfd(fds), fe->d_name) &&
+			    !statx(dirfd(fds), fe->d_name, AT_STATX_DONT_SYNC,
+				   STATX_INO, &stx) &&
+			    (*f = fdata_find(m, makedev(stx.stx_dev_major,
+							stx.stx_dev_minor),
+					     stx.stx_ino)))
 				*found = p;
 		if (fds)
 			closedir(fds);
