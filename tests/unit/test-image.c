@@ -218,7 +218,7 @@ static void make_model(struct cr_model *m, int cwd_len)
 	fill_rnd(t->pending.sig[1].siginfo, CRFS_SIGINFO_SIZE);
 	th = &t->threads[0];
 	th->t.blocked = rnd();
-	th->t.clear_child_tid = rnd();
+	th->t.clear_child_tid = rnd() & 0x7ffffffff000ULL;
 	th->t.robust_list = rnd();
 	th->t.robust_list_len = 24;
 	th->t.sched_policy = 3;
