@@ -158,6 +158,11 @@ zdtm_run() {
 	zdtm_run zdtm-sched-rr
 }
 
+@test "zdtm-affinity: a process bound to one CPU comes back bound to it" {
+	require_image
+	zdtm_run zdtm-affinity
+}
+
 # stat_state PID: the state letter of /proc/PID/stat.
 stat_state() {
 	local stat

@@ -223,6 +223,8 @@ static void make_model(struct cr_model *m, int cwd_len)
 	th->t.robust_list_len = 24;
 	th->t.sched_policy = 3;
 	th->t.sched_nice = -5;
+	th->t.cpus_allowed[0] = rnd() | 1;
+	th->t.cpus_allowed[CRFS_CPU_WORDS - 1] = rnd();
 	fill_rnd(th->pending.sig[0].siginfo, CRFS_SIGINFO_SIZE);
 	for (int i = 0; i < CRFS_X86_64_NR_REGS; i++)
 		if (i != REG(cs) && i != REG(ss) && i != REG(ds) &&

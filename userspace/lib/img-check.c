@@ -810,7 +810,8 @@ int cr_sigpending_check(const struct cr_chk *c, const void *obj,
 
 /*
  * A scheduling policy a restore sets (SCHED_DEADLINE is refused), its
- * real-time priority (FIFO, RR: 1 to 99, the others 0) and nice value.
+ * real-time priority (FIFO, RR: 1 to 99, the others 0), nice value, and
+ * a CPU affinity with at least one CPU.
  */
 static int cr_sched_check(const struct crfs_thread *t, struct cr_err *e)
 {
@@ -824,7 +825,11 @@ static int cr_sched_check(const struct crfs_thread *t, struct cr_err *e)
 		return cr_fail(e, EBADMSG, "pid %u: scheduling policy %#x, "
 			       "priority %u, nice %d", t->tid, t->sched_policy,
 			       t->sched_priority, t->sched_nice);
-	return 0;
+	for (int i = 0; i < CRFS_CPU_WORDS; i++)
+		if (t->cpus_allowed[i])
+			return 0;
+	return cr_fail(e, EBADMSG, "pid %u: CPU affinity names no CPU",
+		       t->tid);
 }
 
 /* THREAD: its alternate stack, rseq area, clear_child_tid, scheduling. */

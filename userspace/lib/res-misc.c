@@ -7,7 +7,9 @@
  *    nice value and SCHED_RESET_ON_FORK (THREAD, read by res-thread.c),
  *    set from the restorer (it has CAP_SYS_NICE, which the restored
  *    process may have lost with its ids); the clear_child_tid address
- *    (set_tid_address()), read and set by injected calls;
+ *    (set_tid_address()), read and set by injected calls; the CPU
+ *    affinity, set by the engine as it lets the process go
+ *    (cr_rst_affinity(): until then it runs on the restorer's CPU);
  *  - refused when not at their default (misc_settings[]): TSC reads
  *    that fault, the machine-check kill policy, the speculation controls,
  *    CPUID faulting, the core-scheduling cookie, a private futex hash,
@@ -110,6 +112,89 @@ static bool misc_capable(int cap)
 	if (syscall(SYS_capget, &h, c))
 		return false;
 	return c[cap / 32].effective & (1U << (cap % 32));
+}
+
+/* Phase 1: the CPU affinity of each thread (1024 CPUs at most). */
+static int misc_collect(struct cr_dump *d, struct cr_dtask *dt,
+			struct cr_err *e)
+{
+	(void)d;
+	for (uint32_t i = 0; i < dt->t->nr_threads; i++) {
+		struct crfs_thread *t = &dt->t->threads[i].t;
+
+		_Static_assert(sizeof(t->cpus_allowed) == sizeof(cpu_set_t),
+			       "CRFS_CPU_WORDS is glibc's cpu_set_t");
+		if (sched_getaffinity(t->tid, sizeof(t->cpus_allowed),
+				      (cpu_set_t *)t->cpus_allowed))
+			return cr_fail(e, errno == EINVAL ? EOPNOTSUPP : errno,
+				       "pid %d: thread %u: cannot read its CPU "
+				       "affinity%s: %m", dt->pid, t->tid,
+				       errno == EINVAL ? " (more than 1024 "
+				       "CPUs)" : "");
+	}
+	return 0;
+}
+
+/* The CPUs online here, from /sys, into @set. */
+static int misc_online(cpu_set_t *set, struct cr_err *e)
+{
+	const char *path = "/sys/devices/system/cpu/online";
+	char *buf = cr_read_file(path, NULL), *p;
+	unsigned long lo, hi;
+
+	if (!buf)
+		return cr_fail(e, errno, "cannot read %s: %m", path);
+	CPU_ZERO(set);
+	for (p = buf; *p && *p != '\n'; p++) {
+		lo = hi = strtoul(p, &p, 10);
+		if (*p == '-')
+			hi = strtoul(p + 1, &p, 10);
+		for (; lo <= hi && lo < CPU_SETSIZE; lo++)
+			CPU_SET(lo, set);
+		if (*p != ',')
+			break;
+	}
+	free(buf);
+	return 0;
+}
+
+/* Are the CPUs of @t's affinity online here?  -errno and @e if not. */
+static int misc_cpus_fit(const struct crfs_thread *t, struct cr_err *e)
+{
+	const cpu_set_t *want = (const cpu_set_t *)t->cpus_allowed;
+	cpu_set_t online;
+	int rc = misc_online(&online, e);
+
+	for (int cpu = 0; !rc && cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, want) && !CPU_ISSET(cpu, &online))
+			rc = cr_fail(e, EOPNOTSUPP, "pid %u: thread %u: its "
+				     "CPU affinity has CPU %d, which is not "
+				     "online here", t->pid, t->tid, cpu);
+	return rc;
+}
+
+/**
+ * cr_rst_affinity() - give the process the CPU affinity of the image and
+ * read it back (the restore pinned it to the restorer's CPU)
+ *
+ * Return: 0, or -errno with @e set naming the process.
+ */
+int cr_rst_affinity(struct cr_rst *r, struct cr_err *e)
+{
+	const cpu_set_t *want = (const cpu_set_t *)r->thread->t.cpus_allowed;
+	cpu_set_t got;
+
+	CPU_ZERO(&got);
+	if (sched_setaffinity(r->pid, sizeof(*want), want) ||
+	    sched_getaffinity(r->pid, sizeof(got), &got))
+		return cr_fail(e, errno, "pid %d: cannot set its CPU affinity "
+			       "(%d CPUs): %m", r->pid, CPU_COUNT(want));
+	if (!CPU_EQUAL(&got, want))
+		return cr_fail(e, EIO, "pid %d: read back a CPU affinity of %d "
+			       "CPUs, not the image's %d (a cpuset of the "
+			       "container?)", r->pid, CPU_COUNT(&got),
+			       CPU_COUNT(want));
+	return 0;
 }
 
 /* Is @t's scheduling the one a restore can set?  -errno and @e if not. */
@@ -306,10 +391,12 @@ out_full:
 		       dt->pid);
 }
 
-/* Restore phase 1: the restorer can set the scheduling of the image. */
+/* Restore phase 1: the scheduling and the CPUs of the image can be had. */
 static int misc_plan(struct cr_rst *r, struct cr_err *e)
 {
-	return misc_sched_fits(&r->thread->t, e);
+	int rc = misc_sched_fits(&r->thread->t, e);
+
+	return rc ? rc : misc_cpus_fit(&r->thread->t, e);
 }
 
 /* As struct sched_attr (sched.h of libc lacks it). */
@@ -400,6 +487,7 @@ static int misc_late(struct cr_rst *r, struct cr_err *e)
 
 const struct cr_res_ops cr_res_misc = {
 	.name		= "misc",
+	.collect	= misc_collect,
 	.check		= misc_check,
 	.seized		= misc_seized,
 	.plan		= misc_plan,
