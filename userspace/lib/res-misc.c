@@ -57,43 +57,54 @@ struct misc_setting {
 	const char	*name;
 	long		nr;		/* the system call that reads it */
 	unsigned long	a[6];
-	int		out_arg;	/* the argument that points to the value, -1: the return */
-	int		out_size;	/* 4 or 8 */
+	int		out_arg;	/* the argument pointing to it; -1: returned */
+	int		out_size;	/* what it points to: 4 or 8 bytes */
 	long		dflt;		/* its default value */
+	long		dflt_strict;	/* in seccomp strict mode, if not 0 */
 	bool		own_dflt;	/* the default is the dumper's own value */
 	int		absent;		/* the errno of a kernel without it */
 	const char	*why;
 };
 
 static const struct misc_setting misc_settings[] = {
-	{ "TSC reads fault (PR_SET_TSC)", __NR_prctl, { PR_GET_TSC },
-	  1, 4, PR_TSC_ENABLE, false, EINVAL,
-	  "not saved: the restore would let it read the TSC" },
-	{ "machine-check kill policy (PR_MCE_KILL)", __NR_prctl,
-	  { PR_MCE_KILL_GET }, -1, 0, PR_MCE_KILL_DEFAULT, false, EINVAL,
-	  "not saved: the restore would give it the default policy" },
-	{ "speculative store bypass control (PR_SPEC_STORE_BYPASS)",
-	  __NR_prctl, { PR_GET_SPECULATION_CTRL, PR_SPEC_STORE_BYPASS },
-	  -1, 0, 0, true, EINVAL,
-	  "not saved (a forced disable cannot even be undone)" },
-	{ "indirect branch speculation control (PR_SPEC_INDIRECT_BRANCH)",
-	  __NR_prctl, { PR_GET_SPECULATION_CTRL, PR_SPEC_INDIRECT_BRANCH },
-	  -1, 0, 0, true, EINVAL,
-	  "not saved (a forced disable cannot even be undone)" },
-	{ "L1D flush on context switch (PR_SPEC_L1D_FLUSH)", __NR_prctl,
-	  { PR_GET_SPECULATION_CTRL, PR_SPEC_L1D_FLUSH }, -1, 0, 0, true,
-	  EINVAL, "not saved" },
-	{ "CPUID faulting (ARCH_SET_CPUID)", __NR_arch_prctl,
-	  { CR_ARCH_GET_CPUID }, -1, 0, 1, false, EINVAL,
-	  "not saved: the restore would let it run CPUID" },
-	{ "core-scheduling cookie (PR_SCHED_CORE)", __NR_prctl,
-	  { PR_SCHED_CORE, 0 /* GET */, 0, 0 /* PIDTYPE_PID */ }, 4, 8, 0,
-	  false, EINVAL,
-	  "a cookie shared with other processes cannot be made again" },
-	{ "private futex hash (PR_FUTEX_HASH)", __NR_prctl,
-	  { PR_FUTEX_HASH, CR_FUTEX_HASH_GET_SLOTS }, -1, 0, 0, false,
-	  EINVAL, "its slots (set, or sized when it had threads) are not "
-	  "saved" },
+	{ .name = "TSC reads fault (PR_SET_TSC)", .nr = __NR_prctl,
+	  .a = { PR_GET_TSC }, .out_arg = 1, .out_size = 4,
+	  .dflt = PR_TSC_ENABLE, .dflt_strict = PR_TSC_SIGSEGV,
+	  .absent = EINVAL,
+	  .why = "not saved: the restore would let it read the TSC" },
+	{ .name = "machine-check kill policy (PR_MCE_KILL)", .nr = __NR_prctl,
+	  .a = { PR_MCE_KILL_GET }, .out_arg = -1,
+	  .dflt = PR_MCE_KILL_DEFAULT, .absent = EINVAL,
+	  .why = "not saved: the restore would give it the default policy" },
+	{ .name = "speculative store bypass control (PR_SPEC_STORE_BYPASS)",
+	  .nr = __NR_prctl,
+	  .a = { PR_GET_SPECULATION_CTRL, PR_SPEC_STORE_BYPASS },
+	  .out_arg = -1, .own_dflt = true, .absent = EINVAL,
+	  .why = "not saved (a forced disable cannot even be undone)" },
+	{ .name = "indirect branch speculation control "
+		  "(PR_SPEC_INDIRECT_BRANCH)", .nr = __NR_prctl,
+	  .a = { PR_GET_SPECULATION_CTRL, PR_SPEC_INDIRECT_BRANCH },
+	  .out_arg = -1, .own_dflt = true, .absent = EINVAL,
+	  .why = "not saved (a forced disable cannot even be undone)" },
+	{ .name = "L1D flush on context switch (PR_SPEC_L1D_FLUSH)",
+	  .nr = __NR_prctl,
+	  .a = { PR_GET_SPECULATION_CTRL, PR_SPEC_L1D_FLUSH },
+	  .out_arg = -1, .own_dflt = true, .absent = EINVAL,
+	  .why = "not saved" },
+	{ .name = "CPUID faulting (ARCH_SET_CPUID)", .nr = __NR_arch_prctl,
+	  .a = { CR_ARCH_GET_CPUID }, .out_arg = -1, .dflt = 1,
+	  .absent = EINVAL,
+	  .why = "not saved: the restore would let it run CPUID" },
+	{ .name = "core-scheduling cookie (PR_SCHED_CORE)", .nr = __NR_prctl,
+	  .a = { PR_SCHED_CORE, 0 /* GET */, 0, 0 /* PIDTYPE_PID */ },
+	  .out_arg = 4, .out_size = 8, .absent = EINVAL,
+	  .why = "a cookie shared with other processes cannot be made "
+		 "again" },
+	{ .name = "private futex hash (PR_FUTEX_HASH)", .nr = __NR_prctl,
+	  .a = { PR_FUTEX_HASH, CR_FUTEX_HASH_GET_SLOTS }, .out_arg = -1,
+	  .absent = EINVAL,
+	  .why = "its slots (set, or sized when it had threads) are not "
+		 "saved" },
 };
 
 #define MISC_NR	(sizeof(misc_settings) / sizeof(misc_settings[0]))
@@ -307,8 +318,12 @@ static bool misc_present(const struct misc_setting *s)
 static int misc_refuse(struct cr_dtask *dt, const struct misc_setting *s,
 		       long v, struct cr_err *e)
 {
+	bool strict = dt->t->threads[0].t.flags & CRFS_THREAD_F_SECCOMP_STRICT;
 	long dflt = s->own_dflt ? misc_own(s) : s->dflt;
 
+	/* Strict mode disables the TSC, and so will its restore. */
+	if (strict && s->dflt_strict)
+		dflt = s->dflt_strict;
 	if (v == dflt)
 		return 0;
 	return cr_fail(e, EOPNOTSUPP, "pid %d: %s is %#lx, not the default "
