@@ -435,3 +435,11 @@ open(sys.argv[2], "wb").write(img)
 @test "SCHED_DEADLINE is refused, the container is unharmed" {
 	ZDTM_NEG_MISC=deadline refused zdtm-neg-misc "pid [0-9]+: thread [0-9]+: scheduling policy SCHED_DEADLINE"
 }
+
+@test "an image bound to a CPU this machine does not have online is refused before anything exists" {
+	require_image
+	# cpus_allowed[15] (THREAD payload offset 216), bit 63: CPU 1023.
+	img_rec_or "$GOOD" "$BATS_TEST_TMPDIR/c.img" REC_THREAD 216 0x8000000000000000 Q
+	restore_fails "$BATS_TEST_TMPDIR/c.img" \
+		"pid [0-9]+: thread [0-9]+: its CPU affinity has CPU 1023, which is not online here"
+}
