@@ -148,6 +148,21 @@ zdtm_run() {
 	zdtm_run zdtm-posix-timers
 }
 
+@test "zdtm-sched: SCHED_BATCH with reset-on-fork, nice 10 and the clear_child_tid address come back" {
+	require_image
+	zdtm_run zdtm-sched
+}
+
+@test "zdtm-sched-rr: SCHED_RR priority 7 with nice -3 comes back" {
+	require_image
+	zdtm_run zdtm-sched-rr
+}
+
+@test "zdtm-affinity: a process bound to one CPU comes back bound to it" {
+	require_image
+	zdtm_run zdtm-affinity
+}
+
 # stat_state PID: the state letter of /proc/PID/stat.
 stat_state() {
 	local stat

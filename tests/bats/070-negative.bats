@@ -474,3 +474,31 @@ fd5_is() {
 	ct_write "$ct" state thaw
 	wait_thawed "$ct"
 }
+
+@test "TSC reads made to fault (PR_SET_TSC) are refused, the container is unharmed" {
+	ZDTM_NEG_MISC=tsc refused zdtm-neg-misc "pid [0-9]+: TSC reads fault .*not the default"
+}
+
+@test "an early machine-check kill policy is refused, the container is unharmed" {
+	ZDTM_NEG_MISC=mce refused zdtm-neg-misc "pid [0-9]+: machine-check kill policy .*not the default"
+}
+
+@test "a private futex hash of its own size is refused, the container is unharmed" {
+	ZDTM_NEG_MISC=futex refused zdtm-neg-misc "pid [0-9]+: private futex hash .*is 0x4"
+}
+
+@test "syscall user dispatch is refused, the container is unharmed" {
+	ZDTM_NEG_MISC=sud refused zdtm-neg-misc "pid [0-9]+: syscall user dispatch is on"
+}
+
+@test "SCHED_DEADLINE is refused, the container is unharmed" {
+	ZDTM_NEG_MISC=deadline refused zdtm-neg-misc "pid [0-9]+: thread [0-9]+: scheduling policy SCHED_DEADLINE"
+}
+
+@test "an image bound to a CPU this machine does not have online is refused before anything exists" {
+	require_image
+	# cpus_allowed[15] (THREAD payload offset 216), bit 63: CPU 1023.
+	img_rec_or "$GOOD" "$BATS_TEST_TMPDIR/c.img" REC_THREAD 216 0x8000000000000000 Q
+	restore_fails "$BATS_TEST_TMPDIR/c.img" \
+		"pid [0-9]+: thread [0-9]+: its CPU affinity has CPU 1023, which is not online here"
+}

@@ -187,7 +187,7 @@ static void fx_model(struct cr_model *m, const struct crfs_image_hdr *h)
 	th->t = (struct crfs_thread){ .pid = FX_PID, .tid = FX_PID,
 		.altstack_flags = SS_DISABLE, .flags = CRFS_THREAD_F_RSEQ,
 		.rseq_addr = 0x600020, .rseq_len = 32, .rseq_sig = 0x53053053,
-		.comm = "prog" };
+		.cpus_allowed = { 1 }, .comm = "prog" };
 	sig = cr_model_new_sig(&th->pending, &err);
 	*sig = (struct crfs_sigpending){ .tid = FX_PID, .signo = 10 };
 	/* Some capabilities kept; two seccomp filters, the second logged. */

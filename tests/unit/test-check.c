@@ -333,6 +333,12 @@ F(sc_code, th->seccomp[0].insns[0] = 0xffff)
 F(sc_noret, th->seccomp[1].insns[1] = 0x20)
 F(sc_flags, th->seccomp[0].s.flags = 1)
 F(sc_strict, th->t.flags |= CRFS_THREAD_F_SECCOMP_STRICT)
+F(sched_deadline, th->t.sched_policy = 6 /* SCHED_DEADLINE */)
+F(sched_fifo_prio0, th->t.sched_policy = 1 /* SCHED_FIFO */)
+F(sched_other_prio, th->t.sched_priority = 5)
+F(sched_nice, th->t.sched_nice = 20)
+F(clear_tid, th->t.clear_child_tid = 0xffff800000000000ULL)
+F(no_cpus, th->t.cpus_allowed[0] = 0)
 
 /* Eight more filters of 4096 instructions each on @th. */
 static void add_big_filters(struct cr_thread *th)
@@ -535,6 +541,16 @@ static const struct forgery forgeries[] = {
 	{ "a seccomp filter without a return", forge_sc_noret, "does not end with a return" },
 	{ "seccomp flag TSYNC",		forge_sc_flags,	"flags 0x1" },
 	{ "seccomp filters in strict mode", forge_sc_strict, "strict mode" },
+	{ "scheduling policy SCHED_DEADLINE", forge_sched_deadline,
+	  "scheduling policy 0x6" },
+	{ "SCHED_FIFO at priority 0",	forge_sched_fifo_prio0,
+	  "priority 0" },
+	{ "SCHED_OTHER with a real-time priority", forge_sched_other_prio,
+	  "priority 5" },
+	{ "nice 20",			forge_sched_nice, "nice 20" },
+	{ "clear_child_tid in the kernel's half", forge_clear_tid,
+	  "clear_child_tid" },
+	{ "a CPU affinity without a CPU", forge_no_cpus, "names no CPU" },
 	{ "seccomp filters beyond the kernel's 32768 instructions", forge_sc_big,
 	  "more than the kernel takes" },
 	{ "a lock without a file",	forge_lock_nofile, "no file" },
@@ -688,7 +704,8 @@ static void second_task(struct cr_model *m)
 	t2->threads = NULL;
 	t2->nr_threads = 0;
 	cr_model_new_thread(t2, &err)->t = (struct crfs_thread){
-		.pid = 4800, .tid = 4800, .altstack_flags = SS_DISABLE };
+		.pid = 4800, .tid = 4800, .altstack_flags = SS_DISABLE,
+		.cpus_allowed = { 1 } };
 	t2->threads[0].arch = m->tasks[0].threads[0].arch;
 	t2->threads[0].arch.regs.tid = 4800;
 	t2->threads[0].arch.xstate = malloc(t2->threads[0].arch.xstate_size);

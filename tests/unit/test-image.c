@@ -218,11 +218,13 @@ static void make_model(struct cr_model *m, int cwd_len)
 	fill_rnd(t->pending.sig[1].siginfo, CRFS_SIGINFO_SIZE);
 	th = &t->threads[0];
 	th->t.blocked = rnd();
-	th->t.clear_child_tid = rnd();
+	th->t.clear_child_tid = rnd() & 0x7ffffffff000ULL;
 	th->t.robust_list = rnd();
 	th->t.robust_list_len = 24;
 	th->t.sched_policy = 3;
 	th->t.sched_nice = -5;
+	th->t.cpus_allowed[0] = rnd() | 1;
+	th->t.cpus_allowed[CRFS_CPU_WORDS - 1] = rnd();
 	fill_rnd(th->pending.sig[0].siginfo, CRFS_SIGINFO_SIZE);
 	for (int i = 0; i < CRFS_X86_64_NR_REGS; i++)
 		if (i != REG(cs) && i != REG(ss) && i != REG(ds) &&

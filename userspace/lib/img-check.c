@@ -51,6 +51,12 @@
 #define SS_AUTODISARM		(1U << 31)
 #endif
 #define CR_SS_FLAGS		(SS_ONSTACK | SS_DISABLE | SS_AUTODISARM)
+/* Scheduling policies (SCHED_*), and the flag sched_getscheduler() adds. */
+#define CR_SCHED_FIFO		1
+#define CR_SCHED_RR		2
+#define CR_SCHED_ISO		4	/* reserved, never a policy */
+#define CR_SCHED_IDLE		5
+#define CR_SCHED_RESET_ON_FORK	0x40000000U
 /* PR_SET_DUMPABLE takes 0 or 1; SUID_DUMP_ROOT (2) only the kernel sets. */
 #define CR_DUMPABLE_MAX		1
 #define CR_RSEQ_MIN_LEN		32
@@ -802,7 +808,31 @@ int cr_sigpending_check(const struct cr_chk *c, const void *obj,
 	return 0;
 }
 
-/* THREAD: its alternate stack and its rseq area. */
+/*
+ * A scheduling policy a restore sets (SCHED_DEADLINE is refused), its
+ * real-time priority (FIFO, RR: 1 to 99, the others 0), nice value, and
+ * a CPU affinity with at least one CPU.
+ */
+static int cr_sched_check(const struct crfs_thread *t, struct cr_err *e)
+{
+	uint32_t pol = t->sched_policy & ~CR_SCHED_RESET_ON_FORK;
+	bool rt = pol == CR_SCHED_FIFO || pol == CR_SCHED_RR;
+
+	if ((pol > CR_SCHED_IDLE || pol == CR_SCHED_ISO) ||
+	    (rt ? t->sched_priority < 1 || t->sched_priority > 99 :
+	     t->sched_priority != 0) ||
+	    t->sched_nice < -20 || t->sched_nice > 19)
+		return cr_fail(e, EBADMSG, "pid %u: scheduling policy %#x, "
+			       "priority %u, nice %d", t->tid, t->sched_policy,
+			       t->sched_priority, t->sched_nice);
+	for (int i = 0; i < CRFS_CPU_WORDS; i++)
+		if (t->cpus_allowed[i])
+			return 0;
+	return cr_fail(e, EBADMSG, "pid %u: CPU affinity names no CPU",
+		       t->tid);
+}
+
+/* THREAD: its alternate stack, rseq area, clear_child_tid, scheduling. */
 int cr_thread_check(const struct cr_chk *c, const void *obj,
 		    struct cr_err *e)
 {
@@ -837,7 +867,11 @@ int cr_thread_check(const struct cr_chk *c, const void *obj,
 			       " of %u bytes is not an aligned area inside a "
 			       "writable mapping", t->tid,
 			       (uint64_t)t->rseq_addr, t->rseq_len);
-	return 0;
+	if (t->clear_child_tid >= CR_TASK_SIZE)
+		return cr_fail(e, EBADMSG, "pid %u: clear_child_tid 0x%" PRIx64
+			       " is not a user address", t->tid,
+			       (uint64_t)t->clear_child_tid);
+	return cr_sched_check(t, e);
 }
 
 /*

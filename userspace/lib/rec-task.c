@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -304,6 +305,14 @@ void cr_thread_print(struct cr_emit *o, const void *obj)
 	o->ops->u64(o, "sched_policy", t->sched_policy);
 	o->ops->s64(o, "sched_nice", t->sched_nice);
 	o->ops->u64(o, "sched_priority", t->sched_priority);
+	for (int i = 0; i < CRFS_CPU_WORDS; i++) {
+		char name[32];
+
+		if (!t->cpus_allowed[i])
+			continue;
+		snprintf(name, sizeof(name), "cpus_allowed[%d]", i);
+		o->ops->hex(o, name, t->cpus_allowed[i]);
+	}
 }
 
 /* TIMER */

@@ -322,21 +322,19 @@ static int cr_wait_stopped(const struct cr_rst *r, struct cr_err *e)
 }
 
 /*
- * The stopped process's last state: the CPUs it would have had without
- * cr_pin_begin() (@cpus, NULL if not pinned), registers, mask, then the
- * freezer.
+ * The stopped process's last state: its CPU affinity (cr_pin_begin()
+ * gave it the restorer's CPU), registers, mask, then the freezer.
  */
-static int cr_let_go(struct cr_rst *r, const cpu_set_t *cpus,
-		     struct cr_err *e)
+static int cr_let_go(struct cr_rst *r, struct cr_err *e)
 {
 	struct crfs_x86_regs regs = r->thread->arch.regs;
 	uint64_t mask = r->thread->t.blocked;
 	bool stopped = r->task->t.state == CRFS_TASK_STOPPED;
 	int rc;
 
-	/* Best effort: the pinning only made the restore faster. */
-	if (cpus)
-		sched_setaffinity(r->pid, sizeof(*cpus), cpus);
+	rc = cr_rst_affinity(r, e);
+	if (rc)
+		return rc;
 	/* orig_rax as dumped: an interrupted call restarts as the kernel says */
 	rc = cr_arch_set_regs(r->pid, &regs, r->thread->arch.xstate,
 			      r->thread->arch.xstate_size, e);
@@ -463,7 +461,7 @@ static int cr_restore_task(struct cr_rst *r, struct cr_img_walk *w,
 	if (!rc)
 		rc = cr_rst_aborted(r, e);
 	if (!rc)
-		rc = cr_let_go(r, pinned ? &cpus : NULL, e);
+		rc = cr_let_go(r, e);
 	/* Called off while it was let go: it must not stay (cr_undo()). */
 	if (!rc)
 		rc = cr_rst_aborted(r, e);

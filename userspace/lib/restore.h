@@ -167,6 +167,16 @@ int cr_rst_poke(struct cr_rst *r, size_t off, const void *buf, size_t len,
  */
 int cr_rst_plan(struct cr_rst *r, struct cr_err *e);
 
+/* res-misc.c */
+
+/**
+ * cr_rst_affinity() - give the process the CPU affinity of the image and
+ * read it back (the restore pinned it to the restorer's CPU)
+ *
+ * Return: 0, or -errno with @e set naming the process.
+ */
+int cr_rst_affinity(struct cr_rst *r, struct cr_err *e);
+
 /* restore-read.c */
 
 /**

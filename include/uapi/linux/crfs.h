@@ -477,6 +477,9 @@ struct crfs_timer {
 	__u32	__pad;
 };
 
+/* The CPUs a THREAD's affinity mask can name: 1024, as glibc's cpu_set_t. */
+#define CRFS_CPU_WORDS		16
+
 /* crfs_thread.flags */
 #define CRFS_THREAD_F_RSEQ	(1U << 0)	/* rseq_* registered */
 #define CRFS_THREAD_F_SECCOMP_STRICT (1U << 1)	/* SECCOMP_MODE_STRICT */
@@ -504,6 +507,7 @@ struct crfs_thread {
 	__s32	sched_nice;		/* SCHED_OTHER, SCHED_BATCH, _IDLE */
 	__u32	sched_priority;		/* SCHED_FIFO, SCHED_RR */
 	__u32	__pad;
+	__u64	cpus_allowed[CRFS_CPU_WORDS];	/* sched_setaffinity(), CPU n: bit n % 64 of word n / 64 */
 	char	comm[CRFS_COMM_LEN];
 };
 
