@@ -340,3 +340,8 @@ time.sleep(120)' "$ZDTM_DIR/wait" "$held"
 	wait_pid_gone "$holder"
 	zdtm_finish
 }
+
+@test "zdtm-procstate: a name with a newline comes back whole" {
+	require_image
+	zdtm_run zdtm-procstate
+}
