@@ -317,6 +317,18 @@ time.sleep(120)
 	refused zdtm-neg-uring "(io_uring|uring)"
 }
 
+@test "an LDT (modify_ldt) is refused, the container is unharmed" {
+	require_image
+	refused zdtm-neg-ldt "pid [0-9]+: has an LDT \\(modify_ldt\\(\\)\\): not restored"
+}
+
+@test "a GDT TLS entry (set_thread_area) is refused, the container is unharmed" {
+	require_image
+	"$CRFS_ZDTM/zdtm-neg-tls" --probe ||
+		skip "this kernel has no IA32 emulation (int \$0x80)"
+	refused zdtm-neg-tls "tid [0-9]+: GDT TLS entry 1[234] \\(set_thread_area\\(\\), base 0x12345000, limit 0xfff\\): not restored"
+}
+
 @test "a guard region (MADV_GUARD_INSTALL) is refused, the container is unharmed" {
 	require_image
 	# Guard regions are Linux 6.13, their pagemap bit and scan 6.15.
