@@ -190,6 +190,10 @@ F(rseq_len, th->t.rseq_len = 16)
 F(rseq_out, th->t.rseq_addr = 0x500000)
 F(rseq_across, th->t.rseq_addr = 0x61ffe0; th->t.rseq_len = 64)
 F(rseq_flag, th->t.flags = 0)
+F(coredump_filter, mm->m.coredump_filter = 0x200)
+F(ioprio_class, th->t.ioprio = 4 << 13)
+F(ioprio_hint, th->t.ioprio = 2 << 13 | 1 << 3)
+F(ioprio_none_level, th->t.ioprio = 5)
 F(euid, t->creds.euid = 0xffffffff)
 F(fsgid, t->creds.fsgid = 0xffffffff)
 F(group, t->groups[1] = 0xffffffff)
@@ -409,6 +413,10 @@ static const struct forgery forgeries[] = {
 	{ "rseq area outside mappings",	forge_rseq_out,	"rseq area" },
 	{ "rseq area across a mapping end", forge_rseq_across, "rseq area" },
 	{ "an rseq area without its flag", forge_rseq_flag, "do not match" },
+	{ "coredump_filter bit 9",	forge_coredump_filter, "coredump_filter 0x200" },
+	{ "ioprio class 4",		forge_ioprio_class, "ioprio 0x8000" },
+	{ "ioprio with a hint",		forge_ioprio_hint, "ioprio 0x4008" },
+	{ "ioprio class NONE level 5",	forge_ioprio_none_level, "ioprio 0x5" },
 	{ "euid -1",			forge_euid,	"id 4294967295" },
 	{ "fsgid -1",			forge_fsgid,	"id 4294967295" },
 	{ "supplementary group -1",	forge_group,	"group 4294967295" },

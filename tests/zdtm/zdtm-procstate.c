@@ -1,11 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * zdtm-procstate: per-process state that /proc shows little of: a name
- * with a newline in it (PR_SET_NAME).  Each must come back as it was.
+ * with a newline in it (PR_SET_NAME), the I/O priority, coredump_filter,
+ * membarrier() registrations.  Each must come back as it was.
  */
 #include <sys/prctl.h>
+#include <linux/membarrier.h>
 
 #include "zdtm.h"
+
+#ifndef MEMBARRIER_CMD_GET_REGISTRATIONS
+#define MEMBARRIER_CMD_GET_REGISTRATIONS	(1 << 9)
+#endif
+/* IOPRIO_CLASS_BE, level 7 */
+#define IOPRIO_WANT	(2 << 13 | 7)
+#define MB_WANT		(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED | \
+			 MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED | \
+			 MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ)
 
 static char out[4096];
 static int bad;
@@ -32,18 +43,48 @@ static void rd(const char *name, char *b, size_t len)
 /* Make the state. */
 static void build(void)
 {
+	int fd;
+
 	zdtm_check(prctl(PR_SET_NAME, "ab\ncd"), "PR_SET_NAME");
+	zdtm_check(syscall(SYS_ioprio_set, 1, 0, IOPRIO_WANT), "ioprio_set");
+	fd = open("/proc/self/coredump_filter", O_WRONLY);
+	zdtm_check(fd < 0 || write(fd, "0x7f", 4) != 4, "coredump_filter");
+	close(fd);
+	for (int cmd = 1; cmd <= MB_WANT; cmd <<= 1)
+		if (MB_WANT & cmd)
+			zdtm_check(syscall(SYS_membarrier, cmd, 0, 0),
+				   "membarrier register");
 }
 
 /* Check the state, noting what differs. */
 static void verify(void)
 {
 	char b[64];
+	long r;
 
 	rd("comm", b, sizeof(b));
 	if (strcmp(b, "ab\ncd\n")) {
 		bad++;
 		NOTE("comm '%s', want 'ab\\ncd'\n", b);
+	}
+	r = syscall(SYS_ioprio_get, 1, 0);
+	if (r != IOPRIO_WANT) {
+		bad++;
+		NOTE("ioprio %#lx, want %#x\n", r, IOPRIO_WANT);
+	}
+	rd("coredump_filter", b, sizeof(b));
+	if (strtol(b, NULL, 16) != 0x7f) {
+		bad++;
+		NOTE("coredump_filter %s, want 0x7f\n", b);
+	}
+	r = syscall(SYS_membarrier, MEMBARRIER_CMD_GET_REGISTRATIONS, 0, 0);
+	if (r != MB_WANT) {
+		bad++;
+		NOTE("membarrier registrations %#lx, want %#x\n", r, MB_WANT);
+	}
+	if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0)) {
+		bad++;
+		NOTE("membarrier private expedited: %s\n", strerror(errno));
 	}
 }
 

@@ -66,7 +66,14 @@
 #define CR_MM_FLAGS		(CRFS_MM_F_THP_DISABLE | CRFS_MM_F_MDWE | \
 				 CRFS_MM_F_MDWE_NOINHERIT | \
 				 CRFS_MM_F_THP_EXCEPT_ADVISED | \
-				 CRFS_MM_F_KSM_ANY)
+				 CRFS_MM_F_KSM_ANY | CRFS_MM_F_MEMBARRIER_GLOBAL | \
+				 CRFS_MM_F_MEMBARRIER | \
+				 CRFS_MM_F_MEMBARRIER_SYNC_CORE | \
+				 CRFS_MM_F_MEMBARRIER_RSEQ)
+/* ioprio: class in bits 13-15 (NONE 0 to IDLE 3), level in bits 0-2. */
+#define CR_IOPRIO_CLASS(v)	((v) >> 13)
+#define CR_IOPRIO_HINTS		0x1ff8U
+#define CR_IOPRIO_CLASS_IDLE	3
 #define CR_TASK_FLAGS		(CRFS_TASK_F_CHILD_SUBREAPER | \
 				 CRFS_TASK_F_NO_NEW_PRIVS)
 #define CR_AT_NULL		0
@@ -346,6 +353,10 @@ int cr_mm_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 	     !(mm->flags & CRFS_MM_F_MDWE)))
 		return cr_fail(e, EBADMSG, "pid %u: mm flags 0x%x", pid,
 			       mm->flags);
+	if (mm->coredump_filter & ~CRFS_COREDUMP_FILTER_MASK)
+		return cr_fail(e, EBADMSG, "pid %u: coredump_filter 0x%x has "
+			       "bits above 0x%x", pid, mm->coredump_filter,
+			       CRFS_COREDUMP_FILTER_MASK);
 	if (!mmo->exe || mmo->exe->f.kind != CRFS_FILE_REG)
 		return cr_fail(e, EBADMSG, "pid %u: the executable (file %u) "
 			       "is not a regular file", pid, mm->exe_file_id);
@@ -828,6 +839,13 @@ int cr_thread_check(const struct cr_chk *c, const void *obj,
 	    !(t->flags & CRFS_THREAD_F_RSEQ) != !t->rseq_addr)
 		return cr_fail(e, EBADMSG, "pid %u: thread flags 0x%x do not "
 			       "match its rseq area", t->tid, t->flags);
+	/* the kernel takes no level with class NONE; hints are not kept */
+	if (CR_IOPRIO_CLASS(t->ioprio) > CR_IOPRIO_CLASS_IDLE ||
+	    t->ioprio & CR_IOPRIO_HINTS ||
+	    (!CR_IOPRIO_CLASS(t->ioprio) && t->ioprio))
+		return cr_fail(e, EBADMSG, "pid %u: ioprio 0x%x: not a class "
+			       "and level ioprio_set() takes", t->tid,
+			       t->ioprio);
 	if (t->rseq_addr && (t->rseq_addr % CR_RSEQ_MIN_LEN ||
 			     t->rseq_len < CR_RSEQ_MIN_LEN ||
 			     !cr_in_vma(mm, t->rseq_addr, t->rseq_len) ||

@@ -182,8 +182,8 @@ int cr_mm_read(struct cr_rd *rd, const void *p, uint64_t len,
 
 	(void)len;
 	memcpy(&rec, p, sizeof(rec));
-	if (!rec.id || rec.__pad)
-		return cr_rd_fail(rd, e, "id 0 or padding not zero");
+	if (!rec.id)
+		return cr_rd_fail(rd, e, "id 0");
 	if (rec.auxv_words > CRFS_AUXV_WORDS)
 		return cr_rd_fail(rd, e, "mm %u: %u auxv words, at most %d",
 				  rec.id, rec.auxv_words, CRFS_AUXV_WORDS);
@@ -220,6 +220,7 @@ void cr_mm_print(struct cr_emit *o, const void *obj)
 	o->ops->u64(o, "exe_file", m->exe_file_id);
 	o->ops->u64(o, "nr_vmas", m->nr_vmas);
 	o->ops->hex(o, "flags", m->flags);
+	o->ops->hex(o, "coredump_filter", m->coredump_filter);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (o->detail || &f[i] == &m->brk)
 			o->ops->hex(o, names[i], f[i]);

@@ -229,6 +229,12 @@ struct crfs_shmem {
 #define CRFS_MM_F_THP_EXCEPT_ADVISED (1U << 3)	/* with THP_DISABLE: but
 						 * MADV_HUGEPAGE areas */
 #define CRFS_MM_F_KSM_ANY	(1U << 4)	/* PR_SET_MEMORY_MERGE */
+/* membarrier(MEMBARRIER_CMD_REGISTER_*), as _GET_REGISTRATIONS says */
+#define CRFS_MM_F_MEMBARRIER_GLOBAL (1U << 8)	/* _GLOBAL_EXPEDITED */
+#define CRFS_MM_F_MEMBARRIER	(1U << 9)	/* _PRIVATE_EXPEDITED */
+#define CRFS_MM_F_MEMBARRIER_SYNC_CORE (1U << 10) /* _.._SYNC_CORE */
+#define CRFS_MM_F_MEMBARRIER_RSEQ (1U << 11)	/* _.._RSEQ */
+#define CRFS_COREDUMP_FILTER_MASK 0x1ffU	/* the kernel's 9 bits */
 struct crfs_mm {
 	__u32	id;
 	__u32	exe_file_id;
@@ -241,7 +247,7 @@ struct crfs_mm {
 	__u64	arg_start, arg_end;
 	__u64	env_start, env_end;
 	__u32	auxv_words;		/* used words of auxv[] */
-	__u32	__pad;
+	__u32	coredump_filter;	/* /proc/PID/coredump_filter */
 	__u64	auxv[CRFS_AUXV_WORDS];
 };
 
@@ -503,7 +509,7 @@ struct crfs_thread {
 	__u32	sched_policy;		/* SCHED_* */
 	__s32	sched_nice;		/* SCHED_OTHER, SCHED_BATCH, _IDLE */
 	__u32	sched_priority;		/* SCHED_FIFO, SCHED_RR */
-	__u32	__pad;
+	__u32	ioprio;			/* ioprio_get(IOPRIO_WHO_PROCESS) */
 	char	comm[CRFS_COMM_LEN];
 };
 
