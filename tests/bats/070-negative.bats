@@ -329,6 +329,16 @@ time.sleep(120)
 	refused zdtm-neg-tls "tid [0-9]+: GDT TLS entry 1[234] \\(set_thread_area\\(\\), base 0x12345000, limit 0xfff\\): not restored"
 }
 
+@test "a dnotify (F_NOTIFY) is refused, the container is unharmed" {
+	require_image
+	refused zdtm-neg-dnotify "pid [0-9]+: fd [0-9]+: .*/watched: a directory with a signal owner: it may have a dnotify \\(F_NOTIFY\\)"
+}
+
+@test "a signal owner (F_SETOWN) outside the process is refused, the container is unharmed" {
+	require_image
+	refused zdtm-neg-fown "pid [0-9]+: fd [0-9]+: .*/owned: its signal owner \\(F_SETOWN\\) is process [0-9]+, not the process itself: not restored"
+}
+
 @test "a guard region (MADV_GUARD_INSTALL) is refused, the container is unharmed" {
 	require_image
 	# Guard regions are Linux 6.13, their pagemap bit and scan 6.15.

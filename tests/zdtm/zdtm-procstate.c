@@ -2,7 +2,9 @@
 /*
  * zdtm-procstate: per-process state that /proc shows little of: a name
  * with a newline in it (PR_SET_NAME), the I/O priority, coredump_filter,
- * membarrier() registrations.  Each must come back as it was.
+ * membarrier() registrations, the signal owner (F_SETOWN, F_SETOWN_EX),
+ * signal (F_SETSIG) and O_ASYNC of descriptions.  Each must come back as
+ * it was.
  */
 #include <sys/prctl.h>
 #include <linux/membarrier.h>
@@ -19,6 +21,7 @@
 			 MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ)
 
 static char out[4096];
+static int fa, fb, fr;
 static int bad;
 
 #define NOTE(...) do {							\
@@ -43,6 +46,7 @@ static void rd(const char *name, char *b, size_t len)
 /* Make the state. */
 static void build(void)
 {
+	char p[4096];
 	int fd;
 
 	zdtm_check(prctl(PR_SET_NAME, "ab\ncd"), "PR_SET_NAME");
@@ -54,12 +58,26 @@ static void build(void)
 		if (MB_WANT & cmd)
 			zdtm_check(syscall(SYS_membarrier, cmd, 0, 0),
 				   "membarrier register");
+	zdtm_path(p, sizeof(p), "owned-a");
+	fa = open(p, O_RDWR | O_CREAT, 0644);
+	zdtm_path(p, sizeof(p), "owned-b");
+	fb = open(p, O_RDWR | O_CREAT, 0644);
+	zdtm_check(fa < 0 || fb < 0, "create");
+	zdtm_check(fcntl(fa, F_SETOWN, getpid()), "F_SETOWN");
+	zdtm_check(fcntl(fa, F_SETSIG, SIGUSR2), "F_SETSIG");
+	/* O_ASYNC sticks only to files with a fasync method */
+	fr = open("/dev/urandom", O_RDONLY);
+	zdtm_check(fr < 0, "open /dev/urandom");
+	zdtm_check(fcntl(fr, F_SETFL, fcntl(fr, F_GETFL) | O_ASYNC), "O_ASYNC");
+	zdtm_check(fcntl(fb, F_SETOWN_EX, &(struct f_owner_ex){ F_OWNER_TID,
+		   gettid() }), "F_SETOWN_EX");
 }
 
 /* Check the state, noting what differs. */
 static void verify(void)
 {
 	char b[64];
+	struct f_owner_ex o = { 0 };
 	long r;
 
 	rd("comm", b, sizeof(b));
@@ -81,6 +99,31 @@ static void verify(void)
 	if (r != MB_WANT) {
 		bad++;
 		NOTE("membarrier registrations %#lx, want %#x\n", r, MB_WANT);
+	}
+	r = fcntl(fa, F_GETOWN);
+	if (r != getpid()) {
+		bad++;
+		NOTE("F_GETOWN %ld, want %d\n", r, getpid());
+	}
+	r = fcntl(fa, F_GETSIG);
+	if (r != SIGUSR2) {
+		bad++;
+		NOTE("F_GETSIG %ld, want %d\n", r, SIGUSR2);
+	}
+	if (!(fcntl(fr, F_GETFL) & O_ASYNC)) {
+		bad++;
+		NOTE("O_ASYNC is gone\n");
+	}
+	if (fcntl(fb, F_GETOWN_EX, &o) || o.type != F_OWNER_TID ||
+	    o.pid != gettid()) {
+		bad++;
+		NOTE("F_GETOWN_EX type %d pid %d, want thread %d\n", o.type,
+		     o.pid, gettid());
+	}
+	r = fcntl(fb, F_GETSIG);
+	if (r) {
+		bad++;
+		NOTE("F_GETSIG of the second %ld, want 0\n", r);
 	}
 	if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0)) {
 		bad++;

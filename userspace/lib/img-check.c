@@ -103,7 +103,7 @@
 #define CR_FILE_FLAGS		(O_ACCMODE | O_APPEND | O_NONBLOCK | O_SYNC | \
 				 O_DSYNC | O_DIRECT | O_NOATIME | \
 				 CR_O_LARGEFILE | O_DIRECTORY | O_PATH | \
-				 O_NOFOLLOW)
+				 O_NOFOLLOW | O_ASYNC)
 
 /* The kinds of file this version reopens, and the type each must have. */
 static const uint32_t cr_file_types[CRFS_FILE_NR] = {
@@ -145,6 +145,16 @@ static bool cr_chr_ok(uint64_t rdev)
 		if (major(rdev) == ok[i].major && minor(rdev) == ok[i].minor)
 			return true;
 	return false;
+}
+
+/*
+ * Can @f have O_ASYNC?  Only a file whose driver has a fasync method:
+ * of those a checkpoint keeps, /dev/random and /dev/urandom.
+ */
+static bool cr_async_ok(const struct crfs_file *f)
+{
+	return f->kind == CRFS_FILE_CHR && major(f->rdev) == 1 &&
+	       (minor(f->rdev) == 8 || minor(f->rdev) == 9);
 }
 
 /* Is @s an absolute path (decoded strings are NUL-terminated)? */
@@ -291,6 +301,18 @@ int cr_file_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 	else if (f->kind == CRFS_FILE_CHR && !cr_chr_ok(f->rdev))
 		why = "a device other than /dev/null, /dev/zero, /dev/random, "
 		      "/dev/urandom";
+	else if (f->owner_type > CRFS_OWNER_PGRP ||
+		 !f->owner_type != !f->owner_pid || f->signo > CRFS_NSIG)
+		why = "an owner type, owner or signal (F_SETOWN_EX, F_SETSIG) "
+		      "that is none";
+	else if ((f->owner_type && f->kind == CRFS_FILE_DIR) ||
+		 ((f->owner_type || f->signo) && f->flags & O_PATH))
+		why = "an owner on a directory (dnotify, which a restore "
+		      "does not make), or an owner or signal on an O_PATH "
+		      "descriptor";
+	else if (f->flags & O_ASYNC && !cr_async_ok(f))
+		why = "O_ASYNC on a file without a fasync method (here only "
+		      "/dev/random and /dev/urandom have one)";
 	if (!why)
 		return 0;
 	return cr_fail(e, EBADMSG, "file %u (kind %u): \"%.64s\": %s", f->id,
@@ -689,6 +711,38 @@ static const char *cr_task_why(const struct cr_task *t)
 	return NULL;
 }
 
+/*
+ * The owner of each description of @t's descriptors (F_SETOWN_EX) is
+ * @t itself: its pid, its thread, the process group it leads after the
+ * restore.
+ */
+static int cr_task_owners(const struct cr_chk *c, const struct cr_task *t,
+			  struct cr_err *e)
+{
+	for (uint32_t i = 0; i < c->m->nr_fdts; i++) {
+		const struct cr_fdtable *fdt = &c->m->fdts[i];
+
+		if (fdt->t.id != t->t.fdtable_id)
+			continue;
+		for (uint32_t j = 0; j < fdt->nr_fds; j++) {
+			int64_t k = cr_model_find(c->m, CR_K_FILE,
+						  fdt->fds[j].d.file_id);
+			const struct crfs_file *f;
+
+			if (k < 0)
+				continue;	/* FD rules: not here */
+			f = &c->m->files[k].f;
+			if (f->owner_type && f->owner_pid != t->t.pid)
+				return cr_fail(e, EBADMSG, "pid %u: fd %u: "
+					       "owner %u (type %u) is not "
+					       "the process", t->t.pid,
+					       fdt->fds[j].d.fd, f->owner_pid,
+					       f->owner_type);
+		}
+	}
+	return 0;
+}
+
 /* TASK: pid, parent, state, objects, threads, limits. */
 int cr_task_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 {
@@ -747,7 +801,7 @@ int cr_task_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 				       "%" PRIu64 " above hard %" PRIu64,
 				       k->pid, i, (uint64_t)k->rlim[i].cur,
 				       (uint64_t)k->rlim[i].max);
-	return 0;
+	return cr_task_owners(c, t, e);
 }
 
 /*

@@ -201,7 +201,23 @@ struct crfs_file {
 	__u32	data_id;		/* MEMFD, UNLINKED: the FILE carrying
 					 * the contents of its inode: itself,
 					 * or an earlier one; else 0 */
+	__u32	owner_type;		/* enum crfs_file_owner (F_SETOWN_EX) */
+	__u32	owner_pid;		/* its tid, pid or pgid; NONE: 0 */
+	__u32	signo;			/* F_SETSIG, 0: SIGIO */
+	__u32	__pad;
 	/* char path[path_len], NUL-padded to a multiple of 8 */
+};
+
+/*
+ * crfs_file.owner_type: who gets the description's SIGIO/SIGURG
+ * (F_SETOWN_EX); an owner is always the process itself (its pid, its
+ * thread, or the process group it leads).
+ */
+enum crfs_file_owner {
+	CRFS_OWNER_NONE = 0,
+	CRFS_OWNER_TID,			/* F_OWNER_TID */
+	CRFS_OWNER_PID,			/* F_OWNER_PID */
+	CRFS_OWNER_PGRP,		/* F_OWNER_PGRP */
 };
 
 /*
