@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * zdtm-neg-ldt: an LDT entry (modify_ldt()), which the checkpoint must
- * refuse.  After SIGTERM the entry is still there.
+ * refuse.  After SIGTERM the entry is still there.  With --probe: exit 0
+ * if the kernel has modify_ldt() (CONFIG_MODIFY_LDT_SYSCALL).
  */
 #include <asm/ldt.h>
 
@@ -13,6 +14,8 @@ int main(int argc, char **argv)
 			       .limit = 0xff, .seg_32bit = 1, .useable = 1 };
 	unsigned char ldt[8];
 
+	if (argc > 1 && !strcmp(argv[1], "--probe"))
+		return syscall(SYS_modify_ldt, 0, ldt, sizeof(ldt)) < 0;
 	zdtm_init(argc, argv);
 	zdtm_check(syscall(SYS_modify_ldt, 1, &l, sizeof(l)), "modify_ldt");
 	zdtm_ready();
