@@ -355,3 +355,8 @@ time.sleep(120)' "$ZDTM_DIR/wait" "$held"
 	wait_pid_gone "$holder"
 	zdtm_finish
 }
+
+@test "zdtm-procstate: a name with a newline, I/O priority, coredump_filter, membarrier registrations, signal owners, F_SETSIG and O_ASYNC come back" {
+	require_image
+	zdtm_run zdtm-procstate
+}

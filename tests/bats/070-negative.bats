@@ -317,6 +317,30 @@ time.sleep(120)
 	refused zdtm-neg-uring "(io_uring|uring)"
 }
 
+@test "an LDT (modify_ldt) is refused, the container is unharmed" {
+	require_image
+	"$CRFS_ZDTM/zdtm-neg-ldt" --probe ||
+		skip "this kernel has no modify_ldt() (CONFIG_MODIFY_LDT_SYSCALL)"
+	refused zdtm-neg-ldt "pid [0-9]+: has an LDT \\(modify_ldt\\(\\)\\): not restored"
+}
+
+@test "a GDT TLS entry (set_thread_area) is refused, the container is unharmed" {
+	require_image
+	"$CRFS_ZDTM/zdtm-neg-tls" --probe ||
+		skip "this kernel has no IA32 emulation (int \$0x80)"
+	refused zdtm-neg-tls "tid [0-9]+: GDT TLS entry 1[234] \\(set_thread_area\\(\\), base 0x12345000, limit 0xfff\\): not restored"
+}
+
+@test "a dnotify (F_NOTIFY) is refused, the container is unharmed" {
+	require_image
+	refused zdtm-neg-dnotify "pid [0-9]+: fd [0-9]+: .*/watched: a directory with a signal owner: it may have a dnotify \\(F_NOTIFY\\)"
+}
+
+@test "a signal owner (F_SETOWN) outside the process is refused, the container is unharmed" {
+	require_image
+	refused zdtm-neg-fown "pid [0-9]+: fd [0-9]+: .*/owned: its signal owner \\(F_SETOWN\\) is process [0-9]+, not the process itself: not restored"
+}
+
 @test "a guard region (MADV_GUARD_INSTALL) is refused, the container is unharmed" {
 	require_image
 	# Guard regions are Linux 6.13, their pagemap bit and scan 6.15.

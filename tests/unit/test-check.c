@@ -190,6 +190,18 @@ F(rseq_len, th->t.rseq_len = 16)
 F(rseq_out, th->t.rseq_addr = 0x500000)
 F(rseq_across, th->t.rseq_addr = 0x61ffe0; th->t.rseq_len = 64)
 F(rseq_flag, th->t.flags = 0)
+F(coredump_filter, mm->m.coredump_filter = 0x200)
+F(owner_type, fl[F_LOG].f.owner_type = 4; fl[F_LOG].f.owner_pid = FX_PID)
+F(owner_pid_alone, fl[F_LOG].f.owner_pid = FX_PID)
+F(owner_signo, fl[F_LOG].f.signo = 65)
+F(owner_dir, fl[F_DIR].f.owner_type = CRFS_OWNER_PID;
+  fl[F_DIR].f.owner_pid = FX_PID)
+F(owner_path, fl[F_CWD].f.signo = SIGIO)
+F(owner_other, fl[F_LOG].f.owner_type = CRFS_OWNER_PID;
+  fl[F_LOG].f.owner_pid = 4712)
+F(ioprio_class, th->t.ioprio = 4 << 13)
+F(ioprio_hint, th->t.ioprio = 2 << 13 | 1 << 3)
+F(ioprio_none_level, th->t.ioprio = 5)
 F(euid, t->creds.euid = 0xffffffff)
 F(fsgid, t->creds.fsgid = 0xffffffff)
 F(group, t->groups[1] = 0xffffffff)
@@ -415,6 +427,16 @@ static const struct forgery forgeries[] = {
 	{ "rseq area outside mappings",	forge_rseq_out,	"rseq area" },
 	{ "rseq area across a mapping end", forge_rseq_across, "rseq area" },
 	{ "an rseq area without its flag", forge_rseq_flag, "do not match" },
+	{ "coredump_filter bit 9",	forge_coredump_filter, "coredump_filter 0x200" },
+	{ "owner type 4",		forge_owner_type, "/tmp/log\": an owner type" },
+	{ "an owner pid without a type", forge_owner_pid_alone, "/tmp/log\": an owner type" },
+	{ "F_SETSIG 65",		forge_owner_signo, "/tmp/log\": an owner type" },
+	{ "an owner on a directory (dnotify)", forge_owner_dir, "an owner on a directory" },
+	{ "F_SETSIG on an O_PATH descriptor", forge_owner_path, "signal on an O_PATH" },
+	{ "an owner other than the process", forge_owner_other, "fd 1: owner 4712 (type 2) is not the process" },
+	{ "ioprio class 4",		forge_ioprio_class, "ioprio 0x8000" },
+	{ "ioprio with a hint",		forge_ioprio_hint, "ioprio 0x4008" },
+	{ "ioprio class NONE level 5",	forge_ioprio_none_level, "ioprio 0x5" },
 	{ "euid -1",			forge_euid,	"id 4294967295" },
 	{ "fsgid -1",			forge_fsgid,	"id 4294967295" },
 	{ "supplementary group -1",	forge_group,	"group 4294967295" },
@@ -437,7 +459,7 @@ static const struct forgery forgeries[] = {
 	{ "rseq area in read-only memory", forge_rseq_ro, "writable mapping" },
 	{ "shared memory growing down",	forge_shm_grows, "only private anonymous memory grows down" },
 	{ "a heap growing down",	forge_heap_grows, "only private anonymous memory grows down" },
-	{ "a description with O_ASYNC",	forge_file_async, "status flags" },
+	{ "O_ASYNC on a regular file",	forge_file_async, "O_ASYNC on a file without a fasync" },
 	{ "a terminal",			forge_file_tty,	"a device other than" },
 	{ "a signal of another thread",	forge_sig_tid,	"in the records of thread" },
 	{ "a thread's signal before its thread", forge_sig_shared_tid,

@@ -72,7 +72,14 @@
 #define CR_MM_FLAGS		(CRFS_MM_F_THP_DISABLE | CRFS_MM_F_MDWE | \
 				 CRFS_MM_F_MDWE_NOINHERIT | \
 				 CRFS_MM_F_THP_EXCEPT_ADVISED | \
-				 CRFS_MM_F_KSM_ANY)
+				 CRFS_MM_F_KSM_ANY | CRFS_MM_F_MEMBARRIER_GLOBAL | \
+				 CRFS_MM_F_MEMBARRIER | \
+				 CRFS_MM_F_MEMBARRIER_SYNC_CORE | \
+				 CRFS_MM_F_MEMBARRIER_RSEQ)
+/* ioprio: class in bits 13-15 (NONE 0 to IDLE 3), level in bits 0-2. */
+#define CR_IOPRIO_CLASS(v)	((v) >> 13)
+#define CR_IOPRIO_HINTS		0x1ff8U
+#define CR_IOPRIO_CLASS_IDLE	3
 #define CR_TASK_FLAGS		(CRFS_TASK_F_CHILD_SUBREAPER | \
 				 CRFS_TASK_F_NO_NEW_PRIVS)
 #define CR_AT_NULL		0
@@ -102,7 +109,7 @@
 #define CR_FILE_FLAGS		(O_ACCMODE | O_APPEND | O_NONBLOCK | O_SYNC | \
 				 O_DSYNC | O_DIRECT | O_NOATIME | \
 				 CR_O_LARGEFILE | O_DIRECTORY | O_PATH | \
-				 O_NOFOLLOW)
+				 O_NOFOLLOW | O_ASYNC)
 
 /* The kinds of file this version reopens, and the type each must have. */
 static const uint32_t cr_file_types[CRFS_FILE_NR] = {
@@ -144,6 +151,16 @@ static bool cr_chr_ok(uint64_t rdev)
 		if (major(rdev) == ok[i].major && minor(rdev) == ok[i].minor)
 			return true;
 	return false;
+}
+
+/*
+ * Can @f have O_ASYNC?  Only a file whose driver has a fasync method:
+ * of those a checkpoint keeps, /dev/random and /dev/urandom.
+ */
+static bool cr_async_ok(const struct crfs_file *f)
+{
+	return f->kind == CRFS_FILE_CHR && major(f->rdev) == 1 &&
+	       (minor(f->rdev) == 8 || minor(f->rdev) == 9);
 }
 
 /* Is @s an absolute path (decoded strings are NUL-terminated)? */
@@ -290,6 +307,18 @@ int cr_file_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 	else if (f->kind == CRFS_FILE_CHR && !cr_chr_ok(f->rdev))
 		why = "a device other than /dev/null, /dev/zero, /dev/random, "
 		      "/dev/urandom";
+	else if (f->owner_type > CRFS_OWNER_PGRP ||
+		 !f->owner_type != !f->owner_pid || f->signo > CRFS_NSIG)
+		why = "an owner type, owner or signal (F_SETOWN_EX, F_SETSIG) "
+		      "that is none";
+	else if ((f->owner_type && f->kind == CRFS_FILE_DIR) ||
+		 ((f->owner_type || f->signo) && f->flags & O_PATH))
+		why = "an owner on a directory (dnotify, which a restore "
+		      "does not make), or an owner or signal on an O_PATH "
+		      "descriptor";
+	else if (f->flags & O_ASYNC && !cr_async_ok(f))
+		why = "O_ASYNC on a file without a fasync method (here only "
+		      "/dev/random and /dev/urandom have one)";
 	if (!why)
 		return 0;
 	return cr_fail(e, EBADMSG, "file %u (kind %u): \"%.64s\": %s", f->id,
@@ -352,6 +381,10 @@ int cr_mm_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 	     !(mm->flags & CRFS_MM_F_MDWE)))
 		return cr_fail(e, EBADMSG, "pid %u: mm flags 0x%x", pid,
 			       mm->flags);
+	if (mm->coredump_filter & ~CRFS_COREDUMP_FILTER_MASK)
+		return cr_fail(e, EBADMSG, "pid %u: coredump_filter 0x%x has "
+			       "bits above 0x%x", pid, mm->coredump_filter,
+			       CRFS_COREDUMP_FILTER_MASK);
 	if (!mmo->exe || mmo->exe->f.kind != CRFS_FILE_REG)
 		return cr_fail(e, EBADMSG, "pid %u: the executable (file %u) "
 			       "is not a regular file", pid, mm->exe_file_id);
@@ -684,6 +717,38 @@ static const char *cr_task_why(const struct cr_task *t)
 	return NULL;
 }
 
+/*
+ * The owner of each description of @t's descriptors (F_SETOWN_EX) is
+ * @t itself: its pid, its thread, the process group it leads after the
+ * restore.
+ */
+static int cr_task_owners(const struct cr_chk *c, const struct cr_task *t,
+			  struct cr_err *e)
+{
+	for (uint32_t i = 0; i < c->m->nr_fdts; i++) {
+		const struct cr_fdtable *fdt = &c->m->fdts[i];
+
+		if (fdt->t.id != t->t.fdtable_id)
+			continue;
+		for (uint32_t j = 0; j < fdt->nr_fds; j++) {
+			int64_t k = cr_model_find(c->m, CR_K_FILE,
+						  fdt->fds[j].d.file_id);
+			const struct crfs_file *f;
+
+			if (k < 0)
+				continue;	/* FD rules: not here */
+			f = &c->m->files[k].f;
+			if (f->owner_type && f->owner_pid != t->t.pid)
+				return cr_fail(e, EBADMSG, "pid %u: fd %u: "
+					       "owner %u (type %u) is not "
+					       "the process", t->t.pid,
+					       fdt->fds[j].d.fd, f->owner_pid,
+					       f->owner_type);
+		}
+	}
+	return 0;
+}
+
 /* TASK: pid, parent, state, objects, threads, limits. */
 int cr_task_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 {
@@ -742,7 +807,7 @@ int cr_task_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 				       "%" PRIu64 " above hard %" PRIu64,
 				       k->pid, i, (uint64_t)k->rlim[i].cur,
 				       (uint64_t)k->rlim[i].max);
-	return 0;
+	return cr_task_owners(c, t, e);
 }
 
 /*
@@ -858,6 +923,13 @@ int cr_thread_check(const struct cr_chk *c, const void *obj,
 	    !(t->flags & CRFS_THREAD_F_RSEQ) != !t->rseq_addr)
 		return cr_fail(e, EBADMSG, "pid %u: thread flags 0x%x do not "
 			       "match its rseq area", t->tid, t->flags);
+	/* the kernel takes no level with class NONE; hints are not kept */
+	if (CR_IOPRIO_CLASS(t->ioprio) > CR_IOPRIO_CLASS_IDLE ||
+	    t->ioprio & CR_IOPRIO_HINTS ||
+	    (!CR_IOPRIO_CLASS(t->ioprio) && t->ioprio))
+		return cr_fail(e, EBADMSG, "pid %u: ioprio 0x%x: not a class "
+			       "and level ioprio_set() takes", t->tid,
+			       t->ioprio);
 	if (t->rseq_addr && (t->rseq_addr % CR_RSEQ_MIN_LEN ||
 			     t->rseq_len < CR_RSEQ_MIN_LEN ||
 			     !cr_in_vma(mm, t->rseq_addr, t->rseq_len) ||

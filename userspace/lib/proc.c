@@ -525,16 +525,21 @@ int cr_proc_link(pid_t pid, const char *name, char **target, struct cr_err *e)
 	return 0;
 }
 
-/* Read /proc/PID/comm without its newline. */
+/*
+ * Read /proc/PID/comm without the newline the kernel adds: only the last
+ * one (PR_SET_NAME takes any bytes but NUL, newlines too).
+ */
 int cr_proc_comm(pid_t pid, char comm[CRFS_COMM_LEN], struct cr_err *e)
 {
+	size_t len = 0;
 	char *buf;
 	int ret;
 
-	ret = proc_read(pid, "comm", &buf, NULL, e);
+	ret = proc_read(pid, "comm", &buf, &len, e);
 	if (ret)
 		return ret;
-	buf[strcspn(buf, "\n")] = '\0';
+	if (len && buf[len - 1] == '\n')
+		buf[len - 1] = '\0';
 	memset(comm, 0, CRFS_COMM_LEN);
 	strncpy(comm, buf, CRFS_COMM_LEN - 1);
 	free(buf);

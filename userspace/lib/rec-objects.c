@@ -77,8 +77,8 @@ int cr_file_read(struct cr_rd *rd, const void *p, uint64_t len,
 	int err = 0;
 
 	memcpy(&rec, p, sizeof(rec));
-	if (!rec.id)
-		return cr_rd_fail(rd, e, "id 0");
+	if (!rec.id || rec.__pad)
+		return cr_rd_fail(rd, e, "id 0 or padding not zero");
 	if (!cr_rec_str(path, rec.path_len, len - sizeof(rec), CRFS_PATH_MAX))
 		return cr_rd_fail(rd, e, "file %u: bad path", rec.id);
 	f = cr_model_new_file(rd->m, &err);
@@ -128,6 +128,12 @@ void cr_file_print(struct cr_emit *o, const void *obj)
 	}
 	if (o->detail || f->data_id)
 		o->ops->u64(o, "data_id", f->data_id);
+	if (o->detail || f->owner_type) {
+		o->ops->u64(o, "owner_type", f->owner_type);
+		o->ops->u64(o, "owner_pid", f->owner_pid);
+	}
+	if (o->detail || f->signo)
+		o->ops->u64(o, "signo", f->signo);
 	if (o->detail || cr_file_kept(f)) {
 		o->ops->u64(o, "data_size", f->data_size);
 		o->ops->hex(o, "seals", f->seals);
@@ -182,8 +188,8 @@ int cr_mm_read(struct cr_rd *rd, const void *p, uint64_t len,
 
 	(void)len;
 	memcpy(&rec, p, sizeof(rec));
-	if (!rec.id || rec.__pad)
-		return cr_rd_fail(rd, e, "id 0 or padding not zero");
+	if (!rec.id)
+		return cr_rd_fail(rd, e, "id 0");
 	if (rec.auxv_words > CRFS_AUXV_WORDS)
 		return cr_rd_fail(rd, e, "mm %u: %u auxv words, at most %d",
 				  rec.id, rec.auxv_words, CRFS_AUXV_WORDS);
@@ -220,6 +226,7 @@ void cr_mm_print(struct cr_emit *o, const void *obj)
 	o->ops->u64(o, "exe_file", m->exe_file_id);
 	o->ops->u64(o, "nr_vmas", m->nr_vmas);
 	o->ops->hex(o, "flags", m->flags);
+	o->ops->hex(o, "coredump_filter", m->coredump_filter);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (o->detail || &f[i] == &m->brk)
 			o->ops->hex(o, names[i], f[i]);

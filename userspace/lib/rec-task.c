@@ -260,9 +260,9 @@ int cr_thread_read(struct cr_rd *rd, const void *p, uint64_t len,
 		return cr_rd_fail(rd, e, "pid %u: more threads than its task "
 				  "record says (%u)", rec.pid,
 				  t->t.nr_threads);
-	if (!rec.tid || rec.__pad || !memchr(rec.comm, 0, sizeof(rec.comm)))
-		return cr_rd_fail(rd, e, "thread %u: tid 0, padding not zero "
-				  "or comm not terminated", rec.tid);
+	if (!rec.tid || !memchr(rec.comm, 0, sizeof(rec.comm)))
+		return cr_rd_fail(rd, e, "thread %u: tid 0 or comm not "
+				  "terminated", rec.tid);
 	th = cr_model_new_thread(t, &err);
 	if (!th)
 		return cr_rd_nomem(rd, err, e);
@@ -292,6 +292,7 @@ void cr_thread_print(struct cr_emit *o, const void *obj)
 		o->ops->hex(o, "altstack_flags", t->altstack_flags);
 	}
 	o->ops->hex(o, "flags", t->flags);
+	o->ops->hex(o, "ioprio", t->ioprio);
 	if (o->detail || t->rseq_addr) {
 		o->ops->hex(o, "rseq_addr", t->rseq_addr);
 		o->ops->u64(o, "rseq_len", t->rseq_len);

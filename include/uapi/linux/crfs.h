@@ -201,7 +201,23 @@ struct crfs_file {
 	__u32	data_id;		/* MEMFD, UNLINKED: the FILE carrying
 					 * the contents of its inode: itself,
 					 * or an earlier one; else 0 */
+	__u32	owner_type;		/* enum crfs_file_owner (F_SETOWN_EX) */
+	__u32	owner_pid;		/* its tid, pid or pgid; NONE: 0 */
+	__u32	signo;			/* F_SETSIG, 0: SIGIO */
+	__u32	__pad;
 	/* char path[path_len], NUL-padded to a multiple of 8 */
+};
+
+/*
+ * crfs_file.owner_type: who gets the description's SIGIO/SIGURG
+ * (F_SETOWN_EX); an owner is always the process itself (its pid, its
+ * thread, or the process group it leads).
+ */
+enum crfs_file_owner {
+	CRFS_OWNER_NONE = 0,
+	CRFS_OWNER_TID,			/* F_OWNER_TID */
+	CRFS_OWNER_PID,			/* F_OWNER_PID */
+	CRFS_OWNER_PGRP,		/* F_OWNER_PGRP */
 };
 
 /*
@@ -229,6 +245,12 @@ struct crfs_shmem {
 #define CRFS_MM_F_THP_EXCEPT_ADVISED (1U << 3)	/* with THP_DISABLE: but
 						 * MADV_HUGEPAGE areas */
 #define CRFS_MM_F_KSM_ANY	(1U << 4)	/* PR_SET_MEMORY_MERGE */
+/* membarrier(MEMBARRIER_CMD_REGISTER_*), as _GET_REGISTRATIONS says */
+#define CRFS_MM_F_MEMBARRIER_GLOBAL (1U << 8)	/* _GLOBAL_EXPEDITED */
+#define CRFS_MM_F_MEMBARRIER	(1U << 9)	/* _PRIVATE_EXPEDITED */
+#define CRFS_MM_F_MEMBARRIER_SYNC_CORE (1U << 10) /* _.._SYNC_CORE */
+#define CRFS_MM_F_MEMBARRIER_RSEQ (1U << 11)	/* _.._RSEQ */
+#define CRFS_COREDUMP_FILTER_MASK 0x1ffU	/* the kernel's 9 bits */
 struct crfs_mm {
 	__u32	id;
 	__u32	exe_file_id;
@@ -241,7 +263,7 @@ struct crfs_mm {
 	__u64	arg_start, arg_end;
 	__u64	env_start, env_end;
 	__u32	auxv_words;		/* used words of auxv[] */
-	__u32	__pad;
+	__u32	coredump_filter;	/* /proc/PID/coredump_filter */
 	__u64	auxv[CRFS_AUXV_WORDS];
 };
 
@@ -506,7 +528,7 @@ struct crfs_thread {
 	__u32	sched_policy;		/* SCHED_* */
 	__s32	sched_nice;		/* SCHED_OTHER, SCHED_BATCH, _IDLE */
 	__u32	sched_priority;		/* SCHED_FIFO, SCHED_RR */
-	__u32	__pad;
+	__u32	ioprio;			/* ioprio_get(IOPRIO_WHO_PROCESS) */
 	__u64	cpus_allowed[CRFS_CPU_WORDS];	/* sched_setaffinity(), CPU n: bit n % 64 of word n / 64 */
 	char	comm[CRFS_COMM_LEN];
 };

@@ -89,6 +89,13 @@ int cr_arch_check_regs(uint32_t pid, const struct crfs_x86_regs *regs,
 		       uint64_t xfeatures, struct cr_err *e);
 
 /**
+ * cr_arch_tls_refuse() - refuse a stopped tracee @tid whose GDT TLS entries
+ * (set_thread_area()) are not empty
+ * Return: 0, or -errno with @e set (EOPNOTSUPP: an entry is set).
+ */
+int cr_arch_tls_refuse(pid_t tid, struct cr_err *e);
+
+/**
  * cr_arch_clone3_exit() - clone3() a child that exits with status 0 at once
  * @args: struct clone_args; CLONE_VM | CLONE_VFORK make it cheap (no stack
  *        needed: the child touches no memory)

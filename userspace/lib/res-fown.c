@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The resource "fown": who gets the signal of each open file description
+ * (F_SETOWN, F_SETOWN_EX) and which signal (F_SETSIG).  /proc shows
+ * neither: the dump asks the process, one injected fcntl() at a time per
+ * description (the batch has no room for one per descriptor).  An owner
+ * is kept only if it is the process itself (its pid, its thread, or the
+ * process group it leads, which the restore makes it lead again); any
+ * other is refused.
+ *
+ * dnotify (F_NOTIFY) leaves no trace in /proc either, but it makes the
+ * process the owner of its directory: a directory with an owner is
+ * refused, as a dnotify may be registered on it.
+ *
+ * The restore sets both by injected calls, after the credentials (the
+ * kernel keeps the caller's uid with the owner), and O_ASYNC (which the
+ * descriptions were opened without: open() does not arm it), and reads
+ * them back.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+
+#include "dump.h"
+#include "restore.h"
+
+/* F_OWNER_* of the kernel, and the image's, in the order of the enum. */
+static const int fown_types[] = {
+	[CRFS_OWNER_TID] = F_OWNER_TID,
+	[CRFS_OWNER_PID] = F_OWNER_PID,
+	[CRFS_OWNER_PGRP] = F_OWNER_PGRP,
+};
+static const char *const fown_names[] = {
+	[CRFS_OWNER_TID] = "thread", [CRFS_OWNER_PID] = "process",
+	[CRFS_OWNER_PGRP] = "process group",
+};
+
+/* The image's owner type of F_OWNER_* @type, 0 if none. */
+static uint32_t fown_type(int type)
+{
+	for (uint32_t i = CRFS_OWNER_TID; i <= CRFS_OWNER_PGRP; i++)
+		if (fown_types[i] == type)
+			return i;
+	return CRFS_OWNER_NONE;
+}
+
+/* Read @len bytes at @addr of @pid. */
+static int fown_peek(pid_t pid, unsigned long addr, void *buf, size_t len,
+		     struct cr_err *e)
+{
+	struct iovec local = { buf, len }, remote = { (void *)addr, len };
+
+	if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t)len)
+		return cr_fail(e, errno ? errno : EIO, "pid %d: cannot read "
+			       "at %#lx: %m", pid, addr);
+	return 0;
+}
+
+/*
+ * Refuse what a restore cannot make again: an owner other than the
+ * process, an owner on a directory (dnotify may be registered).
+ */
+static int fown_refuse(struct cr_dtask *dt, const struct cr_fd *fd,
+		       const struct f_owner_ex *o, struct cr_err *e)
+{
+	const struct cr_file *f = fd->file;
+	uint32_t type = fown_type(o->type);
+	bool self = o->pid == dt->pid &&
+		    (type != CRFS_OWNER_PGRP || dt->t->t.pgid == (uint32_t)dt->pid);
+
+	if (!type || !self)
+		return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: its signal "
+			       "owner (F_SETOWN) is %s %d, not the process "
+			       "itself: not restored", dt->pid, fd->d.fd,
+			       f->path, type ? fown_names[type] : "type",
+			       o->pid);
+	if (f->f.kind == CRFS_FILE_DIR)
+		return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: a directory "
+			       "with a signal owner: it may have a dnotify "
+			       "(F_NOTIFY), which cannot be read or "
+			       "restored", dt->pid, fd->d.fd, f->path);
+	return 0;
+}
+
+/* Ask the process the owner and signal of @fd's description, into it. */
+static int fown_ask(struct cr_dtask *dt, const struct cr_fd *fd,
+		    unsigned long at, struct cr_err *e)
+{
+	struct crfs_file *f = &fd->file->f;
+	struct f_owner_ex o = { 0 };
+	long rc;
+	int ret;
+
+	ret = cr_infect_syscall(&dt->inf, __NR_fcntl, (unsigned long[6]){
+				fd->d.fd, F_GETOWN_EX, at }, &rc, e);
+	if (!ret && !rc)
+		ret = fown_peek(dt->pid, at, &o, sizeof(o), e);
+	if (!ret && !rc && o.pid) {
+		ret = fown_refuse(dt, fd, &o, e);
+		f->owner_type = fown_type(o.type);
+		f->owner_pid = o.pid;
+	}
+	if (!ret && !rc)
+		ret = cr_infect_syscall(&dt->inf, __NR_fcntl, (unsigned long[6]){
+					fd->d.fd, F_GETSIG }, &rc, e);
+	if (ret)
+		return ret;
+	if (rc < 0)
+		return cr_fail(e, (int)-rc, "pid %d: fd %u: %s: injected fcntl "
+			       "failed: %s", dt->pid, fd->d.fd,
+			       fd->file->path, strerror((int)-rc));
+	f->signo = rc;
+	return 0;
+}
+
+/*
+ * Phase 4: room for one struct f_owner_ex in the batch's data; once the
+ * batch ran, one injected F_GETOWN_EX and F_GETSIG per description, on
+ * its first descriptor (an O_PATH one cannot have them).
+ */
+static int fown_seized(struct cr_dump *d, struct cr_dtask *dt,
+		       struct cr_batch *b, struct cr_err *e)
+{
+	const struct cr_fdtable *fdt = dt->t->fdt;
+	unsigned long at;
+	bool *seen;
+	int ret = 0;
+
+	if (cr_seized_calls(b))
+		return cr_batch_data(b, sizeof(struct f_owner_ex), &at) < 0 ?
+		       cr_fail(e, E2BIG, "pid %d: the injection batch is full",
+			       dt->pid) : 0;
+	if (!cr_seized_done(b) || !fdt || !fdt->nr_fds)
+		return 0;
+	at = b->scratch + CR_SCRATCH_DATA + b->slot->data;
+	seen = calloc(d->m.nr_files, sizeof(*seen));
+	if (!seen)
+		return cr_fail(e, ENOMEM, "out of memory");
+	for (uint32_t i = 0; !ret && i < fdt->nr_fds; i++) {
+		const struct cr_fd *fd = &fdt->fds[i];
+		size_t k;
+
+		if (!fd->file)
+			continue;
+		k = fd->file - d->m.files;
+		if (seen[k] || fd->file->f.flags & O_PATH)
+			continue;
+		seen[k] = true;
+		ret = fown_ask(dt, fd, at, e);
+	}
+	free(seen);
+	return ret;
+}
+
+/* O_ASYNC on @fd's description (F_SETFL, as open() does not), read back. */
+static int fown_async(struct cr_rst *r, const struct cr_fd *fd,
+		      struct cr_err *e)
+{
+	long fl;
+	int rc;
+
+	rc = cr_rst_syscall(r, SYS_fcntl, CR_ARGS(fd->d.fd, F_GETFL), &fl, e);
+	if (!rc && fl >= 0)
+		rc = cr_rst_call(r, SYS_fcntl, CR_ARGS(fd->d.fd, F_SETFL,
+				 fl | O_ASYNC), "cannot set O_ASYNC", e);
+	if (!rc)
+		rc = cr_rst_syscall(r, SYS_fcntl, CR_ARGS(fd->d.fd, F_GETFL),
+				    &fl, e);
+	if (rc)
+		return rc;
+	if (fl < 0 || !(fl & O_ASYNC))
+		return cr_fail(e, EIO, "pid %d: fd %u: read back status flags "
+			       "%#lo: O_ASYNC is not set", r->pid, fd->d.fd,
+			       fl);
+	return 0;
+}
+
+/* Set the owner and signal of @fd's description, and read them back. */
+static int fown_set(struct cr_rst *r, const struct cr_fd *fd,
+		    struct cr_err *e)
+{
+	const struct crfs_file *f = &fd->file->f;
+	struct f_owner_ex o = { 0 }, back = { 0 };
+	struct iovec local = { &back, sizeof(back) }, remote;
+	unsigned long at;
+	long sig = 0;
+	int rc = 0;
+
+	if (f->owner_type) {
+		o = (struct f_owner_ex){ fown_types[f->owner_type],
+					 f->owner_pid };
+		rc = cr_rst_poke(r, 0, &o, sizeof(o), &at, e);
+		if (!rc)
+			rc = cr_rst_call(r, SYS_fcntl, CR_ARGS(fd->d.fd,
+					 F_SETOWN_EX, at), "cannot set the "
+					 "signal owner of a description", e);
+	}
+	if (!rc && f->signo)
+		rc = cr_rst_call(r, SYS_fcntl, CR_ARGS(fd->d.fd, F_SETSIG,
+				 f->signo), "cannot set the signal of a "
+				 "description (F_SETSIG)", e);
+	/* read back into the poked area, zeroed first */
+	if (!rc)
+		rc = cr_rst_poke(r, 0, &back, sizeof(back), &at, e);
+	if (!rc)
+		rc = cr_rst_call(r, SYS_fcntl, CR_ARGS(fd->d.fd, F_GETOWN_EX,
+				 at), "cannot read a signal owner back", e);
+	if (!rc)
+		rc = cr_rst_syscall(r, SYS_fcntl, CR_ARGS(fd->d.fd, F_GETSIG),
+				    &sig, e);
+	if (rc)
+		return rc;
+	remote = (struct iovec){ (void *)at, sizeof(back) };
+	if (process_vm_readv(r->pid, &local, 1, &remote, 1, 0) !=
+	    sizeof(back))
+		return cr_fail(e, errno, "pid %d: cannot read at %#lx: %m",
+			       r->pid, at);
+	if (back.pid != o.pid || (o.pid && back.type != o.type) ||
+	    sig != f->signo)
+		return cr_fail(e, EIO, "pid %d: fd %u: read back signal owner "
+			       "%d (type %d) and signal %ld: the image has %d "
+			       "(type %d) and %u", r->pid, fd->d.fd, back.pid,
+			       back.type, sig, o.pid, o.type, f->signo);
+	return 0;
+}
+
+/* Restore phase 5, after the ids: each description with either. */
+static int fown_late(struct cr_rst *r, struct cr_err *e)
+{
+	const struct cr_fdtable *fdt = r->task->fdt;
+	int rc = 0;
+
+	for (uint32_t i = 0; !rc && fdt && i < fdt->nr_fds; i++) {
+		const struct cr_fd *fd = &fdt->fds[i];
+		bool first = true;
+
+		if (!fd->file || !(fd->file->f.owner_type ||
+				   fd->file->f.signo ||
+				   fd->file->f.flags & O_ASYNC))
+			continue;
+		for (uint32_t j = 0; j < i; j++)
+			first &= fdt->fds[j].file != fd->file;
+		if (first && fd->file->f.flags & O_ASYNC)
+			rc = fown_async(r, fd, e);
+		if (!rc && first)
+			rc = fown_set(r, fd, e);
+	}
+	return rc;
+}
+
+const struct cr_res_ops cr_res_fown = {
+	.name		= "fown",
+	.seized		= fown_seized,
+	.late		= fown_late,
+};
