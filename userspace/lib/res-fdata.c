@@ -220,7 +220,7 @@ static void fdata_outside(const struct cr_model *m, pid_t pid, pid_t *found,
 		fds = opendir(path);
 		while (fds && !*found && (fe = readdir(fds)))
 			if (fe->d_name[0] != '.' &&
-			    !fstatat(dirfd(fds), fe->d_name, &st, 0) &&
+			    !cr_stat_cached(dirfd(fds), fe->d_name, 0, &st) &&
 			    (*f = fdata_find(m, st.st_dev, st.st_ino)))
 				*found = p;
 		if (fds)

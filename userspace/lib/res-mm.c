@@ -158,7 +158,7 @@ static int mm_vma_file(struct mm_collect *c, const struct cr_proc_map *m,
 	snprintf(name, sizeof(name), "map_files/%llx-%llx",
 		 (unsigned long long)m->start, (unsigned long long)m->end);
 	snprintf(path, sizeof(path), "/proc/%d/%s", c->dt->pid, name);
-	if (lstat(path, &lst))
+	if (cr_stat_cached(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, &lst))
 		return cr_fail(e, errno, "pid %d: cannot stat %s: %m",
 			       c->dt->pid, path);
 	ret = cr_dump_file_probe(c->dt->pid, name, mm_map_mode(&lst), &f, e);
@@ -268,7 +268,7 @@ static int mm_vma_shmem(struct mm_collect *c, const struct cr_proc_map *m,
 		snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx",
 			 c->dt->pid, (unsigned long long)m->start,
 			 (unsigned long long)m->end);
-		if (stat(path, &st))
+		if (cr_stat_cached(AT_FDCWD, path, 0, &st))
 			return cr_fail(e, errno, "pid %d: cannot stat %s: %m",
 				       c->dt->pid, path);
 		s->s.size = st.st_size;
