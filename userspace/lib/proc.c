@@ -664,6 +664,7 @@ int cr_proc_fdinfo(pid_t pid, int fd, uint64_t *pos, uint32_t *flags,
 	return ret;
 }
 
+/* statx() from the filesystem's cache, as a struct stat. */
 int cr_stat_cached(int dirfd, const char *path, int flags, struct stat *st)
 {
 	struct statx x;

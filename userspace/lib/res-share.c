@@ -71,6 +71,7 @@ static const struct {
 	{ KCMP_FS,	true,	"its cwd, root and umask (clone(CLONE_FS))" },
 };
 
+/* By device, inode, then descriptor number. */
 static int share_fd_cmp(const void *pa, const void *pb)
 {
 	const struct share_fd *a = pa, *b = pb;
@@ -82,6 +83,7 @@ static int share_fd_cmp(const void *pa, const void *pb)
 	return (a->fd > b->fd) - (a->fd < b->fd);
 }
 
+/* By inode. */
 static int share_shm_cmp(const void *pa, const void *pb)
 {
 	const struct share_shm *a = pa, *b = pb;
@@ -220,22 +222,25 @@ static int share_proc(const struct share_ctx *c, pid_t q, struct cr_err *e)
 /* Does @q map one of @c's shared anonymous objects? */
 static int share_maps(const struct share_ctx *c, pid_t q, struct cr_err *e)
 {
-	char path[64], line[512], name[64], obj[96];
+	char path[64], name[64], obj[96], *line = NULL;
 	unsigned long long ino;
 	struct share_shm key, *s = NULL;
+	size_t len = 0;
 	FILE *maps;
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", q);
 	maps = c->nr_shms ? fopen(path, "re") : NULL;
-	while (maps && !s && fgets(line, sizeof(line), maps)) {
+	while (maps && !s && getline(&line, &len, maps) > 0) {
 		name[0] = '\0';
 		if (sscanf(line, "%*s %*s %*s %*s %llu %63s", &ino, name) < 1 ||
-		    (strcmp(name, "/dev/zero") && strncmp(name, "[anon_shmem:", 12)))
+		    (strcmp(name, "/dev/zero") &&
+		     strncmp(name, "[anon_shmem:", 12)))
 			continue;
 		key.ino = ino;
 		s = bsearch(&key, c->shms, c->nr_shms, sizeof(*c->shms),
 			    share_shm_cmp);
 	}
+	free(line);
 	if (maps)
 		fclose(maps);
 	if (!s)
