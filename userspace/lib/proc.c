@@ -688,3 +688,21 @@ int cr_stat_cached(int dirfd, const char *path, int flags, struct stat *st)
 	st->st_ctim = (struct timespec){ x.stx_ctime.tv_sec, x.stx_ctime.tv_nsec };
 	return 0;
 }
+
+int cr_proc_each_other(pid_t pid, int (*fn)(pid_t q, void *arg), void *arg)
+{
+	struct dirent *de;
+	DIR *proc = opendir("/proc");
+	int ret = 0;
+
+	if (!proc)
+		return -errno;
+	while (!ret && (de = readdir(proc))) {
+		pid_t q = atoi(de->d_name);
+
+		if (q > 0 && q != pid && q != getpid())
+			ret = fn(q, arg);
+	}
+	closedir(proc);
+	return ret;
+}

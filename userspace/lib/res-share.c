@@ -251,30 +251,35 @@ static int share_maps(const struct share_ctx *c, pid_t q, struct cr_err *e)
 			    SHARE_HINT, e);
 }
 
+/* What one process of the walk shares; @arg: the context and error. */
+struct share_walk {
+	const struct share_ctx	*c;
+	struct cr_err		*e;
+};
+
+/* One process of the walk: a refusal ends it. */
+static int share_one(pid_t q, void *arg)
+{
+	struct share_walk *w = arg;
+	int ret = share_proc(w->c, q, w->e);
+
+	return ret ? ret : share_maps(w->c, q, w->e);
+}
+
 /* Phase 2: one walk of /proc, the first sharing found refused. */
 static int share_check(struct cr_dump *d, struct cr_dtask *dt,
 		       struct cr_err *e)
 {
 	struct share_ctx c = { .pid = dt->pid };
-	struct dirent *de;
-	DIR *proc;
+	struct share_walk w = { &c, e };
 	int ret;
 
 	ret = share_keys(d, dt, &c, e);
-	proc = ret ? NULL : opendir("/proc");
-	if (!ret && !proc)
-		ret = cr_fail(e, errno, "cannot read /proc: %m");
-	while (proc && !ret && (de = readdir(proc))) {
-		pid_t q = atoi(de->d_name);
-
-		if (q <= 0 || q == dt->pid || q == getpid())
-			continue;
-		ret = share_proc(&c, q, e);
-		if (!ret)
-			ret = share_maps(&c, q, e);
-	}
-	if (proc)
-		closedir(proc);
+	if (!ret)
+		ret = cr_proc_each_other(dt->pid, share_one, &w);
+	if (ret && !e->err)
+		ret = cr_fail(e, -ret, "cannot read /proc: %s",
+			      strerror(-ret));
 	free(c.fds);
 	free(c.shms);
 	return ret;
