@@ -120,6 +120,11 @@ $(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^
 
+# A FUSE server of a user's, that stalls (tests/bats/fuse/045-stall.bats).
+$(BUILD)/tests/tools/stallfs: $(BUILD)/obj/tests/tools/stallfs.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_FUSE)
+
 # A program of several files: its objects, as explicit prerequisites.
 define bench_dir_rule
 $(BUILD)/tests/bench/$(1): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/bench/$(1)/*.c)) $(LIB)

@@ -251,6 +251,58 @@ refused() {
 	zdtm_finish
 }
 
+# share_refused MODE REGEXP: zdtm-neg-share shares MODE with its child
+# that left for a cgroup outside; the checkpoint refuses it (REGEXP, where
+# CHILD is the child's pid), the program runs on, still sharing.
+share_refused() {
+	local mode=$1 re=$2 ct root child
+
+	root=$(cgroup2_root)
+	[[ -n $root ]] || fail "no cgroup2 mount in /proc/self/mountinfo"
+	OUT_CG=$root/crfs-test-outside.$$.$RANDOM
+	mkdir "$OUT_CG"
+	ct=$(crfs_mkct neg)
+	ZDTM_SHARE=$mode ZDTM_OUT_CG=$OUT_CG zdtm_start "$ct" zdtm-neg-share
+	child=$(cat "$ZDTM_DIR/child")
+	run -0 ct_file "$ct" procs
+	assert_output "$ZDTM_PID"
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	run ! cat "$CRFS_MNT/$ct/image"
+	run -0 ct_file "$ct" error
+	assert_output --regexp "^checkpoint: pid $ZDTM_PID: ${re//CHILD/$child} \\(zdtm-neg-share\\), outside the container: a restore would part them: .+ \\(EOPNOTSUPP\\)$"
+	run -0 ct_file "$ct" state
+	assert_output "frozen"
+	ct_write "$ct" state thaw
+	wait_thawed "$ct"
+	zdtm_finish
+}
+
+@test "an address space shared with a process outside (CLONE_VM) is refused, naming it" {
+	require_image
+	share_refused vm "process: its address space \\(clone\\(CLONE_VM\\) without CLONE_THREAD\\) is shared with pid CHILD"
+}
+
+@test "a descriptor table shared with a process outside (CLONE_FILES) is refused, naming it" {
+	require_image
+	share_refused files "process: its descriptor table \\(clone\\(CLONE_FILES\\)\\) is shared with pid CHILD"
+}
+
+@test "a cwd, root and umask shared with a process outside (CLONE_FS) is refused, naming it" {
+	require_image
+	share_refused fs "process: its cwd, root and umask \\(clone\\(CLONE_FS\\)\\) is shared with pid CHILD"
+}
+
+@test "shared anonymous memory mapped by a process outside is refused, naming it" {
+	require_image
+	share_refused shm "mapping [0-9a-f]+-[0-9a-f]+ \\(shared anonymous\\): its memory \\(mapped there too\\) is shared with pid CHILD"
+}
+
+@test "a file's open description (one offset) shared with a process outside is refused, naming it" {
+	require_image
+	share_refused fd "fd [0-9]+: /.*/log: its open file description \\(one offset\\) is shared with fd [0-9]+ of pid CHILD"
+}
+
 @test "a child in the container is refused, said to be in it" {
 	require_image
 	refused zdtm-neg-child "child process [0-9]+ \\(in the container\\)"

@@ -20,7 +20,8 @@ corpus=$top/tests/fuzz/corpus
 progs="zdtm-counter zdtm-files zdtm-regs zdtm-signals zdtm-mem zdtm-shmap
 zdtm-reserve zdtm-mdwe zdtm-rlimits zdtm-sharedfd zdtm-mapmode zdtm-opendir
 zdtm-memfd zdtm-unlinked zdtm-locks zdtm-itimers zdtm-posix-timers zdtm-caps
-zdtm-seccomp zdtm-prctl zdtm-vmflags zdtm-shmzap"
+zdtm-seccomp zdtm-prctl zdtm-vmflags zdtm-shmzap zdtm-sched zdtm-affinity
+zdtm-procstate"
 keep=0
 [ "${1:-}" = -k ] && keep=1
 

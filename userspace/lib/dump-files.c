@@ -157,7 +157,18 @@ int cr_dump_file_probe(pid_t pid, const char *name, uint32_t flags,
 			return 0;
 		}
 	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
-	if (stat(path, &st) || statfs(path, &sfs)) {
+	/*
+	 * Nothing here asks the file's filesystem (a FUSE server could
+	 * block): the attributes come from its cache, and only a deleted
+	 * memfd or shared anonymous memory needs statfs (tmpfs or not), and
+	 * a file under /proc (procfs or not).
+	 */
+	memset(&sfs, 0, sizeof(sfs));
+	if (cr_stat_cached(AT_FDCWD, path, 0, &st) ||
+	    ((!strncmp(link, "/memfd:", 7) ||
+	      !strcmp(link, "/dev/zero (deleted)") ||
+	      !strncmp(link, "/proc/", 6) || !strcmp(link, "/proc")) &&
+	     statfs(path, &sfs))) {
 		ret = cr_fail(e, errno, "pid %d: %s: %s: cannot stat: %m", pid,
 			      name, link);
 		free(link);

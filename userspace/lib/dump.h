@@ -170,4 +170,24 @@ uint32_t cr_dump_file_add(struct cr_dump *d, struct cr_file *f,
 uint32_t cr_dump_file(struct cr_dump *d, pid_t pid, const char *name,
 		      uint32_t flags, struct cr_err *e);
 
+/* res-mm.c: the SHMEM objects of one address space, by inode. */
+struct cr_shmem_ix {
+	uint32_t	*slot;		/* 1 + its index in the model; 0: free */
+	uint32_t	size;		/* slots, a power of 2 */
+	uint32_t	used;
+};
+
+/**
+ * cr_dump_shmem_get() - the SHMEM of @pid with inode @ino in @d's model,
+ * found through @ix in constant time, or a new one with a new id, its
+ * inode and pid set (*@created true; the caller fills in the rest)
+ * Return: it, or NULL with @e set (out of memory).
+ */
+struct cr_shmem *cr_dump_shmem_get(struct cr_dump *d, struct cr_shmem_ix *ix,
+				   pid_t pid, uint64_t ino, bool *created,
+				   struct cr_err *e);
+
+/* cr_shmem_ix_free() - free @ix's slots, leave it empty */
+void cr_shmem_ix_free(struct cr_shmem_ix *ix);
+
 #endif /* CR_DUMP_H */

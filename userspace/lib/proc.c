@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "cr-internal.h"
 #include "proc.h"
@@ -665,5 +667,48 @@ int cr_proc_fdinfo(pid_t pid, int fd, uint64_t *pos, uint32_t *flags,
 		ret = cr_fail(e, EINVAL, "pid %d: fd %d: no flags in fdinfo",
 			      pid, fd);
 	free(buf);
+	return ret;
+}
+
+/* statx() from the filesystem's cache, as a struct stat. */
+int cr_stat_cached(int dirfd, const char *path, int flags, struct stat *st)
+{
+	struct statx x;
+
+	if (statx(dirfd, path, flags | AT_STATX_DONT_SYNC, STATX_BASIC_STATS,
+		  &x))
+		return -1;
+	memset(st, 0, sizeof(*st));
+	st->st_mode = x.stx_mode;
+	st->st_nlink = x.stx_nlink;
+	st->st_uid = x.stx_uid;
+	st->st_gid = x.stx_gid;
+	st->st_ino = x.stx_ino;
+	st->st_size = x.stx_size;
+	st->st_blocks = x.stx_blocks;
+	st->st_blksize = x.stx_blksize;
+	st->st_dev = makedev(x.stx_dev_major, x.stx_dev_minor);
+	st->st_rdev = makedev(x.stx_rdev_major, x.stx_rdev_minor);
+	st->st_atim = (struct timespec){ x.stx_atime.tv_sec, x.stx_atime.tv_nsec };
+	st->st_mtim = (struct timespec){ x.stx_mtime.tv_sec, x.stx_mtime.tv_nsec };
+	st->st_ctim = (struct timespec){ x.stx_ctime.tv_sec, x.stx_ctime.tv_nsec };
+	return 0;
+}
+
+int cr_proc_each_other(pid_t pid, int (*fn)(pid_t q, void *arg), void *arg)
+{
+	struct dirent *de;
+	DIR *proc = opendir("/proc");
+	int ret = 0;
+
+	if (!proc)
+		return -errno;
+	while (!ret && (de = readdir(proc))) {
+		pid_t q = atoi(de->d_name);
+
+		if (q > 0 && q != pid && q != getpid())
+			ret = fn(q, arg);
+	}
+	closedir(proc);
 	return ret;
 }

@@ -133,6 +133,24 @@ int cr_proc_auxv(pid_t pid, __u64 *auxv, uint32_t max, uint32_t *nr_words,
 int cr_proc_link(pid_t pid, const char *name, char **target, struct cr_err *e);
 
 /**
+ * cr_proc_each_other() - call @fn(q, @arg) for each process q of /proc
+ * but @pid and the caller, until one returns nonzero: the one walk that
+ * finds what a process outside a container holds (res-files.c,
+ * res-fdata.c, res-share.c)
+ * Return: the last result of @fn, 0, or -errno when /proc is unreadable.
+ */
+int cr_proc_each_other(pid_t pid, int (*fn)(pid_t q, void *arg), void *arg);
+
+/**
+ * cr_stat_cached() - fstatat(@dirfd, @path, @st, @flags) that does not
+ * ask the filesystem: statx() with AT_STATX_DONT_SYNC, so that FUSE and
+ * NFS answer from their cache; a process's file on a FUSE server whose
+ * getattr blocks cannot hang a checkpoint
+ * Return: 0, or -1 with errno set.
+ */
+int cr_stat_cached(int dirfd, const char *path, int flags, struct stat *st);
+
+/**
  * cr_proc_comm() - read /proc/@pid/comm without the newline
  * Return: 0 or -errno with @e set.
  */

@@ -151,14 +151,16 @@ static uint8_t acc_try(const struct cr_file *f)
 	return ans;
 }
 
-/* The child: one answer per file of @l on @wfd, then exit. */
+/* The child: its pid, then one answer per file of @l on @wfd; exit. */
 static void __attribute__((noreturn))
 acc_child(const struct cr_task *t, const struct acc_list *l, int wfd)
 {
+	pid_t self = getpid();
 	uint8_t buf[256];
 	uint32_t i, n = 0;
 
-	if (acc_take_creds(t))
+	if (write(wfd, &self, sizeof(self)) != sizeof(self) ||
+	    acc_take_creds(t))
 		_exit(2);
 	for (i = 0; i < l->nr; i++) {
 		buf[n++] = acc_try(l->f[i]);
@@ -171,13 +173,16 @@ acc_child(const struct cr_task *t, const struct acc_list *l, int wfd)
 	_exit(0);
 }
 
-/* Run the child on @l; its answers into @ans. */
-static int acc_ask(const struct cr_dtask *dt, const struct acc_list *l,
-		   uint8_t *ans, struct cr_err *e)
+/*
+ * Start the child on @l, as an orphan that init reaps: one stuck in an
+ * open that a FUSE server never answers cannot be waited for (a killed
+ * process waits for the answer to a request the server has read), and
+ * the checkpoint must not wait for it.  Its reading end into *@rfd.
+ */
+static int acc_start(const struct cr_dtask *dt, const struct acc_list *l,
+		     int *rfd, struct cr_err *e)
 {
-	uint32_t got = 0;
-	int p[2], status = 0, ret = 0;
-	ssize_t n;
+	int p[2], status = 0;
 	pid_t pid;
 
 	if (pipe2(p, O_CLOEXEC))
@@ -186,43 +191,71 @@ static int acc_ask(const struct cr_dtask *dt, const struct acc_list *l,
 	pid = fork();
 	if (pid == 0) {
 		close(p[0]);
-		acc_child(dt->t, l, p[1]);
+		pid = fork();
+		if (pid == 0)
+			acc_child(dt->t, l, p[1]);
+		_exit(pid < 0);
 	}
 	close(p[1]);
-	if (pid < 0) {
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
 		close(p[0]);
-		return cr_fail(e, errno, "pid %d: cannot tell which files it "
-			       "could open itself: fork: %m", dt->pid);
+		return cr_fail(e, pid < 0 ? errno : EAGAIN, "pid %d: cannot "
+			       "tell which files it could open itself: fork "
+			       "failed", dt->pid);
 	}
+	*rfd = p[0];
+	return 0;
+}
+
+/* Run the child on @l; its answers into @ans. */
+static int acc_ask(const struct cr_dtask *dt, const struct acc_list *l,
+		   uint8_t *ans, struct cr_err *e)
+{
+	uint32_t got = 0, hgot = 0;
+	pid_t helper = 0;
+	int rfd = -1, ret;
+	ssize_t n;
+
+	ret = acc_start(dt, l, &rfd, e);
+	if (ret)
+		return ret;
 	/* An open may hang (a FUSE file served by a frozen process). */
 	while (got < l->nr) {
-		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+		struct pollfd pfd = { .fd = rfd, .events = POLLIN };
 
 		if (poll(&pfd, 1, ACC_TIMEOUT_MS) == 0) {
-			kill(pid, SIGKILL);
+			if (hgot == sizeof(helper))
+				kill(helper, SIGKILL);
 			ret = cr_fail(e, ETIMEDOUT, "pid %d: cannot tell which "
 				      "files it could open itself: an open "
 				      "took more than %d ms", dt->pid,
 				      ACC_TIMEOUT_MS);
 			break;
 		}
-		n = read(p[0], ans + got, l->nr - got);
+		if (hgot < sizeof(helper))
+			n = read(rfd, (char *)&helper + hgot,
+				 sizeof(helper) - hgot);
+		else
+			n = read(rfd, ans + got, l->nr - got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
-		got += n;
+		if (hgot < sizeof(helper))
+			hgot += n;
+		else
+			got += n;
 	}
-	close(p[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!ret && (got != l->nr || !WIFEXITED(status) ||
-		     WEXITSTATUS(status)))
+	close(rfd);
+	if (!ret && got != l->nr)
 		ret = cr_fail(e, EPERM, "pid %d: cannot tell which files it "
 			      "could open itself: the helper taking its "
 			      "credentials (fsuid %u, fsgid %u) failed "
-			      "(status %#x)", dt->pid, dt->t->creds.fsuid,
-			      dt->t->creds.fsgid, status);
+			      "(%u answers of %u)", dt->pid,
+			      dt->t->creds.fsuid, dt->t->creds.fsgid, got,
+			      l->nr);
 	return ret;
 }
 

@@ -190,6 +190,13 @@ static const struct cr_file *fdata_find(const struct cr_model *m,
 	return NULL;
 }
 
+/* What fdata_outside() looks for, and what it found. */
+struct fdata_outside_ctx {
+	const struct cr_model	*m;
+	pid_t			found;
+	const struct cr_file	*f;
+};
+
 /*
  * Is descriptor @name of the fd directory @dir one of an unlinked file
  * (memfds and shared anonymous memory are too): " (deleted)", as only a
@@ -205,6 +212,40 @@ static bool fdata_deleted_at(int dir, const char *name)
 	return n > 10 && !memcmp(target + n - 10, " (deleted)", 10);
 }
 
+/* Does @q have a carrier of @arg's model open or mapped? */
+static int fdata_outside_one(pid_t q, void *arg)
+{
+	struct fdata_outside_ctx *o = arg;
+	unsigned long long ino;
+	unsigned int maj, mnr;
+	char path[300], line[512];
+	struct dirent *fe;
+	struct stat st;
+	FILE *maps;
+	DIR *fds;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", q);
+	fds = opendir(path);
+	while (fds && !o->found && (fe = readdir(fds)))
+		if (fe->d_name[0] != '.' &&
+		    fdata_deleted_at(dirfd(fds), fe->d_name) &&
+		    !cr_stat_cached(dirfd(fds), fe->d_name, 0, &st) &&
+		    (o->f = fdata_find(o->m, st.st_dev, st.st_ino)))
+			o->found = q;
+	if (fds)
+		closedir(fds);
+	snprintf(path, sizeof(path), "/proc/%d/maps", q);
+	maps = o->found ? NULL : fopen(path, "re");
+	while (maps && !o->found && fgets(line, sizeof(line), maps))
+		if (sscanf(line, "%*s %*s %*s %x:%x %llu", &maj, &mnr,
+			   &ino) == 3 && ino &&
+		    (o->f = fdata_find(o->m, makedev(maj, mnr), ino)))
+			o->found = q;
+	if (maps)
+		fclose(maps);
+	return o->found != 0;
+}
+
 /*
  * A process other than @pid (and the dumper) that has a carrier of @m
  * open or mapped, into *@found (its pid) and *@f: its copy at restore
@@ -215,47 +256,11 @@ static bool fdata_deleted_at(int dir, const char *name)
 static void fdata_outside(const struct cr_model *m, pid_t pid, pid_t *found,
 			  const struct cr_file **f)
 {
-	unsigned long long ino;
-	unsigned int maj, mnr;
-	char path[300], line[512];
-	struct dirent *de, *fe;
-	struct statx stx;
-	DIR *proc, *fds;
-	FILE *maps;
-	pid_t p;
+	struct fdata_outside_ctx o = { m, 0, NULL };
 
-	*found = 0;
-	proc = opendir("/proc");
-	if (!proc)
-		return;
-	while (!*found && (de = readdir(proc))) {
-		p = atoi(de->d_name);
-		if (p <= 0 || p == pid || p == getpid())
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/fd", p);
-		fds = opendir(path);
-		while (fds && !*found && (fe = readdir(fds)))
-			if (fe->d_name[0] != '.' &&
-			    fdata_deleted_at(dirfd(fds), fe->d_name) &&
-			    !statx(dirfd(fds), fe->d_name, AT_STATX_DONT_SYNC,
-				   STATX_INO, &stx) &&
-			    (*f = fdata_find(m, makedev(stx.stx_dev_major,
-							stx.stx_dev_minor),
-					     stx.stx_ino)))
-				*found = p;
-		if (fds)
-			closedir(fds);
-		snprintf(path, sizeof(path), "/proc/%d/maps", p);
-		maps = *found ? NULL : fopen(path, "re");
-		while (maps && !*found && fgets(line, sizeof(line), maps))
-			if (sscanf(line, "%*s %*s %*s %x:%x %llu", &maj, &mnr,
-				   &ino) == 3 && ino &&
-			    (*f = fdata_find(m, makedev(maj, mnr), ino)))
-				*found = p;
-		if (maps)
-			fclose(maps);
-	}
-	closedir(proc);
+	cr_proc_each_other(pid, fdata_outside_one, &o);
+	*found = o.found;
+	*f = o.f;
 }
 
 /*

@@ -210,6 +210,37 @@ static bool fd_is_tty(unsigned int maj, const char *link)
 	       !strncmp(link, "/dev/pts/", 9) || !strncmp(link, "/dev/tty", 8);
 }
 
+/* What fd_holder() looks for, and the process found. */
+struct fd_holder_ctx {
+	const char	*link;
+	pid_t		found;
+};
+
+/* Does @q hold a descriptor whose link reads @arg's link? */
+static int fd_holder_one(pid_t q, void *arg)
+{
+	struct fd_holder_ctx *h = arg;
+	char path[64], target[64];
+	struct dirent *fe;
+	ssize_t n;
+	DIR *fds;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", q);
+	fds = opendir(path);
+	while (fds && !h->found && (fe = readdir(fds))) {
+		n = readlinkat(dirfd(fds), fe->d_name, target,
+			       sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (!strcmp(target, h->link))
+			h->found = q;
+	}
+	if (fds)
+		closedir(fds);
+	return h->found != 0;
+}
+
 /*
  * A process other than @pid holding @link ("pipe:[81236]"), so the other
  * end of a pipe or socket is outside the container: its pid, its name in
@@ -218,42 +249,16 @@ static bool fd_is_tty(unsigned int maj, const char *link)
  */
 static pid_t fd_holder(pid_t pid, const char *link, char *comm, size_t len)
 {
-	char path[64], target[64];
-	struct dirent *de, *fe;
-	pid_t found = 0, p;
-	DIR *proc, *fds;
-	ssize_t n;
+	struct fd_holder_ctx h = { link, 0 };
 
-	proc = opendir("/proc");
-	if (!proc)
-		return 0;
-	while (!found && (de = readdir(proc))) {
-		p = atoi(de->d_name);
-		if (p <= 0 || p == pid || p == getpid())
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/fd", p);
-		fds = opendir(path);
-		if (!fds)
-			continue;
-		while (!found && (fe = readdir(fds))) {
-			n = readlinkat(dirfd(fds), fe->d_name, target,
-				       sizeof(target) - 1);
-			if (n <= 0)
-				continue;
-			target[n] = '\0';
-			if (!strcmp(target, link))
-				found = p;
-		}
-		closedir(fds);
-	}
-	closedir(proc);
-	if (found) {
+	cr_proc_each_other(pid, fd_holder_one, &h);
+	if (h.found) {
 		struct cr_err ignore;
 
-		if (cr_proc_comm(found, comm, &ignore))
+		if (cr_proc_comm(h.found, comm, &ignore))
 			snprintf(comm, len, "?");
 	}
-	return found;
+	return h.found;
 }
 
 /*

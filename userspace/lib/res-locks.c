@@ -384,7 +384,7 @@ static const char *cr_lk_holder(pid_t self, int fd, const struct crfs_lock *l,
 
 	snprintf(buf, len, "another process holds a conflicting lock");
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", self, fd);
-	if (stat(path, &st))
+	if (cr_stat_cached(AT_FDCWD, path, 0, &st))
 		return buf;
 	locks = cr_read_file("/proc/locks", NULL);
 	for (p = locks; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p) {

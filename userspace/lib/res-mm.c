@@ -79,6 +79,7 @@ struct mm_collect {
 	struct cr_mm		*mm;
 	struct mm_file		*files;
 	uint32_t		nr_files;
+	struct cr_shmem_ix	shmem_ix;	/* its SHMEMs by inode */
 };
 
 /* Keep the first refusal of @dt's mappings for the check phase. */
@@ -170,7 +171,7 @@ static int mm_vma_file(struct mm_collect *c, const struct cr_proc_map *m,
 	snprintf(name, sizeof(name), "map_files/%llx-%llx",
 		 (unsigned long long)m->start, (unsigned long long)m->end);
 	snprintf(path, sizeof(path), "/proc/%d/%s", c->dt->pid, name);
-	if (lstat(path, &lst))
+	if (cr_stat_cached(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, &lst))
 		return cr_fail(e, errno, "pid %d: cannot stat %s: %m",
 			       c->dt->pid, path);
 	ret = cr_dump_file_probe(c->dt->pid, name, mm_map_mode(m, &lst), &f,
@@ -193,34 +194,98 @@ static int mm_vma_file(struct mm_collect *c, const struct cr_proc_map *m,
 	return mm_add_file(c, v - c->mm->vmas, &f, e);
 }
 
+/* The slot of inode @ino in @ix: its SHMEM's, or the empty one for it. */
+static uint32_t *shmem_ix_slot(const struct cr_shmem_ix *ix,
+			       const struct cr_model *m, uint64_t ino)
+{
+	uint32_t h = (uint32_t)((ino * 0x9e3779b97f4a7c15ULL) >> 32);
+
+	for (;; h++) {
+		uint32_t *s = &ix->slot[h & (ix->size - 1)];
+
+		if (!*s || m->shmems[*s - 1].ino == ino)
+			return s;
+	}
+}
+
+/* Make room in @ix for one more inode: at most half full. */
+static int shmem_ix_grow(struct cr_shmem_ix *ix, const struct cr_model *m)
+{
+	struct cr_shmem_ix n = { .size = ix->size ? 2 * ix->size : 64 };
+
+	if (2 * (ix->used + 1) <= ix->size)
+		return 0;
+	n.slot = calloc(n.size, sizeof(*n.slot));
+	if (!n.slot)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < ix->size; i++)
+		if (ix->slot[i])
+			*shmem_ix_slot(&n, m, m->shmems[ix->slot[i] - 1].ino) =
+				ix->slot[i];
+	n.used = ix->used;
+	free(ix->slot);
+	*ix = n;
+	return 0;
+}
+
+struct cr_shmem *cr_dump_shmem_get(struct cr_dump *d, struct cr_shmem_ix *ix,
+				   pid_t pid, uint64_t ino, bool *created,
+				   struct cr_err *e)
+{
+	struct cr_model *m = &d->m;
+	struct cr_shmem *s;
+	uint32_t *slot;
+	int err = 0;
+
+	*created = false;
+	if (shmem_ix_grow(ix, m)) {
+		cr_fail(e, ENOMEM, "out of memory");
+		return NULL;
+	}
+	slot = shmem_ix_slot(ix, m, ino);
+	if (*slot)
+		return &m->shmems[*slot - 1];
+	s = cr_model_new_shmem(m, &err);
+	if (!s) {
+		cr_fail(e, ENOMEM, "out of memory");
+		return NULL;
+	}
+	s->s.id = cr_dump_id(d);
+	s->ino = ino;
+	s->pid = pid;
+	*slot = m->nr_shmems;
+	ix->used++;
+	*created = true;
+	return s;
+}
+
+void cr_shmem_ix_free(struct cr_shmem_ix *ix)
+{
+	free(ix->slot);
+	*ix = (struct cr_shmem_ix){ 0 };
+}
+
 /* A shared anonymous mapping: its SHMEM object, found by inode. */
 static int mm_vma_shmem(struct mm_collect *c, const struct cr_proc_map *m,
 			struct cr_vma *v, struct cr_err *e)
 {
-	struct cr_model *mod = &c->d->m;
-	struct cr_shmem *s = NULL;
+	struct cr_shmem *s;
+	bool created;
 	char path[96];
 	struct stat st;
-	int err = 0;
 
-	for (uint32_t i = 0; i < mod->nr_shmems && !s; i++)
-		if (mod->shmems[i].ino == m->ino &&
-		    mod->shmems[i].pid == c->dt->pid)
-			s = &mod->shmems[i];
-	if (!s) {
+	s = cr_dump_shmem_get(c->d, &c->shmem_ix, c->dt->pid, m->ino,
+			      &created, e);
+	if (!s)
+		return -e->err;
+	if (created) {
 		snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx",
 			 c->dt->pid, (unsigned long long)m->start,
 			 (unsigned long long)m->end);
-		if (stat(path, &st))
+		if (cr_stat_cached(AT_FDCWD, path, 0, &st))
 			return cr_fail(e, errno, "pid %d: cannot stat %s: %m",
 				       c->dt->pid, path);
-		s = cr_model_new_shmem(mod, &err);
-		if (!s)
-			return cr_fail(e, ENOMEM, "out of memory");
-		s->s.id = cr_dump_id(c->d);
 		s->s.size = st.st_size;
-		s->ino = m->ino;
-		s->pid = c->dt->pid;
 		s->map_start = m->start;
 		s->map_end = m->end;
 	}
@@ -464,6 +529,7 @@ static int mm_collect(struct cr_dump *d, struct cr_dtask *dt, struct cr_err *e)
 	for (i = 0; c.files && i < (int)c.nr_files; i++)
 		free(c.files[i].f.path);
 	free(c.files);
+	cr_shmem_ix_free(&c.shmem_ix);
 	return ret < 0 ? ret : 0;
 }
 
