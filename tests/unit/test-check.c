@@ -1081,7 +1081,7 @@ struct fx_fdata {
 static int fdata_image(const struct crfs_image_hdr *h, uint64_t size,
 		       const struct fx_fdata *recs)
 {
-	static unsigned char page[2 * 4096];
+	static unsigned char page[4 * 4096];	/* the most a test writes: 3 pages */
 	int fd = memfd_create("fixture", MFD_CLOEXEC);
 	struct crfs_image_hdr hw = *h;
 	struct cr_err e = { 0 };
