@@ -13,6 +13,8 @@ setup() {
 	FLAG=$BATS_TEST_TMPDIR/stall
 	SFPID=
 	STALLFS=${CRFS_TOOLS:-$CRFS_BIN/../tests/tools}/stallfs
+	# The sanitizer build has no tools of its own: the plain build's.
+	[[ -x $STALLFS ]] || STALLFS=$CRFS_REPO/build/tests/tools/stallfs
 }
 
 teardown() {
