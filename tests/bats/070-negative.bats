@@ -552,22 +552,27 @@ fd5_is() {
 }
 
 @test "TSC reads made to fault (PR_SET_TSC) are refused, the container is unharmed" {
+	require_image
 	ZDTM_NEG_MISC=tsc refused zdtm-neg-misc "pid [0-9]+: TSC reads fault .*not the default"
 }
 
 @test "an early machine-check kill policy is refused, the container is unharmed" {
+	require_image
 	ZDTM_NEG_MISC=mce refused zdtm-neg-misc "pid [0-9]+: machine-check kill policy .*not the default"
 }
 
 @test "a private futex hash of its own size is refused, the container is unharmed" {
+	require_image
 	ZDTM_NEG_MISC=futex refused zdtm-neg-misc "pid [0-9]+: private futex hash .*is 0x4"
 }
 
 @test "syscall user dispatch is refused, the container is unharmed" {
+	require_image
 	ZDTM_NEG_MISC=sud refused zdtm-neg-misc "pid [0-9]+: syscall user dispatch is on"
 }
 
 @test "SCHED_DEADLINE is refused, the container is unharmed" {
+	require_image
 	ZDTM_NEG_MISC=deadline refused zdtm-neg-misc "pid [0-9]+: thread [0-9]+: scheduling policy SCHED_DEADLINE"
 }
 
