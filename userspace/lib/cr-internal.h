@@ -5,6 +5,7 @@
 #ifndef CR_INTERNAL_H
 #define CR_INTERNAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -24,6 +25,8 @@
 /* util.c */
 
 /* Read a whole small file (procfs) into a malloc'd NUL-terminated string. */
+/* Does this process have capability @cap in its effective set? */
+bool cr_capable(int cap);
 char *cr_read_file(const char *path, size_t *lenp);
 /* read()/write() all of @len, retrying on EINTR and short counts. */
 ssize_t cr_read_full(int fd, void *buf, size_t len);

@@ -114,17 +114,6 @@ struct cr_sud_config {
 	uint64_t	mode, selector, offset, len;
 };
 
-/* Does this process have @cap in its effective set? */
-static bool misc_capable(int cap)
-{
-	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct c[2] = { { 0 } };
-
-	if (syscall(SYS_capget, &h, c))
-		return false;
-	return c[cap / 32].effective & (1U << (cap % 32));
-}
-
 /* Phase 1: the CPU affinity of each thread (1024 CPUs at most). */
 static int misc_collect(struct cr_dump *d, struct cr_dtask *dt,
 			struct cr_err *e)
@@ -219,7 +208,7 @@ static int misc_sched_fits(const struct crfs_thread *t, struct cr_err *e)
 			       "and period are not saved", t->pid, t->tid);
 	if ((pol != SCHED_OTHER || t->sched_nice ||
 	     t->sched_policy & CR_SCHED_RESET_ON_FORK) &&
-	    !misc_capable(CAP_SYS_NICE))
+	    !cr_capable(CAP_SYS_NICE))
 		return cr_fail(e, EPERM, "pid %u: thread %u: scheduling policy "
 			       "%u, nice %d: setting it needs CAP_SYS_NICE, "
 			       "which this restorer lacks", t->pid, t->tid,

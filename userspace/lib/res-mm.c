@@ -558,17 +558,6 @@ static int mm_fits_noreserve(const struct cr_mm *mm, uint32_t pid,
 	return 0;
 }
 
-/* Does this process hold CAP_IPC_LOCK in its effective set? */
-static bool mm_can_lock_any(void)
-{
-	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct d[2] = { { 0 } };
-
-	if (syscall(SYS_capget, &h, d))
-		return false;
-	return d[CAP_IPC_LOCK / 32].effective & (1U << (CAP_IPC_LOCK % 32));
-}
-
 /*
  * The restore locks the memory that was locked (mlock2()) while the new
  * process still has the restorer's credentials and limits: without
@@ -587,8 +576,9 @@ static int mm_fits_locked(const struct cr_mm *mm, uint32_t pid,
 		if (v->flags & CRFS_VMA_F_LOCKED)
 			locked += v->end - v->start;
 	}
-	if (!locked || mm_can_lock_any() || getrlimit(RLIMIT_MEMLOCK, &rl) ||
-	    rl.rlim_cur == RLIM_INFINITY || locked <= rl.rlim_cur)
+	if (!locked || cr_capable(CAP_IPC_LOCK) ||
+	    getrlimit(RLIMIT_MEMLOCK, &rl) || rl.rlim_cur == RLIM_INFINITY ||
+	    locked <= rl.rlim_cur)
 		return 0;
 	return cr_fail(e, ENOMEM,
 		       "pid %u: %llu bytes of locked memory (mlock): the restorer has no CAP_IPC_LOCK and its RLIMIT_MEMLOCK allows %llu",

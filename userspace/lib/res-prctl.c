@@ -88,18 +88,6 @@ static int prctl_oom_fits(const struct crfs_task *k, struct cr_err *e)
 		       "needs CAP_SYS_RESOURCE", k->pid, k->oom_score_adj, own);
 }
 
-/* Does this restorer have CAP_SYS_RESOURCE in its effective set? */
-static bool prctl_has_sys_resource(void)
-{
-	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct c[2] = { { 0 } };
-
-	if (syscall(SYS_capget, &h, c))
-		return false;
-	return c[CAP_SYS_RESOURCE / 32].effective &
-	       (1U << (CAP_SYS_RESOURCE % 32));
-}
-
 /*
  * KSM for all of the memory (PR_SET_MEMORY_MERGE) takes CAP_SYS_RESOURCE
  * to set: without it, the process cannot come back as it was.
@@ -108,7 +96,7 @@ static int prctl_ksm_fits(uint32_t pid, const struct cr_mm *mm,
 			  struct cr_err *e)
 {
 	if (!mm || !(mm->m.flags & CRFS_MM_F_KSM_ANY) ||
-	    prctl_has_sys_resource())
+	    cr_capable(CAP_SYS_RESOURCE))
 		return 0;
 	return cr_fail(e, EPERM, "pid %u: KSM merges all its memory "
 		       "(PR_SET_MEMORY_MERGE): setting it again needs "

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
+#include <linux/capability.h>
 
 #include "cr-internal.h"
 
@@ -141,4 +143,14 @@ ssize_t cr_writev_full(int fd, struct iovec *iov, int iovcnt)
 		}
 	}
 	return total;
+}
+
+bool cr_capable(int cap)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct c[2] = { { 0 } };
+
+	if (syscall(SYS_capget, &h, c))
+		return false;
+	return c[cap / 32].effective & (1U << (cap % 32));
 }
