@@ -525,6 +525,9 @@ static void dump_free(struct cr_dump *d)
 		free(d->tasks[i].st.groups);
 		free(d->tasks[i].tids);
 	}
+	for (uint32_t i = 0; i < d->nr_tasks; i++)
+		free(d->tasks[i].lk_seen);
+	cr_lk_snap_free(d);
 	cr_model_free(&d->m);
 	free(d->tasks);
 	free(d);
@@ -611,6 +614,8 @@ struct cr_dump *cr_dump_begin(const char *cgdir, struct cr_err *e)
 	/* Everything /proc can tell, then every refusal: nothing seized. */
 	ret = dump_find_pid(d, &pid, e);
 	if (!ret)
+		cr_lk_snap_start(d);
+	if (!ret)
 		ret = dump_add_task(d, pid, e);
 	for (i = 0; !ret && i < d->nr_tasks; i++)
 		ret = dump_rows(d, &d->tasks[i], false, e);
@@ -622,6 +627,8 @@ struct cr_dump *cr_dump_begin(const char *cgdir, struct cr_err *e)
 		goto out_free;
 
 	ret = dump_seized(d, e);
+	if (!ret)
+		ret = cr_lk_cross_check(d, e);
 	/* And by the rules a restore reads it with: the same functions. */
 	if (!ret)
 		ret = dump_check_model(d, e);

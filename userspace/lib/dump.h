@@ -95,6 +95,8 @@ struct cr_dtask {
 	int			nr_tids;
 	struct cr_err		refused_mm;	/* collect: a mapping refused */
 	struct cr_err		refused_lock;	/* collect: a lock refused */
+	struct cr_lk_line	*lk_seen;	/* the locks fdinfo showed */
+	uint32_t		nr_lk_seen;
 	int			seized;
 	int			infected;	/* inf holds the saved regs */
 	int			stop_sig;	/* WSTOPSIG of the seize */
@@ -115,6 +117,7 @@ struct cr_dump {
 	struct cr_dtask		*tasks;
 	uint32_t		nr_tasks;
 	uint32_t		next_id;	/* ids of new objects */
+	struct cr_lk_snap	*lk_snap;	/* /proc/locks (res-locks.c) */
 };
 
 /* A new object's id in @d's model. */
@@ -143,6 +146,30 @@ int cr_dump_write_pages(struct cr_dump *d, struct cr_img *img,
  */
 int cr_dump_write_file_data(struct cr_dump *d, struct cr_img *img,
 			    struct cr_err *e);
+
+/**
+ * cr_lk_snap_start() - start reading /proc/locks for @d, in a thread of
+ * its own: the read waits for an RCU grace period (the kernel takes
+ * file_rwsem for writing), 10-20 ms here, which the collect of the tasks
+ * hides; the cgroup must be frozen already.  Without memory or a thread
+ * the locks row reads it itself when it needs it.
+ */
+void cr_lk_snap_start(struct cr_dump *d);
+
+/* cr_lk_snap_free() - wait for the read of cr_lk_snap_start(), free it. */
+void cr_lk_snap_free(struct cr_dump *d);
+
+/**
+ * cr_lk_cross_check() - every lock /proc/locks gives to a process of @d
+ * by its pid is one the fdinfo of its descriptors showed (collect), else
+ * it is on a description no descriptor has (a mapping's), which a
+ * restore would not take again: refused.  Called as late as it can be
+ * before the stream (after the seize), so that the wait for the read of
+ * cr_lk_snap_start() overlaps the rest of the checkpoint.
+ *
+ * Return: 0 or -errno with @e set (EOPNOTSUPP: such a lock).
+ */
+int cr_lk_cross_check(struct cr_dump *d, struct cr_err *e);
 
 /* dump-files.c: the files of res-files.c, res-fs.c and res-mm.c. */
 
