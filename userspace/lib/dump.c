@@ -287,6 +287,13 @@ static int dump_run_batch(struct cr_dtask *dt, struct cr_batch *b, bool exec,
 	return 0;
 }
 
+/* See dump.h. */
+int cr_batch_run_more(struct cr_dtask *dt, struct cr_batch *more,
+		      struct cr_err *e)
+{
+	return dump_run_batch(dt, more, more->exec, e);
+}
+
 /* Every row's seized hook, at the stage @b tells (dump.h). */
 static int dump_seized_rows(struct cr_dump *d, struct cr_dtask *dt,
 			    struct cr_batch *b, struct cr_err *e)
@@ -418,6 +425,7 @@ static int dump_batch(struct cr_dump *d, struct cr_dtask *dt,
 	ret = dump_scratch(dt, b, &exec, e);
 	if (ret)
 		return ret;
+	b->exec = exec;
 	ret = dump_seized_rows(d, dt, b, e);		/* the calls */
 	if (!ret)
 		ret = dump_run_batch(dt, b, exec, e);
@@ -592,7 +600,8 @@ static int dump_seized(struct cr_dump *d, struct cr_err *e)
 }
 
 /* Phases 1 to 4; see cr.h. */
-struct cr_dump *cr_dump_begin(const char *cgdir, struct cr_err *e)
+struct cr_dump *cr_dump_begin(const char *cgdir, const struct cr_ring *ring,
+			      struct cr_err *e)
 {
 	struct cr_dump *d;
 	pid_t pid;
@@ -610,6 +619,7 @@ struct cr_dump *cr_dump_begin(const char *cgdir, struct cr_err *e)
 	}
 	strcpy(d->cgdir, cgdir);
 	d->tracer = gettid();
+	d->ring = ring;
 
 	/* Everything /proc can tell, then every refusal: nothing seized. */
 	ret = dump_find_pid(d, &pid, e);

@@ -52,6 +52,7 @@ struct cr_batch {
 	size_t			data_used;
 	uint8_t			out[CR_SCRATCH_DATA_SIZE]; /* data, after */
 	bool			ran;		/* results are in */
+	bool			exec;		/* the scratch area runs code */
 	int			done;		/* calls that succeeded */
 	struct cr_batch_slot	*slot;		/* the row's being called */
 };
@@ -86,6 +87,21 @@ int cr_batch_add(struct cr_batch *b, long nr, const unsigned long a[6]);
  */
 long cr_batch_data(struct cr_batch *b, size_t len, unsigned long *addr);
 
+struct cr_dtask;
+
+/**
+ * cr_batch_run_more() - run another batch @more in @dt, in the scratch
+ * area of @b, the task's batch, after it ran: for a row with more calls
+ * than one batch holds.  Fill @more with cr_batch_add() and
+ * cr_batch_data() after setting @more->scratch and @more->exec from @b;
+ * it runs up to its first failing call, then its data is read back into
+ * @more->out, as for the task's batch.
+ *
+ * Return: 0 or -errno with @e set.
+ */
+int cr_batch_run_more(struct cr_dtask *dt, struct cr_batch *more,
+		      struct cr_err *e);
+
 /* One process of a checkpoint, seized in phase 3. */
 struct cr_dtask {
 	pid_t			pid;
@@ -118,6 +134,7 @@ struct cr_dump {
 	uint32_t		nr_tasks;
 	uint32_t		next_id;	/* ids of new objects */
 	struct cr_lk_snap	*lk_snap;	/* /proc/locks (res-locks.c) */
+	const struct cr_ring	*ring;		/* cr_ring_aborted(): called off */
 };
 
 /* A new object's id in @d's model. */
