@@ -487,6 +487,11 @@ open(sys.argv[2], "wb").write(img)
 	refused zdtm-neg-maplock "pid [0-9]+: a FLOCK WRITE lock on inode .* none of its descriptors has"
 }
 
+@test "a flock() on a mapping's description, alike one on a descriptor's, is refused, the container is unharmed" {
+	require_image
+	refused zdtm-neg-maplock2 "pid [0-9]+: a FLOCK READ lock on inode .* none of its descriptors has"
+}
+
 @test "a lock on a device is refused, the container is unharmed" {
 	require_image
 	refused zdtm-neg-devlock "pid [0-9]+: fd [0-9]+: /dev/null: a flock lock: locks are restored on regular files, memfds and directories only"

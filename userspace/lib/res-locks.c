@@ -312,9 +312,62 @@ static struct cr_dtask *cr_lk_task(struct cr_dump *d, int pid)
 	return NULL;
 }
 
-/* See dump.h; /proc/locks was read after the freeze, nothing changed since. */
+/* What every task's fdinfo showed, sorted, each line to be used once. */
+struct cr_lk_seen {
+	struct cr_lk_line	*l;
+	bool			*used;
+	uint32_t		n;
+};
+
+/* Gather the lines of every task of @d into @s.  Return: 0 or -ENOMEM. */
+static int cr_lk_seen_all(struct cr_dump *d, struct cr_lk_seen *s)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < d->nr_tasks; i++)
+		n += d->tasks[i].nr_lk_seen;
+	s->l = calloc(n ? n : 1, sizeof(*s->l));
+	s->used = calloc(n ? n : 1, sizeof(*s->used));
+	if (!s->l || !s->used)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < d->nr_tasks; i++)
+		for (uint32_t j = 0; j < d->tasks[i].nr_lk_seen; j++)
+			s->l[s->n++] = d->tasks[i].lk_seen[j];
+	qsort(s->l, s->n, sizeof(*s->l), cr_lk_cmp);
+	return 0;
+}
+
+/* Use a line of @s alike @l (by inode, kind, type, range); false: none left. */
+static bool cr_lk_seen_use(struct cr_lk_seen *s, const struct cr_lk_line *l)
+{
+	uint32_t lo = 0, hi = s->n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (cr_lk_cmp(&s->l[mid], l) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < s->n && !cr_lk_cmp(&s->l[lo], l); lo++) {
+		if (s->used[lo])
+			continue;
+		s->used[lo] = true;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * See dump.h; /proc/locks was read after the freeze, nothing changed
+ * since.  Each of its lines given to a task of @d must match a line some
+ * task's fdinfo showed, one for one: two alike shared locks, one on a
+ * descriptor's description and one on a mapping's, show two lines.
+ */
 int cr_lk_cross_check(struct cr_dump *d, struct cr_err *e)
 {
+	struct cr_lk_seen seen = { 0 };
 	struct cr_dtask *dt;
 	struct cr_lk_line l;
 	char *buf, *p;
@@ -325,13 +378,14 @@ int cr_lk_cross_check(struct cr_dump *d, struct cr_err *e)
 	if (!buf)
 		return cr_fail(e, errno, "pid %d: cannot read /proc/locks: %m",
 			       d->nr_tasks ? d->tasks[0].pid : 0);
+	if (cr_lk_seen_all(d, &seen))
+		ret = cr_fail(e, ENOMEM, "out of memory");
 	for (p = buf; !ret && p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p) {
 		/* An OFD lock shows no pid: fdinfo alone tells those. */
 		if (cr_lk_parse(p, &l) || l.waiter ||
 		    !strcmp(l.kind, "OFDLCK") || !(dt = cr_lk_task(d, l.pid)))
 			continue;
-		if (dt->nr_lk_seen && bsearch(&l, dt->lk_seen, dt->nr_lk_seen,
-					      sizeof(l), cr_lk_cmp))
+		if (cr_lk_seen_use(&seen, &l))
 			continue;
 		ret = cr_fail(e, EOPNOTSUPP, "pid %d: a %s %s lock on inode "
 			      "%u:%u:%" PRIu64 " that none of its descriptors "
@@ -339,6 +393,8 @@ int cr_lk_cross_check(struct cr_dump *d, struct cr_err *e)
 			      "given away): not restored", dt->pid, l.kind,
 			      l.type, l.maj, l.min, l.ino);
 	}
+	free(seen.l);
+	free(seen.used);
 	if (own)
 		free(buf);
 	return ret;
@@ -382,8 +438,6 @@ static int locks_collect(struct cr_dump *d, struct cr_dtask *dt,
 		ret = cr_lk_fd(&c, fd->fd, fd->file_id, e);
 	}
 	/* Kept for cr_lk_cross_check(), after the seize. */
-	if (c.nr_seen)
-		qsort(c.seen, c.nr_seen, sizeof(*c.seen), cr_lk_cmp);
 	free(dt->lk_seen);
 	dt->lk_seen = c.seen;
 	dt->nr_lk_seen = c.nr_seen;
