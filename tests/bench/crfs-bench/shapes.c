@@ -33,7 +33,7 @@ const char *const bench_shape_keys[BSH_NR] = {
 static const int bench_shape_crfs[] = { BE_CRCTL, BE_CAT };
 #define BENCH_SHAPE_NR_CRFS	(sizeof(bench_shape_crfs) / sizeof(int))
 
-/* Parse "NxMIB" into shape @id of @o; N from 2 to @max. */
+/* Parse "NxMIB" into shape @id of @o; N from 1 to @max. */
 static int bench_shape_form(struct bench_opts *o, int id, const char *arg,
 			    int max)
 {
@@ -43,9 +43,9 @@ static int bench_shape_form(struct bench_opts *o, int id, const char *arg,
 
 	f->shape = id;
 	if (sscanf(arg, "%d%c%zu%n", &f->nr, &x, &f->mib, &n) != 3 ||
-	    x != 'x' || arg[n] || f->nr < 2 || f->nr > max || !f->mib ||
+	    x != 'x' || arg[n] || f->nr < 1 || f->nr > max || !f->mib ||
 	    f->mib > 4096) {
-		fprintf(stderr, "crfs-bench: %s: %s: not NxMIB, N from 2 to %d, MIB from 1 to 4096\n",
+		fprintf(stderr, "crfs-bench: %s: %s: not NxMIB, N from 1 to %d, MIB from 1 to 4096\n",
 			bench_shape_keys[id], arg, max);
 		return -1;
 	}
@@ -163,20 +163,25 @@ static void bench_shape_title(const struct bench_opts *o,
 {
 	const struct bench_form *f = &sh->f;
 
+	const char *sep = "";
+
 	if (f->shape == BSH_TREE)
-		printf("\ntree: %d processes (a root and its %d children), %zu MiB of written\n"
+		printf("\ntree: %d process%s (a root and %d children), %zu MiB of written\n"
 		       "anonymous memory each; after each restore every process checks its pages,\n"
 		       "pid, parent, group and session; %d runs; images:",
-		       f->nr, f->nr - 1, f->mib, o->runs);
+		       f->nr, f->nr > 1 ? "es" : "", f->nr - 1, f->mib, o->runs);
 	else
-		printf("\nthreads: one process of %d threads sharing %zu MiB of written anonymous\n"
+		printf("\nthreads: one process of %d thread%s sharing %zu MiB of written anonymous\n"
 		       "memory; after each restore every thread checks its tid, TLS word, stack and\n"
-		       "its share of the pages; %d runs; images:", f->nr, f->mib,
-		       o->runs);
-	for (int e = 0; e < BE_NR; e++)
-		if (sh->image_bytes[e])
-			printf(" %s %.1f MiB", bench_engines[e].key,
-			       sh->image_bytes[e] / 1048576.0);
+		       "its share of the pages; %d runs; images:", f->nr,
+		       f->nr > 1 ? "s" : "", f->mib, o->runs);
+	for (int e = 0; e < BE_NR; e++) {
+		if (!sh->image_bytes[e])
+			continue;
+		printf("%s %s %.1f MiB", sep, bench_engines[e].key,
+		       sh->image_bytes[e] / 1048576.0);
+		sep = ",";
+	}
 	printf("\n");
 }
 
