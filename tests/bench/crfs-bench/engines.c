@@ -142,17 +142,27 @@ static int bench_crfs_attach(struct bench_cyc *c)
 	return 0;
 }
 
-/* Copy the first line of @text from after @mark into @why; -1 if absent. */
+/*
+ * Copy the first line of @text from after @mark into @why: a reason of
+ * crfs's error file, "REASON (ENAME)"; -1 if there is none (a timeout, an
+ * errno alone: no refusal).
+ */
 static int bench_reason(const char *text, const char *mark, char *why,
 			size_t len)
 {
-	const char *p = strstr(text, mark);
+	const char *p = strstr(text, mark), *e;
+	size_t n;
 
 	if (!p)
 		return -1;
 	p += strlen(mark);
-	snprintf(why, len, "%.*s", (int)strcspn(p, "\n"), p);
-	return why[0] ? 0 : -1;
+	n = strcspn(p, "\n");
+	snprintf(why, len, "%.*s", (int)n, p);
+	e = strrchr(why, '(');
+	n = strlen(why);
+	if (!e || e == why || e[-1] != ' ' || e[1] != 'E' || why[n - 1] != ')')
+		return -1;
+	return 0;
 }
 
 /* crctl refused: its reason, "CT: cannot checkpoint: REASON" on its stderr. */
@@ -171,7 +181,8 @@ static int bench_cat_refusal(struct bench_cyc *c, char *why, size_t len)
 {
 	char text[2048];
 
-	if (bench_ct_error(c, c->cta, text, sizeof(text)) < 0)
+	if (bench_ct_error(c, c->cta, text, sizeof(text)) < 0 ||
+	    strncmp(text, "checkpoint: ", 12))
 		return -1;
 	return bench_reason(text, "checkpoint: ", why, len);
 }
