@@ -30,10 +30,6 @@ static const struct {
 	{ "socket:",			"sockets are not supported" },
 	{ "pipe:",			"pipes are not supported" },
 	{ "anon_inode:[io_uring]",	"io_uring is not supported" },
-	{ "anon_inode:[eventfd]",	"eventfds are not supported" },
-	{ "anon_inode:[signalfd]",	"signalfds are not supported" },
-	{ "anon_inode:[timerfd]",	"timerfds are not supported" },
-	{ "anon_inode:[eventpoll]",	"epoll instances are not supported" },
 	{ "anon_inode:inotify",		"inotify instances are not supported" },
 	{ "anon_inode:[fanotify]",	"fanotify is not supported" },
 	{ "anon_inode:[pidfd]",		"pidfds are not supported" },
@@ -149,6 +145,8 @@ int cr_dump_file_probe(pid_t pid, const char *name, uint32_t flags,
 	/* How it was opened, not a status of it (restores follow no link). */
 	f->f.flags = flags & ~O_NOFOLLOW;
 	f->path = link;
+	if (cr_evfd_kind(link))
+		return cr_evfd_probe(pid, name, f, e);
 	for (i = 0; i < sizeof(cr_file_refused) / sizeof(cr_file_refused[0]);
 	     i++)
 		if (!strncmp(link, cr_file_refused[i].prefix,

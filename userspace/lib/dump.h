@@ -234,4 +234,20 @@ struct cr_shmem *cr_dump_shmem_get(struct cr_dump *d, struct cr_shmem_ix *ix,
 /* cr_shmem_ix_free() - free @ix's slots, leave it empty */
 void cr_shmem_ix_free(struct cr_shmem_ix *ix);
 
+/**
+ * cr_evfd_kind() - the kind of event descriptor whose link reads @link
+ * ("anon_inode:[eventfd]"), or 0 (res-evfd.c).
+ */
+uint32_t cr_evfd_kind(const char *link);
+
+/**
+ * cr_evfd_probe() - the kind and state of event descriptor @name
+ * ("fd/N") of @pid, whose link is in f->path, from its fdinfo; f->why
+ * says why it cannot be restored.
+ *
+ * Return: 0, or -errno with @e set naming the pid and the descriptor.
+ */
+int cr_evfd_probe(pid_t pid, const char *name, struct cr_file *f,
+		  struct cr_err *e);
+
 #endif /* CR_DUMP_H */

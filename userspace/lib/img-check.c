@@ -274,6 +274,11 @@ int cr_file_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 	if (!f->kind || f->kind >= CRFS_FILE_NR)
 		return cr_fail(e, EBADMSG, "file %u: unknown kind %u", f->id,
 			       f->kind);
+	if (f->ext_len && !cr_file_event(f))
+		return cr_fail(e, EBADMSG, "file %u: state after the path of "
+			       "a file that is no event descriptor", f->id);
+	if (cr_file_event(f))
+		return cr_img_evfd_check(c, fi, e);
 	if (!cr_file_types[f->kind])
 		return cr_fail(e, EOPNOTSUPP, "file %u: %s: %s are not "
 			       "supported by this version", f->id, fi->path,
@@ -807,7 +812,7 @@ int cr_task_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 				       "%" PRIu64 " above hard %" PRIu64,
 				       k->pid, i, (uint64_t)k->rlim[i].cur,
 				       (uint64_t)k->rlim[i].max);
-	return cr_task_owners(c, t, e);
+	return cr_task_owners(c, t, e) ?: cr_img_evfd_task(c, t, e);
 }
 
 /*

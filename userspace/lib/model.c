@@ -375,8 +375,10 @@ void cr_model_free(struct cr_model *m)
 {
 	uint32_t i, j;
 
-	for (i = 0; i < m->nr_files; i++)
+	for (i = 0; i < m->nr_files; i++) {
 		free(m->files[i].path);
+		free(m->files[i].tfds);
+	}
 	for (i = 0; i < m->nr_shmems; i++)
 		free(m->shmems[i].win);
 	for (i = 0; i < m->nr_mms; i++) {

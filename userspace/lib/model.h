@@ -27,7 +27,22 @@ struct cr_file {
 	char			*path;		/* NUL-terminated */
 	const char		*why;		/* dump: why it is refused */
 	bool			locked;		/* dump: fdinfo names locks */
+	/* An event descriptor's state (f.ext_len bytes in the image). */
+	union {
+		struct crfs_file_eventfd	efd;
+		struct crfs_file_signalfd	sfd;
+		struct crfs_file_timerfd	tfd;
+	} ev;
+	struct crfs_epoll_tfd	*tfds;		/* EPOLL: its targets */
+	uint32_t		nr_tfds;
 };
+
+/* Is @f an event descriptor (eventfd, signalfd, timerfd, epoll)? */
+static inline bool cr_file_event(const struct crfs_file *f)
+{
+	return f->kind == CRFS_FILE_EVENTFD || f->kind == CRFS_FILE_SIGNALFD ||
+	       f->kind == CRFS_FILE_TIMERFD || f->kind == CRFS_FILE_EPOLL;
+}
 
 /* Is @f a file whose contents are in the image (FILE_DATA)? */
 static inline bool cr_file_kept(const struct crfs_file *f)

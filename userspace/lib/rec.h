@@ -229,4 +229,43 @@ int cr_model_write(struct cr_img *img, const struct cr_model *m,
  */
 void cr_model_print(const struct cr_model *m, struct cr_emit *o);
 
+/**
+ * cr_evfd_read() - the event state of @f from the @len bytes at @p after
+ * its path (FILE's ext_len).
+ *
+ * Return: 0, -EBADMSG with *@why saying what is wrong, or -ENOMEM.
+ */
+int cr_evfd_read(struct cr_file *f, const void *p, uint64_t len,
+		 const char **why);
+
+/**
+ * cr_evfd_iov() - the event state of @f as written after its path.
+ *
+ * Return: the bytes to write, f->f.ext_len of them.
+ */
+struct iovec cr_evfd_iov(const struct cr_file *f);
+
+/**
+ * cr_evfd_print() - print the event state of @fi, if it has one.
+ */
+void cr_evfd_print(struct cr_emit *o, const struct cr_file *fi);
+
+/**
+ * cr_img_evfd_check() - the rules of an event descriptor's FILE @fi
+ * (img-check-evfd.c): its name, mode, flags and state.
+ *
+ * Return: 0, or -EBADMSG with @e naming the file and the rule.
+ */
+int cr_img_evfd_check(const struct cr_chk *c, const struct cr_file *fi,
+		      struct cr_err *e);
+
+/**
+ * cr_img_evfd_task() - every epoll target of @t's descriptors is a
+ * descriptor of @t naming the target's FILE.
+ *
+ * Return: 0, or -EBADMSG with @e naming the pid, the epoll and the target.
+ */
+int cr_img_evfd_task(const struct cr_chk *c, const struct cr_task *t,
+		     struct cr_err *e);
+
 #endif /* CR_REC_H */

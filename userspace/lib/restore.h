@@ -61,6 +61,7 @@ struct cr_rst_file {
 	bool		priv;		/* CRFS_FILE_F_PRIV: as the restorer */
 	uint32_t	data_id;	/* MEMFD, UNLINKED: its inode's FILE */
 	char		via[48];	/* then: the restorer's copy of it */
+	const struct cr_file *evfd;	/* an event descriptor, made anew */
 	uint32_t	type;		/* S_IFREG, S_IFCHR, S_IFDIR */
 	uint32_t	check;		/* CR_RF_* fields compared */
 	uint64_t	dev, ino, size, rdev;
@@ -376,5 +377,15 @@ int cr_rst_files_open(const struct cr_rst_child *c, struct cr_rst_res *res);
 int cr_rst_files_reason(pid_t pid, const struct cr_rst_files *fs,
 			const struct cr_mm *mm, const struct cr_rst_res *res,
 			struct cr_err *e);
+
+/**
+ * cr_rst_evfd_make() - make event descriptor @fi anew in the new process
+ * (raw system calls): eventfd with its counter, signalfd with its mask,
+ * timerfd on its clock (armed later), epoll (its targets added later);
+ * @oflags: O_NONBLOCK if it has it.
+ *
+ * Return: the new descriptor, or -1 with errno set.
+ */
+long cr_rst_evfd_make(const struct cr_file *fi, int oflags);
 
 #endif /* CR_RESTORE_H */

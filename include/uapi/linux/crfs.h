@@ -83,6 +83,7 @@ struct crfs_rec_hdr {
 #define CRFS_MAX_GROUPS		65536	/* supplementary groups */
 #define CRFS_MAX_BPF_INSNS	4096	/* BPF_MAXINSNS */
 #define CRFS_MAX_TIMERS		4096	/* POSIX timers of one process */
+#define CRFS_MAX_EPOLL_TFDS	4096	/* targets of one epoll instance */
 
 /*
  * Record types, in stream order.  Objects come before what refers to
@@ -204,8 +205,64 @@ struct crfs_file {
 	__u32	owner_type;		/* enum crfs_file_owner (F_SETOWN_EX) */
 	__u32	owner_pid;		/* its tid, pid or pgid; NONE: 0 */
 	__u32	signo;			/* F_SETSIG, 0: SIGIO */
-	__u32	__pad;
+	__u32	ext_len;		/* bytes of the kind's state after
+					 * the path: EVENTFD, SIGNALFD,
+					 * TIMERFD, EPOLL; else 0 */
 	/* char path[path_len], NUL-padded to a multiple of 8 */
+	/* then ext_len bytes: the state of an event descriptor (below) */
+};
+
+/*
+ * The state of an event descriptor, after the path of its FILE (whose
+ * path is the anonymous inode's name, "anon_inode:[eventfd]", and whose
+ * mode is the anonymous inode's, 0600 without a type).  The restore makes
+ * the object anew, at the number of its first descriptor.
+ *
+ * EVENTFD: its counter and EFD_SEMAPHORE (flags: O_NONBLOCK, O_RDWR).
+ */
+struct crfs_file_eventfd {
+	__u64	count;			/* below 2^64 - 1 */
+	__u32	semaphore;		/* 1: EFD_SEMAPHORE */
+	__u32	__pad;
+};
+
+/* SIGNALFD: the signals it reads (bit n - 1: signal n). */
+struct crfs_file_signalfd {
+	__u64	sigmask;		/* never SIGKILL, SIGSTOP */
+};
+
+/*
+ * TIMERFD: its clock, the flags of its last timerfd_settime()
+ * (TFD_TIMER_ABSTIME, TFD_TIMER_CANCEL_ON_SET), the expirations not yet
+ * read, and when it fires next: value_ns is the time left, relative to the
+ * checkpoint (armed again relative to the restore: the time the container
+ * spent frozen does not count), or with TFD_TIMER_ABSTIME the absolute
+ * time on its clock (armed again at that time); 0: disarmed.
+ */
+struct crfs_file_timerfd {
+	__s32	clock;			/* CLOCK_REALTIME, MONOTONIC,
+					 * BOOTTIME, REALTIME_ALARM,
+					 * BOOTTIME_ALARM */
+	__u32	settime_flags;		/* TFD_TIMER_* */
+	__u64	ticks;			/* expirations not yet read */
+	__u64	value_ns;		/* next expiry, 0: disarmed */
+	__u64	interval_ns;		/* period, 0: one shot */
+};
+
+/*
+ * EPOLL: ext_len / sizeof(struct crfs_epoll_tfd) watched targets, by
+ * descriptor number (ascending), each the descriptor of the process that
+ * was added with that number and still has it: target_id is the FILE of
+ * that descriptor.  events as /proc/PID/fdinfo shows them (EPOLLET,
+ * EPOLLONESHOT, EPOLLEXCLUSIVE, EPOLLWAKEUP included; a one-shot target
+ * that fired has only those flags left).
+ */
+struct crfs_epoll_tfd {
+	__s32	fd;			/* the target's descriptor */
+	__u32	events;			/* EPOLL* */
+	__u64	data;			/* epoll_data */
+	__u32	target_id;		/* its FILE */
+	__u32	__pad;
 };
 
 /*
