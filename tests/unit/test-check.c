@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/time.h>
@@ -385,7 +386,105 @@ F(lock_unheld, m->locks[L_OFD].l.file_id = F_MAP + 1)
 F(lock_device, m->locks[L_FLOCK].l.file_id = F_NULL + 1)
 F(ref_lock_owner, m->locks[L_POSIX_RD].l.owner = 5)
 
+/*
+ * Event descriptors added to the valid process: an eventfd at fd 10, a
+ * signalfd at 11, a timerfd at 12, an epoll instance at 13 watching fd 10
+ * (EPOLLIN | EPOLLET, data 0xdada) and fd 11; their FILEs are the last
+ * four (EV_EFD ... EV_EP from the end).
+ */
+enum { EV_EFD, EV_SFD, EV_TFD, EV_EP, NR_EV };
+
+static void ev_add(struct cr_model *m)
+{
+	static const struct { uint32_t kind; const char *path; } k[NR_EV] = {
+		{ CRFS_FILE_EVENTFD, "anon_inode:[eventfd]" },
+		{ CRFS_FILE_SIGNALFD, "anon_inode:[signalfd]" },
+		{ CRFS_FILE_TIMERFD, "anon_inode:[timerfd]" },
+		{ CRFS_FILE_EPOLL, "anon_inode:[eventpoll]" },
+	};
+	uint32_t base = m->nr_files;
+	struct cr_file *ep;
+	int err;
+
+	for (int i = 0; i < NR_EV; i++) {
+		struct cr_file *f = cr_model_new_file(m, &err);
+		struct cr_fd *fd = cr_model_new_fd(&m->fdts[0], &err);
+
+		memset(f, 0, sizeof(*f));
+		f->f = (struct crfs_file){ .id = base + i + 1, .kind = k[i].kind,
+			.flags = O_RDWR, .mode = S_IRUSR | S_IWUSR, .dev = 0xe,
+			.ino = 1038 };
+		f->path = strdup(k[i].path);
+		memset(fd, 0, sizeof(*fd));
+		fd->d = (struct crfs_fd){ .fd = 10 + i, .file_id = base + i + 1 };
+	}
+	m->files[base + EV_EFD].ev.efd.count = 1ULL << 40;
+	m->files[base + EV_EFD].ev.efd.semaphore = 1;
+	m->files[base + EV_EFD].f.flags |= O_NONBLOCK;
+	m->files[base + EV_SFD].ev.sfd.sigmask = 1ULL << (SIGUSR1 - 1);
+	m->files[base + EV_TFD].ev.tfd = (struct crfs_file_timerfd){
+		.clock = CLOCK_MONOTONIC, .ticks = 3, .value_ns = 5000,
+		.interval_ns = 1000000 };
+	ep = &m->files[base + EV_EP];
+	ep->tfds = calloc(2, sizeof(*ep->tfds));
+	ep->nr_tfds = 2;
+	ep->tfds[0] = (struct crfs_epoll_tfd){ .fd = 10, .events = 0x80000001,
+					       .data = 0xdada,
+					       .target_id = base + 1 };
+	ep->tfds[1] = (struct crfs_epoll_tfd){ .fd = 11, .events = 1,
+					       .target_id = base + 2 };
+	fx_resolve(m);
+}
+
+/* The event descriptors added, then made wrong by @body. */
+#define FE(name, body) \
+	static void forge_##name(struct cr_model *m) \
+	{ ev_add(m); \
+	  struct cr_file *ev = &m->files[m->nr_files - NR_EV]; \
+	  struct crfs_epoll_tfd *tf = ev[EV_EP].tfds; \
+	  (void)tf; body; }
+FE(ev_count, ev[EV_EFD].ev.efd.count = UINT64_MAX)
+FE(ev_sem, ev[EV_EFD].ev.efd.semaphore = 2)
+FE(ev_path, free(ev[EV_EFD].path); ev[EV_EFD].path = strdup("/tmp/x"))
+FE(ev_mode, ev[EV_EFD].f.mode = S_IFREG | 0600)
+FE(ev_flags, ev[EV_EFD].f.flags |= O_APPEND)
+FE(ev_wronly, ev[EV_SFD].f.flags = O_WRONLY)
+FE(ev_pos, ev[EV_EFD].f.pos = 8)
+FE(ev_sigkill, ev[EV_SFD].ev.sfd.sigmask |= 1ULL << (SIGKILL - 1))
+FE(ev_clock, ev[EV_TFD].ev.tfd.clock = CLOCK_MONOTONIC_RAW)
+FE(ev_tflags, ev[EV_TFD].ev.tfd.settime_flags = 4)
+FE(ev_cancel, ev[EV_TFD].ev.tfd.settime_flags = 3)
+FE(ev_tvalue, ev[EV_TFD].ev.tfd.value_ns = 1ULL << 63)
+FE(ev_order, tf[1].fd = 10)
+FE(ev_events, tf[0].events |= 1U << 20)
+FE(ev_excl, tf[0].events = EPOLLEXCLUSIVE | EPOLLPRI)
+FE(ev_self, tf[1].target_id = ev[EV_EP].f.id)
+FE(ev_kind, tf[1].target_id = F_LOG + 1)
+FE(ev_none, tf[1].target_id = 999)
+FE(ev_closed, tf[1].fd = 12)
+FE(ev_pad, tf[0].__pad = 1)
+
 static const struct forgery forgeries[] = {
+	{ "an eventfd counter of 2^64 - 1", forge_ev_count, "counter of 2^64 - 1" },
+	{ "an eventfd semaphore 2",	forge_ev_sem,	"semaphore neither 0 nor 1" },
+	{ "an eventfd with a path",	forge_ev_path,	"not the name of its anonymous inode" },
+	{ "an eventfd of a regular mode", forge_ev_mode, "mode is not the anonymous inode's" },
+	{ "an eventfd with O_APPEND",	forge_ev_flags,	"status flags it is not made with" },
+	{ "a signalfd open O_WRONLY",	forge_ev_wronly, "status flags it is not made with" },
+	{ "an eventfd with a position",	forge_ev_pos,	"a position, data" },
+	{ "a signalfd for SIGKILL",	forge_ev_sigkill, "SIGKILL or SIGSTOP" },
+	{ "a timerfd on CLOCK_MONOTONIC_RAW", forge_ev_clock, "a clock timerfd_create() does not take" },
+	{ "a timerfd with settime flags 4", forge_ev_tflags, "unknown settime flags" },
+	{ "a monotonic timerfd cancelled on a clock set", forge_ev_cancel, "TFD_TIMER_CANCEL_ON_SET without" },
+	{ "a timerfd 2^63 ns ahead",	forge_ev_tvalue, "a time timerfd_settime() does not take" },
+	{ "epoll targets not ascending", forge_ev_order, "not ascending" },
+	{ "epoll events bit 20",	forge_ev_events, "events epoll_ctl() does not take" },
+	{ "EPOLLEXCLUSIVE with EPOLLPRI", forge_ev_excl, "events epoll_ctl() does not take" },
+	{ "an epoll instance watching itself", forge_ev_self, "no other file" },
+	{ "an epoll watching a regular file", forge_ev_kind, "a kind epoll does not watch" },
+	{ "an epoll target not in the image", forge_ev_none, "no other file" },
+	{ "an epoll target at another descriptor", forge_ev_closed, "fd 13: epoll target fd 12 is not a descriptor of file 10" },
+	{ "an epoll target with padding", forge_ev_pad, "padding not zero" },
 	{ "pid 0",			forge_pid0,	"pid 0" },
 	{ "pid above 4M",		forge_pid_big,	"not a pid" },
 	{ "a parent not in the image",	forge_ppid,	"parent 1" },
@@ -597,7 +696,7 @@ static const struct forgery forgeries[] = {
 
 /* The checks: valid 2, filled 1, forgeries, pages 16, header 8,
  * trailing 1, order 5, declared counts 1, linear 1, file data 7. */
-#define TAP_PLAN	(43 + sizeof(forgeries) / sizeof(forgeries[0]))
+#define TAP_PLAN	(45 + sizeof(forgeries) / sizeof(forgeries[0]))
 
 /* The image of the valid process, with @runs of page data. */
 static int good_image(const struct crfs_image_hdr *h, const struct fx_run *runs)
@@ -628,6 +727,26 @@ static void test_valid(const struct crfs_image_hdr *h)
 	   "mappings and across the two mappings of a shared memory object "
 	   "included, passes verify and restore%s%s%s",
 	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+}
+
+/* The valid process with event descriptors, each kind. */
+static void test_events(const struct crfs_image_hdr *h)
+{
+	struct cr_model m;
+	struct verdict v;
+	struct cr_err e = { 0 };
+	int ret;
+
+	fx_model(&m, h);
+	ev_add(&m);
+	ret = cr_img_check_model(h, &m, &e);
+	ok(!ret, "a process with an eventfd, a signalfd, a timerfd and an "
+	   "epoll instance passes cr_img_check_model()%s%s",
+	   ret ? ": " : "", e.msg);
+	judge(fx_write(h, &m, NULL, false), &v);
+	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
+	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+	cr_model_free(&m);
 }
 
 static void test_forgeries(const struct crfs_image_hdr *h)
@@ -1175,6 +1294,7 @@ int main(int argc, char **argv)
 	printf("1..%d\n", (int)TAP_PLAN);
 	test_valid(&h);
 	test_filled();
+	test_events(&h);
 	test_forgeries(&h);
 	test_pages(&h);
 	test_header(&h);
