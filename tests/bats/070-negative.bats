@@ -588,3 +588,8 @@ fd5_is() {
 	restore_fails "$BATS_TEST_TMPDIR/c.img" \
 		"pid [0-9]+: thread [0-9]+: its CPU affinity has CPU 1023, which is not online here"
 }
+
+@test "an epoll target watched under a closed descriptor is refused, the container is unharmed" {
+	require_image
+	refused zdtm-neg-epoll "pid [0-9]+: fd [0-9]+: anon_inode:\\[eventpoll\\]: an epoll target whose descriptor was closed"
+}
