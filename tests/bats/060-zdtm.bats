@@ -365,3 +365,8 @@ time.sleep(120)' "$ZDTM_DIR/wait" "$held"
 	require_image
 	zdtm_run zdtm-evfd
 }
+
+@test "zdtm-inotify: inotify watches come back with their wds and masks and report events" {
+	require_image
+	zdtm_run zdtm-inotify
+}

@@ -593,3 +593,8 @@ fd5_is() {
 	require_image
 	refused zdtm-neg-epoll "pid [0-9]+: fd [0-9]+: anon_inode:\\[eventpoll\\]: an epoll target whose descriptor was closed"
 }
+
+@test "an inotify instance holding events not read is refused, the container is unharmed" {
+	require_image
+	refused zdtm-neg-inotify "pid [0-9]+: fd [0-9]+: anon_inode:inotify: an inotify instance holding events not read"
+}

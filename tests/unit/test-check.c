@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/time.h>
@@ -392,7 +393,33 @@ F(ref_lock_owner, m->locks[L_POSIX_RD].l.owner = 5)
  * (EPOLLIN | EPOLLET, data 0xdada) and fd 11; their FILEs are the last
  * four (EV_EFD ... EV_EP from the end).
  */
-enum { EV_EFD, EV_SFD, EV_TFD, EV_EP, NR_EV };
+enum { EV_EFD, EV_SFD, EV_TFD, EV_EP, EV_IN, NR_EV };
+
+/* Inotify @f's watches: @n of them, wd @wd0 and up, at @paths. */
+static void ev_watches(struct cr_file *f, int n, int wd0, const char *const *paths)
+{
+	const char *why = NULL;
+	size_t len = 0, off = 0;
+
+	for (int i = 0; i < n; i++)
+		len += sizeof(struct crfs_inotify_wd) +
+		       cr_pad8(strlen(paths[i]) + 1);
+	free(f->wbuf);
+	f->wbuf = calloc(1, len ? len : 1);
+	f->wlen = len;
+	for (int i = 0; i < n; i++) {
+		struct crfs_inotify_wd *w = (void *)((char *)f->wbuf + off);
+
+		w->wd = wd0 + i;
+		w->mask = IN_CREATE | IN_ONESHOT;
+		w->dev = 0x803;
+		w->ino = 2000 + i;
+		w->path_len = strlen(paths[i]) + 1;
+		memcpy(w + 1, paths[i], w->path_len);
+		off += sizeof(*w) + cr_pad8(w->path_len);
+	}
+	cr_inotify_index(f, &why);
+}
 
 static void ev_add(struct cr_model *m)
 {
@@ -401,6 +428,7 @@ static void ev_add(struct cr_model *m)
 		{ CRFS_FILE_SIGNALFD, "anon_inode:[signalfd]" },
 		{ CRFS_FILE_TIMERFD, "anon_inode:[timerfd]" },
 		{ CRFS_FILE_EPOLL, "anon_inode:[eventpoll]" },
+		{ CRFS_FILE_INOTIFY, "anon_inode:inotify" },
 	};
 	uint32_t base = m->nr_files;
 	struct cr_file *ep;
@@ -433,6 +461,9 @@ static void ev_add(struct cr_model *m)
 					       .target_id = base + 1 };
 	ep->tfds[1] = (struct crfs_epoll_tfd){ .fd = 11, .events = 1,
 					       .target_id = base + 2 };
+	m->files[base + EV_IN].f.flags = O_RDONLY | O_NONBLOCK;
+	ev_watches(&m->files[base + EV_IN], 2, 3,
+		   (const char *const[]){ "/tmp/dir", "/tmp/data" });
 	fx_resolve(m);
 }
 
@@ -463,6 +494,12 @@ FE(ev_kind, tf[1].target_id = F_LOG + 1)
 FE(ev_none, tf[1].target_id = 999)
 FE(ev_closed, tf[1].fd = 12)
 FE(ev_pad, tf[0].__pad = 1)
+FE(in_rdwr, ev[EV_IN].f.flags = O_RDWR)
+FE(in_order, ev_watches(&ev[EV_IN], 2, 0, (const char *const[]){ "/a", "/b" }))
+FE(in_rel, ev_watches(&ev[EV_IN], 1, 1, (const char *const[]){ "a" }))
+FE(in_mask, ((struct crfs_inotify_wd *)ev[EV_IN].wbuf)->mask = IN_ONESHOT)
+FE(in_mask2, ((struct crfs_inotify_wd *)ev[EV_IN].wbuf)->mask |= IN_MASK_ADD)
+FE(in_pad, ((struct crfs_inotify_wd *)ev[EV_IN].wbuf)->__pad = 1)
 
 static const struct forgery forgeries[] = {
 	{ "an eventfd counter of 2^64 - 1", forge_ev_count, "counter of 2^64 - 1" },
@@ -485,6 +522,12 @@ static const struct forgery forgeries[] = {
 	{ "an epoll target not in the image", forge_ev_none, "no other file" },
 	{ "an epoll target at another descriptor", forge_ev_closed, "fd 13: epoll target fd 12 is not a descriptor of file 10" },
 	{ "an epoll target with padding", forge_ev_pad, "padding not zero" },
+	{ "an inotify instance open O_RDWR", forge_in_rdwr, "status flags it is not made with" },
+	{ "an inotify wd 0",		forge_in_order,	"not ascending from 1" },
+	{ "an inotify watch at a relative path", forge_in_rel, "path is not absolute" },
+	{ "an inotify watch without events", forge_in_mask, "a watch mask inotify_add_watch() does not take" },
+	{ "an inotify watch with IN_MASK_ADD", forge_in_mask2, "a watch mask inotify_add_watch() does not take" },
+	{ "an inotify watch with padding", forge_in_pad, "padding not zero" },
 	{ "pid 0",			forge_pid0,	"pid 0" },
 	{ "pid above 4M",		forge_pid_big,	"not a pid" },
 	{ "a parent not in the image",	forge_ppid,	"parent 1" },
@@ -740,8 +783,8 @@ static void test_events(const struct crfs_image_hdr *h)
 	fx_model(&m, h);
 	ev_add(&m);
 	ret = cr_img_check_model(h, &m, &e);
-	ok(!ret, "a process with an eventfd, a signalfd, a timerfd and an "
-	   "epoll instance passes cr_img_check_model()%s%s",
+	ok(!ret, "a process with an eventfd, a signalfd, a timerfd, an "
+	   "epoll instance and an inotify instance passes cr_img_check_model()%s%s",
 	   ret ? ": " : "", e.msg);
 	judge(fx_write(h, &m, NULL, false), &v);
 	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",

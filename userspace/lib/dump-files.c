@@ -30,7 +30,6 @@ static const struct {
 	{ "socket:",			"sockets are not supported" },
 	{ "pipe:",			"pipes are not supported" },
 	{ "anon_inode:[io_uring]",	"io_uring is not supported" },
-	{ "anon_inode:inotify",		"inotify instances are not supported" },
 	{ "anon_inode:[fanotify]",	"fanotify is not supported" },
 	{ "anon_inode:[pidfd]",		"pidfds are not supported" },
 	{ "pidfd:",			"pidfds are not supported" },

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The rules of img-check.c for event descriptors (FILE of kind EVENTFD,
- * SIGNALFD, TIMERFD, EPOLL, crfs.h): the anonymous inode's name and mode,
+ * SIGNALFD, TIMERFD, EPOLL, INOTIFY, crfs.h): the anonymous inode's name and mode,
  * the flags the object is made with, and its state as the kernel takes it
  * again (eventfd_write(), signalfd4(), timerfd_settime(), epoll_ctl()).
  * An epoll instance's targets are descriptors of the process that holds
@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
@@ -42,7 +43,10 @@ static const char *const cr_evfd_names[CRFS_FILE_NR] = {
 	[CRFS_FILE_SIGNALFD]	= "anon_inode:[signalfd]",
 	[CRFS_FILE_TIMERFD]	= "anon_inode:[timerfd]",
 	[CRFS_FILE_EPOLL]	= "anon_inode:[eventpoll]",
+	[CRFS_FILE_INOTIFY]	= "anon_inode:inotify",
 };
+/* The mask of a watch as fdinfo shows it. */
+#define CR_IN_MASK		(IN_ALL_EVENTS | IN_ONESHOT | IN_EXCL_UNLINK)
 
 /* Can epoll watch @f as the restore makes it? */
 static bool cr_evfd_pollable(const struct crfs_file *f)
@@ -88,6 +92,24 @@ static const char *cr_evfd_epoll_why(const struct cr_chk *c,
 	return NULL;
 }
 
+/* Why the watches of inotify @fi are wrong, or NULL. */
+static const char *cr_evfd_inotify_why(const struct cr_file *fi)
+{
+	for (uint32_t i = 0; i < fi->nr_wds; i++) {
+		const struct crfs_inotify_wd *w = fi->wds[i].w;
+
+		if (w->wd < 1 || (i && w->wd <= fi->wds[i - 1].w->wd))
+			return "watch descriptors not ascending from 1";
+		if (!(w->mask & IN_ALL_EVENTS) || (w->mask & ~CR_IN_MASK))
+			return "a watch mask inotify_add_watch() does not take";
+		if (fi->wds[i].path[0] != '/')
+			return "a watch whose path is not absolute";
+		if (w->__pad)
+			return "padding not zero";
+	}
+	return NULL;
+}
+
 /* Why the state of event descriptor @fi is wrong, or NULL. */
 static const char *cr_evfd_state_why(const struct cr_chk *c,
 				     const struct cr_file *fi)
@@ -125,6 +147,8 @@ static const char *cr_evfd_state_why(const struct cr_chk *c,
 		    t->interval_ns > CR_TIME_MAX_NS)
 			return "a time timerfd_settime() does not take";
 		return NULL;
+	case CRFS_FILE_INOTIFY:
+		return cr_evfd_inotify_why(fi);
 	}
 	return cr_evfd_epoll_why(c, fi);
 }
@@ -140,8 +164,10 @@ int cr_img_evfd_check(const struct cr_chk *c, const struct cr_file *fi,
 	else if (f->mode != (S_IRUSR | S_IWUSR))
 		why = "its mode is not the anonymous inode's (0600)";
 	else if ((f->flags & ~(O_ACCMODE | O_NONBLOCK)) ||
-		 (f->flags & O_ACCMODE) != O_RDWR)
-		why = "status flags it is not made with (O_RDWR, O_NONBLOCK)";
+		 (f->flags & O_ACCMODE) != (f->kind == CRFS_FILE_INOTIFY ?
+					    O_RDONLY : O_RDWR))
+		why = "status flags it is not made with (O_RDWR, or O_RDONLY "
+		      "for inotify; O_NONBLOCK)";
 	else if (f->pos || f->size || f->data_size || f->seals ||
 		 f->data_id || f->cflags || f->owner_type || f->signo)
 		why = "a position, data, seals, flags or owner of an event "

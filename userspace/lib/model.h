@@ -22,6 +22,12 @@
 #include "arch.h"
 
 /* FILE: an open file description, or a cwd or root. */
+/* One inotify watch of a FILE's wbuf: its record and its path. */
+struct cr_inotify_wd {
+	const struct crfs_inotify_wd	*w;
+	const char			*path;
+};
+
 struct cr_file {
 	struct crfs_file	f;
 	char			*path;		/* NUL-terminated */
@@ -35,13 +41,18 @@ struct cr_file {
 	} ev;
 	struct crfs_epoll_tfd	*tfds;		/* EPOLL: its targets */
 	uint32_t		nr_tfds;
+	/* INOTIFY: its watches, as the image has them, and each in it */
+	void			*wbuf;
+	uint32_t		wlen, nr_wds;
+	struct cr_inotify_wd	*wds;
 };
 
-/* Is @f an event descriptor (eventfd, signalfd, timerfd, epoll)? */
+/* Is @f an event descriptor (eventfd, signalfd, timerfd, epoll, inotify)? */
 static inline bool cr_file_event(const struct crfs_file *f)
 {
 	return f->kind == CRFS_FILE_EVENTFD || f->kind == CRFS_FILE_SIGNALFD ||
-	       f->kind == CRFS_FILE_TIMERFD || f->kind == CRFS_FILE_EPOLL;
+	       f->kind == CRFS_FILE_TIMERFD || f->kind == CRFS_FILE_EPOLL ||
+	       f->kind == CRFS_FILE_INOTIFY;
 }
 
 /* Is @f a file whose contents are in the image (FILE_DATA)? */

@@ -239,6 +239,14 @@ int cr_evfd_read(struct cr_file *f, const void *p, uint64_t len,
 		 const char **why);
 
 /**
+ * cr_inotify_index() - index the watches of inotify @f's wbuf (wlen
+ * bytes) into f->wds, checking their lengths and paths.
+ *
+ * Return: 0, -EBADMSG with *@why saying what is wrong, or -ENOMEM.
+ */
+int cr_inotify_index(struct cr_file *f, const char **why);
+
+/**
  * cr_evfd_iov() - the event state of @f as written after its path.
  *
  * Return: the bytes to write, f->f.ext_len of them.

@@ -116,8 +116,10 @@ static struct cr_rst_file *cr_rf_add(struct cr_rst_files *fs, uint32_t kind,
 		e->priv = true;
 	}
 	if (cr_file_event(f)) {
-		e->check = CR_RF_TYPE;	/* an anonymous inode, made anew */
+		/* An anonymous inode, made anew by the restorer. */
+		e->check = CR_RF_TYPE;
 		e->evfd = file;
+		e->priv = true;
 	}
 	e->pos = f->pos;
 	e->seek = kind == CR_RF_FD && f->kind != CRFS_FILE_CHR && !e->evfd;

@@ -84,6 +84,7 @@ struct crfs_rec_hdr {
 #define CRFS_MAX_BPF_INSNS	4096	/* BPF_MAXINSNS */
 #define CRFS_MAX_TIMERS		4096	/* POSIX timers of one process */
 #define CRFS_MAX_EPOLL_TFDS	4096	/* targets of one epoll instance */
+#define CRFS_MAX_INOTIFY_WDS	4096	/* watches of one inotify instance */
 
 /*
  * Record types, in stream order.  Objects come before what refers to
@@ -207,7 +208,7 @@ struct crfs_file {
 	__u32	signo;			/* F_SETSIG, 0: SIGIO */
 	__u32	ext_len;		/* bytes of the kind's state after
 					 * the path: EVENTFD, SIGNALFD,
-					 * TIMERFD, EPOLL; else 0 */
+					 * TIMERFD, EPOLL, INOTIFY; else 0 */
 	/* char path[path_len], NUL-padded to a multiple of 8 */
 	/* then ext_len bytes: the state of an event descriptor (below) */
 };
@@ -263,6 +264,23 @@ struct crfs_epoll_tfd {
 	__u64	data;			/* epoll_data */
 	__u32	target_id;		/* its FILE */
 	__u32	__pad;
+};
+
+/*
+ * INOTIFY: its watches, by wd (ascending), each a crfs_inotify_wd then
+ * path_len bytes of NUL-terminated absolute path, padded to 8: where the
+ * checkpoint found the watched inode (dev, ino: st_dev, st_ino), by its
+ * file handle.  mask as fdinfo shows it (IN_ONESHOT, IN_EXCL_UNLINK
+ * included).  Events queued and not read are not in the image: the
+ * checkpoint refuses an instance that has some.
+ */
+struct crfs_inotify_wd {
+	__s32	wd;			/* 1 and up */
+	__u32	mask;			/* IN_* */
+	__u64	dev, ino;		/* the watched inode */
+	__u32	path_len;		/* with the NUL, before padding */
+	__u32	__pad;
+	/* char path[path_len], NUL-padded to a multiple of 8 */
 };
 
 /*
