@@ -137,16 +137,18 @@ enum crfs_file_kind {
 	CRFS_FILE_MEMFD,	/* a memfd: contents in the image */
 	CRFS_FILE_UNLINKED,	/* a deleted or O_TMPFILE regular file:
 				 * contents in the image */
-	/* Reserved for later object kinds (pipes, sockets, ttys, events). */
+	/* Reserved for later object kinds (pipes, sockets). */
 	CRFS_FILE_PIPE,
 	CRFS_FILE_FIFO,
 	CRFS_FILE_UNIX,
 	CRFS_FILE_INET,
+	/* Event descriptors, made anew: their state after the path. */
 	CRFS_FILE_EVENTFD,
 	CRFS_FILE_EPOLL,
 	CRFS_FILE_SIGNALFD,
 	CRFS_FILE_TIMERFD,
 	CRFS_FILE_INOTIFY,
+	/* Reserved for later (terminals). */
 	CRFS_FILE_TTY,
 	CRFS_FILE_ANON_SHMEM,	/* the file of shared anonymous memory
 				 * ("/dev/zero (deleted)", from map_files),
