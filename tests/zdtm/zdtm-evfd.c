@@ -10,7 +10,9 @@
  * watching the first eventfd (EPOLLIN, data 0x1122334455667788), the
  * semaphore eventfd (EPOLLIN | EPOLLET | EPOLLONESHOT, already fired: it
  * stays silent) and the signalfd (EPOLLIN, data 42), with fds at holes
- * so the numbers matter.  After SIGTERM: each is checked.
+ * so the numbers matter; fd 16 a dup() of the first eventfd (one
+ * description); a second epoll instance watching the first (data 99).
+ * After SIGTERM: each is checked.
  */
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -44,7 +46,7 @@ int main(int argc, char **argv)
 	struct itimerspec its, got;
 	struct signalfd_siginfo si;
 	struct timespec now;
-	int efd, sem, sfd, tper, tboot, tabs, ep, n, i;
+	int efd, sem, sfd, tper, tboot, tabs, ep, ep2, n, i;
 	long long boot_left, abs_at;
 	uint64_t v;
 	sigset_t mask;
@@ -81,6 +83,11 @@ int main(int argc, char **argv)
 	ev.events = EPOLLIN;
 	ev.data.u64 = 42;
 	zdtm_check(epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev), "epoll add sfd");
+	zdtm_check(dup2(efd, 16) != 16, "dup2 eventfd");
+	ep2 = at(epoll_create1(0), 21);
+	ev.events = EPOLLIN;
+	ev.data.u64 = 99;
+	zdtm_check(epoll_ctl(ep2, EPOLL_CTL_ADD, ep, &ev), "epoll add epoll");
 	/* The one-shot fires now, and is silent from then on. */
 	n = epoll_wait(ep, evs, 8, 0);
 	if (n != 3)
@@ -104,6 +111,11 @@ int main(int argc, char **argv)
 			  (unsigned long long)v, (unsigned long long)BIG);
 	if (read(efd, &v, 8) != -1 || errno != EAGAIN)
 		zdtm_fail("eventfd: not empty after a read, or blocking");
+	/* fd 16 shares its description. */
+	v = 2;
+	zdtm_check(write(16, &v, 8) != 8, "write fd 16");
+	if (read(efd, &v, 8) != 8 || v != 2)
+		zdtm_fail("fd 16 no longer shares the eventfd's description");
 	/* The semaphore: three reads of 1. */
 	for (i = 0; i < 3; i++)
 		if (read(sem, &v, 8) != 8 || v != 1)
@@ -158,6 +170,9 @@ int main(int argc, char **argv)
 	zdtm_check(write(efd, &v, 8) != 8, "write eventfd");
 	v = 5;
 	zdtm_check(write(sem, &v, 8) != 8, "write sem");
+	n = epoll_wait(ep2, evs, 8, 100);
+	if (n != 1 || evs[0].data.u64 != 99)
+		zdtm_fail("nested epoll: %d events", n);
 	n = epoll_wait(ep, evs, 8, 100);
 	if (n != 1 || evs[0].data.u64 != DATA || evs[0].events != EPOLLIN)
 		zdtm_fail("epoll_wait: %d events, the first %#x data %#llx", n,

@@ -377,9 +377,7 @@ void cr_model_free(struct cr_model *m)
 
 	for (i = 0; i < m->nr_files; i++) {
 		free(m->files[i].path);
-		free(m->files[i].tfds);
-		free(m->files[i].wbuf);
-		free(m->files[i].wds);
+		cr_file_free_ev(&m->files[i]);
 	}
 	for (i = 0; i < m->nr_shmems; i++)
 		free(m->shmems[i].win);

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <linux/crfs.h>
 
 #include "cr.h"
@@ -46,6 +47,18 @@ struct cr_file {
 	uint32_t		wlen, nr_wds;
 	struct cr_inotify_wd	*wds;
 };
+
+/* Free the event state of @f (its epoll targets, inotify watches). */
+static inline void cr_file_free_ev(struct cr_file *f)
+{
+	free(f->tfds);
+	free(f->wbuf);
+	free(f->wds);
+	f->tfds = NULL;
+	f->wbuf = NULL;
+	f->wds = NULL;
+	f->nr_tfds = f->wlen = f->nr_wds = 0;
+}
 
 /* Is @f an event descriptor (eventfd, signalfd, timerfd, epoll, inotify)? */
 static inline bool cr_file_event(const struct crfs_file *f)

@@ -28,8 +28,12 @@
  * kernel finds it ready, but an edge-triggered (EPOLLET) target that was
  * ready and already reported is reported once more after the restore
  * (epoll_ctl() finds it ready: a spurious wake-up, which EPOLLET users
- * must handle anyway).  The signals a signalfd reads are the process's
- * pending signals ("signals" row).
+ * must handle anyway).  A one-shot target that fired is added back with
+ * only its flags, but epoll_ctl() adds EPOLLERR | EPOLLHUP to every
+ * target: exact for the targets restored today, none of which raises
+ * them; a pipe or socket target (which can) must refuse or re-disarm it.
+ * The signals a signalfd reads are the process's pending signals
+ * ("signals" row).
  */
 #include <errno.h>
 #include <fcntl.h>
