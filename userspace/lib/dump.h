@@ -250,4 +250,23 @@ uint32_t cr_evfd_kind(const char *link);
 int cr_evfd_probe(pid_t pid, const char *name, struct cr_file *f,
 		  struct cr_err *e);
 
+/**
+ * cr_evfd_copy() - a copy of descriptor @fd of @pid in this process
+ * (pidfd_getfd()), to ask its state without the process running.
+ *
+ * Return: the copy, or -1 with errno set.
+ */
+int cr_evfd_copy(pid_t pid, int fd);
+
+/**
+ * cr_inotify_probe() - the watches of inotify @fd of @pid from its
+ * fdinfo @buf into @f (res-inotify.c), each by the path its file handle
+ * leads to; f->why says why it cannot be restored (events not read, an
+ * inode without a path).
+ *
+ * Return: 0, or -errno with @e set naming the pid and the descriptor.
+ */
+int cr_inotify_probe(pid_t pid, int fd, char *buf, struct cr_file *f,
+		     struct cr_err *e);
+
 #endif /* CR_DUMP_H */

@@ -388,4 +388,17 @@ int cr_rst_files_reason(pid_t pid, const struct cr_rst_files *fs,
  */
 long cr_rst_evfd_make(const struct cr_file *fi, int oflags);
 
+/* The highest inotify wd a restore walks to (adding and removing). */
+#define CR_INOTIFY_WD_WALK	65536
+
+/**
+ * cr_rst_inotify_make() - make inotify @fi anew with its watches and
+ * their wds, in the new process (raw system calls, res-inotify.c);
+ * @oflags: O_NONBLOCK if it has it.
+ *
+ * Return: the new descriptor, or -1 with errno set (ESTALE: a watched
+ * path leads to another inode; EEXIST: its wd cannot be had).
+ */
+long cr_rst_inotify_make(const struct cr_file *fi, int oflags);
+
 #endif /* CR_RESTORE_H */
