@@ -93,6 +93,7 @@ struct cr_dtask {
 	struct cr_proc_status	st;		/* its status, as collected */
 	pid_t			*tids;		/* its threads, the leader first */
 	int			nr_tids;
+	int			tids_seized;	/* tids[1..this] seized */
 	struct cr_err		refused_mm;	/* collect: a mapping refused */
 	struct cr_err		refused_lock;	/* collect: a lock refused */
 	int			seized;
@@ -169,6 +170,16 @@ uint32_t cr_dump_file_add(struct cr_dump *d, struct cr_file *f,
  */
 uint32_t cr_dump_file(struct cr_dump *d, pid_t pid, const char *name,
 		      uint32_t flags, struct cr_err *e);
+
+/* dump-threads.c: the threads of a process but its leader. */
+
+/* Bytes of the scratch area cr_dump_threads_ask() writes. */
+#define CR_DUMP_THREAD_OUT	48
+
+int cr_dump_seize_threads(struct cr_dtask *dt, struct cr_err *e);
+void cr_dump_release_threads(struct cr_dtask *dt);
+int cr_dump_threads_ask(struct cr_dtask *dt, unsigned long at,
+			struct cr_err *e);
 
 /* res-mm.c: the SHMEM objects of one address space, by inode. */
 struct cr_shmem_ix {

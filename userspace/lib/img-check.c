@@ -35,7 +35,7 @@
 
 /* The processes a restore brings back, at most, and their threads. */
 #define CR_RST_TASKS_MAX	1
-#define CR_RST_THREADS_MAX	1
+#define CR_RST_THREADS_MAX	4096
 /* Highest pid a kernel hands out (PID_MAX_LIMIT on 64-bit). */
 #define CR_PID_MAX		(4 * 1024 * 1024)
 /* A user or group id: all but (u32)-1, which the set*id calls skip. */

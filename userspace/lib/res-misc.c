@@ -313,6 +313,9 @@ static int misc_refuse(struct cr_dtask *dt, const struct misc_setting *s,
 	/* Strict mode disables the TSC, and so will its restore. */
 	if (strict && s->dflt_strict)
 		dflt = s->dflt_strict;
+	/* Sized by the kernel as its threads came: as they will again. */
+	if (s->a[0] == PR_FUTEX_HASH && dt->t->nr_threads > 1)
+		dflt = cr_futex_slots_default(dt->t->nr_threads);
 	if (v == dflt)
 		return 0;
 	return cr_fail(e, EOPNOTSUPP, "pid %d: %s is %#lx, not the default "

@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The threads of a restored process but its leader (restore.c has it).
+ *
+ * The leader creates them by injected clone3() calls (CLONE_VM, _FS,
+ * _FILES, _SIGHAND, _THREAD, _SYSVSEM, set_tid the image's tid) once its
+ * memory is whole and before its late steps take its privileges away;
+ * traced with PTRACE_O_TRACECLONE, each new thread stops before its first
+ * instruction and stays stopped.  Then, after the leader's late steps,
+ * each thread gets its own state by calls of its own: rseq area, robust
+ * list, alternate stack, personality, clear_child_tid, scheduling, name,
+ * timer slack, and the credentials, capabilities and securebits of the
+ * rows "caps", "creds" and "secure" (each thread has its own).  Last,
+ * its registers, XSAVE area, mask and CPU affinity, and it goes with the
+ * leader into the freezer.
+ *
+ * A thread seized inside an interrupted system call comes back with the
+ * registers ptrace showed (orig_rax the call, rax -ERESTART*): on its way
+ * out of the freezer the kernel restarts the call or returns EINTR as it
+ * would after a signal (cr_arch_get_regs()).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/sched.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "restore.h"
+
+/* How long a tid held by a zombie or a dying thread is waited for. */
+#define CR_TID_WAIT_MS		5000
+
+#define CR_THREAD_FLAGS		(CLONE_VM | CLONE_FS | CLONE_FILES | \
+				 CLONE_SIGHAND | CLONE_THREAD | \
+				 CLONE_SYSVSEM)
+
+#define CR_IOPRIO_WHO_PROCESS	1
+#define CR_PR_FUTEX_HASH	78
+#define CR_FUTEX_HASH_GET_SLOTS	2
+
+/* What the leader's clone3() reads: its arguments, then the tid. */
+struct thr_clone {
+	struct clone_args	args;
+	uint64_t		tid;
+};
+
+/* Milliseconds on the monotonic clock. */
+static long thr_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+/* Wait for the next stop of @tid; its status into *@status. */
+static int thr_wait(pid_t pid, pid_t tid, int *status, struct cr_err *e)
+{
+	while (waitpid(tid, status, __WALL) < 0)
+		if (errno != EINTR)
+			return cr_fail(e, errno, "pid %d: thread %d: wait: %m",
+				       pid, tid);
+	if (WIFEXITED(*status) || WIFSIGNALED(*status))
+		return cr_fail(e, ESRCH, "pid %d: thread %d died while "
+			       "creating its threads", pid, tid);
+	return 0;
+}
+
+/* Resume @tid to its next syscall stop, or event stop; status in *@st. */
+static int thr_step(pid_t pid, pid_t tid, int *st, struct cr_err *e)
+{
+	if (ptrace(PTRACE_SYSCALL, tid, NULL, NULL))
+		return cr_fail(e, errno, "pid %d: cannot resume: %m", pid);
+	return thr_wait(pid, tid, st, e);
+}
+
+/*
+ * The leader runs clone3() with the arguments at @at: the new thread's
+ * tid into *@tid (stopped at its PTRACE_EVENT_STOP), or -errno the call's
+ * failure into *@err.
+ */
+static int thr_clone(struct cr_rst *r, unsigned long at, pid_t *tid,
+		     long *err, struct cr_err *e)
+{
+	struct user_regs_struct regs = r->inf.saved;
+	unsigned long msg = 0;
+	int st, rc;
+
+	regs.rax = SYS_clone3;
+	regs.orig_rax = -1;
+	regs.rdi = at;
+	regs.rsi = sizeof(struct clone_args);
+	regs.rip = r->inf.gadget;
+	*err = 0;
+	if (ptrace(PTRACE_SETREGS, r->pid, NULL, &regs))
+		return cr_fail(e, errno, "pid %d: cannot set registers: %m",
+			       r->pid);
+	rc = thr_step(r->pid, r->pid, &st, e);		/* entry */
+	if (!rc && !(WIFSTOPPED(st) && WSTOPSIG(st) == (SIGTRAP | 0x80)))
+		rc = cr_fail(e, EIO, "pid %d: unexpected stop (status %#x) "
+			     "at clone3()", r->pid, st);
+	if (!rc)
+		rc = thr_step(r->pid, r->pid, &st, e);	/* event or exit */
+	if (rc)
+		return rc;
+	if (st >> 8 == (SIGTRAP | PTRACE_EVENT_CLONE << 8)) {
+		if (ptrace(PTRACE_GETEVENTMSG, r->pid, NULL, &msg))
+			return cr_fail(e, errno, "pid %d: cannot read the new "
+				       "thread's tid: %m", r->pid);
+		*tid = msg;
+		rc = thr_step(r->pid, r->pid, &st, e);	/* exit */
+		if (rc)
+			return rc;
+	}
+	if (!(WIFSTOPPED(st) && WSTOPSIG(st) == (SIGTRAP | 0x80)))
+		return cr_fail(e, EIO, "pid %d: unexpected stop (status %#x) "
+			       "after clone3()", r->pid, st);
+	if (ptrace(PTRACE_GETREGS, r->pid, NULL, &regs))
+		return cr_fail(e, errno, "pid %d: cannot read registers: %m",
+			       r->pid);
+	if ((long)regs.rax < 0) {
+		*err = regs.rax;
+		return 0;
+	}
+	if (!msg || (pid_t)regs.rax != *tid)
+		return cr_fail(e, EIO, "pid %d: clone3() returned %lld, the "
+			       "tracer saw thread %lu", r->pid,
+			       (long long)regs.rax, msg);
+	rc = thr_wait(r->pid, *tid, &st, e);
+	if (!rc && !(WIFSTOPPED(st) && st >> 16 == PTRACE_EVENT_STOP))
+		rc = cr_fail(e, EIO, "pid %d: thread %d: unexpected first "
+			     "stop (status %#x)", r->pid, *tid, st);
+	return rc;
+}
+
+/*
+ * Is @tid held by a zombie or a thread on its way out (1), by a live one
+ * (0, its name into @comm)?
+ */
+static int thr_tid_going(pid_t tid, char *comm, size_t len)
+{
+	char path[64], *buf, *lp, *rp, state = '?';
+	unsigned long flags = 0;
+	int going;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", tid);
+	buf = cr_read_file(path, NULL);
+	if (!buf)
+		return 1;
+	lp = strchr(buf, '(');
+	rp = strrchr(buf, ')');
+	if (!lp || !rp || rp < lp) {
+		free(buf);
+		return 1;
+	}
+	snprintf(comm, len, "%.*s", (int)(rp - lp - 1), lp + 1);
+	sscanf(rp + 1, " %c %*d %*d %*d %*d %*d %lu", &state, &flags);
+	going = state == 'Z' || state == 'X' || (flags & 0x4 /* PF_EXITING */);
+	free(buf);
+	return going;
+}
+
+/* Thread @i of the image, made by the leader with its tid. */
+static int thr_create(struct cr_rst *r, uint32_t i, struct cr_err *e)
+{
+	pid_t want = r->task->threads[i].t.tid, tid = 0;
+	long deadline = thr_now_ms() + CR_TID_WAIT_MS, err;
+	struct timespec nap = { 0, 1000000 };
+	struct thr_clone tc = {
+		.args = { .flags = CR_THREAD_FLAGS, .set_tid_size = 1 },
+		.tid = want,
+	};
+	char comm[64] = "?";
+	unsigned long at;
+	int rc;
+
+	rc = cr_rst_poke(r, 0, &tc, sizeof(tc), &at, e);
+	if (rc)
+		return rc;
+	tc.args.set_tid = at + offsetof(struct thr_clone, tid);
+	rc = cr_rst_poke(r, 0, &tc, sizeof(tc), &at, e);
+	for (;;) {
+		if (!rc)
+			rc = thr_clone(r, at, &tid, &err, e);
+		if (rc)
+			return rc;
+		if (!err)
+			break;
+		if (err != -EEXIST)
+			return cr_fail(e, (int)-err, "pid %d: cannot create "
+				       "thread %d: %s", r->pid, want,
+				       strerror((int)-err));
+		if (!thr_tid_going(want, comm, sizeof(comm)))
+			return cr_fail(e, EBUSY, "pid %d: thread %d: the tid "
+				       "is in use by another process (%s)",
+				       r->pid, want, comm);
+		rc = cr_rst_aborted(r, e);
+		if (rc)
+			return rc;
+		if (thr_now_ms() >= deadline)
+			return cr_fail(e, EBUSY, "pid %d: thread %d: the tid "
+				       "is still held by a zombie or a dying "
+				       "process (%s) after %d ms", r->pid,
+				       want, comm, CR_TID_WAIT_MS);
+		nanosleep(&nap, NULL);
+	}
+	r->tinf[r->nr_tinf].pid = tid;	/* cr_rst_threads_undo() reaps it */
+	r->nr_tinf++;
+	return cr_infect_init(&r->tinf[r->nr_tinf - 1], tid, r->inf.gadget,
+			      e);
+}
+
+/* Queue the signals pending on thread @th, from the leader. */
+static int thr_queue(struct cr_rst *r, const struct cr_thread *th,
+		     struct cr_err *e)
+{
+	char what[80];
+
+	for (uint32_t i = 0; i < th->pending.nr; i++) {
+		const struct crfs_sigpending *p = &th->pending.sig[i];
+		unsigned long addr;
+		int rc = cr_rst_poke(r, 0, p->siginfo, sizeof(p->siginfo),
+				     &addr, e);
+
+		snprintf(what, sizeof(what), "cannot queue signal %u to "
+			 "thread %u", p->signo, th->t.tid);
+		if (!rc)
+			rc = cr_rst_call(r, SYS_rt_tgsigqueueinfo,
+					 CR_ARGS(r->pid, th->t.tid, p->signo,
+						 addr), what, e);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+uint32_t cr_futex_slots_default(uint32_t nr_threads)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	uint32_t n = nr_threads - 1, slots = 16;
+
+	if (cpus > 0 && n > (uint32_t)cpus)
+		n = cpus;
+	while (slots < 4 * n)
+		slots *= 2;
+	return slots;
+}
+
+/* The leader's private futex hash, as the kernel sized it: the image's. */
+static int thr_futex_hash(struct cr_rst *r, struct cr_err *e)
+{
+	uint32_t want = cr_futex_slots_default(r->task->nr_threads);
+	long got;
+	int rc = cr_rst_syscall(r, SYS_prctl,
+				CR_ARGS(CR_PR_FUTEX_HASH,
+					CR_FUTEX_HASH_GET_SLOTS), &got, e);
+
+	if (rc || got == -EINVAL)	/* a kernel without it */
+		return rc;
+	if (got != want)
+		return cr_fail(e, EIO, "pid %d: private futex hash of %ld "
+			       "slots after its threads were made, not %u",
+			       r->pid, got, want);
+	return 0;
+}
+
+/**
+ * cr_rst_threads_create() - the leader of @r, stopped, with its memory
+ * whole and its privileges still the restorer's, makes every other
+ * thread of the image with its tid, each left stopped, and queues their
+ * pending signals
+ * Return: 0 or -errno with @e set naming the pid and thread.
+ */
+int cr_rst_threads_create(struct cr_rst *r, struct cr_err *e)
+{
+	uint32_t n = r->task->nr_threads;
+	int rc = 0;
+
+	if (n < 2)
+		return 0;
+	r->tinf = calloc(n - 1, sizeof(*r->tinf));
+	if (!r->tinf)
+		return cr_fail(e, ENOMEM, "out of memory");
+	if (ptrace(PTRACE_SETOPTIONS, r->pid, NULL,
+		   (void *)(long)(PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL |
+				  PTRACE_O_TRACECLONE)))
+		return cr_fail(e, errno, "pid %d: cannot trace its clones: %m",
+			       r->pid);
+	for (uint32_t i = 1; !rc && i < n; i++)
+		rc = thr_create(r, i, e);
+	if (ptrace(PTRACE_SETOPTIONS, r->pid, NULL,
+		   (void *)(long)(PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL)) &&
+	    !rc)
+		rc = cr_fail(e, errno, "pid %d: cannot set ptrace options: %m",
+			     r->pid);
+	if (!rc)
+		rc = thr_futex_hash(r, e);
+	for (uint32_t i = 1; !rc && i < n; i++)
+		rc = thr_queue(r, &r->task->threads[i], e);
+	return rc;
+}
+
+/* The alternate stack of @r's thread, by a call of its own. */
+static int thr_altstack(struct cr_rst *r, struct cr_err *e)
+{
+	const struct crfs_thread *t = &r->thread->t;
+	stack_t st = { .ss_flags = SS_DISABLE };
+	unsigned long addr;
+	int rc;
+
+	if (!(t->altstack_flags & SS_DISABLE)) {
+		st.ss_sp = (void *)(uintptr_t)t->altstack_sp;
+		st.ss_size = t->altstack_size;
+		st.ss_flags = t->altstack_flags & ~SS_ONSTACK;
+	}
+	rc = cr_rst_poke(r, 0, &st, sizeof(st), &addr, e);
+	return rc ? rc : cr_rst_call(r, SYS_sigaltstack, CR_ARGS(addr),
+				     "cannot set the alternate signal stack",
+				     e);
+}
+
+/* The name, timer slack and I/O priority of @r's thread. */
+static int thr_name(struct cr_rst *r, struct cr_err *e)
+{
+	const struct crfs_thread *t = &r->thread->t;
+	char name[CRFS_COMM_LEN];
+	unsigned long addr;
+	int rc;
+
+	memcpy(name, t->comm, sizeof(name));
+	name[sizeof(name) - 1] = '\0';
+	rc = cr_rst_poke(r, 0, name, sizeof(name), &addr, e);
+	if (!rc)
+		rc = cr_rst_call(r, SYS_prctl, CR_ARGS(PR_SET_NAME, addr),
+				 "cannot set the thread's name", e);
+	if (!rc && r->task->t.timer_slack_ns)
+		rc = cr_rst_call(r, SYS_prctl,
+				 CR_ARGS(PR_SET_TIMERSLACK,
+					 r->task->t.timer_slack_ns),
+				 "cannot set the timer slack", e);
+	if (!rc && syscall(SYS_ioprio_set, CR_IOPRIO_WHO_PROCESS, t->tid,
+			   t->ioprio))
+		rc = cr_fail(e, errno, "pid %d: thread %u: cannot set its I/O "
+			     "priority to %#x: %m", r->pid, t->tid, t->ioprio);
+	return rc;
+}
+
+/* The late steps of one thread, in the order of the table's rows. */
+static int thr_late(struct cr_rst *r, struct cr_err *e)
+{
+	static const struct cr_res_ops *const rows[] = {
+		&cr_res_thread, &cr_res_caps, &cr_res_creds, &cr_res_task,
+		&cr_res_misc, &cr_res_secure,
+	};
+	int rc = thr_altstack(r, e);
+
+	if (!rc)
+		rc = thr_name(r, e);
+	for (size_t i = 0; !rc && i < sizeof(rows) / sizeof(rows[0]); i++)
+		rc = rows[i]->late(r, e);
+	return rc;
+}
+
+/* @r seen from thread @i: its tid, injection state and model. */
+static struct cr_rst thr_view(const struct cr_rst *r, uint32_t i)
+{
+	struct cr_rst t = *r;
+
+	t.pid = r->tinf[i - 1].pid;
+	t.inf = r->tinf[i - 1];
+	t.thread = &r->task->threads[i];
+	return t;
+}
+
+/**
+ * cr_rst_threads_late() - after the leader's late steps, each other
+ * thread's own state, by calls of its own (see the top of this file)
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_threads_late(struct cr_rst *r, struct cr_err *e)
+{
+	for (uint32_t i = 1; i <= r->nr_tinf; i++) {
+		struct cr_rst t = thr_view(r, i);
+		int rc = cr_rst_aborted(r, e);
+
+		if (!rc)
+			rc = thr_late(&t, e);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/**
+ * cr_rst_threads_let_go() - each other thread's registers, XSAVE area,
+ * mask and CPU affinity; then the cgroup frozen and the threads detached
+ * into the freezer, before the leader (cr_let_go()) follows
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_threads_let_go(struct cr_rst *r, struct cr_err *e)
+{
+	int rc;
+
+	for (uint32_t i = 1; i <= r->nr_tinf; i++) {
+		struct cr_rst t = thr_view(r, i);
+		const struct cr_thread *th = t.thread;
+		uint64_t mask = th->t.blocked;
+
+		rc = cr_rst_affinity(&t, e);
+		if (!rc)
+			rc = cr_arch_set_regs(t.pid, &th->arch.regs,
+					      th->arch.xstate,
+					      th->arch.xstate_size, e);
+		if (rc)
+			return rc;
+		if (ptrace(PTRACE_SETSIGMASK, t.pid, (void *)sizeof(mask),
+			   &mask))
+			return cr_fail(e, errno, "pid %d: thread %d: cannot set "
+				       "the signal mask: %m", r->pid, t.pid);
+	}
+	if (!r->nr_tinf)
+		return 0;
+	/* Frozen before they run: from this stop into the freezer. */
+	rc = cr_cgroup_freeze(r->cgdir, true);
+	if (rc)
+		return cr_fail(e, -rc, "%s: cannot freeze: %s", r->cgdir,
+			       strerror(-rc));
+	for (uint32_t i = 0; i < r->nr_tinf; i++)
+		if (ptrace(PTRACE_DETACH, r->tinf[i].pid, NULL, NULL))
+			return cr_fail(e, errno, "pid %d: thread %d: cannot "
+				       "detach: %m", r->pid, r->tinf[i].pid);
+	return 0;
+}
+
+/**
+ * cr_rst_threads_undo() - after the process was killed: reap the ptrace
+ * side of its threads, and free what cr_rst_threads_create() allocated
+ */
+void cr_rst_threads_undo(struct cr_rst *r)
+{
+	for (uint32_t i = 0; i < r->nr_tinf; i++)
+		while (waitpid(r->tinf[i].pid, NULL, __WALL) < 0 &&
+		       errno == EINTR)
+			;
+	free(r->tinf);
+	r->tinf = NULL;
+	r->nr_tinf = 0;
+}
