@@ -86,6 +86,11 @@ zdtm_run() {
 	zdtm_run zdtm-mdwe
 }
 
+@test "zdtm-threads: 32 threads come back with their registers, TLS, masks, names, alternate stacks, nice values and pending signals, blocked in futex, nanosleep and sigwaitinfo" {
+	require_image
+	zdtm_run zdtm-threads
+}
+
 @test "zdtm-counter survives two generations of checkpoint and restore" {
 	require_image
 	CT=$(crfs_mkct src)
