@@ -185,6 +185,24 @@ F(oom, t->t.oom_score_adj = 1001)
 F(task_flags, t->t.flags = 4)
 F(leader, th->t.tid = th->arch.regs.tid = th->pending.sig[0].tid =
 	  th->seccomp[0].s.tid = th->seccomp[1].s.tid = 4712)
+/* A second thread, the leader's seccomp filters left on the leader. */
+static void forge_thread_seccomp(struct cr_model *m)
+{
+	struct cr_task *t = &m->tasks[0];
+	struct cr_thread *t2;
+	int err = 0;
+
+	t2 = cr_model_new_thread(t, &err);
+	*t2 = t->threads[0];
+	t2->t.tid = t2->arch.regs.tid = 4712;
+	t2->seccomp = NULL;
+	t2->nr_seccomp = 0;
+	t2->pending = (struct cr_sigq){ 0 };
+	t2->arch.xstate = malloc(t2->arch.xstate_size);
+	memcpy(t2->arch.xstate, t->threads[0].arch.xstate,
+	       t2->arch.xstate_size);
+	t->t.nr_threads = t->nr_threads;
+}
 F(rseq_align, th->t.rseq_addr = 0x600010)
 F(rseq_len, th->t.rseq_len = 16)
 F(rseq_out, th->t.rseq_addr = 0x500000)
@@ -422,6 +440,8 @@ static const struct forgery forgeries[] = {
 	{ "unknown task flags",		forge_task_flags, "unknown flags" },
 	{ "a first thread that is not the leader", forge_leader,
 	  "not its leader" },
+	{ "seccomp filters in a process of two threads", forge_thread_seccomp,
+	  "seccomp filters in a multi-threaded process", EOPNOTSUPP },
 	{ "rseq area misaligned",	forge_rseq_align, "rseq area" },
 	{ "rseq area too short",	forge_rseq_len,	"rseq area" },
 	{ "rseq area outside mappings",	forge_rseq_out,	"rseq area" },
