@@ -66,11 +66,7 @@ static int thr_wait_stop(pid_t pid, pid_t tid, struct cr_err *e)
 	}
 }
 
-/**
- * cr_dump_seize_threads() - seize and stop every thread of @dt but its
- * leader (seized already), all asked first, then waited for
- * Return: 0 or -errno with @e set; @dt->tids_seized counts those seized.
- */
+/* Seize every thread but the leader: all interrupted, then waited for. */
 int cr_dump_seize_threads(struct cr_dtask *dt, struct cr_err *e)
 {
 	for (int i = 1; i < dt->nr_tids; i++) {
@@ -94,11 +90,7 @@ int cr_dump_seize_threads(struct cr_dtask *dt, struct cr_err *e)
 	return 0;
 }
 
-/**
- * cr_dump_release_threads() - detach the threads cr_dump_seize_threads()
- * seized (the cgroup frozen already) and wait until each has left its
- * ptrace stop
- */
+/* Detach the threads seized, and see each leave its ptrace stop. */
 void cr_dump_release_threads(struct cr_dtask *dt)
 {
 	long deadline = thr_now_ms() + CR_THREAD_STOP_MS;
@@ -117,7 +109,7 @@ void cr_dump_release_threads(struct cr_dtask *dt)
 	dt->tids_seized = 0;
 }
 
-/* The words the calls of cr_dump_thread_ask() write. */
+/* The words the calls of thr_ask() write, at the start of the area. */
 struct thr_out {
 	uint64_t	ss_sp;		/* stack_t */
 	int32_t		ss_flags;
@@ -126,38 +118,47 @@ struct thr_out {
 	uint64_t	tid_addr;	/* PR_GET_TID_ADDRESS */
 	int32_t		pdeath;		/* PR_GET_PDEATHSIG */
 	int32_t		__pad2;
+	uint64_t	__pad3[3];
+	uint8_t		misc[8 * CR_MISC_THREAD_CALLS];	/* res-misc.c's */
 };
 
-/* The calls, one by one: results into @out, the first failure refused. */
-static int thr_calls(struct cr_dtask *dt, struct cr_infect *inf,
-		     unsigned long at, long *pers, struct cr_err *e)
+/* The calls before res-misc.c's, by index. */
+enum { THR_ALTSTACK, THR_TID_ADDR, THR_PDEATH, THR_PERS, THR_SECBITS,
+       THR_NR };
+
+static const char *const thr_what[THR_NR] = {
+	"sigaltstack", "prctl(PR_GET_TID_ADDRESS)", "prctl(PR_GET_PDEATHSIG)",
+	"personality", "prctl(PR_GET_SECUREBITS)",
+};
+
+/*
+ * Run @n @calls in @inf's thread: in one go through the batch runner at
+ * @scratch when @exec, else one by one; up to the first that fails.
+ * Return: the index of the last that ran, or -errno with @e set.
+ */
+static int thr_run(struct cr_infect *inf, struct cr_infect_call *calls,
+		   int n, unsigned long scratch, bool exec, struct cr_err *e)
 {
-	static const char *const what[] = {
-		"sigaltstack", "prctl(PR_GET_TID_ADDRESS)",
-		"prctl(PR_GET_PDEATHSIG)", "personality",
-	};
-	const unsigned long a[][6] = {
-		{ 0, at },
-		{ PR_GET_TID_ADDRESS, at + offsetof(struct thr_out, tid_addr) },
-		{ PR_GET_PDEATHSIG, at + offsetof(struct thr_out, pdeath) },
-		{ CR_PERS_QUERY },
-	};
-	const long nr[] = { __NR_sigaltstack, __NR_prctl, __NR_prctl,
-			    __NR_personality };
-	long rc = 0;
+	int ret = -EAGAIN;
 
-	for (int i = 0; i < 4; i++) {
-		int ret = cr_infect_syscall(inf, nr[i], a[i], &rc, e);
+	if (exec)
+		ret = cr_infect_batch(inf, scratch + CR_SCRATCH_CODE,
+				      scratch + CR_SCRATCH_CALLS, calls, n, e);
+	if (ret != -EAGAIN)
+		return ret;
+	for (ret = 0; ret < n; ret++) {
+		long rc;
+		int r = cr_infect_syscall(inf, calls[ret].nr,
+					  (unsigned long *)calls[ret].a, &rc,
+					  e);
 
-		if (ret)
-			return ret;
+		if (r)
+			return r;
+		calls[ret].ret = rc;
 		if (rc < 0 && rc > -4096)
-			return cr_fail(e, (int)-rc, "pid %d: thread %d: "
-				       "injected %s failed: %s", dt->pid,
-				       inf->pid, what[i], strerror((int)-rc));
+			break;
 	}
-	*pers = rc;
-	return 0;
+	return ret;
 }
 
 /* Copy @len bytes between the tracer and @tid's memory at @addr. */
@@ -172,40 +173,109 @@ static int thr_mem(pid_t tid, void *buf, uint64_t addr, size_t len,
 }
 
 /*
+ * What the calls of thread @th told, into its model; refuse what a
+ * restore would not give back: a parent-death signal, a personality or
+ * securebits not the leader's, a setting not the default.
+ */
+static int thr_results(struct cr_dtask *dt, struct cr_thread *th,
+		       const struct cr_infect_call *calls, int done,
+		       const struct thr_out *out, struct cr_err *e)
+{
+	struct crfs_thread *t = &th->t;
+
+	for (int i = 0; i < THR_NR; i++) {
+		long rc = i <= done ? calls[i].ret : -ECANCELED;
+
+		if (rc < 0 && rc > -4096)
+			return cr_fail(e, (int)-rc, "pid %d: thread %u: "
+				       "injected %s failed: %s", dt->pid,
+				       t->tid, thr_what[i], strerror((int)-rc));
+	}
+	t->altstack_sp = out->ss_sp;
+	t->altstack_size = out->ss_size;
+	t->altstack_flags = out->ss_flags;
+	t->clear_child_tid = out->tid_addr;
+	if (out->pdeath)
+		return cr_fail(e, EOPNOTSUPP, "pid %d: thread %u: a "
+			       "parent-death signal (%d) on a thread other "
+			       "than the leader is not supported", dt->pid,
+			       t->tid, out->pdeath);
+	if ((uint32_t)calls[THR_PERS].ret != dt->t->t.personality)
+		return cr_fail(e, EOPNOTSUPP, "pid %d: thread %u: "
+			       "personality %#x, not the process's %#x: not "
+			       "supported", dt->pid, t->tid,
+			       (uint32_t)calls[THR_PERS].ret,
+			       dt->t->t.personality);
+	if ((uint32_t)calls[THR_SECBITS].ret != dt->t->creds.securebits)
+		return cr_fail(e, EOPNOTSUPP, "pid %d: thread %u: securebits "
+			       "%#x, not the leader's %#x: not supported",
+			       dt->pid, t->tid, (uint32_t)calls[THR_SECBITS].ret,
+			       dt->t->creds.securebits);
+	return cr_misc_thread_check(dt, t->tid, calls + THR_NR, done - THR_NR,
+				    out->misc, e);
+}
+
+/*
  * Thread @th, stopped: its alternate stack, clear_child_tid, parent-death
- * signal and personality, by injected calls writing at @at (in the
- * scratch area, @gadget the syscall instruction); signals blocked while
- * they run, its registers, mask and rseq area's bytes put back after.
+ * signal, personality, securebits and res-misc.c's settings, by calls of
+ * its own writing into the scratch area at @scratch; signals blocked
+ * while they run, its registers, mask and rseq area's bytes put back
+ * after.
  */
 static int thr_ask(struct cr_dtask *dt, struct cr_thread *th,
-		   unsigned long gadget, unsigned long at, struct cr_err *e)
+		   unsigned long scratch, bool exec, struct cr_err *e)
 {
+	struct infect_calls {
+		struct cr_infect_call c[THR_NR + CR_MISC_THREAD_CALLS];
+	} calls = { 0 };
+	unsigned long at = scratch + CR_SCRATCH_DATA;
 	struct crfs_thread *t = &th->t;
 	uint8_t rseq[64];
 	size_t rlen = t->rseq_addr ? (t->rseq_len < sizeof(rseq) ?
 				      t->rseq_len : sizeof(rseq)) : 0;
 	uint64_t all = ~0ULL;
 	struct cr_infect inf;
-	struct thr_out out;
 	struct cr_err ignore;
-	long pers = 0;
-	int ret;
+	struct thr_out out;
+	int ret, n = THR_NR, done;
+
+	static const long nr[THR_NR] = { __NR_sigaltstack, __NR_prctl,
+					 __NR_prctl, __NR_personality,
+					 __NR_prctl };
+	const unsigned long a[THR_NR][2] = {
+		{ 0, at },
+		{ PR_GET_TID_ADDRESS, at + offsetof(struct thr_out, tid_addr) },
+		{ PR_GET_PDEATHSIG, at + offsetof(struct thr_out, pdeath) },
+		{ CR_PERS_QUERY },
+		{ PR_GET_SECUREBITS },
+	};
+
+	for (int i = 0; i < THR_NR; i++) {
+		calls.c[i].nr = nr[i];
+		calls.c[i].a[0] = a[i][0];
+		calls.c[i].a[1] = a[i][1];
+	}
+	n += cr_misc_thread_calls(calls.c + THR_NR,
+				  at + offsetof(struct thr_out, misc));
 
 	if (rlen && thr_mem(t->tid, rseq, t->rseq_addr, rlen, false))
 		return cr_fail(e, errno ? errno : EIO, "pid %d: thread %u: "
 			       "cannot read the rseq area: %m", dt->pid,
 			       t->tid);
-	ret = cr_infect_init(&inf, t->tid, gadget, e);
+	ret = cr_infect_init(&inf, t->tid, dt->inf.gadget, e);
 	if (ret)
 		return ret;
 	if (ptrace(PTRACE_SETSIGMASK, t->tid, (void *)sizeof(all), &all))
 		return cr_fail(e, errno, "pid %d: thread %u: cannot block "
 			       "signals: %m", dt->pid, t->tid);
-	ret = thr_calls(dt, &inf, at, &pers, e);
-	if (!ret && thr_mem(t->tid, &out, at, sizeof(out), false))
-		ret = cr_fail(e, errno ? errno : EIO, "pid %d: thread %u: "
-			      "cannot read the scratch area: %m", dt->pid,
-			      t->tid);
+	done = ret = thr_run(&inf, calls.c, n, scratch, exec, e);
+	if (ret >= 0) {
+		ret = 0;
+		if (thr_mem(t->tid, &out, at, sizeof(out), false))
+			ret = cr_fail(e, errno ? errno : EIO, "pid %d: thread "
+				      "%u: cannot read the scratch area: %m",
+				      dt->pid, t->tid);
+	}
 	/* Leave no trace, even after a failure. */
 	if (cr_infect_fini(&inf, ret ? &ignore : e) && !ret)
 		ret = -e->err;
@@ -217,43 +287,17 @@ static int thr_ask(struct cr_dtask *dt, struct cr_thread *th,
 		ret = cr_fail(e, errno ? errno : EIO, "pid %d: thread %u: "
 			      "cannot restore the rseq area: %m", dt->pid,
 			      t->tid);
-	if (ret)
-		return ret;
-	t->altstack_sp = out.ss_sp;
-	t->altstack_size = out.ss_size;
-	t->altstack_flags = out.ss_flags;
-	t->clear_child_tid = out.tid_addr;
-	if (out.pdeath)
-		return cr_fail(e, EOPNOTSUPP, "pid %d: thread %u: a "
-			       "parent-death signal (%d) on a thread other "
-			       "than the leader is not supported", dt->pid,
-			       t->tid, out.pdeath);
-	if ((uint32_t)pers != dt->t->t.personality)
-		return cr_fail(e, EOPNOTSUPP, "pid %d: thread %u: "
-			       "personality %#x, not the process's %#x: not "
-			       "supported", dt->pid, t->tid, (uint32_t)pers,
-			       dt->t->t.personality);
-	return 0;
+	return ret ? ret : thr_results(dt, th, calls.c, done, &out, e);
 }
 
-/**
- * cr_dump_threads_ask() - what only each thread but the leader can tell
- * about itself, by calls of its own (thr_ask()), while the leader's
- * scratch area is mapped
- * @at: sizeof(struct thr_out) bytes of it the calls may write
- *      (CR_DUMP_THREAD_OUT)
- *
- * Return: 0 or -errno with @e set naming the pid and thread.
- */
-int cr_dump_threads_ask(struct cr_dtask *dt, unsigned long at,
-			struct cr_err *e)
+int cr_dump_threads_ask(struct cr_dtask *dt, unsigned long scratch,
+			bool exec, struct cr_err *e)
 {
-	_Static_assert(sizeof(struct thr_out) <= CR_DUMP_THREAD_OUT,
+	_Static_assert(sizeof(struct thr_out) <= CR_SCRATCH_DATA_SIZE,
 		       "room for a thread's answers");
 
 	for (uint32_t i = 1; i < dt->t->nr_threads; i++) {
-		int ret = thr_ask(dt, &dt->t->threads[i], dt->inf.gadget, at,
-				  e);
+		int ret = thr_ask(dt, &dt->t->threads[i], scratch, exec, e);
 
 		if (ret)
 			return ret;

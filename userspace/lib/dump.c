@@ -426,6 +426,8 @@ static int dump_batch(struct cr_dump *d, struct cr_dtask *dt,
 		ret = dump_run_batch(dt, b, exec, e);
 	if (!ret)
 		ret = dump_seized_rows(d, dt, b, e);	/* their results */
+	if (!ret && dt->nr_tids > 1)			/* the other threads */
+		ret = cr_dump_threads_ask(dt, b->scratch, exec, e);
 	/* Leave no trace, even after a failure. */
 	if (dump_inject(dt, __NR_munmap, "munmap",
 			(unsigned long[6]){ b->scratch, CR_SCRATCH_SIZE }, &rc,

@@ -322,6 +322,84 @@ static int misc_refuse(struct cr_dtask *dt, const struct misc_setting *s,
 		       "%#lx: %s", dt->pid, s->name, v, dflt, s->why);
 }
 
+/**
+ * cr_misc_thread_calls() - append to @calls the calls that read, in a
+ * thread other than the leader, the settings of the table this kernel has
+ * (each is the thread's own), their data at @at, 8 bytes each
+ * Return: how many were appended (at most CR_MISC_THREAD_CALLS).
+ */
+int cr_misc_thread_calls(struct cr_infect_call *calls, unsigned long at)
+{
+	int n = 0;
+
+	_Static_assert(MISC_NR <= CR_MISC_THREAD_CALLS, "room for the table");
+	for (size_t i = 0; i < MISC_NR; i++) {
+		const struct misc_setting *s = &misc_settings[i];
+
+		if (!misc_present(s))
+			continue;
+		calls[n] = (struct cr_infect_call){ .nr = s->nr };
+		memcpy(calls[n].a, s->a, sizeof(calls[n].a));
+		if (s->out_arg >= 0)
+			calls[n].a[s->out_arg] = at + 8 * i;
+		n++;
+	}
+	return n;
+}
+
+/**
+ * cr_misc_thread_check() - refuse thread @tid of @dt when a setting of the
+ * table is not its default (a restore gives it the default), or when it
+ * is an I/O flusher
+ * @calls: the calls of cr_misc_thread_calls(), run; @done: the index of
+ *         the last that ran (a failed one included)
+ * @out:   their data, 8 bytes per row of the table
+ *
+ * Return: 0 or -errno with @e set naming the pid and thread.
+ */
+int cr_misc_thread_check(struct cr_dtask *dt, pid_t tid,
+			 const struct cr_infect_call *calls, int done,
+			 const uint8_t *out, struct cr_err *e)
+{
+	unsigned int flags;
+	uint64_t u = 0;
+	uint32_t w = 0;
+	int call = 0;
+	long rc;
+
+	for (size_t i = 0; i < MISC_NR; i++) {
+		const struct misc_setting *s = &misc_settings[i];
+		struct cr_err why;
+
+		if (!misc_present(s))
+			continue;
+		rc = call <= done ? calls[call].ret : -ECANCELED;
+		call++;
+		if (rc < 0 && rc > -4096)
+			return cr_fail(e, (int)-rc, "pid %d: thread %d: cannot "
+				       "read %s: %s", dt->pid, tid, s->name,
+				       strerror((int)-rc));
+		if (s->out_arg >= 0 && s->out_size == 4) {
+			memcpy(&w, out + 8 * i, 4);
+			rc = w;
+		} else if (s->out_arg >= 0) {
+			memcpy(&u, out + 8 * i, 8);
+			rc = (long)u;
+		}
+		/* The futex hash is the process's: the leader's row. */
+		if (s->a[0] == PR_FUTEX_HASH)
+			continue;
+		if (misc_refuse(dt, s, rc, &why))
+			return cr_fail(e, why.err, "thread %d: %s", tid, why.msg);
+	}
+	rc = misc_proc_flags(tid, &flags, e);
+	if (!rc && (flags & CR_PF_IO_FLUSHER) == CR_PF_IO_FLUSHER)
+		rc = cr_fail(e, EOPNOTSUPP, "pid %d: thread %d is an I/O "
+			     "flusher (PR_SET_IO_FLUSHER): not saved", dt->pid,
+			     tid);
+	return rc;
+}
+
 /*
  * Phase 4: each setting of the table this kernel has and the
  * clear_child_tid address, by injected calls, 8 bytes of data for each.

@@ -148,29 +148,18 @@ static int thread_regs(struct cr_thread *th, struct cr_err *e)
 }
 
 /*
- * Phase 4: stopped, the registers, XSAVE and rseq areas of every thread,
- * the mask and GDT TLS entries of those but the leader (dump.c has its);
- * then, once the leader's batch ran, what only each of them can tell
- * (cr_dump_threads_ask()), in the leader's scratch area.
+ * Phase 4, stopped: the registers, XSAVE and rseq areas of every thread,
+ * the mask and GDT TLS entries of those but the leader (dump.c has its).
+ * What only they can tell: cr_dump_threads_ask(), after the batch.
  */
 static int thread_seized(struct cr_dump *d, struct cr_dtask *dt,
 			 struct cr_batch *b, struct cr_err *e)
 {
-	unsigned long at;
 	int ret = 0;
 
 	(void)d;
-	if (cr_seized_calls(b)) {
-		if (dt->t->nr_threads > 1 &&
-		    cr_batch_data(b, CR_DUMP_THREAD_OUT, &at) < 0)
-			return cr_fail(e, E2BIG, "pid %d: the injection batch "
-				       "is full", dt->pid);
+	if (!cr_seized_stopped(b))
 		return 0;
-	}
-	if (cr_seized_done(b))
-		return dt->t->nr_threads > 1 ?
-		       cr_dump_threads_ask(dt, b->scratch + CR_SCRATCH_DATA +
-					   b->slot->data, e) : 0;
 	for (uint32_t i = 0; !ret && i < dt->t->nr_threads; i++) {
 		struct cr_thread *th = &dt->t->threads[i];
 
