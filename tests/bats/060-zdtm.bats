@@ -91,6 +91,11 @@ zdtm_run() {
 	zdtm_run zdtm-threads
 }
 
+@test "zdtm-threads-timers: each of 8 threads keeps its own POSIX timer (SIGEV_THREAD_ID)" {
+	require_image
+	zdtm_run zdtm-threads-timers
+}
+
 @test "zdtm-counter survives two generations of checkpoint and restore" {
 	require_image
 	CT=$(crfs_mkct src)
