@@ -217,6 +217,11 @@ refused() {
 	refused zdtm-neg-thread "thread [0-9]+: credentials"
 }
 
+@test "a thread whose TSC reads fault is refused, naming the thread" {
+	require_image
+	refused zdtm-neg-thread-tsc "thread [0-9]+: .*TSC"
+}
+
 @test "a child process is refused, the container is unharmed" {
 	require_image
 	refused zdtm-neg-child "([Cc]hild|process)"
