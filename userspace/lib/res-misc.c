@@ -257,19 +257,35 @@ static int misc_check(struct cr_dump *d, struct cr_dtask *dt,
 	return rc;
 }
 
-/* Syscall user dispatch, which ptrace tells: refused when on. */
+/*
+ * Syscall user dispatch of each thread (its own), which ptrace tells:
+ * refused when on.
+ */
 static int misc_sud(struct cr_dtask *dt, struct cr_err *e)
 {
-	struct cr_sud_config c = { 0 };
+	for (uint32_t i = 0; i < dt->t->nr_threads; i++) {
+		pid_t tid = dt->t->threads[i].t.tid;
+		struct cr_sud_config c = { 0 };
 
-	if (ptrace(CR_PTRACE_GET_SUD_CONFIG, dt->pid, (void *)sizeof(c), &c) < 0)
-		return errno == EIO || errno == EINVAL ? 0 :
-		       cr_fail(e, errno, "pid %d: cannot read its syscall "
-			       "user dispatch: %m", dt->pid);
-	if (c.mode)
-		return cr_fail(e, EOPNOTSUPP, "pid %d: syscall user dispatch "
-			       "is on (PR_SET_SYSCALL_USER_DISPATCH): not "
-			       "saved", dt->pid);
+		if (ptrace(CR_PTRACE_GET_SUD_CONFIG, tid, (void *)sizeof(c),
+			   &c) < 0) {
+			if (errno == EIO || errno == EINVAL)
+				return 0;
+			return cr_fail(e, errno, "pid %d: thread %d: cannot "
+				       "read its syscall user dispatch: %m",
+				       dt->pid, tid);
+		}
+		if (c.mode && !i)
+			return cr_fail(e, EOPNOTSUPP, "pid %d: syscall user "
+				       "dispatch is on "
+				       "(PR_SET_SYSCALL_USER_DISPATCH): not "
+				       "saved", dt->pid);
+		if (c.mode)
+			return cr_fail(e, EOPNOTSUPP, "pid %d: thread %d: "
+				       "syscall user dispatch is on "
+				       "(PR_SET_SYSCALL_USER_DISPATCH): not "
+				       "saved", dt->pid, tid);
+	}
 	return 0;
 }
 

@@ -95,6 +95,8 @@ static int thread_check_one(struct cr_dtask *dt, pid_t tid,
 		why = "no_new_privs not the leader's";
 	else if (st.seccomp || dt->st.seccomp)
 		why = "seccomp in a multi-threaded process";
+	else if (st.tracer)
+		why = "traced (a debugger?): detach it first";
 	free(st.groups);
 	if (!why && !cr_proc_num(tid, "timerslack_ns", &slack, e) &&
 	    (uint64_t)slack != dt->t->t.timer_slack_ns)

@@ -115,6 +115,8 @@ static int thr_clone(struct cr_rst *r, unsigned long at, pid_t *tid,
 			return cr_fail(e, errno, "pid %d: cannot read the new "
 				       "thread's tid: %m", r->pid);
 		*tid = msg;
+		/* Known to cr_rst_threads_undo() from now on: it reaps it. */
+		r->tinf[r->nr_tinf++].pid = msg;
 		rc = thr_step(r->pid, r->pid, &st, e);	/* exit */
 		if (rc)
 			return rc;
@@ -211,8 +213,6 @@ static int thr_create(struct cr_rst *r, uint32_t i, struct cr_err *e)
 				       want, comm, CR_TID_WAIT_MS);
 		nanosleep(&nap, NULL);
 	}
-	r->tinf[r->nr_tinf].pid = tid;	/* cr_rst_threads_undo() reaps it */
-	r->nr_tinf++;
 	return cr_infect_init(&r->tinf[r->nr_tinf - 1], tid, r->inf.gadget,
 			      e);
 }
