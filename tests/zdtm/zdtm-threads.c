@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * zdtm-threads: 32 threads, each with its own TLS, mask, name, alternate
- * stack, nice value, a signal of its own pending, and blocked in its own
+ * stack, nice value (one SCHED_RR), a signal of its own pending, blocked in its own
  * way: in FUTEX_WAIT, in a nanosleep() loop, in sigwaitinfo(), or
  * computing in its registers.  After the restore each one checks its own
  * state, and the main thread joins them all (which needs each thread's
@@ -21,6 +21,7 @@
 #define SIG_PEND	(SIGRTMIN + 1)	/* pending on each thread */
 #define SIG_WAKE	(SIGRTMIN + 10)	/* wakes the sigwaitinfo() ones */
 #define ALT_SIZE	(64 * 1024)
+#define RT_THREAD	29	/* SCHED_RR, in nanosleep() */
 
 enum kind { K_FUTEX, K_SLEEP, K_SIGWAIT, K_SPIN, K_NR };
 
@@ -93,6 +94,15 @@ static void thread_check(int k, struct slot *s)
 	if (getpriority(PRIO_PROCESS, 0) != thread_nice(k) || errno)
 		BAD("nice %d, not %d", getpriority(PRIO_PROCESS, 0),
 		    thread_nice(k));
+	if (k == RT_THREAD) {
+		struct sched_param sp;
+		int pol;
+
+		if (pthread_getschedparam(pthread_self(), &pol, &sp) ||
+		    pol != SCHED_RR || sp.sched_priority != 5)
+			BAD("policy %d priority %d, not SCHED_RR 5", pol,
+			    sp.sched_priority);
+	}
 	sigemptyset(&want);
 	sigaddset(&want, SIG_PEND);
 	if (sigtimedwait(&want, &si, &zero) != SIG_PEND)
@@ -167,6 +177,14 @@ static void *thread_main(void *arg)
 		snprintf(s->why, sizeof(s->why), "setup: %s", strerror(errno));
 		atomic_fetch_add(&nr_ready, 1);
 		return NULL;
+	}
+	if (k == RT_THREAD) {
+		struct sched_param sp = { .sched_priority = 5 };
+		int err = pthread_setschedparam(pthread_self(), SCHED_RR, &sp);
+
+		if (err)
+			snprintf(s->why, sizeof(s->why), "SCHED_RR: %s",
+				 strerror(err));
 	}
 	atomic_fetch_add(&nr_ready, 1);
 	thread_block(k, s);

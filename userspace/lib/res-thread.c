@@ -72,10 +72,12 @@ static int thread_collect(struct cr_dump *d, struct cr_dtask *dt,
  * its threads the leader's: credentials, no_new_privs, no seccomp (a
  * restore installs filters in the leader only), the timer slack.
  */
-static int thread_check_one(struct cr_dtask *dt, pid_t tid,
+static int thread_check_one(struct cr_dtask *dt, const struct crfs_thread *t,
 			    struct cr_err *e)
 {
+	uint32_t pol = t->sched_policy & ~SCHED_RESET_ON_FORK;
 	struct cr_proc_status st = { 0 };
+	pid_t tid = t->tid;
 	const char *why = NULL;
 	long long slack = 0;
 	int ret;
@@ -98,7 +100,9 @@ static int thread_check_one(struct cr_dtask *dt, pid_t tid,
 	else if (st.tracer)
 		why = "traced (a debugger?): detach it first";
 	free(st.groups);
-	if (!why && !cr_proc_num(tid, "timerslack_ns", &slack, e) &&
+	/* A real-time policy's is 0, as the kernel keeps it (misc_late). */
+	if (!why && pol != SCHED_FIFO && pol != SCHED_RR &&
+	    !cr_proc_num(tid, "timerslack_ns", &slack, e) &&
 	    (uint64_t)slack != dt->t->t.timer_slack_ns)
 		why = "timer slack not the leader's";
 	if (why)
@@ -116,8 +120,8 @@ static int thread_check(struct cr_dump *d, struct cr_dtask *dt,
 		return cr_fail(e, EOPNOTSUPP, "pid %d: %d threads, stopped by "
 			       "a signal: a stopped multi-threaded process is "
 			       "not supported", dt->pid, dt->nr_tids);
-	for (int i = 1; i < dt->nr_tids; i++) {
-		int ret = thread_check_one(dt, dt->tids[i], e);
+	for (uint32_t i = 1; i < dt->t->nr_threads; i++) {
+		int ret = thread_check_one(dt, &dt->t->threads[i].t, e);
 
 		if (ret)
 			return ret;
