@@ -91,6 +91,17 @@ zdtm_run() {
 	zdtm_run zdtm-threads
 }
 
+@test "zdtm-threads: checkpointed twice and thawed, the original's 32 threads run on as they were" {
+	require_image
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-threads
+	crfs_checkpoint "$CT" "$BATS_TEST_TMPDIR/1.img"
+	crfs_checkpoint "$CT" "$BATS_TEST_TMPDIR/2.img"
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	zdtm_finish
+}
+
 @test "zdtm-threads-timers: each of 8 threads keeps its own POSIX timer (SIGEV_THREAD_ID)" {
 	require_image
 	zdtm_run zdtm-threads-timers
