@@ -12,6 +12,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <sys/prctl.h>
+#include <sys/rseq.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -94,6 +95,18 @@ static void thread_check(int k, struct slot *s)
 	if (getpriority(PRIO_PROCESS, 0) != thread_nice(k) || errno)
 		BAD("nice %d, not %d", getpriority(PRIO_PROCESS, 0),
 		    thread_nice(k));
+	/* A registered area is written again when the thread is scheduled. */
+	if (__rseq_size) {
+		struct rseq *rs = (void *)((char *)__builtin_thread_pointer() +
+					   __rseq_offset);
+		struct timespec ms = { 0, 1000 * 1000 };
+
+		rs->cpu_id = (uint32_t)-5;
+		nanosleep(&ms, NULL);
+		if ((int32_t)rs->cpu_id < 0)
+			BAD("rseq area not registered: cpu_id %d",
+			    (int32_t)rs->cpu_id);
+	}
 	if (k == RT_THREAD) {
 		struct sched_param sp;
 		int pol;
