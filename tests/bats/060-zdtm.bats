@@ -102,6 +102,11 @@ zdtm_run() {
 	zdtm_finish
 }
 
+@test "zdtm-threads-creds: every thread comes back with the process's gids, groups, empty capability sets and no_new_privs, not the restorer's" {
+	require_image
+	zdtm_run zdtm-threads-creds
+}
+
 @test "zdtm-threads-timers: each of 8 threads keeps its own POSIX timer (SIGEV_THREAD_ID)" {
 	require_image
 	zdtm_run zdtm-threads-timers

@@ -69,8 +69,9 @@ static int thread_collect(struct cr_dump *d, struct cr_dtask *dt,
 
 /*
  * What a thread but the leader must share with it, as a restore gives
- * its threads the leader's: credentials, no_new_privs, no seccomp (a
- * restore installs filters in the leader only), the timer slack.
+ * its threads the leader's: credentials (the leader's as the row "creds"
+ * collected them), no_new_privs, no seccomp (a restore installs filters
+ * in the leader only), the timer slack.
  */
 static int thread_check_one(struct cr_dtask *dt, const struct crfs_thread *t,
 			    struct cr_err *e)
@@ -87,9 +88,10 @@ static int thread_check_one(struct cr_dtask *dt, const struct crfs_thread *t,
 		return ret;
 	if (memcmp(st.uid, dt->st.uid, sizeof(st.uid)) ||
 	    memcmp(st.gid, dt->st.gid, sizeof(st.gid)) ||
-	    st.ngroups != dt->st.ngroups ||
-	    (st.ngroups && memcmp(st.groups, dt->st.groups,
-				  st.ngroups * sizeof(*st.groups))))
+	    st.ngroups != dt->t->creds.ngroups ||
+	    (st.ngroups && (!dt->t->groups ||
+			    memcmp(st.groups, dt->t->groups,
+				   st.ngroups * sizeof(*st.groups)))))
 		why = "credentials (uids, gids, groups) not the leader's";
 	else if (memcmp(st.cap, dt->st.cap, sizeof(st.cap)))
 		why = "capabilities not the leader's";

@@ -33,6 +33,7 @@
 #include <sys/wait.h>
 
 #include "restore.h"
+#include "proc.h"
 
 /* How long a tid held by a zombie or a dying thread is waited for. */
 #define CR_TID_WAIT_MS		5000
@@ -352,19 +353,65 @@ static int thr_name(struct cr_rst *r, struct cr_err *e)
 	return rc;
 }
 
+/*
+ * Has @r's thread the image's credentials already: ids, groups, the five
+ * capability sets, no_new_privs (/proc/TID/status) and securebits?  Then
+ * the rows that set them would change nothing (a process restored as the
+ * restorer's own root): 0 and *@same.  No seccomp: refused with threads.
+ */
+static int thr_creds_same(struct cr_rst *r, bool *same, struct cr_err *e)
+{
+	const struct crfs_creds *c = &r->task->creds;
+	const uint32_t uid[4] = { c->uid, c->euid, c->suid, c->fsuid };
+	const uint32_t gid[4] = { c->gid, c->egid, c->sgid, c->fsgid };
+	const uint64_t cap[5] = { c->cap_inh, c->cap_prm, c->cap_eff,
+				  c->cap_bnd, c->cap_amb };
+	bool nnp = r->task->t.flags & CRFS_TASK_F_NO_NEW_PRIVS;
+	struct cr_proc_status st = { 0 };
+	long bits;
+	int rc;
+
+	*same = false;
+	rc = cr_proc_status(r->pid, &st, e);
+	if (rc)
+		return rc;
+	*same = !memcmp(st.uid, uid, sizeof(uid)) &&
+		!memcmp(st.gid, gid, sizeof(gid)) &&
+		!memcmp(st.cap, cap, sizeof(cap)) &&
+		!st.no_new_privs == !nnp && !st.seccomp &&
+		st.ngroups == c->ngroups &&
+		(!c->ngroups || !memcmp(st.groups, r->task->groups,
+					c->ngroups * sizeof(uint32_t)));
+	free(st.groups);
+	if (!*same)
+		return 0;
+	rc = cr_rst_syscall(r, SYS_prctl, CR_ARGS(PR_GET_SECUREBITS), &bits,
+			    e);
+	*same = !rc && bits == (long)c->securebits;
+	return rc;
+}
+
 /* The late steps of one thread, in the order of the table's rows. */
 static int thr_late(struct cr_rst *r, struct cr_err *e)
 {
 	static const struct cr_res_ops *const rows[] = {
-		&cr_res_thread, &cr_res_caps, &cr_res_creds, &cr_res_task,
-		&cr_res_misc, &cr_res_secure,
+		&cr_res_thread, &cr_res_task, &cr_res_misc,
 	};
+	static const struct cr_res_ops *const creds[] = {
+		&cr_res_caps, &cr_res_creds, &cr_res_secure,
+	};
+	bool same = false;
 	int rc = thr_altstack(r, e);
 
 	if (!rc)
 		rc = thr_name(r, e);
 	for (size_t i = 0; !rc && i < sizeof(rows) / sizeof(rows[0]); i++)
 		rc = rows[i]->late(r, e);
+	if (!rc)
+		rc = thr_creds_same(r, &same, e);
+	for (size_t i = 0; !rc && !same && i < sizeof(creds) / sizeof(creds[0]);
+	     i++)
+		rc = creds[i]->late(r, e);
 	return rc;
 }
 
