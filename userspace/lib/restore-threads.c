@@ -83,12 +83,13 @@ static int thr_step(pid_t pid, pid_t tid, int *st, struct cr_err *e)
 }
 
 /*
- * The leader runs clone3() with the arguments at @at: the new thread's
- * tid into *@tid (stopped at its PTRACE_EVENT_STOP), or -errno the call's
- * failure into *@err.
+ * The leader runs clone3() with the arguments at @at, for the thread
+ * @want (its tid in the leader's pid namespace): the new thread's tid as
+ * the tracer sees it into *@tid (stopped at its PTRACE_EVENT_STOP), or
+ * -errno the call's failure into *@err.
  */
-static int thr_clone(struct cr_rst *r, unsigned long at, pid_t *tid,
-		     long *err, struct cr_err *e)
+static int thr_clone(struct cr_rst *r, unsigned long at, pid_t want,
+		     pid_t *tid, long *err, struct cr_err *e)
 {
 	struct user_regs_struct regs = r->inf.saved;
 	unsigned long msg = 0;
@@ -132,10 +133,10 @@ static int thr_clone(struct cr_rst *r, unsigned long at, pid_t *tid,
 		*err = regs.rax;
 		return 0;
 	}
-	if (!msg || (pid_t)regs.rax != *tid)
-		return cr_fail(e, EIO, "pid %d: clone3() returned %lld, the "
-			       "tracer saw thread %lu", r->pid,
-			       (long long)regs.rax, msg);
+	if (!msg || (pid_t)regs.rax != want)
+		return cr_fail(e, EIO, "pid %d: clone3() made thread %lld "
+			       "(%lu here), not %d", r->pid,
+			       (long long)regs.rax, msg, want);
 	rc = thr_wait(r->pid, *tid, &st, e);
 	if (!rc && !(WIFSTOPPED(st) && st >> 16 == PTRACE_EVENT_STOP))
 		rc = cr_fail(e, EIO, "pid %d: thread %d: unexpected first "
@@ -191,7 +192,7 @@ static int thr_create(struct cr_rst *r, uint32_t i, struct cr_err *e)
 	rc = cr_rst_poke(r, 0, &tc, sizeof(tc), &at, e);
 	for (;;) {
 		if (!rc)
-			rc = thr_clone(r, at, &tid, &err, e);
+			rc = thr_clone(r, at, want, &tid, &err, e);
 		if (rc)
 			return rc;
 		if (!err)
@@ -233,9 +234,10 @@ static int thr_queue(struct cr_rst *r, const struct cr_thread *th,
 		snprintf(what, sizeof(what), "cannot queue signal %u to "
 			 "thread %u", p->signo, th->t.tid);
 		if (!rc)
+			/* ids as the leader sees them, in its namespace */
 			rc = cr_rst_call(r, SYS_rt_tgsigqueueinfo,
-					 CR_ARGS(r->pid, th->t.tid, p->signo,
-						 addr), what, e);
+					 CR_ARGS(r->task->t.pid, th->t.tid,
+						 p->signo, addr), what, e);
 		if (rc)
 			return rc;
 	}
@@ -346,7 +348,7 @@ static int thr_name(struct cr_rst *r, struct cr_err *e)
 				 CR_ARGS(PR_SET_TIMERSLACK,
 					 r->task->t.timer_slack_ns),
 				 "cannot set the timer slack", e);
-	if (!rc && syscall(SYS_ioprio_set, CR_IOPRIO_WHO_PROCESS, t->tid,
+	if (!rc && syscall(SYS_ioprio_set, CR_IOPRIO_WHO_PROCESS, r->pid,
 			   t->ioprio))
 		rc = cr_fail(e, errno, "pid %d: thread %u: cannot set its I/O "
 			     "priority to %#x: %m", r->pid, t->tid, t->ioprio);
