@@ -86,7 +86,7 @@ zdtm_run() {
 	zdtm_run zdtm-mdwe
 }
 
-@test "zdtm-threads: 32 threads come back with their registers, TLS, masks, names, alternate stacks, nice values and pending signals, blocked in futex, nanosleep and sigwaitinfo" {
+@test "zdtm-threads: 32 threads come back with their registers, TLS, masks, names, alternate stacks, nice values, CPUs, rseq areas and pending signals, blocked in futex, nanosleep and sigwaitinfo" {
 	require_image
 	zdtm_run zdtm-threads
 }

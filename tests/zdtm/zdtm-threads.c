@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * zdtm-threads: 32 threads, each with its own TLS, mask, name, alternate
- * stack, nice value (one SCHED_RR), a signal of its own pending, blocked in its own
- * way: in FUTEX_WAIT, in a nanosleep() loop, in sigwaitinfo(), or
- * computing in its registers.  After the restore each one checks its own
+ * stack, nice value (one SCHED_RR), CPU affinity, rseq area, a signal of
+ * its own pending, and blocked in its own way: in FUTEX_WAIT, in a
+ * nanosleep() loop, in sigwaitinfo(), or computing in its registers.  After the restore each one checks its own
  * state, and the main thread joins them all (which needs each thread's
  * clear_child_tid back) within a deadline.
  */
@@ -51,6 +51,16 @@ static void thread_mask(int k, sigset_t *set)
 		sigaddset(set, SIG_WAKE);
 }
 
+/* The CPU thread @k is bound to: one of those online, in turn. */
+static cpu_set_t *thread_cpus(int k, cpu_set_t *set)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	CPU_ZERO(set);
+	CPU_SET(n > 0 ? k % n : 0, set);
+	return set;
+}
+
 /* The nice value of thread @k. */
 static int thread_nice(int k)
 {
@@ -95,6 +105,14 @@ static void thread_check(int k, struct slot *s)
 	if (getpriority(PRIO_PROCESS, 0) != thread_nice(k) || errno)
 		BAD("nice %d, not %d", getpriority(PRIO_PROCESS, 0),
 		    thread_nice(k));
+	{
+		cpu_set_t got, exp;
+
+		if (pthread_getaffinity_np(pthread_self(), sizeof(got), &got) ||
+		    !CPU_EQUAL(&got, thread_cpus(k, &exp)))
+			BAD("CPU affinity of %d CPUs, not the one it had",
+			    CPU_COUNT(&got));
+	}
 	/* A registered area is written again when the thread is scheduled. */
 	if (__rseq_size) {
 		struct rseq *rs = (void *)((char *)__builtin_thread_pointer() +
@@ -177,6 +195,8 @@ static void *thread_main(void *arg)
 	sigset_t set;
 	stack_t ss = { .ss_sp = altstacks[k], .ss_size = ALT_SIZE };
 	union sigval v = { .sival_int = k };
+	cpu_set_t cpus;
+	int err;
 
 	s->tid = gettid();
 	tls_word = 0x1000u + k;
@@ -191,9 +211,14 @@ static void *thread_main(void *arg)
 		atomic_fetch_add(&nr_ready, 1);
 		return NULL;
 	}
+	err = pthread_setaffinity_np(pthread_self(), sizeof(cpu_set_t),
+				     thread_cpus(k, &cpus));
+	if (err)
+		snprintf(s->why, sizeof(s->why), "affinity: %s",
+			 strerror(err));
 	if (k == RT_THREAD) {
 		struct sched_param sp = { .sched_priority = 5 };
-		int err = pthread_setschedparam(pthread_self(), SCHED_RR, &sp);
+		err = pthread_setschedparam(pthread_self(), SCHED_RR, &sp);
 
 		if (err)
 			snprintf(s->why, sizeof(s->why), "SCHED_RR: %s",
