@@ -3,9 +3,10 @@
  * zdtm-threads: 32 threads, each with its own TLS, mask, name, alternate
  * stack, nice value (one SCHED_RR), CPU affinity, rseq area, a signal of
  * its own pending, and blocked in its own way: in FUTEX_WAIT, in a
- * nanosleep() loop, in sigwaitinfo(), or computing in its registers.  After the restore each one checks its own
- * state, and the main thread joins them all (which needs each thread's
- * clear_child_tid back) within a deadline.
+ * nanosleep() loop, in sigwaitinfo(), or computing in its registers.
+ * After the restore each one checks its own state, and the main thread
+ * joins them all (which needs each thread's clear_child_tid back) within
+ * a deadline.
  */
 #include <linux/futex.h>
 #include <pthread.h>
