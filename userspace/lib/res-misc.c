@@ -509,8 +509,7 @@ struct cr_sched_attr {
 	uint64_t	runtime, deadline, period;
 };
 
-/* Set the scheduling of the process from here, then read it back. */
-static int misc_set_sched(struct cr_rst *r, struct cr_err *e)
+int cr_rst_sched(struct cr_rst *r, struct cr_err *e)
 {
 	const struct crfs_thread *t = &r->thread->t;
 	struct cr_sched_attr at = { .size = sizeof(at) };
@@ -583,7 +582,7 @@ static int misc_late(struct cr_rst *r, struct cr_err *e)
 {
 	int rc = misc_set_tid_address(r, e);
 
-	return rc ? rc : misc_set_sched(r, e);
+	return rc ? rc : cr_rst_sched(r, e);
 }
 
 const struct cr_res_ops cr_res_misc = {

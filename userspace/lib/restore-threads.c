@@ -7,10 +7,12 @@
  * memory is whole and before its late steps take its privileges away;
  * traced with PTRACE_O_TRACECLONE, each new thread stops before its first
  * instruction and stays stopped.  Then, after the leader's late steps,
- * each thread gets its own state by calls of its own: rseq area, robust
- * list, alternate stack, personality, clear_child_tid, scheduling, name,
- * timer slack, and the credentials, capabilities and securebits of the
- * rows "caps", "creds" and "secure" (each thread has its own).  Last,
+ * each thread gets its own state by a batch of calls of its own: rseq
+ * area, robust list, alternate stack, personality, clear_child_tid, name,
+ * timer slack; its scheduling and I/O priority from the restorer; and
+ * the credentials, capabilities and securebits of the rows "caps",
+ * "creds" and "secure" (each thread has its own) unless it has the
+ * image's already.  Last,
  * its registers, XSAVE area, mask and CPU affinity, and it goes with the
  * leader into the freezer.
  *
@@ -30,6 +32,7 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 #include "restore.h"
@@ -310,49 +313,117 @@ int cr_rst_threads_create(struct cr_rst *r, struct cr_err *e)
 	return rc;
 }
 
-/* The alternate stack of @r's thread, by a call of its own. */
-static int thr_altstack(struct cr_rst *r, struct cr_err *e)
+/* What a thread's batch reads and writes, in the scratch data area. */
+struct thr_data {
+	stack_t		ss;		/* its alternate stack */
+	char		name[CRFS_COMM_LEN];
+	uint64_t	tid_addr;	/* PR_GET_TID_ADDRESS: read back */
+};
+
+/* The batch runner and its table, at the end of the scratch area. */
+#define THR_CODE(r)	((r)->scratch + (r)->scratch_size - 4096)
+#define THR_TABLE(r)	(THR_CODE(r) + 256)
+#define THR_CALLS	10
+
+/*
+ * The calls of @r's thread's own state: alternate stack, name, timer
+ * slack, rseq area, robust list, personality, clear_child_tid (read
+ * back), and its securebits read for thr_creds_same(); into @c, their
+ * names into @what.
+ * Return: how many.
+ */
+static int thr_calls(const struct cr_rst *r, unsigned long d,
+		     struct cr_infect_call *c, const char **what)
 {
 	const struct crfs_thread *t = &r->thread->t;
-	stack_t st = { .ss_flags = SS_DISABLE };
-	unsigned long addr;
-	int rc;
+	int n = 0;
 
-	if (!(t->altstack_flags & SS_DISABLE)) {
-		st.ss_sp = (void *)(uintptr_t)t->altstack_sp;
-		st.ss_size = t->altstack_size;
-		st.ss_flags = t->altstack_flags & ~SS_ONSTACK;
-	}
-	rc = cr_rst_poke(r, 0, &st, sizeof(st), &addr, e);
-	return rc ? rc : cr_rst_call(r, SYS_sigaltstack, CR_ARGS(addr),
-				     "cannot set the alternate signal stack",
-				     e);
+#define THR_ADD(w, nr_, ...) do {					\
+		c[n] = (struct cr_infect_call){ .nr = (nr_),		\
+			.a = { __VA_ARGS__ } };				\
+		what[n++] = (w);					\
+	} while (0)
+
+	THR_ADD("cannot set the alternate signal stack", SYS_sigaltstack,
+		d + offsetof(struct thr_data, ss));
+	THR_ADD("cannot set the thread's name", SYS_prctl, PR_SET_NAME,
+		d + offsetof(struct thr_data, name));
+	if (r->task->t.timer_slack_ns)
+		THR_ADD("cannot set the timer slack", SYS_prctl,
+			PR_SET_TIMERSLACK, r->task->t.timer_slack_ns);
+	if (t->rseq_addr)
+		THR_ADD("cannot register the rseq area", SYS_rseq,
+			t->rseq_addr, t->rseq_len, 0, t->rseq_sig);
+	if (t->robust_list)
+		THR_ADD("cannot set the robust futex list", SYS_set_robust_list,
+			t->robust_list, t->robust_list_len);
+	THR_ADD("cannot set the personality", SYS_personality,
+		r->task->t.personality);
+	THR_ADD("cannot set the clear_child_tid address", SYS_set_tid_address,
+		t->clear_child_tid);
+	THR_ADD("cannot read the clear_child_tid address back", SYS_prctl,
+		PR_GET_TID_ADDRESS, d + offsetof(struct thr_data, tid_addr));
+	THR_ADD("cannot read its securebits", SYS_prctl, PR_GET_SECUREBITS);
+#undef THR_ADD
+	return n;
 }
 
-/* The name, timer slack and I/O priority of @r's thread. */
-static int thr_name(struct cr_rst *r, struct cr_err *e)
+/*
+ * @r's thread's own state by its batch (one at a time if the batch
+ * cannot run), then what the restorer sets: I/O priority, scheduling.
+ * Its securebits, as the batch read them, into *@bits.
+ */
+static int thr_own(struct cr_rst *r, long *bits, struct cr_err *e)
 {
 	const struct crfs_thread *t = &r->thread->t;
-	char name[CRFS_COMM_LEN];
-	unsigned long addr;
-	int rc;
+	struct cr_infect_call c[THR_CALLS];
+	const char *what[THR_CALLS];
+	struct thr_data d = { .ss.ss_flags = SS_DISABLE };
+	struct iovec local = { &d, sizeof(d) }, remote;
+	unsigned long at;
+	int n, done, rc;
 
-	memcpy(name, t->comm, sizeof(name));
-	name[sizeof(name) - 1] = '\0';
-	rc = cr_rst_poke(r, 0, name, sizeof(name), &addr, e);
-	if (!rc)
-		rc = cr_rst_call(r, SYS_prctl, CR_ARGS(PR_SET_NAME, addr),
-				 "cannot set the thread's name", e);
-	if (!rc && r->task->t.timer_slack_ns)
-		rc = cr_rst_call(r, SYS_prctl,
-				 CR_ARGS(PR_SET_TIMERSLACK,
-					 r->task->t.timer_slack_ns),
-				 "cannot set the timer slack", e);
-	if (!rc && syscall(SYS_ioprio_set, CR_IOPRIO_WHO_PROCESS, r->pid,
-			   t->ioprio))
-		rc = cr_fail(e, errno, "pid %d: thread %u: cannot set its I/O "
-			     "priority to %#x: %m", r->pid, t->tid, t->ioprio);
-	return rc;
+	if (!(t->altstack_flags & SS_DISABLE))
+		d.ss = (stack_t){ .ss_sp = (void *)(uintptr_t)t->altstack_sp,
+				  .ss_size = t->altstack_size,
+				  .ss_flags = t->altstack_flags & ~SS_ONSTACK };
+	memcpy(d.name, t->comm, sizeof(d.name));
+	d.name[sizeof(d.name) - 1] = '\0';
+	d.tid_addr = ~t->clear_child_tid;
+	rc = cr_rst_poke(r, 0, &d, sizeof(d), &at, e);
+	if (rc)
+		return rc;
+	n = thr_calls(r, at, c, what);
+	done = cr_infect_batch(&r->inf, THR_CODE(r), THR_TABLE(r), c, n, e);
+	if (done == -EAGAIN)
+		for (done = 0; done < n; done++) {
+			rc = cr_rst_syscall(r, c[done].nr,
+					    (unsigned long *)c[done].a,
+					    &c[done].ret, e);
+			if (rc)
+				return rc;
+			if (c[done].ret < 0 && c[done].ret > -4096)
+				break;
+		}
+	if (done < 0)
+		return done;
+	if (done < n)
+		return cr_fail(e, (int)-c[done].ret, "pid %d: %s: %s", r->pid,
+			       what[done], strerror((int)-c[done].ret));
+	*bits = c[n - 1].ret;
+	remote = (struct iovec){ (void *)at, sizeof(d) };
+	if (process_vm_readv(r->pid, &local, 1, &remote, 1, 0) != sizeof(d))
+		return cr_fail(e, errno, "pid %d: cannot read at %#lx: %m",
+			       r->pid, at);
+	if (d.tid_addr != t->clear_child_tid)
+		return cr_fail(e, EIO, "pid %d: read back clear_child_tid "
+			       "%#llx: the image has %#llx", r->pid,
+			       (unsigned long long)d.tid_addr,
+			       (unsigned long long)t->clear_child_tid);
+	if (syscall(SYS_ioprio_set, CR_IOPRIO_WHO_PROCESS, r->pid, t->ioprio))
+		return cr_fail(e, errno, "pid %d: cannot set its I/O priority "
+			       "to %#x: %m", r->pid, t->ioprio);
+	return cr_rst_sched(r, e);
 }
 
 /*
@@ -361,7 +432,8 @@ static int thr_name(struct cr_rst *r, struct cr_err *e)
  * the rows that set them would change nothing (a process restored as the
  * restorer's own root): 0 and *@same.  No seccomp: refused with threads.
  */
-static int thr_creds_same(struct cr_rst *r, bool *same, struct cr_err *e)
+static int thr_creds_same(struct cr_rst *r, long bits, bool *same,
+			  struct cr_err *e)
 {
 	const struct crfs_creds *c = &r->task->creds;
 	const uint32_t uid[4] = { c->uid, c->euid, c->suid, c->fsuid };
@@ -370,7 +442,6 @@ static int thr_creds_same(struct cr_rst *r, bool *same, struct cr_err *e)
 				  c->cap_bnd, c->cap_amb };
 	bool nnp = r->task->t.flags & CRFS_TASK_F_NO_NEW_PRIVS;
 	struct cr_proc_status st = { 0 };
-	long bits;
 	int rc;
 
 	*same = false;
@@ -385,32 +456,25 @@ static int thr_creds_same(struct cr_rst *r, bool *same, struct cr_err *e)
 		(!c->ngroups || !memcmp(st.groups, r->task->groups,
 					c->ngroups * sizeof(uint32_t)));
 	free(st.groups);
-	if (!*same)
-		return 0;
-	rc = cr_rst_syscall(r, SYS_prctl, CR_ARGS(PR_GET_SECUREBITS), &bits,
-			    e);
-	*same = !rc && bits == (long)c->securebits;
-	return rc;
+	*same = *same && bits == (long)c->securebits;
+	return 0;
 }
 
-/* The late steps of one thread, in the order of the table's rows. */
+/*
+ * The late steps of one thread: its own state, then the credentials'
+ * rows unless it has the image's already.
+ */
 static int thr_late(struct cr_rst *r, struct cr_err *e)
 {
-	static const struct cr_res_ops *const rows[] = {
-		&cr_res_thread, &cr_res_task, &cr_res_misc,
-	};
 	static const struct cr_res_ops *const creds[] = {
 		&cr_res_caps, &cr_res_creds, &cr_res_secure,
 	};
 	bool same = false;
-	int rc = thr_altstack(r, e);
+	long bits = 0;
+	int rc = thr_own(r, &bits, e);
 
 	if (!rc)
-		rc = thr_name(r, e);
-	for (size_t i = 0; !rc && i < sizeof(rows) / sizeof(rows[0]); i++)
-		rc = rows[i]->late(r, e);
-	if (!rc)
-		rc = thr_creds_same(r, &same, e);
+		rc = thr_creds_same(r, bits, &same, e);
 	for (size_t i = 0; !rc && !same && i < sizeof(creds) / sizeof(creds[0]);
 	     i++)
 		rc = creds[i]->late(r, e);
@@ -435,6 +499,19 @@ static struct cr_rst thr_view(const struct cr_rst *r, uint32_t i)
  */
 int cr_rst_threads_late(struct cr_rst *r, struct cr_err *e)
 {
+	struct iovec local = { (void *)cr_arch_batch_code,
+			       cr_arch_batch_code_size };
+	struct iovec remote = { (void *)THR_CODE(r), cr_arch_batch_code_size };
+
+	_Static_assert(256 + THR_CALLS * sizeof(struct cr_infect_call) +
+		       128 <= 4096, "the batch fits the scratch area's end");
+	if (!r->nr_tinf)
+		return 0;
+	if (cr_arch_batch_code_size > 256 ||
+	    process_vm_writev(r->pid, &local, 1, &remote, 1, 0) !=
+	    (ssize_t)cr_arch_batch_code_size)
+		return cr_fail(e, errno ? errno : E2BIG, "pid %d: cannot write "
+			       "the batch runner: %m", r->pid);
 	for (uint32_t i = 1; i <= r->nr_tinf; i++) {
 		struct cr_rst t = thr_view(r, i);
 		int rc = cr_rst_aborted(r, e);

@@ -179,6 +179,15 @@ int cr_rst_plan(struct cr_rst *r, struct cr_err *e);
  */
 int cr_rst_affinity(struct cr_rst *r, struct cr_err *e);
 
+/**
+ * cr_rst_sched() - set the scheduling policy, priority and nice value of
+ * @r's thread (@r->thread, @r->pid) from the restorer, which keeps
+ * CAP_SYS_NICE, and read them back
+ *
+ * Return: 0, or -errno with @e set naming the process.
+ */
+int cr_rst_sched(struct cr_rst *r, struct cr_err *e);
+
 /* restore-threads.c: the threads of the process but its leader. */
 
 /**
