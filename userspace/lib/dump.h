@@ -109,6 +109,7 @@ struct cr_dtask {
 	struct cr_proc_status	st;		/* its status, as collected */
 	pid_t			*tids;		/* its threads, the leader first */
 	int			nr_tids;
+	int			tids_seized;	/* tids[1..this] seized */
 	struct cr_err		refused_mm;	/* collect: a mapping refused */
 	struct cr_err		refused_lock;	/* collect: a lock refused */
 	struct cr_lk_line	*lk_seen;	/* the locks fdinfo showed */
@@ -213,6 +214,39 @@ uint32_t cr_dump_file_add(struct cr_dump *d, struct cr_file *f,
  */
 uint32_t cr_dump_file(struct cr_dump *d, pid_t pid, const char *name,
 		      uint32_t flags, struct cr_err *e);
+
+/* dump-threads.c: the threads of a process but its leader. */
+
+/**
+ * cr_dump_seize_threads() - seize and stop every thread of @dt but its
+ * leader (seized already): all asked first, then waited for
+ * Return: 0 or -errno with @e set; @dt->tids_seized counts those seized.
+ */
+int cr_dump_seize_threads(struct cr_dtask *dt, struct cr_err *e);
+
+/**
+ * cr_dump_release_threads() - detach the threads cr_dump_seize_threads()
+ * seized (the cgroup frozen already), wait until each left its stop
+ */
+void cr_dump_release_threads(struct cr_dtask *dt);
+
+/**
+ * cr_dump_threads_ask() - what only each thread but the leader can tell
+ * about itself, by calls of its own, once the leader's batch ran and its
+ * results were read (the rows' done stage): the scratch area at
+ * @scratch is free for them; @exec: executable, the batch runner in it
+ * Return: 0 or -errno with @e set naming the pid and thread.
+ */
+int cr_dump_threads_ask(struct cr_dtask *dt, unsigned long scratch,
+			bool exec, struct cr_err *e);
+
+/* res-misc.c: the per-thread settings, asked of each other thread. */
+#define CR_MISC_THREAD_CALLS	16
+
+int cr_misc_thread_calls(struct cr_infect_call *calls, unsigned long at);
+int cr_misc_thread_check(struct cr_dtask *dt, pid_t tid,
+			 const struct cr_infect_call *calls, int done,
+			 const uint8_t *out, struct cr_err *e);
 
 /* res-mm.c: the SHMEM objects of one address space, by inode. */
 struct cr_shmem_ix {
