@@ -253,6 +253,7 @@ struct cr_shmem_ix {
 	uint32_t	*slot;		/* 1 + its index in the model; 0: free */
 	uint32_t	size;		/* slots, a power of 2 */
 	uint32_t	used;
+	uint64_t	probes;		/* slots looked at, all told */
 };
 
 /**
