@@ -258,7 +258,7 @@ F(auxv_none, mm->m.auxv_words = 0)
 F(exe, mm->m.exe_file_id = F_CWD + 1)
 F(exe0, mm->m.exe_file_id = 0)
 F(vma_kind0, mm->vmas[V_ANON1].v.kind = 0)
-F(vma_kind9, mm->vmas[V_ANON1].v.kind = 9)
+F(vma_kind10, mm->vmas[V_ANON1].v.kind = 10)
 F(vma_empty, mm->vmas[V_ANON1].v.end = mm->vmas[V_ANON1].v.start)
 F(vma_inside_out, mm->vmas[V_HEAP].v.end = 0x5ff000)
 F(vma_align, mm->vmas[V_HEAP].v.end += 16)
@@ -487,7 +487,7 @@ static const struct forgery forgeries[] = {
 	{ "a directory as executable",	forge_exe,	"executable" },
 	{ "no executable",		forge_exe0,	"executable" },
 	{ "mapping of kind 0",		forge_vma_kind0, "unknown kind" },
-	{ "mapping of kind 9",		forge_vma_kind9, "unknown kind" },
+	{ "mapping of kind 10",		forge_vma_kind10, "unknown kind" },
 	{ "empty mapping",		forge_vma_empty, "ends before it starts" },
 	{ "mapping ending before it starts", forge_vma_inside_out, "ends before" },
 	{ "unaligned mapping",		forge_vma_align, "not page-aligned" },
