@@ -47,3 +47,80 @@ ipc_cycle() {
 	ipc_cycle "$CT" zdtm-ipc
 	zdtm_finish
 }
+
+# ipc_refused REGEXP: the checkpoint of the program started last is
+# refused, its error matching REGEXP; the container stays frozen and,
+# thawed, the program goes on and passes its own check.
+ipc_refused() {
+	ct_write "$CT" state freeze
+	wait_frozen "$CT"
+	run ! cat "$CRFS_MNT/$CT/image"
+	run -0 ct_file "$CT" error
+	assert_output --regexp "$1"
+	run -0 ct_file "$CT" state
+	assert_output "frozen"
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	zdtm_finish
+}
+
+# same_ipc_ns PID1 PID2: both are in one IPC namespace.
+same_ipc_ns() {
+	[[ $(readlink "/proc/$1/ns/ipc") == "$(readlink "/proc/$2/ns/ipc")" ]]
+}
+
+@test "a SEM_UNDO list (semadj) is refused, naming the process" {
+	require_image
+	CT=$(crfs_mkct neg)
+	ZDTM_IPC=undo zdtm_start "$CT" zdtm-neg-ipc
+	ipc_refused "^checkpoint: pid $ZDTM_PID: it has a SEM_UNDO list \\(semop\\(\\) with SEM_UNDO, or threads, which share one\\) and its IPC namespace has semaphore sets: .+ \\(EOPNOTSUPP\\)$"
+}
+
+@test "SysV shared memory of the host's IPC namespace is refused, naming the mapping" {
+	require_image
+	CT=$(crfs_mkct neg)
+	ZDTM_IPC=host ZDTM_HOST_NS=/proc/$BASHPID/ns/ipc zdtm_start "$CT" zdtm-neg-ipc
+	ipc_refused "^checkpoint: pid $ZDTM_PID: mapping [0-9a-f]+-[0-9a-f]+ /SYSV00000000 \\(deleted\\): SysV shared memory of crfs's own IPC namespace \\(the host's\\) is not checkpointed"
+}
+
+@test "an IPC namespace also used by a process outside the container is refused, naming it" {
+	require_image
+	local out
+	CT=$(crfs_mkct neg)
+	zdtm_start "$CT" zdtm-counter
+	(crfs_close_fds; exec nsenter --ipc="/proc/$ZDTM_PID/ns/ipc" sleep 300) \
+		</dev/null >/dev/null 2>&1 3>&- &
+	out=$!
+	echo "$out" >>"$(crfs_tmp)/.crfs-pids"
+	wait_for "sleep $out in the IPC namespace" 10 same_ipc_ns "$out" "$ZDTM_PID"
+	ipc_refused "^checkpoint: pid $ZDTM_PID: its IPC namespace \\([0-9]+\\) is also pid $out's \\(sleep\\), outside the container: .+ \\(EOPNOTSUPP\\)$"
+	kill "$out"
+}
+
+@test "a segment attached by a process outside the container is refused, naming it" {
+	require_image
+	local out
+	CT=$(crfs_mkct neg)
+	ZDTM_IPC=shm zdtm_start "$CT" zdtm-neg-ipc
+	# A process outside attaches segment 77 in the container's namespace,
+	# then goes back to its own: the namespace is the container's alone.
+	(crfs_close_fds; exec python3 -c '
+import ctypes, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+libc.shmat.restype = ctypes.c_void_p
+own = os.open("/proc/self/ns/ipc", os.O_RDONLY)
+its = os.open("/proc/%s/ns/ipc" % sys.argv[1], os.O_RDONLY)
+if libc.setns(its, 0x08000000):
+    sys.exit(1)
+if libc.shmat(77, None, 0) in (None, ctypes.c_void_p(-1).value):
+    sys.exit(1)
+if libc.setns(own, 0x08000000):
+    sys.exit(1)
+open(sys.argv[2], "w").close()
+time.sleep(300)' "$ZDTM_PID" "$ZDTM_DIR/outside") </dev/null >/dev/null 2>&1 3>&- &
+	out=$!
+	echo "$out" >>"$(crfs_tmp)/.crfs-pids"
+	wait_for "pid $out to attach segment 77" 10 test -e "$ZDTM_DIR/outside"
+	ipc_refused "^checkpoint: shm 77: attached 2 times, 1 of them in the container: attached by a process outside it \\(EOPNOTSUPP\\)$"
+	kill "$out"
+}

@@ -427,14 +427,37 @@ out_close:
 	return ret;
 }
 
+/*
+ * Leave the SEM_UNDO list this thread shares with the daemon's others
+ * (every thread made with CLONE_SYSVSEM gets one), by entering its own
+ * IPC namespace again (the kernel drops the list at setns): without one,
+ * it is what ipc_check() compares a process's with.
+ */
+static int ipc_leave_undo(struct cr_err *e)
+{
+	int fd = open("/proc/thread-self/ns/ipc", O_RDONLY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return cr_fail(e, errno, "cannot open crfs's IPC namespace: %m");
+	ret = setns(fd, CLONE_NEWIPC);
+	if (ret)
+		cr_fail(e, errno, "cannot enter crfs's IPC namespace again: %m");
+	close(fd);
+	return ret ? -e->err : 0;
+}
+
 /* Phase 1: the namespace of the first process, and what is in it. */
 static int ipc_collect(struct cr_dump *d, struct cr_dtask *dt,
 		       struct cr_err *e)
 {
 	char path[64];
+	int ret;
 
 	if (dt != &d->tasks[0])
 		return 0;
+	ret = ipc_leave_undo(e);
+	if (ret)
+		return ret;
 	snprintf(path, sizeof(path), "/proc/%d/ns/ipc", dt->pid);
 	d->ipc_ns = ipc_ns_ino(path);
 	if (!d->ipc_ns)
@@ -496,9 +519,28 @@ static int ipc_check_attach(const struct cr_dump *d, struct cr_err *e)
 }
 
 /*
+ * Has the container's namespace a semaphore set, to which a SEM_UNDO list
+ * may hold adjustments?  (The dumper's own: the kernel's count.)
+ */
+static bool ipc_has_sems(const struct cr_dump *d)
+{
+	struct seminfo info = { 0 };
+
+	if (!d->ipc_own)
+		return semctl(0, 0, SEM_INFO, &info) < 0 || info.semusz > 0;
+	for (uint32_t i = 0; i < d->m.nr_ipcs; i++)
+		if (d->m.ipcs[i].i.kind == CRFS_IPC_SEM)
+			return true;
+	return false;
+}
+
+/*
  * Phase 2: the process is in the container's IPC namespace, which no
  * process outside is in; it has no SEM_UNDO list (kcmp: the same as the
- * dumper's, which has none).
+ * dumper thread's, which has none, ipc_collect()) where the namespace has
+ * semaphores.  A list may be empty (a thread, created with CLONE_SYSVSEM,
+ * makes one to share), but what it holds cannot be read: one that
+ * exists is refused where there is something it could hold.
  */
 static int ipc_check(struct cr_dump *d, struct cr_dtask *dt, struct cr_err *e)
 {
@@ -518,11 +560,12 @@ static int ipc_check(struct cr_dump *d, struct cr_dtask *dt, struct cr_err *e)
 	if (undo < 0)
 		return cr_fail(e, errno, "pid %d: cannot compare its SEM_UNDO "
 			       "list with crfs's (kcmp): %m", dt->pid);
-	if (undo)
+	if (undo && ipc_has_sems(d))
 		return cr_fail(e, EOPNOTSUPP, "pid %d: it has a SEM_UNDO list "
-			       "(semop() with SEM_UNDO): its semaphore "
-			       "adjustments cannot be read or restored",
-			       dt->pid);
+			       "(semop() with SEM_UNDO, or threads, which share "
+			       "one) and its IPC namespace has semaphore sets: "
+			       "its semaphore adjustments cannot be read or "
+			       "restored", dt->pid);
 	if (dt != &d->tasks[0] || !d->ipc_own)
 		return 0;
 	other = cr_proc_each_other(dt->pid, ipc_outside_one, d);
