@@ -535,8 +535,8 @@ static bool ipc_has_sems(const struct cr_dump *d)
 }
 
 /*
- * Phase 2: the process is in the container's IPC namespace, which no
- * process outside is in; it has no SEM_UNDO list (kcmp: the same as the
+ * Phase 2: the process is in the container's IPC namespace; it has no
+ * SEM_UNDO list (kcmp: the same as the
  * dumper thread's, which has none, ipc_collect()) where the namespace has
  * semaphores.  A list may be empty (a thread, created with CLONE_SYSVSEM,
  * makes one to share), but what it holds cannot be read: one that
@@ -544,9 +544,8 @@ static bool ipc_has_sems(const struct cr_dump *d)
  */
 static int ipc_check(struct cr_dump *d, struct cr_dtask *dt, struct cr_err *e)
 {
-	char path[64], comm[CRFS_COMM_LEN];
+	char path[64];
 	uint64_t ino;
-	pid_t other;
 	long undo;
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/ipc", dt->pid);
@@ -566,6 +565,20 @@ static int ipc_check(struct cr_dump *d, struct cr_dtask *dt, struct cr_err *e)
 			       "one) and its IPC namespace has semaphore sets: "
 			       "its semaphore adjustments cannot be read or "
 			       "restored", dt->pid);
+	return 0;
+}
+
+/*
+ * Phase 2, after the row "share" (whose refusals of what a process
+ * outside shares say more): the container's own IPC namespace, which no
+ * process outside is in, and no segment of it attached outside.
+ */
+static int ipc_check_outside(struct cr_dump *d, struct cr_dtask *dt,
+			     struct cr_err *e)
+{
+	char comm[CRFS_COMM_LEN];
+	pid_t other;
+
 	if (dt != &d->tasks[0] || !d->ipc_own)
 		return 0;
 	other = cr_proc_each_other(dt->pid, ipc_outside_one, d);
@@ -933,9 +946,11 @@ void cr_rst_ipc_leave(struct cr_rst *r)
 	r->ipc_fd = NULL;
 	if (r->ipc_old_fd < 0)
 		return;
-	/* Cannot fail for a namespace this thread was in (and open). */
-	if (setns(r->ipc_old_fd, CLONE_NEWIPC))
-		abort();
+	/*
+	 * Cannot fail for a namespace this thread was in and holds open;
+	 * were it to, the thread is the transfer's own and ends with it.
+	 */
+	(void)!setns(r->ipc_old_fd, CLONE_NEWIPC);
 	close(r->ipc_old_fd);
 	r->ipc_old_fd = -1;
 }
@@ -945,4 +960,9 @@ const struct cr_res_ops cr_res_ipc = {
 	.collect	= ipc_collect,
 	.check		= ipc_check,
 	.plan		= ipc_plan,
+};
+
+const struct cr_res_ops cr_res_ipc_share = {
+	.name		= "ipc-share",
+	.check		= ipc_check_outside,
 };
