@@ -64,6 +64,29 @@ ipc_refused() {
 	zdtm_finish
 }
 
+@test "zdtm-ipc survives two generations: a restored namespace is checkpointed again" {
+	require_image
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-ipc
+	ipc_cycle "$CT" zdtm-ipc
+	ipc_cycle "$CT" zdtm-ipc
+	zdtm_finish
+}
+
+@test "a container with its own IPC namespace restores in one of its own, not the host's" {
+	require_image
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-ipc
+	ipc_cycle "$CT" zdtm-ipc
+	# (The old namespace is gone: its number may come again.)
+	run -0 readlink "/proc/$ZDTM_PID/ns/ipc"
+	refute_output "$(readlink /proc/self/ns/ipc)"
+	# Not the host's: the segment of key 0x1c0ffee is not here.
+	run -0 ipcs -m
+	refute_output --partial 0x01c0ffee
+	zdtm_finish
+}
+
 # same_ipc_ns PID1 PID2: both are in one IPC namespace.
 same_ipc_ns() {
 	[[ $(readlink "/proc/$1/ns/ipc") == "$(readlink "/proc/$2/ns/ipc")" ]]
