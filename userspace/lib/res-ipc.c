@@ -32,11 +32,15 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/kcmp.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 
 #include "dump.h"
@@ -240,6 +244,7 @@ static int ipc_dump_shms(struct cr_dump *d, struct cr_err *e)
 	uint64_t ps = sysconf(_SC_PAGESIZE), off, end;
 	struct shmid_ds ds;
 	struct shm_info info;
+	struct statfs sfs;
 	struct cr_ipc *c;
 	int max, id;
 
@@ -272,6 +277,11 @@ static int ipc_dump_shms(struct cr_dump *d, struct cr_err *e)
 		c->fd = ipc_shm_open(id, c->i.size, O_RDONLY, e);
 		if (c->fd < 0)
 			return c->fd;
+		/* A restore makes segments of shmem, not of huge pages. */
+		if (fstatfs(c->fd, &sfs) || sfs.f_type != TMPFS_MAGIC)
+			return cr_fail(e, EOPNOTSUPP, "ipc namespace: shm %d: "
+				       "a segment of huge pages (SHM_HUGETLB) "
+				       "is not supported", id);
 		for (off = 0; ipc_extent(c->fd, c->i.size, ps, &off, &end);
 		     off = end)
 			c->i.data_size += end - off;
@@ -386,6 +396,21 @@ static int ipc_dump_msqs(struct cr_dump *d, struct cr_err *e)
 	return 0;
 }
 
+/* Is namespace @fd owned by this thread's user namespace? */
+static bool ipc_owned_by_ours(int fd)
+{
+	struct stat owner, ours;
+	int ufd = ioctl(fd, NS_GET_USERNS);
+	bool same;
+
+	if (ufd < 0)
+		return false;
+	same = !fstat(ufd, &owner) && !stat("/proc/thread-self/ns/user", &ours) &&
+	       owner.st_dev == ours.st_dev && owner.st_ino == ours.st_ino;
+	close(ufd);
+	return same;
+}
+
 /*
  * Everything of the IPC namespace of @pid, entered by this thread alone
  * and left again, whatever happens.
@@ -401,6 +426,13 @@ static int ipc_dump_ns(struct cr_dump *d, pid_t pid, struct cr_err *e)
 	if (own < 0 || its < 0) {
 		ret = cr_fail(e, errno, "pid %d: cannot open its IPC "
 			      "namespace: %m", pid);
+		goto out_close;
+	}
+	/* The restore's namespace is owned by the restorer's user namespace. */
+	if (!ipc_owned_by_ours(its)) {
+		ret = cr_fail(e, EOPNOTSUPP, "pid %d: its IPC namespace is "
+			      "owned by another user namespace than crfs's: "
+			      "a restore would make it crfs's", pid);
 		goto out_close;
 	}
 	if (setns(its, CLONE_NEWIPC)) {
