@@ -64,6 +64,14 @@ ipc_refused() {
 	zdtm_finish
 }
 
+@test "zdtm-ipc: an IPC namespace with no object keeps its sysctls" {
+	require_image
+	CT=$(crfs_mkct src)
+	ZDTM_IPC_SYSCTLS=1 zdtm_start "$CT" zdtm-ipc
+	ipc_cycle "$CT" zdtm-ipc
+	zdtm_finish
+}
+
 @test "zdtm-ipc survives two generations: a restored namespace is checkpointed again" {
 	require_image
 	CT=$(crfs_mkct src)

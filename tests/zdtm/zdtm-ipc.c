@@ -20,6 +20,9 @@
  *    different sizes (one empty), msg_qbytes 20000: received after in
  *    order, by type;
  *  - the namespace's kernel.msgmax (4000) and shmmni (1000).
+ *
+ * With $ZDTM_IPC_SYSCTLS set: no object, only the sysctls (msgmax 4000,
+ * shmmni 1000, sem "250 32000 32 128", shmmax 1 GiB).
  */
 #include <sys/ipc.h>
 #include <sys/mman.h>
@@ -263,9 +266,39 @@ static void check_sem_msg(void)
 			  sysctl_get("msgmax"), sysctl_get("shmmni"));
 }
 
+/* The sysctls alone, set before and checked after. */
+static void __attribute__((noreturn)) sysctls_only(void)
+{
+	char sem[64] = "";
+	int fd;
+
+	sysctl_set("msgmax", "4000");
+	sysctl_set("shmmni", "1000");
+	sysctl_set("sem", "250 32000 32 128");
+	sysctl_set("shmmax", "1073741824");
+	zdtm_ready();
+	zdtm_wait();
+	fd = open("/proc/sys/kernel/sem", O_RDONLY | O_CLOEXEC);
+	zdtm_check(fd < 0 || read(fd, sem, sizeof(sem) - 1) <= 0, "read sem");
+	close(fd);
+	if (sysctl_get("msgmax") != 4000 || sysctl_get("shmmni") != 1000 ||
+	    sysctl_get("shmmax") != 1073741824 ||
+	    sysctl_get("msgmnb") != 16384 ||
+	    strcmp(sem, "250\t32000\t32\t128\n"))
+		zdtm_fail("sysctls: msgmax %ld shmmni %ld shmmax %ld msgmnb "
+			  "%ld sem %s", sysctl_get("msgmax"),
+			  sysctl_get("shmmni"), sysctl_get("shmmax"),
+			  sysctl_get("msgmnb"), sem);
+	if (shmget(KEY_A, 0, 0) >= 0)
+		zdtm_fail("a segment where there was none");
+	zdtm_pass();
+}
+
 int main(int argc, char **argv)
 {
 	zdtm_init(argc, argv);
+	if (getenv("ZDTM_IPC_SYSCTLS"))
+		sysctls_only();
 	ipc_build();
 	zdtm_ready();
 	zdtm_wait();

@@ -27,6 +27,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,20 @@
 #endif
 
 #define IPC_CHUNK	(CRFS_PAGES_PER_REC * 4096UL)
+#define IPCMNI_MAX	32768		/* IPCMNI, without ipcmni_extend */
+
+/* What a new IPC namespace starts with: include/uapi/linux/{shm,msg,sem}.h
+ * (not includable beside glibc's). */
+#define SHMMAX		(~0UL - (1UL << 24))
+#define SHMALL		(~0UL - (1UL << 24))
+#define SHMMNI		4096
+#define MSGMAX		8192
+#define MSGMNB		16384
+#define MSGMNI		32000
+#define SEMMSL		32000
+#define SEMMNI		32000
+#define SEMMNS		(SEMMNI * SEMMSL)
+#define SEMOPM		500
 
 /* The namespace sysctls, as /proc/sys/kernel names them. */
 #define IPC_SYS		"/proc/sys/kernel/"
@@ -822,11 +837,50 @@ static int ipc_fill_msq(const struct cr_ipc *c, struct cr_err *e)
 	return rc;
 }
 
-/* Raise the limits a creation checks to what the image's objects need. */
+/*
+ * The sysctls of a namespace with the value a new one starts with (the
+ * kernel's defaults, include/uapi/linux/{shm,msg,sem}.h): only those the
+ * image has otherwise are written (each sysctl's first access in a new
+ * namespace costs some 20 us).
+ */
+static const struct ipc_sysctl {
+	const char	*name;
+	size_t		off;		/* in struct crfs_ipcns */
+	bool		wide;		/* u64, else u32 */
+	uint64_t	fresh;
+} ipc_sysctls[] = {
+	{ "shmmax", offsetof(struct crfs_ipcns, shmmax), true, SHMMAX },
+	{ "shmall", offsetof(struct crfs_ipcns, shmall), true, SHMALL },
+	{ "shmmni", offsetof(struct crfs_ipcns, shmmni), false, SHMMNI },
+	{ "msgmax", offsetof(struct crfs_ipcns, msgmax), false, MSGMAX },
+	{ "msgmnb", offsetof(struct crfs_ipcns, msgmnb), false, MSGMNB },
+	{ "msgmni", offsetof(struct crfs_ipcns, msgmni), false, MSGMNI },
+	{ "shm_rmid_forced", offsetof(struct crfs_ipcns, shm_rmid_forced),
+	  false, 0 },
+};
+#define IPC_NR_SYSCTLS	(sizeof(ipc_sysctls) / sizeof(ipc_sysctls[0]))
+static const uint32_t ipc_sem_fresh[4] = { SEMMSL, SEMMNS, SEMOPM, SEMMNI };
+
+/* The value of sysctl row @k in @n. */
+static uint64_t ipc_sysctl_val(const struct crfs_ipcns *n, size_t k)
+{
+	const char *p = (const char *)n + ipc_sysctls[k].off;
+	uint32_t v32;
+	uint64_t v64;
+
+	if (ipc_sysctls[k].wide) {
+		memcpy(&v64, p, sizeof(v64));
+		return v64;
+	}
+	memcpy(&v32, p, sizeof(v32));
+	return v32;
+}
+
+/* Raise msgmax, msgmnb to what the image's queues need, if above. */
 static int ipc_limits_for(const struct cr_model *m, struct cr_err *e)
 {
-	uint64_t msgmax = m->ipcns.msgmax, msgmnb = m->ipcns.msgmnb;
-	int rc;
+	uint64_t msgmax = MSGMAX, msgmnb = MSGMNB;
+	int rc = 0;
 
 	for (uint32_t i = 0; i < m->nr_ipcs; i++) {
 		const struct cr_ipc *c = &m->ipcs[i];
@@ -846,15 +900,17 @@ static int ipc_limits_for(const struct cr_model *m, struct cr_err *e)
 			p += sizeof(hdr) + cr_pad8(hdr.size);
 		}
 	}
-	rc = ipc_sysctl_num("msgmax", msgmax, e);
-	if (!rc)
+	if (msgmax > MSGMAX)
+		rc = ipc_sysctl_num("msgmax", msgmax, e);
+	if (!rc && msgmnb > MSGMNB)
 		rc = ipc_sysctl_num("msgmnb", msgmnb, e);
-	if (!rc)
-		rc = ipc_sysctl_num("shmmni", 32768, e);
-	if (!rc)
-		rc = ipc_sysctl_num("msgmni", 32768, e);
-	if (!rc)
-		rc = ipc_sysctl_set("sem", "32000 1024000000 500 32768", e);
+	/* More objects than a new namespace takes: room for all. */
+	if (!rc && m->nr_ipcs >= SHMMNI)
+		rc = ipc_sysctl_num("shmmni", IPCMNI_MAX, e);
+	if (!rc && m->nr_ipcs >= MSGMNI)
+		rc = ipc_sysctl_num("msgmni", IPCMNI_MAX, e);
+	if (!rc && m->nr_ipcs >= SEMMNI)
+		rc = ipc_sysctl_set("sem", "32000 2147483647 500 32768", e);
 	return rc;
 }
 
@@ -930,6 +986,7 @@ int cr_rst_ipc_finish(struct cr_rst *r, struct cr_err *e)
 {
 	const struct cr_model *m = r->m;
 	const struct crfs_ipcns *n = &m->ipcns;
+	bool raised = m->nr_ipcs > 0;
 	char sem[96];
 	int rc = 0;
 
@@ -941,21 +998,14 @@ int cr_rst_ipc_finish(struct cr_rst *r, struct cr_err *e)
 		    shmctl(m->ipcs[i].i.ipc_id, IPC_RMID, NULL))
 			rc = cr_fail(e, errno, "shm %d: cannot remove it: %m",
 				     m->ipcs[i].i.ipc_id);
+	/* Written all, or none: the limits raised meanwhile went back. */
+	for (size_t k = 0; !rc && k < IPC_NR_SYSCTLS; k++)
+		if (raised || ipc_sysctl_val(n, k) != ipc_sysctls[k].fresh)
+			rc = ipc_sysctl_u64(ipc_sysctls[k].name,
+					    ipc_sysctl_val(n, k), e);
 	snprintf(sem, sizeof(sem), "%u %u %u %u", n->sem[0], n->sem[1],
 		 n->sem[2], n->sem[3]);
-	if (!rc)
-		rc = ipc_sysctl_u64("shmmax", n->shmmax, e);
-	if (!rc)
-		rc = ipc_sysctl_u64("shmall", n->shmall, e);
-	if (!rc)
-		rc = ipc_sysctl_num("shmmni", n->shmmni, e);
-	if (!rc)
-		rc = ipc_sysctl_num("msgmax", n->msgmax, e);
-	if (!rc)
-		rc = ipc_sysctl_num("msgmnb", n->msgmnb, e);
-	if (!rc)
-		rc = ipc_sysctl_num("msgmni", n->msgmni, e);
-	if (!rc)
+	if (!rc && (raised || memcmp(n->sem, ipc_sem_fresh, sizeof(n->sem))))
 		rc = ipc_sysctl_set("sem", sem, e);
 	/* -1, none pending, is what each creation left (and not writable). */
 	if (!rc && n->shm_next_id >= 0)
@@ -964,8 +1014,6 @@ int cr_rst_ipc_finish(struct cr_rst *r, struct cr_err *e)
 		rc = ipc_sysctl_num("msg_next_id", n->msg_next_id, e);
 	if (!rc && n->sem_next_id >= 0)
 		rc = ipc_sysctl_num("sem_next_id", n->sem_next_id, e);
-	if (!rc)
-		rc = ipc_sysctl_num("shm_rmid_forced", n->shm_rmid_forced, e);
 	return rc;
 }
 
