@@ -154,34 +154,48 @@ static int ipc_sysctl_u64(const char *name, uint64_t v, struct cr_err *e)
 
 /* ------------------------------------------------------------ checkpoint */
 
-/* The sysctls of the namespace the calling thread is in. */
+/*
+ * The sysctls of the namespace the calling thread is in: the limits by
+ * IPC_INFO (a sysctl's first read in a namespace costs some 20 us), the
+ * rest from /proc/sys/kernel.
+ */
 static int ipc_dump_sysctls(struct crfs_ipcns *n, struct cr_err *e)
 {
-	uint64_t v[4];
+	static const struct { const char *name; size_t off; } rest[] = {
+		{ "shm_rmid_forced", offsetof(struct crfs_ipcns, shm_rmid_forced) },
+		{ "shm_next_id", offsetof(struct crfs_ipcns, shm_next_id) },
+		{ "msg_next_id", offsetof(struct crfs_ipcns, msg_next_id) },
+		{ "sem_next_id", offsetof(struct crfs_ipcns, sem_next_id) },
+	};
+	struct shminfo shm;
+	struct msginfo msg;
+	struct seminfo sem;
+	uint64_t v = 0;
+	uint32_t v32;
 	int ret;
 
-#define GET1(name, field)					\
-	do {							\
-		ret = ipc_sysctl_get(name, v, 1, e);		\
-		if (ret)					\
-			return ret;				\
-		n->field = v[0];				\
-	} while (0)
-	GET1("shmmax", shmmax);
-	GET1("shmall", shmall);
-	GET1("shmmni", shmmni);
-	GET1("shm_rmid_forced", shm_rmid_forced);
-	GET1("msgmax", msgmax);
-	GET1("msgmnb", msgmnb);
-	GET1("msgmni", msgmni);
-	GET1("shm_next_id", shm_next_id);
-	GET1("msg_next_id", msg_next_id);
-	GET1("sem_next_id", sem_next_id);
-#undef GET1
-	ret = ipc_sysctl_get("sem", v, 4, e);
-	for (int i = 0; !ret && i < 4; i++)
-		n->sem[i] = v[i];
-	return ret;
+	if (shmctl(0, IPC_INFO, (struct shmid_ds *)&shm) < 0 ||
+	    msgctl(0, IPC_INFO, (struct msqid_ds *)&msg) < 0 ||
+	    semctl(0, 0, IPC_INFO, &sem) < 0)
+		return cr_fail(e, errno, "ipc namespace: IPC_INFO: %m");
+	n->shmmax = shm.shmmax;
+	n->shmall = shm.shmall;
+	n->shmmni = shm.shmmni;
+	n->msgmax = msg.msgmax;
+	n->msgmnb = msg.msgmnb;
+	n->msgmni = msg.msgmni;
+	n->sem[0] = sem.semmsl;
+	n->sem[1] = sem.semmns;
+	n->sem[2] = sem.semopm;
+	n->sem[3] = sem.semmni;
+	for (size_t i = 0; i < sizeof(rest) / sizeof(rest[0]); i++) {
+		ret = ipc_sysctl_get(rest[i].name, &v, 1, e);
+		if (ret)
+			return ret;
+		v32 = v;
+		memcpy((char *)n + rest[i].off, &v32, sizeof(v32));
+	}
+	return 0;
 }
 
 /* A new object of the model, its common fields from @perm. */
