@@ -10,8 +10,8 @@
  *    key, size, owner 1234:5678 and mode 0640 after, the contents the
  *    same through both attachments, a write through one seen through the
  *    other, and the read-only one still refusing PROT_WRITE;
- *  - shm B: not attached, its contents and id kept; made by uid 4321
- *    (its creator, cuid, comes back);
+ *  - shm B: not attached, its contents and id (65536: sequence 2, index
+ *    0, above C's) kept; made by uid 4321 (its creator, cuid, comes back);
  *  - shm C: attached, then IPC_RMID: still attached after, key 0, still
  *    marked for deletion, gone once detached;
  *  - a semaphore set of 5 with values (0, 1, 7, 32767, 42), operated on
@@ -112,7 +112,12 @@ static void ipc_build(void)
 	ds.shm_perm.mode = 0640;
 	zdtm_check(shmctl(shm_a, IPC_SET, &ds), "IPC_SET A");
 
-	/* B, made by another user, filled through a passing attachment. */
+	/*
+	 * B, made by another user, filled through a passing attachment; its
+	 * id 65536 (index 0, sequence 2) is above C's, made after it at a
+	 * higher index.
+	 */
+	sysctl_set("shm_next_id", "65536");
 	zdtm_check(setresgid(-1, 8765, -1) || setresuid(-1, 4321, -1),
 		   "become 4321");
 	shm_b = shmget(KEY_B, B_SIZE, IPC_CREAT | IPC_EXCL | 0666);
@@ -191,8 +196,9 @@ static void check_shm(void)
 	if (mprotect(a + 4 * PAGE, 4 * PAGE, PROT_READ | PROT_WRITE))
 		zdtm_fail("shm A: the read-only piece cannot be made writable");
 
-	if (shmget(KEY_B, 0, 0) != shm_b)
-		zdtm_fail("shm B: its key names another id");
+	if (shmget(KEY_B, 0, 0) != shm_b || shm_b != 65536)
+		zdtm_fail("shm B: its key names id %d, not %d (65536)",
+			  shmget(KEY_B, 0, 0), shm_b);
 	zdtm_check(shmctl(shm_b, IPC_STAT, &ds), "IPC_STAT B");
 	if (ds.shm_segsz != B_SIZE || ds.shm_perm.cuid != 4321 ||
 	    ds.shm_perm.cgid != 8765 || ds.shm_nattch)

@@ -399,6 +399,26 @@ static int ipc_dump_msqs(struct cr_dump *d, struct cr_err *e)
 	return 0;
 }
 
+/* By kind, then by id (ids are seq * 32768 + index: not index order). */
+static int ipc_cmp(const void *pa, const void *pb)
+{
+	const struct crfs_ipc *a = &((const struct cr_ipc *)pa)->i;
+	const struct crfs_ipc *b = &((const struct cr_ipc *)pb)->i;
+
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	return (a->ipc_id > b->ipc_id) - (a->ipc_id < b->ipc_id);
+}
+
+/* The objects of @m in the image's order, numbered 1, 2, ... in it. */
+static void ipc_sort(struct cr_model *m)
+{
+	if (m->nr_ipcs)
+		qsort(m->ipcs, m->nr_ipcs, sizeof(*m->ipcs), ipc_cmp);
+	for (uint32_t i = 0; i < m->nr_ipcs; i++)
+		m->ipcs[i].i.id = i + 1;
+}
+
 /* Is namespace @fd owned by this thread's user namespace? */
 static bool ipc_owned_by_ours(int fd)
 {
@@ -451,6 +471,8 @@ static int ipc_dump_ns(struct cr_dump *d, pid_t pid, struct cr_err *e)
 		ret = ipc_dump_sems(d, e);
 	if (!ret)
 		ret = ipc_dump_msqs(d, e);
+	if (!ret)
+		ipc_sort(&d->m);
 	if (setns(own, CLONE_NEWIPC) && !ret)
 		ret = cr_fail(e, errno, "cannot go back to crfs's IPC "
 			      "namespace: %m");
