@@ -136,6 +136,9 @@ struct cr_dump {
 	uint32_t		next_id;	/* ids of new objects */
 	struct cr_lk_snap	*lk_snap;	/* /proc/locks (res-locks.c) */
 	const struct cr_ring	*ring;		/* cr_ring_aborted(): called off */
+	uint64_t		ipc_ns;		/* res-ipc.c: the container's
+						 * IPC namespace (inode), */
+	bool			ipc_own;	/* not the dumper's */
 };
 
 /* A new object's id in @d's model. */
@@ -190,6 +193,24 @@ void cr_lk_snap_free(struct cr_dump *d);
 int cr_lk_cross_check(struct cr_dump *d, struct cr_err *e);
 
 /* dump-files.c: the files of res-files.c, res-fs.c and res-mm.c. */
+
+/**
+ * cr_dump_ipc_vma() - make @v the mapping @m of a SysV segment of the
+ * container's own IPC namespace, as collected (res-ipc.c)
+ * Return: NULL, or why it is refused.
+ */
+const char *cr_dump_ipc_vma(struct cr_dump *d, const struct cr_proc_map *m,
+			    struct cr_vma *v);
+
+/**
+ * cr_dump_write_ipc_data() - the IPC_DATA records of every segment
+ * Return: 0 or -errno with @e set.
+ */
+int cr_dump_write_ipc_data(struct cr_dump *d, struct cr_img *img,
+			   struct cr_err *e);
+
+/* cr_dump_ipc_free() - close what res-ipc.c opened for the dump of @d */
+void cr_dump_ipc_free(struct cr_dump *d);
 
 /**
  * cr_dump_file_probe() - what /proc/@pid/@name is, into @f: its path, its

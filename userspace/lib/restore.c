@@ -522,6 +522,7 @@ int cr_restore(struct cr_ring *ring, const char *cgdir, struct cr_err *e)
 	if (rc)
 		goto out_img;
 	r.pidfd = -1;
+	r.ipc_old_fd = -1;
 	r.cgdir = cgdir;
 	r.ring = ring;
 	r.m = &w.m;
@@ -534,11 +535,17 @@ int cr_restore(struct cr_ring *ring, const char *cgdir, struct cr_err *e)
 		rc = cr_cgroup_ready(cgdir, e);
 	if (!rc)
 		rc = cr_rst_fdata_read(&r, &w, e);
+	/* The objects: the IPC namespace the processes are created in. */
+	if (!rc)
+		rc = cr_rst_ipc_create(&r, &w, e);
 	if (!rc) {
 		rc = cr_restore_task(&r, &w, e);
+		if (!rc)
+			rc = cr_rst_ipc_finish(&r, e);
 		if (rc)
 			cr_undo(&r);
 	}
+	cr_rst_ipc_leave(&r);
 	if (r.pidfd >= 0)
 		close(r.pidfd);
 	cr_rst_threads_undo(&r);

@@ -113,7 +113,31 @@ struct cr_rst {
 	int32_t			*fdata_fd;	/* per FILE: a copy made, -1 */
 	struct cr_infect	*tinf;		/* its other threads, made */
 	uint32_t		nr_tinf;
+	int			ipc_old_fd;	/* res-ipc.c: crfs's IPC ns */
+	int32_t			*ipc_fd;	/* per IPC: a SHM's file, -1 */
 };
+
+/**
+ * cr_rst_ipc_create() - make the container's IPC namespace, for the
+ * calling thread, before the first process is created (which is created
+ * in it), and every SysV object in it with its id, fill them with the
+ * IPC_DATA records that follow @w's FILE_DATA (res-ipc.c); nothing
+ * without an IPCNS record.  cr_rst_ipc_leave() it, even on failure.
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_ipc_create(struct cr_rst *r, struct cr_img_walk *w,
+		      struct cr_err *e);
+
+/**
+ * cr_rst_ipc_finish() - once every process is restored: remove the
+ * segments that were removed (IPC_RMID) but attached, and set the
+ * namespace's sysctls
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_ipc_finish(struct cr_rst *r, struct cr_err *e);
+
+/* cr_rst_ipc_leave() - the calling thread back in crfs's IPC namespace */
+void cr_rst_ipc_leave(struct cr_rst *r);
 
 /**
  * cr_rst_aborted() - has the restore been called off (cr_ring_aborted())?
