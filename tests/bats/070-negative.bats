@@ -212,6 +212,11 @@ refused() {
 	refused zdtm-neg-pipe "([Pp]ipe|FIFO|fifo)"
 }
 
+@test "a POSIX message queue is refused, the container is unharmed" {
+	require_image
+	refused zdtm-neg-mqueue "pid [0-9]+: fd [0-9]+: /crfs-zdtm-[0-9]+: POSIX message queues are not supported"
+}
+
 @test "a thread with credentials of its own is refused, the container is unharmed" {
 	require_image
 	refused zdtm-neg-thread "thread [0-9]+: credentials"
