@@ -212,9 +212,19 @@ refused() {
 	refused zdtm-neg-pipe "([Pp]ipe|FIFO|fifo)"
 }
 
-@test "a second thread is refused, the container is unharmed" {
+@test "a POSIX message queue is refused, the container is unharmed" {
 	require_image
-	refused zdtm-neg-thread "[Tt]hread"
+	refused zdtm-neg-mqueue "pid [0-9]+: fd [0-9]+: /crfs-zdtm-[0-9]+: POSIX message queues are not supported"
+}
+
+@test "a thread with credentials of its own is refused, the container is unharmed" {
+	require_image
+	refused zdtm-neg-thread "thread [0-9]+: credentials"
+}
+
+@test "a thread whose TSC reads fault is refused, naming the thread" {
+	require_image
+	refused zdtm-neg-thread-tsc "thread [0-9]+: .*TSC"
 }
 
 @test "a child process is refused, the container is unharmed" {

@@ -187,6 +187,44 @@ F(oom, t->t.oom_score_adj = 1001)
 F(task_flags, t->t.flags = 4)
 F(leader, th->t.tid = th->arch.regs.tid = th->pending.sig[0].tid =
 	  th->seccomp[0].s.tid = th->seccomp[1].s.tid = 4712)
+/* A second thread, the leader's seccomp filters left on the leader. */
+static void forge_thread_seccomp(struct cr_model *m)
+{
+	struct cr_task *t = &m->tasks[0];
+	struct cr_thread *t2;
+	int err = 0;
+
+	t2 = cr_model_new_thread(t, &err);
+	*t2 = t->threads[0];
+	t2->t.tid = t2->arch.regs.tid = 4712;
+	t2->seccomp = NULL;
+	t2->nr_seccomp = 0;
+	t2->pending = (struct cr_sigq){ 0 };
+	t2->arch.xstate = malloc(t2->arch.xstate_size);
+	memcpy(t2->arch.xstate, t->threads[0].arch.xstate,
+	       t2->arch.xstate_size);
+	t->t.nr_threads = t->nr_threads;
+}
+/* Two threads without seccomp, a timer on "the caller's" thread clock. */
+static void forge_thread_cpu_timer(struct cr_model *m)
+{
+	struct cr_thread *th = &m->tasks[0].threads[0];
+	struct crfs_timer *tm;
+	int err = 0;
+
+	for (uint32_t i = 0; i < th->nr_seccomp; i++)
+		free(th->seccomp[i].insns);
+	free(th->seccomp);
+	th->seccomp = NULL;
+	th->nr_seccomp = 0;
+	forge_thread_seccomp(m);
+	tm = cr_model_new_timer(&m->tasks[0], &err);
+	memset(tm, 0, sizeof(*tm));
+	tm->pid = FX_PID;
+	tm->timer_id = 7;
+	tm->signo = SIGALRM;
+	tm->clock = 3;		/* CLOCK_THREAD_CPUTIME_ID */
+}
 F(rseq_align, th->t.rseq_addr = 0x600010)
 F(rseq_len, th->t.rseq_len = 16)
 F(rseq_out, th->t.rseq_addr = 0x500000)
@@ -260,7 +298,73 @@ F(auxv_none, mm->m.auxv_words = 0)
 F(exe, mm->m.exe_file_id = F_CWD + 1)
 F(exe0, mm->m.exe_file_id = 0)
 F(vma_kind0, mm->vmas[V_ANON1].v.kind = 0)
-F(vma_kind9, mm->vmas[V_ANON1].v.kind = 9)
+F(vma_kind10, mm->vmas[V_ANON1].v.kind = 10)
+/* SysV IPC: a namespace with a segment, a set of 2 and a queue of 1. */
+static void fx_ipc(struct cr_model *m)
+{
+	static const struct crfs_ipc_msg msg = { 5, 3 };
+	struct cr_ipc *c;
+	int err;
+
+	m->have_ipcns = true;
+	m->ipcns = (struct crfs_ipcns){ .shmmax = 1ULL << 40,
+		.shmall = 1ULL << 30, .shmmni = 4096, .msgmax = 8192,
+		.msgmnb = 16384, .msgmni = 32000,
+		.sem = { 32000, 1024000000, 500, 32000 }, .shm_next_id = -1,
+		.msg_next_id = -1, .sem_next_id = -1 };
+	c = cr_model_new_ipc(m, &err);
+	c->i = (struct crfs_ipc){ .id = 1, .kind = CRFS_IPC_SHM, .key = 0x11,
+		.mode = 0600, .size = 0x10000 };
+	c = cr_model_new_ipc(m, &err);
+	c->i = (struct crfs_ipc){ .id = 2, .kind = CRFS_IPC_SEM, .key = 0x12,
+		.mode = 0600, .size = 2, .nr = 2 };
+	c->payload = calloc(1, 8);
+	c->payload_len = 8;
+	memcpy(c->payload, (uint16_t[]){ 1, 32767 }, 4);
+	c = cr_model_new_ipc(m, &err);
+	c->i = (struct crfs_ipc){ .id = 3, .kind = CRFS_IPC_MSQ, .key = 0x13,
+		.mode = 0600, .size = 16384, .nr = 1, .data_size = 24 };
+	c->payload = calloc(1, 24);
+	c->payload_len = 24;
+	memcpy(c->payload, &msg, sizeof(msg));
+	memcpy((char *)c->payload + sizeof(msg), "abc", 3);
+}
+
+/* V_ANON1 (0x700000-0x710000, r--) as an attachment of segment @ipc. */
+static void fx_sysv(struct cr_mm *mm, uint32_t ipc)
+{
+	mm->vmas[V_ANON1].v.kind = CRFS_VMA_SYSV;
+	mm->vmas[V_ANON1].v.flags = CRFS_VMA_F_SHARED;
+	mm->vmas[V_ANON1].v.ipc_id = ipc;
+}
+
+/* The IPC objects of fx_ipc(), made wrong by @body. */
+#define FI(name, body) \
+	F(name, fx_ipc(m); struct crfs_ipcns *ns = &m->ipcns; \
+	  struct cr_ipc *ip = m->ipcs; (void)ns; (void)ip; body)
+FI(ipc_sem_value, memcpy(ip[1].payload, (uint16_t[]){ 32768 }, 2))
+FI(ipc_order, int err; struct cr_ipc c = ip[1];
+	      c.payload = calloc(1, 8); c.i.id = 4;
+	      *cr_model_new_ipc(m, &err) = c)
+FI(ipc_dest_key, ip[0].i.flags = CRFS_IPC_F_DEST)
+FI(ipc_mode, ip[0].i.mode = 01777)
+FI(ipc_flags, ip[1].i.flags = CRFS_IPC_F_LOCKED)
+FI(ipc_rmid_forced, ns->shm_rmid_forced = 1)
+FI(ipc_next_id, ns->msg_next_id = -2)
+FI(ipc_msg_type0, memset(ip[2].payload, 0, 8))
+FI(ipc_msg_count, ip[2].i.nr = 2)
+FI(ipc_no_ns, m->have_ipcns = false)
+FI(ipc_id_order, ip[1].i.id = 7)
+FI(ipc_data_missing, ip[0].i.data_size = 4096)
+FI(ipc_data_beyond, ip[0].i.data_size = 0x11000)
+FI(vma_sysv_sem, fx_sysv(mm, 2))
+FI(vma_sysv_none, fx_sysv(mm, 0))
+FI(vma_sysv_beyond, fx_sysv(mm, 1); mm->vmas[V_ANON1].v.pgoff = 0x1000)
+FI(vma_sysv_private, fx_sysv(mm, 1); mm->vmas[V_ANON1].v.flags = 0)
+FI(vma_sysv_rdonly_w, fx_sysv(mm, 1); mm->vmas[V_ANON1].v.prot |= PROT_WRITE;
+		      mm->vmas[V_ANON1].v.flags |= CRFS_VMA_F_SHM_RDONLY)
+FI(vma_rdonly_anon, mm->vmas[V_ANON1].v.flags |= CRFS_VMA_F_SHM_RDONLY)
+FI(vma_anon_ipc, mm->vmas[V_ANON2].v.ipc_id = 1)
 F(vma_empty, mm->vmas[V_ANON1].v.end = mm->vmas[V_ANON1].v.start)
 F(vma_inside_out, mm->vmas[V_HEAP].v.end = 0x5ff000)
 F(vma_align, mm->vmas[V_HEAP].v.end += 16)
@@ -564,6 +668,11 @@ static const struct forgery forgeries[] = {
 	{ "unknown task flags",		forge_task_flags, "unknown flags" },
 	{ "a first thread that is not the leader", forge_leader,
 	  "not its leader" },
+	{ "seccomp filters in a process of two threads", forge_thread_seccomp,
+	  "seccomp filters in a multi-threaded process", EOPNOTSUPP },
+	{ "a thread CPU-time timer of the caller in a process of two threads",
+	  forge_thread_cpu_timer, "timer 7: on CLOCK_THREAD_CPUTIME_ID in a "
+	  "multi-threaded process", EOPNOTSUPP },
 	{ "rseq area misaligned",	forge_rseq_align, "rseq area" },
 	{ "rseq area too short",	forge_rseq_len,	"rseq area" },
 	{ "rseq area outside mappings",	forge_rseq_out,	"rseq area" },
@@ -629,7 +738,27 @@ static const struct forgery forgeries[] = {
 	{ "a directory as executable",	forge_exe,	"executable" },
 	{ "no executable",		forge_exe0,	"executable" },
 	{ "mapping of kind 0",		forge_vma_kind0, "unknown kind" },
-	{ "mapping of kind 9",		forge_vma_kind9, "unknown kind" },
+	{ "mapping of kind 10",		forge_vma_kind10, "unknown kind" },
+	{ "a semaphore above SEMVMX",	forge_ipc_sem_value, "ipc 2 (sem 0): a semaphore value above SEMVMX" },
+	{ "IPC objects out of kind order", forge_ipc_order, "ipc 4 (sem 0): not after the one before by kind and id" },
+	{ "a removed segment with a key and no attachment", forge_ipc_dest_key, "ipc 1 (shm 0): removed, but with a key or attached nowhere" },
+	{ "IPC mode beyond 0777",	forge_ipc_mode, "ipc 1 (shm 0): mode bits beyond 0777" },
+	{ "SHM_LOCK on a semaphore set", forge_ipc_flags, "ipc 2 (sem 0): flags on an object that is no segment" },
+	{ "shm_rmid_forced with segments", forge_ipc_rmid_forced, "ipc namespace: kernel.shm_rmid_forced with shared memory segments" },
+	{ "a next id of -2",		forge_ipc_next_id, "ipc namespace: a negative next id other than -1" },
+	{ "a message of type 0",	forge_ipc_msg_type0, "ipc 3: a message of type <= 0 or too large" },
+	{ "a queue counting more messages than it has", forge_ipc_msg_count, "ipc 3: not as many messages as it says" },
+	{ "an IPC object without its namespace", forge_ipc_no_ns, "an IPC object without its namespace" },
+	{ "IPC ids not ascending",	forge_ipc_id_order, "ipc id 3: 0, or not above the one before" },
+	{ "segment data missing",	forge_ipc_data_missing, "ipc data: 0 bytes, the segments have 4096" },
+	{ "segment data beyond its size", forge_ipc_data_beyond, "ipc 1 (shm 0): more data than the segment holds" },
+	{ "an attachment of a semaphore set", forge_vma_sysv_sem, "ipc 2 (sem 0): mapped, and no segment" },
+	{ "an attachment of nothing",	forge_vma_sysv_none, "a SysV attachment without its segment" },
+	{ "an attachment beyond its segment", forge_vma_sysv_beyond, "beyond the end of its segment" },
+	{ "a private attachment",	forge_vma_sysv_private, "a private SysV attachment" },
+	{ "a writable read-only attachment", forge_vma_sysv_rdonly_w, "attached read-only, but writable" },
+	{ "SHM_RDONLY on anonymous memory", forge_vma_rdonly_anon, "SHM_RDONLY on a mapping that is no SysV attachment" },
+	{ "a segment named by anonymous memory", forge_vma_anon_ipc, "a file or object on a mapping of neither" },
 	{ "empty mapping",		forge_vma_empty, "ends before it starts" },
 	{ "mapping ending before it starts", forge_vma_inside_out, "ends before" },
 	{ "unaligned mapping",		forge_vma_align, "not page-aligned" },
@@ -739,7 +868,7 @@ static const struct forgery forgeries[] = {
 
 /* The checks: valid 2, filled 1, forgeries, pages 16, header 8,
  * trailing 1, order 5, declared counts 1, linear 1, file data 7. */
-#define TAP_PLAN	(45 + sizeof(forgeries) / sizeof(forgeries[0]))
+#define TAP_PLAN	(46 + sizeof(forgeries) / sizeof(forgeries[0]))
 
 /* The image of the valid process, with @runs of page data. */
 static int good_image(const struct crfs_image_hdr *h, const struct fx_run *runs)
@@ -789,6 +918,23 @@ static void test_events(const struct crfs_image_hdr *h)
 	judge(fx_write(h, &m, NULL, false), &v);
 	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
 	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+	cr_model_free(&m);
+}
+
+/* The valid process with SysV IPC objects and an attachment. */
+static void test_valid_ipc(const struct crfs_image_hdr *h)
+{
+	struct cr_model m;
+	struct verdict v;
+
+	fx_model(&m, h);
+	fx_ipc(&m);
+	fx_sysv(&m.mms[0], 1);
+	judge(fx_write(h, &m, NULL, false), &v);
+	ok(!v.verify && !v.restore, "with an IPC namespace, a segment "
+	   "attached, a semaphore set and a queue, it passes verify and "
+	   "restore%s%s%s", v.verify || v.restore ? ": " : "", v.ev.msg,
+	   v.er.msg);
 	cr_model_free(&m);
 }
 
@@ -1338,6 +1484,7 @@ int main(int argc, char **argv)
 	test_valid(&h);
 	test_filled();
 	test_events(&h);
+	test_valid_ipc(&h);
 	test_forgeries(&h);
 	test_pages(&h);
 	test_header(&h);

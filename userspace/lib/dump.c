@@ -192,6 +192,8 @@ static int dump_wait_stop(pid_t pid, int *sig, struct cr_err *e)
 /* Phase 3: seize the frozen task and stop it for ptrace. */
 static int dump_seize(struct cr_dtask *dt, struct cr_err *e)
 {
+	int ret;
+
 	if (ptrace(PTRACE_SEIZE, dt->pid, NULL,
 		   (void *)(long)PTRACE_O_TRACESYSGOOD))
 		return cr_fail(e, errno, "pid %d: cannot seize: %m", dt->pid);
@@ -199,7 +201,8 @@ static int dump_seize(struct cr_dtask *dt, struct cr_err *e)
 	if (ptrace(PTRACE_INTERRUPT, dt->pid, NULL, NULL))
 		return cr_fail(e, errno, "pid %d: cannot interrupt: %m",
 			       dt->pid);
-	return dump_wait_stop(dt->pid, &dt->stop_sig, e);
+	ret = dump_wait_stop(dt->pid, &dt->stop_sig, e);
+	return ret ? ret : cr_dump_seize_threads(dt, e);
 }
 
 int cr_batch_add(struct cr_batch *b, long nr, const unsigned long a[6])
@@ -431,6 +434,8 @@ static int dump_batch(struct cr_dump *d, struct cr_dtask *dt,
 		ret = dump_run_batch(dt, b, exec, e);
 	if (!ret)
 		ret = dump_seized_rows(d, dt, b, e);	/* their results */
+	if (!ret && dt->nr_tids > 1)			/* the other threads */
+		ret = cr_dump_threads_ask(dt, b->scratch, exec, e);
 	/* Leave no trace, even after a failure. */
 	if (dump_inject(dt, __NR_munmap, "munmap",
 			(unsigned long[6]){ b->scratch, CR_SCRATCH_SIZE }, &rc,
@@ -520,6 +525,7 @@ static void dump_release(struct cr_dump *d)
 		if (dt->sigmask_saved)
 			ptrace(PTRACE_SETSIGMASK, dt->pid,
 			       (void *)sizeof(dt->sigmask), &dt->sigmask);
+		cr_dump_release_threads(dt);
 		ptrace(PTRACE_DETACH, dt->pid, NULL, NULL);
 		dt->seized = 0;
 		dump_wait_refrozen(d, dt->pid);
@@ -536,6 +542,7 @@ static void dump_free(struct cr_dump *d)
 	for (uint32_t i = 0; i < d->nr_tasks; i++)
 		free(d->tasks[i].lk_seen);
 	cr_lk_snap_free(d);
+	cr_dump_ipc_free(d);
 	cr_model_free(&d->m);
 	free(d->tasks);
 	free(d);
@@ -674,6 +681,8 @@ int cr_dump_stream(struct cr_dump *d, struct cr_ring *ring, struct cr_err *e)
 		ret = cr_model_write(&img, &d->m, e);
 	if (!ret)
 		ret = cr_dump_write_file_data(d, &img, e);
+	if (!ret)
+		ret = cr_dump_write_ipc_data(d, &img, e);
 	if (!ret)
 		ret = cr_dump_write_pages(d, &img, e);
 	if (!ret)

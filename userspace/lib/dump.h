@@ -109,6 +109,7 @@ struct cr_dtask {
 	struct cr_proc_status	st;		/* its status, as collected */
 	pid_t			*tids;		/* its threads, the leader first */
 	int			nr_tids;
+	int			tids_seized;	/* tids[1..this] seized */
 	struct cr_err		refused_mm;	/* collect: a mapping refused */
 	struct cr_err		refused_lock;	/* collect: a lock refused */
 	struct cr_lk_line	*lk_seen;	/* the locks fdinfo showed */
@@ -135,6 +136,9 @@ struct cr_dump {
 	uint32_t		next_id;	/* ids of new objects */
 	struct cr_lk_snap	*lk_snap;	/* /proc/locks (res-locks.c) */
 	const struct cr_ring	*ring;		/* cr_ring_aborted(): called off */
+	uint64_t		ipc_ns;		/* res-ipc.c: the container's
+						 * IPC namespace (inode), */
+	bool			ipc_own;	/* not the dumper's */
 };
 
 /* A new object's id in @d's model. */
@@ -191,6 +195,24 @@ int cr_lk_cross_check(struct cr_dump *d, struct cr_err *e);
 /* dump-files.c: the files of res-files.c, res-fs.c and res-mm.c. */
 
 /**
+ * cr_dump_ipc_vma() - make @v the mapping @m of a SysV segment of the
+ * container's own IPC namespace, as collected (res-ipc.c)
+ * Return: NULL, or why it is refused.
+ */
+const char *cr_dump_ipc_vma(struct cr_dump *d, const struct cr_proc_map *m,
+			    struct cr_vma *v);
+
+/**
+ * cr_dump_write_ipc_data() - the IPC_DATA records of every segment
+ * Return: 0 or -errno with @e set.
+ */
+int cr_dump_write_ipc_data(struct cr_dump *d, struct cr_img *img,
+			   struct cr_err *e);
+
+/* cr_dump_ipc_free() - close what res-ipc.c opened for the dump of @d */
+void cr_dump_ipc_free(struct cr_dump *d);
+
+/**
  * cr_dump_file_probe() - what /proc/@pid/@name is, into @f: its path, its
  * identity by stat(), its kind, or why it is refused (@f->why)
  * @flags: its open flags, from fdinfo or map_files
@@ -214,11 +236,45 @@ uint32_t cr_dump_file_add(struct cr_dump *d, struct cr_file *f,
 uint32_t cr_dump_file(struct cr_dump *d, pid_t pid, const char *name,
 		      uint32_t flags, struct cr_err *e);
 
+/* dump-threads.c: the threads of a process but its leader. */
+
+/**
+ * cr_dump_seize_threads() - seize and stop every thread of @dt but its
+ * leader (seized already): all asked first, then waited for
+ * Return: 0 or -errno with @e set; @dt->tids_seized counts those seized.
+ */
+int cr_dump_seize_threads(struct cr_dtask *dt, struct cr_err *e);
+
+/**
+ * cr_dump_release_threads() - detach the threads cr_dump_seize_threads()
+ * seized (the cgroup frozen already), wait until each left its stop
+ */
+void cr_dump_release_threads(struct cr_dtask *dt);
+
+/**
+ * cr_dump_threads_ask() - what only each thread but the leader can tell
+ * about itself, by calls of its own, once the leader's batch ran and its
+ * results were read (the rows' done stage): the scratch area at
+ * @scratch is free for them; @exec: executable, the batch runner in it
+ * Return: 0 or -errno with @e set naming the pid and thread.
+ */
+int cr_dump_threads_ask(struct cr_dtask *dt, unsigned long scratch,
+			bool exec, struct cr_err *e);
+
+/* res-misc.c: the per-thread settings, asked of each other thread. */
+#define CR_MISC_THREAD_CALLS	16
+
+int cr_misc_thread_calls(struct cr_infect_call *calls, unsigned long at);
+int cr_misc_thread_check(struct cr_dtask *dt, pid_t tid,
+			 const struct cr_infect_call *calls, int done,
+			 const uint8_t *out, struct cr_err *e);
+
 /* res-mm.c: the SHMEM objects of one address space, by inode. */
 struct cr_shmem_ix {
 	uint32_t	*slot;		/* 1 + its index in the model; 0: free */
 	uint32_t	size;		/* slots, a power of 2 */
 	uint32_t	used;
+	uint64_t	probes;		/* slots looked at, all told */
 };
 
 /**

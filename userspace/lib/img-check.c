@@ -35,7 +35,7 @@
 
 /* The processes a restore brings back, at most, and their threads. */
 #define CR_RST_TASKS_MAX	1
-#define CR_RST_THREADS_MAX	1
+#define CR_RST_THREADS_MAX	4096
 /* Highest pid a kernel hands out (PID_MAX_LIMIT on 64-bit). */
 #define CR_PID_MAX		(4 * 1024 * 1024)
 /* A user or group id: all but (u32)-1, which the set*id calls skip. */
@@ -65,7 +65,8 @@
 #define CR_VMA_FLAGS		(CRFS_VMA_F_SHARED | CRFS_VMA_F_GROWSDOWN | \
 				 CRFS_VMA_F_LOCKED | CRFS_VMA_F_NORESERVE | \
 				 CRFS_VMA_F_ACCOUNT | CRFS_VMA_F_LOCKONFAULT | \
-				 CRFS_VMA_F_DROPPABLE | CRFS_VMA_F_MAYBE_GUARD)
+				 CRFS_VMA_F_DROPPABLE | CRFS_VMA_F_MAYBE_GUARD | \
+				 CRFS_VMA_F_SHM_RDONLY)
 /* What MAP_DROPPABLE gives a mapping, which it cannot lose. */
 #define CR_VMA_DROPPABLE_ADVICE	(CRFS_VMA_A_WIPEONFORK | CRFS_VMA_A_DONTDUMP)
 #define CR_VMA_ADVICE		((CRFS_VMA_A_DONTEXPAND << 1) - 1)
@@ -407,11 +408,11 @@ static const char *cr_vma_object(const struct cr_vma *vi, uint64_t ps)
 		if (!vi->file)
 			return "a file mapping without a file";
 		if ((vi->file->f.kind != CRFS_FILE_REG &&
-		     !cr_file_kept(&vi->file->f)) || vi->shmem)
+		     !cr_file_kept(&vi->file->f)) || vi->shmem || v->ipc_id)
 			return "a mapping of what is no regular file";
 		break;
 	case CRFS_VMA_SHMEM:
-		if (!vi->shmem || vi->file)
+		if (!vi->shmem || vi->file || v->ipc_id)
 			return "a shared memory mapping without its object";
 		if (!(v->flags & CRFS_VMA_F_SHARED))
 			return "a private mapping of shared memory";
@@ -419,9 +420,23 @@ static const char *cr_vma_object(const struct cr_vma *vi, uint64_t ps)
 		    len > vi->shmem->s.size - v->pgoff)
 			return "beyond the end of its object";
 		break;
+	case CRFS_VMA_SYSV:
+		if (!vi->ipc || vi->ipc->i.kind != CRFS_IPC_SHM || vi->file ||
+		    vi->shmem)
+			return "a SysV attachment without its segment";
+		if (!(v->flags & CRFS_VMA_F_SHARED))
+			return "a private SysV attachment";
+		if ((v->flags & CRFS_VMA_F_SHM_RDONLY) && (v->prot & PROT_WRITE))
+			return "attached read-only, but writable";
+		if (v->pgoff > cr_ipc_shm_span(vi->ipc, ps) ||
+		    len > cr_ipc_shm_span(vi->ipc, ps) - v->pgoff)
+			return "beyond the end of its segment";
+		break;
 	default:
-		if (vi->file || vi->shmem)
+		if (vi->file || vi->shmem || v->ipc_id)
 			return "a file or object on a mapping of neither";
+		if (v->flags & CRFS_VMA_F_SHM_RDONLY)
+			return "SHM_RDONLY on a mapping that is no SysV attachment";
 		if (v->flags & CRFS_VMA_F_SHARED)
 			return "shared, of a kind that is not";
 		if (vi->name && v->kind != CRFS_VMA_ANON)
@@ -480,7 +495,7 @@ int cr_vma_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 	const char *why = NULL;
 
 	((struct cr_chk *)c)->prev_vma = vi;
-	if (v->kind < CRFS_VMA_ANON || v->kind > CRFS_VMA_VSYSCALL)
+	if (v->kind < CRFS_VMA_ANON || v->kind > CRFS_VMA_SYSV)
 		why = "unknown kind";
 	else if (start >= end)
 		why = "ends before it starts";
@@ -924,6 +939,11 @@ int cr_thread_check(const struct cr_chk *c, const void *obj,
 			       "0x%" PRIx64 " of %" PRIu64 " bytes", t->tid,
 			       (uint64_t)t->altstack_sp,
 			       (uint64_t)t->altstack_size);
+	if (t->flags & CRFS_THREAD_F_SECCOMP_STRICT &&
+	    (c->task->nr_threads > 1 || c->task->t.nr_threads > 1))
+		return cr_fail(e, EOPNOTSUPP, "pid %u: thread %u: seccomp "
+			       "strict mode in a multi-threaded process: not "
+			       "restored", c->task->t.pid, t->tid);
 	if (t->flags & ~(CRFS_THREAD_F_RSEQ | CRFS_THREAD_F_SECCOMP_STRICT) ||
 	    !(t->flags & CRFS_THREAD_F_RSEQ) != !t->rseq_addr)
 		return cr_fail(e, EBADMSG, "pid %u: thread flags 0x%x do not "
@@ -995,6 +1015,13 @@ int cr_timer_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 			       "_TAI and the CPU clocks of the process and of "
 			       "its threads can be restored", tm->pid,
 			       tm->timer_id, tm->clock);
+	/* The caller's: which thread made it, /proc does not tell. */
+	if (tm->clock == CR_CLOCK_THREAD_CPU &&
+	    (t->nr_threads > 1 || t->t.nr_threads > 1))
+		return cr_fail(e, EOPNOTSUPP, "pid %u: timer %d: on "
+			       "CLOCK_THREAD_CPUTIME_ID in a multi-threaded "
+			       "process: the thread whose clock it is is not "
+			       "known", tm->pid, tm->timer_id);
 	for (uint32_t i = 0; i < t->nr_threads; i++)
 		tid_ok |= t->threads[i].t.tid == tm->notify_tid;
 	if (tm->notify != CR_SIGEV_SIGNAL && tm->notify != CR_SIGEV_NONE &&

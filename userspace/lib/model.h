@@ -100,12 +100,29 @@ struct cr_shmem {
 	uint32_t		nr_vmas;	/* mappings of it */
 };
 
+/* IPC: a SysV object of the container's IPC namespace (rec-ipc.c). */
+struct cr_ipc {
+	struct crfs_ipc		i;
+	void			*payload;	/* SEM values, MSQ messages */
+	uint64_t		payload_len;	/* as in the record, padded */
+	int			fd;		/* dump: SHM, its shmem file */
+	uint64_t		nattch;		/* dump: SHM, shm_nattch */
+	uint32_t		nr_vmas;	/* SHM: its attachments */
+};
+
+/* The bytes a SHM @c spans in pages of @ps: what an attachment maps. */
+static inline uint64_t cr_ipc_shm_span(const struct cr_ipc *c, uint64_t ps)
+{
+	return (c->i.size + ps - 1) / ps * ps;
+}
+
 /* VMA: one mapping of an MM. */
 struct cr_vma {
 	struct crfs_vma		v;
 	char			*name;		/* anonymous name, or NULL */
 	struct cr_file		*file;		/* FILE mappings */
 	struct cr_shmem		*shmem;		/* SHMEM mappings */
+	struct cr_ipc		*ipc;		/* SYSV mappings */
 	uint8_t			pages;		/* dump: enum cr_dump_pages */
 };
 
@@ -227,6 +244,10 @@ struct cr_model {
 	struct cr_sighand	*sighands;
 	struct cr_task		*tasks;
 	struct cr_lock		*locks;		/* no ids: in stream order */
+	struct crfs_ipcns	ipcns;		/* its own IPC namespace, */
+	bool			have_ipcns;	/* when it had one */
+	struct cr_ipc		*ipcs;		/* ids ascending */
+	uint32_t		nr_ipcs;
 	uint32_t		nr_locks;
 	uint32_t		nr_files, nr_shmems, nr_mms, nr_fdts, nr_fss,
 				nr_sighands, nr_tasks;
@@ -266,6 +287,11 @@ struct cr_thread *cr_model_new_thread(struct cr_task *t, int *err);
 struct crfs_sigpending *cr_model_new_sig(struct cr_sigq *q, int *err);
 struct crfs_timer *cr_model_new_timer(struct cr_task *t, int *err);
 struct cr_seccomp *cr_model_new_seccomp(struct cr_thread *th, int *err);
+
+struct cr_ipc *cr_model_new_ipc(struct cr_model *m, int *err);
+
+/* The IPC object of id @id (bisection: ids ascend), NULL: none. */
+struct cr_ipc *cr_model_ipc(const struct cr_model *m, uint32_t id);
 
 /**
  * cr_model_index() - sort the ids of kind @k into @m->ids[@k]

@@ -35,6 +35,7 @@ static const char *const cr_vma_kinds[] = {
 	[CRFS_VMA_FILE] = "file", [CRFS_VMA_HEAP] = "heap",
 	[CRFS_VMA_STACK] = "stack", [CRFS_VMA_VDSO] = "vdso",
 	[CRFS_VMA_VVAR] = "vvar", [CRFS_VMA_VSYSCALL] = "vsyscall",
+	[CRFS_VMA_SYSV] = "sysv",
 };
 
 /* A new object failed: out of memory, or one too many. */
@@ -277,9 +278,12 @@ int cr_vma_read(struct cr_rd *rd, const void *p, uint64_t len,
 	if (!rd->mm || rd->mm->nr_vmas >= rd->mm->m.nr_vmas)
 		return cr_rd_fail(rd, e, "not one of the mappings its mm "
 				  "announces");
-	if (rec.mm_id != rd->mm->m.id || rec.__pad)
-		return cr_rd_fail(rd, e, "mm %u after mm %u, or padding not "
-				  "zero", rec.mm_id, rd->mm->m.id);
+	if (rec.mm_id != rd->mm->m.id)
+		return cr_rd_fail(rd, e, "mm %u after mm %u", rec.mm_id,
+				  rd->mm->m.id);
+	if (rec.ipc_id && !cr_model_ipc(rd->m, rec.ipc_id))
+		return cr_rd_fail(rd, e, "ipc %u: no such object before it",
+				  rec.ipc_id);
 	if (rec.name_len ? !cr_rec_str(name, rec.name_len, len - sizeof(rec),
 				       CRFS_PATH_MAX) : len != sizeof(rec))
 		return cr_rd_fail(rd, e, "bad name");
@@ -331,6 +335,8 @@ void cr_vma_print(struct cr_emit *o, const void *obj)
 		o->ops->u64(o, "file", v->file_id);
 	if (o->detail || v->shmem_id)
 		o->ops->u64(o, "shmem", v->shmem_id);
+	if (o->detail || v->ipc_id)
+		o->ops->u64(o, "ipc", v->ipc_id);
 	if (o->detail || vi->name)
 		o->ops->str(o, "name", vi->name);
 }

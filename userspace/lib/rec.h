@@ -24,6 +24,8 @@
 enum cr_rank {
 	CR_R_FILE = 10,
 	CR_R_SHMEM = 20,
+	CR_R_IPCNS = 22,
+	CR_R_IPC = 24,
 	CR_R_MM = 30,
 	CR_R_VMA,
 	CR_R_FDTABLE = 40,
@@ -40,6 +42,7 @@ enum cr_rank {
 	CR_R_ARCH,		/* registers, XSAVE: rank + their order */
 	CR_R_TIMER = 120,
 	CR_R_FILE_DATA = 200,
+	CR_R_IPC_DATA = 205,
 	CR_R_PAGES = 210,
 	CR_R_END = 250,
 };
@@ -176,6 +179,8 @@ CR_REC_FNS(timer);
 CR_REC_FNS(seccomp);
 CR_REC_FNS(x86_regs);
 CR_REC_FNS(x86_xstate);
+CR_REC_FNS(ipcns);
+CR_REC_FNS(ipc);
 
 /* img-check-sec.c: why capability sets or securebits are wrong, or NULL */
 const char *cr_creds_caps_why(const struct crfs_creds *c);

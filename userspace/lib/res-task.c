@@ -119,17 +119,13 @@ static int task_no_children(const char *cgdir, pid_t pid, struct cr_err *e)
 }
 
 /*
- * Phase 2: one thread, not exiting, untraced (it would come back
- * untraced), no child.  A process stopped by a signal (job control)
- * comes back stopped.
+ * Phase 2: not exiting, untraced (it would come back untraced), no
+ * child.  A process stopped by a signal (job control) comes back stopped.
+ * Its threads: res-thread.c.
  */
 static int task_check(struct cr_dump *d, struct cr_dtask *dt,
 		      struct cr_err *e)
 {
-	if (dt->nr_tids != 1)
-		return cr_fail(e, EOPNOTSUPP,
-			       "pid %d: %d threads: multi-threaded processes are not supported",
-			       dt->pid, dt->nr_tids);
 	if (dt->st.state == 'Z' || dt->st.state == 'X')
 		return cr_fail(e, ESRCH, "pid %d: the process is exiting",
 			       dt->pid);

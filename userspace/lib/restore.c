@@ -385,6 +385,8 @@ static void cr_undo(struct cr_rst *r)
 		if (r->pidfd < 0 ||
 		    syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0))
 			kill(r->pid, SIGKILL);
+		/* The threads first: a leader is reaped after them. */
+		cr_rst_threads_undo(r);
 		/* Reap the ptrace side; the parent reaps the rest. */
 		while (waitpid(r->pid, NULL, __WALL) < 0 && errno == EINTR)
 			;
@@ -455,11 +457,17 @@ static int cr_restore_task(struct cr_rst *r, struct cr_img_walk *w,
 	if (!rc)
 		rc = cr_rst_mm_finish(r, e);
 	if (!rc)
+		rc = cr_rst_threads_create(r, e);
+	if (!rc)
 		rc = cr_late(r, e);
+	if (!rc)
+		rc = cr_rst_threads_late(r, e);
 	if (!rc)
 		rc = cr_rst_mm_unmap_scratch(r, e);
 	if (!rc)
 		rc = cr_rst_aborted(r, e);
+	if (!rc)
+		rc = cr_rst_threads_let_go(r, e);
 	if (!rc)
 		rc = cr_let_go(r, e);
 	/* Called off while it was let go: it must not stay (cr_undo()). */
@@ -514,6 +522,7 @@ int cr_restore(struct cr_ring *ring, const char *cgdir, struct cr_err *e)
 	if (rc)
 		goto out_img;
 	r.pidfd = -1;
+	r.ipc_old_fd = -1;
 	r.cgdir = cgdir;
 	r.ring = ring;
 	r.m = &w.m;
@@ -526,13 +535,20 @@ int cr_restore(struct cr_ring *ring, const char *cgdir, struct cr_err *e)
 		rc = cr_cgroup_ready(cgdir, e);
 	if (!rc)
 		rc = cr_rst_fdata_read(&r, &w, e);
+	/* The objects: the IPC namespace the processes are created in. */
+	if (!rc)
+		rc = cr_rst_ipc_create(&r, &w, e);
 	if (!rc) {
 		rc = cr_restore_task(&r, &w, e);
+		if (!rc)
+			rc = cr_rst_ipc_finish(&r, e);
 		if (rc)
 			cr_undo(&r);
 	}
+	cr_rst_ipc_leave(&r);
 	if (r.pidfd >= 0)
 		close(r.pidfd);
+	cr_rst_threads_undo(&r);
 	cr_rst_files_free(&r.files);
 	cr_rst_fdata_close(&r);
 	free(r.shmem_fd);

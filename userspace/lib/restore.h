@@ -112,7 +112,33 @@ struct cr_rst {
 	struct cr_rst_files	files;		/* its files (res-files.c) */
 	int32_t			*shmem_fd;	/* per SHMEM, while mapping */
 	int32_t			*fdata_fd;	/* per FILE: a copy made, -1 */
+	struct cr_infect	*tinf;		/* its other threads, made */
+	uint32_t		nr_tinf;
+	int			ipc_old_fd;	/* res-ipc.c: crfs's IPC ns */
+	int32_t			*ipc_fd;	/* per IPC: a SHM's file, -1 */
 };
+
+/**
+ * cr_rst_ipc_create() - make the container's IPC namespace, for the
+ * calling thread, before the first process is created (which is created
+ * in it), and every SysV object in it with its id, fill them with the
+ * IPC_DATA records that follow @w's FILE_DATA (res-ipc.c); nothing
+ * without an IPCNS record.  cr_rst_ipc_leave() it, even on failure.
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_ipc_create(struct cr_rst *r, struct cr_img_walk *w,
+		      struct cr_err *e);
+
+/**
+ * cr_rst_ipc_finish() - once every process is restored: remove the
+ * segments that were removed (IPC_RMID) but attached, and set the
+ * namespace's sysctls
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_ipc_finish(struct cr_rst *r, struct cr_err *e);
+
+/* cr_rst_ipc_leave() - the calling thread back in crfs's IPC namespace */
+void cr_rst_ipc_leave(struct cr_rst *r);
 
 /**
  * cr_rst_aborted() - has the restore been called off (cr_ring_aborted())?
@@ -177,6 +203,48 @@ int cr_rst_plan(struct cr_rst *r, struct cr_err *e);
  * Return: 0, or -errno with @e set naming the process.
  */
 int cr_rst_affinity(struct cr_rst *r, struct cr_err *e);
+
+/**
+ * cr_rst_sched() - set the scheduling policy, priority and nice value of
+ * @r's thread (@r->thread, @r->pid) from the restorer, which keeps
+ * CAP_SYS_NICE, and read them back
+ *
+ * Return: 0, or -errno with @e set naming the process.
+ */
+int cr_rst_sched(struct cr_rst *r, struct cr_err *e);
+
+/* restore-threads.c: the threads of the process but its leader. */
+
+/**
+ * cr_rst_threads_create() - the leader, stopped, its memory whole, makes
+ * the image's other threads with their tids, each left stopped
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_threads_create(struct cr_rst *r, struct cr_err *e);
+
+/**
+ * cr_rst_threads_late() - each other thread's own state, by its own calls
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_threads_late(struct cr_rst *r, struct cr_err *e);
+
+/**
+ * cr_rst_threads_let_go() - their registers, mask and affinity, then the
+ * cgroup frozen and the threads detached into it
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_threads_let_go(struct cr_rst *r, struct cr_err *e);
+
+/**
+ * cr_futex_slots_default() - the slots of the private futex hash the
+ * kernel gives a process that made @nr_threads - 1 threads on this
+ * machine (futex_hash_allocate_default(): 4 per thread, as many threads
+ * as CPUs online at most, a power of 2, 16 at least)
+ */
+uint32_t cr_futex_slots_default(uint32_t nr_threads);
+
+/* cr_rst_threads_undo() - reap the killed threads, free their state */
+void cr_rst_threads_undo(struct cr_rst *r);
 
 /* restore-read.c */
 

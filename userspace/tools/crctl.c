@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -44,7 +45,10 @@ static void __attribute__((noreturn)) usage(FILE *out)
 		" thaw CT                   let CT run\n"
 		" kill CT                   kill every process of CT\n"
 		" ps                        list containers: name, state, pids\n"
-		" run CT -- CMD [ARG...]    run CMD inside CT (made if missing)\n\n"
+		" run [--host-ipc] CT -- CMD [ARG...]\n"
+		"                           run CMD inside CT (made if missing), in\n"
+		"                           an IPC namespace of its own unless\n"
+		"                           --host-ipc\n\n"
 		"Options:\n"
 		" -r, --root DIR            the crfs mount (default $CRFS_ROOT, else /crfs)\n"
 		" -h, --help                display this help\n");
@@ -234,6 +238,7 @@ struct crctl_args {
 	const char	*file;
 	const char	*after;		/* state word after the operation */
 	int		wait;
+	int		host_ipc;	/* run: keep the caller's IPC ns */
 	char		**cmd;
 };
 
@@ -247,6 +252,7 @@ static void crctl_parse(int argc, char **argv, struct crctl_args *a,
 		{ "wait",		no_argument,	   NULL, 'W' },
 		{ "output",		required_argument, NULL, 'o' },
 		{ "input",		required_argument, NULL, 'i' },
+		{ "host-ipc",		no_argument,	   NULL, 'I' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c;
@@ -260,6 +266,7 @@ static void crctl_parse(int argc, char **argv, struct crctl_args *a,
 		case 'T': a->after = "thaw"; break;
 		case 'K': a->after = "kill"; break;
 		case 'W': a->wait = 1; break;
+		case 'I': a->host_ipc = 1; break;
 		case 'o': case 'i': a->file = optarg; break;
 		}
 	}
@@ -618,9 +625,12 @@ static int crctl_run(int argc, char **argv)
 	char pid[32];
 	int ret;
 
-	crctl_parse(argc, argv, &a, "+");
+	crctl_parse(argc, argv, &a, "+I");
 	if (!a.cmd[0])
 		errx(EXIT_FAILURE, "run: no command given; try 'crctl --help'");
+	/* SysV IPC of its own: a namespace only the container is in. */
+	if (!a.host_ipc && unshare(CLONE_NEWIPC))
+		err(EXIT_FAILURE, "%s: cannot make an IPC namespace", a.ct);
 	crctl_mkdir(a.ct, "run");
 	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
 	ret = crctl_write(a.ct, "procs", pid);

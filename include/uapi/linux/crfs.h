@@ -119,6 +119,10 @@ enum crfs_rec_type {
 	CRFS_REC_FILE_DATA,
 	CRFS_REC_PAGES,
 	CRFS_REC_END,
+	/* after END: their numbers came later (the stream order is rank) */
+	CRFS_REC_IPCNS,
+	CRFS_REC_IPC,
+	CRFS_REC_IPC_DATA,
 	CRFS_REC_NR,
 	/* architecture-specific */
 	CRFS_REC_ARCH_BASE = 0x1000,
@@ -308,6 +312,84 @@ struct crfs_shmem {
 	__u64	size;			/* bytes, a multiple of the page size */
 };
 
+/* ------------------------------------------------------------ SysV IPC */
+
+/*
+ * CRFS_REC_IPCNS: the container's own IPC namespace, at most one per
+ * image: a restore makes a new IPC namespace for the container, with
+ * these sysctls (/proc/sys/kernel/...) and the IPC objects that follow.
+ * An image without it restores into the restorer's IPC namespace (a
+ * container that had the dumper's, and no SysV object in it was saved).
+ * The *_next_id are as the namespace had them (-1: none pending).
+ */
+struct crfs_ipcns {
+	__u64	shmmax, shmall;
+	__u32	shmmni, shm_rmid_forced;
+	__u32	msgmax, msgmnb, msgmni;
+	__u32	sem[4];			/* semmsl semmns semopm semmni */
+	__s32	shm_next_id, msg_next_id, sem_next_id;
+};
+
+/* crfs_ipc.kind */
+enum crfs_ipc_kind {
+	CRFS_IPC_SHM = 1,		/* a shared memory segment */
+	CRFS_IPC_SEM,			/* a semaphore set */
+	CRFS_IPC_MSQ,			/* a message queue */
+};
+
+#define CRFS_IPC_F_DEST		(1U << 0)	/* SHM: IPC_RMID while still
+						 * attached (key now 0) */
+#define CRFS_IPC_F_LOCKED	(1U << 1)	/* SHM: SHM_LOCK */
+#define CRFS_IPC_MAX_NSEMS	32000		/* SEMMSL_MAX */
+#define CRFS_IPC_MAX_MSG	(1U << 20)	/* bytes of one message */
+
+/*
+ * CRFS_REC_IPC: one SysV object of the IPCNS before it, ids ascending.
+ * ipc_id is the kernel's id (shmid, semid, msqid), given back at restore
+ * through /proc/sys/kernel/{shm,sem,msg}_next_id.  uid, gid and mode (the
+ * 9 permission bits) are set back; cuid and cgid are the creator's, who
+ * makes it again at restore.  The times and pids are informative: a
+ * restore cannot set them.  After the fixed part:
+ *   SEM: nr __u16 semaphore values (nr = nsems), padded to 8;
+ *   MSQ: nr messages in queue order, each a struct crfs_ipc_msg and its
+ *        size bytes of text, padded to 8; data_size counts them all;
+ *   SHM: nothing; size bytes of segment, data_size of which are in
+ *        IPC_DATA records (holes are not in the image).
+ * size is the segment's bytes (SHM) or the queue's msg_qbytes (MSQ).
+ */
+struct crfs_ipc {
+	__u32	id;
+	__u32	kind;			/* enum crfs_ipc_kind */
+	__s32	ipc_id;
+	__s32	key;
+	__u32	uid, gid, cuid, cgid;
+	__u32	mode;			/* 0777 bits */
+	__u32	flags;			/* CRFS_IPC_F_* */
+	__u64	size;
+	__u64	nr;			/* SEM: nsems; MSQ: messages */
+	__u64	data_size;		/* SHM: IPC_DATA bytes; MSQ: payload */
+	__s64	atime, dtime, ctime;	/* informative */
+	__s32	cpid, lpid;		/* informative */
+};
+
+/* A message of an MSQ record. */
+struct crfs_ipc_msg {
+	__s64	mtype;			/* > 0 */
+	__u64	size;			/* bytes of text that follow */
+};
+
+/*
+ * CRFS_REC_IPC_DATA: pages of an IPC object of kind SHM at @offset, as
+ * FILE_DATA: after the FILE_DATA records, objects by ascending id, each
+ * object's records ascending without overlap, summing to its data_size.
+ */
+struct crfs_ipc_data {
+	__u32	ipc_id;			/* the IPC record's id */
+	__u32	__pad;
+	__u64	offset;			/* bytes, page-aligned */
+	__u64	size;			/* bytes: 1 to CRFS_PAGES_PER_REC pages */
+};
+
 /* ------------------------------------------------------- address spaces */
 
 /*
@@ -354,6 +436,8 @@ enum crfs_vma_kind {
 	CRFS_VMA_VDSO,			/* [vdso] */
 	CRFS_VMA_VVAR,			/* [vvar], [vvar_vclock] */
 	CRFS_VMA_VSYSCALL,		/* [vsyscall]: informative only */
+	CRFS_VMA_SYSV,			/* a SysV shm attachment: IPC of
+					 * kind SHM (crfs_vma.ipc_id) */
 };
 
 /* crfs_vma.prot uses PROT_*; crfs_vma.flags: */
@@ -371,6 +455,8 @@ enum crfs_vma_kind {
 						 * advised WIPEONFORK DONTDUMP */
 #define CRFS_VMA_F_MAYBE_GUARD	(1U << 7)	/* had guard regions ("gu",
 						 * Linux 6.18; sticky) */
+#define CRFS_VMA_F_SHM_RDONLY	(1U << 8)	/* SYSV: attached SHM_RDONLY
+						 * (no VmFlags "mw") */
 /* crfs_vma.advice: what madvise() set, as smaps VmFlags shows it. */
 #define CRFS_VMA_A_DONTFORK	(1U << 0)	/* dc: MADV_DONTFORK */
 #define CRFS_VMA_A_DONTDUMP	(1U << 1)	/* dd: MADV_DONTDUMP */
@@ -394,7 +480,7 @@ struct crfs_vma {
 	__u32	file_id;		/* FILE: the description it maps, whose
 					 * open mode it keeps (map_files) */
 	__u32	shmem_id;		/* SHMEM */
-	__u32	__pad;
+	__u32	ipc_id;			/* SYSV: the IPC record (kind SHM) */
 	__u64	name_len;		/* PR_SET_VMA_ANON_NAME, 0: none */
 	/* char name[name_len], NUL-padded to a multiple of 8 */
 };
