@@ -155,3 +155,37 @@ time.sleep(300)' "$ZDTM_PID" "$ZDTM_DIR/outside") </dev/null >/dev/null 2>&1 3>&
 	ipc_refused "^checkpoint: shm 77: attached 2 times, 1 of them in the container: attached by a process outside it \\(EOPNOTSUPP\\)$"
 	kill "$out"
 }
+
+@test "a queue whose msg_qbytes was lowered below what it holds comes back with its messages and its limit" {
+	require_image
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-msq-qbytes
+	ipc_cycle "$CT" zdtm-msq-qbytes
+	zdtm_finish
+}
+
+@test "a queue changed by a process outside while the checkpoint copies it is refused, never a crash" {
+	require_image
+	local out racer=${CRFS_TOOLS:-$CRFS_BIN/../tests/tools}/msqracer
+
+	[[ -x $racer ]] || racer=$CRFS_REPO/build/tests/tools/msqracer
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-msq-race
+	(crfs_close_fds; exec nsenter --ipc="/proc/$ZDTM_PID/ns/ipc" "$racer" 7e9 60) \
+		</dev/null >/dev/null 2>&1 3>&- &
+	out=$!
+	echo "$out" >>"$(crfs_tmp)/.crfs-pids"
+	wait_for "msqracer in the IPC namespace" 10 same_ipc_ns "$out" "$ZDTM_PID"
+	ct_write "$CT" state freeze
+	wait_frozen "$CT"
+	for _ in $(seq 1 40); do
+		run ! timeout 30 cat "$CRFS_MNT/$CT/image"
+		crfs_is_mounted "$CRFS_MNT" || fail "crfs-fuse is gone"
+		run -0 ct_file "$CT" error
+		assert_output --regexp "pid $ZDTM_PID: its IPC namespace .* is also pid $out's|msq [0-9]+: changed while the checkpoint copied it|more than one image record holds"
+	done
+	kill "$out"
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	zdtm_finish
+}

@@ -608,3 +608,13 @@ fd5_is() {
 	require_image
 	refused zdtm-neg-inotify "pid [0-9]+: fd [0-9]+: anon_inode:inotify: an inotify instance holding events not read"
 }
+
+@test "a thread with a SEM_UNDO list of its own (no CLONE_SYSVSEM) is refused, naming it" {
+	require_image
+	refused zdtm-neg-thread-semundo "pid [0-9]+: thread [0-9]+: its SEM_UNDO list is not its process's"
+}
+
+@test "a thread in namespaces of its own (unshare in a thread) is refused, naming it" {
+	require_image
+	refused zdtm-neg-thread-ns "pid [0-9]+: thread [0-9]+: its ipc namespace \\([0-9]+\\) is not its process's"
+}

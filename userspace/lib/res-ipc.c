@@ -292,6 +292,17 @@ static int ipc_dump_shms(struct cr_dump *d, struct cr_err *e)
 	return 0;
 }
 
+/* Is semaphore set @id no longer the one @ds describes? */
+static bool ipc_sem_changed(int id, const struct semid_ds *ds)
+{
+	struct semid_ds now;
+
+	return semctl(id, 0, IPC_STAT, &now) < 0 ||
+	       now.sem_nsems != ds->sem_nsems ||
+	       now.sem_ctime != ds->sem_ctime ||
+	       now.sem_perm.__key != ds->sem_perm.__key;
+}
+
 /* Every semaphore set, with its values. */
 static int ipc_dump_sems(struct cr_dump *d, struct cr_err *e)
 {
@@ -317,9 +328,23 @@ static int ipc_dump_sems(struct cr_dump *d, struct cr_err *e)
 		c->payload = calloc(1, c->payload_len + 2);
 		if (!c->payload)
 			return cr_fail(e, ENOMEM, "out of memory");
-		if (semctl(id, 0, GETALL, c->payload))
-			return cr_fail(e, errno, "sem %d: cannot read its "
-				       "values: %m", id);
+		/*
+		 * One value at a time, not GETALL: a set made again at this
+		 * id meanwhile, bigger, would write past the payload.
+		 */
+		for (unsigned long k = 0; k < ds.sem_nsems; k++) {
+			int v = semctl(id, k, GETVAL);
+
+			if (v < 0)
+				return cr_fail(e, errno == EINVAL ? EBUSY :
+					       errno, "sem %d: cannot read "
+					       "value %lu: %m", id, k);
+			((uint16_t *)c->payload)[k] = (uint16_t)v;
+		}
+		if (ipc_sem_changed(id, &ds))
+			return cr_fail(e, EBUSY, "sem %d: changed while the "
+				       "checkpoint read it (by a process "
+				       "outside the container?)", id);
 	}
 	return 0;
 }
@@ -355,6 +380,14 @@ static int ipc_dump_msgs(struct cr_ipc *c, const struct msqid_ds *ds,
 				(unsigned long)ds->msg_qnum);
 			free(buf);
 			return -e->err;
+		}
+		/* The queue changed since its IPC_STAT: stop, never overrun. */
+		if ((uint64_t)(p - (char *)c->payload) + sizeof(hdr) +
+		    cr_pad8(n) > cap) {
+			free(buf);
+			return cr_fail(e, EBUSY, "msq %d: changed while the "
+				       "checkpoint copied it (by a process "
+				       "outside the container?)", c->i.ipc_id);
 		}
 		hdr = (struct crfs_ipc_msg){ buf->mtype, n };
 		memcpy(p, &hdr, sizeof(hdr));
@@ -612,6 +645,17 @@ static int ipc_check(struct cr_dump *d, struct cr_dtask *dt, struct cr_err *e)
 			       "(%" PRIu64 ") is not the container's (%" PRIu64
 			       ", of pid %d)", dt->pid, ino, d->ipc_ns,
 			       d->tasks[0].pid);
+	/* A thread made without CLONE_SYSVSEM has a list of its own. */
+	for (uint32_t j = 1; j < dt->t->nr_threads; j++) {
+		pid_t tid = dt->t->threads[j].t.tid;
+
+		if (!syscall(SYS_kcmp, dt->pid, tid, KCMP_SYSVSEM, 0, 0))
+			continue;
+		return cr_fail(e, EOPNOTSUPP, "pid %d: thread %d: its SEM_UNDO "
+			       "list is not its process's (clone() without "
+			       "CLONE_SYSVSEM): a restore gives every thread "
+			       "the process's", dt->pid, tid);
+	}
 	undo = syscall(SYS_kcmp, gettid(), dt->pid, KCMP_SYSVSEM, 0, 0);
 	if (undo < 0)
 		return cr_fail(e, errno, "pid %d: cannot compare its SEM_UNDO "

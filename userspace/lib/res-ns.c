@@ -25,13 +25,60 @@ static const char *const ns_names[] = {
 	"cgroup", "time", "time_for_children",
 };
 
+/* Every kind of namespace, threads may differ in each. */
+static const char *const ns_all[] = {
+	"user", "mnt", "pid_for_children", "net", "ipc", "uts", "cgroup",
+	"time_for_children",
+};
+
+/*
+ * Each thread of the process in the leader's namespaces: a thread may
+ * unshare(2) one of its own, and a restore makes every thread in the
+ * leader's.
+ */
+static int ns_check_threads(const struct cr_dtask *dt, struct cr_err *e)
+{
+	const struct cr_task *t = dt->t;
+	char path[96];
+	struct stat lead, its;
+
+	for (uint32_t j = 1; j < t->nr_threads; j++) {
+		for (size_t i = 0; i < sizeof(ns_all) / sizeof(ns_all[0]);
+		     i++) {
+			snprintf(path, sizeof(path), "/proc/%d/task/%d/ns/%s",
+				 dt->pid, dt->pid, ns_all[i]);
+			if (stat(path, &lead))
+				continue;	/* no such kind here */
+			snprintf(path, sizeof(path), "/proc/%d/task/%u/ns/%s",
+				 dt->pid, t->threads[j].t.tid, ns_all[i]);
+			if (stat(path, &its))
+				return cr_fail(e, errno, "pid %d: cannot stat "
+					       "%s: %m", dt->pid, path);
+			if (its.st_dev == lead.st_dev &&
+			    its.st_ino == lead.st_ino)
+				continue;
+			return cr_fail(e, EOPNOTSUPP, "pid %d: thread %u: its "
+				       "%s namespace (%lu) is not its "
+				       "process's (%lu): a restore makes "
+				       "every thread in the process's",
+				       dt->pid, t->threads[j].t.tid,
+				       ns_all[i], (unsigned long)its.st_ino,
+				       (unsigned long)lead.st_ino);
+		}
+	}
+	return 0;
+}
+
 /* Phase 2: every namespace of the process is the dumper's own. */
 static int ns_check(struct cr_dump *d, struct cr_dtask *dt, struct cr_err *e)
 {
 	char path[64];
 	struct stat own, its;
+	int ret = ns_check_threads(dt, e);
 
 	(void)d;
+	if (ret)
+		return ret;
 	for (size_t i = 0; i < sizeof(ns_names) / sizeof(ns_names[0]); i++) {
 		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_names[i]);
 		/* A kernel without this kind: nobody can be in another one. */

@@ -264,11 +264,17 @@ static int ipc_make_all(struct cr_rst *r, struct cr_err *e)
 		rc = ipc_make(c, e);
 		if (rc < 0)
 			break;
-		rc = ipc_set(c, e);
+		/*
+		 * A queue is filled before its msg_qbytes is set: the kernel
+		 * lets IPC_SET lower it below the bytes a queue holds, and
+		 * msgsnd() then refuses what it held.
+		 */
+		if (c->i.kind == CRFS_IPC_MSQ)
+			rc = ipc_fill_msq(c, e);
+		if (!rc)
+			rc = ipc_set(c, e);
 		if (!rc && c->i.kind == CRFS_IPC_SEM)
 			rc = ipc_fill_sem(c, e);
-		if (!rc && c->i.kind == CRFS_IPC_MSQ)
-			rc = ipc_fill_msq(c, e);
 		if (!rc && c->i.kind == CRFS_IPC_SHM && c->i.data_size) {
 			r->ipc_fd[i] = cr_ipc_shm_open(c->i.ipc_id,
 						       c->i.size, O_RDWR, e);
