@@ -174,6 +174,11 @@ zdtm_run() {
 	zdtm_run zdtm-posix-timers
 }
 
+@test "zdtm-timer-pending: a timer's pending signal comes back as the timer's own, one, not two" {
+	require_image
+	zdtm_run zdtm-timer-pending
+}
+
 @test "zdtm-sched: SCHED_BATCH with reset-on-fork, nice 10 and the clear_child_tid address come back" {
 	require_image
 	zdtm_run zdtm-sched

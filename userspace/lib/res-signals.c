@@ -229,6 +229,8 @@ static int signals_queue(struct cr_rst *r, const struct cr_sigq *q,
 		rc = cr_rst_aborted(r, e);
 		if (rc)
 			return rc;
+		if (cr_timer_requeues(r->task, p))
+			continue;	/* its timer queues it (res-timers.c) */
 		rc = cr_rst_poke(r, 0, p->siginfo, sizeof(p->siginfo),
 				 &addr, e);
 		if (rc)

@@ -359,6 +359,43 @@ static int timers_late_itimers(struct cr_rst *r, struct cr_err *e)
 	return 0;
 }
 
+/* The timer id of SI_TIMER signal @p (siginfo's si_timerid), or -1. */
+static int timers_sig_id(const struct crfs_sigpending *p)
+{
+	siginfo_t si;
+
+	memcpy(&si, p->siginfo, sizeof(si));
+	return si.si_code == SI_TIMER ? si._sifields._timer.si_tid : -1;
+}
+
+/* See restore.h. */
+bool cr_timer_requeues(const struct cr_task *t,
+		       const struct crfs_sigpending *p)
+{
+	int id = timers_sig_id(p);
+
+	for (uint32_t i = 0; id >= 0 && i < t->nr_timers; i++)
+		if (t->timers[i].timer_id == id &&
+		    t->timers[i].notify != SIGEV_NONE)
+			return true;
+	return false;
+}
+
+/* Was a signal of timer @tm of @t pending, in a queue of the process? */
+static bool timers_had_pending(const struct cr_task *t,
+			       const struct crfs_timer *tm)
+{
+	for (uint32_t i = 0; i < t->pending.nr; i++)
+		if (timers_sig_id(&t->pending.sig[i]) == tm->timer_id)
+			return true;
+	for (uint32_t j = 0; j < t->nr_threads; j++)
+		for (uint32_t i = 0; i < t->threads[j].pending.nr; i++)
+			if (timers_sig_id(&t->threads[j].pending.sig[i]) ==
+			    tm->timer_id)
+				return true;
+	return false;
+}
+
 /* What timer_create() and timer_settime() of @tm read, in the process. */
 struct cr_timer_args {
 	struct sigevent		sev;
@@ -412,6 +449,50 @@ static int timers_walk_id(struct cr_rst *r, const struct crfs_timer *tm,
 }
 
 /*
+ * A signal of timer @tm was pending: the timer, made again, fires once
+ * (1 ns, every signal of the process blocked until the end of the
+ * restore), so that the kernel queues that signal as the timer's own, one
+ * at a time, as it was; waited for until timer_gettime() says it fired.
+ * @addr: the struct cr_timer_args poked in the process, whose its this
+ * writes over.
+ */
+static int timers_fire_once(struct cr_rst *r, const struct crfs_timer *tm,
+			    unsigned long addr, struct cr_err *e)
+{
+	struct itimerspec once = { .it_value = { 0, 1 } }, left;
+	unsigned long at = addr + offsetof(struct cr_timer_args, its);
+	struct iovec local = { &left, sizeof(left) };
+	struct iovec remote = { (void *)at, sizeof(left) };
+	char what[64];
+	int rc;
+
+	rc = cr_rst_poke(r, offsetof(struct cr_timer_args, its), &once,
+			 sizeof(once), &at, e);
+	snprintf(what, sizeof(what), "cannot fire timer %d once",
+		 tm->timer_id);
+	if (!rc)
+		rc = cr_rst_call(r, SYS_timer_settime,
+				 CR_ARGS(tm->timer_id, 0, at, 0), what, e);
+	for (int n = 0; !rc && n < 1000; n++) {
+		rc = cr_rst_call(r, SYS_timer_gettime, CR_ARGS(tm->timer_id,
+				 at), "cannot read a timer back", e);
+		if (!rc && process_vm_readv(r->pid, &local, 1, &remote, 1, 0) !=
+		    sizeof(left))
+			rc = cr_fail(e, errno ? errno : EIO, "pid %d: timer %d: "
+				     "cannot read its time: %m", r->pid,
+				     tm->timer_id);
+		if (rc || (!left.it_value.tv_sec && !left.it_value.tv_nsec))
+			break;
+		usleep(1000);
+	}
+	if (!rc && (left.it_value.tv_sec || left.it_value.tv_nsec))
+		rc = cr_fail(e, ETIMEDOUT, "pid %d: timer %d: fired once for "
+			     "its pending signal, it did not expire in 1 s",
+			     r->pid, tm->timer_id);
+	return rc;
+}
+
+/*
  * POSIX timer @tm again, with its id (@walk: by timers_walk_id()), armed
  * with what it had left.
  */
@@ -453,6 +534,12 @@ static int timers_late_one(struct cr_rst *r, const struct crfs_timer *tm,
 				 CR_ARGS((unsigned long)(long)tm->clock, addr,
 					 addr + offsetof(struct cr_timer_args,
 							 id)), what, e);
+	if (!rc && tm->notify != SIGEV_NONE &&
+	    timers_had_pending(r->task, tm)) {
+		rc = timers_fire_once(r, tm, addr, e);
+		if (!rc)
+			rc = cr_rst_poke(r, 0, &in, sizeof(in), &addr, e);
+	}
 	if (rc || (!tm->value_ns && !tm->interval_ns))
 		return rc;
 	snprintf(what, sizeof(what), "cannot arm timer %d", tm->timer_id);

@@ -231,8 +231,12 @@ static int thr_queue(struct cr_rst *r, const struct cr_thread *th,
 	for (uint32_t i = 0; i < th->pending.nr; i++) {
 		const struct crfs_sigpending *p = &th->pending.sig[i];
 		unsigned long addr;
-		int rc = cr_rst_poke(r, 0, p->siginfo, sizeof(p->siginfo),
-				     &addr, e);
+		int rc;
+
+		if (cr_timer_requeues(r->task, p))
+			continue;	/* its timer queues it (res-timers.c) */
+		rc = cr_rst_poke(r, 0, p->siginfo, sizeof(p->siginfo), &addr,
+				 e);
 
 		snprintf(what, sizeof(what), "cannot queue signal %u to "
 			 "thread %u", p->signo, th->t.tid);

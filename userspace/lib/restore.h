@@ -119,6 +119,15 @@ struct cr_rst {
 };
 
 /**
+ * cr_timer_requeues() - is @p, a pending signal of task @t, the signal
+ * of one of its POSIX timers (SI_TIMER, that timer's id)?  The timer,
+ * made again, queues it itself (res-timers.c): a copy queued beside it
+ * would be a second signal where the kernel keeps one per timer.
+ */
+bool cr_timer_requeues(const struct cr_task *t,
+		       const struct crfs_sigpending *p);
+
+/**
  * cr_rst_ipc_create() - make the container's IPC namespace, for the
  * calling thread, before the first process is created (which is created
  * in it), and every SysV object in it with its id, fill them with the
