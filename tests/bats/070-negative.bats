@@ -618,3 +618,8 @@ fd5_is() {
 	require_image
 	refused zdtm-neg-thread-ns "pid [0-9]+: thread [0-9]+: its ipc namespace \\([0-9]+\\) is not its process's"
 }
+
+@test "a process whose main thread has exited (pthread_exit in main) is refused, saying so" {
+	require_image
+	refused zdtm-neg-leaderexit "pid [0-9]+: its main thread has exited \\(a zombie leader"
+}

@@ -158,8 +158,16 @@ int cr_proc_status(pid_t pid, struct cr_proc_status *st, struct cr_err *e)
 	return 0;
 
 out_bad:
-	ret = cr_fail(e, EINVAL, "pid %d: unexpected /proc/%d/status", pid,
-		      pid);
+	/* A leader gone (pthread_exit() in main) shows a zombie's status. */
+	p = strstr(buf, "\nState:");
+	if (p && strchr(" \t", p[7]) && p[7 + strspn(p + 7, " \t")] == 'Z')
+		ret = cr_fail(e, EOPNOTSUPP, "pid %d: its main thread has "
+			      "exited (a zombie leader, pthread_exit() in "
+			      "main) while other threads run: not supported",
+			      pid);
+	else
+		ret = cr_fail(e, EINVAL, "pid %d: unexpected /proc/%d/status",
+			      pid, pid);
 out_free:
 	free(st->groups);
 	st->groups = NULL;
