@@ -513,3 +513,46 @@ refused_with() {
 		"pid $pid: executable $dir/prog: no execute permission now \(mode 0644\)"
 	zdtm_finish "$dir" "$pid"
 }
+
+@test "an inotify watch of a file made root-only since the checkpoint: the restore is refused" {
+	require_image
+	local ct ct2 pid img
+
+	ct=$(crfs_mkct src)
+	PUB=$(mktemp -d /tmp/crfs-revoke.XXXXXX)
+	chmod 0755 "$PUB"
+	echo "root's, readable by all" >"$PUB/root.txt"
+	chmod 0644 "$PUB/root.txt"
+	mkdir "$PUB/z"
+	chown "$NOBODY:$NOBODY" "$PUB/z"
+	start_in "$ct" setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups -- \
+		/usr/bin/python3 -c 'import ctypes, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+fd = libc.inotify_init1(0)
+if fd < 0 or libc.inotify_add_watch(fd, sys.argv[1].encode(), 2) < 0:
+    sys.exit(1)
+open(sys.argv[2], "w").close()
+time.sleep(1000)' "$PUB/root.txt" "$PUB/z/watching"
+	pid=$STARTED_PID
+	wait_for "python to watch root.txt" 10 test -e "$PUB/z/watching"
+	img=$BATS_TEST_TMPDIR/inotify.img
+	crfs_checkpoint "$ct" "$img"
+	ct_write "$ct" state kill
+	wait_pid_gone "$pid"
+	chmod 0600 "$PUB/root.txt"
+	ct2=$(crfs_mkct dst)
+	run ! crfs_restore "$ct2" "$img"
+	wait_for "the restore to end" 15 \
+		grep -qvx restoring "$CRFS_MNT/$ct2/state"
+	run -0 ct_file "$ct2" error
+	assert_output --regexp "pid $pid: .*Permission denied"
+	run -0 ct_file "$ct2" procs
+	assert_output ""
+	crfs_rmct "$ct2"
+	# The same image restores once the permission is back.
+	chmod 0644 "$PUB/root.txt"
+	ct2=$(crfs_mkct again)
+	crfs_restore "$ct2" "$img"
+	run -0 grep '^Uid:' "/proc/$pid/status"
+	assert_output --regexp "^Uid:\s+$NOBODY\s+$NOBODY\s+$NOBODY\s+$NOBODY\$"
+}

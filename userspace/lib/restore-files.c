@@ -116,10 +116,14 @@ static struct cr_rst_file *cr_rf_add(struct cr_rst_files *fs, uint32_t kind,
 		e->priv = true;
 	}
 	if (cr_file_event(f)) {
-		/* An anonymous inode, made anew by the restorer. */
+		/*
+		 * An anonymous inode, made anew by the restorer; an inotify
+		 * instance's watches with the task's own credentials, as
+		 * files are opened: each needs read permission on its inode.
+		 */
 		e->check = CR_RF_TYPE;
 		e->evfd = file;
-		e->priv = true;
+		e->priv = f->kind != CRFS_FILE_INOTIFY;
 	}
 	e->pos = f->pos;
 	e->seek = kind == CR_RF_FD && f->kind != CRFS_FILE_CHR && !e->evfd;
