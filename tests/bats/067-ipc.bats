@@ -20,7 +20,7 @@ ipc_cycle() {
 	wait_empty "$1"
 	wait_pid_gone "$pid"
 	ct2=$(crfs_mkct dst)
-	crfs_restore "$ct2" "$IMG"
+	crfs_restore "$ct2" "$IMG" || { cat "$CRFS_MNT/$ct2/error" >&2; return 1; }
 	run -0 ct_file "$ct2" procs
 	assert_output "$pid"
 	ct_write "$ct2" state thaw

@@ -264,6 +264,7 @@ static int ipc_make_all(struct cr_rst *r, struct cr_err *e)
 		rc = ipc_make(c, e);
 		if (rc < 0)
 			break;
+		rc = 0;		/* ipc_make() gave the id */
 		/*
 		 * A queue is filled before its msg_qbytes is set: the kernel
 		 * lets IPC_SET lower it below the bytes a queue holds, and
