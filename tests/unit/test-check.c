@@ -394,8 +394,8 @@ static const struct forgery forgeries[] = {
 	{ "dumpable 3",			forge_dumpable,	"dumpable 3" },
 	{ "a stopped process without its stop signal", forge_state,
 	  "state 2 with stop signal 0" },
-	{ "a zombie",			forge_state_zombie, "only running",
-	  EOPNOTSUPP },
+	{ "a zombie root",		forge_state_zombie,
+	  "the root is a zombie" },
 	{ "a process stopped by SIGUSR1",	forge_stop_usr1, "stop signal 10" },
 	{ "a running process with a stop signal", forge_stop_alive,
 	  "state 1 with stop signal 19" },
@@ -753,11 +753,12 @@ static void test_header(const struct crfs_image_hdr *h0)
 	h = *h0;
 	h.nr_tasks = 2;
 	judge(fx_write(&h, &m, NULL, false), &v);
-	refused(&v, EOPNOTSUPP, "2 processes; only 1", "two processes");
+	refused(&v, EBADMSG, "the image holds 1 processes, its header says 2",
+		"two processes in the header, one in the image");
 	h = *h0;
 	h.nr_tasks = 0;
 	judge(fx_write(&h, &m, NULL, false), &v);
-	refused(&v, EOPNOTSUPP, "0 processes", "no process in the header");
+	refused(&v, EBADMSG, "0 processes", "no process in the header");
 	h = *h0;
 	h.parent_id[3] = 1;
 	judge(fx_write(&h, &m, NULL, false), &v);

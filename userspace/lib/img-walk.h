@@ -130,6 +130,16 @@ int cr_img_check_model(const struct crfs_image_hdr *h,
 		       const struct cr_model *m, struct cr_err *e);
 
 /**
+ * cr_img_check_tree() - the rules of the process tree of @m
+ * (img-check-tree.c): one root first (parent 0), every other process
+ * after its parent; sessions and process groups a restore can make again;
+ * a zombie with nothing but its ids and a wait status; no mm, fd table,
+ * fs or signal actions shared between processes (not supported yet)
+ * Return: 0 or -errno (EBADMSG, EOPNOTSUPP) with @e set, naming the pid.
+ */
+int cr_img_check_tree(const struct cr_model *m, struct cr_err *e);
+
+/**
  * cr_img_check_pages() - check one PAGES payload against @w->m
  *
  * Its owner must be an MM or a SHMEM of the model, the pages of an owner

@@ -276,7 +276,7 @@ static int share_check(struct cr_dump *d, struct cr_dtask *dt,
 
 	ret = share_keys(d, dt, &c, e);
 	if (!ret)
-		ret = cr_proc_each_other(dt->pid, share_one, &w);
+		ret = cr_dump_each_outside(d, share_one, &w);
 	if (ret && !e->err)
 		ret = cr_fail(e, -ret, "cannot read /proc: %s",
 			      strerror(-ret));

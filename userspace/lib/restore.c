@@ -212,15 +212,26 @@ out_close:
 static int cr_child_sync(struct cr_rst *r, int sock, struct cr_err *e)
 {
 	struct pollfd pfd = { .fd = sock, .events = POLLIN };
+	bool zombie = cr_rst_zombie(r);
 	struct cr_rst_res res;
 	int status, rc, waited;
 	ssize_t n;
 
-	if (ptrace(PTRACE_SEIZE, r->pid, NULL,
-		   (void *)(PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL)))
+	/* Made by its parent, which said so: the pid is its. */
+	if (r->pidfd < 0 &&
+	    (r->pidfd = syscall(SYS_pidfd_open, r->pid, 0)) < 0)
+		return cr_fail(e, errno, "pid %d: cannot open a pidfd: %m",
+			       r->pid);
+	if (!zombie && ptrace(PTRACE_SEIZE, r->pid, NULL,
+			      (void *)(PTRACE_O_TRACESYSGOOD |
+				       PTRACE_O_EXITKILL)))
 		return cr_fail(e, errno, "pid %d: cannot seize: %m", r->pid);
+	r->seized = !zombie;
 	if (cr_write_full(sock, "g", 1) != 1)
 		return cr_fail(e, errno, "pid %d: cannot wake up: %m", r->pid);
+	rc = cr_rst_tree_send(r, sock, e);
+	if (rc)
+		return rc;
 	for (waited = 0; waited < CR_CHILD_TIMEOUT_MS; waited += CR_POLL_MS) {
 		rc = poll(&pfd, 1, CR_POLL_MS);
 		if (rc < 0 && errno != EINTR)
@@ -250,7 +261,7 @@ static int cr_child_sync(struct cr_rst *r, int sock, struct cr_err *e)
 			       WEXITSTATUS(status));
 	}
 	rc = cr_rst_task_reason(r, &res, e);
-	if (rc)
+	if (rc || zombie)
 		return rc;
 	while (waitpid(r->pid, &status, __WALL) < 0)
 		if (errno != EINTR)
@@ -323,13 +334,17 @@ static int cr_wait_stopped(const struct cr_rst *r, struct cr_err *e)
 
 /*
  * The stopped process's last state: its CPU affinity (cr_pin_begin()
- * gave it the restorer's CPU), registers, mask, then the freezer.
+ * gave it the restorer's CPU), registers, mask.  Stopped by a signal
+ * (job control): a SIGSTOP, which it takes as it is let go, before it
+ * runs an instruction.  Not SIGTSTP, SIGTTIN or SIGTTOU: the restored
+ * root leads a session of its own, an orphaned process group, where the
+ * kernel discards those three.  Sent to the thread: it comes before the
+ * process's queued signals.
  */
-static int cr_let_go(struct cr_rst *r, struct cr_err *e)
+static int cr_last_state(struct cr_rst *r, struct cr_err *e)
 {
 	struct crfs_x86_regs regs = r->thread->arch.regs;
 	uint64_t mask = r->thread->t.blocked;
-	bool stopped = r->task->t.state == CRFS_TASK_STOPPED;
 	int rc;
 
 	rc = cr_rst_affinity(r, e);
@@ -343,64 +358,97 @@ static int cr_let_go(struct cr_rst *r, struct cr_err *e)
 	if (ptrace(PTRACE_SETSIGMASK, r->pid, (void *)sizeof(mask), &mask))
 		return cr_fail(e, errno, "pid %d: cannot set the signal mask: %m",
 			       r->pid);
-	/*
-	 * Stopped by a signal (job control): SIGSTOP, which it takes as it
-	 * is let go, before it runs an instruction, and only then the
-	 * freezer: stopped in it, 'T', and still after a thaw.  Not SIGTSTP,
-	 * SIGTTIN or SIGTTOU: a restored process leads a session of its own,
-	 * an orphaned process group, where the kernel discards those three.
-	 * Sent to the thread: it comes before the process's queued signals.
-	 */
-	if (stopped && syscall(SYS_tgkill, r->pid, r->pid, SIGSTOP))
+	if (r->task->t.state == CRFS_TASK_STOPPED &&
+	    syscall(SYS_tgkill, r->pid, r->pid, SIGSTOP))
 		return cr_fail(e, errno, "pid %d: cannot stop it again: %m",
 			       r->pid);
-	/* Frozen before it runs: it goes from this stop into the freezer. */
-	if (!stopped && (rc = cr_cgroup_freeze(r->cgdir, true)))
-		return cr_fail(e, -rc, "%s: cannot freeze: %s", r->cgdir,
-			       strerror(-rc));
+	return 0;
+}
+
+/* Detach @r's process: it goes from its ptrace stop where it must. */
+static int cr_detach(struct cr_rst *r, struct cr_err *e)
+{
 	if (ptrace(PTRACE_DETACH, r->pid, NULL, NULL))
 		return cr_fail(e, errno, "pid %d: cannot detach: %m", r->pid);
-	if (stopped) {
-		rc = cr_wait_stopped(r, e);
-		if (!rc && (rc = cr_cgroup_freeze(r->cgdir, true)))
-			return cr_fail(e, -rc, "%s: cannot freeze: %s",
-				       r->cgdir, strerror(-rc));
-		if (rc)
-			return rc;
+	r->seized = false;
+	return 0;
+}
+
+/*
+ * Let every live process go: first those stopped by a signal, each
+ * stopped again ('T') before the freeze, so that it stays stopped in the
+ * freezer and after a thaw; then the cgroup frozen, and the others let
+ * go straight from the ptrace stop into the freezer, before they run.
+ */
+static int cr_let_go(struct cr_rst_tree *t, struct cr_err *e)
+{
+	const char *cgdir = t->rst[0].cgdir;
+	int rc = 0;
+
+	for (uint32_t i = 0; !rc && i < t->nr; i++)
+		if (!cr_rst_zombie(&t->rst[i]))
+			rc = cr_last_state(&t->rst[i], e);
+	for (uint32_t i = 0; !rc && i < t->nr; i++) {
+		struct cr_rst *r = &t->rst[i];
+
+		if (cr_rst_zombie(r) || r->task->t.state != CRFS_TASK_STOPPED)
+			continue;
+		rc = cr_detach(r, e);
+		if (!rc)
+			rc = cr_wait_stopped(r, e);
 	}
-	rc = cr_cgroup_wait_frozen(r->cgdir, 1, CR_FREEZE_TIMEOUT_MS);
+	if (!rc && (rc = cr_cgroup_freeze(cgdir, true)))
+		return cr_fail(e, -rc, "%s: cannot freeze: %s", cgdir,
+			       strerror(-rc));
+	for (uint32_t i = 0; !rc && i < t->nr; i++)
+		if (t->rst[i].seized)
+			rc = cr_detach(&t->rst[i], e);
 	if (rc)
-		return cr_fail(e, -rc, "%s: did not freeze: %s", r->cgdir,
+		return rc;
+	rc = cr_cgroup_wait_frozen(cgdir, 1, CR_FREEZE_TIMEOUT_MS);
+	if (rc)
+		return cr_fail(e, -rc, "%s: did not freeze: %s", cgdir,
 			       strerror(-rc));
 	return 0;
 }
 
-/* Kill what was created and leave @cgdir empty and thawed. */
-static void cr_undo(struct cr_rst *r)
+/* Kill what was created and leave the cgroup empty and thawed. */
+static void cr_undo(struct cr_rst_tree *t)
 {
+	const char *cgdir = t->rst[0].cgdir;
 	int populated = 1, waited;
 
-	if (r->pid > 0) {
+	for (uint32_t i = 0; i < t->nr; i++) {
+		struct cr_rst *r = &t->rst[i];
+
+		if (r->pid <= 0)
+			continue;
 		/* By pidfd: the pid may be another process's once reaped. */
-		if (r->pidfd < 0 ||
-		    syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0))
+		if (r->pidfd >= 0)
+			syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL,
+				0);
+		else if (!i)
 			kill(r->pid, SIGKILL);
-		/* Reap the ptrace side; the parent reaps the rest. */
-		while (waitpid(r->pid, NULL, __WALL) < 0 && errno == EINTR)
-			;
 	}
+	/* Reap the ptrace side; the parents reap the rest. */
+	for (uint32_t i = 0; i < t->nr; i++)
+		if (t->rst[i].seized || (!i && t->rst[i].pid > 0))
+			while (waitpid(t->rst[i].pid, NULL, __WALL) < 0 &&
+			       errno == EINTR)
+				;
 	/*
-	 * cgroup.kill only if something else is there: once written, it
+	 * cgroup.kill only if something else is there (a process made by
+	 * its parent that the restore did not reach): once written, it
 	 * makes the kernel kill children cloned into the cgroup later.
 	 */
 	for (waited = 0; waited < CR_PID_WAIT_MS; waited += 10) {
-		if (cr_cgroup_events(r->cgdir, &populated, NULL) || !populated)
+		if (cr_cgroup_events(cgdir, &populated, NULL) || !populated)
 			break;
-		if (waited == 1000)
-			cr_cgroup_kill(r->cgdir);
+		if (waited == 20 || waited == 1000)
+			cr_cgroup_kill(cgdir);
 		cr_sleep_ms(10);
 	}
-	cr_cgroup_freeze(r->cgdir, false);
+	cr_cgroup_freeze(cgdir, false);
 }
 
 /* Phase 5 of every row: injected calls into the stopped process. */
@@ -414,34 +462,116 @@ static int cr_late(struct cr_rst *r, struct cr_err *e)
 	return rc;
 }
 
-/* Phases 2 to 5: create the process and restore it, pages from @w. */
-static int cr_restore_task(struct cr_rst *r, struct cr_img_walk *w,
+/*
+ * A pid of the image other than the root's must be free before the tree
+ * is made: its parent cannot wait for it.  Held by a live process: the
+ * restore fails naming it; by a zombie or an exiting process: waited
+ * for, up to CR_PID_WAIT_MS.
+ */
+static int cr_pids_free(const struct cr_rst_tree *t, struct cr_err *e)
+{
+	long deadline = cr_now_ms() + CR_PID_WAIT_MS, nap = 1;
+	char comm[64] = "?";
+	uint32_t i = 1;
+
+	while (i < t->nr) {
+		pid_t pid = t->rst[i].task->t.pid;
+		char path[64];
+		int rc;
+
+		snprintf(path, sizeof(path), "/proc/%d", pid);
+		if (access(path, F_OK)) {
+			i++;
+			continue;
+		}
+		if (!cr_pid_going(pid, comm, sizeof(comm)))
+			return cr_fail(e, EBUSY,
+				       "pid %d is in use by another process (%s)",
+				       pid, comm);
+		rc = cr_rst_aborted(&t->rst[0], e);
+		if (rc)
+			return rc;
+		if (cr_now_ms() >= deadline)
+			return cr_fail(e, EBUSY,
+				       "pid %d is still held by a dying process (%s) after %d ms",
+				       pid, comm, CR_PID_WAIT_MS);
+		cr_sleep_ms(nap);
+		nap = nap * 2 < 20 ? nap * 2 : 20;
+	}
+	return 0;
+}
+
+/*
+ * Phases 2 and 3: the root made by the restorer, the others by their
+ * parents (restore-tree.c), each woken in the image's order (a process
+ * after its parent, which made it, and after every process it gets a
+ * description from) to restore its own state.
+ */
+static int cr_make_tree(struct cr_rst_tree *t, int (*sv)[2],
+			struct cr_err *e)
+{
+	int rc = 0;
+
+	for (uint32_t i = 0; i < t->nr; i++)
+		t->child[i].sock = sv[i][1];
+	t->rst[0].pid = cr_spawn(&t->rst[0], t->rst[0].task->t.pid,
+				 t->rst[0].cgdir, &t->child[0], e);
+	for (uint32_t i = 0; i < t->nr; i++) {
+		close(sv[i][1]);
+		sv[i][1] = -1;
+	}
+	if (t->rst[0].pid < 0) {
+		rc = t->rst[0].pid;
+		t->rst[0].pid = 0;
+		return rc;
+	}
+	for (uint32_t i = 0; !rc && i < t->nr; i++) {
+		struct cr_rst *r = &t->rst[i];
+
+		r->pid = r->task->t.pid;
+		rc = cr_child_sync(r, sv[i][0], e);
+		if (cr_rst_zombie(r)) {
+			r->zsock = sv[i][0];	/* until it ends */
+			sv[i][0] = -1;
+		}
+	}
+	return rc;
+}
+
+/* Phases 2 to 5: make the tree and restore it, pages from @w. */
+static int cr_restore_tree(struct cr_rst_tree *t, struct cr_img_walk *w,
 			   struct cr_err *e)
 {
-	struct cr_rst_child c = {
-		.m = r->m, .task = r->task, .files = &r->files,
-		.sock_fd = r->files.sock_fd,
-	};
+	struct cr_rst *r0 = &t->rst[0];
+	int (*sv)[2] = calloc(t->nr, sizeof(*sv));
 	cpu_set_t cpus, one;
-	int sv[2], rc;
+	uint32_t i;
 	bool pinned;
+	int rc = 0;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
-		return cr_fail(e, errno, "socketpair: %m");
-	c.sock = sv[1];
-	pinned = cr_pin_begin(&cpus, &one);	/* the process inherits it */
-	r->pid = cr_spawn(r, r->task->t.pid, r->cgdir, &c, e);
-	close(sv[1]);
-	if (r->pid < 0) {
-		close(sv[0]);
-		rc = r->pid;
-		r->pid = 0;
-		goto out_unpin;
-	}
-	rc = cr_child_sync(r, sv[0], e);
-	close(sv[0]);
+	if (!sv)
+		return cr_fail(e, ENOMEM, "out of memory");
+	for (i = 0; i < t->nr; i++)
+		sv[i][0] = sv[i][1] = -1;
+	for (i = 0; !rc && i < t->nr; i++)
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+			       sv[i]))
+			rc = cr_fail(e, errno, "socketpair: %m");
+	pinned = cr_pin_begin(&cpus, &one);	/* the processes inherit it */
 	if (!rc)
-		rc = cr_rst_mm_swap(r, e);
+		rc = cr_make_tree(t, sv, e);
+	for (i = 0; i < t->nr; i++) {
+		if (sv[i][0] >= 0)
+			close(sv[i][0]);
+		if (sv[i][1] >= 0)
+			close(sv[i][1]);
+	}
+	free(sv);
+	for (i = 0; !rc && i < t->nr; i++)
+		if (!cr_rst_zombie(&t->rst[i]))
+			rc = cr_rst_mm_swap(&t->rst[i], e);
+	if (!rc)
+		rc = cr_rst_tree_groups(t, e);
 	/*
 	 * No injection while the pages stream in: the engine may run on any
 	 * CPU, not on the one the writer feeding the ring may be using.
@@ -449,23 +579,27 @@ static int cr_restore_task(struct cr_rst *r, struct cr_img_walk *w,
 	if (pinned)
 		cr_pin_end(&cpus);
 	if (!rc)
-		rc = cr_read_pages(r, w, e);
+		rc = cr_read_pages(r0, w, e);
 	if (pinned)
 		sched_setaffinity(0, sizeof(one), &one);
-	if (!rc)
+	for (i = 0; !rc && i < t->nr; i++) {
+		struct cr_rst *r = &t->rst[i];
+
+		if (cr_rst_zombie(r))
+			continue;
 		rc = cr_rst_mm_finish(r, e);
+		if (!rc)
+			rc = cr_late(r, e);
+		if (!rc)
+			rc = cr_rst_mm_unmap_scratch(r, e);
+		if (!rc)
+			rc = cr_rst_aborted(r, e);
+	}
 	if (!rc)
-		rc = cr_late(r, e);
+		rc = cr_let_go(t, e);
+	/* Called off while they were let go: they must not stay (cr_undo()). */
 	if (!rc)
-		rc = cr_rst_mm_unmap_scratch(r, e);
-	if (!rc)
-		rc = cr_rst_aborted(r, e);
-	if (!rc)
-		rc = cr_let_go(r, e);
-	/* Called off while it was let go: it must not stay (cr_undo()). */
-	if (!rc)
-		rc = cr_rst_aborted(r, e);
-out_unpin:
+		rc = cr_rst_aborted(r0, e);
 	if (pinned)
 		cr_pin_end(&cpus);
 	return rc;
@@ -502,9 +636,91 @@ static int cr_cgroup_ready(const char *cgdir, struct cr_err *e)
 	return 0;
 }
 
+/* The processes of @m, each planned (restore phase 1). */
+static int cr_tree_init(struct cr_rst_tree *t, const struct cr_img_walk *w,
+			struct cr_ring *ring, const char *cgdir,
+			struct cr_err *e)
+{
+	const struct cr_model *m = &w->m;
+	int rc = 0;
+
+	t->nr = m->nr_tasks;
+	t->rst = calloc(t->nr, sizeof(*t->rst));
+	t->child = calloc(t->nr, sizeof(*t->child));
+	if (!t->rst || !t->child)
+		return cr_fail(e, ENOMEM, "out of memory");
+	for (uint32_t i = 0; i < t->nr; i++) {
+		struct cr_rst *r = &t->rst[i];
+
+		r->pidfd = r->zsock = -1;
+		r->idx = i;
+		r->tree = t;
+		r->cgdir = cgdir;
+		r->ring = ring;
+		r->m = m;
+		r->task = &m->tasks[i];
+		r->page_size = w->hdr.page_size;
+	}
+	for (uint32_t i = 0; !rc && i < t->nr; i++) {
+		struct cr_rst *r = &t->rst[i];
+
+		t->child[i] = (struct cr_rst_child){
+			.m = m, .task = r->task, .files = &r->files,
+			.all = t->child,
+		};
+		if (cr_rst_zombie(r))
+			continue;
+		r->thread = &r->task->threads[0];
+		r->mm = r->task->mm;
+		rc = cr_rst_plan(r, e);
+		t->child[i].sock_fd = r->files.sock_fd;
+	}
+	return rc ? rc : cr_rst_tree_plan(t, e);
+}
+
+/* Free what cr_tree_init() and the restore of @t hold. */
+static void cr_tree_free(struct cr_rst_tree *t)
+{
+	for (uint32_t i = 0; t->rst && i < t->nr; i++) {
+		struct cr_rst *r = &t->rst[i];
+
+		if (r->pidfd >= 0)
+			close(r->pidfd);
+		if (r->zsock >= 0)
+			close(r->zsock);
+		cr_rst_files_free(&r->files);
+		free(r->shmem_fd);
+	}
+	if (t->rst)
+		cr_rst_fdata_close(&t->rst[0]);
+	for (uint32_t i = 0; t->shm_fd && t->rst && i < t->rst[0].m->nr_shmems;
+	     i++)
+		if (t->shm_fd[i] >= 0)
+			close(t->shm_fd[i]);
+	free(t->shm_fd);
+	free(t->shm_many);
+	free(t->by_mm);
+	free(t->child);
+	free(t->rst);
+}
+
+/* The copies of kept files the root made, for every other process. */
+static int cr_tree_fdata(struct cr_rst_tree *t, struct cr_err *e)
+{
+	int rc = 0;
+
+	for (uint32_t i = 1; !rc && i < t->nr; i++) {
+		if (cr_rst_zombie(&t->rst[i]))
+			continue;
+		t->rst[i].fdata_fd = t->rst[0].fdata_fd;
+		rc = cr_rst_fdata_point(&t->rst[i], e);
+	}
+	return rc;
+}
+
 int cr_restore(struct cr_ring *ring, const char *cgdir, struct cr_err *e)
 {
-	struct cr_rst r = { 0 };
+	struct cr_rst_tree t = { 0 };
 	struct cr_img_walk w;
 	struct cr_img img;
 	int rc;
@@ -513,29 +729,23 @@ int cr_restore(struct cr_ring *ring, const char *cgdir, struct cr_err *e)
 	rc = cr_rst_read(&w, &img, e);
 	if (rc)
 		goto out_img;
-	r.pidfd = -1;
-	r.cgdir = cgdir;
-	r.ring = ring;
-	r.m = &w.m;
-	r.task = &w.m.tasks[0];
-	r.thread = &r.task->threads[0];
-	r.mm = r.task->mm;
-	r.page_size = w.hdr.page_size;
-	rc = cr_rst_plan(&r, e);
+	rc = cr_tree_init(&t, &w, ring, cgdir, e);
 	if (!rc)
 		rc = cr_cgroup_ready(cgdir, e);
 	if (!rc)
-		rc = cr_rst_fdata_read(&r, &w, e);
+		rc = cr_pids_free(&t, e);
+	if (!rc)
+		rc = cr_rst_fdata_read(&t.rst[0], &w, e);
+	if (!rc)
+		rc = cr_tree_fdata(&t, e);
 	if (!rc) {
-		rc = cr_restore_task(&r, &w, e);
+		rc = cr_restore_tree(&t, &w, e);
 		if (rc)
-			cr_undo(&r);
+			cr_undo(&t);
 	}
-	if (r.pidfd >= 0)
-		close(r.pidfd);
-	cr_rst_files_free(&r.files);
-	cr_rst_fdata_close(&r);
-	free(r.shmem_fd);
+	for (uint32_t i = 1; t.rst && i < t.nr; i++)
+		t.rst[i].fdata_fd = NULL;	/* the root's */
+	cr_tree_free(&t);
 out_img:
 	cr_img_walk_fini(&w);
 	cr_img_fini(&img);
