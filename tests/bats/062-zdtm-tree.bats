@@ -54,3 +54,8 @@ tree_run() {
 	require_image
 	tree_run zdtm-tree
 }
+
+@test "zdtm-tree-zombie: zombies come back with their exit code or signal, for their parents to reap" {
+	require_image
+	tree_run zdtm-tree-zombie
+}
