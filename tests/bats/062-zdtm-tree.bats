@@ -59,3 +59,8 @@ tree_run() {
 	require_image
 	tree_run zdtm-tree-zombie
 }
+
+@test "zdtm-tree-share: parent, child and grandchild keep one description (one offset) and one shared anonymous object" {
+	require_image
+	tree_run zdtm-tree-share
+}
