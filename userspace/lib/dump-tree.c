@@ -32,6 +32,8 @@
 /* A process found, before it is put in order. */
 struct tree_proc {
 	pid_t			pid;
+	pid_t			v[3];		/* pid, pgid, sid: innermost */
+	int			depth;		/* of its pid namespace */
 	bool			zombie;
 	struct cr_proc_stat	st;
 	int32_t			parent;		/* index, -1: outside */
@@ -89,6 +91,50 @@ static int tree_pids(struct cr_dump *d, pid_t **pids, struct cr_err *e)
 	return n;
 }
 
+/*
+ * The last (innermost) pid, process group and session of /proc/@pid/status
+ * (NSpid, NSpgid, NSsid: one a level, 0 for one the level cannot see) into
+ * @v, and how many levels deep its pid namespace is into *@depth.
+ */
+static int tree_nsids(pid_t pid, pid_t v[3], int *depth, struct cr_err *e)
+{
+	static const char *const keys[] = { "\nNSpid:", "\nNSpgid:",
+					    "\nNSsid:" };
+	char path[64], *buf;
+	int ret = 0;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/status");
+	buf = cr_read_file(path, NULL);
+	if (!buf)
+		return cr_fail(e, errno, "pid %d: cannot read %s: %m", pid,
+			       path);
+	for (int k = 0; !ret && k < 3; k++) {
+		char *s = strstr(buf, keys[k]), *end;
+		int n = 0;
+
+		if (!s) {
+			ret = cr_fail(e, EINVAL, "pid %d: %s has no%s", pid,
+				      path, keys[k] + 1);
+			break;
+		}
+		for (s += strlen(keys[k]); *s && *s != '\n'; s = end) {
+			long x = strtol(s, &end, 10);
+
+			if (end == s)
+				break;
+			v[k] = x;
+			n++;
+		}
+		if (!k)
+			*depth = n;
+	}
+	free(buf);
+	return ret;
+}
+
 /* Append process @pid to *@p (*@n of them), its stat read. */
 static int tree_add(struct tree_proc **p, uint32_t *n, pid_t pid,
 		    bool zombie, const struct cr_proc_stat *st,
@@ -100,7 +146,7 @@ static int tree_add(struct tree_proc **p, uint32_t *n, pid_t pid,
 				       .st = *st, .parent = -1, .child = -1,
 				       .next = -1 };
 	(*n)++;
-	return 0;
+	return tree_nsids(pid, (*p)[*n - 1].v, &(*p)[*n - 1].depth, e);
 }
 
 /*
@@ -156,21 +202,93 @@ static int tree_children(pid_t pid, struct tree_proc **p, uint32_t nr_live,
 	return ret;
 }
 
-/* Is @pid in the pid namespace of the caller? */
-static int tree_pidns(pid_t pid, struct cr_err *e)
+/* The pid namespace of /proc/@pid (0: the caller), by device and inode. */
+static int tree_ns_of(pid_t pid, struct stat *st, struct cr_err *e)
 {
-	struct stat mine, its;
 	char path[64];
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
-	if (stat("/proc/self/ns/pid", &mine) || stat(path, &its))
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/ns/pid");
+	if (stat(path, st))
 		return cr_fail(e, errno, "pid %d: cannot read %s: %m", pid,
 			       path);
-	if (mine.st_ino != its.st_ino || mine.st_dev != its.st_dev)
-		return cr_fail(e, EOPNOTSUPP,
-			       "pid %d: in a pid namespace of its own: pid namespaces are not supported yet",
-			       pid);
 	return 0;
+}
+
+/* Is live process @pid in the pid namespace @ns (the container's)? */
+static int tree_pidns(pid_t pid, const struct stat *ns, bool own,
+		      struct cr_err *e)
+{
+	struct stat its;
+	int ret = tree_ns_of(pid, &its, e);
+
+	if (ret)
+		return ret;
+	if (its.st_ino != ns->st_ino || its.st_dev != ns->st_dev)
+		return cr_fail(e, EOPNOTSUPP,
+			       "pid %d: in a pid namespace other than %s: nested pid namespaces are not supported",
+			       pid, own ? "the container's" : "the host's");
+	return 0;
+}
+
+/* What the walk for outside processes in the container's namespace needs. */
+struct tree_ns_walk {
+	struct stat		ns;
+	pid_t			found;
+};
+
+/* Is @q in the container's pid namespace? */
+static int tree_ns_one(pid_t q, void *arg)
+{
+	struct tree_ns_walk *w = arg;
+	struct stat st;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", q);
+	if (!stat(path, &st) && st.st_ino == w->ns.st_ino &&
+	    st.st_dev == w->ns.st_dev)
+		w->found = q;
+	return w->found != 0;
+}
+
+/*
+ * A container with a pid namespace of its own: its root is pid 1 there,
+ * every process of it is in it, and nothing else is (one walk of /proc).
+ */
+static int tree_own_ns(struct cr_dump *d, const struct tree_proc *p,
+		       uint32_t n, int32_t root, struct cr_err *e)
+{
+	struct tree_ns_walk w = { .found = 0 };
+	char comm[CRFS_COMM_LEN];
+	int ret = 0;
+
+	if (p[root].v[0] != 1)
+		return cr_fail(e, EOPNOTSUPP,
+			       "pid %d: in a pid namespace of its own as pid %d: its pid 1 is outside the container",
+			       p[root].pid, p[root].v[0]);
+	ret = tree_ns_of(p[root].pid, &w.ns, e);
+	for (uint32_t i = 0; !ret && i < n; i++) {
+		if (p[i].depth != p[root].depth)
+			ret = cr_fail(e, EOPNOTSUPP,
+				      "pid %d: in a pid namespace other than the container's: nested pid namespaces are not supported",
+				      p[i].pid);
+		else if (!p[i].zombie)
+			ret = tree_pidns(p[i].pid, &w.ns, true, e);
+	}
+	if (ret)
+		return ret;
+	ret = cr_proc_each_outside(d->pids, n, tree_ns_one, &w);
+	if (ret < 0)
+		return cr_fail(e, -ret, "cannot read /proc: %s", strerror(-ret));
+	if (!w.found)
+		return 0;
+	if (cr_proc_comm(w.found, comm, &(struct cr_err){ 0 }))
+		snprintf(comm, sizeof(comm), "?");
+	return cr_fail(e, EOPNOTSUPP,
+		       "pid %d (%s): in the container's pid namespace (pid 1: %d), but outside the container: move it in, or end it",
+		       w.found, comm, p[root].pid);
 }
 
 /* The ids of a zombie's credentials, from what its status still shows. */
@@ -225,6 +343,9 @@ static int tree_task(struct cr_dump *d, uint32_t i, const struct tree_proc *p,
 	struct crfs_task *k;
 
 	dt->pid = p->pid;
+	dt->vpid = p->v[0];
+	dt->vpgid = p->v[1];
+	dt->vsid = p->v[2];
 	dt->zombie = p->zombie;
 	dt->t = &d->m.tasks[i];
 	k = &dt->t->t;
@@ -234,7 +355,7 @@ static int tree_task(struct cr_dump *d, uint32_t i, const struct tree_proc *p,
 	k->sid = p->st.sid;
 	k->exit_signal = p->st.exit_signal;
 	if (!p->zombie)
-		return tree_pidns(p->pid, e);
+		return 0;
 	k->state = CRFS_TASK_ZOMBIE;
 	k->exit_code = p->st.exit_code;
 	if (cr_proc_comm(p->pid, k->comm, e))
@@ -255,7 +376,8 @@ static int tree_order(struct cr_dump *d, struct tree_proc *p, uint32_t n,
 
 	d->tasks = calloc(n, sizeof(*d->tasks));
 	d->pids = malloc(n * sizeof(*d->pids));
-	if (!queue || !d->tasks || !d->pids) {
+	d->vpids = malloc(n * sizeof(*d->vpids));
+	if (!queue || !d->tasks || !d->pids || !d->vpids) {
 		free(queue);
 		return cr_fail(e, ENOMEM, "out of memory");
 	}
@@ -280,9 +402,36 @@ static int tree_order(struct cr_dump *d, struct tree_proc *p, uint32_t n,
 	d->nr_tasks = tail;
 	for (uint32_t i = 0; !ret && i < tail; i++)
 		ret = tree_task(d, i, &p[queue[i]], p, e);
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; i < n; i++) {
 		d->pids[i] = p[i].pid;	/* sorted: @p is */
+		d->vpids[i] = p[i].v[0];
+	}
 	free(queue);
+	return ret;
+}
+
+/*
+ * In the caller's pid namespace, every process; or a pid namespace of
+ * its own, one level or more below (the restore makes it one level below
+ * the restorer's: the container sees the same).
+ */
+static int tree_mode(struct cr_dump *d, const struct tree_proc *p,
+		     uint32_t n, int32_t root, struct cr_err *e)
+{
+	pid_t mine[3];
+	struct stat ns;
+	int depth, ret;
+
+	ret = tree_nsids(0, mine, &depth, e);
+	if (!ret && p[root].depth > depth) {
+		d->pidns = true;
+		return tree_own_ns(d, p, n, root, e);
+	}
+	if (!ret)
+		ret = tree_ns_of(0, &ns, e);
+	for (uint32_t i = 0; !ret && i < n; i++)
+		if (!p[i].zombie)
+			ret = tree_pidns(p[i].pid, &ns, false, e);
 	return ret;
 }
 
@@ -332,6 +481,8 @@ int cr_dump_tree(struct cr_dump *d, struct cr_err *e)
 			      p[root].pid);
 	if (!ret)
 		ret = tree_order(d, p, n, root, e);
+	if (!ret)
+		ret = tree_mode(d, p, n, root, e);
 out:
 	free(pids);
 	free(p);
@@ -481,5 +632,84 @@ void cr_dump_tree_free(struct cr_dump *d)
 	free(d->fkeys.ent);
 	free(d->fkeys.head);
 	free(d->pids);
+	free(d->vpids);
 	cr_shmem_ix_free(&d->shmem_ix);
+}
+
+/* A host pid of @d's processes as the container sees it, or 0. */
+static pid_t tree_view(const struct cr_dump *d, pid_t host)
+{
+	for (uint32_t lo = 0, hi = d->nr_tasks; lo < hi;) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (d->pids[mid] < host)
+			lo = mid + 1;
+		else if (d->pids[mid] > host)
+			hi = mid;
+		else
+			return d->vpids[mid];
+	}
+	return 0;
+}
+
+/* The view of thread @tid of @dt: its leader's; another, not yet. */
+static int tree_view_tid(const struct cr_dtask *dt, uint32_t *tid,
+			 struct cr_err *e)
+{
+	if (!*tid)
+		return 0;
+	if (*tid == (uint32_t)dt->pid) {
+		*tid = dt->vpid;
+		return 0;
+	}
+	return cr_fail(e, EOPNOTSUPP, "pid %d: thread %u in a pid namespace of the container's: not supported yet",
+		       dt->pid, *tid);
+}
+
+/* Every pid of @dt's process and of what it owns, as the container sees. */
+static int tree_view_task(struct cr_dump *d, struct cr_dtask *dt,
+			  struct cr_err *e)
+{
+	struct cr_task *t = dt->t;
+	struct crfs_task *k = &t->t;
+	int ret = 0;
+
+	k->pid = dt->vpid;
+	k->ppid = k->ppid ? (uint32_t)tree_view(d, k->ppid) : 0;
+	k->pgid = dt->vpgid;
+	k->sid = dt->vsid;
+	t->creds.pid = dt->vpid;
+	for (uint32_t i = 0; !ret && i < t->nr_threads; i++) {
+		struct cr_thread *th = &t->threads[i];
+
+		th->t.pid = dt->vpid;
+		ret = tree_view_tid(dt, &th->t.tid, e);
+		for (uint32_t j = 0; !ret && j < th->nr_seccomp; j++)
+			ret = tree_view_tid(dt, &th->seccomp[j].s.tid, e);
+		for (uint32_t j = 0; !ret && j < th->pending.nr; j++)
+			ret = tree_view_tid(dt, &th->pending.sig[j].tid, e);
+	}
+	for (uint32_t i = 0; !ret && i < t->nr_timers; i++) {
+		t->timers[i].pid = dt->vpid;
+		ret = tree_view_tid(dt, &t->timers[i].notify_tid, e);
+	}
+	/* A signal owner is the process itself (res-fown.c). */
+	for (uint32_t i = 0; !ret && t->fdt && i < t->fdt->nr_fds; i++) {
+		struct cr_file *f = t->fdt->fds[i].file;
+
+		if (f && f->f.owner_type && f->f.owner_pid == (uint32_t)dt->pid)
+			f->f.owner_pid = dt->vpid;
+	}
+	return ret;
+}
+
+int cr_dump_tree_views(struct cr_dump *d, struct cr_err *e)
+{
+	int ret = 0;
+
+	if (!d->pidns)
+		return 0;
+	for (uint32_t i = 0; !ret && i < d->nr_tasks; i++)
+		ret = tree_view_task(d, &d->tasks[i], e);
+	return ret;
 }

@@ -487,7 +487,7 @@ static int dump_check_model(struct cr_dump *d, struct cr_err *e)
 	struct crfs_image_hdr h;
 
 	cr_img_fill_hdr(&h);
-	h.features |= CRFS_FEAT_XSTATE;
+	h.features |= CRFS_FEAT_XSTATE | (d->pidns ? CRFS_FEAT_PIDNS : 0);
 	h.nr_tasks = d->nr_tasks;
 	return cr_img_check_model(&h, &d->m, e);
 }
@@ -555,6 +555,9 @@ struct cr_dump *cr_dump_begin(const char *cgdir, struct cr_err *e)
 		goto out_free;
 
 	ret = dump_seized(d, e);
+	/* Its pids as the container sees them, once nothing asks by them. */
+	if (!ret)
+		ret = cr_dump_tree_views(d, e);
 	/* And by the rules a restore reads it with: the same functions. */
 	if (!ret)
 		ret = dump_check_model(d, e);
@@ -583,7 +586,7 @@ int cr_dump_stream(struct cr_dump *d, struct cr_ring *ring, struct cr_err *e)
 	cr_img_init_ring(&img, ring);
 	memset(&h, 0, sizeof(h));
 	cr_img_fill_hdr(&h);
-	h.features |= CRFS_FEAT_XSTATE;
+	h.features |= CRFS_FEAT_XSTATE | (d->pidns ? CRFS_FEAT_PIDNS : 0);
 	h.nr_tasks = d->nr_tasks;
 	ret = cr_img_write_hdr(&img, &h, e);
 	if (!ret)

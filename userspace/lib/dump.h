@@ -89,6 +89,7 @@ long cr_batch_data(struct cr_batch *b, size_t len, unsigned long *addr);
 /* One process of a checkpoint, seized in phase 3. */
 struct cr_dtask {
 	pid_t			pid;
+	pid_t			vpid, vpgid, vsid; /* as the container sees */
 	bool			zombie;		/* no rows: dump-tree.c */
 	struct cr_task		*t;		/* its model */
 	struct cr_proc_status	st;		/* its status, as collected */
@@ -141,6 +142,8 @@ struct cr_dump {
 	struct cr_dtask		*tasks;		/* parents before children */
 	uint32_t		nr_tasks;
 	pid_t			*pids;		/* the same, sorted */
+	pid_t			*vpids;		/* each as the container sees */
+	bool			pidns;		/* a pid namespace of its own */
 	uint32_t		next_id;	/* ids of new objects */
 	struct cr_shmem_ix	shmem_ix;	/* res-mm.c */
 	struct cr_dump_fkeys	fkeys;		/* dump-tree.c */
@@ -182,6 +185,14 @@ uint32_t cr_dump_file_shared(struct cr_dump *d, pid_t pid, int fd,
  */
 int cr_dump_file_note(struct cr_dump *d, pid_t pid, int fd,
 		      const struct cr_file *f, uint32_t id, struct cr_err *e);
+
+/**
+ * cr_dump_tree_views() - every pid of @d's model as the container sees
+ * it: in a pid namespace of its own, the namespace's (NSpid); else as
+ * they are
+ * Return: 0 or -errno with @e set (a thread or owner it cannot name).
+ */
+int cr_dump_tree_views(struct cr_dump *d, struct cr_err *e);
 
 /* cr_dump_tree_free() - free what dump-tree.c keeps in @d */
 void cr_dump_tree_free(struct cr_dump *d);

@@ -3,7 +3,8 @@
  * The rules of an image's process tree, for the restore and `crfs-image
  * verify` alike (img-check.c runs them after the rules of each record):
  *
- *  - the root first, parent 0 (the restorer is its parent); every other
+ *  - the root first, parent 0 (the restorer is its parent), pid 1 in an
+ *    image of a pid namespace of its own (CRFS_FEAT_PIDNS); every other
  *    process after its parent, which is alive (a zombie has no children:
  *    the kernel gave them to a reaper);
  *  - sessions and process groups the restore makes again, each process
@@ -134,12 +135,17 @@ static int cr_tree_ids(const struct cr_model *m, const struct cr_task *t,
 	return 0;
 }
 
-int cr_img_check_tree(const struct cr_model *m, struct cr_err *e)
+int cr_img_check_tree(const struct crfs_image_hdr *h,
+		      const struct cr_model *m, struct cr_err *e)
 {
 	int ret = 0;
 
 	if (!m->nr_tasks)
 		return cr_fail(e, EBADMSG, "no process");
+	if ((h->features & CRFS_FEAT_PIDNS) && m->tasks[0].t.pid != 1)
+		return cr_fail(e, EBADMSG, "pid %u: the first process of a pid "
+			       "namespace of its own is pid 1",
+			       m->tasks[0].t.pid);
 	if (m->tasks[0].t.state == CRFS_TASK_ZOMBIE)
 		return cr_fail(e, EBADMSG, "pid %u: the root is a zombie",
 			       m->tasks[0].t.pid);

@@ -1041,7 +1041,7 @@ int cr_img_check_model(const struct crfs_image_hdr *h,
 	int ret = cr_model_walk(m, &ops, &x);
 
 	free(x.c.held);
-	return ret ? ret : cr_img_check_tree(m, e);
+	return ret ? ret : cr_img_check_tree(h, m, e);
 }
 
 /* What owns pages of kind @owner, in words. */

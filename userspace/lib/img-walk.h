@@ -131,13 +131,15 @@ int cr_img_check_model(const struct crfs_image_hdr *h,
 
 /**
  * cr_img_check_tree() - the rules of the process tree of @m
- * (img-check-tree.c): one root first (parent 0), every other process
+ * (img-check-tree.c): one root first (parent 0; pid 1 in a pid namespace
+ * of its own, CRFS_FEAT_PIDNS of @h), every other process
  * after its parent; sessions and process groups a restore can make again;
  * a zombie with nothing but its ids and a wait status; no mm, fd table,
  * fs or signal actions shared between processes (not supported yet)
  * Return: 0 or -errno (EBADMSG, EOPNOTSUPP) with @e set, naming the pid.
  */
-int cr_img_check_tree(const struct cr_model *m, struct cr_err *e);
+int cr_img_check_tree(const struct crfs_image_hdr *h,
+		      const struct cr_model *m, struct cr_err *e);
 
 /**
  * cr_img_check_pages() - check one PAGES payload against @w->m

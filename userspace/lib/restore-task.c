@@ -54,6 +54,7 @@ void cr_rst_task_child(const struct cr_rst_child *c)
 		close_err = errno;
 	if (!close_err && syscall(SYS_close_range, sock + 1, ~0U, 0))
 		close_err = errno;
+	cr_rst_tree_hello(sock);
 	/* Wait until the tracer holds us. */
 	if (syscall(SYS_read, sock, &go, 1) != 1)
 		syscall(SYS_exit_group, 1);

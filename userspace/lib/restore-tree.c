@@ -207,6 +207,81 @@ int cr_rst_tree_kids(const struct cr_rst_child *c, struct cr_rst_res *res)
 	return 0;
 }
 
+void cr_rst_tree_hello(int sock)
+{
+	long pidfd = syscall(SYS_pidfd_open, syscall(SYS_getpid), 0);
+	char buf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { "h", 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+	int fd = pidfd;
+
+	if (pidfd >= 0) {
+		mh.msg_control = buf;
+		mh.msg_controllen = sizeof(buf);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
+	}
+	syscall(SYS_sendmsg, sock, &mh, MSG_NOSIGNAL);
+	if (pidfd >= 0)
+		syscall(SYS_close, pidfd);
+}
+
+/* The pid /proc/self/fdinfo of @pidfd says, as the restorer sees it. */
+static pid_t cr_tree_pidfd_pid(int pidfd)
+{
+	char path[64], *buf, *s;
+	pid_t pid = -1;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	buf = cr_read_file(path, NULL);
+	s = buf ? strstr(buf, "\nPid:") : NULL;
+	if (s)
+		pid = strtol(s + 5, NULL, 10);
+	free(buf);
+	return pid;
+}
+
+int cr_rst_tree_whois(struct cr_rst *r, int sock, struct cr_err *e)
+{
+	char buf[CMSG_SPACE(sizeof(int))], byte;
+	struct iovec iov = { &byte, 1 };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = buf, .msg_controllen = sizeof(buf),
+	};
+	struct cmsghdr *cm;
+	int pidfd = -1;
+	pid_t pid;
+
+	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) != 1)
+		return cr_fail(e, errno ? errno : EIO, "pid %u: no word from the new process: %m",
+			       r->task->t.pid);
+	cm = CMSG_FIRSTHDR(&mh);
+	if (cm && cm->cmsg_type == SCM_RIGHTS &&
+	    cm->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&pidfd, CMSG_DATA(cm), sizeof(pidfd));
+	if (pidfd < 0)
+		return cr_fail(e, EIO, "pid %u: the new process sent no pidfd of itself",
+			       r->task->t.pid);
+	pid = cr_tree_pidfd_pid(pidfd);
+	if (r->pidfd >= 0) {
+		close(pidfd);	/* the root's, from clone3() */
+		return 0;
+	}
+	if (pid <= 0) {
+		close(pidfd);
+		return cr_fail(e, ESRCH, "pid %u: the new process is gone",
+			       r->task->t.pid);
+	}
+	r->pidfd = pidfd;
+	r->pid = pid;
+	return 0;
+}
+
 int cr_rst_tree_recv(const struct cr_rst_child *c, struct cr_rst_res *res)
 {
 	const struct cr_rst_files *fs = c->files;

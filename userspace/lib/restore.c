@@ -152,6 +152,13 @@ static pid_t cr_spawn(struct cr_rst *r, pid_t pid, const char *cgdir,
 		.set_tid = (uintptr_t)&tid,
 		.set_tid_size = 1,
 	};
+
+	/* The first process of a new pid namespace: pid 1 there. */
+	if (r->tree && r->tree->pidns) {
+		args.flags |= CLONE_NEWPID;
+		args.set_tid = 0;
+		args.set_tid_size = 0;
+	}
 	long deadline = cr_now_ms() + CR_PID_WAIT_MS, nap = 1, ret;
 	char comm[64] = "?";
 	int cgfd, rc;
@@ -217,11 +224,22 @@ static int cr_child_sync(struct cr_rst *r, int sock, struct cr_err *e)
 	int status, rc, waited;
 	ssize_t n;
 
-	/* Made by its parent, which said so: the pid is its. */
-	if (r->pidfd < 0 &&
-	    (r->pidfd = syscall(SYS_pidfd_open, r->pid, 0)) < 0)
-		return cr_fail(e, errno, "pid %d: cannot open a pidfd: %m",
-			       r->pid);
+	/* Made by its parent, which said so: it says who it is. */
+	for (waited = 0; waited < CR_CHILD_TIMEOUT_MS; waited += CR_POLL_MS) {
+		rc = poll(&pfd, 1, CR_POLL_MS);
+		if (rc > 0 || (rc < 0 && errno != EINTR))
+			break;
+		rc = cr_rst_aborted(r, e);
+		if (rc)
+			return rc;
+	}
+	if (rc <= 0)
+		return cr_fail(e, rc ? errno : ETIMEDOUT,
+			       "pid %u: no word from the new process",
+			       r->task->t.pid);
+	rc = cr_rst_tree_whois(r, sock, e);
+	if (rc)
+		return rc;
 	if (!zombie && ptrace(PTRACE_SEIZE, r->pid, NULL,
 			      (void *)(PTRACE_O_TRACESYSGOOD |
 				       PTRACE_O_EXITKILL)))
@@ -528,7 +546,6 @@ static int cr_make_tree(struct cr_rst_tree *t, int (*sv)[2],
 	for (uint32_t i = 0; !rc && i < t->nr; i++) {
 		struct cr_rst *r = &t->rst[i];
 
-		r->pid = r->task->t.pid;
 		rc = cr_child_sync(r, sv[i][0], e);
 		if (cr_rst_zombie(r)) {
 			r->zsock = sv[i][0];	/* until it ends */
@@ -645,6 +662,7 @@ static int cr_tree_init(struct cr_rst_tree *t, const struct cr_img_walk *w,
 	int rc = 0;
 
 	t->nr = m->nr_tasks;
+	t->pidns = w->hdr.features & CRFS_FEAT_PIDNS;
 	t->rst = calloc(t->nr, sizeof(*t->rst));
 	t->child = calloc(t->nr, sizeof(*t->child));
 	if (!t->rst || !t->child)
@@ -732,7 +750,7 @@ int cr_restore(struct cr_ring *ring, const char *cgdir, struct cr_err *e)
 	rc = cr_tree_init(&t, &w, ring, cgdir, e);
 	if (!rc)
 		rc = cr_cgroup_ready(cgdir, e);
-	if (!rc)
+	if (!rc && !t.pidns)
 		rc = cr_pids_free(&t, e);
 	if (!rc)
 		rc = cr_rst_fdata_read(&t.rst[0], &w, e);

@@ -137,6 +137,7 @@ struct cr_rst_tree {
 	int			*shm_fd;	/* per SHMEM: the restorer's
 						 * copy, -1: none (yet) */
 	uint8_t			*shm_many;	/* per SHMEM: in two mms */
+	bool			pidns;		/* CRFS_FEAT_PIDNS: a new one */
 };
 
 /* Is @r's process a zombie of the image? */
@@ -406,6 +407,20 @@ int cr_rst_tree_plan(struct cr_rst_tree *t, struct cr_err *e);
  * Return: 0 or a positive errno with @res set.
  */
 int cr_rst_tree_ids(const struct cr_rst_child *c, struct cr_rst_res *res);
+
+/**
+ * cr_rst_tree_hello() - in the new process: send the restorer a pidfd of
+ * itself over @sock (SCM_RIGHTS), which names it in any pid namespace
+ */
+void cr_rst_tree_hello(int sock);
+
+/**
+ * cr_rst_tree_whois() - in the restorer: the pidfd @r's process sent on
+ * @sock (cr_rst_tree_hello()) into @r->pidfd, unless it has one, and its
+ * pid as the restorer sees it into @r->pid
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_tree_whois(struct cr_rst *r, int sock, struct cr_err *e);
 
 /**
  * cr_rst_tree_kids() - in the new process: make its children, each with

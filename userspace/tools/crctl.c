@@ -18,7 +18,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sched.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #define CRCTL_BUF		(1 << 20)
 #define CRCTL_FREEZE_TIMEOUT	10000	/* ms */
@@ -44,7 +46,11 @@ static void __attribute__((noreturn)) usage(FILE *out)
 		" thaw CT                   let CT run\n"
 		" kill CT                   kill every process of CT\n"
 		" ps                        list containers: name, state, pids\n"
-		" run CT -- CMD [ARG...]    run CMD inside CT (made if missing)\n\n"
+		" run [--host-pid] CT -- CMD [ARG...]\n"
+		"                           run CMD inside CT (made if missing), as pid 1\n"
+		"                           of a new pid namespace; crctl waits for it and\n"
+		"                           passes signals on; --host-pid: in the caller's\n"
+		"                           pid namespace, crctl becoming CMD\n\n"
 		"Options:\n"
 		" -r, --root DIR            the crfs mount (default $CRFS_ROOT, else /crfs)\n"
 		" -h, --help                display this help\n");
@@ -234,6 +240,7 @@ struct crctl_args {
 	const char	*file;
 	const char	*after;		/* state word after the operation */
 	int		wait;
+	int		host_pid;	/* run: no pid namespace of its own */
 	char		**cmd;
 };
 
@@ -247,6 +254,7 @@ static void crctl_parse(int argc, char **argv, struct crctl_args *a,
 		{ "wait",		no_argument,	   NULL, 'W' },
 		{ "output",		required_argument, NULL, 'o' },
 		{ "input",		required_argument, NULL, 'i' },
+		{ "host-pid",		no_argument,	   NULL, 'H' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c;
@@ -261,6 +269,7 @@ static void crctl_parse(int argc, char **argv, struct crctl_args *a,
 		case 'K': a->after = "kill"; break;
 		case 'W': a->wait = 1; break;
 		case 'o': case 'i': a->file = optarg; break;
+		case 'H': a->host_pid = 1; break;
 		}
 	}
 	if (optind >= argc)
@@ -612,16 +621,77 @@ static int crctl_ps(int argc, char **argv)
 	return EXIT_SUCCESS;
 }
 
+/* The first process of a pid namespace crctl runs: what it passes on. */
+static pid_t crctl_child;
+
+/* Pass a signal on to the command (pid 1 of its namespace). */
+static void crctl_pass_signal(int sig)
+{
+	if (crctl_child > 0)
+		kill(crctl_child, sig);
+}
+
+/*
+ * run in a new pid namespace: the command is pid 1 there, a child of
+ * crctl, which puts it in the container before it starts, waits for it
+ * and exits as it did (128 + the signal that ended it).
+ */
+static int crctl_run_pidns(const struct crctl_args *a)
+{
+	static const int pass[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM,
+				    SIGUSR1, SIGUSR2, SIGCONT, SIGWINCH };
+	struct sigaction sa = { .sa_handler = crctl_pass_signal };
+	int go[2], status, ret;
+	char pid[32], c;
+
+	if (pipe2(go, O_CLOEXEC))
+		err(EXIT_FAILURE, "%s: pipe", a->ct);
+	if (unshare(CLONE_NEWPID))
+		err(EXIT_FAILURE, "%s: cannot make a pid namespace", a->ct);
+	crctl_child = fork();
+	if (crctl_child < 0)
+		err(EXIT_FAILURE, "%s: fork", a->ct);
+	if (crctl_child == 0) {
+		/* In the container before the first instruction of CMD. */
+		if (read(go[0], &c, 1) != 1)
+			_exit(127);
+		close_range(3, ~0U, 0);
+		execvp(a->cmd[0], a->cmd);
+		err(127, "%s: cannot run %s", a->ct, a->cmd[0]);
+	}
+	close(go[0]);
+	snprintf(pid, sizeof(pid), "%d\n", (int)crctl_child);
+	ret = crctl_write(a->ct, "procs", pid);
+	if (ret) {
+		kill(crctl_child, SIGKILL);
+		crctl_fail(a->ct, "run", -ret);
+	}
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(pass) / sizeof(pass[0]); i++)
+		sigaction(pass[i], &sa, NULL);
+	if (write(go[1], "g", 1) != 1)
+		err(EXIT_FAILURE, "%s: cannot start %s", a->ct, a->cmd[0]);
+	close(go[1]);
+	close_range(3, ~0U, 0);
+	while (waitpid(crctl_child, &status, 0) < 0)
+		if (errno != EINTR)
+			err(EXIT_FAILURE, "%s: wait", a->ct);
+	return WIFEXITED(status) ? WEXITSTATUS(status) :
+	       128 + WTERMSIG(status);
+}
+
 static int crctl_run(int argc, char **argv)
 {
 	struct crctl_args a = { 0 };
 	char pid[32];
 	int ret;
 
-	crctl_parse(argc, argv, &a, "+");
+	crctl_parse(argc, argv, &a, "+H");
 	if (!a.cmd[0])
 		errx(EXIT_FAILURE, "run: no command given; try 'crctl --help'");
 	crctl_mkdir(a.ct, "run");
+	if (!a.host_pid)
+		return crctl_run_pidns(&a);
 	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
 	ret = crctl_write(a.ct, "procs", pid);
 	if (ret)
