@@ -64,3 +64,103 @@ tree_run() {
 	require_image
 	tree_run zdtm-tree-share
 }
+
+# ns_start CT PROG: PROG as pid 1 of a new pid namespace in CT (crctl run
+# without --host-pid).  Sets ZDTM_DIR, ZDTM_PID (its pid here) and
+# CRCTL_PID (crctl, its parent, outside the container).
+ns_start() {
+	local ct=$1 prog=$2
+
+	ZDTM_DIR=$(crfs_tmp)/$prog.$RANDOM
+	mkdir -p "$ZDTM_DIR"
+	(crfs_close_fds; exec "$CRFS_BIN/crctl" -r "$CRFS_MNT" run "$ct" -- \
+		"$CRFS_ZDTM/$prog" "$ZDTM_DIR") </dev/null >"$ZDTM_DIR.out" \
+		2>"$ZDTM_DIR.err" 3>&- &
+	CRCTL_PID=$!
+	echo "$CRCTL_PID" >>"$(crfs_tmp)/.crfs-pids"
+	wait_for "$prog to be ready" 30 test -e "$ZDTM_DIR/ready" || {
+		cat "$ZDTM_DIR.err" "$ZDTM_DIR/result" >&2
+		return 1
+	}
+	ZDTM_PID=$(cat "/proc/$CRCTL_PID/task/$CRCTL_PID/children")
+	ZDTM_PID=${ZDTM_PID%% *}
+}
+
+# ns_pid1 CT: the pid here of CT's pid 1 (NSpid ends with 1), checked to
+# lead a pid namespace other than ours.
+ns_pid1() {
+	local p
+
+	for p in $(cat "$CRFS_MNT/$1/procs"); do
+		if grep -qP '^NSpid:.*\t1$' "/proc/$p/status"; then
+			[[ $(readlink "/proc/$p/ns/pid") != $(readlink /proc/self/ns/pid) ]] || return 1
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# ns_finish DIR PID: finish one copy of the program, its result taken away
+# for the next one (the copies share DIR).
+ns_finish() {
+	zdtm_finish "$1" "$2"
+	rm -f "$1/result"
+}
+
+@test "crctl run: the command is pid 1 of a new pid namespace, in the container; crctl outside passes SIGTERM on" {
+	require_image
+	CT=$(crfs_mkct src)
+	ns_start "$CT" zdtm-counter
+	run -0 cat "$ZDTM_DIR/ready"
+	assert_output "1"
+	run -0 ct_file "$CT" procs
+	assert_output "$ZDTM_PID"
+	run -0 ns_pid1 "$CT"
+	assert_output "$ZDTM_PID"
+	kill -TERM "$CRCTL_PID"
+	wait_for "the counter to write its result" 30 test -e "$ZDTM_DIR/result"
+	run -0 cat "$ZDTM_DIR/result"
+	assert_output "PASS"
+	wait_pid_gone "$CRCTL_PID"
+}
+
+@test "zdtm-tree in a pid namespace of its own: restored twice at once beside the running original, each in a new namespace with the same pids" {
+	require_image
+	local ct2 ct3 n r2 r3
+	CT=$(crfs_mkct src)
+	ns_start "$CT" zdtm-tree
+	n=$(wc -l <"$CRFS_MNT/$CT/procs")
+	IMG=$BATS_TEST_TMPDIR/tree-ns.img
+	crfs_checkpoint "$CT" "$IMG"
+	run -0 "$CRFS_BIN/crfs-image" show "$IMG"
+	assert_output --partial "pid namespace"
+	# The original runs on: every pid it has here stays taken.
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	ct2=$(crfs_mkct dst)
+	ct3=$(crfs_mkct dst)
+	crfs_restore "$ct2" "$IMG" &
+	r2=$!
+	crfs_restore "$ct3" "$IMG" &
+	r3=$!
+	wait "$r2" || fail "the first restore failed: $(ct_file "$ct2" error)"
+	wait "$r3" || fail "the second restore failed: $(ct_file "$ct3" error)"
+	for ct in "$ct2" "$ct3"; do
+		run -0 ct_file "$ct" state
+		assert_output "frozen"
+		run -0 wc -l <"$CRFS_MNT/$ct/procs"
+		assert_output "$n"
+	done
+	p2=$(ns_pid1 "$ct2") || fail "$ct2: no pid 1 of a new pid namespace"
+	p3=$(ns_pid1 "$ct3") || fail "$ct3: no pid 1 of a new pid namespace"
+	[[ $(readlink "/proc/$p2/ns/pid") != $(readlink "/proc/$p3/ns/pid") ]] ||
+		fail "both restores are in one pid namespace"
+	ct_write "$ct2" state thaw
+	ct_write "$ct3" state thaw
+	wait_thawed "$ct2"
+	wait_thawed "$ct3"
+	ns_finish "$ZDTM_DIR" "$ZDTM_PID"
+	ns_finish "$ZDTM_DIR" "$p2"
+	ns_finish "$ZDTM_DIR" "$p3"
+}

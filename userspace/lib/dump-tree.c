@@ -674,6 +674,15 @@ static int tree_view_task(struct cr_dump *d, struct cr_dtask *dt,
 	struct crfs_task *k = &t->t;
 	int ret = 0;
 
+	/* The first process of each object (cr_model_resolve()) too. */
+	if (t->mm && t->mm->pid == (uint32_t)dt->pid)
+		t->mm->pid = dt->vpid;
+	if (t->fdt && t->fdt->pid == (uint32_t)dt->pid)
+		t->fdt->pid = dt->vpid;
+	if (t->fs && t->fs->pid == (uint32_t)dt->pid)
+		t->fs->pid = dt->vpid;
+	if (t->sighand && t->sighand->pid == (uint32_t)dt->pid)
+		t->sighand->pid = dt->vpid;
 	k->pid = dt->vpid;
 	k->ppid = k->ppid ? (uint32_t)tree_view(d, k->ppid) : 0;
 	k->pgid = dt->vpgid;
@@ -706,10 +715,14 @@ static int tree_view_task(struct cr_dump *d, struct cr_dtask *dt,
 int cr_dump_tree_views(struct cr_dump *d, struct cr_err *e)
 {
 	int ret = 0;
-
 	if (!d->pidns)
 		return 0;
+	uint32_t dup;
+
 	for (uint32_t i = 0; !ret && i < d->nr_tasks; i++)
 		ret = tree_view_task(d, &d->tasks[i], e);
+	/* The processes by their new pids. */
+	if (!ret && cr_model_index(&d->m, CR_K_TASK, &dup))
+		ret = cr_fail(e, ENOMEM, "out of memory");
 	return ret;
 }

@@ -641,7 +641,7 @@ static int crctl_run_pidns(const struct crctl_args *a)
 	static const int pass[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM,
 				    SIGUSR1, SIGUSR2, SIGCONT, SIGWINCH };
 	struct sigaction sa = { .sa_handler = crctl_pass_signal };
-	int go[2], status, ret;
+	int go[2], status, ret, null;
 	char pid[32], c;
 
 	if (pipe2(go, O_CLOEXEC))
@@ -672,7 +672,17 @@ static int crctl_run_pidns(const struct crctl_args *a)
 	if (write(go[1], "g", 1) != 1)
 		err(EXIT_FAILURE, "%s: cannot start %s", a->ct, a->cmd[0]);
 	close(go[1]);
+	/*
+	 * Nothing of the container's stays open here: a description crctl
+	 * shared with it (its stdout, a log) would tie it to a process
+	 * outside, which a checkpoint refuses.
+	 */
 	close_range(3, ~0U, 0);
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (int fd = 0; null >= 0 && fd < 3; fd++)
+		dup2(null, fd);
+	if (null > 2)
+		close(null);
 	while (waitpid(crctl_child, &status, 0) < 0)
 		if (errno != EINTR)
 			err(EXIT_FAILURE, "%s: wait", a->ct);
