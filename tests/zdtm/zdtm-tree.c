@@ -10,6 +10,7 @@
  *   |  +- B1   in B's group
  *   |     +- B11  in B's group, three levels down
  *   +- C       in the root's group
+ *   +- E       in the group of D, a child that led it and has exited
  *
  * Every process keeps its pid, parent, group and session as they were
  * when the tree was ready.  After SIGTERM each passes it to its children,
@@ -31,7 +32,7 @@ struct tree_ids {
 static struct tree_ids root_ids;
 static pid_t root_pid;
 static int up_pipe[2];
-static pid_t kids[4];
+static pid_t kids[5];
 static int nr_kids;
 
 /* The ids of this process now. */
@@ -113,6 +114,25 @@ static pid_t tree_fork(void (*fn)(void))
 static void tree_leaf_a1(void) { tree_node("A1"); }
 static void tree_leaf_a2(void) { tree_node("A2"); }
 static void tree_leaf_c(void) { tree_node("C"); }
+static void tree_leaf_e(void) { tree_node("E"); }
+
+/* D leads a group, E joins it, D exits and is reaped: E stays in it. */
+static void tree_lost_leader(void)
+{
+	pid_t d = fork(), e;
+	int status;
+
+	zdtm_check(d < 0, "fork");
+	if (d == 0) {
+		pause();
+		_exit(0);
+	}
+	zdtm_check(setpgid(d, d), "setpgid D");
+	e = tree_fork(tree_leaf_e);
+	zdtm_check(setpgid(e, d), "setpgid E into D's group");
+	kill(d, SIGKILL);
+	zdtm_check(waitpid(d, &status, 0) != d, "wait D");
+}
 
 static void tree_b11(void) { tree_node("B11"); }
 
@@ -158,9 +178,10 @@ int main(int argc, char **argv)
 	tree_fork(tree_a);
 	tree_fork(tree_b);
 	tree_fork(tree_leaf_c);
+	tree_lost_leader();
 	close(up_pipe[1]);
-	/* A, A1, A2, B, B1, B11, C: each once its ids are set. */
-	for (int i = 0; i < 7; i++)
+	/* A, A1, A2, B, B1, B11, C, E: each once its ids are set. */
+	for (int i = 0; i < 8; i++)
 		zdtm_check(read(up_pipe[0], &c, 1) != 1, "a child is not up");
 	close(up_pipe[0]);
 	zdtm_ready();

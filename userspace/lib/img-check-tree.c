@@ -11,8 +11,9 @@
  *    created by its parent (restore.c): a process is in its parent's
  *    session or leads its own; a session leader leads its group; a
  *    process's group is its own or one whose leader is in the image, in
- *    the same session (a group whose leader has exited would need a
- *    process to make it and go: not supported yet);
+ *    the same session, or one whose leader has exited, which a helper
+ *    process makes again: a child of a live process of the session
+ *    (cr_tree_helper_maker()), gone once the members have joined;
  *  - a zombie has nothing but its ids, credentials and a wait status: an
  *    exit code, or a signal that kills without a core dump;
  *  - no address space, descriptor table, fs or signal actions shared
@@ -39,6 +40,17 @@ static const struct cr_task *cr_tree_task(const struct cr_model *m,
 	int64_t i = cr_model_find(m, CR_K_TASK, pid);
 
 	return i < 0 ? NULL : &m->tasks[i];
+}
+
+int64_t cr_tree_helper_maker(const struct cr_model *m, uint32_t sid)
+{
+	const struct cr_task *root = &m->tasks[0];
+
+	for (uint32_t i = 0; i < m->nr_tasks; i++)
+		if (m->tasks[i].t.state != CRFS_TASK_ZOMBIE &&
+		    cr_task_sid(root, &m->tasks[i]) == sid)
+			return i;
+	return -1;
 }
 
 /* A zombie: its wait status, and nothing else. */
@@ -90,6 +102,23 @@ static int cr_tree_own(const struct cr_task *t, struct cr_err *e)
 	return 0;
 }
 
+/*
+ * A group whose leader has exited: made again by a helper process of its
+ * pid (restore-tree.c), a child of a live process of the session, which
+ * goes once the group's members have joined it.
+ */
+static int cr_tree_lost_leader(const struct cr_model *m,
+			       const struct cr_task *t, uint32_t sid,
+			       struct cr_err *e)
+{
+	if (cr_tree_helper_maker(m, sid) < 0)
+		return cr_fail(e, EOPNOTSUPP, "pid %u: process group %u has no "
+			       "leader in the image (it exited) and session "
+			       "%u no live process to make it again", t->t.pid,
+			       t->t.pgid, t->t.sid);
+	return 0;
+}
+
 /* The parent, session and process group of @t. */
 static int cr_tree_ids(const struct cr_model *m, const struct cr_task *t,
 		       struct cr_err *e)
@@ -123,11 +152,13 @@ static int cr_tree_ids(const struct cr_model *m, const struct cr_task *t,
 	if (pgid == k->pid)
 		return 0;
 	l = cr_tree_task(m, pgid);
-	if (!l || cr_task_pgid(root, l) != pgid)
-		return cr_fail(e, EOPNOTSUPP, "pid %u: process group %u has no "
-			       "leader in the image (it exited): process "
-			       "groups without a leader are not supported "
-			       "yet", k->pid, k->pgid);
+	if (!l)
+		return cr_tree_lost_leader(m, t, sid, e);
+	if (cr_task_pgid(root, l) != pgid)
+		return cr_fail(e, EOPNOTSUPP, "pid %u: process group %u: its "
+			       "pid is pid %u's, in group %u: the group's "
+			       "leader is gone and its pid taken", k->pid,
+			       k->pgid, l->t.pid, l->t.pgid);
 	if (cr_task_sid(root, l) != sid)
 		return cr_fail(e, EBADMSG, "pid %u: process group %u is in "
 			       "session %u, the process in %u", k->pid,

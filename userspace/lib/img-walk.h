@@ -142,6 +142,14 @@ int cr_img_check_tree(const struct crfs_image_hdr *h,
 		      const struct cr_model *m, struct cr_err *e);
 
 /**
+ * cr_tree_helper_maker() - the process of @m that makes again a process
+ * group of session @sid whose leader has exited: the first live one in
+ * the session (img-check-tree.c, restore-tree.c)
+ * Return: its index, or -1 when there is none.
+ */
+int64_t cr_tree_helper_maker(const struct cr_model *m, uint32_t sid);
+
+/**
  * cr_img_check_pages() - check one PAGES payload against @w->m
  *
  * Its owner must be an MM or a SHMEM of the model, the pages of an owner

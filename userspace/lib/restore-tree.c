@@ -33,6 +33,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "restore.h"
 
@@ -104,6 +105,43 @@ static int cr_tree_plan_pass(struct cr_rst *r, const struct cr_first_fd *first,
 	return 0;
 }
 
+/*
+ * The process groups whose leader has exited: a helper each, of the
+ * group's pid, made by a live process of its session (img-check-tree.c
+ * made sure there is one).
+ */
+static int cr_tree_plan_helpers(struct cr_rst_tree *t, struct cr_err *e)
+{
+	const struct cr_model *m = t->rst[0].m;
+	const struct cr_task *root = &m->tasks[0];
+
+	for (uint32_t i = 0; i < m->nr_tasks; i++) {
+		const struct cr_task *k = &m->tasks[i];
+		uint32_t pgid = cr_task_pgid(root, k), j;
+		int64_t maker;
+
+		if (pgid == k->t.pid || cr_model_find(m, CR_K_TASK, pgid) >= 0)
+			continue;
+		for (j = 0; j < t->nr_helpers && t->helpers[j].pgid != pgid; j++)
+			;
+		if (j < t->nr_helpers)
+			continue;
+		maker = cr_tree_helper_maker(m, cr_task_sid(root, k));
+		if (maker < 0)
+			return cr_fail(e, EOPNOTSUPP, "pid %u: process group %u: no live process of its session to make it",
+				       k->t.pid, pgid);
+		if (cr_grow(&t->helpers, t->nr_helpers, sizeof(*t->helpers)))
+			return cr_fail(e, ENOMEM, "out of memory");
+		t->helpers[t->nr_helpers++] = (struct cr_rst_helper){
+			pgid, (uint32_t)maker };
+	}
+	for (uint32_t i = 0; i < t->nr; i++) {
+		t->child[i].helpers = t->helpers;
+		t->child[i].nr_helpers = t->nr_helpers;
+	}
+	return 0;
+}
+
 int cr_rst_tree_plan(struct cr_rst_tree *t, struct cr_err *e)
 {
 	const struct cr_model *m = t->rst[0].m;
@@ -153,6 +191,8 @@ int cr_rst_tree_plan(struct cr_rst_tree *t, struct cr_err *e)
 		t->by_mm[r->mm - m->mms] = r;
 		rc = cr_tree_plan_pass(r, first, e);
 	}
+	if (!rc)
+		rc = cr_tree_plan_helpers(t, e);
 out:
 	free(mm_of);
 	free(first);
@@ -183,6 +223,51 @@ int cr_rst_tree_ids(const struct cr_rst_child *c, struct cr_rst_res *res)
 	return 0;
 }
 
+/*
+ * A helper: the leader of a process group whose leader has exited, until
+ * its maker kills it (cr_rst_tree_groups()).  Nothing of the restorer's
+ * stays open in it.
+ */
+static void __attribute__((noreturn)) cr_tree_helper(void)
+{
+	uint64_t all = ~0ULL;
+
+	syscall(SYS_setpgid, 0, 0);
+	syscall(SYS_close_range, 0, ~0U, 0);
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL, sizeof(all));
+	for (;;)
+		syscall(SYS_pause);
+}
+
+/* The helpers @c's process makes: its children, in their own groups. */
+static int cr_tree_make_helpers(const struct cr_rst_child *c,
+				struct cr_rst_res *res)
+{
+	uint32_t self = c - c->all;
+
+	for (uint32_t i = 0; i < c->nr_helpers; i++) {
+		pid_t tid = c->helpers[i].pgid;
+		struct clone_args args = {
+			.set_tid = (uintptr_t)&tid,
+			.set_tid_size = 1,
+		};
+		long ret;
+
+		if (c->helpers[i].maker != self)
+			continue;
+		ret = syscall(SYS_clone3, &args, sizeof(args));
+		if (ret == 0)
+			cr_tree_helper();
+		/* From both sides, as a shell does: set before we go on. */
+		if (ret < 0 || syscall(SYS_setpgid, tid, tid) < 0) {
+			res->step = CR_RST_CHILD;
+			res->idx = tid;
+			return errno;
+		}
+	}
+	return 0;
+}
+
 int cr_rst_tree_kids(const struct cr_rst_child *c, struct cr_rst_res *res)
 {
 	for (int32_t k = c->child; k >= 0; k = c->all[k].next) {
@@ -204,7 +289,7 @@ int cr_rst_tree_kids(const struct cr_rst_child *c, struct cr_rst_res *res)
 			return errno;
 		}
 	}
-	return 0;
+	return cr_tree_make_helpers(c, res);
 }
 
 void cr_rst_tree_hello(int sock)
@@ -499,6 +584,25 @@ static int cr_tree_drain(struct cr_rst *p, int sig, struct cr_err *e)
 	return rc;
 }
 
+/* Helper @pid of @maker's process killed and reaped, by @maker. */
+static int cr_tree_end_helper(struct cr_rst *maker, uint32_t pid,
+			      struct cr_err *e)
+{
+	long ret;
+	int rc;
+
+	rc = cr_rst_call(maker, SYS_kill, CR_ARGS(pid, SIGKILL),
+			 "cannot end the helper of a process group", e);
+	if (!rc)
+		rc = cr_rst_syscall(maker, SYS_wait4, CR_ARGS(pid, 0, __WALL, 0),
+				    &ret, e);
+	if (!rc && ret != (long)pid)
+		rc = cr_fail(e, ret < 0 ? (int)-ret : EIO, "pid %d: cannot reap the helper %u of its process group: %s",
+			     maker->pid, pid, ret < 0 ? strerror((int)-ret) :
+			     "another child");
+	return rc;
+}
+
 int cr_rst_tree_groups(struct cr_rst_tree *t, struct cr_err *e)
 {
 	const struct cr_task *root = &t->rst[0].m->tasks[0];
@@ -526,5 +630,9 @@ int cr_rst_tree_groups(struct cr_rst_tree *t, struct cr_err *e)
 			rc = cr_tree_drain(&t->rst[p], r->task->t.exit_signal,
 					   e);
 	}
+	/* Every member has joined: the helpers go, reaped by their makers. */
+	for (uint32_t i = 0; !rc && i < t->nr_helpers; i++)
+		rc = cr_tree_end_helper(&t->rst[t->helpers[i].maker],
+					t->helpers[i].pgid, e);
 	return rc;
 }

@@ -492,8 +492,9 @@ static int cr_pids_free(const struct cr_rst_tree *t, struct cr_err *e)
 	char comm[64] = "?";
 	uint32_t i = 1;
 
-	while (i < t->nr) {
-		pid_t pid = t->rst[i].task->t.pid;
+	while (i < t->nr + t->nr_helpers) {
+		pid_t pid = i < t->nr ? (pid_t)t->rst[i].task->t.pid :
+			    (pid_t)t->helpers[i - t->nr].pgid;
 		char path[64];
 		int rc;
 
@@ -718,6 +719,7 @@ static void cr_tree_free(struct cr_rst_tree *t)
 	free(t->shm_fd);
 	free(t->shm_many);
 	free(t->by_mm);
+	free(t->helpers);
 	free(t->child);
 	free(t->rst);
 }

@@ -128,6 +128,12 @@ struct cr_rst {
 	bool			seized;		/* traced by the restorer */
 };
 
+/* A process group whose leader has exited, made by a helper of its pid. */
+struct cr_rst_helper {
+	uint32_t		pgid;		/* the helper's pid */
+	uint32_t		maker;		/* the process that makes it */
+};
+
 /* Every process of a restore, and what they share (restore-tree.c). */
 struct cr_rst_tree {
 	struct cr_rst		*rst;		/* one per process, image order */
@@ -138,6 +144,8 @@ struct cr_rst_tree {
 						 * copy, -1: none (yet) */
 	uint8_t			*shm_many;	/* per SHMEM: in two mms */
 	bool			pidns;		/* CRFS_FEAT_PIDNS: a new one */
+	struct cr_rst_helper	*helpers;
+	uint32_t		nr_helpers;
 };
 
 /* Is @r's process a zombie of the image? */
@@ -355,6 +363,9 @@ struct cr_rst_child {
 	/* the tree: every process's, the first child and next sibling */
 	const struct cr_rst_child	*all;
 	int32_t				child, next;
+	/* groups whose leader has exited: their helpers (restore-tree.c) */
+	const struct cr_rst_helper	*helpers;
+	uint32_t			nr_helpers;
 };
 
 /**
