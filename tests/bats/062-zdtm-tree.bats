@@ -164,3 +164,11 @@ ns_finish() {
 	ns_finish "$ZDTM_DIR" "$p2"
 	ns_finish "$ZDTM_DIR" "$p3"
 }
+
+@test "zdtm-tree-locks: a flock and an OFD lock of a description parent and child share, and each one's POSIX lock, are held after the restore" {
+	require_image
+	tree_run zdtm-tree-locks
+	# One record a lock: the description's own two once, not once a process.
+	run -0 bash -c "'$CRFS_BIN/crfs-image' json '$IMG' | python3 -c 'import json, sys; print(sorted(l[\"kind\"] for l in json.load(sys.stdin)[\"locks\"]))'"
+	assert_output "['flock', 'ofd', 'posix', 'posix']"
+}
