@@ -172,3 +172,33 @@ ns_finish() {
 	run -0 bash -c "'$CRFS_BIN/crfs-image' json '$IMG' | python3 -c 'import json, sys; print(sorted(l[\"kind\"] for l in json.load(sys.stdin)[\"locks\"]))'"
 	assert_output "['flock', 'ofd', 'posix', 'posix']"
 }
+
+@test "a tree in the host's pid namespace whose pids are taken: the restore fails naming the pid and its holder, the container left empty" {
+	require_image
+	local ct2 ct3 held
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-tree
+	IMG=$BATS_TEST_TMPDIR/tree-host.img
+	crfs_checkpoint "$CT" "$IMG"
+	# The original runs on: its pids are taken, the root's first.
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	ct2=$(crfs_mkct dst)
+	run ! crfs_restore "$ct2" "$IMG"
+	run -0 ct_file "$ct2" error
+	assert_output --regexp "^restore: pid $ZDTM_PID is in use by another process \\(zdtm-tree\\)"
+	run -0 ct_file "$ct2" procs
+	assert_output ""
+	# The root gone, its children live on: one of theirs is named.
+	kill -KILL "$ZDTM_PID"
+	wait_pid_gone "$ZDTM_PID"
+	ct3=$(crfs_mkct dst)
+	run ! crfs_restore "$ct3" "$IMG"
+	run -0 ct_file "$ct3" error
+	assert_output --regexp "^restore: pid [0-9]+ is in use by another process \\(zdtm-tree\\)"
+	held=$(sed -E 's/^restore: pid ([0-9]+) .*/\1/' <<<"$output")
+	[[ $held != "$ZDTM_PID" ]] || fail "the root's pid is named, not a child's"
+	run -0 grep -qx "$held" "$CRFS_MNT/$CT/procs"
+	run -0 ct_file "$ct3" procs
+	assert_output ""
+}

@@ -324,6 +324,21 @@ share_refused() {
 	zdtm_finish
 }
 
+@test "an address space shared by two processes of the container (CLONE_VM) is refused, naming both" {
+	require_image
+	ZDTM_SHARE=vm refused zdtm-neg-tree-share "^checkpoint: pid [0-9]+ and pid [0-9]+ share their address space \\(clone\\(CLONE_VM\\), vfork\\(\\)\\): processes sharing it are not supported yet \\(EOPNOTSUPP\\)$"
+}
+
+@test "a descriptor table shared by two processes of the container (CLONE_FILES) is refused, naming both" {
+	require_image
+	ZDTM_SHARE=files refused zdtm-neg-tree-share "share their descriptor table \\(clone\\(CLONE_FILES\\)\\): processes sharing it are not supported yet"
+}
+
+@test "a cwd, root and umask shared by two processes of the container (CLONE_FS) is refused, naming both" {
+	require_image
+	ZDTM_SHARE=fs refused zdtm-neg-tree-share "share their cwd, root and umask \\(clone\\(CLONE_FS\\)\\): processes sharing it are not supported yet"
+}
+
 @test "a process traced from outside is refused, naming its tracer, and runs on" {
 	require_image
 	local ct

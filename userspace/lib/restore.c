@@ -481,8 +481,8 @@ static int cr_late(struct cr_rst *r, struct cr_err *e)
 }
 
 /*
- * A pid of the image other than the root's must be free before the tree
- * is made: its parent cannot wait for it.  Held by a live process: the
+ * Every pid of the image (and of the helpers of its process groups) must
+ * be free before the tree is made: a parent cannot wait for its child's.  Held by a live process: the
  * restore fails naming it; by a zombie or an exiting process: waited
  * for, up to CR_PID_WAIT_MS.
  */
@@ -490,7 +490,7 @@ static int cr_pids_free(const struct cr_rst_tree *t, struct cr_err *e)
 {
 	long deadline = cr_now_ms() + CR_PID_WAIT_MS, nap = 1;
 	char comm[64] = "?";
-	uint32_t i = 1;
+	uint32_t i = 0;
 
 	while (i < t->nr + t->nr_helpers) {
 		pid_t pid = i < t->nr ? (pid_t)t->rst[i].task->t.pid :
