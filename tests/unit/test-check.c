@@ -597,7 +597,7 @@ static const struct forgery forgeries[] = {
 
 /* The checks: valid 2, filled 1, forgeries, pages 16, header 8,
  * trailing 1, order 5, declared counts 1, linear 1, file data 7. */
-#define TAP_PLAN	(54 + sizeof(forgeries) / sizeof(forgeries[0]))
+#define TAP_PLAN	(55 + sizeof(forgeries) / sizeof(forgeries[0]))
 
 /* The image of the valid process, with @runs of page data. */
 static int good_image(const struct crfs_image_hdr *h, const struct fx_run *runs)
@@ -829,6 +829,11 @@ static void tree_case(const struct crfs_image_hdr *h0, bool zombie,
 static void tree_orphan(struct cr_model *m) { m->tasks[1].t.ppid = 0; }
 static void tree_no_leader(struct cr_model *m) { m->tasks[1].t.pgid = 999; }
 static void tree_other_sid(struct cr_model *m) { m->tasks[1].t.sid = 999; }
+static void tree_stopped(struct cr_model *m)
+{
+	m->tasks[1].t.state = CRFS_TASK_STOPPED;
+	m->tasks[1].t.stop_signo = SIGSTOP;
+}
 static void tree_parent_zombie(struct cr_model *m)
 {
 	m->tasks[0].t.state = CRFS_TASK_ZOMBIE;
@@ -861,6 +866,9 @@ static void test_tree(const struct crfs_image_hdr *h0)
 	tree_case(h0, true, 0, tree_other_sid, EOPNOTSUPP,
 		  "session 999 is neither its own nor its parent's",
 		  "a session whose leader is not an ancestor");
+	tree_case(h0, false, 0, tree_stopped, EOPNOTSUPP,
+		  "stopped by signal 19, its parent 4711 in the container",
+		  "a stopped child of a process of the container");
 	tree_case(h0, true, 0, tree_parent_zombie, EBADMSG,
 		  "the root is a zombie", "a zombie root with a child");
 	/* A pid namespace of its own begins at pid 1. */

@@ -111,10 +111,22 @@ static pid_t tree_fork(void (*fn)(void))
 	return pid;
 }
 
-static void tree_leaf_a1(void) { tree_node("A1"); }
-static void tree_leaf_a2(void) { tree_node("A2"); }
+/* The group a child joins itself, before it notes its ids. */
+static pid_t join_group;
+
+/* A child that joins join_group (0: its own) from its side too. */
+static void tree_joiner(const char *name)
+{
+	if (setpgid(0, join_group) ||
+	    getpgid(0) != (join_group ? join_group : getpid()))
+		_exit(6);
+	tree_node(name);
+}
+
+static void tree_leaf_a1(void) { tree_joiner("A1"); }
+static void tree_leaf_a2(void) { tree_joiner("A2"); }
 static void tree_leaf_c(void) { tree_node("C"); }
-static void tree_leaf_e(void) { tree_node("E"); }
+static void tree_leaf_e(void) { tree_joiner("E"); }
 
 /* D leads a group, E joins it, D exits and is reaped: E stays in it. */
 static void tree_lost_leader(void)
@@ -128,8 +140,12 @@ static void tree_lost_leader(void)
 		_exit(0);
 	}
 	zdtm_check(setpgid(d, d), "setpgid D");
+	join_group = d;
 	e = tree_fork(tree_leaf_e);
 	zdtm_check(setpgid(e, d), "setpgid E into D's group");
+	/* E up (its byte read by main) once it is in D's group: wait here. */
+	while (getpgid(e) != d)
+		usleep(1000);
 	kill(d, SIGKILL);
 	zdtm_check(waitpid(d, &status, 0) != d, "wait D");
 }
@@ -156,9 +172,11 @@ static void tree_a(void)
 
 	if (setsid() < 0)
 		_exit(4);
+	join_group = 0;
 	a1 = tree_fork(tree_leaf_a1);
 	/* From both sides, as a shell does: no race with the child. */
 	setpgid(a1, a1);
+	join_group = a1;
 	a2 = tree_fork(tree_leaf_a2);
 	if (setpgid(a2, a1))
 		_exit(5);

@@ -14,6 +14,9 @@
  *    the same session, or one whose leader has exited, which a helper
  *    process makes again: a child of a live process of the session
  *    (cr_tree_helper_maker()), gone once the members have joined;
+ *  - a process stopped by a signal is the root (its parent, outside, is
+ *    told nothing at a restore; a parent in the container would be told
+ *    of the stop again, or not, as a restore cannot know);
  *  - a zombie has nothing but its ids, credentials and a wait status: an
  *    exit code, or a signal that kills without a core dump;
  *  - no address space, descriptor table, fs or signal actions shared
@@ -141,6 +144,12 @@ static int cr_tree_ids(const struct cr_model *m, const struct cr_task *t,
 	if (p->t.state == CRFS_TASK_ZOMBIE)
 		return cr_fail(e, EBADMSG, "pid %u: parent %u is a zombie",
 			       k->pid, k->ppid);
+	if (k->state == CRFS_TASK_STOPPED)
+		return cr_fail(e, EOPNOTSUPP, "pid %u: stopped by signal %u, "
+			       "its parent %u in the container: whether the "
+			       "parent was told of the stop (SIGCHLD, "
+			       "waitpid(WUNTRACED)) cannot be restored: not "
+			       "supported", k->pid, k->stop_signo, k->ppid);
 	if (sid != k->pid && sid != cr_task_sid(root, p))
 		return cr_fail(e, EOPNOTSUPP, "pid %u: session %u is neither "
 			       "its own nor its parent's (%u): a session "

@@ -448,12 +448,34 @@ static void cr_undo(struct cr_rst_tree *t)
 		else if (!i)
 			kill(r->pid, SIGKILL);
 	}
-	/* Reap the ptrace side; the parents reap the rest. */
-	for (uint32_t i = 0; i < t->nr; i++)
-		if (t->rst[i].seized || (!i && t->rst[i].pid > 0))
-			while (waitpid(t->rst[i].pid, NULL, __WALL) < 0 &&
-			       errno == EINTR)
-				;
+	/*
+	 * Reap the ptrace side, in any order: a process does not finish
+	 * dying before its traced children are reaped by their tracer (pid
+	 * 1 of a namespace waits for every process of it), so no wait may
+	 * block; the parents reap the rest.
+	 */
+	for (waited = 0; waited < CR_PID_WAIT_MS; waited++) {
+		bool left = false;
+
+		for (uint32_t i = 0; i < t->nr; i++) {
+			struct cr_rst *r = &t->rst[i];
+			pid_t got;
+
+			if (!r->seized && (i || r->pid <= 0))
+				continue;
+			got = waitpid(r->pid, NULL, __WALL | WNOHANG);
+			if (got == r->pid || (got < 0 && errno == ECHILD)) {
+				r->seized = false;
+				if (!i)
+					r->pid = 0;
+			} else {
+				left = true;
+			}
+		}
+		if (!left)
+			break;
+		cr_sleep_ms(1);
+	}
 	/*
 	 * cgroup.kill only if something else is there (a process made by
 	 * its parent that the restore did not reach): once written, it
