@@ -263,9 +263,26 @@ static void fdata_outside(const struct cr_dump *d, pid_t *found,
 	*f = o.f;
 }
 
+/* The first process of @d with @f as a descriptor or a mapping. */
+static pid_t fdata_holder(const struct cr_dump *d, const struct cr_file *f)
+{
+	for (uint32_t i = 0; i < d->nr_tasks; i++) {
+		const struct cr_task *t = d->tasks[i].t;
+
+		for (uint32_t j = 0; t->fdt && j < t->fdt->nr_fds; j++)
+			if (t->fdt->fds[j].file == f)
+				return d->tasks[i].pid;
+		for (uint32_t j = 0; t->mm && j < t->mm->nr_vmas; j++)
+			if (t->mm->vmas[j].file == f)
+				return d->tasks[i].pid;
+	}
+	return d->tasks[0].pid;
+}
+
 /*
- * Phase 2: a carrier refused (a mapping of it has no descriptor to say),
- * or held by a process outside the container.
+ * Phase 2, for the whole container at the check of its first process
+ * (one walk of /proc): a carrier refused (a mapping of it has no
+ * descriptor to say), or held by a process outside the container.
  */
 static int fdata_check(struct cr_dump *d, struct cr_dtask *dt,
 		       struct cr_err *e)
@@ -275,14 +292,16 @@ static int fdata_check(struct cr_dump *d, struct cr_dtask *dt,
 	bool any = false;
 	pid_t other;
 
+	if (dt != &d->tasks[0])
+		return 0;
 	for (uint32_t i = 0; i < d->m.nr_files; i++) {
 		f = &d->m.files[i];
 		any |= fdata_carrier(f);
 		if (fdata_carrier(f) && f->why)
 			return cr_fail(e, f->f.data_size > CRFS_FILE_DATA_MAX ?
 				       EFBIG : EOPNOTSUPP, "pid %d: %s: %s "
-				       "(%" PRIu64 " bytes of data)", dt->pid,
-				       f->path, f->why,
+				       "(%" PRIu64 " bytes of data)",
+				       fdata_holder(d, f), f->path, f->why,
 				       (uint64_t)f->f.data_size);
 	}
 	if (!any)
@@ -294,7 +313,8 @@ static int fdata_check(struct cr_dump *d, struct cr_dtask *dt,
 		snprintf(comm, sizeof(comm), "?");
 	return cr_fail(e, EOPNOTSUPP, "pid %d: %s: also open or mapped in pid "
 		       "%d (%s), outside the container: its contents would be "
-		       "restored apart from it", dt->pid, f->path, other, comm);
+		       "restored apart from it", fdata_holder(d, f), f->path,
+		       other, comm);
 }
 
 /* Write the FILE_DATA records of carrier @f, read from @fd. */

@@ -10,12 +10,15 @@
  * reopened anyway and carry no offset: a /dev/null from the shell is
  * fine.  Pipes and sockets are refused by the files resource already.
  *
- * The check phase walks /proc once: kcmp(KCMP_VM) with each other
- * process, kcmp(KCMP_FILES, KCMP_FS) with each of its threads; of its
- * descriptors, only those whose device and inode (statx from the cache,
- * never asking the file's filesystem) are one of the container's
- * descriptions go to kcmp(KCMP_FILE); its maps are read only when the
- * container has shared anonymous memory, and matched by inode.
+ * The check phase walks /proc once for the whole container (at the check
+ * of its first process): each process outside is looked for among the
+ * container's processes sorted by kcmp(KCMP_VM), and each of its threads
+ * among them sorted by kcmp(KCMP_FILES, KCMP_FS) (kcmp orders the
+ * kernel's objects: O(log n) calls, by bisection); of its descriptors,
+ * only those whose device and inode (statx from the cache, never asking
+ * the file's filesystem) are one of the container's descriptions go to
+ * kcmp(KCMP_FILE); its maps are read only when the container has shared
+ * anonymous memory, and matched by inode.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -34,12 +37,13 @@
 /* What to do about a description the program got from its starter. */
 #define SHARE_FD_HINT	"start it with descriptors of its own " \
 			"(</dev/null >log 2>&1), or close the descriptor"
-#define SHARE_HINT	"crfs restores one process: end the other, or " \
+#define SHARE_HINT	"end the other, move it into the container, or " \
 			"start the program without sharing it"
 
 /* A description of the container's, by device and inode. */
 struct share_fd {
 	uint64_t		dev, ino;
+	pid_t			pid;		/* a process that has it */
 	int			fd;
 	const char		*path;
 };
@@ -47,12 +51,14 @@ struct share_fd {
 /* A shared anonymous memory object of the container's, by inode. */
 struct share_shm {
 	uint64_t		ino;
-	uint64_t		start, end;	/* a mapping of it */
+	pid_t			pid;		/* a process that maps it */
+	uint64_t		start, end;	/* its mapping of it */
 };
 
 /* What the walk looks for. */
 struct share_ctx {
-	pid_t			pid;		/* the container's process */
+	pid_t			*by[3];		/* live processes, by kcmp */
+	uint32_t		nr;
 	struct share_fd		*fds;
 	uint32_t		nr_fds;
 	struct share_shm	*shms;
@@ -110,42 +116,84 @@ static const struct share_fd *share_fd_find(const struct share_ctx *c,
 	       c->fds[lo].ino == ino ? &c->fds[lo] : NULL;
 }
 
-/* The keys: descriptions with an offset, shared anonymous objects. */
-static int share_keys(struct cr_dump *d, struct cr_dtask *dt,
-		      struct share_ctx *c, struct cr_err *e)
-{
-	const struct cr_fdtable *t = dt->t->fdt;
+/* The kind kcmp compares as an order, and its first error. */
+struct share_order {
+	int	type;
+	int	err;
+};
 
-	c->fds = calloc(t && t->nr_fds ? t->nr_fds : 1, sizeof(*c->fds));
+/* kcmp(@type) of two processes as an order. */
+static int share_kcmp_cmp(const void *pa, const void *pb, void *arg)
+{
+	struct share_order *o = arg;
+	long r = syscall(SYS_kcmp, *(const pid_t *)pa, *(const pid_t *)pb,
+			 o->type, 0, 0);
+
+	if (r < 0 && !o->err)
+		o->err = errno;
+	return r == 1 ? -1 : r == 2 ? 1 : 0;
+}
+
+/*
+ * The keys: the live processes sorted by each kind of whole object,
+ * the descriptions with an offset, the shared anonymous objects.
+ */
+static int share_keys(struct cr_dump *d, struct share_ctx *c,
+		      struct cr_err *e)
+{
+	uint32_t nfd = 0;
+
+	for (uint32_t i = 0; i < d->nr_tasks; i++)
+		if (!d->tasks[i].zombie && d->tasks[i].t->fdt)
+			nfd += d->tasks[i].t->fdt->nr_fds;
+	c->fds = calloc(nfd ? nfd : 1, sizeof(*c->fds));
 	c->shms = calloc(d->m.nr_shmems ? d->m.nr_shmems : 1,
 			 sizeof(*c->shms));
-	if (!c->fds || !c->shms)
+	for (int k = 0; k < 3; k++)
+		c->by[k] = calloc(d->nr_tasks, sizeof(*c->by[k]));
+	if (!c->fds || !c->shms || !c->by[0] || !c->by[1] || !c->by[2])
 		return cr_fail(e, ENOMEM, "out of memory");
-	for (uint32_t i = 0; t && i < t->nr_fds; i++) {
-		const struct cr_file *f = t->fds[i].file;
+	for (uint32_t i = 0; i < d->nr_tasks; i++) {
+		const struct cr_dtask *dt = &d->tasks[i];
+		const struct cr_fdtable *t = dt->t->fdt;
 
-		if (!f || !f->f.kind || f->f.kind == CRFS_FILE_CHR)
+		if (dt->zombie)
 			continue;
-		c->fds[c->nr_fds++] = (struct share_fd){ f->f.dev, f->f.ino,
-			t->fds[i].d.fd, f->path };
+		for (int k = 0; k < 3; k++)
+			c->by[k][c->nr] = dt->pid;
+		c->nr++;
+		for (uint32_t j = 0; t && j < t->nr_fds; j++) {
+			const struct cr_file *f = t->fds[j].file;
+
+			if (!f || !f->f.kind || f->f.kind == CRFS_FILE_CHR)
+				continue;
+			c->fds[c->nr_fds++] = (struct share_fd){ f->f.dev,
+				f->f.ino, dt->pid, t->fds[j].d.fd, f->path };
+		}
 	}
 	for (uint32_t i = 0; i < d->m.nr_shmems; i++)
-		if (d->m.shmems[i].pid == dt->pid)
-			c->shms[c->nr_shms++] = (struct share_shm){
-				d->m.shmems[i].ino, d->m.shmems[i].map_start,
-				d->m.shmems[i].map_end };
+		c->shms[c->nr_shms++] = (struct share_shm){
+			d->m.shmems[i].ino, d->m.shmems[i].pid,
+			d->m.shmems[i].map_start, d->m.shmems[i].map_end };
+	for (int k = 0; k < 3; k++) {
+		struct share_order o = { share_kcmp[k].type, 0 };
+
+		qsort_r(c->by[k], c->nr, sizeof(pid_t), share_kcmp_cmp, &o);
+		if (o.err)
+			return cr_fail(e, o.err, "pid %d: kcmp: %s", c->by[k][0],
+				       strerror(o.err));
+	}
 	qsort(c->fds, c->nr_fds, sizeof(*c->fds), share_fd_cmp);
 	qsort(c->shms, c->nr_shms, sizeof(*c->shms), share_shm_cmp);
 	return 0;
 }
 
 /*
- * Refuse what @c->pid shares with @q (as its descriptor @qfd, or -1):
- * name both, and what to do.
+ * Refuse what @pid of the container shares with @q (as its descriptor
+ * @qfd, or -1): name both, and what to do.
  */
-static int share_refuse(const struct share_ctx *c, pid_t q, int qfd,
-			const char *obj, const char *what, const char *hint,
-			struct cr_err *e)
+static int share_refuse(pid_t pid, pid_t q, int qfd, const char *obj,
+			const char *what, const char *hint, struct cr_err *e)
 {
 	char comm[CRFS_COMM_LEN], as[32] = "";
 	struct cr_err ignore;
@@ -156,21 +204,44 @@ static int share_refuse(const struct share_ctx *c, pid_t q, int qfd,
 		snprintf(as, sizeof(as), "fd %d of ", qfd);
 	return cr_fail(e, EOPNOTSUPP, "pid %d: %s: %s is shared with %spid "
 		       "%d (%s), outside the container: a restore would part "
-		       "them: %s", c->pid, obj, what, as, q, comm, hint);
+		       "them: %s", pid, obj, what, as, q, comm, hint);
 }
 
-/* Does thread @tid (of @q) share a whole object of @c->pid's? */
+/* The process of the container with the @k-th object of @tid, or 0. */
+static pid_t share_find(const struct share_ctx *c, int k, pid_t tid)
+{
+	uint32_t lo = 0, hi = c->nr;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		long r = syscall(SYS_kcmp, c->by[k][mid], tid,
+				 share_kcmp[k].type, 0, 0);
+
+		if (r == 0)
+			return c->by[k][mid];
+		if (r == 1)		/* by[mid] orders before tid's */
+			lo = mid + 1;
+		else if (r == 2)
+			hi = mid;
+		else
+			return 0;	/* gone */
+	}
+	return 0;
+}
+
+/* Does thread @tid (of @q) share a whole object of the container's? */
 static int share_task(const struct share_ctx *c, pid_t q, pid_t tid,
 		      bool leader, struct cr_err *e)
 {
-	for (size_t i = 0; i < sizeof(share_kcmp) / sizeof(share_kcmp[0]);
-	     i++) {
-		if (!leader && !share_kcmp[i].threads)
+	for (int k = 0; k < 3; k++) {
+		pid_t pid;
+
+		if (!leader && !share_kcmp[k].threads)
 			continue;
-		if (syscall(SYS_kcmp, c->pid, tid, share_kcmp[i].type, 0, 0))
-			continue;	/* different, or gone */
-		return share_refuse(c, q, -1, "process", share_kcmp[i].what,
-				    SHARE_HINT, e);
+		pid = share_find(c, k, tid);
+		if (pid)
+			return share_refuse(pid, q, -1, "process",
+					    share_kcmp[k].what, SHARE_HINT, e);
 	}
 	return 0;
 }
@@ -206,10 +277,11 @@ static int share_proc(const struct share_ctx *c, pid_t q, struct cr_err *e)
 		for (f = share_fd_find(c, st.st_dev, st.st_ino);
 		     f && f < c->fds + c->nr_fds && f->dev == st.st_dev &&
 		     f->ino == st.st_ino && !ret; f++) {
-			if (syscall(SYS_kcmp, c->pid, q, KCMP_FILE, f->fd, qfd))
+			if (syscall(SYS_kcmp, f->pid, q, KCMP_FILE, f->fd,
+				    qfd))
 				continue;
 			snprintf(obj, sizeof(obj), "fd %d: %s", f->fd, f->path);
-			ret = share_refuse(c, q, qfd, obj, "its open file "
+			ret = share_refuse(f->pid, q, qfd, obj, "its open file "
 					   "description (one offset)",
 					   SHARE_FD_HINT, e);
 		}
@@ -247,8 +319,8 @@ static int share_maps(const struct share_ctx *c, pid_t q, struct cr_err *e)
 		return 0;
 	snprintf(obj, sizeof(obj), "mapping %llx-%llx (shared anonymous)",
 		 (unsigned long long)s->start, (unsigned long long)s->end);
-	return share_refuse(c, q, -1, obj, "its memory (mapped there too)",
-			    SHARE_HINT, e);
+	return share_refuse(s->pid, q, -1, obj, "its memory (mapped there "
+			    "too)", SHARE_HINT, e);
 }
 
 /* What one process of the walk shares; @arg: the context and error. */
@@ -266,15 +338,20 @@ static int share_one(pid_t q, void *arg)
 	return ret ? ret : share_maps(w->c, q, w->e);
 }
 
-/* Phase 2: one walk of /proc, the first sharing found refused. */
+/*
+ * Phase 2: one walk of /proc for the whole container, at the check of its
+ * first process; the first sharing found refused.
+ */
 static int share_check(struct cr_dump *d, struct cr_dtask *dt,
 		       struct cr_err *e)
 {
-	struct share_ctx c = { .pid = dt->pid };
+	struct share_ctx c = { .nr = 0 };
 	struct share_walk w = { &c, e };
 	int ret;
 
-	ret = share_keys(d, dt, &c, e);
+	if (dt != &d->tasks[0])
+		return 0;
+	ret = share_keys(d, &c, e);
 	if (!ret)
 		ret = cr_dump_each_outside(d, share_one, &w);
 	if (ret && !e->err)
@@ -282,6 +359,8 @@ static int share_check(struct cr_dump *d, struct cr_dtask *dt,
 			      strerror(-ret));
 	free(c.fds);
 	free(c.shms);
+	for (int k = 0; k < 3; k++)
+		free(c.by[k]);
 	return ret;
 }
 
