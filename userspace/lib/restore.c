@@ -5,16 +5,19 @@
  *  1. read and plan: the image's objects and processes into a model,
  *     checked (img-check.c), then what this machine must give (the plan
  *     hook of every row of the resource table);
- *  2. create the process with its pid, by clone3() as a sibling of the
- *     caller (CLONE_PARENT: the caller's parent reaps it), in the cgroup;
- *  3. the process restores its own state (the rows' child hooks,
- *     restore-task.c) and stops;
- *  4. memory: its tracer (the calling thread) swaps its address space for
- *     the image's and writes the pages as they stream in (restore-mm.c);
- *  5. final state: the rows' late hooks, then registers and mask, the
- *     cgroup frozen, and the process let go straight from the ptrace stop
- *     into the freezer (one stopped by a signal: let go with a SIGSTOP,
- *     frozen once stopped).
+ *  2. create the tree with its pids: the root by clone3() as a sibling of
+ *     the caller (CLONE_PARENT: the caller's parent reaps it; CLONE_NEWPID
+ *     for an image of a pid namespace of its own), in the cgroup, and
+ *     each process its children (restore-tree.c);
+ *  3. each process restores its own state (the rows' child hooks,
+ *     restore-task.c) and stops, woken in the image's order;
+ *  4. memory: their tracer (the calling thread) swaps each address space
+ *     for the image's, the processes join their groups, the zombies end,
+ *     then it writes the pages as they stream in (restore-mm.c);
+ *  5. final state: the rows' late hooks of each process, then registers
+ *     and mask, the cgroup frozen, and the processes let go straight from
+ *     the ptrace stop into the freezer (those stopped by a signal first,
+ *     with a SIGSTOP, frozen once stopped).
  *
  * A failure at any point kills what was made; the cgroup is left empty.
  */

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Inside the restore side of the engine: one process being recreated
- * from a model read out of an image.
+ * Inside the restore side of the engine: the processes of a tree being
+ * recreated from a model read out of an image.
  *
- * restore.c runs the phases and drives the process; restore-task.c is the
+ * restore.c runs the phases and drives the processes; restore-tree.c
+ * makes the tree and what its processes share; restore-task.c is a
  * new process's own code and the reasons of its failures; restore-files.c
  * the files it opens and checks; restore-mm.c its memory.  The rows of the
  * resource table (res.h) restore the rest, each in its phase.
