@@ -86,6 +86,32 @@ zdtm_run() {
 	zdtm_run zdtm-mdwe
 }
 
+@test "zdtm-threads: 32 threads come back with their registers, TLS, masks, names, alternate stacks, nice values, CPUs, rseq areas and pending signals, blocked in futex, nanosleep and sigwaitinfo" {
+	require_image
+	zdtm_run zdtm-threads
+}
+
+@test "zdtm-threads: checkpointed twice and thawed, the original's 32 threads run on as they were" {
+	require_image
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-threads
+	crfs_checkpoint "$CT" "$BATS_TEST_TMPDIR/1.img"
+	crfs_checkpoint "$CT" "$BATS_TEST_TMPDIR/2.img"
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	zdtm_finish
+}
+
+@test "zdtm-threads-creds: every thread comes back with the process's gids, groups, empty capability sets and no_new_privs, not the restorer's" {
+	require_image
+	zdtm_run zdtm-threads-creds
+}
+
+@test "zdtm-threads-timers: each of 8 threads keeps its own POSIX timer (SIGEV_THREAD_ID)" {
+	require_image
+	zdtm_run zdtm-threads-timers
+}
+
 @test "zdtm-counter survives two generations of checkpoint and restore" {
 	require_image
 	CT=$(crfs_mkct src)

@@ -212,9 +212,14 @@ refused() {
 	refused zdtm-neg-pipe "([Pp]ipe|FIFO|fifo)"
 }
 
-@test "a second thread is refused, the container is unharmed" {
+@test "a thread with credentials of its own is refused, the container is unharmed" {
 	require_image
-	refused zdtm-neg-thread "[Tt]hread"
+	refused zdtm-neg-thread "thread [0-9]+: credentials"
+}
+
+@test "a thread whose TSC reads fault is refused, naming the thread" {
+	require_image
+	refused zdtm-neg-thread-tsc "thread [0-9]+: .*TSC"
 }
 
 @test "a child moved outside the container is refused, naming it and where it is" {
@@ -511,6 +516,11 @@ open(sys.argv[2], "wb").write(img)
 @test "a flock on a description only a mapping keeps is refused" {
 	require_image
 	refused zdtm-neg-maplock "pid [0-9]+: a FLOCK WRITE lock on inode .* none of its descriptors has"
+}
+
+@test "a flock() on a mapping's description, alike one on a descriptor's, is refused, the container is unharmed" {
+	require_image
+	refused zdtm-neg-maplock2 "pid [0-9]+: a FLOCK READ lock on inode .* none of its descriptors has"
 }
 
 @test "a lock on a device is refused, the container is unharmed" {

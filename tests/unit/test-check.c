@@ -185,6 +185,44 @@ F(oom, t->t.oom_score_adj = 1001)
 F(task_flags, t->t.flags = 4)
 F(leader, th->t.tid = th->arch.regs.tid = th->pending.sig[0].tid =
 	  th->seccomp[0].s.tid = th->seccomp[1].s.tid = 4712)
+/* A second thread, the leader's seccomp filters left on the leader. */
+static void forge_thread_seccomp(struct cr_model *m)
+{
+	struct cr_task *t = &m->tasks[0];
+	struct cr_thread *t2;
+	int err = 0;
+
+	t2 = cr_model_new_thread(t, &err);
+	*t2 = t->threads[0];
+	t2->t.tid = t2->arch.regs.tid = 4712;
+	t2->seccomp = NULL;
+	t2->nr_seccomp = 0;
+	t2->pending = (struct cr_sigq){ 0 };
+	t2->arch.xstate = malloc(t2->arch.xstate_size);
+	memcpy(t2->arch.xstate, t->threads[0].arch.xstate,
+	       t2->arch.xstate_size);
+	t->t.nr_threads = t->nr_threads;
+}
+/* Two threads without seccomp, a timer on "the caller's" thread clock. */
+static void forge_thread_cpu_timer(struct cr_model *m)
+{
+	struct cr_thread *th = &m->tasks[0].threads[0];
+	struct crfs_timer *tm;
+	int err = 0;
+
+	for (uint32_t i = 0; i < th->nr_seccomp; i++)
+		free(th->seccomp[i].insns);
+	free(th->seccomp);
+	th->seccomp = NULL;
+	th->nr_seccomp = 0;
+	forge_thread_seccomp(m);
+	tm = cr_model_new_timer(&m->tasks[0], &err);
+	memset(tm, 0, sizeof(*tm));
+	tm->pid = FX_PID;
+	tm->timer_id = 7;
+	tm->signo = SIGALRM;
+	tm->clock = 3;		/* CLOCK_THREAD_CPUTIME_ID */
+}
 F(rseq_align, th->t.rseq_addr = 0x600010)
 F(rseq_len, th->t.rseq_len = 16)
 F(rseq_out, th->t.rseq_addr = 0x500000)
@@ -422,6 +460,11 @@ static const struct forgery forgeries[] = {
 	{ "unknown task flags",		forge_task_flags, "unknown flags" },
 	{ "a first thread that is not the leader", forge_leader,
 	  "not its leader" },
+	{ "seccomp filters in a process of two threads", forge_thread_seccomp,
+	  "seccomp filters in a multi-threaded process", EOPNOTSUPP },
+	{ "a thread CPU-time timer of the caller in a process of two threads",
+	  forge_thread_cpu_timer, "timer 7: on CLOCK_THREAD_CPUTIME_ID in a "
+	  "multi-threaded process", EOPNOTSUPP },
 	{ "rseq area misaligned",	forge_rseq_align, "rseq area" },
 	{ "rseq area too short",	forge_rseq_len,	"rseq area" },
 	{ "rseq area outside mappings",	forge_rseq_out,	"rseq area" },

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zdtm-neg-thread: a second thread, which the checkpoint must refuse.  The
- * thread counts; after SIGTERM the count must still move.
+ * zdtm-neg-thread: a second thread with credentials of its own (a raw
+ * setresuid() changes only the calling thread), which the checkpoint must
+ * refuse: a restore gives every thread the leader's.  The thread counts;
+ * after SIGTERM the count must still move.
  */
 #include <pthread.h>
 #include <time.h>
@@ -15,6 +17,9 @@ static void *thread_main(void *arg)
 	struct timespec ts = { 0, 10 * 1000 * 1000 };
 
 	(void)arg;
+	/* The saved uid only: the thread keeps its privileges. */
+	if (syscall(SYS_setresuid, -1, -1, 65534))
+		zdtm_fail("setresuid: %s", strerror(errno));
 	for (;;) {
 		ticks++;
 		nanosleep(&ts, NULL);

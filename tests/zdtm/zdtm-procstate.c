@@ -4,7 +4,9 @@
  * with a newline in it (PR_SET_NAME), the I/O priority, coredump_filter,
  * membarrier() registrations, the signal owner (F_SETOWN, F_SETOWN_EX),
  * signal (F_SETSIG) and O_ASYNC of descriptions.  Each must come back as
- * it was.
+ * it was.  NR_MANY more descriptions of /dev/null, more than one batch
+ * of injected calls asks at a checkpoint, two of them far in the list
+ * with an owner and a signal.
  */
 #include <sys/prctl.h>
 #include <linux/membarrier.h>
@@ -20,8 +22,10 @@
 			 MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED | \
 			 MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ)
 
+#define NR_MANY		400
+
 static char out[4096];
-static int fa, fb, fr;
+static int fa, fb, fr, many[NR_MANY];
 static int bad;
 
 #define NOTE(...) do {							\
@@ -71,6 +75,13 @@ static void build(void)
 	zdtm_check(fcntl(fr, F_SETFL, fcntl(fr, F_GETFL) | O_ASYNC), "O_ASYNC");
 	zdtm_check(fcntl(fb, F_SETOWN_EX, &(struct f_owner_ex){ F_OWNER_TID,
 		   gettid() }), "F_SETOWN_EX");
+	for (int i = 0; i < NR_MANY; i++) {
+		many[i] = open("/dev/null", O_RDONLY);
+		zdtm_check(many[i] < 0, "open /dev/null");
+	}
+	zdtm_check(fcntl(many[NR_MANY - 1], F_SETSIG, SIGUSR1), "F_SETSIG");
+	zdtm_check(fcntl(many[NR_MANY / 2 + 7], F_SETOWN, getpid()),
+		   "F_SETOWN");
 }
 
 /* Check the state, noting what differs. */
@@ -124,6 +135,18 @@ static void verify(void)
 	if (r) {
 		bad++;
 		NOTE("F_GETSIG of the second %ld, want 0\n", r);
+	}
+	for (int i = 0; i < NR_MANY; i++) {
+		long sig = fcntl(many[i], F_GETSIG);
+		long own = fcntl(many[i], F_GETOWN);
+		long want_sig = i == NR_MANY - 1 ? SIGUSR1 : 0;
+		long want_own = i == NR_MANY / 2 + 7 ? getpid() : 0;
+
+		if (sig != want_sig || own != want_own) {
+			bad++;
+			NOTE("fd %d: F_GETSIG %ld F_GETOWN %ld, want %ld %ld\n",
+			     many[i], sig, own, want_sig, want_own);
+		}
 	}
 	if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0)) {
 		bad++;

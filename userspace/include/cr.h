@@ -136,6 +136,9 @@ struct cr_dump;
 /**
  * cr_dump_begin() - check and seize every process of a frozen cgroup
  * @cgdir: the container's cgroup directory; it must be frozen
+ * @ring:  the stream cr_dump_stream() will write, or NULL: a step that
+ *         may wait long (a check that opens files) ends early, -ECANCELED,
+ *         once the ring is shut down (cr_ring_aborted())
  * @e:     the reason on failure
  *
  * Everything the engine cannot checkpoint is detected here, before any
@@ -146,7 +149,9 @@ struct cr_dump;
  * Return: a dump handle, or NULL with @e set (-EBUSY: not frozen,
  * -EOPNOTSUPP: an unsupported resource, ...).
  */
-struct cr_dump *cr_dump_begin(const char *cgdir, struct cr_err *e);
+struct cr_ring;
+struct cr_dump *cr_dump_begin(const char *cgdir, const struct cr_ring *ring,
+			      struct cr_err *e);
 
 /* Page data per CRFS_REC_PAGES record, at most. */
 #define CR_PAGES_PER_REC	256

@@ -123,6 +123,8 @@ static int dump_wait_stop(pid_t pid, int *sig, struct cr_err *e)
 /* Phase 3: seize the frozen task and stop it for ptrace. */
 static int dump_seize(struct cr_dtask *dt, struct cr_err *e)
 {
+	int ret;
+
 	if (ptrace(PTRACE_SEIZE, dt->pid, NULL,
 		   (void *)(long)PTRACE_O_TRACESYSGOOD))
 		return cr_fail(e, errno, "pid %d: cannot seize: %m", dt->pid);
@@ -130,7 +132,8 @@ static int dump_seize(struct cr_dtask *dt, struct cr_err *e)
 	if (ptrace(PTRACE_INTERRUPT, dt->pid, NULL, NULL))
 		return cr_fail(e, errno, "pid %d: cannot interrupt: %m",
 			       dt->pid);
-	return dump_wait_stop(dt->pid, &dt->stop_sig, e);
+	ret = dump_wait_stop(dt->pid, &dt->stop_sig, e);
+	return ret ? ret : cr_dump_seize_threads(dt, e);
 }
 
 int cr_batch_add(struct cr_batch *b, long nr, const unsigned long a[6])
@@ -216,6 +219,13 @@ static int dump_run_batch(struct cr_dtask *dt, struct cr_batch *b, bool exec,
 			       "pid %d: cannot read the scratch area: %m",
 			       dt->pid);
 	return 0;
+}
+
+/* See dump.h. */
+int cr_batch_run_more(struct cr_dtask *dt, struct cr_batch *more,
+		      struct cr_err *e)
+{
+	return dump_run_batch(dt, more, more->exec, e);
 }
 
 /* Every row's seized hook, at the stage @b tells (dump.h). */
@@ -349,11 +359,14 @@ static int dump_batch(struct cr_dump *d, struct cr_dtask *dt,
 	ret = dump_scratch(dt, b, &exec, e);
 	if (ret)
 		return ret;
+	b->exec = exec;
 	ret = dump_seized_rows(d, dt, b, e);		/* the calls */
 	if (!ret)
 		ret = dump_run_batch(dt, b, exec, e);
 	if (!ret)
 		ret = dump_seized_rows(d, dt, b, e);	/* their results */
+	if (!ret && dt->nr_tids > 1)			/* the other threads */
+		ret = cr_dump_threads_ask(dt, b->scratch, exec, e);
 	/* Leave no trace, even after a failure. */
 	if (dump_inject(dt, __NR_munmap, "munmap",
 			(unsigned long[6]){ b->scratch, CR_SCRATCH_SIZE }, &rc,
@@ -443,6 +456,7 @@ static void dump_release(struct cr_dump *d)
 		if (dt->sigmask_saved)
 			ptrace(PTRACE_SETSIGMASK, dt->pid,
 			       (void *)sizeof(dt->sigmask), &dt->sigmask);
+		cr_dump_release_threads(dt);
 		ptrace(PTRACE_DETACH, dt->pid, NULL, NULL);
 		dt->seized = 0;
 		dump_wait_refrozen(d, dt->pid);
@@ -456,6 +470,9 @@ static void dump_free(struct cr_dump *d)
 		free(d->tasks[i].st.groups);
 		free(d->tasks[i].tids);
 	}
+	for (uint32_t i = 0; i < d->nr_tasks; i++)
+		free(d->tasks[i].lk_seen);
+	cr_lk_snap_free(d);
 	cr_dump_tree_free(d);
 	cr_model_free(&d->m);
 	free(d->tasks);
@@ -523,7 +540,8 @@ static int dump_seized(struct cr_dump *d, struct cr_err *e)
 }
 
 /* Phases 1 to 4; see cr.h. */
-struct cr_dump *cr_dump_begin(const char *cgdir, struct cr_err *e)
+struct cr_dump *cr_dump_begin(const char *cgdir, const struct cr_ring *ring,
+			      struct cr_err *e)
 {
 	struct cr_dump *d;
 	uint32_t i;
@@ -540,9 +558,12 @@ struct cr_dump *cr_dump_begin(const char *cgdir, struct cr_err *e)
 	}
 	strcpy(d->cgdir, cgdir);
 	d->tracer = gettid();
+	d->ring = ring;
 
 	/* Everything /proc can tell, then every refusal: nothing seized. */
 	ret = cr_dump_tree(d, e);
+	if (!ret)
+		cr_lk_snap_start(d);
 	for (i = 0; !ret && i < d->nr_tasks; i++)
 		ret = dump_rows(d, &d->tasks[i], false, e);
 	if (!ret)
@@ -555,6 +576,8 @@ struct cr_dump *cr_dump_begin(const char *cgdir, struct cr_err *e)
 		goto out_free;
 
 	ret = dump_seized(d, e);
+	if (!ret)
+		ret = cr_lk_cross_check(d, e);
 	/* Its pids as the container sees them, once nothing asks by them. */
 	if (!ret)
 		ret = cr_dump_tree_views(d, e);

@@ -52,6 +52,7 @@ struct cr_batch {
 	size_t			data_used;
 	uint8_t			out[CR_SCRATCH_DATA_SIZE]; /* data, after */
 	bool			ran;		/* results are in */
+	bool			exec;		/* the scratch area runs code */
 	int			done;		/* calls that succeeded */
 	struct cr_batch_slot	*slot;		/* the row's being called */
 };
@@ -86,6 +87,21 @@ int cr_batch_add(struct cr_batch *b, long nr, const unsigned long a[6]);
  */
 long cr_batch_data(struct cr_batch *b, size_t len, unsigned long *addr);
 
+struct cr_dtask;
+
+/**
+ * cr_batch_run_more() - run another batch @more in @dt, in the scratch
+ * area of @b, the task's batch, after it ran: for a row with more calls
+ * than one batch holds.  Fill @more with cr_batch_add() and
+ * cr_batch_data() after setting @more->scratch and @more->exec from @b;
+ * it runs up to its first failing call, then its data is read back into
+ * @more->out, as for the task's batch.
+ *
+ * Return: 0 or -errno with @e set.
+ */
+int cr_batch_run_more(struct cr_dtask *dt, struct cr_batch *more,
+		      struct cr_err *e);
+
 /* One process of a checkpoint, seized in phase 3. */
 struct cr_dtask {
 	pid_t			pid;
@@ -95,8 +111,11 @@ struct cr_dtask {
 	struct cr_proc_status	st;		/* its status, as collected */
 	pid_t			*tids;		/* its threads, the leader first */
 	int			nr_tids;
+	int			tids_seized;	/* tids[1..this] seized */
 	struct cr_err		refused_mm;	/* collect: a mapping refused */
 	struct cr_err		refused_lock;	/* collect: a lock refused */
+	struct cr_lk_line	*lk_seen;	/* the locks fdinfo showed */
+	uint32_t		nr_lk_seen;
 	int			seized;
 	int			infected;	/* inf holds the saved regs */
 	int			stop_sig;	/* WSTOPSIG of the seize */
@@ -114,6 +133,7 @@ struct cr_shmem_ix {
 	uint32_t	*slot;		/* 1 + its index in the model; 0: free */
 	uint32_t	size;		/* slots, a power of 2 */
 	uint32_t	used;
+	uint64_t	probes;		/* slots looked at, all told */
 };
 
 /* A description of a descriptor, for another process to find it. */
@@ -147,6 +167,8 @@ struct cr_dump {
 	uint32_t		next_id;	/* ids of new objects */
 	struct cr_shmem_ix	shmem_ix;	/* res-mm.c */
 	struct cr_dump_fkeys	fkeys;		/* dump-tree.c */
+	struct cr_lk_snap	*lk_snap;	/* /proc/locks (res-locks.c) */
+	const struct cr_ring	*ring;		/* cr_ring_aborted(): called off */
 };
 
 /**
@@ -235,6 +257,30 @@ int cr_dump_write_pages(struct cr_dump *d, struct cr_img *img,
 int cr_dump_write_file_data(struct cr_dump *d, struct cr_img *img,
 			    struct cr_err *e);
 
+/**
+ * cr_lk_snap_start() - start reading /proc/locks for @d, in a thread of
+ * its own: the read waits for an RCU grace period (the kernel takes
+ * file_rwsem for writing), 10-20 ms here, which the collect of the tasks
+ * hides; the cgroup must be frozen already.  Without memory or a thread
+ * the locks row reads it itself when it needs it.
+ */
+void cr_lk_snap_start(struct cr_dump *d);
+
+/* cr_lk_snap_free() - wait for the read of cr_lk_snap_start(), free it. */
+void cr_lk_snap_free(struct cr_dump *d);
+
+/**
+ * cr_lk_cross_check() - every lock /proc/locks gives to a process of @d
+ * by its pid is one the fdinfo of its descriptors showed (collect), else
+ * it is on a description no descriptor has (a mapping's), which a
+ * restore would not take again: refused.  Called as late as it can be
+ * before the stream (after the seize), so that the wait for the read of
+ * cr_lk_snap_start() overlaps the rest of the checkpoint.
+ *
+ * Return: 0 or -errno with @e set (EOPNOTSUPP: such a lock).
+ */
+int cr_lk_cross_check(struct cr_dump *d, struct cr_err *e);
+
 /* dump-files.c: the files of res-files.c, res-fs.c and res-mm.c. */
 
 /**
@@ -260,6 +306,39 @@ uint32_t cr_dump_file_add(struct cr_dump *d, struct cr_file *f,
  */
 uint32_t cr_dump_file(struct cr_dump *d, pid_t pid, const char *name,
 		      uint32_t flags, struct cr_err *e);
+
+/* dump-threads.c: the threads of a process but its leader. */
+
+/**
+ * cr_dump_seize_threads() - seize and stop every thread of @dt but its
+ * leader (seized already): all asked first, then waited for
+ * Return: 0 or -errno with @e set; @dt->tids_seized counts those seized.
+ */
+int cr_dump_seize_threads(struct cr_dtask *dt, struct cr_err *e);
+
+/**
+ * cr_dump_release_threads() - detach the threads cr_dump_seize_threads()
+ * seized (the cgroup frozen already), wait until each left its stop
+ */
+void cr_dump_release_threads(struct cr_dtask *dt);
+
+/**
+ * cr_dump_threads_ask() - what only each thread but the leader can tell
+ * about itself, by calls of its own, once the leader's batch ran and its
+ * results were read (the rows' done stage): the scratch area at
+ * @scratch is free for them; @exec: executable, the batch runner in it
+ * Return: 0 or -errno with @e set naming the pid and thread.
+ */
+int cr_dump_threads_ask(struct cr_dtask *dt, unsigned long scratch,
+			bool exec, struct cr_err *e);
+
+/* res-misc.c: the per-thread settings, asked of each other thread. */
+#define CR_MISC_THREAD_CALLS	16
+
+int cr_misc_thread_calls(struct cr_infect_call *calls, unsigned long at);
+int cr_misc_thread_check(struct cr_dtask *dt, pid_t tid,
+			 const struct cr_infect_call *calls, int done,
+			 const uint8_t *out, struct cr_err *e);
 
 /**
  * cr_dump_shmem_get() - the SHMEM of @pid with inode @ino in @d's model,

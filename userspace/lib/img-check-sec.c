@@ -135,6 +135,11 @@ int cr_seccomp_check(const struct cr_chk *c, const void *obj,
 	if (th->t.flags & CRFS_THREAD_F_SECCOMP_STRICT)
 		return cr_fail(e, EBADMSG, "thread %u: seccomp filters in "
 			       "strict mode", f->s.tid);
+	/* A restore installs filters in the leader, before its threads. */
+	if (c->task->nr_threads > 1 || c->task->t.nr_threads > 1)
+		return cr_fail(e, EOPNOTSUPP, "thread %u: seccomp filters in "
+			       "a multi-threaded process: not restored",
+			       f->s.tid);
 	if (f->s.flags & ~(uint32_t)SECCOMP_FILTER_FLAG_LOG)
 		return cr_fail(e, EBADMSG, "thread %u: seccomp filter %u: "
 			       "flags 0x%x (only SECCOMP_FILTER_FLAG_LOG is "

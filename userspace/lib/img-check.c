@@ -35,7 +35,7 @@
 
 /* The processes a restore brings back, at most, and their threads. */
 #define CR_RST_TASKS_MAX	32768
-#define CR_RST_THREADS_MAX	1
+#define CR_RST_THREADS_MAX	4096
 /* Highest pid a kernel hands out (PID_MAX_LIMIT on 64-bit). */
 #define CR_PID_MAX		(4 * 1024 * 1024)
 /* A user or group id: all but (u32)-1, which the set*id calls skip. */
@@ -918,6 +918,11 @@ int cr_thread_check(const struct cr_chk *c, const void *obj,
 			       "0x%" PRIx64 " of %" PRIu64 " bytes", t->tid,
 			       (uint64_t)t->altstack_sp,
 			       (uint64_t)t->altstack_size);
+	if (t->flags & CRFS_THREAD_F_SECCOMP_STRICT &&
+	    (c->task->nr_threads > 1 || c->task->t.nr_threads > 1))
+		return cr_fail(e, EOPNOTSUPP, "pid %u: thread %u: seccomp "
+			       "strict mode in a multi-threaded process: not "
+			       "restored", c->task->t.pid, t->tid);
 	if (t->flags & ~(CRFS_THREAD_F_RSEQ | CRFS_THREAD_F_SECCOMP_STRICT) ||
 	    !(t->flags & CRFS_THREAD_F_RSEQ) != !t->rseq_addr)
 		return cr_fail(e, EBADMSG, "pid %u: thread flags 0x%x do not "
@@ -989,6 +994,13 @@ int cr_timer_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 			       "_TAI and the CPU clocks of the process and of "
 			       "its threads can be restored", tm->pid,
 			       tm->timer_id, tm->clock);
+	/* The caller's: which thread made it, /proc does not tell. */
+	if (tm->clock == CR_CLOCK_THREAD_CPU &&
+	    (t->nr_threads > 1 || t->t.nr_threads > 1))
+		return cr_fail(e, EOPNOTSUPP, "pid %u: timer %d: on "
+			       "CLOCK_THREAD_CPUTIME_ID in a multi-threaded "
+			       "process: the thread whose clock it is is not "
+			       "known", tm->pid, tm->timer_id);
 	for (uint32_t i = 0; i < t->nr_threads; i++)
 		tid_ok |= t->threads[i].t.tid == tm->notify_tid;
 	if (tm->notify != CR_SIGEV_SIGNAL && tm->notify != CR_SIGEV_NONE &&

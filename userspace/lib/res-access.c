@@ -28,6 +28,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "cr-ring.h"
 #include "dump.h"
 
 /* File status flags a description is reopened with (restore-files.c). */
@@ -36,6 +37,7 @@
 
 /* How long the child may take to answer. */
 #define ACC_TIMEOUT_MS	10000
+#define ACC_SLICE_MS	20	/* between looks at a call-off */
 
 /* What the child says of one file. */
 enum acc_answer {
@@ -209,9 +211,32 @@ static int acc_start(const struct cr_dtask *dt, const struct acc_list *l,
 	return 0;
 }
 
+/*
+ * Wait up to ACC_TIMEOUT_MS for @rfd to be readable, in slices, looking
+ * at @d's ring between them.  Return: 0, or -ETIMEDOUT or -ECANCELED
+ * (the transfer was called off) with @e set.
+ */
+static int acc_wait(const struct cr_dump *d, const struct cr_dtask *dt,
+		    int rfd, struct cr_err *e)
+{
+	for (int waited = 0; waited < ACC_TIMEOUT_MS; waited += ACC_SLICE_MS) {
+		struct pollfd pfd = { .fd = rfd, .events = POLLIN };
+
+		if (d->ring && cr_ring_aborted(d->ring))
+			return cr_fail(e, ECANCELED, "pid %d: called off while "
+				       "finding which files it could open "
+				       "itself", dt->pid);
+		if (poll(&pfd, 1, ACC_SLICE_MS) != 0)
+			return 0;
+	}
+	return cr_fail(e, ETIMEDOUT, "pid %d: cannot tell which files it "
+		       "could open itself: an open took more than %d ms",
+		       dt->pid, ACC_TIMEOUT_MS);
+}
+
 /* Run the child on @l; its answers into @ans. */
-static int acc_ask(const struct cr_dtask *dt, const struct acc_list *l,
-		   uint8_t *ans, struct cr_err *e)
+static int acc_ask(const struct cr_dump *d, const struct cr_dtask *dt,
+		   const struct acc_list *l, uint8_t *ans, struct cr_err *e)
 {
 	uint32_t got = 0, hgot = 0;
 	pid_t helper = 0;
@@ -223,15 +248,10 @@ static int acc_ask(const struct cr_dtask *dt, const struct acc_list *l,
 		return ret;
 	/* An open may hang (a FUSE file served by a frozen process). */
 	while (got < l->nr) {
-		struct pollfd pfd = { .fd = rfd, .events = POLLIN };
-
-		if (poll(&pfd, 1, ACC_TIMEOUT_MS) == 0) {
+		ret = acc_wait(d, dt, rfd, e);
+		if (ret) {
 			if (hgot == sizeof(helper))
 				kill(helper, SIGKILL);
-			ret = cr_fail(e, ETIMEDOUT, "pid %d: cannot tell which "
-				      "files it could open itself: an open "
-				      "took more than %d ms", dt->pid,
-				      ACC_TIMEOUT_MS);
 			break;
 		}
 		if (hgot < sizeof(helper))
@@ -267,7 +287,6 @@ static int access_check(struct cr_dump *d, struct cr_dtask *dt,
 	uint8_t *ans = NULL;
 	int ret;
 
-	(void)d;
 	ret = acc_collect(dt->t, &l, e);
 	if (ret || !l.nr)
 		goto out;
@@ -276,7 +295,7 @@ static int access_check(struct cr_dump *d, struct cr_dtask *dt,
 		ret = cr_fail(e, ENOMEM, "out of memory");
 		goto out;
 	}
-	ret = acc_ask(dt, &l, ans, e);
+	ret = acc_ask(d, dt, &l, ans, e);
 	for (uint32_t i = 0; !ret && i < l.nr; i++)
 		if (ans[i] == ACC_DENIED)
 			l.f[i]->f.cflags |= CRFS_FILE_F_PRIV;

@@ -2,8 +2,9 @@
 /*
  * The resource "fown": who gets the signal of each open file description
  * (F_SETOWN, F_SETOWN_EX) and which signal (F_SETSIG).  /proc shows
- * neither: the dump asks the process, one injected fcntl() at a time per
- * description (the batch has no room for one per descriptor).  An owner
+ * neither: the dump asks the process, two injected fcntl() calls per
+ * description, in batches of their own after the task's (which has no
+ * room for a thousand descriptors).  An owner
  * is kept only if it is the process itself (its pid, its thread, or the
  * process group it leads, which the restore makes it lead again); any
  * other is refused.
@@ -47,18 +48,6 @@ static uint32_t fown_type(int type)
 	return CRFS_OWNER_NONE;
 }
 
-/* Read @len bytes at @addr of @pid. */
-static int fown_peek(pid_t pid, unsigned long addr, void *buf, size_t len,
-		     struct cr_err *e)
-{
-	struct iovec local = { buf, len }, remote = { (void *)addr, len };
-
-	if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t)len)
-		return cr_fail(e, errno ? errno : EIO, "pid %d: cannot read "
-			       "at %#lx: %m", pid, addr);
-	return 0;
-}
-
 /*
  * Refuse what a restore cannot make again: an owner other than the
  * process, an owner on a directory (dnotify may be registered).
@@ -85,61 +74,106 @@ static int fown_refuse(struct cr_dtask *dt, const struct cr_fd *fd,
 	return 0;
 }
 
-/* Ask the process the owner and signal of @fd's description, into it. */
-static int fown_ask(struct cr_dtask *dt, const struct cr_fd *fd,
-		    unsigned long at, struct cr_err *e)
+/* Descriptions asked in one batch: two calls and an f_owner_ex each. */
+#define FOWN_CHUNK_CALLS	(CR_BATCH_CALLS / 2)
+#define FOWN_CHUNK_DATA		(CR_SCRATCH_DATA_SIZE / \
+				 sizeof(struct f_owner_ex))
+#define FOWN_CHUNK		(FOWN_CHUNK_CALLS < FOWN_CHUNK_DATA ? \
+				 FOWN_CHUNK_CALLS : FOWN_CHUNK_DATA)
+
+/* What @more said of @fd's description (calls 2 @i, 2 @i + 1), into it. */
+static int fown_got(struct cr_dtask *dt, const struct cr_fd *fd,
+		    const struct cr_batch *more, int i, long off,
+		    struct cr_err *e)
 {
 	struct crfs_file *f = &fd->file->f;
-	struct f_owner_ex o = { 0 };
-	long rc;
+	long rc = cr_batch_ret(more, 2 * i);
+	struct f_owner_ex o;
 	int ret;
 
-	ret = cr_infect_syscall(&dt->inf, __NR_fcntl, (unsigned long[6]){
-				fd->d.fd, F_GETOWN_EX, at }, &rc, e);
-	if (!ret && !rc)
-		ret = fown_peek(dt->pid, at, &o, sizeof(o), e);
-	if (!ret && !rc && o.pid) {
-		ret = fown_refuse(dt, fd, &o, e);
-		f->owner_type = fown_type(o.type);
-		f->owner_pid = o.pid;
-	}
-	if (!ret && !rc)
-		ret = cr_infect_syscall(&dt->inf, __NR_fcntl, (unsigned long[6]){
-					fd->d.fd, F_GETSIG }, &rc, e);
-	if (ret)
-		return ret;
+	if (rc >= 0)
+		rc = cr_batch_ret(more, 2 * i + 1);
 	if (rc < 0)
 		return cr_fail(e, (int)-rc, "pid %d: fd %u: %s: injected fcntl "
 			       "failed: %s", dt->pid, fd->d.fd,
 			       fd->file->path, strerror((int)-rc));
+	memcpy(&o, more->out + off, sizeof(o));
+	if (o.pid) {
+		ret = fown_refuse(dt, fd, &o, e);
+		if (ret)
+			return ret;
+		f->owner_type = fown_type(o.type);
+		f->owner_pid = o.pid;
+	}
 	f->signo = rc;
 	return 0;
 }
 
 /*
- * Phase 4: room for one struct f_owner_ex in the batch's data; once the
- * batch ran, one injected F_GETOWN_EX and F_GETSIG per description, on
- * its first descriptor (an O_PATH one cannot have them).
+ * Ask the process the owner (F_GETOWN_EX) and signal (F_GETSIG) of the
+ * descriptions of @fds, @n of them, in batches of FOWN_CHUNK, in the
+ * scratch area of @b.
+ */
+static int fown_ask(struct cr_dtask *dt, const struct cr_batch *b,
+		    const struct cr_fd *const *fds, uint32_t n,
+		    struct cr_err *e)
+{
+	struct cr_batch *more = malloc(sizeof(*more));
+	long off[FOWN_CHUNK];
+	int ret = 0;
+
+	if (!more)
+		return cr_fail(e, ENOMEM, "out of memory");
+	for (uint32_t at = 0; !ret && at < n; at += FOWN_CHUNK) {
+		uint32_t k = n - at < FOWN_CHUNK ? n - at : FOWN_CHUNK;
+
+		memset(more, 0, sizeof(*more));
+		more->scratch = b->scratch;
+		more->exec = b->exec;
+		for (uint32_t i = 0; i < k; i++) {
+			unsigned long addr;
+
+			/* FOWN_CHUNK fits: neither can fail. */
+			off[i] = cr_batch_data(more, sizeof(struct f_owner_ex),
+					       &addr);
+			cr_batch_add(more, __NR_fcntl, (unsigned long[6]){
+				     fds[at + i]->d.fd, F_GETOWN_EX, addr });
+			cr_batch_add(more, __NR_fcntl, (unsigned long[6]){
+				     fds[at + i]->d.fd, F_GETSIG });
+		}
+		ret = cr_batch_run_more(dt, more, e);
+		for (uint32_t i = 0; !ret && i < k; i++)
+			ret = fown_got(dt, fds[at + i], more, (int)i, off[i], e);
+	}
+	free(more);
+	return ret;
+}
+
+/*
+ * Phase 4: once the task's batch ran, one F_GETOWN_EX and one F_GETSIG
+ * per description, on its first descriptor (an O_PATH one cannot have
+ * them), batched in the scratch area: two calls a description, one stop
+ * for FOWN_CHUNK of them.
  */
 static int fown_seized(struct cr_dump *d, struct cr_dtask *dt,
 		       struct cr_batch *b, struct cr_err *e)
 {
 	const struct cr_fdtable *fdt = dt->t->fdt;
-	unsigned long at;
+	const struct cr_fd **fds;
+	uint32_t n = 0;
 	bool *seen;
-	int ret = 0;
+	int ret;
 
-	if (cr_seized_calls(b))
-		return cr_batch_data(b, sizeof(struct f_owner_ex), &at) < 0 ?
-		       cr_fail(e, E2BIG, "pid %d: the injection batch is full",
-			       dt->pid) : 0;
 	if (!cr_seized_done(b) || !fdt || !fdt->nr_fds)
 		return 0;
-	at = b->scratch + CR_SCRATCH_DATA + b->slot->data;
 	seen = calloc(d->m.nr_files, sizeof(*seen));
-	if (!seen)
+	fds = calloc(fdt->nr_fds, sizeof(*fds));
+	if (!seen || !fds) {
+		free(seen);
+		free(fds);
 		return cr_fail(e, ENOMEM, "out of memory");
-	for (uint32_t i = 0; !ret && i < fdt->nr_fds; i++) {
+	}
+	for (uint32_t i = 0; i < fdt->nr_fds; i++) {
 		const struct cr_fd *fd = &fdt->fds[i];
 		size_t k;
 
@@ -149,9 +183,11 @@ static int fown_seized(struct cr_dump *d, struct cr_dtask *dt,
 		if (seen[k] || fd->file->f.flags & O_PATH)
 			continue;
 		seen[k] = true;
-		ret = fown_ask(dt, fd, at, e);
+		fds[n++] = fd;
 	}
+	ret = fown_ask(dt, b, fds, n, e);
 	free(seen);
+	free(fds);
 	return ret;
 }
 

@@ -12,8 +12,12 @@
  * per descriptor.  What it shows and a restore cannot take again is
  * refused: a lease, a mandatory lock, a lock on a device.  A lock
  * /proc/locks gives to the process that no description of it shows (a
- * flock() on a description only a mapping keeps) is refused too.  A lock the process waits for is none it holds:
- * its F_SETLKW or flock() call is restarted after the restore.
+ * flock() on a description only a mapping keeps) is refused too: that
+ * read waits for an RCU grace period, so it is started in a thread right
+ * after the freeze and its result looked at after the seize, just
+ * before the stream (cr_lk_cross_check()).  A lock the process waits for
+ * is none it holds: its F_SETLKW or flock() call is restarted after the
+ * restore.
  *
  * Restore: after the memory, in the late phase, the restored process
  * takes each lock again itself (injected fcntl() and flock(), never a
@@ -26,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,42 +266,164 @@ static int cr_lk_fd(struct cr_lk_collect *c, int fd, uint32_t file_id,
 	return ret;
 }
 
-/*
- * Every lock /proc/locks gives to the process by its pid (POSIX and
- * flock(): an OFD lock shows no pid) must be one a description of it
- * showed: else it is on a description no descriptor has (a mapping's),
- * which a restore would not take again.
- */
-static int cr_lk_cross_check(struct cr_lk_collect *c, struct cr_err *e)
-{
-	char *buf, *p;
-	struct cr_lk_line l;
+/* /proc/locks as a checkpoint read it once, in a thread of its own. */
+struct cr_lk_snap {
+	pthread_t		thread;
+	bool			joined;
+	char			*buf;
+	int			err;		/* errno of the read */
+};
 
-	buf = cr_read_file("/proc/locks", NULL);
+/* The thread of a snapshot: one read of /proc/locks. */
+static void *cr_lk_snap_read(void *arg)
+{
+	struct cr_lk_snap *s = arg;
+
+	s->buf = cr_read_file("/proc/locks", NULL);
+	s->err = s->buf ? 0 : errno;
+	return NULL;
+}
+
+/* See dump.h. */
+void cr_lk_snap_start(struct cr_dump *d)
+{
+	struct cr_lk_snap *s = calloc(1, sizeof(*s));
+
+	if (s && pthread_create(&s->thread, NULL, cr_lk_snap_read, s)) {
+		free(s);
+		s = NULL;
+	}
+	d->lk_snap = s;
+}
+
+/* See dump.h. */
+void cr_lk_snap_free(struct cr_dump *d)
+{
+	struct cr_lk_snap *s = d->lk_snap;
+
+	if (!s)
+		return;
+	if (!s->joined)
+		pthread_join(s->thread, NULL);
+	free(s->buf);
+	free(s);
+	d->lk_snap = NULL;
+}
+
+/*
+ * /proc/locks of @d: the snapshot's (waited for), else read now; NULL
+ * with errno set when it cannot be read.  *@own: the caller frees it.
+ */
+static char *cr_lk_snap_get(struct cr_dump *d, bool *own)
+{
+	struct cr_lk_snap *s = d->lk_snap;
+
+	*own = !s;
+	if (!s)
+		return cr_read_file("/proc/locks", NULL);
+	if (!s->joined) {
+		pthread_join(s->thread, NULL);
+		s->joined = true;
+	}
+	errno = s->err;
+	return s->buf;
+}
+
+/* The task of @d with pid @pid, or NULL. */
+static struct cr_dtask *cr_lk_task(struct cr_dump *d, int pid)
+{
+	for (uint32_t i = 0; i < d->nr_tasks; i++)
+		if (d->tasks[i].pid == pid)
+			return &d->tasks[i];
+	return NULL;
+}
+
+/* What every task's fdinfo showed, sorted, each line to be used once. */
+struct cr_lk_seen {
+	struct cr_lk_line	*l;
+	bool			*used;
+	uint32_t		n;
+};
+
+/* Gather the lines of every task of @d into @s.  Return: 0 or -ENOMEM. */
+static int cr_lk_seen_all(struct cr_dump *d, struct cr_lk_seen *s)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < d->nr_tasks; i++)
+		n += d->tasks[i].nr_lk_seen;
+	s->l = calloc(n ? n : 1, sizeof(*s->l));
+	s->used = calloc(n ? n : 1, sizeof(*s->used));
+	if (!s->l || !s->used)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < d->nr_tasks; i++)
+		for (uint32_t j = 0; j < d->tasks[i].nr_lk_seen; j++)
+			s->l[s->n++] = d->tasks[i].lk_seen[j];
+	qsort(s->l, s->n, sizeof(*s->l), cr_lk_cmp);
+	return 0;
+}
+
+/* Use a line of @s alike @l (by inode, kind, type, range); false: none left. */
+static bool cr_lk_seen_use(struct cr_lk_seen *s, const struct cr_lk_line *l)
+{
+	uint32_t lo = 0, hi = s->n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (cr_lk_cmp(&s->l[mid], l) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < s->n && !cr_lk_cmp(&s->l[lo], l); lo++) {
+		if (s->used[lo])
+			continue;
+		s->used[lo] = true;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * See dump.h; /proc/locks was read after the freeze, nothing changed
+ * since.  Each of its lines given to a task of @d must match a line some
+ * task's fdinfo showed, one for one: two alike shared locks, one on a
+ * descriptor's description and one on a mapping's, show two lines.
+ */
+int cr_lk_cross_check(struct cr_dump *d, struct cr_err *e)
+{
+	struct cr_lk_seen seen = { 0 };
+	struct cr_dtask *dt;
+	struct cr_lk_line l;
+	char *buf, *p;
+	int ret = 0;
+	bool own;
+
+	buf = cr_lk_snap_get(d, &own);
 	if (!buf)
 		return cr_fail(e, errno, "pid %d: cannot read /proc/locks: %m",
-			       c->dt->pid);
-	if (c->nr_seen)
-		qsort(c->seen, c->nr_seen, sizeof(*c->seen), cr_lk_cmp);
-	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p) {
-		if (cr_lk_parse(p, &l) || l.waiter || l.pid != c->dt->pid ||
-		    !strcmp(l.kind, "OFDLCK"))
+			       d->nr_tasks ? d->tasks[0].pid : 0);
+	if (cr_lk_seen_all(d, &seen))
+		ret = cr_fail(e, ENOMEM, "out of memory");
+	for (p = buf; !ret && p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p) {
+		/* An OFD lock shows no pid: fdinfo alone tells those. */
+		if (cr_lk_parse(p, &l) || l.waiter ||
+		    !strcmp(l.kind, "OFDLCK") || !(dt = cr_lk_task(d, l.pid)))
 			continue;
-		l.pid = c->dt->pid;
-		if (c->nr_seen && bsearch(&l, c->seen, c->nr_seen,
-					  sizeof(*c->seen), cr_lk_cmp))
+		if (cr_lk_seen_use(&seen, &l))
 			continue;
-		if (!c->dt->refused_lock.err)
-			cr_fail(&c->dt->refused_lock, EOPNOTSUPP, "pid %d: a %s "
-				"%s lock on inode %u:%u:%" PRIu64 " that none of "
-				"its descriptors has (a description only a "
-				"mapping keeps, or one given away): not "
-				"restored", c->dt->pid, l.kind, l.type, l.maj,
-				l.min, l.ino);
-		break;
+		ret = cr_fail(e, EOPNOTSUPP, "pid %d: a %s %s lock on inode "
+			      "%u:%u:%" PRIu64 " that none of its descriptors "
+			      "has (a description only a mapping keeps, or one "
+			      "given away): not restored", dt->pid, l.kind,
+			      l.type, l.maj, l.min, l.ino);
 	}
-	free(buf);
-	return 0;
+	free(seen.l);
+	free(seen.used);
+	if (own)
+		free(buf);
+	return ret;
 }
 
 /*
@@ -336,8 +463,11 @@ static int locks_collect(struct cr_dump *d, struct cr_dtask *dt,
 		done[fd->file_id] = 1;
 		ret = cr_lk_fd(&c, fd->fd, fd->file_id, e);
 	}
-	if (!ret)
-		ret = cr_lk_cross_check(&c, e);
+	/* Kept for cr_lk_cross_check(), after the seize. */
+	free(dt->lk_seen);
+	dt->lk_seen = c.seen;
+	dt->nr_lk_seen = c.nr_seen;
+	c.seen = NULL;
 out:
 	free(by_id);
 	free(done);

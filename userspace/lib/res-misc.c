@@ -257,19 +257,35 @@ static int misc_check(struct cr_dump *d, struct cr_dtask *dt,
 	return rc;
 }
 
-/* Syscall user dispatch, which ptrace tells: refused when on. */
+/*
+ * Syscall user dispatch of each thread (its own), which ptrace tells:
+ * refused when on.
+ */
 static int misc_sud(struct cr_dtask *dt, struct cr_err *e)
 {
-	struct cr_sud_config c = { 0 };
+	for (uint32_t i = 0; i < dt->t->nr_threads; i++) {
+		pid_t tid = dt->t->threads[i].t.tid;
+		struct cr_sud_config c = { 0 };
 
-	if (ptrace(CR_PTRACE_GET_SUD_CONFIG, dt->pid, (void *)sizeof(c), &c) < 0)
-		return errno == EIO || errno == EINVAL ? 0 :
-		       cr_fail(e, errno, "pid %d: cannot read its syscall "
-			       "user dispatch: %m", dt->pid);
-	if (c.mode)
-		return cr_fail(e, EOPNOTSUPP, "pid %d: syscall user dispatch "
-			       "is on (PR_SET_SYSCALL_USER_DISPATCH): not "
-			       "saved", dt->pid);
+		if (ptrace(CR_PTRACE_GET_SUD_CONFIG, tid, (void *)sizeof(c),
+			   &c) < 0) {
+			if (errno == EIO || errno == EINVAL)
+				return 0;
+			return cr_fail(e, errno, "pid %d: thread %d: cannot "
+				       "read its syscall user dispatch: %m",
+				       dt->pid, tid);
+		}
+		if (c.mode && !i)
+			return cr_fail(e, EOPNOTSUPP, "pid %d: syscall user "
+				       "dispatch is on "
+				       "(PR_SET_SYSCALL_USER_DISPATCH): not "
+				       "saved", dt->pid);
+		if (c.mode)
+			return cr_fail(e, EOPNOTSUPP, "pid %d: thread %d: "
+				       "syscall user dispatch is on "
+				       "(PR_SET_SYSCALL_USER_DISPATCH): not "
+				       "saved", dt->pid, tid);
+	}
 	return 0;
 }
 
@@ -313,10 +329,91 @@ static int misc_refuse(struct cr_dtask *dt, const struct misc_setting *s,
 	/* Strict mode disables the TSC, and so will its restore. */
 	if (strict && s->dflt_strict)
 		dflt = s->dflt_strict;
+	/* Sized by the kernel as its threads came: as they will again. */
+	if (s->a[0] == PR_FUTEX_HASH && dt->t->nr_threads > 1)
+		dflt = cr_futex_slots_default(dt->t->nr_threads);
 	if (v == dflt)
 		return 0;
 	return cr_fail(e, EOPNOTSUPP, "pid %d: %s is %#lx, not the default "
 		       "%#lx: %s", dt->pid, s->name, v, dflt, s->why);
+}
+
+/**
+ * cr_misc_thread_calls() - append to @calls the calls that read, in a
+ * thread other than the leader, the settings of the table this kernel has
+ * (each is the thread's own), their data at @at, 8 bytes each
+ * Return: how many were appended (at most CR_MISC_THREAD_CALLS).
+ */
+int cr_misc_thread_calls(struct cr_infect_call *calls, unsigned long at)
+{
+	int n = 0;
+
+	_Static_assert(MISC_NR <= CR_MISC_THREAD_CALLS, "room for the table");
+	for (size_t i = 0; i < MISC_NR; i++) {
+		const struct misc_setting *s = &misc_settings[i];
+
+		if (!misc_present(s))
+			continue;
+		calls[n] = (struct cr_infect_call){ .nr = s->nr };
+		memcpy(calls[n].a, s->a, sizeof(calls[n].a));
+		if (s->out_arg >= 0)
+			calls[n].a[s->out_arg] = at + 8 * i;
+		n++;
+	}
+	return n;
+}
+
+/**
+ * cr_misc_thread_check() - refuse thread @tid of @dt when a setting of the
+ * table is not its default (a restore gives it the default), or when it
+ * is an I/O flusher
+ * @calls: the calls of cr_misc_thread_calls(), run; @done: the index of
+ *         the last that ran (a failed one included)
+ * @out:   their data, 8 bytes per row of the table
+ *
+ * Return: 0 or -errno with @e set naming the pid and thread.
+ */
+int cr_misc_thread_check(struct cr_dtask *dt, pid_t tid,
+			 const struct cr_infect_call *calls, int done,
+			 const uint8_t *out, struct cr_err *e)
+{
+	unsigned int flags;
+	uint64_t u = 0;
+	uint32_t w = 0;
+	int call = 0;
+	long rc;
+
+	for (size_t i = 0; i < MISC_NR; i++) {
+		const struct misc_setting *s = &misc_settings[i];
+		struct cr_err why;
+
+		if (!misc_present(s))
+			continue;
+		rc = call <= done ? calls[call].ret : -ECANCELED;
+		call++;
+		if (rc < 0 && rc > -4096)
+			return cr_fail(e, (int)-rc, "pid %d: thread %d: cannot "
+				       "read %s: %s", dt->pid, tid, s->name,
+				       strerror((int)-rc));
+		if (s->out_arg >= 0 && s->out_size == 4) {
+			memcpy(&w, out + 8 * i, 4);
+			rc = w;
+		} else if (s->out_arg >= 0) {
+			memcpy(&u, out + 8 * i, 8);
+			rc = (long)u;
+		}
+		/* The futex hash is the process's: the leader's row. */
+		if (s->a[0] == PR_FUTEX_HASH)
+			continue;
+		if (misc_refuse(dt, s, rc, &why))
+			return cr_fail(e, why.err, "thread %d: %s", tid, why.msg);
+	}
+	rc = misc_proc_flags(tid, &flags, e);
+	if (!rc && (flags & CR_PF_IO_FLUSHER) == CR_PF_IO_FLUSHER)
+		rc = cr_fail(e, EOPNOTSUPP, "pid %d: thread %d is an I/O "
+			     "flusher (PR_SET_IO_FLUSHER): not saved", dt->pid,
+			     tid);
+	return rc;
 }
 
 /*
@@ -412,8 +509,7 @@ struct cr_sched_attr {
 	uint64_t	runtime, deadline, period;
 };
 
-/* Set the scheduling of the process from here, then read it back. */
-static int misc_set_sched(struct cr_rst *r, struct cr_err *e)
+int cr_rst_sched(struct cr_rst *r, struct cr_err *e)
 {
 	const struct crfs_thread *t = &r->thread->t;
 	struct cr_sched_attr at = { .size = sizeof(at) };
@@ -486,7 +582,7 @@ static int misc_late(struct cr_rst *r, struct cr_err *e)
 {
 	int rc = misc_set_tid_address(r, e);
 
-	return rc ? rc : misc_set_sched(r, e);
+	return rc ? rc : cr_rst_sched(r, e);
 }
 
 const struct cr_res_ops cr_res_misc = {

@@ -194,7 +194,7 @@ static int mm_vma_file(struct mm_collect *c, const struct cr_proc_map *m,
 }
 
 /* The slot of inode @ino in @ix: its SHMEM's, or the empty one for it. */
-static uint32_t *shmem_ix_slot(const struct cr_shmem_ix *ix,
+static uint32_t *shmem_ix_slot(struct cr_shmem_ix *ix,
 			       const struct cr_model *m, uint64_t ino)
 {
 	uint32_t h = (uint32_t)((ino * 0x9e3779b97f4a7c15ULL) >> 32);
@@ -202,6 +202,7 @@ static uint32_t *shmem_ix_slot(const struct cr_shmem_ix *ix,
 	for (;; h++) {
 		uint32_t *s = &ix->slot[h & (ix->size - 1)];
 
+		ix->probes++;
 		if (!*s || m->shmems[*s - 1].ino == ino)
 			return s;
 	}
@@ -222,6 +223,7 @@ static int shmem_ix_grow(struct cr_shmem_ix *ix, const struct cr_model *m)
 			*shmem_ix_slot(&n, m, m->shmems[ix->slot[i] - 1].ino) =
 				ix->slot[i];
 	n.used = ix->used;
+	n.probes += ix->probes;
 	free(ix->slot);
 	*ix = n;
 	return 0;

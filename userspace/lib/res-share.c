@@ -1,24 +1,25 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The resource "share": what the process of the container shares with a
+ * The resource "share": what the processes of the container share with a
  * process outside it, which a restore would bring back unshared, silently
- * parted from the other: its address space (clone(CLONE_VM) without
- * CLONE_THREAD), its descriptor table (CLONE_FILES), its cwd, root and
- * umask (CLONE_FS), a shared anonymous mapping the other maps too, an
- * open file description of a regular file or directory (one offset, as
+ * parted from the other: an address space (clone(CLONE_VM) without
+ * CLONE_THREAD), a descriptor table (CLONE_FILES), a cwd, root and umask
+ * (CLONE_FS), a shared anonymous mapping the other maps too, an open file
+ * description of a regular file or directory (one offset, as
  * `{ crctl run ...; other; } >>log` gives both).  Character devices are
  * reopened anyway and carry no offset: a /dev/null from the shell is
  * fine.  Pipes and sockets are refused by the files resource already.
  *
- * The check phase walks /proc once for the whole container (at the check
- * of its first process): each process outside is looked for among the
- * container's processes sorted by kcmp(KCMP_VM), and each of its threads
- * among them sorted by kcmp(KCMP_FILES, KCMP_FS) (kcmp orders the
- * kernel's objects: O(log n) calls, by bisection); of its descriptors,
- * only those whose device and inode (statx from the cache, never asking
- * the file's filesystem) are one of the container's descriptions go to
- * kcmp(KCMP_FILE); its maps are read only when the container has shared
- * anonymous memory, and matched by inode.
+ * The check phase walks /proc once per checkpoint, for every task of it
+ * at once (the hook of the first task does it).  kcmp() orders the
+ * kernel's objects, so the container's address spaces, descriptor tables
+ * and fs are sorted once by it, and each thread outside is looked up
+ * among them by binary search: O(log n) kcmp() calls per process outside,
+ * not one per pair.  Of a process's descriptors, only those whose device
+ * and inode (statx from the cache, never asking the file's filesystem)
+ * are one of the container's descriptions go to kcmp(KCMP_FILE); its maps
+ * are read only when the container has shared anonymous memory, and
+ * matched by inode.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -37,47 +38,81 @@
 /* What to do about a description the program got from its starter. */
 #define SHARE_FD_HINT	"start it with descriptors of its own " \
 			"(</dev/null >log 2>&1), or close the descriptor"
-#define SHARE_HINT	"end the other, move it into the container, or " \
-			"start the program without sharing it"
+#define SHARE_HINT	"crfs restores the container's processes alone: " \
+			"end the other, or start the program without " \
+			"sharing it"
 
 /* A description of the container's, by device and inode. */
 struct share_fd {
 	uint64_t		dev, ino;
-	pid_t			pid;		/* a process that has it */
-	int			fd;
+	pid_t			pid;		/* a task that has it */
+	int			fd;		/* as this descriptor */
 	const char		*path;
 };
 
 /* A shared anonymous memory object of the container's, by inode. */
 struct share_shm {
 	uint64_t		ino;
-	pid_t			pid;		/* a process that maps it */
-	uint64_t		start, end;	/* its mapping of it */
+	pid_t			pid;		/* a task that maps it */
+	uint64_t		start, end;	/* there */
 };
 
-/* What the walk looks for. */
-struct share_ctx {
-	pid_t			*by[3];		/* live processes, by kcmp */
-	uint32_t		nr;
-	struct share_fd		*fds;
-	uint32_t		nr_fds;
-	struct share_shm	*shms;
-	uint32_t		nr_shms;
-};
-
-/* What kcmp compares of whole processes, and what to call it. */
-static const struct {
+/* What kcmp compares of whole tasks, and what to call it. */
+struct share_kind {
 	int		type;
 	bool		threads;	/* each thread may differ */
 	const char	*what;
-} share_kcmp[] = {
+};
+
+static const struct share_kind share_kinds[] = {
 	{ KCMP_VM,	false,	"its address space (clone(CLONE_VM) without "
 				"CLONE_THREAD)" },
 	{ KCMP_FILES,	true,	"its descriptor table (clone(CLONE_FILES))" },
 	{ KCMP_FS,	true,	"its cwd, root and umask (clone(CLONE_FS))" },
 };
+#define SHARE_NR_KINDS	(sizeof(share_kinds) / sizeof(share_kinds[0]))
 
-/* By device, inode, then descriptor number. */
+/* The container's tasks (or threads) by one kind, in kcmp's order. */
+struct share_sorted {
+	pid_t			*tid;
+	uint32_t		n;
+};
+
+/* What the walk looks for. */
+struct share_ctx {
+	struct cr_dump		*d;
+	pid_t			*inside;	/* the tasks' pids, sorted */
+	struct share_sorted	by[SHARE_NR_KINDS];
+	struct share_fd		*fds;
+	uint32_t		nr_fds;
+	struct share_shm	*shms;
+	uint32_t		nr_shms;
+	struct cr_err		*e;
+};
+
+/* -1, 0, 1 as kcmp orders the @type objects of @a and @b; 0 on error. */
+static int share_kcmp(pid_t a, pid_t b, int type)
+{
+	long r = syscall(SYS_kcmp, a, b, type, 0, 0);
+
+	return r == 1 ? -1 : r == 2 ? 1 : 0;
+}
+
+/* qsort_r() of @tid indices by kind @arg. */
+static int share_by_cmp(const void *pa, const void *pb, void *arg)
+{
+	return share_kcmp(*(const pid_t *)pa, *(const pid_t *)pb,
+			  *(const int *)arg);
+}
+
+static int share_pid_cmp(const void *pa, const void *pb)
+{
+	pid_t a = *(const pid_t *)pa, b = *(const pid_t *)pb;
+
+	return (a > b) - (a < b);
+}
+
+/* By device, inode, then task and descriptor number. */
 static int share_fd_cmp(const void *pa, const void *pb)
 {
 	const struct share_fd *a = pa, *b = pb;
@@ -86,6 +121,8 @@ static int share_fd_cmp(const void *pa, const void *pb)
 		return a->dev < b->dev ? -1 : 1;
 	if (a->ino != b->ino)
 		return a->ino < b->ino ? -1 : 1;
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
 	return (a->fd > b->fd) - (a->fd < b->fd);
 }
 
@@ -116,84 +153,86 @@ static const struct share_fd *share_fd_find(const struct share_ctx *c,
 	       c->fds[lo].ino == ino ? &c->fds[lo] : NULL;
 }
 
-/* The kind kcmp compares as an order, and its first error. */
-struct share_order {
-	int	type;
-	int	err;
-};
-
-/* kcmp(@type) of two processes as an order. */
-static int share_kcmp_cmp(const void *pa, const void *pb, void *arg)
+/* Sort the tasks (a kind of whole processes) or threads by each kind. */
+static int share_sort(struct share_ctx *c)
 {
-	struct share_order *o = arg;
-	long r = syscall(SYS_kcmp, *(const pid_t *)pa, *(const pid_t *)pb,
-			 o->type, 0, 0);
-
-	if (r < 0 && !o->err)
-		o->err = errno;
-	return r == 1 ? -1 : r == 2 ? 1 : 0;
-}
-
-/*
- * The keys: the live processes sorted by each kind of whole object,
- * the descriptions with an offset, the shared anonymous objects.
- */
-static int share_keys(struct cr_dump *d, struct share_ctx *c,
-		      struct cr_err *e)
-{
-	uint32_t nfd = 0;
+	struct cr_dump *d = c->d;
+	uint32_t nr_threads = 0;
 
 	for (uint32_t i = 0; i < d->nr_tasks; i++)
-		if (!d->tasks[i].zombie && d->tasks[i].t->fdt)
-			nfd += d->tasks[i].t->fdt->nr_fds;
-	c->fds = calloc(nfd ? nfd : 1, sizeof(*c->fds));
+		nr_threads += d->tasks[i].t->nr_threads ?
+			      d->tasks[i].t->nr_threads : 1;
+	for (size_t k = 0; k < SHARE_NR_KINDS; k++) {
+		struct share_sorted *s = &c->by[k];
+
+		s->tid = calloc(nr_threads, sizeof(*s->tid));
+		if (!s->tid)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < d->nr_tasks; i++) {
+			const struct cr_task *t = d->tasks[i].t;
+
+			/* A zombie has no objects (NULL, as a kernel thread). */
+			if (d->tasks[i].zombie)
+				continue;
+			if (!share_kinds[k].threads || !t->nr_threads) {
+				s->tid[s->n++] = d->tasks[i].pid;
+				continue;
+			}
+			for (uint32_t j = 0; j < t->nr_threads; j++)
+				s->tid[s->n++] = t->threads[j].t.tid;
+		}
+		qsort_r(s->tid, s->n, sizeof(*s->tid), share_by_cmp,
+			(void *)&share_kinds[k].type);
+	}
+	return 0;
+}
+
+/* The keys: descriptions with an offset, shared anonymous objects. */
+static int share_keys(struct share_ctx *c)
+{
+	struct cr_dump *d = c->d;
+	uint32_t nr_fds = 0;
+
+	for (uint32_t i = 0; i < d->nr_tasks; i++)
+		if (d->tasks[i].t->fdt)
+			nr_fds += d->tasks[i].t->fdt->nr_fds;
+	c->inside = calloc(d->nr_tasks, sizeof(*c->inside));
+	c->fds = calloc(nr_fds ? nr_fds : 1, sizeof(*c->fds));
 	c->shms = calloc(d->m.nr_shmems ? d->m.nr_shmems : 1,
 			 sizeof(*c->shms));
-	for (int k = 0; k < 3; k++)
-		c->by[k] = calloc(d->nr_tasks, sizeof(*c->by[k]));
-	if (!c->fds || !c->shms || !c->by[0] || !c->by[1] || !c->by[2])
-		return cr_fail(e, ENOMEM, "out of memory");
+	if (!c->inside || !c->fds || !c->shms)
+		return -ENOMEM;
 	for (uint32_t i = 0; i < d->nr_tasks; i++) {
-		const struct cr_dtask *dt = &d->tasks[i];
-		const struct cr_fdtable *t = dt->t->fdt;
+		const struct cr_fdtable *t = d->tasks[i].t->fdt;
 
-		if (dt->zombie)
-			continue;
-		for (int k = 0; k < 3; k++)
-			c->by[k][c->nr] = dt->pid;
-		c->nr++;
+		c->inside[i] = d->tasks[i].pid;
 		for (uint32_t j = 0; t && j < t->nr_fds; j++) {
 			const struct cr_file *f = t->fds[j].file;
 
 			if (!f || !f->f.kind || f->f.kind == CRFS_FILE_CHR)
 				continue;
 			c->fds[c->nr_fds++] = (struct share_fd){ f->f.dev,
-				f->f.ino, dt->pid, t->fds[j].d.fd, f->path };
+				f->f.ino, d->tasks[i].pid, t->fds[j].d.fd,
+				f->path };
 		}
 	}
 	for (uint32_t i = 0; i < d->m.nr_shmems; i++)
 		c->shms[c->nr_shms++] = (struct share_shm){
 			d->m.shmems[i].ino, d->m.shmems[i].pid,
 			d->m.shmems[i].map_start, d->m.shmems[i].map_end };
-	for (int k = 0; k < 3; k++) {
-		struct share_order o = { share_kcmp[k].type, 0 };
-
-		qsort_r(c->by[k], c->nr, sizeof(pid_t), share_kcmp_cmp, &o);
-		if (o.err)
-			return cr_fail(e, o.err, "pid %d: kcmp: %s", c->by[k][0],
-				       strerror(o.err));
-	}
+	qsort(c->inside, d->nr_tasks, sizeof(*c->inside), share_pid_cmp);
 	qsort(c->fds, c->nr_fds, sizeof(*c->fds), share_fd_cmp);
 	qsort(c->shms, c->nr_shms, sizeof(*c->shms), share_shm_cmp);
-	return 0;
+	return share_sort(c) ? -ENOMEM : 0;
 }
 
 /*
  * Refuse what @pid of the container shares with @q (as its descriptor
  * @qfd, or -1): name both, and what to do.
  */
-static int share_refuse(pid_t pid, pid_t q, int qfd, const char *obj,
-			const char *what, const char *hint, struct cr_err *e)
+static int share_refuse(const struct share_ctx *c, pid_t pid, pid_t q,
+			int qfd, const char *obj, const char *what,
+			const char *hint)
 {
 	char comm[CRFS_COMM_LEN], as[32] = "";
 	struct cr_err ignore;
@@ -202,57 +241,72 @@ static int share_refuse(pid_t pid, pid_t q, int qfd, const char *obj,
 		snprintf(comm, sizeof(comm), "?");
 	if (qfd >= 0)
 		snprintf(as, sizeof(as), "fd %d of ", qfd);
-	return cr_fail(e, EOPNOTSUPP, "pid %d: %s: %s is shared with %spid "
+	return cr_fail(c->e, EOPNOTSUPP, "pid %d: %s: %s is shared with %spid "
 		       "%d (%s), outside the container: a restore would part "
 		       "them: %s", pid, obj, what, as, q, comm, hint);
 }
 
-/* The process of the container with the @k-th object of @tid, or 0. */
-static pid_t share_find(const struct share_ctx *c, int k, pid_t tid)
+/* The container's task whose kind-@k object is @tid's, or 0. */
+static pid_t share_find(const struct share_ctx *c, size_t k, pid_t tid)
 {
-	uint32_t lo = 0, hi = c->nr;
+	const struct share_sorted *s = &c->by[k];
+	uint32_t lo = 0, hi = s->n;
 
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		long r = syscall(SYS_kcmp, c->by[k][mid], tid,
-				 share_kcmp[k].type, 0, 0);
+		long r = syscall(SYS_kcmp, tid, s->tid[mid],
+				 share_kinds[k].type, 0, 0);
 
 		if (r == 0)
-			return c->by[k][mid];
-		if (r == 1)		/* by[mid] orders before tid's */
+			return s->tid[mid];
+		if (r < 0)
+			return 0;	/* gone: it shares nothing now */
+		if (r == 2)
 			lo = mid + 1;
-		else if (r == 2)
-			hi = mid;
 		else
-			return 0;	/* gone */
+			hi = mid;
 	}
 	return 0;
+}
+
+/* The container's process of thread @tid (its pid when it leads one). */
+static pid_t share_process_of(const struct share_ctx *c, pid_t tid)
+{
+	for (uint32_t i = 0; i < c->d->nr_tasks; i++) {
+		const struct cr_task *t = c->d->tasks[i].t;
+
+		for (uint32_t j = 0; j < t->nr_threads; j++)
+			if ((pid_t)t->threads[j].t.tid == tid)
+				return c->d->tasks[i].pid;
+	}
+	return tid;
 }
 
 /* Does thread @tid (of @q) share a whole object of the container's? */
 static int share_task(const struct share_ctx *c, pid_t q, pid_t tid,
-		      bool leader, struct cr_err *e)
+		      bool leader)
 {
-	for (int k = 0; k < 3; k++) {
-		pid_t pid;
+	for (size_t k = 0; k < SHARE_NR_KINDS; k++) {
+		pid_t in;
 
-		if (!leader && !share_kcmp[k].threads)
+		if (!leader && !share_kinds[k].threads)
 			continue;
-		pid = share_find(c, k, tid);
-		if (pid)
-			return share_refuse(pid, q, -1, "process",
-					    share_kcmp[k].what, SHARE_HINT, e);
+		in = share_find(c, k, tid);
+		if (in)
+			return share_refuse(c, share_process_of(c, in), q, -1,
+					    "process", share_kinds[k].what,
+					    SHARE_HINT);
 	}
 	return 0;
 }
 
-/* The threads of @q, then @q's descriptors of @c's descriptions. */
-static int share_proc(const struct share_ctx *c, pid_t q, struct cr_err *e)
+/* The threads of @q, then @q's descriptors of the container's descriptions. */
+static int share_proc(const struct share_ctx *c, pid_t q)
 {
 	char path[64], obj[4200];
 	struct dirent *de;
 	struct stat st;
-	int ret = share_task(c, q, q, true, e);
+	int ret = share_task(c, q, q, true);
 	DIR *dir;
 
 	snprintf(path, sizeof(path), "/proc/%d/task", q);
@@ -261,7 +315,7 @@ static int share_proc(const struct share_ctx *c, pid_t q, struct cr_err *e)
 		pid_t tid = atoi(de->d_name);
 
 		if (tid > 0 && tid != q)
-			ret = share_task(c, q, tid, false, e);
+			ret = share_task(c, q, tid, false);
 	}
 	if (dir)
 		closedir(dir);
@@ -277,13 +331,12 @@ static int share_proc(const struct share_ctx *c, pid_t q, struct cr_err *e)
 		for (f = share_fd_find(c, st.st_dev, st.st_ino);
 		     f && f < c->fds + c->nr_fds && f->dev == st.st_dev &&
 		     f->ino == st.st_ino && !ret; f++) {
-			if (syscall(SYS_kcmp, f->pid, q, KCMP_FILE, f->fd,
-				    qfd))
+			if (syscall(SYS_kcmp, f->pid, q, KCMP_FILE, f->fd, qfd))
 				continue;
 			snprintf(obj, sizeof(obj), "fd %d: %s", f->fd, f->path);
-			ret = share_refuse(f->pid, q, qfd, obj, "its open file "
-					   "description (one offset)",
-					   SHARE_FD_HINT, e);
+			ret = share_refuse(c, f->pid, q, qfd, obj, "its open "
+					   "file description (one offset)",
+					   SHARE_FD_HINT);
 		}
 	}
 	if (dir)
@@ -291,8 +344,8 @@ static int share_proc(const struct share_ctx *c, pid_t q, struct cr_err *e)
 	return ret;
 }
 
-/* Does @q map one of @c's shared anonymous objects? */
-static int share_maps(const struct share_ctx *c, pid_t q, struct cr_err *e)
+/* Does @q map one of the container's shared anonymous objects? */
+static int share_maps(const struct share_ctx *c, pid_t q)
 {
 	char path[64], name[64], obj[96], *line = NULL;
 	unsigned long long ino;
@@ -319,48 +372,50 @@ static int share_maps(const struct share_ctx *c, pid_t q, struct cr_err *e)
 		return 0;
 	snprintf(obj, sizeof(obj), "mapping %llx-%llx (shared anonymous)",
 		 (unsigned long long)s->start, (unsigned long long)s->end);
-	return share_refuse(s->pid, q, -1, obj, "its memory (mapped there "
-			    "too)", SHARE_HINT, e);
+	return share_refuse(c, s->pid, q, -1, obj, "its memory (mapped there "
+			    "too)", SHARE_HINT);
 }
 
-/* What one process of the walk shares; @arg: the context and error. */
-struct share_walk {
-	const struct share_ctx	*c;
-	struct cr_err		*e;
-};
-
-/* One process of the walk: a refusal ends it. */
+/* One process of the walk: one outside the container; a refusal ends it. */
 static int share_one(pid_t q, void *arg)
 {
-	struct share_walk *w = arg;
-	int ret = share_proc(w->c, q, w->e);
+	struct share_ctx *c = arg;
+	int ret;
 
-	return ret ? ret : share_maps(w->c, q, w->e);
+	if (bsearch(&q, c->inside, c->d->nr_tasks, sizeof(q), share_pid_cmp))
+		return 0;
+	ret = share_proc(c, q);
+	return ret ? ret : share_maps(c, q);
 }
 
-/*
- * Phase 2: one walk of /proc for the whole container, at the check of its
- * first process; the first sharing found refused.
- */
+/* Free what share_keys() made. */
+static void share_free(struct share_ctx *c)
+{
+	for (size_t k = 0; k < SHARE_NR_KINDS; k++)
+		free(c->by[k].tid);
+	free(c->inside);
+	free(c->fds);
+	free(c->shms);
+}
+
+/* Phase 2, at the first task: one walk of /proc for all of them. */
 static int share_check(struct cr_dump *d, struct cr_dtask *dt,
 		       struct cr_err *e)
 {
-	struct share_ctx c = { .nr = 0 };
-	struct share_walk w = { &c, e };
+	struct share_ctx c = { .d = d, .e = e };
 	int ret;
 
 	if (dt != &d->tasks[0])
 		return 0;
-	ret = share_keys(d, &c, e);
-	if (!ret)
-		ret = cr_dump_each_outside(d, share_one, &w);
+	ret = share_keys(&c);
+	if (ret)
+		ret = cr_fail(e, -ret, "out of memory");
+	else
+		ret = cr_proc_each_other(dt->pid, share_one, &c);
 	if (ret && !e->err)
 		ret = cr_fail(e, -ret, "cannot read /proc: %s",
 			      strerror(-ret));
-	free(c.fds);
-	free(c.shms);
-	for (int k = 0; k < 3; k++)
-		free(c.by[k]);
+	share_free(&c);
 	return ret;
 }
 

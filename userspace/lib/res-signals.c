@@ -185,6 +185,10 @@ static int signals_seized(struct cr_dump *d, struct cr_dtask *dt,
 		return ret;
 	}
 	ret = signals_results(dt, b, e);
+	/* The other threads ran nothing yet: their queues, once. */
+	for (uint32_t i = 1; !ret && i < dt->t->nr_threads; i++)
+		ret = peek_queue(dt->t->threads[i].t.tid, 0,
+				 &dt->t->threads[i].pending, e);
 	if (!ret)
 		ret = peek_queue(th->t.tid, 0, &th_again, e);
 	if (!ret)

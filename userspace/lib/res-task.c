@@ -3,8 +3,8 @@
  * The resource "task": what a process is (TASK) and which threads it has
  * (THREAD): its ids, state, name, personality, a few prctl values, its
  * dumpable flag, whether a signal stopped it (job control: it comes back
- * stopped); and what it must not have for this version: other threads,
- * a tracer, an exit in progress.
+ * stopped); and what it must not have for this version: a tracer, an
+ * exit in progress.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -60,17 +60,13 @@ static int task_collect(struct cr_dump *d, struct cr_dtask *dt,
 }
 
 /*
- * Phase 2: one thread, not exiting, untraced (it would come back
- * untraced).  A process stopped by a signal (job control) comes back
- * stopped.  Its children: dump-tree.c.
+ * Phase 2: not exiting, untraced (it would come back untraced).  A
+ * process stopped by a signal (job control) comes back stopped.  Its
+ * threads: res-thread.c; its children: dump-tree.c.
  */
 static int task_check(struct cr_dump *d, struct cr_dtask *dt,
 		      struct cr_err *e)
 {
-	if (dt->nr_tids != 1)
-		return cr_fail(e, EOPNOTSUPP,
-			       "pid %d: %d threads: multi-threaded processes are not supported",
-			       dt->pid, dt->nr_tids);
 	if (dt->st.state == 'Z' || dt->st.state == 'X')
 		return cr_fail(e, ESRCH, "pid %d: the process is exiting",
 			       dt->pid);

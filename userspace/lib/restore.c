@@ -406,9 +406,14 @@ static int cr_let_go(struct cr_rst_tree *t, struct cr_err *e)
 	const char *cgdir = t->rst[0].cgdir;
 	int rc = 0;
 
-	for (uint32_t i = 0; !rc && i < t->nr; i++)
-		if (!cr_rst_zombie(&t->rst[i]))
+	/* Each process's other threads first, into the freezer. */
+	for (uint32_t i = 0; !rc && i < t->nr; i++) {
+		if (cr_rst_zombie(&t->rst[i]))
+			continue;
+		rc = cr_rst_threads_let_go(&t->rst[i], e);
+		if (!rc)
 			rc = cr_last_state(&t->rst[i], e);
+	}
 	for (uint32_t i = 0; !rc && i < t->nr; i++) {
 		struct cr_rst *r = &t->rst[i];
 
@@ -451,6 +456,9 @@ static void cr_undo(struct cr_rst_tree *t)
 		else if (!i)
 			kill(r->pid, SIGKILL);
 	}
+	/* The threads first (they die at once): a leader is reaped after. */
+	for (uint32_t i = 0; i < t->nr; i++)
+		cr_rst_threads_undo(&t->rst[i]);
 	/*
 	 * Reap the ptrace side, in any order: a process does not finish
 	 * dying before its traced children are reaped by their tracer (pid
@@ -632,7 +640,11 @@ static int cr_restore_tree(struct cr_rst_tree *t, struct cr_img_walk *w,
 			continue;
 		rc = cr_rst_mm_finish(r, e);
 		if (!rc)
+			rc = cr_rst_threads_create(r, e);
+		if (!rc)
 			rc = cr_late(r, e);
+		if (!rc)
+			rc = cr_rst_threads_late(r, e);
 		if (!rc)
 			rc = cr_rst_mm_unmap_scratch(r, e);
 		if (!rc)
@@ -732,6 +744,7 @@ static void cr_tree_free(struct cr_rst_tree *t)
 			close(r->pidfd);
 		if (r->zsock >= 0)
 			close(r->zsock);
+		cr_rst_threads_undo(r);
 		cr_rst_files_free(&r->files);
 		free(r->shmem_fd);
 	}

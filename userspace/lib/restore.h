@@ -127,6 +127,8 @@ struct cr_rst {
 	int32_t			*fdata_fd;	/* per FILE: a copy made, -1 */
 	int			zsock;		/* a zombie's socket, -1 */
 	bool			seized;		/* traced by the restorer */
+	struct cr_infect	*tinf;		/* its other threads, made */
+	uint32_t		nr_tinf;
 };
 
 /* A process group whose leader has exited, made by a helper of its pid. */
@@ -218,6 +220,48 @@ int cr_rst_plan(struct cr_rst *r, struct cr_err *e);
  * Return: 0, or -errno with @e set naming the process.
  */
 int cr_rst_affinity(struct cr_rst *r, struct cr_err *e);
+
+/**
+ * cr_rst_sched() - set the scheduling policy, priority and nice value of
+ * @r's thread (@r->thread, @r->pid) from the restorer, which keeps
+ * CAP_SYS_NICE, and read them back
+ *
+ * Return: 0, or -errno with @e set naming the process.
+ */
+int cr_rst_sched(struct cr_rst *r, struct cr_err *e);
+
+/* restore-threads.c: the threads of the process but its leader. */
+
+/**
+ * cr_rst_threads_create() - the leader, stopped, its memory whole, makes
+ * the image's other threads with their tids, each left stopped
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_threads_create(struct cr_rst *r, struct cr_err *e);
+
+/**
+ * cr_rst_threads_late() - each other thread's own state, by its own calls
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_threads_late(struct cr_rst *r, struct cr_err *e);
+
+/**
+ * cr_rst_threads_let_go() - their registers, mask and affinity, then the
+ * cgroup frozen and the threads detached into it
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_threads_let_go(struct cr_rst *r, struct cr_err *e);
+
+/**
+ * cr_futex_slots_default() - the slots of the private futex hash the
+ * kernel gives a process that made @nr_threads - 1 threads on this
+ * machine (futex_hash_allocate_default(): 4 per thread, as many threads
+ * as CPUs online at most, a power of 2, 16 at least)
+ */
+uint32_t cr_futex_slots_default(uint32_t nr_threads);
+
+/* cr_rst_threads_undo() - reap the killed threads, free their state */
+void cr_rst_threads_undo(struct cr_rst *r);
 
 /* restore-read.c */
 

@@ -409,7 +409,7 @@ static void *xfer_dump(void *arg)
 	int ret;
 
 	xfer_unblock_signals();
-	d = cr_dump_begin(x->cgdir, &x->err);
+	d = cr_dump_begin(x->cgdir, x->ring, &x->err);
 	if (!d) {
 		ret = -(x->err.err ? x->err.err : EIO);
 		xfer_finish(x, ret);

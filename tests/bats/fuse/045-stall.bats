@@ -66,3 +66,35 @@ holds() {
 	rm -f "$FLAG"
 	wait_empty "$ct"
 }
+
+@test "a kill calls off a checkpoint whose open as the process's user waits on a stalled FUSE server" {
+	require_image
+	local ct pid catpid t0 t1
+
+	mkdir -p "$SF"
+	(crfs_close_fds; exec "$STALLFS" "$FLAG" "$SF" -f) \
+		</dev/null >"$BATS_TEST_TMPDIR/stallfs.log" 2>&1 3>&- &
+	SFPID=$!
+	wait_for "stallfs to mount" 10 crfs_is_mounted "$SF"
+	ct=$(crfs_mkct stallkill)
+	start_in "$ct" /bin/sh -c 'exec 3<"$1"; exec sleep 600' sh "$SF/f"
+	pid=$STARTED_PID
+	wait_for "sleep holding $SF/f" 10 holds "$pid" 3 "$SF/f"
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	touch "$FLAG"
+	(crfs_close_fds; exec timeout 30 cat "$CRFS_MNT/$ct/image") \
+		>"$BATS_TEST_TMPDIR/img" 2>/dev/null 3>&- &
+	catpid=$!
+	sleep 0.5
+	kill -0 "$catpid" 2>/dev/null || fail "the checkpoint did not wait on the stalled open"
+	t0=$(date +%s%N)
+	run -0 timeout 10 sh -c "echo kill >'$CRFS_MNT/$ct/state'"
+	run ! wait "$catpid"
+	t1=$(date +%s%N)
+	echo "# kill to the reader's end: $(( (t1 - t0) / 1000000 )) ms" >&3
+	# The probe's wait is 10 s; a call-off is seen within one slice.
+	(( t1 - t0 < 3000000000 )) || fail "the checkpoint ran on after the kill: $(( (t1 - t0) / 1000000 )) ms"
+	rm -f "$FLAG"
+	wait_empty "$ct"
+}

@@ -7,6 +7,7 @@
  *   cycle.c    one cycle of an engine: start, checkpoint, kill, restore, check
  *   limits.c   fresh memory, recycling of pages, the machine's limits
  *   report.c   the tables, the ratios, the verdicts, the machine lines
+ *   shapes.c   the container shapes: a process tree, a threaded process
  *   util.c     clock, started processes and commands, control files
  */
 #ifndef CRFS_BENCH_H
@@ -19,12 +20,30 @@
 
 #define BENCH_MAX_RUNS		15
 #define BENCH_MAX_SIZES		6
-#define BENCH_MAX_PIDS		64
+#define BENCH_MAX_TREE		256		/* processes of a tree, at most */
+#define BENCH_MAX_PIDS		(BENCH_MAX_TREE + 64)
 #define BENCH_CHUNK		(1 << 20)	/* cat's and crctl's chunk on image files */
 #define BENCH_RING		(4 << 20)	/* the reused buffer: crfs-fuse's ring */
 #define BENCH_RTRIP_TARGET	0.060		/* target: 64 MiB round trip, seconds */
 #define BENCH_RATIO_TARGET	0.70		/* target: 1 GiB steps vs. their limit */
 #define BENCH_HWM_SLACK		(16UL << 20)	/* target: allowed VmHWM growth */
+#define BENCH_FREEZE_TARGET	0.001		/* target: freeze of a tree, seconds */
+#define BENCH_WHY		512		/* a reason, from an error file */
+
+/* The shapes of what is checkpointed (shapes.c), BENCH_SHAPES. */
+enum bench_shape_id {
+	BSH_PROC,	/* one process, at each size of -s */
+	BSH_TREE,	/* a root and its children, each with its memory */
+	BSH_THREADS,	/* one process of many threads */
+	BSH_NR
+};
+
+/* What the memory program is started as. */
+struct bench_form {
+	int		shape;		/* enum bench_shape_id */
+	int		nr;		/* processes (tree), threads (threads), or 1 */
+	size_t		mib;		/* MiB of each process (tree), of the process */
+};
 
 /* The machine's limits, measured in every run (limits.c). */
 enum bench_limit_id {
@@ -66,6 +85,24 @@ struct bench_size {
 	long		hwm_kb;		/* crfs-fuse VmHWM after this size */
 };
 
+/* A shape other than the single process: its runs (shapes.c). */
+struct bench_shape {
+	struct bench_form f;
+	struct bench_series eng[BE_NR][BS_NR];
+	uint64_t	image_bytes[BE_NR];
+	struct bench_series freeze;	/* crfs: echo freeze until frozen 1 */
+	int		refusals[BE_NR];	/* crfs refused the checkpoint */
+	char		refused[BE_NR][BENCH_WHY];	/* the last reason */
+};
+
+/* What one cycle gives (cycle.c). */
+struct bench_outcome {
+	double		t[BS_NR];	/* the steps, on success */
+	uint64_t	image_bytes;	/* the image directory after the checkpoint */
+	double		freeze;		/* echo freeze until frozen 1 (cat), or 0 */
+	char		why[BENCH_WHY];	/* a refusal: crfs's reason */
+};
+
 /* The first cycles right after the mount, before anything else. */
 struct bench_cold {
 	size_t		mib;		/* 0: not measured */
@@ -94,9 +131,17 @@ struct bench_opts {
 	int		nr_sizes;
 	struct bench_size sizes[BENCH_MAX_SIZES];
 	struct bench_cold cold;		/* -k MIB */
+	unsigned int	shapes;		/* -T: bit (1 << enum bench_shape_id) */
+	struct bench_shape shape[BSH_NR];	/* -Y, -Z: [BSH_TREE], [BSH_THREADS] */
 };
 
 struct bench_cyc;
+
+/* A row of a table of figures: key in the machine lines, label. */
+struct bench_row {
+	const char	*key;
+	const char	*label;
+};
 
 /* What an engine needs to run: a crfs mount (-m), crctl (-X), criu (-c). */
 #define BENCH_NEEDS_MNT		0x1
@@ -115,6 +160,8 @@ struct bench_engine {
 	int		(*checkpoint)(struct bench_cyc *c);
 	/* timed: image -> the process running again */
 	int		(*restore)(struct bench_cyc *c);
+	/* after a failed checkpoint: the engine's reason, if it refused; or NULL */
+	int		(*refusal)(struct bench_cyc *c, char *why, size_t len);
 	/* untimed, always: kill what is left, remove containers */
 	void		(*release)(struct bench_cyc *c);
 };
@@ -123,9 +170,13 @@ struct bench_engine {
 struct bench_cyc {
 	struct bench_opts *o;
 	const struct bench_engine *e;
-	size_t		mib;
-	pid_t		pid;		/* the process, and its restored copy */
+	const struct bench_form *f;
+	size_t		mib;		/* of all its processes */
+	pid_t		pid;		/* the process (a tree's root), and its restored copy */
 	char		pidstr[16];
+	pid_t		pids[BENCH_MAX_TREE];	/* every process, the root first */
+	int		nr_pids;
+	double		freeze;		/* echo freeze until frozen 1, or 0 */
 	char		cta[256];	/* checkpointed container (crfs) */
 	char		ctb[256];	/* restored container (crfs) */
 	char		img[4200];	/* crfs's image file in the image dir */
@@ -133,6 +184,10 @@ struct bench_cyc {
 
 /* The engines, indexed by enum bench_engine_id (engines.c). */
 extern const struct bench_engine bench_engines[BE_NR];
+
+/* engines.c */
+int bench_ct_error(const struct bench_cyc *c, const char *ct, char *buf,
+		   size_t len);
 
 /* util.c */
 double bench_now(void);
@@ -147,6 +202,7 @@ int bench_wait_exit(pid_t pid, bool child, double timeout);
 int bench_exec(const char *const argv[], const char *in, const char *out,
 	       double timeout);
 void bench_exec_why(const char *what);
+int bench_exec_said(char *buf, size_t len);
 int bench_buf_init(void);
 char *bench_buf(void);
 int64_t bench_read(int in, size_t len, size_t chunk);
@@ -158,15 +214,39 @@ int bench_limits(struct bench_opts *o, struct bench_size *s, const char *src,
 		 size_t len);
 
 /* cycle.c */
-int bench_cycle(struct bench_opts *o, const struct bench_engine *e, size_t mib,
-		double t[BS_NR], uint64_t *image_bytes);
+int bench_cycle(struct bench_opts *o, const struct bench_engine *e,
+		const struct bench_form *f, struct bench_outcome *out);
 double bench_cmd_timeout(size_t mib);
+int bench_wait_all(const struct bench_cyc *c, bool child, double timeout);
+bool bench_is_memprog(const struct bench_opts *o, pid_t pid);
+size_t bench_form_mib(const struct bench_form *f);
 
 /* main.c */
 const char *bench_engine_off(const struct bench_opts *o, int e);
+int bench_engine_cycle(struct bench_opts *o, int e, const struct bench_form *f,
+		       const char *when, struct bench_outcome *out);
+
+/* shapes.c */
+extern const char *const bench_shape_keys[BSH_NR];
+int bench_shapes_parse(struct bench_opts *o, const char *list,
+		       const char *tree, const char *threads);
+int bench_shapes_run(struct bench_opts *o);
+void bench_report_shapes(const struct bench_opts *o);
+void bench_targets_shapes(const struct bench_opts *o);
+void bench_lines_shapes(const struct bench_opts *o);
 
 /* report.c */
+extern const struct bench_row bench_step_rows[BS_NR];
 void bench_loadavg(char *buf, size_t len);
+bool bench_stats(const struct bench_series *ser, double *med, double *min,
+		 double *max);
+double bench_median(const struct bench_series *ser);
+const char *bench_label(const struct bench_opts *o, int e);
+void bench_row(const char *step, const char *what,
+	       const struct bench_series *ser, size_t mib, bool rate);
+void bench_line(const char *key, const char *tag,
+		const struct bench_series *ser, size_t mib, bool rate);
+const char *bench_verdict(bool ok);
 void bench_report(const struct bench_opts *o, bool ok);
 
 #endif /* CRFS_BENCH_H */

@@ -19,6 +19,13 @@
  * before the restore the same amount of memory is recycled (untimed, see
  * bench_recycle()).  Then the restored process checks its whole memory
  * and its pid (SIGUSR1) and must answer PASS; the engine lets go of it.
+ *
+ * A tree (-p of the memory program) is the same with every process: the
+ * kill step waits until each is reaped (the root by us, its parent, the
+ * children by us too, the subreaper they fall to), and the root answers
+ * for all.  A checkpoint of a tree or a threaded process that crfs
+ * refuses, saying why in the container's error file, is no failure if
+ * the container, thawed, is intact: the cycle reports the refusal.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -68,17 +75,50 @@ static uint64_t bench_imgdir(const struct bench_opts *o, bool rm)
 	return bytes;
 }
 
+/**
+ * bench_form_mib() - the MiB of all the processes of a form
+ * @f: the form
+ *
+ * Return: MiB.
+ */
+size_t bench_form_mib(const struct bench_form *f)
+{
+	return f->shape == BSH_TREE ? f->mib * f->nr : f->mib;
+}
+
+/* The memory program's command line for @f into @argv (7 slots). */
+static void bench_memprog_argv(const struct bench_opts *o,
+			       const struct bench_form *f, const char *argv[7],
+			       char mib[32], char nr[32], const char *ready,
+			       const char *result)
+{
+	int i = 0;
+
+	snprintf(mib, 32, "%zu", f->mib);
+	snprintf(nr, 32, "%d", f->nr);
+	argv[i++] = o->memprog;
+	if (f->shape != BSH_PROC) {
+		argv[i++] = f->shape == BSH_TREE ? "-p" : "-t";
+		argv[i++] = nr;
+	}
+	argv[i++] = mib;
+	argv[i++] = ready;
+	argv[i++] = result;
+	argv[i] = NULL;
+}
+
 /* Start the memory program detached; wait until it is ready. */
-static pid_t bench_spawn(const struct bench_opts *o, size_t mib,
+static pid_t bench_spawn(const struct bench_opts *o, const struct bench_form *f,
 			 const char *ready, const char *result)
 {
 	double end = bench_now() + 60;
-	char arg[32];
+	char arg[32], nr[32];
+	const char *argv[7];
 	pid_t pid;
 
 	unlink(ready);
 	unlink(result);
-	snprintf(arg, sizeof(arg), "%zu", mib);
+	bench_memprog_argv(o, f, argv, arg, nr, ready, result);
 	pid = fork();
 	if (pid < 0)
 		return -errno;
@@ -90,7 +130,7 @@ static pid_t bench_spawn(const struct bench_opts *o, size_t mib,
 		    dup2(null, 2) < 0 || chdir("/") < 0)
 			_exit(127);
 		syscall(SYS_close_range, 3U, ~0U, 0U);
-		execl(o->memprog, o->memprog, arg, ready, result, (char *)NULL);
+		execv(o->memprog, (char *const *)argv);
 		_exit(127);
 	}
 	bench_track(pid, true);
@@ -116,8 +156,14 @@ static pid_t bench_spawn(const struct bench_opts *o, size_t mib,
 	return pid;
 }
 
-/* Is @pid (still) running the memory program?  Then it is ours. */
-static bool bench_is_memprog(const struct bench_opts *o, pid_t pid)
+/**
+ * bench_is_memprog() - is a process (still) running the memory program?
+ * @o: the options
+ * @pid: the process
+ *
+ * Return: true when it is: then it is ours (a zombie is not).
+ */
+bool bench_is_memprog(const struct bench_opts *o, pid_t pid)
 {
 	char path[64], exe[4096];
 	ssize_t n;
@@ -128,6 +174,69 @@ static bool bench_is_memprog(const struct bench_opts *o, pid_t pid)
 		return false;
 	exe[n] = '\0';
 	return !strcmp(exe, o->memprog);
+}
+
+/*
+ * The pids of a tree, from its READY file (the root's first): into
+ * c->pids, each tracked.  A single process: its pid alone.
+ */
+static int bench_read_pids(struct bench_cyc *c, const char *ready)
+{
+	char text[BENCH_MAX_TREE * 12 + 64], *line, *save;
+	int fd = -1, err;
+
+	c->pids[0] = c->pid;
+	c->nr_pids = 1;
+	if (c->f->shape != BSH_TREE)
+		return 0;
+	err = bench_cat(&fd, ready, text, sizeof(text));
+	if (fd >= 0)
+		close(fd);
+	if (err < 0) {
+		fprintf(stderr, "crfs-bench: %s: %s\n", ready, strerror(-err));
+		return -1;
+	}
+	c->nr_pids = 0;
+	for (line = strtok_r(text, "\n", &save); line && c->nr_pids < c->f->nr;
+	     line = strtok_r(NULL, "\n", &save)) {
+		c->pids[c->nr_pids] = atoi(line);
+		if (c->nr_pids)
+			bench_track(c->pids[c->nr_pids], true);
+		c->nr_pids++;
+	}
+	if (c->nr_pids != c->f->nr || c->pids[0] != c->pid) {
+		fprintf(stderr, "crfs-bench: %s: %d pids, the first %d, not %d and %d\n",
+			ready, c->nr_pids, (int)c->pids[0], c->f->nr, (int)c->pid);
+		return -1;
+	}
+	return 0;
+}
+
+/**
+ * bench_wait_all() - wait until every process of a cycle has exited
+ * @c: the cycle
+ * @child: reap each if it is our child (the root first: its children
+ *         then fall to us, the subreaper)
+ * @timeout: seconds, for all of them
+ *
+ * Return: 0, or the negative errno of the first that did not exit.
+ */
+int bench_wait_all(const struct bench_cyc *c, bool child, double timeout)
+{
+	double end = bench_now() + timeout;
+
+	for (int i = 0; i < c->nr_pids; i++) {
+		double left = end - bench_now();
+		int err = bench_wait_exit(c->pids[i], child,
+					  left > 0.001 ? left : 0.001);
+
+		if (err < 0) {
+			fprintf(stderr, "crfs-bench: %s: pid %d not gone after %.0f s: %s\n",
+				c->e->key, (int)c->pids[i], timeout, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
 }
 
 /* Ask the restored process to check itself; 0 when it says PASS, same pid. */
@@ -157,7 +266,8 @@ static int bench_verify(const struct bench_cyc *c, const char *result)
 		close(fd);
 	unlink(result);
 	snprintf(want, sizeof(want), " pid %d\n", (int)c->pid);
-	if (strncmp(text, "PASS ", 5) || !strstr(text, want)) {
+	if (strncmp(text, "PASS ", 5) || !strstr(text, want) ||
+	    (c->f->shape != BSH_PROC && atoi(text + 5) != c->f->nr)) {
 		fprintf(stderr, "crfs-bench: %s: restored pid %d is wrong: %s",
 			c->e->key, (int)c->pid, text);
 		return -1;
@@ -165,57 +275,89 @@ static int bench_verify(const struct bench_cyc *c, const char *result)
 	return 0;
 }
 
+/*
+ * The checkpoint of a tree or a threaded process by crfs failed: a
+ * refusal when crfs said why (the engine's refusal()) and the container,
+ * thawed, is intact (1, the reason in @out); else a failure (-1).
+ */
+static int bench_refusal(struct bench_cyc *c, const char *result,
+			 struct bench_outcome *out)
+{
+	char path[4096];
+
+	if (c->f->shape == BSH_PROC || !c->e->refusal ||
+	    c->e->refusal(c, out->why, sizeof(out->why)) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s/state", c->o->mnt, c->cta);
+	bench_echo(path, "thaw\n");	/* crctl thawed it already: no matter */
+	if (bench_verify(c, result) < 0) {
+		fprintf(stderr, "crfs-bench: %s: refused (%s), but the container is not intact\n",
+			c->e->key, out->why);
+		return -1;
+	}
+	return 1;
+}
+
 /**
  * bench_cycle() - one cycle of one engine: start, checkpoint, kill, restore, check
  * @o: the options
  * @e: the engine
- * @mib: the size of the process's written memory
- * @t: the times of the steps, filled on success
- * @image_bytes: the bytes of the image directory after the checkpoint
+ * @f: what the memory program is started as
+ * @out: the times of the steps, the image's bytes, the freeze, a refusal
  *
- * Return: 0, or -1 when something broke (said on stderr).
+ * Return: 0; 1 when crfs refused to checkpoint a tree or threads (the
+ * reason in @out->why; the container was intact); -1 when something
+ * broke (said on stderr).
  */
-int bench_cycle(struct bench_opts *o, const struct bench_engine *e, size_t mib,
-		double t[BS_NR], uint64_t *image_bytes)
+int bench_cycle(struct bench_opts *o, const struct bench_engine *e,
+		const struct bench_form *f, struct bench_outcome *out)
 {
 	static unsigned int seq;
-	struct bench_cyc c = { .o = o, .e = e, .mib = mib };
-	char ready[4096], result[4096];
+	size_t mib = bench_form_mib(f);
+	struct bench_cyc c = { .o = o, .e = e, .f = f, .mib = mib };
+	char ready[4096], result[4096], tag[32];
 	double t0, t1, t2, t3, t4;
-	int ret = -1, err;
+	int ret = -1;
 	pid_t pid;
 
 	seq++;
-	snprintf(c.cta, sizeof(c.cta), "b%d-%s-%zum-%ua", (int)getpid(), e->key,
-		 mib, seq);
-	snprintf(c.ctb, sizeof(c.ctb), "b%d-%s-%zum-%ub", (int)getpid(), e->key,
-		 mib, seq);
+	if (f->shape == BSH_PROC)
+		snprintf(tag, sizeof(tag), "%zum", mib);
+	else
+		snprintf(tag, sizeof(tag), "%s", f->shape == BSH_TREE ? "tree" : "thr");
+	snprintf(c.cta, sizeof(c.cta), "b%d-%s-%s-%ua", (int)getpid(), e->key,
+		 tag, seq);
+	snprintf(c.ctb, sizeof(c.ctb), "b%d-%s-%s-%ub", (int)getpid(), e->key,
+		 tag, seq);
 	snprintf(c.img, sizeof(c.img), "%s/image", o->imgdir);
 	snprintf(ready, sizeof(ready), "%s/ready", o->workdir);
 	snprintf(result, sizeof(result), "%s/result", o->workdir);
 	bench_imgdir(o, true);
+	out->freeze = 0;
+	out->image_bytes = 0;
+	out->why[0] = '\0';
 
-	pid = bench_spawn(o, mib, ready, result);
+	pid = bench_spawn(o, f, ready, result);
 	if (pid < 0)
 		return -1;
 	c.pid = pid;
 	snprintf(c.pidstr, sizeof(c.pidstr), "%d", (int)pid);
-	if (e->attach(&c) < 0)
+	if (bench_read_pids(&c, ready) < 0 || e->attach(&c) < 0)
 		goto out_release;
 
 	bench_recycle(o, mib << 20);
 	t0 = bench_now();
-	if (e->checkpoint(&c) < 0)
-		goto out_release;
-	t1 = bench_now();
-	err = bench_wait_exit(pid, true, 10);
-	if (err < 0) {
-		fprintf(stderr, "crfs-bench: %s: pid %d not gone 10 s after its checkpoint: %s\n",
-			e->key, (int)pid, strerror(-err));
+	if (e->checkpoint(&c) < 0) {
+		out->freeze = c.freeze;
+		ret = bench_refusal(&c, result, out);
 		goto out_release;
 	}
+	t1 = bench_now();
+	if (bench_wait_all(&c, true, 10) < 0)
+		goto out_release;
 	t2 = bench_now();
-	*image_bytes = bench_imgdir(o, false);
+	out->image_bytes = bench_imgdir(o, false);
+	out->freeze = c.freeze;
 
 	bench_recycle(o, mib << 20);
 	t3 = bench_now();
@@ -225,19 +367,23 @@ int bench_cycle(struct bench_opts *o, const struct bench_engine *e, size_t mib,
 	if (bench_verify(&c, result) < 0)
 		goto out_release;
 
-	t[BS_CKPT] = t1 - t0;
-	t[BS_KILL] = t2 - t1;
-	t[BS_RESTORE] = t4 - t3;
-	t[BS_RTRIP] = t[BS_CKPT] + t[BS_KILL] + t[BS_RESTORE];
+	out->t[BS_CKPT] = t1 - t0;
+	out->t[BS_KILL] = t2 - t1;
+	out->t[BS_RESTORE] = t4 - t3;
+	out->t[BS_RTRIP] = out->t[BS_CKPT] + out->t[BS_KILL] + out->t[BS_RESTORE];
 	ret = 0;
 out_release:
 	e->release(&c);
 	/* whatever is left of it (a failed step), and zombies handed to us */
-	if (bench_is_memprog(o, pid) && !kill(pid, SIGKILL))
-		bench_wait_exit(pid, false, 10);
+	for (int i = 0; i < c.nr_pids; i++)
+		if (bench_is_memprog(o, c.pids[i]) && !kill(c.pids[i], SIGKILL))
+			bench_wait_exit(c.pids[i], false, 10);
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
-	bench_track(pid, false);
+	if (c.nr_pids > 1)	/* the children that fell to us late */
+		bench_wait_all(&c, true, 10);
+	for (int i = 0; i < c.nr_pids; i++)
+		bench_track(c.pids[i], false);
 	bench_imgdir(o, true);
 	return ret;
 }

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -50,18 +51,36 @@ static void bench_exec_fail(const char *cmd, const char *key, pid_t pid, int ret
 		(int)pid, why);
 }
 
+/**
+ * bench_ct_error() - what a container's error file says
+ * @c: the cycle
+ * @ct: the container
+ * @buf: its text, NUL-terminated ("" after a success)
+ * @len: size of @buf
+ *
+ * Return: 0, or a negative errno.
+ */
+int bench_ct_error(const struct bench_cyc *c, const char *ct, char *buf,
+		   size_t len)
+{
+	char path[4096];
+	int fd = -1, err;
+
+	bench_ct_path(path, sizeof(path), c, ct, "error");
+	err = bench_cat(&fd, path, buf, len);
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
 /* Print what container @ct's error file says, if anything. */
 static void bench_ct_why(const struct bench_cyc *c, const char *ct)
 {
-	char path[4096], text[2048];
-	int fd = -1;
+	char text[2048];
 
-	bench_ct_path(path, sizeof(path), c, ct, "error");
-	if (!bench_cat(&fd, path, text, sizeof(text)) && text[0])
-		fprintf(stderr, "crfs-bench: %s says: %s%s", path, text,
-			text[strlen(text) - 1] == '\n' ? "" : "\n");
-	if (fd >= 0)
-		close(fd);
+	if (!bench_ct_error(c, ct, text, sizeof(text)) && text[0])
+		fprintf(stderr, "crfs-bench: %s/%s/error says: %s%s", c->o->mnt,
+			ct, text, text[strlen(text) - 1] == '\n' ? "" : "\n");
 }
 
 /* Write @word to @ct's state file; say why not. */
@@ -97,7 +116,10 @@ static int bench_crfs_exec(const struct bench_cyc *c, const char *ct,
 	return -1;
 }
 
-/* crfs: a container for the process: mkdir CT, echo PID > CT/procs. */
+/*
+ * crfs: a container for the process: mkdir CT, echo PID > CT/procs; for
+ * a tree each of its processes, the root first.
+ */
 static int bench_crfs_attach(struct bench_cyc *c)
 {
 	char path[4096], text[32];
@@ -107,15 +129,62 @@ static int bench_crfs_attach(struct bench_cyc *c)
 		fprintf(stderr, "crfs-bench: mkdir %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	snprintf(text, sizeof(text), "%d\n", (int)c->pid);
-	err = bench_echo(bench_ct_path(path, sizeof(path), c, c->cta, "procs"),
-			 text);
-	if (err < 0) {
-		fprintf(stderr, "crfs-bench: echo %d > %s: %s\n", (int)c->pid,
-			path, strerror(-err));
-		return -1;
+	bench_ct_path(path, sizeof(path), c, c->cta, "procs");
+	for (int i = 0; i < c->nr_pids; i++) {
+		snprintf(text, sizeof(text), "%d\n", (int)c->pids[i]);
+		err = bench_echo(path, text);
+		if (err < 0) {
+			fprintf(stderr, "crfs-bench: echo %d > %s: %s\n",
+				(int)c->pids[i], path, strerror(-err));
+			return -1;
+		}
 	}
 	return 0;
+}
+
+/*
+ * Copy the first line of @text from after @mark into @why: a reason of
+ * crfs's error file, "REASON (ENAME)"; -1 if there is none (a timeout, an
+ * errno alone: no refusal).
+ */
+static int bench_reason(const char *text, const char *mark, char *why,
+			size_t len)
+{
+	const char *p = strstr(text, mark), *e;
+	size_t n;
+
+	if (!p)
+		return -1;
+	p += strlen(mark);
+	n = strcspn(p, "\n");
+	snprintf(why, len, "%.*s", (int)n, p);
+	e = strrchr(why, '(');
+	n = strlen(why);
+	if (!e || e == why || e[-1] != ' ' || e[1] != 'E' || why[n - 1] != ')')
+		return -1;
+	return 0;
+}
+
+/* crctl refused: its reason, "CT: cannot checkpoint: REASON" on its stderr. */
+static int bench_crctl_refusal(struct bench_cyc *c, char *why, size_t len)
+{
+	char text[2048];
+
+	(void)c;
+	if (bench_exec_said(text, sizeof(text)) < 0)
+		return -1;
+	return bench_reason(text, "cannot checkpoint: ", why, len);
+}
+
+/* A cat of CT/image refused: the reason, "checkpoint: REASON" in CT/error. */
+static int bench_cat_refusal(struct bench_cyc *c, char *why, size_t len)
+{
+	char text[2048];
+
+	if (bench_ct_error(c, c->cta, text, sizeof(text)) < 0 ||
+	    strncmp(text, "checkpoint: ", 12))
+		return -1;
+	return bench_reason(text, "checkpoint: ", why, len);
 }
 
 /* crfs: echo kill > @ct/state, if @ct is there. */
@@ -148,7 +217,7 @@ static void bench_crfs_release(struct bench_cyc *c)
 {
 	bench_crfs_kill(c, c->cta);
 	bench_crfs_kill(c, c->ctb);
-	bench_wait_exit(c->pid, false, 10);
+	bench_wait_all(c, false, 10);
 	bench_crfs_rmdir(c, c->cta);
 	bench_crfs_rmdir(c, c->ctb);
 }
@@ -176,6 +245,7 @@ static int bench_cat_checkpoint(struct bench_cyc *c)
 {
 	const char *argv[] = { "cat", NULL, NULL };
 	char ct[4096], image[4096];
+	double t0 = bench_now();
 	int err;
 
 	if (bench_ct_state(c, c->cta, "freeze") < 0)
@@ -186,6 +256,7 @@ static int bench_cat_checkpoint(struct bench_cyc *c)
 		fprintf(stderr, "crfs-bench: %s: frozen 1: %s\n", ct, strerror(-err));
 		return -1;
 	}
+	c->freeze = bench_now() - t0;
 	argv[1] = bench_ct_path(image, sizeof(image), c, c->cta, "image");
 	if (bench_crfs_exec(c, c->cta, argv, NULL, c->img) < 0)
 		return -1;
@@ -261,14 +332,19 @@ static int bench_criu_restore(struct bench_cyc *c)
 }
 
 /*
- * CRIU: kill the restored process.  criu restore -d left it to the
- * nearest subreaper, which we are (main()): reap it.
+ * CRIU: kill the restored processes.  criu restore -d left the root to
+ * the nearest subreaper, which we are (main()), and its children fall to
+ * us when it dies: reap them all.
  */
 static void bench_criu_release(struct bench_cyc *c)
 {
-	if (kill(c->pid, SIGKILL) < 0)
-		return;
-	bench_wait_exit(c->pid, true, 10);
+	bool any = false;
+
+	for (int i = 0; i < c->nr_pids; i++)
+		any |= bench_is_memprog(c->o, c->pids[i]) &&
+		       !kill(c->pids[i], SIGKILL);
+	if (any)
+		bench_wait_all(c, true, 10);
 }
 
 const struct bench_engine bench_engines[BE_NR] = {
@@ -280,6 +356,7 @@ const struct bench_engine bench_engines[BE_NR] = {
 		.attach = bench_crfs_attach,
 		.checkpoint = bench_crctl_checkpoint,
 		.restore = bench_crctl_restore,
+		.refusal = bench_crctl_refusal,
 		.release = bench_crfs_release,
 	},
 	[BE_CAT] = {
@@ -290,6 +367,7 @@ const struct bench_engine bench_engines[BE_NR] = {
 		.attach = bench_crfs_attach,
 		.checkpoint = bench_cat_checkpoint,
 		.restore = bench_cat_restore,
+		.refusal = bench_cat_refusal,
 		.release = bench_crfs_release,
 	},
 	[BE_CRIU] = {

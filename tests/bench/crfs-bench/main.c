@@ -6,6 +6,7 @@
  *   crfs-bench [-m MNT -p FUSEPID [-X CRCTL]] [-c CRIU] [-F FILE -P FLOORPID]
  *              -x MEMPROG -d SHMDIR -w WORKDIR [-s MIB,...] [-r RUNS]
  *              [-k MIB] [-B CHUNK] [-S MS] [-R]
+ *              [-T SHAPE,...] [-Y PROCSxMIB] [-Z THREADSxMIB]
  *
  * The engines (engines.c): crfs through crctl (-X), crfs through echo and
  * cat on the files of the mount (-m), CRIU (-c).  Each runs the same
@@ -23,6 +24,14 @@
  * of memory before each measured step (see bench_recycle()).  -B: the
  * chunk of the limits' reads and writes (default 1 MiB, what cat and
  * crctl use on crfs image files).
+ *
+ * -T: the shapes measured (default proc,tree,threads): "proc" is the
+ * single process at each size above (and the cold cycles); "tree" a
+ * root and its children (-Y PROCSxMIB, default 100x1: MIB each),
+ * "threads" one process of many threads (-Z THREADSxMIB, default 32x64),
+ * each RUNS times after the sizes, alike (shapes.c).  A checkpoint of
+ * these that crfs refuses, saying why, with the container intact, is
+ * reported as not measured, not as a failure.
  *
  * A watchdog thread bounds each block (60 s + 1 s per 8 MiB): past it the
  * daemons FUSEPID and FLOORPID and everything we started are killed, and
@@ -134,30 +143,50 @@ const char *bench_engine_off(const struct bench_opts *o, int e)
 	return NULL;
 }
 
-/*
- * One cycle of engine @e at @mib MiB into @t.  A crfs failure is the
- * run's (-1); a CRIU failure stops CRIU only (noted in o->criu_broke).
+/**
+ * bench_engine_cycle() - one cycle of an engine, under the watchdog
+ * @o: the options
+ * @e: enum bench_engine_id
+ * @f: what the memory program is started as
+ * @when: "cold", "run N", for the messages
+ * @out: the outcome of the cycle
+ *
+ * A crfs failure is the run's; a CRIU failure stops CRIU only (noted in
+ * o->criu_broke).
+ *
+ * Return: 0; 1 when CRIU failed or crfs refused (bench_cycle()); -1
+ * when crfs failed.
  */
-static int bench_engine_cycle(struct bench_opts *o, int e, size_t mib,
-			      const char *when, double t[BS_NR], uint64_t *bytes)
+int bench_engine_cycle(struct bench_opts *o, int e, const struct bench_form *f,
+		       const char *when, struct bench_outcome *out)
 {
+	size_t mib = bench_form_mib(f);
+	const double *t = out->t;
+	char what[64];
 	int ret;
 
+	if (f->shape == BSH_PROC)
+		snprintf(what, sizeof(what), "%zu MiB", mib);
+	else
+		snprintf(what, sizeof(what), "%s", bench_shape_keys[f->shape]);
 	bench_watchdog_arm(mib);
-	ret = bench_cycle(o, &bench_engines[e], mib, t, bytes);
+	ret = bench_cycle(o, &bench_engines[e], f, out);
 	bench_watchdog_arm(0);
 	if (ret < 0 && e == BE_CRIU) {
 		snprintf(o->criu_broke, sizeof(o->criu_broke),
-			 "failed at %zu MiB, %s (its messages are above)", mib, when);
+			 "failed at %s, %s (its messages are above)", what, when);
 		fprintf(stderr, "crfs-bench: CRIU %s: not run again\n", o->criu_broke);
 		return 1;
 	}
 	if (ret < 0)
-		fprintf(stderr, "crfs-bench: %s failed at %zu MiB, %s\n",
-			bench_engines[e].label, mib, when);
+		fprintf(stderr, "crfs-bench: %s failed at %s, %s\n",
+			bench_engines[e].label, what, when);
+	else if (ret > 0)
+		fprintf(stderr, "crfs-bench: %s %s %s: refused, the container intact: %s\n",
+			what, when, bench_engines[e].key, out->why);
 	else
-		fprintf(stderr, "crfs-bench: %zu MiB %s %s: checkpoint %.4f kill %.4f restore %.4f s\n",
-			mib, when, bench_engines[e].key, t[BS_CKPT], t[BS_KILL],
+		fprintf(stderr, "crfs-bench: %s %s %s: checkpoint %.4f kill %.4f restore %.4f s\n",
+			what, when, bench_engines[e].key, t[BS_CKPT], t[BS_KILL],
 			t[BS_RESTORE]);
 	return ret;
 }
@@ -167,7 +196,8 @@ static int bench_cold(struct bench_opts *o)
 {
 	static const int first[] = { BE_CRCTL, BE_CRIU };
 	struct bench_cold *cold = &o->cold;
-	uint64_t bytes;
+	struct bench_form f = { BSH_PROC, 1, cold->mib };
+	struct bench_outcome out;
 
 	if (!cold->mib || bench_engine_off(o, BE_CRCTL))
 		return 0;
@@ -176,11 +206,11 @@ static int bench_cold(struct bench_opts *o)
 
 		if (bench_engine_off(o, e))
 			continue;
-		ret = bench_engine_cycle(o, e, cold->mib, "cold",
-					 cold->t[e], &bytes);
+		ret = bench_engine_cycle(o, e, &f, "cold", &out);
 		if (ret < 0)
 			return -1;
 		cold->done[e] = !ret;
+		memcpy(cold->t[e], out.t, sizeof(out.t));
 	}
 	return 0;
 }
@@ -219,20 +249,22 @@ static int bench_size(struct bench_opts *o, struct bench_size *s)
 			break;
 		}
 		for (int k = 0; k < BE_NR; k++) {
+			struct bench_form f = { BSH_PROC, 1, s->mib };
 			int e = (r + k) % BE_NR;
-			double t[BS_NR];
+			struct bench_outcome out;
 
 			if (bench_engine_off(o, e))
 				continue;
 			bench_sleep_us(o->settle_ms * 1000L);
-			err = bench_engine_cycle(o, e, s->mib, when, t,
-						 &s->image_bytes[e]);
+			err = bench_engine_cycle(o, e, &f, when, &out);
+			if (out.image_bytes)
+				s->image_bytes[e] = out.image_bytes;
 			if (err < 0) {
 				ret = -1;
 				break;
 			}
 			for (int i = 0; !err && i < BS_NR; i++)
-				s->eng[e][i].t[s->eng[e][i].n++] = t[i];
+				s->eng[e][i].t[s->eng[e][i].n++] = out.t[i];
 		}
 	}
 	munmap(src, len);
@@ -268,18 +300,20 @@ static void bench_usage(const char *prog)
 	fprintf(stderr,
 		"usage: %s [-m MNT -p FUSEPID [-X CRCTL]] [-c CRIU] [-F FILE -P FLOORPID]\n"
 		"          -x MEMPROG -d SHMDIR -w WORKDIR [-s MIB,...] [-r RUNS]\n"
-		"          [-k MIB] [-B CHUNK] [-S MS] [-R]\n", prog);
+		"          [-k MIB] [-B CHUNK] [-S MS] [-R]\n"
+		"          [-T SHAPE,...] [-Y PROCSxMIB] [-Z THREADSxMIB]\n", prog);
 	exit(EXIT_FAILURE);
 }
 
 /* Parse the command line into @o. */
 static void bench_parse(struct bench_opts *o, int argc, char **argv)
 {
-	const char *sizes = "8,64,256,1024";
+	const char *sizes = "8,64,256,1024", *shapes = "proc,tree,threads";
+	const char *tree = "100x1", *threads = "32x64";
 	char *list, *tok, *save;
 	int c;
 
-	while ((c = getopt(argc, argv, "m:p:X:c:F:P:x:s:r:k:B:d:w:S:R")) != -1) {
+	while ((c = getopt(argc, argv, "m:p:X:c:F:P:x:s:r:k:B:d:w:S:RT:Y:Z:")) != -1) {
 		switch (c) {
 		case 'm': o->mnt = optarg; break;
 		case 'p': o->fuse_pid = atoi(optarg); break;
@@ -296,6 +330,9 @@ static void bench_parse(struct bench_opts *o, int argc, char **argv)
 		case 'w': o->workdir = optarg; break;
 		case 'S': o->settle_ms = atoi(optarg); break;
 		case 'R': o->no_recycle = true; break;
+		case 'T': shapes = optarg; break;
+		case 'Y': tree = optarg; break;
+		case 'Z': threads = optarg; break;
 		default: bench_usage(argv[0]);
 		}
 	}
@@ -325,6 +362,12 @@ static void bench_parse(struct bench_opts *o, int argc, char **argv)
 			bench_usage(argv[0]);
 	}
 	free(list);
+	if (bench_shapes_parse(o, shapes, tree, threads) < 0)
+		bench_usage(argv[0]);
+	if (!(o->shapes & (1U << BSH_PROC))) {
+		o->nr_sizes = 0;	/* no single process: no sizes, no cold */
+		o->cold.mib = 0;
+	}
 }
 
 /* Measure the cold cycles and every size, print the report. */
@@ -367,6 +410,8 @@ int main(int argc, char **argv)
 	ok = !bench_cold(&o);
 	for (int i = 0; i < o.nr_sizes && ok; i++)
 		ok = !bench_size(&o, &o.sizes[i]);
+	if (ok)
+		ok = !bench_shapes_run(&o);
 	bench_report(&o, ok);
 	rmdir(o.imgdir);
 	return ok ? EXIT_SUCCESS : EXIT_FAILURE;

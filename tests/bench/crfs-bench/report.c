@@ -17,12 +17,6 @@
 
 #include "bench.h"
 
-/* A row of a table of figures: key in the machine lines, label. */
-struct bench_row {
-	const char	*key;
-	const char	*label;
-};
-
 static const struct bench_row bench_limit_rows[BL_NR] = {
 	[BL_MEMCPY] = { "memcpy",   "memcpy into fresh memory" },
 	[BL_FILL]   = { "fill",     "the fill (process_vm_writev)" },
@@ -30,7 +24,7 @@ static const struct bench_row bench_limit_rows[BL_NR] = {
 	[BL_FUSE]   = { "fuseread", "FUSE read from memory" },
 };
 
-static const struct bench_row bench_step_rows[BS_NR] = {
+const struct bench_row bench_step_rows[BS_NR] = {
 	[BS_CKPT]    = { "ckpt",    "checkpoint" },
 	[BS_KILL]    = { "kill",    "kill" },
 	[BS_RESTORE] = { "restore", "restore" },
@@ -74,8 +68,16 @@ static int bench_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Median, min and max of @ser; false if never measured. */
-static bool bench_stats(const struct bench_series *ser, double *med,
+/**
+ * bench_stats() - median, min and max of a series
+ * @ser: the series
+ * @med: its median
+ * @min: its least, or NULL
+ * @max: its greatest, or NULL
+ *
+ * Return: false if never measured.
+ */
+bool bench_stats(const struct bench_series *ser, double *med,
 			double *min, double *max)
 {
 	double v[BENCH_MAX_RUNS];
@@ -93,8 +95,13 @@ static bool bench_stats(const struct bench_series *ser, double *med,
 	return true;
 }
 
-/* Median of @ser, or 0 if never measured. */
-static double bench_median(const struct bench_series *ser)
+/**
+ * bench_median() - median of a series
+ * @ser: the series
+ *
+ * Return: its median, or 0 if never measured.
+ */
+double bench_median(const struct bench_series *ser)
 {
 	double m;
 
@@ -121,8 +128,14 @@ static const char *bench_tag(size_t mib)
 	return p;
 }
 
-/* The label of engine @e in the tables (CRIU with its version). */
-static const char *bench_label(const struct bench_opts *o, int e)
+/**
+ * bench_label() - the label of an engine in the tables (CRIU with its version)
+ * @o: the options
+ * @e: enum bench_engine_id
+ *
+ * Return: the label, in a static buffer for CRIU.
+ */
+const char *bench_label(const struct bench_opts *o, int e)
 {
 	static char buf[96];
 
@@ -241,8 +254,17 @@ static void bench_report_cold(const struct bench_opts *o)
 	}
 }
 
-/* One row of times: median [min..max], MB/s if @rate. */
-static void bench_row(const char *step, const char *what,
+/**
+ * bench_row() - one row of times: median [min..max], MB/s if @rate
+ * @step: the step, or ""
+ * @what: the engine or limit
+ * @ser: the times
+ * @mib: the MiB moved, for MB/s
+ * @rate: print MB/s
+ *
+ * Prints nothing if @ser was never measured; no end of line.
+ */
+void bench_row(const char *step, const char *what,
 		      const struct bench_series *ser, size_t mib, bool rate)
 {
 	double med, min, max;
@@ -377,8 +399,13 @@ static void bench_report_ratios(const struct bench_opts *o)
 	}
 }
 
-/* A target's verdict. */
-static const char *bench_verdict(bool ok)
+/**
+ * bench_verdict() - a target's verdict
+ * @ok: the target is met
+ *
+ * Return: "PASS" or "MISS".
+ */
+const char *bench_verdict(bool ok)
 {
 	return ok ? "PASS" : "MISS";
 }
@@ -410,10 +437,18 @@ static void bench_report_targets(const struct bench_opts *o)
 		       bench_verdict((s1g->hwm_kb - s64->hwm_kb) * 1024L <=
 				     (long)BENCH_HWM_SLACK),
 		       s64->hwm_kb, s1g->hwm_kb);
+	bench_targets_shapes(o);
 }
 
-/* The machine lines of one series. */
-static void bench_line(const char *key, const char *tag,
+/**
+ * bench_line() - the machine line of one series
+ * @key: the figure's key, e.g. "crctl_ckpt"
+ * @tag: the size or shape, e.g. "64m"
+ * @ser: the times
+ * @mib: the MiB moved, for MB/s
+ * @rate: add the MB/s of the median
+ */
+void bench_line(const char *key, const char *tag,
 		       const struct bench_series *ser, size_t mib, bool rate)
 {
 	double med, min, max;
@@ -495,7 +530,9 @@ void bench_report(const struct bench_opts *o, bool ok)
 	bench_report_cold(o);
 	for (int i = 0; i < o->nr_sizes; i++)
 		bench_report_size(o, &o->sizes[i]);
-	bench_report_ratios(o);
+	if (o->shapes & (1U << BSH_PROC))
+		bench_report_ratios(o);
+	bench_report_shapes(o);
 	if (o->mnt && ok)
 		bench_report_targets(o);
 	if (!ok)
@@ -504,4 +541,5 @@ void bench_report(const struct bench_opts *o, bool ok)
 		printf("\n(no crfs mount given: limits and CRIU only)\n");
 	printf("\n");
 	bench_report_lines(o);
+	bench_lines_shapes(o);
 }

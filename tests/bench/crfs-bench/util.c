@@ -324,18 +324,32 @@ int bench_exec(const char *const argv[], const char *in, const char *out,
 }
 
 /**
+ * bench_exec_said() - what the last command said on stderr
+ * @buf: its text, NUL-terminated
+ * @len: size of @buf
+ *
+ * Return: 0, or a negative errno.
+ */
+int bench_exec_said(char *buf, size_t len)
+{
+	int fd = -1, err;
+
+	err = bench_cat(&fd, bench_errlog, buf, len);
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+/**
  * bench_exec_why() - print what the last command said on stderr
  * @what: names the command, in the prefix of each line
  */
 void bench_exec_why(const char *what)
 {
 	char text[2048], *line, *save;
-	int fd = -1;
 
-	if (bench_cat(&fd, bench_errlog, text, sizeof(text)) < 0)
+	if (bench_exec_said(text, sizeof(text)) < 0)
 		text[0] = '\0';
-	if (fd >= 0)
-		close(fd);
 	for (line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save))
 		fprintf(stderr, "crfs-bench: %s said: %s\n", what, line);
