@@ -202,3 +202,8 @@ ns_finish() {
 	run -0 ct_file "$ct3" procs
 	assert_output ""
 }
+
+@test "zdtm-tree-threads: processes of a tree with threads of their own come back with every thread and tid" {
+	require_image
+	tree_run zdtm-tree-threads
+}
