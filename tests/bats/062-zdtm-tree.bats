@@ -207,3 +207,35 @@ ns_finish() {
 	require_image
 	tree_run zdtm-tree-threads
 }
+
+# ns_run PROG: PROG as pid 1 of a pid namespace of its own, checkpointed,
+# killed, restored into a new namespace, then PASS.
+ns_run() {
+	local ct2 n p1
+	CT=$(crfs_mkct src)
+	ns_start "$CT" "$1"
+	n=$(wc -l <"$CRFS_MNT/$CT/procs")
+	IMG=$BATS_TEST_TMPDIR/$1-ns.img
+	crfs_checkpoint "$CT" "$IMG"
+	ct_write "$CT" state kill
+	wait_empty "$CT"
+	wait_pid_gone "$CRCTL_PID"
+	ct2=$(crfs_mkct dst)
+	crfs_restore "$ct2" "$IMG"
+	run -0 wc -l <"$CRFS_MNT/$ct2/procs"
+	assert_output "$n"
+	p1=$(ns_pid1 "$ct2") || fail "$ct2: no pid 1 of a new pid namespace"
+	ct_write "$ct2" state thaw
+	wait_thawed "$ct2"
+	zdtm_finish "$ZDTM_DIR" "$p1"
+}
+
+@test "zdtm-tree-threads in a pid namespace of its own: every thread back with its tid there" {
+	require_image
+	ns_run zdtm-tree-threads
+}
+
+@test "zdtm-tree-zombie in a pid namespace of its own: zombies, groups and signals as there" {
+	require_image
+	ns_run zdtm-tree-zombie
+}

@@ -19,22 +19,13 @@
 
 #include "zdtm.h"
 
-/* Wait until @pid is a zombie. */
+/* Wait until @pid is a zombie, without reaping it (any pid namespace). */
 static void zombie_wait_z(pid_t pid)
 {
-	char path[64], buf[256], *rp;
+	siginfo_t si;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	for (;;) {
-		FILE *f = fopen(path, "re");
-
-		zdtm_check(!f, "open child stat");
-		rp = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
-		fclose(f);
-		if (rp && rp[2] == 'Z')
-			return;
-		usleep(1000);
-	}
+	while (waitid(P_PID, pid, &si, WEXITED | WNOWAIT) < 0)
+		zdtm_check(errno != EINTR, "waitid");
 }
 
 /* Is SIGCHLD pending? */

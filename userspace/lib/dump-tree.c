@@ -652,18 +652,39 @@ static pid_t tree_view(const struct cr_dump *d, pid_t host)
 	return 0;
 }
 
-/* The view of thread @tid of @dt: its leader's; another, not yet. */
+/*
+ * The view of thread @tid of @dt: its leader's, or the last NSpid of
+ * /proc/PID/task/TID/status (the process is seized: the thread stays).
+ */
 static int tree_view_tid(const struct cr_dtask *dt, uint32_t *tid,
 			 struct cr_err *e)
 {
+	char path[96], *buf, *s, *end;
+	long v = -1;
+
 	if (!*tid)
 		return 0;
 	if (*tid == (uint32_t)dt->pid) {
 		*tid = dt->vpid;
 		return 0;
 	}
-	return cr_fail(e, EOPNOTSUPP, "pid %d: thread %u in a pid namespace of the container's: not supported yet",
-		       dt->pid, *tid);
+	snprintf(path, sizeof(path), "/proc/%d/task/%u/status", dt->pid,
+		 *tid);
+	buf = cr_read_file(path, NULL);
+	s = buf ? strstr(buf, "\nNSpid:") : NULL;
+	for (s = s ? s + 7 : NULL; s && *s && *s != '\n'; s = end) {
+		long x = strtol(s, &end, 10);
+
+		if (end == s)
+			break;
+		v = x;
+	}
+	free(buf);
+	if (v <= 0)
+		return cr_fail(e, ESRCH, "pid %d: thread %u: cannot read its tid in the container's pid namespace (%s)",
+			       dt->pid, *tid, path);
+	*tid = v;
+	return 0;
 }
 
 /* Every pid of @dt's process and of what it owns, as the container sees. */
