@@ -386,3 +386,13 @@ time.sleep(120)' "$ZDTM_DIR/wait" "$held"
 	require_image
 	zdtm_run zdtm-procstate
 }
+
+@test "zdtm-evfd: eventfd, signalfd, timerfd and epoll come back with their state and behave as before" {
+	require_image
+	zdtm_run zdtm-evfd
+}
+
+@test "zdtm-inotify: inotify watches come back with their wds and masks and report events" {
+	require_image
+	zdtm_run zdtm-inotify
+}

@@ -212,6 +212,11 @@ refused() {
 	refused zdtm-neg-pipe "([Pp]ipe|FIFO|fifo)"
 }
 
+@test "a POSIX message queue is refused, the container is unharmed" {
+	require_image
+	refused zdtm-neg-mqueue "pid [0-9]+: fd [0-9]+: /crfs-zdtm-[0-9]+: POSIX message queues are not supported"
+}
+
 @test "a thread with credentials of its own is refused, the container is unharmed" {
 	require_image
 	refused zdtm-neg-thread "thread [0-9]+: credentials"
@@ -618,4 +623,14 @@ fd5_is() {
 	img_rec_or "$GOOD" "$BATS_TEST_TMPDIR/c.img" REC_THREAD 216 0x8000000000000000 Q
 	restore_fails "$BATS_TEST_TMPDIR/c.img" \
 		"pid [0-9]+: thread [0-9]+: its CPU affinity has CPU 1023, which is not online here"
+}
+
+@test "an epoll target watched under a closed descriptor is refused, the container is unharmed" {
+	require_image
+	refused zdtm-neg-epoll "pid [0-9]+: fd [0-9]+: anon_inode:\\[eventpoll\\]: an epoll target whose descriptor was closed"
+}
+
+@test "an inotify instance holding events not read is refused, the container is unharmed" {
+	require_image
+	refused zdtm-neg-inotify "pid [0-9]+: fd [0-9]+: anon_inode:inotify: an inotify instance holding events not read"
 }

@@ -23,6 +23,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/time.h>
@@ -296,7 +298,73 @@ F(auxv_none, mm->m.auxv_words = 0)
 F(exe, mm->m.exe_file_id = F_CWD + 1)
 F(exe0, mm->m.exe_file_id = 0)
 F(vma_kind0, mm->vmas[V_ANON1].v.kind = 0)
-F(vma_kind9, mm->vmas[V_ANON1].v.kind = 9)
+F(vma_kind10, mm->vmas[V_ANON1].v.kind = 10)
+/* SysV IPC: a namespace with a segment, a set of 2 and a queue of 1. */
+static void fx_ipc(struct cr_model *m)
+{
+	static const struct crfs_ipc_msg msg = { 5, 3 };
+	struct cr_ipc *c;
+	int err;
+
+	m->have_ipcns = true;
+	m->ipcns = (struct crfs_ipcns){ .shmmax = 1ULL << 40,
+		.shmall = 1ULL << 30, .shmmni = 4096, .msgmax = 8192,
+		.msgmnb = 16384, .msgmni = 32000,
+		.sem = { 32000, 1024000000, 500, 32000 }, .shm_next_id = -1,
+		.msg_next_id = -1, .sem_next_id = -1 };
+	c = cr_model_new_ipc(m, &err);
+	c->i = (struct crfs_ipc){ .id = 1, .kind = CRFS_IPC_SHM, .key = 0x11,
+		.mode = 0600, .size = 0x10000 };
+	c = cr_model_new_ipc(m, &err);
+	c->i = (struct crfs_ipc){ .id = 2, .kind = CRFS_IPC_SEM, .key = 0x12,
+		.mode = 0600, .size = 2, .nr = 2 };
+	c->payload = calloc(1, 8);
+	c->payload_len = 8;
+	memcpy(c->payload, (uint16_t[]){ 1, 32767 }, 4);
+	c = cr_model_new_ipc(m, &err);
+	c->i = (struct crfs_ipc){ .id = 3, .kind = CRFS_IPC_MSQ, .key = 0x13,
+		.mode = 0600, .size = 16384, .nr = 1, .data_size = 24 };
+	c->payload = calloc(1, 24);
+	c->payload_len = 24;
+	memcpy(c->payload, &msg, sizeof(msg));
+	memcpy((char *)c->payload + sizeof(msg), "abc", 3);
+}
+
+/* V_ANON1 (0x700000-0x710000, r--) as an attachment of segment @ipc. */
+static void fx_sysv(struct cr_mm *mm, uint32_t ipc)
+{
+	mm->vmas[V_ANON1].v.kind = CRFS_VMA_SYSV;
+	mm->vmas[V_ANON1].v.flags = CRFS_VMA_F_SHARED;
+	mm->vmas[V_ANON1].v.ipc_id = ipc;
+}
+
+/* The IPC objects of fx_ipc(), made wrong by @body. */
+#define FI(name, body) \
+	F(name, fx_ipc(m); struct crfs_ipcns *ns = &m->ipcns; \
+	  struct cr_ipc *ip = m->ipcs; (void)ns; (void)ip; body)
+FI(ipc_sem_value, memcpy(ip[1].payload, (uint16_t[]){ 32768 }, 2))
+FI(ipc_order, int err; struct cr_ipc c = ip[1];
+	      c.payload = calloc(1, 8); c.i.id = 4;
+	      *cr_model_new_ipc(m, &err) = c)
+FI(ipc_dest_key, ip[0].i.flags = CRFS_IPC_F_DEST)
+FI(ipc_mode, ip[0].i.mode = 01777)
+FI(ipc_flags, ip[1].i.flags = CRFS_IPC_F_LOCKED)
+FI(ipc_rmid_forced, ns->shm_rmid_forced = 1)
+FI(ipc_next_id, ns->msg_next_id = -2)
+FI(ipc_msg_type0, memset(ip[2].payload, 0, 8))
+FI(ipc_msg_count, ip[2].i.nr = 2)
+FI(ipc_no_ns, m->have_ipcns = false)
+FI(ipc_id_order, ip[1].i.id = 7)
+FI(ipc_data_missing, ip[0].i.data_size = 4096)
+FI(ipc_data_beyond, ip[0].i.data_size = 0x11000)
+FI(vma_sysv_sem, fx_sysv(mm, 2))
+FI(vma_sysv_none, fx_sysv(mm, 0))
+FI(vma_sysv_beyond, fx_sysv(mm, 1); mm->vmas[V_ANON1].v.pgoff = 0x1000)
+FI(vma_sysv_private, fx_sysv(mm, 1); mm->vmas[V_ANON1].v.flags = 0)
+FI(vma_sysv_rdonly_w, fx_sysv(mm, 1); mm->vmas[V_ANON1].v.prot |= PROT_WRITE;
+		      mm->vmas[V_ANON1].v.flags |= CRFS_VMA_F_SHM_RDONLY)
+FI(vma_rdonly_anon, mm->vmas[V_ANON1].v.flags |= CRFS_VMA_F_SHM_RDONLY)
+FI(vma_anon_ipc, mm->vmas[V_ANON2].v.ipc_id = 1)
 F(vma_empty, mm->vmas[V_ANON1].v.end = mm->vmas[V_ANON1].v.start)
 F(vma_inside_out, mm->vmas[V_HEAP].v.end = 0x5ff000)
 F(vma_align, mm->vmas[V_HEAP].v.end += 16)
@@ -423,7 +491,147 @@ F(lock_unheld, m->locks[L_OFD].l.file_id = F_MAP + 1)
 F(lock_device, m->locks[L_FLOCK].l.file_id = F_NULL + 1)
 F(ref_lock_owner, m->locks[L_POSIX_RD].l.owner = 5)
 
+/*
+ * Event descriptors added to the valid process: an eventfd at fd 10, a
+ * signalfd at 11, a timerfd at 12, an epoll instance at 13 watching fd 10
+ * (EPOLLIN | EPOLLET, data 0xdada) and fd 11; their FILEs are the last
+ * four (EV_EFD ... EV_EP from the end).
+ */
+enum { EV_EFD, EV_SFD, EV_TFD, EV_EP, EV_IN, NR_EV };
+
+/* Inotify @f's watches: @n of them, wd @wd0 and up, at @paths. */
+static void ev_watches(struct cr_file *f, int n, int wd0, const char *const *paths)
+{
+	const char *why = NULL;
+	size_t len = 0, off = 0;
+
+	for (int i = 0; i < n; i++)
+		len += sizeof(struct crfs_inotify_wd) +
+		       cr_pad8(strlen(paths[i]) + 1);
+	free(f->wbuf);
+	f->wbuf = calloc(1, len ? len : 1);
+	f->wlen = len;
+	for (int i = 0; i < n; i++) {
+		struct crfs_inotify_wd *w = (void *)((char *)f->wbuf + off);
+
+		w->wd = wd0 + i;
+		w->mask = IN_CREATE | IN_ONESHOT;
+		w->dev = 0x803;
+		w->ino = 2000 + i;
+		w->path_len = strlen(paths[i]) + 1;
+		memcpy(w + 1, paths[i], w->path_len);
+		off += sizeof(*w) + cr_pad8(w->path_len);
+	}
+	cr_inotify_index(f, &why);
+}
+
+static void ev_add(struct cr_model *m)
+{
+	static const struct { uint32_t kind; const char *path; } k[NR_EV] = {
+		{ CRFS_FILE_EVENTFD, "anon_inode:[eventfd]" },
+		{ CRFS_FILE_SIGNALFD, "anon_inode:[signalfd]" },
+		{ CRFS_FILE_TIMERFD, "anon_inode:[timerfd]" },
+		{ CRFS_FILE_EPOLL, "anon_inode:[eventpoll]" },
+		{ CRFS_FILE_INOTIFY, "anon_inode:inotify" },
+	};
+	uint32_t base = m->nr_files;
+	struct cr_file *ep;
+	int err;
+
+	for (int i = 0; i < NR_EV; i++) {
+		struct cr_file *f = cr_model_new_file(m, &err);
+		struct cr_fd *fd = cr_model_new_fd(&m->fdts[0], &err);
+
+		memset(f, 0, sizeof(*f));
+		f->f = (struct crfs_file){ .id = base + i + 1, .kind = k[i].kind,
+			.flags = O_RDWR, .mode = S_IRUSR | S_IWUSR, .dev = 0xe,
+			.ino = 1038 };
+		f->path = strdup(k[i].path);
+		memset(fd, 0, sizeof(*fd));
+		fd->d = (struct crfs_fd){ .fd = 10 + i, .file_id = base + i + 1 };
+	}
+	m->files[base + EV_EFD].ev.efd.count = 1ULL << 40;
+	m->files[base + EV_EFD].ev.efd.semaphore = 1;
+	m->files[base + EV_EFD].f.flags |= O_NONBLOCK;
+	m->files[base + EV_SFD].ev.sfd.sigmask = 1ULL << (SIGUSR1 - 1);
+	m->files[base + EV_TFD].ev.tfd = (struct crfs_file_timerfd){
+		.clock = CLOCK_MONOTONIC, .ticks = 3, .value_ns = 5000,
+		.interval_ns = 1000000 };
+	ep = &m->files[base + EV_EP];
+	ep->tfds = calloc(2, sizeof(*ep->tfds));
+	ep->nr_tfds = 2;
+	ep->tfds[0] = (struct crfs_epoll_tfd){ .fd = 10, .events = 0x80000001,
+					       .data = 0xdada,
+					       .target_id = base + 1 };
+	ep->tfds[1] = (struct crfs_epoll_tfd){ .fd = 11, .events = 1,
+					       .target_id = base + 2 };
+	m->files[base + EV_IN].f.flags = O_RDONLY | O_NONBLOCK;
+	ev_watches(&m->files[base + EV_IN], 2, 3,
+		   (const char *const[]){ "/tmp/dir", "/tmp/data" });
+	fx_resolve(m);
+}
+
+/* The event descriptors added, then made wrong by @body. */
+#define FE(name, body) \
+	static void forge_##name(struct cr_model *m) \
+	{ ev_add(m); \
+	  struct cr_file *ev = &m->files[m->nr_files - NR_EV]; \
+	  struct crfs_epoll_tfd *tf = ev[EV_EP].tfds; \
+	  (void)tf; body; }
+FE(ev_count, ev[EV_EFD].ev.efd.count = UINT64_MAX)
+FE(ev_sem, ev[EV_EFD].ev.efd.semaphore = 2)
+FE(ev_path, free(ev[EV_EFD].path); ev[EV_EFD].path = strdup("/tmp/x"))
+FE(ev_mode, ev[EV_EFD].f.mode = S_IFREG | 0600)
+FE(ev_flags, ev[EV_EFD].f.flags |= O_APPEND)
+FE(ev_wronly, ev[EV_SFD].f.flags = O_WRONLY)
+FE(ev_pos, ev[EV_EFD].f.pos = 8)
+FE(ev_sigkill, ev[EV_SFD].ev.sfd.sigmask |= 1ULL << (SIGKILL - 1))
+FE(ev_clock, ev[EV_TFD].ev.tfd.clock = CLOCK_MONOTONIC_RAW)
+FE(ev_tflags, ev[EV_TFD].ev.tfd.settime_flags = 4)
+FE(ev_cancel, ev[EV_TFD].ev.tfd.settime_flags = 3)
+FE(ev_tvalue, ev[EV_TFD].ev.tfd.value_ns = 1ULL << 63)
+FE(ev_order, tf[1].fd = 10)
+FE(ev_events, tf[0].events |= 1U << 20)
+FE(ev_excl, tf[0].events = EPOLLEXCLUSIVE | EPOLLPRI)
+FE(ev_self, tf[1].target_id = ev[EV_EP].f.id)
+FE(ev_kind, tf[1].target_id = F_LOG + 1)
+FE(ev_none, tf[1].target_id = 999)
+FE(ev_closed, tf[1].fd = 12)
+FE(ev_pad, tf[0].__pad = 1)
+FE(in_rdwr, ev[EV_IN].f.flags = O_RDWR)
+FE(in_order, ev_watches(&ev[EV_IN], 2, 0, (const char *const[]){ "/a", "/b" }))
+FE(in_rel, ev_watches(&ev[EV_IN], 1, 1, (const char *const[]){ "a" }))
+FE(in_mask, ((struct crfs_inotify_wd *)ev[EV_IN].wbuf)->mask = IN_ONESHOT)
+FE(in_mask2, ((struct crfs_inotify_wd *)ev[EV_IN].wbuf)->mask |= IN_MASK_ADD)
+FE(in_pad, ((struct crfs_inotify_wd *)ev[EV_IN].wbuf)->__pad = 1)
+
 static const struct forgery forgeries[] = {
+	{ "an eventfd counter of 2^64 - 1", forge_ev_count, "counter of 2^64 - 1" },
+	{ "an eventfd semaphore 2",	forge_ev_sem,	"semaphore neither 0 nor 1" },
+	{ "an eventfd with a path",	forge_ev_path,	"not the name of its anonymous inode" },
+	{ "an eventfd of a regular mode", forge_ev_mode, "mode is not the anonymous inode's" },
+	{ "an eventfd with O_APPEND",	forge_ev_flags,	"status flags it is not made with" },
+	{ "a signalfd open O_WRONLY",	forge_ev_wronly, "status flags it is not made with" },
+	{ "an eventfd with a position",	forge_ev_pos,	"a position, data" },
+	{ "a signalfd for SIGKILL",	forge_ev_sigkill, "SIGKILL or SIGSTOP" },
+	{ "a timerfd on CLOCK_MONOTONIC_RAW", forge_ev_clock, "a clock timerfd_create() does not take" },
+	{ "a timerfd with settime flags 4", forge_ev_tflags, "unknown settime flags" },
+	{ "a monotonic timerfd cancelled on a clock set", forge_ev_cancel, "TFD_TIMER_CANCEL_ON_SET without" },
+	{ "a timerfd 2^63 ns ahead",	forge_ev_tvalue, "a time timerfd_settime() does not take" },
+	{ "epoll targets not ascending", forge_ev_order, "not ascending" },
+	{ "epoll events bit 20",	forge_ev_events, "events epoll_ctl() does not take" },
+	{ "EPOLLEXCLUSIVE with EPOLLPRI", forge_ev_excl, "events epoll_ctl() does not take" },
+	{ "an epoll instance watching itself", forge_ev_self, "no other file" },
+	{ "an epoll watching a regular file", forge_ev_kind, "a kind epoll does not watch" },
+	{ "an epoll target not in the image", forge_ev_none, "no other file" },
+	{ "an epoll target at another descriptor", forge_ev_closed, "fd 13: epoll target fd 12 is not a descriptor of file 10" },
+	{ "an epoll target with padding", forge_ev_pad, "padding not zero" },
+	{ "an inotify instance open O_RDWR", forge_in_rdwr, "status flags it is not made with" },
+	{ "an inotify wd 0",		forge_in_order,	"not ascending from 1" },
+	{ "an inotify watch at a relative path", forge_in_rel, "path is not absolute" },
+	{ "an inotify watch without events", forge_in_mask, "a watch mask inotify_add_watch() does not take" },
+	{ "an inotify watch with IN_MASK_ADD", forge_in_mask2, "a watch mask inotify_add_watch() does not take" },
+	{ "an inotify watch with padding", forge_in_pad, "padding not zero" },
 	{ "pid 0",			forge_pid0,	"pid 0" },
 	{ "pid above 4M",		forge_pid_big,	"not a pid" },
 	{ "a parent not in the image",	forge_ppid,	"parent 1" },
@@ -530,7 +738,27 @@ static const struct forgery forgeries[] = {
 	{ "a directory as executable",	forge_exe,	"executable" },
 	{ "no executable",		forge_exe0,	"executable" },
 	{ "mapping of kind 0",		forge_vma_kind0, "unknown kind" },
-	{ "mapping of kind 9",		forge_vma_kind9, "unknown kind" },
+	{ "mapping of kind 10",		forge_vma_kind10, "unknown kind" },
+	{ "a semaphore above SEMVMX",	forge_ipc_sem_value, "ipc 2 (sem 0): a semaphore value above SEMVMX" },
+	{ "IPC objects out of kind order", forge_ipc_order, "ipc 4 (sem 0): not after the one before by kind and id" },
+	{ "a removed segment with a key and no attachment", forge_ipc_dest_key, "ipc 1 (shm 0): removed, but with a key or attached nowhere" },
+	{ "IPC mode beyond 0777",	forge_ipc_mode, "ipc 1 (shm 0): mode bits beyond 0777" },
+	{ "SHM_LOCK on a semaphore set", forge_ipc_flags, "ipc 2 (sem 0): flags on an object that is no segment" },
+	{ "shm_rmid_forced with segments", forge_ipc_rmid_forced, "ipc namespace: kernel.shm_rmid_forced with shared memory segments" },
+	{ "a next id of -2",		forge_ipc_next_id, "ipc namespace: a negative next id other than -1" },
+	{ "a message of type 0",	forge_ipc_msg_type0, "ipc 3: a message of type <= 0 or too large" },
+	{ "a queue counting more messages than it has", forge_ipc_msg_count, "ipc 3: not as many messages as it says" },
+	{ "an IPC object without its namespace", forge_ipc_no_ns, "an IPC object without its namespace" },
+	{ "IPC ids not ascending",	forge_ipc_id_order, "ipc id 3: 0, or not above the one before" },
+	{ "segment data missing",	forge_ipc_data_missing, "ipc data: 0 bytes, the segments have 4096" },
+	{ "segment data beyond its size", forge_ipc_data_beyond, "ipc 1 (shm 0): more data than the segment holds" },
+	{ "an attachment of a semaphore set", forge_vma_sysv_sem, "ipc 2 (sem 0): mapped, and no segment" },
+	{ "an attachment of nothing",	forge_vma_sysv_none, "a SysV attachment without its segment" },
+	{ "an attachment beyond its segment", forge_vma_sysv_beyond, "beyond the end of its segment" },
+	{ "a private attachment",	forge_vma_sysv_private, "a private SysV attachment" },
+	{ "a writable read-only attachment", forge_vma_sysv_rdonly_w, "attached read-only, but writable" },
+	{ "SHM_RDONLY on anonymous memory", forge_vma_rdonly_anon, "SHM_RDONLY on a mapping that is no SysV attachment" },
+	{ "a segment named by anonymous memory", forge_vma_anon_ipc, "a file or object on a mapping of neither" },
 	{ "empty mapping",		forge_vma_empty, "ends before it starts" },
 	{ "mapping ending before it starts", forge_vma_inside_out, "ends before" },
 	{ "unaligned mapping",		forge_vma_align, "not page-aligned" },
@@ -640,7 +868,7 @@ static const struct forgery forgeries[] = {
 
 /* The checks: valid 2, filled 1, forgeries, pages 16, header 8,
  * trailing 1, order 5, declared counts 1, linear 1, file data 7. */
-#define TAP_PLAN	(55 + sizeof(forgeries) / sizeof(forgeries[0]))
+#define TAP_PLAN	(58 + sizeof(forgeries) / sizeof(forgeries[0]))
 
 /* The image of the valid process, with @runs of page data. */
 static int good_image(const struct crfs_image_hdr *h, const struct fx_run *runs)
@@ -671,6 +899,43 @@ static void test_valid(const struct crfs_image_hdr *h)
 	   "mappings and across the two mappings of a shared memory object "
 	   "included, passes verify and restore%s%s%s",
 	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+}
+
+/* The valid process with event descriptors, each kind. */
+static void test_events(const struct crfs_image_hdr *h)
+{
+	struct cr_model m;
+	struct verdict v;
+	struct cr_err e = { 0 };
+	int ret;
+
+	fx_model(&m, h);
+	ev_add(&m);
+	ret = cr_img_check_model(h, &m, &e);
+	ok(!ret, "a process with an eventfd, a signalfd, a timerfd, an "
+	   "epoll instance and an inotify instance passes cr_img_check_model()%s%s",
+	   ret ? ": " : "", e.msg);
+	judge(fx_write(h, &m, NULL, false), &v);
+	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
+	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+	cr_model_free(&m);
+}
+
+/* The valid process with SysV IPC objects and an attachment. */
+static void test_valid_ipc(const struct crfs_image_hdr *h)
+{
+	struct cr_model m;
+	struct verdict v;
+
+	fx_model(&m, h);
+	fx_ipc(&m);
+	fx_sysv(&m.mms[0], 1);
+	judge(fx_write(h, &m, NULL, false), &v);
+	ok(!v.verify && !v.restore, "with an IPC namespace, a segment "
+	   "attached, a semaphore set and a queue, it passes verify and "
+	   "restore%s%s%s", v.verify || v.restore ? ": " : "", v.ev.msg,
+	   v.er.msg);
+	cr_model_free(&m);
 }
 
 static void test_forgeries(const struct crfs_image_hdr *h)
@@ -1322,6 +1587,8 @@ int main(int argc, char **argv)
 	printf("1..%d\n", (int)TAP_PLAN);
 	test_valid(&h);
 	test_filled();
+	test_events(&h);
+	test_valid_ipc(&h);
 	test_forgeries(&h);
 	test_pages(&h);
 	test_header(&h);

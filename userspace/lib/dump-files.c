@@ -22,6 +22,10 @@
 #include "dump.h"
 #include "proc.h"
 
+#ifndef MQUEUE_MAGIC
+#define MQUEUE_MAGIC	0x19800202	/* ipc/mqueue.c; not in every uapi */
+#endif
+
 /* What a file whose link starts with @prefix is, for the refusal. */
 static const struct {
 	const char	*prefix;
@@ -30,11 +34,6 @@ static const struct {
 	{ "socket:",			"sockets are not supported" },
 	{ "pipe:",			"pipes are not supported" },
 	{ "anon_inode:[io_uring]",	"io_uring is not supported" },
-	{ "anon_inode:[eventfd]",	"eventfds are not supported" },
-	{ "anon_inode:[signalfd]",	"signalfds are not supported" },
-	{ "anon_inode:[timerfd]",	"timerfds are not supported" },
-	{ "anon_inode:[eventpoll]",	"epoll instances are not supported" },
-	{ "anon_inode:inotify",		"inotify instances are not supported" },
 	{ "anon_inode:[fanotify]",	"fanotify is not supported" },
 	{ "anon_inode:[pidfd]",		"pidfds are not supported" },
 	{ "pidfd:",			"pidfds are not supported" },
@@ -99,6 +98,11 @@ static uint32_t cr_file_kind(const struct stat *st, const char *link,
 {
 	size_t i;
 
+	/* Its descriptors read as "/NAME", a path of no file of the root. */
+	if (sfs->f_type == MQUEUE_MAGIC) {
+		*why = "POSIX message queues are not supported";
+		return 0;
+	}
 	/* Its inodes are made per lookup: reopened, another inode. */
 	if (sfs->f_type == PROC_SUPER_MAGIC) {
 		*why = "files of /proc are not supported (reopened, they would "
@@ -149,6 +153,8 @@ int cr_dump_file_probe(pid_t pid, const char *name, uint32_t flags,
 	/* How it was opened, not a status of it (restores follow no link). */
 	f->f.flags = flags & ~O_NOFOLLOW;
 	f->path = link;
+	if (cr_evfd_kind(link))
+		return cr_evfd_probe(pid, name, f, e);
 	for (i = 0; i < sizeof(cr_file_refused) / sizeof(cr_file_refused[0]);
 	     i++)
 		if (!strncmp(link, cr_file_refused[i].prefix,
@@ -160,14 +166,17 @@ int cr_dump_file_probe(pid_t pid, const char *name, uint32_t flags,
 	/*
 	 * Nothing here asks the file's filesystem (a FUSE server could
 	 * block): the attributes come from its cache, and only a deleted
-	 * memfd or shared anonymous memory needs statfs (tmpfs or not), and
-	 * a file under /proc (procfs or not).
+	 * memfd or shared anonymous memory needs statfs (tmpfs or not), a
+	 * file under /proc (procfs or not), and a regular file "/NAME" (a
+	 * POSIX message queue or not: a FUSE mount on / is unlikely).
 	 */
 	memset(&sfs, 0, sizeof(sfs));
 	if (cr_stat_cached(AT_FDCWD, path, 0, &st) ||
 	    ((!strncmp(link, "/memfd:", 7) ||
 	      !strcmp(link, "/dev/zero (deleted)") ||
-	      !strncmp(link, "/proc/", 6) || !strcmp(link, "/proc")) &&
+	      !strncmp(link, "/proc/", 6) || !strcmp(link, "/proc") ||
+	      (S_ISREG(st.st_mode) && link[0] == '/' &&
+	       !strchr(link + 1, '/'))) &&
 	     statfs(path, &sfs))) {
 		ret = cr_fail(e, errno, "pid %d: %s: %s: cannot stat: %m", pid,
 			      name, link);

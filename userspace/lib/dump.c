@@ -473,6 +473,7 @@ static void dump_free(struct cr_dump *d)
 	for (uint32_t i = 0; i < d->nr_tasks; i++)
 		free(d->tasks[i].lk_seen);
 	cr_lk_snap_free(d);
+	cr_dump_ipc_free(d);
 	cr_dump_tree_free(d);
 	cr_model_free(&d->m);
 	free(d->tasks);
@@ -616,6 +617,8 @@ int cr_dump_stream(struct cr_dump *d, struct cr_ring *ring, struct cr_err *e)
 		ret = cr_model_write(&img, &d->m, e);
 	if (!ret)
 		ret = cr_dump_write_file_data(d, &img, e);
+	if (!ret)
+		ret = cr_dump_write_ipc_data(d, &img, e);
 	if (!ret)
 		ret = cr_dump_write_pages(d, &img, e);
 	if (!ret)

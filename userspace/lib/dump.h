@@ -169,6 +169,9 @@ struct cr_dump {
 	struct cr_dump_fkeys	fkeys;		/* dump-tree.c */
 	struct cr_lk_snap	*lk_snap;	/* /proc/locks (res-locks.c) */
 	const struct cr_ring	*ring;		/* cr_ring_aborted(): called off */
+	uint64_t		ipc_ns;		/* res-ipc.c: the container's
+						 * IPC namespace (inode), */
+	bool			ipc_own;	/* not the dumper's */
 };
 
 /**
@@ -284,6 +287,24 @@ int cr_lk_cross_check(struct cr_dump *d, struct cr_err *e);
 /* dump-files.c: the files of res-files.c, res-fs.c and res-mm.c. */
 
 /**
+ * cr_dump_ipc_vma() - make @v the mapping @m of a SysV segment of the
+ * container's own IPC namespace, as collected (res-ipc.c)
+ * Return: NULL, or why it is refused.
+ */
+const char *cr_dump_ipc_vma(struct cr_dump *d, const struct cr_proc_map *m,
+			    struct cr_vma *v);
+
+/**
+ * cr_dump_write_ipc_data() - the IPC_DATA records of every segment
+ * Return: 0 or -errno with @e set.
+ */
+int cr_dump_write_ipc_data(struct cr_dump *d, struct cr_img *img,
+			   struct cr_err *e);
+
+/* cr_dump_ipc_free() - close what res-ipc.c opened for the dump of @d */
+void cr_dump_ipc_free(struct cr_dump *d);
+
+/**
  * cr_dump_file_probe() - what /proc/@pid/@name is, into @f: its path, its
  * identity by stat(), its kind, or why it is refused (@f->why)
  * @flags: its open flags, from fdinfo or map_files
@@ -352,5 +373,40 @@ struct cr_shmem *cr_dump_shmem_get(struct cr_dump *d, struct cr_shmem_ix *ix,
 
 /* cr_shmem_ix_free() - free @ix's slots, leave it empty */
 void cr_shmem_ix_free(struct cr_shmem_ix *ix);
+
+/**
+ * cr_evfd_kind() - the kind of event descriptor whose link reads @link
+ * ("anon_inode:[eventfd]"), or 0 (res-evfd.c).
+ */
+uint32_t cr_evfd_kind(const char *link);
+
+/**
+ * cr_evfd_probe() - the kind and state of event descriptor @name
+ * ("fd/N") of @pid, whose link is in f->path, from its fdinfo; f->why
+ * says why it cannot be restored.
+ *
+ * Return: 0, or -errno with @e set naming the pid and the descriptor.
+ */
+int cr_evfd_probe(pid_t pid, const char *name, struct cr_file *f,
+		  struct cr_err *e);
+
+/**
+ * cr_evfd_copy() - a copy of descriptor @fd of @pid in this process
+ * (pidfd_getfd()), to ask its state without the process running.
+ *
+ * Return: the copy, or -1 with errno set.
+ */
+int cr_evfd_copy(pid_t pid, int fd);
+
+/**
+ * cr_inotify_probe() - the watches of inotify @fd of @pid from its
+ * fdinfo @buf into @f (res-inotify.c), each by the path its file handle
+ * leads to; f->why says why it cannot be restored (events not read, an
+ * inode without a path).
+ *
+ * Return: 0, or -errno with @e set naming the pid and the descriptor.
+ */
+int cr_inotify_probe(pid_t pid, int fd, char *buf, struct cr_file *f,
+		     struct cr_err *e);
 
 #endif /* CR_DUMP_H */

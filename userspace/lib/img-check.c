@@ -65,7 +65,8 @@
 #define CR_VMA_FLAGS		(CRFS_VMA_F_SHARED | CRFS_VMA_F_GROWSDOWN | \
 				 CRFS_VMA_F_LOCKED | CRFS_VMA_F_NORESERVE | \
 				 CRFS_VMA_F_ACCOUNT | CRFS_VMA_F_LOCKONFAULT | \
-				 CRFS_VMA_F_DROPPABLE | CRFS_VMA_F_MAYBE_GUARD)
+				 CRFS_VMA_F_DROPPABLE | CRFS_VMA_F_MAYBE_GUARD | \
+				 CRFS_VMA_F_SHM_RDONLY)
 /* What MAP_DROPPABLE gives a mapping, which it cannot lose. */
 #define CR_VMA_DROPPABLE_ADVICE	(CRFS_VMA_A_WIPEONFORK | CRFS_VMA_A_DONTDUMP)
 #define CR_VMA_ADVICE		((CRFS_VMA_A_DONTEXPAND << 1) - 1)
@@ -274,6 +275,11 @@ int cr_file_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 	if (!f->kind || f->kind >= CRFS_FILE_NR)
 		return cr_fail(e, EBADMSG, "file %u: unknown kind %u", f->id,
 			       f->kind);
+	if (f->ext_len && !cr_file_event(f))
+		return cr_fail(e, EBADMSG, "file %u: state after the path of "
+			       "a file that is no event descriptor", f->id);
+	if (cr_file_event(f))
+		return cr_img_evfd_check(c, fi, e);
 	if (!cr_file_types[f->kind])
 		return cr_fail(e, EOPNOTSUPP, "file %u: %s: %s are not "
 			       "supported by this version", f->id, fi->path,
@@ -402,11 +408,11 @@ static const char *cr_vma_object(const struct cr_vma *vi, uint64_t ps)
 		if (!vi->file)
 			return "a file mapping without a file";
 		if ((vi->file->f.kind != CRFS_FILE_REG &&
-		     !cr_file_kept(&vi->file->f)) || vi->shmem)
+		     !cr_file_kept(&vi->file->f)) || vi->shmem || v->ipc_id)
 			return "a mapping of what is no regular file";
 		break;
 	case CRFS_VMA_SHMEM:
-		if (!vi->shmem || vi->file)
+		if (!vi->shmem || vi->file || v->ipc_id)
 			return "a shared memory mapping without its object";
 		if (!(v->flags & CRFS_VMA_F_SHARED))
 			return "a private mapping of shared memory";
@@ -414,9 +420,23 @@ static const char *cr_vma_object(const struct cr_vma *vi, uint64_t ps)
 		    len > vi->shmem->s.size - v->pgoff)
 			return "beyond the end of its object";
 		break;
+	case CRFS_VMA_SYSV:
+		if (!vi->ipc || vi->ipc->i.kind != CRFS_IPC_SHM || vi->file ||
+		    vi->shmem)
+			return "a SysV attachment without its segment";
+		if (!(v->flags & CRFS_VMA_F_SHARED))
+			return "a private SysV attachment";
+		if ((v->flags & CRFS_VMA_F_SHM_RDONLY) && (v->prot & PROT_WRITE))
+			return "attached read-only, but writable";
+		if (v->pgoff > cr_ipc_shm_span(vi->ipc, ps) ||
+		    len > cr_ipc_shm_span(vi->ipc, ps) - v->pgoff)
+			return "beyond the end of its segment";
+		break;
 	default:
-		if (vi->file || vi->shmem)
+		if (vi->file || vi->shmem || v->ipc_id)
 			return "a file or object on a mapping of neither";
+		if (v->flags & CRFS_VMA_F_SHM_RDONLY)
+			return "SHM_RDONLY on a mapping that is no SysV attachment";
 		if (v->flags & CRFS_VMA_F_SHARED)
 			return "shared, of a kind that is not";
 		if (vi->name && v->kind != CRFS_VMA_ANON)
@@ -475,7 +495,7 @@ int cr_vma_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 	const char *why = NULL;
 
 	((struct cr_chk *)c)->prev_vma = vi;
-	if (v->kind < CRFS_VMA_ANON || v->kind > CRFS_VMA_VSYSCALL)
+	if (v->kind < CRFS_VMA_ANON || v->kind > CRFS_VMA_SYSV)
 		why = "unknown kind";
 	else if (start >= end)
 		why = "ends before it starts";
@@ -806,7 +826,7 @@ int cr_task_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 				       "%" PRIu64 " above hard %" PRIu64,
 				       k->pid, i, (uint64_t)k->rlim[i].cur,
 				       (uint64_t)k->rlim[i].max);
-	return cr_task_owners(c, t, e);
+	return cr_task_owners(c, t, e) ?: cr_img_evfd_task(c, t, e);
 }
 
 /*

@@ -20,6 +20,15 @@ enum cr_walk_ev {
 				 * and checked: @w->m (once, first) */
 	CR_WALK_PAGES,		/* a PAGES record, checked: @w->pages */
 	CR_WALK_FILE_DATA,	/* a FILE_DATA record, checked: @w->fdata */
+	CR_WALK_IPC_DATA,	/* an IPC_DATA record, checked: @w->idata */
+};
+
+/* An IPC_DATA record, decoded and checked against the model. */
+struct cr_img_idata {
+	struct cr_ipc	*ipc;		/* a SHM segment */
+	uint64_t	offset;		/* page-aligned */
+	uint64_t	size;		/* whole pages */
+	const void	*data;		/* any alignment */
 };
 
 /* A FILE_DATA record, decoded and checked against the model. */
@@ -49,6 +58,7 @@ struct cr_img_walk {
 	struct cr_model		m;		/* at CR_WALK_MODEL and after */
 	struct cr_img_pages	pages;		/* the last PAGES record */
 	struct cr_img_fdata	fdata;		/* the last FILE_DATA record */
+	struct cr_img_idata	idata;		/* the last IPC_DATA record */
 	struct crfs_end		end;		/* at CR_WALK_END */
 	/* private */
 	struct cr_rd		rd;
@@ -67,6 +77,9 @@ struct cr_img_walk {
 	uint64_t		fd_sum;		/* its bytes so far, */
 	uint64_t		fd_total;	/* all files' so far */
 	bool			fd_over;	/* FILE_DATA over, counted */
+	struct cr_ipc		*id_ipc;	/* IPC_DATA: as FILE_DATA */
+	uint64_t		id_next, id_sum, id_total;
+	bool			id_over;
 	bool			again;		/* cr_img_walk_again() */
 	int			last;		/* the event returned last */
 };
@@ -180,6 +193,22 @@ int cr_img_check_file_data(struct cr_img_walk *w, const void *payload,
  * Return: 0 or -EBADMSG with @e set.
  */
 int cr_img_check_file_data_end(struct cr_img_walk *w, struct cr_err *e);
+
+/**
+ * cr_img_check_ipc_data() - check one IPC_DATA payload of @len bytes
+ * against @w->m, as cr_img_check_file_data() a FILE_DATA one (rec-ipc.c);
+ * on success fills @w->idata
+ * Return: 0 or -EBADMSG with @e set.
+ */
+int cr_img_check_ipc_data(struct cr_img_walk *w, const void *payload,
+			  uint64_t len, struct cr_err *e);
+
+/**
+ * cr_img_check_ipc_data_end() - the IPC_DATA records are over: each
+ * segment has all of its data_size
+ * Return: 0 or -EBADMSG with @e set.
+ */
+int cr_img_check_ipc_data_end(struct cr_img_walk *w, struct cr_err *e);
 
 /**
  * cr_img_vma_filled() - does the restore write page data of its address

@@ -296,6 +296,12 @@ static int cr_walk_next(struct cr_img_walk *w, struct cr_err *e)
 		if (ret)
 			return ret;
 	}
+	if (rh.type != CRFS_REC_FILE_DATA && rh.type != CRFS_REC_IPC_DATA &&
+	    !w->id_over) {
+		ret = cr_img_check_ipc_data_end(w, e);
+		if (ret)
+			return ret;
+	}
 	switch (rh.type) {
 	case CRFS_REC_END:
 		memcpy(&w->end, p, sizeof(w->end));
@@ -312,6 +318,14 @@ static int cr_walk_next(struct cr_img_walk *w, struct cr_err *e)
 			w->rd.type = rh.type;
 			ret = cr_img_check_file_data(w, p, rh.len, e);
 			return ret ? ret : CR_WALK_FILE_DATA;
+		}
+		break;
+	case CRFS_REC_IPC_DATA:
+		if (w->rd.rank <= CR_R_IPC_DATA) {
+			w->rd.rank = CR_R_IPC_DATA;
+			w->rd.type = rh.type;
+			ret = cr_img_check_ipc_data(w, p, rh.len, e);
+			return ret ? ret : CR_WALK_IPC_DATA;
 		}
 	}
 	return cr_rd_fail(&w->rd, e, "out of order: after the %s",

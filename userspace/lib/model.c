@@ -52,6 +52,28 @@ struct cr_shmem *cr_model_new_shmem(struct cr_model *m, int *err)
 	return cr_append(&m->shmems, &m->nr_shmems, sizeof(*m->shmems), err);
 }
 
+struct cr_ipc *cr_model_new_ipc(struct cr_model *m, int *err)
+{
+	return cr_append(&m->ipcs, &m->nr_ipcs, sizeof(*m->ipcs), err);
+}
+
+struct cr_ipc *cr_model_ipc(const struct cr_model *m, uint32_t id)
+{
+	uint32_t lo = 0, hi = m->nr_ipcs;
+
+	while (id && lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (m->ipcs[mid].i.id == id)
+			return &m->ipcs[mid];
+		if (m->ipcs[mid].i.id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 struct cr_mm *cr_model_new_mm(struct cr_model *m, int *err)
 {
 	return cr_append(&m->mms, &m->nr_mms, sizeof(*m->mms), err);
@@ -237,6 +259,8 @@ void cr_model_resolve(struct cr_model *m)
 
 	for (i = 0; i < m->nr_shmems; i++)
 		m->shmems[i].nr_vmas = 0;
+	for (i = 0; i < m->nr_ipcs; i++)
+		m->ipcs[i].nr_vmas = 0;
 	for (i = 0; i < m->nr_mms; i++) {
 		struct cr_mm *mm = &m->mms[i];
 
@@ -248,6 +272,9 @@ void cr_model_resolve(struct cr_model *m)
 			v->shmem = cr_model_ptr(m, CR_K_SHMEM, v->v.shmem_id);
 			if (v->shmem)
 				v->shmem->nr_vmas++;
+			v->ipc = cr_model_ipc(m, v->v.ipc_id);
+			if (v->ipc)
+				v->ipc->nr_vmas++;
 		}
 	}
 	for (i = 0; i < m->nr_fdts; i++)
@@ -378,8 +405,10 @@ void cr_model_free(struct cr_model *m)
 {
 	uint32_t i, j;
 
-	for (i = 0; i < m->nr_files; i++)
+	for (i = 0; i < m->nr_files; i++) {
 		free(m->files[i].path);
+		cr_file_free_ev(&m->files[i]);
+	}
 	for (i = 0; i < m->nr_shmems; i++)
 		free(m->shmems[i].win);
 	for (i = 0; i < m->nr_mms; i++) {
@@ -404,6 +433,9 @@ void cr_model_free(struct cr_model *m)
 		free(t->pending.sig);
 		free(t->timers);
 	}
+	for (i = 0; i < m->nr_ipcs; i++)
+		free(m->ipcs[i].payload);
+	free(m->ipcs);
 	free(m->files);
 	free(m->shmems);
 	free(m->mms);

@@ -16,18 +16,57 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <linux/crfs.h>
 
 #include "cr.h"
 #include "arch.h"
 
 /* FILE: an open file description, or a cwd or root. */
+/* One inotify watch of a FILE's wbuf: its record and its path. */
+struct cr_inotify_wd {
+	const struct crfs_inotify_wd	*w;
+	const char			*path;
+};
+
 struct cr_file {
 	struct crfs_file	f;
 	char			*path;		/* NUL-terminated */
 	const char		*why;		/* dump: why it is refused */
 	bool			locked;		/* dump: fdinfo names locks */
+	/* An event descriptor's state (f.ext_len bytes in the image). */
+	union {
+		struct crfs_file_eventfd	efd;
+		struct crfs_file_signalfd	sfd;
+		struct crfs_file_timerfd	tfd;
+	} ev;
+	struct crfs_epoll_tfd	*tfds;		/* EPOLL: its targets */
+	uint32_t		nr_tfds;
+	/* INOTIFY: its watches, as the image has them, and each in it */
+	void			*wbuf;
+	uint32_t		wlen, nr_wds;
+	struct cr_inotify_wd	*wds;
 };
+
+/* Free the event state of @f (its epoll targets, inotify watches). */
+static inline void cr_file_free_ev(struct cr_file *f)
+{
+	free(f->tfds);
+	free(f->wbuf);
+	free(f->wds);
+	f->tfds = NULL;
+	f->wbuf = NULL;
+	f->wds = NULL;
+	f->nr_tfds = f->wlen = f->nr_wds = 0;
+}
+
+/* Is @f an event descriptor (eventfd, signalfd, timerfd, epoll, inotify)? */
+static inline bool cr_file_event(const struct crfs_file *f)
+{
+	return f->kind == CRFS_FILE_EVENTFD || f->kind == CRFS_FILE_SIGNALFD ||
+	       f->kind == CRFS_FILE_TIMERFD || f->kind == CRFS_FILE_EPOLL ||
+	       f->kind == CRFS_FILE_INOTIFY;
+}
 
 /* Is @f a file whose contents are in the image (FILE_DATA)? */
 static inline bool cr_file_kept(const struct crfs_file *f)
@@ -62,12 +101,29 @@ struct cr_shmem {
 	uint32_t		nr_vmas;	/* mappings of it */
 };
 
+/* IPC: a SysV object of the container's IPC namespace (rec-ipc.c). */
+struct cr_ipc {
+	struct crfs_ipc		i;
+	void			*payload;	/* SEM values, MSQ messages */
+	uint64_t		payload_len;	/* as in the record, padded */
+	int			fd;		/* dump: SHM, its shmem file */
+	uint64_t		nattch;		/* dump: SHM, shm_nattch */
+	uint32_t		nr_vmas;	/* SHM: its attachments */
+};
+
+/* The bytes a SHM @c spans in pages of @ps: what an attachment maps. */
+static inline uint64_t cr_ipc_shm_span(const struct cr_ipc *c, uint64_t ps)
+{
+	return (c->i.size + ps - 1) / ps * ps;
+}
+
 /* VMA: one mapping of an MM. */
 struct cr_vma {
 	struct crfs_vma		v;
 	char			*name;		/* anonymous name, or NULL */
 	struct cr_file		*file;		/* FILE mappings */
 	struct cr_shmem		*shmem;		/* SHMEM mappings */
+	struct cr_ipc		*ipc;		/* SYSV mappings */
 	uint8_t			pages;		/* dump: enum cr_dump_pages */
 };
 
@@ -206,6 +262,10 @@ struct cr_model {
 	struct cr_sighand	*sighands;
 	struct cr_task		*tasks;
 	struct cr_lock		*locks;		/* no ids: in stream order */
+	struct crfs_ipcns	ipcns;		/* its own IPC namespace, */
+	bool			have_ipcns;	/* when it had one */
+	struct cr_ipc		*ipcs;		/* ids ascending */
+	uint32_t		nr_ipcs;
 	uint32_t		nr_locks;
 	uint32_t		nr_files, nr_shmems, nr_mms, nr_fdts, nr_fss,
 				nr_sighands, nr_tasks;
@@ -245,6 +305,11 @@ struct cr_thread *cr_model_new_thread(struct cr_task *t, int *err);
 struct crfs_sigpending *cr_model_new_sig(struct cr_sigq *q, int *err);
 struct crfs_timer *cr_model_new_timer(struct cr_task *t, int *err);
 struct cr_seccomp *cr_model_new_seccomp(struct cr_thread *th, int *err);
+
+struct cr_ipc *cr_model_new_ipc(struct cr_model *m, int *err);
+
+/* The IPC object of id @id (bisection: ids ascend), NULL: none. */
+struct cr_ipc *cr_model_ipc(const struct cr_model *m, uint32_t id);
 
 /**
  * cr_model_index() - sort the ids of kind @k into @m->ids[@k]

@@ -35,6 +35,7 @@ static const char *const cr_vma_kinds[] = {
 	[CRFS_VMA_FILE] = "file", [CRFS_VMA_HEAP] = "heap",
 	[CRFS_VMA_STACK] = "stack", [CRFS_VMA_VDSO] = "vdso",
 	[CRFS_VMA_VVAR] = "vvar", [CRFS_VMA_VSYSCALL] = "vsyscall",
+	[CRFS_VMA_SYSV] = "sysv",
 };
 
 /* A new object failed: out of memory, or one too many. */
@@ -76,31 +77,51 @@ int cr_file_read(struct cr_rd *rd, const void *p, uint64_t len,
 	struct crfs_file rec;
 	int err = 0;
 
+	const char *why = NULL;
+	uint64_t plen;
+
 	memcpy(&rec, p, sizeof(rec));
-	if (!rec.id || rec.__pad)
-		return cr_rd_fail(rd, e, "id 0 or padding not zero");
-	if (!cr_rec_str(path, rec.path_len, len - sizeof(rec), CRFS_PATH_MAX))
+	if (!rec.id)
+		return cr_rd_fail(rd, e, "id 0");
+	if (rec.ext_len % 8 || rec.ext_len > len - sizeof(rec))
+		return cr_rd_fail(rd, e, "file %u: ext_len %u beyond the record "
+				  "or not a multiple of 8", rec.id, rec.ext_len);
+	plen = len - sizeof(rec) - rec.ext_len;
+	if (!cr_rec_str(path, rec.path_len, plen, CRFS_PATH_MAX))
 		return cr_rd_fail(rd, e, "file %u: bad path", rec.id);
 	f = cr_model_new_file(rd->m, &err);
 	if (!f)
 		return cr_rd_nomem(rd, err, e);
 	f->f = rec;
 	f->path = cr_strdup_len(path, rec.path_len);
-	return f->path ? 0 : cr_rd_nomem(rd, -ENOMEM, e);
+	if (!f->path)
+		return cr_rd_nomem(rd, -ENOMEM, e);
+	err = cr_evfd_read(f, path + plen, rec.ext_len, &why);
+	if (err == -ENOMEM)
+		return cr_rd_nomem(rd, err, e);
+	if (err)
+		return cr_rd_fail(rd, e, "file %u: %s", rec.id, why);
+	return 0;
 }
 
 int cr_file_write(struct cr_img *img, const void *obj, struct cr_err *e)
 {
+	static const char zero[8];
 	const struct cr_file *f = obj;
 	struct crfs_file rec = f->f;
 	size_t plen = strlen(f->path) + 1;
+	struct iovec ext = { NULL, 0 };
 
 	if (plen > CRFS_PATH_MAX)
 		return cr_fail(e, ENAMETOOLONG, "file %u: path too long: "
 			       "%.64s...", rec.id, f->path);
 	rec.path_len = plen;
-	return cr_rec_put(img, CRFS_REC_FILE, e, 2, (struct iovec[]){
-			  CR_IOV(&rec, sizeof(rec)), CR_IOV(f->path, plen) });
+	if (cr_file_event(&rec))
+		ext = cr_evfd_iov(f);
+	rec.ext_len = ext.iov_len;
+	return cr_rec_put(img, CRFS_REC_FILE, e, 4, (struct iovec[]){
+			  CR_IOV(&rec, sizeof(rec)), CR_IOV(f->path, plen),
+			  CR_IOV(zero, cr_pad8(plen) - plen), ext });
 }
 
 void cr_file_print(struct cr_emit *o, const void *obj)
@@ -139,6 +160,7 @@ void cr_file_print(struct cr_emit *o, const void *obj)
 		o->ops->hex(o, "seals", f->seals);
 	}
 	o->ops->str(o, "path", ((const struct cr_file *)obj)->path);
+	cr_evfd_print(o, obj);
 }
 
 /* SHMEM */
@@ -256,9 +278,12 @@ int cr_vma_read(struct cr_rd *rd, const void *p, uint64_t len,
 	if (!rd->mm || rd->mm->nr_vmas >= rd->mm->m.nr_vmas)
 		return cr_rd_fail(rd, e, "not one of the mappings its mm "
 				  "announces");
-	if (rec.mm_id != rd->mm->m.id || rec.__pad)
-		return cr_rd_fail(rd, e, "mm %u after mm %u, or padding not "
-				  "zero", rec.mm_id, rd->mm->m.id);
+	if (rec.mm_id != rd->mm->m.id)
+		return cr_rd_fail(rd, e, "mm %u after mm %u", rec.mm_id,
+				  rd->mm->m.id);
+	if (rec.ipc_id && !cr_model_ipc(rd->m, rec.ipc_id))
+		return cr_rd_fail(rd, e, "ipc %u: no such object before it",
+				  rec.ipc_id);
 	if (rec.name_len ? !cr_rec_str(name, rec.name_len, len - sizeof(rec),
 				       CRFS_PATH_MAX) : len != sizeof(rec))
 		return cr_rd_fail(rd, e, "bad name");
@@ -310,6 +335,8 @@ void cr_vma_print(struct cr_emit *o, const void *obj)
 		o->ops->u64(o, "file", v->file_id);
 	if (o->detail || v->shmem_id)
 		o->ops->u64(o, "shmem", v->shmem_id);
+	if (o->detail || v->ipc_id)
+		o->ops->u64(o, "ipc", v->ipc_id);
 	if (o->detail || vi->name)
 		o->ops->str(o, "name", vi->name);
 }

@@ -72,6 +72,17 @@ static const struct cr_rec_ops cr_rec_table[CRFS_REC_NR] = {
 	[CRFS_REC_END]	   = { .type = CRFS_REC_END, .name = "end",
 			       .size = sizeof(struct crfs_end), .exact = true,
 			       .rank = CR_R_END },
+	/* SysV IPC (rec-ipc.c): the namespace, its objects, shm data. */
+	[CRFS_REC_IPCNS]   = CR_ROW(CRFS_REC_IPCNS, "ipcns",
+				    sizeof(struct crfs_ipcns), true, 0,
+				    CR_R_IPCNS, ipcns),
+	[CRFS_REC_IPC]	   = CR_ROW(CRFS_REC_IPC, "ipc",
+				    sizeof(struct crfs_ipc), false, 0,
+				    CR_R_IPC, ipc),
+	[CRFS_REC_IPC_DATA] = { .type = CRFS_REC_IPC_DATA,
+				.name = "ipc_data",
+				.size = sizeof(struct crfs_ipc_data),
+				.rank = CR_R_IPC_DATA },
 };
 
 static const struct cr_rec_ops
@@ -102,6 +113,10 @@ _Static_assert(sizeof(struct crfs_file) % 8 == 0 &&
 	       sizeof(struct crfs_file_data) % 8 == 0 &&
 	       sizeof(struct crfs_pages) % 8 == 0 &&
 	       sizeof(struct crfs_end) % 8 == 0 &&
+	       sizeof(struct crfs_ipcns) % 8 == 0 &&
+	       sizeof(struct crfs_ipc) % 8 == 0 &&
+	       sizeof(struct crfs_ipc_msg) % 8 == 0 &&
+	       sizeof(struct crfs_ipc_data) % 8 == 0 &&
 	       sizeof(struct crfs_x86_regs) % 8 == 0 &&
 	       sizeof(struct crfs_x86_xstate) % 8 == 0 &&
 	       sizeof(struct crfs_image_hdr) % 8 == 0,
@@ -218,6 +233,10 @@ int cr_model_walk(const struct cr_model *m, const struct cr_walk_ops *ops,
 		ret = cr_visit(ops, ctx, CRFS_REC_FILE, &m->files[i]);
 	for (i = 0; !ret && i < m->nr_shmems; i++)
 		ret = cr_visit(ops, ctx, CRFS_REC_SHMEM, &m->shmems[i]);
+	if (!ret && m->have_ipcns)
+		ret = cr_visit(ops, ctx, CRFS_REC_IPCNS, &m->ipcns);
+	for (i = 0; !ret && i < m->nr_ipcs; i++)
+		ret = cr_visit(ops, ctx, CRFS_REC_IPC, &m->ipcs[i]);
 	for (i = 0; !ret && i < m->nr_mms; i++) {
 		ret = cr_visit(ops, ctx, CRFS_REC_MM, &m->mms[i]);
 		for (j = 0; !ret && j < m->mms[i].nr_vmas; j++)
@@ -290,7 +309,8 @@ static const char *const cr_list_names[CRFS_REC_NR] = {
 	[CRFS_REC_FS] = "fs", [CRFS_REC_SIGHAND] = "sighands",
 	[CRFS_REC_TASK] = "tasks", [CRFS_REC_SIGPENDING] = "pending",
 	[CRFS_REC_THREAD] = "threads", [CRFS_REC_SECCOMP] = "seccomp",
-	[CRFS_REC_TIMER] = "timers",
+	[CRFS_REC_TIMER] = "timers", [CRFS_REC_IPCNS] = "ipcns",
+	[CRFS_REC_IPC] = "ipcs",
 };
 
 /* Make the list open in *@open the one of @type (0: none). */

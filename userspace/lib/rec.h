@@ -24,6 +24,8 @@
 enum cr_rank {
 	CR_R_FILE = 10,
 	CR_R_SHMEM = 20,
+	CR_R_IPCNS = 22,
+	CR_R_IPC = 24,
 	CR_R_MM = 30,
 	CR_R_VMA,
 	CR_R_FDTABLE = 40,
@@ -40,6 +42,7 @@ enum cr_rank {
 	CR_R_ARCH,		/* registers, XSAVE: rank + their order */
 	CR_R_TIMER = 120,
 	CR_R_FILE_DATA = 200,
+	CR_R_IPC_DATA = 205,
 	CR_R_PAGES = 210,
 	CR_R_END = 250,
 };
@@ -176,6 +179,8 @@ CR_REC_FNS(timer);
 CR_REC_FNS(seccomp);
 CR_REC_FNS(x86_regs);
 CR_REC_FNS(x86_xstate);
+CR_REC_FNS(ipcns);
+CR_REC_FNS(ipc);
 
 /* img-check-sec.c: why capability sets or securebits are wrong, or NULL */
 const char *cr_creds_caps_why(const struct crfs_creds *c);
@@ -228,5 +233,52 @@ int cr_model_write(struct cr_img *img, const struct cr_model *m,
  * sighands and tasks (with their creds, pending signals and threads)
  */
 void cr_model_print(const struct cr_model *m, struct cr_emit *o);
+
+/**
+ * cr_evfd_read() - the event state of @f from the @len bytes at @p after
+ * its path (FILE's ext_len).
+ *
+ * Return: 0, -EBADMSG with *@why saying what is wrong, or -ENOMEM.
+ */
+int cr_evfd_read(struct cr_file *f, const void *p, uint64_t len,
+		 const char **why);
+
+/**
+ * cr_inotify_index() - index the watches of inotify @f's wbuf (wlen
+ * bytes) into f->wds, checking their lengths and paths.
+ *
+ * Return: 0, -EBADMSG with *@why saying what is wrong, or -ENOMEM.
+ */
+int cr_inotify_index(struct cr_file *f, const char **why);
+
+/**
+ * cr_evfd_iov() - the event state of @f as written after its path.
+ *
+ * Return: the bytes to write, f->f.ext_len of them.
+ */
+struct iovec cr_evfd_iov(const struct cr_file *f);
+
+/**
+ * cr_evfd_print() - print the event state of @fi, if it has one.
+ */
+void cr_evfd_print(struct cr_emit *o, const struct cr_file *fi);
+
+/**
+ * cr_img_evfd_check() - the rules of an event descriptor's FILE @fi
+ * (img-check-evfd.c): its name, mode, flags and state.
+ *
+ * Return: 0, or -EBADMSG with @e naming the file and the rule.
+ */
+int cr_img_evfd_check(const struct cr_chk *c, const struct cr_file *fi,
+		      struct cr_err *e);
+
+/**
+ * cr_img_evfd_task() - every epoll target of @t's descriptors is a
+ * descriptor of @t naming the target's FILE.
+ *
+ * Return: 0, or -EBADMSG with @e naming the pid, the epoll and the target.
+ */
+int cr_img_evfd_task(const struct cr_chk *c, const struct cr_task *t,
+		     struct cr_err *e);
 
 #endif /* CR_REC_H */

@@ -167,6 +167,7 @@ static int files_collect(struct cr_dump *d, struct cr_dtask *dt,
 	for (i = 0; !ret && i < n; i++) {
 		if (i && cr_probe_shares(&p[i - 1], &p[i], dt->pid)) {
 			p[i].file_id = p[i - 1].file_id;
+			cr_file_free_ev(&p[i].f);
 			continue;
 		}
 		/* Another process's description: one FILE, one offset. */
@@ -203,8 +204,11 @@ static int files_collect(struct cr_dump *d, struct cr_dtask *dt,
 		fd->d.cloexec = p[i].cloexec;
 	}
 out:
-	for (i = 0; p && i < n; i++)
+	for (i = 0; p && i < n; i++) {
 		free(p[i].f.path);
+		if (!p[i].file_id)
+			cr_file_free_ev(&p[i].f);
+	}
 	free(p);
 	free(fds);
 	return ret;

@@ -361,8 +361,11 @@ static int mm_vma(struct mm_collect *c, const struct cr_proc_map *m,
 
 		return ret ? ret : mm_vma_name(v, p, 12, e);
 	}
-	if (!strncmp(p, "/SYSV", 5) && m->dev_major == 0)
-		return mm_refuse(dt, m, "SysV shared memory is not supported");
+	if (!strncmp(p, "/SYSV", 5) && m->dev_major == 0) {
+		const char *why = cr_dump_ipc_vma(c->d, m, v);
+
+		return why ? mm_refuse(dt, m, why) : 0;
+	}
 	if (!strcmp(p, "anon_inode:[io_uring]"))
 		return mm_refuse(dt, m, "io_uring is not supported");
 	if (!strncmp(p, "anon_inode:", 11))

@@ -18,9 +18,12 @@
 
 #include "dump.h"
 
-/* The namespaces compared, as /proc/PID/ns names them. */
+/*
+ * The namespaces compared, as /proc/PID/ns names them; not ipc, which is
+ * the container's own or the dumper's (res-ipc.c).
+ */
 static const char *const ns_names[] = {
-	"user", "mnt", "pid", "pid_for_children", "net", "ipc", "uts",
+	"user", "mnt", "pid", "pid_for_children", "net", "uts",
 	"cgroup", "time", "time_for_children",
 };
 

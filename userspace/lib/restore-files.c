@@ -116,8 +116,14 @@ static struct cr_rst_file *cr_rf_add(struct cr_rst_files *fs, uint32_t kind,
 		e->data_id = f->data_id;
 		e->priv = true;
 	}
+	if (cr_file_event(f)) {
+		/* An anonymous inode, made anew by the restorer. */
+		e->check = CR_RF_TYPE;
+		e->evfd = file;
+		e->priv = true;
+	}
 	e->pos = f->pos;
-	e->seek = kind == CR_RF_FD && f->kind != CRFS_FILE_CHR;
+	e->seek = kind == CR_RF_FD && f->kind != CRFS_FILE_CHR && !e->evfd;
 	e->priv = e->priv || (f->cflags & CRFS_FILE_F_PRIV);
 	return e;
 }
@@ -377,6 +383,8 @@ static long cr_rf_openat2(const struct cr_rst_file *f)
 		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 
+	if (f->evfd)
+		return cr_rst_evfd_make(f->evfd, f->oflags);
 	if (f->data_id)
 		return syscall(SYS_openat, AT_FDCWD, f->via, f->oflags);
 	return syscall(SYS_openat2, AT_FDCWD, f->path, &how, sizeof(how));

@@ -18,6 +18,7 @@
 #include <linux/prctl.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -90,7 +91,7 @@ static bool cr_vma_mapped(const struct cr_vma *vi)
 {
 	return vi->v.kind == CRFS_VMA_ANON || vi->v.kind == CRFS_VMA_FILE ||
 	       vi->v.kind == CRFS_VMA_HEAP || vi->v.kind == CRFS_VMA_STACK ||
-	       vi->v.kind == CRFS_VMA_SHMEM;
+	       vi->v.kind == CRFS_VMA_SHMEM || vi->v.kind == CRFS_VMA_SYSV;
 }
 
 /* Where the scratch area goes when that is free (any free spot will do). */
@@ -611,6 +612,56 @@ static int cr_mm_map(struct cr_rst *r, const struct cr_vma *vi,
 	return rc ? rc : cr_mm_vmflags(r, vi, e);
 }
 
+/*
+ * Attach SysV segment mapping @vi as it was, in the container's IPC
+ * namespace (the process's): the whole segment at its place, read-only
+ * if it was attached so; a part of it (split by mprotect(), or partly
+ * unmapped) by attaching the whole elsewhere, its place held meanwhile,
+ * moving the part there and detaching the rest (each piece is an
+ * attachment of its own to the kernel, as after a split).
+ */
+static int cr_mm_attach(struct cr_rst *r, const struct cr_vma *vi,
+			struct cr_err *e)
+{
+	const struct crfs_vma *v = &vi->v;
+	unsigned long len = v->end - v->start;
+	unsigned long span = cr_ipc_shm_span(vi->ipc, r->page_size);
+	bool whole = !v->pgoff && len == span;
+	int flags = v->flags & CRFS_VMA_F_SHM_RDONLY ? SHM_RDONLY : 0;
+	int prot = PROT_READ | (flags ? 0 : PROT_WRITE), id = vi->ipc->i.ipc_id;
+	long at;
+	int rc = 0;
+
+	if (v->prot & PROT_EXEC) {
+		flags |= SHM_EXEC;
+		prot |= PROT_EXEC;
+	}
+	if (!whole)
+		rc = cr_mm_call(r, SYS_mmap, CR_ARGS(v->start, len, PROT_NONE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+				-1, 0), &at, e, "shm %d: cannot hold %#llx-%#llx",
+				id, (unsigned long long)v->start,
+				(unsigned long long)v->end);
+	if (!rc)
+		rc = cr_mm_call(r, SYS_shmat, CR_ARGS(id, whole ? v->start : 0,
+				flags), &at, e, "shm %d: cannot attach it at "
+				"%#llx", id, (unsigned long long)v->start);
+	if (!rc && !whole)
+		rc = cr_mm_call(r, SYS_mremap, CR_ARGS(at + v->pgoff, len, len,
+				MREMAP_MAYMOVE | MREMAP_FIXED, v->start), NULL,
+				e, "shm %d: cannot move a part of it to %#llx",
+				id, (unsigned long long)v->start);
+	if (!rc && !whole)
+		rc = cr_mm_call(r, SYS_munmap, CR_ARGS(at, span), NULL, e,
+				"shm %d: cannot detach the rest of it", id);
+	if (!rc && (unsigned long)prot != v->prot)
+		rc = cr_mm_call(r, SYS_mprotect, CR_ARGS(v->start, len, v->prot),
+				NULL, e, "shm %d: cannot protect %#llx-%#llx",
+				id, (unsigned long long)v->start,
+				(unsigned long long)v->end);
+	return rc ? rc : cr_mm_vmflags(r, vi, e);
+}
+
 int cr_rst_mm_swap(struct cr_rst *r, struct cr_err *e)
 {
 	const struct cr_mm *mm = r->mm;
@@ -633,7 +684,9 @@ int cr_rst_mm_swap(struct cr_rst *r, struct cr_err *e)
 		rc = cr_mm_shmems(r, e);
 	for (i = 0; !rc && i < mm->nr_vmas; i++) {
 		rc = cr_rst_aborted(r, e);
-		if (!rc && cr_vma_mapped(&mm->vmas[i]))
+		if (!rc && mm->vmas[i].v.kind == CRFS_VMA_SYSV)
+			rc = cr_mm_attach(r, &mm->vmas[i], e);
+		else if (!rc && cr_vma_mapped(&mm->vmas[i]))
 			rc = cr_mm_map(r, &mm->vmas[i], e);
 	}
 	if (!rc)

@@ -31,6 +31,6 @@ int cr_rst_next_pages(struct cr_img_walk *w, struct cr_err *e)
 	/* Checked by the walker; written before (cr_rst_fdata_read()). */
 	do
 		rc = cr_img_walk_next(w, e);
-	while (rc == CR_WALK_FILE_DATA);
+	while (rc == CR_WALK_FILE_DATA || rc == CR_WALK_IPC_DATA);
 	return rc;
 }

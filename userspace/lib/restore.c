@@ -708,7 +708,7 @@ static int cr_tree_init(struct cr_rst_tree *t, const struct cr_img_walk *w,
 	for (uint32_t i = 0; i < t->nr; i++) {
 		struct cr_rst *r = &t->rst[i];
 
-		r->pidfd = r->zsock = -1;
+		r->pidfd = r->zsock = r->ipc_old_fd = -1;
 		r->idx = i;
 		r->tree = t;
 		r->cgdir = cgdir;
@@ -796,11 +796,18 @@ int cr_restore(struct cr_ring *ring, const char *cgdir, struct cr_err *e)
 		rc = cr_rst_fdata_read(&t.rst[0], &w, e);
 	if (!rc)
 		rc = cr_tree_fdata(&t, e);
+	/* The objects: the IPC namespace the processes are created in. */
+	if (!rc)
+		rc = cr_rst_ipc_create(&t.rst[0], &w, e);
 	if (!rc) {
 		rc = cr_restore_tree(&t, &w, e);
+		if (!rc)
+			rc = cr_rst_ipc_finish(&t.rst[0], e);
 		if (rc)
 			cr_undo(&t);
 	}
+	if (t.rst)
+		cr_rst_ipc_leave(&t.rst[0]);
 	for (uint32_t i = 1; t.rst && i < t.nr; i++)
 		t.rst[i].fdata_fd = NULL;	/* the root's */
 	cr_tree_free(&t);

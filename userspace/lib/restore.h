@@ -64,6 +64,7 @@ struct cr_rst_file {
 	int32_t		pass;		/* FD: opened by an earlier process,
 					 * received: index in pass_fd; -1 */
 	char		via[48];	/* then: the restorer's copy of it */
+	const struct cr_file *evfd;	/* an event descriptor, made anew */
 	uint32_t	type;		/* S_IFREG, S_IFCHR, S_IFDIR */
 	uint32_t	check;		/* CR_RF_* fields compared */
 	uint64_t	dev, ino, size, rdev;
@@ -129,6 +130,8 @@ struct cr_rst {
 	bool			seized;		/* traced by the restorer */
 	struct cr_infect	*tinf;		/* its other threads, made */
 	uint32_t		nr_tinf;
+	int			ipc_old_fd;	/* res-ipc.c: crfs's IPC ns */
+	int32_t			*ipc_fd;	/* per IPC: a SHM's file, -1 */
 };
 
 /* A process group whose leader has exited, made by a helper of its pid. */
@@ -156,6 +159,28 @@ static inline bool cr_rst_zombie(const struct cr_rst *r)
 {
 	return r->task->t.state == CRFS_TASK_ZOMBIE;
 }
+
+/**
+ * cr_rst_ipc_create() - make the container's IPC namespace, for the
+ * calling thread, before the first process is created (which is created
+ * in it), and every SysV object in it with its id, fill them with the
+ * IPC_DATA records that follow @w's FILE_DATA (res-ipc.c); nothing
+ * without an IPCNS record.  cr_rst_ipc_leave() it, even on failure.
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_ipc_create(struct cr_rst *r, struct cr_img_walk *w,
+		      struct cr_err *e);
+
+/**
+ * cr_rst_ipc_finish() - once every process is restored: remove the
+ * segments that were removed (IPC_RMID) but attached, and set the
+ * namespace's sysctls
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_ipc_finish(struct cr_rst *r, struct cr_err *e);
+
+/* cr_rst_ipc_leave() - the calling thread back in crfs's IPC namespace */
+void cr_rst_ipc_leave(struct cr_rst *r);
 
 /**
  * cr_rst_aborted() - has the restore been called off (cr_ring_aborted())?
@@ -549,5 +574,28 @@ int cr_rst_files_open(const struct cr_rst_child *c, struct cr_rst_res *res);
 int cr_rst_files_reason(pid_t pid, const struct cr_rst_files *fs,
 			const struct cr_mm *mm, const struct cr_rst_res *res,
 			struct cr_err *e);
+
+/**
+ * cr_rst_evfd_make() - make event descriptor @fi anew in the new process
+ * (raw system calls): eventfd with its counter, signalfd with its mask,
+ * timerfd on its clock (armed later), epoll (its targets added later);
+ * @oflags: O_NONBLOCK if it has it.
+ *
+ * Return: the new descriptor, or -1 with errno set.
+ */
+long cr_rst_evfd_make(const struct cr_file *fi, int oflags);
+
+/* The highest inotify wd a restore walks to (adding and removing). */
+#define CR_INOTIFY_WD_WALK	65536
+
+/**
+ * cr_rst_inotify_make() - make inotify @fi anew with its watches and
+ * their wds, in the new process (raw system calls, res-inotify.c);
+ * @oflags: O_NONBLOCK if it has it.
+ *
+ * Return: the new descriptor, or -1 with errno set (ESTALE: a watched
+ * path leads to another inode; EEXIST: its wd cannot be had).
+ */
+long cr_rst_inotify_make(const struct cr_file *fi, int oflags);
 
 #endif /* CR_RESTORE_H */

@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -46,11 +47,13 @@ static void __attribute__((noreturn)) usage(FILE *out)
 		" thaw CT                   let CT run\n"
 		" kill CT                   kill every process of CT\n"
 		" ps                        list containers: name, state, pids\n"
-		" run [--host-pid] CT -- CMD [ARG...]\n"
+		" run [--host-pid] [--host-ipc] CT -- CMD [ARG...]\n"
 		"                           run CMD inside CT (made if missing), as pid 1\n"
-		"                           of a new pid namespace; crctl waits for it and\n"
-		"                           passes signals on; --host-pid: in the caller's\n"
-		"                           pid namespace, crctl becoming CMD\n\n"
+		"                           of a new pid namespace, in an IPC namespace of\n"
+		"                           its own; crctl waits for it and passes signals\n"
+		"                           on; --host-pid: in the caller's pid namespace,\n"
+		"                           crctl becoming CMD; --host-ipc: in the caller's\n"
+		"                           IPC namespace\n\n"
 		"Options:\n"
 		" -r, --root DIR            the crfs mount (default $CRFS_ROOT, else /crfs)\n"
 		" -h, --help                display this help\n");
@@ -241,6 +244,7 @@ struct crctl_args {
 	const char	*after;		/* state word after the operation */
 	int		wait;
 	int		host_pid;	/* run: no pid namespace of its own */
+	int		host_ipc;	/* run: keep the caller's IPC ns */
 	char		**cmd;
 };
 
@@ -255,6 +259,7 @@ static void crctl_parse(int argc, char **argv, struct crctl_args *a,
 		{ "output",		required_argument, NULL, 'o' },
 		{ "input",		required_argument, NULL, 'i' },
 		{ "host-pid",		no_argument,	   NULL, 'H' },
+		{ "host-ipc",		no_argument,	   NULL, 'I' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c;
@@ -268,6 +273,7 @@ static void crctl_parse(int argc, char **argv, struct crctl_args *a,
 		case 'T': a->after = "thaw"; break;
 		case 'K': a->after = "kill"; break;
 		case 'W': a->wait = 1; break;
+		case 'I': a->host_ipc = 1; break;
 		case 'o': case 'i': a->file = optarg; break;
 		case 'H': a->host_pid = 1; break;
 		}
@@ -655,6 +661,9 @@ static int crctl_run_pidns(const struct crctl_args *a)
 		/* In the container before the first instruction of CMD. */
 		if (read(go[0], &c, 1) != 1)
 			_exit(127);
+		/* SysV IPC of its own: crctl, outside, stays out of it. */
+		if (!a->host_ipc && unshare(CLONE_NEWIPC))
+			err(127, "%s: cannot make an IPC namespace", a->ct);
 		close_range(3, ~0U, 0);
 		execvp(a->cmd[0], a->cmd);
 		err(127, "%s: cannot run %s", a->ct, a->cmd[0]);
@@ -696,12 +705,15 @@ static int crctl_run(int argc, char **argv)
 	char pid[32];
 	int ret;
 
-	crctl_parse(argc, argv, &a, "+H");
+	crctl_parse(argc, argv, &a, "+HI");
 	if (!a.cmd[0])
 		errx(EXIT_FAILURE, "run: no command given; try 'crctl --help'");
 	crctl_mkdir(a.ct, "run");
 	if (!a.host_pid)
 		return crctl_run_pidns(&a);
+	/* SysV IPC of its own: a namespace only the container is in. */
+	if (!a.host_ipc && unshare(CLONE_NEWIPC))
+		err(EXIT_FAILURE, "%s: cannot make an IPC namespace", a.ct);
 	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
 	ret = crctl_write(a.ct, "procs", pid);
 	if (ret)

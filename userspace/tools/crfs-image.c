@@ -81,7 +81,8 @@ static int walk_image(struct walk *w)
 		ret = cr_img_walk_next(&w->iw, &w->e);
 		if (ret == CR_WALK_PAGES)
 			ret = walk_pages(w, &w->iw.pages);
-		else if (ret == CR_WALK_MODEL || ret == CR_WALK_FILE_DATA)
+		else if (ret == CR_WALK_MODEL || ret == CR_WALK_FILE_DATA ||
+			 ret == CR_WALK_IPC_DATA)
 			ret = 0;
 		else if (ret == CR_WALK_END)
 			break;

@@ -86,6 +86,8 @@ struct crfs_rec_hdr {
 #define CRFS_MAX_GROUPS		65536	/* supplementary groups */
 #define CRFS_MAX_BPF_INSNS	4096	/* BPF_MAXINSNS */
 #define CRFS_MAX_TIMERS		4096	/* POSIX timers of one process */
+#define CRFS_MAX_EPOLL_TFDS	4096	/* targets of one epoll instance */
+#define CRFS_MAX_INOTIFY_WDS	4096	/* watches of one inotify instance */
 
 /*
  * Record types, in stream order.  Objects come before what refers to
@@ -120,6 +122,10 @@ enum crfs_rec_type {
 	CRFS_REC_FILE_DATA,
 	CRFS_REC_PAGES,
 	CRFS_REC_END,
+	/* after END: their numbers came later (the stream order is rank) */
+	CRFS_REC_IPCNS,
+	CRFS_REC_IPC,
+	CRFS_REC_IPC_DATA,
 	CRFS_REC_NR,
 	/* architecture-specific */
 	CRFS_REC_ARCH_BASE = 0x1000,
@@ -138,16 +144,18 @@ enum crfs_file_kind {
 	CRFS_FILE_MEMFD,	/* a memfd: contents in the image */
 	CRFS_FILE_UNLINKED,	/* a deleted or O_TMPFILE regular file:
 				 * contents in the image */
-	/* Reserved for later object kinds (pipes, sockets, ttys, events). */
+	/* Reserved for later object kinds (pipes, sockets). */
 	CRFS_FILE_PIPE,
 	CRFS_FILE_FIFO,
 	CRFS_FILE_UNIX,
 	CRFS_FILE_INET,
+	/* Event descriptors, made anew: their state after the path. */
 	CRFS_FILE_EVENTFD,
 	CRFS_FILE_EPOLL,
 	CRFS_FILE_SIGNALFD,
 	CRFS_FILE_TIMERFD,
 	CRFS_FILE_INOTIFY,
+	/* Reserved for later (terminals). */
 	CRFS_FILE_TTY,
 	CRFS_FILE_ANON_SHMEM,	/* the file of shared anonymous memory
 				 * ("/dev/zero (deleted)", from map_files),
@@ -207,6 +215,79 @@ struct crfs_file {
 	__u32	owner_type;		/* enum crfs_file_owner (F_SETOWN_EX) */
 	__u32	owner_pid;		/* its tid, pid or pgid; NONE: 0 */
 	__u32	signo;			/* F_SETSIG, 0: SIGIO */
+	__u32	ext_len;		/* bytes of the kind's state after
+					 * the path: EVENTFD, SIGNALFD,
+					 * TIMERFD, EPOLL, INOTIFY; else 0 */
+	/* char path[path_len], NUL-padded to a multiple of 8 */
+	/* then ext_len bytes: the state of an event descriptor (below) */
+};
+
+/*
+ * The state of an event descriptor, after the path of its FILE (whose
+ * path is the anonymous inode's name, "anon_inode:[eventfd]", and whose
+ * mode is the anonymous inode's, 0600 without a type).  The restore makes
+ * the object anew, at the number of its first descriptor.
+ *
+ * EVENTFD: its counter and EFD_SEMAPHORE (flags: O_NONBLOCK, O_RDWR).
+ */
+struct crfs_file_eventfd {
+	__u64	count;			/* below 2^64 - 1 */
+	__u32	semaphore;		/* 1: EFD_SEMAPHORE */
+	__u32	__pad;
+};
+
+/* SIGNALFD: the signals it reads (bit n - 1: signal n). */
+struct crfs_file_signalfd {
+	__u64	sigmask;		/* never SIGKILL, SIGSTOP */
+};
+
+/*
+ * TIMERFD: its clock, the flags of its last timerfd_settime()
+ * (TFD_TIMER_ABSTIME, TFD_TIMER_CANCEL_ON_SET), the expirations not yet
+ * read, and when it fires next: value_ns is the time left, relative to the
+ * checkpoint (armed again relative to the restore: the time the container
+ * spent frozen does not count), or with TFD_TIMER_ABSTIME the absolute
+ * time on its clock (armed again at that time); 0: disarmed.
+ */
+struct crfs_file_timerfd {
+	__s32	clock;			/* CLOCK_REALTIME, MONOTONIC,
+					 * BOOTTIME, REALTIME_ALARM,
+					 * BOOTTIME_ALARM */
+	__u32	settime_flags;		/* TFD_TIMER_* */
+	__u64	ticks;			/* expirations not yet read */
+	__u64	value_ns;		/* next expiry, 0: disarmed */
+	__u64	interval_ns;		/* period, 0: one shot */
+};
+
+/*
+ * EPOLL: ext_len / sizeof(struct crfs_epoll_tfd) watched targets, by
+ * descriptor number (ascending), each the descriptor of the process that
+ * was added with that number and still has it: target_id is the FILE of
+ * that descriptor.  events as /proc/PID/fdinfo shows them (EPOLLET,
+ * EPOLLONESHOT, EPOLLEXCLUSIVE, EPOLLWAKEUP included; a one-shot target
+ * that fired has only those flags left).
+ */
+struct crfs_epoll_tfd {
+	__s32	fd;			/* the target's descriptor */
+	__u32	events;			/* EPOLL* */
+	__u64	data;			/* epoll_data */
+	__u32	target_id;		/* its FILE */
+	__u32	__pad;
+};
+
+/*
+ * INOTIFY: its watches, by wd (ascending), each a crfs_inotify_wd then
+ * path_len bytes of NUL-terminated absolute path, padded to 8: where the
+ * checkpoint found the watched inode (dev, ino: st_dev, st_ino), by its
+ * file handle.  mask as fdinfo shows it (IN_ONESHOT, IN_EXCL_UNLINK
+ * included).  Events queued and not read are not in the image: the
+ * checkpoint refuses an instance that has some.
+ */
+struct crfs_inotify_wd {
+	__s32	wd;			/* 1 and up */
+	__u32	mask;			/* IN_* */
+	__u64	dev, ino;		/* the watched inode */
+	__u32	path_len;		/* with the NUL, before padding */
 	__u32	__pad;
 	/* char path[path_len], NUL-padded to a multiple of 8 */
 };
@@ -232,6 +313,84 @@ struct crfs_shmem {
 	__u32	id;
 	__u32	__pad;
 	__u64	size;			/* bytes, a multiple of the page size */
+};
+
+/* ------------------------------------------------------------ SysV IPC */
+
+/*
+ * CRFS_REC_IPCNS: the container's own IPC namespace, at most one per
+ * image: a restore makes a new IPC namespace for the container, with
+ * these sysctls (/proc/sys/kernel/...) and the IPC objects that follow.
+ * An image without it restores into the restorer's IPC namespace (a
+ * container that had the dumper's, and no SysV object in it was saved).
+ * The *_next_id are as the namespace had them (-1: none pending).
+ */
+struct crfs_ipcns {
+	__u64	shmmax, shmall;
+	__u32	shmmni, shm_rmid_forced;
+	__u32	msgmax, msgmnb, msgmni;
+	__u32	sem[4];			/* semmsl semmns semopm semmni */
+	__s32	shm_next_id, msg_next_id, sem_next_id;
+};
+
+/* crfs_ipc.kind */
+enum crfs_ipc_kind {
+	CRFS_IPC_SHM = 1,		/* a shared memory segment */
+	CRFS_IPC_SEM,			/* a semaphore set */
+	CRFS_IPC_MSQ,			/* a message queue */
+};
+
+#define CRFS_IPC_F_DEST		(1U << 0)	/* SHM: IPC_RMID while still
+						 * attached (key now 0) */
+#define CRFS_IPC_F_LOCKED	(1U << 1)	/* SHM: SHM_LOCK */
+#define CRFS_IPC_MAX_NSEMS	32000		/* SEMMSL_MAX */
+#define CRFS_IPC_MAX_MSG	(1U << 20)	/* bytes of one message */
+
+/*
+ * CRFS_REC_IPC: one SysV object of the IPCNS before it, ids ascending.
+ * ipc_id is the kernel's id (shmid, semid, msqid), given back at restore
+ * through /proc/sys/kernel/{shm,sem,msg}_next_id.  uid, gid and mode (the
+ * 9 permission bits) are set back; cuid and cgid are the creator's, who
+ * makes it again at restore.  The times and pids are informative: a
+ * restore cannot set them.  After the fixed part:
+ *   SEM: nr __u16 semaphore values (nr = nsems), padded to 8;
+ *   MSQ: nr messages in queue order, each a struct crfs_ipc_msg and its
+ *        size bytes of text, padded to 8; data_size counts them all;
+ *   SHM: nothing; size bytes of segment, data_size of which are in
+ *        IPC_DATA records (holes are not in the image).
+ * size is the segment's bytes (SHM) or the queue's msg_qbytes (MSQ).
+ */
+struct crfs_ipc {
+	__u32	id;
+	__u32	kind;			/* enum crfs_ipc_kind */
+	__s32	ipc_id;
+	__s32	key;
+	__u32	uid, gid, cuid, cgid;
+	__u32	mode;			/* 0777 bits */
+	__u32	flags;			/* CRFS_IPC_F_* */
+	__u64	size;
+	__u64	nr;			/* SEM: nsems; MSQ: messages */
+	__u64	data_size;		/* SHM: IPC_DATA bytes; MSQ: payload */
+	__s64	atime, dtime, ctime;	/* informative */
+	__s32	cpid, lpid;		/* informative */
+};
+
+/* A message of an MSQ record. */
+struct crfs_ipc_msg {
+	__s64	mtype;			/* > 0 */
+	__u64	size;			/* bytes of text that follow */
+};
+
+/*
+ * CRFS_REC_IPC_DATA: pages of an IPC object of kind SHM at @offset, as
+ * FILE_DATA: after the FILE_DATA records, objects by ascending id, each
+ * object's records ascending without overlap, summing to its data_size.
+ */
+struct crfs_ipc_data {
+	__u32	ipc_id;			/* the IPC record's id */
+	__u32	__pad;
+	__u64	offset;			/* bytes, page-aligned */
+	__u64	size;			/* bytes: 1 to CRFS_PAGES_PER_REC pages */
 };
 
 /* ------------------------------------------------------- address spaces */
@@ -280,6 +439,8 @@ enum crfs_vma_kind {
 	CRFS_VMA_VDSO,			/* [vdso] */
 	CRFS_VMA_VVAR,			/* [vvar], [vvar_vclock] */
 	CRFS_VMA_VSYSCALL,		/* [vsyscall]: informative only */
+	CRFS_VMA_SYSV,			/* a SysV shm attachment: IPC of
+					 * kind SHM (crfs_vma.ipc_id) */
 };
 
 /* crfs_vma.prot uses PROT_*; crfs_vma.flags: */
@@ -297,6 +458,8 @@ enum crfs_vma_kind {
 						 * advised WIPEONFORK DONTDUMP */
 #define CRFS_VMA_F_MAYBE_GUARD	(1U << 7)	/* had guard regions ("gu",
 						 * Linux 6.18; sticky) */
+#define CRFS_VMA_F_SHM_RDONLY	(1U << 8)	/* SYSV: attached SHM_RDONLY
+						 * (no VmFlags "mw") */
 /* crfs_vma.advice: what madvise() set, as smaps VmFlags shows it. */
 #define CRFS_VMA_A_DONTFORK	(1U << 0)	/* dc: MADV_DONTFORK */
 #define CRFS_VMA_A_DONTDUMP	(1U << 1)	/* dd: MADV_DONTDUMP */
@@ -320,7 +483,7 @@ struct crfs_vma {
 	__u32	file_id;		/* FILE: the description it maps, whose
 					 * open mode it keeps (map_files) */
 	__u32	shmem_id;		/* SHMEM */
-	__u32	__pad;
+	__u32	ipc_id;			/* SYSV: the IPC record (kind SHM) */
 	__u64	name_len;		/* PR_SET_VMA_ANON_NAME, 0: none */
 	/* char name[name_len], NUL-padded to a multiple of 8 */
 };

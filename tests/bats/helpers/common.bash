@@ -345,7 +345,7 @@ zdtm_finish() {
 crfs_checkpoint() {
 	ct_write "$1" state freeze
 	wait_frozen "$1"
-	cat "$CRFS_MNT/$1/image" >"$2"
+	cat "$CRFS_MNT/$1/image" >"$2" || { cat "$CRFS_MNT/$1/error" >&2; return 1; }
 }
 
 # crfs_restore CT FILE

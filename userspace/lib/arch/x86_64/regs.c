@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/user.h>
 
@@ -56,7 +57,8 @@ uint32_t cr_arch_xstate_size(void)
  * restored task's way out of its last stop then restarts it, or returns
  * EINTR when a handler runs first, exactly as the kernel decides.  Only
  * a call restarted through restart_syscall() cannot be: its restart
- * block does not survive, so it returns EINTR.  A task stopped anywhere
+ * block does not survive, so it returns EINTR; but poll() without a
+ * timeout, whose restart is the call itself again.  A task stopped anywhere
  * else has no call to restart.
  */
 static void fixup_restart(struct user_regs_struct *r)
@@ -69,6 +71,15 @@ static void fixup_restart(struct user_regs_struct *r)
 	case -ERESTARTNOINTR:
 		return;
 	case -ERESTART_RESTARTBLOCK:
+		/*
+		 * poll() without a timeout (tail -f waits so): its restart
+		 * block says only "again with the same array", which the
+		 * call itself, restarted, does.
+		 */
+		if (r->orig_rax == SYS_poll && (int)r->rdx < 0) {
+			r->rax = -ERESTARTNOHAND;
+			return;
+		}
 		r->rax = -EINTR;
 		break;
 	}
