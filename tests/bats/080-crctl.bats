@@ -37,7 +37,7 @@ start_counter() {
 @test "run closes stray descriptors" {
 	CT=$(crfs_mkct ct)
 	exec 7>"$BATS_TEST_TMPDIR/stray" 9<"$BATS_TEST_TMPDIR/stray"
-	"$CRFS_BIN/crctl" -r "$CRFS_MNT" run "$CT" -- sleep 1000 \
+	"$CRFS_BIN/crctl" -r "$CRFS_MNT" run --host-pid "$CT" -- sleep 1000 \
 		</dev/null >/dev/null 2>&1 3>&- &
 	pid=$!
 	echo "$pid" >>"$BATS_TEST_TMPDIR/.crfs-pids"

@@ -217,10 +217,16 @@ if a != b:
 	refused_alike "$BATS_TEST_TMPDIR/f.img" "mapping .*: not page-aligned"
 }
 
-@test "verify and restore refuse an image of two processes, alike" {
+@test "verify and restore refuse an image of more processes than a restore makes, alike" {
+	require_image
+	img_set_u32 "$GOOD" "$BATS_TEST_TMPDIR/f.img" 44 40000
+	refused_alike "$BATS_TEST_TMPDIR/f.img" "40000 processes; 1 to 32768 are supported"
+}
+
+@test "verify and restore refuse a header that counts more processes than the image holds, alike" {
 	require_image
 	img_set_u32 "$GOOD" "$BATS_TEST_TMPDIR/f.img" 44 2
-	refused_alike "$BATS_TEST_TMPDIR/f.img" "2 processes; only 1 is supported"
+	refused_alike "$BATS_TEST_TMPDIR/f.img" "the image holds 1 processes, its header says 2"
 }
 
 @test "show and json fail on a bad image" {

@@ -465,7 +465,7 @@ refused_with() {
 	mkdir -p "$dir"
 	# script(1) gives the program a new terminal as stdin, stdout, stderr.
 	(crfs_close_fds; exec script -qfec \
-		"exec '$CRFS_BIN/crctl' -r '$CRFS_MNT' run '$ct' -- '$CRFS_ZDTM/zdtm-counter' '$dir'" \
+		"exec '$CRFS_BIN/crctl' -r '$CRFS_MNT' run --host-pid '$ct' -- '$CRFS_ZDTM/zdtm-counter' '$dir'" \
 		/dev/null) </dev/null >/dev/null 2>&1 3>&- &
 	echo $! >>"$BATS_TEST_TMPDIR/.crfs-pids"
 	wait_for "zdtm-counter to be ready" 30 test -e "$dir/ready"
@@ -484,7 +484,7 @@ refused_with() {
 	mkdir -p "$dir"
 	# The program's stdout is a pipe to a sleep outside the container.
 	(crfs_close_fds
-	 exec "$CRFS_BIN/crctl" -r "$CRFS_MNT" run "$ct" -- \
+	 exec "$CRFS_BIN/crctl" -r "$CRFS_MNT" run --host-pid "$ct" -- \
 		"$CRFS_ZDTM/zdtm-counter" "$dir") </dev/null 2>/dev/null 3>&- |
 		sleep 600 &
 	reader=$!

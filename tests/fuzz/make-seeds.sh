@@ -76,7 +76,7 @@ wait_for 10 mountpoint -q "$mnt" || { cat "$work/fuse.log" >&2; exit 1; }
 for prog in $progs; do
 	ct=seed-$prog-$$ dir=$work/$prog
 	mkdir "$mnt/$ct" "$dir"
-	(closed "$bin/crctl" -r "$mnt" run "$ct" -- "$zdtm/$prog" "$dir") \
+	(closed "$bin/crctl" -r "$mnt" run --host-pid "$ct" -- "$zdtm/$prog" "$dir") \
 		</dev/null >"$dir.out" 2>&1 &
 	disown $!
 	if ! wait_for 30 test -e "$dir/ready" -o -e "$dir/skip" -o \

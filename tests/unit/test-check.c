@@ -640,8 +640,8 @@ static const struct forgery forgeries[] = {
 	{ "dumpable 3",			forge_dumpable,	"dumpable 3" },
 	{ "a stopped process without its stop signal", forge_state,
 	  "state 2 with stop signal 0" },
-	{ "a zombie",			forge_state_zombie, "only running",
-	  EOPNOTSUPP },
+	{ "a zombie root",		forge_state_zombie,
+	  "the root is a zombie" },
 	{ "a process stopped by SIGUSR1",	forge_stop_usr1, "stop signal 10" },
 	{ "a running process with a stop signal", forge_stop_alive,
 	  "state 1 with stop signal 19" },
@@ -868,7 +868,7 @@ static const struct forgery forgeries[] = {
 
 /* The checks: valid 2, filled 1, forgeries, pages 16, header 8,
  * trailing 1, order 5, declared counts 1, linear 1, file data 7. */
-#define TAP_PLAN	(46 + sizeof(forgeries) / sizeof(forgeries[0]))
+#define TAP_PLAN	(58 + sizeof(forgeries) / sizeof(forgeries[0]))
 
 /* The image of the valid process, with @runs of page data. */
 static int good_image(const struct crfs_image_hdr *h, const struct fx_run *runs)
@@ -1061,11 +1061,12 @@ static void test_header(const struct crfs_image_hdr *h0)
 	h = *h0;
 	h.nr_tasks = 2;
 	judge(fx_write(&h, &m, NULL, false), &v);
-	refused(&v, EOPNOTSUPP, "2 processes; only 1", "two processes");
+	refused(&v, EBADMSG, "the image holds 1 processes, its header says 2",
+		"two processes in the header, one in the image");
 	h = *h0;
 	h.nr_tasks = 0;
 	judge(fx_write(&h, &m, NULL, false), &v);
-	refused(&v, EOPNOTSUPP, "0 processes", "no process in the header");
+	refused(&v, EBADMSG, "0 processes", "no process in the header");
 	h = *h0;
 	h.parent_id[3] = 1;
 	judge(fx_write(&h, &m, NULL, false), &v);
@@ -1081,6 +1082,109 @@ static void test_header(const struct crfs_image_hdr *h0)
 	judge(fx_write(h0, &m, NULL, false), &v);
 	refused(&v, EBADMSG, "more processes than its header says (1)",
 		"a second process");
+	cr_model_free(&m);
+}
+
+/* Both readers take it. */
+static void accepted(const struct verdict *v, const char *what)
+{
+	ok(!v->verify && !v->restore, "%s: taken by verify and restore%s%s",
+	   what, v->verify ? ": " : "", v->verify ? v->ev.msg : v->er.msg);
+}
+
+/* A second process, a child of the first: a zombie with @code, or not. */
+static void tree_child(struct cr_model *m, bool zombie, int32_t code)
+{
+	struct cr_task *t2;
+
+	second_task(m);
+	t2 = &m->tasks[1];
+	t2->t.ppid = m->tasks[0].t.pid;
+	if (!zombie)
+		return;
+	t2->t.state = CRFS_TASK_ZOMBIE;
+	t2->t.exit_code = code;
+	t2->t.mm_id = t2->t.fdtable_id = t2->t.fs_id = t2->t.sighand_id = 0;
+	free(t2->threads[0].arch.xstate);
+	free(t2->threads);
+	t2->threads = NULL;
+	t2->nr_threads = 0;
+	t2->t.nr_threads = 0;
+}
+
+/* A forgery of a two-process image, and what must be said of it. */
+static void tree_case(const struct crfs_image_hdr *h0, bool zombie,
+		      int32_t code, void (*forge)(struct cr_model *m),
+		      int err, const char *want, const char *what)
+{
+	struct crfs_image_hdr h = *h0;
+	struct cr_model m;
+	struct verdict v;
+
+	h.nr_tasks = 2;
+	fx_model(&m, h0);
+	tree_child(&m, zombie, code);
+	if (forge)
+		forge(&m);
+	judge(fx_write(&h, &m, NULL, false), &v);
+	if (err)
+		refused(&v, err, want, what);
+	else
+		accepted(&v, what);
+	cr_model_free(&m);
+}
+
+static void tree_orphan(struct cr_model *m) { m->tasks[1].t.ppid = 0; }
+static void tree_no_leader(struct cr_model *m) { m->tasks[1].t.pgid = 999; }
+static void tree_other_sid(struct cr_model *m) { m->tasks[1].t.sid = 999; }
+static void tree_stopped(struct cr_model *m)
+{
+	m->tasks[1].t.state = CRFS_TASK_STOPPED;
+	m->tasks[1].t.stop_signo = SIGSTOP;
+}
+static void tree_parent_zombie(struct cr_model *m)
+{
+	m->tasks[0].t.state = CRFS_TASK_ZOMBIE;
+}
+
+/* The rules of the process tree (img-check-tree.c). */
+static void test_tree(const struct crfs_image_hdr *h0)
+{
+	struct crfs_image_hdr h = *h0;
+	struct cr_model m;
+	struct verdict v;
+
+	tree_case(h0, true, 7 << 8, NULL, 0, "", "a zombie child, exit 7");
+	tree_case(h0, true, SIGUSR2, NULL, 0, "",
+		  "a zombie child killed by SIGUSR2");
+	tree_case(h0, true, SIGSEGV | 0x80, NULL, EOPNOTSUPP,
+		  "with a core dump", "a zombie that dumped core");
+	tree_case(h0, true, SIGCHLD, NULL, EBADMSG, "no signal kills so",
+		  "a zombie killed by SIGCHLD");
+	tree_case(h0, true, 1 << 16, NULL, EBADMSG, "wait status 0x10000",
+		  "a zombie with a wait status beyond 16 bits");
+	tree_case(h0, false, 0, NULL, EOPNOTSUPP,
+		  "shares its address space with pid",
+		  "a child sharing its parent's mm, fd table, fs and actions");
+	tree_case(h0, true, 0, tree_orphan, EBADMSG,
+		  "parent 0 is not a process of the image before it",
+		  "a second root");
+	tree_case(h0, true, 0, tree_no_leader, 0, "",
+		  "a process group whose leader is gone, made by a helper");
+	tree_case(h0, true, 0, tree_other_sid, EOPNOTSUPP,
+		  "session 999 is neither its own nor its parent's",
+		  "a session whose leader is not an ancestor");
+	tree_case(h0, false, 0, tree_stopped, EOPNOTSUPP,
+		  "stopped by signal 19, its parent 4711 in the container",
+		  "a stopped child of a process of the container");
+	tree_case(h0, true, 0, tree_parent_zombie, EBADMSG,
+		  "the root is a zombie", "a zombie root with a child");
+	/* A pid namespace of its own begins at pid 1. */
+	fx_model(&m, h0);
+	h.features |= CRFS_FEAT_PIDNS;
+	judge(fx_write(&h, &m, NULL, false), &v);
+	refused(&v, EBADMSG, "the first process of a pid namespace of its own is pid 1",
+		"a pid namespace of its own whose first process is not pid 1");
 	cr_model_free(&m);
 }
 
@@ -1488,6 +1592,7 @@ int main(int argc, char **argv)
 	test_forgeries(&h);
 	test_pages(&h);
 	test_header(&h);
+	test_tree(&h);
 	test_trailing(&h);
 	test_order(&h);
 	test_declared_counts(&h);

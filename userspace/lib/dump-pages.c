@@ -321,11 +321,17 @@ int cr_dump_write_pages(struct cr_dump *d, struct cr_img *img,
 
 	pthread_once(&zero_once, find_zero_pfns);
 	r.psz = sysconf(_SC_PAGESIZE);
-	for (uint32_t i = 0; !ret && i < d->m.nr_mms; i++) {
-		r.pid = d->m.mms[i].pid;
+	/* Each address space read through its first process, as the dumper
+	 * knows it (the model's pids may be the container's own). */
+	for (uint32_t i = 0; !ret && i < d->nr_tasks; i++) {
+		const struct cr_task *t = d->tasks[i].t;
+
+		if (!t->mm || t->mm->pid != t->t.pid)
+			continue;
+		r.pid = d->tasks[i].pid;
 		r.owner = CRFS_PAGES_MM;
-		r.id = d->m.mms[i].m.id;
-		ret = dump_mm_pages(&r, &d->m.mms[i], e);
+		r.id = t->mm->m.id;
+		ret = dump_mm_pages(&r, t->mm, e);
 		if (r.mem_fd >= 0)
 			close(r.mem_fd);
 		r.mem_fd = -1;

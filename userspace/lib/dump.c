@@ -2,7 +2,8 @@
 /*
  * Checkpoint, in phases (Documentation/crfs/engine.rst):
  *
- *  1. collect: the processes of a frozen cgroup into a model, from /proc;
+ *  1. collect: the processes of a frozen cgroup, the zombies among their
+ *     children (dump-tree.c), into a model, from /proc;
  *  2. check: every refusal, before any image byte, naming pid, object
  *     and reason;
  *  3. seize every task, then thaw the cgroup (a ptrace-stopped task
@@ -41,85 +42,15 @@
 #define STOP_TIMEOUT_MS		5000
 #define FREEZE_TIMEOUT_MS	5000
 
-static int dump_pid_cmp(const void *a, const void *b)
-{
-	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Find the one process of the frozen cgroup, or say why there is not one. */
-static int dump_find_pid(struct cr_dump *d, pid_t *pid, struct cr_err *e)
-{
-	int frozen, n, i, ret;
-	pid_t *pids;
-
-	ret = cr_cgroup_events(d->cgdir, NULL, &frozen);
-	if (ret)
-		return cr_fail(e, -ret, "%s: cannot read cgroup.events: %s",
-			       d->cgdir, strerror(-ret));
-	/* Freezing, not frozen yet: the freeze was asked for, wait for it. */
-	if (!frozen && cr_cgroup_freezing(d->cgdir) == 1 &&
-	    !cr_cgroup_wait_frozen(d->cgdir, 1, FREEZE_TIMEOUT_MS))
-		frozen = 1;
-	if (!frozen)
-		return cr_fail(e, EBUSY, "%s: not frozen", d->cgdir);
-	n = cr_cgroup_pids(d->cgdir, &pids);
-	if (n < 0)
-		return cr_fail(e, -n, "%s: cannot read cgroup.procs: %s",
-			       d->cgdir, strerror(-n));
-	if (n == 0) {
-		free(pids);
-		return cr_fail(e, EINVAL, "%s: container is empty", d->cgdir);
-	}
-	*pid = pids[0];
-	if (n == 1)
-		goto out;
-	/* Name a parent and its child when there is such a pair. */
-	ret = cr_fail(e, EOPNOTSUPP,
-		      "pid %d: other process %d in the container: process trees are not supported yet",
-		      pids[0], pids[1]);
-	qsort(pids, n, sizeof(*pids), dump_pid_cmp);
-	for (i = 0; i < n; i++) {
-		struct cr_proc_stat st;
-		struct cr_err ignore;
-
-		if (cr_proc_stat(pids[i], &st, &ignore) ||
-		    !bsearch(&st.ppid, pids, n, sizeof(*pids), dump_pid_cmp))
-			continue;
-		ret = cr_fail(e, EOPNOTSUPP,
-			      "pid %d: child process %d (in the container): process trees are not supported yet",
-			      st.ppid, pids[i]);
-		break;
-	}
-out:
-	free(pids);
-	return ret;
-}
-
-/* The process @pid as the model's first task, and its dump state. */
-static int dump_add_task(struct cr_dump *d, pid_t pid, struct cr_err *e)
-{
-	struct cr_task *t;
-	int err = 0;
-
-	d->tasks = calloc(1, sizeof(*d->tasks));
-	t = cr_model_new_task(&d->m, &err);
-	if (!d->tasks || !t)
-		return cr_fail(e, ENOMEM, "out of memory");
-	t->t.pid = pid;
-	d->tasks[0].pid = pid;
-	d->tasks[0].t = t;
-	d->nr_tasks = 1;
-	return 0;
-}
-
 /* Phase 1 (@check false) or 2 of every row for task @dt. */
 static int dump_rows(struct cr_dump *d, struct cr_dtask *dt, bool check,
 		     struct cr_err *e)
 {
 	int ret = 0;
 
+	/* A zombie has nothing but its ids (dump-tree.c). */
+	if (dt->zombie)
+		return 0;
 	for (int i = 0; !ret && i < CR_RES_NR; i++) {
 		int (*hook)(struct cr_dump *, struct cr_dtask *,
 			    struct cr_err *) = check ? cr_res_table[i]->check :
@@ -543,6 +474,7 @@ static void dump_free(struct cr_dump *d)
 		free(d->tasks[i].lk_seen);
 	cr_lk_snap_free(d);
 	cr_dump_ipc_free(d);
+	cr_dump_tree_free(d);
 	cr_model_free(&d->m);
 	free(d->tasks);
 	free(d);
@@ -573,7 +505,7 @@ static int dump_check_model(struct cr_dump *d, struct cr_err *e)
 	struct crfs_image_hdr h;
 
 	cr_img_fill_hdr(&h);
-	h.features |= CRFS_FEAT_XSTATE;
+	h.features |= CRFS_FEAT_XSTATE | (d->pidns ? CRFS_FEAT_PIDNS : 0);
 	h.nr_tasks = d->nr_tasks;
 	return cr_img_check_model(&h, &d->m, e);
 }
@@ -585,13 +517,15 @@ static int dump_seized(struct cr_dump *d, struct cr_err *e)
 	int ret = 0;
 
 	for (i = 0; !ret && i < d->nr_tasks; i++)
-		ret = dump_seize(&d->tasks[i], e);
+		if (!d->tasks[i].zombie)
+			ret = dump_seize(&d->tasks[i], e);
 	/* A ptrace-stopped task stays put; injected calls need it thawed. */
 	if (!ret && (ret = cr_cgroup_freeze(d->cgdir, false)))
 		return cr_fail(e, -ret, "%s: cannot thaw for the dump: %s",
 			       d->cgdir, strerror(-ret));
 	for (i = 0; !ret && i < d->nr_tasks; i++)
-		ret = dump_in_context(d, &d->tasks[i], e);
+		if (!d->tasks[i].zombie)
+			ret = dump_in_context(d, &d->tasks[i], e);
 	if (ret)
 		return ret;
 	/*
@@ -611,7 +545,6 @@ struct cr_dump *cr_dump_begin(const char *cgdir, const struct cr_ring *ring,
 			      struct cr_err *e)
 {
 	struct cr_dump *d;
-	pid_t pid;
 	uint32_t i;
 	int ret;
 
@@ -629,23 +562,26 @@ struct cr_dump *cr_dump_begin(const char *cgdir, const struct cr_ring *ring,
 	d->ring = ring;
 
 	/* Everything /proc can tell, then every refusal: nothing seized. */
-	ret = dump_find_pid(d, &pid, e);
+	ret = cr_dump_tree(d, e);
 	if (!ret)
 		cr_lk_snap_start(d);
-	if (!ret)
-		ret = dump_add_task(d, pid, e);
 	for (i = 0; !ret && i < d->nr_tasks; i++)
 		ret = dump_rows(d, &d->tasks[i], false, e);
 	if (!ret)
 		ret = dump_resolve(d, e);
 	for (i = 0; !ret && i < d->nr_tasks; i++)
 		ret = dump_rows(d, &d->tasks[i], true, e);
+	if (!ret)
+		ret = cr_dump_tree_check(d, e);
 	if (ret)
 		goto out_free;
 
 	ret = dump_seized(d, e);
 	if (!ret)
 		ret = cr_lk_cross_check(d, e);
+	/* Its pids as the container sees them, once nothing asks by them. */
+	if (!ret)
+		ret = cr_dump_tree_views(d, e);
 	/* And by the rules a restore reads it with: the same functions. */
 	if (!ret)
 		ret = dump_check_model(d, e);
@@ -674,7 +610,7 @@ int cr_dump_stream(struct cr_dump *d, struct cr_ring *ring, struct cr_err *e)
 	cr_img_init_ring(&img, ring);
 	memset(&h, 0, sizeof(h));
 	cr_img_fill_hdr(&h);
-	h.features |= CRFS_FEAT_XSTATE;
+	h.features |= CRFS_FEAT_XSTATE | (d->pidns ? CRFS_FEAT_PIDNS : 0);
 	h.nr_tasks = d->nr_tasks;
 	ret = cr_img_write_hdr(&img, &h, e);
 	if (!ret)

@@ -105,6 +105,8 @@ int cr_batch_run_more(struct cr_dtask *dt, struct cr_batch *more,
 /* One process of a checkpoint, seized in phase 3. */
 struct cr_dtask {
 	pid_t			pid;
+	pid_t			vpid, vpgid, vsid; /* as the container sees */
+	bool			zombie;		/* no rows: dump-tree.c */
 	struct cr_task		*t;		/* its model */
 	struct cr_proc_status	st;		/* its status, as collected */
 	pid_t			*tids;		/* its threads, the leader first */
@@ -126,20 +128,110 @@ struct cr_dtask {
 	struct cr_batch_slot	slot[CR_RES_NR];
 };
 
+/* res-mm.c: the SHMEM objects of the container, by inode. */
+struct cr_shmem_ix {
+	uint32_t	*slot;		/* 1 + its index in the model; 0: free */
+	uint32_t	size;		/* slots, a power of 2 */
+	uint32_t	used;
+	uint64_t	probes;		/* slots looked at, all told */
+};
+
+/* A description of a descriptor, for another process to find it. */
+struct cr_dump_fkey {
+	uint64_t	dev, ino, pos;
+	uint32_t	flags;
+	uint32_t	file_id;
+	pid_t		pid;
+	int		fd;
+	int32_t		next;		/* in its bucket, -1: last */
+};
+
+/* The descriptions of the container's processes by (device, inode). */
+struct cr_dump_fkeys {
+	struct cr_dump_fkey	*ent;
+	uint32_t		nr;
+	int32_t			*head;		/* buckets, -1: empty */
+	uint32_t		size;		/* a power of 2, or 0 */
+};
+
 /* One checkpoint in progress. */
 struct cr_dump {
 	char			cgdir[PATH_MAX];
 	pid_t			tracer;		/* gettid() of cr_dump_begin */
 	struct cr_model		m;
-	struct cr_dtask		*tasks;
+	struct cr_dtask		*tasks;		/* parents before children */
 	uint32_t		nr_tasks;
+	pid_t			*pids;		/* the same, sorted */
+	pid_t			*vpids;		/* each as the container sees */
+	bool			pidns;		/* a pid namespace of its own */
 	uint32_t		next_id;	/* ids of new objects */
+	struct cr_shmem_ix	shmem_ix;	/* res-mm.c */
+	struct cr_dump_fkeys	fkeys;		/* dump-tree.c */
 	struct cr_lk_snap	*lk_snap;	/* /proc/locks (res-locks.c) */
 	const struct cr_ring	*ring;		/* cr_ring_aborted(): called off */
 	uint64_t		ipc_ns;		/* res-ipc.c: the container's
 						 * IPC namespace (inode), */
 	bool			ipc_own;	/* not the dumper's */
 };
+
+/**
+ * cr_dump_tree() - find the processes of the frozen cgroup of @d, and the
+ * zombies among their children, into @d->tasks with their ids: parent,
+ * process group, session, state (dump-tree.c)
+ *
+ * Refuses a second process whose parent is outside the container, a
+ * child outside it, a process of another pid namespace.
+ *
+ * Return: 0 or -errno with @e set naming the pid.
+ */
+int cr_dump_tree(struct cr_dump *d, struct cr_err *e);
+
+/**
+ * cr_dump_tree_check() - refuse what the processes of @d share that a
+ * restore cannot share again (an address space, a descriptor table, ...),
+ * by kcmp(2) as an order
+ * Return: 0 or -errno with @e set naming both pids.
+ */
+int cr_dump_tree_check(struct cr_dump *d, struct cr_err *e);
+
+/**
+ * cr_dump_file_shared() - the FILE of another process of @d that is the
+ * description of descriptor @fd of @pid (kcmp(KCMP_FILE)), found by the
+ * key of @f (device, inode, flags, offset)
+ * Return: its id, or 0 when there is none.
+ */
+uint32_t cr_dump_file_shared(struct cr_dump *d, pid_t pid, int fd,
+			     const struct cr_file *f);
+
+/**
+ * cr_dump_file_note() - note FILE @id as descriptor @fd of @pid, for the
+ * processes collected after it (cr_dump_file_shared())
+ * Return: 0 or -ENOMEM with @e set.
+ */
+int cr_dump_file_note(struct cr_dump *d, pid_t pid, int fd,
+		      const struct cr_file *f, uint32_t id, struct cr_err *e);
+
+/**
+ * cr_dump_tree_views() - every pid of @d's model as the container sees
+ * it: in a pid namespace of its own, the namespace's (NSpid); else as
+ * they are
+ * Return: 0 or -errno with @e set (a thread or owner it cannot name).
+ */
+int cr_dump_tree_views(struct cr_dump *d, struct cr_err *e);
+
+/* cr_dump_tree_free() - free what dump-tree.c keeps in @d */
+void cr_dump_tree_free(struct cr_dump *d);
+
+/**
+ * cr_dump_each_outside() - cr_proc_each_outside() for every process that
+ * is not one of @d's
+ */
+static inline int cr_dump_each_outside(const struct cr_dump *d,
+				       int (*fn)(pid_t q, void *arg),
+				       void *arg)
+{
+	return cr_proc_each_outside(d->pids, d->nr_tasks, fn, arg);
+}
 
 /* A new object's id in @d's model. */
 static inline uint32_t cr_dump_id(struct cr_dump *d)
@@ -268,14 +360,6 @@ int cr_misc_thread_calls(struct cr_infect_call *calls, unsigned long at);
 int cr_misc_thread_check(struct cr_dtask *dt, pid_t tid,
 			 const struct cr_infect_call *calls, int done,
 			 const uint8_t *out, struct cr_err *e);
-
-/* res-mm.c: the SHMEM objects of one address space, by inode. */
-struct cr_shmem_ix {
-	uint32_t	*slot;		/* 1 + its index in the model; 0: free */
-	uint32_t	size;		/* slots, a power of 2 */
-	uint32_t	used;
-	uint64_t	probes;		/* slots looked at, all told */
-};
 
 /**
  * cr_dump_shmem_get() - the SHMEM of @pid with inode @ino in @d's model,

@@ -34,7 +34,7 @@
 #include "img-walk.h"
 
 /* The processes a restore brings back, at most, and their threads. */
-#define CR_RST_TASKS_MAX	1
+#define CR_RST_TASKS_MAX	32768
 #define CR_RST_THREADS_MAX	4096
 /* Highest pid a kernel hands out (PID_MAX_LIMIT on 64-bit). */
 #define CR_PID_MAX		(4 * 1024 * 1024)
@@ -212,10 +212,10 @@ int cr_img_check_image(const struct crfs_image_hdr *h, struct cr_err *e)
 	if (memcmp(h->parent_id, none, sizeof(none)))
 		return cr_fail(e, EOPNOTSUPP, "the image has a parent image: "
 			       "incremental images are not supported");
-	if (h->nr_tasks != CR_RST_TASKS_MAX)
-		return cr_fail(e, EOPNOTSUPP, "the image holds %u processes; "
-			       "only %d is supported", h->nr_tasks,
-			       CR_RST_TASKS_MAX);
+	if (!h->nr_tasks || h->nr_tasks > CR_RST_TASKS_MAX)
+		return cr_fail(e, h->nr_tasks ? EOPNOTSUPP : EBADMSG,
+			       "the image holds %u processes; 1 to %d are "
+			       "supported", h->nr_tasks, CR_RST_TASKS_MAX);
 	return 0;
 }
 
@@ -723,6 +723,8 @@ static const char *cr_task_why(const struct cr_task *t)
 
 	if (k->personality == CR_PERSONALITY_QUERY)
 		return "personality 0xffffffff";
+	if (k->state == CRFS_TASK_ZOMBIE)
+		return NULL;	/* img-check-tree.c */
 	if (!t->mm || !t->fdt || !t->fs || !t->sighand)
 		return "no mm, fd table, fs or signal handlers";
 	if (k->oom_score_adj < -CR_OOM_ADJ_MAX ||
@@ -783,21 +785,18 @@ int cr_task_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 	if (k->pid < 1 || k->pid > CR_PID_MAX)
 		return cr_fail(e, EBADMSG, "pid %u: not a pid (1 to %d)",
 			       k->pid, CR_PID_MAX);
-	if (k->ppid)
-		return cr_fail(e, EBADMSG, "pid %u: parent %u is not in the "
-			       "image (the only process has parent 0)",
-			       k->pid, k->ppid);
 	if (k->dumpable > CR_DUMPABLE_MAX)
 		return cr_fail(e, EBADMSG, "pid %u: dumpable %u: only 0 and 1 "
 			       "can be set again", k->pid, k->dumpable);
 	why = cr_task_why(t);
 	if (why)
 		return cr_fail(e, EBADMSG, "pid %u: %s", k->pid, why);
-	if (k->state != CRFS_TASK_ALIVE && k->state != CRFS_TASK_STOPPED)
+	if (k->state != CRFS_TASK_ALIVE && k->state != CRFS_TASK_STOPPED &&
+	    k->state != CRFS_TASK_ZOMBIE)
 		return cr_fail(e, k->state > CRFS_TASK_ZOMBIE || !k->state ?
 			       EBADMSG : EOPNOTSUPP, "pid %u: state %u: only "
-			       "running, sleeping or stopped processes are "
-			       "supported", k->pid, k->state);
+			       "running, sleeping, stopped or zombie "
+			       "processes are supported", k->pid, k->state);
 	if ((k->state == CRFS_TASK_STOPPED) != !!k->stop_signo ||
 	    (k->stop_signo && k->stop_signo != SIGSTOP &&
 	     k->stop_signo != SIGTSTP && k->stop_signo != SIGTTIN &&
@@ -1074,7 +1073,7 @@ int cr_img_check_model(const struct crfs_image_hdr *h,
 	int ret = cr_model_walk(m, &ops, &x);
 
 	free(x.c.held);
-	return ret;
+	return ret ? ret : cr_img_check_tree(h, m, e);
 }
 
 /* What owns pages of kind @owner, in words. */

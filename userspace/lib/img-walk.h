@@ -143,6 +143,26 @@ int cr_img_check_model(const struct crfs_image_hdr *h,
 		       const struct cr_model *m, struct cr_err *e);
 
 /**
+ * cr_img_check_tree() - the rules of the process tree of @m
+ * (img-check-tree.c): one root first (parent 0; pid 1 in a pid namespace
+ * of its own, CRFS_FEAT_PIDNS of @h), every other process
+ * after its parent; sessions and process groups a restore can make again;
+ * a zombie with nothing but its ids and a wait status; no mm, fd table,
+ * fs or signal actions shared between processes (not supported yet)
+ * Return: 0 or -errno (EBADMSG, EOPNOTSUPP) with @e set, naming the pid.
+ */
+int cr_img_check_tree(const struct crfs_image_hdr *h,
+		      const struct cr_model *m, struct cr_err *e);
+
+/**
+ * cr_tree_helper_maker() - the process of @m that makes again a process
+ * group of session @sid whose leader has exited: the first live one in
+ * the session (img-check-tree.c, restore-tree.c)
+ * Return: its index, or -1 when there is none.
+ */
+int64_t cr_tree_helper_maker(const struct cr_model *m, uint32_t sid);
+
+/**
  * cr_img_check_pages() - check one PAGES payload against @w->m
  *
  * Its owner must be an MM or a SHMEM of the model, the pages of an owner

@@ -332,6 +332,7 @@ uint32_t cr_model_vma_find(const struct cr_mm *mm, uint64_t addr)
 /* One mapping of a SHMEM: its range in the object and its address. */
 struct cr_shm_map {
 	uint32_t	shmem;		/* index in m->shmems */
+	uint32_t	mm;		/* of the mapping, in m->mms */
 	uint64_t	start, end, addr;
 };
 
@@ -366,6 +367,7 @@ int cr_model_shmem_windows(struct cr_model *m)
 				return -ENOMEM;
 			maps[n++] = (struct cr_shm_map){
 				.shmem = v->shmem - m->shmems,
+				.mm = i,
 				.start = v->v.pgoff,
 				.end = v->v.pgoff + (v->v.end - v->v.start),
 				.addr = v->v.start,
@@ -392,6 +394,7 @@ int cr_model_shmem_windows(struct cr_model *m)
 		}
 		s->win[s->nr_win++] = (struct cr_shmem_win){
 			from, maps[i].end, maps[i].addr + (from - maps[i].start),
+			maps[i].mm,
 		};
 	}
 	free(maps);

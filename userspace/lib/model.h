@@ -86,6 +86,7 @@ static inline bool cr_file_lockable(const struct crfs_file *f)
 struct cr_shmem_win {
 	uint64_t		start, end;	/* offsets in the object */
 	uint64_t		addr;		/* where start is mapped */
+	uint32_t		mm;		/* in which mm (index) */
 };
 
 /* SHMEM: the shmem file behind MAP_SHARED | MAP_ANONYMOUS mappings. */
@@ -212,6 +213,23 @@ struct cr_task {
 	struct crfs_timer	*timers;	/* POSIX timers, by id */
 	uint32_t		nr_timers;
 };
+
+/*
+ * The session and process group @t has after a restore: the root's
+ * (tasks[0]) are outside the container, and the restored root leads a
+ * session and group of its own; who was in them is in the root's.
+ */
+static inline uint32_t cr_task_sid(const struct cr_task *root,
+				   const struct cr_task *t)
+{
+	return t->t.sid == root->t.sid ? root->t.pid : t->t.sid;
+}
+
+static inline uint32_t cr_task_pgid(const struct cr_task *root,
+				    const struct cr_task *t)
+{
+	return t->t.pgid == root->t.pgid ? root->t.pid : t->t.pgid;
+}
 
 /* An index of a kind by id: (id, position) pairs sorted by id. */
 struct cr_ids {

@@ -219,6 +219,10 @@ int cr_proc_stat(pid_t pid, struct cr_proc_stat *st, struct cr_err *e)
 	st->arg_end = f[49];
 	st->env_start = f[50];
 	st->env_end = f[51];
+	/* Field 52 (since 3.5): the wait status of a zombie. */
+	st->exit_code = strtoll(p, &end, 10);
+	if (end == p)
+		st->exit_code = 0;
 out:
 	free(buf);
 	return ret;
@@ -715,6 +719,41 @@ int cr_proc_each_other(pid_t pid, int (*fn)(pid_t q, void *arg), void *arg)
 		pid_t q = atoi(de->d_name);
 
 		if (q > 0 && q != pid && q != getpid())
+			ret = fn(q, arg);
+	}
+	closedir(proc);
+	return ret;
+}
+
+/* Is @pid in the sorted @in of @nr? */
+static bool proc_in(const pid_t *in, uint32_t nr, pid_t pid)
+{
+	uint32_t lo = 0, hi = nr;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (in[mid] < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < nr && in[lo] == pid;
+}
+
+int cr_proc_each_outside(const pid_t *in, uint32_t nr,
+			 int (*fn)(pid_t q, void *arg), void *arg)
+{
+	struct dirent *de;
+	DIR *proc = opendir("/proc");
+	int ret = 0;
+
+	if (!proc)
+		return -errno;
+	while (!ret && (de = readdir(proc))) {
+		pid_t q = atoi(de->d_name);
+
+		if (q > 0 && q != getpid() && !proc_in(in, nr, q))
 			ret = fn(q, arg);
 	}
 	closedir(proc);

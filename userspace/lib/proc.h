@@ -36,6 +36,7 @@ struct cr_proc_stat {
 	char		state;
 	pid_t		ppid, pgid, sid;
 	int		exit_signal;
+	int		exit_code;	/* a zombie's wait status */
 	uint64_t	start_code, end_code, start_stack;
 	uint64_t	start_data, end_data, start_brk;
 	uint64_t	arg_start, arg_end, env_start, env_end;
@@ -140,6 +141,14 @@ int cr_proc_link(pid_t pid, const char *name, char **target, struct cr_err *e);
  * Return: the last result of @fn, 0, or -errno when /proc is unreadable.
  */
 int cr_proc_each_other(pid_t pid, int (*fn)(pid_t q, void *arg), void *arg);
+
+/**
+ * cr_proc_each_outside() - cr_proc_each_other() for every process but
+ * those of @in (sorted, @nr of them: a container's) and the caller
+ * Return: the last result of @fn, 0, or -errno when /proc is unreadable.
+ */
+int cr_proc_each_outside(const pid_t *in, uint32_t nr,
+			 int (*fn)(pid_t q, void *arg), void *arg);
 
 /**
  * cr_stat_cached() - fstatat(@dirfd, @path, @st, @flags) that does not

@@ -247,25 +247,42 @@ static int fdata_outside_one(pid_t q, void *arg)
 }
 
 /*
- * A process other than @pid (and the dumper) that has a carrier of @m
- * open or mapped, into *@found (its pid) and *@f: its copy at restore
+ * A process outside the container of @d (and not the dumper) that has a
+ * carrier of its model open or mapped, into *@found (its pid) and *@f: its copy at restore
  * would part from what that process sees.  Reads every /proc/PID/fd and
  * maps: only when the image keeps a file; stats only descriptors of
  * unlinked files, from what the kernel has (AT_STATX_DONT_SYNC).
  */
-static void fdata_outside(const struct cr_model *m, pid_t pid, pid_t *found,
+static void fdata_outside(const struct cr_dump *d, pid_t *found,
 			  const struct cr_file **f)
 {
-	struct fdata_outside_ctx o = { m, 0, NULL };
+	struct fdata_outside_ctx o = { &d->m, 0, NULL };
 
-	cr_proc_each_other(pid, fdata_outside_one, &o);
+	cr_dump_each_outside(d, fdata_outside_one, &o);
 	*found = o.found;
 	*f = o.f;
 }
 
+/* The first process of @d with @f as a descriptor or a mapping. */
+static pid_t fdata_holder(const struct cr_dump *d, const struct cr_file *f)
+{
+	for (uint32_t i = 0; i < d->nr_tasks; i++) {
+		const struct cr_task *t = d->tasks[i].t;
+
+		for (uint32_t j = 0; t->fdt && j < t->fdt->nr_fds; j++)
+			if (t->fdt->fds[j].file == f)
+				return d->tasks[i].pid;
+		for (uint32_t j = 0; t->mm && j < t->mm->nr_vmas; j++)
+			if (t->mm->vmas[j].file == f)
+				return d->tasks[i].pid;
+	}
+	return d->tasks[0].pid;
+}
+
 /*
- * Phase 2: a carrier refused (a mapping of it has no descriptor to say),
- * or held by a process outside the container.
+ * Phase 2, for the whole container at the check of its first process
+ * (one walk of /proc): a carrier refused (a mapping of it has no
+ * descriptor to say), or held by a process outside the container.
  */
 static int fdata_check(struct cr_dump *d, struct cr_dtask *dt,
 		       struct cr_err *e)
@@ -275,26 +292,29 @@ static int fdata_check(struct cr_dump *d, struct cr_dtask *dt,
 	bool any = false;
 	pid_t other;
 
+	if (dt != &d->tasks[0])
+		return 0;
 	for (uint32_t i = 0; i < d->m.nr_files; i++) {
 		f = &d->m.files[i];
 		any |= fdata_carrier(f);
 		if (fdata_carrier(f) && f->why)
 			return cr_fail(e, f->f.data_size > CRFS_FILE_DATA_MAX ?
 				       EFBIG : EOPNOTSUPP, "pid %d: %s: %s "
-				       "(%" PRIu64 " bytes of data)", dt->pid,
-				       f->path, f->why,
+				       "(%" PRIu64 " bytes of data)",
+				       fdata_holder(d, f), f->path, f->why,
 				       (uint64_t)f->f.data_size);
 	}
 	if (!any)
 		return 0;
-	fdata_outside(&d->m, dt->pid, &other, &f);
+	fdata_outside(d, &other, &f);
 	if (!other)
 		return 0;
 	if (cr_proc_comm(other, comm, &(struct cr_err){ 0 }))
 		snprintf(comm, sizeof(comm), "?");
 	return cr_fail(e, EOPNOTSUPP, "pid %d: %s: also open or mapped in pid "
 		       "%d (%s), outside the container: its contents would be "
-		       "restored apart from it", dt->pid, f->path, other, comm);
+		       "restored apart from it", fdata_holder(d, f), f->path,
+		       other, comm);
 }
 
 /* Write the FILE_DATA records of carrier @f, read from @fd. */
@@ -467,8 +487,7 @@ static int fdata_finish(const struct cr_rst *r, const struct cr_file *f,
 		       f->path, what);
 }
 
-/* Point the new process's entries of kept files at the restorer's copy. */
-static int fdata_point(struct cr_rst *r, struct cr_err *e)
+int cr_rst_fdata_point(struct cr_rst *r, struct cr_err *e)
 {
 	for (uint32_t i = 0; i < r->files.nr; i++) {
 		struct cr_rst_file *rf = &r->files.f[i];
@@ -535,7 +554,7 @@ int cr_rst_fdata_read(struct cr_rst *r, struct cr_img_walk *w,
 		if (r->fdata_fd[i] >= 0 &&
 		    (rc = fdata_finish(r, &m->files[i], r->fdata_fd[i], e)))
 			return rc;
-	return fdata_point(r, e);
+	return cr_rst_fdata_point(r, e);
 }
 
 void cr_rst_fdata_close(struct cr_rst *r)
@@ -550,6 +569,9 @@ void cr_rst_fdata_close(struct cr_rst *r)
 /* Phase 5: the seals of each memfd, last: everything is mapped. */
 static int fdata_late(struct cr_rst *r, struct cr_err *e)
 {
+	/* The copies are the root's, for every process: sealed once. */
+	if (r->idx)
+		return 0;
 	for (uint32_t i = 0; r->fdata_fd && i < r->m->nr_files; i++) {
 		const struct cr_file *f = &r->m->files[i];
 

@@ -170,9 +170,17 @@ static int files_collect(struct cr_dump *d, struct cr_dtask *dt,
 			cr_file_free_ev(&p[i].f);
 			continue;
 		}
+		/* Another process's description: one FILE, one offset. */
+		p[i].file_id = cr_dump_file_shared(d, dt->pid, p[i].fd,
+						   &p[i].f);
+		if (p[i].file_id)
+			continue;
 		p[i].file_id = cr_dump_file_add(d, &p[i].f, e);
 		if (!p[i].file_id)
 			ret = -e->err;
+		else
+			ret = cr_dump_file_note(d, dt->pid, p[i].fd, &p[i].f,
+						p[i].file_id, e);
 	}
 	if (ret)
 		goto out;

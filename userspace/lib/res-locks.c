@@ -174,6 +174,27 @@ struct cr_lk_collect {
 };
 
 /* Add the lock of line @l, shown on descriptor @fd of FILE @file_id. */
+/*
+ * Is @l, a lock of description @file_id itself (flock, OFD), in @m
+ * already: the same description in a process collected before?
+ */
+static bool cr_lk_known(const struct cr_model *m, uint32_t file_id,
+			uint32_t kind, const struct cr_lk_line *l)
+{
+	uint64_t len = l->end == CR_LK_EOF ? 0 : l->end - l->start + 1;
+	uint32_t type = strcmp(l->type, "READ") ? F_WRLCK : F_RDLCK;
+
+	for (uint32_t i = 0; i < m->nr_locks; i++) {
+		const struct crfs_lock *k = &m->locks[i].l;
+
+		if (k->file_id == file_id && k->kind == kind &&
+		    k->type == type && (kind == CRFS_LOCK_FLOCK ||
+					(k->start == l->start && k->len == len)))
+			return true;
+	}
+	return false;
+}
+
 static int cr_lk_add(struct cr_lk_collect *c, int fd, uint32_t file_id,
 		     const struct cr_lk_line *l, struct cr_err *e)
 {
@@ -187,10 +208,15 @@ static int cr_lk_add(struct cr_lk_collect *c, int fd, uint32_t file_id,
 		cr_lk_refuse(c->dt, fd, l, why);
 		return 0;
 	}
-	lk = cr_model_new_lock(&c->d->m, &err);
-	if (!lk || cr_grow(&c->seen, c->nr_seen, sizeof(*c->seen)))
+	if (cr_grow(&c->seen, c->nr_seen, sizeof(*c->seen)))
 		return cr_fail(e, ENOMEM, "out of memory");
 	c->seen[c->nr_seen++] = *l;
+	/* A description's own lock, seen by another process sharing it. */
+	if (kind != CRFS_LOCK_POSIX && cr_lk_known(&c->d->m, file_id, kind, l))
+		return 0;
+	lk = cr_model_new_lock(&c->d->m, &err);
+	if (!lk)
+		return cr_fail(e, ENOMEM, "out of memory");
 	lk->l = (struct crfs_lock){
 		.file_id = file_id,
 		.kind = kind,

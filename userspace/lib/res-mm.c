@@ -79,7 +79,6 @@ struct mm_collect {
 	struct cr_mm		*mm;
 	struct mm_file		*files;
 	uint32_t		nr_files;
-	struct cr_shmem_ix	shmem_ix;	/* its SHMEMs by inode */
 };
 
 /* Keep the first refusal of @dt's mappings for the check phase. */
@@ -276,7 +275,7 @@ static int mm_vma_shmem(struct mm_collect *c, const struct cr_proc_map *m,
 	char path[96];
 	struct stat st;
 
-	s = cr_dump_shmem_get(c->d, &c->shmem_ix, c->dt->pid, m->ino,
+	s = cr_dump_shmem_get(c->d, &c->d->shmem_ix, c->dt->pid, m->ino,
 			      &created, e);
 	if (!s)
 		return -e->err;
@@ -534,7 +533,6 @@ static int mm_collect(struct cr_dump *d, struct cr_dtask *dt, struct cr_err *e)
 	for (i = 0; c.files && i < (int)c.nr_files; i++)
 		free(c.files[i].f.path);
 	free(c.files);
-	cr_shmem_ix_free(&c.shmem_ix);
 	return ret < 0 ? ret : 0;
 }
 

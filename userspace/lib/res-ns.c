@@ -2,8 +2,9 @@
 /*
  * The resource "ns": the namespaces of a process.  This version neither
  * saves nor makes namespaces: a restore puts the process in the
- * restorer's.  So a process in any namespace other than the dumper's is
- * refused, by name, before anything is read: it would come back in
+ * restorer's, or, for a container with a pid namespace of its own, in the
+ * new one the restore makes.  So a process in any namespace other than
+ * the dumper's (or the container's pid namespace) is refused, by name, before anything is read: it would come back in
  * another network, mount table, hostname or user namespace, and its
  * capabilities, which /proc shows relative to its own user namespace,
  * would be the host's (an `unshare -Ur` process has every capability in
@@ -11,6 +12,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -69,18 +71,26 @@ static int ns_check_threads(const struct cr_dtask *dt, struct cr_err *e)
 	return 0;
 }
 
-/* Phase 2: every namespace of the process is the dumper's own. */
+/*
+ * Phase 2: every namespace of the process is the dumper's own; but in a
+ * container with a pid namespace of its own (dump-tree.c), its pid
+ * namespace and its children's are the container's, its root's.
+ */
 static int ns_check(struct cr_dump *d, struct cr_dtask *dt, struct cr_err *e)
 {
 	char path[64];
 	struct stat own, its;
 	int ret = ns_check_threads(dt, e);
 
-	(void)d;
 	if (ret)
 		return ret;
 	for (size_t i = 0; i < sizeof(ns_names) / sizeof(ns_names[0]); i++) {
-		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_names[i]);
+		if (d->pidns && !strncmp(ns_names[i], "pid", 3))
+			snprintf(path, sizeof(path), "/proc/%d/ns/pid",
+				 d->tasks[0].pid);
+		else
+			snprintf(path, sizeof(path), "/proc/self/ns/%s",
+				 ns_names[i]);
 		/* A kernel without this kind: nobody can be in another one. */
 		if (stat(path, &own))
 			continue;
@@ -91,6 +101,14 @@ static int ns_check(struct cr_dump *d, struct cr_dtask *dt, struct cr_err *e)
 				       dt->pid, path);
 		if (its.st_dev == own.st_dev && its.st_ino == own.st_ino)
 			continue;
+		if (d->pidns && !strncmp(ns_names[i], "pid", 3))
+			return cr_fail(e, EOPNOTSUPP, "pid %d: its %s "
+				       "namespace (%lu) is not the "
+				       "container's (%lu): nested pid "
+				       "namespaces are not supported",
+				       dt->pid, ns_names[i],
+				       (unsigned long)its.st_ino,
+				       (unsigned long)own.st_ino);
 		return cr_fail(e, EOPNOTSUPP, "pid %d: its %s namespace "
 			       "(%lu) is not crfs's (%lu): namespaces are not "
 			       "checkpointed yet; run it in crfs's namespaces",

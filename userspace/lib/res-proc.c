@@ -300,7 +300,8 @@ static int proc_verify(struct cr_rst *r, struct cr_err *e)
 				    &regs, e);
 	if (rc)
 		return rc;
-	io = syscall(SYS_ioprio_get, CR_IOPRIO_WHO_PROCESS, r->thread->t.tid);
+	/* By the restorer: the pid it knows the process by, not the image's. */
+	io = syscall(SYS_ioprio_get, CR_IOPRIO_WHO_PROCESS, r->pid);
 	if (filter != mm->coredump_filter || io != r->thread->t.ioprio ||
 	    proc_mb_flags(regs) != mb)
 		return cr_fail(e, EIO, "pid %d: read back coredump_filter "
@@ -321,7 +322,7 @@ static int proc_late(struct cr_rst *r, struct cr_err *e)
 		return cr_fail(e, EINVAL, "pid %d: no address space or thread",
 			       r->pid);
 	rc = proc_set_filter(r->pid, r->mm->m.coredump_filter, e);
-	if (!rc && syscall(SYS_ioprio_set, CR_IOPRIO_WHO_PROCESS, t->tid,
+	if (!rc && syscall(SYS_ioprio_set, CR_IOPRIO_WHO_PROCESS, r->pid,
 			   t->ioprio))
 		rc = cr_fail(e, errno, "pid %d: cannot set its I/O priority "
 			     "to %#x: %m", r->pid, t->ioprio);

@@ -171,6 +171,9 @@ static int share_sort(struct share_ctx *c)
 		for (uint32_t i = 0; i < d->nr_tasks; i++) {
 			const struct cr_task *t = d->tasks[i].t;
 
+			/* A zombie has no objects (NULL, as a kernel thread). */
+			if (d->tasks[i].zombie)
+				continue;
 			if (!share_kinds[k].threads || !t->nr_threads) {
 				s->tid[s->n++] = d->tasks[i].pid;
 				continue;

@@ -237,14 +237,16 @@ static int signals_queue(struct cr_rst *r, const struct cr_sigq *q,
 			return rc;
 		snprintf(what, sizeof(what), "cannot queue signal %u",
 			 p->signo);
+		/* Injected: the pids as the process sees them (the image's). */
 		if (!p->tid)
 			rc = cr_rst_call(r, SYS_rt_sigqueueinfo,
-					 CR_ARGS(r->pid, p->signo, addr),
+					 CR_ARGS(r->task->t.pid, p->signo,
+						 addr),
 					 what, e);
 		else
 			rc = cr_rst_call(r, SYS_rt_tgsigqueueinfo,
-					 CR_ARGS(r->pid, p->tid, p->signo,
-						 addr), what, e);
+					 CR_ARGS(r->task->t.pid, p->tid,
+						 p->signo, addr), what, e);
 		if (rc)
 			return rc;
 	}

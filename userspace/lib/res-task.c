@@ -3,8 +3,8 @@
  * The resource "task": what a process is (TASK) and which threads it has
  * (THREAD): its ids, state, name, personality, a few prctl values, its
  * dumpable flag, whether a signal stopped it (job control: it comes back
- * stopped); and what it must not have for this version: other threads,
- * children, a tracer, an exit in progress.
+ * stopped); and what it must not have for this version: a tracer, an
+ * exit in progress.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,28 +22,21 @@ static int task_collect(struct cr_dump *d, struct cr_dtask *dt,
 			struct cr_err *e)
 {
 	struct crfs_task *k = &dt->t->t;
-	struct cr_proc_stat st;
 	long long v;
 	int ret, err = 0;
 
 	(void)d;
 	ret = cr_proc_status(dt->pid, &dt->st, e);
 	if (!ret)
-		ret = cr_proc_stat(dt->pid, &st, e);
-	if (!ret)
 		ret = cr_proc_comm(dt->pid, k->comm, e);
 	if (!ret)
 		ret = cr_proc_personality(dt->pid, &k->personality, e);
 	if (ret)
 		return ret;
-	k->pid = dt->pid;
-	k->ppid = 0;		/* its parent is outside the image */
-	k->pgid = st.pgid;
-	k->sid = st.sid;
+	/* pid, parent, group and session: dump-tree.c */
 	/* Frozen processes sleep; one stopped by a signal stays 'T', 't'. */
 	k->state = dt->st.state == 'T' || dt->st.state == 't' ?
 		   CRFS_TASK_STOPPED : CRFS_TASK_ALIVE;
-	k->exit_signal = st.exit_signal;
 	k->dumpable = 1;	/* the batch asks (task_seized()) */
 	if (dt->st.no_new_privs)
 		k->flags |= CRFS_TASK_F_NO_NEW_PRIVS;
@@ -66,62 +59,10 @@ static int task_collect(struct cr_dump *d, struct cr_dtask *dt,
 	return 0;
 }
 
-/* Is @pid one of the processes of the cgroup @cgdir? */
-static bool task_in_cgroup(const char *cgdir, pid_t pid)
-{
-	pid_t *pids;
-	bool in = false;
-	int n = cr_cgroup_pids(cgdir, &pids);
-
-	for (int i = 0; i < n; i++)
-		in |= pids[i] == pid;
-	if (n >= 0)
-		free(pids);
-	return in;
-}
-
 /*
- * A child is part of a process's state, zombies included (they have left
- * the cgroup, so cgroup.procs does not show them): restoring the parent
- * without it would lose the child its wait() expects; and a child left
- * outside the container (moved out through another cgroup.procs) is
- * beyond what a checkpoint of the container can hold.  Refuse, naming it
- * and where it is.
- */
-static int task_no_children(const char *cgdir, pid_t pid, struct cr_err *e)
-{
-	struct cr_proc_stat st;
-	struct cr_err ignore;
-	char path[64], *buf;
-	const char *where;
-	long child;
-	int ret = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, pid);
-	buf = cr_read_file(path, NULL);
-	if (!buf)
-		return cr_fail(e, errno, "pid %d: cannot read %s: %m", pid,
-			       path);
-	child = atol(buf);
-	if (child > 0) {
-		if (!cr_proc_stat(child, &st, &ignore) && st.state == 'Z')
-			where = " (a zombie, not yet waited for)";
-		else if (task_in_cgroup(cgdir, child))
-			where = " (in the container)";
-		else
-			where = " (outside the container: a process of the container depends on it)";
-		ret = cr_fail(e, EOPNOTSUPP,
-			      "pid %d: child process %ld%s: process trees are not supported yet",
-			      pid, child, where);
-	}
-	free(buf);
-	return ret;
-}
-
-/*
- * Phase 2: not exiting, untraced (it would come back untraced), no
- * child.  A process stopped by a signal (job control) comes back stopped.
- * Its threads: res-thread.c.
+ * Phase 2: not exiting, untraced (it would come back untraced).  A
+ * process stopped by a signal (job control) comes back stopped.  Its
+ * threads: res-thread.c; its children: dump-tree.c.
  */
 static int task_check(struct cr_dump *d, struct cr_dtask *dt,
 		      struct cr_err *e)
@@ -129,11 +70,12 @@ static int task_check(struct cr_dump *d, struct cr_dtask *dt,
 	if (dt->st.state == 'Z' || dt->st.state == 'X')
 		return cr_fail(e, ESRCH, "pid %d: the process is exiting",
 			       dt->pid);
+	(void)d;
 	if (dt->st.tracer)
 		return cr_fail(e, EOPNOTSUPP,
 			       "pid %d: traced by pid %d (a debugger?): detach it first",
 			       dt->pid, (int)dt->st.tracer);
-	return task_no_children(d->cgdir, dt->pid, e);
+	return 0;
 }
 
 /* Phase 4: the stop signal, and the dumpable flag only the task tells. */

@@ -96,6 +96,7 @@ static struct cr_rst_file *cr_rf_add(struct cr_rst_files *fs, uint32_t kind,
 	e->idx = idx;
 	e->path = file->path;
 	e->fd = -1;
+	e->pass = -1;
 	e->type = f->mode & S_IFMT;
 	e->oflags = (f->flags & CR_FD_OPEN_FLAGS) | O_NOCTTY | O_CLOEXEC;
 	if (f->kind == CRFS_FILE_DIR)
@@ -341,6 +342,8 @@ int cr_rst_files_plan(struct cr_rst *r, struct cr_err *e)
 
 void cr_rst_files_free(struct cr_rst_files *fs)
 {
+	free(fs->pass_fd);
+	free(fs->pass_src);
 	free(fs->f);
 	free(fs->fds);
 	free(fs->vma_file);
@@ -474,11 +477,12 @@ static int cr_rf_place(struct cr_rf_creds *cr,
 
 	res->idx = i;
 	res->step = CR_RST_FILE_OPEN;
-	fd = cr_rf_open(cr, f);
+	/* Another process's description, passed: its flags and offset. */
+	fd = f->pass >= 0 ? fs->pass_fd[f->pass] : cr_rf_open(cr, f);
 	if (fd < 0)
 		return errno;
 	err = cr_rf_verify(f, fd, res);
-	if (!err && !(f->oflags & (O_PATH | O_NONBLOCK)) &&
+	if (!err && f->pass < 0 && !(f->oflags & (O_PATH | O_NONBLOCK)) &&
 	    syscall(SYS_fcntl, fd, F_SETFL, f->oflags) < 0) {
 		res->step = CR_RST_FILE_FLAGS;
 		err = errno;
@@ -493,7 +497,7 @@ static int cr_rf_place(struct cr_rf_creds *cr,
 	if (err)
 		return err;
 	res->step = CR_RST_FILE_SEEK;
-	if (f->seek &&
+	if (f->seek && f->pass < 0 &&
 	    syscall(SYS_lseek, f->fd, f->pos, SEEK_SET) != (long)f->pos)
 		return errno ? errno : EIO;
 	return 0;
@@ -543,6 +547,9 @@ int cr_rst_files_open(const struct cr_rst_child *c, struct cr_rst_res *res)
 		if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, lim, NULL))
 			return errno;
 	}
+	err = cr_rst_tree_recv(c, res);
+	if (err)
+		return err;
 	/* An invalid id changes nothing and tells the current one. */
 	cr.fsuid = syscall(SYS_setfsuid, -1);
 	cr.fsgid = syscall(SYS_setfsgid, -1);

@@ -354,6 +354,31 @@ static int cr_mm_shmem_open(struct cr_rst *r, const struct cr_shmem *s,
 	return rc;
 }
 
+/*
+ * Open SHMEM @s, made by a process restored before, from the restorer's
+ * copy of it (/proc/<restorer>/fd/N: the process is still root).
+ */
+static int cr_mm_shmem_reopen(struct cr_rst *r, const struct cr_shmem *s,
+			      struct cr_err *e)
+{
+	uint32_t k = s - r->m->shmems;
+	unsigned long path;
+	char name[64];
+	long fd;
+	int rc;
+
+	snprintf(name, sizeof(name), "/proc/%d/fd/%d", (int)getpid(),
+		 r->tree->shm_fd[k]);
+	rc = cr_rst_poke(r, 0, name, strlen(name) + 1, &path, e);
+	if (!rc)
+		rc = cr_mm_call(r, SYS_openat, CR_ARGS((unsigned long)AT_FDCWD,
+				path, O_RDWR | O_CLOEXEC), &fd, e,
+				"shmem %u: cannot open %s", s->s.id, name);
+	if (!rc)
+		r->shmem_fd[k] = fd;
+	return rc;
+}
+
 /* The objects of the SHMEM mappings that need one made first. */
 static int cr_mm_shmems(struct cr_rst *r, struct cr_err *e)
 {
@@ -367,10 +392,24 @@ static int cr_mm_shmems(struct cr_rst *r, struct cr_err *e)
 		r->shmem_fd[i] = -1;
 	for (uint32_t i = 0; !rc && i < mm->nr_vmas; i++) {
 		const struct cr_vma *vi = &mm->vmas[i];
+		uint32_t k = vi->shmem ? vi->shmem - r->m->shmems : 0;
 
-		if (vi->shmem && !cr_shmem_plain(vi->shmem, vi) &&
-		    r->shmem_fd[vi->shmem - r->m->shmems] < 0)
+		if (!vi->shmem || cr_shmem_plain(vi->shmem, vi) ||
+		    r->shmem_fd[k] >= 0)
+			continue;
+		if (r->tree && r->tree->shm_fd[k] >= 0)
+			rc = cr_mm_shmem_reopen(r, vi->shmem, e);
+		else
 			rc = cr_mm_shmem_open(r, vi->shmem, vi, e);
+		/* Mapped by another process too: the restorer keeps it. */
+		if (!rc && r->tree && r->tree->shm_many[k] &&
+		    r->tree->shm_fd[k] < 0) {
+			r->tree->shm_fd[k] = syscall(SYS_pidfd_getfd, r->pidfd,
+						     r->shmem_fd[k], 0);
+			if (r->tree->shm_fd[k] < 0)
+				rc = cr_fail(e, errno, "pid %d: shmem %u: cannot take it for the other processes that map it: %m",
+					     r->pid, vi->shmem->s.id);
+		}
 	}
 	return rc;
 }
@@ -760,15 +799,21 @@ static int cr_mm_shmem_pages(struct cr_rst *r, const struct cr_img_pages *pg,
 		const struct cr_shmem_win *win = &s->win[w];
 		uint64_t to = win->end < end ? win->end : end;
 		uint64_t addr = win->addr + (off - win->start);
-		uint32_t i = cr_model_vma_find(r->mm, addr);
+		/* written through the process that maps this window */
+		struct cr_rst *o = r->tree ? r->tree->by_mm[win->mm] : r;
+		uint32_t i;
 
+		if (!o)
+			return cr_fail(e, EINVAL, "shmem %u: no process maps it",
+				       s->s.id);
+		i = cr_model_vma_find(o->mm, addr);
 		for (uint64_t a = addr; !rc && a < addr + (to - off) &&
-		     i < r->mm->nr_vmas; i++) {
-			rc = cr_mm_writable(r, &r->mm->vmas[i], e);
-			a = r->mm->vmas[i].v.end;
+		     i < o->mm->nr_vmas; i++) {
+			rc = cr_mm_writable(o, &o->mm->vmas[i], e);
+			a = o->mm->vmas[i].v.end;
 		}
 		if (!rc)
-			rc = cr_mm_poke_pages(r, addr, (char *)pg->data +
+			rc = cr_mm_poke_pages(o, addr, (char *)pg->data +
 					 (off - pg->addr), to - off, e);
 		if (rc)
 			return rc;
@@ -784,6 +829,9 @@ int cr_rst_mm_pages(struct cr_rst *r, const struct cr_img_pages *pg,
 	uint32_t i = pg->vma;
 	int rc;
 
+	/* The pages of an address space go to its process. */
+	if (!pg->shmem && r->tree && r->tree->by_mm[pg->mm - r->m->mms])
+		r = r->tree->by_mm[pg->mm - r->m->mms];
 	if (pg->shmem)
 		rc = cr_mm_shmem_pages(r, pg, size, e);
 	else if (pg->mm != r->mm)

@@ -2,8 +2,8 @@
 /*
  * What a restored process does for itself, before its memory is swapped:
  * it runs C code in a copy of the restorer (raw system calls only, the
- * restorer may be multithreaded): a session of its own, then the child
- * hook of every row of the resource table (res.h): its name, umask,
+ * restorer may be multithreaded): its session and process group, its
+ * children (restore-tree.c), then the child hook of every row of the resource table (res.h): its name, umask,
  * files (restore-files.c: descriptions, mapped files,
  * executable, root and cwd), signal actions; then it blocks every signal,
  * reports and stops.  And the words of what it reports, and the injected
@@ -31,11 +31,19 @@ cr_child_fail(int sock, struct cr_rst_res *res, int err)
 
 void cr_rst_task_child(const struct cr_rst_child *c)
 {
-	struct cr_rst_res res = { 0 };
-	int sock = c->sock, err, i, close_err = 0;
+	struct cr_rst_res res = { 0 }, early = { 0 };
+	int sock = c->sock, err, i, close_err = 0, early_err;
 	uint64_t all = ~0ULL;
 	char go;
 
+	/*
+	 * Its session and group, then its children, which inherit them: all
+	 * before a descriptor moves, while every socket is where the
+	 * restorer made it.  A failure is told once the tracer listens.
+	 */
+	early_err = cr_rst_tree_ids(c, &early);
+	if (!early_err)
+		early_err = cr_rst_tree_kids(c, &early);
 	if (sock != c->sock_fd) {
 		if (syscall(SYS_dup3, sock, c->sock_fd, O_CLOEXEC) < 0)
 			syscall(SYS_exit_group, 1);
@@ -46,22 +54,17 @@ void cr_rst_task_child(const struct cr_rst_child *c)
 		close_err = errno;
 	if (!close_err && syscall(SYS_close_range, sock + 1, ~0U, 0))
 		close_err = errno;
+	cr_rst_tree_hello(sock);
 	/* Wait until the tracer holds us. */
 	if (syscall(SYS_read, sock, &go, 1) != 1)
 		syscall(SYS_exit_group, 1);
 	res.step = CR_RST_CLOSE;
 	if (close_err)
 		cr_child_fail(sock, &res, close_err);
-	/*
-	 * A session of its own, as after setsid(): not the restorer's, whose
-	 * terminal and process group signals must not reach it.  The pid is
-	 * the image's, so a process that led its session leads it again.  A
-	 * process group with our pid still alive makes it fail: then the
-	 * restore does, rather than leave it in the restorer's session.
-	 */
-	res.step = CR_RST_SETSID;
-	if (syscall(SYS_setsid) < 0)
-		cr_child_fail(sock, &res, errno);
+	if (early_err)
+		cr_child_fail(sock, &early, early_err);
+	if (c->task->t.state == CRFS_TASK_ZOMBIE)
+		cr_rst_zombie_child(c, sock, &res);
 
 	/* The limits come last, from the tracer: nothing here is bound by them. */
 	for (i = 0; i < CR_RES_NR; i++) {
@@ -104,6 +107,20 @@ int cr_rst_task_reason(const struct cr_rst *r, const struct cr_rst_res *res,
 	case CR_RST_SETSID:
 		return cr_fail(e, err, "pid %d: cannot start a session of its own (a process group %d is still alive?): %s",
 			       pid, pid, s);
+	case CR_RST_SETPGID:
+		return cr_fail(e, err, "pid %d: cannot make its own process group: %s",
+			       pid, s);
+	case CR_RST_CHILD:
+		return cr_fail(e, err, "pid %d: cannot create its child %d%s: %s",
+			       pid, res->idx, err == EEXIST ?
+			       " (the pid was taken meanwhile)" : "", s);
+	case CR_RST_PASS:
+		return cr_fail(e, err, "pid %d: cannot receive the descriptions it shares with other processes: %s",
+			       pid, s);
+	case CR_RST_ZOMBIE:
+		return cr_fail(e, err, "pid %d: a zombie of the image: cannot %s: %s",
+			       pid, res->idx ? "join its process group" :
+			       "take its credentials", s);
 	case CR_RST_NOFILE:
 		return cr_fail(e, err, "pid %d: cannot raise RLIMIT_NOFILE to open descriptors up to %u: %s",
 			       pid, fs->nofile - 1, s);

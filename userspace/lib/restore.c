@@ -5,16 +5,19 @@
  *  1. read and plan: the image's objects and processes into a model,
  *     checked (img-check.c), then what this machine must give (the plan
  *     hook of every row of the resource table);
- *  2. create the process with its pid, by clone3() as a sibling of the
- *     caller (CLONE_PARENT: the caller's parent reaps it), in the cgroup;
- *  3. the process restores its own state (the rows' child hooks,
- *     restore-task.c) and stops;
- *  4. memory: its tracer (the calling thread) swaps its address space for
- *     the image's and writes the pages as they stream in (restore-mm.c);
- *  5. final state: the rows' late hooks, then registers and mask, the
- *     cgroup frozen, and the process let go straight from the ptrace stop
- *     into the freezer (one stopped by a signal: let go with a SIGSTOP,
- *     frozen once stopped).
+ *  2. create the tree with its pids: the root by clone3() as a sibling of
+ *     the caller (CLONE_PARENT: the caller's parent reaps it; CLONE_NEWPID
+ *     for an image of a pid namespace of its own), in the cgroup, and
+ *     each process its children (restore-tree.c);
+ *  3. each process restores its own state (the rows' child hooks,
+ *     restore-task.c) and stops, woken in the image's order;
+ *  4. memory: their tracer (the calling thread) swaps each address space
+ *     for the image's, the processes join their groups, the zombies end,
+ *     then it writes the pages as they stream in (restore-mm.c);
+ *  5. final state: the rows' late hooks of each process, then registers
+ *     and mask, the cgroup frozen, and the processes let go straight from
+ *     the ptrace stop into the freezer (those stopped by a signal first,
+ *     with a SIGSTOP, frozen once stopped).
  *
  * A failure at any point kills what was made; the cgroup is left empty.
  */
@@ -152,6 +155,13 @@ static pid_t cr_spawn(struct cr_rst *r, pid_t pid, const char *cgdir,
 		.set_tid = (uintptr_t)&tid,
 		.set_tid_size = 1,
 	};
+
+	/* The first process of a new pid namespace: pid 1 there. */
+	if (r->tree && r->tree->pidns) {
+		args.flags |= CLONE_NEWPID;
+		args.set_tid = 0;
+		args.set_tid_size = 0;
+	}
 	long deadline = cr_now_ms() + CR_PID_WAIT_MS, nap = 1, ret;
 	char comm[64] = "?";
 	int cgfd, rc;
@@ -212,15 +222,37 @@ out_close:
 static int cr_child_sync(struct cr_rst *r, int sock, struct cr_err *e)
 {
 	struct pollfd pfd = { .fd = sock, .events = POLLIN };
+	bool zombie = cr_rst_zombie(r);
 	struct cr_rst_res res;
 	int status, rc, waited;
 	ssize_t n;
 
-	if (ptrace(PTRACE_SEIZE, r->pid, NULL,
-		   (void *)(PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL)))
+	/* Made by its parent, which said so: it says who it is. */
+	for (waited = 0; waited < CR_CHILD_TIMEOUT_MS; waited += CR_POLL_MS) {
+		rc = poll(&pfd, 1, CR_POLL_MS);
+		if (rc > 0 || (rc < 0 && errno != EINTR))
+			break;
+		rc = cr_rst_aborted(r, e);
+		if (rc)
+			return rc;
+	}
+	if (rc <= 0)
+		return cr_fail(e, rc ? errno : ETIMEDOUT,
+			       "pid %u: no word from the new process",
+			       r->task->t.pid);
+	rc = cr_rst_tree_whois(r, sock, e);
+	if (rc)
+		return rc;
+	if (!zombie && ptrace(PTRACE_SEIZE, r->pid, NULL,
+			      (void *)(PTRACE_O_TRACESYSGOOD |
+				       PTRACE_O_EXITKILL)))
 		return cr_fail(e, errno, "pid %d: cannot seize: %m", r->pid);
+	r->seized = !zombie;
 	if (cr_write_full(sock, "g", 1) != 1)
 		return cr_fail(e, errno, "pid %d: cannot wake up: %m", r->pid);
+	rc = cr_rst_tree_send(r, sock, e);
+	if (rc)
+		return rc;
 	for (waited = 0; waited < CR_CHILD_TIMEOUT_MS; waited += CR_POLL_MS) {
 		rc = poll(&pfd, 1, CR_POLL_MS);
 		if (rc < 0 && errno != EINTR)
@@ -250,7 +282,7 @@ static int cr_child_sync(struct cr_rst *r, int sock, struct cr_err *e)
 			       WEXITSTATUS(status));
 	}
 	rc = cr_rst_task_reason(r, &res, e);
-	if (rc)
+	if (rc || zombie)
 		return rc;
 	while (waitpid(r->pid, &status, __WALL) < 0)
 		if (errno != EINTR)
@@ -323,13 +355,17 @@ static int cr_wait_stopped(const struct cr_rst *r, struct cr_err *e)
 
 /*
  * The stopped process's last state: its CPU affinity (cr_pin_begin()
- * gave it the restorer's CPU), registers, mask, then the freezer.
+ * gave it the restorer's CPU), registers, mask.  Stopped by a signal
+ * (job control): a SIGSTOP, which it takes as it is let go, before it
+ * runs an instruction.  Not SIGTSTP, SIGTTIN or SIGTTOU: the restored
+ * root leads a session of its own, an orphaned process group, where the
+ * kernel discards those three.  Sent to the thread: it comes before the
+ * process's queued signals.
  */
-static int cr_let_go(struct cr_rst *r, struct cr_err *e)
+static int cr_last_state(struct cr_rst *r, struct cr_err *e)
 {
 	struct crfs_x86_regs regs = r->thread->arch.regs;
 	uint64_t mask = r->thread->t.blocked;
-	bool stopped = r->task->t.state == CRFS_TASK_STOPPED;
 	int rc;
 
 	rc = cr_rst_affinity(r, e);
@@ -343,66 +379,127 @@ static int cr_let_go(struct cr_rst *r, struct cr_err *e)
 	if (ptrace(PTRACE_SETSIGMASK, r->pid, (void *)sizeof(mask), &mask))
 		return cr_fail(e, errno, "pid %d: cannot set the signal mask: %m",
 			       r->pid);
-	/*
-	 * Stopped by a signal (job control): SIGSTOP, which it takes as it
-	 * is let go, before it runs an instruction, and only then the
-	 * freezer: stopped in it, 'T', and still after a thaw.  Not SIGTSTP,
-	 * SIGTTIN or SIGTTOU: a restored process leads a session of its own,
-	 * an orphaned process group, where the kernel discards those three.
-	 * Sent to the thread: it comes before the process's queued signals.
-	 */
-	if (stopped && syscall(SYS_tgkill, r->pid, r->pid, SIGSTOP))
+	if (r->task->t.state == CRFS_TASK_STOPPED &&
+	    syscall(SYS_tgkill, r->pid, r->pid, SIGSTOP))
 		return cr_fail(e, errno, "pid %d: cannot stop it again: %m",
 			       r->pid);
-	/* Frozen before it runs: it goes from this stop into the freezer. */
-	if (!stopped && (rc = cr_cgroup_freeze(r->cgdir, true)))
-		return cr_fail(e, -rc, "%s: cannot freeze: %s", r->cgdir,
-			       strerror(-rc));
+	return 0;
+}
+
+/* Detach @r's process: it goes from its ptrace stop where it must. */
+static int cr_detach(struct cr_rst *r, struct cr_err *e)
+{
 	if (ptrace(PTRACE_DETACH, r->pid, NULL, NULL))
 		return cr_fail(e, errno, "pid %d: cannot detach: %m", r->pid);
-	if (stopped) {
-		rc = cr_wait_stopped(r, e);
-		if (!rc && (rc = cr_cgroup_freeze(r->cgdir, true)))
-			return cr_fail(e, -rc, "%s: cannot freeze: %s",
-				       r->cgdir, strerror(-rc));
-		if (rc)
-			return rc;
+	r->seized = false;
+	return 0;
+}
+
+/*
+ * Let every live process go: first those stopped by a signal, each
+ * stopped again ('T') before the freeze, so that it stays stopped in the
+ * freezer and after a thaw; then the cgroup frozen, and the others let
+ * go straight from the ptrace stop into the freezer, before they run.
+ */
+static int cr_let_go(struct cr_rst_tree *t, struct cr_err *e)
+{
+	const char *cgdir = t->rst[0].cgdir;
+	int rc = 0;
+
+	/* Each process's other threads first, into the freezer. */
+	for (uint32_t i = 0; !rc && i < t->nr; i++) {
+		if (cr_rst_zombie(&t->rst[i]))
+			continue;
+		rc = cr_rst_threads_let_go(&t->rst[i], e);
+		if (!rc)
+			rc = cr_last_state(&t->rst[i], e);
 	}
-	rc = cr_cgroup_wait_frozen(r->cgdir, 1, CR_FREEZE_TIMEOUT_MS);
+	for (uint32_t i = 0; !rc && i < t->nr; i++) {
+		struct cr_rst *r = &t->rst[i];
+
+		if (cr_rst_zombie(r) || r->task->t.state != CRFS_TASK_STOPPED)
+			continue;
+		rc = cr_detach(r, e);
+		if (!rc)
+			rc = cr_wait_stopped(r, e);
+	}
+	if (!rc && (rc = cr_cgroup_freeze(cgdir, true)))
+		return cr_fail(e, -rc, "%s: cannot freeze: %s", cgdir,
+			       strerror(-rc));
+	for (uint32_t i = 0; !rc && i < t->nr; i++)
+		if (t->rst[i].seized)
+			rc = cr_detach(&t->rst[i], e);
 	if (rc)
-		return cr_fail(e, -rc, "%s: did not freeze: %s", r->cgdir,
+		return rc;
+	rc = cr_cgroup_wait_frozen(cgdir, 1, CR_FREEZE_TIMEOUT_MS);
+	if (rc)
+		return cr_fail(e, -rc, "%s: did not freeze: %s", cgdir,
 			       strerror(-rc));
 	return 0;
 }
 
-/* Kill what was created and leave @cgdir empty and thawed. */
-static void cr_undo(struct cr_rst *r)
+/* Kill what was created and leave the cgroup empty and thawed. */
+static void cr_undo(struct cr_rst_tree *t)
 {
+	const char *cgdir = t->rst[0].cgdir;
 	int populated = 1, waited;
 
-	if (r->pid > 0) {
+	for (uint32_t i = 0; i < t->nr; i++) {
+		struct cr_rst *r = &t->rst[i];
+
+		if (r->pid <= 0)
+			continue;
 		/* By pidfd: the pid may be another process's once reaped. */
-		if (r->pidfd < 0 ||
-		    syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0))
+		if (r->pidfd >= 0)
+			syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL,
+				0);
+		else if (!i)
 			kill(r->pid, SIGKILL);
-		/* The threads first: a leader is reaped after them. */
-		cr_rst_threads_undo(r);
-		/* Reap the ptrace side; the parent reaps the rest. */
-		while (waitpid(r->pid, NULL, __WALL) < 0 && errno == EINTR)
-			;
+	}
+	/* The threads first (they die at once): a leader is reaped after. */
+	for (uint32_t i = 0; i < t->nr; i++)
+		cr_rst_threads_undo(&t->rst[i]);
+	/*
+	 * Reap the ptrace side, in any order: a process does not finish
+	 * dying before its traced children are reaped by their tracer (pid
+	 * 1 of a namespace waits for every process of it), so no wait may
+	 * block; the parents reap the rest.
+	 */
+	for (waited = 0; waited < CR_PID_WAIT_MS; waited++) {
+		bool left = false;
+
+		for (uint32_t i = 0; i < t->nr; i++) {
+			struct cr_rst *r = &t->rst[i];
+			pid_t got;
+
+			if (!r->seized && (i || r->pid <= 0))
+				continue;
+			got = waitpid(r->pid, NULL, __WALL | WNOHANG);
+			if (got == r->pid || (got < 0 && errno == ECHILD)) {
+				r->seized = false;
+				if (!i)
+					r->pid = 0;
+			} else {
+				left = true;
+			}
+		}
+		if (!left)
+			break;
+		cr_sleep_ms(1);
 	}
 	/*
-	 * cgroup.kill only if something else is there: once written, it
+	 * cgroup.kill only if something else is there (a process made by
+	 * its parent that the restore did not reach): once written, it
 	 * makes the kernel kill children cloned into the cgroup later.
 	 */
 	for (waited = 0; waited < CR_PID_WAIT_MS; waited += 10) {
-		if (cr_cgroup_events(r->cgdir, &populated, NULL) || !populated)
+		if (cr_cgroup_events(cgdir, &populated, NULL) || !populated)
 			break;
-		if (waited == 1000)
-			cr_cgroup_kill(r->cgdir);
+		if (waited == 20 || waited == 1000)
+			cr_cgroup_kill(cgdir);
 		cr_sleep_ms(10);
 	}
-	cr_cgroup_freeze(r->cgdir, false);
+	cr_cgroup_freeze(cgdir, false);
 }
 
 /* Phase 5 of every row: injected calls into the stopped process. */
@@ -416,34 +513,116 @@ static int cr_late(struct cr_rst *r, struct cr_err *e)
 	return rc;
 }
 
-/* Phases 2 to 5: create the process and restore it, pages from @w. */
-static int cr_restore_task(struct cr_rst *r, struct cr_img_walk *w,
+/*
+ * Every pid of the image (and of the helpers of its process groups) must
+ * be free before the tree is made: a parent cannot wait for its child's.  Held by a live process: the
+ * restore fails naming it; by a zombie or an exiting process: waited
+ * for, up to CR_PID_WAIT_MS.
+ */
+static int cr_pids_free(const struct cr_rst_tree *t, struct cr_err *e)
+{
+	long deadline = cr_now_ms() + CR_PID_WAIT_MS, nap = 1;
+	char comm[64] = "?";
+	uint32_t i = 0;
+
+	while (i < t->nr + t->nr_helpers) {
+		pid_t pid = i < t->nr ? (pid_t)t->rst[i].task->t.pid :
+			    (pid_t)t->helpers[i - t->nr].pgid;
+		char path[64];
+		int rc;
+
+		snprintf(path, sizeof(path), "/proc/%d", pid);
+		if (access(path, F_OK)) {
+			i++;
+			continue;
+		}
+		if (!cr_pid_going(pid, comm, sizeof(comm)))
+			return cr_fail(e, EBUSY,
+				       "pid %d is in use by another process (%s)",
+				       pid, comm);
+		rc = cr_rst_aborted(&t->rst[0], e);
+		if (rc)
+			return rc;
+		if (cr_now_ms() >= deadline)
+			return cr_fail(e, EBUSY,
+				       "pid %d is still held by a dying process (%s) after %d ms",
+				       pid, comm, CR_PID_WAIT_MS);
+		cr_sleep_ms(nap);
+		nap = nap * 2 < 20 ? nap * 2 : 20;
+	}
+	return 0;
+}
+
+/*
+ * Phases 2 and 3: the root made by the restorer, the others by their
+ * parents (restore-tree.c), each woken in the image's order (a process
+ * after its parent, which made it, and after every process it gets a
+ * description from) to restore its own state.
+ */
+static int cr_make_tree(struct cr_rst_tree *t, int (*sv)[2],
+			struct cr_err *e)
+{
+	int rc = 0;
+
+	for (uint32_t i = 0; i < t->nr; i++)
+		t->child[i].sock = sv[i][1];
+	t->rst[0].pid = cr_spawn(&t->rst[0], t->rst[0].task->t.pid,
+				 t->rst[0].cgdir, &t->child[0], e);
+	for (uint32_t i = 0; i < t->nr; i++) {
+		close(sv[i][1]);
+		sv[i][1] = -1;
+	}
+	if (t->rst[0].pid < 0) {
+		rc = t->rst[0].pid;
+		t->rst[0].pid = 0;
+		return rc;
+	}
+	for (uint32_t i = 0; !rc && i < t->nr; i++) {
+		struct cr_rst *r = &t->rst[i];
+
+		rc = cr_child_sync(r, sv[i][0], e);
+		if (cr_rst_zombie(r)) {
+			r->zsock = sv[i][0];	/* until it ends */
+			sv[i][0] = -1;
+		}
+	}
+	return rc;
+}
+
+/* Phases 2 to 5: make the tree and restore it, pages from @w. */
+static int cr_restore_tree(struct cr_rst_tree *t, struct cr_img_walk *w,
 			   struct cr_err *e)
 {
-	struct cr_rst_child c = {
-		.m = r->m, .task = r->task, .files = &r->files,
-		.sock_fd = r->files.sock_fd,
-	};
+	struct cr_rst *r0 = &t->rst[0];
+	int (*sv)[2] = calloc(t->nr, sizeof(*sv));
 	cpu_set_t cpus, one;
-	int sv[2], rc;
+	uint32_t i;
 	bool pinned;
+	int rc = 0;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
-		return cr_fail(e, errno, "socketpair: %m");
-	c.sock = sv[1];
-	pinned = cr_pin_begin(&cpus, &one);	/* the process inherits it */
-	r->pid = cr_spawn(r, r->task->t.pid, r->cgdir, &c, e);
-	close(sv[1]);
-	if (r->pid < 0) {
-		close(sv[0]);
-		rc = r->pid;
-		r->pid = 0;
-		goto out_unpin;
-	}
-	rc = cr_child_sync(r, sv[0], e);
-	close(sv[0]);
+	if (!sv)
+		return cr_fail(e, ENOMEM, "out of memory");
+	for (i = 0; i < t->nr; i++)
+		sv[i][0] = sv[i][1] = -1;
+	for (i = 0; !rc && i < t->nr; i++)
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+			       sv[i]))
+			rc = cr_fail(e, errno, "socketpair: %m");
+	pinned = cr_pin_begin(&cpus, &one);	/* the processes inherit it */
 	if (!rc)
-		rc = cr_rst_mm_swap(r, e);
+		rc = cr_make_tree(t, sv, e);
+	for (i = 0; i < t->nr; i++) {
+		if (sv[i][0] >= 0)
+			close(sv[i][0]);
+		if (sv[i][1] >= 0)
+			close(sv[i][1]);
+	}
+	free(sv);
+	for (i = 0; !rc && i < t->nr; i++)
+		if (!cr_rst_zombie(&t->rst[i]))
+			rc = cr_rst_mm_swap(&t->rst[i], e);
+	if (!rc)
+		rc = cr_rst_tree_groups(t, e);
 	/*
 	 * No injection while the pages stream in: the engine may run on any
 	 * CPU, not on the one the writer feeding the ring may be using.
@@ -451,29 +630,31 @@ static int cr_restore_task(struct cr_rst *r, struct cr_img_walk *w,
 	if (pinned)
 		cr_pin_end(&cpus);
 	if (!rc)
-		rc = cr_read_pages(r, w, e);
+		rc = cr_read_pages(r0, w, e);
 	if (pinned)
 		sched_setaffinity(0, sizeof(one), &one);
-	if (!rc)
+	for (i = 0; !rc && i < t->nr; i++) {
+		struct cr_rst *r = &t->rst[i];
+
+		if (cr_rst_zombie(r))
+			continue;
 		rc = cr_rst_mm_finish(r, e);
+		if (!rc)
+			rc = cr_rst_threads_create(r, e);
+		if (!rc)
+			rc = cr_late(r, e);
+		if (!rc)
+			rc = cr_rst_threads_late(r, e);
+		if (!rc)
+			rc = cr_rst_mm_unmap_scratch(r, e);
+		if (!rc)
+			rc = cr_rst_aborted(r, e);
+	}
 	if (!rc)
-		rc = cr_rst_threads_create(r, e);
+		rc = cr_let_go(t, e);
+	/* Called off while they were let go: they must not stay (cr_undo()). */
 	if (!rc)
-		rc = cr_late(r, e);
-	if (!rc)
-		rc = cr_rst_threads_late(r, e);
-	if (!rc)
-		rc = cr_rst_mm_unmap_scratch(r, e);
-	if (!rc)
-		rc = cr_rst_aborted(r, e);
-	if (!rc)
-		rc = cr_rst_threads_let_go(r, e);
-	if (!rc)
-		rc = cr_let_go(r, e);
-	/* Called off while it was let go: it must not stay (cr_undo()). */
-	if (!rc)
-		rc = cr_rst_aborted(r, e);
-out_unpin:
+		rc = cr_rst_aborted(r0, e);
 	if (pinned)
 		cr_pin_end(&cpus);
 	return rc;
@@ -510,9 +691,94 @@ static int cr_cgroup_ready(const char *cgdir, struct cr_err *e)
 	return 0;
 }
 
+/* The processes of @m, each planned (restore phase 1). */
+static int cr_tree_init(struct cr_rst_tree *t, const struct cr_img_walk *w,
+			struct cr_ring *ring, const char *cgdir,
+			struct cr_err *e)
+{
+	const struct cr_model *m = &w->m;
+	int rc = 0;
+
+	t->nr = m->nr_tasks;
+	t->pidns = w->hdr.features & CRFS_FEAT_PIDNS;
+	t->rst = calloc(t->nr, sizeof(*t->rst));
+	t->child = calloc(t->nr, sizeof(*t->child));
+	if (!t->rst || !t->child)
+		return cr_fail(e, ENOMEM, "out of memory");
+	for (uint32_t i = 0; i < t->nr; i++) {
+		struct cr_rst *r = &t->rst[i];
+
+		r->pidfd = r->zsock = r->ipc_old_fd = -1;
+		r->idx = i;
+		r->tree = t;
+		r->cgdir = cgdir;
+		r->ring = ring;
+		r->m = m;
+		r->task = &m->tasks[i];
+		r->page_size = w->hdr.page_size;
+	}
+	for (uint32_t i = 0; !rc && i < t->nr; i++) {
+		struct cr_rst *r = &t->rst[i];
+
+		t->child[i] = (struct cr_rst_child){
+			.m = m, .task = r->task, .files = &r->files,
+			.all = t->child,
+		};
+		if (cr_rst_zombie(r))
+			continue;
+		r->thread = &r->task->threads[0];
+		r->mm = r->task->mm;
+		rc = cr_rst_plan(r, e);
+		t->child[i].sock_fd = r->files.sock_fd;
+	}
+	return rc ? rc : cr_rst_tree_plan(t, e);
+}
+
+/* Free what cr_tree_init() and the restore of @t hold. */
+static void cr_tree_free(struct cr_rst_tree *t)
+{
+	for (uint32_t i = 0; t->rst && i < t->nr; i++) {
+		struct cr_rst *r = &t->rst[i];
+
+		if (r->pidfd >= 0)
+			close(r->pidfd);
+		if (r->zsock >= 0)
+			close(r->zsock);
+		cr_rst_threads_undo(r);
+		cr_rst_files_free(&r->files);
+		free(r->shmem_fd);
+	}
+	if (t->rst)
+		cr_rst_fdata_close(&t->rst[0]);
+	for (uint32_t i = 0; t->shm_fd && t->rst && i < t->rst[0].m->nr_shmems;
+	     i++)
+		if (t->shm_fd[i] >= 0)
+			close(t->shm_fd[i]);
+	free(t->shm_fd);
+	free(t->shm_many);
+	free(t->by_mm);
+	free(t->helpers);
+	free(t->child);
+	free(t->rst);
+}
+
+/* The copies of kept files the root made, for every other process. */
+static int cr_tree_fdata(struct cr_rst_tree *t, struct cr_err *e)
+{
+	int rc = 0;
+
+	for (uint32_t i = 1; !rc && i < t->nr; i++) {
+		if (cr_rst_zombie(&t->rst[i]))
+			continue;
+		t->rst[i].fdata_fd = t->rst[0].fdata_fd;
+		rc = cr_rst_fdata_point(&t->rst[i], e);
+	}
+	return rc;
+}
+
 int cr_restore(struct cr_ring *ring, const char *cgdir, struct cr_err *e)
 {
-	struct cr_rst r = { 0 };
+	struct cr_rst_tree t = { 0 };
 	struct cr_img_walk w;
 	struct cr_img img;
 	int rc;
@@ -521,37 +787,30 @@ int cr_restore(struct cr_ring *ring, const char *cgdir, struct cr_err *e)
 	rc = cr_rst_read(&w, &img, e);
 	if (rc)
 		goto out_img;
-	r.pidfd = -1;
-	r.ipc_old_fd = -1;
-	r.cgdir = cgdir;
-	r.ring = ring;
-	r.m = &w.m;
-	r.task = &w.m.tasks[0];
-	r.thread = &r.task->threads[0];
-	r.mm = r.task->mm;
-	r.page_size = w.hdr.page_size;
-	rc = cr_rst_plan(&r, e);
+	rc = cr_tree_init(&t, &w, ring, cgdir, e);
 	if (!rc)
 		rc = cr_cgroup_ready(cgdir, e);
+	if (!rc && !t.pidns)
+		rc = cr_pids_free(&t, e);
 	if (!rc)
-		rc = cr_rst_fdata_read(&r, &w, e);
+		rc = cr_rst_fdata_read(&t.rst[0], &w, e);
+	if (!rc)
+		rc = cr_tree_fdata(&t, e);
 	/* The objects: the IPC namespace the processes are created in. */
 	if (!rc)
-		rc = cr_rst_ipc_create(&r, &w, e);
+		rc = cr_rst_ipc_create(&t.rst[0], &w, e);
 	if (!rc) {
-		rc = cr_restore_task(&r, &w, e);
+		rc = cr_restore_tree(&t, &w, e);
 		if (!rc)
-			rc = cr_rst_ipc_finish(&r, e);
+			rc = cr_rst_ipc_finish(&t.rst[0], e);
 		if (rc)
-			cr_undo(&r);
+			cr_undo(&t);
 	}
-	cr_rst_ipc_leave(&r);
-	if (r.pidfd >= 0)
-		close(r.pidfd);
-	cr_rst_threads_undo(&r);
-	cr_rst_files_free(&r.files);
-	cr_rst_fdata_close(&r);
-	free(r.shmem_fd);
+	if (t.rst)
+		cr_rst_ipc_leave(&t.rst[0]);
+	for (uint32_t i = 1; t.rst && i < t.nr; i++)
+		t.rst[i].fdata_fd = NULL;	/* the root's */
+	cr_tree_free(&t);
 out_img:
 	cr_img_walk_fini(&w);
 	cr_img_fini(&img);

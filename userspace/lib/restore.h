@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Inside the restore side of the engine: one process being recreated
- * from a model read out of an image.
+ * Inside the restore side of the engine: the processes of a tree being
+ * recreated from a model read out of an image.
  *
- * restore.c runs the phases and drives the process; restore-task.c is the
+ * restore.c runs the phases and drives the processes; restore-tree.c
+ * makes the tree and what its processes share; restore-task.c is a
  * new process's own code and the reasons of its failures; restore-files.c
  * the files it opens and checks; restore-mm.c its memory.  The rows of the
  * resource table (res.h) restore the rest, each in its phase.
@@ -60,6 +61,8 @@ struct cr_rst_file {
 	bool		seek;		/* lseek() it there */
 	bool		priv;		/* CRFS_FILE_F_PRIV: as the restorer */
 	uint32_t	data_id;	/* MEMFD, UNLINKED: its inode's FILE */
+	int32_t		pass;		/* FD: opened by an earlier process,
+					 * received: index in pass_fd; -1 */
 	char		via[48];	/* then: the restorer's copy of it */
 	const struct cr_file *evfd;	/* an event descriptor, made anew */
 	uint32_t	type;		/* S_IFREG, S_IFCHR, S_IFDIR */
@@ -91,11 +94,22 @@ struct cr_rst_files {
 	int32_t			exe, cwd, root;	/* entries, -1: none */
 	int32_t			sock_fd;	/* the child's socket */
 	uint32_t		nofile;		/* highest number + 1 */
+	/* descriptions another process opened (restore-tree.c) */
+	uint32_t		nr_pass;
+	int32_t			*pass_fd;	/* child: where each arrived */
+	struct cr_rst_pass {
+		uint32_t	task;		/* the process that opened it */
+		int32_t		fd;		/* its number there */
+	}			*pass_src;
 };
+
+struct cr_rst_tree;
 
 /* One process being restored, driven by the calling thread (its tracer). */
 struct cr_rst {
 	pid_t			pid;
+	uint32_t		idx;		/* in the tree, 0: the root */
+	struct cr_rst_tree	*tree;		/* every process of the image */
 	int			pidfd;		/* of @pid, -1: none */
 	const char		*cgdir;
 	struct cr_ring		*ring;		/* the image: aborts come by it */
@@ -112,11 +126,39 @@ struct cr_rst {
 	struct cr_rst_files	files;		/* its files (res-files.c) */
 	int32_t			*shmem_fd;	/* per SHMEM, while mapping */
 	int32_t			*fdata_fd;	/* per FILE: a copy made, -1 */
+	int			zsock;		/* a zombie's socket, -1 */
+	bool			seized;		/* traced by the restorer */
 	struct cr_infect	*tinf;		/* its other threads, made */
 	uint32_t		nr_tinf;
 	int			ipc_old_fd;	/* res-ipc.c: crfs's IPC ns */
 	int32_t			*ipc_fd;	/* per IPC: a SHM's file, -1 */
 };
+
+/* A process group whose leader has exited, made by a helper of its pid. */
+struct cr_rst_helper {
+	uint32_t		pgid;		/* the helper's pid */
+	uint32_t		maker;		/* the process that makes it */
+};
+
+/* Every process of a restore, and what they share (restore-tree.c). */
+struct cr_rst_tree {
+	struct cr_rst		*rst;		/* one per process, image order */
+	struct cr_rst_child	*child;		/* the same */
+	uint32_t		nr;
+	struct cr_rst		**by_mm;	/* per MM: its process */
+	int			*shm_fd;	/* per SHMEM: the restorer's
+						 * copy, -1: none (yet) */
+	uint8_t			*shm_many;	/* per SHMEM: in two mms */
+	bool			pidns;		/* CRFS_FEAT_PIDNS: a new one */
+	struct cr_rst_helper	*helpers;
+	uint32_t		nr_helpers;
+};
+
+/* Is @r's process a zombie of the image? */
+static inline bool cr_rst_zombie(const struct cr_rst *r)
+{
+	return r->task->t.state == CRFS_TASK_ZOMBIE;
+}
 
 /**
  * cr_timer_requeues() - is @p, a pending signal of task @t, the signal
@@ -292,6 +334,13 @@ int cr_rst_next_pages(struct cr_img_walk *w, struct cr_err *e);
 int cr_rst_fdata_read(struct cr_rst *r, struct cr_img_walk *w,
 		      struct cr_err *e);
 
+/**
+ * cr_rst_fdata_point() - point @r's entries of kept files at the copies
+ * another process's cr_rst_fdata_read() made (@r->fdata_fd, shared)
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_fdata_point(struct cr_rst *r, struct cr_err *e);
+
 /* cr_rst_fdata_close() - close the copies cr_rst_fdata_read() made */
 void cr_rst_fdata_close(struct cr_rst *r);
 
@@ -368,6 +417,10 @@ enum cr_rst_step {
 	CR_RST_NAME,
 	CR_RST_SIGMASK,
 	CR_RST_THP,		/* PR_SET_THP_DISABLE */
+	CR_RST_SETPGID,		/* a process group of its own */
+	CR_RST_CHILD,		/* idx: the child it could not create */
+	CR_RST_PASS,		/* the descriptions of other processes */
+	CR_RST_ZOMBIE,		/* idx: its group, credentials, exit */
 };
 
 /* What the new process says about its own restore, through its socket. */
@@ -386,6 +439,12 @@ struct cr_rst_child {
 	const struct cr_rst_files	*files;
 	int				sock;	 /* its end of the socket */
 	int				sock_fd; /* where to move it */
+	/* the tree: every process's, the first child and next sibling */
+	const struct cr_rst_child	*all;
+	int32_t				child, next;
+	/* groups whose leader has exited: their helpers (restore-tree.c) */
+	const struct cr_rst_helper	*helpers;
+	uint32_t			nr_helpers;
 };
 
 /**
@@ -420,6 +479,76 @@ void cr_rst_task_child(const struct cr_rst_child *c)
  */
 int cr_rst_task_reason(const struct cr_rst *r, const struct cr_rst_res *res,
 		       struct cr_err *e);
+
+/* restore-tree.c */
+
+/**
+ * cr_rst_tree_plan() - after every process's plan: who creates whom
+ * (@t->child links), the descriptions each process gets from one made
+ * before it, the process of each address space, shared memory objects
+ * mapped by more than one
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_tree_plan(struct cr_rst_tree *t, struct cr_err *e);
+
+/**
+ * cr_rst_tree_ids() - in the new process: its session and process group,
+ * if it leads them (before its children are made, which inherit them)
+ * Return: 0 or a positive errno with @res set.
+ */
+int cr_rst_tree_ids(const struct cr_rst_child *c, struct cr_rst_res *res);
+
+/**
+ * cr_rst_tree_hello() - in the new process: send the restorer a pidfd of
+ * itself over @sock (SCM_RIGHTS), which names it in any pid namespace
+ */
+void cr_rst_tree_hello(int sock);
+
+/**
+ * cr_rst_tree_whois() - in the restorer: the pidfd @r's process sent on
+ * @sock (cr_rst_tree_hello()) into @r->pidfd, unless it has one, and its
+ * pid as the restorer sees it into @r->pid
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_tree_whois(struct cr_rst *r, int sock, struct cr_err *e);
+
+/**
+ * cr_rst_tree_kids() - in the new process: make its children, each with
+ * its pid (clone3() set_tid) and exit signal; each goes on in
+ * cr_rst_task_child()
+ * Return: 0 or a positive errno with @res set naming the child.
+ */
+int cr_rst_tree_kids(const struct cr_rst_child *c, struct cr_rst_res *res);
+
+/**
+ * cr_rst_tree_recv() - in the new process, the files row: receive the
+ * descriptions of other processes (SCM_RIGHTS) into @c->files->pass_fd,
+ * each at a number above every one the restore uses
+ * Return: 0 or a positive errno with @res set.
+ */
+int cr_rst_tree_recv(const struct cr_rst_child *c, struct cr_rst_res *res);
+
+/**
+ * cr_rst_zombie_child() - a zombie of the image, once told: its process
+ * group, credentials and name, then its end as the image's wait status
+ */
+void cr_rst_zombie_child(const struct cr_rst_child *c, int sock,
+			 struct cr_rst_res *res) __attribute__((noreturn));
+
+/**
+ * cr_rst_tree_send() - send @r's process the descriptions it gets from
+ * the processes restored before it (pidfd_getfd(), SCM_RIGHTS on @sock)
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_tree_send(struct cr_rst *r, int sock, struct cr_err *e);
+
+/**
+ * cr_rst_tree_groups() - every process that joins a group it does not
+ * lead joins it (an injected setpgid()), once every leader has made its
+ * group; then the zombies end, and their parents lose the signal of it
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_tree_groups(struct cr_rst_tree *t, struct cr_err *e);
 
 /* restore-files.c */
 

@@ -19,7 +19,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sched.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #define CRCTL_BUF		(1 << 20)
 #define CRCTL_FREEZE_TIMEOUT	10000	/* ms */
@@ -45,10 +47,13 @@ static void __attribute__((noreturn)) usage(FILE *out)
 		" thaw CT                   let CT run\n"
 		" kill CT                   kill every process of CT\n"
 		" ps                        list containers: name, state, pids\n"
-		" run [--host-ipc] CT -- CMD [ARG...]\n"
-		"                           run CMD inside CT (made if missing), in\n"
-		"                           an IPC namespace of its own unless\n"
-		"                           --host-ipc\n\n"
+		" run [--host-pid] [--host-ipc] CT -- CMD [ARG...]\n"
+		"                           run CMD inside CT (made if missing), as pid 1\n"
+		"                           of a new pid namespace, in an IPC namespace of\n"
+		"                           its own; crctl waits for it and passes signals\n"
+		"                           on; --host-pid: in the caller's pid namespace,\n"
+		"                           crctl becoming CMD; --host-ipc: in the caller's\n"
+		"                           IPC namespace\n\n"
 		"Options:\n"
 		" -r, --root DIR            the crfs mount (default $CRFS_ROOT, else /crfs)\n"
 		" -h, --help                display this help\n");
@@ -238,6 +243,7 @@ struct crctl_args {
 	const char	*file;
 	const char	*after;		/* state word after the operation */
 	int		wait;
+	int		host_pid;	/* run: no pid namespace of its own */
 	int		host_ipc;	/* run: keep the caller's IPC ns */
 	char		**cmd;
 };
@@ -252,6 +258,7 @@ static void crctl_parse(int argc, char **argv, struct crctl_args *a,
 		{ "wait",		no_argument,	   NULL, 'W' },
 		{ "output",		required_argument, NULL, 'o' },
 		{ "input",		required_argument, NULL, 'i' },
+		{ "host-pid",		no_argument,	   NULL, 'H' },
 		{ "host-ipc",		no_argument,	   NULL, 'I' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -268,6 +275,7 @@ static void crctl_parse(int argc, char **argv, struct crctl_args *a,
 		case 'W': a->wait = 1; break;
 		case 'I': a->host_ipc = 1; break;
 		case 'o': case 'i': a->file = optarg; break;
+		case 'H': a->host_pid = 1; break;
 		}
 	}
 	if (optind >= argc)
@@ -619,19 +627,93 @@ static int crctl_ps(int argc, char **argv)
 	return EXIT_SUCCESS;
 }
 
+/* The first process of a pid namespace crctl runs: what it passes on. */
+static pid_t crctl_child;
+
+/* Pass a signal on to the command (pid 1 of its namespace). */
+static void crctl_pass_signal(int sig)
+{
+	if (crctl_child > 0)
+		kill(crctl_child, sig);
+}
+
+/*
+ * run in a new pid namespace: the command is pid 1 there, a child of
+ * crctl, which puts it in the container before it starts, waits for it
+ * and exits as it did (128 + the signal that ended it).
+ */
+static int crctl_run_pidns(const struct crctl_args *a)
+{
+	static const int pass[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM,
+				    SIGUSR1, SIGUSR2, SIGCONT, SIGWINCH };
+	struct sigaction sa = { .sa_handler = crctl_pass_signal };
+	int go[2], status, ret, null;
+	char pid[32], c;
+
+	if (pipe2(go, O_CLOEXEC))
+		err(EXIT_FAILURE, "%s: pipe", a->ct);
+	if (unshare(CLONE_NEWPID))
+		err(EXIT_FAILURE, "%s: cannot make a pid namespace", a->ct);
+	crctl_child = fork();
+	if (crctl_child < 0)
+		err(EXIT_FAILURE, "%s: fork", a->ct);
+	if (crctl_child == 0) {
+		/* In the container before the first instruction of CMD. */
+		if (read(go[0], &c, 1) != 1)
+			_exit(127);
+		/* SysV IPC of its own: crctl, outside, stays out of it. */
+		if (!a->host_ipc && unshare(CLONE_NEWIPC))
+			err(127, "%s: cannot make an IPC namespace", a->ct);
+		close_range(3, ~0U, 0);
+		execvp(a->cmd[0], a->cmd);
+		err(127, "%s: cannot run %s", a->ct, a->cmd[0]);
+	}
+	close(go[0]);
+	snprintf(pid, sizeof(pid), "%d\n", (int)crctl_child);
+	ret = crctl_write(a->ct, "procs", pid);
+	if (ret) {
+		kill(crctl_child, SIGKILL);
+		crctl_fail(a->ct, "run", -ret);
+	}
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(pass) / sizeof(pass[0]); i++)
+		sigaction(pass[i], &sa, NULL);
+	if (write(go[1], "g", 1) != 1)
+		err(EXIT_FAILURE, "%s: cannot start %s", a->ct, a->cmd[0]);
+	close(go[1]);
+	/*
+	 * Nothing of the container's stays open here: a description crctl
+	 * shared with it (its stdout, a log) would tie it to a process
+	 * outside, which a checkpoint refuses.
+	 */
+	close_range(3, ~0U, 0);
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (int fd = 0; null >= 0 && fd < 3; fd++)
+		dup2(null, fd);
+	if (null > 2)
+		close(null);
+	while (waitpid(crctl_child, &status, 0) < 0)
+		if (errno != EINTR)
+			err(EXIT_FAILURE, "%s: wait", a->ct);
+	return WIFEXITED(status) ? WEXITSTATUS(status) :
+	       128 + WTERMSIG(status);
+}
+
 static int crctl_run(int argc, char **argv)
 {
 	struct crctl_args a = { 0 };
 	char pid[32];
 	int ret;
 
-	crctl_parse(argc, argv, &a, "+I");
+	crctl_parse(argc, argv, &a, "+HI");
 	if (!a.cmd[0])
 		errx(EXIT_FAILURE, "run: no command given; try 'crctl --help'");
+	crctl_mkdir(a.ct, "run");
+	if (!a.host_pid)
+		return crctl_run_pidns(&a);
 	/* SysV IPC of its own: a namespace only the container is in. */
 	if (!a.host_ipc && unshare(CLONE_NEWIPC))
 		err(EXIT_FAILURE, "%s: cannot make an IPC namespace", a.ct);
-	crctl_mkdir(a.ct, "run");
 	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
 	ret = crctl_write(a.ct, "procs", pid);
 	if (ret)

@@ -231,8 +231,9 @@ static void show_hdr(struct walk *w)
 	       "x86_64" : "unknown", h->arch);
 	printf("kernel:      %s %s\n", h->release, h->machine);
 	printf("page size:   %u\n", h->page_size);
-	printf("features:    0x%" PRIx64 "%s\n", (uint64_t)h->features,
-	       h->features & CRFS_FEAT_XSTATE ? " (xstate)" : "");
+	printf("features:    0x%" PRIx64 "%s%s\n", (uint64_t)h->features,
+	       h->features & CRFS_FEAT_XSTATE ? " (xstate)" : "",
+	       h->features & CRFS_FEAT_PIDNS ? " (pid namespace)" : "");
 	printf("xstate:      %u bytes, xfeatures 0x%" PRIx64 "\n",
 	       h->xstate_size, (uint64_t)h->xfeatures);
 	printf("dumped:      %s\n", when);

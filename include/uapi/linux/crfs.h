@@ -37,7 +37,10 @@
 
 /* crfs_image_hdr.features: what the writer put into the image. */
 #define CRFS_FEAT_XSTATE	(1ULL << 0)	/* XSAVE areas present */
-#define CRFS_FEAT_KNOWN		(CRFS_FEAT_XSTATE)
+#define CRFS_FEAT_PIDNS		(1ULL << 1)	/* a pid namespace of its own:
+						 * every pid is as it sees it,
+						 * the first process is pid 1 */
+#define CRFS_FEAT_KNOWN		(CRFS_FEAT_XSTATE | CRFS_FEAT_PIDNS)
 
 #define CRFS_RELEASE_LEN	65	/* like __NEW_UTS_LEN + 1 */
 #define CRFS_ID_LEN		16	/* an image id: 128 random bits */

@@ -162,7 +162,7 @@ in_pidns() {
 	dir=$BATS_TEST_TMPDIR/manymaps
 	mkdir -p "$dir"
 	(crfs_close_fds; ZDTM_MAPS=30000 exec nsenter -t "$NS_INIT" --pid --mount -- \
-		"$CRFS_BIN/crctl" -r "$NS_MNT" run src -- "$CRFS_ZDTM/zdtm-manymaps" "$dir") \
+		"$CRFS_BIN/crctl" -r "$NS_MNT" run --host-pid src -- "$CRFS_ZDTM/zdtm-manymaps" "$dir") \
 		</dev/null >/dev/null 2>&1 3>&- &
 	wait_for "zdtm-manymaps to be ready" 30 test -e "$dir/ready"
 	echo freeze >"$NS_ROOT/src/state"

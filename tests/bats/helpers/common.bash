@@ -265,13 +265,13 @@ start_in() {
 	if [[ ${CRFS_ORPHAN:-0} == 1 ]]; then
 		(
 			crfs_close_fds
-			"$CRFS_BIN/crctl" -r "$CRFS_MNT" run "$ct" -- "$@" \
+			"$CRFS_BIN/crctl" -r "$CRFS_MNT" run --host-pid "$ct" -- "$@" \
 				</dev/null >"$tmp/$name.out" 2>"$tmp/$name.err" &
 			echo $! >"$tmp/$name.pid"
 		) </dev/null >/dev/null 2>&1 3>&-
 		STARTED_PID=$(cat "$tmp/$name.pid")
 	else
-		(crfs_close_fds; exec "$CRFS_BIN/crctl" -r "$CRFS_MNT" run "$ct" -- "$@") \
+		(crfs_close_fds; exec "$CRFS_BIN/crctl" -r "$CRFS_MNT" run --host-pid "$ct" -- "$@") \
 			</dev/null >"$tmp/$name.out" 2>"$tmp/$name.err" 3>&- &
 		STARTED_PID=$!
 		disown "$STARTED_PID" 2>/dev/null || true

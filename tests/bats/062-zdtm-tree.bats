@@ -1,0 +1,241 @@
+#!/usr/bin/env bats
+# zdtm trees: a container of several processes is checkpointed, killed and
+# restored with the same pids, parents, process groups and sessions, its
+# zombies and the descriptions and memory its processes share.
+
+load helpers/common
+
+setup_file() { crfs_setup_file; }
+teardown_file() { crfs_teardown_file; }
+teardown() { crfs_teardown; }
+
+# tree_pids_gone DIR: every pid DIR/pids names (zombies too) is free again.
+tree_pids_gone() {
+	local p
+
+	for p in $(cat "$1/pids" 2>/dev/null); do
+		wait_pid_gone "$p" 20 || return 1
+	done
+}
+
+# tree_cycle CT PROG: checkpoint CT, kill it, wait until every pid of the
+# tree is free, restore into a new container, check its processes, thaw.
+# Sets CT to the new container.
+tree_cycle() {
+	local procs ct2
+
+	procs=$(sort -n "$CRFS_MNT/$1/procs")
+	IMG=$BATS_TEST_TMPDIR/$2.$RANDOM.img
+	crfs_checkpoint "$1" "$IMG"
+	ct_write "$1" state kill
+	wait_empty "$1"
+	wait_pid_gone "$ZDTM_PID"
+	tree_pids_gone "$ZDTM_DIR"
+	ct2=$(crfs_mkct dst)
+	crfs_restore "$ct2" "$IMG"
+	run -0 ct_file "$ct2" state
+	assert_output "frozen"
+	run -0 sort -n "$CRFS_MNT/$ct2/procs"
+	assert_output "$procs"
+	ct_write "$ct2" state thaw
+	wait_thawed "$ct2"
+	CT=$ct2
+}
+
+# tree_run PROG: the whole cycle, then PASS.
+tree_run() {
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" "$1"
+	tree_cycle "$CT" "$1"
+	zdtm_finish
+}
+
+@test "zdtm-tree: three levels keep their pids, parents, process groups and sessions" {
+	require_image
+	tree_run zdtm-tree
+}
+
+@test "zdtm-tree-zombie: zombies come back with their exit code or signal, for their parents to reap" {
+	require_image
+	tree_run zdtm-tree-zombie
+}
+
+@test "zdtm-tree-share: parent, child and grandchild keep one description (one offset) and one shared anonymous object" {
+	require_image
+	tree_run zdtm-tree-share
+}
+
+# ns_start CT PROG: PROG as pid 1 of a new pid namespace in CT (crctl run
+# without --host-pid).  Sets ZDTM_DIR, ZDTM_PID (its pid here) and
+# CRCTL_PID (crctl, its parent, outside the container).
+ns_start() {
+	local ct=$1 prog=$2
+
+	ZDTM_DIR=$(crfs_tmp)/$prog.$RANDOM
+	mkdir -p "$ZDTM_DIR"
+	(crfs_close_fds; exec "$CRFS_BIN/crctl" -r "$CRFS_MNT" run "$ct" -- \
+		"$CRFS_ZDTM/$prog" "$ZDTM_DIR") </dev/null >"$ZDTM_DIR.out" \
+		2>"$ZDTM_DIR.err" 3>&- &
+	CRCTL_PID=$!
+	echo "$CRCTL_PID" >>"$(crfs_tmp)/.crfs-pids"
+	wait_for "$prog to be ready" 30 test -e "$ZDTM_DIR/ready" || {
+		cat "$ZDTM_DIR.err" "$ZDTM_DIR/result" >&2
+		return 1
+	}
+	ZDTM_PID=$(cat "/proc/$CRCTL_PID/task/$CRCTL_PID/children")
+	ZDTM_PID=${ZDTM_PID%% *}
+}
+
+# ns_pid1 CT: the pid here of CT's pid 1 (NSpid ends with 1), checked to
+# lead a pid namespace other than ours.
+ns_pid1() {
+	local p
+
+	for p in $(cat "$CRFS_MNT/$1/procs"); do
+		if grep -qP '^NSpid:.*\t1$' "/proc/$p/status"; then
+			[[ $(readlink "/proc/$p/ns/pid") != $(readlink /proc/self/ns/pid) ]] || return 1
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# ns_finish DIR PID: finish one copy of the program, its result taken away
+# for the next one (the copies share DIR).
+ns_finish() {
+	zdtm_finish "$1" "$2"
+	rm -f "$1/result"
+}
+
+@test "crctl run: the command is pid 1 of a new pid namespace, in the container; crctl outside passes SIGTERM on" {
+	require_image
+	CT=$(crfs_mkct src)
+	ns_start "$CT" zdtm-counter
+	run -0 cat "$ZDTM_DIR/ready"
+	assert_output "1"
+	run -0 ct_file "$CT" procs
+	assert_output "$ZDTM_PID"
+	run -0 ns_pid1 "$CT"
+	assert_output "$ZDTM_PID"
+	kill -TERM "$CRCTL_PID"
+	wait_for "the counter to write its result" 30 test -e "$ZDTM_DIR/result"
+	run -0 cat "$ZDTM_DIR/result"
+	assert_output "PASS"
+	wait_pid_gone "$CRCTL_PID"
+}
+
+@test "zdtm-tree in a pid namespace of its own: restored twice at once beside the running original, each in a new namespace with the same pids" {
+	require_image
+	local ct2 ct3 n r2 r3
+	CT=$(crfs_mkct src)
+	ns_start "$CT" zdtm-tree
+	n=$(wc -l <"$CRFS_MNT/$CT/procs")
+	IMG=$BATS_TEST_TMPDIR/tree-ns.img
+	crfs_checkpoint "$CT" "$IMG"
+	run -0 "$CRFS_BIN/crfs-image" show "$IMG"
+	assert_output --partial "pid namespace"
+	# The original runs on: every pid it has here stays taken.
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	ct2=$(crfs_mkct dst)
+	ct3=$(crfs_mkct dst)
+	crfs_restore "$ct2" "$IMG" &
+	r2=$!
+	crfs_restore "$ct3" "$IMG" &
+	r3=$!
+	wait "$r2" || fail "the first restore failed: $(ct_file "$ct2" error)"
+	wait "$r3" || fail "the second restore failed: $(ct_file "$ct3" error)"
+	for ct in "$ct2" "$ct3"; do
+		run -0 ct_file "$ct" state
+		assert_output "frozen"
+		run -0 wc -l <"$CRFS_MNT/$ct/procs"
+		assert_output "$n"
+	done
+	p2=$(ns_pid1 "$ct2") || fail "$ct2: no pid 1 of a new pid namespace"
+	p3=$(ns_pid1 "$ct3") || fail "$ct3: no pid 1 of a new pid namespace"
+	[[ $(readlink "/proc/$p2/ns/pid") != $(readlink "/proc/$p3/ns/pid") ]] ||
+		fail "both restores are in one pid namespace"
+	ct_write "$ct2" state thaw
+	ct_write "$ct3" state thaw
+	wait_thawed "$ct2"
+	wait_thawed "$ct3"
+	ns_finish "$ZDTM_DIR" "$ZDTM_PID"
+	ns_finish "$ZDTM_DIR" "$p2"
+	ns_finish "$ZDTM_DIR" "$p3"
+}
+
+@test "zdtm-tree-locks: a flock and an OFD lock of a description parent and child share, and each one's POSIX lock, are held after the restore" {
+	require_image
+	tree_run zdtm-tree-locks
+	# One record a lock: the description's own two once, not once a process.
+	run -0 bash -c "'$CRFS_BIN/crfs-image' json '$IMG' | python3 -c 'import json, sys; print(sorted(l[\"kind\"] for l in json.load(sys.stdin)[\"locks\"]))'"
+	assert_output "['flock', 'ofd', 'posix', 'posix']"
+}
+
+@test "a tree in the host's pid namespace whose pids are taken: the restore fails naming the pid and its holder, the container left empty" {
+	require_image
+	local ct2 ct3 held
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-tree
+	IMG=$BATS_TEST_TMPDIR/tree-host.img
+	crfs_checkpoint "$CT" "$IMG"
+	# The original runs on: its pids are taken, the root's first.
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	ct2=$(crfs_mkct dst)
+	run ! crfs_restore "$ct2" "$IMG"
+	run -0 ct_file "$ct2" error
+	assert_output --regexp "^restore: pid $ZDTM_PID is in use by another process \\(zdtm-tree\\)"
+	run -0 ct_file "$ct2" procs
+	assert_output ""
+	# The root gone, its children live on: one of theirs is named.
+	kill -KILL "$ZDTM_PID"
+	wait_pid_gone "$ZDTM_PID"
+	ct3=$(crfs_mkct dst)
+	run ! crfs_restore "$ct3" "$IMG"
+	run -0 ct_file "$ct3" error
+	assert_output --regexp "^restore: pid [0-9]+ is in use by another process \\(zdtm-tree\\)"
+	held=$(sed -E 's/^restore: pid ([0-9]+) .*/\1/' <<<"$output")
+	[[ $held != "$ZDTM_PID" ]] || fail "the root's pid is named, not a child's"
+	run -0 grep -qx "$held" "$CRFS_MNT/$CT/procs"
+	run -0 ct_file "$ct3" procs
+	assert_output ""
+}
+
+@test "zdtm-tree-threads: processes of a tree with threads of their own come back with every thread and tid" {
+	require_image
+	tree_run zdtm-tree-threads
+}
+
+# ns_run PROG: PROG as pid 1 of a pid namespace of its own, checkpointed,
+# killed, restored into a new namespace, then PASS.
+ns_run() {
+	local ct2 n p1
+	CT=$(crfs_mkct src)
+	ns_start "$CT" "$1"
+	n=$(wc -l <"$CRFS_MNT/$CT/procs")
+	IMG=$BATS_TEST_TMPDIR/$1-ns.img
+	crfs_checkpoint "$CT" "$IMG"
+	ct_write "$CT" state kill
+	wait_empty "$CT"
+	wait_pid_gone "$CRCTL_PID"
+	ct2=$(crfs_mkct dst)
+	crfs_restore "$ct2" "$IMG"
+	run -0 wc -l <"$CRFS_MNT/$ct2/procs"
+	assert_output "$n"
+	p1=$(ns_pid1 "$ct2") || fail "$ct2: no pid 1 of a new pid namespace"
+	ct_write "$ct2" state thaw
+	wait_thawed "$ct2"
+	zdtm_finish "$ZDTM_DIR" "$p1"
+}
+
+@test "zdtm-tree-threads in a pid namespace of its own: every thread back with its tid there" {
+	require_image
+	ns_run zdtm-tree-threads
+}
+
+@test "zdtm-tree-zombie in a pid namespace of its own: zombies, groups and signals as there" {
+	require_image
+	ns_run zdtm-tree-zombie
+}
