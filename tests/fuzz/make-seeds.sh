@@ -21,7 +21,9 @@ progs="zdtm-counter zdtm-files zdtm-regs zdtm-signals zdtm-mem zdtm-shmap
 zdtm-reserve zdtm-mdwe zdtm-rlimits zdtm-sharedfd zdtm-mapmode zdtm-opendir
 zdtm-memfd zdtm-unlinked zdtm-locks zdtm-itimers zdtm-posix-timers zdtm-caps
 zdtm-seccomp zdtm-prctl zdtm-vmflags zdtm-shmzap zdtm-sched zdtm-affinity
-zdtm-procstate"
+zdtm-procstate zdtm-threads zdtm-threads-timers zdtm-timer-pending
+zdtm-tree zdtm-tree-share zdtm-tree-zombie zdtm-tree-locks zdtm-ipc
+zdtm-evfd zdtm-inotify pidns:zdtm-tree pidns:zdtm-tree-threads"
 keep=0
 [ "${1:-}" = -k ] && keep=1
 
@@ -73,26 +75,32 @@ trap cleanup EXIT
 fuse_pid=$!
 wait_for 10 mountpoint -q "$mnt" || { cat "$work/fuse.log" >&2; exit 1; }
 
-for prog in $progs; do
-	ct=seed-$prog-$$ dir=$work/$prog
+# pidns:PROG: PROG as pid 1 of a pid namespace of its own (crctl run's
+# default); the others keep the host's (--host-pid).
+for entry in $progs; do
+	prog=${entry#pidns:} pidns=--host-pid
+	[ "$prog" != "$entry" ] && pidns=
+	ct=seed-${entry/:/-}-$$ dir=$work/${entry/:/-}
 	mkdir "$mnt/$ct" "$dir"
-	(closed "$bin/crctl" -r "$mnt" run --host-pid "$ct" -- "$zdtm/$prog" "$dir") \
+	# shellcheck disable=SC2086
+	(closed "$bin/crctl" -r "$mnt" run $pidns "$ct" -- "$zdtm/$prog" "$dir") \
 		</dev/null >"$dir.out" 2>&1 &
 	disown $!
 	if ! wait_for 30 test -e "$dir/ready" -o -e "$dir/skip" -o \
 	     -e "$dir/result" || [ ! -e "$dir/ready" ]; then
-		echo "make-seeds: $prog: not ready, skipped" >&2
+		echo "make-seeds: $entry: not ready, skipped" >&2
 	else
 		echo freeze >"$mnt/$ct/state"
 		wait_for 10 grep -qx 'frozen 1' "$mnt/$ct/events"
-		cat "$mnt/$ct/image" >"$work/$prog.img"
-		python3 "$top/tests/fuzz/shrink-image.py" "$work/$prog.img" \
-			"$work/$prog.small" 2
-		"$bin/crfs-image" verify "$work/$prog.small" >/dev/null
-		printf '\0' | cat - "$work/$prog.small" >"$work/seeds/$prog.0"
-		printf '\1' | cat - "$work/$prog.small" >"$work/seeds/$prog.1"
-		echo "make-seeds: $prog: $(stat -c %s "$work/$prog.img") bytes," \
-		     "seed $(stat -c %s "$work/$prog.small")"
+		name=${entry/:/-}
+		cat "$mnt/$ct/image" >"$work/$name.img"
+		python3 "$top/tests/fuzz/shrink-image.py" "$work/$name.img" \
+			"$work/$name.small" 2
+		"$bin/crfs-image" verify "$work/$name.small" >/dev/null
+		printf '\0' | cat - "$work/$name.small" >"$work/seeds/$name.0"
+		printf '\1' | cat - "$work/$name.small" >"$work/seeds/$name.1"
+		echo "make-seeds: $name: $(stat -c %s "$work/$name.img") bytes," \
+		     "seed $(stat -c %s "$work/$name.small")"
 	fi
 	echo kill >"$mnt/$ct/state"
 	wait_for 15 grep -qx 'populated 0' "$mnt/$ct/events"
