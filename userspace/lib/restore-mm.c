@@ -570,14 +570,13 @@ static int cr_mm_vmflags(struct cr_rst *r, const struct cr_vma *vi,
  * opened and checked for itself (restore-files.c), never by path; a
  * shared memory object from its own descriptor, or as a new one.
  */
-static int cr_mm_map(struct cr_rst *r, const struct cr_vma *vi,
-		     struct cr_err *e)
+static int cr_mm_map_args(struct cr_rst *r, const struct cr_vma *vi,
+			  unsigned long a[6], struct cr_err *e)
 {
 	const struct crfs_vma *v = &vi->v;
-	unsigned long len = v->end - v->start;
 	bool shared = v->flags & CRFS_VMA_F_SHARED;
-	int prot = v->prot, flags = MAP_FIXED_NOREPLACE, rc;
-	long fd = -1, ret;
+	int flags = MAP_FIXED_NOREPLACE;
+	long fd = -1;
 
 	if (v->flags & CRFS_VMA_F_DROPPABLE)
 		flags |= MAP_DROPPABLE;	/* private anonymous (img-check.c) */
@@ -600,16 +599,126 @@ static int cr_mm_map(struct cr_rst *r, const struct cr_vma *vi,
 		if (v->flags & CRFS_VMA_F_GROWSDOWN)
 			flags |= MAP_GROWSDOWN;
 	}
-	rc = cr_rst_syscall(r, SYS_mmap, CR_ARGS(v->start, len, prot, flags,
-						 fd, v->pgoff), &ret, e);
-	if (!rc && (unsigned long)ret != v->start)
-		rc = cr_fail(e, ret < 0 && ret > -4096 ? -ret : EEXIST,
-			     "pid %d: cannot map %#llx-%#llx%s%s: %s", r->pid,
-			     (unsigned long long)v->start,
-			     (unsigned long long)v->end, vi->file ? " " : "",
-			     vi->file ? vi->file->path : "",
-			     strerror(ret < 0 && ret > -4096 ? -ret : EEXIST));
+	a[0] = v->start;
+	a[1] = v->end - v->start;
+	a[2] = v->prot;
+	a[3] = flags;
+	a[4] = fd;
+	a[5] = v->pgoff;
+	return 0;
+}
+
+/* Did the mmap() of @vi give @ret, its start?  Else say why not. */
+static int cr_mm_mapped(const struct cr_rst *r, const struct cr_vma *vi,
+			long ret, struct cr_err *e)
+{
+	const struct crfs_vma *v = &vi->v;
+
+	if ((unsigned long)ret == v->start)
+		return 0;
+	return cr_fail(e, ret < 0 && ret > -4096 ? -ret : EEXIST,
+		       "pid %d: cannot map %#llx-%#llx%s%s: %s", r->pid,
+		       (unsigned long long)v->start,
+		       (unsigned long long)v->end, vi->file ? " " : "",
+		       vi->file ? vi->file->path : "",
+		       strerror(ret < 0 && ret > -4096 ? -ret : EEXIST));
+}
+
+static int cr_mm_map(struct cr_rst *r, const struct cr_vma *vi,
+		     struct cr_err *e)
+{
+	unsigned long a[6];
+	long ret;
+	int rc = cr_mm_map_args(r, vi, a, e);
+
+	if (!rc)
+		rc = cr_rst_syscall(r, SYS_mmap, a, &ret, e);
+	if (!rc)
+		rc = cr_mm_mapped(r, vi, ret, e);
 	return rc ? rc : cr_mm_vmflags(r, vi, e);
+}
+
+/*
+ * The mappings made by one mmap() and nothing more (no guard, no charge,
+ * no advice, no lock, no name: cr_mm_vmflags() has nothing to do), most
+ * of them, are made in batches of injected calls: one stop for up to
+ * CR_MM_BATCH of them, not two a mapping.  The runner and its table are
+ * in the scratch area's last page (restore-threads.c puts its own there
+ * later, after these).
+ */
+#define CR_MM_BATCH	48
+#define CR_MM_CODE(r)	((r)->scratch + (r)->scratch_size - 4096)
+#define CR_MM_TABLE(r)	(CR_MM_CODE(r) + 256)
+
+struct cr_mm_batch {
+	struct cr_infect_call	c[CR_MM_BATCH];
+	const struct cr_vma	*vi[CR_MM_BATCH];
+	int			n;
+	bool			code;	/* the runner is written */
+};
+
+/* Is @vi made by its mmap() alone? */
+static bool cr_mm_plain(const struct cr_vma *vi)
+{
+	const struct crfs_vma *v = &vi->v;
+
+	return v->kind != CRFS_VMA_SYSV && !v->advice && !vi->name &&
+	       !(v->flags & (CRFS_VMA_F_MAYBE_GUARD | CRFS_VMA_F_LOCKED)) &&
+	       !cr_mm_charged_ro(v);
+}
+
+/* Run the mmap() calls of @b (one by one if the batch cannot run). */
+static int cr_mm_flush(struct cr_rst *r, struct cr_mm_batch *b,
+		       struct cr_err *e)
+{
+	struct iovec local = { (void *)cr_arch_batch_code,
+			       cr_arch_batch_code_size };
+	struct iovec remote = { (void *)CR_MM_CODE(r),
+				cr_arch_batch_code_size };
+	int done = -EAGAIN, n = b->n, rc = 0;
+
+	_Static_assert(256 + CR_MM_BATCH * sizeof(struct cr_infect_call) +
+		       128 <= 4096, "the batch fits the scratch area's end");
+	b->n = 0;
+	if (!n)
+		return 0;
+	if (!b->code && cr_arch_batch_code_size <= 256 &&
+	    process_vm_writev(r->pid, &local, 1, &remote, 1, 0) ==
+	    (ssize_t)cr_arch_batch_code_size)
+		b->code = true;
+	if (b->code)
+		done = cr_infect_batch(&r->inf, CR_MM_CODE(r), CR_MM_TABLE(r),
+				       b->c, n, e);
+	if (done == -EAGAIN)
+		for (done = 0; done < n; done++) {
+			rc = cr_rst_syscall(r, b->c[done].nr,
+					    (unsigned long *)b->c[done].a,
+					    &b->c[done].ret, e);
+			if (rc)
+				return rc;
+			if (b->c[done].ret < 0 && b->c[done].ret > -4096)
+				break;
+		}
+	if (done < 0)
+		return done;
+	for (int i = 0; !rc && i < n && i <= done; i++)
+		rc = cr_mm_mapped(r, b->vi[i], b->c[i].ret, e);
+	return rc;
+}
+
+/* Add the mmap() of plain @vi to @b, running it when it is full. */
+static int cr_mm_map_batched(struct cr_rst *r, struct cr_mm_batch *b,
+			     const struct cr_vma *vi, struct cr_err *e)
+{
+	unsigned long a[6];
+	int rc = cr_mm_map_args(r, vi, a, e);
+
+	if (rc)
+		return rc;
+	b->c[b->n] = (struct cr_infect_call){ .nr = SYS_mmap };
+	memcpy(b->c[b->n].a, a, sizeof(a));
+	b->vi[b->n++] = vi;
+	return b->n == CR_MM_BATCH ? cr_mm_flush(r, b, e) : 0;
 }
 
 /*
@@ -665,6 +774,7 @@ static int cr_mm_attach(struct cr_rst *r, const struct cr_vma *vi,
 int cr_rst_mm_swap(struct cr_rst *r, struct cr_err *e)
 {
 	const struct cr_mm *mm = r->mm;
+	struct cr_mm_batch *b;
 	unsigned long top;
 	uint32_t i;
 	int rc;
@@ -672,6 +782,9 @@ int cr_rst_mm_swap(struct cr_rst *r, struct cr_err *e)
 	rc = cr_mm_scratch(r, e);
 	if (rc)
 		return rc;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return cr_fail(e, ENOMEM, "out of memory");
 	top = r->scratch + r->scratch_size;
 	rc = cr_mm_call(r, SYS_munmap, CR_ARGS(0, r->scratch), NULL, e,
 			"cannot unmap the old memory");
@@ -683,12 +796,25 @@ int cr_rst_mm_swap(struct cr_rst *r, struct cr_err *e)
 	if (!rc)
 		rc = cr_mm_shmems(r, e);
 	for (i = 0; !rc && i < mm->nr_vmas; i++) {
+		const struct cr_vma *vi = &mm->vmas[i];
+
 		rc = cr_rst_aborted(r, e);
-		if (!rc && mm->vmas[i].v.kind == CRFS_VMA_SYSV)
-			rc = cr_mm_attach(r, &mm->vmas[i], e);
-		else if (!rc && cr_vma_mapped(&mm->vmas[i]))
-			rc = cr_mm_map(r, &mm->vmas[i], e);
+		if (rc || (vi->v.kind != CRFS_VMA_SYSV && !cr_vma_mapped(vi)))
+			continue;
+		if (cr_mm_plain(vi)) {
+			rc = cr_mm_map_batched(r, b, vi, e);
+			continue;
+		}
+		/* In the order of the image: what is queued first. */
+		rc = cr_mm_flush(r, b, e);
+		if (!rc && vi->v.kind == CRFS_VMA_SYSV)
+			rc = cr_mm_attach(r, vi, e);
+		else if (!rc)
+			rc = cr_mm_map(r, vi, e);
 	}
+	if (!rc)
+		rc = cr_mm_flush(r, b, e);
+	free(b);
 	if (!rc)
 		rc = cr_mm_shmems_close(r, e);
 	return rc;
