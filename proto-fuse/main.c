@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "crfs-fuse.h"
@@ -138,6 +139,17 @@ static int crfs_loop(struct fuse_session *se, struct fuse_cmdline_opts *opts)
 	return ret;
 }
 
+/* The soft RLIMIT_NOFILE up to the hard one (1024 is 340 processes). */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -150,6 +162,8 @@ int main(int argc, char *argv[])
 
 	/* Nothing inherited may leak into the guardian or the containers. */
 	close_range(3, ~0U, 0);
+	/* A restore holds 3 descriptors a process of the tree at once. */
+	raise_nofile();
 
 	if (fuse_opt_parse(&args, &copts, crfs_opt_spec, NULL) ||
 	    fuse_parse_cmdline(&args, &opts))

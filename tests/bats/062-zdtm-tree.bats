@@ -239,3 +239,8 @@ ns_run() {
 	require_image
 	ns_run zdtm-tree-zombie
 }
+
+@test "zdtm-procstate in a pid namespace of its own: signal owners named by the pids there come back" {
+	require_image
+	ns_run zdtm-procstate
+}

@@ -649,3 +649,18 @@ fd5_is() {
 	require_image
 	refused zdtm-neg-leaderexit "pid [0-9]+: its main thread has exited \\(a zombie leader"
 }
+
+@test "a process group led by a process outside the container is refused, naming the leader" {
+	require_image
+	refused zdtm-neg-pgid-out "pid [0-9]+: its process group [0-9]+ is led by pid [0-9]+ \\(.*\\), outside the container"
+}
+
+@test "a session of the container with a controlling terminal is refused, not dropped" {
+	require_image
+	refused zdtm-neg-ctty "pid [0-9]+: its session [0-9]+ has a controlling terminal \\(tty [0-9]+:[0-9]+\\): terminals are not restored yet"
+}
+
+@test "a child of a thread other than the main one is refused, naming both" {
+	require_image
+	refused zdtm-neg-thread-child "pid [0-9]+: thread [0-9]+ is the parent of pid [0-9]+: a restore makes every child from the main thread"
+}

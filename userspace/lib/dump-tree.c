@@ -170,6 +170,8 @@ static int tree_children(pid_t pid, struct tree_proc **p, uint32_t nr_live,
 		return cr_fail(e, errno, "pid %d: cannot read %s: %m", pid,
 			       path);
 	while (!ret && (de = readdir(dir))) {
+		bool leader = atoi(de->d_name) == pid;
+
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/task/%s/children", pid,
@@ -185,6 +187,16 @@ static int tree_children(pid_t pid, struct tree_proc **p, uint32_t nr_live,
 
 			if (end == s)
 				break;
+			/* Its parent thread, which a restore does not keep. */
+			if (!leader) {
+				ret = cr_fail(e, EOPNOTSUPP, "pid %d: thread %s "
+					      "is the parent of pid %ld: a "
+					      "restore makes every child from "
+					      "the main thread (its parent-death "
+					      "signal, __WNOTHREAD waits would "
+					      "change)", pid, de->d_name, c);
+				break;
+			}
 			if (tree_find(*p, nr_live, c) >= 0)
 				continue;
 			if (cr_proc_stat(c, &st, &ignore))
@@ -335,6 +347,54 @@ static int tree_zombie_creds(struct cr_task *t, struct cr_err *e)
 	return 0;
 }
 
+/*
+ * Process @i's group and session: one of the container's processes, or
+ * the root's (which the restore makes anew), or one whose leader has
+ * exited (made again by a helper of its pid); not one led by a process
+ * outside, nor one the container's pid namespace cannot see.  A session
+ * of the container with a controlling terminal is refused too: terminals
+ * are not restored yet.
+ */
+static int tree_ids_check(const struct tree_proc *p, uint32_t n,
+			  uint32_t root, uint32_t i, struct cr_err *e)
+{
+	static const char *const what[] = { "process group", "session" };
+	const struct tree_proc *t = &p[i];
+	pid_t ids[2] = { t->st.pgid, t->st.sid };
+	pid_t rids[2] = { p[root].st.pgid, p[root].st.sid };
+	struct cr_proc_stat lead;
+	struct cr_err ignore;
+	char comm[CRFS_COMM_LEN];
+
+	if (t->st.tty_nr && tree_find(p, n, t->st.sid) >= 0)
+		return cr_fail(e, EOPNOTSUPP, "pid %d: its session %d has a "
+			       "controlling terminal (tty %u:%u): terminals "
+			       "are not restored yet", t->pid, t->st.sid,
+			       (t->st.tty_nr >> 8) & 0xfff,
+			       (t->st.tty_nr & 0xff) |
+			       ((t->st.tty_nr >> 12) & 0xfff00));
+	if (i == root)
+		return 0;
+	for (int k = 0; k < 2; k++) {
+		if (ids[k] == rids[k] || tree_find(p, n, ids[k]) >= 0)
+			continue;
+		if (!t->v[k + 1])
+			return cr_fail(e, EOPNOTSUPP, "pid %d: its %s %d is "
+				       "outside the container's pid namespace",
+				       t->pid, what[k], ids[k]);
+		if (cr_proc_stat(ids[k], &lead, &ignore) ||
+		    (k ? lead.sid : lead.pgid) != ids[k])
+			continue;	/* its leader has exited */
+		if (cr_proc_comm(ids[k], comm, &ignore))
+			snprintf(comm, sizeof(comm), "?");
+		return cr_fail(e, EOPNOTSUPP, "pid %d: its %s %d is led by pid "
+			       "%d (%s), outside the container: move it in, "
+			       "or start the container in a %s of its own",
+			       t->pid, what[k], ids[k], ids[k], comm, what[k]);
+	}
+	return 0;
+}
+
 /* The model of process @p, in the tree's order at @i. */
 static int tree_task(struct cr_dump *d, uint32_t i, const struct tree_proc *p,
 		     const struct tree_proc *all, struct cr_err *e)
@@ -476,6 +536,8 @@ int cr_dump_tree(struct cr_dump *d, struct cr_err *e)
 	if (!ret && root < 0)
 		ret = cr_fail(e, EINVAL, "%s: no process whose parent is outside",
 			      d->cgdir);
+	for (uint32_t i = 0; !ret && root >= 0 && i < n; i++)
+		ret = tree_ids_check(p, n, (uint32_t)root, i, e);
 	if (!ret && p[root].zombie)
 		ret = cr_fail(e, EOPNOTSUPP, "pid %d: the container's root is a zombie",
 			      p[root].pid);

@@ -57,8 +57,9 @@ static int fown_refuse(struct cr_dtask *dt, const struct cr_fd *fd,
 {
 	const struct cr_file *f = fd->file;
 	uint32_t type = fown_type(o->type);
-	bool self = o->pid == dt->pid &&
-		    (type != CRFS_OWNER_PGRP || dt->t->t.pgid == (uint32_t)dt->pid);
+	/* The process names itself as its pid namespace sees it. */
+	bool self = o->pid == dt->vpid &&
+		    (type != CRFS_OWNER_PGRP || dt->vpgid == dt->vpid);
 
 	if (!type || !self)
 		return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: its signal "
