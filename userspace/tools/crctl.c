@@ -647,16 +647,26 @@ static int crctl_run_pidns(const struct crctl_args *a)
 	static const int pass[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM,
 				    SIGUSR1, SIGUSR2, SIGCONT, SIGWINCH };
 	struct sigaction sa = { .sa_handler = crctl_pass_signal };
-	int go[2], status, ret, null;
+	int go[2], status, ret, null, own;
 	char pid[32], c;
 
 	if (pipe2(go, O_CLOEXEC))
 		err(EXIT_FAILURE, "%s: pipe", a->ct);
+	own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	if (own < 0)
+		err(EXIT_FAILURE, "%s: /proc/self/ns/pid", a->ct);
 	if (unshare(CLONE_NEWPID))
 		err(EXIT_FAILURE, "%s: cannot make a pid namespace", a->ct);
 	crctl_child = fork();
 	if (crctl_child < 0)
 		err(EXIT_FAILURE, "%s: fork", a->ct);
+	/*
+	 * crctl's own later children (none; but a sanitizer's helper at
+	 * exit) in crctl's namespace again, where they can see crctl.
+	 */
+	if (crctl_child > 0 && setns(own, CLONE_NEWPID))
+		err(EXIT_FAILURE, "%s: cannot go back to its pid namespace",
+		    a->ct);
 	if (crctl_child == 0) {
 		/* In the container before the first instruction of CMD. */
 		if (read(go[0], &c, 1) != 1)
