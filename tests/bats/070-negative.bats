@@ -657,7 +657,21 @@ fd5_is() {
 
 @test "a session of the container with a controlling terminal is refused, not dropped" {
 	require_image
-	refused zdtm-neg-ctty "pid [0-9]+: its session [0-9]+ has a controlling terminal \\(tty [0-9]+:[0-9]+\\): terminals are not restored yet"
+	local holder
+
+	# The terminal's master, held outside the container.
+	(crfs_close_fds; exec /usr/bin/python3 -c 'import os, sys, time
+m, s = os.openpty()
+open(sys.argv[1] + ".tmp", "w").write(os.ttyname(s))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+os.close(s)
+time.sleep(600)' "$BATS_TEST_TMPDIR/pts") </dev/null >/dev/null 2>&1 3>&- &
+	holder=$!
+	echo "$holder" >>"$(crfs_tmp)/.crfs-pids"
+	wait_for "a pseudo-terminal" 10 test -s "$BATS_TEST_TMPDIR/pts"
+	ZDTM_PTS=$(cat "$BATS_TEST_TMPDIR/pts") \
+		refused zdtm-neg-ctty "pid [0-9]+: its session [0-9]+ has a controlling terminal \\(tty [0-9]+:[0-9]+\\): terminals are not restored yet"
+	kill "$holder"
 }
 
 @test "a child of a thread other than the main one is refused, naming both" {

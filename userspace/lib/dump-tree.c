@@ -351,9 +351,7 @@ static int tree_zombie_creds(struct cr_task *t, struct cr_err *e)
  * Process @i's group and session: one of the container's processes, or
  * the root's (which the restore makes anew), or one whose leader has
  * exited (made again by a helper of its pid); not one led by a process
- * outside, nor one the container's pid namespace cannot see.  A session
- * of the container with a controlling terminal is refused too: terminals
- * are not restored yet.
+ * outside, nor one the container's pid namespace cannot see.
  */
 static int tree_ids_check(const struct tree_proc *p, uint32_t n,
 			  uint32_t root, uint32_t i, struct cr_err *e)
@@ -366,13 +364,6 @@ static int tree_ids_check(const struct tree_proc *p, uint32_t n,
 	struct cr_err ignore;
 	char comm[CRFS_COMM_LEN];
 
-	if (t->st.tty_nr && tree_find(p, n, t->st.sid) >= 0)
-		return cr_fail(e, EOPNOTSUPP, "pid %d: its session %d has a "
-			       "controlling terminal (tty %u:%u): terminals "
-			       "are not restored yet", t->pid, t->st.sid,
-			       (t->st.tty_nr >> 8) & 0xfff,
-			       (t->st.tty_nr & 0xff) |
-			       ((t->st.tty_nr >> 12) & 0xfff00));
 	if (i == root)
 		return 0;
 	for (int k = 0; k < 2; k++) {
@@ -407,6 +398,7 @@ static int tree_task(struct cr_dump *d, uint32_t i, const struct tree_proc *p,
 	dt->vpgid = p->v[1];
 	dt->vsid = p->v[2];
 	dt->zombie = p->zombie;
+	dt->tty_nr = p->st.tty_nr;
 	dt->t = &d->m.tasks[i];
 	k = &dt->t->t;
 	k->pid = p->pid;
@@ -580,12 +572,42 @@ static int tree_kcmp_cmp(const void *pa, const void *pb, void *arg)
 	return r == 1 ? -1 : r == 2 ? 1 : 0;
 }
 
+/*
+ * A session of the container with a controlling terminal: terminals are
+ * not restored yet (the root's terminal outside is dropped, documented).
+ * Checked after the rows, whose refusal of a terminal descriptor says
+ * more.
+ */
+static int tree_ctty_check(const struct cr_dump *d, struct cr_err *e)
+{
+	for (uint32_t i = 0; i < d->nr_tasks; i++) {
+		const struct cr_dtask *dt = &d->tasks[i];
+		pid_t sid = dt->t->t.sid;
+		unsigned int tty = dt->tty_nr;
+
+		if (!tty || !bsearch(&sid, d->pids, d->nr_tasks, sizeof(sid),
+				     tree_pid_cmp))
+			continue;
+		return cr_fail(e, EOPNOTSUPP, "pid %d: its session %d has a "
+			       "controlling terminal (tty %u:%u): terminals are "
+			       "not restored yet; start it with setsid and "
+			       "</dev/null >log 2>&1", dt->pid, sid,
+			       (tty >> 8) & 0xfff,
+			       (tty & 0xff) | ((tty >> 12) & 0xfff00));
+	}
+	return 0;
+}
+
 int cr_dump_tree_check(struct cr_dump *d, struct cr_err *e)
 {
 	pid_t *live = malloc((d->nr_tasks + 1) * sizeof(*live));
 	uint32_t n = 0;
-	int ret = 0;
+	int ret = tree_ctty_check(d, e);
 
+	if (ret) {
+		free(live);
+		return ret;
+	}
 	if (!live)
 		return cr_fail(e, ENOMEM, "out of memory");
 	for (uint32_t i = 0; i < d->nr_tasks; i++)

@@ -107,6 +107,7 @@ struct cr_dtask {
 	pid_t			pid;
 	pid_t			vpid, vpgid, vsid; /* as the container sees */
 	bool			zombie;		/* no rows: dump-tree.c */
+	unsigned int		tty_nr;		/* its controlling terminal */
 	struct cr_task		*t;		/* its model */
 	struct cr_proc_status	st;		/* its status, as collected */
 	pid_t			*tids;		/* its threads, the leader first */
