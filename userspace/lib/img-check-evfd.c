@@ -180,23 +180,6 @@ int cr_img_evfd_check(const struct cr_chk *c, const struct cr_file *fi,
 		       f->kind, fi->path, why);
 }
 
-/* The descriptor @fd of @fdt (sorted by number), or NULL. */
-static const struct cr_fd *cr_evfd_fd(const struct cr_fdtable *fdt, int32_t fd)
-{
-	uint32_t lo = 0, hi = fdt->nr_fds;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if ((int64_t)fdt->fds[mid].d.fd < fd)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < fdt->nr_fds && (int64_t)fdt->fds[lo].d.fd == fd ?
-	       &fdt->fds[lo] : NULL;
-}
-
 int cr_img_evfd_task(const struct cr_chk *c, const struct cr_task *t,
 		     struct cr_err *e)
 {
@@ -212,7 +195,7 @@ int cr_img_evfd_task(const struct cr_chk *c, const struct cr_task *t,
 			const struct crfs_epoll_tfd *tf = &ep->tfds[j];
 			const struct cr_fd *d;
 
-			d = cr_evfd_fd(fdt, tf->fd);
+			d = cr_model_fd(fdt, tf->fd);
 			if (d && d->d.file_id == tf->target_id)
 				continue;
 			return cr_fail(e, EBADMSG, "pid %u: fd %u: epoll target "

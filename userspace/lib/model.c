@@ -89,6 +89,23 @@ struct cr_fdtable *cr_model_new_fdtable(struct cr_model *m, int *err)
 	return cr_append(&m->fdts, &m->nr_fdts, sizeof(*m->fdts), err);
 }
 
+/* See model.h. */
+const struct cr_fd *cr_model_fd(const struct cr_fdtable *t, int32_t fd)
+{
+	uint32_t lo = 0, hi = t->nr_fds;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if ((int64_t)t->fds[mid].d.fd < fd)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < t->nr_fds && (int64_t)t->fds[lo].d.fd == fd ?
+	       &t->fds[lo] : NULL;
+}
+
 struct cr_fd *cr_model_new_fd(struct cr_fdtable *t, int *err)
 {
 	return cr_append(&t->fds, &t->nr_fds, sizeof(*t->fds), err);

@@ -297,6 +297,8 @@ struct cr_mm *cr_model_new_mm(struct cr_model *m, int *err);
 struct cr_vma *cr_model_new_vma(struct cr_mm *mm, int *err);
 struct cr_fdtable *cr_model_new_fdtable(struct cr_model *m, int *err);
 struct cr_fd *cr_model_new_fd(struct cr_fdtable *t, int *err);
+/* The descriptor @fd of @t (sorted by number), or NULL. */
+const struct cr_fd *cr_model_fd(const struct cr_fdtable *t, int32_t fd);
 struct cr_lock *cr_model_new_lock(struct cr_model *m, int *err);
 struct cr_fs *cr_model_new_fs(struct cr_model *m, int *err);
 struct cr_sighand *cr_model_new_sighand(struct cr_model *m, int *err);

@@ -293,23 +293,6 @@ out:
 	return ret;
 }
 
-/* The descriptor @fd of @fdt (sorted by number), or NULL. */
-static const struct cr_fd *evfd_fd(const struct cr_fdtable *fdt, int32_t fd)
-{
-	uint32_t lo = 0, hi = fdt->nr_fds;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if ((int64_t)fdt->fds[mid].d.fd < fd)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < fdt->nr_fds && (int64_t)fdt->fds[lo].d.fd == fd ?
-	       &fdt->fds[lo] : NULL;
-}
-
 /*
  * Can this machine make @f as it is: a timerfd on an alarm clock (an RTC
  * is needed), expirations set (TFD_IOC_SET_TICKS, CONFIG_CHECKPOINT_RESTORE)?
@@ -375,7 +358,7 @@ static void evfd_targets(struct cr_dump *d, struct cr_dtask *dt)
 		if (!ep || ep->f.kind != CRFS_FILE_EPOLL)
 			continue;
 		for (uint32_t j = 0; j < ep->nr_tfds; j++) {
-			const struct cr_fd *t = evfd_fd(fdt, ep->tfds[j].fd);
+			const struct cr_fd *t = cr_model_fd(fdt, ep->tfds[j].fd);
 
 			ep->tfds[j].target_id = t ? t->d.file_id : 0;
 		}

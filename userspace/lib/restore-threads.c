@@ -147,33 +147,6 @@ static int thr_clone(struct cr_rst *r, unsigned long at, pid_t want,
 	return rc;
 }
 
-/*
- * Is @tid held by a zombie or a thread on its way out (1), by a live one
- * (0, its name into @comm)?
- */
-static int thr_tid_going(pid_t tid, char *comm, size_t len)
-{
-	char path[64], *buf, *lp, *rp, state = '?';
-	unsigned long flags = 0;
-	int going;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", tid);
-	buf = cr_read_file(path, NULL);
-	if (!buf)
-		return 1;
-	lp = strchr(buf, '(');
-	rp = strrchr(buf, ')');
-	if (!lp || !rp || rp < lp) {
-		free(buf);
-		return 1;
-	}
-	snprintf(comm, len, "%.*s", (int)(rp - lp - 1), lp + 1);
-	sscanf(rp + 1, " %c %*d %*d %*d %*d %*d %lu", &state, &flags);
-	going = state == 'Z' || state == 'X' || (flags & 0x4 /* PF_EXITING */);
-	free(buf);
-	return going;
-}
-
 /* Thread @i of the image, made by the leader with its tid. */
 static int thr_create(struct cr_rst *r, uint32_t i, struct cr_err *e)
 {
@@ -204,7 +177,7 @@ static int thr_create(struct cr_rst *r, uint32_t i, struct cr_err *e)
 			return cr_fail(e, (int)-err, "pid %d: cannot create "
 				       "thread %d: %s", r->pid, want,
 				       strerror((int)-err));
-		if (!thr_tid_going(want, comm, sizeof(comm)))
+		if (!cr_pid_going(want, comm, sizeof(comm)))
 			return cr_fail(e, EBUSY, "pid %d: thread %d: the tid "
 				       "is in use by another process (%s)",
 				       r->pid, want, comm);

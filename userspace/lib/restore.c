@@ -85,7 +85,7 @@ static void cr_sleep_ms(long ms)
  * Who holds @pid: 1 if it is going away (zombie, exiting, or gone
  * already), 0 if a live process has it (@comm receives its name).
  */
-static int cr_pid_going(pid_t pid, char *comm, size_t len)
+int cr_pid_going(pid_t pid, char *comm, size_t len)
 {
 	char path[64], *buf, *lp, *rp;
 	unsigned long flags = 0;

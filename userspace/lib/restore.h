@@ -161,6 +161,13 @@ static inline bool cr_rst_zombie(const struct cr_rst *r)
 }
 
 /**
+ * cr_pid_going() - who holds @pid (or a tid): 1 if it is going away
+ * (zombie, exiting, or gone already), 0 if a live task has it, its name
+ * into @comm (restore.c)
+ */
+int cr_pid_going(pid_t pid, char *comm, size_t len);
+
+/**
  * cr_timer_requeues() - is @p, a pending signal of task @t, the signal
  * of one of its POSIX timers (SI_TIMER, that timer's id)?  The timer,
  * made again, queues it itself (res-timers.c): a copy queued beside it
