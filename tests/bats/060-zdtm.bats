@@ -401,3 +401,13 @@ time.sleep(120)' "$ZDTM_DIR/wait" "$held"
 	require_image
 	zdtm_run zdtm-inotify
 }
+
+@test "zdtm-inet: TCP listeners and UDP sockets come back bound, with their options, and work" {
+	require_image
+	zdtm_run zdtm-inet
+}
+
+@test "zdtm-futex-hash: a process whose thread has gone keeps its private futex hash" {
+	require_image
+	zdtm_run zdtm-futex-hash
+}

@@ -23,7 +23,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -184,7 +187,7 @@ FT(timer_signo0, tm->signo = 0)
 FT(timer_value, tm->value_ns = 1ULL << 63)
 F(state9, t->t.state = 9)
 F(oom, t->t.oom_score_adj = 1001)
-F(task_flags, t->t.flags = 4)
+F(task_flags, t->t.flags = 8)
 F(leader, th->t.tid = th->arch.regs.tid = th->pending.sig[0].tid =
 	  th->seccomp[0].s.tid = th->seccomp[1].s.tid = 4712)
 /* A second thread, the leader's seccomp filters left on the leader. */
@@ -205,12 +208,10 @@ static void forge_thread_seccomp(struct cr_model *m)
 	       t2->arch.xstate_size);
 	t->t.nr_threads = t->nr_threads;
 }
-/* Two threads without seccomp, a timer on "the caller's" thread clock. */
-static void forge_thread_cpu_timer(struct cr_model *m)
+/* Two threads, neither with seccomp filters. */
+static void two_threads(struct cr_model *m)
 {
 	struct cr_thread *th = &m->tasks[0].threads[0];
-	struct crfs_timer *tm;
-	int err = 0;
 
 	for (uint32_t i = 0; i < th->nr_seccomp; i++)
 		free(th->seccomp[i].insns);
@@ -218,6 +219,20 @@ static void forge_thread_cpu_timer(struct cr_model *m)
 	th->seccomp = NULL;
 	th->nr_seccomp = 0;
 	forge_thread_seccomp(m);
+}
+/* Two threads and the futex hash of a thread that has gone. */
+static void forge_futex_threads(struct cr_model *m)
+{
+	two_threads(m);
+	m->tasks[0].t.flags |= CRFS_TASK_F_FUTEX_HASH;
+}
+/* Two threads, a timer on "the caller's" thread clock. */
+static void forge_thread_cpu_timer(struct cr_model *m)
+{
+	struct crfs_timer *tm;
+	int err = 0;
+
+	two_threads(m);
 	tm = cr_model_new_timer(&m->tasks[0], &err);
 	memset(tm, 0, sizeof(*tm));
 	tm->pid = FX_PID;
@@ -571,6 +586,89 @@ static void ev_add(struct cr_model *m)
 	fx_resolve(m);
 }
 
+/*
+ * Sockets added to the valid process: an IPv4 TCP listener with options
+ * at fd 20, an IPv6 UDP socket bound and connected at fd 21.
+ */
+enum { IN_TCP, IN_UDP, NR_IN };
+
+static void in_opt(struct crfs_sockopt *o, int level, int name,
+		   const void *val, uint32_t len)
+{
+	*o = (struct crfs_sockopt){ .level = level, .name = name, .len = len };
+	memcpy(o->val, val, len);
+}
+
+static void in_add(struct cr_model *m)
+{
+	static const uint8_t lo6[16] = { [15] = 1 }, lo4[4] = { 127, 0, 0, 1 };
+	uint32_t base = m->nr_files;
+	struct crfs_sockopt *o;
+	int err, one = 1, buf = 100000;
+
+	for (int i = 0; i < NR_IN; i++) {
+		struct cr_file *f = cr_model_new_file(m, &err);
+		struct cr_fd *fd = cr_model_new_fd(&m->fdts[0], &err);
+		char path[32];
+
+		memset(f, 0, sizeof(*f));
+		f->f = (struct crfs_file){ .id = base + i + 1,
+			.kind = CRFS_FILE_INET, .flags = O_RDWR,
+			.mode = S_IFSOCK | 0777, .dev = 0x9, .ino = 4000 + i };
+		snprintf(path, sizeof(path), "socket:[%d]", 4000 + i);
+		f->path = strdup(path);
+		f->inet = calloc(1, sizeof(*f->inet) +
+				 4 * sizeof(struct crfs_sockopt));
+		memset(fd, 0, sizeof(*fd));
+		fd->d = (struct crfs_fd){ .fd = 20 + i, .file_id = base + i + 1 };
+	}
+	*m->files[base + IN_TCP].inet = (struct crfs_file_inet){
+		.family = AF_INET, .type = SOCK_STREAM, .protocol = IPPROTO_TCP,
+		.state = 10, .flags = CRFS_INET_F_BOUND, .backlog = 17,
+		.sport = 8080, .nr_opts = 4 };
+	memcpy(m->files[base + IN_TCP].inet->src, lo4, 4);
+	o = (struct crfs_sockopt *)(m->files[base + IN_TCP].inet + 1);
+	in_opt(&o[0], SOL_SOCKET, SO_REUSEADDR, &one, 4);
+	in_opt(&o[1], SOL_SOCKET, SO_RCVBUF, &buf, 4);
+	in_opt(&o[2], IPPROTO_TCP, TCP_NODELAY, &one, 4);
+	in_opt(&o[3], IPPROTO_TCP, TCP_CONGESTION, "reno", 5);
+	*m->files[base + IN_UDP].inet = (struct crfs_file_inet){
+		.family = AF_INET6, .type = SOCK_DGRAM, .protocol = IPPROTO_UDP,
+		.state = 1, .flags = CRFS_INET_F_BOUND, .sport = 5000,
+		.dport = 5001, .nr_opts = 1 };
+	memcpy(m->files[base + IN_UDP].inet->src, lo6, 16);
+	memcpy(m->files[base + IN_UDP].inet->dst, lo6, 16);
+	o = (struct crfs_sockopt *)(m->files[base + IN_UDP].inet + 1);
+	in_opt(&o[0], IPPROTO_IPV6, IPV6_V6ONLY, &one, 4);
+	m->files[base + IN_UDP].f.flags |= O_NONBLOCK;
+	fx_resolve(m);
+}
+
+/* The sockets added, then made wrong by @body. */
+#define FS(name, body) \
+	static void forge_##name(struct cr_model *m) \
+	{ in_add(m); \
+	  struct cr_file *in = &m->files[m->nr_files - NR_IN]; \
+	  struct crfs_file_inet *s = in[IN_TCP].inet, *u = in[IN_UDP].inet; \
+	  struct crfs_sockopt *o = (struct crfs_sockopt *)(s + 1); \
+	  (void)s; (void)u; (void)o; body; }
+FS(in_family, s->family = AF_UNIX)
+FS(in_proto, s->protocol = IPPROTO_UDP)
+FS(in_state, u->state = 10)
+FS(in_unbound, s->flags = 0; s->sport = 0; memset(s->src, 0, 16))
+FS(in_backlog, u->backlog = 5)
+FS(in_v4len, s->src[5] = 1)
+FS(in_peer, s->dport = 80)
+FS(in_flags, s->flags |= 2)
+FS(in_path, free(in[IN_TCP].path); in[IN_TCP].path = strdup("/tmp/sock"))
+FS(in_mode, in[IN_TCP].f.mode = S_IFREG | 0644)
+FS(in_opt_unknown, o[0].name = SO_ATTACH_FILTER)
+FS(in_opt_family, in_opt(&o[2], IPPROTO_IPV6, IPV6_V6ONLY, "\1\0\0\0", 4))
+FS(in_opt_order, struct crfs_sockopt t = o[0]; o[0] = o[2]; o[2] = t)
+FS(in_opt_len, o[2].len = 8)
+FS(in_opt_str, o[3].val[4] = 'x')
+FS(in_opt_buf, o[1].val[0] ^= 1)
+
 /* The event descriptors added, then made wrong by @body. */
 #define FE(name, body) \
 	static void forge_##name(struct cr_model *m) \
@@ -606,6 +704,23 @@ FE(in_mask2, ((struct crfs_inotify_wd *)ev[EV_IN].wbuf)->mask |= IN_MASK_ADD)
 FE(in_pad, ((struct crfs_inotify_wd *)ev[EV_IN].wbuf)->__pad = 1)
 
 static const struct forgery forgeries[] = {
+	{ "a socket of family AF_UNIX as INET", forge_in_family, "neither AF_INET nor AF_INET6" },
+	{ "a TCP socket of protocol UDP", forge_in_proto, "neither a TCP stream nor a UDP" },
+	{ "a listening UDP socket",	forge_in_state,	"a state the restore does not make" },
+	{ "a listener not bound",	forge_in_unbound, "a listening socket that is not bound" },
+	{ "a backlog without listening", forge_in_backlog, "a backlog listen() does not take" },
+	{ "an IPv4 address of 6 bytes",	forge_in_v4len,	"an IPv4 address longer than 4 bytes" },
+	{ "a peer on a listener",	forge_in_peer,	"a peer address on a socket that is not connected" },
+	{ "socket flags bit 1",		forge_in_flags,	"unknown flags" },
+	{ "a socket with a path",	forge_in_path,	"not the name of a socket inode" },
+	{ "a socket of a regular mode",	forge_in_mode,	"its mode is not a socket's" },
+	{ "a socket filter as an option", forge_in_opt_unknown, "an option the restore does not set" },
+	{ "IPV6_V6ONLY on an IPv4 socket", forge_in_opt_family, "an option the restore does not set" },
+	{ "socket options out of order", forge_in_opt_order, "out of the table's order" },
+	{ "TCP_NODELAY of 8 bytes",	forge_in_opt_len, "whose length is not its own" },
+	{ "a congestion name without its NUL", forge_in_opt_str, "not one NUL-terminated string" },
+	{ "an odd receive buffer",	forge_in_opt_buf, "a buffer size that is not" },
+	{ "a futex hash of gone threads with two threads", forge_futex_threads, "a futex hash of past threads" },
 	{ "an eventfd counter of 2^64 - 1", forge_ev_count, "counter of 2^64 - 1" },
 	{ "an eventfd semaphore 2",	forge_ev_sem,	"semaphore neither 0 nor 1" },
 	{ "an eventfd with a path",	forge_ev_path,	"not the name of its anonymous inode" },
@@ -866,9 +981,10 @@ static const struct forgery forgeries[] = {
 	  "fd table 5 is not in the image" },
 };
 
-/* The checks: valid 2, filled 1, forgeries, pages 16, header 8,
- * trailing 1, order 5, declared counts 1, linear 1, file data 7. */
-#define TAP_PLAN	(58 + sizeof(forgeries) / sizeof(forgeries[0]))
+/* The checks: valid 2, filled 1, events 2, sockets 2, ipc 1, forgeries,
+ * pages 16, header 8, trailing 1, order 5, declared counts 1, linear 1,
+ * file data 7, tree. */
+#define TAP_PLAN	(60 + sizeof(forgeries) / sizeof(forgeries[0]))
 
 /* The image of the valid process, with @runs of page data. */
 static int good_image(const struct crfs_image_hdr *h, const struct fx_run *runs)
@@ -915,6 +1031,25 @@ static void test_events(const struct crfs_image_hdr *h)
 	ok(!ret, "a process with an eventfd, a signalfd, a timerfd, an "
 	   "epoll instance and an inotify instance passes cr_img_check_model()%s%s",
 	   ret ? ": " : "", e.msg);
+	judge(fx_write(h, &m, NULL, false), &v);
+	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
+	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+	cr_model_free(&m);
+}
+
+/* The valid process with a TCP listener and a connected UDP socket. */
+static void test_sockets(const struct crfs_image_hdr *h)
+{
+	struct cr_model m;
+	struct verdict v;
+	struct cr_err e = { 0 };
+	int ret;
+
+	fx_model(&m, h);
+	in_add(&m);
+	ret = cr_img_check_model(h, &m, &e);
+	ok(!ret, "a process with a TCP listener and a connected UDP socket "
+	   "passes cr_img_check_model()%s%s", ret ? ": " : "", e.msg);
 	judge(fx_write(h, &m, NULL, false), &v);
 	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
 	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
@@ -1588,6 +1723,7 @@ int main(int argc, char **argv)
 	test_valid(&h);
 	test_filled();
 	test_events(&h);
+	test_sockets(&h);
 	test_valid_ipc(&h);
 	test_forgeries(&h);
 	test_pages(&h);

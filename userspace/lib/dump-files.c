@@ -31,7 +31,6 @@ static const struct {
 	const char	*prefix;
 	const char	*why;
 } cr_file_refused[] = {
-	{ "socket:",			"sockets are not supported" },
 	{ "pipe:",			"pipes are not supported" },
 	{ "anon_inode:[io_uring]",	"io_uring is not supported" },
 	{ "anon_inode:[fanotify]",	"fanotify is not supported" },
@@ -155,6 +154,8 @@ int cr_dump_file_probe(pid_t pid, const char *name, uint32_t flags,
 	f->path = link;
 	if (cr_evfd_kind(link))
 		return cr_evfd_probe(pid, name, f, e);
+	if (!strncmp(link, "socket:", 7))
+		return cr_sock_probe(pid, name, f, e);
 	for (i = 0; i < sizeof(cr_file_refused) / sizeof(cr_file_refused[0]);
 	     i++)
 		if (!strncmp(link, cr_file_refused[i].prefix,

@@ -51,7 +51,7 @@ static const char *const cr_evfd_names[CRFS_FILE_NR] = {
 /* Can epoll watch @f as the restore makes it? */
 static bool cr_evfd_pollable(const struct crfs_file *f)
 {
-	return cr_file_event(f) ||
+	return cr_file_event(f) || f->kind == CRFS_FILE_INET ||
 	       (f->kind == CRFS_FILE_CHR && major(f->rdev) == 1 &&
 		(minor(f->rdev) == 8 || minor(f->rdev) == 9));
 }

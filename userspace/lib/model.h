@@ -46,6 +46,8 @@ struct cr_file {
 	void			*wbuf;
 	uint32_t		wlen, nr_wds;
 	struct cr_inotify_wd	*wds;
+	/* INET: its state, then its f.ext_len - sizeof(*inet) of options */
+	struct crfs_file_inet	*inet;
 };
 
 /* Free the event state of @f (its epoll targets, inotify watches). */
@@ -54,9 +56,11 @@ static inline void cr_file_free_ev(struct cr_file *f)
 	free(f->tfds);
 	free(f->wbuf);
 	free(f->wds);
+	free(f->inet);
 	f->tfds = NULL;
 	f->wbuf = NULL;
 	f->wds = NULL;
+	f->inet = NULL;
 	f->nr_tfds = f->wlen = f->nr_wds = 0;
 }
 
@@ -66,6 +70,12 @@ static inline bool cr_file_event(const struct crfs_file *f)
 	return f->kind == CRFS_FILE_EVENTFD || f->kind == CRFS_FILE_SIGNALFD ||
 	       f->kind == CRFS_FILE_TIMERFD || f->kind == CRFS_FILE_EPOLL ||
 	       f->kind == CRFS_FILE_INOTIFY;
+}
+
+/* Does @f carry its kind's state after its path (ext_len bytes)? */
+static inline bool cr_file_has_ext(const struct crfs_file *f)
+{
+	return cr_file_event(f) || f->kind == CRFS_FILE_INET;
 }
 
 /* Is @f a file whose contents are in the image (FILE_DATA)? */

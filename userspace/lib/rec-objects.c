@@ -96,7 +96,10 @@ int cr_file_read(struct cr_rd *rd, const void *p, uint64_t len,
 	f->path = cr_strdup_len(path, rec.path_len);
 	if (!f->path)
 		return cr_rd_nomem(rd, -ENOMEM, e);
-	err = cr_evfd_read(f, path + plen, rec.ext_len, &why);
+	if (rec.kind == CRFS_FILE_INET)
+		err = cr_inet_read(f, path + plen, rec.ext_len, &why);
+	else
+		err = cr_evfd_read(f, path + plen, rec.ext_len, &why);
 	if (err == -ENOMEM)
 		return cr_rd_nomem(rd, err, e);
 	if (err)
@@ -116,7 +119,9 @@ int cr_file_write(struct cr_img *img, const void *obj, struct cr_err *e)
 		return cr_fail(e, ENAMETOOLONG, "file %u: path too long: "
 			       "%.64s...", rec.id, f->path);
 	rec.path_len = plen;
-	if (cr_file_event(&rec))
+	if (rec.kind == CRFS_FILE_INET)
+		ext = cr_inet_iov(f);
+	else if (cr_file_event(&rec))
 		ext = cr_evfd_iov(f);
 	rec.ext_len = ext.iov_len;
 	return cr_rec_put(img, CRFS_REC_FILE, e, 4, (struct iovec[]){
@@ -161,6 +166,7 @@ void cr_file_print(struct cr_emit *o, const void *obj)
 	}
 	o->ops->str(o, "path", ((const struct cr_file *)obj)->path);
 	cr_evfd_print(o, obj);
+	cr_inet_print(o, obj);
 }
 
 /* SHMEM */

@@ -116,7 +116,7 @@ static struct cr_rst_file *cr_rf_add(struct cr_rst_files *fs, uint32_t kind,
 		e->data_id = f->data_id;
 		e->priv = true;
 	}
-	if (cr_file_event(f)) {
+	if (cr_file_has_ext(f)) {
 		/*
 		 * An anonymous inode, made anew by the restorer; an inotify
 		 * instance's watches with the task's own credentials, as
@@ -379,7 +379,7 @@ static void cr_rf_fscreds(struct cr_rf_creds *cr, bool task)
  * the file's place opens at once, and fails the check), which
  * cr_rf_place() takes off again once the file is the image's.
  */
-static long cr_rf_openat2(const struct cr_rst_file *f)
+static long cr_rf_openat2(const struct cr_rst_file *f, struct cr_rst_res *res)
 {
 	struct open_how how = {
 		.flags = (uint32_t)f->oflags |
@@ -387,6 +387,8 @@ static long cr_rf_openat2(const struct cr_rst_file *f)
 		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 
+	if (f->evfd && f->evfd->f.kind == CRFS_FILE_INET)
+		return cr_rst_inet_make(f->evfd, f->oflags, res);
 	if (f->evfd)
 		return cr_rst_evfd_make(f->evfd, f->oflags);
 	if (f->data_id)
@@ -399,15 +401,16 @@ static long cr_rf_openat2(const struct cr_rst_file *f)
  * root is entered too: O_PATH alone needs no permission on it), or as the
  * restorer if the checkpoint found the task had it only through privilege.
  */
-static long cr_rf_open(struct cr_rf_creds *cr, const struct cr_rst_file *f)
+static long cr_rf_open(struct cr_rf_creds *cr, const struct cr_rst_file *f,
+		       struct cr_rst_res *res)
 {
 	int err = 0;
 	long fd;
 
 	if (f->priv)
-		return cr_rf_openat2(f);
+		return cr_rf_openat2(f, res);
 	cr_rf_fscreds(cr, true);
-	fd = cr_rf_openat2(f);
+	fd = cr_rf_openat2(f, res);
 	if (fd < 0)
 		err = errno;
 	else if ((f->oflags & O_PATH) && syscall(SYS_fchdir, fd)) {
@@ -478,7 +481,7 @@ static int cr_rf_place(struct cr_rf_creds *cr,
 	res->idx = i;
 	res->step = CR_RST_FILE_OPEN;
 	/* Another process's description, passed: its flags and offset. */
-	fd = f->pass >= 0 ? fs->pass_fd[f->pass] : cr_rf_open(cr, f);
+	fd = f->pass >= 0 ? fs->pass_fd[f->pass] : cr_rf_open(cr, f, res);
 	if (fd < 0)
 		return errno;
 	err = cr_rf_verify(f, fd, res);
@@ -653,6 +656,9 @@ int cr_rst_files_reason(pid_t pid, const struct cr_rst_files *fs,
 			 (unsigned long long)mm->vmas[f->idx].v.end);
 	else
 		snprintf(name, sizeof(name), "%s", cr_rf_kind_names[f->kind]);
+	if (res->step == CR_RST_FILE_OPEN && f->evfd &&
+	    f->evfd->f.kind == CRFS_FILE_INET && res->v1)
+		return cr_rst_inet_reason(pid, name, f->evfd, res, err, e);
 	switch (res->step) {
 	case CR_RST_FILE_OPEN:
 		return cr_fail(e, err, "pid %d: %s: %s: %s%s", pid,

@@ -428,6 +428,7 @@ enum cr_rst_step {
 	CR_RST_CHILD,		/* idx: the child it could not create */
 	CR_RST_PASS,		/* the descriptions of other processes */
 	CR_RST_ZOMBIE,		/* idx: its group, credentials, exit */
+	CR_RST_FUTEX_HASH,	/* a thread to make the futex hash */
 };
 
 /* What the new process says about its own restore, through its socket. */
@@ -600,6 +601,41 @@ int cr_rst_files_reason(pid_t pid, const struct cr_rst_files *fs,
  * Return: the new descriptor, or -1 with errno set.
  */
 long cr_rst_evfd_make(const struct cr_file *fi, int oflags);
+
+/* What cr_rst_inet_make() was doing when it failed (res->v1). */
+enum cr_inet_step {
+	CR_INET_DONE,
+	CR_INET_SOCKET,
+	CR_INET_OPT,		/* res->v2: the option's index */
+	CR_INET_OPT_CHECK,	/* res->v2: the option's index */
+	CR_INET_OWNER,
+	CR_INET_BIND,
+	CR_INET_CONNECT,
+	CR_INET_LISTEN,
+};
+
+/**
+ * cr_rst_inet_make() - make TCP or UDP socket @fi anew in the new process
+ * (res-inet.c): socket(), its options, read back, its owner, bind(),
+ * connect() or listen(); raw system calls, with the restorer's
+ * capabilities.
+ *
+ * Return: the descriptor, or -1 with errno set and res->v1 (enum
+ * cr_inet_step), res->v2 saying what failed.
+ */
+long cr_rst_inet_make(const struct cr_file *fi, int oflags,
+		      struct cr_rst_res *res);
+
+/**
+ * cr_rst_inet_reason() - why socket @fi, descriptor @name of @pid, could
+ * not be made, from @res and @err, into @e: the step, the option or the
+ * address.
+ *
+ * Return: -@err.
+ */
+int cr_rst_inet_reason(pid_t pid, const char *name, const struct cr_file *fi,
+		       const struct cr_rst_res *res, int err,
+		       struct cr_err *e);
 
 /* The highest inotify wd a restore walks to (adding and removing). */
 #define CR_INOTIFY_WD_WALK	65536

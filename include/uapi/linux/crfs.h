@@ -217,7 +217,8 @@ struct crfs_file {
 	__u32	signo;			/* F_SETSIG, 0: SIGIO */
 	__u32	ext_len;		/* bytes of the kind's state after
 					 * the path: EVENTFD, SIGNALFD,
-					 * TIMERFD, EPOLL, INOTIFY; else 0 */
+					 * TIMERFD, EPOLL, INOTIFY, INET;
+					 * else 0 */
 	/* char path[path_len], NUL-padded to a multiple of 8 */
 	/* then ext_len bytes: the state of an event descriptor (below) */
 };
@@ -290,6 +291,47 @@ struct crfs_inotify_wd {
 	__u32	path_len;		/* with the NUL, before padding */
 	__u32	__pad;
 	/* char path[path_len], NUL-padded to a multiple of 8 */
+};
+
+/*
+ * INET: a TCP or UDP socket of AF_INET or AF_INET6, made anew by the
+ * restore (socket(), its options, bind(), connect() or listen()) in the
+ * restorer's network namespace, which must be the process's at the
+ * checkpoint.  One crfs_file_inet, then nr_opts crfs_sockopt: the options
+ * whose value differed from a new socket's of the same family, type and
+ * protocol at the checkpoint, set in that order before bind(); each is
+ * read back at restore and must give the value of the image.
+ *
+ * state is TCP_CLOSE (never connected: bound when CRFS_INET_F_BOUND),
+ * TCP_LISTEN (bound, listening with backlog, no connection waiting to be
+ * accepted) or, for UDP only, TCP_ESTABLISHED (connect()ed to dst).
+ * Addresses in network order (an IPv4 address in the first 4 bytes),
+ * ports in host order.  Established TCP connections, TCP sockets that
+ * were ever connected, and sockets with data queued are refused at the
+ * checkpoint.
+ */
+#define CRFS_INET_F_BOUND	(1U << 0)	/* bind(src, sport) */
+#define CRFS_INET_MAX_OPTS	64
+struct crfs_file_inet {
+	__u16	family;			/* AF_INET, AF_INET6 */
+	__u16	type;			/* SOCK_STREAM, SOCK_DGRAM */
+	__u16	protocol;		/* IPPROTO_TCP, IPPROTO_UDP */
+	__u16	state;			/* TCP_CLOSE, _LISTEN, _ESTABLISHED */
+	__u32	flags;			/* CRFS_INET_F_* */
+	__u32	backlog;		/* LISTEN: sk_max_ack_backlog */
+	__u8	src[16], dst[16];	/* local, peer address */
+	__u16	sport, dport;		/* local, peer port */
+	__u32	nr_opts;		/* crfs_sockopt records after this */
+};
+
+/* One socket option: setsockopt(fd, level, name, val, len). */
+#define CRFS_SOCKOPT_VAL	16
+struct crfs_sockopt {
+	__s32	level;			/* SOL_SOCKET, IPPROTO_IP, ... */
+	__s32	name;			/* SO_REUSEADDR, ... */
+	__u32	len;			/* bytes of val, 1..CRFS_SOCKOPT_VAL */
+	__u32	__pad;
+	__u8	val[CRFS_SOCKOPT_VAL];	/* as getsockopt() gave it */
 };
 
 /*
@@ -579,6 +621,13 @@ struct crfs_itimer {
 /* crfs_task.flags */
 #define CRFS_TASK_F_CHILD_SUBREAPER	(1U << 0)	/* PR_SET_CHILD_SUBREAPER */
 #define CRFS_TASK_F_NO_NEW_PRIVS	(1U << 1)	/* PR_SET_NO_NEW_PRIVS */
+#define CRFS_TASK_F_FUTEX_HASH		(1U << 2)	/* one thread: its private
+							 * futex hash is the one
+							 * the kernel made for a
+							 * second thread (16
+							 * slots); the restore
+							 * makes a thread that
+							 * exits at once */
 
 /*
  * CRFS_REC_TASK: one process (thread group) and what it shares with none

@@ -1,0 +1,495 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * TCP and UDP sockets (FILE of kind INET): what a checkpoint reads of a
+ * socket descriptor, through a copy of it (pidfd_getfd(): the process
+ * does not run, nothing of the socket changes), and how the new process
+ * makes it again: socket(), the options that differed from a new socket's
+ * (each read back: a value the kernel does not give again fails the
+ * restore), bind(), connect() (UDP) or listen().
+ *
+ * Kept: sockets never connected (bound or not), listening sockets with no
+ * connection waiting, UDP sockets bound or connected, with nothing queued
+ * to read.  Refused, with the reason: established TCP connections (and
+ * every TCP socket that was ever connected), connections waiting to be
+ * accepted, queued data, socket filters, IP options, sockets of another
+ * network namespace than the restorer's, families other than AF_INET and
+ * AF_INET6 and protocols other than TCP and UDP.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/sockios.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "dump.h"
+#include "inet.h"
+#include "proc.h"
+#include "restore.h"
+
+#ifndef SO_MEMINFO
+#define SO_MEMINFO		55
+#endif
+#ifndef SK_MEMINFO_RMEM_ALLOC
+#define SK_MEMINFO_RMEM_ALLOC	0
+#define SK_MEMINFO_VARS		9
+#endif
+#ifndef SO_GET_FILTER
+#define SO_GET_FILTER		SO_ATTACH_FILTER
+#endif
+
+/* The families a socket descriptor may have, and what is said of others. */
+static const struct {
+	int		family;
+	const char	*why;		/* NULL: a TCP or UDP socket */
+} cr_sock_families[] = {
+	{ AF_INET,	NULL },
+	{ AF_INET6,	NULL },
+	{ AF_UNIX,	"unix sockets are not supported" },
+	{ AF_NETLINK,	"netlink sockets are not supported" },
+	{ AF_PACKET,	"packet sockets are not supported" },
+};
+
+/* Why a TCP socket in each state but closed and listening is refused. */
+static const char *const cr_tcp_refused[CR_TCP_NR_STATES] = {
+	[1] = "established TCP connections are not supported",
+	[2] = "TCP sockets connecting (SYN-SENT) are not supported",
+	[3] = "TCP sockets in SYN-RECV are not supported",
+	[4] = "TCP sockets closing (FIN-WAIT-1) are not supported",
+	[5] = "TCP sockets closing (FIN-WAIT-2) are not supported",
+	[6] = "TCP sockets in TIME-WAIT are not supported",
+	[8] = "TCP sockets whose peer has closed (CLOSE-WAIT) are not "
+	      "supported",
+	[9] = "TCP sockets closing (LAST-ACK) are not supported",
+	[11] = "TCP sockets closing (CLOSING) are not supported",
+	[12] = "TCP sockets in NEW-SYN-RECV are not supported",
+};
+
+/* The address @sa of @len bytes into @a and @port; 0, or -1 if unusual. */
+static int cr_inet_take(const struct sockaddr_storage *sa, socklen_t len,
+			uint8_t a[16], uint16_t *port)
+{
+	const struct sockaddr_in *s4 = (const void *)sa;
+	const struct sockaddr_in6 *s6 = (const void *)sa;
+
+	if (sa->ss_family == AF_INET && len >= sizeof(*s4)) {
+		memcpy(a, &s4->sin_addr, 4);
+		*port = ntohs(s4->sin_port);
+		return 0;
+	}
+	if (sa->ss_family == AF_INET6 && len >= sizeof(*s6)) {
+		memcpy(a, &s6->sin6_addr, 16);
+		*port = ntohs(s6->sin6_port);
+		/* A link-local address needs its scope: not in the image. */
+		return s6->sin6_scope_id || s6->sin6_flowinfo ? -1 : 0;
+	}
+	return -1;
+}
+
+/* Is the socket @fd in the network namespace of this process? */
+static bool cr_inet_our_netns(int fd)
+{
+	struct stat a, b;
+	int ns = ioctl(fd, SIOCGSKNS);
+	bool same;
+
+	if (ns < 0)
+		return false;
+	same = !fstat(ns, &a) && !stat("/proc/self/ns/net", &b) &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	close(ns);
+	return same;
+}
+
+/* TCP: the state of @fd and why it is refused (static text), or NULL. */
+static const char *cr_inet_tcp(int fd, struct crfs_file_inet *s)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	struct sockaddr_storage sa;
+	socklen_t salen = sizeof(sa);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		return "cannot read its TCP_INFO";
+	s->state = ti.tcpi_state;
+	if (ti.tcpi_state == CR_TCP_LISTEN) {
+		s->backlog = ti.tcpi_sacked;
+		if (ti.tcpi_unacked)
+			return "a listening socket with connections waiting to "
+			       "be accepted (they are not restored)";
+		return NULL;
+	}
+	if (ti.tcpi_state != CR_TCP_CLOSE)
+		return ti.tcpi_state < CR_TCP_NR_STATES &&
+		       cr_tcp_refused[ti.tcpi_state] ?
+		       cr_tcp_refused[ti.tcpi_state] :
+		       "a TCP state this version does not know";
+	if (ti.tcpi_segs_out || ti.tcpi_segs_in ||
+	    !getpeername(fd, (struct sockaddr *)&sa, &salen))
+		return "a TCP socket that was connected (its end is not "
+		       "restored)";
+	return NULL;
+}
+
+/* The bytes queued to be read on @fd, from SO_MEMINFO; 0 if unknown. */
+static uint32_t cr_inet_queued(int fd)
+{
+	uint32_t mi[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mi);
+
+	memset(mi, 0, sizeof(mi));
+	if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mi, &len))
+		return 0;
+	return mi[SK_MEMINFO_RMEM_ALLOC];
+}
+
+/* Has @fd anything set no option of the table restores? */
+static const char *cr_inet_extras(int fd, const struct crfs_file_inet *s)
+{
+	uint8_t buf[64];
+	socklen_t len = 0;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_GET_FILTER, NULL, &len) || len)
+		return "a socket filter (SO_ATTACH_FILTER or SO_ATTACH_BPF) "
+		       "is not supported";
+	len = sizeof(buf);
+	if (s->family == AF_INET &&
+	    !getsockopt(fd, IPPROTO_IP, IP_OPTIONS, buf, &len) && len)
+		return "IP options (IP_OPTIONS) are not supported";
+	return NULL;
+}
+
+/* The value of option @d on @fd into @so; 0, or -1 if it has none. */
+static int cr_inet_get(int fd, const struct cr_sockopt_def *d,
+		       struct crfs_sockopt *so)
+{
+	socklen_t len = CRFS_SOCKOPT_VAL;
+
+	memset(so, 0, sizeof(*so));
+	if (getsockopt(fd, d->level, d->name, so->val, &len) || !len ||
+	    len > d->len)
+		return -1;
+	if (d->flags & CR_SO_STR) {
+		so->val[CRFS_SOCKOPT_VAL - 1] = '\0';
+		len = strlen((char *)so->val);
+		if (!len)
+			return -1;
+		memset(so->val + len, 0, CRFS_SOCKOPT_VAL - len);
+		len++;
+	}
+	so->level = d->level;
+	so->name = d->name;
+	so->len = len;
+	return 0;
+}
+
+/*
+ * The options of @fd that differ from a new socket's of the same kind,
+ * into @opts (CRFS_INET_MAX_OPTS of them at most); their number, or -1
+ * with *@why.
+ */
+static int cr_inet_opts_read(int fd, const struct crfs_file_inet *s,
+			     struct crfs_sockopt *opts, const char **why)
+{
+	struct crfs_sockopt mine, fresh;
+	int n = 0, nfd;
+
+	nfd = socket(s->family, s->type | SOCK_CLOEXEC, s->protocol);
+	if (nfd < 0) {
+		*why = "cannot make a new socket of its kind to compare its "
+		       "options with";
+		return -1;
+	}
+	for (uint32_t i = 0; i < cr_nr_sockopts; i++) {
+		const struct cr_sockopt_def *d = &cr_sockopts[i];
+		int a, b;
+
+		if (!cr_sockopt_applies(d, s))
+			continue;
+		a = cr_inet_get(fd, d, &mine);
+		b = cr_inet_get(nfd, d, &fresh);
+		if (a && b)
+			continue;
+		if (!a && !b && !memcmp(&mine, &fresh, sizeof(mine)))
+			continue;
+		if (a) {
+			/* Set on a new socket and not on this one: unusual. */
+			*why = "an option a new socket has and this one not";
+			n = -1;
+			break;
+		}
+		opts[n++] = mine;
+	}
+	close(nfd);
+	return n;
+}
+
+/* The state of INET socket @fd (a copy) into @f; or f->why. */
+static int cr_inet_probe(int fd, int family, struct cr_file *f,
+			 struct cr_err *e)
+{
+	struct crfs_sockopt opts[CRFS_INET_MAX_OPTS];
+	struct crfs_file_inet s = { .family = family };
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof(int), salen = sizeof(sa);
+	int type = 0, proto = 0, n;
+
+	(void)e;
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) ||
+	    getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len)) {
+		f->why = "cannot read its type and protocol";
+		return 0;
+	}
+	if (!(type == SOCK_STREAM && proto == IPPROTO_TCP) &&
+	    !(type == SOCK_DGRAM && proto == IPPROTO_UDP)) {
+		f->why = "sockets other than TCP and UDP (raw, SCTP, ...) are "
+			 "not supported";
+		return 0;
+	}
+	s.type = type;
+	s.protocol = proto;
+	if (!cr_inet_our_netns(fd)) {
+		f->why = "a socket of another network namespace than the "
+			 "restorer's is not supported";
+		return 0;
+	}
+	if (getsockname(fd, (struct sockaddr *)&sa, &salen) ||
+	    cr_inet_take(&sa, salen, s.src, &s.sport)) {
+		f->why = "a local address the image cannot hold (an IPv6 "
+			 "scope or flow label)";
+		return 0;
+	}
+	for (n = 0; n < 16; n++)
+		if (s.src[n])
+			break;
+	if (s.sport || n < 16)
+		s.flags |= CRFS_INET_F_BOUND;
+	if (type == SOCK_STREAM) {
+		f->why = cr_inet_tcp(fd, &s);
+	} else {
+		s.state = CR_TCP_CLOSE;
+		salen = sizeof(sa);
+		if (!getpeername(fd, (struct sockaddr *)&sa, &salen)) {
+			s.state = CR_TCP_ESTABLISHED;
+			if (cr_inet_take(&sa, salen, s.dst, &s.dport))
+				f->why = "a peer address the image cannot hold";
+		}
+	}
+	if (!f->why && cr_inet_queued(fd))
+		f->why = "data queued to be read (it is not kept)";
+	if (!f->why)
+		f->why = cr_inet_extras(fd, &s);
+	if (f->why)
+		return 0;
+	n = cr_inet_opts_read(fd, &s, opts, &f->why);
+	if (n < 0)
+		return 0;
+	s.nr_opts = n;
+	f->inet = malloc(sizeof(s) + n * sizeof(opts[0]));
+	if (!f->inet)
+		return cr_fail(e, ENOMEM, "out of memory");
+	memcpy(f->inet, &s, sizeof(s));
+	memcpy(f->inet + 1, opts, n * sizeof(opts[0]));
+	f->f.kind = CRFS_FILE_INET;
+	return 0;
+}
+
+int cr_sock_probe(pid_t pid, const char *name, struct cr_file *f,
+		  struct cr_err *e)
+{
+	char path[96];
+	struct stat st;
+	socklen_t len = sizeof(int);
+	int fd, cfd, family = -1, ret = 0;
+	size_t i;
+
+	if (sscanf(name, "fd/%d", &fd) != 1) {
+		f->why = "a socket that is not a descriptor is not supported";
+		return 0;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	if (cr_stat_cached(AT_FDCWD, path, 0, &st))
+		return cr_fail(e, errno, "pid %d: %s: %s: cannot stat: %m", pid,
+			       name, f->path);
+	f->f.mode = st.st_mode;
+	f->f.dev = st.st_dev;
+	f->f.ino = st.st_ino;
+	f->f.uid = st.st_uid;
+	f->f.gid = st.st_gid;
+	cfd = cr_evfd_copy(pid, fd);
+	if (cfd < 0)
+		return cr_fail(e, errno, "pid %d: fd %d: %s: cannot take a "
+			       "copy of the socket: %m", pid, fd, f->path);
+	if (getsockopt(cfd, SOL_SOCKET, SO_DOMAIN, &family, &len))
+		family = -1;
+	f->why = "sockets of this family are not supported";
+	for (i = 0; i < sizeof(cr_sock_families) /
+			sizeof(cr_sock_families[0]); i++) {
+		if (cr_sock_families[i].family != family)
+			continue;
+		f->why = cr_sock_families[i].why;
+		if (!f->why)
+			ret = cr_inet_probe(cfd, family, f, e);
+		break;
+	}
+	close(cfd);
+	return ret;
+}
+
+/* ---------------------------------------------------------- restore */
+
+/* The address @a, @port of @s as a sockaddr into @sa; its length. */
+static socklen_t cr_inet_sa(const struct crfs_file_inet *s, const uint8_t *a,
+			    uint16_t port, struct sockaddr_storage *sa)
+{
+	struct sockaddr_in *s4 = (void *)sa;
+	struct sockaddr_in6 *s6 = (void *)sa;
+
+	memset(sa, 0, sizeof(*sa));
+	if (s->family == AF_INET) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		memcpy(&s4->sin_addr, a, 4);
+		return sizeof(*s4);
+	}
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = htons(port);
+	memcpy(&s6->sin6_addr, a, 16);
+	return sizeof(*s6);
+}
+
+/* Set option @so on @fd: a buffer size as the restorer may (FORCE). */
+static long cr_inet_set(long fd, const struct crfs_sockopt *so)
+{
+	const struct cr_sockopt_def *d = cr_sockopt_find(so->level, so->name);
+	int v;
+
+	if (d && (d->flags & CR_SO_BUF)) {
+		memcpy(&v, so->val, sizeof(v));
+		v /= 2;
+		return syscall(SYS_setsockopt, fd, SOL_SOCKET,
+			       so->name == SO_RCVBUF ? SO_RCVBUFFORCE :
+			       SO_SNDBUFFORCE, &v, sizeof(v));
+	}
+	return syscall(SYS_setsockopt, fd, so->level, so->name, so->val,
+		       so->len);
+}
+
+/* Does @fd give option @so's value back? */
+static bool cr_inet_same(long fd, const struct crfs_sockopt *so)
+{
+	uint8_t val[CRFS_SOCKOPT_VAL];
+	socklen_t len = sizeof(val);
+
+	memset(val, 0, sizeof(val));
+	if (syscall(SYS_getsockopt, fd, so->level, so->name, val, &len))
+		return false;
+	return len >= so->len && !memcmp(val, so->val, so->len);
+}
+
+long cr_rst_inet_make(const struct cr_file *fi, int oflags,
+		      struct cr_rst_res *res)
+{
+	const struct crfs_file_inet *s = fi->inet;
+	const struct crfs_sockopt *opts = cr_inet_opts(fi);
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	long fd;
+	int err;
+
+	res->v1 = CR_INET_SOCKET;
+	fd = syscall(SYS_socket, s->family, s->type | SOCK_CLOEXEC |
+		     (oflags & O_NONBLOCK ? SOCK_NONBLOCK : 0), s->protocol);
+	if (fd < 0)
+		return -1;
+	for (uint32_t i = 0; i < s->nr_opts; i++) {
+		res->v1 = CR_INET_OPT;
+		res->v2 = i;
+		if (cr_inet_set(fd, &opts[i]))
+			goto fail;
+	}
+	for (uint32_t i = 0; i < s->nr_opts; i++) {
+		res->v1 = CR_INET_OPT_CHECK;
+		res->v2 = i;
+		if (!cr_inet_same(fd, &opts[i])) {
+			errno = ESTALE;
+			goto fail;
+		}
+	}
+	res->v1 = CR_INET_OWNER;
+	if (syscall(SYS_fchown, fd, fi->f.uid, fi->f.gid))
+		goto fail;
+	if (s->flags & CRFS_INET_F_BOUND) {
+		res->v1 = CR_INET_BIND;
+		salen = cr_inet_sa(s, s->src, s->sport, &sa);
+		if (syscall(SYS_bind, fd, &sa, salen))
+			goto fail;
+	}
+	if (s->state == CR_TCP_ESTABLISHED) {
+		res->v1 = CR_INET_CONNECT;
+		salen = cr_inet_sa(s, s->dst, s->dport, &sa);
+		if (syscall(SYS_connect, fd, &sa, salen))
+			goto fail;
+	}
+	if (s->state == CR_TCP_LISTEN) {
+		res->v1 = CR_INET_LISTEN;
+		if (syscall(SYS_listen, fd, (int)s->backlog))
+			goto fail;
+	}
+	res->v1 = 0;
+	return fd;
+fail:
+	err = errno;
+	syscall(SYS_close, fd);
+	errno = err;
+	return -1;
+}
+
+int cr_rst_inet_reason(pid_t pid, const char *name, const struct cr_file *fi,
+		       const struct cr_rst_res *res, int err,
+		       struct cr_err *e)
+{
+	static const char *const steps[] = {
+		[CR_INET_SOCKET] = "cannot make the socket",
+		[CR_INET_OPT] = "cannot set option",
+		[CR_INET_OPT_CHECK] = "the kernel does not give back option",
+		[CR_INET_OWNER] = "cannot give the socket its owner",
+		[CR_INET_BIND] = "cannot bind to",
+		[CR_INET_CONNECT] = "cannot connect to",
+		[CR_INET_LISTEN] = "cannot listen on",
+	};
+	const struct crfs_file_inet *s = fi->inet;
+	char addr[INET6_ADDRSTRLEN + 8] = "";
+	const char *what = "";
+	char a[INET6_ADDRSTRLEN];
+
+	if (res->v1 >= sizeof(steps) / sizeof(steps[0]) || !steps[res->v1])
+		return cr_fail(e, EIO, "pid %d: %s: bad report", pid, name);
+	if ((res->v1 == CR_INET_OPT || res->v1 == CR_INET_OPT_CHECK) &&
+	    res->v2 < s->nr_opts) {
+		const struct crfs_sockopt *so = &cr_inet_opts(fi)[res->v2];
+		const struct cr_sockopt_def *d = cr_sockopt_find(so->level,
+								 so->name);
+
+		what = d ? d->id : "?";
+	} else if (res->v1 >= CR_INET_BIND) {
+		bool peer = res->v1 == CR_INET_CONNECT;
+
+		inet_ntop(s->family, peer ? s->dst : s->src, a, sizeof(a));
+		snprintf(addr, sizeof(addr), s->family == AF_INET6 ?
+			 "[%s]:%u" : "%s:%u", a, peer ? s->dport : s->sport);
+		what = addr;
+	}
+	return cr_fail(e, err, "pid %d: %s: %s: %s %s%s%s", pid, name,
+		       fi->path, steps[res->v1], what, *what ? ": " : "",
+		       strerror(err));
+}
