@@ -678,3 +678,22 @@ time.sleep(600)' "$BATS_TEST_TMPDIR/pts") </dev/null >/dev/null 2>&1 3>&- &
 	require_image
 	refused zdtm-neg-thread-child "pid [0-9]+: thread [0-9]+ is the parent of pid [0-9]+: a restore makes every child from the main thread"
 }
+
+@test "TCP and UDP sockets crfs cannot bring back exactly are refused, each named, nothing consumed" {
+	require_image
+	local c
+	declare -A why=(
+		[established]="established TCP connections are not supported"
+		[waiting]="a listening socket with connections waiting"
+		[queued]="data queued to be read"
+		[shutdown]="a socket shut down"
+		[error]="a socket error is pending"
+		[mcast]="multicast group memberships"
+		[ipopts]="IP options \(IP_OPTIONS\)"
+		[filter]="a socket filter"
+		[async]="O_ASYNC on a socket"
+	)
+	for c in "${!why[@]}"; do
+		ZDTM_INET_CASE=$c refused zdtm-neg-inet "pid [0-9]+: fd [0-9]+: socket:\[[0-9]+\]: ${why[$c]}"
+	done
+}

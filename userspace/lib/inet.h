@@ -23,6 +23,8 @@
 /* How: a buffer size (getsockopt() gives twice what was set), a string. */
 #define CR_SO_BUF	(1U << 4)
 #define CR_SO_STR	(1U << 5)
+/* Kept whatever its value (a new socket's comes from a sysctl). */
+#define CR_SO_ALWAYS	(1U << 6)
 
 /* The TCP states of crfs_file_inet.state (the kernel's TCP_*). */
 #define CR_TCP_ESTABLISHED	1

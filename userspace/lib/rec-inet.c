@@ -33,8 +33,48 @@
 #define IP_LOCAL_PORT_RANGE	51
 #endif
 
+#ifndef SO_TIMESTAMP_NEW
+#define SO_TIMESTAMP_NEW	63
+#define SO_TIMESTAMPNS_NEW	64
+#define SO_TIMESTAMPING_NEW	65
+#endif
+#ifndef SO_TIMESTAMPING_OLD
+#define SO_TIMESTAMPING_OLD	37
+#endif
+#ifndef SO_PREFER_BUSY_POLL
+#define SO_PREFER_BUSY_POLL	69
+#define SO_BUSY_POLL_BUDGET	70
+#endif
+#ifndef SO_RCVMARK
+#define SO_RCVMARK		75
+#endif
+#ifndef IP_RECVERR_RFC4884
+#define IP_RECVERR_RFC4884	26
+#endif
+#ifndef IPV6_RECVERR_RFC4884
+#define IPV6_RECVERR_RFC4884	31
+#endif
+#ifndef IPV6_FLOWINFO_SEND
+#define IPV6_FLOWINFO_SEND	33
+#endif
+#ifndef IPV6_MULTICAST_ALL
+#define IPV6_MULTICAST_ALL	29
+#endif
+#ifndef IPV6_RECVFRAGSIZE
+#define IPV6_RECVFRAGSIZE	77
+#endif
+#ifndef UDP_ENCAP
+#define UDP_ENCAP		100
+#define UDP_NO_CHECK6_TX	101
+#define UDP_NO_CHECK6_RX	102
+#endif
+#ifndef TCP_TX_DELAY
+#define TCP_TX_DELAY		37
+#endif
+
 #define ALL	CR_SO_ANY
-#define V4	(CR_SO_V4 | CR_SO_TCP | CR_SO_UDP)
+/* IP-level options apply to IPv6 sockets too (IPv4-mapped traffic). */
+#define V4	CR_SO_ANY
 #define V6	(CR_SO_V6 | CR_SO_TCP | CR_SO_UDP)
 #define TCP	(CR_SO_V4 | CR_SO_V6 | CR_SO_TCP)
 #define UDP	(CR_SO_V4 | CR_SO_V6 | CR_SO_UDP)
@@ -42,9 +82,12 @@
 
 /*
  * Every option a checkpoint compares with a new socket's and a restore
- * sets again, in the order they are set (all before bind()).  Options not
- * here are not kept: Documentation/crfs/checkpoint.rst lists what is
- * refused instead (a socket filter, IP options).
+ * sets again, in the order they are set (all before bind(); one the
+ * socket already reads back is not set again, as a buffer size that
+ * SO_RCVLOWAT grew).  IPV6_V6ONLY, which a new socket takes from a
+ * sysctl, is kept whatever its value.  res-inet.c refuses the options it
+ * can read and not set; what is in neither table is not kept:
+ * Documentation/crfs/checkpoint.rst says what.
  */
 const struct cr_sockopt_def cr_sockopts[] = {
 	OPT(SOL_SOCKET, SO_REUSEADDR, 4, ALL),
@@ -58,8 +101,18 @@ const struct cr_sockopt_def cr_sockopts[] = {
 	OPT(SOL_SOCKET, SO_RCVTIMEO_OLD, 16, ALL),
 	OPT(SOL_SOCKET, SO_SNDTIMEO_OLD, 16, ALL),
 	OPT(SOL_SOCKET, SO_PASSCRED, 4, ALL),
-	OPT(SOL_SOCKET, SO_TIMESTAMP, 4, ALL),
-	OPT(SOL_SOCKET, SO_TIMESTAMPNS, 4, ALL),
+	OPT(SOL_SOCKET, SO_TIMESTAMP_OLD, 4, ALL),
+	OPT(SOL_SOCKET, SO_TIMESTAMPNS_OLD, 4, ALL),
+	OPT(SOL_SOCKET, SO_TIMESTAMP_NEW, 4, ALL),
+	OPT(SOL_SOCKET, SO_TIMESTAMPNS_NEW, 4, ALL),
+	OPT(SOL_SOCKET, SO_TIMESTAMPING_OLD, 8, ALL),
+	OPT(SOL_SOCKET, SO_TIMESTAMPING_NEW, 8, ALL),
+	OPT(SOL_SOCKET, SO_MAX_PACING_RATE, 8, ALL),
+	OPT(SOL_SOCKET, SO_INCOMING_CPU, 4, ALL),
+	OPT(SOL_SOCKET, SO_RCVMARK, 4, ALL),
+	OPT(SOL_SOCKET, SO_TXTIME, 8, ALL),
+	OPT(SOL_SOCKET, SO_PREFER_BUSY_POLL, 4, ALL),
+	OPT(SOL_SOCKET, SO_BUSY_POLL_BUDGET, 4, ALL),
 	OPT(SOL_SOCKET, SO_RXQ_OVFL, 4, ALL),
 	OPT(SOL_SOCKET, SO_SELECT_ERR_QUEUE, 4, ALL),
 	OPT(SOL_SOCKET, SO_BUSY_POLL, 4, ALL),
@@ -89,7 +142,11 @@ const struct cr_sockopt_def cr_sockopts[] = {
 	OPT(IPPROTO_IP, IP_MINTTL, 4, V4),
 	OPT(IPPROTO_IP, IP_RECVORIGDSTADDR, 4, V4),
 	OPT(IPPROTO_IP, IP_LOCAL_PORT_RANGE, 4, V4),
-	OPT(IPPROTO_IPV6, IPV6_V6ONLY, 4, V6),
+	OPT(IPPROTO_IP, IP_RECVERR_RFC4884, 4, V4),
+	OPT(IPPROTO_IP, IP_UNICAST_IF, 4, V4),
+	OPT(IPPROTO_IP, IP_RECVFRAGSIZE, 4, V4),
+	OPT(IPPROTO_IP, IP_CHECKSUM, 4, V4),
+	OPT(IPPROTO_IPV6, IPV6_V6ONLY, 4, V6 | CR_SO_ALWAYS),
 	OPT(IPPROTO_IPV6, IPV6_UNICAST_HOPS, 4, V6),
 	OPT(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 4, V6),
 	OPT(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 4, V6),
@@ -106,6 +163,12 @@ const struct cr_sockopt_def cr_sockopts[] = {
 	OPT(IPPROTO_IPV6, IPV6_DONTFRAG, 4, V6),
 	OPT(IPPROTO_IPV6, IPV6_RECVORIGDSTADDR, 4, V6),
 	OPT(IPPROTO_IPV6, IPV6_MINHOPCOUNT, 4, V6),
+	OPT(IPPROTO_IPV6, IPV6_RECVERR_RFC4884, 4, V6),
+	OPT(IPPROTO_IPV6, IPV6_FLOWINFO_SEND, 4, V6),
+	OPT(IPPROTO_IPV6, IPV6_ADDR_PREFERENCES, 4, V6),
+	OPT(IPPROTO_IPV6, IPV6_UNICAST_IF, 4, V6),
+	OPT(IPPROTO_IPV6, IPV6_RECVFRAGSIZE, 4, V6),
+	OPT(IPPROTO_IPV6, IPV6_MULTICAST_ALL, 4, V6),
 	OPT(IPPROTO_TCP, TCP_NODELAY, 4, TCP),
 	OPT(IPPROTO_TCP, TCP_CORK, 4, TCP),
 	OPT(IPPROTO_TCP, TCP_MAXSEG, 4, TCP),
@@ -123,9 +186,15 @@ const struct cr_sockopt_def cr_sockopts[] = {
 	OPT(IPPROTO_TCP, TCP_FASTOPEN_CONNECT, 4, TCP),
 	OPT(IPPROTO_TCP, TCP_FASTOPEN_NO_COOKIE, 4, TCP),
 	OPT(IPPROTO_TCP, TCP_CONGESTION, 16, TCP | CR_SO_STR),
+	OPT(IPPROTO_TCP, TCP_QUICKACK, 4, TCP),
+	OPT(IPPROTO_TCP, TCP_SAVE_SYN, 4, TCP),
+	OPT(IPPROTO_TCP, TCP_TX_DELAY, 4, TCP),
 	OPT(IPPROTO_UDP, UDP_CORK, 4, UDP),
 	OPT(IPPROTO_UDP, UDP_SEGMENT, 4, UDP),
 	OPT(IPPROTO_UDP, UDP_GRO, 4, UDP),
+	OPT(IPPROTO_UDP, UDP_NO_CHECK6_TX, 4, UDP),
+	OPT(IPPROTO_UDP, UDP_NO_CHECK6_RX, 4, UDP),
+	OPT(IPPROTO_UDP, UDP_ENCAP, 4, UDP),
 	/* last: IP_TOS and IPV6_TCLASS may have set them */
 	OPT(SOL_SOCKET, SO_PRIORITY, 4, ALL),
 	OPT(SOL_SOCKET, SO_MARK, 4, ALL),

@@ -22,8 +22,14 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
 #include <linux/sockios.h>
 #include <linux/tcp.h>
+#include <net/if.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -56,6 +62,42 @@ static const struct {
 	{ AF_UNIX,	"unix sockets are not supported" },
 	{ AF_NETLINK,	"netlink sockets are not supported" },
 	{ AF_PACKET,	"packet sockets are not supported" },
+};
+
+#ifndef TCP_AO_INFO
+#define TCP_AO_INFO		40
+#endif
+#ifndef IPV6_RTHDRDSTOPTS
+#define IPV6_RTHDRDSTOPTS	55
+#endif
+
+/* The most bytes an option of the tables below gives. */
+#define CR_SO_MAX		64
+
+/*
+ * Options a checkpoint reads and a restore cannot make again: refused
+ * when they differ from a new socket's.
+ */
+static const struct {
+	int		level, name;
+	uint32_t	flags;		/* CR_SO_*: which sockets */
+	const char	*why;
+} cr_sock_refused[] = {
+	{ IPPROTO_IP, IP_OPTIONS, CR_SO_ANY,
+	  "IP options (IP_OPTIONS) are not supported" },
+	{ IPPROTO_IPV6, IPV6_HOPOPTS, CR_SO_V6 | CR_SO_TCP | CR_SO_UDP,
+	  "IPv6 hop-by-hop options (IPV6_HOPOPTS) are not supported" },
+	{ IPPROTO_IPV6, IPV6_RTHDRDSTOPTS, CR_SO_V6 | CR_SO_TCP | CR_SO_UDP,
+	  "IPv6 destination options (IPV6_RTHDRDSTOPTS) are not supported" },
+	{ IPPROTO_IPV6, IPV6_RTHDR, CR_SO_V6 | CR_SO_TCP | CR_SO_UDP,
+	  "IPv6 routing headers (IPV6_RTHDR) are not supported" },
+	{ IPPROTO_IPV6, IPV6_DSTOPTS, CR_SO_V6 | CR_SO_TCP | CR_SO_UDP,
+	  "IPv6 destination options (IPV6_DSTOPTS) are not supported" },
+	{ IPPROTO_TCP, TCP_FASTOPEN_KEY, CR_SO_V4 | CR_SO_V6 | CR_SO_TCP,
+	  "a TCP Fast Open key of its own (TCP_FASTOPEN_KEY) is not "
+	  "supported" },
+	{ IPPROTO_TCP, TCP_AO_INFO, CR_SO_V4 | CR_SO_V6 | CR_SO_TCP,
+	  "TCP authentication (TCP-AO) is not supported" },
 };
 
 /* Why a TCP socket in each state but closed and listening is refused. */
@@ -152,64 +194,251 @@ static uint32_t cr_inet_queued(int fd)
 	return mi[SK_MEMINFO_RMEM_ALLOC];
 }
 
-/* Has @fd anything set no option of the table restores? */
-static const char *cr_inet_extras(int fd, const struct crfs_file_inet *s)
+/*
+ * Listener @s, inode @ino: anything the kernel's sock_diag shows of it
+ * that the image does not hold (MD5 keys, an upper layer protocol, a
+ * shutdown), or NULL.  One dump of this family's listeners.
+ */
+static const char *cr_inet_diag_listener(const struct crfs_file_inet *s,
+					 uint64_t ino)
 {
-	uint8_t buf[64];
+	struct {
+		struct nlmsghdr		nh;
+		struct inet_diag_req_v2	r;
+	} req = {
+		.nh = { .nlmsg_len = sizeof(req),
+			.nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
+		.r = { .sdiag_family = s->family,
+		       .sdiag_protocol = IPPROTO_TCP,
+		       .idiag_ext = 1 << (INET_DIAG_INFO - 1),
+		       .idiag_states = 1 << CR_TCP_LISTEN,
+		       .id.idiag_cookie = { INET_DIAG_NOCOOKIE,
+					    INET_DIAG_NOCOOKIE } },
+	};
+	static char buf[32768];
+	const char *why = "cannot ask sock_diag about the listener";
+	bool done = false;
+	int nl;
+
+	req.r.id.idiag_sport = htons(s->sport);
+	nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (nl < 0 || send(nl, &req, sizeof(req), 0) != sizeof(req))
+		goto out;
+	while (!done) {
+		ssize_t n = recv(nl, buf, sizeof(buf), 0);
+		struct nlmsghdr *h = (struct nlmsghdr *)buf;
+
+		if (n <= 0)
+			break;
+		for (; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+			struct inet_diag_msg *m = NLMSG_DATA(h);
+			struct rtattr *at;
+			int len;
+
+			if (h->nlmsg_type == NLMSG_DONE ||
+			    h->nlmsg_type == NLMSG_ERROR) {
+				done = true;
+				break;
+			}
+			if (m->idiag_inode != ino)
+				continue;
+			why = NULL;
+			at = (struct rtattr *)(m + 1);
+			len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*m));
+			for (; RTA_OK(at, len); at = RTA_NEXT(at, len)) {
+				if (at->rta_type == INET_DIAG_MD5SIG &&
+				    RTA_PAYLOAD(at))
+					why = "TCP MD5 signature keys "
+					      "(TCP_MD5SIG) are not supported";
+				if (at->rta_type == INET_DIAG_ULP_INFO)
+					why = "an upper layer protocol "
+					      "(TCP_ULP: kTLS, ...) is not "
+					      "supported";
+				if (at->rta_type == INET_DIAG_SHUTDOWN &&
+				    RTA_PAYLOAD(at) &&
+				    *(uint8_t *)RTA_DATA(at))
+					why = "a listener shut down is not "
+					      "supported";
+			}
+		}
+	}
+out:
+	if (nl >= 0)
+		close(nl);
+	return why;
+}
+
+/*
+ * Is UDP socket @fd a member of a multicast group?  Each group some
+ * socket of the host has joined (/proc/net/igmp, igmp6) is joined once
+ * more on @fd: EADDRINUSE says it is a member already; else it is left
+ * at once.  The group had members on that interface: the join and the
+ * leave send nothing on the network.
+ */
+static const char *cr_inet_mcast(int fd, const struct crfs_file_inet *s)
+{
+	const char *why = "multicast group memberships (IP_ADD_MEMBERSHIP) "
+			  "are not supported";
+	char line[256], dev[IF_NAMESIZE + 1], grp[40];
+	unsigned int idx = 0, users, g4;
+	FILE *f = fopen("/proc/net/igmp", "re");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		struct ip_mreqn mr = { 0 };
+
+		/* An interface's line, then its groups' lines, indented. */
+		if (line[0] != '\t') {
+			if (sscanf(line, "%u %16s", &idx, dev) != 2)
+				idx = 0;
+			continue;
+		}
+		if (!idx || sscanf(line, " %x %u", &g4, &users) != 2 || !users)
+			continue;
+		mr.imr_multiaddr.s_addr = g4;	/* as the kernel prints it */
+		mr.imr_ifindex = (int)idx;
+		if (!setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr,
+				sizeof(mr)))
+			setsockopt(fd, IPPROTO_IP, IP_DROP_MEMBERSHIP, &mr,
+				   sizeof(mr));
+		else if (errno == EADDRINUSE)
+			goto found;
+	}
+	if (f)
+		fclose(f);
+	f = s->family == AF_INET6 ? fopen("/proc/net/igmp6", "re") : NULL;
+	while (f && fgets(line, sizeof(line), f)) {
+		struct ipv6_mreq mr;
+
+		if (sscanf(line, "%u %16s %32s %u", &idx, dev, grp, &users) != 4
+		    || !users)
+			continue;
+		for (int i = 0; i < 16; i++)
+			sscanf(grp + 2 * i, "%2hhx", &mr.ipv6mr_multiaddr.s6_addr[i]);
+		mr.ipv6mr_interface = idx;
+		if (!setsockopt(fd, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &mr,
+				sizeof(mr)))
+			setsockopt(fd, IPPROTO_IPV6, IPV6_DROP_MEMBERSHIP, &mr,
+				   sizeof(mr));
+		else if (errno == EADDRINUSE)
+			goto found;
+	}
+	why = NULL;
+found:
+	if (f)
+		fclose(f);
+	return why;
+}
+
+/*
+ * Has @fd (inode @ino) anything no option of the table restores: a
+ * filter, a pending error or a shutdown (poll() tells them against new
+ * socket @nfd's), what sock_diag tells of a listener, multicast groups?
+ */
+static const char *cr_inet_extras(int fd, int nfd,
+				  const struct crfs_file_inet *s, uint64_t ino)
+{
+	struct pollfd p[2] = { { .fd = fd, .events = POLLIN | POLLOUT |
+				 POLLRDHUP }, { .fd = nfd, .events = POLLIN |
+				 POLLOUT | POLLRDHUP } };
 	socklen_t len = 0;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_GET_FILTER, NULL, &len) || len)
 		return "a socket filter (SO_ATTACH_FILTER or SO_ATTACH_BPF) "
 		       "is not supported";
-	len = sizeof(buf);
-	if (s->family == AF_INET &&
-	    !getsockopt(fd, IPPROTO_IP, IP_OPTIONS, buf, &len) && len)
-		return "IP options (IP_OPTIONS) are not supported";
+	if (poll(p, 2, 0) < 0)
+		return "cannot poll it";
+	if (p[0].revents & POLLERR)
+		return "a socket error is pending (it would be lost)";
+	if (s->state != CR_TCP_LISTEN && p[0].revents != p[1].revents)
+		return "a socket shut down (shutdown()) is not supported";
+	if (s->state == CR_TCP_LISTEN)
+		return cr_inet_diag_listener(s, ino);
+	if (s->protocol == IPPROTO_UDP)
+		return cr_inet_mcast(fd, s);
 	return NULL;
+}
+
+/* The value of option @level/@name on @fd into @val, its length into *@len. */
+static int cr_inet_raw(int fd, int level, int name, uint8_t val[CR_SO_MAX],
+		       socklen_t *len)
+{
+	*len = CR_SO_MAX;
+	memset(val, 0, CR_SO_MAX);
+	return getsockopt(fd, level, name, val, len);
 }
 
 /* The value of option @d on @fd into @so; 0, or -1 if it has none. */
 static int cr_inet_get(int fd, const struct cr_sockopt_def *d,
 		       struct crfs_sockopt *so)
 {
-	socklen_t len = CRFS_SOCKOPT_VAL;
+	uint8_t val[CR_SO_MAX];
+	socklen_t len;
 
 	memset(so, 0, sizeof(*so));
-	if (getsockopt(fd, d->level, d->name, so->val, &len) || !len ||
+	if (cr_inet_raw(fd, d->level, d->name, val, &len) || !len ||
 	    len > d->len)
 		return -1;
 	if (d->flags & CR_SO_STR) {
-		so->val[CRFS_SOCKOPT_VAL - 1] = '\0';
-		len = strlen((char *)so->val);
+		val[CRFS_SOCKOPT_VAL - 1] = '\0';
+		len = strlen((char *)val);
 		if (!len)
 			return -1;
-		memset(so->val + len, 0, CRFS_SOCKOPT_VAL - len);
 		len++;
 	}
+	memcpy(so->val, val, len);
 	so->level = d->level;
 	so->name = d->name;
 	so->len = len;
 	return 0;
 }
 
+/* Which of the CR_SO_* sockets @s is. */
+static uint32_t cr_inet_which(const struct crfs_file_inet *s)
+{
+	return (s->family == AF_INET6 ? CR_SO_V6 : CR_SO_V4) |
+	       (s->protocol == IPPROTO_UDP ? CR_SO_UDP : CR_SO_TCP);
+}
+
+/* Does @fd have an option of cr_sock_refused[] a new socket @nfd has not? */
+static const char *cr_inet_refused_opt(int fd, int nfd,
+				       const struct crfs_file_inet *s)
+{
+	uint32_t which = cr_inet_which(s);
+	uint8_t a[CR_SO_MAX], b[CR_SO_MAX];
+	socklen_t la, lb;
+
+	for (size_t i = 0; i < sizeof(cr_sock_refused) /
+			       sizeof(cr_sock_refused[0]); i++) {
+		int ra, rb;
+
+		if ((cr_sock_refused[i].flags & which) != which)
+			continue;
+		ra = cr_inet_raw(fd, cr_sock_refused[i].level,
+				 cr_sock_refused[i].name, a, &la);
+		rb = cr_inet_raw(nfd, cr_sock_refused[i].level,
+				 cr_sock_refused[i].name, b, &lb);
+		if (ra && rb)
+			continue;
+		if (!ra != !rb || la != lb || memcmp(a, b, la))
+			return cr_sock_refused[i].why;
+	}
+	return NULL;
+}
+
 /*
- * The options of @fd that differ from a new socket's of the same kind,
- * into @opts (CRFS_INET_MAX_OPTS of them at most); their number, or -1
- * with *@why.
+ * The options of @fd that differ from a new socket's of the same kind
+ * (and those kept whatever their value), into @opts
+ * (CRFS_INET_MAX_OPTS of them at most); their number, or -1 with *@why.
  */
-static int cr_inet_opts_read(int fd, const struct crfs_file_inet *s,
+static int cr_inet_opts_read(int fd, int nfd, const struct crfs_file_inet *s,
 			     struct crfs_sockopt *opts, const char **why)
 {
 	struct crfs_sockopt mine, fresh;
-	int n = 0, nfd;
+	int n = 0;
 
-	nfd = socket(s->family, s->type | SOCK_CLOEXEC, s->protocol);
-	if (nfd < 0) {
-		*why = "cannot make a new socket of its kind to compare its "
-		       "options with";
-		return -1;
-	}
-	for (uint32_t i = 0; i < cr_nr_sockopts; i++) {
+	*why = cr_inet_refused_opt(fd, nfd, s);
+	for (uint32_t i = 0; !*why && i < cr_nr_sockopts; i++) {
 		const struct cr_sockopt_def *d = &cr_sockopts[i];
 		int a, b;
 
@@ -219,24 +448,25 @@ static int cr_inet_opts_read(int fd, const struct crfs_file_inet *s,
 		b = cr_inet_get(nfd, d, &fresh);
 		if (a && b)
 			continue;
-		if (!a && !b && !memcmp(&mine, &fresh, sizeof(mine)))
+		if (!a && !b && !(d->flags & CR_SO_ALWAYS) &&
+		    !memcmp(&mine, &fresh, sizeof(mine)))
 			continue;
-		if (a) {
+		if (a)
 			/* Set on a new socket and not on this one: unusual. */
 			*why = "an option a new socket has and this one not";
-			n = -1;
-			break;
-		}
-		opts[n++] = mine;
+		else if (n >= CRFS_INET_MAX_OPTS)
+			*why = "more options set than an image holds";
+		else
+			opts[n++] = mine;
 	}
-	close(nfd);
-	return n;
+	return *why ? -1 : n;
 }
 
 /* The state of INET socket @fd (a copy) into @f; or f->why. */
 static int cr_inet_probe(int fd, int family, struct cr_file *f,
 			 struct cr_err *e)
 {
+	int nfd = -1;
 	struct crfs_sockopt opts[CRFS_INET_MAX_OPTS];
 	struct crfs_file_inet s = { .family = family };
 	struct sockaddr_storage sa;
@@ -286,11 +516,17 @@ static int cr_inet_probe(int fd, int family, struct cr_file *f,
 	}
 	if (!f->why && cr_inet_queued(fd))
 		f->why = "data queued to be read (it is not kept)";
+	if (!f->why) {
+		nfd = socket(s.family, s.type | SOCK_CLOEXEC, s.protocol);
+		if (nfd < 0)
+			f->why = "cannot make a new socket of its kind to "
+				 "compare it with";
+	}
 	if (!f->why)
-		f->why = cr_inet_extras(fd, &s);
-	if (f->why)
-		return 0;
-	n = cr_inet_opts_read(fd, &s, opts, &f->why);
+		f->why = cr_inet_extras(fd, nfd, &s, f->f.ino);
+	n = f->why ? -1 : cr_inet_opts_read(fd, nfd, &s, opts, &f->why);
+	if (nfd >= 0)
+		close(nfd);
 	if (n < 0)
 		return 0;
 	s.nr_opts = n;
@@ -332,6 +568,8 @@ int cr_sock_probe(pid_t pid, const char *name, struct cr_file *f,
 	if (getsockopt(cfd, SOL_SOCKET, SO_DOMAIN, &family, &len))
 		family = -1;
 	f->why = "sockets of this family are not supported";
+	if (f->f.flags & O_ASYNC)
+		family = -1, f->why = "O_ASYNC on a socket is not supported";
 	for (i = 0; i < sizeof(cr_sock_families) /
 			sizeof(cr_sock_families[0]); i++) {
 		if (cr_sock_families[i].family != family)
@@ -367,12 +605,26 @@ static socklen_t cr_inet_sa(const struct crfs_file_inet *s, const uint8_t *a,
 	return sizeof(*s6);
 }
 
-/* Set option @so on @fd: a buffer size as the restorer may (FORCE). */
+/*
+ * Set option @so on @fd: a buffer size as the restorer may (FORCE); a
+ * linger time without lingering ({0, N}) as the kernel keeps it: set
+ * with lingering first.
+ */
 static long cr_inet_set(long fd, const struct crfs_sockopt *so)
 {
 	const struct cr_sockopt_def *d = cr_sockopt_find(so->level, so->name);
+	struct linger lg;
 	int v;
 
+	if (so->level == SOL_SOCKET && so->name == SO_LINGER) {
+		memcpy(&lg, so->val, sizeof(lg));
+		if (!lg.l_onoff && lg.l_linger) {
+			lg.l_onoff = 1;
+			if (syscall(SYS_setsockopt, fd, SOL_SOCKET, SO_LINGER,
+				    &lg, sizeof(lg)))
+				return -1;
+		}
+	}
 	if (d && (d->flags & CR_SO_BUF)) {
 		memcpy(&v, so->val, sizeof(v));
 		v /= 2;
@@ -403,18 +655,26 @@ long cr_rst_inet_make(const struct cr_file *fi, int oflags,
 	const struct crfs_sockopt *opts = cr_inet_opts(fi);
 	struct sockaddr_storage sa;
 	socklen_t salen;
-	long fd;
+	long fd, uid, gid;
 	int err;
 
+	/* Its file's credentials are its owner's, as its creator's were. */
 	res->v1 = CR_INET_SOCKET;
+	uid = syscall(SYS_setfsuid, fi->f.uid);
+	gid = syscall(SYS_setfsgid, fi->f.gid);
 	fd = syscall(SYS_socket, s->family, s->type | SOCK_CLOEXEC |
 		     (oflags & O_NONBLOCK ? SOCK_NONBLOCK : 0), s->protocol);
+	err = errno;
+	syscall(SYS_setfsuid, uid);
+	syscall(SYS_setfsgid, gid);
+	errno = err;
 	if (fd < 0)
 		return -1;
 	for (uint32_t i = 0; i < s->nr_opts; i++) {
 		res->v1 = CR_INET_OPT;
 		res->v2 = i;
-		if (cr_inet_set(fd, &opts[i]))
+		/* Already so (a buffer SO_RCVLOWAT grew): set nothing. */
+		if (!cr_inet_same(fd, &opts[i]) && cr_inet_set(fd, &opts[i]))
 			goto fail;
 	}
 	for (uint32_t i = 0; i < s->nr_opts; i++) {
@@ -425,9 +685,6 @@ long cr_rst_inet_make(const struct cr_file *fi, int oflags,
 			goto fail;
 		}
 	}
-	res->v1 = CR_INET_OWNER;
-	if (syscall(SYS_fchown, fd, fi->f.uid, fi->f.gid))
-		goto fail;
 	if (s->flags & CRFS_INET_F_BOUND) {
 		res->v1 = CR_INET_BIND;
 		salen = cr_inet_sa(s, s->src, s->sport, &sa);
@@ -461,8 +718,8 @@ int cr_rst_inet_reason(pid_t pid, const char *name, const struct cr_file *fi,
 	static const char *const steps[] = {
 		[CR_INET_SOCKET] = "cannot make the socket",
 		[CR_INET_OPT] = "cannot set option",
-		[CR_INET_OPT_CHECK] = "the kernel does not give back option",
-		[CR_INET_OWNER] = "cannot give the socket its owner",
+		[CR_INET_OPT_CHECK] = "the kernel gives back another value "
+				      "than the image's for option",
 		[CR_INET_BIND] = "cannot bind to",
 		[CR_INET_CONNECT] = "cannot connect to",
 		[CR_INET_LISTEN] = "cannot listen on",
@@ -489,7 +746,7 @@ int cr_rst_inet_reason(pid_t pid, const char *name, const struct cr_file *fi,
 			 "[%s]:%u" : "%s:%u", a, peer ? s->dport : s->sport);
 		what = addr;
 	}
-	return cr_fail(e, err, "pid %d: %s: %s: %s %s%s%s", pid, name,
-		       fi->path, steps[res->v1], what, *what ? ": " : "",
+	return cr_fail(e, err, "pid %d: %s: %s: %s%s%s: %s", pid, name,
+		       fi->path, steps[res->v1], *what ? " " : "", what,
 		       strerror(err));
 }

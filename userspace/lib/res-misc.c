@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -584,13 +585,9 @@ static int misc_set_tid_address(struct cr_rst *r, struct cr_err *e)
 }
 
 /*
- * Restore phase 5: clear_child_tid, then the scheduling (a low priority
- * would slow the injected calls after it: few are left).
- */
-/*
  * Restore phase 3: a process whose private futex hash the kernel made
- * when a second thread came makes one, which exits at once (its signals
- * are all blocked here): the kernel makes the hash the same way.
+ * when a second thread came makes one, which exits at once, every signal
+ * blocked (it runs on our stack): the kernel makes the hash the same way.
  */
 static int misc_child(const struct cr_rst_child *c, struct cr_rst_res *res)
 {
@@ -601,12 +598,16 @@ static int misc_child(const struct cr_rst_child *c, struct cr_rst_res *res)
 		.child_tid = (uintptr_t)&word,
 	};
 	struct timespec nap = { 0, 100000000 };
+	uint64_t all = ~0ULL, old;
 	long tid;
 
 	if (!(c->task->t.flags & CRFS_TASK_F_FUTEX_HASH))
 		return 0;
 	res->step = CR_RST_FUTEX_HASH;
+	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8))
+		return errno;
 	tid = cr_arch_clone3_thread_exit(&args, sizeof(args));
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
 	if (tid < 0)
 		return (int)-tid;
 	/* Gone when the kernel clears the word (a shared futex wake). */
@@ -633,6 +634,10 @@ static int misc_futex_hash(struct cr_rst *r, struct cr_err *e)
 	return rc;
 }
 
+/*
+ * Restore phase 5: clear_child_tid, the futex hash, then the scheduling
+ * (a low priority would slow the injected calls after it: few are left).
+ */
 static int misc_late(struct cr_rst *r, struct cr_err *e)
 {
 	int rc = misc_set_tid_address(r, e);

@@ -608,7 +608,6 @@ enum cr_inet_step {
 	CR_INET_SOCKET,
 	CR_INET_OPT,		/* res->v2: the option's index */
 	CR_INET_OPT_CHECK,	/* res->v2: the option's index */
-	CR_INET_OWNER,
 	CR_INET_BIND,
 	CR_INET_CONNECT,
 	CR_INET_LISTEN,
@@ -616,9 +615,9 @@ enum cr_inet_step {
 
 /**
  * cr_rst_inet_make() - make TCP or UDP socket @fi anew in the new process
- * (res-inet.c): socket(), its options, read back, its owner, bind(),
- * connect() or listen(); raw system calls, with the restorer's
- * capabilities.
+ * (res-inet.c): socket() with its owner's fs ids, its options, read
+ * back, bind(), connect() or listen(); raw system calls, with the
+ * restorer's capabilities.
  *
  * Return: the descriptor, or -1 with errno set and res->v1 (enum
  * cr_inet_step), res->v2 saying what failed.

@@ -311,7 +311,7 @@ struct crfs_inotify_wd {
  * checkpoint.
  */
 #define CRFS_INET_F_BOUND	(1U << 0)	/* bind(src, sport) */
-#define CRFS_INET_MAX_OPTS	64
+#define CRFS_INET_MAX_OPTS	128
 struct crfs_file_inet {
 	__u16	family;			/* AF_INET, AF_INET6 */
 	__u16	type;			/* SOCK_STREAM, SOCK_DGRAM */
