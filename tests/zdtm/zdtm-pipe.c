@@ -10,6 +10,8 @@
  *   E  a read end alone (its writer closed): data, then end of file
  *   F  F_SETPIPE_SZ 256 KiB holding 200000 bytes
  *   G  O_NONBLOCK on both ends, empty: a read fails with EAGAIN
+ *   H  a read end opened again through /proc/self/fd for reading and
+ *      writing, data written through it
  *
  * After SIGTERM each child writes its mark into B or C and exits; the
  * parent checks every pipe, then reads B and C to their end: their data,
@@ -23,7 +25,8 @@
 #define F_BYTES		200000
 #define F_SIZE		(256 * 1024)
 
-static int pa[2], pb[2], pc[2], pd[2], pe[2], pf[2], pg[2], a_dup;
+static int pa[2], pb[2], pc[2], pd[2], pe[2], pf[2], pg[2], ph[2], a_dup,
+	h_rw;
 
 /* Read @want bytes from @fd whole and compare, or fail naming @what. */
 static void expect(int fd, const char *want, size_t len, const char *what)
@@ -94,7 +97,11 @@ int main(int argc, char **argv)
 	zdtm_init(argc, argv);
 	signal(SIGPIPE, SIG_IGN);
 	zdtm_check(pipe(pa) || pipe(pb) || pipe(pc) || pipe(pd) || pipe(pe) ||
-		   pipe(pf) || pipe2(pg, O_NONBLOCK), "pipe");
+		   pipe(pf) || pipe2(pg, O_NONBLOCK) || pipe(ph), "pipe");
+	snprintf(fin, sizeof(fin), "/proc/self/fd/%d", ph[0]);
+	h_rw = open(fin, O_RDWR);
+	zdtm_check(h_rw < 0, "reopen H");
+	zdtm_check(write(h_rw, "H-data", 6) != 6, "write H");
 	zdtm_check(write(pa[1], "A-data", 6) != 6, "write A");
 	a_dup = dup(pa[0]);
 	zdtm_check(a_dup < 0, "dup");
@@ -142,6 +149,11 @@ int main(int argc, char **argv)
 	n = read(pg[0], fin, 1);
 	if (n != -1 || errno != EAGAIN)
 		zdtm_fail("G: read %zd (%s), want EAGAIN", n, strerror(errno));
+	if ((fcntl(h_rw, F_GETFL) & O_ACCMODE) != O_RDWR)
+		zdtm_fail("H: not open for reading and writing");
+	expect(ph[0], "H-d", 3, "H");
+	zdtm_check(write(ph[1], "+", 1) != 1, "write H after");
+	expect(h_rw, "ata+", 4, "H through its reopening");
 	reap(kb, "B");
 	expect(pb[0], "B-dataB-more", 12, "B");
 	expect_eof(pb[0], "B");

@@ -29,12 +29,17 @@ static const char *cr_pipe_peer_why(const struct cr_chk *c,
 	const struct crfs_file *f = &fi->f;
 	const struct cr_file *pi;
 
+	if (fi->ev.pipe.pflags & CRFS_PIPE_F_REOPEN)
+		return fi->ev.pipe.peer_id || fi->ev.pipe.data_len ?
+		       "a peer_id or data on a description opened again" :
+		       NULL;
 	if (!fi->ev.pipe.peer_id)
 		return NULL;
 	pi = cr_model_file(c->m, fi->ev.pipe.peer_id);
 	if (!pi || pi == fi || pi->f.kind != CRFS_FILE_PIPE)
 		return "its peer_id names no other pipe of the image";
-	if (pi->ev.pipe.peer_id != f->id)
+	if (pi->ev.pipe.peer_id != f->id ||
+	    (pi->ev.pipe.pflags & CRFS_PIPE_F_REOPEN))
 		return "its other end names another file as its peer";
 	if (pi->f.dev != f->dev || pi->f.ino != f->ino ||
 	    pi->ev.pipe.size != fi->ev.pipe.size)
@@ -74,8 +79,9 @@ static const char *cr_pipe_name_why(const struct cr_file *fi)
 	snprintf(name, sizeof(name), "pipe:[%" PRIu64 "]", (uint64_t)f->ino);
 	if (strcmp(fi->path, name))
 		return "its path is not pipe:[INO] of its inode";
-	if ((f->flags & O_ACCMODE) == O_RDWR)
-		return "a pipe open for reading and writing (neither end)";
+	if ((f->flags & O_ACCMODE) == O_RDWR &&
+	    !(fi->ev.pipe.pflags & CRFS_PIPE_F_REOPEN))
+		return "a pipe end open for reading and writing";
 	return NULL;
 }
 
@@ -101,8 +107,9 @@ int cr_img_pipe_check(const struct cr_chk *c, const struct cr_file *fi,
 		 (f->cflags & ~(f->kind == CRFS_FILE_FIFO ?
 				CRFS_FILE_F_PRIV : 0)))
 		why = "a position, contents, seals, cflags or owner of a pipe";
-	else if (p->__pad)
-		why = "padding not zero";
+	else if ((p->pflags & ~CRFS_PIPE_F_REOPEN) ||
+		 (p->pflags && f->kind == CRFS_FILE_FIFO))
+		why = "unknown pflags, or a FIFO opened again";
 	else if (p->size < ps || p->size > CR_PIPE_SIZE_MAX ||
 		 (p->size & (p->size - 1)))
 		why = "a pipe size F_SETPIPE_SZ does not give (a power of "

@@ -64,6 +64,8 @@ void cr_pipe_print(struct cr_emit *o, const struct cr_file *fi)
 		return;
 	if (fi->f.kind == CRFS_FILE_PIPE)
 		o->ops->u64(o, "peer_id", p->peer_id);
+	if (o->detail || p->pflags)
+		o->ops->hex(o, "pflags", p->pflags);
 	o->ops->u64(o, "pipe_size", p->size);
 	o->ops->u64(o, "data_len", p->data_len);
 	if (o->detail && p->data_len)

@@ -192,41 +192,98 @@ static int pipe_cmp(const void *pa, const void *pb)
 	return (a->f.id > b->f.id) - (a->f.id < b->f.id);
 }
 
-/* The data of a pipe kept by its first FILE @p[0] only, of @n. */
-static void pipe_keep_data(struct cr_file **p, uint32_t n)
+/* The data of a pipe kept by @c only, of the @n FILEs @p. */
+static void pipe_keep_data(struct cr_file *c, struct cr_file **p, uint32_t n)
 {
-	for (uint32_t i = 1; i < n; i++) {
-		if (!p[0]->ev.pipe.data_len)
-			p[0]->ev.pipe.data_len = p[i]->ev.pipe.data_len,
-			p[0]->pdata = p[i]->pdata, p[i]->pdata = NULL;
+	for (uint32_t i = 0; i < n; i++) {
+		if (p[i] == c)
+			continue;
+		if (!c->ev.pipe.data_len && p[i]->ev.pipe.data_len) {
+			c->ev.pipe.data_len = p[i]->ev.pipe.data_len;
+			c->pdata = p[i]->pdata;
+			p[i]->pdata = NULL;
+		}
 		free(p[i]->pdata);
 		p[i]->pdata = NULL;
 		p[i]->ev.pipe.data_len = 0;
 	}
 }
 
-/* The @n FILEs @p of one pipe paired, or why they cannot be. */
-static const char *pipe_pair(struct cr_file **p, uint32_t n)
+/* O_LARGEFILE as the kernel shows it: open() gives it, pipe() does not. */
+#define PIPE_O_LARGEFILE	0100000
+
+/*
+ * The end of access mode @acc that pipe() made, among the @n FILEs @p:
+ * without O_LARGEFILE (which a reopening through /proc gives) if one is,
+ * the lowest id first; NULL: none.
+ */
+static struct cr_file *pipe_end(struct cr_file **p, uint32_t n, int acc)
 {
-	if (n > 2)
-		return "a pipe with more than two open descriptions (reopened "
-		       "through /proc/PID/fd) is not supported";
-	if ((p[0]->f.flags & O_ACCMODE) == O_RDWR ||
-	    (n == 2 && (p[1]->f.flags & O_ACCMODE) == O_RDWR))
-		return "a pipe reopened for reading and writing (through "
-		       "/proc/PID/fd) is not supported";
-	if (n == 2 && (p[0]->f.flags & O_ACCMODE) ==
-		      (p[1]->f.flags & O_ACCMODE))
-		return "a pipe with two descriptions of one end (reopened "
-		       "through /proc/PID/fd) is not supported";
-	pipe_keep_data(p, n);
-	if (p[0]->ev.pipe.data_len &&
-	    ((p[0]->f.flags | (n == 2 ? p[1]->f.flags : 0)) & O_DIRECT))
+	struct cr_file *best = NULL;
+
+	for (uint32_t i = 0; i < n; i++)
+		if ((int)(p[i]->f.flags & O_ACCMODE) == acc &&
+		    (!best || ((best->f.flags & PIPE_O_LARGEFILE) &&
+			       !(p[i]->f.flags & PIPE_O_LARGEFILE))))
+			best = p[i];
+	return best;
+}
+
+/* Does the first holder of FILE @r hold a pipe end of its pipe? */
+static bool pipe_via(const struct cr_dump *d, const struct cr_file *r)
+{
+	for (uint32_t i = 0; i < d->nr_tasks; i++) {
+		const struct cr_fdtable *t = d->tasks[i].t->fdt;
+		bool holds = false, via = false;
+
+		for (uint32_t j = 0; t && j < t->nr_fds; j++) {
+			const struct cr_file *f = t->fds[j].file;
+
+			holds |= f == r;
+			via |= f && f->f.kind == CRFS_FILE_PIPE &&
+			       f->f.ino == r->f.ino &&
+			       !(f->ev.pipe.pflags & CRFS_PIPE_F_REOPEN);
+		}
+		if (holds)
+			return via;
+	}
+	return false;
+}
+
+/*
+ * The @n FILEs @p of one pipe: its two ends (peer_id), the others opened
+ * again through /proc (CRFS_PIPE_F_REOPEN), the data on the end of lower
+ * id; or why they cannot be restored.
+ */
+static const char *pipe_pair(const struct cr_dump *d, struct cr_file **p,
+			     uint32_t n)
+{
+	struct cr_file *rd = pipe_end(p, n, O_RDONLY);
+	struct cr_file *wr = pipe_end(p, n, O_WRONLY);
+	struct cr_file *c = rd && (!wr || rd->f.id < wr->f.id) ? rd : wr;
+	int fl = 0;
+
+	if (!c)
+		return "a pipe held only through descriptions opened again "
+		       "for reading and writing (through /proc/PID/fd) is "
+		       "not supported";
+	pipe_keep_data(c, p, n);
+	for (uint32_t i = 0; i < n; i++) {
+		fl |= p[i]->f.flags;
+		if (p[i] != rd && p[i] != wr)
+			p[i]->ev.pipe.pflags |= CRFS_PIPE_F_REOPEN;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		if (p[i] != rd && p[i] != wr && !pipe_via(d, p[i]))
+			return "a description opened again through "
+			       "/proc/PID/fd in a process that holds neither "
+			       "end of the pipe is not supported";
+	if (c->ev.pipe.data_len && (fl & O_DIRECT))
 		return "data in a pipe in packet mode (O_DIRECT) is not "
 		       "supported: the packets' bounds are not kept";
-	if (n == 2) {
-		p[0]->ev.pipe.peer_id = p[1]->f.id;
-		p[1]->ev.pipe.peer_id = p[0]->f.id;
+	if (rd && wr) {
+		rd->ev.pipe.peer_id = wr->f.id;
+		wr->ev.pipe.peer_id = rd->f.id;
 	}
 	return NULL;
 }
@@ -297,10 +354,10 @@ static int pipe_check(struct cr_dump *d, struct cr_dtask *dt,
 		     o.p[j]->f.ino == o.p[i]->f.ino; j++)
 			;
 		if (o.p[i]->f.kind == CRFS_FILE_FIFO) {
-			pipe_keep_data(o.p + i, j - i);
+			pipe_keep_data(o.p[i], o.p + i, j - i);
 			continue;
 		}
-		no = pipe_pair(o.p + i, j - i);
+		no = pipe_pair(d, o.p + i, j - i);
 		if (no)
 			ret = pipe_refuse(d, o.p[i], no, e);
 	}

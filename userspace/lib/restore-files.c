@@ -131,6 +131,8 @@ static struct cr_rst_file *cr_rf_add(struct cr_rst_files *fs, uint32_t kind,
 	if (cr_file_pipe(f)) {
 		/* A pipe made anew (restore-pair.c), a FIFO by its path. */
 		e->check = f->kind == CRFS_FILE_PIPE ? CR_RF_TYPE : e->check;
+		e->reopen = f->kind == CRFS_FILE_PIPE &&
+			    (file->ev.pipe.pflags & CRFS_PIPE_F_REOPEN);
 		e->pair = f->kind == CRFS_FILE_PIPE ? file : NULL;
 		e->fifo = f->kind == CRFS_FILE_FIFO ? file : NULL;
 	}
@@ -409,7 +411,7 @@ static long cr_rf_openat2(const struct cr_rst_file *f)
 
 	if (f->evfd)
 		return cr_rst_evfd_make(f->evfd, f->oflags);
-	if (f->pair) {
+	if (f->pair && !f->reopen) {
 		if (f->pair_make)
 			return cr_rst_pair_open(f);
 		errno = EIO;	/* neither made here nor passed: a bug */
@@ -417,6 +419,9 @@ static long cr_rf_openat2(const struct cr_rst_file *f)
 	}
 	if (f->fifo)
 		return cr_rst_fifo_open(f->fifo, f->oflags);
+	if (f->reopen)	/* never waits for a peer: O_NONBLOCK, taken off */
+		return syscall(SYS_openat, AT_FDCWD, f->via,
+			       f->oflags | O_NONBLOCK);
 	if (f->data_id)
 		return syscall(SYS_openat, AT_FDCWD, f->via, f->oflags);
 	return syscall(SYS_openat2, AT_FDCWD, f->path, &how, sizeof(how));
@@ -592,11 +597,15 @@ int cr_rst_files_open(const struct cr_rst_child *c, struct cr_rst_res *res)
 		cr.task[i].effective = (uint32_t)(t->creds.cap_eff >> (32 * i)) &
 				       cr.mine[i].permitted;
 	}
-	for (i = 0; i < fs->nr; i++) {
-		err = cr_rf_place(&cr, fs, i, res);
-		if (err)
-			return err;
-	}
+	/* Descriptions opened again through others (pipes) come last. */
+	for (int pass = 0; pass < 2; pass++)
+		for (i = 0; i < fs->nr; i++) {
+			if (fs->f[i].reopen != pass)
+				continue;
+			err = cr_rf_place(&cr, fs, i, res);
+			if (err)
+				return err;
+		}
 	err = cr_rf_dup(fs, res);
 	if (err)
 		return err;

@@ -18,6 +18,7 @@
  * end, and how the pair is made in the new process (raw system calls).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +124,42 @@ static void cr_pair_add(struct cr_rst_files *fs, const struct cr_file *peer)
 		    O_CLOEXEC;
 }
 
+/*
+ * The entry of a pipe end of reopened pipe FILE @f among @fs's, which
+ * it is opened again through: one of this process (passed or made here).
+ */
+static int32_t cr_pair_via(const struct cr_rst_files *fs,
+			   const struct cr_file *f)
+{
+	for (uint32_t i = 0; i < fs->nr; i++) {
+		const struct cr_file *o = fs->f[i].pair;
+
+		if (o && !fs->f[i].reopen && o->f.kind == f->f.kind &&
+		    o->f.dev == f->f.dev && o->f.ino == f->f.ino)
+			return (int32_t)i;
+	}
+	return -1;
+}
+
+/* The reopened descriptions of @fs: the entry each goes through. */
+static int cr_pair_reopens(const struct cr_rst *r, struct cr_rst_files *fs,
+			   struct cr_err *e)
+{
+	for (uint32_t i = 0; i < fs->nr_fd_entries; i++) {
+		struct cr_rst_file *rf = &fs->f[i];
+
+		if (!rf->reopen)
+			continue;
+		rf->pair_entry = cr_pair_via(fs, rf->pair);
+		if (rf->pair_entry < 0)
+			return cr_fail(e, EBADMSG, "pid %u: fd %u: %s: opened "
+				       "again through /proc, but the process "
+				       "holds no end of the pipe",
+				       r->task->t.pid, rf->idx, rf->path);
+	}
+	return 0;
+}
+
 int cr_rst_pair_plan(struct cr_rst *r, struct cr_rst_files *fs,
 		     struct cr_err *e)
 {
@@ -138,7 +175,7 @@ int cr_rst_pair_plan(struct cr_rst *r, struct cr_rst_files *fs,
 		const struct cr_pair_ops *ops;
 		int32_t a, b, j;
 
-		if (!f || rf->pair_made || !(ops = cr_pair_of(f)))
+		if (!f || rf->pair_made || rf->reopen || !(ops = cr_pair_of(f)))
 			continue;
 		if (ops->peer(f))
 			peer = cr_model_file(m, ops->peer(f));
@@ -160,15 +197,21 @@ int cr_rst_pair_plan(struct cr_rst *r, struct cr_rst_files *fs,
 		fs->f[j].pair_made = true;
 		rf->pair_entry = j;
 	}
-	return 0;
+	return cr_pair_reopens(r, fs, e);
 }
 
 void cr_rst_pair_number(struct cr_rst_files *fs)
 {
-	for (uint32_t i = 0; i < fs->nr; i++)
-		if (fs->f[i].pair_make)
-			fs->f[i].pair_fd = fs->f[i].pair_entry < 0 ? -1 :
-					   fs->f[fs->f[i].pair_entry].fd;
+	for (uint32_t i = 0; i < fs->nr; i++) {
+		struct cr_rst_file *f = &fs->f[i];
+
+		if (f->pair_make || f->reopen)
+			f->pair_fd = f->pair_entry < 0 ? -1 :
+				     fs->f[f->pair_entry].fd;
+		if (f->reopen && f->pair_fd >= 0)
+			snprintf(f->via, sizeof(f->via), "/proc/self/fd/%d",
+				 f->pair_fd);
+	}
 }
 
 /* Give @fd the status flags of @f (O_NONBLOCK, O_DIRECT). */

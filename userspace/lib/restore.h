@@ -74,6 +74,8 @@ struct cr_rst_file {
 	int32_t		pair_entry;	/* the other end's entry, -1: none */
 	int32_t		pair_fd;	/* and number, -1: closed at once */
 	bool		pair_made;	/* made by another entry: in place */
+	bool		reopen;		/* opened again through pair_fd of
+					 * the same pipe, in @via, last */
 	const struct cr_file *fifo;	/* a FIFO, reopened by path */
 	uint32_t	type;		/* S_IFREG, S_IFCHR, S_IFDIR */
 	uint32_t	check;		/* CR_RF_* fields compared */

@@ -306,13 +306,19 @@ struct crfs_inotify_wd {
  * (a PIPE), or among the FILEs of its inode (a FIFO); the others have
  * data_len 0.  The restore makes the pipe (pipe2(), F_SETPIPE_SZ) and
  * writes the data into it before any process runs.
+ *
+ * A PIPE with CRFS_PIPE_F_REOPEN is a description opened again through
+ * /proc/PID/fd (any access mode): no peer_id, no data; the first process
+ * that holds it holds a PIPE of the same pipe without the flag (one of the
+ * two ends), through which it is opened again at restore.
  */
 #define CRFS_PIPE_DATA_MAX	(1U << 20)	/* buffered bytes of a pipe */
+#define CRFS_PIPE_F_REOPEN	(1U << 0)	/* opened through /proc */
 struct crfs_file_pipe {
 	__u32	peer_id;		/* PIPE: the other end's FILE, 0: none */
 	__u32	size;			/* F_GETPIPE_SZ */
 	__u32	data_len;		/* bytes after this struct */
-	__u32	__pad;
+	__u32	pflags;			/* CRFS_PIPE_F_* */
 	/* __u8 data[data_len], zero-padded to a multiple of 8 */
 };
 
