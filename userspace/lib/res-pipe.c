@@ -43,6 +43,14 @@
 #include "proc.h"
 #include "restore.h"
 
+/* Why a pipe whose data tee() cannot copy is refused (its data_len set). */
+static const char pipe_why_tee[] = "a pipe whose buffered data tee() cannot "
+				   "copy whole is not supported";
+
+static const char pipe_why_packet[] = "data in a pipe in packet mode "
+				      "(O_DIRECT) is not supported: the "
+				      "packets' bounds are not kept";
+
 #ifndef F_SETPIPE_SZ
 #define F_SETPIPE_SZ	1031
 #define F_GETPIPE_SZ	1032
@@ -55,7 +63,7 @@
 static int pipe_peek(int src, uint32_t size, uint32_t n, struct cr_file *f)
 {
 	int sp[2], ret = 0;
-	ssize_t got;
+	ssize_t got, r;
 
 	if (pipe2(sp, O_CLOEXEC | O_NONBLOCK))
 		return -errno;
@@ -65,7 +73,7 @@ static int pipe_peek(int src, uint32_t size, uint32_t n, struct cr_file *f)
 	}
 	got = tee(src, sp[1], n, SPLICE_F_NONBLOCK);
 	if (got != (ssize_t)n) {
-		f->why = "a pipe whose buffered data tee() cannot copy whole";
+		f->why = pipe_why_tee;	/* packet mode: pipe_pair() tells */
 		goto out;
 	}
 	f->pdata = malloc(n);
@@ -73,8 +81,14 @@ static int pipe_peek(int src, uint32_t size, uint32_t n, struct cr_file *f)
 		ret = -ENOMEM;
 		goto out;
 	}
-	if (read(sp[0], f->pdata, n) != (ssize_t)n)
-		ret = errno ? -errno : -EIO;
+	/* A read stops at the end of a packet (written with O_DIRECT). */
+	for (uint32_t got = 0; !ret && got < n; got += r) {
+		r = read(sp[0], f->pdata + got, n - got);
+		if (r <= 0)
+			ret = r ? -errno : -EIO;
+		else if ((uint32_t)r < n - got)
+			f->why = pipe_why_packet;
+	}
 out:
 	close(sp[0]);
 	close(sp[1]);
@@ -123,8 +137,7 @@ int cr_pipe_probe(pid_t pid, const char *name, struct cr_file *f,
 		goto out;
 	}
 	if (f->f.flags & O_DIRECT) {
-		f->why = "data in a pipe in packet mode (O_DIRECT) is not "
-			 "supported: the packets' bounds are not kept";
+		f->why = pipe_why_packet;
 		goto out;
 	}
 	/* A write end is read through a read end of the same pipe. */
@@ -140,7 +153,8 @@ int cr_pipe_probe(pid_t pid, const char *name, struct cr_file *f,
 		ret = cr_fail(e, -ret, "pid %d: fd %d: %s: cannot read its "
 			      "%d bytes of data: %s", pid, fd, f->path, n,
 			      strerror(-ret));
-	else if (!f->why)
+	else if (!f->why || f->why == pipe_why_tee ||
+		 f->why == pipe_why_packet)
 		f->ev.pipe.data_len = n;
 out:
 	if (r >= 0)
@@ -279,8 +293,10 @@ static const char *pipe_pair(const struct cr_dump *d, struct cr_file **p,
 			       "/proc/PID/fd in a process that holds neither "
 			       "end of the pipe is not supported";
 	if (c->ev.pipe.data_len && (fl & O_DIRECT))
-		return "data in a pipe in packet mode (O_DIRECT) is not "
-		       "supported: the packets' bounds are not kept";
+		return pipe_why_packet;
+	for (uint32_t i = 0; i < n; i++)
+		if (p[i]->why)
+			return p[i]->why;
 	if (rd && wr) {
 		rd->ev.pipe.peer_id = wr->f.id;
 		wr->ev.pipe.peer_id = rd->f.id;
@@ -345,7 +361,9 @@ static int pipe_check(struct cr_dump *d, struct cr_dtask *dt,
 	if (!o.p)
 		return cr_fail(e, ENOMEM, "out of memory");
 	for (i = 0; i < d->m.nr_files; i++)
-		if (cr_file_pipe(&d->m.files[i].f) && !d->m.files[i].why)
+		if (cr_file_pipe(&d->m.files[i].f) &&
+		    (!d->m.files[i].why || d->m.files[i].why == pipe_why_tee ||
+		     d->m.files[i].why == pipe_why_packet))
 			o.p[n++] = &d->m.files[i];
 	qsort(o.p, n, sizeof(*o.p), pipe_cmp);
 	for (i = 0; !ret && i < n; i = j) {
