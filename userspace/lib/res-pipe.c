@@ -350,7 +350,7 @@ static int pipe_check(struct cr_dump *d, struct cr_dtask *dt,
 		      struct cr_err *e)
 {
 	struct pipe_outside_ctx o = { 0 };
-	char comm[CRFS_COMM_LEN], why[160];
+	char comm[CRFS_COMM_LEN], why[192];
 	const char *no;
 	uint32_t i, j, n = 0;
 	int ret = 0;
@@ -387,7 +387,7 @@ static int pipe_check(struct cr_dump *d, struct cr_dtask *dt,
 			snprintf(comm, sizeof(comm), "?");
 		snprintf(why, sizeof(why), "%s end held also by pid %d (%s), "
 			 "outside the container: start it with </dev/null "
-			 "or close the descriptor",
+			 ">log 2>&1, or close the descriptor",
 			 o.f->ev.pipe.peer_id ? "an" : "its other", o.found,
 			 comm);
 		ret = pipe_refuse(d, o.f, why, e);
