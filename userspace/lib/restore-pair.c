@@ -88,11 +88,20 @@ static int cr_pair_index(struct cr_rst_tree *t, struct cr_err *e)
 	return 0;
 }
 
-/* The first holder of @f in @t, or -1 (@f NULL: none). */
-static int32_t cr_pair_first(const struct cr_rst_tree *t,
-			     const struct cr_file *f)
+/*
+ * The first holder of @f in @r's tree, or -1 (@f NULL: none); without a
+ * tree (a plan of one process alone), @r's process if it holds it.
+ */
+static int32_t cr_pair_first(const struct cr_rst *r, const struct cr_file *f)
 {
-	return f ? t->pair_first[f - t->rst[0].m->files] : -1;
+	const struct cr_fdtable *fdt = r->task->fdt;
+
+	if (f && r->tree)
+		return r->tree->pair_first[f - r->m->files];
+	for (uint32_t i = 0; f && fdt && i < fdt->nr_fds; i++)
+		if (fdt->fds[i].file == f)
+			return (int32_t)r->idx;
+	return -1;
 }
 
 /* The fd entry of @fs for @f, or -1. */
@@ -165,7 +174,7 @@ int cr_rst_pair_plan(struct cr_rst *r, struct cr_rst_files *fs,
 {
 	const struct cr_model *m = r->m;
 	uint32_t n = fs->nr_fd_entries;
-	int rc = cr_pair_index(r->tree, e);
+	int rc = r->tree ? cr_pair_index(r->tree, e) : 0;
 
 	if (rc)
 		return rc;
@@ -179,8 +188,8 @@ int cr_rst_pair_plan(struct cr_rst *r, struct cr_rst_files *fs,
 			continue;
 		if (ops->peer(f))
 			peer = cr_model_file(m, ops->peer(f));
-		a = cr_pair_first(r->tree, f);
-		b = cr_pair_first(r->tree, peer);
+		a = cr_pair_first(r, f);
+		b = cr_pair_first(r, peer);
 		/* Another process makes it: passed (restore-tree.c). */
 		if ((uint32_t)(b >= 0 && b < a ? b : a) != r->idx)
 			continue;
