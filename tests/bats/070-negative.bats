@@ -207,9 +207,39 @@ refused() {
 	refused zdtm-neg-socket "[Ss]ocket"
 }
 
-@test "a pipe is refused, the container is unharmed" {
+@test "a pipe whose other end a process outside holds is refused, naming it; the container and the data are unharmed" {
 	require_image
-	refused zdtm-neg-pipe "([Pp]ipe|FIFO|fifo)"
+	local ct tmp writer
+
+	ct=$(crfs_mkct neg)
+	tmp=$(crfs_tmp)
+	ZDTM_DIR=$tmp/zdtm-neg-pipe.$RANDOM
+	mkdir -p "$ZDTM_DIR"
+	# The writer, outside: puts "data" in the pipe and keeps its end.
+	(
+		crfs_close_fds
+		{ printf data; echo "$BASHPID" >"$ZDTM_DIR/writer"; exec sleep 600; } |
+			exec "$CRFS_BIN/crctl" -r "$CRFS_MNT" run --host-pid "$ct" -- \
+				"$CRFS_ZDTM/zdtm-neg-pipe" "$ZDTM_DIR"
+	) </dev/null >"$tmp/neg-pipe.out" 2>"$tmp/neg-pipe.err" 3>&- &
+	wait_for "zdtm-neg-pipe to be ready" 30 zdtm_seen_start "$ZDTM_DIR"
+	[[ -e $ZDTM_DIR/ready ]] || fail "not ready: $(cat "$tmp/neg-pipe.err")"
+	ZDTM_PID=$(cat "$ZDTM_DIR/ready")
+	writer=$(cat "$ZDTM_DIR/writer")
+	TRACER=$writer
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	run ! cat "$CRFS_MNT/$ct/image"
+	run -0 ct_file "$ct" error
+	assert_output --regexp "pid $ZDTM_PID: fd 0: pipe:\[[0-9]+\] \(pipe inode [0-9]+\): its other end held also by pid $writer \(sleep\), outside the container"
+	ct_write "$ct" state thaw
+	wait_thawed "$ct"
+	zdtm_finish
+}
+
+@test "data in a pipe in packet mode are refused, the container and the packets are unharmed" {
+	require_image
+	refused zdtm-neg-pipe-packet "pid [0-9]+: fd [0-9]+: pipe:\[[0-9]+\] \(pipe inode [0-9]+\): data in a pipe in packet mode \(O_DIRECT\) is not supported"
 }
 
 @test "a POSIX message queue is refused, the container is unharmed" {

@@ -703,6 +703,105 @@ FE(in_mask, ((struct crfs_inotify_wd *)ev[EV_IN].wbuf)->mask = IN_ONESHOT)
 FE(in_mask2, ((struct crfs_inotify_wd *)ev[EV_IN].wbuf)->mask |= IN_MASK_ADD)
 FE(in_pad, ((struct crfs_inotify_wd *)ev[EV_IN].wbuf)->__pad = 1)
 
+
+/*
+ * Pipes added to the valid process: a pipe's read end at fd 20 carrying
+ * its 5 bytes of data, its write end at fd 21 (O_NONBLOCK), a FIFO open
+ * O_RDWR at fd 22 with 3 bytes, the pipe's read end opened again O_RDWR
+ * through /proc at fd 23; their FILEs are the last four (PP_RD ... PP_RE
+ * from the end).
+ */
+enum { PP_RD, PP_WR, PP_FIFO, PP_RE, NR_PP };
+
+static void pp_add(struct cr_model *m)
+{
+	static const struct { uint32_t kind, flags; const char *path; } k[NR_PP] = {
+		{ CRFS_FILE_PIPE, O_RDONLY, "pipe:[4242]" },
+		{ CRFS_FILE_PIPE, O_WRONLY | O_NONBLOCK, "pipe:[4242]" },
+		{ CRFS_FILE_FIFO, O_RDWR | 0100000, "/tmp/fifo" },
+		{ CRFS_FILE_PIPE, O_RDWR | 0100000, "pipe:[4242]" },
+	};
+	uint32_t base = m->nr_files;
+	struct cr_file *p;
+	int err;
+
+	for (int i = 0; i < NR_PP; i++) {
+		struct cr_file *f = cr_model_new_file(m, &err);
+		struct cr_fd *fd = cr_model_new_fd(&m->fdts[0], &err);
+
+		memset(f, 0, sizeof(*f));
+		f->f = (struct crfs_file){ .id = base + i + 1, .kind = k[i].kind,
+			.flags = k[i].flags, .mode = S_IFIFO | 0600, .dev = 0xd,
+			.ino = k[i].kind == CRFS_FILE_FIFO ? 77 : 4242 };
+		f->path = strdup(k[i].path);
+		f->ev.pipe.size = 65536;
+		memset(fd, 0, sizeof(*fd));
+		fd->d = (struct crfs_fd){ .fd = 20 + i, .file_id = base + i + 1 };
+	}
+	p = &m->files[base];
+	p[PP_RD].ev.pipe.peer_id = base + PP_WR + 1;
+	p[PP_WR].ev.pipe.peer_id = base + PP_RD + 1;
+	p[PP_RD].ev.pipe.data_len = 5;
+	p[PP_RD].pdata = (uint8_t *)strdup("hello");
+	p[PP_FIFO].ev.pipe.data_len = 3;
+	p[PP_FIFO].pdata = (uint8_t *)strdup("abc");
+	p[PP_RE].ev.pipe.pflags = CRFS_PIPE_F_REOPEN;
+	fx_resolve(m);
+}
+
+/* The pipes added, then made wrong by @body. */
+#define FP(name, body) \
+	static void forge_##name(struct cr_model *m) \
+	{ pp_add(m); \
+	  struct cr_file *pp = &m->files[m->nr_files - NR_PP]; \
+	  body; }
+FP(pp_path, free(pp[PP_RD].path); pp[PP_RD].path = strdup("pipe:[4243]"))
+FP(pp_mode, pp[PP_WR].f.mode = S_IFREG | 0600)
+FP(pp_rdwr, pp[PP_WR].f.flags = O_RDWR)
+FP(pp_flags, pp[PP_RD].f.flags |= O_APPEND)
+FP(pp_pos, pp[PP_RD].f.pos = 3)
+FP(pp_size0, pp[PP_RD].ev.pipe.size = 0)
+FP(pp_size3, pp[PP_RD].ev.pipe.size = 3 * 4096;
+	     pp[PP_WR].ev.pipe.size = 3 * 4096)
+FP(pp_size_big, pp[PP_RD].ev.pipe.size = 1U << 31;
+	        pp[PP_WR].ev.pipe.size = 1U << 31)
+FP(pp_data, pp[PP_FIFO].ev.pipe.size = 4096; pp[PP_FIFO].ev.pipe.data_len = 5000;
+	    free(pp[PP_FIFO].pdata); pp[PP_FIFO].pdata = calloc(1, 5000))
+FP(pp_data_max, pp[PP_RD].ev.pipe.size = 1U << 21; pp[PP_WR].ev.pipe.size = 1U << 21;
+	        pp[PP_RD].ev.pipe.data_len = CRFS_PIPE_DATA_MAX + 8;
+	        free(pp[PP_RD].pdata); pp[PP_RD].pdata = calloc(1, CRFS_PIPE_DATA_MAX + 8))
+FP(pp_packet, pp[PP_WR].f.flags |= O_DIRECT; pp[PP_RD].f.flags |= O_DIRECT)
+FP(pp_peer_none, pp[PP_RD].ev.pipe.peer_id = 999)
+FP(pp_peer_self, pp[PP_RD].ev.pipe.peer_id = pp[PP_RD].f.id)
+FP(pp_peer_back, pp[PP_WR].ev.pipe.peer_id = 0)
+FP(pp_peer_ino, pp[PP_WR].f.ino = 4243; free(pp[PP_WR].path);
+		pp[PP_WR].path = strdup("pipe:[4243]"))
+FP(pp_peer_size, pp[PP_WR].ev.pipe.size = 8192)
+FP(pp_peer_same, pp[PP_WR].f.flags = O_RDONLY)
+FP(pp_data_high, pp[PP_WR].ev.pipe.data_len = 2;
+		 pp[PP_WR].pdata = (uint8_t *)strdup("xy"))
+FP(pp_fifo_rel, free(pp[PP_FIFO].path); pp[PP_FIFO].path = strdup("fifo"))
+FP(pp_fifo_peer, pp[PP_FIFO].ev.pipe.peer_id = pp[PP_RD].f.id)
+FP(pp_fifo_reopen, pp[PP_FIFO].ev.pipe.pflags = CRFS_PIPE_F_REOPEN)
+FP(pp_pflags, pp[PP_RD].ev.pipe.pflags = 2)
+FP(pp_reopen_data, pp[PP_RE].ev.pipe.data_len = 1;
+		   pp[PP_RE].pdata = (uint8_t *)strdup("z"))
+FP(pp_reopen_peer, pp[PP_RE].ev.pipe.peer_id = pp[PP_WR].f.id)
+
+/* The pipes and the event descriptors, the epoll watching the read end
+ * once (EPOLLONESHOT) and fired. */
+static void forge_pp_oneshot(struct cr_model *m)
+{
+	struct cr_file *ep;
+
+	ev_add(m);
+	pp_add(m);
+	ep = &m->files[m->nr_files - NR_PP - NR_EV + EV_EP];
+	ep->tfds[1] = (struct crfs_epoll_tfd){ .fd = 20, .events = EPOLLONESHOT,
+		.target_id = m->files[m->nr_files - NR_PP].f.id };
+	fx_resolve(m);
+}
+
 static const struct forgery forgeries[] = {
 	{ "a socket of family AF_UNIX as INET", forge_in_family, "neither AF_INET nor AF_INET6" },
 	{ "a TCP socket of protocol UDP", forge_in_proto, "neither a TCP stream nor a UDP" },
@@ -721,6 +820,31 @@ static const struct forgery forgeries[] = {
 	{ "a congestion name without its NUL", forge_in_opt_str, "not one NUL-terminated string" },
 	{ "an odd receive buffer",	forge_in_opt_buf, "a buffer size that is not" },
 	{ "a futex hash of gone threads with two threads", forge_futex_threads, "a futex hash of past threads" },
+	{ "a pipe named after another inode", forge_pp_path, "not pipe:[INO] of its inode" },
+	{ "a pipe of a regular mode",	forge_pp_mode,	"mode is not a FIFO's" },
+	{ "a pipe end open O_RDWR",	forge_pp_rdwr,	"a pipe end open for reading and writing" },
+	{ "a pipe with O_APPEND",	forge_pp_flags,	"status flags it is not made with" },
+	{ "a pipe with a position",	forge_pp_pos,	"a position, contents" },
+	{ "a pipe of size 0",		forge_pp_size0,	"a pipe size F_SETPIPE_SZ does not give" },
+	{ "a pipe of 3 pages",		forge_pp_size3,	"a pipe size F_SETPIPE_SZ does not give" },
+	{ "a pipe of 2 GiB",		forge_pp_size_big, "a pipe size F_SETPIPE_SZ does not give" },
+	{ "a FIFO with more data than its size", forge_pp_data, "more data than the pipe's size" },
+	{ "a pipe with more than 1 MiB of data", forge_pp_data_max, "data_len beyond ext_len or CRFS_PIPE_DATA_MAX" },
+	{ "data in a pipe in packet mode", forge_pp_packet, "packet mode" },
+	{ "a pipe whose peer is not in the image", forge_pp_peer_none, "names no other pipe" },
+	{ "a pipe that is its own peer", forge_pp_peer_self, "names no other pipe" },
+	{ "a pipe whose peer names no peer", forge_pp_peer_back, "names another file as its peer" },
+	{ "two ends of two pipes",	forge_pp_peer_ino, "disagree on the pipe" },
+	{ "two ends of two sizes",	forge_pp_peer_size, "disagree on the pipe" },
+	{ "two read ends paired",	forge_pp_peer_same, "the same end" },
+	{ "data on both ends of a pipe", forge_pp_data_high, "data on the end of higher id" },
+	{ "a FIFO at a relative path",	forge_pp_fifo_rel, "path is not absolute" },
+	{ "a FIFO with a peer",		forge_pp_fifo_peer, "a peer_id on a FIFO" },
+	{ "a FIFO opened again through /proc", forge_pp_fifo_reopen, "unknown pflags, or a FIFO opened again" },
+	{ "a pipe with pflags 2",	forge_pp_pflags, "unknown pflags" },
+	{ "data on a description opened again", forge_pp_reopen_data, "a peer_id or data on a description opened again" },
+	{ "a description opened again as an end's peer", forge_pp_reopen_peer, "a peer_id or data on a description opened again" },
+	{ "a one-shot epoll target on a pipe, fired", forge_pp_oneshot, "a one-shot pipe or FIFO target that fired" },
 	{ "an eventfd counter of 2^64 - 1", forge_ev_count, "counter of 2^64 - 1" },
 	{ "an eventfd semaphore 2",	forge_ev_sem,	"semaphore neither 0 nor 1" },
 	{ "an eventfd with a path",	forge_ev_path,	"not the name of its anonymous inode" },
@@ -981,10 +1105,10 @@ static const struct forgery forgeries[] = {
 	  "fd table 5 is not in the image" },
 };
 
-/* The checks: valid 2, filled 1, events 2, sockets 2, ipc 1, forgeries,
- * pages 16, header 8, trailing 1, order 5, declared counts 1, linear 1,
- * file data 7, tree. */
-#define TAP_PLAN	(60 + sizeof(forgeries) / sizeof(forgeries[0]))
+/* The checks: valid 2, filled 1, events 2, sockets 2, pipes 2, ipc 1,
+ * forgeries, pages 16, header 8, trailing 1, order 5, declared counts 1,
+ * linear 1, file data 7, tree. */
+#define TAP_PLAN	(62 + sizeof(forgeries) / sizeof(forgeries[0]))
 
 /* The image of the valid process, with @runs of page data. */
 static int good_image(const struct crfs_image_hdr *h, const struct fx_run *runs)
@@ -1050,6 +1174,33 @@ static void test_sockets(const struct crfs_image_hdr *h)
 	ret = cr_img_check_model(h, &m, &e);
 	ok(!ret, "a process with a TCP listener and a connected UDP socket "
 	   "passes cr_img_check_model()%s%s", ret ? ": " : "", e.msg);
+	judge(fx_write(h, &m, NULL, false), &v);
+	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
+	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+	cr_model_free(&m);
+}
+
+/* The valid process with pipes, a FIFO and an epoll watching a pipe. */
+static void test_pipes(const struct crfs_image_hdr *h)
+{
+	struct cr_model m;
+	struct verdict v;
+	struct cr_err e = { 0 };
+	struct cr_file *ep;
+	int ret;
+
+	fx_model(&m, h);
+	ev_add(&m);
+	pp_add(&m);
+	ep = &m.files[m.nr_files - NR_PP - NR_EV + EV_EP];
+	ep->tfds[1] = (struct crfs_epoll_tfd){ .fd = 20,
+		.events = EPOLLIN | EPOLLONESHOT,
+		.target_id = m.files[m.nr_files - NR_PP].f.id };
+	fx_resolve(&m);
+	ret = cr_img_check_model(h, &m, &e);
+	ok(!ret, "a process with a pipe and its data, a FIFO and its data, a "
+	   "pipe opened again and an epoll watching a pipe passes "
+	   "cr_img_check_model()%s%s", ret ? ": " : "", e.msg);
 	judge(fx_write(h, &m, NULL, false), &v);
 	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
 	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
@@ -1724,6 +1875,7 @@ int main(int argc, char **argv)
 	test_filled();
 	test_events(&h);
 	test_sockets(&h);
+	test_pipes(&h);
 	test_valid_ipc(&h);
 	test_forgeries(&h);
 	test_pages(&h);

@@ -276,6 +276,8 @@ int cr_file_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 	if (!f->kind || f->kind >= CRFS_FILE_NR)
 		return cr_fail(e, EBADMSG, "file %u: unknown kind %u", f->id,
 			       f->kind);
+	if (cr_file_pipe(f))
+		return cr_img_pipe_check(c, fi, e);
 	if (f->ext_len && !cr_file_has_ext(f))
 		return cr_fail(e, EBADMSG, "file %u: state after the path of "
 			       "a file that is no event descriptor or socket",

@@ -55,6 +55,7 @@ static const char *const cr_rf_kind_names[] = {
 	[CR_RF_EXE]	= "executable",
 	[CR_RF_CWD]	= "cwd",
 	[CR_RF_ROOT]	= "root",
+	[CR_RF_PAIR]	= "other end",
 };
 
 /* What each identity field is called in a reason. */
@@ -126,8 +127,18 @@ static struct cr_rst_file *cr_rf_add(struct cr_rst_files *fs, uint32_t kind,
 		e->evfd = file;
 		e->priv = f->kind != CRFS_FILE_INOTIFY;
 	}
+	e->pair_entry = e->pair_fd = -1;
+	if (cr_file_pipe(f)) {
+		/* A pipe made anew (restore-pair.c), a FIFO by its path. */
+		e->check = f->kind == CRFS_FILE_PIPE ? CR_RF_TYPE : e->check;
+		e->reopen = f->kind == CRFS_FILE_PIPE &&
+			    (file->ev.pipe.pflags & CRFS_PIPE_F_REOPEN);
+		e->pair = f->kind == CRFS_FILE_PIPE ? file : NULL;
+		e->fifo = f->kind == CRFS_FILE_FIFO ? file : NULL;
+	}
 	e->pos = f->pos;
-	e->seek = kind == CR_RF_FD && f->kind != CRFS_FILE_CHR && !e->evfd;
+	e->seek = kind == CR_RF_FD && f->kind != CRFS_FILE_CHR && !e->evfd &&
+		  !cr_file_pipe(f);
 	e->priv = e->priv || (f->cflags & CRFS_FILE_F_PRIV);
 	return e;
 }
@@ -298,12 +309,13 @@ static void cr_rf_number(struct cr_rst_files *fs)
 		fs->nofile = (uint32_t)fs->fds[fs->nr_fds - 1].fd + 1;
 }
 
-int cr_rst_files_plan_task(const struct cr_task *t, struct cr_rst_files *fs,
-			   struct cr_err *e)
+/* Every file of @t into @fs; with @r, the pairs its process makes. */
+static int cr_rf_plan(struct cr_rst *r, const struct cr_task *t,
+		      struct cr_rst_files *fs, struct cr_err *e)
 {
 	uint32_t nfd = t->fdt ? t->fdt->nr_fds : 0;
 	uint32_t nvma = t->mm ? t->mm->nr_vmas : 0;
-	size_t max = (size_t)nfd + nvma + 3;
+	size_t max = 2 * (size_t)nfd + nvma + 3;
 	struct cr_rf_ref *refs;
 	int32_t *entry;
 	int rc;
@@ -325,19 +337,29 @@ int cr_rst_files_plan_task(const struct cr_task *t, struct cr_rst_files *fs,
 	rc = cr_rf_plan_fds(t, fs, refs, entry, e);
 	if (!rc)
 		rc = cr_rf_plan_maps(t, fs, refs, entry, e);
+	if (!rc && r)
+		rc = cr_rst_pair_plan(r, fs, e);
 	if (!rc)
 		rc = cr_rf_plan_task(t, fs, refs, entry, e);
-	if (!rc)
+	if (!rc) {
 		cr_rf_number(fs);
+		cr_rst_pair_number(fs);
+	}
 out:
 	free(refs);
 	free(entry);
 	return rc;
 }
 
+int cr_rst_files_plan_task(const struct cr_task *t, struct cr_rst_files *fs,
+			   struct cr_err *e)
+{
+	return cr_rf_plan(NULL, t, fs, e);
+}
+
 int cr_rst_files_plan(struct cr_rst *r, struct cr_err *e)
 {
-	return cr_rst_files_plan_task(r->task, &r->files, e);
+	return cr_rf_plan(r, r->task, &r->files, e);
 }
 
 void cr_rst_files_free(struct cr_rst_files *fs)
@@ -391,6 +413,17 @@ static long cr_rf_openat2(const struct cr_rst_file *f, struct cr_rst_res *res)
 		return cr_rst_inet_make(f->evfd, f->oflags, res);
 	if (f->evfd)
 		return cr_rst_evfd_make(f->evfd, f->oflags);
+	if (f->pair && !f->reopen) {
+		if (f->pair_make)
+			return cr_rst_pair_open(f);
+		errno = EIO;	/* neither made here nor passed: a bug */
+		return -1;
+	}
+	if (f->fifo)
+		return cr_rst_fifo_open(f->fifo, f->oflags);
+	if (f->reopen)	/* never waits for a peer: O_NONBLOCK, taken off */
+		return syscall(SYS_openat, AT_FDCWD, f->via,
+			       f->oflags | O_NONBLOCK);
 	if (f->data_id)
 		return syscall(SYS_openat, AT_FDCWD, f->via, f->oflags);
 	return syscall(SYS_openat2, AT_FDCWD, f->path, &how, sizeof(how));
@@ -481,7 +514,8 @@ static int cr_rf_place(struct cr_rf_creds *cr,
 	res->idx = i;
 	res->step = CR_RST_FILE_OPEN;
 	/* Another process's description, passed: its flags and offset. */
-	fd = f->pass >= 0 ? fs->pass_fd[f->pass] : cr_rf_open(cr, f, res);
+	fd = f->pass >= 0 ? fs->pass_fd[f->pass] :
+	     f->pair_made ? f->fd : cr_rf_open(cr, f, res);
 	if (fd < 0)
 		return errno;
 	err = cr_rf_verify(f, fd, res);
@@ -566,11 +600,15 @@ int cr_rst_files_open(const struct cr_rst_child *c, struct cr_rst_res *res)
 		cr.task[i].effective = (uint32_t)(t->creds.cap_eff >> (32 * i)) &
 				       cr.mine[i].permitted;
 	}
-	for (i = 0; i < fs->nr; i++) {
-		err = cr_rf_place(&cr, fs, i, res);
-		if (err)
-			return err;
-	}
+	/* Descriptions opened again through others (pipes) come last. */
+	for (int pass = 0; pass < 2; pass++)
+		for (i = 0; i < fs->nr; i++) {
+			if (fs->f[i].reopen != pass)
+				continue;
+			err = cr_rf_place(&cr, fs, i, res);
+			if (err)
+				return err;
+		}
 	err = cr_rf_dup(fs, res);
 	if (err)
 		return err;
