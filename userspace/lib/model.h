@@ -82,11 +82,16 @@ static inline bool cr_file_pipe(const struct crfs_file *f)
 	return f->kind == CRFS_FILE_PIPE || f->kind == CRFS_FILE_FIFO;
 }
 
+/* Is @f made anew at restore from its state: an event descriptor, a socket? */
+static inline bool cr_file_made(const struct crfs_file *f)
+{
+	return cr_file_event(f) || f->kind == CRFS_FILE_INET;
+}
+
 /* Does @f carry its kind's state after its path (ext_len bytes)? */
 static inline bool cr_file_has_ext(const struct crfs_file *f)
 {
-	return cr_file_event(f) || f->kind == CRFS_FILE_INET ||
-	       cr_file_pipe(f);
+	return cr_file_made(f) || cr_file_pipe(f);
 }
 
 /* Is @f a file whose contents are in the image (FILE_DATA)? */

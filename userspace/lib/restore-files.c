@@ -117,7 +117,7 @@ static struct cr_rst_file *cr_rf_add(struct cr_rst_files *fs, uint32_t kind,
 		e->data_id = f->data_id;
 		e->priv = true;
 	}
-	if (cr_file_has_ext(f)) {
+	if (cr_file_made(f)) {
 		/*
 		 * An anonymous inode, made anew by the restorer; an inotify
 		 * instance's watches with the task's own credentials, as
