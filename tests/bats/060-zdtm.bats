@@ -411,3 +411,4 @@ time.sleep(120)' "$ZDTM_DIR/wait" "$held"
 	require_image
 	zdtm_run zdtm-futex-hash
 }
+
