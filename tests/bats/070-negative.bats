@@ -713,7 +713,7 @@ time.sleep(600)' "$BATS_TEST_TMPDIR/pts") </dev/null >/dev/null 2>&1 3>&- &
 	require_image
 	local c
 	declare -A why=(
-		[established]="established TCP connections are not supported"
+		[closing]="TCP sockets (closing|whose peer has closed)"
 		[waiting]="a listening socket with connections waiting"
 		[queued]="data queued to be read"
 		[shutdown]="a socket shut down"
@@ -726,4 +726,28 @@ time.sleep(600)' "$BATS_TEST_TMPDIR/pts") </dev/null >/dev/null 2>&1 3>&- &
 	for c in "${!why[@]}"; do
 		ZDTM_INET_CASE=$c refused zdtm-neg-inet "pid [0-9]+: fd [0-9]+: socket:\[[0-9]+\]: ${why[$c]}"
 	done
+}
+
+# outside_listener FILE: a TCP listener on 127.0.0.1 outside the container,
+# which accepts one connection and holds it; its port into FILE.
+outside_listener() {
+	(crfs_close_fds; exec python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(1)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+c, _ = s.accept()
+time.sleep(120)' "$1") </dev/null >/dev/null 2>&1 3>&- &
+	OUTSIDE_PID=$!
+	echo "$OUTSIDE_PID" >>"$(crfs_tmp)/.crfs-pids"
+	wait_for "the listener outside" 10 test -s "$1"
+}
+
+@test "a TCP connection to a peer outside the container is refused, naming the peer, and runs on after thaw" {
+	require_image
+	outside_listener "$BATS_TEST_TMPDIR/port"
+	ZDTM_INET_CASE=outside ZDTM_INET_PORT=$(cat "$BATS_TEST_TMPDIR/port") \
+		refused zdtm-neg-inet "pid [0-9]+: fd [0-9]+: socket:\[[0-9]+\]: a TCP connection to 127\.0\.0\.1 port $(cat "$BATS_TEST_TMPDIR/port"), which no process of the container holds"
+	kill "$OUTSIDE_PID"
 }

@@ -668,6 +668,11 @@ FS(in_opt_order, struct crfs_sockopt t = o[0]; o[0] = o[2]; o[2] = t)
 FS(in_opt_len, o[2].len = 8)
 FS(in_opt_str, o[3].val[4] = 'x')
 FS(in_opt_buf, o[1].val[0] ^= 1)
+FS(in_conn_udp, u->mss = 1460)
+FS(in_conn_unbound, s->state = 1; s->flags = 0; s->sport = 0; memset(s->src, 0, 16); s->backlog = 0)
+FS(in_conn_wscale, s->state = 1; s->backlog = 0; s->dport = 9; s->mss = 1460; s->tcp_opts = 4; s->snd_wscale = 15)
+FS(in_conn_mss, s->state = 1; s->backlog = 0; s->dport = 9; s->mss = 20)
+FS(in_conn_opts, s->state = 1; s->backlog = 0; s->dport = 9; s->mss = 1460; s->tcp_opts = 8)
 
 /* The event descriptors added, then made wrong by @body. */
 #define FE(name, body) \
@@ -819,6 +824,11 @@ static const struct forgery forgeries[] = {
 	{ "TCP_NODELAY of 8 bytes",	forge_in_opt_len, "whose length is not its own" },
 	{ "a congestion name without its NUL", forge_in_opt_str, "not one NUL-terminated string" },
 	{ "an odd receive buffer",	forge_in_opt_buf, "a buffer size that is not" },
+	{ "the state of a connection on a UDP socket", forge_in_conn_udp, "the state of a connection on a socket that is no TCP connection" },
+	{ "a TCP connection not bound",	forge_in_conn_unbound, "a TCP connection that is not bound" },
+	{ "a window scale of 15",	forge_in_conn_wscale, "a window scale TCP_REPAIR_OPTIONS does not take" },
+	{ "an MSS of 20",		forge_in_conn_mss, "an MSS TCP_REPAIR_OPTIONS does not take" },
+	{ "TCP options bit 3",		forge_in_conn_opts, "unknown TCP options" },
 	{ "a futex hash of gone threads with two threads", forge_futex_threads, "a futex hash of past threads" },
 	{ "a pipe named after another inode", forge_pp_path, "not pipe:[INO] of its inode" },
 	{ "a pipe of a regular mode",	forge_pp_mode,	"mode is not a FIFO's" },

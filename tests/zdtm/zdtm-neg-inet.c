@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * zdtm-neg-inet: a TCP or UDP socket the checkpoint must refuse, the case
- * named by $ZDTM_INET_CASE: "established" (a connection), "waiting" (a
+ * named by $ZDTM_INET_CASE: "closing" (a connection half closed),
+ * "outside" (a connection to 127.0.0.1:$ZDTM_INET_PORT, a listener
+ * outside the container), "waiting" (a
  * listener with a connection not accepted), "queued" (a UDP datagram not
  * read), "shutdown", "error" (a pending ICMP error), "mcast" (a multicast
  * group joined), "ipopts" (IP_OPTIONS), "filter" (a socket filter),
@@ -54,15 +56,24 @@ int main(int argc, char **argv)
 
 	zdtm_init(argc, argv);
 	zdtm_check(!c, "ZDTM_INET_CASE");
-	if (!strcmp(c, "established") || !strcmp(c, "waiting")) {
+	if (!strcmp(c, "outside")) {
+		const char *port = getenv("ZDTM_INET_PORT");
+
+		zdtm_check(!port, "ZDTM_INET_PORT");
+		to = lo(atoi(port));
+		a = sock(SOCK_STREAM);
+		zdtm_check(connect(a, (void *)&to, sizeof(to)), "connect");
+	} else if (!strcmp(c, "closing") || !strcmp(c, "waiting")) {
 		l = sock(SOCK_STREAM);
 		to = lo(bind_lo(l));
 		zdtm_check(listen(l, 4), "listen");
 		a = sock(SOCK_STREAM);
 		zdtm_check(connect(a, (void *)&to, sizeof(to)), "connect");
-		if (!strcmp(c, "established")) {
+		if (!strcmp(c, "closing")) {
 			b = accept(l, NULL, NULL);
 			zdtm_check(b < 0, "accept");
+			zdtm_check(shutdown(a, SHUT_WR), "shutdown");
+			zdtm_check(read(b, buf, 1) != 0, "no end of file");
 		} else {
 			b = l;
 		}
@@ -116,10 +127,12 @@ int main(int argc, char **argv)
 	zdtm_ready();
 	zdtm_wait();
 	/* What the checkpoint must have left as it was. */
-	if (!strcmp(c, "established")) {
-		zdtm_check(write(a, "ping", 4) != 4, "write");
-		zdtm_check(read(b, buf, 4) != 4 || memcmp(buf, "ping", 4),
-			   "the connection lost its bytes");
+	if (!strcmp(c, "closing")) {
+		zdtm_check(write(b, "ping", 4) != 4, "write");
+		zdtm_check(read(a, buf, 4) != 4 || memcmp(buf, "ping", 4),
+			   "the half-closed connection lost its bytes");
+	} else if (!strcmp(c, "outside")) {
+		zdtm_check(write(a, "ping", 4) != 4, "the connection out is gone");
 	} else if (!strcmp(c, "waiting")) {
 		zdtm_check(accept(b, NULL, NULL) < 0,
 			   "the waiting connection is gone");

@@ -55,16 +55,47 @@ static const char *cr_inet_state_why(const struct crfs_file_inet *s)
 		return "neither a TCP stream nor a UDP datagram socket";
 	if (s->flags & ~CRFS_INET_F_BOUND)
 		return "unknown flags";
-	if (s->state != CR_TCP_CLOSE && s->state != (tcp ? CR_TCP_LISTEN :
-						  CR_TCP_ESTABLISHED))
-		return "a state the restore does not make (TCP: closed or "
-		       "listening; UDP: closed or connected)";
+	if (s->state != CR_TCP_CLOSE && s->state != CR_TCP_ESTABLISHED &&
+	    !(tcp && s->state == CR_TCP_LISTEN))
+		return "a state the restore does not make (closed, "
+		       "connected; TCP: listening)";
+	if (tcp && s->state == CR_TCP_ESTABLISHED &&
+	    !(s->flags & CRFS_INET_F_BOUND))
+		return "a TCP connection that is not bound";
 	if (s->state == CR_TCP_LISTEN && !(s->flags & CRFS_INET_F_BOUND))
 		return "a listening socket that is not bound";
 	if (s->state == CR_TCP_LISTEN ? s->backlog > INT_MAX : s->backlog)
 		return "a backlog listen() does not take, or one without "
 		       "listening";
 	return cr_inet_addr_why(s);
+}
+
+/* Why the connection of @fi (a TCP_REPAIR state) is wrong, or NULL. */
+static const char *cr_inet_conn_why(const struct cr_file *fi)
+{
+	const struct crfs_file_inet *s = fi->inet;
+	uint64_t data = (uint64_t)s->snd_len + s->rcv_len;
+	static const uint8_t zero[8];
+
+	if (s->type != SOCK_STREAM || s->state != CR_TCP_ESTABLISHED) {
+		if (s->snd_seq || s->rcv_seq || data || s->mss || s->ts_val ||
+		    s->tcp_opts || s->snd_wscale || s->rcv_wscale ||
+		    s->snd_wl1 || s->snd_wnd || s->max_window || s->rcv_wnd ||
+		    s->rcv_wup)
+			return "the state of a connection on a socket that is "
+			       "no TCP connection";
+	} else if (s->tcp_opts & ~7U) {
+		return "unknown TCP options";
+	} else if (s->snd_wscale > 14 || s->rcv_wscale > 14 ||
+		   (!(s->tcp_opts & 4) && (s->snd_wscale || s->rcv_wscale))) {
+		return "a window scale TCP_REPAIR_OPTIONS does not take";
+	} else if (s->mss < 88 || s->mss > 65535) {
+		return "an MSS TCP_REPAIR_OPTIONS does not take";
+	}
+	if (memcmp(s->__pad, zero, sizeof(s->__pad)) || s->__pad2 ||
+	    memcmp(cr_inet_data(fi) + data, zero, cr_pad8(data) - data))
+		return "padding not zero";
+	return NULL;
 }
 
 /* Why option @i of @fi is wrong, or NULL; *@last: its table index. */
@@ -125,6 +156,8 @@ int cr_img_inet_check(const struct cr_chk *c, const struct cr_file *fi,
 		why = "no state";
 	else
 		why = cr_inet_state_why(fi->inet);
+	if (!why)
+		why = cr_inet_conn_why(fi);
 	for (uint32_t i = 0; !why && i < fi->inet->nr_opts; i++)
 		why = cr_inet_opt_why(fi, i, &last);
 	if (!why)

@@ -25,6 +25,8 @@
 #define CR_SO_STR	(1U << 5)
 /* Kept whatever its value (a new socket's comes from a sysctl). */
 #define CR_SO_ALWAYS	(1U << 6)
+/* Not read on a TCP connection (its value follows the connection). */
+#define CR_SO_NOCONN	(1U << 7)
 
 /* The TCP states of crfs_file_inet.state (the kernel's TCP_*). */
 #define CR_TCP_ESTABLISHED	1
@@ -60,6 +62,45 @@ bool cr_sockopt_applies(const struct cr_sockopt_def *d,
 static inline struct crfs_sockopt *cr_inet_opts(const struct cr_file *f)
 {
 	return (struct crfs_sockopt *)(f->inet + 1);
+}
+
+/**
+ * cr_tcp_conn() - read TCP connection @fd (a copy) in repair mode into
+ * @s: sequence numbers, options, window, and both queues into *@q
+ * (malloc()ed, snd_len then rcv_len bytes); left as it was (res-tcp.c).
+ *
+ * Return: NULL, or why it cannot be read (static text).
+ */
+const char *cr_tcp_conn(int fd, struct crfs_file_inet *s, uint8_t **q);
+
+/**
+ * cr_rst_tcp_seq() - in the new process, put socket @fd in repair mode
+ * and give it the sequence numbers of @s, before it is connected.
+ *
+ * Return: 0, or -1 with errno set.
+ */
+int cr_rst_tcp_seq(long fd, const struct crfs_file_inet *s);
+
+/**
+ * cr_rst_tcp_conn() - in the new process, connection @fd (connected in
+ * repair mode) gets the options, timestamp, queues and window of @fi; it
+ * stays in repair mode until the restorer lets it out (late hook).
+ *
+ * Return: 0, or -1 with errno set.
+ */
+int cr_rst_tcp_conn(long fd, const struct cr_file *fi);
+
+/* A TCP connection's queued bytes, after the options: send, then receive. */
+static inline uint8_t *cr_inet_data(const struct cr_file *f)
+{
+	return (uint8_t *)(cr_inet_opts(f) + f->inet->nr_opts);
+}
+
+/* The bytes of the state of @s after its path (ext_len). */
+static inline uint64_t cr_inet_ext_len(const struct crfs_file_inet *s)
+{
+	return sizeof(*s) + (uint64_t)s->nr_opts * sizeof(struct crfs_sockopt) +
+	       (((uint64_t)s->snd_len + s->rcv_len + 7) & ~7ULL);
 }
 
 #endif

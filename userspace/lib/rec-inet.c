@@ -119,8 +119,8 @@ const struct cr_sockopt_def cr_sockopts[] = {
 	OPT(SOL_SOCKET, SO_ZEROCOPY, 4, ALL),
 	OPT(SOL_SOCKET, SO_PEEK_OFF, 4, ALL),
 	OPT(SOL_SOCKET, SO_BINDTODEVICE, 16, ALL | CR_SO_STR),
-	OPT(SOL_SOCKET, SO_RCVBUF, 4, ALL | CR_SO_BUF),
-	OPT(SOL_SOCKET, SO_SNDBUF, 4, ALL | CR_SO_BUF),
+	OPT(SOL_SOCKET, SO_RCVBUF, 4, ALL | CR_SO_BUF | CR_SO_NOCONN),
+	OPT(SOL_SOCKET, SO_SNDBUF, 4, ALL | CR_SO_BUF | CR_SO_NOCONN),
 	OPT(IPPROTO_IP, IP_TOS, 4, V4),
 	OPT(IPPROTO_IP, IP_TTL, 4, V4),
 	OPT(IPPROTO_IP, IP_RECVOPTS, 4, V4),
@@ -132,10 +132,10 @@ const struct cr_sockopt_def cr_sockopts[] = {
 	OPT(IPPROTO_IP, IP_RECVERR, 4, V4),
 	OPT(IPPROTO_IP, IP_FREEBIND, 4, V4),
 	OPT(IPPROTO_IP, IP_TRANSPARENT, 4, V4),
-	OPT(IPPROTO_IP, IP_MULTICAST_TTL, 4, V4),
-	OPT(IPPROTO_IP, IP_MULTICAST_LOOP, 4, V4),
-	OPT(IPPROTO_IP, IP_MULTICAST_ALL, 4, V4),
-	OPT(IPPROTO_IP, IP_MULTICAST_IF, 4, V4),
+	OPT(IPPROTO_IP, IP_MULTICAST_TTL, 4, UDP),
+	OPT(IPPROTO_IP, IP_MULTICAST_LOOP, 4, UDP),
+	OPT(IPPROTO_IP, IP_MULTICAST_ALL, 4, UDP),
+	OPT(IPPROTO_IP, IP_MULTICAST_IF, 4, UDP),
 	OPT(IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 4, V4),
 	OPT(IPPROTO_IP, IP_NODEFRAG, 4, V4),
 	OPT(IPPROTO_IP, IP_PASSSEC, 4, V4),
@@ -148,9 +148,9 @@ const struct cr_sockopt_def cr_sockopts[] = {
 	OPT(IPPROTO_IP, IP_CHECKSUM, 4, V4),
 	OPT(IPPROTO_IPV6, IPV6_V6ONLY, 4, V6 | CR_SO_ALWAYS),
 	OPT(IPPROTO_IPV6, IPV6_UNICAST_HOPS, 4, V6),
-	OPT(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 4, V6),
-	OPT(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 4, V6),
-	OPT(IPPROTO_IPV6, IPV6_MULTICAST_IF, 4, V6),
+	OPT(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 4, CR_SO_V6 | CR_SO_UDP),
+	OPT(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 4, CR_SO_V6 | CR_SO_UDP),
+	OPT(IPPROTO_IPV6, IPV6_MULTICAST_IF, 4, CR_SO_V6 | CR_SO_UDP),
 	OPT(IPPROTO_IPV6, IPV6_RECVPKTINFO, 4, V6),
 	OPT(IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 4, V6),
 	OPT(IPPROTO_IPV6, IPV6_RECVTCLASS, 4, V6),
@@ -168,17 +168,17 @@ const struct cr_sockopt_def cr_sockopts[] = {
 	OPT(IPPROTO_IPV6, IPV6_ADDR_PREFERENCES, 4, V6),
 	OPT(IPPROTO_IPV6, IPV6_UNICAST_IF, 4, V6),
 	OPT(IPPROTO_IPV6, IPV6_RECVFRAGSIZE, 4, V6),
-	OPT(IPPROTO_IPV6, IPV6_MULTICAST_ALL, 4, V6),
+	OPT(IPPROTO_IPV6, IPV6_MULTICAST_ALL, 4, CR_SO_V6 | CR_SO_UDP),
 	OPT(IPPROTO_TCP, TCP_NODELAY, 4, TCP),
 	OPT(IPPROTO_TCP, TCP_CORK, 4, TCP),
-	OPT(IPPROTO_TCP, TCP_MAXSEG, 4, TCP),
+	OPT(IPPROTO_TCP, TCP_MAXSEG, 4, TCP | CR_SO_NOCONN),
 	OPT(IPPROTO_TCP, TCP_KEEPIDLE, 4, TCP),
 	OPT(IPPROTO_TCP, TCP_KEEPINTVL, 4, TCP),
 	OPT(IPPROTO_TCP, TCP_KEEPCNT, 4, TCP),
 	OPT(IPPROTO_TCP, TCP_SYNCNT, 4, TCP),
 	OPT(IPPROTO_TCP, TCP_LINGER2, 4, TCP),
 	OPT(IPPROTO_TCP, TCP_DEFER_ACCEPT, 4, TCP),
-	OPT(IPPROTO_TCP, TCP_WINDOW_CLAMP, 4, TCP),
+	OPT(IPPROTO_TCP, TCP_WINDOW_CLAMP, 4, TCP | CR_SO_NOCONN),
 	OPT(IPPROTO_TCP, TCP_USER_TIMEOUT, 4, TCP),
 	OPT(IPPROTO_TCP, TCP_NOTSENT_LOWAT, 4, TCP),
 	OPT(IPPROTO_TCP, TCP_THIN_LINEAR_TIMEOUTS, 4, TCP),
@@ -186,7 +186,7 @@ const struct cr_sockopt_def cr_sockopts[] = {
 	OPT(IPPROTO_TCP, TCP_FASTOPEN_CONNECT, 4, TCP),
 	OPT(IPPROTO_TCP, TCP_FASTOPEN_NO_COOKIE, 4, TCP),
 	OPT(IPPROTO_TCP, TCP_CONGESTION, 16, TCP | CR_SO_STR),
-	OPT(IPPROTO_TCP, TCP_QUICKACK, 4, TCP),
+	OPT(IPPROTO_TCP, TCP_QUICKACK, 4, TCP | CR_SO_NOCONN),
 	OPT(IPPROTO_TCP, TCP_SAVE_SYN, 4, TCP),
 	OPT(IPPROTO_TCP, TCP_TX_DELAY, 4, TCP),
 	OPT(IPPROTO_UDP, UDP_CORK, 4, UDP),
@@ -220,6 +220,9 @@ bool cr_sockopt_applies(const struct cr_sockopt_def *d,
 	uint32_t fam = s->family == AF_INET6 ? CR_SO_V6 : CR_SO_V4;
 	uint32_t proto = s->protocol == IPPROTO_UDP ? CR_SO_UDP : CR_SO_TCP;
 
+	if ((d->flags & CR_SO_NOCONN) && s->type == SOCK_STREAM &&
+	    s->state == CR_TCP_ESTABLISHED)
+		return false;
 	return (d->flags & fam) && (d->flags & proto);
 }
 
@@ -229,9 +232,11 @@ int cr_inet_read(struct cr_file *f, const void *p, uint64_t len,
 	const struct crfs_file_inet *s = p;
 
 	if (len < sizeof(*s) || s->nr_opts > CRFS_INET_MAX_OPTS ||
-	    len != sizeof(*s) + s->nr_opts * sizeof(struct crfs_sockopt)) {
-		*why = "ext_len is not a socket's state and its nr_opts "
-		       "options (at most CRFS_INET_MAX_OPTS)";
+	    (uint64_t)s->snd_len + s->rcv_len > CRFS_INET_MAX_DATA ||
+	    len != cr_inet_ext_len(s)) {
+		*why = "ext_len is not a socket's state, its nr_opts options "
+		       "(at most CRFS_INET_MAX_OPTS) and its queues (at most "
+		       "CRFS_INET_MAX_DATA)";
 		return -EBADMSG;
 	}
 	f->inet = malloc(len);
@@ -245,8 +250,7 @@ struct iovec cr_inet_iov(const struct cr_file *f)
 {
 	if (!f->inet)
 		return (struct iovec){ NULL, 0 };
-	return (struct iovec){ f->inet, sizeof(*f->inet) +
-			       f->inet->nr_opts * sizeof(struct crfs_sockopt) };
+	return (struct iovec){ f->inet, cr_inet_ext_len(f->inet) };
 }
 
 /* @a of family @family as text, into @buf. */
@@ -277,6 +281,19 @@ void cr_inet_print(struct cr_emit *o, const struct cr_file *fi)
 	o->ops->str(o, "dst", cr_inet_addr(buf, sizeof(buf), s->family,
 					   s->dst));
 	o->ops->u64(o, "dport", s->dport);
+	if (o->detail || s->snd_len || s->rcv_len || s->snd_seq) {
+		o->ops->u64(o, "snd_seq", s->snd_seq);
+		o->ops->u64(o, "rcv_seq", s->rcv_seq);
+		o->ops->u64(o, "snd_len", s->snd_len);
+		o->ops->u64(o, "rcv_len", s->rcv_len);
+		o->ops->u64(o, "mss", s->mss);
+		o->ops->u64(o, "ts_val", s->ts_val);
+		o->ops->hex(o, "tcp_opts", s->tcp_opts);
+		o->ops->u64(o, "snd_wscale", s->snd_wscale);
+		o->ops->u64(o, "rcv_wscale", s->rcv_wscale);
+		o->ops->u64(o, "snd_wnd", s->snd_wnd);
+		o->ops->u64(o, "rcv_wnd", s->rcv_wnd);
+	}
 	o->ops->open(o, "options", true);
 	for (uint32_t i = 0; i < s->nr_opts; i++) {
 		const struct crfs_sockopt *so = &cr_inet_opts(fi)[i];

@@ -9,11 +9,13 @@
  *
  * Kept: sockets never connected (bound or not), listening sockets with no
  * connection waiting, UDP sockets bound or connected, with nothing queued
- * to read.  Refused, with the reason: established TCP connections (and
- * every TCP socket that was ever connected), connections waiting to be
- * accepted, queued data, socket filters, IP options, sockets of another
- * network namespace than the restorer's, families other than AF_INET and
- * AF_INET6 and protocols other than TCP and UDP.
+ * to read, and TCP connections with both ends in the container
+ * (res-tcp.c).  Refused, with the reason: other TCP states (and every TCP
+ * socket that was ever connected), connections waiting to be accepted,
+ * queued datagrams, socket filters, options not made again, multicast
+ * groups, sockets of another network namespace than the restorer's,
+ * families other than AF_INET and AF_INET6 and protocols other than TCP
+ * and UDP.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -102,7 +104,6 @@ static const struct {
 
 /* Why a TCP socket in each state but closed and listening is refused. */
 static const char *const cr_tcp_refused[CR_TCP_NR_STATES] = {
-	[1] = "established TCP connections are not supported",
 	[2] = "TCP sockets connecting (SYN-SENT) are not supported",
 	[3] = "TCP sockets in SYN-RECV are not supported",
 	[4] = "TCP sockets closing (FIN-WAIT-1) are not supported",
@@ -152,7 +153,8 @@ static bool cr_inet_our_netns(int fd)
 }
 
 /* TCP: the state of @fd and why it is refused (static text), or NULL. */
-static const char *cr_inet_tcp(int fd, struct crfs_file_inet *s)
+static const char *cr_inet_tcp(int fd, struct crfs_file_inet *s,
+			       uint8_t **q)
 {
 	struct tcp_info ti;
 	socklen_t len = sizeof(ti);
@@ -169,6 +171,13 @@ static const char *cr_inet_tcp(int fd, struct crfs_file_inet *s)
 			return "a listening socket with connections waiting to "
 			       "be accepted (they are not restored)";
 		return NULL;
+	}
+	if (ti.tcpi_state == CR_TCP_ESTABLISHED) {
+		salen = sizeof(sa);
+		if (getpeername(fd, (struct sockaddr *)&sa, &salen) ||
+		    cr_inet_take(&sa, salen, s->dst, &s->dport))
+			return "a peer address the image cannot hold";
+		return cr_tcp_conn(fd, s, q);
 	}
 	if (ti.tcpi_state != CR_TCP_CLOSE)
 		return ti.tcpi_state < CR_TCP_NR_STATES &&
@@ -350,7 +359,10 @@ static const char *cr_inet_extras(int fd, int nfd,
 		return "cannot poll it";
 	if (p[0].revents & POLLERR)
 		return "a socket error is pending (it would be lost)";
-	if (s->state != CR_TCP_LISTEN && p[0].revents != p[1].revents)
+	/* A connection against itself: a new socket is no connection. */
+	if (s->type == SOCK_STREAM && s->state == CR_TCP_ESTABLISHED ?
+	    p[0].revents & (POLLRDHUP | POLLHUP) :
+	    s->state != CR_TCP_LISTEN && p[0].revents != p[1].revents)
 		return "a socket shut down (shutdown()) is not supported";
 	if (s->state == CR_TCP_LISTEN)
 		return cr_inet_diag_listener(s, ino);
@@ -466,6 +478,7 @@ static int cr_inet_opts_read(int fd, int nfd, const struct crfs_file_inet *s,
 static int cr_inet_probe(int fd, int family, struct cr_file *f,
 			 struct cr_err *e)
 {
+	uint8_t *q = NULL;
 	int nfd = -1;
 	struct crfs_sockopt opts[CRFS_INET_MAX_OPTS];
 	struct crfs_file_inet s = { .family = family };
@@ -504,7 +517,7 @@ static int cr_inet_probe(int fd, int family, struct cr_file *f,
 	if (s.sport || n < 16)
 		s.flags |= CRFS_INET_F_BOUND;
 	if (type == SOCK_STREAM) {
-		f->why = cr_inet_tcp(fd, &s);
+		f->why = cr_inet_tcp(fd, &s, &q);
 	} else {
 		s.state = CR_TCP_CLOSE;
 		salen = sizeof(sa);
@@ -514,7 +527,7 @@ static int cr_inet_probe(int fd, int family, struct cr_file *f,
 				f->why = "a peer address the image cannot hold";
 		}
 	}
-	if (!f->why && cr_inet_queued(fd))
+	if (!f->why && s.state != CR_TCP_ESTABLISHED && cr_inet_queued(fd))
 		f->why = "data queued to be read (it is not kept)";
 	if (!f->why) {
 		nfd = socket(s.family, s.type | SOCK_CLOEXEC, s.protocol);
@@ -527,14 +540,21 @@ static int cr_inet_probe(int fd, int family, struct cr_file *f,
 	n = f->why ? -1 : cr_inet_opts_read(fd, nfd, &s, opts, &f->why);
 	if (nfd >= 0)
 		close(nfd);
-	if (n < 0)
+	if (n < 0) {
+		free(q);
 		return 0;
+	}
 	s.nr_opts = n;
-	f->inet = malloc(sizeof(s) + n * sizeof(opts[0]));
-	if (!f->inet)
+	f->inet = calloc(1, cr_inet_ext_len(&s));
+	if (!f->inet) {
+		free(q);
 		return cr_fail(e, ENOMEM, "out of memory");
+	}
 	memcpy(f->inet, &s, sizeof(s));
 	memcpy(f->inet + 1, opts, n * sizeof(opts[0]));
+	if (s.snd_len + s.rcv_len)
+		memcpy(cr_inet_data(f), q, s.snd_len + s.rcv_len);
+	free(q);
 	f->f.kind = CRFS_FILE_INET;
 	return 0;
 }
@@ -656,6 +676,7 @@ long cr_rst_inet_make(const struct cr_file *fi, int oflags,
 	struct sockaddr_storage sa;
 	socklen_t salen;
 	long fd, uid, gid;
+	bool conn;
 	int err;
 
 	/* Its file's credentials are its owner's, as its creator's were. */
@@ -670,6 +691,7 @@ long cr_rst_inet_make(const struct cr_file *fi, int oflags,
 	errno = err;
 	if (fd < 0)
 		return -1;
+	conn = s->type == SOCK_STREAM && s->state == CR_TCP_ESTABLISHED;
 	for (uint32_t i = 0; i < s->nr_opts; i++) {
 		res->v1 = CR_INET_OPT;
 		res->v2 = i;
@@ -685,6 +707,10 @@ long cr_rst_inet_make(const struct cr_file *fi, int oflags,
 			goto fail;
 		}
 	}
+	/* Repair mode after the options: SO_REUSEADDR would undo it. */
+	res->v1 = CR_INET_REPAIR;
+	if (conn && cr_rst_tcp_seq(fd, s))
+		goto fail;
 	if (s->flags & CRFS_INET_F_BOUND) {
 		res->v1 = CR_INET_BIND;
 		salen = cr_inet_sa(s, s->src, s->sport, &sa);
@@ -697,6 +723,9 @@ long cr_rst_inet_make(const struct cr_file *fi, int oflags,
 		if (syscall(SYS_connect, fd, &sa, salen))
 			goto fail;
 	}
+	res->v1 = CR_INET_CONN;
+	if (conn && cr_rst_tcp_conn(fd, fi))
+		goto fail;
 	if (s->state == CR_TCP_LISTEN) {
 		res->v1 = CR_INET_LISTEN;
 		if (syscall(SYS_listen, fd, (int)s->backlog))
@@ -723,6 +752,10 @@ int cr_rst_inet_reason(pid_t pid, const char *name, const struct cr_file *fi,
 		[CR_INET_BIND] = "cannot bind to",
 		[CR_INET_CONNECT] = "cannot connect to",
 		[CR_INET_LISTEN] = "cannot listen on",
+		[CR_INET_REPAIR] = "cannot make the connection in repair mode "
+				   "(TCP_REPAIR) with its sequence numbers",
+		[CR_INET_CONN] = "cannot give the connection its options, "
+				 "queues and window (TCP_REPAIR)",
 	};
 	const struct crfs_file_inet *s = fi->inet;
 	char addr[INET6_ADDRSTRLEN + 8] = "";

@@ -677,6 +677,8 @@ enum cr_inet_step {
 	CR_INET_BIND,
 	CR_INET_CONNECT,
 	CR_INET_LISTEN,
+	CR_INET_REPAIR,
+	CR_INET_CONN,
 };
 
 /**

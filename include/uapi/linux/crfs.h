@@ -304,14 +304,19 @@ struct crfs_inotify_wd {
  *
  * state is TCP_CLOSE (never connected: bound when CRFS_INET_F_BOUND),
  * TCP_LISTEN (bound, listening with backlog, no connection waiting to be
- * accepted) or, for UDP only, TCP_ESTABLISHED (connect()ed to dst).
- * Addresses in network order (an IPv4 address in the first 4 bytes),
- * ports in host order.  Established TCP connections, TCP sockets that
- * were ever connected, and sockets with data queued are refused at the
- * checkpoint.
+ * accepted) or TCP_ESTABLISHED: a UDP socket connect()ed to dst, or a TCP
+ * connection between src and dst, made again with TCP_REPAIR: its
+ * sequence numbers, options and window as the checkpoint read them in
+ * repair mode, then after the options snd_len bytes sent and not
+ * acknowledged (or not sent) and rcv_len bytes received and not read,
+ * padded to 8.  Addresses in network order (an IPv4 address in the first
+ * 4 bytes), ports in host order.  TCP sockets in other states, or that
+ * were ever connected, and other sockets with data queued are refused at
+ * the checkpoint.
  */
 #define CRFS_INET_F_BOUND	(1U << 0)	/* bind(src, sport) */
 #define CRFS_INET_MAX_OPTS	128
+#define CRFS_INET_MAX_DATA	(512U << 10)	/* snd_len + rcv_len */
 struct crfs_file_inet {
 	__u16	family;			/* AF_INET, AF_INET6 */
 	__u16	type;			/* SOCK_STREAM, SOCK_DGRAM */
@@ -322,6 +327,20 @@ struct crfs_file_inet {
 	__u8	src[16], dst[16];	/* local, peer address */
 	__u16	sport, dport;		/* local, peer port */
 	__u32	nr_opts;		/* crfs_sockopt records after this */
+	/* A TCP connection (TCP_ESTABLISHED); else all 0 */
+	__u32	snd_seq;		/* the first byte of snd_len */
+	__u32	rcv_seq;		/* the first byte of rcv_len */
+	__u32	snd_len, rcv_len;	/* bytes of each queue, after the
+					 * options */
+	__u32	mss;			/* mss_clamp (TCP_MAXSEG in repair) */
+	__u32	ts_val;			/* TCP_TIMESTAMP */
+	__u8	tcp_opts;		/* TCPI_OPT_TIMESTAMPS 1, _SACK 2,
+					 * _WSCALE 4 */
+	__u8	snd_wscale, rcv_wscale;	/* with TCPI_OPT_WSCALE, 0..14 */
+	__u8	__pad[5];
+	__u32	snd_wl1, snd_wnd;	/* struct tcp_repair_window */
+	__u32	max_window, rcv_wnd, rcv_wup;
+	__u32	__pad2;
 };
 
 /* One socket option: setsockopt(fd, level, name, val, len). */
