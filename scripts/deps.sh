@@ -25,7 +25,7 @@ group_pkgs() {
 	case $1 in
 	build)	echo gcc make libc6-dev pkg-config libfuse3-dev libmount-dev ;;
 	fuse)	echo fuse3 ;;
-	test)	echo bats bats-assert bats-support procps python3 iproute2 openssl \
+	test)	echo bats bats-assert bats-support procps python3 iproute2 openssl nodejs xz-utils \
 		     util-linux clang libclang-rt-14-dev \
 		     libbsd0 libselinux1 libgnutls30 libnftables1 \
 		     libprotobuf-c1 libnl-3-200 libnet1 libuuid1 ;;

@@ -104,3 +104,74 @@ fetch() {
 	run -0 cat "$dir/result"
 	assert_output "3 3 4 5 5 held 1"
 }
+
+@test "node: an HTTP server with a timer, restored, answers on its port and its timer ticks on" {
+	local port dir img ct ct2 pid t1 t2
+
+	port=$(free_port)
+	dir=$BATS_TEST_TMPDIR/node
+	img=$BATS_TEST_TMPDIR/node.img
+	mkdir -p "$dir"
+	ct=$(crfs_mkct node)
+	start_in "$ct" node "$BATS_TEST_DIRNAME/programs/node-server.js" "$port" "$dir/ready"
+	pid=$STARTED_PID
+	wait_for "node to listen" 30 test -e "$dir/ready" ||
+		{ cat "$STARTED_ERR" >&2; false; }
+	run -0 fetch "http://127.0.0.1:$port/"
+
+	crfs_checkpoint "$ct" "$img"
+	ct_write "$ct" state kill
+	wait_empty "$ct"
+	run ! fetch "http://127.0.0.1:$port/"
+
+	ct2=$(crfs_mkct node2)
+	crfs_restore "$ct2" "$img" || { cat "$CRFS_MNT/$ct2/error" >&2; false; }
+	ct_write "$ct2" state thaw
+	wait_thawed "$ct2"
+	run -0 cat "$CRFS_MNT/$ct2/procs"
+	assert_line "$pid"
+	t1=$(fetch "http://127.0.0.1:$port/")
+	sleep 0.5
+	t2=$(fetch "http://127.0.0.1:$port/")
+	((t2 > t1)) || fail "the timer stopped: $t1 ticks, then $t2"
+}
+
+# words FILE MIB: MIB MiB of lines of words, compressible as text is.
+words() {
+	"$PY" - "$1" "$2" <<'PYEOF'
+import random, sys
+r = random.Random(7)
+words = ["".join(r.choice("abcdefghij") for _ in range(r.randint(2, 9)))
+         for _ in range(5000)]
+with open(sys.argv[1], "w") as f:
+    n = 0
+    while n < int(sys.argv[2]) << 20:
+        line = " ".join(r.choice(words) for _ in range(12)) + "\n"
+        f.write(line)
+        n += len(line)
+PYEOF
+}
+
+@test "xz -T1: checkpointed while it compresses, killed, restored, its output decompresses to its input" {
+	local dir img ct ct2 size
+
+	dir=$BATS_TEST_TMPDIR/xz
+	img=$BATS_TEST_TMPDIR/xz.img
+	mkdir -p "$dir"
+	words "$dir/in" 16
+	ct=$(crfs_mkct xz)
+	start_in "$ct" sh -c 'exec xz -T1 -6 -c "$1" >"$2"' sh "$dir/in" "$dir/out.xz"
+	wait_for "xz to write" 30 test -s "$dir/out.xz"
+	crfs_checkpoint "$ct" "$img"
+	size=$(stat -c %s "$dir/out.xz")
+	ct_write "$ct" state kill
+	wait_empty "$ct"
+
+	ct2=$(crfs_mkct xz2)
+	crfs_restore "$ct2" "$img" || { cat "$CRFS_MNT/$ct2/error" >&2; false; }
+	ct_write "$ct2" state thaw
+	wait_thawed "$ct2"
+	wait_for "xz to finish" 300 crfs_populated_0 "$ct2"
+	(($(stat -c %s "$dir/out.xz") > size)) || fail "xz wrote nothing after its restore"
+	xz -dc "$dir/out.xz" | cmp - "$dir/in"
+}
