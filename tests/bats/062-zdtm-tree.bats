@@ -244,3 +244,8 @@ ns_run() {
 	require_image
 	ns_run zdtm-procstate
 }
+
+@test "zdtm-pty: a pseudo-terminal pair, its session and foreground group, /dev/null, zero, full, urandom come back" {
+	require_image
+	tree_run zdtm-pty
+}

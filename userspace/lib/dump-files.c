@@ -46,6 +46,7 @@ static const struct {
 } cr_chr_ok[] = {
 	{ 1, 3 },	/* /dev/null */
 	{ 1, 5 },	/* /dev/zero */
+	{ 1, 7 },	/* /dev/full */
 	{ 1, 8 },	/* /dev/random */
 	{ 1, 9 },	/* /dev/urandom */
 };
@@ -155,6 +156,11 @@ int cr_dump_file_probe(pid_t pid, const char *name, uint32_t flags,
 	f->path = link;
 	if (cr_evfd_kind(link))
 		return cr_evfd_probe(pid, name, f, e);
+	if (cr_tty_link(link)) {
+		ret = cr_tty_probe(pid, name, f, e);
+		if (ret || f->f.kind || f->why)
+			return ret;
+	}
 	for (i = 0; i < sizeof(cr_file_refused) / sizeof(cr_file_refused[0]);
 	     i++)
 		if (!strncmp(link, cr_file_refused[i].prefix,

@@ -145,7 +145,7 @@ static const char *const cr_file_kind_names[CRFS_FILE_NR] = {
 static bool cr_chr_ok(uint64_t rdev)
 {
 	static const struct { unsigned int major, minor; } ok[] = {
-		{ 1, 3 }, { 1, 5 }, { 1, 8 }, { 1, 9 },
+		{ 1, 3 }, { 1, 5 }, { 1, 7 }, { 1, 8 }, { 1, 9 },
 	};
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
@@ -275,6 +275,8 @@ int cr_file_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 	if (!f->kind || f->kind >= CRFS_FILE_NR)
 		return cr_fail(e, EBADMSG, "file %u: unknown kind %u", f->id,
 			       f->kind);
+	if (f->kind == CRFS_FILE_TTY)
+		return cr_img_tty_check(c, fi, e);
 	if (f->ext_len && !cr_file_event(f))
 		return cr_fail(e, EBADMSG, "file %u: state after the path of "
 			       "a file that is no event descriptor", f->id);
@@ -311,8 +313,8 @@ int cr_file_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 		why = "data or seals of a file whose contents are not in "
 		      "the image";
 	else if (f->kind == CRFS_FILE_CHR && !cr_chr_ok(f->rdev))
-		why = "a device other than /dev/null, /dev/zero, /dev/random, "
-		      "/dev/urandom";
+		why = "a device other than /dev/null, /dev/zero, /dev/full, "
+		      "/dev/random, /dev/urandom";
 	else if (f->owner_type > CRFS_OWNER_PGRP ||
 		 !f->owner_type != !f->owner_pid || f->signo > CRFS_NSIG)
 		why = "an owner type, owner or signal (F_SETOWN_EX, F_SETSIG) "

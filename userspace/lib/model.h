@@ -39,6 +39,7 @@ struct cr_file {
 		struct crfs_file_eventfd	efd;
 		struct crfs_file_signalfd	sfd;
 		struct crfs_file_timerfd	tfd;
+		struct crfs_file_tty		tty;	/* TTY (res-tty.c) */
 	} ev;
 	struct crfs_epoll_tfd	*tfds;		/* EPOLL: its targets */
 	uint32_t		nr_tfds;

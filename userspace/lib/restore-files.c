@@ -111,6 +111,10 @@ static struct cr_rst_file *cr_rf_add(struct cr_rst_files *fs, uint32_t kind,
 	} else if (f->kind == CRFS_FILE_CHR) {
 		e->check |= CR_RF_RDEV;
 		e->rdev = f->rdev;
+	} else if (f->kind == CRFS_FILE_TTY) {
+		/* Made by the restorer, passed (res-tty.c): its device. */
+		e->check = CR_RF_TYPE | CR_RF_RDEV;
+		e->rdev = f->rdev;
 	} else if (cr_file_kept(f)) {
 		/* Made anew: dev and ino of the copy (res-fdata.c). */
 		e->data_id = f->data_id;
@@ -127,7 +131,8 @@ static struct cr_rst_file *cr_rf_add(struct cr_rst_files *fs, uint32_t kind,
 		e->priv = f->kind != CRFS_FILE_INOTIFY;
 	}
 	e->pos = f->pos;
-	e->seek = kind == CR_RF_FD && f->kind != CRFS_FILE_CHR && !e->evfd;
+	e->seek = kind == CR_RF_FD && f->kind != CRFS_FILE_CHR &&
+		  f->kind != CRFS_FILE_TTY && !e->evfd;
 	e->priv = e->priv || (f->cflags & CRFS_FILE_F_PRIV);
 	return e;
 }

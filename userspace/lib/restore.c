@@ -750,6 +750,7 @@ static void cr_tree_free(struct cr_rst_tree *t)
 	}
 	if (t->rst)
 		cr_rst_fdata_close(&t->rst[0]);
+	cr_rst_tty_close(t);
 	for (uint32_t i = 0; t->shm_fd && t->rst && i < t->rst[0].m->nr_shmems;
 	     i++)
 		if (t->shm_fd[i] >= 0)

@@ -98,10 +98,14 @@ struct cr_rst_files {
 	uint32_t		nr_pass;
 	int32_t			*pass_fd;	/* child: where each arrived */
 	struct cr_rst_pass {
-		uint32_t	task;		/* the process that opened it */
+		uint32_t	task;		/* the process that opened it,
+						 * CR_PASS_RESTORER: fd is the
+						 * restorer's own (res-tty.c) */
 		int32_t		fd;		/* its number there */
 	}			*pass_src;
 };
+
+#define CR_PASS_RESTORER	UINT32_MAX
 
 struct cr_rst_tree;
 
@@ -152,6 +156,8 @@ struct cr_rst_tree {
 	bool			pidns;		/* CRFS_FEAT_PIDNS: a new one */
 	struct cr_rst_helper	*helpers;
 	uint32_t		nr_helpers;
+	int			*tty_fd;	/* per FILE: a TTY the restorer
+						 * made (res-tty.c), else -1 */
 };
 
 /* Is @r's process a zombie of the image? */
@@ -428,6 +434,7 @@ enum cr_rst_step {
 	CR_RST_CHILD,		/* idx: the child it could not create */
 	CR_RST_PASS,		/* the descriptions of other processes */
 	CR_RST_ZOMBIE,		/* idx: its group, credentials, exit */
+	CR_RST_CTTY,		/* idx: its controlling terminal (pts) */
 };
 
 /* What the new process says about its own restore, through its socket. */
@@ -452,6 +459,9 @@ struct cr_rst_child {
 	/* groups whose leader has exited: their helpers (restore-tree.c) */
 	const struct cr_rst_helper	*helpers;
 	uint32_t			nr_helpers;
+	/* a session leader: the restorer's descriptor of its terminal */
+	int32_t				ctty_fd;	/* -1: none */
+	uint32_t			ctty_index;	/* /dev/pts/N */
 };
 
 /**
@@ -590,6 +600,24 @@ int cr_rst_files_open(const struct cr_rst_child *c, struct cr_rst_res *res);
 int cr_rst_files_reason(pid_t pid, const struct cr_rst_files *fs,
 			const struct cr_mm *mm, const struct cr_rst_res *res,
 			struct cr_err *e);
+
+/**
+ * cr_rst_tty_make() - make every pseudo-terminal of @t's image in the
+ * restorer, each with its index, state and descriptions (res-tty.c):
+ * t->tty_fd, and each session leader's ctty_fd.
+ *
+ * Return: 0 or -errno with @e set naming the terminal and why.
+ */
+int cr_rst_tty_make(struct cr_rst_tree *t, struct cr_err *e);
+
+/**
+ * cr_rst_tty_fd() - the restorer's description of TTY @f, passed to
+ * the processes that have it, or -1 when @f is no TTY.
+ */
+int cr_rst_tty_fd(const struct cr_rst_tree *t, const struct cr_file *f);
+
+/* cr_rst_tty_close() - close what cr_rst_tty_make() made. */
+void cr_rst_tty_close(struct cr_rst_tree *t);
 
 /**
  * cr_rst_evfd_make() - make event descriptor @fi anew in the new process

@@ -1,0 +1,684 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The resource "tty": pseudo-terminal pairs of the container (FILEs of
+ * kind TTY, crfs.h), its sessions' controlling terminals and their
+ * foreground groups, and the refusal of the terminals it cannot bring
+ * back exactly.
+ *
+ * Checkpoint: each side is read through a copy of the descriptor
+ * (pidfd_getfd(): the process does not run): the index (TIOCGPTN, or the
+ * slave's minor), termios (TCGETS2), window size, packet mode, lock and
+ * exclusive mode.  Data queued in either direction cannot be read without
+ * consuming it (a terminal has no MSG_PEEK nor tee()): a side with bytes
+ * to read (TIOCINQ) is refused.  A line typed into a slave in canonical
+ * mode and not yet ended is not counted by TIOCINQ and is not seen
+ * (documented).  A slave whose master is not in the container (the
+ * terminal of the shell that started it) and a master whose slave no
+ * process of the container has are refused.  A session of the container
+ * whose controlling terminal is a pair of the container keeps it: every
+ * process of the session must have it (cr_tty_tree_check()), and the
+ * session and foreground group go in the FILEs of the pair.
+ *
+ * Restore: the restorer makes the pairs before the first process
+ * (cr_rst_tty_make()): it opens /dev/ptmx until the kernel gives the
+ * index of the image (indexes are handed out lowest free first: those
+ * below it it gets are held, then closed; an index above it says the one
+ * wanted is in use, and the restore fails naming who holds it), opens
+ * each slave description, sets termios, window size and modes, and
+ * passes each description to the processes that have it (restore-tree.c,
+ * CR_PASS_RESTORER).  A session leader makes its terminal its session's
+ * (TIOCSCTTY) right after setsid(), before it makes its children, which
+ * inherit it; its late step sets the foreground group (TIOCSPGRP) once
+ * every group exists.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <asm/termbits.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+
+#include "dump.h"
+#include "proc.h"
+#include "restore.h"
+
+#define CR_PTMX_DEV	makedev(5, 2)
+#define CR_PTS_MAJOR	136
+/* What to do about a terminal the program got from its shell. */
+#define CR_TTY_HINT	"start it with </dev/null >log 2>&1 (setsid to " \
+			"leave the terminal's session), or run it in a " \
+			"pseudo-terminal of the container"
+
+/* Is @link the path of a pseudo-terminal side (or another terminal)? */
+bool cr_tty_link(const char *link)
+{
+	return !strcmp(link, "/dev/ptmx") || !strncmp(link, "/dev/pts/", 9);
+}
+
+/* Termios, window size and modes of side @cfd into @t. */
+static int cr_tty_read_state(int cfd, struct crfs_file_tty *t)
+{
+	struct termios2 tio;
+	struct winsize ws;
+	int v = 0;
+
+	if (ioctl(cfd, TCGETS2, &tio) || ioctl(cfd, TIOCGWINSZ, &ws))
+		return -errno;
+	t->iflag = tio.c_iflag;
+	t->oflag = tio.c_oflag;
+	t->cflag = tio.c_cflag;
+	t->lflag = tio.c_lflag;
+	t->ispeed = tio.c_ispeed;
+	t->ospeed = tio.c_ospeed;
+	t->line = tio.c_line;
+	memcpy(t->cc, tio.c_cc, sizeof(t->cc));
+	t->rows = ws.ws_row;
+	t->cols = ws.ws_col;
+	t->xpixel = ws.ws_xpixel;
+	t->ypixel = ws.ws_ypixel;
+	if (ioctl(cfd, TIOCGEXCL, &v))
+		return -errno;
+	t->excl = !!v;
+	if (t->type != CRFS_TTY_MASTER)
+		return 0;
+	if (ioctl(cfd, TIOCGPKT, &v))
+		return -errno;
+	t->pkt = !!v;
+	if (ioctl(cfd, TIOCGPTLCK, &v))
+		return -errno;
+	t->locked = !!v;
+	return 0;
+}
+
+int cr_tty_probe(pid_t pid, const char *name, struct cr_file *f,
+		 struct cr_err *e)
+{
+	struct crfs_file_tty *t = &f->ev.tty;
+	char path[64];
+	struct stat st;
+	int fd, cfd, n = 0, ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	if (stat(path, &st))
+		return cr_fail(e, errno, "pid %d: %s: %s: cannot stat: %m",
+			       pid, name, f->path);
+	f->f.mode = st.st_mode;
+	f->f.dev = st.st_dev;
+	f->f.ino = st.st_ino;
+	f->f.rdev = st.st_rdev;
+	f->f.uid = st.st_uid;
+	f->f.gid = st.st_gid;
+	/* Not a pseudo-terminal: refused with the other terminals. */
+	if (!S_ISCHR(st.st_mode) || (st.st_rdev != CR_PTMX_DEV &&
+				     major(st.st_rdev) != CR_PTS_MAJOR))
+		return 0;
+	t->type = st.st_rdev == CR_PTMX_DEV ? CRFS_TTY_MASTER : CRFS_TTY_SLAVE;
+	t->index = minor(st.st_rdev);
+	if (sscanf(name, "fd/%d", &fd) != 1) {
+		f->why = "a terminal mapped or used other than as a "
+			 "descriptor is not supported";
+		return 0;
+	}
+	cfd = cr_evfd_copy(pid, fd);
+	if (cfd < 0)
+		return cr_fail(e, errno, "pid %d: fd %d: %s: cannot take a copy "
+			       "of it to read its state: %m", pid, fd, f->path);
+	ret = cr_tty_read_state(cfd, t);
+	if (!ret && t->type == CRFS_TTY_MASTER &&
+	    ioctl(cfd, TIOCGPTN, &t->index))
+		ret = -errno;
+	if (!ret && ioctl(cfd, TIOCINQ, &n))
+		ret = -errno;
+	close(cfd);
+	if (ret)
+		return cr_fail(e, -ret, "pid %d: fd %d: %s: cannot read its "
+			       "terminal state: %s", pid, fd, f->path,
+			       strerror(-ret));
+	if (n)
+		f->why = t->type == CRFS_TTY_MASTER ?
+			"a pseudo-terminal master with output of its slave "
+			"not read yet is not supported (it cannot be read "
+			"without being consumed): checkpoint once it is read" :
+			"a pseudo-terminal slave with input not read yet is "
+			"not supported (it cannot be read without being "
+			"consumed): checkpoint once it is read";
+	if (t->line && !f->why)
+		f->why = "a terminal with a line discipline other than N_TTY "
+			 "is not supported";
+	f->f.kind = CRFS_FILE_TTY;
+	f->f.ext_len = sizeof(*t);
+	return 0;
+}
+
+/* The master FILE of index @index in @m, or NULL. */
+static struct cr_file *cr_tty_master(const struct cr_model *m, uint32_t index)
+{
+	for (uint32_t i = 0; i < m->nr_files; i++) {
+		struct cr_file *f = &m->files[i];
+
+		if (f->f.kind == CRFS_FILE_TTY &&
+		    f->ev.tty.type == CRFS_TTY_MASTER &&
+		    f->ev.tty.index == index)
+			return f;
+	}
+	return NULL;
+}
+
+/* Is there a slave FILE of index @index in @m? */
+static bool cr_tty_has_slave(const struct cr_model *m, uint32_t index)
+{
+	for (uint32_t i = 0; i < m->nr_files; i++) {
+		const struct cr_file *f = &m->files[i];
+
+		if (f->f.kind == CRFS_FILE_TTY &&
+		    f->ev.tty.type == CRFS_TTY_SLAVE &&
+		    f->ev.tty.index == index)
+			return true;
+	}
+	return false;
+}
+
+/* Phase 2: each side of a pair has the other in the container. */
+static int tty_check(struct cr_dump *d, struct cr_dtask *dt,
+		     struct cr_err *e)
+{
+	const struct cr_fdtable *fdt = dt->t->fdt;
+
+	for (uint32_t i = 0; fdt && i < fdt->nr_fds; i++) {
+		const struct cr_file *f = fdt->fds[i].file;
+		const struct crfs_file_tty *t;
+
+		if (!f || f->f.kind != CRFS_FILE_TTY)
+			continue;
+		t = &f->ev.tty;
+		if (t->type == CRFS_TTY_SLAVE && !cr_tty_master(&d->m, t->index))
+			return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: a "
+				       "terminal whose master is not in the "
+				       "container (the terminal of the shell "
+				       "that started it?) is not supported: "
+				       CR_TTY_HINT, dt->pid, fdt->fds[i].d.fd,
+				       f->path);
+		if (t->type == CRFS_TTY_MASTER &&
+		    !cr_tty_has_slave(&d->m, t->index))
+			return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: "
+				       "pseudo-terminal %u: its slave "
+				       "/dev/pts/%u is open in no process of "
+				       "the container (closed, or held "
+				       "outside): not supported", dt->pid,
+				       fdt->fds[i].d.fd, f->path, t->index,
+				       t->index);
+	}
+	return 0;
+}
+
+/* @tty (as /proc/PID/stat's tty_nr) as major:minor text. */
+static const char *cr_tty_name(unsigned int tty, char *buf, size_t len)
+{
+	unsigned int maj = (tty >> 8) & 0xfff;
+	unsigned int min = (tty & 0xff) | ((tty >> 12) & 0xfff00);
+
+	if (maj == CR_PTS_MAJOR)
+		snprintf(buf, len, "/dev/pts/%u", min);
+	else
+		snprintf(buf, len, "tty %u:%u", maj, min);
+	return buf;
+}
+
+/* The process of @d with pid @pid (as the dumper sees it), or NULL. */
+static const struct cr_dtask *cr_tty_dtask(const struct cr_dump *d, pid_t pid)
+{
+	for (uint32_t i = 0; i < d->nr_tasks; i++)
+		if (d->tasks[i].pid == pid)
+			return &d->tasks[i];
+	return NULL;
+}
+
+/* The session @leader's terminal, and its foreground group, into its pair. */
+static int cr_tty_mark(struct cr_dump *d, const struct cr_dtask *leader,
+		       uint32_t index, struct cr_err *e)
+{
+	uint32_t pgrp = 0;
+	char buf[32];
+
+	for (uint32_t i = 0; leader->tpgid > 0 && i < d->nr_tasks; i++)
+		if (d->tasks[i].t->t.pgid == (uint32_t)leader->tpgid)
+			pgrp = d->tasks[i].vpgid;
+	if (leader->tpgid > 0 && !pgrp)
+		return cr_fail(e, EOPNOTSUPP, "pid %d: the foreground process "
+			       "group %d of its terminal %s has no process in "
+			       "the container: not supported", leader->pid,
+			       leader->tpgid,
+			       cr_tty_name(leader->tty_nr, buf, sizeof(buf)));
+	for (uint32_t i = 0; i < d->m.nr_files; i++) {
+		struct cr_file *f = &d->m.files[i];
+
+		if (f->f.kind != CRFS_FILE_TTY || f->ev.tty.index != index)
+			continue;
+		f->ev.tty.sid = leader->vsid;
+		f->ev.tty.pgrp = pgrp;
+	}
+	return 0;
+}
+
+int cr_tty_tree_check(struct cr_dump *d, struct cr_err *e)
+{
+	char a[32], b[32];
+
+	/* The pair's lock, as its master tells, in each of its FILEs. */
+	for (uint32_t i = 0; i < d->m.nr_files; i++) {
+		struct cr_file *f = &d->m.files[i];
+		const struct cr_file *m;
+
+		if (f->f.kind != CRFS_FILE_TTY ||
+		    f->ev.tty.type != CRFS_TTY_SLAVE)
+			continue;
+		m = cr_tty_master(&d->m, f->ev.tty.index);
+		if (m)
+			f->ev.tty.locked = m->ev.tty.locked;
+	}
+	for (uint32_t i = 0; i < d->nr_tasks; i++) {
+		const struct cr_dtask *dt = &d->tasks[i], *leader;
+		pid_t sid = dt->t->t.sid;
+		unsigned int tty = dt->tty_nr, maj, min;
+		int ret;
+
+		leader = cr_tty_dtask(d, sid);
+		/* A session outside: its terminal is dropped (documented). */
+		if (!leader)
+			continue;
+		if (tty != leader->tty_nr)
+			return cr_fail(e, EOPNOTSUPP, "pid %d: its controlling "
+				       "terminal (%s) is not its session %d's "
+				       "(%s): a process that left its "
+				       "session's terminal (TIOCNOTTY), or was "
+				       "made before the session had one, is "
+				       "not supported", dt->pid,
+				       tty ? cr_tty_name(tty, a, sizeof(a)) :
+				       "none", sid, leader->tty_nr ?
+				       cr_tty_name(leader->tty_nr, b, sizeof(b))
+				       : "none");
+		if (!tty)
+			continue;
+		maj = (tty >> 8) & 0xfff;
+		min = (tty & 0xff) | ((tty >> 12) & 0xfff00);
+		if (maj != CR_PTS_MAJOR || !cr_tty_master(&d->m, min))
+			return cr_fail(e, EOPNOTSUPP, "pid %d: its session %d "
+				       "has a controlling terminal (%s) that "
+				       "is no pseudo-terminal of the container "
+				       "(the terminal of the shell that "
+				       "started it?): not supported: "
+				       CR_TTY_HINT, dt->pid, sid,
+				       cr_tty_name(tty, a, sizeof(a)));
+		if (dt != leader)
+			continue;
+		ret = cr_tty_mark(d, leader, min, e);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ restore */
+
+/* Who on this machine holds /dev/pts/@arg's index, for the refusal. */
+struct cr_tty_holder {
+	char	link[32];
+	pid_t	found;
+};
+
+/* Does @q hold the link @arg looks for? */
+static int cr_tty_holder_one(pid_t q, void *arg)
+{
+	struct cr_tty_holder *h = arg;
+	char path[64], target[64];
+	ssize_t n;
+
+	for (int fd = 0; fd < 1024 && !h->found; fd++) {
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", q, fd);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n <= 0) {
+			if (errno == ENOENT && fd > 64)
+				break;
+			continue;
+		}
+		target[n] = '\0';
+		if (!strcmp(target, h->link))
+			h->found = q;
+	}
+	return h->found != 0;
+}
+
+/* Fail: index @index is in use on this machine; by whom, if found. */
+static int cr_tty_taken(uint32_t index, struct cr_err *e)
+{
+	struct cr_tty_holder h = { .found = 0 };
+	char comm[CRFS_COMM_LEN] = "?";
+	struct cr_err ignore;
+
+	snprintf(h.link, sizeof(h.link), "/dev/pts/%u", index);
+	cr_proc_each_other(getpid(), cr_tty_holder_one, &h);
+	if (h.found && cr_proc_comm(h.found, comm, &ignore))
+		snprintf(comm, sizeof(comm), "?");
+	if (h.found)
+		return cr_fail(e, EBUSY, "/dev/pts/%u: cannot make the "
+			       "pseudo-terminal again: the index is in use on "
+			       "this machine (pid %d (%s) has it open)", index,
+			       h.found, comm);
+	return cr_fail(e, EBUSY, "/dev/pts/%u: cannot make the pseudo-terminal "
+		       "again: the index is in use on this machine", index);
+}
+
+/* The flags a side is opened with: its status flags, never a ctty. */
+static int cr_tty_oflags(const struct cr_file *f)
+{
+	return (f->f.flags & (O_ACCMODE | O_NONBLOCK | O_APPEND)) |
+	       O_NOCTTY | O_CLOEXEC;
+}
+
+/* By index, for cr_tty_make_masters(). */
+static int cr_tty_index_cmp(const void *pa, const void *pb)
+{
+	const struct cr_file *a = *(const struct cr_file *const *)pa;
+	const struct cr_file *b = *(const struct cr_file *const *)pb;
+
+	return (a->ev.tty.index > b->ev.tty.index) -
+	       (a->ev.tty.index < b->ev.tty.index);
+}
+
+/*
+ * Open /dev/ptmx until it gives @f's index: the lower ones go to @extra
+ * (@nr of them), to be closed once every master is made.
+ */
+static int cr_tty_open_master(const struct cr_file *f, int *fd, int **extra,
+			      uint32_t *nr, struct cr_err *e)
+{
+	uint32_t want = f->ev.tty.index, got;
+
+	for (;;) {
+		int m = open("/dev/ptmx", cr_tty_oflags(f));
+		int *x;
+
+		if (m < 0)
+			return cr_fail(e, errno, "/dev/pts/%u: cannot open "
+				       "/dev/ptmx to make it again: %m", want);
+		if (ioctl(m, TIOCGPTN, &got)) {
+			close(m);
+			return cr_fail(e, errno, "/dev/ptmx: TIOCGPTN: %m");
+		}
+		if (got == want) {
+			*fd = m;
+			return 0;
+		}
+		if (got > want) {
+			close(m);
+			return cr_tty_taken(want, e);
+		}
+		x = realloc(*extra, (*nr + 1) * sizeof(**extra));
+		if (!x) {
+			close(m);
+			return cr_fail(e, ENOMEM, "out of memory");
+		}
+		*extra = x;
+		x[(*nr)++] = m;
+	}
+}
+
+/* Every master of @m, by index, into t->tty_fd. */
+static int cr_tty_make_masters(struct cr_rst_tree *t, const struct cr_model *m,
+			       struct cr_err *e)
+{
+	const struct cr_file **ms = malloc((m->nr_files + 1) * sizeof(*ms));
+	uint32_t n = 0, nr_extra = 0;
+	int *extra = NULL, rc = 0;
+
+	if (!ms)
+		return cr_fail(e, ENOMEM, "out of memory");
+	for (uint32_t i = 0; i < m->nr_files; i++)
+		if (m->files[i].f.kind == CRFS_FILE_TTY &&
+		    m->files[i].ev.tty.type == CRFS_TTY_MASTER)
+			ms[n++] = &m->files[i];
+	qsort(ms, n, sizeof(*ms), cr_tty_index_cmp);
+	for (uint32_t i = 0; !rc && i < n; i++)
+		rc = cr_tty_open_master(ms[i], &t->tty_fd[ms[i] - m->files],
+					&extra, &nr_extra, e);
+	while (nr_extra)
+		close(extra[--nr_extra]);
+	free(extra);
+	free(ms);
+	return rc;
+}
+
+/* termios of @t's side on @fd. */
+static int cr_tty_set_termios(int fd, const struct crfs_file_tty *t)
+{
+	struct termios2 tio = {
+		.c_iflag = t->iflag, .c_oflag = t->oflag,
+		.c_cflag = t->cflag, .c_lflag = t->lflag,
+		.c_line = t->line,
+		.c_ispeed = t->ispeed, .c_ospeed = t->ospeed,
+	};
+
+	memcpy(tio.c_cc, t->cc, sizeof(tio.c_cc));
+	return ioctl(fd, TCSETS2, &tio);
+}
+
+/* Open @f's slave description, unlocked by its master, with its termios. */
+static int cr_tty_open_slave(const struct cr_file *f, struct cr_err *e)
+{
+	char path[32];
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/pts/%u", f->ev.tty.index);
+	fd = open(path, cr_tty_oflags(f));
+	if (fd < 0)
+		return cr_fail(e, errno, "%s: cannot open the slave again: %m",
+			       path);
+	return fd;
+}
+
+/* Side @f's state on its description @fd, the pair's with its master. */
+static int cr_tty_setup(const struct cr_file *f, int fd, struct cr_err *e)
+{
+	const struct crfs_file_tty *t = &f->ev.tty;
+	struct winsize ws = { t->rows, t->cols, t->xpixel, t->ypixel };
+	int on = 1;
+	const char *what = "termios (TCSETS2)";
+
+	if (cr_tty_set_termios(fd, t))
+		goto out_fail;
+	if (t->type == CRFS_TTY_MASTER) {
+		what = "window size (TIOCSWINSZ)";
+		if (ioctl(fd, TIOCSWINSZ, &ws))
+			goto out_fail;
+		what = "packet mode (TIOCPKT)";
+		if (t->pkt && ioctl(fd, TIOCPKT, &on))
+			goto out_fail;
+	}
+	return 0;
+
+out_fail:
+	return cr_fail(e, errno, "/dev/pts/%u: %s: cannot set its %s: %m",
+		       t->index, t->type == CRFS_TTY_MASTER ? "master" : "slave",
+		       what);
+}
+
+/* The last of a pair's state: exclusive modes, then the lock. */
+static int cr_tty_finish(const struct cr_file *f, int fd, struct cr_err *e)
+{
+	const struct crfs_file_tty *t = &f->ev.tty;
+	int on = 1;
+
+	if (t->excl && ioctl(fd, TIOCEXCL))
+		return cr_fail(e, errno, "/dev/pts/%u: cannot make it "
+			       "exclusive (TIOCEXCL): %m", t->index);
+	if (t->type == CRFS_TTY_MASTER && t->locked &&
+	    ioctl(fd, TIOCSPTLCK, &on))
+		return cr_fail(e, errno, "/dev/pts/%u: cannot lock it "
+			       "(TIOCSPTLCK): %m", t->index);
+	return 0;
+}
+
+/* Each session leader: the restorer's descriptor of its terminal. */
+static void cr_tty_plan_ctty(struct cr_rst_tree *t, const struct cr_model *m)
+{
+	for (uint32_t i = 0; i < m->nr_files; i++) {
+		const struct cr_file *f = &m->files[i];
+		int64_t k;
+
+		if (f->f.kind != CRFS_FILE_TTY ||
+		    f->ev.tty.type != CRFS_TTY_SLAVE || !f->ev.tty.sid)
+			continue;
+		k = cr_model_find(m, CR_K_TASK, f->ev.tty.sid);
+		if (k < 0 || t->child[k].ctty_fd >= 0)
+			continue;
+		t->child[k].ctty_fd = t->tty_fd[i];
+		t->child[k].ctty_index = f->ev.tty.index;
+	}
+}
+
+int cr_rst_tty_make(struct cr_rst_tree *t, struct cr_err *e)
+{
+	const struct cr_model *m = t->rst[0].m;
+	uint32_t i, n = 0;
+	int rc;
+
+	for (i = 0; i < t->nr; i++)
+		t->child[i].ctty_fd = -1;
+	for (i = 0; i < m->nr_files; i++)
+		n += m->files[i].f.kind == CRFS_FILE_TTY;
+	if (!n)
+		return 0;
+	t->tty_fd = malloc(m->nr_files * sizeof(*t->tty_fd));
+	if (!t->tty_fd)
+		return cr_fail(e, ENOMEM, "out of memory");
+	for (i = 0; i < m->nr_files; i++)
+		t->tty_fd[i] = -1;
+	rc = cr_tty_make_masters(t, m, e);
+	/* Unlocked to open the slaves; locked again last if it was. */
+	for (i = 0; !rc && i < m->nr_files; i++) {
+		const struct cr_file *f = &m->files[i];
+		int off = 0;
+
+		if (f->f.kind != CRFS_FILE_TTY ||
+		    f->ev.tty.type != CRFS_TTY_MASTER)
+			continue;
+		if (ioctl(t->tty_fd[i], TIOCSPTLCK, &off))
+			rc = cr_fail(e, errno, "/dev/pts/%u: cannot unlock it "
+				     "(TIOCSPTLCK): %m", f->ev.tty.index);
+		else
+			rc = cr_tty_setup(f, t->tty_fd[i], e);
+	}
+	for (i = 0; !rc && i < m->nr_files; i++) {
+		const struct cr_file *f = &m->files[i];
+
+		if (f->f.kind != CRFS_FILE_TTY ||
+		    f->ev.tty.type != CRFS_TTY_SLAVE)
+			continue;
+		t->tty_fd[i] = cr_tty_open_slave(f, e);
+		rc = t->tty_fd[i] < 0 ? t->tty_fd[i] :
+		     cr_tty_setup(f, t->tty_fd[i], e);
+	}
+	for (i = 0; !rc && i < m->nr_files; i++)
+		if (m->files[i].f.kind == CRFS_FILE_TTY)
+			rc = cr_tty_finish(&m->files[i], t->tty_fd[i], e);
+	if (!rc)
+		cr_tty_plan_ctty(t, m);
+	return rc;
+}
+
+int cr_rst_tty_fd(const struct cr_rst_tree *t, const struct cr_file *f)
+{
+	if (!t->tty_fd || f->f.kind != CRFS_FILE_TTY)
+		return -1;
+	return t->tty_fd[f - t->rst[0].m->files];
+}
+
+void cr_rst_tty_close(struct cr_rst_tree *t)
+{
+	for (uint32_t i = 0; t->tty_fd && i < t->rst[0].m->nr_files; i++)
+		if (t->tty_fd[i] >= 0)
+			close(t->tty_fd[i]);
+	free(t->tty_fd);
+	t->tty_fd = NULL;
+}
+
+/* A descriptor of @r's process on its terminal @index, or -1. */
+static int tty_late_fd(const struct cr_rst *r, uint32_t index)
+{
+	const struct cr_fdtable *fdt = r->task->fdt;
+
+	for (uint32_t i = 0; fdt && i < fdt->nr_fds; i++) {
+		const struct cr_file *f = fdt->fds[i].file;
+
+		if (f && f->f.kind == CRFS_FILE_TTY &&
+		    f->ev.tty.index == index)
+			return fdt->fds[i].d.fd;
+	}
+	return -1;
+}
+
+/*
+ * Restore phase 5: a session leader sets its terminal's foreground group
+ * (TIOCSCTTY made its own group the foreground one), through a descriptor
+ * it has on the pair, or /dev/tty opened for that.
+ */
+static int tty_late(struct cr_rst *r, struct cr_err *e)
+{
+	const struct cr_rst_child *c = &r->tree->child[r->idx];
+	const struct cr_file *f = NULL;
+	unsigned long addr;
+	uint32_t pgrp;
+	char what[96];
+	long fd;
+	int rc;
+
+	if (c->ctty_fd < 0)
+		return 0;
+	for (uint32_t i = 0; !f && i < r->m->nr_files; i++)
+		if (r->m->files[i].f.kind == CRFS_FILE_TTY &&
+		    r->m->files[i].ev.tty.index == c->ctty_index)
+			f = &r->m->files[i];
+	pgrp = f ? f->ev.tty.pgrp : 0;
+	if (!pgrp || pgrp == r->task->t.pid)
+		return 0;
+	fd = tty_late_fd(r, c->ctty_index);
+	if (fd < 0) {
+		rc = cr_rst_poke(r, 0, "/dev/tty", sizeof("/dev/tty"), &addr,
+				 e);
+		if (!rc)
+			rc = cr_rst_syscall(r, SYS_openat, CR_ARGS(AT_FDCWD,
+					    addr, O_RDWR | O_NOCTTY | O_CLOEXEC),
+					    &fd, e);
+		if (rc)
+			return rc;
+		if (fd < 0)
+			return cr_fail(e, (int)-fd, "pid %u: cannot open "
+				       "/dev/tty to set the foreground group of "
+				       "/dev/pts/%u: %s", r->task->t.pid,
+				       c->ctty_index, strerror((int)-fd));
+	}
+	snprintf(what, sizeof(what), "cannot make group %u the foreground "
+		 "group of /dev/pts/%u (TIOCSPGRP)", pgrp, c->ctty_index);
+	rc = cr_rst_poke(r, 0, &pgrp, sizeof(pgrp), &addr, e);
+	if (!rc)
+		rc = cr_rst_call(r, SYS_ioctl, CR_ARGS(fd, TIOCSPGRP, addr),
+				 what, e);
+	if (tty_late_fd(r, c->ctty_index) < 0) {
+		long ignore;
+		struct cr_err ign;
+
+		cr_rst_syscall(r, SYS_close, CR_ARGS(fd), &ignore, &ign);
+	}
+	return rc;
+}
+
+const struct cr_res_ops cr_res_tty = {
+	.name		= "tty",
+	.check		= tty_check,
+	.late		= tty_late,
+};
