@@ -85,6 +85,7 @@ struct crfs_ct {
 	uint64_t		event_seq;	/* bumped on every change */
 	struct crfs_poller	*pollers;	/* open handles that poll */
 	struct cr_xfer		*image;		/* transfer under way, or NULL */
+	bool			shell_job;	/* the shell_job file */
 };
 
 /* poller.c */
@@ -108,6 +109,7 @@ struct crfs_fh {
 	struct crfs_poller		poller;	/* under ct->lock */
 	struct cr_xfer			*image;	/* image.c */
 	pid_t				image_closer; /* who ended it; atomic */
+	pid_t				opener;	/* who opened it, 0: unknown */
 	pthread_mutex_t			lock;	/* text, len */
 	struct crfs_fh			*fs_next; /* fs->fhs, under fs->lock */
 	struct crfs_fh			**fs_pprev;

@@ -174,6 +174,8 @@ struct cr_dump {
 	uint64_t		ipc_ns;		/* res-ipc.c: the container's
 						 * IPC namespace (inode), */
 	bool			ipc_own;	/* not the dumper's */
+	bool			shell_job;	/* cr_opts: a terminal outside
+						 * is accepted (res-tty.c) */
 };
 
 /**

@@ -32,11 +32,14 @@ static const char *cr_tty_side_why(const struct cr_file *fi)
 	const struct crfs_file_tty *t = &fi->ev.tty;
 	char want[32];
 
-	if (t->type != CRFS_TTY_MASTER && t->type != CRFS_TTY_SLAVE)
-		return "a terminal side that is neither master nor slave";
+	if (t->type != CRFS_TTY_MASTER && t->type != CRFS_TTY_SLAVE &&
+	    t->type != CRFS_TTY_SHELL)
+		return "a terminal side that is neither master, slave nor "
+		       "the shell's";
 	if (t->index >= CRFS_TTY_MAX)
 		return "a pseudo-terminal index of CRFS_TTY_MAX or more";
 	snprintf(want, sizeof(want), "/dev/pts/%u", t->index);
+	/* A shell's terminal: a slave whose master is elsewhere. */
 	if (t->type == CRFS_TTY_MASTER ? strcmp(fi->path, "/dev/ptmx") &&
 	    strcmp(fi->path, "/dev/pts/ptmx") : strcmp(fi->path, want))
 		return "a path that is not /dev/ptmx (a master) or "
@@ -64,6 +67,15 @@ static const char *cr_tty_side_why(const struct cr_file *fi)
 	if (!t->sid && t->pgrp)
 		return "a foreground group without a session";
 	return NULL;
+}
+
+/* Why SHELL @t has state, or NULL: the restorer's terminal keeps its own. */
+static const char *cr_tty_shell_why(const struct crfs_file_tty *t)
+{
+	struct crfs_file_tty none = { .type = t->type, .index = t->index };
+
+	return memcmp(t, &none, sizeof(none)) ? "state in a terminal outside "
+	       "the container (a shell job), which keeps its own" : NULL;
 }
 
 /* Why the session @t names is not one of @c's model, or NULL. */
@@ -111,6 +123,18 @@ static const char *cr_tty_pair_why(const struct cr_chk *c,
 			continue;
 		if (++n > CR_TTY_FILES_MAX)
 			return "more than 256 terminal files in one image";
+		if ((u->type == CRFS_TTY_SHELL) != (t->type == CRFS_TTY_SHELL)) {
+			if (u->index == t->index)
+				return "a terminal both outside the container "
+				       "(a shell job) and a pair of it";
+			continue;
+		}
+		if (t->type == CRFS_TTY_SHELL) {
+			if (u->index != t->index)
+				return "two terminals outside the container "
+				       "(shell jobs)";
+			continue;
+		}
 		if (u->index != t->index) {
 			if (t->sid && u->sid == t->sid)
 				return "its session is the session of another "
@@ -137,6 +161,8 @@ static const char *cr_tty_pair_why(const struct cr_chk *c,
 			return "termios or exclusive mode other than another "
 			       "file of its side has";
 	}
+	if (t->type == CRFS_TTY_SHELL)
+		return NULL;
 	if (!master)
 		return "a slave without its master (/dev/ptmx) in the image";
 	if (!slave)
@@ -154,7 +180,9 @@ int cr_img_tty_check(const struct cr_chk *c, const struct cr_file *fi,
 	if (f->ext_len != sizeof(struct crfs_file_tty))
 		why = "ext_len is not the size of a terminal's state";
 	else
-		why = cr_tty_side_why(fi) ?: cr_tty_session_why(c, &fi->ev.tty)
+		why = cr_tty_side_why(fi) ?: (fi->ev.tty.type == CRFS_TTY_SHELL ?
+			cr_tty_shell_why(&fi->ev.tty) : NULL)
+			?: cr_tty_session_why(c, &fi->ev.tty)
 			?: cr_tty_pair_why(c, fi);
 	if (!why)
 		return 0;

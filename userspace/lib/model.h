@@ -69,6 +69,12 @@ static inline bool cr_file_event(const struct crfs_file *f)
 	       f->kind == CRFS_FILE_INOTIFY;
 }
 
+/* Is @f the terminal of a shell job, outside the container (res-tty.c)? */
+static inline bool cr_tty_shell_file(const struct cr_file *f)
+{
+	return f->f.kind == CRFS_FILE_TTY && f->ev.tty.type == CRFS_TTY_SHELL;
+}
+
 /* Is @f a file whose contents are in the image (FILE_DATA)? */
 static inline bool cr_file_kept(const struct crfs_file *f)
 {

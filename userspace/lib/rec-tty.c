@@ -45,7 +45,8 @@ void cr_tty_print(struct cr_emit *o, const struct cr_file *fi)
 		snprintf(cc + 3 * i, sizeof(cc) - 3 * i, "%02x%s", t->cc[i],
 			 i + 1 < CRFS_TTY_NCCS ? " " : "");
 	o->ops->str(o, "tty", t->type == CRFS_TTY_MASTER ? "master" :
-			      t->type == CRFS_TTY_SLAVE ? "slave" : "?");
+			      t->type == CRFS_TTY_SLAVE ? "slave" :
+			      t->type == CRFS_TTY_SHELL ? "shell" : "?");
 	o->ops->u64(o, "index", t->index);
 	o->ops->hex(o, "iflag", t->iflag);
 	o->ops->hex(o, "oflag", t->oflag);

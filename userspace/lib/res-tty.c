@@ -53,6 +53,9 @@
 #define CR_TTY_HINT	"start it with </dev/null >log 2>&1 (setsid to " \
 			"leave the terminal's session), or run it in a " \
 			"pseudo-terminal of the container"
+#define CR_SHELL_HINT	CR_TTY_HINT ", or echo 1 > shell_job of the " \
+			"container to restore it onto the terminal of whoever " \
+			"restores it"
 
 /* Is @link the path of a pseudo-terminal side (or another terminal)? */
 bool cr_tty_link(const char *link)
@@ -169,6 +172,17 @@ static struct cr_file *cr_tty_master(const struct cr_model *m, uint32_t index)
 	return NULL;
 }
 
+/* A shell's terminal of @m other than @t's, or NULL. */
+static const struct cr_file *cr_tty_shell_other(const struct cr_model *m,
+						const struct crfs_file_tty *t)
+{
+	for (uint32_t i = 0; i < m->nr_files; i++)
+		if (cr_tty_shell_file(&m->files[i]) &&
+		    m->files[i].ev.tty.index != t->index)
+			return &m->files[i];
+	return NULL;
+}
+
 /* Is there a slave FILE of index @index in @m? */
 static bool cr_tty_has_slave(const struct cr_model *m, uint32_t index)
 {
@@ -183,25 +197,56 @@ static bool cr_tty_has_slave(const struct cr_model *m, uint32_t index)
 	return false;
 }
 
+/*
+ * With shell_job, each slave whose master is outside: the shell's
+ * terminal, kept without its state.  All at once, at the check of the
+ * first process, before the "share" row's (which lets them be shared
+ * with the shell).
+ */
+static void cr_tty_shells(struct cr_dump *d)
+{
+	for (uint32_t i = 0; i < d->m.nr_files; i++) {
+		struct crfs_file_tty *t = &d->m.files[i].ev.tty;
+		uint32_t index = t->index;
+
+		if (d->m.files[i].f.kind != CRFS_FILE_TTY ||
+		    t->type != CRFS_TTY_SLAVE || cr_tty_master(&d->m, index))
+			continue;
+		memset(t, 0, sizeof(*t));
+		t->type = CRFS_TTY_SHELL;
+		t->index = index;
+	}
+}
+
 /* Phase 2: each side of a pair has the other in the container. */
 static int tty_check(struct cr_dump *d, struct cr_dtask *dt,
 		     struct cr_err *e)
 {
 	const struct cr_fdtable *fdt = dt->t->fdt;
 
+	if (d->shell_job && dt == &d->tasks[0])
+		cr_tty_shells(d);
 	for (uint32_t i = 0; fdt && i < fdt->nr_fds; i++) {
-		const struct cr_file *f = fdt->fds[i].file;
+		const struct cr_file *f = fdt->fds[i].file, *o;
 		const struct crfs_file_tty *t;
 
 		if (!f || f->f.kind != CRFS_FILE_TTY)
 			continue;
 		t = &f->ev.tty;
+		o = t->type == CRFS_TTY_SHELL ? cr_tty_shell_other(&d->m, t) :
+		    NULL;
+		if (o)
+			return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: a "
+				       "second terminal outside the container "
+				       "(%s is one): a restore has one terminal "
+				       "to put them on", dt->pid,
+				       fdt->fds[i].d.fd, f->path, o->path);
 		if (t->type == CRFS_TTY_SLAVE && !cr_tty_master(&d->m, t->index))
 			return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: a "
 				       "terminal whose master is not in the "
 				       "container (the terminal of the shell "
 				       "that started it?) is not supported: "
-				       CR_TTY_HINT, dt->pid, fdt->fds[i].d.fd,
+				       CR_SHELL_HINT, dt->pid, fdt->fds[i].d.fd,
 				       f->path);
 		if (t->type == CRFS_TTY_MASTER &&
 		    !cr_tty_has_slave(&d->m, t->index))
@@ -481,6 +526,36 @@ static int cr_tty_open_slave(const struct cr_file *f, struct cr_err *e)
 	return fd;
 }
 
+/*
+ * A description of the restorer's terminal for SHELL @f: the terminal
+ * reopened (/proc/self/fd), with @f's flags.
+ */
+static int cr_tty_open_shell(const struct cr_rst_tree *t,
+			     const struct cr_file *f, struct cr_err *e)
+{
+	char path[64];
+	int fd;
+
+	if (t->shell_tty < 0)
+		return cr_fail(e, EOPNOTSUPP, "%s: the image has a terminal "
+			       "outside its container (a shell job): echo 1 > "
+			       "shell_job of the container restored into, and "
+			       "write the image from a terminal, which the "
+			       "processes get", f->path);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", t->shell_tty);
+	fd = open(path, cr_tty_oflags(f));
+	if (fd < 0)
+		return cr_fail(e, errno, "%s: cannot reopen the restorer's "
+			       "terminal for it: %m", f->path);
+	if (!isatty(fd)) {
+		close(fd);
+		return cr_fail(e, ENOTTY, "%s: the restorer's standard input "
+			       "is no terminal: restore a shell job from a "
+			       "terminal", f->path);
+	}
+	return fd;
+}
+
 /* Side @f's state on its description @fd, the pair's with its master. */
 static int cr_tty_setup(const struct cr_file *f, int fd, struct cr_err *e)
 {
@@ -576,6 +651,12 @@ int cr_rst_tty_make(struct cr_rst_tree *t, struct cr_err *e)
 	for (i = 0; !rc && i < m->nr_files; i++) {
 		const struct cr_file *f = &m->files[i];
 
+		if (f->f.kind == CRFS_FILE_TTY &&
+		    f->ev.tty.type == CRFS_TTY_SHELL) {
+			t->tty_fd[i] = cr_tty_open_shell(t, f, e);
+			rc = t->tty_fd[i] < 0 ? t->tty_fd[i] : 0;
+			continue;
+		}
 		if (f->f.kind != CRFS_FILE_TTY ||
 		    f->ev.tty.type != CRFS_TTY_SLAVE)
 			continue;
@@ -584,7 +665,8 @@ int cr_rst_tty_make(struct cr_rst_tree *t, struct cr_err *e)
 		     cr_tty_setup(f, t->tty_fd[i], e);
 	}
 	for (i = 0; !rc && i < m->nr_files; i++)
-		if (m->files[i].f.kind == CRFS_FILE_TTY)
+		if (m->files[i].f.kind == CRFS_FILE_TTY &&
+		    m->files[i].ev.tty.type != CRFS_TTY_SHELL)
 			rc = cr_tty_finish(&m->files[i], t->tty_fd[i], e);
 	if (!rc)
 		cr_tty_plan_ctty(t, m);
@@ -616,6 +698,7 @@ static int tty_late_fd(const struct cr_rst *r, uint32_t index)
 		const struct cr_file *f = fdt->fds[i].file;
 
 		if (f && f->f.kind == CRFS_FILE_TTY &&
+		    f->ev.tty.type != CRFS_TTY_SHELL &&
 		    f->ev.tty.index == index)
 			return fdt->fds[i].d.fd;
 	}
@@ -641,6 +724,7 @@ static int tty_late(struct cr_rst *r, struct cr_err *e)
 		return 0;
 	for (uint32_t i = 0; !f && i < r->m->nr_files; i++)
 		if (r->m->files[i].f.kind == CRFS_FILE_TTY &&
+		    r->m->files[i].ev.tty.type == CRFS_TTY_SLAVE &&
 		    r->m->files[i].ev.tty.index == c->ctty_index)
 			f = &r->m->files[i];
 	pgrp = f ? f->ev.tty.pgrp : 0;

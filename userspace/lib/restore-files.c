@@ -115,6 +115,9 @@ static struct cr_rst_file *cr_rf_add(struct cr_rst_files *fs, uint32_t kind,
 		/* Made by the restorer, passed (res-tty.c): its device. */
 		e->check = CR_RF_TYPE | CR_RF_RDEV;
 		e->rdev = f->rdev;
+		/* The restorer's terminal, whatever it is. */
+		if (file->ev.tty.type == CRFS_TTY_SHELL)
+			e->check = CR_RF_TYPE;
 	} else if (cr_file_kept(f)) {
 		/* Made anew: dev and ino of the copy (res-fdata.c). */
 		e->data_id = f->data_id;

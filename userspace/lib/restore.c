@@ -779,7 +779,13 @@ static int cr_tree_fdata(struct cr_rst_tree *t, struct cr_err *e)
 
 int cr_restore(struct cr_ring *ring, const char *cgdir, struct cr_err *e)
 {
-	struct cr_rst_tree t = { 0 };
+	return cr_restore_opts(ring, cgdir, NULL, e);
+}
+
+int cr_restore_opts(struct cr_ring *ring, const char *cgdir,
+		    const struct cr_opts *opts, struct cr_err *e)
+{
+	struct cr_rst_tree t = { .shell_tty = opts ? opts->tty_fd : -1 };
 	struct cr_img_walk w;
 	struct cr_img img;
 	int rc;

@@ -158,6 +158,7 @@ struct cr_rst_tree {
 	uint32_t		nr_helpers;
 	int			*tty_fd;	/* per FILE: a TTY the restorer
 						 * made (res-tty.c), else -1 */
+	int			shell_tty;	/* cr_opts.tty_fd, -1: none */
 };
 
 /* Is @r's process a zombie of the image? */

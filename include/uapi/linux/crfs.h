@@ -307,10 +307,18 @@ struct crfs_inotify_wd {
  * sid: the session (its leader's pid) whose controlling terminal the
  * slave is, made so before the leader makes its children (TIOCSCTTY);
  * pgrp: then its foreground process group (TIOCSPGRP); 0: none.
+ *
+ * SHELL: a slave whose master is outside the container (the terminal of
+ * the shell that started the program, "/dev/pts/N"), kept by a checkpoint
+ * of a container whose shell_job is 1: its descriptions are restored as
+ * descriptions of the restorer's terminal, whatever it is; nothing of its
+ * state is in the image (every field but type and index is 0), the
+ * terminal is not the restored processes' controlling terminal.
  */
 enum crfs_tty_type {
 	CRFS_TTY_MASTER = 1,
 	CRFS_TTY_SLAVE,
+	CRFS_TTY_SHELL,
 };
 #define CRFS_TTY_NCCS		19	/* termios2 c_cc */
 #define CRFS_TTY_MAX		(1U << 20)	/* indexes below this */
