@@ -245,7 +245,45 @@ ns_run() {
 	ns_run zdtm-procstate
 }
 
-@test "zdtm-pty: a pseudo-terminal pair, its session and foreground group, /dev/null, zero, full, urandom come back" {
+@test "zdtm-pty: a pseudo-terminal pair, its session and foreground group, /dev/tty, null, zero, full, urandom come back" {
 	require_image
 	tree_run zdtm-pty
+}
+
+@test "zdtm-pty: a restore whose /dev/pts/N is in use on the machine fails naming its holder, and leaves nothing" {
+	require_image
+	local img=$BATS_TEST_TMPDIR/pty.img pts holder ct2
+
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-pty
+	pts=$(cat "$ZDTM_DIR/pts")
+	crfs_checkpoint "$CT" "$img"
+	ct_write "$CT" state kill
+	wait_empty "$CT"
+	wait_pid_gone "$ZDTM_PID"
+	tree_pids_gone "$ZDTM_DIR"
+	# Someone takes the index: pairs until it comes, that one kept.
+	start_bg /usr/bin/python3 -c 'import os, sys, time
+want, keep = sys.argv[1], []
+while True:
+    m, s = os.openpty()
+    if os.ttyname(s) == want:
+        break
+    keep += [m, s]
+    if len(keep) > 2000:
+        sys.exit("no " + want)
+for fd in keep:
+    os.close(fd)
+open(sys.argv[2] + ".tmp", "w").write("taken")
+os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+time.sleep(600)' "$pts" "$BATS_TEST_TMPDIR/taken"
+	holder=$STARTED_PID
+	wait_for "$pts to be taken" 20 test -e "$BATS_TEST_TMPDIR/taken"
+	ct2=$(crfs_mkct dst)
+	run ! crfs_restore "$ct2" "$img"
+	run -0 ct_file "$ct2" error
+	assert_output --partial "$pts: cannot make the pseudo-terminal again: the index is in use on this machine (pid $holder (python3) has it open)"
+	run -0 ct_file "$ct2" procs
+	assert_output ""
+	kill "$holder"
 }

@@ -678,3 +678,28 @@ time.sleep(600)' "$BATS_TEST_TMPDIR/pts") </dev/null >/dev/null 2>&1 3>&- &
 	require_image
 	refused zdtm-neg-thread-child "pid [0-9]+: thread [0-9]+ is the parent of pid [0-9]+: a restore makes every child from the main thread"
 }
+
+@test "a pseudo-terminal with input not read on its slave is refused, the input stays" {
+	require_image
+	ZDTM_PTY=inq refused zdtm-neg-pty "pid [0-9]+: fd 11: /dev/pts/[0-9]+: a pseudo-terminal slave with input not read yet is not supported \\(it cannot be read without being consumed\\)"
+}
+
+@test "a pseudo-terminal with output of its slave not read on its master is refused, the output stays" {
+	require_image
+	ZDTM_PTY=outq refused zdtm-neg-pty "pid [0-9]+: fd 10: /dev/p[a-z/]*tmx: a pseudo-terminal master with output of its slave not read yet is not supported"
+}
+
+@test "a pseudo-terminal master whose slave no process has is refused" {
+	require_image
+	ZDTM_PTY=noslave refused zdtm-neg-pty "pid [0-9]+: fd 10: /dev/p[a-z/]*tmx: pseudo-terminal [0-9]+: its slave /dev/pts/[0-9]+ is open in no process of the container \\(closed, or held outside\\): not supported"
+}
+
+@test "/dev/tty of a terminal that is no longer the process's is refused" {
+	require_image
+	ZDTM_PTY=devtty refused zdtm-neg-pty "pid [0-9]+: fd 12: /dev/tty of /dev/pts/[0-9]+, which is not its controlling terminal \\(/dev/pts/[0-9]+\\) any more: not supported"
+}
+
+@test "a pseudo-terminal in another line discipline is refused" {
+	require_image
+	ZDTM_PTY=ldisc refused zdtm-neg-pty "pid [0-9]+: fd 11: /dev/pts/[0-9]+: a terminal with a line discipline other than N_TTY is not supported"
+}

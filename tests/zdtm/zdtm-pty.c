@@ -4,8 +4,8 @@
  * was.  The main process holds the master (fd 10, packet mode) and a
  * slave descriptor (fd 12, exclusive mode, ECHO off, VMIN 3, window size
  * 33x111); a child leads a session whose controlling terminal is the
- * slave (fd 11, opened without O_NOCTTY) and a grandchild in a group of
- * its own is the terminal's foreground group; /dev/null (fd 13),
+ * slave (fd 11, opened without O_NOCTTY; fd 17 is /dev/tty) and a
+ * grandchild in a group of its own is the terminal's foreground group; /dev/null (fd 13),
  * /dev/zero (14), /dev/full (15) and /dev/urandom (16) are open beside.
  * After SIGTERM: the same /dev/pts/N, termios, window size and modes; the
  * session's terminal and foreground group as the child and grandchild
@@ -68,6 +68,7 @@ static void grandchild(long tty, int ready)
 /* The child: a session led on the slave, the grandchild in front. */
 static void child(const char *pts, long tty, int ready)
 {
+	struct stat st;
 	pid_t g;
 	int s;
 
@@ -85,6 +86,11 @@ static void child(const char *pts, long tty, int ready)
 	setpgid(g, g);
 	if (tcsetpgrp(11, g))
 		_exit(5);
+	/* Its terminal by the generic name. */
+	s = open("/dev/tty", O_RDWR);
+	if (s < 0 || dup2(s, 17) != 17)
+		_exit(7);
+	close(s);
 	if (write(ready, &g, sizeof(g)) != sizeof(g))
 		_exit(6);
 	close(ready);
@@ -93,6 +99,9 @@ static void child(const char *pts, long tty, int ready)
 		_exit(11);
 	if (tcgetpgrp(11) != g)
 		_exit(12);
+	if (fstat(17, &st) || st.st_rdev != makedev(5, 0) ||
+	    tcgetpgrp(17) != g)
+		_exit(14);
 	kill(g, SIGUSR1);
 	if (waitpid(g, &s, 0) != g || !WIFEXITED(s))
 		_exit(13);
@@ -157,6 +166,7 @@ int main(int argc, char **argv)
 	close(p[1]);
 	zdtm_check(read(p[0], &g, sizeof(g)) != sizeof(g), "the child's session");
 	close(p[0]);
+	zdtm_check(zdtm_put("pts", pts), "write pts");
 	snprintf(buf, sizeof(buf), "%d %d\n", c, g);
 	zdtm_check(zdtm_put("pids", buf), "write pids");
 	/* Exclusive once every slave is open. */

@@ -49,6 +49,7 @@ static const struct {
 	{ 1, 7 },	/* /dev/full */
 	{ 1, 8 },	/* /dev/random */
 	{ 1, 9 },	/* /dev/urandom */
+	{ 5, 0 },	/* /dev/tty: its terminal's, checked by res-tty.c */
 };
 
 /* Does @path end with the " (deleted)" of an unlinked file? */

@@ -171,6 +171,39 @@ static const char *cr_tty_pair_why(const struct cr_chk *c,
 	return NULL;
 }
 
+/* Is @f /dev/tty, which names the controlling terminal of its opener? */
+static bool cr_tty_dev_tty(const struct crfs_file *f)
+{
+	return f->kind == CRFS_FILE_CHR && f->rdev == makedev(5, 0);
+}
+
+int cr_img_tty_task(const struct cr_chk *c, const struct cr_task *t,
+		    struct cr_err *e)
+{
+	const struct cr_fdtable *fdt = t->fdt;
+	uint32_t sid = cr_task_sid(&c->m->tasks[0], t);
+
+	for (uint32_t i = 0; fdt && i < fdt->nr_fds; i++) {
+		const struct cr_file *f = fdt->fds[i].file;
+
+		if (!f || !cr_tty_dev_tty(&f->f))
+			continue;
+		for (uint32_t j = 0; j < c->m->nr_files; j++) {
+			const struct cr_file *o = &c->m->files[j];
+
+			if (o->f.kind == CRFS_FILE_TTY &&
+			    o->ev.tty.type == CRFS_TTY_SLAVE &&
+			    o->f.ext_len == sizeof(o->ev.tty) &&
+			    o->ev.tty.sid == sid)
+				return 0;
+		}
+		return cr_fail(e, EBADMSG, "pid %u: fd %d: /dev/tty, but its "
+			       "session %u has no controlling terminal in the "
+			       "image", t->t.pid, fdt->fds[i].d.fd, sid);
+	}
+	return 0;
+}
+
 int cr_img_tty_check(const struct cr_chk *c, const struct cr_file *fi,
 		     struct cr_err *e)
 {

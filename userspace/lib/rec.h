@@ -303,6 +303,15 @@ int cr_img_tty_check(const struct cr_chk *c, const struct cr_file *fi,
 		     struct cr_err *e);
 
 /**
+ * cr_img_tty_task() - a /dev/tty descriptor of @t has a terminal to name:
+ * its session's, a pair of the image (img-check-tty.c).
+ *
+ * Return: 0, or -EBADMSG with @e naming the pid and the descriptor.
+ */
+int cr_img_tty_task(const struct cr_chk *c, const struct cr_task *t,
+		    struct cr_err *e);
+
+/**
  * cr_img_evfd_task() - every epoll target of @t's descriptors is a
  * descriptor of @t naming the target's FILE.
  *

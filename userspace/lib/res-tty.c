@@ -31,6 +31,7 @@
  * inherit it; its late step sets the foreground group (TIOCSPGRP) once
  * every group exists.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -131,7 +132,18 @@ int cr_tty_probe(pid_t pid, const char *name, struct cr_file *f,
 	if (cfd < 0)
 		return cr_fail(e, errno, "pid %d: fd %d: %s: cannot take a copy "
 			       "of it to read its state: %m", pid, fd, f->path);
-	ret = cr_tty_read_state(cfd, t);
+	/* Another line discipline may not take the ioctls below. */
+	ret = ioctl(cfd, TIOCGETD, &n) ? -errno : 0;
+	if (!ret && n) {
+		close(cfd);
+		f->why = "a terminal with a line discipline other than N_TTY "
+			 "is not supported";
+		f->f.kind = CRFS_FILE_TTY;
+		f->f.ext_len = sizeof(*t);
+		return 0;
+	}
+	if (!ret)
+		ret = cr_tty_read_state(cfd, t);
 	if (!ret && t->type == CRFS_TTY_MASTER &&
 	    ioctl(cfd, TIOCGPTN, &t->index))
 		ret = -errno;
@@ -150,9 +162,6 @@ int cr_tty_probe(pid_t pid, const char *name, struct cr_file *f,
 			"a pseudo-terminal slave with input not read yet is "
 			"not supported (it cannot be read without being "
 			"consumed): checkpoint once it is read";
-	if (t->line && !f->why)
-		f->why = "a terminal with a line discipline other than N_TTY "
-			 "is not supported";
 	f->f.kind = CRFS_FILE_TTY;
 	f->f.ext_len = sizeof(*t);
 	return 0;
@@ -218,6 +227,66 @@ static void cr_tty_shells(struct cr_dump *d)
 	}
 }
 
+/* @tty (as /proc/PID/stat's tty_nr) as major:minor text. */
+static const char *cr_tty_name(unsigned int tty, char *buf, size_t len)
+{
+	unsigned int maj = (tty >> 8) & 0xfff;
+	unsigned int min = (tty & 0xff) | ((tty >> 12) & 0xfff00);
+
+	if (maj == CR_PTS_MAJOR)
+		snprintf(buf, len, "/dev/pts/%u", min);
+	else
+		snprintf(buf, len, "tty %u:%u", maj, min);
+	return buf;
+}
+
+/* The process of @d with pid @pid (as the dumper sees it), or NULL. */
+static const struct cr_dtask *cr_tty_dtask(const struct cr_dump *d, pid_t pid)
+{
+	for (uint32_t i = 0; i < d->nr_tasks; i++)
+		if (d->tasks[i].pid == pid)
+			return &d->tasks[i];
+	return NULL;
+}
+
+/*
+ * /dev/tty @f at @fd of @dt: a restore opens it again by that name in the
+ * process, once it has its terminal: it must be the terminal it names
+ * (TIOCGDEV of a copy), and that terminal its session's in the container.
+ */
+static int cr_tty_check_dev_tty(struct cr_dump *d, struct cr_dtask *dt,
+				int fd, struct cr_err *e)
+{
+	unsigned int dev = 0;
+	char a[32], b[32];
+	int cfd, err = 0;
+
+	cfd = cr_evfd_copy(dt->pid, fd);
+	if (cfd < 0 || ioctl(cfd, TIOCGDEV, &dev))
+		err = errno;
+	if (cfd >= 0)
+		close(cfd);
+	if (err)
+		return cr_fail(e, err == EIO ? EOPNOTSUPP : err, "pid %d: fd %d: "
+			       "/dev/tty: cannot tell its terminal (TIOCGDEV: "
+			       "%s%s)", dt->pid, fd, strerror(err),
+			       err == EIO ? ", hung up: not supported" : "");
+	if (dev != dt->tty_nr)
+		return cr_fail(e, EOPNOTSUPP, "pid %d: fd %d: /dev/tty of %s, "
+			       "which is not its controlling terminal (%s) any "
+			       "more: not supported (a restore opens /dev/tty "
+			       "again)", dt->pid, fd,
+			       cr_tty_name(dev, a, sizeof(a)), dt->tty_nr ?
+			       cr_tty_name(dt->tty_nr, b, sizeof(b)) : "none");
+	if (!cr_tty_dtask(d, dt->t->t.sid))
+		return cr_fail(e, EOPNOTSUPP, "pid %d: fd %d: /dev/tty of %s, "
+			       "the terminal of a session led outside the "
+			       "container, which a restore does not give it: "
+			       CR_TTY_HINT, dt->pid, fd,
+			       cr_tty_name(dev, a, sizeof(a)));
+	return 0;
+}
+
 /* Phase 2: each side of a pair has the other in the container. */
 static int tty_check(struct cr_dump *d, struct cr_dtask *dt,
 		     struct cr_err *e)
@@ -230,6 +299,15 @@ static int tty_check(struct cr_dump *d, struct cr_dtask *dt,
 		const struct cr_file *f = fdt->fds[i].file, *o;
 		const struct crfs_file_tty *t;
 
+		if (f && f->f.kind == CRFS_FILE_CHR &&
+		    f->f.rdev == makedev(5, 0)) {
+			int ret = cr_tty_check_dev_tty(d, dt, fdt->fds[i].d.fd,
+						       e);
+
+			if (ret)
+				return ret;
+			continue;
+		}
 		if (!f || f->f.kind != CRFS_FILE_TTY)
 			continue;
 		t = &f->ev.tty;
@@ -259,28 +337,6 @@ static int tty_check(struct cr_dump *d, struct cr_dtask *dt,
 				       t->index);
 	}
 	return 0;
-}
-
-/* @tty (as /proc/PID/stat's tty_nr) as major:minor text. */
-static const char *cr_tty_name(unsigned int tty, char *buf, size_t len)
-{
-	unsigned int maj = (tty >> 8) & 0xfff;
-	unsigned int min = (tty & 0xff) | ((tty >> 12) & 0xfff00);
-
-	if (maj == CR_PTS_MAJOR)
-		snprintf(buf, len, "/dev/pts/%u", min);
-	else
-		snprintf(buf, len, "tty %u:%u", maj, min);
-	return buf;
-}
-
-/* The process of @d with pid @pid (as the dumper sees it), or NULL. */
-static const struct cr_dtask *cr_tty_dtask(const struct cr_dump *d, pid_t pid)
-{
-	for (uint32_t i = 0; i < d->nr_tasks; i++)
-		if (d->tasks[i].pid == pid)
-			return &d->tasks[i];
-	return NULL;
 }
 
 /* The session @leader's terminal, and its foreground group, into its pair. */
@@ -381,20 +437,23 @@ static int cr_tty_holder_one(pid_t q, void *arg)
 {
 	struct cr_tty_holder *h = arg;
 	char path[64], target[64];
+	struct dirent *fe;
 	ssize_t n;
+	DIR *fds;
 
-	for (int fd = 0; fd < 1024 && !h->found; fd++) {
-		snprintf(path, sizeof(path), "/proc/%d/fd/%d", q, fd);
-		n = readlink(path, target, sizeof(target) - 1);
-		if (n <= 0) {
-			if (errno == ENOENT && fd > 64)
-				break;
+	snprintf(path, sizeof(path), "/proc/%d/fd", q);
+	fds = opendir(path);
+	while (fds && !h->found && (fe = readdir(fds))) {
+		n = readlinkat(dirfd(fds), fe->d_name, target,
+			       sizeof(target) - 1);
+		if (n <= 0)
 			continue;
-		}
 		target[n] = '\0';
 		if (!strcmp(target, h->link))
 			h->found = q;
 	}
+	if (fds)
+		closedir(fds);
 	return h->found != 0;
 }
 
