@@ -287,3 +287,8 @@ time.sleep(600)' "$pts" "$BATS_TEST_TMPDIR/taken"
 	assert_output ""
 	kill "$holder"
 }
+
+@test "zdtm-pty-hup: a session whose terminal's slave is closed keeps the pair, and hangs up when the master closes (CRIU's tty00)" {
+	require_image
+	tree_run zdtm-pty-hup
+}

@@ -689,9 +689,9 @@ time.sleep(600)' "$BATS_TEST_TMPDIR/pts") </dev/null >/dev/null 2>&1 3>&- &
 	ZDTM_PTY=outq refused zdtm-neg-pty "pid [0-9]+: fd 10: /dev/p[a-z/]*tmx: a pseudo-terminal master with output of its slave not read yet is not supported"
 }
 
-@test "a pseudo-terminal master whose slave no process has is refused" {
+@test "a pseudo-terminal master whose slave no process has, and no session's terminal, is refused" {
 	require_image
-	ZDTM_PTY=noslave refused zdtm-neg-pty "pid [0-9]+: fd 10: /dev/p[a-z/]*tmx: pseudo-terminal [0-9]+: its slave /dev/pts/[0-9]+ is open in no process of the container \\(closed, or held outside\\): not supported"
+	ZDTM_PTY=noslave refused zdtm-neg-pty "pid [0-9]+: fd 10: /dev/p[a-z/]*tmx: pseudo-terminal [0-9]+: its slave /dev/pts/[0-9]+ is open in no process of the container \\(closed, or held outside\\) and the pair is no session's terminal: not supported"
 }
 
 @test "/dev/tty of a terminal that is no longer the process's is refused" {

@@ -165,9 +165,9 @@ static const char *cr_tty_pair_why(const struct cr_chk *c,
 		return NULL;
 	if (!master)
 		return "a slave without its master (/dev/ptmx) in the image";
-	if (!slave)
+	if (!slave && !t->sid)
 		return "a master without its slave (/dev/pts/INDEX) in the "
-		       "image";
+		       "image, and no session's terminal";
 	return NULL;
 }
 

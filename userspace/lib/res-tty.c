@@ -14,10 +14,13 @@
  * mode and not yet ended is not counted by TIOCINQ and is not seen
  * (documented).  A slave whose master is not in the container (the
  * terminal of the shell that started it) and a master whose slave no
- * process of the container has are refused.  A session of the container
- * whose controlling terminal is a pair of the container keeps it: every
- * process of the session must have it (cr_tty_tree_check()), and the
- * session and foreground group go in the FILEs of the pair.
+ * process of the container has are refused, unless the pair is a
+ * session's terminal.  The master tells which session the pair is the
+ * terminal of and its foreground group (TIOCGSID, TIOCGPGRP), even when
+ * no process has its slave open any more; a session of the container
+ * keeps it: every process of the session must have it
+ * (cr_tty_tree_check()), and the session and foreground group go in the
+ * FILEs of the pair.
  *
  * Restore: the restorer makes the pairs before the first process
  * (cr_rst_tty_make()): it opens /dev/ptmx until the kernel gives the
@@ -28,8 +31,9 @@
  * passes each description to the processes that have it (restore-tree.c,
  * CR_PASS_RESTORER).  A session leader makes its terminal its session's
  * (TIOCSCTTY) right after setsid(), before it makes its children, which
- * inherit it; its late step sets the foreground group (TIOCSPGRP) once
- * every group exists.
+ * inherit it (through a slave the restorer opens for it, and closes once
+ * the tree is made, when no process has one); its late step sets the
+ * foreground group (TIOCSPGRP) once every group exists.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -147,6 +151,19 @@ int cr_tty_probe(pid_t pid, const char *name, struct cr_file *f,
 	if (!ret && t->type == CRFS_TTY_MASTER &&
 	    ioctl(cfd, TIOCGPTN, &t->index))
 		ret = -errno;
+	/*
+	 * The session the pair belongs to and its foreground group, as the
+	 * slave keeps them (a master may ask, and the slave keeps them when
+	 * no process has it as its terminal any more): in this process's
+	 * view, until cr_tty_mark().
+	 */
+	if (!ret && t->type == CRFS_TTY_MASTER &&
+	    (ioctl(cfd, TIOCGSID, &t->sid) || ioctl(cfd, TIOCGPGRP, &t->pgrp))) {
+		if (errno == ENOTTY)
+			t->sid = t->pgrp = 0;
+		else
+			ret = -errno;
+	}
 	if (!ret && ioctl(cfd, TIOCINQ, &n))
 		ret = -errno;
 	close(cfd);
@@ -326,102 +343,133 @@ static int tty_check(struct cr_dump *d, struct cr_dtask *dt,
 				       "that started it?) is not supported: "
 				       CR_SHELL_HINT, dt->pid, fdt->fds[i].d.fd,
 				       f->path);
-		if (t->type == CRFS_TTY_MASTER &&
+		if (t->type == CRFS_TTY_MASTER && !t->sid &&
 		    !cr_tty_has_slave(&d->m, t->index))
 			return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: "
 				       "pseudo-terminal %u: its slave "
 				       "/dev/pts/%u is open in no process of "
 				       "the container (closed, or held "
-				       "outside): not supported", dt->pid,
+				       "outside) and the pair is no session's "
+				       "terminal: not supported", dt->pid,
 				       fdt->fds[i].d.fd, f->path, t->index,
 				       t->index);
 	}
 	return 0;
 }
 
-/* The session @leader's terminal, and its foreground group, into its pair. */
-static int cr_tty_mark(struct cr_dump *d, const struct cr_dtask *leader,
-		       uint32_t index, struct cr_err *e)
+/* The master of the pair that is session @sid's terminal, or NULL. */
+static const struct cr_file *cr_tty_of_session(const struct cr_model *m,
+					       uint32_t sid)
 {
-	uint32_t pgrp = 0;
-	char buf[32];
+	for (uint32_t i = 0; sid && i < m->nr_files; i++) {
+		const struct cr_file *f = &m->files[i];
 
-	for (uint32_t i = 0; leader->tpgid > 0 && i < d->nr_tasks; i++)
-		if (d->tasks[i].t->t.pgid == (uint32_t)leader->tpgid)
+		if (f->f.kind == CRFS_FILE_TTY &&
+		    f->ev.tty.type == CRFS_TTY_MASTER && f->ev.tty.sid == sid)
+			return f;
+	}
+	return NULL;
+}
+
+/*
+ * The terminal (tty_nr) a restore gives a process of the session whose
+ * terminal is pair @m: the pair, whether a process of the container holds
+ * its slave or not (this kernel leaves it to the session when the slave's
+ * last descriptor closes, after the restorer's as after the process's,
+ * see cr_tty_plan_ctty()); none without a pair.
+ */
+static unsigned int cr_tty_given(const struct cr_file *master)
+{
+	uint32_t n = master ? master->ev.tty.index : 0;
+
+	if (!master)
+		return 0;
+	return (n & 0xff) | (CR_PTS_MAJOR << 8) | ((n & ~0xffU) << 12);
+}
+
+/* Does process @dt have the terminal a restore would give it? */
+static int cr_tty_task_check(const struct cr_dump *d,
+			     const struct cr_dtask *dt, struct cr_err *e)
+{
+	pid_t sid = dt->t->t.sid;
+	const struct cr_file *m = cr_tty_of_session(&d->m, sid);
+	unsigned int tty = dt->tty_nr, want = cr_tty_given(m);
+	unsigned int maj = (tty >> 8) & 0xfff;
+	unsigned int min = (tty & 0xff) | ((tty >> 12) & 0xfff00);
+	char a[32], b[32];
+
+	if (tty == want)
+		return 0;
+	if (tty && (maj != CR_PTS_MAJOR || !cr_tty_master(&d->m, min)))
+		return cr_fail(e, EOPNOTSUPP, "pid %d: its session %d has a "
+			       "controlling terminal (%s) that is no "
+			       "pseudo-terminal of the container (the terminal "
+			       "of the shell that started it?): not supported: "
+			       CR_TTY_HINT, dt->pid, sid,
+			       cr_tty_name(tty, a, sizeof(a)));
+	return cr_fail(e, EOPNOTSUPP, "pid %d: its controlling terminal (%s) "
+		       "is not its session %d's (%s): a process that left its "
+		       "session's terminal (TIOCNOTTY), or was made before the "
+		       "session had one, is not supported", dt->pid,
+		       tty ? cr_tty_name(tty, a, sizeof(a)) : "none", sid,
+		       want ? cr_tty_name(want, b, sizeof(b)) : "none");
+}
+
+/*
+ * Pair @m is the terminal of its (raw) session: a session of the
+ * container, and a foreground group of it; both as the container sees
+ * them into every FILE of the pair.
+ */
+static int cr_tty_mark(struct cr_dump *d, const struct cr_file *m,
+		       struct cr_err *e)
+{
+	const struct crfs_file_tty *t = &m->ev.tty;
+	const struct cr_dtask *leader = cr_tty_dtask(d, t->sid);
+	uint32_t index = t->index, sid = 0, pgrp = 0;
+
+	if (t->sid && !leader)
+		return cr_fail(e, EOPNOTSUPP, "/dev/pts/%u: the controlling "
+			       "terminal of session %u, which pid %u leads "
+			       "outside the container: not supported", index,
+			       t->sid, t->sid);
+	for (uint32_t i = 0; t->pgrp && i < d->nr_tasks; i++)
+		if (d->tasks[i].t->t.pgid == t->pgrp)
 			pgrp = d->tasks[i].vpgid;
-	if (leader->tpgid > 0 && !pgrp)
+	if (t->sid && t->pgrp && !pgrp)
 		return cr_fail(e, EOPNOTSUPP, "pid %d: the foreground process "
-			       "group %d of its terminal %s has no process in "
-			       "the container: not supported", leader->pid,
-			       leader->tpgid,
-			       cr_tty_name(leader->tty_nr, buf, sizeof(buf)));
+			       "group %u of its terminal /dev/pts/%u has no "
+			       "process in the container: not supported",
+			       leader->pid, t->pgrp, index);
+	if (t->sid)
+		sid = leader->vsid;
+	else
+		pgrp = 0;
 	for (uint32_t i = 0; i < d->m.nr_files; i++) {
 		struct cr_file *f = &d->m.files[i];
 
-		if (f->f.kind != CRFS_FILE_TTY || f->ev.tty.index != index)
+		if (f->f.kind != CRFS_FILE_TTY || f->ev.tty.index != index ||
+		    f->ev.tty.type == CRFS_TTY_SHELL)
 			continue;
-		f->ev.tty.sid = leader->vsid;
+		f->ev.tty.sid = sid;
 		f->ev.tty.pgrp = pgrp;
+		f->ev.tty.locked = t->locked;
 	}
 	return 0;
 }
 
 int cr_tty_tree_check(struct cr_dump *d, struct cr_err *e)
 {
-	char a[32], b[32];
+	int ret = 0;
 
-	/* The pair's lock, as its master tells, in each of its FILEs. */
-	for (uint32_t i = 0; i < d->m.nr_files; i++) {
-		struct cr_file *f = &d->m.files[i];
-		const struct cr_file *m;
-
-		if (f->f.kind != CRFS_FILE_TTY ||
-		    f->ev.tty.type != CRFS_TTY_SLAVE)
-			continue;
-		m = cr_tty_master(&d->m, f->ev.tty.index);
-		if (m)
-			f->ev.tty.locked = m->ev.tty.locked;
-	}
-	for (uint32_t i = 0; i < d->nr_tasks; i++) {
-		const struct cr_dtask *dt = &d->tasks[i], *leader;
-		pid_t sid = dt->t->t.sid;
-		unsigned int tty = dt->tty_nr, maj, min;
-		int ret;
-
-		leader = cr_tty_dtask(d, sid);
-		/* A session outside: its terminal is dropped (documented). */
-		if (!leader)
-			continue;
-		if (tty != leader->tty_nr)
-			return cr_fail(e, EOPNOTSUPP, "pid %d: its controlling "
-				       "terminal (%s) is not its session %d's "
-				       "(%s): a process that left its "
-				       "session's terminal (TIOCNOTTY), or was "
-				       "made before the session had one, is "
-				       "not supported", dt->pid,
-				       tty ? cr_tty_name(tty, a, sizeof(a)) :
-				       "none", sid, leader->tty_nr ?
-				       cr_tty_name(leader->tty_nr, b, sizeof(b))
-				       : "none");
-		if (!tty)
-			continue;
-		maj = (tty >> 8) & 0xfff;
-		min = (tty & 0xff) | ((tty >> 12) & 0xfff00);
-		if (maj != CR_PTS_MAJOR || !cr_tty_master(&d->m, min))
-			return cr_fail(e, EOPNOTSUPP, "pid %d: its session %d "
-				       "has a controlling terminal (%s) that "
-				       "is no pseudo-terminal of the container "
-				       "(the terminal of the shell that "
-				       "started it?): not supported: "
-				       CR_TTY_HINT, dt->pid, sid,
-				       cr_tty_name(tty, a, sizeof(a)));
-		if (dt != leader)
-			continue;
-		ret = cr_tty_mark(d, leader, min, e);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	/* Sessions led outside: their terminal is dropped (documented). */
+	for (uint32_t i = 0; !ret && i < d->nr_tasks; i++)
+		if (cr_tty_dtask(d, d->tasks[i].t->t.sid))
+			ret = cr_tty_task_check(d, &d->tasks[i], e);
+	for (uint32_t i = 0; !ret && i < d->m.nr_files; i++)
+		if (d->m.files[i].f.kind == CRFS_FILE_TTY &&
+		    d->m.files[i].ev.tty.type == CRFS_TTY_MASTER)
+			ret = cr_tty_mark(d, &d->m.files[i], e);
+	return ret;
 }
 
 /* ------------------------------------------------------------ restore */
@@ -657,22 +705,49 @@ static int cr_tty_finish(const struct cr_file *f, int fd, struct cr_err *e)
 	return 0;
 }
 
-/* Each session leader: the restorer's descriptor of its terminal. */
-static void cr_tty_plan_ctty(struct cr_rst_tree *t, const struct cr_model *m)
+/* A slave description of the restorer of @index, or -1. */
+static int cr_tty_slave_fd(const struct cr_rst_tree *t,
+			   const struct cr_model *m, uint32_t index)
+{
+	for (uint32_t i = 0; i < m->nr_files; i++)
+		if (m->files[i].f.kind == CRFS_FILE_TTY &&
+		    m->files[i].ev.tty.type == CRFS_TTY_SLAVE &&
+		    m->files[i].ev.tty.index == index)
+			return t->tty_fd[i];
+	return -1;
+}
+
+/*
+ * Each session leader: the restorer's descriptor of its terminal's slave,
+ * for its TIOCSCTTY.  A pair whose slave no process has gets one of its
+ * own (t->tty_fd[nr_files + k]), closed once the tree is made: the last
+ * close of the slave, as the process's was.
+ */
+static int cr_tty_plan_ctty(struct cr_rst_tree *t, const struct cr_model *m,
+			    struct cr_err *e)
 {
 	for (uint32_t i = 0; i < m->nr_files; i++) {
 		const struct cr_file *f = &m->files[i];
 		int64_t k;
+		int fd;
 
 		if (f->f.kind != CRFS_FILE_TTY ||
-		    f->ev.tty.type != CRFS_TTY_SLAVE || !f->ev.tty.sid)
+		    f->ev.tty.type != CRFS_TTY_MASTER || !f->ev.tty.sid)
 			continue;
 		k = cr_model_find(m, CR_K_TASK, f->ev.tty.sid);
-		if (k < 0 || t->child[k].ctty_fd >= 0)
+		if (k < 0)
 			continue;
-		t->child[k].ctty_fd = t->tty_fd[i];
+		fd = cr_tty_slave_fd(t, m, f->ev.tty.index);
+		if (fd < 0) {
+			fd = cr_tty_open_slave(f, e);
+			if (fd < 0)
+				return fd;
+			t->tty_fd[m->nr_files + k] = fd;
+		}
+		t->child[k].ctty_fd = fd;
 		t->child[k].ctty_index = f->ev.tty.index;
 	}
+	return 0;
 }
 
 int cr_rst_tty_make(struct cr_rst_tree *t, struct cr_err *e)
@@ -687,10 +762,10 @@ int cr_rst_tty_make(struct cr_rst_tree *t, struct cr_err *e)
 		n += m->files[i].f.kind == CRFS_FILE_TTY;
 	if (!n)
 		return 0;
-	t->tty_fd = malloc(m->nr_files * sizeof(*t->tty_fd));
+	t->tty_fd = malloc((m->nr_files + t->nr) * sizeof(*t->tty_fd));
 	if (!t->tty_fd)
 		return cr_fail(e, ENOMEM, "out of memory");
-	for (i = 0; i < m->nr_files; i++)
+	for (i = 0; i < m->nr_files + t->nr; i++)
 		t->tty_fd[i] = -1;
 	rc = cr_tty_make_masters(t, m, e);
 	/* Unlocked to open the slaves; locked again last if it was. */
@@ -723,12 +798,12 @@ int cr_rst_tty_make(struct cr_rst_tree *t, struct cr_err *e)
 		rc = t->tty_fd[i] < 0 ? t->tty_fd[i] :
 		     cr_tty_setup(f, t->tty_fd[i], e);
 	}
+	if (!rc)
+		rc = cr_tty_plan_ctty(t, m, e);
 	for (i = 0; !rc && i < m->nr_files; i++)
 		if (m->files[i].f.kind == CRFS_FILE_TTY &&
 		    m->files[i].ev.tty.type != CRFS_TTY_SHELL)
 			rc = cr_tty_finish(&m->files[i], t->tty_fd[i], e);
-	if (!rc)
-		cr_tty_plan_ctty(t, m);
 	return rc;
 }
 
@@ -741,7 +816,8 @@ int cr_rst_tty_fd(const struct cr_rst_tree *t, const struct cr_file *f)
 
 void cr_rst_tty_close(struct cr_rst_tree *t)
 {
-	for (uint32_t i = 0; t->tty_fd && i < t->rst[0].m->nr_files; i++)
+	for (uint32_t i = 0; t->tty_fd && i < t->rst[0].m->nr_files + t->nr;
+	     i++)
 		if (t->tty_fd[i] >= 0)
 			close(t->tty_fd[i]);
 	free(t->tty_fd);
@@ -783,7 +859,7 @@ static int tty_late(struct cr_rst *r, struct cr_err *e)
 		return 0;
 	for (uint32_t i = 0; !f && i < r->m->nr_files; i++)
 		if (r->m->files[i].f.kind == CRFS_FILE_TTY &&
-		    r->m->files[i].ev.tty.type == CRFS_TTY_SLAVE &&
+		    r->m->files[i].ev.tty.type == CRFS_TTY_MASTER &&
 		    r->m->files[i].ev.tty.index == c->ctty_index)
 			f = &r->m->files[i];
 	pgrp = f ? f->ev.tty.pgrp : 0;
