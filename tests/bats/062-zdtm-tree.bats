@@ -248,6 +248,11 @@ ns_run() {
 @test "zdtm-pty: a pseudo-terminal pair, its session and foreground group, /dev/tty, null, zero, full, urandom come back" {
 	require_image
 	tree_run zdtm-pty
+	# crfs-image shows each side's state.
+	run -0 "$CRFS_BIN/crfs-image" show "$IMG"
+	assert_output --regexp "kind=tty .* path=/dev/p[a-z/]*tmx tty=master index=[0-9]+ .* lflag=0x[0-9a-f]+ .* cc=07:[0-9a-f:]+ rows=33 cols=111 xpixel=0 ypixel=0 pkt=1 excl=0 locked=0 sid=[0-9]+ pgrp=[0-9]+"
+	assert_output --regexp "kind=tty .* path=/dev/pts/[0-9]+ tty=slave .* rows=33 cols=111 .* pkt=0 excl=1 locked=0"
+	assert_output --regexp "kind=chr .* rdev=0x500 path=/dev/tty"
 }
 
 @test "zdtm-pty: a restore whose /dev/pts/N is in use on the machine fails naming its holder, and leaves nothing" {

@@ -43,7 +43,7 @@ void cr_tty_print(struct cr_emit *o, const struct cr_file *fi)
 		return;
 	for (int i = 0; i < CRFS_TTY_NCCS; i++)
 		snprintf(cc + 3 * i, sizeof(cc) - 3 * i, "%02x%s", t->cc[i],
-			 i + 1 < CRFS_TTY_NCCS ? " " : "");
+			 i + 1 < CRFS_TTY_NCCS ? ":" : "");
 	o->ops->str(o, "tty", t->type == CRFS_TTY_MASTER ? "master" :
 			      t->type == CRFS_TTY_SLAVE ? "slave" :
 			      t->type == CRFS_TTY_SHELL ? "shell" : "?");
