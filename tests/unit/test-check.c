@@ -708,6 +708,19 @@ FY(ty_noslave, ty[TY_S].f.kind = CRFS_FILE_CHR; ty[TY_S].f.ext_len = 0;
    ty[TY_S].f.rdev = makedev(1, 3); ty[TY_S].f.flags = O_RDWR;
    ym->sid = ym->pgrp = 0)
 FY(ty_devtty, ym->sid = ys->sid = ym->pgrp = ys->pgrp = 0)
+/* An epoll watching the master one-shot, fired. */
+static void forge_ty_epoll(struct cr_model *m)
+{
+	uint32_t master;
+	struct cr_file *ep;
+
+	tty_add(m);
+	master = m->files[m->nr_files - NR_TY + TY_M].f.id;
+	ev_add(m);
+	ep = &m->files[m->nr_files - NR_EV + EV_EP];
+	ep->tfds[1] = (struct crfs_epoll_tfd){ .fd = 20, .events = EPOLLONESHOT,
+					       .target_id = master };
+}
 FY(ty_shell_state, ym->sid = ys->sid = ym->pgrp = ys->pgrp = 0;
    ty[TY_M].f.kind = CRFS_FILE_CHR; ty[TY_M].f.ext_len = 0;
    free(ty[TY_M].path); ty[TY_M].path = strdup("/dev/null");
@@ -764,6 +777,7 @@ static const struct forgery forgeries[] = {
 	{ "two masters of one index",	forge_ty_master2, "a second master of its index" },
 	{ "a master without its slave",	forge_ty_noslave, "a master without its slave" },
 	{ "/dev/tty of a session without a terminal", forge_ty_devtty, "fd 22: /dev/tty, but its session 4711 has no controlling terminal" },
+	{ "an epoll with a fired one-shot terminal target", forge_ty_epoll, "a one-shot terminal target that fired" },
 	{ "a shell's terminal with termios", forge_ty_shell_state, "state in a terminal outside the container" },
 	{ "a shell's terminal and a pair of one index", forge_ty_shell_pair, "both outside the container (a shell job) and a pair" },
 	{ "pid 0",			forge_pid0,	"pid 0" },

@@ -6,14 +6,17 @@
  * 33x111); a child leads a session whose controlling terminal is the
  * slave (fd 11, opened without O_NOCTTY; fd 17 is /dev/tty) and a
  * grandchild in a group of its own is the terminal's foreground group; /dev/null (fd 13),
- * /dev/zero (14), /dev/full (15) and /dev/urandom (16) are open beside.
+ * /dev/zero (14), /dev/full (15) and /dev/urandom (16) are open beside,
+ * and an epoll instance (fd 18) watches the master.
  * After SIGTERM: the same /dev/pts/N, termios, window size and modes; the
  * session's terminal and foreground group as the child and grandchild
  * see them (they exit 0 or the step that failed, on SIGUSR1); "ping"
  * written to the master is read on the slave, "pong" written to the
- * slave is read on the master after the packet-mode byte; the devices
+ * slave wakes the epoll and is read on the master after the packet-mode
+ * byte; the devices
  * read and write as before.
  */
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -125,6 +128,7 @@ int main(int argc, char **argv)
 	int m, p[2], n, on = 1, v, st;
 	unsigned int idx, idx2;
 	struct sigaction sa = { .sa_handler = on_usr1 };
+	struct epoll_event ev;
 	struct stat sst;
 	pid_t c, g;
 	long tty;
@@ -154,12 +158,20 @@ int main(int argc, char **argv)
 	open_at("/dev/zero", O_RDONLY, 14);
 	open_at("/dev/full", O_WRONLY, 15);
 	open_at("/dev/urandom", O_RDONLY | O_NONBLOCK, 16);
+	/* An epoll instance watching the master, as tmux's event loop. */
+	m = epoll_create1(0);
+	zdtm_check(m < 0 || dup2(m, 18) != 18, "epoll_create1");
+	close(m);
+	m = 10;
+	ev.events = EPOLLIN;
+	ev.data.u64 = 0x77;
+	zdtm_check(epoll_ctl(18, EPOLL_CTL_ADD, m, &ev), "epoll_ctl");
 	zdtm_check(pipe(p), "pipe");
 	c = fork();
 	zdtm_check(c < 0, "fork");
 	if (!c) {
 		close(p[0]);
-		for (int fd = 10; fd <= 16; fd++)
+		for (int fd = 10; fd <= 18; fd++)
 			close(fd);
 		child(pts, tty, p[1]);
 	}
@@ -207,6 +219,9 @@ int main(int argc, char **argv)
 	if (n != 5 || memcmp(buf, "ping\n", 5))
 		zdtm_fail("slave read %d bytes", n);
 	zdtm_check(write(12, "pong\n", 5) != 5, "write slave");
+	n = epoll_wait(18, &ev, 1, 5000);
+	if (n != 1 || ev.data.u64 != 0x77 || !(ev.events & EPOLLIN))
+		zdtm_fail("epoll on the master: %d events", n);
 	n = read(m, buf, sizeof(buf));
 	if (n < 6 || buf[0] != TIOCPKT_DATA || memcmp(buf + 1, "pong", 4))
 		zdtm_fail("master read %d bytes", n);

@@ -621,6 +621,13 @@ int cr_rst_tty_fd(const struct cr_rst_tree *t, const struct cr_file *f);
 void cr_rst_tty_close(struct cr_rst_tree *t);
 
 /**
+ * cr_rst_tty_late() - the "tty" row's late step: a session leader sets
+ * its terminal's foreground group (restore-tty.c)
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_tty_late(struct cr_rst *r, struct cr_err *e);
+
+/**
  * cr_rst_evfd_make() - make event descriptor @fi anew in the new process
  * (raw system calls): eventfd with its counter, signalfd with its mask,
  * timerfd on its clock (armed later), epoll (its targets added later);
