@@ -175,9 +175,6 @@ int cr_rst_tree_plan(struct cr_rst_tree *t, struct cr_err *e)
 		rc = cr_fail(e, ENOMEM, "out of memory");
 		goto out;
 	}
-	rc = cr_rst_tty_make(t, e);
-	if (rc)
-		goto out;
 	for (uint32_t i = 0; i < m->nr_shmems; i++)
 		t->shm_fd[i] = -1;
 	for (uint32_t i = 0; i < m->nr_mms; i++)
@@ -191,6 +188,8 @@ int cr_rst_tree_plan(struct cr_rst_tree *t, struct cr_err *e)
 				t->shm_many[s - m->shmems] = 1;
 			mm_of[s - m->shmems] = i + 1;
 		}
+	/* The terminals before their descriptions are planned. */
+	rc = cr_rst_tty_make(t, e);
 	for (uint32_t i = 0; !rc && i < t->nr; i++) {
 		struct cr_rst *r = &t->rst[i];
 

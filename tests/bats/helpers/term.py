@@ -5,11 +5,12 @@
 #
 #   term.py DIR CMD...
 #
-# Runs CMD, then for each line of DIR/say (appearing as DIR/say.N, N from
-# 1) writes it to the terminal and waits until DIR/say.N's second line
-# shows in what the terminal prints, writing DIR/heard.N (or
-# DIR/failed.N after 10 s).  Writes DIR/exit.N when CMD exits (N: its
-# status).  Ends when DIR/quit appears.
+# Runs CMD, then for each DIR/say.N (N from 1; two lines: what to type,
+# what to wait for) types its first line on the terminal and waits until
+# its second shows in what the terminal prints: DIR/heard.N, or
+# DIR/failed.N after 10 s (each holding what was printed).  Writes
+# DIR/exit (CMD's exit status) when CMD exits.  Ends when DIR/quit
+# appears.
 import fcntl, os, select, sys, termios, time
 
 d, cmd = sys.argv[1], sys.argv[2:]
