@@ -2,11 +2,13 @@
 /*
  * zdtm-pty-hup: CRIU's tty00 without its pipes.  The main process holds a
  * pseudo-terminal master (fd 10); a child leads a session, opens the
- * slave (its controlling terminal) and closes it: no process has the
- * slave open, the session still has it as its terminal.  After SIGTERM:
- * the master still says so (TIOCGSID, and the foreground group), the
- * child has the terminal it had, and closing the master hangs the
- * session up: the child gets SIGHUP and exits 0.
+ * slave (its controlling terminal), puts a grandchild's group in front
+ * and closes the slave: no process has it open, the session still has
+ * it as its terminal.  After SIGTERM: the master still says so
+ * (TIOCGSID, and the grandchild's group in front, which the restore sets
+ * through a /dev/tty of its own in the child), the child and grandchild
+ * have the terminal they had, and closing the master hangs the session
+ * up: the child gets SIGHUP and exits 0.
  */
 #include <sys/ioctl.h>
 #include <sys/wait.h>
@@ -43,27 +45,43 @@ static void __attribute__((noreturn)) child(const char *pts, int ready)
 {
 	struct sigaction sa = { .sa_handler = on_hup };
 	sigset_t none;
+	pid_t g;
 	int s;
 
 	sigaction(SIGHUP, &sa, NULL);
 	if (setsid() < 0 || (s = open(pts, O_RDWR)) < 0)
 		_exit(2);
+	g = fork();
+	if (g < 0)
+		_exit(4);
+	if (!g) {
+		close(ready);
+		close(s);
+		setpgid(0, 0);
+		for (;;)
+			pause();
+	}
+	setpgid(g, g);
+	if (tcsetpgrp(s, g))
+		_exit(5);
 	close(s);
-	if (write(ready, "y", 1) != 1)
+	if (write(ready, &g, sizeof(g)) != sizeof(g))
 		_exit(3);
 	close(ready);
 	sigemptyset(&none);
 	while (!hup)
 		sigsuspend(&none);
+	kill(g, SIGKILL);
+	waitpid(g, NULL, 0);
 	_exit(0);
 }
 
 int main(int argc, char **argv)
 {
-	char pts[64], buf[32], ok;
+	char pts[64], buf[32];
 	int m, p[2], st, i;
 	long tty;
-	pid_t c, sid = 0, pg = 0;
+	pid_t c, g, sid = 0, pg = 0;
 
 	zdtm_init(argc, argv);
 	m = posix_openpt(O_RDWR | O_NOCTTY);
@@ -81,21 +99,22 @@ int main(int argc, char **argv)
 		child(pts, p[1]);
 	}
 	close(p[1]);
-	zdtm_check(read(p[0], &ok, 1) != 1, "the child's session");
+	zdtm_check(read(p[0], &g, sizeof(g)) != sizeof(g), "the child's session");
 	close(p[0]);
 	tty = stat_tty(c);
-	snprintf(buf, sizeof(buf), "%d\n", c);
+	snprintf(buf, sizeof(buf), "%d %d\n", c, g);
 	zdtm_check(zdtm_put("pids", buf), "write pids");
 	zdtm_ready();
 	zdtm_wait();
 
 	zdtm_check(ioctl(m, TIOCGSID, &sid), "TIOCGSID");
 	zdtm_check(ioctl(m, TIOCGPGRP, &pg), "TIOCGPGRP");
-	if (sid != c || pg != c)
-		zdtm_fail("the pair's session %d, group %d: was %d", sid, pg, c);
-	if (stat_tty(c) != tty)
-		zdtm_fail("the child has terminal %ld, had %ld", stat_tty(c),
-			  tty);
+	if (sid != c || pg != g)
+		zdtm_fail("the pair's session %d, group %d: was %d, %d", sid,
+			  pg, c, g);
+	if (stat_tty(c) != tty || stat_tty(g) != tty)
+		zdtm_fail("the child has terminal %ld, the grandchild %ld, "
+			  "had %ld", stat_tty(c), stat_tty(g), tty);
 	close(m);
 	for (i = 0; i < 100 && waitpid(c, &st, WNOHANG) != c; i++)
 		usleep(50000);

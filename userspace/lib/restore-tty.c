@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +136,12 @@ static int cr_tty_open_master(const struct cr_file *f, int *fd, int **extra,
 	}
 }
 
+/*
+ * Restores of one restorer make their pairs one at a time: one's indexes
+ * held below its own must not be taken for another's in use.
+ */
+static pthread_mutex_t cr_tty_ptmx_lock = PTHREAD_MUTEX_INITIALIZER;
+
 /* Every master of @m, by index, into t->tty_fd. */
 static int cr_tty_make_masters(struct cr_rst_tree *t, const struct cr_model *m,
 			       struct cr_err *e)
@@ -150,11 +157,13 @@ static int cr_tty_make_masters(struct cr_rst_tree *t, const struct cr_model *m,
 		    m->files[i].ev.tty.type == CRFS_TTY_MASTER)
 			ms[n++] = &m->files[i];
 	qsort(ms, n, sizeof(*ms), cr_tty_index_cmp);
+	pthread_mutex_lock(&cr_tty_ptmx_lock);
 	for (uint32_t i = 0; !rc && i < n; i++)
 		rc = cr_tty_open_master(ms[i], &t->tty_fd[ms[i] - m->files],
 					&extra, &nr_extra, e);
 	while (nr_extra)
 		close(extra[--nr_extra]);
+	pthread_mutex_unlock(&cr_tty_ptmx_lock);
 	free(extra);
 	free(ms);
 	return rc;
