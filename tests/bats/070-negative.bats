@@ -703,3 +703,15 @@ time.sleep(600)' "$BATS_TEST_TMPDIR/pts") </dev/null >/dev/null 2>&1 3>&- &
 	require_image
 	ZDTM_PTY=ldisc refused zdtm-neg-pty "pid [0-9]+: fd 11: /dev/pts/[0-9]+: a terminal with a line discipline other than N_TTY is not supported"
 }
+
+@test "a pseudo-terminal of another devpts instance is refused" {
+	require_image
+	local dir=$BATS_TEST_TMPDIR/pts
+
+	mkdir -p "$dir"
+	mount -t devpts -o newinstance,ptmxmode=0666 devpts "$dir" ||
+		skip "cannot mount a devpts instance here"
+	ZDTM_PTMX=$dir/ptmx ZDTM_PTY=devpts refused zdtm-neg-pty "pid [0-9]+: fd 13: $dir/ptmx: a pseudo-terminal outside this machine's /dev/pts \\(another devpts, or another path\\) is not supported" ||
+		{ umount -l "$dir"; return 1; }
+	umount -l "$dir"
+}

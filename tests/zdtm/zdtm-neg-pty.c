@@ -9,6 +9,7 @@
  *            leaves that terminal (TIOCNOTTY) for a second pair: its
  *            /dev/tty names the first
  *   ldisc    the slave in line discipline N_NULL (27)
+ *   devpts   a pair of another devpts, whose ptmx is $ZDTM_PTMX
  * The checkpoint must refuse, naming the descriptor and why; the data
  * and state stay as they were (checked after SIGTERM).
  */
@@ -66,6 +67,26 @@ static pid_t devtty_child(void)
 		pause();
 }
 
+/* A pair of the devpts whose ptmx is @ptmx, at 13 and 14. */
+static void other_pair(const char *ptmx)
+{
+	char pts[4200];
+	unsigned int n;
+	int m, s, off = 0;
+
+	zdtm_check(!ptmx, "ZDTM_PTMX");
+	m = open(ptmx, O_RDWR | O_NOCTTY);
+	zdtm_check(m < 0 || dup2(m, 13) != 13, ptmx);
+	close(m);
+	zdtm_check(ioctl(13, TIOCGPTN, &n) || ioctl(13, TIOCSPTLCK, &off),
+		   "TIOCSPTLCK");
+	snprintf(pts, sizeof(pts), "%.*s%u", (int)(strrchr(ptmx, '/') + 1 - ptmx),
+		 ptmx, n);
+	s = open(pts, O_RDWR | O_NOCTTY);
+	zdtm_check(s < 0 || dup2(s, 14) != 14, pts);
+	close(s);
+}
+
 /* Bytes to read on @fd. */
 static int inq(int fd)
 {
@@ -98,6 +119,8 @@ int main(int argc, char **argv)
 		close(11);
 	} else if (!strcmp(mode, "devtty")) {
 		c = devtty_child();
+	} else if (!strcmp(mode, "devpts")) {
+		other_pair(getenv("ZDTM_PTMX"));
 	} else if (!strcmp(mode, "ldisc")) {
 		zdtm_check(ioctl(11, TIOCSETD, &ld), "TIOCSETD");
 	} else {

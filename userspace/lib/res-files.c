@@ -289,6 +289,10 @@ static const char *fd_why(pid_t pid, int fd, const struct cr_file *f,
 	/* A pseudo-terminal says why itself (res-tty.c). */
 	if (f->f.kind == CRFS_FILE_TTY)
 		return why;
+	if (S_ISCHR(f->f.mode) && (major(f->f.rdev) == 136 ||
+				   f->f.rdev == makedev(5, 2)))
+		return "a pseudo-terminal outside this machine's /dev/pts "
+		       "(another devpts, or another path) is not supported";
 	if (S_ISCHR(f->f.mode) && fd_is_tty(major(f->f.rdev), link))
 		return "terminals other than pseudo-terminals (/dev/ptmx, "
 		       "/dev/pts/N) and /dev/tty are not supported: " FD_HINT;

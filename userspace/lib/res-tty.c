@@ -97,8 +97,8 @@ int cr_tty_probe(pid_t pid, const char *name, struct cr_file *f,
 		 struct cr_err *e)
 {
 	struct crfs_file_tty *t = &f->ev.tty;
+	struct stat st, pts;
 	char path[64];
-	struct stat st;
 	int fd, cfd, n = 0, ret;
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
@@ -117,6 +117,15 @@ int cr_tty_probe(pid_t pid, const char *name, struct cr_file *f,
 		return 0;
 	t->type = st.st_rdev == CR_PTMX_DEV ? CRFS_TTY_MASTER : CRFS_TTY_SLAVE;
 	t->index = minor(st.st_rdev);
+	f->f.kind = CRFS_FILE_TTY;
+	f->f.ext_len = sizeof(*t);
+	/* A restore makes its pairs on the machine's /dev/pts. */
+	if (t->type == CRFS_TTY_SLAVE && (stat("/dev/pts/ptmx", &pts) ||
+					  pts.st_dev != st.st_dev)) {
+		f->why = "a pseudo-terminal of a devpts other than this "
+			 "machine's /dev/pts is not supported";
+		return 0;
+	}
 	if (sscanf(name, "fd/%d", &fd) != 1) {
 		f->why = "a terminal mapped or used other than as a "
 			 "descriptor is not supported";
@@ -132,8 +141,6 @@ int cr_tty_probe(pid_t pid, const char *name, struct cr_file *f,
 		close(cfd);
 		f->why = "a terminal with a line discipline other than N_TTY "
 			 "is not supported";
-		f->f.kind = CRFS_FILE_TTY;
-		f->f.ext_len = sizeof(*t);
 		return 0;
 	}
 	if (!ret)
@@ -169,8 +176,6 @@ int cr_tty_probe(pid_t pid, const char *name, struct cr_file *f,
 			"a pseudo-terminal slave with input not read yet is "
 			"not supported (it cannot be read without being "
 			"consumed): checkpoint once it is read";
-	f->f.kind = CRFS_FILE_TTY;
-	f->f.ext_len = sizeof(*t);
 	return 0;
 }
 
