@@ -1016,7 +1016,7 @@ static const struct forgery forgeries[] = {
 
 /* The checks: valid 2, filled 1, forgeries, pages 16, header 8,
  * trailing 1, order 5, declared counts 1, linear 1, file data 7. */
-#define TAP_PLAN	(59 + sizeof(forgeries) / sizeof(forgeries[0]))
+#define TAP_PLAN	(60 + sizeof(forgeries) / sizeof(forgeries[0]))
 
 /* The image of the valid process, with @runs of page data. */
 static int good_image(const struct crfs_image_hdr *h, const struct fx_run *runs)
@@ -1082,6 +1082,20 @@ static void test_tty(const struct crfs_image_hdr *h)
 	   "controlling terminal and /dev/tty, it passes verify and "
 	   "restore%s%s%s", v.verify || v.restore ? ": " : "", v.ev.msg,
 	   v.er.msg);
+	cr_model_free(&m);
+
+	/* Its slave closed (no /dev/tty either): still its terminal. */
+	fx_model(&m, h);
+	tty_add(&m);
+	m.fdts[0].nr_fds -= 2;
+	m.nr_files -= 2;
+	free(m.files[m.nr_files].path);
+	free(m.files[m.nr_files + 1].path);
+	fx_resolve(&m);
+	judge(fx_write(h, &m, NULL, false), &v);
+	ok(!v.verify && !v.restore, "with a master alone whose pair is its "
+	   "session's terminal, it passes verify and restore%s%s%s",
+	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
 	cr_model_free(&m);
 }
 
