@@ -117,3 +117,28 @@ start_job() {
 	say "$TERM_DIR" 2 three "got three"
 	CT=$ct2
 }
+
+@test "crctl checkpoint and restore --shell-job: the job comes back on crctl's terminal" {
+	require_image
+	local img=$BATS_TEST_TMPDIR/job.img ct2
+
+	CT=$(crfs_mkct src)
+	start_job "$CT"
+	run -0 "$CRFS_BIN/crctl" -r "$CRFS_MNT" checkpoint --shell-job -o "$img" --kill "$CT"
+	wait_empty "$CT"
+	wait_pid_gone "$PID"
+	touch "$USER_DIR/quit"
+	ct2=dst-$BATS_SUITE_TEST_NUMBER-$$
+	echo "$ct2" >>"$(crfs_tmp)/.crfs-cts"
+	term restorer "$CRFS_BIN/crctl" -r "$CRFS_MNT" restore --shell-job \
+		-i "$img" --thaw "$ct2"
+	wait_for "the restore to end" 60 test -e "$TERM_DIR/exit"
+	run -0 cat "$TERM_DIR/exit"
+	assert_output 0
+	run -0 ct_file "$ct2" shell_job
+	assert_output 1
+	run -0 ct_file "$ct2" procs
+	assert_output "$PID"
+	say "$TERM_DIR" 1 four "got four"
+	CT=$ct2
+}
