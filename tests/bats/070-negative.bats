@@ -715,3 +715,27 @@ time.sleep(600)' "$BATS_TEST_TMPDIR/pts") </dev/null >/dev/null 2>&1 3>&- &
 		{ umount -l "$dir"; return 1; }
 	umount -l "$dir"
 }
+
+@test "a pseudo-terminal of the container whose slave a process outside has open is refused, naming it" {
+	require_image
+	local ct holder
+
+	ct=$(crfs_mkct neg)
+	ZDTM_PTY=outside zdtm_start "$ct" zdtm-neg-pty
+	start_bg /usr/bin/python3 -c 'import os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)
+open(sys.argv[2] + ".tmp", "w").write("open")
+os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+time.sleep(600)' "$(cat "$ZDTM_DIR/pts")" "$BATS_TEST_TMPDIR/held"
+	holder=$STARTED_PID
+	wait_for "the slave to be held outside" 20 test -e "$BATS_TEST_TMPDIR/held"
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	run ! cat "$CRFS_MNT/$ct/image"
+	run -0 ct_file "$ct" error
+	assert_output --regexp "$(cat "$ZDTM_DIR/pts"): a pseudo-terminal of the container is also open in pid $holder \\(python3\\), outside it \\(fd [0-9]+\\): a restore would part them: not supported"
+	ct_write "$ct" state thaw
+	wait_thawed "$ct"
+	kill "$holder"
+	zdtm_finish
+}

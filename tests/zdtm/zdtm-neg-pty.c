@@ -10,6 +10,8 @@
  *            /dev/tty names the first
  *   ldisc    the slave in line discipline N_NULL (27)
  *   devpts   a pair of another devpts, whose ptmx is $ZDTM_PTMX
+ *   outside  a pair as any, its slave's name in DIR/pts for a process
+ *            outside the container to open
  * The checkpoint must refuse, naming the descriptor and why; the data
  * and state stay as they were (checked after SIGTERM).
  */
@@ -119,6 +121,11 @@ int main(int argc, char **argv)
 		close(11);
 	} else if (!strcmp(mode, "devtty")) {
 		c = devtty_child();
+	} else if (!strcmp(mode, "outside")) {
+		char pts[64];
+
+		zdtm_check(ptsname_r(10, pts, sizeof(pts)) ||
+			   zdtm_put("pts", pts), "write pts");
 	} else if (!strcmp(mode, "devpts")) {
 		other_pair(getenv("ZDTM_PTMX"));
 	} else if (!strcmp(mode, "ldisc")) {

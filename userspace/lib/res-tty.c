@@ -452,9 +452,93 @@ static int cr_tty_mark(struct cr_dump *d, const struct cr_file *m,
 	return 0;
 }
 
+/* What cr_tty_outside_one() looks for, and what it found. */
+struct cr_tty_outside {
+	const struct cr_model	*m;
+	pid_t			pid;		/* found: who */
+	int			fd;		/* its descriptor, -1: its
+						 * controlling terminal */
+	uint32_t		index;
+};
+
+/* Does @q, outside, have a slave of one of the container's pairs? */
+static int cr_tty_outside_one(pid_t q, void *arg)
+{
+	struct cr_tty_outside *o = arg;
+	char path[64], target[64];
+	struct cr_proc_stat st;
+	struct cr_err ignore;
+	struct dirent *fe;
+	unsigned int n;
+	ssize_t len;
+	DIR *fds;
+
+	if (!cr_proc_stat(q, &st, &ignore) &&
+	    ((st.tty_nr >> 8) & 0xfff) == CR_PTS_MAJOR) {
+		n = (st.tty_nr & 0xff) | ((st.tty_nr >> 12) & 0xfff00);
+		if (cr_tty_master(o->m, n)) {
+			*o = (struct cr_tty_outside){ o->m, q, -1, n };
+			return 1;
+		}
+	}
+	snprintf(path, sizeof(path), "/proc/%d/fd", q);
+	fds = opendir(path);
+	while (fds && !o->pid && (fe = readdir(fds))) {
+		len = readlinkat(dirfd(fds), fe->d_name, target,
+				 sizeof(target) - 1);
+		if (len <= 9)
+			continue;
+		target[len] = '\0';
+		if (strncmp(target, "/dev/pts/", 9) ||
+		    sscanf(target + 9, "%u", &n) != 1 ||
+		    !cr_tty_master(o->m, n))
+			continue;
+		*o = (struct cr_tty_outside){ o->m, q, atoi(fe->d_name), n };
+	}
+	if (fds)
+		closedir(fds);
+	return o->pid != 0;
+}
+
+/*
+ * No process outside the container has a pair of it: a slave open, or it
+ * as its terminal (a restore would leave it the old one).  One walk of
+ * /proc, only for a container with pairs.
+ */
+static int cr_tty_outside_check(const struct cr_dump *d, struct cr_err *e)
+{
+	struct cr_tty_outside o = { .m = &d->m };
+	char comm[CRFS_COMM_LEN];
+	struct cr_err ignore;
+	bool pairs = false;
+	int ret;
+
+	for (uint32_t i = 0; !pairs && i < d->m.nr_files; i++)
+		pairs = d->m.files[i].f.kind == CRFS_FILE_TTY &&
+			d->m.files[i].ev.tty.type == CRFS_TTY_MASTER;
+	ret = pairs ? cr_dump_each_outside(d, cr_tty_outside_one, &o) : 0;
+	if (ret < 0)
+		return cr_fail(e, -ret, "cannot tell whether a process outside "
+			       "the container has its pseudo-terminals: /proc: "
+			       "%s", strerror(-ret));
+	if (!o.pid)
+		return 0;
+	if (cr_proc_comm(o.pid, comm, &ignore))
+		snprintf(comm, sizeof(comm), "?");
+	if (o.fd < 0)
+		return cr_fail(e, EOPNOTSUPP, "/dev/pts/%u: a pseudo-terminal "
+			       "of the container is the controlling terminal "
+			       "of pid %d (%s), outside it: not supported",
+			       o.index, o.pid, comm);
+	return cr_fail(e, EOPNOTSUPP, "/dev/pts/%u: a pseudo-terminal of the "
+		       "container is also open in pid %d (%s), outside it "
+		       "(fd %d): a restore would part them: not supported",
+		       o.index, o.pid, comm, o.fd);
+}
+
 int cr_tty_tree_check(struct cr_dump *d, struct cr_err *e)
 {
-	int ret = 0;
+	int ret = cr_tty_outside_check(d, e);
 
 	/* Sessions led outside: their terminal is dropped (documented). */
 	for (uint32_t i = 0; !ret && i < d->nr_tasks; i++)
