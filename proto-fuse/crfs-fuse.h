@@ -86,6 +86,7 @@ struct crfs_ct {
 	struct crfs_poller	*pollers;	/* open handles that poll */
 	struct cr_xfer		*image;		/* transfer under way, or NULL */
 	bool			dumped;		/* checkpointed since frozen */
+	bool			shell_job;	/* the shell_job file */
 };
 
 /* poller.c */
@@ -109,6 +110,7 @@ struct crfs_fh {
 	struct crfs_poller		poller;	/* under ct->lock */
 	struct cr_xfer			*image;	/* image.c */
 	pid_t				image_closer; /* who ended it; atomic */
+	pid_t				opener;	/* who opened it, 0: unknown */
 	pthread_mutex_t			lock;	/* text, len */
 	struct crfs_fh			*fs_next; /* fs->fhs, under fs->lock */
 	struct crfs_fh			**fs_pprev;

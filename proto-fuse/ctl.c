@@ -245,6 +245,31 @@ static int crfs_fuse_events_read(struct crfs_ct *ct, FILE *out)
 	return 0;
 }
 
+/* shell_job: 0 or 1. */
+static int crfs_fuse_shell_job_read(struct crfs_ct *ct, FILE *out)
+{
+	pthread_mutex_lock(&ct->lock);
+	fprintf(out, "%d\n", ct->shell_job);
+	pthread_mutex_unlock(&ct->lock);
+	return 0;
+}
+
+/* shell_job: 1, a terminal outside the container is kept (res-tty.c). */
+static int crfs_fuse_shell_job_write(struct crfs_ct *ct, char *buf)
+{
+	char quoted[4 * CRFS_CTL_WRITE_MAX + 1];
+	const char *word = crfs_fuse_word(buf);
+
+	if (strcmp(word, "0") && strcmp(word, "1"))
+		return crfs_ct_fail(ct, EINVAL,
+				    "shell_job: bad value '%s': expected 0 or 1",
+				    crfs_fuse_quote(word, quoted, sizeof(quoted)));
+	pthread_mutex_lock(&ct->lock);
+	ct->shell_job = word[0] == '1';
+	pthread_mutex_unlock(&ct->lock);
+	return 0;
+}
+
 /* error: the reason of the last failure, one line. */
 static int crfs_fuse_error_read(struct crfs_ct *ct, FILE *out)
 {
@@ -264,6 +289,8 @@ const struct crfs_fuse_file crfs_fuse_files[] = {
 	  .pollable = true },
 	{ .name = "image", .mode = 0600, .stream = &crfs_fuse_image_ops },
 	{ .name = "error", .mode = 0600, .read = crfs_fuse_error_read },
+	{ .name = "shell_job", .mode = 0600, .read = crfs_fuse_shell_job_read,
+	  .write = crfs_fuse_shell_job_write },
 };
 
 const unsigned int crfs_fuse_nr_files =

@@ -422,6 +422,7 @@ static void crfs_fuse_open(fuse_req_t req, fuse_ino_t ino,
 	}
 	fh->ct = ct;
 	fh->file = file;
+	fh->opener = fuse_req_ctx(req)->pid;
 	pthread_mutex_init(&fh->lock, NULL);
 	fi->fh = (uintptr_t)fh;
 	fi->direct_io = 1;

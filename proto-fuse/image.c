@@ -216,6 +216,27 @@ static struct cr_xfer *crfs_image_hold(struct crfs_ct *ct)
 	return x;
 }
 
+/*
+ * The restorer's terminal for a restore of a shell job: the opener's
+ * standard input reopened (the writer of `cat img > image`, or crctl),
+ * if it is a terminal; -1 when not, or when the opener is not known.
+ */
+static int crfs_image_tty(pid_t opener)
+{
+	char path[64];
+	int fd;
+
+	if (opener <= 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/fd/0", (int)opener);
+	fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0 && !isatty(fd)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 /* open: O_RDONLY checkpoints, O_WRONLY restores. */
 static int crfs_fuse_image_open(struct crfs_fh *fh, struct fuse_file_info *fi)
 {
@@ -224,6 +245,7 @@ static int crfs_fuse_image_open(struct crfs_fh *fh, struct fuse_file_info *fi)
 	const char *op = mode == O_RDONLY ? "checkpoint" : "restore";
 	struct cr_ring *ring;
 	struct cr_xfer *x;
+	bool shell_job;
 	int ret;
 
 	if (mode == O_RDWR)
@@ -243,6 +265,12 @@ static int crfs_fuse_image_open(struct crfs_fh *fh, struct fuse_file_info *fi)
 			&crfs_image_xops, ct);
 	if (!x)
 		return -errno;
+	pthread_mutex_lock(&ct->lock);
+	shell_job = ct->shell_job;
+	pthread_mutex_unlock(&ct->lock);
+	if (shell_job)
+		cr_xfer_set_opts(x, true, mode == O_RDONLY ? -1 :
+				 crfs_image_tty(fh->opener));
 	ret = crfs_image_claim(ct, x);
 	if (ret)
 		goto out_put;

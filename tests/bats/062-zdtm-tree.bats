@@ -302,3 +302,56 @@ tcp_left() {
 	wait_thawed "$CT"
 	zdtm_finish
 }
+
+@test "zdtm-pty: a pseudo-terminal pair, its session and foreground group, /dev/tty, null, zero, full, urandom come back" {
+	require_image
+	tree_run zdtm-pty
+	# crfs-image shows each side's state.
+	run -0 "$CRFS_BIN/crfs-image" show "$IMG"
+	assert_output --regexp "kind=tty .* path=/dev/p[a-z/]*tmx tty=master index=[0-9]+ .* lflag=0x[0-9a-f]+ .* cc=07:[0-9a-f:]+ rows=33 cols=111 xpixel=0 ypixel=0 pkt=1 excl=0 locked=0 sid=[0-9]+ pgrp=[0-9]+"
+	assert_output --regexp "kind=tty .* path=/dev/pts/[0-9]+ tty=slave .* rows=33 cols=111 .* pkt=0 excl=1 locked=0"
+	assert_output --regexp "kind=chr .* rdev=0x500 path=/dev/tty"
+}
+
+@test "zdtm-pty: a restore whose /dev/pts/N is in use on the machine fails naming its holder, and leaves nothing" {
+	require_image
+	local img=$BATS_TEST_TMPDIR/pty.img pts holder ct2
+
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-pty
+	pts=$(cat "$ZDTM_DIR/pts")
+	crfs_checkpoint "$CT" "$img"
+	ct_write "$CT" state kill
+	wait_empty "$CT"
+	wait_pid_gone "$ZDTM_PID"
+	tree_pids_gone "$ZDTM_DIR"
+	# Someone takes the index: pairs until it comes, that one kept.
+	start_bg /usr/bin/python3 -c 'import os, sys, time
+want, keep = sys.argv[1], []
+while True:
+    m, s = os.openpty()
+    if os.ttyname(s) == want:
+        break
+    keep += [m, s]
+    if len(keep) > 2000:
+        sys.exit("no " + want)
+for fd in keep:
+    os.close(fd)
+open(sys.argv[2] + ".tmp", "w").write("taken")
+os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+time.sleep(600)' "$pts" "$BATS_TEST_TMPDIR/taken"
+	holder=$STARTED_PID
+	wait_for "$pts to be taken" 20 test -e "$BATS_TEST_TMPDIR/taken"
+	ct2=$(crfs_mkct dst)
+	run ! crfs_restore "$ct2" "$img"
+	run -0 ct_file "$ct2" error
+	assert_output --partial "$pts: cannot make the pseudo-terminal again: the index is in use on this machine (pid $holder (python3) has it open)"
+	run -0 ct_file "$ct2" procs
+	assert_output ""
+	kill "$holder"
+}
+
+@test "zdtm-pty-hup: a session whose terminal's slave is closed keeps the pair, and hangs up when the master closes (CRIU's tty00)" {
+	require_image
+	tree_run zdtm-pty-hup
+}

@@ -685,7 +685,7 @@ fd5_is() {
 	refused zdtm-neg-pgid-out "pid [0-9]+: its process group [0-9]+ is led by pid [0-9]+ \\(.*\\), outside the container"
 }
 
-@test "a session of the container with a controlling terminal is refused, not dropped" {
+@test "a session of the container whose controlling terminal is outside it is refused, not dropped" {
 	require_image
 	local holder
 
@@ -700,7 +700,7 @@ time.sleep(600)' "$BATS_TEST_TMPDIR/pts") </dev/null >/dev/null 2>&1 3>&- &
 	echo "$holder" >>"$(crfs_tmp)/.crfs-pids"
 	wait_for "a pseudo-terminal" 10 test -s "$BATS_TEST_TMPDIR/pts"
 	ZDTM_PTS=$(cat "$BATS_TEST_TMPDIR/pts") \
-		refused zdtm-neg-ctty "pid [0-9]+: its session [0-9]+ has a controlling terminal \\(tty [0-9]+:[0-9]+\\): terminals are not restored yet"
+		refused zdtm-neg-ctty "pid [0-9]+: its session [0-9]+ has a controlling terminal \\(/dev/pts/[0-9]+\\) that is no pseudo-terminal of the container \\(the terminal of the shell that started it\\?\\): not supported: start it with </dev/null"
 	kill "$holder"
 }
 
@@ -750,4 +750,65 @@ time.sleep(120)' "$1") </dev/null >/dev/null 2>&1 3>&- &
 	ZDTM_INET_CASE=outside ZDTM_INET_PORT=$(cat "$BATS_TEST_TMPDIR/port") \
 		refused zdtm-neg-inet "pid [0-9]+: fd [0-9]+: socket:\[[0-9]+\]: a TCP connection to 127\.0\.0\.1 port $(cat "$BATS_TEST_TMPDIR/port"), which no process of the container holds"
 	kill "$OUTSIDE_PID"
+}
+
+@test "a pseudo-terminal with input not read on its slave is refused, the input stays" {
+	require_image
+	ZDTM_PTY=inq refused zdtm-neg-pty "pid [0-9]+: fd 11: /dev/pts/[0-9]+: a pseudo-terminal slave with input not read yet is not supported \\(it cannot be read without being consumed\\)"
+}
+
+@test "a pseudo-terminal with output of its slave not read on its master is refused, the output stays" {
+	require_image
+	ZDTM_PTY=outq refused zdtm-neg-pty "pid [0-9]+: fd 10: /dev/p[a-z/]*tmx: a pseudo-terminal master with output of its slave not read yet is not supported"
+}
+
+@test "a pseudo-terminal master whose slave no process has, and no session's terminal, is refused" {
+	require_image
+	ZDTM_PTY=noslave refused zdtm-neg-pty "pid [0-9]+: fd 10: /dev/p[a-z/]*tmx: pseudo-terminal [0-9]+: its slave /dev/pts/[0-9]+ is open in no process of the container \\(closed, or held outside\\) and the pair is no session's terminal: not supported"
+}
+
+@test "/dev/tty of a terminal that is no longer the process's is refused" {
+	require_image
+	ZDTM_PTY=devtty refused zdtm-neg-pty "pid [0-9]+: fd 12: /dev/tty of /dev/pts/[0-9]+, which is not its controlling terminal \\(/dev/pts/[0-9]+\\) any more: not supported"
+}
+
+@test "a pseudo-terminal in another line discipline is refused" {
+	require_image
+	ZDTM_PTY=ldisc refused zdtm-neg-pty "pid [0-9]+: fd 11: /dev/pts/[0-9]+: a terminal with a line discipline other than N_TTY is not supported"
+}
+
+@test "a pseudo-terminal of another devpts instance is refused" {
+	require_image
+	local dir=$BATS_TEST_TMPDIR/pts
+
+	mkdir -p "$dir"
+	mount -t devpts -o newinstance,ptmxmode=0666 devpts "$dir" ||
+		skip "cannot mount a devpts instance here"
+	ZDTM_PTMX=$dir/ptmx ZDTM_PTY=devpts refused zdtm-neg-pty "pid [0-9]+: fd 13: $dir/ptmx: a pseudo-terminal outside this machine's /dev/pts \\(another devpts, or another path\\) is not supported" ||
+		{ umount -l "$dir"; return 1; }
+	umount -l "$dir"
+}
+
+@test "a pseudo-terminal of the container whose slave a process outside has open is refused, naming it" {
+	require_image
+	local ct holder
+
+	ct=$(crfs_mkct neg)
+	ZDTM_PTY=outside zdtm_start "$ct" zdtm-neg-pty
+	start_bg /usr/bin/python3 -c 'import os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)
+open(sys.argv[2] + ".tmp", "w").write("open")
+os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+time.sleep(600)' "$(cat "$ZDTM_DIR/pts")" "$BATS_TEST_TMPDIR/held"
+	holder=$STARTED_PID
+	wait_for "the slave to be held outside" 20 test -e "$BATS_TEST_TMPDIR/held"
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	run ! cat "$CRFS_MNT/$ct/image"
+	run -0 ct_file "$ct" error
+	assert_output --regexp "$(cat "$ZDTM_DIR/pts"): a pseudo-terminal of the container is also open in pid $holder \\(python3\\), outside it \\(fd [0-9]+\\): a restore would part them: not supported"
+	ct_write "$ct" state thaw
+	wait_thawed "$ct"
+	kill "$holder"
+	zdtm_finish
 }

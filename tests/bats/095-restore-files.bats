@@ -456,7 +456,7 @@ refused_with() {
 	wait_thawed "$ct"
 }
 
-@test "a terminal is refused, saying to start the program with </dev/null >log 2>&1" {
+@test "a terminal outside the container is refused, saying to start the program with </dev/null >log 2>&1 or use shell_job" {
 	require_image
 	local ct dir
 
@@ -471,7 +471,7 @@ refused_with() {
 	wait_for "zdtm-counter to be ready" 30 test -e "$dir/ready"
 	pid=$(cat "$dir/ready")
 	refused_with "$ct" \
-		"pid $pid: fd 0: /dev/pts/[0-9]+: terminals are not supported: start it with </dev/null >log 2>&1, or close the descriptor"
+		"pid $pid: fd 0: /dev/pts/[0-9]+: a terminal whose master is not in the container \\(the terminal of the shell that started it\\?\\) is not supported: start it with </dev/null >log 2>&1 .*, or echo 1 > shell_job of the container"
 	zdtm_finish "$dir" "$pid"
 }
 

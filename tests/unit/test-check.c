@@ -806,6 +806,129 @@ static void forge_pp_oneshot(struct cr_model *m)
 		.target_id = m->files[m->nr_files - NR_PP].f.id };
 	fx_resolve(m);
 }
+enum { TY_M, TY_S, TY_DEV, NR_TY };
+
+/*
+ * A pseudo-terminal pair of index 5 (master fd 20, slave fd 21), the
+ * process's session's controlling terminal with its group in front, and
+ * /dev/tty at fd 22.
+ */
+static void tty_add(struct cr_model *m)
+{
+	uint32_t base = m->nr_files;
+	int err;
+
+	for (int i = 0; i < NR_TY; i++) {
+		struct cr_file *f = cr_model_new_file(m, &err);
+		struct cr_fd *fd = cr_model_new_fd(&m->fdts[0], &err);
+		struct crfs_file_tty *t = &f->ev.tty;
+
+		memset(f, 0, sizeof(*f));
+		f->f = (struct crfs_file){ .id = base + i + 1,
+			.kind = i == TY_DEV ? CRFS_FILE_CHR : CRFS_FILE_TTY,
+			.flags = O_RDWR | 0100000, .mode = S_IFCHR | 0620,
+			.dev = 0x18, .ino = 8 + i,
+			.rdev = i == TY_M ? makedev(5, 2) : i == TY_S ?
+				makedev(136, 5) : makedev(5, 0),
+			.ext_len = i == TY_DEV ? 0 : sizeof(*t) };
+		f->path = strdup(i == TY_M ? "/dev/ptmx" : i == TY_S ?
+				 "/dev/pts/5" : "/dev/tty");
+		if (i != TY_DEV) {
+			t->type = i == TY_M ? CRFS_TTY_MASTER : CRFS_TTY_SLAVE;
+			t->index = 5;
+			t->lflag = 0x8a3b;
+			t->cflag = 0xbf;
+			t->cc[0] = 3;
+			t->rows = 24;
+			t->cols = 80;
+			t->pkt = i == TY_M;
+			t->sid = FX_PID;
+			t->pgrp = FX_PID;
+		}
+		memset(fd, 0, sizeof(*fd));
+		fd->d = (struct crfs_fd){ .fd = 20 + i, .file_id = base + i + 1 };
+	}
+	fx_resolve(m);
+}
+
+/* The pair added, then made wrong by @body. */
+#define FY(name, body) \
+	static void forge_##name(struct cr_model *m) \
+	{ tty_add(m); \
+	  struct cr_file *ty = &m->files[m->nr_files - NR_TY]; \
+	  struct crfs_file_tty *ym = &ty[TY_M].ev.tty, *ys = &ty[TY_S].ev.tty; \
+	  (void)ym; (void)ys; body; }
+FY(ty_type, ym->type = 4)
+FY(ty_index, ym->index = ys->index = CRFS_TTY_MAX)
+FY(ty_path, free(ty[TY_S].path); ty[TY_S].path = strdup("/dev/pts/6"))
+FY(ty_mpath, free(ty[TY_M].path); ty[TY_M].path = strdup("/dev/tty"))
+FY(ty_rdev, ty[TY_S].f.rdev = makedev(136, 6))
+FY(ty_mode, ty[TY_M].f.mode = S_IFREG | 0600)
+FY(ty_flags, ty[TY_S].f.flags |= O_ASYNC)
+FY(ty_pos, ty[TY_M].f.pos = 3)
+FY(ty_line, ym->line = 2)
+FY(ty_pkt, ys->pkt = 1)
+FY(ty_excl, ym->excl = 2)
+FY(ty_pgrp_nosid, ym->sid = ys->sid = 0)
+FY(ty_sid, ym->sid = ys->sid = 4712)
+FY(ty_pgrp, ym->pgrp = ys->pgrp = 4712)
+FY(ty_winsize, ys->rows = 25)
+FY(ty_lock, ym->locked = 1)
+/* A second slave description of the pair, at fd 23, made wrong by @body. */
+static void tty_second(struct cr_model *m, void (*body)(struct crfs_file_tty *))
+{
+	uint32_t s = m->nr_files - NR_TY + TY_S, id = m->nr_files + 1;
+	struct cr_file *f;
+	struct cr_fd *fd;
+	int err;
+
+	f = cr_model_new_file(m, &err);
+	*f = m->files[s];
+	f->f.id = id;
+	f->path = strdup(m->files[s].path);
+	body(&f->ev.tty);
+	fd = cr_model_new_fd(&m->fdts[0], &err);
+	memset(fd, 0, sizeof(*fd));
+	fd->d = (struct crfs_fd){ .fd = 23, .file_id = id };
+	fx_resolve(m);
+}
+static void ty_raw(struct crfs_file_tty *t) { t->lflag = 0; }
+static void ty_master(struct crfs_file_tty *t) { t->type = CRFS_TTY_MASTER; }
+FY(ty_termios, tty_second(m, ty_raw))
+FY(ty_master2, free(ty[TY_M].path); ty[TY_M].path = NULL;
+   ty[TY_M].path = strdup("/dev/ptmx"); tty_second(m, ty_master);
+   free(m->files[m->nr_files - 1].path);
+   m->files[m->nr_files - 1].path = strdup("/dev/ptmx");
+   m->files[m->nr_files - 1].f.rdev = makedev(5, 2);
+   m->files[m->nr_files - 1].ev.tty.pkt = 1)
+FY(ty_nomaster, ty[TY_M].f.kind = CRFS_FILE_CHR; ty[TY_M].f.ext_len = 0;
+   free(ty[TY_M].path); ty[TY_M].path = strdup("/dev/null");
+   ty[TY_M].f.rdev = makedev(1, 3); ty[TY_M].f.flags = O_RDWR)
+FY(ty_noslave, ty[TY_S].f.kind = CRFS_FILE_CHR; ty[TY_S].f.ext_len = 0;
+   free(ty[TY_S].path); ty[TY_S].path = strdup("/dev/null");
+   ty[TY_S].f.rdev = makedev(1, 3); ty[TY_S].f.flags = O_RDWR;
+   ym->sid = ym->pgrp = 0)
+FY(ty_devtty, ym->sid = ys->sid = ym->pgrp = ys->pgrp = 0)
+/* An epoll watching the master one-shot, fired. */
+static void forge_ty_epoll(struct cr_model *m)
+{
+	uint32_t master;
+	struct cr_file *ep;
+
+	tty_add(m);
+	master = m->files[m->nr_files - NR_TY + TY_M].f.id;
+	ev_add(m);
+	ep = &m->files[m->nr_files - NR_EV + EV_EP];
+	ep->tfds[1] = (struct crfs_epoll_tfd){ .fd = 20, .events = EPOLLONESHOT,
+					       .target_id = master };
+}
+FY(ty_shell_state, ym->sid = ys->sid = ym->pgrp = ys->pgrp = 0;
+   ty[TY_M].f.kind = CRFS_FILE_CHR; ty[TY_M].f.ext_len = 0;
+   free(ty[TY_M].path); ty[TY_M].path = strdup("/dev/null");
+   ty[TY_M].f.rdev = makedev(1, 3); ty[TY_M].f.flags = O_RDWR;
+   ys->type = CRFS_TTY_SHELL; ys->pkt = 0)
+FY(ty_shell_pair, ys->type = CRFS_TTY_SHELL;
+   memset(ys, 0, sizeof(*ys)); ys->type = CRFS_TTY_SHELL; ys->index = 5)
 
 static const struct forgery forgeries[] = {
 	{ "a socket of family AF_UNIX as INET", forge_in_family, "neither AF_INET nor AF_INET6" },
@@ -881,6 +1004,30 @@ static const struct forgery forgeries[] = {
 	{ "an inotify watch without events", forge_in_mask, "a watch mask inotify_add_watch() does not take" },
 	{ "an inotify watch with IN_MASK_ADD", forge_in_mask2, "a watch mask inotify_add_watch() does not take" },
 	{ "an inotify watch with padding", forge_in_pad, "padding not zero" },
+	{ "a terminal of type 4",	forge_ty_type,	"neither master, slave nor the shell's" },
+	{ "a pseudo-terminal index of CRFS_TTY_MAX", forge_ty_index, "index of CRFS_TTY_MAX" },
+	{ "a slave at another /dev/pts/N", forge_ty_path, "not /dev/ptmx (a master) or /dev/pts/INDEX" },
+	{ "a master at /dev/tty",	forge_ty_mpath,	"not /dev/ptmx (a master) or /dev/pts/INDEX" },
+	{ "a slave of another device",	forge_ty_rdev,	"not the character device of its side" },
+	{ "a master of a regular mode", forge_ty_mode, "not the character device of its side" },
+	{ "a slave with O_ASYNC",	forge_ty_flags,	"status flags a restore cannot open it with" },
+	{ "a master with a position",	forge_ty_pos,	"a position, data, seals or flags of a terminal" },
+	{ "a master in line discipline 2", forge_ty_line, "line discipline other than N_TTY" },
+	{ "a slave in packet mode",	forge_ty_pkt,	"packet mode on a slave" },
+	{ "a master exclusive 2",	forge_ty_excl,	"not 0 or 1" },
+	{ "a foreground group without a session", forge_ty_pgrp_nosid, "a foreground group without a session" },
+	{ "a terminal of a session not led in the image", forge_ty_sid, "its session has no leader among the processes" },
+	{ "a foreground group not of its session", forge_ty_pgrp, "no process group of its session" },
+	{ "a pair of two window sizes",	forge_ty_winsize, "a window size, lock, session or foreground group other" },
+	{ "a pair locked on one side only", forge_ty_lock, "a window size, lock, session or foreground group other" },
+	{ "a slave whose termios is not its side's", forge_ty_termios, "termios or exclusive mode other" },
+	{ "a slave without its master",	forge_ty_nomaster, "a slave without its master" },
+	{ "two masters of one index",	forge_ty_master2, "a second master of its index" },
+	{ "a master without its slave",	forge_ty_noslave, "a master without its slave" },
+	{ "/dev/tty of a session without a terminal", forge_ty_devtty, "fd 22: /dev/tty, but its session 4711 has no controlling terminal" },
+	{ "an epoll with a fired one-shot terminal target", forge_ty_epoll, "a one-shot terminal target that fired" },
+	{ "a shell's terminal with termios", forge_ty_shell_state, "state in a terminal outside the container" },
+	{ "a shell's terminal and a pair of one index", forge_ty_shell_pair, "both outside the container (a shell job) and a pair" },
 	{ "pid 0",			forge_pid0,	"pid 0" },
 	{ "pid above 4M",		forge_pid_big,	"not a pid" },
 	{ "a parent not in the image",	forge_ppid,	"parent 1" },
@@ -1115,10 +1262,11 @@ static const struct forgery forgeries[] = {
 	  "fd table 5 is not in the image" },
 };
 
-/* The checks: valid 2, filled 1, events 2, sockets 2, pipes 2, ipc 1,
+/* The checks: valid 2, filled 1, events 2, sockets 2, pipes 2, ttys 2,
+ * ipc 1,
  * forgeries, pages 16, header 8, trailing 1, order 5, declared counts 1,
  * linear 1, file data 7, tree. */
-#define TAP_PLAN	(62 + sizeof(forgeries) / sizeof(forgeries[0]))
+#define TAP_PLAN	(64 + sizeof(forgeries) / sizeof(forgeries[0]))
 
 /* The image of the valid process, with @runs of page data. */
 static int good_image(const struct crfs_image_hdr *h, const struct fx_run *runs)
@@ -1213,6 +1361,36 @@ static void test_pipes(const struct crfs_image_hdr *h)
 	   "cr_img_check_model()%s%s", ret ? ": " : "", e.msg);
 	judge(fx_write(h, &m, NULL, false), &v);
 	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
+	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+	cr_model_free(&m);
+}
+
+/* The valid process with a pseudo-terminal pair as its terminal. */
+static void test_tty(const struct crfs_image_hdr *h)
+{
+	struct cr_model m;
+	struct verdict v;
+
+	fx_model(&m, h);
+	tty_add(&m);
+	judge(fx_write(h, &m, NULL, false), &v);
+	ok(!v.verify && !v.restore, "with a pseudo-terminal pair as its "
+	   "controlling terminal and /dev/tty, it passes verify and "
+	   "restore%s%s%s", v.verify || v.restore ? ": " : "", v.ev.msg,
+	   v.er.msg);
+	cr_model_free(&m);
+
+	/* Its slave closed (no /dev/tty either): still its terminal. */
+	fx_model(&m, h);
+	tty_add(&m);
+	m.fdts[0].nr_fds -= 2;
+	m.nr_files -= 2;
+	free(m.files[m.nr_files].path);
+	free(m.files[m.nr_files + 1].path);
+	fx_resolve(&m);
+	judge(fx_write(h, &m, NULL, false), &v);
+	ok(!v.verify && !v.restore, "with a master alone whose pair is its "
+	   "session's terminal, it passes verify and restore%s%s%s",
 	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
 	cr_model_free(&m);
 }
@@ -1887,6 +2065,7 @@ int main(int argc, char **argv)
 	test_sockets(&h);
 	test_pipes(&h);
 	test_valid_ipc(&h);
+	test_tty(&h);
 	test_forgeries(&h);
 	test_pages(&h);
 	test_header(&h);

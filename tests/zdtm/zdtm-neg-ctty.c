@@ -4,8 +4,8 @@
  * terminal is the pseudo-terminal slave named by $ZDTM_PTS (its master
  * held by a process outside the container), opened once and closed: no
  * descriptor of it is left, the terminal stays the session's.
- * Terminals are not restored: the checkpoint must refuse, naming the
- * session, not drop the terminal.
+ * A terminal outside the container is not restored: the checkpoint must
+ * refuse, naming the session, not drop the terminal.
  */
 #include <sys/wait.h>
 

@@ -93,6 +93,13 @@ struct cr_xfer *cr_xfer_new(const char *cgdir, const char *name, bool dump,
 			    void *owner);
 
 /**
+ * cr_xfer_set_opts() - before cr_xfer_begin(): what the container's
+ * control files ask (struct cr_opts): @shell_job, and @tty_fd, the
+ * restorer's terminal (-1: none), which the transfer owns from now on
+ */
+void cr_xfer_set_opts(struct cr_xfer *x, bool shell_job, int tty_fd);
+
+/**
  * cr_xfer_begin() - apply the freeze policy and start the engine
  *
  * A checkpoint needs the cgroup frozen or freezing (a freeze under way is

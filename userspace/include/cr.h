@@ -140,6 +140,27 @@ int cr_cgroup_tree_prune(const char *dir, bool self);
 
 struct cr_dump;
 
+/*
+ * What a container's control files ask of a checkpoint or a restore
+ * beyond the default (res-tty.c): @shell_job, a terminal outside the
+ * container (the shell's that started the program) is accepted by a
+ * checkpoint; a restore puts such a terminal's descriptors on @tty_fd,
+ * the restorer's terminal (-1: none, such an image is refused).
+ */
+struct cr_opts {
+	bool	shell_job;
+	int	tty_fd;
+};
+
+/**
+ * cr_dump_begin_opts() - cr_dump_begin() with @opts (NULL: the defaults)
+ */
+struct cr_ring;
+struct cr_dump *cr_dump_begin_opts(const char *cgdir,
+				   const struct cr_ring *ring,
+				   const struct cr_opts *opts,
+				   struct cr_err *e);
+
 /**
  * cr_dump_begin() - check and seize every process of a frozen cgroup
  * @cgdir: the container's cgroup directory; it must be frozen
@@ -207,5 +228,12 @@ void cr_dump_end(struct cr_dump *d);
  * Return: 0 or -errno.
  */
 int cr_restore(struct cr_ring *ring, const char *cgdir, struct cr_err *e);
+
+/**
+ * cr_restore_opts() - cr_restore() with @opts (NULL: the defaults); the
+ * caller keeps opts->tty_fd, which the restore only reopens.
+ */
+int cr_restore_opts(struct cr_ring *ring, const char *cgdir,
+		    const struct cr_opts *opts, struct cr_err *e);
 
 #endif /* CR_H */

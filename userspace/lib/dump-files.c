@@ -44,8 +44,10 @@ static const struct {
 } cr_chr_ok[] = {
 	{ 1, 3 },	/* /dev/null */
 	{ 1, 5 },	/* /dev/zero */
+	{ 1, 7 },	/* /dev/full */
 	{ 1, 8 },	/* /dev/random */
 	{ 1, 9 },	/* /dev/urandom */
+	{ 5, 0 },	/* /dev/tty: its terminal's, checked by res-tty.c */
 };
 
 /* Does @path end with the " (deleted)" of an unlinked file? */
@@ -160,6 +162,11 @@ int cr_dump_file_probe(pid_t pid, const char *name, uint32_t flags,
 	if (!strncmp(link, "pipe:", 5)) {
 		f->f.kind = CRFS_FILE_PIPE;
 		return cr_pipe_probe(pid, name, f, e);
+	}
+	if (cr_tty_link(link)) {
+		ret = cr_tty_probe(pid, name, f, e);
+		if (ret || f->f.kind || f->why)
+			return ret;
 	}
 	for (i = 0; i < sizeof(cr_file_refused) / sizeof(cr_file_refused[0]);
 	     i++)

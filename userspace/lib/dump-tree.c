@@ -399,6 +399,7 @@ static int tree_task(struct cr_dump *d, uint32_t i, const struct tree_proc *p,
 	dt->vsid = p->v[2];
 	dt->zombie = p->zombie;
 	dt->tty_nr = p->st.tty_nr;
+	dt->tpgid = p->st.tpgid;
 	dt->t = &d->m.tasks[i];
 	k = &dt->t->t;
 	k->pid = p->pid;
@@ -572,37 +573,12 @@ static int tree_kcmp_cmp(const void *pa, const void *pb, void *arg)
 	return r == 1 ? -1 : r == 2 ? 1 : 0;
 }
 
-/*
- * A session of the container with a controlling terminal: terminals are
- * not restored yet (the root's terminal outside is dropped, documented).
- * Checked after the rows, whose refusal of a terminal descriptor says
- * more.
- */
-static int tree_ctty_check(const struct cr_dump *d, struct cr_err *e)
-{
-	for (uint32_t i = 0; i < d->nr_tasks; i++) {
-		const struct cr_dtask *dt = &d->tasks[i];
-		pid_t sid = dt->t->t.sid;
-		unsigned int tty = dt->tty_nr;
-
-		if (!tty || !bsearch(&sid, d->pids, d->nr_tasks, sizeof(sid),
-				     tree_pid_cmp))
-			continue;
-		return cr_fail(e, EOPNOTSUPP, "pid %d: its session %d has a "
-			       "controlling terminal (tty %u:%u): terminals are "
-			       "not restored yet; start it with setsid and "
-			       "</dev/null >log 2>&1", dt->pid, sid,
-			       (tty >> 8) & 0xfff,
-			       (tty & 0xff) | ((tty >> 12) & 0xfff00));
-	}
-	return 0;
-}
-
 int cr_dump_tree_check(struct cr_dump *d, struct cr_err *e)
 {
 	pid_t *live = malloc((d->nr_tasks + 1) * sizeof(*live));
 	uint32_t n = 0;
-	int ret = tree_ctty_check(d, e);
+	/* After the rows, whose refusal of a terminal descriptor says more. */
+	int ret = cr_tty_tree_check(d, e);
 
 	if (ret) {
 		free(live);

@@ -544,6 +544,14 @@ static int dump_seized(struct cr_dump *d, struct cr_err *e)
 struct cr_dump *cr_dump_begin(const char *cgdir, const struct cr_ring *ring,
 			      struct cr_err *e)
 {
+	return cr_dump_begin_opts(cgdir, ring, NULL, e);
+}
+
+struct cr_dump *cr_dump_begin_opts(const char *cgdir,
+				   const struct cr_ring *ring,
+				   const struct cr_opts *opts,
+				   struct cr_err *e)
+{
 	struct cr_dump *d;
 	uint32_t i;
 	int ret;
@@ -553,6 +561,7 @@ struct cr_dump *cr_dump_begin(const char *cgdir, const struct cr_ring *ring,
 		cr_fail(e, ENOMEM, "out of memory");
 		return NULL;
 	}
+	d->shell_job = opts && opts->shell_job;
 	if (strlen(cgdir) >= sizeof(d->cgdir)) {
 		cr_fail(e, ENAMETOOLONG, "%s: path too long", cgdir);
 		goto out_free;

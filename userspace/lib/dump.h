@@ -108,6 +108,7 @@ struct cr_dtask {
 	pid_t			vpid, vpgid, vsid; /* as the container sees */
 	bool			zombie;		/* no rows: dump-tree.c */
 	unsigned int		tty_nr;		/* its controlling terminal */
+	pid_t			tpgid;		/* its foreground group */
 	struct cr_task		*t;		/* its model */
 	struct cr_proc_status	st;		/* its status, as collected */
 	pid_t			*tids;		/* its threads, the leader first */
@@ -173,6 +174,8 @@ struct cr_dump {
 	uint64_t		ipc_ns;		/* res-ipc.c: the container's
 						 * IPC namespace (inode), */
 	bool			ipc_own;	/* not the dumper's */
+	bool			shell_job;	/* cr_opts: a terminal outside
+						 * is accepted (res-tty.c) */
 };
 
 /**
@@ -374,6 +377,29 @@ struct cr_shmem *cr_dump_shmem_get(struct cr_dump *d, struct cr_shmem_ix *ix,
 
 /* cr_shmem_ix_free() - free @ix's slots, leave it empty */
 void cr_shmem_ix_free(struct cr_shmem_ix *ix);
+
+/**
+ * cr_tty_link() - is @link ("/dev/ptmx", "/dev/pts/N") the path of a
+ * pseudo-terminal side, for cr_tty_probe() (res-tty.c)?
+ */
+bool cr_tty_link(const char *link);
+
+/**
+ * cr_tty_probe() - the kind and state of pseudo-terminal side @name
+ * ("fd/N") of @pid into @f (path already set), or f->why
+ * Return: 0 or -errno with @e set.
+ */
+int cr_tty_probe(pid_t pid, const char *name, struct cr_file *f,
+		 struct cr_err *e);
+
+/**
+ * cr_tty_tree_check() - the controlling terminals of @d's sessions: each
+ * a pseudo-terminal pair of the container that every process of the
+ * session has, its session and foreground group put into the pair's
+ * FILEs (res-tty.c).  Sessions led outside the container are left alone.
+ * Return: 0 or -EOPNOTSUPP with @e set naming the pid and the terminal.
+ */
+int cr_tty_tree_check(struct cr_dump *d, struct cr_err *e);
 
 /**
  * cr_evfd_kind() - the kind of event descriptor whose link reads @link

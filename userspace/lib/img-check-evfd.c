@@ -55,7 +55,7 @@ static const char *const cr_evfd_names[CRFS_FILE_NR] = {
 static bool cr_evfd_pollable(const struct crfs_file *f)
 {
 	return cr_file_event(f) || f->kind == CRFS_FILE_INET ||
-	       cr_file_pipe(f) ||
+	       cr_file_pipe(f) || f->kind == CRFS_FILE_TTY ||
 	       (f->kind == CRFS_FILE_CHR && major(f->rdev) == 1 &&
 		(minor(f->rdev) == 8 || minor(f->rdev) == 9));
 }
@@ -86,6 +86,14 @@ static const char *cr_evfd_epoll_why(const struct cr_chk *c,
 			return "a one-shot pipe or FIFO target that fired "
 			       "(epoll_ctl() would arm it again for EPOLLERR "
 			       "and EPOLLHUP)";
+		/* epoll_ctl() would arm EPOLLERR | EPOLLHUP on it again. */
+		if (tf->f.kind == CRFS_FILE_TTY &&
+		    (t->events & EPOLLONESHOT) &&
+		    !(t->events & ~(EPOLLONESHOT | EPOLLET | EPOLLWAKEUP |
+				    EPOLLEXCLUSIVE)))
+			return "a one-shot terminal target that fired (a "
+			       "terminal can hang up, which epoll_ctl() would "
+			       "report again)";
 		if (tf->f.kind != CRFS_FILE_EPOLL)
 			continue;
 		if (t->events & EPOLLEXCLUSIVE)

@@ -146,7 +146,7 @@ static const char *const cr_file_kind_names[CRFS_FILE_NR] = {
 static bool cr_chr_ok(uint64_t rdev)
 {
 	static const struct { unsigned int major, minor; } ok[] = {
-		{ 1, 3 }, { 1, 5 }, { 1, 8 }, { 1, 9 },
+		{ 1, 3 }, { 1, 5 }, { 1, 7 }, { 1, 8 }, { 1, 9 }, { 5, 0 },
 	};
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
@@ -278,6 +278,8 @@ int cr_file_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 			       f->kind);
 	if (cr_file_pipe(f))
 		return cr_img_pipe_check(c, fi, e);
+	if (f->kind == CRFS_FILE_TTY)
+		return cr_img_tty_check(c, fi, e);
 	if (f->ext_len && !cr_file_has_ext(f))
 		return cr_fail(e, EBADMSG, "file %u: state after the path of "
 			       "a file that is no event descriptor or socket",
@@ -317,8 +319,8 @@ int cr_file_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 		why = "data or seals of a file whose contents are not in "
 		      "the image";
 	else if (f->kind == CRFS_FILE_CHR && !cr_chr_ok(f->rdev))
-		why = "a device other than /dev/null, /dev/zero, /dev/random, "
-		      "/dev/urandom";
+		why = "a device other than /dev/null, /dev/zero, /dev/full, "
+		      "/dev/random, /dev/urandom, /dev/tty";
 	else if (f->owner_type > CRFS_OWNER_PGRP ||
 		 !f->owner_type != !f->owner_pid || f->signo > CRFS_NSIG)
 		why = "an owner type, owner or signal (F_SETOWN_EX, F_SETSIG) "
@@ -834,7 +836,8 @@ int cr_task_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 				       "%" PRIu64 " above hard %" PRIu64,
 				       k->pid, i, (uint64_t)k->rlim[i].cur,
 				       (uint64_t)k->rlim[i].max);
-	return cr_task_owners(c, t, e) ?: cr_img_evfd_task(c, t, e);
+	return cr_task_owners(c, t, e) ?: cr_img_evfd_task(c, t, e) ?:
+	       cr_img_tty_task(c, t, e);
 }
 
 /*

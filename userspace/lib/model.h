@@ -40,6 +40,7 @@ struct cr_file {
 		struct crfs_file_signalfd	sfd;
 		struct crfs_file_timerfd	tfd;
 		struct crfs_file_pipe		pipe;	/* PIPE, FIFO */
+		struct crfs_file_tty		tty;	/* TTY (res-tty.c) */
 	} ev;
 	uint8_t			*pdata;		/* PIPE, FIFO: pipe.data_len */
 	struct crfs_epoll_tfd	*tfds;		/* EPOLL: its targets */
@@ -91,7 +92,14 @@ static inline bool cr_file_made(const struct crfs_file *f)
 /* Does @f carry its kind's state after its path (ext_len bytes)? */
 static inline bool cr_file_has_ext(const struct crfs_file *f)
 {
-	return cr_file_made(f) || cr_file_pipe(f);
+	return cr_file_made(f) || cr_file_pipe(f) ||
+	       f->kind == CRFS_FILE_TTY;
+}
+
+/* Is @f the terminal of a shell job, outside the container (res-tty.c)? */
+static inline bool cr_tty_shell_file(const struct cr_file *f)
+{
+	return f->f.kind == CRFS_FILE_TTY && f->ev.tty.type == CRFS_TTY_SHELL;
 }
 
 /* Is @f a file whose contents are in the image (FILE_DATA)? */

@@ -209,6 +209,7 @@ int cr_proc_stat(pid_t pid, struct cr_proc_stat *st, struct cr_err *e)
 	st->pgid = f[5];
 	st->sid = f[6];
 	st->tty_nr = f[7];
+	st->tpgid = (pid_t)(int64_t)f[8];
 	st->exit_signal = f[38];
 	st->start_code = f[26];
 	st->end_code = f[27];

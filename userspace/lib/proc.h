@@ -36,6 +36,7 @@ struct cr_proc_stat {
 	char		state;
 	pid_t		ppid, pgid, sid;
 	unsigned int	tty_nr;		/* its controlling terminal, 0: none */
+	pid_t		tpgid;		/* its foreground group, -1: none */
 	int		exit_signal;
 	int		exit_code;	/* a zombie's wait status */
 	uint64_t	start_code, end_code, start_stack;

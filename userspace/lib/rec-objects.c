@@ -100,6 +100,8 @@ int cr_file_read(struct cr_rd *rd, const void *p, uint64_t len,
 		err = cr_inet_read(f, path + plen, rec.ext_len, &why);
 	else if (cr_file_pipe(&rec))
 		err = cr_pipe_read(f, path + plen, rec.ext_len, &why);
+	else if (rec.kind == CRFS_FILE_TTY)
+		err = cr_tty_read(f, path + plen, rec.ext_len, &why);
 	else
 		err = cr_evfd_read(f, path + plen, rec.ext_len, &why);
 	if (err == -ENOMEM)
@@ -125,6 +127,8 @@ int cr_file_write(struct cr_img *img, const void *obj, struct cr_err *e)
 		ext = cr_inet_iov(f);
 	else if (cr_file_event(&rec))
 		ext = cr_evfd_iov(f);
+	else if (rec.kind == CRFS_FILE_TTY)
+		ext = cr_tty_iov(f);
 	rec.ext_len = ext.iov_len;
 	if (cr_file_pipe(&rec))
 		rec.ext_len = cr_pipe_iov(f, pipe);
@@ -145,7 +149,7 @@ void cr_file_print(struct cr_emit *o, const void *obj)
 	o->ops->u64(o, "pos", f->pos);
 	o->ops->hex(o, "dev", f->dev);
 	o->ops->u64(o, "ino", f->ino);
-	if (o->detail || f->kind == CRFS_FILE_CHR)
+	if (o->detail || f->kind == CRFS_FILE_CHR || f->kind == CRFS_FILE_TTY)
 		o->ops->hex(o, "rdev", f->rdev);
 	if (o->detail || f->kind == CRFS_FILE_REG) {
 		o->ops->u64(o, "size", f->size);
@@ -173,6 +177,7 @@ void cr_file_print(struct cr_emit *o, const void *obj)
 	cr_evfd_print(o, obj);
 	cr_inet_print(o, obj);
 	cr_pipe_print(o, obj);
+	cr_tty_print(o, obj);
 }
 
 /* SHMEM */

@@ -296,6 +296,27 @@ int cr_img_pipe_check(const struct cr_chk *c, const struct cr_file *fi,
 		      struct cr_err *e);
 
 /**
+ * cr_tty_read() - the terminal state of TTY @f from the @len bytes at @p
+ * after its path (rec-tty.c).
+ *
+ * Return: 0, or -EBADMSG with *@why saying what is wrong.
+ */
+int cr_tty_read(struct cr_file *f, const void *p, uint64_t len,
+		const char **why);
+
+/**
+ * cr_tty_iov() - the terminal state of TTY @f as written after its path.
+ *
+ * Return: the bytes to write, f->f.ext_len of them.
+ */
+struct iovec cr_tty_iov(const struct cr_file *f);
+
+/**
+ * cr_tty_print() - print the terminal state of @fi, if it is a TTY.
+ */
+void cr_tty_print(struct cr_emit *o, const struct cr_file *fi);
+
+/**
  * cr_img_evfd_check() - the rules of an event descriptor's FILE @fi
  * (img-check-evfd.c): its name, mode, flags and state.
  *
@@ -303,6 +324,24 @@ int cr_img_pipe_check(const struct cr_chk *c, const struct cr_file *fi,
  */
 int cr_img_evfd_check(const struct cr_chk *c, const struct cr_file *fi,
 		      struct cr_err *e);
+
+/**
+ * cr_img_tty_check() - the rules of a pseudo-terminal's FILE @fi
+ * (img-check-tty.c): its side, device, flags and state, and its pair.
+ *
+ * Return: 0, or -EBADMSG with @e naming the file and the rule.
+ */
+int cr_img_tty_check(const struct cr_chk *c, const struct cr_file *fi,
+		     struct cr_err *e);
+
+/**
+ * cr_img_tty_task() - a /dev/tty descriptor of @t has a terminal to name:
+ * its session's, a pair of the image (img-check-tty.c).
+ *
+ * Return: 0, or -EBADMSG with @e naming the pid and the descriptor.
+ */
+int cr_img_tty_task(const struct cr_chk *c, const struct cr_task *t,
+		    struct cr_err *e);
 
 /**
  * cr_img_evfd_task() - every epoll target of @t's descriptors is a

@@ -286,8 +286,16 @@ static const char *fd_why(pid_t pid, int fd, const struct cr_file *f,
 	char comm[CRFS_COMM_LEN];
 	pid_t other;
 
+	/* A pseudo-terminal says why itself (res-tty.c). */
+	if (f->f.kind == CRFS_FILE_TTY)
+		return why;
+	if (S_ISCHR(f->f.mode) && (major(f->f.rdev) == 136 ||
+				   f->f.rdev == makedev(5, 2)))
+		return "a pseudo-terminal outside this machine's /dev/pts "
+		       "(another devpts, or another path) is not supported";
 	if (S_ISCHR(f->f.mode) && fd_is_tty(major(f->f.rdev), link))
-		return "terminals are not supported: " FD_HINT;
+		return "terminals other than pseudo-terminals (/dev/ptmx, "
+		       "/dev/pts/N) and /dev/tty are not supported: " FD_HINT;
 	if (S_ISCHR(f->f.mode) && !f->f.kind) {
 		snprintf(buf, len, "character device %u:%u is not supported",
 			 major(f->f.rdev), minor(f->f.rdev));

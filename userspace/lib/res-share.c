@@ -8,7 +8,9 @@
  * description of a regular file or directory (one offset, as
  * `{ crctl run ...; other; } >>log` gives both).  Character devices are
  * reopened anyway and carry no offset: a /dev/null from the shell is
- * fine.  Pipes and sockets are refused by the files resource already.
+ * fine, and so is the shell's terminal of a shell job (res-tty.c), which
+ * a restore puts on another terminal anyway.  Pipes and sockets are
+ * refused by the files resource already.
  *
  * The check phase walks /proc once per checkpoint, for every task of it
  * at once (the hook of the first task does it).  kcmp() orders the
@@ -209,7 +211,8 @@ static int share_keys(struct share_ctx *c)
 		for (uint32_t j = 0; t && j < t->nr_fds; j++) {
 			const struct cr_file *f = t->fds[j].file;
 
-			if (!f || !f->f.kind || f->f.kind == CRFS_FILE_CHR)
+			if (!f || !f->f.kind || f->f.kind == CRFS_FILE_CHR ||
+			    cr_tty_shell_file(f))
 				continue;
 			c->fds[c->nr_fds++] = (struct share_fd){ f->f.dev,
 				f->f.ino, d->tasks[i].pid, t->fds[j].d.fd,

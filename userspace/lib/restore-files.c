@@ -112,6 +112,13 @@ static struct cr_rst_file *cr_rf_add(struct cr_rst_files *fs, uint32_t kind,
 	} else if (f->kind == CRFS_FILE_CHR) {
 		e->check |= CR_RF_RDEV;
 		e->rdev = f->rdev;
+	} else if (f->kind == CRFS_FILE_TTY) {
+		/* Made by the restorer, passed (res-tty.c): its device. */
+		e->check = CR_RF_TYPE | CR_RF_RDEV;
+		e->rdev = f->rdev;
+		/* The restorer's terminal, whatever it is. */
+		if (file->ev.tty.type == CRFS_TTY_SHELL)
+			e->check = CR_RF_TYPE;
 	} else if (cr_file_kept(f)) {
 		/* Made anew: dev and ino of the copy (res-fdata.c). */
 		e->data_id = f->data_id;
@@ -137,8 +144,8 @@ static struct cr_rst_file *cr_rf_add(struct cr_rst_files *fs, uint32_t kind,
 		e->fifo = f->kind == CRFS_FILE_FIFO ? file : NULL;
 	}
 	e->pos = f->pos;
-	e->seek = kind == CR_RF_FD && f->kind != CRFS_FILE_CHR && !e->evfd &&
-		  !cr_file_pipe(f);
+	e->seek = kind == CR_RF_FD && f->kind != CRFS_FILE_CHR &&
+		  f->kind != CRFS_FILE_TTY && !e->evfd && !cr_file_pipe(f);
 	e->priv = e->priv || (f->cflags & CRFS_FILE_F_PRIV);
 	return e;
 }

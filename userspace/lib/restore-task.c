@@ -107,6 +107,9 @@ int cr_rst_task_reason(const struct cr_rst *r, const struct cr_rst_res *res,
 	case CR_RST_SETSID:
 		return cr_fail(e, err, "pid %d: cannot start a session of its own (a process group %d is still alive?): %s",
 			       pid, pid, s);
+	case CR_RST_CTTY:
+		return cr_fail(e, err, "pid %d: cannot make /dev/pts/%d its session's controlling terminal (TIOCSCTTY): %s",
+			       pid, res->idx, s);
 	case CR_RST_SETPGID:
 		return cr_fail(e, err, "pid %d: cannot make its own process group: %s",
 			       pid, s);

@@ -34,6 +34,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/ioctl.h>
 
 #include "restore.h"
 
@@ -105,14 +106,18 @@ static int cr_tree_plan_pass(struct cr_rst *r, const struct cr_first_fd *first,
 		struct cr_rst_file *rf = &fs->f[d->entry];
 		const struct cr_file *f = r->task->fdt->fds[j].file;
 		const struct cr_first_fd *o = &first[f - m->files];
+		/* A terminal, made by the restorer: from it, to every one. */
+		int own = cr_rst_tty_fd(r->tree, f);
 
-		if (o->task < 0 || (uint32_t)o->task == r->idx ||
-		    rf->pass >= 0)
+		if (rf->pass >= 0 || (own < 0 && (o->task < 0 ||
+		    (uint32_t)o->task == r->idx)))
 			continue;
 		if (!fs->pass_src && !(fs->pass_src = calloc(
 		    fs->nr_fd_entries, sizeof(*fs->pass_src))))
 			return cr_fail(e, ENOMEM, "out of memory");
-		fs->pass_src[n] = (struct cr_rst_pass){ o->task, o->fd };
+		fs->pass_src[n] = own >= 0 ?
+			(struct cr_rst_pass){ CR_PASS_RESTORER, own } :
+			(struct cr_rst_pass){ o->task, o->fd };
 		rf->pass = n++;
 	}
 	fs->nr_pass = n;
@@ -205,6 +210,8 @@ int cr_rst_tree_plan(struct cr_rst_tree *t, struct cr_err *e)
 				t->shm_many[s - m->shmems] = 1;
 			mm_of[s - m->shmems] = i + 1;
 		}
+	/* The terminals before their descriptions are planned. */
+	rc = cr_rst_tty_make(t, e);
 	for (uint32_t i = 0; !rc && i < t->nr; i++) {
 		struct cr_rst *r = &t->rst[i];
 
@@ -235,6 +242,12 @@ int cr_rst_tree_ids(const struct cr_rst_child *c, struct cr_rst_res *res)
 	res->step = CR_RST_SETSID;
 	if (cr_task_sid(root, t) == t->t.pid) {
 		if (syscall(SYS_setsid) < 0)
+			return errno;
+		/* Its terminal before its children, which inherit it. */
+		res->step = CR_RST_CTTY;
+		res->idx = c->ctty_index;
+		if (c->ctty_fd >= 0 &&
+		    syscall(SYS_ioctl, c->ctty_fd, TIOCSCTTY, 0) < 0)
 			return errno;
 		return 0;
 	}
@@ -505,12 +518,15 @@ int cr_rst_tree_send(struct cr_rst *r, int sock, struct cr_err *e)
 
 		for (; !rc && n < CR_PASS_CHUNK && i < fs->nr_pass; i++) {
 			const struct cr_rst_pass *p = &fs->pass_src[i];
-			const struct cr_rst *o = &r->tree->rst[p->task];
+			const struct cr_rst *o = p->task == CR_PASS_RESTORER ?
+				NULL : &r->tree->rst[p->task];
 
-			fds[n] = syscall(SYS_pidfd_getfd, o->pidfd, p->fd, 0);
+			fds[n] = o ? syscall(SYS_pidfd_getfd, o->pidfd, p->fd,
+					     0) :
+				 fcntl(p->fd, F_DUPFD_CLOEXEC, 0);
 			if (fds[n] < 0)
 				rc = cr_fail(e, errno, "pid %d: fd %d: cannot take the description from pid %d: %m",
-					     r->pid, p->fd, o->pid);
+					     r->pid, p->fd, o ? o->pid : getpid());
 			else
 				n++;
 		}

@@ -750,6 +750,7 @@ static void cr_tree_free(struct cr_rst_tree *t)
 	}
 	if (t->rst)
 		cr_rst_fdata_close(&t->rst[0]);
+	cr_rst_tty_close(t);
 	for (uint32_t i = 0; t->shm_fd && t->rst && i < t->rst[0].m->nr_shmems;
 	     i++)
 		if (t->shm_fd[i] >= 0)
@@ -779,7 +780,13 @@ static int cr_tree_fdata(struct cr_rst_tree *t, struct cr_err *e)
 
 int cr_restore(struct cr_ring *ring, const char *cgdir, struct cr_err *e)
 {
-	struct cr_rst_tree t = { 0 };
+	return cr_restore_opts(ring, cgdir, NULL, e);
+}
+
+int cr_restore_opts(struct cr_ring *ring, const char *cgdir,
+		    const struct cr_opts *opts, struct cr_err *e)
+{
+	struct cr_rst_tree t = { .shell_tty = opts ? opts->tty_fd : -1 };
 	struct cr_img_walk w;
 	struct cr_img img;
 	int rc;

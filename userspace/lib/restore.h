@@ -110,10 +110,14 @@ struct cr_rst_files {
 	uint32_t		nr_pass;
 	int32_t			*pass_fd;	/* child: where each arrived */
 	struct cr_rst_pass {
-		uint32_t	task;		/* the process that opened it */
+		uint32_t	task;		/* the process that opened it,
+						 * CR_PASS_RESTORER: fd is the
+						 * restorer's own (res-tty.c) */
 		int32_t		fd;		/* its number there */
 	}			*pass_src;
 };
+
+#define CR_PASS_RESTORER	UINT32_MAX
 
 struct cr_rst_tree;
 
@@ -166,6 +170,9 @@ struct cr_rst_tree {
 	uint32_t		nr_helpers;
 	int32_t			*pair_first;	/* per FILE: its first holder
 						 * (restore-pair.c), -1 */
+	int			*tty_fd;	/* per FILE: a TTY the restorer
+						 * made (res-tty.c), else -1 */
+	int			shell_tty;	/* cr_opts.tty_fd, -1: none */
 };
 
 /* Is @r's process a zombie of the image? */
@@ -443,6 +450,7 @@ enum cr_rst_step {
 	CR_RST_PASS,		/* the descriptions of other processes */
 	CR_RST_ZOMBIE,		/* idx: its group, credentials, exit */
 	CR_RST_FUTEX_HASH,	/* a thread to make the futex hash */
+	CR_RST_CTTY,		/* idx: its controlling terminal (pts) */
 };
 
 /* What the new process says about its own restore, through its socket. */
@@ -467,6 +475,9 @@ struct cr_rst_child {
 	/* groups whose leader has exited: their helpers (restore-tree.c) */
 	const struct cr_rst_helper	*helpers;
 	uint32_t			nr_helpers;
+	/* a session leader: the restorer's descriptor of its terminal */
+	int32_t				ctty_fd;	/* -1: none */
+	uint32_t			ctty_index;	/* /dev/pts/N */
 };
 
 /**
@@ -657,6 +668,31 @@ int cr_rst_pipe_make(const struct cr_file *f, const struct cr_file *peer,
  * Return: the descriptor, or -1 with errno set.
  */
 long cr_rst_fifo_open(const struct cr_file *fi, int oflags);
+
+/**
+ * cr_rst_tty_make() - make every pseudo-terminal of @t's image in the
+ * restorer, each with its index, state and descriptions (res-tty.c):
+ * t->tty_fd, and each session leader's ctty_fd.
+ *
+ * Return: 0 or -errno with @e set naming the terminal and why.
+ */
+int cr_rst_tty_make(struct cr_rst_tree *t, struct cr_err *e);
+
+/**
+ * cr_rst_tty_fd() - the restorer's description of TTY @f, passed to
+ * the processes that have it, or -1 when @f is no TTY.
+ */
+int cr_rst_tty_fd(const struct cr_rst_tree *t, const struct cr_file *f);
+
+/* cr_rst_tty_close() - close what cr_rst_tty_make() made. */
+void cr_rst_tty_close(struct cr_rst_tree *t);
+
+/**
+ * cr_rst_tty_late() - the "tty" row's late step: a session leader sets
+ * its terminal's foreground group (restore-tty.c)
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_tty_late(struct cr_rst *r, struct cr_err *e);
 
 /**
  * cr_rst_evfd_make() - make event descriptor @fi anew in the new process

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cr.h"
 #include "cr-frame.h"
@@ -68,6 +69,7 @@ struct cr_xfer {
 	int			result;		/* the transfer's, once done */
 	struct cr_err		err;		/* the engine's reason */
 	char			reason[CR_ERR_MSG_LEN];	/* the last reported */
+	struct cr_opts		opts;		/* its tty_fd is ours, -1 */
 };
 
 char *cr_err_vline(char *buf, size_t len, int err, const char *fmt, va_list ap)
@@ -210,6 +212,7 @@ struct cr_xfer *cr_xfer_new(const char *cgdir, const char *name, bool dump,
 		goto out_free;
 	}
 	x->dump = dump;
+	x->opts.tty_fd = -1;
 	x->ring = ring;
 	x->ops = ops;
 	x->owner = owner;
@@ -355,9 +358,17 @@ void cr_xfer_put(struct cr_xfer *x)
 	pthread_cond_destroy(&x->cond);
 	pthread_mutex_destroy(&x->lock);
 	pthread_mutex_destroy(&x->io_lock);
+	if (x->opts.tty_fd >= 0)
+		close(x->opts.tty_fd);
 	free(x->name);
 	free(x->cgdir);
 	free(x);
+}
+
+void cr_xfer_set_opts(struct cr_xfer *x, bool shell_job, int tty_fd)
+{
+	x->opts.shell_job = shell_job;
+	x->opts.tty_fd = tty_fd;
 }
 
 /* Record the engine's result (and its reason); wake the waiters. */
@@ -409,7 +420,7 @@ static void *xfer_dump(void *arg)
 	int ret;
 
 	xfer_unblock_signals();
-	d = cr_dump_begin(x->cgdir, x->ring, &x->err);
+	d = cr_dump_begin_opts(x->cgdir, x->ring, &x->opts, &x->err);
 	if (!d) {
 		ret = -(x->err.err ? x->err.err : EIO);
 		xfer_finish(x, ret);
@@ -436,7 +447,7 @@ static void *xfer_restore(void *arg)
 	int ret;
 
 	xfer_unblock_signals();
-	ret = cr_restore(x->ring, x->cgdir, &x->err);
+	ret = cr_restore_opts(x->ring, x->cgdir, &x->opts, &x->err);
 	xfer_finish(x, ret);
 	cr_ring_shutdown(x->ring);	/* a writer gets an error after @ret */
 	xfer_flag(x, &x->exited);

@@ -37,12 +37,14 @@ static void __attribute__((noreturn)) usage(FILE *out)
 		" crctl [-r DIR] <command> [options]\n\n"
 		"Control crfs containers through their files.\n\n"
 		"Commands:\n"
-		" checkpoint CT -o FILE [--leave-frozen|--thaw|--kill]\n"
+		" checkpoint CT -o FILE [--leave-frozen|--thaw|--kill] [--shell-job]\n"
 		"                           freeze CT, write its image to FILE ('-': stdout),\n"
-		"                           mode 0600; on failure CT is left as it was\n"
-		" restore CT -i FILE [--thaw]\n"
+		"                           mode 0600; on failure CT is left as it was;\n"
+		"                           --shell-job: keep a terminal outside CT\n"
+		" restore CT -i FILE [--thaw] [--shell-job]\n"
 		"                           recreate CT from FILE ('-': stdin), frozen;\n"
-		"                           on failure a CT that crctl made is removed\n"
+		"                           on failure a CT that crctl made is removed;\n"
+		"                           --shell-job: onto crctl's terminal (stdin)\n"
 		" freeze CT [--wait]        freeze CT; --wait: until it is frozen\n"
 		" thaw CT                   let CT run\n"
 		" kill CT                   kill every process of CT\n"
@@ -245,6 +247,7 @@ struct crctl_args {
 	int		wait;
 	int		host_pid;	/* run: no pid namespace of its own */
 	int		host_ipc;	/* run: keep the caller's IPC ns */
+	int		shell_job;	/* checkpoint, restore: CT/shell_job */
 	char		**cmd;
 };
 
@@ -260,6 +263,7 @@ static void crctl_parse(int argc, char **argv, struct crctl_args *a,
 		{ "input",		required_argument, NULL, 'i' },
 		{ "host-pid",		no_argument,	   NULL, 'H' },
 		{ "host-ipc",		no_argument,	   NULL, 'I' },
+		{ "shell-job",		no_argument,	   NULL, 'J' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c;
@@ -276,6 +280,7 @@ static void crctl_parse(int argc, char **argv, struct crctl_args *a,
 		case 'I': a->host_ipc = 1; break;
 		case 'o': case 'i': a->file = optarg; break;
 		case 'H': a->host_pid = 1; break;
+		case 'J': a->shell_job = 1; break;
 		}
 	}
 	if (optind >= argc)
@@ -430,13 +435,17 @@ static int crctl_checkpoint(int argc, char **argv)
 	bool froze = false;
 	int in, ret, side = 1;
 
-	crctl_parse(argc, argv, &a, "o:LTK");
+	crctl_parse(argc, argv, &a, "o:LTKJ");
 	if (!a.file)
 		errx(EXIT_FAILURE, "checkpoint: no output file given (-o FILE)");
 	signal(SIGPIPE, SIG_IGN);	/* a reader gone: EPIPE, and a message */
 	ret = crctl_out_open(&out, a.file);
 	if (ret)
 		goto out_file;
+	if (a.shell_job && (ret = crctl_write(a.ct, "shell_job", "1"))) {
+		crctl_reason(a.ct, "shell_job", -ret, reason, sizeof(reason));
+		goto out_fail;
+	}
 	ret = crctl_freeze_wait(a.ct, &froze);
 	if (ret)
 		goto out_ct;
@@ -524,7 +533,7 @@ static int crctl_restore(int argc, char **argv)
 	const char *name;
 	bool made;
 
-	crctl_parse(argc, argv, &a, "i:T");
+	crctl_parse(argc, argv, &a, "i:TJ");
 	if (!a.file)
 		errx(EXIT_FAILURE, "restore: no input file given (-i FILE)");
 	name = strcmp(a.file, "-") ? a.file : "stdin";
@@ -533,6 +542,10 @@ static int crctl_restore(int argc, char **argv)
 		err(EXIT_FAILURE, "%s: cannot restore: %s", a.ct, a.file);
 	signal(SIGPIPE, SIG_IGN);
 	made = crctl_mkdir(a.ct, "restore");
+	if (a.shell_job && (ret = crctl_write(a.ct, "shell_job", "1"))) {
+		crctl_reason(a.ct, "shell_job", -ret, reason, sizeof(reason));
+		goto out_fail;
+	}
 	out = open(crctl_path(path, sizeof(path), a.ct, "image"), O_WRONLY | O_CLOEXEC);
 	if (out < 0) {
 		ret = -errno;

@@ -140,7 +140,7 @@ enum crfs_rec_type {
 enum crfs_file_kind {
 	CRFS_FILE_REG = 1,	/* a regular file, reopened by path */
 	CRFS_FILE_DIR,		/* a directory, reopened by path */
-	CRFS_FILE_CHR,		/* /dev/null, /dev/zero, /dev/[u]random */
+	CRFS_FILE_CHR,		/* /dev/null, zero, full, [u]random */
 	CRFS_FILE_MEMFD,	/* a memfd: contents in the image */
 	CRFS_FILE_UNLINKED,	/* a deleted or O_TMPFILE regular file:
 				 * contents in the image */
@@ -218,7 +218,7 @@ struct crfs_file {
 	__u32	ext_len;		/* bytes of the kind's state after
 					 * the path: EVENTFD, SIGNALFD,
 					 * TIMERFD, EPOLL, INOTIFY, INET, PIPE,
-					 * FIFO; else 0 */
+					 * FIFO, TTY; else 0 */
 	/* char path[path_len], NUL-padded to a multiple of 8 */
 	/* then ext_len bytes: the state of an event descriptor (below) */
 };
@@ -380,6 +380,52 @@ struct crfs_file_pipe {
 	__u32	data_len;		/* bytes after this struct */
 	__u32	pflags;			/* CRFS_PIPE_F_* */
 	/* __u8 data[data_len], zero-padded to a multiple of 8 */
+};
+
+/*
+ * TTY: one side of a pseudo-terminal pair of the container, on the
+ * host's devpts (/dev/pts): the master (path "/dev/ptmx" or
+ * "/dev/pts/ptmx", rdev 5:2) or the slave ("/dev/pts/N", rdev
+ * 136-143:N).  The restorer makes the pair anew with the same index
+ * (it opens /dev/ptmx until it gets N: a pts N in use on the machine
+ * fails the restore), sets its state and passes the descriptions to the
+ * processes.  The state of the pair (window size, lock, session and
+ * foreground group) is in every FILE of the index, the same in each; a
+ * side's own (termios, packet mode, exclusive mode) in the FILEs of that
+ * side.  Data queued in either direction is refused by the checkpoint.
+ * sid: the session (its leader's pid) whose controlling terminal the
+ * slave is, made so before the leader makes its children (TIOCSCTTY);
+ * pgrp: then its foreground process group (TIOCSPGRP); 0: none.
+ *
+ * SHELL: a slave whose master is outside the container (the terminal of
+ * the shell that started the program, "/dev/pts/N"), kept by a checkpoint
+ * of a container whose shell_job is 1: its descriptions are restored as
+ * descriptions of the restorer's terminal, whatever it is; nothing of its
+ * state is in the image (every field but type and index is 0), the
+ * terminal is not the restored processes' controlling terminal.
+ */
+enum crfs_tty_type {
+	CRFS_TTY_MASTER = 1,
+	CRFS_TTY_SLAVE,
+	CRFS_TTY_SHELL,
+};
+#define CRFS_TTY_NCCS		19	/* termios2 c_cc */
+#define CRFS_TTY_MAX		(1U << 20)	/* indexes below this */
+struct crfs_file_tty {
+	__u32	type;			/* enum crfs_tty_type */
+	__u32	index;			/* N of /dev/pts/N */
+	/* this side's termios (TCGETS2) */
+	__u32	iflag, oflag, cflag, lflag;
+	__u32	ispeed, ospeed;
+	__u8	line;
+	__u8	cc[CRFS_TTY_NCCS];
+	/* the pair's window size (TIOCGWINSZ) */
+	__u16	rows, cols, xpixel, ypixel;
+	__u32	pkt;			/* MASTER: 1, TIOCPKT on; SLAVE: 0 */
+	__u32	excl;			/* 1: this side's TIOCEXCL */
+	__u32	locked;			/* 1: TIOCSPTLCK (the pair's) */
+	__u32	sid;			/* controlling terminal of session */
+	__u32	pgrp;			/* its foreground group, 0: none */
 };
 
 /*
