@@ -33,6 +33,9 @@ sink_lines() {
 	ct=$(crfs_mkct pipeline)
 	start_in "$ct" /bin/bash -c "$PIPELINE" bash "$out"
 	wait_for "the sink to write" 30 sink_lines "$out" 2000
+	# The processes once frozen: the sink forks a sleep now and then.
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
 	procs=$(sort -n "$CRFS_MNT/$ct/procs")
 	crfs_checkpoint "$ct" "$img"
 	# The pipes held data: the image carries some.
