@@ -401,3 +401,18 @@ time.sleep(120)' "$ZDTM_DIR/wait" "$held"
 	require_image
 	zdtm_run zdtm-inotify
 }
+
+@test "zdtm-unix: unix socket pairs come back with their queued data, boundaries, options and shutdown state" {
+	require_image
+	zdtm_run zdtm-unix
+}
+
+@test "zdtm-unix: checkpointed and thawed, nothing queued on its sockets was consumed" {
+	require_image
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-unix
+	crfs_checkpoint "$CT" "$BATS_TEST_TMPDIR/1.img"
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	zdtm_finish
+}

@@ -155,6 +155,8 @@ int cr_dump_file_probe(pid_t pid, const char *name, uint32_t flags,
 	f->path = link;
 	if (cr_evfd_kind(link))
 		return cr_evfd_probe(pid, name, f, e);
+	if (!strncmp(link, "socket:[", 8))
+		return cr_unix_probe(pid, name, f, e);
 	for (i = 0; i < sizeof(cr_file_refused) / sizeof(cr_file_refused[0]);
 	     i++)
 		if (!strncmp(link, cr_file_refused[i].prefix,

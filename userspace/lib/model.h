@@ -46,6 +46,9 @@ struct cr_file {
 	void			*wbuf;
 	uint32_t		wlen, nr_wds;
 	struct cr_inotify_wd	*wds;
+	/* UNIX: its crfs_file_unix, name and queue, as the image has them */
+	void			*ubuf;
+	uint32_t		ulen;
 };
 
 /* Free the event state of @f (its epoll targets, inotify watches). */
@@ -54,6 +57,9 @@ static inline void cr_file_free_ev(struct cr_file *f)
 	free(f->tfds);
 	free(f->wbuf);
 	free(f->wds);
+	free(f->ubuf);
+	f->ubuf = NULL;
+	f->ulen = 0;
 	f->tfds = NULL;
 	f->wbuf = NULL;
 	f->wds = NULL;
@@ -66,6 +72,12 @@ static inline bool cr_file_event(const struct crfs_file *f)
 	return f->kind == CRFS_FILE_EVENTFD || f->kind == CRFS_FILE_SIGNALFD ||
 	       f->kind == CRFS_FILE_TIMERFD || f->kind == CRFS_FILE_EPOLL ||
 	       f->kind == CRFS_FILE_INOTIFY;
+}
+
+/* The state of unix socket @f (rec-unix.c), NULL if it has none. */
+static inline const struct crfs_file_unix *cr_unix_of(const struct cr_file *f)
+{
+	return f->ubuf;
 }
 
 /* Is @f a file whose contents are in the image (FILE_DATA)? */

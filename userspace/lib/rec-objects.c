@@ -96,7 +96,10 @@ int cr_file_read(struct cr_rd *rd, const void *p, uint64_t len,
 	f->path = cr_strdup_len(path, rec.path_len);
 	if (!f->path)
 		return cr_rd_nomem(rd, -ENOMEM, e);
-	err = cr_evfd_read(f, path + plen, rec.ext_len, &why);
+	if (rec.kind == CRFS_FILE_UNIX)
+		err = cr_unix_read(f, path + plen, rec.ext_len, &why);
+	else
+		err = cr_evfd_read(f, path + plen, rec.ext_len, &why);
 	if (err == -ENOMEM)
 		return cr_rd_nomem(rd, err, e);
 	if (err)
@@ -118,6 +121,8 @@ int cr_file_write(struct cr_img *img, const void *obj, struct cr_err *e)
 	rec.path_len = plen;
 	if (cr_file_event(&rec))
 		ext = cr_evfd_iov(f);
+	else if (rec.kind == CRFS_FILE_UNIX)
+		ext = (struct iovec){ f->ubuf, f->ulen };
 	rec.ext_len = ext.iov_len;
 	return cr_rec_put(img, CRFS_REC_FILE, e, 4, (struct iovec[]){
 			  CR_IOV(&rec, sizeof(rec)), CR_IOV(f->path, plen),
@@ -161,6 +166,7 @@ void cr_file_print(struct cr_emit *o, const void *obj)
 	}
 	o->ops->str(o, "path", ((const struct cr_file *)obj)->path);
 	cr_evfd_print(o, obj);
+	cr_unix_print(o, obj);
 }
 
 /* SHMEM */

@@ -126,8 +126,16 @@ static struct cr_rst_file *cr_rf_add(struct cr_rst_files *fs, uint32_t kind,
 		e->evfd = file;
 		e->priv = f->kind != CRFS_FILE_INOTIFY;
 	}
+	if (f->kind == CRFS_FILE_UNIX) {
+		/* Made anew by the restorer (res-unix.c). */
+		e->check = CR_RF_TYPE;
+		e->unx = file;
+		e->priv = true;
+	}
+	e->peer = -1;
 	e->pos = f->pos;
-	e->seek = kind == CR_RF_FD && f->kind != CRFS_FILE_CHR && !e->evfd;
+	e->seek = kind == CR_RF_FD && f->kind != CRFS_FILE_CHR && !e->evfd &&
+		  !e->unx;
 	e->priv = e->priv || (f->cflags & CRFS_FILE_F_PRIV);
 	return e;
 }
@@ -478,7 +486,8 @@ static int cr_rf_place(struct cr_rf_creds *cr,
 	res->idx = i;
 	res->step = CR_RST_FILE_OPEN;
 	/* Another process's description, passed: its flags and offset. */
-	fd = f->pass >= 0 ? fs->pass_fd[f->pass] : cr_rf_open(cr, f);
+	fd = f->pass >= 0 ? fs->pass_fd[f->pass] :
+	     f->unx ? cr_rst_unix_make(fs, i) : cr_rf_open(cr, f);
 	if (fd < 0)
 		return errno;
 	err = cr_rf_verify(f, fd, res);

@@ -65,6 +65,8 @@ struct cr_rst_file {
 					 * received: index in pass_fd; -1 */
 	char		via[48];	/* then: the restorer's copy of it */
 	const struct cr_file *evfd;	/* an event descriptor, made anew */
+	const struct cr_file *unx;	/* a unix socket, made anew */
+	int32_t		peer;		/* its peer's entry, -1 (res-unix.c) */
 	uint32_t	type;		/* S_IFREG, S_IFCHR, S_IFDIR */
 	uint32_t	check;		/* CR_RF_* fields compared */
 	uint64_t	dev, ino, size, rdev;
@@ -590,6 +592,16 @@ int cr_rst_files_open(const struct cr_rst_child *c, struct cr_rst_res *res);
 int cr_rst_files_reason(pid_t pid, const struct cr_rst_files *fs,
 			const struct cr_mm *mm, const struct cr_rst_res *res,
 			struct cr_err *e);
+
+/**
+ * cr_rst_unix_make() - make the unix socket of entry @i of @fs in the new
+ * process (raw system calls, res-unix.c): the first end of a pair makes
+ * both and puts the other at its number; the second writes both queues
+ * and sets both ends' options.
+ *
+ * Return: its descriptor, or -1 with errno set.
+ */
+long cr_rst_unix_make(const struct cr_rst_files *fs, uint32_t i);
 
 /**
  * cr_rst_evfd_make() - make event descriptor @fi anew in the new process

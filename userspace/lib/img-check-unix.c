@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The rules of img-check.c for unix sockets (FILE of kind UNIX, crfs.h):
+ * the socket inode's name and type, the flags it is made with, its state
+ * as socket(), socketpair(), setsockopt() and shutdown() take it again,
+ * its queue as a send() per message makes it, and its peer: a socket of
+ * the image whose peer it is, of its type, first held by the process that
+ * first holds it (which makes the pair).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "rec.h"
+
+/* Why the peer of connected socket @fi is wrong, or NULL. */
+static const char *cr_unix_peer_why(const struct cr_chk *c,
+				    const struct cr_file *fi)
+{
+	const struct crfs_file_unix *u = cr_unix_of(fi), *q;
+	const struct cr_file *p = cr_model_file(c->m, u->peer_id);
+
+	if (!p || p == fi || p->f.kind != CRFS_FILE_UNIX)
+		return "its peer_id names no other unix socket of the image";
+	q = cr_unix_of(p);
+	if (q->state != CRFS_UNIX_CONNECTED || q->peer_id != fi->f.id ||
+	    q->peer_ino != u->ino || u->peer_ino != q->ino ||
+	    q->type != u->type)
+		return "its peer is not connected to it, or of another type";
+	if (cr_unix_first(c->m, fi) != cr_unix_first(c->m, p))
+		return "its peer is first held by another process: a pair "
+		       "split between processes is not supported by this "
+		       "version";
+	return NULL;
+}
+
+/* Why the queue of @u is wrong, or NULL (cr_unix_read() framed it). */
+static const char *cr_unix_queue_why(const struct crfs_file_unix *u)
+{
+	const char *p = (const char *)(u + 1) + cr_pad8(u->name_len);
+
+	if (u->queued > CRFS_UNIX_QUEUE_MAX)
+		return "more than CRFS_UNIX_QUEUE_MAX bytes queued";
+	if (u->nr_msgs && u->state != CRFS_UNIX_CONNECTED)
+		return "messages queued on a socket that is not connected";
+	if (u->nr_msgs && u->opts)
+		return "messages queued with SO_PASSCRED or SO_PASSSEC on "
+		       "(their credentials are not in the image)";
+	if (u->type == SOCK_STREAM && u->nr_msgs > 1)
+		return "a stream socket's queue in more than one message";
+	for (uint32_t i = 0; i < u->nr_msgs; i++) {
+		const struct crfs_unix_msg *m = (const void *)p;
+
+		if (!m->len || m->__pad)
+			return "an empty queued message, or padding";
+		p += sizeof(*m) + cr_pad8(m->len);
+	}
+	return NULL;
+}
+
+/* Why the state of unix socket @fi is wrong, or NULL. */
+static const char *cr_unix_state_why(const struct cr_chk *c,
+				     const struct cr_file *fi)
+{
+	const struct crfs_file_unix *u = cr_unix_of(fi);
+	char name[48];
+
+	snprintf(name, sizeof(name), "socket:[%" PRIu64 "]", (uint64_t)u->ino);
+	if (strcmp(fi->path, name) || !u->ino)
+		return "its path is not the name of its socket inode";
+	if (u->type != SOCK_STREAM && u->type != SOCK_DGRAM &&
+	    u->type != SOCK_SEQPACKET)
+		return "a type socketpair() does not make";
+	if (u->state == CRFS_UNIX_LISTEN)
+		return "listening unix sockets are not supported by this "
+		       "version";
+	if (u->state != CRFS_UNIX_UNCONN && u->state != CRFS_UNIX_CONNECTED)
+		return "an unknown state";
+	if (u->name_len)
+		return "unix sockets with a name are not supported by this "
+		       "version";
+	if ((u->shutdown & ~(CRFS_UNIX_SHUT_RD | CRFS_UNIX_SHUT_WR)) ||
+	    (u->opts & ~(CRFS_UNIX_O_PASSCRED | CRFS_UNIX_O_PASSSEC)))
+		return "unknown shutdown or option bits";
+	if (u->peek_off < -1 || u->sndbuf > INT_MAX || u->rcvbuf > INT_MAX)
+		return "a peek offset or buffer size setsockopt() does not "
+		       "take";
+	if (u->rcvtimeo_ns > (uint64_t)INT64_MAX ||
+	    u->sndtimeo_ns > (uint64_t)INT64_MAX)
+		return "a timeout beyond a struct timeval";
+	if (u->state == CRFS_UNIX_UNCONN && (u->peer_ino || u->peer_id))
+		return "a peer of an unconnected socket";
+	if (u->state == CRFS_UNIX_CONNECTED) {
+		const char *why = cr_unix_peer_why(c, fi);
+
+		if (why)
+			return why;
+	}
+	return cr_unix_queue_why(u);
+}
+
+int cr_img_unix_check(const struct cr_chk *c, const struct cr_file *fi,
+		      struct cr_err *e)
+{
+	const struct crfs_file *f = &fi->f;
+	const char *why = NULL;
+
+	if (!fi->ubuf)
+		why = "no state after its path";
+	else if ((f->mode & S_IFMT) != S_IFSOCK)
+		why = "its mode is not a socket's";
+	else if ((f->flags & ~(O_ACCMODE | O_NONBLOCK)) ||
+		 (f->flags & O_ACCMODE) != O_RDWR)
+		why = "status flags it is not made with (O_RDWR, O_NONBLOCK)";
+	else if (f->pos || f->size || f->data_size || f->seals ||
+		 f->data_id || f->cflags || f->owner_type || f->signo)
+		why = "a position, data, seals, flags or owner of a socket";
+	else
+		why = cr_unix_state_why(c, fi);
+	if (!why)
+		return 0;
+	return cr_fail(e, EBADMSG, "file %u (unix socket): \"%.64s\": %s",
+		       f->id, fi->path, why);
+}

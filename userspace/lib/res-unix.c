@@ -1,0 +1,735 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The resource "unix": a process's unix sockets (FILEs of kind UNIX,
+ * crfs.h), and the refusal of those it cannot bring back exactly.
+ *
+ * Checkpoint, without changing a socket: sock_diag (NETLINK_SOCK_DIAG,
+ * UNIX_DIAG_*) tells its state, name, peer, queue length and shutdown
+ * state; a copy of the descriptor (pidfd_getfd()) its type and options,
+ * and the data queued for it to read, peeked (MSG_PEEK) from offsets set
+ * with SO_PEEK_OFF, whose value is put back after.  A control buffer with
+ * each peek shows descriptors in flight (SCM_RIGHTS), which are refused.
+ * Then (phase 2) each connected socket's peer must be a socket of the
+ * container whose peer it is, and first held by the same process.
+ *
+ * Restore: the process that holds the first descriptor of both ends makes
+ * the pair with socketpair() as it opens the first of them, and puts the
+ * other end at its number; as it opens the second, it writes each end's
+ * queue through the other (one send() per datagram), then sets the
+ * options and shuts down what was (cr_rst_unix_make(), raw system calls,
+ * in the "files" row's child step).  An unconnected socket is a socket().
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+
+#include "dump.h"
+#include "proc.h"
+#include "rec.h"
+#include "restore.h"
+
+#ifndef SIOCGSKNS
+#define SIOCGSKNS		0x894C
+#endif
+#define CR_TCP_ESTABLISHED	1
+#define CR_TCP_CLOSE		7
+#define CR_TCP_LISTEN		10
+#define CR_NS			1000000000ULL
+/* A datagram peeked at a time, at first: grown to what MSG_TRUNC tells. */
+#define CR_UNIX_DGRAM_BUF	65536
+/* Room for the control messages a peek may bring (SCM_MAX_FD is 253). */
+#define CR_UNIX_CTL		CMSG_SPACE(256 * sizeof(int))
+
+/* Why a socket of another family is refused. */
+static const struct {
+	int		family;
+	const char	*why;
+} cr_sock_families[] = {
+	{ AF_INET,	"TCP/IP sockets are not supported" },
+	{ AF_INET6,	"TCP/IPv6 sockets are not supported" },
+	{ AF_NETLINK,	"netlink sockets are not supported" },
+	{ AF_PACKET,	"packet sockets are not supported" },
+};
+
+/* What sock_diag tells of one unix socket. */
+struct cr_unix_diag {
+	uint32_t	state;		/* TCP_ESTABLISHED, _CLOSE, _LISTEN */
+	uint32_t	peer;		/* its peer's inode, 0: none */
+	uint32_t	rqueue;		/* bytes queued (stream), first dgram */
+	uint32_t	shutdown;	/* sk_shutdown */
+	bool		named;		/* UNIX_DIAG_NAME */
+};
+
+/* The UNIX_DIAG_* attributes of message @h into @u. */
+static void cr_unix_diag_attrs(const struct nlmsghdr *h,
+			       struct cr_unix_diag *u)
+{
+	const struct unix_diag_msg *m = NLMSG_DATA(h);
+	int len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*m));
+	const struct nlattr *a = (const void *)(m + 1);
+
+	u->state = m->udiag_state;
+	for (; len >= (int)sizeof(*a) && a->nla_len >= sizeof(*a) &&
+	       a->nla_len <= len;
+	     len -= NLA_ALIGN(a->nla_len),
+	     a = (const void *)((const char *)a + NLA_ALIGN(a->nla_len))) {
+		const void *v = (const char *)a + NLA_HDRLEN;
+
+		switch (a->nla_type) {
+		case UNIX_DIAG_NAME:
+			u->named = true;
+			break;
+		case UNIX_DIAG_PEER:
+			memcpy(&u->peer, v, 4);
+			break;
+		case UNIX_DIAG_RQLEN:
+			memcpy(&u->rqueue, v, 4);
+			break;
+		case UNIX_DIAG_SHUTDOWN:
+			u->shutdown = *(const uint8_t *)v;
+			break;
+		}
+	}
+}
+
+/* What sock_diag tells of unix socket @ino; -errno. */
+static int cr_unix_diag(uint64_t ino, struct cr_unix_diag *u)
+{
+	struct {
+		struct nlmsghdr		h;
+		struct unix_diag_req	r;
+	} req = {
+		.h = { .nlmsg_len = sizeof(req),
+		       .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+		       .nlmsg_flags = NLM_F_REQUEST },
+		.r = { .sdiag_family = AF_UNIX, .udiag_states = ~0U,
+		       .udiag_ino = (uint32_t)ino,
+		       .udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER |
+				     UDIAG_SHOW_RQLEN,
+		       .udiag_cookie = { ~0U, ~0U } },
+	};
+	union {
+		struct nlmsghdr	h;
+		char		buf[8192];
+	} rsp;
+	const struct nlmsghdr *h = &rsp.h;
+	int s, ret = 0;
+	ssize_t n;
+
+	memset(u, 0, sizeof(*u));
+	s = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (s < 0)
+		return -errno;
+	if (send(s, &req, sizeof(req), 0) != sizeof(req)) {
+		ret = -errno;
+		goto out;
+	}
+	n = recv(s, &rsp, sizeof(rsp), 0);
+	if (n < 0)
+		ret = -errno;
+	else if (!NLMSG_OK(h, (size_t)n))
+		ret = -EBADMSG;
+	else if (h->nlmsg_type == NLMSG_ERROR)
+		ret = ((const struct nlmsgerr *)NLMSG_DATA(h))->error ?: -EBADMSG;
+	else if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+		 h->nlmsg_len < NLMSG_LENGTH(sizeof(struct unix_diag_msg)))
+		ret = -EBADMSG;
+	else
+		cr_unix_diag_attrs(h, u);
+out:
+	close(s);
+	return ret;
+}
+
+/* Is @sk in the dumper's network namespace? */
+static bool cr_unix_netns_mine(int sk)
+{
+	struct stat a, b;
+	int ns = ioctl(sk, SIOCGSKNS);
+	bool mine;
+
+	if (ns < 0)
+		return false;
+	mine = !fstat(ns, &a) && !stat("/proc/self/ns/net", &b) &&
+	       a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+	close(ns);
+	return mine;
+}
+
+/* The queue being read: messages appended to a buffer. */
+struct cr_unix_q {
+	char		*buf;		/* crfs_unix_msg + data, each padded */
+	size_t		len, cap;
+	uint32_t	nr;
+	uint64_t	bytes;
+};
+
+/* Room for @n more bytes in @q; -ENOMEM. */
+static int cr_unix_q_room(struct cr_unix_q *q, size_t n)
+{
+	char *b;
+
+	if (q->len + n <= q->cap)
+		return 0;
+	b = realloc(q->buf, q->len + n + 4096);
+	if (!b)
+		return -ENOMEM;
+	q->buf = b;
+	q->cap = q->len + n + 4096;
+	return 0;
+}
+
+/* Append message @p of @len bytes to @q. */
+static int cr_unix_q_add(struct cr_unix_q *q, const void *p, uint32_t len)
+{
+	struct crfs_unix_msg m = { len, 0 };
+	size_t pad = cr_pad8(len);
+
+	if (cr_unix_q_room(q, sizeof(m) + pad))
+		return -ENOMEM;
+	memcpy(q->buf + q->len, &m, sizeof(m));
+	memcpy(q->buf + q->len + sizeof(m), p, len);
+	memset(q->buf + q->len + sizeof(m) + len, 0, pad - len);
+	q->len += sizeof(m) + pad;
+	q->nr++;
+	q->bytes += len;
+	return 0;
+}
+
+/*
+ * Peek at most @len bytes at offset @off of @sk's queue into @p; the
+ * length (the datagram's whole length with MSG_TRUNC), 0 at the end
+ * (-EAGAIN: nothing more), or -errno; *@why if descriptors are in flight.
+ */
+static ssize_t cr_unix_peek(int sk, uint64_t off, void *p, size_t len,
+			    int flags, const char **why)
+{
+	union {
+		struct cmsghdr	c;
+		char		buf[CR_UNIX_CTL];
+	} ctl;
+	struct iovec iov = { p, len };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = &ctl, .msg_controllen = sizeof(ctl),
+	};
+	int v = (int)off;
+	struct cmsghdr *c;
+	ssize_t n;
+
+	if (off > INT32_MAX)
+		return -ERANGE;
+	if (setsockopt(sk, SOL_SOCKET, SO_PEEK_OFF, &v, sizeof(v)))
+		return -errno;
+	n = recvmsg(sk, &mh, MSG_PEEK | MSG_DONTWAIT | MSG_CMSG_CLOEXEC |
+		    flags);
+	if (n < 0)
+		return -errno;
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		int *fds = (int *)CMSG_DATA(c);
+		size_t nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		/* The peek gave this process copies: only those are closed. */
+		for (size_t i = 0; i < nfd; i++)
+			close(fds[i]);
+		*why = "descriptors in flight (SCM_RIGHTS sent and not yet "
+		       "received) are not supported";
+	}
+	if (mh.msg_flags & MSG_CTRUNC && !*why)
+		*why = "data queued with control messages (credentials, "
+		       "security labels or descriptors) is not supported";
+	return n;
+}
+
+/* Read the stream queue of @sk (@total bytes) into @q. */
+static int cr_unix_peek_stream(int sk, uint32_t total, struct cr_unix_q *q,
+			       const char **why)
+{
+	char *buf = malloc(total + 1);
+	uint64_t off = 0;
+	ssize_t n = 0;
+	int ret = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	while (off <= total && !*why) {
+		n = cr_unix_peek(sk, off, buf + off, total + 1 - off, 0, why);
+		if (n <= 0)
+			break;
+		off += n;
+	}
+	if (n < 0 && n != -EAGAIN)
+		ret = n;
+	else if (!*why && off != total)
+		*why = "its queue is not the length sock_diag tells";
+	else if (!*why && off)
+		ret = cr_unix_q_add(q, buf, off);
+	free(buf);
+	return ret;
+}
+
+/* Read the datagrams queued on @sk into @q, each with its boundary. */
+static int cr_unix_peek_dgram(int sk, bool rcv_shut, struct cr_unix_q *q,
+			      const char **why)
+{
+	size_t cap = CR_UNIX_DGRAM_BUF;
+	char *buf = malloc(cap), *b;
+	uint64_t off = 0;
+	int ret = 0;
+	ssize_t n;
+
+	while (buf && !*why) {
+		n = cr_unix_peek(sk, off, buf, cap, MSG_TRUNC, why);
+		if (n == -EAGAIN)
+			break;
+		if (n < 0) {
+			ret = n;
+			break;
+		}
+		/* At the end when shut down; else an empty datagram. */
+		if (!n) {
+			if (!rcv_shut)
+				*why = "an empty datagram is queued (a peek "
+				       "cannot go past it)";
+			break;
+		}
+		if ((size_t)n > cap) {
+			b = realloc(buf, n);
+			if (!b)
+				break;
+			buf = b;
+			cap = n;
+			continue;
+		}
+		if (q->nr >= CRFS_UNIX_MSGS_MAX ||
+		    q->bytes + n > CRFS_UNIX_QUEUE_MAX) {
+			*why = "more than CRFS_UNIX_MSGS_MAX datagrams or "
+			       "CRFS_UNIX_QUEUE_MAX bytes are queued";
+			break;
+		}
+		ret = cr_unix_q_add(q, buf, n);
+		if (ret)
+			break;
+		off += n;
+	}
+	if (!buf)
+		ret = -ENOMEM;
+	free(buf);
+	return ret;
+}
+
+/* getsockopt() of an int; -errno. */
+static int cr_unix_opt(int sk, int name, int *v)
+{
+	socklen_t len = sizeof(*v);
+
+	return getsockopt(sk, SOL_SOCKET, name, v, &len) ? -errno : 0;
+}
+
+/* A timeout in ns; -errno. */
+static int cr_unix_timeo(int sk, int name, __u64 *ns)
+{
+	struct timeval tv;
+	socklen_t len = sizeof(tv);
+
+	if (getsockopt(sk, SOL_SOCKET, name, &tv, &len))
+		return -errno;
+	*ns = (__u64)tv.tv_sec * CR_NS + (__u64)tv.tv_usec * 1000;
+	return 0;
+}
+
+/* The options of @sk into @u. */
+static int cr_unix_opts(int sk, struct crfs_file_unix *u)
+{
+	int v, ret;
+
+	ret = cr_unix_opt(sk, SO_TYPE, &v);
+	u->type = v;
+	ret = ret ?: cr_unix_opt(sk, SO_SNDBUF, &v);
+	u->sndbuf = v;
+	ret = ret ?: cr_unix_opt(sk, SO_RCVBUF, &v);
+	u->rcvbuf = v;
+	ret = ret ?: cr_unix_opt(sk, SO_PASSCRED, &v);
+	u->opts |= v ? CRFS_UNIX_O_PASSCRED : 0;
+	ret = ret ?: cr_unix_opt(sk, SO_PASSSEC, &v);
+	u->opts |= v ? CRFS_UNIX_O_PASSSEC : 0;
+	ret = ret ?: cr_unix_opt(sk, SO_PEEK_OFF, &v);
+	u->peek_off = v;
+	ret = ret ?: cr_unix_timeo(sk, SO_RCVTIMEO, &u->rcvtimeo_ns);
+	return ret ?: cr_unix_timeo(sk, SO_SNDTIMEO, &u->sndtimeo_ns);
+}
+
+/* The state of unix socket @sk (inode @ino) into @f, or f->why. */
+static int cr_unix_state(int sk, uint64_t ino, struct cr_file *f)
+{
+	struct crfs_file_unix u = { .ino = ino };
+	struct cr_unix_q q = { 0 };
+	struct cr_unix_diag d;
+	int ret;
+
+	ret = cr_unix_diag(ino, &d);
+	ret = ret ?: cr_unix_opts(sk, &u);
+	if (ret)
+		return ret;
+	u.shutdown = d.shutdown & (CRFS_UNIX_SHUT_RD | CRFS_UNIX_SHUT_WR);
+	if (u.type != SOCK_STREAM && u.type != SOCK_DGRAM &&
+	    u.type != SOCK_SEQPACKET)
+		f->why = "a unix socket of this type is not supported";
+	else if (d.state == CR_TCP_LISTEN)
+		f->why = "listening unix sockets are not supported yet";
+	else if (d.named)
+		f->why = "unix sockets with a name (bound to a path or an "
+			 "abstract name, or accepted from one) are not "
+			 "supported yet";
+	else if (d.state == CR_TCP_ESTABLISHED && !d.peer)
+		f->why = "a connected unix socket whose peer is closed is "
+			 "not supported yet";
+	else if (d.state != CR_TCP_ESTABLISHED && d.state != CR_TCP_CLOSE)
+		f->why = "a unix socket in this state is not supported";
+	if (f->why)
+		return 0;
+	u.state = d.state == CR_TCP_ESTABLISHED ? CRFS_UNIX_CONNECTED :
+						  CRFS_UNIX_UNCONN;
+	u.peer_ino = u.state == CRFS_UNIX_CONNECTED ? d.peer : 0;
+	if (u.type == SOCK_STREAM && d.rqueue > CRFS_UNIX_QUEUE_MAX)
+		f->why = "more than CRFS_UNIX_QUEUE_MAX bytes are queued";
+	else if (u.type == SOCK_STREAM)
+		ret = cr_unix_peek_stream(sk, d.rqueue, &q, &f->why);
+	else
+		ret = cr_unix_peek_dgram(sk, u.shutdown & CRFS_UNIX_SHUT_RD, &q,
+					 &f->why);
+	/* The process's own peek offset back (-1: off). */
+	if (setsockopt(sk, SOL_SOCKET, SO_PEEK_OFF, &u.peek_off,
+		       sizeof(u.peek_off)) && !ret)
+		ret = -errno;
+	if (!ret && !f->why && q.nr && u.opts)
+		f->why = "data queued for a socket with SO_PASSCRED or "
+			 "SO_PASSSEC (its credentials and labels) is not "
+			 "supported";
+	if (!ret && !f->why && q.nr && u.state != CRFS_UNIX_CONNECTED)
+		f->why = "data queued on an unconnected unix socket is not "
+			 "supported";
+	if (ret || f->why)
+		goto out;
+	u.nr_msgs = q.nr;
+	u.queued = q.bytes;
+	f->ubuf = malloc(sizeof(u) + q.len);
+	if (!f->ubuf) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	memcpy(f->ubuf, &u, sizeof(u));
+	if (q.len)
+		memcpy((char *)f->ubuf + sizeof(u), q.buf, q.len);
+	f->ulen = sizeof(u) + q.len;
+	f->f.kind = CRFS_FILE_UNIX;
+out:
+	free(q.buf);
+	return ret;
+}
+
+int cr_unix_probe(pid_t pid, const char *name, struct cr_file *f,
+		  struct cr_err *e)
+{
+	unsigned long long ino;
+	char path[96];
+	struct stat st;
+	int fd, sk, dom, ret = 0;
+
+	if (sscanf(f->path, "socket:[%llu]", &ino) != 1) {
+		f->why = "sockets are not supported";
+		return 0;
+	}
+	if (sscanf(name, "fd/%d", &fd) != 1) {
+		f->why = "a socket that is not a descriptor is not supported";
+		return 0;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	if (cr_stat_cached(AT_FDCWD, path, 0, &st))
+		return cr_fail(e, errno, "pid %d: %s: %s: cannot stat: %m", pid,
+			       name, f->path);
+	f->f.mode = st.st_mode;
+	f->f.dev = st.st_dev;
+	f->f.ino = st.st_ino;
+	f->f.uid = st.st_uid;
+	f->f.gid = st.st_gid;
+	sk = cr_evfd_copy(pid, fd);
+	if (sk < 0)
+		return cr_fail(e, errno, "pid %d: fd %d: %s: cannot take a copy "
+			       "of it: %m", pid, fd, f->path);
+	ret = cr_unix_opt(sk, SO_DOMAIN, &dom);
+	if (!ret && dom != AF_UNIX) {
+		f->why = "sockets of this family are not supported";
+		for (size_t i = 0; i < sizeof(cr_sock_families) /
+		     sizeof(cr_sock_families[0]); i++)
+			if (cr_sock_families[i].family == dom)
+				f->why = cr_sock_families[i].why;
+	} else if (!ret && !cr_unix_netns_mine(sk)) {
+		f->why = "a unix socket of another network namespace is not "
+			 "supported";
+	} else if (!ret) {
+		ret = cr_unix_state(sk, ino, f);
+	}
+	close(sk);
+	if (ret)
+		return cr_fail(e, -ret, "pid %d: fd %d: %s: cannot read the "
+			       "socket's state: %s", pid, fd, f->path,
+			       strerror(-ret));
+	return 0;
+}
+
+/* The process outside the container holding socket @ino, in @comm. */
+static pid_t cr_unix_outside(pid_t pid, uint64_t ino, char *comm, size_t len)
+{
+	char link[48];
+
+	snprintf(link, sizeof(link), "socket:[%llu]", (unsigned long long)ino);
+	return cr_files_holder(pid, link, comm, len);
+}
+
+/*
+ * Phase 2 (the model complete): each connected socket's peer is a socket
+ * of the container whose peer it is, first held by the same process.
+ */
+static int unix_check(struct cr_dump *d, struct cr_dtask *dt,
+		      struct cr_err *e)
+{
+	const struct cr_fdtable *fdt = dt->t->fdt;
+
+	for (uint32_t i = 0; fdt && i < fdt->nr_fds; i++) {
+		struct cr_file *f = cr_model_file(&d->m, fdt->fds[i].d.file_id);
+		const struct cr_file *p;
+		struct crfs_file_unix *u;
+		char comm[CRFS_COMM_LEN];
+		pid_t other;
+
+		if (!f || f->f.kind != CRFS_FILE_UNIX)
+			continue;
+		u = f->ubuf;
+		if (u->state != CRFS_UNIX_CONNECTED)
+			continue;
+		p = cr_unix_find(&d->m, u->peer_ino);
+		if (!p) {
+			other = cr_unix_outside(dt->pid, u->peer_ino, comm,
+						sizeof(comm));
+			if (other)
+				return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: "
+					       "%s: its peer socket:[%llu] is "
+					       "held by pid %d (%s), outside "
+					       "the container", dt->pid,
+					       fdt->fds[i].d.fd, f->path,
+					       (unsigned long long)u->peer_ino,
+					       other, comm);
+			return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: its "
+				       "peer socket:[%llu] is held by no "
+				       "process of the container (in flight, "
+				       "or outside it)", dt->pid,
+				       fdt->fds[i].d.fd, f->path,
+				       (unsigned long long)u->peer_ino);
+		}
+		u->peer_id = p->f.id;
+		if (cr_unix_first(&d->m, f) != cr_unix_first(&d->m, p))
+			return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: its "
+				       "peer %s is first held by another "
+				       "process: a pair split between processes "
+				       "is not supported yet", dt->pid,
+				       fdt->fds[i].d.fd, f->path, p->path);
+	}
+	return 0;
+}
+
+/* Restore phase 1: each unix socket's peer among the process's entries. */
+static int unix_plan(struct cr_rst *r, struct cr_err *e)
+{
+	struct cr_rst_files *fs = &r->files;
+
+	for (uint32_t i = 0; i < fs->nr_fd_entries; i++) {
+		struct cr_rst_file *f = &fs->f[i];
+		const struct cr_file *fi = f->unx;
+
+		f->peer = -1;
+		if (!fi || cr_unix_of(fi)->state != CRFS_UNIX_CONNECTED)
+			continue;
+		for (uint32_t j = 0; j < fs->nr_fd_entries; j++)
+			if (fs->f[j].unx &&
+			    fs->f[j].unx->f.id == cr_unix_of(fi)->peer_id)
+				f->peer = j;
+		if (f->peer < 0 && cr_unix_first(r->m, fi) ==
+				   (int64_t)r->idx)
+			return cr_fail(e, EOPNOTSUPP, "pid %u: fd %d: %s: its "
+				       "peer is not a descriptor of the "
+				       "process", r->task->t.pid, f->fd,
+				       fi->path);
+	}
+	return 0;
+}
+
+/* setsockopt() of an int, raw. */
+static long cr_rst_unix_set(long sk, int name, int v)
+{
+	return syscall(SYS_setsockopt, sk, SOL_SOCKET, name, &v, sizeof(v));
+}
+
+/* Write queue @fi of the socket at @to through its peer @from. */
+static long cr_rst_unix_fill(long from, const struct cr_file *fi)
+{
+	const struct crfs_file_unix *u = cr_unix_of(fi);
+	const char *p = (const char *)(u + 1) + cr_pad8(u->name_len);
+
+	for (uint32_t i = 0; i < u->nr_msgs; i++) {
+		const struct crfs_unix_msg *m = (const void *)p;
+		const char *data = p + sizeof(*m);
+		uint32_t done = 0;
+
+		do {
+			long n = syscall(SYS_sendto, from, data + done,
+					 m->len - done,
+					 MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0);
+
+			if (n < 0)
+				return -1;
+			done += n;
+		} while (done < m->len && u->type == SOCK_STREAM);
+		if (done != m->len) {
+			errno = EMSGSIZE;
+			return -1;
+		}
+		p = data + cr_pad8(m->len);
+	}
+	return 0;
+}
+
+/* Room to write @fi's queue into it through @from: its buffers forced. */
+static long cr_rst_unix_room(long from, long to, const struct cr_file *fi)
+{
+	int room = (int)(cr_unix_of(fi)->queued * 2 + (1 << 20));
+
+	if (!cr_unix_of(fi)->nr_msgs)
+		return 0;
+	if (cr_rst_unix_set(from, SO_SNDBUFFORCE, room) ||
+	    cr_rst_unix_set(to, SO_RCVBUFFORCE, room))
+		return -1;
+	return 0;
+}
+
+/* The options of @fi on @sk, then its shutdown state. */
+static long cr_rst_unix_opts(long sk, const struct cr_file *fi)
+{
+	const struct crfs_file_unix *u = cr_unix_of(fi);
+	struct timeval rcv = { u->rcvtimeo_ns / CR_NS,
+			       (u->rcvtimeo_ns % CR_NS) / 1000 };
+	struct timeval snd = { u->sndtimeo_ns / CR_NS,
+			       (u->sndtimeo_ns % CR_NS) / 1000 };
+	static const int how[] = { -1, SHUT_RD, SHUT_WR, SHUT_RDWR };
+
+	/* getsockopt() told twice what setsockopt() takes. */
+	if (cr_rst_unix_set(sk, SO_SNDBUFFORCE, u->sndbuf / 2) ||
+	    cr_rst_unix_set(sk, SO_RCVBUFFORCE, u->rcvbuf / 2) ||
+	    cr_rst_unix_set(sk, SO_PASSCRED,
+			    !!(u->opts & CRFS_UNIX_O_PASSCRED)) ||
+	    cr_rst_unix_set(sk, SO_PASSSEC,
+			    !!(u->opts & CRFS_UNIX_O_PASSSEC)) ||
+	    (u->peek_off >= 0 &&
+	     cr_rst_unix_set(sk, SO_PEEK_OFF, u->peek_off)) ||
+	    syscall(SYS_setsockopt, sk, SOL_SOCKET, SO_RCVTIMEO, &rcv,
+		    sizeof(rcv)) ||
+	    syscall(SYS_setsockopt, sk, SOL_SOCKET, SO_SNDTIMEO, &snd,
+		    sizeof(snd)))
+		return -1;
+	if (u->shutdown && syscall(SYS_shutdown, sk, how[u->shutdown & 3]))
+		return -1;
+	return 0;
+}
+
+/* The second end @fi at @sk, its peer @pi at @psk: queues, options. */
+static long cr_rst_unix_finish(long sk, const struct cr_file *fi, long psk,
+			       const struct cr_file *pi)
+{
+	if (cr_rst_unix_room(psk, sk, fi) || cr_rst_unix_fill(psk, fi) ||
+	    cr_rst_unix_room(sk, psk, pi) || cr_rst_unix_fill(sk, pi) ||
+	    cr_rst_unix_opts(sk, fi) || cr_rst_unix_opts(psk, pi))
+		return -1;
+	return 0;
+}
+
+/* @sk with @f's status flags (O_NONBLOCK); -1 and errno, @sk closed. */
+static long cr_rst_unix_flags(long sk, const struct cr_rst_file *f)
+{
+	int err;
+
+	if (sk < 0 || syscall(SYS_fcntl, sk, F_SETFL, f->oflags) >= 0)
+		return sk;
+	err = errno;
+	syscall(SYS_close, sk);
+	errno = err;
+	return -1;
+}
+
+long cr_rst_unix_make(const struct cr_rst_files *fs, uint32_t i)
+{
+	const struct cr_rst_file *f = &fs->f[i], *p;
+	const struct crfs_file_unix *u = cr_unix_of(f->unx);
+	int sv[2], err;
+	long t;
+
+	if (f->peer < 0) {
+		t = syscall(SYS_socket, AF_UNIX, u->type | SOCK_CLOEXEC, 0);
+		if (t >= 0 && cr_rst_unix_opts(t, f->unx)) {
+			err = errno;
+			syscall(SYS_close, t);
+			errno = err;
+			return -1;
+		}
+		return cr_rst_unix_flags(t, f);
+	}
+	p = &fs->f[f->peer];
+	/* The second end: made with the first, at its number already. */
+	if ((uint32_t)f->peer < i)
+		return cr_rst_unix_finish(f->fd, f->unx, p->fd, p->unx) ? -1 :
+		       cr_rst_unix_flags(f->fd, f);
+	if (syscall(SYS_socketpair, AF_UNIX, u->type | SOCK_CLOEXEC, 0, sv))
+		return -1;
+	/* The peer's number is free (only earlier entries have theirs). */
+	if (sv[0] == p->fd) {
+		t = syscall(SYS_fcntl, sv[0], F_DUPFD_CLOEXEC, 0);
+		err = errno;
+		syscall(SYS_close, sv[0]);
+		sv[0] = t;
+		if (t < 0)
+			goto out_peer;
+	}
+	if (sv[1] != p->fd) {
+		t = syscall(SYS_dup3, sv[1], p->fd, O_CLOEXEC);
+		err = errno;
+		if (t < 0)
+			goto out_both;
+		syscall(SYS_close, sv[1]);
+	}
+	return cr_rst_unix_flags(sv[0], f);
+out_both:
+	syscall(SYS_close, sv[0]);
+out_peer:
+	syscall(SYS_close, sv[1]);
+	errno = err;
+	return -1;
+}
+
+const struct cr_res_ops cr_res_unix = {
+	.name		= "unix",
+	.check		= unix_check,
+	.plan		= unix_plan,
+};
