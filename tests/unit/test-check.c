@@ -28,6 +28,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/time.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/user.h>
@@ -605,7 +606,141 @@ FE(in_mask, ((struct crfs_inotify_wd *)ev[EV_IN].wbuf)->mask = IN_ONESHOT)
 FE(in_mask2, ((struct crfs_inotify_wd *)ev[EV_IN].wbuf)->mask |= IN_MASK_ADD)
 FE(in_pad, ((struct crfs_inotify_wd *)ev[EV_IN].wbuf)->__pad = 1)
 
+
+/*
+ * Unix sockets added to the valid process: a datagram pair at fds 20 and
+ * 21, 21 with two datagrams queued (3 and 9 bytes), and an unconnected
+ * stream socket at 22; their FILEs are the last three.
+ */
+enum { UX_A, UX_B, UX_U, NR_UX };
+
+/* Unix socket @f: its state @u, then @n messages of the lengths @lens. */
+static void ux_state(struct cr_file *f, const struct crfs_file_unix *u,
+		     int n, const uint32_t *lens)
+{
+	struct crfs_file_unix *nu, copy = *u;
+	size_t len = sizeof(*u), off;
+
+	for (int i = 0; i < n; i++)
+		len += sizeof(struct crfs_unix_msg) + cr_pad8(lens[i]);
+	free(f->ubuf);
+	f->ubuf = calloc(1, len);
+	f->ulen = len;
+	nu = f->ubuf;
+	*nu = copy;
+	nu->nr_msgs = n;
+	nu->queued = 0;
+	off = sizeof(*u);
+	for (int i = 0; i < n; i++) {
+		struct crfs_unix_msg *m = (void *)((char *)f->ubuf + off);
+
+		m->len = lens[i];
+		memset(m + 1, 'a' + i, lens[i]);
+		nu->queued += lens[i];
+		off += sizeof(*m) + cr_pad8(lens[i]);
+	}
+}
+
+static void ux_add(struct cr_model *m)
+{
+	uint32_t base = m->nr_files;
+	int err;
+
+	for (int i = 0; i < NR_UX; i++) {
+		struct cr_file *f = cr_model_new_file(m, &err);
+		struct cr_fd *fd = cr_model_new_fd(&m->fdts[0], &err);
+		char path[32];
+
+		memset(f, 0, sizeof(*f));
+		f->f = (struct crfs_file){ .id = base + i + 1,
+			.kind = CRFS_FILE_UNIX, .flags = O_RDWR,
+			.mode = S_IFSOCK | 0777, .dev = 0x8, .ino = 500 + i };
+		snprintf(path, sizeof(path), "socket:[%d]", 500 + i);
+		f->path = strdup(path);
+		memset(fd, 0, sizeof(*fd));
+		fd->d = (struct crfs_fd){ .fd = 20 + i, .file_id = base + i + 1 };
+	}
+	ux_state(&m->files[base + UX_A], &(struct crfs_file_unix){
+		.type = SOCK_DGRAM, .state = CRFS_UNIX_CONNECTED, .ino = 500,
+		.peer_ino = 501, .peer_id = base + UX_B + 1, .sndbuf = 212992,
+		.rcvbuf = 212992, .peek_off = -1 }, 0, NULL);
+	ux_state(&m->files[base + UX_B], &(struct crfs_file_unix){
+		.type = SOCK_DGRAM, .state = CRFS_UNIX_CONNECTED, .ino = 501,
+		.peer_ino = 500, .peer_id = base + UX_A + 1, .sndbuf = 212992,
+		.rcvbuf = 212992, .peek_off = 3, .shutdown = CRFS_UNIX_SHUT_RD,
+		.rcvtimeo_ns = 1500000000 }, 2, (const uint32_t[]){ 3, 9 });
+	ux_state(&m->files[base + UX_U], &(struct crfs_file_unix){
+		.type = SOCK_STREAM, .state = CRFS_UNIX_UNCONN, .ino = 502,
+		.sndbuf = 4608, .rcvbuf = 4608, .peek_off = -1,
+		.opts = CRFS_UNIX_O_PASSCRED }, 0, NULL);
+	m->files[base + UX_U].f.flags |= O_NONBLOCK;
+	fx_resolve(m);
+}
+
+/* The unix sockets added, then made wrong by @body. */
+#define FU(name, body) \
+	static void forge_##name(struct cr_model *m) \
+	{ ux_add(m); \
+	  struct cr_file *ux = &m->files[m->nr_files - NR_UX]; \
+	  struct crfs_file_unix *a = ux[UX_A].ubuf, *b = ux[UX_B].ubuf, \
+				*u = ux[UX_U].ubuf; \
+	  (void)a; (void)b; (void)u; body; }
+FU(ux_path, free(ux[UX_A].path); ux[UX_A].path = strdup("socket:[7]"))
+FU(ux_mode, ux[UX_A].f.mode = S_IFREG | 0600)
+FU(ux_flags, ux[UX_A].f.flags |= O_APPEND)
+FU(ux_pos, ux[UX_A].f.pos = 1)
+FU(ux_type, a->type = b->type = SOCK_RAW)
+FU(ux_listen, u->state = CRFS_UNIX_LISTEN)
+FU(ux_state, u->state = 9)
+FU(ux_shut, u->shutdown = 4)
+FU(ux_named, ux[UX_U].ubuf = realloc(u, ux[UX_U].ulen + 8);
+   memset((char *)ux[UX_U].ubuf + ux[UX_U].ulen, 0, 8);
+   ux[UX_U].ulen += 8; ((struct crfs_file_unix *)ux[UX_U].ubuf)->name_len = 5)
+FU(ux_unconn_msg, ux_state(&ux[UX_U], u, 1, (const uint32_t[]){ 4 }))
+FU(ux_peek, a->peek_off = -2)
+FU(ux_timeo, b->rcvtimeo_ns = 1ULL << 63)
+FU(ux_unconn_peer, u->peer_id = ux[UX_A].f.id)
+FU(ux_nopeer, a->peer_id = 999)
+FU(ux_selfpeer, a->peer_id = ux[UX_A].f.id)
+FU(ux_peer_ino, a->peer_ino = 777)
+FU(ux_peer_type, b->type = SOCK_STREAM; b->nr_msgs = 0;
+   ux[UX_B].ulen = sizeof(*b); b->queued = 0)
+FU(ux_queued, b->queued = 11)
+FU(ux_short, ux[UX_B].ulen -= 8)
+FU(ux_noext, free(ux[UX_U].ubuf); ux[UX_U].ubuf = NULL; ux[UX_U].ulen = 0)
+FU(ux_creds, b->opts = CRFS_UNIX_O_PASSCRED)
+FU(ux_big, b->queued = CRFS_UNIX_QUEUE_MAX + 1)
+FU(ux_empty_msg, ux_state(&ux[UX_B], b, 2, (const uint32_t[]){ 3, 0 }))
+FU(ux_msg_pad, ((struct crfs_unix_msg *)(b + 1))->__pad = 1)
+FU(ux_split, m->tasks[0].fdt->fds[m->tasks[0].fdt->nr_fds - NR_UX + UX_B]
+   .d.file_id = ux[UX_U].f.id)
+
 static const struct forgery forgeries[] = {
+	{ "a unix socket named another inode", forge_ux_path, "not the name of its socket inode" },
+	{ "a unix socket of a regular mode", forge_ux_mode, "mode is not a socket's" },
+	{ "a unix socket with O_APPEND", forge_ux_flags, "status flags it is not made with" },
+	{ "a unix socket with a position", forge_ux_pos, "a position, data" },
+	{ "a SOCK_RAW unix pair",	forge_ux_type,	"a type socketpair() does not make" },
+	{ "a listening unix socket",	forge_ux_listen, "listening unix sockets are not supported" },
+	{ "a unix socket in state 9",	forge_ux_state,	"an unknown state" },
+	{ "a unix socket shut down with bit 4", forge_ux_shut, "unknown shutdown or option bits" },
+	{ "a unix socket with a name",	forge_ux_named,	"unix sockets with a name are not supported" },
+	{ "data queued on an unconnected unix socket", forge_ux_unconn_msg, "messages queued on a socket that is not connected" },
+	{ "a unix peek offset -2",	forge_ux_peek,	"a peek offset or buffer size" },
+	{ "a unix timeout of 2^63 ns",	forge_ux_timeo,	"a timeout beyond a struct timeval" },
+	{ "an unconnected unix socket with a peer", forge_ux_unconn_peer, "a peer of an unconnected socket" },
+	{ "a unix peer not in the image", forge_ux_nopeer, "names no other unix socket" },
+	{ "a unix socket its own peer",	forge_ux_selfpeer, "names no other unix socket" },
+	{ "a unix peer of another inode", forge_ux_peer_ino, "not connected to it, or of another type" },
+	{ "a unix pair of two types",	forge_ux_peer_type, "not connected to it, or of another type" },
+	{ "unix queued bytes not the messages'", forge_ux_queued, "not queued bytes long" },
+	{ "a unix message beyond ext_len", forge_ux_short, "beyond ext_len" },
+	{ "a unix socket without its state", forge_ux_noext, "shorter than a unix socket's state" },
+	{ "a unix queue with SO_PASSCRED", forge_ux_creds, "with SO_PASSCRED or SO_PASSSEC on" },
+	{ "a unix queue beyond CRFS_UNIX_QUEUE_MAX", forge_ux_big, "not queued bytes long" },
+	{ "an empty queued datagram",	forge_ux_empty_msg, "an empty queued message" },
+	{ "a queued message with padding", forge_ux_msg_pad, "an empty queued message, or padding" },
+	{ "a unix pair whose ends are first held apart", forge_ux_split, "a pair split between processes" },
 	{ "an eventfd counter of 2^64 - 1", forge_ev_count, "counter of 2^64 - 1" },
 	{ "an eventfd semaphore 2",	forge_ev_sem,	"semaphore neither 0 nor 1" },
 	{ "an eventfd with a path",	forge_ev_path,	"not the name of its anonymous inode" },
@@ -867,8 +1002,8 @@ static const struct forgery forgeries[] = {
 };
 
 /* The checks: valid 2, filled 1, forgeries, pages 16, header 8,
- * trailing 1, order 5, declared counts 1, linear 1, file data 7. */
-#define TAP_PLAN	(58 + sizeof(forgeries) / sizeof(forgeries[0]))
+ * trailing 1, order 5, declared counts 1, linear 1, file data 7, unix 2. */
+#define TAP_PLAN	(60 + sizeof(forgeries) / sizeof(forgeries[0]))
 
 /* The image of the valid process, with @runs of page data. */
 static int good_image(const struct crfs_image_hdr *h, const struct fx_run *runs)
@@ -914,6 +1049,26 @@ static void test_events(const struct crfs_image_hdr *h)
 	ret = cr_img_check_model(h, &m, &e);
 	ok(!ret, "a process with an eventfd, a signalfd, a timerfd, an "
 	   "epoll instance and an inotify instance passes cr_img_check_model()%s%s",
+	   ret ? ": " : "", e.msg);
+	judge(fx_write(h, &m, NULL, false), &v);
+	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
+	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+	cr_model_free(&m);
+}
+
+/* The valid process with unix sockets: a pair with a queue, and one alone. */
+static void test_unix(const struct crfs_image_hdr *h)
+{
+	struct cr_model m;
+	struct verdict v;
+	struct cr_err e = { 0 };
+	int ret;
+
+	fx_model(&m, h);
+	ux_add(&m);
+	ret = cr_img_check_model(h, &m, &e);
+	ok(!ret, "a process with a datagram pair, two datagrams queued, and "
+	   "an unconnected socket passes cr_img_check_model()%s%s",
 	   ret ? ": " : "", e.msg);
 	judge(fx_write(h, &m, NULL, false), &v);
 	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
@@ -1588,6 +1743,7 @@ int main(int argc, char **argv)
 	test_valid(&h);
 	test_filled();
 	test_events(&h);
+	test_unix(&h);
 	test_valid_ipc(&h);
 	test_forgeries(&h);
 	test_pages(&h);
