@@ -9,7 +9,7 @@
  * seqpacket pair (fds 14, 15) with two records queued, shut down for
  * writing at 14 (15 reads its records, then end of file); a dup() of the
  * stream socket at fd 20 (one description); an unconnected datagram
- * socket (fd 22, SO_PASSCRED).  After SIGTERM, each is checked: what is
+ * socket (fd 22, SO_PASSCRED) and an unconnected stream socket (fd 23).  After SIGTERM, each is checked: what is
  * queued, in order and with its boundaries, the options, getpeername()
  * (no name), and that the pairs still carry data both ways.
  */
@@ -158,6 +158,7 @@ int main(int argc, char **argv)
 	zdtm_check(shutdown(14, SHUT_WR), "shutdown");
 	u = at(socket(AF_UNIX, SOCK_DGRAM, 0), 22);
 	set(u, SO_PASSCRED, 1);
+	at(socket(AF_UNIX, SOCK_STREAM, 0), 23);
 	zdtm_ready();
 	zdtm_wait();
 
@@ -203,5 +204,7 @@ int main(int argc, char **argv)
 
 	if (opt(22, SO_TYPE) != SOCK_DGRAM || opt(22, SO_PASSCRED) != 1)
 		zdtm_fail("the unconnected socket lost its type or SO_PASSCRED");
+	if (opt(23, SO_TYPE) != SOCK_STREAM || opt(23, SO_ACCEPTCONN))
+		zdtm_fail("fd 23 is not an unconnected stream socket");
 	zdtm_pass();
 }

@@ -405,7 +405,10 @@ static int cr_unix_state(int sk, uint64_t ino, struct cr_file *f)
 	u.state = d.state == CR_TCP_ESTABLISHED ? CRFS_UNIX_CONNECTED :
 						  CRFS_UNIX_UNCONN;
 	u.peer_ino = u.state == CRFS_UNIX_CONNECTED ? d.peer : 0;
-	if (u.type == SOCK_STREAM && d.rqueue > CRFS_UNIX_QUEUE_MAX)
+	/* Only a connected socket has a queue (unnamed, none can send to it). */
+	if (u.state != CRFS_UNIX_CONNECTED)
+		ret = 0;
+	else if (u.type == SOCK_STREAM && d.rqueue > CRFS_UNIX_QUEUE_MAX)
 		f->why = "more than CRFS_UNIX_QUEUE_MAX bytes are queued";
 	else if (u.type == SOCK_STREAM)
 		ret = cr_unix_peek_stream(sk, d.rqueue, &q, &f->why);
@@ -419,9 +422,6 @@ static int cr_unix_state(int sk, uint64_t ino, struct cr_file *f)
 	if (!ret && !f->why && q.nr && u.opts)
 		f->why = "data queued for a socket with SO_PASSCRED or "
 			 "SO_PASSSEC (its credentials and labels) is not "
-			 "supported";
-	if (!ret && !f->why && q.nr && u.state != CRFS_UNIX_CONNECTED)
-		f->why = "data queued on an unconnected unix socket is not "
 			 "supported";
 	if (ret || f->why)
 		goto out;

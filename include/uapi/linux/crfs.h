@@ -341,7 +341,7 @@ struct crfs_file_unix {
 
 /* One message queued on a UNIX socket; len bytes of data follow. */
 struct crfs_unix_msg {
-	__u32	len;			/* 0 only in a stream's queue */
+	__u32	len;			/* 1 and up */
 	__u32	__pad;
 };
 
