@@ -405,6 +405,12 @@ time.sleep(120)' "$ZDTM_DIR/wait" "$held"
 @test "zdtm-unix: unix socket pairs come back with their queued data, boundaries, options and shutdown state" {
 	require_image
 	zdtm_run zdtm-unix
+	run -0 "$CRFS_BIN/crfs-image" show "$IMG"
+	assert_output --regexp "kind=unix [^[:cntrl:]]*path=socket:\\[[0-9]+\\] type=2 state=connected [^[:cntrl:]]*queued=63108"
+	assert_output --regexp "kind=unix [^[:cntrl:]]*type=1 state=connected [^[:cntrl:]]*sndbuf=131072 [^[:cntrl:]]*peek_off=2 rcvtimeo_ns=1500000000 [^[:cntrl:]]*queued=100000"
+	assert_output --regexp "kind=unix [^[:cntrl:]]*type=5 state=connected [^[:cntrl:]]*shutdown=0x2 "
+	assert_output --regexp "kind=unix [^[:cntrl:]]*type=5 state=connected [^[:cntrl:]]*shutdown=0x1 [^[:cntrl:]]*queued=4009"
+	assert_output --regexp "kind=unix [^[:cntrl:]]*type=1 state=unconnected "
 }
 
 @test "zdtm-unix: checkpointed and thawed, nothing queued on its sockets was consumed" {
