@@ -413,6 +413,14 @@ time.sleep(120)' "$ZDTM_DIR/wait" "$held"
 	assert_output --regexp "kind=unix [^[:cntrl:]]*type=1 state=unconnected "
 }
 
+@test "zdtm-unix-named: bound and listening unix sockets come back with their names, their socket file's mode, and take connections" {
+	require_image
+	zdtm_run zdtm-unix-named
+	run -0 "$CRFS_BIN/crfs-image" show "$IMG"
+	assert_output --regexp "kind=unix [^[:cntrl:]]*type=1 state=listening [^[:cntrl:]]*name=/[^[:cntrl:]]*/listen.sock [^[:cntrl:]]*name_mode=0140640 [^[:cntrl:]]*backlog=7 "
+	assert_output --regexp "kind=unix [^[:cntrl:]]*type=2 state=unconnected [^[:cntrl:]]*name=@crfs-zdtm-dgram-"
+}
+
 @test "zdtm-unix: checkpointed and thawed, nothing queued on its sockets was consumed" {
 	require_image
 	CT=$(crfs_mkct src)

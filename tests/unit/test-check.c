@@ -609,18 +609,38 @@ FE(in_pad, ((struct crfs_inotify_wd *)ev[EV_IN].wbuf)->__pad = 1)
 
 /*
  * Unix sockets added to the valid process: a datagram pair at fds 20 and
- * 21, 21 with two datagrams queued (3 and 9 bytes), and an unconnected
- * stream socket at 22; their FILEs are the last three.
+ * 21, 21 with two datagrams queued (3 and 9 bytes), and a stream socket
+ * listening on the abstract name "crfs" at 22; their FILEs are the last
+ * three.
  */
 enum { UX_A, UX_B, UX_U, NR_UX };
+
+/* Unix socket @f renamed @name (@len bytes, with its NUL for a path). */
+static void ux_name(struct cr_file *f, const char *name, uint32_t len)
+{
+	struct crfs_file_unix u = *(struct crfs_file_unix *)f->ubuf;
+
+	free(f->ubuf);
+	f->ulen = sizeof(u) + cr_pad8(len);
+	f->ubuf = calloc(1, f->ulen);
+	u.name_len = len;
+	u.nr_msgs = 0;
+	u.queued = 0;
+	memcpy(f->ubuf, &u, sizeof(u));
+	memcpy((char *)f->ubuf + sizeof(u), name, len);
+}
 
 /* Unix socket @f: its state @u, then @n messages of the lengths @lens. */
 static void ux_state(struct cr_file *f, const struct crfs_file_unix *u,
 		     int n, const uint32_t *lens)
 {
 	struct crfs_file_unix *nu, copy = *u;
-	size_t len = sizeof(*u), off;
+	size_t len = sizeof(*u) + cr_pad8(u->name_len), off;
+	char name[CRFS_UNIX_NAME_MAX] = "";
 
+	/* The name stays (when @u is @f's own state, from its buffer). */
+	if (u->name_len && f->ubuf && f->ulen >= sizeof(*u) + u->name_len)
+		memcpy(name, (char *)f->ubuf + sizeof(*u), u->name_len);
 	for (int i = 0; i < n; i++)
 		len += sizeof(struct crfs_unix_msg) + cr_pad8(lens[i]);
 	free(f->ubuf);
@@ -630,7 +650,8 @@ static void ux_state(struct cr_file *f, const struct crfs_file_unix *u,
 	*nu = copy;
 	nu->nr_msgs = n;
 	nu->queued = 0;
-	off = sizeof(*u);
+	memcpy(nu + 1, name, u->name_len);
+	off = sizeof(*u) + cr_pad8(u->name_len);
 	for (int i = 0; i < n; i++) {
 		struct crfs_unix_msg *m = (void *)((char *)f->ubuf + off);
 
@@ -670,9 +691,10 @@ static void ux_add(struct cr_model *m)
 		.rcvbuf = 212992, .peek_off = 3, .shutdown = CRFS_UNIX_SHUT_RD,
 		.rcvtimeo_ns = 1500000000 }, 2, (const uint32_t[]){ 3, 9 });
 	ux_state(&m->files[base + UX_U], &(struct crfs_file_unix){
-		.type = SOCK_STREAM, .state = CRFS_UNIX_UNCONN, .ino = 502,
+		.type = SOCK_STREAM, .state = CRFS_UNIX_LISTEN, .ino = 502,
 		.sndbuf = 4608, .rcvbuf = 4608, .peek_off = -1,
-		.opts = CRFS_UNIX_O_PASSCRED }, 0, NULL);
+		.opts = CRFS_UNIX_O_PASSCRED, .backlog = 16 }, 0, NULL);
+	ux_name(&m->files[base + UX_U], "\0crfs", 5);
 	m->files[base + UX_U].f.flags |= O_NONBLOCK;
 	fx_resolve(m);
 }
@@ -690,12 +712,16 @@ FU(ux_mode, ux[UX_A].f.mode = S_IFREG | 0600)
 FU(ux_flags, ux[UX_A].f.flags |= O_APPEND)
 FU(ux_pos, ux[UX_A].f.pos = 1)
 FU(ux_type, a->type = b->type = SOCK_RAW)
-FU(ux_listen, u->state = CRFS_UNIX_LISTEN)
+FU(ux_listen, u->type = SOCK_DGRAM)
+FU(ux_listen_noname, ux_name(&ux[UX_U], "", 0))
+FU(ux_backlog, u->state = CRFS_UNIX_UNCONN)
+FU(ux_rel, ux_name(&ux[UX_U], "rel", 4))
+FU(ux_nonul, ux_name(&ux[UX_U], "/abc", 4))
+FU(ux_nofile, ux_name(&ux[UX_U], "/abc", 5))
+FU(ux_file_abstract, u->name_ino = 7)
+FU(ux_conn_named, ux_name(&ux[UX_A], "\0x", 2))
 FU(ux_state, u->state = 9)
 FU(ux_shut, u->shutdown = 4)
-FU(ux_named, ux[UX_U].ubuf = realloc(u, ux[UX_U].ulen + 8);
-   memset((char *)ux[UX_U].ubuf + ux[UX_U].ulen, 0, 8);
-   ux[UX_U].ulen += 8; ((struct crfs_file_unix *)ux[UX_U].ubuf)->name_len = 5)
 FU(ux_unconn_msg, ux_state(&ux[UX_U], u, 1, (const uint32_t[]){ 4 }))
 FU(ux_peek, a->peek_off = -2)
 FU(ux_timeo, b->rcvtimeo_ns = 1ULL << 63)
@@ -721,10 +747,16 @@ static const struct forgery forgeries[] = {
 	{ "a unix socket with O_APPEND", forge_ux_flags, "status flags it is not made with" },
 	{ "a unix socket with a position", forge_ux_pos, "a position, data" },
 	{ "a SOCK_RAW unix pair",	forge_ux_type,	"a type socketpair() does not make" },
-	{ "a listening unix socket",	forge_ux_listen, "listening unix sockets are not supported" },
+	{ "a listening datagram socket", forge_ux_listen, "a listening datagram socket" },
+	{ "a listening socket without a name", forge_ux_listen_noname, "a listening socket without a name" },
+	{ "a backlog of a bound socket", forge_ux_backlog, "a backlog of a socket that is not listening" },
+	{ "a unix socket bound to a relative path", forge_ux_rel, "not absolute and NUL-terminated" },
+	{ "a unix path name without its NUL", forge_ux_nonul, "not absolute and NUL-terminated" },
+	{ "a unix path name without its socket file", forge_ux_nofile, "a path name without its socket file" },
+	{ "an abstract name with a socket file", forge_ux_file_abstract, "a socket file without a path name" },
+	{ "a connected unix socket with a name", forge_ux_conn_named, "a name of a connected socket" },
 	{ "a unix socket in state 9",	forge_ux_state,	"an unknown state" },
 	{ "a unix socket shut down with bit 4", forge_ux_shut, "unknown shutdown or option bits" },
-	{ "a unix socket with a name",	forge_ux_named,	"unix sockets with a name are not supported" },
 	{ "data queued on an unconnected unix socket", forge_ux_unconn_msg, "messages queued on a socket that is not connected" },
 	{ "a unix peek offset -2",	forge_ux_peek,	"a peek offset or buffer size" },
 	{ "a unix timeout of 2^63 ns",	forge_ux_timeo,	"a timeout beyond a struct timeval" },
@@ -1068,7 +1100,7 @@ static void test_unix(const struct crfs_image_hdr *h)
 	ux_add(&m);
 	ret = cr_img_check_model(h, &m, &e);
 	ok(!ret, "a process with a datagram pair, two datagrams queued, and "
-	   "an unconnected socket passes cr_img_check_model()%s%s",
+	   "a socket listening on an abstract name passes cr_img_check_model()%s%s",
 	   ret ? ": " : "", e.msg);
 	judge(fx_write(h, &m, NULL, false), &v);
 	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",

@@ -2,13 +2,15 @@
 /*
  * zdtm-neg-unix: holds a unix socket the checkpoint must refuse, as
  * $ZDTM_UNIX says: "inflight" a socket pair with a descriptor sent
- * (SCM_RIGHTS) and not received; "listen" a socket listening on a path;
- * "named" a datagram socket bound to an abstract name; "closed" a stream
+ * (SCM_RIGHTS) and not received; "listen" a socket listening on a path
+ * with a connection waiting in its backlog; "named" a connection accepted
+ * from a socket listening on an abstract name; "closed" a stream
  * socket whose peer was closed; "outside" a socket pair whose other end a
  * process in the cgroup $ZDTM_OUT_CG holds (a sibling: CLONE_PARENT),
  * which echoes what it reads.  After SIGTERM (the refused checkpoint,
  * then thaw) the socket must be as it was: the descriptor still in
- * flight, the listener still taking connections, the echo still answering.
+ * flight, the connection waiting still there, the accepted one still
+ * carrying data, the echo still answering.
  */
 #include <sched.h>
 #include <sys/socket.h>
@@ -88,7 +90,7 @@ int main(int argc, char **argv)
 	const char *mode = getenv("ZDTM_UNIX"), *cg = getenv("ZDTM_OUT_CG");
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char procs[4200], buf[8], ok = 0;
-	int s = -1, c;
+	int s = -1, c = -1, a = -1;
 	pid_t pid = 0;
 
 	zdtm_init(argc, argv);
@@ -97,17 +99,20 @@ int main(int argc, char **argv)
 		   "socketpair");
 	if (!strcmp(mode, "inflight")) {
 		send_fd(sv[0], sv[0]);
-	} else if (!strcmp(mode, "listen")) {
-		zdtm_path(sa.sun_path, sizeof(sa.sun_path), "sock");
+	} else if (!strcmp(mode, "listen") || !strcmp(mode, "named")) {
+		if (!strcmp(mode, "listen"))
+			zdtm_path(sa.sun_path, sizeof(sa.sun_path), "sock");
+		else
+			snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1,
+				 "crfs-zdtm-%d", getpid());
 		s = socket(AF_UNIX, SOCK_STREAM, 0);
 		zdtm_check(s < 0 || bind(s, (void *)&sa, sizeof(sa)) ||
 			   listen(s, 4), "listen");
-	} else if (!strcmp(mode, "named")) {
-		snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1,
-			 "crfs-zdtm-%d", getpid());
-		s = socket(AF_UNIX, SOCK_DGRAM, 0);
-		zdtm_check(s < 0 || bind(s, (void *)&sa, sizeof(sa)),
-			   "bind abstract");
+		c = socket(AF_UNIX, SOCK_STREAM, 0);
+		zdtm_check(c < 0 || connect(c, (void *)&sa, sizeof(sa)),
+			   "connect to the listener");
+		if (!strcmp(mode, "named"))
+			zdtm_check((a = accept(s, NULL, NULL)) < 0, "accept");
 	} else if (!strcmp(mode, "closed")) {
 		close(sv[1]);
 	} else if (!strcmp(mode, "outside")) {
@@ -131,17 +136,12 @@ int main(int argc, char **argv)
 	zdtm_wait();
 	if (!strcmp(mode, "inflight"))
 		recv_fd(sv[1]);
-	if (!strcmp(mode, "listen")) {
-		c = socket(AF_UNIX, SOCK_STREAM, 0);
-		zdtm_check(c < 0 || connect(c, (void *)&sa, sizeof(sa)),
-			   "connect to the listener");
-	}
-	if (!strcmp(mode, "named")) {
-		c = socket(AF_UNIX, SOCK_DGRAM, 0);
-		zdtm_check(c < 0 || sendto(c, "n", 1, 0, (void *)&sa,
-					   sizeof(sa)) != 1, "sendto the name");
-		zdtm_check(recv(s, buf, 1, MSG_DONTWAIT) != 1, "recv");
-	}
+	if (!strcmp(mode, "listen"))
+		zdtm_check((a = accept(s, NULL, NULL)) < 0,
+			   "accept the connection waiting");
+	if (a >= 0)
+		zdtm_check(write(c, "n", 1) != 1 || read(a, buf, 1) != 1 ||
+			   buf[0] != 'n', "talk over the accepted connection");
 	if (!strcmp(mode, "closed") && read(sv[0], buf, 1) != 0)
 		zdtm_fail("no end of file from the closed peer");
 	if (pid) {

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -63,11 +64,43 @@ static const char *cr_unix_queue_why(const struct crfs_file_unix *u)
 	return NULL;
 }
 
+/*
+ * Why the name of @u is wrong, or NULL: a bound or listening socket's
+ * abstract name or absolute path (with its socket file), none else.
+ */
+static const char *cr_unix_name_why(const struct crfs_file_unix *u)
+{
+	const char *n = (const char *)(u + 1);
+	bool path = u->name_len && n[0];
+
+	if (!u->name_len && (u->state == CRFS_UNIX_LISTEN || u->backlog))
+		return "a listening socket without a name";
+	if (u->state != CRFS_UNIX_LISTEN && u->backlog)
+		return "a backlog of a socket that is not listening";
+	if (u->name_len && u->state == CRFS_UNIX_CONNECTED)
+		return "a name of a connected socket (not supported by this "
+		       "version)";
+	if (u->state == CRFS_UNIX_LISTEN && u->type == SOCK_DGRAM)
+		return "a listening datagram socket";
+	if (u->backlog > INT_MAX)
+		return "a backlog listen() does not take";
+	if (path && (n[0] != '/' ||
+		     memchr(n, 0, u->name_len) != n + u->name_len - 1))
+		return "a path name that is not absolute and NUL-terminated";
+	if (path && (!S_ISSOCK(u->name_mode) || !u->name_ino))
+		return "a path name without its socket file";
+	if (!path && (u->name_dev || u->name_ino || u->name_mode ||
+		      u->name_uid || u->name_gid))
+		return "a socket file without a path name";
+	return NULL;
+}
+
 /* Why the state of unix socket @fi is wrong, or NULL. */
 static const char *cr_unix_state_why(const struct cr_chk *c,
 				     const struct cr_file *fi)
 {
 	const struct crfs_file_unix *u = cr_unix_of(fi);
+	const char *why;
 	char name[48];
 
 	snprintf(name, sizeof(name), "socket:[%" PRIu64 "]", (uint64_t)u->ino);
@@ -76,14 +109,12 @@ static const char *cr_unix_state_why(const struct cr_chk *c,
 	if (u->type != SOCK_STREAM && u->type != SOCK_DGRAM &&
 	    u->type != SOCK_SEQPACKET)
 		return "a type socketpair() does not make";
-	if (u->state == CRFS_UNIX_LISTEN)
-		return "listening unix sockets are not supported by this "
-		       "version";
-	if (u->state != CRFS_UNIX_UNCONN && u->state != CRFS_UNIX_CONNECTED)
+	if (u->state != CRFS_UNIX_UNCONN && u->state != CRFS_UNIX_CONNECTED &&
+	    u->state != CRFS_UNIX_LISTEN)
 		return "an unknown state";
-	if (u->name_len)
-		return "unix sockets with a name are not supported by this "
-		       "version";
+	why = cr_unix_name_why(u);
+	if (why)
+		return why;
 	if ((u->shutdown & ~(CRFS_UNIX_SHUT_RD | CRFS_UNIX_SHUT_WR)) ||
 	    (u->opts & ~(CRFS_UNIX_O_PASSCRED | CRFS_UNIX_O_PASSSEC)))
 		return "unknown shutdown or option bits";
@@ -93,11 +124,10 @@ static const char *cr_unix_state_why(const struct cr_chk *c,
 	if (u->rcvtimeo_ns > (uint64_t)INT64_MAX ||
 	    u->sndtimeo_ns > (uint64_t)INT64_MAX)
 		return "a timeout beyond a struct timeval";
-	if (u->state == CRFS_UNIX_UNCONN && (u->peer_ino || u->peer_id))
+	if (u->state != CRFS_UNIX_CONNECTED && (u->peer_ino || u->peer_id))
 		return "a peer of an unconnected socket";
 	if (u->state == CRFS_UNIX_CONNECTED) {
-		const char *why = cr_unix_peer_why(c, fi);
-
+		why = cr_unix_peer_why(c, fi);
 		if (why)
 			return why;
 	}

@@ -7,6 +7,7 @@
  * share; what the values mean is img-check-unix.c's.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,7 +28,7 @@ int cr_unix_read(struct cr_file *f, const void *p, uint64_t len,
 		return -EBADMSG;
 	}
 	off = sizeof(*u) + cr_pad8(u->name_len);
-	if (u->name_len > CRFS_PATH_MAX || off > len ||
+	if (u->name_len > CRFS_UNIX_NAME_MAX || off > len ||
 	    u->nr_msgs > CRFS_UNIX_MSGS_MAX) {
 		*why = "a unix socket's name beyond ext_len, or more than "
 		       "CRFS_UNIX_MSGS_MAX messages";
@@ -106,6 +107,24 @@ void cr_unix_print(struct cr_emit *o, const struct cr_file *fi)
 	o->ops->s64(o, "peek_off", u->peek_off);
 	o->ops->u64(o, "rcvtimeo_ns", u->rcvtimeo_ns);
 	o->ops->u64(o, "sndtimeo_ns", u->sndtimeo_ns);
+	if (u->name_len) {
+		const char *n = (const char *)(u + 1);
+		char name[CRFS_UNIX_NAME_MAX + 2];
+
+		/* An abstract name as ss(8) shows it: '@' for its 0 byte. */
+		snprintf(name, sizeof(name), "%s%.*s", n[0] ? "" : "@",
+			 (int)u->name_len - 1, n + (n[0] ? 0 : 1));
+		if (n[0])
+			snprintf(name, sizeof(name), "%s", n);
+		o->ops->str(o, "name", name);
+		o->ops->hex(o, "name_dev", u->name_dev);
+		o->ops->u64(o, "name_ino", u->name_ino);
+		o->ops->oct(o, "name_mode", u->name_mode);
+		o->ops->u64(o, "name_uid", u->name_uid);
+		o->ops->u64(o, "name_gid", u->name_gid);
+	}
+	if (u->state == CRFS_UNIX_LISTEN)
+		o->ops->u64(o, "backlog", u->backlog);
 	o->ops->u64(o, "queued", u->queued);
 	o->ops->open(o, "messages", true);
 	p = (const char *)(u + 1) + cr_pad8(u->name_len);

@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/time.h>
+#include <sys/un.h>
 
 #include "dump.h"
 #include "proc.h"
@@ -67,9 +70,14 @@ static const struct {
 struct cr_unix_diag {
 	uint32_t	state;		/* TCP_ESTABLISHED, _CLOSE, _LISTEN */
 	uint32_t	peer;		/* its peer's inode, 0: none */
-	uint32_t	rqueue;		/* bytes queued (stream), first dgram */
+	uint32_t	rqueue;		/* bytes queued (stream), first dgram;
+					 * LISTEN: connections waiting */
+	uint32_t	wqueue;		/* LISTEN: its backlog */
 	uint32_t	shutdown;	/* sk_shutdown */
-	bool		named;		/* UNIX_DIAG_NAME */
+	uint32_t	name_len;	/* UNIX_DIAG_NAME */
+	char		name[CRFS_UNIX_NAME_MAX];
+	bool		vfs;		/* UNIX_DIAG_VFS: its socket file */
+	uint32_t	vfs_ino, vfs_dev;	/* the kernel's dev_t */
 };
 
 /* The UNIX_DIAG_* attributes of message @h into @u. */
@@ -89,13 +97,23 @@ static void cr_unix_diag_attrs(const struct nlmsghdr *h,
 
 		switch (a->nla_type) {
 		case UNIX_DIAG_NAME:
-			u->named = true;
+			u->name_len = a->nla_len - NLA_HDRLEN;
+			if (u->name_len > sizeof(u->name))
+				u->name_len = sizeof(u->name) + 1;
+			else
+				memcpy(u->name, v, u->name_len);
+			break;
+		case UNIX_DIAG_VFS:
+			memcpy(&u->vfs_ino, v, 4);
+			memcpy(&u->vfs_dev, (const char *)v + 4, 4);
+			u->vfs = true;
 			break;
 		case UNIX_DIAG_PEER:
 			memcpy(&u->peer, v, 4);
 			break;
 		case UNIX_DIAG_RQLEN:
 			memcpy(&u->rqueue, v, 4);
+			memcpy(&u->wqueue, (const char *)v + 4, 4);
 			break;
 		case UNIX_DIAG_SHUTDOWN:
 			u->shutdown = *(const uint8_t *)v;
@@ -117,7 +135,7 @@ static int cr_unix_diag(uint64_t ino, struct cr_unix_diag *u)
 		.r = { .sdiag_family = AF_UNIX, .udiag_states = ~0U,
 		       .udiag_ino = (uint32_t)ino,
 		       .udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER |
-				     UDIAG_SHOW_RQLEN,
+				     UDIAG_SHOW_RQLEN | UDIAG_SHOW_VFS,
 		       .udiag_cookie = { ~0U, ~0U } },
 	};
 	union {
@@ -373,12 +391,89 @@ static int cr_unix_opts(int sk, struct crfs_file_unix *u)
 	return ret ?: cr_unix_timeo(sk, SO_SNDTIMEO, &u->sndtimeo_ns);
 }
 
-/* The state of unix socket @sk (inode @ino) into @f, or f->why. */
-static int cr_unix_state(int sk, uint64_t ino, struct cr_file *f)
+/*
+ * The socket file of path name @d of @pid's socket into @u: the file its
+ * name leads to must be its socket's; else f->why.
+ */
+static void cr_unix_path(pid_t pid, const struct cr_unix_diag *d,
+			 struct crfs_file_unix *u, struct cr_file *f)
+{
+	char path[CRFS_UNIX_NAME_MAX + 32];
+	struct stat st;
+
+	if (d->name[0] != '/') {
+		f->why = "a unix socket bound to a relative path is not "
+			 "supported";
+		return;
+	}
+	if (memchr(d->name, 0, d->name_len) != d->name + d->name_len - 1) {
+		f->why = "a unix socket's path name without its NUL";
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/root%s", pid, d->name);
+	if (!d->vfs || cr_stat_cached(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW,
+				      &st) ||
+	    !S_ISSOCK(st.st_mode) || st.st_ino != d->vfs_ino ||
+	    major(st.st_dev) != d->vfs_dev >> 20 ||
+	    minor(st.st_dev) != (d->vfs_dev & 0xfffff)) {
+		f->why = "the path a unix socket is bound to no longer leads "
+			 "to its socket file (removed or replaced): a restore "
+			 "could not bind it again";
+		return;
+	}
+	u->name_dev = st.st_dev;
+	u->name_ino = st.st_ino;
+	u->name_mode = st.st_mode;
+	u->name_uid = st.st_uid;
+	u->name_gid = st.st_gid;
+}
+
+/*
+ * The name of socket @sk of @pid (sock_diag @d) into @u: a named socket
+ * is bound (unconnected, nothing queued) or listening with no connection
+ * waiting; else f->why.
+ */
+static void cr_unix_named(pid_t pid, int sk, const struct cr_unix_diag *d,
+			  struct crfs_file_unix *u, struct cr_file *f)
+{
+	char c;
+
+	if (!d->name_len)
+		return;
+	if (d->name_len > CRFS_UNIX_NAME_MAX) {
+		f->why = "a unix socket's name is longer than sun_path";
+		return;
+	}
+	if (u->state == CRFS_UNIX_CONNECTED) {
+		f->why = "connected unix sockets with a name (bound, or "
+			 "accepted from a listening socket) are not supported "
+			 "yet";
+		return;
+	}
+	if (u->state == CRFS_UNIX_LISTEN && d->rqueue) {
+		f->why = "a listening unix socket with connections waiting in "
+			 "its backlog is not supported yet";
+		return;
+	}
+	if (u->state == CRFS_UNIX_UNCONN && u->type != SOCK_STREAM &&
+	    cr_unix_peek(sk, 0, &c, 1, MSG_TRUNC, &f->why) != -EAGAIN) {
+		f->why = "datagrams queued on an unconnected unix socket (each "
+			 "from a sender of its own) are not supported yet";
+		return;
+	}
+	u->name_len = d->name_len;
+	u->backlog = u->state == CRFS_UNIX_LISTEN ? d->wqueue : 0;
+	if (d->name[0])
+		cr_unix_path(pid, d, u, f);
+}
+
+/* The state of unix socket @sk (inode @ino) of @pid into @f, or f->why. */
+static int cr_unix_state(pid_t pid, int sk, uint64_t ino, struct cr_file *f)
 {
 	struct crfs_file_unix u = { .ino = ino };
 	struct cr_unix_q q = { 0 };
 	struct cr_unix_diag d;
+	size_t nlen;
 	int ret;
 
 	ret = cr_unix_diag(ino, &d);
@@ -389,24 +484,21 @@ static int cr_unix_state(int sk, uint64_t ino, struct cr_file *f)
 	if (u.type != SOCK_STREAM && u.type != SOCK_DGRAM &&
 	    u.type != SOCK_SEQPACKET)
 		f->why = "a unix socket of this type is not supported";
-	else if (d.state == CR_TCP_LISTEN)
-		f->why = "listening unix sockets are not supported yet";
-	else if (d.named)
-		f->why = "unix sockets with a name (bound to a path or an "
-			 "abstract name, or accepted from one) are not "
-			 "supported yet";
 	else if (d.state == CR_TCP_ESTABLISHED && !d.peer)
 		f->why = "a connected unix socket whose peer is closed is "
 			 "not supported yet";
-	else if (d.state != CR_TCP_ESTABLISHED && d.state != CR_TCP_CLOSE)
+	else if (d.state != CR_TCP_ESTABLISHED && d.state != CR_TCP_CLOSE &&
+		 d.state != CR_TCP_LISTEN)
 		f->why = "a unix socket in this state is not supported";
 	if (f->why)
 		return 0;
 	u.state = d.state == CR_TCP_ESTABLISHED ? CRFS_UNIX_CONNECTED :
-						  CRFS_UNIX_UNCONN;
+		  d.state == CR_TCP_LISTEN ? CRFS_UNIX_LISTEN :
+					     CRFS_UNIX_UNCONN;
 	u.peer_ino = u.state == CRFS_UNIX_CONNECTED ? d.peer : 0;
+	cr_unix_named(pid, sk, &d, &u, f);
 	/* Only a connected socket has a queue (unnamed, none can send to it). */
-	if (u.state != CRFS_UNIX_CONNECTED)
+	if (f->why || u.state != CRFS_UNIX_CONNECTED)
 		ret = 0;
 	else if (u.type == SOCK_STREAM && d.rqueue > CRFS_UNIX_QUEUE_MAX)
 		f->why = "more than CRFS_UNIX_QUEUE_MAX bytes are queued";
@@ -427,15 +519,17 @@ static int cr_unix_state(int sk, uint64_t ino, struct cr_file *f)
 		goto out;
 	u.nr_msgs = q.nr;
 	u.queued = q.bytes;
-	f->ubuf = malloc(sizeof(u) + q.len);
+	nlen = cr_pad8(u.name_len);
+	f->ubuf = calloc(1, sizeof(u) + nlen + q.len);
 	if (!f->ubuf) {
 		ret = -ENOMEM;
 		goto out;
 	}
 	memcpy(f->ubuf, &u, sizeof(u));
+	memcpy((char *)f->ubuf + sizeof(u), d.name, u.name_len);
 	if (q.len)
-		memcpy((char *)f->ubuf + sizeof(u), q.buf, q.len);
-	f->ulen = sizeof(u) + q.len;
+		memcpy((char *)f->ubuf + sizeof(u) + nlen, q.buf, q.len);
+	f->ulen = sizeof(u) + nlen + q.len;
 	f->f.kind = CRFS_FILE_UNIX;
 out:
 	free(q.buf);
@@ -482,7 +576,7 @@ int cr_unix_probe(pid_t pid, const char *name, struct cr_file *f,
 		f->why = "a unix socket of another network namespace is not "
 			 "supported";
 	} else if (!ret) {
-		ret = cr_unix_state(sk, ino, f);
+		ret = cr_unix_state(pid, sk, ino, f);
 	}
 	close(sk);
 	if (ret)
@@ -520,6 +614,19 @@ static int unix_check(struct cr_dump *d, struct cr_dtask *dt,
 		if (!f || f->f.kind != CRFS_FILE_UNIX)
 			continue;
 		u = f->ubuf;
+		if (u->name_len && ((const char *)(u + 1))[0] &&
+		    (u->name_uid != dt->t->creds.fsuid ||
+		     u->name_gid != dt->t->creds.fsgid ||
+		     !dt->t->fs || !dt->t->fs->root ||
+		     strcmp(dt->t->fs->root->path, "/")))
+			return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: its "
+				       "socket file %s is owned by %u:%u, not "
+				       "the process's fsuid and fsgid, or the "
+				       "process has a root of its own: a "
+				       "restore could not bind it as it was",
+				       dt->pid, fdt->fds[i].d.fd, f->path,
+				       (const char *)(u + 1), u->name_uid,
+				       u->name_gid);
 		if (u->state != CRFS_UNIX_CONNECTED)
 			continue;
 		p = cr_unix_find(&d->m, u->peer_ino);
@@ -666,6 +773,47 @@ static long cr_rst_unix_finish(long sk, const struct cr_file *fi, long psk,
 	return 0;
 }
 
+int cr_rst_unix_bind(const struct cr_rst_file *f, long sk)
+{
+	const struct crfs_file_unix *u = cr_unix_of(f->unx);
+	const char *name = (const char *)(u + 1);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+
+	if (!u->name_len)
+		return 0;
+	memcpy(sa.sun_path, name, u->name_len);
+	/* The socket file the checkpoint found, and no other, goes. */
+	if (name[0] && !syscall(SYS_newfstatat, AT_FDCWD, name, &st,
+				AT_SYMLINK_NOFOLLOW)) {
+		if (!S_ISSOCK(st.st_mode) || st.st_dev != u->name_dev ||
+		    st.st_ino != u->name_ino) {
+			errno = EEXIST;
+			return -1;
+		}
+		if (syscall(SYS_unlinkat, AT_FDCWD, name, 0))
+			return -1;
+	} else if (name[0] && errno != ENOENT) {
+		return -1;
+	}
+	if (syscall(SYS_bind, sk, &sa, offsetof(struct sockaddr_un, sun_path) +
+		    u->name_len))
+		return -1;
+	if (name[0] && (syscall(SYS_fchmodat, AT_FDCWD, name,
+				u->name_mode & 07777) ||
+			syscall(SYS_newfstatat, AT_FDCWD, name, &st,
+				AT_SYMLINK_NOFOLLOW)))
+		return -1;
+	if (name[0] && (st.st_uid != u->name_uid || st.st_gid != u->name_gid)) {
+		errno = EPERM;
+		return -1;
+	}
+	if (u->state == CRFS_UNIX_LISTEN &&
+	    syscall(SYS_listen, sk, u->backlog))
+		return -1;
+	return 0;
+}
+
 /* @sk with @f's status flags (O_NONBLOCK); -1 and errno, @sk closed. */
 static long cr_rst_unix_flags(long sk, const struct cr_rst_file *f)
 {
@@ -688,7 +836,9 @@ long cr_rst_unix_make(const struct cr_rst_files *fs, uint32_t i)
 
 	if (f->peer < 0) {
 		t = syscall(SYS_socket, AF_UNIX, u->type | SOCK_CLOEXEC, 0);
-		if (t >= 0 && cr_rst_unix_opts(t, f->unx)) {
+		/* A path is bound as the process, after (restore-files.c). */
+		if (t >= 0 && (cr_rst_unix_opts(t, f->unx) ||
+			       (f->priv && cr_rst_unix_bind(f, t)))) {
 			err = errno;
 			syscall(SYS_close, t);
 			errno = err;

@@ -130,7 +130,9 @@ static struct cr_rst_file *cr_rf_add(struct cr_rst_files *fs, uint32_t kind,
 		/* Made anew by the restorer (res-unix.c). */
 		e->check = CR_RF_TYPE;
 		e->unx = file;
-		e->priv = true;
+		/* A path is bound as the process (cr_rf_unix()). */
+		e->priv = !cr_unix_of(file)->name_len ||
+			  !((const char *)(cr_unix_of(file) + 1))[0];
 	}
 	e->peer = -1;
 	e->pos = f->pos;
@@ -471,6 +473,26 @@ static int cr_rf_verify(const struct cr_rst_file *f, long fd,
 	return 0;
 }
 
+/* Unix socket @i made anew, its path bound as the process (res-unix.c). */
+static long cr_rf_unix(struct cr_rf_creds *cr, const struct cr_rst_files *fs,
+		       uint32_t i)
+{
+	long fd = cr_rst_unix_make(fs, i);
+	int err = 0;
+
+	if (fd < 0 || fs->f[i].priv)
+		return fd;
+	cr_rf_fscreds(cr, true);
+	if (cr_rst_unix_bind(&fs->f[i], fd))
+		err = errno;
+	cr_rf_fscreds(cr, false);
+	if (!err)
+		return fd;
+	syscall(SYS_close, fd);
+	errno = err;
+	return -1;
+}
+
 /*
  * Open, check and place entry @i (close-on-exec: its descriptors get
  * their own flag after); 0 or a positive errno with @res set.
@@ -487,7 +509,7 @@ static int cr_rf_place(struct cr_rf_creds *cr,
 	res->step = CR_RST_FILE_OPEN;
 	/* Another process's description, passed: its flags and offset. */
 	fd = f->pass >= 0 ? fs->pass_fd[f->pass] :
-	     f->unx ? cr_rst_unix_make(fs, i) : cr_rf_open(cr, f);
+	     f->unx ? cr_rf_unix(cr, fs, i) : cr_rf_open(cr, f);
 	if (fd < 0)
 		return errno;
 	err = cr_rf_verify(f, fd, res);

@@ -604,6 +604,16 @@ int cr_rst_files_reason(pid_t pid, const struct cr_rst_files *fs,
 long cr_rst_unix_make(const struct cr_rst_files *fs, uint32_t i);
 
 /**
+ * cr_rst_unix_bind() - bind socket @sk of entry @f to its name and listen
+ * if it did (res-unix.c): a path's socket file the checkpoint found is
+ * removed first, the new one gets its mode; called as the process for a
+ * path (its fs ids), by cr_rst_unix_make() for an abstract name.
+ *
+ * Return: 0, or -1 with errno set.
+ */
+int cr_rst_unix_bind(const struct cr_rst_file *f, long sk);
+
+/**
  * cr_rst_evfd_make() - make event descriptor @fi anew in the new process
  * (raw system calls): eventfd with its counter, signalfd with its mask,
  * timerfd on its clock (armed later), epoll (its targets added later);

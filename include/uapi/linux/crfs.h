@@ -296,7 +296,11 @@ struct crfs_inotify_wd {
 /*
  * UNIX: a unix socket (its FILE's path "socket:[INO]", mode S_IFSOCK),
  * made anew: a crfs_file_unix, then name_len bytes of its bound name
- * (padded to 8; none in this version: name_len is 0), then nr_msgs
+ * (padded to 8) as getsockname() tells it: an abstract name (a 0 byte
+ * first) or an absolute path with its NUL, whose socket file the
+ * checkpoint found at (name_dev, name_ino) with name_mode: the restore
+ * removes that file if it is still that inode, binds as the process and
+ * gives the new file name_mode; then nr_msgs
  * messages queued for it to read, in queue order, each a crfs_unix_msg
  * and len bytes (padded to 8): a stream socket's queue is one message
  * (its bytes, no boundaries), a datagram or seqpacket socket's one per
@@ -310,7 +314,7 @@ struct crfs_inotify_wd {
 enum crfs_unix_state {
 	CRFS_UNIX_UNCONN = 1,		/* neither bound, connected nor
 					 * listening (socket()) */
-	CRFS_UNIX_LISTEN,		/* reserved */
+	CRFS_UNIX_LISTEN,		/* bound and listening */
 	CRFS_UNIX_CONNECTED,		/* one end of a pair */
 };
 #define CRFS_UNIX_SHUT_RD	(1U << 0)	/* RCV_SHUTDOWN */
@@ -319,6 +323,7 @@ enum crfs_unix_state {
 #define CRFS_UNIX_O_PASSSEC	(1U << 1)	/* SO_PASSSEC */
 #define CRFS_UNIX_QUEUE_MAX	(512U << 10)	/* bytes queued, in all */
 #define CRFS_UNIX_MSGS_MAX	4096		/* messages queued */
+#define CRFS_UNIX_NAME_MAX	108		/* sizeof(sun_path) */
 struct crfs_file_unix {
 	__u32	type;			/* SOCK_STREAM, _DGRAM, _SEQPACKET */
 	__u32	state;			/* enum crfs_unix_state */
@@ -331,10 +336,15 @@ struct crfs_file_unix {
 	__s32	peek_off;		/* SO_PEEK_OFF, -1: off */
 	__u64	rcvtimeo_ns;		/* SO_RCVTIMEO, 0: none */
 	__u64	sndtimeo_ns;		/* SO_SNDTIMEO, 0: none */
-	__u32	name_len;		/* 0 in this version */
+	__u32	name_len;		/* up to CRFS_UNIX_NAME_MAX, 0: none */
 	__u32	nr_msgs;		/* up to CRFS_UNIX_MSGS_MAX */
 	__u64	queued;			/* bytes of the messages, up to
 					 * CRFS_UNIX_QUEUE_MAX */
+	__u64	name_dev, name_ino;	/* a path's socket file; else 0 */
+	__u32	name_mode;		/* its st_mode; else 0 */
+	__u32	name_uid, name_gid;	/* its owner: the process's fsuid
+					 * and fsgid; else 0 */
+	__u32	backlog;		/* LISTEN: listen()'s; else 0 */
 	/* char name[name_len], NUL-padded to a multiple of 8 */
 	/* then nr_msgs x (struct crfs_unix_msg, data padded to 8) */
 };
