@@ -430,3 +430,18 @@ time.sleep(120)' "$ZDTM_DIR/wait" "$held"
 	wait_thawed "$CT"
 	zdtm_finish
 }
+
+@test "zdtm-fifo: FIFOs opened O_RDWR, O_RDONLY and O_WRONLY come back with their data" {
+	require_image
+	zdtm_run zdtm-fifo
+}
+
+@test "zdtm-fifo: checkpointed and thawed, the original's FIFOs keep their data" {
+	require_image
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-fifo
+	crfs_checkpoint "$CT" "$BATS_TEST_TMPDIR/1.img"
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	zdtm_finish
+}

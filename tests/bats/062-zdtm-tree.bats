@@ -244,3 +244,19 @@ ns_run() {
 	require_image
 	ns_run zdtm-procstate
 }
+
+@test "zdtm-pipe: pipes within a process, between processes, with one end left, resized and non-blocking come back with their data" {
+	require_image
+	tree_run zdtm-pipe
+}
+
+@test "zdtm-pipe: checkpointed and thawed, the original's pipes keep their data (read, not taken)" {
+	require_image
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-pipe
+	crfs_checkpoint "$CT" "$BATS_TEST_TMPDIR/1.img"
+	crfs_checkpoint "$CT" "$BATS_TEST_TMPDIR/2.img"
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	zdtm_finish
+}

@@ -277,6 +277,8 @@ int cr_file_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 			       f->kind);
 	if (f->kind == CRFS_FILE_UNIX)
 		return cr_img_unix_check(c, fi, e);
+	if (cr_file_pipe(f))
+		return cr_img_pipe_check(c, fi, e);
 	if (f->ext_len && !cr_file_event(f))
 		return cr_fail(e, EBADMSG, "file %u: state after the path of "
 			       "a file that is no event descriptor", f->id);

@@ -39,7 +39,9 @@ struct cr_file {
 		struct crfs_file_eventfd	efd;
 		struct crfs_file_signalfd	sfd;
 		struct crfs_file_timerfd	tfd;
+		struct crfs_file_pipe		pipe;	/* PIPE, FIFO */
 	} ev;
+	uint8_t			*pdata;		/* PIPE, FIFO: pipe.data_len */
 	struct crfs_epoll_tfd	*tfds;		/* EPOLL: its targets */
 	uint32_t		nr_tfds;
 	/* INOTIFY: its watches, as the image has them, and each in it */
@@ -60,6 +62,8 @@ static inline void cr_file_free_ev(struct cr_file *f)
 	free(f->ubuf);
 	f->ubuf = NULL;
 	f->ulen = 0;
+	free(f->pdata);
+	f->pdata = NULL;
 	f->tfds = NULL;
 	f->wbuf = NULL;
 	f->wds = NULL;
@@ -78,6 +82,12 @@ static inline bool cr_file_event(const struct crfs_file *f)
 static inline const struct crfs_file_unix *cr_unix_of(const struct cr_file *f)
 {
 	return f->ubuf;
+}
+
+/* Is @f a pipe or a FIFO (state: struct crfs_file_pipe, rec-pipe.c)? */
+static inline bool cr_file_pipe(const struct crfs_file *f)
+{
+	return f->kind == CRFS_FILE_PIPE || f->kind == CRFS_FILE_FIFO;
 }
 
 /* Is @f a file whose contents are in the image (FILE_DATA)? */

@@ -55,6 +55,7 @@ static const char *const cr_rf_kind_names[] = {
 	[CR_RF_EXE]	= "executable",
 	[CR_RF_CWD]	= "cwd",
 	[CR_RF_ROOT]	= "root",
+	[CR_RF_PAIR]	= "other end",
 };
 
 /* What each identity field is called in a reason. */
@@ -126,6 +127,8 @@ static struct cr_rst_file *cr_rf_add(struct cr_rst_files *fs, uint32_t kind,
 		e->evfd = file;
 		e->priv = f->kind != CRFS_FILE_INOTIFY;
 	}
+	e->peer = -1;
+	e->pair_entry = e->pair_fd = -1;
 	if (f->kind == CRFS_FILE_UNIX) {
 		/* Made anew by the restorer (res-unix.c). */
 		e->check = CR_RF_TYPE;
@@ -134,10 +137,15 @@ static struct cr_rst_file *cr_rf_add(struct cr_rst_files *fs, uint32_t kind,
 		e->priv = !cr_unix_of(file)->name_len ||
 			  !((const char *)(cr_unix_of(file) + 1))[0];
 	}
-	e->peer = -1;
+	if (cr_file_pipe(f)) {
+		/* A pipe made anew (restore-pair.c), a FIFO by its path. */
+		e->check = f->kind == CRFS_FILE_PIPE ? CR_RF_TYPE : e->check;
+		e->pair = f->kind == CRFS_FILE_PIPE ? file : NULL;
+		e->fifo = f->kind == CRFS_FILE_FIFO ? file : NULL;
+	}
 	e->pos = f->pos;
 	e->seek = kind == CR_RF_FD && f->kind != CRFS_FILE_CHR && !e->evfd &&
-		  !e->unx;
+		  !cr_file_pipe(f) && f->kind != CRFS_FILE_UNIX;
 	e->priv = e->priv || (f->cflags & CRFS_FILE_F_PRIV);
 	return e;
 }
@@ -308,12 +316,13 @@ static void cr_rf_number(struct cr_rst_files *fs)
 		fs->nofile = (uint32_t)fs->fds[fs->nr_fds - 1].fd + 1;
 }
 
-int cr_rst_files_plan_task(const struct cr_task *t, struct cr_rst_files *fs,
-			   struct cr_err *e)
+/* Every file of @t into @fs; with @r, the pairs its process makes. */
+static int cr_rf_plan(struct cr_rst *r, const struct cr_task *t,
+		      struct cr_rst_files *fs, struct cr_err *e)
 {
 	uint32_t nfd = t->fdt ? t->fdt->nr_fds : 0;
 	uint32_t nvma = t->mm ? t->mm->nr_vmas : 0;
-	size_t max = (size_t)nfd + nvma + 3;
+	size_t max = 2 * (size_t)nfd + nvma + 3;
 	struct cr_rf_ref *refs;
 	int32_t *entry;
 	int rc;
@@ -335,19 +344,29 @@ int cr_rst_files_plan_task(const struct cr_task *t, struct cr_rst_files *fs,
 	rc = cr_rf_plan_fds(t, fs, refs, entry, e);
 	if (!rc)
 		rc = cr_rf_plan_maps(t, fs, refs, entry, e);
+	if (!rc && r)
+		rc = cr_rst_pair_plan(r, fs, e);
 	if (!rc)
 		rc = cr_rf_plan_task(t, fs, refs, entry, e);
-	if (!rc)
+	if (!rc) {
 		cr_rf_number(fs);
+		cr_rst_pair_number(fs);
+	}
 out:
 	free(refs);
 	free(entry);
 	return rc;
 }
 
+int cr_rst_files_plan_task(const struct cr_task *t, struct cr_rst_files *fs,
+			   struct cr_err *e)
+{
+	return cr_rf_plan(NULL, t, fs, e);
+}
+
 int cr_rst_files_plan(struct cr_rst *r, struct cr_err *e)
 {
-	return cr_rst_files_plan_task(r->task, &r->files, e);
+	return cr_rf_plan(r, r->task, &r->files, e);
 }
 
 void cr_rst_files_free(struct cr_rst_files *fs)
@@ -399,6 +418,14 @@ static long cr_rf_openat2(const struct cr_rst_file *f)
 
 	if (f->evfd)
 		return cr_rst_evfd_make(f->evfd, f->oflags);
+	if (f->pair) {
+		if (f->pair_make)
+			return cr_rst_pair_open(f);
+		errno = EIO;	/* neither made here nor passed: a bug */
+		return -1;
+	}
+	if (f->fifo)
+		return cr_rst_fifo_open(f->fifo, f->oflags);
 	if (f->data_id)
 		return syscall(SYS_openat, AT_FDCWD, f->via, f->oflags);
 	return syscall(SYS_openat2, AT_FDCWD, f->path, &how, sizeof(how));
@@ -477,13 +504,14 @@ static int cr_rf_verify(const struct cr_rst_file *f, long fd,
 static long cr_rf_unix(struct cr_rf_creds *cr, const struct cr_rst_files *fs,
 		       uint32_t i)
 {
+	const struct cr_rst_file *f = &fs->f[i];
 	long fd = cr_rst_unix_make(fs, i);
 	int err = 0;
 
-	if (fd < 0 || fs->f[i].priv)
+	if (fd < 0 || f->priv)
 		return fd;
 	cr_rf_fscreds(cr, true);
-	if (cr_rst_unix_bind(&fs->f[i], fd))
+	if (cr_rst_unix_bind(f, fd))
 		err = errno;
 	cr_rf_fscreds(cr, false);
 	if (!err)
@@ -509,6 +537,7 @@ static int cr_rf_place(struct cr_rf_creds *cr,
 	res->step = CR_RST_FILE_OPEN;
 	/* Another process's description, passed: its flags and offset. */
 	fd = f->pass >= 0 ? fs->pass_fd[f->pass] :
+	     f->pair_made ? f->fd :
 	     f->unx ? cr_rf_unix(cr, fs, i) : cr_rf_open(cr, f);
 	if (fd < 0)
 		return errno;

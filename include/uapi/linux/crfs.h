@@ -217,8 +217,8 @@ struct crfs_file {
 	__u32	signo;			/* F_SETSIG, 0: SIGIO */
 	__u32	ext_len;		/* bytes of the kind's state after
 					 * the path: EVENTFD, SIGNALFD,
-					 * TIMERFD, EPOLL, INOTIFY, UNIX;
-					 * else 0 */
+					 * TIMERFD, EPOLL, INOTIFY, PIPE,
+					 * FIFO, UNIX; else 0 */
 	/* char path[path_len], NUL-padded to a multiple of 8 */
 	/* then ext_len bytes: the state of an event descriptor (below) */
 };
@@ -353,6 +353,29 @@ struct crfs_file_unix {
 struct crfs_unix_msg {
 	__u32	len;			/* 1 and up */
 	__u32	__pad;
+};
+
+/*
+ * PIPE, FIFO: the state after the path of its FILE.  A PIPE's path is
+ * "pipe:[INO]" and dev, ino the pipe's inode; its flags tell the end
+ * (O_RDONLY: the read end, O_WRONLY: the write end).  The two ends of
+ * one pipe name each other (peer_id); peer_id 0: the other end was closed
+ * by every process.  A FIFO is reopened by its path (O_RDONLY, O_WRONLY
+ * or O_RDWR); it has no peer_id.  size is the pipe's F_GETPIPE_SZ (a
+ * power of two times the page size).  The bytes buffered in the pipe
+ * (data_len, at most size and CRFS_PIPE_DATA_MAX) follow this struct,
+ * padded to 8, in one FILE per pipe: the one of lowest id among its ends
+ * (a PIPE), or among the FILEs of its inode (a FIFO); the others have
+ * data_len 0.  The restore makes the pipe (pipe2(), F_SETPIPE_SZ) and
+ * writes the data into it before any process runs.
+ */
+#define CRFS_PIPE_DATA_MAX	(1U << 20)	/* buffered bytes of a pipe */
+struct crfs_file_pipe {
+	__u32	peer_id;		/* PIPE: the other end's FILE, 0: none */
+	__u32	size;			/* F_GETPIPE_SZ */
+	__u32	data_len;		/* bytes after this struct */
+	__u32	__pad;
+	/* __u8 data[data_len], zero-padded to a multiple of 8 */
 };
 
 /*
