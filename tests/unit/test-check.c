@@ -738,8 +738,6 @@ FU(ux_creds, b->opts = CRFS_UNIX_O_PASSCRED)
 FU(ux_big, b->queued = CRFS_UNIX_QUEUE_MAX + 1)
 FU(ux_empty_msg, ux_state(&ux[UX_B], b, 2, (const uint32_t[]){ 3, 0 }))
 FU(ux_msg_pad, ((struct crfs_unix_msg *)(b + 1))->__pad = 1)
-FU(ux_split, m->tasks[0].fdt->fds[m->tasks[0].fdt->nr_fds - NR_UX + UX_B]
-   .d.file_id = ux[UX_U].f.id)
 
 static const struct forgery forgeries[] = {
 	{ "a unix socket named another inode", forge_ux_path, "not the name of its socket inode" },
@@ -772,7 +770,6 @@ static const struct forgery forgeries[] = {
 	{ "a unix queue beyond CRFS_UNIX_QUEUE_MAX", forge_ux_big, "not queued bytes long" },
 	{ "an empty queued datagram",	forge_ux_empty_msg, "an empty queued message" },
 	{ "a queued message with padding", forge_ux_msg_pad, "an empty queued message, or padding" },
-	{ "a unix pair whose ends are first held apart", forge_ux_split, "a pair split between processes" },
 	{ "an eventfd counter of 2^64 - 1", forge_ev_count, "counter of 2^64 - 1" },
 	{ "an eventfd semaphore 2",	forge_ev_sem,	"semaphore neither 0 nor 1" },
 	{ "an eventfd with a path",	forge_ev_path,	"not the name of its anonymous inode" },

@@ -4,8 +4,7 @@
  * the socket inode's name and type, the flags it is made with, its state
  * as socket(), socketpair(), setsockopt() and shutdown() take it again,
  * its queue as a send() per message makes it, and its peer: a socket of
- * the image whose peer it is, of its type, first held by the process that
- * first holds it (which makes the pair).
+ * the image whose peer it is, of its type (restore-pair.c makes both).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,10 +32,6 @@ static const char *cr_unix_peer_why(const struct cr_chk *c,
 	    q->peer_ino != u->ino || u->peer_ino != q->ino ||
 	    q->type != u->type)
 		return "its peer is not connected to it, or of another type";
-	if (cr_unix_first(c->m, fi) != cr_unix_first(c->m, p))
-		return "its peer is first held by another process: a pair "
-		       "split between processes is not supported by this "
-		       "version";
 	return NULL;
 }
 

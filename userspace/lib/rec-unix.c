@@ -68,18 +68,6 @@ const struct cr_file *cr_unix_find(const struct cr_model *m, uint64_t ino)
 	return NULL;
 }
 
-int64_t cr_unix_first(const struct cr_model *m, const struct cr_file *f)
-{
-	for (uint32_t i = 0; i < m->nr_tasks; i++) {
-		const struct cr_fdtable *t = m->tasks[i].fdt;
-
-		for (uint32_t j = 0; t && j < t->nr_fds; j++)
-			if (t->fds[j].d.file_id == f->f.id)
-				return i;
-	}
-	return -1;
-}
-
 /* What each state is called. */
 static const char *const cr_unix_states[] = {
 	[CRFS_UNIX_UNCONN]	= "unconnected",

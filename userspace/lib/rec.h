@@ -278,14 +278,6 @@ void cr_unix_print(struct cr_emit *o, const struct cr_file *fi);
 const struct cr_file *cr_unix_find(const struct cr_model *m, uint64_t ino);
 
 /**
- * cr_unix_first() - the first task of @m (in image order) that has a
- * descriptor of @f: the one that makes it at a restore
- *
- * Return: its index, or -1.
- */
-int64_t cr_unix_first(const struct cr_model *m, const struct cr_file *f);
-
-/**
  * cr_img_unix_check() - the rules of a unix socket's FILE @fi
  * (img-check-unix.c): its name, mode, flags, state, queue and peer.
  *

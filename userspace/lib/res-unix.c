@@ -10,14 +10,16 @@
  * with SO_PEEK_OFF, whose value is put back after.  A control buffer with
  * each peek shows descriptors in flight (SCM_RIGHTS), which are refused.
  * Then (phase 2) each connected socket's peer must be a socket of the
- * container whose peer it is, and first held by the same process.
+ * container whose peer it is.
  *
- * Restore: the process that holds the first descriptor of both ends makes
- * the pair with socketpair() as it opens the first of them, and puts the
- * other end at its number; as it opens the second, it writes each end's
- * queue through the other (one send() per datagram), then sets the
- * options and shuts down what was (cr_rst_unix_make(), raw system calls,
- * in the "files" row's child step).  An unconnected socket is a socket().
+ * Restore, in the "files" row's child step (raw system calls): a
+ * connected socket and its peer are a pair (restore-pair.c): the first
+ * process holding either end makes both with socketpair(), writes each
+ * end's queue through the other (one send() per datagram), then sets the
+ * options and shuts down what was (cr_rst_unix_pair()); later processes
+ * get the ends they hold passed.  An unconnected socket is a socket(),
+ * bound (an abstract name; a path as the process) and listening if it
+ * was (cr_rst_unix_make(), cr_rst_unix_bind()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -649,38 +651,6 @@ static int unix_check(struct cr_dump *d, struct cr_dtask *dt,
 				       (unsigned long long)u->peer_ino);
 		}
 		u->peer_id = p->f.id;
-		if (cr_unix_first(&d->m, f) != cr_unix_first(&d->m, p))
-			return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: its "
-				       "peer %s is first held by another "
-				       "process: a pair split between processes "
-				       "is not supported yet", dt->pid,
-				       fdt->fds[i].d.fd, f->path, p->path);
-	}
-	return 0;
-}
-
-/* Restore phase 1: each unix socket's peer among the process's entries. */
-static int unix_plan(struct cr_rst *r, struct cr_err *e)
-{
-	struct cr_rst_files *fs = &r->files;
-
-	for (uint32_t i = 0; i < fs->nr_fd_entries; i++) {
-		struct cr_rst_file *f = &fs->f[i];
-		const struct cr_file *fi = f->unx;
-
-		f->peer = -1;
-		if (!fi || cr_unix_of(fi)->state != CRFS_UNIX_CONNECTED)
-			continue;
-		for (uint32_t j = 0; j < fs->nr_fd_entries; j++)
-			if (fs->f[j].unx &&
-			    fs->f[j].unx->f.id == cr_unix_of(fi)->peer_id)
-				f->peer = j;
-		if (f->peer < 0 && cr_unix_first(r->m, fi) ==
-				   (int64_t)r->idx)
-			return cr_fail(e, EOPNOTSUPP, "pid %u: fd %d: %s: its "
-				       "peer is not a descriptor of the "
-				       "process", r->task->t.pid, f->fd,
-				       fi->path);
 	}
 	return 0;
 }
@@ -762,14 +732,28 @@ static long cr_rst_unix_opts(long sk, const struct cr_file *fi)
 	return 0;
 }
 
-/* The second end @fi at @sk, its peer @pi at @psk: queues, options. */
-static long cr_rst_unix_finish(long sk, const struct cr_file *fi, long psk,
-			       const struct cr_file *pi)
+int cr_rst_unix_pair(const struct cr_file *f, const struct cr_file *peer,
+		     long fds[2])
 {
-	if (cr_rst_unix_room(psk, sk, fi) || cr_rst_unix_fill(psk, fi) ||
-	    cr_rst_unix_room(sk, psk, pi) || cr_rst_unix_fill(sk, pi) ||
-	    cr_rst_unix_opts(sk, fi) || cr_rst_unix_opts(psk, pi))
-		return -1;
+	int sv[2], err;
+
+	if (!peer)
+		return EINVAL;	/* img-check-unix.c: never */
+	if (syscall(SYS_socketpair, AF_UNIX,
+		    cr_unix_of(f)->type | SOCK_CLOEXEC, 0, sv))
+		return errno;
+	/* Each queue through the other end, then options and shutdown. */
+	if (cr_rst_unix_room(sv[1], sv[0], f) || cr_rst_unix_fill(sv[1], f) ||
+	    cr_rst_unix_room(sv[0], sv[1], peer) ||
+	    cr_rst_unix_fill(sv[0], peer) || cr_rst_unix_opts(sv[0], f) ||
+	    cr_rst_unix_opts(sv[1], peer)) {
+		err = errno;
+		syscall(SYS_close, sv[0]);
+		syscall(SYS_close, sv[1]);
+		return err;
+	}
+	fds[0] = sv[0];
+	fds[1] = sv[1];
 	return 0;
 }
 
@@ -814,12 +798,18 @@ int cr_rst_unix_bind(const struct cr_rst_file *f, long sk)
 	return 0;
 }
 
-/* @sk with @f's status flags (O_NONBLOCK); -1 and errno, @sk closed. */
-static long cr_rst_unix_flags(long sk, const struct cr_rst_file *f)
+long cr_rst_unix_make(const struct cr_rst_file *f)
 {
+	const struct crfs_file_unix *u = cr_unix_of(f->unx);
+	long sk = syscall(SYS_socket, AF_UNIX, u->type | SOCK_CLOEXEC, 0);
 	int err;
 
-	if (sk < 0 || syscall(SYS_fcntl, sk, F_SETFL, f->oflags) >= 0)
+	if (sk < 0)
+		return -1;
+	/* A path is bound as the process, after (restore-files.c). */
+	if (!cr_rst_unix_opts(sk, f->unx) &&
+	    (!f->priv || !cr_rst_unix_bind(f, sk)) &&
+	    syscall(SYS_fcntl, sk, F_SETFL, f->oflags) >= 0)
 		return sk;
 	err = errno;
 	syscall(SYS_close, sk);
@@ -827,59 +817,7 @@ static long cr_rst_unix_flags(long sk, const struct cr_rst_file *f)
 	return -1;
 }
 
-long cr_rst_unix_make(const struct cr_rst_files *fs, uint32_t i)
-{
-	const struct cr_rst_file *f = &fs->f[i], *p;
-	const struct crfs_file_unix *u = cr_unix_of(f->unx);
-	int sv[2], err;
-	long t;
-
-	if (f->peer < 0) {
-		t = syscall(SYS_socket, AF_UNIX, u->type | SOCK_CLOEXEC, 0);
-		/* A path is bound as the process, after (restore-files.c). */
-		if (t >= 0 && (cr_rst_unix_opts(t, f->unx) ||
-			       (f->priv && cr_rst_unix_bind(f, t)))) {
-			err = errno;
-			syscall(SYS_close, t);
-			errno = err;
-			return -1;
-		}
-		return cr_rst_unix_flags(t, f);
-	}
-	p = &fs->f[f->peer];
-	/* The second end: made with the first, at its number already. */
-	if ((uint32_t)f->peer < i)
-		return cr_rst_unix_finish(f->fd, f->unx, p->fd, p->unx) ? -1 :
-		       cr_rst_unix_flags(f->fd, f);
-	if (syscall(SYS_socketpair, AF_UNIX, u->type | SOCK_CLOEXEC, 0, sv))
-		return -1;
-	/* The peer's number is free (only earlier entries have theirs). */
-	if (sv[0] == p->fd) {
-		t = syscall(SYS_fcntl, sv[0], F_DUPFD_CLOEXEC, 0);
-		err = errno;
-		syscall(SYS_close, sv[0]);
-		sv[0] = t;
-		if (t < 0)
-			goto out_peer;
-	}
-	if (sv[1] != p->fd) {
-		t = syscall(SYS_dup3, sv[1], p->fd, O_CLOEXEC);
-		err = errno;
-		if (t < 0)
-			goto out_both;
-		syscall(SYS_close, sv[1]);
-	}
-	return cr_rst_unix_flags(sv[0], f);
-out_both:
-	syscall(SYS_close, sv[0]);
-out_peer:
-	syscall(SYS_close, sv[1]);
-	errno = err;
-	return -1;
-}
-
 const struct cr_res_ops cr_res_unix = {
 	.name		= "unix",
 	.check		= unix_check,
-	.plan		= unix_plan,
 };

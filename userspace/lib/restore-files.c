@@ -127,12 +127,14 @@ static struct cr_rst_file *cr_rf_add(struct cr_rst_files *fs, uint32_t kind,
 		e->evfd = file;
 		e->priv = f->kind != CRFS_FILE_INOTIFY;
 	}
-	e->peer = -1;
 	e->pair_entry = e->pair_fd = -1;
 	if (f->kind == CRFS_FILE_UNIX) {
-		/* Made anew by the restorer (res-unix.c). */
+		/* Made anew (res-unix.c), a connected one with its peer. */
 		e->check = CR_RF_TYPE;
-		e->unx = file;
+		if (cr_unix_of(file)->state == CRFS_UNIX_CONNECTED)
+			e->pair = file;
+		else
+			e->unx = file;
 		/* A path is bound as the process (cr_rf_unix()). */
 		e->priv = !cr_unix_of(file)->name_len ||
 			  !((const char *)(cr_unix_of(file) + 1))[0];
@@ -500,12 +502,10 @@ static int cr_rf_verify(const struct cr_rst_file *f, long fd,
 	return 0;
 }
 
-/* Unix socket @i made anew, its path bound as the process (res-unix.c). */
-static long cr_rf_unix(struct cr_rf_creds *cr, const struct cr_rst_files *fs,
-		       uint32_t i)
+/* Unix socket @f made anew, its path bound as the process (res-unix.c). */
+static long cr_rf_unix(struct cr_rf_creds *cr, const struct cr_rst_file *f)
 {
-	const struct cr_rst_file *f = &fs->f[i];
-	long fd = cr_rst_unix_make(fs, i);
+	long fd = cr_rst_unix_make(f);
 	int err = 0;
 
 	if (fd < 0 || f->priv)
@@ -538,7 +538,7 @@ static int cr_rf_place(struct cr_rf_creds *cr,
 	/* Another process's description, passed: its flags and offset. */
 	fd = f->pass >= 0 ? fs->pass_fd[f->pass] :
 	     f->pair_made ? f->fd :
-	     f->unx ? cr_rf_unix(cr, fs, i) : cr_rf_open(cr, f);
+	     f->unx ? cr_rf_unix(cr, f) : cr_rf_open(cr, f);
 	if (fd < 0)
 		return errno;
 	err = cr_rf_verify(f, fd, res);

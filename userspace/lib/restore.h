@@ -67,8 +67,8 @@ struct cr_rst_file {
 					 * received: index in pass_fd; -1 */
 	char		via[48];	/* then: the restorer's copy of it */
 	const struct cr_file *evfd;	/* an event descriptor, made anew */
-	const struct cr_file *unx;	/* a unix socket, made anew */
-	int32_t		peer;		/* its peer's entry, -1 (res-unix.c) */
+	const struct cr_file *unx;	/* an unconnected or listening unix
+					 * socket, made anew (res-unix.c) */
 	/* One end of a pair (restore-pair.c). */
 	const struct cr_file *pair;	/* its FILE, NULL: no pair */
 	bool		pair_make;	/* this entry makes the pair, */
@@ -606,14 +606,25 @@ int cr_rst_files_reason(pid_t pid, const struct cr_rst_files *fs,
 			struct cr_err *e);
 
 /**
- * cr_rst_unix_make() - make the unix socket of entry @i of @fs in the new
- * process (raw system calls, res-unix.c): the first end of a pair makes
- * both and puts the other at its number; the second writes both queues
- * and sets both ends' options.
+ * cr_rst_unix_make() - make the unconnected or listening unix socket of
+ * entry @f in the new process (raw system calls, res-unix.c), with its
+ * options, bound if its name is abstract.
  *
  * Return: its descriptor, or -1 with errno set.
  */
-long cr_rst_unix_make(const struct cr_rst_files *fs, uint32_t i);
+long cr_rst_unix_make(const struct cr_rst_file *f);
+
+/**
+ * cr_rst_unix_pair() - make connected unix socket @f and its peer @peer
+ * in the new process (raw system calls, restore-pair.c's row): a
+ * socketpair(), each end's queue written through the other, then the
+ * options of both and their shutdown; @fds receives @f's end, then the
+ * other.
+ *
+ * Return: 0 or a positive errno.
+ */
+int cr_rst_unix_pair(const struct cr_file *f, const struct cr_file *peer,
+		     long fds[2]);
 
 /**
  * cr_rst_unix_bind() - bind socket @sk of entry @f to its name and listen

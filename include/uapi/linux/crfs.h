@@ -306,7 +306,8 @@ struct crfs_inotify_wd {
  * (its bytes, no boundaries), a datagram or seqpacket socket's one per
  * datagram, each sent by its peer.  A CONNECTED socket's peer is the FILE
  * peer_id, a UNIX socket whose peer is this one, made with it by
- * socketpair() by the process that has the first descriptor of both.
+ * socketpair() by the first process holding either (a pair: the other
+ * end passed to the processes that hold it).
  * The queue is written through the peer before anything else runs; the
  * options are set after, shutdown() last.  sndbuf and rcvbuf are what
  * getsockopt() tells (twice what setsockopt() was given).
