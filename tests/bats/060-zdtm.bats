@@ -445,3 +445,27 @@ time.sleep(120)' "$ZDTM_DIR/wait" "$held"
 	wait_thawed "$CT"
 	zdtm_finish
 }
+
+@test "zdtm-unix-named: another file at a socket's path after the checkpoint fails the restore, naming it; the file stays" {
+	require_image
+	local pid ct2
+
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-unix-named
+	pid=$ZDTM_PID
+	IMG=$BATS_TEST_TMPDIR/named.img
+	crfs_checkpoint "$CT" "$IMG"
+	ct_write "$CT" state kill
+	wait_empty "$CT"
+	wait_pid_gone "$pid"
+	rm "$ZDTM_DIR/listen.sock"
+	echo keep >"$ZDTM_DIR/listen.sock"
+	ct2=$(crfs_mkct dst)
+	run ! crfs_restore "$ct2" "$IMG"
+	wait_for "the restore to end" 15 \
+		grep -qvx restoring "$CRFS_MNT/$ct2/state"
+	run -0 ct_file "$ct2" error
+	assert_output --regexp "pid $pid: fd 5: socket:\\[[0-9]+\\]: cannot bind it to $ZDTM_DIR/listen.sock again: File exists \\(another file is there now"
+	run -0 cat "$ZDTM_DIR/listen.sock"
+	assert_output "keep"
+}

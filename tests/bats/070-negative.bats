@@ -228,6 +228,11 @@ unix_refused() {
 	unix_refused named "connected unix sockets with a name \\(bound, or accepted from a listening socket\\) are not supported yet"
 }
 
+@test "a unix socket bound to a path whose file was removed is refused; thawed, it keeps its name" {
+	require_image
+	unix_refused unlinked "the path a unix socket is bound to no longer leads to its socket file"
+}
+
 @test "a unix socket whose peer is closed is refused; thawed, it reads end of file" {
 	require_image
 	unix_refused closed "a connected unix socket whose peer is closed is not supported yet"

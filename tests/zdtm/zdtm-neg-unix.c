@@ -4,7 +4,8 @@
  * $ZDTM_UNIX says: "inflight" a socket pair with a descriptor sent
  * (SCM_RIGHTS) and not received; "listen" a socket listening on a path
  * with a connection waiting in its backlog; "named" a connection accepted
- * from a socket listening on an abstract name; "closed" a stream
+ * from a socket listening on an abstract name; "unlinked" a socket bound
+ * to a path whose file was removed; "closed" a stream
  * socket whose peer was closed; "outside" a socket pair whose other end a
  * process in the cgroup $ZDTM_OUT_CG holds (a sibling: CLONE_PARENT),
  * which echoes what it reads.  After SIGTERM (the refused checkpoint,
@@ -113,6 +114,11 @@ int main(int argc, char **argv)
 			   "connect to the listener");
 		if (!strcmp(mode, "named"))
 			zdtm_check((a = accept(s, NULL, NULL)) < 0, "accept");
+	} else if (!strcmp(mode, "unlinked")) {
+		zdtm_path(sa.sun_path, sizeof(sa.sun_path), "gone.sock");
+		s = socket(AF_UNIX, SOCK_DGRAM, 0);
+		zdtm_check(s < 0 || bind(s, (void *)&sa, sizeof(sa)) ||
+			   unlink(sa.sun_path), "bind, unlink");
 	} else if (!strcmp(mode, "closed")) {
 		close(sv[1]);
 	} else if (!strcmp(mode, "outside")) {
@@ -130,7 +136,8 @@ int main(int argc, char **argv)
 		snprintf(procs, sizeof(procs), "%d\n", pid);
 		zdtm_put("child", procs);
 	} else {
-		zdtm_fail("ZDTM_UNIX: inflight, listen, named, closed or outside");
+		zdtm_fail("ZDTM_UNIX: inflight, listen, named, unlinked, closed "
+			  "or outside");
 	}
 	zdtm_ready();
 	zdtm_wait();
@@ -142,6 +149,14 @@ int main(int argc, char **argv)
 	if (a >= 0)
 		zdtm_check(write(c, "n", 1) != 1 || read(a, buf, 1) != 1 ||
 			   buf[0] != 'n', "talk over the accepted connection");
+	if (!strcmp(mode, "unlinked")) {
+		struct sockaddr_un got;
+		socklen_t len = sizeof(got);
+
+		zdtm_check(getsockname(s, (void *)&got, &len), "getsockname");
+		if (strcmp(got.sun_path, sa.sun_path))
+			zdtm_fail("the socket lost its name");
+	}
 	if (!strcmp(mode, "closed") && read(sv[0], buf, 1) != 0)
 		zdtm_fail("no end of file from the closed peer");
 	if (pid) {

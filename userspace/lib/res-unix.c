@@ -817,6 +817,20 @@ long cr_rst_unix_make(const struct cr_rst_file *f)
 	return -1;
 }
 
+int cr_rst_unix_reason(pid_t pid, const char *name, const struct cr_rst_file *f,
+		       int err, struct cr_err *e)
+{
+	const struct crfs_file_unix *u = cr_unix_of(f->unx);
+	const char *n = (const char *)(u + 1);
+
+	return cr_fail(e, err, "pid %d: %s: %s: cannot bind it to %s%.*s "
+		       "again: %s%s", pid, name, f->path, n[0] ? "" : "@",
+		       (int)u->name_len - 1, n[0] ? n : n + 1, strerror(err),
+		       err == EEXIST ? " (another file is there now, not the "
+		       "socket file the checkpoint found)" :
+		       err == EADDRINUSE ? " (the name is taken)" : "");
+}
+
 const struct cr_res_ops cr_res_unix = {
 	.name		= "unix",
 	.check		= unix_check,

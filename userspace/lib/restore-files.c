@@ -715,6 +715,8 @@ int cr_rst_files_reason(pid_t pid, const struct cr_rst_files *fs,
 		snprintf(name, sizeof(name), "%s", cr_rf_kind_names[f->kind]);
 	switch (res->step) {
 	case CR_RST_FILE_OPEN:
+		if (f->unx && cr_unix_of(f->unx)->name_len)
+			return cr_rst_unix_reason(pid, name, f, err, e);
 		return cr_fail(e, err, "pid %d: %s: %s: %s%s", pid,
 			       name, f->path, s, err == ELOOP ?
 			       " (a symbolic link is in its path now: the image's path has none)" :

@@ -627,6 +627,14 @@ int cr_rst_unix_pair(const struct cr_file *f, const struct cr_file *peer,
 		     long fds[2]);
 
 /**
+ * cr_rst_unix_reason() - why named unix socket @f (at @name, "fd 3")
+ * of @pid could not be made again, @err, into @e (res-unix.c)
+ * Return: -@err.
+ */
+int cr_rst_unix_reason(pid_t pid, const char *name, const struct cr_rst_file *f,
+		       int err, struct cr_err *e);
+
+/**
  * cr_rst_unix_bind() - bind socket @sk of entry @f to its name and listen
  * if it did (res-unix.c): a path's socket file the checkpoint found is
  * removed first, the new one gets its mode; called as the process for a
