@@ -418,7 +418,7 @@ time.sleep(120)' "$ZDTM_DIR/wait" "$held"
 	zdtm_run zdtm-unix-named
 	run -0 "$CRFS_BIN/crfs-image" show "$IMG"
 	assert_output --regexp "kind=unix [^[:cntrl:]]*type=1 state=listening [^[:cntrl:]]*name=/[^[:cntrl:]]*/listen.sock [^[:cntrl:]]*name_mode=0140640 [^[:cntrl:]]*backlog=7 "
-	assert_output --regexp "kind=unix [^[:cntrl:]]*type=2 state=unconnected [^[:cntrl:]]*name=@crfs-zdtm-dgram-"
+	assert_output --regexp "kind=unix [^[:cntrl:]]*type=2 state=unconnected [^[:cntrl:]]*name=@crfs-zdtm-dgram-[^[:cntrl:]]*queued=1007"
 }
 
 @test "zdtm-unix: checkpointed and thawed, nothing queued on its sockets was consumed" {

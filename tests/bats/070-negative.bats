@@ -233,6 +233,16 @@ unix_refused() {
 	unix_refused unlinked "the path a unix socket is bound to no longer leads to its socket file"
 }
 
+@test "a datagram from a sender with a name queued on a bound unix socket is refused; thawed, it is still there" {
+	require_image
+	unix_refused sender "a datagram from a sender with a name, queued on an unconnected socket, is not supported yet"
+}
+
+@test "a datagram socket connected to a name, not connected back, is refused; thawed, it still sends" {
+	require_image
+	unix_refused oneway "a datagram socket marked connected without a peer \\(another socket connect\\(\\)ed to it"
+}
+
 @test "a unix socket whose peer is closed is refused; thawed, it reads end of file" {
 	require_image
 	unix_refused closed "a connected unix socket whose peer is closed is not supported yet"

@@ -755,7 +755,7 @@ static const struct forgery forgeries[] = {
 	{ "a connected unix socket with a name", forge_ux_conn_named, "a name of a connected socket" },
 	{ "a unix socket in state 9",	forge_ux_state,	"an unknown state" },
 	{ "a unix socket shut down with bit 4", forge_ux_shut, "unknown shutdown or option bits" },
-	{ "data queued on an unconnected unix socket", forge_ux_unconn_msg, "messages queued on a socket that is not connected" },
+	{ "data queued on an unconnected unix socket", forge_ux_unconn_msg, "messages queued on a socket that is neither connected nor a bound datagram socket" },
 	{ "a unix peek offset -2",	forge_ux_peek,	"a peek offset or buffer size" },
 	{ "a unix timeout of 2^63 ns",	forge_ux_timeo,	"a timeout beyond a struct timeval" },
 	{ "an unconnected unix socket with a peer", forge_ux_unconn_peer, "a peer of an unconnected socket" },

@@ -5,7 +5,10 @@
  * (SCM_RIGHTS) and not received; "listen" a socket listening on a path
  * with a connection waiting in its backlog; "named" a connection accepted
  * from a socket listening on an abstract name; "unlinked" a socket bound
- * to a path whose file was removed; "closed" a stream
+ * to a path whose file was removed; "sender" a datagram socket bound to
+ * an abstract name with a datagram queued from a sender bound to another;
+ * "oneway" a datagram socket connected to one bound to an abstract name,
+ * which is not connected back (the kernel marks both connected); "closed" a stream
  * socket whose peer was closed; "outside" a socket pair whose other end a
  * process in the cgroup $ZDTM_OUT_CG holds (a sibling: CLONE_PARENT),
  * which echoes what it reads.  After SIGTERM (the refused checkpoint,
@@ -119,6 +122,26 @@ int main(int argc, char **argv)
 		s = socket(AF_UNIX, SOCK_DGRAM, 0);
 		zdtm_check(s < 0 || bind(s, (void *)&sa, sizeof(sa)) ||
 			   unlink(sa.sun_path), "bind, unlink");
+	} else if (!strcmp(mode, "sender")) {
+		struct sockaddr_un from = { .sun_family = AF_UNIX };
+
+		snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1,
+			 "crfs-zdtm-to-%d", getpid());
+		snprintf(from.sun_path + 1, sizeof(from.sun_path) - 1,
+			 "crfs-zdtm-from-%d", getpid());
+		s = socket(AF_UNIX, SOCK_DGRAM, 0);
+		c = socket(AF_UNIX, SOCK_DGRAM, 0);
+		zdtm_check(s < 0 || c < 0 || bind(s, (void *)&sa, sizeof(sa)) ||
+			   bind(c, (void *)&from, sizeof(from)) ||
+			   sendto(c, "s", 1, 0, (void *)&sa, sizeof(sa)) != 1,
+			   "send from a name");
+	} else if (!strcmp(mode, "oneway")) {
+		snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1,
+			 "crfs-zdtm-oneway-%d", getpid());
+		s = socket(AF_UNIX, SOCK_DGRAM, 0);
+		c = socket(AF_UNIX, SOCK_DGRAM, 0);
+		zdtm_check(s < 0 || c < 0 || bind(s, (void *)&sa, sizeof(sa)) ||
+			   connect(c, (void *)&sa, sizeof(sa)), "connect");
 	} else if (!strcmp(mode, "closed")) {
 		close(sv[1]);
 	} else if (!strcmp(mode, "outside")) {
@@ -136,8 +159,8 @@ int main(int argc, char **argv)
 		snprintf(procs, sizeof(procs), "%d\n", pid);
 		zdtm_put("child", procs);
 	} else {
-		zdtm_fail("ZDTM_UNIX: inflight, listen, named, unlinked, closed "
-			  "or outside");
+		zdtm_fail("ZDTM_UNIX: inflight, listen, named, unlinked, sender, "
+			  "oneway, closed or outside");
 	}
 	zdtm_ready();
 	zdtm_wait();
@@ -157,6 +180,12 @@ int main(int argc, char **argv)
 		if (strcmp(got.sun_path, sa.sun_path))
 			zdtm_fail("the socket lost its name");
 	}
+	if (!strcmp(mode, "sender") &&
+	    (recv(s, buf, 1, MSG_DONTWAIT) != 1 || buf[0] != 's'))
+		zdtm_fail("the datagram from a name is gone");
+	if (!strcmp(mode, "oneway") &&
+	    (send(c, "o", 1, 0) != 1 || recv(s, buf, 1, MSG_DONTWAIT) != 1))
+		zdtm_fail("the connected datagram socket no longer sends");
 	if (!strcmp(mode, "closed") && read(sv[0], buf, 1) != 0)
 		zdtm_fail("no end of file from the closed peer");
 	if (pid) {

@@ -3,12 +3,15 @@
  * zdtm-unix-named: bound and listening unix sockets come back with their
  * names.  A stream socket listening (backlog 7) on DIR/listen.sock, whose
  * file is chmod 0640 after bind (fd 5, O_NONBLOCK); a datagram socket
- * bound to an abstract name (fd 6, SO_RCVBUF 32768); a stream socket
+ * bound to an abstract name (fd 6, SO_RCVBUF 32768) with three datagrams
+ * queued from senders without a name (2, 1000 and 5 bytes); a datagram
+ * socket bound to DIR/dgram.sock with one; a stream socket
  * bound to another abstract name, neither listening nor connected (fd 7),
  * as CRIU's sk-unix-unconn has.  After SIGTERM: getsockname() of each is
  * its name, the socket file is a socket of mode 0640, the listener takes
- * a connection, the datagram socket receives from a sender, and the bound
- * stream socket listens and takes one.
+ * a connection, the datagram sockets read their datagrams (from no name)
+ * and receive from a new sender, and the bound stream socket listens and
+ * takes one.
  */
 #include <stddef.h>
 #include <sys/socket.h>
@@ -65,12 +68,43 @@ static void take(int l, const struct sockaddr_un *sa, socklen_t len)
 	close(c);
 }
 
+/* Send @len bytes of pattern @seed to @sa from a socket without a name. */
+static void send_anon(const struct sockaddr_un *sa, socklen_t salen,
+		      size_t len, uint64_t seed)
+{
+	char buf[1024];
+	int c = socket(AF_UNIX, SOCK_DGRAM, 0);
+
+	zdtm_fill(buf, sizeof(buf), seed);
+	zdtm_check(c < 0 || sendto(c, buf, len, 0, (const void *)sa, salen) !=
+		   (ssize_t)len, "sendto");
+	close(c);
+}
+
+/* Read a datagram of @len bytes of pattern @seed, from no name, on @fd. */
+static void recv_anon(int fd, size_t len, uint64_t seed)
+{
+	char buf[2048], want[1024];
+	struct sockaddr_un from;
+	socklen_t flen = sizeof(from);
+	ssize_t n;
+
+	zdtm_fill(want, sizeof(want), seed);
+	n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (void *)&from, &flen);
+	if (n != (ssize_t)len || memcmp(buf, want, len))
+		zdtm_fail("fd %d: datagram of %zd bytes, not %zu of pattern "
+			  "%llu", fd, n, len, (unsigned long long)seed);
+	if (flen != 0 && flen != sizeof(sa_family_t))
+		zdtm_fail("fd %d: a datagram from a name (%u bytes)", fd, flen);
+}
+
 int main(int argc, char **argv)
 {
-	struct sockaddr_un ps = { .sun_family = AF_UNIX }, ds, ss;
-	socklen_t plen, dlen, slen;
+	struct sockaddr_un ps = { .sun_family = AF_UNIX }, ds, ss,
+			   qs = { .sun_family = AF_UNIX };
+	socklen_t plen, dlen, slen, qlen;
 	struct stat st;
-	int l, d, s, c, v = 32768, rcv;
+	int l, d, s, c, q, v = 32768, rcv;
 	socklen_t vlen = sizeof(rcv);
 	char b;
 
@@ -88,6 +122,14 @@ int main(int argc, char **argv)
 		   "SO_RCVBUF");
 	zdtm_check(getsockopt(d, SOL_SOCKET, SO_RCVBUF, &rcv, &vlen),
 		   "SO_RCVBUF");
+	send_anon(&ds, dlen, 2, 1);
+	send_anon(&ds, dlen, 1000, 2);
+	send_anon(&ds, dlen, 5, 3);
+	zdtm_path(qs.sun_path, sizeof(qs.sun_path), "dgram.sock");
+	qlen = offsetof(struct sockaddr_un, sun_path) + strlen(qs.sun_path) + 1;
+	q = at(socket(AF_UNIX, SOCK_DGRAM, 0), 8);
+	zdtm_check(bind(q, (void *)&qs, qlen), "bind a path");
+	send_anon(&qs, qlen, 77, 4);
 	slen = abstract(&ss, "stream");
 	s = at(socket(AF_UNIX, SOCK_STREAM, 0), 7);
 	zdtm_check(bind(s, (void *)&ss, slen), "bind an abstract name");
@@ -110,6 +152,13 @@ int main(int argc, char **argv)
 		   "SO_RCVBUF");
 	if (v != rcv)
 		zdtm_fail("SO_RCVBUF %d, not %d", v, rcv);
+	named(q, &qs, qlen);
+	recv_anon(d, 2, 1);
+	recv_anon(d, 1000, 2);
+	recv_anon(d, 5, 3);
+	recv_anon(q, 77, 4);
+	if (recv(d, &b, 1, MSG_DONTWAIT) != -1 || recv(q, &b, 1, MSG_DONTWAIT) != -1)
+		zdtm_fail("more datagrams queued than there were");
 	c = socket(AF_UNIX, SOCK_DGRAM, 0);
 	zdtm_check(c < 0 || sendto(c, "d", 1, 0, (void *)&ds, dlen) != 1,
 		   "sendto the abstract name");

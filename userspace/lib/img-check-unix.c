@@ -42,8 +42,11 @@ static const char *cr_unix_queue_why(const struct crfs_file_unix *u)
 
 	if (u->queued > CRFS_UNIX_QUEUE_MAX)
 		return "more than CRFS_UNIX_QUEUE_MAX bytes queued";
-	if (u->nr_msgs && u->state != CRFS_UNIX_CONNECTED)
-		return "messages queued on a socket that is not connected";
+	if (u->nr_msgs && u->state != CRFS_UNIX_CONNECTED &&
+	    (u->state != CRFS_UNIX_UNCONN || u->type != SOCK_DGRAM ||
+	     !u->name_len))
+		return "messages queued on a socket that is neither connected "
+		       "nor a bound datagram socket";
 	if (u->nr_msgs && u->opts)
 		return "messages queued with SO_PASSCRED or SO_PASSSEC on "
 		       "(their credentials are not in the image)";

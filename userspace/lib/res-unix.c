@@ -231,11 +231,13 @@ static int cr_unix_q_add(struct cr_unix_q *q, const void *p, uint32_t len)
 /*
  * Peek at most @len bytes at offset @off of @sk's queue into @p; the
  * length (the datagram's whole length with MSG_TRUNC), 0 at the end
- * (-EAGAIN: nothing more), or -errno; *@why if descriptors are in flight.
+ * (-EAGAIN: nothing more), or -errno; *@why if descriptors are in flight;
+ * *@from (if not NULL) the length of its sender's name, 0: none.
  */
 static ssize_t cr_unix_peek(int sk, uint64_t off, void *p, size_t len,
-			    int flags, const char **why)
+			    int flags, socklen_t *from, const char **why)
 {
+	struct sockaddr_un sa;
 	union {
 		struct cmsghdr	c;
 		char		buf[CR_UNIX_CTL];
@@ -244,6 +246,8 @@ static ssize_t cr_unix_peek(int sk, uint64_t off, void *p, size_t len,
 	struct msghdr mh = {
 		.msg_iov = &iov, .msg_iovlen = 1,
 		.msg_control = &ctl, .msg_controllen = sizeof(ctl),
+		.msg_name = from ? &sa : NULL,
+		.msg_namelen = from ? sizeof(sa) : 0,
 	};
 	int v = (int)off;
 	struct cmsghdr *c;
@@ -257,6 +261,8 @@ static ssize_t cr_unix_peek(int sk, uint64_t off, void *p, size_t len,
 		    flags);
 	if (n < 0)
 		return -errno;
+	if (from)
+		*from = mh.msg_namelen;
 	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
 		int *fds = (int *)CMSG_DATA(c);
 		size_t nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
@@ -287,7 +293,8 @@ static int cr_unix_peek_stream(int sk, uint32_t total, struct cr_unix_q *q,
 	if (!buf)
 		return -ENOMEM;
 	while (off <= total && !*why) {
-		n = cr_unix_peek(sk, off, buf + off, total + 1 - off, 0, why);
+		n = cr_unix_peek(sk, off, buf + off, total + 1 - off, 0, NULL,
+				 why);
 		if (n <= 0)
 			break;
 		off += n;
@@ -302,18 +309,23 @@ static int cr_unix_peek_stream(int sk, uint32_t total, struct cr_unix_q *q,
 	return ret;
 }
 
-/* Read the datagrams queued on @sk into @q, each with its boundary. */
-static int cr_unix_peek_dgram(int sk, bool rcv_shut, struct cr_unix_q *q,
-			      const char **why)
+/*
+ * Read the datagrams queued on @sk into @q, each with its boundary; with
+ * @anon, each must come from a sender without a name (an unconnected
+ * socket's: the restore sends it from one).
+ */
+static int cr_unix_peek_dgram(int sk, bool rcv_shut, bool anon,
+			      struct cr_unix_q *q, const char **why)
 {
 	size_t cap = CR_UNIX_DGRAM_BUF;
 	char *buf = malloc(cap), *b;
+	socklen_t from = 0;
 	uint64_t off = 0;
 	int ret = 0;
 	ssize_t n;
 
 	while (buf && !*why) {
-		n = cr_unix_peek(sk, off, buf, cap, MSG_TRUNC, why);
+		n = cr_unix_peek(sk, off, buf, cap, MSG_TRUNC, &from, why);
 		if (n == -EAGAIN)
 			break;
 		if (n < 0) {
@@ -325,6 +337,12 @@ static int cr_unix_peek_dgram(int sk, bool rcv_shut, struct cr_unix_q *q,
 			if (!rcv_shut)
 				*why = "an empty datagram is queued (a peek "
 				       "cannot go past it)";
+			break;
+		}
+		if (anon && from > sizeof(sa_family_t)) {
+			*why = "a datagram from a sender with a name, queued on "
+			       "an unconnected socket, is not supported yet (a "
+			       "restore would send it from that name)";
 			break;
 		}
 		if ((size_t)n > cap) {
@@ -431,15 +449,13 @@ static void cr_unix_path(pid_t pid, const struct cr_unix_diag *d,
 }
 
 /*
- * The name of socket @sk of @pid (sock_diag @d) into @u: a named socket
- * is bound (unconnected, nothing queued) or listening with no connection
- * waiting; else f->why.
+ * The name of a socket of @pid (sock_diag @d) into @u: a named socket is
+ * bound (unconnected) or listening with no connection waiting; else
+ * f->why.
  */
-static void cr_unix_named(pid_t pid, int sk, const struct cr_unix_diag *d,
+static void cr_unix_named(pid_t pid, const struct cr_unix_diag *d,
 			  struct crfs_file_unix *u, struct cr_file *f)
 {
-	char c;
-
 	if (!d->name_len)
 		return;
 	if (d->name_len > CRFS_UNIX_NAME_MAX) {
@@ -455,12 +471,6 @@ static void cr_unix_named(pid_t pid, int sk, const struct cr_unix_diag *d,
 	if (u->state == CRFS_UNIX_LISTEN && d->rqueue) {
 		f->why = "a listening unix socket with connections waiting in "
 			 "its backlog is not supported yet";
-		return;
-	}
-	if (u->state == CRFS_UNIX_UNCONN && u->type != SOCK_STREAM &&
-	    cr_unix_peek(sk, 0, &c, 1, MSG_TRUNC, &f->why) != -EAGAIN) {
-		f->why = "datagrams queued on an unconnected unix socket (each "
-			 "from a sender of its own) are not supported yet";
 		return;
 	}
 	u->name_len = d->name_len;
@@ -486,6 +496,11 @@ static int cr_unix_state(pid_t pid, int sk, uint64_t ino, struct cr_file *f)
 	if (u.type != SOCK_STREAM && u.type != SOCK_DGRAM &&
 	    u.type != SOCK_SEQPACKET)
 		f->why = "a unix socket of this type is not supported";
+	else if (d.state == CR_TCP_ESTABLISHED && !d.peer &&
+		 u.type == SOCK_DGRAM)
+		f->why = "a datagram socket marked connected without a peer "
+			 "(another socket connect()ed to it, or its peer is "
+			 "closed) is not supported yet";
 	else if (d.state == CR_TCP_ESTABLISHED && !d.peer)
 		f->why = "a connected unix socket whose peer is closed is "
 			 "not supported yet";
@@ -498,16 +513,21 @@ static int cr_unix_state(pid_t pid, int sk, uint64_t ino, struct cr_file *f)
 		  d.state == CR_TCP_LISTEN ? CRFS_UNIX_LISTEN :
 					     CRFS_UNIX_UNCONN;
 	u.peer_ino = u.state == CRFS_UNIX_CONNECTED ? d.peer : 0;
-	cr_unix_named(pid, sk, &d, &u, f);
-	/* Only a connected socket has a queue (unnamed, none can send to it). */
-	if (f->why || u.state != CRFS_UNIX_CONNECTED)
+	cr_unix_named(pid, &d, &u, f);
+	/*
+	 * A connected socket has a queue, and a bound datagram socket; no
+	 * other can be sent to.
+	 */
+	if (f->why || (u.state != CRFS_UNIX_CONNECTED &&
+		       (u.type != SOCK_DGRAM || !u.name_len)))
 		ret = 0;
 	else if (u.type == SOCK_STREAM && d.rqueue > CRFS_UNIX_QUEUE_MAX)
 		f->why = "more than CRFS_UNIX_QUEUE_MAX bytes are queued";
 	else if (u.type == SOCK_STREAM)
 		ret = cr_unix_peek_stream(sk, d.rqueue, &q, &f->why);
 	else
-		ret = cr_unix_peek_dgram(sk, u.shutdown & CRFS_UNIX_SHUT_RD, &q,
+		ret = cr_unix_peek_dgram(sk, u.shutdown & CRFS_UNIX_SHUT_RD,
+					 u.state != CRFS_UNIX_CONNECTED, &q,
 					 &f->why);
 	/* The process's own peek offset back (-1: off). */
 	if (setsockopt(sk, SOL_SOCKET, SO_PEEK_OFF, &u.peek_off,
@@ -650,6 +670,12 @@ static int unix_check(struct cr_dump *d, struct cr_dtask *dt,
 				       fdt->fds[i].d.fd, f->path,
 				       (unsigned long long)u->peer_ino);
 		}
+		if (cr_unix_of(p)->peer_ino != u->ino)
+			return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: "
+				       "connected to %s, which is not connected "
+				       "back (a datagram socket's connect() to a "
+				       "name): not supported yet", dt->pid,
+				       fdt->fds[i].d.fd, f->path, p->path);
 		u->peer_id = p->f.id;
 	}
 	return 0;
@@ -703,7 +729,18 @@ static long cr_rst_unix_room(long from, long to, const struct cr_file *fi)
 	return 0;
 }
 
-/* The options of @fi on @sk, then its shutdown state. */
+/* The shutdown state of @fi on @sk, once its queue is written. */
+static long cr_rst_unix_shut(long sk, const struct cr_file *fi)
+{
+	static const int how[] = { -1, SHUT_RD, SHUT_WR, SHUT_RDWR };
+	const struct crfs_file_unix *u = cr_unix_of(fi);
+
+	if (u->shutdown && syscall(SYS_shutdown, sk, how[u->shutdown & 3]))
+		return -1;
+	return 0;
+}
+
+/* The options of @fi on @sk. */
 static long cr_rst_unix_opts(long sk, const struct cr_file *fi)
 {
 	const struct crfs_file_unix *u = cr_unix_of(fi);
@@ -711,7 +748,6 @@ static long cr_rst_unix_opts(long sk, const struct cr_file *fi)
 			       (u->rcvtimeo_ns % CR_NS) / 1000 };
 	struct timeval snd = { u->sndtimeo_ns / CR_NS,
 			       (u->sndtimeo_ns % CR_NS) / 1000 };
-	static const int how[] = { -1, SHUT_RD, SHUT_WR, SHUT_RDWR };
 
 	/* getsockopt() told twice what setsockopt() takes. */
 	if (cr_rst_unix_set(sk, SO_SNDBUFFORCE, u->sndbuf / 2) ||
@@ -726,8 +762,6 @@ static long cr_rst_unix_opts(long sk, const struct cr_file *fi)
 		    sizeof(rcv)) ||
 	    syscall(SYS_setsockopt, sk, SOL_SOCKET, SO_SNDTIMEO, &snd,
 		    sizeof(snd)))
-		return -1;
-	if (u->shutdown && syscall(SYS_shutdown, sk, how[u->shutdown & 3]))
 		return -1;
 	return 0;
 }
@@ -746,7 +780,8 @@ int cr_rst_unix_pair(const struct cr_file *f, const struct cr_file *peer,
 	if (cr_rst_unix_room(sv[1], sv[0], f) || cr_rst_unix_fill(sv[1], f) ||
 	    cr_rst_unix_room(sv[0], sv[1], peer) ||
 	    cr_rst_unix_fill(sv[0], peer) || cr_rst_unix_opts(sv[0], f) ||
-	    cr_rst_unix_opts(sv[1], peer)) {
+	    cr_rst_unix_opts(sv[1], peer) || cr_rst_unix_shut(sv[0], f) ||
+	    cr_rst_unix_shut(sv[1], peer)) {
 		err = errno;
 		syscall(SYS_close, sv[0]);
 		syscall(SYS_close, sv[1]);
@@ -757,15 +792,49 @@ int cr_rst_unix_pair(const struct cr_file *f, const struct cr_file *peer,
 	return 0;
 }
 
+/*
+ * The datagrams queued on bound socket @fi, sent to its name @sa (@len
+ * bytes) from a socket without a name, as they came.
+ */
+static long cr_rst_unix_sendto(const struct cr_file *fi,
+			       const struct sockaddr_un *sa, long len)
+{
+	const struct crfs_file_unix *u = cr_unix_of(fi);
+	const char *p = (const char *)(u + 1) + cr_pad8(u->name_len);
+	int room = (int)(u->queued * 2 + (1 << 20)), err = 0;
+	long t;
+
+	if (!u->nr_msgs)
+		return 0;
+	t = syscall(SYS_socket, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (t < 0)
+		return -1;
+	/* Forced as the restorer; as a process without CAP_NET_ADMIN, not. */
+	if (cr_rst_unix_set(t, SO_SNDBUFFORCE, room))
+		cr_rst_unix_set(t, SO_SNDBUF, room);
+	for (uint32_t i = 0; !err && i < u->nr_msgs; i++) {
+		const struct crfs_unix_msg *m = (const void *)p;
+
+		if (syscall(SYS_sendto, t, p + sizeof(*m), m->len,
+			    MSG_DONTWAIT | MSG_NOSIGNAL, sa, len) != m->len)
+			err = errno ? errno : EMSGSIZE;
+		p += sizeof(*m) + cr_pad8(m->len);
+	}
+	syscall(SYS_close, t);
+	errno = err;
+	return err ? -1 : 0;
+}
+
 int cr_rst_unix_bind(const struct cr_rst_file *f, long sk)
 {
 	const struct crfs_file_unix *u = cr_unix_of(f->unx);
 	const char *name = (const char *)(u + 1);
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	long len = offsetof(struct sockaddr_un, sun_path) + u->name_len;
 	struct stat st;
 
 	if (!u->name_len)
-		return 0;
+		return cr_rst_unix_shut(sk, f->unx);
 	memcpy(sa.sun_path, name, u->name_len);
 	/* The socket file the checkpoint found, and no other, goes. */
 	if (name[0] && !syscall(SYS_newfstatat, AT_FDCWD, name, &st,
@@ -780,8 +849,7 @@ int cr_rst_unix_bind(const struct cr_rst_file *f, long sk)
 	} else if (name[0] && errno != ENOENT) {
 		return -1;
 	}
-	if (syscall(SYS_bind, sk, &sa, offsetof(struct sockaddr_un, sun_path) +
-		    u->name_len))
+	if (syscall(SYS_bind, sk, &sa, len))
 		return -1;
 	if (name[0] && (syscall(SYS_fchmodat, AT_FDCWD, name,
 				u->name_mode & 07777) ||
@@ -795,7 +863,9 @@ int cr_rst_unix_bind(const struct cr_rst_file *f, long sk)
 	if (u->state == CRFS_UNIX_LISTEN &&
 	    syscall(SYS_listen, sk, u->backlog))
 		return -1;
-	return 0;
+	if (cr_rst_unix_sendto(f->unx, &sa, len))
+		return -1;
+	return cr_rst_unix_shut(sk, f->unx);
 }
 
 long cr_rst_unix_make(const struct cr_rst_file *f)

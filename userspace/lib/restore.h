@@ -635,10 +635,12 @@ int cr_rst_unix_reason(pid_t pid, const char *name, const struct cr_rst_file *f,
 		       int err, struct cr_err *e);
 
 /**
- * cr_rst_unix_bind() - bind socket @sk of entry @f to its name and listen
- * if it did (res-unix.c): a path's socket file the checkpoint found is
- * removed first, the new one gets its mode; called as the process for a
- * path (its fs ids), by cr_rst_unix_make() for an abstract name.
+ * cr_rst_unix_bind() - the rest of unconnected or listening socket @sk of
+ * entry @f (res-unix.c): bound to its name (a path's socket file the
+ * checkpoint found removed first, the new one given its mode), listening
+ * if it was, the datagrams queued on it sent to it again, then shut down
+ * as it was; called as the process for a path (its fs ids), by
+ * cr_rst_unix_make() else.
  *
  * Return: 0, or -1 with errno set.
  */

@@ -304,7 +304,8 @@ struct crfs_inotify_wd {
  * messages queued for it to read, in queue order, each a crfs_unix_msg
  * and len bytes (padded to 8): a stream socket's queue is one message
  * (its bytes, no boundaries), a datagram or seqpacket socket's one per
- * datagram, each sent by its peer.  A CONNECTED socket's peer is the FILE
+ * datagram, each sent by its peer (CONNECTED), or by a socket without a
+ * name (an UNCONN datagram socket with a name).  A CONNECTED socket's peer is the FILE
  * peer_id, a UNIX socket whose peer is this one, made with it by
  * socketpair() by the first process holding either (a pair: the other
  * end passed to the processes that hold it).
