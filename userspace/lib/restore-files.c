@@ -129,7 +129,7 @@ static struct cr_rst_file *cr_rf_add(struct cr_rst_files *fs, uint32_t kind,
 	}
 	e->pair_entry = e->pair_fd = -1;
 	if (f->kind == CRFS_FILE_UNIX) {
-		/* Made anew (res-unix.c), a connected one with its peer. */
+		/* Made anew (restore-unix.c), a connected one with its peer. */
 		e->check = CR_RF_TYPE;
 		if (cr_unix_of(file)->state == CRFS_UNIX_CONNECTED)
 			e->pair = file;
@@ -502,7 +502,7 @@ static int cr_rf_verify(const struct cr_rst_file *f, long fd,
 	return 0;
 }
 
-/* Unix socket @f made anew, its path bound as the process (res-unix.c). */
+/* Unix socket @f made anew, a path bound as the process (restore-unix.c). */
 static long cr_rf_unix(struct cr_rf_creds *cr, const struct cr_rst_file *f)
 {
 	long fd = cr_rst_unix_make(f);

@@ -68,7 +68,7 @@ struct cr_rst_file {
 	char		via[48];	/* then: the restorer's copy of it */
 	const struct cr_file *evfd;	/* an event descriptor, made anew */
 	const struct cr_file *unx;	/* an unconnected or listening unix
-					 * socket, made anew (res-unix.c) */
+					 * socket, made anew (restore-unix.c) */
 	/* One end of a pair (restore-pair.c). */
 	const struct cr_file *pair;	/* its FILE, NULL: no pair */
 	bool		pair_make;	/* this entry makes the pair, */
@@ -607,7 +607,7 @@ int cr_rst_files_reason(pid_t pid, const struct cr_rst_files *fs,
 
 /**
  * cr_rst_unix_make() - make the unconnected or listening unix socket of
- * entry @f in the new process (raw system calls, res-unix.c), with its
+ * entry @f in the new process (raw system calls, restore-unix.c), with its
  * options, bound if its name is abstract.
  *
  * Return: its descriptor, or -1 with errno set.
@@ -628,7 +628,7 @@ int cr_rst_unix_pair(const struct cr_file *f, const struct cr_file *peer,
 
 /**
  * cr_rst_unix_reason() - why named unix socket @f (at @name, "fd 3")
- * of @pid could not be made again, @err, into @e (res-unix.c)
+ * of @pid could not be made again, @err, into @e (restore-unix.c)
  * Return: -@err.
  */
 int cr_rst_unix_reason(pid_t pid, const char *name, const struct cr_rst_file *f,
@@ -636,7 +636,7 @@ int cr_rst_unix_reason(pid_t pid, const char *name, const struct cr_rst_file *f,
 
 /**
  * cr_rst_unix_bind() - the rest of unconnected or listening socket @sk of
- * entry @f (res-unix.c): bound to its name (a path's socket file the
+ * entry @f (restore-unix.c): bound to its name (a path's socket file the
  * checkpoint found removed first, the new one given its mode), listening
  * if it was, the datagrams queued on it sent to it again, then shut down
  * as it was; called as the process for a path (its fs ids), by
