@@ -421,6 +421,16 @@ time.sleep(120)' "$ZDTM_DIR/wait" "$held"
 	assert_output --regexp "kind=unix [^[:cntrl:]]*type=2 state=unconnected [^[:cntrl:]]*name=@crfs-zdtm-dgram-[^[:cntrl:]]*queued=1007"
 }
 
+@test "zdtm-unix-named: checkpointed and thawed, its names stay and its datagrams are read, not taken" {
+	require_image
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-unix-named
+	crfs_checkpoint "$CT" "$BATS_TEST_TMPDIR/1.img"
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	zdtm_finish
+}
+
 @test "zdtm-unix: checkpointed and thawed, nothing queued on its sockets was consumed" {
 	require_image
 	CT=$(crfs_mkct src)
