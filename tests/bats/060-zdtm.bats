@@ -411,6 +411,8 @@ time.sleep(120)' "$ZDTM_DIR/wait" "$held"
 	assert_output --regexp "kind=unix [^[:cntrl:]]*type=5 state=connected [^[:cntrl:]]*shutdown=0x2 "
 	assert_output --regexp "kind=unix [^[:cntrl:]]*type=5 state=connected [^[:cntrl:]]*shutdown=0x1 [^[:cntrl:]]*queued=4009"
 	assert_output --regexp "kind=unix [^[:cntrl:]]*type=1 state=unconnected "
+	assert_output --regexp "kind=unix [^[:cntrl:]]*type=1 state=connected [^[:cntrl:]]*peer_id=0 shutdown=0x3 [^[:cntrl:]]*flags=0x3 [^[:cntrl:]]*queued=1000"
+	assert_output --regexp "kind=unix [^[:cntrl:]]*type=5 state=connected [^[:cntrl:]]*peer_id=0 shutdown=0x3 [^[:cntrl:]]*flags=0x1 [^[:cntrl:]]*queued=703"
 }
 
 @test "zdtm-unix-named: bound and listening unix sockets come back with their names, their socket file's mode, and take connections" {

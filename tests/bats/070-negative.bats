@@ -223,6 +223,11 @@ unix_refused() {
 	unix_refused listen "a listening unix socket with connections waiting in its backlog is not supported yet"
 }
 
+@test "a unix connection waiting in a listener's backlog is refused; thawed, it is accepted" {
+	require_image
+	unix_refused pending "a connection waiting in the backlog of a listening socket \\(not accepted yet\\) is not supported yet"
+}
+
 @test "a unix connection accepted from a listening socket is refused; thawed, it carries data" {
 	require_image
 	unix_refused named "connected unix sockets with a name \\(bound, or accepted from a listening socket\\) are not supported yet"
@@ -243,9 +248,9 @@ unix_refused() {
 	unix_refused oneway "a datagram socket marked connected without a peer \\(another socket connect\\(\\)ed to it"
 }
 
-@test "a unix socket whose peer is closed is refused; thawed, it reads end of file" {
+@test "a datagram socket whose peer is closed is refused; thawed, it cannot send" {
 	require_image
-	unix_refused closed "a connected unix socket whose peer is closed is not supported yet"
+	unix_refused closed "a datagram socket marked connected without a peer \\(another socket connect\\(\\)ed to it, or its peer is closed\\)"
 }
 
 @test "a unix socket whose peer a process outside holds is refused, naming both ends" {

@@ -722,6 +722,16 @@ FU(ux_file_abstract, u->name_ino = 7)
 FU(ux_conn_named, ux_name(&ux[UX_A], "\0x", 2))
 FU(ux_state, u->state = 9)
 FU(ux_shut, u->shutdown = 4)
+FU(ux_uflags, u->flags = 4)
+FU(ux_reset_alone, a->flags = CRFS_UNIX_F_RESET)
+FU(ux_closed_unconn, u->flags = CRFS_UNIX_F_PEER_CLOSED)
+FU(ux_closed_dgram, a->flags = CRFS_UNIX_F_PEER_CLOSED; a->peer_ino = 0;
+   a->peer_id = 0; a->shutdown = 3)
+FU(ux_closed_shut, a->type = b->type = SOCK_STREAM; b->nr_msgs = 0;
+   ux[UX_B].ulen = sizeof(*b); b->queued = 0;
+   a->flags = CRFS_UNIX_F_PEER_CLOSED; a->peer_ino = 0; a->peer_id = 0;
+   b->peer_id = 0; b->peer_ino = 0; b->flags = CRFS_UNIX_F_PEER_CLOSED;
+   b->shutdown = 3)
 FU(ux_unconn_msg, ux_state(&ux[UX_U], u, 1, (const uint32_t[]){ 4 }))
 FU(ux_peek, a->peek_off = -2)
 FU(ux_timeo, b->rcvtimeo_ns = 1ULL << 63)
@@ -755,6 +765,11 @@ static const struct forgery forgeries[] = {
 	{ "a connected unix socket with a name", forge_ux_conn_named, "a name of a connected socket" },
 	{ "a unix socket in state 9",	forge_ux_state,	"an unknown state" },
 	{ "a unix socket shut down with bit 4", forge_ux_shut, "unknown shutdown or option bits" },
+	{ "unix flags bit 2",		forge_ux_uflags, "unknown flags, padding" },
+	{ "a reset without a closed peer", forge_ux_reset_alone, "unknown flags, padding" },
+	{ "a closed peer of a listening socket", forge_ux_closed_unconn, "a closed peer of a socket that is not connected" },
+	{ "a closed peer of a datagram socket", forge_ux_closed_dgram, "a closed peer of a datagram socket" },
+	{ "a closed peer, not shut down both ways", forge_ux_closed_shut, "not shut down both ways" },
 	{ "data queued on an unconnected unix socket", forge_ux_unconn_msg, "messages queued on a socket that is neither connected nor a bound datagram socket" },
 	{ "a unix peek offset -2",	forge_ux_peek,	"a peek offset or buffer size" },
 	{ "a unix timeout of 2^63 ns",	forge_ux_timeo,	"a timeout beyond a struct timeval" },

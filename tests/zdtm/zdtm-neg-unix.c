@@ -3,13 +3,14 @@
  * zdtm-neg-unix: holds a unix socket the checkpoint must refuse, as
  * $ZDTM_UNIX says: "inflight" a socket pair with a descriptor sent
  * (SCM_RIGHTS) and not received; "listen" a socket listening on a path
- * with a connection waiting in its backlog; "named" a connection accepted
+ * with a connection waiting in its backlog ("pending": the same, the
+ * client at a lower descriptor than the listener); "named" a connection accepted
  * from a socket listening on an abstract name; "unlinked" a socket bound
  * to a path whose file was removed; "sender" a datagram socket bound to
  * an abstract name with a datagram queued from a sender bound to another;
  * "oneway" a datagram socket connected to one bound to an abstract name,
- * which is not connected back (the kernel marks both connected); "closed" a stream
- * socket whose peer was closed; "outside" a socket pair whose other end a
+ * which is not connected back (the kernel marks both connected); "closed"
+ * a datagram socket of a pair whose other end was closed; "outside" a socket pair whose other end a
  * process in the cgroup $ZDTM_OUT_CG holds (a sibling: CLONE_PARENT),
  * which echoes what it reads.  After SIGTERM (the refused checkpoint,
  * then thaw) the socket must be as it was: the descriptor still in
@@ -23,7 +24,7 @@
 #include "zdtm.h"
 
 static char stack[65536] __attribute__((aligned(16)));
-static int sv[2], pfd[2];
+static int sv[2], pfd[2], dv[2];
 
 /* The outside end: leave for the cgroup @arg, then echo until EOF. */
 static int child(void *arg)
@@ -103,16 +104,20 @@ int main(int argc, char **argv)
 		   "socketpair");
 	if (!strcmp(mode, "inflight")) {
 		send_fd(sv[0], sv[0]);
-	} else if (!strcmp(mode, "listen") || !strcmp(mode, "named")) {
-		if (!strcmp(mode, "listen"))
+	} else if (!strcmp(mode, "listen") || !strcmp(mode, "named") ||
+		   !strcmp(mode, "pending")) {
+		if (strcmp(mode, "named"))
 			zdtm_path(sa.sun_path, sizeof(sa.sun_path), "sock");
 		else
 			snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1,
 				 "crfs-zdtm-%d", getpid());
+		if (!strcmp(mode, "pending"))
+			c = socket(AF_UNIX, SOCK_STREAM, 0);
 		s = socket(AF_UNIX, SOCK_STREAM, 0);
 		zdtm_check(s < 0 || bind(s, (void *)&sa, sizeof(sa)) ||
 			   listen(s, 4), "listen");
-		c = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (strcmp(mode, "pending"))
+			c = socket(AF_UNIX, SOCK_STREAM, 0);
 		zdtm_check(c < 0 || connect(c, (void *)&sa, sizeof(sa)),
 			   "connect to the listener");
 		if (!strcmp(mode, "named"))
@@ -143,7 +148,8 @@ int main(int argc, char **argv)
 		zdtm_check(s < 0 || c < 0 || bind(s, (void *)&sa, sizeof(sa)) ||
 			   connect(c, (void *)&sa, sizeof(sa)), "connect");
 	} else if (!strcmp(mode, "closed")) {
-		close(sv[1]);
+		zdtm_check(socketpair(AF_UNIX, SOCK_DGRAM, 0, dv), "socketpair");
+		close(dv[1]);
 	} else if (!strcmp(mode, "outside")) {
 		zdtm_check(!cg, "ZDTM_OUT_CG must be set");
 		snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
@@ -159,14 +165,14 @@ int main(int argc, char **argv)
 		snprintf(procs, sizeof(procs), "%d\n", pid);
 		zdtm_put("child", procs);
 	} else {
-		zdtm_fail("ZDTM_UNIX: inflight, listen, named, unlinked, sender, "
-			  "oneway, closed or outside");
+		zdtm_fail("ZDTM_UNIX: inflight, listen, pending, named, unlinked, "
+			  "sender, oneway, closed or outside");
 	}
 	zdtm_ready();
 	zdtm_wait();
 	if (!strcmp(mode, "inflight"))
 		recv_fd(sv[1]);
-	if (!strcmp(mode, "listen"))
+	if (!strcmp(mode, "listen") || !strcmp(mode, "pending"))
 		zdtm_check((a = accept(s, NULL, NULL)) < 0,
 			   "accept the connection waiting");
 	if (a >= 0)
@@ -186,8 +192,9 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "oneway") &&
 	    (send(c, "o", 1, 0) != 1 || recv(s, buf, 1, MSG_DONTWAIT) != 1))
 		zdtm_fail("the connected datagram socket no longer sends");
-	if (!strcmp(mode, "closed") && read(sv[0], buf, 1) != 0)
-		zdtm_fail("no end of file from the closed peer");
+	if (!strcmp(mode, "closed") &&
+	    (send(dv[0], "c", 1, 0) != -1 || errno != ECONNREFUSED))
+		zdtm_fail("the datagram socket sends to its closed peer");
 	if (pid) {
 		zdtm_check(write(sv[0], "echo", 4) != 4, "write");
 		zdtm_check(read(sv[0], buf, 4) != 4, "read the echo");

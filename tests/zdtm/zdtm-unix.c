@@ -9,7 +9,11 @@
  * seqpacket pair (fds 14, 15) with two records queued, shut down for
  * writing at 14 (15 reads its records, then end of file); a dup() of the
  * stream socket at fd 20 (one description); an unconnected datagram
- * socket (fd 22, SO_PASSCRED) and an unconnected stream socket (fd 23).  After SIGTERM, each is checked: what is
+ * socket (fd 22, SO_PASSCRED) and an unconnected stream socket (fd 23);
+ * a stream socket (fd 30) whose peer closed with 5 bytes unread, leaving
+ * 1000 bytes for it (it reads them, then ECONNRESET once, then end of
+ * file), and a seqpacket socket (fd 32) whose peer closed after sending
+ * two records.  After SIGTERM, each is checked: what is
  * queued, in order and with its boundaries, the options, getpeername()
  * (no name), and that the pairs still carry data both ways.
  */
@@ -159,8 +163,31 @@ int main(int argc, char **argv)
 	u = at(socket(AF_UNIX, SOCK_DGRAM, 0), 22);
 	set(u, SO_PASSCRED, 1);
 	at(socket(AF_UNIX, SOCK_STREAM, 0), 23);
+	pair(SOCK_STREAM, 30, 31);
+	put(31, 1000, 50);
+	put(30, 5, 51);
+	close(31);
+	pair(SOCK_SEQPACKET, 32, 33);
+	put(33, 700, 52);
+	put(33, 3, 53);
+	close(33);
 	zdtm_ready();
 	zdtm_wait();
+
+	/* Peers closed: the data, then (30) the reset, then end of file. */
+	get(30, 1000, 50, 0, "stream 31 -> 30, 31 closed");
+	if (recv(30, peeked, 1, MSG_DONTWAIT) != -1 || errno != ECONNRESET)
+		zdtm_fail("fd 30: no ECONNRESET after its data: %s",
+			  strerror(errno));
+	if (recv(30, peeked, 1, MSG_DONTWAIT) != 0)
+		zdtm_fail("fd 30: no end of file after the reset");
+	if (send(30, "x", 1, MSG_DONTWAIT | MSG_NOSIGNAL) != -1 ||
+	    errno != EPIPE)
+		zdtm_fail("fd 30: sends to its closed peer");
+	get(32, 700, 52, MSG_TRUNC, "seqpacket 33 -> 32, 33 closed");
+	get(32, 3, 53, MSG_TRUNC, "seqpacket 33 -> 32, 33 closed");
+	if (recv(32, peeked, 1, MSG_DONTWAIT) != 0)
+		zdtm_fail("fd 32: no end of file after its records");
 
 	/* Stream: options, then the peek offset, then the data. */
 	if (opt(9, SO_SNDBUF) != sndbuf || opt(9, SO_PEEK_OFF) != 2 ||

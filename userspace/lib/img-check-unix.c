@@ -25,6 +25,14 @@ static const char *cr_unix_peer_why(const struct cr_chk *c,
 	const struct crfs_file_unix *u = cr_unix_of(fi), *q;
 	const struct cr_file *p = cr_model_file(c->m, u->peer_id);
 
+	if (u->flags & CRFS_UNIX_F_PEER_CLOSED)
+		return u->peer_ino || u->peer_id || u->type == SOCK_DGRAM ||
+		       u->shutdown != (CRFS_UNIX_SHUT_RD | CRFS_UNIX_SHUT_WR) ||
+		       ((u->flags & CRFS_UNIX_F_RESET) &&
+			u->type == SOCK_SEQPACKET) ?
+		       "a closed peer of a datagram socket, or with a peer, "
+		       "not shut down both ways, or a seqpacket socket's "
+		       "error" : NULL;
 	if (!p || p == fi || p->f.kind != CRFS_FILE_UNIX)
 		return "its peer_id names no other unix socket of the image";
 	q = cr_unix_of(p);
@@ -124,6 +132,12 @@ static const char *cr_unix_state_why(const struct cr_chk *c,
 		return "a timeout beyond a struct timeval";
 	if (u->state != CRFS_UNIX_CONNECTED && (u->peer_ino || u->peer_id))
 		return "a peer of an unconnected socket";
+	if ((u->flags & ~(CRFS_UNIX_F_PEER_CLOSED | CRFS_UNIX_F_RESET)) ||
+	    u->__pad || ((u->flags & CRFS_UNIX_F_RESET) &&
+			 !(u->flags & CRFS_UNIX_F_PEER_CLOSED)) ||
+	    (u->flags && u->state != CRFS_UNIX_CONNECTED))
+		return "unknown flags, padding, or a closed peer of a socket "
+		       "that is not connected";
 	if (u->state == CRFS_UNIX_CONNECTED) {
 		why = cr_unix_peer_why(c, fi);
 		if (why)

@@ -92,6 +92,8 @@ void cr_unix_print(struct cr_emit *o, const struct cr_file *fi)
 	o->ops->u64(o, "sndbuf", u->sndbuf);
 	o->ops->u64(o, "rcvbuf", u->rcvbuf);
 	o->ops->hex(o, "opts", u->opts);
+	if (u->flags)
+		o->ops->hex(o, "flags", u->flags);
 	o->ops->s64(o, "peek_off", u->peek_off);
 	o->ops->u64(o, "rcvtimeo_ns", u->rcvtimeo_ns);
 	o->ops->u64(o, "sndtimeo_ns", u->sndtimeo_ns);

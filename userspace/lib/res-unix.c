@@ -24,6 +24,7 @@
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
 #include <linux/sockios.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -273,7 +274,11 @@ static ssize_t cr_unix_peek(int sk, uint64_t off, void *p, size_t len,
 	return n;
 }
 
-/* Read the stream queue of @sk (@total bytes) into @q. */
+/*
+ * Read the stream queue of @sk (@total bytes, as sock_diag tells) into
+ * @q.  Never a peek at its end: with nothing to copy, it would take a
+ * pending error (sock_error() clears it).
+ */
 static int cr_unix_peek_stream(int sk, uint32_t total, struct cr_unix_q *q,
 			       const char **why)
 {
@@ -284,9 +289,8 @@ static int cr_unix_peek_stream(int sk, uint32_t total, struct cr_unix_q *q,
 
 	if (!buf)
 		return -ENOMEM;
-	while (off <= total && !*why) {
-		n = cr_unix_peek(sk, off, buf + off, total + 1 - off, 0, NULL,
-				 why);
+	while (off < total && !*why) {
+		n = cr_unix_peek(sk, off, buf + off, total - off, 0, NULL, why);
 		if (n <= 0)
 			break;
 		off += n;
@@ -440,6 +444,110 @@ static void cr_unix_path(pid_t pid, const struct cr_unix_diag *d,
 	u->name_gid = st.st_gid;
 }
 
+/* Has @sk an error pending (sk_err: poll() says POLLERR, not clearing it)? */
+static bool cr_unix_error(int sk)
+{
+	struct pollfd p = { sk, 0, 0 };
+
+	return poll(&p, 1, 0) < 0 || (p.revents & POLLERR);
+}
+
+/* Is socket @ino waiting in the backlog of a listening socket? */
+static bool cr_unix_waiting(uint64_t ino)
+{
+	struct {
+		struct nlmsghdr		h;
+		struct unix_diag_req	r;
+	} req = {
+		.h = { .nlmsg_len = sizeof(req),
+		       .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
+		.r = { .sdiag_family = AF_UNIX,
+		       .udiag_states = 1U << CR_TCP_LISTEN,
+		       .udiag_show = UDIAG_SHOW_ICONS },
+	};
+	bool found = false, done = false;
+	char *buf = malloc(32768);
+	int s;
+
+	s = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	/* Unknown: taken as waiting, which refuses it. */
+	if (!buf || s < 0 || send(s, &req, sizeof(req), 0) != sizeof(req)) {
+		if (s >= 0)
+			close(s);
+		free(buf);
+		return true;
+	}
+	while (!done) {
+		ssize_t n = recv(s, buf, 32768, 0);
+		const struct nlmsghdr *h = (const void *)buf;
+
+		if (n <= 0) {
+			found = true;
+			break;
+		}
+		for (; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+			const struct unix_diag_msg *m = NLMSG_DATA(h);
+			int len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*m));
+			const struct nlattr *a = (const void *)(m + 1);
+
+			if (h->nlmsg_type == NLMSG_DONE ||
+			    h->nlmsg_type == NLMSG_ERROR) {
+				found |= h->nlmsg_type == NLMSG_ERROR;
+				done = true;
+				break;
+			}
+			for (; len >= (int)sizeof(*a) &&
+			       a->nla_len >= sizeof(*a) && a->nla_len <= len;
+			     len -= NLA_ALIGN(a->nla_len),
+			     a = (const void *)((const char *)a +
+						NLA_ALIGN(a->nla_len))) {
+				const uint32_t *icons = (const void *)
+					((const char *)a + NLA_HDRLEN);
+				uint32_t nr = (a->nla_len - NLA_HDRLEN) / 4;
+
+				if (a->nla_type != UNIX_DIAG_ICONS)
+					continue;
+				for (uint32_t i = 0; i < nr; i++)
+					found |= icons[i] == (uint32_t)ino;
+			}
+		}
+	}
+	close(s);
+	free(buf);
+	return found;
+}
+
+/*
+ * Connected socket @sk (@ino, sock_diag @d) without a peer: a stream or
+ * seqpacket socket whose peer was closed, into @u; a datagram socket
+ * the kernel marks connected without a peer, or a connection waiting in
+ * a backlog, f->why.
+ */
+static void cr_unix_closed(int sk, uint64_t ino, const struct cr_unix_diag *d,
+			   struct crfs_file_unix *u, struct cr_file *f)
+{
+	struct pollfd p = { sk, 0, 0 };
+
+	if (u->type == SOCK_DGRAM)
+		f->why = "a datagram socket marked connected without a peer "
+			 "(another socket connect()ed to it, or its peer is "
+			 "closed) is not supported yet";
+	else if (cr_unix_waiting(ino))
+		f->why = "a connection waiting in the backlog of a listening "
+			 "socket (not accepted yet) is not supported yet";
+	else if ((d->shutdown & 3) != 3 || poll(&p, 1, 0) < 0)
+		f->why = "a connected unix socket without a peer, not shut "
+			 "down both ways";
+	else if ((p.revents & POLLERR) && u->type == SOCK_SEQPACKET)
+		f->why = "a seqpacket socket whose peer closed with data unread "
+			 "(an error pending, which a peek would clear) is not "
+			 "supported";
+	else
+		u->flags = CRFS_UNIX_F_PEER_CLOSED |
+			   (p.revents & POLLERR ? CRFS_UNIX_F_RESET : 0);
+}
+
 /*
  * The name of a socket of @pid (sock_diag @d) into @u: a named socket is
  * bound (unconnected) or listening with no connection waiting; else
@@ -488,14 +596,8 @@ static int cr_unix_state(pid_t pid, int sk, uint64_t ino, struct cr_file *f)
 	if (u.type != SOCK_STREAM && u.type != SOCK_DGRAM &&
 	    u.type != SOCK_SEQPACKET)
 		f->why = "a unix socket of this type is not supported";
-	else if (d.state == CR_TCP_ESTABLISHED && !d.peer &&
-		 u.type == SOCK_DGRAM)
-		f->why = "a datagram socket marked connected without a peer "
-			 "(another socket connect()ed to it, or its peer is "
-			 "closed) is not supported yet";
 	else if (d.state == CR_TCP_ESTABLISHED && !d.peer)
-		f->why = "a connected unix socket whose peer is closed is "
-			 "not supported yet";
+		cr_unix_closed(sk, ino, &d, &u, f);
 	else if (d.state != CR_TCP_ESTABLISHED && d.state != CR_TCP_CLOSE &&
 		 d.state != CR_TCP_LISTEN)
 		f->why = "a unix socket in this state is not supported";
@@ -506,6 +608,10 @@ static int cr_unix_state(pid_t pid, int sk, uint64_t ino, struct cr_file *f)
 					     CRFS_UNIX_UNCONN;
 	u.peer_ino = u.state == CRFS_UNIX_CONNECTED ? d.peer : 0;
 	cr_unix_named(pid, &d, &u, f);
+	if (!f->why && !(u.flags & CRFS_UNIX_F_PEER_CLOSED) &&
+	    cr_unix_error(sk))
+		f->why = "a unix socket with an error pending (which a peek "
+			 "would clear) is not supported";
 	/*
 	 * A connected socket has a queue, and a bound datagram socket; no
 	 * other can be sent to.
@@ -641,7 +747,8 @@ static int unix_check(struct cr_dump *d, struct cr_dtask *dt,
 				       dt->pid, fdt->fds[i].d.fd, f->path,
 				       (const char *)(u + 1), u->name_uid,
 				       u->name_gid);
-		if (u->state != CRFS_UNIX_CONNECTED)
+		if (u->state != CRFS_UNIX_CONNECTED ||
+		    (u->flags & CRFS_UNIX_F_PEER_CLOSED))
 			continue;
 		p = cr_unix_find(&d->m, u->peer_ino);
 		if (!p) {

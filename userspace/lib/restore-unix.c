@@ -113,22 +113,41 @@ static long cr_rst_unix_opts(long sk, const struct cr_file *fi)
 	return 0;
 }
 
+/*
+ * The other end @sk of a socket whose peer was closed, made to close as
+ * that peer did: with a byte unread if it left an error (ECONNRESET);
+ * restore-pair.c closes it, which shuts @f's end down both ways.
+ */
+static long cr_rst_unix_closing(long sk, const struct cr_file *f)
+{
+	char c = 0;
+
+	if (!(cr_unix_of(f)->flags & CRFS_UNIX_F_RESET))
+		return 0;
+	/* Written into @sk's queue through @f's end: sent from there. */
+	return syscall(SYS_sendto, sk, &c, 1, MSG_DONTWAIT | MSG_NOSIGNAL, NULL,
+		       0) == 1 ? 0 : -1;
+}
+
 int cr_rst_unix_pair(const struct cr_file *f, const struct cr_file *peer,
 		     long fds[2])
 {
+	const struct crfs_file_unix *u = cr_unix_of(f);
 	int sv[2], err;
 
-	if (!peer)
+	if (!peer && !(u->flags & CRFS_UNIX_F_PEER_CLOSED))
 		return EINVAL;	/* img-check-unix.c: never */
-	if (syscall(SYS_socketpair, AF_UNIX,
-		    cr_unix_of(f)->type | SOCK_CLOEXEC, 0, sv))
+	if (syscall(SYS_socketpair, AF_UNIX, u->type | SOCK_CLOEXEC, 0, sv))
 		return errno;
 	/* Each queue through the other end, then options and shutdown. */
 	if (cr_rst_unix_room(sv[1], sv[0], f) || cr_rst_unix_fill(sv[1], f) ||
-	    cr_rst_unix_room(sv[0], sv[1], peer) ||
-	    cr_rst_unix_fill(sv[0], peer) || cr_rst_unix_opts(sv[0], f) ||
-	    cr_rst_unix_opts(sv[1], peer) || cr_rst_unix_shut(sv[0], f) ||
-	    cr_rst_unix_shut(sv[1], peer)) {
+	    cr_rst_unix_opts(sv[0], f) ||
+	    (!peer && cr_rst_unix_closing(sv[0], f)) ||
+	    (peer && (cr_rst_unix_room(sv[0], sv[1], peer) ||
+		      cr_rst_unix_fill(sv[0], peer) ||
+		      cr_rst_unix_opts(sv[1], peer) ||
+		      cr_rst_unix_shut(sv[0], f) ||
+		      cr_rst_unix_shut(sv[1], peer)))) {
 		err = errno;
 		syscall(SYS_close, sv[0]);
 		syscall(SYS_close, sv[1]);

@@ -323,6 +323,15 @@ enum crfs_unix_state {
 #define CRFS_UNIX_SHUT_WR	(1U << 1)	/* SEND_SHUTDOWN */
 #define CRFS_UNIX_O_PASSCRED	(1U << 0)	/* SO_PASSCRED */
 #define CRFS_UNIX_O_PASSSEC	(1U << 1)	/* SO_PASSSEC */
+/*
+ * A CONNECTED stream or seqpacket socket whose peer was closed (peer_ino
+ * and peer_id 0, shut down both ways: the close did it); with RESET, the
+ * peer had data unread when it closed (a read past the queue fails once
+ * with ECONNRESET).  The restore closes the other end of the pair it
+ * makes, after writing a byte into it for RESET.
+ */
+#define CRFS_UNIX_F_PEER_CLOSED	(1U << 0)
+#define CRFS_UNIX_F_RESET	(1U << 1)
 #define CRFS_UNIX_QUEUE_MAX	(512U << 10)	/* bytes queued, in all */
 #define CRFS_UNIX_MSGS_MAX	4096		/* messages queued */
 #define CRFS_UNIX_NAME_MAX	108		/* sizeof(sun_path) */
@@ -347,6 +356,8 @@ struct crfs_file_unix {
 	__u32	name_uid, name_gid;	/* its owner: the process's fsuid
 					 * and fsgid; else 0 */
 	__u32	backlog;		/* LISTEN: listen()'s; else 0 */
+	__u32	flags;			/* CRFS_UNIX_F_* */
+	__u32	__pad;
 	/* char name[name_len], NUL-padded to a multiple of 8 */
 	/* then nr_msgs x (struct crfs_unix_msg, data padded to 8) */
 };
