@@ -412,6 +412,47 @@ time.sleep(120)' "$ZDTM_DIR/wait" "$held"
 	zdtm_run zdtm-futex-hash
 }
 
+@test "zdtm-unix: unix socket pairs come back with their queued data, boundaries, options and shutdown state" {
+	require_image
+	zdtm_run zdtm-unix
+	run -0 "$CRFS_BIN/crfs-image" show "$IMG"
+	assert_output --regexp "kind=unix [^[:cntrl:]]*path=socket:\\[[0-9]+\\] type=2 state=connected [^[:cntrl:]]*queued=63108"
+	assert_output --regexp "kind=unix [^[:cntrl:]]*type=1 state=connected [^[:cntrl:]]*sndbuf=131072 [^[:cntrl:]]*peek_off=2 rcvtimeo_ns=1500000000 [^[:cntrl:]]*queued=100000"
+	assert_output --regexp "kind=unix [^[:cntrl:]]*type=5 state=connected [^[:cntrl:]]*shutdown=0x2 "
+	assert_output --regexp "kind=unix [^[:cntrl:]]*type=5 state=connected [^[:cntrl:]]*shutdown=0x1 [^[:cntrl:]]*queued=4009"
+	assert_output --regexp "kind=unix [^[:cntrl:]]*type=1 state=unconnected "
+	assert_output --regexp "kind=unix [^[:cntrl:]]*type=1 state=connected [^[:cntrl:]]*peer_id=0 shutdown=0x3 [^[:cntrl:]]*flags=0x3 [^[:cntrl:]]*queued=1000"
+	assert_output --regexp "kind=unix [^[:cntrl:]]*type=5 state=connected [^[:cntrl:]]*peer_id=0 shutdown=0x3 [^[:cntrl:]]*flags=0x1 [^[:cntrl:]]*queued=703"
+}
+
+@test "zdtm-unix-named: bound and listening unix sockets come back with their names, their socket file's mode, and take connections" {
+	require_image
+	zdtm_run zdtm-unix-named
+	run -0 "$CRFS_BIN/crfs-image" show "$IMG"
+	assert_output --regexp "kind=unix [^[:cntrl:]]*type=1 state=listening [^[:cntrl:]]*name=/[^[:cntrl:]]*/listen.sock [^[:cntrl:]]*name_mode=0140640 [^[:cntrl:]]*backlog=7 "
+	assert_output --regexp "kind=unix [^[:cntrl:]]*type=2 state=unconnected [^[:cntrl:]]*name=@crfs-zdtm-dgram-[^[:cntrl:]]*queued=1007"
+}
+
+@test "zdtm-unix-named: checkpointed and thawed, its names stay and its datagrams are read, not taken" {
+	require_image
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-unix-named
+	crfs_checkpoint "$CT" "$BATS_TEST_TMPDIR/1.img"
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	zdtm_finish
+}
+
+@test "zdtm-unix: checkpointed and thawed, nothing queued on its sockets was consumed" {
+	require_image
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-unix
+	crfs_checkpoint "$CT" "$BATS_TEST_TMPDIR/1.img"
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	zdtm_finish
+}
+
 @test "zdtm-fifo: FIFOs opened O_RDWR, O_RDONLY and O_WRONLY come back with their data" {
 	require_image
 	zdtm_run zdtm-fifo
@@ -425,4 +466,28 @@ time.sleep(120)' "$ZDTM_DIR/wait" "$held"
 	ct_write "$CT" state thaw
 	wait_thawed "$CT"
 	zdtm_finish
+}
+
+@test "zdtm-unix-named: another file at a socket's path after the checkpoint fails the restore, naming it; the file stays" {
+	require_image
+	local pid ct2
+
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-unix-named
+	pid=$ZDTM_PID
+	IMG=$BATS_TEST_TMPDIR/named.img
+	crfs_checkpoint "$CT" "$IMG"
+	ct_write "$CT" state kill
+	wait_empty "$CT"
+	wait_pid_gone "$pid"
+	rm "$ZDTM_DIR/listen.sock"
+	echo keep >"$ZDTM_DIR/listen.sock"
+	ct2=$(crfs_mkct dst)
+	run ! crfs_restore "$ct2" "$IMG"
+	wait_for "the restore to end" 15 \
+		grep -qvx restoring "$CRFS_MNT/$ct2/state"
+	run -0 ct_file "$ct2" error
+	assert_output --regexp "pid $pid: fd 5: socket:\\[[0-9]+\\]: cannot bind it to $ZDTM_DIR/listen.sock again: File exists \\(another file is there now"
+	run -0 cat "$ZDTM_DIR/listen.sock"
+	assert_output "keep"
 }

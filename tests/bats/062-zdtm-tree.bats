@@ -303,6 +303,21 @@ tcp_left() {
 	zdtm_finish
 }
 
+@test "zdtm-unix-tree: unix socket pairs split between processes, shared by two, or held by a child alone come back with their queues" {
+	require_image
+	tree_run zdtm-unix-tree
+}
+
+@test "zdtm-unix-tree: checkpointed and thawed, the original's socket queues are read, not taken" {
+	require_image
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-unix-tree
+	crfs_checkpoint "$CT" "$BATS_TEST_TMPDIR/1.img"
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	zdtm_finish
+}
+
 @test "zdtm-pty: a pseudo-terminal pair, its session and foreground group, /dev/tty, null, zero, full, urandom come back" {
 	require_image
 	tree_run zdtm-pty

@@ -31,6 +31,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/time.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/user.h>
@@ -930,6 +931,148 @@ FY(ty_shell_state, ym->sid = ys->sid = ym->pgrp = ys->pgrp = 0;
 FY(ty_shell_pair, ys->type = CRFS_TTY_SHELL;
    memset(ys, 0, sizeof(*ys)); ys->type = CRFS_TTY_SHELL; ys->index = 5)
 
+/*
+ * Unix sockets added to the valid process: a datagram pair at fds 20 and
+ * 21, 21 with two datagrams queued (3 and 9 bytes), and a stream socket
+ * listening on the abstract name "crfs" at 22; their FILEs are the last
+ * three.
+ */
+enum { UX_A, UX_B, UX_U, NR_UX };
+
+/* Unix socket @f renamed @name (@len bytes, with its NUL for a path). */
+static void ux_name(struct cr_file *f, const char *name, uint32_t len)
+{
+	struct crfs_file_unix u = *(struct crfs_file_unix *)f->ubuf;
+
+	free(f->ubuf);
+	f->ulen = sizeof(u) + cr_pad8(len);
+	f->ubuf = calloc(1, f->ulen);
+	u.name_len = len;
+	u.nr_msgs = 0;
+	u.queued = 0;
+	memcpy(f->ubuf, &u, sizeof(u));
+	memcpy((char *)f->ubuf + sizeof(u), name, len);
+}
+
+/* Unix socket @f: its state @u, then @n messages of the lengths @lens. */
+static void ux_state(struct cr_file *f, const struct crfs_file_unix *u,
+		     int n, const uint32_t *lens)
+{
+	struct crfs_file_unix *nu, copy = *u;
+	size_t len = sizeof(*u) + cr_pad8(u->name_len), off;
+	char name[CRFS_UNIX_NAME_MAX] = "";
+
+	/* The name stays (when @u is @f's own state, from its buffer). */
+	if (u->name_len && f->ubuf && f->ulen >= sizeof(*u) + u->name_len)
+		memcpy(name, (char *)f->ubuf + sizeof(*u), u->name_len);
+	for (int i = 0; i < n; i++)
+		len += sizeof(struct crfs_unix_msg) + cr_pad8(lens[i]);
+	free(f->ubuf);
+	f->ubuf = calloc(1, len);
+	f->ulen = len;
+	nu = f->ubuf;
+	*nu = copy;
+	nu->nr_msgs = n;
+	nu->queued = 0;
+	memcpy(nu + 1, name, u->name_len);
+	off = sizeof(*u) + cr_pad8(u->name_len);
+	for (int i = 0; i < n; i++) {
+		struct crfs_unix_msg *m = (void *)((char *)f->ubuf + off);
+
+		m->len = lens[i];
+		memset(m + 1, 'a' + i, lens[i]);
+		nu->queued += lens[i];
+		off += sizeof(*m) + cr_pad8(lens[i]);
+	}
+}
+
+static void ux_add(struct cr_model *m)
+{
+	uint32_t base = m->nr_files;
+	int err;
+
+	for (int i = 0; i < NR_UX; i++) {
+		struct cr_file *f = cr_model_new_file(m, &err);
+		struct cr_fd *fd = cr_model_new_fd(&m->fdts[0], &err);
+		char path[32];
+
+		memset(f, 0, sizeof(*f));
+		f->f = (struct crfs_file){ .id = base + i + 1,
+			.kind = CRFS_FILE_UNIX, .flags = O_RDWR,
+			.mode = S_IFSOCK | 0777, .dev = 0x8, .ino = 500 + i };
+		snprintf(path, sizeof(path), "socket:[%d]", 500 + i);
+		f->path = strdup(path);
+		memset(fd, 0, sizeof(*fd));
+		fd->d = (struct crfs_fd){ .fd = 20 + i, .file_id = base + i + 1 };
+	}
+	ux_state(&m->files[base + UX_A], &(struct crfs_file_unix){
+		.type = SOCK_DGRAM, .state = CRFS_UNIX_CONNECTED, .ino = 500,
+		.peer_ino = 501, .peer_id = base + UX_B + 1, .sndbuf = 212992,
+		.rcvbuf = 212992, .peek_off = -1 }, 0, NULL);
+	ux_state(&m->files[base + UX_B], &(struct crfs_file_unix){
+		.type = SOCK_DGRAM, .state = CRFS_UNIX_CONNECTED, .ino = 501,
+		.peer_ino = 500, .peer_id = base + UX_A + 1, .sndbuf = 212992,
+		.rcvbuf = 212992, .peek_off = 3, .shutdown = CRFS_UNIX_SHUT_RD,
+		.rcvtimeo_ns = 1500000000 }, 2, (const uint32_t[]){ 3, 9 });
+	ux_state(&m->files[base + UX_U], &(struct crfs_file_unix){
+		.type = SOCK_STREAM, .state = CRFS_UNIX_LISTEN, .ino = 502,
+		.sndbuf = 4608, .rcvbuf = 4608, .peek_off = -1,
+		.opts = CRFS_UNIX_O_PASSCRED, .backlog = 16 }, 0, NULL);
+	ux_name(&m->files[base + UX_U], "\0crfs", 5);
+	m->files[base + UX_U].f.flags |= O_NONBLOCK;
+	fx_resolve(m);
+}
+
+/* The unix sockets added, then made wrong by @body. */
+#define FU(name, body) \
+	static void forge_##name(struct cr_model *m) \
+	{ ux_add(m); \
+	  struct cr_file *ux = &m->files[m->nr_files - NR_UX]; \
+	  struct crfs_file_unix *a = ux[UX_A].ubuf, *b = ux[UX_B].ubuf, \
+				*u = ux[UX_U].ubuf; \
+	  (void)a; (void)b; (void)u; body; }
+FU(ux_path, free(ux[UX_A].path); ux[UX_A].path = strdup("socket:[7]"))
+FU(ux_mode, ux[UX_A].f.mode = S_IFREG | 0600)
+FU(ux_flags, ux[UX_A].f.flags |= O_APPEND)
+FU(ux_pos, ux[UX_A].f.pos = 1)
+FU(ux_type, a->type = b->type = SOCK_RAW)
+FU(ux_listen, u->type = SOCK_DGRAM)
+FU(ux_listen_noname, ux_name(&ux[UX_U], "", 0))
+FU(ux_backlog, u->state = CRFS_UNIX_UNCONN)
+FU(ux_rel, ux_name(&ux[UX_U], "rel", 4))
+FU(ux_nonul, ux_name(&ux[UX_U], "/abc", 4))
+FU(ux_nofile, ux_name(&ux[UX_U], "/abc", 5))
+FU(ux_file_abstract, u->name_ino = 7)
+FU(ux_conn_named, ux_name(&ux[UX_A], "\0x", 2))
+FU(ux_state, u->state = 9)
+FU(ux_shut, u->shutdown = 4)
+FU(ux_uflags, u->flags = 4)
+FU(ux_reset_alone, a->flags = CRFS_UNIX_F_RESET)
+FU(ux_closed_unconn, u->flags = CRFS_UNIX_F_PEER_CLOSED)
+FU(ux_closed_dgram, a->flags = CRFS_UNIX_F_PEER_CLOSED; a->peer_ino = 0;
+   a->peer_id = 0; a->shutdown = 3)
+FU(ux_closed_shut, a->type = b->type = SOCK_STREAM; b->nr_msgs = 0;
+   ux[UX_B].ulen = sizeof(*b); b->queued = 0;
+   a->flags = CRFS_UNIX_F_PEER_CLOSED; a->peer_ino = 0; a->peer_id = 0;
+   b->peer_id = 0; b->peer_ino = 0; b->flags = CRFS_UNIX_F_PEER_CLOSED;
+   b->shutdown = 3)
+FU(ux_unconn_msg, ux_state(&ux[UX_U], u, 1, (const uint32_t[]){ 4 }))
+FU(ux_peek, a->peek_off = -2)
+FU(ux_timeo, b->rcvtimeo_ns = 1ULL << 63)
+FU(ux_unconn_peer, u->peer_id = ux[UX_A].f.id)
+FU(ux_nopeer, a->peer_id = 999)
+FU(ux_selfpeer, a->peer_id = ux[UX_A].f.id)
+FU(ux_peer_ino, a->peer_ino = 777)
+FU(ux_peer_type, b->type = SOCK_STREAM; b->nr_msgs = 0;
+   ux[UX_B].ulen = sizeof(*b); b->queued = 0)
+FU(ux_queued, b->queued = 11)
+FU(ux_short, ux[UX_B].ulen -= 8)
+FU(ux_noext, free(ux[UX_U].ubuf); ux[UX_U].ubuf = NULL; ux[UX_U].ulen = 0)
+FU(ux_creds, b->opts = CRFS_UNIX_O_PASSCRED)
+FU(ux_big, b->queued = CRFS_UNIX_QUEUE_MAX + 1)
+FU(ux_empty_msg, ux_state(&ux[UX_B], b, 2, (const uint32_t[]){ 3, 0 }))
+FU(ux_msg_pad, ((struct crfs_unix_msg *)(b + 1))->__pad = 1)
+
 static const struct forgery forgeries[] = {
 	{ "a socket of family AF_UNIX as INET", forge_in_family, "neither AF_INET nor AF_INET6" },
 	{ "a TCP socket of protocol UDP", forge_in_proto, "neither a TCP stream nor a UDP" },
@@ -978,6 +1121,41 @@ static const struct forgery forgeries[] = {
 	{ "data on a description opened again", forge_pp_reopen_data, "a peer_id or data on a description opened again" },
 	{ "a description opened again as an end's peer", forge_pp_reopen_peer, "a peer_id or data on a description opened again" },
 	{ "a one-shot epoll target on a pipe, fired", forge_pp_oneshot, "a one-shot pipe or FIFO target that fired" },
+	{ "a unix socket named another inode", forge_ux_path, "not the name of its socket inode" },
+	{ "a unix socket of a regular mode", forge_ux_mode, "mode is not a socket's" },
+	{ "a unix socket with O_APPEND", forge_ux_flags, "status flags it is not made with" },
+	{ "a unix socket with a position", forge_ux_pos, "a position, data" },
+	{ "a SOCK_RAW unix pair",	forge_ux_type,	"a type socketpair() does not make" },
+	{ "a listening datagram socket", forge_ux_listen, "a listening datagram socket" },
+	{ "a listening socket without a name", forge_ux_listen_noname, "a listening socket without a name" },
+	{ "a backlog of a bound socket", forge_ux_backlog, "a backlog of a socket that is not listening" },
+	{ "a unix socket bound to a relative path", forge_ux_rel, "not absolute and NUL-terminated" },
+	{ "a unix path name without its NUL", forge_ux_nonul, "not absolute and NUL-terminated" },
+	{ "a unix path name without its socket file", forge_ux_nofile, "a path name without its socket file" },
+	{ "an abstract name with a socket file", forge_ux_file_abstract, "a socket file without a path name" },
+	{ "a connected unix socket with a name", forge_ux_conn_named, "a name of a connected socket" },
+	{ "a unix socket in state 9",	forge_ux_state,	"an unknown state" },
+	{ "a unix socket shut down with bit 4", forge_ux_shut, "unknown shutdown or option bits" },
+	{ "unix flags bit 2",		forge_ux_uflags, "unknown flags, padding" },
+	{ "a reset without a closed peer", forge_ux_reset_alone, "unknown flags, padding" },
+	{ "a closed peer of a listening socket", forge_ux_closed_unconn, "a closed peer of a socket that is not connected" },
+	{ "a closed peer of a datagram socket", forge_ux_closed_dgram, "a closed peer of a datagram socket" },
+	{ "a closed peer, not shut down both ways", forge_ux_closed_shut, "not shut down both ways" },
+	{ "data queued on an unconnected unix socket", forge_ux_unconn_msg, "messages queued on a socket that is neither connected nor a bound datagram socket" },
+	{ "a unix peek offset -2",	forge_ux_peek,	"a peek offset or buffer size" },
+	{ "a unix timeout of 2^63 ns",	forge_ux_timeo,	"a timeout beyond a struct timeval" },
+	{ "an unconnected unix socket with a peer", forge_ux_unconn_peer, "a peer of an unconnected socket" },
+	{ "a unix peer not in the image", forge_ux_nopeer, "names no other unix socket" },
+	{ "a unix socket its own peer",	forge_ux_selfpeer, "names no other unix socket" },
+	{ "a unix peer of another inode", forge_ux_peer_ino, "not connected to it, or of another type" },
+	{ "a unix pair of two types",	forge_ux_peer_type, "not connected to it, or of another type" },
+	{ "unix queued bytes not the messages'", forge_ux_queued, "not queued bytes long" },
+	{ "a unix message beyond ext_len", forge_ux_short, "beyond ext_len" },
+	{ "a unix socket without its state", forge_ux_noext, "shorter than a unix socket's state" },
+	{ "a unix queue with SO_PASSCRED", forge_ux_creds, "with SO_PASSCRED or SO_PASSSEC on" },
+	{ "a unix queue beyond CRFS_UNIX_QUEUE_MAX", forge_ux_big, "not queued bytes long" },
+	{ "an empty queued datagram",	forge_ux_empty_msg, "an empty queued message" },
+	{ "a queued message with padding", forge_ux_msg_pad, "an empty queued message, or padding" },
 	{ "an eventfd counter of 2^64 - 1", forge_ev_count, "counter of 2^64 - 1" },
 	{ "an eventfd semaphore 2",	forge_ev_sem,	"semaphore neither 0 nor 1" },
 	{ "an eventfd with a path",	forge_ev_path,	"not the name of its anonymous inode" },
@@ -1263,10 +1441,10 @@ static const struct forgery forgeries[] = {
 };
 
 /* The checks: valid 2, filled 1, events 2, sockets 2, pipes 2, ttys 2,
- * ipc 1,
+ * unix 2, ipc 1,
  * forgeries, pages 16, header 8, trailing 1, order 5, declared counts 1,
  * linear 1, file data 7, tree. */
-#define TAP_PLAN	(64 + sizeof(forgeries) / sizeof(forgeries[0]))
+#define TAP_PLAN	(66 + sizeof(forgeries) / sizeof(forgeries[0]))
 
 /* The image of the valid process, with @runs of page data. */
 static int good_image(const struct crfs_image_hdr *h, const struct fx_run *runs)
@@ -1391,6 +1569,26 @@ static void test_tty(const struct crfs_image_hdr *h)
 	judge(fx_write(h, &m, NULL, false), &v);
 	ok(!v.verify && !v.restore, "with a master alone whose pair is its "
 	   "session's terminal, it passes verify and restore%s%s%s",
+	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+	cr_model_free(&m);
+}
+
+/* The valid process with unix sockets: a pair with a queue, and one alone. */
+static void test_unix(const struct crfs_image_hdr *h)
+{
+	struct cr_model m;
+	struct verdict v;
+	struct cr_err e = { 0 };
+	int ret;
+
+	fx_model(&m, h);
+	ux_add(&m);
+	ret = cr_img_check_model(h, &m, &e);
+	ok(!ret, "a process with a datagram pair, two datagrams queued, and "
+	   "a socket listening on an abstract name passes cr_img_check_model()%s%s",
+	   ret ? ": " : "", e.msg);
+	judge(fx_write(h, &m, NULL, false), &v);
+	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
 	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
 	cr_model_free(&m);
 }
@@ -2064,6 +2262,7 @@ int main(int argc, char **argv)
 	test_events(&h);
 	test_sockets(&h);
 	test_pipes(&h);
+	test_unix(&h);
 	test_valid_ipc(&h);
 	test_tty(&h);
 	test_forgeries(&h);

@@ -428,6 +428,26 @@ int cr_sock_probe(pid_t pid, const char *name, struct cr_file *f,
 		  struct cr_err *e);
 
 /**
+ * cr_unix_probe() - the kind and state of socket @name ("fd/N") of @pid,
+ * whose link is in f->path (res-unix.c): a unix socket's from sock_diag
+ * and a copy of the descriptor, nothing changed; f->why says why it
+ * cannot be restored.
+ *
+ * Return: 0, or -errno with @e set naming the pid and the descriptor.
+ */
+int cr_unix_probe(pid_t pid, const char *name, struct cr_file *f,
+		  struct cr_err *e);
+
+/**
+ * cr_files_holder() - a process other than @pid holding a descriptor
+ * whose link reads @link ("socket:[81236]"), its name in @comm
+ * (res-files.c); it reads every /proc/PID/fd: only for a refusal.
+ *
+ * Return: its pid, or 0 if none is found.
+ */
+pid_t cr_files_holder(pid_t pid, const char *link, char *comm, size_t len);
+
+/**
  * cr_pipe_probe() - the size and buffered data of pipe or FIFO @name
  * ("fd/N") of @pid (f's kind, path and identity set), read without
  * taking them (res-pipe.c); f->why says why it cannot be restored.

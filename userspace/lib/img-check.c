@@ -276,6 +276,8 @@ int cr_file_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 	if (!f->kind || f->kind >= CRFS_FILE_NR)
 		return cr_fail(e, EBADMSG, "file %u: unknown kind %u", f->id,
 			       f->kind);
+	if (f->kind == CRFS_FILE_UNIX)
+		return cr_img_unix_check(c, fi, e);
 	if (cr_file_pipe(f))
 		return cr_img_pipe_check(c, fi, e);
 	if (f->kind == CRFS_FILE_TTY)

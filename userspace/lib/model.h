@@ -51,6 +51,9 @@ struct cr_file {
 	struct cr_inotify_wd	*wds;
 	/* INET: its state, then its f.ext_len - sizeof(*inet) of options */
 	struct crfs_file_inet	*inet;
+	/* UNIX: its crfs_file_unix, name and queue, as the image has them */
+	void			*ubuf;
+	uint32_t		ulen;
 };
 
 /* Free the event state of @f (its epoll targets, inotify watches). */
@@ -60,6 +63,9 @@ static inline void cr_file_free_ev(struct cr_file *f)
 	free(f->wbuf);
 	free(f->wds);
 	free(f->inet);
+	free(f->ubuf);
+	f->ubuf = NULL;
+	f->ulen = 0;
 	free(f->pdata);
 	f->pdata = NULL;
 	f->tfds = NULL;
@@ -75,6 +81,12 @@ static inline bool cr_file_event(const struct crfs_file *f)
 	return f->kind == CRFS_FILE_EVENTFD || f->kind == CRFS_FILE_SIGNALFD ||
 	       f->kind == CRFS_FILE_TIMERFD || f->kind == CRFS_FILE_EPOLL ||
 	       f->kind == CRFS_FILE_INOTIFY;
+}
+
+/* The state of unix socket @f (rec-unix.c), NULL if it has none. */
+static inline const struct crfs_file_unix *cr_unix_of(const struct cr_file *f)
+{
+	return f->ubuf;
 }
 
 /* Is @f a pipe or a FIFO (state: struct crfs_file_pipe, rec-pipe.c)? */
@@ -93,7 +105,7 @@ static inline bool cr_file_made(const struct crfs_file *f)
 static inline bool cr_file_has_ext(const struct crfs_file *f)
 {
 	return cr_file_made(f) || cr_file_pipe(f) ||
-	       f->kind == CRFS_FILE_TTY;
+	       f->kind == CRFS_FILE_TTY || f->kind == CRFS_FILE_UNIX;
 }
 
 /* Is @f the terminal of a shell job, outside the container (res-tty.c)? */

@@ -102,6 +102,8 @@ int cr_file_read(struct cr_rd *rd, const void *p, uint64_t len,
 		err = cr_pipe_read(f, path + plen, rec.ext_len, &why);
 	else if (rec.kind == CRFS_FILE_TTY)
 		err = cr_tty_read(f, path + plen, rec.ext_len, &why);
+	else if (rec.kind == CRFS_FILE_UNIX)
+		err = cr_unix_read(f, path + plen, rec.ext_len, &why);
 	else
 		err = cr_evfd_read(f, path + plen, rec.ext_len, &why);
 	if (err == -ENOMEM)
@@ -129,6 +131,8 @@ int cr_file_write(struct cr_img *img, const void *obj, struct cr_err *e)
 		ext = cr_evfd_iov(f);
 	else if (rec.kind == CRFS_FILE_TTY)
 		ext = cr_tty_iov(f);
+	else if (rec.kind == CRFS_FILE_UNIX)
+		ext = (struct iovec){ f->ubuf, f->ulen };
 	rec.ext_len = ext.iov_len;
 	if (cr_file_pipe(&rec))
 		rec.ext_len = cr_pipe_iov(f, pipe);
@@ -176,6 +180,7 @@ void cr_file_print(struct cr_emit *o, const void *obj)
 	o->ops->str(o, "path", ((const struct cr_file *)obj)->path);
 	cr_evfd_print(o, obj);
 	cr_inet_print(o, obj);
+	cr_unix_print(o, obj);
 	cr_pipe_print(o, obj);
 	cr_tty_print(o, obj);
 }

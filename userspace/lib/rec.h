@@ -259,6 +259,34 @@ int cr_inotify_index(struct cr_file *f, const char **why);
 struct iovec cr_evfd_iov(const struct cr_file *f);
 
 /**
+ * cr_unix_read() - the state of unix socket @f from the @len bytes at @p
+ * after its path (FILE's ext_len), framed: its name and messages fill it.
+ *
+ * Return: 0, -ENOMEM, or -EBADMSG with *@why set.
+ */
+int cr_unix_read(struct cr_file *f, const void *p, uint64_t len,
+		 const char **why);
+
+/* cr_unix_print() - print the state of unix socket @fi, if it is one. */
+void cr_unix_print(struct cr_emit *o, const struct cr_file *fi);
+
+/**
+ * cr_unix_find() - the unix socket of @m whose socket inode is @ino
+ *
+ * Return: its FILE, or NULL.
+ */
+const struct cr_file *cr_unix_find(const struct cr_model *m, uint64_t ino);
+
+/**
+ * cr_img_unix_check() - the rules of a unix socket's FILE @fi
+ * (img-check-unix.c): its name, mode, flags, state, queue and peer.
+ *
+ * Return: 0, or -EBADMSG with @e set.
+ */
+int cr_img_unix_check(const struct cr_chk *c, const struct cr_file *fi,
+		      struct cr_err *e);
+
+/**
  * cr_evfd_print() - print the event state of @fi, if it has one.
  */
 void cr_evfd_print(struct cr_emit *o, const struct cr_file *fi);

@@ -273,6 +273,11 @@ static pid_t fd_holder(pid_t pid, const char *link, char *comm, size_t len)
 	return h.found;
 }
 
+pid_t cr_files_holder(pid_t pid, const char *link, char *comm, size_t len)
+{
+	return fd_holder(pid, link, comm, len);
+}
+
 /*
  * Why descriptor @fd of @pid cannot be dumped, in @buf, with what to do
  * when it is a terminal, or a pipe or socket that a standard descriptor

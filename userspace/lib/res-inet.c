@@ -61,7 +61,6 @@ static const struct {
 } cr_sock_families[] = {
 	{ AF_INET,	NULL },
 	{ AF_INET6,	NULL },
-	{ AF_UNIX,	"unix sockets are not supported" },
 	{ AF_NETLINK,	"netlink sockets are not supported" },
 	{ AF_PACKET,	"packet sockets are not supported" },
 };
@@ -587,6 +586,11 @@ int cr_sock_probe(pid_t pid, const char *name, struct cr_file *f,
 			       "copy of the socket: %m", pid, fd, f->path);
 	if (getsockopt(cfd, SOL_SOCKET, SO_DOMAIN, &family, &len))
 		family = -1;
+	/* A unix socket: res-unix.c, from sock_diag and a copy of its own. */
+	if (family == AF_UNIX && !(f->f.flags & O_ASYNC)) {
+		close(cfd);
+		return cr_unix_probe(pid, name, f, e);
+	}
 	f->why = "sockets of this family are not supported";
 	if (f->f.flags & O_ASYNC)
 		family = -1, f->why = "O_ASYNC on a socket is not supported";

@@ -6,7 +6,8 @@
  * The engine (dump.c, restore.c) runs the phases and, in each, the hooks
  * of every row in the table's order:
  *
- *   task, ns, ipc, fs, mm, files, events, tty, locks, fdata, share,
+ *   task, ns, ipc, fs, mm, pipes, files, events, tty, tcp, unix, locks,
+ *   fdata, share,
  *   ipc-share, signals, thread, limits, caps, creds, access, prctl, misc,
  *   proc, fown, timers, secure
  *
@@ -73,10 +74,10 @@ extern const struct cr_res_ops cr_res_task, cr_res_ns, cr_res_fs,
 	cr_res_limits, cr_res_caps, cr_res_creds, cr_res_access, cr_res_prctl,
 	cr_res_misc, cr_res_timers, cr_res_secure, cr_res_fdata, cr_res_proc,
 	cr_res_fown, cr_res_share, cr_res_ipc, cr_res_ipc_share, cr_res_evfd,
-	cr_res_pipe, cr_res_tcp, cr_res_tty;
+	cr_res_pipe, cr_res_tcp, cr_res_tty, cr_res_unix;
 
 /* The table, in order. */
-#define CR_RES_NR	26
+#define CR_RES_NR	27
 extern const struct cr_res_ops *const cr_res_table[CR_RES_NR];
 
 #endif /* CR_RES_H */

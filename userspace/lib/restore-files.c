@@ -135,6 +135,17 @@ static struct cr_rst_file *cr_rf_add(struct cr_rst_files *fs, uint32_t kind,
 		e->priv = f->kind != CRFS_FILE_INOTIFY;
 	}
 	e->pair_entry = e->pair_fd = -1;
+	if (f->kind == CRFS_FILE_UNIX) {
+		/* Made anew (restore-unix.c), a connected one with its peer. */
+		e->check = CR_RF_TYPE;
+		if (cr_unix_of(file)->state == CRFS_UNIX_CONNECTED)
+			e->pair = file;
+		else
+			e->unx = file;
+		/* A path is bound as the process (cr_rf_unix()). */
+		e->priv = !cr_unix_of(file)->name_len ||
+			  !((const char *)(cr_unix_of(file) + 1))[0];
+	}
 	if (cr_file_pipe(f)) {
 		/* A pipe made anew (restore-pair.c), a FIFO by its path. */
 		e->check = f->kind == CRFS_FILE_PIPE ? CR_RF_TYPE : e->check;
@@ -145,7 +156,8 @@ static struct cr_rst_file *cr_rf_add(struct cr_rst_files *fs, uint32_t kind,
 	}
 	e->pos = f->pos;
 	e->seek = kind == CR_RF_FD && f->kind != CRFS_FILE_CHR &&
-		  f->kind != CRFS_FILE_TTY && !e->evfd && !cr_file_pipe(f);
+		  f->kind != CRFS_FILE_TTY && !e->evfd && !cr_file_pipe(f) &&
+		  f->kind != CRFS_FILE_UNIX;
 	e->priv = e->priv || (f->cflags & CRFS_FILE_F_PRIV);
 	return e;
 }
@@ -506,6 +518,25 @@ static int cr_rf_verify(const struct cr_rst_file *f, long fd,
 	return 0;
 }
 
+/* Unix socket @f made anew, a path bound as the process (restore-unix.c). */
+static long cr_rf_unix(struct cr_rf_creds *cr, const struct cr_rst_file *f)
+{
+	long fd = cr_rst_unix_make(f);
+	int err = 0;
+
+	if (fd < 0 || f->priv)
+		return fd;
+	cr_rf_fscreds(cr, true);
+	if (cr_rst_unix_bind(f, fd))
+		err = errno;
+	cr_rf_fscreds(cr, false);
+	if (!err)
+		return fd;
+	syscall(SYS_close, fd);
+	errno = err;
+	return -1;
+}
+
 /*
  * Open, check and place entry @i (close-on-exec: its descriptors get
  * their own flag after); 0 or a positive errno with @res set.
@@ -522,7 +553,8 @@ static int cr_rf_place(struct cr_rf_creds *cr,
 	res->step = CR_RST_FILE_OPEN;
 	/* Another process's description, passed: its flags and offset. */
 	fd = f->pass >= 0 ? fs->pass_fd[f->pass] :
-	     f->pair_made ? f->fd : cr_rf_open(cr, f, res);
+	     f->pair_made ? f->fd :
+	     f->unx ? cr_rf_unix(cr, f) : cr_rf_open(cr, f, res);
 	if (fd < 0)
 		return errno;
 	err = cr_rf_verify(f, fd, res);
@@ -706,6 +738,8 @@ int cr_rst_files_reason(pid_t pid, const struct cr_rst_files *fs,
 		return cr_rst_inet_reason(pid, name, f->evfd, res, err, e);
 	switch (res->step) {
 	case CR_RST_FILE_OPEN:
+		if (f->unx && cr_unix_of(f->unx)->name_len)
+			return cr_rst_unix_reason(pid, name, f, err, e);
 		return cr_fail(e, err, "pid %d: %s: %s: %s%s", pid,
 			       name, f->path, s, err == ELOOP ?
 			       " (a symbolic link is in its path now: the image's path has none)" :

@@ -47,8 +47,15 @@ static uint32_t cr_pipe_peer(const struct cr_file *f)
 	return f->ev.pipe.peer_id;
 }
 
+/* A connected unix socket's peer: its crfs_file_unix.peer_id. */
+static uint32_t cr_unix_peer(const struct cr_file *f)
+{
+	return cr_unix_of(f)->peer_id;
+}
+
 static const struct cr_pair_ops cr_pair_kinds[] = {
 	{ CRFS_FILE_PIPE, cr_pipe_peer, cr_rst_pipe_make },
+	{ CRFS_FILE_UNIX, cr_unix_peer, cr_rst_unix_pair },
 };
 
 /* The pair kind of @f, or NULL. */

@@ -67,6 +67,8 @@ struct cr_rst_file {
 					 * received: index in pass_fd; -1 */
 	char		via[48];	/* then: the restorer's copy of it */
 	const struct cr_file *evfd;	/* an event descriptor, made anew */
+	const struct cr_file *unx;	/* an unconnected or listening unix
+					 * socket, made anew (restore-unix.c) */
 	/* One end of a pair (restore-pair.c). */
 	const struct cr_file *pair;	/* its FILE, NULL: no pair */
 	bool		pair_make;	/* this entry makes the pair, */
@@ -616,6 +618,47 @@ int cr_rst_files_open(const struct cr_rst_child *c, struct cr_rst_res *res);
 int cr_rst_files_reason(pid_t pid, const struct cr_rst_files *fs,
 			const struct cr_mm *mm, const struct cr_rst_res *res,
 			struct cr_err *e);
+
+/**
+ * cr_rst_unix_make() - make the unconnected or listening unix socket of
+ * entry @f in the new process (raw system calls, restore-unix.c), with its
+ * options, bound if its name is abstract.
+ *
+ * Return: its descriptor, or -1 with errno set.
+ */
+long cr_rst_unix_make(const struct cr_rst_file *f);
+
+/**
+ * cr_rst_unix_pair() - make connected unix socket @f and its peer @peer
+ * in the new process (raw system calls, restore-pair.c's row): a
+ * socketpair(), each end's queue written through the other, then the
+ * options of both and their shutdown; @fds receives @f's end, then the
+ * other.
+ *
+ * Return: 0 or a positive errno.
+ */
+int cr_rst_unix_pair(const struct cr_file *f, const struct cr_file *peer,
+		     long fds[2]);
+
+/**
+ * cr_rst_unix_reason() - why named unix socket @f (at @name, "fd 3")
+ * of @pid could not be made again, @err, into @e (restore-unix.c)
+ * Return: -@err.
+ */
+int cr_rst_unix_reason(pid_t pid, const char *name, const struct cr_rst_file *f,
+		       int err, struct cr_err *e);
+
+/**
+ * cr_rst_unix_bind() - the rest of unconnected or listening socket @sk of
+ * entry @f (restore-unix.c): bound to its name (a path's socket file the
+ * checkpoint found removed first, the new one given its mode), listening
+ * if it was, the datagrams queued on it sent to it again, then shut down
+ * as it was; called as the process for a path (its fs ids), by
+ * cr_rst_unix_make() else.
+ *
+ * Return: 0, or -1 with errno set.
+ */
+int cr_rst_unix_bind(const struct cr_rst_file *f, long sk);
 
 /**
  * cr_rst_pair_plan() - the pairs @r's process makes (restore-pair.c): each

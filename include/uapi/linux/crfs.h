@@ -217,8 +217,8 @@ struct crfs_file {
 	__u32	signo;			/* F_SETSIG, 0: SIGIO */
 	__u32	ext_len;		/* bytes of the kind's state after
 					 * the path: EVENTFD, SIGNALFD,
-					 * TIMERFD, EPOLL, INOTIFY, INET, PIPE,
-					 * FIFO, TTY; else 0 */
+					 * TIMERFD, EPOLL, INOTIFY, INET, UNIX,
+					 * PIPE, FIFO, TTY; else 0 */
 	/* char path[path_len], NUL-padded to a multiple of 8 */
 	/* then ext_len bytes: the state of an event descriptor (below) */
 };
@@ -351,6 +351,81 @@ struct crfs_sockopt {
 	__u32	len;			/* bytes of val, 1..CRFS_SOCKOPT_VAL */
 	__u32	__pad;
 	__u8	val[CRFS_SOCKOPT_VAL];	/* as getsockopt() gave it */
+};
+
+/*
+ * UNIX: a unix socket (its FILE's path "socket:[INO]", mode S_IFSOCK),
+ * made anew: a crfs_file_unix, then name_len bytes of its bound name
+ * (padded to 8) as getsockname() tells it: an abstract name (a 0 byte
+ * first) or an absolute path with its NUL, whose socket file the
+ * checkpoint found at (name_dev, name_ino) with name_mode: the restore
+ * removes that file if it is still that inode, binds as the process and
+ * gives the new file name_mode; then nr_msgs
+ * messages queued for it to read, in queue order, each a crfs_unix_msg
+ * and len bytes (padded to 8): a stream socket's queue is one message
+ * (its bytes, no boundaries), a datagram or seqpacket socket's one per
+ * datagram, each sent by its peer (CONNECTED), or by a socket without a
+ * name (an UNCONN datagram socket with a name).  A CONNECTED socket's peer is the FILE
+ * peer_id, a UNIX socket whose peer is this one, made with it by
+ * socketpair() by the first process holding either (a pair: the other
+ * end passed to the processes that hold it).
+ * The queue is written through the peer before anything else runs; the
+ * options are set after, shutdown() last.  sndbuf and rcvbuf are what
+ * getsockopt() tells (twice what setsockopt() was given).
+ */
+enum crfs_unix_state {
+	CRFS_UNIX_UNCONN = 1,		/* neither bound, connected nor
+					 * listening (socket()) */
+	CRFS_UNIX_LISTEN,		/* bound and listening */
+	CRFS_UNIX_CONNECTED,		/* one end of a pair */
+};
+#define CRFS_UNIX_SHUT_RD	(1U << 0)	/* RCV_SHUTDOWN */
+#define CRFS_UNIX_SHUT_WR	(1U << 1)	/* SEND_SHUTDOWN */
+#define CRFS_UNIX_O_PASSCRED	(1U << 0)	/* SO_PASSCRED */
+#define CRFS_UNIX_O_PASSSEC	(1U << 1)	/* SO_PASSSEC */
+/*
+ * A CONNECTED stream or seqpacket socket whose peer was closed (peer_ino
+ * and peer_id 0, shut down both ways: the close did it); with RESET, the
+ * peer had data unread when it closed (a read past the queue fails once
+ * with ECONNRESET).  The restore closes the other end of the pair it
+ * makes, after writing a byte into it for RESET.
+ */
+#define CRFS_UNIX_F_PEER_CLOSED	(1U << 0)
+#define CRFS_UNIX_F_RESET	(1U << 1)
+#define CRFS_UNIX_QUEUE_MAX	(512U << 10)	/* bytes queued, in all */
+#define CRFS_UNIX_MSGS_MAX	4096		/* messages queued */
+#define CRFS_UNIX_NAME_MAX	108		/* sizeof(sun_path) */
+struct crfs_file_unix {
+	__u32	type;			/* SOCK_STREAM, _DGRAM, _SEQPACKET */
+	__u32	state;			/* enum crfs_unix_state */
+	__u64	ino;			/* its socket inode */
+	__u64	peer_ino;		/* CONNECTED: its peer's; else 0 */
+	__u32	peer_id;		/* CONNECTED: its peer's FILE */
+	__u32	shutdown;		/* CRFS_UNIX_SHUT_* */
+	__u32	sndbuf, rcvbuf;		/* SO_SNDBUF, SO_RCVBUF */
+	__u32	opts;			/* CRFS_UNIX_O_* */
+	__s32	peek_off;		/* SO_PEEK_OFF, -1: off */
+	__u64	rcvtimeo_ns;		/* SO_RCVTIMEO, 0: none */
+	__u64	sndtimeo_ns;		/* SO_SNDTIMEO, 0: none */
+	__u32	name_len;		/* up to CRFS_UNIX_NAME_MAX, 0: none */
+	__u32	nr_msgs;		/* up to CRFS_UNIX_MSGS_MAX */
+	__u64	queued;			/* bytes of the messages, up to
+					 * CRFS_UNIX_QUEUE_MAX */
+	__u64	name_dev, name_ino;	/* a path's socket file; else 0 */
+	__u32	name_mode;		/* its st_mode; else 0 */
+	__u32	name_uid, name_gid;	/* its owner: the process's fsuid
+					 * and fsgid; else 0 */
+	__u32	backlog;		/* LISTEN: listen()'s; else 0 */
+	__u32	flags;			/* CRFS_UNIX_F_* */
+	__u32	__pad;
+	/* char name[name_len], NUL-padded to a multiple of 8 */
+	/* then nr_msgs x (struct crfs_unix_msg, data padded to 8) */
+};
+
+/* One message queued on a UNIX socket; len bytes of data follow. */
+struct crfs_unix_msg {
+	__u32	len;			/* 1 and up */
+	__u32	__pad;
 };
 
 /*

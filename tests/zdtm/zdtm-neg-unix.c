@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zdtm-neg-unix: holds a unix socket the checkpoint must refuse, as
+ * $ZDTM_UNIX says: "inflight" a socket pair with a descriptor sent
+ * (SCM_RIGHTS) and not received; "listen" a socket listening on a path
+ * with a connection waiting in its backlog ("pending": the same, the
+ * client at a lower descriptor than the listener); "named" a connection accepted
+ * from a socket listening on an abstract name; "unlinked" a socket bound
+ * to a path whose file was removed; "sender" a datagram socket bound to
+ * an abstract name with a datagram queued from a sender bound to another;
+ * "oneway" a datagram socket connected to one bound to an abstract name,
+ * which is not connected back (the kernel marks both connected); "closed"
+ * a datagram socket of a pair whose other end was closed; "outside" a socket pair whose other end a
+ * process in the cgroup $ZDTM_OUT_CG holds (a sibling: CLONE_PARENT),
+ * which echoes what it reads.  After SIGTERM (the refused checkpoint,
+ * then thaw) the socket must be as it was: the descriptor still in
+ * flight, the connection waiting still there, the accepted one still
+ * carrying data, the echo still answering.
+ */
+#include <sched.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "zdtm.h"
+
+static char stack[65536] __attribute__((aligned(16)));
+static int sv[2], pfd[2], dv[2];
+
+/* The outside end: leave for the cgroup @arg, then echo until EOF. */
+static int child(void *arg)
+{
+	char buf[64], ok = 1;
+	int fd;
+	ssize_t n;
+
+	close(sv[0]);
+	fd = open(arg, O_WRONLY);
+	if (fd < 0 || write(fd, "0\n", 2) != 2)
+		ok = 0;
+	if (write(pfd[1], &ok, 1) != 1)
+		return 1;
+	while ((n = read(sv[1], buf, sizeof(buf))) > 0)
+		if (write(sv[1], buf, n) != n)
+			return 1;
+	return 0;
+}
+
+/* Send @fd on @s, to be left in flight. */
+static void send_fd(int s, int fd)
+{
+	union {
+		struct cmsghdr	c;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = { "F", 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = &ctl,
+			     .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	zdtm_check(sendmsg(s, &mh, 0) != 1, "sendmsg SCM_RIGHTS");
+}
+
+/* The descriptor in flight on @s is still there: receive it. */
+static void recv_fd(int s)
+{
+	union {
+		struct cmsghdr	c;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	char b;
+	struct iovec iov = { &b, 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = &ctl,
+			     .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *c;
+	int fd;
+
+	zdtm_check(recvmsg(s, &mh, MSG_DONTWAIT) != 1, "recvmsg");
+	c = CMSG_FIRSTHDR(&mh);
+	if (!c || c->cmsg_type != SCM_RIGHTS)
+		zdtm_fail("the descriptor in flight is gone");
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	if (fcntl(fd, F_GETFD) < 0)
+		zdtm_fail("the descriptor received is not open");
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = getenv("ZDTM_UNIX"), *cg = getenv("ZDTM_OUT_CG");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char procs[4200], buf[8], ok = 0;
+	int s = -1, c = -1, a = -1;
+	pid_t pid = 0;
+
+	zdtm_init(argc, argv);
+	zdtm_check(!mode, "ZDTM_UNIX must be set");
+	zdtm_check(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+		   "socketpair");
+	if (!strcmp(mode, "inflight")) {
+		send_fd(sv[0], sv[0]);
+	} else if (!strcmp(mode, "listen") || !strcmp(mode, "named") ||
+		   !strcmp(mode, "pending")) {
+		if (strcmp(mode, "named"))
+			zdtm_path(sa.sun_path, sizeof(sa.sun_path), "sock");
+		else
+			snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1,
+				 "crfs-zdtm-%d", getpid());
+		if (!strcmp(mode, "pending"))
+			c = socket(AF_UNIX, SOCK_STREAM, 0);
+		s = socket(AF_UNIX, SOCK_STREAM, 0);
+		zdtm_check(s < 0 || bind(s, (void *)&sa, sizeof(sa)) ||
+			   listen(s, 4), "listen");
+		if (strcmp(mode, "pending"))
+			c = socket(AF_UNIX, SOCK_STREAM, 0);
+		zdtm_check(c < 0 || connect(c, (void *)&sa, sizeof(sa)),
+			   "connect to the listener");
+		if (!strcmp(mode, "named"))
+			zdtm_check((a = accept(s, NULL, NULL)) < 0, "accept");
+	} else if (!strcmp(mode, "unlinked")) {
+		zdtm_path(sa.sun_path, sizeof(sa.sun_path), "gone.sock");
+		s = socket(AF_UNIX, SOCK_DGRAM, 0);
+		zdtm_check(s < 0 || bind(s, (void *)&sa, sizeof(sa)) ||
+			   unlink(sa.sun_path), "bind, unlink");
+	} else if (!strcmp(mode, "sender")) {
+		struct sockaddr_un from = { .sun_family = AF_UNIX };
+
+		snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1,
+			 "crfs-zdtm-to-%d", getpid());
+		snprintf(from.sun_path + 1, sizeof(from.sun_path) - 1,
+			 "crfs-zdtm-from-%d", getpid());
+		s = socket(AF_UNIX, SOCK_DGRAM, 0);
+		c = socket(AF_UNIX, SOCK_DGRAM, 0);
+		zdtm_check(s < 0 || c < 0 || bind(s, (void *)&sa, sizeof(sa)) ||
+			   bind(c, (void *)&from, sizeof(from)) ||
+			   sendto(c, "s", 1, 0, (void *)&sa, sizeof(sa)) != 1,
+			   "send from a name");
+	} else if (!strcmp(mode, "oneway")) {
+		snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1,
+			 "crfs-zdtm-oneway-%d", getpid());
+		s = socket(AF_UNIX, SOCK_DGRAM, 0);
+		c = socket(AF_UNIX, SOCK_DGRAM, 0);
+		zdtm_check(s < 0 || c < 0 || bind(s, (void *)&sa, sizeof(sa)) ||
+			   connect(c, (void *)&sa, sizeof(sa)), "connect");
+	} else if (!strcmp(mode, "closed")) {
+		zdtm_check(socketpair(AF_UNIX, SOCK_DGRAM, 0, dv), "socketpair");
+		close(dv[1]);
+	} else if (!strcmp(mode, "outside")) {
+		zdtm_check(!cg, "ZDTM_OUT_CG must be set");
+		snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+		zdtm_check(pipe(pfd), "pipe");
+		pid = clone(child, stack + sizeof(stack),
+			    CLONE_PARENT | SIGCHLD, procs);
+		zdtm_check(pid < 0, "clone");
+		zdtm_check(read(pfd[0], &ok, 1) != 1 || !ok,
+			   "the child could not leave for the cgroup");
+		close(pfd[0]);
+		close(pfd[1]);
+		close(sv[1]);
+		snprintf(procs, sizeof(procs), "%d\n", pid);
+		zdtm_put("child", procs);
+	} else {
+		zdtm_fail("ZDTM_UNIX: inflight, listen, pending, named, unlinked, "
+			  "sender, oneway, closed or outside");
+	}
+	zdtm_ready();
+	zdtm_wait();
+	if (!strcmp(mode, "inflight"))
+		recv_fd(sv[1]);
+	if (!strcmp(mode, "listen") || !strcmp(mode, "pending"))
+		zdtm_check((a = accept(s, NULL, NULL)) < 0,
+			   "accept the connection waiting");
+	if (a >= 0)
+		zdtm_check(write(c, "n", 1) != 1 || read(a, buf, 1) != 1 ||
+			   buf[0] != 'n', "talk over the accepted connection");
+	if (!strcmp(mode, "unlinked")) {
+		struct sockaddr_un got;
+		socklen_t len = sizeof(got);
+
+		zdtm_check(getsockname(s, (void *)&got, &len), "getsockname");
+		if (strcmp(got.sun_path, sa.sun_path))
+			zdtm_fail("the socket lost its name");
+	}
+	if (!strcmp(mode, "sender") &&
+	    (recv(s, buf, 1, MSG_DONTWAIT) != 1 || buf[0] != 's'))
+		zdtm_fail("the datagram from a name is gone");
+	if (!strcmp(mode, "oneway") &&
+	    (send(c, "o", 1, 0) != 1 || recv(s, buf, 1, MSG_DONTWAIT) != 1))
+		zdtm_fail("the connected datagram socket no longer sends");
+	if (!strcmp(mode, "closed") &&
+	    (send(dv[0], "c", 1, 0) != -1 || errno != ECONNREFUSED))
+		zdtm_fail("the datagram socket sends to its closed peer");
+	if (pid) {
+		zdtm_check(write(sv[0], "echo", 4) != 4, "write");
+		zdtm_check(read(sv[0], buf, 4) != 4, "read the echo");
+		if (memcmp(buf, "echo", 4))
+			zdtm_fail("the echo is wrong");
+		kill(pid, SIGKILL);
+	}
+	zdtm_pass();
+}

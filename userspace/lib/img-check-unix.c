@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The rules of img-check.c for unix sockets (FILE of kind UNIX, crfs.h):
+ * the socket inode's name and type, the flags it is made with, its state
+ * as socket(), socketpair(), setsockopt() and shutdown() take it again,
+ * its queue as a send() per message makes it, and its peer: a socket of
+ * the image whose peer it is, of its type (restore-pair.c makes both).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "rec.h"
+
+/* Why the peer of connected socket @fi is wrong, or NULL. */
+static const char *cr_unix_peer_why(const struct cr_chk *c,
+				    const struct cr_file *fi)
+{
+	const struct crfs_file_unix *u = cr_unix_of(fi), *q;
+	const struct cr_file *p = cr_model_file(c->m, u->peer_id);
+
+	if (u->flags & CRFS_UNIX_F_PEER_CLOSED)
+		return u->peer_ino || u->peer_id || u->type == SOCK_DGRAM ||
+		       u->shutdown != (CRFS_UNIX_SHUT_RD | CRFS_UNIX_SHUT_WR) ||
+		       ((u->flags & CRFS_UNIX_F_RESET) &&
+			u->type == SOCK_SEQPACKET) ?
+		       "a closed peer of a datagram socket, or with a peer, "
+		       "not shut down both ways, or a seqpacket socket's "
+		       "error" : NULL;
+	if (!p || p == fi || p->f.kind != CRFS_FILE_UNIX)
+		return "its peer_id names no other unix socket of the image";
+	q = cr_unix_of(p);
+	if (q->state != CRFS_UNIX_CONNECTED || q->peer_id != fi->f.id ||
+	    q->peer_ino != u->ino || u->peer_ino != q->ino ||
+	    q->type != u->type)
+		return "its peer is not connected to it, or of another type";
+	return NULL;
+}
+
+/* Why the queue of @u is wrong, or NULL (cr_unix_read() framed it). */
+static const char *cr_unix_queue_why(const struct crfs_file_unix *u)
+{
+	const char *p = (const char *)(u + 1) + cr_pad8(u->name_len);
+
+	if (u->queued > CRFS_UNIX_QUEUE_MAX)
+		return "more than CRFS_UNIX_QUEUE_MAX bytes queued";
+	if (u->nr_msgs && u->state != CRFS_UNIX_CONNECTED &&
+	    (u->state != CRFS_UNIX_UNCONN || u->type != SOCK_DGRAM ||
+	     !u->name_len))
+		return "messages queued on a socket that is neither connected "
+		       "nor a bound datagram socket";
+	if (u->nr_msgs && u->opts)
+		return "messages queued with SO_PASSCRED or SO_PASSSEC on "
+		       "(their credentials are not in the image)";
+	if (u->type == SOCK_STREAM && u->nr_msgs > 1)
+		return "a stream socket's queue in more than one message";
+	for (uint32_t i = 0; i < u->nr_msgs; i++) {
+		const struct crfs_unix_msg *m = (const void *)p;
+
+		if (!m->len || m->__pad)
+			return "an empty queued message, or padding";
+		p += sizeof(*m) + cr_pad8(m->len);
+	}
+	return NULL;
+}
+
+/*
+ * Why the name of @u is wrong, or NULL: a bound or listening socket's
+ * abstract name or absolute path (with its socket file), none else.
+ */
+static const char *cr_unix_name_why(const struct crfs_file_unix *u)
+{
+	const char *n = (const char *)(u + 1);
+	bool path = u->name_len && n[0];
+
+	if (!u->name_len && (u->state == CRFS_UNIX_LISTEN || u->backlog))
+		return "a listening socket without a name";
+	if (u->state != CRFS_UNIX_LISTEN && u->backlog)
+		return "a backlog of a socket that is not listening";
+	if (u->name_len && u->state == CRFS_UNIX_CONNECTED)
+		return "a name of a connected socket (not supported by this "
+		       "version)";
+	if (u->state == CRFS_UNIX_LISTEN && u->type == SOCK_DGRAM)
+		return "a listening datagram socket";
+	if (u->backlog > INT_MAX)
+		return "a backlog listen() does not take";
+	if (path && (n[0] != '/' ||
+		     memchr(n, 0, u->name_len) != n + u->name_len - 1))
+		return "a path name that is not absolute and NUL-terminated";
+	if (path && (!S_ISSOCK(u->name_mode) || !u->name_ino))
+		return "a path name without its socket file";
+	if (!path && (u->name_dev || u->name_ino || u->name_mode ||
+		      u->name_uid || u->name_gid))
+		return "a socket file without a path name";
+	return NULL;
+}
+
+/* Why the state of unix socket @fi is wrong, or NULL. */
+static const char *cr_unix_state_why(const struct cr_chk *c,
+				     const struct cr_file *fi)
+{
+	const struct crfs_file_unix *u = cr_unix_of(fi);
+	const char *why;
+	char name[48];
+
+	snprintf(name, sizeof(name), "socket:[%" PRIu64 "]", (uint64_t)u->ino);
+	if (strcmp(fi->path, name) || !u->ino)
+		return "its path is not the name of its socket inode";
+	if (u->type != SOCK_STREAM && u->type != SOCK_DGRAM &&
+	    u->type != SOCK_SEQPACKET)
+		return "a type socketpair() does not make";
+	if (u->state != CRFS_UNIX_UNCONN && u->state != CRFS_UNIX_CONNECTED &&
+	    u->state != CRFS_UNIX_LISTEN)
+		return "an unknown state";
+	why = cr_unix_name_why(u);
+	if (why)
+		return why;
+	if ((u->shutdown & ~(CRFS_UNIX_SHUT_RD | CRFS_UNIX_SHUT_WR)) ||
+	    (u->opts & ~(CRFS_UNIX_O_PASSCRED | CRFS_UNIX_O_PASSSEC)))
+		return "unknown shutdown or option bits";
+	if (u->peek_off < -1 || u->sndbuf > INT_MAX || u->rcvbuf > INT_MAX)
+		return "a peek offset or buffer size setsockopt() does not "
+		       "take";
+	if (u->rcvtimeo_ns > (uint64_t)INT64_MAX ||
+	    u->sndtimeo_ns > (uint64_t)INT64_MAX)
+		return "a timeout beyond a struct timeval";
+	if (u->state != CRFS_UNIX_CONNECTED && (u->peer_ino || u->peer_id))
+		return "a peer of an unconnected socket";
+	if ((u->flags & ~(CRFS_UNIX_F_PEER_CLOSED | CRFS_UNIX_F_RESET)) ||
+	    u->__pad || ((u->flags & CRFS_UNIX_F_RESET) &&
+			 !(u->flags & CRFS_UNIX_F_PEER_CLOSED)) ||
+	    (u->flags && u->state != CRFS_UNIX_CONNECTED))
+		return "unknown flags, padding, or a closed peer of a socket "
+		       "that is not connected";
+	if (u->state == CRFS_UNIX_CONNECTED) {
+		why = cr_unix_peer_why(c, fi);
+		if (why)
+			return why;
+	}
+	return cr_unix_queue_why(u);
+}
+
+int cr_img_unix_check(const struct cr_chk *c, const struct cr_file *fi,
+		      struct cr_err *e)
+{
+	const struct crfs_file *f = &fi->f;
+	const char *why = NULL;
+
+	if (!fi->ubuf)
+		why = "no state after its path";
+	else if ((f->mode & S_IFMT) != S_IFSOCK)
+		why = "its mode is not a socket's";
+	else if ((f->flags & ~(O_ACCMODE | O_NONBLOCK)) ||
+		 (f->flags & O_ACCMODE) != O_RDWR)
+		why = "status flags it is not made with (O_RDWR, O_NONBLOCK)";
+	else if (f->pos || f->size || f->data_size || f->seals ||
+		 f->data_id || f->cflags || f->owner_type || f->signo)
+		why = "a position, data, seals, flags or owner of a socket";
+	else
+		why = cr_unix_state_why(c, fi);
+	if (!why)
+		return 0;
+	return cr_fail(e, EBADMSG, "file %u (unix socket): \"%.64s\": %s",
+		       f->id, fi->path, why);
+}

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Unix sockets made again (FILEs of kind UNIX, crfs.h; res-unix.c reads
+ * them), in the "files" row's child step, raw system calls: a connected
+ * socket and its peer are a pair (restore-pair.c): the first process
+ * holding either end makes both with socketpair(), writes each end's
+ * queue through the other (one send() per datagram), then sets the
+ * options and shuts down what was (cr_rst_unix_pair()); later processes
+ * get the ends they hold passed.  An unconnected socket is a socket(),
+ * bound (an abstract name as the restorer, a path as the process), then
+ * listening if it was, its datagrams sent to its name again from a socket
+ * without a name, and shut down as it was (cr_rst_unix_make(),
+ * cr_rst_unix_bind()).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/un.h>
+
+#include "restore.h"
+
+#define CR_NS			1000000000ULL
+
+/* setsockopt() of an int, raw. */
+static long cr_rst_unix_set(long sk, int name, int v)
+{
+	return syscall(SYS_setsockopt, sk, SOL_SOCKET, name, &v, sizeof(v));
+}
+
+/* Write queue @fi of the socket at @to through its peer @from. */
+static long cr_rst_unix_fill(long from, const struct cr_file *fi)
+{
+	const struct crfs_file_unix *u = cr_unix_of(fi);
+	const char *p = (const char *)(u + 1) + cr_pad8(u->name_len);
+
+	for (uint32_t i = 0; i < u->nr_msgs; i++) {
+		const struct crfs_unix_msg *m = (const void *)p;
+		const char *data = p + sizeof(*m);
+		uint32_t done = 0;
+
+		do {
+			long n = syscall(SYS_sendto, from, data + done,
+					 m->len - done,
+					 MSG_DONTWAIT | MSG_NOSIGNAL, NULL, 0);
+
+			if (n < 0)
+				return -1;
+			done += n;
+		} while (done < m->len && u->type == SOCK_STREAM);
+		if (done != m->len) {
+			errno = EMSGSIZE;
+			return -1;
+		}
+		p = data + cr_pad8(m->len);
+	}
+	return 0;
+}
+
+/* Room to write @fi's queue into it through @from: its buffers forced. */
+static long cr_rst_unix_room(long from, long to, const struct cr_file *fi)
+{
+	int room = (int)(cr_unix_of(fi)->queued * 2 + (1 << 20));
+
+	if (!cr_unix_of(fi)->nr_msgs)
+		return 0;
+	if (cr_rst_unix_set(from, SO_SNDBUFFORCE, room) ||
+	    cr_rst_unix_set(to, SO_RCVBUFFORCE, room))
+		return -1;
+	return 0;
+}
+
+/* The shutdown state of @fi on @sk, once its queue is written. */
+static long cr_rst_unix_shut(long sk, const struct cr_file *fi)
+{
+	static const int how[] = { -1, SHUT_RD, SHUT_WR, SHUT_RDWR };
+	const struct crfs_file_unix *u = cr_unix_of(fi);
+
+	if (u->shutdown && syscall(SYS_shutdown, sk, how[u->shutdown & 3]))
+		return -1;
+	return 0;
+}
+
+/* The options of @fi on @sk. */
+static long cr_rst_unix_opts(long sk, const struct cr_file *fi)
+{
+	const struct crfs_file_unix *u = cr_unix_of(fi);
+	struct timeval rcv = { u->rcvtimeo_ns / CR_NS,
+			       (u->rcvtimeo_ns % CR_NS) / 1000 };
+	struct timeval snd = { u->sndtimeo_ns / CR_NS,
+			       (u->sndtimeo_ns % CR_NS) / 1000 };
+
+	/* getsockopt() told twice what setsockopt() takes. */
+	if (cr_rst_unix_set(sk, SO_SNDBUFFORCE, u->sndbuf / 2) ||
+	    cr_rst_unix_set(sk, SO_RCVBUFFORCE, u->rcvbuf / 2) ||
+	    cr_rst_unix_set(sk, SO_PASSCRED,
+			    !!(u->opts & CRFS_UNIX_O_PASSCRED)) ||
+	    cr_rst_unix_set(sk, SO_PASSSEC,
+			    !!(u->opts & CRFS_UNIX_O_PASSSEC)) ||
+	    (u->peek_off >= 0 &&
+	     cr_rst_unix_set(sk, SO_PEEK_OFF, u->peek_off)) ||
+	    syscall(SYS_setsockopt, sk, SOL_SOCKET, SO_RCVTIMEO, &rcv,
+		    sizeof(rcv)) ||
+	    syscall(SYS_setsockopt, sk, SOL_SOCKET, SO_SNDTIMEO, &snd,
+		    sizeof(snd)))
+		return -1;
+	return 0;
+}
+
+/*
+ * The other end @sk of a socket whose peer was closed, made to close as
+ * that peer did: with a byte unread if it left an error (ECONNRESET);
+ * restore-pair.c closes it, which shuts @f's end down both ways.
+ */
+static long cr_rst_unix_closing(long sk, const struct cr_file *f)
+{
+	char c = 0;
+
+	if (!(cr_unix_of(f)->flags & CRFS_UNIX_F_RESET))
+		return 0;
+	/* Written into @sk's queue through @f's end: sent from there. */
+	return syscall(SYS_sendto, sk, &c, 1, MSG_DONTWAIT | MSG_NOSIGNAL, NULL,
+		       0) == 1 ? 0 : -1;
+}
+
+int cr_rst_unix_pair(const struct cr_file *f, const struct cr_file *peer,
+		     long fds[2])
+{
+	const struct crfs_file_unix *u = cr_unix_of(f);
+	int sv[2], err;
+
+	if (!peer && !(u->flags & CRFS_UNIX_F_PEER_CLOSED))
+		return EINVAL;	/* img-check-unix.c: never */
+	if (syscall(SYS_socketpair, AF_UNIX, u->type | SOCK_CLOEXEC, 0, sv))
+		return errno;
+	/* Each queue through the other end, then options and shutdown. */
+	if (cr_rst_unix_room(sv[1], sv[0], f) || cr_rst_unix_fill(sv[1], f) ||
+	    cr_rst_unix_opts(sv[0], f) ||
+	    (!peer && cr_rst_unix_closing(sv[0], f)) ||
+	    (peer && (cr_rst_unix_room(sv[0], sv[1], peer) ||
+		      cr_rst_unix_fill(sv[0], peer) ||
+		      cr_rst_unix_opts(sv[1], peer) ||
+		      cr_rst_unix_shut(sv[0], f) ||
+		      cr_rst_unix_shut(sv[1], peer)))) {
+		err = errno;
+		syscall(SYS_close, sv[0]);
+		syscall(SYS_close, sv[1]);
+		return err;
+	}
+	fds[0] = sv[0];
+	fds[1] = sv[1];
+	return 0;
+}
+
+/*
+ * The datagrams queued on bound socket @fi, sent to its name @sa (@len
+ * bytes) from a socket without a name, as they came.
+ */
+static long cr_rst_unix_sendto(const struct cr_file *fi,
+			       const struct sockaddr_un *sa, long len)
+{
+	const struct crfs_file_unix *u = cr_unix_of(fi);
+	const char *p = (const char *)(u + 1) + cr_pad8(u->name_len);
+	int room = (int)(u->queued * 2 + (1 << 20)), err = 0;
+	long t;
+
+	if (!u->nr_msgs)
+		return 0;
+	t = syscall(SYS_socket, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (t < 0)
+		return -1;
+	/* Forced as the restorer; as a process without CAP_NET_ADMIN, not. */
+	if (cr_rst_unix_set(t, SO_SNDBUFFORCE, room))
+		cr_rst_unix_set(t, SO_SNDBUF, room);
+	for (uint32_t i = 0; !err && i < u->nr_msgs; i++) {
+		const struct crfs_unix_msg *m = (const void *)p;
+
+		if (syscall(SYS_sendto, t, p + sizeof(*m), m->len,
+			    MSG_DONTWAIT | MSG_NOSIGNAL, sa, len) != (long)m->len)
+			err = errno ? errno : EMSGSIZE;
+		p += sizeof(*m) + cr_pad8(m->len);
+	}
+	syscall(SYS_close, t);
+	errno = err;
+	return err ? -1 : 0;
+}
+
+int cr_rst_unix_bind(const struct cr_rst_file *f, long sk)
+{
+	const struct crfs_file_unix *u = cr_unix_of(f->unx);
+	const char *name = (const char *)(u + 1);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	long len = offsetof(struct sockaddr_un, sun_path) + u->name_len;
+	struct stat st;
+
+	if (!u->name_len)
+		return cr_rst_unix_shut(sk, f->unx);
+	memcpy(sa.sun_path, name, u->name_len);
+	/* The socket file the checkpoint found, and no other, goes. */
+	if (name[0] && !syscall(SYS_newfstatat, AT_FDCWD, name, &st,
+				AT_SYMLINK_NOFOLLOW)) {
+		if (!S_ISSOCK(st.st_mode) || st.st_dev != u->name_dev ||
+		    st.st_ino != u->name_ino) {
+			errno = EEXIST;
+			return -1;
+		}
+		if (syscall(SYS_unlinkat, AT_FDCWD, name, 0))
+			return -1;
+	} else if (name[0] && errno != ENOENT) {
+		return -1;
+	}
+	if (syscall(SYS_bind, sk, &sa, len))
+		return -1;
+	if (name[0] && (syscall(SYS_fchmodat, AT_FDCWD, name,
+				u->name_mode & 07777) ||
+			syscall(SYS_newfstatat, AT_FDCWD, name, &st,
+				AT_SYMLINK_NOFOLLOW)))
+		return -1;
+	if (name[0] && (st.st_uid != u->name_uid || st.st_gid != u->name_gid)) {
+		errno = EPERM;
+		return -1;
+	}
+	if (u->state == CRFS_UNIX_LISTEN &&
+	    syscall(SYS_listen, sk, u->backlog))
+		return -1;
+	if (cr_rst_unix_sendto(f->unx, &sa, len))
+		return -1;
+	return cr_rst_unix_shut(sk, f->unx);
+}
+
+long cr_rst_unix_make(const struct cr_rst_file *f)
+{
+	const struct crfs_file_unix *u = cr_unix_of(f->unx);
+	long sk = syscall(SYS_socket, AF_UNIX, u->type | SOCK_CLOEXEC, 0);
+	int err;
+
+	if (sk < 0)
+		return -1;
+	/* A path is bound as the process, after (restore-files.c). */
+	if (!cr_rst_unix_opts(sk, f->unx) &&
+	    (!f->priv || !cr_rst_unix_bind(f, sk)) &&
+	    syscall(SYS_fcntl, sk, F_SETFL, f->oflags) >= 0)
+		return sk;
+	err = errno;
+	syscall(SYS_close, sk);
+	errno = err;
+	return -1;
+}
+
+int cr_rst_unix_reason(pid_t pid, const char *name, const struct cr_rst_file *f,
+		       int err, struct cr_err *e)
+{
+	const struct crfs_file_unix *u = cr_unix_of(f->unx);
+	const char *n = (const char *)(u + 1);
+
+	return cr_fail(e, err, "pid %d: %s: %s: cannot bind it to %s%.*s "
+		       "again: %s%s", pid, name, f->path, n[0] ? "" : "@",
+		       (int)u->name_len - 1, n[0] ? n : n + 1, strerror(err),
+		       err == EEXIST ? " (another file is there now, not the "
+		       "socket file the checkpoint found)" :
+		       err == EADDRINUSE ? " (the name is taken)" : "");
+}
