@@ -11,7 +11,9 @@
  * What the processes share is found by kcmp(2) as an order (the kernel
  * orders its objects): the descriptions of their descriptors (one FILE,
  * one offset, res-files.c through cr_dump_file_shared()), and whole
- * objects, which a restore cannot share again yet (cr_dump_tree_check()).
+ * objects: a descriptor table and an fs (dump-share.c), an address space
+ * and signal actions, which a restore cannot share again yet
+ * (cr_dump_tree_check()).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -543,14 +545,15 @@ out:
 	return ret;
 }
 
-/* What kcmp compares of whole processes, and what to call it. */
+/*
+ * What kcmp compares of whole processes that a restore cannot share again,
+ * and what to call it (a descriptor table and an fs it can: dump-share.c).
+ */
 static const struct {
 	int		type;
 	const char	*what;
 } tree_kcmp[] = {
 	{ KCMP_VM,	"their address space (clone(CLONE_VM), vfork())" },
-	{ KCMP_FILES,	"their descriptor table (clone(CLONE_FILES))" },
-	{ KCMP_FS,	"their cwd, root and umask (clone(CLONE_FS))" },
 	{ KCMP_SIGHAND,	"their signal actions (clone(CLONE_SIGHAND))" },
 };
 

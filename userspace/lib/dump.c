@@ -564,6 +564,8 @@ struct cr_dump *cr_dump_begin(const char *cgdir, const struct cr_ring *ring,
 	/* Everything /proc can tell, then every refusal: nothing seized. */
 	ret = cr_dump_tree(d, e);
 	if (!ret)
+		ret = cr_dump_share(d, e);
+	if (!ret)
 		cr_lk_snap_start(d);
 	for (i = 0; !ret && i < d->nr_tasks; i++)
 		ret = dump_rows(d, &d->tasks[i], false, e);

@@ -108,6 +108,8 @@ struct cr_dtask {
 	pid_t			vpid, vpgid, vsid; /* as the container sees */
 	bool			zombie;		/* no rows: dump-tree.c */
 	unsigned int		tty_nr;		/* its controlling terminal */
+	/* the first task sharing its fd table, its fs (dump-share.c); -1 */
+	int32_t			files_of, fs_of;
 	struct cr_task		*t;		/* its model */
 	struct cr_proc_status	st;		/* its status, as collected */
 	pid_t			*tids;		/* its threads, the leader first */
@@ -186,6 +188,14 @@ struct cr_dump {
  * Return: 0 or -errno with @e set naming the pid.
  */
 int cr_dump_tree(struct cr_dump *d, struct cr_err *e);
+
+/**
+ * cr_dump_share() - for each live task of @d, the first task (in @d's
+ * order) whose descriptor table (files_of) and whose cwd, root and umask
+ * (fs_of) it shares, by kcmp(2) as an order (dump-share.c)
+ * Return: 0 or -errno with @e set.
+ */
+int cr_dump_share(struct cr_dump *d, struct cr_err *e);
 
 /**
  * cr_dump_tree_check() - refuse what the processes of @d share that a

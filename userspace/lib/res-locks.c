@@ -439,6 +439,9 @@ static int locks_collect(struct cr_dump *d, struct cr_dtask *dt,
 	uint8_t *done;
 	int ret = 0;
 
+	/* A table shared with a task before it: its locks are in. */
+	if (dt->files_of >= 0)
+		return 0;
 	/* The files row has just made this task's table: the last one. */
 	for (uint32_t i = d->m.nr_fdts; i-- > 0 && !c.fdt;)
 		if (d->m.fdts[i].t.id == dt->t->t.fdtable_id)
@@ -623,7 +626,8 @@ static int locks_late(struct cr_rst *r, struct cr_err *e)
 	struct cr_lk_fd *fds, key, *hit;
 	int rc = 0;
 
-	if (!m->nr_locks || !t || !t->nr_fds)
+	/* A shared table: the first process of it took them. */
+	if (!m->nr_locks || !t || !t->nr_fds || cr_rst_fdt_follower(r->task))
 		return 0;
 	fds = calloc(t->nr_fds, sizeof(*fds));
 	if (!fds)

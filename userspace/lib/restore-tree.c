@@ -14,6 +14,13 @@
  * made by the first process that maps it, and the others open the
  * restorer's copy of it (restore-mm.c).
  *
+ * A process sharing its parent's descriptor table or fs is made with
+ * CLONE_FILES or CLONE_FS (img-check-tree.c said it can be); one sharing
+ * the table only after the first process of the table has moved the
+ * control sockets of all of them to numbers of their own and closed the
+ * restorer's other descriptors (cr_rst_tree_socks()): the others never
+ * close anything in it.
+ *
  * A zombie of the image is a process that restores nothing but its
  * process group, credentials and name, and ends as the image says (an
  * exit code, or its signal with the default action and no core dump)
@@ -86,7 +93,7 @@ static int cr_tree_plan_pass(struct cr_rst *r, const struct cr_first_fd *first,
 		const struct cr_first_fd *o = &first[f - m->files];
 
 		if (o->task < 0 || (uint32_t)o->task == r->idx ||
-		    rf->pass >= 0)
+		    rf->pass >= 0 || fs->fdt_shared)
 			continue;
 		if (!fs->pass_src && !(fs->pass_src = calloc(
 		    fs->nr_fd_entries, sizeof(*fs->pass_src))))
@@ -142,6 +149,59 @@ static int cr_tree_plan_helpers(struct cr_rst_tree *t, struct cr_err *e)
 	return 0;
 }
 
+/*
+ * The processes sharing a descriptor table or fs made with the flag from
+ * their parents; a table's numbers for sockets and files that are not its
+ * descriptors apart for each process of it, its processes listed for the
+ * first (cr_rst_tree_socks()).
+ */
+static int cr_tree_plan_share(struct cr_rst_tree *t, struct cr_err *e)
+{
+	const struct cr_model *m = t->rst[0].m;
+	uint32_t *last = calloc(m->nr_fdts + 1, sizeof(*last)), n = 0;
+
+	t->groups = calloc(t->nr + 1, sizeof(*t->groups));
+	if (!last || !t->groups) {
+		free(last);
+		return cr_fail(e, ENOMEM, "out of memory");
+	}
+	for (uint32_t i = 0; i < t->nr; i++) {
+		struct cr_rst *r = &t->rst[i];
+		struct cr_rst_child *c = &t->child[i];
+		uint32_t k;
+
+		if (cr_rst_zombie(r))
+			continue;
+		k = (uint32_t)(r->task->fdt - m->fdts);
+		c->share = (cr_rst_fdt_follower(r->task) ? CLONE_FILES : 0) |
+			   (cr_rst_fs_follower(r->task) ? CLONE_FS : 0);
+		if (c->share & CLONE_FILES) {
+			cr_rst_files_renumber(&r->files, last[k]);
+			c->sock_fd = r->files.sock_fd;
+		}
+		last[k] = r->files.nofile;
+	}
+	/* For each first of a shared table, its processes in image order. */
+	for (uint32_t i = 0; i < t->nr; i++) {
+		const struct cr_task *k = t->rst[i].task;
+		uint32_t start = n;
+
+		if (cr_rst_zombie(&t->rst[i]) || cr_rst_fdt_follower(k))
+			continue;
+		for (uint32_t j = i + 1; j < t->nr; j++)
+			if (!cr_rst_zombie(&t->rst[j]) &&
+			    t->rst[j].task->fdt == k->fdt)
+				t->groups[++n] = j;
+		if (n == start)
+			continue;
+		t->groups[start] = i;
+		t->child[i].group = &t->groups[start];
+		t->child[i].nr_group = ++n - start;
+	}
+	free(last);
+	return 0;
+}
+
 int cr_rst_tree_plan(struct cr_rst_tree *t, struct cr_err *e)
 {
 	const struct cr_model *m = t->rst[0].m;
@@ -193,6 +253,8 @@ int cr_rst_tree_plan(struct cr_rst_tree *t, struct cr_err *e)
 	}
 	if (!rc)
 		rc = cr_tree_plan_helpers(t, e);
+	if (!rc)
+		rc = cr_tree_plan_share(t, e);
 out:
 	free(mm_of);
 	free(first);
@@ -268,18 +330,22 @@ static int cr_tree_make_helpers(const struct cr_rst_child *c,
 	return 0;
 }
 
-int cr_rst_tree_kids(const struct cr_rst_child *c, struct cr_rst_res *res)
+int cr_rst_tree_kids(const struct cr_rst_child *c, struct cr_rst_res *res,
+		     bool files)
 {
 	for (int32_t k = c->child; k >= 0; k = c->all[k].next) {
 		const struct cr_rst_child *kid = &c->all[k];
 		pid_t tid = kid->task->t.pid;
 		struct clone_args args = {
+			.flags = kid->share,
 			.exit_signal = kid->task->t.exit_signal,
 			.set_tid = (uintptr_t)&tid,
 			.set_tid_size = 1,
 		};
 		long ret;
 
+		if (!(kid->share & CLONE_FILES) != !files)
+			continue;
 		ret = syscall(SYS_clone3, &args, sizeof(args));
 		if (ret == 0)
 			cr_rst_task_child(kid);
@@ -289,7 +355,44 @@ int cr_rst_tree_kids(const struct cr_rst_child *c, struct cr_rst_res *res)
 			return errno;
 		}
 	}
-	return cr_tree_make_helpers(c, res);
+	return files ? 0 : cr_tree_make_helpers(c, res);
+}
+
+/* Close every descriptor but the @n ascending numbers of @keep. */
+static int cr_tree_close_but(const int32_t *keep, uint32_t n)
+{
+	uint32_t from = 0;
+
+	for (uint32_t i = 0; i <= n; i++) {
+		uint32_t to = i < n ? (uint32_t)keep[i] : ~0U;
+
+		if (to > from && syscall(SYS_close_range, from, to - 1, 0))
+			return errno;
+		from = to + 1;
+	}
+	return 0;
+}
+
+int cr_rst_tree_socks(const struct cr_rst_child *c)
+{
+	int32_t keep[c->nr_group], hi = 0;
+
+	/* Out of the way of every number first, then each to its place. */
+	for (uint32_t i = 0; i < c->nr_group; i++) {
+		const struct cr_rst_child *g = &c->all[c->group[i]];
+
+		hi = g->sock > hi ? g->sock : hi;
+		hi = g->sock_fd > hi ? g->sock_fd : hi;
+		keep[i] = g->sock_fd;
+	}
+	for (uint32_t i = 0; i < c->nr_group; i++)
+		if (syscall(SYS_dup3, c->all[c->group[i]].sock, hi + 1 + i,
+			    O_CLOEXEC) < 0)
+			return errno;
+	for (uint32_t i = 0; i < c->nr_group; i++)
+		if (syscall(SYS_dup3, hi + 1 + i, keep[i], O_CLOEXEC) < 0)
+			return errno;
+	return cr_tree_close_but(keep, c->nr_group);
 }
 
 void cr_rst_tree_hello(int sock)

@@ -758,6 +758,7 @@ static void cr_tree_free(struct cr_rst_tree *t)
 	free(t->shm_many);
 	free(t->by_mm);
 	free(t->helpers);
+	free(t->groups);
 	free(t->child);
 	free(t->rst);
 }
