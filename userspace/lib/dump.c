@@ -51,6 +51,9 @@ static int dump_rows(struct cr_dump *d, struct cr_dtask *dt, bool check,
 	/* A zombie has nothing but its ids (dump-tree.c). */
 	if (dt->zombie)
 		return 0;
+	/* The FILEs its rows collect, after those of the tasks before. */
+	if (!check)
+		dt->first_file = d->m.nr_files;
 	for (int i = 0; !ret && i < CR_RES_NR; i++) {
 		int (*hook)(struct cr_dump *, struct cr_dtask *,
 			    struct cr_err *) = check ? cr_res_table[i]->check :
