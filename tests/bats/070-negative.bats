@@ -339,9 +339,9 @@ share_refused() {
 	ZDTM_SHARE=vm refused zdtm-neg-tree-share "^checkpoint: pid [0-9]+ and pid [0-9]+ share their address space \\(clone\\(CLONE_VM\\), vfork\\(\\)\\): processes sharing it are not supported yet \\(EOPNOTSUPP\\)$"
 }
 
-@test "a child of a process that shares its parent's descriptor table (CLONE_FILES), with a table of its own, is refused, naming the three" {
+@test "a descriptor table shared by two processes whose parent does not share it (CLONE_FILES, orphaned) is refused, naming the three" {
 	require_image
-	ZDTM_SHARE=files-kid refused zdtm-neg-tree-share "^checkpoint: pid [0-9]+: does not share the descriptor table of its parent [0-9]+, which shares it with pid [0-9]+: not supported \\(EOPNOTSUPP\\)$"
+	ZDTM_SHARE=files-orphan refused zdtm-neg-tree-share "^checkpoint: pid [0-9]+: shares its descriptor table with pid [0-9]+, not with its parent [0-9]+: a restore can make it shared only by clone\\(CLONE_FILES\\) from its parent \\(EOPNOTSUPP\\)$"
 }
 
 @test "a process traced from outside is refused, naming its tracer, and runs on" {

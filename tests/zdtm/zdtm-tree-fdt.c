@@ -3,9 +3,10 @@
  * zdtm-tree-fdt: a descriptor table and a cwd/umask shared between
  * processes.  The root R forks N (a table of its own), then makes C by
  * clone(CLONE_FILES | CLONE_FS); C makes G by clone(CLONE_FILES): R, C
- * and G have one table, R and C one fs.  Before the checkpoint, after
- * the clones, C opens a file at fd 100 and sets umask 077, G dups it to
- * fd 102, R changes into "d2".  After the restore:
+ * and G have one table, R and C one fs; C also forks X, whose table is
+ * a copy of theirs.  Before the checkpoint, after the clones, C opens a
+ * file at fd 100 and sets umask 077, G dups it to fd 102, R changes into
+ * "d2".  After the restore:
  *  - kcmp says R, C and G still share the table, R and C the fs, and N
  *    and G have their own;
  *  - G finds fd 100 (C's file), its own cwd (not d2), then opens a file
@@ -13,8 +14,11 @@
  *  - C finds fd 101 (G's, after the restore) and its cwd d2, then changes
  *    into "d3" and closes fd 100;
  *  - R finds fd 100 closed, fd 101 G's file, cwd d3 and umask 077;
- *  - N has none of fds 100-102.
+ *  - N has none of fds 100-102, X has fd 100 (and no 101) in a table of
+ *    its own;
+ *  - no table holds a descriptor of the restore (only 0-2 and 100-102).
  */
+#include <dirent.h>
 #include <sched.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -71,6 +75,34 @@ static int fdt_same(pid_t a, pid_t b, int type)
 	return syscall(SYS_kcmp, a, b, type, 0, 0) == 0;
 }
 
+/* Does the table hold only 0-2 and 100-102 (its fd of /proc aside)? */
+static int fdt_clean(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int ok = d != NULL;
+
+	while (ok && (de = readdir(d))) {
+		int fd = atoi(de->d_name);
+
+		if (de->d_name[0] != '.' && fd != dirfd(d) && fd > 2 &&
+		    (fd < 100 || fd > 102))
+			ok = 0;
+	}
+	if (d)
+		closedir(d);
+	return ok;
+}
+
+/* X: a copy of C's table, made after C opened fd 100. */
+static void __attribute__((noreturn)) fdt_x(void)
+{
+	zdtm_wait();
+	if (!fdt_is(100, "b") || fcntl(101, F_GETFD) >= 0)
+		_exit(2);
+	_exit(fdt_clean() ? 0 : 3);
+}
+
 /* G: the table shared with C and R, its own fs. */
 static void __attribute__((noreturn)) fdt_g(void)
 {
@@ -88,7 +120,7 @@ static void __attribute__((noreturn)) fdt_g(void)
 static void __attribute__((noreturn)) fdt_c(void)
 {
 	int status;
-	pid_t g;
+	pid_t g, x;
 
 	if (fdt_open_at("b", 100))
 		_exit(2);
@@ -98,10 +130,21 @@ static void __attribute__((noreturn)) fdt_c(void)
 		_exit(3);
 	if (!g)
 		fdt_g();
+	x = fork();
+	if (x < 0)
+		_exit(3);
+	if (!x)
+		fdt_x();
 	zdtm_wait();
 	if (!fdt_same(getpid(), g, KCMP_FILES) ||
-	    fdt_same(getpid(), g, KCMP_FS))
+	    fdt_same(getpid(), g, KCMP_FS) ||
+	    fdt_same(getpid(), x, KCMP_FILES))
 		_exit(4);
+	kill(x, SIGTERM);
+	if (waitpid(x, &status, 0) != x)
+		_exit(5);
+	if (status)
+		_exit(20 + WEXITSTATUS(status));
 	kill(g, SIGTERM);
 	if (waitpid(g, &status, 0) != g)
 		_exit(5);
@@ -172,6 +215,8 @@ int main(int argc, char **argv)
 	um = umask(0);
 	if (um != 077)
 		zdtm_fail("umask %#o, want 077 (set by C)", um);
+	if (!fdt_clean())
+		zdtm_fail("the shared table holds a descriptor other than 0-2 and 100-102");
 	kill(n, SIGTERM);
 	zdtm_check(waitpid(n, &status, 0) != n, "wait N");
 	if (status)

@@ -108,9 +108,8 @@ static int cr_tree_own(const struct cr_task *t, struct cr_err *e)
 /*
  * A descriptor table or fs @t shares with a process before it: made by
  * clone(CLONE_FILES, CLONE_FS) from its parent, which shares it too; a
- * process that got its parent's table so makes only children that share
- * it (restore-tree.c); a shared fs has root / (a process opening its files
- * after another entered the root would find them under it).
+ * shared fs has root / (a process opening its files after another entered
+ * the root would find them under it).
  */
 static int cr_tree_shared(const struct cr_model *m, const struct cr_task *t,
 			  struct cr_err *e)
@@ -130,11 +129,6 @@ static int cr_tree_shared(const struct cr_model *m, const struct cr_task *t,
 			       "%u: a restore can make them shared only by "
 			       "clone(CLONE_FS) from its parent", k->pid,
 			       t->fs->pid, k->ppid);
-	if (p && p->fdt && p->fdt->pid != p->t.pid && t->fdt != p->fdt)
-		return cr_fail(e, EOPNOTSUPP, "pid %u: does not share the "
-			       "descriptor table of its parent %u, which "
-			       "shares it with pid %u: not supported", k->pid,
-			       p->t.pid, p->fdt->pid);
 	if (t->fs && t->fs->pid != k->pid && t->fs->root &&
 	    strcmp(t->fs->root->path, "/"))
 		return cr_fail(e, EOPNOTSUPP, "pid %u: shares its cwd, root "

@@ -149,21 +149,40 @@ static int cr_tree_plan_helpers(struct cr_rst_tree *t, struct cr_err *e)
 	return 0;
 }
 
+/* Append @k's process and every process under it to @t->later. */
+static int cr_tree_plan_subtree(struct cr_rst_tree *t, int32_t k)
+{
+	if (cr_grow(&t->later, t->nr_later, sizeof(*t->later)))
+		return -ENOMEM;
+	t->later[t->nr_later++] = (uint32_t)k;
+	for (int32_t c = t->child[k].child; c >= 0; c = t->child[c].next)
+		if (cr_tree_plan_subtree(t, c))
+			return -ENOMEM;
+	return 0;
+}
+
 /*
  * The processes sharing a descriptor table or fs made with the flag from
  * their parents; a table's numbers for sockets and files that are not its
- * descriptors apart for each process of it, its processes listed for the
- * first (cr_rst_tree_socks()).
+ * descriptors apart for each process of it.  For the first process of a
+ * table: the others (group), and every process made from the table after
+ * it closed the restorer's descriptors that does not share it (later: a
+ * child of one of the others, with its table of its own, and all under
+ * it), whose sockets it keeps for them (cr_rst_tree_socks()).
  */
 static int cr_tree_plan_share(struct cr_rst_tree *t, struct cr_err *e)
 {
 	const struct cr_model *m = t->rst[0].m;
-	uint32_t *last = calloc(m->nr_fdts + 1, sizeof(*last)), n = 0;
+	uint32_t *last = calloc(m->nr_fdts + 1, sizeof(*last));
+	uint32_t *at = calloc(m->nr_fdts + 1, sizeof(*at));
+	uint32_t *cnt = calloc(m->nr_fdts + 1, sizeof(*cnt));
+	uint32_t *later_at = calloc(t->nr + 1, sizeof(*later_at)), n = 0;
+	int rc = 0;
 
 	t->groups = calloc(t->nr + 1, sizeof(*t->groups));
-	if (!last || !t->groups) {
-		free(last);
-		return cr_fail(e, ENOMEM, "out of memory");
+	if (!last || !at || !cnt || !later_at || !t->groups) {
+		rc = cr_fail(e, ENOMEM, "out of memory");
+		goto out;
 	}
 	for (uint32_t i = 0; i < t->nr; i++) {
 		struct cr_rst *r = &t->rst[i];
@@ -180,26 +199,42 @@ static int cr_tree_plan_share(struct cr_rst_tree *t, struct cr_err *e)
 			c->sock_fd = r->files.sock_fd;
 		}
 		last[k] = r->files.nofile;
+		cnt[k]++;
 	}
-	/* For each first of a shared table, its processes in image order. */
-	for (uint32_t i = 0; i < t->nr; i++) {
-		const struct cr_task *k = t->rst[i].task;
-		uint32_t start = n;
+	/* Each table's processes in image order: the first is its first. */
+	for (uint32_t k = 0; k < m->nr_fdts; k++) {
+		at[k] = n;
+		n += cnt[k];
+	}
+	for (uint32_t i = 0; i < t->nr; i++)
+		if (!cr_rst_zombie(&t->rst[i]))
+			t->groups[at[t->rst[i].task->fdt - m->fdts]++] = i;
+	for (uint32_t k = 0, start = 0; !rc && k < m->nr_fdts;
+	     start += cnt[k++]) {
+		uint32_t first = t->groups[start];
 
-		if (cr_rst_zombie(&t->rst[i]) || cr_rst_fdt_follower(k))
+		if (cnt[k] < 2)
 			continue;
-		for (uint32_t j = i + 1; j < t->nr; j++)
-			if (!cr_rst_zombie(&t->rst[j]) &&
-			    t->rst[j].task->fdt == k->fdt)
-				t->groups[++n] = j;
-		if (n == start)
-			continue;
-		t->groups[start] = i;
-		t->child[i].group = &t->groups[start];
-		t->child[i].nr_group = ++n - start;
+		t->child[first].group = &t->groups[start];
+		t->child[first].nr_group = cnt[k];
+		later_at[first] = t->nr_later;
+		for (uint32_t j = 1; !rc && j < cnt[k]; j++)
+			for (int32_t c = t->child[t->groups[start + j]].child;
+			     !rc && c >= 0; c = t->child[c].next)
+				if (!(t->child[c].share & CLONE_FILES) &&
+				    cr_tree_plan_subtree(t, c))
+					rc = cr_fail(e, ENOMEM, "out of memory");
+		t->child[first].nr_later = t->nr_later - later_at[first];
 	}
+	for (uint32_t i = 0; !rc && i < t->nr; i++)
+		if (t->child[i].nr_later)
+			t->child[i].later = &t->later[later_at[i]];
+out:
+	free(later_at);
+	free(cnt);
+	free(at);
 	free(last);
-	return 0;
+	return rc;
 }
 
 int cr_rst_tree_plan(struct cr_rst_tree *t, struct cr_err *e)
@@ -330,6 +365,14 @@ static int cr_tree_make_helpers(const struct cr_rst_child *c,
 	return 0;
 }
 
+/* The sockets of @k's process and of all under it closed in our table. */
+static void cr_tree_close_subtree(const struct cr_rst_child *all, int32_t k)
+{
+	syscall(SYS_close, all[k].sock);
+	for (int32_t c = all[k].child; c >= 0; c = all[c].next)
+		cr_tree_close_subtree(all, c);
+}
+
 int cr_rst_tree_kids(const struct cr_rst_child *c, struct cr_rst_res *res,
 		     bool files)
 {
@@ -354,6 +397,9 @@ int cr_rst_tree_kids(const struct cr_rst_child *c, struct cr_rst_res *res,
 			res->idx = tid;
 			return errno;
 		}
+		/* Made from a shared table: their sockets go from it. */
+		if ((c->share & CLONE_FILES) && !files)
+			cr_tree_close_subtree(c->all, k);
 	}
 	return files ? 0 : cr_tree_make_helpers(c, res);
 }
@@ -375,25 +421,43 @@ static int cr_tree_close_but(const int32_t *keep, uint32_t n)
 
 int cr_rst_tree_socks(const struct cr_rst_child *c)
 {
-	int32_t keep[c->nr_group], hi = 0;
+	uint32_t n = c->nr_group + c->nr_later;
+	int32_t keep[n], hi = 0;
 
-	/* Out of the way of every number first, then each to its place. */
-	for (uint32_t i = 0; i < c->nr_group; i++) {
-		const struct cr_rst_child *g = &c->all[c->group[i]];
+	/*
+	 * Out of the way of every number first, then each to its place: the
+	 * table's processes at their numbers, the later ones above them,
+	 * where their parents find them (our copy of the tree says so).
+	 */
+	for (uint32_t i = 0; i < n; i++) {
+		const struct cr_rst_child *g = &c->all[i < c->nr_group ?
+			c->group[i] : c->later[i - c->nr_group]];
 
 		hi = g->sock > hi ? g->sock : hi;
-		hi = g->sock_fd > hi ? g->sock_fd : hi;
-		keep[i] = g->sock_fd;
 	}
-	for (uint32_t i = 0; i < c->nr_group; i++)
-		if (syscall(SYS_dup3, c->all[c->group[i]].sock, hi + 1 + i,
+	/* Above every number a process of the table will use. */
+	for (uint32_t i = 0; i < c->nr_group; i++) {
+		const struct cr_rst_files *fs = c->all[c->group[i]].files;
+
+		hi = (int32_t)fs->nofile > hi ? (int32_t)fs->nofile : hi;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t x = i < c->nr_group ? c->group[i] :
+			     c->later[i - c->nr_group];
+
+		if (syscall(SYS_dup3, c->all[x].sock, hi + 1 + i,
 			    O_CLOEXEC) < 0)
 			return errno;
+		keep[i] = i < c->nr_group ? c->all[x].sock_fd :
+			  hi + 1 + (int32_t)i;
+		((struct cr_rst_child *)&c->all[x])->sock = keep[i];
+	}
 	for (uint32_t i = 0; i < c->nr_group; i++)
 		if (syscall(SYS_dup3, hi + 1 + i, keep[i], O_CLOEXEC) < 0)
 			return errno;
-	return cr_tree_close_but(keep, c->nr_group);
+	return cr_tree_close_but(keep, n);
 }
+
 
 void cr_rst_tree_hello(int sock)
 {

@@ -759,6 +759,7 @@ static void cr_tree_free(struct cr_rst_tree *t)
 	free(t->by_mm);
 	free(t->helpers);
 	free(t->groups);
+	free(t->later);
 	free(t->child);
 	free(t->rst);
 }

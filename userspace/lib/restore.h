@@ -154,6 +154,8 @@ struct cr_rst_tree {
 	struct cr_rst_helper	*helpers;
 	uint32_t		nr_helpers;
 	uint32_t		*groups;	/* shared tables' processes */
+	uint32_t		*later;		/* made from them, not sharing */
+	uint32_t		nr_later;
 };
 
 /* Is @r's process a zombie of the image? */
@@ -459,6 +461,9 @@ struct cr_rst_child {
 	/* first of a shared table: every process of it, itself first */
 	const uint32_t			*group;
 	uint32_t			nr_group;
+	/* and those made from it later that do not share it */
+	const uint32_t			*later;
+	uint32_t			nr_later;
 };
 
 /* Has @t an earlier process's descriptor table (clone(CLONE_FILES))? */
