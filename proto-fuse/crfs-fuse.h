@@ -85,6 +85,7 @@ struct crfs_ct {
 	uint64_t		event_seq;	/* bumped on every change */
 	struct crfs_poller	*pollers;	/* open handles that poll */
 	struct cr_xfer		*image;		/* transfer under way, or NULL */
+	bool			dumped;		/* checkpointed since frozen */
 };
 
 /* poller.c */

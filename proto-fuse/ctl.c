@@ -165,16 +165,30 @@ static int crfs_fuse_state_thaw(struct crfs_ct *ct)
 	if (ret)
 		return crfs_ct_fail(ct, -ret, "thaw: %s: %s", ct->name,
 				    crfs_fuse_err_words(-ret, words, sizeof(words)));
+	pthread_mutex_lock(&ct->lock);
+	ct->dumped = false;
+	pthread_mutex_unlock(&ct->lock);
 	return 0;
 }
 
-/* kill: SIGKILL everything, and return once the container is empty. */
+/*
+ * kill: SIGKILL everything, and return once the container is empty.
+ * Checkpointed (and not thawed since), its TCP connections go in repair
+ * mode first: no FIN, no reset, their addresses free for the restore.
+ */
 static int crfs_fuse_state_kill(struct crfs_ct *ct)
 {
 	char words[64];
+	bool dumped;
 	int ret;
 
 	crfs_fuse_image_kill(ct);
+	pthread_mutex_lock(&ct->lock);
+	dumped = ct->dumped;
+	ct->dumped = false;
+	pthread_mutex_unlock(&ct->lock);
+	if (dumped)
+		cr_inet_quiet(ct->cgdir);
 	ret = cr_cgroup_kill(ct->cgdir);
 	if (ret)
 		return crfs_ct_fail(ct, -ret, "kill: %s: %s", ct->name,

@@ -193,6 +193,12 @@ static int crfs_image_end(struct crfs_ct *ct, struct cr_xfer *x)
 {
 	int ret = cr_xfer_end(x);
 
+	/* A kill from now on lets its connections go quietly (ctl.c). */
+	if (!ret && cr_xfer_is_dump(x)) {
+		pthread_mutex_lock(&ct->lock);
+		ct->dumped = true;
+		pthread_mutex_unlock(&ct->lock);
+	}
 	crfs_image_unclaim(ct, x);
 	return ret;
 }

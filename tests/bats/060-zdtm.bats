@@ -401,3 +401,28 @@ time.sleep(120)' "$ZDTM_DIR/wait" "$held"
 	require_image
 	zdtm_run zdtm-inotify
 }
+
+@test "zdtm-inet: TCP listeners and UDP sockets come back bound, with their options, and work" {
+	require_image
+	zdtm_run zdtm-inet
+}
+
+@test "zdtm-futex-hash: a process whose thread has gone keeps its private futex hash" {
+	require_image
+	zdtm_run zdtm-futex-hash
+}
+
+@test "zdtm-fifo: FIFOs opened O_RDWR, O_RDONLY and O_WRONLY come back with their data" {
+	require_image
+	zdtm_run zdtm-fifo
+}
+
+@test "zdtm-fifo: checkpointed and thawed, the original's FIFOs keep their data" {
+	require_image
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-fifo
+	crfs_checkpoint "$CT" "$BATS_TEST_TMPDIR/1.img"
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	zdtm_finish
+}

@@ -254,3 +254,61 @@ ns_run() {
 	require_image
 	ns_run zdtm-procstate
 }
+
+@test "zdtm-pipe: pipes within a process, between processes, with one end left, resized and non-blocking come back with their data" {
+	require_image
+	tree_run zdtm-pipe
+}
+
+@test "zdtm-pipe: checkpointed and thawed, the original's pipes keep their data (read, not taken)" {
+	require_image
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-pipe
+	crfs_checkpoint "$CT" "$BATS_TEST_TMPDIR/1.img"
+	crfs_checkpoint "$CT" "$BATS_TEST_TMPDIR/2.img"
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	zdtm_finish
+}
+
+@test "zdtm-tcp: a TCP connection between two processes comes back with the bytes queued both ways" {
+	require_image
+	tree_run zdtm-tcp
+}
+
+# tcp_left PORT: the sockets of 127.0.0.1:PORT that outlived their process.
+tcp_left() {
+	ss -Htan "( sport = :$1 or dport = :$1 )" | grep -v LISTEN || true
+}
+
+@test "zdtm-tcp: an idle connection killed after its checkpoint goes quietly (no FIN: nothing left in TIME-WAIT), and comes back" {
+	require_image
+	CT=$(crfs_mkct src)
+	ZDTM_TCP_IDLE=1 zdtm_start "$CT" zdtm-tcp
+	port=$(cat "$ZDTM_DIR/port")
+	run -0 tcp_left "$port"
+	[[ -n $output ]] || fail "no connection on port $port"
+	IMG=$BATS_TEST_TMPDIR/tcp.img
+	crfs_checkpoint "$CT" "$IMG"
+	ct_write "$CT" state kill
+	wait_empty "$CT"
+	run -0 tcp_left "$port"
+	assert_output ""
+	tree_pids_gone "$ZDTM_DIR"
+	ct2=$(crfs_mkct dst)
+	crfs_restore "$ct2" "$IMG"
+	ct_write "$ct2" state thaw
+	wait_thawed "$ct2"
+	CT=$ct2
+	zdtm_finish
+}
+
+@test "zdtm-tcp: checkpointed and thawed, the connection runs on with nothing lost" {
+	require_image
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-tcp
+	crfs_checkpoint "$CT" "$BATS_TEST_TMPDIR/tcp.img"
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	zdtm_finish
+}

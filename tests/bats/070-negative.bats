@@ -207,9 +207,39 @@ refused() {
 	refused zdtm-neg-socket "[Ss]ocket"
 }
 
-@test "a pipe is refused, the container is unharmed" {
+@test "a pipe whose other end a process outside holds is refused, naming it; the container and the data are unharmed" {
 	require_image
-	refused zdtm-neg-pipe "([Pp]ipe|FIFO|fifo)"
+	local ct tmp writer
+
+	ct=$(crfs_mkct neg)
+	tmp=$(crfs_tmp)
+	ZDTM_DIR=$tmp/zdtm-neg-pipe.$RANDOM
+	mkdir -p "$ZDTM_DIR"
+	# The writer, outside: puts "data" in the pipe and keeps its end.
+	(
+		crfs_close_fds
+		{ printf data; echo "$BASHPID" >"$ZDTM_DIR/writer"; exec sleep 600; } |
+			exec "$CRFS_BIN/crctl" -r "$CRFS_MNT" run --host-pid "$ct" -- \
+				"$CRFS_ZDTM/zdtm-neg-pipe" "$ZDTM_DIR"
+	) </dev/null >"$tmp/neg-pipe.out" 2>"$tmp/neg-pipe.err" 3>&- &
+	wait_for "zdtm-neg-pipe to be ready" 30 zdtm_seen_start "$ZDTM_DIR"
+	[[ -e $ZDTM_DIR/ready ]] || fail "not ready: $(cat "$tmp/neg-pipe.err")"
+	ZDTM_PID=$(cat "$ZDTM_DIR/ready")
+	writer=$(cat "$ZDTM_DIR/writer")
+	TRACER=$writer
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	run ! cat "$CRFS_MNT/$ct/image"
+	run -0 ct_file "$ct" error
+	assert_output --regexp "pid $ZDTM_PID: fd 0: pipe:\[[0-9]+\] \(pipe inode [0-9]+\): its other end held also by pid $writer \(sleep\), outside the container"
+	ct_write "$ct" state thaw
+	wait_thawed "$ct"
+	zdtm_finish
+}
+
+@test "data in a pipe in packet mode are refused, the container and the packets are unharmed" {
+	require_image
+	refused zdtm-neg-pipe-packet "pid [0-9]+: fd [0-9]+: pipe:\[[0-9]+\] \(pipe inode [0-9]+\): data in a pipe in packet mode \(O_DIRECT\) is not supported"
 }
 
 @test "a POSIX message queue is refused, the container is unharmed" {
@@ -672,4 +702,47 @@ time.sleep(600)' "$BATS_TEST_TMPDIR/pts") </dev/null >/dev/null 2>&1 3>&- &
 @test "a child of a thread other than the main one is refused, naming both" {
 	require_image
 	refused zdtm-neg-thread-child "pid [0-9]+: thread [0-9]+ is the parent of pid [0-9]+: a restore makes every child from the main thread"
+}
+
+@test "TCP and UDP sockets crfs cannot bring back exactly are refused, each named, nothing consumed" {
+	require_image
+	local c
+	declare -A why=(
+		[closing]="TCP sockets (closing|whose peer has closed)"
+		[waiting]="a listening socket with connections waiting"
+		[queued]="data queued to be read"
+		[shutdown]="a socket shut down"
+		[error]="a socket error is pending"
+		[mcast]="multicast group memberships"
+		[ipopts]="IP options \(IP_OPTIONS\)"
+		[filter]="a socket filter"
+		[async]="O_ASYNC on a socket"
+	)
+	for c in "${!why[@]}"; do
+		ZDTM_INET_CASE=$c refused zdtm-neg-inet "pid [0-9]+: fd [0-9]+: socket:\[[0-9]+\]: ${why[$c]}"
+	done
+}
+
+# outside_listener FILE: a TCP listener on 127.0.0.1 outside the container,
+# which accepts one connection and holds it; its port into FILE.
+outside_listener() {
+	(crfs_close_fds; exec python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(1)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+c, _ = s.accept()
+time.sleep(120)' "$1") </dev/null >/dev/null 2>&1 3>&- &
+	OUTSIDE_PID=$!
+	echo "$OUTSIDE_PID" >>"$(crfs_tmp)/.crfs-pids"
+	wait_for "the listener outside" 10 test -s "$1"
+}
+
+@test "a TCP connection to a peer outside the container is refused, naming the peer, and runs on after thaw" {
+	require_image
+	outside_listener "$BATS_TEST_TMPDIR/port"
+	ZDTM_INET_CASE=outside ZDTM_INET_PORT=$(cat "$BATS_TEST_TMPDIR/port") \
+		refused zdtm-neg-inet "pid [0-9]+: fd [0-9]+: socket:\[[0-9]+\]: a TCP connection to 127\.0\.0\.1 port $(cat "$BATS_TEST_TMPDIR/port"), which no process of the container holds"
+	kill "$OUTSIDE_PID"
 }

@@ -492,7 +492,7 @@ refused_with() {
 	wait_for "zdtm-counter to be ready" 30 test -e "$dir/ready"
 	pid=$(cat "$dir/ready")
 	refused_with "$ct" \
-		"pid $pid: fd 1: pipe:\[[0-9]+\]: pipes are not supported: also open in pid $reader \(sleep\), outside the container: start it with </dev/null >log 2>&1, or close the descriptor"
+		"pid $pid: fd 1: pipe:\[[0-9]+\] \(pipe inode [0-9]+\): its other end held also by pid $reader \(sleep\), outside the container: start it with </dev/null >log 2>&1, or close the descriptor"
 	zdtm_finish "$dir" "$pid"
 	kill "$reader"
 }

@@ -23,7 +23,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -184,7 +187,7 @@ FT(timer_signo0, tm->signo = 0)
 FT(timer_value, tm->value_ns = 1ULL << 63)
 F(state9, t->t.state = 9)
 F(oom, t->t.oom_score_adj = 1001)
-F(task_flags, t->t.flags = 4)
+F(task_flags, t->t.flags = 8)
 F(leader, th->t.tid = th->arch.regs.tid = th->pending.sig[0].tid =
 	  th->seccomp[0].s.tid = th->seccomp[1].s.tid = 4712)
 /* A second thread, the leader's seccomp filters left on the leader. */
@@ -205,12 +208,10 @@ static void forge_thread_seccomp(struct cr_model *m)
 	       t2->arch.xstate_size);
 	t->t.nr_threads = t->nr_threads;
 }
-/* Two threads without seccomp, a timer on "the caller's" thread clock. */
-static void forge_thread_cpu_timer(struct cr_model *m)
+/* Two threads, neither with seccomp filters. */
+static void two_threads(struct cr_model *m)
 {
 	struct cr_thread *th = &m->tasks[0].threads[0];
-	struct crfs_timer *tm;
-	int err = 0;
 
 	for (uint32_t i = 0; i < th->nr_seccomp; i++)
 		free(th->seccomp[i].insns);
@@ -218,6 +219,20 @@ static void forge_thread_cpu_timer(struct cr_model *m)
 	th->seccomp = NULL;
 	th->nr_seccomp = 0;
 	forge_thread_seccomp(m);
+}
+/* Two threads and the futex hash of a thread that has gone. */
+static void forge_futex_threads(struct cr_model *m)
+{
+	two_threads(m);
+	m->tasks[0].t.flags |= CRFS_TASK_F_FUTEX_HASH;
+}
+/* Two threads, a timer on "the caller's" thread clock. */
+static void forge_thread_cpu_timer(struct cr_model *m)
+{
+	struct crfs_timer *tm;
+	int err = 0;
+
+	two_threads(m);
 	tm = cr_model_new_timer(&m->tasks[0], &err);
 	memset(tm, 0, sizeof(*tm));
 	tm->pid = FX_PID;
@@ -571,6 +586,94 @@ static void ev_add(struct cr_model *m)
 	fx_resolve(m);
 }
 
+/*
+ * Sockets added to the valid process: an IPv4 TCP listener with options
+ * at fd 20, an IPv6 UDP socket bound and connected at fd 21.
+ */
+enum { IN_TCP, IN_UDP, NR_IN };
+
+static void in_opt(struct crfs_sockopt *o, int level, int name,
+		   const void *val, uint32_t len)
+{
+	*o = (struct crfs_sockopt){ .level = level, .name = name, .len = len };
+	memcpy(o->val, val, len);
+}
+
+static void in_add(struct cr_model *m)
+{
+	static const uint8_t lo6[16] = { [15] = 1 }, lo4[4] = { 127, 0, 0, 1 };
+	uint32_t base = m->nr_files;
+	struct crfs_sockopt *o;
+	int err, one = 1, buf = 100000;
+
+	for (int i = 0; i < NR_IN; i++) {
+		struct cr_file *f = cr_model_new_file(m, &err);
+		struct cr_fd *fd = cr_model_new_fd(&m->fdts[0], &err);
+		char path[32];
+
+		memset(f, 0, sizeof(*f));
+		f->f = (struct crfs_file){ .id = base + i + 1,
+			.kind = CRFS_FILE_INET, .flags = O_RDWR,
+			.mode = S_IFSOCK | 0777, .dev = 0x9, .ino = 4000 + i };
+		snprintf(path, sizeof(path), "socket:[%d]", 4000 + i);
+		f->path = strdup(path);
+		f->inet = calloc(1, sizeof(*f->inet) +
+				 4 * sizeof(struct crfs_sockopt));
+		memset(fd, 0, sizeof(*fd));
+		fd->d = (struct crfs_fd){ .fd = 20 + i, .file_id = base + i + 1 };
+	}
+	*m->files[base + IN_TCP].inet = (struct crfs_file_inet){
+		.family = AF_INET, .type = SOCK_STREAM, .protocol = IPPROTO_TCP,
+		.state = 10, .flags = CRFS_INET_F_BOUND, .backlog = 17,
+		.sport = 8080, .nr_opts = 4 };
+	memcpy(m->files[base + IN_TCP].inet->src, lo4, 4);
+	o = (struct crfs_sockopt *)(m->files[base + IN_TCP].inet + 1);
+	in_opt(&o[0], SOL_SOCKET, SO_REUSEADDR, &one, 4);
+	in_opt(&o[1], SOL_SOCKET, SO_RCVBUF, &buf, 4);
+	in_opt(&o[2], IPPROTO_TCP, TCP_NODELAY, &one, 4);
+	in_opt(&o[3], IPPROTO_TCP, TCP_CONGESTION, "reno", 5);
+	*m->files[base + IN_UDP].inet = (struct crfs_file_inet){
+		.family = AF_INET6, .type = SOCK_DGRAM, .protocol = IPPROTO_UDP,
+		.state = 1, .flags = CRFS_INET_F_BOUND, .sport = 5000,
+		.dport = 5001, .nr_opts = 1 };
+	memcpy(m->files[base + IN_UDP].inet->src, lo6, 16);
+	memcpy(m->files[base + IN_UDP].inet->dst, lo6, 16);
+	o = (struct crfs_sockopt *)(m->files[base + IN_UDP].inet + 1);
+	in_opt(&o[0], IPPROTO_IPV6, IPV6_V6ONLY, &one, 4);
+	m->files[base + IN_UDP].f.flags |= O_NONBLOCK;
+	fx_resolve(m);
+}
+
+/* The sockets added, then made wrong by @body. */
+#define FS(name, body) \
+	static void forge_##name(struct cr_model *m) \
+	{ in_add(m); \
+	  struct cr_file *in = &m->files[m->nr_files - NR_IN]; \
+	  struct crfs_file_inet *s = in[IN_TCP].inet, *u = in[IN_UDP].inet; \
+	  struct crfs_sockopt *o = (struct crfs_sockopt *)(s + 1); \
+	  (void)s; (void)u; (void)o; body; }
+FS(in_family, s->family = AF_UNIX)
+FS(in_proto, s->protocol = IPPROTO_UDP)
+FS(in_state, u->state = 10)
+FS(in_unbound, s->flags = 0; s->sport = 0; memset(s->src, 0, 16))
+FS(in_backlog, u->backlog = 5)
+FS(in_v4len, s->src[5] = 1)
+FS(in_peer, s->dport = 80)
+FS(in_flags, s->flags |= 2)
+FS(in_path, free(in[IN_TCP].path); in[IN_TCP].path = strdup("/tmp/sock"))
+FS(in_mode, in[IN_TCP].f.mode = S_IFREG | 0644)
+FS(in_opt_unknown, o[0].name = SO_ATTACH_FILTER)
+FS(in_opt_family, in_opt(&o[2], IPPROTO_IPV6, IPV6_V6ONLY, "\1\0\0\0", 4))
+FS(in_opt_order, struct crfs_sockopt t = o[0]; o[0] = o[2]; o[2] = t)
+FS(in_opt_len, o[2].len = 8)
+FS(in_opt_str, o[3].val[4] = 'x')
+FS(in_opt_buf, o[1].val[0] ^= 1)
+FS(in_conn_udp, u->mss = 1460)
+FS(in_conn_unbound, s->state = 1; s->flags = 0; s->sport = 0; memset(s->src, 0, 16); s->backlog = 0)
+FS(in_conn_wscale, s->state = 1; s->backlog = 0; s->dport = 9; s->mss = 1460; s->tcp_opts = 4; s->snd_wscale = 15)
+FS(in_conn_mss, s->state = 1; s->backlog = 0; s->dport = 9; s->mss = 20)
+FS(in_conn_opts, s->state = 1; s->backlog = 0; s->dport = 9; s->mss = 1460; s->tcp_opts = 8)
+
 /* The event descriptors added, then made wrong by @body. */
 #define FE(name, body) \
 	static void forge_##name(struct cr_model *m) \
@@ -605,7 +708,153 @@ FE(in_mask, ((struct crfs_inotify_wd *)ev[EV_IN].wbuf)->mask = IN_ONESHOT)
 FE(in_mask2, ((struct crfs_inotify_wd *)ev[EV_IN].wbuf)->mask |= IN_MASK_ADD)
 FE(in_pad, ((struct crfs_inotify_wd *)ev[EV_IN].wbuf)->__pad = 1)
 
+
+/*
+ * Pipes added to the valid process: a pipe's read end at fd 20 carrying
+ * its 5 bytes of data, its write end at fd 21 (O_NONBLOCK), a FIFO open
+ * O_RDWR at fd 22 with 3 bytes, the pipe's read end opened again O_RDWR
+ * through /proc at fd 23; their FILEs are the last four (PP_RD ... PP_RE
+ * from the end).
+ */
+enum { PP_RD, PP_WR, PP_FIFO, PP_RE, NR_PP };
+
+static void pp_add(struct cr_model *m)
+{
+	static const struct { uint32_t kind, flags; const char *path; } k[NR_PP] = {
+		{ CRFS_FILE_PIPE, O_RDONLY, "pipe:[4242]" },
+		{ CRFS_FILE_PIPE, O_WRONLY | O_NONBLOCK, "pipe:[4242]" },
+		{ CRFS_FILE_FIFO, O_RDWR | 0100000, "/tmp/fifo" },
+		{ CRFS_FILE_PIPE, O_RDWR | 0100000, "pipe:[4242]" },
+	};
+	uint32_t base = m->nr_files;
+	struct cr_file *p;
+	int err;
+
+	for (int i = 0; i < NR_PP; i++) {
+		struct cr_file *f = cr_model_new_file(m, &err);
+		struct cr_fd *fd = cr_model_new_fd(&m->fdts[0], &err);
+
+		memset(f, 0, sizeof(*f));
+		f->f = (struct crfs_file){ .id = base + i + 1, .kind = k[i].kind,
+			.flags = k[i].flags, .mode = S_IFIFO | 0600, .dev = 0xd,
+			.ino = k[i].kind == CRFS_FILE_FIFO ? 77 : 4242 };
+		f->path = strdup(k[i].path);
+		f->ev.pipe.size = 65536;
+		memset(fd, 0, sizeof(*fd));
+		fd->d = (struct crfs_fd){ .fd = 20 + i, .file_id = base + i + 1 };
+	}
+	p = &m->files[base];
+	p[PP_RD].ev.pipe.peer_id = base + PP_WR + 1;
+	p[PP_WR].ev.pipe.peer_id = base + PP_RD + 1;
+	p[PP_RD].ev.pipe.data_len = 5;
+	p[PP_RD].pdata = (uint8_t *)strdup("hello");
+	p[PP_FIFO].ev.pipe.data_len = 3;
+	p[PP_FIFO].pdata = (uint8_t *)strdup("abc");
+	p[PP_RE].ev.pipe.pflags = CRFS_PIPE_F_REOPEN;
+	fx_resolve(m);
+}
+
+/* The pipes added, then made wrong by @body. */
+#define FP(name, body) \
+	static void forge_##name(struct cr_model *m) \
+	{ pp_add(m); \
+	  struct cr_file *pp = &m->files[m->nr_files - NR_PP]; \
+	  body; }
+FP(pp_path, free(pp[PP_RD].path); pp[PP_RD].path = strdup("pipe:[4243]"))
+FP(pp_mode, pp[PP_WR].f.mode = S_IFREG | 0600)
+FP(pp_rdwr, pp[PP_WR].f.flags = O_RDWR)
+FP(pp_flags, pp[PP_RD].f.flags |= O_APPEND)
+FP(pp_pos, pp[PP_RD].f.pos = 3)
+FP(pp_size0, pp[PP_RD].ev.pipe.size = 0)
+FP(pp_size3, pp[PP_RD].ev.pipe.size = 3 * 4096;
+	     pp[PP_WR].ev.pipe.size = 3 * 4096)
+FP(pp_size_big, pp[PP_RD].ev.pipe.size = 1U << 31;
+	        pp[PP_WR].ev.pipe.size = 1U << 31)
+FP(pp_data, pp[PP_FIFO].ev.pipe.size = 4096; pp[PP_FIFO].ev.pipe.data_len = 5000;
+	    free(pp[PP_FIFO].pdata); pp[PP_FIFO].pdata = calloc(1, 5000))
+FP(pp_data_max, pp[PP_RD].ev.pipe.size = 1U << 21; pp[PP_WR].ev.pipe.size = 1U << 21;
+	        pp[PP_RD].ev.pipe.data_len = CRFS_PIPE_DATA_MAX + 8;
+	        free(pp[PP_RD].pdata); pp[PP_RD].pdata = calloc(1, CRFS_PIPE_DATA_MAX + 8))
+FP(pp_packet, pp[PP_WR].f.flags |= O_DIRECT; pp[PP_RD].f.flags |= O_DIRECT)
+FP(pp_peer_none, pp[PP_RD].ev.pipe.peer_id = 999)
+FP(pp_peer_self, pp[PP_RD].ev.pipe.peer_id = pp[PP_RD].f.id)
+FP(pp_peer_back, pp[PP_WR].ev.pipe.peer_id = 0)
+FP(pp_peer_ino, pp[PP_WR].f.ino = 4243; free(pp[PP_WR].path);
+		pp[PP_WR].path = strdup("pipe:[4243]"))
+FP(pp_peer_size, pp[PP_WR].ev.pipe.size = 8192)
+FP(pp_peer_same, pp[PP_WR].f.flags = O_RDONLY)
+FP(pp_data_high, pp[PP_WR].ev.pipe.data_len = 2;
+		 pp[PP_WR].pdata = (uint8_t *)strdup("xy"))
+FP(pp_fifo_rel, free(pp[PP_FIFO].path); pp[PP_FIFO].path = strdup("fifo"))
+FP(pp_fifo_peer, pp[PP_FIFO].ev.pipe.peer_id = pp[PP_RD].f.id)
+FP(pp_fifo_reopen, pp[PP_FIFO].ev.pipe.pflags = CRFS_PIPE_F_REOPEN)
+FP(pp_pflags, pp[PP_RD].ev.pipe.pflags = 2)
+FP(pp_reopen_data, pp[PP_RE].ev.pipe.data_len = 1;
+		   pp[PP_RE].pdata = (uint8_t *)strdup("z"))
+FP(pp_reopen_peer, pp[PP_RE].ev.pipe.peer_id = pp[PP_WR].f.id)
+
+/* The pipes and the event descriptors, the epoll watching the read end
+ * once (EPOLLONESHOT) and fired. */
+static void forge_pp_oneshot(struct cr_model *m)
+{
+	struct cr_file *ep;
+
+	ev_add(m);
+	pp_add(m);
+	ep = &m->files[m->nr_files - NR_PP - NR_EV + EV_EP];
+	ep->tfds[1] = (struct crfs_epoll_tfd){ .fd = 20, .events = EPOLLONESHOT,
+		.target_id = m->files[m->nr_files - NR_PP].f.id };
+	fx_resolve(m);
+}
+
 static const struct forgery forgeries[] = {
+	{ "a socket of family AF_UNIX as INET", forge_in_family, "neither AF_INET nor AF_INET6" },
+	{ "a TCP socket of protocol UDP", forge_in_proto, "neither a TCP stream nor a UDP" },
+	{ "a listening UDP socket",	forge_in_state,	"a state the restore does not make" },
+	{ "a listener not bound",	forge_in_unbound, "a listening socket that is not bound" },
+	{ "a backlog without listening", forge_in_backlog, "a backlog listen() does not take" },
+	{ "an IPv4 address of 6 bytes",	forge_in_v4len,	"an IPv4 address longer than 4 bytes" },
+	{ "a peer on a listener",	forge_in_peer,	"a peer address on a socket that is not connected" },
+	{ "socket flags bit 1",		forge_in_flags,	"unknown flags" },
+	{ "a socket with a path",	forge_in_path,	"not the name of a socket inode" },
+	{ "a socket of a regular mode",	forge_in_mode,	"its mode is not a socket's" },
+	{ "a socket filter as an option", forge_in_opt_unknown, "an option the restore does not set" },
+	{ "IPV6_V6ONLY on an IPv4 socket", forge_in_opt_family, "an option the restore does not set" },
+	{ "socket options out of order", forge_in_opt_order, "out of the table's order" },
+	{ "TCP_NODELAY of 8 bytes",	forge_in_opt_len, "whose length is not its own" },
+	{ "a congestion name without its NUL", forge_in_opt_str, "not one NUL-terminated string" },
+	{ "an odd receive buffer",	forge_in_opt_buf, "a buffer size that is not" },
+	{ "the state of a connection on a UDP socket", forge_in_conn_udp, "the state of a connection on a socket that is no TCP connection" },
+	{ "a TCP connection not bound",	forge_in_conn_unbound, "a TCP connection that is not bound" },
+	{ "a window scale of 15",	forge_in_conn_wscale, "a window scale TCP_REPAIR_OPTIONS does not take" },
+	{ "an MSS of 20",		forge_in_conn_mss, "an MSS TCP_REPAIR_OPTIONS does not take" },
+	{ "TCP options bit 3",		forge_in_conn_opts, "unknown TCP options" },
+	{ "a futex hash of gone threads with two threads", forge_futex_threads, "a futex hash of past threads" },
+	{ "a pipe named after another inode", forge_pp_path, "not pipe:[INO] of its inode" },
+	{ "a pipe of a regular mode",	forge_pp_mode,	"mode is not a FIFO's" },
+	{ "a pipe end open O_RDWR",	forge_pp_rdwr,	"a pipe end open for reading and writing" },
+	{ "a pipe with O_APPEND",	forge_pp_flags,	"status flags it is not made with" },
+	{ "a pipe with a position",	forge_pp_pos,	"a position, contents" },
+	{ "a pipe of size 0",		forge_pp_size0,	"a pipe size F_SETPIPE_SZ does not give" },
+	{ "a pipe of 3 pages",		forge_pp_size3,	"a pipe size F_SETPIPE_SZ does not give" },
+	{ "a pipe of 2 GiB",		forge_pp_size_big, "a pipe size F_SETPIPE_SZ does not give" },
+	{ "a FIFO with more data than its size", forge_pp_data, "more data than the pipe's size" },
+	{ "a pipe with more than 1 MiB of data", forge_pp_data_max, "data_len beyond ext_len or CRFS_PIPE_DATA_MAX" },
+	{ "data in a pipe in packet mode", forge_pp_packet, "packet mode" },
+	{ "a pipe whose peer is not in the image", forge_pp_peer_none, "names no other pipe" },
+	{ "a pipe that is its own peer", forge_pp_peer_self, "names no other pipe" },
+	{ "a pipe whose peer names no peer", forge_pp_peer_back, "names another file as its peer" },
+	{ "two ends of two pipes",	forge_pp_peer_ino, "disagree on the pipe" },
+	{ "two ends of two sizes",	forge_pp_peer_size, "disagree on the pipe" },
+	{ "two read ends paired",	forge_pp_peer_same, "the same end" },
+	{ "data on both ends of a pipe", forge_pp_data_high, "data on the end of higher id" },
+	{ "a FIFO at a relative path",	forge_pp_fifo_rel, "path is not absolute" },
+	{ "a FIFO with a peer",		forge_pp_fifo_peer, "a peer_id on a FIFO" },
+	{ "a FIFO opened again through /proc", forge_pp_fifo_reopen, "unknown pflags, or a FIFO opened again" },
+	{ "a pipe with pflags 2",	forge_pp_pflags, "unknown pflags" },
+	{ "data on a description opened again", forge_pp_reopen_data, "a peer_id or data on a description opened again" },
+	{ "a description opened again as an end's peer", forge_pp_reopen_peer, "a peer_id or data on a description opened again" },
+	{ "a one-shot epoll target on a pipe, fired", forge_pp_oneshot, "a one-shot pipe or FIFO target that fired" },
 	{ "an eventfd counter of 2^64 - 1", forge_ev_count, "counter of 2^64 - 1" },
 	{ "an eventfd semaphore 2",	forge_ev_sem,	"semaphore neither 0 nor 1" },
 	{ "an eventfd with a path",	forge_ev_path,	"not the name of its anonymous inode" },
@@ -866,9 +1115,10 @@ static const struct forgery forgeries[] = {
 	  "fd table 5 is not in the image" },
 };
 
-/* The checks: valid 2, filled 1, forgeries, pages 16, header 8,
- * trailing 1, order 5, declared counts 1, linear 1, file data 7. */
-#define TAP_PLAN	(61 + sizeof(forgeries) / sizeof(forgeries[0]))
+/* The checks: valid 2, filled 1, events 2, sockets 2, pipes 2, ipc 1,
+ * forgeries, pages 16, header 8, trailing 1, order 5, declared counts 1,
+ * linear 1, file data 7, tree. */
+#define TAP_PLAN	(65 + sizeof(forgeries) / sizeof(forgeries[0]))
 
 /* The image of the valid process, with @runs of page data. */
 static int good_image(const struct crfs_image_hdr *h, const struct fx_run *runs)
@@ -915,6 +1165,52 @@ static void test_events(const struct crfs_image_hdr *h)
 	ok(!ret, "a process with an eventfd, a signalfd, a timerfd, an "
 	   "epoll instance and an inotify instance passes cr_img_check_model()%s%s",
 	   ret ? ": " : "", e.msg);
+	judge(fx_write(h, &m, NULL, false), &v);
+	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
+	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+	cr_model_free(&m);
+}
+
+/* The valid process with a TCP listener and a connected UDP socket. */
+static void test_sockets(const struct crfs_image_hdr *h)
+{
+	struct cr_model m;
+	struct verdict v;
+	struct cr_err e = { 0 };
+	int ret;
+
+	fx_model(&m, h);
+	in_add(&m);
+	ret = cr_img_check_model(h, &m, &e);
+	ok(!ret, "a process with a TCP listener and a connected UDP socket "
+	   "passes cr_img_check_model()%s%s", ret ? ": " : "", e.msg);
+	judge(fx_write(h, &m, NULL, false), &v);
+	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
+	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+	cr_model_free(&m);
+}
+
+/* The valid process with pipes, a FIFO and an epoll watching a pipe. */
+static void test_pipes(const struct crfs_image_hdr *h)
+{
+	struct cr_model m;
+	struct verdict v;
+	struct cr_err e = { 0 };
+	struct cr_file *ep;
+	int ret;
+
+	fx_model(&m, h);
+	ev_add(&m);
+	pp_add(&m);
+	ep = &m.files[m.nr_files - NR_PP - NR_EV + EV_EP];
+	ep->tfds[1] = (struct crfs_epoll_tfd){ .fd = 20,
+		.events = EPOLLIN | EPOLLONESHOT,
+		.target_id = m.files[m.nr_files - NR_PP].f.id };
+	fx_resolve(&m);
+	ret = cr_img_check_model(h, &m, &e);
+	ok(!ret, "a process with a pipe and its data, a FIFO and its data, a "
+	   "pipe opened again and an epoll watching a pipe passes "
+	   "cr_img_check_model()%s%s", ret ? ": " : "", e.msg);
 	judge(fx_write(h, &m, NULL, false), &v);
 	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
 	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
@@ -1678,6 +1974,8 @@ int main(int argc, char **argv)
 	test_valid(&h);
 	test_filled();
 	test_events(&h);
+	test_sockets(&h);
+	test_pipes(&h);
 	test_valid_ipc(&h);
 	test_forgeries(&h);
 	test_pages(&h);

@@ -57,6 +57,13 @@ int cr_cgroup_root(char *buf, size_t len);
 int cr_cgroup_pids(const char *cgdir, pid_t **pids);
 
 /**
+ * cr_inet_quiet() - put every TCP connection of the processes of @cgdir
+ * in repair mode (res-tcp.c): killed, they go without a FIN or a reset,
+ * their addresses free at once for a restore of their checkpoint.
+ */
+void cr_inet_quiet(const char *cgdir);
+
+/**
  * cr_cgroup_events() - read populated and frozen from cgroup.events
  * @cgdir:     cgroup directory
  * @populated: receives 0 or 1 (may be NULL)

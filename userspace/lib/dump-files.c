@@ -31,8 +31,6 @@ static const struct {
 	const char	*prefix;
 	const char	*why;
 } cr_file_refused[] = {
-	{ "socket:",			"sockets are not supported" },
-	{ "pipe:",			"pipes are not supported" },
 	{ "anon_inode:[io_uring]",	"io_uring is not supported" },
 	{ "anon_inode:[fanotify]",	"fanotify is not supported" },
 	{ "anon_inode:[pidfd]",		"pidfds are not supported" },
@@ -124,8 +122,10 @@ static uint32_t cr_file_kind(const struct stat *st, const char *link,
 		*why = "this character device is not supported";
 		return 0;
 	case S_IFIFO:
-		*why = "FIFOs are not supported";
-		return 0;
+		if (link[0] != '/' || cr_deleted(link))
+			*why = "a FIFO without a path (deleted?) is not "
+			       "supported";
+		return *why ? 0 : CRFS_FILE_FIFO;
 	case S_IFSOCK:
 		*why = "sockets are not supported";
 		return 0;
@@ -155,6 +155,12 @@ int cr_dump_file_probe(pid_t pid, const char *name, uint32_t flags,
 	f->path = link;
 	if (cr_evfd_kind(link))
 		return cr_evfd_probe(pid, name, f, e);
+	if (!strncmp(link, "socket:", 7))
+		return cr_sock_probe(pid, name, f, e);
+	if (!strncmp(link, "pipe:", 5)) {
+		f->f.kind = CRFS_FILE_PIPE;
+		return cr_pipe_probe(pid, name, f, e);
+	}
 	for (i = 0; i < sizeof(cr_file_refused) / sizeof(cr_file_refused[0]);
 	     i++)
 		if (!strncmp(link, cr_file_refused[i].prefix,
@@ -204,6 +210,8 @@ int cr_dump_file_probe(pid_t pid, const char *name, uint32_t flags,
 		f->f.size = st.st_size;
 		f->f.mtime_ns = cr_mtime_ns(&st);
 	}
+	if (f->f.kind == CRFS_FILE_FIFO)
+		return cr_pipe_probe(pid, name, f, e);
 	return 0;
 }
 

@@ -419,6 +419,26 @@ int cr_evfd_probe(pid_t pid, const char *name, struct cr_file *f,
 		  struct cr_err *e);
 
 /**
+ * cr_sock_probe() - the kind and state of socket descriptor @name ("fd/N")
+ * of @pid, whose link is in f->path (res-inet.c): a TCP or UDP socket
+ * (INET), or f->why saying why it cannot be restored.
+ *
+ * Return: 0, or -errno with @e set naming the pid and the descriptor.
+ */
+int cr_sock_probe(pid_t pid, const char *name, struct cr_file *f,
+		  struct cr_err *e);
+
+/**
+ * cr_pipe_probe() - the size and buffered data of pipe or FIFO @name
+ * ("fd/N") of @pid (f's kind, path and identity set), read without
+ * taking them (res-pipe.c); f->why says why it cannot be restored.
+ *
+ * Return: 0, or -errno with @e set naming the pid and the descriptor.
+ */
+int cr_pipe_probe(pid_t pid, const char *name, struct cr_file *f,
+		  struct cr_err *e);
+
+/**
  * cr_evfd_copy() - a copy of descriptor @fd of @pid in this process
  * (pidfd_getfd()), to ask its state without the process running.
  *

@@ -35,6 +35,9 @@
 /* With EPOLLEXCLUSIVE, only these (ep_insert()'s EPOLLEXCLUSIVE_OK_BITS). */
 #define CR_EPOLL_EXCL_OK	(EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | \
 				 EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE)
+/* What is left of a one-shot target's events once it fired. */
+#define CR_EPOLL_FLAGS		(EPOLLONESHOT | EPOLLET | EPOLLWAKEUP | \
+				 EPOLLEXCLUSIVE)
 #define CR_TIME_MAX_NS		((uint64_t)INT64_MAX)
 
 /* The name /proc gives each kind's anonymous inode. */
@@ -51,7 +54,8 @@ static const char *const cr_evfd_names[CRFS_FILE_NR] = {
 /* Can epoll watch @f as the restore makes it? */
 static bool cr_evfd_pollable(const struct crfs_file *f)
 {
-	return cr_file_event(f) ||
+	return cr_file_event(f) || f->kind == CRFS_FILE_INET ||
+	       cr_file_pipe(f) ||
 	       (f->kind == CRFS_FILE_CHR && major(f->rdev) == 1 &&
 		(minor(f->rdev) == 8 || minor(f->rdev) == 9));
 }
@@ -76,6 +80,12 @@ static const char *cr_evfd_epoll_why(const struct cr_chk *c,
 			return "a target that is no other file of the image";
 		if (!cr_evfd_pollable(&tf->f))
 			return "a target of a kind epoll does not watch";
+		/* epoll_ctl() arms EPOLLERR | EPOLLHUP, which a pipe raises. */
+		if (cr_file_pipe(&tf->f) && (t->events & EPOLLONESHOT) &&
+		    !(t->events & ~CR_EPOLL_FLAGS))
+			return "a one-shot pipe or FIFO target that fired "
+			       "(epoll_ctl() would arm it again for EPOLLERR "
+			       "and EPOLLHUP)";
 		if (tf->f.kind != CRFS_FILE_EPOLL)
 			continue;
 		if (t->events & EPOLLEXCLUSIVE)

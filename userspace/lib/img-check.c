@@ -82,7 +82,8 @@
 #define CR_IOPRIO_HINTS		0x1ff8U
 #define CR_IOPRIO_CLASS_IDLE	3
 #define CR_TASK_FLAGS		(CRFS_TASK_F_CHILD_SUBREAPER | \
-				 CRFS_TASK_F_NO_NEW_PRIVS)
+				 CRFS_TASK_F_NO_NEW_PRIVS | \
+				 CRFS_TASK_F_FUTEX_HASH)
 #define CR_AT_NULL		0
 /* Times a timer is set again with: a timespec64 the kernel takes. */
 #define CR_TIME_NS_MAX		((uint64_t)INT64_MAX)
@@ -275,11 +276,16 @@ int cr_file_check(const struct cr_chk *c, const void *obj, struct cr_err *e)
 	if (!f->kind || f->kind >= CRFS_FILE_NR)
 		return cr_fail(e, EBADMSG, "file %u: unknown kind %u", f->id,
 			       f->kind);
-	if (f->ext_len && !cr_file_event(f))
+	if (cr_file_pipe(f))
+		return cr_img_pipe_check(c, fi, e);
+	if (f->ext_len && !cr_file_has_ext(f))
 		return cr_fail(e, EBADMSG, "file %u: state after the path of "
-			       "a file that is no event descriptor", f->id);
+			       "a file that is no event descriptor or socket",
+			       f->id);
 	if (cr_file_event(f))
 		return cr_img_evfd_check(c, fi, e);
+	if (f->kind == CRFS_FILE_INET)
+		return cr_img_inet_check(c, fi, e);
 	if (!cr_file_types[f->kind])
 		return cr_fail(e, EOPNOTSUPP, "file %u: %s: %s are not "
 			       "supported by this version", f->id, fi->path,
@@ -736,6 +742,8 @@ static const char *cr_task_why(const struct cr_task *t)
 		return "no such parent-death signal";
 	if (!t->nr_threads || t->threads[0].t.tid != k->pid)
 		return "its first thread is not its leader";
+	if ((k->flags & CRFS_TASK_F_FUTEX_HASH) && t->nr_threads != 1)
+		return "a futex hash of past threads with threads now";
 	return NULL;
 }
 

@@ -39,13 +39,17 @@ struct cr_file {
 		struct crfs_file_eventfd	efd;
 		struct crfs_file_signalfd	sfd;
 		struct crfs_file_timerfd	tfd;
+		struct crfs_file_pipe		pipe;	/* PIPE, FIFO */
 	} ev;
+	uint8_t			*pdata;		/* PIPE, FIFO: pipe.data_len */
 	struct crfs_epoll_tfd	*tfds;		/* EPOLL: its targets */
 	uint32_t		nr_tfds;
 	/* INOTIFY: its watches, as the image has them, and each in it */
 	void			*wbuf;
 	uint32_t		wlen, nr_wds;
 	struct cr_inotify_wd	*wds;
+	/* INET: its state, then its f.ext_len - sizeof(*inet) of options */
+	struct crfs_file_inet	*inet;
 };
 
 /* Free the event state of @f (its epoll targets, inotify watches). */
@@ -54,9 +58,13 @@ static inline void cr_file_free_ev(struct cr_file *f)
 	free(f->tfds);
 	free(f->wbuf);
 	free(f->wds);
+	free(f->inet);
+	free(f->pdata);
+	f->pdata = NULL;
 	f->tfds = NULL;
 	f->wbuf = NULL;
 	f->wds = NULL;
+	f->inet = NULL;
 	f->nr_tfds = f->wlen = f->nr_wds = 0;
 }
 
@@ -66,6 +74,24 @@ static inline bool cr_file_event(const struct crfs_file *f)
 	return f->kind == CRFS_FILE_EVENTFD || f->kind == CRFS_FILE_SIGNALFD ||
 	       f->kind == CRFS_FILE_TIMERFD || f->kind == CRFS_FILE_EPOLL ||
 	       f->kind == CRFS_FILE_INOTIFY;
+}
+
+/* Is @f a pipe or a FIFO (state: struct crfs_file_pipe, rec-pipe.c)? */
+static inline bool cr_file_pipe(const struct crfs_file *f)
+{
+	return f->kind == CRFS_FILE_PIPE || f->kind == CRFS_FILE_FIFO;
+}
+
+/* Is @f made anew at restore from its state: an event descriptor, a socket? */
+static inline bool cr_file_made(const struct crfs_file *f)
+{
+	return cr_file_event(f) || f->kind == CRFS_FILE_INET;
+}
+
+/* Does @f carry its kind's state after its path (ext_len bytes)? */
+static inline bool cr_file_has_ext(const struct crfs_file *f)
+{
+	return cr_file_made(f) || cr_file_pipe(f);
 }
 
 /* Is @f a file whose contents are in the image (FILE_DATA)? */

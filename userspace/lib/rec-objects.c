@@ -96,7 +96,12 @@ int cr_file_read(struct cr_rd *rd, const void *p, uint64_t len,
 	f->path = cr_strdup_len(path, rec.path_len);
 	if (!f->path)
 		return cr_rd_nomem(rd, -ENOMEM, e);
-	err = cr_evfd_read(f, path + plen, rec.ext_len, &why);
+	if (rec.kind == CRFS_FILE_INET)
+		err = cr_inet_read(f, path + plen, rec.ext_len, &why);
+	else if (cr_file_pipe(&rec))
+		err = cr_pipe_read(f, path + plen, rec.ext_len, &why);
+	else
+		err = cr_evfd_read(f, path + plen, rec.ext_len, &why);
 	if (err == -ENOMEM)
 		return cr_rd_nomem(rd, err, e);
 	if (err)
@@ -110,18 +115,23 @@ int cr_file_write(struct cr_img *img, const void *obj, struct cr_err *e)
 	const struct cr_file *f = obj;
 	struct crfs_file rec = f->f;
 	size_t plen = strlen(f->path) + 1;
-	struct iovec ext = { NULL, 0 };
+	struct iovec ext = { NULL, 0 }, pipe[3] = { { NULL, 0 } };
 
 	if (plen > CRFS_PATH_MAX)
 		return cr_fail(e, ENAMETOOLONG, "file %u: path too long: "
 			       "%.64s...", rec.id, f->path);
 	rec.path_len = plen;
-	if (cr_file_event(&rec))
+	if (rec.kind == CRFS_FILE_INET)
+		ext = cr_inet_iov(f);
+	else if (cr_file_event(&rec))
 		ext = cr_evfd_iov(f);
 	rec.ext_len = ext.iov_len;
-	return cr_rec_put(img, CRFS_REC_FILE, e, 4, (struct iovec[]){
+	if (cr_file_pipe(&rec))
+		rec.ext_len = cr_pipe_iov(f, pipe);
+	return cr_rec_put(img, CRFS_REC_FILE, e, 7, (struct iovec[]){
 			  CR_IOV(&rec, sizeof(rec)), CR_IOV(f->path, plen),
-			  CR_IOV(zero, cr_pad8(plen) - plen), ext });
+			  CR_IOV(zero, cr_pad8(plen) - plen), ext, pipe[0],
+			  pipe[1], pipe[2] });
 }
 
 void cr_file_print(struct cr_emit *o, const void *obj)
@@ -161,6 +171,8 @@ void cr_file_print(struct cr_emit *o, const void *obj)
 	}
 	o->ops->str(o, "path", ((const struct cr_file *)obj)->path);
 	cr_evfd_print(o, obj);
+	cr_inet_print(o, obj);
+	cr_pipe_print(o, obj);
 }
 
 /* SHMEM */

@@ -264,6 +264,38 @@ struct iovec cr_evfd_iov(const struct cr_file *f);
 void cr_evfd_print(struct cr_emit *o, const struct cr_file *fi);
 
 /**
+ * cr_pipe_read() - the state of pipe or FIFO @f (struct crfs_file_pipe and
+ * its buffered data) from the @len bytes at @p after its path.
+ *
+ * Return: 0, -EBADMSG with *@why saying what is wrong, or -ENOMEM.
+ */
+int cr_pipe_read(struct cr_file *f, const void *p, uint64_t len,
+		 const char **why);
+
+/**
+ * cr_pipe_iov() - the state of pipe or FIFO @f as written after its path,
+ * in @iov: the struct, the data, the padding.
+ *
+ * Return: the bytes of the three (ext_len).
+ */
+int cr_pipe_iov(const struct cr_file *f, struct iovec iov[3]);
+
+/**
+ * cr_pipe_print() - print the state of @fi if it is a pipe or a FIFO.
+ */
+void cr_pipe_print(struct cr_emit *o, const struct cr_file *fi);
+
+/**
+ * cr_img_pipe_check() - the rules of a pipe's or FIFO's FILE @fi
+ * (img-check-pipe.c): its path, mode, flags, size and data, and the
+ * other end it names.
+ *
+ * Return: 0, or -EBADMSG with @e naming the file and the rule.
+ */
+int cr_img_pipe_check(const struct cr_chk *c, const struct cr_file *fi,
+		      struct cr_err *e);
+
+/**
  * cr_img_evfd_check() - the rules of an event descriptor's FILE @fi
  * (img-check-evfd.c): its name, mode, flags and state.
  *
@@ -280,5 +312,36 @@ int cr_img_evfd_check(const struct cr_chk *c, const struct cr_file *fi,
  */
 int cr_img_evfd_task(const struct cr_chk *c, const struct cr_task *t,
 		     struct cr_err *e);
+
+/**
+ * cr_inet_read() - the state and options of socket @f from the @len bytes
+ * at @p after its path (rec-inet.c).
+ *
+ * Return: 0, -EBADMSG with *@why saying what is wrong, or -ENOMEM.
+ */
+int cr_inet_read(struct cr_file *f, const void *p, uint64_t len,
+		 const char **why);
+
+/**
+ * cr_inet_iov() - the state and options of socket @f as written after its
+ * path.
+ *
+ * Return: the bytes to write (none when @f is no INET file).
+ */
+struct iovec cr_inet_iov(const struct cr_file *f);
+
+/**
+ * cr_inet_print() - print the state of socket @fi, if it has one.
+ */
+void cr_inet_print(struct cr_emit *o, const struct cr_file *fi);
+
+/**
+ * cr_img_inet_check() - the rules of a socket's FILE @fi
+ * (img-check-inet.c): its name, mode, flags, state and options.
+ *
+ * Return: 0, or -EBADMSG with @e naming the file and the rule.
+ */
+int cr_img_inet_check(const struct cr_chk *c, const struct cr_file *fi,
+		      struct cr_err *e);
 
 #endif /* CR_REC_H */

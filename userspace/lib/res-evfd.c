@@ -31,8 +31,9 @@
  * (epoll_ctl() finds it ready: a spurious wake-up, which EPOLLET users
  * must handle anyway).  A one-shot target that fired is added back with
  * only its flags, but epoll_ctl() adds EPOLLERR | EPOLLHUP to every
- * target: exact for the targets restored today, none of which raises
- * them; a pipe or socket target (which can) must refuse or re-disarm it.
+ * target: exact for the event descriptors, none of which raises them; a
+ * pipe or FIFO target (which can) that fired is refused (img-check-evfd.c),
+ * a socket target must refuse or re-disarm it too.
  * The signals a signalfd reads are the process's pending signals
  * ("signals" row).
  */

@@ -17,11 +17,15 @@
  */
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <linux/futex.h>
+#include <linux/sched.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
@@ -332,6 +336,12 @@ static int misc_refuse(struct cr_dtask *dt, const struct misc_setting *s,
 	/* Sized by the kernel as its threads came: as they will again. */
 	if (s->a[0] == PR_FUTEX_HASH && dt->t->nr_threads > 1)
 		dflt = cr_futex_slots_default(dt->t->nr_threads);
+	/* Made for a second thread, now gone: a thread will make it again. */
+	if (s->a[0] == PR_FUTEX_HASH && dt->t->nr_threads == 1 &&
+	    v == cr_futex_slots_default(2)) {
+		dt->t->t.flags |= CRFS_TASK_F_FUTEX_HASH;
+		return 0;
+	}
 	if (v == dflt)
 		return 0;
 	return cr_fail(e, EOPNOTSUPP, "pid %d: %s is %#lx, not the default "
@@ -575,13 +585,65 @@ static int misc_set_tid_address(struct cr_rst *r, struct cr_err *e)
 }
 
 /*
- * Restore phase 5: clear_child_tid, then the scheduling (a low priority
- * would slow the injected calls after it: few are left).
+ * Restore phase 3: a process whose private futex hash the kernel made
+ * when a second thread came makes one, which exits at once, every signal
+ * blocked (it runs on our stack): the kernel makes the hash the same way.
+ */
+static int misc_child(const struct cr_rst_child *c, struct cr_rst_res *res)
+{
+	volatile uint32_t word = 1;
+	struct clone_args args = {
+		.flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
+			 CLONE_THREAD | CLONE_SYSVSEM | CLONE_CHILD_CLEARTID,
+		.child_tid = (uintptr_t)&word,
+	};
+	struct timespec nap = { 0, 100000000 };
+	uint64_t all = ~0ULL, old;
+	long tid;
+
+	if (!(c->task->t.flags & CRFS_TASK_F_FUTEX_HASH))
+		return 0;
+	res->step = CR_RST_FUTEX_HASH;
+	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8))
+		return errno;
+	tid = cr_arch_clone3_thread_exit(&args, sizeof(args));
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
+	if (tid < 0)
+		return (int)-tid;
+	/* Gone when the kernel clears the word (a shared futex wake). */
+	while (word)
+		syscall(SYS_futex, &word, FUTEX_WAIT, 1, &nap, NULL, 0);
+	return 0;
+}
+
+/* Restore phase 5: the futex hash misc_child() had made is the image's. */
+static int misc_futex_hash(struct cr_rst *r, struct cr_err *e)
+{
+	uint32_t want = cr_futex_slots_default(2);
+	long got;
+	int rc;
+
+	if (!(r->task->t.flags & CRFS_TASK_F_FUTEX_HASH))
+		return 0;
+	rc = cr_rst_syscall(r, SYS_prctl, CR_ARGS(PR_FUTEX_HASH,
+			    CR_FUTEX_HASH_GET_SLOTS), &got, e);
+	if (!rc && got != want)
+		rc = cr_fail(e, EIO, "pid %d: private futex hash of %ld slots "
+			     "after a thread came and went, not %u", r->pid,
+			     got, want);
+	return rc;
+}
+
+/*
+ * Restore phase 5: clear_child_tid, the futex hash, then the scheduling
+ * (a low priority would slow the injected calls after it: few are left).
  */
 static int misc_late(struct cr_rst *r, struct cr_err *e)
 {
 	int rc = misc_set_tid_address(r, e);
 
+	if (!rc)
+		rc = misc_futex_hash(r, e);
 	return rc ? rc : cr_rst_sched(r, e);
 }
 
@@ -591,5 +653,6 @@ const struct cr_res_ops cr_res_misc = {
 	.check		= misc_check,
 	.seized		= misc_seized,
 	.plan		= misc_plan,
+	.child		= misc_child,
 	.late		= misc_late,
 };

@@ -72,10 +72,11 @@ extern const struct cr_res_ops cr_res_task, cr_res_ns, cr_res_fs,
 	cr_res_mm, cr_res_files, cr_res_locks, cr_res_signals, cr_res_thread,
 	cr_res_limits, cr_res_caps, cr_res_creds, cr_res_access, cr_res_prctl,
 	cr_res_misc, cr_res_timers, cr_res_secure, cr_res_fdata, cr_res_proc,
-	cr_res_fown, cr_res_share, cr_res_ipc, cr_res_ipc_share, cr_res_evfd;
+	cr_res_fown, cr_res_share, cr_res_ipc, cr_res_ipc_share, cr_res_evfd,
+	cr_res_pipe, cr_res_tcp;
 
 /* The table, in order. */
-#define CR_RES_NR	23
+#define CR_RES_NR	25
 extern const struct cr_res_ops *const cr_res_table[CR_RES_NR];
 
 #endif /* CR_RES_H */

@@ -55,6 +55,7 @@ static const char *const cr_rf_kind_names[] = {
 	[CR_RF_EXE]	= "executable",
 	[CR_RF_CWD]	= "cwd",
 	[CR_RF_ROOT]	= "root",
+	[CR_RF_PAIR]	= "other end",
 };
 
 /* What each identity field is called in a reason. */
@@ -116,7 +117,7 @@ static struct cr_rst_file *cr_rf_add(struct cr_rst_files *fs, uint32_t kind,
 		e->data_id = f->data_id;
 		e->priv = true;
 	}
-	if (cr_file_event(f)) {
+	if (cr_file_made(f)) {
 		/*
 		 * An anonymous inode, made anew by the restorer; an inotify
 		 * instance's watches with the task's own credentials, as
@@ -126,8 +127,18 @@ static struct cr_rst_file *cr_rf_add(struct cr_rst_files *fs, uint32_t kind,
 		e->evfd = file;
 		e->priv = f->kind != CRFS_FILE_INOTIFY;
 	}
+	e->pair_entry = e->pair_fd = -1;
+	if (cr_file_pipe(f)) {
+		/* A pipe made anew (restore-pair.c), a FIFO by its path. */
+		e->check = f->kind == CRFS_FILE_PIPE ? CR_RF_TYPE : e->check;
+		e->reopen = f->kind == CRFS_FILE_PIPE &&
+			    (file->ev.pipe.pflags & CRFS_PIPE_F_REOPEN);
+		e->pair = f->kind == CRFS_FILE_PIPE ? file : NULL;
+		e->fifo = f->kind == CRFS_FILE_FIFO ? file : NULL;
+	}
 	e->pos = f->pos;
-	e->seek = kind == CR_RF_FD && f->kind != CRFS_FILE_CHR && !e->evfd;
+	e->seek = kind == CR_RF_FD && f->kind != CRFS_FILE_CHR && !e->evfd &&
+		  !cr_file_pipe(f);
 	e->priv = e->priv || (f->cflags & CRFS_FILE_F_PRIV);
 	return e;
 }
@@ -300,12 +311,13 @@ static void cr_rf_number(struct cr_rst_files *fs, int32_t n)
 		fs->nofile = (uint32_t)fs->fds[fs->nr_fds - 1].fd + 1;
 }
 
-int cr_rst_files_plan_task(const struct cr_task *t, struct cr_rst_files *fs,
-			   struct cr_err *e)
+/* Every file of @t into @fs; with @r, the pairs its process makes. */
+static int cr_rf_plan(struct cr_rst *r, const struct cr_task *t,
+		      struct cr_rst_files *fs, struct cr_err *e)
 {
 	uint32_t nfd = t->fdt ? t->fdt->nr_fds : 0;
 	uint32_t nvma = t->mm ? t->mm->nr_vmas : 0;
-	size_t max = (size_t)nfd + nvma + 3;
+	size_t max = 2 * (size_t)nfd + nvma + 3;
 	struct cr_rf_ref *refs;
 	int32_t *entry;
 	int rc;
@@ -327,10 +339,14 @@ int cr_rst_files_plan_task(const struct cr_task *t, struct cr_rst_files *fs,
 	rc = cr_rf_plan_fds(t, fs, refs, entry, e);
 	if (!rc)
 		rc = cr_rf_plan_maps(t, fs, refs, entry, e);
+	if (!rc && r)
+		rc = cr_rst_pair_plan(r, fs, e);
 	if (!rc)
 		rc = cr_rf_plan_task(t, fs, refs, entry, e);
-	if (!rc)
+	if (!rc) {
 		cr_rf_number(fs, 0);
+		cr_rst_pair_number(fs);
+	}
 	fs->fdt_shared = cr_rst_fdt_follower(t);
 out:
 	free(refs);
@@ -338,14 +354,21 @@ out:
 	return rc;
 }
 
+int cr_rst_files_plan_task(const struct cr_task *t, struct cr_rst_files *fs,
+			   struct cr_err *e)
+{
+	return cr_rf_plan(NULL, t, fs, e);
+}
+
 int cr_rst_files_plan(struct cr_rst *r, struct cr_err *e)
 {
-	return cr_rst_files_plan_task(r->task, &r->files, e);
+	return cr_rf_plan(r, r->task, &r->files, e);
 }
 
 void cr_rst_files_renumber(struct cr_rst_files *fs, uint32_t start)
 {
 	cr_rf_number(fs, (int32_t)start);
+	cr_rst_pair_number(fs);
 }
 
 void cr_rst_files_free(struct cr_rst_files *fs)
@@ -387,7 +410,7 @@ static void cr_rf_fscreds(struct cr_rf_creds *cr, bool task)
  * the file's place opens at once, and fails the check), which
  * cr_rf_place() takes off again once the file is the image's.
  */
-static long cr_rf_openat2(const struct cr_rst_file *f)
+static long cr_rf_openat2(const struct cr_rst_file *f, struct cr_rst_res *res)
 {
 	struct open_how how = {
 		.flags = (uint32_t)f->oflags |
@@ -395,8 +418,21 @@ static long cr_rf_openat2(const struct cr_rst_file *f)
 		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 
+	if (f->evfd && f->evfd->f.kind == CRFS_FILE_INET)
+		return cr_rst_inet_make(f->evfd, f->oflags, res);
 	if (f->evfd)
 		return cr_rst_evfd_make(f->evfd, f->oflags);
+	if (f->pair && !f->reopen) {
+		if (f->pair_make)
+			return cr_rst_pair_open(f);
+		errno = EIO;	/* neither made here nor passed: a bug */
+		return -1;
+	}
+	if (f->fifo)
+		return cr_rst_fifo_open(f->fifo, f->oflags);
+	if (f->reopen)	/* never waits for a peer: O_NONBLOCK, taken off */
+		return syscall(SYS_openat, AT_FDCWD, f->via,
+			       f->oflags | O_NONBLOCK);
 	if (f->data_id)
 		return syscall(SYS_openat, AT_FDCWD, f->via, f->oflags);
 	return syscall(SYS_openat2, AT_FDCWD, f->path, &how, sizeof(how));
@@ -407,15 +443,16 @@ static long cr_rf_openat2(const struct cr_rst_file *f)
  * root is entered too: O_PATH alone needs no permission on it), or as the
  * restorer if the checkpoint found the task had it only through privilege.
  */
-static long cr_rf_open(struct cr_rf_creds *cr, const struct cr_rst_file *f)
+static long cr_rf_open(struct cr_rf_creds *cr, const struct cr_rst_file *f,
+		       struct cr_rst_res *res)
 {
 	int err = 0;
 	long fd;
 
 	if (f->priv)
-		return cr_rf_openat2(f);
+		return cr_rf_openat2(f, res);
 	cr_rf_fscreds(cr, true);
-	fd = cr_rf_openat2(f);
+	fd = cr_rf_openat2(f, res);
 	if (fd < 0)
 		err = errno;
 	else if ((f->oflags & O_PATH) && syscall(SYS_fchdir, fd)) {
@@ -486,7 +523,8 @@ static int cr_rf_place(struct cr_rf_creds *cr,
 	res->idx = i;
 	res->step = CR_RST_FILE_OPEN;
 	/* Another process's description, passed: its flags and offset. */
-	fd = f->pass >= 0 ? fs->pass_fd[f->pass] : cr_rf_open(cr, f);
+	fd = f->pass >= 0 ? fs->pass_fd[f->pass] :
+	     f->pair_made ? f->fd : cr_rf_open(cr, f, res);
 	if (fd < 0)
 		return errno;
 	err = cr_rf_verify(f, fd, res);
@@ -571,12 +609,19 @@ int cr_rst_files_open(const struct cr_rst_child *c, struct cr_rst_res *res)
 		cr.task[i].effective = (uint32_t)(t->creds.cap_eff >> (32 * i)) &
 				       cr.mine[i].permitted;
 	}
-	/* A shared table has the descriptors: the first process placed them. */
-	for (i = fs->fdt_shared ? fs->nr_fd_entries : 0; i < fs->nr; i++) {
-		err = cr_rf_place(&cr, fs, i, res);
-		if (err)
-			return err;
-	}
+	/*
+	 * Descriptions opened again through others (pipes) come last; a
+	 * shared table has the descriptors: its first process placed them.
+	 */
+	for (int pass = 0; pass < 2; pass++)
+		for (i = fs->fdt_shared ? fs->nr_fd_entries : 0; i < fs->nr;
+		     i++) {
+			if (fs->f[i].reopen != pass)
+				continue;
+			err = cr_rf_place(&cr, fs, i, res);
+			if (err)
+				return err;
+		}
 	err = fs->fdt_shared ? 0 : cr_rf_dup(fs, res);
 	if (err)
 		return err;
@@ -665,6 +710,9 @@ int cr_rst_files_reason(pid_t pid, const struct cr_rst_files *fs,
 			 (unsigned long long)mm->vmas[f->idx].v.end);
 	else
 		snprintf(name, sizeof(name), "%s", cr_rf_kind_names[f->kind]);
+	if (res->step == CR_RST_FILE_OPEN && f->evfd &&
+	    f->evfd->f.kind == CRFS_FILE_INET && res->v1)
+		return cr_rst_inet_reason(pid, name, f->evfd, res, err, e);
 	switch (res->step) {
 	case CR_RST_FILE_OPEN:
 		return cr_fail(e, err, "pid %d: %s: %s: %s%s", pid,

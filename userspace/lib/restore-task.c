@@ -163,6 +163,9 @@ int cr_rst_task_reason(const struct cr_rst *r, const struct cr_rst_res *res,
 	case CR_RST_SIGMASK:
 		return cr_fail(e, err, "pid %d: cannot block signals: %s",
 			       pid, s);
+	case CR_RST_FUTEX_HASH:
+		return cr_fail(e, err, "pid %d: cannot make a thread for the kernel to make its private futex hash: %s",
+			       pid, s);
 	case CR_RST_THP:
 		return cr_fail(e, err, "pid %d: cannot set PR_SET_THP_DISABLE as the image says: %s",
 			       pid, s);

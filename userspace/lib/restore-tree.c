@@ -78,6 +78,27 @@ static struct cr_first_fd *cr_tree_first_fds(const struct cr_model *m)
 	return first;
 }
 
+/*
+ * The other end of a pair a process makes and only later processes hold
+ * (restore-pair.c) is first there, at its CR_RF_PAIR entry's number.
+ */
+static void cr_tree_first_pairs(const struct cr_rst_tree *t,
+				struct cr_first_fd *first)
+{
+	const struct cr_model *m = t->rst[0].m;
+
+	for (uint32_t i = 0; i < t->nr; i++) {
+		const struct cr_rst_files *fs = &t->rst[i].files;
+
+		for (uint32_t j = fs->nr_fd_entries; j < fs->nr; j++)
+			if (fs->f[j].kind == CR_RF_PAIR &&
+			    first[fs->f[j].pair - m->files].task != (int32_t)i)
+				first[fs->f[j].pair - m->files] =
+					(struct cr_first_fd){ (int32_t)i,
+							      fs->f[j].fd };
+	}
+}
+
 /* The descriptions @r's process gets from the processes before it. */
 static int cr_tree_plan_pass(struct cr_rst *r, const struct cr_first_fd *first,
 			     struct cr_err *e)
@@ -265,6 +286,7 @@ int cr_rst_tree_plan(struct cr_rst_tree *t, struct cr_err *e)
 		rc = cr_fail(e, ENOMEM, "out of memory");
 		goto out;
 	}
+	cr_tree_first_pairs(t, first);
 	for (uint32_t i = 0; i < m->nr_shmems; i++)
 		t->shm_fd[i] = -1;
 	for (uint32_t i = 0; i < m->nr_mms; i++)

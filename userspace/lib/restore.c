@@ -760,6 +760,7 @@ static void cr_tree_free(struct cr_rst_tree *t)
 	free(t->helpers);
 	free(t->groups);
 	free(t->later);
+	cr_rst_pair_free(t);
 	free(t->child);
 	free(t->rst);
 }

@@ -31,6 +31,8 @@ enum cr_rst_file_kind {
 	CR_RF_EXE,		/* the executable, for PR_SET_MM_MAP */
 	CR_RF_CWD,		/* O_PATH directories, closed by the child */
 	CR_RF_ROOT,
+	CR_RF_PAIR,		/* the other end of a pair made here, held by
+				 * later processes only (restore-pair.c) */
 };
 
 /* The identity fields a file is checked by; CR_RF_* bits of check. */
@@ -65,6 +67,16 @@ struct cr_rst_file {
 					 * received: index in pass_fd; -1 */
 	char		via[48];	/* then: the restorer's copy of it */
 	const struct cr_file *evfd;	/* an event descriptor, made anew */
+	/* One end of a pair (restore-pair.c). */
+	const struct cr_file *pair;	/* its FILE, NULL: no pair */
+	bool		pair_make;	/* this entry makes the pair, */
+	const struct cr_file *pair_peer; /* the other end's FILE or NULL, */
+	int32_t		pair_entry;	/* the other end's entry, -1: none */
+	int32_t		pair_fd;	/* and number, -1: closed at once */
+	bool		pair_made;	/* made by another entry: in place */
+	bool		reopen;		/* opened again through pair_fd of
+					 * the same pipe, in @via, last */
+	const struct cr_file *fifo;	/* a FIFO, reopened by path */
 	uint32_t	type;		/* S_IFREG, S_IFCHR, S_IFDIR */
 	uint32_t	check;		/* CR_RF_* fields compared */
 	uint64_t	dev, ino, size, rdev;
@@ -156,6 +168,8 @@ struct cr_rst_tree {
 	uint32_t		*groups;	/* shared tables' processes */
 	uint32_t		*later;		/* made from them, not sharing */
 	uint32_t		nr_later;
+	int32_t			*pair_first;	/* per FILE: its first holder
+						 * (restore-pair.c), -1 */
 };
 
 /* Is @r's process a zombie of the image? */
@@ -432,6 +446,7 @@ enum cr_rst_step {
 	CR_RST_CHILD,		/* idx: the child it could not create */
 	CR_RST_PASS,		/* the descriptions of other processes */
 	CR_RST_ZOMBIE,		/* idx: its group, credentials, exit */
+	CR_RST_FUTEX_HASH,	/* a thread to make the futex hash */
 };
 
 /* What the new process says about its own restore, through its socket. */
@@ -636,6 +651,58 @@ int cr_rst_files_reason(pid_t pid, const struct cr_rst_files *fs,
 			struct cr_err *e);
 
 /**
+ * cr_rst_pair_plan() - the pairs @r's process makes (restore-pair.c): each
+ * of its descriptions that is one end of a pair (a pipe) of which it is
+ * the first holder of either end in the image's order makes the pair; the
+ * other end goes to its entry in @fs, or to a new CR_RF_PAIR entry when
+ * only later processes hold it (they get it from there), or is closed
+ * at once when none does.  Called between the mapped files and the
+ * executable, cwd and root of @fs.
+ *
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_pair_plan(struct cr_rst *r, struct cr_rst_files *fs,
+		     struct cr_err *e);
+
+/**
+ * cr_rst_pair_number() - once the entries of @fs have their numbers, the
+ * number of the other end of each pair made
+ */
+void cr_rst_pair_number(struct cr_rst_files *fs);
+
+/**
+ * cr_rst_pair_open() - make the pair of entry @f in the new process (raw
+ * system calls, with its fs ids): the other end placed at f->pair_fd
+ * (or closed), each end with its status flags.
+ *
+ * Return: @f's end, at any number, or -1 with errno set.
+ */
+long cr_rst_pair_open(const struct cr_rst_file *f);
+
+/**
+ * cr_rst_pair_free() - free what cr_rst_pair_plan() keeps in @t
+ */
+void cr_rst_pair_free(struct cr_rst_tree *t);
+
+/**
+ * cr_rst_pipe_make() - make pipe @f (its other end @peer, or NULL) in the
+ * new process (raw system calls): pipe2(), F_SETPIPE_SZ, the data written
+ * (res-pipe.c); @fds receives @f's end, then the other.
+ *
+ * Return: 0 or a positive errno.
+ */
+int cr_rst_pipe_make(const struct cr_file *f, const struct cr_file *peer,
+		     long fds[2]);
+
+/**
+ * cr_rst_fifo_open() - reopen FIFO @fi by its path with @oflags, its data
+ * written first (O_RDWR, never waiting for a peer), in the new process
+ *
+ * Return: the descriptor, or -1 with errno set.
+ */
+long cr_rst_fifo_open(const struct cr_file *fi, int oflags);
+
+/**
  * cr_rst_evfd_make() - make event descriptor @fi anew in the new process
  * (raw system calls): eventfd with its counter, signalfd with its mask,
  * timerfd on its clock (armed later), epoll (its targets added later);
@@ -644,6 +711,42 @@ int cr_rst_files_reason(pid_t pid, const struct cr_rst_files *fs,
  * Return: the new descriptor, or -1 with errno set.
  */
 long cr_rst_evfd_make(const struct cr_file *fi, int oflags);
+
+/* What cr_rst_inet_make() was doing when it failed (res->v1). */
+enum cr_inet_step {
+	CR_INET_DONE,
+	CR_INET_SOCKET,
+	CR_INET_OPT,		/* res->v2: the option's index */
+	CR_INET_OPT_CHECK,	/* res->v2: the option's index */
+	CR_INET_BIND,
+	CR_INET_CONNECT,
+	CR_INET_LISTEN,
+	CR_INET_REPAIR,
+	CR_INET_CONN,
+};
+
+/**
+ * cr_rst_inet_make() - make TCP or UDP socket @fi anew in the new process
+ * (res-inet.c): socket() with its owner's fs ids, its options, read
+ * back, bind(), connect() or listen(); raw system calls, with the
+ * restorer's capabilities.
+ *
+ * Return: the descriptor, or -1 with errno set and res->v1 (enum
+ * cr_inet_step), res->v2 saying what failed.
+ */
+long cr_rst_inet_make(const struct cr_file *fi, int oflags,
+		      struct cr_rst_res *res);
+
+/**
+ * cr_rst_inet_reason() - why socket @fi, descriptor @name of @pid, could
+ * not be made, from @res and @err, into @e: the step, the option or the
+ * address.
+ *
+ * Return: -@err.
+ */
+int cr_rst_inet_reason(pid_t pid, const char *name, const struct cr_file *fi,
+		       const struct cr_rst_res *res, int err,
+		       struct cr_err *e);
 
 /* The highest inotify wd a restore walks to (adding and removing). */
 #define CR_INOTIFY_WD_WALK	65536

@@ -217,7 +217,8 @@ struct crfs_file {
 	__u32	signo;			/* F_SETSIG, 0: SIGIO */
 	__u32	ext_len;		/* bytes of the kind's state after
 					 * the path: EVENTFD, SIGNALFD,
-					 * TIMERFD, EPOLL, INOTIFY; else 0 */
+					 * TIMERFD, EPOLL, INOTIFY, INET, PIPE,
+					 * FIFO; else 0 */
 	/* char path[path_len], NUL-padded to a multiple of 8 */
 	/* then ext_len bytes: the state of an event descriptor (below) */
 };
@@ -290,6 +291,95 @@ struct crfs_inotify_wd {
 	__u32	path_len;		/* with the NUL, before padding */
 	__u32	__pad;
 	/* char path[path_len], NUL-padded to a multiple of 8 */
+};
+
+/*
+ * INET: a TCP or UDP socket of AF_INET or AF_INET6, made anew by the
+ * restore (socket(), its options, bind(), connect() or listen()) in the
+ * restorer's network namespace, which must be the process's at the
+ * checkpoint.  One crfs_file_inet, then nr_opts crfs_sockopt: the options
+ * whose value differed from a new socket's of the same family, type and
+ * protocol at the checkpoint, set in that order before bind(); each is
+ * read back at restore and must give the value of the image.
+ *
+ * state is TCP_CLOSE (never connected: bound when CRFS_INET_F_BOUND),
+ * TCP_LISTEN (bound, listening with backlog, no connection waiting to be
+ * accepted) or TCP_ESTABLISHED: a UDP socket connect()ed to dst, or a TCP
+ * connection between src and dst, made again with TCP_REPAIR: its
+ * sequence numbers, options and window as the checkpoint read them in
+ * repair mode, then after the options snd_len bytes sent and not
+ * acknowledged (or not sent) and rcv_len bytes received and not read,
+ * padded to 8.  Addresses in network order (an IPv4 address in the first
+ * 4 bytes), ports in host order.  TCP sockets in other states, or that
+ * were ever connected, and other sockets with data queued are refused at
+ * the checkpoint.
+ */
+#define CRFS_INET_F_BOUND	(1U << 0)	/* bind(src, sport) */
+#define CRFS_INET_MAX_OPTS	128
+#define CRFS_INET_MAX_DATA	(512U << 10)	/* snd_len + rcv_len */
+struct crfs_file_inet {
+	__u16	family;			/* AF_INET, AF_INET6 */
+	__u16	type;			/* SOCK_STREAM, SOCK_DGRAM */
+	__u16	protocol;		/* IPPROTO_TCP, IPPROTO_UDP */
+	__u16	state;			/* TCP_CLOSE, _LISTEN, _ESTABLISHED */
+	__u32	flags;			/* CRFS_INET_F_* */
+	__u32	backlog;		/* LISTEN: sk_max_ack_backlog */
+	__u8	src[16], dst[16];	/* local, peer address */
+	__u16	sport, dport;		/* local, peer port */
+	__u32	nr_opts;		/* crfs_sockopt records after this */
+	/* A TCP connection (TCP_ESTABLISHED); else all 0 */
+	__u32	snd_seq;		/* the first byte of snd_len */
+	__u32	rcv_seq;		/* the first byte of rcv_len */
+	__u32	snd_len, rcv_len;	/* bytes of each queue, after the
+					 * options */
+	__u32	mss;			/* mss_clamp (TCP_MAXSEG in repair) */
+	__u32	ts_val;			/* TCP_TIMESTAMP */
+	__u8	tcp_opts;		/* TCPI_OPT_TIMESTAMPS 1, _SACK 2,
+					 * _WSCALE 4 */
+	__u8	snd_wscale, rcv_wscale;	/* with TCPI_OPT_WSCALE, 0..14 */
+	__u8	__pad[5];
+	__u32	snd_wl1, snd_wnd;	/* struct tcp_repair_window */
+	__u32	max_window, rcv_wnd, rcv_wup;
+	__u32	__pad2;
+};
+
+/* One socket option: setsockopt(fd, level, name, val, len). */
+#define CRFS_SOCKOPT_VAL	16
+struct crfs_sockopt {
+	__s32	level;			/* SOL_SOCKET, IPPROTO_IP, ... */
+	__s32	name;			/* SO_REUSEADDR, ... */
+	__u32	len;			/* bytes of val, 1..CRFS_SOCKOPT_VAL */
+	__u32	__pad;
+	__u8	val[CRFS_SOCKOPT_VAL];	/* as getsockopt() gave it */
+};
+
+/*
+ * PIPE, FIFO: the state after the path of its FILE.  A PIPE's path is
+ * "pipe:[INO]" and dev, ino the pipe's inode; its flags tell the end
+ * (O_RDONLY: the read end, O_WRONLY: the write end).  The two ends of
+ * one pipe name each other (peer_id); peer_id 0: the other end was closed
+ * by every process.  A FIFO is reopened by its path (O_RDONLY, O_WRONLY
+ * or O_RDWR); it has no peer_id.  size is the pipe's F_GETPIPE_SZ (a
+ * power of two times the page size).  The bytes buffered in the pipe
+ * (data_len, at most size and CRFS_PIPE_DATA_MAX) follow this struct,
+ * padded to 8, in one FILE per pipe: the one of lowest id among its ends
+ * (a PIPE), or among the FILEs of its inode (a FIFO); the others have
+ * data_len 0.  The restore makes the pipe (pipe2(), F_SETPIPE_SZ) and
+ * writes the data into it before any process runs.
+ *
+ * A PIPE with CRFS_PIPE_F_REOPEN is a description opened again through
+ * /proc/PID/fd (any access mode): no peer_id, no data; the first process
+ * that holds it holds a PIPE of the same pipe without the flag (one of the
+ * two ends), through which it is opened again at restore.
+ */
+#define CRFS_PIPE_DATA_MAX	(1U << 20)	/* buffered bytes of a pipe */
+#define CRFS_PIPE_F_REOPEN	(1U << 0)	/* opened through /proc */
+struct crfs_file_pipe {
+	__u32	peer_id;		/* PIPE: the other end's FILE, 0: none */
+	__u32	size;			/* F_GETPIPE_SZ */
+	__u32	data_len;		/* bytes after this struct */
+	__u32	pflags;			/* CRFS_PIPE_F_* */
+	/* __u8 data[data_len], zero-padded to a multiple of 8 */
 };
 
 /*
@@ -579,6 +669,13 @@ struct crfs_itimer {
 /* crfs_task.flags */
 #define CRFS_TASK_F_CHILD_SUBREAPER	(1U << 0)	/* PR_SET_CHILD_SUBREAPER */
 #define CRFS_TASK_F_NO_NEW_PRIVS	(1U << 1)	/* PR_SET_NO_NEW_PRIVS */
+#define CRFS_TASK_F_FUTEX_HASH		(1U << 2)	/* one thread: its private
+							 * futex hash is the one
+							 * the kernel made for a
+							 * second thread (16
+							 * slots); the restore
+							 * makes a thread that
+							 * exits at once */
 
 /*
  * CRFS_REC_TASK: one process (thread group) and what it shares with none

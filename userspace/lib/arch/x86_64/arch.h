@@ -106,6 +106,17 @@ int cr_arch_tls_refuse(pid_t tid, struct cr_err *e);
 long cr_arch_clone3_exit(void *args, size_t size);
 
 /**
+ * cr_arch_clone3_thread_exit() - clone3() a thread that exits at once
+ * @args: struct clone_args with CLONE_THREAD (and what it needs), without
+ *        CLONE_VFORK; the thread runs on the caller's stack without
+ *        touching it, so every signal must be blocked
+ * @size: sizeof(struct clone_args)
+ *
+ * Return: the thread's tid, or -errno.
+ */
+long cr_arch_clone3_thread_exit(void *args, size_t size);
+
+/**
  * cr_arch_find_syscall() - address of a "syscall" instruction (0f 05)
  * @pid:   tracee
  * @start: first address to search, usually the [vdso] start
