@@ -65,6 +65,16 @@ tree_run() {
 	tree_run zdtm-tree-share
 }
 
+@test "zdtm-tree-fdt: a descriptor table shared by three processes (CLONE_FILES) and a cwd and umask by two (CLONE_FS) stay shared" {
+	require_image
+	tree_run zdtm-tree-fdt
+}
+
+@test "zdtm-tree-memfd: a memfd the root holds and its child does not comes back with its contents" {
+	require_image
+	tree_run zdtm-tree-memfd
+}
+
 # ns_start CT PROG: PROG as pid 1 of a new pid namespace in CT (crctl run
 # without --host-pid).  Sets ZDTM_DIR, ZDTM_PID (its pid here) and
 # CRCTL_PID (crctl, its parent, outside the container).

@@ -437,14 +437,9 @@ share_refused() {
 	ZDTM_SHARE=vm refused zdtm-neg-tree-share "^checkpoint: pid [0-9]+ and pid [0-9]+ share their address space \\(clone\\(CLONE_VM\\), vfork\\(\\)\\): processes sharing it are not supported yet \\(EOPNOTSUPP\\)$"
 }
 
-@test "a descriptor table shared by two processes of the container (CLONE_FILES) is refused, naming both" {
+@test "a descriptor table shared by two processes whose parent does not share it (CLONE_FILES, orphaned) is refused, naming the three" {
 	require_image
-	ZDTM_SHARE=files refused zdtm-neg-tree-share "share their descriptor table \\(clone\\(CLONE_FILES\\)\\): processes sharing it are not supported yet"
-}
-
-@test "a cwd, root and umask shared by two processes of the container (CLONE_FS) is refused, naming both" {
-	require_image
-	ZDTM_SHARE=fs refused zdtm-neg-tree-share "share their cwd, root and umask \\(clone\\(CLONE_FS\\)\\): processes sharing it are not supported yet"
+	ZDTM_SHARE=files-orphan refused zdtm-neg-tree-share "^checkpoint: pid [0-9]+: shares its descriptor table with pid [0-9]+, not with its parent [0-9]+: a restore can make it shared only by clone\\(CLONE_FILES\\) from its parent \\(EOPNOTSUPP\\)$"
 }
 
 @test "a process traced from outside is refused, naming its tracer, and runs on" {

@@ -1444,7 +1444,7 @@ static const struct forgery forgeries[] = {
  * unix 2, ipc 1,
  * forgeries, pages 16, header 8, trailing 1, order 5, declared counts 1,
  * linear 1, file data 7, tree. */
-#define TAP_PLAN	(66 + sizeof(forgeries) / sizeof(forgeries[0]))
+#define TAP_PLAN	(69 + sizeof(forgeries) / sizeof(forgeries[0]))
 
 /* The image of the valid process, with @runs of page data. */
 static int good_image(const struct crfs_image_hdr *h, const struct fx_run *runs)
@@ -1819,6 +1819,90 @@ static void tree_parent_zombie(struct cr_model *m)
 	m->tasks[0].t.state = CRFS_TASK_ZOMBIE;
 }
 
+/*
+ * Task @i of @m with copies of its own of the mm and signal actions, and
+ * of the fd table and fs when asked, with ids from @id on.
+ */
+static void own_objs(struct cr_model *m, uint32_t i, uint32_t id, bool fdt,
+		     bool fs)
+{
+	struct crfs_task *k = &m->tasks[i].t;
+	struct cr_sighand *sh;
+	struct cr_mm *mm;
+	int err;
+
+	mm = cr_model_new_mm(m, &err);
+	*mm = m->mms[0];
+	mm->m.id = k->mm_id = id;
+	mm->vmas = malloc(mm->nr_vmas * sizeof(*mm->vmas));
+	memcpy(mm->vmas, m->mms[0].vmas, mm->nr_vmas * sizeof(*mm->vmas));
+	for (uint32_t j = 0; j < mm->nr_vmas; j++) {
+		mm->vmas[j].v.mm_id = id;
+		if (mm->vmas[j].name)
+			mm->vmas[j].name = strdup(mm->vmas[j].name);
+	}
+	sh = cr_model_new_sighand(m, &err);
+	*sh = m->sighands[0];
+	sh->s.id = k->sighand_id = id + 1;
+	if (fdt) {
+		struct cr_fdtable *t = cr_model_new_fdtable(m, &err);
+
+		*t = m->fdts[0];
+		t->t.id = k->fdtable_id = id + 2;
+		t->fds = malloc(t->nr_fds * sizeof(*t->fds));
+		memcpy(t->fds, m->fdts[0].fds, t->nr_fds * sizeof(*t->fds));
+	}
+	if (fs) {
+		struct cr_fs *f = cr_model_new_fs(m, &err);
+
+		*f = m->fss[0];
+		f->f.id = k->fs_id = id + 3;
+	}
+}
+
+/* The child shares its parent's fd table and fs, nothing else. */
+static void tree_fdt_fs(struct cr_model *m) { own_objs(m, 1, 900, false, false); }
+
+/* A third process, pid 4801, a child of the second. */
+static void tree_grandchild(struct cr_model *m)
+{
+	struct cr_task *t;
+
+	second_task(m);
+	t = &m->tasks[2];
+	t->t.pid = t->creds.pid = 4801;
+	t->t.ppid = 4800;
+	t->threads[0].t.pid = t->threads[0].t.tid = 4801;
+	t->threads[0].arch.regs.tid = 4801;
+}
+
+/*
+ * Three processes: the root, its child, a grandchild; @mid_own: the
+ * child has its own fd table and the grandchild the root's; else the
+ * child shares the root's and the grandchild has its own.  Refused with
+ * @want, or taken (NULL).
+ */
+static void tree_fdt_three(const struct crfs_image_hdr *h0, bool mid_own,
+			   const char *want, const char *what)
+{
+	struct crfs_image_hdr h = *h0;
+	struct cr_model m;
+	struct verdict v;
+
+	h.nr_tasks = 3;
+	fx_model(&m, h0);
+	tree_child(&m, false, 0);
+	tree_grandchild(&m);
+	own_objs(&m, 1, 900, mid_own, true);
+	own_objs(&m, 2, 910, !mid_own, true);
+	judge(fx_write(&h, &m, NULL, false), &v);
+	if (want)
+		refused(&v, EOPNOTSUPP, want, what);
+	else
+		accepted(&v, what);
+	cr_model_free(&m);
+}
+
 /* The rules of the process tree (img-check-tree.c). */
 static void test_tree(const struct crfs_image_hdr *h0)
 {
@@ -1838,6 +1922,12 @@ static void test_tree(const struct crfs_image_hdr *h0)
 	tree_case(h0, false, 0, NULL, EOPNOTSUPP,
 		  "shares its address space with pid",
 		  "a child sharing its parent's mm, fd table, fs and actions");
+	tree_case(h0, false, 0, tree_fdt_fs, 0, "",
+		  "a child sharing its parent's fd table and fs (CLONE_FILES, CLONE_FS)");
+	tree_fdt_three(h0, true, "pid 4801: shares its descriptor table with pid 4711, not with its parent 4800",
+		       "a grandchild sharing the root's fd table, not its parent's");
+	tree_fdt_three(h0, false, NULL,
+		       "a child, with its own fd table, of a process sharing its parent's");
 	tree_case(h0, true, 0, tree_orphan, EBADMSG,
 		  "parent 0 is not a process of the image before it",
 		  "a second root");

@@ -11,7 +11,9 @@
  * What the processes share is found by kcmp(2) as an order (the kernel
  * orders its objects): the descriptions of their descriptors (one FILE,
  * one offset, res-files.c through cr_dump_file_shared()), and whole
- * objects, which a restore cannot share again yet (cr_dump_tree_check()).
+ * objects: a descriptor table and an fs (dump-share.c), an address space
+ * and signal actions, which a restore cannot share again yet
+ * (cr_dump_tree_check()).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -544,14 +546,15 @@ out:
 	return ret;
 }
 
-/* What kcmp compares of whole processes, and what to call it. */
+/*
+ * What kcmp compares of whole processes that a restore cannot share again,
+ * and what to call it (a descriptor table and an fs it can: dump-share.c).
+ */
 static const struct {
 	int		type;
 	const char	*what;
 } tree_kcmp[] = {
 	{ KCMP_VM,	"their address space (clone(CLONE_VM), vfork())" },
-	{ KCMP_FILES,	"their descriptor table (clone(CLONE_FILES))" },
-	{ KCMP_FS,	"their cwd, root and umask (clone(CLONE_FS))" },
 	{ KCMP_SIGHAND,	"their signal actions (clone(CLONE_SIGHAND))" },
 };
 
@@ -625,21 +628,73 @@ static bool tree_fkey_same(const struct cr_dump_fkey *k,
 	       k->pos == f->f.pos && k->flags == f->f.flags;
 }
 
+/* The key of @f in @k, or NULL. */
+static struct cr_dump_fkey *tree_fkey_find(const struct cr_dump_fkeys *k,
+					   const struct cr_file *f)
+{
+	if (!k->size)
+		return NULL;
+	for (int32_t i = k->head[tree_fkey_hash(k, f->f.dev, f->f.ino)];
+	     i >= 0; i = k->ent[i].next)
+		if (tree_fkey_same(&k->ent[i], f))
+			return &k->ent[i];
+	return NULL;
+}
+
+/*
+ * Descriptor @fd of @pid among the descriptions of @x by bisection in
+ * kcmp's order: its index if one is it, else -1 and *@at where it goes.
+ * A kcmp() that fails (a process gone) makes @x unordered: each looked at.
+ */
+static int32_t tree_fdesc_find(struct cr_dump_fkey *x, pid_t pid, int fd,
+			       uint32_t *at)
+{
+	uint32_t lo = 0, hi = x->nr;
+
+	while (!x->unordered && lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		long r = syscall(SYS_kcmp, x->v[mid].pid, pid, KCMP_FILE,
+				 x->v[mid].fd, fd);
+
+		if (r == 0)
+			return (int32_t)mid;
+		if (r == 1)
+			lo = mid + 1;
+		else if (r == 2)
+			hi = mid;
+		else
+			x->unordered = true;
+	}
+	*at = x->unordered ? x->nr : lo;
+	for (uint32_t i = 0; x->unordered && i < x->nr; i++)
+		if (!syscall(SYS_kcmp, x->v[i].pid, pid, KCMP_FILE,
+			     x->v[i].fd, fd))
+			return (int32_t)i;
+	return -1;
+}
+
 uint32_t cr_dump_file_shared(struct cr_dump *d, pid_t pid, int fd,
 			     const struct cr_file *f)
 {
-	const struct cr_dump_fkeys *k = &d->fkeys;
+	struct cr_dump_fkeys *k = &d->fkeys;
+	struct cr_dump_fkey *x;
+	uint32_t at;
+	int32_t i;
 
-	if (!k->size || f->why || !f->f.kind)
+	k->miss_key = -1;
+	if (f->why || !f->f.kind)
 		return 0;
-	for (int32_t i = k->head[tree_fkey_hash(k, f->f.dev, f->f.ino)];
-	     i >= 0; i = k->ent[i].next) {
-		const struct cr_dump_fkey *x = &k->ent[i];
-
-		if (x->pid != pid && tree_fkey_same(x, f) &&
-		    !syscall(SYS_kcmp, x->pid, pid, KCMP_FILE, x->fd, fd))
-			return x->file_id;
-	}
+	x = tree_fkey_find(k, f);
+	if (!x)
+		return 0;
+	i = tree_fdesc_find(x, pid, fd, &at);
+	if (i >= 0)
+		return x->v[i].file_id;
+	/* Kept for cr_dump_file_note(), which comes next. */
+	k->miss_pid = pid;
+	k->miss_fd = fd;
+	k->miss_key = (int32_t)(x - k->ent);
+	k->miss_at = at;
 	return 0;
 }
 
@@ -665,30 +720,57 @@ static int tree_fkeys_grow(struct cr_dump_fkeys *k)
 	return 0;
 }
 
+/* The key of @f in @k, made if new; NULL: out of memory. */
+static struct cr_dump_fkey *tree_fkey_get(struct cr_dump_fkeys *k,
+					  const struct cr_file *f)
+{
+	struct cr_dump_fkey *x = tree_fkey_find(k, f);
+	uint32_t h;
+
+	if (x)
+		return x;
+	if ((k->nr + 1 > k->size && tree_fkeys_grow(k)) ||
+	    cr_grow(&k->ent, k->nr, sizeof(*k->ent)))
+		return NULL;
+	h = tree_fkey_hash(k, f->f.dev, f->f.ino);
+	x = &k->ent[k->nr];
+	*x = (struct cr_dump_fkey){
+		.dev = f->f.dev, .ino = f->f.ino, .pos = f->f.pos,
+		.flags = f->f.flags, .next = k->head[h],
+	};
+	k->head[h] = k->nr++;
+	return x;
+}
+
 int cr_dump_file_note(struct cr_dump *d, pid_t pid, int fd,
 		      const struct cr_file *f, uint32_t id, struct cr_err *e)
 {
-	struct cr_dump_fkeys *k = &d->fkeys;
-	uint32_t h;
+	struct cr_dump_fkey *x;
+	uint32_t at = 0;
 
 	/* One process: nobody to share with. */
 	if (d->nr_tasks < 2 || f->why || !f->f.kind)
 		return 0;
-	if ((k->nr + 1 > k->size && tree_fkeys_grow(k)) ||
-	    cr_grow(&k->ent, k->nr, sizeof(*k->ent)))
+	x = tree_fkey_get(&d->fkeys, f);
+	if (!x || cr_grow(&x->v, x->nr, sizeof(*x->v)))
 		return cr_fail(e, ENOMEM, "out of memory");
-	h = tree_fkey_hash(k, f->f.dev, f->f.ino);
-	k->ent[k->nr] = (struct cr_dump_fkey){
-		.dev = f->f.dev, .ino = f->f.ino, .pos = f->f.pos,
-		.flags = f->f.flags, .file_id = id, .pid = pid, .fd = fd,
-		.next = k->head[h],
-	};
-	k->head[h] = k->nr++;
+	/* A new description: where it goes in kcmp's order. */
+	if (d->fkeys.miss_key == (int32_t)(x - d->fkeys.ent) &&
+	    d->fkeys.miss_pid == pid && d->fkeys.miss_fd == fd)
+		at = d->fkeys.miss_at;
+	else if (tree_fdesc_find(x, pid, fd, &at) >= 0)
+		return 0;
+	d->fkeys.miss_key = -1;
+	memmove(&x->v[at + 1], &x->v[at], (x->nr - at) * sizeof(*x->v));
+	x->v[at] = (struct cr_dump_fdesc){ pid, fd, id };
+	x->nr++;
 	return 0;
 }
 
 void cr_dump_tree_free(struct cr_dump *d)
 {
+	for (uint32_t i = 0; i < d->fkeys.nr; i++)
+		free(d->fkeys.ent[i].v);
 	free(d->fkeys.ent);
 	free(d->fkeys.head);
 	free(d->pids);

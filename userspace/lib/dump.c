@@ -51,6 +51,9 @@ static int dump_rows(struct cr_dump *d, struct cr_dtask *dt, bool check,
 	/* A zombie has nothing but its ids (dump-tree.c). */
 	if (dt->zombie)
 		return 0;
+	/* The FILEs its rows collect, after those of the tasks before. */
+	if (!check)
+		dt->first_file = d->m.nr_files;
 	for (int i = 0; !ret && i < CR_RES_NR; i++) {
 		int (*hook)(struct cr_dump *, struct cr_dtask *,
 			    struct cr_err *) = check ? cr_res_table[i]->check :
@@ -572,6 +575,8 @@ struct cr_dump *cr_dump_begin_opts(const char *cgdir,
 
 	/* Everything /proc can tell, then every refusal: nothing seized. */
 	ret = cr_dump_tree(d, e);
+	if (!ret)
+		ret = cr_dump_share(d, e);
 	if (!ret)
 		cr_lk_snap_start(d);
 	for (i = 0; !ret && i < d->nr_tasks; i++)

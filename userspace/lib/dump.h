@@ -109,6 +109,9 @@ struct cr_dtask {
 	bool			zombie;		/* no rows: dump-tree.c */
 	unsigned int		tty_nr;		/* its controlling terminal */
 	pid_t			tpgid;		/* its foreground group */
+	/* the first task sharing its fd table, its fs (dump-share.c); -1 */
+	int32_t			files_of, fs_of;
+	uint32_t		first_file;	/* its FILEs: from this on */
 	struct cr_task		*t;		/* its model */
 	struct cr_proc_status	st;		/* its status, as collected */
 	pid_t			*tids;		/* its threads, the leader first */
@@ -138,14 +141,24 @@ struct cr_shmem_ix {
 	uint64_t	probes;		/* slots looked at, all told */
 };
 
-/* A description of a descriptor, for another process to find it. */
-struct cr_dump_fkey {
-	uint64_t	dev, ino, pos;
-	uint32_t	flags;
-	uint32_t	file_id;
+/* A description: a descriptor that has it, and its FILE. */
+struct cr_dump_fdesc {
 	pid_t		pid;
 	int		fd;
-	int32_t		next;		/* in its bucket, -1: last */
+	uint32_t	file_id;
+};
+
+/*
+ * The descriptions alike by device, inode, offset and flags, for another
+ * process to find its own among them: in kcmp(KCMP_FILE)'s order.
+ */
+struct cr_dump_fkey {
+	uint64_t		dev, ino, pos;
+	uint32_t		flags;
+	int32_t			next;		/* in its bucket, -1: last */
+	struct cr_dump_fdesc	*v;
+	uint32_t		nr;
+	bool			unordered;	/* kcmp failed: look at each */
 };
 
 /* The descriptions of the container's processes by (device, inode). */
@@ -154,6 +167,11 @@ struct cr_dump_fkeys {
 	uint32_t		nr;
 	int32_t			*head;		/* buckets, -1: empty */
 	uint32_t		size;		/* a power of 2, or 0 */
+	/* the last descriptor not found: where it goes in its key */
+	pid_t			miss_pid;
+	int			miss_fd;
+	int32_t			miss_key;	/* -1: none */
+	uint32_t		miss_at;
 };
 
 /* One checkpoint in progress. */
@@ -191,6 +209,14 @@ struct cr_dump {
 int cr_dump_tree(struct cr_dump *d, struct cr_err *e);
 
 /**
+ * cr_dump_share() - for each live task of @d, the first task (in @d's
+ * order) whose descriptor table (files_of) and whose cwd, root and umask
+ * (fs_of) it shares, by kcmp(2) as an order (dump-share.c)
+ * Return: 0 or -errno with @e set.
+ */
+int cr_dump_share(struct cr_dump *d, struct cr_err *e);
+
+/**
  * cr_dump_tree_check() - refuse what the processes of @d share that a
  * restore cannot share again (an address space, a descriptor table, ...),
  * by kcmp(2) as an order
@@ -201,7 +227,8 @@ int cr_dump_tree_check(struct cr_dump *d, struct cr_err *e);
 /**
  * cr_dump_file_shared() - the FILE of another process of @d that is the
  * description of descriptor @fd of @pid (kcmp(KCMP_FILE)), found by the
- * key of @f (device, inode, flags, offset)
+ * key of @f (device, inode, flags, offset), then by bisection in kcmp's
+ * order among the descriptions of that key: O(log n) kcmp() calls
  * Return: its id, or 0 when there is none.
  */
 uint32_t cr_dump_file_shared(struct cr_dump *d, pid_t pid, int fd,

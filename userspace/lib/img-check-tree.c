@@ -19,13 +19,15 @@
  *    of the stop again, or not, as a restore cannot know);
  *  - a zombie has nothing but its ids, credentials and a wait status: an
  *    exit code, or a signal that kills without a core dump;
- *  - no address space, descriptor table, fs or signal actions shared
- *    between processes (not supported yet).
+ *  - no address space or signal actions shared between processes (not
+ *    supported yet); a descriptor table or fs shared with the parent
+ *    that made it (cr_tree_shared()).
  *
  * Linear in the processes, a parent or leader found by bisection.
  */
 #include <errno.h>
 #include <signal.h>
+#include <string.h>
 
 #include "img-walk.h"
 
@@ -83,7 +85,7 @@ static int cr_tree_zombie(const struct cr_task *t, struct cr_err *e)
 	return 0;
 }
 
-/* A live process owns each object it has (none is shared). */
+/* A live process owns its address space and signal actions (not shared). */
 static int cr_tree_own(const struct cr_task *t, struct cr_err *e)
 {
 	const struct {
@@ -91,8 +93,6 @@ static int cr_tree_own(const struct cr_task *t, struct cr_err *e)
 		const char	*what;
 	} obj[] = {
 		{ t->mm ? t->mm->pid : 0, "address space" },
-		{ t->fdt ? t->fdt->pid : 0, "descriptor table" },
-		{ t->fs ? t->fs->pid : 0, "cwd, root and umask" },
 		{ t->sighand ? t->sighand->pid : 0, "signal actions" },
 	};
 
@@ -102,6 +102,39 @@ static int cr_tree_own(const struct cr_task *t, struct cr_err *e)
 				       "with pid %u: processes sharing it are "
 				       "not supported yet", t->t.pid,
 				       obj[i].what, obj[i].pid);
+	return 0;
+}
+
+/*
+ * A descriptor table or fs @t shares with a process before it: made by
+ * clone(CLONE_FILES, CLONE_FS) from its parent, which shares it too; a
+ * shared fs has root / (a process opening its files after another entered
+ * the root would find them under it).
+ */
+static int cr_tree_shared(const struct cr_model *m, const struct cr_task *t,
+			  struct cr_err *e)
+{
+	const struct cr_task *p = t->t.ppid ? cr_tree_task(m, t->t.ppid) : NULL;
+	const struct crfs_task *k = &t->t;
+
+	if (t->fdt && t->fdt->pid != k->pid && (!p || p->fdt != t->fdt))
+		return cr_fail(e, EOPNOTSUPP, "pid %u: shares its descriptor "
+			       "table with pid %u, not with its parent %u: a "
+			       "restore can make it shared only by "
+			       "clone(CLONE_FILES) from its parent", k->pid,
+			       t->fdt->pid, k->ppid);
+	if (t->fs && t->fs->pid != k->pid && (!p || p->fs != t->fs))
+		return cr_fail(e, EOPNOTSUPP, "pid %u: shares its cwd, root "
+			       "and umask with pid %u, not with its parent "
+			       "%u: a restore can make them shared only by "
+			       "clone(CLONE_FS) from its parent", k->pid,
+			       t->fs->pid, k->ppid);
+	if (t->fs && t->fs->pid != k->pid && t->fs->root &&
+	    strcmp(t->fs->root->path, "/"))
+		return cr_fail(e, EOPNOTSUPP, "pid %u: shares its cwd, root "
+			       "and umask with pid %u, its root %s: a shared "
+			       "fs is supported with root / only", k->pid,
+			       t->fs->pid, t->fs->root->path);
 	return 0;
 }
 
@@ -196,6 +229,8 @@ int cr_img_check_tree(const struct crfs_image_hdr *h,
 		if (!ret)
 			ret = t->t.state == CRFS_TASK_ZOMBIE ?
 			      cr_tree_zombie(t, e) : cr_tree_own(t, e);
+		if (!ret)
+			ret = cr_tree_shared(m, t, e);
 	}
 	return ret;
 }

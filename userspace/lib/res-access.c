@@ -10,7 +10,8 @@
  *
  * The question is asked of the kernel, not of the mode bits: a short-lived
  * child of the dumper takes the process's fs ids, groups and effective
- * capabilities and opens each path as the restore will (same flags, no
+ * capabilities (one child for all the processes that have the same) and
+ * opens each path as the restore will (same flags, no
  * symbolic link followed, cwd and root entered with fchdir(): an O_PATH
  * open proves nothing), and checks it opened the file the image names.
  * It answers with one byte per file.
@@ -68,17 +69,19 @@ static int acc_ptr_cmp(const void *pa, const void *pb)
 	return (a > b) - (a < b);
 }
 
-/* Every FILE of @t reopened by path, once each. */
-static int acc_collect(const struct cr_task *t, struct acc_list *l,
-		       struct cr_err *e)
+/* How many FILEs of @t acc_collect() may add. */
+static size_t acc_room(const struct cr_task *t)
+{
+	return (size_t)(t->fdt ? t->fdt->nr_fds : 0) +
+	       (t->mm ? t->mm->nr_vmas : 0) + 3;
+}
+
+/* Every FILE of @t reopened by path added to @l (which has room). */
+static void acc_collect(const struct cr_task *t, struct acc_list *l)
 {
 	uint32_t nfd = t->fdt ? t->fdt->nr_fds : 0;
-	uint32_t nvma = t->mm ? t->mm->nr_vmas : 0, i, j;
+	uint32_t nvma = t->mm ? t->mm->nr_vmas : 0, i;
 
-	l->nr = 0;
-	l->f = calloc((size_t)nfd + nvma + 3, sizeof(*l->f));
-	if (!l->f)
-		return cr_fail(e, ENOMEM, "out of memory");
 	for (i = 0; i < nfd; i++)
 		acc_add(l, t->fdt->fds[i].file);
 	for (i = 0; i < nvma; i++)
@@ -90,12 +93,38 @@ static int acc_collect(const struct cr_task *t, struct acc_list *l,
 		acc_add(l, t->fs->cwd);
 		acc_add(l, t->fs->root);
 	}
+}
+
+/* @l sorted, each FILE once. */
+static void acc_unique(struct acc_list *l)
+{
+	uint32_t i, j;
+
 	qsort(l->f, l->nr, sizeof(*l->f), acc_ptr_cmp);
 	for (i = j = 0; i < l->nr; i++)
 		if (!j || l->f[i] != l->f[j - 1])
 			l->f[j++] = l->f[i];
 	l->nr = j;
-	return 0;
+}
+
+/* The credentials the child takes (acc_take_creds()) in one order. */
+static int acc_creds_cmp(const void *pa, const void *pb, void *arg)
+{
+	const struct cr_dtask *tasks = arg;
+	const struct cr_task *a = tasks[*(const uint32_t *)pa].t;
+	const struct cr_task *b = tasks[*(const uint32_t *)pb].t;
+	const struct crfs_creds *x = &a->creds, *y = &b->creds;
+
+	if (x->fsuid != y->fsuid)
+		return x->fsuid < y->fsuid ? -1 : 1;
+	if (x->fsgid != y->fsgid)
+		return x->fsgid < y->fsgid ? -1 : 1;
+	if (x->cap_eff != y->cap_eff)
+		return x->cap_eff < y->cap_eff ? -1 : 1;
+	if (x->ngroups != y->ngroups)
+		return x->ngroups < y->ngroups ? -1 : 1;
+	return x->ngroups ? memcmp(a->groups, b->groups,
+				   x->ngroups * sizeof(*a->groups)) : 0;
 }
 
 /* In the child: take @t's fs ids, groups and effective capabilities. */
@@ -279,16 +308,34 @@ static int acc_ask(const struct cr_dump *d, const struct cr_dtask *dt,
 	return ret;
 }
 
-/* Phase 2: mark the files the process had only through privilege. */
-static int access_check(struct cr_dump *d, struct cr_dtask *dt,
-			struct cr_err *e)
+/* By credentials, then in the image's order: a group's first comes first. */
+static int acc_order_cmp(const void *pa, const void *pb, void *arg)
 {
-	struct acc_list l;
-	uint8_t *ans = NULL;
-	int ret;
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+	int c = acc_creds_cmp(pa, pb, arg);
 
-	ret = acc_collect(dt->t, &l, e);
-	if (ret || !l.nr)
+	return c ? c : (a > b) - (a < b);
+}
+
+/* Ask for the @n tasks @ix of @d, which have the same credentials. */
+static int acc_group(struct cr_dump *d, const uint32_t *ix, uint32_t n,
+		     struct cr_err *e)
+{
+	const struct cr_dtask *dt = &d->tasks[ix[0]];
+	struct acc_list l = { 0 };
+	uint8_t *ans = NULL;
+	size_t room = 0;
+	int ret = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		room += acc_room(d->tasks[ix[i]].t);
+	l.f = calloc(room, sizeof(*l.f));
+	if (!l.f)
+		return cr_fail(e, ENOMEM, "out of memory");
+	for (uint32_t i = 0; i < n; i++)
+		acc_collect(d->tasks[ix[i]].t, &l);
+	acc_unique(&l);
+	if (!l.nr)
 		goto out;
 	ans = calloc(l.nr, 1);
 	if (!ans) {
@@ -302,6 +349,38 @@ static int access_check(struct cr_dump *d, struct cr_dtask *dt,
 out:
 	free(ans);
 	free(l.f);
+	return ret;
+}
+
+/*
+ * Phase 2, for the whole container at the check of its first process:
+ * mark the files each process had only through privilege.  Processes
+ * with the same fs ids, groups and effective capabilities get the same
+ * answers: one child asks for all of them (a fork of the dumper costs
+ * more than the opens), the first of them named if it fails.
+ */
+static int access_check(struct cr_dump *d, struct cr_dtask *dt,
+			struct cr_err *e)
+{
+	uint32_t *ix, n = 0;
+	int ret = 0;
+
+	if (dt != &d->tasks[0])
+		return 0;
+	ix = calloc(d->nr_tasks + 1, sizeof(*ix));
+	if (!ix)
+		return cr_fail(e, ENOMEM, "out of memory");
+	for (uint32_t i = 0; i < d->nr_tasks; i++)
+		if (!d->tasks[i].zombie)
+			ix[n++] = i;
+	qsort_r(ix, n, sizeof(*ix), acc_order_cmp, d->tasks);
+	for (uint32_t i = 0, j; !ret && i < n; i = j) {
+		for (j = i + 1; j < n && !acc_creds_cmp(&ix[i], &ix[j],
+							d->tasks); j++)
+			;
+		ret = acc_group(d, &ix[i], j - i, e);
+	}
+	free(ix);
 	return ret;
 }
 

@@ -491,6 +491,10 @@ static int evfd_late(struct cr_rst *r, struct cr_err *e)
 	const struct cr_fdtable *fdt = r->task->fdt;
 	int rc = 0;
 
+	/* A shared table: the first process of it did. */
+	if (cr_rst_fdt_follower(r->task))
+		return 0;
+
 	for (int pass = 0; pass < 2; pass++)
 		for (uint32_t i = 0; !rc && fdt && i < fdt->nr_fds; i++) {
 			const struct cr_file *f = fdt->fds[i].file;

@@ -128,18 +128,28 @@ static uint64_t fdata_bytes(int fd, uint64_t size, uint64_t ps)
 	return n;
 }
 
-/* Phase 1: the data size and seals of every carrier of @dt's files. */
+/*
+ * Phase 1: the data size and seals of every carrier of @dt's files: those
+ * its rows have just collected (a carrier is the first FILE of its inode;
+ * one of a task before it was measured there, and this task may not hold
+ * it), so each task costs its own files, not all of them.
+ */
 static int fdata_collect(struct cr_dump *d, struct cr_dtask *dt,
 			 struct cr_err *e)
 {
 	uint64_t ps = sysconf(_SC_PAGESIZE);
-	uint32_t dup;
+	uint32_t dup, i;
 	int fd, seals;
 
+	for (i = dt->first_file; i < d->m.nr_files; i++)
+		if (d->m.files[i].f.data_id)
+			break;
+	if (i == d->m.nr_files)
+		return 0;
 	/* The files are indexed for fdata_open()'s look-ups. */
 	if (cr_model_index(&d->m, CR_K_FILE, &dup))
 		return cr_fail(e, ENOMEM, "out of memory");
-	for (uint32_t i = 0; i < d->m.nr_files; i++) {
+	for (uint32_t i = dt->first_file; i < d->m.nr_files; i++) {
 		struct cr_file *f = &d->m.files[i];
 
 		if (!fdata_carrier(f) || f->why)
@@ -157,15 +167,9 @@ static int fdata_collect(struct cr_dump *d, struct cr_dtask *dt,
 		close(fd);
 		if (f->f.data_size > CRFS_FILE_DATA_MAX)
 			f->why = "its data exceed CRFS_FILE_DATA_MAX (1 GiB)";
-		for (uint32_t j = 0; j < d->m.nr_shmems; j++)
-			if (f->f.kind == CRFS_FILE_ANON_SHMEM &&
-			    d->m.shmems[j].ino == f->f.ino)
-				f->why = "a descriptor of shared anonymous "
-					 "memory that is also mapped is not "
-					 "supported";
 	}
 	/* The other descriptions of an inode: its seals, its refusal. */
-	for (uint32_t i = 0; i < d->m.nr_files; i++) {
+	for (uint32_t i = dt->first_file; i < d->m.nr_files; i++) {
 		struct cr_file *f = &d->m.files[i];
 		const struct cr_file *c;
 
@@ -297,6 +301,14 @@ static int fdata_check(struct cr_dump *d, struct cr_dtask *dt,
 	for (uint32_t i = 0; i < d->m.nr_files; i++) {
 		f = &d->m.files[i];
 		any |= fdata_carrier(f);
+		/* Mapped by any process of the container, all collected. */
+		for (uint32_t j = 0; fdata_carrier(f) && !f->why &&
+		     f->f.kind == CRFS_FILE_ANON_SHMEM && j < d->m.nr_shmems;
+		     j++)
+			if (d->m.shmems[j].ino == f->f.ino)
+				d->m.files[i].why = "a descriptor of shared "
+					"anonymous memory that is also mapped "
+					"is not supported";
 		if (fdata_carrier(f) && f->why)
 			return cr_fail(e, f->f.data_size > CRFS_FILE_DATA_MAX ?
 				       EFBIG : EOPNOTSUPP, "pid %d: %s: %s "

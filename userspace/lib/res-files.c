@@ -149,8 +149,14 @@ static int files_collect(struct cr_dump *d, struct cr_dtask *dt,
 	struct cr_fd_probe *p = NULL;
 	struct cr_fdtable *t;
 	int *fds = NULL, n, i, ret = 0, err = 0;
-	uint32_t id = cr_dump_id(d);
+	uint32_t id;
 
+	/* A table shared with a task before it (clone(CLONE_FILES)). */
+	if (dt->files_of >= 0) {
+		dt->t->t.fdtable_id = d->tasks[dt->files_of].t->t.fdtable_id;
+		return 0;
+	}
+	id = cr_dump_id(d);
 	n = cr_proc_fds(dt->pid, &fds, e);
 	if (n < 0)
 		return n;

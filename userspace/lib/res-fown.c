@@ -270,6 +270,10 @@ static int fown_late(struct cr_rst *r, struct cr_err *e)
 	const struct cr_fdtable *fdt = r->task->fdt;
 	int rc = 0;
 
+	/* A shared table: the first process of it did. */
+	if (cr_rst_fdt_follower(r->task))
+		return 0;
+
 	for (uint32_t i = 0; !rc && fdt && i < fdt->nr_fds; i++) {
 		const struct cr_fd *fd = &fdt->fds[i];
 		bool first = true;

@@ -17,10 +17,16 @@
 static int fs_collect(struct cr_dump *d, struct cr_dtask *dt,
 		      struct cr_err *e)
 {
-	uint32_t id = cr_dump_id(d), cwd, root;
+	uint32_t id, cwd, root;
 	struct cr_fs *fs;
 	int err = 0;
 
+	/* Shared with a task before it (clone(CLONE_FS)). */
+	if (dt->fs_of >= 0) {
+		dt->t->t.fs_id = d->tasks[dt->fs_of].t->t.fs_id;
+		return 0;
+	}
+	id = cr_dump_id(d);
 	cwd = cr_dump_file(d, dt->pid, "cwd", O_PATH | O_DIRECTORY, e);
 	if (!cwd)
 		return -e->err;
@@ -55,6 +61,9 @@ static int fs_check(struct cr_dump *d, struct cr_dtask *dt, struct cr_err *e)
 /* Restore phase 3: the umask. */
 static int fs_child(const struct cr_rst_child *c, struct cr_rst_res *res)
 {
+	/* Shared: set once, by the first process that has it. */
+	if (cr_rst_fs_follower(c->task))
+		return 0;
 	res->step = CR_RST_UMASK;
 	syscall(SYS_umask, c->task->fs->f.umask);
 	return 0;

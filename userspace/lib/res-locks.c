@@ -426,41 +426,92 @@ int cr_lk_cross_check(struct cr_dump *d, struct cr_err *e)
 	return ret;
 }
 
+/* The FILE @id of @d: by bisection, the collect adds them by id. */
+static const struct cr_file *lk_file(const struct cr_dump *d, uint32_t id)
+{
+	uint32_t lo = 0, hi = d->m.nr_files;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (d->m.files[mid].f.id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < d->m.nr_files && d->m.files[lo].f.id == id)
+		return &d->m.files[lo];
+	for (uint32_t i = 0; i < d->m.nr_files; i++)	/* not in order */
+		if (d->m.files[i].f.id == id)
+			return &d->m.files[i];
+	return NULL;
+}
+
+/* A locked description's first descriptor: by FILE, then by number. */
+struct lk_first {
+	uint32_t	file_id;
+	uint32_t	i;		/* in the fd table */
+};
+
+static int lk_first_cmp(const void *pa, const void *pb)
+{
+	const struct lk_first *a = pa, *b = pb;
+
+	if (a->file_id != b->file_id)
+		return a->file_id < b->file_id ? -1 : 1;
+	return (a->i > b->i) - (a->i < b->i);
+}
+
+static int lk_first_by_fd(const void *pa, const void *pb)
+{
+	const struct lk_first *a = pa, *b = pb;
+
+	return (a->i > b->i) - (a->i < b->i);
+}
+
 /*
  * Phase 1: the locks on each description of the task's fd table that has
  * any: the files row saw "lock:" lines in its fdinfo (cr_file.locked), so
- * a process without locks costs no read more than it did.
+ * a process without locks costs no read more than it did, and no memory
+ * beyond its own descriptors: O(fds log files) a process.
  */
 static int locks_collect(struct cr_dump *d, struct cr_dtask *dt,
 			 struct cr_err *e)
 {
 	struct cr_lk_collect c = { .d = d, .dt = dt };
-	const struct cr_file **by_id;
-	uint8_t *done;
+	struct lk_first *first = NULL;
+	uint32_t n = 0, k = 0;
 	int ret = 0;
 
+	/* A table shared with a task before it: its locks are in. */
+	if (dt->files_of >= 0)
+		return 0;
 	/* The files row has just made this task's table: the last one. */
 	for (uint32_t i = d->m.nr_fdts; i-- > 0 && !c.fdt;)
 		if (d->m.fdts[i].t.id == dt->t->t.fdtable_id)
 			c.fdt = &d->m.fdts[i];
 	if (!c.fdt)
 		return 0;
-	done = calloc((size_t)d->next_id + 1, 1);
-	by_id = calloc((size_t)d->next_id + 1, sizeof(*by_id));
-	if (!done || !by_id) {
-		ret = cr_fail(e, ENOMEM, "out of memory");
-		goto out;
-	}
-	for (uint32_t i = 0; i < d->m.nr_files; i++)
-		if (d->m.files[i].f.id <= d->next_id)
-			by_id[d->m.files[i].f.id] = &d->m.files[i];
-	for (uint32_t i = 0; !ret && i < c.fdt->nr_fds; i++) {
-		const struct crfs_fd *fd = &c.fdt->fds[i].d;
+	for (uint32_t i = 0; i < c.fdt->nr_fds; i++) {
+		const struct cr_file *f = lk_file(d, c.fdt->fds[i].d.file_id);
 
-		if (fd->file_id > d->next_id || done[fd->file_id] ||
-		    !by_id[fd->file_id] || !by_id[fd->file_id]->locked)
+		if (!f || !f->locked)
 			continue;
-		done[fd->file_id] = 1;
+		if (!first && !(first = calloc(c.fdt->nr_fds, sizeof(*first))))
+			return cr_fail(e, ENOMEM, "out of memory");
+		first[n++] = (struct lk_first){ f->f.id, i };
+	}
+	/* Each description once, at its first descriptor, in fd order. */
+	if (n) {
+		qsort(first, n, sizeof(*first), lk_first_cmp);
+		for (uint32_t i = 0; i < n; i++)
+			if (!i || first[i].file_id != first[i - 1].file_id)
+				first[k++] = first[i];
+		qsort(first, k, sizeof(*first), lk_first_by_fd);
+	}
+	for (uint32_t i = 0; !ret && i < k; i++) {
+		const struct crfs_fd *fd = &c.fdt->fds[first[i].i].d;
+
 		ret = cr_lk_fd(&c, fd->fd, fd->file_id, e);
 	}
 	/* Kept for cr_lk_cross_check(), after the seize. */
@@ -468,9 +519,7 @@ static int locks_collect(struct cr_dump *d, struct cr_dtask *dt,
 	dt->lk_seen = c.seen;
 	dt->nr_lk_seen = c.nr_seen;
 	c.seen = NULL;
-out:
-	free(by_id);
-	free(done);
+	free(first);
 	free(c.seen);
 	return ret;
 }
@@ -623,7 +672,8 @@ static int locks_late(struct cr_rst *r, struct cr_err *e)
 	struct cr_lk_fd *fds, key, *hit;
 	int rc = 0;
 
-	if (!m->nr_locks || !t || !t->nr_fds)
+	/* A shared table: the first process of it took them. */
+	if (!m->nr_locks || !t || !t->nr_fds || cr_rst_fdt_follower(r->task))
 		return 0;
 	fds = calloc(t->nr_fds, sizeof(*fds));
 	if (!fds)

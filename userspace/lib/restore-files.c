@@ -282,6 +282,9 @@ static int cr_rf_plan_task(const struct cr_task *t, struct cr_rst_files *fs,
 	}
 	if (!dirs->cwd || !dirs->root)
 		return cr_fail(e, EINVAL, "pid %u: no cwd or root", t->t.pid);
+	/* Shared: the first process that has them enters them, for all. */
+	if (cr_rst_fs_follower(t))
+		return 0;
 	cr_rf_add(fs, CR_RF_CWD, 0, dirs->cwd)->oflags =
 		O_PATH | O_DIRECTORY | O_CLOEXEC;
 	fs->cwd = fs->nr - 1;
@@ -312,10 +315,9 @@ static int32_t cr_rf_free_fd(const struct cr_rst_files *fs, int32_t *n,
  * Numbers for the socket and the files that are not the image's
  * descriptions: the lowest the image does not use, in order.
  */
-static void cr_rf_number(struct cr_rst_files *fs)
+static void cr_rf_number(struct cr_rst_files *fs, int32_t n)
 {
 	uint32_t i, j = 0;
-	int32_t n = 0;
 
 	fs->sock_fd = cr_rf_free_fd(fs, &n, &j);
 	for (i = fs->nr_fd_entries; i < fs->nr; i++)
@@ -361,9 +363,10 @@ static int cr_rf_plan(struct cr_rst *r, const struct cr_task *t,
 	if (!rc)
 		rc = cr_rf_plan_task(t, fs, refs, entry, e);
 	if (!rc) {
-		cr_rf_number(fs);
+		cr_rf_number(fs, 0);
 		cr_rst_pair_number(fs);
 	}
+	fs->fdt_shared = cr_rst_fdt_follower(t);
 out:
 	free(refs);
 	free(entry);
@@ -379,6 +382,12 @@ int cr_rst_files_plan_task(const struct cr_task *t, struct cr_rst_files *fs,
 int cr_rst_files_plan(struct cr_rst *r, struct cr_err *e)
 {
 	return cr_rf_plan(r, r->task, &r->files, e);
+}
+
+void cr_rst_files_renumber(struct cr_rst_files *fs, uint32_t start)
+{
+	cr_rf_number(fs, (int32_t)start);
+	cr_rst_pair_number(fs);
 }
 
 void cr_rst_files_free(struct cr_rst_files *fs)
@@ -639,19 +648,26 @@ int cr_rst_files_open(const struct cr_rst_child *c, struct cr_rst_res *res)
 		cr.task[i].effective = (uint32_t)(t->creds.cap_eff >> (32 * i)) &
 				       cr.mine[i].permitted;
 	}
-	/* Descriptions opened again through others (pipes) come last. */
+	/*
+	 * Descriptions opened again through others (pipes) come last; a
+	 * shared table has the descriptors: its first process placed them.
+	 */
 	for (int pass = 0; pass < 2; pass++)
-		for (i = 0; i < fs->nr; i++) {
+		for (i = fs->fdt_shared ? fs->nr_fd_entries : 0; i < fs->nr;
+		     i++) {
 			if (fs->f[i].reopen != pass)
 				continue;
 			err = cr_rf_place(&cr, fs, i, res);
 			if (err)
 				return err;
 		}
-	err = cr_rf_dup(fs, res);
+	err = fs->fdt_shared ? 0 : cr_rf_dup(fs, res);
 	if (err)
 		return err;
 	res->idx = 0;
+	res->step = CR_RST_DONE;
+	if (fs->cwd < 0)
+		return 0;
 	if (fs->root >= 0) {
 		res->step = CR_RST_ROOT;
 		if (syscall(SYS_fchdir, fs->f[fs->root].fd) ||

@@ -991,7 +991,8 @@ static int cr_mm_close_files(struct cr_rst *r, struct cr_err *e)
 {
 	const struct cr_rst_files *fs = &r->files;
 	/* cwd and root come last, and the process closed them itself */
-	uint32_t i = fs->nr_fd_entries, j, end = fs->cwd;
+	uint32_t i = fs->nr_fd_entries, j;
+	uint32_t end = fs->cwd >= 0 ? (uint32_t)fs->cwd : fs->nr;
 	long ret;
 	int rc;
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/sched.h>
 #include <sys/syscall.h>
 
 #include "restore.h"
@@ -43,17 +44,28 @@ void cr_rst_task_child(const struct cr_rst_child *c)
 	 */
 	early_err = cr_rst_tree_ids(c, &early);
 	if (!early_err)
-		early_err = cr_rst_tree_kids(c, &early);
-	if (sock != c->sock_fd) {
-		if (syscall(SYS_dup3, sock, c->sock_fd, O_CLOEXEC) < 0)
-			syscall(SYS_exit_group, 1);
+		early_err = cr_rst_tree_kids(c, &early, false);
+	if (c->share & CLONE_FILES) {
+		/* Its parent's table: the first of it placed our socket. */
 		sock = c->sock_fd;
+	} else if (c->nr_group) {
+		close_err = cr_rst_tree_socks(c);
+		sock = c->sock_fd;
+	} else {
+		if (sock != c->sock_fd) {
+			if (syscall(SYS_dup3, sock, c->sock_fd, O_CLOEXEC) < 0)
+				syscall(SYS_exit_group, 1);
+			sock = c->sock_fd;
+		}
+		/* None of the restorer's descriptors may stay: said below. */
+		if (sock > 0 && syscall(SYS_close_range, 0, sock - 1, 0))
+			close_err = errno;
+		if (!close_err && syscall(SYS_close_range, sock + 1, ~0U, 0))
+			close_err = errno;
 	}
-	/* None of the restorer's descriptors may stay: said below if one does. */
-	if (sock > 0 && syscall(SYS_close_range, 0, sock - 1, 0))
-		close_err = errno;
-	if (!close_err && syscall(SYS_close_range, sock + 1, ~0U, 0))
-		close_err = errno;
+	/* Those sharing its table, once it holds only their sockets. */
+	if (!early_err && !close_err)
+		early_err = cr_rst_tree_kids(c, &early, true);
 	cr_rst_tree_hello(sock);
 	/* Wait until the tracer holds us. */
 	if (syscall(SYS_read, sock, &go, 1) != 1)

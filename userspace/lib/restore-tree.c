@@ -14,6 +14,13 @@
  * made by the first process that maps it, and the others open the
  * restorer's copy of it (restore-mm.c).
  *
+ * A process sharing its parent's descriptor table or fs is made with
+ * CLONE_FILES or CLONE_FS (img-check-tree.c said it can be); one sharing
+ * the table only after the first process of the table has moved the
+ * control sockets of all of them to numbers of their own and closed the
+ * restorer's other descriptors (cr_rst_tree_socks()): the others never
+ * close anything in it.
+ *
  * A zombie of the image is a process that restores nothing but its
  * process group, credentials and name, and ends as the image says (an
  * exit code, or its signal with the default action and no core dump)
@@ -109,8 +116,8 @@ static int cr_tree_plan_pass(struct cr_rst *r, const struct cr_first_fd *first,
 		/* A terminal, made by the restorer: from it, to every one. */
 		int own = cr_rst_tty_fd(r->tree, f);
 
-		if (rf->pass >= 0 || (own < 0 && (o->task < 0 ||
-		    (uint32_t)o->task == r->idx)))
+		if (rf->pass >= 0 || fs->fdt_shared ||
+		    (own < 0 && (o->task < 0 || (uint32_t)o->task == r->idx)))
 			continue;
 		if (!fs->pass_src && !(fs->pass_src = calloc(
 		    fs->nr_fd_entries, sizeof(*fs->pass_src))))
@@ -168,6 +175,94 @@ static int cr_tree_plan_helpers(struct cr_rst_tree *t, struct cr_err *e)
 	return 0;
 }
 
+/* Append @k's process and every process under it to @t->later. */
+static int cr_tree_plan_subtree(struct cr_rst_tree *t, int32_t k)
+{
+	if (cr_grow(&t->later, t->nr_later, sizeof(*t->later)))
+		return -ENOMEM;
+	t->later[t->nr_later++] = (uint32_t)k;
+	for (int32_t c = t->child[k].child; c >= 0; c = t->child[c].next)
+		if (cr_tree_plan_subtree(t, c))
+			return -ENOMEM;
+	return 0;
+}
+
+/*
+ * The processes sharing a descriptor table or fs made with the flag from
+ * their parents; a table's numbers for sockets and files that are not its
+ * descriptors apart for each process of it.  For the first process of a
+ * table: the others (group), and every process made from the table after
+ * it closed the restorer's descriptors that does not share it (later: a
+ * child of one of the others, with its table of its own, and all under
+ * it), whose sockets it keeps for them (cr_rst_tree_socks()).
+ */
+static int cr_tree_plan_share(struct cr_rst_tree *t, struct cr_err *e)
+{
+	const struct cr_model *m = t->rst[0].m;
+	uint32_t *last = calloc(m->nr_fdts + 1, sizeof(*last));
+	uint32_t *at = calloc(m->nr_fdts + 1, sizeof(*at));
+	uint32_t *cnt = calloc(m->nr_fdts + 1, sizeof(*cnt));
+	uint32_t *later_at = calloc(t->nr + 1, sizeof(*later_at)), n = 0;
+	int rc = 0;
+
+	t->groups = calloc(t->nr + 1, sizeof(*t->groups));
+	if (!last || !at || !cnt || !later_at || !t->groups) {
+		rc = cr_fail(e, ENOMEM, "out of memory");
+		goto out;
+	}
+	for (uint32_t i = 0; i < t->nr; i++) {
+		struct cr_rst *r = &t->rst[i];
+		struct cr_rst_child *c = &t->child[i];
+		uint32_t k;
+
+		if (cr_rst_zombie(r))
+			continue;
+		k = (uint32_t)(r->task->fdt - m->fdts);
+		c->share = (cr_rst_fdt_follower(r->task) ? CLONE_FILES : 0) |
+			   (cr_rst_fs_follower(r->task) ? CLONE_FS : 0);
+		if (c->share & CLONE_FILES) {
+			cr_rst_files_renumber(&r->files, last[k]);
+			c->sock_fd = r->files.sock_fd;
+		}
+		last[k] = r->files.nofile;
+		cnt[k]++;
+	}
+	/* Each table's processes in image order: the first is its first. */
+	for (uint32_t k = 0; k < m->nr_fdts; k++) {
+		at[k] = n;
+		n += cnt[k];
+	}
+	for (uint32_t i = 0; i < t->nr; i++)
+		if (!cr_rst_zombie(&t->rst[i]))
+			t->groups[at[t->rst[i].task->fdt - m->fdts]++] = i;
+	for (uint32_t k = 0, start = 0; !rc && k < m->nr_fdts;
+	     start += cnt[k++]) {
+		uint32_t first = t->groups[start];
+
+		if (cnt[k] < 2)
+			continue;
+		t->child[first].group = &t->groups[start];
+		t->child[first].nr_group = cnt[k];
+		later_at[first] = t->nr_later;
+		for (uint32_t j = 1; !rc && j < cnt[k]; j++)
+			for (int32_t c = t->child[t->groups[start + j]].child;
+			     !rc && c >= 0; c = t->child[c].next)
+				if (!(t->child[c].share & CLONE_FILES) &&
+				    cr_tree_plan_subtree(t, c))
+					rc = cr_fail(e, ENOMEM, "out of memory");
+		t->child[first].nr_later = t->nr_later - later_at[first];
+	}
+	for (uint32_t i = 0; !rc && i < t->nr; i++)
+		if (t->child[i].nr_later)
+			t->child[i].later = &t->later[later_at[i]];
+out:
+	free(later_at);
+	free(cnt);
+	free(at);
+	free(last);
+	return rc;
+}
+
 int cr_rst_tree_plan(struct cr_rst_tree *t, struct cr_err *e)
 {
 	const struct cr_model *m = t->rst[0].m;
@@ -222,6 +317,8 @@ int cr_rst_tree_plan(struct cr_rst_tree *t, struct cr_err *e)
 	}
 	if (!rc)
 		rc = cr_tree_plan_helpers(t, e);
+	if (!rc)
+		rc = cr_tree_plan_share(t, e);
 out:
 	free(mm_of);
 	free(first);
@@ -303,18 +400,30 @@ static int cr_tree_make_helpers(const struct cr_rst_child *c,
 	return 0;
 }
 
-int cr_rst_tree_kids(const struct cr_rst_child *c, struct cr_rst_res *res)
+/* The sockets of @k's process and of all under it closed in our table. */
+static void cr_tree_close_subtree(const struct cr_rst_child *all, int32_t k)
+{
+	syscall(SYS_close, all[k].sock);
+	for (int32_t c = all[k].child; c >= 0; c = all[c].next)
+		cr_tree_close_subtree(all, c);
+}
+
+int cr_rst_tree_kids(const struct cr_rst_child *c, struct cr_rst_res *res,
+		     bool files)
 {
 	for (int32_t k = c->child; k >= 0; k = c->all[k].next) {
 		const struct cr_rst_child *kid = &c->all[k];
 		pid_t tid = kid->task->t.pid;
 		struct clone_args args = {
+			.flags = kid->share,
 			.exit_signal = kid->task->t.exit_signal,
 			.set_tid = (uintptr_t)&tid,
 			.set_tid_size = 1,
 		};
 		long ret;
 
+		if (!(kid->share & CLONE_FILES) != !files)
+			continue;
 		ret = syscall(SYS_clone3, &args, sizeof(args));
 		if (ret == 0)
 			cr_rst_task_child(kid);
@@ -323,9 +432,67 @@ int cr_rst_tree_kids(const struct cr_rst_child *c, struct cr_rst_res *res)
 			res->idx = tid;
 			return errno;
 		}
+		/* Made from a shared table: their sockets go from it. */
+		if ((c->share & CLONE_FILES) && !files)
+			cr_tree_close_subtree(c->all, k);
 	}
-	return cr_tree_make_helpers(c, res);
+	return files ? 0 : cr_tree_make_helpers(c, res);
 }
+
+/* Close every descriptor but the @n ascending numbers of @keep. */
+static int cr_tree_close_but(const int32_t *keep, uint32_t n)
+{
+	uint32_t from = 0;
+
+	for (uint32_t i = 0; i <= n; i++) {
+		uint32_t to = i < n ? (uint32_t)keep[i] : ~0U;
+
+		if (to > from && syscall(SYS_close_range, from, to - 1, 0))
+			return errno;
+		from = to + 1;
+	}
+	return 0;
+}
+
+int cr_rst_tree_socks(const struct cr_rst_child *c)
+{
+	uint32_t n = c->nr_group + c->nr_later;
+	int32_t keep[n], hi = 0;
+
+	/*
+	 * Out of the way of every number first, then each to its place: the
+	 * table's processes at their numbers, the later ones above them,
+	 * where their parents find them (our copy of the tree says so).
+	 */
+	for (uint32_t i = 0; i < n; i++) {
+		const struct cr_rst_child *g = &c->all[i < c->nr_group ?
+			c->group[i] : c->later[i - c->nr_group]];
+
+		hi = g->sock > hi ? g->sock : hi;
+	}
+	/* Above every number a process of the table will use. */
+	for (uint32_t i = 0; i < c->nr_group; i++) {
+		const struct cr_rst_files *fs = c->all[c->group[i]].files;
+
+		hi = (int32_t)fs->nofile > hi ? (int32_t)fs->nofile : hi;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t x = i < c->nr_group ? c->group[i] :
+			     c->later[i - c->nr_group];
+
+		if (syscall(SYS_dup3, c->all[x].sock, hi + 1 + i,
+			    O_CLOEXEC) < 0)
+			return errno;
+		keep[i] = i < c->nr_group ? c->all[x].sock_fd :
+			  hi + 1 + (int32_t)i;
+		((struct cr_rst_child *)&c->all[x])->sock = keep[i];
+	}
+	for (uint32_t i = 0; i < c->nr_group; i++)
+		if (syscall(SYS_dup3, hi + 1 + i, keep[i], O_CLOEXEC) < 0)
+			return errno;
+	return cr_tree_close_but(keep, n);
+}
+
 
 void cr_rst_tree_hello(int sock)
 {

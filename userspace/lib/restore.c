@@ -759,6 +759,8 @@ static void cr_tree_free(struct cr_rst_tree *t)
 	free(t->shm_many);
 	free(t->by_mm);
 	free(t->helpers);
+	free(t->groups);
+	free(t->later);
 	cr_rst_pair_free(t);
 	free(t->child);
 	free(t->rst);

@@ -108,6 +108,7 @@ struct cr_rst_files {
 	int32_t			exe, cwd, root;	/* entries, -1: none */
 	int32_t			sock_fd;	/* the child's socket */
 	uint32_t		nofile;		/* highest number + 1 */
+	bool			fdt_shared;	/* an earlier process's table */
 	/* descriptions another process opened (restore-tree.c) */
 	uint32_t		nr_pass;
 	int32_t			*pass_fd;	/* child: where each arrived */
@@ -170,6 +171,9 @@ struct cr_rst_tree {
 	bool			pidns;		/* CRFS_FEAT_PIDNS: a new one */
 	struct cr_rst_helper	*helpers;
 	uint32_t		nr_helpers;
+	uint32_t		*groups;	/* shared tables' processes */
+	uint32_t		*later;		/* made from them, not sharing */
+	uint32_t		nr_later;
 	int32_t			*pair_first;	/* per FILE: its first holder
 						 * (restore-pair.c), -1 */
 	int			*tty_fd;	/* per FILE: a TTY the restorer
@@ -480,7 +484,27 @@ struct cr_rst_child {
 	/* a session leader: the restorer's descriptor of its terminal */
 	int32_t				ctty_fd;	/* -1: none */
 	uint32_t			ctty_index;	/* /dev/pts/N */
+	/* CLONE_FILES, CLONE_FS: what it shares with its parent */
+	unsigned long			share;
+	/* first of a shared table: every process of it, itself first */
+	const uint32_t			*group;
+	uint32_t			nr_group;
+	/* and those made from it later that do not share it */
+	const uint32_t			*later;
+	uint32_t			nr_later;
 };
+
+/* Has @t an earlier process's descriptor table (clone(CLONE_FILES))? */
+static inline bool cr_rst_fdt_follower(const struct cr_task *t)
+{
+	return t->fdt && t->fdt->pid != t->t.pid;
+}
+
+/* Has @t an earlier process's cwd, root and umask (clone(CLONE_FS))? */
+static inline bool cr_rst_fs_follower(const struct cr_task *t)
+{
+	return t->fs && t->fs->pid != t->t.pid;
+}
 
 /**
  * cr_rst_task_fits() - can this process restore @t with its own limits?
@@ -549,11 +573,23 @@ int cr_rst_tree_whois(struct cr_rst *r, int sock, struct cr_err *e);
 
 /**
  * cr_rst_tree_kids() - in the new process: make its children, each with
- * its pid (clone3() set_tid) and exit signal; each goes on in
- * cr_rst_task_child()
+ * its pid (clone3() set_tid), exit signal and what it shares with it
+ * (CLONE_FS); with @files, those sharing its descriptor table
+ * (CLONE_FILES), made once the table holds only their sockets
+ * (cr_rst_tree_socks()); each goes on in cr_rst_task_child()
  * Return: 0 or a positive errno with @res set naming the child.
  */
-int cr_rst_tree_kids(const struct cr_rst_child *c, struct cr_rst_res *res);
+int cr_rst_tree_kids(const struct cr_rst_child *c, struct cr_rst_res *res,
+		     bool files);
+
+/**
+ * cr_rst_tree_socks() - in the new process, the first of a shared
+ * descriptor table: its socket and those of the processes that will share
+ * the table moved to their numbers, every other descriptor of the
+ * restorer closed
+ * Return: 0 or a positive errno.
+ */
+int cr_rst_tree_socks(const struct cr_rst_child *c);
 
 /**
  * cr_rst_tree_recv() - in the new process, the files row: receive the
@@ -598,6 +634,14 @@ int cr_rst_files_plan_task(const struct cr_task *t, struct cr_rst_files *fs,
 
 /* cr_rst_files_plan() - the plan hook of "files": @r->files */
 int cr_rst_files_plan(struct cr_rst *r, struct cr_err *e);
+
+/**
+ * cr_rst_files_renumber() - the socket and the files that are not the
+ * image's descriptors of @fs numbered again from @start on: a process of
+ * a shared table (restore-tree.c) keeps clear of the numbers of the
+ * processes before it
+ */
+void cr_rst_files_renumber(struct cr_rst_files *fs, uint32_t start);
 
 /* cr_rst_files_free() - free what cr_rst_files_plan_task() allocated */
 void cr_rst_files_free(struct cr_rst_files *fs);
