@@ -204,7 +204,7 @@ refused() {
 
 @test "a socket is refused, the container is unharmed" {
 	require_image
-	refused zdtm-neg-socket "pid [0-9]+: fd [0-9]+: socket:\\[[0-9]+\\]: TCP/IP sockets are not supported"
+	refused zdtm-neg-socket "pid [0-9]+: fd [0-9]+: socket:\\[[0-9]+\\]: netlink sockets are not supported"
 }
 
 # unix_refused MODE REGEXP: zdtm-neg-unix holds the socket MODE says; its

@@ -23,7 +23,9 @@ zdtm-memfd zdtm-unlinked zdtm-locks zdtm-itimers zdtm-posix-timers zdtm-caps
 zdtm-seccomp zdtm-prctl zdtm-vmflags zdtm-shmzap zdtm-sched zdtm-affinity
 zdtm-procstate zdtm-threads zdtm-threads-timers zdtm-timer-pending
 zdtm-tree zdtm-tree-share zdtm-tree-zombie zdtm-tree-locks zdtm-ipc
-zdtm-evfd zdtm-inotify pidns:zdtm-tree pidns:zdtm-tree-threads"
+zdtm-evfd zdtm-inotify zdtm-inet zdtm-tcp zdtm-futex-hash zdtm-pipe zdtm-fifo
+zdtm-unix zdtm-unix-named zdtm-unix-tree zdtm-pty zdtm-tree-fdt
+pidns:zdtm-tree pidns:zdtm-tree-threads"
 keep=0
 [ "${1:-}" = -k ] && keep=1
 
