@@ -974,8 +974,9 @@ static void ux_state(struct cr_file *f, const struct crfs_file_unix *u,
 	*nu = copy;
 	nu->nr_msgs = n;
 	nu->queued = 0;
-	memcpy(nu + 1, name, u->name_len);
-	off = sizeof(*u) + cr_pad8(u->name_len);
+	/* @u may be the buffer freed above: its copy from here on. */
+	memcpy(nu + 1, name, copy.name_len);
+	off = sizeof(copy) + cr_pad8(copy.name_len);
 	for (int i = 0; i < n; i++) {
 		struct crfs_unix_msg *m = (void *)((char *)f->ubuf + off);
 
