@@ -179,8 +179,11 @@ static int files_collect(struct cr_dump *d, struct cr_dtask *dt,
 		/* Another process's description: one FILE, one offset. */
 		p[i].file_id = cr_dump_file_shared(d, dt->pid, p[i].fd,
 						   &p[i].f);
-		if (p[i].file_id)
+		if (p[i].file_id) {
+			/* Its FILE has its state already: this copy goes. */
+			cr_file_free_ev(&p[i].f);
 			continue;
+		}
 		p[i].file_id = cr_dump_file_add(d, &p[i].f, e);
 		if (!p[i].file_id)
 			ret = -e->err;
