@@ -139,6 +139,24 @@ static uint32_t cr_file_kind(const struct stat *st, const char *link,
 	return 0;
 }
 
+int cr_dump_fd_stat(pid_t pid, const char *name, struct cr_file *f,
+		    struct cr_err *e)
+{
+	char path[96];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	if (cr_stat_cached(AT_FDCWD, path, 0, &st))
+		return cr_fail(e, errno, "pid %d: %s: %s: cannot stat: %m", pid,
+			       name, f->path);
+	f->f.mode = st.st_mode;
+	f->f.dev = st.st_dev;
+	f->f.ino = st.st_ino;
+	f->f.uid = st.st_uid;
+	f->f.gid = st.st_gid;
+	return 0;
+}
+
 int cr_dump_file_probe(pid_t pid, const char *name, uint32_t flags,
 		       struct cr_file *f, struct cr_err *e)
 {

@@ -429,6 +429,17 @@ int cr_tty_probe(pid_t pid, const char *name, struct cr_file *f,
 int cr_tty_tree_check(struct cr_dump *d, struct cr_err *e);
 
 /**
+ * cr_dump_fd_stat() - the identity of descriptor @name ("fd/N") of @pid,
+ * whose link is in f->path, into @f: mode, dev, ino, uid, gid (from the
+ * attribute cache: nothing asks the file's filesystem).  For the kinds
+ * made anew (event descriptors, sockets).
+ *
+ * Return: 0, or -errno with @e set naming the pid and the descriptor.
+ */
+int cr_dump_fd_stat(pid_t pid, const char *name, struct cr_file *f,
+		    struct cr_err *e);
+
+/**
  * cr_evfd_kind() - the kind of event descriptor whose link reads @link
  * ("anon_inode:[eventfd]"), or 0 (res-evfd.c).
  */

@@ -222,7 +222,6 @@ int cr_evfd_probe(pid_t pid, const char *name, struct cr_file *f,
 	char path[96], *buf;
 	unsigned long long count;
 	unsigned int sem;
-	struct stat st;
 	int fd, ret = 0;
 	char *p;
 
@@ -232,15 +231,9 @@ int cr_evfd_probe(pid_t pid, const char *name, struct cr_file *f,
 			 "(mapped?) is not supported";
 		return 0;
 	}
-	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
-	if (cr_stat_cached(AT_FDCWD, path, 0, &st))
-		return cr_fail(e, errno, "pid %d: %s: %s: cannot stat: %m", pid,
-			       name, f->path);
-	f->f.mode = st.st_mode;
-	f->f.dev = st.st_dev;
-	f->f.ino = st.st_ino;
-	f->f.uid = st.st_uid;
-	f->f.gid = st.st_gid;
+	ret = cr_dump_fd_stat(pid, name, f, e);
+	if (ret)
+		return ret;
 	if (f->f.kind == CRFS_FILE_TIMERFD) {
 		ret = cr_evfd_forward(pid, fd, e);
 		if (ret)

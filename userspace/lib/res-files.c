@@ -231,7 +231,7 @@ static bool fd_is_tty(unsigned int maj, const char *link)
 	       !strncmp(link, "/dev/pts/", 9) || !strncmp(link, "/dev/tty", 8);
 }
 
-/* What fd_holder() looks for, and the process found. */
+/* What cr_files_holder() looks for, and the process found. */
 struct fd_holder_ctx {
 	const char	*link;
 	pid_t		found;
@@ -268,7 +268,7 @@ static int fd_holder_one(pid_t q, void *arg)
  * @comm; 0 if none is found.  Only for a refusal: it reads every
  * /proc/PID/fd.
  */
-static pid_t fd_holder(pid_t pid, const char *link, char *comm, size_t len)
+pid_t cr_files_holder(pid_t pid, const char *link, char *comm, size_t len)
 {
 	struct fd_holder_ctx h = { link, 0 };
 
@@ -282,10 +282,6 @@ static pid_t fd_holder(pid_t pid, const char *link, char *comm, size_t len)
 	return h.found;
 }
 
-pid_t cr_files_holder(pid_t pid, const char *link, char *comm, size_t len)
-{
-	return fd_holder(pid, link, comm, len);
-}
 
 /*
  * Why descriptor @fd of @pid cannot be dumped, in @buf, with what to do
@@ -317,7 +313,7 @@ static const char *fd_why(pid_t pid, int fd, const struct cr_file *f,
 	}
 	if (strncmp(link, "pipe:", 5) && strncmp(link, "socket:", 7))
 		return why;
-	other = fd_holder(pid, link, comm, sizeof(comm));
+	other = cr_files_holder(pid, link, comm, sizeof(comm));
 	if (other)
 		snprintf(buf, len, "%s: also open in pid %d (%s), outside the "
 			 "container: " FD_HINT, why, other, comm);

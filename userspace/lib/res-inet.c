@@ -561,8 +561,6 @@ static int cr_inet_probe(int fd, int family, struct cr_file *f,
 int cr_sock_probe(pid_t pid, const char *name, struct cr_file *f,
 		  struct cr_err *e)
 {
-	char path[96];
-	struct stat st;
 	socklen_t len = sizeof(int);
 	int fd, cfd, family = -1, ret = 0;
 	size_t i;
@@ -571,15 +569,9 @@ int cr_sock_probe(pid_t pid, const char *name, struct cr_file *f,
 		f->why = "a socket that is not a descriptor is not supported";
 		return 0;
 	}
-	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
-	if (cr_stat_cached(AT_FDCWD, path, 0, &st))
-		return cr_fail(e, errno, "pid %d: %s: %s: cannot stat: %m", pid,
-			       name, f->path);
-	f->f.mode = st.st_mode;
-	f->f.dev = st.st_dev;
-	f->f.ino = st.st_ino;
-	f->f.uid = st.st_uid;
-	f->f.gid = st.st_gid;
+	ret = cr_dump_fd_stat(pid, name, f, e);
+	if (ret)
+		return ret;
 	cfd = cr_evfd_copy(pid, fd);
 	if (cfd < 0)
 		return cr_fail(e, errno, "pid %d: fd %d: %s: cannot take a "

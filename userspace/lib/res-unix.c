@@ -660,8 +660,6 @@ int cr_unix_probe(pid_t pid, const char *name, struct cr_file *f,
 		  struct cr_err *e)
 {
 	unsigned long long ino;
-	char path[96];
-	struct stat st;
 	int fd, sk, dom, ret = 0;
 
 	if (sscanf(f->path, "socket:[%llu]", &ino) != 1) {
@@ -672,15 +670,9 @@ int cr_unix_probe(pid_t pid, const char *name, struct cr_file *f,
 		f->why = "a socket that is not a descriptor is not supported";
 		return 0;
 	}
-	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
-	if (cr_stat_cached(AT_FDCWD, path, 0, &st))
-		return cr_fail(e, errno, "pid %d: %s: %s: cannot stat: %m", pid,
-			       name, f->path);
-	f->f.mode = st.st_mode;
-	f->f.dev = st.st_dev;
-	f->f.ino = st.st_ino;
-	f->f.uid = st.st_uid;
-	f->f.gid = st.st_gid;
+	ret = cr_dump_fd_stat(pid, name, f, e);
+	if (ret)
+		return ret;
 	sk = cr_evfd_copy(pid, fd);
 	if (sk < 0)
 		return cr_fail(e, errno, "pid %d: fd %d: %s: cannot take a copy "

@@ -15,7 +15,6 @@
  * is made, when no process has one); its late step sets the foreground
  * group (TIOCSPGRP) once every group exists.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -27,56 +26,23 @@
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 
+#include "dump.h"
 #include "proc.h"
 #include "restore.h"
-
-/* Who on this machine holds /dev/pts/@arg's index, for the refusal. */
-struct cr_tty_holder {
-	char	link[32];
-	pid_t	found;
-};
-
-/* Does @q hold the link @arg looks for? */
-static int cr_tty_holder_one(pid_t q, void *arg)
-{
-	struct cr_tty_holder *h = arg;
-	char path[64], target[64];
-	struct dirent *fe;
-	ssize_t n;
-	DIR *fds;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", q);
-	fds = opendir(path);
-	while (fds && !h->found && (fe = readdir(fds))) {
-		n = readlinkat(dirfd(fds), fe->d_name, target,
-			       sizeof(target) - 1);
-		if (n <= 0)
-			continue;
-		target[n] = '\0';
-		if (!strcmp(target, h->link))
-			h->found = q;
-	}
-	if (fds)
-		closedir(fds);
-	return h->found != 0;
-}
 
 /* Fail: index @index is in use on this machine; by whom, if found. */
 static int cr_tty_taken(uint32_t index, struct cr_err *e)
 {
-	struct cr_tty_holder h = { .found = 0 };
-	char comm[CRFS_COMM_LEN] = "?";
-	struct cr_err ignore;
+	char comm[CRFS_COMM_LEN] = "?", link[32];
+	pid_t found;
 
-	snprintf(h.link, sizeof(h.link), "/dev/pts/%u", index);
-	cr_proc_each_other(getpid(), cr_tty_holder_one, &h);
-	if (h.found && cr_proc_comm(h.found, comm, &ignore))
-		snprintf(comm, sizeof(comm), "?");
-	if (h.found)
+	snprintf(link, sizeof(link), "/dev/pts/%u", index);
+	found = cr_files_holder(getpid(), link, comm, sizeof(comm));
+	if (found)
 		return cr_fail(e, EBUSY, "/dev/pts/%u: cannot make the "
 			       "pseudo-terminal again: the index is in use on "
 			       "this machine (pid %d (%s) has it open)", index,
-			       h.found, comm);
+			       found, comm);
 	return cr_fail(e, EBUSY, "/dev/pts/%u: cannot make the pseudo-terminal "
 		       "again: the index is in use on this machine", index);
 }
