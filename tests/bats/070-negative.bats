@@ -207,6 +207,11 @@ refused() {
 	refused zdtm-neg-socket "pid [0-9]+: fd [0-9]+: socket:\\[[0-9]+\\]: netlink sockets are not supported"
 }
 
+@test "a socket two processes of the container hold is refused without calling either outside" {
+	require_image
+	ZDTM_NEG_SHARED=1 refused zdtm-neg-socket "pid [0-9]+: fd [0-9]+: socket:\\[[0-9]+\\]: netlink sockets are not supported( \\(EOPNOTSUPP\\))?$"
+}
+
 # unix_refused MODE REGEXP: zdtm-neg-unix holds the socket MODE says; its
 # checkpoint is refused with REGEXP, and thawed it goes on.
 unix_refused() {

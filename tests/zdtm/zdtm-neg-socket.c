@@ -3,11 +3,17 @@
  * zdtm-neg-socket: holds a netlink socket (NETLINK_ROUTE), which the
  * checkpoint must refuse (netlink sockets are not supported).  After
  * SIGTERM (the refused checkpoint, then thaw) the socket must still
- * answer: a request for the links gets a reply.
+ * answer: a request for the links gets a reply.  With ZDTM_NEG_SHARED=1
+ * a child holds the socket too (one description in two processes of the
+ * container: the refusal must not call the child outside).
  */
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "zdtm.h"
 
@@ -27,6 +33,16 @@ int main(int argc, char **argv)
 	zdtm_init(argc, argv);
 	s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	zdtm_check(s < 0, "a netlink socket");
+	if (getenv("ZDTM_NEG_SHARED")) {
+		pid_t child = fork();
+
+		zdtm_check(child < 0, "fork");
+		if (!child) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			for (;;)
+				pause();
+		}
+	}
 	zdtm_ready();
 	zdtm_wait();
 	zdtm_check(send(s, &req, sizeof(req), 0) != sizeof(req), "send");

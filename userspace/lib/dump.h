@@ -477,13 +477,15 @@ int cr_unix_probe(pid_t pid, const char *name, struct cr_file *f,
 		  struct cr_err *e);
 
 /**
- * cr_files_holder() - a process other than @pid holding a descriptor
- * whose link reads @link ("socket:[81236]"), its name in @comm
- * (res-files.c); it reads every /proc/PID/fd: only for a refusal.
+ * cr_files_holder() - a process outside the container @in (sorted, @nr
+ * pids; none: every process but the caller) holding a descriptor whose
+ * link reads @link ("socket:[81236]"), its name in @comm (res-files.c);
+ * it reads every /proc/PID/fd: only for a refusal.
  *
  * Return: its pid, or 0 if none is found.
  */
-pid_t cr_files_holder(pid_t pid, const char *link, char *comm, size_t len);
+pid_t cr_files_holder(const pid_t *in, uint32_t nr, const char *link,
+		      char *comm, size_t len);
 
 /**
  * cr_pipe_probe() - the size and buffered data of pipe or FIFO @name

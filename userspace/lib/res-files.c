@@ -262,17 +262,12 @@ static int fd_holder_one(pid_t q, void *arg)
 	return h->found != 0;
 }
 
-/*
- * A process other than @pid holding @link ("pipe:[81236]"), so the other
- * end of a pipe or socket is outside the container: its pid, its name in
- * @comm; 0 if none is found.  Only for a refusal: it reads every
- * /proc/PID/fd.
- */
-pid_t cr_files_holder(pid_t pid, const char *link, char *comm, size_t len)
+pid_t cr_files_holder(const pid_t *in, uint32_t nr, const char *link,
+		      char *comm, size_t len)
 {
 	struct fd_holder_ctx h = { link, 0 };
 
-	cr_proc_each_other(pid, fd_holder_one, &h);
+	cr_proc_each_outside(in, nr, fd_holder_one, &h);
 	if (h.found) {
 		struct cr_err ignore;
 
@@ -284,13 +279,13 @@ pid_t cr_files_holder(pid_t pid, const char *link, char *comm, size_t len)
 
 
 /*
- * Why descriptor @fd of @pid cannot be dumped, in @buf, with what to do
+ * Why descriptor @fd of a process of @d cannot be dumped, in @buf, with what to do
  * when it is a terminal, or a pipe or socket that a standard descriptor
  * holds or a process outside the container shares: most likely inherited
  * from the shell that started the program.
  */
-static const char *fd_why(pid_t pid, int fd, const struct cr_file *f,
-			  char *buf, size_t len)
+static const char *fd_why(const struct cr_dump *d, int fd,
+			  const struct cr_file *f, char *buf, size_t len)
 {
 	const char *link = f->path, *why = f->why;
 	char comm[CRFS_COMM_LEN];
@@ -313,7 +308,8 @@ static const char *fd_why(pid_t pid, int fd, const struct cr_file *f,
 	}
 	if (strncmp(link, "pipe:", 5) && strncmp(link, "socket:", 7))
 		return why;
-	other = cr_files_holder(pid, link, comm, sizeof(comm));
+	other = cr_files_holder(d->pids, d->nr_tasks, link, comm,
+				sizeof(comm));
 	if (other)
 		snprintf(buf, len, "%s: also open in pid %d (%s), outside the "
 			 "container: " FD_HINT, why, other, comm);
@@ -331,7 +327,6 @@ static int files_check(struct cr_dump *d, struct cr_dtask *dt,
 	const struct cr_fdtable *t = dt->t->fdt;
 	char buf[256];
 
-	(void)d;
 	for (uint32_t i = 0; t && i < t->nr_fds; i++) {
 		const struct cr_fd *fd = &t->fds[i];
 
@@ -339,7 +334,7 @@ static int files_check(struct cr_dump *d, struct cr_dtask *dt,
 			continue;
 		return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: %s", dt->pid,
 			       fd->d.fd, fd->file->path,
-			       fd_why(dt->pid, fd->d.fd, fd->file, buf,
+			       fd_why(d, fd->d.fd, fd->file, buf,
 				      sizeof(buf)));
 	}
 	return 0;

@@ -698,13 +698,14 @@ int cr_unix_probe(pid_t pid, const char *name, struct cr_file *f,
 	return 0;
 }
 
-/* The process outside the container holding socket @ino, in @comm. */
-static pid_t cr_unix_outside(pid_t pid, uint64_t ino, char *comm, size_t len)
+/* The process outside container @d holding socket @ino, in @comm. */
+static pid_t cr_unix_outside(const struct cr_dump *d, uint64_t ino,
+			     char *comm, size_t len)
 {
 	char link[48];
 
 	snprintf(link, sizeof(link), "socket:[%llu]", (unsigned long long)ino);
-	return cr_files_holder(pid, link, comm, len);
+	return cr_files_holder(d->pids, d->nr_tasks, link, comm, len);
 }
 
 /*
@@ -744,7 +745,7 @@ static int unix_check(struct cr_dump *d, struct cr_dtask *dt,
 			continue;
 		p = cr_unix_find(&d->m, u->peer_ino);
 		if (!p) {
-			other = cr_unix_outside(dt->pid, u->peer_ino, comm,
+			other = cr_unix_outside(d, u->peer_ino, comm,
 						sizeof(comm));
 			if (other)
 				return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: "

@@ -37,7 +37,7 @@ static int cr_tty_taken(uint32_t index, struct cr_err *e)
 	pid_t found;
 
 	snprintf(link, sizeof(link), "/dev/pts/%u", index);
-	found = cr_files_holder(getpid(), link, comm, sizeof(comm));
+	found = cr_files_holder(NULL, 0, link, comm, sizeof(comm));
 	if (found)
 		return cr_fail(e, EBUSY, "/dev/pts/%u: cannot make the "
 			       "pseudo-terminal again: the index is in use on "
