@@ -284,6 +284,8 @@ int cr_rst_tree_plan(struct cr_rst_tree *t, struct cr_err *e)
 	}
 	t->by_mm = calloc(m->nr_mms + 1, sizeof(*t->by_mm));
 	t->shm_fd = malloc((m->nr_shmems + 1) * sizeof(*t->shm_fd));
+	for (uint32_t i = 0; t->shm_fd && i < m->nr_shmems; i++)
+		t->shm_fd[i] = -1;	/* cr_tree_free() closes what is set */
 	t->shm_many = calloc(m->nr_shmems + 1, 1);
 	mm_of = calloc(m->nr_shmems + 1, sizeof(*mm_of));
 	first = cr_tree_first_fds(m);
@@ -292,8 +294,6 @@ int cr_rst_tree_plan(struct cr_rst_tree *t, struct cr_err *e)
 		goto out;
 	}
 	cr_tree_first_pairs(t, first);
-	for (uint32_t i = 0; i < m->nr_shmems; i++)
-		t->shm_fd[i] = -1;
 	for (uint32_t i = 0; i < m->nr_mms; i++)
 		for (uint32_t j = 0; j < m->mms[i].nr_vmas; j++) {
 			const struct cr_shmem *s = m->mms[i].vmas[j].shmem;
