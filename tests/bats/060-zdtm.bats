@@ -397,6 +397,23 @@ time.sleep(120)' "$ZDTM_DIR/wait" "$held"
 	zdtm_run zdtm-evfd
 }
 
+@test "zdtm-epoll-closed: epoll targets whose descriptor was closed come back keyed by their old numbers" {
+	require_image
+	zdtm_run zdtm-epoll-closed
+	run -0 "$CRFS_BIN/crfs-image" show "$IMG"
+	assert_output --partial "via_fd="
+}
+
+@test "zdtm-epoll-closed: thawed after a checkpoint, its epoll is as it was" {
+	require_image
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-epoll-closed
+	crfs_checkpoint "$CT" "$BATS_TEST_TMPDIR/1.img"
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	zdtm_finish
+}
+
 @test "zdtm-inotify: inotify watches come back with their wds and masks and report events" {
 	require_image
 	zdtm_run zdtm-inotify

@@ -701,7 +701,10 @@ FE(ev_self, tf[1].target_id = ev[EV_EP].f.id)
 FE(ev_kind, tf[1].target_id = F_LOG + 1)
 FE(ev_none, tf[1].target_id = 999)
 FE(ev_closed, tf[1].fd = 12)
-FE(ev_pad, tf[0].__pad = 1)
+FE(ev_via_open, tf[0].via = 1 + 11)
+FE(ev_via_file, tf[1].fd = 40; tf[1].via = 1 + 10)
+FE(ev_via_order, tf[0].fd = 40; tf[0].via = 1 + 11;
+   tf[1].fd = 40; tf[1].via = 1 + 10)
 FE(in_rdwr, ev[EV_IN].f.flags = O_RDWR)
 FE(in_order, ev_watches(&ev[EV_IN], 2, 0, (const char *const[]){ "/a", "/b" }))
 FE(in_rel, ev_watches(&ev[EV_IN], 1, 1, (const char *const[]){ "a" }))
@@ -1176,7 +1179,9 @@ static const struct forgery forgeries[] = {
 	{ "an epoll watching a regular file", forge_ev_kind, "a kind epoll does not watch" },
 	{ "an epoll target not in the image", forge_ev_none, "no other file" },
 	{ "an epoll target at another descriptor", forge_ev_closed, "fd 13: epoll target fd 12 is not a descriptor of file 10" },
-	{ "an epoll target with padding", forge_ev_pad, "padding not zero" },
+	{ "an epoll target reached through another fd, its own open", forge_ev_via_open, "fd 13: epoll target fd 10 reached through fd 11, but the process has fd 10" },
+	{ "an epoll target closed, reached through another file's fd", forge_ev_via_file, "fd 13: epoll target fd 10 is not a descriptor of file 10 in" },
+	{ "epoll targets of one number not ascending by via", forge_ev_via_order, "not ascending" },
 	{ "an inotify instance open O_RDWR", forge_in_rdwr, "status flags it is not made with" },
 	{ "an inotify wd 0",		forge_in_order,	"not ascending from 1" },
 	{ "an inotify watch at a relative path", forge_in_rel, "path is not absolute" },
@@ -1445,7 +1450,7 @@ static const struct forgery forgeries[] = {
  * unix 2, ipc 1,
  * forgeries, pages 16, header 8, trailing 1, order 5, declared counts 1,
  * linear 1, file data 7, tree. */
-#define TAP_PLAN	(69 + sizeof(forgeries) / sizeof(forgeries[0]))
+#define TAP_PLAN	(71 + sizeof(forgeries) / sizeof(forgeries[0]))
 
 /* The image of the valid process, with @runs of page data. */
 static int good_image(const struct crfs_image_hdr *h, const struct fx_run *runs)
@@ -1492,6 +1497,20 @@ static void test_events(const struct crfs_image_hdr *h)
 	ok(!ret, "a process with an eventfd, a signalfd, a timerfd, an "
 	   "epoll instance and an inotify instance passes cr_img_check_model()%s%s",
 	   ret ? ": " : "", e.msg);
+	judge(fx_write(h, &m, NULL, false), &v);
+	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
+	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+	cr_model_free(&m);
+
+	/* The second target's descriptor closed: fd 40, reached by fd 11. */
+	fx_model(&m, h);
+	ev_add(&m);
+	m.files[m.nr_files - NR_EV + EV_EP].tfds[1].fd = 40;
+	m.files[m.nr_files - NR_EV + EV_EP].tfds[1].via = 1 + 11;
+	ret = cr_img_check_model(h, &m, &e);
+	ok(!ret, "an epoll target whose descriptor was closed, reached "
+	   "through another descriptor of its description, passes "
+	   "cr_img_check_model()%s%s", ret ? ": " : "", e.msg);
 	judge(fx_write(h, &m, NULL, false), &v);
 	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
 	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);

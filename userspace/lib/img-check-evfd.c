@@ -68,10 +68,12 @@ static const char *cr_evfd_epoll_why(const struct cr_chk *c,
 		const struct crfs_epoll_tfd *t = &fi->tfds[i];
 		const struct cr_file *tf = cr_model_file(c->m, t->target_id);
 
-		if (t->fd < 0 || (i && t->fd <= fi->tfds[i - 1].fd))
+		if (t->fd < 0 || (i && (t->fd < fi->tfds[i - 1].fd ||
+					(t->fd == fi->tfds[i - 1].fd &&
+					 t->via <= fi->tfds[i - 1].via))))
 			return "target descriptors not ascending numbers";
-		if (t->__pad)
-			return "padding not zero";
+		if (t->via > (uint32_t)INT32_MAX)
+			return "a target reached by a descriptor out of range";
 		if ((t->events & ~CR_EPOLL_EVENTS) ||
 		    ((t->events & EPOLLEXCLUSIVE) &&
 		     (t->events & ~CR_EPOLL_EXCL_OK)))
@@ -213,13 +215,22 @@ int cr_img_evfd_task(const struct cr_chk *c, const struct cr_task *t,
 			const struct crfs_epoll_tfd *tf = &ep->tfds[j];
 			const struct cr_fd *d;
 
-			d = cr_model_fd(fdt, tf->fd);
+			if (tf->via && cr_model_fd(fdt, tf->fd))
+				return cr_fail(e, EBADMSG, "pid %u: fd %u: epoll "
+					       "target fd %d reached through "
+					       "fd %u, but the process has fd "
+					       "%d", t->t.pid,
+					       fdt->fds[i].d.fd, tf->fd,
+					       tf->via - 1, tf->fd);
+			d = cr_model_fd(fdt, tf->via ? (int)(tf->via - 1) :
+					tf->fd);
 			if (d && d->d.file_id == tf->target_id)
 				continue;
 			return cr_fail(e, EBADMSG, "pid %u: fd %u: epoll target "
 				       "fd %d is not a descriptor of file %u "
 				       "in the process", t->t.pid,
-				       fdt->fds[i].d.fd, tf->fd,
+				       fdt->fds[i].d.fd,
+				       tf->via ? (int)(tf->via - 1) : tf->fd,
 				       tf->target_id);
 		}
 	}

@@ -262,18 +262,23 @@ struct crfs_file_timerfd {
 
 /*
  * EPOLL: ext_len / sizeof(struct crfs_epoll_tfd) watched targets, by
- * descriptor number (ascending), each the descriptor of the process that
- * was added with that number and still has it: target_id is the FILE of
- * that descriptor.  events as /proc/PID/fdinfo shows them (EPOLLET,
- * EPOLLONESHOT, EPOLLEXCLUSIVE, EPOLLWAKEUP included; a one-shot target
- * that fired has only those flags left).
+ * descriptor number then via (ascending), each the descriptor of the
+ * process that was added with that number and still has it (via 0), or,
+ * when that descriptor was closed since, a number the process does not
+ * have and, in via, 1 + a descriptor of the process of the same
+ * description (the restore dup()s it to fd for epoll_ctl() and closes
+ * fd): target_id is the FILE of that descriptor.  events as
+ * /proc/PID/fdinfo shows them (EPOLLET, EPOLLONESHOT, EPOLLEXCLUSIVE,
+ * EPOLLWAKEUP included; a one-shot target that fired has only those
+ * flags left).
  */
 struct crfs_epoll_tfd {
 	__s32	fd;			/* the target's descriptor */
 	__u32	events;			/* EPOLL* */
 	__u64	data;			/* epoll_data */
 	__u32	target_id;		/* its FILE */
-	__u32	__pad;
+	__u32	via;			/* 0, or 1 + the descriptor the
+					 * target is reached by: fd closed */
 };
 
 /*
