@@ -174,6 +174,8 @@ void cr_evfd_print(struct cr_emit *o, const struct cr_file *fi)
 			o->ops->hex(o, "dev", w->dev);
 			o->ops->u64(o, "ino", w->ino);
 			o->ops->str(o, "path", fi->wds[i].path);
+			if (w->via)
+				o->ops->u64(o, "via", w->via);
 			o->ops->close(o, false);
 		}
 		o->ops->close(o, true);

@@ -421,8 +421,11 @@ static void evfd_targets(struct cr_dump *d, struct cr_dtask *dt)
 static int evfd_check(struct cr_dump *d, struct cr_dtask *dt,
 		      struct cr_err *e)
 {
+	int rc;
+
 	evfd_targets(d, dt);
-	return evfd_fits(dt->t, e);
+	rc = cr_inotify_via(d, dt, e);
+	return rc ? rc : evfd_fits(dt->t, e);
 }
 
 /* Restore phase 1: the same, on this machine. */
@@ -459,7 +462,7 @@ long cr_rst_evfd_make(const struct cr_file *fi, int oflags)
 	case CRFS_FILE_EPOLL:
 		return syscall(SYS_epoll_create1, O_CLOEXEC);
 	case CRFS_FILE_INOTIFY:
-		return cr_rst_inotify_make(fi, oflags);
+		return cr_rst_inotify_make(fi, oflags, NULL);
 	}
 	errno = EINVAL;
 	return fd;

@@ -285,16 +285,20 @@ struct crfs_epoll_tfd {
  * INOTIFY: its watches, by wd (ascending), each a crfs_inotify_wd then
  * path_len bytes of NUL-terminated absolute path, padded to 8: where the
  * checkpoint found the watched inode (dev, ino: st_dev, st_ino), by its
- * file handle.  mask as fdinfo shows it (IN_ONESHOT, IN_EXCL_UNLINK
- * included).  Events queued and not read are not in the image: the
- * checkpoint refuses an instance that has some.
+ * file handle.  A watched inode that has no path any more but whose
+ * contents are in the image (a deleted file a process of the container
+ * holds: an UNLINKED FILE) is that FILE: via is its id (the FILE carrying
+ * the inode's data), path then only tells where it was; 0: by path.
+ * mask as fdinfo shows it (IN_ONESHOT, IN_EXCL_UNLINK included).  Events
+ * queued and not read are not in the image: the checkpoint refuses an
+ * instance that has some.
  */
 struct crfs_inotify_wd {
 	__s32	wd;			/* 1 and up */
 	__u32	mask;			/* IN_* */
 	__u64	dev, ino;		/* the watched inode */
 	__u32	path_len;		/* with the NUL, before padding */
-	__u32	__pad;
+	__u32	via;			/* 0, or the FILE of the inode */
 	/* char path[path_len], NUL-padded to a multiple of 8 */
 };
 
