@@ -328,6 +328,16 @@ static void cr_rf_number(struct cr_rst_files *fs, int32_t n)
 			fs->nofile = (uint32_t)fs->f[i].fd + 1;
 	if (fs->nr_fds && (uint32_t)fs->fds[fs->nr_fds - 1].fd >= fs->nofile)
 		fs->nofile = (uint32_t)fs->fds[fs->nr_fds - 1].fd + 1;
+	/* An epoll target's closed number, dup()ed to in the late step. */
+	for (i = 0; i < fs->nr; i++) {
+		const struct cr_file *ep = fs->f[i].evfd;
+
+		for (j = 0; ep && ep->f.kind == CRFS_FILE_EPOLL &&
+			    j < ep->nr_tfds; j++)
+			if (ep->tfds[j].via &&
+			    (uint32_t)ep->tfds[j].fd >= fs->nofile)
+				fs->nofile = (uint32_t)ep->tfds[j].fd + 1;
+	}
 }
 
 /* Every file of @t into @fs; with @r, the pairs its process makes. */
