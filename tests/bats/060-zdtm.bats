@@ -397,9 +397,43 @@ time.sleep(120)' "$ZDTM_DIR/wait" "$held"
 	zdtm_run zdtm-evfd
 }
 
+@test "zdtm-epoll-closed: epoll targets whose descriptor was closed come back keyed by their old numbers" {
+	require_image
+	zdtm_run zdtm-epoll-closed
+	run -0 "$CRFS_BIN/crfs-image" show "$IMG"
+	assert_output --partial "via_fd="
+}
+
+@test "zdtm-epoll-closed: thawed after a checkpoint, its epoll is as it was" {
+	require_image
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-epoll-closed
+	crfs_checkpoint "$CT" "$BATS_TEST_TMPDIR/1.img"
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	zdtm_finish
+}
+
 @test "zdtm-inotify: inotify watches come back with their wds and masks and report events" {
 	require_image
 	zdtm_run zdtm-inotify
+}
+
+@test "zdtm-inotify-gone: a watch of a deleted file comes back on its copy, with no event made by the restore" {
+	require_image
+	zdtm_run zdtm-inotify-gone
+	run -0 "$CRFS_BIN/crfs-image" show "$IMG"
+	assert_output --regexp "path=[^[:space:]]*/gone[^[:space:]]*deleted\\) via=[0-9]+"
+}
+
+@test "zdtm-inotify-gone: thawed after a checkpoint, no event was made and its watches report" {
+	require_image
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-inotify-gone
+	crfs_checkpoint "$CT" "$BATS_TEST_TMPDIR/1.img"
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	zdtm_finish
 }
 
 @test "zdtm-inet: TCP listeners and UDP sockets come back bound, with their options, and work" {

@@ -723,14 +723,24 @@ fd5_is() {
 		"pid [0-9]+: thread [0-9]+: its CPU affinity has CPU 1023, which is not online here"
 }
 
-@test "an epoll target watched under a closed descriptor is refused, the container is unharmed" {
+@test "an epoll target whose descriptor was closed and only a child holds is refused, the container is unharmed" {
 	require_image
-	refused zdtm-neg-epoll "pid [0-9]+: fd [0-9]+: anon_inode:\\[eventpoll\\]: an epoll target whose descriptor was closed"
+	refused zdtm-neg-epoll "pid [0-9]+: fd [0-9]+: anon_inode:\\[eventpoll\\]: an epoll target whose descriptor was closed and whose description no other descriptor of the process holds"
 }
 
 @test "an inotify instance holding events not read is refused, the container is unharmed" {
 	require_image
 	refused zdtm-neg-inotify "pid [0-9]+: fd [0-9]+: anon_inode:inotify: an inotify instance holding events not read"
+}
+
+@test "an inotify watch of a memfd is refused, nothing queued, the container is unharmed" {
+	require_image
+	ZDTM_NEG_INOTIFY=memfd refused zdtm-neg-inotify "pid [0-9]+: fd [0-9]+: memfd:zdtm-neg.*: a memfd watched by inotify is not supported"
+}
+
+@test "an inotify watch of a deleted file for IN_OPEN is refused, nothing queued, the container is unharmed" {
+	require_image
+	ZDTM_NEG_INOTIFY=open refused zdtm-neg-inotify "pid [0-9]+: fd [0-9]+: .*/gone: a deleted file watched by inotify for IN_OPEN, IN_ACCESS or IN_CLOSE_NOWRITE is not supported"
 }
 
 @test "a thread with a SEM_UNDO list of its own (no CLONE_SYSVSEM) is refused, naming it" {

@@ -556,3 +556,51 @@ time.sleep(1000)' "$PUB/root.txt" "$PUB/z/watching"
 	run -0 grep '^Uid:' "/proc/$pid/status"
 	assert_output --regexp "^Uid:\s+$NOBODY\s+$NOBODY\s+$NOBODY\s+$NOBODY\$"
 }
+
+@test "an inotify watch of a deleted file, held by a process of nobody: restored on the copy, with its own credentials" {
+	require_image
+	local ct ct2 pid img fd
+
+	ct=$(crfs_mkct src)
+	PUB=$(mktemp -d /tmp/crfs-revoke.XXXXXX)
+	chmod 0755 "$PUB"
+	mkdir "$PUB/z"
+	chown "$NOBODY:$NOBODY" "$PUB/z"
+	start_in "$ct" setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups -- \
+		/usr/bin/python3 -c 'import ctypes, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+f = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+os.write(f, b"data")
+fd = libc.inotify_init1(0)
+if fd < 0 or libc.inotify_add_watch(fd, sys.argv[1].encode(), 2) < 0:
+    sys.exit(1)
+os.unlink(sys.argv[1])
+open(sys.argv[2], "w").close()
+time.sleep(1000)' "$PUB/z/gone" "$PUB/z/watching"
+	pid=$STARTED_PID
+	wait_for "python to watch its deleted file" 10 test -e "$PUB/z/watching"
+	img=$BATS_TEST_TMPDIR/inotify-gone.img
+	crfs_checkpoint "$ct" "$img"
+	ct_write "$ct" state kill
+	wait_pid_gone "$pid"
+	ct2=$(crfs_mkct dst)
+	crfs_restore "$ct2" "$img"
+	run -0 grep '^Uid:' "/proc/$pid/status"
+	assert_output --regexp "^Uid:\s+$NOBODY\s+$NOBODY\s+$NOBODY\s+$NOBODY\$"
+	# The watch is on the copy: the inode of the deleted file it holds.
+	for fd in /proc/$pid/fd/*; do
+		[[ $(readlink "$fd") == anon_inode:inotify ]] && break
+	done
+	run -0 cat "/proc/$pid/fdinfo/${fd##*/}"
+	assert_output --regexp "inotify wd:1 ino:[0-9a-f]+ sdev:[0-9a-f]+ mask:2 "
+	local f ino=
+	for f in /proc/$pid/fd/*; do
+		[[ $(readlink "$f") == *"(deleted)" ]] &&
+			ino=$(printf '%x' "$(stat -L -c %i "$f")")
+	done
+	[[ -n $ino ]] || fail "the restored process holds no deleted file"
+	assert_output --partial "ino:$ino "
+	ct_write "$ct2" state kill
+	wait_pid_gone "$pid"
+	rm -rf "$PUB"
+}

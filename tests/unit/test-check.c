@@ -675,6 +675,24 @@ FS(in_conn_wscale, s->state = 1; s->backlog = 0; s->dport = 9; s->mss = 1460; s-
 FS(in_conn_mss, s->state = 1; s->backlog = 0; s->dport = 9; s->mss = 20)
 FS(in_conn_opts, s->state = 1; s->backlog = 0; s->dport = 9; s->mss = 1460; s->tcp_opts = 8)
 
+/*
+ * F_DATA a deleted file carrying its data, the first inotify watch of
+ * the event descriptors watching it (its inode, @dino added).
+ */
+static void in_via_data(struct cr_model *m, uint64_t dino)
+{
+	struct cr_file *f = &m->files[F_DATA];
+	struct crfs_inotify_wd *w = m->files[m->nr_files - NR_EV + EV_IN].wbuf;
+
+	fx_memfd(f, 100, 0);
+	f->f.kind = CRFS_FILE_UNLINKED;
+	free(f->path);
+	f->path = strdup("/tmp/d");
+	w->via = f->f.id;
+	w->dev = f->f.dev;
+	w->ino = f->f.ino + dino;
+}
+
 /* The event descriptors added, then made wrong by @body. */
 #define FE(name, body) \
 	static void forge_##name(struct cr_model *m) \
@@ -701,13 +719,21 @@ FE(ev_self, tf[1].target_id = ev[EV_EP].f.id)
 FE(ev_kind, tf[1].target_id = F_LOG + 1)
 FE(ev_none, tf[1].target_id = 999)
 FE(ev_closed, tf[1].fd = 12)
-FE(ev_pad, tf[0].__pad = 1)
+FE(ev_via_open, tf[0].via = 1 + 11)
+FE(ev_via_file, tf[1].fd = 40; tf[1].via = 1 + 10)
+FE(ev_via_order, tf[0].fd = 40; tf[0].via = 1 + 11;
+   tf[1].fd = 40; tf[1].via = 1 + 10)
 FE(in_rdwr, ev[EV_IN].f.flags = O_RDWR)
 FE(in_order, ev_watches(&ev[EV_IN], 2, 0, (const char *const[]){ "/a", "/b" }))
 FE(in_rel, ev_watches(&ev[EV_IN], 1, 1, (const char *const[]){ "a" }))
 FE(in_mask, ((struct crfs_inotify_wd *)ev[EV_IN].wbuf)->mask = IN_ONESHOT)
 FE(in_mask2, ((struct crfs_inotify_wd *)ev[EV_IN].wbuf)->mask |= IN_MASK_ADD)
-FE(in_pad, ((struct crfs_inotify_wd *)ev[EV_IN].wbuf)->__pad = 1)
+FE(in_via, ((struct crfs_inotify_wd *)ev[EV_IN].wbuf)->via = 1)
+FE(in_via_ino, in_via_data(m, 1))
+FE(in_via_memfd, in_via_data(m, 0); m->files[F_DATA].f.kind = CRFS_FILE_MEMFD;
+	 free(m->files[F_DATA].path); m->files[F_DATA].path = strdup("memfd:x"))
+FE(in_via_open, in_via_data(m, 0);
+	((struct crfs_inotify_wd *)ev[EV_IN].wbuf)->mask |= IN_OPEN)
 
 
 /*
@@ -1176,13 +1202,18 @@ static const struct forgery forgeries[] = {
 	{ "an epoll watching a regular file", forge_ev_kind, "a kind epoll does not watch" },
 	{ "an epoll target not in the image", forge_ev_none, "no other file" },
 	{ "an epoll target at another descriptor", forge_ev_closed, "fd 13: epoll target fd 12 is not a descriptor of file 10" },
-	{ "an epoll target with padding", forge_ev_pad, "padding not zero" },
+	{ "an epoll target reached through another fd, its own open", forge_ev_via_open, "fd 13: epoll target fd 10 reached through fd 11, but the process has fd 10" },
+	{ "an epoll target closed, reached through another file's fd", forge_ev_via_file, "fd 13: epoll target fd 10 is not a descriptor of file 10 in" },
+	{ "epoll targets of one number not ascending by via", forge_ev_via_order, "not ascending" },
 	{ "an inotify instance open O_RDWR", forge_in_rdwr, "status flags it is not made with" },
 	{ "an inotify wd 0",		forge_in_order,	"not ascending from 1" },
 	{ "an inotify watch at a relative path", forge_in_rel, "path is not absolute" },
 	{ "an inotify watch without events", forge_in_mask, "a watch mask inotify_add_watch() does not take" },
 	{ "an inotify watch with IN_MASK_ADD", forge_in_mask2, "a watch mask inotify_add_watch() does not take" },
-	{ "an inotify watch with padding", forge_in_pad, "padding not zero" },
+	{ "an inotify watch of a FILE that is no deleted file", forge_in_via, "a watch of a FILE that is no deleted file" },
+	{ "an inotify watch of a deleted file of another inode", forge_in_via_ino, "a watch of a FILE that is no deleted file" },
+	{ "an inotify watch of a memfd by its FILE", forge_in_via_memfd, "a watch of a FILE that is no deleted file" },
+	{ "an inotify watch of a deleted file for IN_OPEN", forge_in_via_open, "for IN_OPEN, IN_ACCESS or IN_CLOSE_NOWRITE" },
 	{ "a terminal of type 4",	forge_ty_type,	"neither master, slave nor the shell's" },
 	{ "a pseudo-terminal index of CRFS_TTY_MAX", forge_ty_index, "index of CRFS_TTY_MAX" },
 	{ "a slave at another /dev/pts/N", forge_ty_path, "not /dev/ptmx (a master) or /dev/pts/INDEX" },
@@ -1445,7 +1476,7 @@ static const struct forgery forgeries[] = {
  * unix 2, ipc 1,
  * forgeries, pages 16, header 8, trailing 1, order 5, declared counts 1,
  * linear 1, file data 7, tree. */
-#define TAP_PLAN	(69 + sizeof(forgeries) / sizeof(forgeries[0]))
+#define TAP_PLAN	(73 + sizeof(forgeries) / sizeof(forgeries[0]))
 
 /* The image of the valid process, with @runs of page data. */
 static int good_image(const struct crfs_image_hdr *h, const struct fx_run *runs)
@@ -1492,6 +1523,32 @@ static void test_events(const struct crfs_image_hdr *h)
 	ok(!ret, "a process with an eventfd, a signalfd, a timerfd, an "
 	   "epoll instance and an inotify instance passes cr_img_check_model()%s%s",
 	   ret ? ": " : "", e.msg);
+	judge(fx_write(h, &m, NULL, false), &v);
+	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
+	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+	cr_model_free(&m);
+
+	/* The first inotify watch of a deleted file: F_DATA. */
+	fx_model(&m, h);
+	ev_add(&m);
+	in_via_data(&m, 0);
+	ret = cr_img_check_model(h, &m, &e);
+	ok(!ret, "an inotify watch of a deleted file, by the FILE carrying it, "
+	   "passes cr_img_check_model()%s%s", ret ? ": " : "", e.msg);
+	judge(fx_write(h, &m, NULL, false), &v);
+	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
+	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+	cr_model_free(&m);
+
+	/* The second target's descriptor closed: fd 40, reached by fd 11. */
+	fx_model(&m, h);
+	ev_add(&m);
+	m.files[m.nr_files - NR_EV + EV_EP].tfds[1].fd = 40;
+	m.files[m.nr_files - NR_EV + EV_EP].tfds[1].via = 1 + 11;
+	ret = cr_img_check_model(h, &m, &e);
+	ok(!ret, "an epoll target whose descriptor was closed, reached "
+	   "through another descriptor of its description, passes "
+	   "cr_img_check_model()%s%s", ret ? ": " : "", e.msg);
 	judge(fx_write(h, &m, NULL, false), &v);
 	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
 	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);

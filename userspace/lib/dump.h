@@ -505,6 +505,28 @@ int cr_pipe_probe(pid_t pid, const char *name, struct cr_file *f,
  */
 int cr_evfd_copy(pid_t pid, int fd);
 
+/* The via of a watch of a deleted inode, until cr_inotify_via() finds it. */
+#define CR_INOTIFY_VIA_FIND	UINT32_MAX
+
+/**
+ * cr_inotify_via() - the FILE of each watched deleted inode of @dt's
+ * inotify instances: the deleted file or memfd of the container carrying
+ * its contents (res-inotify.c), once every FILE is known.
+ *
+ * Return: 0, or -EOPNOTSUPP with @e set naming pid, fd and watch when no
+ * FILE of the container holds that inode.
+ */
+int cr_inotify_via(struct cr_dump *d, const struct cr_dtask *dt,
+		   struct cr_err *e);
+
+/**
+ * cr_inotify_noisy() - why deleted file or memfd @f may not be read for
+ * its contents: an inotify instance collected so far watches it, and
+ * would be told (res-inotify.c); NULL if none does.
+ */
+const char *cr_inotify_noisy(const struct cr_model *m,
+			     const struct crfs_file *f);
+
 /**
  * cr_inotify_probe() - the watches of inotify @fd of @pid from its
  * fdinfo @buf into @f (res-inotify.c), each by the path its file handle

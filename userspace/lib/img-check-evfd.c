@@ -68,10 +68,12 @@ static const char *cr_evfd_epoll_why(const struct cr_chk *c,
 		const struct crfs_epoll_tfd *t = &fi->tfds[i];
 		const struct cr_file *tf = cr_model_file(c->m, t->target_id);
 
-		if (t->fd < 0 || (i && t->fd <= fi->tfds[i - 1].fd))
+		if (t->fd < 0 || (i && (t->fd < fi->tfds[i - 1].fd ||
+					(t->fd == fi->tfds[i - 1].fd &&
+					 t->via <= fi->tfds[i - 1].via))))
 			return "target descriptors not ascending numbers";
-		if (t->__pad)
-			return "padding not zero";
+		if (t->via > (uint32_t)INT32_MAX)
+			return "a target reached by a descriptor out of range";
 		if ((t->events & ~CR_EPOLL_EVENTS) ||
 		    ((t->events & EPOLLEXCLUSIVE) &&
 		     (t->events & ~CR_EPOLL_EXCL_OK)))
@@ -110,8 +112,20 @@ static const char *cr_evfd_epoll_why(const struct cr_chk *c,
 	return NULL;
 }
 
+/* Is the FILE @w->via the carrier of the deleted inode @w watches? */
+static bool cr_evfd_inotify_via(const struct cr_chk *c,
+				const struct crfs_inotify_wd *w)
+{
+	const struct cr_file *o = cr_model_file(c->m, w->via);
+
+	return o && o->f.kind == CRFS_FILE_UNLINKED &&
+	       o->f.data_id == o->f.id && o->f.dev == w->dev &&
+	       o->f.ino == w->ino;
+}
+
 /* Why the watches of inotify @fi are wrong, or NULL. */
-static const char *cr_evfd_inotify_why(const struct cr_file *fi)
+static const char *cr_evfd_inotify_why(const struct cr_chk *c,
+				       const struct cr_file *fi)
 {
 	for (uint32_t i = 0; i < fi->nr_wds; i++) {
 		const struct crfs_inotify_wd *w = fi->wds[i].w;
@@ -122,8 +136,13 @@ static const char *cr_evfd_inotify_why(const struct cr_file *fi)
 			return "a watch mask inotify_add_watch() does not take";
 		if (fi->wds[i].path[0] != '/')
 			return "a watch whose path is not absolute";
-		if (w->__pad)
-			return "padding not zero";
+		if (w->via && (w->mask & CR_IN_VIA_NOISY))
+			return "a watch of a deleted inode for IN_OPEN, "
+			       "IN_ACCESS or IN_CLOSE_NOWRITE (the restore "
+			       "opens it)";
+		if (w->via && !cr_evfd_inotify_via(c, w))
+			return "a watch of a FILE that is no deleted file "
+			       "carrying the watched inode's data";
 	}
 	return NULL;
 }
@@ -166,7 +185,7 @@ static const char *cr_evfd_state_why(const struct cr_chk *c,
 			return "a time timerfd_settime() does not take";
 		return NULL;
 	case CRFS_FILE_INOTIFY:
-		return cr_evfd_inotify_why(fi);
+		return cr_evfd_inotify_why(c, fi);
 	}
 	return cr_evfd_epoll_why(c, fi);
 }
@@ -213,13 +232,22 @@ int cr_img_evfd_task(const struct cr_chk *c, const struct cr_task *t,
 			const struct crfs_epoll_tfd *tf = &ep->tfds[j];
 			const struct cr_fd *d;
 
-			d = cr_model_fd(fdt, tf->fd);
+			if (tf->via && cr_model_fd(fdt, tf->fd))
+				return cr_fail(e, EBADMSG, "pid %u: fd %u: epoll "
+					       "target fd %d reached through "
+					       "fd %u, but the process has fd "
+					       "%d", t->t.pid,
+					       fdt->fds[i].d.fd, tf->fd,
+					       tf->via - 1, tf->fd);
+			d = cr_model_fd(fdt, tf->via ? (int)(tf->via - 1) :
+					tf->fd);
 			if (d && d->d.file_id == tf->target_id)
 				continue;
 			return cr_fail(e, EBADMSG, "pid %u: fd %u: epoll target "
 				       "fd %d is not a descriptor of file %u "
 				       "in the process", t->t.pid,
-				       fdt->fds[i].d.fd, tf->fd,
+				       fdt->fds[i].d.fd,
+				       tf->via ? (int)(tf->via - 1) : tf->fd,
 				       tf->target_id);
 		}
 	}

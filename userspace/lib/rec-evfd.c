@@ -157,6 +157,8 @@ void cr_evfd_print(struct cr_emit *o, const struct cr_file *fi)
 			o->ops->hex(o, "events", t->events);
 			o->ops->hex(o, "data", t->data);
 			o->ops->u64(o, "target_id", t->target_id);
+			if (t->via)
+				o->ops->s64(o, "via_fd", (int64_t)t->via - 1);
 			o->ops->close(o, false);
 		}
 		o->ops->close(o, true);
@@ -172,6 +174,8 @@ void cr_evfd_print(struct cr_emit *o, const struct cr_file *fi)
 			o->ops->hex(o, "dev", w->dev);
 			o->ops->u64(o, "ino", w->ino);
 			o->ops->str(o, "path", fi->wds[i].path);
+			if (w->via)
+				o->ops->u64(o, "via", w->via);
 			o->ops->close(o, false);
 		}
 		o->ops->close(o, true);

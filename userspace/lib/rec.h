@@ -243,6 +243,13 @@ void cr_model_print(const struct cr_model *m, struct cr_emit *o);
 int cr_evfd_read(struct cr_file *f, const void *p, uint64_t len,
 		 const char **why);
 
+/*
+ * What reading a deleted inode's contents (a checkpoint) or opening it (a
+ * restore) reports to its watches (IN_* of <sys/inotify.h>): refused on
+ * a watch of a deleted inode (crfs_inotify_wd.via).
+ */
+#define CR_IN_VIA_NOISY		(IN_OPEN | IN_ACCESS | IN_CLOSE_NOWRITE)
+
 /**
  * cr_inotify_index() - index the watches of inotify @f's wbuf (wlen
  * bytes) into f->wds, checking their lengths and paths.

@@ -10,10 +10,12 @@
  * eventfd's counter and EFD_SEMAPHORE, the signalfd's mask, the timerfd's
  * clock, settime flags, expirations not read, time left and period, the
  * epoll instance's targets (descriptor, events, data).  An epoll target
- * must still be the descriptor it was added with (kcmp(KCMP_EPOLL_TFD)):
- * a target whose descriptor was closed, watched on through another
- * descriptor of its description or through none, is refused, as epoll
- * cannot be told to watch a description under a number it does not have.
+ * is the descriptor it was added with (kcmp(KCMP_EPOLL_TFD)), or, that
+ * descriptor closed, is reached by another descriptor of the process of
+ * its description (via): the restore dup2()s that one to the old number,
+ * adds it and closes the number.  A closed target no descriptor of the
+ * process reaches, or whose number now is another description, is
+ * refused: epoll_ctl() adds a target only by a descriptor it has.
  *
  * Restore: the new process makes each object itself, at the number of
  * its first descriptor (cr_rst_evfd_make(), raw system calls, in the
@@ -37,8 +39,10 @@
  * The signals a signalfd reads are the process's pending signals
  * ("signals" row).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,17 +99,59 @@ uint32_t cr_evfd_kind(const char *link)
 	return 0;
 }
 
-/* By descriptor number. */
+/* By descriptor number, then by the descriptor it is reached by. */
 static int cr_tfd_cmp(const void *pa, const void *pb)
 {
 	const struct crfs_epoll_tfd *a = pa, *b = pb;
 
-	return (a->fd > b->fd) - (a->fd < b->fd);
+	if (a->fd != b->fd)
+		return (a->fd > b->fd) - (a->fd < b->fd);
+	return (a->via > b->via) - (a->via < b->via);
+}
+
+/* Is @fd a descriptor of @pid? */
+static bool cr_evfd_has_fd(pid_t pid, int fd)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
+	return !lstat(path, &st);
 }
 
 /*
- * The targets of epoll @fd of @pid from its fdinfo @buf; a target that is
- * no longer the descriptor it was added with gets f->why.
+ * 1 + the lowest descriptor of @pid whose description is the target
+ * @slot of its epoll (a target whose descriptor was closed), or 0: none.
+ */
+static uint32_t cr_evfd_via(pid_t pid, struct cr_kcmp_slot *slot)
+{
+	char path[64];
+	struct dirent *de;
+	long best = -1;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	while ((de = readdir(dir))) {
+		char *end;
+		long n = strtol(de->d_name, &end, 10);
+
+		if (*end || end == de->d_name || (best >= 0 && n >= best))
+			continue;
+		if (!syscall(SYS_kcmp, pid, pid, KCMP_EPOLL_TFD, n, slot))
+			best = n;
+	}
+	closedir(dir);
+	return best < 0 ? 0 : best + 1;
+}
+
+/*
+ * The targets of epoll @fd of @pid from its fdinfo @buf.  A target whose
+ * descriptor was closed is reached by another descriptor of its
+ * description (via); one no descriptor of @pid reaches, or whose number
+ * now is another description, gets f->why.
  */
 static int cr_evfd_epoll(pid_t pid, int fd, char *buf, struct cr_file *f,
 			 struct cr_err *e)
@@ -127,6 +173,9 @@ static int cr_evfd_epoll(pid_t pid, int fd, char *buf, struct cr_file *f,
 				 "CRFS_MAX_EPOLL_TFDS targets is not supported";
 			return 0;
 		}
+		/* kcmp() counts the targets of this number before it. */
+		for (uint32_t i = 0; i < f->nr_tfds; i++)
+			slot.toff += f->tfds[i].fd == tfd;
 		t = realloc(f->tfds, (f->nr_tfds + 1) * sizeof(*t));
 		if (!t)
 			return cr_fail(e, ENOMEM, "out of memory");
@@ -137,20 +186,22 @@ static int cr_evfd_epoll(pid_t pid, int fd, char *buf, struct cr_file *f,
 		t->events = events;
 		t->data = data;
 		slot.tfd = tfd;
-		if (syscall(SYS_kcmp, pid, pid, KCMP_EPOLL_TFD, tfd,
-			    &slot) != 0 && !f->why)
+		if (f->why || !syscall(SYS_kcmp, pid, pid, KCMP_EPOLL_TFD, tfd,
+				       &slot))
+			continue;
+		if (cr_evfd_has_fd(pid, tfd))
+			f->why = "an epoll instance watching a description "
+				 "under a number the process now has for "
+				 "another (a target closed and its number "
+				 "reused) is not supported";
+		else if (!(t->via = cr_evfd_via(pid, &slot)))
 			f->why = "an epoll target whose descriptor was closed "
-				 "(watched through another descriptor of its "
-				 "description, or none) is not supported: "
+				 "and whose description no other descriptor of "
+				 "the process holds is not supported: "
 				 "epoll_ctl(EPOLL_CTL_DEL) it before closing";
 	}
 	if (f->nr_tfds)
 		qsort(f->tfds, f->nr_tfds, sizeof(*f->tfds), cr_tfd_cmp);
-	for (uint32_t i = 1; i < f->nr_tfds && !f->why; i++)
-		if (f->tfds[i].fd == f->tfds[i - 1].fd)
-			f->why = "an epoll instance watching two descriptions "
-				 "under one number (a target closed and its "
-				 "number reused) is not supported";
 	return 0;
 }
 
@@ -352,7 +403,11 @@ static void evfd_targets(struct cr_dump *d, struct cr_dtask *dt)
 		if (!ep || ep->f.kind != CRFS_FILE_EPOLL)
 			continue;
 		for (uint32_t j = 0; j < ep->nr_tfds; j++) {
-			const struct cr_fd *t = cr_model_fd(fdt, ep->tfds[j].fd);
+			const struct crfs_epoll_tfd *tf = &ep->tfds[j];
+			const struct cr_fd *t;
+
+			t = cr_model_fd(fdt, tf->via ? (int)(tf->via - 1) :
+					tf->fd);
 
 			ep->tfds[j].target_id = t ? t->d.file_id : 0;
 		}
@@ -366,8 +421,11 @@ static void evfd_targets(struct cr_dump *d, struct cr_dtask *dt)
 static int evfd_check(struct cr_dump *d, struct cr_dtask *dt,
 		      struct cr_err *e)
 {
+	int rc;
+
 	evfd_targets(d, dt);
-	return evfd_fits(dt->t, e);
+	rc = cr_inotify_via(d, dt, e);
+	return rc ? rc : evfd_fits(dt->t, e);
 }
 
 /* Restore phase 1: the same, on this machine. */
@@ -404,7 +462,7 @@ long cr_rst_evfd_make(const struct cr_file *fi, int oflags)
 	case CRFS_FILE_EPOLL:
 		return syscall(SYS_epoll_create1, O_CLOEXEC);
 	case CRFS_FILE_INOTIFY:
-		return cr_rst_inotify_make(fi, oflags);
+		return cr_rst_inotify_make(fi, oflags, NULL);
 	}
 	errno = EINVAL;
 	return fd;
@@ -434,11 +492,25 @@ static int evfd_late_epoll(struct cr_rst *r, const struct cr_file *ep,
 		rc = cr_rst_poke(r, 0, &ev, sizeof(ev), &addr, e);
 		if (rc)
 			return rc;
+		if (t->via) {
+			snprintf(what, sizeof(what), "fd %d: cannot dup fd %u "
+				 "to %d for a target", fd, t->via - 1, t->fd);
+			rc = cr_rst_call(r, SYS_dup2, CR_ARGS(t->via - 1, t->fd),
+					 what, e);
+			if (rc)
+				return rc;
+		}
 		snprintf(what, sizeof(what), "fd %d: cannot watch fd %d "
 			 "(events %#x)", fd, t->fd, t->events);
 		rc = cr_rst_call(r, SYS_epoll_ctl,
 				 CR_ARGS(fd, EPOLL_CTL_ADD, t->fd, addr), what,
 				 e);
+		/* The target's own descriptor was closed: close it again. */
+		if (!rc && t->via) {
+			snprintf(what, sizeof(what), "fd %d: cannot close fd "
+				 "%d of a target", fd, t->fd);
+			rc = cr_rst_call(r, SYS_close, CR_ARGS(t->fd), what, e);
+		}
 		if (rc)
 			return rc;
 	}

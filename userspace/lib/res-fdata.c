@@ -154,6 +154,10 @@ static int fdata_collect(struct cr_dump *d, struct cr_dtask *dt,
 
 		if (!fdata_carrier(f) || f->why)
 			continue;
+		/* Read, it would tell a watch of it (res-inotify.c). */
+		f->why = cr_inotify_noisy(&d->m, &f->f);
+		if (f->why)
+			continue;
 		fd = fdata_open(d, dt, f);
 		if (fd < 0)
 			return cr_fail(e, errno, "pid %d: %s: cannot open it "
@@ -517,7 +521,7 @@ int cr_rst_fdata_point(struct cr_rst *r, struct cr_err *e)
 		rf->dev = st.st_dev;
 		rf->ino = st.st_ino;
 	}
-	return 0;
+	return cr_rst_inotify_point(r, e);
 }
 
 int cr_rst_fdata_read(struct cr_rst *r, struct cr_img_walk *w,

@@ -5,18 +5,24 @@
  *
  * Checkpoint: fdinfo lists each watch with its wd, mask, inode and file
  * handle; the path is where open_by_handle_at() on a mount of the
- * inode's filesystem leads, checked by device and inode.  An instance
- * holding events not read (FIONREAD on a pidfd_getfd() copy) is refused:
- * they would be lost.
+ * inode's filesystem leads, checked by device and inode; a watched inode
+ * with no path that is a deleted file of the container (an UNLINKED FILE,
+ * its contents in the image) is that FILE (via, cr_inotify_via()).  An
+ * instance holding events not read (FIONREAD on a pidfd_getfd() copy) is
+ * refused: they would be lost.
  *
  * Restore: each watch is added again through an O_PATH descriptor of
  * its path checked by device and inode, with its wd: the kernel hands
  * wds out in turn, so a wd below the one wanted is removed and the watch
  * added again until it is; the IN_IGNORED events of that walk are read
- * off (the instance had no event queued).  Events that happen between
- * the checkpoint and the end of the restore are not seen.
+ * off (the instance had no event queued).  A watch of a deleted file is
+ * added through the restorer's copy of it, kept as an O_PATH descriptor
+ * (cr_rst_inotify_point(); restore-files.c opens it as the restorer).
+ * Events that happen between the checkpoint and the end of the restore
+ * are not seen.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,12 +80,36 @@ static int cr_evfd_mount_fd(unsigned int maj, unsigned int min)
 }
 
 /*
+ * Where deleted inode @fd (open by its handle) was, "/PATH (deleted)":
+ * the watch is then of the FILE carrying its contents, found once every
+ * FILE is known (cr_inotify_via()); NULL, *@why kept, if it is not
+ * deleted (outside every mount) or no regular file.
+ */
+static char *cr_evfd_gone_path(int fd, const char **why)
+{
+	char link[64], buf[CRFS_PATH_MAX];
+	struct stat st;
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_nlink)
+		return NULL;
+	n = readlink(link, buf, sizeof(buf) - 1);
+	if (n <= 0 || buf[0] != '/')
+		return NULL;
+	buf[n] = '\0';
+	*why = NULL;
+	return strdup(buf);
+}
+
+/*
  * The path of the inode of file handle @hex (type @type) on device
- * @maj:@min, checked to be @dev, @ino; NULL with *@why.
+ * @maj:@min, checked to be @dev, @ino; or, with *@gone, where that
+ * deleted inode was; NULL with *@why.
  */
 static char *cr_evfd_handle_path(const char *hex, int type, unsigned int maj,
 				 unsigned int min, uint64_t ino,
-				 const char **why)
+				 const char **why, bool *gone)
 {
 	union {
 		struct file_handle	h;
@@ -102,23 +132,30 @@ static char *cr_evfd_handle_path(const char *hex, int type, unsigned int maj,
 		if (sscanf(hex + 2 * i, "%2hhx", &hb[i]) != 1)
 			return NULL;
 	mfd = cr_evfd_mount_fd(maj, min);
-	if (mfd < 0)
-		return NULL;
+	/* Not mounted here (a memfd's): refused unless a FILE of it. */
+	if (mfd < 0) {
+		*gone = true;
+		*why = NULL;
+		return strdup("/ (not mounted here)");
+	}
 	fd = open_by_handle_at(mfd, &fh.h, O_PATH | O_CLOEXEC);
 	close(mfd);
 	if (fd < 0)
 		return NULL;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	path = realpath(link, NULL);
-	close(fd);
 	*why = "an inotify watch on an inode that has no path here (deleted, "
 	       "or outside every mount of its filesystem)";
 	if (!path || path[0] != '/' ||
 	    cr_stat_cached(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, &st) ||
 	    st.st_dev != makedev(maj, min) || st.st_ino != ino) {
 		free(path);
-		return NULL;
+		path = cr_evfd_gone_path(fd, why);
+		*gone = path != NULL;
+		close(fd);
+		return path;
 	}
+	close(fd);
 	*why = NULL;
 	return path;
 }
@@ -163,6 +200,7 @@ static int cr_evfd_wd_line(const char *l, struct cr_wd_probe *p,
 	unsigned int wd, mask, sdev, type = 0, nb = 0;
 	char hex[2 * CR_HANDLE_MAX + 1] = "";
 	unsigned long long ino;
+	bool gone = false;
 
 	if (sscanf(l, "inotify wd:%x ino:%llx sdev:%x mask:%x "
 		   "ignored_mask:%*x fhandle-bytes:%x fhandle-type:%x "
@@ -176,7 +214,9 @@ static int cr_evfd_wd_line(const char *l, struct cr_wd_probe *p,
 	p->w.dev = makedev(sdev >> 20, sdev & 0xfffff);
 	p->w.ino = ino;
 	p->path = cr_evfd_handle_path(hex, type, sdev >> 20, sdev & 0xfffff,
-				      ino, why);
+				      ino, why, &gone);
+	if (gone)
+		p->w.via = CR_INOTIFY_VIA_FIND;
 	return 0;
 }
 
@@ -242,6 +282,100 @@ int cr_inotify_probe(pid_t pid, int fd, char *buf, struct cr_file *f,
 	return ret;
 }
 
+/*
+ * The carrier FILE of the deleted file @dev, @ino in @m, or NULL.  Not a
+ * memfd: its descriptions report nothing to inotify (Linux 6.14 and
+ * later: pseudo files), a copy opened again through /proc would.
+ */
+static const struct cr_file *cr_inotify_carrier(const struct cr_model *m,
+						uint64_t dev, uint64_t ino)
+{
+	for (uint32_t i = 0; i < m->nr_files; i++) {
+		const struct crfs_file *o = &m->files[i].f;
+
+		if (o->kind == CRFS_FILE_UNLINKED && o->data_id == o->id &&
+		    o->dev == dev && o->ino == ino)
+			return &m->files[i];
+	}
+	return NULL;
+}
+
+const char *cr_inotify_noisy(const struct cr_model *m,
+			     const struct crfs_file *f)
+{
+	for (uint32_t i = 0; i < m->nr_files; i++) {
+		const struct cr_file *in = &m->files[i];
+
+		if (in->f.kind != CRFS_FILE_INOTIFY || in->why)
+			continue;
+		for (uint32_t j = 0; j < in->nr_wds; j++) {
+			const struct crfs_inotify_wd *w = in->wds[j].w;
+
+			if (w->dev != f->dev || w->ino != f->ino)
+				continue;
+			if (f->kind == CRFS_FILE_MEMFD)
+				return "a memfd watched by inotify is not "
+				       "supported (its copy, opened again, "
+				       "would report what it does not)";
+			if (w->mask & CR_IN_VIA_NOISY)
+				return "a deleted file watched by inotify for "
+				       "IN_OPEN, IN_ACCESS or IN_CLOSE_NOWRITE "
+				       "is not supported (reading its "
+				       "contents would be reported)";
+		}
+	}
+	return NULL;
+}
+
+int cr_inotify_via(struct cr_dump *d, const struct cr_dtask *dt,
+		   struct cr_err *e)
+{
+	const struct cr_fdtable *fdt = dt->t->fdt;
+
+	for (uint32_t i = 0; fdt && i < fdt->nr_fds; i++) {
+		struct cr_file *f = cr_model_file(&d->m,
+						  fdt->fds[i].d.file_id);
+
+		if (!f || f->f.kind != CRFS_FILE_INOTIFY || f->why)
+			continue;
+		for (uint32_t j = 0; j < f->nr_wds; j++) {
+			/* The dump's own copy (wbuf), written once here. */
+			struct crfs_inotify_wd *w = (void *)f->wds[j].w;
+			const struct cr_file *o;
+
+			if (w->via != CR_INOTIFY_VIA_FIND)
+				continue;
+			o = cr_inotify_carrier(&d->m, w->dev, w->ino);
+			if (!o)
+				return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: "
+					       "%s: an inotify watch (wd %d) "
+					       "on an inode that has no path "
+					       "here (%.200s) and is no "
+					       "deleted file a descriptor or "
+					       "mapping of the container holds "
+					       "(a memfd, or a file held "
+					       "outside) is not supported",
+					       dt->pid,
+					       fdt->fds[i].d.fd, f->path,
+					       w->wd, f->wds[j].path);
+			if (w->mask & CR_IN_VIA_NOISY)
+				return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: "
+					       "%s: an inotify watch (wd %d) "
+					       "of a deleted file (%.200s) "
+					       "for IN_OPEN, "
+					       "IN_ACCESS or IN_CLOSE_NOWRITE "
+					       "is not supported (the "
+					       "checkpoint reads its contents, "
+					       "the restore opens it: both "
+					       "would be reported)", dt->pid,
+					       fdt->fds[i].d.fd, f->path,
+					       w->wd, f->wds[j].path);
+			w->via = o->f.id;
+		}
+	}
+	return 0;
+}
+
 /* "/proc/self/fd/@fd" into @buf (no library call: the new process). */
 static void evfd_fd_path(char *buf, long fd)
 {
@@ -266,7 +400,7 @@ static void evfd_fd_path(char *buf, long fd)
  * again until the kernel, which hands wds out in turn, hands out the one
  * wanted.  0, or -1 with errno.
  */
-static int evfd_watch(long fd, const struct cr_inotify_wd *w)
+static int evfd_watch(long fd, const struct cr_inotify_wd *w, long copy)
 {
 	struct open_how how = {
 		.flags = O_PATH | O_CLOEXEC,
@@ -277,12 +411,15 @@ static int evfd_watch(long fd, const struct cr_inotify_wd *w)
 	long pfd, wd = -1;
 	int err = 0;
 
-	pfd = syscall(SYS_openat2, AT_FDCWD, w->path, &how, sizeof(how));
+	/* A deleted inode: the copy the restorer made of it. */
+	pfd = copy >= 0 ? syscall(SYS_dup, copy) :
+	      syscall(SYS_openat2, AT_FDCWD, w->path, &how, sizeof(how));
 	if (pfd < 0)
 		return -1;
-	if (syscall(SYS_fstat, pfd, &st))
+	if (copy < 0 && syscall(SYS_fstat, pfd, &st))
 		err = errno;
-	else if (st.st_dev != w->w->dev || st.st_ino != w->w->ino)
+	else if (copy < 0 &&
+		 (st.st_dev != w->w->dev || st.st_ino != w->w->ino))
 		err = ESTALE;
 	evfd_fd_path(path, pfd);
 	for (int n = 0; !err && n <= CR_INOTIFY_WD_WALK; n++) {
@@ -306,7 +443,8 @@ static int evfd_watch(long fd, const struct cr_inotify_wd *w)
  * An inotify instance with @fi's watches; the IN_IGNORED events of the
  * watches removed on the way are read off (the instance had none queued).
  */
-long cr_rst_inotify_make(const struct cr_file *fi, int oflags)
+long cr_rst_inotify_make(const struct cr_file *fi, int oflags,
+			 const int32_t *pfd)
 {
 	char buf[4096];
 	long fd;
@@ -316,7 +454,7 @@ long cr_rst_inotify_make(const struct cr_file *fi, int oflags)
 	if (fd < 0)
 		return fd;
 	for (uint32_t i = 0; !err && i < fi->nr_wds; i++)
-		if (evfd_watch(fd, &fi->wds[i]))
+		if (evfd_watch(fd, &fi->wds[i], pfd ? pfd[i] : -1))
 			err = errno;
 	while (!err && syscall(SYS_read, fd, buf, sizeof(buf)) > 0)
 		;
@@ -331,3 +469,75 @@ long cr_rst_inotify_make(const struct cr_file *fi, int oflags)
 	return fd;
 }
 
+
+/*
+ * The restorer's copy @fd of a watched deleted inode turned into an
+ * O_PATH descriptor at the same number, before any watch exists: the
+ * writable one it was made through is released now, and closing the copy
+ * at the end of the restore tells the watches nothing (no
+ * IN_CLOSE_WRITE).  The processes still open it through /proc.
+ */
+static int cr_inotify_quiet(int fd)
+{
+	char link[64];
+	int pfd, fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0)
+		return -errno;
+	if (fl & O_PATH)
+		return 0;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	pfd = open(link, O_PATH | O_CLOEXEC);
+	if (pfd < 0)
+		return -errno;
+	if (dup3(pfd, fd, O_CLOEXEC) < 0) {
+		int err = errno;
+
+		close(pfd);
+		return -err;
+	}
+	close(pfd);
+	return 0;
+}
+
+int cr_rst_inotify_point(struct cr_rst *r, struct cr_err *e)
+{
+	for (uint32_t i = 0; i < r->files.nr; i++) {
+		struct cr_rst_file *rf = &r->files.f[i];
+		const struct cr_file *fi = rf->evfd;
+
+		if (!fi || fi->f.kind != CRFS_FILE_INOTIFY || rf->wd_via)
+			continue;
+		for (uint32_t j = 0; j < fi->nr_wds; j++) {
+			uint32_t via = fi->wds[j].w->via;
+			int64_t k;
+
+			if (!via)
+				continue;
+			if (!rf->wd_via) {
+				rf->wd_via = calloc(fi->nr_wds,
+						    sizeof(*rf->wd_via));
+				if (!rf->wd_via)
+					return cr_fail(e, ENOMEM,
+						       "out of memory");
+			}
+			k = cr_model_find(r->m, CR_K_FILE, via);
+			if (k < 0 || !r->fdata_fd || r->fdata_fd[k] < 0)
+				return cr_fail(e, EIO, "pid %u: inotify watch "
+					       "%d: no copy made of its "
+					       "deleted inode (file %u)",
+					       r->task->t.pid,
+					       fi->wds[j].w->wd, via);
+			if (cr_inotify_quiet(r->fdata_fd[k]))
+				return cr_fail(e, errno, "pid %u: inotify watch "
+					       "%d: cannot reopen the copy of "
+					       "its deleted inode: %m",
+					       r->task->t.pid,
+					       fi->wds[j].w->wd);
+			snprintf(rf->wd_via[j], sizeof(rf->wd_via[j]),
+				 "/proc/%d/fd/%d", (int)getpid(),
+				 r->fdata_fd[k]);
+		}
+	}
+	return 0;
+}

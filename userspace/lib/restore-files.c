@@ -328,6 +328,16 @@ static void cr_rf_number(struct cr_rst_files *fs, int32_t n)
 			fs->nofile = (uint32_t)fs->f[i].fd + 1;
 	if (fs->nr_fds && (uint32_t)fs->fds[fs->nr_fds - 1].fd >= fs->nofile)
 		fs->nofile = (uint32_t)fs->fds[fs->nr_fds - 1].fd + 1;
+	/* An epoll target's closed number, dup()ed to in the late step. */
+	for (i = 0; i < fs->nr; i++) {
+		const struct cr_file *ep = fs->f[i].evfd;
+
+		for (j = 0; ep && ep->f.kind == CRFS_FILE_EPOLL &&
+			    j < ep->nr_tfds; j++)
+			if (ep->tfds[j].via &&
+			    (uint32_t)ep->tfds[j].fd >= fs->nofile)
+				fs->nofile = (uint32_t)ep->tfds[j].fd + 1;
+	}
 }
 
 /* Every file of @t into @fs; with @r, the pairs its process makes. */
@@ -392,6 +402,8 @@ void cr_rst_files_renumber(struct cr_rst_files *fs, uint32_t start)
 
 void cr_rst_files_free(struct cr_rst_files *fs)
 {
+	for (uint32_t i = 0; fs->f && i < fs->nr; i++)
+		free(fs->f[i].wd_via);
 	free(fs->pass_fd);
 	free(fs->pass_src);
 	free(fs->f);
@@ -458,6 +470,42 @@ static long cr_rf_openat2(const struct cr_rst_file *f, struct cr_rst_res *res)
 }
 
 /*
+ * Inotify @f watching deleted inodes: an O_PATH descriptor of the
+ * restorer's copy of each, opened as the restorer (its /proc/PID/fd),
+ * then the instance and its watches made with the task's own fs ids,
+ * groups and capabilities, which must allow reading each inode.
+ */
+static long cr_rf_inotify(struct cr_rf_creds *cr, const struct cr_rst_file *f)
+{
+	uint32_t n = f->evfd->nr_wds;
+	int32_t pfd[n ? n : 1];
+	int err = 0;
+	long fd = -1;
+
+	for (uint32_t i = 0; i < n; i++) {
+		pfd[i] = -1;
+		if (!err && f->wd_via[i][0]) {
+			pfd[i] = syscall(SYS_openat, AT_FDCWD, f->wd_via[i],
+					 O_PATH | O_CLOEXEC);
+			if (pfd[i] < 0)
+				err = errno;
+		}
+	}
+	if (!err) {
+		cr_rf_fscreds(cr, true);
+		fd = cr_rst_inotify_make(f->evfd, f->oflags, pfd);
+		if (fd < 0)
+			err = errno;
+		cr_rf_fscreds(cr, false);
+	}
+	for (uint32_t i = 0; i < n; i++)
+		if (pfd[i] >= 0)
+			syscall(SYS_close, pfd[i]);
+	errno = err;
+	return err ? -1 : fd;
+}
+
+/*
  * Open @f with the task's own fs ids, groups and capabilities (a cwd or
  * root is entered too: O_PATH alone needs no permission on it), or as the
  * restorer if the checkpoint found the task had it only through privilege.
@@ -470,6 +518,8 @@ static long cr_rf_open(struct cr_rf_creds *cr, const struct cr_rst_file *f,
 
 	if (f->priv)
 		return cr_rf_openat2(f, res);
+	if (f->wd_via)
+		return cr_rf_inotify(cr, f);
 	cr_rf_fscreds(cr, true);
 	fd = cr_rf_openat2(f, res);
 	if (fd < 0)

@@ -67,6 +67,9 @@ struct cr_rst_file {
 					 * received: index in pass_fd; -1 */
 	char		via[48];	/* then: the restorer's copy of it */
 	const struct cr_file *evfd;	/* an event descriptor, made anew */
+	char		(*wd_via)[48];	/* INOTIFY: per watch, the restorer's
+					 * copy of its deleted inode, "": by
+					 * path; NULL: none (res-inotify.c) */
 	const struct cr_file *unx;	/* an unconnected or listening unix
 					 * socket, made anew (restore-unix.c) */
 	/* One end of a pair (restore-pair.c). */
@@ -833,11 +836,21 @@ int cr_rst_inet_reason(pid_t pid, const char *name, const struct cr_file *fi,
 /**
  * cr_rst_inotify_make() - make inotify @fi anew with its watches and
  * their wds, in the new process (raw system calls, res-inotify.c);
- * @oflags: O_NONBLOCK if it has it.
+ * @oflags: O_NONBLOCK if it has it; @pfd: NULL, or per watch an O_PATH
+ * descriptor of the copy of its deleted inode (-1: by its path).
  *
  * Return: the new descriptor, or -1 with errno set (ESTALE: a watched
  * path leads to another inode; EEXIST: its wd cannot be had).
  */
-long cr_rst_inotify_make(const struct cr_file *fi, int oflags);
+long cr_rst_inotify_make(const struct cr_file *fi, int oflags,
+			 const int32_t *pfd);
+
+/**
+ * cr_rst_inotify_point() - point @r's inotify entries watching a deleted
+ * inode at the restorer's copy of it (@r->fdata_fd): their wd_via.
+ *
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_inotify_point(struct cr_rst *r, struct cr_err *e);
 
 #endif /* CR_RESTORE_H */

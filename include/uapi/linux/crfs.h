@@ -262,34 +262,43 @@ struct crfs_file_timerfd {
 
 /*
  * EPOLL: ext_len / sizeof(struct crfs_epoll_tfd) watched targets, by
- * descriptor number (ascending), each the descriptor of the process that
- * was added with that number and still has it: target_id is the FILE of
- * that descriptor.  events as /proc/PID/fdinfo shows them (EPOLLET,
- * EPOLLONESHOT, EPOLLEXCLUSIVE, EPOLLWAKEUP included; a one-shot target
- * that fired has only those flags left).
+ * descriptor number then via (ascending), each the descriptor of the
+ * process that was added with that number and still has it (via 0), or,
+ * when that descriptor was closed since, a number the process does not
+ * have and, in via, 1 + a descriptor of the process of the same
+ * description (the restore dup()s it to fd for epoll_ctl() and closes
+ * fd): target_id is the FILE of that descriptor.  events as
+ * /proc/PID/fdinfo shows them (EPOLLET, EPOLLONESHOT, EPOLLEXCLUSIVE,
+ * EPOLLWAKEUP included; a one-shot target that fired has only those
+ * flags left).
  */
 struct crfs_epoll_tfd {
 	__s32	fd;			/* the target's descriptor */
 	__u32	events;			/* EPOLL* */
 	__u64	data;			/* epoll_data */
 	__u32	target_id;		/* its FILE */
-	__u32	__pad;
+	__u32	via;			/* 0, or 1 + the descriptor the
+					 * target is reached by: fd closed */
 };
 
 /*
  * INOTIFY: its watches, by wd (ascending), each a crfs_inotify_wd then
  * path_len bytes of NUL-terminated absolute path, padded to 8: where the
  * checkpoint found the watched inode (dev, ino: st_dev, st_ino), by its
- * file handle.  mask as fdinfo shows it (IN_ONESHOT, IN_EXCL_UNLINK
- * included).  Events queued and not read are not in the image: the
- * checkpoint refuses an instance that has some.
+ * file handle.  A watched inode that has no path any more but whose
+ * contents are in the image (a deleted file a process of the container
+ * holds: an UNLINKED FILE) is that FILE: via is its id (the FILE carrying
+ * the inode's data), path then only tells where it was; 0: by path.
+ * mask as fdinfo shows it (IN_ONESHOT, IN_EXCL_UNLINK included).  Events
+ * queued and not read are not in the image: the checkpoint refuses an
+ * instance that has some.
  */
 struct crfs_inotify_wd {
 	__s32	wd;			/* 1 and up */
 	__u32	mask;			/* IN_* */
 	__u64	dev, ino;		/* the watched inode */
 	__u32	path_len;		/* with the NUL, before padding */
-	__u32	__pad;
+	__u32	via;			/* 0, or the FILE of the inode */
 	/* char path[path_len], NUL-padded to a multiple of 8 */
 };
 
