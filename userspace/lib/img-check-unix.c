@@ -132,8 +132,10 @@ static const char *cr_unix_state_why(const struct cr_chk *c,
 		return "a timeout beyond a struct timeval";
 	if (u->state != CRFS_UNIX_CONNECTED && (u->peer_ino || u->peer_id))
 		return "a peer of an unconnected socket";
-	if ((u->flags & ~(CRFS_UNIX_F_PEER_CLOSED | CRFS_UNIX_F_RESET)) ||
-	    u->__pad || ((u->flags & CRFS_UNIX_F_RESET) &&
+	if ((u->flags & ~(CRFS_UNIX_F_PEER_CLOSED | CRFS_UNIX_F_RESET |
+			  CRFS_UNIX_F_PEER_OUTSIDE)) ||
+	    u->__pad || ((u->flags & (CRFS_UNIX_F_RESET |
+				      CRFS_UNIX_F_PEER_OUTSIDE)) &&
 			 !(u->flags & CRFS_UNIX_F_PEER_CLOSED)) ||
 	    (u->flags && u->state != CRFS_UNIX_CONNECTED))
 		return "unknown flags, padding, or a closed peer of a socket "

@@ -50,6 +50,16 @@
 /* Room for the control messages a peek may bring (SCM_MAX_FD is 253). */
 #define CR_UNIX_CTL		CMSG_SPACE(256 * sizeof(int))
 
+/*
+ * Dump only, never in an image: a connected socket with a name (bound,
+ * or accepted from a listening socket), refused by unix_check() unless
+ * its peer is outside and the container's peers file lets it go.
+ */
+#define CR_UNIX_F_NAMED_CONN	(1U << 31)
+#define CR_UNIX_NAMED_CONN_WHY	"connected unix sockets with a name (bound, " \
+				"or accepted from a listening socket) are " \
+				"not supported yet"
+
 /* Why a socket of another family is refused. */
 static const struct {
 	int		family;
@@ -562,10 +572,10 @@ static void cr_unix_named(pid_t pid, const struct cr_unix_diag *d,
 		f->why = "a unix socket's name is longer than sun_path";
 		return;
 	}
+	/* Refused by unix_check(), unless its peer is outside. */
 	if (u->state == CRFS_UNIX_CONNECTED) {
-		f->why = "connected unix sockets with a name (bound, or "
-			 "accepted from a listening socket) are not supported "
-			 "yet";
+		u->flags |= CR_UNIX_F_NAMED_CONN;
+		u->name_len = d->name_len;
 		return;
 	}
 	if (u->state == CRFS_UNIX_LISTEN && d->rqueue) {
@@ -708,8 +718,37 @@ static pid_t cr_unix_outside(pid_t pid, uint64_t ino, char *comm, size_t len)
 }
 
 /*
+ * Connected socket @f, whose peer is outside, as an end whose peer has
+ * gone (peers close or keep): no name, no peer, shut down both ways, its
+ * queue kept; the restore closes the other end of the pair it makes.
+ */
+static int cr_unix_gone(struct cr_file *f, struct cr_err *e)
+{
+	struct crfs_file_unix *u = f->ubuf;
+	size_t skip = cr_pad8(u->name_len);
+	size_t rest = f->ulen - sizeof(*u) - skip;
+	char *buf = calloc(1, sizeof(*u) + rest);
+
+	if (!buf)
+		return cr_fail(e, ENOMEM, "out of memory");
+	u->flags = CRFS_UNIX_F_PEER_CLOSED | CRFS_UNIX_F_PEER_OUTSIDE;
+	u->name_len = 0;
+	u->peer_ino = 0;
+	u->peer_id = 0;
+	u->shutdown = CRFS_UNIX_SHUT_RD | CRFS_UNIX_SHUT_WR;
+	memcpy(buf, u, sizeof(*u));
+	memcpy(buf + sizeof(*u), (char *)f->ubuf + sizeof(*u) + skip, rest);
+	free(f->ubuf);
+	f->ubuf = buf;
+	f->ulen = sizeof(*u) + rest;
+	return 0;
+}
+
+/*
  * Phase 2 (the model complete): each connected socket's peer is a socket
- * of the container whose peer it is, first held by the same process.
+ * of the container whose peer it is, first held by the same process; a
+ * stream or seqpacket socket whose peer is outside, refused, or with the
+ * container's peers file close or keep, an end whose peer has gone.
  */
 static int unix_check(struct cr_dump *d, struct cr_dtask *dt,
 		      struct cr_err *e)
@@ -727,6 +766,7 @@ static int unix_check(struct cr_dump *d, struct cr_dtask *dt,
 			continue;
 		u = f->ubuf;
 		if (u->name_len && ((const char *)(u + 1))[0] &&
+		    !(u->flags & CR_UNIX_F_NAMED_CONN) &&
 		    (u->name_uid != dt->t->creds.fsuid ||
 		     u->name_gid != dt->t->creds.fsgid ||
 		     !dt->t->fs || !dt->t->fs->root ||
@@ -739,6 +779,11 @@ static int unix_check(struct cr_dump *d, struct cr_dtask *dt,
 				       dt->pid, fdt->fds[i].d.fd, f->path,
 				       (const char *)(u + 1), u->name_uid,
 				       u->name_gid);
+		if ((u->flags & CR_UNIX_F_NAMED_CONN) &&
+		    (u->flags & CRFS_UNIX_F_PEER_CLOSED))
+			return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: %s",
+				       dt->pid, fdt->fds[i].d.fd, f->path,
+				       CR_UNIX_NAMED_CONN_WHY);
 		if (u->state != CRFS_UNIX_CONNECTED ||
 		    (u->flags & CRFS_UNIX_F_PEER_CLOSED))
 			continue;
@@ -746,14 +791,28 @@ static int unix_check(struct cr_dump *d, struct cr_dtask *dt,
 		if (!p) {
 			other = cr_unix_outside(dt->pid, u->peer_ino, comm,
 						sizeof(comm));
+			if (other && d->peers != CR_PEERS_REFUSE &&
+			    u->type != SOCK_DGRAM) {
+				int ret = cr_unix_gone(f, e);
+
+				if (ret)
+					return ret;
+				continue;
+			}
 			if (other)
 				return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: "
 					       "%s: its peer socket:[%llu] is "
 					       "held by pid %d (%s), outside "
-					       "the container", dt->pid,
+					       "the container%s", dt->pid,
 					       fdt->fds[i].d.fd, f->path,
 					       (unsigned long long)u->peer_ino,
-					       other, comm);
+					       other, comm,
+					       u->type == SOCK_DGRAM ?
+					       " (a datagram socket connected "
+					       "outside is not supported yet)" :
+					       " (echo close > peers of the "
+					       "container: restored as an end "
+					       "whose peer has gone)");
 			return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: its "
 				       "peer socket:[%llu] is held by no "
 				       "process of the container (in flight, "
@@ -761,6 +820,10 @@ static int unix_check(struct cr_dump *d, struct cr_dtask *dt,
 				       fdt->fds[i].d.fd, f->path,
 				       (unsigned long long)u->peer_ino);
 		}
+		if (u->flags & CR_UNIX_F_NAMED_CONN)
+			return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: %s",
+				       dt->pid, fdt->fds[i].d.fd, f->path,
+				       CR_UNIX_NAMED_CONN_WHY);
 		if (cr_unix_of(p)->peer_ino != u->ino)
 			return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: "
 				       "connected to %s, which is not connected "

@@ -840,4 +840,10 @@ int cr_rst_inet_reason(pid_t pid, const char *name, const struct cr_file *fi,
  */
 long cr_rst_inotify_make(const struct cr_file *fi, int oflags);
 
+/**
+ * cr_netlock_restored() - remove the network locks (netlock.c) of the
+ * connections of @m, every one of them back and out of repair mode
+ */
+void cr_netlock_restored(const struct cr_model *m);
+
 #endif /* CR_RESTORE_H */

@@ -1,0 +1,124 @@
+#!/usr/bin/python3
+"""Both ends of a connection for tests/bats/fuse/500-peers.bats.
+
+In the container, an echo end (each line back as "echo LINE"):
+  peers.py echo-listen PORT      TCP server on 127.0.0.1:PORT, any number
+                                 of connections, one at a time or more
+  peers.py echo-connect PORT     TCP client of 127.0.0.1:PORT
+
+Outside, a driver holding ONE connection, told what to send by files:
+  peers.py drive-connect PORT DIR    connect to 127.0.0.1:PORT
+  peers.py drive-listen PORT DIR     accept one connection on PORT
+  peers.py drive-unix PATH DIR       connect to unix stream socket PATH
+It writes DIR/ready once connected (DIR/port for drive-listen before it
+accepts); then for each DIR/say.N (a line to send, made by rename), sends
+it and writes DIR/heard.N: "got REPLY" (one line back), "eof" (the peer
+closed), "error ENAME" (send or receive failed: ECONNRESET, EPIPE, ...)
+or "timeout" (nothing in 10 s).  DIR/quit ends it.
+"""
+import errno
+import os
+import select
+import socket
+import sys
+import time
+
+
+def echo(conns, listener):
+    bufs = {c: b"" for c in conns}
+    while True:
+        rd = list(bufs) + ([listener] if listener else [])
+        ready, _, _ = select.select(rd, [], [])
+        for s in ready:
+            if s is listener:
+                c, _ = listener.accept()
+                bufs[c] = b""
+                continue
+            try:
+                data = s.recv(65536)
+            except OSError:
+                data = b""
+            if not data:
+                del bufs[s]
+                s.close()
+                if not listener:
+                    return
+                continue
+            bufs[s] += data
+            while b"\n" in bufs[s]:
+                line, bufs[s] = bufs[s].split(b"\n", 1)
+                try:
+                    s.sendall(b"echo " + line + b"\n")
+                except OSError:
+                    pass
+
+
+def reply(s):
+    buf = b""
+    s.settimeout(10)
+    try:
+        while not buf.endswith(b"\n"):
+            data = s.recv(65536)
+            if not data:
+                return "eof" if not buf else "got " + buf.decode().strip()
+            buf += data
+    except socket.timeout:
+        return "timeout"
+    except OSError as e:
+        return "error " + errno.errorcode.get(e.errno, str(e.errno))
+    return "got " + buf.decode().strip()
+
+
+def drive(s, d):
+    open(os.path.join(d, "ready"), "w").close()
+    n = 1
+    while not os.path.exists(os.path.join(d, "quit")):
+        say = os.path.join(d, "say.%d" % n)
+        if not os.path.exists(say):
+            time.sleep(0.05)
+            continue
+        line = open(say).read().rstrip("\n")
+        try:
+            s.sendall(line.encode() + b"\r\n")
+            out = reply(s)
+        except OSError as e:
+            out = "error " + errno.errorcode.get(e.errno, str(e.errno))
+        tmp = os.path.join(d, ".heard.%d" % n)
+        with open(tmp, "w") as f:
+            f.write(out + "\n")
+        os.rename(tmp, os.path.join(d, "heard.%d" % n))
+        n += 1
+
+
+def main():
+    mode = sys.argv[1]
+    if mode == "echo-listen":
+        ls = socket.socket()
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind(("127.0.0.1", int(sys.argv[2])))
+        ls.listen(8)
+        echo([], ls)
+    elif mode == "echo-connect":
+        echo([socket.create_connection(("127.0.0.1", int(sys.argv[2])))],
+             None)
+    elif mode == "drive-connect":
+        drive(socket.create_connection(("127.0.0.1", int(sys.argv[2]))),
+              sys.argv[3])
+    elif mode == "drive-listen":
+        ls = socket.socket()
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind(("127.0.0.1", int(sys.argv[2])))
+        ls.listen(1)
+        c, _ = ls.accept()
+        ls.close()
+        drive(c, sys.argv[3])
+    elif mode == "drive-unix":
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(sys.argv[2])
+        drive(s, sys.argv[3])
+    else:
+        sys.exit("peers.py: unknown mode " + mode)
+
+
+if __name__ == "__main__":
+    main()
