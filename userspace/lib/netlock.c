@@ -26,6 +26,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <linux/tcp.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -445,6 +448,57 @@ void cr_netlock_restored(const struct cr_model *m)
 			cr_netlock_drop(name);
 		}
 	}
+}
+
+/* The inode of the other end of connection @s on this host, or 0. */
+static uint64_t cr_tcp_peer_ino(const struct crfs_file_inet *s)
+{
+	struct {
+		struct nlmsghdr		nh;
+		struct inet_diag_req_v2	r;
+	} req = {
+		.nh = { .nlmsg_len = sizeof(req),
+			.nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			.nlmsg_flags = NLM_F_REQUEST },
+		.r = { .sdiag_family = s->family,
+		       .sdiag_protocol = IPPROTO_TCP,
+		       .idiag_states = ~0U,
+		       .id.idiag_cookie = { INET_DIAG_NOCOOKIE,
+					    INET_DIAG_NOCOOKIE } },
+	};
+	union {
+		struct nlmsghdr	h;
+		char		buf[4096];
+	} rsp;
+	uint64_t ino = 0;
+	ssize_t n;
+	int nl;
+
+	req.r.id.idiag_sport = htons(s->dport);
+	req.r.id.idiag_dport = htons(s->sport);
+	memcpy(req.r.id.idiag_src, s->dst, 16);
+	memcpy(req.r.id.idiag_dst, s->src, 16);
+	nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (nl < 0)
+		return 0;
+	if (send(nl, &req, sizeof(req), 0) == sizeof(req) &&
+	    (n = recv(nl, &rsp, sizeof(rsp), 0)) > 0 &&
+	    NLMSG_OK(&rsp.h, n) && rsp.h.nlmsg_type == SOCK_DIAG_BY_FAMILY)
+		ino = ((struct inet_diag_msg *)NLMSG_DATA(&rsp.h))->idiag_inode;
+	close(nl);
+	return ino;
+}
+
+pid_t cr_tcp_peer_holder(pid_t pid, const struct crfs_file_inet *s,
+			 char *comm, size_t len)
+{
+	uint64_t ino = cr_tcp_peer_ino(s);
+	char link[48];
+
+	if (!ino)
+		return 0;
+	snprintf(link, sizeof(link), "socket:[%llu]", (unsigned long long)ino);
+	return cr_files_holder(pid, link, comm, len);
 }
 
 /* What the quiet kill with peers close knows: the container's connections. */

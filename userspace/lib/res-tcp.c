@@ -335,7 +335,9 @@ static int tcp_check(struct cr_dump *d, struct cr_dtask *dt, struct cr_err *e)
 {
 	const struct cr_fdtable *fdt = dt->t->fdt;
 	const struct cr_model *m = &d->m;
-	char a[INET6_ADDRSTRLEN], l[INET6_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN], l[INET6_ADDRSTRLEN], by[96] = "";
+	char comm[CRFS_COMM_LEN];
+	pid_t other;
 
 	for (uint32_t i = 0; fdt && i < fdt->nr_fds; i++) {
 		struct cr_file *fi = fdt->fds[i].file;
@@ -358,11 +360,16 @@ static int tcp_check(struct cr_dump *d, struct cr_dtask *dt, struct cr_err *e)
 		}
 		inet_ntop(fi->inet->family, fi->inet->dst, a, sizeof(a));
 		inet_ntop(fi->inet->family, fi->inet->src, l, sizeof(l));
+		other = cr_tcp_peer_holder(dt->pid, fi->inet, comm,
+					   sizeof(comm));
+		if (other)
+			snprintf(by, sizeof(by), " (held by pid %d (%s), "
+				 "outside the container)", other, comm);
 		return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: a TCP "
-			       "connection from %s port %u to %s port %u, "
+			       "connection from %s port %u to %s port %u%s, "
 			       "which no process of the container holds: %s",
 			       dt->pid, fdt->fds[i].d.fd, fi->path, l,
-			       fi->inet->sport, a, fi->inet->dport,
+			       fi->inet->sport, a, fi->inet->dport, by,
 			       d->peers == CR_PEERS_KEEP ?
 			       "the network lock does not hold it" :
 			       "a peer outside the container (echo keep > "

@@ -14,7 +14,7 @@ It writes DIR/ready once connected (DIR/port for drive-listen before it
 accepts); then for each DIR/say.N (a line to send, made by rename), sends
 it and writes DIR/heard.N: "got REPLY" (one line back), "eof" (the peer
 closed), "error ENAME" (send or receive failed: ECONNRESET, EPIPE, ...)
-or "timeout" (nothing in 10 s).  DIR/quit ends it.
+or "timeout" (nothing in 30 s).  DIR/quit ends it.
 """
 import errno
 import os
@@ -55,7 +55,7 @@ def echo(conns, listener):
 
 def reply(s):
     buf = b""
-    s.settimeout(10)
+    s.settimeout(30)
     try:
         while not buf.endswith(b"\n"):
             data = s.recv(65536)
