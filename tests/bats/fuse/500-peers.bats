@@ -72,11 +72,12 @@ free_port() {
 
 listening() { [[ -n $(ss -Hltn "sport = :$1") ]]; }
 
-# driver MODE ARG: a peers.py driver outside the container; sets DDIR, DPID.
+# driver MODE ARG...: peers.py outside the container, its DIR last; sets
+# DDIR, DPID.
 driver() {
 	DDIR=$BATS_TEST_TMPDIR/drv.${#DRIVERS[@]}
 	mkdir -p "$DDIR"
-	start_bg "$PY" "$PEERS" "$1" "$2" "$DDIR"
+	start_bg "$PY" "$PEERS" "$@" "$DDIR"
 	DPID=$STARTED_PID
 	DRIVERS+=("$DDIR")
 	DRIVER_PIDS+=("$DPID")
@@ -314,6 +315,50 @@ restore_thaw() {
 }
 
 redis_pong() { [[ $(redis-cli -s "$1" PING 2>/dev/null) == PONG ]]; }
+
+# probe_close KIND ADDR: a probe in the container connected to a
+# serve-once outside, checkpointed with peers close while the server's
+# "hello" waits unread, killed, restored: what it saw, in $LOG.
+probe_close() {
+	local img=$BATS_TEST_TMPDIR/probe.img pid go=$BATS_TEST_TMPDIR/go
+
+	LOG=$BATS_TEST_TMPDIR/probe.log
+	driver serve-once "$1" "$2"
+	wait_for "the outside server to listen" 20 test -e "$DDIR/listening"
+	mkct probe
+	ct_write "$CT" peers close
+	start_in "$CT" "$PY" "$PEERS" probe "$1" "$2" "$LOG" "$go"
+	pid=$STARTED_PID
+	wait_for "the server to send" 20 test -e "$DDIR/sent" ||
+		{ cat "$STARTED_ERR" >&2; return 1; }
+	checkpoint_kill "$CT" "$BATS_TEST_TMPDIR/probe.img" "$pid"
+	restore_thaw probe2 "$img"
+	touch "$go"
+	wait_for "the probe to close its socket" 20 grep -qx closed "$LOG" ||
+		{ cat "$LOG" >&2; return 1; }
+	wait_pid_gone "$pid"
+}
+
+@test "close: a unix stream socket connected outside reads its queued data, then EOF; a write fails EPIPE" {
+	probe_close unix "$BATS_TEST_TMPDIR/outside.sock"
+	run -0 cat "$LOG"
+	assert_output "connected
+data hello
+eof
+send EPIPE
+poll POLLIN|POLLOUT|POLLHUP
+closed"
+}
+
+@test "close: a TCP connection to a server outside comes back shut down: EOF, EPIPE, the program closes it" {
+	probe_close tcp "$(free_port)"
+	run -0 cat "$LOG"
+	assert_output "connected
+eof
+send EPIPE
+poll POLLIN|POLLOUT|POLLHUP
+closed"
+}
 
 # redis-server in CT on unix socket SOCK; sets RPID.
 redis_in() {

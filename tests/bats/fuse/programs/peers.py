@@ -10,7 +10,18 @@ Outside, a driver holding ONE connection, told what to send by files:
   peers.py drive-connect PORT DIR    connect to 127.0.0.1:PORT
   peers.py drive-listen PORT DIR     accept one connection on PORT
   peers.py drive-unix PATH DIR       connect to unix stream socket PATH
-It writes DIR/ready once connected (DIR/port for drive-listen before it
+An end that tells what it sees, for the closed ends of peers close:
+  peers.py probe tcp|unix ADDR LOG GO   in the container: connect to
+                                 127.0.0.1:ADDR or unix ADDR, log
+                                 "connected", wait for the file GO, then
+                                 read: "data LINE" each, then "eof", then
+                                 a send: "sent" or "send ENAME", "poll
+                                 FLAGS", close: "closed", and exit
+  peers.py serve-once tcp|unix ADDR DIR  outside: listen (DIR/listening),
+                                 accept one, send "hello" (DIR/sent), wait
+                                 for DIR/quit
+
+The drivers write DIR/ready once connected (DIR/port for drive-listen before it
 accepts); then for each DIR/say.N (a line to send, made by rename), sends
 it and writes DIR/heard.N: "got REPLY" (one line back), "eof" (the peer
 closed), "error ENAME" (send or receive failed: ECONNRESET, EPIPE, ...)
@@ -90,6 +101,58 @@ def drive(s, d):
         n += 1
 
 
+def sock(kind, addr):
+    if kind == "unix":
+        return socket.socket(socket.AF_UNIX, socket.SOCK_STREAM), addr
+    return socket.socket(), ("127.0.0.1", int(addr))
+
+
+def probe(kind, addr, log, go):
+    s, a = sock(kind, addr)
+    s.connect(a)
+    out = open(log, "a", buffering=1)
+    out.write("connected\n")
+    while not os.path.exists(go):
+        time.sleep(0.05)
+    buf = b""
+    while True:
+        data = s.recv(65536)
+        if not data:
+            break
+        buf += data
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            out.write("data " + line.decode() + "\n")
+    out.write("eof\n")
+    try:
+        s.send(b"x")
+        out.write("sent\n")
+    except OSError as e:
+        out.write("send " + errno.errorcode.get(e.errno, str(e.errno)) + "\n")
+    p = select.poll()
+    p.register(s, select.POLLIN | select.POLLOUT)
+    ev = p.poll(0)[0][1] if p.poll(0) else 0
+    names = [n for n in ("POLLIN", "POLLOUT", "POLLERR", "POLLHUP")
+             if ev & getattr(select, n)]
+    out.write("poll " + "|".join(names) + "\n")
+    s.close()
+    out.write("closed\n")
+
+
+def serve_once(kind, addr, d):
+    s, a = sock(kind, addr)
+    if kind != "unix":
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(a)
+    s.listen(1)
+    open(os.path.join(d, "listening"), "w").close()
+    c, _ = s.accept()
+    c.sendall(b"hello\n")
+    open(os.path.join(d, "sent"), "w").close()
+    while not os.path.exists(os.path.join(d, "quit")):
+        time.sleep(0.05)
+
+
 def main():
     mode = sys.argv[1]
     if mode == "echo-listen":
@@ -116,6 +179,10 @@ def main():
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.connect(sys.argv[2])
         drive(s, sys.argv[3])
+    elif mode == "probe":
+        probe(*sys.argv[2:6])
+    elif mode == "serve-once":
+        serve_once(*sys.argv[2:5])
     else:
         sys.exit("peers.py: unknown mode " + mode)
 
