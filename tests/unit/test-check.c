@@ -1057,9 +1057,15 @@ FU(ux_file_abstract, u->name_ino = 7)
 FU(ux_conn_named, ux_name(&ux[UX_A], "\0x", 2))
 FU(ux_state, u->state = 9)
 FU(ux_shut, u->shutdown = 4)
-FU(ux_uflags, u->flags = 8)
+FU(ux_uflags, u->flags = 16)
 FU(ux_reset_alone, a->flags = CRFS_UNIX_F_RESET)
 FU(ux_outside_alone, a->flags = CRFS_UNIX_F_PEER_OUTSIDE)
+FU(ux_again_listen, u->flags = CRFS_UNIX_F_RECONNECT)
+FU(ux_again_queue, u->type = SOCK_DGRAM; u->state = CRFS_UNIX_UNCONN;
+   u->backlog = 0; u->opts = 0; u->flags = CRFS_UNIX_F_RECONNECT;
+   ux_state(&ux[UX_U], u, 1, (const uint32_t[]){ 4 }))
+FU(ux_again_file, u->type = SOCK_DGRAM; u->state = CRFS_UNIX_UNCONN;
+   u->backlog = 0; u->flags = CRFS_UNIX_F_RECONNECT; u->name_ino = 7)
 FU(ux_outside_unconn, u->flags = CRFS_UNIX_F_PEER_CLOSED |
    CRFS_UNIX_F_PEER_OUTSIDE)
 FU(ux_outside_peer, a->type = b->type = SOCK_STREAM; b->nr_msgs = 0;
@@ -1159,9 +1165,12 @@ static const struct forgery forgeries[] = {
 	{ "a connected unix socket with a name", forge_ux_conn_named, "a name of a connected socket" },
 	{ "a unix socket in state 9",	forge_ux_state,	"an unknown state" },
 	{ "a unix socket shut down with bit 4", forge_ux_shut, "unknown shutdown or option bits" },
-	{ "unix flags bit 3",		forge_ux_uflags, "unknown flags, padding" },
+	{ "unix flags bit 4",		forge_ux_uflags, "unknown flags, padding" },
 	{ "a reset without a closed peer", forge_ux_reset_alone, "unknown flags, padding" },
 	{ "a peer outside without a closed peer", forge_ux_outside_alone, "unknown flags, padding" },
+	{ "a reconnection of a listening socket", forge_ux_again_listen, "a name to connect to again on a socket that is not an unconnected datagram socket" },
+	{ "a reconnection with a queue", forge_ux_again_queue, "a name to connect to again on a socket that is not an unconnected datagram socket without a queue" },
+	{ "a reconnection with a socket file", forge_ux_again_file, "a socket file without a path name" },
 	{ "a peer outside of a listening socket", forge_ux_outside_unconn, "a closed peer of a socket that is not connected" },
 	{ "a peer outside that is still a peer", forge_ux_outside_peer, "a closed peer of a datagram socket, or with a peer" },
 	{ "a closed peer of a listening socket", forge_ux_closed_unconn, "a closed peer of a socket that is not connected" },

@@ -745,6 +745,63 @@ static int cr_unix_gone(struct cr_file *f, struct cr_err *e)
 }
 
 /*
+ * Connected datagram socket @f of @pid, whose peer @ino is outside, as a
+ * socket connect()ed again to the peer's name at restore (peers close or
+ * keep); else refused, naming the name.
+ */
+static int cr_unix_reconnect(pid_t pid, unsigned int fd, struct cr_file *f,
+			     struct cr_err *e)
+{
+	struct crfs_file_unix *u = f->ubuf, n;
+	struct cr_file tf = { .why = NULL };
+	struct cr_unix_diag pd;
+	const char *why = NULL;
+	char *buf;
+
+	if (cr_unix_diag(u->peer_ino, &pd))
+		pd.name_len = 0;
+	if (u->name_len)
+		why = "it has a name of its own (a restore would connect it "
+		      "from that name): not supported";
+	else if (u->nr_msgs)
+		why = "datagrams from the socket outside are queued on it (a "
+		      "restore could not send them from that socket)";
+	else if (!pd.name_len || pd.name_len > CRFS_UNIX_NAME_MAX)
+		why = "the socket outside has no name to connect to again";
+	else if (pd.name[0])
+		cr_unix_path(pid, &pd, &n, &tf);
+	if (!why && tf.why)
+		why = "its name no longer leads to the socket outside "
+		      "(removed or replaced): a restore could not connect to it "
+		      "again";
+	if (why)
+		return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: a datagram "
+			       "socket connected to socket:[%llu] outside the "
+			       "container, %s%.*s: %s", pid, fd, f->path,
+			       (unsigned long long)u->peer_ino,
+			       pd.name_len && pd.name[0] ? "" : "@",
+			       pd.name_len ? (int)pd.name_len - 1 : 0,
+			       pd.name_len && pd.name[0] ? pd.name :
+			       pd.name + 1, why);
+	buf = calloc(1, sizeof(*u) + cr_pad8(pd.name_len));
+	if (!buf)
+		return cr_fail(e, ENOMEM, "out of memory");
+	u->state = CRFS_UNIX_UNCONN;
+	u->peer_ino = 0;
+	u->peer_id = 0;
+	u->flags = CRFS_UNIX_F_RECONNECT;
+	u->name_len = pd.name_len;
+	u->name_dev = u->name_ino = 0;
+	u->name_mode = u->name_uid = u->name_gid = 0;
+	memcpy(buf, u, sizeof(*u));
+	memcpy(buf + sizeof(*u), pd.name, pd.name_len);
+	free(f->ubuf);
+	f->ubuf = buf;
+	f->ulen = sizeof(*u) + cr_pad8(pd.name_len);
+	return 0;
+}
+
+/*
  * Phase 2 (the model complete): each connected socket's peer is a socket
  * of the container whose peer it is, first held by the same process; a
  * stream or seqpacket socket whose peer is outside, refused, or with the
@@ -791,9 +848,12 @@ static int unix_check(struct cr_dump *d, struct cr_dtask *dt,
 		if (!p) {
 			other = cr_unix_outside(dt->pid, u->peer_ino, comm,
 						sizeof(comm));
-			if (other && d->peers != CR_PEERS_REFUSE &&
-			    u->type != SOCK_DGRAM) {
-				int ret = cr_unix_gone(f, e);
+			if (other && d->peers != CR_PEERS_REFUSE) {
+				int ret = u->type == SOCK_DGRAM ?
+					  cr_unix_reconnect(dt->pid,
+							    fdt->fds[i].d.fd,
+							    f, e) :
+					  cr_unix_gone(f, e);
 
 				if (ret)
 					return ret;
@@ -808,8 +868,9 @@ static int unix_check(struct cr_dump *d, struct cr_dtask *dt,
 					       (unsigned long long)u->peer_ino,
 					       other, comm,
 					       u->type == SOCK_DGRAM ?
-					       " (a datagram socket connected "
-					       "outside is not supported yet)" :
+					       " (echo close > peers of the "
+					       "container: connected again to "
+					       "its name at restore)" :
 					       " (echo close > peers of the "
 					       "container: restored as an end "
 					       "whose peer has gone)");

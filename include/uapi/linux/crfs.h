@@ -412,6 +412,14 @@ enum crfs_unix_state {
  * (accepted from a listening socket) is not kept (name_len 0).
  */
 #define CRFS_UNIX_F_PEER_OUTSIDE (1U << 2)
+/*
+ * An UNCONN datagram socket, not bound, that was connected to a socket
+ * outside the container bound to a name (a /dev/log client), with the
+ * peers file "close" or "keep": name_len and the name are that peer's
+ * name (name_dev, name_ino, name_mode, name_uid, name_gid 0), which the
+ * restore connect()s the new socket to, as the process; no queue.
+ */
+#define CRFS_UNIX_F_RECONNECT	(1U << 3)
 #define CRFS_UNIX_QUEUE_MAX	(512U << 10)	/* bytes queued, in all */
 #define CRFS_UNIX_MSGS_MAX	4096		/* messages queued */
 #define CRFS_UNIX_NAME_MAX	108		/* sizeof(sun_path) */

@@ -360,6 +360,55 @@ poll POLLIN|POLLOUT|POLLHUP
 closed"
 }
 
+@test "close: a unix datagram socket connected to a named socket outside is connected again by its path" {
+	local sock=$BATS_TEST_TMPDIR/log.sock cdir=$BATS_TEST_TMPDIR/cl
+	local img=$BATS_TEST_TMPDIR/dgram.img pid src srv
+
+	mkdir -p "$cdir"
+	driver dgram-server "$sock"
+	srv=$DDIR
+	wait_for "the outside socket" 20 test -e "$srv/listening"
+	mkct dgram
+	src=$CT
+	start_in "$CT" "$PY" "$PEERS" dgram-client "$sock" "$cdir"
+	pid=$STARTED_PID
+	wait_for "the first datagram" 20 test -e "$srv/got.1" ||
+		{ cat "$STARTED_ERR" >&2; false; }
+	run -0 cat "$srv/got.1"
+	assert_output one
+
+	# Default: refused, naming the process outside.
+	ct_write "$CT" state freeze
+	wait_frozen "$CT"
+	run ! cat "$CRFS_MNT/$CT/image"
+	run -0 ct_file "$CT" error
+	assert_output --regexp "pid $pid: fd [0-9]+: socket:\\[[0-9]+\\]: its peer socket:\\[[0-9]+\\] is held by pid $DPID \\(python3\\), outside the container \\(echo close > peers of the container: connected again to its name at restore\\)"
+
+	ct_write "$CT" peers close
+	checkpoint_kill "$src" "$img" "$pid"
+
+	# Nothing bound at the path: the restore fails, naming it.
+	touch "$srv/quit"
+	wait_pid_gone "$DPID"
+	rm -f "$sock"
+	mkct dgram2
+	run ! crfs_restore "$CT" "$img"
+	run -0 ct_file "$CT" error
+	assert_output --partial "cannot connect it to $sock again: No such file or directory"
+
+	# A new socket bound there (a restarted syslog): connected to it.
+	driver dgram-server "$sock"
+	srv=$DDIR
+	wait_for "the outside socket" 20 test -e "$srv/listening"
+	restore_thaw dgram3 "$img"
+	run -0 ct_file "$CT" procs
+	assert_output "$pid"
+	echo two >"$cdir/.send.2" && mv "$cdir/.send.2" "$cdir/send.2"
+	wait_for "the datagram after the restore" 20 test -e "$srv/got.1"
+	run -0 cat "$srv/got.1"
+	assert_output two
+}
+
 # redis-server in CT on unix socket SOCK; sets RPID.
 redis_in() {
 	start_in "$1" /usr/bin/redis-server --port 0 --unixsocket "$2" \

@@ -21,6 +21,14 @@ An end that tells what it sees, for the closed ends of peers close:
                                  accept one, send "hello" (DIR/sent), wait
                                  for DIR/quit
 
+Unix datagrams to a named socket outside (a /dev/log client):
+  peers.py dgram-server PATH DIR   outside: bind PATH (DIR/listening),
+                                 each datagram into DIR/got.N, until
+                                 DIR/quit
+  peers.py dgram-client PATH DIR   in the container: connect to PATH,
+                                 send "one", then each DIR/send.N (N from
+                                 2) as it appears
+
 The drivers write DIR/ready once connected (DIR/port for drive-listen before it
 accepts); then for each DIR/say.N (a line to send, made by rename), sends
 it and writes DIR/heard.N: "got REPLY" (one line back), "eof" (the peer
@@ -153,6 +161,38 @@ def serve_once(kind, addr, d):
         time.sleep(0.05)
 
 
+def dgram_server(path, d):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind(path)
+    s.settimeout(0.2)
+    open(os.path.join(d, "listening"), "w").close()
+    n = 1
+    while not os.path.exists(os.path.join(d, "quit")):
+        try:
+            data = s.recv(65536)
+        except socket.timeout:
+            continue
+        tmp = os.path.join(d, ".got.%d" % n)
+        with open(tmp, "wb") as f:
+            f.write(data + b"\n")
+        os.rename(tmp, os.path.join(d, "got.%d" % n))
+        n += 1
+
+
+def dgram_client(path, d):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.connect(path)
+    s.send(b"one")
+    n = 2
+    while True:
+        f = os.path.join(d, "send.%d" % n)
+        if not os.path.exists(f):
+            time.sleep(0.05)
+            continue
+        s.send(open(f, "rb").read().strip())
+        n += 1
+
+
 def main():
     mode = sys.argv[1]
     if mode == "echo-listen":
@@ -179,6 +219,10 @@ def main():
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.connect(sys.argv[2])
         drive(s, sys.argv[3])
+    elif mode == "dgram-server":
+        dgram_server(sys.argv[2], sys.argv[3])
+    elif mode == "dgram-client":
+        dgram_client(sys.argv[2], sys.argv[3])
     elif mode == "probe":
         probe(*sys.argv[2:6])
     elif mode == "serve-once":
