@@ -73,7 +73,9 @@ static int cr_nft(const char *script, char *out, size_t len)
 		snprintf(out, len, "nft(8) not found (Debian package nftables)");
 		return -ENOENT;
 	}
-	if (pipe2(in, O_CLOEXEC) || pipe2(res, O_CLOEXEC)) {
+	/* Its stdin a socket: send(MSG_NOSIGNAL), no SIGPIPE if it quits. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) ||
+	    pipe2(res, O_CLOEXEC)) {
 		err = -errno;
 		goto out_close;
 	}
@@ -95,7 +97,7 @@ static int cr_nft(const char *script, char *out, size_t len)
 	if (err)
 		goto out_close;
 	while (n) {
-		ssize_t w = write(in[1], script, n);
+		ssize_t w = send(in[1], script, n, MSG_NOSIGNAL);
 
 		if (w < 0 && errno == EINTR)
 			continue;
