@@ -21,6 +21,7 @@ PEERS=$BATS_TEST_DIRNAME/programs/peers.py
 
 DRIVERS=()
 DRIVER_PIDS=()
+RCLI_PIDS=()
 CTS=()
 
 setup() {
@@ -39,6 +40,10 @@ teardown() {
 	# Our drivers only, by pid (crfs_is_ours knows no python).
 	for pid in "${DRIVER_PIDS[@]}"; do
 		grep -qF "$PEERS" "/proc/$pid/cmdline" 2>/dev/null &&
+			kill -KILL "$pid" 2>/dev/null
+	done
+	for pid in "${RCLI_PIDS[@]}"; do
+		grep -qF redis-cli "/proc/$pid/cmdline" 2>/dev/null &&
 			kill -KILL "$pid" 2>/dev/null
 	done
 	crfs_teardown
@@ -432,13 +437,18 @@ redis_in() {
 	driver_ready
 	run -0 say 1 PING
 	assert_output "got +PONG"
+	# A redis-cli outside holding its connection, a command a line.
+	coproc RCLI { crfs_close_fds; exec redis-cli -s "$sock" 2>&1; }
+	RCLI_PIDS+=("$RCLI_PID")
+	rcli "GET k1"
+	[[ $RCLI_LINE == v1 ]]
 
-	# Default: refused, naming the client outside (its pid).
+	# Default: refused, naming a client outside (its pid).
 	ct_write "$CT" state freeze
 	wait_frozen "$CT"
 	run ! cat "$CRFS_MNT/$CT/image"
 	run -0 ct_file "$CT" error
-	assert_output --regexp "pid $RPID: fd [0-9]+: socket:\\[[0-9]+\\]: its peer socket:\\[[0-9]+\\] is held by pid $DPID \\(python3\\), outside the container \\(echo close > peers"
+	assert_output --regexp "pid $RPID: fd [0-9]+: socket:\\[[0-9]+\\]: its peer socket:\\[[0-9]+\\] is held by pid ($DPID \\(python3\\)|$RCLI_PID \\(redis-cli\\)), outside the container \\(echo close > peers"
 	ct_write "$CT" state thaw
 
 	ct_write "$CT" peers close
@@ -453,6 +463,18 @@ redis_in() {
 	# The held client: its server end went with the kill; a send fails.
 	run -0 say 2 "GET k1"
 	assert_output "error EPIPE"
+	# redis-cli: its next command fails (EPIPE), the one after reconnects.
+	rcli "GET k1"
+	[[ $RCLI_LINE == "Error: Broken pipe" ]]
+	rcli "GET k2"
+	[[ $RCLI_LINE == "$$" ]]
 	run -0 redis-cli -s "$sock" DBSIZE
 	assert_output 2
+}
+
+# rcli CMD: CMD to the held redis-cli; its answer's first line in RCLI_LINE.
+rcli() {
+	echo "$1" >&"${RCLI[1]}"
+	RCLI_LINE=
+	IFS= read -t 20 -r RCLI_LINE <&"${RCLI[0]}"
 }
