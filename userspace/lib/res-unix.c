@@ -10,7 +10,10 @@
  * with SO_PEEK_OFF, whose value is put back after.  A control buffer with
  * each peek shows descriptors in flight (SCM_RIGHTS), which are refused.
  * Then (phase 2) each connected socket's peer must be a socket of the
- * container whose peer it is.
+ * container whose peer it is; one outside is refused, or with the
+ * container's peers file close or keep, a stream or seqpacket socket is
+ * kept as an end whose peer has gone (cr_unix_gone()) and a datagram
+ * socket as one connected again to its peer's name (cr_unix_reconnect()).
  *
  * The restore is restore-unix.c's.
  */
