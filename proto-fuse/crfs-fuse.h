@@ -87,6 +87,9 @@ struct crfs_ct {
 	struct cr_xfer		*image;		/* transfer under way, or NULL */
 	bool			dumped;		/* checkpointed since frozen */
 	bool			shell_job;	/* the shell_job file */
+	int			peers;		/* the peers file: cr_peers */
+	int			dump_peers;	/* peers of the last checkpoint */
+	char			netlock[64];	/* its network lock, or "" */
 };
 
 /* poller.c */

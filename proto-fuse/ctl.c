@@ -154,7 +154,7 @@ static int crfs_fuse_state_freeze(struct crfs_ct *ct)
 
 static int crfs_fuse_state_thaw(struct crfs_ct *ct)
 {
-	char words[64];
+	char words[64], lock[sizeof(ct->netlock)];
 	bool dump;
 	int ret;
 
@@ -167,7 +167,11 @@ static int crfs_fuse_state_thaw(struct crfs_ct *ct)
 				    crfs_fuse_err_words(-ret, words, sizeof(words)));
 	pthread_mutex_lock(&ct->lock);
 	ct->dumped = false;
+	memcpy(lock, ct->netlock, sizeof(lock));
+	ct->netlock[0] = 0;
 	pthread_mutex_unlock(&ct->lock);
+	/* Its connections run again: their network lock goes (netlock.c). */
+	cr_netlock_drop(lock);
 	return 0;
 }
 
@@ -180,15 +184,17 @@ static int crfs_fuse_state_kill(struct crfs_ct *ct)
 {
 	char words[64];
 	bool dumped;
-	int ret;
+	int peers, ret;
 
 	crfs_fuse_image_kill(ct);
 	pthread_mutex_lock(&ct->lock);
 	dumped = ct->dumped;
+	peers = ct->dump_peers;
 	ct->dumped = false;
+	ct->netlock[0] = 0;	/* its network lock stays for the restore */
 	pthread_mutex_unlock(&ct->lock);
 	if (dumped)
-		cr_inet_quiet(ct->cgdir);
+		cr_inet_quiet_peers(ct->cgdir, peers == CR_PEERS_CLOSE);
 	ret = cr_cgroup_kill(ct->cgdir);
 	if (ret)
 		return crfs_ct_fail(ct, -ret, "kill: %s: %s", ct->name,
@@ -270,6 +276,43 @@ static int crfs_fuse_shell_job_write(struct crfs_ct *ct, char *buf)
 	return 0;
 }
 
+/* The words of the peers file, by enum cr_peers. */
+static const char *const crfs_fuse_peers_words[] = {
+	[CR_PEERS_REFUSE]	= "refuse",
+	[CR_PEERS_CLOSE]	= "close",
+	[CR_PEERS_KEEP]		= "keep",
+};
+
+/* peers: refuse, close or keep. */
+static int crfs_fuse_peers_read(struct crfs_ct *ct, FILE *out)
+{
+	pthread_mutex_lock(&ct->lock);
+	fprintf(out, "%s\n", crfs_fuse_peers_words[ct->peers]);
+	pthread_mutex_unlock(&ct->lock);
+	return 0;
+}
+
+/* peers: what a checkpoint does with a socket whose peer is outside. */
+static int crfs_fuse_peers_write(struct crfs_ct *ct, char *buf)
+{
+	char quoted[4 * CRFS_CTL_WRITE_MAX + 1];
+	const char *word = crfs_fuse_word(buf);
+	unsigned int i;
+
+	for (i = 0; i < sizeof(crfs_fuse_peers_words) /
+			sizeof(crfs_fuse_peers_words[0]); i++) {
+		if (strcmp(word, crfs_fuse_peers_words[i]))
+			continue;
+		pthread_mutex_lock(&ct->lock);
+		ct->peers = i;
+		pthread_mutex_unlock(&ct->lock);
+		return 0;
+	}
+	return crfs_ct_fail(ct, EINVAL,
+			    "peers: bad value '%s': expected refuse, close or keep",
+			    crfs_fuse_quote(word, quoted, sizeof(quoted)));
+}
+
 /* error: the reason of the last failure, one line. */
 static int crfs_fuse_error_read(struct crfs_ct *ct, FILE *out)
 {
@@ -291,6 +334,8 @@ const struct crfs_fuse_file crfs_fuse_files[] = {
 	{ .name = "error", .mode = 0600, .read = crfs_fuse_error_read },
 	{ .name = "shell_job", .mode = 0600, .read = crfs_fuse_shell_job_read,
 	  .write = crfs_fuse_shell_job_write },
+	{ .name = "peers", .mode = 0600, .read = crfs_fuse_peers_read,
+	  .write = crfs_fuse_peers_write },
 };
 
 const unsigned int crfs_fuse_nr_files =

@@ -192,12 +192,25 @@ static void crfs_image_unclaim(struct crfs_ct *ct, struct cr_xfer *x)
 static int crfs_image_end(struct crfs_ct *ct, struct cr_xfer *x)
 {
 	int ret = cr_xfer_end(x);
+	char old[sizeof(ct->netlock)] = "";
 
-	/* A kill from now on lets its connections go quietly (ctl.c). */
+	/*
+	 * A kill from now on lets its connections go quietly (ctl.c), and
+	 * keeps its network lock for the restore; a thaw removes the lock,
+	 * as does a checkpoint that failed.
+	 */
 	if (!ret && cr_xfer_is_dump(x)) {
 		pthread_mutex_lock(&ct->lock);
 		ct->dumped = true;
+		ct->dump_peers = cr_xfer_peers(x);
+		if (strcmp(ct->netlock, cr_xfer_lock(x)))
+			memcpy(old, ct->netlock, sizeof(old));
+		snprintf(ct->netlock, sizeof(ct->netlock), "%s",
+			 cr_xfer_lock(x));
 		pthread_mutex_unlock(&ct->lock);
+		cr_netlock_drop(old);
+	} else if (cr_xfer_is_dump(x)) {
+		cr_netlock_drop(cr_xfer_lock(x));
 	}
 	crfs_image_unclaim(ct, x);
 	return ret;
@@ -246,7 +259,7 @@ static int crfs_fuse_image_open(struct crfs_fh *fh, struct fuse_file_info *fi)
 	struct cr_ring *ring;
 	struct cr_xfer *x;
 	bool shell_job;
-	int ret;
+	int peers, ret;
 
 	if (mode == O_RDWR)
 		return crfs_ct_fail(ct, EINVAL,
@@ -267,7 +280,9 @@ static int crfs_fuse_image_open(struct crfs_fh *fh, struct fuse_file_info *fi)
 		return -errno;
 	pthread_mutex_lock(&ct->lock);
 	shell_job = ct->shell_job;
+	peers = ct->peers;
 	pthread_mutex_unlock(&ct->lock);
+	cr_xfer_set_peers(x, mode == O_RDONLY ? peers : CR_PEERS_REFUSE);
 	if (shell_job)
 		cr_xfer_set_opts(x, true, mode == O_RDONLY ? -1 :
 				 crfs_image_tty(fh->opener));

@@ -28,7 +28,7 @@ group_pkgs() {
 	test)	echo bats bats-assert bats-support procps python3 iproute2 openssl nodejs xz-utils \
 		     util-linux clang libclang-rt-14-dev \
 		     libbsd0 libselinux1 libgnutls30 libnftables1 \
-		     libprotobuf-c1 libnl-3-200 libnet1 libuuid1 ;;
+		     libprotobuf-c1 libnl-3-200 libnet1 libuuid1 nftables redis-server ;;
 	kernel)	echo build-essential linux-source-6.12 flex bison bc libelf-dev \
 		     libssl-dev cpio xz-utils rsync kmod ;;
 	vm)	echo qemu-system-x86 ;;

@@ -22,8 +22,8 @@ teardown() { crfs_teardown; }
 	assert_line "$ct"
 	local want=(error events image ns procs state)
 
-	# shell_job goes with image support, which only crfs-fuse has yet.
-	[[ -n ${CRFS_ROOT:-} ]] || want+=(shell_job)
+	# shell_job and peers go with image support, which only crfs-fuse has yet.
+	[[ -n ${CRFS_ROOT:-} ]] || want+=(shell_job peers)
 	run -0 bash -c "ls '$CRFS_MNT/$ct' | sort"
 	assert_output "$(printf '%s\n' "${want[@]}" | sort)"
 	run -0 stat -c %F "$CRFS_MNT/$ct"

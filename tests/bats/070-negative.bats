@@ -826,7 +826,7 @@ time.sleep(120)' "$1") </dev/null >/dev/null 2>&1 3>&- &
 	require_image
 	outside_listener "$BATS_TEST_TMPDIR/port"
 	ZDTM_INET_CASE=outside ZDTM_INET_PORT=$(cat "$BATS_TEST_TMPDIR/port") \
-		refused zdtm-neg-inet "pid [0-9]+: fd [0-9]+: socket:\[[0-9]+\]: a TCP connection to 127\.0\.0\.1 port $(cat "$BATS_TEST_TMPDIR/port"), which no process of the container holds"
+		refused zdtm-neg-inet "pid [0-9]+: fd [0-9]+: socket:\[[0-9]+\]: a TCP connection from 127\.0\.0\.1 port [0-9]+ to 127\.0\.0\.1 port $(cat "$BATS_TEST_TMPDIR/port") \(held by pid $OUTSIDE_PID \(python3\), outside the container\), which no process of the container holds: a peer outside the container \(echo keep > peers"
 	kill "$OUTSIDE_PID"
 }
 

@@ -660,7 +660,7 @@ FS(in_unbound, s->flags = 0; s->sport = 0; memset(s->src, 0, 16))
 FS(in_backlog, u->backlog = 5)
 FS(in_v4len, s->src[5] = 1)
 FS(in_peer, s->dport = 80)
-FS(in_flags, s->flags |= 2)
+FS(in_flags, s->flags |= 4)
 FS(in_path, free(in[IN_TCP].path); in[IN_TCP].path = strdup("/tmp/sock"))
 FS(in_mode, in[IN_TCP].f.mode = S_IFREG | 0644)
 FS(in_opt_unknown, o[0].name = SO_ATTACH_FILTER)
@@ -674,6 +674,16 @@ FS(in_conn_unbound, s->state = 1; s->flags = 0; s->sport = 0; memset(s->src, 0, 
 FS(in_conn_wscale, s->state = 1; s->backlog = 0; s->dport = 9; s->mss = 1460; s->tcp_opts = 4; s->snd_wscale = 15)
 FS(in_conn_mss, s->state = 1; s->backlog = 0; s->dport = 9; s->mss = 20)
 FS(in_conn_opts, s->state = 1; s->backlog = 0; s->dport = 9; s->mss = 1460; s->tcp_opts = 8)
+FS(in_gone_bound, s->state = 7; s->backlog = 0; s->dport = 9;
+   s->flags = CRFS_INET_F_BOUND | CRFS_INET_F_PEER_GONE)
+FS(in_gone_udp, u->state = 7; u->flags = CRFS_INET_F_PEER_GONE; u->sport = 0;
+   memset(u->src, 0, 16))
+FS(in_gone_nopeer, s->state = 7; s->backlog = 0; s->flags = CRFS_INET_F_PEER_GONE;
+   s->sport = 0; memset(s->src, 0, 16))
+FS(in_gone_conn, s->state = 1; s->backlog = 0; s->dport = 9; s->mss = 1460;
+   s->flags |= CRFS_INET_F_PEER_GONE)
+FS(in_lock_listen, s->lock_id = 0x1234abcd)
+FS(in_lock_udp, u->lock_id = 1)
 
 /*
  * F_DATA a deleted file carrying its data, the first inotify watch of
@@ -1073,8 +1083,20 @@ FU(ux_file_abstract, u->name_ino = 7)
 FU(ux_conn_named, ux_name(&ux[UX_A], "\0x", 2))
 FU(ux_state, u->state = 9)
 FU(ux_shut, u->shutdown = 4)
-FU(ux_uflags, u->flags = 4)
+FU(ux_uflags, u->flags = 16)
 FU(ux_reset_alone, a->flags = CRFS_UNIX_F_RESET)
+FU(ux_outside_alone, a->flags = CRFS_UNIX_F_PEER_OUTSIDE)
+FU(ux_again_listen, u->flags = CRFS_UNIX_F_RECONNECT)
+FU(ux_again_queue, u->type = SOCK_DGRAM; u->state = CRFS_UNIX_UNCONN;
+   u->backlog = 0; u->opts = 0; u->flags = CRFS_UNIX_F_RECONNECT;
+   ux_state(&ux[UX_U], u, 1, (const uint32_t[]){ 4 }))
+FU(ux_again_file, u->type = SOCK_DGRAM; u->state = CRFS_UNIX_UNCONN;
+   u->backlog = 0; u->flags = CRFS_UNIX_F_RECONNECT; u->name_ino = 7)
+FU(ux_outside_unconn, u->flags = CRFS_UNIX_F_PEER_CLOSED |
+   CRFS_UNIX_F_PEER_OUTSIDE)
+FU(ux_outside_peer, a->type = b->type = SOCK_STREAM; b->nr_msgs = 0;
+   ux[UX_B].ulen = sizeof(*b); b->queued = 0; a->shutdown = 3;
+   a->flags = CRFS_UNIX_F_PEER_CLOSED | CRFS_UNIX_F_PEER_OUTSIDE)
 FU(ux_closed_unconn, u->flags = CRFS_UNIX_F_PEER_CLOSED)
 FU(ux_closed_dgram, a->flags = CRFS_UNIX_F_PEER_CLOSED; a->peer_ino = 0;
    a->peer_id = 0; a->shutdown = 3)
@@ -1108,7 +1130,7 @@ static const struct forgery forgeries[] = {
 	{ "a backlog without listening", forge_in_backlog, "a backlog listen() does not take" },
 	{ "an IPv4 address of 6 bytes",	forge_in_v4len,	"an IPv4 address longer than 4 bytes" },
 	{ "a peer on a listener",	forge_in_peer,	"a peer address on a socket that is not connected" },
-	{ "socket flags bit 1",		forge_in_flags,	"unknown flags" },
+	{ "socket flags bit 2",		forge_in_flags,	"unknown flags" },
 	{ "a socket with a path",	forge_in_path,	"not the name of a socket inode" },
 	{ "a socket of a regular mode",	forge_in_mode,	"its mode is not a socket's" },
 	{ "a socket filter as an option", forge_in_opt_unknown, "an option the restore does not set" },
@@ -1122,6 +1144,12 @@ static const struct forgery forgeries[] = {
 	{ "a window scale of 15",	forge_in_conn_wscale, "a window scale TCP_REPAIR_OPTIONS does not take" },
 	{ "an MSS of 20",		forge_in_conn_mss, "an MSS TCP_REPAIR_OPTIONS does not take" },
 	{ "TCP options bit 3",		forge_in_conn_opts, "unknown TCP options" },
+	{ "a peer gone on a bound socket", forge_in_gone_bound, "a connection whose peer is gone that is not a closed, unbound TCP socket" },
+	{ "a peer gone on a UDP socket", forge_in_gone_udp, "a connection whose peer is gone that is not a closed, unbound TCP socket" },
+	{ "a peer gone not named",	forge_in_gone_nopeer, "a connection whose peer is gone that is not a closed, unbound TCP socket" },
+	{ "a peer gone on a connection", forge_in_gone_conn, "a connection whose peer is gone that is not a closed, unbound TCP socket" },
+	{ "a network lock on a listener", forge_in_lock_listen, "a network lock on a socket that is no TCP connection" },
+	{ "a network lock on a UDP socket", forge_in_lock_udp, "a network lock on a socket that is no TCP connection" },
 	{ "a futex hash of gone threads with two threads", forge_futex_threads, "a futex hash of past threads" },
 	{ "a pipe named after another inode", forge_pp_path, "not pipe:[INO] of its inode" },
 	{ "a pipe of a regular mode",	forge_pp_mode,	"mode is not a FIFO's" },
@@ -1163,8 +1191,14 @@ static const struct forgery forgeries[] = {
 	{ "a connected unix socket with a name", forge_ux_conn_named, "a name of a connected socket" },
 	{ "a unix socket in state 9",	forge_ux_state,	"an unknown state" },
 	{ "a unix socket shut down with bit 4", forge_ux_shut, "unknown shutdown or option bits" },
-	{ "unix flags bit 2",		forge_ux_uflags, "unknown flags, padding" },
+	{ "unix flags bit 4",		forge_ux_uflags, "unknown flags, padding" },
 	{ "a reset without a closed peer", forge_ux_reset_alone, "unknown flags, padding" },
+	{ "a peer outside without a closed peer", forge_ux_outside_alone, "unknown flags, padding" },
+	{ "a reconnection of a listening socket", forge_ux_again_listen, "a name to connect to again on a socket that is not an unconnected datagram socket" },
+	{ "a reconnection with a queue", forge_ux_again_queue, "a name to connect to again on a socket that is not an unconnected datagram socket without a queue" },
+	{ "a reconnection with a socket file", forge_ux_again_file, "a socket file without a path name" },
+	{ "a peer outside of a listening socket", forge_ux_outside_unconn, "a closed peer of a socket that is not connected" },
+	{ "a peer outside that is still a peer", forge_ux_outside_peer, "a closed peer of a datagram socket, or with a peer" },
 	{ "a closed peer of a listening socket", forge_ux_closed_unconn, "a closed peer of a socket that is not connected" },
 	{ "a closed peer of a datagram socket", forge_ux_closed_dgram, "a closed peer of a datagram socket" },
 	{ "a closed peer, not shut down both ways", forge_ux_closed_shut, "not shut down both ways" },

@@ -100,6 +100,25 @@ struct cr_xfer *cr_xfer_new(const char *cgdir, const char *name, bool dump,
 void cr_xfer_set_opts(struct cr_xfer *x, bool shell_job, int tty_fd);
 
 /**
+ * cr_xfer_set_peers() - before cr_xfer_begin(): what a checkpoint does
+ * with a socket whose peer is outside (enum cr_peers, the peers file)
+ */
+void cr_xfer_set_peers(struct cr_xfer *x, int peers);
+
+/**
+ * cr_xfer_lock() - the network lock a checkpoint took (peers keep): the
+ * name of its nftables table, "" for none; the caller removes it
+ * (cr_netlock_drop()) when the container is thawed, or a checkpoint that
+ * failed after it was taken
+ */
+const char *cr_xfer_lock(const struct cr_xfer *x);
+
+/**
+ * cr_xfer_peers() - what cr_xfer_set_peers() gave (CR_PEERS_REFUSE: none)
+ */
+int cr_xfer_peers(const struct cr_xfer *x);
+
+/**
  * cr_xfer_begin() - apply the freeze policy and start the engine
  *
  * A checkpoint needs the cgroup frozen or freezing (a freeze under way is

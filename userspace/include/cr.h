@@ -150,7 +150,42 @@ struct cr_dump;
 struct cr_opts {
 	bool	shell_job;
 	int	tty_fd;
+	int	peers;		/* enum cr_peers */
 };
+
+/*
+ * What a checkpoint does with a socket whose peer is outside the
+ * container (the container's peers file, netlock.c): refuse it (naming
+ * both ends), keep it as an end whose peer has gone, or keep a TCP
+ * connection alive behind a network lock (unix sockets: as close).
+ */
+enum cr_peers {
+	CR_PEERS_REFUSE,
+	CR_PEERS_CLOSE,
+	CR_PEERS_KEEP,
+};
+
+/**
+ * cr_netlock_drop() - remove the network lock @name (an nftables table a
+ * checkpoint with peers keep made, cr_xfer_lock()); "" or gone: nothing.
+ *
+ * Return: 0, or -errno (nft failed).
+ */
+int cr_netlock_drop(const char *name);
+
+struct cr_dump;
+/**
+ * cr_dump_lock() - the network lock checkpoint @d took: its table's
+ * name, "" for none; the caller owns it once the checkpoint ended
+ */
+const char *cr_dump_lock(const struct cr_dump *d);
+
+/**
+ * cr_inet_quiet_peers() - cr_inet_quiet(), but with @close, a connection
+ * whose peer is outside the container is left out: killed, it ends as a
+ * connection does (a FIN, or a reset with data unread), its peer told.
+ */
+void cr_inet_quiet_peers(const char *cgdir, bool close);
 
 /**
  * cr_dump_begin_opts() - cr_dump_begin() with @opts (NULL: the defaults)

@@ -479,6 +479,7 @@ static void dump_free(struct cr_dump *d)
 	cr_dump_ipc_free(d);
 	cr_dump_tree_free(d);
 	cr_model_free(&d->m);
+	free(d->locked);
 	free(d->tasks);
 	free(d);
 }
@@ -565,6 +566,7 @@ struct cr_dump *cr_dump_begin_opts(const char *cgdir,
 		return NULL;
 	}
 	d->shell_job = opts && opts->shell_job;
+	d->peers = opts ? opts->peers : CR_PEERS_REFUSE;
 	if (strlen(cgdir) >= sizeof(d->cgdir)) {
 		cr_fail(e, ENAMETOOLONG, "%s: path too long", cgdir);
 		goto out_free;
@@ -575,6 +577,9 @@ struct cr_dump *cr_dump_begin_opts(const char *cgdir,
 
 	/* Everything /proc can tell, then every refusal: nothing seized. */
 	ret = cr_dump_tree(d, e);
+	/* peers keep: the lock before anything reads a connection. */
+	if (!ret)
+		ret = cr_netlock_take(d, e);
 	if (!ret)
 		ret = cr_dump_share(d, e);
 	if (!ret)
@@ -606,6 +611,7 @@ struct cr_dump *cr_dump_begin_opts(const char *cgdir,
 out_release:
 	dump_release(d);
 out_free:
+	cr_netlock_drop(d->lock);
 	dump_free(d);
 	return NULL;
 }

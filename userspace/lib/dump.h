@@ -19,6 +19,16 @@
 #include "res.h"
 #include "arch.h"
 
+/* A network lock's nftables table name: crfs_NAME_ID, and its NUL. */
+#define CR_NETLOCK_NAME		64
+
+/* A TCP connection by its addresses (netlock.c); ports in host order. */
+struct cr_tcp_tuple {
+	uint16_t	family;
+	uint16_t	sport, dport;
+	uint8_t		src[16], dst[16];
+};
+
 /* Which pages of a VMA hold data the image must carry (cr_vma.pages). */
 enum cr_dump_pages {
 	CR_PAGES_NONE,		/* shared file, shmem, vdso, vvar, vsyscall */
@@ -194,7 +204,36 @@ struct cr_dump {
 	bool			ipc_own;	/* not the dumper's */
 	bool			shell_job;	/* cr_opts: a terminal outside
 						 * is accepted (res-tty.c) */
+	int			peers;		/* cr_opts: enum cr_peers */
+	/* peers keep: the network lock (netlock.c), its table, its id */
+	char			lock[CR_NETLOCK_NAME];
+	uint32_t		lock_id;
+	struct cr_tcp_tuple	*locked;	/* the connections it holds */
+	uint32_t		nr_locked;
 };
+
+/**
+ * cr_netlock_take() - peers keep: lock every TCP connection of the
+ * processes of @d whose peer is outside the container, before anything
+ * reads them (netlock.c); d->lock names the table ("" when none).
+ *
+ * Return: 0, or -errno with the reason in @e.
+ */
+int cr_netlock_take(struct cr_dump *d, struct cr_err *e);
+
+/**
+ * cr_tcp_peer_holder() - a process other than @pid holding the other end
+ * of TCP connection @s on this host (sock_diag), its name in @comm; 0 if
+ * none is found (the peer is on another host).  Only for a refusal.
+ */
+pid_t cr_tcp_peer_holder(pid_t pid, const struct crfs_file_inet *s,
+			 char *comm, size_t len);
+
+/**
+ * cr_netlock_holds() - is connection @s one of the lock of @d?
+ */
+bool cr_netlock_holds(const struct cr_dump *d,
+		      const struct crfs_file_inet *s);
 
 /**
  * cr_dump_tree() - find the processes of the frozen cgroup of @d, and the

@@ -55,6 +55,7 @@ static const char *const cr_evfd_names[CRFS_FILE_NR] = {
 static bool cr_evfd_pollable(const struct crfs_file *f)
 {
 	return cr_file_event(f) || f->kind == CRFS_FILE_INET ||
+	       f->kind == CRFS_FILE_UNIX ||
 	       cr_file_pipe(f) || f->kind == CRFS_FILE_TTY ||
 	       (f->kind == CRFS_FILE_CHR && major(f->rdev) == 1 &&
 		(minor(f->rdev) == 8 || minor(f->rdev) == 9));
@@ -96,6 +97,13 @@ static const char *cr_evfd_epoll_why(const struct cr_chk *c,
 			return "a one-shot terminal target that fired (a "
 			       "terminal can hang up, which epoll_ctl() would "
 			       "report again)";
+		/* A unix socket hangs up when its peer goes. */
+		if (tf->f.kind == CRFS_FILE_UNIX &&
+		    (t->events & EPOLLONESHOT) &&
+		    !(t->events & ~CR_EPOLL_FLAGS))
+			return "a one-shot unix socket target that fired "
+			       "(epoll_ctl() would arm it again for EPOLLERR "
+			       "and EPOLLHUP)";
 		if (tf->f.kind != CRFS_FILE_EPOLL)
 			continue;
 		if (t->events & EPOLLEXCLUSIVE)

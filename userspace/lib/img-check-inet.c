@@ -36,6 +36,7 @@ static const char *cr_inet_addr_why(const struct crfs_file_inet *s)
 	    (s->sport || !cr_inet_zero(s->src, 0, 16)))
 		return "a local address on a socket that is not bound";
 	if (s->state != CR_TCP_ESTABLISHED &&
+	    !(s->flags & CRFS_INET_F_PEER_GONE) &&
 	    (s->dport || !cr_inet_zero(s->dst, 0, 16)))
 		return "a peer address on a socket that is not connected";
 	if (s->state == CR_TCP_ESTABLISHED && !s->dport)
@@ -53,8 +54,15 @@ static const char *cr_inet_state_why(const struct crfs_file_inet *s)
 	if (!(tcp && s->protocol == IPPROTO_TCP) &&
 	    !(s->type == SOCK_DGRAM && s->protocol == IPPROTO_UDP))
 		return "neither a TCP stream nor a UDP datagram socket";
-	if (s->flags & ~CRFS_INET_F_BOUND)
+	if (s->flags & ~(CRFS_INET_F_BOUND | CRFS_INET_F_PEER_GONE))
 		return "unknown flags";
+	if ((s->flags & CRFS_INET_F_PEER_GONE) &&
+	    (!tcp || s->state != CR_TCP_CLOSE ||
+	     (s->flags & CRFS_INET_F_BOUND) || !s->dport))
+		return "a connection whose peer is gone that is not a closed, "
+		       "unbound TCP socket naming its former peer";
+	if (s->lock_id && (!tcp || s->state != CR_TCP_ESTABLISHED))
+		return "a network lock on a socket that is no TCP connection";
 	if (s->state != CR_TCP_CLOSE && s->state != CR_TCP_ESTABLISHED &&
 	    !(tcp && s->state == CR_TCP_LISTEN))
 		return "a state the restore does not make (closed, "
@@ -92,7 +100,7 @@ static const char *cr_inet_conn_why(const struct cr_file *fi)
 	} else if (s->mss < 88 || s->mss > 65535) {
 		return "an MSS TCP_REPAIR_OPTIONS does not take";
 	}
-	if (memcmp(s->__pad, zero, sizeof(s->__pad)) || s->__pad2 ||
+	if (memcmp(s->__pad, zero, sizeof(s->__pad)) ||
 	    memcmp(cr_inet_data(fi) + data, zero, cr_pad8(data) - data))
 		return "padding not zero";
 	return NULL;

@@ -77,6 +77,7 @@ static const char *cr_unix_queue_why(const struct crfs_file_unix *u)
 static const char *cr_unix_name_why(const struct crfs_file_unix *u)
 {
 	const char *n = (const char *)(u + 1);
+	bool again = u->flags & CRFS_UNIX_F_RECONNECT;
 	bool path = u->name_len && n[0];
 
 	if (!u->name_len && (u->state == CRFS_UNIX_LISTEN || u->backlog))
@@ -93,9 +94,9 @@ static const char *cr_unix_name_why(const struct crfs_file_unix *u)
 	if (path && (n[0] != '/' ||
 		     memchr(n, 0, u->name_len) != n + u->name_len - 1))
 		return "a path name that is not absolute and NUL-terminated";
-	if (path && (!S_ISSOCK(u->name_mode) || !u->name_ino))
+	if (path && !again && (!S_ISSOCK(u->name_mode) || !u->name_ino))
 		return "a path name without its socket file";
-	if (!path && (u->name_dev || u->name_ino || u->name_mode ||
+	if ((!path || again) && (u->name_dev || u->name_ino || u->name_mode ||
 		      u->name_uid || u->name_gid))
 		return "a socket file without a path name";
 	return NULL;
@@ -132,12 +133,20 @@ static const char *cr_unix_state_why(const struct cr_chk *c,
 		return "a timeout beyond a struct timeval";
 	if (u->state != CRFS_UNIX_CONNECTED && (u->peer_ino || u->peer_id))
 		return "a peer of an unconnected socket";
-	if ((u->flags & ~(CRFS_UNIX_F_PEER_CLOSED | CRFS_UNIX_F_RESET)) ||
-	    u->__pad || ((u->flags & CRFS_UNIX_F_RESET) &&
+	if ((u->flags & ~(CRFS_UNIX_F_PEER_CLOSED | CRFS_UNIX_F_RESET |
+			  CRFS_UNIX_F_PEER_OUTSIDE | CRFS_UNIX_F_RECONNECT)) ||
+	    u->__pad || ((u->flags & (CRFS_UNIX_F_RESET |
+				      CRFS_UNIX_F_PEER_OUTSIDE)) &&
 			 !(u->flags & CRFS_UNIX_F_PEER_CLOSED)) ||
-	    (u->flags && u->state != CRFS_UNIX_CONNECTED))
+	    ((u->flags & ~CRFS_UNIX_F_RECONNECT) &&
+	     u->state != CRFS_UNIX_CONNECTED))
 		return "unknown flags, padding, or a closed peer of a socket "
 		       "that is not connected";
+	if ((u->flags & CRFS_UNIX_F_RECONNECT) &&
+	    (u->flags != CRFS_UNIX_F_RECONNECT || u->type != SOCK_DGRAM ||
+	     u->state != CRFS_UNIX_UNCONN || !u->name_len || u->nr_msgs))
+		return "a name to connect to again on a socket that is not an "
+		       "unconnected datagram socket without a queue";
 	if (u->state == CRFS_UNIX_CONNECTED) {
 		why = cr_unix_peer_why(c, fi);
 		if (why)

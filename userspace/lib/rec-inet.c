@@ -281,6 +281,8 @@ void cr_inet_print(struct cr_emit *o, const struct cr_file *fi)
 	o->ops->str(o, "dst", cr_inet_addr(buf, sizeof(buf), s->family,
 					   s->dst));
 	o->ops->u64(o, "dport", s->dport);
+	if (s->lock_id)
+		o->ops->hex(o, "lock_id", s->lock_id);
 	if (o->detail || s->snd_len || s->rcv_len || s->snd_seq) {
 		o->ops->u64(o, "snd_seq", s->snd_seq);
 		o->ops->u64(o, "rcv_seq", s->rcv_seq);

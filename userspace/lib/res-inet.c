@@ -727,6 +727,12 @@ long cr_rst_inet_make(const struct cr_file *fi, int oflags,
 		if (syscall(SYS_listen, fd, (int)s->backlog))
 			goto fail;
 	}
+	/* A peer gone: reads give EOF, writes EPIPE (never connected). */
+	if ((s->flags & CRFS_INET_F_PEER_GONE) &&
+	    syscall(SYS_shutdown, fd, SHUT_RDWR) && errno != ENOTCONN) {
+		res->v1 = CR_INET_CONNECT;
+		goto fail;
+	}
 	res->v1 = 0;
 	return fd;
 fail:

@@ -8,8 +8,9 @@
  * without a handshake, fills its queues, and the restorer lets it out of
  * repair mode once every process of the container has its sockets (the
  * "inet" row's late hook), so that neither end talks to a peer not made
- * yet.  Both ends must be in the container: a peer outside needs a
- * network lock, which crfs does not have yet.
+ * yet.  A peer outside the container is refused, unless the container's
+ * peers file says keep (the network lock, netlock.c, holds the peer off
+ * until the restore) or close (restored closed, as CRIU's --tcp-close).
  *
  * A container killed after its checkpoint has its connections put in
  * repair mode first (cr_inet_quiet()): they go without a FIN or a reset,
@@ -306,17 +307,40 @@ static bool cr_tcp_peers(const struct crfs_file_inet *a,
 }
 
 /*
+ * Connection @fi, whose peer is outside, as an end whose peer has gone
+ * (peers close): an unbound socket, its former peer named, nothing of the
+ * connection kept; the restore shuts it down both ways.
+ */
+static void cr_tcp_gone(struct cr_file *fi)
+{
+	struct crfs_file_inet *s = fi->inet;
+	uint32_t nr = s->nr_opts;
+	struct crfs_file_inet g = {
+		.family = s->family, .type = s->type, .protocol = s->protocol,
+		.state = CR_TCP_CLOSE, .flags = CRFS_INET_F_PEER_GONE,
+		.dport = s->dport, .nr_opts = nr,
+	};
+
+	memcpy(g.dst, s->dst, sizeof(g.dst));
+	*s = g;		/* the options stay where they were, the data go */
+}
+
+/*
  * Checkpoint phase 2: the other end of each connection of @dt is a
- * socket of the container (its FILE is in the model).
+ * socket of the container (its FILE is in the model); one whose peer is
+ * outside is refused, or with the container's peers file, kept behind
+ * the network lock (keep, netlock.c) or closed (close).
  */
 static int tcp_check(struct cr_dump *d, struct cr_dtask *dt, struct cr_err *e)
 {
 	const struct cr_fdtable *fdt = dt->t->fdt;
 	const struct cr_model *m = &d->m;
-	char a[INET6_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN], l[INET6_ADDRSTRLEN], by[96] = "";
+	char comm[CRFS_COMM_LEN];
+	pid_t other;
 
 	for (uint32_t i = 0; fdt && i < fdt->nr_fds; i++) {
-		const struct cr_file *fi = fdt->fds[i].file;
+		struct cr_file *fi = fdt->fds[i].file;
 		bool found = false;
 
 		if (!cr_tcp_is_conn(fi))
@@ -326,13 +350,31 @@ static int tcp_check(struct cr_dump *d, struct cr_dtask *dt, struct cr_err *e)
 				cr_tcp_peers(fi->inet, m->files[j].inet);
 		if (found)
 			continue;
+		if (d->peers == CR_PEERS_CLOSE) {
+			cr_tcp_gone(fi);
+			continue;
+		}
+		if (d->peers == CR_PEERS_KEEP && cr_netlock_holds(d, fi->inet)) {
+			fi->inet->lock_id = d->lock_id;
+			continue;
+		}
 		inet_ntop(fi->inet->family, fi->inet->dst, a, sizeof(a));
+		inet_ntop(fi->inet->family, fi->inet->src, l, sizeof(l));
+		other = cr_tcp_peer_holder(dt->pid, fi->inet, comm,
+					   sizeof(comm));
+		if (other)
+			snprintf(by, sizeof(by), " (held by pid %d (%s), "
+				 "outside the container)", other, comm);
 		return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: a TCP "
-			       "connection to %s port %u, which no process of "
-			       "the container holds: a peer outside needs a "
-			       "network lock, which crfs does not have yet",
-			       dt->pid, fdt->fds[i].d.fd, fi->path, a,
-			       fi->inet->dport);
+			       "connection from %s port %u to %s port %u%s, "
+			       "which no process of the container holds: %s",
+			       dt->pid, fdt->fds[i].d.fd, fi->path, l,
+			       fi->inet->sport, a, fi->inet->dport, by,
+			       d->peers == CR_PEERS_KEEP ?
+			       "the network lock does not hold it" :
+			       "a peer outside the container (echo keep > "
+			       "peers of the container: kept behind a network "
+			       "lock; close: restored closed)");
 	}
 	return 0;
 }

@@ -10,7 +10,10 @@
  * with SO_PEEK_OFF, whose value is put back after.  A control buffer with
  * each peek shows descriptors in flight (SCM_RIGHTS), which are refused.
  * Then (phase 2) each connected socket's peer must be a socket of the
- * container whose peer it is.
+ * container whose peer it is; one outside is refused, or with the
+ * container's peers file close or keep, a stream or seqpacket socket is
+ * kept as an end whose peer has gone (cr_unix_gone()) and a datagram
+ * socket as one connected again to its peer's name (cr_unix_reconnect()).
  *
  * The restore is restore-unix.c's.
  */
@@ -49,6 +52,16 @@
 #define CR_UNIX_DGRAM_BUF	65536
 /* Room for the control messages a peek may bring (SCM_MAX_FD is 253). */
 #define CR_UNIX_CTL		CMSG_SPACE(256 * sizeof(int))
+
+/*
+ * Dump only, never in an image: a connected socket with a name (bound,
+ * or accepted from a listening socket), refused by unix_check() unless
+ * its peer is outside and the container's peers file lets it go.
+ */
+#define CR_UNIX_F_NAMED_CONN	(1U << 31)
+#define CR_UNIX_NAMED_CONN_WHY	"connected unix sockets with a name (bound, " \
+				"or accepted from a listening socket) are " \
+				"not supported yet"
 
 /* Why a socket of another family is refused. */
 static const struct {
@@ -562,10 +575,10 @@ static void cr_unix_named(pid_t pid, const struct cr_unix_diag *d,
 		f->why = "a unix socket's name is longer than sun_path";
 		return;
 	}
+	/* Refused by unix_check(), unless its peer is outside. */
 	if (u->state == CRFS_UNIX_CONNECTED) {
-		f->why = "connected unix sockets with a name (bound, or "
-			 "accepted from a listening socket) are not supported "
-			 "yet";
+		u->flags |= CR_UNIX_F_NAMED_CONN;
+		u->name_len = d->name_len;
 		return;
 	}
 	if (u->state == CRFS_UNIX_LISTEN && d->rqueue) {
@@ -709,8 +722,94 @@ static pid_t cr_unix_outside(const struct cr_dump *d, uint64_t ino,
 }
 
 /*
+ * Connected socket @f, whose peer is outside, as an end whose peer has
+ * gone (peers close or keep): no name, no peer, shut down both ways, its
+ * queue kept; the restore closes the other end of the pair it makes.
+ */
+static int cr_unix_gone(struct cr_file *f, struct cr_err *e)
+{
+	struct crfs_file_unix *u = f->ubuf;
+	size_t skip = cr_pad8(u->name_len);
+	size_t rest = f->ulen - sizeof(*u) - skip;
+	char *buf = calloc(1, sizeof(*u) + rest);
+
+	if (!buf)
+		return cr_fail(e, ENOMEM, "out of memory");
+	u->flags = CRFS_UNIX_F_PEER_CLOSED | CRFS_UNIX_F_PEER_OUTSIDE;
+	u->name_len = 0;
+	u->peer_ino = 0;
+	u->peer_id = 0;
+	u->shutdown = CRFS_UNIX_SHUT_RD | CRFS_UNIX_SHUT_WR;
+	memcpy(buf, u, sizeof(*u));
+	memcpy(buf + sizeof(*u), (char *)f->ubuf + sizeof(*u) + skip, rest);
+	free(f->ubuf);
+	f->ubuf = buf;
+	f->ulen = sizeof(*u) + rest;
+	return 0;
+}
+
+/*
+ * Connected datagram socket @f of @pid, whose peer @ino is outside, as a
+ * socket connect()ed again to the peer's name at restore (peers close or
+ * keep); else refused, naming the name.
+ */
+static int cr_unix_reconnect(pid_t pid, unsigned int fd, struct cr_file *f,
+			     struct cr_err *e)
+{
+	struct crfs_file_unix *u = f->ubuf, n;
+	struct cr_file tf = { .why = NULL };
+	struct cr_unix_diag pd;
+	const char *why = NULL;
+	char *buf;
+
+	if (cr_unix_diag(u->peer_ino, &pd))
+		pd.name_len = 0;
+	if (u->name_len)
+		why = "it has a name of its own (a restore would connect it "
+		      "from that name): not supported";
+	else if (u->nr_msgs)
+		why = "datagrams from the socket outside are queued on it (a "
+		      "restore could not send them from that socket)";
+	else if (!pd.name_len || pd.name_len > CRFS_UNIX_NAME_MAX)
+		why = "the socket outside has no name to connect to again";
+	else if (pd.name[0])
+		cr_unix_path(pid, &pd, &n, &tf);
+	if (!why && tf.why)
+		why = "its name no longer leads to the socket outside "
+		      "(removed or replaced): a restore could not connect to it "
+		      "again";
+	if (why)
+		return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: a datagram "
+			       "socket connected to socket:[%llu] outside the "
+			       "container, %s%.*s: %s", pid, fd, f->path,
+			       (unsigned long long)u->peer_ino,
+			       pd.name_len && pd.name[0] ? "" : "@",
+			       pd.name_len ? (int)pd.name_len - 1 : 0,
+			       pd.name_len && pd.name[0] ? pd.name :
+			       pd.name + 1, why);
+	buf = calloc(1, sizeof(*u) + cr_pad8(pd.name_len));
+	if (!buf)
+		return cr_fail(e, ENOMEM, "out of memory");
+	u->state = CRFS_UNIX_UNCONN;
+	u->peer_ino = 0;
+	u->peer_id = 0;
+	u->flags = CRFS_UNIX_F_RECONNECT;
+	u->name_len = pd.name_len;
+	u->name_dev = u->name_ino = 0;
+	u->name_mode = u->name_uid = u->name_gid = 0;
+	memcpy(buf, u, sizeof(*u));
+	memcpy(buf + sizeof(*u), pd.name, pd.name_len);
+	free(f->ubuf);
+	f->ubuf = buf;
+	f->ulen = sizeof(*u) + cr_pad8(pd.name_len);
+	return 0;
+}
+
+/*
  * Phase 2 (the model complete): each connected socket's peer is a socket
- * of the container whose peer it is, first held by the same process.
+ * of the container whose peer it is, first held by the same process; a
+ * stream or seqpacket socket whose peer is outside, refused, or with the
+ * container's peers file close or keep, an end whose peer has gone.
  */
 static int unix_check(struct cr_dump *d, struct cr_dtask *dt,
 		      struct cr_err *e)
@@ -728,6 +827,7 @@ static int unix_check(struct cr_dump *d, struct cr_dtask *dt,
 			continue;
 		u = f->ubuf;
 		if (u->name_len && ((const char *)(u + 1))[0] &&
+		    !(u->flags & CR_UNIX_F_NAMED_CONN) &&
 		    (u->name_uid != dt->t->creds.fsuid ||
 		     u->name_gid != dt->t->creds.fsgid ||
 		     !dt->t->fs || !dt->t->fs->root ||
@@ -740,6 +840,11 @@ static int unix_check(struct cr_dump *d, struct cr_dtask *dt,
 				       dt->pid, fdt->fds[i].d.fd, f->path,
 				       (const char *)(u + 1), u->name_uid,
 				       u->name_gid);
+		if ((u->flags & CR_UNIX_F_NAMED_CONN) &&
+		    (u->flags & CRFS_UNIX_F_PEER_CLOSED))
+			return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: %s",
+				       dt->pid, fdt->fds[i].d.fd, f->path,
+				       CR_UNIX_NAMED_CONN_WHY);
 		if (u->state != CRFS_UNIX_CONNECTED ||
 		    (u->flags & CRFS_UNIX_F_PEER_CLOSED))
 			continue;
@@ -747,14 +852,32 @@ static int unix_check(struct cr_dump *d, struct cr_dtask *dt,
 		if (!p) {
 			other = cr_unix_outside(d, u->peer_ino, comm,
 						sizeof(comm));
+			if (other && d->peers != CR_PEERS_REFUSE) {
+				int ret = u->type == SOCK_DGRAM ?
+					  cr_unix_reconnect(dt->pid,
+							    fdt->fds[i].d.fd,
+							    f, e) :
+					  cr_unix_gone(f, e);
+
+				if (ret)
+					return ret;
+				continue;
+			}
 			if (other)
 				return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: "
 					       "%s: its peer socket:[%llu] is "
 					       "held by pid %d (%s), outside "
-					       "the container", dt->pid,
+					       "the container%s", dt->pid,
 					       fdt->fds[i].d.fd, f->path,
 					       (unsigned long long)u->peer_ino,
-					       other, comm);
+					       other, comm,
+					       u->type == SOCK_DGRAM ?
+					       " (echo close > peers of the "
+					       "container: connected again to "
+					       "its name at restore)" :
+					       " (echo close > peers of the "
+					       "container: restored as an end "
+					       "whose peer has gone)");
 			return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: its "
 				       "peer socket:[%llu] is held by no "
 				       "process of the container (in flight, "
@@ -762,6 +885,10 @@ static int unix_check(struct cr_dump *d, struct cr_dtask *dt,
 				       fdt->fds[i].d.fd, f->path,
 				       (unsigned long long)u->peer_ino);
 		}
+		if (u->flags & CR_UNIX_F_NAMED_CONN)
+			return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: %s",
+				       dt->pid, fdt->fds[i].d.fd, f->path,
+				       CR_UNIX_NAMED_CONN_WHY);
 		if (cr_unix_of(p)->peer_ino != u->ino)
 			return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: "
 				       "connected to %s, which is not connected "

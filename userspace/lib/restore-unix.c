@@ -202,6 +202,10 @@ int cr_rst_unix_bind(const struct cr_rst_file *f, long sk)
 	if (!u->name_len)
 		return cr_rst_unix_shut(sk, f->unx);
 	memcpy(sa.sun_path, name, u->name_len);
+	/* Its peer's name (a socket outside): connected to it again. */
+	if (u->flags & CRFS_UNIX_F_RECONNECT)
+		return syscall(SYS_connect, sk, &sa, len) ? -1 :
+		       cr_rst_unix_shut(sk, f->unx);
 	/* The socket file the checkpoint found, and no other, goes. */
 	if (name[0] && !syscall(SYS_newfstatat, AT_FDCWD, name, &st,
 				AT_SYMLINK_NOFOLLOW)) {
@@ -259,8 +263,10 @@ int cr_rst_unix_reason(pid_t pid, const char *name, const struct cr_rst_file *f,
 	const struct crfs_file_unix *u = cr_unix_of(f->unx);
 	const char *n = (const char *)(u + 1);
 
-	return cr_fail(e, err, "pid %d: %s: %s: cannot bind it to %s%.*s "
-		       "again: %s%s", pid, name, f->path, n[0] ? "" : "@",
+	return cr_fail(e, err, "pid %d: %s: %s: cannot %s it to %s%.*s "
+		       "again: %s%s", pid, name, f->path,
+		       u->flags & CRFS_UNIX_F_RECONNECT ? "connect" : "bind",
+		       n[0] ? "" : "@",
 		       (int)u->name_len - 1, n[0] ? n : n + 1, strerror(err),
 		       err == EEXIST ? " (another file is there now, not the "
 		       "socket file the checkpoint found)" :

@@ -815,6 +815,8 @@ int cr_restore_opts(struct cr_ring *ring, const char *cgdir,
 			rc = cr_rst_ipc_finish(&t.rst[0], e);
 		if (rc)
 			cr_undo(&t);
+		else
+			cr_netlock_restored(&w.m);
 	}
 	if (t.rst)
 		cr_rst_ipc_leave(&t.rst[0]);

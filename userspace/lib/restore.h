@@ -853,4 +853,10 @@ long cr_rst_inotify_make(const struct cr_file *fi, int oflags,
  */
 int cr_rst_inotify_point(struct cr_rst *r, struct cr_err *e);
 
+/**
+ * cr_netlock_restored() - remove the network locks (netlock.c) of the
+ * connections of @m, every one of them back and out of repair mode
+ */
+void cr_netlock_restored(const struct cr_model *m);
+
 #endif /* CR_RESTORE_H */

@@ -70,6 +70,7 @@ struct cr_xfer {
 	struct cr_err		err;		/* the engine's reason */
 	char			reason[CR_ERR_MSG_LEN];	/* the last reported */
 	struct cr_opts		opts;		/* its tty_fd is ours, -1 */
+	char			netlock[64];	/* cr_xfer_lock() */
 };
 
 char *cr_err_vline(char *buf, size_t len, int err, const char *fmt, va_list ap)
@@ -371,6 +372,21 @@ void cr_xfer_set_opts(struct cr_xfer *x, bool shell_job, int tty_fd)
 	x->opts.tty_fd = tty_fd;
 }
 
+void cr_xfer_set_peers(struct cr_xfer *x, int peers)
+{
+	x->opts.peers = peers;
+}
+
+const char *cr_xfer_lock(const struct cr_xfer *x)
+{
+	return x->netlock;
+}
+
+int cr_xfer_peers(const struct cr_xfer *x)
+{
+	return x->opts.peers;
+}
+
 /* Record the engine's result (and its reason); wake the waiters. */
 static void xfer_finish(struct cr_xfer *x, int ret)
 {
@@ -430,6 +446,11 @@ static void *xfer_dump(void *arg)
 	}
 	xfer_flag(x, &x->begun);
 	ret = cr_dump_stream(d, x->ring, &x->err);
+	/* Its network lock: the owner's to keep or drop, or gone now. */
+	if (ret)
+		cr_netlock_drop(cr_dump_lock(d));
+	else
+		snprintf(x->netlock, sizeof(x->netlock), "%s", cr_dump_lock(d));
 	xfer_finish(x, ret);
 	cr_ring_close(x->ring, -ret);	/* the reader's end, after @ret */
 	cr_dump_end(d);

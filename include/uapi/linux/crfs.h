@@ -324,6 +324,14 @@ struct crfs_inotify_wd {
  * the checkpoint.
  */
 #define CRFS_INET_F_BOUND	(1U << 0)	/* bind(src, sport) */
+/*
+ * A TCP connection whose peer was outside the container, checkpointed
+ * with the container's peers file "close": state TCP_CLOSE, not bound, no
+ * src, its former peer in dst, dport; nothing of the connection kept.  The
+ * restore makes a socket and shuts it down both ways (shutdown() of an
+ * unconnected socket): reads give EOF, writes EPIPE (CRIU's --tcp-close).
+ */
+#define CRFS_INET_F_PEER_GONE	(1U << 1)
 #define CRFS_INET_MAX_OPTS	128
 #define CRFS_INET_MAX_DATA	(512U << 10)	/* snd_len + rcv_len */
 struct crfs_file_inet {
@@ -349,7 +357,13 @@ struct crfs_file_inet {
 	__u8	__pad[5];
 	__u32	snd_wl1, snd_wnd;	/* struct tcp_repair_window */
 	__u32	max_window, rcv_wnd, rcv_wup;
-	__u32	__pad2;
+	/*
+	 * A TCP connection whose peer was outside the container, kept with
+	 * the container's peers file "keep": the id of the network lock
+	 * (the nftables table crfs_NAME_ID, ID in 8 hex digits) that holds
+	 * the peer off until the restore removes it; else 0.
+	 */
+	__u32	lock_id;
 };
 
 /* One socket option: setsockopt(fd, level, name, val, len). */
@@ -401,6 +415,20 @@ enum crfs_unix_state {
  */
 #define CRFS_UNIX_F_PEER_CLOSED	(1U << 0)
 #define CRFS_UNIX_F_RESET	(1U << 1)
+/*
+ * With PEER_CLOSED: the peer was a socket outside the container (the
+ * container's peers file "close" or "keep"); a name the socket had
+ * (accepted from a listening socket) is not kept (name_len 0).
+ */
+#define CRFS_UNIX_F_PEER_OUTSIDE (1U << 2)
+/*
+ * An UNCONN datagram socket, not bound, that was connected to a socket
+ * outside the container bound to a name (a /dev/log client), with the
+ * peers file "close" or "keep": name_len and the name are that peer's
+ * name (name_dev, name_ino, name_mode, name_uid, name_gid 0), which the
+ * restore connect()s the new socket to, as the process; no queue.
+ */
+#define CRFS_UNIX_F_RECONNECT	(1U << 3)
 #define CRFS_UNIX_QUEUE_MAX	(512U << 10)	/* bytes queued, in all */
 #define CRFS_UNIX_MSGS_MAX	4096		/* messages queued */
 #define CRFS_UNIX_NAME_MAX	108		/* sizeof(sun_path) */
