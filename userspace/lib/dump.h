@@ -222,12 +222,14 @@ struct cr_dump {
 int cr_netlock_take(struct cr_dump *d, struct cr_err *e);
 
 /**
- * cr_tcp_peer_holder() - a process other than @pid holding the other end
- * of TCP connection @s on this host (sock_diag), its name in @comm; 0 if
- * none is found (the peer is on another host).  Only for a refusal.
+ * cr_tcp_peer_holder() - a process outside container @d holding the
+ * other end of TCP connection @s on this host (sock_diag), its name in
+ * @comm; 0 if none is found (the peer is on another host).  Only for a
+ * refusal.
  */
-pid_t cr_tcp_peer_holder(pid_t pid, const struct crfs_file_inet *s,
-			 char *comm, size_t len);
+pid_t cr_tcp_peer_holder(const struct cr_dump *d,
+			 const struct crfs_file_inet *s, char *comm,
+			 size_t len);
 
 /**
  * cr_netlock_holds() - is connection @s one of the lock of @d?

@@ -491,8 +491,9 @@ static uint64_t cr_tcp_peer_ino(const struct crfs_file_inet *s)
 	return ino;
 }
 
-pid_t cr_tcp_peer_holder(pid_t pid, const struct crfs_file_inet *s,
-			 char *comm, size_t len)
+pid_t cr_tcp_peer_holder(const struct cr_dump *d,
+			 const struct crfs_file_inet *s, char *comm,
+			 size_t len)
 {
 	uint64_t ino = cr_tcp_peer_ino(s);
 	char link[48];
@@ -500,7 +501,7 @@ pid_t cr_tcp_peer_holder(pid_t pid, const struct crfs_file_inet *s,
 	if (!ino)
 		return 0;
 	snprintf(link, sizeof(link), "socket:[%llu]", (unsigned long long)ino);
-	return cr_files_holder(pid, link, comm, len);
+	return cr_files_holder(d->pids, d->nr_tasks, link, comm, len);
 }
 
 /* What the quiet kill with peers close knows: the container's connections. */

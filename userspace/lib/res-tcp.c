@@ -360,8 +360,7 @@ static int tcp_check(struct cr_dump *d, struct cr_dtask *dt, struct cr_err *e)
 		}
 		inet_ntop(fi->inet->family, fi->inet->dst, a, sizeof(a));
 		inet_ntop(fi->inet->family, fi->inet->src, l, sizeof(l));
-		other = cr_tcp_peer_holder(dt->pid, fi->inet, comm,
-					   sizeof(comm));
+		other = cr_tcp_peer_holder(d, fi->inet, comm, sizeof(comm));
 		if (other)
 			snprintf(by, sizeof(by), " (held by pid %d (%s), "
 				 "outside the container)", other, comm);
