@@ -743,6 +743,11 @@ fd5_is() {
 	ZDTM_NEG_INOTIFY=open refused zdtm-neg-inotify "pid [0-9]+: fd [0-9]+: .*/gone: a deleted file watched by inotify for IN_OPEN, IN_ACCESS or IN_CLOSE_NOWRITE is not supported"
 }
 
+@test "a deleted file whose directory is watched by inotify for IN_OPEN is refused, nothing queued, the container is unharmed" {
+	require_image
+	ZDTM_NEG_INOTIFY=dir refused zdtm-neg-inotify "pid [0-9]+: fd [0-9]+: .*/w/gone: a deleted file whose directory inotify watches for IN_OPEN, IN_ACCESS or IN_CLOSE_NOWRITE is not supported"
+}
+
 @test "a thread with a SEM_UNDO list of its own (no CLONE_SYSVSEM) is refused, naming it" {
 	require_image
 	refused zdtm-neg-thread-semundo "pid [0-9]+: thread [0-9]+: its SEM_UNDO list is not its process's"

@@ -562,11 +562,12 @@ int cr_inotify_via(struct cr_dump *d, const struct cr_dtask *dt,
 
 /**
  * cr_inotify_noisy() - why deleted file or memfd @f may not be read for
- * its contents: an inotify instance collected so far watches it, and
- * would be told (res-inotify.c); NULL if none does.
+ * its contents: an inotify instance collected so far watches it or the
+ * directory it was in, and would be told (res-inotify.c); NULL if none
+ * does.
  */
 const char *cr_inotify_noisy(const struct cr_model *m,
-			     const struct crfs_file *f);
+			     const struct cr_file *f);
 
 /**
  * cr_inotify_probe() - the watches of inotify @fd of @pid from its

@@ -155,7 +155,7 @@ static int fdata_collect(struct cr_dump *d, struct cr_dtask *dt,
 		if (!fdata_carrier(f) || f->why)
 			continue;
 		/* Read, it would tell a watch of it (res-inotify.c). */
-		f->why = cr_inotify_noisy(&d->m, &f->f);
+		f->why = cr_inotify_noisy(&d->m, f);
 		if (f->why)
 			continue;
 		fd = fdata_open(d, dt, f);

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,9 +301,33 @@ static const struct cr_file *cr_inotify_carrier(const struct cr_model *m,
 	return NULL;
 }
 
-const char *cr_inotify_noisy(const struct cr_model *m,
-			     const struct crfs_file *f)
+/*
+ * The directory deleted file @f was in (its path without " (deleted)"),
+ * in @st; false if there is none any more.
+ */
+static bool inotify_parent(const struct cr_file *f, struct stat *st)
 {
+	char dir[PATH_MAX], *slash;
+	size_t n = strlen(f->path);
+
+	if (f->f.kind == CRFS_FILE_MEMFD || f->path[0] != '/' ||
+	    n >= sizeof(dir))
+		return false;
+	memcpy(dir, f->path, n + 1);
+	if (n > 10 && !strcmp(dir + n - 10, " (deleted)"))
+		dir[n - 10] = 0;
+	slash = strrchr(dir, '/');
+	slash[slash == dir] = 0;
+	return !stat(dir, st);
+}
+
+const char *cr_inotify_noisy(const struct cr_model *m,
+			     const struct cr_file *cf)
+{
+	const struct crfs_file *f = &cf->f;
+	struct stat dir;
+	bool parent = inotify_parent(cf, &dir);
+
 	for (uint32_t i = 0; i < m->nr_files; i++) {
 		const struct cr_file *in = &m->files[i];
 
@@ -311,6 +336,16 @@ const char *cr_inotify_noisy(const struct cr_model *m,
 		for (uint32_t j = 0; j < in->nr_wds; j++) {
 			const struct crfs_inotify_wd *w = in->wds[j].w;
 
+			/* A deleted child's events still go to its directory. */
+			if (parent && w->dev == dir.st_dev &&
+			    w->ino == dir.st_ino &&
+			    (w->mask & CR_IN_VIA_NOISY) &&
+			    !(w->mask & IN_EXCL_UNLINK))
+				return "a deleted file whose directory inotify "
+				       "watches for IN_OPEN, IN_ACCESS or "
+				       "IN_CLOSE_NOWRITE is not supported "
+				       "(reading its contents would be "
+				       "reported)";
 			if (w->dev != f->dev || w->ino != f->ino)
 				continue;
 			if (f->kind == CRFS_FILE_MEMFD)
