@@ -117,6 +117,11 @@ int main(int argc, char **argv)
 		zdtm_fail("a new pair is not canonical with echo, ONLCR, ICRNL");
 	put(10, lit_in, sizeof(lit_in) - 1);
 	put(10, canon_in, sizeof(canon_in) - 1);
+	/* The echo first (the kernel makes it later, from a workqueue). */
+	for (int i = 0, n = 0; n < 35 && i < 500; i++) {
+		zdtm_check(ioctl(10, FIONREAD, &n), "FIONREAD");
+		usleep(2000);
+	}
 	put(11, "out\n", 4);
 	put(12, raw_in, sizeof(raw_in) - 1);
 	put(13, raw_out, sizeof(raw_out) - 1);

@@ -149,7 +149,8 @@ static short cr_ttyq_poll(int fd, short ev)
 struct cr_ttyq_side {
 	uint8_t		*img;		/* the bytes for the image */
 	size_t		len;
-	uint8_t		*wb;		/* the put-back: bytes, escaped ones */
+	uint8_t		*wb;		/* the put-back: bytes, escaped ones
+					 * (a VEOF more a line: twice img) */
 	bool		*esc;
 	size_t		nwb;
 	size_t		counted;	/* TIOCINQ once put back */
@@ -159,7 +160,7 @@ struct cr_ttyq_side {
 /* Append @c to @s, for the image too if @img, escaped if @esc. */
 static void cr_ttyq_add(struct cr_ttyq_side *s, uint8_t c, bool img, bool esc)
 {
-	if (s->nwb >= CR_TTYQ_BUF + 256)
+	if (s->nwb >= 2 * CR_TTYQ_BUF)
 		return;
 	if (img && s->len < CR_TTYQ_BUF)
 		s->img[s->len++] = c;
@@ -179,6 +180,8 @@ static int cr_ttyq_read_raw(int fd, const struct cr_ttyq_mode *m,
 			return -errno;
 		if (n <= 0)
 			break;
+		if (s->nwb >= 2 * CR_TTYQ_BUF)
+			return -EIO;
 		r = read(fd, buf, n > CR_TTYQ_BUF ? CR_TTYQ_BUF : n);
 		if (r < 0)
 			return -errno;
@@ -200,12 +203,15 @@ static int cr_ttyq_read_raw(int fd, const struct cr_ttyq_mode *m,
 static int cr_ttyq_read_lines(int fd, const struct cr_ttyq_mode *m,
 			      struct cr_ttyq_side *s, uint8_t *buf)
 {
-	while (cr_ttyq_poll(fd, POLLIN) & POLLIN) {
+	/* A line a byte at most: a side that reads on is not a queue. */
+	for (int lines = 0; cr_ttyq_poll(fd, POLLIN) & POLLIN; lines++) {
 		ssize_t r = read(fd, buf, 4096), body;
 		bool ended = r > 0 && cr_ttyq_term(m, buf[r - 1]);
 
 		if (r < 0)
 			return -errno;
+		if (lines > CR_TTYQ_BUF)
+			return -EIO;
 		body = ended ? r - 1 : r;
 		for (ssize_t i = 0; i < body; i++) {
 			if (cr_ttyq_term(m, buf[i]))
@@ -344,8 +350,8 @@ static int cr_ttyq_output(int mc, struct cr_ttyq_side *s, uint8_t *buf)
 static int cr_ttyq_alloc(struct cr_ttyq_side *s)
 {
 	s->img = malloc(CR_TTYQ_BUF);
-	s->wb = malloc(CR_TTYQ_BUF + 256);
-	s->esc = malloc(CR_TTYQ_BUF + 256);
+	s->wb = malloc(2 * CR_TTYQ_BUF);
+	s->esc = malloc(2 * CR_TTYQ_BUF);
 	return s->img && s->wb && s->esc ? 0 : -ENOMEM;
 }
 
