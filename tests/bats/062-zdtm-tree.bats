@@ -376,6 +376,30 @@ time.sleep(600)' "$pts" "$BATS_TEST_TMPDIR/taken"
 	kill "$holder"
 }
 
+@test "zdtm-pty-queue: data queued both ways, canonical with echo and ONLCR and raw, come back byte for byte, once" {
+	require_image
+	tree_run zdtm-pty-queue
+	run -0 "$CRFS_BIN/crfs-image" show "$IMG"
+	assert_output --regexp "tty=master .* in_len=29 out_len=40"
+	assert_output --regexp "tty=master .* in_len=11 out_len=6"
+}
+
+@test "zdtm-pty-queue: a checkpoint reads the queues and puts them back: thawed, nothing is consumed or doubled, termios unchanged" {
+	require_image
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-pty-queue
+	# Twice: the second reads what the first put back.
+	for i in 1 2; do
+		crfs_checkpoint "$CT" "$BATS_TEST_TMPDIR/$i.img"
+		run -0 "$CRFS_BIN/crfs-image" show "$BATS_TEST_TMPDIR/$i.img"
+		assert_output --regexp "tty=master .* in_len=29 out_len=40"
+		assert_output --regexp "tty=master .* in_len=11 out_len=6"
+	done
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	zdtm_finish
+}
+
 @test "zdtm-pty-hup: a session whose terminal's slave is closed keeps the pair, and hangs up when the master closes (CRIU's tty00)" {
 	require_image
 	tree_run zdtm-pty-hup

@@ -835,14 +835,19 @@ time.sleep(120)' "$1") </dev/null >/dev/null 2>&1 3>&- &
 	kill "$OUTSIDE_PID"
 }
 
-@test "a pseudo-terminal with input not read on its slave is refused, the input stays" {
+@test "a pseudo-terminal in packet mode with input not read on its slave is refused, the input stays" {
 	require_image
-	ZDTM_PTY=inq refused zdtm-neg-pty "pid [0-9]+: fd 11: /dev/pts/[0-9]+: a pseudo-terminal slave with input not read yet is not supported \\(it cannot be read without being consumed\\)"
+	ZDTM_PTY=pktq refused zdtm-neg-pty "pid [0-9]+: fd 10: /dev/p[a-z/]*tmx: pseudo-terminal [0-9]+: a pair in packet mode \\(TIOCPKT\\) with data or a status change not read yet is not supported"
 }
 
-@test "a pseudo-terminal with output of its slave not read on its master is refused, the output stays" {
+@test "a pseudo-terminal with a line ended by ^D not read is refused, the line read and put back as it was" {
 	require_image
-	ZDTM_PTY=outq refused zdtm-neg-pty "pid [0-9]+: fd 10: /dev/p[a-z/]*tmx: a pseudo-terminal master with output of its slave not read yet is not supported"
+	ZDTM_PTY=eof refused zdtm-neg-pty "pid [0-9]+: fd 10: /dev/p[a-z/]*tmx: pseudo-terminal [0-9]+: data queued with a line ended by VEOF \\(\\^D\\) is not supported: checkpoint once it is read"
+}
+
+@test "a pseudo-terminal whose output is stopped (^S) is refused, it stays stopped" {
+	require_image
+	ZDTM_PTY=stopped refused zdtm-neg-pty "pid [0-9]+: fd 10: /dev/p[a-z/]*tmx: pseudo-terminal [0-9]+: a pair whose output is stopped \\(\\^S, tcflow\\(\\)\\) or full, with a writer blocked on it, is not supported"
 }
 
 @test "a pseudo-terminal master whose slave no process has, and no session's terminal, is refused" {

@@ -959,6 +959,29 @@ static void forge_ty_epoll(struct cr_model *m)
 	ep->tfds[1] = (struct crfs_epoll_tfd){ .fd = 20, .events = EPOLLONESHOT,
 					       .target_id = master };
 }
+/* @f with a queue of @in and @out bytes ('q'), its flags @flags. */
+static void tty_queue(struct cr_file *f, uint32_t in, uint32_t out,
+		      uint32_t flags)
+{
+	struct crfs_file_tty_queue q = { in, out, flags, 0 };
+	size_t len = sizeof(q) + cr_pad8((uint64_t)in + out);
+
+	f->pdata = calloc(1, len);
+	memcpy(f->pdata, &q, sizeof(q));
+	memset(f->pdata + sizeof(q), 'q', in + out);
+	f->f.ext_len = sizeof(f->ev.tty) + len;
+}
+FY(ty_q_slave, tty_queue(&ty[TY_S], 3, 0, 0))
+FY(ty_q_pkt, tty_queue(&ty[TY_M], 3, 2, 0))
+FY(ty_q_big, ym->pkt = 0; tty_queue(&ty[TY_M], CRFS_TTY_QUEUE_MAX + 1, 0, 0))
+FY(ty_q_flags, ym->pkt = 0; tty_queue(&ty[TY_M], 3, 2, 1))
+FY(ty_q_empty, ym->pkt = 0; tty_queue(&ty[TY_M], 0, 0, 0))
+FY(ty_q_noslave, ty[TY_S].f.kind = CRFS_FILE_CHR; ty[TY_S].f.ext_len = 0;
+   free(ty[TY_S].path); ty[TY_S].path = strdup("/dev/null");
+   ty[TY_S].f.rdev = makedev(1, 3); ty[TY_S].f.flags = O_RDWR;
+   ym->pkt = 0; tty_queue(&ty[TY_M], 3, 0, 0);
+   ty[TY_DEV].f.kind = CRFS_FILE_CHR; ty[TY_DEV].f.rdev = makedev(1, 3);
+   free(ty[TY_DEV].path); ty[TY_DEV].path = strdup("/dev/null"))
 FY(ty_shell_state, ym->sid = ys->sid = ym->pgrp = ys->pgrp = 0;
    ty[TY_M].f.kind = CRFS_FILE_CHR; ty[TY_M].f.ext_len = 0;
    free(ty[TY_M].path); ty[TY_M].path = strdup("/dev/null");
@@ -1270,6 +1293,12 @@ static const struct forgery forgeries[] = {
 	{ "a master without its slave",	forge_ty_noslave, "a master without its slave" },
 	{ "/dev/tty of a session without a terminal", forge_ty_devtty, "fd 22: /dev/tty, but its session 4711 has no controlling terminal" },
 	{ "an epoll with a fired one-shot terminal target", forge_ty_epoll, "a one-shot terminal target that fired" },
+	{ "a queue in a slave's file",	forge_ty_q_slave, "data queued in a terminal file other than its master" },
+	{ "a queue in a pair in packet mode", forge_ty_q_pkt, "data queued in a pair in packet mode" },
+	{ "a queue beyond CRFS_TTY_QUEUE_MAX", forge_ty_q_big, "beyond CRFS_TTY_QUEUE_MAX" },
+	{ "a queue with flags",		forge_ty_q_flags, "flags or reserved not 0" },
+	{ "an empty queue",		forge_ty_q_empty, "lengths are 0" },
+	{ "input queued without a slave", forge_ty_q_noslave, "input queued in a pair without its slave" },
 	{ "a shell's terminal with termios", forge_ty_shell_state, "state in a terminal outside the container" },
 	{ "a shell's terminal and a pair of one index", forge_ty_shell_pair, "both outside the container (a shell job) and a pair" },
 	{ "pid 0",			forge_pid0,	"pid 0" },
@@ -1506,11 +1535,11 @@ static const struct forgery forgeries[] = {
 	  "fd table 5 is not in the image" },
 };
 
-/* The checks: valid 2, filled 1, events 2, sockets 2, pipes 2, ttys 2,
+/* The checks: valid 2, filled 1, events 2, sockets 2, pipes 2, ttys 3,
  * unix 2, ipc 1,
  * forgeries, pages 16, header 8, trailing 1, order 5, declared counts 1,
  * linear 1, file data 7, tree. */
-#define TAP_PLAN	(73 + sizeof(forgeries) / sizeof(forgeries[0]))
+#define TAP_PLAN	(74 + sizeof(forgeries) / sizeof(forgeries[0]))
 
 /* The image of the valid process, with @runs of page data. */
 static int good_image(const struct crfs_image_hdr *h, const struct fx_run *runs)
@@ -1648,6 +1677,17 @@ static void test_tty(const struct crfs_image_hdr *h)
 	   "controlling terminal and /dev/tty, it passes verify and "
 	   "restore%s%s%s", v.verify || v.restore ? ": " : "", v.ev.msg,
 	   v.er.msg);
+	cr_model_free(&m);
+
+	/* Data queued both ways, in the master's file. */
+	fx_model(&m, h);
+	tty_add(&m);
+	m.files[m.nr_files - NR_TY + TY_M].ev.tty.pkt = 0;
+	tty_queue(&m.files[m.nr_files - NR_TY + TY_M], 5, 3, 0);
+	judge(fx_write(h, &m, NULL, false), &v);
+	ok(!v.verify && !v.restore, "with data queued both ways in its pair, "
+	   "it passes verify and restore%s%s%s",
+	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
 	cr_model_free(&m);
 
 	/* Its slave closed (no /dev/tty either): still its terminal. */

@@ -2,8 +2,12 @@
 /*
  * zdtm-neg-pty: a pseudo-terminal pair of the container that a restore
  * cannot bring back exactly, as $ZDTM_PTY says:
- *   inq      "ab\n" written to the master, not read on the slave
- *   outq     "cd" written to the slave, not read on the master
+ *   pktq     the master in packet mode, "ab\n" written to it, not read
+ *            on the slave (no echo)
+ *   eof      "ab^D" written to the master: a line ended by VEOF, not
+ *            read on the slave (no echo); the checkpoint reads it and
+ *            puts it back before it refuses
+ *   stopped  the slave's output stopped (tcflow(TCOOFF))
  *   noslave  the master alone: its slave was opened and closed
  *   devtty   a child leads a session on the pair, opens /dev/tty, then
  *            leaves that terminal (TIOCNOTTY) for a second pair: its
@@ -15,6 +19,7 @@
  * The checkpoint must refuse, naming the descriptor and why; the data
  * and state stay as they were (checked after SIGTERM).
  */
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -107,16 +112,20 @@ int main(int argc, char **argv)
 	zdtm_init(argc, argv);
 	zdtm_check(!mode, "ZDTM_PTY");
 	pair(10, 11);
-	if (!strcmp(mode, "inq")) {
+	if (!strcmp(mode, "pktq") || !strcmp(mode, "eof")) {
 		struct termios tio;
+		int on = 1;
 
 		/* No echo: nothing for the master to read. */
 		zdtm_check(tcgetattr(11, &tio), "tcgetattr");
 		tio.c_lflag &= ~ECHO;
 		zdtm_check(tcsetattr(11, TCSANOW, &tio), "tcsetattr");
-		zdtm_check(write(10, "ab\n", 3) != 3, "write master");
-	} else if (!strcmp(mode, "outq")) {
-		zdtm_check(write(11, "cd", 2) != 2, "write slave");
+		if (mode[0] == 'p')
+			zdtm_check(ioctl(10, TIOCPKT, &on), "TIOCPKT");
+		zdtm_check(write(10, mode[0] == 'p' ? "ab\n" : "ab\004", 3) != 3,
+			   "write master");
+	} else if (!strcmp(mode, "stopped")) {
+		zdtm_check(tcflow(11, TCOOFF), "tcflow");
 	} else if (!strcmp(mode, "noslave")) {
 		close(11);
 	} else if (!strcmp(mode, "devtty")) {
@@ -135,10 +144,22 @@ int main(int argc, char **argv)
 	}
 	zdtm_ready();
 	zdtm_wait();
-	if (!strcmp(mode, "inq") && inq(11) != 3)
+	if (!strcmp(mode, "pktq") && inq(11) != 3)
 		zdtm_fail("the slave's input changed: %d bytes", inq(11));
-	if (!strcmp(mode, "outq") && inq(10) != 2)
-		zdtm_fail("the master's input changed: %d bytes", inq(10));
+	if (!strcmp(mode, "eof")) {
+		char buf[8];
+
+		if (inq(11) != 2 || read(11, buf, sizeof(buf)) != 2 ||
+		    memcmp(buf, "ab", 2) || inq(11) || inq(10))
+			zdtm_fail("the line ended by ^D changed");
+	}
+	if (!strcmp(mode, "stopped")) {
+		struct pollfd p = { .fd = 11, .events = POLLOUT };
+
+		if (poll(&p, 1, 0))
+			zdtm_fail("the slave's output is no longer stopped");
+		zdtm_check(tcflow(11, TCOON), "tcflow");
+	}
 	if (c) {
 		kill(c, SIGKILL);
 		waitpid(c, NULL, 0);

@@ -470,6 +470,18 @@ int cr_tty_probe(pid_t pid, const char *name, struct cr_file *f,
 int cr_tty_tree_check(struct cr_dump *d, struct cr_err *e);
 
 /**
+ * cr_ttyq_save() - the data queued in the pair of master FILE @mf, read
+ * through copies of its master @mc and slave @sc (-1: none in the
+ * container) and put back at once (res-ttyq.c), into @mf's queue.
+ * @who: "pid P: fd N: PATH" of the master, for messages.
+ *
+ * Return: 0, or -errno with @e set: -EOPNOTSUPP for a queue that cannot
+ * be put back exactly, naming @who, the pair and why.
+ */
+int cr_ttyq_save(struct cr_file *mf, int mc, int sc, const char *who,
+		 struct cr_err *e);
+
+/**
  * cr_dump_fd_stat() - the identity of descriptor @name ("fd/N") of @pid,
  * whose link is in f->path, into @f: mode, dev, ino, uid, gid (from the
  * attribute cache: nothing asks the file's filesystem).  For the kinds

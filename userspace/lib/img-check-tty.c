@@ -119,7 +119,7 @@ static const char *cr_tty_pair_why(const struct cr_chk *c,
 		const struct cr_file *o = &c->m->files[i];
 		const struct crfs_file_tty *u = &o->ev.tty;
 
-		if (o->f.kind != CRFS_FILE_TTY || o->f.ext_len != sizeof(*u))
+		if (o->f.kind != CRFS_FILE_TTY || o->f.ext_len < sizeof(*u))
 			continue;
 		if (++n > CR_TTY_FILES_MAX)
 			return "more than 256 terminal files in one image";
@@ -171,6 +171,36 @@ static const char *cr_tty_pair_why(const struct cr_chk *c,
 	return NULL;
 }
 
+/*
+ * Why the data queued in TTY @fi's pair cannot be put back, or NULL: only
+ * a master has it, never in packet mode, input only with a slave in the
+ * image (whose termios the restore puts it back with).
+ */
+static const char *cr_tty_queue_rule(const struct cr_chk *c,
+				     const struct cr_file *fi)
+{
+	const struct crfs_file_tty_queue *q = (const void *)fi->pdata;
+	const struct crfs_file_tty *t = &fi->ev.tty;
+
+	if (!q)
+		return NULL;
+	if (t->type != CRFS_TTY_MASTER)
+		return "data queued in a terminal file other than its master";
+	if (t->pkt)
+		return "data queued in a pair in packet mode";
+	for (uint32_t i = 0; q->in_len && i < c->m->nr_files; i++) {
+		const struct cr_file *o = &c->m->files[i];
+
+		if (o->f.kind == CRFS_FILE_TTY &&
+		    o->f.ext_len >= sizeof(o->ev.tty) &&
+		    o->ev.tty.type == CRFS_TTY_SLAVE &&
+		    o->ev.tty.index == t->index)
+			return NULL;
+	}
+	return q->in_len ? "input queued in a pair without its slave in the "
+	       "image" : NULL;
+}
+
 /* Is @f /dev/tty, which names the controlling terminal of its opener? */
 static bool cr_tty_dev_tty(const struct crfs_file *f)
 {
@@ -193,7 +223,7 @@ int cr_img_tty_task(const struct cr_chk *c, const struct cr_task *t,
 
 			if (o->f.kind == CRFS_FILE_TTY &&
 			    o->ev.tty.type == CRFS_TTY_SLAVE &&
-			    o->f.ext_len == sizeof(o->ev.tty) &&
+			    o->f.ext_len >= sizeof(o->ev.tty) &&
 			    o->ev.tty.sid == sid)
 				return 0;
 		}
@@ -210,13 +240,13 @@ int cr_img_tty_check(const struct cr_chk *c, const struct cr_file *fi,
 	const struct crfs_file *f = &fi->f;
 	const char *why;
 
-	if (f->ext_len != sizeof(struct crfs_file_tty))
+	if (f->ext_len != sizeof(struct crfs_file_tty) + cr_tty_queue_len(fi))
 		why = "ext_len is not the size of a terminal's state";
 	else
 		why = cr_tty_side_why(fi) ?: (fi->ev.tty.type == CRFS_TTY_SHELL ?
 			cr_tty_shell_why(&fi->ev.tty) : NULL)
 			?: cr_tty_session_why(c, &fi->ev.tty)
-			?: cr_tty_pair_why(c, fi);
+			?: cr_tty_pair_why(c, fi) ?: cr_tty_queue_rule(c, fi);
 	if (!why)
 		return 0;
 	return cr_fail(e, EBADMSG, "file %u (kind %u): \"%.64s\": %s", f->id,

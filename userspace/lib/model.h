@@ -42,7 +42,8 @@ struct cr_file {
 		struct crfs_file_pipe		pipe;	/* PIPE, FIFO */
 		struct crfs_file_tty		tty;	/* TTY (res-tty.c) */
 	} ev;
-	uint8_t			*pdata;		/* PIPE, FIFO: pipe.data_len */
+	uint8_t			*pdata;		/* PIPE, FIFO: pipe.data_len;
+						 * TTY: its queue (rec-tty.c) */
 	struct crfs_epoll_tfd	*tfds;		/* EPOLL: its targets */
 	uint32_t		nr_tfds;
 	/* INOTIFY: its watches, as the image has them, and each in it */

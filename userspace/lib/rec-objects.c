@@ -136,6 +136,10 @@ int cr_file_write(struct cr_img *img, const void *obj, struct cr_err *e)
 	rec.ext_len = ext.iov_len;
 	if (cr_file_pipe(&rec))
 		rec.ext_len = cr_pipe_iov(f, pipe);
+	if (rec.kind == CRFS_FILE_TTY) {
+		pipe[0] = cr_tty_queue_iov(f);
+		rec.ext_len += pipe[0].iov_len;
+	}
 	return cr_rec_put(img, CRFS_REC_FILE, e, 7, (struct iovec[]){
 			  CR_IOV(&rec, sizeof(rec)), CR_IOV(f->path, plen),
 			  CR_IOV(zero, cr_pad8(plen) - plen), ext, pipe[0],

@@ -342,9 +342,24 @@ int cr_tty_read(struct cr_file *f, const void *p, uint64_t len,
 /**
  * cr_tty_iov() - the terminal state of TTY @f as written after its path.
  *
- * Return: the bytes to write, f->f.ext_len of them.
+ * Return: the bytes to write, its crfs_file_tty (cr_tty_queue_iov() the
+ * rest of f->f.ext_len).
  */
 struct iovec cr_tty_iov(const struct cr_file *f);
+
+/**
+ * cr_tty_queue_iov() - the data queued in TTY @f's pair, as written after
+ * its crfs_file_tty (a crfs_file_tty_queue, the bytes, padding); empty
+ * when it has none.
+ * @f: the file.
+ */
+struct iovec cr_tty_queue_iov(const struct cr_file *f);
+
+/**
+ * cr_tty_queue_len() - the size of TTY @f's queue in the image (0: none).
+ * @f: the file.
+ */
+uint64_t cr_tty_queue_len(const struct cr_file *f);
 
 /**
  * cr_tty_print() - print the terminal state of @fi, if it is a TTY.

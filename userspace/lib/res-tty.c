@@ -8,11 +8,8 @@
  * Checkpoint: each side is read through a copy of the descriptor
  * (pidfd_getfd(): the process does not run): the index (TIOCGPTN, or the
  * slave's minor), termios (TCGETS2), window size, packet mode, lock and
- * exclusive mode.  Data queued in either direction cannot be read without
- * consuming it (a terminal has no MSG_PEEK nor tee()): a side with bytes
- * to read (TIOCINQ) is refused.  A line typed into a slave in canonical
- * mode and not yet ended is not counted by TIOCINQ and is not seen
- * (documented).  A slave whose master is not in the container (the
+ * exclusive mode.  Data queued in either direction is read and put back
+ * once the tree is checked (res-ttyq.c).  A slave whose master is not in the container (the
  * terminal of the shell that started it) is refused, or with shell_job
  * kept without its state as the shell's terminal (SHELL); a master whose
  * slave no process of the container has is refused, unless the pair is
@@ -161,21 +158,11 @@ int cr_tty_probe(pid_t pid, const char *name, struct cr_file *f,
 		else
 			ret = -errno;
 	}
-	if (!ret && ioctl(cfd, TIOCINQ, &n))
-		ret = -errno;
 	close(cfd);
 	if (ret)
 		return cr_fail(e, -ret, "pid %d: fd %d: %s: cannot read its "
 			       "terminal state: %s", pid, fd, f->path,
 			       strerror(-ret));
-	if (n)
-		f->why = t->type == CRFS_TTY_MASTER ?
-			"a pseudo-terminal master with output of its slave "
-			"not read yet is not supported (it cannot be read "
-			"without being consumed): checkpoint once it is read" :
-			"a pseudo-terminal slave with input not read yet is "
-			"not supported (it cannot be read without being "
-			"consumed): checkpoint once it is read";
 	return 0;
 }
 
@@ -536,6 +523,72 @@ static int cr_tty_outside_check(const struct cr_dump *d, struct cr_err *e)
 		       o.index, o.pid, comm, o.fd);
 }
 
+/* A process of @d and its descriptor of FILE @f: false if none. */
+static bool cr_tty_holder(const struct cr_dump *d, const struct cr_file *f,
+			  pid_t *pid, int *fd)
+{
+	for (uint32_t i = 0; f && i < d->nr_tasks; i++) {
+		const struct cr_fdtable *fdt = d->tasks[i].t->fdt;
+
+		for (uint32_t j = 0; fdt && !d->tasks[i].zombie &&
+		     j < fdt->nr_fds; j++)
+			if (fdt->fds[j].file == f) {
+				*pid = d->tasks[i].pid;
+				*fd = fdt->fds[j].d.fd;
+				return true;
+			}
+	}
+	return false;
+}
+
+/* A slave FILE of pair @index held by a process of @d, or NULL. */
+static const struct cr_file *cr_tty_held_slave(const struct cr_dump *d,
+					       uint32_t index, pid_t *pid,
+					       int *fd)
+{
+	for (uint32_t i = 0; i < d->m.nr_files; i++) {
+		const struct cr_file *f = &d->m.files[i];
+
+		if (f->f.kind == CRFS_FILE_TTY &&
+		    f->ev.tty.type == CRFS_TTY_SLAVE &&
+		    f->ev.tty.index == index && cr_tty_holder(d, f, pid, fd))
+			return f;
+	}
+	return NULL;
+}
+
+/* The data queued in pair @m, read and put back (res-ttyq.c). */
+static int cr_tty_queues(struct cr_dump *d, struct cr_file *m,
+			 struct cr_err *e)
+{
+	pid_t mpid, spid;
+	int mfd, sfd, mc, sc = -1, ret;
+	char who[96];
+
+	if (!cr_tty_holder(d, m, &mpid, &mfd))
+		return 0;
+	snprintf(who, sizeof(who), "pid %d: fd %d: %s", mpid, mfd, m->path);
+	mc = cr_evfd_copy(mpid, mfd);
+	if (mc < 0)
+		return cr_fail(e, errno, "%s: cannot take a copy of it to read "
+			       "its queue: %m", who);
+	if (cr_tty_held_slave(d, m->ev.tty.index, &spid, &sfd)) {
+		sc = cr_evfd_copy(spid, sfd);
+		if (sc < 0) {
+			ret = cr_fail(e, errno, "pid %d: fd %d: /dev/pts/%u: "
+				      "cannot take a copy of it to read its "
+				      "queue: %m", spid, sfd, m->ev.tty.index);
+			close(mc);
+			return ret;
+		}
+	}
+	ret = cr_ttyq_save(m, mc, sc, who, e);
+	if (sc >= 0)
+		close(sc);
+	close(mc);
+	return ret;
+}
+
 int cr_tty_tree_check(struct cr_dump *d, struct cr_err *e)
 {
 	int ret = cr_tty_outside_check(d, e);
@@ -548,6 +601,10 @@ int cr_tty_tree_check(struct cr_dump *d, struct cr_err *e)
 		if (d->m.files[i].f.kind == CRFS_FILE_TTY &&
 		    d->m.files[i].ev.tty.type == CRFS_TTY_MASTER)
 			ret = cr_tty_mark(d, &d->m.files[i], e);
+	for (uint32_t i = 0; !ret && i < d->m.nr_files; i++)
+		if (d->m.files[i].f.kind == CRFS_FILE_TTY &&
+		    d->m.files[i].ev.tty.type == CRFS_TTY_MASTER)
+			ret = cr_tty_queues(d, &d->m.files[i], e);
 	return ret;
 }
 

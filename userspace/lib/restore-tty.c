@@ -7,6 +7,7 @@
  * below it it gets are held, then closed; an index above it says the one
  * wanted is in use, and the restore fails naming who holds it), opens
  * each slave description, sets termios, window size and modes, and
+ * puts the data queued in the pair back (res-ttyq.c), and
  * passes each description to the processes that have it (restore-tree.c,
  * CR_PASS_RESTORER).  A shell job's terminal is the restorer's, reopened.
  * A session leader makes its terminal its session's (TIOCSCTTY) right
@@ -280,6 +281,31 @@ static int cr_tty_plan_ctty(struct cr_rst_tree *t, const struct cr_model *m,
 	return 0;
 }
 
+/* The data queued in each pair of @m back into its new pair. */
+static int cr_tty_put_queues(struct cr_rst_tree *t, const struct cr_model *m,
+			     struct cr_err *e)
+{
+	for (uint32_t i = 0; i < m->nr_files; i++) {
+		const struct cr_file *f = &m->files[i], *s = NULL;
+		int rc;
+
+		if (f->f.kind != CRFS_FILE_TTY ||
+		    f->ev.tty.type != CRFS_TTY_MASTER || !f->pdata)
+			continue;
+		for (uint32_t j = 0; !s && j < m->nr_files; j++)
+			if (m->files[j].f.kind == CRFS_FILE_TTY &&
+			    m->files[j].ev.tty.type == CRFS_TTY_SLAVE &&
+			    m->files[j].ev.tty.index == f->ev.tty.index)
+				s = &m->files[j];
+		rc = cr_ttyq_restore(f, t->tty_fd[i], s ? &s->ev.tty :
+				     &f->ev.tty, s ? t->tty_fd[s - m->files] :
+				     -1, e);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 int cr_rst_tty_make(struct cr_rst_tree *t, struct cr_err *e)
 {
 	const struct cr_model *m = t->rst[0].m;
@@ -328,6 +354,8 @@ int cr_rst_tty_make(struct cr_rst_tree *t, struct cr_err *e)
 		rc = t->tty_fd[i] < 0 ? t->tty_fd[i] :
 		     cr_tty_setup(f, t->tty_fd[i], e);
 	}
+	if (!rc)
+		rc = cr_tty_put_queues(t, m, e);
 	if (!rc)
 		rc = cr_tty_plan_ctty(t, m, e);
 	for (i = 0; !rc && i < m->nr_files; i++)

@@ -769,6 +769,17 @@ long cr_rst_fifo_open(const struct cr_file *fi, int oflags);
 int cr_rst_tty_make(struct cr_rst_tree *t, struct cr_err *e);
 
 /**
+ * cr_ttyq_restore() - put the data queued in master FILE @mf's image back
+ * into the new pair (res-ttyq.c): the input through slave @sfd with the
+ * slave's termios @st, the output through master @mfd.
+ *
+ * Return: 0, or -errno with @e naming the pair (-EIO: it reads back other
+ * than the image's).
+ */
+int cr_ttyq_restore(const struct cr_file *mf, int mfd,
+		    const struct crfs_file_tty *st, int sfd, struct cr_err *e);
+
+/**
  * cr_rst_tty_fd() - the restorer's description of TTY @f, passed to
  * the processes that have it, or -1 when @f is no TTY.
  */

@@ -504,7 +504,9 @@ struct crfs_file_pipe {
  * processes.  The state of the pair (window size, lock, session and
  * foreground group) is in every FILE of the index, the same in each; a
  * side's own (termios, packet mode, exclusive mode) in the FILEs of that
- * side.  Data queued in either direction is refused by the checkpoint.
+ * side.  Data queued in the pair follows the MASTER's crfs_file_tty
+ * (struct crfs_file_tty_queue, below); without it ext_len is
+ * sizeof(struct crfs_file_tty).
  * sid: the session (its leader's pid) whose controlling terminal the
  * slave is, made so before the leader makes its children (TIOCSCTTY);
  * pgrp: then its foreground process group (TIOCSPGRP); 0: none.
@@ -538,6 +540,29 @@ struct crfs_file_tty {
 	__u32	locked;			/* 1: TIOCSPTLCK (the pair's) */
 	__u32	sid;			/* controlling terminal of session */
 	__u32	pgrp;			/* its foreground group, 0: none */
+};
+
+/*
+ * TTY, MASTER only, when ext_len is more than sizeof(struct
+ * crfs_file_tty): the data queued in the pair follow it, a
+ * crfs_file_tty_queue, then in_len bytes of input the slave has not read
+ * (written to the master), then out_len bytes of output the master has
+ * not read (written to the slave, after its output processing), zero-
+ * padded to 8; in_len + out_len > 0, each at most CRFS_TTY_QUEUE_MAX (what
+ * the line discipline holds).  With ICANON (and not EXTPROC) in the
+ * slave's termios the input is lines, each ended by '\n', VEOL or (with
+ * IEXTEN) VEOL2, then a line not ended yet, as read() would return them
+ * one after the other; without, the bytes as read.  The restore puts
+ * both back into the line disciplines of the new pair (TIOCSTI) with the
+ * slave's input processing and echo off, then sets its termios.  Packet
+ * mode (pkt) with data queued is refused by the checkpoint.
+ */
+#define CRFS_TTY_QUEUE_MAX	4095
+struct crfs_file_tty_queue {
+	__u32	in_len;			/* bytes the slave has not read */
+	__u32	out_len;		/* bytes the master has not read */
+	__u32	flags;			/* 0 */
+	__u32	reserved;		/* 0 */
 };
 
 /*
