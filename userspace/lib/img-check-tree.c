@@ -155,6 +155,18 @@ static int cr_tree_lost_leader(const struct cr_model *m,
 	return 0;
 }
 
+/*
+ * Is @tid a thread of @p other than its leader?  A child's parent thread
+ * (parent_tid): the leader is 0.
+ */
+static bool cr_tree_parent_thread(const struct cr_task *p, uint32_t tid)
+{
+	for (uint32_t i = 1; i < p->nr_threads; i++)
+		if (p->threads[i].t.tid == tid)
+			return true;
+	return false;
+}
+
 /* The parent, session and process group of @t. */
 static int cr_tree_ids(const struct cr_model *m, const struct cr_task *t,
 		       struct cr_err *e)
@@ -164,10 +176,10 @@ static int cr_tree_ids(const struct cr_model *m, const struct cr_task *t,
 	uint32_t sid = cr_task_sid(root, t), pgid = cr_task_pgid(root, t);
 
 	if (t == root) {
-		if (k->ppid)
+		if (k->ppid || k->parent_tid)
 			return cr_fail(e, EBADMSG, "pid %u: the first process "
-				       "has parent %u: the root's is 0",
-				       k->pid, k->ppid);
+				       "has parent %u (thread %u): the root's "
+				       "is 0", k->pid, k->ppid, k->parent_tid);
 		return 0;
 	}
 	p = cr_tree_task(m, k->ppid);
@@ -177,6 +189,10 @@ static int cr_tree_ids(const struct cr_model *m, const struct cr_task *t,
 	if (p->t.state == CRFS_TASK_ZOMBIE)
 		return cr_fail(e, EBADMSG, "pid %u: parent %u is a zombie",
 			       k->pid, k->ppid);
+	if (k->parent_tid && !cr_tree_parent_thread(p, k->parent_tid))
+		return cr_fail(e, EBADMSG, "pid %u: parent thread %u is not a "
+			       "thread of its parent %u other than its leader",
+			       k->pid, k->parent_tid, k->ppid);
 	if (k->state == CRFS_TASK_STOPPED)
 		return cr_fail(e, EOPNOTSUPP, "pid %u: stopped by signal %u, "
 			       "its parent %u in the container: whether the "

@@ -761,6 +761,7 @@ static void cr_tree_free(struct cr_rst_tree *t)
 	free(t->helpers);
 	free(t->groups);
 	free(t->later);
+	free(t->makers);
 	cr_rst_pair_free(t);
 	free(t->child);
 	free(t->rst);

@@ -159,6 +159,23 @@ struct cr_rst_helper {
 	uint32_t		maker;		/* the process that makes it */
 };
 
+/*
+ * A thread but the leader that is the parent of processes (their
+ * parent_tid): made with its tid by its process before its children, as
+ * a thread that makes them when the process asks, then waits until the
+ * restorer takes it (restore-tree.c, cr_rst_threads_create()).
+ */
+struct cr_rst_maker {
+	uint32_t		tid;		/* the image's */
+	uint32_t		owner;		/* its process, in the tree */
+	uint32_t		nr_kids;	/* the children it makes */
+	uint32_t		state;		/* enum cr_rst_maker_state:
+						 * the futex word */
+	const struct cr_rst_child *kid;	/* asked: the child to make */
+	int32_t			err;		/* done: 0 or a positive errno */
+	char			*stack;		/* its stack's top */
+};
+
 /* Every process of a restore, and what they share (restore-tree.c). */
 struct cr_rst_tree {
 	struct cr_rst		*rst;		/* one per process, image order */
@@ -179,6 +196,8 @@ struct cr_rst_tree {
 	int			*tty_fd;	/* per FILE: a TTY the restorer
 						 * made (res-tty.c), else -1 */
 	int			shell_tty;	/* cr_opts.tty_fd, -1: none */
+	struct cr_rst_maker	*makers;	/* threads making children */
+	uint32_t		nr_makers;
 };
 
 /* Is @r's process a zombie of the image? */
@@ -457,6 +476,7 @@ enum cr_rst_step {
 	CR_RST_ZOMBIE,		/* idx: its group, credentials, exit */
 	CR_RST_FUTEX_HASH,	/* a thread to make the futex hash */
 	CR_RST_CTTY,		/* idx: its controlling terminal (pts) */
+	CR_RST_MAKER,		/* idx: the thread to make children */
 };
 
 /* What the new process says about its own restore, through its socket. */
@@ -492,7 +512,14 @@ struct cr_rst_child {
 	/* and those made from it later that do not share it */
 	const uint32_t			*later;
 	uint32_t			nr_later;
+	/* the thread of its parent that makes it: in makers, -1: leader */
+	int32_t				maker;
+	struct cr_rst_maker		*makers;	/* the tree's */
+	uint32_t			nr_makers;
 };
+
+/* Stack of each thread that makes children: its own calls only. */
+#define CR_MAKER_STACK		(64 * 1024)
 
 /* Has @t an earlier process's descriptor table (clone(CLONE_FILES))? */
 static inline bool cr_rst_fdt_follower(const struct cr_task *t)
@@ -581,6 +608,20 @@ int cr_rst_tree_whois(struct cr_rst *r, int sock, struct cr_err *e);
  */
 int cr_rst_tree_kids(const struct cr_rst_child *c, struct cr_rst_res *res,
 		     bool files);
+
+/**
+ * cr_rst_tree_makers() - in the new process: how many of its threads make
+ * children; with @stacks (that many CR_MAKER_STACK bytes on its stack,
+ * kept until it stops), where each one's stack is
+ * Return: the number of its threads that make children.
+ */
+uint32_t cr_rst_tree_makers(const struct cr_rst_child *c, char *stacks);
+
+/**
+ * cr_rst_tree_maker() - in the restorer: the thread @tid of @r's process
+ * that made children is there already (cr_rst_threads_create() takes it)
+ */
+bool cr_rst_tree_maker(const struct cr_rst *r, uint32_t tid);
 
 /**
  * cr_rst_tree_socks() - in the new process, the first of a shared
