@@ -162,6 +162,7 @@ struct forgery {
 F(pid0, set_pid(m, 0))
 F(pid_big, set_pid(m, 4 * 1024 * 1024 + 1))
 F(ppid, t->t.ppid = 1)
+F(task_pad, t->t.__pad = 1)
 F(umask, m->fss[0].f.umask = 01022)
 F(personality, t->t.personality = 0xffffffff)
 F(dumpable, t->t.dumpable = 3)
@@ -1210,6 +1211,7 @@ static const struct forgery forgeries[] = {
 	{ "pid 0",			forge_pid0,	"pid 0" },
 	{ "pid above 4M",		forge_pid_big,	"not a pid" },
 	{ "a parent not in the image",	forge_ppid,	"parent 1" },
+	{ "a TASK's __pad not zero",	forge_task_pad,	"pid 4711: __pad not zero" },
 	{ "umask beyond 0777",		forge_umask,	"umask" },
 	{ "personality 0xffffffff",	forge_personality, "personality" },
 	{ "dumpable 3",			forge_dumpable,	"dumpable 3" },
@@ -1445,7 +1447,7 @@ static const struct forgery forgeries[] = {
  * unix 2, ipc 1,
  * forgeries, pages 16, header 8, trailing 1, order 5, declared counts 1,
  * linear 1, file data 7, tree. */
-#define TAP_PLAN	(69 + sizeof(forgeries) / sizeof(forgeries[0]))
+#define TAP_PLAN	(74 + sizeof(forgeries) / sizeof(forgeries[0]))
 
 /* The image of the valid process, with @runs of page data. */
 static int good_image(const struct crfs_image_hdr *h, const struct fx_run *runs)
@@ -1819,6 +1821,32 @@ static void tree_parent_zombie(struct cr_model *m)
 {
 	m->tasks[0].t.state = CRFS_TASK_ZOMBIE;
 }
+/* The root with a second thread, 4712, and the child's parent thread. */
+static void tree_thread_parent(struct cr_model *m)
+{
+	two_threads(m);
+	m->tasks[1].t.parent_tid = 4712;
+}
+static void tree_thread_leader(struct cr_model *m)
+{
+	two_threads(m);
+	m->tasks[1].t.parent_tid = 4711;
+}
+static void tree_thread_none(struct cr_model *m)
+{
+	two_threads(m);
+	m->tasks[1].t.parent_tid = 4713;
+}
+static void tree_thread_own(struct cr_model *m)
+{
+	two_threads(m);
+	m->tasks[1].t.parent_tid = 4800;
+}
+static void tree_thread_root(struct cr_model *m)
+{
+	two_threads(m);
+	m->tasks[0].t.parent_tid = 4712;
+}
 
 /*
  * Task @i of @m with copies of its own of the mm and signal actions, and
@@ -1942,6 +1970,21 @@ static void test_tree(const struct crfs_image_hdr *h0)
 		  "a stopped child of a process of the container");
 	tree_case(h0, true, 0, tree_parent_zombie, EBADMSG,
 		  "the root is a zombie", "a zombie root with a child");
+	/* A child of a thread other than the leader (parent_tid). */
+	tree_case(h0, true, 7 << 8, tree_thread_parent, 0, "",
+		  "a zombie child of the root's second thread");
+	tree_case(h0, true, 0, tree_thread_leader, EBADMSG,
+		  "pid 4800: parent thread 4711 is not a thread of its parent 4711 other than its leader",
+		  "a parent thread that is the parent's leader (that is 0)");
+	tree_case(h0, true, 0, tree_thread_none, EBADMSG,
+		  "pid 4800: parent thread 4713 is not a thread of its parent",
+		  "a parent thread that is no thread of the image");
+	tree_case(h0, true, 0, tree_thread_own, EBADMSG,
+		  "pid 4800: parent thread 4800 is not a thread of its parent",
+		  "a parent thread of another process (the child itself)");
+	tree_case(h0, true, 0, tree_thread_root, EBADMSG,
+		  "pid 4711: the first process has parent 0 (thread 4712)",
+		  "a root with a parent thread");
 	/* A pid namespace of its own begins at pid 1. */
 	fx_model(&m, h0);
 	h.features |= CRFS_FEAT_PIDNS;
