@@ -235,6 +235,45 @@ static pid_t thr_find(const struct cr_rst *r, pid_t want)
 	return found;
 }
 
+int cr_rst_threads_parked(struct cr_rst *r, struct cr_err *e)
+{
+	struct timespec nap = { 0, 1000000 };
+
+	for (uint32_t i = 1; i < r->task->nr_threads; i++) {
+		pid_t want = r->task->threads[i].t.tid, tid;
+		long deadline = thr_now_ms() + CR_TID_WAIT_MS;
+		char path[96], *buf = NULL;
+
+		if (!cr_rst_tree_maker(r, want))
+			continue;
+		tid = thr_find(r, want);
+		if (tid <= 0)
+			return cr_fail(e, ESRCH, "pid %d: thread %d, made to "
+				       "make its children, is not there",
+				       r->pid, want);
+		/* "34 ...": blocked in pause(), not "running" its last lines. */
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall",
+			 r->pid, tid);
+		for (;;) {
+			free(buf);
+			buf = cr_read_file(path, NULL);
+			if (buf && strtol(buf, NULL, 10) == SYS_pause &&
+			    buf[0] != 'r')
+				break;
+			if (thr_now_ms() >= deadline) {
+				free(buf);
+				return cr_fail(e, ETIMEDOUT, "pid %d: thread "
+					       "%d, made to make its children, "
+					       "is not waiting after %d ms",
+					       r->pid, want, CR_TID_WAIT_MS);
+			}
+			nanosleep(&nap, NULL);
+		}
+		free(buf);
+	}
+	return 0;
+}
+
 /*
  * Thread @i of the image, made by its process to make its children, which
  * waits in pause(): seized and stopped there.

@@ -327,6 +327,14 @@ int cr_rst_sched(struct cr_rst *r, struct cr_err *e);
 int cr_rst_threads_create(struct cr_rst *r, struct cr_err *e);
 
 /**
+ * cr_rst_threads_parked() - before @r's memory is swapped: each thread its
+ * process made to make children (restore-tree.c) is inside its pause(),
+ * off the code the swap takes away; waited for, up to 5 s
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_threads_parked(struct cr_rst *r, struct cr_err *e);
+
+/**
  * cr_rst_threads_late() - each other thread's own state, by its own calls
  * Return: 0 or -errno with @e set.
  */
