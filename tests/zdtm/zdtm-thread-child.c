@@ -2,13 +2,17 @@
 /*
  * zdtm-thread-child: children of threads other than the main one.  Thread
  * A forks K1, which asks for SIGKILL when its parent dies; thread B forks
- * K2, which waits, and K3, which exits 5 at once (a zombie of B).  After
+ * K2, which waits, K3, which exits 5 at once (a zombie of B), and K4 by
+ * clone(CLONE_FILES), which shares the process's descriptor table.  After
  * the restore each thread is still its children's parent: /proc's
  * task/TID/children lists them under it, the main thread cannot wait for
- * them with __WNOTHREAD but reaps them without (K2 killed, K3's 5); when A
- * exits, K1 gets its parent-death signal.  DIR/pids lists every pid.
+ * them with __WNOTHREAD but reaps them without (K2 killed, K3's 5); K4
+ * still shares the table (kcmp); when A exits, K1 gets its parent-death
+ * signal.  DIR/pids lists every pid.
  */
+#include <linux/kcmp.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -16,7 +20,7 @@
 
 #include "zdtm.h"
 
-static pid_t tid_a, tid_b, k1, k2, k3;
+static pid_t tid_a, tid_b, k1, k2, k3, k4;
 static volatile int done_a, done_b;
 
 /* A forked child that waits (K1 with its parent-death signal). */
@@ -51,6 +55,11 @@ static void *thr_b(void *arg)
 	k3 = fork();
 	if (k3 == 0)
 		_exit(5);
+	/* fork()'s way, on a copy of this stack, the table shared. */
+	k4 = syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, NULL, NULL, 0);
+	if (k4 == 0)
+		for (;;)
+			pause();
 	while (!done_b)
 		usleep(10000);
 	return NULL;
@@ -121,18 +130,20 @@ int main(int argc, char **argv)
 	zdtm_init(argc, argv);
 	zdtm_check(pthread_create(&a, NULL, thr_a, NULL) != 0, "thread A");
 	zdtm_check(pthread_create(&b, NULL, thr_b, NULL) != 0, "thread B");
-	while (!k1 || !k2 || !k3)
+	while (!k1 || !k2 || !k3 || !k4)
 		usleep(10000);
-	zdtm_check(k1 < 0 || k2 < 0 || k3 < 0, "fork");
+	zdtm_check(k1 < 0 || k2 < 0 || k3 < 0 || k4 < 0, "fork");
 	while (!ended(k3))
 		usleep(10000);
-	snprintf(list, sizeof(list), "%d\n%d\n%d\n%d\n", getpid(), k1, k2, k3);
+	snprintf(list, sizeof(list), "%d\n%d\n%d\n%d\n%d\n", getpid(), k1, k2,
+		 k3, k4);
 	zdtm_check(zdtm_put("pids", list), "write pids");
 	zdtm_ready();
 	zdtm_wait();
 
 	if (proc_ours() &&
-	    (!lists(tid_a, k1) || !lists(tid_b, k2) || !lists(tid_b, k3)))
+	    (!lists(tid_a, k1) || !lists(tid_b, k2) || !lists(tid_b, k3) ||
+	     !lists(tid_b, k4)))
 		zdtm_fail("task/TID/children: %d not under thread %d, or %d, "
 			  "%d not under thread %d", k1, tid_a, k2, k3, tid_b);
 	if (proc_ours() &&
@@ -149,6 +160,17 @@ int main(int argc, char **argv)
 	if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 5)
 		zdtm_fail("pid %d: zombie of thread %d: reaped with %#x, not "
 			  "exit 5", k3, tid_b, st);
+	if (syscall(SYS_kcmp, getpid(), k4, KCMP_FILES, 0, 0) != 0)
+		zdtm_fail("pid %d: its descriptor table is not ours any more",
+			  k4);
+	if (waitpid(k4, &st, WNOHANG | __WNOTHREAD) != -1 || errno != ECHILD)
+		zdtm_fail("pid %d: the main thread could wait for it alone",
+			  k4);
+	kill(k4, SIGKILL);
+	st = reap(k4);
+	if (st < 0 || !WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL)
+		zdtm_fail("pid %d: not reaped from the main thread (%#x)", k4,
+			  st);
 	kill(k2, SIGKILL);
 	st = reap(k2);
 	if (st < 0 || !WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL)
