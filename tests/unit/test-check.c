@@ -1447,7 +1447,7 @@ static const struct forgery forgeries[] = {
  * unix 2, ipc 1,
  * forgeries, pages 16, header 8, trailing 1, order 5, declared counts 1,
  * linear 1, file data 7, tree. */
-#define TAP_PLAN	(74 + sizeof(forgeries) / sizeof(forgeries[0]))
+#define TAP_PLAN	(76 + sizeof(forgeries) / sizeof(forgeries[0]))
 
 /* The image of the valid process, with @runs of page data. */
 static int good_image(const struct crfs_image_hdr *h, const struct fx_run *runs)
@@ -1932,6 +1932,57 @@ static void tree_fdt_three(const struct crfs_image_hdr *h0, bool mid_own,
 	cr_model_free(&m);
 }
 
+/*
+ * The root with @n threads but its leader (4712 on), each the parent of
+ * a zombie child (6000 on): refused with @want, or taken (NULL).
+ */
+static void tree_makers(const struct crfs_image_hdr *h0, uint32_t n,
+			const char *want, const char *what)
+{
+	struct crfs_image_hdr h = *h0;
+	struct cr_model m;
+	struct verdict v;
+	int err = 0;
+
+	h.nr_tasks = n + 1;
+	fx_model(&m, h0);
+	two_threads(&m);
+	for (uint32_t i = 1; i < n; i++) {
+		struct cr_task *t = &m.tasks[0];
+		struct cr_thread *th = cr_model_new_thread(t, &err);
+
+		*th = t->threads[1];
+		th->t.tid = th->arch.regs.tid = 4712 + i;
+		th->arch.xstate = malloc(th->arch.xstate_size);
+		memcpy(th->arch.xstate, t->threads[1].arch.xstate,
+		       th->arch.xstate_size);
+		t->t.nr_threads = t->nr_threads;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		struct cr_task *t2 = cr_model_new_task(&m, &err);
+
+		*t2 = m.tasks[0];
+		t2->t.pid = t2->creds.pid = 6000 + i;
+		t2->t.ppid = 4711;
+		t2->t.parent_tid = 4712 + i;
+		t2->groups = NULL;
+		t2->creds.ngroups = 0;
+		t2->pending = (struct cr_sigq){ 0 };
+		t2->threads = NULL;
+		t2->nr_threads = t2->t.nr_threads = 0;
+		t2->t.state = CRFS_TASK_ZOMBIE;
+		t2->t.exit_code = 0;
+		t2->t.mm_id = t2->t.fdtable_id = t2->t.fs_id = 0;
+		t2->t.sighand_id = 0;
+	}
+	judge(fx_write(&h, &m, NULL, false), &v);
+	if (want)
+		refused(&v, EOPNOTSUPP, want, what);
+	else
+		accepted(&v, what);
+	cr_model_free(&m);
+}
+
 /* The rules of the process tree (img-check-tree.c). */
 static void test_tree(const struct crfs_image_hdr *h0)
 {
@@ -1985,6 +2036,11 @@ static void test_tree(const struct crfs_image_hdr *h0)
 	tree_case(h0, true, 0, tree_thread_root, EBADMSG,
 		  "pid 4711: the first process has parent 0 (thread 4712)",
 		  "a root with a parent thread");
+	tree_makers(h0, CR_TREE_MAX_MAKERS, NULL,
+		    "128 threads of a process, each the parent of a child");
+	tree_makers(h0, CR_TREE_MAX_MAKERS + 1,
+		    "pid 4711: more than 128 of its threads are parents of processes: not supported",
+		    "129 threads of a process, each the parent of a child");
 	/* A pid namespace of its own begins at pid 1. */
 	fx_model(&m, h0);
 	h.features |= CRFS_FEAT_PIDNS;

@@ -190,13 +190,14 @@ static int tree_children(pid_t pid, struct tree_proc **p, uint32_t nr_live,
 		}
 		for (s = buf; !ret; s = end) {
 			long c = strtol(s, &end, 10);
+			pid_t ptid = tid == pid ? 0 : tid;
 			int32_t k;
 
 			if (end == s)
 				break;
 			k = tree_find(*p, nr_live, c);
 			if (k >= 0) {
-				(*p)[k].ptid = tid == pid ? 0 : tid;
+				(*p)[k].ptid = ptid;
 				continue;
 			}
 			if (cr_proc_stat(c, &st, &ignore))
@@ -204,7 +205,7 @@ static int tree_children(pid_t pid, struct tree_proc **p, uint32_t nr_live,
 			if (st.state == 'Z') {
 				ret = tree_add(p, n, c, true, &st, e);
 				if (!ret)
-					(*p)[*n - 1].ptid = tid == pid ? 0 : tid;
+					(*p)[*n - 1].ptid = ptid;
 			} else
 				ret = cr_fail(e, EOPNOTSUPP,
 					      "pid %d: child process %ld is outside the container: a process of the container depends on it (move it in, or end it)",

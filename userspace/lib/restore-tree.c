@@ -210,28 +210,29 @@ static int cr_tree_plan_makers(struct cr_rst_tree *t, struct cr_err *e)
 	for (uint32_t i = 1; i < t->nr; i++) {
 		const struct crfs_task *k = &m->tasks[i].t;
 		int64_t p = cr_model_find(m, CR_K_TASK, k->ppid);
-		uint32_t j;
+		int32_t j;
 
 		if (!k->parent_tid || p < 0)
 			continue;
-		for (j = 0; j < t->nr_makers; j++)
-			if (t->makers[j].owner == p &&
-			    t->makers[j].tid == k->parent_tid)
+		/* Its process's makers: CR_TREE_MAX_MAKERS at most. */
+		for (j = t->child[p].first_maker; j >= 0; j = t->makers[j].next)
+			if (t->makers[j].tid == k->parent_tid)
 				break;
-		if (j == t->nr_makers) {
+		if (j < 0) {
 			if (cr_grow(&t->makers, t->nr_makers,
 				    sizeof(*t->makers)))
 				return cr_fail(e, ENOMEM, "out of memory");
-			t->makers[t->nr_makers++] = (struct cr_rst_maker){
-				.tid = k->parent_tid, .owner = (uint32_t)p };
+			j = (int32_t)t->nr_makers++;
+			t->makers[j] = (struct cr_rst_maker){
+				.tid = k->parent_tid, .owner = (uint32_t)p,
+				.next = t->child[p].first_maker };
+			t->child[p].first_maker = j;
 		}
 		t->makers[j].nr_kids++;
-		t->child[i].maker = (int32_t)j;
+		t->child[i].maker = j;
 	}
-	for (uint32_t i = 0; i < t->nr; i++) {
+	for (uint32_t i = 0; i < t->nr; i++)
 		t->child[i].makers = t->makers;
-		t->child[i].nr_makers = t->nr_makers;
-	}
 	return 0;
 }
 
@@ -239,8 +240,9 @@ bool cr_rst_tree_maker(const struct cr_rst *r, uint32_t tid)
 {
 	const struct cr_rst_tree *t = r->tree;
 
-	for (uint32_t i = 0; t && i < t->nr_makers; i++)
-		if (t->makers[i].owner == r->idx && t->makers[i].tid == tid)
+	for (int32_t j = t ? t->child[r->idx].first_maker : -1; j >= 0;
+	     j = t->makers[j].next)
+		if (t->makers[j].tid == tid)
 			return true;
 	return false;
 }
@@ -343,7 +345,7 @@ int cr_rst_tree_plan(struct cr_rst_tree *t, struct cr_err *e)
 	/* Children linked in reverse, so that each list is in image order. */
 	for (uint32_t i = 0; i < t->nr; i++) {
 		t->child[i].child = t->child[i].next = -1;
-		t->child[i].maker = -1;
+		t->child[i].maker = t->child[i].first_maker = -1;
 	}
 	for (uint32_t i = t->nr; i-- > 1;) {
 		int64_t p = cr_model_find(m, CR_K_TASK, m->tasks[i].t.ppid);
@@ -531,13 +533,11 @@ static void cr_tree_maker(void *arg)
 
 uint32_t cr_rst_tree_makers(const struct cr_rst_child *c, char *stacks)
 {
-	uint32_t self = c - c->all, n = 0;
+	uint32_t n = 0;
 
-	for (uint32_t i = 0; i < c->nr_makers; i++) {
-		struct cr_rst_maker *mk = &c->makers[i];
+	for (int32_t j = c->first_maker; j >= 0; j = c->makers[j].next) {
+		struct cr_rst_maker *mk = &c->makers[j];
 
-		if (mk->owner != self)
-			continue;
 		n++;
 		if (stacks)
 			mk->stack = (char *)(((uintptr_t)stacks +

@@ -174,6 +174,7 @@ struct cr_rst_maker {
 	const struct cr_rst_child *kid;	/* asked: the child to make */
 	int32_t			err;		/* done: 0 or a positive errno */
 	char			*stack;		/* its stack's top */
+	int32_t			next;		/* its process's next, -1 */
 };
 
 /* Every process of a restore, and what they share (restore-tree.c). */
@@ -523,11 +524,15 @@ struct cr_rst_child {
 	/* the thread of its parent that makes it: in makers, -1: leader */
 	int32_t				maker;
 	struct cr_rst_maker		*makers;	/* the tree's */
-	uint32_t			nr_makers;
+	int32_t				first_maker;	/* its own, -1 */
 };
 
-/* Stack of each thread that makes children: its own calls only. */
-#define CR_MAKER_STACK		(64 * 1024)
+/*
+ * Stack of each thread that makes children: its own few calls only (a
+ * child it makes grows on below, in its copy); at most
+ * CR_TREE_MAX_MAKERS of them in a process.
+ */
+#define CR_MAKER_STACK		(16 * 1024)
 
 /* Has @t an earlier process's descriptor table (clone(CLONE_FILES))? */
 static inline bool cr_rst_fdt_follower(const struct cr_task *t)
