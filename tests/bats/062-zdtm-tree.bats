@@ -218,6 +218,11 @@ ns_finish() {
 	tree_run zdtm-tree-threads
 }
 
+@test "zdtm-thread-child: children of threads other than the main one keep their parent thread (parent-death signal, __WNOTHREAD, task/TID/children)" {
+	require_image
+	tree_run zdtm-thread-child
+}
+
 # ns_run PROG: PROG as pid 1 of a pid namespace of its own, checkpointed,
 # killed, restored into a new namespace, then PASS.
 ns_run() {
@@ -243,6 +248,11 @@ ns_run() {
 @test "zdtm-tree-threads in a pid namespace of its own: every thread back with its tid there" {
 	require_image
 	ns_run zdtm-tree-threads
+}
+
+@test "zdtm-thread-child in a pid namespace of its own: each child's parent thread by its tid there" {
+	require_image
+	ns_run zdtm-thread-child
 }
 
 @test "zdtm-tree-zombie in a pid namespace of its own: zombies, groups and signals as there" {

@@ -787,11 +787,6 @@ time.sleep(600)' "$BATS_TEST_TMPDIR/pts") </dev/null >/dev/null 2>&1 3>&- &
 	kill "$holder"
 }
 
-@test "a child of a thread other than the main one is refused, naming both" {
-	require_image
-	refused zdtm-neg-thread-child "pid [0-9]+: thread [0-9]+ is the parent of pid [0-9]+: a restore makes every child from the main thread"
-}
-
 @test "TCP and UDP sockets crfs cannot bring back exactly are refused, each named, nothing consumed" {
 	require_image
 	local c

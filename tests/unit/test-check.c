@@ -162,6 +162,7 @@ struct forgery {
 F(pid0, set_pid(m, 0))
 F(pid_big, set_pid(m, 4 * 1024 * 1024 + 1))
 F(ppid, t->t.ppid = 1)
+F(task_pad, t->t.__pad = 1)
 F(umask, m->fss[0].f.umask = 01022)
 F(personality, t->t.personality = 0xffffffff)
 F(dumpable, t->t.dumpable = 3)
@@ -1304,6 +1305,7 @@ static const struct forgery forgeries[] = {
 	{ "pid 0",			forge_pid0,	"pid 0" },
 	{ "pid above 4M",		forge_pid_big,	"not a pid" },
 	{ "a parent not in the image",	forge_ppid,	"parent 1" },
+	{ "a TASK's __pad not zero",	forge_task_pad,	"pid 4711: __pad not zero" },
 	{ "umask beyond 0777",		forge_umask,	"umask" },
 	{ "personality 0xffffffff",	forge_personality, "personality" },
 	{ "dumpable 3",			forge_dumpable,	"dumpable 3" },
@@ -1539,7 +1541,7 @@ static const struct forgery forgeries[] = {
  * unix 2, ipc 1,
  * forgeries, pages 16, header 8, trailing 1, order 5, declared counts 1,
  * linear 1, file data 7, tree. */
-#define TAP_PLAN	(74 + sizeof(forgeries) / sizeof(forgeries[0]))
+#define TAP_PLAN	(81 + sizeof(forgeries) / sizeof(forgeries[0]))
 
 /* The image of the valid process, with @runs of page data. */
 static int good_image(const struct crfs_image_hdr *h, const struct fx_run *runs)
@@ -1950,6 +1952,32 @@ static void tree_parent_zombie(struct cr_model *m)
 {
 	m->tasks[0].t.state = CRFS_TASK_ZOMBIE;
 }
+/* The root with a second thread, 4712, and the child's parent thread. */
+static void tree_thread_parent(struct cr_model *m)
+{
+	two_threads(m);
+	m->tasks[1].t.parent_tid = 4712;
+}
+static void tree_thread_leader(struct cr_model *m)
+{
+	two_threads(m);
+	m->tasks[1].t.parent_tid = 4711;
+}
+static void tree_thread_none(struct cr_model *m)
+{
+	two_threads(m);
+	m->tasks[1].t.parent_tid = 4713;
+}
+static void tree_thread_own(struct cr_model *m)
+{
+	two_threads(m);
+	m->tasks[1].t.parent_tid = 4800;
+}
+static void tree_thread_root(struct cr_model *m)
+{
+	two_threads(m);
+	m->tasks[0].t.parent_tid = 4712;
+}
 
 /*
  * Task @i of @m with copies of its own of the mm and signal actions, and
@@ -2035,6 +2063,57 @@ static void tree_fdt_three(const struct crfs_image_hdr *h0, bool mid_own,
 	cr_model_free(&m);
 }
 
+/*
+ * The root with @n threads but its leader (4712 on), each the parent of
+ * a zombie child (6000 on): refused with @want, or taken (NULL).
+ */
+static void tree_makers(const struct crfs_image_hdr *h0, uint32_t n,
+			const char *want, const char *what)
+{
+	struct crfs_image_hdr h = *h0;
+	struct cr_model m;
+	struct verdict v;
+	int err = 0;
+
+	h.nr_tasks = n + 1;
+	fx_model(&m, h0);
+	two_threads(&m);
+	for (uint32_t i = 1; i < n; i++) {
+		struct cr_task *t = &m.tasks[0];
+		struct cr_thread *th = cr_model_new_thread(t, &err);
+
+		*th = t->threads[1];
+		th->t.tid = th->arch.regs.tid = 4712 + i;
+		th->arch.xstate = malloc(th->arch.xstate_size);
+		memcpy(th->arch.xstate, t->threads[1].arch.xstate,
+		       th->arch.xstate_size);
+		t->t.nr_threads = t->nr_threads;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		struct cr_task *t2 = cr_model_new_task(&m, &err);
+
+		*t2 = m.tasks[0];
+		t2->t.pid = t2->creds.pid = 6000 + i;
+		t2->t.ppid = 4711;
+		t2->t.parent_tid = 4712 + i;
+		t2->groups = NULL;
+		t2->creds.ngroups = 0;
+		t2->pending = (struct cr_sigq){ 0 };
+		t2->threads = NULL;
+		t2->nr_threads = t2->t.nr_threads = 0;
+		t2->t.state = CRFS_TASK_ZOMBIE;
+		t2->t.exit_code = 0;
+		t2->t.mm_id = t2->t.fdtable_id = t2->t.fs_id = 0;
+		t2->t.sighand_id = 0;
+	}
+	judge(fx_write(&h, &m, NULL, false), &v);
+	if (want)
+		refused(&v, EOPNOTSUPP, want, what);
+	else
+		accepted(&v, what);
+	cr_model_free(&m);
+}
+
 /* The rules of the process tree (img-check-tree.c). */
 static void test_tree(const struct crfs_image_hdr *h0)
 {
@@ -2073,6 +2152,26 @@ static void test_tree(const struct crfs_image_hdr *h0)
 		  "a stopped child of a process of the container");
 	tree_case(h0, true, 0, tree_parent_zombie, EBADMSG,
 		  "the root is a zombie", "a zombie root with a child");
+	/* A child of a thread other than the leader (parent_tid). */
+	tree_case(h0, true, 7 << 8, tree_thread_parent, 0, "",
+		  "a zombie child of the root's second thread");
+	tree_case(h0, true, 0, tree_thread_leader, EBADMSG,
+		  "pid 4800: parent thread 4711 is not a thread of its parent 4711 other than its leader",
+		  "a parent thread that is the parent's leader (that is 0)");
+	tree_case(h0, true, 0, tree_thread_none, EBADMSG,
+		  "pid 4800: parent thread 4713 is not a thread of its parent",
+		  "a parent thread that is no thread of the image");
+	tree_case(h0, true, 0, tree_thread_own, EBADMSG,
+		  "pid 4800: parent thread 4800 is not a thread of its parent",
+		  "a parent thread of another process (the child itself)");
+	tree_case(h0, true, 0, tree_thread_root, EBADMSG,
+		  "pid 4711: the first process has parent 0 (thread 4712)",
+		  "a root with a parent thread");
+	tree_makers(h0, CR_TREE_MAX_MAKERS, NULL,
+		    "128 threads of a process, each the parent of a child");
+	tree_makers(h0, CR_TREE_MAX_MAKERS + 1,
+		    "pid 4711: more than 128 of its threads are parents of processes: not supported",
+		    "129 threads of a process, each the parent of a child");
 	/* A pid namespace of its own begins at pid 1. */
 	fx_model(&m, h0);
 	h.features |= CRFS_FEAT_PIDNS;

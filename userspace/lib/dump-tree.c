@@ -40,6 +40,8 @@ struct tree_proc {
 	struct cr_proc_stat	st;
 	int32_t			parent;		/* index, -1: outside */
 	int32_t			child, next;	/* first child, sibling */
+	pid_t			ptid;		/* its parent's thread that
+						 * made it, 0: the leader */
 };
 
 static int tree_proc_cmp(const void *pa, const void *pb)
@@ -154,7 +156,9 @@ static int tree_add(struct tree_proc **p, uint32_t *n, pid_t pid,
 /*
  * The children of every thread of @pid: those in the cgroup are in @p
  * already (its first @nr_live); a zombie is added to @p; a live one
- * outside is refused: a process of the container depends on it.
+ * outside is refused: a process of the container depends on it.  A child
+ * of a thread other than the leader keeps that thread (ptid): a restore
+ * has the thread make it (restore-tree.c).
  */
 static int tree_children(pid_t pid, struct tree_proc **p, uint32_t nr_live,
 			 uint32_t *n, struct cr_err *e)
@@ -172,7 +176,7 @@ static int tree_children(pid_t pid, struct tree_proc **p, uint32_t nr_live,
 		return cr_fail(e, errno, "pid %d: cannot read %s: %m", pid,
 			       path);
 	while (!ret && (de = readdir(dir))) {
-		bool leader = atoi(de->d_name) == pid;
+		pid_t tid = atoi(de->d_name);
 
 		if (de->d_name[0] == '.')
 			continue;
@@ -186,26 +190,23 @@ static int tree_children(pid_t pid, struct tree_proc **p, uint32_t nr_live,
 		}
 		for (s = buf; !ret; s = end) {
 			long c = strtol(s, &end, 10);
+			pid_t ptid = tid == pid ? 0 : tid;
+			int32_t k;
 
 			if (end == s)
 				break;
-			/* Its parent thread, which a restore does not keep. */
-			if (!leader) {
-				ret = cr_fail(e, EOPNOTSUPP, "pid %d: thread %s "
-					      "is the parent of pid %ld: a "
-					      "restore makes every child from "
-					      "the main thread (its parent-death "
-					      "signal, __WNOTHREAD waits would "
-					      "change)", pid, de->d_name, c);
-				break;
-			}
-			if (tree_find(*p, nr_live, c) >= 0)
+			k = tree_find(*p, nr_live, c);
+			if (k >= 0) {
+				(*p)[k].ptid = ptid;
 				continue;
+			}
 			if (cr_proc_stat(c, &st, &ignore))
 				continue;	/* reaped meanwhile: frozen? */
-			if (st.state == 'Z')
+			if (st.state == 'Z') {
 				ret = tree_add(p, n, c, true, &st, e);
-			else
+				if (!ret)
+					(*p)[*n - 1].ptid = ptid;
+			} else
 				ret = cr_fail(e, EOPNOTSUPP,
 					      "pid %d: child process %ld is outside the container: a process of the container depends on it (move it in, or end it)",
 					      pid, c);
@@ -406,6 +407,7 @@ static int tree_task(struct cr_dump *d, uint32_t i, const struct tree_proc *p,
 	k = &dt->t->t;
 	k->pid = p->pid;
 	k->ppid = p->parent < 0 ? 0 : (uint32_t)all[p->parent].pid;
+	k->parent_tid = p->parent < 0 ? 0 : (uint32_t)p->ptid;
 	k->pgid = p->st.pgid;
 	k->sid = p->st.sid;
 	k->exit_signal = p->st.exit_signal;
@@ -847,6 +849,10 @@ static int tree_view_task(struct cr_dump *d, struct cr_dtask *dt,
 	if (t->sighand && t->sighand->pid == (uint32_t)dt->pid)
 		t->sighand->pid = dt->vpid;
 	k->pid = dt->vpid;
+	/* Its parent thread, by the parent's /proc (pids still the host's). */
+	for (uint32_t i = 0; !ret && k->parent_tid && i < d->nr_tasks; i++)
+		if (d->tasks[i].pid == (pid_t)k->ppid)
+			ret = tree_view_tid(&d->tasks[i], &k->parent_tid, e);
 	k->ppid = k->ppid ? (uint32_t)tree_view(d, k->ppid) : 0;
 	k->pgid = dt->vpgid;
 	k->sid = dt->vsid;

@@ -27,6 +27,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "img-walk.h"
@@ -164,10 +165,10 @@ static int cr_tree_ids(const struct cr_model *m, const struct cr_task *t,
 	uint32_t sid = cr_task_sid(root, t), pgid = cr_task_pgid(root, t);
 
 	if (t == root) {
-		if (k->ppid)
+		if (k->ppid || k->parent_tid)
 			return cr_fail(e, EBADMSG, "pid %u: the first process "
-				       "has parent %u: the root's is 0",
-				       k->pid, k->ppid);
+				       "has parent %u (thread %u): the root's "
+				       "is 0", k->pid, k->ppid, k->parent_tid);
 		return 0;
 	}
 	p = cr_tree_task(m, k->ppid);
@@ -208,6 +209,81 @@ static int cr_tree_ids(const struct cr_model *m, const struct cr_task *t,
 	return 0;
 }
 
+/* A thread but a leader: its tid, its process, is it a parent. */
+struct cr_tree_tid {
+	uint32_t	tid;
+	uint32_t	task;
+	bool		parent;
+};
+
+static int cr_tree_tid_cmp(const void *a, const void *b)
+{
+	uint32_t x = ((const struct cr_tree_tid *)a)->tid;
+	uint32_t y = ((const struct cr_tree_tid *)b)->tid;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Each child's parent thread (parent_tid, 0: the leader) is a thread of
+ * its parent other than its leader, and a process has at most
+ * CR_TREE_MAX_MAKERS such threads (a restore makes each on a stack of
+ * its own, restore-tree.c).  After cr_tree_ids(): every ppid is known.
+ */
+static int cr_tree_parent_threads(const struct cr_model *m, struct cr_err *e)
+{
+	struct cr_tree_tid *tids = NULL, key, *f;
+	uint32_t *nr = NULL, n = 0;
+	int ret = 0;
+
+	for (uint32_t i = 1; i < m->nr_tasks && !n; i++)
+		n = m->tasks[i].t.parent_tid;
+	if (!n)
+		return 0;	/* no child of a thread: the common case */
+	n = 0;
+	for (uint32_t i = 0; i < m->nr_tasks; i++)
+		n += m->tasks[i].nr_threads ? m->tasks[i].nr_threads - 1 : 0;
+	tids = calloc(n + 1, sizeof(*tids));
+	nr = calloc(m->nr_tasks, sizeof(*nr));
+	if (!tids || !nr) {
+		ret = cr_fail(e, ENOMEM, "out of memory");
+		goto out;
+	}
+	n = 0;
+	for (uint32_t i = 0; i < m->nr_tasks; i++)
+		for (uint32_t j = 1; j < m->tasks[i].nr_threads; j++)
+			tids[n++] = (struct cr_tree_tid){
+				m->tasks[i].threads[j].t.tid, i, false };
+	qsort(tids, n, sizeof(*tids), cr_tree_tid_cmp);
+	for (uint32_t i = 1; !ret && i < m->nr_tasks; i++) {
+		const struct crfs_task *k = &m->tasks[i].t;
+		const struct cr_task *p;
+
+		if (!k->parent_tid)
+			continue;
+		p = cr_tree_task(m, k->ppid);
+		key.tid = k->parent_tid;
+		f = bsearch(&key, tids, n, sizeof(*tids), cr_tree_tid_cmp);
+		if (!p || !f || f->task != (uint32_t)(p - m->tasks))
+			ret = cr_fail(e, EBADMSG, "pid %u: parent thread %u is "
+				      "not a thread of its parent %u other "
+				      "than its leader", k->pid, k->parent_tid,
+				      k->ppid);
+		else if (!f->parent) {
+			f->parent = true;
+			if (++nr[f->task] > CR_TREE_MAX_MAKERS)
+				ret = cr_fail(e, EOPNOTSUPP, "pid %u: more than "
+					      "%u of its threads are parents "
+					      "of processes: not supported",
+					      k->ppid, CR_TREE_MAX_MAKERS);
+		}
+	}
+out:
+	free(nr);
+	free(tids);
+	return ret;
+}
+
 int cr_img_check_tree(const struct crfs_image_hdr *h,
 		      const struct cr_model *m, struct cr_err *e)
 {
@@ -232,5 +308,5 @@ int cr_img_check_tree(const struct crfs_image_hdr *h,
 		if (!ret)
 			ret = cr_tree_shared(m, t, e);
 	}
-	return ret;
+	return ret ? ret : cr_tree_parent_threads(m, e);
 }

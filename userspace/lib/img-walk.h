@@ -154,6 +154,13 @@ int cr_img_check_model(const struct crfs_image_hdr *h,
 int cr_img_check_tree(const struct crfs_image_hdr *h,
 		      const struct cr_model *m, struct cr_err *e);
 
+/*
+ * Threads of one process other than its leader that may be parents of
+ * processes (parent_tid): a restore makes each on a stack of its own
+ * (restore-tree.c), all inside the restorer thread's.
+ */
+#define CR_TREE_MAX_MAKERS	128
+
 /**
  * cr_tree_helper_maker() - the process of @m that makes again a process
  * group of session @sid whose leader has exited: the first live one in

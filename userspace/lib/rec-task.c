@@ -54,6 +54,8 @@ int cr_task_read(struct cr_rd *rd, const void *p, uint64_t len,
 	if (rec.nr_threads > CRFS_MAX_THREADS)
 		return cr_rd_fail(rd, e, "pid %u: %u threads, at most %u",
 				  rec.pid, rec.nr_threads, CRFS_MAX_THREADS);
+	if (rec.__pad)
+		return cr_rd_fail(rd, e, "pid %u: __pad not zero", rec.pid);
 	if (rd->m->nr_tasks >= rd->h->nr_tasks)
 		return cr_rd_fail(rd, e, "the image holds more processes "
 				  "than its header says (%u)",
@@ -90,6 +92,8 @@ void cr_task_print(struct cr_emit *o, const void *obj)
 
 	o->ops->u64(o, "pid", t->pid);
 	o->ops->u64(o, "ppid", t->ppid);
+	if (o->detail || t->parent_tid)
+		o->ops->u64(o, "parent_tid", t->parent_tid);
 	o->ops->u64(o, "pgid", t->pgid);
 	o->ops->u64(o, "sid", t->sid);
 	o->ops->str(o, "comm", t->comm);

@@ -34,8 +34,18 @@ void cr_rst_task_child(const struct cr_rst_child *c)
 {
 	struct cr_rst_res res = { 0 }, early = { 0 };
 	int sock = c->sock, err, i, close_err = 0, early_err;
+	uint32_t nr_makers = cr_rst_tree_makers(c, NULL);
 	uint64_t all = ~0ULL;
 	char go;
+	/*
+	 * The stacks of its threads that make children (restore-tree.c):
+	 * here, where nothing else goes while it restores its own state,
+	 * and inside the stack the restorer's thread had (which a child
+	 * such a thread makes grows on, below).
+	 */
+	char stacks[nr_makers ? nr_makers * CR_MAKER_STACK : 1];
+
+	cr_rst_tree_makers(c, stacks);
 
 	/*
 	 * Its session and group, then its children, which inherit them: all
@@ -125,6 +135,9 @@ int cr_rst_task_reason(const struct cr_rst *r, const struct cr_rst_res *res,
 	case CR_RST_SETPGID:
 		return cr_fail(e, err, "pid %d: cannot make its own process group: %s",
 			       pid, s);
+	case CR_RST_MAKER:
+		return cr_fail(e, err, "pid %d: cannot create its thread %d, the parent of children of the image: %s",
+			       pid, res->idx, s);
 	case CR_RST_CHILD:
 		return cr_fail(e, err, "pid %d: cannot create its child %d%s: %s",
 			       pid, res->idx, err == EEXIST ?

@@ -2,7 +2,10 @@
 /*
  * The threads of a restored process but its leader (restore.c has it).
  *
- * The leader creates them by injected clone3() calls (CLONE_VM, _FS,
+ * A thread that is the parent of processes of the image is there already:
+ * its process made it to make them (restore-tree.c), and it waits in
+ * pause() with every signal blocked; it is seized and interrupted there.
+ * The leader creates the others by injected clone3() calls (CLONE_VM, _FS,
  * _FILES, _SIGHAND, _THREAD, _SYSVSEM, set_tid the image's tid) once its
  * memory is whole and before its late steps take its privileges away;
  * traced with PTRACE_O_TRACECLONE, each new thread stops before its first
@@ -21,6 +24,7 @@
  * out of the freezer the kernel restarts the call or returns EINTR as it
  * would after a signal (cr_arch_get_regs()).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -195,6 +199,112 @@ static int thr_create(struct cr_rst *r, uint32_t i, struct cr_err *e)
 			      e);
 }
 
+/* The tid, as the restorer sees it, of thread @want of @r's process. */
+static pid_t thr_find(const struct cr_rst *r, pid_t want)
+{
+	char path[320], *buf, *s, *end;
+	struct dirent *de;
+	pid_t found = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", r->pid);
+	dir = opendir(path);
+	while (dir && !found && (de = readdir(dir))) {
+		long v = 0;
+
+		if (de->d_name[0] == '.')
+			continue;
+		/* The last NSpid: its tid in the container's namespace. */
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/status", r->pid,
+			 de->d_name);
+		buf = cr_read_file(path, NULL);
+		s = buf ? strstr(buf, "\nNSpid:") : NULL;
+		for (s = s ? s + 7 : NULL; s && *s && *s != '\n'; s = end) {
+			long x = strtol(s, &end, 10);
+
+			if (end == s)
+				break;
+			v = x;
+		}
+		free(buf);
+		if (v == want)
+			found = atoi(de->d_name);
+	}
+	if (dir)
+		closedir(dir);
+	return found;
+}
+
+int cr_rst_threads_parked(struct cr_rst *r, struct cr_err *e)
+{
+	struct timespec nap = { 0, 1000000 };
+
+	for (uint32_t i = 1; i < r->task->nr_threads; i++) {
+		pid_t want = r->task->threads[i].t.tid, tid;
+		long deadline = thr_now_ms() + CR_TID_WAIT_MS;
+		char path[96], *buf = NULL;
+
+		if (!cr_rst_tree_maker(r, want))
+			continue;
+		tid = thr_find(r, want);
+		if (tid <= 0)
+			return cr_fail(e, ESRCH, "pid %d: thread %d, made to "
+				       "make its children, is not there",
+				       r->pid, want);
+		/* "34 ...": blocked in pause(), not "running" its last lines. */
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall",
+			 r->pid, tid);
+		for (;;) {
+			free(buf);
+			buf = cr_read_file(path, NULL);
+			if (buf && strtol(buf, NULL, 10) == SYS_pause &&
+			    buf[0] != 'r')
+				break;
+			if (thr_now_ms() >= deadline) {
+				free(buf);
+				return cr_fail(e, ETIMEDOUT, "pid %d: thread "
+					       "%d, made to make its children, "
+					       "is not waiting after %d ms",
+					       r->pid, want, CR_TID_WAIT_MS);
+			}
+			nanosleep(&nap, NULL);
+		}
+		free(buf);
+	}
+	return 0;
+}
+
+/*
+ * Thread @i of the image, made by its process to make its children, which
+ * waits in pause(): seized and stopped there.
+ */
+static int thr_adopt(struct cr_rst *r, uint32_t i, struct cr_err *e)
+{
+	pid_t want = r->task->threads[i].t.tid, tid = thr_find(r, want);
+	int st, rc;
+
+	if (tid <= 0)
+		return cr_fail(e, ESRCH, "pid %d: thread %d, made to make its "
+			       "children, is not there", r->pid, want);
+	if (ptrace(PTRACE_SEIZE, tid, NULL,
+		   (void *)(long)(PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL)))
+		return cr_fail(e, errno, "pid %d: thread %d: cannot seize: %m",
+			       r->pid, tid);
+	/* Known to cr_rst_threads_undo() from now on: it reaps it. */
+	r->tinf[r->nr_tinf++].pid = tid;
+	if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL))
+		return cr_fail(e, errno, "pid %d: thread %d: cannot stop: %m",
+			       r->pid, tid);
+	rc = thr_wait(r->pid, tid, &st, e);
+	if (!rc && !(WIFSTOPPED(st) && st >> 16 == PTRACE_EVENT_STOP))
+		rc = cr_fail(e, EIO, "pid %d: thread %d: unexpected stop "
+			     "(status %#x)", r->pid, tid, st);
+	if (!rc)
+		rc = cr_infect_init(&r->tinf[r->nr_tinf - 1], tid,
+				    r->inf.gadget, e);
+	return rc;
+}
+
 /* Queue the signals pending on thread @th, from the leader. */
 static int thr_queue(struct cr_rst *r, const struct cr_thread *th,
 		     struct cr_err *e)
@@ -277,7 +387,8 @@ int cr_rst_threads_create(struct cr_rst *r, struct cr_err *e)
 		return cr_fail(e, errno, "pid %d: cannot trace its clones: %m",
 			       r->pid);
 	for (uint32_t i = 1; !rc && i < n; i++)
-		rc = thr_create(r, i, e);
+		rc = cr_rst_tree_maker(r, r->task->threads[i].t.tid) ?
+		     thr_adopt(r, i, e) : thr_create(r, i, e);
 	if (ptrace(PTRACE_SETOPTIONS, r->pid, NULL,
 		   (void *)(long)(PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL)) &&
 	    !rc)

@@ -21,6 +21,16 @@
  * restorer's other descriptors (cr_rst_tree_socks()): the others never
  * close anything in it.
  *
+ * A child of a thread other than the leader (parent_tid) is made by that
+ * thread, for the kernel keeps the thread as its parent (its
+ * parent-death signal comes when the thread exits; wait() from every
+ * thread reaps it): its process makes the thread with its tid before its
+ * first such child (a thread of the restorer's code on a stack its
+ * process keeps, cr_rst_tree_makers()), and asks it for each child in
+ * turn; the thread then waits with every signal blocked until the
+ * restorer takes it as the thread of the image it is
+ * (cr_rst_threads_create()).
+ *
  * A zombie of the image is a process that restores nothing but its
  * process group, credentials and name, and ends as the image says (an
  * exit code, or its signal with the default action and no core dump)
@@ -36,6 +46,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/futex.h>
 #include <linux/sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -49,6 +60,19 @@
 #define CR_PASS_CHUNK		250
 /* How long a zombie may take to end. */
 #define CR_ZOMBIE_TIMEOUT_MS	5000
+
+/* A thread that makes children: as every thread of a restore. */
+#define CR_MAKER_FLAGS		(CLONE_VM | CLONE_FS | CLONE_FILES | \
+				 CLONE_SIGHAND | CLONE_THREAD | \
+				 CLONE_SYSVSEM)
+
+/* The futex word of struct cr_rst_maker. */
+enum cr_rst_maker_state {
+	CR_MAKER_NONE,		/* not made yet */
+	CR_MAKER_IDLE,
+	CR_MAKER_ASKED,		/* kid: make it */
+	CR_MAKER_DONE,		/* err: how it went */
+};
 
 /* The first FD of each FILE in the image's order: (task, fd), or none. */
 struct cr_first_fd {
@@ -175,6 +199,54 @@ static int cr_tree_plan_helpers(struct cr_rst_tree *t, struct cr_err *e)
 	return 0;
 }
 
+/*
+ * The threads but the leaders that are parents (parent_tid, checked by
+ * img-check-tree.c): one maker each, for its children in image order.
+ */
+static int cr_tree_plan_makers(struct cr_rst_tree *t, struct cr_err *e)
+{
+	const struct cr_model *m = t->rst[0].m;
+
+	for (uint32_t i = 1; i < t->nr; i++) {
+		const struct crfs_task *k = &m->tasks[i].t;
+		int64_t p = cr_model_find(m, CR_K_TASK, k->ppid);
+		int32_t j;
+
+		if (!k->parent_tid || p < 0)
+			continue;
+		/* Its process's makers: CR_TREE_MAX_MAKERS at most. */
+		for (j = t->child[p].first_maker; j >= 0; j = t->makers[j].next)
+			if (t->makers[j].tid == k->parent_tid)
+				break;
+		if (j < 0) {
+			if (cr_grow(&t->makers, t->nr_makers,
+				    sizeof(*t->makers)))
+				return cr_fail(e, ENOMEM, "out of memory");
+			j = (int32_t)t->nr_makers++;
+			t->makers[j] = (struct cr_rst_maker){
+				.tid = k->parent_tid, .owner = (uint32_t)p,
+				.next = t->child[p].first_maker };
+			t->child[p].first_maker = j;
+		}
+		t->makers[j].nr_kids++;
+		t->child[i].maker = j;
+	}
+	for (uint32_t i = 0; i < t->nr; i++)
+		t->child[i].makers = t->makers;
+	return 0;
+}
+
+bool cr_rst_tree_maker(const struct cr_rst *r, uint32_t tid)
+{
+	const struct cr_rst_tree *t = r->tree;
+
+	for (int32_t j = t ? t->child[r->idx].first_maker : -1; j >= 0;
+	     j = t->makers[j].next)
+		if (t->makers[j].tid == tid)
+			return true;
+	return false;
+}
+
 /* Append @k's process and every process under it to @t->later. */
 static int cr_tree_plan_subtree(struct cr_rst_tree *t, int32_t k)
 {
@@ -271,8 +343,10 @@ int cr_rst_tree_plan(struct cr_rst_tree *t, struct cr_err *e)
 	int rc = 0;
 
 	/* Children linked in reverse, so that each list is in image order. */
-	for (uint32_t i = 0; i < t->nr; i++)
+	for (uint32_t i = 0; i < t->nr; i++) {
 		t->child[i].child = t->child[i].next = -1;
+		t->child[i].maker = t->child[i].first_maker = -1;
+	}
 	for (uint32_t i = t->nr; i-- > 1;) {
 		int64_t p = cr_model_find(m, CR_K_TASK, m->tasks[i].t.ppid);
 
@@ -319,6 +393,8 @@ int cr_rst_tree_plan(struct cr_rst_tree *t, struct cr_err *e)
 		rc = cr_tree_plan_helpers(t, e);
 	if (!rc)
 		rc = cr_tree_plan_share(t, e);
+	if (!rc)
+		rc = cr_tree_plan_makers(t, e);
 out:
 	free(mm_of);
 	free(first);
@@ -408,30 +484,130 @@ static void cr_tree_close_subtree(const struct cr_rst_child *all, int32_t k)
 		cr_tree_close_subtree(all, c);
 }
 
+/*
+ * Make @kid with its pid, exit signal and what it shares with us; errno
+ * left alone (a thread that makes children shares it with its process).
+ * Return: 0 or a positive errno.
+ */
+static int cr_tree_clone(const struct cr_rst_child *kid)
+{
+	pid_t tid = kid->task->t.pid;
+	struct clone_args args = {
+		.flags = kid->share,
+		.exit_signal = kid->task->t.exit_signal,
+		.set_tid = (uintptr_t)&tid,
+		.set_tid_size = 1,
+	};
+	long ret = cr_arch_syscall4(SYS_clone3, (long)&args, sizeof(args), 0,
+				    0);
+
+	if (ret == 0)
+		cr_rst_task_child(kid);
+	return ret < 0 ? (int)-ret : 0;
+}
+
+/* Wait on or wake @word (FUTEX_*_PRIVATE @op), errno left alone. */
+static void cr_tree_futex(uint32_t *word, int op, uint32_t val)
+{
+	cr_arch_syscall4(SYS_futex, (long)word, op, val, 0);
+}
+
+/* A thread that makes children: each its process asks for, then waits. */
+static void cr_tree_maker(void *arg)
+{
+	struct cr_rst_maker *mk = arg;
+	uint32_t s;
+
+	for (uint32_t n = 0; n < mk->nr_kids; n++) {
+		while ((s = __atomic_load_n(&mk->state, __ATOMIC_ACQUIRE)) !=
+		       CR_MAKER_ASKED)
+			cr_tree_futex(&mk->state, FUTEX_WAIT_PRIVATE, s);
+		mk->err = cr_tree_clone(mk->kid);
+		__atomic_store_n(&mk->state, CR_MAKER_DONE, __ATOMIC_RELEASE);
+		cr_tree_futex(&mk->state, FUTEX_WAKE_PRIVATE, 1);
+	}
+	/* Every signal blocked: until the restorer takes it, in here. */
+	for (;;)
+		cr_arch_syscall4(SYS_pause, 0, 0, 0, 0);
+}
+
+uint32_t cr_rst_tree_makers(const struct cr_rst_child *c, char *stacks)
+{
+	uint32_t n = 0;
+
+	for (int32_t j = c->first_maker; j >= 0; j = c->makers[j].next) {
+		struct cr_rst_maker *mk = &c->makers[j];
+
+		n++;
+		if (stacks)
+			mk->stack = (char *)(((uintptr_t)stacks +
+					      n * CR_MAKER_STACK) &
+					     ~(uintptr_t)15);
+	}
+	return n;
+}
+
+/*
+ * @kid made by the thread of ours that is its parent, which we make with
+ * its tid first, every signal blocked in it, if it is not made yet.
+ * Return: 0 or a positive errno with @res set.
+ */
+static int cr_tree_ask(const struct cr_rst_child *c,
+		       const struct cr_rst_child *kid, struct cr_rst_res *res)
+{
+	struct cr_rst_maker *mk = &c->makers[kid->maker];
+	uint64_t all = ~0ULL, old = 0;
+	uint32_t s;
+	long ret;
+
+	if (mk->state == CR_MAKER_NONE) {
+		pid_t tid = mk->tid;
+		struct clone_args args = {
+			.flags = CR_MAKER_FLAGS,
+			.stack = (uintptr_t)mk->stack - CR_MAKER_STACK,
+			.stack_size = CR_MAKER_STACK,
+			.set_tid = (uintptr_t)&tid,
+			.set_tid_size = 1,
+		};
+
+		mk->state = CR_MAKER_IDLE;
+		syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old,
+			sizeof(all));
+		ret = cr_arch_clone3_run(&args, sizeof(args), cr_tree_maker,
+					 mk);
+		syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL,
+			sizeof(old));
+		if (ret < 0) {
+			res->step = CR_RST_MAKER;
+			res->idx = mk->tid;
+			return (int)-ret;
+		}
+	}
+	mk->kid = kid;
+	__atomic_store_n(&mk->state, CR_MAKER_ASKED, __ATOMIC_RELEASE);
+	cr_tree_futex(&mk->state, FUTEX_WAKE_PRIVATE, 1);
+	while ((s = __atomic_load_n(&mk->state, __ATOMIC_ACQUIRE)) !=
+	       CR_MAKER_DONE)
+		cr_tree_futex(&mk->state, FUTEX_WAIT_PRIVATE, s);
+	__atomic_store_n(&mk->state, CR_MAKER_IDLE, __ATOMIC_RELEASE);
+	return mk->err;
+}
+
 int cr_rst_tree_kids(const struct cr_rst_child *c, struct cr_rst_res *res,
 		     bool files)
 {
 	for (int32_t k = c->child; k >= 0; k = c->all[k].next) {
 		const struct cr_rst_child *kid = &c->all[k];
-		pid_t tid = kid->task->t.pid;
-		struct clone_args args = {
-			.flags = kid->share,
-			.exit_signal = kid->task->t.exit_signal,
-			.set_tid = (uintptr_t)&tid,
-			.set_tid_size = 1,
-		};
-		long ret;
+		int err;
 
 		if (!(kid->share & CLONE_FILES) != !files)
 			continue;
-		ret = syscall(SYS_clone3, &args, sizeof(args));
-		if (ret == 0)
-			cr_rst_task_child(kid);
-		if (ret < 0) {
-			res->step = CR_RST_CHILD;
-			res->idx = tid;
-			return errno;
-		}
+		res->step = CR_RST_CHILD;
+		res->idx = kid->task->t.pid;
+		err = kid->maker >= 0 ? cr_tree_ask(c, kid, res) :
+		      cr_tree_clone(kid);
+		if (err)
+			return err;
 		/* Made from a shared table: their sockets go from it. */
 		if ((c->share & CLONE_FILES) && !files)
 			cr_tree_close_subtree(c->all, k);

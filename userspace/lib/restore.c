@@ -620,6 +620,9 @@ static int cr_restore_tree(struct cr_rst_tree *t, struct cr_img_walk *w,
 	free(sv);
 	for (i = 0; !rc && i < t->nr; i++)
 		if (!cr_rst_zombie(&t->rst[i]))
+			rc = cr_rst_threads_parked(&t->rst[i], e);
+	for (i = 0; !rc && i < t->nr; i++)
+		if (!cr_rst_zombie(&t->rst[i]))
 			rc = cr_rst_mm_swap(&t->rst[i], e);
 	if (!rc)
 		rc = cr_rst_tree_groups(t, e);
@@ -761,6 +764,7 @@ static void cr_tree_free(struct cr_rst_tree *t)
 	free(t->helpers);
 	free(t->groups);
 	free(t->later);
+	free(t->makers);
 	cr_rst_pair_free(t);
 	free(t->child);
 	free(t->rst);

@@ -162,6 +162,24 @@ struct cr_rst_helper {
 	uint32_t		maker;		/* the process that makes it */
 };
 
+/*
+ * A thread but the leader that is the parent of processes (their
+ * parent_tid): made with its tid by its process before its children, as
+ * a thread that makes them when the process asks, then waits until the
+ * restorer takes it (restore-tree.c, cr_rst_threads_create()).
+ */
+struct cr_rst_maker {
+	uint32_t		tid;		/* the image's */
+	uint32_t		owner;		/* its process, in the tree */
+	uint32_t		nr_kids;	/* the children it makes */
+	uint32_t		state;		/* enum cr_rst_maker_state:
+						 * the futex word */
+	const struct cr_rst_child *kid;	/* asked: the child to make */
+	int32_t			err;		/* done: 0 or a positive errno */
+	char			*stack;		/* its stack's top */
+	int32_t			next;		/* its process's next, -1 */
+};
+
 /* Every process of a restore, and what they share (restore-tree.c). */
 struct cr_rst_tree {
 	struct cr_rst		*rst;		/* one per process, image order */
@@ -182,6 +200,8 @@ struct cr_rst_tree {
 	int			*tty_fd;	/* per FILE: a TTY the restorer
 						 * made (res-tty.c), else -1 */
 	int			shell_tty;	/* cr_opts.tty_fd, -1: none */
+	struct cr_rst_maker	*makers;	/* threads making children */
+	uint32_t		nr_makers;
 };
 
 /* Is @r's process a zombie of the image? */
@@ -309,6 +329,14 @@ int cr_rst_sched(struct cr_rst *r, struct cr_err *e);
  * Return: 0 or -errno with @e set.
  */
 int cr_rst_threads_create(struct cr_rst *r, struct cr_err *e);
+
+/**
+ * cr_rst_threads_parked() - before @r's memory is swapped: each thread its
+ * process made to make children (restore-tree.c) is inside its pause(),
+ * off the code the swap takes away; waited for, up to 5 s
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_threads_parked(struct cr_rst *r, struct cr_err *e);
 
 /**
  * cr_rst_threads_late() - each other thread's own state, by its own calls
@@ -460,6 +488,7 @@ enum cr_rst_step {
 	CR_RST_ZOMBIE,		/* idx: its group, credentials, exit */
 	CR_RST_FUTEX_HASH,	/* a thread to make the futex hash */
 	CR_RST_CTTY,		/* idx: its controlling terminal (pts) */
+	CR_RST_MAKER,		/* idx: the thread to make children */
 };
 
 /* What the new process says about its own restore, through its socket. */
@@ -495,7 +524,18 @@ struct cr_rst_child {
 	/* and those made from it later that do not share it */
 	const uint32_t			*later;
 	uint32_t			nr_later;
+	/* the thread of its parent that makes it: in makers, -1: leader */
+	int32_t				maker;
+	struct cr_rst_maker		*makers;	/* the tree's */
+	int32_t				first_maker;	/* its own, -1 */
 };
+
+/*
+ * Stack of each thread that makes children: its own few calls only (a
+ * child it makes grows on below, in its copy); at most
+ * CR_TREE_MAX_MAKERS of them in a process.
+ */
+#define CR_MAKER_STACK		(16 * 1024)
 
 /* Has @t an earlier process's descriptor table (clone(CLONE_FILES))? */
 static inline bool cr_rst_fdt_follower(const struct cr_task *t)
@@ -584,6 +624,20 @@ int cr_rst_tree_whois(struct cr_rst *r, int sock, struct cr_err *e);
  */
 int cr_rst_tree_kids(const struct cr_rst_child *c, struct cr_rst_res *res,
 		     bool files);
+
+/**
+ * cr_rst_tree_makers() - in the new process: how many of its threads make
+ * children; with @stacks (that many CR_MAKER_STACK bytes on its stack,
+ * kept until it stops), where each one's stack is
+ * Return: the number of its threads that make children.
+ */
+uint32_t cr_rst_tree_makers(const struct cr_rst_child *c, char *stacks);
+
+/**
+ * cr_rst_tree_maker() - in the restorer: the thread @tid of @r's process
+ * that made children is there already (cr_rst_threads_create() takes it)
+ */
+bool cr_rst_tree_maker(const struct cr_rst *r, uint32_t tid);
 
 /**
  * cr_rst_tree_socks() - in the new process, the first of a shared

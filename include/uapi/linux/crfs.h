@@ -887,6 +887,9 @@ struct crfs_task {
 	char	comm[CRFS_COMM_LEN];	/* of the thread group leader */
 	struct crfs_rlimit rlim[CRFS_NR_RLIMITS];
 	struct crfs_itimer itimer[3];	/* ITIMER_REAL (alarm), _VIRTUAL, _PROF */
+	__u32	parent_tid;		/* the thread of ppid that made it and
+					 * is its parent; 0: ppid's leader */
+	__u32	__pad;
 };
 
 /* CRFS_REC_CREDS: a process's credentials and capabilities, then groups. */

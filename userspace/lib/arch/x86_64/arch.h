@@ -117,6 +117,26 @@ long cr_arch_clone3_exit(void *args, size_t size);
 long cr_arch_clone3_thread_exit(void *args, size_t size);
 
 /**
+ * cr_arch_clone3_run() - clone3() a thread that runs @fn(@arg) on the
+ * stack @args gives (stack, stack_size: its top 16-byte aligned), and
+ * exits if @fn returns
+ * @args: struct clone_args with CLONE_VM and a stack
+ * @size: sizeof(struct clone_args)
+ *
+ * Return: the thread's tid, or -errno.
+ */
+long cr_arch_clone3_run(void *args, size_t size, void (*fn)(void *),
+			void *arg);
+
+/**
+ * cr_arch_syscall4() - system call @nr with four arguments, errno left
+ * alone: for threads that share the caller's TLS (cr_arch_clone3_run())
+ *
+ * Return: what the kernel returned (-errno on failure).
+ */
+long cr_arch_syscall4(long nr, long a0, long a1, long a2, long a3);
+
+/**
  * cr_arch_find_syscall() - address of a "syscall" instruction (0f 05)
  * @pid:   tracee
  * @start: first address to search, usually the [vdso] start
