@@ -7,13 +7,16 @@
 #   build   compile crfs-fuse, crctl, crfs-image and the tests   make, demo, test
 #   fuse    mount and unmount crfs-fuse (fusermount3)             demo, test, bench
 #   test    what the suites run: bats, python3, ip, ps,           test, vm-test
-#           openssl (a real program timed by alarm()); clang
+#           openssl (a real program timed by alarm()), the real
+#           programs of tests/bats/fuse (redis, memcached, nginx,
+#           tmux, node, xz); clang
 #           and its fuzzer runtime for the fuzz targets; the
 #           libraries of the peers' criu binary, which the zdtm
 #           runner asks which kernel features a test needs
 #   kernel  build the test kernel from linux-source-6.12          kernel, test
 #   vm      boot it under qemu                                    vm-test, test
-#   bench   nothing more, or linux-perf when BENCH_PERF is set    bench
+#   bench   redis (the redis shape), linux-perf when BENCH_PERF   bench
+#           is set
 #
 # Recommended packages are not installed: `make demo` on a bare Debian 12
 # brings a compiler, libc and the FUSE and libmount headers, and nothing else.
@@ -26,13 +29,14 @@ group_pkgs() {
 	build)	echo gcc make libc6-dev pkg-config libfuse3-dev libmount-dev ;;
 	fuse)	echo fuse3 ;;
 	test)	echo bats bats-assert bats-support procps python3 iproute2 openssl nodejs xz-utils \
-		     util-linux clang libclang-rt-14-dev \
+		     util-linux redis-server redis-tools memcached nginx-light tmux clang libclang-rt-14-dev \
 		     libbsd0 libselinux1 libgnutls30 libnftables1 \
 		     libprotobuf-c1 libnl-3-200 libnet1 libuuid1 nftables redis-server ;;
 	kernel)	echo build-essential linux-source-6.12 flex bison bc libelf-dev \
 		     libssl-dev cpio xz-utils rsync kmod ;;
 	vm)	echo qemu-system-x86 ;;
-	bench)	[ -z "${BENCH_PERF:-}" ] || echo linux-perf ;;
+	bench)	echo redis-server redis-tools
+		[ -z "${BENCH_PERF:-}" ] || echo linux-perf ;;
 	*)	echo "deps: unknown group '$1' (build fuse test kernel vm bench)" >&2
 		return 1 ;;
 	esac
