@@ -1,0 +1,179 @@
+#!/usr/bin/env bats
+# FUSE only: real servers checkpointed while they work, killed, restored
+# into a new container, thawed, and checked with their own clients:
+# redis-server (keys, some with a TTL), memcached (threads, epoll, its
+# internal pipes), nginx with a master and two workers under load from a
+# client inside the container (its connections restored with TCP_REPAIR),
+# and tmux with a shell in a pane.  Each listens on a free loopback port;
+# each test kills only the processes of its containers.
+
+load ../helpers/common
+
+setup_file() {
+	crfs_setup_file
+}
+
+teardown_file() {
+	crfs_teardown_file
+}
+
+setup() {
+	if [[ -n ${CRFS_ROOT:-} ]]; then
+		skip "real programs on crfs-fuse; CRFS_ROOT is set (not the FUSE prototype)"
+	fi
+	require_image
+}
+
+teardown() {
+	crfs_teardown
+}
+
+# Debian's python (the one `make test` installs), not one of the caller's.
+PY=/usr/bin/python3
+[[ -x $PY ]] || PY=python3
+
+# free_port: a TCP port of 127.0.0.1 nobody listens on now.
+free_port() {
+	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# ct_restore_thawed CT IMG NAME: kill CT, restore IMG into a new container
+# NAME-..., thaw it; prints the new container's name.
+ct_move() {
+	local ct=$1 img=$2 ct2
+
+	crfs_checkpoint "$ct" "$img" || return 1
+	ct_write "$ct" state kill
+	wait_empty "$ct" || return 1
+	ct2=$(crfs_mkct "$3") || return 1
+	crfs_restore "$ct2" "$img" || { cat "$CRFS_MNT/$ct2/error" >&2; return 1; }
+	ct_write "$ct2" state thaw
+	wait_thawed "$ct2" || return 1
+	echo "$ct2"
+}
+
+# rcli PORT ARGS...: redis-cli against 127.0.0.1:PORT, bounded in time.
+rcli() {
+	local port=$1
+	shift
+	timeout 10 redis-cli -h 127.0.0.1 -p "$port" "$@"
+}
+
+redis_up() {
+	[[ $(rcli "$1" PING 2>/dev/null) == PONG ]]
+}
+
+redis_gone_key() {
+	[[ $(rcli "$1" EXISTS "$2") == 0 ]]
+}
+
+@test "redis-server: keys and their TTLs survive the restore, new SETs work" {
+	local port dir img ct ct2 pid i k ttl
+
+	port=$(free_port)
+	dir=$BATS_TEST_TMPDIR/redis
+	img=$BATS_TEST_TMPDIR/redis.img
+	mkdir -p "$dir"
+	ct=$(crfs_mkct redis)
+	start_in "$ct" redis-server --port "$port" --bind 127.0.0.1 --save '' \
+		--appendonly no --daemonize no --dir "$dir" --logfile "$dir/log"
+	pid=$STARTED_PID
+	wait_for "redis to answer" 20 redis_up "$port" ||
+		{ cat "$STARTED_ERR" "$dir/log" >&2; false; }
+	for ((i = 0; i < 500; i++)); do
+		echo "SET key:$i value-$i-$$"
+	done | rcli "$port" >/dev/null
+	rcli "$port" SET long "lives $$" EX 1000 >/dev/null
+	# expires 4 s after it was set: after the restore
+	rcli "$port" SET short "dies $$" PX 4000 >/dev/null
+	rcli "$port" RPUSH list a b c >/dev/null
+	run -0 rcli "$port" DBSIZE
+	assert_output 503
+	run -0 rcli "$port" GET short
+	assert_output "dies $$"
+
+	ct2=$(ct_move "$ct" "$img" redis2)
+	run -0 cat "$CRFS_MNT/$ct2/procs"
+	assert_line "$pid"
+	run -0 rcli "$port" DBSIZE
+	assert_output 503
+	for k in 0 1 250 499; do
+		run -0 rcli "$port" GET "key:$k"
+		assert_output "value-$k-$$"
+	done
+	run -0 rcli "$port" LRANGE list 0 -1
+	assert_output $'a\nb\nc'
+	run -0 rcli "$port" GET long
+	assert_output "lives $$"
+	ttl=$(rcli "$port" TTL long)
+	((ttl > 900 && ttl <= 1000)) || fail "TTL of long: $ttl"
+	# the short key's TTL still counts: it goes on time
+	wait_for "the short key to expire" 15 redis_gone_key "$port" short
+	run -0 rcli "$port" SET new "after $$"
+	assert_output OK
+	run -0 rcli "$port" GET new
+	assert_output "after $$"
+	run -0 rcli "$port" INCR counter
+	assert_output 1
+}
+
+# mc PORT: send stdin to memcached at 127.0.0.1:PORT (text protocol), print
+# its answers until it has answered every command (a final "quit").
+mc() {
+	timeout 10 "$PY" -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(sys.stdin.buffer.read() + b"quit\r\n")
+out = b""
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    out += b
+sys.stdout.write(out.decode().replace("\r\n", "\n"))' "$1"
+}
+
+mc_up() {
+	[[ $(printf 'version\r\n' | mc "$1" 2>/dev/null) == VERSION* ]]
+}
+
+@test "memcached: four threads, restored, give back the keys set before and take new ones" {
+	local port img ct ct2 pid i n want
+
+	port=$(free_port)
+	img=$BATS_TEST_TMPDIR/mc.img
+	ct=$(crfs_mkct memcached)
+	start_in "$ct" memcached -u root -l 127.0.0.1 -p "$port" -U 0 -t 4 -m 64
+	pid=$STARTED_PID
+	wait_for "memcached to answer" 20 mc_up "$port" ||
+		{ cat "$STARTED_ERR" >&2; false; }
+	for ((i = 0; i < 300; i++)); do
+		printf 'set key%d %d 0 %d\r\n%s\r\n' "$i" "$i" "${#i}" "$i"
+	done | mc "$port" >"$BATS_TEST_TMPDIR/set.out"
+	run -0 grep -c '^STORED$' "$BATS_TEST_TMPDIR/set.out"
+	assert_output 300
+	printf 'set big 7 0 100000\r\n%s\r\n' "$(head -c 50000 /dev/zero | tr '\0' x)$(head -c 50000 /dev/zero | tr '\0' y)" |
+		mc "$port" >/dev/null
+	run -0 ls "/proc/$pid/task"
+	((${#lines[@]} > 4)) || fail "memcached runs ${#lines[@]} threads"
+
+	ct2=$(ct_move "$ct" "$img" memcached2)
+	run -0 cat "$CRFS_MNT/$ct2/procs"
+	assert_line "$pid"
+	run -0 mc "$port" < <(printf 'get key0 key1 key150 key299\r\n')
+	want=$(printf 'VALUE key0 0 1\n0\nVALUE key1 1 1\n1\nVALUE key150 150 3\n150\nVALUE key299 299 3\n299\nEND')
+	assert_output "$want"
+	run -0 mc "$port" < <(printf 'get big\r\n')
+	[[ ${lines[0]} == "VALUE big 7 100000" ]] || fail "big: ${lines[0]}"
+	[[ ${lines[1]} == "$(head -c 50000 /dev/zero | tr '\0' x)$(head -c 50000 /dev/zero | tr '\0' y)" ]] ||
+		fail "big came back wrong"
+	# new keys, on several connections (each on one of the threads)
+	# (bats's run changes i: n counts)
+	for n in 2 3 4 5 6 7 8 9; do
+		run -0 mc "$port" < <(printf 'set new%d 0 0 5\r\nafter\r\nincr key1 1\r\n' "$n")
+		assert_output $'STORED\n'"$n"
+	done
+	run -0 mc "$port" < <(printf 'get new9\r\nstats\r\n')
+	assert_line --index 1 after
+	assert_line --regexp '^STAT curr_items 309'
+}
