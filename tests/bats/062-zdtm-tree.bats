@@ -338,6 +338,11 @@ tcp_left() {
 	zdtm_finish
 }
 
+@test "zdtm-unix-async: a socket with O_ASYNC owned by the parent and shared with a child watching its pair with epoll comes back, SIGIO too" {
+	require_image
+	tree_run zdtm-unix-async
+}
+
 @test "zdtm-pty: a pseudo-terminal pair, its session and foreground group, /dev/tty, null, zero, full, urandom come back" {
 	require_image
 	tree_run zdtm-pty

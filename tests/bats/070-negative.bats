@@ -524,7 +524,7 @@ time.sleep(120)
 
 @test "a signal owner (F_SETOWN) outside the process is refused, the container is unharmed" {
 	require_image
-	refused zdtm-neg-fown "pid [0-9]+: fd [0-9]+: .*/owned: its signal owner \\(F_SETOWN\\) is process [0-9]+, not the process itself: not restored"
+	refused zdtm-neg-fown "pid [0-9]+: fd [0-9]+: .*/owned: its signal owner \\(F_SETOWN\\) is process [0-9]+, neither the process nor one of the container holding it: not restored"
 }
 
 @test "a guard region (MADV_GUARD_INSTALL) is refused, the container is unharmed" {

@@ -1145,6 +1145,23 @@ FU(ux_creds, b->opts = CRFS_UNIX_O_PASSCRED)
 FU(ux_big, b->queued = CRFS_UNIX_QUEUE_MAX + 1)
 FU(ux_empty_msg, ux_state(&ux[UX_B], b, 2, (const uint32_t[]){ 3, 0 }))
 FU(ux_msg_pad, ((struct crfs_unix_msg *)(b + 1))->__pad = 1)
+FU(ux_owner_other, ux[UX_U].f.flags |= O_ASYNC;
+   ux[UX_U].f.owner_type = CRFS_OWNER_PID; ux[UX_U].f.owner_pid = 4712)
+FU(ux_owner_signo, ux[UX_U].f.signo = 65)
+
+/* The event descriptors and the unix sockets, the epoll watching one
+ * once (EPOLLONESHOT) and fired. */
+static void forge_ux_oneshot(struct cr_model *m)
+{
+	struct cr_file *ep;
+
+	ev_add(m);
+	ux_add(m);
+	ep = &m->files[m->nr_files - NR_UX - NR_EV + EV_EP];
+	ep->tfds[1] = (struct crfs_epoll_tfd){ .fd = 20, .events = EPOLLONESHOT,
+		.target_id = m->files[m->nr_files - NR_UX + UX_A].f.id };
+	fx_resolve(m);
+}
 
 static const struct forgery forgeries[] = {
 	{ "a socket of family AF_UNIX as INET", forge_in_family, "neither AF_INET nor AF_INET6" },
@@ -1204,6 +1221,9 @@ static const struct forgery forgeries[] = {
 	{ "a unix socket of a regular mode", forge_ux_mode, "mode is not a socket's" },
 	{ "a unix socket with O_APPEND", forge_ux_flags, "status flags it is not made with" },
 	{ "a unix socket with a position", forge_ux_pos, "a position, data" },
+	{ "a unix socket owned by a process of no task", forge_ux_owner_other, "owner 4712 (type 2) is neither the process nor one holding the description" },
+	{ "a unix socket with signal 65", forge_ux_owner_signo, "an owner type, owner or signal" },
+	{ "a one-shot epoll target on a unix socket, fired", forge_ux_oneshot, "a one-shot unix socket target that fired" },
 	{ "a SOCK_RAW unix pair",	forge_ux_type,	"a type socketpair() does not make" },
 	{ "a listening datagram socket", forge_ux_listen, "a listening datagram socket" },
 	{ "a listening socket without a name", forge_ux_listen_noname, "a listening socket without a name" },
@@ -1355,7 +1375,7 @@ static const struct forgery forgeries[] = {
 	{ "F_SETSIG 65",		forge_owner_signo, "/tmp/log\": an owner type" },
 	{ "an owner on a directory (dnotify)", forge_owner_dir, "an owner on a directory" },
 	{ "F_SETSIG on an O_PATH descriptor", forge_owner_path, "signal on an O_PATH" },
-	{ "an owner other than the process", forge_owner_other, "fd 1: owner 4712 (type 2) is not the process" },
+	{ "an owner other than the process", forge_owner_other, "fd 1: owner 4712 (type 2) is neither the process nor one holding the description" },
 	{ "ioprio class 4",		forge_ioprio_class, "ioprio 0x8000" },
 	{ "ioprio with a hint",		forge_ioprio_hint, "ioprio 0x4008" },
 	{ "ioprio class NONE level 5",	forge_ioprio_none_level, "ioprio 0x5" },
@@ -1538,10 +1558,10 @@ static const struct forgery forgeries[] = {
 };
 
 /* The checks: valid 2, filled 1, events 2, sockets 2, pipes 2, ttys 3,
- * unix 2, ipc 1,
+ * unix 4, ipc 1,
  * forgeries, pages 16, header 8, trailing 1, order 5, declared counts 1,
  * linear 1, file data 7, tree. */
-#define TAP_PLAN	(81 + sizeof(forgeries) / sizeof(forgeries[0]))
+#define TAP_PLAN	(83 + sizeof(forgeries) / sizeof(forgeries[0]))
 
 /* The image of the valid process, with @runs of page data. */
 static int good_image(const struct crfs_image_hdr *h, const struct fx_run *runs)
@@ -1713,6 +1733,7 @@ static void test_unix(const struct crfs_image_hdr *h)
 	struct cr_model m;
 	struct verdict v;
 	struct cr_err e = { 0 };
+	struct cr_file *ux, *ep;
 	int ret;
 
 	fx_model(&m, h);
@@ -1720,6 +1741,29 @@ static void test_unix(const struct crfs_image_hdr *h)
 	ret = cr_img_check_model(h, &m, &e);
 	ok(!ret, "a process with a datagram pair, two datagrams queued, and "
 	   "a socket listening on an abstract name passes cr_img_check_model()%s%s",
+	   ret ? ": " : "", e.msg);
+	judge(fx_write(h, &m, NULL, false), &v);
+	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
+	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+	cr_model_free(&m);
+
+	/* O_ASYNC and an owner on the listener, epoll watching the pair. */
+	fx_model(&m, h);
+	ev_add(&m);
+	ux_add(&m);
+	ux = &m.files[m.nr_files - NR_UX];
+	ux[UX_U].f.flags |= O_ASYNC;
+	ux[UX_U].f.owner_type = CRFS_OWNER_PID;
+	ux[UX_U].f.owner_pid = FX_PID;
+	ux[UX_U].f.signo = SIGIO;
+	ep = &m.files[m.nr_files - NR_UX - NR_EV + EV_EP];
+	ep->tfds[1] = (struct crfs_epoll_tfd){ .fd = 20,
+		.events = EPOLLIN | EPOLLONESHOT,
+		.target_id = ux[UX_A].f.id };
+	fx_resolve(&m);
+	ret = cr_img_check_model(h, &m, &e);
+	ok(!ret, "with O_ASYNC, an owner and a signal on the listener and an "
+	   "epoll watching the pair, it passes cr_img_check_model()%s%s",
 	   ret ? ": " : "", e.msg);
 	judge(fx_write(h, &m, NULL, false), &v);
 	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",

@@ -165,12 +165,17 @@ int cr_img_unix_check(const struct cr_chk *c, const struct cr_file *fi,
 		why = "no state after its path";
 	else if ((f->mode & S_IFMT) != S_IFSOCK)
 		why = "its mode is not a socket's";
-	else if ((f->flags & ~(O_ACCMODE | O_NONBLOCK)) ||
+	else if ((f->flags & ~(O_ACCMODE | O_NONBLOCK | O_ASYNC)) ||
 		 (f->flags & O_ACCMODE) != O_RDWR)
-		why = "status flags it is not made with (O_RDWR, O_NONBLOCK)";
+		why = "status flags it is not made with (O_RDWR, O_NONBLOCK, "
+		      "O_ASYNC)";
 	else if (f->pos || f->size || f->data_size || f->seals ||
-		 f->data_id || f->cflags || f->owner_type || f->signo)
-		why = "a position, data, seals, flags or owner of a socket";
+		 f->data_id || f->cflags)
+		why = "a position, data, seals or flags of a socket";
+	else if (f->owner_type > CRFS_OWNER_PGRP ||
+		 !f->owner_type != !f->owner_pid || f->signo > CRFS_NSIG)
+		why = "an owner type, owner or signal (F_SETOWN_EX, F_SETSIG) "
+		      "fcntl() does not take";
 	else
 		why = cr_unix_state_why(c, fi);
 	if (!why)

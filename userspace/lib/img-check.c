@@ -752,13 +752,34 @@ static const char *cr_task_why(const struct cr_task *t)
 }
 
 /*
+ * Is the owner (F_SETOWN_EX) of description @f a process of the image
+ * holding it too, the first of its descriptor table (the one that sets it
+ * at the restore)?
+ */
+static bool cr_owner_holds(const struct cr_chk *c, const struct crfs_file *f)
+{
+	int64_t k = cr_model_find(c->m, CR_K_TASK, f->owner_pid);
+	const struct cr_task *o = k >= 0 ? &c->m->tasks[k] : NULL;
+
+	return o && o->fdt && o->fdt->pid == o->t.pid && o->t.fdtable_id &&
+	       cr_chk_held(c, f->id, o->t.fdtable_id);
+}
+
+/*
  * The owner of each description of @t's descriptors (F_SETOWN_EX) is
  * @t itself: its pid, its thread, the process group it leads after the
- * restore.
+ * restore; or another process of the image holding the description.
  */
 static int cr_task_owners(const struct cr_chk *c, const struct cr_task *t,
 			  struct cr_err *e)
 {
+	int ret;
+
+	if (!c->have_held) {
+		ret = cr_chk_held_index((struct cr_chk *)c, e);
+		if (ret)
+			return ret;
+	}
 	for (uint32_t i = 0; i < c->m->nr_fdts; i++) {
 		const struct cr_fdtable *fdt = &c->m->fdts[i];
 
@@ -772,10 +793,12 @@ static int cr_task_owners(const struct cr_chk *c, const struct cr_task *t,
 			if (k < 0)
 				continue;	/* FD rules: not here */
 			f = &c->m->files[k].f;
-			if (f->owner_type && f->owner_pid != t->t.pid)
+			if (f->owner_type && f->owner_pid != t->t.pid &&
+			    !cr_owner_holds(c, f))
 				return cr_fail(e, EBADMSG, "pid %u: fd %u: "
-					       "owner %u (type %u) is not "
-					       "the process", t->t.pid,
+					       "owner %u (type %u) is neither "
+					       "the process nor one holding "
+					       "the description", t->t.pid,
 					       fdt->fds[j].d.fd, f->owner_pid,
 					       f->owner_type);
 		}

@@ -48,23 +48,61 @@ static uint32_t fown_type(int type)
 	return CRFS_OWNER_NONE;
 }
 
+/* Does @ot, a live task of @d with a table of its own, hold @f? */
+static bool fown_holds(const struct cr_dump *d, const struct cr_dtask *ot,
+		       const struct cr_file *f)
+{
+	const struct cr_fdtable *fdt;
+
+	(void)d;
+	if (ot->zombie)
+		return false;
+	fdt = ot->t->fdt;
+	for (uint32_t i = 0; fdt && i < fdt->nr_fds; i++)
+		if (fdt->fds[i].file == f)
+			return true;
+	return false;
+}
+
+/*
+ * Is owner @o, of type @type, of description @f the process @dt, or
+ * another process of @d holding @f in a descriptor table of its own
+ * (the thread or group of either: the leader's, the group it leads)?
+ */
+static bool fown_ours(const struct cr_dump *d, const struct cr_dtask *dt,
+		      const struct cr_file *f, const struct f_owner_ex *o,
+		      uint32_t type)
+{
+	/* The process names itself as its pid namespace sees it. */
+	for (uint32_t i = 0; i < d->nr_tasks; i++) {
+		const struct cr_dtask *ot = &d->tasks[i];
+
+		if (ot->vpid != o->pid ||
+		    (type == CRFS_OWNER_PGRP && ot->vpgid != ot->vpid))
+			continue;
+		return ot == dt || (ot->files_of < 0 && fown_holds(d, ot, f));
+	}
+	return false;
+}
+
 /*
  * Refuse what a restore cannot make again: an owner other than the
- * process, an owner on a directory (dnotify may be registered).
+ * process or a process of the container holding the description, an
+ * owner on a directory (dnotify may be registered).
  */
-static int fown_refuse(struct cr_dtask *dt, const struct cr_fd *fd,
-		       const struct f_owner_ex *o, struct cr_err *e)
+static int fown_refuse(const struct cr_dump *d, struct cr_dtask *dt,
+		       const struct cr_fd *fd, const struct f_owner_ex *o,
+		       struct cr_err *e)
 {
 	const struct cr_file *f = fd->file;
 	uint32_t type = fown_type(o->type);
-	/* The process names itself as its pid namespace sees it. */
-	bool self = o->pid == dt->vpid &&
-		    (type != CRFS_OWNER_PGRP || dt->vpgid == dt->vpid);
+	bool self = type && fown_ours(d, dt, f, o, type);
 
 	if (!type || !self)
 		return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: its signal "
-			       "owner (F_SETOWN) is %s %d, not the process "
-			       "itself: not restored", dt->pid, fd->d.fd,
+			       "owner (F_SETOWN) is %s %d, neither the "
+			       "process nor one of the container holding "
+			       "it: not restored", dt->pid, fd->d.fd,
 			       f->path, type ? fown_names[type] : "type",
 			       o->pid);
 	if (f->f.kind == CRFS_FILE_DIR)
@@ -83,7 +121,8 @@ static int fown_refuse(struct cr_dtask *dt, const struct cr_fd *fd,
 				 FOWN_CHUNK_CALLS : FOWN_CHUNK_DATA)
 
 /* What @more said of @fd's description (calls 2 @i, 2 @i + 1), into it. */
-static int fown_got(struct cr_dtask *dt, const struct cr_fd *fd,
+static int fown_got(const struct cr_dump *d, struct cr_dtask *dt,
+		    const struct cr_fd *fd,
 		    const struct cr_batch *more, int i, long off,
 		    struct cr_err *e)
 {
@@ -100,7 +139,7 @@ static int fown_got(struct cr_dtask *dt, const struct cr_fd *fd,
 			       fd->file->path, strerror((int)-rc));
 	memcpy(&o, more->out + off, sizeof(o));
 	if (o.pid) {
-		ret = fown_refuse(dt, fd, &o, e);
+		ret = fown_refuse(d, dt, fd, &o, e);
 		if (ret)
 			return ret;
 		f->owner_type = fown_type(o.type);
@@ -115,7 +154,8 @@ static int fown_got(struct cr_dtask *dt, const struct cr_fd *fd,
  * descriptions of @fds, @n of them, in batches of FOWN_CHUNK, in the
  * scratch area of @b.
  */
-static int fown_ask(struct cr_dtask *dt, const struct cr_batch *b,
+static int fown_ask(const struct cr_dump *d, struct cr_dtask *dt,
+		    const struct cr_batch *b,
 		    const struct cr_fd *const *fds, uint32_t n,
 		    struct cr_err *e)
 {
@@ -144,7 +184,8 @@ static int fown_ask(struct cr_dtask *dt, const struct cr_batch *b,
 		}
 		ret = cr_batch_run_more(dt, more, e);
 		for (uint32_t i = 0; !ret && i < k; i++)
-			ret = fown_got(dt, fds[at + i], more, (int)i, off[i], e);
+			ret = fown_got(d, dt, fds[at + i], more, (int)i,
+				       off[i], e);
 	}
 	free(more);
 	return ret;
@@ -186,7 +227,7 @@ static int fown_seized(struct cr_dump *d, struct cr_dtask *dt,
 		seen[k] = true;
 		fds[n++] = fd;
 	}
-	ret = fown_ask(dt, b, fds, n, e);
+	ret = fown_ask(d, dt, b, fds, n, e);
 	free(seen);
 	free(fds);
 	return ret;
@@ -264,7 +305,10 @@ static int fown_set(struct cr_rst *r, const struct cr_fd *fd,
 	return 0;
 }
 
-/* Restore phase 5, after the ids: each description with either. */
+/*
+ * Restore phase 5, after the ids: each description with either; its
+ * owner, when another process of the image (which holds it too), sets it.
+ */
 static int fown_late(struct cr_rst *r, struct cr_err *e)
 {
 	const struct cr_fdtable *fdt = r->task->fdt;
@@ -286,7 +330,8 @@ static int fown_late(struct cr_rst *r, struct cr_err *e)
 			first &= fdt->fds[j].file != fd->file;
 		if (first && fd->file->f.flags & O_ASYNC)
 			rc = fown_async(r, fd, e);
-		if (!rc && first)
+		if (!rc && first && (!fd->file->f.owner_type ||
+				     fd->file->f.owner_pid == r->task->t.pid))
 			rc = fown_set(r, fd, e);
 	}
 	return rc;

@@ -578,8 +578,11 @@ int cr_sock_probe(pid_t pid, const char *name, struct cr_file *f,
 			       "copy of the socket: %m", pid, fd, f->path);
 	if (getsockopt(cfd, SOL_SOCKET, SO_DOMAIN, &family, &len))
 		family = -1;
-	/* A unix socket: res-unix.c, from sock_diag and a copy of its own. */
-	if (family == AF_UNIX && !(f->f.flags & O_ASYNC)) {
+	/*
+	 * A unix socket: res-unix.c, from sock_diag and a copy of its own;
+	 * its O_ASYNC and owner: res-fown.c.
+	 */
+	if (family == AF_UNIX) {
 		close(cfd);
 		return cr_unix_probe(pid, name, f, e);
 	}
