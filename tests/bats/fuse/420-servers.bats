@@ -26,6 +26,8 @@ setup() {
 
 teardown() {
 	crfs_teardown
+	# nginx's files: its workers (www-data) cannot see the test's tmpdir
+	[[ -z ${WWW:-} ]] || rm -rf "$WWW"
 }
 
 # Debian's python (the one `make test` installs), not one of the caller's.
@@ -176,4 +178,104 @@ mc_up() {
 	run -0 mc "$port" < <(printf 'get new9\r\nstats\r\n')
 	assert_line --index 1 after
 	assert_line --regexp '^STAT curr_items 309'
+}
+
+# nginx_conf DIR PORT WWW: a configuration of a master and two workers (as
+# www-data), every file it writes under DIR, serving WWW on
+# 127.0.0.1:PORT; keep-alive connections are kept as long as the test runs.
+nginx_conf() {
+	local dir=$1 port=$2 www=$3 t
+
+	mkdir -p "$dir/tmp"
+	cat >"$dir/nginx.conf" <<-NGINX
+	worker_processes 2;
+	daemon off;
+	master_process on;
+	pid $dir/nginx.pid;
+	error_log $dir/error.log;
+	user www-data;
+	events { worker_connections 64; }
+	http {
+		access_log off;
+		keepalive_requests 100000000;
+		keepalive_timeout 600s;
+	NGINX
+	for t in client_body proxy fastcgi uwsgi scgi; do
+		echo "	${t}_temp_path $dir/tmp/$t;" >>"$dir/nginx.conf"
+	done
+	cat >>"$dir/nginx.conf" <<-NGINX
+		server {
+			listen 127.0.0.1:$port;
+			root $www;
+		}
+	}
+	NGINX
+}
+
+# load_ok DIR N: the load client has had at least N good answers.
+load_ok() {
+	local ok
+
+	[[ -e $1/progress ]] || return 1
+	read -r _ ok _ <"$1/progress"
+	((ok >= $2))
+}
+
+# fetch URL: the body, or fail.
+fetch() {
+	"$PY" -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' "$1"
+}
+
+@test "nginx, a master and two workers, under load from a client in the container: no request fails across the restore" {
+	local port dir img ct ct2 master procs n ok fails conns
+
+	port=$(free_port)
+	dir=$BATS_TEST_TMPDIR/nginx
+	img=$BATS_TEST_TMPDIR/nginx.img
+	WWW=$(mktemp -d /tmp/crfs-nginx-www.XXXXXX)
+	chmod 755 "$WWW"
+	nginx_conf "$dir" "$port" "$WWW"
+	echo "small $$" >"$WWW/a.txt"
+	seq 1 4000 >"$WWW/b.txt"		# 18 kB
+	seq 100000 117000 >"$WWW/c.txt"	# 119 kB
+	ct=$(crfs_mkct nginx)
+	# one root: a shell starts nginx and becomes the load client, which
+	# makes four keep-alive connections
+	start_in "$ct" /bin/sh -c 'nginx -p "$1" -c "$1/nginx.conf" -e "$1/error.log" &
+		shift; exec "$@"' sh "$dir" \
+		"$PY" "$BATS_TEST_DIRNAME/programs/http-load.py" "$port" "$dir" \
+		"$WWW" 4 a.txt b.txt c.txt
+	wait_for "the load to run" 20 load_ok "$dir" 500 ||
+		{ cat "$STARTED_ERR" "$dir/error.log" >&2; false; }
+	master=$(cat "$dir/nginx.pid")
+	run -0 ps -o comm= --ppid "$master"
+	assert_output $'nginx\nnginx'
+	run -0 fetch "http://127.0.0.1:$port/a.txt"
+	assert_output "small $$"
+	procs=$(sort -n "$CRFS_MNT/$ct/procs")
+	# the master, two workers, the client
+	n=$(wc -l <<<"$procs")
+	((n == 4)) || fail "$n processes in the container: $procs"
+	run -0 ss -Htn state established "( sport = :$port )"
+	((${#lines[@]} == 4)) || fail "not four connections: $output"
+
+	ct2=$(ct_move "$ct" "$img" nginx2)
+	run -0 sort -n "$CRFS_MNT/$ct2/procs"
+	assert_output "$procs"
+	read -r _ ok _ <"$dir/progress"
+	wait_for "the load to go on" 30 load_ok "$dir" $((ok + 2000)) ||
+		{ cat "$dir/progress" "$dir/fail.log" >&2; false; }
+	# new requests from outside, new connections
+	run -0 fetch "http://127.0.0.1:$port/a.txt"
+	assert_output "small $$"
+	run -0 fetch "http://127.0.0.1:$port/c.txt"
+	assert_output "$(cat "$WWW/c.txt")"
+	touch "$dir/stop"
+	wait_for "the load client to stop" 90 test -e "$dir/done"
+	read -r _ ok _ fails _ conns <"$dir/done"
+	[[ ! -s $dir/fail.log ]] || fail "failed requests: $(head -n 20 "$dir/fail.log")"
+	((fails == 0)) || fail "$fails failed requests"
+	# the four connections carried the load across the restore
+	((conns == 4)) || fail "$conns connections made, not 4"
+	((ok > 2500)) || fail "only $ok good answers"
 }
