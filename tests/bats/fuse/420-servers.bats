@@ -279,3 +279,65 @@ fetch() {
 	((conns == 4)) || fail "$conns connections made, not 4"
 	((ok > 2500)) || fail "only $ok good answers"
 }
+
+# tm SOCK ARGS...: a tmux client of the server at SOCK, bounded in time.
+tm() {
+	local sock=$1
+	shift
+	timeout 10 tmux -S "$sock" "$@" </dev/null
+}
+
+# pane_has SOCK TEXT: the pane shows a line TEXT.
+pane_has() {
+	tm "$1" capture-pane -p -t crfs | grep -qx -- "$2"
+}
+
+# tm_quiet SOCK: no client is connected to the server (a checkpoint
+# refuses a unix connection to a process outside).
+tm_quiet() {
+	[[ -z $(tm "$1" list-clients) ]] && (($(ss -Hxp | grep -c "$1") <= 1))
+}
+
+@test "tmux with a shell in a pane: restored, the pane shows what the shell wrote before, and the shell goes on" {
+	local dir sock img ct ct2 server shell
+
+	dir=$BATS_TEST_TMPDIR/tmux
+	sock=$dir/sock
+	img=$BATS_TEST_TMPDIR/tmux.img
+	mkdir -p "$dir"
+	ct=$(crfs_mkct tmux)
+	# the server in front (-D), the container's process; sessions are
+	# made by clients outside, which come and go
+	start_in "$ct" tmux -D -S "$sock" -f /dev/null
+	server=$STARTED_PID
+	wait_for "the tmux server to listen" 20 test -S "$sock" ||
+		{ cat "$STARTED_ERR" >&2; false; }
+	tm "$sock" new-session -d -s crfs -x 100 -y 30 /bin/bash --norc --noprofile
+	shell=$(tm "$sock" display-message -p -t crfs '#{pane_pid}')
+	run -0 cat "$CRFS_MNT/$ct/procs"
+	assert_output "$server"$'\n'"$shell"
+	tm "$sock" send-keys -t crfs 'echo before-$((6 * 7))' Enter
+	wait_for "the shell to answer" 10 pane_has "$sock" before-42
+	wait_for "the clients to go" 10 tm_quiet "$sock"
+
+	ct2=$(ct_move "$ct" "$img" tmux2)
+	run -0 cat "$CRFS_MNT/$ct2/procs"
+	assert_output "$server"$'\n'"$shell"
+	tm "$sock" send-keys -t crfs 'echo after-$$' Enter
+	wait_for "the shell to answer after the restore" 10 \
+		pane_has "$sock" "after-$shell" ||
+		{ tm "$sock" capture-pane -p -t crfs >&2; false; }
+	run -0 tm "$sock" capture-pane -p -t crfs
+	assert_line before-42
+	assert_line "after-$shell"
+	# the terminal's foreground group: ^C stops a command the shell runs
+	tm "$sock" send-keys -t crfs 'sleep 1000; echo slept' Enter
+	wait_for "sleep to run" 10 pgrep -P "$shell" -x sleep
+	tm "$sock" send-keys -t crfs C-c
+	wait_for "sleep to end" 10 eval '! pgrep -P "$shell" -x sleep'
+	tm "$sock" send-keys -t crfs 'echo end-$((3 * 3))' Enter
+	wait_for "the shell to come back" 10 pane_has "$sock" end-9 ||
+		{ tm "$sock" capture-pane -p -t crfs >&2; false; }
+	run -0 tm "$sock" capture-pane -p -t crfs
+	refute_line slept
+}
