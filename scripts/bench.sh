@@ -13,7 +13,10 @@
 # thread and page.  While crfs refuses a tree or threads (it says why in
 # the container's error file, the container left intact) the report says
 # "crfs (crctl): tree: not measured: REASON", measures CRIU all the same,
-# and that is no failure.  tests/bench/fuse-floor is mounted on a second
+# and that is no failure.  Shape "redis" is a real program:
+# scripts/bench-redis.sh checkpoints and restores a redis-server holding
+# 1 GiB of values with crfs and with CRIU, checking each restored one
+# answers with its data, and prints the medians and their ratio.  tests/bench/fuse-floor is mounted on a second
 # directory: a daemon answering every read from memory, the floor of a
 # checkpoint's read through FUSE.  Then unmounts and removes every file
 # it made, and kills what it started (only that), whatever happens.
@@ -27,8 +30,12 @@
 # Environment:
 #   BUILD              build directory (default build)
 #   BENCH_SHAPES       what is measured, comma separated (default
-#                      proc,tree,threads): proc = one process at each of
-#                      BENCH_SIZES; tree = BENCH_TREE; threads = BENCH_THREADS
+#                      proc,tree,threads,redis): proc = one process at each
+#                      of BENCH_SIZES; tree = BENCH_TREE; threads =
+#                      BENCH_THREADS; redis = a redis-server of
+#                      BENCH_REDIS_MIB MiB (scripts/bench-redis.sh; BENCH_RUNS
+#                      runs, at least 3); BENCH_SHAPES=redis: that alone
+#   BENCH_REDIS_MIB    MiB of values in the redis (default 1024)
 #   BENCH_SIZES        MiB sizes, comma separated (default 8,64,256,1024)
 #   BENCH_TREE         PROCSxMIB: a root and its PROCS - 1 children, MIB MiB
 #                      each (default 100x1); crfs's freeze of it is timed too
@@ -57,7 +64,11 @@ set -u
 
 BUILD=${BUILD:-build}
 SIZES=${BENCH_SIZES:-8,64,256,1024}
-SHAPES=${BENCH_SHAPES:-proc,tree,threads}
+SHAPES=${BENCH_SHAPES:-proc,tree,threads,redis}
+# redis: scripts/bench-redis.sh; the other shapes: crfs-bench
+redis=0
+case ",$SHAPES," in *,redis,*) redis=1 ;; esac
+SHAPES=$(echo ",$SHAPES," | sed 's/,redis,/,/g; s/^,*//; s/,*$//')
 RUNS=${BENCH_RUNS:-5}
 TIMEOUT=${BENCH_TIMEOUT:-900}
 FUSE=$BUILD/bin/crfs-fuse
@@ -234,6 +245,7 @@ for s in "${sizes[@]}"; do
 	[ "$s" -gt "$floor_mib" ] 2>/dev/null && floor_mib=$s
 done
 case ",$SHAPES," in
+,,) floor_mib=0 ;;	# redis alone: no driver
 *,proc,*) ;;
 *) floor_mib=0 ;;	# no single process: no sizes, no limits
 esac
@@ -262,25 +274,40 @@ fi
 
 # The driver in the background, bounded by $TIMEOUT: past it the daemons
 # go first (a process waiting on a FUSE request the daemon took cannot be
-# killed until the connection dies), then the driver.
-eval '"$DRIVER" "${args[@]}"' "$closers &"
-driver_pid=$!
+# killed until the connection dies), then the driver.  Then the redis
+# shape the same way, in what is left of $TIMEOUT.
+rc=0
 start=$SECONDS
-while kill -0 "$driver_pid" 2>/dev/null; do
-	if [ $((SECONDS - start)) -ge "$TIMEOUT" ]; then
-		echo "bench: no end after $TIMEOUT s (BENCH_TIMEOUT): stopping everything" >&2
-		[ -n "$fuse_pid" ] && kill -9 "$fuse_pid" 2>/dev/null
-		[ -n "$floor_pid" ] && kill -9 "$floor_pid" 2>/dev/null
-		stop_pid "$driver_pid" 50
-		wait "$driver_pid" 2>/dev/null
-		driver_pid=
-		exit 3
+# run_bounded CMD...: CMD in the background as the driver, bounded by
+# what is left of $TIMEOUT; its exit status in $rc.
+run_bounded() {
+	eval '"$@"' "$closers &"
+	driver_pid=$!
+	while kill -0 "$driver_pid" 2>/dev/null; do
+		if [ $((SECONDS - start)) -ge "$TIMEOUT" ]; then
+			echo "bench: no end after $TIMEOUT s (BENCH_TIMEOUT): stopping everything" >&2
+			[ -n "$fuse_pid" ] && kill -9 "$fuse_pid" 2>/dev/null
+			[ -n "$floor_pid" ] && kill -9 "$floor_pid" 2>/dev/null
+			stop_pid "$driver_pid" 50
+			wait "$driver_pid" 2>/dev/null
+			driver_pid=
+			exit 3
+		fi
+		sleep 1
+	done
+	wait "$driver_pid"
+	rc=$?
+	driver_pid=
+}
+[ -n "$SHAPES" ] && run_bounded "$DRIVER" "${args[@]}"
+if [ "$rc" -eq 0 ] && [ "$redis" = 1 ]; then
+	if [ "${BENCH_LIMITS_ONLY:-0}" = 1 ]; then
+		echo "redis: BENCH_LIMITS_ONLY=1: not measured"
+	else
+		run_bounded "$repo/scripts/bench-redis.sh" "$mnt" "$CRCTL" \
+			"$criu" "$shm" "$work"
 	fi
-	sleep 1
-done
-wait "$driver_pid"
-rc=$?
-driver_pid=
+fi
 for prog in crfs-fuse fuse-floor; do
 	[ -s "$work/$prog.log" ] || continue
 	echo "bench: $prog said:" >&2
@@ -288,7 +315,7 @@ for prog in crfs-fuse fuse-floor; do
 done
 echo "bench: took $((SECONDS - start)) s" >&2
 if [ "$rc" -ne 0 ]; then
-	echo "bench: something broke (crfs-bench exit status $rc)" >&2
+	echo "bench: something broke (exit status $rc of crfs-bench or bench-redis.sh)" >&2
 	exit "$rc"
 fi
 exit 0
