@@ -48,13 +48,11 @@ static uint32_t fown_type(int type)
 	return CRFS_OWNER_NONE;
 }
 
-/* Does @ot, a live task of @d with a table of its own, hold @f? */
-static bool fown_holds(const struct cr_dump *d, const struct cr_dtask *ot,
-		       const struct cr_file *f)
+/* Does @ot, a live task with a descriptor table of its own, hold @f? */
+static bool fown_holds(const struct cr_dtask *ot, const struct cr_file *f)
 {
 	const struct cr_fdtable *fdt;
 
-	(void)d;
 	if (ot->zombie)
 		return false;
 	fdt = ot->t->fdt;
@@ -80,7 +78,7 @@ static bool fown_ours(const struct cr_dump *d, const struct cr_dtask *dt,
 		if (ot->vpid != o->pid ||
 		    (type == CRFS_OWNER_PGRP && ot->vpgid != ot->vpid))
 			continue;
-		return ot == dt || (ot->files_of < 0 && fown_holds(d, ot, f));
+		return ot == dt || (ot->files_of < 0 && fown_holds(ot, f));
 	}
 	return false;
 }

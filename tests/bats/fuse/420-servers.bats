@@ -250,8 +250,6 @@ fetch() {
 	master=$(cat "$dir/nginx.pid")
 	run -0 ps -o comm= --ppid "$master"
 	assert_output $'nginx\nnginx'
-	run -0 fetch "http://127.0.0.1:$port/a.txt"
-	assert_output "small $$"
 	procs=$(sort -n "$CRFS_MNT/$ct/procs")
 	# the master, two workers, the client
 	n=$(wc -l <<<"$procs")
