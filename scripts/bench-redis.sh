@@ -259,6 +259,7 @@ echo "== redis: $MIB MiB of values ($NKEYS keys of $VALSIZE bytes, DEBUG POPULAT
 echo "   crfs: crctl checkpoint CT -o IMG --kill; crctl restore CT2 -i IMG --thaw"
 [ -n "$CRIU" ] && echo "   CRIU: criu dump -t PID -D DIR; criu restore -d -D DIR"
 echo "   each restored redis checked: PING, DBSIZE, a marker of the run, 5 sampled keys, a SET"
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 crfs_img=0 criu_img=0
 for r in $(seq "$RUNS"); do
 	[ -z "$crfs_why" ] && run_crfs "$r"
@@ -287,6 +288,8 @@ if [ -z "$crfs_why" ] && [ -n "$CRIU" ] && [ -z "$criu_why" ] &&
 	echo "CRIU/crfs (medians; above 1: crfs ahead): checkpoint $(ratio "$kc" "$cc")," \
 	     "restore $(ratio "$kr" "$cr"), round trip $(ratio $((kc + kr)) $((cc + cr)))"
 fi
+echo "   load average $load0 before, $(cut -d' ' -f1-3 /proc/loadavg) after, on $(nproc) cpus" \
+     "(the machine is shared: wall times of a loaded machine vary)"
 if [ "$bad" != 0 ]; then
 	echo "bench-redis: a restored redis answered wrong" >&2
 	exit 1
