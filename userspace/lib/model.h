@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The model of a container: the kernel objects its tasks share, with ids,
- * as image format 3 describes them (include/uapi/linux/crfs.h).  The dump
+ * as image format 4 describes them (include/uapi/linux/crfs.h).  The dump
  * fills it from /proc and writes it; the restore and `crfs-image` read it
  * from an image and check it (img-check.c) before using it.
  *

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Every record kind of image format 3 in one table (rec.c): its name, the
+ * Every record kind of image format 4 in one table (rec.c): its name, the
  * size of its fixed part, whether that is all of it, its architecture, its
  * place in the stream, and what reads it into the model, writes it from
  * the model, prints it and checks it (img-check.c).  The codec (image.c),

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
- * crfs image format, version 3.
+ * crfs image format, version 4.
  *
  * One definition for the kernel filesystem and for userspace (the kernel
  * build copies this file into its tree).  An image is a stream: a fixed
  * header, then tagged, length-framed records, then a trailer record.  It
  * is written and read strictly in order.
  *
- * Version 3 describes a container as an inventory of objects with ids and
+ * Version 3 (and 4, which adds pipes, sockets, terminals and a child's
+ * parent thread) describes a container as an inventory of objects with ids and
  * the references between them, as the kernel shares them: file
  * descriptions, fd tables, fs state, signal handler tables, address
  * spaces (mm), shared memory objects, processes, threads.  Objects come
@@ -30,7 +31,7 @@
 
 #define CRFS_IMAGE_MAGIC	"CRFSIMG\0"	/* 8 bytes */
 #define CRFS_IMAGE_MAGIC_LEN	8
-#define CRFS_IMAGE_VERSION	3
+#define CRFS_IMAGE_VERSION	4
 
 /* Values of crfs_image_hdr.arch: the audit architecture numbers. */
 #define CRFS_ARCH_X86_64	0xc000003eU
