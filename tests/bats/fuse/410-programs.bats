@@ -1,9 +1,11 @@
 #!/usr/bin/env bats
 # FUSE only: real programs checkpointed while they work, killed, restored,
-# and checked with their own kind of client.  A program holding an
-# established connection at the checkpoint is refused
-# (Documentation/crfs/checkpoint.rst): the server's checkpoints come
-# between requests, with only the listening socket open.
+# and checked with their own kind of client.  The clients here are
+# outside the container, so the servers' checkpoints come between
+# requests, with only the listening socket open (a connection to a peer
+# outside is refused unless the container's peers file says otherwise:
+# Documentation/crfs/checkpoint.rst, tests in 500-peers.bats; servers
+# under load from clients in the container are in 420-servers.bats).
 
 load ../helpers/common
 
