@@ -1163,6 +1163,19 @@ static void forge_ux_oneshot(struct cr_model *m)
 	fx_resolve(m);
 }
 
+/* An epoll watching the TCP listener one-shot, fired. */
+static void forge_in_oneshot(struct cr_model *m)
+{
+	struct cr_file *ep;
+
+	ev_add(m);
+	in_add(m);
+	ep = &m->files[m->nr_files - NR_IN - NR_EV + EV_EP];
+	ep->tfds[1] = (struct crfs_epoll_tfd){ .fd = 20, .events = EPOLLONESHOT,
+		.target_id = m->files[m->nr_files - NR_IN + IN_TCP].f.id };
+	fx_resolve(m);
+}
+
 static const struct forgery forgeries[] = {
 	{ "a socket of family AF_UNIX as INET", forge_in_family, "neither AF_INET nor AF_INET6" },
 	{ "a TCP socket of protocol UDP", forge_in_proto, "neither a TCP stream nor a UDP" },
@@ -1224,6 +1237,7 @@ static const struct forgery forgeries[] = {
 	{ "a unix socket owned by a process of no task", forge_ux_owner_other, "owner 4712 (type 2) is neither the process nor one holding the description" },
 	{ "a unix socket with signal 65", forge_ux_owner_signo, "an owner type, owner or signal" },
 	{ "a one-shot epoll target on a unix socket, fired", forge_ux_oneshot, "a one-shot unix socket target that fired" },
+	{ "a one-shot epoll target on a TCP socket, fired", forge_in_oneshot, "a one-shot TCP or UDP socket target that fired" },
 	{ "a SOCK_RAW unix pair",	forge_ux_type,	"a type socketpair() does not make" },
 	{ "a listening datagram socket", forge_ux_listen, "a listening datagram socket" },
 	{ "a listening socket without a name", forge_ux_listen_noname, "a listening socket without a name" },

@@ -61,6 +61,52 @@ static bool cr_evfd_pollable(const struct crfs_file *f)
 		(minor(f->rdev) == 8 || minor(f->rdev) == 9));
 }
 
+
+/* Is @f a terminal, a unix socket, a TCP or UDP socket? */
+static bool evfd_is_tty(const struct crfs_file *f)
+{
+	return f->kind == CRFS_FILE_TTY;
+}
+
+static bool evfd_is_unix(const struct crfs_file *f)
+{
+	return f->kind == CRFS_FILE_UNIX;
+}
+
+static bool evfd_is_inet(const struct crfs_file *f)
+{
+	return f->kind == CRFS_FILE_INET;
+}
+
+/*
+ * The kinds that raise EPOLLERR or EPOLLHUP by themselves (a peer or a
+ * side gone, an error): a one-shot target of theirs that fired would be
+ * armed for them again by epoll_ctl(), so it is refused.
+ */
+static const struct {
+	bool		(*is)(const struct crfs_file *f);
+	const char	*why;
+} evfd_hangups[] = {
+	{ cr_file_pipe, "a one-shot pipe or FIFO target that fired "
+	  "(epoll_ctl() would arm it again for EPOLLERR and EPOLLHUP)" },
+	{ evfd_is_tty, "a one-shot terminal target that fired (a terminal "
+	  "can hang up, which epoll_ctl() would report again)" },
+	{ evfd_is_unix, "a one-shot unix socket target that fired "
+	  "(epoll_ctl() would arm it again for EPOLLERR and EPOLLHUP)" },
+	{ evfd_is_inet, "a one-shot TCP or UDP socket target that fired "
+	  "(epoll_ctl() would arm it again for EPOLLERR and EPOLLHUP)" },
+};
+
+/* Why a fired one-shot target of @f's kind is refused; NULL: it is not. */
+static const char *evfd_hangs_up(const struct crfs_file *f)
+{
+	for (size_t i = 0; i < sizeof(evfd_hangups) / sizeof(evfd_hangups[0]);
+	     i++)
+		if (evfd_hangups[i].is(f))
+			return evfd_hangups[i].why;
+	return NULL;
+}
+
 /* Why the targets of epoll @fi are wrong, or NULL. */
 static const char *cr_evfd_epoll_why(const struct cr_chk *c,
 				     const struct cr_file *fi)
@@ -68,6 +114,7 @@ static const char *cr_evfd_epoll_why(const struct cr_chk *c,
 	for (uint32_t i = 0; i < fi->nr_tfds; i++) {
 		const struct crfs_epoll_tfd *t = &fi->tfds[i];
 		const struct cr_file *tf = cr_model_file(c->m, t->target_id);
+		const char *why;
 
 		if (t->fd < 0 || (i && (t->fd < fi->tfds[i - 1].fd ||
 					(t->fd == fi->tfds[i - 1].fd &&
@@ -83,27 +130,11 @@ static const char *cr_evfd_epoll_why(const struct cr_chk *c,
 			return "a target that is no other file of the image";
 		if (!cr_evfd_pollable(&tf->f))
 			return "a target of a kind epoll does not watch";
-		/* epoll_ctl() arms EPOLLERR | EPOLLHUP, which a pipe raises. */
-		if (cr_file_pipe(&tf->f) && (t->events & EPOLLONESHOT) &&
-		    !(t->events & ~CR_EPOLL_FLAGS))
-			return "a one-shot pipe or FIFO target that fired "
-			       "(epoll_ctl() would arm it again for EPOLLERR "
-			       "and EPOLLHUP)";
-		/* epoll_ctl() would arm EPOLLERR | EPOLLHUP on it again. */
-		if (tf->f.kind == CRFS_FILE_TTY &&
-		    (t->events & EPOLLONESHOT) &&
-		    !(t->events & ~(EPOLLONESHOT | EPOLLET | EPOLLWAKEUP |
-				    EPOLLEXCLUSIVE)))
-			return "a one-shot terminal target that fired (a "
-			       "terminal can hang up, which epoll_ctl() would "
-			       "report again)";
-		/* A unix socket hangs up when its peer goes. */
-		if (tf->f.kind == CRFS_FILE_UNIX &&
-		    (t->events & EPOLLONESHOT) &&
-		    !(t->events & ~CR_EPOLL_FLAGS))
-			return "a one-shot unix socket target that fired "
-			       "(epoll_ctl() would arm it again for EPOLLERR "
-			       "and EPOLLHUP)";
+		/* epoll_ctl() arms EPOLLERR | EPOLLHUP, which these raise. */
+		if ((t->events & EPOLLONESHOT) &&
+		    !(t->events & ~CR_EPOLL_FLAGS) &&
+		    (why = evfd_hangs_up(&tf->f)))
+			return why;
 		if (tf->f.kind != CRFS_FILE_EPOLL)
 			continue;
 		if (t->events & EPOLLEXCLUSIVE)
