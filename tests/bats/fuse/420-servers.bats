@@ -3,8 +3,10 @@
 # into a new container, thawed, and checked with their own clients:
 # redis-server (keys, some with a TTL), memcached (threads, epoll, its
 # internal pipes), nginx with a master and two workers under load from a
-# client inside the container (its connections restored with TCP_REPAIR),
-# and tmux with a shell in a pane.  Each listens on a free loopback port;
+# client inside the container (its connections restored with TCP_REPAIR)
+# and from a client outside it (the container's peers file at keep: the
+# connections kept behind the network lock), and tmux with a shell in a
+# pane.  Each listens on a free loopback port;
 # each test kills only the processes of its containers.
 
 load ../helpers/common
@@ -25,9 +27,22 @@ setup() {
 }
 
 teardown() {
+	local t
+
 	crfs_teardown
 	# nginx's files: its workers (www-data) cannot see the test's tmpdir
 	[[ -z ${WWW:-} ]] || rm -rf "$WWW"
+	# a network lock this test's checkpoint left (none should be)
+	for t in $(crfs_nft_tables); do
+		grep -qxF "$t" <<<"${NFT_BEFORE:-}" ||
+			nft delete table inet "$t" 2>/dev/null || true
+	done
+}
+
+# crfs_nft_tables: the inet tables crfs's network locks make, by name.
+crfs_nft_tables() {
+	nft list tables 2>/dev/null |
+		awk '$1 == "table" && $2 == "inet" && $3 ~ /^crfs_/ { print $3 }'
 }
 
 # Debian's python (the one `make test` installs), not one of the caller's.
@@ -294,6 +309,54 @@ pane_has() {
 # refuses a unix connection to a process outside).
 tm_quiet() {
 	[[ -z $(tm "$1" list-clients) ]] && (($(ss -Hxp | grep -c "$1") <= 1))
+}
+
+@test "nginx under load from a client outside, peers keep: its connections are kept across the restore, no request fails" {
+	local port dir img ct ct2 master procs ok fails conns
+
+	port=$(free_port)
+	dir=$BATS_TEST_TMPDIR/nginx
+	img=$BATS_TEST_TMPDIR/nginx.img
+	WWW=$(mktemp -d /tmp/crfs-nginx-www.XXXXXX)
+	chmod 755 "$WWW"
+	nginx_conf "$dir" "$port" "$WWW"
+	echo "small $$" >"$WWW/a.txt"
+	seq 1 4000 >"$WWW/b.txt"
+	seq 100000 117000 >"$WWW/c.txt"
+	NFT_BEFORE=$(crfs_nft_tables)
+	ct=$(crfs_mkct nginxk)
+	ct_write "$ct" peers keep
+	start_in "$ct" nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log"
+	wait_for "nginx to answer" 20 fetch "http://127.0.0.1:$port/a.txt" ||
+		{ cat "$STARTED_ERR" "$dir/error.log" >&2; false; }
+	master=$(cat "$dir/nginx.pid")
+	run -0 ps -o comm= --ppid "$master"
+	assert_output $'nginx\nnginx'
+	procs=$(sort -n "$CRFS_MNT/$ct/procs")
+	# the load client outside the container: four keep-alive connections
+	start_bg "$PY" "$BATS_TEST_DIRNAME/programs/http-load.py" "$port" \
+		"$dir" "$WWW" 4 a.txt b.txt c.txt
+	wait_for "the load to run" 20 load_ok "$dir" 500 ||
+		{ cat "$STARTED_ERR" >&2; false; }
+	run -0 ss -Htn state established "( sport = :$port )"
+	((${#lines[@]} == 4)) || fail "not four connections: $output"
+
+	ct2=$(ct_move "$ct" "$img" nginxk2)
+	run -0 sort -n "$CRFS_MNT/$ct2/procs"
+	assert_output "$procs"
+	read -r _ ok _ <"$dir/progress"
+	wait_for "the load to go on" 30 load_ok "$dir" $((ok + 2000)) ||
+		{ cat "$dir/progress" "$dir/fail.log" >&2; false; }
+	# the restore took its network lock away
+	run -0 crfs_nft_tables
+	assert_output "$NFT_BEFORE"
+	touch "$dir/stop"
+	wait_for "the load client to stop" 90 test -e "$dir/done"
+	read -r _ ok _ fails _ conns <"$dir/done"
+	[[ ! -s $dir/fail.log ]] || fail "failed requests: $(head -n 20 "$dir/fail.log")"
+	((fails == 0)) || fail "$fails failed requests"
+	# the client's four connections carried the load across the restore
+	((conns == 4)) || fail "$conns connections made, not 4"
 }
 
 @test "tmux with a shell in a pane: restored, the pane shows what the shell wrote before, and the shell goes on" {
