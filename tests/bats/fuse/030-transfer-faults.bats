@@ -26,7 +26,10 @@ teardown() {
 			kill -KILL "$NS_UNSHARE"
 	fi
 	if [[ -f $BATS_TEST_TMPDIR/.big-files ]]; then
-		xargs rm -f <"$BATS_TEST_TMPDIR/.big-files"
+		# the image and the files its slow reader or writer made beside it
+		while read -r p; do
+			rm -f "$p" "$p.ready" "$p.go" "$p.rc"
+		done <"$BATS_TEST_TMPDIR/.big-files"
 	fi
 }
 
