@@ -342,7 +342,7 @@ static uint32_t cr_netlock_id(const char *name)
 	return id;
 }
 
-/* Where connection @arg (a cr_netlock_at) is: its pid and fd. */
+/* A connection looked for, and the pid and fd found holding it. */
 struct cr_netlock_at {
 	const struct cr_tcp_tuple	*t;
 	pid_t				pid;
