@@ -342,6 +342,25 @@ out_inotify:
 	return ret;
 }
 
+/*
+ * At shutdown every container is thawed (cr_cgroup_tree_prune()): one
+ * checkpointed and not killed since runs again, so its network lock goes
+ * now, as at a thaw (its image, whose lock is gone, is refused by a
+ * restore).  A lock kept for the restore of a killed container stays.
+ */
+static void crfs_fs_unlock_net(struct crfs_ct *ct)
+{
+	char lock[sizeof(ct->netlock)];
+
+	pthread_mutex_lock(&ct->lock);
+	memcpy(lock, ct->netlock, sizeof(lock));
+	ct->netlock[0] = 0;
+	pthread_mutex_unlock(&ct->lock);
+	if (cr_netlock_drop(lock))
+		fprintf(stderr, "crfs-fuse: %s: cannot remove its network lock: nft delete table inet %s\n",
+			ct->name, lock);
+}
+
 /**
  * crfs_fs_shutdown() - end every transfer, free the files left open, stop
  * the watcher, take the subtree down (thaw all, remove the empty cgroups)
@@ -351,8 +370,10 @@ void crfs_fs_shutdown(struct crfs_fs *fs)
 	struct crfs_ct *ct, *next;
 	uint64_t one = 1;
 
-	for (ct = fs->cts; ct; ct = ct->next)
+	for (ct = fs->cts; ct; ct = ct->next) {
 		crfs_fuse_image_abort(ct);
+		crfs_fs_unlock_net(ct);
+	}
 	crfs_fuse_release_all(fs);
 	crfs_fuse_ns_shutdown(fs);
 	if (fs->watching) {

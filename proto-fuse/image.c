@@ -188,29 +188,36 @@ static void crfs_image_unclaim(struct crfs_ct *ct, struct cr_xfer *x)
 	crfs_ct_changed(ct);
 }
 
-/* End @x (the reader or writer is done) and free @ct's image slot. */
+/*
+ * End @x (the reader or writer is done) and free @ct's image slot.  Each
+ * copy of the descriptor ends it, each end returning the same result: a
+ * checkpoint's is applied to the container once, by the first.
+ */
 static int crfs_image_end(struct crfs_ct *ct, struct cr_xfer *x)
 {
 	int ret = cr_xfer_end(x);
-	char old[sizeof(ct->netlock)] = "";
+	char drop[sizeof(ct->netlock)] = "";
 
 	/*
 	 * A kill from now on lets its connections go quietly (ctl.c), and
 	 * keeps its network lock for the restore; a thaw removes the lock,
-	 * as does a checkpoint that failed.
+	 * as does a checkpoint that failed (unless the lock is the one in
+	 * force before it, which it reused: the last image needs it).
 	 */
-	if (!ret && cr_xfer_is_dump(x)) {
+	if (cr_xfer_is_dump(x) && cr_xfer_take_result(x)) {
 		pthread_mutex_lock(&ct->lock);
-		ct->dumped = true;
-		ct->dump_peers = cr_xfer_peers(x);
-		if (strcmp(ct->netlock, cr_xfer_lock(x)))
-			memcpy(old, ct->netlock, sizeof(old));
-		snprintf(ct->netlock, sizeof(ct->netlock), "%s",
-			 cr_xfer_lock(x));
+		if (!ret) {
+			ct->dumped = true;
+			ct->dump_peers = cr_xfer_peers(x);
+			if (strcmp(ct->netlock, cr_xfer_lock(x)))
+				memcpy(drop, ct->netlock, sizeof(drop));
+			snprintf(ct->netlock, sizeof(ct->netlock), "%s",
+				 cr_xfer_lock(x));
+		} else if (strcmp(ct->netlock, cr_xfer_lock(x))) {
+			snprintf(drop, sizeof(drop), "%s", cr_xfer_lock(x));
+		}
 		pthread_mutex_unlock(&ct->lock);
-		cr_netlock_drop(old);
-	} else if (cr_xfer_is_dump(x)) {
-		cr_netlock_drop(cr_xfer_lock(x));
+		cr_netlock_drop(drop);
 	}
 	crfs_image_unclaim(ct, x);
 	return ret;
@@ -258,6 +265,7 @@ static int crfs_fuse_image_open(struct crfs_fh *fh, struct fuse_file_info *fi)
 	const char *op = mode == O_RDONLY ? "checkpoint" : "restore";
 	struct cr_ring *ring;
 	struct cr_xfer *x;
+	char lock[sizeof(ct->netlock)];
 	bool shell_job;
 	int peers, ret;
 
@@ -281,8 +289,11 @@ static int crfs_fuse_image_open(struct crfs_fh *fh, struct fuse_file_info *fi)
 	pthread_mutex_lock(&ct->lock);
 	shell_job = ct->shell_job;
 	peers = ct->peers;
+	memcpy(lock, ct->netlock, sizeof(lock));
 	pthread_mutex_unlock(&ct->lock);
 	cr_xfer_set_peers(x, mode == O_RDONLY ? peers : CR_PEERS_REFUSE);
+	if (mode == O_RDONLY)
+		cr_xfer_set_lock(x, lock);
 	if (shell_job)
 		cr_xfer_set_opts(x, true, mode == O_RDONLY ? -1 :
 				 crfs_image_tty(fh->opener));

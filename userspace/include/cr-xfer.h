@@ -106,10 +106,25 @@ void cr_xfer_set_opts(struct cr_xfer *x, bool shell_job, int tty_fd);
 void cr_xfer_set_peers(struct cr_xfer *x, int peers);
 
 /**
+ * cr_xfer_set_lock() - before cr_xfer_begin(): the network lock of the
+ * container still in force (its last checkpoint's, not thawed since), for
+ * a checkpoint to reuse (struct cr_opts)
+ */
+void cr_xfer_set_lock(struct cr_xfer *x, const char *lock);
+
+/**
+ * cr_xfer_take_result() - after cr_xfer_end(): true for the first caller
+ * only, who applies the transfer's result to its container (every copy of
+ * the descriptor ends it, and each end returns the same result)
+ */
+bool cr_xfer_take_result(struct cr_xfer *x);
+
+/**
  * cr_xfer_lock() - the network lock a checkpoint took (peers keep): the
  * name of its nftables table, "" for none; the caller removes it
  * (cr_netlock_drop()) when the container is thawed, or a checkpoint that
- * failed after it was taken
+ * failed after it was taken, unless it is the one given to
+ * cr_xfer_set_lock() (the lock in force, which the last image needs)
  */
 const char *cr_xfer_lock(const struct cr_xfer *x);
 

@@ -145,12 +145,16 @@ struct cr_dump;
  * beyond the default (res-tty.c): @shell_job, a terminal outside the
  * container (the shell's that started the program) is accepted by a
  * checkpoint; a restore puts such a terminal's descriptors on @tty_fd,
- * the restorer's terminal (-1: none, such an image is refused).
+ * the restorer's terminal (-1: none, such an image is refused).  @lock:
+ * the network lock a checkpoint of the container (peers keep) took and
+ * that is still in force (not thawed since): the next checkpoint reuses
+ * it (netlock.c).
  */
 struct cr_opts {
 	bool	shell_job;
 	int	tty_fd;
 	int	peers;		/* enum cr_peers */
+	char	lock[64];	/* the network lock in force, "" for none */
 };
 
 /*
@@ -179,6 +183,13 @@ struct cr_dump;
  * name, "" for none; the caller owns it once the checkpoint ended
  */
 const char *cr_dump_lock(const struct cr_dump *d);
+
+/**
+ * cr_netlock_fail() - the checkpoint of @d failed: remove the lock it
+ * took, unless it is the one in force before it (cr_opts lock), which
+ * the last image still needs
+ */
+void cr_netlock_fail(struct cr_dump *d);
 
 /**
  * cr_inet_quiet_peers() - cr_inet_quiet(), but with @close, a connection

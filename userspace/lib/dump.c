@@ -567,6 +567,8 @@ struct cr_dump *cr_dump_begin_opts(const char *cgdir,
 	}
 	d->shell_job = opts && opts->shell_job;
 	d->peers = opts ? opts->peers : CR_PEERS_REFUSE;
+	if (opts)
+		snprintf(d->lock_held, sizeof(d->lock_held), "%s", opts->lock);
 	if (strlen(cgdir) >= sizeof(d->cgdir)) {
 		cr_fail(e, ENAMETOOLONG, "%s: path too long", cgdir);
 		goto out_free;
@@ -611,7 +613,7 @@ struct cr_dump *cr_dump_begin_opts(const char *cgdir,
 out_release:
 	dump_release(d);
 out_free:
-	cr_netlock_drop(d->lock);
+	cr_netlock_fail(d);
 	dump_free(d);
 	return NULL;
 }

@@ -19,7 +19,7 @@
 #include "res.h"
 #include "arch.h"
 
-/* A network lock's nftables table name: crfs_NAME_ID, and its NUL. */
+/* A network lock's nftables table name: crfs_lock_ID, and its NUL. */
 #define CR_NETLOCK_NAME		64
 
 /* A TCP connection by its addresses (netlock.c); ports in host order. */
@@ -207,6 +207,8 @@ struct cr_dump {
 	int			peers;		/* cr_opts: enum cr_peers */
 	/* peers keep: the network lock (netlock.c), its table, its id */
 	char			lock[CR_NETLOCK_NAME];
+	char			lock_held[CR_NETLOCK_NAME];	/* cr_opts */
+	bool			lock_reused;	/* lock is lock_held */
 	uint32_t		lock_id;
 	struct cr_tcp_tuple	*locked;	/* the connections it holds */
 	uint32_t		nr_locked;
@@ -215,7 +217,8 @@ struct cr_dump {
 /**
  * cr_netlock_take() - peers keep: lock every TCP connection of the
  * processes of @d whose peer is outside the container, before anything
- * reads them (netlock.c); d->lock names the table ("" when none).
+ * reads them (netlock.c); d->lock names the table ("" when none): the
+ * lock in force (d->lock_held) if any, a new one otherwise.
  *
  * Return: 0, or -errno with the reason in @e.
  */

@@ -3,17 +3,21 @@
  * The network lock: with the container's peers file "keep", a checkpoint
  * keeps a TCP connection whose peer is outside the container.  Before
  * anything reads the connections (the container is frozen), each such
- * connection gets two rules in an nftables table of the checkpoint's own,
- * crfs_NAME_ID (NAME the container's, ID 8 random hex digits, in the
- * image as each locked connection's lock_id): the peer's packets to it
- * dropped at the input hook, its packets to the peer at the output hook.
- * The kernel then answers nothing to the peer's retransmits while the
- * container is frozen, killed (its connections put in repair mode first:
- * no FIN, no reset) and restored; the restore removes the table once
- * every connection is back and out of repair mode.  A thaw instead of a
- * kill, or a checkpoint that fails, removes it at once; a lock whose
- * image is never restored stays until removed by hand
- * (nft delete table inet crfs_NAME_ID).
+ * connection gets two rules in an nftables table, crfs_lock_ID (ID 8
+ * random hex digits, in the image as each locked connection's lock_id;
+ * the table's comment names the container's cgroup): the peer's packets
+ * to it dropped at the input hook, its packets to the peer at the output
+ * hook.  The kernel then answers nothing to the peer's retransmits while
+ * the container is frozen, killed (its connections put in repair mode
+ * first: no FIN, no reset) and restored; the restore removes the table
+ * once every connection is back and out of repair mode, and refuses a
+ * connection whose table is gone (the peer may have moved on).
+ *
+ * A second checkpoint before a thaw reuses the lock in force (cr_opts),
+ * so every image names the table that really holds its connections.  A
+ * thaw instead of a kill, or a checkpoint that fails with a lock of its
+ * own, removes it at once; a lock whose image is never restored stays
+ * until removed by hand (nft delete table inet crfs_lock_ID).
  *
  * nft(8) does the work: one script per lock, one transaction.
  */
@@ -55,14 +59,14 @@ static const char *const cr_nft_paths[] = {
 /* Run nft(8) on @script (its stdin); what it printed into @out. */
 static int cr_nft(const char *script, char *out, size_t len)
 {
-	int in[2] = { -1, -1 }, res[2] = { -1, -1 }, status, err = 0;
+	int in[2] = { -1, -1 }, res[2] = { -1, -1 }, status = 0, err = 0;
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	const char *path = NULL;
 	char *argv[] = { "nft", "-f", "-", NULL };
 	size_t got = 0, n = strlen(script);
 	sigset_t none;
-	pid_t pid;
+	pid_t pid, w;
 
 	out[0] = 0;
 	for (size_t i = 0; !path && i < sizeof(cr_nft_paths) /
@@ -108,21 +112,26 @@ static int cr_nft(const char *script, char *out, size_t len)
 	}
 	close(in[1]);
 	in[1] = -1;
+	/* To its end, what does not fit discarded: nft never blocks. */
 	for (;;) {
-		ssize_t r = read(res[0], out + got, len - 1 - got);
+		char sink[512];
+		bool room = got < len - 1;
+		ssize_t r = room ? read(res[0], out + got, len - 1 - got) :
+				   read(res[0], sink, sizeof(sink));
 
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			break;
-		got += r;
-		if (got == len - 1)
-			break;
+		if (room)
+			got += r;
 	}
 	out[got] = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
 		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
+	if (w < 0)
+		err = -errno;
+	else if (!WIFEXITED(status) || WEXITSTATUS(status))
 		err = -EIO;
 	/* One line for a reason. */
 	for (char *p = out; *p; p++)
@@ -156,9 +165,12 @@ static void cr_tuple_take(const struct sockaddr_storage *sa, uint8_t *a,
 	}
 }
 
-/* Call @fn on each TCP socket of @pid that is neither listening nor closed. */
+/*
+ * Call @fn on each TCP socket of @pid that is neither listening nor
+ * closed: @nr its descriptor's number in @pid, @fd a copy of it.
+ */
 static void cr_tcp_each(pid_t pid,
-			void (*fn)(int fd, int state,
+			void (*fn)(pid_t pid, int nr, int fd, int state,
 				   const struct cr_tcp_tuple *t, void *arg),
 			void *arg)
 {
@@ -199,7 +211,8 @@ static void cr_tcp_each(pid_t pid,
 				cr_tuple_take(&a, t.src, &t.sport);
 				cr_tuple_take(&b, t.dst, &t.dport);
 			}
-			fn(fd, ti.tcpi_state, &t, arg);
+			fn(pid, atoi(de->d_name), fd, ti.tcpi_state, &t,
+			   arg);
 		}
 		close(fd);
 	}
@@ -238,11 +251,13 @@ static bool cr_tuples_has(const struct cr_tuples *s,
 }
 
 /* cr_tcp_each(): add each established connection to the set @arg. */
-static void cr_tuples_add(int fd, int state, const struct cr_tcp_tuple *t,
-			  void *arg)
+static void cr_tuples_add(pid_t pid, int nr, int fd, int state,
+			  const struct cr_tcp_tuple *t, void *arg)
 {
 	struct cr_tuples *s = arg;
 
+	(void)pid;
+	(void)nr;
 	(void)fd;
 	if (state != CR_TCP_ESTABLISHED || !t->family ||
 	    cr_tuples_has(s, t, false))
@@ -271,7 +286,8 @@ static int cr_tuples_outside(const pid_t *pids, uint32_t n,
 		cr_tcp_each(pids[i], cr_tuples_add, &all);
 	for (uint32_t i = 0; !all.oom && i < all.nr; i++)
 		if (!cr_tuples_has(&all, &all.t[i], true))
-			cr_tuples_add(-1, CR_TCP_ESTABLISHED, &all.t[i], out);
+			cr_tuples_add(0, -1, -1, CR_TCP_ESTABLISHED, &all.t[i],
+				      out);
 	free(all.t);
 	return all.oom || out->oom ? -ENOMEM : 0;
 }
@@ -308,28 +324,69 @@ static char *cr_nft_rules(char *p, const char *end, const char *name,
 	return p < end ? p : (char *)end;
 }
 
-/* Table name crfs_NAME_ID of container @cgdir (its last component). */
-static void cr_netlock_name(char *buf, const char *cgdir, uint32_t id)
+/* The name of the lock table of id @id (crfs_lock_ID), into @buf. */
+static void cr_netlock_name(char *buf, uint32_t id)
 {
-	const char *base = strrchr(cgdir, '/');
-	char ct[41];
-	size_t i;
+	snprintf(buf, CR_NETLOCK_NAME, "crfs_lock_%08x", id);
+}
 
-	base = base ? base + 1 : cgdir;
-	for (i = 0; base[i] && i < sizeof(ct) - 1; i++)
-		ct[i] = (base[i] >= 'a' && base[i] <= 'z') ||
-			(base[i] >= 'A' && base[i] <= 'Z') ||
-			(base[i] >= '0' && base[i] <= '9') ? base[i] : '_';
-	ct[i] = 0;
-	snprintf(buf, CR_NETLOCK_NAME, "crfs_%s_%08x", ct, id);
+/* The id of lock table @name, 0 if it is not one. */
+static uint32_t cr_netlock_id(const char *name)
+{
+	unsigned int id = 0;
+	int end = 0;
+
+	if (sscanf(name, "crfs_lock_%8x%n", &id, &end) != 1 ||
+	    end != 18 || name[end])
+		return 0;
+	return id;
+}
+
+/* A connection looked for, and the pid and fd found holding it. */
+struct cr_netlock_at {
+	const struct cr_tcp_tuple	*t;
+	pid_t				pid;
+	int				nr;
+};
+
+/* cr_tcp_each(): is this the connection @arg looks for? */
+static void cr_netlock_find(pid_t pid, int nr, int fd, int state,
+			    const struct cr_tcp_tuple *t, void *arg)
+{
+	struct cr_netlock_at *at = arg;
+	struct cr_tuples one = { (struct cr_tcp_tuple *)at->t, 1, 1, false };
+
+	(void)fd;
+	(void)state;
+	if (!at->pid && t->family && cr_tuples_has(&one, t, false)) {
+		at->pid = pid;
+		at->nr = nr;
+	}
+}
+
+/* "pid P: fd N: A:p -> B:q" of connection @t of @d, into @buf. */
+static void cr_netlock_where(const struct cr_dump *d,
+			     const struct cr_tcp_tuple *t, char *buf,
+			     size_t len)
+{
+	struct cr_netlock_at at = { .t = t };
+	char s[INET6_ADDRSTRLEN], p[INET6_ADDRSTRLEN];
+
+	for (uint32_t i = 0; !at.pid && i < d->nr_tasks; i++)
+		cr_tcp_each(d->tasks[i].pid, cr_netlock_find, &at);
+	cr_nft_addr(t, t->src, s, sizeof(s));
+	cr_nft_addr(t, t->dst, p, sizeof(p));
+	snprintf(buf, len, "pid %d: fd %d: TCP %s:%u -> %s:%u", (int)at.pid,
+		 at.nr, s, t->sport, p, t->dport);
 }
 
 int cr_netlock_take(struct cr_dump *d, struct cr_err *e)
 {
 	struct cr_tuples out = { 0 };
-	char msg[CR_NFT_OUT], *script, *p, *end;
+	char msg[CR_NFT_OUT], where[160], *script, *p, *end;
+	const char *cg = d->cgdir;
 	size_t len;
-	uint32_t id = 0;
+	uint32_t id;
 	pid_t *pids;
 	int ret;
 
@@ -346,11 +403,17 @@ int cr_netlock_take(struct cr_dump *d, struct cr_err *e)
 		free(out.t);
 		return ret ? cr_fail(e, -ret, "out of memory") : 0;
 	}
+	/* Its comment: the cgroup's path, its end if too long for nft. */
+	if (strlen(cg) > 100)
+		cg += strlen(cg) - 100;
+	/* Not thawed since the last checkpoint: its lock, still in force. */
+	id = cr_netlock_id(d->lock_held);
+	d->lock_reused = id != 0;
 	while (!id)
 		if (getrandom(&id, sizeof(id), 0) != sizeof(id))
 			id = (uint32_t)getpid() ^ (uint32_t)time(NULL);
-	cr_netlock_name(d->lock, d->cgdir, id);
-	len = 512 + (size_t)out.nr * 512;
+	cr_netlock_name(d->lock, id);
+	len = 1024 + (size_t)out.nr * 512;
 	script = malloc(len);
 	if (!script) {
 		free(out.t);
@@ -358,31 +421,46 @@ int cr_netlock_take(struct cr_dump *d, struct cr_err *e)
 		return cr_fail(e, ENOMEM, "out of memory");
 	}
 	end = script + len;
+	/*
+	 * One transaction: a lock in force is emptied and filled again, its
+	 * connections held all along; a new one must not exist yet.
+	 */
 	p = script + snprintf(script, len,
-			      "create table inet %s\n"
+			      "%s table inet %s { comment \"crfs %s\" ; }\n"
 			      "add chain inet %s in { type filter hook input "
 			      "priority -150 ; policy accept ; }\n"
 			      "add chain inet %s out { type filter hook output "
-			      "priority -150 ; policy accept ; }\n",
-			      d->lock, d->lock, d->lock);
+			      "priority -150 ; policy accept ; }\n"
+			      "flush chain inet %s in\n"
+			      "flush chain inet %s out\n",
+			      d->lock_reused ? "add" : "create", d->lock,
+			      cg, d->lock, d->lock, d->lock, d->lock);
 	for (uint32_t i = 0; i < out.nr; i++)
 		p = cr_nft_rules(p, end, d->lock, &out.t[i]);
 	ret = cr_nft(script, msg, sizeof(msg));
 	free(script);
 	if (ret) {
+		cr_netlock_where(d, &out.t[0], where, sizeof(where));
 		free(out.t);
-		ret = cr_fail(e, EOPNOTSUPP, "%s: cannot lock the network for "
-			      "its %u TCP connection(s) to peers outside "
+		ret = cr_fail(e, EOPNOTSUPP, "%s: %s: cannot lock the network "
+			      "for its %u TCP connection(s) to peers outside "
 			      "(peers keep): nftables table %s: %s",
-			      d->cgdir, out.nr, d->lock, msg[0] ? msg :
+			      d->cgdir, where, out.nr, d->lock, msg[0] ? msg :
 			      strerror(-ret));
-		d->lock[0] = 0;
+		if (!d->lock_reused)
+			d->lock[0] = 0;
 		return ret;
 	}
 	d->lock_id = id;
 	d->locked = out.t;
 	d->nr_locked = out.nr;
 	return 0;
+}
+
+void cr_netlock_fail(struct cr_dump *d)
+{
+	if (!d->lock_reused)
+		cr_netlock_drop(d->lock);
 }
 
 const char *cr_dump_lock(const struct cr_dump *d)
@@ -414,15 +492,96 @@ int cr_netlock_drop(const char *name)
 	return cr_nft(script, msg, sizeof(msg));
 }
 
-void cr_netlock_restored(const struct cr_model *m)
+/* Does lock table @name exist?  1, 0, or -errno with nft's reason in @msg. */
+static int cr_netlock_exists(const char *name, char *msg, size_t len)
 {
-	char out[CR_NFT_OUT], want[16], name[CR_NETLOCK_NAME];
+	char script[CR_NETLOCK_NAME + 32];
+	int ret;
+
+	snprintf(script, sizeof(script), "list table inet %s\n", name);
+	ret = cr_nft(script, msg, len);
+	if (!ret)
+		return 1;
+	if (ret == -EIO && strstr(msg, "No such file or directory"))
+		return 0;
+	return ret;
+}
+
+/* "TCP A:p -> B:q" of connection @s, into @buf. */
+static const char *cr_netlock_conn(const struct crfs_file_inet *s, char *buf,
+				   size_t len)
+{
+	struct cr_tcp_tuple t = { .family = s->family };
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+
+	cr_nft_addr(&t, s->src, a, sizeof(a));
+	cr_nft_addr(&t, s->dst, b, sizeof(b));
+	snprintf(buf, len, "TCP %s:%u -> %s:%u", a, s->sport, b, s->dport);
+	return buf;
+}
+
+int cr_netlock_check(const struct cr_model *m, struct cr_err *e)
+{
+	char msg[CR_NFT_OUT], name[CR_NETLOCK_NAME], conn[128];
+	uint32_t ok[8], nr_ok = 0;
+
+	for (uint32_t i = 0; i < m->nr_fdts; i++) {
+		const struct cr_fdtable *fdt = &m->fdts[i];
+
+		for (uint32_t j = 0; j < fdt->nr_fds; j++) {
+			const struct cr_file *fi = fdt->fds[j].file;
+			const struct crfs_file_inet *s;
+			bool seen = false;
+			int ret;
+
+			if (!fi || fi->f.kind != CRFS_FILE_INET || !fi->inet ||
+			    !fi->inet->lock_id)
+				continue;
+			s = fi->inet;
+			for (uint32_t k = 0; k < nr_ok; k++)
+				seen |= ok[k] == s->lock_id;
+			if (seen)
+				continue;
+			cr_netlock_name(name, s->lock_id);
+			ret = cr_netlock_exists(name, msg, sizeof(msg));
+			if (ret < 0)
+				return cr_fail(e, -ret, "pid %u: fd %u: %s: "
+					       "cannot check its network lock "
+					       "(nftables table inet %s): %s",
+					       fdt->pid, fdt->fds[j].d.fd,
+					       cr_netlock_conn(s, conn,
+							       sizeof(conn)),
+					       name, msg[0] ? msg :
+					       strerror(-ret));
+			if (!ret)
+				return cr_fail(e, ESTALE, "pid %u: fd %u: %s: "
+					       "its network lock is gone: the "
+					       "peer may have moved on "
+					       "(nftables table inet %s: the "
+					       "container was thawed, restored "
+					       "or the lock removed since this "
+					       "checkpoint)", fdt->pid,
+					       fdt->fds[j].d.fd,
+					       cr_netlock_conn(s, conn,
+							       sizeof(conn)),
+					       name);
+			if (nr_ok < sizeof(ok) / sizeof(ok[0]))
+				ok[nr_ok++] = s->lock_id;
+		}
+	}
+	return 0;
+}
+
+int cr_netlock_restored(const struct cr_model *m, struct cr_err *e)
+{
+	char name[CR_NETLOCK_NAME];
 	uint32_t done[8], nr_done = 0;
+	int rc = 0;
 
 	for (uint32_t i = 0; i < m->nr_files; i++) {
 		const struct crfs_file_inet *s = m->files[i].inet;
-		const char *p;
 		bool seen = false;
+		int ret;
 
 		if (m->files[i].f.kind != CRFS_FILE_INET || !s ||
 		    !s->lock_id)
@@ -433,23 +592,15 @@ void cr_netlock_restored(const struct cr_model *m)
 			continue;
 		if (nr_done < sizeof(done) / sizeof(done[0]))
 			done[nr_done++] = s->lock_id;
-		if (cr_nft("list tables\n", out, sizeof(out)))
-			continue;
-		/* "table inet crfs_NAME_ID" each (lines joined by cr_nft()) */
-		snprintf(want, sizeof(want), "_%08x", s->lock_id);
-		for (p = strstr(out, "table inet crfs_"); p;
-		     p = strstr(p + 1, "table inet crfs_")) {
-			size_t n = strcspn(p + 11, " ");
-
-			if (n >= sizeof(name) || n < strlen(want) ||
-			    strncmp(p + 11 + n - strlen(want), want,
-				    strlen(want)))
-				continue;
-			memcpy(name, p + 11, n);
-			name[n] = 0;
-			cr_netlock_drop(name);
-		}
+		cr_netlock_name(name, s->lock_id);
+		ret = cr_netlock_drop(name);
+		if (ret && !rc)
+			rc = cr_fail(e, -ret, "%s: restored, but its network "
+				     "lock stays: its connection hangs until "
+				     "nft delete table inet %s", m->files[i].path,
+				     name);
 	}
+	return rc;
 }
 
 /* The inode of the other end of connection @s on this host, or 0. */
@@ -510,12 +661,14 @@ struct cr_quiet_ctx {
 };
 
 /* cr_tcp_each(): repair mode for @fd, unless its peer is outside. */
-static void cr_quiet_one(int fd, int state, const struct cr_tcp_tuple *t,
-			 void *arg)
+static void cr_quiet_one(pid_t pid, int nr, int fd, int state,
+			 const struct cr_tcp_tuple *t, void *arg)
 {
 	struct cr_quiet_ctx *q = arg;
 	int on = TCP_REPAIR_ON;
 
+	(void)pid;
+	(void)nr;
 	if (state == CR_TCP_ESTABLISHED && t->family &&
 	    !cr_tuples_has(&q->all, t, true))
 		return;

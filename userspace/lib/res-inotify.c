@@ -546,6 +546,7 @@ int cr_rst_inotify_point(struct cr_rst *r, struct cr_err *e)
 		for (uint32_t j = 0; j < fi->nr_wds; j++) {
 			uint32_t via = fi->wds[j].w->via;
 			int64_t k;
+			int ret;
 
 			if (!via)
 				continue;
@@ -563,12 +564,13 @@ int cr_rst_inotify_point(struct cr_rst *r, struct cr_err *e)
 					       "deleted inode (file %u)",
 					       r->task->t.pid,
 					       fi->wds[j].w->wd, via);
-			if (cr_inotify_quiet(r->fdata_fd[k]))
-				return cr_fail(e, errno, "pid %u: inotify watch "
+			ret = cr_inotify_quiet(r->fdata_fd[k]);
+			if (ret)
+				return cr_fail(e, -ret, "pid %u: inotify watch "
 					       "%d: cannot reopen the copy of "
-					       "its deleted inode: %m",
+					       "its deleted inode: %s",
 					       r->task->t.pid,
-					       fi->wds[j].w->wd);
+					       fi->wds[j].w->wd, strerror(-ret));
 			snprintf(rf->wd_via[j], sizeof(rf->wd_via[j]),
 				 "/proc/%d/fd/%d", (int)getpid(),
 				 r->fdata_fd[k]);

@@ -802,6 +802,9 @@ int cr_restore_opts(struct cr_ring *ring, const char *cgdir,
 	if (rc)
 		goto out_img;
 	rc = cr_tree_init(&t, &w, ring, cgdir, e);
+	/* A kept connection whose network lock is gone: refused here. */
+	if (!rc)
+		rc = cr_netlock_check(&w.m, e);
 	if (!rc)
 		rc = cr_cgroup_ready(cgdir, e);
 	if (!rc && !t.pidns)
@@ -817,10 +820,14 @@ int cr_restore_opts(struct cr_ring *ring, const char *cgdir,
 		rc = cr_restore_tree(&t, &w, e);
 		if (!rc)
 			rc = cr_rst_ipc_finish(&t.rst[0], e);
+		/* A lock that stays: back in repair mode, all undone. */
+		if (!rc) {
+			rc = cr_netlock_restored(&w.m, e);
+			if (rc)
+				cr_inet_quiet(cgdir);
+		}
 		if (rc)
 			cr_undo(&t);
-		else
-			cr_netlock_restored(&w.m);
 	}
 	if (t.rst)
 		cr_rst_ipc_leave(&t.rst[0]);

@@ -919,9 +919,21 @@ long cr_rst_inotify_make(const struct cr_file *fi, int oflags,
 int cr_rst_inotify_point(struct cr_rst *r, struct cr_err *e);
 
 /**
- * cr_netlock_restored() - remove the network locks (netlock.c) of the
- * connections of @m, every one of them back and out of repair mode
+ * cr_netlock_check() - before anything is made: refuse a connection of
+ * @m kept behind a network lock (netlock.c) whose table is gone, naming
+ * its pid, descriptor and addresses (the peer may have moved on)
+ *
+ * Return: 0, or -errno with @e set.
  */
-void cr_netlock_restored(const struct cr_model *m);
+int cr_netlock_check(const struct cr_model *m, struct cr_err *e);
+
+/**
+ * cr_netlock_restored() - remove the network locks (netlock.c) of the
+ * connections of @m, every one of them back and out of repair mode, each
+ * by its exact name (crfs_lock_ID)
+ *
+ * Return: 0, or -errno with @e naming the lock that stays.
+ */
+int cr_netlock_restored(const struct cr_model *m, struct cr_err *e);
 
 #endif /* CR_RESTORE_H */

@@ -71,6 +71,7 @@ struct cr_xfer {
 	char			reason[CR_ERR_MSG_LEN];	/* the last reported */
 	struct cr_opts		opts;		/* its tty_fd is ours, -1 */
 	char			netlock[64];	/* cr_xfer_lock() */
+	bool			taken;		/* cr_xfer_take_result() */
 };
 
 char *cr_err_vline(char *buf, size_t len, int err, const char *fmt, va_list ap)
@@ -377,6 +378,11 @@ void cr_xfer_set_peers(struct cr_xfer *x, int peers)
 	x->opts.peers = peers;
 }
 
+void cr_xfer_set_lock(struct cr_xfer *x, const char *lock)
+{
+	snprintf(x->opts.lock, sizeof(x->opts.lock), "%s", lock);
+}
+
 const char *cr_xfer_lock(const struct cr_xfer *x)
 {
 	return x->netlock;
@@ -448,7 +454,7 @@ static void *xfer_dump(void *arg)
 	ret = cr_dump_stream(d, x->ring, &x->err);
 	/* Its network lock: the owner's to keep or drop, or gone now. */
 	if (ret)
-		cr_netlock_drop(cr_dump_lock(d));
+		cr_netlock_fail(d);
 	else
 		snprintf(x->netlock, sizeof(x->netlock), "%s", cr_dump_lock(d));
 	xfer_finish(x, ret);
@@ -872,6 +878,18 @@ bool cr_xfer_under_way(struct cr_xfer *x)
 	busy = xfer_under_way_locked(x);
 	pthread_mutex_unlock(&x->lock);
 	return busy;
+}
+
+bool cr_xfer_take_result(struct cr_xfer *x)
+{
+	bool first;
+
+	pthread_mutex_lock(&x->lock);
+	first = x->ended && !x->taken;
+	if (first)
+		x->taken = true;
+	pthread_mutex_unlock(&x->lock);
+	return first;
 }
 
 bool cr_xfer_finished(struct cr_xfer *x)

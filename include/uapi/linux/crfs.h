@@ -361,7 +361,7 @@ struct crfs_file_inet {
 	/*
 	 * A TCP connection whose peer was outside the container, kept with
 	 * the container's peers file "keep": the id of the network lock
-	 * (the nftables table crfs_NAME_ID, ID in 8 hex digits) that holds
+	 * (the nftables table crfs_lock_ID, ID in 8 hex digits) that holds
 	 * the peer off until the restore removes it; else 0.
 	 */
 	__u32	lock_id;

@@ -3,11 +3,12 @@
 # container's peers file (Documentation/crfs/checkpoint.rst): refused by
 # default naming both ends; "close" restores it as an end whose peer has
 # gone; "keep" keeps a TCP connection alive behind a network lock (an
-# nftables table crfs_CT_ID) from the checkpoint to the restore.
+# nftables table crfs_lock_ID, its comment naming the container's cgroup)
+# from the checkpoint to the restore.
 #
 # The outside ends are programs/peers.py drivers, each holding ONE
 # connection and told what to send through files.  The nftables tables a
-# test's checkpoints make are named after its containers, and removed in
+# test's checkpoints make are found by their containers, and removed in
 # teardown even when the test fails.
 
 load ../helpers/common
@@ -60,12 +61,16 @@ mkct() {
 	CTS+=("$CT")
 }
 
-# lock_tables CT: the network lock tables named after CT.
+# lock_tables CT: the network lock tables (crfs_lock_ID) of CT: their
+# comment names its cgroup.
 lock_tables() {
-	local name=crfs_${1//[^A-Za-z0-9]/_}_
+	local t
 
-	nft list tables 2>/dev/null |
-		awk -v p="$name" '$1 == "table" && $2 == "inet" && index($3, p) == 1 { print $3 }'
+	for t in $(nft list tables 2>/dev/null |
+		   awk '$1 == "table" && $2 == "inet" && $3 ~ /^crfs_lock_/ { print $3 }'); do
+		nft list table inet "$t" 2>/dev/null |
+			grep -qF "/$1\"" && echo "$t"
+	done
 }
 
 has_lock() { [[ -n $(lock_tables "$1") ]]; }
@@ -281,6 +286,182 @@ restore_thaw() {
 	ct_write "$CT" state thaw
 	run -0 say 2 two
 	assert_output "got echo two"
+}
+
+# keep_server NAME: a container NAME (peers keep) running an echo server
+# with one outside client connected; sets CT, PID, PORT, DDIR.
+keep_server() {
+	PORT=$(free_port)
+	mkct "$1"
+	ct_write "$CT" peers keep
+	start_in "$CT" "$PY" "$PEERS" echo-listen "$PORT"
+	PID=$STARTED_PID
+	wait_for "the server to listen" 20 listening "$PORT"
+	driver drive-connect "$PORT"
+	driver_ready
+	run -0 say 1 one
+	assert_output "got echo one"
+}
+
+# hold_image CT IMG GO: read CT's image into IMG through one descriptor
+# and close it, keeping a copy of it open until the file GO exists.
+hold_image() {
+	start_bg "$PY" "$BATS_TEST_DIRNAME/programs/holdimg.py" \
+		"$CRFS_MNT/$1/image" "$2" "$3"
+	wait_for "the image read" 20 test -e "$2.done"
+}
+
+@test "keep: two checkpoints in a row share the lock in force; the first image restores" {
+	local img1=$BATS_TEST_TMPDIR/k1.img img2=$BATS_TEST_TMPDIR/k2.img src t1
+
+	keep_server dbl
+	src=$CT
+	crfs_checkpoint "$src" "$img1"
+	t1=$(lock_tables "$src")
+	[[ $t1 == crfs_lock_[0-9a-f]* ]]
+	cat "$CRFS_MNT/$src/image" >"$img2"
+	# The same table, the only one: both images name it.
+	run -0 lock_tables "$src"
+	assert_output "$t1"
+	ct_write "$src" state kill
+	wait_empty "$src"
+	wait_pid_gone "$PID"
+	restore_thaw dbl2 "$img1"
+	run has_lock "$src"
+	assert_failure
+	run -0 say 2 two
+	assert_output "got echo two"
+}
+
+@test "keep: an image whose lock is gone (a close checkpoint, a thaw) is refused naming the connection" {
+	local img1=$BATS_TEST_TMPDIR/k1.img img2=$BATS_TEST_TMPDIR/k2.img src
+
+	keep_server gone
+	src=$CT
+	crfs_checkpoint "$src" "$img1"
+	has_lock "$src"
+	# A checkpoint with peers close next: the lock goes, the kill ends
+	# the connection (FIN): image 1's connection is no more.
+	ct_write "$src" peers close
+	cat "$CRFS_MNT/$src/image" >"$img2"
+	run has_lock "$src"
+	assert_failure
+	ct_write "$src" state kill
+	wait_empty "$src"
+	wait_pid_gone "$PID"
+	run -0 say 2 two
+	assert_output eof
+	mkct gone2
+	run ! crfs_restore "$CT" "$img1"
+	run -0 ct_file "$CT" error
+	assert_output --regexp "pid [0-9]+: fd [0-9]+: .*$PORT.*: its network lock is gone: the peer may have moved on \(nftables table inet crfs_lock_[0-9a-f]{8}"
+	run -0 ct_file "$CT" procs
+	assert_output ""
+
+	# Thawed after a keep checkpoint: that image is refused too.
+	keep_server gone3
+	src=$CT
+	crfs_checkpoint "$src" "$img1"
+	ct_write "$src" state thaw
+	wait_thawed "$src"
+	ct_write "$src" state kill
+	wait_empty "$src"
+	wait_pid_gone "$PID"
+	mkct gone4
+	run ! crfs_restore "$CT" "$img1"
+	run -0 ct_file "$CT" error
+	assert_output --partial "its network lock is gone"
+}
+
+@test "keep: a late close of checkpoint 1's copy leaves checkpoint 2's lock, which image 2 restores" {
+	local img1=$BATS_TEST_TMPDIR/k1.img img2=$BATS_TEST_TMPDIR/k2.img src go=$BATS_TEST_TMPDIR/go t2
+
+	keep_server late
+	src=$CT
+	ct_write "$src" state freeze
+	wait_frozen "$src"
+	hold_image "$src" "$img1" "$go"
+	cat "$CRFS_MNT/$src/image" >"$img2"
+	t2=$(lock_tables "$src")
+	[[ -n $t2 ]]
+	touch "$go"
+	wait_for "the copy closed" 20 test -e "$img1.closed"
+	run -0 lock_tables "$src"
+	assert_output "$t2"
+	ct_write "$src" state kill
+	wait_empty "$src"
+	wait_pid_gone "$PID"
+	restore_thaw late2 "$img2"
+	run has_lock "$src"
+	assert_failure
+	run -0 say 2 two
+	assert_output "got echo two"
+}
+
+@test "keep: a late close of a checkpoint's copy after a thaw: a later kill still ends the connection" {
+	local img1=$BATS_TEST_TMPDIR/k1.img src go=$BATS_TEST_TMPDIR/go
+
+	keep_server lthaw
+	src=$CT
+	ct_write "$src" state freeze
+	wait_frozen "$src"
+	hold_image "$src" "$img1" "$go"
+	ct_write "$src" state thaw
+	wait_thawed "$src"
+	run -0 say 2 two
+	assert_output "got echo two"
+	touch "$go"
+	wait_for "the copy closed" 20 test -e "$img1.closed"
+	# No checkpoint since the thaw: the kill closes the connection.
+	ct_write "$src" state kill
+	wait_empty "$src"
+	wait_pid_gone "$PID"
+	run -0 say 3 three
+	assert_output eof
+	run has_lock "$src"
+	assert_failure
+}
+
+@test "keep: among 400 other nftables tables the restore removes its lock" {
+	local img=$BATS_TEST_TMPDIR/k.img src i s= u=
+
+	for ((i = 0; i < 400; i++)); do
+		s+="add table inet crfs_pad$$_$(printf %04d $i)"$'\n'
+		u+="delete table inet crfs_pad$$_$(printf %04d $i)"$'\n'
+	done
+	printf '%s' "$s" | nft -f -
+	keep_server pad
+	src=$CT
+	checkpoint_kill "$src" "$img" "$PID"
+	(( $(nft list tables | wc -c) > 8192 ))
+	restore_thaw pad2 "$img" || { printf '%s' "$u" | nft -f -; return 1; }
+	printf '%s' "$u" | nft -f -
+	run has_lock "$src"
+	assert_failure
+	run -0 say 2 two
+	assert_output "got echo two"
+}
+
+@test "keep: the daemon stops (SIGTERM) after a checkpoint: the container runs on, its lock goes" {
+	local img=$BATS_TEST_TMPDIR/k.img src
+
+	keep_server term
+	src=$CT
+	crfs_checkpoint "$src" "$img"
+	has_lock "$src"
+	crfs_umount_fuse "$CRFS_MNT" "$CRFS_FUSE_PID"
+	# Thawed at shutdown: running again, no lock left to hang it.
+	run has_lock "$src"
+	assert_failure
+	run -0 say 2 two
+	assert_output "got echo two"
+	crfs_mount_fuse "$CRFS_MNT"
+	export CRFS_FUSE_PID CRFS_FUSE_LOG
+	# Its image names a lock that is gone: refused.
+	mkct term2
+	run ! crfs_restore "$CT" "$img"
+	run -0 ct_file "$CT" error
+	assert_output --partial "its network lock is gone"
 }
 
 @test "close: the outside client sees EOF at the kill; the restored server serves a new connection" {
