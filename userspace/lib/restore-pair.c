@@ -224,6 +224,8 @@ void cr_rst_pair_number(struct cr_rst_files *fs)
 		if (f->pair_make || f->reopen)
 			f->pair_fd = f->pair_entry < 0 ? -1 :
 				     fs->f[f->pair_entry].fd;
+		if (f->conn)
+			f->listen_fd = fs->f[f->listen_entry].fd;
 		if (f->reopen && f->pair_fd >= 0)
 			snprintf(f->via, sizeof(f->via), "/proc/self/fd/%d",
 				 f->pair_fd);
@@ -250,7 +252,12 @@ long cr_rst_pair_open(const struct cr_rst_file *f)
 		errno = EINVAL;
 		return -1;
 	}
-	err = ops->make(f->pair, f->pair_peer, fds);
+	/* A connection of a listening socket: through it (in place). */
+	if (f->conn)
+		err = cr_rst_unix_accept(f->pair, f->pair_peer,
+					 f->listen_fd, fds);
+	else
+		err = ops->make(f->pair, f->pair_peer, fds);
 	if (err) {
 		errno = err;
 		return -1;
