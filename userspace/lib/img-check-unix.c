@@ -64,15 +64,14 @@ const char *cr_unix_maker_why(const struct cr_model *m,
 	const struct crfs_unix_conn *c = cr_unix_conn_of(fi);
 	const struct cr_file *l = c ? cr_model_file(m, c->listen_id) : NULL;
 	const struct cr_file *p = cr_model_file(m, cr_unix_of(fi)->peer_id);
-	int64_t a = cr_unix_first(m, fi), b = cr_unix_first(m, p);
+	int64_t a = cr_unix_first(m, fi), b = cr_unix_first(m, p), lf;
 
 	if (!c)
 		return NULL;
-	if (b >= 0 && b < a)
-		a = b;
-	if (!l || cr_unix_first(m, l) != a)
-		return "the first process holding it (or its peer) is not the "
-		       "first holding its listening socket (which makes its "
+	lf = cr_unix_first(m, l);
+	if (lf < 0 || a < lf || (p && b < lf))
+		return "it (or its peer) is held by a process before the first "
+		       "one holding its listening socket (which makes its "
 		       "connections again)";
 	return NULL;
 }

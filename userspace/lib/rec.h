@@ -280,12 +280,13 @@ void cr_unix_print(struct cr_emit *o, const struct cr_file *fi);
 /**
  * cr_unix_maker_why() - why accepted or waiting unix socket @fi cannot be
  * made again by the first process of @m holding its listener (that
- * process makes the connections, restore-unix.c), or NULL
+ * process makes the connections, restore-unix.c, and passes them to the
+ * processes after it), or NULL
  * @m: the model
  * @fi: a FILE of kind UNIX
  *
- * Return: the reason (it, or its peer, is held first by another process,
- * or its listener is not in @m), or NULL.
+ * Return: the reason (it, or its peer, is held by a process before that
+ * one, or its listener is held by none), or NULL.
  */
 const char *cr_unix_maker_why(const struct cr_model *m,
 			      const struct cr_file *fi);

@@ -346,7 +346,8 @@ static int cr_rf_plan(struct cr_rst *r, const struct cr_task *t,
 {
 	uint32_t nfd = t->fdt ? t->fdt->nr_fds : 0;
 	uint32_t nvma = t->mm ? t->mm->nr_vmas : 0;
-	size_t max = 2 * (size_t)nfd + nvma + 3;
+	size_t max = 2 * (size_t)nfd + nvma + 3 +
+		     (r ? cr_rst_unix_extra(r->m, t) : 0);
 	struct cr_rf_ref *refs;
 	int32_t *entry;
 	int rc;
@@ -371,7 +372,7 @@ static int cr_rf_plan(struct cr_rst *r, const struct cr_task *t,
 	if (!rc && r)
 		rc = cr_rst_pair_plan(r, fs, e);
 	if (!rc && r)
-		rc = cr_rst_unix_plan(fs, e);
+		rc = cr_rst_unix_plan(r, fs, e);
 	if (!rc)
 		rc = cr_rf_plan_task(t, fs, refs, entry, e);
 	if (!rc) {

@@ -235,7 +235,7 @@ int cr_rst_unix_accept(const struct cr_file *f, const struct cr_file *peer,
 static int32_t cr_rst_unix_waiter(const struct cr_rst_files *fs,
 				  const struct cr_file *l, uint32_t seq)
 {
-	for (uint32_t i = 0; i < fs->nr_fd_entries; i++) {
+	for (uint32_t i = 0; i < fs->nr; i++) {
 		const struct cr_file *w = fs->f[i].conn ? fs->f[i].pair : NULL;
 		const struct crfs_unix_conn *c = w ? cr_unix_conn_of(w) : NULL;
 
@@ -287,9 +287,109 @@ static int32_t cr_rst_unix_listener(const struct cr_rst_files *fs, uint32_t id)
 	return -1;
 }
 
-int cr_rst_unix_plan(struct cr_rst_files *fs, struct cr_err *e)
+/* The entry of @fs of FILE @f (NULL: none), or -1. */
+static int32_t cr_rst_unix_entry(const struct cr_rst_files *fs,
+				 const struct cr_file *f)
 {
-	for (uint32_t i = 0; i < fs->nr_fd_entries; i++) {
+	for (uint32_t i = 0; f && i < fs->nr; i++)
+		if (fs->f[i].pair == f || fs->f[i].unx == f)
+			return (int32_t)i;
+	return -1;
+}
+
+size_t cr_rst_unix_extra(const struct cr_model *m, const struct cr_task *t)
+{
+	const struct cr_fdtable *fdt = t->fdt;
+	bool listens = false;
+	size_t n = 0;
+
+	for (uint32_t i = 0; fdt && i < fdt->nr_fds && !listens; i++)
+		listens = fdt->fds[i].file &&
+			  fdt->fds[i].file->f.kind == CRFS_FILE_UNIX &&
+			  cr_unix_of(fdt->fds[i].file)->state ==
+			  CRFS_UNIX_LISTEN;
+	for (uint32_t i = 0; listens && i < m->nr_files; i++)
+		n += m->files[i].f.kind == CRFS_FILE_UNIX &&
+		     cr_unix_conn_of(&m->files[i]) ? 2 : 0;
+	return n;
+}
+
+const struct cr_file *cr_rst_unix_maker(const struct cr_model *m,
+					const struct cr_file *f)
+{
+	const struct crfs_unix_conn *c = cr_unix_conn_of(f);
+	const struct cr_file *p;
+
+	if (!c && cr_unix_of(f)->peer_id) {
+		p = cr_model_file(m, cr_unix_of(f)->peer_id);
+		c = p ? cr_unix_conn_of(p) : NULL;
+	}
+	return c ? cr_model_file(m, c->listen_id) : NULL;
+}
+
+/*
+ * Connection @x of listener entry @k of @fs that no end of is held here:
+ * CR_RF_PAIR entries, an accepted one's made here with its peer's.
+ */
+static void cr_rst_unix_conn_add(const struct cr_model *m,
+				 struct cr_rst_files *fs, int32_t k,
+				 const struct cr_file *x)
+{
+	const struct cr_file *p = cr_model_file(m, cr_unix_of(x)->peer_id);
+	struct cr_rst_file *rf;
+	int32_t i = cr_rst_pair_add(fs, x), j;
+
+	rf = &fs->f[i];
+	rf->conn = true;
+	rf->listen_entry = k;
+	rf->priv = true;
+	if (cr_unix_of(x)->flags & CRFS_UNIX_F_WAITING)
+		return;
+	j = p ? cr_rst_pair_add(fs, p) : -1;
+	rf = &fs->f[i];
+	rf->pair_made = false;
+	rf->pair_make = true;
+	rf->pair_peer = p;
+	rf->pair_entry = j;
+}
+
+/*
+ * The connections of listener @l (entry @k of @fs, made here) no end of
+ * which this process holds.
+ */
+static void cr_rst_unix_conns(const struct cr_model *m,
+			      struct cr_rst_files *fs, int32_t k,
+			      const struct cr_file *l)
+{
+	for (uint32_t i = 0; i < m->nr_files; i++) {
+		const struct cr_file *x = &m->files[i];
+		const struct crfs_unix_conn *c = x->f.kind == CRFS_FILE_UNIX ?
+						 cr_unix_conn_of(x) : NULL;
+
+		if (!c || c->listen_id != l->f.id ||
+		    cr_rst_unix_entry(fs, x) >= 0 ||
+		    cr_rst_unix_entry(fs, cr_model_file(m,
+				      cr_unix_of(x)->peer_id)) >= 0)
+			continue;
+		cr_rst_unix_conn_add(m, fs, k, x);
+	}
+}
+
+int cr_rst_unix_plan(const struct cr_rst *r, struct cr_rst_files *fs,
+		     struct cr_err *e)
+{
+	uint32_t n = fs->nr_fd_entries;
+
+	/* The listeners made here: their connections held only later. */
+	for (uint32_t i = 0; i < n; i++) {
+		const struct cr_file *l = fs->f[i].unx;
+
+		if (l && cr_unix_of(l)->state == CRFS_UNIX_LISTEN &&
+		    (!r->tree ||
+		     r->tree->pair_first[l - r->m->files] == (int32_t)r->idx))
+			cr_rst_unix_conns(r->m, fs, (int32_t)i, l);
+	}
+	for (uint32_t i = 0; i < n; i++) {
 		struct cr_rst_file *rf = &fs->f[i];
 		const struct cr_file *f = rf->pair, *p = rf->pair_peer;
 		const struct crfs_unix_conn *c;
@@ -300,6 +400,8 @@ int cr_rst_unix_plan(struct cr_rst_files *fs, struct cr_err *e)
 		if (!c)
 			continue;
 		rf->conn = true;
+		/* As the restorer: SO_SNDBUFFORCE (cr_rst_unix_opts()). */
+		rf->priv = true;
 		rf->listen_entry = cr_rst_unix_listener(fs, c->listen_id);
 		if (rf->listen_entry < 0)
 			return cr_fail(e, EBADMSG, "fd %u: %s: a connection of "
