@@ -238,6 +238,11 @@ unix_refused() {
 	unix_refused lclosed "a connected unix socket with a name, bound before it connected, or accepted from a listening socket that is closed or outside the container: not supported yet"
 }
 
+@test "a unix connection waiting for a listener of a later process is refused; thawed, it writes" {
+	require_image
+	unix_refused early "a connection of listening socket:\\[[0-9]+\\]: it \\(or its peer\\) is held by a process before the first one holding its listening socket"
+}
+
 @test "a unix socket bound to a path whose file was removed is refused; thawed, it keeps its name" {
 	require_image
 	unix_refused unlinked "the path a unix socket is bound to no longer leads to its socket file"

@@ -7,7 +7,9 @@
  * ("gone": whose client was closed); "bound" a connection accepted from a
  * socket listening on an abstract name, whose client was bound to a name
  * of its own before it connected ("lclosed": the client without a name,
- * the listener closed after the accept); "unlinked" a socket bound
+ * the listener closed after the accept); "early" a connection waiting in
+ * the backlog of a socket a child listens on (the child comes after the
+ * parent, which the listener's connections are made by); "unlinked" a socket bound
  * to a path whose file was removed; "sender" a datagram socket bound to
  * an abstract name with a datagram queued from a sender bound to another;
  * "oneway" a datagram socket connected to one bound to an abstract name,
@@ -21,6 +23,7 @@
  */
 #include <sched.h>
 #include <stdbool.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -99,7 +102,7 @@ int main(int argc, char **argv)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char procs[4200], buf[8], ok = 0;
 	int s = -1, c = -1, a = -1;
-	pid_t pid = 0;
+	pid_t pid = 0, early = 0;
 
 	zdtm_init(argc, argv);
 	zdtm_check(!mode, "ZDTM_UNIX must be set");
@@ -138,6 +141,31 @@ int main(int argc, char **argv)
 			zdtm_check((a = accept(s, NULL, NULL)) < 0, "accept");
 		if (!strcmp(mode, "lclosed"))
 			close(s);
+	} else if (!strcmp(mode, "early")) {
+		snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1,
+			 "crfs-zdtm-early-%d", getpid());
+		zdtm_check(pipe(pfd), "pipe");
+		early = fork();
+		zdtm_check(early < 0, "fork");
+		if (!early) {
+			/* Until the parent is gone, or kills it. */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			close(pfd[0]);
+			s = socket(AF_UNIX, SOCK_STREAM, 0);
+			ok = s >= 0 && !bind(s, (void *)&sa, sizeof(sa)) &&
+			     !listen(s, 4);
+			zdtm_check(write(pfd[1], &ok, 1) != 1, "write");
+			close(pfd[1]);
+			for (;;)
+				pause();
+		}
+		zdtm_check(read(pfd[0], &ok, 1) != 1 || !ok,
+			   "the child could not listen");
+		close(pfd[0]);
+		close(pfd[1]);
+		c = socket(AF_UNIX, SOCK_STREAM, 0);
+		zdtm_check(c < 0 || connect(c, (void *)&sa, sizeof(sa)),
+			   "connect to the child's listener");
 	} else if (!strcmp(mode, "unlinked")) {
 		zdtm_path(sa.sun_path, sizeof(sa.sun_path), "gone.sock");
 		s = socket(AF_UNIX, SOCK_DGRAM, 0);
@@ -181,7 +209,7 @@ int main(int argc, char **argv)
 		snprintf(procs, sizeof(procs), "%d\n", pid);
 		zdtm_put("child", procs);
 	} else {
-		zdtm_fail("ZDTM_UNIX: inflight, wrote, gone, bound, lclosed, unlinked, "
+		zdtm_fail("ZDTM_UNIX: inflight, wrote, gone, bound, lclosed, early, unlinked, "
 			  "sender, oneway, closed or outside");
 	}
 	zdtm_ready();
@@ -199,6 +227,10 @@ int main(int argc, char **argv)
 	if (a >= 0 && c >= 0)
 		zdtm_check(write(c, "n", 1) != 1 || read(a, buf, 1) != 1 ||
 			   buf[0] != 'n', "talk over the accepted connection");
+	if (early) {
+		zdtm_check(write(c, "e", 1) != 1, "write to the child's listener");
+		kill(early, SIGKILL);
+	}
 	if (!strcmp(mode, "unlinked")) {
 		struct sockaddr_un got;
 		socklen_t len = sizeof(got);
