@@ -10,7 +10,9 @@
  * with SO_PEEK_OFF, whose value is put back after.  A control buffer with
  * each peek shows descriptors in flight (SCM_RIGHTS), which are refused.
  * Then (phase 2) each connected socket's peer must be a socket of the
- * container whose peer it is.
+ * container whose peer it is; an accepted socket's listener (the one of
+ * its name) and a waiting one's (UNIX_DIAG_ICONS) must be too, held first
+ * by a process no later than theirs (it makes them again).
  *
  * The restore is restore-unix.c's.
  */
@@ -552,9 +554,9 @@ static void cr_unix_waits(const struct cr_unix_diag *d,
 
 /*
  * Connected socket @sk (@ino, sock_diag @d) without a peer: a stream or
- * seqpacket socket whose peer was closed, into @u; a datagram socket
- * the kernel marks connected without a peer, or a connection waiting in
- * a backlog, f->why.
+ * seqpacket socket whose peer was closed, or a connection waiting in a
+ * backlog (its listener into @c), into @u; a datagram socket the kernel
+ * marks connected without a peer, f->why.
  */
 static void cr_unix_closed(int sk, uint64_t ino, const struct cr_unix_diag *d,
 			   struct crfs_file_unix *u, struct crfs_unix_conn *c,
@@ -582,7 +584,8 @@ static void cr_unix_closed(int sk, uint64_t ino, const struct cr_unix_diag *d,
 
 /*
  * The name of a socket of @pid (sock_diag @d) into @u: a named socket is
- * bound (unconnected) or listening with no connection waiting; else
+ * bound (unconnected), listening, or a stream or seqpacket connection
+ * (taken as accepted: unix_check_conn() finds its listener); else
  * f->why.
  */
 static void cr_unix_named(pid_t pid, const struct cr_unix_diag *d,

@@ -11,6 +11,14 @@
  * listening if it was, its datagrams sent to its name again from a socket
  * without a name, and shut down as it was (cr_rst_unix_make(),
  * cr_rst_unix_bind()).
+ *
+ * The connections of a listening socket are made by the first process
+ * holding it (cr_rst_unix_plan(): restore-pair.c's maker of their pairs,
+ * CR_RF_PAIR entries for those only later processes hold), once its
+ * listeners are in place (restore-files.c's first pass): each accepted
+ * one by a connect() to the listener's name and an accept(), with its
+ * queues as a pair's (cr_rst_unix_accept()); then those waiting in the
+ * backlog, connect()ed in their order (cr_rst_unix_waiting()).
  */
 #include <errno.h>
 #include <fcntl.h>
