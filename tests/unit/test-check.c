@@ -1583,10 +1583,10 @@ static const struct forgery forgeries[] = {
 };
 
 /* The checks: valid 2, filled 1, events 2, sockets 2, pipes 2, ttys 2,
- * unix 4, ipc 1,
+ * unix 6, ipc 1,
  * forgeries, pages 16, header 8, trailing 1, order 5, declared counts 1,
  * linear 1, file data 7, tree. */
-#define TAP_PLAN	(75 + sizeof(forgeries) / sizeof(forgeries[0]))
+#define TAP_PLAN	(77 + sizeof(forgeries) / sizeof(forgeries[0]))
 
 /* The image of the valid process, with @runs of page data. */
 static int good_image(const struct crfs_image_hdr *h, const struct fx_run *runs)
@@ -1777,6 +1777,55 @@ static void test_unix_conn(const struct crfs_image_hdr *h)
 	judge(fx_write(h, &m, NULL, false), &v);
 	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
 	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+	cr_model_free(&m);
+}
+
+/*
+ * A listener and its waiting connection split between two processes (the
+ * second with a table of its own, not written): the listener in the
+ * second, the connection in the first cannot be made (the second comes
+ * after); the other way round it can.
+ */
+static void test_unix_maker(const struct crfs_image_hdr *h)
+{
+	struct cr_model m;
+	struct cr_fdtable fdt = { 0 };
+	struct cr_fd fds[1];
+	struct cr_task *t2;
+	struct cr_file *w, *l;
+	const char *why;
+	int err;
+
+	fx_model(&m, h);
+	ux_conn_add(&m);
+	w = &m.files[m.nr_files - NR_UXC + UX_WAIT];
+	l = cr_model_file(&m, cr_unix_conn_of(w)->listen_id);
+	t2 = cr_model_new_task(&m, &err);
+	memset(t2, 0, sizeof(*t2));
+	t2->t.state = CRFS_TASK_ALIVE;
+	t2->fdt = &fdt;
+	fdt.fds = fds;
+	fdt.nr_fds = 1;
+	fds[0] = (struct cr_fd){ .d = { .fd = 3, .file_id = l->f.id },
+				 .file = l };
+	/* The first process's descriptor of the listener: the waiting one. */
+	for (uint32_t i = 0; i < m.tasks[0].fdt->nr_fds; i++)
+		if (m.tasks[0].fdt->fds[i].d.file_id == l->f.id)
+			m.tasks[0].fdt->fds[i].d.file_id = w->f.id;
+	why = cr_unix_maker_why(&m, w);
+	ok(why && strstr(why, "held by a process before the first one holding "
+			 "its listening socket"), "a connection waiting for a "
+	   "listener of a later process is refused: %s", why ? why : "(none)");
+	/* The listener back in the first, the waiting one in the second. */
+	for (uint32_t i = 0, n = 0; i < m.tasks[0].fdt->nr_fds; i++)
+		if (m.tasks[0].fdt->fds[i].d.file_id == w->f.id)
+			m.tasks[0].fdt->fds[i].d.file_id = n++ ? w[-1].f.id :
+							   l->f.id;
+	fds[0].d.file_id = w->f.id;
+	why = cr_unix_maker_why(&m, w);
+	ok(!why, "held by a process after the listener's first, it is made "
+	   "by that one and passed%s%s", why ? ": " : "", why ? why : "");
+	m.nr_tasks--;
 	cr_model_free(&m);
 }
 
@@ -2541,6 +2590,7 @@ int main(int argc, char **argv)
 	test_pipes(&h);
 	test_unix(&h);
 	test_unix_conn(&h);
+	test_unix_maker(&h);
 	test_valid_ipc(&h);
 	test_tty(&h);
 	test_forgeries(&h);
