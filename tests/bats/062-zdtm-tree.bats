@@ -343,6 +343,21 @@ tcp_left() {
 	tree_run zdtm-unix-async
 }
 
+@test "zdtm-unix-accept-tree: connections of a listening unix socket held across processes come back, waiting ones in their order" {
+	require_image
+	tree_run zdtm-unix-accept-tree
+}
+
+@test "zdtm-unix-accept-tree: checkpointed and thawed, the connections still wait and the queues are read, not taken" {
+	require_image
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-unix-accept-tree
+	crfs_checkpoint "$CT" "$BATS_TEST_TMPDIR/1.img"
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	zdtm_finish
+}
+
 @test "zdtm-pty: a pseudo-terminal pair, its session and foreground group, /dev/tty, null, zero, full, urandom come back" {
 	require_image
 	tree_run zdtm-pty

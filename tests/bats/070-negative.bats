@@ -223,19 +223,29 @@ unix_refused() {
 	unix_refused inflight "descriptors in flight \\(SCM_RIGHTS sent and not yet received\\) are not supported"
 }
 
-@test "a listening unix socket with a connection waiting is refused; thawed, the connection is still there" {
+@test "a unix connection waiting in a backlog whose client wrote to it is refused; thawed, its data is read" {
 	require_image
-	unix_refused listen "a listening unix socket with connections waiting in its backlog is not supported yet"
+	unix_refused wrote "a connection waiting in the backlog of a listening socket \\(not accepted yet\\) that has sent data is not supported yet"
 }
 
-@test "a unix connection waiting in a listener's backlog is refused; thawed, it is accepted" {
+@test "a unix connection waiting in a backlog whose client was closed is refused; thawed, it is accepted at its end" {
 	require_image
-	unix_refused pending "a connection waiting in the backlog of a listening socket \\(not accepted yet\\) is not supported yet"
+	unix_refused gone "a connection waiting in its backlog \\(socket:\\[0\\]\\) is held by no process of the container"
 }
 
-@test "a unix connection accepted from a listening socket is refused; thawed, it carries data" {
+@test "a unix connection accepted from a client bound to a name of its own is refused; thawed, it carries data" {
 	require_image
-	unix_refused named "connected unix sockets with a name \\(bound, or accepted from a listening socket\\) are not supported yet"
+	unix_refused bound "a connected unix socket with a name, bound before it connected, or accepted from a listening socket that is closed or outside the container: not supported yet"
+}
+
+@test "a unix connection accepted from a listening socket since closed is refused; thawed, it carries data" {
+	require_image
+	unix_refused lclosed "a connected unix socket with a name, bound before it connected, or accepted from a listening socket that is closed or outside the container: not supported yet"
+}
+
+@test "a unix connection waiting for a listener of a later process is refused; thawed, it writes" {
+	require_image
+	unix_refused early "a connection of listening socket:\\[[0-9]+\\]: it \\(or its peer\\) is held by a process before the first one holding its listening socket"
 }
 
 @test "a unix socket bound to a path whose file was removed is refused; thawed, it keeps its name" {

@@ -1084,6 +1084,103 @@ static void ux_add(struct cr_model *m)
 	fx_resolve(m);
 }
 
+/*
+ * Connections of the listener UX_U added after ux_add(): an accepted
+ * stream socket (its name "\0crfs", fd 23) connected to a socket without
+ * a name (fd 24), with 5 bytes queued for it, and one waiting at place 1
+ * of the backlog (fd 25); their FILEs are the last three.
+ */
+enum { UX_ACC, UX_CLI, UX_WAIT, NR_UXC };
+
+/* Unix socket @f given its listener @l at @seq (a crfs_unix_conn). */
+static void ux_conn(struct cr_file *f, const struct cr_file *l, uint32_t seq)
+{
+	struct crfs_unix_conn c = { .listen_ino = cr_unix_of(l)->ino,
+				    .listen_id = l->f.id, .seq = seq };
+	char *b = realloc(f->ubuf, f->ulen + sizeof(c));
+
+	if (!b)
+		abort();
+	memcpy(b + f->ulen, &c, sizeof(c));
+	f->ubuf = b;
+	f->ulen += sizeof(c);
+}
+
+static void ux_conn_add(struct cr_model *m)
+{
+	uint32_t base, lid;
+	struct cr_file *l;
+	int err;
+
+	ux_add(m);
+	base = m->nr_files;
+	lid = base - NR_UX + UX_U + 1;
+	for (int i = 0; i < NR_UXC; i++) {
+		struct cr_file *f = cr_model_new_file(m, &err);
+		struct cr_fd *fd = cr_model_new_fd(&m->fdts[0], &err);
+		char path[32];
+
+		memset(f, 0, sizeof(*f));
+		f->f = (struct crfs_file){ .id = base + i + 1,
+			.kind = CRFS_FILE_UNIX, .flags = O_RDWR,
+			.mode = S_IFSOCK | 0777, .dev = 0x8, .ino = 600 + i };
+		snprintf(path, sizeof(path), "socket:[%d]", 600 + i);
+		f->path = strdup(path);
+		memset(fd, 0, sizeof(*fd));
+		fd->d = (struct crfs_fd){ .fd = 23 + i, .file_id = base + i + 1 };
+	}
+	l = cr_model_file(m, lid);
+	ux_state(&m->files[base + UX_ACC], &(struct crfs_file_unix){
+		.type = SOCK_STREAM, .state = CRFS_UNIX_CONNECTED, .ino = 600,
+		.peer_ino = 601, .peer_id = base + UX_CLI + 1, .sndbuf = 4608,
+		.rcvbuf = 4608, .peek_off = -1, .name_len = 5,
+		.flags = CRFS_UNIX_F_ACCEPTED }, 1, (const uint32_t[]){ 5 });
+	memcpy((char *)m->files[base + UX_ACC].ubuf +
+	       sizeof(struct crfs_file_unix), "\0crfs", 5);
+	ux_conn(&m->files[base + UX_ACC], l, 0);
+	ux_state(&m->files[base + UX_CLI], &(struct crfs_file_unix){
+		.type = SOCK_STREAM, .state = CRFS_UNIX_CONNECTED, .ino = 601,
+		.peer_ino = 600, .peer_id = base + UX_ACC + 1, .sndbuf = 4608,
+		.rcvbuf = 4608, .peek_off = -1 }, 0, NULL);
+	ux_state(&m->files[base + UX_WAIT], &(struct crfs_file_unix){
+		.type = SOCK_STREAM, .state = CRFS_UNIX_CONNECTED, .ino = 602,
+		.sndbuf = 4608, .rcvbuf = 4608, .peek_off = -1,
+		.flags = CRFS_UNIX_F_WAITING }, 0, NULL);
+	ux_conn(&m->files[base + UX_WAIT], l, 1);
+	fx_resolve(m);
+}
+
+/* The connections added, then made wrong by @body. */
+#define FC(name, body) \
+	static void forge_##name(struct cr_model *m) \
+	{ ux_conn_add(m); \
+	  struct cr_file *uc = &m->files[m->nr_files - NR_UXC]; \
+	  struct crfs_file_unix *acc = uc[UX_ACC].ubuf, \
+				*w = uc[UX_WAIT].ubuf; \
+	  struct crfs_unix_conn *ca = cr_unix_conn_of(&uc[UX_ACC]), \
+				*cw = cr_unix_conn_of(&uc[UX_WAIT]); \
+	  (void)acc; (void)w; (void)ca; (void)cw; body; }
+FC(uc_both, acc->flags |= CRFS_UNIX_F_WAITING)
+FC(uc_name, ((char *)(acc + 1))[2] = 'X')
+FC(uc_nolisten, ca->listen_id = uc[UX_CLI].f.id)
+FC(uc_lino, cw->listen_ino = 9)
+FC(uc_seq0, cw->seq = 0)
+FC(uc_seqbig, cw->seq = 18)
+FC(uc_acc_seq, ca->seq = 2)
+FC(uc_wait_named, w->name_len = 0; w->peer_ino = 5)
+FC(uc_wait_shut, w->shutdown = CRFS_UNIX_SHUT_WR)
+FC(uc_dup, cw->listen_id = ca->listen_id; ux_state(&uc[UX_CLI], \
+   &(struct crfs_file_unix){ .type = SOCK_STREAM, .ino = 601, \
+   .state = CRFS_UNIX_CONNECTED, .peek_off = -1, \
+   .flags = CRFS_UNIX_F_WAITING }, 0, NULL); \
+   ux_conn(&uc[UX_CLI], cr_model_file(m, cw->listen_id), 1); \
+   acc->flags = CRFS_UNIX_F_ACCEPTED | CRFS_UNIX_F_PEER_CLOSED; \
+   acc->peer_ino = 0; acc->peer_id = 0; acc->shutdown = 3)
+FC(uc_dgram, acc->type = SOCK_DGRAM;
+   ((struct crfs_file_unix *)uc[UX_CLI].ubuf)->type = SOCK_DGRAM)
+FC(uc_notrailer, uc[UX_WAIT].ulen -= sizeof(struct crfs_unix_conn))
+FC(uc_peer_named, ux_name(&uc[UX_CLI], "\0y", 2))
+
 /* The unix sockets added, then made wrong by @body. */
 #define FU(name, body) \
 	static void forge_##name(struct cr_model *m) \
@@ -1107,7 +1204,7 @@ FU(ux_file_abstract, u->name_ino = 7)
 FU(ux_conn_named, ux_name(&ux[UX_A], "\0x", 2))
 FU(ux_state, u->state = 9)
 FU(ux_shut, u->shutdown = 4)
-FU(ux_uflags, u->flags = 16)
+FU(ux_uflags, u->flags = 64)
 FU(ux_reset_alone, a->flags = CRFS_UNIX_F_RESET)
 FU(ux_outside_alone, a->flags = CRFS_UNIX_F_PEER_OUTSIDE)
 FU(ux_again_listen, u->flags = CRFS_UNIX_F_RECONNECT)
@@ -1249,7 +1346,7 @@ static const struct forgery forgeries[] = {
 	{ "a connected unix socket with a name", forge_ux_conn_named, "a name of a connected socket" },
 	{ "a unix socket in state 9",	forge_ux_state,	"an unknown state" },
 	{ "a unix socket shut down with bit 4", forge_ux_shut, "unknown shutdown or option bits" },
-	{ "unix flags bit 4",		forge_ux_uflags, "unknown flags, padding" },
+	{ "unix flags bit 6",		forge_ux_uflags, "unknown flags, padding" },
 	{ "a reset without a closed peer", forge_ux_reset_alone, "unknown flags, padding" },
 	{ "a peer outside without a closed peer", forge_ux_outside_alone, "unknown flags, padding" },
 	{ "a reconnection of a listening socket", forge_ux_again_listen, "a name to connect to again on a socket that is not an unconnected datagram socket" },
@@ -1271,6 +1368,19 @@ static const struct forgery forgeries[] = {
 	{ "unix queued bytes not the messages'", forge_ux_queued, "not queued bytes long" },
 	{ "a unix message beyond ext_len", forge_ux_short, "beyond ext_len" },
 	{ "a unix socket without its state", forge_ux_noext, "shorter than a unix socket's state" },
+	{ "a unix socket both accepted and waiting", forge_uc_both, "both accepted and waiting" },
+	{ "an accepted unix socket not of its listener's name", forge_uc_name, "without its listener's name" },
+	{ "an accepted unix socket whose listener is not listening", forge_uc_nolisten, "names no listening unix socket" },
+	{ "a waiting unix socket of another listener inode", forge_uc_lino, "names no listening unix socket" },
+	{ "a waiting unix socket at place 0", forge_uc_seq0, "without a place in the backlog" },
+	{ "a waiting unix socket beyond its backlog", forge_uc_seqbig, "without a place in the backlog" },
+	{ "an accepted unix socket with a place in the backlog", forge_uc_acc_seq, "with a place in its backlog" },
+	{ "a waiting unix socket with a peer", forge_uc_wait_named, "with a name, a peer" },
+	{ "a waiting unix socket shut down", forge_uc_wait_shut, "with a name, a peer, a queue or a shutdown" },
+	{ "two waiting unix sockets at one place", forge_uc_dup, "two waiting connections at one place" },
+	{ "an accepted datagram socket", forge_uc_dgram, "not a connected stream or seqpacket socket" },
+	{ "a waiting unix socket without its listener", forge_uc_notrailer, "not ext_len bytes" },
+	{ "an accepted unix socket whose peer has a name", forge_uc_peer_named, "whose peer has a name or flags" },
 	{ "a unix queue with SO_PASSCRED", forge_ux_creds, "with SO_PASSCRED or SO_PASSSEC on" },
 	{ "a unix queue beyond CRFS_UNIX_QUEUE_MAX", forge_ux_big, "not queued bytes long" },
 	{ "an empty queued datagram",	forge_ux_empty_msg, "an empty queued message" },
@@ -1572,10 +1682,10 @@ static const struct forgery forgeries[] = {
 };
 
 /* The checks: valid 2, filled 1, events 2, sockets 2, pipes 2, ttys 3,
- * unix 4, ipc 1,
+ * unix 8, ipc 1,
  * forgeries, pages 16, header 8, trailing 1, order 5, declared counts 1,
  * linear 1, file data 7, tree. */
-#define TAP_PLAN	(83 + sizeof(forgeries) / sizeof(forgeries[0]))
+#define TAP_PLAN	(87 + sizeof(forgeries) / sizeof(forgeries[0]))
 
 /* The image of the valid process, with @runs of page data. */
 static int good_image(const struct crfs_image_hdr *h, const struct fx_run *runs)
@@ -1782,6 +1892,74 @@ static void test_unix(const struct crfs_image_hdr *h)
 	judge(fx_write(h, &m, NULL, false), &v);
 	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
 	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+	cr_model_free(&m);
+}
+
+/* The valid process with an accepted unix connection and one waiting. */
+static void test_unix_conn(const struct crfs_image_hdr *h)
+{
+	struct cr_model m;
+	struct verdict v;
+	struct cr_err e = { 0 };
+	int ret;
+
+	fx_model(&m, h);
+	ux_conn_add(&m);
+	ret = cr_img_check_model(h, &m, &e);
+	ok(!ret, "a process with a listener, a connection it accepted and one "
+	   "waiting passes cr_img_check_model()%s%s", ret ? ": " : "", e.msg);
+	judge(fx_write(h, &m, NULL, false), &v);
+	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
+	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+	cr_model_free(&m);
+}
+
+/*
+ * A listener and its waiting connection split between two processes (the
+ * second with a table of its own, not written): the listener in the
+ * second, the connection in the first cannot be made (the second comes
+ * after); the other way round it can.
+ */
+static void test_unix_maker(const struct crfs_image_hdr *h)
+{
+	struct cr_model m;
+	struct cr_fdtable fdt = { 0 };
+	struct cr_fd fds[1];
+	struct cr_task *t2;
+	struct cr_file *w, *l;
+	const char *why;
+	int err;
+
+	fx_model(&m, h);
+	ux_conn_add(&m);
+	w = &m.files[m.nr_files - NR_UXC + UX_WAIT];
+	l = cr_model_file(&m, cr_unix_conn_of(w)->listen_id);
+	t2 = cr_model_new_task(&m, &err);
+	memset(t2, 0, sizeof(*t2));
+	t2->t.state = CRFS_TASK_ALIVE;
+	t2->fdt = &fdt;
+	fdt.fds = fds;
+	fdt.nr_fds = 1;
+	fds[0] = (struct cr_fd){ .d = { .fd = 3, .file_id = l->f.id },
+				 .file = l };
+	/* The first process's descriptor of the listener: the waiting one. */
+	for (uint32_t i = 0; i < m.tasks[0].fdt->nr_fds; i++)
+		if (m.tasks[0].fdt->fds[i].d.file_id == l->f.id)
+			m.tasks[0].fdt->fds[i].d.file_id = w->f.id;
+	why = cr_unix_maker_why(&m, w);
+	ok(why && strstr(why, "held by a process before the first one holding "
+			 "its listening socket"), "a connection waiting for a "
+	   "listener of a later process is refused: %s", why ? why : "(none)");
+	/* The listener back in the first, the waiting one in the second. */
+	for (uint32_t i = 0, n = 0; i < m.tasks[0].fdt->nr_fds; i++)
+		if (m.tasks[0].fdt->fds[i].d.file_id == w->f.id)
+			m.tasks[0].fdt->fds[i].d.file_id = n++ ? w[-1].f.id :
+							   l->f.id;
+	fds[0].d.file_id = w->f.id;
+	why = cr_unix_maker_why(&m, w);
+	ok(!why, "held by a process after the listener's first, it is made "
+	   "by that one and passed%s%s", why ? ": " : "", why ? why : "");
+	m.nr_tasks--;
 	cr_model_free(&m);
 }
 
@@ -2642,6 +2820,8 @@ int main(int argc, char **argv)
 	test_sockets(&h);
 	test_pipes(&h);
 	test_unix(&h);
+	test_unix_conn(&h);
+	test_unix_maker(&h);
 	test_valid_ipc(&h);
 	test_tty(&h);
 	test_forgeries(&h);

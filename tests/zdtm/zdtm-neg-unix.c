@@ -2,10 +2,14 @@
 /*
  * zdtm-neg-unix: holds a unix socket the checkpoint must refuse, as
  * $ZDTM_UNIX says: "inflight" a socket pair with a descriptor sent
- * (SCM_RIGHTS) and not received; "listen" a socket listening on a path
- * with a connection waiting in its backlog ("pending": the same, the
- * client at a lower descriptor than the listener); "named" a connection accepted
- * from a socket listening on an abstract name; "unlinked" a socket bound
+ * (SCM_RIGHTS) and not received; "wrote" a socket listening on a path
+ * with a connection waiting in its backlog whose client has written to it
+ * ("gone": whose client was closed); "bound" a connection accepted from a
+ * socket listening on an abstract name, whose client was bound to a name
+ * of its own before it connected ("lclosed": the client without a name,
+ * the listener closed after the accept); "early" a connection waiting in
+ * the backlog of a socket a child listens on (the child comes after the
+ * parent, which the listener's connections are made by); "unlinked" a socket bound
  * to a path whose file was removed; "sender" a datagram socket bound to
  * an abstract name with a datagram queued from a sender bound to another;
  * "oneway" a datagram socket connected to one bound to an abstract name,
@@ -18,6 +22,8 @@
  * carrying data, the echo still answering.
  */
 #include <sched.h>
+#include <stdbool.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -96,7 +102,7 @@ int main(int argc, char **argv)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char procs[4200], buf[8], ok = 0;
 	int s = -1, c = -1, a = -1;
-	pid_t pid = 0;
+	pid_t pid = 0, early = 0;
 
 	zdtm_init(argc, argv);
 	zdtm_check(!mode, "ZDTM_UNIX must be set");
@@ -104,24 +110,62 @@ int main(int argc, char **argv)
 		   "socketpair");
 	if (!strcmp(mode, "inflight")) {
 		send_fd(sv[0], sv[0]);
-	} else if (!strcmp(mode, "listen") || !strcmp(mode, "named") ||
-		   !strcmp(mode, "pending")) {
-		if (strcmp(mode, "named"))
+	} else if (!strcmp(mode, "wrote") || !strcmp(mode, "gone") ||
+		   !strcmp(mode, "bound") || !strcmp(mode, "lclosed")) {
+		struct sockaddr_un cs = { .sun_family = AF_UNIX };
+		bool accepted = !strcmp(mode, "bound") ||
+				!strcmp(mode, "lclosed");
+
+		if (!accepted)
 			zdtm_path(sa.sun_path, sizeof(sa.sun_path), "sock");
 		else
 			snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1,
 				 "crfs-zdtm-%d", getpid());
-		if (!strcmp(mode, "pending"))
-			c = socket(AF_UNIX, SOCK_STREAM, 0);
+		snprintf(cs.sun_path + 1, sizeof(cs.sun_path) - 1,
+			 "crfs-zdtm-client-%d", getpid());
 		s = socket(AF_UNIX, SOCK_STREAM, 0);
 		zdtm_check(s < 0 || bind(s, (void *)&sa, sizeof(sa)) ||
 			   listen(s, 4), "listen");
-		if (strcmp(mode, "pending"))
-			c = socket(AF_UNIX, SOCK_STREAM, 0);
-		zdtm_check(c < 0 || connect(c, (void *)&sa, sizeof(sa)),
+		c = socket(AF_UNIX, SOCK_STREAM, 0);
+		zdtm_check(c < 0 || (!strcmp(mode, "bound") &&
+				     bind(c, (void *)&cs, sizeof(cs))) ||
+			   connect(c, (void *)&sa, sizeof(sa)),
 			   "connect to the listener");
-		if (!strcmp(mode, "named"))
+		if (!strcmp(mode, "wrote"))
+			zdtm_check(write(c, "w", 1) != 1, "write");
+		if (!strcmp(mode, "gone")) {
+			close(c);
+			c = -1;
+		}
+		if (accepted)
 			zdtm_check((a = accept(s, NULL, NULL)) < 0, "accept");
+		if (!strcmp(mode, "lclosed"))
+			close(s);
+	} else if (!strcmp(mode, "early")) {
+		snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1,
+			 "crfs-zdtm-early-%d", getpid());
+		zdtm_check(pipe(pfd), "pipe");
+		early = fork();
+		zdtm_check(early < 0, "fork");
+		if (!early) {
+			/* Until the parent is gone, or kills it. */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			close(pfd[0]);
+			s = socket(AF_UNIX, SOCK_STREAM, 0);
+			ok = s >= 0 && !bind(s, (void *)&sa, sizeof(sa)) &&
+			     !listen(s, 4);
+			zdtm_check(write(pfd[1], &ok, 1) != 1, "write");
+			close(pfd[1]);
+			for (;;)
+				pause();
+		}
+		zdtm_check(read(pfd[0], &ok, 1) != 1 || !ok,
+			   "the child could not listen");
+		close(pfd[0]);
+		close(pfd[1]);
+		c = socket(AF_UNIX, SOCK_STREAM, 0);
+		zdtm_check(c < 0 || connect(c, (void *)&sa, sizeof(sa)),
+			   "connect to the child's listener");
 	} else if (!strcmp(mode, "unlinked")) {
 		zdtm_path(sa.sun_path, sizeof(sa.sun_path), "gone.sock");
 		s = socket(AF_UNIX, SOCK_DGRAM, 0);
@@ -165,19 +209,28 @@ int main(int argc, char **argv)
 		snprintf(procs, sizeof(procs), "%d\n", pid);
 		zdtm_put("child", procs);
 	} else {
-		zdtm_fail("ZDTM_UNIX: inflight, listen, pending, named, unlinked, "
+		zdtm_fail("ZDTM_UNIX: inflight, wrote, gone, bound, lclosed, early, unlinked, "
 			  "sender, oneway, closed or outside");
 	}
 	zdtm_ready();
 	zdtm_wait();
 	if (!strcmp(mode, "inflight"))
 		recv_fd(sv[1]);
-	if (!strcmp(mode, "listen") || !strcmp(mode, "pending"))
+	if (!strcmp(mode, "wrote") || !strcmp(mode, "gone"))
 		zdtm_check((a = accept(s, NULL, NULL)) < 0,
 			   "accept the connection waiting");
-	if (a >= 0)
+	if (!strcmp(mode, "wrote") &&
+	    (read(a, buf, 1) != 1 || buf[0] != 'w'))
+		zdtm_fail("the data the waiting client wrote is gone");
+	if (!strcmp(mode, "gone") && read(a, buf, 1) != 0)
+		zdtm_fail("the connection of a closed client is not at its end");
+	if (a >= 0 && c >= 0)
 		zdtm_check(write(c, "n", 1) != 1 || read(a, buf, 1) != 1 ||
 			   buf[0] != 'n', "talk over the accepted connection");
+	if (early) {
+		zdtm_check(write(c, "e", 1) != 1, "write to the child's listener");
+		kill(early, SIGKILL);
+	}
 	if (!strcmp(mode, "unlinked")) {
 		struct sockaddr_un got;
 		socklen_t len = sizeof(got);

@@ -43,6 +43,95 @@ static const char *cr_unix_peer_why(const struct cr_chk *c,
 	return NULL;
 }
 
+/* The first process of @m (its index) holding @f, or -1 (@f NULL). */
+static int64_t cr_unix_first(const struct cr_model *m, const struct cr_file *f)
+{
+	for (uint32_t i = 0; f && i < m->nr_tasks; i++) {
+		const struct cr_fdtable *fdt = m->tasks[i].fdt;
+
+		if (m->tasks[i].t.state == CRFS_TASK_ZOMBIE)
+			continue;
+		for (uint32_t j = 0; fdt && j < fdt->nr_fds; j++)
+			if (fdt->fds[j].d.file_id == f->f.id)
+				return i;
+	}
+	return -1;
+}
+
+const char *cr_unix_maker_why(const struct cr_model *m,
+			      const struct cr_file *fi)
+{
+	const struct crfs_unix_conn *c = cr_unix_conn_of(fi);
+	const struct cr_file *l = c ? cr_model_file(m, c->listen_id) : NULL;
+	const struct cr_file *p = cr_model_file(m, cr_unix_of(fi)->peer_id);
+	int64_t a = cr_unix_first(m, fi), b = cr_unix_first(m, p), lf;
+
+	if (!c)
+		return NULL;
+	lf = cr_unix_first(m, l);
+	if (lf < 0 || a < lf || (p && b < lf))
+		return "it (or its peer) is held by a process before the first "
+		       "one holding its listening socket (which makes its "
+		       "connections again)";
+	return NULL;
+}
+
+/*
+ * Why the connection @fi of a listening socket is wrong, or NULL: an
+ * accepted socket has its listener's name and type, a waiting one is
+ * alone at its place in the backlog, without a name, a peer or a queue.
+ */
+static const char *cr_unix_conn_why(const struct cr_chk *c,
+				    const struct cr_file *fi)
+{
+	const struct crfs_file_unix *u = cr_unix_of(fi), *l;
+	const struct crfs_unix_conn *cn = cr_unix_conn_of(fi), *o;
+	const struct cr_file *lf, *p;
+
+	if (!cn)
+		return NULL;
+	lf = cr_model_file(c->m, cn->listen_id);
+	if ((u->flags & CRFS_UNIX_F_ACCEPTED) &&
+	    (u->flags & CRFS_UNIX_F_WAITING))
+		return "both accepted and waiting";
+	if (u->state != CRFS_UNIX_CONNECTED || u->type == SOCK_DGRAM)
+		return "a connection of a listener that is not a connected "
+		       "stream or seqpacket socket";
+	if (!lf || lf->f.kind != CRFS_FILE_UNIX || !lf->ubuf ||
+	    cr_unix_of(lf)->state != CRFS_UNIX_LISTEN ||
+	    cr_unix_of(lf)->ino != cn->listen_ino ||
+	    cr_unix_of(lf)->type != u->type)
+		return "its listen_id names no listening unix socket of its "
+		       "type and listen_ino";
+	l = cr_unix_of(lf);
+	if ((u->flags & CRFS_UNIX_F_ACCEPTED) &&
+	    (cn->seq || u->name_len != l->name_len ||
+	     memcmp(u + 1, l + 1, u->name_len) || u->name_dev != l->name_dev ||
+	     u->name_ino != l->name_ino || u->name_mode != l->name_mode ||
+	     u->name_uid != l->name_uid || u->name_gid != l->name_gid))
+		return "an accepted socket without its listener's name, or "
+		       "with a place in its backlog";
+	p = cr_model_file(c->m, u->peer_id);
+	if (p && p->ubuf && (cr_unix_of(p)->name_len || cr_unix_of(p)->flags))
+		return "an accepted socket whose peer has a name or flags";
+	if ((u->flags & CRFS_UNIX_F_WAITING) &&
+	    (!cn->seq || cn->seq > (uint64_t)l->backlog + 1 ||
+	     u->flags != CRFS_UNIX_F_WAITING || u->name_len ||
+	     u->nr_msgs || u->shutdown || u->peer_id || u->peer_ino))
+		return "a waiting connection without a place in the backlog, "
+		       "or with a name, a peer, a queue or a shutdown";
+	for (uint32_t i = 0; (u->flags & CRFS_UNIX_F_WAITING) &&
+	     i < c->m->nr_files; i++) {
+		p = &c->m->files[i];
+		o = p != fi && p->f.kind == CRFS_FILE_UNIX && p->ubuf ?
+		    cr_unix_conn_of(p) : NULL;
+		if (o && o->listen_id == cn->listen_id && o->seq == cn->seq)
+			return "two waiting connections at one place in a "
+			       "backlog";
+	}
+	return cr_unix_maker_why(c->m, fi);
+}
+
 /* Why the queue of @u is wrong, or NULL (cr_unix_read() framed it). */
 static const char *cr_unix_queue_why(const struct crfs_file_unix *u)
 {
@@ -84,9 +173,10 @@ static const char *cr_unix_name_why(const struct crfs_file_unix *u)
 		return "a listening socket without a name";
 	if (u->state != CRFS_UNIX_LISTEN && u->backlog)
 		return "a backlog of a socket that is not listening";
-	if (u->name_len && u->state == CRFS_UNIX_CONNECTED)
-		return "a name of a connected socket (not supported by this "
-		       "version)";
+	if (u->name_len && u->state == CRFS_UNIX_CONNECTED &&
+	    !(u->flags & CRFS_UNIX_F_ACCEPTED))
+		return "a name of a connected socket not accepted from a "
+		       "listening socket (not supported by this version)";
 	if (u->state == CRFS_UNIX_LISTEN && u->type == SOCK_DGRAM)
 		return "a listening datagram socket";
 	if (u->backlog > INT_MAX)
@@ -134,7 +224,8 @@ static const char *cr_unix_state_why(const struct cr_chk *c,
 	if (u->state != CRFS_UNIX_CONNECTED && (u->peer_ino || u->peer_id))
 		return "a peer of an unconnected socket";
 	if ((u->flags & ~(CRFS_UNIX_F_PEER_CLOSED | CRFS_UNIX_F_RESET |
-			  CRFS_UNIX_F_PEER_OUTSIDE | CRFS_UNIX_F_RECONNECT)) ||
+			  CRFS_UNIX_F_PEER_OUTSIDE | CRFS_UNIX_F_RECONNECT |
+			  CRFS_UNIX_F_ACCEPTED | CRFS_UNIX_F_WAITING)) ||
 	    u->__pad || ((u->flags & (CRFS_UNIX_F_RESET |
 				      CRFS_UNIX_F_PEER_OUTSIDE)) &&
 			 !(u->flags & CRFS_UNIX_F_PEER_CLOSED)) ||
@@ -147,11 +238,20 @@ static const char *cr_unix_state_why(const struct cr_chk *c,
 	     u->state != CRFS_UNIX_UNCONN || !u->name_len || u->nr_msgs))
 		return "a name to connect to again on a socket that is not an "
 		       "unconnected datagram socket without a queue";
-	if (u->state == CRFS_UNIX_CONNECTED) {
+	/* A connection of a listener is made again with its client. */
+	if ((u->flags & CRFS_UNIX_F_PEER_OUTSIDE) &&
+	    (u->flags & (CRFS_UNIX_F_ACCEPTED | CRFS_UNIX_F_WAITING)))
+		return "a connection of a listener whose client is outside "
+		       "the container made again by connect()";
+	if (u->state == CRFS_UNIX_CONNECTED &&
+	    !(u->flags & CRFS_UNIX_F_WAITING)) {
 		why = cr_unix_peer_why(c, fi);
 		if (why)
 			return why;
 	}
+	why = cr_unix_conn_why(c, fi);
+	if (why)
+		return why;
 	return cr_unix_queue_why(u);
 }
 

@@ -46,6 +46,9 @@ int cr_unix_read(struct cr_file *f, const void *p, uint64_t len,
 		bytes += m->len;
 		off += sizeof(*m) + cr_pad8(m->len);
 	}
+	/* An accepted or waiting connection: its listener last. */
+	if (u->flags & (CRFS_UNIX_F_ACCEPTED | CRFS_UNIX_F_WAITING))
+		off += sizeof(struct crfs_unix_conn);
 	if (off != len || bytes != u->queued) {
 		*why = "a unix socket's messages are not ext_len bytes, or "
 		       "not queued bytes long";
@@ -66,6 +69,17 @@ const struct cr_file *cr_unix_find(const struct cr_model *m, uint64_t ino)
 		    cr_unix_of(&m->files[i])->ino == ino)
 			return &m->files[i];
 	return NULL;
+}
+
+struct crfs_unix_conn *cr_unix_conn_of(const struct cr_file *f)
+{
+	const struct crfs_file_unix *u = cr_unix_of(f);
+
+	if (!u || !(u->flags & (CRFS_UNIX_F_ACCEPTED | CRFS_UNIX_F_WAITING)) ||
+	    f->ulen < sizeof(*u) + sizeof(struct crfs_unix_conn))
+		return NULL;
+	return (struct crfs_unix_conn *)((char *)f->ubuf + f->ulen -
+					 sizeof(struct crfs_unix_conn));
 }
 
 /* What each state is called. */
@@ -115,6 +129,11 @@ void cr_unix_print(struct cr_emit *o, const struct cr_file *fi)
 	}
 	if (u->state == CRFS_UNIX_LISTEN)
 		o->ops->u64(o, "backlog", u->backlog);
+	if (cr_unix_conn_of(fi)) {
+		o->ops->u64(o, "listen_ino", cr_unix_conn_of(fi)->listen_ino);
+		o->ops->u64(o, "listen_id", cr_unix_conn_of(fi)->listen_id);
+		o->ops->u64(o, "seq", cr_unix_conn_of(fi)->seq);
+	}
 	o->ops->u64(o, "queued", u->queued);
 	o->ops->open(o, "messages", true);
 	p = (const char *)(u + 1) + cr_pad8(u->name_len);

@@ -278,6 +278,29 @@ int cr_unix_read(struct cr_file *f, const void *p, uint64_t len,
 void cr_unix_print(struct cr_emit *o, const struct cr_file *fi);
 
 /**
+ * cr_unix_maker_why() - why accepted or waiting unix socket @fi cannot be
+ * made again by the first process of @m holding its listener (that
+ * process makes the connections, restore-unix.c, and passes them to the
+ * processes after it), or NULL
+ * @m: the model
+ * @fi: a FILE of kind UNIX
+ *
+ * Return: the reason (it, or its peer, is held by a process before that
+ * one, or its listener is held by none), or NULL.
+ */
+const char *cr_unix_maker_why(const struct cr_model *m,
+			      const struct cr_file *fi);
+
+/**
+ * cr_unix_conn_of() - the listener of accepted or waiting unix socket @f
+ * @f: a FILE of kind UNIX whose state cr_unix_read() framed
+ *
+ * Return: its crfs_unix_conn (after the messages), or NULL if it is
+ * neither (crfs.h: CRFS_UNIX_F_ACCEPTED, CRFS_UNIX_F_WAITING).
+ */
+struct crfs_unix_conn *cr_unix_conn_of(const struct cr_file *f);
+
+/**
  * cr_unix_find() - the unix socket of @m whose socket inode is @ino
  *
  * Return: its FILE, or NULL.

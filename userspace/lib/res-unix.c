@@ -13,7 +13,10 @@
  * container whose peer it is; one outside is refused, or with the
  * container's peers file close or keep, a stream or seqpacket socket is
  * kept as an end whose peer has gone (cr_unix_gone()) and a datagram
- * socket as one connected again to its peer's name (cr_unix_reconnect()).
+ * socket as one connected again to its peer's name (cr_unix_reconnect());
+ * an accepted socket's listener (the one of its name) and a waiting one's
+ * (UNIX_DIAG_ICONS) must be too, held first by a process no later than
+ * theirs (it makes them again).
  *
  * The restore is restore-unix.c's.
  */
@@ -48,20 +51,11 @@
 #define CR_TCP_CLOSE		7
 #define CR_TCP_LISTEN		10
 #define CR_NS			1000000000ULL
+#define CR_CAP_CHOWN		0
 /* A datagram peeked at a time, at first: grown to what MSG_TRUNC tells. */
 #define CR_UNIX_DGRAM_BUF	65536
 /* Room for the control messages a peek may bring (SCM_MAX_FD is 253). */
 #define CR_UNIX_CTL		CMSG_SPACE(256 * sizeof(int))
-
-/*
- * Dump only, never in an image: a connected socket with a name (bound,
- * or accepted from a listening socket), refused by unix_check() unless
- * its peer is outside and the container's peers file lets it go.
- */
-#define CR_UNIX_F_NAMED_CONN	(1U << 31)
-#define CR_UNIX_NAMED_CONN_WHY	"connected unix sockets with a name (bound, " \
-				"or accepted from a listening socket) are " \
-				"not supported yet"
 
 /* Why a socket of another family is refused. */
 static const struct {
@@ -465,8 +459,11 @@ static bool cr_unix_error(int sk)
 	return poll(&p, 1, 0) < 0 || (p.revents & POLLERR);
 }
 
-/* Is socket @ino waiting in the backlog of a listening socket? */
-static bool cr_unix_waiting(uint64_t ino)
+/*
+ * Is socket @ino waiting in the backlog of a listening socket?  Its
+ * listener and position (1: accepted first) into @c, unknown: 0.
+ */
+static bool cr_unix_waiting(uint64_t ino, struct crfs_unix_conn *c)
 {
 	struct {
 		struct nlmsghdr		h;
@@ -521,8 +518,13 @@ static bool cr_unix_waiting(uint64_t ino)
 
 				if (a->nla_type != UNIX_DIAG_ICONS)
 					continue;
-				for (uint32_t i = 0; i < nr; i++)
-					found |= icons[i] == (uint32_t)ino;
+				for (uint32_t i = 0; i < nr; i++) {
+					if (icons[i] != (uint32_t)ino)
+						continue;
+					found = true;
+					c->listen_ino = m->udiag_ino;
+					c->seq = i + 1;
+				}
 			}
 		}
 	}
@@ -532,13 +534,37 @@ static bool cr_unix_waiting(uint64_t ino)
 }
 
 /*
+ * A connection (sock_diag @d) waiting in the backlog of listener @c into
+ * @u: with nothing sent (its bytes would wait in the socket the listener
+ * holds for it, which no peek reaches), nor shut down; else f->why.
+ */
+static void cr_unix_waits(const struct cr_unix_diag *d,
+			  struct crfs_file_unix *u,
+			  const struct crfs_unix_conn *c, struct cr_file *f)
+{
+	if (!c->listen_ino)
+		f->why = "a connection waiting in the backlog of a listening "
+			 "socket sock_diag does not tell";
+	else if (d->wqueue)
+		f->why = "a connection waiting in the backlog of a listening "
+			 "socket (not accepted yet) that has sent data is not "
+			 "supported yet";
+	else if (d->shutdown)
+		f->why = "a connection waiting in the backlog of a listening "
+			 "socket, shut down, is not supported yet";
+	else
+		u->flags = CRFS_UNIX_F_WAITING;
+}
+
+/*
  * Connected socket @sk (@ino, sock_diag @d) without a peer: a stream or
- * seqpacket socket whose peer was closed, into @u; a datagram socket
- * the kernel marks connected without a peer, or a connection waiting in
- * a backlog, f->why.
+ * seqpacket socket whose peer was closed, or a connection waiting in a
+ * backlog (its listener into @c), into @u; a datagram socket the kernel
+ * marks connected without a peer, f->why.
  */
 static void cr_unix_closed(int sk, uint64_t ino, const struct cr_unix_diag *d,
-			   struct crfs_file_unix *u, struct cr_file *f)
+			   struct crfs_file_unix *u, struct crfs_unix_conn *c,
+			   struct cr_file *f)
 {
 	struct pollfd p = { sk, 0, 0 };
 
@@ -546,9 +572,8 @@ static void cr_unix_closed(int sk, uint64_t ino, const struct cr_unix_diag *d,
 		f->why = "a datagram socket marked connected without a peer "
 			 "(another socket connect()ed to it, or its peer is "
 			 "closed) is not supported yet";
-	else if (cr_unix_waiting(ino))
-		f->why = "a connection waiting in the backlog of a listening "
-			 "socket (not accepted yet) is not supported yet";
+	else if (cr_unix_waiting(ino, c))
+		cr_unix_waits(d, u, c, f);
 	else if ((d->shutdown & 3) != 3 || poll(&p, 1, 0) < 0)
 		f->why = "a connected unix socket without a peer, not shut "
 			 "down both ways";
@@ -563,7 +588,8 @@ static void cr_unix_closed(int sk, uint64_t ino, const struct cr_unix_diag *d,
 
 /*
  * The name of a socket of @pid (sock_diag @d) into @u: a named socket is
- * bound (unconnected) or listening with no connection waiting; else
+ * bound (unconnected), listening, or a stream or seqpacket connection
+ * (taken as accepted: unix_check_conn() finds its listener); else
  * f->why.
  */
 static void cr_unix_named(pid_t pid, const struct cr_unix_diag *d,
@@ -575,17 +601,15 @@ static void cr_unix_named(pid_t pid, const struct cr_unix_diag *d,
 		f->why = "a unix socket's name is longer than sun_path";
 		return;
 	}
-	/* Refused by unix_check(), unless its peer is outside. */
-	if (u->state == CRFS_UNIX_CONNECTED) {
-		u->flags |= CR_UNIX_F_NAMED_CONN;
-		u->name_len = d->name_len;
+	/* Accepted from a listener (unix_check() finds it), or bound. */
+	if (u->state == CRFS_UNIX_CONNECTED &&
+	    (u->type == SOCK_DGRAM || (u->flags & CRFS_UNIX_F_WAITING))) {
+		f->why = "connected unix sockets with a name of their own "
+			 "(bound before they connected) are not supported yet";
 		return;
 	}
-	if (u->state == CRFS_UNIX_LISTEN && d->rqueue) {
-		f->why = "a listening unix socket with connections waiting in "
-			 "its backlog is not supported yet";
-		return;
-	}
+	if (u->state == CRFS_UNIX_CONNECTED)
+		u->flags |= CRFS_UNIX_F_ACCEPTED;
 	u->name_len = d->name_len;
 	u->backlog = u->state == CRFS_UNIX_LISTEN ? d->wqueue : 0;
 	if (d->name[0])
@@ -596,9 +620,10 @@ static void cr_unix_named(pid_t pid, const struct cr_unix_diag *d,
 static int cr_unix_state(pid_t pid, int sk, uint64_t ino, struct cr_file *f)
 {
 	struct crfs_file_unix u = { .ino = ino };
+	struct crfs_unix_conn c = { 0 };
 	struct cr_unix_q q = { 0 };
 	struct cr_unix_diag d;
-	size_t nlen;
+	size_t nlen, clen;
 	int ret;
 
 	ret = cr_unix_diag(ino, &d);
@@ -610,7 +635,7 @@ static int cr_unix_state(pid_t pid, int sk, uint64_t ino, struct cr_file *f)
 	    u.type != SOCK_SEQPACKET)
 		f->why = "a unix socket of this type is not supported";
 	else if (d.state == CR_TCP_ESTABLISHED && !d.peer)
-		cr_unix_closed(sk, ino, &d, &u, f);
+		cr_unix_closed(sk, ino, &d, &u, &c, f);
 	else if (d.state != CR_TCP_ESTABLISHED && d.state != CR_TCP_CLOSE &&
 		 d.state != CR_TCP_LISTEN)
 		f->why = "a unix socket in this state is not supported";
@@ -653,7 +678,9 @@ static int cr_unix_state(pid_t pid, int sk, uint64_t ino, struct cr_file *f)
 	u.nr_msgs = q.nr;
 	u.queued = q.bytes;
 	nlen = cr_pad8(u.name_len);
-	f->ubuf = calloc(1, sizeof(u) + nlen + q.len);
+	clen = u.flags & (CRFS_UNIX_F_ACCEPTED | CRFS_UNIX_F_WAITING) ?
+	       sizeof(c) : 0;
+	f->ubuf = calloc(1, sizeof(u) + nlen + q.len + clen);
 	if (!f->ubuf) {
 		ret = -ENOMEM;
 		goto out;
@@ -662,7 +689,8 @@ static int cr_unix_state(pid_t pid, int sk, uint64_t ino, struct cr_file *f)
 	memcpy((char *)f->ubuf + sizeof(u), d.name, u.name_len);
 	if (q.len)
 		memcpy((char *)f->ubuf + sizeof(u) + nlen, q.buf, q.len);
-	f->ulen = sizeof(u) + nlen + q.len;
+	memcpy((char *)f->ubuf + sizeof(u) + nlen + q.len, &c, clen);
+	f->ulen = sizeof(u) + nlen + q.len + clen;
 	f->f.kind = CRFS_FILE_UNIX;
 out:
 	free(q.buf);
@@ -730,7 +758,9 @@ static int cr_unix_gone(struct cr_file *f, struct cr_err *e)
 {
 	struct crfs_file_unix *u = f->ubuf;
 	size_t skip = cr_pad8(u->name_len);
-	size_t rest = f->ulen - sizeof(*u) - skip;
+	/* an accepted socket's listener is no business of a gone end */
+	size_t rest = f->ulen - sizeof(*u) - skip -
+		      (cr_unix_conn_of(f) ? sizeof(struct crfs_unix_conn) : 0);
 	char *buf = calloc(1, sizeof(*u) + rest);
 
 	if (!buf)
@@ -806,6 +836,176 @@ static int cr_unix_reconnect(pid_t pid, unsigned int fd, struct cr_file *f,
 }
 
 /*
+ * The sockets waiting in the backlog of listening socket @ino, in order
+ * (UNIX_DIAG_ICONS), into *@icons (to be freed), *@nr; -errno.
+ */
+static int cr_unix_icons(uint64_t ino, uint32_t **icons, uint32_t *nr)
+{
+	struct {
+		struct nlmsghdr		h;
+		struct unix_diag_req	r;
+	} req = {
+		.h = { .nlmsg_len = sizeof(req),
+		       .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+		       .nlmsg_flags = NLM_F_REQUEST },
+		.r = { .sdiag_family = AF_UNIX, .udiag_states = ~0U,
+		       .udiag_ino = (uint32_t)ino,
+		       .udiag_show = UDIAG_SHOW_ICONS,
+		       .udiag_cookie = { ~0U, ~0U } },
+	};
+	const size_t cap = 1U << 20;
+	char *buf = malloc(cap);
+	const struct nlmsghdr *h = (const void *)buf;
+	int s = -1, ret = -EBADMSG;
+	ssize_t n;
+
+	*icons = NULL;
+	*nr = 0;
+	if (buf)
+		s = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+			   NETLINK_SOCK_DIAG);
+	if (!buf || s < 0 || send(s, &req, sizeof(req), 0) != sizeof(req)) {
+		ret = buf ? -errno : -ENOMEM;
+		goto out;
+	}
+	n = recv(s, buf, cap, 0);
+	if (n > 0 && NLMSG_OK(h, (size_t)n) &&
+	    h->nlmsg_type == SOCK_DIAG_BY_FAMILY &&
+	    h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct unix_diag_msg))) {
+		const struct unix_diag_msg *m = NLMSG_DATA(h);
+		int len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*m));
+		const struct nlattr *a = (const void *)(m + 1);
+
+		ret = 0;
+		for (; len >= (int)sizeof(*a) && a->nla_len >= sizeof(*a) &&
+		       a->nla_len <= len;
+		     len -= NLA_ALIGN(a->nla_len),
+		     a = (const void *)((const char *)a + NLA_ALIGN(a->nla_len))) {
+			if (a->nla_type != UNIX_DIAG_ICONS || *icons)
+				continue;
+			*nr = (a->nla_len - NLA_HDRLEN) / 4;
+			*icons = malloc(*nr * 4 + 4);
+			if (!*icons) {
+				ret = -ENOMEM;
+				break;
+			}
+			memcpy(*icons, (const char *)a + NLA_HDRLEN, *nr * 4);
+		}
+	} else if (n < 0) {
+		ret = -errno;
+	}
+out:
+	if (s >= 0)
+		close(s);
+	free(buf);
+	return ret;
+}
+
+/* The listening socket of @m whose name is accepted socket @u's, or NULL. */
+static const struct cr_file *cr_unix_listener(const struct cr_model *m,
+					      const struct crfs_file_unix *u)
+{
+	for (uint32_t i = 0; i < m->nr_files; i++) {
+		const struct crfs_file_unix *l = cr_unix_of(&m->files[i]);
+
+		if (m->files[i].f.kind == CRFS_FILE_UNIX && l &&
+		    l->state == CRFS_UNIX_LISTEN && l->type == u->type &&
+		    l->name_len == u->name_len && l->name_ino == u->name_ino &&
+		    l->name_dev == u->name_dev &&
+		    !memcmp(l + 1, u + 1, u->name_len))
+			return &m->files[i];
+	}
+	return NULL;
+}
+
+/*
+ * Phase 2: the listening socket of accepted or waiting socket @f (fd @fd
+ * of @dt), found in the container, and its process the one that can make
+ * it again; listening socket @f's waiting connections all held in the
+ * container, each at its place.
+ */
+static int unix_check_conn(struct cr_dump *d, struct cr_dtask *dt,
+			   uint32_t fd, struct cr_file *f, struct cr_err *e)
+{
+	struct crfs_unix_conn *c = cr_unix_conn_of(f);
+	const struct crfs_file_unix *u = f->ubuf;
+	const struct cr_file *l, *w;
+	char comm[CRFS_COMM_LEN];
+	uint32_t *icons, nr;
+	const char *why;
+	pid_t other;
+	int ret;
+
+	if (u->state == CRFS_UNIX_LISTEN) {
+		ret = cr_unix_icons(u->ino, &icons, &nr);
+		if (ret)
+			return cr_fail(e, -ret, "pid %d: fd %u: %s: cannot tell "
+				       "the connections waiting in its backlog: "
+				       "%s", dt->pid, fd, f->path,
+				       strerror(-ret));
+		for (uint32_t i = 0; i < nr; i++) {
+			w = cr_unix_find(&d->m, icons[i]);
+			if (w && cr_unix_conn_of(w) &&
+			    cr_unix_conn_of(w)->listen_ino == u->ino &&
+			    cr_unix_conn_of(w)->seq == i + 1)
+				continue;
+			nr = icons[i];
+			free(icons);
+			other = cr_unix_outside(d, nr, comm,
+						sizeof(comm));
+			if (other)
+				return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: "
+					       "%s: the socket:[%u] waiting in "
+					       "its backlog is held by pid %d "
+					       "(%s), outside the container",
+					       dt->pid, fd, f->path,
+					       nr, other, comm);
+			return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: a "
+				       "connection waiting in its backlog "
+				       "(socket:[%u]) is held by no process of "
+				       "the container (closed by its client, or "
+				       "outside it)", dt->pid, fd, f->path,
+				       nr);
+		}
+		free(icons);
+		return 0;
+	}
+	if (!c)
+		return 0;
+	/* A client outside, with peers close or keep: a gone end below. */
+	if ((u->flags & CRFS_UNIX_F_ACCEPTED) && d->peers != CR_PEERS_REFUSE &&
+	    !(u->flags & CRFS_UNIX_F_PEER_CLOSED) && u->peer_ino &&
+	    !cr_unix_find(&d->m, u->peer_ino))
+		return 0;
+	l = u->flags & CRFS_UNIX_F_WAITING ? cr_unix_find(&d->m, c->listen_ino) :
+					     cr_unix_listener(&d->m, u);
+	if (!l && (u->flags & CRFS_UNIX_F_WAITING)) {
+		other = cr_unix_outside(d, c->listen_ino, comm,
+					sizeof(comm));
+		return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: waits in the "
+			       "backlog of listening socket:[%llu], held by %s "
+			       "%d (%s)", dt->pid, fd, f->path,
+			       (unsigned long long)c->listen_ino,
+			       other ? "pid" : "no process of the container, "
+			       "nor", other, other ? comm : "?");
+	}
+	if (!l)
+		return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: a connected "
+			       "unix socket with a name, bound before it "
+			       "connected, or accepted from a listening socket "
+			       "that is closed or outside the container: not "
+			       "supported yet", dt->pid, fd, f->path);
+	c->listen_ino = cr_unix_of(l)->ino;
+	c->listen_id = l->f.id;
+	why = cr_unix_maker_why(&d->m, f);
+	if (why)
+		return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: a connection "
+			       "of listening %s: %s: not supported yet",
+			       dt->pid, fd, f->path, l->path, why);
+	return 0;
+}
+
+/*
  * Phase 2 (the model complete): each connected socket's peer is a socket
  * of the container whose peer it is, first held by the same process; a
  * stream or seqpacket socket whose peer is outside, refused, or with the
@@ -822,31 +1022,34 @@ static int unix_check(struct cr_dump *d, struct cr_dtask *dt,
 		struct crfs_file_unix *u;
 		char comm[CRFS_COMM_LEN];
 		pid_t other;
+		int ret;
 
 		if (!f || f->f.kind != CRFS_FILE_UNIX)
 			continue;
 		u = f->ubuf;
+		ret = unix_check_conn(d, dt, fdt->fds[i].d.fd, f, e);
+		if (ret)
+			return ret;
+		/* Another owner given with CAP_CHOWN (an accepted: none). */
 		if (u->name_len && ((const char *)(u + 1))[0] &&
-		    !(u->flags & CR_UNIX_F_NAMED_CONN) &&
-		    (u->name_uid != dt->t->creds.fsuid ||
-		     u->name_gid != dt->t->creds.fsgid ||
+		    (((u->name_uid != dt->t->creds.fsuid ||
+		       u->name_gid != dt->t->creds.fsgid) &&
+		      !(u->flags & CRFS_UNIX_F_ACCEPTED) &&
+		      !(dt->t->creds.cap_eff & (1ULL << CR_CAP_CHOWN))) ||
 		     !dt->t->fs || !dt->t->fs->root ||
 		     strcmp(dt->t->fs->root->path, "/")))
 			return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: its "
 				       "socket file %s is owned by %u:%u, not "
-				       "the process's fsuid and fsgid, or the "
+				       "the process's fsuid and fsgid (and it "
+				       "has no CAP_CHOWN), or the "
 				       "process has a root of its own: a "
 				       "restore could not bind it as it was",
 				       dt->pid, fdt->fds[i].d.fd, f->path,
 				       (const char *)(u + 1), u->name_uid,
 				       u->name_gid);
-		if ((u->flags & CR_UNIX_F_NAMED_CONN) &&
-		    (u->flags & CRFS_UNIX_F_PEER_CLOSED))
-			return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: %s",
-				       dt->pid, fdt->fds[i].d.fd, f->path,
-				       CR_UNIX_NAMED_CONN_WHY);
 		if (u->state != CRFS_UNIX_CONNECTED ||
-		    (u->flags & CRFS_UNIX_F_PEER_CLOSED))
+		    (u->flags & (CRFS_UNIX_F_PEER_CLOSED |
+				 CRFS_UNIX_F_WAITING)))
 			continue;
 		p = cr_unix_find(&d->m, u->peer_ino);
 		if (!p) {
@@ -885,10 +1088,6 @@ static int unix_check(struct cr_dump *d, struct cr_dtask *dt,
 				       fdt->fds[i].d.fd, f->path,
 				       (unsigned long long)u->peer_ino);
 		}
-		if (u->flags & CR_UNIX_F_NAMED_CONN)
-			return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: %s",
-				       dt->pid, fdt->fds[i].d.fd, f->path,
-				       CR_UNIX_NAMED_CONN_WHY);
 		if (cr_unix_of(p)->peer_ino != u->ino)
 			return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: "
 				       "connected to %s, which is not connected "

@@ -346,7 +346,8 @@ static int cr_rf_plan(struct cr_rst *r, const struct cr_task *t,
 {
 	uint32_t nfd = t->fdt ? t->fdt->nr_fds : 0;
 	uint32_t nvma = t->mm ? t->mm->nr_vmas : 0;
-	size_t max = 2 * (size_t)nfd + nvma + 3;
+	size_t max = 2 * (size_t)nfd + nvma + 3 +
+		     (r ? cr_rst_unix_extra(r->m, t) : 0);
 	struct cr_rf_ref *refs;
 	int32_t *entry;
 	int rc;
@@ -370,6 +371,8 @@ static int cr_rf_plan(struct cr_rst *r, const struct cr_task *t,
 		rc = cr_rf_plan_maps(t, fs, refs, entry, e);
 	if (!rc && r)
 		rc = cr_rst_pair_plan(r, fs, e);
+	if (!rc && r)
+		rc = cr_rst_unix_plan(r, fs, e);
 	if (!rc)
 		rc = cr_rf_plan_task(t, fs, refs, entry, e);
 	if (!rc) {
@@ -638,6 +641,25 @@ static int cr_rf_place(struct cr_rf_creds *cr,
 	return 0;
 }
 
+/* The passes of cr_rst_files_open(), in order. */
+enum {
+	CR_RF_PASS_LISTEN,	/* listening unix sockets */
+	CR_RF_PASS_MAIN,	/* the others */
+	CR_RF_PASS_WAITING,	/* connections waiting in a backlog, made */
+	CR_RF_PASS_LAST,	/* and placed; descriptions opened again */
+	CR_RF_PASSES
+};
+
+/* The pass in which entry @f is placed. */
+static int cr_rf_pass(const struct cr_rst_file *f)
+{
+	if (f->reopen || (f->conn && f->pair_made))
+		return CR_RF_PASS_LAST;
+	if (f->unx && cr_unix_of(f->unx)->state == CRFS_UNIX_LISTEN)
+		return CR_RF_PASS_LISTEN;
+	return CR_RF_PASS_MAIN;
+}
+
 /*
  * Every descriptor of the image gets its description: the first one has
  * it already, the others a dup() of it, each its own close-on-exec flag.
@@ -699,18 +721,28 @@ int cr_rst_files_open(const struct cr_rst_child *c, struct cr_rst_res *res)
 				       cr.mine[i].permitted;
 	}
 	/*
-	 * Descriptions opened again through others (pipes) come last; a
-	 * shared table has the descriptors: its first process placed them.
+	 * Listening unix sockets first, then the connections they accepted
+	 * with the rest, then those waiting in their backlogs; descriptions
+	 * opened again through others (pipes) come last; a shared table has
+	 * the descriptors: its first process placed them.
 	 */
-	for (int pass = 0; pass < 2; pass++)
+	for (int pass = 0; pass < CR_RF_PASSES; pass++) {
+		if (pass == CR_RF_PASS_WAITING) {
+			err = fs->fdt_shared ? 0 :
+			      cr_rst_unix_waiting(fs, res);
+			if (err)
+				return err;
+			continue;
+		}
 		for (i = fs->fdt_shared ? fs->nr_fd_entries : 0; i < fs->nr;
 		     i++) {
-			if (fs->f[i].reopen != pass)
+			if (cr_rf_pass(&fs->f[i]) != pass)
 				continue;
 			err = cr_rf_place(&cr, fs, i, res);
 			if (err)
 				return err;
 		}
+	}
 	err = fs->fdt_shared ? 0 : cr_rf_dup(fs, res);
 	if (err)
 		return err;

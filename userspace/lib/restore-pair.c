@@ -39,6 +39,12 @@ struct cr_pair_ops {
 	 */
 	int		(*make)(const struct cr_file *f,
 				const struct cr_file *peer, long fds[2]);
+	/*
+	 * The FILE whose first holder makes the pair of @f instead of the
+	 * first holder of either end, NULL: none (optional).
+	 */
+	const struct cr_file *(*maker)(const struct cr_model *m,
+				       const struct cr_file *f);
 };
 
 /* A pipe's other end: its crfs_file_pipe.peer_id. */
@@ -54,8 +60,8 @@ static uint32_t cr_unix_peer(const struct cr_file *f)
 }
 
 static const struct cr_pair_ops cr_pair_kinds[] = {
-	{ CRFS_FILE_PIPE, cr_pipe_peer, cr_rst_pipe_make },
-	{ CRFS_FILE_UNIX, cr_unix_peer, cr_rst_unix_pair },
+	{ CRFS_FILE_PIPE, cr_pipe_peer, cr_rst_pipe_make, NULL },
+	{ CRFS_FILE_UNIX, cr_unix_peer, cr_rst_unix_pair, cr_rst_unix_maker },
 };
 
 /* The pair kind of @f, or NULL. */
@@ -140,6 +146,12 @@ static void cr_pair_add(struct cr_rst_files *fs, const struct cr_file *peer)
 		    O_CLOEXEC;
 }
 
+int32_t cr_rst_pair_add(struct cr_rst_files *fs, const struct cr_file *f)
+{
+	cr_pair_add(fs, f);
+	return (int32_t)fs->nr - 1;
+}
+
 /*
  * The entry of a pipe end of reopened pipe FILE @f among @fs's, which
  * it is opened again through: one of this process (passed or made here).
@@ -189,6 +201,7 @@ int cr_rst_pair_plan(struct cr_rst *r, struct cr_rst_files *fs,
 		struct cr_rst_file *rf = &fs->f[i];
 		const struct cr_file *f = rf->pair, *peer = NULL;
 		const struct cr_pair_ops *ops;
+		const struct cr_file *mk;
 		int32_t a, b, j;
 
 		if (!f || rf->pair_made || rf->reopen || !(ops = cr_pair_of(f)))
@@ -197,8 +210,10 @@ int cr_rst_pair_plan(struct cr_rst *r, struct cr_rst_files *fs,
 			peer = cr_model_file(m, ops->peer(f));
 		a = cr_pair_first(r, f);
 		b = cr_pair_first(r, peer);
+		mk = ops->maker ? ops->maker(m, f) : NULL;
 		/* Another process makes it: passed (restore-tree.c). */
-		if ((uint32_t)(b >= 0 && b < a ? b : a) != r->idx)
+		if (mk ? cr_pair_first(r, mk) != (int32_t)r->idx :
+			 (uint32_t)(b >= 0 && b < a ? b : a) != r->idx)
 			continue;
 		rf->pair_make = true;
 		rf->pair_peer = peer;
@@ -224,6 +239,8 @@ void cr_rst_pair_number(struct cr_rst_files *fs)
 		if (f->pair_make || f->reopen)
 			f->pair_fd = f->pair_entry < 0 ? -1 :
 				     fs->f[f->pair_entry].fd;
+		if (f->conn)
+			f->listen_fd = fs->f[f->listen_entry].fd;
 		if (f->reopen && f->pair_fd >= 0)
 			snprintf(f->via, sizeof(f->via), "/proc/self/fd/%d",
 				 f->pair_fd);
@@ -250,7 +267,12 @@ long cr_rst_pair_open(const struct cr_rst_file *f)
 		errno = EINVAL;
 		return -1;
 	}
-	err = ops->make(f->pair, f->pair_peer, fds);
+	/* A connection of a listening socket: through it (in place). */
+	if (f->conn)
+		err = cr_rst_unix_accept(f->pair, f->pair_peer,
+					 f->listen_fd, fds);
+	else
+		err = ops->make(f->pair, f->pair_peer, fds);
 	if (err) {
 		errno = err;
 		return -1;

@@ -11,6 +11,14 @@
  * listening if it was, its datagrams sent to its name again from a socket
  * without a name, and shut down as it was (cr_rst_unix_make(),
  * cr_rst_unix_bind()).
+ *
+ * The connections of a listening socket are made by the first process
+ * holding it (cr_rst_unix_plan(): restore-pair.c's maker of their pairs,
+ * CR_RF_PAIR entries for those only later processes hold), once its
+ * listeners are in place (restore-files.c's first pass): each accepted
+ * one by a connect() to the listener's name and an accept(), with its
+ * queues as a pair's (cr_rst_unix_accept()); then those waiting in the
+ * backlog, connect()ed in their order (cr_rst_unix_waiting()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -129,16 +137,12 @@ static long cr_rst_unix_closing(long sk, const struct cr_file *f)
 		       0) == 1 ? 0 : -1;
 }
 
-int cr_rst_unix_pair(const struct cr_file *f, const struct cr_file *peer,
-		     long fds[2])
+/* Connected ends @sv of @f and @peer (NULL: closed): queues and state. */
+static int cr_rst_unix_ends(const struct cr_file *f, const struct cr_file *peer,
+			    long sv[2], long fds[2])
 {
-	const struct crfs_file_unix *u = cr_unix_of(f);
-	int sv[2], err;
+	int err;
 
-	if (!peer && !(u->flags & CRFS_UNIX_F_PEER_CLOSED))
-		return EINVAL;	/* img-check-unix.c: never */
-	if (syscall(SYS_socketpair, AF_UNIX, u->type | SOCK_CLOEXEC, 0, sv))
-		return errno;
 	/* Each queue through the other end, then options and shutdown. */
 	if (cr_rst_unix_room(sv[1], sv[0], f) || cr_rst_unix_fill(sv[1], f) ||
 	    cr_rst_unix_opts(sv[0], f) ||
@@ -155,6 +159,268 @@ int cr_rst_unix_pair(const struct cr_file *f, const struct cr_file *peer,
 	}
 	fds[0] = sv[0];
 	fds[1] = sv[1];
+	return 0;
+}
+
+int cr_rst_unix_pair(const struct cr_file *f, const struct cr_file *peer,
+		     long fds[2])
+{
+	const struct crfs_file_unix *u = cr_unix_of(f);
+	int sv[2];
+	long l[2];
+
+	if (!peer && !(u->flags & CRFS_UNIX_F_PEER_CLOSED))
+		return EINVAL;	/* img-check-unix.c: never */
+	if (syscall(SYS_socketpair, AF_UNIX, u->type | SOCK_CLOEXEC, 0, sv))
+		return errno;
+	l[0] = sv[0];
+	l[1] = sv[1];
+	return cr_rst_unix_ends(f, peer, l, fds);
+}
+
+/* The name @sa (@len its length) of accepted or listening socket @fi. */
+static void cr_rst_unix_name(const struct cr_file *fi, struct sockaddr_un *sa,
+			     long *len)
+{
+	const struct crfs_file_unix *u = cr_unix_of(fi);
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	memcpy(sa->sun_path, u + 1, u->name_len);
+	*len = offsetof(struct sockaddr_un, sun_path) + u->name_len;
+}
+
+/*
+ * A socket of @type connect()ed to @sa (@len): never waiting (a full
+ * backlog fails, EAGAIN), blocking once connected; -1 and errno.
+ */
+static long cr_rst_unix_connect(uint32_t type, const struct sockaddr_un *sa,
+				long len)
+{
+	long sk = syscall(SYS_socket, AF_UNIX, type | SOCK_CLOEXEC |
+			  SOCK_NONBLOCK, 0);
+	int err;
+
+	if (sk < 0)
+		return -1;
+	if (!syscall(SYS_connect, sk, sa, len) &&
+	    syscall(SYS_fcntl, sk, F_SETFL, 0) >= 0)
+		return sk;
+	err = errno;
+	syscall(SYS_close, sk);
+	errno = err;
+	return -1;
+}
+
+int cr_rst_unix_accept(const struct cr_file *f, const struct cr_file *peer,
+		       long lfd, long fds[2])
+{
+	const struct cr_file *a = cr_unix_of(f)->flags & CRFS_UNIX_F_ACCEPTED ?
+				  f : peer;
+	struct sockaddr_un sa;
+	long len, c, s, sv[2];
+	int err;
+
+	if (!a || (!peer && !(cr_unix_of(f)->flags & CRFS_UNIX_F_PEER_CLOSED)))
+		return EINVAL;	/* img-check-unix.c: never */
+	cr_rst_unix_name(a, &sa, &len);
+	c = cr_rst_unix_connect(cr_unix_of(a)->type, &sa, len);
+	if (c < 0)
+		return errno;
+	/* Nothing else waits: the connection just made. */
+	s = syscall(SYS_accept4, lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (s < 0) {
+		err = errno;
+		syscall(SYS_close, c);
+		return err;
+	}
+	sv[0] = a == f ? s : c;
+	sv[1] = a == f ? c : s;
+	return cr_rst_unix_ends(f, peer, sv, fds);
+}
+
+/* The entry of @fs waiting at place @seq in listener @l's backlog, or -1. */
+static int32_t cr_rst_unix_waiter(const struct cr_rst_files *fs,
+				  const struct cr_file *l, uint32_t seq)
+{
+	for (uint32_t i = 0; i < fs->nr; i++) {
+		const struct cr_file *w = fs->f[i].conn ? fs->f[i].pair : NULL;
+		const struct crfs_unix_conn *c = w ? cr_unix_conn_of(w) : NULL;
+
+		if (c && (cr_unix_of(w)->flags & CRFS_UNIX_F_WAITING) &&
+		    c->listen_id == l->f.id && c->seq == seq)
+			return (int32_t)i;
+	}
+	return -1;
+}
+
+int cr_rst_unix_waiting(const struct cr_rst_files *fs, struct cr_rst_res *res)
+{
+	struct sockaddr_un sa;
+	int32_t j;
+	long len, w;
+
+	for (uint32_t i = 0; i < fs->nr_fd_entries; i++) {
+		const struct cr_file *l = fs->f[i].unx;
+
+		if (!l || cr_unix_of(l)->state != CRFS_UNIX_LISTEN)
+			continue;
+		cr_rst_unix_name(l, &sa, &len);
+		for (uint32_t seq = 1;
+		     (j = cr_rst_unix_waiter(fs, l, seq)) >= 0; seq++) {
+			res->idx = j;
+			res->step = CR_RST_FILE_OPEN;
+			w = cr_rst_unix_connect(cr_unix_of(l)->type, &sa, len);
+			if (w < 0)
+				return errno;
+			if (cr_rst_unix_opts(w, fs->f[j].pair) ||
+			    (w != fs->f[j].fd &&
+			     syscall(SYS_dup3, w, fs->f[j].fd, O_CLOEXEC) < 0)) {
+				syscall(SYS_close, w);
+				return errno;
+			}
+			if (w != fs->f[j].fd)
+				syscall(SYS_close, w);
+		}
+	}
+	return 0;
+}
+
+/* The entry of @fs of listening socket FILE @id, or -1. */
+static int32_t cr_rst_unix_listener(const struct cr_rst_files *fs, uint32_t id)
+{
+	for (uint32_t i = 0; i < fs->nr_fd_entries; i++)
+		if (fs->f[i].unx && fs->f[i].unx->f.id == id)
+			return (int32_t)i;
+	return -1;
+}
+
+/* The entry of @fs of FILE @f (NULL: none), or -1. */
+static int32_t cr_rst_unix_entry(const struct cr_rst_files *fs,
+				 const struct cr_file *f)
+{
+	for (uint32_t i = 0; f && i < fs->nr; i++)
+		if (fs->f[i].pair == f || fs->f[i].unx == f)
+			return (int32_t)i;
+	return -1;
+}
+
+size_t cr_rst_unix_extra(const struct cr_model *m, const struct cr_task *t)
+{
+	const struct cr_fdtable *fdt = t->fdt;
+	bool listens = false;
+	size_t n = 0;
+
+	for (uint32_t i = 0; fdt && i < fdt->nr_fds && !listens; i++)
+		listens = fdt->fds[i].file &&
+			  fdt->fds[i].file->f.kind == CRFS_FILE_UNIX &&
+			  cr_unix_of(fdt->fds[i].file)->state ==
+			  CRFS_UNIX_LISTEN;
+	for (uint32_t i = 0; listens && i < m->nr_files; i++)
+		n += m->files[i].f.kind == CRFS_FILE_UNIX &&
+		     cr_unix_conn_of(&m->files[i]) ? 2 : 0;
+	return n;
+}
+
+const struct cr_file *cr_rst_unix_maker(const struct cr_model *m,
+					const struct cr_file *f)
+{
+	const struct crfs_unix_conn *c = cr_unix_conn_of(f);
+	const struct cr_file *p;
+
+	if (!c && cr_unix_of(f)->peer_id) {
+		p = cr_model_file(m, cr_unix_of(f)->peer_id);
+		c = p ? cr_unix_conn_of(p) : NULL;
+	}
+	return c ? cr_model_file(m, c->listen_id) : NULL;
+}
+
+/*
+ * Connection @x of listener entry @k of @fs that no end of is held here:
+ * CR_RF_PAIR entries, an accepted one's made here with its peer's.
+ */
+static void cr_rst_unix_conn_add(const struct cr_model *m,
+				 struct cr_rst_files *fs, int32_t k,
+				 const struct cr_file *x)
+{
+	const struct cr_file *p = cr_model_file(m, cr_unix_of(x)->peer_id);
+	struct cr_rst_file *rf;
+	int32_t i = cr_rst_pair_add(fs, x), j;
+
+	rf = &fs->f[i];
+	rf->conn = true;
+	rf->listen_entry = k;
+	rf->priv = true;
+	if (cr_unix_of(x)->flags & CRFS_UNIX_F_WAITING)
+		return;
+	j = p ? cr_rst_pair_add(fs, p) : -1;
+	rf = &fs->f[i];
+	rf->pair_made = false;
+	rf->pair_make = true;
+	rf->pair_peer = p;
+	rf->pair_entry = j;
+}
+
+/*
+ * The connections of listener @l (entry @k of @fs, made here) no end of
+ * which this process holds.
+ */
+static void cr_rst_unix_conns(const struct cr_model *m,
+			      struct cr_rst_files *fs, int32_t k,
+			      const struct cr_file *l)
+{
+	for (uint32_t i = 0; i < m->nr_files; i++) {
+		const struct cr_file *x = &m->files[i];
+		const struct crfs_unix_conn *c = x->f.kind == CRFS_FILE_UNIX ?
+						 cr_unix_conn_of(x) : NULL;
+
+		if (!c || c->listen_id != l->f.id ||
+		    cr_rst_unix_entry(fs, x) >= 0 ||
+		    cr_rst_unix_entry(fs, cr_model_file(m,
+				      cr_unix_of(x)->peer_id)) >= 0)
+			continue;
+		cr_rst_unix_conn_add(m, fs, k, x);
+	}
+}
+
+int cr_rst_unix_plan(const struct cr_rst *r, struct cr_rst_files *fs,
+		     struct cr_err *e)
+{
+	uint32_t n = fs->nr_fd_entries;
+
+	/* The listeners made here: their connections held only later. */
+	for (uint32_t i = 0; i < n; i++) {
+		const struct cr_file *l = fs->f[i].unx;
+
+		if (l && cr_unix_of(l)->state == CRFS_UNIX_LISTEN &&
+		    (!r->tree ||
+		     r->tree->pair_first[l - r->m->files] == (int32_t)r->idx))
+			cr_rst_unix_conns(r->m, fs, (int32_t)i, l);
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		struct cr_rst_file *rf = &fs->f[i];
+		const struct cr_file *f = rf->pair, *p = rf->pair_peer;
+		const struct crfs_unix_conn *c;
+
+		if (!rf->pair_make || f->f.kind != CRFS_FILE_UNIX)
+			continue;
+		c = cr_unix_conn_of(f) ?: (p ? cr_unix_conn_of(p) : NULL);
+		if (!c)
+			continue;
+		rf->conn = true;
+		/* As the restorer: SO_SNDBUFFORCE (cr_rst_unix_opts()). */
+		rf->priv = true;
+		rf->listen_entry = cr_rst_unix_listener(fs, c->listen_id);
+		if (rf->listen_entry < 0)
+			return cr_fail(e, EBADMSG, "fd %u: %s: a connection of "
+				       "a listening socket this process does not "
+				       "hold", rf->idx, rf->path);
+		/* A waiting one: made after, by its listener's entry. */
+		if (cr_unix_of(f)->flags & CRFS_UNIX_F_WAITING) {
+			rf->pair_make = false;
+			rf->pair_made = true;
+		}
+	}
 	return 0;
 }
 
@@ -220,6 +486,13 @@ int cr_rst_unix_bind(const struct cr_rst_file *f, long sk)
 		return -1;
 	}
 	if (syscall(SYS_bind, sk, &sa, len))
+		return -1;
+	/* Another owner given as the process (res-unix.c: CAP_CHOWN). */
+	if (name[0] && (syscall(SYS_newfstatat, AT_FDCWD, name, &st,
+				AT_SYMLINK_NOFOLLOW) ||
+			((st.st_uid != u->name_uid || st.st_gid != u->name_gid) &&
+			 syscall(SYS_fchownat, AT_FDCWD, name, u->name_uid,
+				 u->name_gid, AT_SYMLINK_NOFOLLOW))))
 		return -1;
 	if (name[0] && (syscall(SYS_fchmodat, AT_FDCWD, name,
 				u->name_mode & 07777) ||

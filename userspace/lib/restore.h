@@ -82,6 +82,12 @@ struct cr_rst_file {
 	bool		reopen;		/* opened again through pair_fd of
 					 * the same pipe, in @via, last */
 	const struct cr_file *fifo;	/* a FIFO, reopened by path */
+	/* A connection of a listening socket made here (restore-unix.c). */
+	bool		conn;		/* accepted: made through listen_entry
+					 * (pair_make); waiting: made by it
+					 * (pair_made), placed last */
+	int32_t		listen_entry;	/* the listener's entry, */
+	int32_t		listen_fd;	/* and number */
 	uint32_t	type;		/* S_IFREG, S_IFCHR, S_IFDIR */
 	uint32_t	check;		/* CR_RF_* fields compared */
 	uint64_t	dev, ino, size, rdev;
@@ -740,6 +746,81 @@ long cr_rst_unix_make(const struct cr_rst_file *f);
  */
 int cr_rst_unix_pair(const struct cr_file *f, const struct cr_file *peer,
 		     long fds[2]);
+
+/**
+ * cr_rst_unix_plan() - the connections of the listening sockets @r's
+ * process makes (after cr_rst_pair_plan(), which gave it the pairs it
+ * holds an end of): an accepted one's pair through its listener's entry,
+ * a waiting one by cr_rst_unix_waiting(); those only later processes
+ * hold get CR_RF_PAIR entries, from where they are passed
+ * @r: the process
+ * @fs: its files, planned
+ * @e: the error, if any
+ *
+ * Return: 0, or -1 with @e set (a listener not among them: never, the
+ * image check refuses it).
+ */
+int cr_rst_unix_plan(const struct cr_rst *r, struct cr_rst_files *fs,
+		     struct cr_err *e);
+
+/**
+ * cr_rst_unix_extra() - how many CR_RF_PAIR entries cr_rst_unix_plan()
+ * may add for process @t: two per connection of @m if @t holds a
+ * listening unix socket, else none
+ * @m: the model
+ * @t: the process
+ *
+ * Return: the count.
+ */
+size_t cr_rst_unix_extra(const struct cr_model *m, const struct cr_task *t);
+
+/**
+ * cr_rst_unix_maker() - the listening socket whose first holder makes
+ * the pair of unix socket @f (restore-pair.c's row)
+ * @m: the model
+ * @f: a connected unix socket
+ *
+ * Return: the listener of @f or of its peer (accepted or waiting), or
+ * NULL: made by the first holder of either end.
+ */
+const struct cr_file *cr_rst_unix_maker(const struct cr_model *m,
+					const struct cr_file *f);
+
+/**
+ * cr_rst_pair_add() - a CR_RF_PAIR entry of @fs for FILE @f, made in
+ * this process for later ones (restore-pair.c)
+ * @fs: the files of the process, planned
+ * @f: the FILE
+ *
+ * Return: its index in @fs.
+ */
+int32_t cr_rst_pair_add(struct cr_rst_files *fs, const struct cr_file *f);
+
+/**
+ * cr_rst_unix_accept() - make accepted unix socket pair @f, @peer in the
+ * new process (raw system calls): connect() to listener @lfd's name,
+ * accept(), then each end's queue, options and shutdown as
+ * cr_rst_unix_pair() does; @f's end in @fds[0]
+ * @f: one end (the accepted socket or the one that connected)
+ * @peer: the other end, NULL: closed
+ * @lfd: the listening socket, in place, with nothing waiting yet
+ * @fds: the two ends
+ *
+ * Return: 0 or a positive errno.
+ */
+int cr_rst_unix_accept(const struct cr_file *f, const struct cr_file *peer,
+		       long lfd, long fds[2]);
+
+/**
+ * cr_rst_unix_waiting() - the connections waiting in the backlog of each
+ * listening socket of @fs, in place (after the accepted ones): connect()ed
+ * in their order, each moved to its entry's number (raw system calls)
+ * @fs: the files of the new process
+ * @res: the entry and step that failed
+ *
+ * Return: 0 or a positive errno.
+ */
+int cr_rst_unix_waiting(const struct cr_rst_files *fs, struct cr_rst_res *res);
 
 /**
  * cr_rst_unix_reason() - why named unix socket @f (at @name, "fd 3")

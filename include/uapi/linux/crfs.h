@@ -430,6 +430,18 @@ enum crfs_unix_state {
  * restore connect()s the new socket to, as the process; no queue.
  */
 #define CRFS_UNIX_F_RECONNECT	(1U << 3)
+/*
+ * A connection of a listening socket (the FILE listen_id of a
+ * crfs_unix_conn after the messages): ACCEPTED, a stream or seqpacket
+ * socket accept() gave (its name the listener's, its peer the socket that
+ * connected, or closed); WAITING, a socket that connect()ed to it and
+ * waits in its backlog at position seq (1: accept() takes it first), no
+ * peer, no name, nothing queued either way.  The first process holding
+ * the listener makes them after it, by connect() and accept(): the
+ * accepted ones first, then the waiting ones in their order.
+ */
+#define CRFS_UNIX_F_ACCEPTED	(1U << 4)
+#define CRFS_UNIX_F_WAITING	(1U << 5)
 #define CRFS_UNIX_QUEUE_MAX	(512U << 10)	/* bytes queued, in all */
 #define CRFS_UNIX_MSGS_MAX	4096		/* messages queued */
 #define CRFS_UNIX_NAME_MAX	108		/* sizeof(sun_path) */
@@ -458,6 +470,14 @@ struct crfs_file_unix {
 	__u32	__pad;
 	/* char name[name_len], NUL-padded to a multiple of 8 */
 	/* then nr_msgs x (struct crfs_unix_msg, data padded to 8) */
+	/* then, ACCEPTED or WAITING: a struct crfs_unix_conn */
+};
+
+/* The listening socket of an ACCEPTED or WAITING unix socket. */
+struct crfs_unix_conn {
+	__u64	listen_ino;		/* its socket inode */
+	__u32	listen_id;		/* its FILE, a LISTEN UNIX socket */
+	__u32	seq;			/* WAITING: 1 and up; ACCEPTED: 0 */
 };
 
 /* One message queued on a UNIX socket; len bytes of data follow. */
