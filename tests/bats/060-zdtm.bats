@@ -491,10 +491,10 @@ time.sleep(120)' "$ZDTM_DIR/wait" "$held"
 	require_image
 	zdtm_run zdtm-unix-accept
 	run -0 "$CRFS_BIN/crfs-image" show "$IMG"
-	assert_output --regexp "kind=unix [^[:cntrl:]]*type=1 state=connected [^[:cntrl:]]*flags=0x4 [^[:cntrl:]]*name=/[^[:cntrl:]]*/acc.sock [^[:cntrl:]]*name_uid=4242 name_gid=4343 listen_ino=[0-9]+ listen_id=[0-9]+ seq=0 queued=3000"
-	assert_output --regexp "kind=unix [^[:cntrl:]]*type=1 state=connected [^[:cntrl:]]*flags=0x5 [^[:cntrl:]]*seq=0 queued=96"
-	assert_output --regexp "kind=unix [^[:cntrl:]]*type=1 state=connected [^[:cntrl:]]*flags=0x8 [^[:cntrl:]]*seq=3 queued=0"
-	assert_output --regexp "kind=unix [^[:cntrl:]]*type=5 state=connected [^[:cntrl:]]*flags=0x8 [^[:cntrl:]]*seq=1 queued=0"
+	assert_output --regexp "kind=unix [^[:cntrl:]]*type=1 state=connected [^[:cntrl:]]*flags=0x10 [^[:cntrl:]]*name=/[^[:cntrl:]]*/acc.sock [^[:cntrl:]]*name_uid=4242 name_gid=4343 listen_ino=[0-9]+ listen_id=[0-9]+ seq=0 queued=3000"
+	assert_output --regexp "kind=unix [^[:cntrl:]]*type=1 state=connected [^[:cntrl:]]*flags=0x11 [^[:cntrl:]]*seq=0 queued=96"
+	assert_output --regexp "kind=unix [^[:cntrl:]]*type=1 state=connected [^[:cntrl:]]*flags=0x20 [^[:cntrl:]]*seq=3 queued=0"
+	assert_output --regexp "kind=unix [^[:cntrl:]]*type=5 state=connected [^[:cntrl:]]*flags=0x20 [^[:cntrl:]]*seq=1 queued=0"
 }
 
 @test "zdtm-unix-accept: checkpointed and thawed, the connections still wait and no data was consumed" {

@@ -767,6 +767,8 @@ static int cr_unix_gone(struct cr_file *f, struct cr_err *e)
 		return cr_fail(e, ENOMEM, "out of memory");
 	u->flags = CRFS_UNIX_F_PEER_CLOSED | CRFS_UNIX_F_PEER_OUTSIDE;
 	u->name_len = 0;
+	u->name_dev = u->name_ino = 0;
+	u->name_mode = u->name_uid = u->name_gid = 0;
 	u->peer_ino = 0;
 	u->peer_id = 0;
 	u->shutdown = CRFS_UNIX_SHUT_RD | CRFS_UNIX_SHUT_WR;
