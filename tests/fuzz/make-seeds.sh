@@ -25,6 +25,8 @@ zdtm-procstate zdtm-threads zdtm-threads-timers zdtm-timer-pending
 zdtm-tree zdtm-tree-share zdtm-tree-zombie zdtm-tree-locks zdtm-ipc
 zdtm-evfd zdtm-inotify zdtm-inet zdtm-tcp zdtm-futex-hash zdtm-pipe zdtm-fifo
 zdtm-unix zdtm-unix-named zdtm-unix-tree zdtm-pty zdtm-tree-fdt
+zdtm-epoll-closed zdtm-inotify-gone zdtm-unix-accept zdtm-unix-accept-tree
+zdtm-unix-async zdtm-thread-child zdtm-pty-queue
 pidns:zdtm-tree pidns:zdtm-tree-threads"
 keep=0
 [ "${1:-}" = -k ] && keep=1
