@@ -589,9 +589,45 @@ static int cr_tty_queues(struct cr_dump *d, struct cr_file *m,
 	return ret;
 }
 
+/*
+ * No terminal of @d with O_ASYNC: refused here, naming its holder, before
+ * any queue is read (each byte put back would raise SIGIO to its owner).
+ */
+static int cr_tty_async_check(const struct cr_dump *d, struct cr_err *e)
+{
+	for (uint32_t i = 0; i < d->nr_tasks; i++) {
+		const struct cr_fdtable *fdt = d->tasks[i].t->fdt;
+
+		for (uint32_t j = 0; fdt && !d->tasks[i].zombie &&
+		     j < fdt->nr_fds; j++) {
+			const struct cr_file *f = fdt->fds[j].file;
+
+			if (f && f->f.kind == CRFS_FILE_TTY &&
+			    (f->f.flags & O_ASYNC))
+				return cr_fail(e, EOPNOTSUPP, "pid %d: fd %d: "
+					       "%s: O_ASYNC on a terminal is "
+					       "not supported",
+					       d->tasks[i].pid,
+					       fdt->fds[j].d.fd, f->path);
+		}
+	}
+	return 0;
+}
+
+int cr_tty_tree_queues(struct cr_dump *d, struct cr_err *e)
+{
+	int ret = 0;
+
+	for (uint32_t i = 0; !ret && i < d->m.nr_files; i++)
+		if (d->m.files[i].f.kind == CRFS_FILE_TTY &&
+		    d->m.files[i].ev.tty.type == CRFS_TTY_MASTER)
+			ret = cr_tty_queues(d, &d->m.files[i], e);
+	return ret;
+}
+
 int cr_tty_tree_check(struct cr_dump *d, struct cr_err *e)
 {
-	int ret = cr_tty_outside_check(d, e);
+	int ret = cr_tty_outside_check(d, e) ?: cr_tty_async_check(d, e);
 
 	/* Sessions led outside: their terminal is dropped (documented). */
 	for (uint32_t i = 0; !ret && i < d->nr_tasks; i++)
@@ -601,10 +637,6 @@ int cr_tty_tree_check(struct cr_dump *d, struct cr_err *e)
 		if (d->m.files[i].f.kind == CRFS_FILE_TTY &&
 		    d->m.files[i].ev.tty.type == CRFS_TTY_MASTER)
 			ret = cr_tty_mark(d, &d->m.files[i], e);
-	for (uint32_t i = 0; !ret && i < d->m.nr_files; i++)
-		if (d->m.files[i].f.kind == CRFS_FILE_TTY &&
-		    d->m.files[i].ev.tty.type == CRFS_TTY_MASTER)
-			ret = cr_tty_queues(d, &d->m.files[i], e);
 	return ret;
 }
 
