@@ -905,3 +905,18 @@ time.sleep(600)' "$(cat "$ZDTM_DIR/pts")" "$BATS_TEST_TMPDIR/held"
 	kill "$holder"
 	zdtm_finish
 }
+
+@test "a refused pseudo-terminal with input beyond its line discipline (flip buffer) loses nothing" {
+	require_image
+	ZDTM_PTY=flip refused zdtm-pty-thaw "pid [0-9]+: fd [0-9]+: /dev/p[a-z/]*tmx: pseudo-terminal [0-9]+: .*more than 3584 bytes"
+}
+
+@test "a pseudo-terminal with O_ASYNC is refused naming pid and fd before its queue is read: no signal raised" {
+	require_image
+	ZDTM_PTY=async refused zdtm-pty-thaw "pid [0-9]+: fd [0-9]+: /dev/p[a-z/]*tmx: O_ASYNC on a terminal is not supported"
+}
+
+@test "a refused packet-mode pair with a literal ^S in its line keeps its output running" {
+	require_image
+	ZDTM_PTY=pkt refused zdtm-pty-thaw "pid [0-9]+: fd [0-9]+: /dev/p[a-z/]*tmx: pseudo-terminal [0-9]+: data queued with a pair in packet mode \\(TIOCPKT\\) with a line not ended yet"
+}
