@@ -9,12 +9,18 @@
  * (pidfd_getfd()), reads each queue out and puts it straight back into
  * the same line discipline (TIOCSTI, synchronous: no flip buffer in
  * between), with the slave's input processing, signals, flow control and
- * echo off meanwhile, then sets the termios it found: a container thawed
+ * echo off from before the first read (what flows in from the flip buffer
+ * as reading frees room is not processed) until the put-back is done;
+ * at most CR_TTYQ_LDISC bytes go back so, more through the master, where
+ * they came from, once the termios found is back (cr_ttyq_input()); the
+ * slave is exclusive meanwhile and its times are set back.  Then it
+ * sets the termios it found: a container thawed
  * instead of killed reads the same bytes, once.  In canonical mode each
  * read() gives one line, so the line ends are known; the line not ended
  * yet (which TIOCINQ does not count) is read with ICANON off, which only
  * moves where reading starts (the buffer is empty by then).  A line end
- * typed literally (after ^V) is put back escaped; one ended by VEOF is put
+ * typed literally (after ^V) is put back escaped, as are VSTART and VSTOP
+ * when IXON is kept (packet mode); one ended by VEOF is put
  * back with it.  The restore puts the image's queue into the new pair the
  * same way.
  *
