@@ -930,3 +930,8 @@ time.sleep(600)' "$(cat "$ZDTM_DIR/pts")" "$BATS_TEST_TMPDIR/held"
 	require_image
 	refused zdtm-fown-uids "pid [0-9]+: fd [0-9]+: socket:\\[[0-9]+\\]: its signal owner \\(F_SETOWN\\), pid [0-9]+ \\(uid 0, euid 0\\), was set by a caller with uid 65534, euid 65534"
 }
+
+@test "a session's terminal whose master alone is held, with input to its slave, is refused, the input stays" {
+	require_image
+	ZDTM_PTY=sess refused zdtm-pty-thaw "pid [0-9]+: fd [0-9]+: /dev/p[a-z/]*tmx: pseudo-terminal [0-9]+: data queued with input to a slave no process of the container has open \\(the pair is a session's terminal only: a restore has no slave to put it into\\) is not supported"
+}

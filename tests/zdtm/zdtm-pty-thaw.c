@@ -9,10 +9,14 @@
  *         "out\n" of the slave unread: no SIGRTMIN raised meanwhile.
  *  pkt:   packet mode, IXON, canonical line "ab^V^Scd" not ended: the
  *         slave can still write, the line is still "ab\023cd".
+ *  sess:  the pair is a child session's terminal, its slave closed, the
+ *         master alone held; "ab\n" written to the master, not read:
+ *         still there (read through a peer of the master).
  */
 #include <poll.h>
 #include <asm/termbits.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include "zdtm.h"
 
 static unsigned char wr[20000], rd[40000];
@@ -48,6 +52,7 @@ int main(int argc, char **argv)
 	struct termios2 t;
 	size_t nw = 0, off = 0, got;
 	sigset_t rt;
+	pid_t child = 0;
 
 	zdtm_init(argc, argv);
 	sigemptyset(&rt);
@@ -83,6 +88,25 @@ int main(int argc, char **argv)
 		fcntl(m, F_SETSIG, SIGRTMIN);
 		fcntl(m, F_SETFL, fcntl(m, F_GETFL) | O_ASYNC);
 		zdtm_check(write(s, "out\n", 4) != 4, "write");
+	} else if (!strcmp(mode, "sess")) {
+		int pfd[2];
+		char c;
+
+		zdtm_check(pipe(pfd), "pipe");
+		child = fork();
+		zdtm_check(child < 0, "fork");
+		if (!child) {
+			setsid();
+			zdtm_check(ioctl(s, TIOCSCTTY, 0), "TIOCSCTTY");
+			close(s);
+			close(m);
+			write(pfd[1], "r", 1);
+			for (;;)
+				pause();
+		}
+		zdtm_check(read(pfd[0], &c, 1) != 1, "child ready");
+		close(s);
+		zdtm_check(write(m, "ab\n", 3) != 3, "write");
 	} else {
 		ioctl(m, TIOCPKT, &one);
 		zdtm_check(write(m, "ab\026\023cd", 6) != 6, "write");
@@ -108,6 +132,13 @@ int main(int argc, char **argv)
 			n++;
 		if (n)
 			zdtm_fail("%d SIGRTMIN raised by nothing the program did", n);
+	} else if (!strcmp(mode, "sess")) {
+		s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_NONBLOCK);
+		got = s < 0 ? 0 : drain(s);
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		if (got != 3 || memcmp(rd, "ab\n", 3))
+			zdtm_fail("slave input: %zu bytes, not ab\\n", got);
 	} else {
 		fcntl(s, F_SETFL, O_NONBLOCK);
 		if (write(s, "o", 1) != 1)

@@ -564,6 +564,7 @@ static int cr_tty_queues(struct cr_dump *d, struct cr_file *m,
 	pid_t mpid, spid;
 	int mfd, sfd, mc, sc = -1, ret;
 	char who[96];
+	bool peer;
 
 	if (!cr_tty_holder(d, m, &mpid, &mfd))
 		return 0;
@@ -572,7 +573,8 @@ static int cr_tty_queues(struct cr_dump *d, struct cr_file *m,
 	if (mc < 0)
 		return cr_fail(e, errno, "%s: cannot take a copy of it to read "
 			       "its queue: %m", who);
-	if (cr_tty_held_slave(d, m->ev.tty.index, &spid, &sfd)) {
+	peer = !cr_tty_held_slave(d, m->ev.tty.index, &spid, &sfd);
+	if (!peer) {
 		sc = cr_evfd_copy(spid, sfd);
 		if (sc < 0) {
 			ret = cr_fail(e, errno, "pid %d: fd %d: /dev/pts/%u: "
@@ -581,8 +583,18 @@ static int cr_tty_queues(struct cr_dump *d, struct cr_file *m,
 			close(mc);
 			return ret;
 		}
+	} else {
+		/* A session's terminal only: its input seen through a peer. */
+		sc = ioctl(mc, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_NONBLOCK);
+		if (sc < 0) {
+			ret = cr_fail(e, errno, "%s: cannot open its slave "
+				      "/dev/pts/%u (TIOCGPTPEER) to read its "
+				      "input: %m", who, m->ev.tty.index);
+			close(mc);
+			return ret;
+		}
 	}
-	ret = cr_ttyq_save(m, mc, sc, who, e);
+	ret = cr_ttyq_save(m, mc, sc, peer, who, e);
 	if (sc >= 0)
 		close(sc);
 	close(mc);

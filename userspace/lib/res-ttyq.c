@@ -29,7 +29,8 @@
  * CR_TTYQ_FULL bytes in a direction (the line discipline may be full,
  * with more waiting outside it), output stopped (^S, tcflow()) or a
  * writer blocked on a full queue, a line ended by VEOF or holding a line
- * end typed literally.
+ * end typed literally, input to a slave that no process of the container
+ * holds (read through a peer opened for the purpose: none to put it in).
  */
 #include <errno.h>
 #include <poll.h>
@@ -456,8 +457,8 @@ static int cr_ttyq_keep(struct cr_file *mf, const struct cr_ttyq_side *in,
 	return 0;
 }
 
-int cr_ttyq_save(struct cr_file *mf, int mc, int sc, const char *who,
-		 struct cr_err *e)
+int cr_ttyq_save(struct cr_file *mf, int mc, int sc, bool peer,
+		 const char *who, struct cr_err *e)
 {
 	struct cr_ttyq_side in = { 0 }, out = { 0 };
 	bool pkt = mf->ev.tty.pkt;
@@ -504,6 +505,10 @@ int cr_ttyq_save(struct cr_file *mf, int mc, int sc, const char *who,
 	why = in.why ?: out.why;
 	if (!ret && !why && (in.len > CR_TTYQ_FULL || out.len > CR_TTYQ_FULL))
 		why = cr_ttyq_full;
+	if (!ret && !why && peer && in.len)
+		why = "input to a slave no process of the container has open "
+		      "(the pair is a session's terminal only: a restore has "
+		      "no slave to put it into)";
 	if (!ret && !why && pkt && in.len)
 		why = "a pair in packet mode (TIOCPKT) with a line not ended "
 		      "yet";
