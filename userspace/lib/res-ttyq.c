@@ -99,6 +99,7 @@ static void cr_ttyq_mode(struct cr_ttyq_mode *m, const struct termios2 *t)
 {
 	m->t = *t;
 	m->canon = (t->c_lflag & ICANON) && !(t->c_lflag & EXTPROC);
+	m->flow = false;
 	m->eof = t->c_cc[VEOF] ?: cr_ttyq_pick(m, 004, 026);
 	m->lnext = cr_ttyq_pick(m, 026, m->eof);
 }
