@@ -905,3 +905,33 @@ time.sleep(600)' "$(cat "$ZDTM_DIR/pts")" "$BATS_TEST_TMPDIR/held"
 	kill "$holder"
 	zdtm_finish
 }
+
+@test "a refused pseudo-terminal with input beyond its line discipline (flip buffer) loses nothing" {
+	require_image
+	ZDTM_PTY=flip refused zdtm-pty-thaw "pid [0-9]+: fd [0-9]+: /dev/p[a-z/]*tmx: pseudo-terminal [0-9]+: .*more than 3584 bytes"
+}
+
+@test "a pseudo-terminal with O_ASYNC is refused naming pid and fd before its queue is read: no signal raised" {
+	require_image
+	ZDTM_PTY=async refused zdtm-pty-thaw "pid [0-9]+: fd [0-9]+: /dev/p[a-z/]*tmx: O_ASYNC on a terminal is not supported"
+}
+
+@test "a refused packet-mode pair with a literal ^S in its line keeps its output running" {
+	require_image
+	ZDTM_PTY=pkt refused zdtm-pty-thaw "pid [0-9]+: fd [0-9]+: /dev/p[a-z/]*tmx: pseudo-terminal [0-9]+: data queued with a pair in packet mode \\(TIOCPKT\\) with a line not ended yet"
+}
+
+@test "O_ASYNC with F_SETSIG on a description held at different numbers is refused (si_fd), and signals as before after thaw" {
+	require_image
+	refused zdtm-fown-sifd "pid [0-9]+: fd [0-9]+: socket:\\[[0-9]+\\]: O_ASYNC with a signal \\(F_SETSIG 10\\) on a description held at other numbers too \\(pid [0-9]+: fd [0-9]+\\)"
+}
+
+@test "a signal owner set by a caller of other uids than the owner's is refused, naming both" {
+	require_image
+	refused zdtm-fown-uids "pid [0-9]+: fd [0-9]+: socket:\\[[0-9]+\\]: its signal owner \\(F_SETOWN\\), pid [0-9]+ \\(uid 0, euid 0\\), was set by a caller with uid 65534, euid 65534"
+}
+
+@test "a session's terminal whose master alone is held, with input to its slave, is refused, the input stays" {
+	require_image
+	ZDTM_PTY=sess refused zdtm-pty-thaw "pid [0-9]+: fd [0-9]+: /dev/p[a-z/]*tmx: pseudo-terminal [0-9]+: data queued with input to a slave no process of the container has open \\(the pair is a session's terminal only: a restore has no slave to put it into\\) is not supported"
+}

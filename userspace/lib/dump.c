@@ -606,6 +606,11 @@ struct cr_dump *cr_dump_begin_opts(const char *cgdir,
 	/* And by the rules a restore reads it with: the same functions. */
 	if (!ret)
 		ret = dump_check_model(d, e);
+	/* Terminals' queues, read and put back once nothing else refuses. */
+	if (!ret)
+		ret = cr_tty_tree_queues(d, e);
+	if (!ret)
+		ret = dump_check_model(d, e);
 	if (ret)
 		goto out_release;
 	return d;

@@ -473,16 +473,26 @@ int cr_tty_probe(pid_t pid, const char *name, struct cr_file *f,
 int cr_tty_tree_check(struct cr_dump *d, struct cr_err *e);
 
 /**
+ * cr_tty_tree_queues() - the data queued in each pair of @d, read and put
+ * back (cr_ttyq_save()): the last step before the first image byte, once
+ * every other refusal had its chance, as it touches the pairs.
+ * Return: 0 or -errno with @e set naming the pid, the fd and the pair.
+ */
+int cr_tty_tree_queues(struct cr_dump *d, struct cr_err *e);
+
+/**
  * cr_ttyq_save() - the data queued in the pair of master FILE @mf, read
- * through copies of its master @mc and slave @sc (-1: none in the
- * container) and put back at once (res-ttyq.c), into @mf's queue.
+ * through copies of its master @mc and slave @sc and put back at once
+ * (res-ttyq.c), into @mf's queue.  @peer: @sc is a slave opened for the
+ * purpose (TIOCGPTPEER), none being in the container: input found on it
+ * is refused (a restore has no slave to put it into).
  * @who: "pid P: fd N: PATH" of the master, for messages.
  *
  * Return: 0, or -errno with @e set: -EOPNOTSUPP for a queue that cannot
  * be put back exactly, naming @who, the pair and why.
  */
-int cr_ttyq_save(struct cr_file *mf, int mc, int sc, const char *who,
-		 struct cr_err *e);
+int cr_ttyq_save(struct cr_file *mf, int mc, int sc, bool peer,
+		 const char *who, struct cr_err *e);
 
 /**
  * cr_dump_fd_stat() - the identity of descriptor @name ("fd/N") of @pid,

@@ -5,9 +5,16 @@
  * neither: the dump asks the process, two injected fcntl() calls per
  * description, in batches of their own after the task's (which has no
  * room for a thousand descriptors).  An owner
- * is kept only if it is the process itself (its pid, its thread, or the
- * process group it leads, which the restore makes it lead again); any
- * other is refused.
+ * is kept if it is the process itself (its pid, its thread, or the
+ * process group it leads, which the restore makes it lead again) or
+ * another process of the container holding the description, which sets
+ * it again; any other is refused.  The kernel keeps the uid and euid of
+ * the caller of F_SETOWN with the owner (F_GETOWNER_UIDS: what decides
+ * whether the signal may be sent); the restore sets it with the owner's,
+ * so an owner whose uid or euid are not those is refused.  With O_ASYNC
+ * and F_SETSIG the signal's si_fd is the number of the descriptor that
+ * armed O_ASYNC first: a description held at several numbers is refused
+ * then (the restore cannot tell which).
  *
  * dnotify (F_NOTIFY) leaves no trace in /proc either, but it makes the
  * process the owner of its directory: a directory with an owner is
@@ -20,6 +27,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -27,6 +35,10 @@
 
 #include "dump.h"
 #include "restore.h"
+
+#ifndef F_GETOWNER_UIDS
+#define F_GETOWNER_UIDS	17	/* CONFIG_CHECKPOINT_RESTORE */
+#endif
 
 /* F_OWNER_* of the kernel, and the image's, in the order of the enum. */
 static const int fown_types[] = {
@@ -63,11 +75,12 @@ static bool fown_holds(const struct cr_dtask *ot, const struct cr_file *f)
 }
 
 /*
- * Is owner @o, of type @type, of description @f the process @dt, or
+ * The owner @o, of type @type, of description @f: the process @dt, or
  * another process of @d holding @f in a descriptor table of its own
- * (the thread or group of either: the leader's, the group it leads)?
+ * (the thread or group of either: the leader's, the group it leads);
+ * NULL if neither.
  */
-static bool fown_ours(const struct cr_dump *d, const struct cr_dtask *dt,
+static const struct cr_dtask *fown_ours(const struct cr_dump *d, const struct cr_dtask *dt,
 		      const struct cr_file *f, const struct f_owner_ex *o,
 		      uint32_t type)
 {
@@ -78,9 +91,76 @@ static bool fown_ours(const struct cr_dump *d, const struct cr_dtask *dt,
 		if (ot->vpid != o->pid ||
 		    (type == CRFS_OWNER_PGRP && ot->vpgid != ot->vpid))
 			continue;
-		return ot == dt || (ot->files_of < 0 && fown_holds(ot, f));
+		return ot == dt || (ot->files_of < 0 && fown_holds(ot, f)) ?
+		       ot : NULL;
+	}
+	return NULL;
+}
+
+/*
+ * A descriptor of @f in a process of @d at a number other than @fd: its
+ * process and number into @pid, @at; false if none.
+ */
+static bool fown_other_fd(const struct cr_dump *d, const struct cr_file *f,
+			  int32_t fd, pid_t *pid, int32_t *at)
+{
+	for (uint32_t i = 0; i < d->nr_tasks; i++) {
+		const struct cr_fdtable *fdt = d->tasks[i].t->fdt;
+
+		for (uint32_t j = 0; fdt && !d->tasks[i].zombie &&
+		     j < fdt->nr_fds; j++)
+			if (fdt->fds[j].file == f &&
+			    (int32_t)fdt->fds[j].d.fd != fd) {
+				*pid = d->tasks[i].pid;
+				*at = fdt->fds[j].d.fd;
+				return true;
+			}
 	}
 	return false;
+}
+
+/*
+ * With O_ASYNC and a signal (F_SETSIG) @sig, the signal's si_fd is the
+ * number of the first descriptor that armed O_ASYNC, which nothing
+ * shows: refused when @fd's description is held at other numbers too.
+ */
+static int fown_refuse_sifd(const struct cr_dump *d, const struct cr_dtask *dt,
+			    const struct cr_fd *fd, long sig, struct cr_err *e)
+{
+	pid_t pid;
+	int32_t at;
+
+	if (!sig || !(fd->file->f.flags & O_ASYNC) ||
+	    !fown_other_fd(d, fd->file, fd->d.fd, &pid, &at))
+		return 0;
+	return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: O_ASYNC with a "
+		       "signal (F_SETSIG %ld) on a description held at other "
+		       "numbers too (pid %d: fd %d): the signal's si_fd is "
+		       "that of whichever armed O_ASYNC first, which cannot "
+		       "be read: not supported", dt->pid, fd->d.fd,
+		       fd->file->path, sig, pid, at);
+}
+
+/*
+ * The kernel keeps the uid and euid of F_SETOWN's caller, @uids, with
+ * the owner (whether the signal may be sent depends on them); the
+ * restore sets it as owner @ot: refused unless they are @ot's.
+ */
+static int fown_refuse_uids(const struct cr_dtask *dt, const struct cr_fd *fd,
+			    const struct cr_dtask *ot, const uint32_t *uids,
+			    struct cr_err *e)
+{
+	const struct crfs_creds *c = &ot->t->creds;
+
+	if (!ot->t->have_creds || (c->uid == uids[0] && c->euid == uids[1]))
+		return 0;
+	return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: its signal owner "
+		       "(F_SETOWN), pid %d (uid %u, euid %u), was set by a "
+		       "caller with uid %u, euid %u, which the kernel keeps "
+		       "to decide whether the signal may be sent: the "
+		       "restore sets it as the owner: not supported",
+		       dt->pid, fd->d.fd, fd->file->path, ot->pid, c->uid,
+		       c->euid, uids[0], uids[1]);
 }
 
 /*
@@ -90,11 +170,12 @@ static bool fown_ours(const struct cr_dump *d, const struct cr_dtask *dt,
  */
 static int fown_refuse(const struct cr_dump *d, struct cr_dtask *dt,
 		       const struct cr_fd *fd, const struct f_owner_ex *o,
-		       struct cr_err *e)
+		       const uint32_t *uids, struct cr_err *e)
 {
 	const struct cr_file *f = fd->file;
 	uint32_t type = fown_type(o->type);
-	bool self = type && fown_ours(d, dt, f, o, type);
+	const struct cr_dtask *self = type ? fown_ours(d, dt, f, o, type) :
+					     NULL;
 
 	if (!type || !self)
 		return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: its signal "
@@ -108,47 +189,59 @@ static int fown_refuse(const struct cr_dump *d, struct cr_dtask *dt,
 			       "with a signal owner: it may have a dnotify "
 			       "(F_NOTIFY), which cannot be read or "
 			       "restored", dt->pid, fd->d.fd, f->path);
-	return 0;
+	return fown_refuse_uids(dt, fd, self, uids, e);
 }
 
-/* Descriptions asked in one batch: two calls and an f_owner_ex each. */
-#define FOWN_CHUNK_CALLS	(CR_BATCH_CALLS / 2)
+/* What is asked of a description: its owner, F_SETOWN's uid and euid. */
+struct fown_out {
+	struct f_owner_ex	o;
+	uint32_t		uids[2];
+};
+
+/* Descriptions asked in one batch: three calls and a fown_out each. */
+#define FOWN_CHUNK_CALLS	(CR_BATCH_CALLS / 3)
 #define FOWN_CHUNK_DATA		(CR_SCRATCH_DATA_SIZE / \
-				 sizeof(struct f_owner_ex))
+				 sizeof(struct fown_out))
 #define FOWN_CHUNK		(FOWN_CHUNK_CALLS < FOWN_CHUNK_DATA ? \
 				 FOWN_CHUNK_CALLS : FOWN_CHUNK_DATA)
 
-/* What @more said of @fd's description (calls 2 @i, 2 @i + 1), into it. */
+/* What @more said of @fd's description (calls 3 @i to 3 @i + 2), into it. */
 static int fown_got(const struct cr_dump *d, struct cr_dtask *dt,
 		    const struct cr_fd *fd,
 		    const struct cr_batch *more, int i, long off,
 		    struct cr_err *e)
 {
 	struct crfs_file *f = &fd->file->f;
-	long rc = cr_batch_ret(more, 2 * i);
-	struct f_owner_ex o;
+	long rc = cr_batch_ret(more, 3 * i);
+	struct fown_out out;
 	int ret;
 
+	memcpy(&out, more->out + off, sizeof(out));
+	if (rc >= 0 && out.o.pid)
+		rc = cr_batch_ret(more, 3 * i + 2);
 	if (rc >= 0)
-		rc = cr_batch_ret(more, 2 * i + 1);
+		rc = cr_batch_ret(more, 3 * i + 1);
 	if (rc < 0)
 		return cr_fail(e, (int)-rc, "pid %d: fd %u: %s: injected fcntl "
 			       "failed: %s", dt->pid, fd->d.fd,
 			       fd->file->path, strerror((int)-rc));
-	memcpy(&o, more->out + off, sizeof(o));
-	if (o.pid) {
-		ret = fown_refuse(d, dt, fd, &o, e);
+	if (out.o.pid) {
+		ret = fown_refuse(d, dt, fd, &out.o, out.uids, e);
 		if (ret)
 			return ret;
-		f->owner_type = fown_type(o.type);
-		f->owner_pid = o.pid;
+		f->owner_type = fown_type(out.o.type);
+		f->owner_pid = out.o.pid;
 	}
+	ret = fown_refuse_sifd(d, dt, fd, rc, e);
+	if (ret)
+		return ret;
 	f->signo = rc;
 	return 0;
 }
 
 /*
- * Ask the process the owner (F_GETOWN_EX) and signal (F_GETSIG) of the
+ * Ask the process the owner (F_GETOWN_EX), signal (F_GETSIG) and the uid
+ * and euid kept with the owner (F_GETOWNER_UIDS) of the
  * descriptions of @fds, @n of them, in batches of FOWN_CHUNK, in the
  * scratch area of @b.
  */
@@ -172,13 +265,16 @@ static int fown_ask(const struct cr_dump *d, struct cr_dtask *dt,
 		for (uint32_t i = 0; i < k; i++) {
 			unsigned long addr;
 
-			/* FOWN_CHUNK fits: neither can fail. */
-			off[i] = cr_batch_data(more, sizeof(struct f_owner_ex),
+			/* FOWN_CHUNK fits: none can fail. */
+			off[i] = cr_batch_data(more, sizeof(struct fown_out),
 					       &addr);
 			cr_batch_add(more, __NR_fcntl, (unsigned long[6]){
 				     fds[at + i]->d.fd, F_GETOWN_EX, addr });
 			cr_batch_add(more, __NR_fcntl, (unsigned long[6]){
 				     fds[at + i]->d.fd, F_GETSIG });
+			cr_batch_add(more, __NR_fcntl, (unsigned long[6]){
+				     fds[at + i]->d.fd, F_GETOWNER_UIDS,
+				     addr + offsetof(struct fown_out, uids) });
 		}
 		ret = cr_batch_run_more(dt, more, e);
 		for (uint32_t i = 0; !ret && i < k; i++)

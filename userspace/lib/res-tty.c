@@ -564,6 +564,7 @@ static int cr_tty_queues(struct cr_dump *d, struct cr_file *m,
 	pid_t mpid, spid;
 	int mfd, sfd, mc, sc = -1, ret;
 	char who[96];
+	bool peer;
 
 	if (!cr_tty_holder(d, m, &mpid, &mfd))
 		return 0;
@@ -572,7 +573,8 @@ static int cr_tty_queues(struct cr_dump *d, struct cr_file *m,
 	if (mc < 0)
 		return cr_fail(e, errno, "%s: cannot take a copy of it to read "
 			       "its queue: %m", who);
-	if (cr_tty_held_slave(d, m->ev.tty.index, &spid, &sfd)) {
+	peer = !cr_tty_held_slave(d, m->ev.tty.index, &spid, &sfd);
+	if (!peer) {
 		sc = cr_evfd_copy(spid, sfd);
 		if (sc < 0) {
 			ret = cr_fail(e, errno, "pid %d: fd %d: /dev/pts/%u: "
@@ -581,17 +583,63 @@ static int cr_tty_queues(struct cr_dump *d, struct cr_file *m,
 			close(mc);
 			return ret;
 		}
+	} else {
+		/* A session's terminal only: its input seen through a peer. */
+		sc = ioctl(mc, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_NONBLOCK);
+		if (sc < 0) {
+			ret = cr_fail(e, errno, "%s: cannot open its slave "
+				      "/dev/pts/%u (TIOCGPTPEER) to read its "
+				      "input: %m", who, m->ev.tty.index);
+			close(mc);
+			return ret;
+		}
 	}
-	ret = cr_ttyq_save(m, mc, sc, who, e);
+	ret = cr_ttyq_save(m, mc, sc, peer, who, e);
 	if (sc >= 0)
 		close(sc);
 	close(mc);
 	return ret;
 }
 
+/*
+ * No terminal of @d with O_ASYNC: refused here, naming its holder, before
+ * any queue is read (each byte put back would raise SIGIO to its owner).
+ */
+static int cr_tty_async_check(const struct cr_dump *d, struct cr_err *e)
+{
+	for (uint32_t i = 0; i < d->nr_tasks; i++) {
+		const struct cr_fdtable *fdt = d->tasks[i].t->fdt;
+
+		for (uint32_t j = 0; fdt && !d->tasks[i].zombie &&
+		     j < fdt->nr_fds; j++) {
+			const struct cr_file *f = fdt->fds[j].file;
+
+			if (f && f->f.kind == CRFS_FILE_TTY &&
+			    (f->f.flags & O_ASYNC))
+				return cr_fail(e, EOPNOTSUPP, "pid %d: fd %d: "
+					       "%s: O_ASYNC on a terminal is "
+					       "not supported",
+					       d->tasks[i].pid,
+					       fdt->fds[j].d.fd, f->path);
+		}
+	}
+	return 0;
+}
+
+int cr_tty_tree_queues(struct cr_dump *d, struct cr_err *e)
+{
+	int ret = 0;
+
+	for (uint32_t i = 0; !ret && i < d->m.nr_files; i++)
+		if (d->m.files[i].f.kind == CRFS_FILE_TTY &&
+		    d->m.files[i].ev.tty.type == CRFS_TTY_MASTER)
+			ret = cr_tty_queues(d, &d->m.files[i], e);
+	return ret;
+}
+
 int cr_tty_tree_check(struct cr_dump *d, struct cr_err *e)
 {
-	int ret = cr_tty_outside_check(d, e);
+	int ret = cr_tty_outside_check(d, e) ?: cr_tty_async_check(d, e);
 
 	/* Sessions led outside: their terminal is dropped (documented). */
 	for (uint32_t i = 0; !ret && i < d->nr_tasks; i++)
@@ -601,10 +649,6 @@ int cr_tty_tree_check(struct cr_dump *d, struct cr_err *e)
 		if (d->m.files[i].f.kind == CRFS_FILE_TTY &&
 		    d->m.files[i].ev.tty.type == CRFS_TTY_MASTER)
 			ret = cr_tty_mark(d, &d->m.files[i], e);
-	for (uint32_t i = 0; !ret && i < d->m.nr_files; i++)
-		if (d->m.files[i].f.kind == CRFS_FILE_TTY &&
-		    d->m.files[i].ev.tty.type == CRFS_TTY_MASTER)
-			ret = cr_tty_queues(d, &d->m.files[i], e);
 	return ret;
 }
 

@@ -9,12 +9,18 @@
  * (pidfd_getfd()), reads each queue out and puts it straight back into
  * the same line discipline (TIOCSTI, synchronous: no flip buffer in
  * between), with the slave's input processing, signals, flow control and
- * echo off meanwhile, then sets the termios it found: a container thawed
+ * echo off from before the first read (what flows in from the flip buffer
+ * as reading frees room is not processed) until the put-back is done;
+ * at most CR_TTYQ_LDISC bytes go back so, more through the master, where
+ * they came from, once the termios found is back (cr_ttyq_input()); the
+ * slave is exclusive meanwhile and its times are set back.  Then it
+ * sets the termios it found: a container thawed
  * instead of killed reads the same bytes, once.  In canonical mode each
  * read() gives one line, so the line ends are known; the line not ended
  * yet (which TIOCINQ does not count) is read with ICANON off, which only
  * moves where reading starts (the buffer is empty by then).  A line end
- * typed literally (after ^V) is put back escaped; one ended by VEOF is put
+ * typed literally (after ^V) is put back escaped, as are VSTART and VSTOP
+ * when IXON is kept (packet mode); one ended by VEOF is put
  * back with it.  The restore puts the image's queue into the new pair the
  * same way.
  *
@@ -23,7 +29,8 @@
  * CR_TTYQ_FULL bytes in a direction (the line discipline may be full,
  * with more waiting outside it), output stopped (^S, tcflow()) or a
  * writer blocked on a full queue, a line ended by VEOF or holding a line
- * end typed literally.
+ * end typed literally, input to a slave that no process of the container
+ * holds (read through a peer opened for the purpose: none to put it in).
  */
 #include <errno.h>
 #include <poll.h>
@@ -34,6 +41,7 @@
 #include <unistd.h>
 #include <asm/termbits.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 
 #include "dump.h"
 #include "rec.h"
@@ -41,6 +49,8 @@
 
 /* Bytes in one direction above which the line discipline may be full. */
 #define CR_TTYQ_FULL	3584
+/* What a line discipline holds (N_TTY_BUF_SIZE - 1): TIOCSTI drops more. */
+#define CR_TTYQ_LDISC	4095
 /* What one side can hold: its line discipline and its flip buffers. */
 #define CR_TTYQ_BUF	(72 * 1024)
 
@@ -48,6 +58,8 @@
 struct cr_ttyq_mode {
 	struct termios2	t;		/* as found (checkpoint), as saved */
 	bool		canon;		/* ICANON without EXTPROC */
+	bool		flow;		/* IXON kept in the put-back (packet
+					 * mode): VSTART, VSTOP escaped */
 	uint8_t		lnext, eof;	/* the put-back's VLNEXT, VEOF */
 };
 
@@ -63,8 +75,12 @@ static bool cr_ttyq_term(const struct cr_ttyq_mode *m, uint8_t c)
 /* Is @c special to the put-back in @m (so it is escaped as a literal)? */
 static bool cr_ttyq_special(const struct cr_ttyq_mode *m, uint8_t c)
 {
+	const uint8_t *cc = m->t.c_cc;
+
 	return m->canon && (cr_ttyq_term(m, c) || c == m->eof ||
-			    c == m->lnext);
+			    c == m->lnext ||
+			    (m->flow && ((cc[VSTART] && c == cc[VSTART]) ||
+					 (cc[VSTOP] && c == cc[VSTOP]))));
 }
 
 /* A byte for the put-back that is no line end and not @other. */
@@ -83,6 +99,7 @@ static void cr_ttyq_mode(struct cr_ttyq_mode *m, const struct termios2 *t)
 {
 	m->t = *t;
 	m->canon = (t->c_lflag & ICANON) && !(t->c_lflag & EXTPROC);
+	m->flow = false;
 	m->eof = t->c_cc[VEOF] ?: cr_ttyq_pick(m, 004, 026);
 	m->lnext = cr_ttyq_pick(m, 026, m->eof);
 }
@@ -152,6 +169,7 @@ struct cr_ttyq_side {
 	uint8_t		*wb;		/* the put-back: bytes, escaped ones
 					 * (a VEOF more a line: twice img) */
 	bool		*esc;
+	bool		*hid;		/* a put-back byte not in img */
 	size_t		nwb;
 	size_t		counted;	/* TIOCINQ once put back */
 	const char	*why;		/* kept out of the image: why */
@@ -165,6 +183,7 @@ static void cr_ttyq_add(struct cr_ttyq_side *s, uint8_t c, bool img, bool esc)
 	if (img && s->len < CR_TTYQ_BUF)
 		s->img[s->len++] = c;
 	s->esc[s->nwb] = esc;
+	s->hid[s->nwb] = !img;
 	s->wb[s->nwb++] = c;
 }
 
@@ -274,6 +293,11 @@ struct cr_ttyq_look {
 	short	sev, mev;		/* poll() of the slave, the master */
 };
 
+static const char cr_ttyq_full[] =
+	"more than 3584 bytes queued in one direction (its line discipline "
+	"may be full, with more waiting outside it) is not supported: "
+	"checkpoint once they are read";
+
 /* Why pair @mc, @sc (-1: none) cannot be read and put back, or NULL. */
 static const char *cr_ttyq_refuse(int mc, int sc, bool pkt,
 				  const struct cr_ttyq_mode *m,
@@ -288,10 +312,7 @@ static const char *cr_ttyq_refuse(int mc, int sc, bool pkt,
 		return "a pair whose output is stopped (^S, tcflow()) or full, "
 		       "with a writer blocked on it, is not supported";
 	if (l->in > CR_TTYQ_FULL || l->out > CR_TTYQ_FULL)
-		return "more than 3584 bytes queued in one direction (its "
-		       "line discipline may be full, with more waiting "
-		       "outside it) is not supported: checkpoint once they "
-		       "are read";
+		return cr_ttyq_full;
 	if (pkt && (l->in || l->out || (l->mev & POLLPRI)))
 		return "a pair in packet mode (TIOCPKT) with data or a status "
 		       "change not read yet is not supported (reading it "
@@ -303,32 +324,82 @@ static const char *cr_ttyq_refuse(int mc, int sc, bool pkt,
 	return NULL;
 }
 
-/* Read slave @sc's input into @s and put it back. */
-static int cr_ttyq_input(int sc, const struct cr_ttyq_mode *m, bool pkt,
-			 struct cr_ttyq_side *s, uint8_t *buf)
+/*
+ * The first @k put-back bytes of @s that fit a line discipline, and what
+ * TIOCINQ then counts of them (the image's bytes up to the last line end).
+ */
+static size_t cr_ttyq_fit(const struct cr_ttyq_mode *m,
+			  const struct cr_ttyq_side *s, size_t *counted)
 {
-	struct termios2 r = m->t;
-	int ret = 0;
+	size_t k = s->nwb < CR_TTYQ_LDISC ? s->nwb : CR_TTYQ_LDISC, n = 0;
 
+	*counted = s->counted;
+	if (k == s->nwb)
+		return k;
+	*counted = 0;
+	for (size_t i = 0; i < k; i++) {
+		n += !s->hid[i];
+		if (!m->canon || s->hid[i] || (!s->esc[i] &&
+					       cr_ttyq_term(m, s->wb[i])))
+			*counted = n;
+	}
+	return k;
+}
+
+/* Write @n bytes at @p to master @mc, all of them, or -errno / -EIO. */
+static int cr_ttyq_write_all(int mc, const uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(mc, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		p += w;
+		n -= w;
+	}
+	return 0;
+}
+
+/*
+ * Read slave @sc's input into @s and put it back.  The neutral termios
+ * first, so nothing coming in from the flip buffer while lines are read
+ * (room freed) is echoed or raises a signal; what the line discipline
+ * cannot hold again goes back through master @mc, where it came from,
+ * once the termios found is back (it is processed by it, as it would).
+ */
+static int cr_ttyq_input(int mc, int sc, const struct cr_ttyq_mode *m,
+			 bool pkt, struct cr_ttyq_side *s, uint8_t *buf)
+{
+	struct termios2 r = cr_ttyq_neutral(m, pkt);
+	size_t k, counted;
+	int ret = 0, put;
+
+	if (ioctl(sc, TCSETS2, &r))
+		return -errno;
 	if (m->canon)
 		ret = cr_ttyq_read_lines(sc, m, s, buf);
 	r.c_lflag &= ~ICANON;
-	r.c_cc[VMIN] = 1;
-	r.c_cc[VTIME] = 0;
-	if (!ret && memcmp(&r, &m->t, sizeof(r)) && ioctl(sc, TCSETS2, &r))
+	if (!ret && ioctl(sc, TCSETS2, &r))
 		ret = -errno;
 	if (!ret)
 		ret = cr_ttyq_read_raw(sc, m, s, buf);
 	if (!m->canon)
 		s->counted = s->len;
 	/* Put back what was read, even after a failure. */
-	if (s->nwb || memcmp(&r, &m->t, sizeof(r))) {
-		int put = cr_ttyq_put_input(sc, m, pkt, s->wb, s->nwb, s->esc,
-					    s->counted);
+	k = cr_ttyq_fit(m, s, &counted);
+	put = cr_ttyq_put_input(sc, m, pkt, s->wb, k, s->esc, counted);
+	if (k < s->nwb) {
+		/* Its bytes as read: no escapes, no VEOF added. */
+		size_t n = 0;
 
-		ret = ret ?: put;
+		for (size_t i = k; i < s->nwb && n < CR_TTYQ_BUF; i++)
+			if (!s->hid[i])
+				buf[n++] = s->wb[i];
+		put = cr_ttyq_write_all(mc, buf, n) ?: put;
 	}
-	return ret;
+	return ret ?: put;
 }
 
 /* Read master @mc's queue into @s and put it back (its termios is raw). */
@@ -352,7 +423,8 @@ static int cr_ttyq_alloc(struct cr_ttyq_side *s)
 	s->img = malloc(CR_TTYQ_BUF);
 	s->wb = malloc(2 * CR_TTYQ_BUF);
 	s->esc = malloc(2 * CR_TTYQ_BUF);
-	return s->img && s->wb && s->esc ? 0 : -ENOMEM;
+	s->hid = malloc(2 * CR_TTYQ_BUF);
+	return s->img && s->wb && s->esc && s->hid ? 0 : -ENOMEM;
 }
 
 /* Free side @s's buffers. */
@@ -361,6 +433,7 @@ static void cr_ttyq_free(struct cr_ttyq_side *s)
 	free(s->img);
 	free(s->wb);
 	free(s->esc);
+	free(s->hid);
 }
 
 /* The queue of @in and @out as the image has it, into master @mf. */
@@ -385,8 +458,8 @@ static int cr_ttyq_keep(struct cr_file *mf, const struct cr_ttyq_side *in,
 	return 0;
 }
 
-int cr_ttyq_save(struct cr_file *mf, int mc, int sc, const char *who,
-		 struct cr_err *e)
+int cr_ttyq_save(struct cr_file *mf, int mc, int sc, bool peer,
+		 const char *who, struct cr_err *e)
 {
 	struct cr_ttyq_side in = { 0 }, out = { 0 };
 	bool pkt = mf->ev.tty.pkt;
@@ -394,13 +467,15 @@ int cr_ttyq_save(struct cr_file *mf, int mc, int sc, const char *who,
 	struct cr_ttyq_mode m;
 	struct termios2 t;
 	const char *why;
+	struct stat st = { 0 };
+	int ret, excl = 1;
 	uint8_t *buf;
-	int ret;
 
 	if (ioctl(sc >= 0 ? sc : mc, TCGETS2, &t))
 		return cr_fail(e, errno, "%s: cannot read its termios: %m",
 			       who);
 	cr_ttyq_mode(&m, &t);
+	m.flow = pkt && (t.c_iflag & IXON);
 	why = cr_ttyq_refuse(mc, sc, pkt, &m, &look);
 	if (why)
 		return cr_fail(e, EOPNOTSUPP, "%s: pseudo-terminal %u: %s", who,
@@ -410,14 +485,31 @@ int cr_ttyq_save(struct cr_file *mf, int mc, int sc, const char *who,
 		return 0;
 	buf = malloc(CR_TTYQ_BUF);
 	ret = buf ? cr_ttyq_alloc(&in) ?: cr_ttyq_alloc(&out) : -ENOMEM;
+	/*
+	 * No one opens the slave meanwhile (but root) to write between the
+	 * bytes read and put back; its times kept (`w`: idle time).
+	 */
+	if (!ret && sc >= 0 && (fstat(sc, &st) || ioctl(sc, TIOCGEXCL, &excl) ||
+				(!excl && ioctl(sc, TIOCEXCL))))
+		ret = -errno;
 	if (!ret && sc >= 0 && !(m.t.c_lflag & EXTPROC))
-		ret = cr_ttyq_input(sc, &m, pkt, &in, buf);
+		ret = cr_ttyq_input(mc, sc, &m, pkt, &in, buf);
 	if (!ret && !pkt)
 		ret = cr_ttyq_output(mc, &out, buf);
+	if (sc >= 0 && !excl)
+		ioctl(sc, TIOCNXCL);
+	if (sc >= 0 && st.st_ino) {
+		struct timespec ts[2] = { st.st_atim, st.st_mtim };
+
+		futimens(sc, ts);
+	}
 	why = in.why ?: out.why;
-	if (!ret && !why && (in.len > CRFS_TTY_QUEUE_MAX ||
-			     out.len > CRFS_TTY_QUEUE_MAX))
-		why = "more than 4095 bytes queued in one direction";
+	if (!ret && !why && (in.len > CR_TTYQ_FULL || out.len > CR_TTYQ_FULL))
+		why = cr_ttyq_full;
+	if (!ret && !why && peer && in.len)
+		why = "input to a slave no process of the container has open "
+		      "(the pair is a session's terminal only: a restore has "
+		      "no slave to put it into)";
 	if (!ret && !why && pkt && in.len)
 		why = "a pair in packet mode (TIOCPKT) with a line not ended "
 		      "yet";
@@ -433,6 +525,9 @@ int cr_ttyq_save(struct cr_file *mf, int mc, int sc, const char *who,
 			       "queued data and put it back%s: %s", who,
 			       mf->ev.tty.index, ret == -EIO ? " exactly" : "",
 			       strerror(-ret));
+	if (why == cr_ttyq_full)
+		return cr_fail(e, EOPNOTSUPP, "%s: pseudo-terminal %u: %s", who,
+			       mf->ev.tty.index, why);
 	if (why)
 		return cr_fail(e, EOPNOTSUPP, "%s: pseudo-terminal %u: data "
 			       "queued with %s is not supported: checkpoint once "
