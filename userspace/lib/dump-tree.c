@@ -803,8 +803,7 @@ static pid_t tree_view(const struct cr_dump *d, pid_t host)
 static int tree_view_tid(const struct cr_dtask *dt, uint32_t *tid,
 			 struct cr_err *e)
 {
-	char path[96], *buf, *s, *end;
-	long v = -1;
+	long v;
 
 	if (!*tid)
 		return 0;
@@ -812,21 +811,10 @@ static int tree_view_tid(const struct cr_dtask *dt, uint32_t *tid,
 		*tid = dt->vpid;
 		return 0;
 	}
-	snprintf(path, sizeof(path), "/proc/%d/task/%u/status", dt->pid,
-		 *tid);
-	buf = cr_read_file(path, NULL);
-	s = buf ? strstr(buf, "\nNSpid:") : NULL;
-	for (s = s ? s + 7 : NULL; s && *s && *s != '\n'; s = end) {
-		long x = strtol(s, &end, 10);
-
-		if (end == s)
-			break;
-		v = x;
-	}
-	free(buf);
-	if (v <= 0)
-		return cr_fail(e, ESRCH, "pid %d: thread %u: cannot read its tid in the container's pid namespace (%s)",
-			       dt->pid, *tid, path);
+	v = cr_proc_task_vpid(dt->pid, *tid);
+	if (!v)
+		return cr_fail(e, ESRCH, "pid %d: thread %u: cannot read its tid in the container's pid namespace (/proc/%d/task/%u/status)",
+			       dt->pid, *tid, dt->pid, *tid);
 	*tid = v;
 	return 0;
 }

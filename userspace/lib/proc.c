@@ -727,6 +727,25 @@ int cr_proc_each_other(pid_t pid, int (*fn)(pid_t q, void *arg), void *arg)
 	return ret;
 }
 
+long cr_proc_task_vpid(pid_t pid, long tid)
+{
+	char path[96], *buf, *s, *end;
+	long v = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%ld/status", pid, tid);
+	buf = cr_read_file(path, NULL);
+	s = buf ? strstr(buf, "\nNSpid:") : NULL;
+	for (s = s ? s + 7 : NULL; s && *s && *s != '\n'; s = end) {
+		long x = strtol(s, &end, 10);
+
+		if (end == s)
+			break;
+		v = x;
+	}
+	free(buf);
+	return v > 0 ? v : 0;
+}
+
 /* Is @pid in the sorted @in of @nr? */
 static bool proc_in(const pid_t *in, uint32_t nr, pid_t pid)
 {

@@ -145,6 +145,13 @@ int cr_proc_link(pid_t pid, const char *name, char **target, struct cr_err *e);
 int cr_proc_each_other(pid_t pid, int (*fn)(pid_t q, void *arg), void *arg);
 
 /**
+ * cr_proc_task_vpid() - thread @tid of process @pid as its innermost pid
+ * namespace sees it: the last value of NSpid in /proc/PID/task/TID/status
+ * Return: that tid, or 0 if the file cannot be read or has none.
+ */
+long cr_proc_task_vpid(pid_t pid, long tid);
+
+/**
  * cr_proc_each_outside() - cr_proc_each_other() for every process but
  * those of @in (sorted, @nr of them: a container's) and the caller
  * Return: the last result of @fn, 0, or -errno when /proc is unreadable.

@@ -124,8 +124,12 @@ static void cr_unix_diag_attrs(const struct nlmsghdr *h,
 	}
 }
 
-/* What sock_diag tells of unix socket @ino; -errno. */
-static int cr_unix_diag(uint64_t ino, struct cr_unix_diag *u)
+/*
+ * Ask sock_diag about unix socket @ino, for @show (UDIAG_SHOW_*); its
+ * answer in @buf of @cap bytes.  Return: 0 with *@m the message, -errno.
+ */
+static int cr_unix_diag_ask(uint64_t ino, uint32_t show, void *buf,
+			    size_t cap, const struct nlmsghdr **m)
 {
 	struct {
 		struct nlmsghdr		h;
@@ -135,20 +139,13 @@ static int cr_unix_diag(uint64_t ino, struct cr_unix_diag *u)
 		       .nlmsg_type = SOCK_DIAG_BY_FAMILY,
 		       .nlmsg_flags = NLM_F_REQUEST },
 		.r = { .sdiag_family = AF_UNIX, .udiag_states = ~0U,
-		       .udiag_ino = (uint32_t)ino,
-		       .udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER |
-				     UDIAG_SHOW_RQLEN | UDIAG_SHOW_VFS,
+		       .udiag_ino = (uint32_t)ino, .udiag_show = show,
 		       .udiag_cookie = { ~0U, ~0U } },
 	};
-	union {
-		struct nlmsghdr	h;
-		char		buf[8192];
-	} rsp;
-	const struct nlmsghdr *h = &rsp.h;
+	const struct nlmsghdr *h = buf;
 	int s, ret = 0;
 	ssize_t n;
 
-	memset(u, 0, sizeof(*u));
 	s = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (s < 0)
 		return -errno;
@@ -156,7 +153,7 @@ static int cr_unix_diag(uint64_t ino, struct cr_unix_diag *u)
 		ret = -errno;
 		goto out;
 	}
-	n = recv(s, &rsp, sizeof(rsp), 0);
+	n = recv(s, buf, cap, 0);
 	if (n < 0)
 		ret = -errno;
 	else if (!NLMSG_OK(h, (size_t)n))
@@ -167,9 +164,28 @@ static int cr_unix_diag(uint64_t ino, struct cr_unix_diag *u)
 		 h->nlmsg_len < NLMSG_LENGTH(sizeof(struct unix_diag_msg)))
 		ret = -EBADMSG;
 	else
-		cr_unix_diag_attrs(h, u);
+		*m = h;
 out:
 	close(s);
+	return ret;
+}
+
+/* What sock_diag tells of unix socket @ino; -errno. */
+static int cr_unix_diag(uint64_t ino, struct cr_unix_diag *u)
+{
+	union {
+		struct nlmsghdr	h;
+		char		buf[8192];
+	} rsp;
+	const struct nlmsghdr *h;
+	int ret;
+
+	memset(u, 0, sizeof(*u));
+	ret = cr_unix_diag_ask(ino, UDIAG_SHOW_NAME | UDIAG_SHOW_PEER |
+			       UDIAG_SHOW_RQLEN | UDIAG_SHOW_VFS, &rsp,
+			       sizeof(rsp), &h);
+	if (!ret)
+		cr_unix_diag_attrs(h, u);
 	return ret;
 }
 
@@ -843,62 +859,37 @@ static int cr_unix_reconnect(pid_t pid, unsigned int fd, struct cr_file *f,
  */
 static int cr_unix_icons(uint64_t ino, uint32_t **icons, uint32_t *nr)
 {
-	struct {
-		struct nlmsghdr		h;
-		struct unix_diag_req	r;
-	} req = {
-		.h = { .nlmsg_len = sizeof(req),
-		       .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-		       .nlmsg_flags = NLM_F_REQUEST },
-		.r = { .sdiag_family = AF_UNIX, .udiag_states = ~0U,
-		       .udiag_ino = (uint32_t)ino,
-		       .udiag_show = UDIAG_SHOW_ICONS,
-		       .udiag_cookie = { ~0U, ~0U } },
-	};
 	const size_t cap = 1U << 20;
+	const struct nlmsghdr *h;
 	char *buf = malloc(cap);
-	const struct nlmsghdr *h = (const void *)buf;
-	int s = -1, ret = -EBADMSG;
-	ssize_t n;
+	int len, ret;
 
 	*icons = NULL;
 	*nr = 0;
-	if (buf)
-		s = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
-			   NETLINK_SOCK_DIAG);
-	if (!buf || s < 0 || send(s, &req, sizeof(req), 0) != sizeof(req)) {
-		ret = buf ? -errno : -ENOMEM;
+	if (!buf)
+		return -ENOMEM;
+	ret = cr_unix_diag_ask(ino, UDIAG_SHOW_ICONS, buf, cap, &h);
+	if (ret)
 		goto out;
-	}
-	n = recv(s, buf, cap, 0);
-	if (n > 0 && NLMSG_OK(h, (size_t)n) &&
-	    h->nlmsg_type == SOCK_DIAG_BY_FAMILY &&
-	    h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct unix_diag_msg))) {
-		const struct unix_diag_msg *m = NLMSG_DATA(h);
-		int len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*m));
-		const struct nlattr *a = (const void *)(m + 1);
-
-		ret = 0;
-		for (; len >= (int)sizeof(*a) && a->nla_len >= sizeof(*a) &&
-		       a->nla_len <= len;
-		     len -= NLA_ALIGN(a->nla_len),
-		     a = (const void *)((const char *)a + NLA_ALIGN(a->nla_len))) {
-			if (a->nla_type != UNIX_DIAG_ICONS || *icons)
-				continue;
-			*nr = (a->nla_len - NLA_HDRLEN) / 4;
-			*icons = malloc(*nr * 4 + 4);
-			if (!*icons) {
-				ret = -ENOMEM;
-				break;
-			}
-			memcpy(*icons, (const char *)a + NLA_HDRLEN, *nr * 4);
+	len = h->nlmsg_len - NLMSG_LENGTH(sizeof(struct unix_diag_msg));
+	for (const struct nlattr *a = (const void *)((const char *)
+			NLMSG_DATA(h) + sizeof(struct unix_diag_msg));
+	     len >= (int)sizeof(*a) && a->nla_len >= sizeof(*a) &&
+	     a->nla_len <= len;
+	     len -= NLA_ALIGN(a->nla_len),
+	     a = (const void *)((const char *)a + NLA_ALIGN(a->nla_len))) {
+		if (a->nla_type != UNIX_DIAG_ICONS || *icons)
+			continue;
+		*nr = (a->nla_len - NLA_HDRLEN) / 4;
+		*icons = malloc(*nr * 4 + 4);
+		if (!*icons) {
+			*nr = 0;
+			ret = -ENOMEM;
+			break;
 		}
-	} else if (n < 0) {
-		ret = -errno;
+		memcpy(*icons, (const char *)a + NLA_HDRLEN, *nr * 4);
 	}
 out:
-	if (s >= 0)
-		close(s);
 	free(buf);
 	return ret;
 }

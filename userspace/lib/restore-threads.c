@@ -202,7 +202,7 @@ static int thr_create(struct cr_rst *r, uint32_t i, struct cr_err *e)
 /* The tid, as the restorer sees it, of thread @want of @r's process. */
 static pid_t thr_find(const struct cr_rst *r, pid_t want)
 {
-	char path[320], *buf, *s, *end;
+	char path[64];
 	struct dirent *de;
 	pid_t found = 0;
 	DIR *dir;
@@ -210,24 +210,10 @@ static pid_t thr_find(const struct cr_rst *r, pid_t want)
 	snprintf(path, sizeof(path), "/proc/%d/task", r->pid);
 	dir = opendir(path);
 	while (dir && !found && (de = readdir(dir))) {
-		long v = 0;
-
 		if (de->d_name[0] == '.')
 			continue;
-		/* The last NSpid: its tid in the container's namespace. */
-		snprintf(path, sizeof(path), "/proc/%d/task/%s/status", r->pid,
-			 de->d_name);
-		buf = cr_read_file(path, NULL);
-		s = buf ? strstr(buf, "\nNSpid:") : NULL;
-		for (s = s ? s + 7 : NULL; s && *s && *s != '\n'; s = end) {
-			long x = strtol(s, &end, 10);
-
-			if (end == s)
-				break;
-			v = x;
-		}
-		free(buf);
-		if (v == want)
+		/* Its tid in the container's namespace: the last NSpid. */
+		if (cr_proc_task_vpid(r->pid, atol(de->d_name)) == want)
 			found = atoi(de->d_name);
 	}
 	if (dir)
