@@ -271,7 +271,7 @@ int cr_evfd_probe(pid_t pid, const char *name, struct cr_file *f,
 		  struct cr_err *e)
 {
 	char path[96], *buf;
-	unsigned long long count;
+	unsigned long long count = 0;
 	unsigned int sem;
 	int fd, ret = 0;
 	char *p;
