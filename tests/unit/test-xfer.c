@@ -414,11 +414,18 @@ static void test_abandon(void)
 	struct report rep = { 0 };
 	struct cr_xfer *x;
 	char buf[4096];
+	size_t got = 0;
+	ssize_t n = 0;
 
 	x = cr_xfer_new(cg, "xfer", true, NULL, &test_ops, &rep);
-	ok(x && cr_xfer_begin(x) == 0 &&
-	   cr_xfer_read(x, buf, sizeof(buf), NULL, NULL) == sizeof(buf),
-	   "abandon: a checkpoint read 4096 bytes");
+	if (x && cr_xfer_begin(x) == 0) {
+		/* A read gives what the ring holds: short under load. */
+		while (got < sizeof(buf) &&
+		       (n = cr_xfer_read(x, buf + got, sizeof(buf) - got,
+					 NULL, NULL)) > 0)
+			got += n;
+	}
+	ok(x && got == sizeof(buf), "abandon: a checkpoint read 4096 bytes");
 	if (!x)
 		return;
 	cr_xfer_end(x);
