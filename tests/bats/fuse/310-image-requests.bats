@@ -1,9 +1,10 @@
 #!/usr/bin/env bats
-# FUSE only: how crctl reads CT/image.  Each of its reads must reach the
-# daemon as one request of 1 MiB (max_read), not two: a copy buffer off a
-# page boundary spans one page more than a request holds, and the kernel
-# splits every read in two (twice the requests, the wake-ups and the
-# replies of a checkpoint).  Counted in the daemon's debug log (-d).
+# FUSE only: how crctl reads and writes CT/image.  Each of its reads and
+# writes must reach the daemon as one request of 1 MiB, not two: a copy
+# buffer off a page boundary spans one page more than a request holds, and
+# the kernel splits every read and write in two (twice the requests, the
+# wake-ups and the replies of a checkpoint or a restore).  Counted in the
+# daemon's debug log (-d).
 
 load ../helpers/common
 
@@ -73,4 +74,42 @@ image_reads() {
 	echo "image of $size bytes: $reads READ requests (at most $most), $full of 1 MiB"
 	(( full >= 1 ))
 	(( reads >= size / 1048576 && reads <= most ))
+}
+
+# "REQUESTS FULL": the WRITE requests of pid $1 on the node it wrote most
+# (CT/image), and how many of them carried a whole MiB.
+image_writes() {
+	awk -v pid="$1" '
+		/opcode: WRITE \(16\)/ && $NF == pid {
+			n[$7]++
+			if ($9 == (1048576 + 80) ",") full[$7]++
+		}
+		END {
+			for (k in n) if (n[k] > n[m]) m = k
+			print n[m] + 0, full[m] + 0
+		}' "$CRFS_FUSE_LOG"
+}
+
+@test "crctl restore: one FUSE request of 1 MiB per write of the image" {
+	local ct ct2 tmp pid size writes full most
+
+	require_image
+	ct=$(crfs_mkct writes)
+	tmp=$BATS_TEST_TMPDIR
+	start_in "$ct" "$MEM_PROG" 8 "$tmp/ready" "$tmp/result"
+	wait_for "crfs-bench-mem ready" 20 test -s "$tmp/ready"
+	run -0 "$CRFS_BIN/crctl" -r "$CRFS_MNT" checkpoint "$ct" -o "$tmp/img" --kill
+
+	ct2=$(crfs_mkct writes2)
+	"$CRFS_BIN/crctl" -r "$CRFS_MNT" restore "$ct2" -i "$tmp/img" 3>&- &
+	pid=$!
+	wait "$pid" || { tail -n 30 "$CRFS_FUSE_LOG"; false; }
+
+	size=$(stat -c %s "$tmp/img")
+	read -r writes full < <(image_writes "$pid")
+	# whole MiBs and the tail
+	most=$(( size / 1048576 + 1 ))
+	echo "image of $size bytes: $writes WRITE requests (at most $most), $full of 1 MiB"
+	(( full >= 1 ))
+	(( writes >= size / 1048576 && writes <= most ))
 }
