@@ -27,7 +27,7 @@ setup() {
 	printf '#!/bin/sh\nprog=$1\nshift\nexec "$prog" -d "$@"\n' >"$WRAP"
 	chmod +x "$WRAP"
 	CRFS_MNT=$BATS_TEST_TMPDIR/mnt
-	CRFS_FUSE_WRAP=$WRAP crfs_mount_fuse "$CRFS_MNT"
+	CRFS_FUSE_WRAP="${CRFS_FUSE_WRAP:-} $WRAP" crfs_mount_fuse "$CRFS_MNT"
 }
 
 teardown() {
