@@ -24,6 +24,12 @@
 #include <sys/wait.h>
 
 #define CRCTL_BUF		(1 << 20)
+/*
+ * The copy buffer starts on a page (64 KiB: any page size): a direct-I/O
+ * read of 1 MiB into a buffer off a page boundary spans 257 pages, one
+ * more than a FUSE request holds, and is split in two requests.
+ */
+#define CRCTL_BUF_ALIGN		(1 << 16)
 #define CRCTL_FREEZE_TIMEOUT	10000	/* ms */
 #define CRCTL_BUSY_TIMEOUT	10000	/* ms: an image closing, a kill */
 #define CRCTL_REASON		1100	/* CT/error holds up to 1 KiB */
@@ -213,7 +219,7 @@ static int crctl_wait_event(const char *ct, const char *line, int timeout_ms)
  */
 static int crctl_copy(int in, int out, int *side, unsigned long long *moved)
 {
-	static char buf[CRCTL_BUF];
+	static char buf[CRCTL_BUF] __attribute__((aligned(CRCTL_BUF_ALIGN)));
 
 	for (;;) {
 		ssize_t n = read(in, buf, sizeof(buf)), off = 0;
