@@ -55,6 +55,13 @@ struct cr_file {
 	/* UNIX: its crfs_file_unix, name and queue, as the image has them */
 	void			*ubuf;
 	uint32_t		ulen;
+	/*
+	 * dump, UNIX: the pid SO_PEERCRED names as the daemon sees it, until
+	 * res-unix.c gives it as the container sees it (0 then); dead: its
+	 * process was reaped (SO_PEERPIDFD fails)
+	 */
+	pid_t			ucred_host;
+	bool			ucred_dead;
 };
 
 /* Free the event state of @f (its epoll targets, inotify watches). */

@@ -44,6 +44,10 @@
 #include "rec.h"
 #include "restore.h"
 
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD	77
+#endif
+
 #ifndef SIOCGSKNS
 #define SIOCGSKNS		0x894C
 #endif
@@ -632,6 +636,37 @@ static void cr_unix_named(pid_t pid, const struct cr_unix_diag *d,
 		cr_unix_path(pid, d, u, f);
 }
 
+/*
+ * SO_PEERCRED of @sk: its ids into @u, its pid as the daemon sees it into
+ * @f (0: none), and whether that process was reaped since (SO_PEERPIDFD
+ * fails: its number may be another process's now); -errno.
+ */
+static int cr_unix_cred(int sk, struct crfs_file_unix *u, struct cr_file *f)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+	int pfd;
+
+	if (getsockopt(sk, SOL_SOCKET, SO_PEERCRED, &uc, &len))
+		return -errno;
+	/* Set (ids not -1) with pid 0: a process the daemon does not see. */
+	f->ucred_host = uc.pid > 0 ? uc.pid :
+			uc.uid != (uid_t)-1 || uc.gid != (gid_t)-1 ? -1 : 0;
+	f->ucred_dead = f->ucred_host < 0;
+	if (f->ucred_host <= 0)
+		return 0;
+	u->cred_uid = uc.uid;
+	u->cred_gid = uc.gid;
+	len = sizeof(pfd);
+	if (!getsockopt(sk, SOL_SOCKET, SO_PEERPIDFD, &pfd, &len))
+		close(pfd);
+	else if (errno == EINVAL || errno == ESRCH)
+		f->ucred_dead = true;
+	else if (errno != ENOPROTOOPT)
+		return -errno;
+	return 0;
+}
+
 /* The state of unix socket @sk (inode @ino) of @pid into @f, or f->why. */
 static int cr_unix_state(pid_t pid, int sk, uint64_t ino, struct cr_file *f)
 {
@@ -644,6 +679,7 @@ static int cr_unix_state(pid_t pid, int sk, uint64_t ino, struct cr_file *f)
 
 	ret = cr_unix_diag(ino, &d);
 	ret = ret ?: cr_unix_opts(sk, &u);
+	ret = ret ?: cr_unix_cred(sk, &u, f);
 	if (ret)
 		return ret;
 	u.shutdown = d.shutdown & (CRFS_UNIX_SHUT_RD | CRFS_UNIX_SHUT_WR);
@@ -998,6 +1034,117 @@ static int unix_check_conn(struct cr_dump *d, struct cr_dtask *dt,
 	return 0;
 }
 
+/* A host pid of @d's processes as the container sees it, or 0. */
+static pid_t cr_unix_view(const struct cr_dump *d, pid_t host)
+{
+	for (uint32_t lo = 0, hi = d->nr_tasks; lo < hi;) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (d->pids[mid] < host)
+			lo = mid + 1;
+		else if (d->pids[mid] > host)
+			hi = mid;
+		else
+			return d->vpids[mid];
+	}
+	return 0;
+}
+
+/* Unix socket @f, or NULL (@f NULL, or not one), its pid still the host's. */
+static const struct cr_file *cr_unix_cred_host(const struct cr_dump *d,
+					       struct cr_file *f)
+{
+	pid_t v;
+
+	if (!f || f->f.kind != CRFS_FILE_UNIX || !f->ubuf || !f->ucred_host)
+		return NULL;
+	v = f->ucred_dead ? 0 : cr_unix_view(d, f->ucred_host);
+	if (!v)
+		return f;
+	((struct crfs_file_unix *)f->ubuf)->cred_pid = v;
+	f->ucred_host = 0;
+	return NULL;
+}
+
+/* Why SO_PEERCRED of @f names no process of @d, in @buf. */
+static const char *cr_unix_cred_stray(const struct cr_file *f, char *buf,
+				      size_t len)
+{
+	if (f->ucred_host < 0)
+		snprintf(buf, len, "a process the checkpoint does not see "
+			 "(of another pid namespace)");
+	else
+		snprintf(buf, len, "pid %d (as crfs sees it), %s", f->ucred_host,
+			 f->ucred_dead ? "which has exited" :
+			 "which is not a process of the container");
+	return buf;
+}
+
+/*
+ * Phase 2, after unix_check()'s changes: the SO_PEERCRED of each unix
+ * socket of @dt as the container sees it, one a restore gives again
+ * (cr_unix_cred_why()); an end whose peer was outside (peers close or
+ * keep) names the process making it again, with its ids; one connected
+ * again to a name outside none (a datagram connect() gives none).
+ */
+static int unix_check_cred(struct cr_dump *d, struct cr_dtask *dt,
+			   struct cr_err *e)
+{
+	const struct cr_fdtable *fdt = dt->t->fdt;
+	struct cr_model *m = &d->m;
+
+	for (uint32_t i = 0; fdt && i < fdt->nr_fds; i++) {
+		struct cr_file *f = cr_model_file(m, fdt->fds[i].d.file_id);
+		const struct crfs_unix_conn *c;
+		const struct cr_file *x;
+		struct crfs_file_unix *u;
+		struct cr_file *p;
+		const char *why;
+		char buf[128];
+		int64_t k;
+
+		if (!f || f->f.kind != CRFS_FILE_UNIX || !f->ubuf)
+			continue;
+		u = f->ubuf;
+		if (u->flags & (CRFS_UNIX_F_PEER_OUTSIDE |
+				CRFS_UNIX_F_RECONNECT)) {
+			k = u->flags & CRFS_UNIX_F_RECONNECT ? -1 :
+			    cr_unix_maker(m, f);
+			u->cred_pid = k < 0 ? 0 : (int32_t)m->tasks[k].t.pid;
+			u->cred_uid = k < 0 ? 0 : m->tasks[k].creds.euid;
+			u->cred_gid = k < 0 ? 0 : m->tasks[k].creds.egid;
+			f->ucred_host = 0;
+			continue;
+		}
+		p = cr_model_file(m, u->peer_id);
+		c = cr_unix_conn_of(f) ?:
+		    (p && p->ubuf ? cr_unix_conn_of(p) : NULL);
+		x = cr_unix_cred_host(d, f) ?:
+		    cr_unix_cred_host(d, p) ?:
+		    (c ? cr_unix_cred_host(d, cr_model_file(m, c->listen_id)) :
+			 NULL);
+		if (x)
+			return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: "
+				       "SO_PEERCRED of %s%s names %s: a restore "
+				       "cannot make it in that process's name",
+				       dt->pid, fdt->fds[i].d.fd, f->path,
+				       x == f ? "it" : x->path,
+				       x == f ? "" : (c && x->f.id ==
+						      c->listen_id ?
+						      " (its listener)" :
+						      " (its peer)"),
+				       cr_unix_cred_stray(x, buf, sizeof(buf)));
+		why = cr_unix_cred_why(m, f);
+		if (why)
+			return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: "
+				       "SO_PEERCRED names pid %d (uid %u, gid "
+				       "%u): %s", dt->pid, fdt->fds[i].d.fd,
+				       f->path, u->cred_pid, u->cred_uid,
+				       u->cred_gid, why);
+	}
+	return 0;
+}
+
 /*
  * Phase 2 (the model complete): each connected socket's peer is a socket
  * of the container whose peer it is, first held by the same process; a
@@ -1089,7 +1236,7 @@ static int unix_check(struct cr_dump *d, struct cr_dtask *dt,
 				       fdt->fds[i].d.fd, f->path, p->path);
 		u->peer_id = p->f.id;
 	}
-	return 0;
+	return unix_check_cred(d, dt, e);
 }
 
 const struct cr_res_ops cr_res_unix = {
