@@ -88,7 +88,14 @@ int64_t cr_unix_maker(const struct cr_model *m, const struct cr_file *fi)
 		return cr_unix_first(m, cr_model_file(m, c->listen_id));
 	a = cr_unix_first(m, fi);
 	b = cr_unix_first(m, p);
-	return b >= 0 && (a < 0 || b < a) ? b : a;
+	a = b >= 0 && (a < 0 || b < a) ? b : a;
+	/* A pair made by a process before its holders: made there again. */
+	b = cr_unix_of(fi)->state == CRFS_UNIX_CONNECTED &&
+	    cr_unix_of(fi)->cred_pid > 0 ?
+	    cr_model_find(m, CR_K_TASK, (uint32_t)cr_unix_of(fi)->cred_pid) :
+	    -1;
+	return b >= 0 && m->tasks[b].t.state != CRFS_TASK_ZOMBIE &&
+	       (a < 0 || b < a) ? b : a;
 }
 
 /* Do unix sockets @u and @o name the same SO_PEERCRED? */

@@ -297,9 +297,11 @@ const char *cr_unix_maker_why(const struct cr_model *m,
  * @fi: a FILE of kind UNIX
  *
  * Return: its index in @m: for a connection of a listening socket (either
- * end) the first process holding the listener, for a pair the first
- * holding either end (restore-pair.c), else the first holding it; -1:
- * none.
+ * end) the first process holding the listener; for a pair (or an end
+ * whose peer is closed) the process its SO_PEERCRED names if it comes
+ * before every holder (it holds neither end: restore-unix.c gives it
+ * CR_RF_PAIR entries, passed on), else the first holding either end
+ * (restore-pair.c); else the first holding it; -1: none.
  */
 int64_t cr_unix_maker(const struct cr_model *m, const struct cr_file *fi);
 

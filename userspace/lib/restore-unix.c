@@ -416,6 +416,12 @@ size_t cr_rst_unix_extra(const struct cr_model *m, const struct cr_task *t)
 	for (uint32_t i = 0; listens && i < m->nr_files; i++)
 		n += m->files[i].f.kind == CRFS_FILE_UNIX &&
 		     cr_unix_conn_of(&m->files[i]) ? 2 : 0;
+	/* Pairs made for SO_PEERCRED, held by later processes alone. */
+	for (uint32_t i = 0; i < m->nr_files; i++)
+		n += m->files[i].f.kind == CRFS_FILE_UNIX &&
+		     cr_unix_of(&m->files[i])->cred_pid > 0 &&
+		     (uint32_t)cr_unix_of(&m->files[i])->cred_pid == t->t.pid ?
+		     2 : 0;
 	return n;
 }
 
@@ -480,10 +486,49 @@ static void cr_rst_unix_conns(const struct cr_model *m,
 	}
 }
 
+/*
+ * The pairs @r's process makes though it holds neither end (their
+ * SO_PEERCRED names it, cr_unix_maker()): CR_RF_PAIR entries, passed on
+ * to their holders, all later (restore-tree.c).
+ */
+static void cr_rst_unix_pairs(const struct cr_rst *r, struct cr_rst_files *fs)
+{
+	const struct cr_model *m = r->m;
+
+	for (uint32_t i = 0; r->tree && i < m->nr_files; i++) {
+		const struct cr_file *x = &m->files[i], *p;
+		struct cr_rst_file *rf;
+		int32_t k, j;
+
+		if (x->f.kind != CRFS_FILE_UNIX || !x->ubuf ||
+		    cr_unix_of(x)->state != CRFS_UNIX_CONNECTED ||
+		    cr_unix_conn_of(x) ||
+		    cr_unix_maker(m, x) != (int64_t)r->idx)
+			continue;
+		p = cr_model_file(m, cr_unix_of(x)->peer_id);
+		/* Once a pair: by its end of lower id. */
+		if ((p && (cr_unix_conn_of(p) || p->f.id < x->f.id)) ||
+		    cr_rst_unix_entry(fs, x) >= 0 ||
+		    cr_rst_unix_entry(fs, p) >= 0)
+			continue;
+		k = cr_rst_pair_add(fs, x);
+		j = p ? cr_rst_pair_add(fs, p) : -1;
+		rf = &fs->f[k];
+		rf->pair_made = false;
+		rf->pair_make = true;
+		rf->pair_peer = p;
+		rf->pair_entry = j;
+		/* As the restorer: SO_SNDBUFFORCE (cr_rst_unix_opts()). */
+		rf->priv = true;
+	}
+}
+
 int cr_rst_unix_plan(const struct cr_rst *r, struct cr_rst_files *fs,
 		     struct cr_err *e)
 {
 	uint32_t n = fs->nr_fd_entries;
+
+	cr_rst_unix_pairs(r, fs);
 
 	/* The listeners made here: their connections held only later. */
 	for (uint32_t i = 0; i < n; i++) {
