@@ -637,6 +637,27 @@ static void cr_unix_named(pid_t pid, const struct cr_unix_diag *d,
 }
 
 /*
+ * Has the process of pidfd @pfd been reaped?  Its fdinfo says "Pid: -1"
+ * (a kernel that gives a pidfd of a reaped process: SO_PEERPIDFD does).
+ */
+static bool cr_unix_pidfd_gone(int pfd)
+{
+	char path[48], line[128];
+	bool gone = false;
+	FILE *fi;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pfd);
+	fi = fopen(path, "re");
+	if (!fi)
+		return false;
+	while (fgets(line, sizeof(line), fi))
+		if (!strncmp(line, "Pid:", 4))
+			gone = atoi(line + 4) < 0;
+	fclose(fi);
+	return gone;
+}
+
+/*
  * SO_PEERCRED of @sk: its ids into @u, its pid as the daemon sees it into
  * @f (0: none), and whether that process was reaped since (SO_PEERPIDFD
  * fails: its number may be another process's now); -errno.
@@ -658,12 +679,14 @@ static int cr_unix_cred(int sk, struct crfs_file_unix *u, struct cr_file *f)
 	u->cred_uid = uc.uid;
 	u->cred_gid = uc.gid;
 	len = sizeof(pfd);
-	if (!getsockopt(sk, SOL_SOCKET, SO_PEERPIDFD, &pfd, &len))
+	if (!getsockopt(sk, SOL_SOCKET, SO_PEERPIDFD, &pfd, &len)) {
+		f->ucred_dead = cr_unix_pidfd_gone(pfd);
 		close(pfd);
-	else if (errno == EINVAL || errno == ESRCH)
+	} else if (errno == EINVAL || errno == ESRCH) {
 		f->ucred_dead = true;
-	else if (errno != ENOPROTOOPT)
+	} else if (errno != ENOPROTOOPT) {
 		return -errno;
+	}
 	return 0;
 }
 
