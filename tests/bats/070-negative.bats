@@ -253,6 +253,11 @@ unix_refused() {
 	unix_refused dead "SO_PEERCRED of it names pid [0-9]+ \\(as crfs sees it\\), which has exited: a restore cannot make it in that process's name"
 }
 
+@test "a unix socket pair made with other supplementary groups than its process has now is refused (SO_PEERGROUPS); thawed, the pair talks" {
+	require_image
+	unix_refused groups "SO_PEERGROUPS names 1 supplementary groups, not those of pid [0-9]+, which makes it again \\([0-9]+; a restore gives its own\\)"
+}
+
 @test "a unix connection accepted from a client of another process is refused (SO_PEERCRED names the client); thawed, it still names it" {
 	require_image
 	local ct child

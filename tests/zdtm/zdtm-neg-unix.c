@@ -18,7 +18,9 @@
  * pair (SO_PEERCRED names its maker) that a child made, sent here
  * (SCM_RIGHTS) and exited; "xconn" a connection accepted from a child
  * that connected as euid 4242 (SO_PEERCRED of the accepted end names the
- * child, a restore makes connections in the listener's process); "outside" a socket pair whose other end a
+ * child, a restore makes connections in the listener's process); "groups"
+ * a socket pair made with the supplementary group 4242 alone, which the
+ * process has no longer (SO_PEERGROUPS); "outside" a socket pair whose other end a
  * process in the cgroup $ZDTM_OUT_CG holds (a sibling: CLONE_PARENT),
  * which echoes what it reads.  After SIGTERM (the refused checkpoint,
  * then thaw) the socket must be as it was: the descriptor still in
@@ -27,6 +29,7 @@
  */
 #include <sched.h>
 #include <stdbool.h>
+#include <grp.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -267,6 +270,14 @@ int main(int argc, char **argv)
 		zdtm_check((a = accept(s, NULL, NULL)) < 0, "accept");
 		snprintf(procs, sizeof(procs), "%d\n", early);
 		zdtm_put("child", procs);
+	} else if (!strcmp(mode, "groups")) {
+		/* A pair made with the supplementary group 4242 alone. */
+		gid_t mine[64];
+		int n = getgroups(64, mine);
+
+		zdtm_check(n < 0 || setgroups(1, (gid_t[]){ 4242 }) ||
+			   socketpair(AF_UNIX, SOCK_STREAM, 0, dv) ||
+			   setgroups(n, mine), "socketpair with group 4242");
 	} else if (!strcmp(mode, "closed")) {
 		zdtm_check(socketpair(AF_UNIX, SOCK_DGRAM, 0, dv), "socketpair");
 		close(dv[1]);
@@ -286,7 +297,7 @@ int main(int argc, char **argv)
 		zdtm_put("child", procs);
 	} else {
 		zdtm_fail("ZDTM_UNIX: inflight, wrote, gone, bound, lclosed, early, unlinked, "
-			  "sender, oneway, closed, dead, xconn or outside");
+			  "sender, oneway, closed, dead, xconn, groups or outside");
 	}
 	zdtm_ready();
 	zdtm_wait();
@@ -317,10 +328,10 @@ int main(int argc, char **argv)
 		zdtm_check(write(c, "e", 1) != 1, "write to the child's listener");
 		kill(early, SIGKILL);
 	}
-	if (!strcmp(mode, "dead") &&
+	if ((!strcmp(mode, "dead") || !strcmp(mode, "groups")) &&
 	    (write(dv[0], "d", 1) != 1 || read(dv[1], buf, 1) != 1 ||
 	     buf[0] != 'd'))
-		zdtm_fail("the pair of the maker that exited no longer talks");
+		zdtm_fail("the pair no longer talks");
 	if (!strcmp(mode, "unlinked")) {
 		struct sockaddr_un got;
 		socklen_t len = sizeof(got);

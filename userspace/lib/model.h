@@ -62,6 +62,9 @@ struct cr_file {
 	 */
 	pid_t			ucred_host;
 	bool			ucred_dead;
+	/* dump, UNIX: SO_PEERGROUPS, sorted (the restore gives the maker's) */
+	uint32_t		*ugroups;
+	uint32_t		nr_ugroups;
 };
 
 /* Free the event state of @f (its epoll targets, inotify watches). */
@@ -81,6 +84,9 @@ static inline void cr_file_free_ev(struct cr_file *f)
 	f->wds = NULL;
 	f->inet = NULL;
 	f->nr_tfds = f->wlen = f->nr_wds = 0;
+	free(f->ugroups);
+	f->ugroups = NULL;
+	f->nr_ugroups = 0;
 }
 
 /* Is @f an event descriptor (eventfd, signalfd, timerfd, epoll, inotify)? */

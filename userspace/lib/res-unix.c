@@ -657,6 +657,37 @@ static bool cr_unix_pidfd_gone(int pfd)
 	return gone;
 }
 
+/* Compare two gids, for qsort(). */
+static int cr_unix_gid_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* SO_PEERGROUPS of @sk into @f, sorted; -errno. */
+static int cr_unix_groups(int sk, struct cr_file *f)
+{
+	socklen_t len = 0;
+
+	free(f->ugroups);
+	f->ugroups = NULL;
+	f->nr_ugroups = 0;
+	if (!getsockopt(sk, SOL_SOCKET, SO_PEERGROUPS, NULL, &len) ||
+	    errno == ENODATA)
+		return 0;
+	if (errno != ERANGE || !len)
+		return -errno;
+	f->ugroups = malloc(len);
+	if (!f->ugroups)
+		return -ENOMEM;
+	if (getsockopt(sk, SOL_SOCKET, SO_PEERGROUPS, f->ugroups, &len))
+		return -errno;
+	f->nr_ugroups = len / sizeof(uint32_t);
+	qsort(f->ugroups, f->nr_ugroups, sizeof(uint32_t), cr_unix_gid_cmp);
+	return 0;
+}
+
 /*
  * SO_PEERCRED of @sk: its ids into @u, its pid as the daemon sees it into
  * @f (0: none), and whether that process was reaped since (SO_PEERPIDFD
@@ -678,6 +709,8 @@ static int cr_unix_cred(int sk, struct crfs_file_unix *u, struct cr_file *f)
 		return 0;
 	u->cred_uid = uc.uid;
 	u->cred_gid = uc.gid;
+	if (cr_unix_groups(sk, f))
+		return -errno;
 	len = sizeof(pfd);
 	if (!getsockopt(sk, SOL_SOCKET, SO_PEERPIDFD, &pfd, &len)) {
 		f->ucred_dead = cr_unix_pidfd_gone(pfd);
@@ -1103,6 +1136,27 @@ static const char *cr_unix_cred_stray(const struct cr_file *f, char *buf,
 	return buf;
 }
 
+/* Are @f's SO_PEERGROUPS the supplementary groups of @t? */
+static bool cr_unix_groups_same(const struct cr_file *f,
+				const struct cr_task *t)
+{
+	uint32_t n = t->creds.ngroups, *g;
+	bool same;
+
+	if (n != f->nr_ugroups)
+		return false;
+	if (!n)
+		return true;
+	g = malloc(n * sizeof(uint32_t));
+	if (!g)
+		return false;
+	memcpy(g, t->groups, n * sizeof(uint32_t));
+	qsort(g, n, sizeof(uint32_t), cr_unix_gid_cmp);
+	same = !memcmp(g, f->ugroups, n * sizeof(uint32_t));
+	free(g);
+	return same;
+}
+
 /*
  * Phase 2, after unix_check()'s changes: the SO_PEERCRED of each unix
  * socket of @dt as the container sees it, one a restore gives again
@@ -1164,6 +1218,16 @@ static int unix_check_cred(struct cr_dump *d, struct cr_dtask *dt,
 				       "%u): %s", dt->pid, fdt->fds[i].d.fd,
 				       f->path, u->cred_pid, u->cred_uid,
 				       u->cred_gid, why);
+		k = u->cred_pid ? cr_unix_maker(m, f) : -1;
+		if (k >= 0 && !cr_unix_groups_same(f, &m->tasks[k]))
+			return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: "
+				       "SO_PEERGROUPS names %u supplementary "
+				       "groups, not those of pid %u, which "
+				       "makes it again (%u; a restore gives "
+				       "its own)", dt->pid, fdt->fds[i].d.fd,
+				       f->path, f->nr_ugroups,
+				       m->tasks[k].t.pid,
+				       m->tasks[k].creds.ngroups);
 	}
 	return 0;
 }
