@@ -1706,7 +1706,7 @@ static const struct forgery forgeries[] = {
  * unix 8, ipc 1,
  * forgeries, pages 16, header 8, trailing 1, order 5, declared counts 1,
  * linear 1, file data 7, tree. */
-#define TAP_PLAN	(87 + sizeof(forgeries) / sizeof(forgeries[0]))
+#define TAP_PLAN	(90 + sizeof(forgeries) / sizeof(forgeries[0]))
 
 /* The image of the valid process, with @runs of page data. */
 static int good_image(const struct crfs_image_hdr *h, const struct fx_run *runs)
@@ -1932,6 +1932,62 @@ static void test_unix_conn(const struct crfs_image_hdr *h)
 	judge(fx_write(h, &m, NULL, false), &v);
 	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
 	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+	cr_model_free(&m);
+}
+
+/*
+ * A datagram pair moved to a second process alone (with a table of its
+ * own, not written): SO_PEERCRED naming the first (before it) makes the
+ * first its maker, naming the second the second, naming no process of
+ * the image the second, and the rule refuses that.
+ */
+static void test_unix_cred_maker(const struct crfs_image_hdr *h)
+{
+	struct cr_model m;
+	struct cr_fdtable fdt = { 0 };
+	struct cr_fd fds[2];
+	struct cr_file *a, *b, *l;
+	struct cr_task *t2;
+	const char *why;
+	uint32_t dup;
+	int err;
+
+	fx_model(&m, h);
+	ux_add(&m);
+	a = &m.files[m.nr_files - NR_UX + UX_A];
+	b = &m.files[m.nr_files - NR_UX + UX_B];
+	l = &m.files[m.nr_files - NR_UX + UX_U];
+	t2 = cr_model_new_task(&m, &err);
+	memset(t2, 0, sizeof(*t2));
+	t2->t.state = CRFS_TASK_ALIVE;
+	t2->t.pid = FX_PID + 1;
+	t2->fdt = &fdt;
+	fdt.fds = fds;
+	fdt.nr_fds = 2;
+	fds[0] = (struct cr_fd){ .d = { .fd = 3, .file_id = a->f.id }, .file = a };
+	fds[1] = (struct cr_fd){ .d = { .fd = 4, .file_id = b->f.id }, .file = b };
+	/* The first process's descriptors of the pair: the listener's. */
+	for (uint32_t i = 0; i < m.tasks[0].fdt->nr_fds; i++)
+		if (m.tasks[0].fdt->fds[i].d.file_id == a->f.id ||
+		    m.tasks[0].fdt->fds[i].d.file_id == b->f.id)
+			m.tasks[0].fdt->fds[i].d.file_id = l->f.id;
+	cr_model_index(&m, CR_K_TASK, &dup);
+	why = cr_unix_cred_why(&m, a);
+	ok(cr_unix_maker(&m, a) == 0 && cr_unix_maker(&m, b) == 0 && !why,
+	   "a pair the first process made, the second holds alone: made by the "
+	   "first%s%s", why ? ": " : "", why ? why : "");
+	((struct crfs_file_unix *)a->ubuf)->cred_pid = FX_PID + 1;
+	((struct crfs_file_unix *)b->ubuf)->cred_pid = FX_PID + 1;
+	why = cr_unix_cred_why(&m, a);
+	ok(cr_unix_maker(&m, a) == 1 && !why, "naming the second: made by "
+	   "it%s%s", why ? ": " : "", why ? why : "");
+	((struct crfs_file_unix *)a->ubuf)->cred_pid = FX_PID + 9;
+	((struct crfs_file_unix *)b->ubuf)->cred_pid = FX_PID + 9;
+	why = cr_unix_cred_why(&m, a);
+	ok(cr_unix_maker(&m, a) == 1 && why &&
+	   strstr(why, "names a process other than the one that makes it"),
+	   "naming no process of the image: refused: %s", why ? why : "(none)");
+	m.nr_tasks--;
 	cr_model_free(&m);
 }
 
@@ -2843,6 +2899,7 @@ int main(int argc, char **argv)
 	test_unix(&h);
 	test_unix_conn(&h);
 	test_unix_maker(&h);
+	test_unix_cred_maker(&h);
 	test_valid_ipc(&h);
 	test_tty(&h);
 	test_forgeries(&h);
