@@ -16,7 +16,10 @@
  * socket as one connected again to its peer's name (cr_unix_reconnect());
  * an accepted socket's listener (the one of its name) and a waiting one's
  * (UNIX_DIAG_ICONS) must be too, held first by a process no later than
- * theirs (it makes them again).
+ * theirs (it makes them again).  SO_PEERCRED (its pid as the container
+ * sees it, euid, egid) must be one a restore gives again
+ * (unix_check_cred(), cr_unix_cred_why()), and SO_PEERGROUPS the groups of
+ * the process that makes the socket again.
  *
  * The restore is restore-unix.c's.
  */

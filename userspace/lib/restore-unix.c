@@ -19,6 +19,12 @@
  * one by a connect() to the listener's name and an accept(), with its
  * queues as a pair's (cr_rst_unix_accept()); then those waiting in the
  * backlog, connect()ed in their order (cr_rst_unix_waiting()).
+ *
+ * SO_PEERCRED: the socketpair(), listen() or connect() that sets it is
+ * made under the euid and egid recorded (cr_rst_unix_as(), this thread
+ * only, then back), in the process the image's rule names
+ * (cr_unix_maker(): img-check-unix.c), which may hold neither end of a
+ * pair it makes (cr_rst_unix_pairs(): passed on to the holders).
  */
 #include <errno.h>
 #include <fcntl.h>
