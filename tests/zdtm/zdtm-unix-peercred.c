@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
@@ -129,12 +130,11 @@ int main(int argc, char **argv)
 	zdtm_init(argc, argv);
 	pair(SOCK_STREAM, 0, 0, 10, 11);
 	pair(SOCK_SEQPACKET, 1234, 2345, 12, 13);
-	snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1,
-		 "crfs-peercred-%d", getpid());
-	len = offsetof(struct sockaddr_un, sun_path) + 1 +
-	      strlen(sa.sun_path + 1);
+	zdtm_path(sa.sun_path, sizeof(sa.sun_path), "pc.sock");
+	len = offsetof(struct sockaddr_un, sun_path) + strlen(sa.sun_path) + 1;
 	l = socket(AF_UNIX, SOCK_STREAM, 0);
-	zdtm_check(l < 0 || bind(l, (void *)&sa, len), "bind");
+	zdtm_check(l < 0 || bind(l, (void *)&sa, len) ||
+		   chmod(sa.sun_path, 0666), "bind");
 	as(1111, 2222);
 	zdtm_check(listen(l, 4), "listen");
 	as(0, 0);
@@ -142,6 +142,8 @@ int main(int argc, char **argv)
 	c = socket(AF_UNIX, SOCK_STREAM, 0);
 	zdtm_check(c < 0 || connect(c, (void *)&sa, len), "connect");
 	as(0, 0);
+	/* Closed to uid 3333 since: a restore connects as before. */
+	zdtm_check(chmod(sa.sun_path, 0600), "chmod");
 	s = accept(l, NULL, NULL);
 	at(l, 14);
 	at(c, 15);

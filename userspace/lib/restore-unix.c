@@ -117,8 +117,16 @@ static long cr_rst_unix_as(const struct cr_file *fi, struct cr_rst_unix_ids *old
 	}
 	if (!syscall(SYS_capset, &old->hdr, all) &&
 	    !syscall(SYS_setresgid, -1, u->cred_gid, -1) &&
-	    !syscall(SYS_setresuid, -1, u->cred_uid, -1))
+	    !syscall(SYS_setresuid, -1, u->cred_uid, -1)) {
+		/*
+		 * The fs ids as they were (SO_PEERCRED takes none of them):
+		 * a connect() resolves the listener's path as before, as the
+		 * restorer (the real uid lets it, with the fs capabilities).
+		 */
+		syscall(SYS_setfsuid, old->fsuid);
+		syscall(SYS_setfsgid, old->fsgid);
 		return 0;
+	}
 	err = errno;
 	cr_rst_unix_back(old);
 	errno = err;
