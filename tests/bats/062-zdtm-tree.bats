@@ -338,6 +338,16 @@ tcp_left() {
 	zdtm_finish
 }
 
+@test "zdtm-unix-peercred: SO_PEERCRED of socket pairs, a listener and its connections comes back (pid, euid, egid)" {
+	require_image
+	tree_run zdtm-unix-peercred
+	run -0 "$CRFS_BIN/crfs-image" show "$IMG"
+	assert_output --regexp "kind=unix [^[:cntrl:]]*type=5 state=connected [^[:cntrl:]]*cred_pid=[0-9]+ cred_uid=1234 cred_gid=2345"
+	assert_output --regexp "kind=unix [^[:cntrl:]]*type=1 state=listening [^[:cntrl:]]*cred_pid=[0-9]+ cred_uid=1111 cred_gid=2222"
+	assert_output --regexp "kind=unix [^[:cntrl:]]*flags=0x10 [^[:cntrl:]]*cred_pid=[0-9]+ cred_uid=3333 cred_gid=4444"
+	assert_output --regexp "kind=unix [^[:cntrl:]]*type=2 state=connected [^[:cntrl:]]*cred_pid=[0-9]+ cred_uid=5555 cred_gid=6666"
+}
+
 @test "zdtm-unix-async: a socket with O_ASYNC owned by the parent and shared with a child watching its pair with epoll comes back, SIGIO too" {
 	require_image
 	tree_run zdtm-unix-async

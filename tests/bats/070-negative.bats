@@ -248,6 +248,32 @@ unix_refused() {
 	unix_refused early "a connection of listening socket:\\[[0-9]+\\]: it \\(or its peer\\) is held by a process before the first one holding its listening socket"
 }
 
+@test "a unix socket pair whose maker has exited is refused (SO_PEERCRED names it); thawed, the pair talks" {
+	require_image
+	unix_refused dead "SO_PEERCRED of it names pid [0-9]+ \\(as crfs sees it\\), which has exited: a restore cannot make it in that process's name"
+}
+
+@test "a unix socket pair made with other supplementary groups than its process has now is refused (SO_PEERGROUPS); thawed, the pair talks" {
+	require_image
+	unix_refused groups "SO_PEERGROUPS names 1 supplementary groups, not those of pid [0-9]+, which makes it again \\([0-9]+; a restore gives its own\\)"
+}
+
+@test "a unix connection accepted from a client of another process is refused (SO_PEERCRED names the client); thawed, it still names it" {
+	require_image
+	local ct child
+	ct=$(crfs_mkct neg)
+	ZDTM_UNIX=xconn zdtm_start "$ct" zdtm-neg-unix
+	child=$(cat "$ZDTM_DIR/child")
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	run ! cat "$CRFS_MNT/$ct/image"
+	run -0 ct_file "$ct" error
+	assert_output --regexp "pid [0-9]+: fd [0-9]+: socket:\\[[0-9]+\\]: SO_PEERCRED names pid $child \\(uid 4242, gid 0\\): SO_PEERCRED names a process other than the one that makes it again"
+	ct_write "$ct" state thaw
+	wait_thawed "$ct"
+	zdtm_finish
+}
+
 @test "a unix socket bound to a path whose file was removed is refused; thawed, it keeps its name" {
 	require_image
 	unix_refused unlinked "the path a unix socket is bound to no longer leads to its socket file"

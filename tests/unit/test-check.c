@@ -1069,15 +1069,15 @@ static void ux_add(struct cr_model *m)
 	ux_state(&m->files[base + UX_A], &(struct crfs_file_unix){
 		.type = SOCK_DGRAM, .state = CRFS_UNIX_CONNECTED, .ino = 500,
 		.peer_ino = 501, .peer_id = base + UX_B + 1, .sndbuf = 212992,
-		.rcvbuf = 212992, .peek_off = -1 }, 0, NULL);
+		.rcvbuf = 212992, .peek_off = -1, .cred_pid = FX_PID }, 0, NULL);
 	ux_state(&m->files[base + UX_B], &(struct crfs_file_unix){
 		.type = SOCK_DGRAM, .state = CRFS_UNIX_CONNECTED, .ino = 501,
 		.peer_ino = 500, .peer_id = base + UX_A + 1, .sndbuf = 212992,
-		.rcvbuf = 212992, .peek_off = 3, .shutdown = CRFS_UNIX_SHUT_RD,
+		.rcvbuf = 212992, .peek_off = 3, .cred_pid = FX_PID, .shutdown = CRFS_UNIX_SHUT_RD,
 		.rcvtimeo_ns = 1500000000 }, 2, (const uint32_t[]){ 3, 9 });
 	ux_state(&m->files[base + UX_U], &(struct crfs_file_unix){
 		.type = SOCK_STREAM, .state = CRFS_UNIX_LISTEN, .ino = 502,
-		.sndbuf = 4608, .rcvbuf = 4608, .peek_off = -1,
+		.sndbuf = 4608, .rcvbuf = 4608, .peek_off = -1, .cred_pid = FX_PID,
 		.opts = CRFS_UNIX_O_PASSCRED, .backlog = 16 }, 0, NULL);
 	ux_name(&m->files[base + UX_U], "\0crfs", 5);
 	m->files[base + UX_U].f.flags |= O_NONBLOCK;
@@ -1133,7 +1133,7 @@ static void ux_conn_add(struct cr_model *m)
 	ux_state(&m->files[base + UX_ACC], &(struct crfs_file_unix){
 		.type = SOCK_STREAM, .state = CRFS_UNIX_CONNECTED, .ino = 600,
 		.peer_ino = 601, .peer_id = base + UX_CLI + 1, .sndbuf = 4608,
-		.rcvbuf = 4608, .peek_off = -1, .name_len = 5,
+		.rcvbuf = 4608, .peek_off = -1, .cred_pid = FX_PID, .name_len = 5,
 		.flags = CRFS_UNIX_F_ACCEPTED }, 1, (const uint32_t[]){ 5 });
 	memcpy((char *)m->files[base + UX_ACC].ubuf +
 	       sizeof(struct crfs_file_unix), "\0crfs", 5);
@@ -1141,10 +1141,10 @@ static void ux_conn_add(struct cr_model *m)
 	ux_state(&m->files[base + UX_CLI], &(struct crfs_file_unix){
 		.type = SOCK_STREAM, .state = CRFS_UNIX_CONNECTED, .ino = 601,
 		.peer_ino = 600, .peer_id = base + UX_ACC + 1, .sndbuf = 4608,
-		.rcvbuf = 4608, .peek_off = -1 }, 0, NULL);
+		.rcvbuf = 4608, .peek_off = -1, .cred_pid = FX_PID }, 0, NULL);
 	ux_state(&m->files[base + UX_WAIT], &(struct crfs_file_unix){
 		.type = SOCK_STREAM, .state = CRFS_UNIX_CONNECTED, .ino = 602,
-		.sndbuf = 4608, .rcvbuf = 4608, .peek_off = -1,
+		.sndbuf = 4608, .rcvbuf = 4608, .peek_off = -1, .cred_pid = FX_PID,
 		.flags = CRFS_UNIX_F_WAITING }, 0, NULL);
 	ux_conn(&m->files[base + UX_WAIT], l, 1);
 	fx_resolve(m);
@@ -1178,6 +1178,9 @@ FC(uc_dup, cw->listen_id = ca->listen_id; ux_state(&uc[UX_CLI], \
    acc->peer_ino = 0; acc->peer_id = 0; acc->shutdown = 3)
 FC(uc_dgram, acc->type = SOCK_DGRAM;
    ((struct crfs_file_unix *)uc[UX_CLI].ubuf)->type = SOCK_DGRAM)
+FC(uc_cred_cli, ((struct crfs_file_unix *)uc[UX_CLI].ubuf)->cred_uid = 1000)
+FC(uc_cred_wait, w->cred_gid = 1000)
+FC(uc_cred_acc, acc->cred_pid = FX_PID + 1)
 FC(uc_notrailer, uc[UX_WAIT].ulen -= sizeof(struct crfs_unix_conn))
 FC(uc_peer_named, ux_name(&uc[UX_CLI], "\0y", 2))
 
@@ -1245,6 +1248,14 @@ FU(ux_msg_pad, ((struct crfs_unix_msg *)(b + 1))->__pad = 1)
 FU(ux_owner_other, ux[UX_U].f.flags |= O_ASYNC;
    ux[UX_U].f.owner_type = CRFS_OWNER_PID; ux[UX_U].f.owner_pid = 4712)
 FU(ux_owner_signo, ux[UX_U].f.signo = 65)
+FU(ux_cred_pair, b->cred_uid = 1000)
+FU(ux_cred_none, a->cred_pid = b->cred_pid = 0)
+FU(ux_cred_ids, a->cred_pid = b->cred_pid = 0; a->cred_uid = b->cred_uid = 7)
+FU(ux_cred_neg, a->cred_pid = b->cred_pid = -1)
+FU(ux_cred_m1, a->cred_gid = b->cred_gid = UINT32_MAX)
+FU(ux_cred_other, u->cred_pid = FX_PID + 1)
+FU(ux_cred_unconn, u->type = SOCK_DGRAM; u->state = CRFS_UNIX_UNCONN;
+   u->backlog = 0; u->opts = 0)
 
 /* The event descriptors and the unix sockets, the epoll watching one
  * once (EPOLLONESHOT) and fired. */
@@ -1333,6 +1344,16 @@ static const struct forgery forgeries[] = {
 	{ "a unix socket with a position", forge_ux_pos, "a position, data" },
 	{ "a unix socket owned by a process of no task", forge_ux_owner_other, "owner 4712 (type 2) is neither the process nor one holding the description" },
 	{ "a unix socket with signal 65", forge_ux_owner_signo, "an owner type, owner or signal" },
+	{ "a pair whose ends name other ids", forge_ux_cred_pair, "the two ends of a pair name different SO_PEERCRED" },
+	{ "a connected pair without SO_PEERCRED", forge_ux_cred_none, "a listening or connected socket without SO_PEERCRED" },
+	{ "SO_PEERCRED ids without a pid", forge_ux_cred_ids, "or its ids without a pid" },
+	{ "SO_PEERCRED of pid -1", forge_ux_cred_neg, "or a negative pid" },
+	{ "SO_PEERCRED of gid -1", forge_ux_cred_m1, "SO_PEERCRED ids of -1" },
+	{ "a listener naming another process", forge_ux_cred_other, "SO_PEERCRED names a process other than the one that makes it again" },
+	{ "an unconnected socket with SO_PEERCRED", forge_ux_cred_unconn, "SO_PEERCRED on a socket neither listening nor connected" },
+	{ "a client not naming its listener's", forge_uc_cred_cli, "is not its listening socket's" },
+	{ "a waiting client not naming its listener's", forge_uc_cred_wait, "is not its listening socket's" },
+	{ "an accepted socket naming another process", forge_uc_cred_acc, "SO_PEERCRED names a process other than the one that makes it again" },
 	{ "a one-shot epoll target on a unix socket, fired", forge_ux_oneshot, "a one-shot unix socket target that fired" },
 	{ "a one-shot epoll target on a TCP socket, fired", forge_in_oneshot, "a one-shot TCP or UDP socket target that fired" },
 	{ "a SOCK_RAW unix pair",	forge_ux_type,	"a type socketpair() does not make" },
@@ -1685,7 +1706,7 @@ static const struct forgery forgeries[] = {
  * unix 8, ipc 1,
  * forgeries, pages 16, header 8, trailing 1, order 5, declared counts 1,
  * linear 1, file data 7, tree. */
-#define TAP_PLAN	(87 + sizeof(forgeries) / sizeof(forgeries[0]))
+#define TAP_PLAN	(90 + sizeof(forgeries) / sizeof(forgeries[0]))
 
 /* The image of the valid process, with @runs of page data. */
 static int good_image(const struct crfs_image_hdr *h, const struct fx_run *runs)
@@ -1911,6 +1932,62 @@ static void test_unix_conn(const struct crfs_image_hdr *h)
 	judge(fx_write(h, &m, NULL, false), &v);
 	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
 	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+	cr_model_free(&m);
+}
+
+/*
+ * A datagram pair moved to a second process alone (with a table of its
+ * own, not written): SO_PEERCRED naming the first (before it) makes the
+ * first its maker, naming the second the second, naming no process of
+ * the image the second, and the rule refuses that.
+ */
+static void test_unix_cred_maker(const struct crfs_image_hdr *h)
+{
+	struct cr_model m;
+	struct cr_fdtable fdt = { 0 };
+	struct cr_fd fds[2];
+	struct cr_file *a, *b, *l;
+	struct cr_task *t2;
+	const char *why;
+	uint32_t dup;
+	int err;
+
+	fx_model(&m, h);
+	ux_add(&m);
+	a = &m.files[m.nr_files - NR_UX + UX_A];
+	b = &m.files[m.nr_files - NR_UX + UX_B];
+	l = &m.files[m.nr_files - NR_UX + UX_U];
+	t2 = cr_model_new_task(&m, &err);
+	memset(t2, 0, sizeof(*t2));
+	t2->t.state = CRFS_TASK_ALIVE;
+	t2->t.pid = FX_PID + 1;
+	t2->fdt = &fdt;
+	fdt.fds = fds;
+	fdt.nr_fds = 2;
+	fds[0] = (struct cr_fd){ .d = { .fd = 3, .file_id = a->f.id }, .file = a };
+	fds[1] = (struct cr_fd){ .d = { .fd = 4, .file_id = b->f.id }, .file = b };
+	/* The first process's descriptors of the pair: the listener's. */
+	for (uint32_t i = 0; i < m.tasks[0].fdt->nr_fds; i++)
+		if (m.tasks[0].fdt->fds[i].d.file_id == a->f.id ||
+		    m.tasks[0].fdt->fds[i].d.file_id == b->f.id)
+			m.tasks[0].fdt->fds[i].d.file_id = l->f.id;
+	cr_model_index(&m, CR_K_TASK, &dup);
+	why = cr_unix_cred_why(&m, a);
+	ok(cr_unix_maker(&m, a) == 0 && cr_unix_maker(&m, b) == 0 && !why,
+	   "a pair the first process made, the second holds alone: made by the "
+	   "first%s%s", why ? ": " : "", why ? why : "");
+	((struct crfs_file_unix *)a->ubuf)->cred_pid = FX_PID + 1;
+	((struct crfs_file_unix *)b->ubuf)->cred_pid = FX_PID + 1;
+	why = cr_unix_cred_why(&m, a);
+	ok(cr_unix_maker(&m, a) == 1 && !why, "naming the second: made by "
+	   "it%s%s", why ? ": " : "", why ? why : "");
+	((struct crfs_file_unix *)a->ubuf)->cred_pid = FX_PID + 9;
+	((struct crfs_file_unix *)b->ubuf)->cred_pid = FX_PID + 9;
+	why = cr_unix_cred_why(&m, a);
+	ok(cr_unix_maker(&m, a) == 1 && why &&
+	   strstr(why, "names a process other than the one that makes it"),
+	   "naming no process of the image: refused: %s", why ? why : "(none)");
+	m.nr_tasks--;
 	cr_model_free(&m);
 }
 
@@ -2822,6 +2899,7 @@ int main(int argc, char **argv)
 	test_unix(&h);
 	test_unix_conn(&h);
 	test_unix_maker(&h);
+	test_unix_cred_maker(&h);
 	test_valid_ipc(&h);
 	test_tty(&h);
 	test_forgeries(&h);

@@ -14,7 +14,13 @@
  * an abstract name with a datagram queued from a sender bound to another;
  * "oneway" a datagram socket connected to one bound to an abstract name,
  * which is not connected back (the kernel marks both connected); "closed"
- * a datagram socket of a pair whose other end was closed; "outside" a socket pair whose other end a
+ * a datagram socket of a pair whose other end was closed; "dead" a socket
+ * pair (SO_PEERCRED names its maker) that a child made, sent here
+ * (SCM_RIGHTS) and exited; "xconn" a connection accepted from a child
+ * that connected as euid 4242 (SO_PEERCRED of the accepted end names the
+ * child, a restore makes connections in the listener's process); "groups"
+ * a socket pair made with the supplementary group 4242 alone, which the
+ * process has no longer (SO_PEERGROUPS); "outside" a socket pair whose other end a
  * process in the cgroup $ZDTM_OUT_CG holds (a sibling: CLONE_PARENT),
  * which echoes what it reads.  After SIGTERM (the refused checkpoint,
  * then thaw) the socket must be as it was: the descriptor still in
@@ -23,9 +29,11 @@
  */
 #include <sched.h>
 #include <stdbool.h>
+#include <grp.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include "zdtm.h"
 
@@ -69,6 +77,30 @@ static void send_fd(int s, int fd)
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	zdtm_check(sendmsg(s, &mh, 0) != 1, "sendmsg SCM_RIGHTS");
+}
+
+/* The descriptor in flight on @s, received (-1: none). */
+static int take_fd(int s)
+{
+	union {
+		struct cmsghdr	c;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	char b;
+	struct iovec iov = { &b, 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = &ctl,
+			     .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *c;
+	int fd;
+
+	if (recvmsg(s, &mh, 0) != 1)
+		return -1;
+	c = CMSG_FIRSTHDR(&mh);
+	if (!c || c->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
 }
 
 /* The descriptor in flight on @s is still there: receive it. */
@@ -191,6 +223,61 @@ int main(int argc, char **argv)
 		c = socket(AF_UNIX, SOCK_DGRAM, 0);
 		zdtm_check(s < 0 || c < 0 || bind(s, (void *)&sa, sizeof(sa)) ||
 			   connect(c, (void *)&sa, sizeof(sa)), "connect");
+	} else if (!strcmp(mode, "dead")) {
+		/* A pair its maker sent here before it exited (reaped). */
+		pid_t maker = fork();
+
+		zdtm_check(maker < 0, "fork");
+		if (!maker) {
+			if (socketpair(AF_UNIX, SOCK_STREAM, 0, dv))
+				_exit(1);
+			send_fd(sv[1], dv[0]);
+			send_fd(sv[1], dv[1]);
+			_exit(0);
+		}
+		zdtm_check(waitpid(maker, NULL, 0) != maker, "waitpid");
+		dv[0] = take_fd(sv[0]);
+		dv[1] = take_fd(sv[0]);
+		zdtm_check(dv[0] < 0 || dv[1] < 0, "receive the maker's pair");
+		snprintf(procs, sizeof(procs), "%d\n", maker);
+		zdtm_put("child", procs);
+	} else if (!strcmp(mode, "xconn")) {
+		/* A child connects to our listener, as uid 4242. */
+		snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1,
+			 "crfs-zdtm-xconn-%d", getpid());
+		s = socket(AF_UNIX, SOCK_STREAM, 0);
+		zdtm_check(s < 0 || bind(s, (void *)&sa, sizeof(sa)) ||
+			   listen(s, 4), "listen");
+		zdtm_check(pipe(pfd), "pipe");
+		early = fork();
+		zdtm_check(early < 0, "fork");
+		if (!early) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			close(pfd[0]);
+			close(s);
+			c = socket(AF_UNIX, SOCK_STREAM, 0);
+			ok = c >= 0 && !setresuid(-1, 4242, -1) &&
+			     !connect(c, (void *)&sa, sizeof(sa));
+			zdtm_check(write(pfd[1], &ok, 1) != 1, "write");
+			close(pfd[1]);
+			for (;;)
+				pause();
+		}
+		zdtm_check(read(pfd[0], &ok, 1) != 1 || !ok,
+			   "the child could not connect");
+		close(pfd[0]);
+		close(pfd[1]);
+		zdtm_check((a = accept(s, NULL, NULL)) < 0, "accept");
+		snprintf(procs, sizeof(procs), "%d\n", early);
+		zdtm_put("child", procs);
+	} else if (!strcmp(mode, "groups")) {
+		/* A pair made with the supplementary group 4242 alone. */
+		gid_t mine[64];
+		int n = getgroups(64, mine);
+
+		zdtm_check(n < 0 || setgroups(1, (gid_t[]){ 4242 }) ||
+			   socketpair(AF_UNIX, SOCK_STREAM, 0, dv) ||
+			   setgroups(n, mine), "socketpair with group 4242");
 	} else if (!strcmp(mode, "closed")) {
 		zdtm_check(socketpair(AF_UNIX, SOCK_DGRAM, 0, dv), "socketpair");
 		close(dv[1]);
@@ -210,7 +297,7 @@ int main(int argc, char **argv)
 		zdtm_put("child", procs);
 	} else {
 		zdtm_fail("ZDTM_UNIX: inflight, wrote, gone, bound, lclosed, early, unlinked, "
-			  "sender, oneway, closed or outside");
+			  "sender, oneway, closed, dead, xconn, groups or outside");
 	}
 	zdtm_ready();
 	zdtm_wait();
@@ -227,10 +314,24 @@ int main(int argc, char **argv)
 	if (a >= 0 && c >= 0)
 		zdtm_check(write(c, "n", 1) != 1 || read(a, buf, 1) != 1 ||
 			   buf[0] != 'n', "talk over the accepted connection");
-	if (early) {
+	if (early && !strcmp(mode, "xconn")) {
+		struct ucred u;
+		socklen_t len = sizeof(u);
+
+		zdtm_check(getsockopt(a, SOL_SOCKET, SO_PEERCRED, &u, &len),
+			   "SO_PEERCRED");
+		if (u.pid != early || u.uid != 4242)
+			zdtm_fail("the accepted socket names pid %d uid %u, not "
+				  "its client %d uid 4242", u.pid, u.uid, early);
+		kill(early, SIGKILL);
+	} else if (early) {
 		zdtm_check(write(c, "e", 1) != 1, "write to the child's listener");
 		kill(early, SIGKILL);
 	}
+	if ((!strcmp(mode, "dead") || !strcmp(mode, "groups")) &&
+	    (write(dv[0], "d", 1) != 1 || read(dv[1], buf, 1) != 1 ||
+	     buf[0] != 'd'))
+		zdtm_fail("the pair no longer talks");
 	if (!strcmp(mode, "unlinked")) {
 		struct sockaddr_un got;
 		socklen_t len = sizeof(got);

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * zdtm-unix-accept-tree: the connections of a listening unix socket held
- * across processes come back.  The parent listens on DIR/tree.sock;
- * child 1 connects twice: the parent accepts the first (1000 bytes queued
- * for the parent's end, 200 for child 1's) and the second, which it hands
- * to child 2 and closes (300 bytes queued for child 2: neither end is
- * the parent's).  Then three connections wait in the backlog, made in
- * this order: one of child 1, one of the parent, one of child 1.
+ * across processes come back.  The parent listens on DIR/tree.sock and
+ * connects twice, the clients for child 1 (it forks it with them, and
+ * closes its own copies: an accepted socket's SO_PEERCRED names the
+ * process that connected, which a restore makes the connection in): it
+ * accepts the first (1000 bytes queued for the parent's end, 200 for
+ * child 1's) and the second, which it hands to child 2 and closes (300
+ * bytes queued for child 2: neither end is the parent's).  Then three
+ * connections wait in the backlog, made in this order: one of child 1,
+ * one of the parent, one of child 1.
  * After SIGTERM the parent passes it on to the children, checks its
  * queue, then accepts the three waiting connections: each must be the
  * next in that order (child 1 writes '1' and '3' into its two, the parent
@@ -71,12 +74,10 @@ static void await(int fd)
 	zdtm_check(read(fd, &b, 1) != 1, "sync");
 }
 
-static void child1(void)
+static void child1(int k1, int k2)
 {
-	int k1, k2, w1, w3;
+	int w1, w3;
 
-	k1 = dial();
-	k2 = dial();
 	put(k1, 1000, 21);
 	put(k2, 300, 23);
 	tell(sync1[1]);
@@ -119,7 +120,7 @@ static void take(int l, char tag, int w)
 
 int main(int argc, char **argv)
 {
-	int l, a1, a2, wp, st;
+	int l, a1, a2, wp, st, k1, k2;
 	pid_t p1, p2;
 
 	zdtm_init(argc, argv);
@@ -129,12 +130,16 @@ int main(int argc, char **argv)
 	zdtm_check(l < 0 || bind(l, (void *)&sa, salen) || listen(l, 8),
 		   "listen");
 	zdtm_check(pipe(sync1) || pipe(go1), "pipe");
+	k1 = dial();
+	k2 = dial();
 	p1 = fork();
 	zdtm_check(p1 < 0, "fork");
 	if (!p1) {
 		close(l);
-		child1();
+		child1(k1, k2);
 	}
+	close(k1);
+	close(k2);
 	await(sync1[0]);
 	a1 = accept(l, NULL, NULL);
 	a2 = accept(l, NULL, NULL);

@@ -76,6 +76,80 @@ const char *cr_unix_maker_why(const struct cr_model *m,
 	return NULL;
 }
 
+int64_t cr_unix_maker(const struct cr_model *m, const struct cr_file *fi)
+{
+	const struct crfs_unix_conn *c = cr_unix_conn_of(fi);
+	const struct cr_file *p = cr_model_file(m, cr_unix_of(fi)->peer_id);
+	int64_t a, b;
+
+	if (!c && p && p->f.kind == CRFS_FILE_UNIX && p->ubuf)
+		c = cr_unix_conn_of(p);
+	if (c)
+		return cr_unix_first(m, cr_model_file(m, c->listen_id));
+	a = cr_unix_first(m, fi);
+	b = cr_unix_first(m, p);
+	a = b >= 0 && (a < 0 || b < a) ? b : a;
+	/* A pair made by a process before its holders: made there again. */
+	b = cr_unix_of(fi)->state == CRFS_UNIX_CONNECTED &&
+	    cr_unix_of(fi)->cred_pid > 0 ?
+	    cr_model_find(m, CR_K_TASK, (uint32_t)cr_unix_of(fi)->cred_pid) :
+	    -1;
+	return b >= 0 && m->tasks[b].t.state != CRFS_TASK_ZOMBIE &&
+	       (a < 0 || b < a) ? b : a;
+}
+
+/* Do unix sockets @u and @o name the same SO_PEERCRED? */
+static bool cr_unix_cred_same(const struct crfs_file_unix *u,
+			      const struct crfs_file_unix *o)
+{
+	return u->cred_pid == o->cred_pid && u->cred_uid == o->cred_uid &&
+	       u->cred_gid == o->cred_gid;
+}
+
+const char *cr_unix_cred_why(const struct cr_model *m,
+			     const struct cr_file *fi)
+{
+	const struct crfs_file_unix *u = cr_unix_of(fi);
+	const struct crfs_unix_conn *c = cr_unix_conn_of(fi);
+	const struct cr_file *p = cr_model_file(m, u->peer_id), *l = NULL;
+	bool unconn = u->state == CRFS_UNIX_UNCONN;
+	int64_t k;
+
+	if (p && (p->f.kind != CRFS_FILE_UNIX || !p->ubuf))
+		p = NULL;
+	if (!u->cred_pid)
+		return unconn && !u->cred_uid && !u->cred_gid ? NULL :
+		       "a listening or connected socket without SO_PEERCRED "
+		       "(listen(), connect() and socketpair() give one), or "
+		       "its ids without a pid";
+	if (unconn || u->cred_pid < 0)
+		return "SO_PEERCRED on a socket neither listening nor "
+		       "connected (made again without one), or a negative pid";
+	/* setresuid() and setresgid() take -1 as "unchanged". */
+	if (u->cred_uid == UINT32_MAX || u->cred_gid == UINT32_MAX)
+		return "SO_PEERCRED ids of -1";
+	/* A client copied its listener's at connect() (a listen() after). */
+	if (c && (u->flags & CRFS_UNIX_F_WAITING))
+		l = cr_model_file(m, c->listen_id);
+	else if (!c && p && cr_unix_conn_of(p))
+		l = cr_model_file(m, cr_unix_conn_of(p)->listen_id);
+	if (l && l->f.kind == CRFS_FILE_UNIX && l->ubuf &&
+	    !cr_unix_cred_same(u, cr_unix_of(l)))
+		return "the SO_PEERCRED of a client is not its listening "
+		       "socket's (which connect() copies): the listener "
+		       "listen()ed again since, as another process or ids";
+	if (p && !c && !cr_unix_conn_of(p) &&
+	    !cr_unix_cred_same(u, cr_unix_of(p)))
+		return "the two ends of a pair name different SO_PEERCRED "
+		       "(socketpair() gives both the same)";
+	k = cr_unix_maker(m, fi);
+	if (k >= 0 && m->tasks[k].t.pid != (uint32_t)u->cred_pid)
+		return "SO_PEERCRED names a process other than the one that "
+		       "makes it again (the first holding it or its peer, or, "
+		       "for a connection, its listening socket)";
+	return NULL;
+}
+
 /*
  * Why the connection @fi of a listening socket is wrong, or NULL: an
  * accepted socket has its listener's name and type, a waiting one is
@@ -226,7 +300,7 @@ static const char *cr_unix_state_why(const struct cr_chk *c,
 	if ((u->flags & ~(CRFS_UNIX_F_PEER_CLOSED | CRFS_UNIX_F_RESET |
 			  CRFS_UNIX_F_PEER_OUTSIDE | CRFS_UNIX_F_RECONNECT |
 			  CRFS_UNIX_F_ACCEPTED | CRFS_UNIX_F_WAITING)) ||
-	    u->__pad || ((u->flags & (CRFS_UNIX_F_RESET |
+	    ((u->flags & (CRFS_UNIX_F_RESET |
 				      CRFS_UNIX_F_PEER_OUTSIDE)) &&
 			 !(u->flags & CRFS_UNIX_F_PEER_CLOSED)) ||
 	    ((u->flags & ~CRFS_UNIX_F_RECONNECT) &&
@@ -250,6 +324,9 @@ static const char *cr_unix_state_why(const struct cr_chk *c,
 			return why;
 	}
 	why = cr_unix_conn_why(c, fi);
+	if (why)
+		return why;
+	why = cr_unix_cred_why(c->m, fi);
 	if (why)
 		return why;
 	return cr_unix_queue_why(u);

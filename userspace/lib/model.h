@@ -55,6 +55,16 @@ struct cr_file {
 	/* UNIX: its crfs_file_unix, name and queue, as the image has them */
 	void			*ubuf;
 	uint32_t		ulen;
+	/*
+	 * dump, UNIX: the pid SO_PEERCRED names as the daemon sees it, until
+	 * res-unix.c gives it as the container sees it (0 then); dead: its
+	 * process was reaped (SO_PEERPIDFD fails)
+	 */
+	pid_t			ucred_host;
+	bool			ucred_dead;
+	/* dump, UNIX: SO_PEERGROUPS, sorted (the restore gives the maker's) */
+	uint32_t		*ugroups;
+	uint32_t		nr_ugroups;
 };
 
 /* Free the event state of @f (its epoll targets, inotify watches). */
@@ -74,6 +84,9 @@ static inline void cr_file_free_ev(struct cr_file *f)
 	f->wds = NULL;
 	f->inet = NULL;
 	f->nr_tfds = f->wlen = f->nr_wds = 0;
+	free(f->ugroups);
+	f->ugroups = NULL;
+	f->nr_ugroups = 0;
 }
 
 /* Is @f an event descriptor (eventfd, signalfd, timerfd, epoll, inotify)? */

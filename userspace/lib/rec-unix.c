@@ -135,6 +135,11 @@ void cr_unix_print(struct cr_emit *o, const struct cr_file *fi)
 		o->ops->u64(o, "seq", cr_unix_conn_of(fi)->seq);
 	}
 	o->ops->u64(o, "queued", u->queued);
+	if (u->cred_pid) {
+		o->ops->s64(o, "cred_pid", u->cred_pid);
+		o->ops->u64(o, "cred_uid", u->cred_uid);
+		o->ops->u64(o, "cred_gid", u->cred_gid);
+	}
 	o->ops->open(o, "messages", true);
 	p = (const char *)(u + 1) + cr_pad8(u->name_len);
 	for (uint32_t i = 0; i < u->nr_msgs; i++) {

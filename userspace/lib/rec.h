@@ -292,6 +292,38 @@ const char *cr_unix_maker_why(const struct cr_model *m,
 			      const struct cr_file *fi);
 
 /**
+ * cr_unix_maker() - the process that makes unix socket @fi again
+ * @m: the model
+ * @fi: a FILE of kind UNIX
+ *
+ * Return: its index in @m: for a connection of a listening socket (either
+ * end) the first process holding the listener; for a pair (or an end
+ * whose peer is closed) the process its SO_PEERCRED names if it comes
+ * before every holder (it holds neither end: restore-unix.c gives it
+ * CR_RF_PAIR entries, passed on), else the first holding either end
+ * (restore-pair.c); else the first holding it; -1: none.
+ */
+int64_t cr_unix_maker(const struct cr_model *m, const struct cr_file *fi);
+
+/**
+ * cr_unix_cred_why() - why the SO_PEERCRED unix socket @fi names cannot
+ * be given to it again, or NULL
+ * @m: the model
+ * @fi: a FILE of kind UNIX
+ *
+ * The restore (restore-unix.c) makes each socket's SO_PEERCRED with the
+ * socketpair(), listen() or connect() that sets it, in the process that
+ * makes the socket (cr_unix_maker_why()), under the ids recorded: the pid
+ * must be that process's, both ends of a pair name the same, a client
+ * names its listener's (connect() copies it), and a socket neither
+ * listening nor connected names none.
+ *
+ * Return: the reason, or NULL.
+ */
+const char *cr_unix_cred_why(const struct cr_model *m,
+			     const struct cr_file *fi);
+
+/**
  * cr_unix_conn_of() - the listener of accepted or waiting unix socket @f
  * @f: a FILE of kind UNIX whose state cr_unix_read() framed
  *

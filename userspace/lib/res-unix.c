@@ -16,7 +16,10 @@
  * socket as one connected again to its peer's name (cr_unix_reconnect());
  * an accepted socket's listener (the one of its name) and a waiting one's
  * (UNIX_DIAG_ICONS) must be too, held first by a process no later than
- * theirs (it makes them again).
+ * theirs (it makes them again).  SO_PEERCRED (its pid as the container
+ * sees it, euid, egid) must be one a restore gives again
+ * (unix_check_cred(), cr_unix_cred_why()), and SO_PEERGROUPS the groups of
+ * the process that makes the socket again.
  *
  * The restore is restore-unix.c's.
  */
@@ -43,6 +46,10 @@
 #include "proc.h"
 #include "rec.h"
 #include "restore.h"
+
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD	77
+#endif
 
 #ifndef SIOCGSKNS
 #define SIOCGSKNS		0x894C
@@ -632,6 +639,93 @@ static void cr_unix_named(pid_t pid, const struct cr_unix_diag *d,
 		cr_unix_path(pid, d, u, f);
 }
 
+/*
+ * Has the process of pidfd @pfd been reaped?  Its fdinfo says "Pid: -1"
+ * (a kernel that gives a pidfd of a reaped process: SO_PEERPIDFD does).
+ */
+static bool cr_unix_pidfd_gone(int pfd)
+{
+	char path[48], line[128];
+	bool gone = false;
+	FILE *fi;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pfd);
+	fi = fopen(path, "re");
+	if (!fi)
+		return false;
+	while (fgets(line, sizeof(line), fi))
+		if (!strncmp(line, "Pid:", 4))
+			gone = atoi(line + 4) < 0;
+	fclose(fi);
+	return gone;
+}
+
+/* Compare two gids, for qsort(). */
+static int cr_unix_gid_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* SO_PEERGROUPS of @sk into @f, sorted; -errno. */
+static int cr_unix_groups(int sk, struct cr_file *f)
+{
+	socklen_t len = 0;
+
+	free(f->ugroups);
+	f->ugroups = NULL;
+	f->nr_ugroups = 0;
+	if (!getsockopt(sk, SOL_SOCKET, SO_PEERGROUPS, NULL, &len) ||
+	    errno == ENODATA)
+		return 0;
+	if (errno != ERANGE || !len)
+		return -errno;
+	f->ugroups = malloc(len);
+	if (!f->ugroups)
+		return -ENOMEM;
+	if (getsockopt(sk, SOL_SOCKET, SO_PEERGROUPS, f->ugroups, &len))
+		return -errno;
+	f->nr_ugroups = len / sizeof(uint32_t);
+	qsort(f->ugroups, f->nr_ugroups, sizeof(uint32_t), cr_unix_gid_cmp);
+	return 0;
+}
+
+/*
+ * SO_PEERCRED of @sk: its ids into @u, its pid as the daemon sees it into
+ * @f (0: none), and whether that process was reaped since (SO_PEERPIDFD
+ * fails: its number may be another process's now); -errno.
+ */
+static int cr_unix_cred(int sk, struct crfs_file_unix *u, struct cr_file *f)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+	int pfd;
+
+	if (getsockopt(sk, SOL_SOCKET, SO_PEERCRED, &uc, &len))
+		return -errno;
+	/* Set (ids not -1) with pid 0: a process the daemon does not see. */
+	f->ucred_host = uc.pid > 0 ? uc.pid :
+			uc.uid != (uid_t)-1 || uc.gid != (gid_t)-1 ? -1 : 0;
+	f->ucred_dead = f->ucred_host < 0;
+	if (f->ucred_host <= 0)
+		return 0;
+	u->cred_uid = uc.uid;
+	u->cred_gid = uc.gid;
+	if (cr_unix_groups(sk, f))
+		return -errno;
+	len = sizeof(pfd);
+	if (!getsockopt(sk, SOL_SOCKET, SO_PEERPIDFD, &pfd, &len)) {
+		f->ucred_dead = cr_unix_pidfd_gone(pfd);
+		close(pfd);
+	} else if (errno == EINVAL || errno == ESRCH) {
+		f->ucred_dead = true;
+	} else if (errno != ENOPROTOOPT) {
+		return -errno;
+	}
+	return 0;
+}
+
 /* The state of unix socket @sk (inode @ino) of @pid into @f, or f->why. */
 static int cr_unix_state(pid_t pid, int sk, uint64_t ino, struct cr_file *f)
 {
@@ -644,6 +738,7 @@ static int cr_unix_state(pid_t pid, int sk, uint64_t ino, struct cr_file *f)
 
 	ret = cr_unix_diag(ino, &d);
 	ret = ret ?: cr_unix_opts(sk, &u);
+	ret = ret ?: cr_unix_cred(sk, &u, f);
 	if (ret)
 		return ret;
 	u.shutdown = d.shutdown & (CRFS_UNIX_SHUT_RD | CRFS_UNIX_SHUT_WR);
@@ -998,6 +1093,148 @@ static int unix_check_conn(struct cr_dump *d, struct cr_dtask *dt,
 	return 0;
 }
 
+/* A host pid of @d's processes as the container sees it, or 0. */
+static pid_t cr_unix_view(const struct cr_dump *d, pid_t host)
+{
+	for (uint32_t lo = 0, hi = d->nr_tasks; lo < hi;) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (d->pids[mid] < host)
+			lo = mid + 1;
+		else if (d->pids[mid] > host)
+			hi = mid;
+		else
+			return d->vpids[mid];
+	}
+	return 0;
+}
+
+/* Unix socket @f, or NULL (@f NULL, or not one), its pid still the host's. */
+static const struct cr_file *cr_unix_cred_host(const struct cr_dump *d,
+					       struct cr_file *f)
+{
+	pid_t v;
+
+	if (!f || f->f.kind != CRFS_FILE_UNIX || !f->ubuf || !f->ucred_host)
+		return NULL;
+	v = f->ucred_dead ? 0 : cr_unix_view(d, f->ucred_host);
+	if (!v)
+		return f;
+	((struct crfs_file_unix *)f->ubuf)->cred_pid = v;
+	f->ucred_host = 0;
+	return NULL;
+}
+
+/* Why SO_PEERCRED of @f names no process of @d, in @buf. */
+static const char *cr_unix_cred_stray(const struct cr_file *f, char *buf,
+				      size_t len)
+{
+	if (f->ucred_host < 0)
+		snprintf(buf, len, "a process the checkpoint does not see "
+			 "(of another pid namespace)");
+	else
+		snprintf(buf, len, "pid %d (as crfs sees it), %s", f->ucred_host,
+			 f->ucred_dead ? "which has exited" :
+			 "which is not a process of the container");
+	return buf;
+}
+
+/* Are @f's SO_PEERGROUPS the supplementary groups of @t? */
+static bool cr_unix_groups_same(const struct cr_file *f,
+				const struct cr_task *t)
+{
+	uint32_t n = t->creds.ngroups, *g;
+	bool same;
+
+	if (n != f->nr_ugroups)
+		return false;
+	if (!n)
+		return true;
+	g = malloc(n * sizeof(uint32_t));
+	if (!g)
+		return false;
+	memcpy(g, t->groups, n * sizeof(uint32_t));
+	qsort(g, n, sizeof(uint32_t), cr_unix_gid_cmp);
+	same = !memcmp(g, f->ugroups, n * sizeof(uint32_t));
+	free(g);
+	return same;
+}
+
+/*
+ * Phase 2, after unix_check()'s changes: the SO_PEERCRED of each unix
+ * socket of @dt as the container sees it, one a restore gives again
+ * (cr_unix_cred_why()); an end whose peer was outside (peers close or
+ * keep) names the process making it again, with its ids; one connected
+ * again to a name outside none (a datagram connect() gives none).
+ */
+static int unix_check_cred(struct cr_dump *d, struct cr_dtask *dt,
+			   struct cr_err *e)
+{
+	const struct cr_fdtable *fdt = dt->t->fdt;
+	struct cr_model *m = &d->m;
+
+	for (uint32_t i = 0; fdt && i < fdt->nr_fds; i++) {
+		struct cr_file *f = cr_model_file(m, fdt->fds[i].d.file_id);
+		const struct crfs_unix_conn *c;
+		const struct cr_file *x;
+		struct crfs_file_unix *u;
+		struct cr_file *p;
+		const char *why;
+		char buf[128];
+		int64_t k;
+
+		if (!f || f->f.kind != CRFS_FILE_UNIX || !f->ubuf)
+			continue;
+		u = f->ubuf;
+		if (u->flags & (CRFS_UNIX_F_PEER_OUTSIDE |
+				CRFS_UNIX_F_RECONNECT)) {
+			k = u->flags & CRFS_UNIX_F_RECONNECT ? -1 :
+			    cr_unix_maker(m, f);
+			u->cred_pid = k < 0 ? 0 : (int32_t)m->tasks[k].t.pid;
+			u->cred_uid = k < 0 ? 0 : m->tasks[k].creds.euid;
+			u->cred_gid = k < 0 ? 0 : m->tasks[k].creds.egid;
+			f->ucred_host = 0;
+			continue;
+		}
+		p = cr_model_file(m, u->peer_id);
+		c = cr_unix_conn_of(f) ?:
+		    (p && p->ubuf ? cr_unix_conn_of(p) : NULL);
+		x = cr_unix_cred_host(d, f) ?:
+		    cr_unix_cred_host(d, p) ?:
+		    (c ? cr_unix_cred_host(d, cr_model_file(m, c->listen_id)) :
+			 NULL);
+		if (x)
+			return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: "
+				       "SO_PEERCRED of %s%s names %s: a restore "
+				       "cannot make it in that process's name",
+				       dt->pid, fdt->fds[i].d.fd, f->path,
+				       x == f ? "it" : x->path,
+				       x == f ? "" : (c && x->f.id ==
+						      c->listen_id ?
+						      " (its listener)" :
+						      " (its peer)"),
+				       cr_unix_cred_stray(x, buf, sizeof(buf)));
+		why = cr_unix_cred_why(m, f);
+		if (why)
+			return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: "
+				       "SO_PEERCRED names pid %d (uid %u, gid "
+				       "%u): %s", dt->pid, fdt->fds[i].d.fd,
+				       f->path, u->cred_pid, u->cred_uid,
+				       u->cred_gid, why);
+		k = u->cred_pid ? cr_unix_maker(m, f) : -1;
+		if (k >= 0 && !cr_unix_groups_same(f, &m->tasks[k]))
+			return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: "
+				       "SO_PEERGROUPS names %u supplementary "
+				       "groups, not those of pid %u, which "
+				       "makes it again (%u; a restore gives "
+				       "its own)", dt->pid, fdt->fds[i].d.fd,
+				       f->path, f->nr_ugroups,
+				       m->tasks[k].t.pid,
+				       m->tasks[k].creds.ngroups);
+	}
+	return 0;
+}
+
 /*
  * Phase 2 (the model complete): each connected socket's peer is a socket
  * of the container whose peer it is, first held by the same process; a
@@ -1089,7 +1326,7 @@ static int unix_check(struct cr_dump *d, struct cr_dtask *dt,
 				       fdt->fds[i].d.fd, f->path, p->path);
 		u->peer_id = p->f.id;
 	}
-	return 0;
+	return unix_check_cred(d, dt, e);
 }
 
 const struct cr_res_ops cr_res_unix = {

@@ -215,6 +215,10 @@ int cr_rst_pair_plan(struct cr_rst *r, struct cr_rst_files *fs,
 		if (mk ? cr_pair_first(r, mk) != (int32_t)r->idx :
 			 (uint32_t)(b >= 0 && b < a ? b : a) != r->idx)
 			continue;
+		/* One before, which SO_PEERCRED names (restore-unix.c). */
+		if (r->tree && f->f.kind == CRFS_FILE_UNIX &&
+		    cr_unix_maker(m, f) != (int64_t)r->idx)
+			continue;
 		rf->pair_make = true;
 		rf->pair_peer = peer;
 		rf->pair_entry = -1;

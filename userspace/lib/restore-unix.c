@@ -19,6 +19,12 @@
  * one by a connect() to the listener's name and an accept(), with its
  * queues as a pair's (cr_rst_unix_accept()); then those waiting in the
  * backlog, connect()ed in their order (cr_rst_unix_waiting()).
+ *
+ * SO_PEERCRED: the socketpair(), listen() or connect() that sets it is
+ * made under the euid and egid recorded (cr_rst_unix_as(), this thread
+ * only, then back), in the process the image's rule names
+ * (cr_unix_maker(): img-check-unix.c), which may hold neither end of a
+ * pair it makes (cr_rst_unix_pairs(): passed on to the holders).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +37,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <linux/capability.h>
 
 #include "restore.h"
 
@@ -40,6 +47,90 @@
 static long cr_rst_unix_set(long sk, int name, int v)
 {
 	return syscall(SYS_setsockopt, sk, SOL_SOCKET, name, &v, sizeof(v));
+}
+
+/* The thread's ids while a socket is made under those of its SO_PEERCRED. */
+struct cr_rst_unix_ids {
+	uid_t				r, e, s;
+	gid_t				rg, eg, sg;
+	long				fsuid, fsgid;
+	struct __user_cap_header_struct	hdr;
+	struct __user_cap_data_struct	cap[2];
+	bool				moved;
+};
+
+/*
+ * The ids @old back after cr_rst_unix_as() below (the euid first: back to the
+ * restorer's, it gives the capabilities to set the others); -1 and errno.
+ */
+static long cr_rst_unix_back(const struct cr_rst_unix_ids *old)
+{
+	long now;
+
+	if (!old->moved)
+		return 0;
+	if (syscall(SYS_setresuid, -1, old->e, -1) ||
+	    syscall(SYS_setresgid, -1, old->eg, -1))
+		return -1;
+	syscall(SYS_setfsuid, old->fsuid);
+	syscall(SYS_setfsgid, old->fsgid);
+	now = syscall(SYS_setfsuid, -1);
+	if (now != old->fsuid || syscall(SYS_setfsgid, -1) != old->fsgid) {
+		errno = EPERM;
+		return -1;
+	}
+	return syscall(SYS_capset, &old->hdr, old->cap) ? -1 : 0;
+}
+
+/*
+ * Give the thread the euid and egid that SO_PEERCRED of @fi names (none:
+ * kept), for the one call that sets it (socketpair(), listen() or
+ * connect()): its ids, fs ids and capabilities kept in @old first; -1 and
+ * errno (then as before).
+ */
+static long cr_rst_unix_as(const struct cr_file *fi, struct cr_rst_unix_ids *old)
+{
+	const struct crfs_file_unix *u = cr_unix_of(fi);
+	struct __user_cap_data_struct all[2];
+	int err;
+
+	old->moved = false;
+	if (!u->cred_pid)
+		return 0;
+	if (syscall(SYS_getresuid, &old->r, &old->e, &old->s) ||
+	    syscall(SYS_getresgid, &old->rg, &old->eg, &old->sg))
+		return -1;
+	if (old->e == u->cred_uid && old->eg == u->cred_gid)
+		return 0;
+	/* An invalid id changes nothing and tells the current one. */
+	old->fsuid = syscall(SYS_setfsuid, -1);
+	old->fsgid = syscall(SYS_setfsgid, -1);
+	old->hdr = (struct __user_cap_header_struct){
+		.version = _LINUX_CAPABILITY_VERSION_3 };
+	if (syscall(SYS_capget, &old->hdr, old->cap))
+		return -1;
+	old->moved = true;
+	/* The restorer's capabilities to change ids (the task's may lack). */
+	for (int i = 0; i < 2; i++) {
+		all[i] = old->cap[i];
+		all[i].effective = old->cap[i].permitted;
+	}
+	if (!syscall(SYS_capset, &old->hdr, all) &&
+	    !syscall(SYS_setresgid, -1, u->cred_gid, -1) &&
+	    !syscall(SYS_setresuid, -1, u->cred_uid, -1)) {
+		/*
+		 * The fs ids as they were (SO_PEERCRED takes none of them):
+		 * a connect() resolves the listener's path as before, as the
+		 * restorer (the real uid lets it, with the fs capabilities).
+		 */
+		syscall(SYS_setfsuid, old->fsuid);
+		syscall(SYS_setfsgid, old->fsgid);
+		return 0;
+	}
+	err = errno;
+	cr_rst_unix_back(old);
+	errno = err;
+	return -1;
 }
 
 /* Write queue @fi of the socket at @to through its peer @from. */
@@ -166,13 +257,24 @@ int cr_rst_unix_pair(const struct cr_file *f, const struct cr_file *peer,
 		     long fds[2])
 {
 	const struct crfs_file_unix *u = cr_unix_of(f);
-	int sv[2];
+	struct cr_rst_unix_ids ids;
+	int sv[2], err;
 	long l[2];
 
 	if (!peer && !(u->flags & CRFS_UNIX_F_PEER_CLOSED))
 		return EINVAL;	/* img-check-unix.c: never */
-	if (syscall(SYS_socketpair, AF_UNIX, u->type | SOCK_CLOEXEC, 0, sv))
+	/* Both ends name this process, with the ids of f's (= peer's). */
+	if (cr_rst_unix_as(f, &ids))
 		return errno;
+	err = syscall(SYS_socketpair, AF_UNIX, u->type | SOCK_CLOEXEC, 0, sv) ?
+	      errno : 0;
+	if (cr_rst_unix_back(&ids) && !err) {
+		err = errno;
+		syscall(SYS_close, sv[0]);
+		syscall(SYS_close, sv[1]);
+	}
+	if (err)
+		return err;
 	l[0] = sv[0];
 	l[1] = sv[1];
 	return cr_rst_unix_ends(f, peer, l, fds);
@@ -217,6 +319,7 @@ int cr_rst_unix_accept(const struct cr_file *f, const struct cr_file *peer,
 {
 	const struct cr_file *a = cr_unix_of(f)->flags & CRFS_UNIX_F_ACCEPTED ?
 				  f : peer;
+	struct cr_rst_unix_ids ids;
 	struct sockaddr_un sa;
 	long len, c, s, sv[2];
 	int err;
@@ -224,9 +327,17 @@ int cr_rst_unix_accept(const struct cr_file *f, const struct cr_file *peer,
 	if (!a || (!peer && !(cr_unix_of(f)->flags & CRFS_UNIX_F_PEER_CLOSED)))
 		return EINVAL;	/* img-check-unix.c: never */
 	cr_rst_unix_name(a, &sa, &len);
-	c = cr_rst_unix_connect(cr_unix_of(a)->type, &sa, len);
-	if (c < 0)
+	/* The accepted end names the connecting process, with its ids. */
+	if (cr_rst_unix_as(a, &ids))
 		return errno;
+	c = cr_rst_unix_connect(cr_unix_of(a)->type, &sa, len);
+	err = c < 0 ? errno : 0;
+	if (cr_rst_unix_back(&ids) && !err) {
+		err = errno;
+		syscall(SYS_close, c);
+	}
+	if (err)
+		return err;
 	/* Nothing else waits: the connection just made. */
 	s = syscall(SYS_accept4, lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (s < 0) {
@@ -319,6 +430,12 @@ size_t cr_rst_unix_extra(const struct cr_model *m, const struct cr_task *t)
 	for (uint32_t i = 0; listens && i < m->nr_files; i++)
 		n += m->files[i].f.kind == CRFS_FILE_UNIX &&
 		     cr_unix_conn_of(&m->files[i]) ? 2 : 0;
+	/* Pairs made for SO_PEERCRED, held by later processes alone. */
+	for (uint32_t i = 0; i < m->nr_files; i++)
+		n += m->files[i].f.kind == CRFS_FILE_UNIX &&
+		     cr_unix_of(&m->files[i])->cred_pid > 0 &&
+		     (uint32_t)cr_unix_of(&m->files[i])->cred_pid == t->t.pid ?
+		     2 : 0;
 	return n;
 }
 
@@ -383,10 +500,49 @@ static void cr_rst_unix_conns(const struct cr_model *m,
 	}
 }
 
+/*
+ * The pairs @r's process makes though it holds neither end (their
+ * SO_PEERCRED names it, cr_unix_maker()): CR_RF_PAIR entries, passed on
+ * to their holders, all later (restore-tree.c).
+ */
+static void cr_rst_unix_pairs(const struct cr_rst *r, struct cr_rst_files *fs)
+{
+	const struct cr_model *m = r->m;
+
+	for (uint32_t i = 0; r->tree && i < m->nr_files; i++) {
+		const struct cr_file *x = &m->files[i], *p;
+		struct cr_rst_file *rf;
+		int32_t k, j;
+
+		if (x->f.kind != CRFS_FILE_UNIX || !x->ubuf ||
+		    cr_unix_of(x)->state != CRFS_UNIX_CONNECTED ||
+		    cr_unix_conn_of(x) ||
+		    cr_unix_maker(m, x) != (int64_t)r->idx)
+			continue;
+		p = cr_model_file(m, cr_unix_of(x)->peer_id);
+		/* Once a pair: by its end of lower id. */
+		if ((p && (cr_unix_conn_of(p) || p->f.id < x->f.id)) ||
+		    cr_rst_unix_entry(fs, x) >= 0 ||
+		    cr_rst_unix_entry(fs, p) >= 0)
+			continue;
+		k = cr_rst_pair_add(fs, x);
+		j = p ? cr_rst_pair_add(fs, p) : -1;
+		rf = &fs->f[k];
+		rf->pair_made = false;
+		rf->pair_make = true;
+		rf->pair_peer = p;
+		rf->pair_entry = j;
+		/* As the restorer: SO_SNDBUFFORCE (cr_rst_unix_opts()). */
+		rf->priv = true;
+	}
+}
+
 int cr_rst_unix_plan(const struct cr_rst *r, struct cr_rst_files *fs,
 		     struct cr_err *e)
 {
 	uint32_t n = fs->nr_fd_entries;
+
+	cr_rst_unix_pairs(r, fs);
 
 	/* The listeners made here: their connections held only later. */
 	for (uint32_t i = 0; i < n; i++) {
@@ -503,9 +659,20 @@ int cr_rst_unix_bind(const struct cr_rst_file *f, long sk)
 		errno = EPERM;
 		return -1;
 	}
-	if (u->state == CRFS_UNIX_LISTEN &&
-	    syscall(SYS_listen, sk, u->backlog))
-		return -1;
+	/* Its SO_PEERCRED names the process, with the ids recorded. */
+	if (u->state == CRFS_UNIX_LISTEN) {
+		struct cr_rst_unix_ids ids;
+		int err;
+
+		if (cr_rst_unix_as(f->unx, &ids))
+			return -1;
+		err = syscall(SYS_listen, sk, u->backlog) ? errno : 0;
+		if (cr_rst_unix_back(&ids) && !err)
+			err = errno;
+		errno = err;
+		if (err)
+			return -1;
+	}
 	if (cr_rst_unix_sendto(f->unx, &sa, len))
 		return -1;
 	return cr_rst_unix_shut(sk, f->unx);

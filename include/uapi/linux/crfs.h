@@ -467,7 +467,15 @@ struct crfs_file_unix {
 					 * and fsgid; else 0 */
 	__u32	backlog;		/* LISTEN: listen()'s; else 0 */
 	__u32	flags;			/* CRFS_UNIX_F_* */
-	__u32	__pad;
+	/*
+	 * SO_PEERCRED: the pid (as the container sees it) and the euid
+	 * and egid the socket names as its peer's; 0, 0, 0: none (an
+	 * UNCONN socket not listening, or PEER_OUTSIDE / RECONNECT, whose
+	 * restored socket names its holder).  img-check-unix.c: the pid of
+	 * the process of the image that makes it again (restore-unix.c).
+	 */
+	__s32	cred_pid;
+	__u32	cred_uid, cred_gid;
 	/* char name[name_len], NUL-padded to a multiple of 8 */
 	/* then nr_msgs x (struct crfs_unix_msg, data padded to 8) */
 	/* then, ACCEPTED or WAITING: a struct crfs_unix_conn */
