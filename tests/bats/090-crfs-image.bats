@@ -180,10 +180,10 @@ if a != b:
 	require_image
 	local v
 
-	for v in 3 2 1; do
+	for v in 4 3 2 1; do
 		img_set_version "$GOOD" "$BATS_TEST_TMPDIR/v.img" $v
 		run ! img verify "$BATS_TEST_TMPDIR/v.img"
-		assert_output --partial "version $v image, this crfs reads version 4"
+		assert_output --partial "version $v image, this crfs reads version 5"
 	done
 }
 

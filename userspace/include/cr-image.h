@@ -137,8 +137,8 @@ int cr_img_write_end(struct cr_img *img, struct cr_err *e);
 /**
  * cr_img_read_hdr() - read and check the image header
  *
- * Checks magic, version (EPROTONOSUPPORT: "version 3 image, this crfs
- * reads version 4"), hdr_size and crc.  Does not compare with this
+ * Checks magic, version (EPROTONOSUPPORT: "version 4 image, this crfs
+ * reads version 5"), hdr_size and crc.  Does not compare with this
  * machine: see cr_img_check_hdr().
  *
  * Return: 0 or -errno with @e set.

@@ -31,7 +31,7 @@
 
 #define CRFS_IMAGE_MAGIC	"CRFSIMG\0"	/* 8 bytes */
 #define CRFS_IMAGE_MAGIC_LEN	8
-#define CRFS_IMAGE_VERSION	4
+#define CRFS_IMAGE_VERSION	5
 
 /* Values of crfs_image_hdr.arch: the audit architecture numbers. */
 #define CRFS_ARCH_X86_64	0xc000003eU
