@@ -40,7 +40,10 @@ static const unsigned char cr_scratch_code[] = { 0x0f, 0x05, 0xcc };
 int cr_rst_syscall(struct cr_rst *r, long nr, const unsigned long a[6],
 		   long *ret, struct cr_err *e)
 {
-	return cr_infect_syscall(&r->inf, nr, a, ret, e);
+	/* The calls queued before it run first (restore-queue.c). */
+	int rc = cr_rst_flush(r, e);
+
+	return rc ? rc : cr_infect_syscall(&r->inf, nr, a, ret, e);
 }
 
 int cr_rst_poke(struct cr_rst *r, size_t off, const void *buf, size_t len,
@@ -48,7 +51,12 @@ int cr_rst_poke(struct cr_rst *r, size_t off, const void *buf, size_t len,
 {
 	struct iovec local = { (void *)buf, len }, remote;
 	unsigned long at = r->scratch + CR_RST_DATA_OFF + off;
+	int rc;
 
+	/* A queued call may point at what lies there: it runs first. */
+	rc = cr_rst_flush(r, e);
+	if (rc)
+		return rc;
 	if (!r->scratch || CR_RST_DATA_OFF + off + len > r->scratch_size)
 		return cr_fail(e, E2BIG, "pid %d: %zu bytes do not fit the scratch area",
 			       r->pid, len);

@@ -551,7 +551,7 @@ static int thr_late(struct cr_rst *r, struct cr_err *e)
 		rc = thr_creds_same(r, bits, &same, e);
 	for (size_t i = 0; !rc && !same && i < sizeof(creds) / sizeof(creds[0]);
 	     i++)
-		rc = creds[i]->late(r, e);
+		rc = cr_rst_late_row(creds[i], r, e);
 	return rc;
 }
 
