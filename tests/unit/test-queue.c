@@ -29,7 +29,7 @@
 #include "restore.h"
 #include "tap.h"
 
-#define TAP_PLAN	14
+#define TAP_PLAN	15
 #define PAGE		4096UL
 
 /* A stopped, seized child with a scratch area, in @r; 0 or -1. */
@@ -234,6 +234,52 @@ static void test_fail(void)
 	child_end(&r);
 }
 
+/*
+ * Calls with data of their own, more than the queue and its data page
+ * hold: each call still finds its own data (a pwrite() of it to a memfd
+ * the child shares), whichever of the two filled first.
+ */
+static void test_data(void)
+{
+	enum { N = CR_RST_QUEUE * 3 + 5, LEN = 128 };
+	struct cr_err e = { 0 };
+	unsigned char buf[LEN], back[LEN];
+	struct cr_rst r;
+	int fd, rc = 0, bad = 0;
+	unsigned long at;
+
+	fd = memfd_create("test-queue", 0);
+	if (fd < 0 || child_start(&r)) {
+		ok(1, "# SKIP no memfd or cannot seize a child");
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	/* The first shorter (as an alternate stack before the signals). */
+	for (int i = 0; !rc && i < N; i++) {
+		size_t len = i ? LEN : 24;
+
+		memset(buf, i, sizeof(buf));
+		rc = cr_rst_queue_poke(&r, buf, len, &at, &e);
+		rc = rc ? rc : cr_rst_queue(&r, SYS_pwrite64,
+					    CR_ARGS(fd, at, len, i * LEN),
+					    "cannot write", NULL, &e);
+	}
+	rc = rc ? rc : cr_rst_flush(&r, &e);
+	for (int i = 0; !rc && i < N; i++) {
+		size_t len = i ? LEN : 24;
+
+		if (pread(fd, back, len, i * LEN) != (ssize_t)len)
+			bad++;
+		memset(buf, i, sizeof(buf));
+		bad += !!memcmp(back, buf, len);
+	}
+	ok(!rc && !bad, "%d calls each with %d bytes of data, each its own "
+	   "(%d wrong) %s", N, LEN, bad, rc ? e.msg : "");
+	child_end(&r);
+	close(fd);
+}
+
 /* More calls than the queue holds: run as it fills, none lost. */
 static void test_full(void)
 {
@@ -266,6 +312,7 @@ int main(void)
 	printf("1..%d\n", TAP_PLAN);
 	test_batch();
 	test_fail();
+	test_data();
 	test_full();
 	if (tap_nr != TAP_PLAN)
 		diag("planned %d, ran %d", TAP_PLAN, tap_nr);

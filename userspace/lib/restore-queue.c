@@ -163,7 +163,11 @@ int cr_rst_queue_poke(struct cr_rst *r, const void *buf, size_t len,
 			q->data = CR_Q_DATA_SIZE;
 		return rc;
 	}
-	if (at + len > CR_Q_DATA_SIZE) {
+	/*
+	 * Room for the data and for the call that will use it: a flush
+	 * there, for a full queue, would take the data's place back.
+	 */
+	if (at + len > CR_Q_DATA_SIZE || q->n == CR_RST_QUEUE) {
 		rc = cr_rst_flush(r, e);
 		if (rc)
 			return rc;
