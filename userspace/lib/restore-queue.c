@@ -3,9 +3,8 @@
  * The late steps' injected calls, queued and run as one batch per step
  * (Documentation/crfs/engine.rst, restore phase 5).
  *
- * One injected call is four ptrace stops and wake-ups of the process (the
- * syscall entry and exit, each resumed and waited for); a batch of them
- * is one (cr_infect_batch(): the runner in the scratch area makes each
+ * One injected call is two ptrace stops of the process (the syscall
+ * entry and exit, each a wake-up and a wait); a batch of them is one (cr_infect_batch(): the runner in the scratch area makes each
  * call and stores its result, up to the first error).  A late step queues
  * the calls whose result it needs only at its end (those that must
  * succeed, and read-backs it compares afterwards) and flushes the queue
