@@ -695,8 +695,8 @@ static int cr_mm_flush(struct cr_rst *r, struct cr_mm_batch *b,
 	    (ssize_t)cr_arch_batch_code_size)
 		b->code = true;
 	if (b->code)
-		done = cr_infect_batch(&r->inf, CR_MM_CODE(r), CR_MM_TABLE(r),
-				       b->c, n, e);
+		done = cr_rst_batch(r, CR_MM_CODE(r), CR_MM_TABLE(r), b->c, n,
+				    e);
 	if (done == -EAGAIN)
 		for (done = 0; done < n; done++) {
 			rc = cr_rst_syscall(r, b->c[done].nr,

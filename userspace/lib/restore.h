@@ -151,6 +151,9 @@ struct cr_rst_queue {
 	uint32_t		n;
 	uint32_t		data;		/* queue data bytes in use */
 	uint32_t		runs;		/* batches run, one stop each */
+	int8_t			quiet;		/* SIGTRAP neither pending nor
+						 * ignored, by the image: 1,
+						 * 0: not known yet, -1: no */
 };
 
 /* One process being restored, driven by the calling thread (its tracer). */
@@ -358,6 +361,15 @@ int cr_rst_queue_poke(struct cr_rst *r, const void *buf, size_t len,
  * Return: 0 or -errno with @e set.
  */
 int cr_rst_flush(struct cr_rst *r, struct cr_err *e);
+
+/**
+ * cr_rst_batch() - cr_infect_batch() for @r's process, without its look at
+ * /proc when the image has SIGTRAP neither ignored nor queued and no
+ * POSIX timer (restore-queue.c)
+ * Return: as cr_infect_batch().
+ */
+int cr_rst_batch(struct cr_rst *r, unsigned long code, unsigned long table,
+		 struct cr_infect_call *calls, int n, struct cr_err *e);
 
 /* cr_rst_queue_drop() - forget the queued calls (after a failure) */
 void cr_rst_queue_drop(struct cr_rst *r);
