@@ -29,6 +29,7 @@ def nth(rtype, i=0):
 # Payload offsets of the fields (struct crfs_pages, crfs_creds, crfs_task,
 # crfs_vma): the address of a PAGES record, uid, rlim[3], a mapping end.
 PAGES_ADDR, CREDS_UID, TASK_RLIM, VMA_END = 8, 8, 96, 16
+THREAD_ROBUST_LEN = 72	# struct crfs_thread: robust_list_len
 if rule == "pages-wrap":
     off, _, n = nth(REC_PAGES)
     struct.pack_into("<Q", img, off + 16 + PAGES_ADDR, 0xfffffffffffff000)
@@ -45,6 +46,11 @@ elif rule == "vma-unaligned":
     off, _, n = nth(REC_VMA, 1)
     end = struct.unpack_from("<Q", img, off + 16 + VMA_END)[0]
     struct.pack_into("<Q", img, off + 16 + VMA_END, end - 16)
+elif rule == "robust-len":
+    # Not a rule of img-check.c: set_robust_list() refuses the length
+    # at restore, a late call that runs in a batch (restore-queue.c).
+    off, _, n = nth(REC_THREAD)
+    struct.pack_into("<Q", img, off + 16 + THREAD_ROBUST_LEN, 25)
 else:
     sys.exit("img_forge: no rule " + rule)
 struct.pack_into("<I", img, off + 4, 0)
@@ -185,6 +191,26 @@ if a != b:
 		run ! img verify "$BATS_TEST_TMPDIR/v.img"
 		assert_output --partial "version $v image, this crfs reads version 5"
 	done
+}
+
+@test "a late call failing inside a batch names pid and call, the container is left empty" {
+	require_image
+	local ct pid
+	pid=$(cat "$GOOD.pid")
+	img_forge "$GOOD" "$BATS_TEST_TMPDIR/f.img" robust-len
+	run -0 img json "$BATS_TEST_TMPDIR/f.img"
+	assert_output --regexp '"robust_list_len": *25'
+	ct=$(crfs_mkct forged)
+	run ! crfs_restore "$ct" "$BATS_TEST_TMPDIR/f.img"
+	wait_for "the restore to end" 15 \
+		grep -qvx restoring "$CRFS_MNT/$ct/state"
+	run -0 ct_file "$ct" error
+	assert_output --partial "pid $pid: cannot set the robust futex list: Invalid argument"
+	run -0 ct_file "$ct" state
+	assert_output "empty"
+	run -0 ct_file "$ct" procs
+	assert_output ""
+	rmdir "$CRFS_MNT/$ct"
 }
 
 @test "verify and restore refuse page data whose range wraps around, alike" {

@@ -69,30 +69,31 @@ static int creds_late(struct cr_rst *r, struct cr_err *e)
 	int rc;
 
 	if (c->ngroups) {
-		rc = cr_rst_poke(r, 0, r->task->groups,
-				 c->ngroups * sizeof(uint32_t), &addr, e);
+		rc = cr_rst_queue_poke(r, r->task->groups,
+				       c->ngroups * sizeof(uint32_t), &addr, e);
 		if (rc)
 			return rc;
 	}
-	rc = cr_rst_call(r, SYS_setgroups, CR_ARGS(c->ngroups, addr),
-			 "cannot set supplementary groups", e);
+	/* Queued (restore-queue.c): one stop for them all, flushed after. */
+	rc = cr_rst_queue(r, SYS_setgroups, CR_ARGS(c->ngroups, addr),
+			  "cannot set supplementary groups", NULL, e);
 	if (!rc)
-		rc = cr_rst_call(r, SYS_setresgid,
-				 CR_ARGS(c->gid, c->egid, c->sgid),
-				 "cannot set gids", e);
+		rc = cr_rst_queue(r, SYS_setresgid,
+				  CR_ARGS(c->gid, c->egid, c->sgid),
+				  "cannot set gids", NULL, e);
 	if (!rc && c->fsgid != c->egid)
 		rc = creds_fsid(r, SYS_setfsgid, c->fsgid, "fsgid", e);
 	if (!rc)
-		rc = cr_rst_call(r, SYS_setresuid,
-				 CR_ARGS(c->uid, c->euid, c->suid),
-				 "cannot set uids", e);
+		rc = cr_rst_queue(r, SYS_setresuid,
+				  CR_ARGS(c->uid, c->euid, c->suid),
+				  "cannot set uids", NULL, e);
 	if (!rc && c->fsuid != c->euid)
 		rc = creds_fsid(r, SYS_setfsuid, c->fsuid, "fsuid", e);
 	/* A change of credentials resets it. */
 	if (!rc && k->dumpable <= 1)
-		rc = cr_rst_call(r, SYS_prctl,
-				 CR_ARGS(PR_SET_DUMPABLE, k->dumpable),
-				 "cannot set dumpable", e);
+		rc = cr_rst_queue(r, SYS_prctl,
+				  CR_ARGS(PR_SET_DUMPABLE, k->dumpable),
+				  "cannot set dumpable", NULL, e);
 	return rc;
 }
 

@@ -562,14 +562,17 @@ static int misc_set_tid_address(struct cr_rst *r, struct cr_err *e)
 	unsigned long at;
 	int rc;
 
-	rc = cr_rst_call(r, SYS_set_tid_address, CR_ARGS(want),
-			 "cannot set the clear_child_tid address", e);
+	/* Both queued, run in one stop (restore-queue.c). */
+	rc = cr_rst_queue(r, SYS_set_tid_address, CR_ARGS(want),
+			  "cannot set the clear_child_tid address", NULL, e);
 	if (!rc)
-		rc = cr_rst_poke(r, 0, &got, sizeof(got), &at, e);
+		rc = cr_rst_queue_poke(r, &got, sizeof(got), &at, e);
 	if (!rc)
-		rc = cr_rst_call(r, SYS_prctl, CR_ARGS(PR_GET_TID_ADDRESS, at),
-				 "cannot read the clear_child_tid address "
-				 "back", e);
+		rc = cr_rst_queue(r, SYS_prctl, CR_ARGS(PR_GET_TID_ADDRESS, at),
+				  "cannot read the clear_child_tid address "
+				  "back", NULL, e);
+	if (!rc)
+		rc = cr_rst_flush(r, e);
 	if (rc)
 		return rc;
 	remote = (struct iovec){ (void *)at, sizeof(got) };

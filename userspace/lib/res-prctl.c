@@ -217,22 +217,30 @@ static int prctl_set_oom(struct cr_rst *r, int adj, struct cr_err *e)
 	return ok ? 0 : -e->err;
 }
 
-/* An injected prctl(@op, &int) of the process: the int. */
-static int prctl_get_int(struct cr_rst *r, int op, int32_t *v,
+/*
+ * Queue an injected prctl(@op, &int) of the process (restore-queue.c):
+ * where the int will be in *@at, read by prctl_read_int() once flushed.
+ */
+static int prctl_get_int(struct cr_rst *r, int op, unsigned long *at,
 			 struct cr_err *e)
 {
-	unsigned long at;
-	struct iovec local = { v, sizeof(*v) }, remote;
+	int32_t v = -1;
 	int rc;
 
-	*v = -1;
-	rc = cr_rst_poke(r, 0, v, sizeof(*v), &at, e);
+	rc = cr_rst_queue_poke(r, &v, sizeof(v), at, e);
 	if (!rc)
-		rc = cr_rst_call(r, SYS_prctl, CR_ARGS(op, at),
-				 "cannot read a prctl value back", e);
-	if (rc)
-		return rc;
-	remote = (struct iovec){ (void *)at, sizeof(*v) };
+		rc = cr_rst_queue(r, SYS_prctl, CR_ARGS(op, *at),
+				  "cannot read a prctl value back", NULL, e);
+	return rc;
+}
+
+/* The int a flushed prctl_get_int() left at @at. */
+static int prctl_read_int(struct cr_rst *r, unsigned long at, int32_t *v,
+			  struct cr_err *e)
+{
+	struct iovec local = { v, sizeof(*v) };
+	struct iovec remote = { (void *)at, sizeof(*v) };
+
 	if (process_vm_readv(r->pid, &local, 1, &remote, 1, 0) != sizeof(*v))
 		return cr_fail(e, errno, "pid %d: cannot read at %#lx: %m",
 			       r->pid, at);
@@ -245,8 +253,9 @@ static int prctl_verify(struct cr_rst *r, struct cr_err *e)
 	const struct crfs_task *k = &r->task->t;
 	uint32_t f = r->mm ? r->mm->m.flags : 0;
 	long long oom, slack;
-	int32_t reaper, pdeath;
-	long thp, want_thp, mdwe = 0, want_mdwe, ksm = 0;
+	int32_t reaper = -1, pdeath = -1;
+	unsigned long reaper_at = 0, pdeath_at = 0;
+	long thp = -1, want_thp, mdwe = 0, want_mdwe, ksm = 0;
 	int rc;
 
 	want_thp = (f & CRFS_MM_F_THP_DISABLE ? 1 : 0) |
@@ -254,19 +263,26 @@ static int prctl_verify(struct cr_rst *r, struct cr_err *e)
 		    PR_THP_DISABLE_EXCEPT_ADVISED : 0);
 	want_mdwe = (f & CRFS_MM_F_MDWE ? PR_MDWE_REFUSE_EXEC_GAIN : 0) |
 		    (f & CRFS_MM_F_MDWE_NOINHERIT ? PR_MDWE_NO_INHERIT : 0);
-	rc = prctl_get_int(r, PR_GET_CHILD_SUBREAPER, &reaper, e);
+	/* Queued after the settings: all of them run in one stop. */
+	rc = prctl_get_int(r, PR_GET_CHILD_SUBREAPER, &reaper_at, e);
 	if (!rc)
-		rc = prctl_get_int(r, PR_GET_PDEATHSIG, &pdeath, e);
+		rc = prctl_get_int(r, PR_GET_PDEATHSIG, &pdeath_at, e);
 	if (!rc)
-		rc = cr_rst_syscall(r, SYS_prctl, CR_ARGS(PR_GET_THP_DISABLE),
-				    &thp, e);
+		rc = cr_rst_queue(r, SYS_prctl, CR_ARGS(PR_GET_THP_DISABLE),
+				  NULL, &thp, e);
 	/* A kernel without them has them off: only what was set is asked. */
 	if (!rc && want_mdwe)
-		rc = cr_rst_syscall(r, SYS_prctl, CR_ARGS(PR_GET_MDWE), &mdwe,
-				    e);
+		rc = cr_rst_queue(r, SYS_prctl, CR_ARGS(PR_GET_MDWE), NULL,
+				  &mdwe, e);
 	if (!rc && (f & CRFS_MM_F_KSM_ANY))
-		rc = cr_rst_syscall(r, SYS_prctl,
-				    CR_ARGS(PR_GET_MEMORY_MERGE), &ksm, e);
+		rc = cr_rst_queue(r, SYS_prctl, CR_ARGS(PR_GET_MEMORY_MERGE),
+				  NULL, &ksm, e);
+	if (!rc)
+		rc = cr_rst_flush(r, e);
+	if (!rc)
+		rc = prctl_read_int(r, reaper_at, &reaper, e);
+	if (!rc)
+		rc = prctl_read_int(r, pdeath_at, &pdeath, e);
 	if (!rc)
 		rc = cr_proc_num(r->pid, "oom_score_adj", &oom, e);
 	if (!rc)
@@ -305,36 +321,41 @@ static int prctl_late_mm(struct cr_rst *r, struct cr_err *e)
 	mdwe = (f & CRFS_MM_F_MDWE ? PR_MDWE_REFUSE_EXEC_GAIN : 0) |
 	       (f & CRFS_MM_F_MDWE_NOINHERIT ? PR_MDWE_NO_INHERIT : 0);
 	if (f & CRFS_MM_F_KSM_ANY)
-		rc = cr_rst_call(r, SYS_prctl, CR_ARGS(PR_SET_MEMORY_MERGE, 1),
-				 "cannot make KSM merge all its memory", e);
+		rc = cr_rst_queue(r, SYS_prctl,
+				  CR_ARGS(PR_SET_MEMORY_MERGE, 1),
+				  "cannot make KSM merge all its memory", NULL,
+				  e);
 	if (!rc && mdwe)
-		rc = cr_rst_call(r, SYS_prctl, CR_ARGS(PR_SET_MDWE, mdwe),
-				 "cannot refuse writable executable memory "
-				 "again (PR_SET_MDWE)", e);
+		rc = cr_rst_queue(r, SYS_prctl, CR_ARGS(PR_SET_MDWE, mdwe),
+				  "cannot refuse writable executable memory "
+				  "again (PR_SET_MDWE)", NULL, e);
 	return rc;
 }
 
-/* Restore phase 5, after the ids: each value, then read back. */
+/*
+ * Restore phase 5, after the ids: oom_score_adj (by the restorer, first:
+ * nothing below changes it), then each value by a call of the process
+ * and all read back, queued and run in one stop (restore-queue.c).
+ */
 static int prctl_late(struct cr_rst *r, struct cr_err *e)
 {
 	const struct crfs_task *k = &r->task->t;
-	int rc = 0;
+	int rc = prctl_set_oom(r, k->oom_score_adj, e);
 
-	if (k->flags & CRFS_TASK_F_CHILD_SUBREAPER)
-		rc = cr_rst_call(r, SYS_prctl,
-				 CR_ARGS(PR_SET_CHILD_SUBREAPER, 1),
-				 "cannot become a child subreaper", e);
+	if (!rc && k->flags & CRFS_TASK_F_CHILD_SUBREAPER)
+		rc = cr_rst_queue(r, SYS_prctl,
+				  CR_ARGS(PR_SET_CHILD_SUBREAPER, 1),
+				  "cannot become a child subreaper", NULL, e);
 	if (!rc && k->pdeath_signal)
-		rc = cr_rst_call(r, SYS_prctl,
-				 CR_ARGS(PR_SET_PDEATHSIG, k->pdeath_signal),
-				 "cannot set the parent-death signal", e);
+		rc = cr_rst_queue(r, SYS_prctl,
+				  CR_ARGS(PR_SET_PDEATHSIG, k->pdeath_signal),
+				  "cannot set the parent-death signal", NULL,
+				  e);
 	/* 0: a real-time policy's, which the kernel keeps at 0 */
 	if (!rc && k->timer_slack_ns)
-		rc = cr_rst_call(r, SYS_prctl,
-				 CR_ARGS(PR_SET_TIMERSLACK, k->timer_slack_ns),
-				 "cannot set the timer slack", e);
-	if (!rc)
-		rc = prctl_set_oom(r, k->oom_score_adj, e);
+		rc = cr_rst_queue(r, SYS_prctl,
+				  CR_ARGS(PR_SET_TIMERSLACK, k->timer_slack_ns),
+				  "cannot set the timer slack", NULL, e);
 	if (!rc)
 		rc = prctl_late_mm(r, e);
 	if (!rc)

@@ -216,7 +216,7 @@ static int secure_plan(struct cr_rst *r, struct cr_err *e)
 	return caps_fit(&r->task->creds, e);
 }
 
-/* capset() of the process: inheritable, permitted, effective. */
+/* capset() of the process: inheritable, permitted, effective; queued. */
 static int caps_set(struct cr_rst *r, uint64_t inh, uint64_t prm,
 		    uint64_t eff, struct cr_err *e)
 {
@@ -228,12 +228,12 @@ static int caps_set(struct cr_rst *r, uint64_t inh, uint64_t prm,
 		{ { eff, prm, inh }, { eff >> 32, prm >> 32, inh >> 32 } },
 	};
 	unsigned long at;
-	int rc = cr_rst_poke(r, 0, &buf, sizeof(buf), &at, e);
+	int rc = cr_rst_queue_poke(r, &buf, sizeof(buf), &at, e);
 
 	if (!rc)
-		rc = cr_rst_call(r, SYS_capset,
-				 CR_ARGS(at, at + sizeof(buf.h)),
-				 "cannot set capabilities", e);
+		rc = cr_rst_queue(r, SYS_capset,
+				  CR_ARGS(at, at + sizeof(buf.h)),
+				  "cannot set capabilities", NULL, e);
 	return rc;
 }
 
@@ -258,14 +258,14 @@ static int caps_late(struct cr_rst *r, struct cr_err *e)
 			continue;
 		snprintf(what, sizeof(what), "cannot drop capability %d from "
 			 "the bounding set", cap);
-		rc = cr_rst_call(r, SYS_prctl, CR_ARGS(PR_CAPBSET_DROP, cap),
-				 what, e);
+		rc = cr_rst_queue(r, SYS_prctl, CR_ARGS(PR_CAPBSET_DROP, cap),
+				  what, NULL, e);
 	}
 	if (!rc)
-		rc = cr_rst_call(r, SYS_prctl,
-				 CR_ARGS(PR_SET_SECUREBITS,
-					 CR_SECBIT_NO_SETUID_FIXUP),
-				 "cannot set securebits", e);
+		rc = cr_rst_queue(r, SYS_prctl,
+				  CR_ARGS(PR_SET_SECUREBITS,
+					  CR_SECBIT_NO_SETUID_FIXUP),
+				  "cannot set securebits", NULL, e);
 	return rc;
 }
 
@@ -401,9 +401,16 @@ static int secure_verify(struct cr_rst *r, struct cr_err *e)
 	const struct crfs_thread *t = &r->thread->t;
 	struct cr_capsets got;
 	uint32_t nnp, mode, want_mode;
-	long bits;
-	int rc = caps_read(r->pid, &got, &nnp, &mode, e);
+	long bits = -1;
+	int rc;
 
+	/* Asked with the calls queued before it: they all run now. */
+	rc = cr_rst_queue(r, SYS_prctl, CR_ARGS(PR_GET_SECUREBITS), NULL,
+			  &bits, e);
+	if (!rc)
+		rc = cr_rst_flush(r, e);
+	if (!rc)
+		rc = caps_read(r->pid, &got, &nnp, &mode, e);
 	if (rc)
 		return rc;
 	want_mode = t->flags & CRFS_THREAD_F_SECCOMP_STRICT ?
@@ -430,9 +437,7 @@ static int secure_verify(struct cr_rst *r, struct cr_err *e)
 		return cr_fail(e, EIO, "pid %d: no_new_privs %u, seccomp mode "
 			       "%u read back, not the image's", r->pid, nnp,
 			       mode);
-	rc = cr_rst_syscall(r, SYS_prctl, CR_ARGS(PR_GET_SECUREBITS), &bits,
-			    e);
-	if (!rc && bits != (long)c->securebits)
+	if (bits != (long)c->securebits)
 		rc = cr_fail(e, EIO, "pid %d: securebits read back 0x%lx, not "
 			     "the image's 0x%x", r->pid, bits, c->securebits);
 	if (!rc && mode == SECCOMP_MODE_FILTER)
@@ -457,18 +462,18 @@ static int secure_late(struct cr_rst *r, struct cr_err *e)
 			continue;
 		snprintf(what, sizeof(what), "cannot raise ambient capability "
 			 "%d", cap);
-		rc = cr_rst_call(r, SYS_prctl,
-				 CR_ARGS(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE,
-					 cap), what, e);
+		rc = cr_rst_queue(r, SYS_prctl,
+				  CR_ARGS(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE,
+					  cap), what, NULL, e);
 	}
 	if (!rc)
-		rc = cr_rst_call(r, SYS_prctl,
-				 CR_ARGS(PR_SET_SECUREBITS, c->securebits),
-				 "cannot set securebits", e);
+		rc = cr_rst_queue(r, SYS_prctl,
+				  CR_ARGS(PR_SET_SECUREBITS, c->securebits),
+				  "cannot set securebits", NULL, e);
 	if (!rc && r->task->t.flags & CRFS_TASK_F_NO_NEW_PRIVS)
-		rc = cr_rst_call(r, SYS_prctl,
-				 CR_ARGS(PR_SET_NO_NEW_PRIVS, 1),
-				 "cannot set no_new_privs", e);
+		rc = cr_rst_queue(r, SYS_prctl,
+				  CR_ARGS(PR_SET_NO_NEW_PRIVS, 1),
+				  "cannot set no_new_privs", NULL, e);
 	if (!rc)
 		rc = caps_set(r, c->cap_inh, c->cap_prm, c->cap_eff, e);
 	if (!rc)

@@ -231,22 +231,44 @@ static int signals_queue(struct cr_rst *r, const struct cr_sigq *q,
 			return rc;
 		if (cr_timer_requeues(r->task, p))
 			continue;	/* its timer queues it (res-timers.c) */
-		rc = cr_rst_poke(r, 0, p->siginfo, sizeof(p->siginfo),
-				 &addr, e);
-		if (rc)
-			return rc;
 		snprintf(what, sizeof(what), "cannot queue signal %u",
 			 p->signo);
+		/*
+		 * A batch runs with SIGTRAP let through (cr_infect_batch()):
+		 * one queued by it would be taken for a foreign one.  Alone,
+		 * every signal blocked; the batches after it run one by one.
+		 */
+		if (p->signo == SIGTRAP) {
+			rc = cr_rst_poke(r, 0, p->siginfo, sizeof(p->siginfo),
+					 &addr, e);
+			if (!rc)
+				rc = cr_rst_call(r, p->tid ?
+						 SYS_rt_tgsigqueueinfo :
+						 SYS_rt_sigqueueinfo, p->tid ?
+						 CR_ARGS(r->task->t.pid, p->tid,
+							 p->signo, addr) :
+						 CR_ARGS(r->task->t.pid,
+							 p->signo, addr),
+						 what, e);
+			if (rc)
+				return rc;
+			continue;
+		}
+		rc = cr_rst_queue_poke(r, p->siginfo, sizeof(p->siginfo),
+				       &addr, e);
+		if (rc)
+			return rc;
 		/* Injected: the pids as the process sees them (the image's). */
 		if (!p->tid)
-			rc = cr_rst_call(r, SYS_rt_sigqueueinfo,
-					 CR_ARGS(r->task->t.pid, p->signo,
-						 addr),
-					 what, e);
+			rc = cr_rst_queue(r, SYS_rt_sigqueueinfo,
+					  CR_ARGS(r->task->t.pid, p->signo,
+						  addr),
+					  what, NULL, e);
 		else
-			rc = cr_rst_call(r, SYS_rt_tgsigqueueinfo,
-					 CR_ARGS(r->task->t.pid, p->tid,
-						 p->signo, addr), what, e);
+			rc = cr_rst_queue(r, SYS_rt_tgsigqueueinfo,
+					  CR_ARGS(r->task->t.pid, p->tid,
+						  p->signo, addr), what, NULL,
+					  e);
 		if (rc)
 			return rc;
 	}
@@ -268,10 +290,12 @@ static int signals_late(struct cr_rst *r, struct cr_err *e)
 		st.ss_size = t->altstack_size;
 		st.ss_flags = t->altstack_flags & ~SS_ONSTACK;
 	}
-	rc = cr_rst_poke(r, 0, &st, sizeof(st), &addr, e);
+	/* Queued, with the signals: one stop (restore-queue.c). */
+	rc = cr_rst_queue_poke(r, &st, sizeof(st), &addr, e);
 	if (!rc)
-		rc = cr_rst_call(r, SYS_sigaltstack, CR_ARGS(addr),
-				 "cannot set the alternate signal stack", e);
+		rc = cr_rst_queue(r, SYS_sigaltstack, CR_ARGS(addr),
+				  "cannot set the alternate signal stack",
+				  NULL, e);
 	if (!rc)
 		rc = signals_queue(r, &r->thread->pending, e);
 	if (!rc)

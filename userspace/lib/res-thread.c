@@ -191,14 +191,14 @@ static int thread_late(struct cr_rst *r, struct cr_err *e)
 	int rc = 0;
 
 	if (t->rseq_addr)
-		rc = cr_rst_call(r, SYS_rseq,
-				 CR_ARGS(t->rseq_addr, t->rseq_len, 0,
-					 t->rseq_sig),
-				 "cannot register the rseq area", e);
+		rc = cr_rst_queue(r, SYS_rseq,
+				  CR_ARGS(t->rseq_addr, t->rseq_len, 0,
+					  t->rseq_sig),
+				  "cannot register the rseq area", NULL, e);
 	if (!rc && t->robust_list)
-		rc = cr_rst_call(r, SYS_set_robust_list,
-				 CR_ARGS(t->robust_list, t->robust_list_len),
-				 "cannot set the robust futex list", e);
+		rc = cr_rst_queue(r, SYS_set_robust_list,
+				  CR_ARGS(t->robust_list, t->robust_list_len),
+				  "cannot set the robust futex list", NULL, e);
 	return rc;
 }
 

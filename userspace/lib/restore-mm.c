@@ -40,7 +40,10 @@ static const unsigned char cr_scratch_code[] = { 0x0f, 0x05, 0xcc };
 int cr_rst_syscall(struct cr_rst *r, long nr, const unsigned long a[6],
 		   long *ret, struct cr_err *e)
 {
-	return cr_infect_syscall(&r->inf, nr, a, ret, e);
+	/* The calls queued before it run first (restore-queue.c). */
+	int rc = cr_rst_flush(r, e);
+
+	return rc ? rc : cr_infect_syscall(&r->inf, nr, a, ret, e);
 }
 
 int cr_rst_poke(struct cr_rst *r, size_t off, const void *buf, size_t len,
@@ -48,7 +51,12 @@ int cr_rst_poke(struct cr_rst *r, size_t off, const void *buf, size_t len,
 {
 	struct iovec local = { (void *)buf, len }, remote;
 	unsigned long at = r->scratch + CR_RST_DATA_OFF + off;
+	int rc;
 
+	/* A queued call may point at what lies there: it runs first. */
+	rc = cr_rst_flush(r, e);
+	if (rc)
+		return rc;
 	if (!r->scratch || CR_RST_DATA_OFF + off + len > r->scratch_size)
 		return cr_fail(e, E2BIG, "pid %d: %zu bytes do not fit the scratch area",
 			       r->pid, len);
@@ -687,8 +695,8 @@ static int cr_mm_flush(struct cr_rst *r, struct cr_mm_batch *b,
 	    (ssize_t)cr_arch_batch_code_size)
 		b->code = true;
 	if (b->code)
-		done = cr_infect_batch(&r->inf, CR_MM_CODE(r), CR_MM_TABLE(r),
-				       b->c, n, e);
+		done = cr_rst_batch(r, CR_MM_CODE(r), CR_MM_TABLE(r), b->c, n,
+				    e);
 	if (done == -EAGAIN)
 		for (done = 0; done < n; done++) {
 			rc = cr_rst_syscall(r, b->c[done].nr,

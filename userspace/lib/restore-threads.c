@@ -468,7 +468,7 @@ static int thr_own(struct cr_rst *r, long *bits, struct cr_err *e)
 	if (rc)
 		return rc;
 	n = thr_calls(r, at, c, what);
-	done = cr_infect_batch(&r->inf, THR_CODE(r), THR_TABLE(r), c, n, e);
+	done = cr_rst_batch(r, THR_CODE(r), THR_TABLE(r), c, n, e);
 	if (done == -EAGAIN)
 		for (done = 0; done < n; done++) {
 			rc = cr_rst_syscall(r, c[done].nr,
@@ -551,7 +551,7 @@ static int thr_late(struct cr_rst *r, struct cr_err *e)
 		rc = thr_creds_same(r, bits, &same, e);
 	for (size_t i = 0; !rc && !same && i < sizeof(creds) / sizeof(creds[0]);
 	     i++)
-		rc = creds[i]->late(r, e);
+		rc = cr_rst_late_row(creds[i], r, e);
 	return rc;
 }
 

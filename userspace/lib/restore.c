@@ -509,7 +509,7 @@ static int cr_late(struct cr_rst *r, struct cr_err *e)
 
 	for (int i = 0; !rc && i < CR_RES_NR; i++)
 		if (cr_res_table[i]->late)
-			rc = cr_res_table[i]->late(r, e);
+			rc = cr_rst_late_row(cr_res_table[i], r, e);
 	return rc;
 }
 

@@ -133,6 +133,29 @@ struct cr_rst_files {
 
 struct cr_rst_tree;
 
+/* Calls a late step queues before they run as one batch (restore-queue.c). */
+#define CR_RST_QUEUE		24
+#define CR_RST_QUEUE_WHAT	160
+
+/*
+ * The injected calls of a process queued by its late steps, not run yet:
+ * each with where its result goes (NULL: it must succeed, else the
+ * restore fails naming @what, as cr_rst_call() does), and the bytes of
+ * queue data their arguments point to (the scratch area's second page
+ * from the end).  Empty between the late steps.
+ */
+struct cr_rst_queue {
+	struct cr_infect_call	c[CR_RST_QUEUE];
+	long			*ret[CR_RST_QUEUE];
+	char			what[CR_RST_QUEUE][CR_RST_QUEUE_WHAT];
+	uint32_t		n;
+	uint32_t		data;		/* queue data bytes in use */
+	uint32_t		runs;		/* batches run, one stop each */
+	int8_t			quiet;		/* SIGTRAP neither pending nor
+						 * ignored, by the image: 1,
+						 * 0: not known yet, -1: no */
+};
+
 /* One process being restored, driven by the calling thread (its tracer). */
 struct cr_rst {
 	pid_t			pid;
@@ -160,6 +183,7 @@ struct cr_rst {
 	uint32_t		nr_tinf;
 	int			ipc_old_fd;	/* res-ipc.c: crfs's IPC ns */
 	int32_t			*ipc_fd;	/* per IPC: a SHM's file, -1 */
+	struct cr_rst_queue	q;		/* late calls not run yet */
 };
 
 /* A process group whose leader has exited, made by a helper of its pid. */
@@ -296,6 +320,67 @@ int cr_rst_call(struct cr_rst *r, long nr, const unsigned long a[6],
  */
 int cr_rst_poke(struct cr_rst *r, size_t off, const void *buf, size_t len,
 		unsigned long *addr, struct cr_err *e);
+
+/**
+ * cr_rst_queue() - queue an injected call of a late step, run later with
+ * the others of the queue in one stop of the process (cr_rst_flush())
+ * @r:    the process, stopped, with its scratch area
+ * @nr:   syscall number
+ * @a:    arguments (CR_ARGS(...))
+ * @what: a call that must succeed: what it does, for the reason of its
+ *        failure ("pid N: @what: reason", as cr_rst_call()); NULL: one
+ *        whose result is wanted, in *@ret once flushed
+ * @ret:  with @what NULL: receives the raw result, -errno on failure
+ *
+ * A call whose result is wanted before the next step, or any step of the
+ * restorer on the process (/proc, ptrace, prlimit()), needs a
+ * cr_rst_flush() first; cr_rst_syscall(), cr_rst_call() and cr_rst_poke()
+ * flush it themselves.  The queue is run when full.
+ *
+ * Return: 0, or -errno with @e set (a queued call that failed, when run).
+ */
+int cr_rst_queue(struct cr_rst *r, long nr, const unsigned long a[6],
+		 const char *what, long *ret, struct cr_err *e);
+
+/**
+ * cr_rst_queue_poke() - copy @len bytes for a queued call into the queue
+ * data, where no later poke overwrites them before the queue has run
+ * @addr: receives the address of the copy in the process
+ *
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_queue_poke(struct cr_rst *r, const void *buf, size_t len,
+		      unsigned long *addr, struct cr_err *e);
+
+/**
+ * cr_rst_flush() - run the queued calls of @r, in their order, in one
+ * stop of the process (one by one when a batch cannot run there); each
+ * result where it was asked for, the first failure of a call that must
+ * succeed reported as cr_rst_call() reports it, the calls after it not run
+ *
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_flush(struct cr_rst *r, struct cr_err *e);
+
+/**
+ * cr_rst_batch() - cr_infect_batch() for @r's process, without its look at
+ * /proc when the image has SIGTRAP neither ignored nor queued and no
+ * POSIX timer (restore-queue.c)
+ * Return: as cr_infect_batch().
+ */
+int cr_rst_batch(struct cr_rst *r, unsigned long code, unsigned long table,
+		 struct cr_infect_call *calls, int n, struct cr_err *e);
+
+/* cr_rst_queue_drop() - forget the queued calls (after a failure) */
+void cr_rst_queue_drop(struct cr_rst *r);
+
+/**
+ * cr_rst_late_row() - the late hook of row @ops for @r, then what it left
+ * queued run (cr_rst_flush()), or dropped when it failed
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_late_row(const struct cr_res_ops *ops, struct cr_rst *r,
+		    struct cr_err *e);
 
 /**
  * cr_rst_plan() - restore phase 1 after the reading: the plan hook of

@@ -220,6 +220,16 @@ int cr_infect_batch(struct cr_infect *inf, unsigned long code,
 		    struct cr_err *e);
 
 /**
+ * cr_infect_batch_run() - cr_infect_batch() without its look at
+ * /proc/PID/status: for a caller that knows SIGTRAP is neither pending
+ * in the tracee nor ignored by it (the image says so)
+ * Return: as cr_infect_batch(), never -EAGAIN.
+ */
+int cr_infect_batch_run(struct cr_infect *inf, unsigned long code,
+			unsigned long table, struct cr_infect_call *calls,
+			int n, struct cr_err *e);
+
+/**
  * cr_infect_fini() - put back the registers saved by cr_infect_init()
  * Return: 0 or -errno with @e set.
  */

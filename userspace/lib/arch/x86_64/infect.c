@@ -177,6 +177,15 @@ int cr_infect_batch(struct cr_infect *inf, unsigned long code,
 		    unsigned long table, struct cr_infect_call *calls, int n,
 		    struct cr_err *e)
 {
+	if (!batch_trap_free(inf->pid))
+		return -EAGAIN;
+	return cr_infect_batch_run(inf, code, table, calls, n, e);
+}
+
+int cr_infect_batch_run(struct cr_infect *inf, unsigned long code,
+			unsigned long table, struct cr_infect_call *calls,
+			int n, struct cr_err *e)
+{
 	size_t len = n * sizeof(*calls);
 	struct iovec local = { calls, len }, remote = { (void *)table, len };
 	struct user_regs_struct r = inf->saved;
@@ -184,8 +193,6 @@ int cr_infect_batch(struct cr_infect *inf, unsigned long code,
 	int status, rc = 0;
 	bool foreign = false;
 
-	if (!batch_trap_free(inf->pid))
-		return -EAGAIN;
 	if (process_vm_writev(inf->pid, &local, 1, &remote, 1, 0) !=
 	    (ssize_t)len)
 		return cr_fail(e, errno ? errno : EIO,
