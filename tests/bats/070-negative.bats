@@ -274,6 +274,22 @@ unix_refused() {
 	zdtm_finish
 }
 
+@test "a connection waiting in a backlog that a child connect()ed as euid 4242 is refused (SO_PEERCRED unknown before accept()); thawed, accept() names the child" {
+	require_image
+	local ct child
+	ct=$(crfs_mkct neg)
+	ZDTM_UNIX=xwait zdtm_start "$ct" zdtm-neg-unix
+	child=$(cat "$ZDTM_DIR/child")
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	run ! cat "$CRFS_MNT/$ct/image"
+	run -0 ct_file "$ct" error
+	assert_output --regexp "pid $child: fd [0-9]+: socket:\\[[0-9]+\\]: a connection of listening socket:\\[[0-9]+\\]: a connection waiting in its backlog held by another process than the first one holding the listener: the process that connect\\(\\)ed it, which its SO_PEERCRED after accept\\(\\) names, is not known before accept\\(\\)"
+	ct_write "$ct" state thaw
+	wait_thawed "$ct"
+	zdtm_finish
+}
+
 @test "a unix socket bound to a path whose file was removed is refused; thawed, it keeps its name" {
 	require_image
 	unix_refused unlinked "the path a unix socket is bound to no longer leads to its socket file"

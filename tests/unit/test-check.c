@@ -1703,10 +1703,10 @@ static const struct forgery forgeries[] = {
 };
 
 /* The checks: valid 2, filled 1, events 2, sockets 2, pipes 2, ttys 3,
- * unix 8, ipc 1,
+ * unix 9, ipc 1,
  * forgeries, pages 16, header 8, trailing 1, order 5, declared counts 1,
  * linear 1, file data 7, tree. */
-#define TAP_PLAN	(90 + sizeof(forgeries) / sizeof(forgeries[0]))
+#define TAP_PLAN	(91 + sizeof(forgeries) / sizeof(forgeries[0]))
 
 /* The image of the valid process, with @runs of page data. */
 static int good_image(const struct crfs_image_hdr *h, const struct fx_run *runs)
@@ -1995,7 +1995,8 @@ static void test_unix_cred_maker(const struct crfs_image_hdr *h)
  * A listener and its waiting connection split between two processes (the
  * second with a table of its own, not written): the listener in the
  * second, the connection in the first cannot be made (the second comes
- * after); the other way round it can.
+ * after); the other way round it is refused too (the process that
+ * connect()ed it is not known), an accepted one's client not.
  */
 static void test_unix_maker(const struct crfs_image_hdr *h)
 {
@@ -2034,8 +2035,17 @@ static void test_unix_maker(const struct crfs_image_hdr *h)
 							   l->f.id;
 	fds[0].d.file_id = w->f.id;
 	why = cr_unix_maker_why(&m, w);
-	ok(!why, "held by a process after the listener's first, it is made "
-	   "by that one and passed%s%s", why ? ": " : "", why ? why : "");
+	ok(why && strstr(why, "a connection waiting in its backlog held by "
+			 "another process than the first one holding the "
+			 "listener"), "held by a process after the listener's "
+	   "first, a waiting one is refused (its connect()er unknown): %s",
+	   why ? why : "(none)");
+	/* The accepted one's client there too: made by the first, passed. */
+	fds[0].d.file_id = w[-1].f.id;
+	why = cr_unix_maker_why(&m, &w[-1]);
+	ok(!why, "held by a process after the listener's first, an accepted "
+	   "connection's client is made by that one and passed%s%s",
+	   why ? ": " : "", why ? why : "");
 	m.nr_tasks--;
 	cr_model_free(&m);
 }

@@ -18,7 +18,9 @@
  * pair (SO_PEERCRED names its maker) that a child made, sent here
  * (SCM_RIGHTS) and exited; "xconn" a connection accepted from a child
  * that connected as euid 4242 (SO_PEERCRED of the accepted end names the
- * child, a restore makes connections in the listener's process); "groups"
+ * child, a restore makes connections in the listener's process); "xwait"
+ * the same connection not accepted, waiting in the backlog (the process
+ * that connect()ed is not known before accept()); "groups"
  * a socket pair made with the supplementary group 4242 alone, which the
  * process has no longer (SO_PEERGROUPS); "outside" a socket pair whose other end a
  * process in the cgroup $ZDTM_OUT_CG holds (a sibling: CLONE_PARENT),
@@ -241,7 +243,7 @@ int main(int argc, char **argv)
 		zdtm_check(dv[0] < 0 || dv[1] < 0, "receive the maker's pair");
 		snprintf(procs, sizeof(procs), "%d\n", maker);
 		zdtm_put("child", procs);
-	} else if (!strcmp(mode, "xconn")) {
+	} else if (!strcmp(mode, "xconn") || !strcmp(mode, "xwait")) {
 		/* A child connects to our listener, as uid 4242. */
 		snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1,
 			 "crfs-zdtm-xconn-%d", getpid());
@@ -267,7 +269,8 @@ int main(int argc, char **argv)
 			   "the child could not connect");
 		close(pfd[0]);
 		close(pfd[1]);
-		zdtm_check((a = accept(s, NULL, NULL)) < 0, "accept");
+		zdtm_check(!strcmp(mode, "xconn") &&
+			   (a = accept(s, NULL, NULL)) < 0, "accept");
 		snprintf(procs, sizeof(procs), "%d\n", early);
 		zdtm_put("child", procs);
 	} else if (!strcmp(mode, "groups")) {
@@ -297,7 +300,8 @@ int main(int argc, char **argv)
 		zdtm_put("child", procs);
 	} else {
 		zdtm_fail("ZDTM_UNIX: inflight, wrote, gone, bound, lclosed, early, unlinked, "
-			  "sender, oneway, closed, dead, xconn, groups or outside");
+			  "sender, oneway, closed, dead, xconn, xwait, groups or "
+			  "outside");
 	}
 	zdtm_ready();
 	zdtm_wait();
@@ -314,9 +318,13 @@ int main(int argc, char **argv)
 	if (a >= 0 && c >= 0)
 		zdtm_check(write(c, "n", 1) != 1 || read(a, buf, 1) != 1 ||
 			   buf[0] != 'n', "talk over the accepted connection");
-	if (early && !strcmp(mode, "xconn")) {
+	if (early && (!strcmp(mode, "xconn") || !strcmp(mode, "xwait"))) {
 		struct ucred u;
 		socklen_t len = sizeof(u);
+
+		zdtm_check(!strcmp(mode, "xwait") &&
+			   (a = accept(s, NULL, NULL)) < 0,
+			   "accept the connection waiting");
 
 		zdtm_check(getsockopt(a, SOL_SOCKET, SO_PEERCRED, &u, &len),
 			   "SO_PEERCRED");

@@ -7,13 +7,13 @@
  * process that connected, which a restore makes the connection in): it
  * accepts the first (1000 bytes queued for the parent's end, 200 for
  * child 1's) and the second, which it hands to child 2 and closes (300
- * bytes queued for child 2: neither end is the parent's).  Then three
- * connections wait in the backlog, made in this order: one of child 1,
- * one of the parent, one of child 1.
+ * bytes queued for child 2: neither end is the parent's).  Then the
+ * parent makes three connections that wait in the backlog, '1', 'p', '3'
+ * (a waiting connection of child 1 is refused: zdtm-neg-unix xwait).
  * After SIGTERM the parent passes it on to the children, checks its
  * queue, then accepts the three waiting connections: each must be the
- * next in that order (child 1 writes '1' and '3' into its two, the parent
- * 'p' into its own); the children check their queues and answer.
+ * next in that order and name the parent with its euid and egid
+ * (SO_PEERCRED); the children check their queues and answer.
  */
 #include <stddef.h>
 #include <sys/socket.h>
@@ -24,7 +24,7 @@
 
 static struct sockaddr_un sa = { .sun_family = AF_UNIX };
 static socklen_t salen;
-static int sync1[2], go1[2];
+static int sync1[2];
 
 /* A stream socket connected to the listener. */
 static int dial(void)
@@ -76,21 +76,11 @@ static void await(int fd)
 
 static void child1(int k1, int k2)
 {
-	int w1, w3;
-
 	put(k1, 1000, 21);
 	put(k2, 300, 23);
 	tell(sync1[1]);
-	await(go1[0]);
-	w1 = dial();
-	tell(sync1[1]);
-	await(go1[0]);
-	w3 = dial();
-	tell(sync1[1]);
 	zdtm_wait();
 	get(k1, 200, 22, "child 1, the first connection");
-	zdtm_check(write(w1, "1", 1) != 1 || write(w3, "3", 1) != 1,
-		   "write into the waiting connections");
 	get(k2, 4, 24, "child 1, child 2's answer");
 	exit(0);
 }
@@ -107,9 +97,17 @@ static void child2(int a2)
 static void take(int l, char tag, int w)
 {
 	int a = accept(l, NULL, NULL);
+	socklen_t len = sizeof(struct ucred);
+	struct ucred u;
 	char b = 0;
 
 	zdtm_check(a < 0, "accept a waiting connection");
+	zdtm_check(getsockopt(a, SOL_SOCKET, SO_PEERCRED, &u, &len),
+		   "SO_PEERCRED");
+	if (u.pid != getpid() || u.uid != geteuid() || u.gid != getegid())
+		zdtm_fail("'%c': SO_PEERCRED after accept() names pid %d uid "
+			  "%u gid %u, not the parent's", tag, u.pid, u.uid,
+			  u.gid);
 	zdtm_check(w >= 0 && write(w, &tag, 1) != 1, "write");
 	zdtm_check(read(a, &b, 1) != 1, "read");
 	if (b != tag)
@@ -120,7 +118,7 @@ static void take(int l, char tag, int w)
 
 int main(int argc, char **argv)
 {
-	int l, a1, a2, wp, st, k1, k2;
+	int l, a1, a2, w1, wp, w3, st, k1, k2;
 	pid_t p1, p2;
 
 	zdtm_init(argc, argv);
@@ -129,7 +127,7 @@ int main(int argc, char **argv)
 	l = socket(AF_UNIX, SOCK_STREAM, 0);
 	zdtm_check(l < 0 || bind(l, (void *)&sa, salen) || listen(l, 8),
 		   "listen");
-	zdtm_check(pipe(sync1) || pipe(go1), "pipe");
+	zdtm_check(pipe(sync1), "pipe");
 	k1 = dial();
 	k2 = dial();
 	p1 = fork();
@@ -153,19 +151,17 @@ int main(int argc, char **argv)
 		child2(a2);
 	}
 	close(a2);
-	tell(go1[1]);
-	await(sync1[0]);
+	w1 = dial();
 	wp = dial();
-	tell(go1[1]);
-	await(sync1[0]);
+	w3 = dial();
 	zdtm_ready();
 	zdtm_wait();
 	kill(p1, SIGTERM);
 	kill(p2, SIGTERM);
 	get(a1, 1000, 21, "the parent, the first connection");
-	take(l, '1', -1);
+	take(l, '1', w1);
 	take(l, 'p', wp);
-	take(l, '3', -1);
+	take(l, '3', w3);
 	zdtm_check(waitpid(p1, &st, 0) != p1, "waitpid child 1");
 	if (!WIFEXITED(st) || WEXITSTATUS(st))
 		zdtm_fail("child 1 failed: %#x", st);

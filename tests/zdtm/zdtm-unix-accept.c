@@ -15,10 +15,14 @@
  * clients none (getsockname(), getpeername()), SO_PEERCRED names this
  * process, the queues are read as they were, the backlog is still full
  * (a new connect() fails EAGAIN), and accept() gives the waiting
- * connections in their order (each reads what its client writes).
+ * connections in their order (each reads what its client writes), each
+ * naming this process with euid 4242 and egid 4343 (SO_PEERCRED), the
+ * ids it connect()ed them with (and keeps; fs and real ids root's).
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <unistd.h>
+#include <sys/fsuid.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -119,9 +123,18 @@ static void mine(int fd)
 static void take(int l, int w, char tag)
 {
 	int a = accept(l, NULL, NULL);
+	socklen_t len = sizeof(struct ucred);
+	struct ucred u;
 	char b = 0;
 
 	zdtm_check(a < 0, "accept a waiting connection");
+	/* It names the process that connect()ed, with the ids it had. */
+	zdtm_check(getsockopt(a, SOL_SOCKET, SO_PEERCRED, &u, &len),
+		   "SO_PEERCRED");
+	if (u.pid != getpid() || u.uid != 4242 || u.gid != 4343)
+		zdtm_fail("'%c': SO_PEERCRED after accept() names pid %d uid "
+			  "%u gid %u, not %d 4242 4343", tag, u.pid, u.uid,
+			  u.gid, getpid());
 	zdtm_check(write(w, &tag, 1) != 1 || read(a, &b, 1) != 1, "talk");
 	if (b != tag)
 		zdtm_fail("accept() gave the connection of '%c', not '%c'", b,
@@ -164,6 +177,11 @@ int main(int argc, char **argv)
 	at(accept(l, NULL, NULL), 14);
 	put(c, 96, 13);
 	close(c);
+	/* From here euid 4242, egid 4343 (the fs ids and real ids root's). */
+	zdtm_check(setresgid(-1, 4343, -1) || setresuid(-1, 4242, -1),
+		   "setresuid");
+	setfsuid(0);
+	setfsgid(0);
 	dial(SOCK_STREAM, &ps, plen, 30);
 	dial(SOCK_STREAM, &ps, plen, 20);
 	dial(SOCK_STREAM, &ps, plen, 25);

@@ -58,6 +58,22 @@ static int64_t cr_unix_first(const struct cr_model *m, const struct cr_file *f)
 	return -1;
 }
 
+/* Is @f held by process @k of @m alone (the zombies hold nothing)? */
+static bool cr_unix_held_by(const struct cr_model *m, const struct cr_file *f,
+			    int64_t k)
+{
+	for (uint32_t i = 0; i < m->nr_tasks; i++) {
+		const struct cr_fdtable *fdt = m->tasks[i].fdt;
+
+		if (i == k || m->tasks[i].t.state == CRFS_TASK_ZOMBIE)
+			continue;
+		for (uint32_t j = 0; fdt && j < fdt->nr_fds; j++)
+			if (fdt->fds[j].d.file_id == f->f.id)
+				return false;
+	}
+	return true;
+}
+
 const char *cr_unix_maker_why(const struct cr_model *m,
 			      const struct cr_file *fi)
 {
@@ -73,6 +89,17 @@ const char *cr_unix_maker_why(const struct cr_model *m,
 		return "it (or its peer) is held by a process before the first "
 		       "one holding its listening socket (which makes its "
 		       "connections again)";
+	/*
+	 * A waiting one's other end (SO_PEERCRED after accept()) names the
+	 * process that connect()ed, which Linux does not show before: taken
+	 * as the one holding the listener first, if it alone holds the client.
+	 */
+	if ((cr_unix_of(fi)->flags & CRFS_UNIX_F_WAITING) &&
+	    !cr_unix_held_by(m, fi, lf))
+		return "a connection waiting in its backlog held by another "
+		       "process than the first one holding the listener: the "
+		       "process that connect()ed it, which its SO_PEERCRED "
+		       "after accept() names, is not known before accept()";
 	return NULL;
 }
 

@@ -286,7 +286,9 @@ void cr_unix_print(struct cr_emit *o, const struct cr_file *fi);
  * @fi: a FILE of kind UNIX
  *
  * Return: the reason (it, or its peer, is held by a process before that
- * one, or its listener is held by none), or NULL.
+ * one, or its listener is held by none, or a waiting one is held by
+ * another process too: the process that connect()ed it, whose
+ * SO_PEERCRED accept() gives, is taken to be that one), or NULL.
  */
 const char *cr_unix_maker_why(const struct cr_model *m,
 			      const struct cr_file *fi);

@@ -729,7 +729,7 @@ int cr_rst_files_open(const struct cr_rst_child *c, struct cr_rst_res *res)
 	for (int pass = 0; pass < CR_RF_PASSES; pass++) {
 		if (pass == CR_RF_PASS_WAITING) {
 			err = fs->fdt_shared ? 0 :
-			      cr_rst_unix_waiting(fs, res);
+			      cr_rst_unix_waiting(fs, t, res);
 			if (err)
 				return err;
 			continue;

@@ -18,7 +18,10 @@
  * listeners are in place (restore-files.c's first pass): each accepted
  * one by a connect() to the listener's name and an accept(), with its
  * queues as a pair's (cr_rst_unix_accept()); then those waiting in the
- * backlog, connect()ed in their order (cr_rst_unix_waiting()).
+ * backlog, connect()ed in their order (cr_rst_unix_waiting()), under the
+ * process's euid and egid: the process that connect()ed a waiting one,
+ * which its other end names after accept(), is the one holding it alone
+ * and its listener first (img-check-unix.c; others are refused).
  *
  * SO_PEERCRED: the socketpair(), listen() or connect() that sets it is
  * made under the euid and egid recorded (cr_rst_unix_as(), this thread
@@ -83,24 +86,21 @@ static long cr_rst_unix_back(const struct cr_rst_unix_ids *old)
 }
 
 /*
- * Give the thread the euid and egid that SO_PEERCRED of @fi names (none:
- * kept), for the one call that sets it (socketpair(), listen() or
- * connect()): its ids, fs ids and capabilities kept in @old first; -1 and
- * errno (then as before).
+ * Give the thread euid @uid and egid @gid for the one call that sets an
+ * SO_PEERCRED (socketpair(), listen() or connect()): its ids, fs ids and
+ * capabilities kept in @old first; -1 and errno (then as before).
  */
-static long cr_rst_unix_as(const struct cr_file *fi, struct cr_rst_unix_ids *old)
+static long cr_rst_unix_as_ids(uint32_t uid, uint32_t gid,
+			       struct cr_rst_unix_ids *old)
 {
-	const struct crfs_file_unix *u = cr_unix_of(fi);
 	struct __user_cap_data_struct all[2];
 	int err;
 
 	old->moved = false;
-	if (!u->cred_pid)
-		return 0;
 	if (syscall(SYS_getresuid, &old->r, &old->e, &old->s) ||
 	    syscall(SYS_getresgid, &old->rg, &old->eg, &old->sg))
 		return -1;
-	if (old->e == u->cred_uid && old->eg == u->cred_gid)
+	if (old->e == uid && old->eg == gid)
 		return 0;
 	/* An invalid id changes nothing and tells the current one. */
 	old->fsuid = syscall(SYS_setfsuid, -1);
@@ -116,8 +116,8 @@ static long cr_rst_unix_as(const struct cr_file *fi, struct cr_rst_unix_ids *old
 		all[i].effective = old->cap[i].permitted;
 	}
 	if (!syscall(SYS_capset, &old->hdr, all) &&
-	    !syscall(SYS_setresgid, -1, u->cred_gid, -1) &&
-	    !syscall(SYS_setresuid, -1, u->cred_uid, -1)) {
+	    !syscall(SYS_setresgid, -1, gid, -1) &&
+	    !syscall(SYS_setresuid, -1, uid, -1)) {
 		/*
 		 * The fs ids as they were (SO_PEERCRED takes none of them):
 		 * a connect() resolves the listener's path as before, as the
@@ -131,6 +131,20 @@ static long cr_rst_unix_as(const struct cr_file *fi, struct cr_rst_unix_ids *old
 	cr_rst_unix_back(old);
 	errno = err;
 	return -1;
+}
+
+/*
+ * Give the thread the euid and egid that SO_PEERCRED of @fi names (none:
+ * kept), as cr_rst_unix_as_ids().
+ */
+static long cr_rst_unix_as(const struct cr_file *fi, struct cr_rst_unix_ids *old)
+{
+	const struct crfs_file_unix *u = cr_unix_of(fi);
+
+	old->moved = false;
+	if (!u->cred_pid)
+		return 0;
+	return cr_rst_unix_as_ids(u->cred_uid, u->cred_gid, old);
 }
 
 /* Write queue @fi of the socket at @to through its peer @from. */
@@ -365,11 +379,14 @@ static int32_t cr_rst_unix_waiter(const struct cr_rst_files *fs,
 	return -1;
 }
 
-int cr_rst_unix_waiting(const struct cr_rst_files *fs, struct cr_rst_res *res)
+int cr_rst_unix_waiting(const struct cr_rst_files *fs, const struct cr_task *t,
+			struct cr_rst_res *res)
 {
+	struct cr_rst_unix_ids ids;
 	struct sockaddr_un sa;
 	int32_t j;
 	long len, w;
+	int err;
 
 	for (uint32_t i = 0; i < fs->nr_fd_entries; i++) {
 		const struct cr_file *l = fs->f[i].unx;
@@ -381,9 +398,21 @@ int cr_rst_unix_waiting(const struct cr_rst_files *fs, struct cr_rst_res *res)
 		     (j = cr_rst_unix_waiter(fs, l, seq)) >= 0; seq++) {
 			res->idx = j;
 			res->step = CR_RST_FILE_OPEN;
-			w = cr_rst_unix_connect(cr_unix_of(l)->type, &sa, len);
-			if (w < 0)
+			/*
+			 * Its other end names this process (img-check-unix.c:
+			 * it alone holds it), with its ids, after accept().
+			 */
+			if (cr_rst_unix_as_ids(t->creds.euid, t->creds.egid,
+					       &ids))
 				return errno;
+			w = cr_rst_unix_connect(cr_unix_of(l)->type, &sa, len);
+			err = w < 0 ? errno : 0;
+			if (cr_rst_unix_back(&ids) && !err) {
+				err = errno;
+				syscall(SYS_close, w);
+			}
+			if (err)
+				return err;
 			if (cr_rst_unix_opts(w, fs->f[j].pair) ||
 			    (w != fs->f[j].fd &&
 			     syscall(SYS_dup3, w, fs->f[j].fd, O_CLOEXEC) < 0)) {

@@ -899,13 +899,18 @@ int cr_rst_unix_accept(const struct cr_file *f, const struct cr_file *peer,
 /**
  * cr_rst_unix_waiting() - the connections waiting in the backlog of each
  * listening socket of @fs, in place (after the accepted ones): connect()ed
- * in their order, each moved to its entry's number (raw system calls)
+ * in their order, each moved to its entry's number (raw system calls),
+ * under @t's euid and egid (the SO_PEERCRED of its other end after
+ * accept(): img-check-unix.c lets only the process holding the client
+ * alone and the listener first have one)
  * @fs: the files of the new process
+ * @t: the new process
  * @res: the entry and step that failed
  *
  * Return: 0 or a positive errno.
  */
-int cr_rst_unix_waiting(const struct cr_rst_files *fs, struct cr_rst_res *res);
+int cr_rst_unix_waiting(const struct cr_rst_files *fs, const struct cr_task *t,
+			struct cr_rst_res *res);
 
 /**
  * cr_rst_unix_reason() - why named unix socket @f (at @name, "fd 3")
