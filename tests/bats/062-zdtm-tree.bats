@@ -255,6 +255,18 @@ ns_run() {
 	ns_run zdtm-thread-child
 }
 
+@test "zdtm-unix-peercred in a pid namespace of its own: SO_PEERCRED names the pids there (the checkpoint compares them with its processes' before their view)" {
+	require_image
+	ns_run zdtm-unix-peercred
+	run -0 "$CRFS_BIN/crfs-image" show "$IMG"
+	assert_output --regexp "kind=unix [^[:cntrl:]]*type=5 state=connected [^[:cntrl:]]*cred_pid=1 cred_uid=1234 cred_gid=2345"
+}
+
+@test "zdtm-unix-tree in a pid namespace of its own: socket pairs across processes come back" {
+	require_image
+	ns_run zdtm-unix-tree
+}
+
 @test "zdtm-tree-zombie in a pid namespace of its own: zombies, groups and signals as there" {
 	require_image
 	ns_run zdtm-tree-zombie

@@ -878,6 +878,21 @@ int cr_dump_tree_views(struct cr_dump *d, struct cr_err *e)
 
 	for (uint32_t i = 0; !ret && i < d->nr_tasks; i++)
 		ret = tree_view_task(d, &d->tasks[i], e);
+	/* SO_PEERCRED of unix sockets: a container process (res-unix.c). */
+	for (uint32_t i = 0; !ret && i < d->m.nr_files; i++) {
+		struct cr_file *f = &d->m.files[i];
+		struct crfs_file_unix *u = f->ubuf;
+		pid_t v;
+
+		if (f->f.kind != CRFS_FILE_UNIX || !u || u->cred_pid <= 0)
+			continue;
+		v = tree_view(d, u->cred_pid);
+		if (!v)
+			ret = cr_fail(e, ESRCH, "%s: SO_PEERCRED names pid %d, "
+				      "not a process of the container", f->path,
+				      u->cred_pid);
+		u->cred_pid = v;
+	}
 	/* The processes by their new pids. */
 	if (!ret && cr_model_index(&d->m, CR_K_TASK, &dup))
 		ret = cr_fail(e, ENOMEM, "out of memory");

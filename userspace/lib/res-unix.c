@@ -1109,18 +1109,19 @@ static pid_t cr_unix_view(const struct cr_dump *d, pid_t host)
 	return 0;
 }
 
-/* Unix socket @f, or NULL (@f NULL, or not one), its pid still the host's. */
+/*
+ * Unix socket @f, or NULL (@f NULL, or not one, or its SO_PEERCRED a
+ * process of @d: its pid the host's like the model's, until
+ * cr_dump_tree_views() gives every pid the container's view).
+ */
 static const struct cr_file *cr_unix_cred_host(const struct cr_dump *d,
 					       struct cr_file *f)
 {
-	pid_t v;
-
 	if (!f || f->f.kind != CRFS_FILE_UNIX || !f->ubuf || !f->ucred_host)
 		return NULL;
-	v = f->ucred_dead ? 0 : cr_unix_view(d, f->ucred_host);
-	if (!v)
+	if (f->ucred_dead || !cr_unix_view(d, f->ucred_host))
 		return f;
-	((struct crfs_file_unix *)f->ubuf)->cred_pid = v;
+	((struct crfs_file_unix *)f->ubuf)->cred_pid = f->ucred_host;
 	f->ucred_host = 0;
 	return NULL;
 }
