@@ -274,6 +274,21 @@ unix_refused() {
 	zdtm_finish
 }
 
+@test "a connection waiting in a backlog connect()ed as root by a process now of euid 4242 is refused; thawed, accept() names root" {
+	require_image
+	local ct
+	ct=$(crfs_mkct neg)
+	ZDTM_UNIX=idwait zdtm_start "$ct" zdtm-neg-unix
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	run ! cat "$CRFS_MNT/$ct/image"
+	run -0 ct_file "$ct" error
+	assert_output --regexp "pid [0-9]+: fd [0-9]+: socket:\\[[0-9]+\\]: a connection of listening socket:\\[[0-9]+\\]: a connection waiting in its backlog whose socket was made under other ids than the euid and egid of the process holding it"
+	ct_write "$ct" state thaw
+	wait_thawed "$ct"
+	zdtm_finish
+}
+
 @test "a connection waiting in a backlog that a child connect()ed as euid 4242 is refused (SO_PEERCRED unknown before accept()); thawed, accept() names the child" {
 	require_image
 	local ct child

@@ -1123,7 +1123,8 @@ static void ux_conn_add(struct cr_model *m)
 		memset(f, 0, sizeof(*f));
 		f->f = (struct crfs_file){ .id = base + i + 1,
 			.kind = CRFS_FILE_UNIX, .flags = O_RDWR,
-			.mode = S_IFSOCK | 0777, .dev = 0x8, .ino = 600 + i };
+			.mode = S_IFSOCK | 0777, .dev = 0x8, .ino = 600 + i,
+			.uid = 1000, .gid = 100 };	/* made as the process */
 		snprintf(path, sizeof(path), "socket:[%d]", 600 + i);
 		f->path = strdup(path);
 		memset(fd, 0, sizeof(*fd));
@@ -1181,6 +1182,7 @@ FC(uc_dgram, acc->type = SOCK_DGRAM;
 FC(uc_cred_cli, ((struct crfs_file_unix *)uc[UX_CLI].ubuf)->cred_uid = 1000)
 FC(uc_cred_wait, w->cred_gid = 1000)
 FC(uc_cred_acc, acc->cred_pid = FX_PID + 1)
+FC(uc_wait_ids, uc[UX_WAIT].f.uid = 0)
 FC(uc_notrailer, uc[UX_WAIT].ulen -= sizeof(struct crfs_unix_conn))
 FC(uc_peer_named, ux_name(&uc[UX_CLI], "\0y", 2))
 
@@ -1353,6 +1355,7 @@ static const struct forgery forgeries[] = {
 	{ "an unconnected socket with SO_PEERCRED", forge_ux_cred_unconn, "SO_PEERCRED on a socket neither listening nor connected" },
 	{ "a client not naming its listener's", forge_uc_cred_cli, "is not its listening socket's" },
 	{ "a waiting client not naming its listener's", forge_uc_cred_wait, "is not its listening socket's" },
+	{ "a waiting client made under other ids than its process's", forge_uc_wait_ids, "whose socket was made under other ids than the euid and egid" },
 	{ "an accepted socket naming another process", forge_uc_cred_acc, "SO_PEERCRED names a process other than the one that makes it again" },
 	{ "a one-shot epoll target on a unix socket, fired", forge_ux_oneshot, "a one-shot unix socket target that fired" },
 	{ "a one-shot epoll target on a TCP socket, fired", forge_in_oneshot, "a one-shot TCP or UDP socket target that fired" },

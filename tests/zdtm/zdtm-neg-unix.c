@@ -22,7 +22,10 @@
  * the same connection not accepted, waiting in the backlog (the process
  * that connect()ed is not known before accept()); "groups"
  * a socket pair made with the supplementary group 4242 alone, which the
- * process has no longer (SO_PEERGROUPS); "outside" a socket pair whose other end a
+ * process has no longer (SO_PEERGROUPS); "idwait" a connection waiting in
+ * the backlog of our own listener, connect()ed as root, after which the
+ * process took euid 4242 (its fs ids root's): the ids it connect()ed under
+ * are not its ids now; "outside" a socket pair whose other end a
  * process in the cgroup $ZDTM_OUT_CG holds (a sibling: CLONE_PARENT),
  * which echoes what it reads.  After SIGTERM (the refused checkpoint,
  * then thaw) the socket must be as it was: the descriptor still in
@@ -32,6 +35,7 @@
 #include <sched.h>
 #include <stdbool.h>
 #include <grp.h>
+#include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -273,6 +277,17 @@ int main(int argc, char **argv)
 			   (a = accept(s, NULL, NULL)) < 0, "accept");
 		snprintf(procs, sizeof(procs), "%d\n", early);
 		zdtm_put("child", procs);
+	} else if (!strcmp(mode, "idwait")) {
+		snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1,
+			 "crfs-zdtm-idwait-%d", getpid());
+		s = socket(AF_UNIX, SOCK_STREAM, 0);
+		zdtm_check(s < 0 || bind(s, (void *)&sa, sizeof(sa)) ||
+			   listen(s, 4), "listen");
+		c = socket(AF_UNIX, SOCK_STREAM, 0);
+		zdtm_check(c < 0 || connect(c, (void *)&sa, sizeof(sa)) ||
+			   setresuid(-1, 4242, -1), "connect, then euid 4242");
+		setfsuid(0);
+		zdtm_check(setfsuid(-1) != 0, "fsuid 0");
 	} else if (!strcmp(mode, "groups")) {
 		/* A pair made with the supplementary group 4242 alone. */
 		gid_t mine[64];
@@ -300,8 +315,8 @@ int main(int argc, char **argv)
 		zdtm_put("child", procs);
 	} else {
 		zdtm_fail("ZDTM_UNIX: inflight, wrote, gone, bound, lclosed, early, unlinked, "
-			  "sender, oneway, closed, dead, xconn, xwait, groups or "
-			  "outside");
+			  "sender, oneway, closed, dead, xconn, xwait, idwait, "
+			  "groups or outside");
 	}
 	zdtm_ready();
 	zdtm_wait();
@@ -315,6 +330,18 @@ int main(int argc, char **argv)
 		zdtm_fail("the data the waiting client wrote is gone");
 	if (!strcmp(mode, "gone") && read(a, buf, 1) != 0)
 		zdtm_fail("the connection of a closed client is not at its end");
+	if (!strcmp(mode, "idwait")) {
+		struct ucred u;
+		socklen_t len = sizeof(u);
+
+		zdtm_check((a = accept(s, NULL, NULL)) < 0 ||
+			   getsockopt(a, SOL_SOCKET, SO_PEERCRED, &u, &len),
+			   "accept the connection waiting, SO_PEERCRED");
+		if (u.pid != getpid() || u.uid != 0 || u.gid != 0)
+			zdtm_fail("the accepted socket names pid %d uid %u gid "
+				  "%u, not %d 0 0 (the connect()'s)", u.pid,
+				  u.uid, u.gid, getpid());
+	}
 	if (a >= 0 && c >= 0)
 		zdtm_check(write(c, "n", 1) != 1 || read(a, buf, 1) != 1 ||
 			   buf[0] != 'n', "talk over the accepted connection");

@@ -100,6 +100,21 @@ const char *cr_unix_maker_why(const struct cr_model *m,
 		       "process than the first one holding the listener: the "
 		       "process that connect()ed it, which its SO_PEERCRED "
 		       "after accept() names, is not known before accept()";
+	/*
+	 * Its socket was made (socket(): the inode's owner, the fs ids then)
+	 * under other ids than the process has now: it connect()ed under ids
+	 * the restore cannot know, which a connect() under its euid and egid
+	 * would not give back.
+	 */
+	if ((cr_unix_of(fi)->flags & CRFS_UNIX_F_WAITING) &&
+	    (!m->tasks[lf].have_creds ||
+	     fi->f.uid != m->tasks[lf].creds.euid ||
+	     fi->f.gid != m->tasks[lf].creds.egid))
+		return "a connection waiting in its backlog whose socket was "
+		       "made under other ids than the euid and egid of the "
+		       "process holding it: the ids it connect()ed under, "
+		       "which its SO_PEERCRED after accept() names, are not "
+		       "known before accept()";
 	return NULL;
 }
 
