@@ -37,10 +37,19 @@ static int at(int fd, int to)
 	return to;
 }
 
-/* A socket of @type connected to @sa (@len), at @to. */
+/*
+ * A socket of @type connected to @sa (@len), at @to: made (socket(): its
+ * owner) under fs ids of the euid and egid, connected under root's.
+ */
 static int dial(int type, const struct sockaddr_un *sa, socklen_t len, int to)
 {
-	int c = socket(AF_UNIX, type, 0);
+	int c;
+
+	setfsgid(getegid());
+	setfsuid(geteuid());
+	c = socket(AF_UNIX, type, 0);
+	setfsuid(0);
+	setfsgid(0);
 
 	zdtm_check(c < 0 || connect(c, (const void *)sa, len), "connect");
 	return at(c, to);
@@ -177,7 +186,7 @@ int main(int argc, char **argv)
 	at(accept(l, NULL, NULL), 14);
 	put(c, 96, 13);
 	close(c);
-	/* From here euid 4242, egid 4343 (the fs ids and real ids root's). */
+	/* From here euid 4242, egid 4343 (real ids root's, fs ids as dial()). */
 	zdtm_check(setresgid(-1, 4343, -1) || setresuid(-1, 4242, -1),
 		   "setresuid");
 	setfsuid(0);
