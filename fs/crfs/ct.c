@@ -265,7 +265,7 @@ int crfs_ct_populate(struct crfs_ct *ct, struct dentry *dir)
 		}
 		ct->files[i].ct = ct;
 		ct->files[i].ctl = ctl;
-		inode->i_fop = &crfs_ctl_fops;
+		inode->i_fop = ctl->fops ?: &crfs_ctl_fops;
 		inode->i_private = &ct->files[i];
 		crfs_ct_get(ct);
 		d_add(dentry, inode);	/* the dentry keeps its reference */
