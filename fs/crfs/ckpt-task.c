@@ -131,6 +131,7 @@ static int crfs_ckpt_regs(struct crfs_ckpt *c, u32 tid)
 	const struct user_regset *rs;
 	struct crfs_x86_regs regs = { .tid = tid };
 	struct crfs_x86_xstate xs = { .tid = tid };
+	u64 xfeatures;
 	void *area;
 	int n, ret;
 
@@ -153,9 +154,8 @@ static int crfs_ckpt_regs(struct crfs_ckpt *c, u32 tid)
 	rs = crfs_ckpt_regset(view, xsave ? NT_X86_XSTATE : NT_PRFPREG);
 	if (!rs)
 		return crfs_ckpt_refuse(c, -EOPNOTSUPP, "pid %d: FPU: no regset", c->pid);
-	xs.size = rs->n * rs->size;
-	if (!xsave)
-		xs.size = 512;
+	/* the header's size, as the userspace engine asks PTRACE_GETREGSET */
+	crfs_rec_xstate(&xfeatures, &xs.size);
 	n = regset_get_alloc(c->task, rs, xs.size, &area);
 	if (n < 0)
 		return crfs_ckpt_refuse(c, n, "pid %d: FPU: cannot read its state", c->pid);

@@ -218,8 +218,9 @@ static int crfs_ckpt_collect(struct crfs_ckpt *c)
 	if (!ret)
 		ret = crfs_ckpt_task(c);
 	/* a task killed meanwhile may have given a partial view */
-	if (!ret)
-		ret = crfs_ckpt_alive(c) ? -ESRCH : 0;
+	if (!ret && crfs_ckpt_alive(c))
+		ret = crfs_ckpt_refuse(c, -ESRCH, "pid %d: killed during the checkpoint",
+				       c->pid);
 	return ret;
 }
 

@@ -87,6 +87,7 @@ struct crfs_ckpt {
 
 /* rec.c */
 u32 crfs_crc32c(u32 crc, const void *p, size_t len);
+void crfs_rec_xstate(u64 *xfeatures, u32 *size);
 int crfs_rec_put(struct crfs_ckpt *c, enum crfs_part part, u32 type,
 		 const void *a, size_t alen, const void *b, size_t blen);
 int crfs_rec_header(struct crfs_ckpt *c);

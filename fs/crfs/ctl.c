@@ -68,6 +68,10 @@ static int crfs_procs_write(struct crfs_ct *ct, char *buf)
 		return crfs_ct_fail(ct, -EINVAL, "procs: '%*pE': not a pid",
 				    (int)strlen(word), word);
 	ret = crfs_cgroup_attach(ct->cgrp, pid);
+	if (ret == -EBUSY)
+		return crfs_ct_fail(ct, ret,
+				    "procs: %d: %s or the process's container is being checkpointed",
+				    pid, ct->name);
 	if (ret)
 		return crfs_ct_fail(ct, ret, "procs: %d: %s", pid,
 				    crfs_err_words(ret));

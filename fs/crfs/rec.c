@@ -94,8 +94,13 @@ int crfs_rec_put(struct crfs_ckpt *c, enum crfs_part part, u32 type,
 	return 0;
 }
 
-/* This machine's XSAVE features (XCR0) and the size of an XSAVE area. */
-static void crfs_rec_xstate(u64 *xfeatures, u32 *size)
+/**
+ * crfs_rec_xstate - this machine's XSAVE features and area size
+ * @xfeatures: XCR0, as the userspace engine reads it (0 without XSAVE)
+ * @size: the bytes of an XSAVE area for them (CPUID 0xd), or the 512 of
+ *	the legacy FXSAVE area
+ */
+void crfs_rec_xstate(u64 *xfeatures, u32 *size)
 {
 	unsigned int a, b, cx, d;
 
