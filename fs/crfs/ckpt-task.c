@@ -11,6 +11,7 @@
 #include <linux/cred.h>
 #include <linux/elf.h>
 #include <linux/futex.h>
+#include <linux/ioprio.h>
 #include <linux/ipc_namespace.h>
 #include <linux/nsproxy.h>
 #include <linux/pid_namespace.h>
@@ -200,9 +201,9 @@ static int crfs_ckpt_thread(struct crfs_ckpt *c, u32 tid)
 		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
 					"pid %d: SCHED_DEADLINE: kernel: not yet", c->pid);
 #ifdef CONFIG_BLOCK
+	/* what ioprio_get(IOPRIO_WHO_PROCESS) tells */
 	task_lock(t);
-	if (t->io_context)
-		th.ioprio = t->io_context->ioprio;
+	th.ioprio = __get_task_ioprio(t);
 	task_unlock(t);
 #endif
 	bitmap_copy((unsigned long *)th.cpus_allowed,

@@ -18,9 +18,31 @@ teardown() {
 		for d in "$FUSE_MNT"/*/; do
 			[[ -f $d/state ]] && echo kill >"$d/state" 2>/dev/null
 		done
-		crfs_umount_fuse "$FUSE_MNT" "$CRFS_FUSE_PID" || true
+		crfs_umount_fuse "$FUSE_MNT" "$FUSE_PID" || true
+		rmdir "$FUSE_CG" 2>/dev/null || true
 	fi
 	crfs_teardown
+}
+
+# fuse_mount DIR: crfs-fuse on DIR, its cgroup subtree in a cgroup of its
+# own (FUSE_CG), away from the kernel crfs's crfs-N (a starting crfs-fuse
+# prunes the crfs-* subtrees of its cgroup directory).  Sets FUSE_PID.
+fuse_mount() {
+	local mnt=$1 log=$BATS_TEST_TMPDIR/crfs-fuse.log i
+
+	FUSE_CG=$(cgroup2_root)/kck-fuse.$$.$RANDOM
+	mkdir "$FUSE_CG" "$mnt"
+	(crfs_close_fds; exec "$CRFS_BIN/crfs-fuse" -f -o "cgroup=$FUSE_CG" "$mnt") \
+		</dev/null >"$log" 2>&1 3>&- &
+	FUSE_PID=$!
+	disown "$FUSE_PID" 2>/dev/null || true
+	for ((i = 0; i < 100; i++)); do
+		crfs_is_mounted "$mnt" && return 0
+		crfs_alive "$FUSE_PID" || break
+		sleep 0.1
+	done
+	cat "$log" >&2
+	return 1
 }
 
 # frozen_ct NAME PROG: PROG in a new container, frozen.  Sets CT, PID, DIR.
@@ -28,12 +50,12 @@ frozen_ct() {
 	zdtm_frozen "$1" "$2"
 }
 
-@test "checkpoint: a process with a pipe is refused at open, naming pid, fd and why; it stays frozen and thaws after" {
-	frozen_ct refp zdtm-pipe
+@test "checkpoint: a process with a FIFO is refused at open, naming pid, fd and why; it stays frozen and thaws after" {
+	frozen_ct refp zdtm-fifo
 	run -1 cat "$CRFS_MNT/$CT/image"
 	assert_output --partial "Operation not supported"
 	run -0 ct_file "$CT" error
-	assert_output --regexp "^checkpoint: pid $PID: fd [0-9]+: pipe:\[[0-9]+\]: a pipe or FIFO: kernel: not yet \(EOPNOTSUPP\)$"
+	assert_output --regexp "^checkpoint: pid $PID: fd [0-9]+: $DIR/[^:]+: a pipe or FIFO: kernel: not yet \(EOPNOTSUPP\)$"
 	run -0 ct_file "$CT" state
 	assert_output "frozen"
 	run -0 ct_file "$CT" events
@@ -45,6 +67,15 @@ frozen_ct() {
 	run -0 ct_file "$CT" state
 	assert_output "running"
 	zdtm_finish "$DIR" "$PID"
+}
+
+@test "checkpoint: a tree of processes is refused at open, naming how many" {
+	frozen_ct tree zdtm-pipe
+	run -1 cat "$CRFS_MNT/$CT/image"
+	run -0 ct_file "$CT" error
+	assert_output --regexp "^checkpoint: pid [0-9]+: [0-9]+ processes in $CT: kernel: only one process for now \(EOPNOTSUPP\)$"
+	run -0 ct_file "$CT" state
+	assert_output "frozen"
 }
 
 @test "checkpoint: a multi-threaded process is refused at open with the number of its threads" {
@@ -161,7 +192,7 @@ frozen_ct() {
 	ct_write "$CT" state kill
 	wait_pid_gone "$PID"
 	FUSE_MNT=$BATS_TEST_TMPDIR/fuse
-	crfs_mount_fuse "$FUSE_MNT"
+	fuse_mount "$FUSE_MNT"
 	mkdir "$FUSE_MNT/dst"
 	cat "$img" >"$FUSE_MNT/dst/image" || { cat "$FUSE_MNT/dst/error" >&2; false; }
 	run -0 cat "$FUSE_MNT/dst/state"
@@ -170,6 +201,46 @@ frozen_ct() {
 	assert_output "$PID"
 	kill -USR1 "$PID"
 	echo thaw >"$FUSE_MNT/dst/state"
+	wait_for "pause() to return" 10 test -e "$DIR/woken"
+	zdtm_finish "$DIR" "$PID"
+}
+
+# show_norm IMG: crfs-image show of IMG without what differs between two
+# images of one process by design (object ids, time, image id, the
+# writer's kernel line), its lines sorted.
+show_norm() {
+	"$CRFS_BIN/crfs-image" show "$1" |
+		grep -v -e '^image:' -e '^dumped:' -e '^id:' -e '^totals:' |
+		sed -E -e 's/\b(id|file|exe_file|mm|fdtable|fs|sighand|cwd_file|root_file)=[0-9]+/\1=N/g' \
+			-e 's/ xstate_bv=0x[0-9a-f]+//' -e 's/[0-9]+ records, //' |
+		sort
+}
+
+@test "the kernel's image of a process has the records crfs-fuse's image of it has" {
+	FUSE_MNT=$BATS_TEST_TMPDIR/fuse
+	fuse_mount "$FUSE_MNT"
+	mkdir "$FUSE_MNT/src"
+	CRFS_MNT=$FUSE_MNT zdtm_start src zdtm-pause
+	PID=$ZDTM_PID
+	DIR=$ZDTM_DIR
+	echo freeze >"$FUSE_MNT/src/state"
+	CRFS_MNT=$FUSE_MNT wait_frozen src
+	cat "$FUSE_MNT/src/image" >"$BATS_TEST_TMPDIR/fuse.img" ||
+		{ cat "$FUSE_MNT/src/error" >&2; false; }
+	echo thaw >"$FUSE_MNT/src/state"
+	# the same process, now in a container of the kernel crfs
+	CT=$(crfs_mkct cmp)
+	ct_write "$CT" procs "$PID"
+	ct_write "$CT" state freeze
+	wait_frozen "$CT"
+	cat "$CRFS_MNT/$CT/image" >"$BATS_TEST_TMPDIR/kernel.img" ||
+		{ cat "$CRFS_MNT/$CT/error" >&2; false; }
+	show_norm "$BATS_TEST_TMPDIR/fuse.img" >"$BATS_TEST_TMPDIR/fuse.show"
+	show_norm "$BATS_TEST_TMPDIR/kernel.img" >"$BATS_TEST_TMPDIR/kernel.show"
+	run diff "$BATS_TEST_TMPDIR/fuse.show" "$BATS_TEST_TMPDIR/kernel.show"
+	assert_success
+	kill -USR1 "$PID"
+	ct_write "$CT" state thaw
 	wait_for "pause() to return" 10 test -e "$DIR/woken"
 	zdtm_finish "$DIR" "$PID"
 }
