@@ -180,7 +180,8 @@ const char *crfs_ct_state(struct crfs_ct *ct)
 	enum crfs_ct_state state;
 
 	crfs_cgroup_status(ct->cgrp, &st);
-	if (st.checkpoint)
+	/* a kill ends a checkpoint at once, image open or not */
+	if (st.checkpoint && st.populated)
 		state = CRFS_CT_CHECKPOINTING;
 	else if (!st.populated)
 		state = CRFS_CT_EMPTY;
