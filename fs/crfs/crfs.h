@@ -33,12 +33,14 @@ struct crfs_ctl {
 	int		(*show)(struct crfs_ct *ct, struct seq_file *m);
 	int		(*write)(struct crfs_ct *ct, char *buf);
 	int		(*open)(struct crfs_ct *ct, struct file *file);
+	const struct file_operations *fops;	/* not a seq_file: image */
 	bool		pollable;
 };
 
 extern const struct crfs_ctl crfs_ctl_files[];
 extern const unsigned int crfs_nr_ctl_files;
 extern const struct file_operations crfs_ctl_fops;
+extern const struct file_operations crfs_image_fops;
 
 /* The i_private of a control file's inode. */
 struct crfs_ct_file {

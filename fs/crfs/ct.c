@@ -180,7 +180,8 @@ const char *crfs_ct_state(struct crfs_ct *ct)
 	enum crfs_ct_state state;
 
 	crfs_cgroup_status(ct->cgrp, &st);
-	if (st.checkpoint)
+	/* a kill ends a checkpoint at once, image open or not */
+	if (st.checkpoint && st.populated)
 		state = CRFS_CT_CHECKPOINTING;
 	else if (!st.populated)
 		state = CRFS_CT_EMPTY;
@@ -265,7 +266,7 @@ int crfs_ct_populate(struct crfs_ct *ct, struct dentry *dir)
 		}
 		ct->files[i].ct = ct;
 		ct->files[i].ctl = ctl;
-		inode->i_fop = &crfs_ctl_fops;
+		inode->i_fop = ctl->fops ?: &crfs_ctl_fops;
 		inode->i_private = &ct->files[i];
 		crfs_ct_get(ct);
 		d_add(dentry, inode);	/* the dentry keeps its reference */

@@ -68,6 +68,10 @@ static int crfs_procs_write(struct crfs_ct *ct, char *buf)
 		return crfs_ct_fail(ct, -EINVAL, "procs: '%*pE': not a pid",
 				    (int)strlen(word), word);
 	ret = crfs_cgroup_attach(ct->cgrp, pid);
+	if (ret == -EBUSY)
+		return crfs_ct_fail(ct, ret,
+				    "procs: %d: %s or the process's container is being checkpointed",
+				    pid, ct->name);
 	if (ret)
 		return crfs_ct_fail(ct, ret, "procs: %d: %s", pid,
 				    crfs_err_words(ret));
@@ -186,22 +190,6 @@ static int crfs_error_show(struct crfs_ct *ct, struct seq_file *m)
 	return 0;
 }
 
-/* image: checkpoint and restore are not in the kernel yet. */
-static int crfs_image_open(struct crfs_ct *ct, struct file *file)
-{
-	const char *op = (file->f_flags & O_ACCMODE) == O_RDONLY ?
-			 "checkpoint" : "restore";
-
-	crfs_ct_clear(ct);
-	if ((file->f_flags & O_ACCMODE) == O_RDWR)
-		return crfs_ct_fail(ct, -EINVAL,
-				    "%s: open image for reading (checkpoint) or writing (restore), not both",
-				    op);
-	return crfs_ct_fail(ct, -EOPNOTSUPP,
-			    "%s: not in the kernel yet (a later release); use crfs-fuse",
-			    op);
-}
-
 const struct crfs_ctl crfs_ctl_files[] = {
 	{ .name = "procs", .mode = 0644, .show = crfs_procs_show,
 	  .write = crfs_procs_write },
@@ -209,7 +197,7 @@ const struct crfs_ctl crfs_ctl_files[] = {
 	  .write = crfs_state_write, .pollable = true },
 	{ .name = "events", .mode = 0444, .show = crfs_events_show,
 	  .pollable = true },
-	{ .name = "image", .mode = 0600, .open = crfs_image_open },
+	{ .name = "image", .mode = 0600, .fops = &crfs_image_fops },
 	{ .name = "error", .mode = 0600, .show = crfs_error_show },
 };
 

@@ -131,10 +131,12 @@ void crfs_cgroup_events_changed(struct cgroup *cgrp)
  * @pid: the process, in the caller's pid namespace
  *
  * Return: 0, -ESRCH no such process, -EINVAL a kernel thread, -ENOENT
- * @cgrp is gone, or what the migration says.
+ * @cgrp is gone, -EBUSY the process's cgroup or @cgrp is being
+ * checkpointed, or what the migration says.
  */
 int crfs_cgroup_attach(struct cgroup *cgrp, pid_t pid)
 {
+	struct cgroup *src;
 	struct task_struct *task;
 	char buf[16];
 	bool locked;
@@ -155,7 +157,15 @@ int crfs_cgroup_attach(struct cgroup *cgrp, pid_t pid)
 	ret = PTR_ERR_OR_ZERO(task);
 	if (ret)
 		goto out_unlock;
-	ret = cgroup_attach_task(cgrp, task, true);
+	/* nothing moves in or out of a cgroup crfs checkpoints */
+	spin_lock_irq(&css_set_lock);
+	src = task_cgroup_from_root(task, &cgrp_dfl_root);
+	spin_unlock_irq(&css_set_lock);
+	if (test_bit(CGRP_CRFS_CHECKPOINT, &src->flags) ||
+	    test_bit(CGRP_CRFS_CHECKPOINT, &cgrp->flags))
+		ret = -EBUSY;
+	else
+		ret = cgroup_attach_task(cgrp, task, true);
 	cgroup_procs_write_finish(task, locked);
 out_unlock:
 	cgroup_unlock();
@@ -168,7 +178,8 @@ out_unlock:
  * @freeze: true to freeze, false to thaw
  *
  * Does not wait: the freeze completes when every process has stopped.
- * Return: 0, -ENOENT @cgrp is gone, -EBUSY thaw while checkpointing.
+ * Return: 0, -ENOENT @cgrp is gone, -EBUSY thaw while checkpointing (but
+ * once empty).
  */
 int crfs_cgroup_freeze(struct cgroup *cgrp, bool freeze)
 {
@@ -177,8 +188,9 @@ int crfs_cgroup_freeze(struct cgroup *cgrp, bool freeze)
 	cgroup_lock();
 	if (cgroup_is_dead(cgrp))
 		ret = -ENOENT;
-	else if (!freeze && test_bit(CGRP_CRFS_CHECKPOINT, &cgrp->flags))
-		ret = -EBUSY;
+	else if (!freeze && test_bit(CGRP_CRFS_CHECKPOINT, &cgrp->flags) &&
+		 cgroup_is_populated(cgrp))
+		ret = -EBUSY;	/* emptied by a kill, it may thaw */
 	else
 		cgroup_freeze(cgrp, freeze);
 	cgroup_unlock();

@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The process of the checkpoint: its TASK record (ids, limits, prctl
+ * state), CREDS, its thread's THREAD record and its registers and XSAVE
+ * area, read through the regsets ptrace uses (task_user_regset_view(),
+ * regset_get()) once the frozen task is off its CPU: the same bytes as
+ * PTRACE_GETREGSET gives the userspace engine.  And the IPC namespace of
+ * the container (IPCNS), kept when it is its own and empty.
+ */
+#include <linux/cpumask.h>
+#include <linux/cred.h>
+#include <linux/elf.h>
+#include <linux/futex.h>
+#include <linux/ioprio.h>
+#include <linux/ipc_namespace.h>
+#include <linux/nsproxy.h>
+#include <linux/pid_namespace.h>
+#include <linux/regset.h>
+#include <linux/sched.h>
+#include <linux/sched/coredump.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/securebits.h>
+#include <linux/slab.h>
+#include <linux/syscalls.h>
+#include <asm/unistd.h>
+
+#include "crfs.h"
+#include "ckpt.h"
+
+/* The kernel's restart codes (include/linux/errno.h), as ptrace shows them. */
+#define CRFS_ERESTARTSYS		512
+#define CRFS_ERESTARTNOINTR		513
+#define CRFS_ERESTARTNOHAND		514
+#define CRFS_ERESTART_RESTARTBLOCK	516
+
+/* The namespace's ids[] (ipc/util.h): semaphores, messages, shared memory. */
+enum { CRFS_NS_IPC_SEM, CRFS_NS_IPC_MSG, CRFS_NS_IPC_SHM };
+
+/* struct user_regs_struct, by name: what fixes a system call's restart. */
+enum { CRFS_R_AX = 10, CRFS_R_DX = 12, CRFS_R_ORIG_AX = 15 };
+
+/**
+ * crfs_ckpt_ipcns - the IPCNS record of a container with its own IPC namespace
+ * @c: the checkpoint
+ *
+ * An IPC namespace of the process's own is kept (its sysctls) when it
+ * holds no SysV object; one shared with the checkpointer is no record.
+ * Return: 0, or a refusal with the reason in the error file.
+ */
+int crfs_ckpt_ipcns(struct crfs_ckpt *c)
+{
+	struct crfs_ipcns r = { 0 };
+	struct ipc_namespace *ns;
+	int ret = 0;
+
+	task_lock(c->task);
+	ns = c->task->nsproxy ? get_ipc_ns(c->task->nsproxy->ipc_ns) : NULL;
+	task_unlock(c->task);
+	if (!ns)
+		return crfs_ckpt_refuse(c, -ESRCH, "pid %d: exiting", c->pid);
+	if (ns == current->nsproxy->ipc_ns)
+		goto out_put;
+	if (ns->ids[CRFS_NS_IPC_SEM].in_use || ns->ids[CRFS_NS_IPC_MSG].in_use ||
+	    ns->ids[CRFS_NS_IPC_SHM].in_use || ns->mq_queues_count) {
+		ret = crfs_ckpt_refuse(c, -EOPNOTSUPP,
+				       "pid %d: ipc namespace: SysV objects or POSIX message queues: kernel: not yet",
+				       c->pid);
+		goto out_put;
+	}
+	r.shmmax = ns->shm_ctlmax;
+	r.shmall = ns->shm_ctlall;
+	r.shmmni = ns->shm_ctlmni;
+	r.shm_rmid_forced = ns->shm_rmid_forced;
+	r.msgmax = ns->msg_ctlmax;
+	r.msgmnb = ns->msg_ctlmnb;
+	r.msgmni = ns->msg_ctlmni;
+	memcpy(r.sem, ns->sem_ctls, sizeof(r.sem));
+	r.shm_next_id = ns->ids[CRFS_NS_IPC_SHM].next_id;
+	r.msg_next_id = ns->ids[CRFS_NS_IPC_MSG].next_id;
+	r.sem_next_id = ns->ids[CRFS_NS_IPC_SEM].next_id;
+	ret = crfs_rec_put(c, CRFS_PART_IPCNS, CRFS_REC_IPCNS, &r, sizeof(r),
+			   NULL, 0);
+out_put:
+	put_ipc_ns(ns);
+	return ret;
+}
+
+/* The regset of @view whose note type is @note, or NULL. */
+static const struct user_regset *crfs_ckpt_regset(const struct user_regset_view *view,
+						  unsigned int note)
+{
+	unsigned int i;
+
+	for (i = 0; i < view->n; i++)
+		if (view->regsets[i].core_note_type == note)
+			return &view->regsets[i];
+	return NULL;
+}
+
+/*
+ * A system call the task was in keeps its restart as the kernel holds it,
+ * as the userspace engine does: but a restart through restart_syscall(),
+ * whose block does not survive, returns EINTR (poll() without a timeout
+ * restarts as itself).
+ */
+static void crfs_ckpt_fix_restart(u64 *r)
+{
+	if ((long)r[CRFS_R_ORIG_AX] < 0)
+		return;
+	switch (-(long)(int)r[CRFS_R_AX]) {
+	case CRFS_ERESTARTNOHAND:
+	case CRFS_ERESTARTSYS:
+	case CRFS_ERESTARTNOINTR:
+		return;
+	case CRFS_ERESTART_RESTARTBLOCK:
+		if (r[CRFS_R_ORIG_AX] == __NR_poll && (int)r[CRFS_R_DX] < 0) {
+			r[CRFS_R_AX] = -CRFS_ERESTARTNOHAND;
+			return;
+		}
+		r[CRFS_R_AX] = -EINTR;
+		break;
+	}
+	r[CRFS_R_ORIG_AX] = -1;
+}
+
+/* The X86_REGS and X86_XSTATE records of the task, off its CPU. */
+static int crfs_ckpt_regs(struct crfs_ckpt *c, u32 tid)
+{
+	const struct user_regset_view *view = task_user_regset_view(c->task);
+	bool xsave = boot_cpu_has(X86_FEATURE_OSXSAVE);
+	const struct user_regset *rs;
+	struct crfs_x86_regs regs = { .tid = tid };
+	struct crfs_x86_xstate xs = { .tid = tid };
+	u64 xfeatures;
+	void *area;
+	int n, ret;
+
+	if (!wait_task_inactive(c->task, TASK_INTERRUPTIBLE))
+		return crfs_ckpt_refuse(c, -EBUSY, "pid %d: still on a CPU", c->pid);
+	rs = crfs_ckpt_regset(view, NT_PRSTATUS);
+	if (!rs || rs->n * rs->size != sizeof(regs.r))
+		return crfs_ckpt_refuse(c, -EOPNOTSUPP, "pid %d: registers: no regset of %zu bytes",
+					c->pid, sizeof(regs.r));
+	n = regset_get(c->task, rs, sizeof(regs.r), regs.r);
+	if (n != sizeof(regs.r))
+		return crfs_ckpt_refuse(c, n < 0 ? n : -EIO, "pid %d: registers: cannot read them",
+					c->pid);
+	crfs_ckpt_fix_restart(regs.r);
+	ret = crfs_rec_put(c, CRFS_PART_TASK, CRFS_REC_X86_REGS, &regs,
+			   sizeof(regs), NULL, 0);
+	if (ret)
+		return ret;
+
+	rs = crfs_ckpt_regset(view, xsave ? NT_X86_XSTATE : NT_PRFPREG);
+	if (!rs)
+		return crfs_ckpt_refuse(c, -EOPNOTSUPP, "pid %d: FPU: no regset", c->pid);
+	/* the header's size, as the userspace engine asks PTRACE_GETREGSET */
+	crfs_rec_xstate(&xfeatures, &xs.size);
+	n = regset_get_alloc(c->task, rs, xs.size, &area);
+	if (n < 0)
+		return crfs_ckpt_refuse(c, n, "pid %d: FPU: cannot read its state", c->pid);
+	if (n != xs.size)
+		ret = crfs_ckpt_refuse(c, -EOPNOTSUPP, "pid %d: FPU: %d bytes, expected %u",
+				       c->pid, n, xs.size);
+	else
+		ret = crfs_rec_put(c, CRFS_PART_TASK, CRFS_REC_X86_XSTATE, &xs,
+				   sizeof(xs), area, xs.size);
+	kvfree(area);
+	return ret;
+}
+
+/* The THREAD record of the task's one thread; @sp its user stack pointer. */
+static int crfs_ckpt_thread(struct crfs_ckpt *c, u32 tid)
+{
+	struct task_struct *t = c->task;
+	struct crfs_thread th = { .pid = c->pid, .tid = tid };
+	int ret;
+
+	if (t->rseq) {
+		th.flags |= CRFS_THREAD_F_RSEQ;
+		th.rseq_addr = (unsigned long)t->rseq;
+		th.rseq_len = t->rseq_len;
+		th.rseq_sig = t->rseq_sig;
+	}
+#ifdef CONFIG_SECCOMP
+	if (t->seccomp.mode != SECCOMP_MODE_DISABLED)
+		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
+					"pid %d: seccomp: kernel: not yet", c->pid);
+#endif
+	th.clear_child_tid = (unsigned long)t->clear_child_tid;
+#ifdef CONFIG_FUTEX
+	th.robust_list = (unsigned long)t->robust_list;
+	th.robust_list_len = sizeof(struct robust_list_head);
+#endif
+	th.sched_policy = t->policy | (t->sched_reset_on_fork ? SCHED_RESET_ON_FORK : 0);
+	th.sched_nice = task_nice(t);
+	if (t->policy == SCHED_FIFO || t->policy == SCHED_RR)
+		th.sched_priority = t->rt_priority;
+	if (t->policy == SCHED_DEADLINE)
+		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
+					"pid %d: SCHED_DEADLINE: kernel: not yet", c->pid);
+#ifdef CONFIG_BLOCK
+	/* what ioprio_get(IOPRIO_WHO_PROCESS) tells */
+	task_lock(t);
+	th.ioprio = __get_task_ioprio(t);
+	task_unlock(t);
+#endif
+	bitmap_copy((unsigned long *)th.cpus_allowed,
+		    cpumask_bits(t->cpus_ptr),
+		    min_t(unsigned int, nr_cpu_ids, CRFS_CPU_WORDS * 64));
+	bitmap_and((unsigned long *)th.cpus_allowed,
+		   (unsigned long *)th.cpus_allowed, cpumask_bits(cpu_active_mask),
+		   min_t(unsigned int, nr_cpu_ids, CRFS_CPU_WORDS * 64));
+	get_task_comm(th.comm, t);
+	ret = crfs_ckpt_thread_signals(c, &th, KSTK_ESP(t));
+	if (!ret)
+		ret = crfs_rec_put(c, CRFS_PART_TASK, CRFS_REC_THREAD, &th,
+				   sizeof(th), NULL, 0);
+	return ret ?: crfs_ckpt_regs(c, tid);
+}
+
+/*
+ * The CREDS record.  Only root credentials so far (every id 0, every
+ * capability, no securebits): a restore opens the files as the process,
+ * and which it could have opened without privilege is not checked yet.
+ */
+static int crfs_ckpt_creds(struct crfs_ckpt *c)
+{
+	struct crfs_creds r = { .pid = c->pid };
+	struct user_namespace *ns = c->user_ns;
+	const struct cred *cred;
+	const char *why = NULL;
+
+	rcu_read_lock();
+	cred = __task_cred(c->task);
+	r.uid = from_kuid_munged(ns, cred->uid);
+	r.euid = from_kuid_munged(ns, cred->euid);
+	r.suid = from_kuid_munged(ns, cred->suid);
+	r.fsuid = from_kuid_munged(ns, cred->fsuid);
+	r.gid = from_kgid_munged(ns, cred->gid);
+	r.egid = from_kgid_munged(ns, cred->egid);
+	r.sgid = from_kgid_munged(ns, cred->sgid);
+	r.fsgid = from_kgid_munged(ns, cred->fsgid);
+	r.securebits = cred->securebits;
+	r.cap_inh = cred->cap_inheritable.val;
+	r.cap_prm = cred->cap_permitted.val;
+	r.cap_eff = cred->cap_effective.val;
+	r.cap_bnd = cred->cap_bset.val;
+	r.cap_amb = cred->cap_ambient.val;
+	if (cred->group_info->ngroups)
+		why = "supplementary groups";
+	rcu_read_unlock();
+	if (!why && (r.uid | r.euid | r.suid | r.fsuid | r.gid | r.egid |
+		     r.sgid | r.fsgid))
+		why = "not root";
+	if (!why && (r.securebits || r.cap_prm != CAP_VALID_MASK ||
+		     r.cap_eff != CAP_VALID_MASK || r.cap_bnd != CAP_VALID_MASK))
+		why = "not every capability, or securebits";
+	if (why)
+		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
+					"pid %d: credentials: %s: kernel: only root for now",
+					c->pid, why);
+	return crfs_rec_put(c, CRFS_PART_TASK, CRFS_REC_CREDS, &r, sizeof(r),
+			    NULL, 0);
+}
+
+/* The TASK record's fields from the process and its signal struct. */
+static void crfs_ckpt_task_fields(struct crfs_ckpt *c, struct crfs_task *r)
+{
+	struct task_struct *t = c->task;
+	struct signal_struct *sig = t->signal;
+	unsigned int i;
+
+	r->pid = c->pid;
+	r->ppid = 0;	/* the parent is outside the container */
+	r->pgid = task_pgrp_nr_ns(t, c->pid_ns);
+	r->sid = task_session_nr_ns(t, c->pid_ns);
+	r->state = CRFS_TASK_ALIVE;
+	r->exit_signal = t->exit_signal;
+	r->mm_id = c->mm_id;
+	r->fdtable_id = c->fdt_id;
+	r->fs_id = c->fs_id;
+	r->sighand_id = c->sighand_id;
+	r->nr_threads = 1;
+	r->personality = t->personality;
+	if (sig->is_child_subreaper)
+		r->flags |= CRFS_TASK_F_CHILD_SUBREAPER;
+	if (task_no_new_privs(t))
+		r->flags |= CRFS_TASK_F_NO_NEW_PRIVS;
+	r->dumpable = get_dumpable(c->mm);
+	r->pdeath_signal = t->pdeath_signal;
+	r->oom_score_adj = sig->oom_score_adj;
+	r->timer_slack_ns = t->timer_slack_ns;
+	get_task_comm(r->comm, t);
+	task_lock(t->group_leader);
+	for (i = 0; i < CRFS_NR_RLIMITS && i < RLIM_NLIMITS; i++) {
+		r->rlim[i].cur = sig->rlim[i].rlim_cur;
+		r->rlim[i].max = sig->rlim[i].rlim_max;
+	}
+	task_unlock(t->group_leader);
+}
+
+/**
+ * crfs_ckpt_task - the TASK record, CREDS, THREAD, registers and XSAVE
+ * @c: the checkpoint, its other objects collected (their ids)
+ *
+ * Return: 0, or a refusal with the reason in the error file.
+ */
+int crfs_ckpt_task(struct crfs_ckpt *c)
+{
+	struct crfs_task r = { 0 };
+	int ret;
+
+	crfs_ckpt_task_fields(c, &r);
+	if (r.dumpable > 1)
+		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
+					"pid %d: dumpable %u (suid_dumpable): kernel: not yet",
+					c->pid, r.dumpable);
+	ret = crfs_rec_put(c, CRFS_PART_TASK, CRFS_REC_TASK, &r, sizeof(r),
+			   NULL, 0);
+	if (!ret)
+		ret = crfs_ckpt_creds(c);
+	if (!ret)
+		ret = crfs_ckpt_thread(c, c->pid);
+	return ret;
+}

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The checkpoint context: the processes of a frozen container, collected
+ * and checked whole at open() of image, before any image byte exists.
+ *
+ * What the kernel checkpoints so far (Documentation/crfs/kernel.rst,
+ * "Tests and order of work", 2): one single-threaded process without
+ * children, in the pid, mount, network, UTS, time, cgroup and user
+ * namespaces of the checkpointer (an IPC namespace of its own, empty, is
+ * kept); its regular files, directories and null-like devices, private
+ * anonymous and private file memory, signal handlers, root credentials.
+ * Everything else is refused: the open fails with the errno and
+ * "checkpoint: pid P: OBJECT: reason" in the error file, the container
+ * frozen and untouched.
+ *
+ * The tasks stay frozen in the cgroup freezer (do_freezer_trap()) until
+ * release: the checkpoint lock keeps anybody from thawing or moving them;
+ * only SIGKILL wakes them, and crfs_ckpt_alive() then fails the read.
+ */
+#include <linux/cgroup.h>
+#include <linux/errname.h>
+#include <linux/ipc_namespace.h>
+#include <linux/mm.h>
+#include <linux/nsproxy.h>
+#include <linux/pid_namespace.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/stdarg.h>
+#include <linux/user_namespace.h>
+#include <linux/utsname.h>
+
+#include "crfs.h"
+#include "ckpt.h"
+
+/**
+ * crfs_ckpt_refuse - fail the checkpoint with a reason in the error file
+ * @c: the checkpoint
+ * @err: a negative errno
+ * @fmt: the reason, printf style: "pid P: OBJECT: why"
+ *
+ * The error file reads "checkpoint: REASON (ENAME)".
+ * Return: @err.
+ */
+int crfs_ckpt_refuse(struct crfs_ckpt *c, int err, const char *fmt, ...)
+{
+	char why[CRFS_ERROR_LEN];
+	va_list args;
+
+	va_start(args, fmt);
+	vsnprintf(why, sizeof(why), fmt, args);
+	va_end(args);
+	c->refused = true;
+	return crfs_ct_fail(c->ct, err, "checkpoint: %s", why);
+}
+
+/* The one process of the container, with a reference; or a refusal. */
+static int crfs_ckpt_find(struct crfs_ckpt *c)
+{
+	struct css_task_iter it;
+	struct task_struct *t, *found = NULL;
+	int nr = 0, ret = 0;
+
+	css_task_iter_start(&c->ct->cgrp->self, CSS_TASK_ITER_PROCS, &it);
+	while ((t = css_task_iter_next(&it))) {
+		if (!nr++)
+			found = get_task_struct(t);
+	}
+	css_task_iter_end(&it);
+	if (!found)
+		return crfs_ckpt_refuse(c, -EBUSY, "%s: no process (empty)",
+					c->ct->name);
+	c->task = found;
+	c->pid = task_tgid_nr_ns(found, c->pid_ns);
+	if (nr > 1)
+		ret = crfs_ckpt_refuse(c, -EOPNOTSUPP,
+				       "pid %d: %d processes in %s: kernel: only one process for now",
+				       c->pid, nr, c->ct->name);
+	return ret;
+}
+
+/* The namespaces @t shares with the checkpointer, by their names. */
+static const char *crfs_ckpt_ns_apart(struct task_struct *t)
+{
+	struct nsproxy *mine = current->nsproxy, *its;
+	const char *apart = NULL;
+
+	task_lock(t);
+	its = t->nsproxy;
+	if (!its)
+		apart = "exiting";
+	else if (its->mnt_ns != mine->mnt_ns)
+		apart = "mount";
+	else if (its->uts_ns != mine->uts_ns)
+		apart = "uts";
+	else if (its->net_ns != mine->net_ns)
+		apart = "network";
+	else if (its->cgroup_ns != mine->cgroup_ns)
+		apart = "cgroup";
+	else if (its->time_ns != mine->time_ns)
+		apart = "time";
+	else if (its->pid_ns_for_children != task_active_pid_ns(current))
+		apart = "pid (for its children)";
+	task_unlock(t);
+	if (!apart && task_active_pid_ns(t) != task_active_pid_ns(current))
+		apart = "pid";
+	if (!apart && __task_cred(t)->user_ns != current_user_ns())
+		apart = "user";
+	return apart;
+}
+
+/* What of the process itself the kernel does not checkpoint yet. */
+static int crfs_ckpt_check_task(struct crfs_ckpt *c)
+{
+	struct task_struct *t = c->task;
+	const char *apart;
+	int ret = 0;
+
+	if (!t->frozen || (t->flags & PF_EXITING) ||
+	    fatal_signal_pending(t))
+		return crfs_ckpt_refuse(c, -ESRCH, "pid %d: not frozen any more (killed?)",
+					c->pid);
+	if (t->flags & PF_KTHREAD || !t->mm)
+		return crfs_ckpt_refuse(c, -EOPNOTSUPP, "pid %d: a kernel thread",
+					c->pid);
+	if (get_nr_threads(t) > 1)
+		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
+					"pid %d: %d threads: kernel: only single-threaded processes for now",
+					c->pid, get_nr_threads(t));
+	read_lock(&tasklist_lock);
+	if (!list_empty(&t->children))
+		ret = -EOPNOTSUPP;
+	read_unlock(&tasklist_lock);
+	if (ret)
+		return crfs_ckpt_refuse(c, ret,
+					"pid %d: children: kernel: only a process without children for now",
+					c->pid);
+	if (t->ptrace)
+		return crfs_ckpt_refuse(c, -EBUSY, "pid %d: traced by another process",
+					c->pid);
+	if (t->signal->flags & SIGNAL_STOP_STOPPED)
+		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
+					"pid %d: stopped (job control): kernel: not yet",
+					c->pid);
+	rcu_read_lock();
+	apart = crfs_ckpt_ns_apart(t);
+	rcu_read_unlock();
+	if (apart)
+		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
+					"pid %d: namespace: a %s namespace of its own: kernel: not yet",
+					c->pid, apart);
+	return 0;
+}
+
+/**
+ * crfs_ckpt_alive - is the process still frozen as it was collected?
+ * @c: the checkpoint
+ *
+ * Only SIGKILL (a kill of the container) wakes a frozen task while the
+ * checkpoint lock is held.
+ * Return: 0, or -EIO with the reason in the error file.
+ */
+int crfs_ckpt_alive(struct crfs_ckpt *c)
+{
+	struct task_struct *t = c->task;
+
+	if (t->frozen && !(t->flags & PF_EXITING) &&
+	    !fatal_signal_pending(t))
+		return 0;
+	return crfs_ckpt_refuse(c, -EIO, "pid %d: killed or woken during the checkpoint",
+				c->pid);
+}
+
+/**
+ * crfs_ckpt_free - let the processes go and free a checkpoint
+ * @c: the checkpoint
+ */
+void crfs_ckpt_free(struct crfs_ckpt *c)
+{
+	unsigned int i;
+
+	if (c->mm)
+		mmput(c->mm);
+	if (c->task)
+		put_task_struct(c->task);
+	for (i = 0; i < CRFS_PART_NR; i++)
+		crfs_buf_free(&c->part[i]);
+	crfs_buf_free(&c->out);
+	kvfree(c->runs);
+	kfree(c->files);
+	kfree(c->path_buf);
+	put_pid_ns(c->pid_ns);
+	put_user_ns(c->user_ns);
+	kfree(c);
+}
+
+/* Collect and check every resource, in the order of the resource table. */
+static int crfs_ckpt_collect(struct crfs_ckpt *c)
+{
+	int ret;
+
+	ret = crfs_ckpt_find(c);
+	if (!ret)
+		ret = crfs_ckpt_check_task(c);
+	if (!ret)
+		ret = crfs_ckpt_signals_check(c);
+	if (!ret)
+		ret = crfs_ckpt_ipcns(c);
+	if (!ret)
+		ret = crfs_ckpt_fs(c);
+	if (!ret)
+		ret = crfs_ckpt_mm(c);
+	if (!ret)
+		ret = crfs_ckpt_fdtable(c);
+	if (!ret)
+		ret = crfs_ckpt_sighand(c);
+	if (!ret)
+		ret = crfs_ckpt_task(c);
+	/* a task killed meanwhile may have given a partial view */
+	if (!ret && crfs_ckpt_alive(c))
+		ret = crfs_ckpt_refuse(c, -ESRCH, "pid %d: killed during the checkpoint",
+				       c->pid);
+	return ret;
+}
+
+/**
+ * crfs_ckpt_open - collect and check the checkpoint of a frozen container
+ * @ct: the container, its checkpoint lock held
+ *
+ * Return: the checkpoint, whose stream starts with the image header and
+ * every object record, or an ERR_PTR() with the reason in the error file.
+ */
+struct crfs_ckpt *crfs_ckpt_open(struct crfs_ct *ct)
+{
+	struct crfs_ckpt *c;
+	int ret;
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return ERR_PTR(crfs_ct_fail(ct, -ENOMEM, "checkpoint: %s: out of memory",
+					    ct->name));
+	c->ct = ct;
+	mutex_init(&c->lock);
+	c->pid_ns = get_pid_ns(task_active_pid_ns(current));
+	c->user_ns = get_user_ns(current_user_ns());
+	c->path_buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	if (!c->path_buf) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	ret = crfs_ckpt_collect(c);
+	if (!ret)
+		ret = crfs_rec_header(c);
+	if (ret)
+		goto out_free;
+	return c;
+
+out_free:
+	/* a refusal said why; anything else says what failed */
+	if (!c->refused)
+		crfs_ct_fail(ct, ret, "checkpoint: %s: %s", ct->name,
+			     crfs_err_words(ret));
+	crfs_ckpt_free(c);
+	return ERR_PTR(ret);
+}

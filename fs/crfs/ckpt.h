@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * crfs checkpoint internals: the context of one open of image for
+ * reading, the record codec, and each resource's collect function.
+ *
+ * A checkpoint is collected and checked whole at open(): the records of
+ * every object go into buffers, one per part of the stream (files, ipcns,
+ * address space, fd table, fs, signal handlers, the process), which are
+ * then joined after the image header; only the page data is read later,
+ * record by record, as the reader asks for it.
+ */
+#ifndef _FS_CRFS_CKPT_H
+#define _FS_CRFS_CKPT_H
+
+#include <linux/crfs.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+
+struct crfs_ct;
+struct file;
+struct mm_struct;
+struct pid_namespace;
+struct task_struct;
+struct user_namespace;
+
+/* A growing buffer of records. */
+struct crfs_buf {
+	char	*data;
+	size_t	len;
+	size_t	cap;
+};
+
+/* The parts of the object records, in stream order. */
+enum crfs_part {
+	CRFS_PART_FILES,
+	CRFS_PART_IPCNS,
+	CRFS_PART_MM,
+	CRFS_PART_FDTABLE,
+	CRFS_PART_FS,
+	CRFS_PART_SIGHAND,
+	CRFS_PART_TASK,
+	CRFS_PART_NR
+};
+
+/* A run of pages to dump: at most CRFS_PAGES_PER_REC pages. */
+struct crfs_run {
+	unsigned long	addr;
+	unsigned int	nr;
+};
+
+/* A FILE already collected: a struct file (or an inode mapped) and its id. */
+struct crfs_ckpt_file {
+	const void	*key;
+	u32		flags;
+	u32		id;
+};
+
+/* One checkpoint: from open() of image for reading to its release(). */
+struct crfs_ckpt {
+	struct crfs_ct		*ct;
+	struct mutex		lock;		/* readers of the stream */
+	int			err;		/* the stream failed: -EIO */
+	bool			refused;	/* the error file says why */
+	struct pid_namespace	*pid_ns;	/* the opener's: pids */
+	struct user_namespace	*user_ns;	/* the opener's: ids */
+	struct task_struct	*task;		/* the one process */
+	pid_t			pid;		/* its pid in pid_ns */
+	struct mm_struct	*mm;		/* its address space, mmget() */
+	u32			next_id;
+	u32			mm_id, fdt_id, fs_id, sighand_id;
+	struct crfs_ckpt_file	*files;
+	unsigned int		nr_files;
+	struct crfs_buf		part[CRFS_PART_NR];
+	u64			nr_records;
+	/* page data: the runs, in ascending address order */
+	struct crfs_run		*runs;
+	unsigned int		nr_runs;
+	unsigned int		next_run;
+	u64			page_bytes;
+	/* the stream: what is made and not read yet */
+	struct crfs_buf		out;
+	size_t			out_off;
+	u64			off;		/* stream bytes made */
+	bool			ended;
+	char			*path_buf;	/* PATH_MAX for d_path() */
+};
+
+/* rec.c */
+u32 crfs_crc32c(u32 crc, const void *p, size_t len);
+void crfs_rec_xstate(u64 *xfeatures, u32 *size);
+int crfs_rec_put(struct crfs_ckpt *c, enum crfs_part part, u32 type,
+		 const void *a, size_t alen, const void *b, size_t blen);
+int crfs_rec_header(struct crfs_ckpt *c);
+int crfs_rec_pages(struct crfs_ckpt *c, const struct crfs_run *run);
+int crfs_rec_end(struct crfs_ckpt *c);
+void crfs_buf_free(struct crfs_buf *b);
+
+/* ckpt.c */
+__printf(3, 4)
+int crfs_ckpt_refuse(struct crfs_ckpt *c, int err, const char *fmt, ...);
+struct crfs_ckpt *crfs_ckpt_open(struct crfs_ct *ct);
+void crfs_ckpt_free(struct crfs_ckpt *c);
+int crfs_ckpt_alive(struct crfs_ckpt *c);
+
+/* ckpt-files.c */
+int crfs_ckpt_file(struct crfs_ckpt *c, struct file *file, bool mapped,
+		   const char *what, u32 *id);
+int crfs_ckpt_fs(struct crfs_ckpt *c);
+int crfs_ckpt_fdtable(struct crfs_ckpt *c);
+
+/* ckpt-mm.c */
+int crfs_ckpt_mm(struct crfs_ckpt *c);
+
+/* ckpt-task.c */
+int crfs_ckpt_ipcns(struct crfs_ckpt *c);
+int crfs_ckpt_task(struct crfs_ckpt *c);
+
+/* ckpt-signal.c */
+int crfs_ckpt_sighand(struct crfs_ckpt *c);
+int crfs_ckpt_signals_check(struct crfs_ckpt *c);
+int crfs_ckpt_thread_signals(struct crfs_ckpt *c, struct crfs_thread *th,
+			     unsigned long sp);
+
+#endif /* _FS_CRFS_CKPT_H */

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The image file of a container.
+ *
+ * open(O_RDONLY) checkpoints: it needs CAP_SYS_ADMIN and a frozen
+ * container (one still freezing is waited for), takes the checkpoint lock
+ * (CGRP_CRFS_CHECKPOINT: no thaw, no process moved in or out), collects
+ * and checks everything (ckpt.c) and fails with the reason in error for
+ * what the kernel does not checkpoint yet, the container left frozen.
+ * read() then streams the image; the last release() drops the lock.
+ * Restore (open for writing) is not in the kernel yet.
+ */
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+
+#include "crfs.h"
+#include "ckpt.h"
+
+#define CRFS_FREEZE_WAIT	(5 * HZ)
+
+/* Is @ct frozen, or no longer asked to freeze? */
+static bool crfs_image_settled(struct crfs_ct *ct)
+{
+	struct crfs_cgroup_status st;
+
+	crfs_cgroup_status(ct->cgrp, &st);
+	return st.frozen || !st.freeze || !st.populated;
+}
+
+/* Wait (up to 5 s) for a freeze under way, and take the checkpoint lock. */
+static int crfs_image_lock(struct crfs_ct *ct)
+{
+	struct crfs_cgroup_status st;
+	long left;
+	int ret;
+
+	left = wait_event_interruptible_timeout(ct->wait,
+						crfs_image_settled(ct),
+						CRFS_FREEZE_WAIT);
+	if (left < 0)
+		return left;
+	crfs_cgroup_status(ct->cgrp, &st);
+	if (st.checkpoint)
+		return crfs_ct_fail(ct, -EBUSY, "checkpoint: %s: already open (checkpointing)",
+				    ct->name);
+	if (!st.frozen || !st.populated)
+		return crfs_ct_fail(ct, -EBUSY, "checkpoint: %s: not frozen (state %s)",
+				    ct->name, crfs_ct_state(ct));
+	ret = crfs_cgroup_checkpoint_begin(ct->cgrp);
+	if (ret)
+		return crfs_ct_fail(ct, ret, "checkpoint: %s: cannot hold it frozen: %s",
+				    ct->name, crfs_err_words(ret));
+	crfs_ct_changed(ct);
+	return 0;
+}
+
+/* Drop the checkpoint lock: the container is frozen as before. */
+static void crfs_image_unlock(struct crfs_ct *ct)
+{
+	crfs_cgroup_checkpoint_end(ct->cgrp);
+	crfs_ct_changed(ct);
+}
+
+static int crfs_image_open(struct inode *inode, struct file *file)
+{
+	struct crfs_ct_file *cf = inode->i_private;
+	struct crfs_ct *ct = cf->ct;
+	struct crfs_ckpt *c;
+	int ret;
+
+	crfs_ct_clear(ct);
+	if ((file->f_flags & O_ACCMODE) == O_RDWR)
+		return crfs_ct_fail(ct, -EINVAL,
+				    "checkpoint: open image for reading (checkpoint) or writing (restore), not both");
+	if ((file->f_flags & O_ACCMODE) == O_WRONLY)
+		return crfs_ct_fail(ct, -EOPNOTSUPP,
+				    "restore: not in the kernel yet (a later release); use crfs-fuse");
+	if (!file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN))
+		return crfs_ct_fail(ct, -EPERM,
+				    "checkpoint: %s: needs CAP_SYS_ADMIN", ct->name);
+	ret = crfs_image_lock(ct);
+	if (ret)
+		return ret;
+	c = crfs_ckpt_open(ct);
+	if (IS_ERR(c)) {
+		crfs_image_unlock(ct);
+		return PTR_ERR(c);
+	}
+	crfs_ct_get(ct);
+	file->private_data = c;
+	return stream_open(inode, file);
+}
+
+/* Make the next bytes of the stream: a page run, or the trailer. */
+static int crfs_image_next(struct crfs_ckpt *c)
+{
+	int ret = crfs_ckpt_alive(c);
+
+	if (ret)
+		return ret;
+	if (c->next_run < c->nr_runs)
+		return crfs_rec_pages(c, &c->runs[c->next_run++]);
+	return crfs_rec_end(c);
+}
+
+static ssize_t crfs_image_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct crfs_ckpt *c = iocb->ki_filp->private_data;
+	struct crfs_ct *ct = c->ct;
+	size_t done = 0, n;
+	int ret = 0;
+
+	mutex_lock(&c->lock);
+	if (c->err) {
+		mutex_unlock(&c->lock);
+		return c->err;
+	}
+	while (iov_iter_count(to)) {
+		if (c->out_off == c->out.len) {
+			if (c->ended)
+				break;
+			if (fatal_signal_pending(current)) {
+				ret = -EINTR;
+				break;
+			}
+			ret = crfs_image_next(c);
+			if (ret)
+				break;
+		}
+		n = copy_to_iter(c->out.data + c->out_off,
+				 c->out.len - c->out_off, to);
+		if (!n) {
+			ret = -EFAULT;
+			break;
+		}
+		c->out_off += n;
+		done += n;
+	}
+	if (ret && ret != -EFAULT && ret != -EINTR) {
+		/* the stream cannot go on: every later read fails too */
+		if (ret != -EIO)
+			crfs_ct_fail(ct, -EIO, "checkpoint: %s: %s", ct->name,
+				     crfs_err_words(ret));
+		c->err = -EIO;
+		ret = -EIO;
+	}
+	mutex_unlock(&c->lock);
+	return done ?: ret;
+}
+
+static int crfs_image_release(struct inode *inode, struct file *file)
+{
+	struct crfs_ckpt *c = file->private_data;
+	struct crfs_ct *ct = c->ct;
+
+	crfs_ckpt_free(c);
+	crfs_image_unlock(ct);
+	crfs_ct_put(ct);
+	return 0;
+}
+
+const struct file_operations crfs_image_fops = {
+	.open		= crfs_image_open,
+	.read_iter	= crfs_image_read_iter,
+	.release	= crfs_image_release,
+};

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The record codec of the checkpoint: the image header, length-framed
+ * records with a crc32c each (include/uapi/linux/crfs.h), page data at a
+ * stream offset multiple of the page size, and the END trailer, as the
+ * userspace writer (userspace/lib/image.c) frames them.
+ */
+#include <linux/crc32.h>
+#include <linux/mm.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+#include <linux/utsname.h>
+#include <asm/fpu/xcr.h>
+
+#include "crfs.h"
+#include "ckpt.h"
+
+/**
+ * crfs_crc32c - crc32c of @len bytes at @p, continuing @crc
+ * @crc: 0, or the crc32c of the bytes before
+ * @p: the bytes
+ * @len: how many
+ *
+ * Return: the crc32c (initial value and final xor ~0) of the bytes so far.
+ */
+u32 crfs_crc32c(u32 crc, const void *p, size_t len)
+{
+	return ~__crc32c_le(~crc, p, len);
+}
+
+/**
+ * crfs_buf_free - free a buffer's bytes
+ * @b: the buffer
+ */
+void crfs_buf_free(struct crfs_buf *b)
+{
+	kvfree(b->data);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Make room for @more bytes at the end of @b; zeroed. */
+static void *crfs_buf_grow(struct crfs_buf *b, size_t more)
+{
+	size_t cap = b->cap ?: 4096;
+	char *n;
+
+	while (cap < b->len + more)
+		cap *= 2;
+	if (cap != b->cap) {
+		n = kvzalloc(cap, GFP_KERNEL_ACCOUNT);
+		if (!n)
+			return NULL;
+		if (b->len)
+			memcpy(n, b->data, b->len);
+		kvfree(b->data);
+		b->data = n;
+		b->cap = cap;
+	}
+	b->len += more;
+	return b->data + b->len - more;
+}
+
+/**
+ * crfs_rec_put - frame one record into a part of the stream
+ * @c: the checkpoint
+ * @part: where it goes
+ * @type: CRFS_REC_*
+ * @a: the fixed part of the payload
+ * @alen: its bytes
+ * @b: what follows it (a path, a name), or NULL
+ * @blen: its bytes; the payload is padded with zeros to a multiple of 8
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int crfs_rec_put(struct crfs_ckpt *c, enum crfs_part part, u32 type,
+		 const void *a, size_t alen, const void *b, size_t blen)
+{
+	size_t len = ALIGN(alen + blen, 8);
+	struct crfs_rec_hdr rh = { .type = type, .len = len };
+	char *p;
+
+	p = crfs_buf_grow(&c->part[part], sizeof(rh) + len);
+	if (!p)
+		return -ENOMEM;
+	memcpy(p + sizeof(rh), a, alen);
+	if (blen)
+		memcpy(p + sizeof(rh) + alen, b, blen);
+	memcpy(p, &rh, sizeof(rh));
+	rh.crc = crfs_crc32c(0, p, sizeof(rh) + len);
+	memcpy(p, &rh, sizeof(rh));
+	c->nr_records++;
+	return 0;
+}
+
+/**
+ * crfs_rec_xstate - this machine's XSAVE features and area size
+ * @xfeatures: XCR0, as the userspace engine reads it (0 without XSAVE)
+ * @size: the bytes of an XSAVE area for them (CPUID 0xd), or the 512 of
+ *	the legacy FXSAVE area
+ */
+void crfs_rec_xstate(u64 *xfeatures, u32 *size)
+{
+	unsigned int a, b, cx, d;
+
+	if (!boot_cpu_has(X86_FEATURE_OSXSAVE)) {
+		*xfeatures = 0;
+		*size = 512;	/* the legacy FXSAVE area */
+		return;
+	}
+	*xfeatures = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	cpuid_count(0xd, 0, &a, &b, &cx, &d);
+	*size = b;
+}
+
+/**
+ * crfs_rec_header - make the stream's first bytes: header and objects
+ * @c: the checkpoint, every object collected
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int crfs_rec_header(struct crfs_ckpt *c)
+{
+	struct crfs_image_hdr h = { .magic = CRFS_IMAGE_MAGIC };
+	struct new_utsname *u = utsname();
+	unsigned int i;
+	char *p;
+
+	h.version = CRFS_IMAGE_VERSION;
+	h.hdr_size = sizeof(h);
+	h.arch = CRFS_ARCH_X86_64;
+	h.page_size = PAGE_SIZE;
+	h.features = CRFS_FEAT_XSTATE;
+	crfs_rec_xstate(&h.xfeatures, &h.xstate_size);
+	h.nr_tasks = 1;
+	h.time_ns = ktime_get_real_ns();
+	get_random_bytes(h.image_id, sizeof(h.image_id));
+	strscpy(h.release, u->release, sizeof(h.release));
+	strscpy(h.machine, u->machine, sizeof(h.machine));
+	h.crc = crfs_crc32c(0, &h, sizeof(h));
+
+	c->out.len = 0;
+	p = crfs_buf_grow(&c->out, sizeof(h));
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, &h, sizeof(h));
+	for (i = 0; i < CRFS_PART_NR; i++) {
+		if (!c->part[i].len)
+			continue;
+		p = crfs_buf_grow(&c->out, c->part[i].len);
+		if (!p)
+			return -ENOMEM;
+		memcpy(p, c->part[i].data, c->part[i].len);
+		crfs_buf_free(&c->part[i]);
+	}
+	c->out_off = 0;
+	c->off = c->out.len;
+	return 0;
+}
+
+/**
+ * crfs_rec_pages - make the PAGES record of one run, the next bytes to read
+ * @c: the checkpoint
+ * @run: the pages, in the process's address space
+ *
+ * The pages are read through the address space (access_remote_vm()), the
+ * process frozen: a page that cannot be read fails the checkpoint.
+ * Return: 0, -ENOMEM, or -EIO with the reason in the error file.
+ */
+int crfs_rec_pages(struct crfs_ckpt *c, const struct crfs_run *run)
+{
+	struct crfs_pages pg = { .owner = CRFS_PAGES_MM, .id = c->mm_id,
+				 .addr = run->addr, .nr_pages = run->nr };
+	size_t hlen = sizeof(struct crfs_rec_hdr) + sizeof(pg);
+	size_t data = (size_t)run->nr << PAGE_SHIFT, len;
+	struct crfs_rec_hdr rh = { .type = CRFS_REC_PAGES };
+	char *p;
+	int n;
+
+	pg.pad = -(c->off + hlen) & (PAGE_SIZE - 1);
+	len = hlen + pg.pad + data;
+	c->out.len = 0;
+	c->out_off = 0;
+	p = crfs_buf_grow(&c->out, len);
+	if (!p)
+		return -ENOMEM;
+	memset(p, 0, hlen + pg.pad);
+	n = access_remote_vm(c->mm, run->addr, p + hlen + pg.pad, data,
+			     FOLL_FORCE);
+	if (n != data)
+		return crfs_ckpt_refuse(c, -EIO,
+					"pid %d: pages at %#lx: %d of %zu bytes read",
+					c->pid, run->addr, n, data);
+	rh.len = len - sizeof(rh);
+	memcpy(p + sizeof(rh), &pg, sizeof(pg));
+	memcpy(p, &rh, sizeof(rh));
+	rh.crc = crfs_crc32c(0, p, len);
+	memcpy(p, &rh, sizeof(rh));
+	c->off += len;
+	c->nr_records++;
+	c->page_bytes += data;
+	return 0;
+}
+
+/**
+ * crfs_rec_end - make the END trailer, the last bytes to read
+ * @c: the checkpoint
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int crfs_rec_end(struct crfs_ckpt *c)
+{
+	struct crfs_end end = { .nr_records = c->nr_records,
+				.bytes = c->off,
+				.page_bytes = c->page_bytes };
+	struct crfs_rec_hdr rh = { .type = CRFS_REC_END, .len = sizeof(end) };
+	char *p;
+
+	c->out.len = 0;
+	c->out_off = 0;
+	p = crfs_buf_grow(&c->out, sizeof(rh) + sizeof(end));
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, &rh, sizeof(rh));
+	memcpy(p + sizeof(rh), &end, sizeof(end));
+	rh.crc = crfs_crc32c(0, p, sizeof(rh) + sizeof(end));
+	memcpy(p, &rh, sizeof(rh));
+	c->off += sizeof(rh) + sizeof(end);
+	c->ended = true;
+	return 0;
+}

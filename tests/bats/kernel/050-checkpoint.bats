@@ -1,0 +1,213 @@
+#!/usr/bin/env bats
+# The kernel crfs checkpoints (Documentation/crfs/kernel.rst, steps 1-2):
+# the checkpoint lock held from open() of image to its release, refusals
+# at open() naming pid, object and reason, and the image of one simple
+# process, which crfs-image verify accepts and crfs-fuse restores in the
+# same machine.
+
+load ../helpers/common
+load kernel
+
+setup_file() { crfs_setup_file; }
+teardown_file() { crfs_teardown_file; }
+setup() { require_kernel; }
+teardown() {
+	# the image file held open by a test's descriptor 5
+	exec 5<&- 2>/dev/null || true
+	if [[ -n ${FUSE_MNT:-} ]]; then
+		for d in "$FUSE_MNT"/*/; do
+			[[ -f $d/state ]] && echo kill >"$d/state" 2>/dev/null
+		done
+		crfs_umount_fuse "$FUSE_MNT" "$FUSE_PID" || true
+		rmdir "$FUSE_CG" 2>/dev/null || true
+	fi
+	crfs_teardown
+}
+
+# fuse_mount DIR: crfs-fuse on DIR, its cgroup subtree in a cgroup of its
+# own (FUSE_CG), away from the kernel crfs's crfs-N (a starting crfs-fuse
+# prunes the crfs-* subtrees of its cgroup directory).  Sets FUSE_PID.
+fuse_mount() {
+	local mnt=$1 log=$BATS_TEST_TMPDIR/crfs-fuse.log i
+
+	FUSE_CG=$(cgroup2_root)/kck-fuse.$$.$RANDOM
+	mkdir "$FUSE_CG" "$mnt"
+	(crfs_close_fds; exec "$CRFS_BIN/crfs-fuse" -f -o "cgroup=$FUSE_CG" "$mnt") \
+		</dev/null >"$log" 2>&1 3>&- &
+	FUSE_PID=$!
+	disown "$FUSE_PID" 2>/dev/null || true
+	for ((i = 0; i < 100; i++)); do
+		crfs_is_mounted "$mnt" && return 0
+		crfs_alive "$FUSE_PID" || break
+		sleep 0.1
+	done
+	cat "$log" >&2
+	return 1
+}
+
+# frozen_ct NAME PROG: PROG in a new container, frozen.  Sets CT, PID, DIR.
+frozen_ct() {
+	zdtm_frozen "$1" "$2"
+}
+
+@test "checkpoint: a process with a FIFO is refused at open, naming pid, fd and why; it stays frozen and thaws after" {
+	frozen_ct refp zdtm-fifo
+	run -1 cat "$CRFS_MNT/$CT/image"
+	assert_output --partial "Operation not supported"
+	run -0 ct_file "$CT" error
+	assert_output --regexp "^checkpoint: pid $PID: fd [0-9]+: $DIR/[^:]+: a pipe or FIFO: kernel: not yet \(EOPNOTSUPP\)$"
+	run -0 ct_file "$CT" state
+	assert_output "frozen"
+	run -0 ct_file "$CT" events
+	assert_output "$(printf 'populated 1\nfrozen 1')"
+	all_in_freezer "$CT"
+	# the lock is gone with the failed open: thaw works
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	run -0 ct_file "$CT" state
+	assert_output "running"
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "checkpoint: a tree of processes is refused at open, naming how many" {
+	frozen_ct tree zdtm-pipe
+	run -1 cat "$CRFS_MNT/$CT/image"
+	run -0 ct_file "$CT" error
+	assert_output --regexp "^checkpoint: pid [0-9]+: [0-9]+ processes in $CT: kernel: only one process for now \(EOPNOTSUPP\)$"
+	run -0 ct_file "$CT" state
+	assert_output "frozen"
+}
+
+@test "checkpoint: a multi-threaded process is refused at open with the number of its threads" {
+	frozen_ct reft zdtm-threads
+	run -1 cat "$CRFS_MNT/$CT/image"
+	run -0 ct_file "$CT" error
+	assert_output --regexp "^checkpoint: pid $PID: [0-9]+ threads: kernel: only single-threaded processes for now \(EOPNOTSUPP\)$"
+	run -0 ct_file "$CT" state
+	assert_output "frozen"
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "checkpoint: image of a running or empty container is EBUSY, not frozen" {
+	ct=$(crfs_mkct busy)
+	run -1 cat "$CRFS_MNT/$ct/image"
+	assert_output --partial "Device or resource busy"
+	run -0 ct_file "$ct" error
+	assert_output "checkpoint: $ct: not frozen (state empty) (EBUSY)"
+	start_in "$ct" sleep 1000
+	wait_in "$ct" "$STARTED_PID"
+	run -1 cat "$CRFS_MNT/$ct/image"
+	run -0 ct_file "$ct" error
+	assert_output "checkpoint: $ct: not frozen (state running) (EBUSY)"
+}
+
+@test "checkpoint lock: while image is open for reading, thaw and moves in or out are EBUSY; after close they work" {
+	frozen_ct lock zdtm-pause
+	cg=$(pid_cgroup "$PID")
+	parent=$(dirname "$cg")
+	start_bg sleep 1000
+	other=$STARTED_PID
+	exec 5<"$CRFS_MNT/$CT/image"
+	run -0 ct_file "$CT" state
+	assert_output "checkpointing"
+	# no thaw, through crfs or the cgroup
+	run -1 ct_write "$CT" state thaw
+	assert_output --partial "Device or resource busy"
+	run -0 ct_file "$CT" error
+	assert_output "thaw: $CT is checkpointing (EBUSY)"
+	run -1 bash -c "echo 0 >'$cg/cgroup.freeze'"
+	assert_output --partial "Device or resource busy"
+	# nothing moves in, through crfs or cgroup.procs
+	run -1 ct_write "$CT" procs "$other"
+	assert_output --partial "Device or resource busy"
+	run -1 bash -c "echo $other >'$cg/cgroup.procs'"
+	assert_output --partial "Device or resource busy"
+	# nothing moves out, to another container or cgroup
+	ct2=$(crfs_mkct out)
+	run -1 ct_write "$ct2" procs "$PID"
+	assert_output --partial "Device or resource busy"
+	run -1 bash -c "echo $PID >'$parent/cgroup.procs'"
+	assert_output --partial "Device or resource busy"
+	# one transfer at a time
+	run -1 cat "$CRFS_MNT/$CT/image"
+	run -0 ct_file "$CT" error
+	assert_output "checkpoint: $CT: already open (checkpointing) (EBUSY)"
+	run -0 ct_file "$CT" procs
+	assert_output "$PID"
+	exec 5<&-
+	run -0 ct_file "$CT" state
+	assert_output "frozen"
+	ct_write "$CT" procs "$other"
+	run -0 bash -c "sort -n '$CRFS_MNT/$CT/procs'"
+	assert_output "$(printf '%s\n' "$PID" "$other" | sort -n)"
+	ct_write "$ct2" procs "$other"
+	kill -USR1 "$PID"
+	ct_write "$CT" state thaw
+	wait_for "pause() to return" 10 test -e "$DIR/woken"
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "checkpoint: the image of a single-threaded process is one crfs-image verify accepts" {
+	frozen_ct img zdtm-pause
+	img=$BATS_TEST_TMPDIR/ct.img
+	cat "$CRFS_MNT/$CT/image" >"$img" || { cat "$CRFS_MNT/$CT/error" >&2; false; }
+	run -0 ct_file "$CT" error
+	assert_output ""
+	run -0 "$CRFS_BIN/crfs-image" verify "$img"
+	assert_output --regexp "valid crfs image, version 4, 1 task, "
+	run -0 "$CRFS_BIN/crfs-image" show "$img"
+	assert_output --partial "pid=$PID ppid=0"
+	assert_output --partial "comm=zdtm-pause"
+	assert_output --partial "path=$CRFS_ZDTM/zdtm-pause"
+	# a second open reads an image of the same process
+	cat "$CRFS_MNT/$CT/image" >"$img.2"
+	run -0 "$CRFS_BIN/crfs-image" verify "$img.2"
+	run -0 ct_file "$CT" state
+	assert_output "frozen"
+	kill -USR1 "$PID"
+	ct_write "$CT" state thaw
+	wait_for "pause() to return" 10 test -e "$DIR/woken"
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "checkpoint: a kill during the checkpoint fails the next read with EIO" {
+	frozen_ct killed zdtm-pause
+	start_bg sleep 1000
+	exec 5<"$CRFS_MNT/$CT/image"
+	ct_write "$CT" state kill
+	run -1 bash -c 'cat >/dev/null' <&5
+	assert_output --partial "Input/output error"
+	run -0 ct_file "$CT" error
+	assert_output "checkpoint: pid $PID: killed or woken during the checkpoint (EIO)"
+	run -0 ct_file "$CT" state
+	assert_output "empty"
+	# nothing moves in before the image is closed
+	run -1 ct_write "$CT" procs "$STARTED_PID"
+	assert_output --partial "Device or resource busy"
+	exec 5<&-
+	ct_write "$CT" procs "$STARTED_PID"
+	run -0 ct_file "$CT" state
+	assert_output "running"
+}
+
+@test "cross-restore: crfs-fuse restores the kernel's image of zdtm-pause in the same machine" {
+	frozen_ct cross zdtm-pause
+	img=$BATS_TEST_TMPDIR/ct.img
+	cat "$CRFS_MNT/$CT/image" >"$img" || { cat "$CRFS_MNT/$CT/error" >&2; false; }
+	ct_write "$CT" state kill
+	wait_pid_gone "$PID"
+	FUSE_MNT=$BATS_TEST_TMPDIR/fuse
+	fuse_mount "$FUSE_MNT"
+	mkdir "$FUSE_MNT/dst"
+	cat "$img" >"$FUSE_MNT/dst/image" || { cat "$FUSE_MNT/dst/error" >&2; false; }
+	run -0 cat "$FUSE_MNT/dst/state"
+	assert_output "frozen"
+	run -0 cat "$FUSE_MNT/dst/procs"
+	assert_output "$PID"
+	kill -USR1 "$PID"
+	echo thaw >"$FUSE_MNT/dst/state"
+	wait_for "pause() to return" 10 test -e "$DIR/woken"
+	zdtm_finish "$DIR" "$PID"
+}
