@@ -26,7 +26,7 @@ zdtm-tree zdtm-tree-share zdtm-tree-zombie zdtm-tree-locks zdtm-ipc
 zdtm-evfd zdtm-inotify zdtm-inet zdtm-tcp zdtm-futex-hash zdtm-pipe zdtm-fifo
 zdtm-unix zdtm-unix-named zdtm-unix-tree zdtm-pty zdtm-tree-fdt
 zdtm-epoll-closed zdtm-inotify-gone zdtm-unix-accept zdtm-unix-accept-tree
-zdtm-unix-async zdtm-thread-child zdtm-pty-queue
+zdtm-unix-async zdtm-thread-child zdtm-pty-queue zdtm-unix-peercred
 pidns:zdtm-tree pidns:zdtm-tree-threads"
 keep=0
 [ "${1:-}" = -k ] && keep=1
