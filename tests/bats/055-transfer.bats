@@ -346,6 +346,14 @@ print("ok")
 	zdtm_finish
 }
 
+# sigq_over PID N: more than N signals queued for PID's user (SigQ).
+sigq_over() {
+	local q
+
+	q=$(awk '/^SigQ:/ { split($2, a, "/"); print a[1] }' "/proc/$1/status" 2>/dev/null)
+	[[ -n $q ]] && ((q > $2))
+}
+
 @test "the writer's death ends a restore queueing 90000 pending signals at once" {
 	require_image
 	CT=$(crfs_mkct rt)
@@ -359,9 +367,11 @@ print("ok")
 	ct2=$(crfs_mkct dst)
 	(crfs_close_fds; exec cat "$IMG") >"$CRFS_MNT/$ct2/image" 3>&- &
 	writer=$!
-	# The process exists: its memory, then 90000 injected signals follow.
+	# The process exists: its memory, then 90000 injected signals follow;
+	# the writer is killed once the queueing is under way (SigQ counts
+	# them: root's signals queued, the restore's first among them).
 	wait_in "$ct2" "$PID"
-	sleep 0.3
+	wait_for "signals to be queued" 30 sigq_over "$PID" 1000
 	t0=${EPOCHREALTIME/./}
 	kill -KILL "$writer"
 	wait "$writer" || true
