@@ -9,7 +9,8 @@
  * makes its own.  Once its own subtree, guardian and watcher are up, it
  * adopts the live containers of the marked leftovers, then thaws what is
  * left of each and removes its empty cgroups.  An unmarked crfs-* subtree
- * (the kernel crfs's, or one made by hand) is only thawed and pruned.
+ * (one made by hand) is only thawed and pruned; on a kernel that has the
+ * crfs filesystem it is left alone (a kernel crfs mount's, maybe live).
  *
  * Adopting container NAME of a leftover (cgroup v2 renames only within
  * one parent, so processes move instead):
@@ -92,6 +93,27 @@ static int crfs_is_cgroup(const struct dirent *de)
 	       strcmp(de->d_name, "..");
 }
 
+/*
+ * Does the running kernel have the crfs filesystem?  Then an unmarked
+ * crfs-* subtree may be a mounted kernel crfs's (crfs-<n> too), whose
+ * containers a thaw would wake mid-checkpoint and whose removal would make
+ * its every mkdir fail (ENOENT).
+ */
+static bool crfs_kernel_has_crfs(void)
+{
+	char line[128];
+	bool found = false;
+	FILE *f = fopen("/proc/filesystems", "re");
+
+	if (!f)
+		return true;	/* unknown: leave them */
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strcmp(line, "nodev\tcrfs\n") ||
+			!strcmp(line, "\tcrfs\n");
+	fclose(f);
+	return found;
+}
+
 /**
  * crfs_leftovers_take() - lock the subtrees of gone daemons under @parent
  * @parent: the cgroup directory this daemon makes its subtree in
@@ -130,6 +152,12 @@ void crfs_leftovers_take(const char *parent, struct crfs_leftovers *lo)
 		}
 		lo->v[lo->nr].fd = fd;
 		lo->v[lo->nr].marked = crfs_subtree_marked(fd);
+		/* Maybe a mounted kernel crfs's: not ours to thaw or prune. */
+		if (!lo->v[lo->nr].marked && crfs_kernel_has_crfs()) {
+			free(lo->v[lo->nr].path);
+			close(fd);
+			continue;
+		}
 		lo->nr++;
 	}
 	free(de);

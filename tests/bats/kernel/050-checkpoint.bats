@@ -211,3 +211,28 @@ frozen_ct() {
 	wait_for "pause() to return" 10 test -e "$DIR/woken"
 	zdtm_finish "$DIR" "$PID"
 }
+
+@test "crfs-fuse started beside the kernel crfs leaves the kernel's subtree alone: its frozen container stays frozen, mkdir still works" {
+	local log=$BATS_TEST_TMPDIR/crfs-fuse.log i
+
+	frozen_ct beside zdtm-pause
+	FUSE_MNT=$BATS_TEST_TMPDIR/fuse
+	mkdir "$FUSE_MNT"
+	# no -o cgroup: it looks at the crfs-* subtrees beside its own
+	(crfs_close_fds; exec "$CRFS_BIN/crfs-fuse" -f "$FUSE_MNT") \
+		</dev/null >"$log" 2>&1 3>&- &
+	FUSE_PID=$!
+	disown "$FUSE_PID" 2>/dev/null || true
+	for ((i = 0; i < 100; i++)); do
+		crfs_is_mounted "$FUSE_MNT" && break
+		sleep 0.1
+	done
+	crfs_is_mounted "$FUSE_MNT" || { cat "$log" >&2; false; }
+	run -0 ct_file "$CT" state
+	assert_output "frozen"
+	all_in_freezer "$CT"
+	mkdir "$CRFS_MNT/beside2"
+	rmdir "$CRFS_MNT/beside2"
+	ct_write "$CT" state kill
+	wait_pid_gone "$PID"
+}
