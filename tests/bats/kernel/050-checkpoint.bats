@@ -156,7 +156,8 @@ frozen_ct() {
 	run -0 ct_file "$CT" error
 	assert_output ""
 	run -0 "$CRFS_BIN/crfs-image" verify "$img"
-	assert_output --regexp "valid crfs image, version 4, 1 task, "
+	v=$(awk '$2 == "CRFS_IMAGE_VERSION" { print $3 }' "$BATS_TEST_DIRNAME/../../../include/uapi/linux/crfs.h")
+	assert_output --regexp "valid crfs image, version $v, 1 task, "
 	run -0 "$CRFS_BIN/crfs-image" show "$img"
 	assert_output --partial "pid=$PID ppid=0"
 	assert_output --partial "comm=zdtm-pause"
