@@ -780,8 +780,7 @@ void cr_dump_tree_free(struct cr_dump *d)
 	cr_shmem_ix_free(&d->shmem_ix);
 }
 
-/* A host pid of @d's processes as the container sees it, or 0. */
-static pid_t tree_view(const struct cr_dump *d, pid_t host)
+pid_t cr_dump_tree_view(const struct cr_dump *d, pid_t host)
 {
 	for (uint32_t lo = 0, hi = d->nr_tasks; lo < hi;) {
 		uint32_t mid = lo + (hi - lo) / 2;
@@ -841,7 +840,7 @@ static int tree_view_task(struct cr_dump *d, struct cr_dtask *dt,
 	for (uint32_t i = 0; !ret && k->parent_tid && i < d->nr_tasks; i++)
 		if (d->tasks[i].pid == (pid_t)k->ppid)
 			ret = tree_view_tid(&d->tasks[i], &k->parent_tid, e);
-	k->ppid = k->ppid ? (uint32_t)tree_view(d, k->ppid) : 0;
+	k->ppid = k->ppid ? (uint32_t)cr_dump_tree_view(d, k->ppid) : 0;
 	k->pgid = dt->vpgid;
 	k->sid = dt->vsid;
 	t->creds.pid = dt->vpid;
@@ -886,7 +885,7 @@ int cr_dump_tree_views(struct cr_dump *d, struct cr_err *e)
 
 		if (f->f.kind != CRFS_FILE_UNIX || !u || u->cred_pid <= 0)
 			continue;
-		v = tree_view(d, u->cred_pid);
+		v = cr_dump_tree_view(d, u->cred_pid);
 		if (!v)
 			ret = cr_fail(e, ESRCH, "%s: SO_PEERCRED names pid %d, "
 				      "not a process of the container", f->path,

@@ -287,6 +287,15 @@ int cr_dump_file_note(struct cr_dump *d, pid_t pid, int fd,
 		      const struct cr_file *f, uint32_t id, struct cr_err *e);
 
 /**
+ * cr_dump_tree_view() - a host pid of @d's processes as the container sees it
+ * @d: the dump: its pids (sorted) and their vpids
+ * @host: the pid in the daemon's pid namespace
+ *
+ * Return: the pid in the container's view, or 0 if @host is none of @d's.
+ */
+pid_t cr_dump_tree_view(const struct cr_dump *d, pid_t host);
+
+/**
  * cr_dump_tree_views() - every pid of @d's model as the container sees
  * it: in a pid namespace of its own, the namespace's (NSpid); else as
  * they are

@@ -1093,22 +1093,6 @@ static int unix_check_conn(struct cr_dump *d, struct cr_dtask *dt,
 	return 0;
 }
 
-/* A host pid of @d's processes as the container sees it, or 0. */
-static pid_t cr_unix_view(const struct cr_dump *d, pid_t host)
-{
-	for (uint32_t lo = 0, hi = d->nr_tasks; lo < hi;) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (d->pids[mid] < host)
-			lo = mid + 1;
-		else if (d->pids[mid] > host)
-			hi = mid;
-		else
-			return d->vpids[mid];
-	}
-	return 0;
-}
-
 /*
  * Unix socket @f, or NULL (@f NULL, or not one, or its SO_PEERCRED a
  * process of @d: its pid the host's like the model's, until
@@ -1119,7 +1103,7 @@ static const struct cr_file *cr_unix_cred_host(const struct cr_dump *d,
 {
 	if (!f || f->f.kind != CRFS_FILE_UNIX || !f->ubuf || !f->ucred_host)
 		return NULL;
-	if (f->ucred_dead || !cr_unix_view(d, f->ucred_host))
+	if (f->ucred_dead || !cr_dump_tree_view(d, f->ucred_host))
 		return f;
 	((struct crfs_file_unix *)f->ubuf)->cred_pid = f->ucred_host;
 	f->ucred_host = 0;

@@ -328,12 +328,35 @@ static long cr_rst_unix_connect(uint32_t type, const struct sockaddr_un *sa,
 	return -1;
 }
 
+/*
+ * cr_rst_unix_connect() under euid @uid and egid @gid (@as; else the
+ * thread's ids): the connect() that sets the SO_PEERCRED of the socket
+ * accept() gives; -1 and errno.
+ */
+static long cr_rst_unix_dial(uint32_t type, const struct sockaddr_un *sa,
+			     long len, bool as, uint32_t uid, uint32_t gid)
+{
+	struct cr_rst_unix_ids ids = { .moved = false };
+	long c;
+	int err;
+
+	if (as && cr_rst_unix_as_ids(uid, gid, &ids))
+		return -1;
+	c = cr_rst_unix_connect(type, sa, len);
+	err = c < 0 ? errno : 0;
+	if (cr_rst_unix_back(&ids) && !err) {
+		err = errno;
+		syscall(SYS_close, c);
+	}
+	errno = err;
+	return err ? -1 : c;
+}
+
 int cr_rst_unix_accept(const struct cr_file *f, const struct cr_file *peer,
 		       long lfd, long fds[2])
 {
 	const struct cr_file *a = cr_unix_of(f)->flags & CRFS_UNIX_F_ACCEPTED ?
 				  f : peer;
-	struct cr_rst_unix_ids ids;
 	struct sockaddr_un sa;
 	long len, c, s, sv[2];
 	int err;
@@ -342,16 +365,11 @@ int cr_rst_unix_accept(const struct cr_file *f, const struct cr_file *peer,
 		return EINVAL;	/* img-check-unix.c: never */
 	cr_rst_unix_name(a, &sa, &len);
 	/* The accepted end names the connecting process, with its ids. */
-	if (cr_rst_unix_as(a, &ids))
+	c = cr_rst_unix_dial(cr_unix_of(a)->type, &sa, len,
+			     cr_unix_of(a)->cred_pid, cr_unix_of(a)->cred_uid,
+			     cr_unix_of(a)->cred_gid);
+	if (c < 0)
 		return errno;
-	c = cr_rst_unix_connect(cr_unix_of(a)->type, &sa, len);
-	err = c < 0 ? errno : 0;
-	if (cr_rst_unix_back(&ids) && !err) {
-		err = errno;
-		syscall(SYS_close, c);
-	}
-	if (err)
-		return err;
 	/* Nothing else waits: the connection just made. */
 	s = syscall(SYS_accept4, lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (s < 0) {
@@ -382,11 +400,9 @@ static int32_t cr_rst_unix_waiter(const struct cr_rst_files *fs,
 int cr_rst_unix_waiting(const struct cr_rst_files *fs, const struct cr_task *t,
 			struct cr_rst_res *res)
 {
-	struct cr_rst_unix_ids ids;
 	struct sockaddr_un sa;
 	int32_t j;
 	long len, w;
-	int err;
 
 	for (uint32_t i = 0; i < fs->nr_fd_entries; i++) {
 		const struct cr_file *l = fs->f[i].unx;
@@ -402,17 +418,11 @@ int cr_rst_unix_waiting(const struct cr_rst_files *fs, const struct cr_task *t,
 			 * Its other end names this process (img-check-unix.c:
 			 * it alone holds it), with its ids, after accept().
 			 */
-			if (cr_rst_unix_as_ids(t->creds.euid, t->creds.egid,
-					       &ids))
+			w = cr_rst_unix_dial(cr_unix_of(l)->type, &sa, len,
+					     true, t->creds.euid,
+					     t->creds.egid);
+			if (w < 0)
 				return errno;
-			w = cr_rst_unix_connect(cr_unix_of(l)->type, &sa, len);
-			err = w < 0 ? errno : 0;
-			if (cr_rst_unix_back(&ids) && !err) {
-				err = errno;
-				syscall(SYS_close, w);
-			}
-			if (err)
-				return err;
 			if (cr_rst_unix_opts(w, fs->f[j].pair) ||
 			    (w != fs->f[j].fd &&
 			     syscall(SYS_dup3, w, fs->f[j].fd, O_CLOEXEC) < 0)) {
