@@ -85,8 +85,8 @@ static void send_fd(int s, int fd)
 	zdtm_check(sendmsg(s, &mh, 0) != 1, "sendmsg SCM_RIGHTS");
 }
 
-/* The descriptor in flight on @s, received (-1: none). */
-static int take_fd(int s)
+/* The descriptor in flight on @s, received with @flags (-1: none). */
+static int take_fd(int s, int flags)
 {
 	union {
 		struct cmsghdr	c;
@@ -100,7 +100,7 @@ static int take_fd(int s)
 	struct cmsghdr *c;
 	int fd;
 
-	if (recvmsg(s, &mh, 0) != 1)
+	if (recvmsg(s, &mh, flags) != 1)
 		return -1;
 	c = CMSG_FIRSTHDR(&mh);
 	if (!c || c->cmsg_type != SCM_RIGHTS)
@@ -112,23 +112,10 @@ static int take_fd(int s)
 /* The descriptor in flight on @s is still there: receive it. */
 static void recv_fd(int s)
 {
-	union {
-		struct cmsghdr	c;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	} ctl;
-	char b;
-	struct iovec iov = { &b, 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = &ctl,
-			     .msg_controllen = sizeof(ctl) };
-	struct cmsghdr *c;
-	int fd;
+	int fd = take_fd(s, MSG_DONTWAIT);
 
-	zdtm_check(recvmsg(s, &mh, MSG_DONTWAIT) != 1, "recvmsg");
-	c = CMSG_FIRSTHDR(&mh);
-	if (!c || c->cmsg_type != SCM_RIGHTS)
+	if (fd < 0)
 		zdtm_fail("the descriptor in flight is gone");
-	memcpy(&fd, CMSG_DATA(c), sizeof(int));
 	if (fcntl(fd, F_GETFD) < 0)
 		zdtm_fail("the descriptor received is not open");
 	close(fd);
@@ -242,8 +229,8 @@ int main(int argc, char **argv)
 			_exit(0);
 		}
 		zdtm_check(waitpid(maker, NULL, 0) != maker, "waitpid");
-		dv[0] = take_fd(sv[0]);
-		dv[1] = take_fd(sv[0]);
+		dv[0] = take_fd(sv[0], 0);
+		dv[1] = take_fd(sv[0], 0);
 		zdtm_check(dv[0] < 0 || dv[1] < 0, "receive the maker's pair");
 		snprintf(procs, sizeof(procs), "%d\n", maker);
 		zdtm_put("child", procs);
