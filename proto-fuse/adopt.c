@@ -124,7 +124,7 @@ static bool crfs_kernel_has_crfs(void)
 void crfs_leftovers_take(const char *parent, struct crfs_leftovers *lo)
 {
 	struct dirent **de;
-	int i, n, fd;
+	int i, n, fd, kernel = -1;	/* crfs_kernel_has_crfs(), read once */
 
 	lo->v = NULL;
 	lo->nr = 0;
@@ -153,7 +153,9 @@ void crfs_leftovers_take(const char *parent, struct crfs_leftovers *lo)
 		lo->v[lo->nr].fd = fd;
 		lo->v[lo->nr].marked = crfs_subtree_marked(fd);
 		/* Maybe a mounted kernel crfs's: not ours to thaw or prune. */
-		if (!lo->v[lo->nr].marked && crfs_kernel_has_crfs()) {
+		if (!lo->v[lo->nr].marked && kernel < 0)
+			kernel = crfs_kernel_has_crfs();
+		if (!lo->v[lo->nr].marked && kernel) {
 			free(lo->v[lo->nr].path);
 			close(fd);
 			continue;
