@@ -37,42 +37,10 @@
 #include "cr-frame.h"
 #include "cr-ring.h"
 #include "cr-xfer.h"
+#include "xfer-int.h"
 
 /* How long an end waits for a restore to see its stream end. */
 #define CR_XFER_END_GRACE_MS	50
-
-struct cr_xfer {
-	char			*cgdir;
-	char			*name;
-	bool			dump;		/* checkpoint, else restore */
-	struct cr_ring		*ring;
-	const struct cr_xfer_ops *ops;
-	void			*owner;
-	pthread_t		thread;
-
-	pthread_mutex_t		io_lock;	/* one read or write at a time */
-	struct cr_img_frame	frame;		/* restore: what was written */
-	uint64_t		moved;		/* bytes read or written; atomic */
-
-	pthread_mutex_t		lock;		/* everything below */
-	pthread_cond_t		cond;
-	unsigned int		refs;
-	bool			started;	/* the thread was created */
-	bool			joined;
-	bool			begun;
-	bool			done;
-	bool			exited;
-	bool			ending;
-	bool			ended;
-	int			off;		/* positive errno, or 0 */
-	int			ret;		/* the engine's, once done */
-	int			result;		/* the transfer's, once done */
-	struct cr_err		err;		/* the engine's reason */
-	char			reason[CR_ERR_MSG_LEN];	/* the last reported */
-	struct cr_opts		opts;		/* its tty_fd is ours, -1 */
-	char			netlock[64];	/* cr_xfer_lock() */
-	bool			taken;		/* cr_xfer_take_result() */
-};
 
 char *cr_err_vline(char *buf, size_t len, int err, const char *fmt, va_list ap)
 {
@@ -138,8 +106,7 @@ uint64_t cr_xfer_moved(struct cr_xfer *x)
 }
 
 /* Tell the owner why, as "OP: REASON (ENAME)", and keep it. */
-static void __attribute__((format(printf, 3, 4)))
-xfer_report(struct cr_xfer *x, int err, const char *fmt, ...)
+void cr_xfer_report(struct cr_xfer *x, int err, const char *fmt, ...)
 {
 	char reason[CR_ERR_MSG_LEN], line[CR_ERR_MSG_LEN];
 	va_list ap;
@@ -271,7 +238,7 @@ static bool xfer_wait_locked(struct cr_xfer *x, const bool *flag, int ms)
 }
 
 /* Wait up to @ms (-1: for ever) for the engine's result; true if it came. */
-static bool xfer_wait_done(struct cr_xfer *x, int ms)
+bool cr_xfer_wait_done(struct cr_xfer *x, int ms)
 {
 	bool done;
 
@@ -295,7 +262,7 @@ static bool xfer_call_off(struct cr_xfer *x, int err, const char *reason)
 		return false;
 	/* The reason first: whoever the ring wakes can read it. */
 	if (reason)
-		xfer_report(x, err, "%s", reason);
+		cr_xfer_report(x, err, "%s", reason);
 	pthread_mutex_lock(&x->lock);	/* cr_xfer_reap() may have taken it */
 	if (x->ring && x->dump)
 		cr_ring_shutdown(x->ring);
@@ -402,7 +369,7 @@ static void xfer_finish(struct cr_xfer *x, int ret)
 	quiet = x->off;		/* who called it off gave the reason */
 	pthread_mutex_unlock(&x->lock);
 	if (ret && !quiet)
-		xfer_report(x, -ret, "%s",
+		cr_xfer_report(x, -ret, "%s",
 			    x->err.msg[0] ? x->err.msg : strerror(-ret));
 	pthread_mutex_lock(&x->lock);
 	x->ret = ret;
@@ -490,12 +457,12 @@ static int xfer_check(struct cr_xfer *x)
 	enum crfs_ct_state state = cr_cgroup_state(x->cgdir);
 
 	if (x->dump && state != CRFS_CT_FROZEN && state != CRFS_CT_FREEZING) {
-		xfer_report(x, EBUSY, "%s: not frozen (state %s)", x->name,
+		cr_xfer_report(x, EBUSY, "%s: not frozen (state %s)", x->name,
 			    crfs_ct_state_name(state));
 		return -EBUSY;
 	}
 	if (!x->dump && state != CRFS_CT_EMPTY) {
-		xfer_report(x, EBUSY,
+		cr_xfer_report(x, EBUSY,
 			    "%s: restore needs an empty container (state %s)",
 			    x->name, crfs_ct_state_name(state));
 		return -EBUSY;
@@ -539,7 +506,7 @@ int cr_xfer_begin(struct cr_xfer *x)
 	x->started = !ret;
 	pthread_mutex_unlock(&x->lock);
 	if (ret) {
-		xfer_report(x, -ret, "%s: cannot start the engine thread: %s",
+		cr_xfer_report(x, -ret, "%s: cannot start the engine thread: %s",
 			    x->name, strerror(-ret));
 		return xfer_not_begun(x, ret);
 	}
@@ -551,248 +518,6 @@ int cr_xfer_begin(struct cr_xfer *x)
 	if (ret)
 		xfer_join(x);
 	return ret;
-}
-
-/* Has the transfer ended (or begun to)? */
-static bool xfer_over(struct cr_xfer *x)
-{
-	bool over;
-
-	pthread_mutex_lock(&x->lock);
-	over = x->ending;
-	pthread_mutex_unlock(&x->lock);
-	return over;
-}
-
-/*
- * What a reader gets once the stream ended (or its ring was handed back):
- * 0 (complete) or -EIO.
- */
-static int xfer_read_result(struct cr_xfer *x, ssize_t n)
-{
-	int ret;
-
-	pthread_mutex_lock(&x->lock);
-	ret = x->off || (n <= 0 && (!x->done || x->result)) ? -EIO : 0;
-	pthread_mutex_unlock(&x->lock);
-	return ret;
-}
-
-/*
- * The next bytes of a checkpoint, handed to @take where they lie.  A call
- * waits for as much as was asked (or the end): fewer, larger replies,
- * while the engine fills the ring behind it.  At most half the ring is
- * asked for at once: the engine's record fits next to it.
- */
-static ssize_t xfer_peek(struct cr_xfer *x, size_t len, cr_xfer_take_fn take,
-			 void *take_arg, cr_xfer_wait_fn wait, void *arg)
-{
-	size_t want = len;
-	ssize_t n;
-	void *p;
-	int ret;
-
-	if (!x->dump || xfer_over(x))
-		return -EBADF;
-	/* @take may let the reader end the transfer: hold it till we are out. */
-	cr_xfer_get(x);
-	pthread_mutex_lock(&x->io_lock);
-	if (!x->ring) {		/* over, and handed back: cr_xfer_reap() */
-		n = xfer_read_result(x, 0);
-		goto out;
-	}
-	if (want > cr_ring_size(x->ring) / 2)
-		want = cr_ring_size(x->ring) / 2;
-	while ((n = cr_ring_peek_wait(x->ring, want, &p,
-				      CR_XFER_SLICE_MS)) == -ETIMEDOUT) {
-		ret = wait ? wait(x, arg) : 0;
-		if (ret) {
-			n = -ret;
-			goto out;
-		}
-	}
-	ret = xfer_read_result(x, n);
-	if (ret || n <= 0) {
-		n = ret;	/* 0: the end of the image */
-		goto out;
-	}
-	if ((size_t)n > len)
-		n = len;
-	__atomic_add_fetch(&x->moved, n, __ATOMIC_RELAXED);
-	take(take_arg, p, n);
-	cr_ring_consume(x->ring, n);
-out:
-	pthread_mutex_unlock(&x->io_lock);
-	cr_xfer_put(x);
-	return n;
-}
-
-ssize_t cr_xfer_peek(struct cr_xfer *x, size_t len, cr_xfer_take_fn take,
-		     cr_xfer_wait_fn wait, void *arg)
-{
-	return xfer_peek(x, len, take, arg, wait, arg);
-}
-
-/* cr_xfer_read()'s take: a copy. */
-static void xfer_copy_out(void *buf, const void *p, size_t len)
-{
-	memcpy(buf, p, len);
-}
-
-ssize_t cr_xfer_read(struct cr_xfer *x, void *buf, size_t len,
-		     cr_xfer_wait_fn wait, void *arg)
-{
-	return xfer_peek(x, len, xfer_copy_out, buf, wait, arg);
-}
-
-/*
- * Why a write of @len bytes cannot go into the ring, which said @err: the
- * restore's error, or the restore is done and the bytes come after its
- * trailer.  Only a ring shut (EPIPE) means the restore is ending.
- */
-static int xfer_write_err(struct cr_xfer *x, int err, size_t len)
-{
-	int ret;
-
-	if (err != EPIPE) {
-		xfer_report(x, err, "%s: a write of %zu bytes cannot go into the ring: %s",
-			    x->name, len, strerror(err));
-		return -err;
-	}
-	xfer_wait_done(x, -1);	/* the ring is shut: it is ending */
-	pthread_mutex_lock(&x->lock);
-	ret = x->result;
-	pthread_mutex_unlock(&x->lock);
-	if (ret)
-		return ret;
-	xfer_report(x, EBADMSG,
-		    "%s: %zu byte%s written after the image's trailer %s ignored: the restore is done and stands",
-		    x->name, len, len == 1 ? "" : "s", len == 1 ? "was" : "were");
-	return -EBADMSG;
-}
-
-/* Has the restore's result come (the engine is done)? */
-static bool xfer_done(struct cr_xfer *x)
-{
-	bool done;
-
-	pthread_mutex_lock(&x->lock);
-	done = x->done;
-	pthread_mutex_unlock(&x->lock);
-	return done;
-}
-
-/*
- * The restore's verdict on what was written, for the write that carried
- * the trailer (or any write, once the framing was lost): 0 when the
- * engine wants more bytes, else its result.  @wait is asked but not
- * obeyed: it may call the restore off, and then the verdict comes soon.
- */
-static int xfer_verdict(struct cr_xfer *x, cr_xfer_wait_fn wait, void *arg)
-{
-	int ret;
-
-	while ((ret = cr_ring_wait_starved(x->ring,
-					   CR_XFER_SLICE_MS)) == -ETIMEDOUT)
-		if (wait)
-			wait(x, arg);
-	if (!ret)
-		return 0;
-	xfer_wait_done(x, -1);	/* called off or finished: soon */
-	pthread_mutex_lock(&x->lock);
-	ret = x->result;
-	pthread_mutex_unlock(&x->lock);
-	return ret;
-}
-
-/* Feed the restore @len bytes that @fill puts in place. */
-static ssize_t xfer_write(struct cr_xfer *x, size_t len, cr_xfer_fill_fn fill,
-			  void *fill_arg, cr_xfer_wait_fn wait, void *arg)
-{
-	void *room;
-	ssize_t n;
-	int state, err;
-
-	if (x->dump || xfer_over(x))
-		return -EBADF;
-	cr_xfer_get(x);
-	pthread_mutex_lock(&x->io_lock);
-	/* Done, or handed back: no byte goes in after the verdict. */
-	if (!x->ring || xfer_done(x)) {
-		n = xfer_write_err(x, EPIPE, len);
-		goto out;
-	}
-	if (len > cr_ring_size(x->ring) - CR_RING_REC) {
-		xfer_report(x, E2BIG,
-			    "%s: a write of %zu bytes: one write takes at most %zu",
-			    x->name, len, cr_ring_size(x->ring) - CR_RING_REC);
-		n = -E2BIG;
-		goto out;
-	}
-	while (!(room = cr_ring_reserve_wait(x->ring, len, CR_XFER_SLICE_MS)) &&
-	       errno == ETIMEDOUT) {
-		/* Nothing of this write went in: it can be made again. */
-		err = wait ? wait(x, arg) : 0;
-		if (err) {
-			n = -err;
-			goto out;
-		}
-	}
-	if (!room) {
-		n = xfer_write_err(x, errno, len);
-		goto out;
-	}
-	n = fill(fill_arg, room, len);
-	if (n <= 0) {
-		/* Nothing was committed: the write can be made again. */
-		err = n < 0 ? (int)-n : EIO;
-		xfer_report(x, err, "%s: the %zu bytes written could not be taken: %s",
-			    x->name, len, n < 0 ? strerror(err) :
-			    "none came");
-		n = -err;
-		goto out;
-	}
-	if ((size_t)n > len)
-		n = len;
-	state = cr_img_frame_feed(&x->frame, room, n);
-	cr_ring_commit(x->ring, n);
-	__atomic_add_fetch(&x->moved, n, __ATOMIC_RELAXED);
-	if (state == CR_FRAME_END || state == CR_FRAME_LOST) {
-		err = xfer_verdict(x, wait, arg);
-		if (err)
-			n = err;
-	}
-out:
-	pthread_mutex_unlock(&x->io_lock);
-	cr_xfer_put(x);
-	return n;
-}
-
-ssize_t cr_xfer_write_in(struct cr_xfer *x, size_t len, cr_xfer_fill_fn fill,
-			 cr_xfer_wait_fn wait, void *arg)
-{
-	return xfer_write(x, len, fill, arg, wait, arg);
-}
-
-/* cr_xfer_write()'s fill: a copy. */
-struct xfer_copy {
-	const void	*buf;
-};
-
-static ssize_t xfer_copy_in(void *arg, void *room, size_t len)
-{
-	struct xfer_copy *c = arg;
-
-	memcpy(room, c->buf, len);
-	return len;
-}
-
-ssize_t cr_xfer_write(struct cr_xfer *x, const void *buf, size_t len,
-		      cr_xfer_wait_fn wait, void *arg)
-{
-	struct xfer_copy c = { .buf = buf };
-
-	return xfer_write(x, len, xfer_copy_in, &c, wait, arg);
 }
 
 /*
@@ -807,7 +532,7 @@ static void xfer_end_restore(struct cr_xfer *x)
 	if (x->ring && !x->done)
 		cr_ring_close(x->ring, 0);
 	pthread_mutex_unlock(&x->lock);
-	if (xfer_wait_done(x, CR_XFER_END_GRACE_MS))
+	if (cr_xfer_wait_done(x, CR_XFER_END_GRACE_MS))
 		return;
 	cr_xfer_call_off(x, ENODATA,
 			 "image truncated: its writer closed it after %llu bytes, %s %llu, before the trailer",
