@@ -224,4 +224,23 @@ int cr_img_check_ipc_data_end(struct cr_img_walk *w, struct cr_err *e);
  */
 bool cr_img_vma_filled(const struct crfs_vma *v);
 
+/**
+ * cr_img_in_vma() - does [@addr, @addr + @len) lie inside one mapping of
+ * @mm? (img-check-mm.c)
+ */
+bool cr_img_in_vma(const struct cr_mm *mm, uint64_t addr, uint64_t len);
+
+/**
+ * cr_img_held_index() - index the (file, fd table) of every descriptor of
+ * the model, sorted, once (O(n log n)), for cr_img_held() (img-check.c).
+ * Return: 0 or -ENOMEM with @e set.
+ */
+int cr_img_held_index(struct cr_chk *c, struct cr_err *e);
+
+/**
+ * cr_img_held() - has a descriptor of fd table @fdt (0: of any fd table)
+ * the description @file? Needs cr_img_held_index() first.
+ */
+bool cr_img_held(const struct cr_chk *c, uint32_t file, uint32_t fdt);
+
 #endif /* CR_IMG_WALK_H */
