@@ -382,6 +382,183 @@ int cr_rst_unix_accept(const struct cr_file *f, const struct cr_file *peer,
 	return cr_rst_unix_ends(f, peer, sv, fds);
 }
 
+long cr_rst_unix_xdial(const struct cr_rst_file *f)
+{
+	const struct cr_file *a = f->pair_peer;
+	const struct crfs_file_unix *u = cr_unix_of(a);
+	struct sockaddr_un sa;
+	long len, c;
+	int err;
+
+	/* The accepted end names this process, with the ids it names. */
+	cr_rst_unix_name(a, &sa, &len);
+	c = cr_rst_unix_dial(u->type, &sa, len, true, u->cred_uid,
+			     u->cred_gid);
+	if (c < 0)
+		return -1;
+	if (syscall(SYS_fcntl, c, F_SETFL, f->pair->f.flags & O_NONBLOCK) >= 0)
+		return c;
+	err = errno;
+	syscall(SYS_close, c);
+	errno = err;
+	return -1;
+}
+
+static int32_t cr_rst_unix_listener(const struct cr_rst_files *fs,
+				    uint32_t id);
+
+/* The number of listening socket @l in process @r, or -1. */
+static int32_t cr_rst_unix_lfd(const struct cr_rst *r, const struct cr_file *l)
+{
+	int32_t i = cr_rst_unix_listener(&r->files, l->f.id);
+
+	return i < 0 ? -1 : r->files.f[i].fd;
+}
+
+/*
+ * Accepted end @a (of client entry @f of process @rp) accept()ed in @rl,
+ * the first process holding listening socket @l, and put at each of its
+ * numbers there; the first of them into *@at.
+ */
+static int cr_rst_unix_xaccept(struct cr_rst *rl, const struct cr_file *l,
+			       const struct cr_file *a, int32_t *at,
+			       struct cr_err *e)
+{
+	const struct cr_rst_files *fs = &rl->files;
+	int32_t lfd = cr_rst_unix_lfd(rl, l);
+	bool kept = false;
+	long nfd;
+	int rc;
+
+	*at = -1;
+	if (lfd < 0)
+		return cr_fail(e, EBADMSG, "pid %d: %s: a connection of listening "
+			       "%s, which the process does not hold", rl->pid,
+			       a->path, l->path);
+	rc = cr_rst_syscall(rl, SYS_accept4, CR_ARGS((unsigned long)lfd, 0, 0,
+			    SOCK_CLOEXEC), &nfd, e);
+	if (!rc && nfd < 0)
+		rc = cr_fail(e, (int)-nfd, "pid %d: fd %d: %s: cannot accept() "
+			     "a connection again: %s", rl->pid, lfd, l->path,
+			     strerror((int)-nfd));
+	for (uint32_t i = 0; !rc && i < fs->nr_fds; i++) {
+		const struct cr_rst_fd *d = &fs->fds[i];
+
+		if (rl->task->fdt->fds[i].file != a)
+			continue;
+		if (*at < 0)
+			*at = d->fd;
+		if (d->fd == nfd) {
+			kept = true;
+			rc = cr_rst_call(rl, SYS_fcntl, CR_ARGS((unsigned long)nfd,
+					 F_SETFD, d->cloexec ? FD_CLOEXEC : 0),
+					 "cannot set the close-on-exec flag of "
+					 "an accepted socket", e);
+		} else {
+			rc = cr_rst_call(rl, SYS_dup3, CR_ARGS((unsigned long)nfd,
+					 (unsigned long)d->fd,
+					 d->cloexec ? O_CLOEXEC : 0),
+					 "cannot move an accepted socket to its "
+					 "number", e);
+		}
+	}
+	if (!rc && *at < 0)
+		rc = cr_fail(e, EBADMSG, "pid %d: %s: held by no descriptor",
+			     rl->pid, a->path);
+	if (nfd >= 0 && !kept && !rc)
+		rc = cr_rst_call(rl, SYS_close, CR_ARGS((unsigned long)nfd),
+				 "cannot close an accepted socket's first "
+				 "number", e);
+	return rc;
+}
+
+/*
+ * The connection whose client entry @f of process @rp connect()ed
+ * (cr_rst_unix_xdial()): accept()ed, then both ends' state through the
+ * restorer's copies of them.
+ */
+static int cr_rst_unix_xconn(struct cr_rst_tree *t, struct cr_rst *rp,
+			     const struct cr_rst_file *f, struct cr_err *e)
+{
+	const struct cr_model *m = rp->m;
+	const struct cr_file *a = f->pair_peer, *c = f->pair;
+	const struct cr_file *l = cr_model_file(m, cr_unix_conn_of(a)->listen_id);
+	int32_t li = l ? t->pair_first[l - m->files] : -1, at;
+	struct ucred uc = { 0 };
+	socklen_t len = sizeof(uc);
+	long sv[2], fds[2];
+	int rc, err;
+
+	if (li < 0)
+		return cr_fail(e, EBADMSG, "pid %d: fd %d: %s: its listening "
+			       "socket is held by no process", rp->pid, f->fd,
+			       f->path);
+	rc = cr_rst_unix_xaccept(&t->rst[li], l, a, &at, e);
+	if (rc)
+		return rc;
+	sv[0] = syscall(SYS_pidfd_getfd, t->rst[li].pidfd, at, 0);
+	sv[1] = syscall(SYS_pidfd_getfd, rp->pidfd, f->fd, 0);
+	if (sv[0] < 0 || sv[1] < 0) {
+		err = errno;
+		rc = cr_fail(e, err, "pid %d: fd %d: %s: cannot take the "
+			     "connection it made again: %s", rp->pid, f->fd,
+			     f->path, strerror(err));
+		goto out_close;
+	}
+	/* The connection accept() took names the process that made it. */
+	if (getsockopt((int)sv[0], SOL_SOCKET, SO_PEERCRED, &uc, &len) ||
+	    uc.pid != rp->pid || uc.uid != cr_unix_of(a)->cred_uid ||
+	    uc.gid != cr_unix_of(a)->cred_gid) {
+		rc = cr_fail(e, EIO, "pid %d: fd %d: %s: the connection "
+			     "accept() took in pid %d names pid %d (uid %u, "
+			     "gid %u), not this process with uid %u, gid %u",
+			     rp->pid, f->fd, f->path, t->rst[li].pid, uc.pid,
+			     uc.uid, uc.gid, cr_unix_of(a)->cred_uid,
+			     cr_unix_of(a)->cred_gid);
+		goto out_close;
+	}
+	/* Shared descriptions: the queues, options, shutdown, flags. */
+	err = cr_rst_unix_ends(a, c, sv, fds);	/* closes them on failure */
+	if (!err) {
+		if (syscall(SYS_fcntl, fds[0], F_SETFL,
+			    a->f.flags & O_NONBLOCK) < 0)
+			err = errno;
+		close((int)fds[0]);
+		close((int)fds[1]);
+	}
+	if (err)
+		rc = cr_fail(e, err, "pid %d: %s: cannot give the connection "
+			     "accepted from pid %d (fd %d) its queues, options "
+			     "or shutdown: %s", t->rst[li].pid, a->path,
+			     rp->pid, f->fd, strerror(err));
+	return rc;
+
+out_close:
+	if (sv[0] >= 0)
+		close((int)sv[0]);
+	if (sv[1] >= 0)
+		close((int)sv[1]);
+	return rc;
+}
+
+int cr_rst_unix_xconns(struct cr_rst_tree *t, struct cr_err *e)
+{
+	int rc = 0;
+
+	/* In the order of their connect()s: the image's, then entries'. */
+	for (uint32_t k = 0; !rc && k < t->nr; k++) {
+		struct cr_rst *rp = &t->rst[k];
+		const struct cr_rst_files *fs = &rp->files;
+
+		if (cr_rst_zombie(rp))
+			continue;
+		for (uint32_t i = 0; !rc && i < fs->nr_fd_entries; i++)
+			if (fs->f[i].xdial)
+				rc = cr_rst_unix_xconn(t, rp, &fs->f[i], e);
+	}
+	return rc;
+}
+
 /* The entry of @fs waiting at place @seq in listener @l's backlog, or -1. */
 static int32_t cr_rst_unix_waiter(const struct cr_rst_files *fs,
 				  const struct cr_file *l, uint32_t seq)
@@ -576,12 +753,43 @@ static void cr_rst_unix_pairs(const struct cr_rst *r, struct cr_rst_files *fs)
 	}
 }
 
+/*
+ * The entries of @fs of connections accepted from another process than
+ * the listener's first holder (cr_unix_xconn()): the accepted end, left
+ * for cr_rst_unix_xconns(); the client, connect()ed here.
+ */
+static void cr_rst_unix_xplan(const struct cr_rst *r, struct cr_rst_files *fs)
+{
+	const struct cr_model *m = r->m;
+
+	for (uint32_t i = 0; r->tree && i < fs->nr_fd_entries; i++) {
+		struct cr_rst_file *rf = &fs->f[i];
+		const struct cr_file *f = rf->pair, *p;
+
+		if (!f || f->f.kind != CRFS_FILE_UNIX || rf->pair_make)
+			continue;
+		if (cr_unix_xconn(m, f) >= 0) {
+			rf->xlate = true;
+			continue;
+		}
+		p = cr_model_file(m, cr_unix_of(f)->peer_id);
+		if (p && p->f.kind == CRFS_FILE_UNIX && p->ubuf &&
+		    cr_unix_xconn(m, p) == (int64_t)r->idx) {
+			rf->xdial = true;
+			rf->pair_peer = p;
+			/* Connected to the listener's name as the restorer. */
+			rf->priv = true;
+		}
+	}
+}
+
 int cr_rst_unix_plan(const struct cr_rst *r, struct cr_rst_files *fs,
 		     struct cr_err *e)
 {
 	uint32_t n = fs->nr_fd_entries;
 
 	cr_rst_unix_pairs(r, fs);
+	cr_rst_unix_xplan(r, fs);
 
 	/* The listeners made here: their connections held only later. */
 	for (uint32_t i = 0; i < n; i++) {

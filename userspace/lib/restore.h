@@ -88,6 +88,14 @@ struct cr_rst_file {
 					 * (pair_made), placed last */
 	int32_t		listen_entry;	/* the listener's entry, */
 	int32_t		listen_fd;	/* and number */
+	/*
+	 * A connection another process than the listener's connect()ed
+	 * (cr_unix_xconn()): its accepted end, accept()ed once every process
+	 * has its files (cr_rst_unix_xconns()), not placed in the files step;
+	 * its client, connect()ed here (pair_peer: the accepted end).
+	 */
+	bool		xlate;
+	bool		xdial;
 	uint32_t	type;		/* S_IFREG, S_IFCHR, S_IFDIR */
 	uint32_t	check;		/* CR_RF_* fields compared */
 	uint64_t	dev, ino, size, rdev;
@@ -895,6 +903,30 @@ int32_t cr_rst_pair_add(struct cr_rst_files *fs, const struct cr_file *f);
  */
 int cr_rst_unix_accept(const struct cr_file *f, const struct cr_file *peer,
 		       long lfd, long fds[2]);
+
+/**
+ * cr_rst_unix_xdial() - connect() again the client of entry @f (xdial: a
+ * connection accepted from another process than the listener's), in the
+ * new process, under the euid and egid its accepted end's SO_PEERCRED
+ * names (raw system calls, restore-unix.c)
+ *
+ * Return: the socket, or -1 and errno.
+ */
+long cr_rst_unix_xdial(const struct cr_rst_file *f);
+
+/**
+ * cr_rst_unix_xconns() - accept() the connections cr_rst_unix_xdial() made,
+ * in the image's order, in the first process holding each listener (an
+ * injected accept4(), then dup3() to the accepted end's numbers), and
+ * give both ends their queues, options and shutdown from copies the
+ * restorer takes (pidfd_getfd()); every process stopped, its files and
+ * memory restored, before the late hooks (restore-unix.c)
+ * @t: the tree
+ * @e: the reason of a failure
+ *
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_unix_xconns(struct cr_rst_tree *t, struct cr_err *e);
 
 /**
  * cr_rst_unix_waiting() - the connections waiting in the backlog of each
