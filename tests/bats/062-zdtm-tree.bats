@@ -370,7 +370,7 @@ tcp_left() {
 	tree_run zdtm-unix-accept-tree
 }
 
-@test "zdtm-unix-xconn: connections accepted from clients of two other processes (euid 0 and 4242) come back, SO_PEERCRED naming each client, data both ways, shutdown" {
+@test "zdtm-unix-xconn: connections accepted from clients of three other processes (euid 0 and 4242) come back, SO_PEERCRED naming each client, data both ways, shutdown, one handed to a child, one client shared with a child" {
 	require_image
 	tree_run zdtm-unix-xconn
 }

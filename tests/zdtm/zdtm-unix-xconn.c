@@ -11,10 +11,15 @@
  * socket: SO_PEERCRED (an accepted end names its client's process with
  * the ids it connect()ed under, a client the parent, root), the flags and
  * options, the data; then the connections still carry a byte each way
- * (child 1's, shut down for writing, only towards it).
+ * (child 1's, shut down for writing, only towards it).  Child 3 connects
+ * as root and forks a child of its own that holds the client too; the
+ * parent accepts it (fd 22) and hands it to child 4, forked then, closing
+ * its own: neither end held by the process that made it, 100 and 200
+ * bytes queued; after SIGTERM children 3 and 4 check it and talk.
  */
 #include <stddef.h>
 #include <sys/fsuid.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -127,17 +132,65 @@ static void child2(pid_t server)
 	exit(0);
 }
 
-/* Fork a client that runs @fn, and wait for its word. */
-static pid_t client(void (*fn)(pid_t), int l)
+/*
+ * Child 3: connects as root, writes, and forks a child that holds the
+ * client too (it gets it from child 3 at restore); then talks to the
+ * parent's child 4, which holds the accepted end.
+ */
+static void child3(pid_t server)
 {
-	pid_t server = getpid(), p = fork();
+	int c = dial(0, 0);
+	pid_t g;
+	char b;
+
+	put(c, 100, 35);
+	g = fork();
+	zdtm_check(g < 0, "child 3: fork");
+	if (!g) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (;;)
+			pause();
+	}
+	zdtm_check(write(sync1[1], "3", 1) != 1, "sync");
+	zdtm_wait();
+	cred(c, server, 0, 0, "child 3 after restore");
+	get(c, 200, 36, "child 3, child 4's data");
+	zdtm_check(write(c, "h", 1) != 1, "child 3: write");
+	zdtm_check(read(c, &b, 1) != 1, "child 3: read the answer");
+	if (b != 'i')
+		zdtm_fail("child 3: read '%c', not 'i'", b);
+	kill(g, SIGKILL);
+	exit(0);
+}
+
+/* Child 4: holds the connection the parent accepted from child 3. */
+static void child4(pid_t p3)
+{
+	char b;
+
+	put(22, 200, 36);
+	zdtm_check(write(sync1[1], "4", 1) != 1, "sync");
+	zdtm_wait();
+	cred(22, p3, 0, 0, "child 4 after restore, fd 22");
+	get(22, 100, 35, "child 4, child 3's data");
+	zdtm_check(read(22, &b, 1) != 1, "child 4: read child 3's byte");
+	if (b != 'h')
+		zdtm_fail("child 4: read '%c', not 'h'", b);
+	zdtm_check(write(22, "i", 1) != 1, "child 4: write");
+	exit(0);
+}
+
+/* Fork a client that runs @fn, and wait for its word. */
+static pid_t client(void (*fn)(pid_t), pid_t arg, int l)
+{
+	pid_t p = fork();
 	char b;
 
 	zdtm_check(p < 0, "fork");
 	if (!p) {
 		close(l);
 		close(sync1[0]);
-		fn(server);
+		fn(arg);
 	}
 	zdtm_check(read(sync1[0], &b, 1) != 1, "a client did not connect");
 	return p;
@@ -155,9 +208,9 @@ static void reap(pid_t p, const char *who)
 
 int main(int argc, char **argv)
 {
-	int l, a1, a2, rcvbuf, v;
+	int l, a1, a2, a3, rcvbuf, v;
 	socklen_t len = sizeof(v);
-	pid_t p1, p2;
+	pid_t p1, p2, p3, p4;
 	char b = 0;
 
 	zdtm_init(argc, argv);
@@ -167,14 +220,29 @@ int main(int argc, char **argv)
 	zdtm_check(l < 0 || bind(l, (void *)&sa, salen) || listen(l, 4),
 		   "listen");
 	zdtm_check(pipe(sync1), "pipe");
-	p1 = client(child1, l);
-	p2 = client(child2, l);
+	p1 = client(child1, getpid(), l);
+	p2 = client(child2, getpid(), l);
+	p3 = client(child3, getpid(), l);
 	a1 = accept(l, NULL, NULL);
 	a2 = accept(l, NULL, NULL);
-	zdtm_check(a1 < 0 || a2 < 0 || dup2(a1, 20) != 20 ||
-		   dup2(a2, 21) != 21, "accept");
+	a3 = accept(l, NULL, NULL);
+	zdtm_check(a1 < 0 || a2 < 0 || a3 < 0 || dup2(a1, 20) != 20 ||
+		   dup2(a2, 21) != 21 || dup2(a3, 22) != 22, "accept");
 	close(a1);
 	close(a2);
+	close(a3);
+	/* Child 4 holds 22 alone (fds 20 and 21 closed there). */
+	p4 = fork();
+	zdtm_check(p4 < 0, "fork");
+	if (!p4) {
+		close(l);
+		close(sync1[0]);
+		close(20);
+		close(21);
+		child4(p3);
+	}
+	close(22);
+	zdtm_check(read(sync1[0], &b, 1) != 1, "child 4 did not start");
 	zdtm_check(fcntl(20, F_SETFL, O_NONBLOCK), "O_NONBLOCK");
 	v = 40000;
 	zdtm_check(setsockopt(21, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)) ||
@@ -202,6 +270,8 @@ int main(int argc, char **argv)
 	get(21, 300, 33, "the parent, child 2's data");
 	kill(p1, SIGTERM);
 	kill(p2, SIGTERM);
+	kill(p3, SIGTERM);
+	kill(p4, SIGTERM);
 	zdtm_check(write(20, "p", 1) != 1, "write to child 1");
 	get(21, 0, 0, "");
 	zdtm_check(read(21, &b, 1) != 1, "read child 2's byte");
@@ -210,5 +280,7 @@ int main(int argc, char **argv)
 	zdtm_check(write(21, "r", 1) != 1, "write to child 2");
 	reap(p1, "child 1");
 	reap(p2, "child 2");
+	reap(p3, "child 3");
+	reap(p4, "child 4");
 	zdtm_pass();
 }

@@ -74,6 +74,20 @@ static bool cr_unix_held_by(const struct cr_model *m, const struct cr_file *f,
 	return true;
 }
 
+/* Does process @k of @m hold @f (a zombie holds nothing)? */
+static bool cr_unix_holds(const struct cr_model *m, int64_t k,
+			  const struct cr_file *f)
+{
+	const struct cr_fdtable *fdt = m->tasks[k].fdt;
+
+	if (m->tasks[k].t.state == CRFS_TASK_ZOMBIE)
+		return false;
+	for (uint32_t j = 0; fdt && j < fdt->nr_fds; j++)
+		if (fdt->fds[j].d.file_id == f->f.id)
+			return true;
+	return false;
+}
+
 /* Does another process of @m share the descriptor table of process @k? */
 static bool cr_unix_fdt_shared(const struct cr_model *m, int64_t k)
 {
@@ -103,9 +117,10 @@ int64_t cr_unix_xconn(const struct cr_model *m, const struct cr_file *fi)
  * Why accepted socket @fi, connect()ed by process @k of @m (not @lf, the
  * first holding its listener), cannot be made again, or NULL.  The
  * restore connect()s in @k in its files step (so after @lf's, which made
- * the listener, its accepted connections and those waiting), then @lf
- * accept()s once every process has its files: the accepted socket goes to
- * @lf's numbers, the client to @k's, handed on to no other process.
+ * the listener, its accepted connections and those waiting; the processes
+ * after @k holding the client get it from @k), then @lf accept()s once
+ * every process has its files, and each process holding the accepted
+ * socket takes it from @lf (pidfd_getfd()).
  */
 static const char *cr_unix_xconn_why(const struct cr_model *m,
 				     const struct cr_file *fi, int64_t k,
@@ -121,24 +136,24 @@ static const char *cr_unix_xconn_why(const struct cr_model *m,
 		       "first one holding its listening socket (a restore "
 		       "connect()s again in that process, after the listener "
 		       "is made)";
-	if (!p || (u->flags & CRFS_UNIX_F_PEER_CLOSED))
+	/* No peer, not closed: not linked yet (res-unix.c asks again). */
+	if (u->flags & CRFS_UNIX_F_PEER_CLOSED)
 		return "accepted from a connect() of another process than the "
 		       "first one holding its listening socket, its client "
 		       "closed since";
-	if (cr_unix_first(m, fi) != lf || !cr_unix_held_by(m, fi, lf))
-		return "accepted from a connect() of another process than the "
-		       "first one holding its listening socket, and held by "
-		       "another process than that first one (a restore "
-		       "accept()s it there once every process has its files, "
-		       "and does not hand it on then)";
-	if (cr_unix_first(m, p) != k || !cr_unix_held_by(m, p, k))
-		return "its client is held by another process than the one "
-		       "that connect()ed it, which its SO_PEERCRED names (a "
-		       "restore connect()s it there and does not hand it on)";
-	if (cr_unix_fdt_shared(m, k) || cr_unix_fdt_shared(m, lf))
-		return "accepted from a connect() of another process than the "
-		       "first one holding its listening socket, one of them "
-		       "sharing its descriptor table (CLONE_FILES)";
+	if (p && cr_unix_first(m, p) != k)
+		return "its client is held first by another process than the "
+		       "one that connect()ed it, which its SO_PEERCRED names (a "
+		       "restore connect()s it there, and hands it on only to "
+		       "processes after it)";
+	for (uint32_t i = 0; i < m->nr_tasks; i++)
+		if ((i == k || i == lf || cr_unix_holds(m, i, fi)) &&
+		    cr_unix_fdt_shared(m, i))
+			return "accepted from a connect() of another process "
+			       "than the first one holding its listening "
+			       "socket, where that process, the one that "
+			       "connect()ed or one holding the accepted socket "
+			       "shares its descriptor table (CLONE_FILES)";
 	for (uint32_t i = 0; i < m->nr_files; i++) {
 		const struct cr_file *w = &m->files[i];
 

@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -416,56 +417,152 @@ static int32_t cr_rst_unix_lfd(const struct cr_rst *r, const struct cr_file *l)
 }
 
 /*
- * Accepted end @a (of client entry @f of process @rp) accept()ed in @rl,
- * the first process holding listening socket @l, and put at each of its
- * numbers there; the first of them into *@at.
+ * Accepted socket @a at number @x of process @r put at each of its
+ * numbers there (@x among them: *@kept).
  */
-static int cr_rst_unix_xaccept(struct cr_rst *rl, const struct cr_file *l,
-			       const struct cr_file *a, int32_t *at,
-			       struct cr_err *e)
+static int cr_rst_unix_xput(struct cr_rst *r, long x, const struct cr_file *a,
+			    bool *kept, struct cr_err *e)
 {
-	const struct cr_rst_files *fs = &rl->files;
-	int32_t lfd = cr_rst_unix_lfd(rl, l);
-	bool kept = false;
-	long nfd;
-	int rc;
+	const struct cr_rst_files *fs = &r->files;
+	int rc = 0;
 
-	*at = -1;
-	if (lfd < 0)
-		return cr_fail(e, EBADMSG, "pid %d: %s: a connection of listening "
-			       "%s, which the process does not hold", rl->pid,
-			       a->path, l->path);
-	rc = cr_rst_syscall(rl, SYS_accept4, CR_ARGS((unsigned long)lfd, 0, 0,
-			    SOCK_CLOEXEC), &nfd, e);
-	if (!rc && nfd < 0)
-		rc = cr_fail(e, (int)-nfd, "pid %d: fd %d: %s: cannot accept() "
-			     "a connection again: %s", rl->pid, lfd, l->path,
-			     strerror((int)-nfd));
+	*kept = false;
 	for (uint32_t i = 0; !rc && i < fs->nr_fds; i++) {
 		const struct cr_rst_fd *d = &fs->fds[i];
 
-		if (rl->task->fdt->fds[i].file != a)
+		if (r->task->fdt->fds[i].file != a)
 			continue;
-		if (*at < 0)
-			*at = d->fd;
-		if (d->fd == nfd) {
-			kept = true;
-			rc = cr_rst_call(rl, SYS_fcntl, CR_ARGS((unsigned long)nfd,
+		if (d->fd == x) {
+			*kept = true;
+			rc = cr_rst_call(r, SYS_fcntl, CR_ARGS((unsigned long)x,
 					 F_SETFD, d->cloexec ? FD_CLOEXEC : 0),
 					 "cannot set the close-on-exec flag of "
 					 "an accepted socket", e);
 		} else {
-			rc = cr_rst_call(rl, SYS_dup3, CR_ARGS((unsigned long)nfd,
+			rc = cr_rst_call(r, SYS_dup3, CR_ARGS((unsigned long)x,
 					 (unsigned long)d->fd,
 					 d->cloexec ? O_CLOEXEC : 0),
 					 "cannot move an accepted socket to its "
 					 "number", e);
 		}
 	}
-	if (!rc && *at < 0)
-		rc = cr_fail(e, EBADMSG, "pid %d: %s: held by no descriptor",
-			     rl->pid, a->path);
-	if (nfd >= 0 && !kept && !rc)
+	return rc;
+}
+
+/*
+ * Accepted socket @a, at number @x of process @rl (its listener's first
+ * holder), handed to process @r: taken by it from @rl (an injected
+ * pidfd_open() of @rl's pid as the container sees it, pidfd_getfd(): @r
+ * still has the restorer's credentials), then put at its numbers.
+ */
+static int cr_rst_unix_xhand(struct cr_rst *r, const struct cr_rst *rl, long x,
+			     const struct cr_file *a, struct cr_err *e)
+{
+	long pfd, nfd;
+	bool kept;
+	int rc;
+
+	rc = cr_rst_syscall(r, SYS_pidfd_open, CR_ARGS(rl->task->t.pid, 0),
+			    &pfd, e);
+	if (!rc && pfd < 0)
+		return cr_fail(e, (int)-pfd, "pid %d: %s: cannot open pid %u, "
+			       "which accept()ed it: %s", r->pid, a->path,
+			       rl->task->t.pid, strerror((int)-pfd));
+	if (!rc)
+		rc = cr_rst_syscall(r, SYS_pidfd_getfd, CR_ARGS((unsigned long)pfd,
+				    (unsigned long)x, 0), &nfd, e);
+	/* Closed first: its number may be one of the socket's. */
+	if (!rc)
+		rc = cr_rst_call(r, SYS_close, CR_ARGS((unsigned long)pfd),
+				 "cannot close a pidfd", e);
+	if (!rc && nfd < 0)
+		return cr_fail(e, (int)-nfd, "pid %d: %s: cannot take it from "
+			       "pid %u, which accept()ed it: %s", r->pid,
+			       a->path, rl->task->t.pid, strerror((int)-nfd));
+	if (!rc)
+		rc = cr_rst_unix_xput(r, nfd, a, &kept, e);
+	if (!rc && !kept)
+		rc = cr_rst_call(r, SYS_close, CR_ARGS((unsigned long)nfd),
+				 "cannot close an accepted socket's first "
+				 "number", e);
+	return rc;
+}
+
+/*
+ * Has listening socket @l, at @lfd of @rl, a connection waiting (a look
+ * at the restorer's copy of it: the accept() injected never waits)?
+ */
+static int cr_rst_unix_xready(const struct cr_rst *rl, int32_t lfd,
+			      const struct cr_file *l, struct cr_err *e)
+{
+	struct pollfd p = { .events = POLLIN };
+	int n;
+
+	p.fd = (int)syscall(SYS_pidfd_getfd, rl->pidfd, lfd, 0);
+	if (p.fd < 0)
+		return cr_fail(e, errno, "pid %d: fd %d: %s: cannot take it: %m",
+			       rl->pid, lfd, l->path);
+	n = poll(&p, 1, 0);
+	close(p.fd);
+	if (n == 1 && (p.revents & POLLIN))
+		return 0;
+	return cr_fail(e, EIO, "pid %d: fd %d: %s: no connection waiting for "
+		       "accept() after the connect() made again", rl->pid, lfd,
+		       l->path);
+}
+
+/*
+ * Accepted end @a accept()ed in @t's process @li, the first holding
+ * listening socket @l, and put at the numbers of each process holding it;
+ * the restorer's copy of it into *@copy.
+ */
+static int cr_rst_unix_xaccept(struct cr_rst_tree *t, int32_t li,
+			       const struct cr_file *l, const struct cr_file *a,
+			       long *copy, struct cr_err *e)
+{
+	struct cr_rst *rl = &t->rst[li];
+	int32_t lfd = cr_rst_unix_lfd(rl, l);
+	bool kept = false;
+	long nfd;
+	int rc;
+
+	*copy = -1;
+	if (lfd < 0)
+		return cr_fail(e, EBADMSG, "pid %d: %s: a connection of listening "
+			       "%s, which the process does not hold", rl->pid,
+			       a->path, l->path);
+	rc = cr_rst_unix_xready(rl, lfd, l, e);
+	if (rc)
+		return rc;
+	rc = cr_rst_syscall(rl, SYS_accept4, CR_ARGS((unsigned long)lfd, 0, 0,
+			    SOCK_CLOEXEC), &nfd, e);
+	if (rc)
+		return rc;
+	if (nfd < 0)
+		return cr_fail(e, (int)-nfd, "pid %d: fd %d: %s: cannot accept() "
+			       "a connection again: %s", rl->pid, lfd, l->path,
+			       strerror((int)-nfd));
+	*copy = syscall(SYS_pidfd_getfd, rl->pidfd, nfd, 0);
+	if (*copy < 0)
+		rc = cr_fail(e, errno, "pid %d: fd %ld: %s: cannot take the "
+			     "connection accept() gave: %m", rl->pid, nfd,
+			     a->path);
+	/* Its other holders take it from here before it leaves its number. */
+	for (uint32_t i = 0; !rc && i < t->nr; i++) {
+		struct cr_rst *r = &t->rst[i];
+		const struct cr_fdtable *fdt = r->task->fdt;
+		bool holds = false;
+
+		for (uint32_t j = 0; fdt && !cr_rst_zombie(r) &&
+		     j < fdt->nr_fds && !holds; j++)
+			holds = fdt->fds[j].file == a;
+		if (!holds || i == (uint32_t)li)
+			continue;
+		rc = cr_rst_unix_xhand(r, rl, nfd, a, e);
+	}
+	if (!rc)
+		rc = cr_rst_unix_xput(rl, nfd, a, &kept, e);
+	if (!rc && !kept)
 		rc = cr_rst_call(rl, SYS_close, CR_ARGS((unsigned long)nfd),
 				 "cannot close an accepted socket's first "
 				 "number", e);
@@ -483,7 +580,7 @@ static int cr_rst_unix_xconn(struct cr_rst_tree *t, struct cr_rst *rp,
 	const struct cr_model *m = rp->m;
 	const struct cr_file *a = f->pair_peer, *c = f->pair;
 	const struct cr_file *l = cr_model_file(m, cr_unix_conn_of(a)->listen_id);
-	int32_t li = l ? t->pair_first[l - m->files] : -1, at;
+	int32_t li = l ? t->pair_first[l - m->files] : -1;
 	struct ucred uc = { 0 };
 	socklen_t len = sizeof(uc);
 	long sv[2], fds[2];
@@ -493,18 +590,14 @@ static int cr_rst_unix_xconn(struct cr_rst_tree *t, struct cr_rst *rp,
 		return cr_fail(e, EBADMSG, "pid %d: fd %d: %s: its listening "
 			       "socket is held by no process", rp->pid, f->fd,
 			       f->path);
-	rc = cr_rst_unix_xaccept(&t->rst[li], l, a, &at, e);
+	rc = cr_rst_unix_xaccept(t, li, l, a, &sv[0], e);
+	sv[1] = rc ? -1 : syscall(SYS_pidfd_getfd, rp->pidfd, f->fd, 0);
+	if (!rc && sv[1] < 0)
+		rc = cr_fail(e, errno, "pid %d: fd %d: %s: cannot take the "
+			     "client it connect()ed again: %m", rp->pid, f->fd,
+			     f->path);
 	if (rc)
-		return rc;
-	sv[0] = syscall(SYS_pidfd_getfd, t->rst[li].pidfd, at, 0);
-	sv[1] = syscall(SYS_pidfd_getfd, rp->pidfd, f->fd, 0);
-	if (sv[0] < 0 || sv[1] < 0) {
-		err = errno;
-		rc = cr_fail(e, err, "pid %d: fd %d: %s: cannot take the "
-			     "connection it made again: %s", rp->pid, f->fd,
-			     f->path, strerror(err));
 		goto out_close;
-	}
 	/* The connection accept() took names the process that made it. */
 	if (getsockopt((int)sv[0], SOL_SOCKET, SO_PEERCRED, &uc, &len) ||
 	    uc.pid != rp->pid || uc.uid != cr_unix_of(a)->cred_uid ||
@@ -707,7 +800,9 @@ static void cr_rst_unix_conns(const struct cr_model *m,
 		const struct crfs_unix_conn *c = x->f.kind == CRFS_FILE_UNIX ?
 						 cr_unix_conn_of(x) : NULL;
 
+		/* One another process connect()s: cr_rst_unix_xconns(). */
 		if (!c || c->listen_id != l->f.id ||
+		    cr_unix_xconn(m, x) >= 0 ||
 		    cr_rst_unix_entry(fs, x) >= 0 ||
 		    cr_rst_unix_entry(fs, cr_model_file(m,
 				      cr_unix_of(x)->peer_id)) >= 0)
