@@ -373,6 +373,9 @@ tcp_left() {
 @test "zdtm-unix-xconn: connections accepted from clients of three other processes (euid 0 and 4242) come back, SO_PEERCRED naming each client, data both ways, shutdown, one handed to a child, one client shared with a child" {
 	require_image
 	tree_run zdtm-unix-xconn
+	run -0 "$CRFS_BIN/crfs-image" verify "$IMG"
+	run -0 "$CRFS_BIN/crfs-image" show "$IMG"
+	assert_output --regexp "kind=unix [^[:cntrl:]]*flags=0x10 [^[:cntrl:]]*cred_pid=[0-9]+ cred_uid=4242 cred_gid=4343"
 }
 
 @test "zdtm-unix-xconn in a pid namespace of its own: the accepted ends name the clients' pids there" {

@@ -141,11 +141,6 @@ static const char *cr_unix_xconn_why(const struct cr_model *m,
 		return "accepted from a connect() of another process than the "
 		       "first one holding its listening socket, its client "
 		       "closed since";
-	if (p && cr_unix_first(m, p) != k)
-		return "its client is held first by another process than the "
-		       "one that connect()ed it, which its SO_PEERCRED names (a "
-		       "restore connect()s it there, and hands it on only to "
-		       "processes after it)";
 	for (uint32_t i = 0; i < m->nr_tasks; i++)
 		if ((i == k || i == lf || cr_unix_holds(m, i, fi)) &&
 		    cr_unix_fdt_shared(m, i))
@@ -154,6 +149,11 @@ static const char *cr_unix_xconn_why(const struct cr_model *m,
 			       "socket, where that process, the one that "
 			       "connect()ed or one holding the accepted socket "
 			       "shares its descriptor table (CLONE_FILES)";
+	if (p && cr_unix_first(m, p) != k)
+		return "its client is held first by another process than the "
+		       "one that connect()ed it, which its SO_PEERCRED names (a "
+		       "restore connect()s it there, and hands it on only to "
+		       "processes after it)";
 	for (uint32_t i = 0; i < m->nr_files; i++) {
 		const struct cr_file *w = &m->files[i];
 
