@@ -23,6 +23,15 @@
  * which its other end names after accept(), is the one holding it alone
  * and its listener first (img-check-unix.c; others are refused).
  *
+ * A connection accepted from another process's connect() (cr_unix_xconn():
+ * its accepted end's SO_PEERCRED names that process) is connect()ed again
+ * by that process in its own files step, under the ids its accepted end
+ * names (cr_rst_unix_xdial()); its accepted end is left out of every
+ * files step (xlate) and accept()ed by the listener's first holder once
+ * every process has its files and memory, handed to its holders by
+ * injected calls, and given its state with the client's by the restorer
+ * (cr_rst_unix_xconns()).
+ *
  * SO_PEERCRED: the socketpair(), listen() or connect() that sets it is
  * made under the euid and egid recorded (cr_rst_unix_as(), this thread
  * only, then back), in the process the image's rule names
