@@ -6,8 +6,9 @@
  * writes 700 bytes and shuts its socket down for writing; child 2 connects
  * with euid 4242 and egid 4343 (its ids back to root after the connect()),
  * writes 300 bytes.  The parent accepts both (fds 20, 21; 20 with
- * O_NONBLOCK, 21 with SO_RCVBUF set) and writes 500 and 400 bytes back,
- * so that data waits both ways.  After SIGTERM each side checks its
+ * O_NONBLOCK, 21 with SO_RCVBUF set, O_ASYNC and its owner, an epoll
+ * watching 20) and writes 500 and 400 bytes back, so that data waits both
+ * ways.  After SIGTERM each side checks its
  * socket: SO_PEERCRED (an accepted end names its client's process with
  * the ids it connect()ed under, a client the parent, root), the flags and
  * options, the data; then the connections still carry a byte each way
@@ -18,6 +19,7 @@
  * bytes queued; after SIGTERM children 3 and 4 check it and talk.
  */
 #include <stddef.h>
+#include <sys/epoll.h>
 #include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -208,7 +210,8 @@ static void reap(pid_t p, const char *who)
 
 int main(int argc, char **argv)
 {
-	int l, a1, a2, a3, rcvbuf, v;
+	int l, a1, a2, a3, rcvbuf, v, ep;
+	struct epoll_event ev;
 	socklen_t len = sizeof(v);
 	pid_t p1, p2, p3, p4;
 	char b = 0;
@@ -252,8 +255,23 @@ int main(int argc, char **argv)
 	cred(21, p2, 4242, 4343, "the parent, fd 21");
 	put(20, 500, 32);
 	put(21, 400, 34);
+	/* fd 21 signals us (SIGIO ignored), an epoll watches fd 20. */
+	signal(SIGIO, SIG_IGN);
+	zdtm_check(fcntl(21, F_SETOWN, getpid()) ||
+		   fcntl(21, F_SETFL, O_ASYNC), "O_ASYNC");
+	ep = epoll_create1(0);
+	zdtm_check(ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, 20, &(struct
+		   epoll_event){ .events = EPOLLIN, .data.u64 = 2020 }),
+		   "epoll");
 	zdtm_ready();
 	zdtm_wait();
+	if (fcntl(21, F_GETOWN) != getpid() ||
+	    !(fcntl(21, F_GETFL) & O_ASYNC))
+		zdtm_fail("fd 21: owner %d, O_ASYNC %d, not us and set",
+			  fcntl(21, F_GETOWN), !!(fcntl(21, F_GETFL) & O_ASYNC));
+	if (epoll_wait(ep, &ev, 1, 0) != 1 || ev.data.u64 != 2020 ||
+	    !(ev.events & EPOLLIN))
+		zdtm_fail("the epoll no longer tells fd 20 readable");
 	cred(20, p1, 0, 0, "the parent after restore, fd 20");
 	cred(21, p2, 4242, 4343, "the parent after restore, fd 21");
 	if (!(fcntl(20, F_GETFL) & O_NONBLOCK))
