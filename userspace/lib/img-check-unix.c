@@ -170,7 +170,8 @@ static const char *cr_unix_xconn_why(const struct cr_model *m,
 		n += cr_unix_xconn(m, w) >= 0;
 	}
 	l = cr_model_file(m, c->listen_id);
-	if (n > (uint64_t)cr_unix_of(l)->backlog + 1)
+	if (l && l->f.kind == CRFS_FILE_UNIX && l->ubuf &&
+	    n > (uint64_t)cr_unix_of(l)->backlog + 1)
 		return "more connections of its listening socket accepted from "
 		       "connect()s of other processes than its backlog holds "
 		       "at once (a restore connect()s them all before the "
