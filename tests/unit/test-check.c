@@ -1709,7 +1709,7 @@ static const struct forgery forgeries[] = {
  * unix 9, ipc 1,
  * forgeries, pages 16, header 8, trailing 1, order 5, declared counts 1,
  * linear 1, file data 7, tree. */
-#define TAP_PLAN	(97 + sizeof(forgeries) / sizeof(forgeries[0]))
+#define TAP_PLAN	(98 + sizeof(forgeries) / sizeof(forgeries[0]))
 
 /* The image of the valid process, with @runs of page data. */
 static int good_image(const struct crfs_image_hdr *h, const struct fx_run *runs)
@@ -2059,7 +2059,7 @@ static void test_unix_maker(const struct crfs_image_hdr *h)
  * client alone, with a table of its own, not written): made again by a
  * connect() in the second, accept()ed by the first (cr_unix_xconn(),
  * cr_unix_maker()); refused while the listener has a connection waiting,
- * the client was closed, the first holds the client too, the second
+ * or a second such connection and a backlog of 0, the client was closed, the first holds the client too, the second
  * shares the first's table, or the second is a zombie.
  */
 static void test_unix_xconn(const struct crfs_image_hdr *h)
@@ -2068,7 +2068,7 @@ static void test_unix_xconn(const struct crfs_image_hdr *h)
 	struct cr_fdtable fdt = { 0 };
 	struct cr_fd fds[1];
 	struct cr_file *a, *c, *l;
-	struct crfs_file_unix *au;
+	struct crfs_file_unix *au, *wu;
 	struct crfs_unix_conn *cw;
 	struct cr_task *t2;
 	const char *why;
@@ -2112,6 +2112,17 @@ static void test_unix_xconn(const struct crfs_image_hdr *h)
 	   cr_unix_maker(&m, c) == 0, "accepted from the second's connect(): "
 	   "the second connect()s again, the first accept()s%s%s",
 	   why ? ": " : "", why ? why : "");
+	/* A second one on the listener, whose backlog takes one at once. */
+	cw->listen_id = l->f.id;
+	wu = m.files[m.nr_files - NR_UXC + UX_WAIT].ubuf;
+	wu->flags = CRFS_UNIX_F_ACCEPTED;
+	wu->cred_pid = FX_PID + 1;
+	((struct crfs_file_unix *)l->ubuf)->backlog = 0;
+	why = cr_unix_maker_why(&m, a);
+	ok(why && strstr(why, "than its backlog holds at once"), "two accepted "
+	   "from the second's connect()s, a backlog of 0: refused: %s",
+	   why ? why : "(none)");
+	cw->listen_id = 0;
 	au->flags |= CRFS_UNIX_F_PEER_CLOSED;
 	why = cr_unix_maker_why(&m, a);
 	ok(why && strstr(why, "its client closed since"), "its client closed: "
