@@ -30,7 +30,7 @@
  * files step (xlate) and accept()ed by the listener's first holder once
  * every process has its files and memory, handed to its holders by
  * injected calls, and given its state with the client's by the restorer
- * (cr_rst_unix_xconns()).
+ * (restore-xconn.c).
  *
  * SO_PEERCRED: the socketpair(), listen() or connect() that sets it is
  * made under the euid and egid recorded (cr_rst_unix_as(), this thread
@@ -44,7 +44,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -252,8 +251,7 @@ static long cr_rst_unix_closing(long sk, const struct cr_file *f)
 		       0) == 1 ? 0 : -1;
 }
 
-/* Connected ends @sv of @f and @peer (NULL: closed): queues and state. */
-static int cr_rst_unix_ends(const struct cr_file *f, const struct cr_file *peer,
+int cr_rst_unix_ends(const struct cr_file *f, const struct cr_file *peer,
 			    long sv[2], long fds[2])
 {
 	int err;
@@ -304,8 +302,7 @@ int cr_rst_unix_pair(const struct cr_file *f, const struct cr_file *peer,
 	return cr_rst_unix_ends(f, peer, l, fds);
 }
 
-/* The name @sa (@len its length) of accepted or listening socket @fi. */
-static void cr_rst_unix_name(const struct cr_file *fi, struct sockaddr_un *sa,
+void cr_rst_unix_name(const struct cr_file *fi, struct sockaddr_un *sa,
 			     long *len)
 {
 	const struct crfs_file_unix *u = cr_unix_of(fi);
@@ -338,12 +335,7 @@ static long cr_rst_unix_connect(uint32_t type, const struct sockaddr_un *sa,
 	return -1;
 }
 
-/*
- * cr_rst_unix_connect() under euid @uid and egid @gid (@as; else the
- * thread's ids): the connect() that sets the SO_PEERCRED of the socket
- * accept() gives; -1 and errno.
- */
-static long cr_rst_unix_dial(uint32_t type, const struct sockaddr_un *sa,
+long cr_rst_unix_dial(uint32_t type, const struct sockaddr_un *sa,
 			     long len, bool as, uint32_t uid, uint32_t gid)
 {
 	struct cr_rst_unix_ids ids = { .moved = false };
@@ -390,275 +382,6 @@ int cr_rst_unix_accept(const struct cr_file *f, const struct cr_file *peer,
 	sv[0] = a == f ? s : c;
 	sv[1] = a == f ? c : s;
 	return cr_rst_unix_ends(f, peer, sv, fds);
-}
-
-long cr_rst_unix_xdial(const struct cr_rst_file *f)
-{
-	const struct cr_file *a = f->pair_peer;
-	const struct crfs_file_unix *u = cr_unix_of(a);
-	struct sockaddr_un sa;
-	long len, c;
-	int err;
-
-	/* The accepted end names this process, with the ids it names. */
-	cr_rst_unix_name(a, &sa, &len);
-	c = cr_rst_unix_dial(u->type, &sa, len, true, u->cred_uid,
-			     u->cred_gid);
-	if (c < 0)
-		return -1;
-	if (syscall(SYS_fcntl, c, F_SETFL, f->pair->f.flags & O_NONBLOCK) >= 0)
-		return c;
-	err = errno;
-	syscall(SYS_close, c);
-	errno = err;
-	return -1;
-}
-
-static int32_t cr_rst_unix_listener(const struct cr_rst_files *fs,
-				    uint32_t id);
-
-/* The number of listening socket @l in process @r, or -1. */
-static int32_t cr_rst_unix_lfd(const struct cr_rst *r, const struct cr_file *l)
-{
-	int32_t i = cr_rst_unix_listener(&r->files, l->f.id);
-
-	return i < 0 ? -1 : r->files.f[i].fd;
-}
-
-/*
- * Accepted socket @a at number @x of process @r put at each of its
- * numbers there (@x among them: *@kept).
- */
-static int cr_rst_unix_xput(struct cr_rst *r, long x, const struct cr_file *a,
-			    bool *kept, struct cr_err *e)
-{
-	const struct cr_rst_files *fs = &r->files;
-	int rc = 0;
-
-	*kept = false;
-	for (uint32_t i = 0; !rc && i < fs->nr_fds; i++) {
-		const struct cr_rst_fd *d = &fs->fds[i];
-
-		if (r->task->fdt->fds[i].file != a)
-			continue;
-		if (d->fd == x) {
-			*kept = true;
-			rc = cr_rst_call(r, SYS_fcntl, CR_ARGS((unsigned long)x,
-					 F_SETFD, d->cloexec ? FD_CLOEXEC : 0),
-					 "cannot set the close-on-exec flag of "
-					 "an accepted socket", e);
-		} else {
-			rc = cr_rst_call(r, SYS_dup3, CR_ARGS((unsigned long)x,
-					 (unsigned long)d->fd,
-					 d->cloexec ? O_CLOEXEC : 0),
-					 "cannot move an accepted socket to its "
-					 "number", e);
-		}
-	}
-	return rc;
-}
-
-/*
- * Accepted socket @a, at number @x of process @rl (its listener's first
- * holder), handed to process @r: taken by it from @rl (an injected
- * pidfd_open() of @rl's pid as the container sees it, pidfd_getfd(): @r
- * still has the restorer's credentials), then put at its numbers.
- */
-static int cr_rst_unix_xhand(struct cr_rst *r, const struct cr_rst *rl, long x,
-			     const struct cr_file *a, struct cr_err *e)
-{
-	long pfd, nfd;
-	bool kept;
-	int rc;
-
-	rc = cr_rst_syscall(r, SYS_pidfd_open, CR_ARGS(rl->task->t.pid, 0),
-			    &pfd, e);
-	if (!rc && pfd < 0)
-		return cr_fail(e, (int)-pfd, "pid %d: %s: cannot open pid %u, "
-			       "which accept()ed it: %s", r->pid, a->path,
-			       rl->task->t.pid, strerror((int)-pfd));
-	if (!rc)
-		rc = cr_rst_syscall(r, SYS_pidfd_getfd, CR_ARGS((unsigned long)pfd,
-				    (unsigned long)x, 0), &nfd, e);
-	/* Closed first: its number may be one of the socket's. */
-	if (!rc)
-		rc = cr_rst_call(r, SYS_close, CR_ARGS((unsigned long)pfd),
-				 "cannot close a pidfd", e);
-	if (!rc && nfd < 0)
-		return cr_fail(e, (int)-nfd, "pid %d: %s: cannot take it from "
-			       "pid %u, which accept()ed it: %s", r->pid,
-			       a->path, rl->task->t.pid, strerror((int)-nfd));
-	if (!rc)
-		rc = cr_rst_unix_xput(r, nfd, a, &kept, e);
-	if (!rc && !kept)
-		rc = cr_rst_call(r, SYS_close, CR_ARGS((unsigned long)nfd),
-				 "cannot close an accepted socket's first "
-				 "number", e);
-	return rc;
-}
-
-/*
- * Has listening socket @l, at @lfd of @rl, a connection waiting (a look
- * at the restorer's copy of it: the accept() injected never waits)?
- */
-static int cr_rst_unix_xready(const struct cr_rst *rl, int32_t lfd,
-			      const struct cr_file *l, struct cr_err *e)
-{
-	struct pollfd p = { .events = POLLIN };
-	int n;
-
-	p.fd = (int)syscall(SYS_pidfd_getfd, rl->pidfd, lfd, 0);
-	if (p.fd < 0)
-		return cr_fail(e, errno, "pid %d: fd %d: %s: cannot take it: %m",
-			       rl->pid, lfd, l->path);
-	n = poll(&p, 1, 0);
-	close(p.fd);
-	if (n == 1 && (p.revents & POLLIN))
-		return 0;
-	return cr_fail(e, EIO, "pid %d: fd %d: %s: no connection waiting for "
-		       "accept() after the connect() made again", rl->pid, lfd,
-		       l->path);
-}
-
-/*
- * Accepted end @a accept()ed in @t's process @li, the first holding
- * listening socket @l, and put at the numbers of each process holding it;
- * the restorer's copy of it into *@copy.
- */
-static int cr_rst_unix_xaccept(struct cr_rst_tree *t, int32_t li,
-			       const struct cr_file *l, const struct cr_file *a,
-			       long *copy, struct cr_err *e)
-{
-	struct cr_rst *rl = &t->rst[li];
-	int32_t lfd = cr_rst_unix_lfd(rl, l);
-	bool kept = false;
-	long nfd;
-	int rc;
-
-	*copy = -1;
-	if (lfd < 0)
-		return cr_fail(e, EBADMSG, "pid %d: %s: a connection of listening "
-			       "%s, which the process does not hold", rl->pid,
-			       a->path, l->path);
-	rc = cr_rst_unix_xready(rl, lfd, l, e);
-	if (rc)
-		return rc;
-	rc = cr_rst_syscall(rl, SYS_accept4, CR_ARGS((unsigned long)lfd, 0, 0,
-			    SOCK_CLOEXEC), &nfd, e);
-	if (rc)
-		return rc;
-	if (nfd < 0)
-		return cr_fail(e, (int)-nfd, "pid %d: fd %d: %s: cannot accept() "
-			       "a connection again: %s", rl->pid, lfd, l->path,
-			       strerror((int)-nfd));
-	*copy = syscall(SYS_pidfd_getfd, rl->pidfd, nfd, 0);
-	if (*copy < 0)
-		rc = cr_fail(e, errno, "pid %d: fd %ld: %s: cannot take the "
-			     "connection accept() gave: %m", rl->pid, nfd,
-			     a->path);
-	/* Its other holders take it from here before it leaves its number. */
-	for (uint32_t i = 0; !rc && i < t->nr; i++) {
-		struct cr_rst *r = &t->rst[i];
-		const struct cr_fdtable *fdt = r->task->fdt;
-		bool holds = false;
-
-		for (uint32_t j = 0; fdt && !cr_rst_zombie(r) &&
-		     j < fdt->nr_fds && !holds; j++)
-			holds = fdt->fds[j].file == a;
-		if (!holds || i == (uint32_t)li)
-			continue;
-		rc = cr_rst_unix_xhand(r, rl, nfd, a, e);
-	}
-	if (!rc)
-		rc = cr_rst_unix_xput(rl, nfd, a, &kept, e);
-	if (!rc && !kept)
-		rc = cr_rst_call(rl, SYS_close, CR_ARGS((unsigned long)nfd),
-				 "cannot close an accepted socket's first "
-				 "number", e);
-	return rc;
-}
-
-/*
- * The connection whose client entry @f of process @rp connect()ed
- * (cr_rst_unix_xdial()): accept()ed, then both ends' state through the
- * restorer's copies of them.
- */
-static int cr_rst_unix_xconn(struct cr_rst_tree *t, struct cr_rst *rp,
-			     const struct cr_rst_file *f, struct cr_err *e)
-{
-	const struct cr_model *m = rp->m;
-	const struct cr_file *a = f->pair_peer, *c = f->pair;
-	const struct cr_file *l = cr_model_file(m, cr_unix_conn_of(a)->listen_id);
-	int32_t li = l ? t->pair_first[l - m->files] : -1;
-	struct ucred uc = { 0 };
-	socklen_t len = sizeof(uc);
-	long sv[2], fds[2];
-	int rc, err;
-
-	if (li < 0)
-		return cr_fail(e, EBADMSG, "pid %d: fd %d: %s: its listening "
-			       "socket is held by no process", rp->pid, f->fd,
-			       f->path);
-	rc = cr_rst_unix_xaccept(t, li, l, a, &sv[0], e);
-	sv[1] = rc ? -1 : syscall(SYS_pidfd_getfd, rp->pidfd, f->fd, 0);
-	if (!rc && sv[1] < 0)
-		rc = cr_fail(e, errno, "pid %d: fd %d: %s: cannot take the "
-			     "client it connect()ed again: %m", rp->pid, f->fd,
-			     f->path);
-	if (rc)
-		goto out_close;
-	/* The connection accept() took names the process that made it. */
-	if (getsockopt((int)sv[0], SOL_SOCKET, SO_PEERCRED, &uc, &len) ||
-	    uc.pid != rp->pid || uc.uid != cr_unix_of(a)->cred_uid ||
-	    uc.gid != cr_unix_of(a)->cred_gid) {
-		rc = cr_fail(e, EIO, "pid %d: fd %d: %s: the connection "
-			     "accept() took in pid %d names pid %d (uid %u, "
-			     "gid %u), not this process with uid %u, gid %u",
-			     rp->pid, f->fd, f->path, t->rst[li].pid, uc.pid,
-			     uc.uid, uc.gid, cr_unix_of(a)->cred_uid,
-			     cr_unix_of(a)->cred_gid);
-		goto out_close;
-	}
-	/* Shared descriptions: the queues, options, shutdown, flags. */
-	err = cr_rst_unix_ends(a, c, sv, fds);	/* closes them on failure */
-	if (!err) {
-		if (syscall(SYS_fcntl, fds[0], F_SETFL,
-			    a->f.flags & O_NONBLOCK) < 0)
-			err = errno;
-		close((int)fds[0]);
-		close((int)fds[1]);
-	}
-	if (err)
-		rc = cr_fail(e, err, "pid %d: %s: cannot give the connection "
-			     "accepted from pid %d (fd %d) its queues, options "
-			     "or shutdown: %s", t->rst[li].pid, a->path,
-			     rp->pid, f->fd, strerror(err));
-	return rc;
-
-out_close:
-	if (sv[0] >= 0)
-		close((int)sv[0]);
-	if (sv[1] >= 0)
-		close((int)sv[1]);
-	return rc;
-}
-
-int cr_rst_unix_xconns(struct cr_rst_tree *t, struct cr_err *e)
-{
-	int rc = 0;
-
-	/* In the order of their connect()s: the image's, then entries'. */
-	for (uint32_t k = 0; !rc && k < t->nr; k++) {
-		struct cr_rst *rp = &t->rst[k];
-		const struct cr_rst_files *fs = &rp->files;
-
-		if (cr_rst_zombie(rp))
-			continue;
-		for (uint32_t i = 0; !rc && i < fs->nr_fd_entries; i++)
-			if (fs->f[i].xdial)
-				rc = cr_rst_unix_xconn(t, rp, &fs->f[i], e);
-	}
-	return rc;
 }
 
 /* The entry of @fs waiting at place @seq in listener @l's backlog, or -1. */
@@ -715,8 +438,7 @@ int cr_rst_unix_waiting(const struct cr_rst_files *fs, const struct cr_task *t,
 	return 0;
 }
 
-/* The entry of @fs of listening socket FILE @id, or -1. */
-static int32_t cr_rst_unix_listener(const struct cr_rst_files *fs, uint32_t id)
+int32_t cr_rst_unix_listener(const struct cr_rst_files *fs, uint32_t id)
 {
 	for (uint32_t i = 0; i < fs->nr_fd_entries; i++)
 		if (fs->f[i].unx && fs->f[i].unx->f.id == id)
