@@ -305,6 +305,22 @@ unix_refused() {
 	zdtm_finish
 }
 
+@test "a unix connection accepted from a child's connect(), with a connection waiting in the same backlog, is refused; thawed, both are there" {
+	require_image
+	local ct child
+	ct=$(crfs_mkct neg)
+	ZDTM_UNIX=xmix zdtm_start "$ct" zdtm-neg-unix
+	child=$(cat "$ZDTM_DIR/child")
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	run ! cat "$CRFS_MNT/$ct/image"
+	run -0 ct_file "$ct" error
+	assert_output --regexp "fd [0-9]+: socket:\\[[0-9]+\\]: a connection of listening socket:\\[[0-9]+\\]: accepted from a connect\\(\\) of another process than the first one holding its listening socket, which has connections waiting in its backlog: a restore makes those first, and accept\\(\\) would take them before it: not supported yet"
+	ct_write "$ct" state thaw
+	wait_thawed "$ct"
+	zdtm_finish
+}
+
 @test "a unix socket bound to a path whose file was removed is refused; thawed, it keeps its name" {
 	require_image
 	unix_refused unlinked "the path a unix socket is bound to no longer leads to its socket file"

@@ -22,7 +22,9 @@
  * connect()s in that process after the listener is made), which the
  * child echoes; "xwait" a child that connected as euid 4242 to our
  * listener, the connection waiting in the backlog (the process that
- * connect()ed is not known before accept()); "groups"
+ * connect()ed is not known before accept()); "xmix" the child's
+ * connection accepted, and one of ours waiting in the same backlog (a
+ * restore would make ours first, and accept() take it first); "groups"
  * a socket pair made with the supplementary group 4242 alone, which the
  * process has no longer (SO_PEERGROUPS); "idwait" a connection waiting in
  * the backlog of our own listener, connect()ed as root, after which the
@@ -269,7 +271,7 @@ int main(int argc, char **argv)
 			   setresuid(-1, 0, -1), "connect as euid 4242");
 		snprintf(procs, sizeof(procs), "%d\n", early);
 		zdtm_put("child", procs);
-	} else if (!strcmp(mode, "xwait")) {
+	} else if (!strcmp(mode, "xwait") || !strcmp(mode, "xmix")) {
 		/* A child connects to our listener, as uid 4242. */
 		snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1,
 			 "crfs-zdtm-xconn-%d", getpid());
@@ -295,6 +297,14 @@ int main(int argc, char **argv)
 			   "the child could not connect");
 		close(pfd[0]);
 		close(pfd[1]);
+		/* Accepted, and one of ours waiting on the same listener. */
+		if (!strcmp(mode, "xmix")) {
+			a = accept(s, NULL, NULL);
+			c = socket(AF_UNIX, SOCK_STREAM, 0);
+			zdtm_check(a < 0 || c < 0 ||
+				   connect(c, (void *)&sa, sizeof(sa)),
+				   "accept, then connect to our listener");
+		}
 		snprintf(procs, sizeof(procs), "%d\n", early);
 		zdtm_put("child", procs);
 	} else if (!strcmp(mode, "idwait")) {
@@ -335,7 +345,7 @@ int main(int argc, char **argv)
 		zdtm_put("child", procs);
 	} else {
 		zdtm_fail("ZDTM_UNIX: inflight, wrote, gone, bound, lclosed, early, unlinked, "
-			  "sender, oneway, closed, dead, xconn, xwait, idwait, "
+			  "sender, oneway, closed, dead, xconn, xwait, xmix, idwait, "
 			  "groups or outside");
 	}
 	zdtm_ready();
@@ -362,7 +372,7 @@ int main(int argc, char **argv)
 				  "%u, not %d 0 0 (the connect()'s)", u.pid,
 				  u.uid, u.gid, getpid());
 	}
-	if (a >= 0 && c >= 0)
+	if (a >= 0 && c >= 0 && strcmp(mode, "xmix"))
 		zdtm_check(write(c, "n", 1) != 1 || read(a, buf, 1) != 1 ||
 			   buf[0] != 'n', "talk over the accepted connection");
 	if (early && !strcmp(mode, "xconn")) {
@@ -379,12 +389,24 @@ int main(int argc, char **argv)
 		if (buf[0] != 'x')
 			zdtm_fail("the child's echo is '%c', not 'x'", buf[0]);
 		kill(early, SIGKILL);
-	} else if (early && !strcmp(mode, "xwait")) {
+	} else if (early && (!strcmp(mode, "xwait") || !strcmp(mode, "xmix"))) {
 		struct ucred u;
 		socklen_t len = sizeof(u);
+		int w;
 
-		zdtm_check((a = accept(s, NULL, NULL)) < 0,
+		zdtm_check(!strcmp(mode, "xwait") &&
+			   (a = accept(s, NULL, NULL)) < 0,
 			   "accept the connection waiting");
+		if (!strcmp(mode, "xmix")) {
+			w = accept(s, NULL, NULL);
+			zdtm_check(w < 0 || getsockopt(w, SOL_SOCKET,
+						       SO_PEERCRED, &u, &len),
+				   "accept our connection waiting");
+			if (u.pid != getpid() || u.uid != 0)
+				zdtm_fail("our waiting connection names pid %d "
+					  "uid %u, not us", u.pid, u.uid);
+			len = sizeof(u);
+		}
 
 		zdtm_check(getsockopt(a, SOL_SOCKET, SO_PEERCRED, &u, &len),
 			   "SO_PEERCRED");
