@@ -288,7 +288,12 @@ void cr_unix_print(struct cr_emit *o, const struct cr_file *fi);
  * Return: the reason (it, or its peer, is held by a process before that
  * one, or its listener is held by none, or a waiting one is held by
  * another process too: the process that connect()ed it, whose
- * SO_PEERCRED accept() gives, is taken to be that one), or NULL.
+ * SO_PEERCRED accept() gives, is taken to be that one; or one accepted
+ * from another process's connect(), cr_unix_xconn(), in a shape the
+ * restore does not make: that process before the listener's first
+ * holder, its client closed or held first by another, a descriptor table
+ * shared, connections waiting on the listener, more such connections
+ * than its backlog holds at once), or NULL.
  */
 const char *cr_unix_maker_why(const struct cr_model *m,
 			      const struct cr_file *fi);
