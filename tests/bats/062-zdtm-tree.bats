@@ -370,6 +370,29 @@ tcp_left() {
 	tree_run zdtm-unix-accept-tree
 }
 
+@test "zdtm-unix-xconn: connections accepted from clients of three other processes (euid 0 and 4242) come back, SO_PEERCRED naming each client, data both ways, shutdown, one handed to a child, one client shared with a child" {
+	require_image
+	tree_run zdtm-unix-xconn
+	run -0 "$CRFS_BIN/crfs-image" verify "$IMG"
+	run -0 "$CRFS_BIN/crfs-image" show "$IMG"
+	assert_output --regexp "kind=unix [^[:cntrl:]]*flags=0x10 [^[:cntrl:]]*cred_pid=[0-9]+ cred_uid=4242 cred_gid=4343"
+}
+
+@test "zdtm-unix-xconn in a pid namespace of its own: the accepted ends name the clients' pids there" {
+	require_image
+	ns_run zdtm-unix-xconn
+}
+
+@test "zdtm-unix-xconn: checkpointed and thawed, the connections carry their data, not taken" {
+	require_image
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-unix-xconn
+	crfs_checkpoint "$CT" "$BATS_TEST_TMPDIR/1.img"
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	zdtm_finish
+}
+
 @test "zdtm-unix-accept-tree: checkpointed and thawed, the connections still wait and the queues are read, not taken" {
 	require_image
 	CT=$(crfs_mkct src)

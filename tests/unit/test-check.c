@@ -1709,7 +1709,7 @@ static const struct forgery forgeries[] = {
  * unix 9, ipc 1,
  * forgeries, pages 16, header 8, trailing 1, order 5, declared counts 1,
  * linear 1, file data 7, tree. */
-#define TAP_PLAN	(91 + sizeof(forgeries) / sizeof(forgeries[0]))
+#define TAP_PLAN	(98 + sizeof(forgeries) / sizeof(forgeries[0]))
 
 /* The image of the valid process, with @runs of page data. */
 static int good_image(const struct crfs_image_hdr *h, const struct fx_run *runs)
@@ -2049,6 +2049,102 @@ static void test_unix_maker(const struct crfs_image_hdr *h)
 	ok(!why, "held by a process after the listener's first, an accepted "
 	   "connection's client is made by that one and passed%s%s",
 	   why ? ": " : "", why ? why : "");
+	m.nr_tasks--;
+	cr_model_free(&m);
+}
+
+/*
+ * A connection the first process accepted from the second's connect()
+ * (SO_PEERCRED of the accepted end names the second, which holds the
+ * client alone, with a table of its own, not written): made again by a
+ * connect() in the second, accept()ed by the first (cr_unix_xconn(),
+ * cr_unix_maker()); refused while the listener has a connection waiting,
+ * or a second such connection and a backlog of 0, the client was closed, the first holds the client too, the second
+ * shares the first's table, or the second is a zombie.
+ */
+static void test_unix_xconn(const struct crfs_image_hdr *h)
+{
+	struct cr_model m;
+	struct cr_fdtable fdt = { 0 };
+	struct cr_fd fds[1];
+	struct cr_file *a, *c, *l;
+	struct crfs_file_unix *au, *wu;
+	struct crfs_unix_conn *cw;
+	struct cr_task *t2;
+	const char *why;
+	uint32_t dup, j = 0;
+	int err;
+
+	fx_model(&m, h);
+	ux_conn_add(&m);
+	a = &m.files[m.nr_files - NR_UXC + UX_ACC];
+	c = &m.files[m.nr_files - NR_UXC + UX_CLI];
+	au = a->ubuf;
+	cw = cr_unix_conn_of(&m.files[m.nr_files - NR_UXC + UX_WAIT]);
+	l = cr_model_file(&m, cw->listen_id);
+	t2 = cr_model_new_task(&m, &err);
+	memset(t2, 0, sizeof(*t2));
+	t2->t.state = CRFS_TASK_ALIVE;
+	t2->t.pid = FX_PID + 1;
+	t2->fdt = &fdt;
+	fdt.fds = fds;
+	fdt.nr_fds = 1;
+	fds[0] = (struct cr_fd){ .d = { .fd = 3, .file_id = c->f.id },
+				 .file = c };
+	/* The first process's descriptor of the client: the listener's. */
+	for (uint32_t i = 0; i < m.tasks[0].fdt->nr_fds; i++)
+		if (m.tasks[0].fdt->fds[i].d.file_id == c->f.id) {
+			m.tasks[0].fdt->fds[i].d.file_id = l->f.id;
+			j = i;
+		}
+	cr_model_index(&m, CR_K_TASK, &dup);
+	au->cred_pid = FX_PID + 1;
+	au->cred_uid = 4242;
+	au->cred_gid = 4343;
+	why = cr_unix_maker_why(&m, a);
+	ok(why && strstr(why, "which has connections waiting in its backlog"),
+	   "accepted from the second's connect(), its listener with a "
+	   "connection waiting: refused: %s", why ? why : "(none)");
+	cw->listen_id = 0;	/* no longer the listener's */
+	why = cr_unix_maker_why(&m, a) ?: cr_unix_cred_why(&m, a) ?:
+	      cr_unix_cred_why(&m, c);
+	ok(!why && cr_unix_xconn(&m, a) == 1 && cr_unix_maker(&m, a) == 1 &&
+	   cr_unix_maker(&m, c) == 0, "accepted from the second's connect(): "
+	   "the second connect()s again, the first accept()s%s%s",
+	   why ? ": " : "", why ? why : "");
+	/* A second one on the listener, whose backlog takes one at once. */
+	cw->listen_id = l->f.id;
+	wu = m.files[m.nr_files - NR_UXC + UX_WAIT].ubuf;
+	wu->flags = CRFS_UNIX_F_ACCEPTED;
+	wu->cred_pid = FX_PID + 1;
+	((struct crfs_file_unix *)l->ubuf)->backlog = 0;
+	why = cr_unix_maker_why(&m, a);
+	ok(why && strstr(why, "than its backlog holds at once"), "two accepted "
+	   "from the second's connect()s, a backlog of 0: refused: %s",
+	   why ? why : "(none)");
+	cw->listen_id = 0;
+	au->flags |= CRFS_UNIX_F_PEER_CLOSED;
+	why = cr_unix_maker_why(&m, a);
+	ok(why && strstr(why, "its client closed since"), "its client closed: "
+	   "refused: %s", why ? why : "(none)");
+	au->flags &= ~CRFS_UNIX_F_PEER_CLOSED;
+	m.tasks[0].fdt->fds[j].d.file_id = c->f.id;
+	why = cr_unix_maker_why(&m, a);
+	ok(why && strstr(why, "its client is held first by another process "
+			 "than the one that connect()ed it"), "its client held "
+	   "by the first too: refused: %s", why ? why : "(none)");
+	/* One table for both, the client in it. */
+	t2->fdt = m.tasks[0].fdt;
+	why = cr_unix_maker_why(&m, a);
+	ok(why && strstr(why, "shares its descriptor table"), "the second "
+	   "sharing the first's table: refused: %s", why ? why : "(none)");
+	t2->fdt = &fdt;
+	m.tasks[0].fdt->fds[j].d.file_id = l->f.id;
+	t2->t.state = CRFS_TASK_ZOMBIE;
+	why = cr_unix_cred_why(&m, a);
+	ok(cr_unix_xconn(&m, a) < 0 && why &&
+	   strstr(why, "names a process other than the one that makes it"),
+	   "the second a zombie: refused: %s", why ? why : "(none)");
 	m.nr_tasks--;
 	cr_model_free(&m);
 }
@@ -2912,6 +3008,7 @@ int main(int argc, char **argv)
 	test_unix(&h);
 	test_unix_conn(&h);
 	test_unix_maker(&h);
+	test_unix_xconn(&h);
 	test_unix_cred_maker(&h);
 	test_valid_ipc(&h);
 	test_tty(&h);

@@ -16,11 +16,15 @@
  * which is not connected back (the kernel marks both connected); "closed"
  * a datagram socket of a pair whose other end was closed; "dead" a socket
  * pair (SO_PEERCRED names its maker) that a child made, sent here
- * (SCM_RIGHTS) and exited; "xconn" a connection accepted from a child
- * that connected as euid 4242 (SO_PEERCRED of the accepted end names the
- * child, a restore makes connections in the listener's process); "xwait"
- * the same connection not accepted, waiting in the backlog (the process
- * that connect()ed is not known before accept()); "groups"
+ * (SCM_RIGHTS) and exited; "xconn" a connection a child listening on
+ * an abstract name accepted from our connect() as euid 4242 (SO_PEERCRED
+ * of the accepted end names us, a process before the child: a restore
+ * connect()s in that process after the listener is made), which the
+ * child echoes; "xwait" a child that connected as euid 4242 to our
+ * listener, the connection waiting in the backlog (the process that
+ * connect()ed is not known before accept()); "xmix" the child's
+ * connection accepted, and one of ours waiting in the same backlog (a
+ * restore would make ours first, and accept() take it first); "groups"
  * a socket pair made with the supplementary group 4242 alone, which the
  * process has no longer (SO_PEERGROUPS); "idwait" a connection waiting in
  * the backlog of our own listener, connect()ed as root, after which the
@@ -234,7 +238,40 @@ int main(int argc, char **argv)
 		zdtm_check(dv[0] < 0 || dv[1] < 0, "receive the maker's pair");
 		snprintf(procs, sizeof(procs), "%d\n", maker);
 		zdtm_put("child", procs);
-	} else if (!strcmp(mode, "xconn") || !strcmp(mode, "xwait")) {
+	} else if (!strcmp(mode, "xconn")) {
+		/* A child listens and accepts; we connect as euid 4242. */
+		snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1,
+			 "crfs-zdtm-xconn-%d", getpid());
+		zdtm_check(pipe(pfd), "pipe");
+		early = fork();
+		zdtm_check(early < 0, "fork");
+		if (!early) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			close(pfd[0]);
+			s = socket(AF_UNIX, SOCK_STREAM, 0);
+			ok = s >= 0 && !bind(s, (void *)&sa, sizeof(sa)) &&
+			     !listen(s, 4);
+			zdtm_check(write(pfd[1], &ok, 1) != 1, "write");
+			close(pfd[1]);
+			a = ok ? accept(s, NULL, NULL) : -1;
+			/* An echo: the connection still carries data. */
+			while (a >= 0 && read(a, buf, 1) == 1 &&
+			       write(a, buf, 1) == 1)
+				;
+			for (;;)
+				pause();
+		}
+		zdtm_check(read(pfd[0], &ok, 1) != 1 || !ok,
+			   "the child could not listen");
+		close(pfd[0]);
+		close(pfd[1]);
+		c = socket(AF_UNIX, SOCK_STREAM, 0);
+		zdtm_check(c < 0 || setresuid(-1, 4242, -1) ||
+			   connect(c, (void *)&sa, sizeof(sa)) ||
+			   setresuid(-1, 0, -1), "connect as euid 4242");
+		snprintf(procs, sizeof(procs), "%d\n", early);
+		zdtm_put("child", procs);
+	} else if (!strcmp(mode, "xwait") || !strcmp(mode, "xmix")) {
 		/* A child connects to our listener, as uid 4242. */
 		snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1,
 			 "crfs-zdtm-xconn-%d", getpid());
@@ -260,8 +297,14 @@ int main(int argc, char **argv)
 			   "the child could not connect");
 		close(pfd[0]);
 		close(pfd[1]);
-		zdtm_check(!strcmp(mode, "xconn") &&
-			   (a = accept(s, NULL, NULL)) < 0, "accept");
+		/* Accepted, and one of ours waiting on the same listener. */
+		if (!strcmp(mode, "xmix")) {
+			a = accept(s, NULL, NULL);
+			c = socket(AF_UNIX, SOCK_STREAM, 0);
+			zdtm_check(a < 0 || c < 0 ||
+				   connect(c, (void *)&sa, sizeof(sa)),
+				   "accept, then connect to our listener");
+		}
 		snprintf(procs, sizeof(procs), "%d\n", early);
 		zdtm_put("child", procs);
 	} else if (!strcmp(mode, "idwait")) {
@@ -302,7 +345,7 @@ int main(int argc, char **argv)
 		zdtm_put("child", procs);
 	} else {
 		zdtm_fail("ZDTM_UNIX: inflight, wrote, gone, bound, lclosed, early, unlinked, "
-			  "sender, oneway, closed, dead, xconn, xwait, idwait, "
+			  "sender, oneway, closed, dead, xconn, xwait, xmix, idwait, "
 			  "groups or outside");
 	}
 	zdtm_ready();
@@ -329,16 +372,41 @@ int main(int argc, char **argv)
 				  "%u, not %d 0 0 (the connect()'s)", u.pid,
 				  u.uid, u.gid, getpid());
 	}
-	if (a >= 0 && c >= 0)
+	if (a >= 0 && c >= 0 && strcmp(mode, "xmix"))
 		zdtm_check(write(c, "n", 1) != 1 || read(a, buf, 1) != 1 ||
 			   buf[0] != 'n', "talk over the accepted connection");
-	if (early && (!strcmp(mode, "xconn") || !strcmp(mode, "xwait"))) {
+	if (early && !strcmp(mode, "xconn")) {
 		struct ucred u;
 		socklen_t len = sizeof(u);
+
+		zdtm_check(getsockopt(c, SOL_SOCKET, SO_PEERCRED, &u, &len),
+			   "SO_PEERCRED");
+		if (u.pid != early || u.uid != 0)
+			zdtm_fail("the client names pid %d uid %u, not its "
+				  "listener's %d uid 0", u.pid, u.uid, early);
+		zdtm_check(write(c, "x", 1) != 1 || read(c, buf, 1) != 1,
+			   "talk to the child");
+		if (buf[0] != 'x')
+			zdtm_fail("the child's echo is '%c', not 'x'", buf[0]);
+		kill(early, SIGKILL);
+	} else if (early && (!strcmp(mode, "xwait") || !strcmp(mode, "xmix"))) {
+		struct ucred u;
+		socklen_t len = sizeof(u);
+		int w;
 
 		zdtm_check(!strcmp(mode, "xwait") &&
 			   (a = accept(s, NULL, NULL)) < 0,
 			   "accept the connection waiting");
+		if (!strcmp(mode, "xmix")) {
+			w = accept(s, NULL, NULL);
+			zdtm_check(w < 0 || getsockopt(w, SOL_SOCKET,
+						       SO_PEERCRED, &u, &len),
+				   "accept our connection waiting");
+			if (u.pid != getpid() || u.uid != 0)
+				zdtm_fail("our waiting connection names pid %d "
+					  "uid %u, not us", u.pid, u.uid);
+			len = sizeof(u);
+		}
 
 		zdtm_check(getsockopt(a, SOL_SOCKET, SO_PEERCRED, &u, &len),
 			   "SO_PEERCRED");

@@ -74,6 +74,111 @@ static bool cr_unix_held_by(const struct cr_model *m, const struct cr_file *f,
 	return true;
 }
 
+/* Does process @k of @m hold @f (a zombie holds nothing)? */
+static bool cr_unix_holds(const struct cr_model *m, int64_t k,
+			  const struct cr_file *f)
+{
+	const struct cr_fdtable *fdt = m->tasks[k].fdt;
+
+	if (m->tasks[k].t.state == CRFS_TASK_ZOMBIE)
+		return false;
+	for (uint32_t j = 0; fdt && j < fdt->nr_fds; j++)
+		if (fdt->fds[j].d.file_id == f->f.id)
+			return true;
+	return false;
+}
+
+/* Does another process of @m share the descriptor table of process @k? */
+static bool cr_unix_fdt_shared(const struct cr_model *m, int64_t k)
+{
+	for (uint32_t i = 0; i < m->nr_tasks; i++)
+		if (i != k && m->tasks[i].fdt && m->tasks[i].fdt == m->tasks[k].fdt)
+			return true;
+	return false;
+}
+
+int64_t cr_unix_xconn(const struct cr_model *m, const struct cr_file *fi)
+{
+	const struct crfs_unix_conn *c = cr_unix_conn_of(fi);
+	const struct crfs_file_unix *u = cr_unix_of(fi);
+	int64_t k, lf;
+
+	if (!c || !(u->flags & CRFS_UNIX_F_ACCEPTED) || u->cred_pid <= 0)
+		return -1;
+	lf = cr_unix_first(m, cr_model_file(m, c->listen_id));
+	k = cr_model_find(m, CR_K_TASK, (uint32_t)u->cred_pid);
+	if (lf < 0 || k < 0 || k == lf ||
+	    m->tasks[k].t.state == CRFS_TASK_ZOMBIE)
+		return -1;
+	return k;
+}
+
+/*
+ * Why accepted socket @fi, connect()ed by process @k of @m (not @lf, the
+ * first holding its listener), cannot be made again, or NULL.  The
+ * restore connect()s in @k in its files step (so after @lf's, which made
+ * the listener, its accepted connections and those waiting; the processes
+ * after @k holding the client get it from @k), then @lf accept()s once
+ * every process has its files, and each process holding the accepted
+ * socket takes it from @lf (pidfd_getfd()).
+ */
+static const char *cr_unix_xconn_why(const struct cr_model *m,
+				     const struct cr_file *fi, int64_t k,
+				     int64_t lf)
+{
+	const struct crfs_file_unix *u = cr_unix_of(fi);
+	const struct cr_file *p = cr_model_file(m, u->peer_id), *l;
+	const struct crfs_unix_conn *c = cr_unix_conn_of(fi), *o;
+	uint32_t n = 0;
+
+	if (k < lf)
+		return "accepted from a connect() of a process before the "
+		       "first one holding its listening socket (a restore "
+		       "connect()s again in that process, after the listener "
+		       "is made)";
+	/* No peer, not closed: not linked yet (res-unix.c asks again). */
+	if (u->flags & CRFS_UNIX_F_PEER_CLOSED)
+		return "accepted from a connect() of another process than the "
+		       "first one holding its listening socket, its client "
+		       "closed since";
+	for (uint32_t i = 0; i < m->nr_tasks; i++)
+		if ((i == k || i == lf || cr_unix_holds(m, i, fi)) &&
+		    cr_unix_fdt_shared(m, i))
+			return "accepted from a connect() of another process "
+			       "than the first one holding its listening "
+			       "socket, where that process, the one that "
+			       "connect()ed or one holding the accepted socket "
+			       "shares its descriptor table (CLONE_FILES)";
+	if (p && cr_unix_first(m, p) != k)
+		return "its client is held first by another process than the "
+		       "one that connect()ed it, which its SO_PEERCRED names (a "
+		       "restore connect()s it there, and hands it on only to "
+		       "processes after it)";
+	for (uint32_t i = 0; i < m->nr_files; i++) {
+		const struct cr_file *w = &m->files[i];
+
+		o = w->f.kind == CRFS_FILE_UNIX && w->ubuf ?
+		    cr_unix_conn_of(w) : NULL;
+		if (!o || o->listen_id != c->listen_id)
+			continue;
+		if (cr_unix_of(w)->flags & CRFS_UNIX_F_WAITING)
+			return "accepted from a connect() of another process "
+			       "than the first one holding its listening "
+			       "socket, which has connections waiting in its "
+			       "backlog: a restore makes those first, and "
+			       "accept() would take them before it";
+		n += cr_unix_xconn(m, w) >= 0;
+	}
+	l = cr_model_file(m, c->listen_id);
+	if (l && l->f.kind == CRFS_FILE_UNIX && l->ubuf &&
+	    n > (uint64_t)cr_unix_of(l)->backlog + 1)
+		return "more connections of its listening socket accepted from "
+		       "connect()s of other processes than its backlog holds "
+		       "at once (a restore connect()s them all before the "
+		       "first accept())";
+	return NULL;
+}
+
 const char *cr_unix_maker_why(const struct cr_model *m,
 			      const struct cr_file *fi)
 {
@@ -89,6 +194,9 @@ const char *cr_unix_maker_why(const struct cr_model *m,
 		return "it (or its peer) is held by a process before the first "
 		       "one holding its listening socket (which makes its "
 		       "connections again)";
+	a = cr_unix_xconn(m, fi);
+	if (a >= 0)
+		return cr_unix_xconn_why(m, fi, a, lf);
 	/*
 	 * A waiting one's other end (SO_PEERCRED after accept()) names the
 	 * process that connect()ed, which Linux does not show before: taken
@@ -126,6 +234,8 @@ int64_t cr_unix_maker(const struct cr_model *m, const struct cr_file *fi)
 
 	if (!c && p && p->f.kind == CRFS_FILE_UNIX && p->ubuf)
 		c = cr_unix_conn_of(p);
+	else if (c && (a = cr_unix_xconn(m, fi)) >= 0)
+		return a;
 	if (c)
 		return cr_unix_first(m, cr_model_file(m, c->listen_id));
 	a = cr_unix_first(m, fi);

@@ -288,18 +288,43 @@ void cr_unix_print(struct cr_emit *o, const struct cr_file *fi);
  * Return: the reason (it, or its peer, is held by a process before that
  * one, or its listener is held by none, or a waiting one is held by
  * another process too: the process that connect()ed it, whose
- * SO_PEERCRED accept() gives, is taken to be that one), or NULL.
+ * SO_PEERCRED accept() gives, is taken to be that one; or one accepted
+ * from another process's connect(), cr_unix_xconn(), in a shape the
+ * restore does not make: that process before the listener's first
+ * holder, its client closed or held first by another, a descriptor table
+ * shared, connections waiting on the listener, more such connections
+ * than its backlog holds at once), or NULL.
  */
 const char *cr_unix_maker_why(const struct cr_model *m,
 			      const struct cr_file *fi);
+
+/**
+ * cr_unix_xconn() - the process that connect()ed accepted unix socket @fi,
+ * if it is another than the first one holding its listener
+ * @m: the model
+ * @fi: a FILE of kind UNIX
+ *
+ * An accepted socket's SO_PEERCRED names the process that connect()ed;
+ * when that is a live process of @m other than the listener's first
+ * holder, the restore connect()s again in that process, in its files
+ * step, and the listener's first holder accept()s after every process
+ * has its files (restore-unix.c: cr_rst_unix_xconns()); the rules of that
+ * shape are cr_unix_maker_why()'s.
+ *
+ * Return: its index in @m, or -1 (not accepted, or named the listener's
+ * first holder, or no live process of @m).
+ */
+int64_t cr_unix_xconn(const struct cr_model *m, const struct cr_file *fi);
 
 /**
  * cr_unix_maker() - the process that makes unix socket @fi again
  * @m: the model
  * @fi: a FILE of kind UNIX
  *
- * Return: its index in @m: for a connection of a listening socket (either
- * end) the first process holding the listener; for a pair (or an end
+ * Return: its index in @m: for an accepted socket whose SO_PEERCRED
+ * names another process (cr_unix_xconn()) that process; for a connection
+ * of a listening socket (either end, else) the first process holding the
+ * listener; for a pair (or an end
  * whose peer is closed) the process its SO_PEERCRED names if it comes
  * before every holder (it holds neither end: restore-unix.c gives it
  * CR_RF_PAIR entries, passed on), else the first holding either end

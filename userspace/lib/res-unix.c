@@ -1206,6 +1206,21 @@ static int unix_check_cred(struct cr_dump *d, struct cr_dtask *dt,
 				       "%u): %s", dt->pid, fdt->fds[i].d.fd,
 				       f->path, u->cred_pid, u->cred_uid,
 				       u->cred_gid, why);
+		/*
+		 * One accepted from another process's connect() (its
+		 * SO_PEERCRED and peer known now): made again as it says?
+		 */
+		c = cr_unix_conn_of(f);
+		why = c && cr_unix_xconn(m, f) >= 0 ? cr_unix_maker_why(m, f) :
+		      NULL;
+		if (why)
+			return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: a "
+				       "connection of listening %s: %s: not "
+				       "supported yet", dt->pid,
+				       fdt->fds[i].d.fd, f->path,
+				       cr_model_file(m, c->listen_id) ?
+				       cr_model_file(m, c->listen_id)->path :
+				       "socket", why);
 		k = u->cred_pid ? cr_unix_maker(m, f) : -1;
 		if (k >= 0 && !cr_unix_groups_same(f, &m->tasks[k]))
 			return cr_fail(e, EOPNOTSUPP, "pid %d: fd %u: %s: "

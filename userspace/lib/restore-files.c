@@ -456,6 +456,8 @@ static long cr_rf_openat2(const struct cr_rst_file *f, struct cr_rst_res *res)
 		return cr_rst_inet_make(f->evfd, f->oflags, res);
 	if (f->evfd)
 		return cr_rst_evfd_make(f->evfd, f->oflags);
+	if (f->xdial)
+		return cr_rst_unix_xdial(f);
 	if (f->pair && !f->reopen) {
 		if (f->pair_make)
 			return cr_rst_pair_open(f);
@@ -653,6 +655,9 @@ enum {
 /* The pass in which entry @f is placed. */
 static int cr_rf_pass(const struct cr_rst_file *f)
 {
+	/* Accepted after the files step (cr_rst_unix_xconns()). */
+	if (f->xlate)
+		return CR_RF_PASSES;
 	if (f->reopen || (f->conn && f->pair_made))
 		return CR_RF_PASS_LAST;
 	if (f->unx && cr_unix_of(f->unx)->state == CRFS_UNIX_LISTEN)
@@ -672,6 +677,8 @@ static int cr_rf_dup(const struct cr_rst_files *fs, struct cr_rst_res *res)
 
 		res->idx = i;
 		res->step = CR_RST_FILE_DUP;
+		if (fs->f[d->entry].xlate)
+			continue;	/* cr_rst_unix_xconns() */
 		if (from == d->fd) {
 			if (syscall(SYS_fcntl, d->fd, F_SETFD,
 				    d->cloexec ? FD_CLOEXEC : 0))

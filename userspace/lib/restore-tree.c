@@ -140,7 +140,8 @@ static int cr_tree_plan_pass(struct cr_rst *r, const struct cr_first_fd *first,
 		/* A terminal, made by the restorer: from it, to every one. */
 		int own = cr_rst_tty_fd(r->tree, f);
 
-		if (rf->pass >= 0 || fs->fdt_shared ||
+		/* An accepted socket handed on later (restore-unix.c). */
+		if (rf->pass >= 0 || fs->fdt_shared || rf->xlate ||
 		    (own < 0 && (o->task < 0 || (uint32_t)o->task == r->idx)))
 			continue;
 		if (!fs->pass_src && !(fs->pass_src = calloc(

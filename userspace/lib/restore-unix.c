@@ -23,6 +23,15 @@
  * which its other end names after accept(), is the one holding it alone
  * and its listener first (img-check-unix.c; others are refused).
  *
+ * A connection accepted from another process's connect() (cr_unix_xconn():
+ * its accepted end's SO_PEERCRED names that process) is connect()ed again
+ * by that process in its own files step, under the ids its accepted end
+ * names (cr_rst_unix_xdial()); its accepted end is left out of every
+ * files step (xlate) and accept()ed by the listener's first holder once
+ * every process has its files and memory, handed to its holders by
+ * injected calls, and given its state with the client's by the restorer
+ * (restore-xconn.c).
+ *
  * SO_PEERCRED: the socketpair(), listen() or connect() that sets it is
  * made under the euid and egid recorded (cr_rst_unix_as(), this thread
  * only, then back), in the process the image's rule names
@@ -242,8 +251,7 @@ static long cr_rst_unix_closing(long sk, const struct cr_file *f)
 		       0) == 1 ? 0 : -1;
 }
 
-/* Connected ends @sv of @f and @peer (NULL: closed): queues and state. */
-static int cr_rst_unix_ends(const struct cr_file *f, const struct cr_file *peer,
+int cr_rst_unix_ends(const struct cr_file *f, const struct cr_file *peer,
 			    long sv[2], long fds[2])
 {
 	int err;
@@ -294,8 +302,7 @@ int cr_rst_unix_pair(const struct cr_file *f, const struct cr_file *peer,
 	return cr_rst_unix_ends(f, peer, l, fds);
 }
 
-/* The name @sa (@len its length) of accepted or listening socket @fi. */
-static void cr_rst_unix_name(const struct cr_file *fi, struct sockaddr_un *sa,
+void cr_rst_unix_name(const struct cr_file *fi, struct sockaddr_un *sa,
 			     long *len)
 {
 	const struct crfs_file_unix *u = cr_unix_of(fi);
@@ -328,12 +335,7 @@ static long cr_rst_unix_connect(uint32_t type, const struct sockaddr_un *sa,
 	return -1;
 }
 
-/*
- * cr_rst_unix_connect() under euid @uid and egid @gid (@as; else the
- * thread's ids): the connect() that sets the SO_PEERCRED of the socket
- * accept() gives; -1 and errno.
- */
-static long cr_rst_unix_dial(uint32_t type, const struct sockaddr_un *sa,
+long cr_rst_unix_dial(uint32_t type, const struct sockaddr_un *sa,
 			     long len, bool as, uint32_t uid, uint32_t gid)
 {
 	struct cr_rst_unix_ids ids = { .moved = false };
@@ -436,8 +438,7 @@ int cr_rst_unix_waiting(const struct cr_rst_files *fs, const struct cr_task *t,
 	return 0;
 }
 
-/* The entry of @fs of listening socket FILE @id, or -1. */
-static int32_t cr_rst_unix_listener(const struct cr_rst_files *fs, uint32_t id)
+int32_t cr_rst_unix_listener(const struct cr_rst_files *fs, uint32_t id)
 {
 	for (uint32_t i = 0; i < fs->nr_fd_entries; i++)
 		if (fs->f[i].unx && fs->f[i].unx->f.id == id)
@@ -530,7 +531,9 @@ static void cr_rst_unix_conns(const struct cr_model *m,
 		const struct crfs_unix_conn *c = x->f.kind == CRFS_FILE_UNIX ?
 						 cr_unix_conn_of(x) : NULL;
 
+		/* One another process connect()s: cr_rst_unix_xconns(). */
 		if (!c || c->listen_id != l->f.id ||
+		    cr_unix_xconn(m, x) >= 0 ||
 		    cr_rst_unix_entry(fs, x) >= 0 ||
 		    cr_rst_unix_entry(fs, cr_model_file(m,
 				      cr_unix_of(x)->peer_id)) >= 0)
@@ -576,12 +579,43 @@ static void cr_rst_unix_pairs(const struct cr_rst *r, struct cr_rst_files *fs)
 	}
 }
 
+/*
+ * The entries of @fs of connections accepted from another process than
+ * the listener's first holder (cr_unix_xconn()): the accepted end, left
+ * for cr_rst_unix_xconns(); the client, connect()ed here.
+ */
+static void cr_rst_unix_xplan(const struct cr_rst *r, struct cr_rst_files *fs)
+{
+	const struct cr_model *m = r->m;
+
+	for (uint32_t i = 0; r->tree && i < fs->nr_fd_entries; i++) {
+		struct cr_rst_file *rf = &fs->f[i];
+		const struct cr_file *f = rf->pair, *p;
+
+		if (!f || f->f.kind != CRFS_FILE_UNIX || rf->pair_make)
+			continue;
+		if (cr_unix_xconn(m, f) >= 0) {
+			rf->xlate = true;
+			continue;
+		}
+		p = cr_model_file(m, cr_unix_of(f)->peer_id);
+		if (p && p->f.kind == CRFS_FILE_UNIX && p->ubuf &&
+		    cr_unix_xconn(m, p) == (int64_t)r->idx) {
+			rf->xdial = true;
+			rf->pair_peer = p;
+			/* Connected to the listener's name as the restorer. */
+			rf->priv = true;
+		}
+	}
+}
+
 int cr_rst_unix_plan(const struct cr_rst *r, struct cr_rst_files *fs,
 		     struct cr_err *e)
 {
 	uint32_t n = fs->nr_fd_entries;
 
 	cr_rst_unix_pairs(r, fs);
+	cr_rst_unix_xplan(r, fs);
 
 	/* The listeners made here: their connections held only later. */
 	for (uint32_t i = 0; i < n; i++) {

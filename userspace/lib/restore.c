@@ -636,6 +636,8 @@ static int cr_restore_tree(struct cr_rst_tree *t, struct cr_img_walk *w,
 		rc = cr_read_pages(r0, w, e);
 	if (pinned)
 		sched_setaffinity(0, sizeof(one), &one);
+	if (!rc)
+		rc = cr_rst_unix_xconns(t, e);
 	for (i = 0; !rc && i < t->nr; i++) {
 		struct cr_rst *r = &t->rst[i];
 

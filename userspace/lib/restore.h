@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include "cr-internal.h"
 #include "img-walk.h"
@@ -88,6 +89,14 @@ struct cr_rst_file {
 					 * (pair_made), placed last */
 	int32_t		listen_entry;	/* the listener's entry, */
 	int32_t		listen_fd;	/* and number */
+	/*
+	 * A connection another process than the listener's connect()ed
+	 * (cr_unix_xconn()): its accepted end, accept()ed once every process
+	 * has its files (cr_rst_unix_xconns()), not placed in the files step;
+	 * its client, connect()ed here (pair_peer: the accepted end).
+	 */
+	bool		xlate;
+	bool		xdial;
 	uint32_t	type;		/* S_IFREG, S_IFCHR, S_IFDIR */
 	uint32_t	check;		/* CR_RF_* fields compared */
 	uint64_t	dev, ino, size, rdev;
@@ -895,6 +904,67 @@ int32_t cr_rst_pair_add(struct cr_rst_files *fs, const struct cr_file *f);
  */
 int cr_rst_unix_accept(const struct cr_file *f, const struct cr_file *peer,
 		       long lfd, long fds[2]);
+
+/**
+ * cr_rst_unix_name() - the name of accepted or listening unix socket @fi
+ * into @sa, its length into @len (restore-unix.c)
+ */
+void cr_rst_unix_name(const struct cr_file *fi, struct sockaddr_un *sa,
+		      long *len);
+
+/**
+ * cr_rst_unix_dial() - a socket of @type connect()ed to @sa (@len bytes),
+ * never waiting, under euid @uid and egid @gid of this thread only for
+ * that call (@as; else the thread's ids): the connect() that sets the
+ * SO_PEERCRED of the socket accept() gives (raw system calls,
+ * restore-unix.c)
+ *
+ * Return: the socket, or -1 and errno.
+ */
+long cr_rst_unix_dial(uint32_t type, const struct sockaddr_un *sa, long len,
+		      bool as, uint32_t uid, uint32_t gid);
+
+/**
+ * cr_rst_unix_ends() - connected ends @sv of @f and @peer (NULL: closed):
+ * each queue written through the other end, the options, and the shutdown
+ * (restore-unix.c); @fds receives @sv
+ *
+ * Return: 0, or a positive errno (both ends closed then).
+ */
+int cr_rst_unix_ends(const struct cr_file *f, const struct cr_file *peer,
+		     long sv[2], long fds[2]);
+
+/**
+ * cr_rst_unix_listener() - the entry of @fs of listening socket FILE @id
+ * (restore-unix.c)
+ *
+ * Return: its index, or -1.
+ */
+int32_t cr_rst_unix_listener(const struct cr_rst_files *fs, uint32_t id);
+
+/**
+ * cr_rst_unix_xdial() - connect() again the client of entry @f (xdial: a
+ * connection accepted from another process than the listener's), in the
+ * new process, under the euid and egid its accepted end's SO_PEERCRED
+ * names (raw system calls, restore-xconn.c)
+ *
+ * Return: the socket, or -1 and errno.
+ */
+long cr_rst_unix_xdial(const struct cr_rst_file *f);
+
+/**
+ * cr_rst_unix_xconns() - accept() the connections cr_rst_unix_xdial() made,
+ * in the image's order, in the first process holding each listener (an
+ * injected accept4(), then dup3() to the accepted end's numbers), and
+ * give both ends their queues, options and shutdown from copies the
+ * restorer takes (pidfd_getfd()); every process stopped, its files and
+ * memory restored, before the late hooks (restore-xconn.c)
+ * @t: the tree
+ * @e: the reason of a failure
+ *
+ * Return: 0 or -errno with @e set.
+ */
+int cr_rst_unix_xconns(struct cr_rst_tree *t, struct cr_err *e);
 
 /**
  * cr_rst_unix_waiting() - the connections waiting in the backlog of each
