@@ -18,9 +18,9 @@ tree_pids_gone() {
 	done
 }
 
-# tree_cycle CT PROG: checkpoint CT, kill it, wait until every pid of the
-# tree is free, restore into a new container, check its processes, thaw.
-# Sets CT to the new container.
+# tree_cycle CT PROG [same]: checkpoint CT, kill it, wait until every pid
+# of the tree is free, restore into a new container (with "same": into CT
+# again), check its processes, thaw.  Sets CT to the container restored.
 tree_cycle() {
 	local procs ct2
 
@@ -31,7 +31,11 @@ tree_cycle() {
 	wait_empty "$1"
 	wait_pid_gone "$ZDTM_PID"
 	tree_pids_gone "$ZDTM_DIR"
-	ct2=$(crfs_mkct dst)
+	if [[ ${3:-} == same ]]; then
+		ct2=$1
+	else
+		ct2=$(crfs_mkct dst)
+	fi
 	crfs_restore "$ct2" "$IMG"
 	run -0 ct_file "$ct2" state
 	assert_output "frozen"
@@ -53,6 +57,17 @@ tree_run() {
 @test "zdtm-tree: three levels keep their pids, parents, process groups and sessions" {
 	require_image
 	tree_run zdtm-tree
+}
+
+@test "zdtm-tree restored into the container it was killed in: every process inside it, frozen, none outside" {
+	require_image
+	CT=$(crfs_mkct src)
+	zdtm_start "$CT" zdtm-tree
+	# Linux kills a child cloned into a cgroup whose cgroup.kill count
+	# is not its parent's: after the kill the root is moved in instead,
+	# and must be before it makes its children, which inherit its cgroup
+	tree_cycle "$CT" zdtm-tree same
+	zdtm_finish
 }
 
 @test "zdtm-tree-zombie: zombies come back with their exit code or signal, for their parents to reap" {

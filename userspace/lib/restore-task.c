@@ -30,6 +30,22 @@ cr_child_fail(int sock, struct cr_rst_res *res, int err)
 	__builtin_unreachable();
 }
 
+/*
+ * The root not cloned into the container's cgroup (cr_spawn()) moves
+ * itself in, before its children, made next, would inherit another.
+ * Return: 0 or a positive errno, @res says where.
+ */
+static int cr_rst_task_cgroup(const struct cr_rst_child *c,
+			      struct cr_rst_res *res)
+{
+	if (!c->cg_move)
+		return 0;
+	if (syscall(SYS_write, c->cg_procs, "0", 1) == 1)
+		return 0;
+	res->step = CR_RST_CGROUP;
+	return errno ? errno : EIO;
+}
+
 void cr_rst_task_child(const struct cr_rst_child *c)
 {
 	struct cr_rst_res res = { 0 }, early = { 0 };
@@ -52,7 +68,9 @@ void cr_rst_task_child(const struct cr_rst_child *c)
 	 * before a descriptor moves, while every socket is where the
 	 * restorer made it.  A failure is told once the tracer listens.
 	 */
-	early_err = cr_rst_tree_ids(c, &early);
+	early_err = cr_rst_task_cgroup(c, &early);
+	if (!early_err)
+		early_err = cr_rst_tree_ids(c, &early);
 	if (!early_err)
 		early_err = cr_rst_tree_kids(c, &early, false);
 	if (c->share & CLONE_FILES) {
@@ -132,6 +150,9 @@ int cr_rst_task_reason(const struct cr_rst *r, const struct cr_rst_res *res,
 	case CR_RST_CTTY:
 		return cr_fail(e, err, "pid %d: cannot make /dev/pts/%d its session's controlling terminal (TIOCSCTTY): %s",
 			       pid, res->idx, s);
+	case CR_RST_CGROUP:
+		return cr_fail(e, err, "pid %d: cannot move itself into the container's cgroup (cgroup.procs), before it makes its children: %s",
+			       pid, s);
 	case CR_RST_SETPGID:
 		return cr_fail(e, err, "pid %d: cannot make its own process group: %s",
 			       pid, s);

@@ -139,13 +139,15 @@ static bool cr_clone_into_works(int cgfd)
 }
 
 /*
- * clone3() with the image's pid, in @cgdir before it is let go: cloned
- * into it when the kernel allows (see cr_clone_into_works()), else moved
- * in through cgroup.procs.  A pid held by a dying process or a zombie is
- * waited for, up to CR_PID_WAIT_MS.
+ * clone3() with the image's pid, in @cgdir before it makes a child: cloned
+ * into it when the kernel allows (see cr_clone_into_works()), else it
+ * moves itself in through cgroup.procs first thing (cr_rst_task_child()):
+ * moved in from here, after clone3(), it could have made its children
+ * already, which would stay outside.  A pid held by a dying process or a
+ * zombie is waited for, up to CR_PID_WAIT_MS.
  */
 static pid_t cr_spawn(struct cr_rst *r, pid_t pid, const char *cgdir,
-		      const struct cr_rst_child *c, struct cr_err *e)
+		      struct cr_rst_child *c, struct cr_err *e)
 {
 	pid_t tid = pid;
 	struct clone_args args = {
@@ -167,9 +169,21 @@ static pid_t cr_spawn(struct cr_rst *r, pid_t pid, const char *cgdir,
 	int cgfd, rc;
 
 	cgfd = open(cgdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cgfd >= 0 && cr_clone_into_works(cgfd)) {
+	if (cgfd < 0)
+		return cr_fail(e, errno, "%s: cannot open the container's cgroup: %m",
+			       cgdir);
+	if (cr_clone_into_works(cgfd)) {
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = cgfd;
+	} else {
+		c->cg_procs = openat(cgfd, "cgroup.procs",
+				     O_WRONLY | O_CLOEXEC);
+		if (c->cg_procs < 0) {
+			rc = cr_fail(e, errno, "%s/cgroup.procs: cannot open: %m",
+				     cgdir);
+			goto out_close;
+		}
+		c->cg_move = true;
 	}
 	for (;;) {
 		ret = syscall(SYS_clone3, &args, sizeof(args));
@@ -200,21 +214,13 @@ static pid_t cr_spawn(struct cr_rst *r, pid_t pid, const char *cgdir,
 		cr_sleep_ms(nap);
 		nap = nap * 2 < 20 ? nap * 2 : 20;
 	}
-	if (cgfd >= 0)
-		close(cgfd);
-	if (args.flags & CLONE_INTO_CGROUP)
-		return ret;
-	rc = cr_cgroup_attach(cgdir, ret);
-	if (rc) {
-		kill(ret, SIGKILL);
-		return cr_fail(e, -rc, "pid %d: cannot move into %s: %s", pid,
-			       cgdir, strerror(-rc));
-	}
-	return ret;
-
+	rc = ret;
 out_close:
-	if (cgfd >= 0)
-		close(cgfd);
+	if (c->cg_move) {
+		close(c->cg_procs);
+		c->cg_move = false;
+	}
+	close(cgfd);
 	return rc;
 }
 

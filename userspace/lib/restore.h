@@ -589,6 +589,7 @@ enum cr_rst_step {
 	CR_RST_FUTEX_HASH,	/* a thread to make the futex hash */
 	CR_RST_CTTY,		/* idx: its controlling terminal (pts) */
 	CR_RST_MAKER,		/* idx: the thread to make children */
+	CR_RST_CGROUP,		/* moving itself into the container */
 };
 
 /* What the new process says about its own restore, through its socket. */
@@ -628,6 +629,13 @@ struct cr_rst_child {
 	int32_t				maker;
 	struct cr_rst_maker		*makers;	/* the tree's */
 	int32_t				first_maker;	/* its own, -1 */
+	/*
+	 * the root, when it could not be cloned into the container's
+	 * cgroup: it moves itself in through @cg_procs (cgroup.procs)
+	 * before it makes a child, which then inherits the cgroup
+	 */
+	bool				cg_move;
+	int				cg_procs;
 };
 
 /*
