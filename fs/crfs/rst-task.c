@@ -62,8 +62,9 @@ int crfs_rst_child_fail(struct crfs_rst *r, int err, const char *fmt, ...)
 	char why[CRFS_ERROR_LEN];
 	va_list args;
 
-	if (r->child_err)
-		return r->child_err;
+	/* a failure the writer saw first (or its abort) keeps its reason */
+	if (r->child_err || READ_ONCE(r->abort) || READ_ONCE(r->err))
+		return r->child_err ?: err;
 	va_start(args, fmt);
 	vsnprintf(why, sizeof(why), fmt, args);
 	va_end(args);

@@ -637,9 +637,12 @@ void crfs_rst_release(struct crfs_rst *r)
 {
 	unsigned int i;
 
-	if (!r->done && !r->err && r->proc)
+	if (!r->done && !r->err && r->have_task)
 		crfs_rst_refuse(r, -EINVAL, "pid %u: the image ended before END (truncated)",
 				r->task.pid);
+	else if (!r->done && !r->err)
+		crfs_rst_refuse(r, -EINVAL, "%s: the image ended before END (truncated)",
+				r->ct->name);
 	if (!r->done)
 		crfs_rst_kill(r);
 	if (r->task_mm)
