@@ -51,6 +51,9 @@ static int crfs_image_lock(struct crfs_ct *ct)
 	if (st.checkpoint)
 		return crfs_ct_fail(ct, -EBUSY, "checkpoint: %s: already open (checkpointing)",
 				    ct->name);
+	if (READ_ONCE(ct->restoring))
+		return crfs_ct_fail(ct, -EBUSY, "checkpoint: %s: a restore is under way",
+				    ct->name);
 	if (!st.frozen || !st.populated)
 		return crfs_ct_fail(ct, -EBUSY, "checkpoint: %s: not frozen (state %s)",
 				    ct->name, crfs_ct_state(ct));

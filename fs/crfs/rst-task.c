@@ -484,9 +484,9 @@ int crfs_rst_spawn(struct crfs_rst *r)
 		return crfs_rst_refuse(r, ret, "pid %u: cannot move it into %s",
 				       pid, r->ct->name);
 	complete(&r->start);
-	ret = wait_for_completion_killable(&r->ready);
-	if (!ret)
-		ret = READ_ONCE(r->child_err);
+	if (wait_for_completion_killable(&r->ready))
+		return crfs_rst_refuse(r, -EINTR, "pid %u: the writer was killed", pid);
+	ret = READ_ONCE(r->child_err);
 	if (ret) {
 		r->err = ret;	/* the process said why */
 		return ret;
@@ -572,9 +572,10 @@ int crfs_rst_complete(struct crfs_rst *r)
 	if (ret)
 		return ret;
 	complete(&r->go);
-	ret = wait_for_completion_killable(&r->finished);
-	if (!ret)
-		ret = READ_ONCE(r->child_err);
+	if (wait_for_completion_killable(&r->finished))
+		return crfs_rst_refuse(r, -EINTR, "pid %u: the writer was killed",
+				       r->task.pid);
+	ret = READ_ONCE(r->child_err);
 	if (ret) {
 		r->err = ret;
 		return ret;
@@ -582,7 +583,8 @@ int crfs_rst_complete(struct crfs_rst *r)
 	left = wait_event_killable_timeout(r->ct->wait, crfs_rst_settled(r),
 					   CRFS_RST_WAIT);
 	if (left < 0)
-		return left;
+		return crfs_rst_refuse(r, -EINTR, "pid %u: the writer was killed",
+				       r->task.pid);
 	crfs_cgroup_status(r->ct->cgrp, &st);
 	if (!st.populated)
 		return crfs_rst_refuse(r, -ESRCH, "pid %u: died before it froze",
@@ -610,8 +612,8 @@ void crfs_rst_kill(struct crfs_rst *r)
 		send_sig(SIGKILL, r->proc, 1);
 		complete_all(&r->start);
 		complete_all(&r->go);
-		for (i = 0; i < 1000 && !READ_ONCE(r->proc->exit_state); i++)
-			msleep(10);
+		for (i = 0; i < 500 && !READ_ONCE(r->proc->exit_state); i++)
+			msleep(20);
 	}
 	if (r->froze)
 		crfs_cgroup_freeze(r->ct->cgrp, false);

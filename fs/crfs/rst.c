@@ -589,6 +589,14 @@ ssize_t crfs_rst_write(struct crfs_rst *r, struct iov_iter *from)
 	return done ?: ret;
 }
 
+/* The container takes another restore. */
+static void crfs_rst_unbusy(struct crfs_ct *ct)
+{
+	spin_lock(&ct->lock);
+	ct->restoring = false;
+	spin_unlock(&ct->lock);
+}
+
 /**
  * crfs_rst_open - begin a restore into an empty container
  * @ct: the container
@@ -600,22 +608,32 @@ struct crfs_rst *crfs_rst_open(struct crfs_ct *ct, struct file *file)
 {
 	struct crfs_cgroup_status st;
 	struct crfs_rst *r;
+	bool busy;
 
 	if (!file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN) ||
 	    !file_ns_capable(file, &init_user_ns, CAP_CHECKPOINT_RESTORE))
 		return ERR_PTR(crfs_ct_fail(ct, -EPERM,
 					    "restore: %s: needs CAP_SYS_ADMIN and CAP_CHECKPOINT_RESTORE",
 					    ct->name));
+	spin_lock(&ct->lock);
+	busy = ct->restoring;
+	ct->restoring = true;
+	spin_unlock(&ct->lock);
+	if (busy)
+		return ERR_PTR(crfs_ct_fail(ct, -EBUSY, "restore: %s: another restore is under way",
+					    ct->name));
 	crfs_cgroup_status(ct->cgrp, &st);
-	if (st.populated || st.checkpoint)
+	if (st.populated || st.checkpoint) {
+		crfs_rst_unbusy(ct);
 		return ERR_PTR(crfs_ct_fail(ct, -EBUSY, "restore: %s: not empty (state %s)",
 					    ct->name, crfs_ct_state(ct)));
+	}
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
-	if (!r)
-		return ERR_PTR(-ENOMEM);
-	r->buf = kvmalloc(CRFS_REC_MAX_LEN, GFP_KERNEL);
-	if (!r->buf) {
+	if (r)
+		r->buf = kvmalloc(CRFS_REC_MAX_LEN, GFP_KERNEL);
+	if (!r || !r->buf) {
 		kfree(r);
+		crfs_rst_unbusy(ct);
 		return ERR_PTR(-ENOMEM);
 	}
 	r->ct = ct;
@@ -664,5 +682,6 @@ void crfs_rst_release(struct crfs_rst *r)
 	kvfree(r->xstate);
 	kvfree(r->buf);
 	put_cred(r->wcred);
+	crfs_rst_unbusy(r->ct);
 	kfree(r);
 }

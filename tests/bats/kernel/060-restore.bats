@@ -12,7 +12,11 @@ load kernel
 setup_file() { crfs_setup_file; }
 teardown_file() { crfs_teardown_file; }
 setup() { require_kernel; }
-teardown() { crfs_teardown; }
+teardown() {
+	# the image file held open by a test's descriptor 5
+	exec 5>&- 2>/dev/null || true
+	crfs_teardown
+}
 
 # kimage NAME PROG: PROG in a new container, checkpointed by the kernel into
 # $IMG, then killed and gone.  Sets PID, DIR, IMG.
@@ -181,4 +185,21 @@ gone_and_empty() {
 	run -0 ct_file "$ct" error
 	assert_output --regexp "^restore: pid $PID: (fd [0-9]+|mapping [0-9a-f-]+): $f: changed since the checkpoint \(size or mtime\) \(ESTALE\)$"
 	gone_and_empty "$ct"
+}
+
+@test "restore: one at a time: while image is open for writing, a second restore and a checkpoint are EBUSY" {
+	ct=$(crfs_mkct one)
+	exec 5>"$CRFS_MNT/$ct/image"
+	run -1 bash -c "echo x >'$CRFS_MNT/$ct/image'"
+	assert_output --partial "Device or resource busy"
+	run -0 ct_file "$ct" error
+	assert_output "restore: $ct: another restore is under way (EBUSY)"
+	exec 5>&-
+	run -0 ct_file "$ct" error
+	assert_output "restore: $ct: the image ended before END (truncated) (EINVAL)"
+	# the container takes a restore again
+	kimage again zdtm-pause
+	krestore "$ct"
+	ct_write "$ct" state kill
+	wait_pid_gone "$PID"
 }
