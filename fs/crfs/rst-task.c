@@ -30,6 +30,7 @@
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/seccomp.h>
 #include <linux/securebits.h>
 #include <linux/slab.h>
 #include <linux/stdarg.h>
@@ -218,6 +219,13 @@ static const char *crfs_rst_plan_why(struct crfs_rst *r)
 		return "an I/O priority: kernel: not yet";
 	if (r->regs.r[CRFS_R_CS] != __USER_CS || r->regs.r[CRFS_R_SS] != __USER_DS)
 		return "registers of a 32-bit or odd code segment: kernel: not yet";
+	/* what the process would inherit from the writer that the image has not */
+#ifdef CONFIG_SECCOMP
+	if (current->seccomp.mode != SECCOMP_MODE_DISABLED)
+		return "the writer runs under seccomp, which the process would inherit";
+#endif
+	if (task_no_new_privs(current) && !(t->flags & CRFS_TASK_F_NO_NEW_PRIVS))
+		return "the writer has no_new_privs, which the process would inherit";
 	return NULL;
 }
 
