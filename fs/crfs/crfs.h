@@ -73,8 +73,9 @@ struct crfs_ct {
 	wait_queue_head_t	wait;		/* events or state changed */
 	atomic_t		event;		/* counts those changes */
 	struct work_struct	notify_work;	/* tells fsnotify of them */
-	spinlock_t		lock;		/* protects error, files[].dentry */
+	spinlock_t		lock;		/* error, restoring, files[].dentry */
 	char			error[CRFS_ERROR_LEN];
+	bool			restoring;	/* image open for writing */
 	struct crfs_ct_file	*files;		/* one per crfs_ctl_files[] row */
 	struct dentry		*ns_dir;	/* CT/ns */
 	struct crfs_ns_link	ns_links[CRFS_NS_NR];

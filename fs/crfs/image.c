@@ -8,7 +8,11 @@
  * and checks everything (ckpt.c) and fails with the reason in error for
  * what the kernel does not checkpoint yet, the container left frozen.
  * read() then streams the image; the last release() drops the lock.
- * Restore (open for writing) is not in the kernel yet.
+ *
+ * open(O_WRONLY) of an empty container restores (rst.c): write() feeds the
+ * image; the write() that completes it returns once the process is
+ * restored and frozen, or the errno of the failure, which every later
+ * write() returns too; release() before the end kills what was made.
  */
 #include <linux/capability.h>
 #include <linux/fs.h>
@@ -18,6 +22,7 @@
 
 #include "crfs.h"
 #include "ckpt.h"
+#include "rst.h"
 
 #define CRFS_FREEZE_WAIT	(5 * HZ)
 
@@ -46,6 +51,9 @@ static int crfs_image_lock(struct crfs_ct *ct)
 	if (st.checkpoint)
 		return crfs_ct_fail(ct, -EBUSY, "checkpoint: %s: already open (checkpointing)",
 				    ct->name);
+	if (READ_ONCE(ct->restoring))
+		return crfs_ct_fail(ct, -EBUSY, "checkpoint: %s: a restore is under way",
+				    ct->name);
 	if (!st.frozen || !st.populated)
 		return crfs_ct_fail(ct, -EBUSY, "checkpoint: %s: not frozen (state %s)",
 				    ct->name, crfs_ct_state(ct));
@@ -64,6 +72,19 @@ static void crfs_image_unlock(struct crfs_ct *ct)
 	crfs_ct_changed(ct);
 }
 
+/* open(O_WRONLY): a restore into the empty container. */
+static int crfs_image_open_write(struct crfs_ct *ct, struct inode *inode,
+				 struct file *file)
+{
+	struct crfs_rst *r = crfs_rst_open(ct, file);
+
+	if (IS_ERR(r))
+		return PTR_ERR(r);
+	crfs_ct_get(ct);
+	file->private_data = r;
+	return stream_open(inode, file);
+}
+
 static int crfs_image_open(struct inode *inode, struct file *file)
 {
 	struct crfs_ct_file *cf = inode->i_private;
@@ -76,8 +97,7 @@ static int crfs_image_open(struct inode *inode, struct file *file)
 		return crfs_ct_fail(ct, -EINVAL,
 				    "checkpoint: open image for reading (checkpoint) or writing (restore), not both");
 	if ((file->f_flags & O_ACCMODE) == O_WRONLY)
-		return crfs_ct_fail(ct, -EOPNOTSUPP,
-				    "restore: not in the kernel yet (a later release); use crfs-fuse");
+		return crfs_image_open_write(ct, inode, file);
 	if (!file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN))
 		return crfs_ct_fail(ct, -EPERM,
 				    "checkpoint: %s: needs CAP_SYS_ADMIN", ct->name);
@@ -151,10 +171,24 @@ static ssize_t crfs_image_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	return done ?: ret;
 }
 
+static ssize_t crfs_image_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	return crfs_rst_write(iocb->ki_filp->private_data, from);
+}
+
 static int crfs_image_release(struct inode *inode, struct file *file)
 {
 	struct crfs_ckpt *c = file->private_data;
 	struct crfs_ct *ct = c->ct;
+
+	if (file->f_mode & FMODE_WRITE) {
+		struct crfs_rst *r = file->private_data;
+
+		ct = r->ct;
+		crfs_rst_release(r);
+		crfs_ct_put(ct);
+		return 0;
+	}
 
 	crfs_ckpt_free(c);
 	crfs_image_unlock(ct);
@@ -165,5 +199,6 @@ static int crfs_image_release(struct inode *inode, struct file *file)
 const struct file_operations crfs_image_fops = {
 	.open		= crfs_image_open,
 	.read_iter	= crfs_image_read_iter,
+	.write_iter	= crfs_image_write_iter,
 	.release	= crfs_image_release,
 };

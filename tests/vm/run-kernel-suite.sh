@@ -5,8 +5,10 @@
 #   BUILD=dir scripts/vm-run.sh -c 'tests/vm/run-kernel-suite.sh [BATS-PATH...]'
 #
 # Mounts crfs on /crfs (on a directory of a tmpfs when there is no /crfs),
-# exports CRFS_ROOT and CRFS_NO_IMAGE (checkpoint/restore is not in the
-# kernel yet: those tests skip), runs `bats --tap` over tests/vm-smoke,
+# exports CRFS_ROOT and CRFS_NO_IMAGE (the kernel checkpoints and restores
+# one single-threaded process of a simple kind; the conformance suite's
+# image tests use trees, pipes, sockets, timers... which it refuses: they
+# skip; tests/bats/kernel/050 and 060 test the kernel's image), runs `bats --tap` over tests/vm-smoke,
 # tests/bats, tests/bats/kernel and tests/bats/kernel-ns (or the BATS-PATHs
 # given) and prints TAP.  The programs come from $CRFS_BIN and $CRFS_ZDTM, else
 # from $BUILD/bin and $BUILD/tests/zdtm when they are there.

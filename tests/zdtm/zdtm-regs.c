@@ -4,7 +4,8 @@
  *
  * An asm loop loads known values into rbx, rsi, rdi, r8-r15, the vector
  * registers (xmm0-15; ymm0-15 with AVX; zmm0-31 and k1-k7 with AVX-512),
- * the x87 stack and control word, and MXCSR, then spins without touching
+ * the x87 stack and control word, and MXCSR, sets the direction flag
+ * (rflags), rax holding the vector width, then spins without touching
  * them until SIGTERM or a round of iterations is over; then it stores
  * them all and C compares.  The checkpoint, which comes while the loop
  * spins, must give them all back.
@@ -28,6 +29,8 @@ struct regs_set {
 /* Referenced by name from the asm below. */
 struct regs_set regs_want, regs_got;
 volatile int regs_stop;
+/* rflags and rax as the loop ended (rax: the vector width it was given). */
+volatile unsigned long long regs_flags_got, regs_rax_got;
 uint64_t regs_iters = 1UL << 26;
 uint32_t regs_mxcsr_default = 0x1f80;
 
@@ -117,6 +120,7 @@ static void regs_spin(int width)
 		LD_GPR(3, "r8") LD_GPR(4, "r9") LD_GPR(5, "r10")
 		LD_GPR(6, "r11") LD_GPR(7, "r12") LD_GPR(8, "r13")
 		LD_GPR(9, "r14") LD_GPR(10, "r15")
+		"std\n\t"
 		"mov regs_iters(%%rip), %%rcx\n"
 		"4:\n\t"
 		"cmpl $0, regs_stop(%%rip)\n\t"
@@ -124,6 +128,14 @@ static void regs_spin(int width)
 		"dec %%rcx\n\t"
 		"jnz 4b\n"
 		"5:\n\t"
+		/* below the red zone: this function's locals may be there */
+		"lea -128(%%rsp), %%rsp\n\t"
+		"pushfq\n\t"
+		"popq %%rcx\n\t"
+		"lea 128(%%rsp), %%rsp\n\t"
+		"cld\n\t"
+		"mov %%rcx, regs_flags_got(%%rip)\n\t"
+		"mov %%rax, regs_rax_got(%%rip)\n\t"
 		ST_GPR(0, "rbx") ST_GPR(1, "rsi") ST_GPR(2, "rdi")
 		ST_GPR(3, "r8") ST_GPR(4, "r9") ST_GPR(5, "r10")
 		ST_GPR(6, "r11") ST_GPR(7, "r12") ST_GPR(8, "r13")
@@ -240,6 +252,12 @@ static void regs_compare(const char *when)
 	if (regs_got.mxcsr != regs_want.mxcsr)
 		zdtm_fail("%s: mxcsr is %#x, want %#x", when, regs_got.mxcsr,
 			  regs_want.mxcsr);
+	if (!(regs_flags_got & 0x400))	/* X86_EFLAGS_DF */
+		zdtm_fail("%s: rflags %#llx lost the direction flag", when,
+			  regs_flags_got);
+	if (regs_rax_got != (unsigned long long)regs_width)
+		zdtm_fail("%s: rax is %#llx, want %d", when, regs_rax_got,
+			  regs_width);
 	if (regs_got.fcw != regs_want.fcw)
 		zdtm_fail("%s: x87 control word is %#x, want %#x", when,
 			  regs_got.fcw, regs_want.fcw);

@@ -12,7 +12,8 @@
 #   CRFS_ZDTM  the zdtm programs                (default <repo>/build/tests/zdtm)
 #   CRFS_ROOT  an already mounted crfs (the kernel filesystem); unset: each
 #              file mounts its own crfs-fuse on $BATS_FILE_TMPDIR/mnt
-#   CRFS_NO_IMAGE  set: the crfs under test has no checkpoint/restore yet
+#   CRFS_NO_IMAGE  set: the crfs under test cannot checkpoint/restore what the
+#                  conformance tests make (the kernel crfs: one simple process)
 #              (the kernel filesystem); tests that need it skip (require_image)
 #
 # Every wait polls a condition with a deadline; none sleeps blindly.
@@ -136,7 +137,7 @@ crfs_has_image() {
 # crfs_has_image before making an image).
 require_image() {
 	crfs_has_image ||
-		skip "image: checkpoint/restore in the kernel comes with the next issue"
+		skip "image: the kernel crfs checkpoints and restores one simple process only (tests/bats/kernel/050, 060)"
 }
 
 crfs_setup_file() {

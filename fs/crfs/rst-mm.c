@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The address space of a restore: the MM and VMA records checked, a new
+ * address space built by the process itself in its entry function
+ * (mm_alloc(), exec_mmap() as execve() switches to it, the vdso where it
+ * was, each mapping by vm_mmap() with its file, the layout fields and
+ * auxv as PR_SET_MM_MAP sets them), and the page data the writer copies
+ * into it (access_remote_vm(), FOLL_FORCE as ptrace writes).
+ *
+ * Kinds so far: private anonymous memory, heap, stack, private file
+ * mappings, vdso and vvar of this kernel.  Shared, locked, named and SysV
+ * mappings are refused.
+ */
+#include <linux/binfmts.h>
+#include <linux/file.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/sched/coredump.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <asm/vdso.h>
+
+#include "crfs.h"
+#include "ckpt.h"
+#include "rst.h"
+
+/* VMA flags and advice the kernel restores; the advice by madvise(). */
+#define CRFS_RST_VMA_FLAGS	(CRFS_VMA_F_GROWSDOWN | CRFS_VMA_F_NORESERVE | \
+				 CRFS_VMA_F_ACCOUNT)
+static const struct {
+	u32	advice;
+	int	madv;
+} crfs_rst_madv[] = {
+	{ CRFS_VMA_A_DONTFORK,		MADV_DONTFORK },
+	{ CRFS_VMA_A_DONTDUMP,		MADV_DONTDUMP },
+	{ CRFS_VMA_A_WIPEONFORK,	MADV_WIPEONFORK },
+	{ CRFS_VMA_A_HUGEPAGE,		MADV_HUGEPAGE },
+	{ CRFS_VMA_A_NOHUGEPAGE,	MADV_NOHUGEPAGE },
+	{ CRFS_VMA_A_MERGEABLE,		MADV_MERGEABLE },
+	{ CRFS_VMA_A_SEQ_READ,		MADV_SEQUENTIAL },
+	{ CRFS_VMA_A_RAND_READ,		MADV_RANDOM },
+};
+
+/* Is @v one of the kernel's own mappings, made again as they are? */
+static bool crfs_rst_vma_special(const struct crfs_vma *v)
+{
+	return v->kind == CRFS_VMA_VDSO || v->kind == CRFS_VMA_VVAR ||
+	       v->kind == CRFS_VMA_VSYSCALL;
+}
+
+/**
+ * crfs_rst_check_vma - a VMA record the kernel restores, or a refusal
+ * @r: the restore
+ * @v: the mapping
+ *
+ * Return: 0, or the errno with the reason in the error file.
+ */
+int crfs_rst_check_vma(struct crfs_rst *r, const struct crfs_vma *v)
+{
+	struct crfs_rst_file *rf;
+	const char *why = NULL;
+	u32 advice = 0;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(crfs_rst_madv); i++)
+		advice |= crfs_rst_madv[i].advice;
+	if (v->start >= v->end || v->start % PAGE_SIZE || v->end % PAGE_SIZE ||
+	    (v->kind != CRFS_VMA_VSYSCALL && v->end > TASK_SIZE_MAX) ||
+	    v->prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC))
+		return crfs_rst_refuse(r, -EINVAL, "mapping %llx-%llx: bad bounds or protection",
+				       v->start, v->end);
+	if (v->kind == CRFS_VMA_SHMEM || v->kind == CRFS_VMA_SYSV)
+		why = "shared memory";
+	else if (!v->kind || v->kind > CRFS_VMA_SYSV)
+		return crfs_rst_refuse(r, -EINVAL, "mapping %llx-%llx: unknown kind %u",
+				       v->start, v->end, v->kind);
+	else if (crfs_rst_vma_special(v))
+		return 0;
+	else if (v->flags & CRFS_VMA_F_SHARED)
+		why = "a shared mapping";
+	else if (v->flags & ~CRFS_RST_VMA_FLAGS)
+		why = "locked, droppable or guarded memory";
+	else if (v->advice & ~advice)
+		why = "advice other than madvise() gives";
+	if (why)
+		return crfs_rst_refuse(r, -EOPNOTSUPP,
+				       "pid %u: mapping %llx-%llx: %s: kernel: not yet",
+				       r->task.pid, v->start, v->end, why);
+	if (v->kind != CRFS_VMA_FILE)
+		return 0;
+	rf = crfs_rst_file_by_id(r, v->file_id);
+	if (!rf || rf->f.kind != CRFS_FILE_REG || v->pgoff % PAGE_SIZE)
+		return crfs_rst_refuse(r, -EINVAL,
+				       "mapping %llx-%llx: file %u: no regular file, or a bad offset",
+				       v->start, v->end, v->file_id);
+	return 0;
+}
+
+/* The VMA of kind @kind, or NULL. */
+static const struct crfs_vma *crfs_rst_vma_kind(struct crfs_rst *r, u32 kind)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->nr_vmas; i++)
+		if (r->vmas[i].kind == kind)
+			return &r->vmas[i];
+	return NULL;
+}
+
+/**
+ * crfs_rst_check_mm - the address space as a whole, before the process is made
+ * @r: the restore
+ *
+ * The vdso and vvar must be this kernel's (their sizes), the layout fields
+ * what PR_SET_MM_MAP accepts.
+ * Return: 0, or the errno with the reason in the error file.
+ */
+int crfs_rst_check_mm(struct crfs_rst *r)
+{
+	const struct crfs_vma *vdso = crfs_rst_vma_kind(r, CRFS_VMA_VDSO);
+	const struct crfs_vma *vvar = crfs_rst_vma_kind(r, CRFS_VMA_VVAR);
+	const struct vdso_image *img = &vdso_image_64;
+	const struct crfs_mm *m = &r->mm;
+	struct crfs_rst_file *exe = crfs_rst_file_by_id(r, m->exe_file_id);
+	u64 top = TASK_SIZE_MAX;
+
+	if (!exe || exe->f.kind != CRFS_FILE_REG)
+		return crfs_rst_refuse(r, -EINVAL, "pid %u: executable: no regular file",
+				       r->task.pid);
+	if (!vdso != !vvar || (vdso && (vvar->end != vdso->start ||
+					vvar->end - vvar->start != -img->sym_vvar_start ||
+					vdso->end - vdso->start != img->size)))
+		return crfs_rst_refuse(r, -EOPNOTSUPP,
+				       "pid %u: vdso: not this kernel's (its size or place)",
+				       r->task.pid);
+	if (m->flags & ~CRFS_MM_F_THP_DISABLE)
+		return crfs_rst_refuse(r, -EOPNOTSUPP,
+				       "pid %u: address space: flags %#x (MDWE, KSM, membarrier): kernel: not yet",
+				       r->task.pid, m->flags);
+	if (m->coredump_filter & ~CRFS_COREDUMP_FILTER_MASK ||
+	    m->start_code > m->end_code || m->start_data > m->end_data ||
+	    m->start_brk > m->brk || m->arg_start > m->arg_end ||
+	    m->env_start > m->env_end || m->end_code >= top || m->end_data >= top ||
+	    m->brk >= top || m->start_stack >= top || m->arg_end >= top ||
+	    m->env_end >= top || m->auxv_words < 2 ||
+	    m->auxv[m->auxv_words - 2] != AT_NULL)
+		return crfs_rst_refuse(r, -EINVAL, "pid %u: address space: bad layout or auxv",
+				       r->task.pid);
+	return 0;
+}
+
+/* The layout fields, auxv and flags, as prctl(PR_SET_MM_MAP) sets them. */
+static void crfs_rst_mm_layout(struct crfs_rst *r, struct mm_struct *mm)
+{
+	const struct crfs_mm *m = &r->mm;
+	unsigned int i;
+
+	mmap_read_lock(mm);
+	spin_lock(&mm->arg_lock);
+	mm->start_code = m->start_code;
+	mm->end_code = m->end_code;
+	mm->start_data = m->start_data;
+	mm->end_data = m->end_data;
+	mm->start_brk = m->start_brk;
+	mm->brk = m->brk;
+	mm->start_stack = m->start_stack;
+	mm->arg_start = m->arg_start;
+	mm->arg_end = m->arg_end;
+	mm->env_start = m->env_start;
+	mm->env_end = m->env_end;
+	spin_unlock(&mm->arg_lock);
+	memset(mm->saved_auxv, 0, sizeof(mm->saved_auxv));
+	memcpy(mm->saved_auxv, m->auxv,
+	       min_t(size_t, sizeof(mm->saved_auxv), m->auxv_words * sizeof(u64)));
+	mmap_read_unlock(mm);
+	for (i = 0; i < MMF_DUMP_FILTER_BITS; i++) {
+		if (m->coredump_filter & (1U << i))
+			set_bit(i + MMF_DUMP_FILTER_SHIFT, &mm->flags);
+		else
+			clear_bit(i + MMF_DUMP_FILTER_SHIFT, &mm->flags);
+	}
+	if (m->flags & CRFS_MM_F_THP_DISABLE)
+		set_bit(MMF_DISABLE_THP, &mm->flags);
+}
+
+/* One mapping, in the process's new address space. */
+static int crfs_rst_map(struct crfs_rst *r, const struct crfs_vma *v)
+{
+	unsigned long flags = MAP_PRIVATE | MAP_FIXED_NOREPLACE, addr;
+	unsigned long len = v->end - v->start;
+	struct file *file = NULL;
+	unsigned int i;
+	char what[48];
+	int ret;
+
+	if (v->flags & CRFS_VMA_F_GROWSDOWN)
+		flags |= MAP_GROWSDOWN;
+	if (v->flags & CRFS_VMA_F_NORESERVE)
+		flags |= MAP_NORESERVE;
+	if (v->kind == CRFS_VMA_FILE) {
+		snprintf(what, sizeof(what), "mapping %llx-%llx", v->start, v->end);
+		file = crfs_rst_open_file(r, crfs_rst_file_by_id(r, v->file_id), what);
+		if (IS_ERR(file))
+			return PTR_ERR(file);
+	} else {
+		flags |= MAP_ANONYMOUS;
+	}
+	addr = vm_mmap(file, v->start, len, v->prot, flags, v->pgoff);
+	if (IS_ERR_VALUE(addr) || addr != v->start)
+		return crfs_rst_child_fail(r, IS_ERR_VALUE(addr) ? (long)addr : -EEXIST,
+					   "pid %u: mapping %llx-%llx: cannot map it",
+					   r->task.pid, v->start, v->end);
+	for (i = 0; i < ARRAY_SIZE(crfs_rst_madv); i++) {
+		if (!(v->advice & crfs_rst_madv[i].advice))
+			continue;
+		ret = do_madvise(current->mm, v->start, len, crfs_rst_madv[i].madv);
+		if (ret)
+			return crfs_rst_child_fail(r, ret, "pid %u: mapping %llx-%llx: madvise %d",
+						   r->task.pid, v->start, v->end,
+						   crfs_rst_madv[i].madv);
+	}
+	return 0;
+}
+
+/**
+ * crfs_rst_build_mm - the process's new address space, in the process
+ * @r: the restore
+ *
+ * Return: 0, or the errno with the reason in the error file.
+ */
+int crfs_rst_build_mm(struct crfs_rst *r)
+{
+	const struct crfs_vma *vvar = crfs_rst_vma_kind(r, CRFS_VMA_VVAR);
+	const struct crfs_vma *vdso = crfs_rst_vma_kind(r, CRFS_VMA_VDSO);
+	struct rlimit stack = {
+		.rlim_cur = r->task.rlim[RLIMIT_STACK].cur,
+		.rlim_max = r->task.rlim[RLIMIT_STACK].max,
+	};
+	struct mm_struct *mm;
+	struct file *exe;
+	unsigned int i;
+	int ret;
+
+	exe = crfs_rst_open_file(r, crfs_rst_file_by_id(r, r->mm.exe_file_id),
+				 "the executable");
+	if (IS_ERR(exe))
+		return PTR_ERR(exe);
+	mm = mm_alloc();
+	if (!mm)
+		return -ENOMEM;
+	ret = set_mm_exe_file(mm, exe);
+	if (ret) {
+		mmput(mm);
+		return crfs_rst_child_fail(r, ret, "pid %u: the executable: being written",
+					   r->task.pid);
+	}
+	mm->task_size = TASK_SIZE;
+	arch_pick_mmap_layout(mm, &stack);
+	ret = exec_mmap(mm);
+	if (ret) {
+		mmput(mm);
+		return ret;
+	}
+	up_write(&current->signal->exec_update_lock);
+	if (vdso) {
+		ret = map_vdso_once(&vdso_image_64, vvar->start);
+		if (!ret && (unsigned long)mm->context.vdso != vdso->start)
+			ret = -EEXIST;
+		if (ret)
+			return crfs_rst_child_fail(r, ret, "pid %u: vdso: cannot map it at %llx",
+						   r->task.pid, vdso->start);
+	}
+	for (i = 0; i < r->nr_vmas; i++) {
+		if (crfs_rst_vma_special(&r->vmas[i]))
+			continue;
+		ret = crfs_rst_map(r, &r->vmas[i]);
+		if (ret)
+			return ret;
+	}
+	crfs_rst_mm_layout(r, mm);
+	return 0;
+}
+
+/* Is [@addr, @end) covered by mappings that take page data? */
+static bool crfs_rst_pages_mapped(struct crfs_rst *r, u64 addr, u64 end)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->nr_vmas && addr < end; i++) {
+		const struct crfs_vma *v = &r->vmas[i];
+
+		if (v->end <= addr)
+			continue;
+		if (v->start > addr || crfs_rst_vma_special(v))
+			return false;
+		addr = v->end;
+	}
+	return addr >= end;
+}
+
+/**
+ * crfs_rst_pages - copy a PAGES record's data into the process
+ * @r: the restore, the process waiting with its address space built
+ * @pg: the record
+ * @data: its pages
+ *
+ * Return: 0, or the errno with the reason in the error file.
+ */
+int crfs_rst_pages(struct crfs_rst *r, const struct crfs_pages *pg,
+		   const void *data)
+{
+	size_t len = (size_t)pg->nr_pages << PAGE_SHIFT;
+	int n;
+
+	if (!crfs_rst_pages_mapped(r, pg->addr, pg->addr + len))
+		return crfs_rst_refuse(r, -EINVAL,
+				       "pid %u: pages at %#llx: not in a mapping that has page data",
+				       r->task.pid, pg->addr);
+	n = access_remote_vm(r->task_mm, pg->addr, (void *)data, len,
+			     FOLL_WRITE | FOLL_FORCE);
+	if (n != len)
+		return crfs_rst_refuse(r, -EIO, "pid %u: pages at %#llx: %d of %zu bytes written",
+				       r->task.pid, pg->addr, n, len);
+	return 0;
+}

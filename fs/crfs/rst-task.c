@@ -1,0 +1,628 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The process of a restore: its plan (what of the TASK, THREAD, CREDS and
+ * registers the kernel restores, checked before the process exists), its
+ * making (kernel_clone() with set_tid, its pid, into the container, which
+ * is frozen first), its entry function (it builds its own address space,
+ * files, fs; waits; then sets its signal state, limits and prctl state,
+ * credentials last), and its registers and FPU, which the writer sets
+ * through the regsets ptrace uses while the process waits off its CPU.
+ *
+ * ret_from_fork() zeroes rax after the entry function returns: a task
+ * work, run on the way to user mode before the freezer holds the process
+ * and before a system call's restart is decided, puts it back.
+ */
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/delay.h>
+#include <linux/elf.h>
+#include <linux/futex.h>
+#include <linux/ioprio.h>
+#include <linux/ipc_namespace.h>
+#include <linux/nsproxy.h>
+#include <linux/oom.h>
+#include <linux/personality.h>
+#include <linux/regset.h>
+#include <linux/resource.h>
+#include <linux/rseq.h>
+#include <linux/sched.h>
+#include <linux/sched/coredump.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/seccomp.h>
+#include <linux/securebits.h>
+#include <linux/slab.h>
+#include <linux/stdarg.h>
+#include <linux/syscalls.h>
+#include <linux/task_work.h>
+#include <linux/user_namespace.h>
+#include <asm/segment.h>
+
+#include "crfs.h"
+#include "ckpt.h"
+#include "rst.h"
+
+/* struct user_regs_struct, by name: what the plan checks. */
+enum { CRFS_R_AX = 10, CRFS_R_CS = 17, CRFS_R_SS = 20 };
+
+#define CRFS_RST_WAIT		(10 * HZ)
+#define CRFS_RST_ORIG_RSEQ_SIZE	32
+
+/**
+ * crfs_rst_child_fail - the process fails its restore, saying why
+ * @r: the restore
+ * @err: a negative errno
+ * @fmt: the reason, printf style: "pid P: OBJECT: why"
+ *
+ * Runs in the process; the writer returns @err from its write().
+ * Return: @err.
+ */
+int crfs_rst_child_fail(struct crfs_rst *r, int err, const char *fmt, ...)
+{
+	char why[CRFS_ERROR_LEN];
+	va_list args;
+
+	/* a failure the writer saw first (or its abort) keeps its reason */
+	if (r->child_err || READ_ONCE(r->abort) || READ_ONCE(r->err))
+		return r->child_err ?: err;
+	va_start(args, fmt);
+	vsnprintf(why, sizeof(why), fmt, args);
+	va_end(args);
+	r->child_err = err;
+	crfs_ct_fail(r->ct, err, "restore: %s", why);
+	return err;
+}
+
+/* The ids and capabilities of the image, within the writer's privilege. */
+static int crfs_rst_plan_creds(struct crfs_rst *r)
+{
+	const struct crfs_creds *c = &r->creds;
+	const struct cred *w = r->wcred;
+	struct user_namespace *ns = w->user_ns;
+	kernel_cap_t prm = { c->cap_prm }, eff = { c->cap_eff };
+	kernel_cap_t inh = { c->cap_inh }, bnd = { c->cap_bnd };
+	kernel_cap_t amb = { c->cap_amb };
+	struct group_info *gi;
+	struct cred *new;
+	kuid_t uid, euid, suid, fsuid;
+	kgid_t gid, egid, sgid, fsgid;
+	const char *why = NULL;
+
+	uid = make_kuid(ns, c->uid);
+	euid = make_kuid(ns, c->euid);
+	suid = make_kuid(ns, c->suid);
+	fsuid = make_kuid(ns, c->fsuid);
+	gid = make_kgid(ns, c->gid);
+	egid = make_kgid(ns, c->egid);
+	sgid = make_kgid(ns, c->sgid);
+	fsgid = make_kgid(ns, c->fsgid);
+	if (!uid_valid(uid) || !uid_valid(euid) || !uid_valid(suid) ||
+	    !uid_valid(fsuid) || !gid_valid(gid) || !gid_valid(egid) ||
+	    !gid_valid(sgid) || !gid_valid(fsgid))
+		why = "an id not mapped in the writer's user namespace";
+	else if ((!uid_eq(uid, w->uid) || !uid_eq(euid, w->euid) ||
+		  !uid_eq(suid, w->suid) || !uid_eq(fsuid, w->fsuid)) &&
+		 !cap_raised(w->cap_effective, CAP_SETUID))
+		why = "other user ids, and the writer has no CAP_SETUID";
+	else if ((!gid_eq(gid, w->gid) || !gid_eq(egid, w->egid) ||
+		  !gid_eq(sgid, w->sgid) || !gid_eq(fsgid, w->fsgid)) &&
+		 !cap_raised(w->cap_effective, CAP_SETGID))
+		why = "other group ids, and the writer has no CAP_SETGID";
+	else if ((prm.val | eff.val | inh.val | bnd.val | amb.val) & ~CAP_VALID_MASK)
+		why = "unknown capabilities";
+	else if (!cap_issubset(prm, w->cap_permitted) ||
+		 !cap_issubset(bnd, w->cap_bset) ||
+		 !cap_issubset(inh, cap_combine(w->cap_inheritable, w->cap_permitted)))
+		why = "capabilities the writer does not have";
+	else if (!cap_issubset(eff, prm) ||
+		 !cap_issubset(amb, cap_intersect(prm, inh)))
+		why = "effective or ambient capabilities not permitted";
+	else if (c->securebits & ~SECUREBITS_DEFAULT &&
+		 (c->securebits != w->securebits &&
+		  !cap_raised(w->cap_effective, CAP_SETPCAP)))
+		why = "securebits, and the writer has no CAP_SETPCAP";
+	if (why)
+		return crfs_rst_refuse(r, -EPERM, "pid %u: credentials: %s",
+				       r->task.pid, why);
+	new = prepare_creds();
+	if (!new)
+		return -ENOMEM;
+	new->uid = uid;
+	new->euid = euid;
+	new->suid = suid;
+	new->fsuid = fsuid;
+	new->gid = gid;
+	new->egid = egid;
+	new->sgid = sgid;
+	new->fsgid = fsgid;
+	new->cap_permitted = prm;
+	new->cap_effective = eff;
+	new->cap_inheritable = inh;
+	new->cap_bset = bnd;
+	new->cap_ambient = amb;
+	new->securebits = c->securebits;
+	gi = groups_alloc(0);
+	if (!gi) {
+		abort_creds(new);
+		return -ENOMEM;
+	}
+	set_groups(new, gi);
+	put_group_info(gi);
+	if (!uid_eq(new->uid, w->uid)) {
+		free_uid(new->user);
+		new->user = alloc_uid(new->uid);
+		if (!new->user) {
+			new->user = get_uid(&root_user);
+			abort_creds(new);
+			return -ENOMEM;
+		}
+	}
+	if (set_cred_ucounts(new)) {
+		abort_creds(new);
+		return -ENOMEM;
+	}
+	r->new_cred = new;
+	return 0;
+}
+
+/* What of the process and its thread the kernel restores; the rest refused. */
+static const char *crfs_rst_plan_why(struct crfs_rst *r)
+{
+	const struct crfs_task *t = &r->task;
+	const struct crfs_thread *th = &r->thread;
+	unsigned int i;
+
+	if (t->state != CRFS_TASK_ALIVE || t->exit_code || t->stop_signo)
+		return "stopped or a zombie: kernel: not yet";
+	if (t->ppid || t->parent_tid)
+		return "a parent in the image: kernel: only one process for now";
+	if (t->nr_threads != 1)
+		return "threads: kernel: only single-threaded processes for now";
+	if (t->mm_id != r->mm.id || t->fdtable_id != r->fdt.id ||
+	    t->fs_id != r->fs.id || t->sighand_id != r->sighand->id)
+		return "refers to no address space, fd table, fs or signal handlers of the image";
+	if (!valid_signal(t->exit_signal) || !valid_signal(t->pdeath_signal))
+		return "a bad exit or parent death signal";
+	if (t->pdeath_signal)
+		return "a parent death signal (PR_SET_PDEATHSIG): kernel: not yet";
+	if (t->flags & ~(CRFS_TASK_F_CHILD_SUBREAPER | CRFS_TASK_F_NO_NEW_PRIVS))
+		return "a private futex hash or other flags: kernel: not yet";
+	if (t->dumpable > SUID_DUMP_USER)
+		return "dumpable 2 (suid_dumpable): kernel: not yet";
+	if (t->oom_score_adj < OOM_SCORE_ADJ_MIN || t->oom_score_adj > OOM_SCORE_ADJ_MAX)
+		return "a bad oom_score_adj";
+	if ((t->personality & PER_MASK) != PER_LINUX)
+		return "a personality other than PER_LINUX: kernel: not yet";
+	for (i = 0; i < ARRAY_SIZE(t->itimer); i++)
+		if (t->itimer[i].value_ns || t->itimer[i].interval_ns)
+			return "an interval timer: kernel: not yet";
+	for (i = 0; i < CRFS_NR_RLIMITS; i++)
+		if (t->rlim[i].cur > t->rlim[i].max)
+			return "a limit above its maximum";
+	if (th->flags & ~CRFS_THREAD_F_RSEQ)
+		return "seccomp: kernel: not yet";
+	if (th->flags & CRFS_THREAD_F_RSEQ &&
+	    (th->rseq_len < CRFS_RST_ORIG_RSEQ_SIZE || th->rseq_addr % 32 ||
+	     th->rseq_addr >= TASK_SIZE_MAX - th->rseq_len))
+		return "a bad rseq area";
+	if (th->sched_policy != SCHED_NORMAL || th->sched_priority ||
+	    th->sched_nice < MIN_NICE || th->sched_nice > MAX_NICE)
+		return "a scheduling policy other than SCHED_OTHER: kernel: not yet";
+	if (th->robust_list && th->robust_list_len != sizeof(struct robust_list_head))
+		return "a bad robust futex list";
+	if (th->altstack_flags == SS_DISABLE ?
+	    th->altstack_sp || th->altstack_size :
+	    th->altstack_flags & ~SS_AUTODISARM || th->altstack_size < MINSIGSTKSZ)
+		return "a bad alternate signal stack";
+	if (th->ioprio != IOPRIO_DEFAULT && th->ioprio != get_current_ioprio())
+		return "an I/O priority: kernel: not yet";
+	if (r->regs.r[CRFS_R_CS] != __USER_CS || r->regs.r[CRFS_R_SS] != __USER_DS)
+		return "registers of a 32-bit or odd code segment: kernel: not yet";
+	/* what the process would inherit from the writer that the image has not */
+#ifdef CONFIG_SECCOMP
+	if (current->seccomp.mode != SECCOMP_MODE_DISABLED)
+		return "the writer runs under seccomp, which the process would inherit";
+#endif
+	if (task_no_new_privs(current) && !(t->flags & CRFS_TASK_F_NO_NEW_PRIVS))
+		return "the writer has no_new_privs, which the process would inherit";
+	return NULL;
+}
+
+/**
+ * crfs_rst_plan_task - check the process, its thread and credentials
+ * @r: the restore, its model whole
+ *
+ * Also makes the credentials the process will have, and the task work
+ * that gives it its rax back.
+ * Return: 0, or a refusal with the reason in the error file.
+ */
+int crfs_rst_plan_task(struct crfs_rst *r)
+{
+	const char *why = crfs_rst_plan_why(r);
+
+	if (why)
+		return crfs_rst_refuse(r, -EOPNOTSUPP, "pid %u: %s", r->task.pid, why);
+	r->ax = kzalloc(sizeof(*r->ax), GFP_KERNEL);
+	if (!r->ax)
+		return -ENOMEM;
+	return crfs_rst_plan_creds(r);
+}
+
+/* Run on the way to user mode: rax as the image has it. */
+static void crfs_rst_ax_fn(struct callback_head *head)
+{
+	struct crfs_rst_ax *w = container_of(head, struct crfs_rst_ax, work);
+
+	if (!(current->flags & PF_EXITING))
+		task_pt_regs(current)->ax = w->ax;
+	kfree(w);
+}
+
+/* The IPC namespace's sysctls and next ids, in the process's new one. */
+static void crfs_rst_ipcns(struct crfs_rst *r)
+{
+	struct ipc_namespace *ns = current->nsproxy->ipc_ns;
+	const struct crfs_ipcns *i = &r->ipcns;
+
+	ns->shm_ctlmax = i->shmmax;
+	ns->shm_ctlall = i->shmall;
+	ns->shm_ctlmni = i->shmmni;
+	ns->shm_rmid_forced = i->shm_rmid_forced;
+	ns->msg_ctlmax = i->msgmax;
+	ns->msg_ctlmnb = i->msgmnb;
+	ns->msg_ctlmni = i->msgmni;
+	memcpy(ns->sem_ctls, i->sem, sizeof(ns->sem_ctls));
+	ns->ids[0].next_id = i->sem_next_id;
+	ns->ids[1].next_id = i->msg_next_id;
+	ns->ids[2].next_id = i->shm_next_id;
+}
+
+/* Every signal's action, in the process. */
+static int crfs_rst_sigactions(struct crfs_rst *r)
+{
+	const struct crfs_sigact *a;
+	struct k_sigaction ka;
+	int i, ret;
+
+	for (i = 0; i < CRFS_NSIG && i < _NSIG; i++) {
+		if (i + 1 == SIGKILL || i + 1 == SIGSTOP)
+			continue;
+		a = &r->sighand->act[i];
+		memset(&ka, 0, sizeof(ka));
+		ka.sa.sa_handler = (__sighandler_t)(unsigned long)a->handler;
+		ka.sa.sa_flags = a->flags;
+		ka.sa.sa_restorer = (__sigrestore_t)(unsigned long)a->restorer;
+		ka.sa.sa_mask.sig[0] = a->mask;
+		ret = do_sigaction(i + 1, &ka, NULL);
+		if (ret)
+			return crfs_rst_child_fail(r, ret, "pid %u: signal %d: bad action",
+						   r->task.pid, i + 1);
+	}
+	return 0;
+}
+
+/* The thread's mask, altstack, rseq, futex words, name, affinity, nice. */
+static int crfs_rst_thread(struct crfs_rst *r)
+{
+	const struct crfs_thread *th = &r->thread;
+	char comm[CRFS_COMM_LEN];
+	cpumask_var_t mask;
+	sigset_t set;
+	int ret = 0;
+
+	sigemptyset(&set);
+	set.sig[0] = th->blocked;
+	sigdelsetmask(&set, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	set_current_blocked(&set);
+	if (th->altstack_flags != SS_DISABLE) {
+		current->sas_ss_sp = th->altstack_sp;
+		current->sas_ss_size = th->altstack_size;
+		current->sas_ss_flags = th->altstack_flags;
+	}
+#ifdef CONFIG_RSEQ
+	if (th->flags & CRFS_THREAD_F_RSEQ) {
+		current->rseq = (struct rseq __user *)(unsigned long)th->rseq_addr;
+		current->rseq_len = th->rseq_len;
+		current->rseq_sig = th->rseq_sig;
+		rseq_set_notify_resume(current);
+	}
+#endif
+	current->clear_child_tid = (int __user *)(unsigned long)th->clear_child_tid;
+#ifdef CONFIG_FUTEX
+	current->robust_list = (struct robust_list_head __user *)(unsigned long)th->robust_list;
+#endif
+	memcpy(comm, th->comm, sizeof(comm));
+	comm[sizeof(comm) - 1] = 0;
+	set_task_comm(current, comm);
+	if (th->sched_nice != task_nice(current)) {
+		if (!can_nice(current, th->sched_nice))
+			return crfs_rst_child_fail(r, -EPERM, "pid %u: nice %d: not allowed",
+						   r->task.pid, th->sched_nice);
+		set_user_nice(current, th->sched_nice);
+	}
+	if (!zalloc_cpumask_var(&mask, GFP_KERNEL))
+		return -ENOMEM;
+	bitmap_copy(cpumask_bits(mask), (unsigned long *)th->cpus_allowed,
+		    min_t(unsigned int, nr_cpu_ids, CRFS_CPU_WORDS * 64));
+	cpumask_and(mask, mask, cpu_active_mask);
+	if (!cpumask_equal(mask, current->cpus_ptr)) {
+		ret = cpumask_empty(mask) ? -EINVAL : sched_setaffinity(0, mask);
+		if (ret)
+			crfs_rst_child_fail(r, ret, "pid %u: CPU affinity: %*pbl: cannot set it",
+					    r->task.pid, cpumask_pr_args(mask));
+	}
+	free_cpumask_var(mask);
+	return ret;
+}
+
+/* Limits (as setrlimit()) and the prctl state of the process. */
+static int crfs_rst_limits(struct crfs_rst *r)
+{
+	const struct crfs_task *t = &r->task;
+	struct rlimit rl;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < CRFS_NR_RLIMITS && i < RLIM_NLIMITS; i++) {
+		rl.rlim_cur = t->rlim[i].cur;
+		rl.rlim_max = t->rlim[i].max;
+		ret = do_prlimit(current, i, &rl, NULL);
+		if (ret)
+			return crfs_rst_child_fail(r, ret, "pid %u: limit %u: cannot set %llu/%llu",
+						   t->pid, i, t->rlim[i].cur, t->rlim[i].max);
+	}
+	current->personality = t->personality;
+	if (t->flags & CRFS_TASK_F_CHILD_SUBREAPER) {
+		current->signal->is_child_subreaper = 1;
+		current->signal->has_child_subreaper = 1;
+	}
+	if (t->oom_score_adj < current->signal->oom_score_adj &&
+	    !capable(CAP_SYS_RESOURCE))
+		return crfs_rst_child_fail(r, -EPERM, "pid %u: oom_score_adj %d: not allowed",
+					   t->pid, t->oom_score_adj);
+	current->signal->oom_score_adj = t->oom_score_adj;
+	current->timer_slack_ns = t->timer_slack_ns ?: current->default_timer_slack_ns;
+	return 0;
+}
+
+/* The process's last steps: signals, limits, credentials, dumpable. */
+static int crfs_rst_finish(struct crfs_rst *r)
+{
+	struct cred *cred;
+	int ret;
+
+	ret = crfs_rst_sigactions(r);
+	if (!ret)
+		ret = crfs_rst_thread(r);
+	if (!ret)
+		ret = crfs_rst_limits(r);
+	if (ret)
+		return ret;
+	if (r->task.flags & CRFS_TASK_F_NO_NEW_PRIVS)
+		task_set_no_new_privs(current);
+	cred = r->new_cred;
+	r->new_cred = NULL;
+	commit_creds(cred);
+	set_dumpable(current->mm, r->task.dumpable);
+	return 0;
+}
+
+/* The process gives up: the writer is told, the process dies. */
+static void __noreturn crfs_rst_child_exit(struct crfs_rst *r, int err)
+{
+	crfs_rst_child_fail(r, err, "pid %u: killed during the restore", r->task.pid);
+	complete_all(&r->ready);
+	complete_all(&r->finished);
+	do_exit(SIGKILL);
+}
+
+/* The process's entry function: it restores itself, then user mode. */
+static int crfs_rst_child(void *arg)
+{
+	struct crfs_rst *r = arg;
+	struct crfs_rst_ax *ax;
+	int ret;
+
+	if (wait_for_completion_killable(&r->start) || READ_ONCE(r->abort))
+		crfs_rst_child_exit(r, -EINTR);
+	/* it leads a session of its own, as crfs-fuse's root process does */
+	ret = ksys_setsid();
+	if (ret < 0)
+		crfs_rst_child_exit(r, crfs_rst_child_fail(r, ret, "pid %u: setsid: failed",
+							   r->task.pid));
+	if (r->have_ipcns)
+		crfs_rst_ipcns(r);
+	ret = crfs_rst_build_mm(r);
+	if (!ret)
+		ret = crfs_rst_build_files(r);
+	if (ret)
+		crfs_rst_child_exit(r, ret);
+	complete(&r->ready);
+	if (wait_for_completion_killable(&r->go) || READ_ONCE(r->abort))
+		crfs_rst_child_exit(r, -EINTR);
+	ret = crfs_rst_finish(r);
+	if (ret)
+		crfs_rst_child_exit(r, ret);
+	ax = r->ax;
+	r->ax = NULL;
+	init_task_work(&ax->work, crfs_rst_ax_fn);
+	if (task_work_add(current, &ax->work, TWA_SIGNAL)) {
+		kfree(ax);
+		crfs_rst_child_exit(r, -ESRCH);
+	}
+	complete(&r->finished);
+	return 0;
+}
+
+/**
+ * crfs_rst_spawn - make the process: its pid, in the frozen container
+ * @r: the restore, its plan checked
+ *
+ * Returns once the process has built its address space and files.
+ * Return: 0, or the errno with the reason in the error file.
+ */
+int crfs_rst_spawn(struct crfs_rst *r)
+{
+	pid_t pid = r->task.pid;
+	struct kernel_clone_args args = {
+		.flags		= CLONE_VM | (r->have_ipcns ? CLONE_NEWIPC : 0),
+		.exit_signal	= r->task.exit_signal,
+		.fn		= crfs_rst_child,
+		.fn_arg		= r,
+		.set_tid	= &pid,
+		.set_tid_size	= 1,
+	};
+	pid_t nr;
+	int ret;
+
+	ret = crfs_cgroup_freeze(r->ct->cgrp, true);
+	if (ret)
+		return crfs_rst_refuse(r, ret, "%s: cannot freeze it", r->ct->name);
+	r->froze = true;
+	nr = kernel_clone(&args);
+	if (nr < 0)
+		return crfs_rst_refuse(r, nr, "pid %u: cannot make it%s", pid,
+				       nr == -EEXIST ? ": the pid is in use" : "");
+	r->proc = find_get_task_by_vpid(nr);
+	if (!r->proc)
+		return crfs_rst_refuse(r, -ESRCH, "pid %u: gone as soon as made", pid);
+	ret = crfs_cgroup_attach(r->ct->cgrp, nr);
+	if (ret)
+		return crfs_rst_refuse(r, ret, "pid %u: cannot move it into %s",
+				       pid, r->ct->name);
+	complete(&r->start);
+	if (wait_for_completion_killable(&r->ready))
+		return crfs_rst_refuse(r, -EINTR, "pid %u: the writer was killed", pid);
+	ret = READ_ONCE(r->child_err);
+	if (ret) {
+		r->err = ret;	/* the process said why */
+		return ret;
+	}
+	r->task_mm = get_task_mm(r->proc);
+	if (!r->task_mm)
+		return crfs_rst_refuse(r, -ESRCH, "pid %u: no address space", pid);
+	return 0;
+}
+
+/* The regset of @view whose note type is @note, or NULL. */
+static const struct user_regset *crfs_rst_regset(const struct user_regset_view *view,
+						 unsigned int note)
+{
+	unsigned int i;
+
+	for (i = 0; i < view->n; i++)
+		if (view->regsets[i].core_note_type == note)
+			return &view->regsets[i];
+	return NULL;
+}
+
+/* Registers and FPU into the waiting process, as PTRACE_SETREGSET would. */
+static int crfs_rst_regs(struct crfs_rst *r)
+{
+	const struct user_regset_view *view = task_user_regset_view(r->proc);
+	bool xsave = boot_cpu_has(X86_FEATURE_OSXSAVE);
+	const struct user_regset *rs;
+	int i, ret;
+
+	for (i = 0; i < 1000; i++) {
+		if (wait_task_inactive(r->proc, TASK_UNINTERRUPTIBLE))
+			break;
+		if (READ_ONCE(r->child_err) || fatal_signal_pending(current))
+			return -EINTR;
+		usleep_range(1000, 2000);
+	}
+	if (i == 1000)
+		return crfs_rst_refuse(r, -EBUSY, "pid %u: never waited off its CPU",
+				       r->task.pid);
+	rs = crfs_rst_regset(view, NT_PRSTATUS);
+	if (!rs || !rs->set || rs->n * rs->size != sizeof(r->regs.r))
+		return crfs_rst_refuse(r, -EOPNOTSUPP, "pid %u: registers: no regset",
+				       r->task.pid);
+	ret = rs->set(r->proc, rs, 0, sizeof(r->regs.r), r->regs.r, NULL);
+	if (ret)
+		return crfs_rst_refuse(r, ret, "pid %u: registers: refused by the kernel",
+				       r->task.pid);
+	rs = crfs_rst_regset(view, xsave ? NT_X86_XSTATE : NT_PRFPREG);
+	if (!rs || !rs->set)
+		return crfs_rst_refuse(r, -EOPNOTSUPP, "pid %u: FPU: no regset", r->task.pid);
+	ret = rs->set(r->proc, rs, 0, r->hdr.xstate_size, r->xstate, NULL);
+	if (ret)
+		return crfs_rst_refuse(r, ret, "pid %u: FPU: its XSAVE area refused",
+				       r->task.pid);
+	r->ax->ax = r->regs.r[CRFS_R_AX];
+	return 0;
+}
+
+/* Is the container frozen, or empty (the process died)? */
+static bool crfs_rst_settled(struct crfs_rst *r)
+{
+	struct crfs_cgroup_status st;
+
+	crfs_cgroup_status(r->ct->cgrp, &st);
+	return st.frozen || !st.populated;
+}
+
+/**
+ * crfs_rst_complete - at END: registers, the last steps, frozen
+ * @r: the restore, the process waiting, its pages written
+ *
+ * Return: 0 once the process is restored and frozen, or the errno with
+ * the reason in the error file.
+ */
+int crfs_rst_complete(struct crfs_rst *r)
+{
+	struct crfs_cgroup_status st;
+	long left;
+	int ret;
+
+	ret = crfs_rst_regs(r);
+	if (ret)
+		return ret;
+	complete(&r->go);
+	if (wait_for_completion_killable(&r->finished))
+		return crfs_rst_refuse(r, -EINTR, "pid %u: the writer was killed",
+				       r->task.pid);
+	ret = READ_ONCE(r->child_err);
+	if (ret) {
+		r->err = ret;
+		return ret;
+	}
+	left = wait_event_killable_timeout(r->ct->wait, crfs_rst_settled(r),
+					   CRFS_RST_WAIT);
+	if (left < 0)
+		return crfs_rst_refuse(r, -EINTR, "pid %u: the writer was killed",
+				       r->task.pid);
+	crfs_cgroup_status(r->ct->cgrp, &st);
+	if (!st.populated)
+		return crfs_rst_refuse(r, -ESRCH, "pid %u: died before it froze",
+				       r->task.pid);
+	if (!st.frozen)
+		return crfs_rst_refuse(r, -ETIMEDOUT, "pid %u: not frozen after 10 s",
+				       r->task.pid);
+	return 0;
+}
+
+/**
+ * crfs_rst_kill - a failed restore: kill the process, wait until it is gone
+ * @r: the restore
+ *
+ * The container is left empty and thawed, as before the restore.
+ */
+void crfs_rst_kill(struct crfs_rst *r)
+{
+	int i;
+
+	if (r->abort)
+		return;
+	r->abort = true;
+	if (r->proc) {
+		send_sig(SIGKILL, r->proc, 1);
+		complete_all(&r->start);
+		complete_all(&r->go);
+		for (i = 0; i < 500 && !READ_ONCE(r->proc->exit_state); i++)
+			msleep(20);
+	}
+	if (r->froze)
+		crfs_cgroup_freeze(r->ct->cgrp, false);
+}

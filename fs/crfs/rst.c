@@ -1,0 +1,687 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The restore context: the incremental parser of an image written into
+ * an empty container's image file, the model of its one process, and the
+ * abort.
+ *
+ * The header, then each record, is gathered whole (at most
+ * CRFS_REC_MAX_LEN bytes), its crc32c checked, then checked by the rules
+ * crfs-image verify applies to what the kernel restores (the table
+ * crfs_rst_recs[]); any other record is refused naming what it is.  The
+ * object records come first: at the first PAGES record (or END) the model
+ * is checked whole and only then is the process made (rst-task.c).  A
+ * failure is sticky: that write() and every later one return its errno,
+ * the error file says "restore: pid P: OBJECT: reason", and the process,
+ * if made, is killed and waited for.
+ */
+#include <linux/cred.h>
+#include <linux/file.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/stdarg.h>
+#include <linux/uio.h>
+
+#include "crfs.h"
+#include "ckpt.h"
+#include "rst.h"
+
+/* The most objects of a kind one process may have here. */
+#define CRFS_RST_MAX_FILES	4096
+#define CRFS_RST_MAX_VMAS	65536
+#define CRFS_RST_MAX_FDS	4096
+
+/**
+ * crfs_rst_refuse - fail the restore with a reason in the error file
+ * @r: the restore
+ * @err: a negative errno
+ * @fmt: the reason, printf style: "pid P: OBJECT: why"
+ *
+ * The error file reads "restore: REASON (ENAME)"; the first reason stays.
+ * Return: @err.
+ */
+int crfs_rst_refuse(struct crfs_rst *r, int err, const char *fmt, ...)
+{
+	char why[CRFS_ERROR_LEN];
+	va_list args;
+
+	if (r->err)
+		return r->err;
+	va_start(args, fmt);
+	vsnprintf(why, sizeof(why), fmt, args);
+	va_end(args);
+	r->err = err;
+	return crfs_ct_fail(r->ct, err, "restore: %s", why);
+}
+
+/**
+ * crfs_rst_file_by_id - the FILE of the model with id @id
+ * @r: the restore
+ * @id: the id a reference names
+ *
+ * Return: the FILE, or NULL if no record made it.
+ */
+struct crfs_rst_file *crfs_rst_file_by_id(struct crfs_rst *r, u32 id)
+{
+	unsigned int i;
+
+	for (i = 0; id && i < r->nr_files; i++)
+		if (r->files[i].f.id == id)
+			return &r->files[i];
+	return NULL;
+}
+
+/* The image's header: this machine's, one process, no pid namespace. */
+static int crfs_rst_header(struct crfs_rst *r)
+{
+	struct crfs_image_hdr h = r->hdr;
+	u64 xfeatures;
+	u32 xsize, crc = h.crc;
+
+	h.crc = 0;
+	if (memcmp(h.magic, CRFS_IMAGE_MAGIC, CRFS_IMAGE_MAGIC_LEN))
+		return crfs_rst_refuse(r, -EINVAL, "not a crfs image (magic)");
+	if (crfs_crc32c(0, &h, sizeof(h)) != crc)
+		return crfs_rst_refuse(r, -EINVAL, "image header: bad crc");
+	if (h.version != CRFS_IMAGE_VERSION || h.hdr_size != sizeof(h))
+		return crfs_rst_refuse(r, -EINVAL,
+				       "image version %u: this kernel reads version %u",
+				       h.version, CRFS_IMAGE_VERSION);
+	if (h.arch != CRFS_ARCH_X86_64 || h.page_size != PAGE_SIZE)
+		return crfs_rst_refuse(r, -EINVAL,
+				       "image of another architecture or page size");
+	if (h.features & ~CRFS_FEAT_KNOWN)
+		return crfs_rst_refuse(r, -EINVAL, "image features %#llx unknown",
+				       h.features);
+	if (h.features & CRFS_FEAT_PIDNS)
+		return crfs_rst_refuse(r, -EOPNOTSUPP,
+				       "image: a pid namespace of its own: kernel: not yet");
+	crfs_rec_xstate(&xfeatures, &xsize);
+	if (!(h.features & CRFS_FEAT_XSTATE) || h.xfeatures != xfeatures ||
+	    h.xstate_size != xsize)
+		return crfs_rst_refuse(r, -EOPNOTSUPP,
+				       "image: FPU state of XSAVE features %#llx (%u bytes), this machine has %#llx (%u)",
+				       h.xfeatures, h.xstate_size, xfeatures, xsize);
+	if (h.nr_tasks != 1)
+		return crfs_rst_refuse(r, -EOPNOTSUPP,
+				       "image: %u processes: kernel: only one process for now",
+				       h.nr_tasks);
+	r->have_hdr = true;
+	return 0;
+}
+
+/* CRFS_REC_FILE: a description; its path after it. */
+static int crfs_rst_rec_file(struct crfs_rst *r, void *p, size_t len)
+{
+	struct crfs_rst_file *rf, *n;
+	struct crfs_file f;
+	char *path;
+
+	memcpy(&f, p, sizeof(f));
+	path = (char *)p + sizeof(f);
+	if (!f.path_len || f.path_len > CRFS_PATH_MAX ||
+	    ALIGN(sizeof(f) + f.path_len + f.ext_len, 8) != len ||
+	    strnlen(path, f.path_len) != f.path_len - 1)
+		return crfs_rst_refuse(r, -EINVAL, "file %u: bad path length", f.id);
+	if (!f.id || crfs_rst_file_by_id(r, f.id))
+		return crfs_rst_refuse(r, -EINVAL, "file %u: id zero or twice", f.id);
+	if (r->nr_files == CRFS_RST_MAX_FILES)
+		return crfs_rst_refuse(r, -EOPNOTSUPP, "more than %d files: kernel: not yet",
+				       CRFS_RST_MAX_FILES);
+	n = krealloc_array(r->files, r->nr_files + 1, sizeof(*n), GFP_KERNEL);
+	if (!n)
+		return -ENOMEM;
+	r->files = n;
+	rf = &r->files[r->nr_files];
+	memset(rf, 0, sizeof(*rf));
+	rf->f = f;
+	rf->path = kstrdup(path, GFP_KERNEL);
+	if (!rf->path)
+		return -ENOMEM;
+	r->nr_files++;
+	return crfs_rst_check_file(r, rf);
+}
+
+/* CRFS_REC_IPCNS: the container's own, empty, IPC namespace. */
+static int crfs_rst_rec_ipcns(struct crfs_rst *r, void *p, size_t len)
+{
+	if (r->have_ipcns || r->have_task)
+		return crfs_rst_refuse(r, -EINVAL, "ipc namespace: twice, or after the process");
+	memcpy(&r->ipcns, p, sizeof(r->ipcns));
+	r->have_ipcns = true;
+	return 0;
+}
+
+/* CRFS_REC_MM: the one address space. */
+static int crfs_rst_rec_mm(struct crfs_rst *r, void *p, size_t len)
+{
+	if (r->have_mm)
+		return crfs_rst_refuse(r, -EOPNOTSUPP,
+				       "a second address space: kernel: only one process for now");
+	memcpy(&r->mm, p, sizeof(r->mm));
+	if (!r->mm.id || r->mm.nr_vmas > CRFS_RST_MAX_VMAS ||
+	    r->mm.auxv_words > CRFS_AUXV_WORDS || r->mm.auxv_words % 2)
+		return crfs_rst_refuse(r, -EINVAL, "address space %u: bad id, mappings or auxv",
+				       r->mm.id);
+	r->vmas = kvcalloc(r->mm.nr_vmas ?: 1, sizeof(*r->vmas), GFP_KERNEL);
+	if (!r->vmas)
+		return -ENOMEM;
+	r->have_mm = true;
+	return 0;
+}
+
+/* CRFS_REC_VMA: a mapping of the address space, in address order. */
+static int crfs_rst_rec_vma(struct crfs_rst *r, void *p, size_t len)
+{
+	struct crfs_vma v;
+
+	memcpy(&v, p, sizeof(v));
+	if (!r->have_mm || v.mm_id != r->mm.id || r->nr_vmas == r->mm.nr_vmas)
+		return crfs_rst_refuse(r, -EINVAL,
+				       "mapping %llx-%llx: of no address space, or one too many",
+				       v.start, v.end);
+	if (v.name_len || len != sizeof(v))
+		return crfs_rst_refuse(r, -EOPNOTSUPP,
+				       "mapping %llx-%llx: named anonymous memory: kernel: not yet",
+				       v.start, v.end);
+	if (r->nr_vmas && v.start < r->vmas[r->nr_vmas - 1].end)
+		return crfs_rst_refuse(r, -EINVAL,
+				       "mapping %llx-%llx: overlaps or is out of order",
+				       v.start, v.end);
+	r->vmas[r->nr_vmas] = v;
+	if (crfs_rst_check_vma(r, &r->vmas[r->nr_vmas]))
+		return r->err;
+	r->nr_vmas++;
+	return 0;
+}
+
+/* CRFS_REC_FDTABLE: the one fd table. */
+static int crfs_rst_rec_fdtable(struct crfs_rst *r, void *p, size_t len)
+{
+	if (r->have_fdt)
+		return crfs_rst_refuse(r, -EOPNOTSUPP,
+				       "a second fd table: kernel: only one process for now");
+	memcpy(&r->fdt, p, sizeof(r->fdt));
+	if (!r->fdt.id || r->fdt.nr_fds > CRFS_RST_MAX_FDS)
+		return crfs_rst_refuse(r, -EOPNOTSUPP, "fd table: %u descriptors: kernel: at most %d",
+				       r->fdt.nr_fds, CRFS_RST_MAX_FDS);
+	r->fds = kvcalloc(r->fdt.nr_fds ?: 1, sizeof(*r->fds), GFP_KERNEL);
+	if (!r->fds)
+		return -ENOMEM;
+	r->have_fdt = true;
+	return 0;
+}
+
+/* CRFS_REC_FD: a descriptor of the fd table, in fd order. */
+static int crfs_rst_rec_fd(struct crfs_rst *r, void *p, size_t len)
+{
+	struct crfs_rst_file *rf;
+	struct crfs_fd fd;
+
+	memcpy(&fd, p, sizeof(fd));
+	if (!r->have_fdt || r->nr_fds == r->fdt.nr_fds ||
+	    (r->nr_fds && fd.fd <= r->fds[r->nr_fds - 1].fd) || fd.cloexec > 1)
+		return crfs_rst_refuse(r, -EINVAL, "fd %u: of no fd table, out of order or bad",
+				       fd.fd);
+	rf = crfs_rst_file_by_id(r, fd.file_id);
+	if (!rf)
+		return crfs_rst_refuse(r, -EINVAL, "fd %u: file %u: no such file",
+				       fd.fd, fd.file_id);
+	r->fds[r->nr_fds++] = fd;
+	return 0;
+}
+
+/* CRFS_REC_FS: cwd, root, umask. */
+static int crfs_rst_rec_fs(struct crfs_rst *r, void *p, size_t len)
+{
+	struct crfs_rst_file *cwd, *root;
+
+	if (r->have_fs)
+		return crfs_rst_refuse(r, -EOPNOTSUPP,
+				       "a second fs: kernel: only one process for now");
+	memcpy(&r->fs, p, sizeof(r->fs));
+	cwd = crfs_rst_file_by_id(r, r->fs.cwd_file_id);
+	root = crfs_rst_file_by_id(r, r->fs.root_file_id);
+	if (!r->fs.id || !cwd || !root || cwd->f.kind != CRFS_FILE_DIR ||
+	    root->f.kind != CRFS_FILE_DIR || r->fs.umask & ~0777)
+		return crfs_rst_refuse(r, -EINVAL, "fs %u: bad cwd, root or umask", r->fs.id);
+	r->have_fs = true;
+	return 0;
+}
+
+/* CRFS_REC_SIGHAND: the signal actions. */
+static int crfs_rst_rec_sighand(struct crfs_rst *r, void *p, size_t len)
+{
+	if (r->sighand)
+		return crfs_rst_refuse(r, -EOPNOTSUPP,
+				       "a second signal handler table: kernel: only one process for now");
+	r->sighand = kmemdup(p, sizeof(*r->sighand), GFP_KERNEL);
+	if (!r->sighand)
+		return -ENOMEM;
+	return 0;
+}
+
+/* CRFS_REC_TASK: the one process. */
+static int crfs_rst_rec_task(struct crfs_rst *r, void *p, size_t len)
+{
+	if (r->have_task)
+		return crfs_rst_refuse(r, -EOPNOTSUPP,
+				       "a second process: kernel: only one process for now");
+	memcpy(&r->task, p, sizeof(r->task));
+	r->have_task = true;
+	return 0;
+}
+
+/* CRFS_REC_CREDS: the process's credentials, then its groups. */
+static int crfs_rst_rec_creds(struct crfs_rst *r, void *p, size_t len)
+{
+	memcpy(&r->creds, p, sizeof(r->creds));
+	if (!r->have_task || r->have_creds || r->creds.pid != r->task.pid)
+		return crfs_rst_refuse(r, -EINVAL, "pid %u: credentials: not after its process",
+				       r->creds.pid);
+	if (r->creds.ngroups)
+		return crfs_rst_refuse(r, -EOPNOTSUPP,
+				       "pid %u: credentials: supplementary groups: kernel: not yet",
+				       r->creds.pid);
+	if (len != sizeof(r->creds))
+		return crfs_rst_refuse(r, -EINVAL, "pid %u: credentials: bad length",
+				       r->creds.pid);
+	r->have_creds = true;
+	return 0;
+}
+
+/* CRFS_REC_THREAD: the process's one thread. */
+static int crfs_rst_rec_thread(struct crfs_rst *r, void *p, size_t len)
+{
+	memcpy(&r->thread, p, sizeof(r->thread));
+	if (!r->have_creds || r->have_thread || r->thread.pid != r->task.pid)
+		return crfs_rst_refuse(r, -EINVAL, "pid %u: thread %u: not after its process",
+				       r->thread.pid, r->thread.tid);
+	if (r->thread.tid != r->task.pid)
+		return crfs_rst_refuse(r, -EOPNOTSUPP,
+				       "pid %u: thread %u: kernel: only single-threaded processes for now",
+				       r->thread.pid, r->thread.tid);
+	r->have_thread = true;
+	return 0;
+}
+
+/* CRFS_REC_X86_REGS: the thread's registers. */
+static int crfs_rst_rec_regs(struct crfs_rst *r, void *p, size_t len)
+{
+	memcpy(&r->regs, p, sizeof(r->regs));
+	if (!r->have_thread || r->have_regs || r->regs.tid != r->thread.tid)
+		return crfs_rst_refuse(r, -EINVAL, "pid %u: registers: not after its thread",
+				       r->task.pid);
+	r->have_regs = true;
+	return 0;
+}
+
+/* CRFS_REC_X86_XSTATE: the thread's XSAVE area. */
+static int crfs_rst_rec_xstate(struct crfs_rst *r, void *p, size_t len)
+{
+	struct crfs_x86_xstate xs;
+
+	memcpy(&xs, p, sizeof(xs));
+	if (!r->have_regs || r->xstate || xs.tid != r->thread.tid ||
+	    xs.size != r->hdr.xstate_size ||
+	    len != ALIGN(sizeof(xs) + xs.size, 8))
+		return crfs_rst_refuse(r, -EINVAL, "pid %u: FPU: not after its registers, or bad size",
+				       r->task.pid);
+	r->xstate = kvmemdup((char *)p + sizeof(xs), xs.size, GFP_KERNEL);
+	if (!r->xstate)
+		return -ENOMEM;
+	return 0;
+}
+
+/* Is the model whole, and can the kernel restore it?  Then make the process. */
+static int crfs_rst_plan(struct crfs_rst *r)
+{
+	int ret;
+
+	if (!r->have_task || !r->have_thread || !r->have_regs || !r->xstate ||
+	    !r->have_mm || !r->have_fdt || !r->have_fs || !r->sighand)
+		return crfs_rst_refuse(r, -EINVAL,
+				       "image: the process, its thread, registers, FPU, address space, fd table, fs or signal handlers are missing");
+	if (r->nr_vmas != r->mm.nr_vmas || r->nr_fds != r->fdt.nr_fds)
+		return crfs_rst_refuse(r, -EINVAL, "pid %u: fewer mappings or descriptors than announced",
+				       r->task.pid);
+	ret = crfs_rst_check_files(r);
+	if (!ret)
+		ret = crfs_rst_check_mm(r);
+	if (!ret)
+		ret = crfs_rst_plan_task(r);
+	if (!ret)
+		ret = crfs_rst_spawn(r);
+	return ret;
+}
+
+/* CRFS_REC_PAGES: page data of the address space, into the process. */
+static int crfs_rst_rec_pages(struct crfs_rst *r, void *p, size_t len)
+{
+	struct crfs_pages pg;
+	u64 start = r->off - sizeof(struct crfs_rec_hdr) - len;
+	size_t data_off;
+	int ret;
+
+	memcpy(&pg, p, sizeof(pg));
+	if (!r->proc) {
+		ret = crfs_rst_plan(r);
+		if (ret)
+			return ret;
+	}
+	data_off = sizeof(pg) + pg.pad;
+	if (pg.owner != CRFS_PAGES_MM || pg.id != r->mm.id || !pg.nr_pages ||
+	    pg.nr_pages > CRFS_PAGES_PER_REC || pg.pad >= PAGE_SIZE ||
+	    (start + sizeof(struct crfs_rec_hdr) + data_off) % PAGE_SIZE ||
+	    len != data_off + ((size_t)pg.nr_pages << PAGE_SHIFT) ||
+	    pg.addr % PAGE_SIZE || pg.addr < r->pages_end)
+		return crfs_rst_refuse(r, -EINVAL, "pid %u: pages at %#llx: bad record",
+				       r->task.pid, pg.addr);
+	ret = crfs_rst_pages(r, &pg, (char *)p + data_off);
+	if (ret)
+		return ret;
+	r->pages_end = pg.addr + ((u64)pg.nr_pages << PAGE_SHIFT);
+	r->page_bytes += (u64)pg.nr_pages << PAGE_SHIFT;
+	return 0;
+}
+
+/* CRFS_REC_END: the trailer; the process finishes and freezes. */
+static int crfs_rst_rec_end(struct crfs_rst *r, void *p, size_t len)
+{
+	u64 bytes = r->off - sizeof(struct crfs_rec_hdr) - len;
+	struct crfs_end end;
+	int ret;
+
+	memcpy(&end, p, sizeof(end));
+	if (end.nr_records != r->nr_records || end.bytes != bytes ||
+	    end.page_bytes != r->page_bytes)
+		return crfs_rst_refuse(r, -EINVAL,
+				       "image: END counts %llu records, %llu bytes, read %llu, %llu",
+				       end.nr_records, end.bytes, r->nr_records, bytes);
+	if (!r->proc) {
+		ret = crfs_rst_plan(r);
+		if (ret)
+			return ret;
+	}
+	ret = crfs_rst_complete(r);
+	if (!ret)
+		r->done = true;
+	return ret;
+}
+
+/* A record kind the kernel restores: its fixed size and reader. */
+struct crfs_rst_rec {
+	const char	*name;
+	size_t		size;		/* the payload's least bytes */
+	bool		exact;		/* and most */
+	int		(*read)(struct crfs_rst *r, void *p, size_t len);
+};
+
+/* Indexed by CRFS_REC_*; a kind without reader is refused by name. */
+static const struct crfs_rst_rec crfs_rst_recs[CRFS_REC_NR] = {
+	[CRFS_REC_FILE]		= { "file", sizeof(struct crfs_file), false,
+				    crfs_rst_rec_file },
+	[CRFS_REC_SHMEM]	= { "shared anonymous memory" },
+	[CRFS_REC_MM]		= { "address space", sizeof(struct crfs_mm), true,
+				    crfs_rst_rec_mm },
+	[CRFS_REC_VMA]		= { "mapping", sizeof(struct crfs_vma), false,
+				    crfs_rst_rec_vma },
+	[CRFS_REC_FDTABLE]	= { "fd table", sizeof(struct crfs_fdtable), true,
+				    crfs_rst_rec_fdtable },
+	[CRFS_REC_FD]		= { "descriptor", sizeof(struct crfs_fd), true,
+				    crfs_rst_rec_fd },
+	[CRFS_REC_LOCK]		= { "file lock" },
+	[CRFS_REC_FS]		= { "fs", sizeof(struct crfs_fs), true, crfs_rst_rec_fs },
+	[CRFS_REC_SIGHAND]	= { "signal handlers", sizeof(struct crfs_sighand), true,
+				    crfs_rst_rec_sighand },
+	[CRFS_REC_TASK]		= { "process", sizeof(struct crfs_task), true,
+				    crfs_rst_rec_task },
+	[CRFS_REC_CREDS]	= { "credentials", sizeof(struct crfs_creds), false,
+				    crfs_rst_rec_creds },
+	[CRFS_REC_SIGPENDING]	= { "pending signal" },
+	[CRFS_REC_THREAD]	= { "thread", sizeof(struct crfs_thread), true,
+				    crfs_rst_rec_thread },
+	[CRFS_REC_SECCOMP]	= { "seccomp filter" },
+	[CRFS_REC_TIMER]	= { "POSIX timer" },
+	[CRFS_REC_FILE_DATA]	= { "file data (memfd, deleted file)" },
+	[CRFS_REC_PAGES]	= { "pages", sizeof(struct crfs_pages), false,
+				    crfs_rst_rec_pages },
+	[CRFS_REC_END]		= { "end", sizeof(struct crfs_end), true,
+				    crfs_rst_rec_end },
+	[CRFS_REC_IPCNS]	= { "ipc namespace", sizeof(struct crfs_ipcns), true,
+				    crfs_rst_rec_ipcns },
+	[CRFS_REC_IPC]		= { "SysV IPC object" },
+	[CRFS_REC_IPC_DATA]	= { "SysV shared memory data" },
+};
+
+/* The record header just gathered: a kind and a length the kernel takes. */
+static int crfs_rst_rec_head(struct crfs_rst *r)
+{
+	u32 type = r->rh.type;
+
+	if (r->rh.len % 8 || r->rh.len > CRFS_REC_MAX_LEN)
+		return crfs_rst_refuse(r, -EINVAL, "record %llu (type %u): bad length %llu",
+				       r->nr_records, type, r->rh.len);
+	if (type == CRFS_REC_X86_REGS) {
+		if (r->rh.len != sizeof(struct crfs_x86_regs))
+			return crfs_rst_refuse(r, -EINVAL, "registers: bad length");
+		return 0;
+	}
+	if (type == CRFS_REC_X86_XSTATE)
+		return r->rh.len < sizeof(struct crfs_x86_xstate) ?
+			crfs_rst_refuse(r, -EINVAL, "FPU: bad length") : 0;
+	if (!type || type >= CRFS_REC_NR)
+		return crfs_rst_refuse(r, -EINVAL, "record %llu: unknown type %u",
+				       r->nr_records, type);
+	if (!crfs_rst_recs[type].read)
+		return crfs_rst_refuse(r, -EOPNOTSUPP,
+				       "pid %u: %s: kernel: not yet",
+				       r->task.pid, crfs_rst_recs[type].name ?: "?");
+	if (r->rh.len < crfs_rst_recs[type].size ||
+	    (crfs_rst_recs[type].exact && r->rh.len != crfs_rst_recs[type].size))
+		return crfs_rst_refuse(r, -EINVAL, "record %llu (%s): bad length %llu",
+				       r->nr_records, crfs_rst_recs[type].name, r->rh.len);
+	return 0;
+}
+
+/* The record just gathered: its crc, then its reader. */
+static int crfs_rst_rec(struct crfs_rst *r)
+{
+	struct crfs_rec_hdr rh = r->rh;
+	u32 crc;
+	int ret;
+
+	rh.crc = 0;
+	crc = crfs_crc32c(0, &rh, sizeof(rh));
+	crc = crfs_crc32c(crc, r->buf, r->rh.len);
+	if (crc != r->rh.crc)
+		return crfs_rst_refuse(r, -EINVAL, "record %llu (type %u): bad crc",
+				       r->nr_records, r->rh.type);
+	if (r->rh.type == CRFS_REC_X86_REGS)
+		ret = crfs_rst_rec_regs(r, r->buf, r->rh.len);
+	else if (r->rh.type == CRFS_REC_X86_XSTATE)
+		ret = crfs_rst_rec_xstate(r, r->buf, r->rh.len);
+	else
+		ret = crfs_rst_recs[r->rh.type].read(r, r->buf, r->rh.len);
+	if (ret)
+		return crfs_rst_refuse(r, ret, "record %llu: %s", r->nr_records,
+				       crfs_err_words(ret));
+	if (r->rh.type != CRFS_REC_END)
+		r->nr_records++;
+	return 0;
+}
+
+/* Take up to what the current piece needs; act on it when whole. */
+static int crfs_rst_feed(struct crfs_rst *r, struct iov_iter *from, size_t *took)
+{
+	char *dst;
+	size_t n;
+	int ret;
+
+	if (r->done)
+		return crfs_rst_refuse(r, -EINVAL, "image: bytes after END");
+	if (!r->have_hdr)
+		dst = (char *)&r->hdr;
+	else if (!r->have_rh)
+		dst = (char *)&r->rh;
+	else
+		dst = r->buf;
+	n = copy_from_iter(dst + r->buf_len, r->need - r->buf_len, from);
+	if (!n)
+		return -EFAULT;
+	*took = n;
+	r->buf_len += n;
+	r->off += n;
+	if (r->buf_len < r->need)
+		return 0;
+	r->buf_len = 0;
+	if (!r->have_hdr) {
+		ret = crfs_rst_header(r);
+		r->need = sizeof(r->rh);
+	} else if (!r->have_rh) {
+		ret = crfs_rst_rec_head(r);
+		r->have_rh = true;
+		r->need = r->rh.len;
+		if (!ret && !r->need) {
+			ret = -EINVAL;
+			crfs_rst_refuse(r, ret, "record %llu: empty", r->nr_records);
+		}
+	} else {
+		ret = crfs_rst_rec(r);
+		r->have_rh = false;
+		r->need = sizeof(r->rh);
+	}
+	return ret;
+}
+
+/**
+ * crfs_rst_write - take the next bytes of the image
+ * @r: the restore
+ * @from: the bytes
+ *
+ * Return: the bytes taken, or the errno of the restore's failure (this
+ * write's or an earlier one's), the process killed.
+ */
+ssize_t crfs_rst_write(struct crfs_rst *r, struct iov_iter *from)
+{
+	size_t done = 0, n;
+	int ret = 0;
+
+	mutex_lock(&r->lock);
+	while (!r->err && iov_iter_count(from)) {
+		n = 0;
+		ret = crfs_rst_feed(r, from, &n);
+		done += n;
+		if (ret == -EFAULT && !r->err)
+			break;
+		if (ret && !r->err)
+			crfs_rst_refuse(r, ret, "pid %u: %s", r->task.pid,
+					crfs_err_words(ret));
+	}
+	if (r->err) {
+		crfs_rst_kill(r);
+		ret = r->err;
+	}
+	mutex_unlock(&r->lock);
+	if (r->err)
+		return r->err;
+	return done ?: ret;
+}
+
+/* The container takes another restore. */
+static void crfs_rst_unbusy(struct crfs_ct *ct)
+{
+	spin_lock(&ct->lock);
+	ct->restoring = false;
+	spin_unlock(&ct->lock);
+}
+
+/**
+ * crfs_rst_open - begin a restore into an empty container
+ * @ct: the container
+ * @file: the image file, opened for writing
+ *
+ * Return: the restore, or an ERR_PTR() with the reason in the error file.
+ */
+struct crfs_rst *crfs_rst_open(struct crfs_ct *ct, struct file *file)
+{
+	struct crfs_cgroup_status st;
+	struct crfs_rst *r;
+	bool busy;
+
+	if (!file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN) ||
+	    !file_ns_capable(file, &init_user_ns, CAP_CHECKPOINT_RESTORE))
+		return ERR_PTR(crfs_ct_fail(ct, -EPERM,
+					    "restore: %s: needs CAP_SYS_ADMIN and CAP_CHECKPOINT_RESTORE",
+					    ct->name));
+	spin_lock(&ct->lock);
+	busy = ct->restoring;
+	ct->restoring = true;
+	spin_unlock(&ct->lock);
+	if (busy)
+		return ERR_PTR(crfs_ct_fail(ct, -EBUSY, "restore: %s: another restore is under way",
+					    ct->name));
+	crfs_cgroup_status(ct->cgrp, &st);
+	if (st.populated || st.checkpoint) {
+		crfs_rst_unbusy(ct);
+		return ERR_PTR(crfs_ct_fail(ct, -EBUSY, "restore: %s: not empty (state %s)",
+					    ct->name, crfs_ct_state(ct)));
+	}
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (r)
+		r->buf = kvmalloc(CRFS_REC_MAX_LEN, GFP_KERNEL);
+	if (!r || !r->buf) {
+		kfree(r);
+		crfs_rst_unbusy(ct);
+		return ERR_PTR(-ENOMEM);
+	}
+	r->ct = ct;
+	mutex_init(&r->lock);
+	r->wcred = get_cred(file->f_cred);
+	r->need = sizeof(r->hdr);
+	init_completion(&r->start);
+	init_completion(&r->ready);
+	init_completion(&r->go);
+	init_completion(&r->finished);
+	return r;
+}
+
+/**
+ * crfs_rst_release - end a restore: a process not restored whole is killed
+ * @r: the restore
+ */
+void crfs_rst_release(struct crfs_rst *r)
+{
+	unsigned int i;
+
+	if (!r->done && !r->err && r->have_task)
+		crfs_rst_refuse(r, -EINVAL, "pid %u: the image ended before END (truncated)",
+				r->task.pid);
+	else if (!r->done && !r->err)
+		crfs_rst_refuse(r, -EINVAL, "%s: the image ended before END (truncated)",
+				r->ct->name);
+	if (!r->done)
+		crfs_rst_kill(r);
+	if (r->task_mm)
+		mmput(r->task_mm);
+	if (r->proc)
+		put_task_struct(r->proc);
+	if (r->new_cred)
+		put_cred(r->new_cred);
+	kfree(r->ax);
+	for (i = 0; i < r->nr_files; i++) {
+		if (r->files[i].file)
+			fput(r->files[i].file);
+		kfree(r->files[i].path);
+	}
+	kfree(r->files);
+	kvfree(r->vmas);
+	kvfree(r->fds);
+	kfree(r->sighand);
+	kvfree(r->xstate);
+	kvfree(r->buf);
+	put_cred(r->wcred);
+	crfs_rst_unbusy(r->ct);
+	kfree(r);
+}

@@ -1,0 +1,205 @@
+#!/usr/bin/env bats
+# The kernel crfs restores (Documentation/crfs/kernel.rst, step 3): the
+# kernel's image of one single-threaded process written into an empty
+# container's image comes back frozen, with its pid, memory, files and
+# offsets, signal state and registers (the zdtm-shaped programs' own
+# checks after thaw); refusals before any process is made, and failures
+# after, leave the container empty with the reason in error.
+
+load ../helpers/common
+load kernel
+
+setup_file() { crfs_setup_file; }
+teardown_file() { crfs_teardown_file; }
+setup() { require_kernel; }
+teardown() {
+	# the image file held open by a test's descriptor 5
+	exec 5>&- 2>/dev/null || true
+	crfs_teardown
+}
+
+# kimage NAME PROG: PROG in a new container, checkpointed by the kernel into
+# $IMG, then killed and gone.  Sets PID, DIR, IMG.
+kimage() {
+	zdtm_frozen "$1" "$2"
+	IMG=$BATS_TEST_TMPDIR/$1.img
+	cat "$CRFS_MNT/$CT/image" >"$IMG" || { cat "$CRFS_MNT/$CT/error" >&2; false; }
+	ct_write "$CT" state kill
+	wait_pid_gone "$PID"
+}
+
+# krestore CT: write $IMG into CT's image; it must come back frozen as $PID.
+krestore() {
+	cat "$IMG" >"$CRFS_MNT/$1/image" || { cat "$CRFS_MNT/$1/error" >&2; false; }
+	run -0 ct_file "$1" error
+	assert_output ""
+	run -0 ct_file "$1" state
+	assert_output "frozen"
+	run -0 ct_file "$1" procs
+	assert_output "$PID"
+	all_in_freezer "$1"
+}
+
+# forge_hdr IN OUT FIELD-OFFSET VALUE: IN with a 32-bit header field set
+# and the header's crc32c made again.
+forge_hdr() {
+	python3 - "$@" <<-'EOF'
+	import struct, sys
+	def crc32c(b):
+	    c = 0xffffffff
+	    for x in b:
+	        c ^= x
+	        for _ in range(8):
+	            c = (c >> 1) ^ (0x82f63b78 if c & 1 else 0)
+	    return c ^ 0xffffffff
+	src, dst, off, val = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+	b = bytearray(open(src, 'rb').read())
+	struct.pack_into('<I', b, off, val)
+	struct.pack_into('<I', b, 220, 0)
+	struct.pack_into('<I', b, 220, crc32c(bytes(b[:224])))
+	open(dst, 'wb').write(b)
+	EOF
+}
+
+# gone_and_empty CT: CT holds nothing, and $PID is no process any more.
+gone_and_empty() {
+	wait_pid_gone "$PID"
+	run -0 ct_file "$1" procs
+	assert_output ""
+	run -0 ct_file "$1" state
+	assert_output "empty"
+}
+
+@test "restore: the kernel restores its own image of zdtm-pause; pause() returns EINTR after the handler" {
+	kimage pause zdtm-pause
+	ct=$(crfs_mkct pause-r)
+	krestore "$ct"
+	kill -USR1 "$PID"
+	ct_write "$ct" state thaw
+	wait_for "pause() to return" 10 test -e "$DIR/woken"
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "restore: zdtm-regs: general, vector, x87 registers and flags come back (rip, rsp, rax too)" {
+	kimage regs zdtm-regs
+	ct=$(crfs_mkct regs-r)
+	krestore "$ct"
+	ct_write "$ct" state thaw
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "restore: zdtm-mem: anonymous, read-only, PROT_NONE and private file memory, holes and heap" {
+	kimage mem zdtm-mem
+	ct=$(crfs_mkct mem-r)
+	krestore "$ct"
+	ct_write "$ct" state thaw
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "restore: zdtm-files: descriptors, offsets, flags, cwd and umask" {
+	kimage files zdtm-files
+	ct=$(crfs_mkct files-r)
+	krestore "$ct"
+	ct_write "$ct" state thaw
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "restore: zdtm-counter goes on counting from where it was" {
+	kimage counter zdtm-counter
+	ct=$(crfs_mkct counter-r)
+	krestore "$ct"
+	ct_write "$ct" state thaw
+	sleep 0.5
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "restore: one image restored twice, the first killed and gone" {
+	kimage twice zdtm-pause
+	ct=$(crfs_mkct twice-a)
+	krestore "$ct"
+	ct_write "$ct" state kill
+	wait_pid_gone "$PID"
+	ct2=$(crfs_mkct twice-b)
+	krestore "$ct2"
+	kill -USR1 "$PID"
+	ct_write "$ct2" state thaw
+	wait_for "pause() to return" 10 test -e "$DIR/woken"
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "restore: into a container that has processes is EBUSY" {
+	kimage busy zdtm-pause
+	ct=$(crfs_mkct busy-r)
+	start_in "$ct" sleep 1000
+	wait_in "$ct" "$STARTED_PID"
+	run -1 bash -c "cat '$IMG' >'$CRFS_MNT/$ct/image'"
+	run -0 ct_file "$ct" error
+	assert_output "restore: $ct: not empty (state running) (EBUSY)"
+}
+
+@test "restore: an image of two processes is refused before any process is made" {
+	kimage two zdtm-pause
+	forge_hdr "$IMG" "$IMG.2" 44 2
+	ct=$(crfs_mkct two-r)
+	run -1 bash -c "cat '$IMG.2' >'$CRFS_MNT/$ct/image'"
+	assert_output --partial "Operation not supported"
+	run -0 ct_file "$ct" error
+	assert_output "restore: image: 2 processes: kernel: only one process for now (EOPNOTSUPP)"
+	gone_and_empty "$ct"
+}
+
+@test "restore: a corrupted record is refused with its number, nothing made" {
+	kimage crc zdtm-pause
+	cp "$IMG" "$IMG.bad"
+	# a byte of the first record's payload
+	printf '\xff' | dd of="$IMG.bad" bs=1 seek=250 conv=notrunc status=none
+	ct=$(crfs_mkct crc-r)
+	run -1 bash -c "cat '$IMG.bad' >'$CRFS_MNT/$ct/image'"
+	run -0 ct_file "$ct" error
+	assert_output --regexp "^restore: record 0 \(type [0-9]+\): bad crc \(EINVAL\)$"
+	gone_and_empty "$ct"
+}
+
+@test "restore: a truncated image leaves nothing at close, saying so" {
+	kimage trunc zdtm-pause
+	size=$(stat -c %s "$IMG")
+	head -c $((size - 64)) "$IMG" >"$IMG.cut"
+	ct=$(crfs_mkct trunc-r)
+	cat "$IMG.cut" >"$CRFS_MNT/$ct/image"
+	run -0 ct_file "$ct" error
+	assert_output --regexp "^restore: pid $PID: the image ended before END \(truncated\) \(EINVAL\)$"
+	gone_and_empty "$ct"
+	# the container takes a whole image after that
+	krestore "$ct"
+	ct_write "$ct" state kill
+}
+
+@test "restore: a file changed since the checkpoint fails in the middle: nothing left running, the reason names pid, fd and file" {
+	kimage changed zdtm-files
+	# one of its files grows after the checkpoint
+	f=$DIR/ro.dat
+	echo more >>"$f"
+	ct=$(crfs_mkct changed-r)
+	run -1 bash -c "cat '$IMG' >'$CRFS_MNT/$ct/image'"
+	assert_output --partial "Stale file handle"
+	run -0 ct_file "$ct" error
+	assert_output --regexp "^restore: pid $PID: (fd [0-9]+|mapping [0-9a-f-]+): $f: changed since the checkpoint \(size or mtime\) \(ESTALE\)$"
+	gone_and_empty "$ct"
+}
+
+@test "restore: one at a time: while image is open for writing, a second restore and a checkpoint are EBUSY" {
+	ct=$(crfs_mkct one)
+	exec 5>"$CRFS_MNT/$ct/image"
+	run -1 bash -c "echo x >'$CRFS_MNT/$ct/image'"
+	assert_output --partial "Device or resource busy"
+	run -0 ct_file "$ct" error
+	assert_output "restore: $ct: another restore is under way (EBUSY)"
+	exec 5>&-
+	run -0 ct_file "$ct" error
+	assert_output "restore: $ct: the image ended before END (truncated) (EINVAL)"
+	# the container takes a restore again
+	kimage again zdtm-pause
+	krestore "$ct"
+	ct_write "$ct" state kill
+	wait_pid_gone "$PID"
+}
