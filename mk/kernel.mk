@@ -11,6 +11,12 @@
 #                   the kernel crfs, kernel-only, nsfs); prints TAP.
 #                   VM_ARGS passes options and a command to scripts/vm-run.sh,
 #                   e.g. VM_ARGS='-c "bats --tap tests/vm-smoke"'.
+#   make test-kernel-debug
+#                   the same kernel with kernel/config/debug.config (KASAN,
+#                   lockdep, atomic-sleep checks) in $(BUILD)/kernel-debug,
+#                   then the whole kernel suite in the VM with no report
+#                   allowed (a KASAN, BUG or WARNING line fails it).  Not in
+#                   make test: it takes most of an hour under TCG.
 
 BUILD		?= build
 VM_ARGS		?= -t 2300 -c tests/vm/run-kernel-suite.sh
@@ -20,7 +26,10 @@ VM_ARGS		?= -t 2300 -c tests/vm/run-kernel-suite.sh
 DEPS_kernel	:= build kernel
 DEPS_vm_test	:= build fuse test kernel vm
 
-.PHONY: kernel vm-test
+KDIR_DEBUG	:= $(abspath $(BUILD))/kernel-debug
+VM_DEBUG_ARGS	?= -t 5400 -c tests/vm/run-kernel-suite.sh
+
+.PHONY: kernel vm-test test-kernel-debug
 kernel:
 	@scripts/deps.sh $(DEPS_kernel)
 	@BUILD=$(BUILD) scripts/kernel-build.sh
@@ -29,3 +38,10 @@ vm-test:
 	@scripts/deps.sh $(DEPS_vm_test)
 	@$(MAKE) --no-print-directory kernel all
 	@BUILD=$(BUILD) scripts/vm-run.sh $(VM_ARGS)
+
+test-kernel-debug:
+	@scripts/deps.sh $(DEPS_vm_test)
+	@$(MAKE) --no-print-directory all
+	@CRFS_KDIR=$(KDIR_DEBUG) KERNEL_CONFIG_EXTRA=$(CURDIR)/kernel/config/debug.config \
+		BUILD=$(BUILD) scripts/kernel-build.sh
+	@CRFS_KDIR=$(KDIR_DEBUG) BUILD=$(BUILD) scripts/vm-run.sh $(VM_DEBUG_ARGS)

@@ -15,7 +15,9 @@
 #   stamps/     what was unpacked, patched, overlaid and configured
 #
 # Environment: KERNEL_CONFIG_EXTRA="a.config b.config" merges more fragments after
-# kernel/config/crfs.config (for instance lockdep or KASAN for a debugging session).
+# kernel/config/crfs.config (kernel/config/debug.config: KASAN, lockdep and
+# atomic-sleep checks, make test-kernel-debug); CRFS_KDIR builds in another
+# directory than $BUILD/kernel (make test-kernel-debug: $BUILD/kernel-debug).
 set -eu
 set -o pipefail
 # Variables and -j of an enclosing make (make kernel CFLAGS=...) are not the kernel's.
@@ -24,7 +26,9 @@ unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 top=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
-KDIR=$BUILD/kernel
+# CRFS_KDIR: another kernel directory (make test-kernel-debug's)
+KDIR=${CRFS_KDIR:-$BUILD/kernel}
+case $KDIR in /*) ;; *) KDIR=$top/$KDIR ;; esac
 SRC=$KDIR/src
 OBJ=$KDIR/obj
 STAMPS=$KDIR/stamps

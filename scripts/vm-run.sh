@@ -5,7 +5,8 @@
 #
 #   -c TEXT      run TEXT with bash instead of COMMAND
 #   -f FILE      run the bash script FILE instead of COMMAND
-#   -k BZIMAGE   kernel to boot              (default $BUILD/kernel/bzImage)
+#   -k BZIMAGE   kernel to boot              (default $KDIR/bzImage, KDIR being
+#                $CRFS_KDIR or $BUILD/kernel; results and console go there too)
 #   -t SECONDS   limit for the whole run     (default 900, or $VM_TIMEOUT)
 #   -m SIZE      guest memory                (default 2G)
 #   -s CPUS      guest cpus                  (default 2)
@@ -29,7 +30,9 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
-KDIR=$BUILD/kernel
+# CRFS_KDIR: another kernel directory (make test-kernel-debug's)
+KDIR=${CRFS_KDIR:-$BUILD/kernel}
+case $KDIR in /*) ;; *) KDIR=$top/$KDIR ;; esac
 RES=$KDIR/results
 CONSOLE=$KDIR/console.log
 kernel=$KDIR/bzImage

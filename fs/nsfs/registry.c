@@ -25,6 +25,7 @@
 #include <linux/time_namespace.h>
 #include <linux/user_namespace.h>
 #include <linux/utsname.h>
+#include <net/net_namespace.h>
 
 #include "internal.h"
 
@@ -236,7 +237,10 @@ bool nsfs_registry_alive(unsigned long id)
 	return alive;
 }
 
-/* The init namespaces that are static objects, never freed. */
+/*
+ * The init namespaces that are static objects, never freed; registered
+ * here, after start_kernel() made them (net_ns_init() included).
+ */
 static struct ns_common *nsfs_init_ns[] __initdata = {
 	&init_user_ns.ns,
 	&init_pid_ns.ns,
@@ -249,6 +253,9 @@ static struct ns_common *nsfs_init_ns[] __initdata = {
 #endif
 #ifdef CONFIG_TIME_NS
 	&init_time_ns.ns,
+#endif
+#ifdef CONFIG_NET
+	&init_net.ns,	/* its node made by ns_alloc_inum() since */
 #endif
 };
 

@@ -26,13 +26,15 @@ teardown() {
 	true
 }
 
-@test "the running kernel is the one built in \$BUILD/kernel" {
-	run -0 cat "$BUILD/kernel/release"
+@test "the running kernel is the one built in \$BUILD/kernel (or \$CRFS_KDIR)" {
+	local kdir=${CRFS_KDIR:-$BUILD/kernel}
+
+	run -0 cat "$kdir/release"
 	assert_output "$(uname -r)"
 	# The build's own version string (build number and date) tells this
 	# build from an older one of the same release.
 	run -0 sed -n 's/^#define UTS_VERSION "\(.*\)"$/\1/p' \
-		"$BUILD/kernel/obj/include/generated/utsversion.h"
+		"$kdir/obj/include/generated/utsversion.h"
 	assert_output "$(uname -v)"
 }
 
