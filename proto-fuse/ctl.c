@@ -187,6 +187,14 @@ static int crfs_fuse_state_kill(struct crfs_ct *ct)
 	int peers, ret;
 
 	crfs_fuse_image_kill(ct);
+	/*
+	 * The engine called off lets the processes go (a checkpoint) or
+	 * kills and reaps what it made (a restore) before the kill: a kill
+	 * while it waits on pid 1 of a namespace (an injected call) would
+	 * leave that wait for ever, pid 1 waiting for its traced children,
+	 * whose tracer is the thread waiting on it.
+	 */
+	crfs_fuse_image_settle(ct);
 	pthread_mutex_lock(&ct->lock);
 	dumped = ct->dumped;
 	peers = ct->dump_peers;
