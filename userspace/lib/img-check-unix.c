@@ -97,20 +97,31 @@ static bool cr_unix_fdt_shared(const struct cr_model *m, int64_t k)
 	return false;
 }
 
-int64_t cr_unix_xconn(const struct cr_model *m, const struct cr_file *fi)
+/* cr_unix_xconn() of @fi whose listener's first holder is @lf. */
+static int64_t cr_unix_xconn_lf(const struct cr_model *m,
+				const struct cr_file *fi, int64_t lf)
 {
 	const struct crfs_unix_conn *c = cr_unix_conn_of(fi);
 	const struct crfs_file_unix *u = cr_unix_of(fi);
-	int64_t k, lf;
+	int64_t k;
 
 	if (!c || !(u->flags & CRFS_UNIX_F_ACCEPTED) || u->cred_pid <= 0)
 		return -1;
-	lf = cr_unix_first(m, cr_model_file(m, c->listen_id));
 	k = cr_model_find(m, CR_K_TASK, (uint32_t)u->cred_pid);
 	if (lf < 0 || k < 0 || k == lf ||
 	    m->tasks[k].t.state == CRFS_TASK_ZOMBIE)
 		return -1;
 	return k;
+}
+
+int64_t cr_unix_xconn(const struct cr_model *m, const struct cr_file *fi)
+{
+	const struct crfs_unix_conn *c = cr_unix_conn_of(fi);
+
+	if (!c)
+		return -1;
+	return cr_unix_xconn_lf(m, fi, cr_unix_first(m, cr_model_file(m,
+				c->listen_id)));
 }
 
 /*
@@ -167,7 +178,8 @@ static const char *cr_unix_xconn_why(const struct cr_model *m,
 			       "socket, which has connections waiting in its "
 			       "backlog: a restore makes those first, and "
 			       "accept() would take them before it";
-		n += cr_unix_xconn(m, w) >= 0;
+		/* Its listener's first holder is @lf: not looked for again. */
+		n += cr_unix_xconn_lf(m, w, lf) >= 0;
 	}
 	l = cr_model_file(m, c->listen_id);
 	if (l && l->f.kind == CRFS_FILE_UNIX && l->ubuf &&
