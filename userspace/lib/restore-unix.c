@@ -354,6 +354,20 @@ long cr_rst_unix_dial(uint32_t type, const struct sockaddr_un *sa,
 	return err ? -1 : c;
 }
 
+/*
+ * Did this process connect() the socket accept() gave as @s?  Its
+ * SO_PEERCRED names the process that did.  Return: 0, EBUSY or an errno.
+ */
+static int cr_rst_unix_ours(long s)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	if (syscall(SYS_getsockopt, s, SOL_SOCKET, SO_PEERCRED, &uc, &len))
+		return errno;
+	return uc.pid == syscall(SYS_getpid) ? 0 : EBUSY;
+}
+
 int cr_rst_unix_accept(const struct cr_file *f, const struct cr_file *peer,
 		       long lfd, long fds[2])
 {
@@ -376,6 +390,16 @@ int cr_rst_unix_accept(const struct cr_file *f, const struct cr_file *peer,
 	s = syscall(SYS_accept4, lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (s < 0) {
 		err = errno;
+		syscall(SYS_close, c);
+		return err;
+	}
+	/*
+	 * Unless a process outside connected to the name since listen():
+	 * then the accepted one is its connection, not ours (EBUSY).
+	 */
+	err = cr_rst_unix_ours(s);
+	if (err) {
+		syscall(SYS_close, s);
 		syscall(SYS_close, c);
 		return err;
 	}
