@@ -561,14 +561,17 @@ static int crfs_rst_feed(struct crfs_rst *r, struct iov_iter *from, size_t *took
  * @from: the bytes
  *
  * Return: the bytes taken, or the errno of the restore's failure (this
- * write's or an earlier one's), the process killed.
+ * write's or an earlier one's), the process killed unless an earlier
+ * write() restored it whole (bytes after END).
  */
 ssize_t crfs_rst_write(struct crfs_rst *r, struct iov_iter *from)
 {
 	size_t done = 0, n;
+	bool restored;
 	int ret = 0;
 
 	mutex_lock(&r->lock);
+	restored = r->done;
 	while (!r->err && iov_iter_count(from)) {
 		n = 0;
 		ret = crfs_rst_feed(r, from, &n);
@@ -580,7 +583,9 @@ ssize_t crfs_rst_write(struct crfs_rst *r, struct iov_iter *from)
 					crfs_err_words(ret));
 	}
 	if (r->err) {
-		crfs_rst_kill(r);
+		/* a process an earlier write() restored is no longer ours */
+		if (!restored)
+			crfs_rst_kill(r);
 		ret = r->err;
 	}
 	mutex_unlock(&r->lock);
