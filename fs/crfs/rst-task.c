@@ -18,6 +18,7 @@
 #include <linux/elf.h>
 #include <linux/futex.h>
 #include <linux/ioprio.h>
+#include <linux/key.h>
 #include <linux/ipc_namespace.h>
 #include <linux/nsproxy.h>
 #include <linux/oom.h>
@@ -149,7 +150,15 @@ static int crfs_rst_plan_creds(struct crfs_rst *r)
 	}
 	set_groups(new, gi);
 	put_group_info(gi);
-	if (!uid_eq(new->uid, w->uid)) {
+#ifdef CONFIG_KEYS
+	/* a new process: the writer's own keyrings are not its (copy_creds()) */
+	key_put(new->thread_keyring);
+	new->thread_keyring = NULL;
+	key_put(new->process_keyring);
+	new->process_keyring = NULL;
+#endif
+	/* new->user is the user of the cred it was prepared from, current's */
+	if (!uid_eq(new->uid, current_uid())) {
 		free_uid(new->user);
 		new->user = alloc_uid(new->uid);
 		if (!new->user) {
