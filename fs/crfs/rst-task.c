@@ -17,6 +17,7 @@
 #include <linux/delay.h>
 #include <linux/elf.h>
 #include <linux/futex.h>
+#include <linux/iocontext.h>
 #include <linux/ioprio.h>
 #include <linux/key.h>
 #include <linux/ipc_namespace.h>
@@ -175,6 +176,25 @@ static int crfs_rst_plan_creds(struct crfs_rst *r)
 	return 0;
 }
 
+/*
+ * The I/O priority the process will have: the writer's if it set one
+ * (copied at fork), else none, which reads as its nice's (ioprio_get()
+ * says IOPRIO_DEFAULT, the kernel's checkpoint records the nice's).
+ */
+static bool crfs_rst_ioprio_ok(const struct crfs_thread *th)
+{
+#ifdef CONFIG_BLOCK
+	struct io_context *ioc = current->io_context;
+
+	if (ioc && ioprio_valid(ioc->ioprio))
+		return th->ioprio == ioc->ioprio;
+	return th->ioprio == IOPRIO_DEFAULT ||
+	       th->ioprio == IOPRIO_PRIO_VALUE(IOPRIO_CLASS_BE, (th->sched_nice + 20) / 5);
+#else
+	return th->ioprio == IOPRIO_DEFAULT;
+#endif
+}
+
 /* What of the process and its thread the kernel restores; the rest refused. */
 static const char *crfs_rst_plan_why(struct crfs_rst *r)
 {
@@ -224,8 +244,8 @@ static const char *crfs_rst_plan_why(struct crfs_rst *r)
 	    th->altstack_sp || th->altstack_size :
 	    th->altstack_flags & ~SS_AUTODISARM || th->altstack_size < MINSIGSTKSZ)
 		return "a bad alternate signal stack";
-	if (th->ioprio != IOPRIO_DEFAULT && th->ioprio != get_current_ioprio())
-		return "an I/O priority: kernel: not yet";
+	if (!crfs_rst_ioprio_ok(th))
+		return "an I/O priority, or the writer's, which the process would inherit: kernel: not yet";
 	if (r->regs.r[CRFS_R_CS] != __USER_CS || r->regs.r[CRFS_R_SS] != __USER_DS)
 		return "registers of a 32-bit or odd code segment: kernel: not yet";
 	/* what the process would inherit from the writer that the image has not */
@@ -235,6 +255,8 @@ static const char *crfs_rst_plan_why(struct crfs_rst *r)
 #endif
 	if (task_no_new_privs(current) && !(t->flags & CRFS_TASK_F_NO_NEW_PRIVS))
 		return "the writer has no_new_privs, which the process would inherit";
+	if (current->policy != SCHED_NORMAL)
+		return "the writer's scheduling policy is not SCHED_OTHER, which the process would inherit";
 	return NULL;
 }
 
