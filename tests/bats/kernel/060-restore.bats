@@ -203,3 +203,59 @@ gone_and_empty() {
 	ct_write "$ct" state kill
 	wait_pid_gone "$PID"
 }
+
+@test "restore: bytes written after a completed restore fail, and leave the restored process running" {
+	kimage after zdtm-pause
+	ct=$(crfs_mkct after-r)
+	exec 5>"$CRFS_MNT/$ct/image"
+	cat "$IMG" >&5
+	run -0 ct_file "$ct" state
+	assert_output "frozen"
+	ct_write "$ct" state thaw
+	run -1 bash -c 'printf x >&5'
+	assert_output --partial "Invalid argument"
+	exec 5>&-
+	run -0 ct_file "$ct" error
+	assert_output "restore: image: bytes after END (EINVAL)"
+	# neither killed nor thawed-then-killed: it still runs, and finishes
+	run -0 ct_file "$ct" procs
+	assert_output "$PID"
+	run -0 ct_file "$ct" state
+	assert_output "running"
+	kill -USR1 "$PID"
+	wait_for "pause() to return" 10 test -e "$DIR/woken"
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "restore: a process at nice 5 comes back at nice 5 (its I/O priority is its nice's)" {
+	ct=$(crfs_mkct nice)
+	DIR=$(crfs_tmp)/nice.$RANDOM
+	mkdir -p "$DIR"
+	start_in "$ct" nice -n 5 "$CRFS_ZDTM/zdtm-pause" "$DIR"
+	PID=$STARTED_PID
+	wait_for "zdtm-pause to be ready" 30 test -e "$DIR/ready"
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	IMG=$BATS_TEST_TMPDIR/nice.img
+	cat "$CRFS_MNT/$ct/image" >"$IMG" || { cat "$CRFS_MNT/$ct/error" >&2; false; }
+	ct_write "$ct" state kill
+	wait_pid_gone "$PID"
+	ct2=$(crfs_mkct nice-r)
+	krestore "$ct2"
+	run -0 ps -o ni= -p "$PID"
+	assert_output --regexp "^ *5$"
+	kill -USR1 "$PID"
+	ct_write "$ct2" state thaw
+	wait_for "pause() to return" 10 test -e "$DIR/woken"
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "restore: a writer at SCHED_BATCH is refused before any process: the process would inherit it" {
+	kimage batch zdtm-pause
+	ct=$(crfs_mkct batch-r)
+	run -1 chrt -b 0 bash -c "cat '$IMG' >'$CRFS_MNT/$ct/image'"
+	assert_output --partial "Operation not supported"
+	run -0 ct_file "$ct" error
+	assert_output "restore: pid $PID: the writer's scheduling policy is not SCHED_OTHER, which the process would inherit (EOPNOTSUPP)"
+	gone_and_empty "$ct"
+}
