@@ -445,6 +445,7 @@ static void __noreturn crfs_rst_child_exit(struct crfs_rst *r, int err)
 	crfs_rst_child_fail(r, err, "pid %u: killed during the restore", r->task.pid);
 	complete_all(&r->ready);
 	complete_all(&r->finished);
+	crfs_rst_put(r);
 	do_exit(SIGKILL);
 }
 
@@ -483,6 +484,7 @@ static int crfs_rst_child(void *arg)
 		crfs_rst_child_exit(r, -ESRCH);
 	}
 	complete(&r->finished);
+	crfs_rst_put(r);
 	return 0;
 }
 
@@ -511,10 +513,13 @@ int crfs_rst_spawn(struct crfs_rst *r)
 	if (ret)
 		return crfs_rst_refuse(r, ret, "%s: cannot freeze it", r->ct->name);
 	r->froze = true;
+	refcount_inc(&r->ref);		/* the process's, put when done with r */
 	nr = kernel_clone(&args);
-	if (nr < 0)
+	if (nr < 0) {
+		crfs_rst_put(r);
 		return crfs_rst_refuse(r, nr, "pid %u: cannot make it%s", pid,
 				       nr == -EEXIST ? ": the pid is in use" : "");
+	}
 	r->proc = find_get_task_by_vpid(nr);
 	if (!r->proc)
 		return crfs_rst_refuse(r, -ESRCH, "pid %u: gone as soon as made", pid);

@@ -641,6 +641,8 @@ struct crfs_rst *crfs_rst_open(struct crfs_ct *ct, struct file *file)
 		crfs_rst_unbusy(ct);
 		return ERR_PTR(-ENOMEM);
 	}
+	refcount_set(&r->ref, 1);
+	crfs_ct_get(ct);
 	r->ct = ct;
 	mutex_init(&r->lock);
 	r->wcred = get_cred(file->f_cred);
@@ -658,8 +660,6 @@ struct crfs_rst *crfs_rst_open(struct crfs_ct *ct, struct file *file)
  */
 void crfs_rst_release(struct crfs_rst *r)
 {
-	unsigned int i;
-
 	if (!r->done && !r->err && r->have_task)
 		crfs_rst_refuse(r, -EINVAL, "pid %u: the image ended before END (truncated)",
 				r->task.pid);
@@ -668,6 +668,15 @@ void crfs_rst_release(struct crfs_rst *r)
 				r->ct->name);
 	if (!r->done)
 		crfs_rst_kill(r);
+	crfs_rst_unbusy(r->ct);
+	crfs_rst_put(r);
+}
+
+/* The last reference is gone: the writer's and the process's. */
+static void crfs_rst_free(struct crfs_rst *r)
+{
+	unsigned int i;
+
 	if (r->task_mm)
 		mmput(r->task_mm);
 	if (r->proc)
@@ -687,6 +696,20 @@ void crfs_rst_release(struct crfs_rst *r)
 	kvfree(r->xstate);
 	kvfree(r->buf);
 	put_cred(r->wcred);
-	crfs_rst_unbusy(r->ct);
+	crfs_ct_put(r->ct);
 	kfree(r);
+}
+
+/**
+ * crfs_rst_put - drop a reference on a restore
+ * @r: the restore
+ *
+ * The writer's goes at release(), the process's when it no longer touches
+ * @r: a process the writer gave up waiting for (crfs_rst_kill()) may still
+ * be in its entry function, in an open that no signal ends.
+ */
+void crfs_rst_put(struct crfs_rst *r)
+{
+	if (refcount_dec_and_test(&r->ref))
+		crfs_rst_free(r);
 }
