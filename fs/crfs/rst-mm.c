@@ -241,6 +241,8 @@ int crfs_rst_build_mm(struct crfs_rst *r)
 	unsigned int i;
 	int ret;
 
+	/* before any mapping: READ_IMPLIES_EXEC of the writer's adds PROT_EXEC */
+	current->personality = r->task.personality;
 	exe = crfs_rst_open_file(r, crfs_rst_file_by_id(r, r->mm.exe_file_id),
 				 "the executable");
 	if (IS_ERR(exe))

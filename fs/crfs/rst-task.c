@@ -403,7 +403,6 @@ static int crfs_rst_limits(struct crfs_rst *r)
 			return crfs_rst_child_fail(r, ret, "pid %u: limit %u: cannot set %llu/%llu",
 						   t->pid, i, t->rlim[i].cur, t->rlim[i].max);
 	}
-	current->personality = t->personality;
 	if (t->flags & CRFS_TASK_F_CHILD_SUBREAPER) {
 		current->signal->is_child_subreaper = 1;
 		current->signal->has_child_subreaper = 1;

@@ -259,3 +259,16 @@ gone_and_empty() {
 	assert_output "restore: pid $PID: the writer's scheduling policy is not SCHED_OTHER, which the process would inherit (EOPNOTSUPP)"
 	gone_and_empty "$ct"
 }
+
+@test "restore: a writer with READ_IMPLIES_EXEC gives the process's read-only mappings no PROT_EXEC" {
+	kimage rie zdtm-pause
+	ct=$(crfs_mkct rie-r)
+	setarch "$(uname -m)" -X bash -c "cat '$IMG' >'$CRFS_MNT/$ct/image'"
+	run -0 ct_file "$ct" error
+	assert_output ""
+	# zdtm-pause's read-only segments (r--p) stay so
+	run -0 grep -c ' r--p ' "/proc/$PID/maps"
+	refute_output "0"
+	ct_write "$ct" state kill
+	wait_pid_gone "$PID"
+}
