@@ -41,8 +41,8 @@ struct crfs_rst_ax {
 
 /* One restore: from open() of image for writing to its release(). */
 struct crfs_rst {
+	struct crfs_ct		*ct;		/* a reference; first, as crfs_ckpt's */
 	refcount_t		ref;		/* the open image, the process */
-	struct crfs_ct		*ct;		/* a reference */
 	struct mutex		lock;		/* writers of the stream */
 	int			err;		/* sticky: every later write */
 	bool			done;		/* restored and frozen */
