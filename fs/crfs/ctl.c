@@ -97,8 +97,13 @@ static int crfs_state_freeze(struct crfs_ct *ct)
 
 static int crfs_state_thaw(struct crfs_ct *ct)
 {
-	int ret = crfs_cgroup_freeze(ct->cgrp, false);
+	int ret;
 
+	/* the process would run before it is restored, and stay on a failure */
+	if (READ_ONCE(ct->restoring))
+		return crfs_ct_fail(ct, -EBUSY, "thaw: %s: a restore is under way",
+				    ct->name);
+	ret = crfs_cgroup_freeze(ct->cgrp, false);
 	if (ret == -EBUSY)
 		return crfs_ct_fail(ct, ret, "thaw: %s is checkpointing",
 				    ct->name);

@@ -386,6 +386,14 @@ static int crfs_rst_rec_pages(struct crfs_rst *r, void *p, size_t len)
 	return 0;
 }
 
+/* The container takes another restore. */
+static void crfs_rst_unbusy(struct crfs_ct *ct)
+{
+	spin_lock(&ct->lock);
+	ct->restoring = false;
+	spin_unlock(&ct->lock);
+}
+
 /* CRFS_REC_END: the trailer; the process finishes and freezes. */
 static int crfs_rst_rec_end(struct crfs_rst *r, void *p, size_t len)
 {
@@ -405,8 +413,11 @@ static int crfs_rst_rec_end(struct crfs_rst *r, void *p, size_t len)
 			return ret;
 	}
 	ret = crfs_rst_complete(r);
-	if (!ret)
+	if (!ret) {
 		r->done = true;
+		crfs_rst_unbusy(r->ct);	/* it may be thawed, checkpointed */
+		r->busy = false;
+	}
 	return ret;
 }
 
@@ -594,14 +605,6 @@ ssize_t crfs_rst_write(struct crfs_rst *r, struct iov_iter *from)
 	return done ?: ret;
 }
 
-/* The container takes another restore. */
-static void crfs_rst_unbusy(struct crfs_ct *ct)
-{
-	spin_lock(&ct->lock);
-	ct->restoring = false;
-	spin_unlock(&ct->lock);
-}
-
 /**
  * crfs_rst_open - begin a restore into an empty container
  * @ct: the container
@@ -644,6 +647,7 @@ struct crfs_rst *crfs_rst_open(struct crfs_ct *ct, struct file *file)
 	refcount_set(&r->ref, 1);
 	crfs_ct_get(ct);
 	r->ct = ct;
+	r->busy = true;
 	mutex_init(&r->lock);
 	r->wcred = get_cred(file->f_cred);
 	r->need = sizeof(r->hdr);
@@ -668,7 +672,8 @@ void crfs_rst_release(struct crfs_rst *r)
 				r->ct->name);
 	if (!r->done)
 		crfs_rst_kill(r);
-	crfs_rst_unbusy(r->ct);
+	if (r->busy)
+		crfs_rst_unbusy(r->ct);
 	crfs_rst_put(r);
 }
 

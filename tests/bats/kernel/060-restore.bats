@@ -272,3 +272,27 @@ gone_and_empty() {
 	ct_write "$ct" state kill
 	wait_pid_gone "$PID"
 }
+
+@test "restore: thaw while the process is being restored is EBUSY; the restore then completes frozen" {
+	kimage midthaw zdtm-pause
+	ct=$(crfs_mkct midthaw-r)
+	size=$(stat -c %s "$IMG")
+	exec 5>"$CRFS_MNT/$ct/image"
+	# all but the last record (END): the process is made and waits
+	head -c $((size - 40)) "$IMG" >&5
+	run -0 ct_file "$ct" procs
+	assert_output "$PID"
+	run -1 ct_write "$ct" state thaw
+	run -0 ct_file "$ct" error
+	assert_output "thaw: $ct: a restore is under way (EBUSY)"
+	tail -c 40 "$IMG" >&5
+	exec 5>&-
+	run -0 ct_file "$ct" error
+	assert_output ""
+	run -0 ct_file "$ct" state
+	assert_output "frozen"
+	kill -USR1 "$PID"
+	ct_write "$ct" state thaw
+	wait_for "pause() to return" 10 test -e "$DIR/woken"
+	zdtm_finish "$DIR" "$PID"
+}
