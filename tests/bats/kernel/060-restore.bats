@@ -296,3 +296,29 @@ gone_and_empty() {
 	wait_for "pause() to return" 10 test -e "$DIR/woken"
 	zdtm_finish "$DIR" "$PID"
 }
+
+@test "restore: a file's path through a symbolic link is refused (ELOOP), even to the same file; nothing left" {
+	kimage symlink zdtm-files
+	f=$DIR/ro.dat
+	mv "$f" "$DIR/ro.real"
+	ln -s ro.real "$f"
+	ct=$(crfs_mkct symlink-r)
+	run -1 bash -c "cat '$IMG' >'$CRFS_MNT/$ct/image'"
+	assert_output --partial "Too many levels of symbolic links"
+	run -0 ct_file "$ct" error
+	assert_output --regexp "^restore: pid $PID: (fd [0-9]+|mapping [0-9a-f-]+): $f: cannot open it \(ELOOP\)$"
+	gone_and_empty "$ct"
+}
+
+@test "restore: a FIFO put in a file's place is refused at once, not waited on" {
+	kimage fifo zdtm-files
+	f=$DIR/ro.dat
+	rm -f "$f"
+	mkfifo "$f"
+	ct=$(crfs_mkct fifo-r)
+	run -1 timeout 20 bash -c "cat '$IMG' >'$CRFS_MNT/$ct/image'"
+	assert_output --partial "Stale file handle"
+	run -0 ct_file "$ct" error
+	assert_output --regexp "^restore: pid $PID: (fd [0-9]+|mapping [0-9a-f-]+): $f: another file now \(device, inode or type\) \(ESTALE\)$"
+	gone_and_empty "$ct"
+}
