@@ -113,6 +113,8 @@ static int crfs_rst_plan_creds(struct crfs_rst *r)
 		why = "other group ids, and the writer has no CAP_SETGID";
 	else if ((prm.val | eff.val | inh.val | bnd.val | amb.val) & ~CAP_VALID_MASK)
 		why = "unknown capabilities";
+	else if (c->securebits & ~(SECURE_ALL_BITS | SECURE_ALL_LOCKS))
+		why = "unknown securebits";
 	else if (!cap_issubset(prm, w->cap_permitted) ||
 		 !cap_issubset(bnd, w->cap_bset) ||
 		 !cap_issubset(inh, cap_combine(w->cap_inheritable, w->cap_permitted)))
