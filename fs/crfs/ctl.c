@@ -139,7 +139,13 @@ static int crfs_state_kill(struct crfs_ct *ct)
 		return crfs_ct_fail(ct, -EBUSY,
 				    "kill: %s still has processes after %d ms",
 				    ct->name, jiffies_to_msecs(CRFS_KILL_TIMEOUT));
-	/* Empty means thawed: the next process must not start frozen. */
+	/*
+	 * Empty means thawed: the next process must not start frozen.  But
+	 * not under a restore, which froze it for the process it is making
+	 * (and thaws it again if that fails).
+	 */
+	if (READ_ONCE(ct->restoring))
+		return 0;
 	return crfs_cgroup_freeze(ct->cgrp, false);
 }
 
