@@ -597,6 +597,11 @@ ssize_t crfs_rst_write(struct crfs_rst *r, struct iov_iter *from)
 		/* a process an earlier write() restored is no longer ours */
 		if (!restored)
 			crfs_rst_kill(r);
+		/* killed, the container thawed: it takes another operation */
+		if (r->busy) {
+			crfs_rst_unbusy(r->ct);
+			r->busy = false;
+		}
 		ret = r->err;
 	}
 	mutex_unlock(&r->lock);
