@@ -15,6 +15,12 @@ setup() { require_kernel; }
 teardown() {
 	# the image file held open by a test's descriptor 5
 	exec 5>&- 2>/dev/null || true
+	# the stalled FUSE server of a test: answering, then gone
+	rm -f "$BATS_TEST_TMPDIR/stall"
+	if crfs_is_mounted "$BATS_TEST_TMPDIR/sf" 2>/dev/null; then
+		fusermount3 -u "$BATS_TEST_TMPDIR/sf" 2>/dev/null ||
+			umount -l "$BATS_TEST_TMPDIR/sf" 2>/dev/null || true
+	fi
 	crfs_teardown
 }
 
@@ -321,4 +327,51 @@ gone_and_empty() {
 	run -0 ct_file "$ct" error
 	assert_output --regexp "^restore: pid $PID: (fd [0-9]+|mapping [0-9a-f-]+): $f: another file now \(device, inode or type\) \(ESTALE\)$"
 	gone_and_empty "$ct"
+}
+
+# holds PID FD PATH: PID's descriptor FD is PATH.
+holds() {
+	[[ $(readlink "/proc/$1/fd/$2" 2>/dev/null) == "$3" ]]
+}
+
+# Without the restore's refcount the writer's release freed it while the
+# process still waited on the FUSE server, which it then wrote into once
+# answered: silent here, a KASAN report on the debug kernel.
+@test "restore: its writer killed while the process waits on a stalled FUSE server; the process goes once answered" {
+	local sf=$BATS_TEST_TMPDIR/sf flag=$BATS_TEST_TMPDIR/stall sfpid ct ct2 rc
+	local stallfs=${CRFS_TOOLS:-$CRFS_BIN/../tests/tools}/stallfs
+
+	mkdir -p "$sf"
+	(crfs_close_fds; exec "$stallfs" "$flag" "$sf" -f) \
+		</dev/null >"$BATS_TEST_TMPDIR/stallfs.log" 2>&1 3>&- &
+	sfpid=$!
+	wait_for "stallfs to mount" 10 crfs_is_mounted "$sf"
+	ct=$(crfs_mkct stallw)
+	start_in "$ct" /bin/sh -c 'exec 3<"$1"; exec sleep 600' sh "$sf/f"
+	PID=$STARTED_PID
+	wait_for "sleep holding $sf/f" 10 holds "$PID" 3 "$sf/f"
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	IMG=$BATS_TEST_TMPDIR/stallw.img
+	cat "$CRFS_MNT/$ct/image" >"$IMG" || { cat "$CRFS_MNT/$ct/error" >&2; false; }
+	ct_write "$ct" state kill
+	wait_pid_gone "$PID"
+	touch "$flag"
+	sleep 2		# past the entry and attribute timeouts: ask the server
+	ct2=$(crfs_mkct stallw-r)
+	rc=0
+	timeout -s KILL 5 bash -c "cat '$IMG' >'$CRFS_MNT/$ct2/image'" || rc=$?
+	(( rc == 137 )) || fail "the writer ended with $rc, not killed"
+	# the process still waits on the server, without signal; then answered
+	sleep 12
+	rm -f "$flag"
+	wait_pid_gone "$PID"
+	wait_empty "$ct2"
+	fusermount3 -u "$sf" 2>/dev/null || umount -l "$sf"
+	kill "$sfpid" 2>/dev/null || true
+	# the kernel is fine: another restore of another image still works
+	kimage stallw2 zdtm-pause
+	ct3=$(crfs_mkct stallw2-r)
+	krestore "$ct3"
+	ct_write "$ct3" state kill
 }
