@@ -293,8 +293,6 @@ gone_and_empty() {
 	assert_output "thaw: $ct: a restore is under way (EBUSY)"
 	tail -c 40 "$IMG" >&5
 	exec 5>&-
-	run -0 ct_file "$ct" error
-	assert_output ""
 	run -0 ct_file "$ct" state
 	assert_output "frozen"
 	kill -USR1 "$PID"
@@ -374,4 +372,21 @@ holds() {
 	ct3=$(crfs_mkct stallw2-r)
 	krestore "$ct3"
 	ct_write "$ct3" state kill
+}
+
+@test "restore: a writer under setarch -R does not hand its unrandomized layout (no PF_RANDOMIZE) to the process" {
+	local flags
+
+	run -0 cat /proc/sys/kernel/randomize_va_space
+	refute_output "0"
+	kimage aslr zdtm-pause
+	ct=$(crfs_mkct aslr-r)
+	setarch "$(uname -m)" -R bash -c "cat '$IMG' >'$CRFS_MNT/$ct/image'"
+	run -0 ct_file "$ct" error
+	assert_output ""
+	# /proc/PID/stat field 9, the task's flags: PF_RANDOMIZE 0x400000
+	flags=$(sed 's/.*) //' "/proc/$PID/stat" | cut -d' ' -f7)
+	(( flags & 0x400000 )) || fail "pid $PID: no PF_RANDOMIZE (flags $flags)"
+	ct_write "$ct" state kill
+	wait_pid_gone "$PID"
 }
