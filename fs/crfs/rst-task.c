@@ -65,6 +65,17 @@ int crfs_rst_child_fail(struct crfs_rst *r, int err, const char *fmt, ...)
 	char why[CRFS_ERROR_LEN];
 	va_list args;
 
+	/*
+	 * The writer's write() returns it: never an errno of the kernel's own
+	 * (an interruptible wait in the process fails with ERESTARTSYS, the
+	 * frozen container's pending trap making it "signalled").
+	 */
+	if (err <= -ERESTARTSYS && err >= -ERESTART_RESTARTBLOCK)
+		err = -EINTR;
+	else if (err == -ENOTSUPP)
+		err = -EOPNOTSUPP;
+	else if (err <= -ERESTARTSYS)
+		err = -EIO;
 	/* a failure the writer saw first (or its abort) keeps its reason */
 	if (r->child_err || READ_ONCE(r->abort) || READ_ONCE(r->err))
 		return r->child_err ?: err;
