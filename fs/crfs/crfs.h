@@ -75,7 +75,7 @@ struct crfs_ct {
 	struct work_struct	notify_work;	/* tells fsnotify of them */
 	spinlock_t		lock;		/* error, restoring, files[].dentry */
 	char			error[CRFS_ERROR_LEN];
-	bool			restoring;	/* image open for writing */
+	bool			restoring;	/* a restore under way, not done */
 	struct crfs_ct_file	*files;		/* one per crfs_ctl_files[] row */
 	struct dentry		*ns_dir;	/* CT/ns */
 	struct crfs_ns_link	ns_links[CRFS_NS_NR];

@@ -97,8 +97,13 @@ static int crfs_state_freeze(struct crfs_ct *ct)
 
 static int crfs_state_thaw(struct crfs_ct *ct)
 {
-	int ret = crfs_cgroup_freeze(ct->cgrp, false);
+	int ret;
 
+	/* the process would run before it is restored, and stay on a failure */
+	if (READ_ONCE(ct->restoring))
+		return crfs_ct_fail(ct, -EBUSY, "thaw: %s: a restore is under way",
+				    ct->name);
+	ret = crfs_cgroup_freeze(ct->cgrp, false);
 	if (ret == -EBUSY)
 		return crfs_ct_fail(ct, ret, "thaw: %s is checkpointing",
 				    ct->name);
@@ -134,7 +139,13 @@ static int crfs_state_kill(struct crfs_ct *ct)
 		return crfs_ct_fail(ct, -EBUSY,
 				    "kill: %s still has processes after %d ms",
 				    ct->name, jiffies_to_msecs(CRFS_KILL_TIMEOUT));
-	/* Empty means thawed: the next process must not start frozen. */
+	/*
+	 * Empty means thawed: the next process must not start frozen.  But
+	 * not under a restore, which froze it for the process it is making
+	 * (and thaws it again if that fails).
+	 */
+	if (READ_ONCE(ct->restoring))
+		return 0;
 	return crfs_cgroup_freeze(ct->cgrp, false);
 }
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Files of a restore: the FILE records checked, each opened again by
- * path in the process (with its credentials-to-be, unless the image says
- * it had the file through privilege), checked on the opened file (device,
+ * path, through no symbolic link, in the process (with its
+ * credentials-to-be, unless the image says it had the file through
+ * privilege), checked on the opened file (device,
  * inode, type; size and mtime of a regular file, rdev of a device), its
  * offset set; the fd table (replace_fd() at each descriptor's number, its
  * close-on-exec flag), the cwd, root and umask.
@@ -17,10 +18,12 @@
 #include <linux/fs_struct.h>
 #include <linux/kdev_t.h>
 #include <linux/namei.h>
+#include <linux/openat2.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/stat.h>
 
+#include "../internal.h"
 #include "crfs.h"
 #include "ckpt.h"
 #include "rst.h"
@@ -142,6 +145,32 @@ static const char *crfs_rst_same(const struct path *path, const struct crfs_file
 	return NULL;
 }
 
+/*
+ * @path opened as openat2() with RESOLVE_NO_SYMLINKS and
+ * RESOLVE_NO_MAGICLINKS would (crfs-fuse's restore, crfs.rst: never
+ * through a link), and O_NONBLOCK: a FIFO put in the file's place opens
+ * at once and fails the check.  The caller takes O_NONBLOCK off again.
+ */
+static struct file *crfs_rst_filp_open(const char *path, int flags)
+{
+	struct open_how how = build_open_how(flags | O_NONBLOCK, 0);
+	struct open_flags op;
+	struct filename *name;
+	struct file *file;
+	int err;
+
+	how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+	err = build_open_flags(&how, &op);
+	if (err)
+		return ERR_PTR(err);
+	name = getname_kernel(path);
+	if (IS_ERR(name))
+		return ERR_CAST(name);
+	file = do_filp_open(AT_FDCWD, name, &op);
+	putname(name);
+	return file;
+}
+
 /**
  * crfs_rst_open_file - open a FILE again, in the process, and check it
  * @r: the restore
@@ -163,7 +192,7 @@ struct file *crfs_rst_open_file(struct crfs_rst *r, struct crfs_rst_file *rf,
 		return rf->file;
 	if (!(rf->f.cflags & CRFS_FILE_F_PRIV))
 		old = override_creds(r->new_cred);
-	file = filp_open(rf->path, rf->f.flags & CRFS_RST_OPEN_FLAGS, 0);
+	file = crfs_rst_filp_open(rf->path, rf->f.flags & CRFS_RST_OPEN_FLAGS);
 	if (old)
 		revert_creds(old);
 	if (IS_ERR(file)) {
@@ -183,6 +212,11 @@ struct file *crfs_rst_open_file(struct crfs_rst *r, struct crfs_rst_file *rf,
 				    r->task.pid, what, rf->path, why);
 		return ERR_PTR(-ESTALE);
 	}
+	if (!(rf->f.flags & O_NONBLOCK)) {
+		spin_lock(&file->f_lock);
+		file->f_flags &= ~O_NONBLOCK;
+		spin_unlock(&file->f_lock);
+	}
 	rf->file = file;
 	return file;
 }
@@ -197,7 +231,8 @@ static int crfs_rst_dir(struct crfs_rst *r, u32 id, const char *what,
 	int ret;
 
 	old = override_creds(r->new_cred);
-	ret = kern_path(rf->path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, path);
+	ret = kern_path(rf->path, LOOKUP_FOLLOW | LOOKUP_NO_SYMLINKS |
+			LOOKUP_NO_MAGICLINKS | LOOKUP_DIRECTORY, path);
 	revert_creds(old);
 	if (ret)
 		return crfs_rst_child_fail(r, ret, "pid %u: %s: %s: cannot find it",

@@ -15,6 +15,7 @@
 #include <linux/file.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/personality.h>
 #include <linux/sched/coredump.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
@@ -241,6 +242,12 @@ int crfs_rst_build_mm(struct crfs_rst *r)
 	unsigned int i;
 	int ret;
 
+	/* before any mapping: READ_IMPLIES_EXEC of the writer's adds PROT_EXEC */
+	current->personality = r->task.personality;
+	/* the writer's PF_RANDOMIZE, as an exec of that personality has it */
+	current->flags &= ~PF_RANDOMIZE;
+	if (!(current->personality & ADDR_NO_RANDOMIZE) && READ_ONCE(randomize_va_space))
+		current->flags |= PF_RANDOMIZE;
 	exe = crfs_rst_open_file(r, crfs_rst_file_by_id(r, r->mm.exe_file_id),
 				 "the executable");
 	if (IS_ERR(exe))

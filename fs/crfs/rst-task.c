@@ -17,7 +17,9 @@
 #include <linux/delay.h>
 #include <linux/elf.h>
 #include <linux/futex.h>
+#include <linux/iocontext.h>
 #include <linux/ioprio.h>
+#include <linux/key.h>
 #include <linux/ipc_namespace.h>
 #include <linux/nsproxy.h>
 #include <linux/oom.h>
@@ -63,6 +65,17 @@ int crfs_rst_child_fail(struct crfs_rst *r, int err, const char *fmt, ...)
 	char why[CRFS_ERROR_LEN];
 	va_list args;
 
+	/*
+	 * The writer's write() returns it: never an errno of the kernel's own
+	 * (an interruptible wait in the process fails with ERESTARTSYS, the
+	 * frozen container's pending trap making it "signalled").
+	 */
+	if (err <= -ERESTARTSYS && err >= -ERESTART_RESTARTBLOCK)
+		err = -EINTR;
+	else if (err == -ENOTSUPP)
+		err = -EOPNOTSUPP;
+	else if (err <= -ERESTARTSYS)
+		err = -EIO;
 	/* a failure the writer saw first (or its abort) keeps its reason */
 	if (r->child_err || READ_ONCE(r->abort) || READ_ONCE(r->err))
 		return r->child_err ?: err;
@@ -111,6 +124,8 @@ static int crfs_rst_plan_creds(struct crfs_rst *r)
 		why = "other group ids, and the writer has no CAP_SETGID";
 	else if ((prm.val | eff.val | inh.val | bnd.val | amb.val) & ~CAP_VALID_MASK)
 		why = "unknown capabilities";
+	else if (c->securebits & ~(SECURE_ALL_BITS | SECURE_ALL_LOCKS))
+		why = "unknown securebits";
 	else if (!cap_issubset(prm, w->cap_permitted) ||
 		 !cap_issubset(bnd, w->cap_bset) ||
 		 !cap_issubset(inh, cap_combine(w->cap_inheritable, w->cap_permitted)))
@@ -149,7 +164,15 @@ static int crfs_rst_plan_creds(struct crfs_rst *r)
 	}
 	set_groups(new, gi);
 	put_group_info(gi);
-	if (!uid_eq(new->uid, w->uid)) {
+#ifdef CONFIG_KEYS
+	/* a new process: the writer's own keyrings are not its (copy_creds()) */
+	key_put(new->thread_keyring);
+	new->thread_keyring = NULL;
+	key_put(new->process_keyring);
+	new->process_keyring = NULL;
+#endif
+	/* new->user is the user of the cred it was prepared from, current's */
+	if (!uid_eq(new->uid, current_uid())) {
 		free_uid(new->user);
 		new->user = alloc_uid(new->uid);
 		if (!new->user) {
@@ -164,6 +187,25 @@ static int crfs_rst_plan_creds(struct crfs_rst *r)
 	}
 	r->new_cred = new;
 	return 0;
+}
+
+/*
+ * The I/O priority the process will have: the writer's if it set one
+ * (copied at fork), else none, which reads as its nice's (ioprio_get()
+ * says IOPRIO_DEFAULT, the kernel's checkpoint records the nice's).
+ */
+static bool crfs_rst_ioprio_ok(const struct crfs_thread *th)
+{
+#ifdef CONFIG_BLOCK
+	struct io_context *ioc = current->io_context;
+
+	if (ioc && ioprio_valid(ioc->ioprio))
+		return th->ioprio == ioc->ioprio;
+	return th->ioprio == IOPRIO_DEFAULT ||
+	       th->ioprio == IOPRIO_PRIO_VALUE(IOPRIO_CLASS_BE, (th->sched_nice + 20) / 5);
+#else
+	return th->ioprio == IOPRIO_DEFAULT;
+#endif
 }
 
 /* What of the process and its thread the kernel restores; the rest refused. */
@@ -215,8 +257,8 @@ static const char *crfs_rst_plan_why(struct crfs_rst *r)
 	    th->altstack_sp || th->altstack_size :
 	    th->altstack_flags & ~SS_AUTODISARM || th->altstack_size < MINSIGSTKSZ)
 		return "a bad alternate signal stack";
-	if (th->ioprio != IOPRIO_DEFAULT && th->ioprio != get_current_ioprio())
-		return "an I/O priority: kernel: not yet";
+	if (!crfs_rst_ioprio_ok(th))
+		return "an I/O priority, or the writer's, which the process would inherit: kernel: not yet";
 	if (r->regs.r[CRFS_R_CS] != __USER_CS || r->regs.r[CRFS_R_SS] != __USER_DS)
 		return "registers of a 32-bit or odd code segment: kernel: not yet";
 	/* what the process would inherit from the writer that the image has not */
@@ -226,6 +268,8 @@ static const char *crfs_rst_plan_why(struct crfs_rst *r)
 #endif
 	if (task_no_new_privs(current) && !(t->flags & CRFS_TASK_F_NO_NEW_PRIVS))
 		return "the writer has no_new_privs, which the process would inherit";
+	if (current->policy != SCHED_NORMAL)
+		return "the writer's scheduling policy is not SCHED_OTHER, which the process would inherit";
 	return NULL;
 }
 
@@ -372,7 +416,6 @@ static int crfs_rst_limits(struct crfs_rst *r)
 			return crfs_rst_child_fail(r, ret, "pid %u: limit %u: cannot set %llu/%llu",
 						   t->pid, i, t->rlim[i].cur, t->rlim[i].max);
 	}
-	current->personality = t->personality;
 	if (t->flags & CRFS_TASK_F_CHILD_SUBREAPER) {
 		current->signal->is_child_subreaper = 1;
 		current->signal->has_child_subreaper = 1;
@@ -414,6 +457,7 @@ static void __noreturn crfs_rst_child_exit(struct crfs_rst *r, int err)
 	crfs_rst_child_fail(r, err, "pid %u: killed during the restore", r->task.pid);
 	complete_all(&r->ready);
 	complete_all(&r->finished);
+	crfs_rst_put(r);
 	do_exit(SIGKILL);
 }
 
@@ -452,6 +496,7 @@ static int crfs_rst_child(void *arg)
 		crfs_rst_child_exit(r, -ESRCH);
 	}
 	complete(&r->finished);
+	crfs_rst_put(r);
 	return 0;
 }
 
@@ -480,10 +525,13 @@ int crfs_rst_spawn(struct crfs_rst *r)
 	if (ret)
 		return crfs_rst_refuse(r, ret, "%s: cannot freeze it", r->ct->name);
 	r->froze = true;
+	refcount_inc(&r->ref);		/* the process's, put when done with r */
 	nr = kernel_clone(&args);
-	if (nr < 0)
+	if (nr < 0) {
+		crfs_rst_put(r);
 		return crfs_rst_refuse(r, nr, "pid %u: cannot make it%s", pid,
 				       nr == -EEXIST ? ": the pid is in use" : "");
+	}
 	r->proc = find_get_task_by_vpid(nr);
 	if (!r->proc)
 		return crfs_rst_refuse(r, -ESRCH, "pid %u: gone as soon as made", pid);

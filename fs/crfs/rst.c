@@ -386,6 +386,14 @@ static int crfs_rst_rec_pages(struct crfs_rst *r, void *p, size_t len)
 	return 0;
 }
 
+/* The container takes another restore. */
+static void crfs_rst_unbusy(struct crfs_ct *ct)
+{
+	spin_lock(&ct->lock);
+	ct->restoring = false;
+	spin_unlock(&ct->lock);
+}
+
 /* CRFS_REC_END: the trailer; the process finishes and freezes. */
 static int crfs_rst_rec_end(struct crfs_rst *r, void *p, size_t len)
 {
@@ -405,8 +413,11 @@ static int crfs_rst_rec_end(struct crfs_rst *r, void *p, size_t len)
 			return ret;
 	}
 	ret = crfs_rst_complete(r);
-	if (!ret)
+	if (!ret) {
 		r->done = true;
+		crfs_rst_unbusy(r->ct);	/* it may be thawed, checkpointed */
+		r->busy = false;
+	}
 	return ret;
 }
 
@@ -561,14 +572,17 @@ static int crfs_rst_feed(struct crfs_rst *r, struct iov_iter *from, size_t *took
  * @from: the bytes
  *
  * Return: the bytes taken, or the errno of the restore's failure (this
- * write's or an earlier one's), the process killed.
+ * write's or an earlier one's), the process killed unless an earlier
+ * write() restored it whole (bytes after END).
  */
 ssize_t crfs_rst_write(struct crfs_rst *r, struct iov_iter *from)
 {
 	size_t done = 0, n;
+	bool restored;
 	int ret = 0;
 
 	mutex_lock(&r->lock);
+	restored = r->done;
 	while (!r->err && iov_iter_count(from)) {
 		n = 0;
 		ret = crfs_rst_feed(r, from, &n);
@@ -580,21 +594,20 @@ ssize_t crfs_rst_write(struct crfs_rst *r, struct iov_iter *from)
 					crfs_err_words(ret));
 	}
 	if (r->err) {
-		crfs_rst_kill(r);
+		/* a process an earlier write() restored is no longer ours */
+		if (!restored)
+			crfs_rst_kill(r);
+		/* killed, the container thawed: it takes another operation */
+		if (r->busy) {
+			crfs_rst_unbusy(r->ct);
+			r->busy = false;
+		}
 		ret = r->err;
 	}
 	mutex_unlock(&r->lock);
 	if (r->err)
 		return r->err;
 	return done ?: ret;
-}
-
-/* The container takes another restore. */
-static void crfs_rst_unbusy(struct crfs_ct *ct)
-{
-	spin_lock(&ct->lock);
-	ct->restoring = false;
-	spin_unlock(&ct->lock);
 }
 
 /**
@@ -636,7 +649,10 @@ struct crfs_rst *crfs_rst_open(struct crfs_ct *ct, struct file *file)
 		crfs_rst_unbusy(ct);
 		return ERR_PTR(-ENOMEM);
 	}
+	refcount_set(&r->ref, 1);
+	crfs_ct_get(ct);
 	r->ct = ct;
+	r->busy = true;
 	mutex_init(&r->lock);
 	r->wcred = get_cred(file->f_cred);
 	r->need = sizeof(r->hdr);
@@ -653,8 +669,6 @@ struct crfs_rst *crfs_rst_open(struct crfs_ct *ct, struct file *file)
  */
 void crfs_rst_release(struct crfs_rst *r)
 {
-	unsigned int i;
-
 	if (!r->done && !r->err && r->have_task)
 		crfs_rst_refuse(r, -EINVAL, "pid %u: the image ended before END (truncated)",
 				r->task.pid);
@@ -663,6 +677,16 @@ void crfs_rst_release(struct crfs_rst *r)
 				r->ct->name);
 	if (!r->done)
 		crfs_rst_kill(r);
+	if (r->busy)
+		crfs_rst_unbusy(r->ct);
+	crfs_rst_put(r);
+}
+
+/* The last reference is gone: the writer's and the process's. */
+static void crfs_rst_free(struct crfs_rst *r)
+{
+	unsigned int i;
+
 	if (r->task_mm)
 		mmput(r->task_mm);
 	if (r->proc)
@@ -682,6 +706,20 @@ void crfs_rst_release(struct crfs_rst *r)
 	kvfree(r->xstate);
 	kvfree(r->buf);
 	put_cred(r->wcred);
-	crfs_rst_unbusy(r->ct);
+	crfs_ct_put(r->ct);
 	kfree(r);
+}
+
+/**
+ * crfs_rst_put - drop a reference on a restore
+ * @r: the restore
+ *
+ * The writer's goes at release(), the process's when it no longer touches
+ * @r: a process the writer gave up waiting for (crfs_rst_kill()) may still
+ * be in its entry function, in an open that no signal ends.
+ */
+void crfs_rst_put(struct crfs_rst *r)
+{
+	if (refcount_dec_and_test(&r->ref))
+		crfs_rst_free(r);
 }

@@ -17,6 +17,7 @@
 #include <linux/completion.h>
 #include <linux/crfs.h>
 #include <linux/mutex.h>
+#include <linux/refcount.h>
 #include <linux/types.h>
 
 struct cred;
@@ -40,10 +41,12 @@ struct crfs_rst_ax {
 
 /* One restore: from open() of image for writing to its release(). */
 struct crfs_rst {
-	struct crfs_ct		*ct;
+	struct crfs_ct		*ct;		/* a reference; first, as crfs_ckpt's */
+	refcount_t		ref;		/* the open image, the process */
 	struct mutex		lock;		/* writers of the stream */
 	int			err;		/* sticky: every later write */
 	bool			done;		/* restored and frozen */
+	bool			busy;		/* ct->restoring is ours */
 	const struct cred	*wcred;		/* the writer's (f_cred) */
 	/* the parser */
 	u64			off;		/* stream bytes taken */
@@ -103,6 +106,7 @@ int crfs_rst_refuse(struct crfs_rst *r, int err, const char *fmt, ...);
 struct crfs_rst *crfs_rst_open(struct crfs_ct *ct, struct file *file);
 ssize_t crfs_rst_write(struct crfs_rst *r, struct iov_iter *from);
 void crfs_rst_release(struct crfs_rst *r);
+void crfs_rst_put(struct crfs_rst *r);
 struct crfs_rst_file *crfs_rst_file_by_id(struct crfs_rst *r, u32 id);
 
 /* rst-task.c */
