@@ -27,7 +27,7 @@ DEPS_kernel	:= build kernel
 DEPS_vm_test	:= build fuse test kernel vm
 
 KDIR_DEBUG	:= $(abspath $(BUILD))/kernel-debug
-VM_DEBUG_ARGS	?= -t 5400 -c tests/vm/run-kernel-suite.sh
+VM_DEBUG_ARGS	?= -t 7200 -c tests/vm/run-kernel-suite.sh
 
 .PHONY: kernel vm-test test-kernel-debug
 kernel:
