@@ -16,7 +16,7 @@
 #                   lockdep, atomic-sleep checks) in $(BUILD)/kernel-debug,
 #                   then the whole kernel suite in the VM with no report
 #                   allowed (a KASAN, BUG or WARNING line fails it).  Not in
-#                   make test: it takes most of an hour under TCG.
+#                   make test: it takes one to two hours under TCG.
 
 BUILD		?= build
 VM_ARGS		?= -t 2300 -c tests/vm/run-kernel-suite.sh
