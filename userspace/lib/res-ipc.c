@@ -374,6 +374,9 @@ static int ipc_dump_msgs(struct cr_ipc *c, const struct msqid_ds *ds,
 	for (uint64_t k = 0; k < ds->msg_qnum; k++) {
 		n = msgrcv(c->i.ipc_id, buf, sizeof(buf->text), k,
 			   IPC_NOWAIT | MSG_COPY);
+		/* No message @k any more: the queue shrank since IPC_STAT. */
+		if (n < 0 && errno == ENOMSG)
+			goto out_changed;
 		if (n < 0) {
 			cr_fail(e, errno, "msq %d: cannot copy message %" PRIu64
 				" of %lu (MSG_COPY): %m", c->i.ipc_id, k,
@@ -383,12 +386,8 @@ static int ipc_dump_msgs(struct cr_ipc *c, const struct msqid_ds *ds,
 		}
 		/* The queue changed since its IPC_STAT: stop, never overrun. */
 		if ((uint64_t)(p - (char *)c->payload) + sizeof(hdr) +
-		    cr_pad8(n) > cap) {
-			free(buf);
-			return cr_fail(e, EBUSY, "msq %d: changed while the "
-				       "checkpoint copied it (by a process "
-				       "outside the container?)", c->i.ipc_id);
-		}
+		    cr_pad8(n) > cap)
+			goto out_changed;
 		hdr = (struct crfs_ipc_msg){ buf->mtype, n };
 		memcpy(p, &hdr, sizeof(hdr));
 		memcpy(p + sizeof(hdr), buf->text, n);
@@ -399,6 +398,11 @@ static int ipc_dump_msgs(struct cr_ipc *c, const struct msqid_ds *ds,
 	c->i.data_size = c->payload_len;
 	c->i.nr = ds->msg_qnum;
 	return 0;
+
+out_changed:
+	free(buf);
+	return cr_fail(e, EBUSY, "msq %d: changed while the checkpoint copied "
+		       "it (by a process outside the container?)", c->i.ipc_id);
 }
 
 /* Every message queue, with its messages. */
