@@ -709,6 +709,11 @@ open(sys.argv[2], "wb").write(img)
 	refused zdtm-neg-maplock2 "pid [0-9]+: a FLOCK READ lock on inode .* none of its descriptors has"
 }
 
+@test "an OFD lock on a description only a mapping keeps is refused, the container is unharmed" {
+	require_image
+	refused zdtm-neg-maplock3 "pid [0-9]+: an OFD WRITE lock on inode [0-9]+:[0-9]+:[0-9]+ that it maps, and that none of the container's descriptors has"
+}
+
 @test "a lock on a device is refused, the container is unharmed" {
 	require_image
 	refused zdtm-neg-devlock "pid [0-9]+: fd [0-9]+: /dev/null: a flock lock: locks are restored on regular files, memfds and directories only"

@@ -338,6 +338,28 @@ static struct cr_dtask *cr_lk_task(struct cr_dump *d, int pid)
 	return NULL;
 }
 
+/*
+ * The first task of @d that maps the inode of @l through a file (FILE
+ * mappings: regular files, memfds), or NULL.  By inode number alone:
+ * /proc/locks gives the device of the inode locked, which a stacked
+ * filesystem's stat() does not; a match on another device only refuses.
+ */
+static struct cr_dtask *cr_lk_mapper(struct cr_dump *d,
+				     const struct cr_lk_line *l)
+{
+	for (uint32_t i = 0; i < d->nr_tasks; i++) {
+		const struct cr_mm *mm = d->tasks[i].t ? d->tasks[i].t->mm : NULL;
+
+		for (uint32_t j = 0; mm && j < mm->nr_vmas; j++) {
+			const struct cr_file *f = mm->vmas[j].file;
+
+			if (f && f->f.ino == l->ino)
+				return &d->tasks[i];
+		}
+	}
+	return NULL;
+}
+
 /* What every task's fdinfo showed, sorted, each line to be used once. */
 struct cr_lk_seen {
 	struct cr_lk_line	*l;
@@ -407,9 +429,28 @@ int cr_lk_cross_check(struct cr_dump *d, struct cr_err *e)
 	if (cr_lk_seen_all(d, &seen))
 		ret = cr_fail(e, ENOMEM, "out of memory");
 	for (p = buf; !ret && p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p) {
-		/* An OFD lock shows no pid: fdinfo alone tells those. */
-		if (cr_lk_parse(p, &l) || l.waiter ||
-		    !strcmp(l.kind, "OFDLCK") || !(dt = cr_lk_task(d, l.pid)))
+		if (cr_lk_parse(p, &l) || l.waiter)
+			continue;
+		/*
+		 * An OFD lock shows no pid.  One no descriptor's fdinfo
+		 * showed, on a file a task maps, may be on a description
+		 * only that mapping keeps, or a process's outside: the two
+		 * look alike here, and dropping the first loses a lock.
+		 */
+		if (!strcmp(l.kind, "OFDLCK")) {
+			if (cr_lk_seen_use(&seen, &l) ||
+			    !(dt = cr_lk_mapper(d, &l)))
+				continue;
+			ret = cr_fail(e, EOPNOTSUPP, "pid %d: an OFD %s lock on "
+				      "inode %u:%u:%" PRIu64 " that it maps, "
+				      "and that none of the container's "
+				      "descriptors has (a description only a "
+				      "mapping keeps, or a process's outside "
+				      "the container): not restored", dt->pid,
+				      l.type, l.maj, l.min, l.ino);
+			break;
+		}
+		if (!(dt = cr_lk_task(d, l.pid)))
 			continue;
 		if (cr_lk_seen_use(&seen, &l))
 			continue;
