@@ -127,6 +127,8 @@ struct crfs_fuse_stream_ops {
 			     struct fuse_bufvec *in);
 	void	(*flush)(fuse_req_t req, struct crfs_fh *fh);
 	void	(*release)(struct crfs_fh *fh);
+	void	(*ioctl)(fuse_req_t req, struct crfs_fh *fh, unsigned int cmd,
+			 const void *in, size_t in_size);
 };
 
 /*

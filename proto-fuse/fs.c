@@ -642,6 +642,28 @@ static void crfs_fuse_poll(fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_poll(req, revents);
 }
 
+/* ioctl: a stream file's (image: CRFS_IOC_IMAGE_TO); ENOTTY elsewhere. */
+static void crfs_fuse_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
+			    void *arg,
+			    struct fuse_file_info *fi, unsigned int flags,
+			    const void *in, size_t in_size, size_t out_size)
+{
+	struct crfs_fh *fh;
+
+	(void)arg;
+	(void)out_size;
+	if (crfs_fuse_ns_ino(ino) || (flags & FUSE_IOCTL_DIR) || !fi->fh) {
+		fuse_reply_err(req, ENOTTY);
+		return;
+	}
+	fh = crfs_fh(fi);
+	if (!fh->file->stream || !fh->file->stream->ioctl) {
+		fuse_reply_err(req, ENOTTY);
+		return;
+	}
+	fh->file->stream->ioctl(req, fh, cmd, in, in_size);
+}
+
 /* Only the namespace view has symbolic links. */
 static void crfs_fuse_readlink(fuse_req_t req, fuse_ino_t ino)
 {
@@ -670,4 +692,5 @@ const struct fuse_lowlevel_ops crfs_fuse_ops = {
 	.flush		= crfs_fuse_flush,
 	.release	= crfs_fuse_release,
 	.poll		= crfs_fuse_poll,
+	.ioctl		= crfs_fuse_ioctl,
 };

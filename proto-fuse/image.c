@@ -20,9 +20,13 @@
  * lets its container, its engine thread and its ring go at once.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "crfs-fuse.h"
 #include "cr-ring.h"
@@ -357,6 +361,135 @@ static void crfs_fuse_image_read(fuse_req_t req, struct crfs_fh *fh, size_t size
 		fuse_reply_err(req, (int)-n);	/* 0: an empty reply, EOF */
 }
 
+/*
+ * Filesystems whose regular files crfs-fuse writes an image to itself
+ * (CRFS_IOC_IMAGE_TO): local ones, where a write ends.  Elsewhere (a FUSE
+ * file, this mount's own, a network filesystem that may stall) the
+ * caller reads the image and writes it as before.
+ */
+static const char *const crfs_image_to_fs[] = {
+	"tmpfs", "ramfs", "ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs",
+	"overlay",
+};
+
+/*
+ * Is our descriptor @fd on a filesystem of crfs_image_to_fs?  Asked of
+ * /proc alone (its mount's id in fdinfo, that mount's type in mountinfo):
+ * fstat() or fstatfs() on a FUSE file would ask its server, which may
+ * never answer.
+ */
+static bool crfs_image_to_local(int fd)
+{
+	char path[64], *line = NULL, type[32];
+	bool local = false;
+	size_t cap = 0;
+	int mnt = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	while (f && getline(&line, &cap, f) > 0)
+		if (sscanf(line, "mnt_id: %d", &mnt) == 1)
+			break;
+	if (f)
+		fclose(f);
+	f = mnt < 0 ? NULL : fopen("/proc/self/mountinfo", "re");
+	while (f && getline(&line, &cap, f) > 0) {
+		char *sep = strstr(line, " - ");
+
+		if (atoi(line) != mnt || !sep)
+			continue;
+		if (sscanf(sep + 3, "%31s", type) == 1)
+			for (size_t i = 0; i < sizeof(crfs_image_to_fs) /
+					       sizeof(crfs_image_to_fs[0]); i++)
+				local |= !strcmp(type, crfs_image_to_fs[i]);
+		break;
+	}
+	if (f)
+		fclose(f);
+	free(line);
+	return local;
+}
+
+/*
+ * The caller's descriptor @fd, as its own (pidfd_getfd(): the same open
+ * file, offset and flags), if crfs-fuse writes an image to it: a regular
+ * file on a local filesystem, open for writing.  Return: the descriptor,
+ * or -errno (EOPNOTSUPP: not such a file; EBADF: no such descriptor, or
+ * not open for writing).
+ */
+static int crfs_image_to_fd(fuse_req_t req, int fd)
+{
+	pid_t pid = fuse_req_ctx(req)->pid;
+	struct stat st;
+	int pidfd, out, flags, ret = -EOPNOTSUPP;
+
+	if (pid <= 0 || fd < 0)
+		return pid <= 0 ? -EOPNOTSUPP : -EBADF;
+	/* The calling thread (PIDFD_THREAD, 6.9), else its process. */
+	pidfd = syscall(SYS_pidfd_open, pid, O_EXCL);
+	if (pidfd < 0)
+		pidfd = syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return -EOPNOTSUPP;
+	out = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	close(pidfd);
+	if (out < 0)
+		return errno == EBADF ? -EBADF : -EOPNOTSUPP;
+	flags = fcntl(out, F_GETFL);
+	if (flags < 0 || ((flags & O_ACCMODE) != O_WRONLY &&
+			  (flags & O_ACCMODE) != O_RDWR)) {
+		ret = -EBADF;
+		goto out_close;
+	}
+	if (crfs_image_to_local(out) && !fstat(out, &st) && S_ISREG(st.st_mode))
+		return out;
+out_close:
+	close(out);
+	return ret;
+}
+
+/*
+ * ioctl CRFS_IOC_IMAGE_TO: the rest of the checkpoint written by
+ * crfs-fuse to the caller's descriptor (crfs_image_to_fd()), from the
+ * ring: no copy into the caller and out again.  0 at the image's end;
+ * EOPNOTSUPP or EBADF before any byte; the checkpoint's error; or, when a
+ * write to the descriptor failed, its errno as a positive result.
+ */
+static void crfs_fuse_image_ioctl(fuse_req_t req, struct crfs_fh *fh,
+				  unsigned int cmd, const void *in,
+				  size_t in_size)
+{
+	struct crfs_image_req r = { .req = req };
+	struct cr_xfer *x = fh->image;
+	bool out_failed;
+	int fd, out, ret;
+
+	if (cmd != CRFS_IOC_IMAGE_TO || in_size != sizeof(int) ||
+	    !cr_xfer_is_dump(x)) {
+		fuse_reply_err(req, ENOTTY);
+		return;
+	}
+	memcpy(&fd, in, sizeof(fd));
+	out = crfs_image_to_fd(req, fd);
+	if (out < 0) {
+		fuse_reply_err(req, -out);
+		return;
+	}
+	/*
+	 * Held to the end: a caller killed meanwhile closes the file, whose
+	 * release may free @fh before this returns (not used after here).
+	 */
+	cr_xfer_get(x);
+	ret = cr_xfer_read_to(x, out, crfs_image_wait, &r, &out_failed);
+	close(out);
+	cr_xfer_put(x);
+	if (ret && !out_failed)
+		fuse_reply_err(req, -ret);
+	else
+		fuse_reply_ioctl(req, -ret, NULL, 0);	/* 0, or the write's */
+}
+
 /* A write's bytes, spliced or copied straight into the ring. */
 static ssize_t crfs_image_fill(void *arg, void *room, size_t len)
 {
@@ -498,4 +631,5 @@ const struct crfs_fuse_stream_ops crfs_fuse_image_ops = {
 	.write_buf	= crfs_fuse_image_write_buf,
 	.flush		= crfs_fuse_image_flush,
 	.release	= crfs_fuse_image_release,
+	.ioctl		= crfs_fuse_image_ioctl,
 };

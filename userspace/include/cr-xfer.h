@@ -169,6 +169,18 @@ ssize_t cr_xfer_read(struct cr_xfer *x, void *buf, size_t len,
  *
  * Return: as cr_xfer_read(); @take was called when it is > 0.
  */
+/**
+ * cr_xfer_read_to() - checkpoint: the rest of the image written to @fd
+ * (the caller checked it: a regular file, open for writing), half a ring
+ * at a time, where the bytes lie in the ring
+ * @wait, @arg: as for cr_xfer_read()
+ *
+ * Return: 0 at the end of the image; -errno as cr_xfer_read(), or a
+ * write()'s -errno with @fd_failed set (what was written stays).
+ */
+int cr_xfer_read_to(struct cr_xfer *x, int fd, cr_xfer_wait_fn wait,
+		    void *arg, bool *fd_failed);
+
 ssize_t cr_xfer_peek(struct cr_xfer *x, size_t len, cr_xfer_take_fn take,
 		     cr_xfer_wait_fn wait, void *arg);
 

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cr.h"
 #include "cr-frame.h"
@@ -106,6 +107,60 @@ ssize_t cr_xfer_read(struct cr_xfer *x, void *buf, size_t len,
 		     cr_xfer_wait_fn wait, void *arg)
 {
 	return xfer_peek(x, len, xfer_copy_out, buf, wait, arg);
+}
+
+/*
+ * cr_xfer_read_to() writes so much at a time, and the engine fills the
+ * rest of the ring meanwhile (the ring holds four times as much).
+ */
+#ifndef CR_XFER_TO_CHUNK
+#define CR_XFER_TO_CHUNK	(1U << 20)
+#endif
+
+/* cr_xfer_read_to()'s take: a write() of everything, or its errno. */
+struct xfer_to {
+	int	fd;
+	int	err;
+};
+
+static void xfer_write_out(void *arg, const void *p, size_t len)
+{
+	struct xfer_to *to = arg;
+
+	while (len && !to->err) {
+		ssize_t n = write(to->fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			to->err = n < 0 ? errno : EIO;
+			break;
+		}
+		p = (const char *)p + n;
+		len -= n;
+	}
+}
+
+int cr_xfer_read_to(struct cr_xfer *x, int fd, cr_xfer_wait_fn wait,
+		    void *arg, bool *fd_failed)
+{
+	struct xfer_to to = { .fd = fd };
+	ssize_t n;
+	int ret;
+
+	*fd_failed = false;
+	do {
+		n = xfer_peek(x, CR_XFER_TO_CHUNK, xfer_write_out, &to, wait,
+			      arg);
+		if (to.err) {
+			*fd_failed = true;
+			return -to.err;
+		}
+		/* Between chunks too: a caller interrupted or killed. */
+		if (n > 0 && wait && (ret = wait(x, arg)))
+			return -ret;
+	} while (n > 0);
+	return n;
 }
 
 /*

@@ -9,6 +9,22 @@
 #ifndef _UAPI_LINUX_CRFS_CTL_H
 #define _UAPI_LINUX_CRFS_CTL_H
 
+#include <linux/ioctl.h>
+
+/*
+ * ioctl on a checkpoint's image file (open for reading): crfs writes the
+ * rest of the image itself to the caller's descriptor *arg, a regular
+ * file open for writing, at its offset, and returns 0 at the image's end
+ * (where a read would return 0), or a positive errno if a write to the
+ * descriptor failed (ENOSPC, ...; what was written stays).  It fails (-1)
+ * with EOPNOTSUPP (or ENOTTY) before the first byte where it does not
+ * write such a file itself, and the caller reads the image as usual;
+ * with EBADF when *arg is no descriptor open for writing; with the
+ * checkpoint's error (EIO, the reason in the error file) as a read would.
+ * See Documentation/crfs/checkpoint.rst.
+ */
+#define CRFS_IOC_IMAGE_TO	_IOW(0xCF, 1, int)
+
 /* What a container's state file says; the default is empty. */
 enum crfs_ct_state {
 	CRFS_CT_EMPTY,			/* no process */

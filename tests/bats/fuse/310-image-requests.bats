@@ -52,7 +52,7 @@ image_reads() {
 		}' "$CRFS_FUSE_LOG"
 }
 
-@test "crctl checkpoint: one FUSE request of 1 MiB per read of the image" {
+@test "crctl checkpoint to a pipe: one FUSE request of 1 MiB per read of the image" {
 	local ct tmp pid size reads full most
 
 	require_image
@@ -61,10 +61,14 @@ image_reads() {
 	start_in "$ct" "$MEM_PROG" 8 "$tmp/ready" "$tmp/result"
 	wait_for "crfs-bench-mem ready" 20 test -s "$tmp/ready"
 
-	"$CRFS_BIN/crctl" -r "$CRFS_MNT" checkpoint "$ct" -o "$tmp/img" \
+	# A pipe: crctl reads the image (crfs-fuse writes only regular files)
+	mkfifo "$tmp/fifo"
+	cat "$tmp/fifo" >"$tmp/img" &
+	"$CRFS_BIN/crctl" -r "$CRFS_MNT" checkpoint "$ct" -o "$tmp/fifo" \
 		--leave-frozen 3>&- &
 	pid=$!
 	wait "$pid" || { tail -n 30 "$CRFS_FUSE_LOG"; false; }
+	wait
 	run -0 "$CRFS_BIN/crfs-image" verify "$tmp/img"
 
 	size=$(stat -c %s "$tmp/img")
@@ -74,6 +78,48 @@ image_reads() {
 	echo "image of $size bytes: $reads READ requests (at most $most), $full of 1 MiB"
 	(( full >= 1 ))
 	(( reads >= size / 1048576 && reads <= most ))
+}
+
+# The IOCTL requests of pid $1, and its READ requests on the node of the
+# IOCTLs (CT/image).
+image_ioctls() {
+	awk -v pid="$1" '
+		/opcode: IOCTL \(39\)/ && $NF == pid { i++; node = $7 }
+		/opcode: READ \(15\)/ && $NF == pid { n[$7]++ }
+		END { print i + 0, n[node] + 0 }' "$CRFS_FUSE_LOG"
+}
+
+@test "crctl checkpoint to a regular file: crfs-fuse writes it itself (one ioctl, no read), at the file's offset" {
+	local ct tmp pid ioctls reads
+
+	require_image
+	ct=$(crfs_mkct ioctl)
+	tmp=$BATS_TEST_TMPDIR
+	start_in "$ct" "$MEM_PROG" 8 "$tmp/ready" "$tmp/result"
+	wait_for "crfs-bench-mem ready" 20 test -s "$tmp/ready"
+
+	# stdout a regular file opened for appending after 5 bytes of its own
+	printf 'head\n' >"$tmp/img"
+	"$CRFS_BIN/crctl" -r "$CRFS_MNT" checkpoint "$ct" -o - \
+		--leave-frozen 3>&- >>"$tmp/img" &
+	pid=$!
+	wait "$pid" || { tail -n 30 "$CRFS_FUSE_LOG"; false; }
+	read -r ioctls reads < <(image_ioctls "$pid")
+	echo "IOCTL requests: $ioctls, READ requests: $reads"
+	(( ioctls == 1 && reads == 0 ))
+	run -0 head -c 5 "$tmp/img"
+	assert_output "head"
+	tail -c +6 "$tmp/img" >"$tmp/img2"
+	run -0 "$CRFS_BIN/crfs-image" verify "$tmp/img2"
+
+	# and it restores: the process checks its memory
+	ct_write "$ct" state kill
+	wait_empty "$ct"
+	"$CRFS_BIN/crctl" -r "$CRFS_MNT" restore "$ct" -i "$tmp/img2" --thaw 3>&-
+	kill -USR1 "$(head -n 1 "$tmp/ready")"
+	wait_for "the restored process's check" 20 test -s "$tmp/result"
+	run -0 cat "$tmp/result"
+	assert_output --partial "PASS"
 }
 
 # "REQUESTS FULL": the WRITE requests of pid $1 on the node it wrote most

@@ -1,0 +1,153 @@
+#!/usr/bin/env bats
+# FUSE only: the ioctl CRFS_IOC_IMAGE_TO on a checkpoint's image file,
+# with which crfs-fuse writes the image itself to the caller's descriptor
+# (crctl checkpoint -o FILE).  A control file is untrusted input: every
+# descriptor it does not write to (none, not open for writing, a pipe, a
+# file of a FUSE mount, its own) is refused before the first byte, and
+# the checkpoint is then read whole as usual; the wrong file, command or
+# direction is ENOTTY.
+
+load ../helpers/common
+
+setup_file() { crfs_setup_file; }
+teardown_file() { crfs_teardown_file; }
+teardown() { crfs_teardown; }
+
+setup() {
+	if [[ -n ${CRFS_ROOT:-} ]]; then
+		skip "crfs-fuse's ioctl; CRFS_ROOT is set (not the FUSE prototype)"
+	fi
+}
+
+# ioc(FD, ARG[, CMD]) in python3: the ioctl CRFS_IOC_IMAGE_TO
+# (_IOW(0xCF, 1, int)) on FD with *arg ARG: the errno's name when it
+# fails, "ret 0", or "ret ENAME" for a positive result.
+IOC_PY='import ctypes, errno, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+IOC = (1 << 30) | (4 << 16) | (0xCF << 8) | 1
+
+def ioc(fd, arg, cmd=IOC):
+    a = ctypes.c_int(arg)
+    r = libc.ioctl(fd, ctypes.c_ulong(cmd), ctypes.byref(a))
+    if r < 0:
+        return errno.errorcode[ctypes.get_errno()]
+    return "ret " + errno.errorcode.get(r, str(r))
+'
+
+# The caller: one line for each attempt on CT/image, then it reads the
+# rest of the image into $2.
+IOCTL_PY=$IOC_PY'
+ct, rest, tmp, mnt = sys.argv[1:5]
+
+def attempt(fd, arg, cmd=IOC):
+    print(ioc(fd, arg, cmd))
+
+img = os.open(ct + "/image", os.O_RDONLY)
+attempt(img, 999)                                   # no such descriptor
+ro = os.open(tmp + "/ro", os.O_RDONLY | os.O_CREAT, 0o600)
+attempt(img, ro)                                    # not open for writing
+r, w = os.pipe()
+attempt(img, w)                                     # a pipe
+st = os.open(ct + "/state", os.O_WRONLY)
+attempt(img, st)                                    # a file of this FUSE mount
+attempt(img, img)                                   # the image (read-only)
+out = os.open(rest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+attempt(img, out, IOC + 1)                          # another command
+attempt(st, out)                                    # another file
+d = os.open(mnt, os.O_RDONLY | os.O_DIRECTORY)
+attempt(d, out)                                     # a directory
+while True:
+    b = os.read(img, 1 << 20)
+    if not b:
+        break
+    os.write(out, b)
+os.close(img)
+'
+
+@test "CRFS_IOC_IMAGE_TO refuses every descriptor it does not write, before the first byte; the image is then read whole" {
+	require_image
+	local ct tmp
+
+	tmp=$BATS_TEST_TMPDIR
+	ct=$(crfs_mkct ioc)
+	zdtm_start "$ct" zdtm-mem
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	run -0 python3 -c "$IOCTL_PY" "$CRFS_MNT/$ct" "$tmp/rest" "$tmp" "$CRFS_MNT"
+	assert_output "$(printf '%s\n' EBADF EBADF ENOTSUP ENOTSUP EBADF ENOTTY ENOTTY ENOTTY)"
+	run -0 "$CRFS_BIN/crfs-image" verify "$tmp/rest"
+	# the container is unharmed and its image restores
+	run -0 ct_file "$ct" state
+	assert_output "frozen"
+	ct_write "$ct" state kill
+	wait_empty "$ct"
+	wait_pid_gone "$ZDTM_PID" 20
+	crfs_restore "$ct" "$tmp/rest"
+	ct_write "$ct" state thaw
+	zdtm_finish
+}
+
+@test "CRFS_IOC_IMAGE_TO on a restore's image is ENOTTY and the restore goes on" {
+	require_image
+	local ct ct2 tmp
+
+	tmp=$BATS_TEST_TMPDIR
+	ct=$(crfs_mkct ioc)
+	zdtm_start "$ct" zdtm-mem
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	crfs_checkpoint "$ct" "$tmp/img"
+	ct_write "$ct" state kill
+	wait_empty "$ct"
+	wait_pid_gone "$ZDTM_PID" 20
+	ct2=$(crfs_mkct ioc2)
+	run -0 python3 -c "$IOC_PY"'
+img = os.open(sys.argv[1], os.O_WRONLY)
+out = os.open(sys.argv[3], os.O_WRONLY | os.O_CREAT, 0o600)
+print(ioc(img, out))
+src = open(sys.argv[2], "rb")
+while True:
+    b = src.read(1 << 20)
+    if not b:
+        break
+    os.write(img, b)
+os.close(img)
+' "$CRFS_MNT/$ct2/image" "$tmp/img" "$tmp/other"
+	assert_output "ENOTTY"
+	ct_write "$ct2" state thaw
+	zdtm_finish
+}
+
+@test "CRFS_IOC_IMAGE_TO writes the image at the descriptor's offset and returns 0; a full filesystem gives its errno as the result" {
+	require_image
+	local ct tmp small
+
+	tmp=$BATS_TEST_TMPDIR
+	ct=$(crfs_mkct ioc)
+	zdtm_start "$ct" zdtm-mem
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	small=$tmp/small
+	mkdir "$small"
+	mount -t tmpfs -o size=64k,mode=0700 crfs-ioc-test "$small"
+	run python3 -c "$IOC_PY"'
+img = os.open(sys.argv[1], os.O_RDONLY)
+out = os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT, 0o600)
+print("full:", ioc(img, out))
+os.close(img)
+img = os.open(sys.argv[1], os.O_RDONLY)
+out = os.open(sys.argv[3], os.O_WRONLY | os.O_CREAT, 0o600)
+os.write(out, b"12345678")
+print(ioc(img, out), os.lseek(out, 0, os.SEEK_CUR) == os.fstat(out).st_size)
+os.close(img)
+' "$CRFS_MNT/$ct/image" "$small/img" "$tmp/img"
+	umount "$small"
+	assert_success
+	assert_output "$(printf 'full: ret ENOSPC\nret 0 True')"
+	tail -c +9 "$tmp/img" >"$tmp/img2"
+	run -0 "$CRFS_BIN/crfs-image" verify "$tmp/img2"
+	run -0 ct_file "$ct" state
+	assert_output "frozen"
+	ct_write "$ct" state thaw
+	zdtm_finish
+}
