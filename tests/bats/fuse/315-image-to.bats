@@ -19,6 +19,14 @@ setup() {
 	fi
 }
 
+# A container of zdtm-mem, frozen: its name in $CT.
+start_frozen() {
+	CT=$(crfs_mkct ioc)
+	zdtm_start "$CT" zdtm-mem
+	ct_write "$CT" state freeze
+	wait_frozen "$CT"
+}
+
 # ioc(FD, ARG[, CMD]) in python3: the ioctl CRFS_IOC_IMAGE_TO
 # (_IOW(0xCF, 1, int)) on FD with *arg ARG: the errno's name when it
 # fails, "ret 0", or "ret ENAME" for a positive result.
@@ -69,10 +77,8 @@ os.close(img)
 	local ct tmp
 
 	tmp=$BATS_TEST_TMPDIR
-	ct=$(crfs_mkct ioc)
-	zdtm_start "$ct" zdtm-mem
-	ct_write "$ct" state freeze
-	wait_frozen "$ct"
+	start_frozen
+	ct=$CT
 	run -0 python3 -c "$IOCTL_PY" "$CRFS_MNT/$ct" "$tmp/rest" "$tmp" "$CRFS_MNT"
 	assert_output "$(printf '%s\n' EBADF EBADF ENOTSUP ENOTSUP EBADF ENOTTY ENOTTY ENOTTY)"
 	run -0 "$CRFS_BIN/crfs-image" verify "$tmp/rest"
@@ -92,10 +98,8 @@ os.close(img)
 	local ct ct2 tmp
 
 	tmp=$BATS_TEST_TMPDIR
-	ct=$(crfs_mkct ioc)
-	zdtm_start "$ct" zdtm-mem
-	ct_write "$ct" state freeze
-	wait_frozen "$ct"
+	start_frozen
+	ct=$CT
 	crfs_checkpoint "$ct" "$tmp/img"
 	ct_write "$ct" state kill
 	wait_empty "$ct"
@@ -123,10 +127,8 @@ os.close(img)
 	local ct tmp small
 
 	tmp=$BATS_TEST_TMPDIR
-	ct=$(crfs_mkct ioc)
-	zdtm_start "$ct" zdtm-mem
-	ct_write "$ct" state freeze
-	wait_frozen "$ct"
+	start_frozen
+	ct=$CT
 	small=$tmp/small
 	mkdir "$small"
 	mount -t tmpfs -o size=64k,mode=0700 crfs-ioc-test "$small"
