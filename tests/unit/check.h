@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What the tests of the rules of an image share (test-check.c, the rules
+ * of a process; test-check-fds.c, those of its descriptors of each kind):
+ * the two readers of an image (`crfs-image verify`'s walker on a
+ * descriptor, the restore's cr_rst_read() on a ring), the verdicts on
+ * what they read, and a table of forgeries of the valid process of
+ * fixture.h, each read by both.
+ */
+#ifndef CRFS_CHECK_H
+#define CRFS_CHECK_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "restore.h"
+#include "cr-ring.h"
+#include "fixture.h"
+#include "tap.h"
+
+/* The tables leave the error of a forgery out when it is EBADMSG. */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+#define PS		4096ULL
+
+/* How the two readers took an image. */
+struct verdict {
+	int		verify, restore;
+	struct cr_err	ev, er;
+};
+
+/* Read @fd as `crfs-image verify` does. */
+static inline int read_verify(int fd, struct cr_err *e)
+{
+	struct cr_img_walk w;
+	struct cr_img img;
+	int ret;
+
+	lseek(fd, 0, SEEK_SET);
+	if (cr_img_init(&img, fd))
+		exit(1);
+	ret = cr_img_walk_begin(&w, &img, e);
+	while (!ret && (ret = cr_img_walk_next(&w, e)) > 0)
+		ret = 0;
+	cr_img_walk_fini(&w);
+	cr_img_fini(&img);
+	return ret;
+}
+
+/* Read @fd as the restore does, on a ring, up to the end of its pages. */
+static inline int read_restore(int fd, struct cr_err *e)
+{
+	off_t len = lseek(fd, 0, SEEK_END);
+	struct cr_ring *ring = cr_ring_new(len + CR_RING_REC);
+	struct cr_img_walk w;
+	struct cr_img img;
+	void *room;
+	int ret;
+
+	if (!ring || !(room = cr_ring_reserve(ring, len)) ||
+	    pread(fd, room, len, 0) != len)
+		exit(1);
+	cr_ring_commit(ring, len);
+	cr_ring_close(ring, 0);
+	cr_img_init_ring(&img, ring);
+	ret = cr_rst_read(&w, &img, e);
+	while (!ret && (ret = cr_rst_next_pages(&w, e)) == CR_WALK_PAGES)
+		ret = 0;
+	cr_img_walk_fini(&w);
+	cr_img_fini(&img);
+	cr_ring_free(ring);
+	return ret;
+}
+
+/* Read the image on @fd with both readers into @v; close @fd. */
+static inline void judge(int fd, struct verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->verify = read_verify(fd, &v->ev);
+	v->restore = read_restore(fd, &v->er);
+	close(fd);
+}
+
+/* Both readers refuse with @err and a reason holding @want, the same. */
+static inline void refused(const struct verdict *v, int err, const char *want,
+			   const char *what)
+{
+	ok(v->verify == -err && v->restore == -err &&
+	   !strcmp(v->ev.msg, v->er.msg) && strstr(v->ev.msg, want),
+	   "%s: refused by verify and restore: %s%s%s", what, v->ev.msg,
+	   strcmp(v->ev.msg, v->er.msg) ? " / restore: " : "",
+	   strcmp(v->ev.msg, v->er.msg) ? v->er.msg : "");
+}
+
+/* Both readers take it. */
+static inline void accepted(const struct verdict *v, const char *what)
+{
+	ok(!v->verify && !v->restore, "%s: taken by verify and restore%s%s",
+	   what, v->verify ? ": " : "", v->verify ? v->ev.msg : v->er.msg);
+}
+
+/* Every record of the process with pid @pid, as a forgery needs it. */
+static inline void set_pid(struct cr_model *m, uint32_t pid)
+{
+	struct cr_task *t = &m->tasks[0];
+
+	t->t.pid = t->creds.pid = pid;
+	t->threads[0].t.pid = t->threads[0].t.tid = pid;
+	t->threads[0].arch.regs.tid = pid;
+	t->threads[0].pending.sig[0].tid = pid;
+	for (uint32_t i = 0; i < t->threads[0].nr_seccomp; i++)
+		t->threads[0].seccomp[i].s.tid = pid;
+}
+
+/* F_DATA as a memfd that carries its data. */
+static inline void fx_memfd(struct cr_file *f, uint64_t size, uint64_t data)
+{
+	f->f.kind = CRFS_FILE_MEMFD;
+	f->f.data_id = f->f.id;
+	f->f.size = size;
+	f->f.data_size = data;
+	free(f->path);
+	f->path = strdup("memfd:x");
+}
+
+/* The image of the valid process, with @runs of page data. */
+static inline int good_image(const struct crfs_image_hdr *h,
+			     const struct fx_run *runs)
+{
+	struct cr_model m;
+	int fd;
+
+	fx_model(&m, h);
+	fd = fx_write(h, &m, runs, false);
+	cr_model_free(&m);
+	return fd;
+}
+
+/*
+ * @m passes cr_img_check_model() ("@what passes ...") and its image both
+ * readers ("its image passes ..."): two checks.
+ */
+static inline void model_passes(const struct crfs_image_hdr *h,
+				const struct cr_model *m, const char *what)
+{
+	struct cr_err e = { 0 };
+	struct verdict v;
+	int ret;
+
+	ret = cr_img_check_model(h, m, &e);
+	ok(!ret, "%s passes cr_img_check_model()%s%s", what, ret ? ": " : "",
+	   e.msg);
+	judge(fx_write(h, m, NULL, false), &v);
+	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
+	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+}
+
+/* A forgery of the valid process: what it changes, what must be said. */
+struct forgery {
+	const char	*what;
+	void		(*forge)(struct cr_model *m);
+	const char	*want;
+	int		err;		/* 0: EBADMSG */
+};
+
+/* Each of the @n forgeries @f of the valid process, refused by both readers. */
+static inline void run_forgeries(const struct crfs_image_hdr *h,
+				 const struct forgery *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct cr_model m;
+		struct verdict v;
+
+		fx_model(&m, h);
+		f[i].forge(&m);
+		judge(fx_write(h, &m, NULL, false), &v);
+		refused(&v, f[i].err ? f[i].err : EBADMSG, f[i].want,
+			f[i].what);
+		cr_model_free(&m);
+	}
+}
+
+#endif /* CRFS_CHECK_H */
