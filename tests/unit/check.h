@@ -140,6 +140,17 @@ static inline int good_image(const struct crfs_image_hdr *h,
 	return fd;
 }
 
+/* The image of @m passes both readers: one check, "@what passes ...". */
+static inline void image_passes(const struct crfs_image_hdr *h,
+				const struct cr_model *m, const char *what)
+{
+	struct verdict v;
+
+	judge(fx_write(h, m, NULL, false), &v);
+	ok(!v.verify && !v.restore, "%s passes verify and restore%s%s%s", what,
+	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+}
+
 /*
  * @m passes cr_img_check_model() ("@what passes ...") and its image both
  * readers ("its image passes ..."): two checks.
@@ -148,15 +159,12 @@ static inline void model_passes(const struct crfs_image_hdr *h,
 				const struct cr_model *m, const char *what)
 {
 	struct cr_err e = { 0 };
-	struct verdict v;
 	int ret;
 
 	ret = cr_img_check_model(h, m, &e);
 	ok(!ret, "%s passes cr_img_check_model()%s%s", what, ret ? ": " : "",
 	   e.msg);
-	judge(fx_write(h, m, NULL, false), &v);
-	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
-	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+	image_passes(h, m, "its image");
 }
 
 /* A forgery of the valid process: what it changes, what must be said. */

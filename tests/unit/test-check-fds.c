@@ -991,31 +991,19 @@ static const struct forgery forgeries[] = {
 static void test_events(const struct crfs_image_hdr *h)
 {
 	struct cr_model m;
-	struct verdict v;
-	struct cr_err e = { 0 };
-	int ret;
 
 	fx_model(&m, h);
 	ev_add(&m);
-	ret = cr_img_check_model(h, &m, &e);
-	ok(!ret, "a process with an eventfd, a signalfd, a timerfd, an "
-	   "epoll instance and an inotify instance passes cr_img_check_model()%s%s",
-	   ret ? ": " : "", e.msg);
-	judge(fx_write(h, &m, NULL, false), &v);
-	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
-	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+	model_passes(h, &m, "a process with an eventfd, a signalfd, a timerfd, "
+		     "an epoll instance and an inotify instance");
 	cr_model_free(&m);
 
 	/* The first inotify watch of a deleted file: F_DATA. */
 	fx_model(&m, h);
 	ev_add(&m);
 	in_via_data(&m, 0);
-	ret = cr_img_check_model(h, &m, &e);
-	ok(!ret, "an inotify watch of a deleted file, by the FILE carrying it, "
-	   "passes cr_img_check_model()%s%s", ret ? ": " : "", e.msg);
-	judge(fx_write(h, &m, NULL, false), &v);
-	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
-	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+	model_passes(h, &m, "an inotify watch of a deleted file, by the FILE "
+		     "carrying it,");
 	cr_model_free(&m);
 
 	/* The second target's descriptor closed: fd 40, reached by fd 11. */
@@ -1023,13 +1011,8 @@ static void test_events(const struct crfs_image_hdr *h)
 	ev_add(&m);
 	m.files[m.nr_files - NR_EV + EV_EP].tfds[1].fd = 40;
 	m.files[m.nr_files - NR_EV + EV_EP].tfds[1].via = 1 + 11;
-	ret = cr_img_check_model(h, &m, &e);
-	ok(!ret, "an epoll target whose descriptor was closed, reached "
-	   "through another descriptor of its description, passes "
-	   "cr_img_check_model()%s%s", ret ? ": " : "", e.msg);
-	judge(fx_write(h, &m, NULL, false), &v);
-	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
-	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+	model_passes(h, &m, "an epoll target whose descriptor was closed, "
+		     "reached through another descriptor of its description,");
 	cr_model_free(&m);
 }
 
@@ -1037,18 +1020,11 @@ static void test_events(const struct crfs_image_hdr *h)
 static void test_sockets(const struct crfs_image_hdr *h)
 {
 	struct cr_model m;
-	struct verdict v;
-	struct cr_err e = { 0 };
-	int ret;
 
 	fx_model(&m, h);
 	in_add(&m);
-	ret = cr_img_check_model(h, &m, &e);
-	ok(!ret, "a process with a TCP listener and a connected UDP socket "
-	   "passes cr_img_check_model()%s%s", ret ? ": " : "", e.msg);
-	judge(fx_write(h, &m, NULL, false), &v);
-	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
-	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+	model_passes(h, &m, "a process with a TCP listener and a connected UDP "
+		     "socket");
 	cr_model_free(&m);
 }
 
@@ -1056,10 +1032,7 @@ static void test_sockets(const struct crfs_image_hdr *h)
 static void test_pipes(const struct crfs_image_hdr *h)
 {
 	struct cr_model m;
-	struct verdict v;
-	struct cr_err e = { 0 };
 	struct cr_file *ep;
-	int ret;
 
 	fx_model(&m, h);
 	ev_add(&m);
@@ -1069,13 +1042,8 @@ static void test_pipes(const struct crfs_image_hdr *h)
 		.events = EPOLLIN | EPOLLONESHOT,
 		.target_id = m.files[m.nr_files - NR_PP].f.id };
 	fx_resolve(&m);
-	ret = cr_img_check_model(h, &m, &e);
-	ok(!ret, "a process with a pipe and its data, a FIFO and its data, a "
-	   "pipe opened again and an epoll watching a pipe passes "
-	   "cr_img_check_model()%s%s", ret ? ": " : "", e.msg);
-	judge(fx_write(h, &m, NULL, false), &v);
-	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
-	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+	model_passes(h, &m, "a process with a pipe and its data, a FIFO and its "
+		     "data, a pipe opened again and an epoll watching a pipe");
 	cr_model_free(&m);
 }
 
@@ -1083,15 +1051,11 @@ static void test_pipes(const struct crfs_image_hdr *h)
 static void test_tty(const struct crfs_image_hdr *h)
 {
 	struct cr_model m;
-	struct verdict v;
 
 	fx_model(&m, h);
 	tty_add(&m);
-	judge(fx_write(h, &m, NULL, false), &v);
-	ok(!v.verify && !v.restore, "with a pseudo-terminal pair as its "
-	   "controlling terminal and /dev/tty, it passes verify and "
-	   "restore%s%s%s", v.verify || v.restore ? ": " : "", v.ev.msg,
-	   v.er.msg);
+	image_passes(h, &m, "with a pseudo-terminal pair as its controlling "
+		     "terminal and /dev/tty, it");
 	cr_model_free(&m);
 
 	/* Data queued both ways, in the master's file. */
@@ -1099,10 +1063,7 @@ static void test_tty(const struct crfs_image_hdr *h)
 	tty_add(&m);
 	m.files[m.nr_files - NR_TY + TY_M].ev.tty.pkt = 0;
 	tty_queue(&m.files[m.nr_files - NR_TY + TY_M], 5, 3, 0);
-	judge(fx_write(h, &m, NULL, false), &v);
-	ok(!v.verify && !v.restore, "with data queued both ways in its pair, "
-	   "it passes verify and restore%s%s%s",
-	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+	image_passes(h, &m, "with data queued both ways in its pair, it");
 	cr_model_free(&m);
 
 	/* Its slave closed (no /dev/tty either): still its terminal. */
@@ -1113,10 +1074,8 @@ static void test_tty(const struct crfs_image_hdr *h)
 	free(m.files[m.nr_files].path);
 	free(m.files[m.nr_files + 1].path);
 	fx_resolve(&m);
-	judge(fx_write(h, &m, NULL, false), &v);
-	ok(!v.verify && !v.restore, "with a master alone whose pair is its "
-	   "session's terminal, it passes verify and restore%s%s%s",
-	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+	image_passes(h, &m, "with a master alone whose pair is its session's "
+		     "terminal, it");
 	cr_model_free(&m);
 }
 
@@ -1124,20 +1083,12 @@ static void test_tty(const struct crfs_image_hdr *h)
 static void test_unix(const struct crfs_image_hdr *h)
 {
 	struct cr_model m;
-	struct verdict v;
-	struct cr_err e = { 0 };
 	struct cr_file *ux, *ep;
-	int ret;
 
 	fx_model(&m, h);
 	ux_add(&m);
-	ret = cr_img_check_model(h, &m, &e);
-	ok(!ret, "a process with a datagram pair, two datagrams queued, and "
-	   "a socket listening on an abstract name passes cr_img_check_model()%s%s",
-	   ret ? ": " : "", e.msg);
-	judge(fx_write(h, &m, NULL, false), &v);
-	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
-	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+	model_passes(h, &m, "a process with a datagram pair, two datagrams "
+		     "queued, and a socket listening on an abstract name");
 	cr_model_free(&m);
 
 	/* O_ASYNC and an owner on the listener, epoll watching the pair. */
@@ -1154,13 +1105,8 @@ static void test_unix(const struct crfs_image_hdr *h)
 		.events = EPOLLIN | EPOLLONESHOT,
 		.target_id = ux[UX_A].f.id };
 	fx_resolve(&m);
-	ret = cr_img_check_model(h, &m, &e);
-	ok(!ret, "with O_ASYNC, an owner and a signal on the listener and an "
-	   "epoll watching the pair, it passes cr_img_check_model()%s%s",
-	   ret ? ": " : "", e.msg);
-	judge(fx_write(h, &m, NULL, false), &v);
-	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
-	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+	model_passes(h, &m, "with O_ASYNC, an owner and a signal on the "
+		     "listener and an epoll watching the pair, it");
 	cr_model_free(&m);
 }
 
@@ -1168,18 +1114,11 @@ static void test_unix(const struct crfs_image_hdr *h)
 static void test_unix_conn(const struct crfs_image_hdr *h)
 {
 	struct cr_model m;
-	struct verdict v;
-	struct cr_err e = { 0 };
-	int ret;
 
 	fx_model(&m, h);
 	ux_conn_add(&m);
-	ret = cr_img_check_model(h, &m, &e);
-	ok(!ret, "a process with a listener, a connection it accepted and one "
-	   "waiting passes cr_img_check_model()%s%s", ret ? ": " : "", e.msg);
-	judge(fx_write(h, &m, NULL, false), &v);
-	ok(!v.verify && !v.restore, "its image passes verify and restore%s%s%s",
-	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
+	model_passes(h, &m, "a process with a listener, a connection it "
+		     "accepted and one waiting");
 	cr_model_free(&m);
 }
 
