@@ -151,22 +151,6 @@ static inline void image_passes(const struct crfs_image_hdr *h,
 	   v.verify || v.restore ? ": " : "", v.ev.msg, v.er.msg);
 }
 
-/*
- * @m passes cr_img_check_model() ("@what passes ...") and its image both
- * readers ("its image passes ..."): two checks.
- */
-static inline void model_passes(const struct crfs_image_hdr *h,
-				const struct cr_model *m, const char *what)
-{
-	struct cr_err e = { 0 };
-	int ret;
-
-	ret = cr_img_check_model(h, m, &e);
-	ok(!ret, "%s passes cr_img_check_model()%s%s", what, ret ? ": " : "",
-	   e.msg);
-	image_passes(h, m, "its image");
-}
-
 /* A forgery of the valid process: what it changes, what must be said. */
 struct forgery {
 	const char	*what;

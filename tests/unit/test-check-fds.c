@@ -105,6 +105,22 @@ static void ev_add(struct cr_model *m)
 }
 
 /*
+ * The epoll instance of ev_add(), @after files added since, watching the
+ * file at fd 20 for @events in place of fd 11.
+ */
+static void ev_epoll_watch(struct cr_model *m, uint32_t after, uint32_t events)
+{
+	struct cr_file *ep = &m->files[m->nr_files - after - NR_EV + EV_EP];
+	uint32_t target = 0;
+
+	for (uint32_t i = 0; i < m->fdts[0].nr_fds; i++)
+		if (m->fdts[0].fds[i].d.fd == 20)
+			target = m->fdts[0].fds[i].d.file_id;
+	ep->tfds[1] = (struct crfs_epoll_tfd){ .fd = 20, .events = events,
+					       .target_id = target };
+}
+
+/*
  * Sockets added to the valid process: an IPv4 TCP listener with options
  * at fd 20, an IPv6 UDP socket bound and connected at fd 21.
  */
@@ -351,13 +367,9 @@ FP(pp_reopen_peer, pp[PP_RE].ev.pipe.peer_id = pp[PP_WR].f.id)
  * once (EPOLLONESHOT) and fired. */
 static void forge_pp_oneshot(struct cr_model *m)
 {
-	struct cr_file *ep;
-
 	ev_add(m);
 	pp_add(m);
-	ep = &m->files[m->nr_files - NR_PP - NR_EV + EV_EP];
-	ep->tfds[1] = (struct crfs_epoll_tfd){ .fd = 20, .events = EPOLLONESHOT,
-		.target_id = m->files[m->nr_files - NR_PP].f.id };
+	ev_epoll_watch(m, NR_PP, EPOLLONESHOT);
 	fx_resolve(m);
 }
 enum { TY_M, TY_S, TY_DEV, NR_TY };
@@ -466,15 +478,9 @@ FY(ty_devtty, ym->sid = ys->sid = ym->pgrp = ys->pgrp = 0)
 /* An epoll watching the master one-shot, fired. */
 static void forge_ty_epoll(struct cr_model *m)
 {
-	uint32_t master;
-	struct cr_file *ep;
-
 	tty_add(m);
-	master = m->files[m->nr_files - NR_TY + TY_M].f.id;
 	ev_add(m);
-	ep = &m->files[m->nr_files - NR_EV + EV_EP];
-	ep->tfds[1] = (struct crfs_epoll_tfd){ .fd = 20, .events = EPOLLONESHOT,
-					       .target_id = master };
+	ev_epoll_watch(m, 0, EPOLLONESHOT);
 }
 /* @f with a queue of @in and @out bytes ('q'), its flags @flags. */
 static void tty_queue(struct cr_file *f, uint32_t in, uint32_t out,
@@ -779,26 +785,18 @@ FU(ux_cred_unconn, u->type = SOCK_DGRAM; u->state = CRFS_UNIX_UNCONN;
  * once (EPOLLONESHOT) and fired. */
 static void forge_ux_oneshot(struct cr_model *m)
 {
-	struct cr_file *ep;
-
 	ev_add(m);
 	ux_add(m);
-	ep = &m->files[m->nr_files - NR_UX - NR_EV + EV_EP];
-	ep->tfds[1] = (struct crfs_epoll_tfd){ .fd = 20, .events = EPOLLONESHOT,
-		.target_id = m->files[m->nr_files - NR_UX + UX_A].f.id };
+	ev_epoll_watch(m, NR_UX, EPOLLONESHOT);
 	fx_resolve(m);
 }
 
 /* An epoll watching the TCP listener one-shot, fired. */
 static void forge_in_oneshot(struct cr_model *m)
 {
-	struct cr_file *ep;
-
 	ev_add(m);
 	in_add(m);
-	ep = &m->files[m->nr_files - NR_IN - NR_EV + EV_EP];
-	ep->tfds[1] = (struct crfs_epoll_tfd){ .fd = 20, .events = EPOLLONESHOT,
-		.target_id = m->files[m->nr_files - NR_IN + IN_TCP].f.id };
+	ev_epoll_watch(m, NR_IN, EPOLLONESHOT);
 	fx_resolve(m);
 }
 
@@ -987,139 +985,144 @@ static const struct forgery forgeries[] = {
 	{ "a shell's terminal and a pair of one index", forge_ty_shell_pair, "both outside the container (a shell job) and a pair" },
 };
 
-/* The valid process with event descriptors, each kind. */
-static void test_events(const struct crfs_image_hdr *h)
+/* Event descriptors, each kind. */
+static void ok_events(struct cr_model *m)
 {
-	struct cr_model m;
-
-	fx_model(&m, h);
-	ev_add(&m);
-	model_passes(h, &m, "a process with an eventfd, a signalfd, a timerfd, "
-		     "an epoll instance and an inotify instance");
-	cr_model_free(&m);
-
-	/* The first inotify watch of a deleted file: F_DATA. */
-	fx_model(&m, h);
-	ev_add(&m);
-	in_via_data(&m, 0);
-	model_passes(h, &m, "an inotify watch of a deleted file, by the FILE "
-		     "carrying it,");
-	cr_model_free(&m);
-
-	/* The second target's descriptor closed: fd 40, reached by fd 11. */
-	fx_model(&m, h);
-	ev_add(&m);
-	m.files[m.nr_files - NR_EV + EV_EP].tfds[1].fd = 40;
-	m.files[m.nr_files - NR_EV + EV_EP].tfds[1].via = 1 + 11;
-	model_passes(h, &m, "an epoll target whose descriptor was closed, "
-		     "reached through another descriptor of its description,");
-	cr_model_free(&m);
+	ev_add(m);
 }
 
-/* The valid process with a TCP listener and a connected UDP socket. */
-static void test_sockets(const struct crfs_image_hdr *h)
+/* The first inotify watch of a deleted file: F_DATA. */
+static void ok_inotify_deleted(struct cr_model *m)
 {
-	struct cr_model m;
-
-	fx_model(&m, h);
-	in_add(&m);
-	model_passes(h, &m, "a process with a TCP listener and a connected UDP "
-		     "socket");
-	cr_model_free(&m);
+	ev_add(m);
+	in_via_data(m, 0);
 }
 
-/* The valid process with pipes, a FIFO and an epoll watching a pipe. */
-static void test_pipes(const struct crfs_image_hdr *h)
+/* The second epoll target's descriptor closed: fd 40, reached by fd 11. */
+static void ok_epoll_closed(struct cr_model *m)
 {
-	struct cr_model m;
-	struct cr_file *ep;
-
-	fx_model(&m, h);
-	ev_add(&m);
-	pp_add(&m);
-	ep = &m.files[m.nr_files - NR_PP - NR_EV + EV_EP];
-	ep->tfds[1] = (struct crfs_epoll_tfd){ .fd = 20,
-		.events = EPOLLIN | EPOLLONESHOT,
-		.target_id = m.files[m.nr_files - NR_PP].f.id };
-	fx_resolve(&m);
-	model_passes(h, &m, "a process with a pipe and its data, a FIFO and its "
-		     "data, a pipe opened again and an epoll watching a pipe");
-	cr_model_free(&m);
+	ev_add(m);
+	m->files[m->nr_files - NR_EV + EV_EP].tfds[1].fd = 40;
+	m->files[m->nr_files - NR_EV + EV_EP].tfds[1].via = 1 + 11;
 }
 
-/* The valid process with a pseudo-terminal pair as its terminal. */
-static void test_tty(const struct crfs_image_hdr *h)
+/* A TCP listener and a connected UDP socket. */
+static void ok_sockets(struct cr_model *m)
 {
-	struct cr_model m;
-
-	fx_model(&m, h);
-	tty_add(&m);
-	image_passes(h, &m, "with a pseudo-terminal pair as its controlling "
-		     "terminal and /dev/tty, it");
-	cr_model_free(&m);
-
-	/* Data queued both ways, in the master's file. */
-	fx_model(&m, h);
-	tty_add(&m);
-	m.files[m.nr_files - NR_TY + TY_M].ev.tty.pkt = 0;
-	tty_queue(&m.files[m.nr_files - NR_TY + TY_M], 5, 3, 0);
-	image_passes(h, &m, "with data queued both ways in its pair, it");
-	cr_model_free(&m);
-
-	/* Its slave closed (no /dev/tty either): still its terminal. */
-	fx_model(&m, h);
-	tty_add(&m);
-	m.fdts[0].nr_fds -= 2;
-	m.nr_files -= 2;
-	free(m.files[m.nr_files].path);
-	free(m.files[m.nr_files + 1].path);
-	fx_resolve(&m);
-	image_passes(h, &m, "with a master alone whose pair is its session's "
-		     "terminal, it");
-	cr_model_free(&m);
+	in_add(m);
 }
 
-/* The valid process with unix sockets: a pair with a queue, and one alone. */
-static void test_unix(const struct crfs_image_hdr *h)
+/* Pipes, a FIFO and an epoll watching a pipe. */
+static void ok_pipes(struct cr_model *m)
 {
-	struct cr_model m;
-	struct cr_file *ux, *ep;
+	ev_add(m);
+	pp_add(m);
+	ev_epoll_watch(m, NR_PP, EPOLLIN | EPOLLONESHOT);
+	fx_resolve(m);
+}
 
-	fx_model(&m, h);
-	ux_add(&m);
-	model_passes(h, &m, "a process with a datagram pair, two datagrams "
-		     "queued, and a socket listening on an abstract name");
-	cr_model_free(&m);
+/* A pseudo-terminal pair as the process's terminal. */
+static void ok_tty(struct cr_model *m)
+{
+	tty_add(m);
+}
 
-	/* O_ASYNC and an owner on the listener, epoll watching the pair. */
-	fx_model(&m, h);
-	ev_add(&m);
-	ux_add(&m);
-	ux = &m.files[m.nr_files - NR_UX];
+/* Data queued both ways, in the master's file. */
+static void ok_tty_queue(struct cr_model *m)
+{
+	tty_add(m);
+	m->files[m->nr_files - NR_TY + TY_M].ev.tty.pkt = 0;
+	tty_queue(&m->files[m->nr_files - NR_TY + TY_M], 5, 3, 0);
+}
+
+/* Its slave closed (no /dev/tty either): still its terminal. */
+static void ok_tty_master(struct cr_model *m)
+{
+	tty_add(m);
+	m->fdts[0].nr_fds -= 2;
+	m->nr_files -= 2;
+	free(m->files[m->nr_files].path);
+	free(m->files[m->nr_files + 1].path);
+	fx_resolve(m);
+}
+
+/* Unix sockets: a pair with a queue, and one alone. */
+static void ok_unix(struct cr_model *m)
+{
+	ux_add(m);
+}
+
+/* O_ASYNC and an owner on the listener, epoll watching the pair. */
+static void ok_unix_owner(struct cr_model *m)
+{
+	struct cr_file *ux;
+
+	ev_add(m);
+	ux_add(m);
+	ux = &m->files[m->nr_files - NR_UX];
 	ux[UX_U].f.flags |= O_ASYNC;
 	ux[UX_U].f.owner_type = CRFS_OWNER_PID;
 	ux[UX_U].f.owner_pid = FX_PID;
 	ux[UX_U].f.signo = SIGIO;
-	ep = &m.files[m.nr_files - NR_UX - NR_EV + EV_EP];
-	ep->tfds[1] = (struct crfs_epoll_tfd){ .fd = 20,
-		.events = EPOLLIN | EPOLLONESHOT,
-		.target_id = ux[UX_A].f.id };
-	fx_resolve(&m);
-	model_passes(h, &m, "with O_ASYNC, an owner and a signal on the "
-		     "listener and an epoll watching the pair, it");
-	cr_model_free(&m);
+	ev_epoll_watch(m, NR_UX, EPOLLIN | EPOLLONESHOT);
+	fx_resolve(m);
 }
 
-/* The valid process with an accepted unix connection and one waiting. */
-static void test_unix_conn(const struct crfs_image_hdr *h)
-{
-	struct cr_model m;
+/* A valid variant of the process: what it adds, as its checks say it. */
+static const struct {
+	const char	*what;
+	void		(*add)(struct cr_model *m);
+	bool		image_only;	/* not cr_img_check_model() first */
+} variants[] = {
+	{ "a process with an eventfd, a signalfd, a timerfd, an epoll "
+	  "instance and an inotify instance", ok_events },
+	{ "an inotify watch of a deleted file, by the FILE carrying it,",
+	  ok_inotify_deleted },
+	{ "an epoll target whose descriptor was closed, reached through "
+	  "another descriptor of its description,", ok_epoll_closed },
+	{ "a process with a TCP listener and a connected UDP socket",
+	  ok_sockets },
+	{ "a process with a pipe and its data, a FIFO and its data, a pipe "
+	  "opened again and an epoll watching a pipe", ok_pipes },
+	{ "a process with a datagram pair, two datagrams queued, and a "
+	  "socket listening on an abstract name", ok_unix },
+	{ "with O_ASYNC, an owner and a signal on the listener and an epoll "
+	  "watching the pair, it", ok_unix_owner },
+	{ "a process with a listener, a connection it accepted and one "
+	  "waiting", ux_conn_add },
+	{ "with a pseudo-terminal pair as its controlling terminal and "
+	  "/dev/tty, it", ok_tty, true },
+	{ "with data queued both ways in its pair, it", ok_tty_queue, true },
+	{ "with a master alone whose pair is its session's terminal, it",
+	  ok_tty_master, true },
+};
+#define NR_VARIANTS	(sizeof(variants) / sizeof(variants[0]))
 
-	fx_model(&m, h);
-	ux_conn_add(&m);
-	model_passes(h, &m, "a process with a listener, a connection it "
-		     "accepted and one waiting");
-	cr_model_free(&m);
+/*
+ * Each variant passes cr_img_check_model() ("WHAT passes ...") and its
+ * image both readers ("its image passes ..."), or (image_only) its image
+ * both readers ("WHAT passes ...").
+ */
+static void test_variants(const struct crfs_image_hdr *h)
+{
+	for (size_t i = 0; i < NR_VARIANTS; i++) {
+		struct cr_err e = { 0 };
+		struct cr_model m;
+		int ret;
+
+		fx_model(&m, h);
+		variants[i].add(&m);
+		if (variants[i].image_only) {
+			image_passes(h, &m, variants[i].what);
+			cr_model_free(&m);
+			continue;
+		}
+		ret = cr_img_check_model(h, &m, &e);
+		ok(!ret, "%s passes cr_img_check_model()%s%s", variants[i].what,
+		   ret ? ": " : "", e.msg);
+		image_passes(h, &m, "its image");
+		cr_model_free(&m);
+	}
 }
 
 /*
@@ -1333,29 +1336,34 @@ static void test_unix_xconn(const struct crfs_image_hdr *h)
 	cr_model_free(&m);
 }
 
-/* The checks: events 6, sockets 2, pipes 2, ttys 3, unix 4, unix
- * connections 2, their makers 3 + 7 + 3, forgeries. */
-#define TAP_PLAN	(32 + sizeof(forgeries) / sizeof(forgeries[0]))
+#define NR_FORGERIES	(sizeof(forgeries) / sizeof(forgeries[0]))
+
+/* The checks: the variants' (two each, one an image_only one), the
+ * makers of unix sockets 3 + 7 + 3, the forgeries. */
+static int tap_plan(void)
+{
+	int n = 3 + 7 + 3 + NR_FORGERIES;
+
+	for (size_t i = 0; i < NR_VARIANTS; i++)
+		n += variants[i].image_only ? 1 : 2;
+	return n;
+}
 
 int main(void)
 {
 	struct crfs_image_hdr h;
+	int plan = tap_plan();
 
 	signal(SIGPIPE, SIG_IGN);
 	cr_img_fill_hdr(&h);
 	h.nr_tasks = 1;
-	printf("1..%d\n", (int)TAP_PLAN);
-	test_events(&h);
-	test_sockets(&h);
-	test_pipes(&h);
-	test_unix(&h);
-	test_unix_conn(&h);
+	printf("1..%d\n", plan);
+	test_variants(&h);
 	test_unix_maker(&h);
 	test_unix_xconn(&h);
 	test_unix_cred_maker(&h);
-	test_tty(&h);
-	run_forgeries(&h, forgeries, sizeof(forgeries) / sizeof(forgeries[0]));
-	if (tap_nr != TAP_PLAN)
-		ok(0, "planned %d tests, ran %d", (int)TAP_PLAN, tap_nr);
+	run_forgeries(&h, forgeries, NR_FORGERIES);
+	if (tap_nr != plan)
+		ok(0, "planned %d tests, ran %d", plan, tap_nr);
 	return tap_failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
