@@ -1125,6 +1125,54 @@ static void test_variants(const struct crfs_image_hdr *h)
 	}
 }
 
+/* A rule's reason @why (NULL: none) says @want, and @cond: the check @what. */
+static void why_says(bool cond, const char *why, const char *want,
+		     const char *what)
+{
+	ok(cond && why && strstr(why, want), "%s: %s", what,
+	   why ? why : "(none)");
+}
+
+/* No rule gave a reason @why, and @cond: the check @what. */
+static void why_none(bool cond, const char *why, const char *what)
+{
+	ok(cond && !why, "%s%s%s", what, why ? ": " : "", why ? why : "");
+}
+
+/*
+ * A second process, pid @pid, alive, holding the @n files @f at fds 3 on,
+ * in a table of its own (@fdt, @fds: not written); the first process's
+ * descriptors of @f become @to's.  Return: the second process.
+ */
+static struct cr_task *ux_second(struct cr_model *m, uint32_t pid,
+				 struct cr_fdtable *fdt, struct cr_fd *fds,
+				 uint32_t n, struct cr_file *const *f,
+				 const struct cr_file *to)
+{
+	struct cr_fdtable *first = m->tasks[0].fdt;
+	struct cr_task *t2;
+	int err;
+
+	t2 = cr_model_new_task(m, &err);
+	memset(t2, 0, sizeof(*t2));
+	t2->t.state = CRFS_TASK_ALIVE;
+	t2->t.pid = pid;
+	t2->fdt = fdt;
+	fdt->fds = fds;
+	fdt->nr_fds = n;
+	for (uint32_t k = 0; k < n; k++)
+		fds[k] = (struct cr_fd){ .d = { .fd = 3 + k,
+						.file_id = f[k]->f.id },
+					 .file = f[k] };
+	for (uint32_t i = 0; i < first->nr_fds; i++)
+		for (uint32_t k = 0; k < n; k++)
+			if (first->fds[i].d.file_id == f[k]->f.id) {
+				first->fds[i].d.file_id = to->f.id;
+				break;
+			}
+	return t2;
+}
+
 /*
  * A datagram pair moved to a second process alone (with a table of its
  * own, not written): SO_PEERCRED naming the first (before it) makes the
@@ -1137,46 +1185,31 @@ static void test_unix_cred_maker(const struct crfs_image_hdr *h)
 	struct cr_fdtable fdt = { 0 };
 	struct cr_fd fds[2];
 	struct cr_file *a, *b, *l;
-	struct cr_task *t2;
 	const char *why;
 	uint32_t dup;
-	int err;
 
 	fx_model(&m, h);
 	ux_add(&m);
 	a = &m.files[m.nr_files - NR_UX + UX_A];
 	b = &m.files[m.nr_files - NR_UX + UX_B];
 	l = &m.files[m.nr_files - NR_UX + UX_U];
-	t2 = cr_model_new_task(&m, &err);
-	memset(t2, 0, sizeof(*t2));
-	t2->t.state = CRFS_TASK_ALIVE;
-	t2->t.pid = FX_PID + 1;
-	t2->fdt = &fdt;
-	fdt.fds = fds;
-	fdt.nr_fds = 2;
-	fds[0] = (struct cr_fd){ .d = { .fd = 3, .file_id = a->f.id }, .file = a };
-	fds[1] = (struct cr_fd){ .d = { .fd = 4, .file_id = b->f.id }, .file = b };
 	/* The first process's descriptors of the pair: the listener's. */
-	for (uint32_t i = 0; i < m.tasks[0].fdt->nr_fds; i++)
-		if (m.tasks[0].fdt->fds[i].d.file_id == a->f.id ||
-		    m.tasks[0].fdt->fds[i].d.file_id == b->f.id)
-			m.tasks[0].fdt->fds[i].d.file_id = l->f.id;
+	ux_second(&m, FX_PID + 1, &fdt, fds, 2, (struct cr_file *[]){ a, b }, l);
 	cr_model_index(&m, CR_K_TASK, &dup);
 	why = cr_unix_cred_why(&m, a);
-	ok(cr_unix_maker(&m, a) == 0 && cr_unix_maker(&m, b) == 0 && !why,
-	   "a pair the first process made, the second holds alone: made by the "
-	   "first%s%s", why ? ": " : "", why ? why : "");
+	why_none(cr_unix_maker(&m, a) == 0 && cr_unix_maker(&m, b) == 0, why,
+		 "a pair the first process made, the second holds alone: made "
+		 "by the first");
 	((struct crfs_file_unix *)a->ubuf)->cred_pid = FX_PID + 1;
 	((struct crfs_file_unix *)b->ubuf)->cred_pid = FX_PID + 1;
 	why = cr_unix_cred_why(&m, a);
-	ok(cr_unix_maker(&m, a) == 1 && !why, "naming the second: made by "
-	   "it%s%s", why ? ": " : "", why ? why : "");
+	why_none(cr_unix_maker(&m, a) == 1, why, "naming the second: made by it");
 	((struct crfs_file_unix *)a->ubuf)->cred_pid = FX_PID + 9;
 	((struct crfs_file_unix *)b->ubuf)->cred_pid = FX_PID + 9;
 	why = cr_unix_cred_why(&m, a);
-	ok(cr_unix_maker(&m, a) == 1 && why &&
-	   strstr(why, "names a process other than the one that makes it"),
-	   "naming no process of the image: refused: %s", why ? why : "(none)");
+	why_says(cr_unix_maker(&m, a) == 1, why,
+		 "names a process other than the one that makes it",
+		 "naming no process of the image: refused");
 	m.nr_tasks--;
 	cr_model_free(&m);
 }
@@ -1193,31 +1226,19 @@ static void test_unix_maker(const struct crfs_image_hdr *h)
 	struct cr_model m;
 	struct cr_fdtable fdt = { 0 };
 	struct cr_fd fds[1];
-	struct cr_task *t2;
 	struct cr_file *w, *l;
 	const char *why;
-	int err;
 
 	fx_model(&m, h);
 	ux_conn_add(&m);
 	w = &m.files[m.nr_files - NR_UXC + UX_WAIT];
 	l = cr_model_file(&m, cr_unix_conn_of(w)->listen_id);
-	t2 = cr_model_new_task(&m, &err);
-	memset(t2, 0, sizeof(*t2));
-	t2->t.state = CRFS_TASK_ALIVE;
-	t2->fdt = &fdt;
-	fdt.fds = fds;
-	fdt.nr_fds = 1;
-	fds[0] = (struct cr_fd){ .d = { .fd = 3, .file_id = l->f.id },
-				 .file = l };
 	/* The first process's descriptor of the listener: the waiting one. */
-	for (uint32_t i = 0; i < m.tasks[0].fdt->nr_fds; i++)
-		if (m.tasks[0].fdt->fds[i].d.file_id == l->f.id)
-			m.tasks[0].fdt->fds[i].d.file_id = w->f.id;
+	ux_second(&m, 0, &fdt, fds, 1, (struct cr_file *[]){ l }, w);
 	why = cr_unix_maker_why(&m, w);
-	ok(why && strstr(why, "held by a process before the first one holding "
-			 "its listening socket"), "a connection waiting for a "
-	   "listener of a later process is refused: %s", why ? why : "(none)");
+	why_says(true, why, "held by a process before the first one holding "
+		 "its listening socket", "a connection waiting for a listener "
+		 "of a later process is refused");
 	/* The listener back in the first, the waiting one in the second. */
 	for (uint32_t i = 0, n = 0; i < m.tasks[0].fdt->nr_fds; i++)
 		if (m.tasks[0].fdt->fds[i].d.file_id == w->f.id)
@@ -1225,17 +1246,15 @@ static void test_unix_maker(const struct crfs_image_hdr *h)
 							   l->f.id;
 	fds[0].d.file_id = w->f.id;
 	why = cr_unix_maker_why(&m, w);
-	ok(why && strstr(why, "a connection waiting in its backlog held by "
-			 "another process than the first one holding the "
-			 "listener"), "held by a process after the listener's "
-	   "first, a waiting one is refused (its connect()er unknown): %s",
-	   why ? why : "(none)");
+	why_says(true, why, "a connection waiting in its backlog held by "
+		 "another process than the first one holding the listener",
+		 "held by a process after the listener's first, a waiting one "
+		 "is refused (its connect()er unknown)");
 	/* The accepted one's client there too: made by the first, passed. */
 	fds[0].d.file_id = w[-1].f.id;
 	why = cr_unix_maker_why(&m, &w[-1]);
-	ok(!why, "held by a process after the listener's first, an accepted "
-	   "connection's client is made by that one and passed%s%s",
-	   why ? ": " : "", why ? why : "");
+	why_none(true, why, "held by a process after the listener's first, an "
+		 "accepted connection's client is made by that one and passed");
 	m.nr_tasks--;
 	cr_model_free(&m);
 }
@@ -1246,8 +1265,9 @@ static void test_unix_maker(const struct crfs_image_hdr *h)
  * client alone, with a table of its own, not written): made again by a
  * connect() in the second, accept()ed by the first (cr_unix_xconn(),
  * cr_unix_maker()); refused while the listener has a connection waiting,
- * or a second such connection and a backlog of 0, the client was closed, the first holds the client too, the second
- * shares the first's table, or the second is a zombie.
+ * or a second such connection and a backlog of 0, the client was closed,
+ * the first holds the client too, the second shares the first's table,
+ * or the second is a zombie.
  */
 static void test_unix_xconn(const struct crfs_image_hdr *h)
 {
@@ -1260,7 +1280,6 @@ static void test_unix_xconn(const struct crfs_image_hdr *h)
 	struct cr_task *t2;
 	const char *why;
 	uint32_t dup, j = 0;
-	int err;
 
 	fx_model(&m, h);
 	ux_conn_add(&m);
@@ -1269,36 +1288,25 @@ static void test_unix_xconn(const struct crfs_image_hdr *h)
 	au = a->ubuf;
 	cw = cr_unix_conn_of(&m.files[m.nr_files - NR_UXC + UX_WAIT]);
 	l = cr_model_file(&m, cw->listen_id);
-	t2 = cr_model_new_task(&m, &err);
-	memset(t2, 0, sizeof(*t2));
-	t2->t.state = CRFS_TASK_ALIVE;
-	t2->t.pid = FX_PID + 1;
-	t2->fdt = &fdt;
-	fdt.fds = fds;
-	fdt.nr_fds = 1;
-	fds[0] = (struct cr_fd){ .d = { .fd = 3, .file_id = c->f.id },
-				 .file = c };
-	/* The first process's descriptor of the client: the listener's. */
+	/* The first process's descriptor of the client (j): the listener's. */
 	for (uint32_t i = 0; i < m.tasks[0].fdt->nr_fds; i++)
-		if (m.tasks[0].fdt->fds[i].d.file_id == c->f.id) {
-			m.tasks[0].fdt->fds[i].d.file_id = l->f.id;
+		if (m.tasks[0].fdt->fds[i].d.file_id == c->f.id)
 			j = i;
-		}
+	t2 = ux_second(&m, FX_PID + 1, &fdt, fds, 1, (struct cr_file *[]){ c }, l);
 	cr_model_index(&m, CR_K_TASK, &dup);
 	au->cred_pid = FX_PID + 1;
 	au->cred_uid = 4242;
 	au->cred_gid = 4343;
 	why = cr_unix_maker_why(&m, a);
-	ok(why && strstr(why, "which has connections waiting in its backlog"),
-	   "accepted from the second's connect(), its listener with a "
-	   "connection waiting: refused: %s", why ? why : "(none)");
+	why_says(true, why, "which has connections waiting in its backlog",
+		 "accepted from the second's connect(), its listener with a "
+		 "connection waiting: refused");
 	cw->listen_id = 0;	/* no longer the listener's */
 	why = cr_unix_maker_why(&m, a) ?: cr_unix_cred_why(&m, a) ?:
 	      cr_unix_cred_why(&m, c);
-	ok(!why && cr_unix_xconn(&m, a) == 1 && cr_unix_maker(&m, a) == 1 &&
-	   cr_unix_maker(&m, c) == 0, "accepted from the second's connect(): "
-	   "the second connect()s again, the first accept()s%s%s",
-	   why ? ": " : "", why ? why : "");
+	why_none(cr_unix_xconn(&m, a) == 1 && cr_unix_maker(&m, a) == 1 &&
+		 cr_unix_maker(&m, c) == 0, why, "accepted from the second's "
+		 "connect(): the second connect()s again, the first accept()s");
 	/* A second one on the listener, whose backlog takes one at once. */
 	cw->listen_id = l->f.id;
 	wu = m.files[m.nr_files - NR_UXC + UX_WAIT].ubuf;
@@ -1306,32 +1314,31 @@ static void test_unix_xconn(const struct crfs_image_hdr *h)
 	wu->cred_pid = FX_PID + 1;
 	((struct crfs_file_unix *)l->ubuf)->backlog = 0;
 	why = cr_unix_maker_why(&m, a);
-	ok(why && strstr(why, "than its backlog holds at once"), "two accepted "
-	   "from the second's connect()s, a backlog of 0: refused: %s",
-	   why ? why : "(none)");
+	why_says(true, why, "than its backlog holds at once", "two accepted "
+		 "from the second's connect()s, a backlog of 0: refused");
 	cw->listen_id = 0;
 	au->flags |= CRFS_UNIX_F_PEER_CLOSED;
 	why = cr_unix_maker_why(&m, a);
-	ok(why && strstr(why, "its client closed since"), "its client closed: "
-	   "refused: %s", why ? why : "(none)");
+	why_says(true, why, "its client closed since",
+		 "its client closed: refused");
 	au->flags &= ~CRFS_UNIX_F_PEER_CLOSED;
 	m.tasks[0].fdt->fds[j].d.file_id = c->f.id;
 	why = cr_unix_maker_why(&m, a);
-	ok(why && strstr(why, "its client is held first by another process "
-			 "than the one that connect()ed it"), "its client held "
-	   "by the first too: refused: %s", why ? why : "(none)");
+	why_says(true, why, "its client is held first by another process than "
+		 "the one that connect()ed it",
+		 "its client held by the first too: refused");
 	/* One table for both, the client in it. */
 	t2->fdt = m.tasks[0].fdt;
 	why = cr_unix_maker_why(&m, a);
-	ok(why && strstr(why, "shares its descriptor table"), "the second "
-	   "sharing the first's table: refused: %s", why ? why : "(none)");
+	why_says(true, why, "shares its descriptor table",
+		 "the second sharing the first's table: refused");
 	t2->fdt = &fdt;
 	m.tasks[0].fdt->fds[j].d.file_id = l->f.id;
 	t2->t.state = CRFS_TASK_ZOMBIE;
 	why = cr_unix_cred_why(&m, a);
-	ok(cr_unix_xconn(&m, a) < 0 && why &&
-	   strstr(why, "names a process other than the one that makes it"),
-	   "the second a zombie: refused: %s", why ? why : "(none)");
+	why_says(cr_unix_xconn(&m, a) < 0, why,
+		 "names a process other than the one that makes it",
+		 "the second a zombie: refused");
 	m.nr_tasks--;
 	cr_model_free(&m);
 }
