@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * What the tests of the rules of an image share (test-check.c, the rules
- * of a process; test-check-fds.c, those of its descriptors of each kind):
+ * of a process; test-check-fds.c, those of its descriptors of each kind;
+ * test-check-tree.c, those of a tree of processes):
  * the two readers of an image (`crfs-image verify`'s walker on a
  * descriptor, the restore's cr_rst_read() on a ring), the verdicts on
  * what they read, and a table of forgeries of the valid process of
@@ -12,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +127,65 @@ static inline void fx_memfd(struct cr_file *f, uint64_t size, uint64_t data)
 	f->f.data_size = data;
 	free(f->path);
 	f->path = strdup("memfd:x");
+}
+
+/*
+ * A second thread, 4712, a copy of the leader without its seccomp filters
+ * (which stay on the leader) or signals.
+ */
+static inline void add_thread(struct cr_model *m)
+{
+	struct cr_task *t = &m->tasks[0];
+	struct cr_thread *t2;
+	int err = 0;
+
+	t2 = cr_model_new_thread(t, &err);
+	*t2 = t->threads[0];
+	t2->t.tid = t2->arch.regs.tid = 4712;
+	t2->seccomp = NULL;
+	t2->nr_seccomp = 0;
+	t2->pending = (struct cr_sigq){ 0 };
+	t2->arch.xstate = malloc(t2->arch.xstate_size);
+	memcpy(t2->arch.xstate, t->threads[0].arch.xstate,
+	       t2->arch.xstate_size);
+	t->t.nr_threads = t->nr_threads;
+}
+
+/* Two threads, neither with seccomp filters. */
+static inline void two_threads(struct cr_model *m)
+{
+	struct cr_thread *th = &m->tasks[0].threads[0];
+
+	for (uint32_t i = 0; i < th->nr_seccomp; i++)
+		free(th->seccomp[i].insns);
+	free(th->seccomp);
+	th->seccomp = NULL;
+	th->nr_seccomp = 0;
+	add_thread(m);
+}
+
+/* A second process, 4800, its own objects by the same ids as the first's. */
+static inline void second_task(struct cr_model *m)
+{
+	struct cr_task *t2;
+	int err;
+
+	t2 = cr_model_new_task(m, &err);
+	*t2 = m->tasks[0];
+	t2->t.pid = t2->creds.pid = 4800;
+	t2->groups = NULL;
+	t2->creds.ngroups = 0;
+	t2->pending = (struct cr_sigq){ 0 };
+	t2->threads = NULL;
+	t2->nr_threads = 0;
+	cr_model_new_thread(t2, &err)->t = (struct crfs_thread){
+		.pid = 4800, .tid = 4800, .altstack_flags = SS_DISABLE,
+		.cpus_allowed = { 1 } };
+	t2->threads[0].arch = m->tasks[0].threads[0].arch;
+	t2->threads[0].arch.regs.tid = 4800;
+	t2->threads[0].arch.xstate = malloc(t2->threads[0].arch.xstate_size);
+	memcpy(t2->threads[0].arch.xstate, m->tasks[0].threads[0].arch.xstate,
+	       t2->threads[0].arch.xstate_size);
 }
 
 /* The image of the valid process, with @runs of page data. */
