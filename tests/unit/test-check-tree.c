@@ -111,6 +111,26 @@ static void tree_grandchild(struct cr_model *m)
 }
 
 /*
+ * The image of @m, @n processes in its header, taken, or refused with
+ * @err and @want (@err 0: taken): the check @what.  Frees @m.
+ */
+static void tree_judge(const struct crfs_image_hdr *h0, uint32_t n,
+		       struct cr_model *m, int err, const char *want,
+		       const char *what)
+{
+	struct crfs_image_hdr h = *h0;
+	struct verdict v;
+
+	h.nr_tasks = n;
+	judge(fx_write(&h, m, NULL, false), &v);
+	if (err)
+		refused(&v, err, want, what);
+	else
+		accepted(&v, what);
+	cr_model_free(m);
+}
+
+/*
  * Three processes: the root, its child, a grandchild; @mid_own: the
  * child has its own fd table and the grandchild the root's; else the
  * child shares the root's and the grandchild has its own.  Refused with
@@ -119,22 +139,14 @@ static void tree_grandchild(struct cr_model *m)
 static void tree_fdt_three(const struct crfs_image_hdr *h0, bool mid_own,
 			   const char *want, const char *what)
 {
-	struct crfs_image_hdr h = *h0;
 	struct cr_model m;
-	struct verdict v;
 
-	h.nr_tasks = 3;
 	fx_model(&m, h0);
 	tree_child(&m, false, 0);
 	tree_grandchild(&m);
 	own_objs(&m, 1, 900, mid_own, true);
 	own_objs(&m, 2, 910, !mid_own, true);
-	judge(fx_write(&h, &m, NULL, false), &v);
-	if (want)
-		refused(&v, EOPNOTSUPP, want, what);
-	else
-		accepted(&v, what);
-	cr_model_free(&m);
+	tree_judge(h0, 3, &m, want ? EOPNOTSUPP : 0, want, what);
 }
 
 /*
@@ -144,12 +156,9 @@ static void tree_fdt_three(const struct crfs_image_hdr *h0, bool mid_own,
 static void tree_makers(const struct crfs_image_hdr *h0, uint32_t n,
 			const char *want, const char *what)
 {
-	struct crfs_image_hdr h = *h0;
 	struct cr_model m;
-	struct verdict v;
 	int err = 0;
 
-	h.nr_tasks = n + 1;
 	fx_model(&m, h0);
 	two_threads(&m);
 	for (uint32_t i = 1; i < n; i++) {
@@ -180,12 +189,7 @@ static void tree_makers(const struct crfs_image_hdr *h0, uint32_t n,
 		t2->t.mm_id = t2->t.fdtable_id = t2->t.fs_id = 0;
 		t2->t.sighand_id = 0;
 	}
-	judge(fx_write(&h, &m, NULL, false), &v);
-	if (want)
-		refused(&v, EOPNOTSUPP, want, what);
-	else
-		accepted(&v, what);
-	cr_model_free(&m);
+	tree_judge(h0, n + 1, &m, want ? EOPNOTSUPP : 0, want, what);
 }
 
 /* A forgery of a two-process image, and what must be said of it. */
@@ -246,11 +250,8 @@ static const struct tree_case tree_cases[] = {
 static void tree_case(const struct crfs_image_hdr *h0,
 		      const struct tree_case *c)
 {
-	struct crfs_image_hdr h = *h0;
 	struct cr_model m;
-	struct verdict v;
 
-	h.nr_tasks = 2;
 	fx_model(&m, h0);
 	tree_child(&m, c->zombie, c->code);
 	if (c->forge)
@@ -259,12 +260,7 @@ static void tree_case(const struct crfs_image_hdr *h0,
 		two_threads(&m);
 		m.tasks[1].t.parent_tid = c->parent_tid;
 	}
-	judge(fx_write(&h, &m, NULL, false), &v);
-	if (c->err)
-		refused(&v, c->err, c->want, c->what);
-	else
-		accepted(&v, c->what);
-	cr_model_free(&m);
+	tree_judge(h0, 2, &m, c->err, c->want, c->what);
 }
 
 /* The rules of the process tree (img-check-tree.c). */
@@ -272,7 +268,6 @@ static void test_tree(const struct crfs_image_hdr *h0)
 {
 	struct crfs_image_hdr h = *h0;
 	struct cr_model m;
-	struct verdict v;
 
 	for (size_t i = 0; i < NR_TREE_CASES; i++)
 		tree_case(h0, &tree_cases[i]);
@@ -288,10 +283,9 @@ static void test_tree(const struct crfs_image_hdr *h0)
 	/* A pid namespace of its own begins at pid 1. */
 	fx_model(&m, h0);
 	h.features |= CRFS_FEAT_PIDNS;
-	judge(fx_write(&h, &m, NULL, false), &v);
-	refused(&v, EBADMSG, "the first process of a pid namespace of its own is pid 1",
-		"a pid namespace of its own whose first process is not pid 1");
-	cr_model_free(&m);
+	tree_judge(&h, 1, &m, EBADMSG, "the first process of a pid namespace "
+		   "of its own is pid 1", "a pid namespace of its own whose "
+		   "first process is not pid 1");
 }
 
 /* The checks of test_tree(): the cases, 2 of three processes, 2 of
