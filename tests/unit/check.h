@@ -2,11 +2,12 @@
 /*
  * What the tests of the rules of an image share (test-check.c, the rules
  * of a process; test-check-fds.c, those of its descriptors of each kind;
- * test-check-tree.c, those of a tree of processes):
- * the two readers of an image (`crfs-image verify`'s walker on a
- * descriptor, the restore's cr_rst_read() on a ring), the verdicts on
- * what they read, and a table of forgeries of the valid process of
- * fixture.h, each read by both.
+ * test-check-tree.c, those of a tree of processes): the two readers of
+ * an image (`crfs-image verify`'s walker on a descriptor, the restore's
+ * cr_rst_read() on a ring), the verdicts on what they read, a table of
+ * forgeries of the valid process of fixture.h, each read by both, and
+ * the few changes of that process more than one file makes (a memfd, a
+ * second thread, a second process).
  */
 #ifndef CRFS_CHECK_H
 #define CRFS_CHECK_H

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Unit tests of the reading of an image into a model and of its rules
- * about a process (model-read.c, img-check.c): a valid process
+ * about a process (model-read.c, img-check*.c): a valid process
  * (fixture.h), then one forged image per rule (its task, threads,
  * timers, signals, credentials, registers, address space and pages, IPC,
  * files and their data, descriptors, locks; the header, the order of the
- * records), each read as `crfs-image verify`
- * reads it (the walker on a descriptor) and as the restore reads it
- * (cr_rst_read() and its PAGES on a ring); both must refuse it, with the
- * same reason, which names the rule (check.h).  Also: memory grows with
+ * records), each read as `crfs-image verify` reads it (the walker on a
+ * descriptor) and as the restore reads it (cr_rst_read() and its PAGES
+ * on a ring); both must refuse it, with the same reason, which names the
+ * rule (check.h).  Also: memory grows with
  * the records that arrive, not with the counts a record declares, and
  * the reading is O(n log n).  The rules of the descriptors of each kind
  * (events, sockets, pipes, terminals, unix sockets) are
