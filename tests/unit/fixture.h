@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * A valid model of one process, with every record kind this version
- * writes, for the unit tests that write images (test-check.c, where each
- * rule breaks it once; test-image.c, where its free fields are random):
- * files of each kind (a description shared by fds 1 and 2, a directory
- * open as fd 9, cwd and root), a shared memory object mapped twice, an
- * address space with each kind of mapping, and one process with one
- * thread.  And writing it as an image, with page data.
+ * writes, for the unit tests that write images (test-check*.c, where
+ * each rule breaks it once; test-image.c, where its free fields are
+ * random): files of each kind (a description shared by fds 1 and 2, a
+ * directory open as fd 9, cwd and root), a shared memory object mapped
+ * twice, an address space with each kind of mapping, and one process
+ * with one thread.  And writing it as an image, with page data.
  */
 #ifndef CRFS_FIXTURE_H
 #define CRFS_FIXTURE_H

@@ -4,7 +4,7 @@
  * kind's reading and writing (rec-*.c, model-read.c), on a descriptor and
  * on a ring (ring.c), TAP output.  The process here is the valid one of
  * fixture.h with every field the rules leave free made random: they test
- * the encoding; test-check.c tests the rules.
+ * the encoding; test-check*.c test the rules.
  */
 #include <errno.h>
 #include <fcntl.h>
