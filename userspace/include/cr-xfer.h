@@ -239,8 +239,9 @@ int cr_xfer_end(struct cr_xfer *x);
  * writer still holds it: join the thread and hand the ring back
  * (@ops->ring_put) now, not at the last put.  Reads then fail with -EIO
  * and writes with the transfer's result, as they would have.  Does
- * nothing to a transfer not finished.  Do not hold a lock that the owner's
- * report() takes: it waits for a read or write under way.
+ * nothing to a transfer not finished, and leaves the ring to the last put
+ * while a read or write is under way (one may wait on a write() to a
+ * file for as long as another process wishes: CRFS_IOC_IMAGE_TO).
  */
 void cr_xfer_reap(struct cr_xfer *x);
 

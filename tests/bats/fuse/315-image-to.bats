@@ -151,3 +151,45 @@ os.close(img)
 	ct_write "$ct" state thaw
 	zdtm_finish
 }
+
+@test "CRFS_IOC_IMAGE_TO whose write to the caller's file stalls: a kill of the container still returns, and the ioctl then fails EIO" {
+	require_image
+	local ct tmp hold caller ok=0 inodehold
+
+	inodehold=${CRFS_TOOLS:-$CRFS_BIN/../tests/tools}/inodehold
+	[[ -x $inodehold ]] || inodehold=$CRFS_REPO/build/tests/tools/inodehold
+	tmp=$BATS_TEST_TMPDIR
+	ct=$(crfs_mkct ioc)
+	zdtm_start "$ct" zdtm-mem
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	# another process holds the output file's inode lock: every write()
+	# to it waits, the daemon's too, as long as that process wishes
+	start_bg "$inodehold" "$tmp/out" "$tmp/held"
+	hold=$STARTED_PID
+	wait_for "the inode lock held" 10 test -e "$tmp/held" || kill -KILL "$hold"
+	start_bg python3 -c "$IOC_PY"'
+img = os.open(sys.argv[1], os.O_RDONLY)
+out = os.open(sys.argv[2], os.O_WRONLY)
+print(ioc(img, out), flush=True)
+' "$CRFS_MNT/$ct/image" "$tmp/out"
+	caller=$STARTED_PID
+	wait_for "the caller in its ioctl" 10 grep -q '^16 ' "/proc/$caller/syscall" ||
+		kill -KILL "$hold"
+	sleep 1
+	(crfs_close_fds; echo kill >"$CRFS_MNT/$ct/state"; echo $? >"$tmp/kill.rc") \
+		</dev/null >/dev/null 2>&1 3>&- &
+	wait_for "the kill to return" 10 test -s "$tmp/kill.rc" && ok=1
+	kill -KILL "$hold"
+	((ok)) || fail "echo kill > state hung while crfs-fuse's write to the caller's file stalled"
+	run -0 cat "$tmp/kill.rc"
+	assert_output "0"
+	wait_empty "$ct"
+	wait_pid_gone "$ZDTM_PID" 20
+	# the holder gone, the write ends and the checkpoint, called off, fails
+	wait_pid_gone "$caller" 20
+	run -0 cat "$(crfs_tmp)"/python3.*.out
+	assert_output "EIO"
+	run -0 ct_file "$ct" error
+	assert_output --partial "killed during the checkpoint"
+}
