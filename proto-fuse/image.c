@@ -412,11 +412,35 @@ static bool crfs_image_to_local(int fd)
 }
 
 /*
+ * Has the process of thread @pid a file size limit (RLIMIT_FSIZE)?  Our
+ * write() would not be held to it.  Asked of /proc: prlimit() on another
+ * user's process needs CAP_SYS_RESOURCE.  Not known: limited.
+ */
+static bool crfs_image_to_limited(pid_t pid)
+{
+	char path[64], *line = NULL, soft[32] = "";
+	size_t cap = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/limits", (int)pid);
+	f = fopen(path, "re");
+	while (f && getline(&line, &cap, f) > 0)
+		if (!strncmp(line, "Max file size ", 14)) {
+			sscanf(line + 14, "%31s", soft);
+			break;
+		}
+	if (f)
+		fclose(f);
+	free(line);
+	return strcmp(soft, "unlimited") != 0;
+}
+
+/*
  * The caller's descriptor @fd, as its own (pidfd_getfd(): the same open
  * file, offset and flags), if crfs-fuse writes an image to it: a regular
- * file on a local filesystem, open for writing.  Return: the descriptor,
- * or -errno (EOPNOTSUPP: not such a file; EBADF: no such descriptor, or
- * not open for writing).
+ * file on a local filesystem, open for writing, of a process without a
+ * file size limit.  Return: the descriptor, or -errno (EOPNOTSUPP: not
+ * such a file; EBADF: no such descriptor, or not open for writing).
  */
 static int crfs_image_to_fd(fuse_req_t req, int fd)
 {
@@ -442,7 +466,8 @@ static int crfs_image_to_fd(fuse_req_t req, int fd)
 		ret = -EBADF;
 		goto out_close;
 	}
-	if (crfs_image_to_local(out) && !fstat(out, &st) && S_ISREG(st.st_mode))
+	if (crfs_image_to_local(out) && !fstat(out, &st) &&
+	    S_ISREG(st.st_mode) && !crfs_image_to_limited(pid))
 		return out;
 out_close:
 	close(out);

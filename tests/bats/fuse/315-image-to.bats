@@ -193,3 +193,28 @@ print(ioc(img, out), flush=True)
 	run -0 ct_file "$ct" error
 	assert_output --partial "killed during the checkpoint"
 }
+
+@test "CRFS_IOC_IMAGE_TO is refused to a caller with a file size limit: crfs-fuse would write past it" {
+	require_image
+	local ct tmp
+
+	tmp=$BATS_TEST_TMPDIR
+	ct=$(crfs_mkct ioc)
+	zdtm_start "$ct" zdtm-mem
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	run -0 python3 -c "$IOC_PY"'
+import resource, signal
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (65536, resource.RLIM_INFINITY))
+img = os.open(sys.argv[1], os.O_RDONLY)
+out = os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT, 0o600)
+print(ioc(img, out), os.fstat(out).st_size <= 65536)
+os.close(img)
+' "$CRFS_MNT/$ct/image" "$tmp/img"
+	assert_output "ENOTSUP True"
+	run -0 ct_file "$ct" state
+	assert_output "frozen"
+	ct_write "$ct" state thaw
+	zdtm_finish
+}
