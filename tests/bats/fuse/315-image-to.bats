@@ -218,3 +218,34 @@ os.close(img)
 	ct_write "$ct" state thaw
 	zdtm_finish
 }
+
+@test "crctl checkpoint -o FILE stopped and continued (job control) during CRFS_IOC_IMAGE_TO goes on: an interrupted ioctl is called again" {
+	require_image
+	local ct tmp pid i
+
+	tmp=$BATS_TEST_TMPDIR
+	ct=$(crfs_mkct ioc)
+	zdtm_start "$ct" zdtm-mem
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	(crfs_close_fds; exec "$CRFS_BIN/crctl" -r "$CRFS_MNT" checkpoint "$ct" \
+		-o "$tmp/img" --leave-frozen) </dev/null >"$tmp/crctl.out" \
+		2>"$tmp/crctl.err" 3>&- &
+	pid=$!
+	# a stop signal interrupts the FUSE request; the ioctl answers EINTR
+	for ((i = 0; i < 400; i++)); do
+		kill -STOP "$pid" 2>/dev/null || break
+		kill -CONT "$pid" 2>/dev/null || break
+		sleep 0.005
+	done
+	wait "$pid" || fail "crctl failed: $(cat "$tmp/crctl.err")"
+	run -0 "$CRFS_BIN/crfs-image" verify "$tmp/img"
+	run -0 ct_file "$ct" state
+	assert_output "frozen"
+	ct_write "$ct" state kill
+	wait_empty "$ct"
+	wait_pid_gone "$ZDTM_PID" 20
+	crfs_restore "$ct" "$tmp/img"
+	ct_write "$ct" state thaw
+	zdtm_finish
+}
