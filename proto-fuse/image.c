@@ -502,12 +502,15 @@ static void crfs_fuse_image_ioctl(fuse_req_t req, struct crfs_fh *fh,
 		return;
 	}
 	/*
-	 * Held to the end: a caller killed meanwhile closes the file, whose
-	 * release may free @fh before this returns (not used after here).
+	 * Held to the end, as a read holds it.  @fh is ours until the reply:
+	 * the caller's ioctl() holds the file, and a close() of a copy of
+	 * its descriptor meanwhile is a flush() (the end), not its release.
 	 */
 	cr_xfer_get(x);
 	ret = cr_xfer_read_to(x, out, crfs_image_wait, &r, &out_failed);
 	close(out);
+	if (ret == -EBADF && !out_failed)
+		ret = crfs_image_after_end(fh);
 	cr_xfer_put(x);
 	if (ret && !out_failed)
 		fuse_reply_err(req, -ret);

@@ -249,3 +249,28 @@ os.close(img)
 	ct_write "$ct" state thaw
 	zdtm_finish
 }
+
+@test "CRFS_IOC_IMAGE_TO after a copy of the image's descriptor was closed is EBADF, and error says who closed it" {
+	require_image
+	local ct tmp pid
+
+	tmp=$BATS_TEST_TMPDIR
+	ct=$(crfs_mkct ioc)
+	zdtm_start "$ct" zdtm-mem
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	run -0 python3 -c "$IOC_PY"'
+img = os.open(sys.argv[1], os.O_RDONLY)
+os.read(img, 64)
+os.close(os.dup(img))                   # its flush ends the transfer
+out = os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT, 0o600)
+print(ioc(img, out), os.getpid())
+os.close(img)
+' "$CRFS_MNT/$ct/image" "$tmp/img"
+	[[ $output == "EBADF "* ]] || fail "the ioctl said: $output"
+	pid=${output#EBADF }
+	run -0 ct_file "$ct" error
+	assert_output --partial "the image file was closed (by pid $pid)"
+	ct_write "$ct" state thaw
+	zdtm_finish
+}
