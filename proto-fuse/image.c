@@ -438,9 +438,10 @@ static bool crfs_image_to_limited(pid_t pid)
 /*
  * The caller's descriptor @fd, as its own (pidfd_getfd(): the same open
  * file, offset and flags), if crfs-fuse writes an image to it: a regular
- * file on a local filesystem, open for writing, of a process without a
- * file size limit.  Return: the descriptor, or -errno (EOPNOTSUPP: not
- * such a file; EBADF: no such descriptor, or not open for writing).
+ * file on a local filesystem, not set-ID, open for writing, of a process
+ * without a file size limit.  Return: the descriptor, or -errno
+ * (EOPNOTSUPP: not such a file; EBADF: no such descriptor, or not open
+ * for writing).
  */
 static int crfs_image_to_fd(fuse_req_t req, int fd)
 {
@@ -466,8 +467,13 @@ static int crfs_image_to_fd(fuse_req_t req, int fd)
 		ret = -EBADF;
 		goto out_close;
 	}
+	/*
+	 * Not a set-ID file: the caller's write() drops the set-group-ID
+	 * bit unless it is of the group, ours (CAP_FSETID) keeps it.
+	 */
 	if (crfs_image_to_local(out) && !fstat(out, &st) &&
-	    S_ISREG(st.st_mode) && !crfs_image_to_limited(pid))
+	    S_ISREG(st.st_mode) && !(st.st_mode & (S_ISUID | S_ISGID)) &&
+	    !crfs_image_to_limited(pid))
 		return out;
 out_close:
 	close(out);
