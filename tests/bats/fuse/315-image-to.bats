@@ -274,3 +274,48 @@ os.close(img)
 	ct_write "$ct" state thaw
 	zdtm_finish
 }
+
+@test "a read() of image waiting behind a stalled CRFS_IOC_IMAGE_TO can be interrupted: it does not hold a daemon thread for as long as the stall" {
+	require_image
+	local ct tmp hold caller ok=0 inodehold
+
+	inodehold=${CRFS_TOOLS:-$CRFS_BIN/../tests/tools}/inodehold
+	[[ -x $inodehold ]] || inodehold=$CRFS_REPO/build/tests/tools/inodehold
+	tmp=$BATS_TEST_TMPDIR
+	ct=$(crfs_mkct ioc)
+	zdtm_start "$ct" zdtm-mem
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	start_bg "$inodehold" "$tmp/out" "$tmp/held"
+	hold=$STARTED_PID
+	wait_for "the inode lock held" 10 test -e "$tmp/held" || kill -KILL "$hold"
+	# the parent's ioctl stalls in crfs-fuse's write; the child reads the
+	# same image, is interrupted after 1 s, and says so
+	start_bg python3 -c "$IOC_PY"'
+import signal, time
+img = os.open(sys.argv[1], os.O_RDONLY)
+out = os.open(sys.argv[2], os.O_WRONLY)
+if os.fork() == 0:
+    time.sleep(1)
+    def alarm(sig, frame):
+        raise InterruptedError
+    signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(1)
+    try:
+        os.read(img, 4096)
+        print("read", flush=True)
+    except InterruptedError:
+        print("interrupted", flush=True)
+    os._exit(0)
+print(ioc(img, out), flush=True)
+os.wait()
+' "$CRFS_MNT/$ct/image" "$tmp/out"
+	caller=$STARTED_PID
+	wait_for "the child's read to be interrupted" 10 \
+		grep -q interrupted "$(crfs_tmp)"/python3.*.out && ok=1
+	kill -KILL "$hold"
+	((ok)) || fail "the read waited for the stalled write: $(cat "$(crfs_tmp)"/python3.*.out)"
+	wait_pid_gone "$caller" 20
+	ct_write "$ct" state thaw
+	zdtm_finish
+}
