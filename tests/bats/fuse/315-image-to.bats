@@ -51,6 +51,12 @@ attempt(img, w)                                     # a pipe
 st = os.open(ct + "/state", os.O_WRONLY)
 attempt(img, st)                                    # a file of this FUSE mount
 attempt(img, img)                                   # the image (read-only)
+mfd = os.memfd_create("ioc")
+attempt(img, mfd)                                   # a memfd (no mount of ours)
+pth = os.open(tmp + "/ro", os.O_PATH)
+attempt(img, pth)                                   # O_PATH: not open for writing
+pc = os.open("/proc/self/comm", os.O_WRONLY)
+attempt(img, pc)                                    # a /proc file
 out = os.open(rest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
 attempt(img, out, IOC + 1)                          # another command
 attempt(st, out)                                    # another file
@@ -74,7 +80,7 @@ os.close(img)
 	ct_write "$ct" state freeze
 	wait_frozen "$ct"
 	run -0 python3 -c "$IOCTL_PY" "$CRFS_MNT/$ct" "$tmp/rest" "$tmp" "$CRFS_MNT"
-	assert_output "$(printf '%s\n' EBADF EBADF ENOTSUP ENOTSUP EBADF ENOTTY ENOTTY ENOTTY)"
+	assert_output "$(printf '%s\n' EBADF EBADF ENOTSUP ENOTSUP EBADF ENOTSUP EBADF ENOTSUP ENOTTY ENOTTY ENOTTY)"
 	run -0 "$CRFS_BIN/crfs-image" verify "$tmp/rest"
 	# the container is unharmed and its image restores
 	run -0 ct_file "$ct" state
