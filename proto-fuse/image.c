@@ -412,11 +412,36 @@ static bool crfs_image_to_local(int fd)
 }
 
 /*
+ * Has the process of thread @pid a file size limit (RLIMIT_FSIZE)?  Our
+ * write() would not be held to it.  Asked of /proc: prlimit() on another
+ * user's process needs CAP_SYS_RESOURCE.  Not known: limited.
+ */
+static bool crfs_image_to_limited(pid_t pid)
+{
+	char path[64], *line = NULL, soft[32] = "";
+	size_t cap = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/limits", (int)pid);
+	f = fopen(path, "re");
+	while (f && getline(&line, &cap, f) > 0)
+		if (!strncmp(line, "Max file size ", 14)) {
+			sscanf(line + 14, "%31s", soft);
+			break;
+		}
+	if (f)
+		fclose(f);
+	free(line);
+	return strcmp(soft, "unlimited") != 0;
+}
+
+/*
  * The caller's descriptor @fd, as its own (pidfd_getfd(): the same open
  * file, offset and flags), if crfs-fuse writes an image to it: a regular
- * file on a local filesystem, open for writing.  Return: the descriptor,
- * or -errno (EOPNOTSUPP: not such a file; EBADF: no such descriptor, or
- * not open for writing).
+ * file on a local filesystem, not set-ID, open for writing, of a process
+ * without a file size limit.  Return: the descriptor, or -errno
+ * (EOPNOTSUPP: not such a file; EBADF: no such descriptor, or not open
+ * for writing).
  */
 static int crfs_image_to_fd(fuse_req_t req, int fd)
 {
@@ -442,7 +467,13 @@ static int crfs_image_to_fd(fuse_req_t req, int fd)
 		ret = -EBADF;
 		goto out_close;
 	}
-	if (crfs_image_to_local(out) && !fstat(out, &st) && S_ISREG(st.st_mode))
+	/*
+	 * Not a set-ID file: the caller's write() drops the set-group-ID
+	 * bit unless it is of the group, ours (CAP_FSETID) keeps it.
+	 */
+	if (crfs_image_to_local(out) && !fstat(out, &st) &&
+	    S_ISREG(st.st_mode) && !(st.st_mode & (S_ISUID | S_ISGID)) &&
+	    !crfs_image_to_limited(pid))
 		return out;
 out_close:
 	close(out);
@@ -477,12 +508,15 @@ static void crfs_fuse_image_ioctl(fuse_req_t req, struct crfs_fh *fh,
 		return;
 	}
 	/*
-	 * Held to the end: a caller killed meanwhile closes the file, whose
-	 * release may free @fh before this returns (not used after here).
+	 * Held to the end, as a read holds it.  @fh is ours until the reply:
+	 * the caller's ioctl() holds the file, and a close() of a copy of
+	 * its descriptor meanwhile is a flush() (the end), not its release.
 	 */
 	cr_xfer_get(x);
 	ret = cr_xfer_read_to(x, out, crfs_image_wait, &r, &out_failed);
 	close(out);
+	if (ret == -EBADF && !out_failed)
+		ret = crfs_image_after_end(fh);
 	cr_xfer_put(x);
 	if (ret && !out_failed)
 		fuse_reply_err(req, -ret);

@@ -714,6 +714,60 @@ open(sys.argv[2], "wb").write(img)
 	refused zdtm-neg-maplock3 "pid [0-9]+: an OFD WRITE lock on inode [0-9]+:[0-9]+:[0-9]+ that it maps, and that none of the container's descriptors has"
 }
 
+# The holder of an OFD lock outside: on a file of DIR (another filesystem)
+# with inode number INO, made by creating files until one has it.
+OFD_HOLDER_PY='import fcntl, os, struct, sys, time
+d, ino, ready = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+for k in range(100000):
+    p = "%s/f%d" % (d, k)
+    fd = os.open(p, os.O_RDWR | os.O_CREAT, 0o600)
+    if os.fstat(fd).st_ino == ino:
+        break
+    os.close(fd)
+    os.unlink(p)
+else:
+    sys.exit("no file with inode %d" % ino)
+fcntl.fcntl(fd, 37, struct.pack("hhqqi4x", fcntl.F_WRLCK, 0, 0, 10, 0))
+open(ready, "w").close()
+time.sleep(3600)
+'
+
+@test "an OFD lock outside on a file of another filesystem, with the inode number of a file the container maps, is not taken for its own" {
+	require_image
+	local ct tmp ino holder rc=0 err=
+
+	tmp=$BATS_TEST_TMPDIR
+	mkdir "$tmp/a" "$tmp/b"
+	mount -t tmpfs -o size=1m,mode=0700 crfs-ofd-a "$tmp/a"
+	mount -t tmpfs -o size=16m,mode=0755 crfs-ofd-b "$tmp/b"
+	mkdir "$tmp/b/z"
+	ct=$(crfs_mkct neg)
+	start_in "$ct" "$CRFS_ZDTM/zdtm-mem" "$tmp/b/z"
+	ZDTM_PID=$STARTED_PID
+	ZDTM_DIR=$tmp/b/z
+	wait_for "zdtm-mem to be ready" 30 test -e "$tmp/b/z/ready" || rc=1
+	ino=$(stat -c %i "$tmp/b/z/mem.file")
+	(crfs_close_fds; exec python3 -c "$OFD_HOLDER_PY" "$tmp/a" "$ino" "$tmp/locked") \
+		</dev/null >/dev/null 2>"$tmp/holder.err" 3>&- &
+	holder=$!
+	wait_for "the OFD lock" 10 test -e "$tmp/locked" || rc=1
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	if ((rc == 0)) && ! cat "$CRFS_MNT/$ct/image" >"$tmp/img"; then
+		rc=2
+		err=$(ct_file "$ct" error)
+	fi
+	kill "$holder"
+	wait "$holder" 2>/dev/null || true
+	ct_write "$ct" state thaw
+	wait_thawed "$ct"
+	zdtm_finish
+	wait_pid_gone "$ZDTM_PID" 20
+	umount "$tmp/a" "$tmp/b"
+	((rc != 1)) || fail "not set up: $(cat "$tmp/holder.err")"
+	((rc == 0)) || fail "refused: $err"
+}
+
 @test "a lock on a device is refused, the container is unharmed" {
 	require_image
 	refused zdtm-neg-devlock "pid [0-9]+: fd [0-9]+: /dev/null: a flock lock: locks are restored on regular files, memfds and directories only"

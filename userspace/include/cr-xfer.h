@@ -169,20 +169,27 @@ ssize_t cr_xfer_read(struct cr_xfer *x, void *buf, size_t len,
  *
  * Return: as cr_xfer_read(); @take was called when it is > 0.
  */
+ssize_t cr_xfer_peek(struct cr_xfer *x, size_t len, cr_xfer_take_fn take,
+		     cr_xfer_wait_fn wait, void *arg);
+
 /**
  * cr_xfer_read_to() - checkpoint: the rest of the image written to @fd
- * (the caller checked it: a regular file, open for writing), half a ring
- * at a time, where the bytes lie in the ring
- * @wait, @arg: as for cr_xfer_read()
+ * where the bytes lie in the ring, a MiB at a time (at most half the ring)
+ * @fd:        the caller checked it: a regular file, open for writing
+ * @wait:      as for cr_xfer_read(), asked between two writes too
+ * @arg:       its argument
+ * @fd_failed: receives true when a write() to @fd failed
+ *
+ * A write() to @fd may wait on another process (one holding the file's
+ * lock) for as long as that one wishes; a read meanwhile waits for it,
+ * asking its @wait.  Interrupted, nothing half written is consumed: a
+ * call again goes on where this one stopped.
  *
  * Return: 0 at the end of the image; -errno as cr_xfer_read(), or a
  * write()'s -errno with @fd_failed set (what was written stays).
  */
 int cr_xfer_read_to(struct cr_xfer *x, int fd, cr_xfer_wait_fn wait,
 		    void *arg, bool *fd_failed);
-
-ssize_t cr_xfer_peek(struct cr_xfer *x, size_t len, cr_xfer_take_fn take,
-		     cr_xfer_wait_fn wait, void *arg);
 
 /**
  * cr_xfer_write() - restore: feed the image
@@ -239,8 +246,9 @@ int cr_xfer_end(struct cr_xfer *x);
  * writer still holds it: join the thread and hand the ring back
  * (@ops->ring_put) now, not at the last put.  Reads then fail with -EIO
  * and writes with the transfer's result, as they would have.  Does
- * nothing to a transfer not finished.  Do not hold a lock that the owner's
- * report() takes: it waits for a read or write under way.
+ * nothing to a transfer not finished, and leaves the ring to the last put
+ * while a read or write is under way (one may wait on a write() to a
+ * file for as long as another process wishes: CRFS_IOC_IMAGE_TO).
  */
 void cr_xfer_reap(struct cr_xfer *x);
 

@@ -36,6 +36,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 
@@ -339,10 +340,46 @@ static struct cr_dtask *cr_lk_task(struct cr_dump *d, int pid)
 }
 
 /*
+ * Filesystems whose stat() gives the device /proc/locks names (the
+ * superblock's): on these a mapping on another device is another inode.
+ * A stacked one (overlay) or btrfs (a subvolume's own st_dev) may give
+ * another device for the inode locked: there the inode number alone
+ * refuses.
+ */
+static const unsigned long cr_lk_plain_fs[] = {
+	0x01021994,	/* tmpfs, memfd */
+	0x958458f6,	/* hugetlbfs */
+	0x858458f6,	/* ramfs */
+	0xef53,		/* ext2, ext3, ext4 */
+	0x58465342,	/* xfs */
+	0xf2f52010,	/* f2fs */
+};
+
+/* Is @v of @dt's mm, a mapping of a file, maybe the inode of @l? */
+static bool cr_lk_maps(const struct cr_dtask *dt, const struct cr_vma *v,
+		       const struct cr_lk_line *l)
+{
+	char path[96];
+	struct statfs sfs;
+
+	if (!v->file || v->file->f.ino != l->ino)
+		return false;
+	if (major(v->file->f.dev) == l->maj && minor(v->file->f.dev) == l->min)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", dt->pid,
+		 (unsigned long long)v->v.start, (unsigned long long)v->v.end);
+	if (statfs(path, &sfs))
+		return true;		/* not known: it may be */
+	for (size_t i = 0; i < sizeof(cr_lk_plain_fs) /
+			       sizeof(cr_lk_plain_fs[0]); i++)
+		if ((unsigned long)sfs.f_type == cr_lk_plain_fs[i])
+			return false;
+	return true;
+}
+
+/*
  * The first task of @d that maps the inode of @l through a file (FILE
- * mappings: regular files, memfds), or NULL.  By inode number alone:
- * /proc/locks gives the device of the inode locked, which a stacked
- * filesystem's stat() does not; a match on another device only refuses.
+ * mappings: regular files, memfds), or NULL (cr_lk_maps()).
  */
 static struct cr_dtask *cr_lk_mapper(struct cr_dump *d,
 				     const struct cr_lk_line *l)
@@ -350,12 +387,9 @@ static struct cr_dtask *cr_lk_mapper(struct cr_dump *d,
 	for (uint32_t i = 0; i < d->nr_tasks; i++) {
 		const struct cr_mm *mm = d->tasks[i].t ? d->tasks[i].t->mm : NULL;
 
-		for (uint32_t j = 0; mm && j < mm->nr_vmas; j++) {
-			const struct cr_file *f = mm->vmas[j].file;
-
-			if (f && f->f.ino == l->ino)
+		for (uint32_t j = 0; mm && j < mm->nr_vmas; j++)
+			if (cr_lk_maps(&d->tasks[i], &mm->vmas[j], l))
 				return &d->tasks[i];
-		}
 	}
 	return NULL;
 }

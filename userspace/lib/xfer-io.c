@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cr.h"
@@ -43,6 +44,31 @@ static int xfer_read_result(struct cr_xfer *x, ssize_t n)
 }
 
 /*
+ * Take @io_lock, asking @wait every slice: the read or write in it may
+ * wait on another process for as long as that one wishes (a write() to
+ * the file of CRFS_IOC_IMAGE_TO).  Return: 0, or @wait's errno.
+ */
+static int xfer_io_lock(struct cr_xfer *x, cr_xfer_wait_fn wait, void *arg)
+{
+	struct timespec until;
+	int ret;
+
+	for (;;) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += CR_XFER_SLICE_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		if (pthread_mutex_timedlock(&x->io_lock, &until) != ETIMEDOUT)
+			return 0;
+		ret = wait ? wait(x, arg) : 0;
+		if (ret)
+			return ret;
+	}
+}
+
+/*
  * The next bytes of a checkpoint, handed to @take where they lie.  A call
  * waits for as much as was asked (or the end): fewer, larger replies,
  * while the engine fills the ring behind it.  At most half the ring is
@@ -60,7 +86,11 @@ static ssize_t xfer_peek(struct cr_xfer *x, size_t len, cr_xfer_take_fn take,
 		return -EBADF;
 	/* @take may let the reader end the transfer: hold it till we are out. */
 	cr_xfer_get(x);
-	pthread_mutex_lock(&x->io_lock);
+	ret = xfer_io_lock(x, wait, arg);
+	if (ret) {
+		cr_xfer_put(x);
+		return -ret;
+	}
 	if (!x->ring) {		/* over, and handed back: cr_xfer_reap() */
 		n = xfer_read_result(x, 0);
 		goto out;

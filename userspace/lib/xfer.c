@@ -634,7 +634,13 @@ void cr_xfer_reap(struct cr_xfer *x)
 	if (!cr_xfer_finished(x))
 		return;
 	xfer_join(x);
-	pthread_mutex_lock(&x->io_lock);	/* no read or write in it */
+	/*
+	 * No read or write in it.  One still in it (a checkpoint written to
+	 * a file whose write() stalls: CRFS_IOC_IMAGE_TO) keeps the ring
+	 * till the last put: a kill or the next open does not wait on it.
+	 */
+	if (pthread_mutex_trylock(&x->io_lock))
+		return;
 	pthread_mutex_lock(&x->lock);		/* no call-off or end in it */
 	r = x->ring;
 	x->ring = NULL;

@@ -260,8 +260,12 @@ static int crctl_copy_image(int in, int out, int *side,
 	struct stat st;
 
 	if (!fstat(out, &st) && S_ISREG(st.st_mode)) {
-		int ret = ioctl(in, CRFS_IOC_IMAGE_TO, &out);
+		int ret;
 
+		/* Interrupted (a stop signal too): it goes on where it was. */
+		do
+			ret = ioctl(in, CRFS_IOC_IMAGE_TO, &out);
+		while (ret < 0 && errno == EINTR);
 		if (ret >= 0) {
 			*side = 1;	/* 0, or a write's errno */
 			return -ret;

@@ -129,3 +129,39 @@ busy_ct() {
 	assert_output --partial "Permission denied"
 	[[ -d $CRFS_MNT/$empty ]] || fail "$empty was removed"
 }
+
+@test "CRFS_IOC_IMAGE_TO by a user root handed image to, into a set-group-ID file of a group the user is not in, is refused: crfs-fuse's write would keep the bit" {
+	require_image
+	local ct pub
+
+	ct=$(crfs_mkct perm)
+	zdtm_start "$ct" zdtm-mem
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	pub=$(mktemp -d /tmp/crfs-sgid.XXXXXX)
+	chmod 0755 "$pub"
+	: >"$pub/sgid"
+	chgrp daemon "$pub/sgid"
+	chmod 02777 "$pub/sgid"
+	# root opens image and becomes a user (nobody) not in the group, which
+	# may write the file, but whose own writes drop its set-group-ID bit
+	run python3 -c 'import ctypes, errno, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+IOC = (1 << 30) | (4 << 16) | (0xCF << 8) | 1
+img = os.open(sys.argv[1], os.O_RDONLY)
+os.setgroups([])
+os.setgid(65534)
+os.setuid(65534)
+out = ctypes.c_int(os.open(sys.argv[2], os.O_WRONLY))
+r = libc.ioctl(img, ctypes.c_ulong(IOC), ctypes.byref(out))
+print(errno.errorcode[ctypes.get_errno()] if r < 0 else "ret %d" % r,
+      oct(os.fstat(out.value).st_mode & 0o7777))
+' "$CRFS_MNT/$ct/image" "$pub/sgid"
+	rm -rf "$pub"
+	assert_success
+	assert_output "ENOTSUP 0o2777"
+	run -0 ct_file "$ct" state
+	assert_output "frozen"
+	ct_write "$ct" state thaw
+	zdtm_finish
+}

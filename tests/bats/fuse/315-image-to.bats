@@ -59,6 +59,12 @@ attempt(img, w)                                     # a pipe
 st = os.open(ct + "/state", os.O_WRONLY)
 attempt(img, st)                                    # a file of this FUSE mount
 attempt(img, img)                                   # the image (read-only)
+mfd = os.memfd_create("ioc")
+attempt(img, mfd)                                   # a memfd (no mount of ours)
+pth = os.open(tmp + "/ro", os.O_PATH)
+attempt(img, pth)                                   # O_PATH: not open for writing
+pc = os.open("/proc/self/comm", os.O_WRONLY)
+attempt(img, pc)                                    # a /proc file
 out = os.open(rest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
 attempt(img, out, IOC + 1)                          # another command
 attempt(st, out)                                    # another file
@@ -80,7 +86,7 @@ os.close(img)
 	start_frozen
 	ct=$CT
 	run -0 python3 -c "$IOCTL_PY" "$CRFS_MNT/$ct" "$tmp/rest" "$tmp" "$CRFS_MNT"
-	assert_output "$(printf '%s\n' EBADF EBADF ENOTSUP ENOTSUP EBADF ENOTTY ENOTTY ENOTTY)"
+	assert_output "$(printf '%s\n' EBADF EBADF ENOTSUP ENOTSUP EBADF ENOTSUP EBADF ENOTSUP ENOTTY ENOTTY ENOTTY)"
 	run -0 "$CRFS_BIN/crfs-image" verify "$tmp/rest"
 	# the container is unharmed and its image restores
 	run -0 ct_file "$ct" state
@@ -150,6 +156,174 @@ os.close(img)
 	run -0 "$CRFS_BIN/crfs-image" verify "$tmp/img2"
 	run -0 ct_file "$ct" state
 	assert_output "frozen"
+	ct_write "$ct" state thaw
+	zdtm_finish
+}
+
+@test "CRFS_IOC_IMAGE_TO whose write to the caller's file stalls: a kill of the container still returns, and the ioctl then fails EIO" {
+	require_image
+	local ct tmp hold caller ok=0 inodehold
+
+	inodehold=${CRFS_TOOLS:-$CRFS_BIN/../tests/tools}/inodehold
+	[[ -x $inodehold ]] || inodehold=$CRFS_REPO/build/tests/tools/inodehold
+	tmp=$BATS_TEST_TMPDIR
+	ct=$(crfs_mkct ioc)
+	zdtm_start "$ct" zdtm-mem
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	# another process holds the output file's inode lock: every write()
+	# to it waits, the daemon's too, as long as that process wishes
+	start_bg "$inodehold" "$tmp/out" "$tmp/held"
+	hold=$STARTED_PID
+	wait_for "the inode lock held" 10 test -e "$tmp/held" || kill -KILL "$hold"
+	start_bg python3 -c "$IOC_PY"'
+img = os.open(sys.argv[1], os.O_RDONLY)
+out = os.open(sys.argv[2], os.O_WRONLY)
+print(ioc(img, out), flush=True)
+' "$CRFS_MNT/$ct/image" "$tmp/out"
+	caller=$STARTED_PID
+	wait_for "the caller in its ioctl" 10 grep -q '^16 ' "/proc/$caller/syscall" ||
+		kill -KILL "$hold"
+	sleep 1
+	(crfs_close_fds; echo kill >"$CRFS_MNT/$ct/state"; echo $? >"$tmp/kill.rc") \
+		</dev/null >/dev/null 2>&1 3>&- &
+	wait_for "the kill to return" 10 test -s "$tmp/kill.rc" && ok=1
+	kill -KILL "$hold"
+	((ok)) || fail "echo kill > state hung while crfs-fuse's write to the caller's file stalled"
+	run -0 cat "$tmp/kill.rc"
+	assert_output "0"
+	wait_empty "$ct"
+	wait_pid_gone "$ZDTM_PID" 20
+	# the holder gone, the write ends and the checkpoint, called off, fails
+	wait_pid_gone "$caller" 20
+	run -0 cat "$(crfs_tmp)"/python3.*.out
+	assert_output "EIO"
+	run -0 ct_file "$ct" error
+	assert_output --partial "killed during the checkpoint"
+}
+
+@test "CRFS_IOC_IMAGE_TO is refused to a caller with a file size limit: crfs-fuse would write past it" {
+	require_image
+	local ct tmp
+
+	tmp=$BATS_TEST_TMPDIR
+	ct=$(crfs_mkct ioc)
+	zdtm_start "$ct" zdtm-mem
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	run -0 python3 -c "$IOC_PY"'
+import resource, signal
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (65536, resource.RLIM_INFINITY))
+img = os.open(sys.argv[1], os.O_RDONLY)
+out = os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT, 0o600)
+print(ioc(img, out), os.fstat(out).st_size <= 65536)
+os.close(img)
+' "$CRFS_MNT/$ct/image" "$tmp/img"
+	assert_output "ENOTSUP True"
+	run -0 ct_file "$ct" state
+	assert_output "frozen"
+	ct_write "$ct" state thaw
+	zdtm_finish
+}
+
+@test "crctl checkpoint -o FILE stopped and continued (job control) during CRFS_IOC_IMAGE_TO goes on: an interrupted ioctl is called again" {
+	require_image
+	local ct tmp pid i
+
+	tmp=$BATS_TEST_TMPDIR
+	ct=$(crfs_mkct ioc)
+	zdtm_start "$ct" zdtm-mem
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	(crfs_close_fds; exec "$CRFS_BIN/crctl" -r "$CRFS_MNT" checkpoint "$ct" \
+		-o "$tmp/img" --leave-frozen) </dev/null >"$tmp/crctl.out" \
+		2>"$tmp/crctl.err" 3>&- &
+	pid=$!
+	# a stop signal interrupts the FUSE request; the ioctl answers EINTR
+	for ((i = 0; i < 400; i++)); do
+		kill -STOP "$pid" 2>/dev/null || break
+		kill -CONT "$pid" 2>/dev/null || break
+		sleep 0.005
+	done
+	wait "$pid" || fail "crctl failed: $(cat "$tmp/crctl.err")"
+	run -0 "$CRFS_BIN/crfs-image" verify "$tmp/img"
+	run -0 ct_file "$ct" state
+	assert_output "frozen"
+	ct_write "$ct" state kill
+	wait_empty "$ct"
+	wait_pid_gone "$ZDTM_PID" 20
+	crfs_restore "$ct" "$tmp/img"
+	ct_write "$ct" state thaw
+	zdtm_finish
+}
+
+@test "CRFS_IOC_IMAGE_TO after a copy of the image's descriptor was closed is EBADF, and error says who closed it" {
+	require_image
+	local ct tmp pid
+
+	tmp=$BATS_TEST_TMPDIR
+	ct=$(crfs_mkct ioc)
+	zdtm_start "$ct" zdtm-mem
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	run -0 python3 -c "$IOC_PY"'
+img = os.open(sys.argv[1], os.O_RDONLY)
+os.read(img, 64)
+os.close(os.dup(img))                   # its flush ends the transfer
+out = os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT, 0o600)
+print(ioc(img, out), os.getpid())
+os.close(img)
+' "$CRFS_MNT/$ct/image" "$tmp/img"
+	[[ $output == "EBADF "* ]] || fail "the ioctl said: $output"
+	pid=${output#EBADF }
+	run -0 ct_file "$ct" error
+	assert_output --partial "the image file was closed (by pid $pid)"
+	ct_write "$ct" state thaw
+	zdtm_finish
+}
+
+@test "a read() of image waiting behind a stalled CRFS_IOC_IMAGE_TO can be interrupted: it does not hold a daemon thread for as long as the stall" {
+	require_image
+	local ct tmp hold caller ok=0 inodehold
+
+	inodehold=${CRFS_TOOLS:-$CRFS_BIN/../tests/tools}/inodehold
+	[[ -x $inodehold ]] || inodehold=$CRFS_REPO/build/tests/tools/inodehold
+	tmp=$BATS_TEST_TMPDIR
+	ct=$(crfs_mkct ioc)
+	zdtm_start "$ct" zdtm-mem
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	start_bg "$inodehold" "$tmp/out" "$tmp/held"
+	hold=$STARTED_PID
+	wait_for "the inode lock held" 10 test -e "$tmp/held" || kill -KILL "$hold"
+	# the parent's ioctl stalls in crfs-fuse's write; the child reads the
+	# same image, is interrupted after 1 s, and says so
+	start_bg python3 -c "$IOC_PY"'
+import signal, time
+img = os.open(sys.argv[1], os.O_RDONLY)
+out = os.open(sys.argv[2], os.O_WRONLY)
+if os.fork() == 0:
+    time.sleep(1)
+    def alarm(sig, frame):
+        raise InterruptedError
+    signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(1)
+    try:
+        os.read(img, 4096)
+        print("read", flush=True)
+    except InterruptedError:
+        print("interrupted", flush=True)
+    os._exit(0)
+print(ioc(img, out), flush=True)
+os.wait()
+' "$CRFS_MNT/$ct/image" "$tmp/out"
+	caller=$STARTED_PID
+	wait_for "the child's read to be interrupted" 10 \
+		grep -q interrupted "$(crfs_tmp)"/python3.*.out && ok=1
+	kill -KILL "$hold"
+	((ok)) || fail "the read waited for the stalled write: $(cat "$(crfs_tmp)"/python3.*.out)"
+	wait_pid_gone "$caller" 20
 	ct_write "$ct" state thaw
 	zdtm_finish
 }
