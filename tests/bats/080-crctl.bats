@@ -269,7 +269,8 @@ still_counting() {
 	run -1 crctl restore "$name" -i "$img" --thaw
 	assert_output --regexp "^crctl: $name: cannot restore: pid $PID: fd [0-9]+: $DIR/log: No such file or directory \(ENOENT\)\$"
 	[[ ! -e $CRFS_MNT/$name ]] || fail "crctl left $name behind"
-	crfs_gone "$PID"
+	# what the failed restore made is killed: gone once reaped (PID 1 is late)
+	wait_pid_gone "$PID"
 }
 
 @test "a failed restore into an existing container leaves it there" {
