@@ -361,15 +361,22 @@ static void crfs_fuse_image_read(fuse_req_t req, struct crfs_fh *fh, size_t size
 		fuse_reply_err(req, (int)-n);	/* 0: an empty reply, EOF */
 }
 
+#ifndef PIDFD_THREAD
+#define CRFS_PIDFD_THREAD	O_EXCL		/* linux/pidfd.h, 6.9 */
+#else
+#define CRFS_PIDFD_THREAD	PIDFD_THREAD
+#endif
+#define CRFS_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 /*
  * Filesystems whose regular files crfs-fuse writes an image to itself
  * (CRFS_IOC_IMAGE_TO): local ones, where a write ends.  Elsewhere (a FUSE
- * file, this mount's own, a network filesystem that may stall) the
- * caller reads the image and writes it as before.
+ * file, this mount's own, a network filesystem that may stall, an
+ * overlay whose upper layer may be any of those) the caller reads the
+ * image and writes it as before.
  */
 static const char *const crfs_image_to_fs[] = {
 	"tmpfs", "ramfs", "ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs",
-	"overlay",
 };
 
 /*
@@ -400,8 +407,7 @@ static bool crfs_image_to_local(int fd)
 		if (atoi(line) != mnt || !sep)
 			continue;
 		if (sscanf(sep + 3, "%31s", type) == 1)
-			for (size_t i = 0; i < sizeof(crfs_image_to_fs) /
-					       sizeof(crfs_image_to_fs[0]); i++)
+			for (size_t i = 0; i < CRFS_ARRAY_SIZE(crfs_image_to_fs); i++)
 				local |= !strcmp(type, crfs_image_to_fs[i]);
 		break;
 	}
@@ -452,7 +458,7 @@ static int crfs_image_to_fd(fuse_req_t req, int fd)
 	if (pid <= 0 || fd < 0)
 		return pid <= 0 ? -EOPNOTSUPP : -EBADF;
 	/* The calling thread (PIDFD_THREAD, 6.9), else its process. */
-	pidfd = syscall(SYS_pidfd_open, pid, O_EXCL);
+	pidfd = syscall(SYS_pidfd_open, pid, CRFS_PIDFD_THREAD);
 	if (pidfd < 0)
 		pidfd = syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd < 0)
