@@ -9,7 +9,9 @@ Each FILE is an input of tests/fuzz (one mode byte, then an image; mode bit
 fuzz-image.c's fix_crcs() does).  The header's machine fields (arch, page
 size, xfeatures, xstate size, release, machine) are set to those of HDR, an
 image this kernel wrote, its crc redone only if it was right (fuzz-image.c's
-this_machine()), so that the kernel reads on past its machine checks.
+this_machine()), and so are its XSAVE area and its vdso and vvar mappings
+(this_kernel()), so that the kernel reads on past its machine checks: the
+corpus was made on another kernel and CPU.
 
 For each input: mkdir MNT/TAG-N, write the image into its image file, close,
 then one outcome:
@@ -17,12 +19,14 @@ then one outcome:
   truncated  every write() succeeded, error names the reason after close()
              (the image ended before END)
   restored   the container holds the restored process(es), error empty:
-             they are killed (echo kill > state) and waited for
+             they are killed (echo kill > state), waited for and reaped
 and the container is removed (rmdir).  Anything else is an anomaly: a
 failure without a reason, a write() or close() that took longer than
 STEP_LIMIT seconds, a container that stays populated or cannot be
-removed, a restored process still alive.  One line per input, then the
-counts and the anomalies, go to stdout.  Exit status 1 on any anomaly.
+removed, a restored process still alive, a child (a zombie) that a
+refused restore left to the writer.  One line per input, then the counts
+(SUMMARY) and the anomalies (ANOMALY), go to stdout.  Exit status 1 on
+any anomaly.
 """
 import errno
 import os
@@ -38,6 +42,12 @@ HDR_SIZE = 224
 REC_HDR = 16
 REC_PAGES = 17
 REC_END = 18
+REC_XSTATE = 0x1001
+REC_MM = 3
+REC_VMA = 4
+VMA_SIZE = 64
+VMA_VDSO = 6
+VMA_VVAR = 7
 
 
 def _table():
@@ -104,6 +114,121 @@ def this_machine(b, here):
         struct.pack_into('<I', b, 220, hdr_crc(b))
 
 
+def records(b):
+    """(offset, type, crc, payload length) of each whole record of @b."""
+    off = HDR_SIZE
+    while off + REC_HDR <= len(b):
+        typ, crc, n = struct.unpack_from('<IIQ', b, off)
+        if n > len(b) - off - REC_HDR:
+            return
+        yield off, typ, crc, n
+        off += REC_HDR + n
+
+
+def here_fit(img):
+    """
+    What of @img, an image of this kernel, other images are fitted to:
+    its XSAVE area (the XSTATE payload), vdso and vvar sizes.
+    """
+    xs, vdso, vvar = None, 0, 0
+    for off, typ, _, n in records(img):
+        p = off + REC_HDR
+        if typ == REC_XSTATE and xs is None:
+            xs = bytes(img[p:p + n])
+        elif typ == REC_VMA and n >= VMA_SIZE:
+            kind, start, end = struct.unpack_from('<IQQ', img, p + 4)
+            if kind == VMA_VDSO and not vdso:
+                vdso = end - start
+            elif kind == VMA_VVAR and not vvar:
+                vvar = end - start
+    if xs is None or not vdso or not vvar:
+        sys.exit('fuzz-replay: no XSTATE, vdso or vvar in the image of this kernel')
+    return xs, vdso, vvar
+
+
+def this_kernel(b, fit):
+    """
+    @b fitted to this machine's FPU and this kernel's vdso, the part of
+    this_machine() that fuzz-image.c (reading in userspace) has no need
+    of: each XSTATE record of another size gets this machine's XSAVE area
+    (its tid kept); the first VDSO mapping this kernel's vdso size, the
+    first VVAR mapping this kernel's vvar size, ending where the vdso
+    begins, and any other VVAR mapping ([vvar_vclock] of newer kernels) is
+    dropped (MM's count of mappings and END's of records follow, if they
+    were right).  The records after a change move: each PAGES record's pad
+    is made again (page data at a page-aligned offset), END's byte count
+    follows if it was right.  A record whose crc was right gets its crc
+    again.  Return the new image (@b itself when nothing is to change).
+    """
+    xs, vdso_size, vvar_size = fit
+    xsize = struct.unpack_from('<I', xs, 4)[0]
+    vdso_start, change, nr_mm = None, False, 0
+    for off, typ, _, n in records(b):
+        p = off + REC_HDR
+        nr_mm += typ == REC_MM
+        if typ == REC_XSTATE and n >= 8:
+            change |= struct.unpack_from('<I', b, p + 4)[0] != xsize
+        elif typ == REC_VMA and n >= VMA_SIZE:
+            kind, start, end = struct.unpack_from('<IQQ', b, p + 4)
+            if kind == VMA_VDSO and vdso_start is None:
+                vdso_start = start
+                change |= end - start != vdso_size
+            elif kind == VMA_VVAR:
+                change = True
+    if nr_mm > 1:
+        vdso_start = None	# the kernel restores one process, one MM
+    if not change:
+        return b
+    out, end, mm_at, dropped = bytearray(b[:HDR_SIZE]), HDR_SIZE, None, 0
+    seen_vvar, nr, kept = False, 0, 0
+    for off, typ, crc, n in records(b):
+        end = off + REC_HDR + n
+        rh = bytearray(b[off:off + REC_HDR])
+        rh[4:8] = b'\0\0\0\0'
+        pl = bytearray(b[off + REC_HDR:end])
+        crc_ok = crc32c(rh + pl) == crc
+        if typ != REC_END:
+            nr += 1	# the records before END, as the input has them
+        if typ == REC_XSTATE and n >= 8:
+            pl = pl[:4] + xs[4:]
+        elif typ == REC_MM and n >= 12:
+            mm_at = (len(out), crc_ok)
+        elif typ == REC_VMA and n >= VMA_SIZE and vdso_start is not None:
+            kind, start = struct.unpack_from('<IQ', pl, 4)
+            if kind == VMA_VDSO and start == vdso_start:
+                struct.pack_into('<Q', pl, 16, start + vdso_size)
+            elif kind == VMA_VVAR and seen_vvar:
+                dropped += 1
+                continue
+            elif kind == VMA_VVAR:
+                seen_vvar = True
+                struct.pack_into('<QQ', pl, 8, vdso_start - vvar_size, vdso_start)
+        elif typ == REC_PAGES and n >= 24:
+            pad = struct.unpack_from('<I', pl, 20)[0]
+            if 24 + pad <= n and (n - 24 - pad) % 4096 == 0:
+                newpad = -(len(out) + REC_HDR + 24) % 4096
+                pl = pl[:20] + struct.pack('<I', newpad) + bytes(newpad) + pl[24 + pad:]
+        elif typ == REC_END and n == 24:
+            e_nr, e_bytes = struct.unpack_from('<QQ', pl, 0)
+            if e_nr == nr and e_bytes == off:
+                struct.pack_into('<QQ', pl, 0, kept, len(out))
+        if typ != REC_END:
+            kept += 1
+        rh[8:16] = struct.pack('<Q', len(pl))
+        rh[4:8] = struct.pack('<I', crc32c(rh + pl) if crc_ok else crc)
+        out += rh + pl
+    out += b[end:]
+    if dropped and mm_at:
+        at, crc_ok = mm_at
+        n = struct.unpack_from('<Q', out, at + 8)[0]
+        struct.pack_into('<I', out, at + REC_HDR + 8,
+                         (struct.unpack_from('<I', out, at + REC_HDR + 8)[0] - dropped) % 2**32)
+        if crc_ok:
+            struct.pack_into('<I', out, at + 4, 0)
+            struct.pack_into('<I', out, at + 4, crc32c(out[at:at + REC_HDR + n]))
+    return out
+
+
 class StepTimeout(Exception):
     pass
 
@@ -114,8 +239,8 @@ def _alarm(signum, frame):
 
 def read_file(path):
     try:
-        with open(path) as f:
-            return f.read().strip()
+        with open(path, 'rb') as f:	# error may quote an image's path bytes
+            return f.read().decode(errors='backslashreplace').strip()
     except OSError as e:
         return '<%s>' % errno.errorcode.get(e.errno, e.errno)
 
@@ -164,12 +289,13 @@ def write_image(path, img):
     return werr, cerr
 
 
-def replay(mnt, here, tag, k, name, data, log):
+def replay(mnt, here, fit, tag, k, name, data, log):
     """One input into a new container; return (outcome, anomaly or None)."""
     img = bytearray(data[1:])
     if data and data[0] & 1:
         fix_crcs(img)
     this_machine(img, here)
+    img = this_kernel(img, fit)
     ct = os.path.join(mnt, '%s-%d' % (tag, k))
     os.mkdir(ct)
     bad = None
@@ -218,6 +344,21 @@ def replay(mnt, here, tag, k, name, data, log):
         bad = bad or 'rmdir failed for %ds' % GONE_LIMIT
     if not wait_until(lambda: all(pid_gone(p) for p in pids), GONE_LIMIT):
         bad = bad or 'restored pid(s) still alive: %s' % pids
+    # a restored process is the writer's child: reaped here.  A refused
+    # restore leaves the writer no child, not even a zombie holding the
+    # image's pid (kernel.rst: killed and waited for).
+    for p in pids:
+        try:
+            os.waitpid(p, os.WNOHANG)
+        except ChildProcessError:
+            pass
+    try:
+        child = os.waitpid(-1, os.WNOHANG)[0]
+    except ChildProcessError:
+        child = None
+    if child is not None:
+        bad = bad or 'left the writer a child%s' % (
+            ' (zombie, reaped now) pid %d' % child if child else ' still running')
     log.write('%s %s errno=%s pids=%s error=%s%s\n' % (
         name, outcome, errno.errorcode.get(werr, werr) if werr else 0,
         ','.join(procs) or '-', err or '-',
@@ -232,9 +373,10 @@ def main():
     mnt, hdr, tag = sys.argv[1:4]
     files = sys.argv[4:]
     with open(hdr, 'rb') as f:
-        here = f.read(HDR_SIZE)
-    if len(here) != HDR_SIZE:
+        here = f.read()
+    if len(here) < HDR_SIZE:
         sys.exit('fuzz-replay: %s: no image header' % hdr)
+    fit = here_fit(here)
     signal.signal(signal.SIGALRM, _alarm)
     counts, anomalies = {}, []
     t0 = time.monotonic()
@@ -243,7 +385,7 @@ def main():
         with open(path, 'rb') as f:
             data = f.read()
         name = os.path.basename(path)
-        outcome, bad = replay(mnt, here, tag, k, name, data, log)
+        outcome, bad = replay(mnt, here, fit, tag, k, name, data, log)
         counts[outcome] = counts.get(outcome, 0) + 1
         if bad:
             anomalies.append('%s: %s' % (name, bad))
