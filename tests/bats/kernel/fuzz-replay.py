@@ -43,6 +43,10 @@ REC_HDR = 16
 REC_PAGES = 17
 REC_END = 18
 REC_XSTATE = 0x1001
+REC_FILE = 1
+FILE_REG = 1
+FILE_DIR = 2
+FILE_SIZE = 112
 REC_MM = 3
 REC_VMA = 4
 VMA_SIZE = 64
@@ -177,6 +181,7 @@ def this_kernel(b, fit):
                 change = True
     if nr_mm > 1:
         vdso_start = None	# the kernel restores one process, one MM
+    change |= any(t == REC_FILE for _, t, _, _ in records(b))
     if not change:
         return b
     out, end, mm_at, dropped = bytearray(b[:HDR_SIZE]), HDR_SIZE, None, 0
@@ -191,6 +196,8 @@ def this_kernel(b, fit):
             nr += 1	# the records before END, as the input has them
         if typ == REC_XSTATE and n >= 8:
             pl = pl[:4] + xs[4:]
+        elif typ == REC_FILE and n > FILE_SIZE:
+            this_file(pl)
         elif typ == REC_MM and n >= 12:
             mm_at = (len(out), crc_ok)
         elif typ == REC_VMA and n >= VMA_SIZE and vdso_start is not None:
@@ -227,6 +234,56 @@ def this_kernel(b, fit):
             struct.pack_into('<I', out, at + 4, 0)
             struct.pack_into('<I', out, at + 4, crc32c(out[at:at + REC_HDR + n]))
     return out
+
+
+def scratch(path, kind):
+    """
+    A regular file or directory that @path names under $FUZZ_REPLAY_SCRATCH
+    (the writer's private tmpfs: the images' /tmp/crfs-seeds.*/... files),
+    made when missing, empty, so that the restore goes on past opening it.
+    Only a path already in normal form (no "..", ".", "//"), never through
+    a link: nothing outside the scratch directory is touched.
+    """
+    top = os.environ.get('FUZZ_REPLAY_SCRATCH', '').encode()
+    if (not top or kind not in (FILE_REG, FILE_DIR) or
+            not path.startswith(top + b'/') or os.path.normpath(path) != path):
+        return
+    parent = os.path.dirname(path) if kind == FILE_REG else path
+    try:
+        cur = top
+        for part in parent[len(top) + 1:].split(b'/'):
+            cur += b'/' + part
+            if not os.path.isdir(cur) or os.path.islink(cur):
+                os.mkdir(cur, 0o700)
+        if kind == FILE_REG:
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY |
+                             os.O_NOFOLLOW, 0o600))
+    except (OSError, ValueError):
+        pass
+
+
+def this_file(pl):
+    """
+    A FILE record's identity (dev, ino, rdev, size, mtime) made that of
+    the file its path names here, when there is one: the image's files are
+    the host's, which the VM sees through 9p as other inodes.  The mode
+    (its type) and everything else stay the image's.
+    """
+    kind, path_len = struct.unpack_from('<I', pl, 4)[0], struct.unpack_from('<I', pl, 76)[0]
+    path = bytes(pl[FILE_SIZE:FILE_SIZE + path_len]).split(b'\0')[0]
+    if not path.startswith(b'/'):
+        return
+    scratch(path, kind)
+    try:
+        st = os.stat(path, follow_symlinks=False)
+    except (OSError, ValueError):
+        return
+
+    def enc(d):	# new_encode_dev()
+        ma, mi = os.major(d), os.minor(d)
+        return (mi & 0xff) | (ma << 8) | ((mi & ~0xff) << 12)
+    struct.pack_into('<QQQQq', pl, 24, enc(st.st_dev), st.st_ino,
+                     enc(st.st_rdev), st.st_size, st.st_mtime_ns)
 
 
 class StepTimeout(Exception):
