@@ -144,7 +144,7 @@ kmem_kb() {
 	nothing_left fz1
 	kmsg_clean "$k0"
 	echo "# restored (then killed): $(awk '$2 == "restored" { printf "%s ", $1 }' "$LOG")" >&3
-	echo "# reached the making of the process: $(grep -cE ' restored |cannot make it|pid [0-9]+: (the executable|address space|vdso|mapping|fd|signal)' "$LOG")" >&3
+	echo "# refused for the process's files, memory, pages or making: $(grep -cE 'error=restore: pid [0-9]+: (the executable|address space|vdso|mapping|fd [0-9]+:|pages at|signal|cannot make)' "$LOG")" >&3
 	# the replay got past the checksums to the rules of the records: the
 	# reasons of 100 or more name the process
 	(($(grep -cE ' refused .*error=restore: pid [0-9]+: ' "$LOG") >= 100))
