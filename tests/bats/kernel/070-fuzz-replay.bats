@@ -139,6 +139,7 @@ kmem_kb() {
 	mapfile -t files < <(corpus_files)
 	((${#files[@]} > 500)) || { echo "corpus: only ${#files[@]} inputs" >&2; false; }
 	k0=$(kmsg_lines)
+	((k0 > 0)) || { echo "dmesg: no kernel log to check" >&2; false; }
 	replay fz1 "${files[@]}"
 	touch "$BATS_FILE_TMPDIR/warm"
 	nothing_left fz1
