@@ -27,6 +27,14 @@ start_frozen() {
 	wait_frozen "$CT"
 }
 
+# The program that holds a file's inode lock (tests/tools/inodehold.c).
+inodehold_prog() {
+	local p=${CRFS_TOOLS:-$CRFS_BIN/../tests/tools}/inodehold
+
+	[[ -x $p ]] || p=$CRFS_REPO/build/tests/tools/inodehold
+	echo "$p"
+}
+
 # ioc(FD, ARG[, CMD]) in python3: the ioctl CRFS_IOC_IMAGE_TO
 # (_IOW(0xCF, 1, int)) on FD with *arg ARG: the errno's name when it
 # fails, "ret 0", or "ret ENAME" for a positive result.
@@ -164,13 +172,10 @@ os.close(img)
 	require_image
 	local ct tmp hold caller ok=0 inodehold
 
-	inodehold=${CRFS_TOOLS:-$CRFS_BIN/../tests/tools}/inodehold
-	[[ -x $inodehold ]] || inodehold=$CRFS_REPO/build/tests/tools/inodehold
+	inodehold=$(inodehold_prog)
 	tmp=$BATS_TEST_TMPDIR
-	ct=$(crfs_mkct ioc)
-	zdtm_start "$ct" zdtm-mem
-	ct_write "$ct" state freeze
-	wait_frozen "$ct"
+	start_frozen
+	ct=$CT
 	# another process holds the output file's inode lock: every write()
 	# to it waits, the daemon's too, as long as that process wishes
 	start_bg "$inodehold" "$tmp/out" "$tmp/held"
@@ -207,10 +212,8 @@ print(ioc(img, out), flush=True)
 	local ct tmp
 
 	tmp=$BATS_TEST_TMPDIR
-	ct=$(crfs_mkct ioc)
-	zdtm_start "$ct" zdtm-mem
-	ct_write "$ct" state freeze
-	wait_frozen "$ct"
+	start_frozen
+	ct=$CT
 	run -0 python3 -c "$IOC_PY"'
 import resource, signal
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -232,10 +235,8 @@ os.close(img)
 	local ct tmp pid i
 
 	tmp=$BATS_TEST_TMPDIR
-	ct=$(crfs_mkct ioc)
-	zdtm_start "$ct" zdtm-mem
-	ct_write "$ct" state freeze
-	wait_frozen "$ct"
+	start_frozen
+	ct=$CT
 	(crfs_close_fds; exec "$CRFS_BIN/crctl" -r "$CRFS_MNT" checkpoint "$ct" \
 		-o "$tmp/img" --leave-frozen) </dev/null >"$tmp/crctl.out" \
 		2>"$tmp/crctl.err" 3>&- &
@@ -263,10 +264,8 @@ os.close(img)
 	local ct tmp pid
 
 	tmp=$BATS_TEST_TMPDIR
-	ct=$(crfs_mkct ioc)
-	zdtm_start "$ct" zdtm-mem
-	ct_write "$ct" state freeze
-	wait_frozen "$ct"
+	start_frozen
+	ct=$CT
 	run -0 python3 -c "$IOC_PY"'
 img = os.open(sys.argv[1], os.O_RDONLY)
 os.read(img, 64)
@@ -287,13 +286,10 @@ os.close(img)
 	require_image
 	local ct tmp hold caller ok=0 inodehold
 
-	inodehold=${CRFS_TOOLS:-$CRFS_BIN/../tests/tools}/inodehold
-	[[ -x $inodehold ]] || inodehold=$CRFS_REPO/build/tests/tools/inodehold
+	inodehold=$(inodehold_prog)
 	tmp=$BATS_TEST_TMPDIR
-	ct=$(crfs_mkct ioc)
-	zdtm_start "$ct" zdtm-mem
-	ct_write "$ct" state freeze
-	wait_frozen "$ct"
+	start_frozen
+	ct=$CT
 	start_bg "$inodehold" "$tmp/out" "$tmp/held"
 	hold=$STARTED_PID
 	wait_for "the inode lock held" 10 test -e "$tmp/held" || kill -KILL "$hold"
