@@ -27,12 +27,15 @@ start_frozen() {
 	wait_frozen "$CT"
 }
 
-# The program that holds a file's inode lock (tests/tools/inodehold.c).
-inodehold_prog() {
+# hold_inode FILE: another process holds FILE's inode lock (tests/tools/
+# inodehold.c): every write() to it waits, crfs-fuse's too; STARTED_PID.
+hold_inode() {
 	local p=${CRFS_TOOLS:-$CRFS_BIN/../tests/tools}/inodehold
 
 	[[ -x $p ]] || p=$CRFS_REPO/build/tests/tools/inodehold
-	echo "$p"
+	start_bg "$p" "$1" "$1.held"
+	wait_for "the inode lock held" 10 test -e "$1.held" ||
+		kill -KILL "$STARTED_PID"
 }
 
 # ioc(FD, ARG[, CMD]) in python3: the ioctl CRFS_IOC_IMAGE_TO
@@ -170,17 +173,15 @@ os.close(img)
 
 @test "CRFS_IOC_IMAGE_TO whose write to the caller's file stalls: a kill of the container still returns, and the ioctl then fails EIO" {
 	require_image
-	local ct tmp hold caller ok=0 inodehold
+	local ct tmp hold caller ok=0
 
-	inodehold=$(inodehold_prog)
 	tmp=$BATS_TEST_TMPDIR
 	start_frozen
 	ct=$CT
 	# another process holds the output file's inode lock: every write()
 	# to it waits, the daemon's too, as long as that process wishes
-	start_bg "$inodehold" "$tmp/out" "$tmp/held"
+	hold_inode "$tmp/out"
 	hold=$STARTED_PID
-	wait_for "the inode lock held" 10 test -e "$tmp/held" || kill -KILL "$hold"
 	start_bg python3 -c "$IOC_PY"'
 img = os.open(sys.argv[1], os.O_RDONLY)
 out = os.open(sys.argv[2], os.O_WRONLY)
@@ -284,15 +285,13 @@ os.close(img)
 
 @test "a read() of image waiting behind a stalled CRFS_IOC_IMAGE_TO can be interrupted: it does not hold a daemon thread for as long as the stall" {
 	require_image
-	local ct tmp hold caller ok=0 inodehold
+	local ct tmp hold caller ok=0
 
-	inodehold=$(inodehold_prog)
 	tmp=$BATS_TEST_TMPDIR
 	start_frozen
 	ct=$CT
-	start_bg "$inodehold" "$tmp/out" "$tmp/held"
+	hold_inode "$tmp/out"
 	hold=$STARTED_PID
-	wait_for "the inode lock held" 10 test -e "$tmp/held" || kill -KILL "$hold"
 	# the parent's ioctl stalls in crfs-fuse's write; the child reads the
 	# same image, is interrupted after 1 s, and says so
 	start_bg python3 -c "$IOC_PY"'
