@@ -40,6 +40,7 @@
 #include <linux/task_work.h>
 #include <linux/user_namespace.h>
 #include <asm/segment.h>
+#include <uapi/linux/wait.h>
 
 #include "crfs.h"
 #include "ckpt.h"
@@ -655,10 +656,15 @@ int crfs_rst_complete(struct crfs_rst *r)
  * crfs_rst_kill - a failed restore: kill the process, wait until it is gone
  * @r: the restore
  *
- * The container is left empty and thawed, as before the restore.
+ * The container is left empty and thawed, as before the restore.  The
+ * process is the writer's child: when the writer kills it, it reaps it
+ * too, so that no zombie keeps the image's pid (the same image again
+ * from the same writer would be refused EEXIST) for as long as the
+ * writer lives.
  */
 void crfs_rst_kill(struct crfs_rst *r)
 {
+	pid_t nr;
 	int i;
 
 	if (r->abort)
@@ -670,6 +676,10 @@ void crfs_rst_kill(struct crfs_rst *r)
 		complete_all(&r->go);
 		for (i = 0; i < 500 && !READ_ONCE(r->proc->exit_state); i++)
 			msleep(20);
+		/* 0 once reaped: then no wait, which would take any child */
+		nr = task_pid_vnr(r->proc);
+		if (nr > 0 && READ_ONCE(r->proc->exit_state))
+			kernel_wait4(nr, NULL, WNOHANG | __WALL, NULL);
 	}
 	if (r->froze)
 		crfs_cgroup_freeze(r->ct->cgrp, false);
