@@ -86,23 +86,29 @@ kmsg_clean() {
 	fi
 }
 
-# replay TAG FILE...: replay the inputs in a mount namespace of the writer's
-# own (a new tmpfs on /tmp, its cwd; $HDR, in /tmp, passed open as fd 4),
-# within REPLAY_LIMIT seconds.  The log
+# replay TAG FILE...: replay the corpus inputs FILE... in a mount namespace
+# of the writer's own (a new tmpfs on /tmp, its cwd), within REPLAY_LIMIT
+# seconds.  The script, the corpus directory and $HDR are opened before
+# that tmpfs hides /tmp (a clone of the repository may live there) and
+# passed as fds 5, 6 and 4: the inputs are read as /dev/fd/6/NAME.  The log
 # (one line per input, then SUMMARY and ANOMALY lines) is $BATS_TEST_TMPDIR/TAG.log.
 replay() {
-	local tag=$1 rc=0
+	local tag=$1 rc=0 f args=()
 	shift
 	case $CRFS_MNT/ in /tmp/*)
 		echo "$CRFS_MNT is under /tmp, which the replay hides" >&2
 		return 1 ;;
 	esac
+	for f in "$@"; do
+		[[ $f -ef $CORPUS/${f##*/} ]] || { echo "$f: not in $CORPUS" >&2; return 1; }
+		args+=("/dev/fd/6/${f##*/}")
+	done
 	LOG=$BATS_TEST_TMPDIR/$tag.log
 	# shellcheck disable=SC2016 # expanded by the inner shell
 	timeout -k 10 "$REPLAY_LIMIT" unshare --mount --propagation private -- \
 		bash -c 'mount -t tmpfs -o mode=0700 fuzz-replay /tmp && cd /tmp &&
-			FUZZ_REPLAY_SCRATCH=/tmp exec python3 "$@"' replay "$REPLAY" "$CRFS_MNT" /dev/fd/4 "$tag" "$@" \
-		</dev/null >"$LOG" 2>&1 3>&- 4<"$HDR" || rc=$?
+			FUZZ_REPLAY_SCRATCH=/tmp exec python3 /dev/fd/5 "$@"' replay "$CRFS_MNT" /dev/fd/4 "$tag" "${args[@]}" \
+		</dev/null >"$LOG" 2>&1 3>&- 4<"$HDR" 5<"$REPLAY" 6<"$CORPUS" || rc=$?
 	grep -E '^(SUMMARY|ANOMALY)' "$LOG" | sed 's/^/# /' >&3
 	# in the VM, the whole log for the host too
 	[[ -d ${CRFS_VM_RESULTS:-} ]] && cp "$LOG" "$CRFS_VM_RESULTS/fuzz-replay-$tag.log"
