@@ -145,6 +145,33 @@ static bool cg_empty(void)
 	return !cr_cgroup_events(cg, &populated, NULL) && !populated;
 }
 
+/* What is left in the test cgroup, for a failed check: pid, state, name. */
+static void cg_diag(void)
+{
+	char path[64], stat[256];
+	pid_t *pids;
+	int n, populated = -1, frozen = -1;
+
+	cr_cgroup_events(cg, &populated, &frozen);
+	n = cr_cgroup_pids(cg, &pids);
+	diag("%s: populated %d frozen %d, %d processes", cg, populated,
+	     frozen, n);
+	for (int i = 0; i < n; i++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pids[i]);
+		f = fopen(path, "r");
+		if (f && fgets(stat, sizeof(stat), f))
+			diag("  %s", stat);
+		else
+			diag("  %d: gone", (int)pids[i]);
+		if (f)
+			fclose(f);
+	}
+	if (n > 0)
+		free(pids);
+}
+
 static bool cg_left_nothing(long unused)
 {
 	(void)unused;
@@ -856,6 +883,7 @@ static void test_reap_restore(const struct image *img)
 {
 	struct report rep = { 0 };
 	struct cr_xfer *x;
+	bool empty;
 	ssize_t n;
 
 	rings_back = 0;
@@ -874,8 +902,12 @@ static void test_reap_restore(const struct image *img)
 	ok(rings_back == 1 && n == -ECANCELED,
 	   "reap restore: the ring handed back; the next write is ECANCELED (%zd)",
 	   n);
-	ok(cr_xfer_end(x) == -ECANCELED && cg_empty(),
-	   "reap restore: ends with ECANCELED, nothing left");
+	n = cr_xfer_end(x);
+	empty = cg_empty();
+	if (!empty)
+		cg_diag();
+	ok(n == -ECANCELED && empty,
+	   "reap restore: ends with ECANCELED (%zd), nothing left", n);
 	cr_xfer_put(x);
 	ok(rings_back == 1, "reap restore: the ring is handed back once");
 }

@@ -444,6 +444,44 @@ static int cr_let_go(struct cr_rst_tree *t, struct cr_err *e)
 	return 0;
 }
 
+/*
+ * Wait, up to CR_PID_WAIT_MS, until every process of @t it has a pidfd of
+ * is dead (its pidfd readable).  A process killed before it moved itself
+ * into the cgroup (cr_rst_task_child()) may still be inside that write to
+ * cgroup.procs: "populated 0" said then does not last.
+ */
+static void cr_undo_wait_dead(struct cr_rst_tree *t)
+{
+	long deadline = cr_now_ms() + CR_PID_WAIT_MS;
+	struct pollfd *pfd = calloc(t->nr, sizeof(*pfd));
+	nfds_t n = 0;
+
+	if (!pfd)
+		return;
+	for (uint32_t i = 0; i < t->nr; i++)
+		if (t->rst[i].pidfd >= 0)
+			pfd[n++] = (struct pollfd){ .fd = t->rst[i].pidfd,
+						    .events = POLLIN };
+	while (n) {
+		long left = deadline - cr_now_ms();
+		nfds_t k = 0;
+		int rc;
+
+		if (left <= 0)
+			break;
+		rc = poll(pfd, n, (int)left);
+		if (rc < 0 && errno != EINTR)
+			break;
+		if (rc <= 0)
+			continue;
+		for (nfds_t j = 0; j < n; j++)
+			if (!pfd[j].revents)
+				pfd[k++] = pfd[j];
+		n = k;
+	}
+	free(pfd);
+}
+
 /* Kill what was created and leave the cgroup empty and thawed. */
 static void cr_undo(struct cr_rst_tree *t)
 {
@@ -493,6 +531,7 @@ static void cr_undo(struct cr_rst_tree *t)
 			break;
 		cr_sleep_ms(1);
 	}
+	cr_undo_wait_dead(t);
 	/*
 	 * cgroup.kill only if something else is there (a process made by
 	 * its parent that the restore did not reach): once written, it
