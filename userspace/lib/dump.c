@@ -248,6 +248,17 @@ static int dump_seized_rows(struct cr_dump *d, struct cr_dtask *dt,
 		}
 		ret = cr_res_table[i]->seized(d, dt, b, e);
 	}
+	/* A row saw a call of its own that did not run: say which failed. */
+	if (ret && b->ran && e->err == ECANCELED && b->done >= 0 &&
+	    b->done < b->n) {
+		const struct cr_infect_call *c = &b->calls[b->done];
+		char msg[CR_ERR_MSG_LEN];
+
+		snprintf(msg, sizeof(msg), "%s", e->msg);
+		ret = cr_fail(e, (int)-c->ret, "%s: the batch stopped at call "
+			      "%d (system call %ld, %#lx): %s", msg, b->done,
+			      c->nr, c->a[0], strerror((int)-c->ret));
+	}
 	return ret;
 }
 

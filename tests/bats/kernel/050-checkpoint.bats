@@ -14,35 +14,8 @@ setup() { require_kernel; }
 teardown() {
 	# the image file held open by a test's descriptor 5
 	exec 5<&- 2>/dev/null || true
-	if [[ -n ${FUSE_MNT:-} ]]; then
-		for d in "$FUSE_MNT"/*/; do
-			[[ -f $d/state ]] && echo kill >"$d/state" 2>/dev/null
-		done
-		crfs_umount_fuse "$FUSE_MNT" "$FUSE_PID" || true
-		rmdir "$FUSE_CG" 2>/dev/null || true
-	fi
+	fuse_umount
 	crfs_teardown
-}
-
-# fuse_mount DIR: crfs-fuse on DIR, its cgroup subtree in a cgroup of its
-# own (FUSE_CG), away from the kernel crfs's crfs-N (a starting crfs-fuse
-# prunes the crfs-* subtrees of its cgroup directory).  Sets FUSE_PID.
-fuse_mount() {
-	local mnt=$1 log=$BATS_TEST_TMPDIR/crfs-fuse.log i
-
-	FUSE_CG=$(cgroup2_root)/kck-fuse.$$.$RANDOM
-	mkdir "$FUSE_CG" "$mnt"
-	(crfs_close_fds; exec "$CRFS_BIN/crfs-fuse" -f -o "cgroup=$FUSE_CG" "$mnt") \
-		</dev/null >"$log" 2>&1 3>&- &
-	FUSE_PID=$!
-	disown "$FUSE_PID" 2>/dev/null || true
-	for ((i = 0; i < 100; i++)); do
-		crfs_is_mounted "$mnt" && return 0
-		crfs_alive "$FUSE_PID" || break
-		sleep 0.1
-	done
-	cat "$log" >&2
-	return 1
 }
 
 # frozen_ct NAME PROG: PROG in a new container, frozen.  Sets CT, PID, DIR.

@@ -1,0 +1,84 @@
+#!/usr/bin/env bats
+# The reverse cross-restore (issue 11): an image crfs-fuse made of a
+# process in the same machine, written into an empty container of the
+# kernel crfs, comes back frozen with its pid and passes the program's own
+# checks after thaw.  (050 tests the other way: the kernel's image
+# restored by crfs-fuse.)
+
+load ../helpers/common
+load kernel
+
+setup_file() { crfs_setup_file; }
+teardown_file() { crfs_teardown_file; }
+setup() { require_kernel; }
+teardown() {
+	fuse_umount
+	crfs_teardown
+}
+
+# fimage NAME PROG: PROG in a new container of crfs-fuse (on FUSE_MNT),
+# checkpointed by crfs-fuse into $IMG, then killed and gone.  Sets PID,
+# DIR, IMG.
+fimage() {
+	local kmnt=$CRFS_MNT
+
+	FUSE_MNT=$BATS_TEST_TMPDIR/fuse
+	[[ -n ${FUSE_PID:-} ]] || fuse_mount "$FUSE_MNT"
+	CRFS_MNT=$FUSE_MNT
+	zdtm_frozen "$1" "$2" || { CRFS_MNT=$kmnt; return 1; }
+	IMG=$BATS_TEST_TMPDIR/$1.img
+	if ! cat "$CRFS_MNT/$CT/image" >"$IMG"; then
+		cat "$CRFS_MNT/$CT/error" >&2
+		CRFS_MNT=$kmnt
+		return 1
+	fi
+	ct_write "$CT" state kill
+	CRFS_MNT=$kmnt
+	wait_pid_gone "$PID"
+}
+
+# krestore_check PROG: the image of PROG by crfs-fuse restored by the
+# kernel, thawed, and its own checks passed.
+krestore_check() {
+	local ct
+
+	fimage "x${1#zdtm-}" "$1"
+	ct=$(crfs_mkct "k${1#zdtm-}")
+	cat "$IMG" >"$CRFS_MNT/$ct/image" || { cat "$CRFS_MNT/$ct/error" >&2; false; }
+	run -0 ct_file "$ct" state
+	assert_output "frozen"
+	run -0 ct_file "$ct" procs
+	assert_output "$PID"
+	ct_write "$ct" state thaw
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "reverse cross-restore: the kernel restores crfs-fuse's image of zdtm-pause; pause() returns after the handler" {
+	fimage xpause zdtm-pause
+	ct=$(crfs_mkct kpause)
+	cat "$IMG" >"$CRFS_MNT/$ct/image" || { cat "$CRFS_MNT/$ct/error" >&2; false; }
+	run -0 ct_file "$ct" state
+	assert_output "frozen"
+	run -0 ct_file "$ct" procs
+	assert_output "$PID"
+	kill -USR1 "$PID"
+	ct_write "$ct" state thaw
+	wait_for "pause() to return" 10 test -e "$DIR/woken"
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "reverse cross-restore: zdtm-regs from crfs-fuse's image, restored by the kernel" {
+	krestore_check zdtm-regs
+}
+
+@test "reverse cross-restore: zdtm-mem from crfs-fuse's image, restored by the kernel" {
+	krestore_check zdtm-mem
+}
+
+@test "reverse cross-restore: zdtm-files from crfs-fuse's image, restored by the kernel" {
+	krestore_check zdtm-files
+}
+
+@test "reverse cross-restore: zdtm-counter from crfs-fuse's image, restored by the kernel" {
+	krestore_check zdtm-counter
+}
