@@ -114,6 +114,25 @@ static int prctl_check(struct cr_dump *d, struct cr_dtask *dt,
 	return rc ? rc : prctl_ksm_fits(dt->pid, dt->t->mm, e);
 }
 
+/*
+ * The optional calls this kernel has: one it lacks is not injected (it
+ * would stop the batch, and the rows after it with it), and is off.
+ */
+static unsigned int prctl_present(void)
+{
+	static const int opt[CR_PRCTL_NR] = {
+		[CR_PRCTL_MDWE] = PR_GET_MDWE,
+		[CR_PRCTL_KSM] = PR_GET_MEMORY_MERGE,
+	};
+	unsigned int have = ~CR_PRCTL_OPTIONAL;
+
+	for (int i = 0; i < CR_PRCTL_NR; i++)
+		if ((CR_PRCTL_OPTIONAL & 1U << i) &&
+		    (prctl(opt[i], 0, 0, 0, 0) >= 0 || errno != EINVAL))
+			have |= 1U << i;
+	return have;
+}
+
 /* Phase 4: subreaper, parent-death signal and THP, by injected prctl(). */
 static int prctl_seized(struct cr_dump *d, struct cr_dtask *dt,
 			struct cr_batch *b, struct cr_err *e)
@@ -121,6 +140,7 @@ static int prctl_seized(struct cr_dump *d, struct cr_dtask *dt,
 	struct crfs_task *k = &dt->t->t;
 	size_t off = b->slot->data;
 	unsigned long at[2];
+	unsigned int have = prctl_present();
 	long rc[CR_PRCTL_NR];
 	int32_t v[2];
 
@@ -134,20 +154,20 @@ static int prctl_seized(struct cr_dump *d, struct cr_dtask *dt,
 				 PR_GET_PDEATHSIG, at[1] }) < 0 ||
 		    cr_batch_add(b, __NR_prctl, (unsigned long[6]){
 				 PR_GET_THP_DISABLE }) < 0 ||
-		    cr_batch_add(b, __NR_prctl, (unsigned long[6]){
-				 PR_GET_MDWE }) < 0 ||
-		    cr_batch_add(b, __NR_prctl, (unsigned long[6]){
-				 PR_GET_MEMORY_MERGE }) < 0)
+		    ((have & 1U << CR_PRCTL_MDWE) &&
+		     cr_batch_add(b, __NR_prctl, (unsigned long[6]){
+				  PR_GET_MDWE }) < 0) ||
+		    ((have & 1U << CR_PRCTL_KSM) &&
+		     cr_batch_add(b, __NR_prctl, (unsigned long[6]){
+				  PR_GET_MEMORY_MERGE }) < 0))
 			return cr_fail(e, E2BIG, "pid %d: the injection batch "
 				       "is full", dt->pid);
 		return 0;
 	}
 	if (!cr_seized_done(b))
 		return 0;
-	for (int i = 0; i < CR_PRCTL_NR; i++) {
-		rc[i] = cr_batch_ret(b, b->slot->call + i);
-		if (rc[i] == -EINVAL && (CR_PRCTL_OPTIONAL & 1U << i))
-			rc[i] = 0;
+	for (int i = 0, call = b->slot->call; i < CR_PRCTL_NR; i++) {
+		rc[i] = have & 1U << i ? cr_batch_ret(b, call++) : 0;
 		if (rc[i] < 0)
 			return cr_fail(e, (int)-rc[i], "pid %d: injected prctl "
 				       "%d failed: %s", dt->pid, i,
