@@ -187,6 +187,9 @@ void crfs_ckpt_free(struct crfs_ckpt *c)
 	for (i = 0; i < CRFS_PART_NR; i++)
 		crfs_buf_free(&c->part[i]);
 	crfs_buf_free(&c->out);
+	if (c->pages)
+		crfs_rec_pages_put(c);
+	kvfree(c->pages);
 	kvfree(c->runs);
 	kfree(c->files);
 	kfree(c->path_buf);

@@ -19,6 +19,7 @@
 struct crfs_ct;
 struct file;
 struct mm_struct;
+struct page;
 struct pid_namespace;
 struct task_struct;
 struct user_namespace;
@@ -80,6 +81,11 @@ struct crfs_ckpt {
 	/* the stream: what is made and not read yet */
 	struct crfs_buf		out;
 	size_t			out_off;
+	/* after out: the current PAGES record's data, its pages held */
+	struct page		**pages;	/* CRFS_PAGES_PER_REC */
+	unsigned int		pg_nr;		/* held */
+	unsigned int		pg_next;	/* the page being read */
+	size_t			pg_off;		/* bytes of it read */
 	u64			off;		/* stream bytes made */
 	bool			ended;
 	char			*path_buf;	/* PATH_MAX for d_path() */
@@ -93,6 +99,7 @@ int crfs_rec_put(struct crfs_ckpt *c, enum crfs_part part, u32 type,
 int crfs_rec_header(struct crfs_ckpt *c);
 int crfs_rec_pages(struct crfs_ckpt *c, const struct crfs_run *run);
 int crfs_rec_end(struct crfs_ckpt *c);
+void crfs_rec_pages_put(struct crfs_ckpt *c);
 void crfs_buf_free(struct crfs_buf *b);
 
 /* ckpt.c */

@@ -16,6 +16,7 @@
  */
 #include <linux/capability.h>
 #include <linux/fs.h>
+#include <linux/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
@@ -139,6 +140,22 @@ static ssize_t crfs_image_read_iter(struct kiocb *iocb, struct iov_iter *to)
 		return c->err;
 	}
 	while (iov_iter_count(to)) {
+		if (c->out_off == c->out.len && c->pg_next < c->pg_nr) {
+			/* a PAGES record's data, from the process's pages */
+			n = copy_page_to_iter(c->pages[c->pg_next], c->pg_off,
+					      PAGE_SIZE - c->pg_off, to);
+			if (!n) {
+				ret = -EFAULT;
+				break;
+			}
+			c->pg_off += n;
+			done += n;
+			if (c->pg_off == PAGE_SIZE) {
+				put_page(c->pages[c->pg_next++]);
+				c->pg_off = 0;
+			}
+			continue;
+		}
 		if (c->out_off == c->out.len) {
 			if (c->ended)
 				break;
@@ -146,6 +163,7 @@ static ssize_t crfs_image_read_iter(struct kiocb *iocb, struct iov_iter *to)
 				ret = -EINTR;
 				break;
 			}
+			c->pg_nr = c->pg_next = 0;
 			ret = crfs_image_next(c);
 			if (ret)
 				break;

@@ -6,6 +6,7 @@
  * userspace writer (userspace/lib/image.c) frames them.
  */
 #include <linux/crc32c.h>
+#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -164,13 +165,60 @@ int crfs_rec_header(struct crfs_ckpt *c)
 }
 
 /**
+ * crfs_rec_pages_put - let go of the pages of the PAGES record being read
+ * @c: the checkpoint
+ */
+void crfs_rec_pages_put(struct crfs_ckpt *c)
+{
+	while (c->pg_next < c->pg_nr)
+		put_page(c->pages[c->pg_next++]);
+	c->pg_nr = 0;
+	c->pg_next = 0;
+	c->pg_off = 0;
+}
+
+/* Take a reference on each page of @run into c->pages; 0 or -EIO. */
+static int crfs_rec_pages_get(struct crfs_ckpt *c, const struct crfs_run *run)
+{
+	long n;
+
+	if (!c->pages) {
+		c->pages = kvmalloc_array(CRFS_PAGES_PER_REC, sizeof(*c->pages),
+					  GFP_KERNEL);
+		if (!c->pages)
+			return -ENOMEM;
+	}
+	if (mmap_read_lock_killable(c->mm))
+		return -EINTR;
+	while (c->pg_nr < run->nr) {
+		n = get_user_pages_remote(c->mm,
+					  run->addr + ((unsigned long)c->pg_nr << PAGE_SHIFT),
+					  run->nr - c->pg_nr, FOLL_FORCE,
+					  c->pages + c->pg_nr, NULL);
+		if (n <= 0)
+			break;
+		c->pg_nr += n;
+	}
+	mmap_read_unlock(c->mm);
+	if (c->pg_nr == run->nr)
+		return 0;
+	crfs_rec_pages_put(c);
+	return crfs_ckpt_refuse(c, -EIO, "pid %d: pages at %#lx: %u of %u pages read",
+				c->pid, run->addr, c->pg_nr, run->nr);
+}
+
+/**
  * crfs_rec_pages - make the PAGES record of one run, the next bytes to read
  * @c: the checkpoint
  * @run: the pages, in the process's address space
  *
- * The pages are read through the address space (access_remote_vm()), the
- * process frozen: a page that cannot be read fails the checkpoint.
- * Return: 0, -ENOMEM, or -EIO with the reason in the error file.
+ * The process is frozen.  Its pages are taken (get_user_pages_remote())
+ * and read twice where they are, never copied in between: once for the
+ * record's crc, which comes first in the stream, then by the reader,
+ * straight into its buffer (crfs_image_read_iter()).  Only the header
+ * and the padding that aligns the data go into @c->out.  A page that
+ * cannot be taken fails the checkpoint.
+ * Return: 0, -ENOMEM, -EINTR, or -EIO with the reason in the error file.
  */
 int crfs_rec_pages(struct crfs_ckpt *c, const struct crfs_run *run)
 {
@@ -179,27 +227,33 @@ int crfs_rec_pages(struct crfs_ckpt *c, const struct crfs_run *run)
 	size_t hlen = sizeof(struct crfs_rec_hdr) + sizeof(pg);
 	size_t data = (size_t)run->nr << PAGE_SHIFT, len;
 	struct crfs_rec_hdr rh = { .type = CRFS_REC_PAGES };
+	unsigned int i;
 	char *p;
-	int n;
+	u32 crc;
+	int ret;
 
 	pg.pad = -(c->off + hlen) & (PAGE_SIZE - 1);
 	len = hlen + pg.pad + data;
 	c->out.len = 0;
 	c->out_off = 0;
-	p = crfs_buf_grow(&c->out, len);
+	p = crfs_buf_grow(&c->out, hlen + pg.pad);
 	if (!p)
 		return -ENOMEM;
 	memset(p, 0, hlen + pg.pad);
-	n = access_remote_vm(c->mm, run->addr, p + hlen + pg.pad, data,
-			     FOLL_FORCE);
-	if (n != data)
-		return crfs_ckpt_refuse(c, -EIO,
-					"pid %d: pages at %#lx: %d of %zu bytes read",
-					c->pid, run->addr, n, data);
+	ret = crfs_rec_pages_get(c, run);
+	if (ret)
+		return ret;
 	rh.len = len - sizeof(rh);
 	memcpy(p + sizeof(rh), &pg, sizeof(pg));
 	memcpy(p, &rh, sizeof(rh));
-	rh.crc = crfs_crc32c(0, p, len);
+	crc = crfs_crc32c(0, p, hlen + pg.pad);
+	for (i = 0; i < c->pg_nr; i++) {
+		void *kaddr = kmap_local_page(c->pages[i]);
+
+		crc = crfs_crc32c(crc, kaddr, PAGE_SIZE);
+		kunmap_local(kaddr);
+	}
+	rh.crc = crc;
 	memcpy(p, &rh, sizeof(rh));
 	c->off += len;
 	c->nr_records++;

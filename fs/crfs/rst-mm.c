@@ -13,12 +13,14 @@
  */
 #include <linux/binfmts.h>
 #include <linux/file.h>
+#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/personality.h>
 #include <linux/sched/coredump.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/uio.h>
 #include <asm/vdso.h>
 
 #include "crfs.h"
@@ -306,27 +308,66 @@ static bool crfs_rst_pages_mapped(struct crfs_rst *r, u64 addr, u64 end)
 }
 
 /**
- * crfs_rst_pages - copy a PAGES record's data into the process
+ * crfs_rst_pages_begin - check where a PAGES record's data goes
  * @r: the restore, the process waiting with its address space built
  * @pg: the record
- * @data: its pages
  *
  * Return: 0, or the errno with the reason in the error file.
  */
-int crfs_rst_pages(struct crfs_rst *r, const struct crfs_pages *pg,
-		   const void *data)
+int crfs_rst_pages_begin(struct crfs_rst *r, const struct crfs_pages *pg)
 {
-	size_t len = (size_t)pg->nr_pages << PAGE_SHIFT;
-	int n;
+	u64 len = (u64)pg->nr_pages << PAGE_SHIFT;
 
 	if (!crfs_rst_pages_mapped(r, pg->addr, pg->addr + len))
 		return crfs_rst_refuse(r, -EINVAL,
 				       "pid %u: pages at %#llx: not in a mapping that has page data",
 				       r->task.pid, pg->addr);
-	n = access_remote_vm(r->task_mm, pg->addr, (void *)data, len,
-			     FOLL_WRITE | FOLL_FORCE);
-	if (n != len)
-		return crfs_rst_refuse(r, -EIO, "pid %u: pages at %#llx: %d of %zu bytes written",
-				       r->task.pid, pg->addr, n, len);
 	return 0;
+}
+
+/**
+ * crfs_rst_pages_copy - write the next bytes of a PAGES record's data
+ * straight into the process's page at @r->pg_addr
+ * @r: the restore
+ * @from: the writer's bytes
+ *
+ * The page is taken for writing (get_user_pages_remote(), FOLL_FORCE as
+ * ptrace writes: a read-only private page is copied first), at most the
+ * rest of it is copied from @from, and those bytes go into the record's
+ * crc, read back from the page.  A crc that does not match at the end of
+ * the record fails the restore, which kills the process.
+ * Return: the bytes taken (@r->pg_addr and @r->pg_left moved on), -EFAULT
+ * when @from gave none, or the errno with the reason in the error file.
+ */
+ssize_t crfs_rst_pages_copy(struct crfs_rst *r, struct iov_iter *from)
+{
+	size_t off = offset_in_page(r->pg_addr), n;
+	struct page *page;
+	void *kaddr;
+	long got;
+
+	n = min_t(u64, r->pg_left, PAGE_SIZE - off);
+	if (mmap_read_lock_killable(r->task_mm))
+		return -EINTR;
+	got = get_user_pages_remote(r->task_mm, r->pg_addr, 1,
+				    FOLL_WRITE | FOLL_FORCE, &page, NULL);
+	if (got != 1) {
+		mmap_read_unlock(r->task_mm);
+		return crfs_rst_refuse(r, -EIO, "pid %u: pages at %#llx: cannot write (%ld)",
+				       r->task.pid, r->pg_addr, got);
+	}
+	n = copy_page_from_iter(page, off, n, from);
+	if (n) {
+		kaddr = kmap_local_page(page);
+		r->pg_crc = crfs_crc32c(r->pg_crc, kaddr + off, n);
+		kunmap_local(kaddr);
+		set_page_dirty_lock(page);
+	}
+	put_page(page);
+	mmap_read_unlock(r->task_mm);
+	if (!n)
+		return -EFAULT;
+	r->pg_addr += n;
+	r->pg_left -= n;
+	return n;
 }

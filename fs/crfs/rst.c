@@ -10,6 +10,9 @@
  * crfs_rst_recs[]); any other record is refused naming what it is.  The
  * object records come first: at the first PAGES record (or END) the model
  * is checked whole and only then is the process made (rst-task.c).  A
+ * PAGES record is not gathered: its fixed part is, then its data goes
+ * straight from the writer into the process's pages, its crc32c checked
+ * at its end (a mismatch fails the restore, and kills the process).  A
  * failure is sticky: that write() and every later one return its errno,
  * the error file says "restore: pid P: OBJECT: reason", and the process,
  * if made, is killed and waited for.
@@ -356,33 +359,69 @@ static int crfs_rst_plan(struct crfs_rst *r)
 	return ret;
 }
 
-/* CRFS_REC_PAGES: page data of the address space, into the process. */
-static int crfs_rst_rec_pages(struct crfs_rst *r, void *p, size_t len)
+/*
+ * CRFS_REC_PAGES: its fixed part and padding are in @r->buf (@r->need
+ * bytes); check them, then its data goes straight into the process
+ * (crfs_rst_pages_copy()), never gathered.  Return: 0 with @r->need grown
+ * to take the padding first, or with @r->pg_left set; or an errno.
+ */
+static int crfs_rst_pages_head(struct crfs_rst *r)
 {
+	struct crfs_rec_hdr rh = r->rh;
 	struct crfs_pages pg;
-	u64 start = r->off - sizeof(struct crfs_rec_hdr) - len;
 	size_t data_off;
 	int ret;
 
-	memcpy(&pg, p, sizeof(pg));
+	memcpy(&pg, r->buf, sizeof(pg));
+	data_off = sizeof(pg) + pg.pad;
+	if (pg.pad < PAGE_SIZE && r->need < data_off) {
+		r->buf_len = r->need;	/* the padding, then data */
+		r->need = data_off;
+		return 0;
+	}
 	if (!r->proc) {
 		ret = crfs_rst_plan(r);
 		if (ret)
 			return ret;
 	}
-	data_off = sizeof(pg) + pg.pad;
 	if (pg.owner != CRFS_PAGES_MM || pg.id != r->mm.id || !pg.nr_pages ||
 	    pg.nr_pages > CRFS_PAGES_PER_REC || pg.pad >= PAGE_SIZE ||
-	    (start + sizeof(struct crfs_rec_hdr) + data_off) % PAGE_SIZE ||
-	    len != data_off + ((size_t)pg.nr_pages << PAGE_SHIFT) ||
+	    r->off % PAGE_SIZE ||
+	    r->rh.len != data_off + ((u64)pg.nr_pages << PAGE_SHIFT) ||
 	    pg.addr % PAGE_SIZE || pg.addr < r->pages_end)
 		return crfs_rst_refuse(r, -EINVAL, "pid %u: pages at %#llx: bad record",
 				       r->task.pid, pg.addr);
-	ret = crfs_rst_pages(r, &pg, (char *)p + data_off);
+	ret = crfs_rst_pages_begin(r, &pg);
 	if (ret)
 		return ret;
-	r->pages_end = pg.addr + ((u64)pg.nr_pages << PAGE_SHIFT);
-	r->page_bytes += (u64)pg.nr_pages << PAGE_SHIFT;
+	rh.crc = 0;
+	r->pg_crc = crfs_crc32c(crfs_crc32c(0, &rh, sizeof(rh)), r->buf, data_off);
+	r->pg_addr = pg.addr;
+	r->pg_left = (u64)pg.nr_pages << PAGE_SHIFT;
+	return 0;
+}
+
+/* The data of a PAGES record: into the process; at its end, its crc. */
+static int crfs_rst_pages_feed(struct crfs_rst *r, struct iov_iter *from,
+			       size_t *took)
+{
+	ssize_t n = crfs_rst_pages_copy(r, from);
+
+	if (n < 0)
+		return n;
+	*took = n;
+	r->off += n;
+	if (r->pg_left)
+		return 0;
+	if (r->pg_crc != r->rh.crc)
+		return crfs_rst_refuse(r, -EINVAL, "record %llu (type %u): bad crc",
+				       r->nr_records, r->rh.type);
+	r->pages_end = r->pg_addr;
+	r->page_bytes += r->rh.len - sizeof(struct crfs_pages) -
+			 ((struct crfs_pages *)r->buf)->pad;
+	r->nr_records++;
+	r->have_rh = false;
+	r->need = sizeof(r->rh);
 	return 0;
 }
 
@@ -456,8 +495,9 @@ static const struct crfs_rst_rec crfs_rst_recs[CRFS_REC_NR] = {
 	[CRFS_REC_SECCOMP]	= { "seccomp filter" },
 	[CRFS_REC_TIMER]	= { "POSIX timer" },
 	[CRFS_REC_FILE_DATA]	= { "file data (memfd, deleted file)" },
+	/* read as it comes: crfs_rst_pages_head(), crfs_rst_pages_feed() */
 	[CRFS_REC_PAGES]	= { "pages", sizeof(struct crfs_pages), false,
-				    crfs_rst_rec_pages },
+				    NULL },
 	[CRFS_REC_END]		= { "end", sizeof(struct crfs_end), true,
 				    crfs_rst_rec_end },
 	[CRFS_REC_IPCNS]	= { "ipc namespace", sizeof(struct crfs_ipcns), true,
@@ -485,7 +525,7 @@ static int crfs_rst_rec_head(struct crfs_rst *r)
 	if (!type || type >= CRFS_REC_NR)
 		return crfs_rst_refuse(r, -EINVAL, "record %llu: unknown type %u",
 				       r->nr_records, type);
-	if (!crfs_rst_recs[type].read)
+	if (!crfs_rst_recs[type].read && type != CRFS_REC_PAGES)
 		return crfs_rst_refuse(r, -EOPNOTSUPP,
 				       "pid %u: %s: kernel: not yet",
 				       r->task.pid, crfs_rst_recs[type].name ?: "?");
@@ -532,6 +572,8 @@ static int crfs_rst_feed(struct crfs_rst *r, struct iov_iter *from, size_t *took
 
 	if (r->done)
 		return crfs_rst_refuse(r, -EINVAL, "image: bytes after END");
+	if (r->pg_left)
+		return crfs_rst_pages_feed(r, from, took);
 	if (!r->have_hdr)
 		dst = (char *)&r->hdr;
 	else if (!r->have_rh)
@@ -554,10 +596,14 @@ static int crfs_rst_feed(struct crfs_rst *r, struct iov_iter *from, size_t *took
 		ret = crfs_rst_rec_head(r);
 		r->have_rh = true;
 		r->need = r->rh.len;
+		if (r->rh.type == CRFS_REC_PAGES)
+			r->need = sizeof(struct crfs_pages);
 		if (!ret && !r->need) {
 			ret = -EINVAL;
 			crfs_rst_refuse(r, ret, "record %llu: empty", r->nr_records);
 		}
+	} else if (r->rh.type == CRFS_REC_PAGES) {
+		ret = crfs_rst_pages_head(r);
 	} else {
 		ret = crfs_rst_rec(r);
 		r->have_rh = false;

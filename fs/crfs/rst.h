@@ -85,6 +85,10 @@ struct crfs_rst {
 	bool			have_regs;
 	void			*xstate;	/* hdr.xstate_size bytes */
 	u64			pages_end;	/* PAGES ascend past this */
+	/* a PAGES record's data, written straight into the process */
+	u64			pg_addr;	/* where its next byte goes */
+	u64			pg_left;	/* its bytes still to come */
+	u32			pg_crc;		/* of the record so far */
 	/* the process */
 	struct cred		*new_cred;	/* its credentials, made at plan */
 	struct task_struct	*proc;		/* a reference */
@@ -121,8 +125,8 @@ int crfs_rst_child_fail(struct crfs_rst *r, int err, const char *fmt, ...);
 int crfs_rst_check_vma(struct crfs_rst *r, const struct crfs_vma *v);
 int crfs_rst_check_mm(struct crfs_rst *r);
 int crfs_rst_build_mm(struct crfs_rst *r);
-int crfs_rst_pages(struct crfs_rst *r, const struct crfs_pages *pg,
-		   const void *data);
+int crfs_rst_pages_begin(struct crfs_rst *r, const struct crfs_pages *pg);
+ssize_t crfs_rst_pages_copy(struct crfs_rst *r, struct iov_iter *from);
 
 /* rst-files.c */
 int crfs_rst_check_file(struct crfs_rst *r, const struct crfs_rst_file *rf);
