@@ -144,7 +144,7 @@ san-bins: $(BINS) $(UNIT)
 
 # The Debian packages each target needs (groups of scripts/deps.sh).
 DEPS_demo	:= build fuse
-DEPS_bench	:= build fuse bench
+DEPS_bench	:= build fuse bench kernel vm
 DEPS_test	:= build fuse test kernel vm
 DEPS_ALL	:= build fuse test kernel vm bench
 

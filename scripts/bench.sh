@@ -16,7 +16,9 @@
 # and that is no failure.  Shape "redis" is a real program:
 # scripts/bench-redis.sh checkpoints and restores a redis-server holding
 # 1 GiB of values with crfs and with CRIU, checking each restored one
-# answers with its data, and prints the medians and their ratio.  tests/bench/fuse-floor is mounted on a second
+# answers with its data, and prints the medians and their ratio.  Shape
+# "kernel" (scripts/bench-kernel.sh) boots the test kernel under qemu and
+# times the kernel crfs against crfs-fuse on one process there.  tests/bench/fuse-floor is mounted on a second
 # directory: a daemon answering every read from memory, the floor of a
 # checkpoint's read through FUSE.  Then unmounts and removes every file
 # it made, and kills what it started (only that), whatever happens.
@@ -30,11 +32,15 @@
 # Environment:
 #   BUILD              build directory (default build)
 #   BENCH_SHAPES       what is measured, comma separated (default
-#                      proc,tree,threads,redis): proc = one process at each
+#                      proc,tree,threads,redis,kernel): proc = one process at each
 #                      of BENCH_SIZES; tree = BENCH_TREE; threads =
 #                      BENCH_THREADS; redis = a redis-server of
 #                      BENCH_REDIS_MIB MiB (scripts/bench-redis.sh; BENCH_RUNS
-#                      runs, at least 3); BENCH_SHAPES=redis: that alone
+#                      runs, at least 3); BENCH_SHAPES=redis: that alone;
+#                      kernel = the kernel crfs against crfs-fuse in the
+#                      test kernel under qemu (scripts/bench-kernel.sh:
+#                      BENCH_KERNEL_SIZES, default 64,256; BENCH_KERNEL_RUNS,
+#                      default 3; it builds the kernel first)
 #   BENCH_REDIS_MIB    MiB of values in the redis (default 1024)
 #   BENCH_SIZES        MiB sizes, comma separated (default 8,64,256,1024)
 #   BENCH_TREE         PROCSxMIB: a root and its PROCS - 1 children, MIB MiB
@@ -49,7 +55,7 @@
 #   BENCH_NO_RECYCLE   1: no recycling of memory before each step (-R)
 #   BENCH_LIMITS_ONLY  1: no crfs mount: the limits (and CRIU) only
 #   BENCH_CRIU         0: do not run CRIU even if found
-#   BENCH_TIMEOUT      seconds for the whole measurement (default 900);
+#   BENCH_TIMEOUT      seconds for the whole measurement (default 1800);
 #                      past them everything is stopped, exit status 3
 #   BENCH_PERF         a file name: record crfs-fuse with perf record -g into it
 #   BENCH_FUSE_OPTS    options for crfs-fuse, split at blanks (e.g.
@@ -64,13 +70,16 @@ set -u
 
 BUILD=${BUILD:-build}
 SIZES=${BENCH_SIZES:-8,64,256,1024}
-SHAPES=${BENCH_SHAPES:-proc,tree,threads,redis}
-# redis: scripts/bench-redis.sh; the other shapes: crfs-bench
+SHAPES=${BENCH_SHAPES:-proc,tree,threads,redis,kernel}
+# redis: scripts/bench-redis.sh; kernel: scripts/bench-kernel.sh; the
+# other shapes: crfs-bench
 redis=0
+kernel=0
 case ",$SHAPES," in *,redis,*) redis=1 ;; esac
-SHAPES=$(echo ",$SHAPES," | sed 's/,redis,/,/g; s/^,*//; s/,*$//')
+case ",$SHAPES," in *,kernel,*) kernel=1 ;; esac
+SHAPES=$(echo ",$SHAPES," | sed 's/,redis,/,/g; s/,kernel,/,/g; s/^,*//; s/,*$//')
 RUNS=${BENCH_RUNS:-5}
-TIMEOUT=${BENCH_TIMEOUT:-900}
+TIMEOUT=${BENCH_TIMEOUT:-1800}
 FUSE=$BUILD/bin/crfs-fuse
 CRCTL=$BUILD/bin/crctl
 DRIVER=$BUILD/tests/bench/crfs-bench
@@ -306,6 +315,13 @@ if [ "$rc" -eq 0 ] && [ "$redis" = 1 ]; then
 	else
 		run_bounded "$repo/scripts/bench-redis.sh" "$mnt" "$CRCTL" \
 			"$criu" "$shm" "$work"
+	fi
+fi
+if [ "$rc" -eq 0 ] && [ "$kernel" = 1 ]; then
+	if [ "${BENCH_LIMITS_ONLY:-0}" = 1 ]; then
+		echo "kernel: BENCH_LIMITS_ONLY=1: not measured"
+	else
+		run_bounded "$repo/scripts/bench-kernel.sh"
 	fi
 fi
 for prog in crfs-fuse fuse-floor; do

@@ -166,6 +166,31 @@ gone_and_empty() {
 	gone_and_empty "$ct"
 }
 
+# Page data goes straight into the process, its crc checked at the end of
+# its record: a bad byte there fails the restore with the process made,
+# which is killed.
+@test "restore: a corrupted byte of page data is refused at the end of its record: the process made is killed, nothing left" {
+	kimage pcrc zdtm-pause
+	cp "$IMG" "$IMG.bad"
+	size=$(stat -c %s "$IMG")
+	# the END trailer is shorter than a page: the last page before it is
+	# the last PAGES record's
+	off=$((size / 4096 * 4096 - 100))
+	byte=$(od -An -tu1 -j "$off" -N1 "$IMG" | tr -d ' ')
+	printf "\\$(printf %03o $(((byte + 1) % 256)))" |
+		dd of="$IMG.bad" bs=1 seek="$off" conv=notrunc status=none
+	run cmp -s "$IMG" "$IMG.bad"
+	assert_failure
+	ct=$(crfs_mkct pcrc-r)
+	run -1 bash -c "cat '$IMG.bad' >'$CRFS_MNT/$ct/image'"
+	run -0 ct_file "$ct" error
+	assert_output --regexp "^restore: record [0-9]+ \(type 17\): bad crc \(EINVAL\)$"
+	gone_and_empty "$ct"
+	# and the whole image restores after that
+	krestore "$ct"
+	ct_write "$ct" state kill
+}
+
 @test "restore: a truncated image leaves nothing at close, saying so" {
 	kimage trunc zdtm-pause
 	size=$(stat -c %s "$IMG")

@@ -82,3 +82,13 @@ krestore_check() {
 @test "reverse cross-restore: zdtm-counter from crfs-fuse's image, restored by the kernel" {
 	krestore_check zdtm-counter
 }
+
+# make bench's kernel shape (scripts/bench-kernel.sh) runs this script in
+# the VM: one cycle of each engine at 8 MiB, each restored copy intact.
+@test "tests/vm/bench-kernel.sh: one cycle of the kernel and of crfs-fuse at 8 MiB, both restored intact, medians and ratios printed" {
+	run -0 timeout 300 "$CRFS_REPO/tests/vm/bench-kernel.sh" 8 1
+	assert_output --regexp "kernel +8 MiB run 1: checkpoint +[0-9.]+ ms  restore +[0-9.]+ ms"
+	assert_output --regexp "fuse +8 MiB run 1: checkpoint +[0-9.]+ ms  restore +[0-9.]+ ms"
+	assert_output --regexp "8 MiB checkpoint +median of 1: kernel +[0-9.]+ ms, crfs-fuse +[0-9.]+ ms, FUSE/kernel [0-9.]+"
+	assert_output --regexp "8 MiB restore +median of 1: kernel +[0-9.]+ ms, crfs-fuse +[0-9.]+ ms, FUSE/kernel [0-9.]+"
+}
