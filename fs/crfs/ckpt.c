@@ -187,9 +187,8 @@ void crfs_ckpt_free(struct crfs_ckpt *c)
 	for (i = 0; i < CRFS_PART_NR; i++)
 		crfs_buf_free(&c->part[i]);
 	crfs_buf_free(&c->out);
-	if (c->pages)
-		crfs_rec_pages_put(c);
-	kvfree(c->pages);
+	crfs_pgset_free(&c->pgs[0]);
+	crfs_pgset_free(&c->pgs[1]);
 	kvfree(c->runs);
 	kfree(c->files);
 	kfree(c->path_buf);
@@ -255,6 +254,8 @@ struct crfs_ckpt *crfs_ckpt_open(struct crfs_ct *ct)
 	ret = crfs_ckpt_collect(c);
 	if (!ret)
 		ret = crfs_rec_header(c);
+	if (!ret)
+		ret = crfs_rec_pages_start(c);
 	if (ret)
 		goto out_free;
 	return c;

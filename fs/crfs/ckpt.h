@@ -15,6 +15,8 @@
 #include <linux/crfs.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
+#include <linux/completion.h>
+#include <linux/workqueue.h>
 
 struct crfs_ct;
 struct file;
@@ -56,6 +58,27 @@ struct crfs_ckpt_file {
 	u32		id;
 };
 
+/* The pages of one PAGES record and their crc, for a worker (pgset.c). */
+struct crfs_pgset {
+	struct work_struct	work;
+	struct completion	done;
+	bool			busy;		/* queued, not waited for */
+	int			err;		/* the worker's result */
+	/* take: want pages of mm at addr (the worker clears mm) */
+	struct mm_struct	*mm;
+	unsigned long		addr;
+	unsigned int		want;
+	struct page		**pages;	/* CRFS_PAGES_PER_REC */
+	unsigned int		nr;		/* held */
+	unsigned int		next;		/* the first still held */
+	u32			raw;		/* crc32c(0, their bytes) */
+	/* check: the record's crc from its head's and the pages' */
+	bool			check;
+	u32			head;
+	u32			want_crc;
+	u64			rec;		/* its number, for the error */
+};
+
 /* One checkpoint: from open() of image for reading to its release(). */
 struct crfs_ckpt {
 	struct crfs_ct		*ct;
@@ -81,11 +104,14 @@ struct crfs_ckpt {
 	/* the stream: what is made and not read yet */
 	struct crfs_buf		out;
 	size_t			out_off;
-	/* after out: the current PAGES record's data, its pages held */
-	struct page		**pages;	/* CRFS_PAGES_PER_REC */
-	unsigned int		pg_nr;		/* held */
-	unsigned int		pg_next;	/* the page being read */
-	size_t			pg_off;		/* bytes of it read */
+	/*
+	 * After out: the current PAGES record's data, read from the pages
+	 * of pgs[next_run & 1]; the worker takes the next record's into
+	 * the other set meanwhile (pgset.c).
+	 */
+	struct crfs_pgset	pgs[2];
+	struct crfs_pgset	*cur;		/* being read, or NULL */
+	size_t			pg_off;		/* bytes of cur->pages[cur->next] read */
 	u64			off;		/* stream bytes made */
 	bool			ended;
 	char			*path_buf;	/* PATH_MAX for d_path() */
@@ -97,10 +123,20 @@ void crfs_rec_xstate(u64 *xfeatures, u32 *size);
 int crfs_rec_put(struct crfs_ckpt *c, enum crfs_part part, u32 type,
 		 const void *a, size_t alen, const void *b, size_t blen);
 int crfs_rec_header(struct crfs_ckpt *c);
-int crfs_rec_pages(struct crfs_ckpt *c, const struct crfs_run *run);
+int crfs_rec_pages(struct crfs_ckpt *c);
 int crfs_rec_end(struct crfs_ckpt *c);
-void crfs_rec_pages_put(struct crfs_ckpt *c);
+int crfs_rec_pages_start(struct crfs_ckpt *c);
 void crfs_buf_free(struct crfs_buf *b);
+
+/* pgset.c */
+u32 crfs_crc32c_join(u32 crc, u32 raw, size_t len);
+int crfs_pgset_init(struct crfs_pgset *s);
+void crfs_pgset_take(struct crfs_pgset *s, struct mm_struct *mm,
+		     unsigned long addr, unsigned int nr);
+void crfs_pgset_check(struct crfs_pgset *s, u32 head, u32 want_crc);
+int crfs_pgset_wait(struct crfs_pgset *s, bool killable);
+void crfs_pgset_put(struct crfs_pgset *s);
+void crfs_pgset_free(struct crfs_pgset *s);
 
 /* ckpt.c */
 __printf(3, 4)

@@ -123,7 +123,7 @@ static int crfs_image_next(struct crfs_ckpt *c)
 	if (ret)
 		return ret;
 	if (c->next_run < c->nr_runs)
-		return crfs_rec_pages(c, &c->runs[c->next_run++]);
+		return crfs_rec_pages(c);
 	return crfs_rec_end(c);
 }
 
@@ -140,9 +140,12 @@ static ssize_t crfs_image_read_iter(struct kiocb *iocb, struct iov_iter *to)
 		return c->err;
 	}
 	while (iov_iter_count(to)) {
-		if (c->out_off == c->out.len && c->pg_next < c->pg_nr) {
+		if (c->out_off == c->out.len && c->cur &&
+		    c->cur->next < c->cur->nr) {
+			struct crfs_pgset *s = c->cur;
+
 			/* a PAGES record's data, from the process's pages */
-			n = copy_page_to_iter(c->pages[c->pg_next], c->pg_off,
+			n = copy_page_to_iter(s->pages[s->next], c->pg_off,
 					      PAGE_SIZE - c->pg_off, to);
 			if (!n) {
 				ret = -EFAULT;
@@ -151,7 +154,7 @@ static ssize_t crfs_image_read_iter(struct kiocb *iocb, struct iov_iter *to)
 			c->pg_off += n;
 			done += n;
 			if (c->pg_off == PAGE_SIZE) {
-				put_page(c->pages[c->pg_next++]);
+				put_page(s->pages[s->next++]);
 				c->pg_off = 0;
 			}
 			continue;
@@ -163,7 +166,7 @@ static ssize_t crfs_image_read_iter(struct kiocb *iocb, struct iov_iter *to)
 				ret = -EINTR;
 				break;
 			}
-			c->pg_nr = c->pg_next = 0;
+			c->cur = NULL;
 			ret = crfs_image_next(c);
 			if (ret)
 				break;

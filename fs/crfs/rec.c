@@ -6,7 +6,6 @@
  * userspace writer (userspace/lib/image.c) frames them.
  */
 #include <linux/crc32c.h>
-#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -165,73 +164,67 @@ int crfs_rec_header(struct crfs_ckpt *c)
 }
 
 /**
- * crfs_rec_pages_put - let go of the pages of the PAGES record being read
- * @c: the checkpoint
+ * crfs_rec_pages_start - have the worker take the first run's pages
+ * @c: the checkpoint, its records made (end of open())
+ *
+ * Return: 0 or -ENOMEM.
  */
-void crfs_rec_pages_put(struct crfs_ckpt *c)
+int crfs_rec_pages_start(struct crfs_ckpt *c)
 {
-	while (c->pg_next < c->pg_nr)
-		put_page(c->pages[c->pg_next++]);
-	c->pg_nr = 0;
-	c->pg_next = 0;
-	c->pg_off = 0;
-}
+	int ret;
 
-/* Take a reference on each page of @run into c->pages; 0 or -EIO. */
-static int crfs_rec_pages_get(struct crfs_ckpt *c, const struct crfs_run *run)
-{
-	long n;
-
-	if (!c->pages) {
-		c->pages = kvmalloc_array(CRFS_PAGES_PER_REC, sizeof(*c->pages),
-					  GFP_KERNEL);
-		if (!c->pages)
-			return -ENOMEM;
-	}
-	if (mmap_read_lock_killable(c->mm))
-		return -EINTR;
-	while (c->pg_nr < run->nr) {
-		n = get_user_pages_remote(c->mm,
-					  run->addr + ((unsigned long)c->pg_nr << PAGE_SHIFT),
-					  run->nr - c->pg_nr, FOLL_FORCE,
-					  c->pages + c->pg_nr, NULL);
-		if (n <= 0)
-			break;
-		c->pg_nr += n;
-	}
-	mmap_read_unlock(c->mm);
-	if (c->pg_nr == run->nr)
+	if (!c->nr_runs)
 		return 0;
-	crfs_rec_pages_put(c);
-	return crfs_ckpt_refuse(c, -EIO, "pid %d: pages at %#lx: %u of %u pages read",
-				c->pid, run->addr, c->pg_nr, run->nr);
+	ret = crfs_pgset_init(&c->pgs[0]);
+	if (!ret)
+		ret = crfs_pgset_init(&c->pgs[1]);
+	if (ret)
+		return ret;
+	crfs_pgset_take(&c->pgs[0], c->mm, c->runs[0].addr, c->runs[0].nr);
+	return 0;
 }
 
 /**
- * crfs_rec_pages - make the PAGES record of one run, the next bytes to read
+ * crfs_rec_pages - make the PAGES record of the next run, the next bytes
+ * to read
  * @c: the checkpoint
- * @run: the pages, in the process's address space
  *
- * The process is frozen.  Its pages are taken (get_user_pages_remote())
- * and read twice where they are, never copied in between: once for the
- * record's crc, which comes first in the stream, then by the reader,
- * straight into its buffer (crfs_image_read_iter()).  Only the header
- * and the padding that aligns the data go into @c->out.  A page that
- * cannot be taken fails the checkpoint.
+ * The process is frozen.  The worker took this run's pages and summed them
+ * (pgset.c) while the reader read the record before; now it takes the
+ * next run's, while the reader copies these straight from the process's
+ * pages into its buffer (crfs_image_read_iter()).  Only the header and
+ * the padding that aligns the data go into @c->out.  A page that could
+ * not be taken fails the checkpoint.
  * Return: 0, -ENOMEM, -EINTR, or -EIO with the reason in the error file.
  */
-int crfs_rec_pages(struct crfs_ckpt *c, const struct crfs_run *run)
+int crfs_rec_pages(struct crfs_ckpt *c)
 {
+	unsigned int i = c->next_run;
+	const struct crfs_run *run = &c->runs[i];
+	struct crfs_pgset *s = &c->pgs[i & 1];
 	struct crfs_pages pg = { .owner = CRFS_PAGES_MM, .id = c->mm_id,
 				 .addr = run->addr, .nr_pages = run->nr };
 	size_t hlen = sizeof(struct crfs_rec_hdr) + sizeof(pg);
 	size_t data = (size_t)run->nr << PAGE_SHIFT, len;
 	struct crfs_rec_hdr rh = { .type = CRFS_REC_PAGES };
-	unsigned int i;
 	char *p;
-	u32 crc;
 	int ret;
 
+	ret = crfs_pgset_wait(s, true);
+	if (ret == -EIO)
+		return crfs_ckpt_refuse(c, -EIO, "pid %d: pages at %#lx: %u of %u pages read",
+					c->pid, run->addr, s->nr, run->nr);
+	if (ret)
+		return ret;
+	c->next_run++;
+	c->cur = s;
+	c->pg_off = 0;
+	if (i + 1 < c->nr_runs) {
+		struct crfs_pgset *t = &c->pgs[(i + 1) & 1];
+
+		crfs_pgset_put(t);
+		crfs_pgset_take(t, c->mm, run[1].addr, run[1].nr);
+	}
 	pg.pad = -(c->off + hlen) & (PAGE_SIZE - 1);
 	len = hlen + pg.pad + data;
 	c->out.len = 0;
@@ -240,20 +233,10 @@ int crfs_rec_pages(struct crfs_ckpt *c, const struct crfs_run *run)
 	if (!p)
 		return -ENOMEM;
 	memset(p, 0, hlen + pg.pad);
-	ret = crfs_rec_pages_get(c, run);
-	if (ret)
-		return ret;
 	rh.len = len - sizeof(rh);
 	memcpy(p + sizeof(rh), &pg, sizeof(pg));
 	memcpy(p, &rh, sizeof(rh));
-	crc = crfs_crc32c(0, p, hlen + pg.pad);
-	for (i = 0; i < c->pg_nr; i++) {
-		void *kaddr = kmap_local_page(c->pages[i]);
-
-		crc = crfs_crc32c(crc, kaddr, PAGE_SIZE);
-		kunmap_local(kaddr);
-	}
-	rh.crc = crc;
+	rh.crc = crfs_crc32c_join(crfs_crc32c(0, p, hlen + pg.pad), s->raw, data);
 	memcpy(p, &rh, sizeof(rh));
 	c->off += len;
 	c->nr_records++;

@@ -307,21 +307,49 @@ static bool crfs_rst_pages_mapped(struct crfs_rst *r, u64 addr, u64 end)
 	return addr >= end;
 }
 
+/* The verdict of the worker on set @s: 0, or the errno, said. */
+static int crfs_rst_pages_verdict(struct crfs_rst *r, struct crfs_pgset *s)
+{
+	int ret = crfs_pgset_wait(s, false);
+
+	crfs_pgset_put(s);
+	if (ret == -EBADMSG)
+		return crfs_rst_refuse(r, -EINVAL, "record %llu (type %u): bad crc",
+				       s->rec, CRFS_REC_PAGES);
+	return ret;
+}
+
 /**
- * crfs_rst_pages_begin - check where a PAGES record's data goes
+ * crfs_rst_pages_begin - check where a PAGES record's data goes, and take
+ * the set its pages will be held in
  * @r: the restore, the process waiting with its address space built
  * @pg: the record
  *
+ * The set is the one of the record before the one before: its crc is
+ * checked by now, or is waited for; a mismatch fails the restore here.
  * Return: 0, or the errno with the reason in the error file.
  */
 int crfs_rst_pages_begin(struct crfs_rst *r, const struct crfs_pages *pg)
 {
 	u64 len = (u64)pg->nr_pages << PAGE_SHIFT;
+	struct crfs_pgset *s = &r->pgs[r->pg_set];
+	int ret;
 
 	if (!crfs_rst_pages_mapped(r, pg->addr, pg->addr + len))
 		return crfs_rst_refuse(r, -EINVAL,
 				       "pid %u: pages at %#llx: not in a mapping that has page data",
 				       r->task.pid, pg->addr);
+	if (!s->pages) {
+		ret = crfs_pgset_init(&r->pgs[0]);
+		if (!ret)
+			ret = crfs_pgset_init(&r->pgs[1]);
+		if (ret)
+			return ret;
+	}
+	ret = crfs_rst_pages_verdict(r, s);
+	if (ret)
+		return ret;
+	s->rec = r->nr_records;
 	return 0;
 }
 
@@ -331,43 +359,59 @@ int crfs_rst_pages_begin(struct crfs_rst *r, const struct crfs_pages *pg)
  * @r: the restore
  * @from: the writer's bytes
  *
- * The page is taken for writing (get_user_pages_remote(), FOLL_FORCE as
- * ptrace writes: a read-only private page is copied first), at most the
- * rest of it is copied from @from, and those bytes go into the record's
- * crc, read back from the page.  A crc that does not match at the end of
- * the record fails the restore, which kills the process.
+ * The page is taken for writing when its first byte comes
+ * (get_user_pages_remote(), FOLL_FORCE as ptrace writes: a read-only
+ * private page is copied first) and held in the record's set until the
+ * worker has read it back for the record's crc (crfs_pgset_check()).
  * Return: the bytes taken (@r->pg_addr and @r->pg_left moved on), -EFAULT
  * when @from gave none, or the errno with the reason in the error file.
  */
 ssize_t crfs_rst_pages_copy(struct crfs_rst *r, struct iov_iter *from)
 {
+	struct crfs_pgset *s = &r->pgs[r->pg_set];
 	size_t off = offset_in_page(r->pg_addr), n;
-	struct page *page;
-	void *kaddr;
 	long got;
 
 	n = min_t(u64, r->pg_left, PAGE_SIZE - off);
-	if (mmap_read_lock_killable(r->task_mm))
-		return -EINTR;
-	got = get_user_pages_remote(r->task_mm, r->pg_addr, 1,
-				    FOLL_WRITE | FOLL_FORCE, &page, NULL);
-	if (got != 1) {
+	if (!off) {
+		if (mmap_read_lock_killable(r->task_mm))
+			return -EINTR;
+		got = get_user_pages_remote(r->task_mm, r->pg_addr, 1,
+					    FOLL_WRITE | FOLL_FORCE,
+					    &s->pages[s->nr], NULL);
 		mmap_read_unlock(r->task_mm);
-		return crfs_rst_refuse(r, -EIO, "pid %u: pages at %#llx: cannot write (%ld)",
-				       r->task.pid, r->pg_addr, got);
+		if (got != 1)
+			return crfs_rst_refuse(r, -EIO,
+					       "pid %u: pages at %#llx: cannot write (%ld)",
+					       r->task.pid, r->pg_addr, got);
+		s->nr++;
 	}
-	n = copy_page_from_iter(page, off, n, from);
-	if (n) {
-		kaddr = kmap_local_page(page);
-		r->pg_crc = crfs_crc32c(r->pg_crc, kaddr + off, n);
-		kunmap_local(kaddr);
-		set_page_dirty_lock(page);
-	}
-	put_page(page);
-	mmap_read_unlock(r->task_mm);
+	n = copy_page_from_iter(s->pages[s->nr - 1], off, n, from);
 	if (!n)
 		return -EFAULT;
+	if (off + n == PAGE_SIZE)
+		set_page_dirty_lock(s->pages[s->nr - 1]);
 	r->pg_addr += n;
 	r->pg_left -= n;
 	return n;
+}
+
+/**
+ * crfs_rst_pages_settle - wait for the worker's checks of the last PAGES
+ * records (before END)
+ * @r: the restore
+ *
+ * Return: 0, or the errno with the reason in the error file (the earlier
+ * record's if both failed).
+ */
+int crfs_rst_pages_settle(struct crfs_rst *r)
+{
+	unsigned int first = r->pg_set;	/* the older of the two */
+	int ret, ret2;
+
+	if (!r->pgs[0].pages)
+		return 0;
+	ret = crfs_rst_pages_verdict(r, &r->pgs[first]);
+	ret2 = crfs_rst_pages_verdict(r, &r->pgs[first ^ 1]);
+	return ret ?: ret2;
 }

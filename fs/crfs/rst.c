@@ -395,7 +395,8 @@ static int crfs_rst_pages_head(struct crfs_rst *r)
 	if (ret)
 		return ret;
 	rh.crc = 0;
-	r->pg_crc = crfs_crc32c(crfs_crc32c(0, &rh, sizeof(rh)), r->buf, data_off);
+	r->pgs[r->pg_set].head = crfs_crc32c(crfs_crc32c(0, &rh, sizeof(rh)),
+					     r->buf, data_off);
 	r->pg_addr = pg.addr;
 	r->pg_left = (u64)pg.nr_pages << PAGE_SHIFT;
 	return 0;
@@ -413,9 +414,9 @@ static int crfs_rst_pages_feed(struct crfs_rst *r, struct iov_iter *from,
 	r->off += n;
 	if (r->pg_left)
 		return 0;
-	if (r->pg_crc != r->rh.crc)
-		return crfs_rst_refuse(r, -EINVAL, "record %llu (type %u): bad crc",
-				       r->nr_records, r->rh.type);
+	/* its crc checked by the worker while the next record comes */
+	crfs_pgset_check(&r->pgs[r->pg_set], r->pgs[r->pg_set].head, r->rh.crc);
+	r->pg_set ^= 1;
 	r->pages_end = r->pg_addr;
 	r->page_bytes += r->rh.len - sizeof(struct crfs_pages) -
 			 ((struct crfs_pages *)r->buf)->pad;
@@ -441,6 +442,9 @@ static int crfs_rst_rec_end(struct crfs_rst *r, void *p, size_t len)
 	int ret;
 
 	memcpy(&end, p, sizeof(end));
+	ret = crfs_rst_pages_settle(r);
+	if (ret)
+		return ret;
 	if (end.nr_records != r->nr_records || end.bytes != bytes ||
 	    end.page_bytes != r->page_bytes)
 		return crfs_rst_refuse(r, -EINVAL,
@@ -750,6 +754,8 @@ static void crfs_rst_free(struct crfs_rst *r)
 	kvfree(r->fds);
 	kfree(r->sighand);
 	kvfree(r->xstate);
+	crfs_pgset_free(&r->pgs[0]);
+	crfs_pgset_free(&r->pgs[1]);
 	kvfree(r->buf);
 	put_cred(r->wcred);
 	crfs_ct_put(r->ct);

@@ -85,10 +85,15 @@ struct crfs_rst {
 	bool			have_regs;
 	void			*xstate;	/* hdr.xstate_size bytes */
 	u64			pages_end;	/* PAGES ascend past this */
-	/* a PAGES record's data, written straight into the process */
+	/*
+	 * A PAGES record's data, written straight into the process's pages,
+	 * held in pgs[pg_set]; the worker checks the crc of the record
+	 * before in the other set meanwhile (pgset.c).
+	 */
 	u64			pg_addr;	/* where its next byte goes */
 	u64			pg_left;	/* its bytes still to come */
-	u32			pg_crc;		/* of the record so far */
+	struct crfs_pgset	pgs[2];
+	unsigned int		pg_set;
 	/* the process */
 	struct cred		*new_cred;	/* its credentials, made at plan */
 	struct task_struct	*proc;		/* a reference */
@@ -127,6 +132,7 @@ int crfs_rst_check_mm(struct crfs_rst *r);
 int crfs_rst_build_mm(struct crfs_rst *r);
 int crfs_rst_pages_begin(struct crfs_rst *r, const struct crfs_pages *pg);
 ssize_t crfs_rst_pages_copy(struct crfs_rst *r, struct iov_iter *from);
+int crfs_rst_pages_settle(struct crfs_rst *r);
 
 /* rst-files.c */
 int crfs_rst_check_file(struct crfs_rst *r, const struct crfs_rst_file *rf);
