@@ -117,9 +117,13 @@ cycle() {
 	t3=$(now_us)
 	rm -f "$img" "$dir/result"
 	state_is "$mnt/$ct2" frozen || { say "$eng: restored, not frozen"; return 1; }
-	echo thaw >"$mnt/$ct2/state"
+	echo thaw >"$mnt/$ct2/state" || { say "$eng: thaw: $(cat "$mnt/$ct2/error")"; return 1; }
 	kill -USR1 "$pid"
-	wait_until 120 test -s "$dir/result" || { say "$eng: the restored process did not check"; return 1; }
+	if ! wait_until 120 test -s "$dir/result"; then
+		say "$eng: the restored process $pid did not check ($(grep -s '^State' "/proc/$pid/status"), in $(cat "/proc/$pid/wchan" 2>/dev/null); $mnt/$ct2: $(cat "$mnt/$ct2/state" 2>/dev/null))"
+		dmesg | tail -n 5 >&2
+		return 1
+	fi
 	if ! grep -q '^PASS' "$dir/result"; then
 		say "$eng: the restored process: $(cat "$dir/result")"
 		return 1
