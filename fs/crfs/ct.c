@@ -77,7 +77,7 @@ static void crfs_ct_notify_workfn(struct work_struct *work)
 void crfs_ct_changed(struct crfs_ct *ct)
 {
 	atomic_inc(&ct->event);
-	wake_up_interruptible_all(&ct->wait);
+	wake_up_all(&ct->wait);	/* the restore's writer waits killable */
 	crfs_ct_get(ct);
 	if (!schedule_work(&ct->notify_work))
 		crfs_ct_put(ct);	/* already queued: never the last one */
