@@ -93,7 +93,14 @@ int crfs_ckpt_thread_signals(struct crfs_ckpt *c, struct crfs_thread *th,
 {
 	struct task_struct *t = c->task;
 
-	th->blocked = t->blocked.sig[0];
+	/*
+	 * In sigsuspend() (or ppoll(), pselect6(), epoll_pwait()) the mask
+	 * is the call's, for as long as it waits: the call restarts with its
+	 * own argument after the restore, and the mask to come back to when
+	 * it returns is the saved one, as sigmask_to_save() tells.
+	 */
+	th->blocked = test_tsk_restore_sigmask(t) ? t->saved_sigmask.sig[0] :
+						   t->blocked.sig[0];
 	th->altstack_sp = t->sas_ss_sp;
 	th->altstack_size = t->sas_ss_size;
 	if (!t->sas_ss_size) {

@@ -149,6 +149,23 @@ zdtm_run() {
 	zdtm_finish
 }
 
+@test "zdtm-sigsuspend: restored inside sigsuspend(), its mask after the handler is the one from before the call" {
+	require_image
+	ct=$(crfs_mkct src)
+	zdtm_start "$ct" zdtm-sigsuspend
+	img=$BATS_TEST_TMPDIR/ct.img
+	crfs_checkpoint "$ct" "$img"
+	ct_write "$ct" state kill
+	wait_pid_gone "$ZDTM_PID"
+	ct2=$(crfs_mkct dst)
+	crfs_restore "$ct2" "$img"
+	kill -USR1 "$ZDTM_PID"
+	ct_write "$ct2" state thaw
+	wait_for "sigsuspend() to return" 10 test -e "$ZDTM_DIR/woken" ||
+		{ cat "$ZDTM_DIR/result" >&2; false; }
+	zdtm_finish
+}
+
 @test "zdtm-personality: READ_IMPLIES_EXEC makes no mapping executable at restore" {
 	require_image
 	zdtm_run zdtm-personality

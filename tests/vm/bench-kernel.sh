@@ -121,7 +121,12 @@ cycle() {
 	kill -USR1 "$pid"
 	if ! wait_until 120 test -s "$dir/result"; then
 		say "$eng: the restored process $pid did not check ($(grep -s '^State' "/proc/$pid/status"), in $(cat "/proc/$pid/wchan" 2>/dev/null); $mnt/$ct2: $(cat "$mnt/$ct2/state" 2>/dev/null))"
-		dmesg | tail -n 5 >&2
+		grep -s '^Sig\|^ShdPnd' "/proc/$pid/status" >&2
+		read -r nr a1 _ <"/proc/$pid/syscall" &&
+			echo "in system call $nr, its first argument $a1 points to: $(dd if="/proc/$pid/mem" bs=1 skip=$((a1)) count=8 status=none | od -An -tx8)" >&2
+		kill -USR1 "$pid"
+		wait_until 10 test -s "$dir/result"
+		say "a second SIGUSR1: result '$(cat "$dir/result" 2>/dev/null)'"
 		return 1
 	fi
 	if ! grep -q '^PASS' "$dir/result"; then

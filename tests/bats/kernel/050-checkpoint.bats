@@ -186,6 +186,23 @@ frozen_ct() {
 	zdtm_finish "$DIR" "$PID"
 }
 
+@test "cross-restore: crfs-fuse restores the kernel's image of zdtm-sigsuspend: the mask from before sigsuspend() comes back after the handler" {
+	frozen_ct xsigsusp zdtm-sigsuspend
+	img=$BATS_TEST_TMPDIR/ct.img
+	cat "$CRFS_MNT/$CT/image" >"$img" || { cat "$CRFS_MNT/$CT/error" >&2; false; }
+	ct_write "$CT" state kill
+	wait_pid_gone "$PID"
+	FUSE_MNT=$BATS_TEST_TMPDIR/fuse
+	fuse_mount "$FUSE_MNT"
+	mkdir "$FUSE_MNT/dst"
+	cat "$img" >"$FUSE_MNT/dst/image" || { cat "$FUSE_MNT/dst/error" >&2; false; }
+	kill -USR1 "$PID"
+	echo thaw >"$FUSE_MNT/dst/state"
+	wait_for "sigsuspend() to return" 10 test -e "$DIR/woken" ||
+		{ cat "$DIR/result" >&2; false; }
+	zdtm_finish "$DIR" "$PID"
+}
+
 @test "crfs-fuse started beside the kernel crfs leaves the kernel's subtree alone: its frozen container stays frozen, mkdir still works" {
 	local log=$BATS_TEST_TMPDIR/crfs-fuse.log i
 

@@ -110,6 +110,17 @@ gone_and_empty() {
 	zdtm_finish "$DIR" "$PID"
 }
 
+@test "restore: zdtm-sigsuspend: restored inside sigsuspend(), its mask after the handler is the one from before the call" {
+	kimage sigsusp zdtm-sigsuspend
+	ct=$(crfs_mkct sigsusp-r)
+	krestore "$ct"
+	kill -USR1 "$PID"
+	ct_write "$ct" state thaw
+	wait_for "sigsuspend() to return" 10 test -e "$DIR/woken" ||
+		{ cat "$DIR/result" >&2; false; }
+	zdtm_finish "$DIR" "$PID"
+}
+
 @test "restore: zdtm-counter goes on counting from where it was" {
 	kimage counter zdtm-counter
 	ct=$(crfs_mkct counter-r)

@@ -79,6 +79,19 @@ krestore_check() {
 	krestore_check zdtm-files
 }
 
+@test "reverse cross-restore: zdtm-sigsuspend from crfs-fuse's image: the mask from before sigsuspend() comes back after the handler" {
+	fimage xsigsusp zdtm-sigsuspend
+	ct=$(crfs_mkct ksigsusp)
+	cat "$IMG" >"$CRFS_MNT/$ct/image" || { cat "$CRFS_MNT/$ct/error" >&2; false; }
+	run -0 ct_file "$ct" state
+	assert_output "frozen"
+	kill -USR1 "$PID"
+	ct_write "$ct" state thaw
+	wait_for "sigsuspend() to return" 10 test -e "$DIR/woken" ||
+		{ cat "$DIR/result" >&2; false; }
+	zdtm_finish "$DIR" "$PID"
+}
+
 @test "reverse cross-restore: zdtm-counter from crfs-fuse's image, restored by the kernel" {
 	krestore_check zdtm-counter
 }
