@@ -143,10 +143,7 @@ zdtm_run() {
 	ct2=$(crfs_mkct dst)
 	crfs_restore "$ct2" "$img"
 	# Sent while it is frozen: the handler runs when it thaws.
-	kill -USR1 "$ZDTM_PID"
-	ct_write "$ct2" state thaw
-	wait_for "pause() to return" 10 test -e "$ZDTM_DIR/woken"
-	zdtm_finish
+	usr1_thaw_finish "$CRFS_MNT/$ct2/state" "$ZDTM_DIR" "$ZDTM_PID" "pause()"
 }
 
 @test "zdtm-sigsuspend: restored inside sigsuspend(), its mask after the handler is the one from before the call" {
@@ -159,11 +156,7 @@ zdtm_run() {
 	wait_pid_gone "$ZDTM_PID"
 	ct2=$(crfs_mkct dst)
 	crfs_restore "$ct2" "$img"
-	kill -USR1 "$ZDTM_PID"
-	ct_write "$ct2" state thaw
-	wait_for "sigsuspend() to return" 10 test -e "$ZDTM_DIR/woken" ||
-		{ cat "$ZDTM_DIR/result" >&2; false; }
-	zdtm_finish
+	usr1_thaw_finish "$CRFS_MNT/$ct2/state" "$ZDTM_DIR" "$ZDTM_PID" "sigsuspend()"
 }
 
 @test "zdtm-personality: READ_IMPLIES_EXEC makes no mapping executable at restore" {

@@ -340,6 +340,19 @@ zdtm_finish() {
 	assert_output "PASS"
 }
 
+# usr1_thaw_finish STATEFILE DIR PID CALL: SIGUSR1 to PID while its
+# container is still frozen, then thaw through STATEFILE: the handler runs
+# and CALL returns (the program's DIR/woken appears), then PASS.
+usr1_thaw_finish() {
+	kill -USR1 "$3"
+	echo thaw >"$1"
+	if ! wait_for "$4 to return" 10 test -e "$2/woken"; then
+		cat "$2/result" >&2 2>/dev/null
+		return 1
+	fi
+	zdtm_finish "$2" "$3"
+}
+
 # --- checkpoint and restore through the raw files ---
 
 # crfs_checkpoint CT FILE: freeze, wait for frozen, read the image.

@@ -116,10 +116,7 @@ frozen_ct() {
 	run -0 bash -c "sort -n '$CRFS_MNT/$CT/procs'"
 	assert_output "$(printf '%s\n' "$PID" "$other" | sort -n)"
 	ct_write "$ct2" procs "$other"
-	kill -USR1 "$PID"
-	ct_write "$CT" state thaw
-	wait_for "pause() to return" 10 test -e "$DIR/woken"
-	zdtm_finish "$DIR" "$PID"
+	usr1_thaw_finish "$CRFS_MNT/$CT/state" "$DIR" "$PID" "pause()"
 }
 
 @test "checkpoint: the image of a single-threaded process is one crfs-image verify accepts" {
@@ -140,10 +137,7 @@ frozen_ct() {
 	run -0 "$CRFS_BIN/crfs-image" verify "$img.2"
 	run -0 ct_file "$CT" state
 	assert_output "frozen"
-	kill -USR1 "$PID"
-	ct_write "$CT" state thaw
-	wait_for "pause() to return" 10 test -e "$DIR/woken"
-	zdtm_finish "$DIR" "$PID"
+	usr1_thaw_finish "$CRFS_MNT/$CT/state" "$DIR" "$PID" "pause()"
 }
 
 @test "checkpoint: a kill during the checkpoint fails the next read with EIO" {
@@ -180,10 +174,7 @@ frozen_ct() {
 	assert_output "frozen"
 	run -0 cat "$FUSE_MNT/dst/procs"
 	assert_output "$PID"
-	kill -USR1 "$PID"
-	echo thaw >"$FUSE_MNT/dst/state"
-	wait_for "pause() to return" 10 test -e "$DIR/woken"
-	zdtm_finish "$DIR" "$PID"
+	usr1_thaw_finish "$FUSE_MNT/dst/state" "$DIR" "$PID" "pause()"
 }
 
 @test "cross-restore: crfs-fuse restores the kernel's image of zdtm-sigsuspend: the mask from before sigsuspend() comes back after the handler" {
@@ -196,11 +187,7 @@ frozen_ct() {
 	fuse_mount "$FUSE_MNT"
 	mkdir "$FUSE_MNT/dst"
 	cat "$img" >"$FUSE_MNT/dst/image" || { cat "$FUSE_MNT/dst/error" >&2; false; }
-	kill -USR1 "$PID"
-	echo thaw >"$FUSE_MNT/dst/state"
-	wait_for "sigsuspend() to return" 10 test -e "$DIR/woken" ||
-		{ cat "$DIR/result" >&2; false; }
-	zdtm_finish "$DIR" "$PID"
+	usr1_thaw_finish "$FUSE_MNT/dst/state" "$DIR" "$PID" "sigsuspend()"
 }
 
 @test "crfs-fuse started beside the kernel crfs leaves the kernel's subtree alone: its frozen container stays frozen, mkdir still works" {

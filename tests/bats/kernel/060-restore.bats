@@ -80,10 +80,7 @@ gone_and_empty() {
 	kimage pause zdtm-pause
 	ct=$(crfs_mkct pause-r)
 	krestore "$ct"
-	kill -USR1 "$PID"
-	ct_write "$ct" state thaw
-	wait_for "pause() to return" 10 test -e "$DIR/woken"
-	zdtm_finish "$DIR" "$PID"
+	usr1_thaw_finish "$CRFS_MNT/$ct/state" "$DIR" "$PID" "pause()"
 }
 
 @test "restore: zdtm-regs: general, vector, x87 registers and flags come back (rip, rsp, rax too)" {
@@ -114,11 +111,7 @@ gone_and_empty() {
 	kimage sigsusp zdtm-sigsuspend
 	ct=$(crfs_mkct sigsusp-r)
 	krestore "$ct"
-	kill -USR1 "$PID"
-	ct_write "$ct" state thaw
-	wait_for "sigsuspend() to return" 10 test -e "$DIR/woken" ||
-		{ cat "$DIR/result" >&2; false; }
-	zdtm_finish "$DIR" "$PID"
+	usr1_thaw_finish "$CRFS_MNT/$ct/state" "$DIR" "$PID" "sigsuspend()"
 }
 
 @test "restore: zdtm-counter goes on counting from where it was" {
@@ -138,10 +131,7 @@ gone_and_empty() {
 	wait_pid_gone "$PID"
 	ct2=$(crfs_mkct twice-b)
 	krestore "$ct2"
-	kill -USR1 "$PID"
-	ct_write "$ct2" state thaw
-	wait_for "pause() to return" 10 test -e "$DIR/woken"
-	zdtm_finish "$DIR" "$PID"
+	usr1_thaw_finish "$CRFS_MNT/$ct2/state" "$DIR" "$PID" "pause()"
 }
 
 @test "restore: into a container that has processes is EBUSY" {

@@ -37,34 +37,29 @@ fimage() {
 	wait_pid_gone "$PID"
 }
 
-# krestore_check PROG: the image of PROG by crfs-fuse restored by the
-# kernel, thawed, and its own checks passed.
-krestore_check() {
-	local ct
-
+# krestore PROG: the image of PROG by crfs-fuse written into a new
+# container of the kernel: it must come back frozen with its pid.  Sets CT.
+krestore() {
 	fimage "x${1#zdtm-}" "$1"
-	ct=$(crfs_mkct "k${1#zdtm-}")
-	cat "$IMG" >"$CRFS_MNT/$ct/image" || { cat "$CRFS_MNT/$ct/error" >&2; false; }
-	run -0 ct_file "$ct" state
+	CT=$(crfs_mkct "k${1#zdtm-}")
+	cat "$IMG" >"$CRFS_MNT/$CT/image" || { cat "$CRFS_MNT/$CT/error" >&2; false; }
+	run -0 ct_file "$CT" state
 	assert_output "frozen"
-	run -0 ct_file "$ct" procs
+	run -0 ct_file "$CT" procs
 	assert_output "$PID"
-	ct_write "$ct" state thaw
+}
+
+# krestore_check PROG: restored by the kernel (krestore), thawed, its own
+# checks passed.
+krestore_check() {
+	krestore "$1"
+	ct_write "$CT" state thaw
 	zdtm_finish "$DIR" "$PID"
 }
 
 @test "reverse cross-restore: the kernel restores crfs-fuse's image of zdtm-pause; pause() returns after the handler" {
-	fimage xpause zdtm-pause
-	ct=$(crfs_mkct kpause)
-	cat "$IMG" >"$CRFS_MNT/$ct/image" || { cat "$CRFS_MNT/$ct/error" >&2; false; }
-	run -0 ct_file "$ct" state
-	assert_output "frozen"
-	run -0 ct_file "$ct" procs
-	assert_output "$PID"
-	kill -USR1 "$PID"
-	ct_write "$ct" state thaw
-	wait_for "pause() to return" 10 test -e "$DIR/woken"
-	zdtm_finish "$DIR" "$PID"
+	krestore zdtm-pause
+	usr1_thaw_finish "$CRFS_MNT/$CT/state" "$DIR" "$PID" "pause()"
 }
 
 @test "reverse cross-restore: zdtm-regs from crfs-fuse's image, restored by the kernel" {
@@ -80,16 +75,8 @@ krestore_check() {
 }
 
 @test "reverse cross-restore: zdtm-sigsuspend from crfs-fuse's image: the mask from before sigsuspend() comes back after the handler" {
-	fimage xsigsusp zdtm-sigsuspend
-	ct=$(crfs_mkct ksigsusp)
-	cat "$IMG" >"$CRFS_MNT/$ct/image" || { cat "$CRFS_MNT/$ct/error" >&2; false; }
-	run -0 ct_file "$ct" state
-	assert_output "frozen"
-	kill -USR1 "$PID"
-	ct_write "$ct" state thaw
-	wait_for "sigsuspend() to return" 10 test -e "$DIR/woken" ||
-		{ cat "$DIR/result" >&2; false; }
-	zdtm_finish "$DIR" "$PID"
+	krestore zdtm-sigsuspend
+	usr1_thaw_finish "$CRFS_MNT/$CT/state" "$DIR" "$PID" "sigsuspend()"
 }
 
 @test "reverse cross-restore: zdtm-counter from crfs-fuse's image, restored by the kernel" {
