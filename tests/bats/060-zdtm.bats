@@ -132,31 +132,30 @@ zdtm_run() {
 	zdtm_finish
 }
 
-@test "zdtm-pause: a signal handled after the restore interrupts pause() as the kernel would" {
-	require_image
+# usr1_after_restore PROG CALL: PROG checkpointed, killed, restored into
+# a new container, sent SIGUSR1 while frozen, thawed: CALL returns after
+# the handler and the program passes its checks.
+usr1_after_restore() {
+	local ct ct2 img=$BATS_TEST_TMPDIR/ct.img
+
 	ct=$(crfs_mkct src)
-	zdtm_start "$ct" zdtm-pause
-	img=$BATS_TEST_TMPDIR/ct.img
+	zdtm_start "$ct" "$1"
 	crfs_checkpoint "$ct" "$img"
 	ct_write "$ct" state kill
 	wait_pid_gone "$ZDTM_PID"
 	ct2=$(crfs_mkct dst)
 	crfs_restore "$ct2" "$img"
-	# Sent while it is frozen: the handler runs when it thaws.
-	usr1_thaw_finish "$CRFS_MNT/$ct2/state" "$ZDTM_DIR" "$ZDTM_PID" "pause()"
+	usr1_thaw_finish "$CRFS_MNT/$ct2/state" "$ZDTM_DIR" "$ZDTM_PID" "$2"
+}
+
+@test "zdtm-pause: a signal handled after the restore interrupts pause() as the kernel would" {
+	require_image
+	usr1_after_restore zdtm-pause "pause()"
 }
 
 @test "zdtm-sigsuspend: restored inside sigsuspend(), its mask after the handler is the one from before the call" {
 	require_image
-	ct=$(crfs_mkct src)
-	zdtm_start "$ct" zdtm-sigsuspend
-	img=$BATS_TEST_TMPDIR/ct.img
-	crfs_checkpoint "$ct" "$img"
-	ct_write "$ct" state kill
-	wait_pid_gone "$ZDTM_PID"
-	ct2=$(crfs_mkct dst)
-	crfs_restore "$ct2" "$img"
-	usr1_thaw_finish "$CRFS_MNT/$ct2/state" "$ZDTM_DIR" "$ZDTM_PID" "sigsuspend()"
+	usr1_after_restore zdtm-sigsuspend "sigsuspend()"
 }
 
 @test "zdtm-personality: READ_IMPLIES_EXEC makes no mapping executable at restore" {

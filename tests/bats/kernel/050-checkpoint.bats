@@ -160,9 +160,13 @@ frozen_ct() {
 	assert_output "running"
 }
 
-@test "cross-restore: crfs-fuse restores the kernel's image of zdtm-pause in the same machine" {
-	frozen_ct cross zdtm-pause
-	img=$BATS_TEST_TMPDIR/ct.img
+# fuse_restores PROG CALL: PROG checkpointed by the kernel, killed, its
+# image restored by crfs-fuse in the same machine (frozen, same pid), sent
+# SIGUSR1, thawed: CALL returns after the handler, the program passes.
+fuse_restores() {
+	local img=$BATS_TEST_TMPDIR/ct.img
+
+	frozen_ct "x${1#zdtm-}" "$1"
 	cat "$CRFS_MNT/$CT/image" >"$img" || { cat "$CRFS_MNT/$CT/error" >&2; false; }
 	ct_write "$CT" state kill
 	wait_pid_gone "$PID"
@@ -174,20 +178,15 @@ frozen_ct() {
 	assert_output "frozen"
 	run -0 cat "$FUSE_MNT/dst/procs"
 	assert_output "$PID"
-	usr1_thaw_finish "$FUSE_MNT/dst/state" "$DIR" "$PID" "pause()"
+	usr1_thaw_finish "$FUSE_MNT/dst/state" "$DIR" "$PID" "$2"
+}
+
+@test "cross-restore: crfs-fuse restores the kernel's image of zdtm-pause in the same machine" {
+	fuse_restores zdtm-pause "pause()"
 }
 
 @test "cross-restore: crfs-fuse restores the kernel's image of zdtm-sigsuspend: the mask from before sigsuspend() comes back after the handler" {
-	frozen_ct xsigsusp zdtm-sigsuspend
-	img=$BATS_TEST_TMPDIR/ct.img
-	cat "$CRFS_MNT/$CT/image" >"$img" || { cat "$CRFS_MNT/$CT/error" >&2; false; }
-	ct_write "$CT" state kill
-	wait_pid_gone "$PID"
-	FUSE_MNT=$BATS_TEST_TMPDIR/fuse
-	fuse_mount "$FUSE_MNT"
-	mkdir "$FUSE_MNT/dst"
-	cat "$img" >"$FUSE_MNT/dst/image" || { cat "$FUSE_MNT/dst/error" >&2; false; }
-	usr1_thaw_finish "$FUSE_MNT/dst/state" "$DIR" "$PID" "sigsuspend()"
+	fuse_restores zdtm-sigsuspend "sigsuspend()"
 }
 
 @test "crfs-fuse started beside the kernel crfs leaves the kernel's subtree alone: its frozen container stays frozen, mkdir still works" {
