@@ -5,6 +5,7 @@
  * record), and what the kernel does not keep yet: pending signals,
  * interval and POSIX timers, a shared handler table.
  */
+#include <linux/errno.h>
 #include <linux/hrtimer.h>
 #include <linux/posix-timers.h>
 #include <linux/sched/signal.h>
@@ -92,15 +93,25 @@ int crfs_ckpt_thread_signals(struct crfs_ckpt *c, struct crfs_thread *th,
 			     unsigned long sp)
 {
 	struct task_struct *t = c->task;
+	long ax = task_pt_regs(t)->ax;
 
 	/*
 	 * In sigsuspend() (or ppoll(), pselect6(), epoll_pwait()) the mask
-	 * is the call's, for as long as it waits: the call restarts with its
-	 * own argument after the restore, and the mask to come back to when
-	 * it returns is the saved one, as sigmask_to_save() tells.
+	 * is the call's, for as long as it waits: a call that restarts does
+	 * so with its own argument after the restore, and the mask to come
+	 * back to when it returns is the saved one, as sigmask_to_save()
+	 * tells.  One that returns (epoll_pwait()'s EINTR, a result) would
+	 * need both masks, which the image does not have yet.
 	 */
-	th->blocked = test_tsk_restore_sigmask(t) ? t->saved_sigmask.sig[0] :
-						   t->blocked.sig[0];
+	th->blocked = t->blocked.sig[0];
+	if (test_tsk_restore_sigmask(t)) {
+		if (ax != -ERESTARTNOHAND && ax != -ERESTARTSYS &&
+		    ax != -ERESTARTNOINTR && ax != -ERESTART_RESTARTBLOCK)
+			return crfs_ckpt_refuse(c, -EOPNOTSUPP,
+						"pid %d: signals: returns from a system call (result %ld) to the mask it had before it (ppoll, pselect, epoll_pwait): kernel: not yet",
+						c->pid, ax);
+		th->blocked = t->saved_sigmask.sig[0];
+	}
 	th->altstack_sp = t->sas_ss_sp;
 	th->altstack_size = t->sas_ss_size;
 	if (!t->sas_ss_size) {

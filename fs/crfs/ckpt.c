@@ -180,6 +180,9 @@ void crfs_ckpt_free(struct crfs_ckpt *c)
 {
 	unsigned int i;
 
+	/* first: the worker may still take pages of c->mm */
+	crfs_pgset_free(&c->pgs[0]);
+	crfs_pgset_free(&c->pgs[1]);
 	if (c->mm)
 		mmput(c->mm);
 	if (c->task)
@@ -187,8 +190,6 @@ void crfs_ckpt_free(struct crfs_ckpt *c)
 	for (i = 0; i < CRFS_PART_NR; i++)
 		crfs_buf_free(&c->part[i]);
 	crfs_buf_free(&c->out);
-	crfs_pgset_free(&c->pgs[0]);
-	crfs_pgset_free(&c->pgs[1]);
 	kvfree(c->runs);
 	kfree(c->files);
 	kfree(c->path_buf);

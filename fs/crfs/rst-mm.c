@@ -370,27 +370,36 @@ ssize_t crfs_rst_pages_copy(struct crfs_rst *r, struct iov_iter *from)
 {
 	struct crfs_pgset *s = &r->pgs[r->pg_set];
 	size_t off = offset_in_page(r->pg_addr), n;
+	struct page *page;
 	long got;
 
 	n = min_t(u64, r->pg_left, PAGE_SIZE - off);
-	if (!off) {
+	if (off) {
+		page = s->pages[s->nr - 1];
+	} else {
 		if (mmap_read_lock_killable(r->task_mm))
 			return -EINTR;
 		got = get_user_pages_remote(r->task_mm, r->pg_addr, 1,
-					    FOLL_WRITE | FOLL_FORCE,
-					    &s->pages[s->nr], NULL);
+					    FOLL_WRITE | FOLL_FORCE, &page, NULL);
 		mmap_read_unlock(r->task_mm);
 		if (got != 1)
 			return crfs_rst_refuse(r, -EIO,
 					       "pid %u: pages at %#llx: cannot write (%ld)",
 					       r->task.pid, r->pg_addr, got);
-		s->nr++;
 	}
-	n = copy_page_from_iter(s->pages[s->nr - 1], off, n, from);
+	n = copy_page_from_iter(page, off, n, from);
+	if (!off) {
+		/* held from its first byte on, once: a retry takes it again */
+		if (!n) {
+			put_page(page);
+			return -EFAULT;
+		}
+		s->pages[s->nr++] = page;
+	}
 	if (!n)
 		return -EFAULT;
 	if (off + n == PAGE_SIZE)
-		set_page_dirty_lock(s->pages[s->nr - 1]);
+		set_page_dirty_lock(page);
 	r->pg_addr += n;
 	r->pg_left -= n;
 	return n;

@@ -42,6 +42,18 @@ frozen_ct() {
 	zdtm_finish "$DIR" "$PID"
 }
 
+@test "checkpoint: a process returning EINTR from pselect6() with its mask still to put back is refused at open, naming pid and why; thawed it goes on" {
+	frozen_ct sigeintr zdtm-neg-sigmask-eintr
+	run -1 cat "$CRFS_MNT/$CT/image"
+	run -0 ct_file "$CT" error
+	assert_output --regexp "^checkpoint: pid $PID: signals: returns from a system call \(result -4\) to the mask it had before it \(ppoll, pselect, epoll_pwait\): kernel: not yet \(EOPNOTSUPP\)$"
+	run -0 ct_file "$CT" state
+	assert_output "frozen"
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	zdtm_finish "$DIR" "$PID"
+}
+
 @test "checkpoint: a tree of processes is refused at open, naming how many" {
 	frozen_ct tree zdtm-pipe
 	run -1 cat "$CRFS_MNT/$CT/image"
