@@ -9,6 +9,7 @@
 #include <linux/hrtimer.h>
 #include <linux/posix-timers.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task_stack.h>
 #include <linux/signal.h>
 
 #include "crfs.h"
