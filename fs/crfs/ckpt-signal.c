@@ -109,7 +109,7 @@ int crfs_ckpt_thread_signals(struct crfs_ckpt *c, struct crfs_thread *th,
 		if (ax != -ERESTARTNOHAND && ax != -ERESTARTSYS &&
 		    ax != -ERESTARTNOINTR && ax != -ERESTART_RESTARTBLOCK)
 			return crfs_ckpt_refuse(c, -EOPNOTSUPP,
-						"pid %d: signals: returns from a system call (result %ld) to the mask it had before it (ppoll, pselect, epoll_pwait): kernel: not yet",
+						"pid %d: signals: a system call returns (%ld) to its saved mask (pselect6, epoll_pwait): kernel: not yet",
 						c->pid, ax);
 		th->blocked = t->saved_sigmask.sig[0];
 	}

@@ -46,7 +46,7 @@ frozen_ct() {
 	frozen_ct sigeintr zdtm-neg-sigmask-eintr
 	run -1 cat "$CRFS_MNT/$CT/image"
 	run -0 ct_file "$CT" error
-	assert_output --regexp "^checkpoint: pid $PID: signals: returns from a system call \(result -4\) to the mask it had before it \(ppoll, pselect, epoll_pwait\): kernel: not yet \(EOPNOTSUPP\)$"
+	assert_output --regexp "^checkpoint: pid $PID: signals: a system call returns \(-4\) to its saved mask \(pselect6, epoll_pwait\): kernel: not yet \(EOPNOTSUPP\)$"
 	run -0 ct_file "$CT" state
 	assert_output "frozen"
 	ct_write "$CT" state thaw
