@@ -178,7 +178,10 @@ for mib in "${sizes[@]}"; do
 	done
 done
 ((rc)) && { say "a cycle failed: no figures"; exit 1; }
+declare -A said
 for mib in "${sizes[@]}"; do
+	[[ -n ${said[$mib]:-} ]] && continue	# a size given twice: one summary
+	said[$mib]=1
 	for step in checkpoint restore; do
 		col=3
 		[[ $step == restore ]] && col=4
