@@ -187,7 +187,8 @@ for mib in "${sizes[@]}"; do
 		[[ $step == restore ]] && col=4
 		k=$(median $(printf '%s\n' "${results[@]}" | awk -v m="$mib" -v c="$col" '$1 == "kernel" && $2 == m { print $c }'))
 		f=$(median $(printf '%s\n' "${results[@]}" | awk -v m="$mib" -v c="$col" '$1 == "fuse" && $2 == m { print $c }'))
-		awk -v m="$mib" -v s="$step" -v n="$RUNS" -v k="$k" -v f="$f" 'BEGIN {
+		n=$(printf '%s\n' "${results[@]}" | awk -v m="$mib" '$1 == "kernel" && $2 == m' | wc -l)
+		awk -v m="$mib" -v s="$step" -v n="$n" -v k="$k" -v f="$f" 'BEGIN {
 			printf "%4s MiB %-10s median of %d: kernel %8.1f ms, crfs-fuse %8.1f ms, FUSE/kernel %.2f\n",
 				m, s, n, k / 1000, f / 1000, f / k }'
 	done
