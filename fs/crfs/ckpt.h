@@ -133,7 +133,7 @@ u32 crfs_crc32c_join(u32 crc, u32 raw, size_t len);
 int crfs_pgset_init(struct crfs_pgset *s);
 void crfs_pgset_take(struct crfs_pgset *s, struct mm_struct *mm,
 		     unsigned long addr, unsigned int nr);
-void crfs_pgset_check(struct crfs_pgset *s, u32 head, u32 want_crc);
+void crfs_pgset_check(struct crfs_pgset *s, u32 want_crc);
 int crfs_pgset_wait(struct crfs_pgset *s, bool killable);
 void crfs_pgset_put(struct crfs_pgset *s);
 void crfs_pgset_free(struct crfs_pgset *s);

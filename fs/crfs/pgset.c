@@ -129,17 +129,16 @@ void crfs_pgset_take(struct crfs_pgset *s, struct mm_struct *mm,
 /**
  * crfs_pgset_check - have the worker sum the pages @s holds and compare
  * the record's crc with @want_crc
- * @s: an idle set, its pages written
- * @head: crfs_crc32c() of the record's bytes before its data
+ * @s: an idle set, its pages written, @s->head the crfs_crc32c() of the
+ *     record's bytes before its data
  * @want_crc: the crc its header says
  *
  * The result, -EBADMSG for a mismatch, is @s->err once crfs_pgset_wait()
  * returns.
  */
-void crfs_pgset_check(struct crfs_pgset *s, u32 head, u32 want_crc)
+void crfs_pgset_check(struct crfs_pgset *s, u32 want_crc)
 {
 	s->mm = NULL;
-	s->head = head;
 	s->want_crc = want_crc;
 	s->check = true;
 	crfs_pgset_queue(s);

@@ -415,7 +415,7 @@ static int crfs_rst_pages_feed(struct crfs_rst *r, struct iov_iter *from,
 	if (r->pg_left)
 		return 0;
 	/* its crc checked by the worker while the next record comes */
-	crfs_pgset_check(&r->pgs[r->pg_set], r->pgs[r->pg_set].head, r->rh.crc);
+	crfs_pgset_check(&r->pgs[r->pg_set], r->rh.crc);
 	r->pg_set ^= 1;
 	r->pages_end = r->pg_addr;
 	r->page_bytes += r->rh.len - sizeof(struct crfs_pages) -

@@ -117,6 +117,7 @@ static int prctl_check(struct cr_dump *d, struct cr_dtask *dt,
 /*
  * The optional calls this kernel has: one it lacks is not injected (it
  * would stop the batch, and the rows after it with it), and is off.
+ * Asked once: the kernel does not change under us.
  */
 static unsigned int prctl_present(void)
 {
@@ -124,12 +125,17 @@ static unsigned int prctl_present(void)
 		[CR_PRCTL_MDWE] = PR_GET_MDWE,
 		[CR_PRCTL_KSM] = PR_GET_MEMORY_MERGE,
 	};
-	unsigned int have = ~CR_PRCTL_OPTIONAL;
+	static unsigned int known;	/* 0: not asked yet (racing askers agree) */
+	unsigned int have = __atomic_load_n(&known, __ATOMIC_RELAXED);
 
+	if (have)
+		return have;
+	have = ~CR_PRCTL_OPTIONAL;
 	for (int i = 0; i < CR_PRCTL_NR; i++)
 		if ((CR_PRCTL_OPTIONAL & 1U << i) &&
 		    (prctl(opt[i], 0, 0, 0, 0) >= 0 || errno != EINVAL))
 			have |= 1U << i;
+	__atomic_store_n(&known, have, __ATOMIC_RELAXED);
 	return have;
 }
 
