@@ -618,6 +618,57 @@ time.sleep(120)
 	refused zdtm-neg-guard "mapping [0-9a-f]+-[0-9a-f]+ \(anonymous\): guard regions \(MADV_GUARD_INSTALL\) are not supported"
 }
 
+# pwait_refused SIG WHO OTHER: zdtm-pwait-pending frozen, SIG sent: the
+# checkpoint is refused, naming the thread whose epoll_pwait() lets SIG in
+# (WHO: leader or thread); thawed, that thread handles it.  Then the
+# container is checkpointed, killed and restored, and OTHER, sent while it
+# is still frozen, is handled by the other thread once thawed.
+pwait_refused() {
+	local sig=$1 who=$2 other=$3 ct ct2 tid n img=$BATS_TEST_TMPDIR/ct.img
+
+	ct=$(crfs_mkct neg)
+	zdtm_start "$ct" zdtm-pwait-pending
+	tid=$ZDTM_PID
+	if [[ $who == thread ]]; then
+		tid=$(ls "/proc/$ZDTM_PID/task" | grep -vx "$ZDTM_PID")
+	fi
+	n=$(kill -l "$sig")
+	ct_write "$ct" state freeze
+	wait_frozen "$ct"
+	kill -"$sig" "$ZDTM_PID"
+	run ! cat "$CRFS_MNT/$ct/image"
+	run -0 ct_file "$ct" error
+	assert_output --regexp "pid $ZDTM_PID: thread $tid: signals: signal $n is pending, which the mask of the call it returns EINTR from \(epoll_pwait\) admits and its own blocks: restored, it would stay blocked"
+	run -0 ct_file "$ct" state
+	assert_output "frozen"
+	ct_write "$ct" state thaw
+	wait_for "the $who to handle $sig" 10 test -e "$ZDTM_DIR/woken$(( n == 10 ? 1 : 2 ))"
+	crfs_checkpoint "$ct" "$img"
+	ct_write "$ct" state kill
+	wait_pid_gone "$ZDTM_PID"
+	ct2=$(crfs_mkct dst)
+	crfs_restore "$ct2" "$img"
+	kill -"$other" "$ZDTM_PID"
+	ct_write "$ct2" state thaw
+	n=$(kill -l "$other")
+	if ! wait_for "$other to be handled after the restore" 10 \
+		test -e "$ZDTM_DIR/woken$(( n == 10 ? 1 : 2 ))"; then
+		cat "$ZDTM_DIR/result" >&2 2>/dev/null
+		return 1
+	fi
+	zdtm_finish
+}
+
+@test "a signal pending that the leader's epoll_pwait() lets in, its own mask not, is refused; thawed, it is handled; restored, the other thread's call returns EINTR and handles the next" {
+	require_image
+	pwait_refused USR2 leader USR1
+}
+
+@test "a signal pending that a thread's epoll_pwait() lets in, its own mask not, is refused naming the thread; thawed, it is handled; restored, the leader's call returns EINTR and handles the next" {
+	require_image
+	pwait_refused USR1 thread USR2
+}
+
 @test "a checkpoint leaves a process stopped by SIGSTOP stopped, the container unharmed" {
 	require_image
 	local ct

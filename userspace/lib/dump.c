@@ -405,6 +405,16 @@ static int dump_in_context(struct cr_dump *d, struct cr_dtask *dt,
 		return cr_fail(e, errno, "pid %d: cannot read signal mask: %m",
 			       dt->pid);
 	dt->sigmask_saved = 1;
+	if (dt->sigmask != dt->st.sigblk) {	/* in a call with its own */
+		struct crfs_x86_regs regs;
+
+		ret = cr_arch_get_regs(dt->pid, &regs, NULL, e);
+		if (!ret)
+			ret = cr_dump_mask_check(dt->pid, &dt->t->threads[0],
+						 &regs, dt->sigmask, e);
+		if (ret)
+			return ret;
+	}
 	if (ptrace(PTRACE_SETSIGMASK, dt->pid, (void *)sizeof(all), &all))
 		return cr_fail(e, errno, "pid %d: cannot block signals: %m",
 			       dt->pid);

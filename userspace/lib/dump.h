@@ -415,6 +415,18 @@ uint32_t cr_dump_file(struct cr_dump *d, pid_t pid, const char *name,
 /* dump-threads.c: the threads of a process but its leader. */
 
 /**
+ * cr_dump_mask_check() - refuse thread @th of @pid, its registers @regs
+ * (cr_arch_get_regs()'s) and saved mask @saved (PTRACE_GETSIGMASK's) read,
+ * when its call returns EINTR to @saved with a signal pending that only
+ * the call's mask admits (res-signals.c); keep those signals in
+ * @th->eintr_admits for the queues read later.  Before its mask changes.
+ * Return: 0 or -errno with @e set (EOPNOTSUPP: refused).
+ */
+int cr_dump_mask_check(pid_t pid, struct cr_thread *th,
+		       const struct crfs_x86_regs *regs, uint64_t saved,
+		       struct cr_err *e);
+
+/**
  * cr_dump_seize_threads() - seize and stop every thread of @dt but its
  * leader (seized already): all asked first, then waited for
  * Return: 0 or -errno with @e set; @dt->tids_seized counts those seized.

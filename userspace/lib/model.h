@@ -254,6 +254,7 @@ struct cr_thread {
 	uint32_t		nr_seccomp;
 	struct cr_sigq		pending;	/* its own queue */
 	struct cr_arch_thread	arch;		/* registers, XSAVE */
+	uint64_t		eintr_admits;	/* dump: res-signals.c */
 	struct cr_task		*task;
 };
 

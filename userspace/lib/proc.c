@@ -101,6 +101,29 @@ static int status_groups(pid_t pid, const char *buf,
 	}
 }
 
+/* Parse /proc/PID/task/TID/status: the masks of one thread. */
+int cr_proc_sigmasks(pid_t pid, pid_t tid, struct cr_proc_sigmasks *sm,
+		     struct cr_err *e)
+{
+	static const char *const keys[] = { "SigBlk", "SigPnd", "ShdPnd" };
+	uint64_t *out[] = { &sm->blocked, &sm->pending, &sm->shared };
+	char name[48], *buf;
+	unsigned long v;
+	int ret;
+
+	snprintf(name, sizeof(name), "task/%d/status", tid);
+	ret = proc_read(pid, name, &buf, NULL, e);
+	for (size_t i = 0; !ret && i < ARRAY_SIZE(keys); i++) {
+		if (status_nums(buf, keys[i], &v, 1, 16) != 1)
+			ret = cr_fail(e, EINVAL, "pid %d: thread %d: no %s "
+				      "in status", pid, tid, keys[i]);
+		else
+			*out[i] = v;
+	}
+	free(buf);
+	return ret;
+}
+
 /* Parse /proc/PID/status: ids, groups, umask, threads, mask, state. */
 int cr_proc_status(pid_t pid, struct cr_proc_status *st, struct cr_err *e)
 {

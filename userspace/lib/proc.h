@@ -83,6 +83,20 @@ static inline int64_t cr_mtime_ns(const struct stat *st)
 	return (int64_t)st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec;
 }
 
+/* A thread's signal masks, as its status tells them. */
+struct cr_proc_sigmasks {
+	uint64_t	blocked;	/* SigBlk: task->blocked, now */
+	uint64_t	pending;	/* SigPnd: its own queue */
+	uint64_t	shared;		/* ShdPnd: the process's queue */
+};
+
+/**
+ * cr_proc_sigmasks() - parse the Sig lines of /proc/@pid/task/@tid/status
+ * Return: 0 or -errno with @e set.
+ */
+int cr_proc_sigmasks(pid_t pid, pid_t tid, struct cr_proc_sigmasks *sm,
+		     struct cr_err *e);
+
 /**
  * cr_proc_status() - parse /proc/@pid/status
  * Return: 0 or -errno with @e set.  Free @st->groups.

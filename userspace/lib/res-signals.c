@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 
 #include "dump.h"
+#include "proc.h"
 #include "restore.h"
 
 /* Queued signals read per PTRACE_PEEKSIGINFO. */
@@ -143,6 +144,78 @@ static int signals_results(struct cr_dtask *dt, struct cr_batch *b,
 }
 
 /*
+ * In epoll_pwait() (and pselect6(), ppoll(), sigsuspend()) the blocked
+ * mask is the call's until the task leaves the kernel; the one it goes
+ * back to is the saved one, which PTRACE_GETSIGMASK tells and the image
+ * keeps.  A call that restarts sets its own mask again after a restore.
+ * One that returns EINTR goes back to the saved mask at once, unless a
+ * signal its call's mask admits is pending: that one is delivered first,
+ * under the call's mask.  After a restore it would stay blocked: refused,
+ * before the task's mask is touched.  What came later is in the queues
+ * the checkpoint reads: mask_late() refuses it there.
+ */
+int cr_dump_mask_check(pid_t pid, struct cr_thread *th,
+		       const struct crfs_x86_regs *regs, uint64_t saved,
+		       struct cr_err *e)
+{
+	struct cr_proc_sigmasks sm;
+	uint64_t held;
+	int ret;
+
+	th->eintr_admits = 0;
+	if (!cr_arch_call_eintr(regs))
+		return 0;
+	ret = cr_proc_sigmasks(pid, th->t.tid, &sm, e);
+	if (ret)
+		return ret;
+	th->eintr_admits = ~sm.blocked & saved;
+	held = (sm.pending | sm.shared) & th->eintr_admits;
+	if (!held)
+		return 0;
+	return cr_fail(e, EOPNOTSUPP, "pid %d: thread %u: signals: signal %d "
+		       "is pending, which the mask of the call it returns "
+		       "EINTR from (epoll_pwait) admits and its own blocks: "
+		       "restored, it would stay blocked; thaw and checkpoint "
+		       "again", pid, th->t.tid, __builtin_ctzll(held) + 1);
+}
+
+/* The first signal of @q in @set, or 0. */
+static int queue_first(const struct cr_sigq *q, uint64_t set)
+{
+	for (uint32_t i = 0; i < q->nr; i++)
+		if (q->sig[i].signo >= 1 && q->sig[i].signo <= 64 &&
+		    (set >> (q->sig[i].signo - 1) & 1))
+			return (int)q->sig[i].signo;
+	return 0;
+}
+
+/*
+ * A signal that came while the checkpoint ran, for a thread whose call
+ * returns EINTR and admits it (cr_dump_mask_check()): in the image it
+ * would stay blocked.  Refused; the task itself, its mask already set
+ * back to the saved one, takes it when it next lets it in.
+ */
+static int mask_late(struct cr_dtask *dt, struct cr_err *e)
+{
+	for (uint32_t i = 0; i < dt->t->nr_threads; i++) {
+		struct cr_thread *th = &dt->t->threads[i];
+		int sig = queue_first(&th->pending, th->eintr_admits);
+
+		if (!sig)
+			sig = queue_first(&dt->t->pending, th->eintr_admits);
+		if (sig)
+			return cr_fail(e, EOPNOTSUPP, "pid %d: thread %u: "
+				       "signals: signal %d came during the "
+				       "checkpoint, which the mask of the "
+				       "call it returns EINTR from admits "
+				       "and its own blocks: restored, it "
+				       "would stay blocked; checkpoint again",
+				       dt->pid, th->t.tid, sig);
+	}
+	return 0;
+}
+
+/*
  * The queue @q read again into @again after the batch: a signal that came
  * while the batch ran (all blockable signals blocked) was queued after
  * what @q holds; take @again when it is @q and more.  Not when it is
@@ -195,7 +268,7 @@ static int signals_seized(struct cr_dump *d, struct cr_dtask *dt,
 		ret = peek_queue(dt->pid, 1, &again, e);
 	requeue(&th->pending, &th_again);
 	requeue(&dt->t->pending, &again);
-	return ret;
+	return ret ? ret : mask_late(dt, e);
 }
 
 /* Restore phase 3: the actions, but of SIGKILL and SIGSTOP. */

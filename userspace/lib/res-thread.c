@@ -179,7 +179,10 @@ static int thread_seized(struct cr_dump *d, struct cr_dtask *dt,
 			return cr_fail(e, errno, "pid %d: thread %u: cannot "
 				       "read its signal mask: %m", dt->pid,
 				       th->t.tid);
-		ret = cr_arch_tls_refuse(th->t.tid, e);
+		ret = cr_dump_mask_check(dt->pid, th, &th->arch.regs,
+					 th->t.blocked, e);
+		if (!ret)
+			ret = cr_arch_tls_refuse(th->t.tid, e);
 	}
 	return ret;
 }

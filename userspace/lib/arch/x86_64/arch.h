@@ -89,6 +89,14 @@ int cr_arch_check_regs(uint32_t pid, const struct crfs_x86_regs *regs,
 		       uint64_t xfeatures, struct cr_err *e);
 
 /**
+ * cr_arch_call_eintr() - whether @regs, as cr_arch_get_regs() read them,
+ * return EINTR from a system call to the task rather than restart it
+ * (epoll_pwait(), or a restart block's call): the only way out of a call
+ * that swapped the blocked mask (TIF_RESTORE_SIGMASK) but restarting it.
+ */
+bool cr_arch_call_eintr(const struct crfs_x86_regs *regs);
+
+/**
  * cr_arch_tls_refuse() - refuse a stopped tracee @tid whose GDT TLS entries
  * (set_thread_area()) are not empty
  * Return: 0, or -errno with @e set (EOPNOTSUPP: an entry is set).

@@ -86,6 +86,14 @@ static void fixup_restart(struct user_regs_struct *r)
 	r->orig_rax = -1;
 }
 
+bool cr_arch_call_eintr(const struct crfs_x86_regs *regs)
+{
+	struct user_regs_struct r;
+
+	memcpy(&r, regs->r, sizeof(r));
+	return (long)r.orig_rax < 0 && (long)r.rax == -EINTR;
+}
+
 int cr_arch_get_regs(pid_t pid, struct crfs_x86_regs *regs, void *xstate,
 		     struct cr_err *e)
 {
