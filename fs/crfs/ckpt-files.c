@@ -9,7 +9,8 @@
  * checkpointer and the process share.
  *
  * Kinds so far: regular files, directories, /dev/null, zero, full, random
- * and urandom.  Deleted files, memfds, pipes, sockets, event descriptors,
+ * and urandom; pipes (ckpt-pipe.c).  Deleted files, memfds, FIFOs, sockets,
+ * event descriptors,
  * terminals, O_PATH descriptors, file owners (F_SETOWN), locks and leases
  * are refused.
  */
@@ -58,7 +59,7 @@ static const char *crfs_ckpt_file_kind(umode_t mode, dev_t rdev, u32 *kind)
 		return "a character device other than /dev/null, zero, full, random, urandom";
 	}
 	if (S_ISFIFO(mode))
-		return "a pipe or FIFO";
+		return "a FIFO";
 	if (S_ISSOCK(mode))
 		return "a socket";
 	if (S_ISBLK(mode))
@@ -67,7 +68,7 @@ static const char *crfs_ckpt_file_kind(umode_t mode, dev_t rdev, u32 *kind)
 }
 
 /* The FILE of @key and @flags, if collected already. */
-static u32 crfs_ckpt_file_find(struct crfs_ckpt *c, const void *key, u32 flags)
+u32 crfs_ckpt_file_find(struct crfs_ckpt *c, const void *key, u32 flags)
 {
 	unsigned int i;
 
@@ -78,8 +79,7 @@ static u32 crfs_ckpt_file_find(struct crfs_ckpt *c, const void *key, u32 flags)
 }
 
 /* Note (@key, @flags) as FILE @id. */
-static int crfs_ckpt_file_add(struct crfs_ckpt *c, const void *key, u32 flags,
-			      u32 id)
+int crfs_ckpt_file_add(struct crfs_ckpt *c, const void *key, u32 flags, u32 id)
 {
 	struct crfs_ckpt_file *n;
 
@@ -141,6 +141,23 @@ static int crfs_ckpt_path(struct crfs_ckpt *c, const struct path *path,
 }
 
 /**
+ * crfs_ckpt_file_why - why open description @file cannot be kept yet
+ * @file: the description
+ *
+ * Return: the reason (its owner, flags), or NULL.
+ */
+const char *crfs_ckpt_file_why(struct file *file)
+{
+	if (file->f_flags & O_PATH)
+		return "O_PATH descriptors";
+	if (file_f_owner(file) && file_f_owner(file)->pid)
+		return "an owner for SIGIO (F_SETOWN)";
+	if (file->f_flags & FASYNC)
+		return "FASYNC";
+	return NULL;
+}
+
+/**
  * crfs_ckpt_file - the FILE of an open description or of a mapped file
  * @c: the checkpoint
  * @file: the description
@@ -156,6 +173,7 @@ int crfs_ckpt_file(struct crfs_ckpt *c, struct file *file, bool mapped,
 {
 	const void *key = mapped ? (void *)file_inode(file) : (void *)file;
 	u32 flags = file->f_flags & ~(O_CLOEXEC | __FMODE_EXEC);
+	const char *why;
 	int ret;
 
 	if (mapped)
@@ -163,18 +181,12 @@ int crfs_ckpt_file(struct crfs_ckpt *c, struct file *file, bool mapped,
 	*id = crfs_ckpt_file_find(c, key, mapped ? flags | 1U << 31 : flags);
 	if (*id)
 		return 0;
-	if (!mapped && (file->f_flags & O_PATH))
-		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
-					"pid %d: %s: O_PATH descriptors: kernel: not yet",
-					c->pid, what);
-	if (!mapped && file_f_owner(file) && file_f_owner(file)->pid)
-		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
-					"pid %d: %s: an owner for SIGIO (F_SETOWN): kernel: not yet",
-					c->pid, what);
-	if (!mapped && (file->f_flags & FASYNC))
-		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
-					"pid %d: %s: FASYNC: kernel: not yet",
-					c->pid, what);
+	why = mapped ? NULL : crfs_ckpt_file_why(file);
+	if (why)
+		return crfs_ckpt_refuse(c, -EOPNOTSUPP, "pid %d: %s: %s: kernel: not yet",
+					c->pid, what, why);
+	if (!mapped && c->fds && crfs_ckpt_pipe_of(file))
+		return crfs_ckpt_pipe(c, file, what, id);
 	ret = crfs_ckpt_path(c, &file->f_path, flags, mapped ? 0 : file->f_pos,
 			     what, id);
 	if (ret)
@@ -232,13 +244,6 @@ out_put:
 	path_put(&root);
 	return ret;
 }
-
-/* One descriptor of the table, as iterate_fd() found it. */
-struct crfs_ckpt_fd {
-	struct file	*file;		/* with a reference */
-	unsigned int	fd;
-	bool		cloexec;
-};
 
 /* Collected under the table's lock: no sleeping here. */
 struct crfs_ckpt_fds {
@@ -313,6 +318,8 @@ int crfs_ckpt_fdtable(struct crfs_ckpt *c)
 	fdt.id = ++c->next_id;
 	fdt.nr_fds = t.nr;
 	c->fdt_id = fdt.id;
+	c->fds = t.fds;		/* the pipes' other ends: ckpt-pipe.c */
+	c->nr_fds = t.nr;
 	ret = crfs_rec_put(c, CRFS_PART_FDTABLE, CRFS_REC_FDTABLE, &fdt,
 			   sizeof(fdt), NULL, 0);
 	for (i = 0; !ret && i < t.nr; i++) {
@@ -331,6 +338,8 @@ int crfs_ckpt_fdtable(struct crfs_ckpt *c)
 			ret = crfs_rec_put(c, CRFS_PART_FDTABLE, CRFS_REC_FD, &fd,
 					   sizeof(fd), NULL, 0);
 	}
+	c->fds = NULL;
+	c->nr_fds = 0;
 out_fds:
 	for (i = 0; i < t.nr; i++)
 		fput(t.fds[i].file);

@@ -52,6 +52,13 @@ struct crfs_run {
 };
 
 /* A FILE already collected: a struct file (or an inode mapped) and its id. */
+/* One descriptor of the table, as iterate_fd() found it. */
+struct crfs_ckpt_fd {
+	struct file	*file;		/* with a reference */
+	unsigned int	fd;
+	bool		cloexec;
+};
+
 struct crfs_ckpt_file {
 	const void	*key;
 	u32		flags;
@@ -94,6 +101,8 @@ struct crfs_ckpt {
 	u32			mm_id, fdt_id, fs_id, sighand_id;
 	struct crfs_ckpt_file	*files;
 	unsigned int		nr_files;
+	const struct crfs_ckpt_fd *fds;	/* while the fd table is read */
+	unsigned int		nr_fds;
 	struct crfs_buf		part[CRFS_PART_NR];
 	u64			nr_records;
 	/* page data: the runs, in ascending address order */
@@ -146,10 +155,18 @@ void crfs_ckpt_free(struct crfs_ckpt *c);
 int crfs_ckpt_alive(struct crfs_ckpt *c);
 
 /* ckpt-files.c */
+u32 crfs_ckpt_file_find(struct crfs_ckpt *c, const void *key, u32 flags);
+int crfs_ckpt_file_add(struct crfs_ckpt *c, const void *key, u32 flags, u32 id);
+const char *crfs_ckpt_file_why(struct file *file);
 int crfs_ckpt_file(struct crfs_ckpt *c, struct file *file, bool mapped,
 		   const char *what, u32 *id);
 int crfs_ckpt_fs(struct crfs_ckpt *c);
 int crfs_ckpt_fdtable(struct crfs_ckpt *c);
+
+/* ckpt-pipe.c */
+struct pipe_inode_info *crfs_ckpt_pipe_of(struct file *file);
+int crfs_ckpt_pipe(struct crfs_ckpt *c, struct file *file, const char *what,
+		   u32 *id);
 
 /* ckpt-mm.c */
 int crfs_ckpt_mm(struct crfs_ckpt *c);

@@ -9,7 +9,7 @@
  * close-on-exec flag), the cwd, root and umask.
  *
  * Kinds so far: regular files, directories, /dev/null, zero, full, random
- * and urandom.  Everything else is refused by name.
+ * and urandom; pipes (rst-pipe.c).  Everything else is refused by name.
  */
 #include <linux/cred.h>
 #include <linux/fdtable.h>
@@ -42,7 +42,6 @@ static const dev_t crfs_rst_chr_ok[] = {
 static const char * const crfs_rst_kind_names[CRFS_FILE_NR] = {
 	[CRFS_FILE_MEMFD]	= "a memfd",
 	[CRFS_FILE_UNLINKED]	= "a deleted file",
-	[CRFS_FILE_PIPE]	= "a pipe",
 	[CRFS_FILE_FIFO]	= "a FIFO",
 	[CRFS_FILE_UNIX]	= "a unix socket",
 	[CRFS_FILE_INET]	= "an inet socket",
@@ -71,6 +70,8 @@ int crfs_rst_check_file(struct crfs_rst *r, const struct crfs_rst_file *rf)
 
 	if (f->kind >= CRFS_FILE_NR || !f->kind)
 		return crfs_rst_refuse(r, -EINVAL, "file %u: unknown kind %u", f->id, f->kind);
+	if (f->kind == CRFS_FILE_PIPE)
+		return crfs_rst_check_pipe(r, rf);
 	if (f->kind != CRFS_FILE_REG && f->kind != CRFS_FILE_DIR &&
 	    f->kind != CRFS_FILE_CHR)
 		why = crfs_rst_kind_names[f->kind];
@@ -116,7 +117,11 @@ int crfs_rst_check_files(struct crfs_rst *r)
 {
 	struct crfs_rst_file *rf;
 	unsigned int i;
+	int ret;
 
+	ret = crfs_rst_check_pipes(r);
+	if (ret)
+		return ret;
 	for (i = 0; i < r->nr_fds; i++) {
 		rf = crfs_rst_file_by_id(r, r->fds[i].file_id);
 		if (rf->f.flags & O_PATH)
@@ -190,6 +195,8 @@ struct file *crfs_rst_open_file(struct crfs_rst *r, struct crfs_rst_file *rf,
 
 	if (rf->file)
 		return rf->file;
+	if (rf->f.kind == CRFS_FILE_PIPE)
+		return crfs_rst_pipe_open(r, rf, what);
 	if (!(rf->f.cflags & CRFS_FILE_F_PRIV))
 		old = override_creds(r->new_cred);
 	file = crfs_rst_filp_open(rf->path, rf->f.flags & CRFS_RST_OPEN_FLAGS);

@@ -124,7 +124,7 @@ static int crfs_rst_rec_file(struct crfs_rst *r, void *p, size_t len)
 	memcpy(&f, p, sizeof(f));
 	path = (char *)p + sizeof(f);
 	if (!f.path_len || f.path_len > CRFS_PATH_MAX ||
-	    ALIGN(sizeof(f) + f.path_len + f.ext_len, 8) != len ||
+	    ALIGN(sizeof(f) + ALIGN(f.path_len, 8) + (size_t)f.ext_len, 8) != len ||
 	    strnlen(path, f.path_len) != f.path_len - 1)
 		return crfs_rst_refuse(r, -EINVAL, "file %u: bad path length", f.id);
 	if (!f.id || crfs_rst_file_by_id(r, f.id))
@@ -142,6 +142,15 @@ static int crfs_rst_rec_file(struct crfs_rst *r, void *p, size_t len)
 	rf->path = kstrdup(path, GFP_KERNEL);
 	if (!rf->path)
 		return -ENOMEM;
+	/* a pipe's state and data (the other kinds' are refused) */
+	if (f.kind == CRFS_FILE_PIPE && f.ext_len) {
+		rf->ext = kvmemdup(path + ALIGN(f.path_len, 8), f.ext_len,
+				   GFP_KERNEL);
+		if (!rf->ext) {
+			kfree(rf->path);
+			return -ENOMEM;
+		}
+	}
 	r->nr_files++;
 	return crfs_rst_check_file(r, rf);
 }
@@ -748,6 +757,7 @@ static void crfs_rst_free(struct crfs_rst *r)
 		if (r->files[i].file)
 			fput(r->files[i].file);
 		kfree(r->files[i].path);
+		kvfree(r->files[i].ext);
 	}
 	kfree(r->files);
 	kvfree(r->vmas);

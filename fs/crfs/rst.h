@@ -30,6 +30,7 @@ struct task_struct;
 struct crfs_rst_file {
 	struct crfs_file	f;
 	char			*path;
+	void			*ext;	/* PIPE: its crfs_file_pipe, data */
 	struct file		*file;	/* opened by the process */
 };
 
@@ -140,5 +141,11 @@ int crfs_rst_check_files(struct crfs_rst *r);
 struct file *crfs_rst_open_file(struct crfs_rst *r, struct crfs_rst_file *rf,
 				const char *what);
 int crfs_rst_build_files(struct crfs_rst *r);
+
+/* rst-pipe.c */
+int crfs_rst_check_pipe(struct crfs_rst *r, const struct crfs_rst_file *rf);
+int crfs_rst_check_pipes(struct crfs_rst *r);
+struct file *crfs_rst_pipe_open(struct crfs_rst *r, struct crfs_rst_file *rf,
+				const char *what);
 
 #endif /* _FS_CRFS_RST_H */

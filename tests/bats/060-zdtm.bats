@@ -66,6 +66,11 @@ zdtm_run() {
 	zdtm_run zdtm-files
 }
 
+@test "zdtm-pipe1: one process's pipes (both ends, an end alone, resized, non-blocking) come back with their data" {
+	require_image
+	zdtm_run zdtm-pipe1
+}
+
 @test "zdtm-shmap" {
 	require_image
 	zdtm_run zdtm-shmap

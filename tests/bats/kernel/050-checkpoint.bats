@@ -28,7 +28,7 @@ frozen_ct() {
 	run -1 cat "$CRFS_MNT/$CT/image"
 	assert_output --partial "Operation not supported"
 	run -0 ct_file "$CT" error
-	assert_output --regexp "^checkpoint: pid $PID: fd [0-9]+: $DIR/[^:]+: a pipe or FIFO: kernel: not yet \(EOPNOTSUPP\)$"
+	assert_output --regexp "^checkpoint: pid $PID: fd [0-9]+: $DIR/[^:]+: a FIFO: kernel: not yet \(EOPNOTSUPP\)$"
 	run -0 ct_file "$CT" state
 	assert_output "frozen"
 	run -0 ct_file "$CT" events
@@ -191,6 +191,60 @@ fuse_restores() {
 	run -0 cat "$FUSE_MNT/dst/procs"
 	assert_output "$PID"
 	usr1_thaw_finish "$FUSE_MNT/dst/state" "$DIR" "$PID" "$2"
+}
+
+@test "checkpoint: zdtm-pipe1 checkpointed and thawed keeps the data of its pipes (read, not taken)" {
+	frozen_ct pipes zdtm-pipe1
+	cat "$CRFS_MNT/$CT/image" >"$BATS_TEST_TMPDIR/ct.img" || { cat "$CRFS_MNT/$CT/error" >&2; false; }
+	run -0 "$CRFS_BIN/crfs-image" verify "$BATS_TEST_TMPDIR/ct.img"
+	run -0 "$CRFS_BIN/crfs-image" show "$BATS_TEST_TMPDIR/ct.img"
+	assert_output --partial "pipe:["
+	ct_write "$CT" state thaw
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "checkpoint: a pipe whose other end a process outside holds is refused at open, naming pid, fd and why" {
+	python3 -c 'import os, time
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.closerange(3, w)
+    os.closerange(w + 1, 1024)
+    time.sleep(1000)
+    os._exit(0)
+os.close(w)
+print(pid, flush=True)
+time.sleep(1000)' </dev/null >"$BATS_TEST_TMPDIR/pid" 2>/dev/null 3>&- &
+	echo "$!" >>"$(crfs_tmp)/.crfs-pids"
+	wait_for "the child's pid" 10 test -s "$BATS_TEST_TMPDIR/pid"
+	child=$(cat "$BATS_TEST_TMPDIR/pid")
+	echo "$child" >>"$(crfs_tmp)/.crfs-pids"
+	CT=$(crfs_mkct outside)
+	ct_write "$CT" procs "$child"
+	ct_write "$CT" state freeze
+	wait_frozen "$CT"
+	run -1 cat "$CRFS_MNT/$CT/image"
+	run -0 ct_file "$CT" error
+	assert_output --regexp "^checkpoint: pid $child: fd [0-9]+: a pipe a process outside holds an end of: kernel: not yet \(EOPNOTSUPP\)$"
+	run -0 ct_file "$CT" state
+	assert_output "frozen"
+}
+
+@test "cross-restore: crfs-fuse restores the kernel's image of zdtm-pipe1: its pipes come back with their data" {
+	local img=$BATS_TEST_TMPDIR/ct.img
+
+	frozen_ct xpipe1 zdtm-pipe1
+	cat "$CRFS_MNT/$CT/image" >"$img" || { cat "$CRFS_MNT/$CT/error" >&2; false; }
+	ct_write "$CT" state kill
+	wait_pid_gone "$PID"
+	FUSE_MNT=$BATS_TEST_TMPDIR/fuse
+	fuse_mount "$FUSE_MNT"
+	mkdir "$FUSE_MNT/dst"
+	cat "$img" >"$FUSE_MNT/dst/image" || { cat "$FUSE_MNT/dst/error" >&2; false; }
+	run -0 cat "$FUSE_MNT/dst/procs"
+	assert_output "$PID"
+	echo thaw >"$FUSE_MNT/dst/state"
+	zdtm_finish "$DIR" "$PID"
 }
 
 @test "cross-restore: crfs-fuse restores the kernel's image of zdtm-pause in the same machine" {

@@ -114,6 +114,55 @@ gone_and_empty() {
 	usr1_thaw_finish "$CRFS_MNT/$ct/state" "$DIR" "$PID" "sigsuspend()"
 }
 
+@test "restore: zdtm-pipe1: pipes with both ends, an end alone, resized and non-blocking come back with their data" {
+	kimage pipe1 zdtm-pipe1
+	run -0 "$CRFS_BIN/crfs-image" verify "$IMG"
+	ct=$(crfs_mkct pipe1-r)
+	krestore "$ct"
+	ct_write "$ct" state thaw
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "restore: a pipe's two ends that do not name each other are refused before any process is made" {
+	kimage pipe1b zdtm-pipe1
+	# the first PIPE's peer_id pointed at itself, its record's crc made again
+	python3 - "$IMG" "$IMG.bad" <<-'EOF'
+	import struct, sys
+	def crc32c(b):
+	    c = 0xffffffff
+	    for x in b:
+	        c ^= x
+	        for _ in range(8):
+	            c = (c >> 1) ^ (0x82f63b78 if c & 1 else 0)
+	    return c ^ 0xffffffff
+	b = bytearray(open(sys.argv[1], 'rb').read())
+	# records after the 224-byte header: u32 type, u32 crc, u64 len;
+	# FILE (1) of kind PIPE (6): struct crfs_file (112 bytes, path_len
+	# at 76), the path padded to 8, then crfs_file_pipe (peer_id first)
+	o = 224
+	while o < len(b):
+	    typ, crc, ln = struct.unpack_from('<IIQ', b, o)
+	    body = o + 16
+	    if typ == 1 and struct.unpack_from('<I', b, body + 4)[0] == 6:
+	        plen = struct.unpack_from('<I', b, body + 76)[0]
+	        ext = body + 112 + ((plen + 7) & ~7)
+	        fid = struct.unpack_from('<I', b, body)[0]
+	        struct.pack_into('<I', b, ext, fid)
+	        struct.pack_into('<I', b, o + 4, 0)
+	        struct.pack_into('<I', b, o + 4, crc32c(bytes(b[o:o + 16 + ln])))
+	        break
+	    o = body + ln
+	else:
+	    sys.exit("no PIPE record")
+	open(sys.argv[2], 'wb').write(b)
+	EOF
+	ct=$(crfs_mkct pipe1b-r)
+	run -1 bash -c 'cat "$1" >"$2"' _ "$IMG.bad" "$CRFS_MNT/$ct/image"
+	run -0 ct_file "$ct" error
+	assert_output --regexp "^restore: file [0-9]+: pipe:\[[0-9]+\]: its peer_id names no other pipe of the image \(EINVAL\)$"
+	gone_and_empty "$ct"
+}
+
 @test "restore: zdtm-counter goes on counting from where it was" {
 	kimage counter zdtm-counter
 	ct=$(crfs_mkct counter-r)
@@ -429,4 +478,77 @@ holds() {
 	(( flags & 0x400000 )) || fail "pid $PID: no PF_RANDOMIZE (flags $flags)"
 	ct_write "$ct" state kill
 	wait_pid_gone "$PID"
+}
+
+SPLICE=$BATS_TEST_DIRNAME/splice.py
+
+@test "splice: a checkpoint spliced out of image (its pages handed to the pipe) holds read()'s bytes; spliced into an empty container, zdtm-mem comes back and passes" {
+	zdtm_frozen smem zdtm-mem
+	IMG=$BATS_TEST_TMPDIR/splice.img
+	"$SPLICE" out "$CRFS_MNT/$CT/image" "$IMG" || { cat "$CRFS_MNT/$CT/error" >&2; false; }
+	run -0 ct_file "$CT" error
+	assert_output ""
+	cat "$CRFS_MNT/$CT/image" >"$IMG.read"
+	run -0 "$CRFS_BIN/crfs-image" verify "$IMG"
+	# the same records and page data: only the header's id and time differ
+	[ "$(stat -c %s "$IMG")" -gt 262144 ]
+	cmp <(tail -c +225 "$IMG") <(tail -c +225 "$IMG.read")
+	ct_write "$CT" state kill
+	wait_pid_gone "$PID"
+	ct=$(crfs_mkct smem-r)
+	"$SPLICE" in "$IMG" "$CRFS_MNT/$ct/image" || { cat "$CRFS_MNT/$ct/error" >&2; false; }
+	run -0 ct_file "$ct" error
+	assert_output ""
+	run -0 ct_file "$ct" state
+	assert_output "frozen"
+	run -0 ct_file "$ct" procs
+	assert_output "$PID"
+	ct_write "$ct" state thaw
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "splice: while pages spliced from image are in a pipe, thaw and a new checkpoint are EBUSY naming them; read, the container is frozen as before and thaws" {
+	zdtm_frozen shold zdtm-pause
+	run -0 "$SPLICE" hold "$CRFS_MNT/$CT" "$BATS_TEST_TMPDIR/part"
+	assert_line "thaw: EBUSY"
+	assert_line --regexp "^error: thaw: $CT: [1-9][0-9]* pages of its checkpoint are still in a pipe "
+	assert_line "state: checkpointing"
+	assert_line "reopen: EBUSY"
+	assert_line --regexp "^error: checkpoint: $CT: [1-9][0-9]* pages of the last checkpoint are still in a pipe \\(EBUSY\\)$"
+	assert_line --regexp "^read: [0-9]+ bytes, all$"
+	# the last page gone, the lock goes (from a work item)
+	wait_for "$CT to be frozen again" 10 \
+		eval '[ "$(ct_file "$CT" state)" = frozen ]'
+	# what the pipe held is the checkpoint: the start of a new one's
+	cat "$CRFS_MNT/$CT/image" >"$BATS_TEST_TMPDIR/full"
+	n=$(stat -c %s "$BATS_TEST_TMPDIR/part")
+	[ "$n" -gt 4096 ]
+	cmp -n $((n - 224)) <(tail -c +225 "$BATS_TEST_TMPDIR/part") \
+		<(tail -c +225 "$BATS_TEST_TMPDIR/full")
+	usr1_thaw_finish "$CRFS_MNT/$CT/state" "$DIR" "$PID" "pause()"
+}
+
+@test "splice: pages in a pipe do not keep a kill from emptying the container; the pipe still reads them after" {
+	zdtm_frozen skill zdtm-pause
+	exec 5<"$CRFS_MNT/$CT/image"
+	run -0 python3 - "$CRFS_MNT/$CT/state" <<-'EOF' 5<&5
+	import os, sys
+	r, w = os.pipe()
+	n = os.splice(5, w, 1 << 20)
+	os.close(5)
+	with open(sys.argv[1], "w") as f:
+	    f.write("kill")
+	os.close(w)
+	got = 0
+	while True:
+	    c = os.read(r, 1 << 16)
+	    if not c:
+	        break
+	    got += len(c)
+	print("read %d of %d" % (got, n))
+	EOF
+	exec 5<&-
+	assert_output --regexp "^read ([0-9]{5,}) of \1$"
+	wait_pid_gone "$PID"
+	wait_for "$CT to be empty" 10 eval '[ "$(ct_file "$CT" state)" = empty ]'
 }

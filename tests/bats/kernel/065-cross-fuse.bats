@@ -83,6 +83,10 @@ krestore_check() {
 	krestore_check zdtm-counter
 }
 
+@test "reverse cross-restore: zdtm-pipe1 from crfs-fuse's image: the pipes come back with their data, ends and flags" {
+	krestore_check zdtm-pipe1
+}
+
 # make bench's kernel shape (scripts/bench-kernel.sh) runs this script in
 # the VM: one cycle of each engine at 8 MiB, each restored copy intact.
 @test "tests/vm/bench-kernel.sh: one cycle of the kernel and of crfs-fuse at 8 MiB, both restored intact, medians and ratios printed" {
