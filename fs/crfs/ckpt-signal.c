@@ -2,21 +2,113 @@
 /*
  * Signals of the checkpoint: the SIGHAND record (every action, under
  * siglock), a thread's blocked mask and alternate stack (its THREAD
- * record), and what the kernel does not keep yet: pending signals,
- * interval and POSIX timers, a shared handler table.
+ * record), the queued signals (SIGPENDING: the process's queue, then the
+ * thread's, each signal with its siginfo, in queue order) and the interval
+ * timers (the TASK record's itimer: the time left and the period, in
+ * microseconds as getitimer() tells them), all read under one hold of
+ * siglock; and what the kernel does not keep yet: POSIX timers, a shared
+ * handler table, a pending signal the queue had no room for.
  */
 #include <linux/errno.h>
 #include <linux/hrtimer.h>
 #include <linux/posix-timers.h>
+#include <linux/sched/cputime.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task_stack.h>
 #include <linux/signal.h>
+#include <linux/slab.h>
 
 #include "crfs.h"
 #include "ckpt.h"
 
+/* The most queued signals kept (RLIMIT_SIGPENDING is per user). */
+#define CRFS_CKPT_MAX_SIGQ	32768
+
+/* @ns as getitimer() gives it: whole microseconds, at least one if set. */
+static u64 crfs_ckpt_us(s64 ns)
+{
+	if (ns <= 0)
+		return 0;
+	return max_t(u64, ns - ns % NSEC_PER_USEC, NSEC_PER_USEC);
+}
+
+/* The queue @p (of thread @tid, 0: the process's) into c->sigq; locked. */
+static unsigned int crfs_ckpt_sigq(struct crfs_ckpt *c, struct sigpending *p,
+				   u32 tid, unsigned int n, unsigned int room,
+				   sigset_t *seen)
+{
+	struct crfs_sigpending *s;
+	struct sigqueue *q;
+	siginfo_t si;
+
+	list_for_each_entry(q, &p->list, list) {
+		sigaddset(seen, q->info.si_signo);
+		if (n < room) {
+			s = &c->sigq[n];
+			s->tid = tid;
+			s->signo = q->info.si_signo;
+			copy_siginfo_to_external(&si, &q->info);
+			memcpy(s->siginfo, &si, sizeof(s->siginfo));
+		}
+		n++;
+	}
+	return n;
+}
+
+/* The interval timers, as getitimer() reads them; locked. */
+static void crfs_ckpt_itimers(struct crfs_ckpt *c)
+{
+	static const unsigned int clk[3] = { 0, CPUCLOCK_VIRT, CPUCLOCK_PROF };
+	struct signal_struct *sig = c->task->signal;
+	u64 samples[CPUCLOCK_MAX], val;
+	unsigned int i;
+
+	memset(c->itimer, 0, sizeof(c->itimer));
+	/* fired with its SIGALRM pending: no time left, the period kept */
+	if (hrtimer_active(&sig->real_timer)) {
+		val = ktime_to_ns(hrtimer_expires_remaining(&sig->real_timer));
+		c->itimer[0].value_ns = crfs_ckpt_us((s64)val > 0 ? val : 1);
+	}
+	c->itimer[0].interval_ns = crfs_ckpt_us(ktime_to_ns(sig->it_real_incr));
+	for (i = 1; i < 3; i++) {
+		val = sig->it[clk[i]].expires;
+		if (!val)
+			continue;
+		thread_group_sample_cputime(c->task, samples);
+		val = val < samples[clk[i]] ? TICK_NSEC : val - samples[clk[i]];
+		c->itimer[i].value_ns = crfs_ckpt_us(val);
+		c->itimer[i].interval_ns = crfs_ckpt_us(sig->it[clk[i]].incr);
+	}
+}
+
+/* Why the signal state under siglock cannot be kept, or NULL; locked. */
+static const char *crfs_ckpt_signals_why(struct crfs_ckpt *c, sigset_t *own,
+					 sigset_t *shared, char *why, size_t len)
+{
+	struct task_struct *t = c->task;
+	struct signal_struct *sig = t->signal;
+	sigset_t rest;
+
+	if (sigismember(&t->pending.signal, SIGKILL) ||
+	    sigismember(&sig->shared_pending.signal, SIGKILL))
+		return "SIGKILL pending";
+	sigandnsets(&rest, &t->pending.signal, own);
+	if (sigisemptyset(&rest))
+		sigandnsets(&rest, &sig->shared_pending.signal, shared);
+	if (!sigisemptyset(&rest)) {
+		snprintf(why, len, "signal %d pending without its siginfo (its queue was full)",
+			 (int)__ffs64(rest.sig[0]) + 1);
+		return why;
+	}
+	if (refcount_read(&t->sighand->count) > 1)
+		return "a handler table shared with another process (CLONE_SIGHAND)";
+	if (!hlist_empty(&sig->posix_timers))
+		return "POSIX timers";
+	return NULL;
+}
+
 /**
- * crfs_ckpt_signals_check - refuse the signal state not kept yet
+ * crfs_ckpt_signals_check - collect the queued signals and interval timers
  * @c: the checkpoint
  *
  * Return: 0, or a refusal with the reason in the error file.
@@ -25,26 +117,59 @@ int crfs_ckpt_signals_check(struct crfs_ckpt *c)
 {
 	struct task_struct *t = c->task;
 	struct signal_struct *sig = t->signal;
-	const char *why = NULL;
+	unsigned int n, room = 0;
+	sigset_t own, shared;
+	const char *why;
+	char buf[64];
 
-	spin_lock_irq(&t->sighand->siglock);
-	if (!sigisemptyset(&t->pending.signal) ||
-	    !sigisemptyset(&sig->shared_pending.signal))
-		why = "pending signals";
-	else if (refcount_read(&t->sighand->count) > 1)
-		why = "a handler table shared with another process (CLONE_SIGHAND)";
-	else if (hrtimer_active(&sig->real_timer))
-		why = "an interval timer (ITIMER_REAL, alarm)";
-	else if (sig->it[CPUCLOCK_PROF].expires || sig->it[CPUCLOCK_VIRT].expires)
-		why = "an interval timer (ITIMER_VIRTUAL, ITIMER_PROF)";
-	else if (!hlist_empty(&sig->posix_timers))
-		why = "POSIX timers";
+	for (;;) {
+		sigemptyset(&own);
+		sigemptyset(&shared);
+		spin_lock_irq(&t->sighand->siglock);
+		n = crfs_ckpt_sigq(c, &sig->shared_pending, 0, 0, room, &shared);
+		n = crfs_ckpt_sigq(c, &t->pending, c->pid, n, room, &own);
+		if (n <= room)
+			break;
+		spin_unlock_irq(&t->sighand->siglock);
+		if (n > CRFS_CKPT_MAX_SIGQ)
+			return crfs_ckpt_refuse(c, -EOPNOTSUPP,
+						"pid %d: signals: more than %d queued: kernel: not yet",
+						c->pid, CRFS_CKPT_MAX_SIGQ);
+		kvfree(c->sigq);
+		room = n + 16;
+		c->sigq = kvcalloc(room, sizeof(*c->sigq), GFP_KERNEL);
+		if (!c->sigq)
+			return -ENOMEM;
+	}
+	c->nr_sigq = n;
+	why = crfs_ckpt_signals_why(c, &own, &shared, buf, sizeof(buf));
+	if (!why)
+		crfs_ckpt_itimers(c);
 	spin_unlock_irq(&t->sighand->siglock);
 	if (why)
 		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
 					"pid %d: signals: %s: kernel: not yet",
 					c->pid, why);
 	return 0;
+}
+
+/**
+ * crfs_ckpt_sigpending - the SIGPENDING records of one queue
+ * @c: the checkpoint, its signals collected
+ * @tid: the thread's, or 0 for the process's queue
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int crfs_ckpt_sigpending(struct crfs_ckpt *c, u32 tid)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < c->nr_sigq; i++)
+		if (c->sigq[i].tid == tid)
+			ret = crfs_rec_put(c, CRFS_PART_TASK, CRFS_REC_SIGPENDING,
+					   &c->sigq[i], sizeof(c->sigq[i]), NULL, 0);
+	return ret;
 }
 
 /**

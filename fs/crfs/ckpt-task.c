@@ -217,6 +217,8 @@ static int crfs_ckpt_thread(struct crfs_ckpt *c, u32 tid)
 	if (!ret)
 		ret = crfs_rec_put(c, CRFS_PART_TASK, CRFS_REC_THREAD, &th,
 				   sizeof(th), NULL, 0);
+	if (!ret)
+		ret = crfs_ckpt_sigpending(c, tid);
 	return ret ?: crfs_ckpt_regs(c, tid);
 }
 
@@ -292,6 +294,7 @@ static void crfs_ckpt_task_fields(struct crfs_ckpt *c, struct crfs_task *r)
 	r->pdeath_signal = t->pdeath_signal;
 	r->oom_score_adj = sig->oom_score_adj;
 	r->timer_slack_ns = t->timer_slack_ns;
+	memcpy(r->itimer, c->itimer, sizeof(r->itimer));
 	get_task_comm(r->comm, t);
 	task_lock(t->group_leader);
 	for (i = 0; i < CRFS_NR_RLIMITS && i < RLIM_NLIMITS; i++) {
@@ -321,6 +324,8 @@ int crfs_ckpt_task(struct crfs_ckpt *c)
 			   NULL, 0);
 	if (!ret)
 		ret = crfs_ckpt_creds(c);
+	if (!ret)
+		ret = crfs_ckpt_sigpending(c, 0);
 	if (!ret)
 		ret = crfs_ckpt_thread(c, c->pid);
 	return ret;

@@ -193,6 +193,7 @@ void crfs_ckpt_free(struct crfs_ckpt *c)
 	kvfree(c->runs);
 	kfree(c->files);
 	kfree(c->path_buf);
+	kvfree(c->sigq);
 	put_pid_ns(c->pid_ns);
 	put_user_ns(c->user_ns);
 	kfree(c);

@@ -101,6 +101,9 @@ struct crfs_ckpt {
 	u32			mm_id, fdt_id, fs_id, sighand_id;
 	struct crfs_ckpt_file	*files;
 	unsigned int		nr_files;
+	struct crfs_sigpending	*sigq;		/* queued signals, in order */
+	unsigned int		nr_sigq;
+	struct crfs_itimer	itimer[3];	/* ITIMER_REAL, _VIRTUAL, _PROF */
 	const struct crfs_ckpt_fd *fds;	/* while the fd table is read */
 	unsigned int		nr_fds;
 	struct crfs_buf		part[CRFS_PART_NR];
@@ -178,6 +181,7 @@ int crfs_ckpt_task(struct crfs_ckpt *c);
 /* ckpt-signal.c */
 int crfs_ckpt_sighand(struct crfs_ckpt *c);
 int crfs_ckpt_signals_check(struct crfs_ckpt *c);
+int crfs_ckpt_sigpending(struct crfs_ckpt *c, u32 tid);
 int crfs_ckpt_thread_signals(struct crfs_ckpt *c, struct crfs_thread *th,
 			     unsigned long sp);
 

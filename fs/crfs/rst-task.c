@@ -5,6 +5,7 @@
  * making (kernel_clone() with set_tid, its pid, into the container, which
  * is frozen first), its entry function (it builds its own address space,
  * files, fs; waits; then sets its signal state, limits and prctl state,
+ * queues its pending signals again and arms its interval timers,
  * credentials last), and its registers and FPU, which the writer sets
  * through the regsets ptrace uses while the process waits off its CPU.
  *
@@ -21,9 +22,11 @@
 #include <linux/ioprio.h>
 #include <linux/key.h>
 #include <linux/ipc_namespace.h>
+#include <linux/hrtimer.h>
 #include <linux/nsproxy.h>
 #include <linux/oom.h>
 #include <linux/personality.h>
+#include <linux/posix-timers.h>
 #include <linux/regset.h>
 #include <linux/resource.h>
 #include <linux/rseq.h>
@@ -45,6 +48,9 @@
 #include "crfs.h"
 #include "ckpt.h"
 #include "rst.h"
+
+/* The longest interval timer taken, in ns: what setitimer() takes. */
+#define CRFS_RST_ITIMER_MAX	((u64)INT_MAX * NSEC_PER_SEC)
 
 /* struct user_regs_struct, by name: what the plan checks. */
 enum { CRFS_R_AX = 10, CRFS_R_CS = 17, CRFS_R_SS = 20 };
@@ -238,8 +244,9 @@ static const char *crfs_rst_plan_why(struct crfs_rst *r)
 	if ((t->personality & PER_MASK) != PER_LINUX)
 		return "a personality other than PER_LINUX: kernel: not yet";
 	for (i = 0; i < ARRAY_SIZE(t->itimer); i++)
-		if (t->itimer[i].value_ns || t->itimer[i].interval_ns)
-			return "an interval timer: kernel: not yet";
+		if (t->itimer[i].value_ns > CRFS_RST_ITIMER_MAX ||
+		    t->itimer[i].interval_ns > CRFS_RST_ITIMER_MAX)
+			return "a bad interval timer";
 	for (i = 0; i < CRFS_NR_RLIMITS; i++)
 		if (t->rlim[i].cur > t->rlim[i].max)
 			return "a limit above its maximum";
@@ -430,6 +437,81 @@ static int crfs_rst_limits(struct crfs_rst *r)
 	return 0;
 }
 
+/* The queued signals, in their order: the process's, then its thread's. */
+static int crfs_rst_sigpending(struct crfs_rst *r)
+{
+	const struct crfs_sigpending *s;
+	struct sigpending *queue;
+	kernel_siginfo_t info;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < r->nr_sigq; i++) {
+		s = &r->sigq[i];
+		/* kernel_siginfo_t is the head of the siginfo_t kept */
+		memcpy(&info, s->siginfo, sizeof(info));
+		queue = s->tid ? &current->pending : &current->signal->shared_pending;
+		spin_lock_irq(&current->sighand->siglock);
+		ret = send_signal_locked(s->signo, &info, current,
+					 s->tid ? PIDTYPE_PID : PIDTYPE_TGID);
+		if (!ret && !sigismember(&queue->signal, s->signo))
+			ret = -EAGAIN;	/* ignored and not blocked */
+		spin_unlock_irq(&current->sighand->siglock);
+		if (ret)
+			return crfs_rst_child_fail(r, ret,
+						   "pid %u: pending signal %u: cannot queue it again (RLIMIT_SIGPENDING, or not blocked and ignored)",
+						   r->task.pid, s->signo);
+	}
+	return 0;
+}
+
+/* Is a SIGALRM among the queued signals of the image? */
+static bool crfs_rst_alrm_queued(struct crfs_rst *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->nr_sigq; i++)
+		if (r->sigq[i].signo == SIGALRM)
+			return true;
+	return false;
+}
+
+/*
+ * The interval timers, armed again relative to now, as setitimer() would:
+ * ITIMER_REAL's hrtimer, ITIMER_VIRTUAL's and ITIMER_PROF's expiry in the
+ * process's CPU time (without the tick set_cpu_itimer() adds: getitimer()
+ * tells the time left the checkpoint read, not a tick more).  An
+ * ITIMER_REAL with a period and no time left fired and its SIGALRM is
+ * pending: the kernel arms it again when the signal is taken
+ * (dequeue_signal()), so only its period is set, as the original had it;
+ * without its SIGALRM in the image it is armed one period ahead.
+ */
+static void crfs_rst_itimers(struct crfs_rst *r)
+{
+	static const unsigned int clk[3] = { 0, CPUCLOCK_VIRT, CPUCLOCK_PROF };
+	const struct crfs_itimer *it = r->task.itimer;
+	struct signal_struct *sig = current->signal;
+	bool alrm = crfs_rst_alrm_queued(r);
+	u64 nval, oval, real;
+	unsigned int i;
+
+	spin_lock_irq(&current->sighand->siglock);
+	real = it[0].value_ns ?: (alrm ? 0 : it[0].interval_ns);
+	sig->it_real_incr = ns_to_ktime(it[0].interval_ns);
+	if (real)
+		hrtimer_start(&sig->real_timer, ns_to_ktime(real), HRTIMER_MODE_REL);
+	for (i = 1; i < 3; i++) {
+		if (!it[i].value_ns)
+			continue;
+		nval = it[i].value_ns;
+		oval = sig->it[clk[i]].expires;
+		set_process_cpu_timer(current, clk[i], &nval, &oval);
+		sig->it[clk[i]].expires = nval;
+		sig->it[clk[i]].incr = it[i].interval_ns;
+	}
+	spin_unlock_irq(&current->sighand->siglock);
+}
+
 /* The process's last steps: signals, limits, credentials, dumpable. */
 static int crfs_rst_finish(struct crfs_rst *r)
 {
@@ -441,8 +523,11 @@ static int crfs_rst_finish(struct crfs_rst *r)
 		ret = crfs_rst_thread(r);
 	if (!ret)
 		ret = crfs_rst_limits(r);
+	if (!ret)
+		ret = crfs_rst_sigpending(r);
 	if (ret)
 		return ret;
+	crfs_rst_itimers(r);
 	if (r->task.flags & CRFS_TASK_F_NO_NEW_PRIVS)
 		task_set_no_new_privs(current);
 	cred = r->new_cred;

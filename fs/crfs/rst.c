@@ -318,6 +318,46 @@ static int crfs_rst_rec_thread(struct crfs_rst *r, void *p, size_t len)
 	return 0;
 }
 
+/* The most queued signals a restore takes (RLIMIT_SIGPENDING is per user). */
+#define CRFS_RST_MAX_SIGQ	32768
+
+/* CRFS_REC_SIGPENDING: a queued signal, the process's (tid 0) or its thread's. */
+static int crfs_rst_rec_sigpending(struct crfs_rst *r, void *p, size_t len)
+{
+	struct crfs_sigpending s, *n;
+	int si_signo;
+
+	memcpy(&s, p, sizeof(s));
+	memcpy(&si_signo, s.siginfo, sizeof(si_signo));
+	if (!r->have_creds || r->have_regs ||
+	    (s.tid && (!r->have_thread || s.tid != r->thread.tid)) ||
+	    (!s.tid && r->have_thread))
+		return crfs_rst_refuse(r, -EINVAL, "pid %u: pending signal %u: not after its process or thread",
+				       r->task.pid, s.signo);
+	if (!s.signo || !valid_signal(s.signo) || s.signo > CRFS_NSIG ||
+	    si_signo != s.signo)
+		return crfs_rst_refuse(r, -EINVAL, "pid %u: pending signal %u: bad number or siginfo",
+				       r->task.pid, s.signo);
+	if (s.signo == SIGKILL)
+		return crfs_rst_refuse(r, -EOPNOTSUPP, "pid %u: SIGKILL pending: kernel: not yet",
+				       r->task.pid);
+	if (r->nr_sigq == CRFS_RST_MAX_SIGQ)
+		return crfs_rst_refuse(r, -EOPNOTSUPP, "pid %u: more than %d pending signals: kernel: not yet",
+				       r->task.pid, CRFS_RST_MAX_SIGQ);
+	if (r->nr_sigq == r->sigq_room) {
+		n = kvmalloc_array(max(2 * r->sigq_room, 16U), sizeof(*n), GFP_KERNEL);
+		if (!n)
+			return -ENOMEM;
+		if (r->nr_sigq)
+			memcpy(n, r->sigq, r->nr_sigq * sizeof(*n));
+		kvfree(r->sigq);
+		r->sigq = n;
+		r->sigq_room = max(2 * r->sigq_room, 16U);
+	}
+	r->sigq[r->nr_sigq++] = s;
+	return 0;
+}
+
 /* CRFS_REC_X86_REGS: the thread's registers. */
 static int crfs_rst_rec_regs(struct crfs_rst *r, void *p, size_t len)
 {
@@ -502,7 +542,8 @@ static const struct crfs_rst_rec crfs_rst_recs[CRFS_REC_NR] = {
 				    crfs_rst_rec_task },
 	[CRFS_REC_CREDS]	= { "credentials", sizeof(struct crfs_creds), false,
 				    crfs_rst_rec_creds },
-	[CRFS_REC_SIGPENDING]	= { "pending signal" },
+	[CRFS_REC_SIGPENDING]	= { "pending signal", sizeof(struct crfs_sigpending), true,
+				    crfs_rst_rec_sigpending },
 	[CRFS_REC_THREAD]	= { "thread", sizeof(struct crfs_thread), true,
 				    crfs_rst_rec_thread },
 	[CRFS_REC_SECCOMP]	= { "seccomp filter" },
@@ -762,6 +803,7 @@ static void crfs_rst_free(struct crfs_rst *r)
 	kfree(r->files);
 	kvfree(r->vmas);
 	kvfree(r->fds);
+	kvfree(r->sigq);
 	kfree(r->sighand);
 	kvfree(r->xstate);
 	crfs_pgset_free(&r->pgs[0]);

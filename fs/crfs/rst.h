@@ -82,6 +82,8 @@ struct crfs_rst {
 	bool			have_creds;
 	struct crfs_thread	thread;
 	bool			have_thread;
+	struct crfs_sigpending	*sigq;		/* queued signals, in order */
+	unsigned int		nr_sigq, sigq_room;
 	struct crfs_x86_regs	regs;
 	bool			have_regs;
 	void			*xstate;	/* hdr.xstate_size bytes */

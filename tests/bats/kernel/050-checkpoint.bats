@@ -230,10 +230,12 @@ time.sleep(1000)' </dev/null >"$BATS_TEST_TMPDIR/pid" 2>/dev/null 3>&- &
 	assert_output "frozen"
 }
 
-@test "cross-restore: crfs-fuse restores the kernel's image of zdtm-pipe1: its pipes come back with their data" {
+# fuse_restores_check PROG: PROG checkpointed by the kernel, killed, its
+# image restored by crfs-fuse in the same machine, thawed: it passes.
+fuse_restores_check() {
 	local img=$BATS_TEST_TMPDIR/ct.img
 
-	frozen_ct xpipe1 zdtm-pipe1
+	frozen_ct "x${1#zdtm-}" "$1"
 	cat "$CRFS_MNT/$CT/image" >"$img" || { cat "$CRFS_MNT/$CT/error" >&2; false; }
 	ct_write "$CT" state kill
 	wait_pid_gone "$PID"
@@ -245,6 +247,38 @@ time.sleep(1000)' </dev/null >"$BATS_TEST_TMPDIR/pid" 2>/dev/null 3>&- &
 	assert_output "$PID"
 	echo thaw >"$FUSE_MNT/dst/state"
 	zdtm_finish "$DIR" "$PID"
+}
+
+@test "cross-restore: crfs-fuse restores the kernel's image of zdtm-pipe1: its pipes come back with their data" {
+	fuse_restores_check zdtm-pipe1
+}
+
+@test "cross-restore: crfs-fuse restores the kernel's image of zdtm-signals: queued signals with their values, mask, actions" {
+	fuse_restores_check zdtm-signals
+}
+
+@test "cross-restore: crfs-fuse restores the kernel's image of zdtm-itimers: the three interval timers" {
+	fuse_restores_check zdtm-itimers
+}
+
+@test "checkpoint: zdtm-signals and zdtm-itimers checkpointed and thawed keep their queued signals and timers" {
+	frozen_ct sigs zdtm-signals
+	cat "$CRFS_MNT/$CT/image" >/dev/null || { cat "$CRFS_MNT/$CT/error" >&2; false; }
+	ct_write "$CT" state thaw
+	zdtm_finish "$DIR" "$PID"
+	frozen_ct itim zdtm-itimers
+	cat "$CRFS_MNT/$CT/image" >/dev/null || { cat "$CRFS_MNT/$CT/error" >&2; false; }
+	ct_write "$CT" state thaw
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "checkpoint: a POSIX timer is refused at open, naming pid and why" {
+	frozen_ct ptimer zdtm-timer-pending
+	run -1 cat "$CRFS_MNT/$CT/image"
+	run -0 ct_file "$CT" error
+	assert_output "checkpoint: pid $PID: signals: POSIX timers: kernel: not yet (EOPNOTSUPP)"
+	run -0 ct_file "$CT" state
+	assert_output "frozen"
 }
 
 @test "cross-restore: crfs-fuse restores the kernel's image of zdtm-pause in the same machine" {

@@ -163,6 +163,68 @@ gone_and_empty() {
 	gone_and_empty "$ct"
 }
 
+@test "restore: zdtm-signals: actions, mask, alternate stack and queued signals (with their values, in order) come back" {
+	kimage sigs zdtm-signals
+	run -0 "$CRFS_BIN/crfs-image" show "$IMG"
+	assert_output --partial "signo=10"
+	ct=$(crfs_mkct sigs-r)
+	krestore "$ct"
+	ct_write "$ct" state thaw
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "restore: zdtm-rtqueue: 2000 queued real-time signals come back in order" {
+	# the VM's RLIMIT_SIGPENDING is below the 20000 of the host's test
+	ZDTM_RT=2000 kimage rtq zdtm-rtqueue
+	ct=$(crfs_mkct rtq-r)
+	krestore "$ct"
+	ct_write "$ct" state thaw
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "restore: zdtm-itimers: ITIMER_REAL keeps ticking, ITIMER_VIRTUAL and ITIMER_PROF keep their periods and what they had left" {
+	kimage itim zdtm-itimers
+	ct=$(crfs_mkct itim-r)
+	krestore "$ct"
+	ct_write "$ct" state thaw
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "restore: an interval timer longer than setitimer() takes is refused before any process is made" {
+	kimage itbad zdtm-itimers
+	# the TASK record (10): its itimer[0].value_ns (at 352 in struct
+	# crfs_task) set to 2^63 ns, the record's crc made again
+	python3 - "$IMG" "$IMG.bad" <<-'EOF'
+	import struct, sys
+	def crc32c(b):
+	    c = 0xffffffff
+	    for x in b:
+	        c ^= x
+	        for _ in range(8):
+	            c = (c >> 1) ^ (0x82f63b78 if c & 1 else 0)
+	    return c ^ 0xffffffff
+	b = bytearray(open(sys.argv[1], 'rb').read())
+	o = 224
+	while o < len(b):
+	    typ, crc, ln = struct.unpack_from('<IIQ', b, o)
+	    if typ == 10:
+	        assert struct.unpack_from('<Q', b, o + 16 + 360)[0], "no period"
+	        struct.pack_into('<Q', b, o + 16 + 352, 1 << 63)
+	        struct.pack_into('<I', b, o + 4, 0)
+	        struct.pack_into('<I', b, o + 4, crc32c(bytes(b[o:o + 16 + ln])))
+	        break
+	    o += 16 + ln
+	else:
+	    sys.exit("no TASK record")
+	open(sys.argv[2], 'wb').write(b)
+	EOF
+	ct=$(crfs_mkct itbad-r)
+	run -1 bash -c 'cat "$1" >"$2"' _ "$IMG.bad" "$CRFS_MNT/$ct/image"
+	run -0 ct_file "$ct" error
+	assert_output --regexp "^restore: pid $PID: .*a bad interval timer"
+	gone_and_empty "$ct"
+}
+
 @test "restore: zdtm-counter goes on counting from where it was" {
 	kimage counter zdtm-counter
 	ct=$(crfs_mkct counter-r)

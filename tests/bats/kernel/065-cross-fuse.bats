@@ -87,6 +87,14 @@ krestore_check() {
 	krestore_check zdtm-pipe1
 }
 
+@test "reverse cross-restore: zdtm-signals from crfs-fuse's image: queued signals with their values, mask, actions" {
+	krestore_check zdtm-signals
+}
+
+@test "reverse cross-restore: zdtm-itimers from crfs-fuse's image: the three interval timers" {
+	krestore_check zdtm-itimers
+}
+
 # make bench's kernel shape (scripts/bench-kernel.sh) runs this script in
 # the VM: one cycle of each engine at 8 MiB, each restored copy intact.
 @test "tests/vm/bench-kernel.sh: one cycle of the kernel and of crfs-fuse at 8 MiB, both restored intact, medians and ratios printed" {
