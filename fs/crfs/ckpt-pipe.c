@@ -11,10 +11,13 @@
  * by ckpt-files.c): an end opened again (O_RDWR or a second description:
  * through /proc/PID/fd), a pipe a process outside holds an end of (a
  * description of its own, or ours shared), an owner for SIGIO or FASYNC
- * on the other end, data in packet mode (O_DIRECT), data that is not
+ * on the other end, status flags other than O_NONBLOCK and O_DIRECT, a
+ * watch queue, a mode or owner changed since pipe() made it, data with
+ * O_DIRECT on either end, data that is not
  * plain bytes in memory (a pipe buffer that cannot be confirmed), more
  * data than CRFS_PIPE_DATA_MAX.
  */
+#include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/magic.h>
 #include <linux/pipe_fs_i.h>
@@ -24,6 +27,9 @@
 
 #include "crfs.h"
 #include "ckpt.h"
+
+/* The status flags a pipe end is restored with (rst-pipe.c). */
+#define CRFS_CKPT_PIPE_FLAGS	(O_ACCMODE | O_NONBLOCK | O_DIRECT | O_LARGEFILE)
 
 /**
  * crfs_ckpt_pipe_of - is @file an end of an anonymous pipe?
@@ -148,6 +154,8 @@ int crfs_ckpt_pipe(struct crfs_ckpt *c, struct file *file, const char *what,
 	struct crfs_file_pipe ps[2] = { };
 	struct crfs_ckpt_ends e = { };
 	unsigned int acc = file->f_flags & O_ACCMODE, other = !acc, i;
+	struct inode *inode = file_inode(file);
+	const struct cred *cred;
 	const char *why = NULL;
 	char *data = NULL;
 	u32 dlen = 0;
@@ -160,6 +168,31 @@ int crfs_ckpt_pipe(struct crfs_ckpt *c, struct file *file, const char *what,
 	crfs_ckpt_pipe_ends(c, pipe, &e);
 	if (e.more) {
 		why = "an end of a pipe opened again (through /proc/PID/fd)";
+		goto refuse;
+	}
+	if (pipe_has_watch_queue(pipe)) {
+		why = "a notification pipe (watch queue)";
+		goto refuse;
+	}
+	/* the restore makes it as the process: 0600, its fs ids */
+	rcu_read_lock();
+	cred = __task_cred(c->task);
+	if ((inode->i_mode & 07777) != 0600 || !uid_eq(inode->i_uid, cred->fsuid) ||
+	    !gid_eq(inode->i_gid, cred->fsgid))
+		why = "a pipe whose mode or owner was changed (fchmod, fchown)";
+	rcu_read_unlock();
+	if (why)
+		goto refuse;
+	for (i = 0; i < 2; i++)
+		if (e.end[i] && (e.end[i]->f_flags & ~(O_CLOEXEC | __FMODE_EXEC) &
+				 ~CRFS_CKPT_PIPE_FLAGS))
+			why = "status flags of a pipe end other than O_NONBLOCK and O_DIRECT (O_APPEND, O_NOATIME)";
+	if (why)
+		goto refuse;
+	/* seen without the lock first: an outsider may hold it, blocked */
+	if (READ_ONCE(pipe->readers) != !!e.end[0] ||
+	    READ_ONCE(pipe->writers) != !!e.end[1]) {
+		why = "a pipe a process outside holds an end of";
 		goto refuse;
 	}
 	for (i = 0; i < 2; i++)
@@ -185,6 +218,11 @@ int crfs_ckpt_pipe(struct crfs_ckpt *c, struct file *file, const char *what,
 	}
 	ps[0].size = pipe->max_usage << PAGE_SHIFT;
 	pipe_unlock(pipe);
+	if (!why && dlen > ps[0].size)
+		why = "more data than its size (a buffer longer than a page)";
+	if (!why && dlen && ((e.end[0] && e.end[0]->f_flags & O_DIRECT) ||
+			     (e.end[1] && e.end[1]->f_flags & O_DIRECT)))
+		why = "data in a pipe in packet mode (O_DIRECT)";
 	if (why) {
 		kvfree(data);
 		goto refuse;

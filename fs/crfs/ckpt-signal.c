@@ -118,6 +118,7 @@ int crfs_ckpt_signals_check(struct crfs_ckpt *c)
 	struct task_struct *t = c->task;
 	struct signal_struct *sig = t->signal;
 	unsigned int n, room = 0;
+	unsigned long flags;
 	sigset_t own, shared;
 	const char *why;
 	char buf[64];
@@ -125,12 +126,14 @@ int crfs_ckpt_signals_check(struct crfs_ckpt *c)
 	for (;;) {
 		sigemptyset(&own);
 		sigemptyset(&shared);
-		spin_lock_irq(&t->sighand->siglock);
+		if (!lock_task_sighand(t, &flags))
+			return crfs_ckpt_refuse(c, -ESRCH, "pid %d: killed during the checkpoint",
+						c->pid);
 		n = crfs_ckpt_sigq(c, &sig->shared_pending, 0, 0, room, &shared);
 		n = crfs_ckpt_sigq(c, &t->pending, c->pid, n, room, &own);
-		if (n <= room)
+		if (n <= room && n <= CRFS_CKPT_MAX_SIGQ)
 			break;
-		spin_unlock_irq(&t->sighand->siglock);
+		unlock_task_sighand(t, &flags);
 		if (n > CRFS_CKPT_MAX_SIGQ)
 			return crfs_ckpt_refuse(c, -EOPNOTSUPP,
 						"pid %d: signals: more than %d queued: kernel: not yet",
@@ -145,7 +148,7 @@ int crfs_ckpt_signals_check(struct crfs_ckpt *c)
 	why = crfs_ckpt_signals_why(c, &own, &shared, buf, sizeof(buf));
 	if (!why)
 		crfs_ckpt_itimers(c);
-	spin_unlock_irq(&t->sighand->siglock);
+	unlock_task_sighand(t, &flags);
 	if (why)
 		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
 					"pid %d: signals: %s: kernel: not yet",

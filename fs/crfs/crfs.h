@@ -41,8 +41,6 @@ extern const struct crfs_ctl crfs_ctl_files[];
 extern const unsigned int crfs_nr_ctl_files;
 extern const struct file_operations crfs_ctl_fops;
 extern const struct file_operations crfs_image_fops;
-void crfs_image_unlock_workfn(struct work_struct *work);
-unsigned int crfs_image_lent(struct crfs_ct *ct);
 
 /* The i_private of a control file's inode. */
 struct crfs_ct_file {
@@ -78,11 +76,6 @@ struct crfs_ct {
 	spinlock_t		lock;		/* error, restoring, files[].dentry */
 	char			error[CRFS_ERROR_LEN];
 	bool			restoring;	/* a restore under way, not done */
-	bool			shut;		/* unmounted: thaw at the last drop */
-	/* the checkpoint lock: image open for reading, and pages it lent */
-	unsigned int		ckpt_holds;	/* under lock; image.c */
-	unsigned int		ckpt_lent;	/* of those, pages in pipes */
-	struct work_struct	ckpt_work;	/* drops the lock after the last */
 	struct crfs_ct_file	*files;		/* one per crfs_ctl_files[] row */
 	struct dentry		*ns_dir;	/* CT/ns */
 	struct crfs_ns_link	ns_links[CRFS_NS_NR];

@@ -213,7 +213,6 @@ struct crfs_ct *crfs_ct_create(struct crfs_sb *sbi, const char *name)
 	init_waitqueue_head(&ct->wait);
 	atomic_set(&ct->event, 0);
 	INIT_WORK(&ct->notify_work, crfs_ct_notify_workfn);
-	INIT_WORK(&ct->ckpt_work, crfs_image_unlock_workfn);
 	spin_lock_init(&ct->lock);
 	ct->link.notify = crfs_ct_notify;
 	memcpy(ct->name, name, strlen(name) + 1);
@@ -347,23 +346,13 @@ int crfs_ct_remove(struct crfs_sb *sbi, struct crfs_ct *ct)
  * @sbi: the mount
  * @ct: the container
  *
- * A cgroup that still has processes stays, thawed, in the cgroup tree;
- * while pages a checkpoint lent to pipes are there, frozen until the last
- * goes (crfs_image_unlock_workfn()).  The dentries are left to the unmount.
+ * A cgroup that still has processes stays, thawed, in the cgroup tree.
+ * The dentries are left to the unmount.
  */
 void crfs_ct_shutdown(struct crfs_sb *sbi, struct crfs_ct *ct)
 {
-	bool held;
-
-	/* pages of a checkpoint still in a pipe: thawed when they are gone */
-	spin_lock(&ct->lock);
-	ct->shut = true;
-	held = ct->ckpt_holds;
-	spin_unlock(&ct->lock);
-	if (!held) {
-		crfs_cgroup_checkpoint_end(ct->cgrp);
-		crfs_cgroup_freeze(ct->cgrp, false);
-	}
+	crfs_cgroup_checkpoint_end(ct->cgrp);
+	crfs_cgroup_freeze(ct->cgrp, false);
 	crfs_cgroup_rmdir(ct->cgrp);
 	crfs_ct_detach(sbi, ct);
 }

@@ -104,10 +104,6 @@ static int crfs_state_thaw(struct crfs_ct *ct)
 		return crfs_ct_fail(ct, -EBUSY, "thaw: %s: a restore is under way",
 				    ct->name);
 	ret = crfs_cgroup_freeze(ct->cgrp, false);
-	if (ret == -EBUSY && crfs_image_lent(ct))
-		return crfs_ct_fail(ct, ret,
-				    "thaw: %s: %u pages of its checkpoint are still in a pipe (splice() from image): read them first",
-				    ct->name, crfs_image_lent(ct));
 	if (ret == -EBUSY)
 		return crfs_ct_fail(ct, ret, "thaw: %s is checkpointing",
 				    ct->name);

@@ -177,8 +177,10 @@ struct file *crfs_rst_pipe_open(struct crfs_rst *r, struct crfs_rst_file *rf,
 			continue;
 		}
 		spin_lock(&res[i]->f_lock);
-		res[i]->f_flags |= end[i]->f.flags & (O_NONBLOCK | O_DIRECT);
+		res[i]->f_flags |= end[i]->f.flags &
+				   (O_NONBLOCK | O_DIRECT | O_LARGEFILE);
 		spin_unlock(&res[i]->f_lock);
+		res[i]->f_mode |= FMODE_NOWAIT;	/* as pipe2() makes them */
 		end[i]->file = res[i];
 	}
 	return rf->file;

@@ -437,13 +437,23 @@ static int crfs_rst_limits(struct crfs_rst *r)
 	return 0;
 }
 
+/* The last signal of @queue, or NULL; siglock held. */
+static struct sigqueue *crfs_rst_sigq_tail(struct sigpending *queue)
+{
+	if (list_empty(&queue->list))
+		return NULL;
+	return list_last_entry(&queue->list, struct sigqueue, list);
+}
+
 /* The queued signals, in their order: the process's, then its thread's. */
 static int crfs_rst_sigpending(struct crfs_rst *r)
 {
 	const struct crfs_sigpending *s;
+	struct sigqueue *last, *q;
 	struct sigpending *queue;
 	kernel_siginfo_t info;
 	unsigned int i;
+	bool fatal;
 	int ret;
 
 	for (i = 0; i < r->nr_sigq; i++) {
@@ -452,14 +462,22 @@ static int crfs_rst_sigpending(struct crfs_rst *r)
 		memcpy(&info, s->siginfo, sizeof(info));
 		queue = s->tid ? &current->pending : &current->signal->shared_pending;
 		spin_lock_irq(&current->sighand->siglock);
+		last = crfs_rst_sigq_tail(queue);
 		ret = send_signal_locked(s->signo, &info, current,
 					 s->tid ? PIDTYPE_PID : PIDTYPE_TGID);
-		if (!ret && !sigismember(&queue->signal, s->signo))
-			ret = -EAGAIN;	/* ignored and not blocked */
+		/* queued with its siginfo, not dropped or kept as a bit alone */
+		q = crfs_rst_sigq_tail(queue);
+		if (!ret && (q == last || q->info.si_signo != s->signo))
+			ret = -EAGAIN;
+		fatal = current->signal->flags & SIGNAL_GROUP_EXIT;
 		spin_unlock_irq(&current->sighand->siglock);
+		if (fatal)
+			return crfs_rst_child_fail(r, -EINVAL,
+						   "pid %u: pending signal %u: not blocked, its default action kills the process",
+						   r->task.pid, s->signo);
 		if (ret)
 			return crfs_rst_child_fail(r, ret,
-						   "pid %u: pending signal %u: cannot queue it again (RLIMIT_SIGPENDING, or not blocked and ignored)",
+						   "pid %u: pending signal %u: cannot queue it again with its siginfo (RLIMIT_SIGPENDING, ignored, or twice)",
 						   r->task.pid, s->signo);
 	}
 	return 0;
@@ -512,7 +530,10 @@ static void crfs_rst_itimers(struct crfs_rst *r)
 	spin_unlock_irq(&current->sighand->siglock);
 }
 
-/* The process's last steps: signals, limits, credentials, dumpable. */
+/*
+ * The process's last steps: signal actions and mask, limits, credentials,
+ * dumpable; then its queued signals and interval timers.
+ */
 static int crfs_rst_finish(struct crfs_rst *r)
 {
 	struct cred *cred;
@@ -523,18 +544,19 @@ static int crfs_rst_finish(struct crfs_rst *r)
 		ret = crfs_rst_thread(r);
 	if (!ret)
 		ret = crfs_rst_limits(r);
-	if (!ret)
-		ret = crfs_rst_sigpending(r);
 	if (ret)
 		return ret;
-	crfs_rst_itimers(r);
 	if (r->task.flags & CRFS_TASK_F_NO_NEW_PRIVS)
 		task_set_no_new_privs(current);
 	cred = r->new_cred;
 	r->new_cred = NULL;
 	commit_creds(cred);
 	set_dumpable(current->mm, r->task.dumpable);
-	return 0;
+	/* charged to the process's own user; its CPU time from here on */
+	ret = crfs_rst_sigpending(r);
+	if (!ret)
+		crfs_rst_itimers(r);
+	return ret;
 }
 
 /* The process gives up: the writer is told, the process dies. */

@@ -28,27 +28,6 @@
 static int pa[2], pb[2], pc[2], pd[2], pe[2], pf[2], pg[2], ph[2], a_dup,
 	h_rw;
 
-/* Read @want bytes from @fd whole and compare, or fail naming @what. */
-static void expect(int fd, const char *want, size_t len, const char *what)
-{
-	char buf[256];
-	size_t got = 0;
-	ssize_t n;
-
-	if (len > sizeof(buf))
-		zdtm_fail("%s: too long", what);
-	while (got < len) {
-		n = read(fd, buf + got, len - got);
-		if (n <= 0)
-			zdtm_fail("%s: read %zu of %zu bytes: %s", what, got,
-				  len, n ? strerror(errno) : "end of file");
-		got += n;
-	}
-	if (memcmp(buf, want, len))
-		zdtm_fail("%s: %.*s, want %.*s", what, (int)len, buf, (int)len,
-			  want);
-}
-
 /* The end of file on @fd, or fail: an end left open somewhere. */
 static void expect_eof(int fd, const char *what)
 {
@@ -123,15 +102,15 @@ int main(int argc, char **argv)
 	zdtm_ready();
 	zdtm_wait();
 
-	expect(pa[0], "A-da", 4, "A");
-	expect(a_dup, "ta", 2, "A through its dup");
+	zdtm_expect(pa[0], "A-da", 4, "A");
+	zdtm_expect(a_dup, "ta", 2, "A through its dup");
 	zdtm_check(write(pa[1], "x", 1) != 1, "write A after");
-	expect(pa[0], "x", 1, "A after");
+	zdtm_expect(pa[0], "x", 1, "A after");
 	n = write(pd[1], "D", 1);
 	if (n != -1 || errno != EPIPE)
 		zdtm_fail("D: a write end alone wrote %zd (%s)", n,
 			  strerror(errno));
-	expect(pe[0], "E-data", 6, "E");
+	zdtm_expect(pe[0], "E-data", 6, "E");
 	expect_eof(pe[0], "E");
 	if (fcntl(pf[0], F_GETPIPE_SZ) != F_SIZE)
 		zdtm_fail("F: size %d, want %d", fcntl(pf[0], F_GETPIPE_SZ),
@@ -151,16 +130,16 @@ int main(int argc, char **argv)
 		zdtm_fail("G: read %zd (%s), want EAGAIN", n, strerror(errno));
 	if ((fcntl(h_rw, F_GETFL) & O_ACCMODE) != O_RDWR)
 		zdtm_fail("H: not open for reading and writing");
-	expect(ph[0], "H-d", 3, "H");
+	zdtm_expect(ph[0], "H-d", 3, "H");
 	zdtm_check(write(ph[1], "+", 1) != 1, "write H after");
-	expect(h_rw, "ata+", 4, "H through its reopening");
+	zdtm_expect(h_rw, "ata+", 4, "H through its reopening");
 	reap(kb, "B");
-	expect(pb[0], "B-dataB-more", 12, "B");
+	zdtm_expect(pb[0], "B-dataB-more", 12, "B");
 	expect_eof(pb[0], "B");
 	reap(kc1, "C1");
 	reap(kc2, "C2");
 	close(pc[1]);
-	expect(pc[0], "C-datac1c2", 10, "C");
+	zdtm_expect(pc[0], "C-datac1c2", 10, "C");
 	expect_eof(pc[0], "C");
 	zdtm_pass();
 }

@@ -20,25 +20,6 @@
 
 static int pa[2], pd[2], pe[2], pf[2], pg[2], a_dup;
 
-/* Read @want bytes from @fd whole and compare, or fail naming @what. */
-static void expect(int fd, const char *want, size_t len, const char *what)
-{
-	char buf[64];
-	size_t got = 0;
-	ssize_t n;
-
-	while (got < len && got < sizeof(buf)) {
-		n = read(fd, buf + got, len - got);
-		if (n <= 0)
-			zdtm_fail("%s: read %zu of %zu bytes: %s", what, got,
-				  len, n ? strerror(errno) : "end of file");
-		got += n;
-	}
-	if (memcmp(buf, want, len))
-		zdtm_fail("%s: %.*s, want %.*s", what, (int)len, buf, (int)len,
-			  want);
-}
-
 int main(int argc, char **argv)
 {
 	static char fbuf[F_BYTES], fin[F_BYTES];
@@ -62,15 +43,15 @@ int main(int argc, char **argv)
 	zdtm_ready();
 	zdtm_wait();
 
-	expect(pa[0], "A-da", 4, "A");
-	expect(a_dup, "ta", 2, "A through its dup");
+	zdtm_expect(pa[0], "A-da", 4, "A");
+	zdtm_expect(a_dup, "ta", 2, "A through its dup");
 	zdtm_check(write(pa[1], "x", 1) != 1, "write A after");
-	expect(pa[0], "x", 1, "A after");
+	zdtm_expect(pa[0], "x", 1, "A after");
 	n = write(pd[1], "D", 1);
 	if (n != -1 || errno != EPIPE)
 		zdtm_fail("D: a write end alone wrote %zd (%s)", n,
 			  strerror(errno));
-	expect(pe[0], "E-data", 6, "E");
+	zdtm_expect(pe[0], "E-data", 6, "E");
 	n = read(pe[0], &c, 1);
 	if (n != 0)
 		zdtm_fail("E: %s instead of end of file",

@@ -190,4 +190,26 @@ static inline long zdtm_cmp(const void *buf, size_t len, uint64_t seed)
 	return -1;
 }
 
+/* Read @len bytes (at most 256) from @fd whole and compare, or fail naming @what. */
+static inline void zdtm_expect(int fd, const char *want, size_t len,
+			       const char *what)
+{
+	char buf[256];
+	size_t got = 0;
+	ssize_t n;
+
+	if (len > sizeof(buf))
+		zdtm_fail("%s: too long", what);
+	while (got < len) {
+		n = read(fd, buf + got, len - got);
+		if (n <= 0)
+			zdtm_fail("%s: read %zu of %zu bytes: %s", what, got,
+				  len, n ? strerror(errno) : "end of file");
+		got += n;
+	}
+	if (memcmp(buf, want, len))
+		zdtm_fail("%s: %.*s, want %.*s", what, (int)len, buf, (int)len,
+			  want);
+}
+
 #endif /* ZDTM_H */

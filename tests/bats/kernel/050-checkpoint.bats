@@ -172,10 +172,10 @@ frozen_ct() {
 	assert_output "running"
 }
 
-# fuse_restores PROG CALL: PROG checkpointed by the kernel, killed, its
-# image restored by crfs-fuse in the same machine (frozen, same pid), sent
-# SIGUSR1, thawed: CALL returns after the handler, the program passes.
-fuse_restores() {
+# fuse_restored PROG: PROG checkpointed by the kernel, killed, its image
+# restored by crfs-fuse in the same machine: frozen, with its pid.  Sets
+# FUSE_MNT, DIR, PID; the restored container is $FUSE_MNT/dst.
+fuse_restored() {
 	local img=$BATS_TEST_TMPDIR/ct.img
 
 	frozen_ct "x${1#zdtm-}" "$1"
@@ -190,7 +190,21 @@ fuse_restores() {
 	assert_output "frozen"
 	run -0 cat "$FUSE_MNT/dst/procs"
 	assert_output "$PID"
+}
+
+# fuse_restores PROG CALL: restored by crfs-fuse (fuse_restored), sent
+# SIGUSR1, thawed: CALL returns after the handler, the program passes.
+fuse_restores() {
+	fuse_restored "$1"
 	usr1_thaw_finish "$FUSE_MNT/dst/state" "$DIR" "$PID" "$2"
+}
+
+# fuse_restores_check PROG: restored by crfs-fuse (fuse_restored), thawed:
+# the program passes its own checks.
+fuse_restores_check() {
+	fuse_restored "$1"
+	echo thaw >"$FUSE_MNT/dst/state"
+	zdtm_finish "$DIR" "$PID"
 }
 
 @test "checkpoint: zdtm-pipe1 checkpointed and thawed keeps the data of its pipes (read, not taken)" {
@@ -228,25 +242,6 @@ time.sleep(1000)' </dev/null >"$BATS_TEST_TMPDIR/pid" 2>/dev/null 3>&- &
 	assert_output --regexp "^checkpoint: pid $child: fd [0-9]+: a pipe a process outside holds an end of: kernel: not yet \(EOPNOTSUPP\)$"
 	run -0 ct_file "$CT" state
 	assert_output "frozen"
-}
-
-# fuse_restores_check PROG: PROG checkpointed by the kernel, killed, its
-# image restored by crfs-fuse in the same machine, thawed: it passes.
-fuse_restores_check() {
-	local img=$BATS_TEST_TMPDIR/ct.img
-
-	frozen_ct "x${1#zdtm-}" "$1"
-	cat "$CRFS_MNT/$CT/image" >"$img" || { cat "$CRFS_MNT/$CT/error" >&2; false; }
-	ct_write "$CT" state kill
-	wait_pid_gone "$PID"
-	FUSE_MNT=$BATS_TEST_TMPDIR/fuse
-	fuse_mount "$FUSE_MNT"
-	mkdir "$FUSE_MNT/dst"
-	cat "$img" >"$FUSE_MNT/dst/image" || { cat "$FUSE_MNT/dst/error" >&2; false; }
-	run -0 cat "$FUSE_MNT/dst/procs"
-	assert_output "$PID"
-	echo thaw >"$FUSE_MNT/dst/state"
-	zdtm_finish "$DIR" "$PID"
 }
 
 @test "cross-restore: crfs-fuse restores the kernel's image of zdtm-pipe1: its pipes come back with their data" {

@@ -7,14 +7,13 @@
   splice.py in FILE IMAGE    FILE spliced into a pipe and from it into IMAGE
                              (a restore); the errno of a failed splice is
                              the exit status, its name on stderr
-  splice.py hold CT FILE     one splice() of CT/image into a pipe that is
-                             not read; image closed; then, one line each:
-                             "thaw: ERRNO" and "reopen: ERRNO" (0 or the
-                             name of the error of a write of thaw to
-                             CT/state, of an open of CT/image), the error
-                             file after each, CT/state after the thaw;
-                             then the pipe is read into FILE and closed
-                             ("read: N bytes, all")
+  splice.py park CT FILE PID CT/image spliced whole into pipes that are
+                             not read (64 KiB each), image closed; CT
+                             thawed ("thaw: ERRNO", 0 for none), the top
+                             page of PID's stack (in the image: its args
+                             and environment) overwritten through
+                             /proc/PID/mem ("poked: ADDR"); then the pipes
+                             read in order into FILE ("read: N bytes")
 """
 import errno
 import os
@@ -74,30 +73,41 @@ def main():
             print(errname(e), file=sys.stderr)
             return e.errno
         return 0
-    if mode == "hold":
-        image, state, err = (os.path.join(a, f) for f in ("image", "state", "error"))
+    if mode == "park":
+        image, state = (os.path.join(a, f) for f in ("image", "state"))
         src = os.open(image, os.O_RDONLY)
-        r, w = os.pipe()
-        n = os.splice(src, w, CHUNK)
+        pipes = []
+        while True:
+            r, w = os.pipe()
+            n = os.splice(src, w, CHUNK)
+            os.close(w)
+            if n == 0:
+                os.close(r)
+                break
+            pipes.append(r)
         os.close(src)
         st = os.open(state, os.O_WRONLY)
         print("thaw: " + attempt("thaw", lambda: os.write(st, b"thaw")))
         os.close(st)
-        print("state: " + open(state).read().strip())
-        print("error: " + open(err).read().strip())
-        print("reopen: " + attempt("reopen", lambda: os.open(image, os.O_RDONLY)))
-        print("error: " + open(err).read().strip())
-        os.close(w)
-        data = b""
-        while len(data) < n:
-            chunk = os.read(r, n - len(data))
-            if not chunk:
-                break
-            data += chunk
-        os.close(r)
+        pid = sys.argv[4]
+        with open("/proc/%s/maps" % pid) as f:
+            end = next(int(l.split()[0].split("-")[1], 16)
+                       for l in f if l.rstrip().endswith("[stack]"))
+        fd = os.open("/proc/%s/mem" % pid, os.O_RDWR)
+        os.pwrite(fd, b"\xa5" * 4096, end - 4096)
+        os.close(fd)
+        print("poked: %x" % (end - 4096))
+        total = 0
         with open(b, "wb") as f:
-            f.write(data)
-        print("read: %d bytes, %s" % (n, "all" if len(data) == n else "short"))
+            for r in pipes:
+                while True:
+                    chunk = os.read(r, CHUNK)
+                    if not chunk:
+                        break
+                    f.write(chunk)
+                    total += len(chunk)
+                os.close(r)
+        print("read: %d bytes" % total)
         return 0
     return 2
 
