@@ -28,9 +28,6 @@
 #include "crfs.h"
 #include "ckpt.h"
 
-/* The status flags a pipe end is restored with (rst-pipe.c). */
-#define CRFS_CKPT_PIPE_FLAGS	(O_ACCMODE | O_NONBLOCK | O_DIRECT | O_LARGEFILE)
-
 /**
  * crfs_ckpt_pipe_of - is @file an end of an anonymous pipe?
  * @file: an open description
@@ -185,7 +182,7 @@ int crfs_ckpt_pipe(struct crfs_ckpt *c, struct file *file, const char *what,
 		goto refuse;
 	for (i = 0; i < 2; i++)
 		if (e.end[i] && (e.end[i]->f_flags & ~(O_CLOEXEC | __FMODE_EXEC) &
-				 ~CRFS_CKPT_PIPE_FLAGS))
+				 ~CRFS_PIPE_FLAGS))
 			why = "status flags of a pipe end other than O_NONBLOCK and O_DIRECT (O_APPEND, O_NOATIME)";
 	if (why)
 		goto refuse;

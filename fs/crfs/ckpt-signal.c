@@ -21,9 +21,6 @@
 #include "crfs.h"
 #include "ckpt.h"
 
-/* The most queued signals kept (RLIMIT_SIGPENDING is per user). */
-#define CRFS_CKPT_MAX_SIGQ	32768
-
 /* @ns as getitimer() gives it: whole microseconds, at least one if set. */
 static u64 crfs_ckpt_us(s64 ns)
 {
@@ -131,13 +128,13 @@ int crfs_ckpt_signals_check(struct crfs_ckpt *c)
 						c->pid);
 		n = crfs_ckpt_sigq(c, &sig->shared_pending, 0, 0, room, &shared);
 		n = crfs_ckpt_sigq(c, &t->pending, c->pid, n, room, &own);
-		if (n <= room && n <= CRFS_CKPT_MAX_SIGQ)
+		if (n <= room && n <= CRFS_MAX_SIGQ)
 			break;
 		unlock_task_sighand(t, &flags);
-		if (n > CRFS_CKPT_MAX_SIGQ)
+		if (n > CRFS_MAX_SIGQ)
 			return crfs_ckpt_refuse(c, -EOPNOTSUPP,
 						"pid %d: signals: more than %d queued: kernel: not yet",
-						c->pid, CRFS_CKPT_MAX_SIGQ);
+						c->pid, CRFS_MAX_SIGQ);
 		kvfree(c->sigq);
 		room = n + 16;
 		c->sigq = kvcalloc(room, sizeof(*c->sigq), GFP_KERNEL);

@@ -166,6 +166,11 @@ int crfs_ckpt_file(struct crfs_ckpt *c, struct file *file, bool mapped,
 int crfs_ckpt_fs(struct crfs_ckpt *c);
 int crfs_ckpt_fdtable(struct crfs_ckpt *c);
 
+/* The status flags a pipe end is kept and made with (ckpt-pipe.c, rst-pipe.c). */
+#define CRFS_PIPE_FLAGS		(O_ACCMODE | O_NONBLOCK | O_DIRECT | O_LARGEFILE)
+/* The most queued signals kept and restored (RLIMIT_SIGPENDING is per user). */
+#define CRFS_MAX_SIGQ		32768
+
 /* ckpt-pipe.c */
 struct pipe_inode_info *crfs_ckpt_pipe_of(struct file *file);
 int crfs_ckpt_pipe(struct crfs_ckpt *c, struct file *file, const char *what,

@@ -22,8 +22,6 @@
 #include "ckpt.h"
 #include "rst.h"
 
-/* The status flags a pipe end is made with. */
-#define CRFS_RST_PIPE_FLAGS	(O_ACCMODE | O_NONBLOCK | O_DIRECT | O_LARGEFILE)
 /* The largest size checked: F_SETPIPE_SZ takes an int. */
 #define CRFS_RST_PIPE_SIZE_MAX	(1U << 30)
 
@@ -45,7 +43,7 @@ int crfs_rst_check_pipe(struct crfs_rst *r, const struct crfs_rst_file *rf)
 		return crfs_rst_refuse(r, -EINVAL, "file %u: %s: bad length of a pipe's state",
 				       f->id, rf->path);
 	if (!S_ISFIFO(f->mode) || strncmp(rf->path, "pipe:[", 6) ||
-	    (f->flags & ~CRFS_RST_PIPE_FLAGS) ||
+	    (f->flags & ~CRFS_PIPE_FLAGS) ||
 	    (f->flags & O_ACCMODE) == O_ACCMODE || f->pos || f->size ||
 	    f->data_size || f->seals || f->data_id || f->cflags ||
 	    (ps->pflags & ~CRFS_PIPE_F_REOPEN) ||

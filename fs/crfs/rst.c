@@ -318,9 +318,6 @@ static int crfs_rst_rec_thread(struct crfs_rst *r, void *p, size_t len)
 	return 0;
 }
 
-/* The most queued signals a restore takes (RLIMIT_SIGPENDING is per user). */
-#define CRFS_RST_MAX_SIGQ	32768
-
 /* CRFS_REC_SIGPENDING: a queued signal, the process's (tid 0) or its thread's. */
 static int crfs_rst_rec_sigpending(struct crfs_rst *r, void *p, size_t len)
 {
@@ -341,9 +338,9 @@ static int crfs_rst_rec_sigpending(struct crfs_rst *r, void *p, size_t len)
 	if (s.signo == SIGKILL)
 		return crfs_rst_refuse(r, -EOPNOTSUPP, "pid %u: SIGKILL pending: kernel: not yet",
 				       r->task.pid);
-	if (r->nr_sigq == CRFS_RST_MAX_SIGQ)
+	if (r->nr_sigq == CRFS_MAX_SIGQ)
 		return crfs_rst_refuse(r, -EOPNOTSUPP, "pid %u: more than %d pending signals: kernel: not yet",
-				       r->task.pid, CRFS_RST_MAX_SIGQ);
+				       r->task.pid, CRFS_MAX_SIGQ);
 	if (r->nr_sigq == r->sigq_room) {
 		n = kvmalloc_array(max(2 * r->sigq_room, 16U), sizeof(*n), GFP_KERNEL);
 		if (!n)
