@@ -2,16 +2,21 @@
 /*
  * Unit tests of the checkpoint's look-ups, TAP output: their cost must
  * not grow faster than what they look through (the SHMEM objects of an
- * address space by inode, res-mm.c), counted in slots looked at.
+ * address space by inode, res-mm.c), counted in slots looked at; and the
+ * zero-page test of the pages' dump (dump-pages.c) never takes a page
+ * that holds data for the zero page.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
 
 #include "dump.h"
 #include "tap.h"
 
-#define TAP_PLAN	4
+#define TAP_PLAN	8
 
 /*
  * @n shared anonymous mappings of @n objects, then @n more of the same
@@ -63,9 +68,91 @@ static void test_shmem_linear(void)
 	   "slots looked at", (double)p2 / (double)p1);
 }
 
+/* The PFN behind @addr of this process, 0 if none or not visible. */
+static uint64_t pfn_of(int pm, const volatile void *addr)
+{
+	uint64_t ent;
+
+	if (pread(pm, &ent, sizeof(ent), (uintptr_t)addr / 4096 * 8) !=
+	    sizeof(ent) || !(ent >> 63))
+		return 0;
+	return ent & ((1ULL << 55) - 1);
+}
+
+/* @n pages read-faulted at once, in mappings of their own: how many map
+ * @want (the zero PFN the dump took) */
+static unsigned int read_faults_on(int pm, unsigned int n, uint64_t want)
+{
+	volatile char *p[8];
+	unsigned int hits = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		p[i] = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+			    -1, 0);
+		if (p[i] == MAP_FAILED)
+			return 0;
+		(void)p[i][0];
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		hits += pfn_of(pm, p[i]) == want;
+		munmap((void *)p[i], 4096);
+	}
+	return hits;
+}
+
+/*
+ * A kernel may answer a read fault with a page of its own rather than
+ * the zero page; the dump once took the PFN of such a page, freed right
+ * after, for the zero page, and skipped the page when it came to hold a
+ * process's data (restored as zeros).  Pages written now, after the
+ * dump looked, are the pages most likely to reuse it.
+ */
+static void test_zero_pfn(void)
+{
+	uint64_t zero, hzero, bad = 0;
+	size_t len = 4096 * 4096;
+	unsigned int skipped = 0, seen = 0;
+	char *m;
+	int pm;
+
+	pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	cr_dump_zero_pfn(0, &zero, &hzero);
+	diag("zero page: PFN %#llx, huge zero page: PFN %#llx (0: not found, "
+	     "nothing skipped)", (unsigned long long)zero,
+	     (unsigned long long)hzero);
+	ok(!cr_dump_zero_pfn(0, NULL, NULL), "zero: PFN 0 (not visible) is "
+	   "never skipped");
+	ok(pm >= 0 && (!zero || read_faults_on(pm, 8, zero) == 8),
+	   "zero: the PFN taken, if any, is what 8 read faults held at once "
+	   "all map");
+	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	for (size_t at = 0; m != MAP_FAILED && at < len; at += 4096) {
+		uint64_t pfn;
+
+		m[at] = 0x5a;
+		pfn = pm >= 0 ? pfn_of(pm, m + at) : 0;
+		seen += pfn != 0;
+		if (cr_dump_zero_pfn(pfn, NULL, NULL)) {
+			skipped++;
+			bad = pfn;
+		}
+	}
+	ok(m != MAP_FAILED && seen == len / 4096, "zero: %u of %zu pages "
+	   "written have a visible PFN", seen, len / 4096);
+	ok(!skipped, "zero: none of the %zu pages written is taken for a "
+	   "zero page (%u were, PFN %#llx)", len / 4096, skipped,
+	   (unsigned long long)bad);
+	if (m != MAP_FAILED)
+		munmap(m, len);
+	if (pm >= 0)
+		close(pm);
+}
+
 int main(void)
 {
 	printf("1..%d\n", TAP_PLAN);
 	test_shmem_linear();
+	test_zero_pfn();
 	return tap_failed || tap_nr != TAP_PLAN;
 }

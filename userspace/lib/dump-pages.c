@@ -47,7 +47,14 @@ static uint64_t self_pfn(int pm, const void *addr)
 	return ent & PM_PFN_MASK;
 }
 
-/* Read-fault anonymous memory of our own and see which PFNs come back. */
+/*
+ * Read-fault anonymous memory of our own and see which PFNs come back.
+ * One page is not enough: a kernel may give a read fault a page of its
+ * own (not the zero page), freed at munmap() and later holding a
+ * checkpointed process's data, which would then be skipped as zero and
+ * restored wrong.  Two distinct private pages that map one PFN can only
+ * share the zero page; when they disagree, nothing is skipped as zero.
+ */
 static void find_zero_pfns(void)
 {
 	long psz = sysconf(_SC_PAGESIZE);
@@ -59,25 +66,37 @@ static void find_zero_pfns(void)
 	pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	if (pm < 0)
 		return;
-	p = mmap(NULL, psz, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	p = mmap(NULL, 2 * psz, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p != MAP_FAILED) {
+		uint64_t a, b;
+
 		(void)p[0];
-		zero_pfn = self_pfn(pm, (const void *)p);
-		munmap((void *)p, psz);
+		(void)p[psz];
+		a = self_pfn(pm, (const void *)p);
+		b = self_pfn(pm, (const void *)(p + psz));
+		if (a && a == b)
+			zero_pfn = a;
+		munmap((void *)p, 2 * psz);
 	}
-	/* With THP, a read fault may map the huge zero page instead. */
-	h = mmap(NULL, 2 * hsz, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/*
+	 * With THP, a read fault may map the huge zero page instead: two
+	 * aligned huge pages, each read once, must map the same one.  Our
+	 * mm holds it from then on, so its PFN stays the huge zero page.
+	 */
+	h = mmap(NULL, 3 * hsz, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (h != MAP_FAILED) {
 		volatile char *a;
-		uint64_t pfn;
+		uint64_t pa, pb;
 
 		a = (char *)(((uintptr_t)h + hsz - 1) & ~(hsz - 1));
-		madvise((void *)a, hsz, MADV_HUGEPAGE);
+		madvise((void *)a, 2 * hsz, MADV_HUGEPAGE);
 		(void)a[0];
-		pfn = self_pfn(pm, (const void *)a);
-		if (pfn && pfn != zero_pfn && !(pfn % HPAGE_PAGES))
-			hzero_pfn = pfn;
-		munmap(h, 2 * hsz);
+		(void)a[hsz];
+		pa = self_pfn(pm, (const void *)a);
+		pb = self_pfn(pm, (const void *)(a + hsz));
+		if (pa && pa == pb && pa != zero_pfn && !(pa % HPAGE_PAGES))
+			hzero_pfn = pa;
+		munmap(h, 3 * hsz);
 	}
 	close(pm);
 }
@@ -88,6 +107,16 @@ static int is_zero_pfn(uint64_t pfn)
 	if (zero_pfn && pfn == zero_pfn)
 		return 1;
 	return hzero_pfn && pfn >= hzero_pfn && pfn < hzero_pfn + HPAGE_PAGES;
+}
+
+bool cr_dump_zero_pfn(uint64_t pfn, uint64_t *zero, uint64_t *hzero)
+{
+	pthread_once(&zero_once, find_zero_pfns);
+	if (zero)
+		*zero = zero_pfn;
+	if (hzero)
+		*hzero = hzero_pfn;
+	return is_zero_pfn(pfn);
 }
 
 /* A run of contiguous pages to read and write as one record. */

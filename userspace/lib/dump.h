@@ -324,6 +324,17 @@ static inline uint32_t cr_dump_id(struct cr_dump *d)
 }
 
 /**
+ * cr_dump_zero_pfn() - would the checkpoint skip @pfn as the zero page?
+ *
+ * The PFNs taken for the shared zero page and the huge zero page (found
+ * once, by read faults of the caller's own memory) go to *@zero and
+ * *@hzero when not NULL; 0 is unknown, and nothing is skipped for it.
+ *
+ * Return: true when a present anonymous page at @pfn is not dumped.
+ */
+bool cr_dump_zero_pfn(uint64_t pfn, uint64_t *zero, uint64_t *hzero);
+
+/**
  * cr_dump_write_pages() - write the CRFS_REC_PAGES records of @d
  *
  * The tasks must be stopped.  The pages of each address space, those
