@@ -8,10 +8,11 @@
 # exports CRFS_ROOT and CRFS_NO_IMAGE (the kernel checkpoints and restores
 # one single-threaded process of a simple kind; the conformance suite's
 # image tests use trees, pipes, sockets, timers... which it refuses: they
-# skip; tests/bats/kernel/050 and 060 test the kernel's image), runs `bats --tap` over tests/vm-smoke,
-# tests/bats, tests/bats/kernel and tests/bats/kernel-ns (or the BATS-PATHs
-# given) and prints TAP.  The programs come from $CRFS_BIN and $CRFS_ZDTM, else
-# from $BUILD/bin and $BUILD/tests/zdtm when they are there.
+# skip; tests/bats/kernel/050 and 060 test the kernel's image), runs
+# `bats --tap --timing` (each test's time, to keep the VM suites lean) over
+# tests/vm-smoke, tests/bats, tests/bats/kernel and tests/bats/kernel-ns (or
+# the BATS-PATHs given) and prints TAP.  The programs come from $CRFS_BIN and
+# $CRFS_ZDTM, else from $BUILD/bin and $BUILD/tests/zdtm when they are there.
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -44,7 +45,7 @@ export CRFS_ROOT=$mnt CRFS_NO_IMAGE=1
 if [[ $# -eq 0 ]]; then
 	set -- tests/vm-smoke tests/bats tests/bats/kernel tests/bats/kernel-ns
 fi
-bats --tap "$@"
+bats --tap --timing "$@"
 rc=$?
 umount "$mnt" || rc=1
 exit $rc
