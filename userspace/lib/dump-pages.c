@@ -47,13 +47,26 @@ static uint64_t self_pfn(int pm, const void *addr)
 	return ent & PM_PFN_MASK;
 }
 
+#define KPF_ZERO_PAGE	24	/* /proc/kpageflags: the (huge) zero page */
+
+/* Does the kernel itself say @pfn is the zero page or the huge one? */
+static bool kpf_zero(int kpf, uint64_t pfn)
+{
+	uint64_t flags;
+
+	return kpf >= 0 && pfn &&
+	       pread(kpf, &flags, sizeof(flags), pfn * 8) == sizeof(flags) &&
+	       (flags >> KPF_ZERO_PAGE & 1);
+}
+
 /*
  * Read-fault anonymous memory of our own and see which PFNs come back.
  * One page is not enough: a kernel may give a read fault a page of its
  * own (not the zero page), freed at munmap() and later holding a
  * checkpointed process's data, which would then be skipped as zero and
- * restored wrong.  Two distinct private pages that map one PFN can only
- * share the zero page; when they disagree, nothing is skipped as zero.
+ * restored wrong.  A PFN is taken only when two distinct private pages
+ * both map it and /proc/kpageflags says KPF_ZERO_PAGE (two could also
+ * share a KSM page, which can be freed); else nothing is skipped as zero.
  */
 static void find_zero_pfns(void)
 {
@@ -61,11 +74,12 @@ static void find_zero_pfns(void)
 	size_t hsz = HPAGE_PAGES * psz;
 	volatile char *p;
 	char *h;
-	int pm;
+	int pm, kpf;
 
 	pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	if (pm < 0)
 		return;
+	kpf = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
 	p = mmap(NULL, 2 * psz, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p != MAP_FAILED) {
 		uint64_t a, b;
@@ -74,7 +88,7 @@ static void find_zero_pfns(void)
 		(void)p[psz];
 		a = self_pfn(pm, (const void *)p);
 		b = self_pfn(pm, (const void *)(p + psz));
-		if (a && a == b)
+		if (a && a == b && kpf_zero(kpf, a))
 			zero_pfn = a;
 		munmap((void *)p, 2 * psz);
 	}
@@ -94,10 +108,13 @@ static void find_zero_pfns(void)
 		(void)a[hsz];
 		pa = self_pfn(pm, (const void *)a);
 		pb = self_pfn(pm, (const void *)(a + hsz));
-		if (pa && pa == pb && pa != zero_pfn && !(pa % HPAGE_PAGES))
+		if (pa && pa == pb && pa != zero_pfn && !(pa % HPAGE_PAGES) &&
+		    kpf_zero(kpf, pa))
 			hzero_pfn = pa;
 		munmap(h, 3 * hsz);
 	}
+	if (kpf >= 0)
+		close(kpf);
 	close(pm);
 }
 
