@@ -31,6 +31,7 @@ restored_ok() {
 	assert_output "$2"
 }
 
+# bats test_tags=image
 @test "checkpoint, kill, restore, thaw: the process goes on with the same pid" {
 	require_image
 	start_counter
@@ -57,6 +58,7 @@ restored_ok() {
 	zdtm_finish "$DIR" "$PID"
 }
 
+# bats test_tags=image
 @test "two reads of a frozen container give equal images (but the time)" {
 	require_image
 	start_counter
@@ -70,6 +72,7 @@ restored_ok() {
 	zdtm_finish "$DIR" "$PID"
 }
 
+# bats test_tags=image
 @test "the image of a running container is EBUSY" {
 	require_image
 	start_counter
@@ -80,6 +83,7 @@ restored_ok() {
 	zdtm_finish "$DIR" "$PID"
 }
 
+# bats test_tags=image
 @test "the image of an empty container is EBUSY" {
 	require_image
 	ct=$(crfs_mkct empty)
@@ -93,6 +97,7 @@ restored_ok() {
 	assert_output "600"
 }
 
+# bats test_tags=image
 @test "the image is not seekable; an open left unread harms nothing" {
 	require_image
 	start_counter
@@ -119,6 +124,7 @@ print("ESPIPE")
 	zdtm_finish "$DIR" "$PID"
 }
 
+# bats test_tags=image
 @test "a read stopped half way leaves the container frozen; a full read works after" {
 	require_image
 	start_counter
@@ -136,6 +142,7 @@ print("ESPIPE")
 }
 
 # One process holds the image open; another close() would end the transfer.
+# bats test_tags=image
 @test "state says checkpointing while the image is read, frozen after" {
 	require_image
 	start_counter
@@ -153,6 +160,7 @@ os.close(fd)
 	zdtm_finish "$DIR" "$PID"
 }
 
+# bats test_tags=image
 @test "state says restoring while the image is written, frozen after" {
 	require_image
 	start_counter
@@ -181,6 +189,7 @@ os.close(fd)
 	zdtm_finish "$DIR" "$PID"
 }
 
+# bats test_tags=image
 @test "an image can be restored through a pipe" {
 	require_image
 	start_counter
@@ -195,6 +204,7 @@ os.close(fd)
 	zdtm_finish "$DIR" "$PID"
 }
 
+# bats test_tags=image
 @test "a checkpoint can be piped straight into a restore" {
 	require_image
 	start_counter
@@ -212,6 +222,7 @@ os.close(fd)
 	zdtm_finish "$DIR" "$PID"
 }
 
+# bats test_tags=image
 @test "a restore right after the kill waits for the pid to be free" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -232,6 +243,7 @@ os.close(fd)
 	zdtm_finish "$DIR" "$PID"
 }
 
+# bats test_tags=image
 @test "a restore into a container that has a process fails and harms nothing" {
 	require_image
 	start_counter
@@ -250,6 +262,7 @@ os.close(fd)
 	zdtm_finish "$DIR" "$PID"
 }
 
+# bats test_tags=image
 @test "the same image restores twice, one after the other" {
 	require_image
 	start_counter

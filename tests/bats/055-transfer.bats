@@ -106,6 +106,7 @@ state_is() {
 	grep -qx "$2" "$CRFS_MNT/$1/state"
 }
 
+# bats test_tags=image
 @test "a restore that fails at the trailer fails the write that carried it" {
 	require_image
 	counter_image
@@ -128,6 +129,7 @@ state_is() {
 	zdtm_finish "$DIR" "$PID"
 }
 
+# bats test_tags=image
 @test "the write that completes the image returns once the restore is done" {
 	require_image
 	counter_image
@@ -140,6 +142,7 @@ state_is() {
 	zdtm_finish "$DIR" "$PID"
 }
 
+# bats test_tags=image
 @test "data after the image's trailer fails the restore and leaves nothing" {
 	require_image
 	counter_image
@@ -156,6 +159,7 @@ state_is() {
 	zdtm_finish "$DIR" "$PID"
 }
 
+# bats test_tags=image
 @test "kill during a restore ends it at once and leaves nothing" {
 	require_image
 	manymaps_image 30000
@@ -184,6 +188,7 @@ state_is() {
 	zdtm_finish "$DIR" "$PID"
 }
 
+# bats test_tags=image
 @test "the writer's death ends a restore at once and leaves nothing" {
 	require_image
 	manymaps_image 30000
@@ -210,6 +215,7 @@ state_is() {
 	zdtm_finish "$DIR" "$PID"
 }
 
+# bats test_tags=image
 @test "a checkpoint whose output fills up leaves the container frozen and whole" {
 	require_image
 	zdtm_frozen src zdtm-mem
@@ -224,6 +230,7 @@ state_is() {
 	zdtm_finish "$DIR" "$PID"
 }
 
+# bats test_tags=image
 @test "a second reader of a checkpoint under way is refused; the first goes on" {
 	require_image
 	zdtm_frozen src zdtm-mem
@@ -240,6 +247,7 @@ state_is() {
 	zdtm_finish "$DIR" "$PID"
 }
 
+# bats test_tags=image
 @test "the process killed during its checkpoint: the reader gets an error" {
 	require_image
 	zdtm_frozen src zdtm-mem
@@ -256,6 +264,7 @@ state_is() {
 	assert_output "empty"
 }
 
+# bats test_tags=image
 @test "kill during a checkpoint: the reader gets an error, the container empties" {
 	require_image
 	zdtm_frozen src zdtm-mem
@@ -275,6 +284,7 @@ state_is() {
 	wait_pid_gone "$PID"
 }
 
+# bats test_tags=image
 @test "an image with more mappings than vm.max_map_count is refused before anything exists" {
 	require_image
 	[[ -w /proc/sys/vm/max_map_count ]] ||
@@ -293,6 +303,7 @@ state_is() {
 	assert_output "empty"
 }
 
+# bats test_tags=image
 @test "readers that close right after a short read: the daemon stays up" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -320,6 +331,7 @@ print("ok")
 	zdtm_finish "$DIR" "$PID"
 }
 
+# bats test_tags=image
 @test "kill while a checkpoint's open is under way: no crash, the container empties" {
 	require_image
 	CT=$(crfs_mkct many)
@@ -354,6 +366,7 @@ sigq_over() {
 	[[ -n $q ]] && ((q > $2))
 }
 
+# bats test_tags=image
 @test "the writer's death ends a restore queueing 90000 pending signals at once" {
 	require_image
 	CT=$(crfs_mkct rt)
@@ -384,6 +397,7 @@ sigq_over() {
 	wait_pid_gone "$PID"
 }
 
+# bats test_tags=image
 @test "kill during a checkpoint whose reader holds the file frees the container at once" {
 	require_image
 	zdtm_frozen src zdtm-mem
@@ -409,6 +423,7 @@ sigq_over() {
 	assert_output "Input/output error"
 }
 
+# bats test_tags=image
 @test "kill during a restore whose writer holds the file: a new restore goes in at once" {
 	require_image
 	counter_image
@@ -436,6 +451,7 @@ sigq_over() {
 	zdtm_finish "$DIR" "$PID"
 }
 
+# bats test_tags=image
 @test "a second process writing the image after the first closed it: EBADF, and why" {
 	require_image
 	counter_image
@@ -456,6 +472,7 @@ sigq_over() {
 	zdtm_finish "$DIR" "$PID"
 }
 
+# bats test_tags=image
 @test "bytes after the image in a later write fail that write; the restore stands" {
 	require_image
 	counter_image
@@ -474,6 +491,7 @@ sigq_over() {
 	zdtm_finish "$DIR" "$PID"
 }
 
+# bats test_tags=image
 @test "image opened with access mode 3 (neither read nor write) is EINVAL" {
 	require_image
 	ct=$(crfs_mkct ct)
@@ -497,6 +515,7 @@ error_has() {
 	grep -qF -- "$2" "$CRFS_MNT/$1/error"
 }
 
+# bats test_tags=image
 @test "an empty image (: > image) is told only in error; the open and close succeed" {
 	require_image
 	ct=$(crfs_mkct ct)

@@ -37,11 +37,13 @@ zdtm_run() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "zdtm-counter" {
 	require_image
 	zdtm_run zdtm-counter
 }
 
+# bats test_tags=image
 @test "zdtm-mem" {
 	require_image
 	zdtm_run zdtm-mem
@@ -51,51 +53,61 @@ zdtm_run() {
 		fail "the image is $size bytes: never-touched pages were dumped"
 }
 
+# bats test_tags=image
 @test "zdtm-regs" {
 	require_image
 	zdtm_run zdtm-regs
 }
 
+# bats test_tags=image
 @test "zdtm-signals" {
 	require_image
 	zdtm_run zdtm-signals
 }
 
+# bats test_tags=image
 @test "zdtm-files" {
 	require_image
 	zdtm_run zdtm-files
 }
 
+# bats test_tags=image
 @test "zdtm-pipe1: one process's pipes (both ends, an end alone, resized, non-blocking) come back with their data" {
 	require_image
 	zdtm_run zdtm-pipe1
 }
 
+# bats test_tags=image
 @test "zdtm-shmap" {
 	require_image
 	zdtm_run zdtm-shmap
 }
 
+# bats test_tags=image
 @test "zdtm-shmzap: shared anonymous pages zapped by MADV_DONTNEED or written by another opener come back" {
 	require_image
 	zdtm_run zdtm-shmzap
 }
 
+# bats test_tags=image
 @test "zdtm-vmflags: every mapping comes back with its VmFlags (madvise, mlock, nr, ac) and its name" {
 	require_image
 	zdtm_run zdtm-vmflags
 }
 
+# bats test_tags=image
 @test "zdtm-mdwe: a process that refuses writable executable memory comes back refusing it" {
 	require_image
 	zdtm_run zdtm-mdwe
 }
 
+# bats test_tags=image
 @test "zdtm-threads: 32 threads come back with their registers, TLS, masks, names, alternate stacks, nice values, CPUs, rseq areas and pending signals, blocked in futex, nanosleep and sigwaitinfo" {
 	require_image
 	zdtm_run zdtm-threads
 }
 
+# bats test_tags=image
 @test "zdtm-threads: checkpointed twice and thawed, the original's 32 threads run on as they were" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -107,16 +119,19 @@ zdtm_run() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "zdtm-threads-creds: every thread comes back with the process's gids, groups, empty capability sets and no_new_privs, not the restorer's" {
 	require_image
 	zdtm_run zdtm-threads-creds
 }
 
+# bats test_tags=image
 @test "zdtm-threads-timers: each of 8 threads keeps its own POSIX timer (SIGEV_THREAD_ID)" {
 	require_image
 	zdtm_run zdtm-threads-timers
 }
 
+# bats test_tags=image
 @test "zdtm-counter survives two generations of checkpoint and restore" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -128,6 +143,7 @@ zdtm_run() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "zdtm-regs survives two generations of checkpoint and restore" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -153,56 +169,67 @@ usr1_after_restore() {
 	usr1_thaw_finish "$CRFS_MNT/$ct2/state" "$ZDTM_DIR" "$ZDTM_PID" "$2"
 }
 
+# bats test_tags=image
 @test "zdtm-pause: a signal handled after the restore interrupts pause() as the kernel would" {
 	require_image
 	usr1_after_restore zdtm-pause "pause()"
 }
 
+# bats test_tags=image
 @test "zdtm-sigsuspend: restored inside sigsuspend(), its mask after the handler is the one from before the call" {
 	require_image
 	usr1_after_restore zdtm-sigsuspend "sigsuspend()"
 }
 
+# bats test_tags=image
 @test "zdtm-personality: READ_IMPLIES_EXEC makes no mapping executable at restore" {
 	require_image
 	zdtm_run zdtm-personality
 }
 
+# bats test_tags=image
 @test "zdtm-groups: 4000 supplementary groups come back" {
 	require_image
 	zdtm_run zdtm-groups
 }
 
+# bats test_tags=image
 @test "zdtm-rtqueue: 20000 pending real-time signals come back, in order" {
 	require_image
 	zdtm_run zdtm-rtqueue
 }
 
+# bats test_tags=image
 @test "zdtm-itimers: the three interval timers come back with their periods and what they had left" {
 	require_image
 	zdtm_run zdtm-itimers
 }
 
+# bats test_tags=image
 @test "zdtm-posix-timers: POSIX timers come back with their ids, clocks, signals and times" {
 	require_image
 	zdtm_run zdtm-posix-timers
 }
 
+# bats test_tags=image
 @test "zdtm-timer-pending: a timer's pending signal comes back as the timer's own, one, not two" {
 	require_image
 	zdtm_run zdtm-timer-pending
 }
 
+# bats test_tags=image
 @test "zdtm-sched: SCHED_BATCH with reset-on-fork, nice 10 and the clear_child_tid address come back" {
 	require_image
 	zdtm_run zdtm-sched
 }
 
+# bats test_tags=image
 @test "zdtm-sched-rr: SCHED_RR priority 7 with nice -3 comes back" {
 	require_image
 	zdtm_run zdtm-sched-rr
 }
 
+# bats test_tags=image
 @test "zdtm-affinity: a process bound to one CPU comes back bound to it" {
 	require_image
 	zdtm_run zdtm-affinity
@@ -222,6 +249,7 @@ is_stopped() {
 	[[ $(stat_state "$1") == T ]]
 }
 
+# bats test_tags=image
 @test "a process stopped by a signal comes back stopped, and SIGCONT makes it run on" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -244,16 +272,19 @@ is_stopped() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "zdtm-caps: capability sets, securebits and no_new_privs of a uid-1000 process come back" {
 	require_image
 	zdtm_run zdtm-caps
 }
 
+# bats test_tags=image
 @test "zdtm-nocaps: a root process without capabilities comes back without any" {
 	require_image
 	zdtm_run zdtm-nocaps
 }
 
+# bats test_tags=image
 @test "zdtm-seccomp: filters come back in their order, with their flags, and still deny" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -268,6 +299,7 @@ is_stopped() {
 # seccomp_strict_done DIR: the strict process wrote its verdict.
 seccomp_strict_done() { grep -q . "$1/result" 2>/dev/null; }
 
+# bats test_tags=image
 @test "zdtm-seccomp-strict: a process in seccomp strict mode comes back in it" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -282,11 +314,13 @@ seccomp_strict_done() { grep -q . "$1/result" 2>/dev/null; }
 	assert_output "PASS"
 }
 
+# bats test_tags=image
 @test "zdtm-prctl: subreaper, parent-death signal, timer slack, oom_score_adj and THP come back" {
 	require_image
 	zdtm_run zdtm-prctl
 }
 
+# bats test_tags=image
 @test "zdtm-memfd: memfds, their contents, holes, seals, descriptions and shared mappings" {
 	require_image
 	zdtm_run zdtm-memfd
@@ -296,11 +330,13 @@ seccomp_strict_done() { grep -q . "$1/result" 2>/dev/null; }
 		fail "the image is $size bytes: the memfd's holes were dumped"
 }
 
+# bats test_tags=image
 @test "zdtm-unlinked: O_TMPFILE and deleted files, their contents, holes, descriptions and mappings" {
 	require_image
 	zdtm_run zdtm-unlinked
 }
 
+# bats test_tags=image
 @test "zdtm-delmap: a shared mapping of a deleted file, no descriptor left" {
 	require_image
 	zdtm_run zdtm-delmap
@@ -324,6 +360,7 @@ except OSError as e:
 PY
 }
 
+# bats test_tags=image
 @test "zdtm-locks: POSIX, OFD and flock locks come back, the process's own" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -333,6 +370,7 @@ PY
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "zdtm-locks: a lock taken meanwhile fails the restore, naming its holder" {
 	require_image
 	local pid held=$BATS_TEST_TMPDIR/held ct2 holder
@@ -377,6 +415,7 @@ waits_for_lock() {
 	grep -Eq "^[0-9]+: -> POSIX +ADVISORY +WRITE $1 " /proc/locks
 }
 
+# bats test_tags=image
 @test "zdtm-lockwait: a wait for a lock held outside is restarted, then gets it" {
 	require_image
 	local held=$BATS_TEST_TMPDIR/held holder
@@ -401,16 +440,19 @@ time.sleep(120)' "$ZDTM_DIR/wait" "$held"
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "zdtm-procstate: a name with a newline, I/O priority, coredump_filter, membarrier registrations, signal owners, F_SETSIG and O_ASYNC come back" {
 	require_image
 	zdtm_run zdtm-procstate
 }
 
+# bats test_tags=image
 @test "zdtm-evfd: eventfd, signalfd, timerfd and epoll come back with their state and behave as before" {
 	require_image
 	zdtm_run zdtm-evfd
 }
 
+# bats test_tags=image
 @test "zdtm-epoll-closed: epoll targets whose descriptor was closed come back keyed by their old numbers" {
 	require_image
 	zdtm_run zdtm-epoll-closed
@@ -418,6 +460,7 @@ time.sleep(120)' "$ZDTM_DIR/wait" "$held"
 	assert_output --partial "via_fd="
 }
 
+# bats test_tags=image
 @test "zdtm-epoll-closed: thawed after a checkpoint, its epoll is as it was" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -428,11 +471,13 @@ time.sleep(120)' "$ZDTM_DIR/wait" "$held"
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "zdtm-inotify: inotify watches come back with their wds and masks and report events" {
 	require_image
 	zdtm_run zdtm-inotify
 }
 
+# bats test_tags=image
 @test "zdtm-inotify-gone: a watch of a deleted file comes back on its copy, with no event made by the restore" {
 	require_image
 	zdtm_run zdtm-inotify-gone
@@ -440,6 +485,7 @@ time.sleep(120)' "$ZDTM_DIR/wait" "$held"
 	assert_output --regexp "path=[^[:space:]]*/gone[^[:space:]]*deleted\\) via=[0-9]+"
 }
 
+# bats test_tags=image
 @test "zdtm-inotify-gone: thawed after a checkpoint, no event was made and its watches report" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -450,16 +496,19 @@ time.sleep(120)' "$ZDTM_DIR/wait" "$held"
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "zdtm-inet: TCP listeners and UDP sockets come back bound, with their options, and work" {
 	require_image
 	zdtm_run zdtm-inet
 }
 
+# bats test_tags=image
 @test "zdtm-futex-hash: a process whose thread has gone keeps its private futex hash" {
 	require_image
 	zdtm_run zdtm-futex-hash
 }
 
+# bats test_tags=image
 @test "zdtm-unix: unix socket pairs come back with their queued data, boundaries, options and shutdown state" {
 	require_image
 	zdtm_run zdtm-unix
@@ -473,6 +522,7 @@ time.sleep(120)' "$ZDTM_DIR/wait" "$held"
 	assert_output --regexp "kind=unix [^[:cntrl:]]*type=5 state=connected [^[:cntrl:]]*peer_id=0 shutdown=0x3 [^[:cntrl:]]*flags=0x1 [^[:cntrl:]]*queued=703"
 }
 
+# bats test_tags=image
 @test "zdtm-unix-named: bound and listening unix sockets come back with their names, their socket file's mode, and take connections" {
 	require_image
 	zdtm_run zdtm-unix-named
@@ -481,6 +531,7 @@ time.sleep(120)' "$ZDTM_DIR/wait" "$held"
 	assert_output --regexp "kind=unix [^[:cntrl:]]*type=2 state=unconnected [^[:cntrl:]]*name=@crfs-zdtm-dgram-[^[:cntrl:]]*queued=1007"
 }
 
+# bats test_tags=image
 @test "zdtm-unix-named: checkpointed and thawed, its names stay and its datagrams are read, not taken" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -491,6 +542,7 @@ time.sleep(120)' "$ZDTM_DIR/wait" "$held"
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "zdtm-unix: checkpointed and thawed, nothing queued on its sockets was consumed" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -501,6 +553,7 @@ time.sleep(120)' "$ZDTM_DIR/wait" "$held"
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "zdtm-unix-accept: accepted connections and those waiting in a backlog come back, with their data, names and order" {
 	require_image
 	zdtm_run zdtm-unix-accept
@@ -511,6 +564,7 @@ time.sleep(120)' "$ZDTM_DIR/wait" "$held"
 	assert_output --regexp "kind=unix [^[:cntrl:]]*type=5 state=connected [^[:cntrl:]]*flags=0x20 [^[:cntrl:]]*seq=1 queued=0"
 }
 
+# bats test_tags=image
 @test "zdtm-unix-accept: checkpointed and thawed, the connections still wait and no data was consumed" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -521,11 +575,13 @@ time.sleep(120)' "$ZDTM_DIR/wait" "$held"
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "zdtm-fifo: FIFOs opened O_RDWR, O_RDONLY and O_WRONLY come back with their data" {
 	require_image
 	zdtm_run zdtm-fifo
 }
 
+# bats test_tags=image
 @test "zdtm-fifo: checkpointed and thawed, the original's FIFOs keep their data" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -536,6 +592,7 @@ time.sleep(120)' "$ZDTM_DIR/wait" "$held"
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "zdtm-unix-named: another file at a socket's path after the checkpoint fails the restore, naming it; the file stays" {
 	require_image
 	local pid ct2

@@ -54,11 +54,13 @@ tree_run() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "zdtm-tree: three levels keep their pids, parents, process groups and sessions" {
 	require_image
 	tree_run zdtm-tree
 }
 
+# bats test_tags=image
 @test "zdtm-tree restored into the container it was killed in: every process inside it, frozen, none outside" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -70,21 +72,25 @@ tree_run() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "zdtm-tree-zombie: zombies come back with their exit code or signal, for their parents to reap" {
 	require_image
 	tree_run zdtm-tree-zombie
 }
 
+# bats test_tags=image
 @test "zdtm-tree-share: parent, child and grandchild keep one description (one offset) and one shared anonymous object" {
 	require_image
 	tree_run zdtm-tree-share
 }
 
+# bats test_tags=image
 @test "zdtm-tree-fdt: a descriptor table shared by three processes (CLONE_FILES) and a cwd and umask by two (CLONE_FS) stay shared" {
 	require_image
 	tree_run zdtm-tree-fdt
 }
 
+# bats test_tags=image
 @test "zdtm-tree-memfd: a memfd the root holds and its child does not comes back with its contents" {
 	require_image
 	tree_run zdtm-tree-memfd
@@ -133,6 +139,7 @@ ns_finish() {
 	rm -f "$1/result"
 }
 
+# bats test_tags=image
 @test "crctl run: the command is pid 1 of a new pid namespace, in the container; crctl outside passes SIGTERM on" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -150,6 +157,7 @@ ns_finish() {
 	wait_pid_gone "$CRCTL_PID"
 }
 
+# bats test_tags=image
 @test "zdtm-tree in a pid namespace of its own: restored twice at once beside the running original, each in a new namespace with the same pids" {
 	require_image
 	local ct2 ct3 n r2 r3
@@ -190,6 +198,7 @@ ns_finish() {
 	ns_finish "$ZDTM_DIR" "$p3"
 }
 
+# bats test_tags=image
 @test "zdtm-tree-locks: a flock and an OFD lock of a description parent and child share, and each one's POSIX lock, are held after the restore" {
 	require_image
 	tree_run zdtm-tree-locks
@@ -198,6 +207,7 @@ ns_finish() {
 	assert_output "['flock', 'ofd', 'posix', 'posix']"
 }
 
+# bats test_tags=image
 @test "a tree in the host's pid namespace whose pids are taken: the restore fails naming the pid and its holder, the container left empty" {
 	require_image
 	local ct2 ct3 held
@@ -228,11 +238,13 @@ ns_finish() {
 	assert_output ""
 }
 
+# bats test_tags=image
 @test "zdtm-tree-threads: processes of a tree with threads of their own come back with every thread and tid" {
 	require_image
 	tree_run zdtm-tree-threads
 }
 
+# bats test_tags=image
 @test "zdtm-thread-child: children of threads other than the main one keep their parent thread (parent-death signal, __WNOTHREAD, task/TID/children)" {
 	require_image
 	tree_run zdtm-thread-child
@@ -260,16 +272,19 @@ ns_run() {
 	zdtm_finish "$ZDTM_DIR" "$p1"
 }
 
+# bats test_tags=image
 @test "zdtm-tree-threads in a pid namespace of its own: every thread back with its tid there" {
 	require_image
 	ns_run zdtm-tree-threads
 }
 
+# bats test_tags=image
 @test "zdtm-thread-child in a pid namespace of its own: each child's parent thread by its tid there" {
 	require_image
 	ns_run zdtm-thread-child
 }
 
+# bats test_tags=image
 @test "zdtm-unix-peercred in a pid namespace of its own: SO_PEERCRED names the pids there (the checkpoint compares them with its processes' before their view)" {
 	require_image
 	ns_run zdtm-unix-peercred
@@ -277,26 +292,31 @@ ns_run() {
 	assert_output --regexp "kind=unix [^[:cntrl:]]*type=5 state=connected [^[:cntrl:]]*cred_pid=1 cred_uid=1234 cred_gid=2345"
 }
 
+# bats test_tags=image
 @test "zdtm-unix-tree in a pid namespace of its own: socket pairs across processes come back" {
 	require_image
 	ns_run zdtm-unix-tree
 }
 
+# bats test_tags=image
 @test "zdtm-tree-zombie in a pid namespace of its own: zombies, groups and signals as there" {
 	require_image
 	ns_run zdtm-tree-zombie
 }
 
+# bats test_tags=image
 @test "zdtm-procstate in a pid namespace of its own: signal owners named by the pids there come back" {
 	require_image
 	ns_run zdtm-procstate
 }
 
+# bats test_tags=image
 @test "zdtm-pipe: pipes within a process, between processes, with one end left, resized and non-blocking come back with their data" {
 	require_image
 	tree_run zdtm-pipe
 }
 
+# bats test_tags=image
 @test "zdtm-pipe: checkpointed and thawed, the original's pipes keep their data (read, not taken)" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -308,6 +328,7 @@ ns_run() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "zdtm-tcp: a TCP connection between two processes comes back with the bytes queued both ways" {
 	require_image
 	tree_run zdtm-tcp
@@ -318,6 +339,7 @@ tcp_left() {
 	ss -Htan "( sport = :$1 or dport = :$1 )" | grep -v LISTEN || true
 }
 
+# bats test_tags=image
 @test "zdtm-tcp: an idle connection killed after its checkpoint goes quietly (no FIN: nothing left in TIME-WAIT), and comes back" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -340,6 +362,7 @@ tcp_left() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "zdtm-tcp: checkpointed and thawed, the connection runs on with nothing lost" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -350,11 +373,13 @@ tcp_left() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "zdtm-unix-tree: unix socket pairs split between processes, shared by two, or held by a child alone come back with their queues" {
 	require_image
 	tree_run zdtm-unix-tree
 }
 
+# bats test_tags=image
 @test "zdtm-unix-tree: checkpointed and thawed, the original's socket queues are read, not taken" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -365,6 +390,7 @@ tcp_left() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "zdtm-unix-peercred: SO_PEERCRED of socket pairs, a listener and its connections comes back (pid, euid, egid)" {
 	require_image
 	tree_run zdtm-unix-peercred
@@ -375,16 +401,19 @@ tcp_left() {
 	assert_output --regexp "kind=unix [^[:cntrl:]]*type=2 state=connected [^[:cntrl:]]*cred_pid=[0-9]+ cred_uid=5555 cred_gid=6666"
 }
 
+# bats test_tags=image
 @test "zdtm-unix-async: a socket with O_ASYNC owned by the parent and shared with a child watching its pair with epoll comes back, SIGIO too" {
 	require_image
 	tree_run zdtm-unix-async
 }
 
+# bats test_tags=image
 @test "zdtm-unix-accept-tree: connections of a listening unix socket held across processes come back, waiting ones in their order" {
 	require_image
 	tree_run zdtm-unix-accept-tree
 }
 
+# bats test_tags=image
 @test "zdtm-unix-xconn: connections accepted from clients of three other processes (euid 0 and 4242) come back, SO_PEERCRED naming each client, data both ways, shutdown, one handed to a child, one client shared with a child" {
 	require_image
 	tree_run zdtm-unix-xconn
@@ -393,11 +422,13 @@ tcp_left() {
 	assert_output --regexp "kind=unix [^[:cntrl:]]*flags=0x10 [^[:cntrl:]]*cred_pid=[0-9]+ cred_uid=4242 cred_gid=4343"
 }
 
+# bats test_tags=image
 @test "zdtm-unix-xconn in a pid namespace of its own: the accepted ends name the clients' pids there" {
 	require_image
 	ns_run zdtm-unix-xconn
 }
 
+# bats test_tags=image
 @test "zdtm-unix-xconn-many: 2000 connections accepted from another process's connect(), behind 3000 descriptors: each names its client after a restore, and the image verifies in seconds" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -409,6 +440,7 @@ tcp_left() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "zdtm-unix-xconn: checkpointed and thawed, the connections carry their data, not taken" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -419,6 +451,7 @@ tcp_left() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "zdtm-unix-accept-tree: checkpointed and thawed, the connections still wait and the queues are read, not taken" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -429,6 +462,7 @@ tcp_left() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "zdtm-pty: a pseudo-terminal pair, its session and foreground group, /dev/tty, null, zero, full, urandom come back" {
 	require_image
 	tree_run zdtm-pty
@@ -439,6 +473,7 @@ tcp_left() {
 	assert_output --regexp "kind=chr .* rdev=0x500 path=/dev/tty"
 }
 
+# bats test_tags=image
 @test "zdtm-pty: a restore whose /dev/pts/N is in use on the machine fails naming its holder, and leaves nothing" {
 	require_image
 	local img=$BATS_TEST_TMPDIR/pty.img pts holder ct2
@@ -477,6 +512,7 @@ time.sleep(600)' "$pts" "$BATS_TEST_TMPDIR/taken"
 	kill "$holder"
 }
 
+# bats test_tags=image
 @test "zdtm-pty-queue: data queued both ways, canonical with echo and ONLCR and raw, come back byte for byte, once" {
 	require_image
 	tree_run zdtm-pty-queue
@@ -485,6 +521,7 @@ time.sleep(600)' "$pts" "$BATS_TEST_TMPDIR/taken"
 	assert_output --regexp "tty=master .* in_len=11 out_len=6"
 }
 
+# bats test_tags=image
 @test "zdtm-pty-queue: a checkpoint reads the queues and puts them back: thawed, nothing is consumed or doubled, termios unchanged" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -501,6 +538,7 @@ time.sleep(600)' "$pts" "$BATS_TEST_TMPDIR/taken"
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "zdtm-pty-hup: a session whose terminal's slave is closed keeps the pair, and hangs up when the master closes (CRIU's tty00)" {
 	require_image
 	tree_run zdtm-pty-hup

@@ -48,6 +48,7 @@ mm = [x for x in doc["mms"] if x["id"] == t["mm"]][0]
 '"$1" "$BATS_TEST_TMPDIR/img.json"
 }
 
+# bats test_tags=image
 @test "zdtm-sharedfd: fds 1, 2 and 7 share one description (2>&1), fd 8 its own" {
 	require_image
 	zdtm_cycle zdtm-sharedfd
@@ -61,6 +62,7 @@ if fds[8]["file"] == fds[1]["file"]:
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "zdtm-mapmode: a shared mapping of a file opened read-write can be made writable again" {
 	require_image
 	zdtm_cycle zdtm-mapmode
@@ -78,6 +80,7 @@ if int(files[ro[0]["file"]]["flags"], 8) & os.O_ACCMODE != os.O_RDONLY:
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "zdtm-opendir: directories open half-read are read on to the end, each name once" {
 	require_image
 	zdtm_cycle zdtm-opendir
@@ -90,6 +93,7 @@ if len(dirs) != 2 or not all(f["pos"] for f in dirs):
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "a directory removed after the checkpoint: the restore refuses it, naming it" {
 	require_image
 	local pid ct2

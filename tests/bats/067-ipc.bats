@@ -40,6 +40,7 @@ ipc_cycle() {
 	assert_output "$own"
 }
 
+# bats test_tags=image
 @test "zdtm-ipc: shm segments (attached, split, read-only, unattached, removed), a semaphore set and a message queue come back" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -64,6 +65,7 @@ ipc_refused() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "zdtm-ipc: an IPC namespace with no object keeps its sysctls" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -72,6 +74,7 @@ ipc_refused() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "zdtm-ipc survives two generations: a restored namespace is checkpointed again" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -81,6 +84,7 @@ ipc_refused() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "a container with its own IPC namespace restores in one of its own, not the host's" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -100,6 +104,7 @@ same_ipc_ns() {
 	[[ $(readlink "/proc/$1/ns/ipc") == "$(readlink "/proc/$2/ns/ipc")" ]]
 }
 
+# bats test_tags=image
 @test "a SEM_UNDO list (semadj) is refused, naming the process" {
 	require_image
 	CT=$(crfs_mkct neg)
@@ -107,6 +112,7 @@ same_ipc_ns() {
 	ipc_refused "^checkpoint: pid $ZDTM_PID: it has a SEM_UNDO list \\(semop\\(\\) with SEM_UNDO, or threads, which share one\\) and its IPC namespace has semaphore sets: .+ \\(EOPNOTSUPP\\)$"
 }
 
+# bats test_tags=image
 @test "SysV shared memory of the host's IPC namespace is refused, naming the mapping" {
 	require_image
 	CT=$(crfs_mkct neg)
@@ -114,6 +120,7 @@ same_ipc_ns() {
 	ipc_refused "^checkpoint: pid $ZDTM_PID: mapping [0-9a-f]+-[0-9a-f]+ /SYSV00000000 \\(deleted\\): SysV shared memory of crfs's own IPC namespace \\(the host's\\) is not checkpointed"
 }
 
+# bats test_tags=image
 @test "an IPC namespace also used by a process outside the container is refused, naming it" {
 	require_image
 	local out
@@ -128,6 +135,7 @@ same_ipc_ns() {
 	kill "$out"
 }
 
+# bats test_tags=image
 @test "a segment attached by a process outside the container is refused, naming it" {
 	require_image
 	local out
@@ -156,6 +164,7 @@ time.sleep(300)' "$ZDTM_PID" "$ZDTM_DIR/outside") </dev/null >/dev/null 2>&1 3>&
 	kill "$out"
 }
 
+# bats test_tags=image
 @test "a queue whose msg_qbytes was lowered below what it holds comes back with its messages and its limit" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -164,6 +173,7 @@ time.sleep(300)' "$ZDTM_PID" "$ZDTM_DIR/outside") </dev/null >/dev/null 2>&1 3>&
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "a queue changed by a process outside while the checkpoint copies it is refused, never a crash" {
 	require_image
 	local out racer=${CRFS_TOOLS:-$CRFS_BIN/../tests/tools}/msqracer

@@ -59,6 +59,7 @@ restore_fails() {
 	rmdir "$CRFS_MNT/$ct"
 }
 
+# bats test_tags=image
 @test "control: the good image restores" {
 	require_image
 	ct=$(crfs_mkct good)
@@ -69,18 +70,21 @@ restore_fails() {
 	wait_pid_gone "$(cat "$GOOD.pid")"
 }
 
+# bats test_tags=image
 @test "an image truncated inside the header is refused" {
 	require_image
 	head -c 100 "$GOOD" >"$BATS_TEST_TMPDIR/t.img"
 	restore_fails "$BATS_TEST_TMPDIR/t.img" "(truncat|incomplete|short)"
 }
 
+# bats test_tags=image
 @test "an image of one byte is refused" {
 	require_image
 	head -c 1 "$GOOD" >"$BATS_TEST_TMPDIR/t.img"
 	restore_fails "$BATS_TEST_TMPDIR/t.img" "(truncat|incomplete|short)"
 }
 
+# bats test_tags=image
 @test "an image truncated inside the first record is refused" {
 	require_image
 	n=$(( $(img_hdr_size "$GOOD") + 20 ))
@@ -88,6 +92,7 @@ restore_fails() {
 	restore_fails "$BATS_TEST_TMPDIR/t.img" "(truncat|incomplete|short)"
 }
 
+# bats test_tags=image
 @test "an image truncated in the middle of the page data is refused" {
 	require_image
 	n=$(img_offset "$GOOD" pages)
@@ -95,6 +100,7 @@ restore_fails() {
 	restore_fails "$BATS_TEST_TMPDIR/t.img" "(truncat|incomplete|short)"
 }
 
+# bats test_tags=image
 @test "an image without its END record is refused" {
 	require_image
 	n=$(( $(img_offset "$GOOD" end) - 16 ))
@@ -102,6 +108,7 @@ restore_fails() {
 	restore_fails "$BATS_TEST_TMPDIR/t.img" "(truncat|incomplete|short)"
 }
 
+# bats test_tags=image
 @test "an image missing its last byte is refused" {
 	require_image
 	n=$(( $(stat -c %s "$GOOD") - 1 ))
@@ -109,36 +116,42 @@ restore_fails() {
 	restore_fails "$BATS_TEST_TMPDIR/t.img" "(truncat|incomplete|short)"
 }
 
+# bats test_tags=image
 @test "an image with a byte changed in the header is refused" {
 	require_image
 	img_flip "$GOOD" "$BATS_TEST_TMPDIR/c.img" 60
 	restore_fails "$BATS_TEST_TMPDIR/c.img" "(crc|checksum|corrupt)"
 }
 
+# bats test_tags=image
 @test "an image with a byte changed in the first record is refused" {
 	require_image
 	img_flip "$GOOD" "$BATS_TEST_TMPDIR/c.img" "$(img_offset "$GOOD" first-record)"
 	restore_fails "$BATS_TEST_TMPDIR/c.img" "(crc|checksum|corrupt)"
 }
 
+# bats test_tags=image
 @test "an image with a byte changed in the page data is refused" {
 	require_image
 	img_flip "$GOOD" "$BATS_TEST_TMPDIR/c.img" "$(img_offset "$GOOD" pages)"
 	restore_fails "$BATS_TEST_TMPDIR/c.img" "(crc|checksum|corrupt)"
 }
 
+# bats test_tags=image
 @test "an image with a byte changed in the END record is refused" {
 	require_image
 	img_flip "$GOOD" "$BATS_TEST_TMPDIR/c.img" "$(img_offset "$GOOD" end)"
 	restore_fails "$BATS_TEST_TMPDIR/c.img" "(crc|checksum|corrupt)"
 }
 
+# bats test_tags=image
 @test "an image of another format version is refused, naming the version" {
 	require_image
 	img_set_version "$GOOD" "$BATS_TEST_TMPDIR/v.img" 1
 	restore_fails "$BATS_TEST_TMPDIR/v.img" "version"
 }
 
+# bats test_tags=image
 @test "an image of another architecture is refused, naming it" {
 	require_image
 	# struct crfs_image_hdr.arch is at offset 16: AUDIT_ARCH_AARCH64.
@@ -146,6 +159,7 @@ restore_fails() {
 	restore_fails "$BATS_TEST_TMPDIR/a.img" "(arch|architecture)"
 }
 
+# bats test_tags=image
 @test "an image with another page size is refused, naming it" {
 	require_image
 	# struct crfs_image_hdr.page_size is at offset 20.
@@ -153,12 +167,14 @@ restore_fails() {
 	restore_fails "$BATS_TEST_TMPDIR/p.img" "page"
 }
 
+# bats test_tags=image
 @test "a file that is not an image is refused" {
 	require_image
 	head -c 65536 /dev/urandom >"$BATS_TEST_TMPDIR/r.img"
 	restore_fails "$BATS_TEST_TMPDIR/r.img" "(magic|not a crfs image|not an image)"
 }
 
+# bats test_tags=image
 @test "control: the good image still restores after all that" {
 	require_image
 	ct=$(crfs_mkct good)
@@ -202,11 +218,13 @@ refused() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "a socket is refused, the container is unharmed" {
 	require_image
 	refused zdtm-neg-socket "pid [0-9]+: fd [0-9]+: socket:\\[[0-9]+\\]: netlink sockets are not supported"
 }
 
+# bats test_tags=image
 @test "a socket two processes of the container hold is refused without calling either outside" {
 	require_image
 	ZDTM_NEG_SHARED=1 refused zdtm-neg-socket "pid [0-9]+: fd [0-9]+: socket:\\[[0-9]+\\]: netlink sockets are not supported( \\(EOPNOTSUPP\\))?$"
@@ -218,46 +236,55 @@ unix_refused() {
 	ZDTM_UNIX=$1 refused zdtm-neg-unix "pid [0-9]+: fd [0-9]+: socket:\\[[0-9]+\\]: $2"
 }
 
+# bats test_tags=image
 @test "a unix socket with a descriptor in flight (SCM_RIGHTS) is refused; thawed, the descriptor is still there" {
 	require_image
 	unix_refused inflight "descriptors in flight \\(SCM_RIGHTS sent and not yet received\\) are not supported"
 }
 
+# bats test_tags=image
 @test "a unix connection waiting in a backlog whose client wrote to it is refused; thawed, its data is read" {
 	require_image
 	unix_refused wrote "a connection waiting in the backlog of a listening socket \\(not accepted yet\\) that has sent data is not supported yet"
 }
 
+# bats test_tags=image
 @test "a unix connection waiting in a backlog whose client was closed is refused; thawed, it is accepted at its end" {
 	require_image
 	unix_refused gone "a connection waiting in its backlog \\(socket:\\[0\\]\\) is held by no process of the container"
 }
 
+# bats test_tags=image
 @test "a unix connection accepted from a client bound to a name of its own is refused; thawed, it carries data" {
 	require_image
 	unix_refused bound "a connected unix socket with a name, bound before it connected, or accepted from a listening socket that is closed or outside the container: not supported yet"
 }
 
+# bats test_tags=image
 @test "a unix connection accepted from a listening socket since closed is refused; thawed, it carries data" {
 	require_image
 	unix_refused lclosed "a connected unix socket with a name, bound before it connected, or accepted from a listening socket that is closed or outside the container: not supported yet"
 }
 
+# bats test_tags=image
 @test "a unix connection waiting for a listener of a later process is refused; thawed, it writes" {
 	require_image
 	unix_refused early "a connection of listening socket:\\[[0-9]+\\]: it \\(or its peer\\) is held by a process before the first one holding its listening socket"
 }
 
+# bats test_tags=image
 @test "a unix socket pair whose maker has exited is refused (SO_PEERCRED names it); thawed, the pair talks" {
 	require_image
 	unix_refused dead "SO_PEERCRED of it names pid [0-9]+ \\(as crfs sees it\\), which has exited: a restore cannot make it in that process's name"
 }
 
+# bats test_tags=image
 @test "a unix socket pair made with other supplementary groups than its process has now is refused (SO_PEERGROUPS); thawed, the pair talks" {
 	require_image
 	unix_refused groups "SO_PEERGROUPS names 1 supplementary groups, not those of pid [0-9]+, which makes it again \\([0-9]+; a restore gives its own\\)"
 }
 
+# bats test_tags=image
 @test "a unix connection a child accepted from its parent's connect() is refused (the connecting process comes before the listener's); thawed, it still talks" {
 	require_image
 	local ct child
@@ -274,6 +301,7 @@ unix_refused() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "a connection waiting in a backlog connect()ed as root by a process now of euid 4242 is refused; thawed, accept() names root" {
 	require_image
 	local ct
@@ -289,6 +317,7 @@ unix_refused() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "a connection waiting in a backlog that a child connect()ed as euid 4242 is refused (SO_PEERCRED unknown before accept()); thawed, accept() names the child" {
 	require_image
 	local ct child
@@ -305,6 +334,7 @@ unix_refused() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "a unix connection accepted from a child's connect(), with a connection waiting in the same backlog, is refused; thawed, both are there" {
 	require_image
 	local ct child
@@ -321,26 +351,31 @@ unix_refused() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "a unix socket bound to a path whose file was removed is refused; thawed, it keeps its name" {
 	require_image
 	unix_refused unlinked "the path a unix socket is bound to no longer leads to its socket file"
 }
 
+# bats test_tags=image
 @test "a datagram from a sender with a name queued on a bound unix socket is refused; thawed, it is still there" {
 	require_image
 	unix_refused sender "a datagram from a sender with a name, queued on an unconnected socket, is not supported yet"
 }
 
+# bats test_tags=image
 @test "a datagram socket connected to a name, not connected back, is refused; thawed, it still sends" {
 	require_image
 	unix_refused oneway "a datagram socket marked connected without a peer \\(another socket connect\\(\\)ed to it"
 }
 
+# bats test_tags=image
 @test "a datagram socket whose peer is closed is refused; thawed, it cannot send" {
 	require_image
 	unix_refused closed "a datagram socket marked connected without a peer \\(another socket connect\\(\\)ed to it, or its peer is closed\\)"
 }
 
+# bats test_tags=image
 @test "a unix socket whose peer a process outside holds is refused, naming both ends" {
 	require_image
 	local ct root child
@@ -363,6 +398,7 @@ unix_refused() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "a pipe whose other end a process outside holds is refused, naming it; the container and the data are unharmed" {
 	require_image
 	local ct tmp writer
@@ -393,26 +429,31 @@ unix_refused() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "data in a pipe in packet mode are refused, the container and the packets are unharmed" {
 	require_image
 	refused zdtm-neg-pipe-packet "pid [0-9]+: fd [0-9]+: pipe:\[[0-9]+\] \(pipe inode [0-9]+\): data in a pipe in packet mode \(O_DIRECT\) is not supported"
 }
 
+# bats test_tags=image
 @test "a POSIX message queue is refused, the container is unharmed" {
 	require_image
 	refused zdtm-neg-mqueue "pid [0-9]+: fd [0-9]+: /crfs-zdtm-[0-9]+: POSIX message queues are not supported"
 }
 
+# bats test_tags=image
 @test "a thread with credentials of its own is refused, the container is unharmed" {
 	require_image
 	refused zdtm-neg-thread "thread [0-9]+: credentials"
 }
 
+# bats test_tags=image
 @test "a thread whose TSC reads fault is refused, naming the thread" {
 	require_image
 	refused zdtm-neg-thread-tsc "thread [0-9]+: .*TSC"
 }
 
+# bats test_tags=image
 @test "a child moved outside the container is refused, naming it and where it is" {
 	require_image
 	local ct root child
@@ -469,31 +510,37 @@ share_refused() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "an address space shared with a process outside (CLONE_VM) is refused, naming it" {
 	require_image
 	share_refused vm "process: its address space \\(clone\\(CLONE_VM\\) without CLONE_THREAD\\) is shared with pid CHILD"
 }
 
+# bats test_tags=image
 @test "a descriptor table shared with a process outside (CLONE_FILES) is refused, naming it" {
 	require_image
 	share_refused files "process: its descriptor table \\(clone\\(CLONE_FILES\\)\\) is shared with pid CHILD"
 }
 
+# bats test_tags=image
 @test "a cwd, root and umask shared with a process outside (CLONE_FS) is refused, naming it" {
 	require_image
 	share_refused fs "process: its cwd, root and umask \\(clone\\(CLONE_FS\\)\\) is shared with pid CHILD"
 }
 
+# bats test_tags=image
 @test "shared anonymous memory mapped by a process outside is refused, naming it" {
 	require_image
 	share_refused shm "mapping [0-9a-f]+-[0-9a-f]+ \\(shared anonymous\\): its memory \\(mapped there too\\) is shared with pid CHILD"
 }
 
+# bats test_tags=image
 @test "a file's open description (one offset) shared with a process outside is refused, naming it" {
 	require_image
 	share_refused fd "fd [0-9]+: /.*/log: its open file description \\(one offset\\) is shared with fd [0-9]+ of pid CHILD"
 }
 
+# bats test_tags=image
 @test "a second process whose parent is outside is refused, naming both roots" {
 	require_image
 	local ct first dir lo hi
@@ -520,16 +567,19 @@ share_refused() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "an address space shared by two processes of the container (CLONE_VM) is refused, naming both" {
 	require_image
 	ZDTM_SHARE=vm refused zdtm-neg-tree-share "^checkpoint: pid [0-9]+ and pid [0-9]+ share their address space \\(clone\\(CLONE_VM\\), vfork\\(\\)\\): processes sharing it are not supported yet \\(EOPNOTSUPP\\)$"
 }
 
+# bats test_tags=image
 @test "a descriptor table shared by two processes whose parent does not share it (CLONE_FILES, orphaned) is refused, naming the three" {
 	require_image
 	ZDTM_SHARE=files-orphan refused zdtm-neg-tree-share "^checkpoint: pid [0-9]+: shares its descriptor table with pid [0-9]+, not with its parent [0-9]+: a restore can make it shared only by clone\\(CLONE_FILES\\) from its parent \\(EOPNOTSUPP\\)$"
 }
 
+# bats test_tags=image
 @test "a process traced from outside is refused, naming its tracer, and runs on" {
 	require_image
 	local ct
@@ -558,11 +608,13 @@ time.sleep(120)
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "an alternate stack a restore would refuse is refused at checkpoint" {
 	require_image
 	refused zdtm-neg-altstack "alternate signal stack"
 }
 
+# bats test_tags=image
 @test "a SIGSTOP pending in a frozen process is refused, the container is unharmed" {
 	require_image
 	local ct
@@ -581,11 +633,13 @@ time.sleep(120)
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "an io_uring is refused, the container is unharmed" {
 	require_image
 	refused zdtm-neg-uring "(io_uring|uring)"
 }
 
+# bats test_tags=image
 @test "an LDT (modify_ldt) is refused, the container is unharmed" {
 	require_image
 	"$CRFS_ZDTM/zdtm-neg-ldt" --probe ||
@@ -593,6 +647,7 @@ time.sleep(120)
 	refused zdtm-neg-ldt "pid [0-9]+: has an LDT \\(modify_ldt\\(\\)\\): not restored"
 }
 
+# bats test_tags=image
 @test "a GDT TLS entry (set_thread_area) is refused, the container is unharmed" {
 	require_image
 	"$CRFS_ZDTM/zdtm-neg-tls" --probe ||
@@ -600,16 +655,19 @@ time.sleep(120)
 	refused zdtm-neg-tls "tid [0-9]+: GDT TLS entry 1[234] \\(set_thread_area\\(\\), base 0x12345000, limit 0xfff\\): not restored"
 }
 
+# bats test_tags=image
 @test "a dnotify (F_NOTIFY) is refused, the container is unharmed" {
 	require_image
 	refused zdtm-neg-dnotify "pid [0-9]+: fd [0-9]+: .*/watched: a directory with a signal owner: it may have a dnotify \\(F_NOTIFY\\)"
 }
 
+# bats test_tags=image
 @test "a signal owner (F_SETOWN) outside the process is refused, the container is unharmed" {
 	require_image
 	refused zdtm-neg-fown "pid [0-9]+: fd [0-9]+: .*/owned: its signal owner \\(F_SETOWN\\) is process [0-9]+, neither the process nor one of the container holding it: not restored"
 }
 
+# bats test_tags=image
 @test "a guard region (MADV_GUARD_INSTALL) is refused, the container is unharmed" {
 	require_image
 	# Guard regions are Linux 6.13, their pagemap bit and scan 6.15.
@@ -659,16 +717,19 @@ pwait_refused() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "a signal pending that the leader's epoll_pwait() lets in, its own mask not, is refused; thawed, it is handled; restored, the other thread's call returns EINTR and handles the next" {
 	require_image
 	pwait_refused USR2 leader USR1
 }
 
+# bats test_tags=image
 @test "a signal pending that a thread's epoll_pwait() lets in, its own mask not, is refused naming the thread; thawed, it is handled; restored, the leader's call returns EINTR and handles the next" {
 	require_image
 	pwait_refused USR1 thread USR2
 }
 
+# bats test_tags=image
 @test "a checkpoint leaves a process stopped by SIGSTOP stopped, the container unharmed" {
 	require_image
 	local ct
@@ -694,6 +755,7 @@ pwait_refused() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "a seccomp filter that may ask for user notification is refused, the container is unharmed" {
 	require_image
 	refused zdtm-neg-notif "user notification"
@@ -722,6 +784,7 @@ open(sys.argv[2], "wb").write(img)
 ' "$@"
 }
 
+# bats test_tags=image
 @test "an image with capabilities the restorer does not have is refused before anything exists" {
 	require_image
 	# cap_bnd (payload offset 72) and cap_prm (56) with bit 62, which no
@@ -734,6 +797,7 @@ open(sys.argv[2], "wb").write(img)
 		"pid [0-9]+: its permitted capabilities 0x4000000000000000 are not this restorer's to give"
 }
 
+# bats test_tags=image
 @test "an image whose memory KSM merges whole is refused without CAP_SYS_RESOURCE" {
 	require_image
 	# PR_SET_MEMORY_MERGE takes CAP_SYS_RESOURCE: a restorer without it
@@ -745,21 +809,25 @@ open(sys.argv[2], "wb").write(img)
 		"pid [0-9]+: KSM merges all its memory \\(PR_SET_MEMORY_MERGE\\): setting it again needs CAP_SYS_RESOURCE"
 }
 
+# bats test_tags=image
 @test "a lease is refused, the container is unharmed" {
 	require_image
 	refused zdtm-neg-lease "pid [0-9]+: fd [0-9]+: .*/leased: LEASE .*lease \\(F_SETLEASE\\) is not restored"
 }
 
+# bats test_tags=image
 @test "a flock on a description only a mapping keeps is refused" {
 	require_image
 	refused zdtm-neg-maplock "pid [0-9]+: a FLOCK WRITE lock on inode .* none of its descriptors has"
 }
 
+# bats test_tags=image
 @test "a flock() on a mapping's description, alike one on a descriptor's, is refused, the container is unharmed" {
 	require_image
 	refused zdtm-neg-maplock2 "pid [0-9]+: a FLOCK READ lock on inode .* none of its descriptors has"
 }
 
+# bats test_tags=image
 @test "an OFD lock on a description only a mapping keeps is refused, the container is unharmed" {
 	require_image
 	refused zdtm-neg-maplock3 "pid [0-9]+: an OFD WRITE lock on inode [0-9]+:[0-9]+:[0-9]+ that it maps, and that none of the container's descriptors has"
@@ -783,6 +851,7 @@ open(ready, "w").close()
 time.sleep(3600)
 '
 
+# bats test_tags=image
 @test "an OFD lock outside on a file of another filesystem, with the inode number of a file the container maps, is not taken for its own" {
 	require_image
 	local ct tmp ino holder rc=0 err=
@@ -819,6 +888,7 @@ time.sleep(3600)
 	((rc == 0)) || fail "refused: $err"
 }
 
+# bats test_tags=image
 @test "a lock on a device is refused, the container is unharmed" {
 	require_image
 	refused zdtm-neg-devlock "pid [0-9]+: fd [0-9]+: /dev/null: a flock lock: locks are restored on regular files, memfds and directories only"
@@ -848,11 +918,13 @@ ns_refused() {
 	zdtm_finish "$dir" "$pid"
 }
 
+# bats test_tags=image
 @test "a process in a user namespace of its own is refused, not restored in crfs's with the host's capabilities" {
 	require_image
 	ns_refused "$(crfs_mkct userns)" -U -r user
 }
 
+# bats test_tags=image
 @test "a process in a network namespace of its own is refused, the container is unharmed" {
 	require_image
 	ns_refused "$(crfs_mkct netns)" -n net
@@ -863,6 +935,7 @@ fd5_is() {
 	[[ $(readlink "/proc/$1/fd/5" 2>/dev/null) == "$2" ]]
 }
 
+# bats test_tags=image
 @test "a descriptor of a /proc file is refused at checkpoint, not at restore" {
 	require_image
 	local ct pid
@@ -883,31 +956,37 @@ fd5_is() {
 	wait_thawed "$ct"
 }
 
+# bats test_tags=image
 @test "TSC reads made to fault (PR_SET_TSC) are refused, the container is unharmed" {
 	require_image
 	ZDTM_NEG_MISC=tsc refused zdtm-neg-misc "pid [0-9]+: TSC reads fault .*not the default"
 }
 
+# bats test_tags=image
 @test "an early machine-check kill policy is refused, the container is unharmed" {
 	require_image
 	ZDTM_NEG_MISC=mce refused zdtm-neg-misc "pid [0-9]+: machine-check kill policy .*not the default"
 }
 
+# bats test_tags=image
 @test "a private futex hash of its own size is refused, the container is unharmed" {
 	require_image
 	ZDTM_NEG_MISC=futex refused zdtm-neg-misc "pid [0-9]+: private futex hash .*is 0x4"
 }
 
+# bats test_tags=image
 @test "syscall user dispatch is refused, the container is unharmed" {
 	require_image
 	ZDTM_NEG_MISC=sud refused zdtm-neg-misc "pid [0-9]+: syscall user dispatch is on"
 }
 
+# bats test_tags=image
 @test "SCHED_DEADLINE is refused, the container is unharmed" {
 	require_image
 	ZDTM_NEG_MISC=deadline refused zdtm-neg-misc "pid [0-9]+: thread [0-9]+: scheduling policy SCHED_DEADLINE"
 }
 
+# bats test_tags=image
 @test "an image bound to a CPU this machine does not have online is refused before anything exists" {
 	require_image
 	# cpus_allowed[15] (THREAD payload offset 216), bit 63: CPU 1023.
@@ -916,51 +995,61 @@ fd5_is() {
 		"pid [0-9]+: thread [0-9]+: its CPU affinity has CPU 1023, which is not online here"
 }
 
+# bats test_tags=image
 @test "an epoll target whose descriptor was closed and only a child holds is refused, the container is unharmed" {
 	require_image
 	refused zdtm-neg-epoll "pid [0-9]+: fd [0-9]+: anon_inode:\\[eventpoll\\]: an epoll target whose descriptor was closed and whose description no other descriptor of the process holds"
 }
 
+# bats test_tags=image
 @test "an inotify instance holding events not read is refused, the container is unharmed" {
 	require_image
 	refused zdtm-neg-inotify "pid [0-9]+: fd [0-9]+: anon_inode:inotify: an inotify instance holding events not read"
 }
 
+# bats test_tags=image
 @test "an inotify watch of a memfd is refused, nothing queued, the container is unharmed" {
 	require_image
 	ZDTM_NEG_INOTIFY=memfd refused zdtm-neg-inotify "pid [0-9]+: fd [0-9]+: memfd:zdtm-neg.*: a memfd watched by inotify is not supported"
 }
 
+# bats test_tags=image
 @test "an inotify watch of a deleted file for IN_OPEN is refused, nothing queued, the container is unharmed" {
 	require_image
 	ZDTM_NEG_INOTIFY=open refused zdtm-neg-inotify "pid [0-9]+: fd [0-9]+: .*/gone: a deleted file watched by inotify for IN_OPEN, IN_ACCESS or IN_CLOSE_NOWRITE is not supported"
 }
 
+# bats test_tags=image
 @test "a deleted file whose directory is watched by inotify for IN_OPEN is refused, nothing queued, the container is unharmed" {
 	require_image
 	ZDTM_NEG_INOTIFY=dir refused zdtm-neg-inotify "pid [0-9]+: fd [0-9]+: .*/w/gone: a deleted file whose directory inotify watches for IN_OPEN, IN_ACCESS or IN_CLOSE_NOWRITE is not supported"
 }
 
+# bats test_tags=image
 @test "a thread with a SEM_UNDO list of its own (no CLONE_SYSVSEM) is refused, naming it" {
 	require_image
 	refused zdtm-neg-thread-semundo "pid [0-9]+: thread [0-9]+: its SEM_UNDO list is not its process's"
 }
 
+# bats test_tags=image
 @test "a thread in namespaces of its own (unshare in a thread) is refused, naming it" {
 	require_image
 	refused zdtm-neg-thread-ns "pid [0-9]+: thread [0-9]+: its ipc namespace \\([0-9]+\\) is not its process's"
 }
 
+# bats test_tags=image
 @test "a process whose main thread has exited (pthread_exit in main) is refused, saying so" {
 	require_image
 	refused zdtm-neg-leaderexit "pid [0-9]+: its main thread has exited \\(a zombie leader"
 }
 
+# bats test_tags=image
 @test "a process group led by a process outside the container is refused, naming the leader" {
 	require_image
 	refused zdtm-neg-pgid-out "pid [0-9]+: its process group [0-9]+ is led by pid [0-9]+ \\(.*\\), outside the container"
 }
 
+# bats test_tags=image
 @test "a session of the container whose controlling terminal is outside it is refused, not dropped" {
 	require_image
 	local holder
@@ -980,6 +1069,7 @@ time.sleep(600)' "$BATS_TEST_TMPDIR/pts") </dev/null >/dev/null 2>&1 3>&- &
 	kill "$holder"
 }
 
+# bats test_tags=image
 @test "TCP and UDP sockets crfs cannot bring back exactly are refused, each named, nothing consumed" {
 	require_image
 	local c
@@ -1015,6 +1105,7 @@ time.sleep(120)' "$1") </dev/null >/dev/null 2>&1 3>&- &
 	wait_for "the listener outside" 10 test -s "$1"
 }
 
+# bats test_tags=image
 @test "a TCP connection to a peer outside the container is refused, naming the peer, and runs on after thaw" {
 	require_image
 	outside_listener "$BATS_TEST_TMPDIR/port"
@@ -1023,36 +1114,43 @@ time.sleep(120)' "$1") </dev/null >/dev/null 2>&1 3>&- &
 	kill "$OUTSIDE_PID"
 }
 
+# bats test_tags=image
 @test "a pseudo-terminal in packet mode with input not read on its slave is refused, the input stays" {
 	require_image
 	ZDTM_PTY=pktq refused zdtm-neg-pty "pid [0-9]+: fd 10: /dev/p[a-z/]*tmx: pseudo-terminal [0-9]+: a pair in packet mode \\(TIOCPKT\\) with data or a status change not read yet is not supported"
 }
 
+# bats test_tags=image
 @test "a pseudo-terminal with a line ended by ^D not read is refused, the line read and put back as it was" {
 	require_image
 	ZDTM_PTY=eof refused zdtm-neg-pty "pid [0-9]+: fd 10: /dev/p[a-z/]*tmx: pseudo-terminal [0-9]+: data queued with a line ended by VEOF \\(\\^D\\) is not supported: checkpoint once it is read"
 }
 
+# bats test_tags=image
 @test "a pseudo-terminal whose output is stopped (^S) is refused, it stays stopped" {
 	require_image
 	ZDTM_PTY=stopped refused zdtm-neg-pty "pid [0-9]+: fd 10: /dev/p[a-z/]*tmx: pseudo-terminal [0-9]+: a pair whose output is stopped \\(\\^S, tcflow\\(\\)\\) or full, with a writer blocked on it, is not supported"
 }
 
+# bats test_tags=image
 @test "a pseudo-terminal master whose slave no process has, and no session's terminal, is refused" {
 	require_image
 	ZDTM_PTY=noslave refused zdtm-neg-pty "pid [0-9]+: fd 10: /dev/p[a-z/]*tmx: pseudo-terminal [0-9]+: its slave /dev/pts/[0-9]+ is open in no process of the container \\(closed, or held outside\\) and the pair is no session's terminal: not supported"
 }
 
+# bats test_tags=image
 @test "/dev/tty of a terminal that is no longer the process's is refused" {
 	require_image
 	ZDTM_PTY=devtty refused zdtm-neg-pty "pid [0-9]+: fd 12: /dev/tty of /dev/pts/[0-9]+, which is not its controlling terminal \\(/dev/pts/[0-9]+\\) any more: not supported"
 }
 
+# bats test_tags=image
 @test "a pseudo-terminal in another line discipline is refused" {
 	require_image
 	ZDTM_PTY=ldisc refused zdtm-neg-pty "pid [0-9]+: fd 11: /dev/pts/[0-9]+: a terminal with a line discipline other than N_TTY is not supported"
 }
 
+# bats test_tags=image
 @test "a pseudo-terminal of another devpts instance is refused" {
 	require_image
 	local dir=$BATS_TEST_TMPDIR/pts
@@ -1065,6 +1163,7 @@ time.sleep(120)' "$1") </dev/null >/dev/null 2>&1 3>&- &
 	umount -l "$dir"
 }
 
+# bats test_tags=image
 @test "a pseudo-terminal of the container whose slave a process outside has open is refused, naming it" {
 	require_image
 	local ct holder
@@ -1089,31 +1188,37 @@ time.sleep(600)' "$(cat "$ZDTM_DIR/pts")" "$BATS_TEST_TMPDIR/held"
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "a refused pseudo-terminal with input beyond its line discipline (flip buffer) loses nothing" {
 	require_image
 	ZDTM_PTY=flip refused zdtm-pty-thaw "pid [0-9]+: fd [0-9]+: /dev/p[a-z/]*tmx: pseudo-terminal [0-9]+: .*more than 3584 bytes"
 }
 
+# bats test_tags=image
 @test "a pseudo-terminal with O_ASYNC is refused naming pid and fd before its queue is read: no signal raised" {
 	require_image
 	ZDTM_PTY=async refused zdtm-pty-thaw "pid [0-9]+: fd [0-9]+: /dev/p[a-z/]*tmx: O_ASYNC on a terminal is not supported"
 }
 
+# bats test_tags=image
 @test "a refused packet-mode pair with a literal ^S in its line keeps its output running" {
 	require_image
 	ZDTM_PTY=pkt refused zdtm-pty-thaw "pid [0-9]+: fd [0-9]+: /dev/p[a-z/]*tmx: pseudo-terminal [0-9]+: data queued with a pair in packet mode \\(TIOCPKT\\) with a line not ended yet"
 }
 
+# bats test_tags=image
 @test "O_ASYNC with F_SETSIG on a description held at different numbers is refused (si_fd), and signals as before after thaw" {
 	require_image
 	refused zdtm-fown-sifd "pid [0-9]+: fd [0-9]+: socket:\\[[0-9]+\\]: O_ASYNC with a signal \\(F_SETSIG 10\\) on a description held at other numbers too \\(pid [0-9]+: fd [0-9]+\\)"
 }
 
+# bats test_tags=image
 @test "a signal owner set by a caller of other uids than the owner's is refused, naming both" {
 	require_image
 	refused zdtm-fown-uids "pid [0-9]+: fd [0-9]+: socket:\\[[0-9]+\\]: its signal owner \\(F_SETOWN\\), pid [0-9]+ \\(uid 0, euid 0\\), was set by a caller with uid 65534, euid 65534"
 }
 
+# bats test_tags=image
 @test "a session's terminal whose master alone is held, with input to its slave, is refused, the input stays" {
 	require_image
 	ZDTM_PTY=sess refused zdtm-pty-thaw "pid [0-9]+: fd [0-9]+: /dev/p[a-z/]*tmx: pseudo-terminal [0-9]+: data queued with input to a slave no process of the container has open \\(the pair is a session's terminal only: a restore has no slave to put it into\\) is not supported"

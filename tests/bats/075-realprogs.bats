@@ -59,6 +59,7 @@ refused_running() {
 	crfs_alive "$STARTED_PID" || fail "pid $STARTED_PID died after the refusal"
 }
 
+# bats test_tags=image
 @test "python3: a counting loop goes on after restore" {
 	require_image
 	command -v python3 >/dev/null || skip "no python3"
@@ -79,6 +80,7 @@ with open('$out', 'a') as f:
 	run -0 awk '$1 != NR { print "line " NR ": " $0; exit 1 }' "$out"
 }
 
+# bats test_tags=image
 @test "python3: a setitimer heartbeat keeps ticking after restore" {
 	require_image
 	command -v python3 >/dev/null || skip "no python3"
@@ -106,6 +108,7 @@ while True:
 	run -0 awk '$2 != NR { print "line " NR ": " $0; exit 1 }' "$out"
 }
 
+# bats test_tags=image
 @test "openssl speed: a benchmark timed by alarm() finishes and reports after restore" {
 	require_image
 	# scripts/deps.sh test installs it; a VM image may not have it.
@@ -127,6 +130,7 @@ while True:
 	wait_for "openssl to exit" 10 crfs_gone "$pid"
 }
 
+# bats test_tags=image
 @test "perl: a select() loop goes on after restore" {
 	require_image
 	command -v perl >/dev/null || skip "no perl"
@@ -141,6 +145,7 @@ my $i = 0; while (1) { print $f ++$i, "\n"; select(undef, undef, undef, 0.05) }'
 	run -0 awk '$1 != NR { print "line " NR ": " $0; exit 1 }' "$out"
 }
 
+# bats test_tags=image
 @test "zdtm-reserve: a 64 GiB PROT_NONE reservation round-trips" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -150,6 +155,7 @@ my $i = 0; while (1) { print $f ++$i, "\n"; select(undef, undef, undef, 0.05) }'
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "a session leader (setsid) leads its session again after restore" {
 	require_image
 	ct=$(crfs_mkct sid)
@@ -164,6 +170,7 @@ my $i = 0; while (1) { print $f ++$i, "\n"; select(undef, undef, undef, 0.05) }'
 	assert_output --regexp "^ *$STARTED_PID +$STARTED_PID\$"
 }
 
+# bats test_tags=image
 @test "a restored process is not in the restorer's session or process group" {
 	require_image
 	[[ -n ${CRFS_FUSE_PID:-} ]] || skip "needs the crfs-fuse daemon of this file"
@@ -177,6 +184,7 @@ my $i = 0; while (1) { print $f ++$i, "\n"; select(undef, undef, undef, 0.05) }'
 	assert_output --regexp "^ *$STARTED_PID +$STARTED_PID\$"
 }
 
+# bats test_tags=image
 @test "an image piped through gzip, gunzip and cat restores" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -187,6 +195,7 @@ my $i = 0; while (1) { print $f ++$i, "\n"; select(undef, undef, undef, 0.05) }'
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "tail -f (inotify) comes back and keeps following" {
 	require_image
 	f=$BATS_TEST_TMPDIR/followed
@@ -205,6 +214,7 @@ my $i = 0; while (1) { print $f ++$i, "\n"; select(undef, undef, undef, 0.05) }'
 	kill "$STARTED_PID"
 }
 
+# bats test_tags=image
 @test "a process whose cwd was removed is refused with a reason and runs on" {
 	require_image
 	d=$BATS_TEST_TMPDIR/gone
@@ -217,6 +227,7 @@ my $i = 0; while (1) { print $f ++$i, "\n"; select(undef, undef, undef, 0.05) }'
 	refused_running "$ct" "pid $STARTED_PID: cwd .*deleted"
 }
 
+# bats test_tags=image
 @test "a restore while the image's pid is alive fails, naming it, and leaves nothing" {
 	require_image
 	ct=$(crfs_mkct live)
@@ -295,11 +306,13 @@ PY
 	assert_output "$(printf 'first second\nok')"
 }
 
+# bats test_tags=image
 @test "python3 sqlite3: a write transaction (rollback journal) keeps its locks" {
 	require_image
 	sqlite_cycle delete "BEGIN EXCLUSIVE"
 }
 
+# bats test_tags=image
 @test "python3 sqlite3: a write transaction (WAL) keeps its locks" {
 	require_image
 	sqlite_cycle wal "BEGIN IMMEDIATE"

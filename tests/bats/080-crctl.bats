@@ -79,6 +79,7 @@ start_counter() {
 	refute_line --partial "?"
 }
 
+# bats test_tags=image
 @test "checkpoint leaves the container frozen by default, and with --leave-frozen" {
 	require_image
 	start_counter
@@ -92,6 +93,7 @@ start_counter() {
 	run -0 "$CRFS_BIN/crfs-image" verify "$BATS_TEST_TMPDIR/a.img"
 }
 
+# bats test_tags=image
 @test "checkpoint --thaw lets the process go on" {
 	require_image
 	start_counter
@@ -104,6 +106,7 @@ start_counter() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "checkpoint --kill, restore --thaw: the counter goes on" {
 	require_image
 	start_counter
@@ -122,6 +125,7 @@ start_counter() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "checkpoint to stdout and restore from stdin, through a pipe" {
 	require_image
 	start_counter
@@ -136,6 +140,7 @@ start_counter() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "restore makes a missing container" {
 	require_image
 	start_counter
@@ -150,6 +155,7 @@ start_counter() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "a refused checkpoint prints the reason and leaves the process running" {
 	require_image
 	CT=$(crfs_mkct ct)
@@ -180,6 +186,7 @@ still_counting() {
 	wait_for "the counter to go on" 10 log_grows "$DIR/log" "$n"
 }
 
+# bats test_tags=image
 @test "checkpoint to a path that cannot be made leaves the container running" {
 	require_image
 	start_counter
@@ -190,6 +197,7 @@ still_counting() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "checkpoint onto a full filesystem: running again, no partial file left" {
 	require_image
 	start_counter
@@ -204,6 +212,7 @@ still_counting() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "checkpoint to /dev/full: a running container runs again, a frozen one stays frozen" {
 	require_image
 	start_counter
@@ -223,6 +232,7 @@ still_counting() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "checkpoint to stdout whose reader is gone: EPIPE, a message, running again" {
 	require_image
 	start_counter
@@ -239,6 +249,7 @@ still_counting() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "checkpoint writes the image mode 0600, and makes an existing file 0600" {
 	require_image
 	start_counter
@@ -257,6 +268,7 @@ still_counting() {
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "a failed restore prints the container's reason even for ENOENT, and removes what it made" {
 	require_image
 	start_counter
@@ -273,6 +285,7 @@ still_counting() {
 	wait_pid_gone "$PID"
 }
 
+# bats test_tags=image
 @test "a failed restore into an existing container leaves it there" {
 	require_image
 	start_counter
@@ -287,6 +300,7 @@ still_counting() {
 	assert_output "empty"
 }
 
+# bats test_tags=image
 @test "restore of an empty file fails and removes the container it made" {
 	require_image
 	: >"$BATS_TEST_TMPDIR/empty.img"

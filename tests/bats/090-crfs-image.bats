@@ -81,6 +81,7 @@ refused_alike() {
 	rmdir "$CRFS_MNT/$ct"
 }
 
+# bats test_tags=image
 @test "show summarizes a good image: its pid and command" {
 	require_image
 	run -0 img show "$GOOD"
@@ -88,6 +89,7 @@ refused_alike() {
 	assert_output --partial "zdtm-counter"
 }
 
+# bats test_tags=image
 @test "show reads a pipe on stdin, the same as the file (but its name)" {
 	require_image
 	run -0 bash -c "'$CRFS_BIN/crfs-image' show '$GOOD' | grep -v '^image:'"
@@ -98,6 +100,7 @@ refused_alike() {
 	assert_output "$want"
 }
 
+# bats test_tags=image
 @test "json prints valid JSON holding the pid and the command" {
 	require_image
 	img json "$GOOD" >"$BATS_TEST_TMPDIR/good.json"
@@ -126,6 +129,7 @@ if missing:
 ' "$BATS_TEST_TMPDIR/good.json" "$(cat "$GOOD.pid")" zdtm-counter
 }
 
+# bats test_tags=image
 @test "json of two checkpoints of a frozen container differ only in the time and id" {
 	require_image
 	ct=$(crfs_mkct ct)
@@ -151,12 +155,14 @@ if a != b:
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "verify accepts a good image, from a file and from a pipe" {
 	require_image
 	run -0 img verify "$GOOD"
 	run -0 bash -c "cat '$GOOD' | '$CRFS_BIN/crfs-image' verify"
 }
 
+# bats test_tags=image
 @test "verify rejects truncated images, saying so" {
 	require_image
 	size=$(stat -c %s "$GOOD")
@@ -168,6 +174,7 @@ if a != b:
 	done
 }
 
+# bats test_tags=image
 @test "verify rejects a byte changed anywhere, saying it is corrupt" {
 	require_image
 	for off in 0 60 $(img_offset "$GOOD" first-record) \
@@ -182,6 +189,7 @@ if a != b:
 	done
 }
 
+# bats test_tags=image
 @test "verify rejects another format version, naming it" {
 	require_image
 	local v
@@ -193,6 +201,7 @@ if a != b:
 	done
 }
 
+# bats test_tags=image
 @test "a late call failing inside a batch names pid and call, the container is left empty" {
 	require_image
 	local ct pid
@@ -213,12 +222,14 @@ if a != b:
 	rmdir "$CRFS_MNT/$ct"
 }
 
+# bats test_tags=image
 @test "verify and restore refuse page data whose range wraps around, alike" {
 	require_image
 	img_forge "$GOOD" "$BATS_TEST_TMPDIR/f.img" pages-wrap
 	refused_alike "$BATS_TEST_TMPDIR/f.img" "0xfffffffffffff000-.*wraps around"
 }
 
+# bats test_tags=image
 @test "verify and restore refuse page data outside the mappings, alike" {
 	require_image
 	img_forge "$GOOD" "$BATS_TEST_TMPDIR/f.img" pages-outside
@@ -226,36 +237,42 @@ if a != b:
 		"page data for 0x1000-.*outside every mapping"
 }
 
+# bats test_tags=image
 @test "verify and restore refuse a user id of -1, alike" {
 	require_image
 	img_forge "$GOOD" "$BATS_TEST_TMPDIR/f.img" uid
 	refused_alike "$BATS_TEST_TMPDIR/f.img" "id 4294967295 is not valid"
 }
 
+# bats test_tags=image
 @test "verify and restore refuse a soft limit above the hard one, alike" {
 	require_image
 	img_forge "$GOOD" "$BATS_TEST_TMPDIR/f.img" rlimit
 	refused_alike "$BATS_TEST_TMPDIR/f.img" "limit 3: soft 2097152 above hard"
 }
 
+# bats test_tags=image
 @test "verify and restore refuse a mapping not page-aligned, alike" {
 	require_image
 	img_forge "$GOOD" "$BATS_TEST_TMPDIR/f.img" vma-unaligned
 	refused_alike "$BATS_TEST_TMPDIR/f.img" "mapping .*: not page-aligned"
 }
 
+# bats test_tags=image
 @test "verify and restore refuse an image of more processes than a restore makes, alike" {
 	require_image
 	img_set_u32 "$GOOD" "$BATS_TEST_TMPDIR/f.img" 44 40000
 	refused_alike "$BATS_TEST_TMPDIR/f.img" "40000 processes; 1 to 32768 are supported"
 }
 
+# bats test_tags=image
 @test "verify and restore refuse a header that counts more processes than the image holds, alike" {
 	require_image
 	img_set_u32 "$GOOD" "$BATS_TEST_TMPDIR/f.img" 44 2
 	refused_alike "$BATS_TEST_TMPDIR/f.img" "the image holds 1 processes, its header says 2"
 }
 
+# bats test_tags=image
 @test "show and json fail on a bad image" {
 	require_image
 	img_flip "$GOOD" "$BATS_TEST_TMPDIR/c.img" "$(img_offset "$GOOD" pages)"

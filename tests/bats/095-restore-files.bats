@@ -158,26 +158,31 @@ userfiles_race() {
 	zdtm_finish "$ZDTM_DIR" "$pid"
 }
 
+# bats test_tags=image
 @test "zdtm-userfiles: an unprivileged process's files round-trip" {
 	require_image
 	userfiles_race
 }
 
+# bats test_tags=image
 @test "a mapped file swapped for a link to a root-only file: never mapped" {
 	require_image
 	userfiles_race z/map.dat z/map.dat.evil
 }
 
+# bats test_tags=image
 @test "a mapped file swapped for another file of the same size: never mapped" {
 	require_image
 	userfiles_race z/map.dat z/map.dat.decoy
 }
 
+# bats test_tags=image
 @test "an open file swapped for a link to a root-only file: never opened" {
 	require_image
 	userfiles_race z/fd.dat z/fd.dat.evil
 }
 
+# bats test_tags=image
 @test "the executable swapped for a link to a root-only file: never used" {
 	require_image
 	userfiles_race prog prog.evil
@@ -204,6 +209,7 @@ sleep_has_fd5() {
 		[[ $(readlink "/proc/$1/fd/5" 2>/dev/null) == "$2" ]]
 }
 
+# bats test_tags=image
 @test "a file the process opened itself, made root-only since the checkpoint: the restore is refused" {
 	require_image
 	local ct ct2 pid img
@@ -235,6 +241,7 @@ sleep_has_fd5() {
 	assert_output --regexp "^Uid:\s+$NOBODY\s+$NOBODY\s+$NOBODY\s+$NOBODY\$"
 }
 
+# bats test_tags=image
 @test "a file swapped for a FIFO with no writer: the restore fails at once, not after a wait" {
 	require_image
 	local ct ct2 pid img
@@ -270,6 +277,7 @@ sleep_has_fd5() {
 	assert_output --regexp "^flags:\s+0100000\$"
 }
 
+# bats test_tags=image
 @test "a read-only file mapped where a read-write one was: it comes back read-only (map_files caches the first mode)" {
 	require_image
 	local ct ct2 pid img dir
@@ -307,6 +315,7 @@ sleep_has_fd5() {
 	[[ $output == ROOTS---* ]] || fail "the root file was written: ${output:0:16}"
 }
 
+# bats test_tags=image
 @test "a directory opened without O_DIRECTORY comes back without it, one with it with it" {
 	require_image
 	local ct ct2 pid img
@@ -335,6 +344,7 @@ time.sleep(1000)' "$PUB"
 	assert_output --regexp "^flags:\s+0300000\$"
 }
 
+# bats test_tags=image
 @test "a root-only file opened as root before dropping to nobody: recorded as privileged, restored" {
 	require_image
 	local ct pid img
@@ -371,6 +381,7 @@ PY
 	zdtm_finish "$ZDTM_DIR" "$pid"
 }
 
+# bats test_tags=image
 @test "the image records each file's identity as the restore checks it" {
 	require_image
 	local ct img
@@ -415,6 +426,7 @@ PY
 
 # --- what a checkpoint accepts restores ---
 
+# bats test_tags=image
 @test "zdtm-rlimits: limits lowered below a descriptor and below the data in use restore exactly" {
 	require_image
 	local ct ct2 pid img
@@ -456,6 +468,7 @@ refused_with() {
 	wait_thawed "$ct"
 }
 
+# bats test_tags=image
 @test "a terminal outside the container is refused, saying to start the program with </dev/null >log 2>&1 or use shell_job" {
 	require_image
 	local ct dir
@@ -475,6 +488,7 @@ refused_with() {
 	zdtm_finish "$dir" "$pid"
 }
 
+# bats test_tags=image
 @test "a pipe to a process outside the container is refused, naming it and what to do" {
 	require_image
 	local ct dir reader
@@ -497,6 +511,7 @@ refused_with() {
 	kill "$reader"
 }
 
+# bats test_tags=image
 @test "an executable that lost its execute permission is refused at checkpoint" {
 	require_image
 	local ct dir
@@ -514,6 +529,7 @@ refused_with() {
 	zdtm_finish "$dir" "$pid"
 }
 
+# bats test_tags=image
 @test "an inotify watch of a file made root-only since the checkpoint: the restore is refused" {
 	require_image
 	local ct ct2 pid img
@@ -557,6 +573,7 @@ time.sleep(1000)' "$PUB/root.txt" "$PUB/z/watching"
 	assert_output --regexp "^Uid:\s+$NOBODY\s+$NOBODY\s+$NOBODY\s+$NOBODY\$"
 }
 
+# bats test_tags=image
 @test "an inotify watch of a deleted file, held by a process of nobody: restored on the copy, with its own credentials" {
 	require_image
 	local ct ct2 pid img fd

@@ -22,6 +22,7 @@ cycle_to() {
 	wait_pid_gone "$pid"
 }
 
+# bats test_tags=image
 @test "python3: a tempfile.TemporaryFile (O_TMPFILE) keeps its data across a restore" {
 	require_image
 	command -v python3 >/dev/null || skip "no python3"
@@ -82,6 +83,7 @@ sleep_holds_deleted() {
 		[[ $(readlink "/proc/$1/fd/5" 2>/dev/null) == "$2" ]]
 }
 
+# bats test_tags=image
 @test "a deleted file whose directory is gone: the restore is refused, naming it" {
 	require_image
 	local ct dir img pid
@@ -112,6 +114,7 @@ sleep_holds_deleted() {
 	assert_output "the deleted file's data"
 }
 
+# bats test_tags=image
 @test "a file deleted at one path but linked at another is refused at checkpoint" {
 	require_image
 	local ct dir pid
@@ -133,6 +136,7 @@ sleep_holds_deleted() {
 	assert_output --partial "pid $pid: fd 5: $dir/f (deleted): a file deleted at this path but linked at another"
 }
 
+# bats test_tags=image
 @test "a deleted file also open outside the container is refused at checkpoint, naming the holder" {
 	require_image
 	local ct dir pid holder

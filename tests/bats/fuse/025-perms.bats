@@ -130,6 +130,7 @@ busy_ct() {
 	[[ -d $CRFS_MNT/$empty ]] || fail "$empty was removed"
 }
 
+# bats test_tags=image
 @test "CRFS_IOC_IMAGE_TO by a user root handed image to, into a set-group-ID file of a group the user is not in, is refused: crfs-fuse's write would keep the bit" {
 	require_image
 	local ct pub

@@ -32,6 +32,7 @@ holds() {
 	[[ $(readlink "/proc/$1/fd/$2" 2>/dev/null) == "$3" ]]
 }
 
+# bats test_tags=image
 @test "a file on a FUSE server whose getattr blocks does not hang a checkpoint" {
 	require_image
 	local ct pid rc
@@ -67,6 +68,7 @@ holds() {
 	wait_empty "$ct"
 }
 
+# bats test_tags=image
 @test "a kill calls off a checkpoint whose open as the process's user waits on a stalled FUSE server" {
 	require_image
 	local ct pid catpid t0 t1

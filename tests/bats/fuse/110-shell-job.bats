@@ -58,6 +58,7 @@ start_job() {
 	PID=$(cat "$CRFS_MNT/$1/procs")
 }
 
+# bats test_tags=image
 @test "a program started from a terminal is refused by default, with a hint" {
 	require_image
 	CT=$(crfs_mkct src)
@@ -83,6 +84,7 @@ start_job() {
 	assert_output 1
 }
 
+# bats test_tags=image
 @test "a shell job comes back on the restorer's terminal with shell_job" {
 	require_image
 	local img=$BATS_TEST_TMPDIR/job.img ct2
@@ -118,6 +120,7 @@ start_job() {
 	CT=$ct2
 }
 
+# bats test_tags=image
 @test "crctl checkpoint and restore --shell-job: the job comes back on crctl's terminal" {
 	require_image
 	local img=$BATS_TEST_TMPDIR/job.img ct2

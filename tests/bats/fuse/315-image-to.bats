@@ -89,6 +89,7 @@ while True:
 os.close(img)
 '
 
+# bats test_tags=image
 @test "CRFS_IOC_IMAGE_TO refuses every descriptor it does not write, before the first byte; the image is then read whole" {
 	require_image
 	local ct tmp
@@ -110,6 +111,7 @@ os.close(img)
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "CRFS_IOC_IMAGE_TO on a restore's image is ENOTTY and the restore goes on" {
 	require_image
 	local ct ct2 tmp
@@ -139,6 +141,7 @@ os.close(img)
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "CRFS_IOC_IMAGE_TO writes the image at the descriptor's offset and returns 0; a full filesystem gives its errno as the result" {
 	require_image
 	local ct tmp small
@@ -171,6 +174,7 @@ os.close(img)
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "CRFS_IOC_IMAGE_TO whose write to the caller's file stalls: a kill of the container still returns, and the ioctl then fails EIO" {
 	require_image
 	local ct tmp hold caller ok=0
@@ -208,6 +212,7 @@ print(ioc(img, out), flush=True)
 	assert_output --partial "killed during the checkpoint"
 }
 
+# bats test_tags=image
 @test "CRFS_IOC_IMAGE_TO is refused to a caller with a file size limit: crfs-fuse would write past it" {
 	require_image
 	local ct tmp
@@ -231,6 +236,7 @@ os.close(img)
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "crctl checkpoint -o FILE stopped and continued (job control) during CRFS_IOC_IMAGE_TO goes on: an interrupted ioctl is called again" {
 	require_image
 	local ct tmp pid i
@@ -260,6 +266,7 @@ os.close(img)
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "CRFS_IOC_IMAGE_TO after a copy of the image's descriptor was closed is EBADF, and error says who closed it" {
 	require_image
 	local ct tmp pid
@@ -283,6 +290,7 @@ os.close(img)
 	zdtm_finish
 }
 
+# bats test_tags=image
 @test "a read() of image waiting behind a stalled CRFS_IOC_IMAGE_TO can be interrupted: it does not hold a daemon thread for as long as the stall" {
 	require_image
 	local ct tmp hold caller ok=0

@@ -24,6 +24,7 @@ sink_lines() {
 	[[ -e $1 ]] && (( $(wc -l <"$1") >= $2 ))
 }
 
+# bats test_tags=image
 @test "a bash pipeline checkpointed with data in its pipes, killed and restored, loses and repeats no line" {
 	require_image
 	local ct ct2 out img procs

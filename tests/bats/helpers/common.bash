@@ -134,7 +134,11 @@ crfs_has_image() {
 
 # require_image: skip this test when the crfs under test cannot checkpoint
 # or restore yet (bats cannot skip in setup_file: there, test
-# crfs_has_image before making an image).
+# crfs_has_image before making an image).  A test that begins with it is
+# tagged "# bats test_tags=image" on the line before its @test, so that
+# the VM leaves it out (bats --filter-tags '!image') rather than pay a
+# bats process per skip under TCG; tests/vm/image-tags.sh checks the two
+# agree.
 require_image() {
 	crfs_has_image ||
 		skip "image: the kernel crfs checkpoints and restores one simple process only (tests/bats/kernel/050, 060)"
