@@ -7,11 +7,10 @@
 # (tests/zdtm-peers; else it says so and counts nothing),
 # then the same three against the sanitizer build (make asan: ASan, LSan,
 # UBSan; unit-asan, bats-asan, bats-fuse-asan), then the kernel.  Each suite
-# runs under a timeout so
-# that a hung FUSE mount cannot hang the run.  The test kernel builds in the
-# background from the start, at the lowest priority (nice 19: the suites
-# keep the CPU they ask for), and the VM stage waits for it.  Exit status 0 only when nothing
-# failed and something ran.
+# runs under a timeout so that a hung FUSE mount cannot hang the run.  The
+# test kernel builds in the background from the start, at the lowest
+# priority (nice 19: the suites keep the CPU they ask for), and the VM stage
+# waits for it.  Exit status 0 only when nothing failed and something ran.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}

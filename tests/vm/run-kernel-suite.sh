@@ -11,8 +11,9 @@
 # are left out, see below; tests/bats/kernel/050 and 060 test the kernel's
 # image), runs `bats --tap --timing` (each test's time, to keep the VM suites
 # lean) over tests/vm-smoke, tests/bats, tests/bats/kernel and
-# tests/bats/kernel-ns (or the BATS-PATHs given) and prints TAP.  The programs come from $CRFS_BIN and
-# $CRFS_ZDTM, else from $BUILD/bin and $BUILD/tests/zdtm when they are there.
+# tests/bats/kernel-ns (or the BATS-PATHs given) and prints TAP.  The
+# programs come from $CRFS_BIN and $CRFS_ZDTM, else from $BUILD/bin and
+# $BUILD/tests/zdtm when they are there.
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -52,16 +53,11 @@ fi
 # the caller's own is an alternative to this one, as bats combines them.)
 paths=()
 for a in "$@"; do [[ -e $a ]] && paths+=("$a"); done
-nimg=$(tests/vm/image-tags.sh "${paths[@]}")
-case $? in
-0) ;;
-1)	echo "Bail out! a test's image tag and its require_image disagree (tests/vm/image-tags.sh)"
+if ! nimg=$(tests/vm/image-tags.sh "${paths[@]}"); then
+	echo "Bail out! tests/vm/image-tags.sh: image tags and require_image disagree, or it failed"
 	umount "$mnt"
-	exit 1 ;;
-*)	echo "Bail out! tests/vm/image-tags.sh failed"
-	umount "$mnt"
-	exit 1 ;;
-esac
+	exit 1
+fi
 echo "# $nimg tests need the image of what the kernel does not checkpoint yet (tagged image): not run"
 bats --tap --timing --filter-tags '!image' "$@"
 rc=$?

@@ -60,6 +60,22 @@ static bool kpf_zero(int kpf, uint64_t pfn)
 }
 
 /*
+ * Read-fault @at and @at + @stride, two distinct private pages of ours:
+ * the PFN both map when /proc/kpageflags says it is a zero page, else 0.
+ */
+static uint64_t shared_zero_pfn(int pm, int kpf, volatile char *at,
+				size_t stride)
+{
+	uint64_t a, b;
+
+	(void)at[0];
+	(void)at[stride];
+	a = self_pfn(pm, (const void *)at);
+	b = self_pfn(pm, (const void *)(at + stride));
+	return a && a == b && kpf_zero(kpf, a) ? a : 0;
+}
+
+/*
  * Read-fault anonymous memory of our own and see which PFNs come back.
  * One page is not enough: a kernel may give a read fault a page of its
  * own (not the zero page), freed at munmap() and later holding a
@@ -72,8 +88,7 @@ static void find_zero_pfns(void)
 {
 	long psz = sysconf(_SC_PAGESIZE);
 	size_t hsz = HPAGE_PAGES * psz;
-	volatile char *p;
-	char *h;
+	char *p, *h;
 	int pm, kpf;
 
 	pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
@@ -82,35 +97,23 @@ static void find_zero_pfns(void)
 	kpf = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
 	p = mmap(NULL, 2 * psz, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p != MAP_FAILED) {
-		uint64_t a, b;
-
-		(void)p[0];
-		(void)p[psz];
-		a = self_pfn(pm, (const void *)p);
-		b = self_pfn(pm, (const void *)(p + psz));
-		if (a && a == b && kpf_zero(kpf, a))
-			zero_pfn = a;
-		munmap((void *)p, 2 * psz);
+		zero_pfn = shared_zero_pfn(pm, kpf, p, psz);
+		munmap(p, 2 * psz);
 	}
 	/*
 	 * With THP, a read fault may map the huge zero page instead: two
-	 * aligned huge pages, each read once, must map the same one.  Our
+	 * aligned huge pages must map the same one (not the small one).  Our
 	 * mm holds it from then on, so its PFN stays the huge zero page.
 	 */
 	h = mmap(NULL, 3 * hsz, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (h != MAP_FAILED) {
-		volatile char *a;
-		uint64_t pa, pb;
+		char *a = (char *)(((uintptr_t)h + hsz - 1) & ~(hsz - 1));
+		uint64_t pfn;
 
-		a = (char *)(((uintptr_t)h + hsz - 1) & ~(hsz - 1));
-		madvise((void *)a, 2 * hsz, MADV_HUGEPAGE);
-		(void)a[0];
-		(void)a[hsz];
-		pa = self_pfn(pm, (const void *)a);
-		pb = self_pfn(pm, (const void *)(a + hsz));
-		if (pa && pa == pb && pa != zero_pfn && !(pa % HPAGE_PAGES) &&
-		    kpf_zero(kpf, pa))
-			hzero_pfn = pa;
+		madvise(a, 2 * hsz, MADV_HUGEPAGE);
+		pfn = shared_zero_pfn(pm, kpf, a, hsz);
+		if (pfn != zero_pfn && !(pfn % HPAGE_PAGES))
+			hzero_pfn = pfn;
 		munmap(h, 3 * hsz);
 	}
 	if (kpf >= 0)
