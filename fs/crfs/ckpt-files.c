@@ -210,7 +210,7 @@ int crfs_ckpt_fs(struct crfs_ckpt *c)
 	int ret;
 
 	task_lock(c->task);
-	if (!c->task->fs || c->task->fs->users > 1) {
+	if (!c->task->fs || c->task->fs->users > c->nr_threads) {
 		task_unlock(c->task);
 		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
 					"pid %d: fs: shared with another process (CLONE_FS): kernel: not yet",
@@ -297,7 +297,7 @@ int crfs_ckpt_fdtable(struct crfs_ckpt *c)
 	task_unlock(c->task);
 	if (!t.files)
 		return crfs_ckpt_refuse(c, -ESRCH, "pid %d: no fd table", c->pid);
-	if (atomic_read(&t.files->count) > 2) {
+	if (atomic_read(&t.files->count) > c->nr_threads + 1) {
 		ret = crfs_ckpt_refuse(c, -EOPNOTSUPP,
 				       "pid %d: fd table: shared with another process (CLONE_FILES): kernel: not yet",
 				       c->pid);

@@ -301,7 +301,7 @@ int crfs_ckpt_mm(struct crfs_ckpt *c)
 	if (!c->mm)
 		return crfs_ckpt_refuse(c, -ESRCH, "pid %d: no address space",
 					c->pid);
-	if (atomic_read(&c->mm->mm_users) > 2)
+	if (atomic_read(&c->mm->mm_users) > c->nr_threads + 1)
 		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
 					"pid %d: address space: shared with another process (CLONE_VM): kernel: not yet",
 					c->pid);

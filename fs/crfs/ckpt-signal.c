@@ -2,7 +2,7 @@
 /*
  * Signals of the checkpoint: the SIGHAND record (every action, under
  * siglock), a thread's blocked mask and alternate stack (its THREAD
- * record), the queued signals (SIGPENDING: the process's queue, then the
+ * record), the queued signals (SIGPENDING: the process's queue, then each
  * thread's, each signal with its siginfo, in queue order) and the interval
  * timers (the TASK record's itimer: the time left and the period, in
  * microseconds as getitimer() tells them), all read under one hold of
@@ -31,15 +31,13 @@ static u64 crfs_ckpt_us(s64 ns)
 
 /* The queue @p (of thread @tid, 0: the process's) into c->sigq; locked. */
 static unsigned int crfs_ckpt_sigq(struct crfs_ckpt *c, struct sigpending *p,
-				   u32 tid, unsigned int n, unsigned int room,
-				   sigset_t *seen)
+				   u32 tid, unsigned int n, unsigned int room)
 {
 	struct crfs_sigpending *s;
 	struct sigqueue *q;
 	siginfo_t si;
 
 	list_for_each_entry(q, &p->list, list) {
-		sigaddset(seen, q->info.si_signo);
 		if (n < room) {
 			s = &c->sigq[n];
 			s->tid = tid;
@@ -78,26 +76,41 @@ static void crfs_ckpt_itimers(struct crfs_ckpt *c)
 	}
 }
 
-/* Why the signal state under siglock cannot be kept, or NULL; locked. */
-static const char *crfs_ckpt_signals_why(struct crfs_ckpt *c, sigset_t *own,
-					 sigset_t *shared, char *why, size_t len)
+/*
+ * Why queue @p cannot be kept, or NULL: a signal pending on it without
+ * its siginfo (the queue had no room), or SIGKILL.  Locked.
+ */
+static const char *crfs_ckpt_sigq_why(struct sigpending *p, char *why,
+				      size_t len)
 {
-	struct task_struct *t = c->task;
-	struct signal_struct *sig = t->signal;
-	sigset_t rest;
+	struct sigqueue *q;
+	sigset_t rest = p->signal;
 
-	if (sigismember(&t->pending.signal, SIGKILL) ||
-	    sigismember(&sig->shared_pending.signal, SIGKILL))
+	if (sigismember(&rest, SIGKILL))
 		return "SIGKILL pending";
-	sigandnsets(&rest, &t->pending.signal, own);
+	list_for_each_entry(q, &p->list, list)
+		sigdelset(&rest, q->info.si_signo);
 	if (sigisemptyset(&rest))
-		sigandnsets(&rest, &sig->shared_pending.signal, shared);
-	if (!sigisemptyset(&rest)) {
-		snprintf(why, len, "signal %d pending without its siginfo (its queue was full)",
-			 (int)__ffs64(rest.sig[0]) + 1);
-		return why;
-	}
-	if (refcount_read(&t->sighand->count) > 1)
+		return NULL;
+	snprintf(why, len, "signal %d pending without its siginfo (its queue was full)",
+		 (int)__ffs64(rest.sig[0]) + 1);
+	return why;
+}
+
+/* Why the signal state under siglock cannot be kept, or NULL; locked. */
+static const char *crfs_ckpt_signals_why(struct crfs_ckpt *c, char *why,
+					 size_t len)
+{
+	struct signal_struct *sig = c->task->signal;
+	const char *w = crfs_ckpt_sigq_why(&sig->shared_pending, why, len);
+	unsigned int i;
+
+	for (i = 0; !w && i < c->nr_threads; i++)
+		w = crfs_ckpt_sigq_why(&c->threads[i]->pending, why, len);
+	if (w)
+		return w;
+	/* the threads hold it once each: more is another process */
+	if (refcount_read(&c->task->sighand->count) > c->nr_threads)
 		return "a handler table shared with another process (CLONE_SIGHAND)";
 	if (!hlist_empty(&sig->posix_timers))
 		return "POSIX timers";
@@ -106,28 +119,27 @@ static const char *crfs_ckpt_signals_why(struct crfs_ckpt *c, sigset_t *own,
 
 /**
  * crfs_ckpt_signals_check - collect the queued signals and interval timers
- * @c: the checkpoint
+ * @c: the checkpoint, its threads collected
  *
  * Return: 0, or a refusal with the reason in the error file.
  */
 int crfs_ckpt_signals_check(struct crfs_ckpt *c)
 {
 	struct task_struct *t = c->task;
-	struct signal_struct *sig = t->signal;
-	unsigned int n, room = 0;
+	unsigned int i, n, room = 0;
 	unsigned long flags;
-	sigset_t own, shared;
 	const char *why;
 	char buf[64];
 
 	for (;;) {
-		sigemptyset(&own);
-		sigemptyset(&shared);
 		if (!lock_task_sighand(t, &flags))
 			return crfs_ckpt_refuse(c, -ESRCH, "pid %d: killed during the checkpoint",
 						c->pid);
-		n = crfs_ckpt_sigq(c, &sig->shared_pending, 0, 0, room, &shared);
-		n = crfs_ckpt_sigq(c, &t->pending, c->pid, n, room, &own);
+		n = crfs_ckpt_sigq(c, &t->signal->shared_pending, 0, 0, room);
+		for (i = 0; i < c->nr_threads; i++)
+			n = crfs_ckpt_sigq(c, &c->threads[i]->pending,
+					   task_pid_nr_ns(c->threads[i], c->pid_ns),
+					   n, room);
 		if (n <= room && n <= CRFS_MAX_SIGQ)
 			break;
 		unlock_task_sighand(t, &flags);
@@ -142,7 +154,7 @@ int crfs_ckpt_signals_check(struct crfs_ckpt *c)
 			return -ENOMEM;
 	}
 	c->nr_sigq = n;
-	why = crfs_ckpt_signals_why(c, &own, &shared, buf, sizeof(buf));
+	why = crfs_ckpt_signals_why(c, buf, sizeof(buf));
 	if (!why)
 		crfs_ckpt_itimers(c);
 	unlock_task_sighand(t, &flags);
@@ -210,15 +222,16 @@ int crfs_ckpt_sighand(struct crfs_ckpt *c)
 /**
  * crfs_ckpt_thread_signals - a thread's blocked mask and alternate stack
  * @c: the checkpoint
+ * @t: the thread
  * @th: its THREAD record, filled in
  * @sp: its user stack pointer, as sigaltstack() tells SS_ONSTACK
  *
  * Return: 0, or a refusal (running on its alternate stack).
  */
-int crfs_ckpt_thread_signals(struct crfs_ckpt *c, struct crfs_thread *th,
-			     unsigned long sp)
+int crfs_ckpt_thread_signals(struct crfs_ckpt *c, struct task_struct *t,
+			     struct crfs_thread *th, unsigned long sp)
 {
-	struct task_struct *t = c->task;
+	char who[CRFS_CKPT_WHO_LEN];
 	long ax = task_pt_regs(t)->ax;
 
 	/*
@@ -232,10 +245,12 @@ int crfs_ckpt_thread_signals(struct crfs_ckpt *c, struct crfs_thread *th,
 	th->blocked = t->blocked.sig[0];
 	if (test_tsk_restore_sigmask(t)) {
 		if (ax != -ERESTARTNOHAND && ax != -ERESTARTSYS &&
-		    ax != -ERESTARTNOINTR && ax != -ERESTART_RESTARTBLOCK)
+		    ax != -ERESTARTNOINTR && ax != -ERESTART_RESTARTBLOCK) {
+			crfs_ckpt_who(c, t, who, sizeof(who));
 			return crfs_ckpt_refuse(c, -EOPNOTSUPP,
-						"pid %d: signals: a system call returns (%ld) to its saved mask (pselect6, epoll_pwait): kernel: not yet",
-						c->pid, ax);
+						"%s: signals: a system call returns (%ld) to its saved mask (pselect6, epoll_pwait): kernel: not yet",
+						who, ax);
+		}
 		th->blocked = t->saved_sigmask.sig[0];
 	}
 	th->altstack_sp = t->sas_ss_sp;
@@ -244,10 +259,12 @@ int crfs_ckpt_thread_signals(struct crfs_ckpt *c, struct crfs_thread *th,
 		th->altstack_flags = SS_DISABLE;
 		return 0;
 	}
-	if (sp - t->sas_ss_sp < t->sas_ss_size)
+	if (sp - t->sas_ss_sp < t->sas_ss_size) {
+		crfs_ckpt_who(c, t, who, sizeof(who));
 		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
-					"pid %d: signals: running on its alternate stack: kernel: not yet",
-					c->pid);
+					"%s: signals: running on its alternate stack: kernel: not yet",
+					who);
+	}
 	th->altstack_flags = t->sas_ss_flags & SS_AUTODISARM;
 	return 0;
 }

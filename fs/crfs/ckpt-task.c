@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The process of the checkpoint: its TASK record (ids, limits, prctl
- * state), CREDS, its thread's THREAD record and its registers and XSAVE
+ * state), CREDS, each thread's THREAD record and its registers and XSAVE
  * area, read through the regsets ptrace uses (task_user_regset_view(),
  * regset_get()) once the frozen task is off its CPU: the same bytes as
  * PTRACE_GETREGSET gives the userspace engine.  And the IPC namespace of
@@ -124,10 +124,11 @@ static void crfs_ckpt_fix_restart(u64 *r)
 	r[CRFS_R_ORIG_AX] = -1;
 }
 
-/* The X86_REGS and X86_XSTATE records of the task, off its CPU. */
-static int crfs_ckpt_regs(struct crfs_ckpt *c, u32 tid)
+/* The X86_REGS and X86_XSTATE records of thread @t, off its CPU. */
+static int crfs_ckpt_regs(struct crfs_ckpt *c, struct task_struct *t,
+			  const char *who, u32 tid)
 {
-	const struct user_regset_view *view = task_user_regset_view(c->task);
+	const struct user_regset_view *view = task_user_regset_view(t);
 	bool xsave = boot_cpu_has(X86_FEATURE_OSXSAVE);
 	const struct user_regset *rs;
 	struct crfs_x86_regs regs = { .tid = tid };
@@ -136,16 +137,16 @@ static int crfs_ckpt_regs(struct crfs_ckpt *c, u32 tid)
 	void *area;
 	int n, ret;
 
-	if (!wait_task_inactive(c->task, TASK_INTERRUPTIBLE))
-		return crfs_ckpt_refuse(c, -EBUSY, "pid %d: still on a CPU", c->pid);
+	if (!wait_task_inactive(t, TASK_INTERRUPTIBLE))
+		return crfs_ckpt_refuse(c, -EBUSY, "%s: still on a CPU", who);
 	rs = crfs_ckpt_regset(view, NT_PRSTATUS);
 	if (!rs || rs->n * rs->size != sizeof(regs.r))
-		return crfs_ckpt_refuse(c, -EOPNOTSUPP, "pid %d: registers: no regset of %zu bytes",
-					c->pid, sizeof(regs.r));
-	n = regset_get(c->task, rs, sizeof(regs.r), regs.r);
+		return crfs_ckpt_refuse(c, -EOPNOTSUPP, "%s: registers: no regset of %zu bytes",
+					who, sizeof(regs.r));
+	n = regset_get(t, rs, sizeof(regs.r), regs.r);
 	if (n != sizeof(regs.r))
-		return crfs_ckpt_refuse(c, n < 0 ? n : -EIO, "pid %d: registers: cannot read them",
-					c->pid);
+		return crfs_ckpt_refuse(c, n < 0 ? n : -EIO, "%s: registers: cannot read them",
+					who);
 	crfs_ckpt_fix_restart(regs.r);
 	ret = crfs_rec_put(c, CRFS_PART_TASK, CRFS_REC_X86_REGS, &regs,
 			   sizeof(regs), NULL, 0);
@@ -154,15 +155,15 @@ static int crfs_ckpt_regs(struct crfs_ckpt *c, u32 tid)
 
 	rs = crfs_ckpt_regset(view, xsave ? NT_X86_XSTATE : NT_PRFPREG);
 	if (!rs)
-		return crfs_ckpt_refuse(c, -EOPNOTSUPP, "pid %d: FPU: no regset", c->pid);
+		return crfs_ckpt_refuse(c, -EOPNOTSUPP, "%s: FPU: no regset", who);
 	/* the header's size, as the userspace engine asks PTRACE_GETREGSET */
 	crfs_rec_xstate(&xfeatures, &xs.size);
-	n = regset_get_alloc(c->task, rs, xs.size, &area);
+	n = regset_get_alloc(t, rs, xs.size, &area);
 	if (n < 0)
-		return crfs_ckpt_refuse(c, n, "pid %d: FPU: cannot read its state", c->pid);
+		return crfs_ckpt_refuse(c, n, "%s: FPU: cannot read its state", who);
 	if (n != xs.size)
-		ret = crfs_ckpt_refuse(c, -EOPNOTSUPP, "pid %d: FPU: %d bytes, expected %u",
-				       c->pid, n, xs.size);
+		ret = crfs_ckpt_refuse(c, -EOPNOTSUPP, "%s: FPU: %d bytes, expected %u",
+				       who, n, xs.size);
 	else
 		ret = crfs_rec_put(c, CRFS_PART_TASK, CRFS_REC_X86_XSTATE, &xs,
 				   sizeof(xs), area, xs.size);
@@ -170,12 +171,15 @@ static int crfs_ckpt_regs(struct crfs_ckpt *c, u32 tid)
 	return ret;
 }
 
-/* The THREAD record of the task's one thread; @sp its user stack pointer. */
-static int crfs_ckpt_thread(struct crfs_ckpt *c, u32 tid)
+/* Thread @t's records: THREAD, its SIGPENDING, X86_REGS and X86_XSTATE. */
+static int crfs_ckpt_thread(struct crfs_ckpt *c, struct task_struct *t)
 {
-	struct task_struct *t = c->task;
+	u32 tid = task_pid_nr_ns(t, c->pid_ns);
 	struct crfs_thread th = { .pid = c->pid, .tid = tid };
+	char who[CRFS_CKPT_WHO_LEN];
 	int ret;
+
+	crfs_ckpt_who(c, t, who, sizeof(who));
 
 	if (t->rseq) {
 		th.flags |= CRFS_THREAD_F_RSEQ;
@@ -186,7 +190,7 @@ static int crfs_ckpt_thread(struct crfs_ckpt *c, u32 tid)
 #ifdef CONFIG_SECCOMP
 	if (t->seccomp.mode != SECCOMP_MODE_DISABLED)
 		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
-					"pid %d: seccomp: kernel: not yet", c->pid);
+					"%s: seccomp: kernel: not yet", who);
 #endif
 	th.clear_child_tid = (unsigned long)t->clear_child_tid;
 #ifdef CONFIG_FUTEX
@@ -199,7 +203,7 @@ static int crfs_ckpt_thread(struct crfs_ckpt *c, u32 tid)
 		th.sched_priority = t->rt_priority;
 	if (t->policy == SCHED_DEADLINE)
 		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
-					"pid %d: SCHED_DEADLINE: kernel: not yet", c->pid);
+					"%s: SCHED_DEADLINE: kernel: not yet", who);
 #ifdef CONFIG_BLOCK
 	/* what ioprio_get(IOPRIO_WHO_PROCESS) tells */
 	task_lock(t);
@@ -213,46 +217,59 @@ static int crfs_ckpt_thread(struct crfs_ckpt *c, u32 tid)
 		   (unsigned long *)th.cpus_allowed, cpumask_bits(cpu_active_mask),
 		   min_t(unsigned int, nr_cpu_ids, CRFS_CPU_WORDS * 64));
 	get_task_comm(th.comm, t);
-	ret = crfs_ckpt_thread_signals(c, &th, KSTK_ESP(t));
+	ret = crfs_ckpt_thread_signals(c, t, &th, KSTK_ESP(t));
 	if (!ret)
 		ret = crfs_rec_put(c, CRFS_PART_TASK, CRFS_REC_THREAD, &th,
 				   sizeof(th), NULL, 0);
 	if (!ret)
 		ret = crfs_ckpt_sigpending(c, tid);
-	return ret ?: crfs_ckpt_regs(c, tid);
+	return ret ?: crfs_ckpt_regs(c, t, who, tid);
+}
+
+/* Thread @t's credentials as the CREDS record has them; "why" if not kept. */
+static const char *crfs_ckpt_creds_of(struct crfs_ckpt *c, struct task_struct *t,
+				      struct crfs_creds *r)
+{
+	struct user_namespace *ns = c->user_ns;
+	const struct cred *cred;
+	const char *why = NULL;
+
+	rcu_read_lock();
+	cred = __task_cred(t);
+	r->uid = from_kuid_munged(ns, cred->uid);
+	r->euid = from_kuid_munged(ns, cred->euid);
+	r->suid = from_kuid_munged(ns, cred->suid);
+	r->fsuid = from_kuid_munged(ns, cred->fsuid);
+	r->gid = from_kgid_munged(ns, cred->gid);
+	r->egid = from_kgid_munged(ns, cred->egid);
+	r->sgid = from_kgid_munged(ns, cred->sgid);
+	r->fsgid = from_kgid_munged(ns, cred->fsgid);
+	r->securebits = cred->securebits;
+	r->cap_inh = cred->cap_inheritable.val;
+	r->cap_prm = cred->cap_permitted.val;
+	r->cap_eff = cred->cap_effective.val;
+	r->cap_bnd = cred->cap_bset.val;
+	r->cap_amb = cred->cap_ambient.val;
+	if (cred->group_info->ngroups)
+		why = "supplementary groups";
+	rcu_read_unlock();
+	return why;
 }
 
 /*
  * The CREDS record.  Only root credentials so far (every id 0, every
  * capability, no securebits): a restore opens the files as the process,
  * and which it could have opened without privilege is not checked yet.
+ * The image keeps them once per process: every thread must have them.
  */
 static int crfs_ckpt_creds(struct crfs_ckpt *c)
 {
-	struct crfs_creds r = { .pid = c->pid };
-	struct user_namespace *ns = c->user_ns;
-	const struct cred *cred;
-	const char *why = NULL;
+	struct crfs_creds r = { .pid = c->pid }, other = { .pid = c->pid };
+	char who[CRFS_CKPT_WHO_LEN];
+	const char *why;
+	unsigned int i;
 
-	rcu_read_lock();
-	cred = __task_cred(c->task);
-	r.uid = from_kuid_munged(ns, cred->uid);
-	r.euid = from_kuid_munged(ns, cred->euid);
-	r.suid = from_kuid_munged(ns, cred->suid);
-	r.fsuid = from_kuid_munged(ns, cred->fsuid);
-	r.gid = from_kgid_munged(ns, cred->gid);
-	r.egid = from_kgid_munged(ns, cred->egid);
-	r.sgid = from_kgid_munged(ns, cred->sgid);
-	r.fsgid = from_kgid_munged(ns, cred->fsgid);
-	r.securebits = cred->securebits;
-	r.cap_inh = cred->cap_inheritable.val;
-	r.cap_prm = cred->cap_permitted.val;
-	r.cap_eff = cred->cap_effective.val;
-	r.cap_bnd = cred->cap_bset.val;
-	r.cap_amb = cred->cap_ambient.val;
-	if (cred->group_info->ngroups)
-		why = "supplementary groups";
-	rcu_read_unlock();
+	why = crfs_ckpt_creds_of(c, c->task, &r);
 	if (!why && (r.uid | r.euid | r.suid | r.fsuid | r.gid | r.egid |
 		     r.sgid | r.fsgid))
 		why = "not root";
@@ -263,6 +280,15 @@ static int crfs_ckpt_creds(struct crfs_ckpt *c)
 		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
 					"pid %d: credentials: %s: kernel: only root for now",
 					c->pid, why);
+	for (i = 1; i < c->nr_threads; i++) {
+		why = crfs_ckpt_creds_of(c, c->threads[i], &other);
+		if (why || memcmp(&r, &other, sizeof(r))) {
+			crfs_ckpt_who(c, c->threads[i], who, sizeof(who));
+			return crfs_ckpt_refuse(c, -EOPNOTSUPP,
+						"%s: credentials: other than its leader's: kernel: not yet",
+						who);
+		}
+	}
 	return crfs_rec_put(c, CRFS_PART_TASK, CRFS_REC_CREDS, &r, sizeof(r),
 			    NULL, 0);
 }
@@ -284,7 +310,7 @@ static void crfs_ckpt_task_fields(struct crfs_ckpt *c, struct crfs_task *r)
 	r->fdtable_id = c->fdt_id;
 	r->fs_id = c->fs_id;
 	r->sighand_id = c->sighand_id;
-	r->nr_threads = 1;
+	r->nr_threads = c->nr_threads;
 	r->personality = t->personality;
 	if (sig->is_child_subreaper)
 		r->flags |= CRFS_TASK_F_CHILD_SUBREAPER;
@@ -305,14 +331,16 @@ static void crfs_ckpt_task_fields(struct crfs_ckpt *c, struct crfs_task *r)
 }
 
 /**
- * crfs_ckpt_task - the TASK record, CREDS, THREAD, registers and XSAVE
+ * crfs_ckpt_task - the TASK record, CREDS, then each thread's records
  * @c: the checkpoint, its other objects collected (their ids)
  *
+ * The threads come in c->threads' order, the leader first.
  * Return: 0, or a refusal with the reason in the error file.
  */
 int crfs_ckpt_task(struct crfs_ckpt *c)
 {
 	struct crfs_task r = { 0 };
+	unsigned int i;
 	int ret;
 
 	crfs_ckpt_task_fields(c, &r);
@@ -326,7 +354,7 @@ int crfs_ckpt_task(struct crfs_ckpt *c)
 		ret = crfs_ckpt_creds(c);
 	if (!ret)
 		ret = crfs_ckpt_sigpending(c, 0);
-	if (!ret)
-		ret = crfs_ckpt_thread(c, c->pid);
+	for (i = 0; !ret && i < c->nr_threads; i++)
+		ret = crfs_ckpt_thread(c, c->threads[i]);
 	return ret;
 }

@@ -4,8 +4,8 @@
  * and checked whole at open() of image, before any image byte exists.
  *
  * What the kernel checkpoints so far (Documentation/crfs/kernel.rst,
- * "Tests and order of work", 2): one single-threaded process without
- * children, in the pid, mount, network, UTS, time, cgroup and user
+ * "Tests and order of work", 2): one process without children, with
+ * its threads, in the pid, mount, network, UTS, time, cgroup and user
  * namespaces of the checkpointer (an IPC namespace of its own, empty, is
  * kept); its regular files, directories and null-like devices, private
  * anonymous and private file memory, signal handlers, root credentials.
@@ -24,6 +24,7 @@
 #include <linux/nsproxy.h>
 #include <linux/pid_namespace.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/rt.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
@@ -110,46 +111,157 @@ static const char *crfs_ckpt_ns_apart(struct task_struct *t)
 	return apart;
 }
 
+/**
+ * crfs_ckpt_who - how a refusal names a thread of the process
+ * @c: the checkpoint
+ * @t: the leader or another of its threads
+ * @who: "pid P" for the leader, "pid P: thread T" for another thread
+ * @len: the size of @who, CRFS_CKPT_WHO_LEN
+ */
+void crfs_ckpt_who(struct crfs_ckpt *c, struct task_struct *t, char *who,
+		   size_t len)
+{
+	if (t == c->task)
+		snprintf(who, len, "pid %d", c->pid);
+	else
+		snprintf(who, len, "pid %d: thread %d", c->pid,
+			 task_pid_nr_ns(t, c->pid_ns));
+}
+
+/*
+ * Every thread of the process, with a reference, the leader first.  A
+ * frozen thread neither clones nor exits unless killed: a count that
+ * changes meanwhile is a kill.
+ */
+static int crfs_ckpt_threads(struct crfs_ckpt *c)
+{
+	struct task_struct *p = c->task, *t;
+	unsigned int n = get_nr_threads(p), i = 1;
+
+	c->threads = kcalloc(n, sizeof(*c->threads), GFP_KERNEL);
+	if (!c->threads)
+		return -ENOMEM;
+	c->threads[0] = get_task_struct(p);
+	rcu_read_lock();
+	for_each_thread(p, t) {
+		if (t == p)
+			continue;
+		if (i == n) {
+			i++;
+			break;
+		}
+		c->threads[i++] = get_task_struct(t);
+	}
+	rcu_read_unlock();
+	c->nr_threads = min(i, n);
+	if (i != n || get_nr_threads(p) != n)
+		return crfs_ckpt_refuse(c, -ESRCH,
+					"pid %d: threads: their number changed (killed?)",
+					c->pid);
+	return 0;
+}
+
+/* @t's IPC namespace, only to compare: no reference. */
+static struct ipc_namespace *crfs_ckpt_ipc_ns_of(struct task_struct *t)
+{
+	struct ipc_namespace *ns;
+
+	task_lock(t);
+	ns = t->nsproxy ? t->nsproxy->ipc_ns : NULL;
+	task_unlock(t);
+	return ns;
+}
+
+/*
+ * Why thread @t cannot be checkpointed, with *@err, or NULL.  @buf holds
+ * a reason made up here.
+ */
+static const char *crfs_ckpt_thread_why(struct crfs_ckpt *c,
+					struct task_struct *t, int *err,
+					char *buf, size_t len)
+{
+	struct task_struct *p = c->task;
+	const char *apart;
+
+	*err = -ESRCH;
+	if (!t->frozen || (t->flags & PF_EXITING) || fatal_signal_pending(t))
+		return "not frozen any more (killed?)";
+	*err = -EBUSY;
+	if (t->ptrace)
+		return "traced by another process";
+	*err = -EOPNOTSUPP;
+	if (t->flags & PF_KTHREAD || !t->mm)
+		return "a kernel thread";
+	rcu_read_lock();
+	apart = crfs_ckpt_ns_apart(t);
+	rcu_read_unlock();
+	if (apart) {
+		snprintf(buf, len, "namespace: a %s namespace of its own: kernel: not yet",
+			 apart);
+		return buf;
+	}
+	if (t == p)
+		return NULL;
+	/* the image keeps these once per process: every thread has the leader's */
+	if (crfs_ckpt_ipc_ns_of(t) != crfs_ckpt_ipc_ns_of(p))
+		return "namespace: an ipc namespace of its own: kernel: not yet";
+	if (t->fs != p->fs)
+		return "an fs state of its own (unshare(CLONE_FS)): kernel: not yet";
+	if (t->files != p->files)
+		return "an fd table of its own (unshare(CLONE_FILES)): kernel: not yet";
+	if (t->pdeath_signal != p->pdeath_signal)
+		return "a parent-death signal other than its leader's: kernel: not yet";
+	if (t->personality != p->personality)
+		return "a personality other than its leader's: kernel: not yet";
+	if (task_no_new_privs(t) != task_no_new_privs(p))
+		return "no_new_privs other than its leader's: kernel: not yet";
+	/* a real-time thread's is 0, as its policy set again makes it */
+	if (t->timer_slack_ns != p->timer_slack_ns && !rt_or_dl_task_policy(t))
+		return "a timer slack other than its leader's: kernel: not yet";
+	return NULL;
+}
+
 /* What of the process itself the kernel does not checkpoint yet. */
 static int crfs_ckpt_check_task(struct crfs_ckpt *c)
 {
 	struct task_struct *t = c->task;
-	const char *apart;
+	char who[CRFS_CKPT_WHO_LEN], buf[96];
+	const char *why;
+	unsigned int i;
 	int ret = 0;
 
-	if (!t->frozen || (t->flags & PF_EXITING) ||
-	    fatal_signal_pending(t))
+	if (!t->frozen || (t->flags & PF_EXITING) || fatal_signal_pending(t)) {
+		if (!fatal_signal_pending(t) && get_nr_threads(t) > 1)
+			return crfs_ckpt_refuse(c, -EOPNOTSUPP,
+						"pid %d: its main thread has exited, %d threads live on: kernel: not yet",
+						c->pid, get_nr_threads(t) - 1);
 		return crfs_ckpt_refuse(c, -ESRCH, "pid %d: not frozen any more (killed?)",
 					c->pid);
-	if (t->flags & PF_KTHREAD || !t->mm)
-		return crfs_ckpt_refuse(c, -EOPNOTSUPP, "pid %d: a kernel thread",
-					c->pid);
-	if (get_nr_threads(t) > 1)
-		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
-					"pid %d: %d threads: kernel: only single-threaded processes for now",
-					c->pid, get_nr_threads(t));
+	}
+	ret = crfs_ckpt_threads(c);
+	if (ret)
+		return ret;
+	for (i = 0; i < c->nr_threads; i++) {
+		why = crfs_ckpt_thread_why(c, c->threads[i], &ret, buf, sizeof(buf));
+		if (!why)
+			continue;
+		crfs_ckpt_who(c, c->threads[i], who, sizeof(who));
+		return crfs_ckpt_refuse(c, ret, "%s: %s", who, why);
+	}
+	ret = 0;
 	read_lock(&tasklist_lock);
-	if (!list_empty(&t->children))
-		ret = -EOPNOTSUPP;
+	for (i = 0; i < c->nr_threads; i++)
+		if (!list_empty(&c->threads[i]->children))
+			ret = -EOPNOTSUPP;
 	read_unlock(&tasklist_lock);
 	if (ret)
 		return crfs_ckpt_refuse(c, ret,
 					"pid %d: children: kernel: only a process without children for now",
 					c->pid);
-	if (t->ptrace)
-		return crfs_ckpt_refuse(c, -EBUSY, "pid %d: traced by another process",
-					c->pid);
 	if (t->signal->flags & SIGNAL_STOP_STOPPED)
 		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
 					"pid %d: stopped (job control): kernel: not yet",
 					c->pid);
-	rcu_read_lock();
-	apart = crfs_ckpt_ns_apart(t);
-	rcu_read_unlock();
-	if (apart)
-		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
-					"pid %d: namespace: a %s namespace of its own: kernel: not yet",
-					c->pid, apart);
 	return 0;
 }
 
@@ -163,13 +275,18 @@ static int crfs_ckpt_check_task(struct crfs_ckpt *c)
  */
 int crfs_ckpt_alive(struct crfs_ckpt *c)
 {
-	struct task_struct *t = c->task;
+	struct task_struct *t;
+	unsigned int i;
 
-	if (t->frozen && !(t->flags & PF_EXITING) &&
-	    !fatal_signal_pending(t))
-		return 0;
-	return crfs_ckpt_refuse(c, -EIO, "pid %d: killed or woken during the checkpoint",
-				c->pid);
+	for (i = 0; i < c->nr_threads; i++) {
+		t = c->threads[i];
+		if (!t->frozen || (t->flags & PF_EXITING) ||
+		    fatal_signal_pending(t))
+			return crfs_ckpt_refuse(c, -EIO,
+						"pid %d: killed or woken during the checkpoint",
+						c->pid);
+	}
+	return 0;
 }
 
 /**
@@ -187,6 +304,9 @@ void crfs_ckpt_free(struct crfs_ckpt *c)
 		mmput(c->mm);
 	if (c->task)
 		put_task_struct(c->task);
+	for (i = 0; i < c->nr_threads; i++)
+		put_task_struct(c->threads[i]);
+	kfree(c->threads);
 	for (i = 0; i < CRFS_PART_NR; i++)
 		crfs_buf_free(&c->part[i]);
 	crfs_buf_free(&c->out);

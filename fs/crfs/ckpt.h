@@ -94,8 +94,10 @@ struct crfs_ckpt {
 	bool			refused;	/* the error file says why */
 	struct pid_namespace	*pid_ns;	/* the opener's: pids */
 	struct user_namespace	*user_ns;	/* the opener's: ids */
-	struct task_struct	*task;		/* the one process */
+	struct task_struct	*task;		/* the one process (its leader) */
 	pid_t			pid;		/* its pid in pid_ns */
+	struct task_struct	**threads;	/* every thread, the leader first */
+	unsigned int		nr_threads;
 	struct mm_struct	*mm;		/* its address space, mmget() */
 	u32			next_id;
 	u32			mm_id, fdt_id, fs_id, sighand_id;
@@ -156,6 +158,10 @@ int crfs_ckpt_refuse(struct crfs_ckpt *c, int err, const char *fmt, ...);
 struct crfs_ckpt *crfs_ckpt_open(struct crfs_ct *ct);
 void crfs_ckpt_free(struct crfs_ckpt *c);
 int crfs_ckpt_alive(struct crfs_ckpt *c);
+/* "pid P" or "pid P: thread T": who a refusal names */
+#define CRFS_CKPT_WHO_LEN	40
+void crfs_ckpt_who(struct crfs_ckpt *c, struct task_struct *t, char *who,
+		   size_t len);
 
 /* ckpt-files.c */
 u32 crfs_ckpt_file_find(struct crfs_ckpt *c, const void *key, u32 flags);
@@ -187,7 +193,7 @@ int crfs_ckpt_task(struct crfs_ckpt *c);
 int crfs_ckpt_sighand(struct crfs_ckpt *c);
 int crfs_ckpt_signals_check(struct crfs_ckpt *c);
 int crfs_ckpt_sigpending(struct crfs_ckpt *c, u32 tid);
-int crfs_ckpt_thread_signals(struct crfs_ckpt *c, struct crfs_thread *th,
-			     unsigned long sp);
+int crfs_ckpt_thread_signals(struct crfs_ckpt *c, struct task_struct *t,
+			     struct crfs_thread *th, unsigned long sp);
 
 #endif /* _FS_CRFS_CKPT_H */

@@ -282,6 +282,13 @@ static int crfs_rst_rec_task(struct crfs_rst *r, void *p, size_t len)
 				       "a second process: kernel: only one process for now");
 	memcpy(&r->task, p, sizeof(r->task));
 	r->have_task = true;
+	if (!r->task.nr_threads)
+		return crfs_rst_refuse(r, -EINVAL, "pid %u: no thread", r->task.pid);
+	/* refused at once: its second THREAD would read as out of order */
+	if (r->task.nr_threads != 1)
+		return crfs_rst_refuse(r, -EOPNOTSUPP,
+				       "pid %u: %u threads: kernel: only single-threaded processes for now",
+				       r->task.pid, r->task.nr_threads);
 	return 0;
 }
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env bats
 # The kernel crfs checkpoints (Documentation/crfs/kernel.rst, steps 1-2):
 # the checkpoint lock held from open() of image to its release, refusals
-# at open() naming pid, object and reason, and the image of one simple
-# process, which crfs-image verify accepts and crfs-fuse restores in the
-# same machine.
+# at open() naming pid, object and reason, and the image of one process
+# with its threads, which crfs-image verify accepts and crfs-fuse restores
+# in the same machine.
 
 load ../helpers/common
 load kernel
@@ -63,11 +63,60 @@ frozen_ct() {
 	assert_output "frozen"
 }
 
-@test "checkpoint: a multi-threaded process is refused at open with the number of its threads" {
-	frozen_ct reft zdtm-threads
+# thread_tids JSON PID: the image's threads of PID (JSON from crfs-image
+# json) are the process's own as /proc lists them, the leader first.
+thread_tids() {
+	python3 - "$1" "$2" <<'PY'
+import json, os, sys
+doc = json.load(open(sys.argv[1]))
+pid = int(sys.argv[2])
+task = [t for t in doc["tasks"] if t["pid"] == pid]
+if len(task) != 1:
+    sys.exit("no task %d in the image" % pid)
+tids = [th["tid"] for th in task[0]["threads"]]
+want = sorted(int(x) for x in os.listdir("/proc/%d/task" % pid))
+if not tids or tids[0] != pid or sorted(tids) != want:
+    sys.exit("threads %s in the image, %s in /proc" % (tids, want))
+if task[0]["nr_threads"] != len(tids):
+    sys.exit("nr_threads %d, %d THREAD records" % (task[0]["nr_threads"], len(tids)))
+print(len(tids))
+PY
+}
+
+@test "checkpoint: zdtm-threads: a THREAD record for each of its 33 threads, the leader first; thawed, every thread passes its own checks" {
+	frozen_ct thr zdtm-threads
+	cat "$CRFS_MNT/$CT/image" >"$BATS_TEST_TMPDIR/ct.img" || { cat "$CRFS_MNT/$CT/error" >&2; false; }
+	run -0 "$CRFS_BIN/crfs-image" verify "$BATS_TEST_TMPDIR/ct.img"
+	"$CRFS_BIN/crfs-image" json "$BATS_TEST_TMPDIR/ct.img" >"$BATS_TEST_TMPDIR/ct.json"
+	run -0 thread_tids "$BATS_TEST_TMPDIR/ct.json" "$PID"
+	assert_output "33"
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "cross-restore: crfs-fuse restores the kernel's image of zdtm-threads: each thread's registers, TLS, mask, pending signal, alternate stack, name, nice, affinity, rseq" {
+	fuse_restores_check zdtm-threads
+}
+
+@test "checkpoint: a thread with credentials of its own is refused at open, naming pid and thread; thawed it goes on" {
+	frozen_ct thrcred zdtm-neg-thread
 	run -1 cat "$CRFS_MNT/$CT/image"
 	run -0 ct_file "$CT" error
-	assert_output --regexp "^checkpoint: pid $PID: [0-9]+ threads: kernel: only single-threaded processes for now \(EOPNOTSUPP\)$"
+	assert_output --regexp "^checkpoint: pid $PID: thread [0-9]+: credentials: other than its leader's: kernel: not yet \(EOPNOTSUPP\)$"
+	refute_output --regexp "thread $PID:"
+	run -0 ct_file "$CT" state
+	assert_output "frozen"
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "checkpoint: a thread in namespaces of its own is refused at open, naming pid, thread and namespace" {
+	frozen_ct thrns zdtm-neg-thread-ns
+	run -1 cat "$CRFS_MNT/$CT/image"
+	run -0 ct_file "$CT" error
+	assert_output --regexp "^checkpoint: pid $PID: thread [0-9]+: namespace: a uts namespace of its own: kernel: not yet \(EOPNOTSUPP\)$"
 	run -0 ct_file "$CT" state
 	assert_output "frozen"
 	ct_write "$CT" state thaw

@@ -200,6 +200,16 @@ gone_and_empty() {
 	gone_and_empty "$ct"
 }
 
+@test "restore: the kernel's image of a multi-threaded process is refused before any process is made, naming pid and threads" {
+	kimage mthr zdtm-threads
+	ct=$(crfs_mkct mthr-r)
+	run -1 bash -c "cat '$IMG' >'$CRFS_MNT/$ct/image'"
+	assert_output --partial "Operation not supported"
+	run -0 ct_file "$ct" error
+	assert_output "restore: pid $PID: 33 threads: kernel: only single-threaded processes for now (EOPNOTSUPP)"
+	gone_and_empty "$ct"
+}
+
 @test "restore: a corrupted record is refused with its number, nothing made" {
 	kimage crc zdtm-pause
 	cp "$IMG" "$IMG.bad"
