@@ -319,7 +319,7 @@ static void crfs_ckpt_task_fields(struct crfs_ckpt *c, struct crfs_task *r)
 	r->dumpable = get_dumpable(c->mm);
 	r->pdeath_signal = t->pdeath_signal;
 	r->oom_score_adj = sig->oom_score_adj;
-	r->timer_slack_ns = t->timer_slack_ns;
+	r->timer_slack_ns = c->timer_slack;
 	memcpy(r->itimer, c->itimer, sizeof(r->itimer));
 	get_task_comm(r->comm, t);
 	task_lock(t->group_leader);

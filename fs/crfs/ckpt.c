@@ -158,6 +158,12 @@ static int crfs_ckpt_threads(struct crfs_ckpt *c)
 		return crfs_ckpt_refuse(c, -ESRCH,
 					"pid %d: threads: their number changed (killed?)",
 					c->pid);
+	/* a real-time thread's is 0 (its policy makes it so); the others' */
+	for (i = 0; i < n; i++)
+		if (!rt_or_dl_task_policy(c->threads[i])) {
+			c->timer_slack = c->threads[i]->timer_slack_ns;
+			break;
+		}
 	return 0;
 }
 
@@ -216,8 +222,8 @@ static const char *crfs_ckpt_thread_why(struct crfs_ckpt *c,
 	if (task_no_new_privs(t) != task_no_new_privs(p))
 		return "no_new_privs other than its leader's: kernel: not yet";
 	/* a real-time thread's is 0, as its policy set again makes it */
-	if (t->timer_slack_ns != p->timer_slack_ns && !rt_or_dl_task_policy(t))
-		return "a timer slack other than its leader's: kernel: not yet";
+	if (t->timer_slack_ns != c->timer_slack && !rt_or_dl_task_policy(t))
+		return "a timer slack other than its other threads': kernel: not yet";
 	return NULL;
 }
 

@@ -98,6 +98,7 @@ struct crfs_ckpt {
 	pid_t			pid;		/* its pid in pid_ns */
 	struct task_struct	**threads;	/* every thread, the leader first */
 	unsigned int		nr_threads;
+	u64			timer_slack;	/* of those not real-time */
 	struct mm_struct	*mm;		/* its address space, mmget() */
 	u32			next_id;
 	u32			mm_id, fdt_id, fs_id, sighand_id;

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The process of a restore: its plan (what of the TASK, THREAD, CREDS and
- * registers the kernel restores, checked before the process exists), its
- * making (kernel_clone() with set_tid, its pid, into the container, which
- * is frozen first), its entry function (it builds its own address space,
- * files, fs; waits; then sets its signal state, limits and prctl state,
- * queues its pending signals again and arms its interval timers,
- * credentials last), and its registers and FPU, which the writer sets
- * through the regsets ptrace uses while the process waits off its CPU.
+ * The process of a restore: its plan (what of the TASK and CREDS the
+ * kernel restores, checked before the process exists; its threads':
+ * rst-thread.c), its making (kernel_clone() with set_tid, its pid), its
+ * entry function (it builds its own address space, files, fs, makes its
+ * other threads with their tids, each of which sets its own state; then
+ * it is moved into the container, which is frozen first; it waits; then
+ * sets its signal state, limits and prctl state, queues its pending
+ * signals again and arms its interval timers, credentials last, each
+ * thread its own), while the writer sets every thread's registers.
  *
  * ret_from_fork() zeroes rax after the entry function returns: a task
  * work, run on the way to user mode before the freezer holds the process
@@ -43,6 +44,7 @@
 #include <linux/task_work.h>
 #include <linux/user_namespace.h>
 #include <asm/segment.h>
+#include <uapi/linux/sched/types.h>
 #include <uapi/linux/wait.h>
 
 #include "crfs.h"
@@ -52,11 +54,7 @@
 /* The longest interval timer taken, in ns: what setitimer() takes. */
 #define CRFS_RST_ITIMER_MAX	((u64)INT_MAX * NSEC_PER_SEC)
 
-/* struct user_regs_struct, by name: what the plan checks. */
-enum { CRFS_R_AX = 10, CRFS_R_CS = 17, CRFS_R_SS = 20 };
-
 #define CRFS_RST_WAIT		(10 * HZ)
-#define CRFS_RST_ORIG_RSEQ_SIZE	32
 
 /**
  * crfs_rst_child_fail - the process fails its restore, saying why
@@ -84,12 +82,14 @@ int crfs_rst_child_fail(struct crfs_rst *r, int err, const char *fmt, ...)
 	else if (err <= -ERESTARTSYS)
 		err = -EIO;
 	/* a failure the writer saw first (or its abort) keeps its reason */
-	if (r->child_err || READ_ONCE(r->abort) || READ_ONCE(r->err))
-		return r->child_err ?: err;
+	if (READ_ONCE(r->child_err) || READ_ONCE(r->abort) || READ_ONCE(r->err))
+		return READ_ONCE(r->child_err) ?: err;
+	/* the first of the threads to fail says why */
+	if (cmpxchg(&r->child_err, 0, err))
+		return READ_ONCE(r->child_err);
 	va_start(args, fmt);
 	vsnprintf(why, sizeof(why), fmt, args);
 	va_end(args);
-	r->child_err = err;
 	crfs_ct_fail(r->ct, err, "restore: %s", why);
 	return err;
 }
@@ -196,38 +196,16 @@ static int crfs_rst_plan_creds(struct crfs_rst *r)
 	return 0;
 }
 
-/*
- * The I/O priority the process will have: the writer's if it set one
- * (copied at fork), else none, which reads as its nice's (ioprio_get()
- * says IOPRIO_DEFAULT, the kernel's checkpoint records the nice's).
- */
-static bool crfs_rst_ioprio_ok(const struct crfs_thread *th)
-{
-#ifdef CONFIG_BLOCK
-	struct io_context *ioc = current->io_context;
-
-	if (ioc && ioprio_valid(ioc->ioprio))
-		return th->ioprio == ioc->ioprio;
-	return th->ioprio == IOPRIO_DEFAULT ||
-	       th->ioprio == IOPRIO_PRIO_VALUE(IOPRIO_CLASS_BE, (th->sched_nice + 20) / 5);
-#else
-	return th->ioprio == IOPRIO_DEFAULT;
-#endif
-}
-
-/* What of the process and its thread the kernel restores; the rest refused. */
+/* What of the process the kernel restores; the rest refused. */
 static const char *crfs_rst_plan_why(struct crfs_rst *r)
 {
 	const struct crfs_task *t = &r->task;
-	const struct crfs_thread *th = &r->thread;
 	unsigned int i;
 
 	if (t->state != CRFS_TASK_ALIVE || t->exit_code || t->stop_signo)
 		return "stopped or a zombie: kernel: not yet";
 	if (t->ppid || t->parent_tid)
 		return "a parent in the image: kernel: only one process for now";
-	if (t->nr_threads != 1)
-		return "threads: kernel: only single-threaded processes for now";
 	if (t->mm_id != r->mm.id || t->fdtable_id != r->fdt.id ||
 	    t->fs_id != r->fs.id || t->sighand_id != r->sighand->id)
 		return "refers to no address space, fd table, fs or signal handlers of the image";
@@ -250,25 +228,6 @@ static const char *crfs_rst_plan_why(struct crfs_rst *r)
 	for (i = 0; i < CRFS_NR_RLIMITS; i++)
 		if (t->rlim[i].cur > t->rlim[i].max)
 			return "a limit above its maximum";
-	if (th->flags & ~CRFS_THREAD_F_RSEQ)
-		return "seccomp: kernel: not yet";
-	if (th->flags & CRFS_THREAD_F_RSEQ &&
-	    (th->rseq_len < CRFS_RST_ORIG_RSEQ_SIZE || th->rseq_addr % 32 ||
-	     th->rseq_addr >= TASK_SIZE_MAX - th->rseq_len))
-		return "a bad rseq area";
-	if (th->sched_policy != SCHED_NORMAL || th->sched_priority ||
-	    th->sched_nice < MIN_NICE || th->sched_nice > MAX_NICE)
-		return "a scheduling policy other than SCHED_OTHER: kernel: not yet";
-	if (th->robust_list && th->robust_list_len != sizeof(struct robust_list_head))
-		return "a bad robust futex list";
-	if (th->altstack_flags == SS_DISABLE ?
-	    th->altstack_sp || th->altstack_size :
-	    th->altstack_flags & ~SS_AUTODISARM || th->altstack_size < MINSIGSTKSZ)
-		return "a bad alternate signal stack";
-	if (!crfs_rst_ioprio_ok(th))
-		return "an I/O priority, or the writer's, which the process would inherit: kernel: not yet";
-	if (r->regs.r[CRFS_R_CS] != __USER_CS || r->regs.r[CRFS_R_SS] != __USER_DS)
-		return "registers of a 32-bit or odd code segment: kernel: not yet";
 	/* what the process would inherit from the writer that the image has not */
 #ifdef CONFIG_SECCOMP
 	if (current->seccomp.mode != SECCOMP_MODE_DISABLED)
@@ -282,22 +241,33 @@ static const char *crfs_rst_plan_why(struct crfs_rst *r)
 }
 
 /**
- * crfs_rst_plan_task - check the process, its thread and credentials
+ * crfs_rst_plan_task - check the process, its threads and credentials
  * @r: the restore, its model whole
  *
  * Also makes the credentials the process will have, and the task work
- * that gives it its rax back.
+ * that gives each thread its rax back.
  * Return: 0, or a refusal with the reason in the error file.
  */
 int crfs_rst_plan_task(struct crfs_rst *r)
 {
 	const char *why = crfs_rst_plan_why(r);
+	struct crfs_rst_thread *t;
+	unsigned int i;
 
 	if (why)
 		return crfs_rst_refuse(r, -EOPNOTSUPP, "pid %u: %s", r->task.pid, why);
-	r->ax = kzalloc(sizeof(*r->ax), GFP_KERNEL);
-	if (!r->ax)
-		return -ENOMEM;
+	for (i = 0; i < r->nr_threads; i++) {
+		t = &r->threads[i];
+		why = crfs_rst_plan_thread_why(r, t);
+		if (why && t == r->lead)
+			return crfs_rst_refuse(r, -EOPNOTSUPP, "pid %u: %s", r->task.pid, why);
+		if (why)
+			return crfs_rst_refuse(r, -EOPNOTSUPP, "pid %u: thread %u: %s",
+					       r->task.pid, t->th.tid, why);
+		t->ax = kzalloc(sizeof(*t->ax), GFP_KERNEL);
+		if (!t->ax)
+			return -ENOMEM;
+	}
 	return crfs_rst_plan_creds(r);
 }
 
@@ -354,60 +324,6 @@ static int crfs_rst_sigactions(struct crfs_rst *r)
 	return 0;
 }
 
-/* The thread's mask, altstack, rseq, futex words, name, affinity, nice. */
-static int crfs_rst_thread(struct crfs_rst *r)
-{
-	const struct crfs_thread *th = &r->thread;
-	char comm[CRFS_COMM_LEN];
-	cpumask_var_t mask;
-	sigset_t set;
-	int ret = 0;
-
-	sigemptyset(&set);
-	set.sig[0] = th->blocked;
-	sigdelsetmask(&set, sigmask(SIGKILL) | sigmask(SIGSTOP));
-	set_current_blocked(&set);
-	if (th->altstack_flags != SS_DISABLE) {
-		current->sas_ss_sp = th->altstack_sp;
-		current->sas_ss_size = th->altstack_size;
-		current->sas_ss_flags = th->altstack_flags;
-	}
-#ifdef CONFIG_RSEQ
-	if (th->flags & CRFS_THREAD_F_RSEQ) {
-		current->rseq = (struct rseq __user *)(unsigned long)th->rseq_addr;
-		current->rseq_len = th->rseq_len;
-		current->rseq_sig = th->rseq_sig;
-		rseq_set_notify_resume(current);
-	}
-#endif
-	current->clear_child_tid = (int __user *)(unsigned long)th->clear_child_tid;
-#ifdef CONFIG_FUTEX
-	current->robust_list = (struct robust_list_head __user *)(unsigned long)th->robust_list;
-#endif
-	memcpy(comm, th->comm, sizeof(comm));
-	comm[sizeof(comm) - 1] = 0;
-	set_task_comm(current, comm);
-	if (th->sched_nice != task_nice(current)) {
-		if (!can_nice(current, th->sched_nice))
-			return crfs_rst_child_fail(r, -EPERM, "pid %u: nice %d: not allowed",
-						   r->task.pid, th->sched_nice);
-		set_user_nice(current, th->sched_nice);
-	}
-	if (!zalloc_cpumask_var(&mask, GFP_KERNEL))
-		return -ENOMEM;
-	bitmap_copy(cpumask_bits(mask), (unsigned long *)th->cpus_allowed,
-		    min_t(unsigned int, nr_cpu_ids, CRFS_CPU_WORDS * 64));
-	cpumask_and(mask, mask, cpu_active_mask);
-	if (!cpumask_equal(mask, current->cpus_ptr)) {
-		ret = cpumask_empty(mask) ? -EINVAL : sched_setaffinity(0, mask);
-		if (ret)
-			crfs_rst_child_fail(r, ret, "pid %u: CPU affinity: %*pbl: cannot set it",
-					    r->task.pid, cpumask_pr_args(mask));
-	}
-	free_cpumask_var(mask);
-	return ret;
-}
-
 /* Limits (as setrlimit()) and the prctl state of the process. */
 static int crfs_rst_limits(struct crfs_rst *r)
 {
@@ -433,7 +349,6 @@ static int crfs_rst_limits(struct crfs_rst *r)
 		return crfs_rst_child_fail(r, -EPERM, "pid %u: oom_score_adj %d: not allowed",
 					   t->pid, t->oom_score_adj);
 	current->signal->oom_score_adj = t->oom_score_adj;
-	current->timer_slack_ns = t->timer_slack_ns ?: current->default_timer_slack_ns;
 	return 0;
 }
 
@@ -445,8 +360,8 @@ static struct sigqueue *crfs_rst_sigq_tail(struct sigpending *queue)
 	return list_last_entry(&queue->list, struct sigqueue, list);
 }
 
-/* The queued signals, in their order: the process's, then its thread's. */
-static int crfs_rst_sigpending(struct crfs_rst *r)
+/* The queued signals of queue @tid (0: the process's), in their order. */
+static int crfs_rst_sigpending(struct crfs_rst *r, u32 tid)
 {
 	const struct crfs_sigpending *s;
 	struct sigqueue *last, *q;
@@ -458,6 +373,8 @@ static int crfs_rst_sigpending(struct crfs_rst *r)
 
 	for (i = 0; i < r->nr_sigq; i++) {
 		s = &r->sigq[i];
+		if (s->tid != tid)
+			continue;
 		/* kernel_siginfo_t is the head of the siginfo_t kept */
 		memcpy(&info, s->siginfo, sizeof(info));
 		queue = s->tid ? &current->pending : &current->signal->shared_pending;
@@ -531,29 +448,46 @@ static void crfs_rst_itimers(struct crfs_rst *r)
 }
 
 /*
- * The process's last steps: signal actions and mask, limits, credentials,
- * dumpable; then its queued signals and interval timers.
+ * A thread's last steps, once the leader has set the signal actions and
+ * limits: its policy and affinity, its credentials, then its queued
+ * signals (ignored, or fatal, or charged, as the image's actions and
+ * limits say).
+ */
+static int crfs_rst_thread_finish(struct crfs_rst_thread *t)
+{
+	int ret = crfs_rst_thread_sched(t);
+
+	if (ret)
+		return ret;
+	/* charged to the process's own user; each thread holds its own */
+	commit_creds(get_new_cred(t->r->new_cred));
+	return crfs_rst_sigpending(t->r, t->th.tid);
+}
+
+/*
+ * The process's last steps, in its leader: signal actions, its own
+ * thread's state, limits; then (procset) every thread's own last steps,
+ * its own among them; the process's queued signals and interval timers.
+ * The other threads set their state before (crfs_rst_thread_fn()): a
+ * process signal goes to a thread whose mask is set.  Dumpable is set by
+ * the writer once every thread has committed its credentials, which
+ * resets it.
  */
 static int crfs_rst_finish(struct crfs_rst *r)
 {
-	struct cred *cred;
 	int ret;
 
 	ret = crfs_rst_sigactions(r);
 	if (!ret)
-		ret = crfs_rst_thread(r);
+		ret = crfs_rst_thread(r->lead);
 	if (!ret)
 		ret = crfs_rst_limits(r);
 	if (ret)
 		return ret;
-	if (r->task.flags & CRFS_TASK_F_NO_NEW_PRIVS)
-		task_set_no_new_privs(current);
-	cred = r->new_cred;
-	r->new_cred = NULL;
-	commit_creds(cred);
-	set_dumpable(current->mm, r->task.dumpable);
-	/* charged to the process's own user; its CPU time from here on */
-	ret = crfs_rst_sigpending(r);
+	complete_all(&r->procset);
+	ret = crfs_rst_thread_finish(r->lead);
+	if (!ret)
+		ret = crfs_rst_sigpending(r, 0);
 	if (!ret)
 		crfs_rst_itimers(r);
 	return ret;
@@ -564,16 +498,91 @@ static void __noreturn crfs_rst_child_exit(struct crfs_rst *r, int err)
 {
 	crfs_rst_child_fail(r, err, "pid %u: killed during the restore", r->task.pid);
 	complete_all(&r->ready);
+	complete_all(&r->procset);
 	complete_all(&r->finished);
 	crfs_rst_put(r);
 	do_exit(SIGKILL);
+}
+
+/* The thread's rax, put back on its way to user mode; then it is done. */
+static void crfs_rst_thread_done(struct crfs_rst_thread *t)
+{
+	struct crfs_rst *r = t->r;
+	struct crfs_rst_ax *ax = t->ax;
+
+	t->ax = NULL;
+	init_task_work(&ax->work, crfs_rst_ax_fn);
+	if (task_work_add(current, &ax->work, TWA_SIGNAL)) {
+		kfree(ax);
+		crfs_rst_child_exit(r, -ESRCH);
+	}
+	complete(&r->finished);
+	crfs_rst_put(r);
+}
+
+/* A thread other than the leader: made by it, it restores itself. */
+static int crfs_rst_thread_fn(void *arg)
+{
+	struct crfs_rst_thread *t = arg;
+	struct crfs_rst *r = t->r;
+	int ret;
+
+	/* its state (its mask too) before the leader's last steps */
+	ret = crfs_rst_thread(t);
+	if (ret)
+		crfs_rst_child_exit(r, ret);
+	complete(&r->ready);
+	if (wait_for_completion_killable(&r->go) || READ_ONCE(r->abort) ||
+	    wait_for_completion_killable(&r->procset) || READ_ONCE(r->abort))
+		crfs_rst_child_exit(r, -EINTR);
+	ret = crfs_rst_thread_finish(t);
+	if (ret)
+		crfs_rst_child_exit(r, ret);
+	crfs_rst_thread_done(t);
+	return 0;
+}
+
+/* The leader makes the other threads, each with its tid; they wait. */
+static int crfs_rst_make_threads(struct crfs_rst *r)
+{
+	struct crfs_rst_thread *t;
+	struct kernel_clone_args args = {
+		.flags		= CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
+				  CLONE_THREAD | CLONE_SYSVSEM,
+		.fn		= crfs_rst_thread_fn,
+		.set_tid_size	= 1,
+	};
+	unsigned int i;
+	pid_t tid, nr;
+
+	r->lead->task = get_task_struct(current);
+	for (i = 0; i < r->nr_threads; i++) {
+		t = &r->threads[i];
+		if (t == r->lead)
+			continue;
+		tid = t->th.tid;
+		args.set_tid = &tid;
+		args.fn_arg = t;
+		refcount_inc(&r->ref);		/* the thread's */
+		nr = kernel_clone(&args);
+		if (nr < 0) {
+			crfs_rst_put(r);
+			return crfs_rst_child_fail(r, nr, "pid %u: thread %u: cannot make it%s",
+						   r->task.pid, tid,
+						   nr == -EEXIST ? ": the pid is in use" : "");
+		}
+		t->task = find_get_task_by_vpid(nr);
+		if (!t->task)
+			return crfs_rst_child_fail(r, -ESRCH, "pid %u: thread %u: gone as soon as made",
+						   r->task.pid, tid);
+	}
+	return 0;
 }
 
 /* The process's entry function: it restores itself, then user mode. */
 static int crfs_rst_child(void *arg)
 {
 	struct crfs_rst *r = arg;
-	struct crfs_rst_ax *ax;
 	int ret;
 
 	if (wait_for_completion_killable(&r->start) || READ_ONCE(r->abort))
@@ -588,6 +597,8 @@ static int crfs_rst_child(void *arg)
 	ret = crfs_rst_build_mm(r);
 	if (!ret)
 		ret = crfs_rst_build_files(r);
+	if (!ret)
+		ret = crfs_rst_make_threads(r);
 	if (ret)
 		crfs_rst_child_exit(r, ret);
 	complete(&r->ready);
@@ -596,15 +607,7 @@ static int crfs_rst_child(void *arg)
 	ret = crfs_rst_finish(r);
 	if (ret)
 		crfs_rst_child_exit(r, ret);
-	ax = r->ax;
-	r->ax = NULL;
-	init_task_work(&ax->work, crfs_rst_ax_fn);
-	if (task_work_add(current, &ax->work, TWA_SIGNAL)) {
-		kfree(ax);
-		crfs_rst_child_exit(r, -ESRCH);
-	}
-	complete(&r->finished);
-	crfs_rst_put(r);
+	crfs_rst_thread_done(r->lead);
 	return 0;
 }
 
@@ -612,7 +615,8 @@ static int crfs_rst_child(void *arg)
  * crfs_rst_spawn - make the process: its pid, in the frozen container
  * @r: the restore, its plan checked
  *
- * Returns once the process has built its address space and files.
+ * Returns once the process has built its address space and files and
+ * made its other threads, and each has set its own state.
  * Return: 0, or the errno with the reason in the error file.
  */
 int crfs_rst_spawn(struct crfs_rst *r)
@@ -626,6 +630,7 @@ int crfs_rst_spawn(struct crfs_rst *r)
 		.set_tid	= &pid,
 		.set_tid_size	= 1,
 	};
+	unsigned int i;
 	pid_t nr;
 	int ret;
 
@@ -643,70 +648,29 @@ int crfs_rst_spawn(struct crfs_rst *r)
 	r->proc = find_get_task_by_vpid(nr);
 	if (!r->proc)
 		return crfs_rst_refuse(r, -ESRCH, "pid %u: gone as soon as made", pid);
-	ret = crfs_cgroup_attach(r->ct->cgrp, nr);
-	if (ret)
-		return crfs_rst_refuse(r, ret, "pid %u: cannot move it into %s",
-				       pid, r->ct->name);
+	/*
+	 * Into the frozen container once its threads are made: a task there
+	 * has the freezer's trap pending, and fork() fails while a signal
+	 * is (copy_process()).  Until it leaves its entry function nothing
+	 * of it runs in user mode.
+	 */
 	complete(&r->start);
-	if (wait_for_completion_killable(&r->ready))
-		return crfs_rst_refuse(r, -EINTR, "pid %u: the writer was killed", pid);
+	/* each thread once, or one failure for all (complete_all()) */
+	for (i = 0; i < r->nr_threads; i++)
+		if (wait_for_completion_killable(&r->ready))
+			return crfs_rst_refuse(r, -EINTR, "pid %u: the writer was killed", pid);
 	ret = READ_ONCE(r->child_err);
 	if (ret) {
 		r->err = ret;	/* the process said why */
 		return ret;
 	}
+	ret = crfs_cgroup_attach(r->ct->cgrp, nr);
+	if (ret)
+		return crfs_rst_refuse(r, ret, "pid %u: cannot move it into %s",
+				       pid, r->ct->name);
 	r->task_mm = get_task_mm(r->proc);
 	if (!r->task_mm)
 		return crfs_rst_refuse(r, -ESRCH, "pid %u: no address space", pid);
-	return 0;
-}
-
-/* The regset of @view whose note type is @note, or NULL. */
-static const struct user_regset *crfs_rst_regset(const struct user_regset_view *view,
-						 unsigned int note)
-{
-	unsigned int i;
-
-	for (i = 0; i < view->n; i++)
-		if (view->regsets[i].core_note_type == note)
-			return &view->regsets[i];
-	return NULL;
-}
-
-/* Registers and FPU into the waiting process, as PTRACE_SETREGSET would. */
-static int crfs_rst_regs(struct crfs_rst *r)
-{
-	const struct user_regset_view *view = task_user_regset_view(r->proc);
-	bool xsave = boot_cpu_has(X86_FEATURE_OSXSAVE);
-	const struct user_regset *rs;
-	int i, ret;
-
-	for (i = 0; i < 1000; i++) {
-		if (wait_task_inactive(r->proc, TASK_UNINTERRUPTIBLE))
-			break;
-		if (READ_ONCE(r->child_err) || fatal_signal_pending(current))
-			return -EINTR;
-		usleep_range(1000, 2000);
-	}
-	if (i == 1000)
-		return crfs_rst_refuse(r, -EBUSY, "pid %u: never waited off its CPU",
-				       r->task.pid);
-	rs = crfs_rst_regset(view, NT_PRSTATUS);
-	if (!rs || !rs->set || rs->n * rs->size != sizeof(r->regs.r))
-		return crfs_rst_refuse(r, -EOPNOTSUPP, "pid %u: registers: no regset",
-				       r->task.pid);
-	ret = rs->set(r->proc, rs, 0, sizeof(r->regs.r), r->regs.r, NULL);
-	if (ret)
-		return crfs_rst_refuse(r, ret, "pid %u: registers: refused by the kernel",
-				       r->task.pid);
-	rs = crfs_rst_regset(view, xsave ? NT_X86_XSTATE : NT_PRFPREG);
-	if (!rs || !rs->set)
-		return crfs_rst_refuse(r, -EOPNOTSUPP, "pid %u: FPU: no regset", r->task.pid);
-	ret = rs->set(r->proc, rs, 0, r->hdr.xstate_size, r->xstate, NULL);
-	if (ret)
-		return crfs_rst_refuse(r, ret, "pid %u: FPU: its XSAVE area refused",
-				       r->task.pid);
-	r->ax->ax = r->regs.r[CRFS_R_AX];
 	return 0;
 }
 
@@ -729,21 +693,28 @@ static bool crfs_rst_settled(struct crfs_rst *r)
 int crfs_rst_complete(struct crfs_rst *r)
 {
 	struct crfs_cgroup_status st;
+	unsigned int i;
 	long left;
 	int ret;
 
-	ret = crfs_rst_regs(r);
-	if (ret)
-		return ret;
-	complete(&r->go);
-	if (wait_for_completion_killable(&r->finished))
-		return crfs_rst_refuse(r, -EINTR, "pid %u: the writer was killed",
-				       r->task.pid);
+	for (i = 0; i < r->nr_threads; i++) {
+		ret = crfs_rst_regs(r, &r->threads[i]);
+		if (ret)
+			return ret;
+	}
+	complete_all(&r->go);
+	/* each thread once, or one failure for all (complete_all()) */
+	for (i = 0; i < r->nr_threads; i++)
+		if (wait_for_completion_killable(&r->finished))
+			return crfs_rst_refuse(r, -EINTR, "pid %u: the writer was killed",
+					       r->task.pid);
 	ret = READ_ONCE(r->child_err);
 	if (ret) {
 		r->err = ret;
 		return ret;
 	}
+	/* after every thread's commit_creds(), which may reset it */
+	set_dumpable(r->task_mm, r->task.dumpable);
 	left = wait_event_killable_timeout(r->ct->wait, crfs_rst_settled(r),
 					   CRFS_RST_WAIT);
 	if (left < 0)
@@ -763,14 +734,18 @@ int crfs_rst_complete(struct crfs_rst *r)
  * crfs_rst_kill - a failed restore: kill the process, wait until it is gone
  * @r: the restore
  *
- * The container is left empty and thawed, as before the restore.  The
- * process is the writer's child: when the writer kills it, it reaps it
- * too, so that no zombie keeps the image's pid (the same image again
- * from the same writer would be refused EEXIST) for as long as the
- * writer lives.
+ * The container is left empty and thawed, as before the restore.  Every
+ * thread still in its entry function sees the abort and exits; those
+ * past it die of the SIGKILL sent to the whole process (through a thread
+ * that takes it: the leader may have exited already).  The process is
+ * the writer's child: when the writer kills it, it reaps it too, once
+ * its last thread is gone, so that no zombie keeps the image's pid (the
+ * same image again from the same writer would be refused EEXIST) for as
+ * long as the writer lives.
  */
 void crfs_rst_kill(struct crfs_rst *r)
 {
+	long ret;
 	pid_t nr;
 	int i;
 
@@ -778,15 +753,23 @@ void crfs_rst_kill(struct crfs_rst *r)
 		return;
 	r->abort = true;
 	if (r->proc) {
-		send_sig(SIGKILL, r->proc, 1);
+		do_send_sig_info(SIGKILL, SEND_SIG_PRIV, r->proc, PIDTYPE_TGID);
 		complete_all(&r->start);
 		complete_all(&r->go);
-		for (i = 0; i < 500 && !READ_ONCE(r->proc->exit_state); i++)
-			msleep(20);
-		/* 0 once reaped: then no wait, which would take any child */
+		complete_all(&r->procset);
+		/*
+		 * 0 once reaped: then no wait, which would take any child.  A
+		 * writer that is not the parent (an inherited descriptor) waits
+		 * until the leader is the last thread, and a zombie.
+		 */
 		nr = task_pid_vnr(r->proc);
-		if (nr > 0 && READ_ONCE(r->proc->exit_state))
-			kernel_wait4(nr, NULL, WNOHANG | __WALL, NULL);
+		for (i = 0; nr > 0 && i < 500; i++) {
+			ret = kernel_wait4(nr, NULL, WNOHANG | __WALL, NULL);
+			if (ret > 0 || (ret < 0 && READ_ONCE(r->proc->exit_state) &&
+					get_nr_threads(r->proc) == 1))
+				break;
+			msleep(20);
+		}
 	}
 	if (r->froze)
 		crfs_cgroup_freeze(r->ct->cgrp, false);

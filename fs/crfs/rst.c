@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The restore context: the incremental parser of an image written into
- * an empty container's image file, the model of its one process, and the
- * abort.
+ * an empty container's image file, the model of its one process and its
+ * threads, and the abort.
  *
  * The header, then each record, is gathered whole (at most
  * CRFS_REC_MAX_LEN bytes), its crc32c checked, then checked by the rules
@@ -34,6 +34,7 @@
 #define CRFS_RST_MAX_FILES	4096
 #define CRFS_RST_MAX_VMAS	65536
 #define CRFS_RST_MAX_FDS	4096
+#define CRFS_RST_MAX_THREADS	4096
 
 /**
  * crfs_rst_refuse - fail the restore with a reason in the error file
@@ -284,12 +285,19 @@ static int crfs_rst_rec_task(struct crfs_rst *r, void *p, size_t len)
 	r->have_task = true;
 	if (!r->task.nr_threads)
 		return crfs_rst_refuse(r, -EINVAL, "pid %u: no thread", r->task.pid);
-	/* refused at once: its second THREAD would read as out of order */
-	if (r->task.nr_threads != 1)
-		return crfs_rst_refuse(r, -EOPNOTSUPP,
-				       "pid %u: %u threads: kernel: only single-threaded processes for now",
-				       r->task.pid, r->task.nr_threads);
+	if (r->task.nr_threads > CRFS_RST_MAX_THREADS)
+		return crfs_rst_refuse(r, -EOPNOTSUPP, "pid %u: %u threads: kernel: at most %u",
+				       r->task.pid, r->task.nr_threads, CRFS_RST_MAX_THREADS);
+	r->threads = kvcalloc(r->task.nr_threads, sizeof(*r->threads), GFP_KERNEL);
+	if (!r->threads)
+		return -ENOMEM;
 	return 0;
+}
+
+/* The thread whose records are being read, or NULL before the first. */
+static struct crfs_rst_thread *crfs_rst_cur(struct crfs_rst *r)
+{
+	return r->nr_threads ? &r->threads[r->nr_threads - 1] : NULL;
 }
 
 /* CRFS_REC_CREDS: the process's credentials, then its groups. */
@@ -310,32 +318,41 @@ static int crfs_rst_rec_creds(struct crfs_rst *r, void *p, size_t len)
 	return 0;
 }
 
-/* CRFS_REC_THREAD: the process's one thread. */
+/* CRFS_REC_THREAD: a thread of the process, after the one before whole. */
 static int crfs_rst_rec_thread(struct crfs_rst *r, void *p, size_t len)
 {
-	memcpy(&r->thread, p, sizeof(r->thread));
-	if (!r->have_creds || r->have_thread || r->thread.pid != r->task.pid)
-		return crfs_rst_refuse(r, -EINVAL, "pid %u: thread %u: not after its process",
-				       r->thread.pid, r->thread.tid);
-	if (r->thread.tid != r->task.pid)
-		return crfs_rst_refuse(r, -EOPNOTSUPP,
-				       "pid %u: thread %u: kernel: only single-threaded processes for now",
-				       r->thread.pid, r->thread.tid);
-	r->have_thread = true;
+	struct crfs_rst_thread *t = crfs_rst_cur(r);
+	struct crfs_thread th;
+	unsigned int i;
+
+	memcpy(&th, p, sizeof(th));
+	if (!r->have_creds || th.pid != r->task.pid ||
+	    r->nr_threads == r->task.nr_threads || (t && !t->xstate))
+		return crfs_rst_refuse(r, -EINVAL, "pid %u: thread %u: not after its process or the thread before",
+				       th.pid, th.tid);
+	for (i = 0; i < r->nr_threads; i++)
+		if (r->threads[i].th.tid == th.tid)
+			return crfs_rst_refuse(r, -EINVAL, "pid %u: thread %u: twice",
+					       th.pid, th.tid);
+	t = &r->threads[r->nr_threads++];
+	t->r = r;
+	t->th = th;
+	if (th.tid == r->task.pid)
+		r->lead = t;
 	return 0;
 }
 
 /* CRFS_REC_SIGPENDING: a queued signal, the process's (tid 0) or its thread's. */
 static int crfs_rst_rec_sigpending(struct crfs_rst *r, void *p, size_t len)
 {
+	struct crfs_rst_thread *t = crfs_rst_cur(r);
 	struct crfs_sigpending s, *n;
 	int si_signo;
 
 	memcpy(&s, p, sizeof(s));
 	memcpy(&si_signo, s.siginfo, sizeof(si_signo));
-	if (!r->have_creds || r->have_regs ||
-	    (s.tid && (!r->have_thread || s.tid != r->thread.tid)) ||
-	    (!s.tid && r->have_thread))
+	if (!r->have_creds || (t && t->have_regs) ||
+	    (s.tid && (!t || s.tid != t->th.tid)) || (!s.tid && t))
 		return crfs_rst_refuse(r, -EINVAL, "pid %u: pending signal %u: not after its process or thread",
 				       r->task.pid, s.signo);
 	if (!s.signo || !valid_signal(s.signo) || s.signo > CRFS_NSIG ||
@@ -365,27 +382,32 @@ static int crfs_rst_rec_sigpending(struct crfs_rst *r, void *p, size_t len)
 /* CRFS_REC_X86_REGS: the thread's registers. */
 static int crfs_rst_rec_regs(struct crfs_rst *r, void *p, size_t len)
 {
-	memcpy(&r->regs, p, sizeof(r->regs));
-	if (!r->have_thread || r->have_regs || r->regs.tid != r->thread.tid)
+	struct crfs_rst_thread *t = crfs_rst_cur(r);
+	struct crfs_x86_regs regs;
+
+	memcpy(&regs, p, sizeof(regs));
+	if (!t || t->have_regs || regs.tid != t->th.tid)
 		return crfs_rst_refuse(r, -EINVAL, "pid %u: registers: not after its thread",
 				       r->task.pid);
-	r->have_regs = true;
+	t->regs = regs;
+	t->have_regs = true;
 	return 0;
 }
 
 /* CRFS_REC_X86_XSTATE: the thread's XSAVE area. */
 static int crfs_rst_rec_xstate(struct crfs_rst *r, void *p, size_t len)
 {
+	struct crfs_rst_thread *t = crfs_rst_cur(r);
 	struct crfs_x86_xstate xs;
 
 	memcpy(&xs, p, sizeof(xs));
-	if (!r->have_regs || r->xstate || xs.tid != r->thread.tid ||
+	if (!t || !t->have_regs || t->xstate || xs.tid != t->th.tid ||
 	    xs.size != r->hdr.xstate_size ||
 	    len != ALIGN(sizeof(xs) + xs.size, 8))
 		return crfs_rst_refuse(r, -EINVAL, "pid %u: FPU: not after its registers, or bad size",
 				       r->task.pid);
-	r->xstate = kvmemdup((char *)p + sizeof(xs), xs.size, GFP_KERNEL);
-	if (!r->xstate)
+	t->xstate = kvmemdup((char *)p + sizeof(xs), xs.size, GFP_KERNEL);
+	if (!t->xstate)
 		return -ENOMEM;
 	return 0;
 }
@@ -395,10 +417,11 @@ static int crfs_rst_plan(struct crfs_rst *r)
 {
 	int ret;
 
-	if (!r->have_task || !r->have_thread || !r->have_regs || !r->xstate ||
+	if (!r->have_task || r->nr_threads != r->task.nr_threads || !r->lead ||
+	    !r->threads[r->nr_threads - 1].xstate ||
 	    !r->have_mm || !r->have_fdt || !r->have_fs || !r->sighand)
 		return crfs_rst_refuse(r, -EINVAL,
-				       "image: the process, its thread, registers, FPU, address space, fd table, fs or signal handlers are missing");
+				       "image: the process, its threads (the leader among them), registers, FPU, address space, fd table, fs or signal handlers are missing");
 	if (r->nr_vmas != r->mm.nr_vmas || r->nr_fds != r->fdt.nr_fds)
 		return crfs_rst_refuse(r, -EINVAL, "pid %u: fewer mappings or descriptors than announced",
 				       r->task.pid);
@@ -763,6 +786,7 @@ struct crfs_rst *crfs_rst_open(struct crfs_ct *ct, struct file *file)
 	init_completion(&r->start);
 	init_completion(&r->ready);
 	init_completion(&r->go);
+	init_completion(&r->procset);
 	init_completion(&r->finished);
 	return r;
 }
@@ -797,7 +821,13 @@ static void crfs_rst_free(struct crfs_rst *r)
 		put_task_struct(r->proc);
 	if (r->new_cred)
 		put_cred(r->new_cred);
-	kfree(r->ax);
+	for (i = 0; r->threads && i < r->task.nr_threads; i++) {
+		if (r->threads[i].task)
+			put_task_struct(r->threads[i].task);
+		kfree(r->threads[i].ax);
+		kvfree(r->threads[i].xstate);
+	}
+	kvfree(r->threads);
 	for (i = 0; i < r->nr_files; i++) {
 		if (r->files[i].file)
 			fput(r->files[i].file);
@@ -809,7 +839,6 @@ static void crfs_rst_free(struct crfs_rst *r)
 	kvfree(r->fds);
 	kvfree(r->sigq);
 	kfree(r->sighand);
-	kvfree(r->xstate);
 	crfs_pgset_free(&r->pgs[0]);
 	crfs_pgset_free(&r->pgs[1]);
 	kvfree(r->buf);

@@ -7,9 +7,11 @@
  * the first PAGES record (or END), the model is checked whole and the
  * process is made (rst-task.c): kernel_clone() with the image's pid, moved
  * into the container, frozen.  It builds its own address space (rst-mm.c)
- * and files (rst-files.c) in its entry function, then waits; the writer
- * fills its pages, and at END sets its registers as ptrace would, lets it
- * finish (signals, limits, credentials last) and waits until it is frozen.
+ * and files (rst-files.c) in its entry function, makes its other threads
+ * (kernel_clone() with CLONE_THREAD and each one's tid), then waits; the
+ * writer fills its pages, and at END sets every thread's registers as
+ * ptrace would, lets them finish (signals, limits, credentials last) and
+ * waits until the process is frozen.
  */
 #ifndef _FS_CRFS_RST_H
 #define _FS_CRFS_RST_H
@@ -38,6 +40,17 @@ struct crfs_rst_file {
 struct crfs_rst_ax {
 	struct callback_head	work;
 	u64			ax;
+};
+
+/* A thread of the process: its records, then the task made for it. */
+struct crfs_rst_thread {
+	struct crfs_rst		*r;
+	struct crfs_thread	th;
+	struct crfs_x86_regs	regs;
+	bool			have_regs;
+	void			*xstate;	/* hdr.xstate_size bytes */
+	struct crfs_rst_ax	*ax;		/* handed to the thread */
+	struct task_struct	*task;		/* a reference, once made */
 };
 
 /* One restore: from open() of image for writing to its release(). */
@@ -80,13 +93,11 @@ struct crfs_rst {
 	bool			have_task;
 	struct crfs_creds	creds;
 	bool			have_creds;
-	struct crfs_thread	thread;
-	bool			have_thread;
+	struct crfs_rst_thread	*threads;	/* task.nr_threads of them */
+	unsigned int		nr_threads;	/* THREAD records read */
+	struct crfs_rst_thread	*lead;		/* the leader's, tid = pid */
 	struct crfs_sigpending	*sigq;		/* queued signals, in order */
 	unsigned int		nr_sigq, sigq_room;
-	struct crfs_x86_regs	regs;
-	bool			have_regs;
-	void			*xstate;	/* hdr.xstate_size bytes */
 	u64			pages_end;	/* PAGES ascend past this */
 	/*
 	 * A PAGES record's data, written straight into the process's pages,
@@ -99,13 +110,13 @@ struct crfs_rst {
 	unsigned int		pg_set;
 	/* the process */
 	struct cred		*new_cred;	/* its credentials, made at plan */
-	struct task_struct	*proc;		/* a reference */
+	struct task_struct	*proc;		/* the leader, a reference */
 	struct mm_struct	*task_mm;	/* mmget() */
-	struct crfs_rst_ax	*ax;		/* handed to the process */
 	struct completion	start;		/* writer: it is in the container */
-	struct completion	ready;		/* process: built, or failed */
+	struct completion	ready;		/* each thread: built, or failed */
 	struct completion	go;		/* writer: registers set, finish */
-	struct completion	finished;	/* process: done, or failed */
+	struct completion	procset;	/* leader: actions, limits set */
+	struct completion	finished;	/* each thread: done, or failed */
 	bool			froze;		/* the container, by us */
 	bool			abort;
 	int			child_err;
@@ -128,6 +139,13 @@ int crfs_rst_complete(struct crfs_rst *r);
 void crfs_rst_kill(struct crfs_rst *r);
 __printf(3, 4)
 int crfs_rst_child_fail(struct crfs_rst *r, int err, const char *fmt, ...);
+
+/* rst-thread.c */
+const char *crfs_rst_plan_thread_why(struct crfs_rst *r,
+				     const struct crfs_rst_thread *t);
+int crfs_rst_thread(struct crfs_rst_thread *t);
+int crfs_rst_thread_sched(struct crfs_rst_thread *t);
+int crfs_rst_regs(struct crfs_rst *r, struct crfs_rst_thread *t);
 
 /* rst-mm.c */
 int crfs_rst_check_vma(struct crfs_rst *r, const struct crfs_vma *v);

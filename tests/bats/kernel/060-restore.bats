@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # The kernel crfs restores (Documentation/crfs/kernel.rst, step 3): the
-# kernel's image of one single-threaded process written into an empty
+# kernel's image of one process and its threads written into an empty
 # container's image comes back frozen, with its pid, memory, files and
 # offsets, signal state and registers (the zdtm-shaped programs' own
 # checks after thaw); refusals before any process is made, and failures
@@ -200,14 +200,90 @@ gone_and_empty() {
 	gone_and_empty "$ct"
 }
 
-@test "restore: the kernel's image of a multi-threaded process is refused before any process is made, naming pid and threads" {
+# image_tids IMG PID: the tids of PID's THREAD records in IMG, in order.
+image_tids() {
+	"$CRFS_BIN/crfs-image" json "$1" | python3 -c '
+import json, sys
+doc = json.load(sys.stdin)
+task = [t for t in doc["tasks"] if t["pid"] == int(sys.argv[1])][0]
+print(" ".join(str(th["tid"]) for th in task["threads"]))' "$2"
+}
+
+@test "restore: zdtm-threads: its 33 threads come back with their tids; registers, TLS, masks, pending signals, alternate stacks, names, nice, SCHED_RR, affinity, rseq pass each thread's checks" {
 	kimage mthr zdtm-threads
+	tids=$(image_tids "$IMG" "$PID")
+	[ "$(wc -w <<<"$tids")" -eq 33 ]
 	ct=$(crfs_mkct mthr-r)
+	krestore "$ct"
+	run -0 bash -c "ls /proc/$PID/task | sort -n | tr '\n' ' '"
+	assert_output "$(tr ' ' '\n' <<<"$tids" | sort -n | tr '\n' ' ')"
+	run -0 cat "/proc/$PID/task/$PID/comm"
+	ct_write "$ct" state thaw
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "restore: a signal pending on a thread that blocks it, which the process ignores, comes back pending: queued under the image's actions, not the writer's" {
+	local d=$BATS_TEST_TMPDIR/ign
+	mkdir -p "$d"
+	CT=$(crfs_mkct ign)
+	start_in "$CT" python3 -c '
+import os, signal, sys, threading, time
+d = sys.argv[1]
+signal.signal(signal.SIGUSR2, signal.SIG_IGN)
+up = threading.Event()
+def thread():
+    signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR2])
+    up.set()
+    while not os.path.exists(d + "/check"):
+        time.sleep(0.05)
+    ok = signal.SIGUSR2 in signal.sigpending()
+    open(d + "/result", "w").write("PASS" if ok else "FAIL: SIGUSR2 not pending")
+t = threading.Thread(target=thread)
+t.start()
+up.wait()
+signal.pthread_kill(t.ident, signal.SIGUSR2)
+open(d + "/ready", "w").close()
+t.join()' "$d"
+	PID=$STARTED_PID
+	wait_for "the program to be ready" 30 test -e "$d/ready"
+	ct_write "$CT" state freeze
+	wait_frozen "$CT"
+	IMG=$BATS_TEST_TMPDIR/ign.img
+	cat "$CRFS_MNT/$CT/image" >"$IMG" || { cat "$CRFS_MNT/$CT/error" >&2; false; }
+	ct_write "$CT" state kill
+	wait_pid_gone "$PID"
+	ct=$(crfs_mkct ign-r)
+	krestore "$ct"
+	ct_write "$ct" state thaw
+	touch "$d/check"
+	wait_for "the thread's check" 30 test -s "$d/result"
+	run -0 cat "$d/result"
+	assert_output "PASS"
+}
+
+@test "restore: a thread whose tid is taken fails the restore naming pid and thread; the threads made before and the leader are gone, the container empty" {
+	kimage tidbusy zdtm-threads
+	last=$(image_tids "$IMG" "$PID" | awk '{ print $NF }')
+	[ "$last" != "$PID" ]
+	# a process of our own on the last thread's tid
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		# no fork between the write and the sleep's
+		echo $((last - 1)) >/proc/sys/kernel/ns_last_pid
+		(crfs_close_fds; exec sleep 1000) </dev/null >/dev/null 2>&1 &
+		busy=$!
+		echo "$busy" >>"$(crfs_tmp)/.crfs-pids"
+		[ "$busy" = "$last" ] && break
+		kill "$busy"
+	done
+	[ "$busy" = "$last" ]
+	ct=$(crfs_mkct tidbusy-r)
 	run -1 bash -c "cat '$IMG' >'$CRFS_MNT/$ct/image'"
-	assert_output --partial "Operation not supported"
+	assert_output --partial "File exists"
 	run -0 ct_file "$ct" error
-	assert_output "restore: pid $PID: 33 threads: kernel: only single-threaded processes for now (EOPNOTSUPP)"
+	assert_output "restore: pid $PID: thread $last: cannot make it: the pid is in use (EEXIST)"
 	gone_and_empty "$ct"
+	run ls "/proc/$PID"
+	[ "$status" -ne 0 ]
 }
 
 @test "restore: a corrupted record is refused with its number, nothing made" {

@@ -104,3 +104,7 @@ krestore_check() {
 	assert_output --regexp "8 MiB checkpoint +median of 1: kernel +[0-9.]+ ms, crfs-fuse +[0-9.]+ ms, FUSE/kernel [0-9.]+"
 	assert_output --regexp "8 MiB restore +median of 1: kernel +[0-9.]+ ms, crfs-fuse +[0-9.]+ ms, FUSE/kernel [0-9.]+"
 }
+
+@test "reverse cross-restore: zdtm-threads from crfs-fuse's image: 33 threads with their tids and each one's own state" {
+	krestore_check zdtm-threads
+}
