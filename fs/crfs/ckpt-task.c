@@ -86,9 +86,15 @@ out_put:
 	return ret;
 }
 
-/* The regset of @view whose note type is @note, or NULL. */
-static const struct user_regset *crfs_ckpt_regset(const struct user_regset_view *view,
-						  unsigned int note)
+/**
+ * crfs_regset - the regset of a view by its note type
+ * @view: the task's view (task_user_regset_view())
+ * @note: NT_PRSTATUS, NT_X86_XSTATE, ...
+ *
+ * Return: the regset, or NULL.
+ */
+const struct user_regset *crfs_regset(const struct user_regset_view *view,
+				      unsigned int note)
 {
 	unsigned int i;
 
@@ -139,7 +145,7 @@ static int crfs_ckpt_regs(struct crfs_ckpt *c, struct task_struct *t,
 
 	if (!wait_task_inactive(t, TASK_INTERRUPTIBLE))
 		return crfs_ckpt_refuse(c, -EBUSY, "%s: still on a CPU", who);
-	rs = crfs_ckpt_regset(view, NT_PRSTATUS);
+	rs = crfs_regset(view, NT_PRSTATUS);
 	if (!rs || rs->n * rs->size != sizeof(regs.r))
 		return crfs_ckpt_refuse(c, -EOPNOTSUPP, "%s: registers: no regset of %zu bytes",
 					who, sizeof(regs.r));
@@ -153,7 +159,7 @@ static int crfs_ckpt_regs(struct crfs_ckpt *c, struct task_struct *t,
 	if (ret)
 		return ret;
 
-	rs = crfs_ckpt_regset(view, xsave ? NT_X86_XSTATE : NT_PRFPREG);
+	rs = crfs_regset(view, xsave ? NT_X86_XSTATE : NT_PRFPREG);
 	if (!rs)
 		return crfs_ckpt_refuse(c, -EOPNOTSUPP, "%s: FPU: no regset", who);
 	/* the header's size, as the userspace engine asks PTRACE_GETREGSET */

@@ -187,6 +187,10 @@ int crfs_ckpt_pipe(struct crfs_ckpt *c, struct file *file, const char *what,
 int crfs_ckpt_mm(struct crfs_ckpt *c);
 
 /* ckpt-task.c */
+struct user_regset;
+struct user_regset_view;
+const struct user_regset *crfs_regset(const struct user_regset_view *view,
+				      unsigned int note);
 int crfs_ckpt_ipcns(struct crfs_ckpt *c);
 int crfs_ckpt_task(struct crfs_ckpt *c);
 

@@ -223,18 +223,6 @@ int crfs_rst_thread_sched(struct crfs_rst_thread *t)
 	return ret;
 }
 
-/* The regset of @view whose note type is @note, or NULL. */
-static const struct user_regset *crfs_rst_regset(const struct user_regset_view *view,
-						 unsigned int note)
-{
-	unsigned int i;
-
-	for (i = 0; i < view->n; i++)
-		if (view->regsets[i].core_note_type == note)
-			return &view->regsets[i];
-	return NULL;
-}
-
 /**
  * crfs_rst_regs - registers and FPU into a waiting thread
  * @r: the restore
@@ -261,7 +249,7 @@ int crfs_rst_regs(struct crfs_rst *r, struct crfs_rst_thread *t)
 	if (i == 1000)
 		return crfs_rst_refuse(r, -EBUSY, "pid %u: thread %u: never waited off its CPU",
 				       r->task.pid, tid);
-	rs = crfs_rst_regset(view, NT_PRSTATUS);
+	rs = crfs_regset(view, NT_PRSTATUS);
 	if (!rs || !rs->set || rs->n * rs->size != sizeof(t->regs.r))
 		return crfs_rst_refuse(r, -EOPNOTSUPP, "pid %u: registers: no regset",
 				       r->task.pid);
@@ -269,7 +257,7 @@ int crfs_rst_regs(struct crfs_rst *r, struct crfs_rst_thread *t)
 	if (ret)
 		return crfs_rst_refuse(r, ret, "pid %u: thread %u: registers: refused by the kernel",
 				       r->task.pid, tid);
-	rs = crfs_rst_regset(view, xsave ? NT_X86_XSTATE : NT_PRFPREG);
+	rs = crfs_regset(view, xsave ? NT_X86_XSTATE : NT_PRFPREG);
 	if (!rs || !rs->set)
 		return crfs_rst_refuse(r, -EOPNOTSUPP, "pid %u: FPU: no regset", r->task.pid);
 	ret = rs->set(t->task, rs, 0, r->hdr.xstate_size, t->xstate, NULL);
