@@ -24,14 +24,20 @@ teardown() {
 	crfs_teardown
 }
 
+# kimage_of CT NAME: CT's process $PID (CT frozen) checkpointed by the
+# kernel into $IMG ($BATS_TEST_TMPDIR/NAME.img), then killed and gone.
+kimage_of() {
+	IMG=$BATS_TEST_TMPDIR/$2.img
+	cat "$CRFS_MNT/$1/image" >"$IMG" || { cat "$CRFS_MNT/$1/error" >&2; false; }
+	ct_write "$1" state kill
+	wait_pid_gone "$PID"
+}
+
 # kimage NAME PROG: PROG in a new container, checkpointed by the kernel into
 # $IMG, then killed and gone.  Sets PID, DIR, IMG.
 kimage() {
 	zdtm_frozen "$1" "$2"
-	IMG=$BATS_TEST_TMPDIR/$1.img
-	cat "$CRFS_MNT/$CT/image" >"$IMG" || { cat "$CRFS_MNT/$CT/error" >&2; false; }
-	ct_write "$CT" state kill
-	wait_pid_gone "$PID"
+	kimage_of "$CT" "$1"
 }
 
 # krestore CT: write $IMG into CT's image; it must come back frozen as $PID.
@@ -248,10 +254,7 @@ t.join()' "$d"
 	wait_for "the program to be ready" 30 test -e "$d/ready"
 	ct_write "$CT" state freeze
 	wait_frozen "$CT"
-	IMG=$BATS_TEST_TMPDIR/ign.img
-	cat "$CRFS_MNT/$CT/image" >"$IMG" || { cat "$CRFS_MNT/$CT/error" >&2; false; }
-	ct_write "$CT" state kill
-	wait_pid_gone "$PID"
+	kimage_of "$CT" ign
 	ct=$(crfs_mkct ign-r)
 	krestore "$ct"
 	ct_write "$ct" state thaw
@@ -399,10 +402,7 @@ t.join()' "$d"
 	wait_for "zdtm-pause to be ready" 30 test -e "$DIR/ready"
 	ct_write "$ct" state freeze
 	wait_frozen "$ct"
-	IMG=$BATS_TEST_TMPDIR/nice.img
-	cat "$CRFS_MNT/$ct/image" >"$IMG" || { cat "$CRFS_MNT/$ct/error" >&2; false; }
-	ct_write "$ct" state kill
-	wait_pid_gone "$PID"
+	kimage_of "$ct" nice
 	ct2=$(crfs_mkct nice-r)
 	krestore "$ct2"
 	run -0 ps -o ni= -p "$PID"
