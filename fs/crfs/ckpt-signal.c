@@ -6,8 +6,9 @@
  * thread's, each signal with its siginfo, in queue order) and the interval
  * timers (the TASK record's itimer: the time left and the period, in
  * microseconds as getitimer() tells them), all read under one hold of
- * siglock; and what the kernel does not keep yet: POSIX timers, a shared
- * handler table, a pending signal the queue had no room for.
+ * siglock; and what the kernel does not keep yet: a shared handler
+ * table, a pending signal the queue had no room for.  POSIX timers:
+ * ckpt-timer.c.
  */
 #include <linux/errno.h>
 #include <linux/hrtimer.h>
@@ -78,7 +79,9 @@ static void crfs_ckpt_itimers(struct crfs_ckpt *c)
 
 /*
  * Why queue @p cannot be kept, or NULL: a signal pending on it without
- * its siginfo (the queue had no room), or SIGKILL.  Locked.
+ * its siginfo (the queue had no room), SIGKILL, or a signal whose
+ * si_code says SI_TIMER that no timer queued (rt_sigqueueinfo() to
+ * itself): the restore queues a timer's own entry for it.  Locked.
  */
 static const char *crfs_ckpt_sigq_why(struct sigpending *p, char *why,
 				      size_t len)
@@ -88,8 +91,14 @@ static const char *crfs_ckpt_sigq_why(struct sigpending *p, char *why,
 
 	if (sigismember(&rest, SIGKILL))
 		return "SIGKILL pending";
-	list_for_each_entry(q, &p->list, list)
+	list_for_each_entry(q, &p->list, list) {
 		sigdelset(&rest, q->info.si_signo);
+		if (q->info.si_code == SI_TIMER && !(q->flags & SIGQUEUE_PREALLOC)) {
+			snprintf(why, len, "signal %d: SI_TIMER, not queued by a live timer (deleted, or rt_sigqueueinfo())",
+				 q->info.si_signo);
+			return why;
+		}
+	}
 	if (sigisemptyset(&rest))
 		return NULL;
 	snprintf(why, len, "signal %d pending without its siginfo (its queue was full)",
@@ -112,8 +121,6 @@ static const char *crfs_ckpt_signals_why(struct crfs_ckpt *c, char *why,
 	/* the threads hold it once each: more is another process */
 	if (refcount_read(&c->task->sighand->count) > c->nr_threads)
 		return "a handler table shared with another process (CLONE_SIGHAND)";
-	if (!hlist_empty(&sig->posix_timers))
-		return "POSIX timers";
 	return NULL;
 }
 
@@ -129,7 +136,7 @@ int crfs_ckpt_signals_check(struct crfs_ckpt *c)
 	unsigned int i, n, room = 0;
 	unsigned long flags;
 	const char *why;
-	char buf[64];
+	char buf[96];
 
 	for (;;) {
 		if (!lock_task_sighand(t, &flags))

@@ -337,7 +337,7 @@ static void crfs_ckpt_task_fields(struct crfs_ckpt *c, struct crfs_task *r)
 }
 
 /**
- * crfs_ckpt_task - the TASK record, CREDS, then each thread's records
+ * crfs_ckpt_task - the TASK record, CREDS, each thread's records, TIMERs
  * @c: the checkpoint, its other objects collected (their ids)
  *
  * The threads come in c->threads' order, the leader first.
@@ -362,5 +362,5 @@ int crfs_ckpt_task(struct crfs_ckpt *c)
 		ret = crfs_ckpt_sigpending(c, 0);
 	for (i = 0; !ret && i < c->nr_threads; i++)
 		ret = crfs_ckpt_thread(c, c->threads[i]);
-	return ret;
+	return ret ?: crfs_ckpt_timers(c);
 }

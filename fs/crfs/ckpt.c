@@ -320,6 +320,7 @@ void crfs_ckpt_free(struct crfs_ckpt *c)
 	kfree(c->files);
 	kfree(c->path_buf);
 	kvfree(c->sigq);
+	kvfree(c->timers);
 	put_pid_ns(c->pid_ns);
 	put_user_ns(c->user_ns);
 	kfree(c);
@@ -334,7 +335,7 @@ static int crfs_ckpt_collect(struct crfs_ckpt *c)
 	if (!ret)
 		ret = crfs_ckpt_check_task(c);
 	if (!ret)
-		ret = crfs_ckpt_signals_check(c);
+		ret = crfs_ckpt_signals_timers(c);
 	if (!ret)
 		ret = crfs_ckpt_ipcns(c);
 	if (!ret)

@@ -107,6 +107,8 @@ struct crfs_ckpt {
 	struct crfs_sigpending	*sigq;		/* queued signals, in order */
 	unsigned int		nr_sigq;
 	struct crfs_itimer	itimer[3];	/* ITIMER_REAL, _VIRTUAL, _PROF */
+	struct crfs_timer	*timers;	/* POSIX timers, by id */
+	unsigned int		nr_timers;
 	const struct crfs_ckpt_fd *fds;	/* while the fd table is read */
 	unsigned int		nr_fds;
 	struct crfs_buf		part[CRFS_PART_NR];
@@ -200,5 +202,9 @@ int crfs_ckpt_signals_check(struct crfs_ckpt *c);
 int crfs_ckpt_sigpending(struct crfs_ckpt *c, u32 tid);
 int crfs_ckpt_thread_signals(struct crfs_ckpt *c, struct task_struct *t,
 			     struct crfs_thread *th, unsigned long sp);
+
+/* ckpt-timer.c */
+int crfs_ckpt_signals_timers(struct crfs_ckpt *c);
+int crfs_ckpt_timers(struct crfs_ckpt *c);
 
 #endif /* _FS_CRFS_CKPT_H */

@@ -375,6 +375,17 @@ static int crfs_rst_sigpending(struct crfs_rst *r, u32 tid)
 		s = &r->sigq[i];
 		if (s->tid != tid)
 			continue;
+		/* a timer's: its own entry (rst-timer.c) */
+		ret = crfs_rst_timer_signal(r, s);
+		if (ret <= 0) {
+			if (ret)
+				return ret;
+			if (current->signal->flags & SIGNAL_GROUP_EXIT)
+				return crfs_rst_child_fail(r, -EINVAL,
+							   "pid %u: pending signal %u: not blocked, its default action kills the process",
+							   r->task.pid, s->signo);
+			continue;
+		}
 		/* kernel_siginfo_t is the head of the siginfo_t kept */
 		memcpy(&info, s->siginfo, sizeof(info));
 		queue = s->tid ? &current->pending : &current->signal->shared_pending;
@@ -448,12 +459,12 @@ static void crfs_rst_itimers(struct crfs_rst *r)
 }
 
 /*
- * A thread's last steps, once the leader has set the signal actions and
- * limits: its policy and affinity, its credentials, then its queued
- * signals (ignored, or fatal, or charged, as the image's actions and
- * limits say).
+ * A thread's last steps but its signals, once the leader has set the
+ * signal actions and limits: its policy and affinity, its credentials.
+ * Its queued signals follow (ignored, or fatal, or charged, as the
+ * image's actions and limits say).
  */
-static int crfs_rst_thread_finish(struct crfs_rst_thread *t)
+static int crfs_rst_thread_creds(struct crfs_rst_thread *t)
 {
 	int ret = crfs_rst_thread_sched(t);
 
@@ -461,17 +472,20 @@ static int crfs_rst_thread_finish(struct crfs_rst_thread *t)
 		return ret;
 	/* charged to the process's own user; each thread holds its own */
 	commit_creds(get_new_cred(t->r->new_cred));
-	return crfs_rst_sigpending(t->r, t->th.tid);
+	return 0;
 }
 
 /*
  * The process's last steps, in its leader: signal actions, its own
- * thread's state, limits; then (procset) every thread's own last steps,
- * its own among them; the process's queued signals and interval timers.
- * The other threads set their state before (crfs_rst_thread_fn()): a
- * process signal goes to a thread whose mask is set.  Dumpable is set by
- * the writer once every thread has committed its credentials, which
- * resets it.
+ * thread's state, limits, its policy and credentials, the POSIX timers
+ * (charged to the process's user, there before any of their signals is
+ * queued); then (procset) every other thread's own last steps; its own
+ * and the process's queued signals, the interval timers, and once every
+ * thread has queued its signals the POSIX timers armed.  The other
+ * threads set their state before (crfs_rst_thread_fn()): a process
+ * signal goes to a thread whose mask is set.  Dumpable is set by the
+ * writer once every thread has committed its credentials, which resets
+ * it.
  */
 static int crfs_rst_finish(struct crfs_rst *r)
 {
@@ -482,14 +496,20 @@ static int crfs_rst_finish(struct crfs_rst *r)
 		ret = crfs_rst_thread(r->lead);
 	if (!ret)
 		ret = crfs_rst_limits(r);
+	if (!ret)
+		ret = crfs_rst_thread_creds(r->lead);
+	if (!ret)
+		ret = crfs_rst_timers_make(r);
 	if (ret)
 		return ret;
 	complete_all(&r->procset);
-	ret = crfs_rst_thread_finish(r->lead);
+	ret = crfs_rst_sigpending(r, r->lead->th.tid);
 	if (!ret)
 		ret = crfs_rst_sigpending(r, 0);
 	if (!ret)
 		crfs_rst_itimers(r);
+	if (!ret)
+		ret = crfs_rst_timers_arm(r);
 	return ret;
 }
 
@@ -499,6 +519,7 @@ static void __noreturn crfs_rst_child_exit(struct crfs_rst *r, int err)
 	crfs_rst_child_fail(r, err, "pid %u: killed during the restore", r->task.pid);
 	complete_all(&r->ready);
 	complete_all(&r->procset);
+	complete_all(&r->queued);
 	complete_all(&r->finished);
 	crfs_rst_put(r);
 	do_exit(SIGKILL);
@@ -535,9 +556,12 @@ static int crfs_rst_thread_fn(void *arg)
 	if (wait_for_completion_killable(&r->go) || READ_ONCE(r->abort) ||
 	    wait_for_completion_killable(&r->procset) || READ_ONCE(r->abort))
 		crfs_rst_child_exit(r, -EINTR);
-	ret = crfs_rst_thread_finish(t);
+	ret = crfs_rst_thread_creds(t);
+	if (!ret)
+		ret = crfs_rst_sigpending(r, t->th.tid);
 	if (ret)
 		crfs_rst_child_exit(r, ret);
+	complete(&r->queued);
 	crfs_rst_thread_done(t);
 	return 0;
 }
@@ -757,6 +781,7 @@ void crfs_rst_kill(struct crfs_rst *r)
 		complete_all(&r->start);
 		complete_all(&r->go);
 		complete_all(&r->procset);
+		complete_all(&r->queued);
 		/*
 		 * 0 once reaped: then no wait, which would take any child.  A
 		 * writer that is not the parent (an inherited descriptor) waits

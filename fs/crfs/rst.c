@@ -431,6 +431,8 @@ static int crfs_rst_plan(struct crfs_rst *r)
 	if (!ret)
 		ret = crfs_rst_plan_task(r);
 	if (!ret)
+		ret = crfs_rst_plan_timers(r);
+	if (!ret)
 		ret = crfs_rst_spawn(r);
 	return ret;
 }
@@ -574,7 +576,8 @@ static const struct crfs_rst_rec crfs_rst_recs[CRFS_REC_NR] = {
 	[CRFS_REC_THREAD]	= { "thread", sizeof(struct crfs_thread), true,
 				    crfs_rst_rec_thread },
 	[CRFS_REC_SECCOMP]	= { "seccomp filter" },
-	[CRFS_REC_TIMER]	= { "POSIX timer" },
+	[CRFS_REC_TIMER]	= { "POSIX timer", sizeof(struct crfs_timer), true,
+				    crfs_rst_rec_timer },
 	[CRFS_REC_FILE_DATA]	= { "file data (memfd, deleted file)" },
 	/* read as it comes: crfs_rst_pages_head(), crfs_rst_pages_feed() */
 	[CRFS_REC_PAGES]	= { "pages", sizeof(struct crfs_pages), false,
@@ -787,6 +790,7 @@ struct crfs_rst *crfs_rst_open(struct crfs_ct *ct, struct file *file)
 	init_completion(&r->ready);
 	init_completion(&r->go);
 	init_completion(&r->procset);
+	init_completion(&r->queued);
 	init_completion(&r->finished);
 	return r;
 }
@@ -838,6 +842,7 @@ static void crfs_rst_free(struct crfs_rst *r)
 	kvfree(r->vmas);
 	kvfree(r->fds);
 	kvfree(r->sigq);
+	kvfree(r->timers);
 	kfree(r->sighand);
 	crfs_pgset_free(&r->pgs[0]);
 	crfs_pgset_free(&r->pgs[1]);

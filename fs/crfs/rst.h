@@ -98,6 +98,8 @@ struct crfs_rst {
 	struct crfs_rst_thread	*lead;		/* the leader's, tid = pid */
 	struct crfs_sigpending	*sigq;		/* queued signals, in order */
 	unsigned int		nr_sigq, sigq_room;
+	struct crfs_timer	*timers;	/* POSIX timers, ids ascending */
+	unsigned int		nr_timers, timers_room;
 	u64			pages_end;	/* PAGES ascend past this */
 	/*
 	 * A PAGES record's data, written straight into the process's pages,
@@ -115,7 +117,8 @@ struct crfs_rst {
 	struct completion	start;		/* writer: it is in the container */
 	struct completion	ready;		/* each thread: built, or failed */
 	struct completion	go;		/* writer: registers set, finish */
-	struct completion	procset;	/* leader: actions, limits set */
+	struct completion	procset;	/* leader: actions, limits, timers */
+	struct completion	queued;		/* each other thread: its signals */
 	struct completion	finished;	/* each thread: done, or failed */
 	bool			froze;		/* the container, by us */
 	bool			abort;
@@ -146,6 +149,13 @@ const char *crfs_rst_plan_thread_why(struct crfs_rst *r,
 int crfs_rst_thread(struct crfs_rst_thread *t);
 int crfs_rst_thread_sched(struct crfs_rst_thread *t);
 int crfs_rst_regs(struct crfs_rst *r, struct crfs_rst_thread *t);
+
+/* rst-timer.c */
+int crfs_rst_rec_timer(struct crfs_rst *r, void *p, size_t len);
+int crfs_rst_plan_timers(struct crfs_rst *r);
+int crfs_rst_timers_make(struct crfs_rst *r);
+int crfs_rst_timer_signal(struct crfs_rst *r, const struct crfs_sigpending *s);
+int crfs_rst_timers_arm(struct crfs_rst *r);
 
 /* rst-mm.c */
 int crfs_rst_check_vma(struct crfs_rst *r, const struct crfs_vma *v);

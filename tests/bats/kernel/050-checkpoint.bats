@@ -316,13 +316,89 @@ time.sleep(1000)' </dev/null >"$BATS_TEST_TMPDIR/pid" 2>/dev/null 3>&- &
 	zdtm_finish "$DIR" "$PID"
 }
 
-@test "checkpoint: a POSIX timer is refused at open, naming pid and why" {
-	frozen_ct ptimer zdtm-timer-pending
+# timers_match JSON PID: PID's TIMER records in JSON, ids ascending, say
+# what /proc/PID/timers says of each timer (id, signal and value,
+# notification, clock); prints how many.
+timers_match() {
+	python3 - "$1" "$2" <<-'PY'
+	import json, re, sys
+	doc = json.load(open(sys.argv[1]))
+	pid = int(sys.argv[2])
+	task = [t for t in doc["tasks"] if t["pid"] == pid][0]
+	recs = task.get("timers", [])
+	ids = [t["id"] for t in recs]
+	if ids != sorted(ids) or len(set(ids)) != len(ids):
+	    sys.exit("ids not ascending: %s" % ids)
+	proc = {}
+	pat = r"^ID: (\d+)\nsignal: (\d+)/([0-9a-f]+)\nnotify: (\w+)/(\w+)\.\d+\nClockID: (-?\d+)$"
+	for m in re.finditer(pat, open("/proc/%d/timers" % pid).read(), re.M):
+	    proc[int(m.group(1))] = (int(m.group(2)), int(m.group(3), 16),
+	                             m.group(4) + "/" + m.group(5), int(m.group(6)))
+	kinds = {0: "signal/pid", 1: "none/pid", 4: "signal/tid"}
+	for t in recs:
+	    val = int(t["sigval"], 0) if isinstance(t["sigval"], str) else t["sigval"]
+	    want = (t["signo"], val, kinds[t["notify"]], t["clock"])
+	    if proc.get(t["id"]) != want:
+	        sys.exit("timer %d: image %s, /proc %s" % (t["id"], want, proc.get(t["id"])))
+	if sorted(proc) != ids:
+	    sys.exit("/proc has %s, the image %s" % (sorted(proc), ids))
+	print(len(ids))
+	PY
+}
+
+@test "checkpoint: zdtm-posix-timers: a TIMER record for each of its 8 timers, ids ascending, as /proc/PID/timers tells them; thawed, it passes its checks" {
+	frozen_ct ptimer zdtm-posix-timers
+	cat "$CRFS_MNT/$CT/image" >"$BATS_TEST_TMPDIR/ct.img" || { cat "$CRFS_MNT/$CT/error" >&2; false; }
+	run -0 "$CRFS_BIN/crfs-image" verify "$BATS_TEST_TMPDIR/ct.img"
+	"$CRFS_BIN/crfs-image" json "$BATS_TEST_TMPDIR/ct.img" >"$BATS_TEST_TMPDIR/ct.json"
+	run -0 timers_match "$BATS_TEST_TMPDIR/ct.json" "$PID"
+	assert_output "8"
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "checkpoint: a signal queued with si_code SI_TIMER by no timer (rt_sigqueueinfo) is refused at open, naming pid, signal and why; thawed it goes on" {
+	local d=$BATS_TEST_TMPDIR/fake
+	mkdir -p "$d"
+	CT=$(crfs_mkct fake)
+	start_in "$CT" python3 -c '
+import ctypes, os, signal, struct, sys, time
+d = sys.argv[1]
+signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR2])
+# siginfo_t: si_signo, si_errno, si_code = SI_TIMER (-2), then zeroes
+info = ctypes.create_string_buffer(struct.pack("<iii", signal.SIGUSR2, 0, -2), 128)
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.syscall(129, os.getpid(), signal.SIGUSR2, info) != 0:
+    sys.exit("rt_sigqueueinfo: errno %d" % ctypes.get_errno())
+open(d + "/ready", "w").close()
+while not os.path.exists(d + "/check"):
+    time.sleep(0.05)
+ok = signal.SIGUSR2 in signal.sigpending()
+open(d + "/result", "w").write("PASS" if ok else "FAIL: SIGUSR2 not pending")' "$d"
+	PID=$STARTED_PID
+	wait_for "the program to be ready" 30 test -e "$d/ready"
+	ct_write "$CT" state freeze
+	wait_frozen "$CT"
 	run -1 cat "$CRFS_MNT/$CT/image"
 	run -0 ct_file "$CT" error
-	assert_output "checkpoint: pid $PID: signals: POSIX timers: kernel: not yet (EOPNOTSUPP)"
+	assert_output "checkpoint: pid $PID: signals: signal 12: SI_TIMER, not queued by a live timer (deleted, or rt_sigqueueinfo()): kernel: not yet (EOPNOTSUPP)"
 	run -0 ct_file "$CT" state
 	assert_output "frozen"
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	touch "$d/check"
+	wait_for "the program's check" 30 test -s "$d/result"
+	run -0 cat "$d/result"
+	assert_output "PASS"
+}
+
+@test "cross-restore: crfs-fuse restores the kernel's image of zdtm-posix-timers: ids, clocks, notifications, values, periods" {
+	fuse_restores_check zdtm-posix-timers
+}
+
+@test "cross-restore: crfs-fuse restores the kernel's image of zdtm-timer-pending: the timer's pending signal, once" {
+	fuse_restores_check zdtm-timer-pending
 }
 
 @test "cross-restore: crfs-fuse restores the kernel's image of zdtm-pause in the same machine" {

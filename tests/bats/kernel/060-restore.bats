@@ -153,6 +153,49 @@ gone_and_empty() {
 	zdtm_finish "$DIR" "$PID"
 }
 
+@test "restore: zdtm-posix-timers: its 8 timers come back with their ids, clocks, notifications, signals and values, what they had left and their periods; the ticking one ticks" {
+	kimage ptm zdtm-posix-timers
+	ct=$(crfs_mkct ptm-r)
+	krestore "$ct"
+	ct_write "$ct" state thaw
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "restore: zdtm-timer-pending: the signal pending of a periodic timer comes back as the timer's own: one signal after any wait, not two" {
+	kimage tpend zdtm-timer-pending
+	ct=$(crfs_mkct tpend-r)
+	krestore "$ct"
+	ct_write "$ct" state thaw
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "restore: zdtm-timer-overrun: the expiries a periodic timer counted while its signal was pending come back in that signal's si_overrun" {
+	kimage tover zdtm-timer-overrun
+	ct=$(crfs_mkct tover-r)
+	krestore "$ct"
+	ct_write "$ct" state thaw
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "restore: zdtm-threads-timers: each thread's SIGEV_THREAD_ID timer comes back aimed at its thread and ticks there" {
+	kimage thtm zdtm-threads-timers
+	ct=$(crfs_mkct thtm-r)
+	krestore "$ct"
+	ct_write "$ct" state thaw
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "restore: a POSIX timer on an alarm clock is refused before any process is made, naming pid and timer" {
+	kimage tmbad zdtm-posix-timers
+	# the first TIMER record (15): its clock (at 8) set to CLOCK_REALTIME_ALARM
+	"$BATS_TEST_DIRNAME/forge.py" rec "$IMG" "$IMG.bad" 15 - 8 "<i" 8
+	ct=$(crfs_mkct tmbad-r)
+	run -1 bash -c 'cat "$1" >"$2"' _ "$IMG.bad" "$CRFS_MNT/$ct/image"
+	run -0 ct_file "$ct" error
+	assert_output --regexp "^restore: pid $PID: timer [0-9]+: a clock other than CLOCK_REALTIME, _MONOTONIC, _BOOTTIME, _TAI or its own CPU clocks \(EOPNOTSUPP\)$"
+	gone_and_empty "$ct"
+}
+
 @test "restore: an interval timer longer than setitimer() takes is refused before any process is made" {
 	kimage itbad zdtm-itimers
 	# the TASK record (10): its itimer[0].value_ns (at 352 in struct

@@ -105,6 +105,14 @@ krestore_check() {
 	assert_output --regexp "8 MiB restore +median of 1: kernel +[0-9.]+ ms, crfs-fuse +[0-9.]+ ms, FUSE/kernel [0-9.]+"
 }
 
+@test "reverse cross-restore: zdtm-posix-timers from crfs-fuse's image: ids, clocks, notifications, values, periods" {
+	krestore_check zdtm-posix-timers
+}
+
+@test "reverse cross-restore: zdtm-timer-pending from crfs-fuse's image: the timer's pending signal, once" {
+	krestore_check zdtm-timer-pending
+}
+
 @test "reverse cross-restore: zdtm-threads from crfs-fuse's image: 33 threads with their tids and each one's own state" {
 	krestore_check zdtm-threads
 }
