@@ -185,27 +185,30 @@ gone_and_empty() {
 	zdtm_finish "$DIR" "$PID"
 }
 
+# kimage_forged NAME PROG TYPE WHERE FMT VALUE: PROG's kernel image ($IMG,
+# kimage) with a field of its first record of TYPE forged (forge.py rec),
+# written into a new container $KCT: the write fails, $output is the error.
+kimage_forged() {
+	kimage "$1" "$2"
+	"$BATS_TEST_DIRNAME/forge.py" rec "$IMG" "$IMG.bad" "$3" - "$4" "$5" "$6"
+	KCT=$(crfs_mkct "$1-r")
+	run -1 bash -c 'cat "$1" >"$2"' _ "$IMG.bad" "$CRFS_MNT/$KCT/image"
+	run -0 ct_file "$KCT" error
+}
+
 @test "restore: a POSIX timer on an alarm clock is refused before any process is made, naming pid and timer" {
-	kimage tmbad zdtm-posix-timers
 	# the first TIMER record (15): its clock (at 8) set to CLOCK_REALTIME_ALARM
-	"$BATS_TEST_DIRNAME/forge.py" rec "$IMG" "$IMG.bad" 15 - 8 "<i" 8
-	ct=$(crfs_mkct tmbad-r)
-	run -1 bash -c 'cat "$1" >"$2"' _ "$IMG.bad" "$CRFS_MNT/$ct/image"
-	run -0 ct_file "$ct" error
+	kimage_forged tmbad zdtm-posix-timers 15 8 "<i" 8
 	assert_output --regexp "^restore: pid $PID: timer [0-9]+: a clock other than CLOCK_REALTIME, _MONOTONIC, _BOOTTIME, _TAI or its own CPU clocks \(EOPNOTSUPP\)$"
-	gone_and_empty "$ct"
+	gone_and_empty "$KCT"
 }
 
 @test "restore: an interval timer longer than setitimer() takes is refused before any process is made" {
-	kimage itbad zdtm-itimers
 	# the TASK record (10): its itimer[0].value_ns (at 352 in struct
 	# crfs_task) set to 2^63 ns
-	"$BATS_TEST_DIRNAME/forge.py" rec "$IMG" "$IMG.bad" 10 - 352 "<Q" 0x8000000000000000
-	ct=$(crfs_mkct itbad-r)
-	run -1 bash -c 'cat "$1" >"$2"' _ "$IMG.bad" "$CRFS_MNT/$ct/image"
-	run -0 ct_file "$ct" error
+	kimage_forged itbad zdtm-itimers 10 352 "<Q" 0x8000000000000000
 	assert_output --regexp "^restore: pid $PID: .*a bad interval timer"
-	gone_and_empty "$ct"
+	gone_and_empty "$KCT"
 }
 
 @test "restore: zdtm-counter goes on counting from where it was" {
