@@ -21,10 +21,6 @@
 #include "crfs.h"
 #include "ckpt.h"
 
-/* An encoded CPU clock: ~pid << 3, per thread (4), PROF/VIRT/SCHED (0-2). */
-#define CRFS_CPUCLOCK_PERTHREAD	4
-#define CRFS_CPUCLOCK_WHICH	3
-
 /* Is @t one of the checkpoint's threads? */
 static bool crfs_ckpt_is_thread(struct crfs_ckpt *c, struct task_struct *t)
 {
@@ -48,7 +44,7 @@ static const char *crfs_ckpt_timer_clock(struct crfs_ckpt *c,
 					 struct k_itimer *timr, s32 *clock)
 {
 	clockid_t clk = timr->it_clock;
-	bool thread = clk & CRFS_CPUCLOCK_PERTHREAD;
+	bool thread = CPUCLOCK_PERTHREAD(clk);
 	struct task_struct *t;
 	pid_t nr;
 
@@ -57,7 +53,7 @@ static const char *crfs_ckpt_timer_clock(struct crfs_ckpt *c,
 		return clk == CLOCK_REALTIME || clk == CLOCK_MONOTONIC ||
 		       clk == CLOCK_BOOTTIME || clk == CLOCK_TAI ? NULL :
 		       "a clock other than CLOCK_REALTIME, _MONOTONIC, _BOOTTIME, _TAI or a CPU clock";
-	if ((clk & CRFS_CPUCLOCK_WHICH) == CRFS_CPUCLOCK_WHICH)
+	if (CPUCLOCK_WHICH(clk) == CLOCKFD)
 		return "the clock of a descriptor";
 	t = pid_task(timr->it.cpu.pid, thread ? PIDTYPE_PID : PIDTYPE_TGID);
 	if (!t)
@@ -65,8 +61,8 @@ static const char *crfs_ckpt_timer_clock(struct crfs_ckpt *c,
 	if (thread ? !crfs_ckpt_is_thread(c, t) : t != c->task)
 		return "the CPU clock of another process";
 	nr = task_pid_nr_ns(t, c->pid_ns);
-	if (~(clk >> 3) || (thread && t != c->task))
-		*clock = (~(clockid_t)nr << 3) | (clk & 7);
+	if (CPUCLOCK_PID(clk) || (thread && t != c->task))
+		*clock = make_process_cpuclock(nr, clk & CLOCKFD_MASK);
 	return NULL;
 }
 

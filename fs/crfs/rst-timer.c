@@ -24,10 +24,6 @@
 #include "ckpt.h"
 #include "rst.h"
 
-/* An encoded CPU clock: ~pid << 3, per thread (4), PROF/VIRT/SCHED (0-2). */
-#define CRFS_CPUCLOCK_PERTHREAD	4
-#define CRFS_CPUCLOCK_WHICH	3
-
 /**
  * crfs_rst_rec_timer - CRFS_REC_TIMER: a POSIX timer, after the threads
  * @r: the restore
@@ -98,12 +94,12 @@ static bool crfs_rst_timer_clock_ok(struct crfs_rst *r, s32 clock)
 		       clock == CLOCK_PROCESS_CPUTIME_ID ||
 		       clock == CLOCK_THREAD_CPUTIME_ID ||
 		       clock == CLOCK_BOOTTIME || clock == CLOCK_TAI;
-	if ((clock & CRFS_CPUCLOCK_WHICH) == CRFS_CPUCLOCK_WHICH)
+	if (CPUCLOCK_WHICH(clock) == CLOCKFD)
 		return false;
-	id = ~(u32)(clock >> 3);
+	id = CPUCLOCK_PID(clock);
 	if (!id)
 		return true;
-	if (clock & CRFS_CPUCLOCK_PERTHREAD)
+	if (CPUCLOCK_PERTHREAD(clock))
 		return crfs_rst_is_tid(r, id);
 	return id == r->task.pid;
 }
