@@ -24,6 +24,9 @@ logdir=$BUILD/test-logs
 mkdir -p "$logdir"
 
 pass=0 fail=0 skip=0
+# Every failure line, repeated just above the closing line (CI shows a tail).
+failed=$logdir/failed.txt
+: >"$failed"
 
 # Count a TAP stream read from a file; print failures.
 count_tap() {
@@ -36,13 +39,13 @@ count_tap() {
 	local plan
 	plan=$(grep -m1 -oE '^1\.\.[0-9]+' "$log" | cut -d. -f3)
 	if [ -n "$plan" ] && [ $((p + s + f)) -lt "$plan" ]; then
-		echo "  $name: planned $plan tests, saw $((p + s + f))"
+		echo "  $name: planned $plan tests, saw $((p + s + f))" | tee -a "$failed"
 		f=$((plan - p - s))
 	elif [ -z "$plan" ] && [ $((p + s + f)) -eq 0 ]; then
-		echo "  $name: no test output"
+		echo "  $name: no test output" | tee -a "$failed"
 		f=1
 	fi
-	grep -E '^not ok' "$log" | sed "s|^|  $name: |"
+	grep -E '^not ok' "$log" | sed "s|^|  $name: |" | tee -a "$failed"
 	printf '%-28s %4d passed, %d failed, %d skipped\n' "$name" "$p" "$f" "$s"
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 }
@@ -75,7 +78,7 @@ san_suite() {
 		run_suite "$@"
 	for f in "$dir"/*; do
 		[ -f "$f" ] || continue
-		echo "  $name: not ok - sanitizer report $f:"
+		echo "  $name: not ok - sanitizer report $f:" | tee -a "$failed"
 		head -n 12 "$f" | sed 's/^/      /'
 		n=$((n + 1))
 	done
@@ -108,7 +111,7 @@ sed -n 's/^ok 1 - fuzz: /  fuzz: /p' "$logdir/fuzz.tap"
 # --- end fuzz ---
 
 if [ "$(id -u)" != 0 ] || [ ! -c /dev/fuse ]; then
-	echo "crfs tests need root and /dev/fuse" >&2
+	echo "crfs tests need root and /dev/fuse" | tee -a "$failed" >&2
 	fail=$((fail + 1))
 else
 	echo "== bats: conformance suite (FUSE prototype)"
@@ -139,7 +142,7 @@ fi
 echo "== sanitizers: ASan, LSan, UBSan build ($ASAN_BUILD)"
 t0=$(date +%s)
 if [ ! -x "$ASAN_BUILD/bin/crfs-fuse" ]; then
-	echo "  no sanitizer build in $ASAN_BUILD (make asan)"
+	echo "  no sanitizer build in $ASAN_BUILD (make asan)" | tee -a "$failed"
 	fail=$((fail + 1))
 else
 	for t in "$ASAN_BUILD"/tests/unit/*; do
@@ -189,5 +192,9 @@ if [ "$krc" = 0 ] && [ -r "$BUILD/kernel/bzImage" ]; then
 fi
 
 echo "logs: $logdir"
+if [ -s "$failed" ]; then
+	echo "failures (also above, in their suites):"
+	cut -c1-200 "$failed"
+fi
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
