@@ -245,6 +245,12 @@ ns_finish() {
 }
 
 # bats test_tags=image
+@test "zdtm-thread-fork: a child made by a thread other than the main one keeps that thread as its parent (task/TID/children)" {
+	require_image
+	tree_run zdtm-thread-fork
+}
+
+# bats test_tags=image
 @test "zdtm-thread-child: children of threads other than the main one keep their parent thread (parent-death signal, __WNOTHREAD, task/TID/children)" {
 	require_image
 	tree_run zdtm-thread-child
