@@ -114,7 +114,8 @@ static int crfs_ckpt_run_add(struct crfs_ckpt *c, unsigned long addr)
 	struct crfs_run *r = c->nr_runs ? &c->runs[c->nr_runs - 1] : NULL;
 	struct crfs_run *n;
 
-	if (r && r->addr + ((unsigned long)r->nr << PAGE_SHIFT) == addr &&
+	if (r && r->proc == c->cur_proc &&
+	    r->addr + ((unsigned long)r->nr << PAGE_SHIFT) == addr &&
 	    r->nr < CRFS_PAGES_PER_REC) {
 		r->nr++;
 		return 0;
@@ -126,7 +127,7 @@ static int crfs_ckpt_run_add(struct crfs_ckpt *c, unsigned long addr)
 			return -ENOMEM;
 		c->runs = n;
 	}
-	c->runs[c->nr_runs++] = (struct crfs_run){ addr, 1 };
+	c->runs[c->nr_runs++] = (struct crfs_run){ addr, 1, c->cur_proc };
 	return 0;
 }
 
@@ -285,7 +286,8 @@ static void crfs_ckpt_mm_layout(struct mm_struct *mm, struct crfs_mm *m)
 
 /**
  * crfs_ckpt_mm - the MM record, its VMAs, their FILEs and runs of pages
- * @c: the checkpoint; c->mm gets a reference on the address space
+ * @c: the checkpoint; c->mm is the address space of the process, whose
+ *	reference c->procs[c->cur_proc].mm holds
  *
  * Return: 0, or a refusal with the reason in the error file.
  */
@@ -298,6 +300,7 @@ int crfs_ckpt_mm(struct crfs_ckpt *c)
 	int ret;
 
 	c->mm = get_task_mm(c->task);
+	c->procs[c->cur_proc].mm = c->mm;
 	if (!c->mm)
 		return crfs_ckpt_refuse(c, -ESRCH, "pid %d: no address space",
 					c->pid);
@@ -325,6 +328,7 @@ int crfs_ckpt_mm(struct crfs_ckpt *c)
 	crfs_ckpt_mm_layout(c->mm, &m);
 	m.id = ++c->next_id;
 	c->mm_id = m.id;
+	c->procs[c->cur_proc].mm_id = m.id;
 	m.nr_vmas = c->mm->map_count + !!get_gate_vma(c->mm);
 	ret = crfs_rec_put(c, CRFS_PART_MM, CRFS_REC_MM, &m, sizeof(m), NULL, 0);
 	if (!ret) {

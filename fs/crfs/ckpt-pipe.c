@@ -9,8 +9,8 @@
  *
  * Refused, naming pid, fd and why (a FIFO, a pipe with a path, is refused
  * by ckpt-files.c): an end opened again (O_RDWR or a second description:
- * through /proc/PID/fd), a pipe a process outside holds an end of (a
- * description of its own, or ours shared), an owner for SIGIO or FASYNC
+ * through /proc/PID/fd), a pipe another process holds an end of (a
+ * description of its own, or ours shared; in the container or not), an owner for SIGIO or FASYNC
  * on the other end, status flags other than O_NONBLOCK and O_DIRECT, a
  * watch queue, a mode or owner changed since pipe() made it, data with
  * O_DIRECT on either end, data that is not
@@ -189,12 +189,12 @@ int crfs_ckpt_pipe(struct crfs_ckpt *c, struct file *file, const char *what,
 	/* seen without the lock first: an outsider may hold it, blocked */
 	if (READ_ONCE(pipe->readers) != !!e.end[0] ||
 	    READ_ONCE(pipe->writers) != !!e.end[1]) {
-		why = "a pipe a process outside holds an end of";
+		why = "a pipe another process holds an end of";
 		goto refuse;
 	}
 	for (i = 0; i < 2; i++)
 		if (e.end[i] && file_count(e.end[i]) != 2 * e.nr_fds[i])
-			why = "an end of a pipe shared with a process outside (or in flight)";
+			why = "an end of a pipe shared with another process (or in flight)";
 	if (!why && e.end[other] && crfs_ckpt_file_why(e.end[other]))
 		why = "its other end: owned for SIGIO, FASYNC or O_PATH";
 	if (why)
@@ -202,7 +202,7 @@ int crfs_ckpt_pipe(struct crfs_ckpt *c, struct file *file, const char *what,
 
 	pipe_lock(pipe);
 	if (pipe->readers != !!e.end[0] || pipe->writers != !!e.end[1])
-		why = "a pipe a process outside holds an end of";
+		why = "a pipe another process holds an end of";
 	if (!why)
 		why = crfs_ckpt_pipe_data(pipe, NULL, CRFS_PIPE_DATA_MAX, &dlen);
 	if (!why && dlen) {

@@ -40,12 +40,24 @@ enum { CRFS_NS_IPC_SEM, CRFS_NS_IPC_MSG, CRFS_NS_IPC_SHM };
 /* struct user_regs_struct, by name: what fixes a system call's restart. */
 enum { CRFS_R_AX = 10, CRFS_R_DX = 12, CRFS_R_ORIG_AX = 15 };
 
+/* @t's IPC namespace, with a reference, or NULL: exiting. */
+static struct ipc_namespace *crfs_ckpt_ipc_ns_get(struct task_struct *t)
+{
+	struct ipc_namespace *ns;
+
+	task_lock(t);
+	ns = t->nsproxy ? get_ipc_ns(t->nsproxy->ipc_ns) : NULL;
+	task_unlock(t);
+	return ns;
+}
+
 /**
  * crfs_ckpt_ipcns - the IPCNS record of a container with its own IPC namespace
  * @c: the checkpoint
  *
- * An IPC namespace of the process's own is kept (its sysctls) when it
- * holds no SysV object; one shared with the checkpointer is no record.
+ * An IPC namespace of the root's own is kept (its sysctls) when it holds
+ * no SysV object; one shared with the checkpointer is no record.  Every
+ * other process is in the root's.
  * Return: 0, or a refusal with the reason in the error file.
  */
 int crfs_ckpt_ipcns(struct crfs_ckpt *c)
@@ -54,11 +66,23 @@ int crfs_ckpt_ipcns(struct crfs_ckpt *c)
 	struct ipc_namespace *ns;
 	int ret = 0;
 
-	task_lock(c->task);
-	ns = c->task->nsproxy ? get_ipc_ns(c->task->nsproxy->ipc_ns) : NULL;
-	task_unlock(c->task);
+	ns = crfs_ckpt_ipc_ns_get(c->task);
 	if (!ns)
 		return crfs_ckpt_refuse(c, -ESRCH, "pid %d: exiting", c->pid);
+	if (c->cur_proc) {
+		struct ipc_namespace *root = crfs_ckpt_ipc_ns_get(c->procs[0].task);
+
+		if (!root)
+			ret = crfs_ckpt_refuse(c, -ESRCH, "pid %d: exiting",
+					       c->procs[0].pid);
+		else if (ns != root)
+			ret = crfs_ckpt_refuse(c, -EOPNOTSUPP,
+					       "pid %d: an ipc namespace other than pid %d's: kernel: not yet",
+					       c->pid, c->procs[0].pid);
+		if (root)
+			put_ipc_ns(root);
+		goto out_put;
+	}
 	if (ns == current->nsproxy->ipc_ns)
 		goto out_put;
 	if (ns->ids[CRFS_NS_IPC_SEM].in_use || ns->ids[CRFS_NS_IPC_MSG].in_use ||
@@ -307,7 +331,8 @@ static void crfs_ckpt_task_fields(struct crfs_ckpt *c, struct crfs_task *r)
 	unsigned int i;
 
 	r->pid = c->pid;
-	r->ppid = 0;	/* the parent is outside the container */
+	r->ppid = c->procs[c->cur_proc].ppid;		/* 0: the root */
+	r->parent_tid = c->procs[c->cur_proc].parent_tid;
 	r->pgid = task_pgrp_nr_ns(t, c->pid_ns);
 	r->sid = task_session_nr_ns(t, c->pid_ns);
 	r->state = CRFS_TASK_ALIVE;

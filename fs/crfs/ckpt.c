@@ -4,11 +4,13 @@
  * and checked whole at open() of image, before any image byte exists.
  *
  * What the kernel checkpoints so far (Documentation/crfs/kernel.rst,
- * "Tests and order of work", 2): one process without children, with
- * its threads, in the pid, mount, network, UTS, time, cgroup and user
- * namespaces of the checkpointer (an IPC namespace of its own, empty, is
- * kept); its regular files, directories and null-like devices, private
- * anonymous and private file memory, signal handlers, root credentials.
+ * "Tests and order of work", 2): a tree of processes (ckpt-tree.c), each
+ * with its threads, in the pid, mount, network, UTS, time, cgroup and user
+ * namespaces of the checkpointer (an IPC namespace of its own, empty,
+ * the root's, is kept); none shares its address space, fd table, fs or
+ * signal actions with another process; their regular files, directories
+ * and null-like devices, private anonymous and private file memory,
+ * signal handlers, root credentials.
  * Everything else is refused: the open fails with the errno and
  * "checkpoint: pid P: OBJECT: reason" in the error file, the container
  * frozen and untouched.
@@ -56,29 +58,25 @@ int crfs_ckpt_refuse(struct crfs_ckpt *c, int err, const char *fmt, ...)
 	return crfs_ct_fail(c->ct, err, "checkpoint: %s", why);
 }
 
-/* The one process of the container, with a reference; or a refusal. */
-static int crfs_ckpt_find(struct crfs_ckpt *c)
+/* Make c->procs[@i] the process being collected. */
+static void crfs_ckpt_select(struct crfs_ckpt *c, unsigned int i)
 {
-	struct css_task_iter it;
-	struct task_struct *t, *found = NULL;
-	int nr = 0, ret = 0;
+	struct crfs_ckpt_proc *p = &c->procs[i];
 
-	css_task_iter_start(&c->ct->cgrp->self, CSS_TASK_ITER_PROCS, &it);
-	while ((t = css_task_iter_next(&it))) {
-		if (!nr++)
-			found = get_task_struct(t);
-	}
-	css_task_iter_end(&it);
-	if (!found)
-		return crfs_ckpt_refuse(c, -EBUSY, "%s: no process (empty)",
-					c->ct->name);
-	c->task = found;
-	c->pid = task_tgid_nr_ns(found, c->pid_ns);
-	if (nr > 1)
-		ret = crfs_ckpt_refuse(c, -EOPNOTSUPP,
-				       "pid %d: %d processes in %s: kernel: only one process for now",
-				       c->pid, nr, c->ct->name);
-	return ret;
+	c->cur_proc = i;
+	c->task = p->task;
+	c->pid = p->pid;
+	c->threads = p->threads;
+	c->nr_threads = p->nr_threads;
+	c->mm = p->mm;
+	c->mm_id = p->mm_id;
+	c->fdt_id = 0;
+	c->fs_id = 0;
+	c->sighand_id = 0;
+	c->nr_sigq = 0;
+	c->nr_timers = 0;
+	c->timer_slack = 0;	/* a real-time process's: crfs_ckpt_threads() */
+	memset(c->itimer, 0, sizeof(c->itimer));
 }
 
 /* The namespaces @t shares with the checkpointer, by their names. */
@@ -139,6 +137,7 @@ static int crfs_ckpt_threads(struct crfs_ckpt *c)
 	unsigned int n = get_nr_threads(p), i = 1;
 
 	c->threads = kcalloc(n, sizeof(*c->threads), GFP_KERNEL);
+	c->procs[c->cur_proc].threads = c->threads;
 	if (!c->threads)
 		return -ENOMEM;
 	c->threads[0] = get_task_struct(p);
@@ -154,6 +153,7 @@ static int crfs_ckpt_threads(struct crfs_ckpt *c)
 	}
 	rcu_read_unlock();
 	c->nr_threads = min(i, n);
+	c->procs[c->cur_proc].nr_threads = c->nr_threads;
 	if (i != n || get_nr_threads(p) != n)
 		return crfs_ckpt_refuse(c, -ESRCH,
 					"pid %d: threads: their number changed (killed?)",
@@ -254,16 +254,6 @@ static int crfs_ckpt_check_task(struct crfs_ckpt *c)
 		crfs_ckpt_who(c, c->threads[i], who, sizeof(who));
 		return crfs_ckpt_refuse(c, ret, "%s: %s", who, why);
 	}
-	ret = 0;
-	read_lock(&tasklist_lock);
-	for (i = 0; i < c->nr_threads; i++)
-		if (!list_empty(&c->threads[i]->children))
-			ret = -EOPNOTSUPP;
-	read_unlock(&tasklist_lock);
-	if (ret)
-		return crfs_ckpt_refuse(c, ret,
-					"pid %d: children: kernel: only a process without children for now",
-					c->pid);
 	if (t->signal->flags & SIGNAL_STOP_STOPPED)
 		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
 					"pid %d: stopped (job control): kernel: not yet",
@@ -271,28 +261,43 @@ static int crfs_ckpt_check_task(struct crfs_ckpt *c)
 	return 0;
 }
 
+/* Is every thread of @p still frozen as it was collected? */
+static int crfs_ckpt_proc_alive(struct crfs_ckpt *c,
+				const struct crfs_ckpt_proc *p)
+{
+	struct task_struct *t;
+	unsigned int j;
+
+	for (j = 0; j < p->nr_threads; j++) {
+		t = p->threads[j];
+		if (!t->frozen || (t->flags & PF_EXITING) ||
+		    fatal_signal_pending(t))
+			return crfs_ckpt_refuse(c, -EIO,
+						"pid %d: killed or woken during the checkpoint",
+						p->pid);
+	}
+	return 0;
+}
+
 /**
- * crfs_ckpt_alive - is the process still frozen as it was collected?
+ * crfs_ckpt_alive - are the processes still frozen as they were collected?
  * @c: the checkpoint
+ * @proc: the index of the one process to look at, or -1: every one
  *
  * Only SIGKILL (a kill of the container) wakes a frozen task while the
  * checkpoint lock is held.
  * Return: 0, or -EIO with the reason in the error file.
  */
-int crfs_ckpt_alive(struct crfs_ckpt *c)
+int crfs_ckpt_alive(struct crfs_ckpt *c, int proc)
 {
-	struct task_struct *t;
 	unsigned int i;
+	int ret = 0;
 
-	for (i = 0; i < c->nr_threads; i++) {
-		t = c->threads[i];
-		if (!t->frozen || (t->flags & PF_EXITING) ||
-		    fatal_signal_pending(t))
-			return crfs_ckpt_refuse(c, -EIO,
-						"pid %d: killed or woken during the checkpoint",
-						c->pid);
-	}
-	return 0;
+	if (proc >= 0)
+		return crfs_ckpt_proc_alive(c, &c->procs[proc]);
+	for (i = 0; !ret && i < c->nr_procs; i++)
+		ret = crfs_ckpt_proc_alive(c, &c->procs[i]);
+	return ret;
 }
 
 /**
@@ -303,16 +308,10 @@ void crfs_ckpt_free(struct crfs_ckpt *c)
 {
 	unsigned int i;
 
-	/* first: the worker may still take pages of c->mm */
+	/* first: the worker may still take pages of a process */
 	crfs_pgset_free(&c->pgs[0]);
 	crfs_pgset_free(&c->pgs[1]);
-	if (c->mm)
-		mmput(c->mm);
-	if (c->task)
-		put_task_struct(c->task);
-	for (i = 0; i < c->nr_threads; i++)
-		put_task_struct(c->threads[i]);
-	kfree(c->threads);
+	crfs_ckpt_tree_free(c);
 	for (i = 0; i < CRFS_PART_NR; i++)
 		crfs_buf_free(&c->part[i]);
 	crfs_buf_free(&c->out);
@@ -326,14 +325,13 @@ void crfs_ckpt_free(struct crfs_ckpt *c)
 	kfree(c);
 }
 
-/* Collect and check every resource, in the order of the resource table. */
-static int crfs_ckpt_collect(struct crfs_ckpt *c)
+/* Collect and check process @i's resources, in the resource table's order. */
+static int crfs_ckpt_collect_proc(struct crfs_ckpt *c, unsigned int i)
 {
 	int ret;
 
-	ret = crfs_ckpt_find(c);
-	if (!ret)
-		ret = crfs_ckpt_check_task(c);
+	crfs_ckpt_select(c, i);
+	ret = crfs_ckpt_check_task(c);
 	if (!ret)
 		ret = crfs_ckpt_signals_timers(c);
 	if (!ret)
@@ -348,11 +346,20 @@ static int crfs_ckpt_collect(struct crfs_ckpt *c)
 		ret = crfs_ckpt_sighand(c);
 	if (!ret)
 		ret = crfs_ckpt_task(c);
-	/* a task killed meanwhile may have given a partial view */
-	if (!ret && crfs_ckpt_alive(c))
-		ret = crfs_ckpt_refuse(c, -ESRCH, "pid %d: killed during the checkpoint",
-				       c->pid);
 	return ret;
+}
+
+/* The tree, then each process in its order. */
+static int crfs_ckpt_collect(struct crfs_ckpt *c)
+{
+	unsigned int i;
+	int ret;
+
+	ret = crfs_ckpt_tree(c);
+	for (i = 0; !ret && i < c->nr_procs; i++)
+		ret = crfs_ckpt_collect_proc(c, i);
+	/* a task killed meanwhile may have given a partial view */
+	return ret ?: crfs_ckpt_alive(c, -1);
 }
 
 /**

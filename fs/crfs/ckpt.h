@@ -49,6 +49,21 @@ enum crfs_part {
 struct crfs_run {
 	unsigned long	addr;
 	unsigned int	nr;
+	unsigned int	proc;		/* whose: its index in c->procs */
+};
+
+/* One process of the container, in the image's order (ckpt-tree.c). */
+struct crfs_ckpt_proc {
+	struct task_struct	*task;		/* its leader, with a reference */
+	struct task_struct	**threads;	/* with a reference, the leader first */
+	unsigned int		nr_threads;
+	struct mm_struct	*mm;		/* once collected, mmget() */
+	u32			mm_id;
+	pid_t			pid;		/* in the checkpointer's pid_ns */
+	pid_t			ppid;		/* 0: the root */
+	pid_t			parent_tid;	/* 0: the parent's leader made it */
+	int			parent;		/* while ordered (sorted by pid) */
+	int			child, next;	/* first child, next sibling */
 };
 
 /* A FILE already collected: a struct file (or an inode mapped) and its id. */
@@ -94,12 +109,19 @@ struct crfs_ckpt {
 	bool			refused;	/* the error file says why */
 	struct pid_namespace	*pid_ns;	/* the opener's: pids */
 	struct user_namespace	*user_ns;	/* the opener's: ids */
-	struct task_struct	*task;		/* the one process (its leader) */
+	struct crfs_ckpt_proc	*procs;		/* every process, parents first */
+	unsigned int		nr_procs;
+	/*
+	 * The process being collected, procs[cur_proc]: its fields,
+	 * borrowed (procs[] holds the references).
+	 */
+	unsigned int		cur_proc;
+	struct task_struct	*task;		/* its leader */
 	pid_t			pid;		/* its pid in pid_ns */
 	struct task_struct	**threads;	/* every thread, the leader first */
 	unsigned int		nr_threads;
 	u64			timer_slack;	/* of those not real-time */
-	struct mm_struct	*mm;		/* its address space, mmget() */
+	struct mm_struct	*mm;		/* its address space */
 	u32			next_id;
 	u32			mm_id, fdt_id, fs_id, sighand_id;
 	struct crfs_ckpt_file	*files;
@@ -113,7 +135,7 @@ struct crfs_ckpt {
 	unsigned int		nr_fds;
 	struct crfs_buf		part[CRFS_PART_NR];
 	u64			nr_records;
-	/* page data: the runs, in ascending address order */
+	/* page data: the runs, by process, each one's in ascending address order */
 	struct crfs_run		*runs;
 	unsigned int		nr_runs;
 	unsigned int		next_run;
@@ -155,12 +177,16 @@ int crfs_pgset_wait(struct crfs_pgset *s, bool killable);
 void crfs_pgset_put(struct crfs_pgset *s);
 void crfs_pgset_free(struct crfs_pgset *s);
 
+/* ckpt-tree.c */
+int crfs_ckpt_tree(struct crfs_ckpt *c);
+void crfs_ckpt_tree_free(struct crfs_ckpt *c);
+
 /* ckpt.c */
 __printf(3, 4)
 int crfs_ckpt_refuse(struct crfs_ckpt *c, int err, const char *fmt, ...);
 struct crfs_ckpt *crfs_ckpt_open(struct crfs_ct *ct);
 void crfs_ckpt_free(struct crfs_ckpt *c);
-int crfs_ckpt_alive(struct crfs_ckpt *c);
+int crfs_ckpt_alive(struct crfs_ckpt *c, int proc);
 /* "pid P" or "pid P: thread T": who a refusal names */
 #define CRFS_CKPT_WHO_LEN	40
 void crfs_ckpt_who(struct crfs_ckpt *c, struct task_struct *t, char *who,

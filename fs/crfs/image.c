@@ -120,16 +120,18 @@ static int crfs_image_open(struct inode *inode, struct file *file)
 	return stream_open(inode, file);
 }
 
-/* Make the next bytes of the stream: a page run, or the trailer. */
+/*
+ * Make the next bytes of the stream: a page run, its process still frozen;
+ * or the trailer, every process still frozen.
+ */
 static int crfs_image_next(struct crfs_ckpt *c)
 {
-	int ret = crfs_ckpt_alive(c);
+	bool run = c->next_run < c->nr_runs;
+	int ret = crfs_ckpt_alive(c, run ? c->runs[c->next_run].proc : -1);
 
 	if (ret)
 		return ret;
-	if (c->next_run < c->nr_runs)
-		return crfs_rec_pages(c);
-	return crfs_rec_end(c);
+	return run ? crfs_rec_pages(c) : crfs_rec_end(c);
 }
 
 static ssize_t crfs_image_read_iter(struct kiocb *iocb, struct iov_iter *to)

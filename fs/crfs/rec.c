@@ -137,7 +137,7 @@ int crfs_rec_header(struct crfs_ckpt *c)
 	h.page_size = PAGE_SIZE;
 	h.features = CRFS_FEAT_XSTATE;
 	crfs_rec_xstate(&h.xfeatures, &h.xstate_size);
-	h.nr_tasks = 1;
+	h.nr_tasks = c->nr_procs;
 	h.time_ns = ktime_get_real_ns();
 	get_random_bytes(h.image_id, sizeof(h.image_id));
 	strscpy(h.release, u->release, sizeof(h.release));
@@ -180,7 +180,8 @@ int crfs_rec_pages_start(struct crfs_ckpt *c)
 		ret = crfs_pgset_init(&c->pgs[1]);
 	if (ret)
 		return ret;
-	crfs_pgset_take(&c->pgs[0], c->mm, c->runs[0].addr, c->runs[0].nr);
+	crfs_pgset_take(&c->pgs[0], c->procs[c->runs[0].proc].mm,
+			c->runs[0].addr, c->runs[0].nr);
 	return 0;
 }
 
@@ -201,8 +202,9 @@ int crfs_rec_pages(struct crfs_ckpt *c)
 {
 	unsigned int i = c->next_run;
 	const struct crfs_run *run = &c->runs[i];
+	const struct crfs_ckpt_proc *proc = &c->procs[run->proc];
 	struct crfs_pgset *s = &c->pgs[i & 1];
-	struct crfs_pages pg = { .owner = CRFS_PAGES_MM, .id = c->mm_id,
+	struct crfs_pages pg = { .owner = CRFS_PAGES_MM, .id = proc->mm_id,
 				 .addr = run->addr, .nr_pages = run->nr };
 	size_t hlen = sizeof(struct crfs_rec_hdr) + sizeof(pg);
 	size_t data = (size_t)run->nr << PAGE_SHIFT, len;
@@ -213,7 +215,7 @@ int crfs_rec_pages(struct crfs_ckpt *c)
 	ret = crfs_pgset_wait(s, true);
 	if (ret == -EIO)
 		return crfs_ckpt_refuse(c, -EIO, "pid %d: pages at %#lx: %u of %u pages read",
-					c->pid, run->addr, s->nr, run->nr);
+					proc->pid, run->addr, s->nr, run->nr);
 	if (ret)
 		return ret;
 	c->next_run++;
@@ -223,7 +225,8 @@ int crfs_rec_pages(struct crfs_ckpt *c)
 		struct crfs_pgset *t = &c->pgs[(i + 1) & 1];
 
 		crfs_pgset_put(t);
-		crfs_pgset_take(t, c->mm, run[1].addr, run[1].nr);
+		crfs_pgset_take(t, c->procs[run[1].proc].mm, run[1].addr,
+				run[1].nr);
 	}
 	pg.pad = -(c->off + hlen) & (PAGE_SIZE - 1);
 	len = hlen + pg.pad + data;

@@ -54,13 +54,176 @@ frozen_ct() {
 	zdtm_finish "$DIR" "$PID"
 }
 
-@test "checkpoint: a tree of processes is refused at open, naming how many" {
-	frozen_ct tree zdtm-pipe
+# tree_tasks JSON PID...: the image's TASK records (JSON from crfs-image
+# json) are the processes PID..., as /proc tells them: the root first, then
+# breadth first, each one's children by pid; each with its parent, the
+# thread of it that made it, its group and session; no two share an
+# address space, fd table, fs or signal actions.  Prints how many.
+tree_tasks() {
+	python3 - "$@" <<'PY'
+import json, os, sys
+doc = json.load(open(sys.argv[1]))
+pids = sorted(int(p) for p in sys.argv[2:])
+def stat(pid):
+    s = open("/proc/%d/stat" % pid).read()
+    f = s[s.rindex(")") + 2:].split()
+    return int(f[1]), int(f[2]), int(f[3])	# ppid, pgrp, session
+st = {p: stat(p) for p in pids}
+maker = {}
+for p in pids:
+    for tid in os.listdir("/proc/%d/task" % p):
+        for c in open("/proc/%d/task/%s/children" % (p, tid)).read().split():
+            maker[int(c)] = 0 if int(tid) == p else int(tid)
+roots = [p for p in pids if st[p][0] not in st]
+if len(roots) != 1:
+    sys.exit("roots %s" % roots)
+order, i = [roots[0]], 0
+while i < len(order):
+    order += [p for p in pids if st[p][0] == order[i] and p != roots[0]]
+    i += 1
+tasks = doc["tasks"]
+got = [t["pid"] for t in tasks]
+if got != order:
+    sys.exit("tasks %s in the image, %s wanted" % (got, order))
+for t in tasks:
+    p = t["pid"]
+    ppid = 0 if p == roots[0] else st[p][0]
+    want = (ppid, maker.get(p, 0) if ppid else 0, st[p][1], st[p][2])
+    have = (t["ppid"], t.get("parent_tid", 0), t["pgid"], t["sid"])
+    if have != want:
+        sys.exit("pid %d: (ppid, parent_tid, pgid, sid) %s, /proc %s" % (p, have, want))
+for k in ("mm", "fdtable", "fs", "sighand"):
+    ids = [t[k] for t in tasks]
+    if len(set(ids)) != len(ids):
+        sys.exit("%s ids shared: %s" % (k, ids))
+if doc["header"]["nr_tasks"] != len(tasks):
+    sys.exit("nr_tasks %d, %d TASK records" % (doc["header"]["nr_tasks"], len(tasks)))
+print(len(tasks))
+PY
+}
+
+# tree_image NAME PROG: PROG frozen in a new container, its image read into
+# $BATS_TEST_TMPDIR/ct.img and checked by crfs-image verify and tree_tasks
+# against the frozen processes.  Sets CT, PID, DIR, PIDS, NR (processes).
+tree_image() {
+	local img=$BATS_TEST_TMPDIR/ct.img
+
+	frozen_ct "$1" "$2"
+	PIDS=$(ct_file "$CT" procs | sort -n | tr '\n' ' ')
+	cat "$CRFS_MNT/$CT/image" >"$img" || { cat "$CRFS_MNT/$CT/error" >&2; false; }
+	run -0 "$CRFS_BIN/crfs-image" verify "$img"
+	"$CRFS_BIN/crfs-image" json "$img" >"$BATS_TEST_TMPDIR/ct.json"
+	# shellcheck disable=SC2086
+	run -0 tree_tasks "$BATS_TEST_TMPDIR/ct.json" $PIDS
+	NR=$output
+}
+
+@test "checkpoint: zdtm-tree: a TASK record for each of its 9 processes, parents first, each with its parent, group and session as /proc tells them; thawed, every process passes its checks" {
+	tree_image tree zdtm-tree
+	[ "$NR" = 9 ]
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "checkpoint: zdtm-tree-threads: a tree whose processes have threads: each process's THREAD records, its threads as /proc lists them" {
+	tree_image treethr zdtm-tree-threads
+	[ "$NR" = 2 ]
+	for p in $PIDS; do
+		run -0 thread_tids "$BATS_TEST_TMPDIR/ct.json" "$p"
+	done
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "checkpoint: zdtm-thread-fork: a child made by a thread has that thread as parent_tid, as task/TID/children tells it" {
+	tree_image tfork zdtm-thread-fork
+	[ "$NR" = 2 ]
+	run -0 python3 -c 'import json, sys
+t = json.load(open(sys.argv[1]))["tasks"]
+sys.exit(0 if t[1].get("parent_tid", 0) not in (0, t[0]["pid"]) else "parent_tid %s" % t[1].get("parent_tid"))' "$BATS_TEST_TMPDIR/ct.json"
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "cross-restore: crfs-fuse restores the kernel's image of zdtm-thread-fork: the child's parent is the thread that made it" {
+	fuse_restores_check zdtm-thread-fork
+}
+
+@test "checkpoint: a pipe between two processes of the container is refused at open, naming pid, fd and why; thawed they go on" {
+	frozen_ct tpipe zdtm-pipe
 	run -1 cat "$CRFS_MNT/$CT/image"
 	run -0 ct_file "$CT" error
-	assert_output --regexp "^checkpoint: pid [0-9]+: [0-9]+ processes in $CT: kernel: only one process for now \(EOPNOTSUPP\)$"
+	assert_output --regexp "^checkpoint: pid [0-9]+: fd [0-9]+: (a pipe another process holds an end of|an end of a pipe shared with another process \(or in flight\)): kernel: not yet \(EOPNOTSUPP\)$"
 	run -0 ct_file "$CT" state
 	assert_output "frozen"
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "checkpoint: a zombie child is refused at open, naming parent and child; thawed they go on" {
+	frozen_ct tzomb zdtm-tree-zombie
+	run -1 cat "$CRFS_MNT/$CT/image"
+	run -0 ct_file "$CT" error
+	assert_output --regexp "^checkpoint: pid [0-9]+: child process [0-9]+: a zombie: kernel: not yet \(EOPNOTSUPP\)$"
+	run -0 ct_file "$CT" state
+	assert_output "frozen"
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "checkpoint: a process group whose pid is a process of the container that has left it is refused at open, naming it" {
+	CT=$(crfs_mkct leftgrp)
+	out=$BATS_TEST_TMPDIR/a
+	# the root leads a group; A leads one, makes B in it, then joins the root's
+	start_in "$CT" python3 -c 'import os, sys, time
+os.setpgid(0, 0)
+r, w = os.pipe()
+a = os.fork()
+if a == 0:
+    os.setpgid(0, 0)
+    if os.fork() == 0:
+        os.close(r); os.close(w); time.sleep(1000); os._exit(0)
+    os.setpgid(0, os.getppid())
+    os.close(r); os.write(w, b"u"); os.close(w)
+    time.sleep(1000); os._exit(0)
+os.close(w); os.read(r, 1); os.close(r)
+open(sys.argv[1] + ".tmp", "w").write("%d\n" % a)
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(1000)' "$out"
+	wait_for "the tree to be up" 20 test -s "$out"
+	a=$(cat "$out")
+	ct_write "$CT" state freeze
+	wait_frozen "$CT"
+	run -1 cat "$CRFS_MNT/$CT/image"
+	run -0 ct_file "$CT" error
+	assert_output --regexp "^checkpoint: pid [0-9]+: its process group $a: its pid is a process outside the container, or one that left it \(EOPNOTSUPP\)$"
+	run -0 ct_file "$CT" state
+	assert_output "frozen"
+	ct_write "$CT" state kill
+}
+
+@test "checkpoint: a child outside the container is refused at open, naming parent and child" {
+	frozen_ct tout zdtm-tree-threads
+	child=$(ct_file "$CT" procs | grep -vx "$PID")
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	ct2=$(crfs_mkct out)
+	ct_write "$ct2" procs "$child"
+	ct_write "$CT" state freeze
+	wait_frozen "$CT"
+	run -1 cat "$CRFS_MNT/$CT/image"
+	run -0 ct_file "$CT" error
+	assert_output "checkpoint: pid $PID: child process $child is outside the container (EOPNOTSUPP)"
+	run -0 ct_file "$CT" state
+	assert_output "frozen"
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	zdtm_finish "$DIR" "$PID"
 }
 
 # thread_tids JSON PID: the image's threads of PID (JSON from crfs-image
@@ -93,6 +256,14 @@ PY
 	ct_write "$CT" state thaw
 	wait_thawed "$CT"
 	zdtm_finish "$DIR" "$PID"
+}
+
+@test "cross-restore: crfs-fuse restores the kernel's image of zdtm-tree: every process with its pid, parent, group and session" {
+	fuse_restores_check zdtm-tree
+}
+
+@test "cross-restore: crfs-fuse restores the kernel's image of zdtm-tree-threads: each process's threads with their tids" {
+	fuse_restores_check zdtm-tree-threads
 }
 
 @test "cross-restore: crfs-fuse restores the kernel's image of zdtm-threads: each thread's registers, TLS, mask, pending signal, alternate stack, name, nice, affinity, rseq" {
@@ -222,23 +393,28 @@ PY
 }
 
 # fuse_restored PROG: PROG checkpointed by the kernel, killed, its image
-# restored by crfs-fuse in the same machine: frozen, with its pid.  Sets
+# restored by crfs-fuse in the same machine: frozen, with its pids.  Sets
 # FUSE_MNT, DIR, PID; the restored container is $FUSE_MNT/dst.
 fuse_restored() {
 	local img=$BATS_TEST_TMPDIR/ct.img
 
+	local pids p
+
 	frozen_ct "x${1#zdtm-}" "$1"
+	pids=$(ct_file "$CT" procs | sort -n)
 	cat "$CRFS_MNT/$CT/image" >"$img" || { cat "$CRFS_MNT/$CT/error" >&2; false; }
 	ct_write "$CT" state kill
-	wait_pid_gone "$PID"
+	for p in $pids; do
+		wait_pid_gone "$p"
+	done
 	FUSE_MNT=$BATS_TEST_TMPDIR/fuse
 	fuse_mount "$FUSE_MNT"
 	mkdir "$FUSE_MNT/dst"
 	cat "$img" >"$FUSE_MNT/dst/image" || { cat "$FUSE_MNT/dst/error" >&2; false; }
 	run -0 cat "$FUSE_MNT/dst/state"
 	assert_output "frozen"
-	run -0 cat "$FUSE_MNT/dst/procs"
-	assert_output "$PID"
+	run -0 bash -c "sort -n '$FUSE_MNT/dst/procs'"
+	assert_output "$pids"
 }
 
 # fuse_restores PROG CALL: restored by crfs-fuse (fuse_restored), sent
@@ -288,7 +464,7 @@ time.sleep(1000)' </dev/null >"$BATS_TEST_TMPDIR/pid" 2>/dev/null 3>&- &
 	wait_frozen "$CT"
 	run -1 cat "$CRFS_MNT/$CT/image"
 	run -0 ct_file "$CT" error
-	assert_output --regexp "^checkpoint: pid $child: fd [0-9]+: a pipe a process outside holds an end of: kernel: not yet \(EOPNOTSUPP\)$"
+	assert_output --regexp "^checkpoint: pid $child: fd [0-9]+: a pipe another process holds an end of: kernel: not yet \(EOPNOTSUPP\)$"
 	run -0 ct_file "$CT" state
 	assert_output "frozen"
 }
