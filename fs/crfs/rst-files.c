@@ -109,25 +109,22 @@ int crfs_rst_check_file(struct crfs_rst *r, const struct crfs_rst_file *rf)
 
 /**
  * crfs_rst_check_files - descriptors of the fd table, of the right kinds
- * @r: the restore, its model whole
+ * @p: the process of the restore, its model whole
  *
  * Return: 0, or the errno with the reason in the error file.
  */
-int crfs_rst_check_files(struct crfs_rst *r)
+int crfs_rst_check_files(struct crfs_rst_proc *p)
 {
+	struct crfs_rst *r = p->r;
 	struct crfs_rst_file *rf;
 	unsigned int i;
-	int ret;
 
-	ret = crfs_rst_check_pipes(r);
-	if (ret)
-		return ret;
-	for (i = 0; i < r->nr_fds; i++) {
-		rf = crfs_rst_file_by_id(r, r->fds[i].file_id);
+	for (i = 0; i < p->nr_fds; i++) {
+		rf = crfs_rst_file_by_id(r, p->fds[i].file_id);
 		if (rf->f.flags & O_PATH)
 			return crfs_rst_refuse(r, -EOPNOTSUPP,
 					       "pid %u: fd %u: an O_PATH descriptor: kernel: not yet",
-					       r->task.pid, r->fds[i].fd);
+					       p->task.pid, p->fds[i].fd);
 	}
 	return 0;
 }
@@ -178,16 +175,17 @@ static struct file *crfs_rst_filp_open(const char *path, int flags)
 
 /**
  * crfs_rst_open_file - open a FILE again, in the process, and check it
- * @r: the restore
+ * @p: the process of the restore
  * @rf: the file; its struct file is kept there, opened once
  * @what: what refers to it, for a refusal: "fd 3", "the executable"
  *
  * Return: the file (the model's reference), or an ERR_PTR() with the
  * reason in the error file.
  */
-struct file *crfs_rst_open_file(struct crfs_rst *r, struct crfs_rst_file *rf,
+struct file *crfs_rst_open_file(struct crfs_rst_proc *p, struct crfs_rst_file *rf,
 				const char *what)
 {
+	struct crfs_rst *r = p->r;
 	const struct cred *old = NULL;
 	struct file *file;
 	const char *why;
@@ -196,15 +194,15 @@ struct file *crfs_rst_open_file(struct crfs_rst *r, struct crfs_rst_file *rf,
 	if (rf->file)
 		return rf->file;
 	if (rf->f.kind == CRFS_FILE_PIPE)
-		return crfs_rst_pipe_open(r, rf, what);
+		return crfs_rst_pipe_open(p, rf, what);
 	if (!(rf->f.cflags & CRFS_FILE_F_PRIV))
-		old = override_creds(r->new_cred);
+		old = override_creds(p->new_cred);
 	file = crfs_rst_filp_open(rf->path, rf->f.flags & CRFS_RST_OPEN_FLAGS);
 	if (old)
 		revert_creds(old);
 	if (IS_ERR(file)) {
 		crfs_rst_child_fail(r, PTR_ERR(file), "pid %u: %s: %s: cannot open it",
-				    r->task.pid, what, rf->path);
+				    p->task.pid, what, rf->path);
 		return file;
 	}
 	why = crfs_rst_same(&file->f_path, &rf->f);
@@ -216,7 +214,7 @@ struct file *crfs_rst_open_file(struct crfs_rst *r, struct crfs_rst_file *rf,
 	if (why) {
 		fput(file);
 		crfs_rst_child_fail(r, -ESTALE, "pid %u: %s: %s: %s",
-				    r->task.pid, what, rf->path, why);
+				    p->task.pid, what, rf->path, why);
 		return ERR_PTR(-ESTALE);
 	}
 	if (!(rf->f.flags & O_NONBLOCK)) {
@@ -229,47 +227,48 @@ struct file *crfs_rst_open_file(struct crfs_rst *r, struct crfs_rst_file *rf,
 }
 
 /* A directory of the FS record, looked up in the process and checked. */
-static int crfs_rst_dir(struct crfs_rst *r, u32 id, const char *what,
+static int crfs_rst_dir(struct crfs_rst_proc *p, u32 id, const char *what,
 			struct path *path)
 {
+	struct crfs_rst *r = p->r;
 	struct crfs_rst_file *rf = crfs_rst_file_by_id(r, id);
 	const struct cred *old;
 	const char *why;
 	int ret;
 
-	old = override_creds(r->new_cred);
+	old = override_creds(p->new_cred);
 	ret = kern_path(rf->path, LOOKUP_FOLLOW | LOOKUP_NO_SYMLINKS |
 			LOOKUP_NO_MAGICLINKS | LOOKUP_DIRECTORY, path);
 	revert_creds(old);
 	if (ret)
 		return crfs_rst_child_fail(r, ret, "pid %u: %s: %s: cannot find it",
-					   r->task.pid, what, rf->path);
+					   p->task.pid, what, rf->path);
 	why = crfs_rst_same(path, &rf->f);
 	if (why) {
 		path_put(path);
 		return crfs_rst_child_fail(r, -ESTALE, "pid %u: %s: %s: %s",
-					   r->task.pid, what, rf->path, why);
+					   p->task.pid, what, rf->path, why);
 	}
 	return 0;
 }
 
 /* cwd, root and umask of the process. */
-static int crfs_rst_fs(struct crfs_rst *r)
+static int crfs_rst_fs(struct crfs_rst_proc *p)
 {
 	struct path cwd, root;
 	int ret;
 
-	ret = crfs_rst_dir(r, r->fs.cwd_file_id, "cwd", &cwd);
+	ret = crfs_rst_dir(p, p->fs->cwd_file_id, "cwd", &cwd);
 	if (ret)
 		return ret;
-	ret = crfs_rst_dir(r, r->fs.root_file_id, "root", &root);
+	ret = crfs_rst_dir(p, p->fs->root_file_id, "root", &root);
 	if (ret) {
 		path_put(&cwd);
 		return ret;
 	}
 	set_fs_root(current->fs, &root);
 	set_fs_pwd(current->fs, &cwd);
-	current->fs->umask = r->fs.umask;
+	current->fs->umask = p->fs->umask;
 	path_put(&root);
 	path_put(&cwd);
 	return 0;
@@ -277,13 +276,14 @@ static int crfs_rst_fs(struct crfs_rst *r)
 
 /**
  * crfs_rst_build_files - the process's fd table and fs, in the process
- * @r: the restore
+ * @p: the process of the restore
  *
  * The table the process has (a copy of the writer's) is emptied first.
  * Return: 0, or the errno with the reason in the error file.
  */
-int crfs_rst_build_files(struct crfs_rst *r)
+int crfs_rst_build_files(struct crfs_rst_proc *p)
 {
+	struct crfs_rst *r = p->r;
 	struct crfs_rst_file *rf;
 	struct file *file;
 	unsigned int i;
@@ -293,17 +293,17 @@ int crfs_rst_build_files(struct crfs_rst *r)
 	ret = __close_range(0, ~0U, 0);
 	if (ret)
 		return crfs_rst_child_fail(r, ret, "pid %u: cannot empty its fd table",
-					   r->task.pid);
-	for (i = 0; i < r->nr_fds; i++) {
-		snprintf(what, sizeof(what), "fd %u", r->fds[i].fd);
-		rf = crfs_rst_file_by_id(r, r->fds[i].file_id);
-		file = crfs_rst_open_file(r, rf, what);
+					   p->task.pid);
+	for (i = 0; i < p->nr_fds; i++) {
+		snprintf(what, sizeof(what), "fd %u", p->fds[i].fd);
+		rf = crfs_rst_file_by_id(r, p->fds[i].file_id);
+		file = crfs_rst_open_file(p, rf, what);
 		if (IS_ERR(file))
 			return PTR_ERR(file);
-		ret = replace_fd(r->fds[i].fd, file, r->fds[i].cloexec ? O_CLOEXEC : 0);
+		ret = replace_fd(p->fds[i].fd, file, p->fds[i].cloexec ? O_CLOEXEC : 0);
 		if (ret < 0)
 			return crfs_rst_child_fail(r, ret, "pid %u: %s: cannot install it",
-						   r->task.pid, what);
+						   p->task.pid, what);
 	}
 	/*
 	 * Only the process holds its pipes from here: an end it closes is
@@ -317,5 +317,5 @@ int crfs_rst_build_files(struct crfs_rst *r)
 			rf->file = NULL;
 		}
 	}
-	return crfs_rst_fs(r);
+	return crfs_rst_fs(p);
 }

@@ -87,8 +87,8 @@ int crfs_rst_check_vma(struct crfs_rst *r, const struct crfs_vma *v)
 		why = "advice other than madvise() gives";
 	if (why)
 		return crfs_rst_refuse(r, -EOPNOTSUPP,
-				       "pid %u: mapping %llx-%llx: %s: kernel: not yet",
-				       r->task.pid, v->start, v->end, why);
+				       "address space %u: mapping %llx-%llx: %s: kernel: not yet",
+				       v->mm_id, v->start, v->end, why);
 	if (v->kind != CRFS_VMA_FILE)
 		return 0;
 	rf = crfs_rst_file_by_id(r, v->file_id);
@@ -100,46 +100,47 @@ int crfs_rst_check_vma(struct crfs_rst *r, const struct crfs_vma *v)
 }
 
 /* The VMA of kind @kind, or NULL. */
-static const struct crfs_vma *crfs_rst_vma_kind(struct crfs_rst *r, u32 kind)
+static const struct crfs_vma *crfs_rst_vma_kind(struct crfs_rst_proc *p, u32 kind)
 {
 	unsigned int i;
 
-	for (i = 0; i < r->nr_vmas; i++)
-		if (r->vmas[i].kind == kind)
-			return &r->vmas[i];
+	for (i = 0; i < p->nr_vmas; i++)
+		if (p->vmas[i].kind == kind)
+			return &p->vmas[i];
 	return NULL;
 }
 
 /**
  * crfs_rst_check_mm - the address space as a whole, before the process is made
- * @r: the restore
+ * @p: the process of the restore
  *
  * The vdso and vvar must be this kernel's (their sizes), the layout fields
  * what PR_SET_MM_MAP accepts.
  * Return: 0, or the errno with the reason in the error file.
  */
-int crfs_rst_check_mm(struct crfs_rst *r)
+int crfs_rst_check_mm(struct crfs_rst_proc *p)
 {
-	const struct crfs_vma *vdso = crfs_rst_vma_kind(r, CRFS_VMA_VDSO);
-	const struct crfs_vma *vvar = crfs_rst_vma_kind(r, CRFS_VMA_VVAR);
+	struct crfs_rst *r = p->r;
+	const struct crfs_vma *vdso = crfs_rst_vma_kind(p, CRFS_VMA_VDSO);
+	const struct crfs_vma *vvar = crfs_rst_vma_kind(p, CRFS_VMA_VVAR);
 	const struct vdso_image *img = &vdso_image_64;
-	const struct crfs_mm *m = &r->mm;
+	const struct crfs_mm *m = p->mm;
 	struct crfs_rst_file *exe = crfs_rst_file_by_id(r, m->exe_file_id);
 	u64 top = TASK_SIZE_MAX;
 
 	if (!exe || exe->f.kind != CRFS_FILE_REG)
 		return crfs_rst_refuse(r, -EINVAL, "pid %u: executable: no regular file",
-				       r->task.pid);
+				       p->task.pid);
 	if (!vdso != !vvar || (vdso && (vvar->end != vdso->start ||
 					vvar->end - vvar->start != -img->sym_vvar_start ||
 					vdso->end - vdso->start != img->size)))
 		return crfs_rst_refuse(r, -EOPNOTSUPP,
 				       "pid %u: vdso: not this kernel's (its size or place)",
-				       r->task.pid);
+				       p->task.pid);
 	if (m->flags & ~CRFS_MM_F_THP_DISABLE)
 		return crfs_rst_refuse(r, -EOPNOTSUPP,
 				       "pid %u: address space: flags %#x (MDWE, KSM, membarrier): kernel: not yet",
-				       r->task.pid, m->flags);
+				       p->task.pid, m->flags);
 	if (m->coredump_filter & ~CRFS_COREDUMP_FILTER_MASK ||
 	    m->start_code > m->end_code || m->start_data > m->end_data ||
 	    m->start_brk > m->brk || m->arg_start > m->arg_end ||
@@ -148,14 +149,14 @@ int crfs_rst_check_mm(struct crfs_rst *r)
 	    m->env_end >= top || m->auxv_words < 2 ||
 	    m->auxv[m->auxv_words - 2] != AT_NULL)
 		return crfs_rst_refuse(r, -EINVAL, "pid %u: address space: bad layout or auxv",
-				       r->task.pid);
+				       p->task.pid);
 	return 0;
 }
 
 /* The layout fields, auxv and flags, as prctl(PR_SET_MM_MAP) sets them. */
-static void crfs_rst_mm_layout(struct crfs_rst *r, struct mm_struct *mm)
+static void crfs_rst_mm_layout(struct crfs_rst_proc *p, struct mm_struct *mm)
 {
-	const struct crfs_mm *m = &r->mm;
+	const struct crfs_mm *m = p->mm;
 	unsigned int i;
 
 	mmap_read_lock(mm);
@@ -182,13 +183,17 @@ static void crfs_rst_mm_layout(struct crfs_rst *r, struct mm_struct *mm)
 		else
 			clear_bit(i + MMF_DUMP_FILTER_SHIFT, &mm->flags);
 	}
+	/* mm_alloc() copied its maker's (a parent restored before it) */
 	if (m->flags & CRFS_MM_F_THP_DISABLE)
 		set_bit(MMF_DISABLE_THP, &mm->flags);
+	else
+		clear_bit(MMF_DISABLE_THP, &mm->flags);
 }
 
 /* One mapping, in the process's new address space. */
-static int crfs_rst_map(struct crfs_rst *r, const struct crfs_vma *v)
+static int crfs_rst_map(struct crfs_rst_proc *p, const struct crfs_vma *v)
 {
+	struct crfs_rst *r = p->r;
 	unsigned long flags = MAP_PRIVATE | MAP_FIXED_NOREPLACE, addr;
 	unsigned long len = v->end - v->start;
 	struct file *file = NULL;
@@ -202,7 +207,7 @@ static int crfs_rst_map(struct crfs_rst *r, const struct crfs_vma *v)
 		flags |= MAP_NORESERVE;
 	if (v->kind == CRFS_VMA_FILE) {
 		snprintf(what, sizeof(what), "mapping %llx-%llx", v->start, v->end);
-		file = crfs_rst_open_file(r, crfs_rst_file_by_id(r, v->file_id), what);
+		file = crfs_rst_open_file(p, crfs_rst_file_by_id(r, v->file_id), what);
 		if (IS_ERR(file))
 			return PTR_ERR(file);
 	} else {
@@ -212,14 +217,14 @@ static int crfs_rst_map(struct crfs_rst *r, const struct crfs_vma *v)
 	if (IS_ERR_VALUE(addr) || addr != v->start)
 		return crfs_rst_child_fail(r, IS_ERR_VALUE(addr) ? (long)addr : -EEXIST,
 					   "pid %u: mapping %llx-%llx: cannot map it",
-					   r->task.pid, v->start, v->end);
+					   p->task.pid, v->start, v->end);
 	for (i = 0; i < ARRAY_SIZE(crfs_rst_madv); i++) {
 		if (!(v->advice & crfs_rst_madv[i].advice))
 			continue;
 		ret = do_madvise(current->mm, v->start, len, crfs_rst_madv[i].madv);
 		if (ret)
 			return crfs_rst_child_fail(r, ret, "pid %u: mapping %llx-%llx: madvise %d",
-						   r->task.pid, v->start, v->end,
+						   p->task.pid, v->start, v->end,
 						   crfs_rst_madv[i].madv);
 	}
 	return 0;
@@ -227,17 +232,18 @@ static int crfs_rst_map(struct crfs_rst *r, const struct crfs_vma *v)
 
 /**
  * crfs_rst_build_mm - the process's new address space, in the process
- * @r: the restore
+ * @p: the process of the restore (run in it)
  *
  * Return: 0, or the errno with the reason in the error file.
  */
-int crfs_rst_build_mm(struct crfs_rst *r)
+int crfs_rst_build_mm(struct crfs_rst_proc *p)
 {
-	const struct crfs_vma *vvar = crfs_rst_vma_kind(r, CRFS_VMA_VVAR);
-	const struct crfs_vma *vdso = crfs_rst_vma_kind(r, CRFS_VMA_VDSO);
+	struct crfs_rst *r = p->r;
+	const struct crfs_vma *vvar = crfs_rst_vma_kind(p, CRFS_VMA_VVAR);
+	const struct crfs_vma *vdso = crfs_rst_vma_kind(p, CRFS_VMA_VDSO);
 	struct rlimit stack = {
-		.rlim_cur = r->task.rlim[RLIMIT_STACK].cur,
-		.rlim_max = r->task.rlim[RLIMIT_STACK].max,
+		.rlim_cur = p->task.rlim[RLIMIT_STACK].cur,
+		.rlim_max = p->task.rlim[RLIMIT_STACK].max,
 	};
 	struct mm_struct *mm;
 	struct file *exe;
@@ -245,12 +251,12 @@ int crfs_rst_build_mm(struct crfs_rst *r)
 	int ret;
 
 	/* before any mapping: READ_IMPLIES_EXEC of the writer's adds PROT_EXEC */
-	current->personality = r->task.personality;
+	current->personality = p->task.personality;
 	/* the writer's PF_RANDOMIZE, as an exec of that personality has it */
 	current->flags &= ~PF_RANDOMIZE;
 	if (!(current->personality & ADDR_NO_RANDOMIZE) && READ_ONCE(randomize_va_space))
 		current->flags |= PF_RANDOMIZE;
-	exe = crfs_rst_open_file(r, crfs_rst_file_by_id(r, r->mm.exe_file_id),
+	exe = crfs_rst_open_file(p, crfs_rst_file_by_id(r, p->mm->exe_file_id),
 				 "the executable");
 	if (IS_ERR(exe))
 		return PTR_ERR(exe);
@@ -261,7 +267,7 @@ int crfs_rst_build_mm(struct crfs_rst *r)
 	if (ret) {
 		mmput(mm);
 		return crfs_rst_child_fail(r, ret, "pid %u: the executable: being written",
-					   r->task.pid);
+					   p->task.pid);
 	}
 	mm->task_size = TASK_SIZE;
 	arch_pick_mmap_layout(mm, &stack);
@@ -277,26 +283,26 @@ int crfs_rst_build_mm(struct crfs_rst *r)
 			ret = -EEXIST;
 		if (ret)
 			return crfs_rst_child_fail(r, ret, "pid %u: vdso: cannot map it at %llx",
-						   r->task.pid, vdso->start);
+						   p->task.pid, vdso->start);
 	}
-	for (i = 0; i < r->nr_vmas; i++) {
-		if (crfs_rst_vma_special(&r->vmas[i]))
+	for (i = 0; i < p->nr_vmas; i++) {
+		if (crfs_rst_vma_special(&p->vmas[i]))
 			continue;
-		ret = crfs_rst_map(r, &r->vmas[i]);
+		ret = crfs_rst_map(p, &p->vmas[i]);
 		if (ret)
 			return ret;
 	}
-	crfs_rst_mm_layout(r, mm);
+	crfs_rst_mm_layout(p, mm);
 	return 0;
 }
 
 /* Is [@addr, @end) covered by mappings that take page data? */
-static bool crfs_rst_pages_mapped(struct crfs_rst *r, u64 addr, u64 end)
+static bool crfs_rst_pages_mapped(struct crfs_rst_proc *p, u64 addr, u64 end)
 {
 	unsigned int i;
 
-	for (i = 0; i < r->nr_vmas && addr < end; i++) {
-		const struct crfs_vma *v = &r->vmas[i];
+	for (i = 0; i < p->nr_vmas && addr < end; i++) {
+		const struct crfs_vma *v = &p->vmas[i];
 
 		if (v->end <= addr)
 			continue;
@@ -322,23 +328,24 @@ static int crfs_rst_pages_verdict(struct crfs_rst *r, struct crfs_pgset *s)
 /**
  * crfs_rst_pages_begin - check where a PAGES record's data goes, and take
  * the set its pages will be held in
- * @r: the restore, the process waiting with its address space built
+ * @p: the process, waiting with its address space built
  * @pg: the record
  *
  * The set is the one of the record before the one before: its crc is
  * checked by now, or is waited for; a mismatch fails the restore here.
  * Return: 0, or the errno with the reason in the error file.
  */
-int crfs_rst_pages_begin(struct crfs_rst *r, const struct crfs_pages *pg)
+int crfs_rst_pages_begin(struct crfs_rst_proc *p, const struct crfs_pages *pg)
 {
+	struct crfs_rst *r = p->r;
 	u64 len = (u64)pg->nr_pages << PAGE_SHIFT;
 	struct crfs_pgset *s = &r->pgs[r->pg_set];
 	int ret;
 
-	if (!crfs_rst_pages_mapped(r, pg->addr, pg->addr + len))
+	if (!crfs_rst_pages_mapped(p, pg->addr, pg->addr + len))
 		return crfs_rst_refuse(r, -EINVAL,
 				       "pid %u: pages at %#llx: not in a mapping that has page data",
-				       r->task.pid, pg->addr);
+				       p->task.pid, pg->addr);
 	if (!s->pages) {
 		ret = crfs_pgset_init(&r->pgs[0]);
 		if (!ret)
@@ -369,6 +376,7 @@ int crfs_rst_pages_begin(struct crfs_rst *r, const struct crfs_pages *pg)
 ssize_t crfs_rst_pages_copy(struct crfs_rst *r, struct iov_iter *from)
 {
 	struct crfs_pgset *s = &r->pgs[r->pg_set];
+	struct crfs_rst_proc *p = r->pg_proc;
 	size_t off = offset_in_page(r->pg_addr), n;
 	struct page *page;
 	long got;
@@ -377,15 +385,15 @@ ssize_t crfs_rst_pages_copy(struct crfs_rst *r, struct iov_iter *from)
 	if (off) {
 		page = s->pages[s->nr - 1];
 	} else {
-		if (mmap_read_lock_killable(r->task_mm))
+		if (mmap_read_lock_killable(p->task_mm))
 			return -EINTR;
-		got = get_user_pages_remote(r->task_mm, r->pg_addr, 1,
+		got = get_user_pages_remote(p->task_mm, r->pg_addr, 1,
 					    FOLL_WRITE | FOLL_FORCE, &page, NULL);
-		mmap_read_unlock(r->task_mm);
+		mmap_read_unlock(p->task_mm);
 		if (got != 1)
 			return crfs_rst_refuse(r, -EIO,
 					       "pid %u: pages at %#llx: cannot write (%ld)",
-					       r->task.pid, r->pg_addr, got);
+					       p->task.pid, r->pg_addr, got);
 	}
 	n = copy_page_from_iter(page, off, n, from);
 	if (!off) {

@@ -117,16 +117,17 @@ int crfs_rst_check_pipes(struct crfs_rst *r)
 
 /**
  * crfs_rst_pipe_open - make the pipe of end @rf, in the process
- * @r: the restore
+ * @p: the process of the restore
  * @rf: the end met first; its other end's FILE gets its struct file too
  * @what: what refers to it, for a refusal: "fd 3"
  *
  * Return: the file (the model's reference), or an ERR_PTR() with the
  * reason in the error file.
  */
-struct file *crfs_rst_pipe_open(struct crfs_rst *r, struct crfs_rst_file *rf,
+struct file *crfs_rst_pipe_open(struct crfs_rst_proc *p, struct crfs_rst_file *rf,
 				const char *what)
 {
+	struct crfs_rst *r = p->r;
 	const struct crfs_file_pipe *ps = rf->ext, *ds;
 	struct crfs_rst_file *peer = NULL, *end[2] = { };
 	struct file *res[2];
@@ -144,12 +145,12 @@ struct file *crfs_rst_pipe_open(struct crfs_rst *r, struct crfs_rst_file *rf,
 	/* the data are on the end of lower id */
 	ds = peer && peer->f.id < rf->f.id ? peer->ext : ps;
 
-	old = override_creds(r->new_cred);
+	old = override_creds(p->new_cred);
 	ret = create_pipe_files(res, 0);
 	revert_creds(old);
 	if (ret) {
 		crfs_rst_child_fail(r, ret, "pid %u: %s: %s: cannot make its pipe",
-				    r->task.pid, what, rf->path);
+				    p->task.pid, what, rf->path);
 		return ERR_PTR(ret);
 	}
 	why = "cannot size its pipe (F_SETPIPE_SZ)";
@@ -165,7 +166,7 @@ struct file *crfs_rst_pipe_open(struct crfs_rst *r, struct crfs_rst_file *rf,
 	if (ret < 0) {
 		fput(res[0]);
 		fput(res[1]);
-		crfs_rst_child_fail(r, ret, "pid %u: %s: %s: %s", r->task.pid,
+		crfs_rst_child_fail(r, ret, "pid %u: %s: %s: %s", p->task.pid,
 				    what, rf->path, why);
 		return ERR_PTR(ret);
 	}

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The process of a restore: its plan (what of the TASK and CREDS the
- * kernel restores, checked before the process exists; its threads':
- * rst-thread.c), its making (kernel_clone() with set_tid, its pid), its
- * entry function (it builds its own address space, files, fs, makes its
- * other threads with their tids, each of which sets its own state; then
- * it is moved into the container, which is frozen first; it waits; then
- * sets its signal state, limits and prctl state, queues its pending
- * signals again and arms its interval timers, credentials last, each
- * thread its own), while the writer sets every thread's registers.
+ * The processes of a restore: the plan of each (what of the TASK and
+ * CREDS the kernel restores, checked before the process exists; its
+ * threads': rst-thread.c), their making (kernel_clone() with set_tid,
+ * the image's pid: the root by the writer, every other process by the
+ * thread of its parent that forked it), the entry function of each (it
+ * takes its session or group, builds its own address space, files, fs,
+ * one process at a time, makes its other threads with their tids, each
+ * of which sets its own state, and its children; then the writer moves
+ * every process into the container, which is frozen first; each waits;
+ * then joins a group another process leads, sets its signal state,
+ * limits and prctl state, queues its pending signals again and arms its
+ * interval timers, credentials last, each thread its own), while the
+ * writer sets every thread's registers.
  *
  * ret_from_fork() zeroes rax after the entry function returns: a task
  * work, run on the way to user mode before the freezer holds the process
@@ -27,6 +31,7 @@
 #include <linux/nsproxy.h>
 #include <linux/oom.h>
 #include <linux/personality.h>
+#include <linux/pid.h>
 #include <linux/posix-timers.h>
 #include <linux/regset.h>
 #include <linux/resource.h>
@@ -37,6 +42,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/seccomp.h>
+#include <linux/security.h>
 #include <linux/securebits.h>
 #include <linux/slab.h>
 #include <linux/stdarg.h>
@@ -95,9 +101,10 @@ int crfs_rst_child_fail(struct crfs_rst *r, int err, const char *fmt, ...)
 }
 
 /* The ids and capabilities of the image, within the writer's privilege. */
-static int crfs_rst_plan_creds(struct crfs_rst *r)
+static int crfs_rst_plan_creds(struct crfs_rst_proc *p)
 {
-	const struct crfs_creds *c = &r->creds;
+	struct crfs_rst *r = p->r;
+	const struct crfs_creds *c = &p->creds;
 	const struct cred *w = r->wcred;
 	struct user_namespace *ns = w->user_ns;
 	kernel_cap_t prm = { c->cap_prm }, eff = { c->cap_eff };
@@ -146,7 +153,7 @@ static int crfs_rst_plan_creds(struct crfs_rst *r)
 		why = "securebits, and the writer has no CAP_SETPCAP";
 	if (why)
 		return crfs_rst_refuse(r, -EPERM, "pid %u: credentials: %s",
-				       r->task.pid, why);
+				       p->task.pid, why);
 	new = prepare_creds();
 	if (!new)
 		return -ENOMEM;
@@ -192,23 +199,18 @@ static int crfs_rst_plan_creds(struct crfs_rst *r)
 		abort_creds(new);
 		return -ENOMEM;
 	}
-	r->new_cred = new;
+	p->new_cred = new;
 	return 0;
 }
 
 /* What of the process the kernel restores; the rest refused. */
-static const char *crfs_rst_plan_why(struct crfs_rst *r)
+static const char *crfs_rst_plan_why(struct crfs_rst_proc *p)
 {
-	const struct crfs_task *t = &r->task;
+	const struct crfs_task *t = &p->task;
 	unsigned int i;
 
 	if (t->state != CRFS_TASK_ALIVE || t->exit_code || t->stop_signo)
 		return "stopped or a zombie: kernel: not yet";
-	if (t->ppid || t->parent_tid)
-		return "a parent in the image: kernel: only one process for now";
-	if (t->mm_id != r->mm.id || t->fdtable_id != r->fdt.id ||
-	    t->fs_id != r->fs.id || t->sighand_id != r->sighand->id)
-		return "refers to no address space, fd table, fs or signal handlers of the image";
 	if (!valid_signal(t->exit_signal) || !valid_signal(t->pdeath_signal))
 		return "a bad exit or parent death signal";
 	if (t->pdeath_signal)
@@ -242,33 +244,34 @@ static const char *crfs_rst_plan_why(struct crfs_rst *r)
 
 /**
  * crfs_rst_plan_task - check the process, its threads and credentials
- * @r: the restore, its model whole
+ * @p: the process of the restore, its model whole
  *
  * Also makes the credentials the process will have, and the task work
  * that gives each thread its rax back.
  * Return: 0, or a refusal with the reason in the error file.
  */
-int crfs_rst_plan_task(struct crfs_rst *r)
+int crfs_rst_plan_task(struct crfs_rst_proc *p)
 {
-	const char *why = crfs_rst_plan_why(r);
+	struct crfs_rst *r = p->r;
+	const char *why = crfs_rst_plan_why(p);
 	struct crfs_rst_thread *t;
 	unsigned int i;
 
 	if (why)
-		return crfs_rst_refuse(r, -EOPNOTSUPP, "pid %u: %s", r->task.pid, why);
-	for (i = 0; i < r->nr_threads; i++) {
-		t = &r->threads[i];
-		why = crfs_rst_plan_thread_why(r, t);
-		if (why && t == r->lead)
-			return crfs_rst_refuse(r, -EOPNOTSUPP, "pid %u: %s", r->task.pid, why);
+		return crfs_rst_refuse(r, -EOPNOTSUPP, "pid %u: %s", p->task.pid, why);
+	for (i = 0; i < p->nr_threads; i++) {
+		t = &p->threads[i];
+		why = crfs_rst_plan_thread_why(p, t);
+		if (why && t == p->lead)
+			return crfs_rst_refuse(r, -EOPNOTSUPP, "pid %u: %s", p->task.pid, why);
 		if (why)
 			return crfs_rst_refuse(r, -EOPNOTSUPP, "pid %u: thread %u: %s",
-					       r->task.pid, t->th.tid, why);
+					       p->task.pid, t->th.tid, why);
 		t->ax = kzalloc(sizeof(*t->ax), GFP_KERNEL);
 		if (!t->ax)
 			return -ENOMEM;
 	}
-	return crfs_rst_plan_creds(r);
+	return crfs_rst_plan_creds(p);
 }
 
 /* Run on the way to user mode: rax as the image has it. */
@@ -301,8 +304,9 @@ static void crfs_rst_ipcns(struct crfs_rst *r)
 }
 
 /* Every signal's action, in the process. */
-static int crfs_rst_sigactions(struct crfs_rst *r)
+static int crfs_rst_sigactions(struct crfs_rst_proc *p)
 {
+	struct crfs_rst *r = p->r;
 	const struct crfs_sigact *a;
 	struct k_sigaction ka;
 	int i, ret;
@@ -310,7 +314,7 @@ static int crfs_rst_sigactions(struct crfs_rst *r)
 	for (i = 0; i < CRFS_NSIG && i < _NSIG; i++) {
 		if (i + 1 == SIGKILL || i + 1 == SIGSTOP)
 			continue;
-		a = &r->sighand->act[i];
+		a = &p->sighand->act[i];
 		memset(&ka, 0, sizeof(ka));
 		ka.sa.sa_handler = (__sighandler_t)(unsigned long)a->handler;
 		ka.sa.sa_flags = a->flags;
@@ -319,15 +323,16 @@ static int crfs_rst_sigactions(struct crfs_rst *r)
 		ret = do_sigaction(i + 1, &ka, NULL);
 		if (ret)
 			return crfs_rst_child_fail(r, ret, "pid %u: signal %d: bad action",
-						   r->task.pid, i + 1);
+						   p->task.pid, i + 1);
 	}
 	return 0;
 }
 
 /* Limits (as setrlimit()) and the prctl state of the process. */
-static int crfs_rst_limits(struct crfs_rst *r)
+static int crfs_rst_limits(struct crfs_rst_proc *p)
 {
-	const struct crfs_task *t = &r->task;
+	struct crfs_rst *r = p->r;
+	const struct crfs_task *t = &p->task;
 	struct rlimit rl;
 	unsigned int i;
 	int ret;
@@ -344,6 +349,9 @@ static int crfs_rst_limits(struct crfs_rst *r)
 		current->signal->is_child_subreaper = 1;
 		current->signal->has_child_subreaper = 1;
 	}
+	/* made before its ancestors became subreapers: fork() copies it */
+	if (p->subreaper_above)
+		current->signal->has_child_subreaper = 1;
 	if (t->oom_score_adj < current->signal->oom_score_adj &&
 	    !capable(CAP_SYS_RESOURCE))
 		return crfs_rst_child_fail(r, -EPERM, "pid %u: oom_score_adj %d: not allowed",
@@ -361,8 +369,9 @@ static struct sigqueue *crfs_rst_sigq_tail(struct sigpending *queue)
 }
 
 /* The queued signals of queue @tid (0: the process's), in their order. */
-static int crfs_rst_sigpending(struct crfs_rst *r, u32 tid)
+static int crfs_rst_sigpending(struct crfs_rst_proc *p, u32 tid)
 {
+	struct crfs_rst *r = p->r;
 	const struct crfs_sigpending *s;
 	struct sigqueue *last, *q;
 	struct sigpending *queue;
@@ -371,19 +380,19 @@ static int crfs_rst_sigpending(struct crfs_rst *r, u32 tid)
 	bool fatal;
 	int ret;
 
-	for (i = 0; i < r->nr_sigq; i++) {
-		s = &r->sigq[i];
+	for (i = 0; i < p->nr_sigq; i++) {
+		s = &p->sigq[i];
 		if (s->tid != tid)
 			continue;
 		/* a timer's: its own entry (rst-timer.c) */
-		ret = crfs_rst_timer_signal(r, s);
+		ret = crfs_rst_timer_signal(p, s);
 		if (ret <= 0) {
 			if (ret)
 				return ret;
 			if (current->signal->flags & SIGNAL_GROUP_EXIT)
 				return crfs_rst_child_fail(r, -EINVAL,
 							   "pid %u: pending signal %u: not blocked, its default action kills the process",
-							   r->task.pid, s->signo);
+							   p->task.pid, s->signo);
 			continue;
 		}
 		/* kernel_siginfo_t is the head of the siginfo_t kept */
@@ -402,22 +411,22 @@ static int crfs_rst_sigpending(struct crfs_rst *r, u32 tid)
 		if (fatal)
 			return crfs_rst_child_fail(r, -EINVAL,
 						   "pid %u: pending signal %u: not blocked, its default action kills the process",
-						   r->task.pid, s->signo);
+						   p->task.pid, s->signo);
 		if (ret)
 			return crfs_rst_child_fail(r, ret,
 						   "pid %u: pending signal %u: cannot queue it again with its siginfo (RLIMIT_SIGPENDING, ignored, or twice)",
-						   r->task.pid, s->signo);
+						   p->task.pid, s->signo);
 	}
 	return 0;
 }
 
 /* Is a SIGALRM among the queued signals of the image? */
-static bool crfs_rst_alrm_queued(struct crfs_rst *r)
+static bool crfs_rst_alrm_queued(struct crfs_rst_proc *p)
 {
 	unsigned int i;
 
-	for (i = 0; i < r->nr_sigq; i++)
-		if (r->sigq[i].signo == SIGALRM)
+	for (i = 0; i < p->nr_sigq; i++)
+		if (p->sigq[i].signo == SIGALRM)
 			return true;
 	return false;
 }
@@ -432,12 +441,12 @@ static bool crfs_rst_alrm_queued(struct crfs_rst *r)
  * (dequeue_signal()), so only its period is set, as the original had it;
  * without its SIGALRM in the image it is armed one period ahead.
  */
-static void crfs_rst_itimers(struct crfs_rst *r)
+static void crfs_rst_itimers(struct crfs_rst_proc *p)
 {
 	static const unsigned int clk[3] = { 0, CPUCLOCK_VIRT, CPUCLOCK_PROF };
-	const struct crfs_itimer *it = r->task.itimer;
+	const struct crfs_itimer *it = p->task.itimer;
 	struct signal_struct *sig = current->signal;
-	bool alrm = crfs_rst_alrm_queued(r);
+	bool alrm = crfs_rst_alrm_queued(p);
 	u64 nval, oval, real;
 	unsigned int i;
 
@@ -471,7 +480,7 @@ static int crfs_rst_thread_creds(struct crfs_rst_thread *t)
 	if (ret)
 		return ret;
 	/* charged to the process's own user; each thread holds its own */
-	commit_creds(get_new_cred(t->r->new_cred));
+	commit_creds(get_new_cred(t->p->new_cred));
 	return 0;
 }
 
@@ -487,39 +496,41 @@ static int crfs_rst_thread_creds(struct crfs_rst_thread *t)
  * writer once every thread has committed its credentials, which resets
  * it.
  */
-static int crfs_rst_finish(struct crfs_rst *r)
+static int crfs_rst_finish(struct crfs_rst_proc *p)
 {
 	int ret;
 
-	ret = crfs_rst_sigactions(r);
+	ret = crfs_rst_sigactions(p);
 	if (!ret)
-		ret = crfs_rst_thread(r->lead);
+		ret = crfs_rst_thread(p->lead);
 	if (!ret)
-		ret = crfs_rst_limits(r);
+		ret = crfs_rst_limits(p);
 	if (!ret)
-		ret = crfs_rst_thread_creds(r->lead);
+		ret = crfs_rst_thread_creds(p->lead);
 	if (!ret)
-		ret = crfs_rst_timers_make(r);
+		ret = crfs_rst_timers_make(p);
 	if (ret)
 		return ret;
-	complete_all(&r->procset);
-	ret = crfs_rst_sigpending(r, r->lead->th.tid);
+	complete_all(&p->procset);
+	ret = crfs_rst_sigpending(p, p->lead->th.tid);
 	if (!ret)
-		ret = crfs_rst_sigpending(r, 0);
+		ret = crfs_rst_sigpending(p, 0);
 	if (!ret)
-		crfs_rst_itimers(r);
+		crfs_rst_itimers(p);
 	if (!ret)
-		ret = crfs_rst_timers_arm(r);
+		ret = crfs_rst_timers_arm(p);
 	return ret;
 }
 
 /* The process gives up: the writer is told, the process dies. */
-static void __noreturn crfs_rst_child_exit(struct crfs_rst *r, int err)
+static void __noreturn crfs_rst_child_exit(struct crfs_rst_proc *p, int err)
 {
-	crfs_rst_child_fail(r, err, "pid %u: killed during the restore", r->task.pid);
+	struct crfs_rst *r = p->r;
+
+	crfs_rst_child_fail(r, err, "pid %u: killed during the restore", p->task.pid);
 	complete_all(&r->ready);
-	complete_all(&r->procset);
-	complete_all(&r->queued);
+	complete_all(&p->procset);
+	complete_all(&p->queued);
 	complete_all(&r->finished);
 	crfs_rst_put(r);
 	do_exit(SIGKILL);
@@ -528,14 +539,14 @@ static void __noreturn crfs_rst_child_exit(struct crfs_rst *r, int err)
 /* The thread's rax, put back on its way to user mode; then it is done. */
 static void crfs_rst_thread_done(struct crfs_rst_thread *t)
 {
-	struct crfs_rst *r = t->r;
+	struct crfs_rst *r = t->p->r;
 	struct crfs_rst_ax *ax = t->ax;
 
 	t->ax = NULL;
 	init_task_work(&ax->work, crfs_rst_ax_fn);
 	if (task_work_add(current, &ax->work, TWA_SIGNAL)) {
 		kfree(ax);
-		crfs_rst_child_exit(r, -ESRCH);
+		crfs_rst_child_exit(t->p, -ESRCH);
 	}
 	complete(&r->finished);
 	crfs_rst_put(r);
@@ -545,44 +556,49 @@ static void crfs_rst_thread_done(struct crfs_rst_thread *t)
 static int crfs_rst_thread_fn(void *arg)
 {
 	struct crfs_rst_thread *t = arg;
-	struct crfs_rst *r = t->r;
+	struct crfs_rst_proc *p = t->p;
+	struct crfs_rst *r = p->r;
 	int ret;
 
+	/* its children first: they would inherit its mask, nice, ... */
+	ret = crfs_rst_make_children(p, t->th.tid);
 	/* its state (its mask too) before the leader's last steps */
-	ret = crfs_rst_thread(t);
+	if (!ret)
+		ret = crfs_rst_thread(t);
 	if (ret)
-		crfs_rst_child_exit(r, ret);
+		crfs_rst_child_exit(p, ret);
 	complete(&r->ready);
 	if (wait_for_completion_killable(&r->go) || READ_ONCE(r->abort) ||
-	    wait_for_completion_killable(&r->procset) || READ_ONCE(r->abort))
-		crfs_rst_child_exit(r, -EINTR);
+	    wait_for_completion_killable(&p->procset) || READ_ONCE(r->abort))
+		crfs_rst_child_exit(p, -EINTR);
 	ret = crfs_rst_thread_creds(t);
 	if (!ret)
-		ret = crfs_rst_sigpending(r, t->th.tid);
+		ret = crfs_rst_sigpending(p, t->th.tid);
 	if (ret)
-		crfs_rst_child_exit(r, ret);
-	complete(&r->queued);
+		crfs_rst_child_exit(p, ret);
+	complete(&p->queued);
 	crfs_rst_thread_done(t);
 	return 0;
 }
 
 /* The leader makes the other threads, each with its tid; they wait. */
-static int crfs_rst_make_threads(struct crfs_rst *r)
+static int crfs_rst_make_threads(struct crfs_rst_proc *p)
 {
+	struct crfs_rst *r = p->r;
 	struct crfs_rst_thread *t;
 	struct kernel_clone_args args = {
 		.flags		= CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
-				  CLONE_THREAD | CLONE_SYSVSEM,
+				  CLONE_THREAD | CLONE_SYSVSEM | CLONE_UNTRACED,
 		.fn		= crfs_rst_thread_fn,
 		.set_tid_size	= 1,
 	};
 	unsigned int i;
 	pid_t tid, nr;
 
-	r->lead->task = get_task_struct(current);
-	for (i = 0; i < r->nr_threads; i++) {
-		t = &r->threads[i];
-		if (t == r->lead)
+	p->lead->task = get_task_struct(current);
+	for (i = 0; i < p->nr_threads; i++) {
+		t = &p->threads[i];
+		if (t == p->lead)
 			continue;
 		tid = t->th.tid;
 		args.set_tid = &tid;
@@ -592,65 +608,92 @@ static int crfs_rst_make_threads(struct crfs_rst *r)
 		if (nr < 0) {
 			crfs_rst_put(r);
 			return crfs_rst_child_fail(r, nr, "pid %u: thread %u: cannot make it%s",
-						   r->task.pid, tid,
+						   p->task.pid, tid,
 						   nr == -EEXIST ? ": the pid is in use" : "");
 		}
 		t->task = find_get_task_by_vpid(nr);
 		if (!t->task)
 			return crfs_rst_child_fail(r, -ESRCH, "pid %u: thread %u: gone as soon as made",
-						   r->task.pid, tid);
+						   p->task.pid, tid);
 	}
 	return 0;
 }
 
-/* The process's entry function: it restores itself, then user mode. */
-static int crfs_rst_child(void *arg)
+/* The address space and files, one process at a time: FILEs they share. */
+static int crfs_rst_build(struct crfs_rst_proc *p)
 {
-	struct crfs_rst *r = arg;
+	struct crfs_rst *r = p->r;
 	int ret;
 
-	if (wait_for_completion_killable(&r->start) || READ_ONCE(r->abort))
-		crfs_rst_child_exit(r, -EINTR);
-	/* it leads a session of its own, as crfs-fuse's root process does */
-	ret = ksys_setsid();
-	if (ret < 0)
-		crfs_rst_child_exit(r, crfs_rst_child_fail(r, ret, "pid %u: setsid: failed",
-							   r->task.pid));
-	if (r->have_ipcns)
-		crfs_rst_ipcns(r);
-	ret = crfs_rst_build_mm(r);
+	if (mutex_lock_killable(&r->build))
+		return -EINTR;
+	ret = crfs_rst_build_mm(p);
 	if (!ret)
-		ret = crfs_rst_build_files(r);
-	if (!ret)
-		ret = crfs_rst_make_threads(r);
+		ret = crfs_rst_build_files(p);
+	mutex_unlock(&r->build);
+	return ret;
+}
+
+/**
+ * crfs_rst_child - a process's entry function: it restores itself, then
+ * user mode
+ * @arg: its crfs_rst_proc
+ *
+ * Return: 0, to user mode (it does not return on failure).
+ */
+int crfs_rst_child(void *arg)
+{
+	struct crfs_rst_proc *p = arg;
+	struct crfs_rst *r = p->r;
+	int ret;
+
+	if ((p == r->procs && wait_for_completion_killable(&r->start)) ||
+	    READ_ONCE(r->abort))
+		crfs_rst_child_exit(p, -EINTR);
+	ret = crfs_rst_own_groups(p);
 	if (ret)
-		crfs_rst_child_exit(r, ret);
+		crfs_rst_child_exit(p, ret);
+	if (p == r->procs && r->have_ipcns)
+		crfs_rst_ipcns(r);
+	ret = crfs_rst_build(p);
+	if (!ret)
+		ret = crfs_rst_make_threads(p);
+	if (!ret)
+		ret = crfs_rst_make_children(p, p->task.pid);
+	if (!ret)
+		ret = crfs_rst_make_helpers(p);
+	if (ret)
+		crfs_rst_child_exit(p, ret);
 	complete(&r->ready);
 	if (wait_for_completion_killable(&r->go) || READ_ONCE(r->abort))
-		crfs_rst_child_exit(r, -EINTR);
-	ret = crfs_rst_finish(r);
+		crfs_rst_child_exit(p, -EINTR);
+	ret = crfs_rst_join_group(p);
+	if (!ret)
+		ret = crfs_rst_finish(p);
 	if (ret)
-		crfs_rst_child_exit(r, ret);
-	crfs_rst_thread_done(r->lead);
+		crfs_rst_child_exit(p, ret);
+	crfs_rst_thread_done(p->lead);
 	return 0;
 }
 
 /**
- * crfs_rst_spawn - make the process: its pid, in the frozen container
+ * crfs_rst_spawn - make the tree: the pids, in the frozen container
  * @r: the restore, its plan checked
  *
- * Returns once the process has built its address space and files and
- * made its other threads, and each has set its own state.
+ * The writer makes the root; each process makes its children.  Returns
+ * once every process has built its address space and files, made its
+ * other threads and its children, and each thread has set its own state.
  * Return: 0, or the errno with the reason in the error file.
  */
 int crfs_rst_spawn(struct crfs_rst *r)
 {
-	pid_t pid = r->task.pid;
+	struct crfs_rst_proc *p, *root = r->procs;
+	pid_t pid = root->task.pid;
 	struct kernel_clone_args args = {
-		.flags		= CLONE_VM | (r->have_ipcns ? CLONE_NEWIPC : 0),
-		.exit_signal	= r->task.exit_signal,
+		.flags		= CLONE_VM | CLONE_UNTRACED | (r->have_ipcns ? CLONE_NEWIPC : 0),
+		.exit_signal	= root->task.exit_signal,
 		.fn		= crfs_rst_child,
-		.fn_arg		= r,
+		.fn_arg		= root,
 		.set_tid	= &pid,
 		.set_tid_size	= 1,
 	};
@@ -658,6 +701,7 @@ int crfs_rst_spawn(struct crfs_rst *r)
 	pid_t nr;
 	int ret;
 
+	r->made = true;
 	ret = crfs_cgroup_freeze(r->ct->cgrp, true);
 	if (ret)
 		return crfs_rst_refuse(r, ret, "%s: cannot freeze it", r->ct->name);
@@ -669,18 +713,18 @@ int crfs_rst_spawn(struct crfs_rst *r)
 		return crfs_rst_refuse(r, nr, "pid %u: cannot make it%s", pid,
 				       nr == -EEXIST ? ": the pid is in use" : "");
 	}
-	r->proc = find_get_task_by_vpid(nr);
-	if (!r->proc)
+	root->proc = find_get_task_by_vpid(nr);
+	if (!root->proc)
 		return crfs_rst_refuse(r, -ESRCH, "pid %u: gone as soon as made", pid);
 	/*
-	 * Into the frozen container once its threads are made: a task there
-	 * has the freezer's trap pending, and fork() fails while a signal
-	 * is (copy_process()).  Until it leaves its entry function nothing
-	 * of it runs in user mode.
+	 * Into the frozen container once the whole tree is made: a task
+	 * there has the freezer's trap pending, and fork() fails while a
+	 * signal is (copy_process()).  Until it leaves its entry function
+	 * nothing of a process runs in user mode.
 	 */
 	complete(&r->start);
-	/* each thread once, or one failure for all (complete_all()) */
-	for (i = 0; i < r->nr_threads; i++)
+	/* each thread of each process and each helper once, or one failure for all */
+	for (i = 0; i < r->nr_tasks + r->nr_helpers; i++)
 		if (wait_for_completion_killable(&r->ready))
 			return crfs_rst_refuse(r, -EINTR, "pid %u: the writer was killed", pid);
 	ret = READ_ONCE(r->child_err);
@@ -688,13 +732,16 @@ int crfs_rst_spawn(struct crfs_rst *r)
 		r->err = ret;	/* the process said why */
 		return ret;
 	}
-	ret = crfs_cgroup_attach(r->ct->cgrp, nr);
-	if (ret)
-		return crfs_rst_refuse(r, ret, "pid %u: cannot move it into %s",
-				       pid, r->ct->name);
-	r->task_mm = get_task_mm(r->proc);
-	if (!r->task_mm)
-		return crfs_rst_refuse(r, -ESRCH, "pid %u: no address space", pid);
+	for (p = root; p < r->procs + r->nr_procs; p++) {
+		ret = crfs_cgroup_attach(r->ct->cgrp, task_pid_vnr(p->proc));
+		if (ret)
+			return crfs_rst_refuse(r, ret, "pid %u: cannot move it into %s",
+					       p->task.pid, r->ct->name);
+		p->task_mm = get_task_mm(p->proc);
+		if (!p->task_mm)
+			return crfs_rst_refuse(r, -ESRCH, "pid %u: no address space",
+					       p->task.pid);
+	}
 	return 0;
 }
 
@@ -709,93 +756,53 @@ static bool crfs_rst_settled(struct crfs_rst *r)
 
 /**
  * crfs_rst_complete - at END: registers, the last steps, frozen
- * @r: the restore, the process waiting, its pages written
+ * @r: the restore, the processes waiting, their pages written
  *
- * Return: 0 once the process is restored and frozen, or the errno with
- * the reason in the error file.
+ * Return: 0 once the tree is restored and frozen, or the errno with the
+ * reason in the error file.
  */
 int crfs_rst_complete(struct crfs_rst *r)
 {
+	u32 pid = r->procs[0].task.pid;
 	struct crfs_cgroup_status st;
+	struct crfs_rst_proc *p;
 	unsigned int i;
 	long left;
 	int ret;
 
-	for (i = 0; i < r->nr_threads; i++) {
-		ret = crfs_rst_regs(r, &r->threads[i]);
-		if (ret)
-			return ret;
-	}
+	for (p = r->procs; p < r->procs + r->nr_procs; p++)
+		for (i = 0; i < p->nr_threads; i++) {
+			ret = crfs_rst_regs(p, &p->threads[i]);
+			if (ret)
+				return ret;
+		}
 	complete_all(&r->go);
 	/* each thread once, or one failure for all (complete_all()) */
-	for (i = 0; i < r->nr_threads; i++)
+	for (i = 0; i < r->nr_tasks; i++)
 		if (wait_for_completion_killable(&r->finished))
-			return crfs_rst_refuse(r, -EINTR, "pid %u: the writer was killed",
-					       r->task.pid);
+			return crfs_rst_refuse(r, -EINTR, "pid %u: the writer was killed", pid);
 	ret = READ_ONCE(r->child_err);
 	if (ret) {
 		r->err = ret;
 		return ret;
 	}
 	/* after every thread's commit_creds(), which may reset it */
-	set_dumpable(r->task_mm, r->task.dumpable);
+	for (p = r->procs; p < r->procs + r->nr_procs; p++)
+		set_dumpable(p->task_mm, p->task.dumpable);
 	left = wait_event_killable_timeout(r->ct->wait, crfs_rst_settled(r),
 					   CRFS_RST_WAIT);
 	if (left < 0)
-		return crfs_rst_refuse(r, -EINTR, "pid %u: the writer was killed",
-				       r->task.pid);
+		return crfs_rst_refuse(r, -EINTR, "pid %u: the writer was killed", pid);
 	crfs_cgroup_status(r->ct->cgrp, &st);
 	if (!st.populated)
-		return crfs_rst_refuse(r, -ESRCH, "pid %u: died before it froze",
-				       r->task.pid);
+		return crfs_rst_refuse(r, -ESRCH, "pid %u: died before it froze", pid);
 	if (!st.frozen)
-		return crfs_rst_refuse(r, -ETIMEDOUT, "pid %u: not frozen after 10 s",
-				       r->task.pid);
+		return crfs_rst_refuse(r, -ETIMEDOUT, "pid %u: not frozen after 10 s", pid);
+	/* frozen, but each one there (a process killed from outside is not) */
+	for (p = r->procs; p < r->procs + r->nr_procs; p++)
+		if (READ_ONCE(p->proc->exit_state) ||
+		    READ_ONCE(p->proc->signal->flags) & SIGNAL_GROUP_EXIT)
+			return crfs_rst_refuse(r, -ESRCH, "pid %u: died before it froze",
+					       p->task.pid);
 	return 0;
-}
-
-/**
- * crfs_rst_kill - a failed restore: kill the process, wait until it is gone
- * @r: the restore
- *
- * The container is left empty and thawed, as before the restore.  Every
- * thread still in its entry function sees the abort and exits; those
- * past it die of the SIGKILL sent to the whole process (through a thread
- * that takes it: the leader may have exited already).  The process is
- * the writer's child: when the writer kills it, it reaps it too, once
- * its last thread is gone, so that no zombie keeps the image's pid (the
- * same image again from the same writer would be refused EEXIST) for as
- * long as the writer lives.
- */
-void crfs_rst_kill(struct crfs_rst *r)
-{
-	long ret;
-	pid_t nr;
-	int i;
-
-	if (r->abort)
-		return;
-	r->abort = true;
-	if (r->proc) {
-		do_send_sig_info(SIGKILL, SEND_SIG_PRIV, r->proc, PIDTYPE_TGID);
-		complete_all(&r->start);
-		complete_all(&r->go);
-		complete_all(&r->procset);
-		complete_all(&r->queued);
-		/*
-		 * 0 once reaped: then no wait, which would take any child.  A
-		 * writer that is not the parent (an inherited descriptor) waits
-		 * until the leader is the last thread, and a zombie.
-		 */
-		nr = task_pid_vnr(r->proc);
-		for (i = 0; nr > 0 && i < 500; i++) {
-			ret = kernel_wait4(nr, NULL, WNOHANG | __WALL, NULL);
-			if (ret > 0 || (ret < 0 && READ_ONCE(r->proc->exit_state) &&
-					get_nr_threads(r->proc) == 1))
-				break;
-			msleep(20);
-		}
-	}
-	if (r->froze)
-		crfs_cgroup_freeze(r->ct->cgrp, false);
 }

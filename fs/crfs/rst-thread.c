@@ -86,12 +86,12 @@ static const char *crfs_rst_plan_sched(const struct crfs_thread *th)
 
 /**
  * crfs_rst_plan_thread_why - what of a thread the kernel does not restore
- * @r: the restore, its model whole
+ * @p: the process of the restore, its model whole
  * @t: one of its threads
  *
  * Return: the reason, or NULL.
  */
-const char *crfs_rst_plan_thread_why(struct crfs_rst *r,
+const char *crfs_rst_plan_thread_why(struct crfs_rst_proc *p,
 				     const struct crfs_rst_thread *t)
 {
 	const struct crfs_thread *th = &t->th;
@@ -116,8 +116,9 @@ const char *crfs_rst_plan_thread_why(struct crfs_rst *r,
 }
 
 /* Thread @t's scheduling policy, after its nice value (an RT thread's too). */
-static int crfs_rst_sched(struct crfs_rst *r, const struct crfs_thread *th)
+static int crfs_rst_sched(struct crfs_rst_proc *p, const struct crfs_thread *th)
 {
+	struct crfs_rst *r = p->r;
 	struct sched_attr attr = {
 		.size		= sizeof(attr),
 		.sched_policy	= th->sched_policy & ~SCHED_RESET_ON_FORK,
@@ -133,7 +134,7 @@ static int crfs_rst_sched(struct crfs_rst *r, const struct crfs_thread *th)
 	ret = sched_setattr_nocheck(current, &attr);
 	if (ret)
 		return crfs_rst_child_fail(r, ret, "pid %u: thread %u: scheduling policy %u: cannot set it",
-					   r->task.pid, th->tid, attr.sched_policy);
+					   p->task.pid, th->tid, attr.sched_policy);
 	return 0;
 }
 
@@ -149,7 +150,8 @@ static int crfs_rst_sched(struct crfs_rst *r, const struct crfs_thread *th)
 int crfs_rst_thread(struct crfs_rst_thread *t)
 {
 	const struct crfs_thread *th = &t->th;
-	struct crfs_rst *r = t->r;
+	struct crfs_rst_proc *p = t->p;
+	struct crfs_rst *r = p->r;
 	char comm[CRFS_COMM_LEN];
 	sigset_t set;
 
@@ -177,14 +179,14 @@ int crfs_rst_thread(struct crfs_rst_thread *t)
 	memcpy(comm, th->comm, sizeof(comm));
 	comm[sizeof(comm) - 1] = 0;
 	set_task_comm(current, comm);
-	if (r->task.flags & CRFS_TASK_F_NO_NEW_PRIVS)
+	if (p->task.flags & CRFS_TASK_F_NO_NEW_PRIVS)
 		task_set_no_new_privs(current);
 	/* an RT policy's is 0: crfs_rst_thread_sched() makes it so */
-	current->timer_slack_ns = r->task.timer_slack_ns ?: current->default_timer_slack_ns;
+	current->timer_slack_ns = p->task.timer_slack_ns ?: current->default_timer_slack_ns;
 	if (th->sched_nice != task_nice(current)) {
 		if (!can_nice(current, th->sched_nice))
 			return crfs_rst_child_fail(r, -EPERM, "pid %u: thread %u: nice %d: not allowed",
-						   r->task.pid, th->tid, th->sched_nice);
+						   p->task.pid, th->tid, th->sched_nice);
 		set_user_nice(current, th->sched_nice);
 	}
 	return 0;
@@ -201,11 +203,12 @@ int crfs_rst_thread(struct crfs_rst_thread *t)
 int crfs_rst_thread_sched(struct crfs_rst_thread *t)
 {
 	const struct crfs_thread *th = &t->th;
-	struct crfs_rst *r = t->r;
+	struct crfs_rst_proc *p = t->p;
+	struct crfs_rst *r = p->r;
 	cpumask_var_t mask;
 	int ret;
 
-	ret = crfs_rst_sched(r, th);
+	ret = crfs_rst_sched(p, th);
 	if (ret)
 		return ret;
 	if (!zalloc_cpumask_var(&mask, GFP_KERNEL))
@@ -217,7 +220,7 @@ int crfs_rst_thread_sched(struct crfs_rst_thread *t)
 		ret = cpumask_empty(mask) ? -EINVAL : sched_setaffinity(0, mask);
 		if (ret)
 			crfs_rst_child_fail(r, ret, "pid %u: thread %u: CPU affinity: %*pbl: cannot set it",
-					    r->task.pid, th->tid, cpumask_pr_args(mask));
+					    p->task.pid, th->tid, cpumask_pr_args(mask));
 	}
 	free_cpumask_var(mask);
 	return ret;
@@ -225,14 +228,15 @@ int crfs_rst_thread_sched(struct crfs_rst_thread *t)
 
 /**
  * crfs_rst_regs - registers and FPU into a waiting thread
- * @r: the restore
+ * @p: the process of the restore
  * @t: the thread, waiting off its CPU for go
  *
  * As PTRACE_SETREGSET would; rax goes to the thread's task work.
  * Return: 0, or the errno with the reason in the error file.
  */
-int crfs_rst_regs(struct crfs_rst *r, struct crfs_rst_thread *t)
+int crfs_rst_regs(struct crfs_rst_proc *p, struct crfs_rst_thread *t)
 {
+	struct crfs_rst *r = p->r;
 	const struct user_regset_view *view = task_user_regset_view(t->task);
 	bool xsave = boot_cpu_has(X86_FEATURE_OSXSAVE);
 	const struct user_regset *rs;
@@ -248,22 +252,22 @@ int crfs_rst_regs(struct crfs_rst *r, struct crfs_rst_thread *t)
 	}
 	if (i == 1000)
 		return crfs_rst_refuse(r, -EBUSY, "pid %u: thread %u: never waited off its CPU",
-				       r->task.pid, tid);
+				       p->task.pid, tid);
 	rs = crfs_regset(view, NT_PRSTATUS);
 	if (!rs || !rs->set || rs->n * rs->size != sizeof(t->regs.r))
 		return crfs_rst_refuse(r, -EOPNOTSUPP, "pid %u: registers: no regset",
-				       r->task.pid);
+				       p->task.pid);
 	ret = rs->set(t->task, rs, 0, sizeof(t->regs.r), t->regs.r, NULL);
 	if (ret)
 		return crfs_rst_refuse(r, ret, "pid %u: thread %u: registers: refused by the kernel",
-				       r->task.pid, tid);
+				       p->task.pid, tid);
 	rs = crfs_regset(view, xsave ? NT_X86_XSTATE : NT_PRFPREG);
 	if (!rs || !rs->set)
-		return crfs_rst_refuse(r, -EOPNOTSUPP, "pid %u: FPU: no regset", r->task.pid);
+		return crfs_rst_refuse(r, -EOPNOTSUPP, "pid %u: FPU: no regset", p->task.pid);
 	ret = rs->set(t->task, rs, 0, r->hdr.xstate_size, t->xstate, NULL);
 	if (ret)
 		return crfs_rst_refuse(r, ret, "pid %u: thread %u: FPU: its XSAVE area refused",
-				       r->task.pid, tid);
+				       p->task.pid, tid);
 	t->ax->ax = t->regs.r[CRFS_R_AX];
 	return 0;
 }

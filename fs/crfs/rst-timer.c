@@ -27,55 +27,56 @@
 /**
  * crfs_rst_rec_timer - CRFS_REC_TIMER: a POSIX timer, after the threads
  * @r: the restore
- * @p: the record
+ * @rec: the record
  * @len: its length
  *
  * Return: 0, or a refusal.
  */
-int crfs_rst_rec_timer(struct crfs_rst *r, void *p, size_t len)
+int crfs_rst_rec_timer(struct crfs_rst *r, void *rec, size_t len)
 {
-	struct crfs_rst_thread *t = r->nr_threads ? &r->threads[r->nr_threads - 1] : NULL;
+	struct crfs_rst_proc *p = r->nr_procs ? &r->procs[r->nr_procs - 1] : NULL;
+	struct crfs_rst_thread *t = p && p->nr_threads ? &p->threads[p->nr_threads - 1] : NULL;
 	struct crfs_timer tm, *n;
 
-	memcpy(&tm, p, sizeof(tm));
+	memcpy(&tm, rec, sizeof(tm));
 	/* after the plan (a PAGES record), nothing would check it */
-	if (!r->have_task || tm.pid != r->task.pid || r->proc ||
-	    r->nr_threads != r->task.nr_threads || !t || !t->xstate)
+	if (!p || tm.pid != p->task.pid || r->made ||
+	    p->nr_threads != p->task.nr_threads || !t || !t->xstate)
 		return crfs_rst_refuse(r, -EINVAL, "pid %u: timer %d: not after the process's threads",
 				       tm.pid, tm.timer_id);
 	if (tm.__pad)
 		return crfs_rst_refuse(r, -EINVAL, "pid %u: timer %d: padding not zero",
 				       tm.pid, tm.timer_id);
 	if (tm.timer_id < 0 ||
-	    (r->nr_timers && tm.timer_id <= r->timers[r->nr_timers - 1].timer_id))
+	    (p->nr_timers && tm.timer_id <= p->timers[p->nr_timers - 1].timer_id))
 		return crfs_rst_refuse(r, -EINVAL, "pid %u: timer %d: ids not ascending",
 				       tm.pid, tm.timer_id);
-	if (r->nr_timers == CRFS_MAX_TIMERS)
+	if (p->nr_timers == CRFS_MAX_TIMERS)
 		return crfs_rst_refuse(r, -EINVAL, "pid %u: more than %d POSIX timers",
 				       tm.pid, CRFS_MAX_TIMERS);
-	if (r->nr_timers == r->timers_room) {
-		unsigned int room = max(2 * r->timers_room, 8U);
+	if (p->nr_timers == p->timers_room) {
+		unsigned int room = max(2 * p->timers_room, 8U);
 
 		n = kvmalloc_array(room, sizeof(*n), GFP_KERNEL);
 		if (!n)
 			return -ENOMEM;
-		if (r->nr_timers)
-			memcpy(n, r->timers, r->nr_timers * sizeof(*n));
-		kvfree(r->timers);
-		r->timers = n;
-		r->timers_room = room;
+		if (p->nr_timers)
+			memcpy(n, p->timers, p->nr_timers * sizeof(*n));
+		kvfree(p->timers);
+		p->timers = n;
+		p->timers_room = room;
 	}
-	r->timers[r->nr_timers++] = tm;
+	p->timers[p->nr_timers++] = tm;
 	return 0;
 }
 
 /* Is @tid one of the process's threads? */
-static bool crfs_rst_is_tid(struct crfs_rst *r, u32 tid)
+static bool crfs_rst_is_tid(struct crfs_rst_proc *p, u32 tid)
 {
 	unsigned int i;
 
-	for (i = 0; i < r->nr_threads; i++)
-		if (r->threads[i].th.tid == tid)
+	for (i = 0; i < p->nr_threads; i++)
+		if (p->threads[i].th.tid == tid)
 			return true;
 	return false;
 }
@@ -85,7 +86,7 @@ static bool crfs_rst_is_tid(struct crfs_rst *r, u32 tid)
  * ones, or a CPU clock of the process or of one of its threads, by id or
  * as "the caller" (0: the leader, which makes the timers)?
  */
-static bool crfs_rst_timer_clock_ok(struct crfs_rst *r, s32 clock)
+static bool crfs_rst_timer_clock_ok(struct crfs_rst_proc *p, s32 clock)
 {
 	u32 id;
 
@@ -100,21 +101,21 @@ static bool crfs_rst_timer_clock_ok(struct crfs_rst *r, s32 clock)
 	if (!id)
 		return true;
 	if (CPUCLOCK_PERTHREAD(clock))
-		return crfs_rst_is_tid(r, id);
-	return id == r->task.pid;
+		return crfs_rst_is_tid(p, id);
+	return id == p->task.pid;
 }
 
 /* Why TIMER @tm cannot be made again, or NULL. */
-static const char *crfs_rst_plan_timer_why(struct crfs_rst *r,
+static const char *crfs_rst_plan_timer_why(struct crfs_rst_proc *p,
 					   const struct crfs_timer *tm)
 {
 	bool thread = tm->notify == (SIGEV_SIGNAL | SIGEV_THREAD_ID);
 
-	if (!crfs_rst_timer_clock_ok(r, tm->clock))
+	if (!crfs_rst_timer_clock_ok(p, tm->clock))
 		return "a clock other than CLOCK_REALTIME, _MONOTONIC, _BOOTTIME, _TAI or its own CPU clocks";
 	if (tm->notify != SIGEV_SIGNAL && tm->notify != SIGEV_NONE && !thread)
 		return "a notification other than SIGEV_SIGNAL, SIGEV_NONE or SIGEV_THREAD_ID";
-	if (thread != !!tm->notify_tid || (thread && !crfs_rst_is_tid(r, tm->notify_tid)))
+	if (thread != !!tm->notify_tid || (thread && !crfs_rst_is_tid(p, tm->notify_tid)))
 		return "SIGEV_THREAD_ID without one of its threads, or a thread without it";
 	if (tm->signo < 0 || tm->signo > CRFS_NSIG ||
 	    (tm->notify != SIGEV_NONE && !valid_signal(tm->signo)) ||
@@ -136,15 +137,15 @@ static bool crfs_rst_sig_is_timer(const struct crfs_sigpending *s, int *id)
 }
 
 /* The index of the TIMER whose id is @id (ids ascend), or -1. */
-static int crfs_rst_timer_find(struct crfs_rst *r, int id)
+static int crfs_rst_timer_find(struct crfs_rst_proc *p, int id)
 {
-	unsigned int lo = 0, hi = r->nr_timers, mid;
+	unsigned int lo = 0, hi = p->nr_timers, mid;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (r->timers[mid].timer_id == id)
+		if (p->timers[mid].timer_id == id)
 			return mid;
-		if (r->timers[mid].timer_id < id)
+		if (p->timers[mid].timer_id < id)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -158,12 +159,12 @@ static int crfs_rst_timer_find(struct crfs_rst *r, int id)
  * number into the queue that has it, and have it once (@seen: the timers
  * whose signal came before).
  */
-static const char *crfs_rst_plan_sig_why(struct crfs_rst *r,
+static const char *crfs_rst_plan_sig_why(struct crfs_rst_proc *p,
 					 const struct crfs_sigpending *s,
 					 int id, unsigned long *seen)
 {
-	int k = crfs_rst_timer_find(r, id);
-	const struct crfs_timer *tm = k < 0 ? NULL : &r->timers[k];
+	int k = crfs_rst_timer_find(p, id);
+	const struct crfs_timer *tm = k < 0 ? NULL : &p->timers[k];
 
 	if (!tm || tm->notify == SIGEV_NONE || tm->signo != (s32)s->signo)
 		return "si_code SI_TIMER, but no timer of the image signals it";
@@ -176,51 +177,53 @@ static const char *crfs_rst_plan_sig_why(struct crfs_rst *r,
 
 /**
  * crfs_rst_plan_timers - can the timers and the timers' signals be restored?
- * @r: the restore, its model whole
+ * @p: the process of the restore, its model whole
  *
  * Return: 0, or a refusal naming the timer or the signal.
  */
-int crfs_rst_plan_timers(struct crfs_rst *r)
+int crfs_rst_plan_timers(struct crfs_rst_proc *p)
 {
+	struct crfs_rst *r = p->r;
 	unsigned long *seen;
 	const char *why;
 	unsigned int i;
 	int id;
 
-	for (i = 0; i < r->nr_timers; i++) {
-		why = crfs_rst_plan_timer_why(r, &r->timers[i]);
+	for (i = 0; i < p->nr_timers; i++) {
+		why = crfs_rst_plan_timer_why(p, &p->timers[i]);
 		if (why)
 			return crfs_rst_refuse(r, -EOPNOTSUPP, "pid %u: timer %d: %s",
-					       r->task.pid, r->timers[i].timer_id, why);
+					       p->task.pid, p->timers[i].timer_id, why);
 	}
-	seen = bitmap_zalloc(max(r->nr_timers, 1U), GFP_KERNEL);
+	seen = bitmap_zalloc(max(p->nr_timers, 1U), GFP_KERNEL);
 	if (!seen)
 		return -ENOMEM;
-	for (i = 0, why = NULL; !why && i < r->nr_sigq; i++)
-		if (crfs_rst_sig_is_timer(&r->sigq[i], &id))
-			why = crfs_rst_plan_sig_why(r, &r->sigq[i], id, seen);
+	for (i = 0, why = NULL; !why && i < p->nr_sigq; i++)
+		if (crfs_rst_sig_is_timer(&p->sigq[i], &id))
+			why = crfs_rst_plan_sig_why(p, &p->sigq[i], id, seen);
 	bitmap_free(seen);
 	if (why)
 		return crfs_rst_refuse(r, -EINVAL, "pid %u: pending signal %u of timer %d: %s",
-				       r->task.pid, r->sigq[i - 1].signo, id, why);
+				       p->task.pid, p->sigq[i - 1].signo, id, why);
 	return 0;
 }
 
 /**
  * crfs_rst_timers_make - make the timers again, in the leader, not armed
- * @r: the restore
+ * @p: the process of the restore
  *
  * Return: 0, or the child's failure.
  */
-int crfs_rst_timers_make(struct crfs_rst *r)
+int crfs_rst_timers_make(struct crfs_rst_proc *p)
 {
+	struct crfs_rst *r = p->r;
 	const struct crfs_timer *tm;
 	sigevent_t ev;
 	unsigned int i;
 	int ret;
 
-	for (i = 0; i < r->nr_timers; i++) {
-		tm = &r->timers[i];
+	for (i = 0; i < p->nr_timers; i++) {
+		tm = &p->timers[i];
 		memset(&ev, 0, sizeof(ev));
 		ev.sigev_notify = tm->notify;
 		ev.sigev_signo = tm->signo;
@@ -229,21 +232,22 @@ int crfs_rst_timers_make(struct crfs_rst *r)
 		ret = posix_timer_restore(tm->clock, &ev, tm->timer_id);
 		if (ret)
 			return crfs_rst_child_fail(r, ret, "pid %u: timer %d: cannot make it again",
-						   r->task.pid, tm->timer_id);
+						   p->task.pid, tm->timer_id);
 	}
 	return 0;
 }
 
 /**
  * crfs_rst_timer_signal - queue a pending signal of a timer, if it is one
- * @r: the restore
+ * @p: the process of the restore
  * @s: the pending signal, in its thread (or the leader for the process's)
  *
  * Return: 1 if @s is no timer's (queue it as any other), 0 once queued
  * as its timer's own entry, or the child's failure.
  */
-int crfs_rst_timer_signal(struct crfs_rst *r, const struct crfs_sigpending *s)
+int crfs_rst_timer_signal(struct crfs_rst_proc *p, const struct crfs_sigpending *s)
 {
+	struct crfs_rst *r = p->r;
 	kernel_siginfo_t info;
 	int id, ret;
 
@@ -253,39 +257,40 @@ int crfs_rst_timer_signal(struct crfs_rst *r, const struct crfs_sigpending *s)
 	ret = posix_timer_restore_signal(id, max(info.si_overrun, 0));
 	if (ret)
 		return crfs_rst_child_fail(r, ret, "pid %u: pending signal %u of timer %d: cannot queue it again (ignored, or RLIMIT_SIGPENDING)",
-					   r->task.pid, s->signo, id);
+					   p->task.pid, s->signo, id);
 	return 0;
 }
 
 /**
  * crfs_rst_timers_arm - arm the timers, once every thread has its signals
- * @r: the restore
+ * @p: the process of the restore
  *
  * In the leader, its own signals queued; the other threads complete
- * r->queued once theirs are.  Return: 0, or the child's failure.
+ * p->queued once theirs are.  Return: 0, or the child's failure.
  */
-int crfs_rst_timers_arm(struct crfs_rst *r)
+int crfs_rst_timers_arm(struct crfs_rst_proc *p)
 {
+	struct crfs_rst *r = p->r;
 	const struct crfs_timer *tm;
 	struct itimerspec64 set;
 	unsigned int i;
 	int ret;
 
-	if (!r->nr_timers)
+	if (!p->nr_timers)
 		return 0;
-	for (i = 1; i < r->nr_threads; i++)
-		if (wait_for_completion_killable(&r->queued) || READ_ONCE(r->abort) ||
+	for (i = 1; i < p->nr_threads; i++)
+		if (wait_for_completion_killable(&p->queued) || READ_ONCE(r->abort) ||
 		    READ_ONCE(r->child_err))
 			return crfs_rst_child_fail(r, -EINTR, "pid %u: killed during the restore",
-						   r->task.pid);
-	for (i = 0; i < r->nr_timers; i++) {
-		tm = &r->timers[i];
+						   p->task.pid);
+	for (i = 0; i < p->nr_timers; i++) {
+		tm = &p->timers[i];
 		set.it_value = ns_to_timespec64(tm->value_ns);
 		set.it_interval = ns_to_timespec64(tm->interval_ns);
 		ret = posix_timer_restore_arm(tm->timer_id, &set, tm->overrun);
 		if (ret)
 			return crfs_rst_child_fail(r, ret, "pid %u: timer %d: cannot arm it",
-						   r->task.pid, tm->timer_id);
+						   p->task.pid, tm->timer_id);
 	}
 	return 0;
 }

@@ -1,21 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The restore context: the incremental parser of an image written into
- * an empty container's image file, the model of its one process and its
- * threads, and the abort.
+ * an empty container's image file, the model of its objects and of its
+ * tree of processes with their threads, and the abort.
  *
  * The header, then each record, is gathered whole (at most
  * CRFS_REC_MAX_LEN bytes), its crc32c checked, then checked by the rules
  * crfs-image verify applies to what the kernel restores (the table
  * crfs_rst_recs[]); any other record is refused naming what it is.  The
- * object records come first: at the first PAGES record (or END) the model
- * is checked whole and only then is the process made (rst-task.c).  A
- * PAGES record is not gathered: its fixed part is, then its data goes
- * straight from the writer into the process's pages, its crc32c checked
- * at its end (a mismatch fails the restore, and kills the process).  A
- * failure is sticky: that write() and every later one return its errno,
- * the error file says "restore: pid P: OBJECT: reason", and the process,
- * if made, is killed and waited for.
+ * object records come first (MM, FDTABLE, FS, SIGHAND: each process's
+ * own, a shared one refused), then the processes, the root first, each
+ * after its parent (TASK and its records): at the first PAGES record (or
+ * END) the model is checked whole and only then is the tree made
+ * (rst-task.c).  A PAGES record is not gathered: its fixed part is, then
+ * its data goes straight from the writer into the pages of the process
+ * whose MM it names, its crc32c checked at its end (a mismatch fails the
+ * restore, and kills the tree).  A failure is sticky: that write() and
+ * every later one return its errno, the error file says "restore: pid P:
+ * OBJECT: reason", and the processes made are killed and waited for.
  */
 #include <linux/cred.h>
 #include <linux/file.h>
@@ -35,6 +37,8 @@
 #define CRFS_RST_MAX_VMAS	65536
 #define CRFS_RST_MAX_FDS	4096
 #define CRFS_RST_MAX_THREADS	4096
+#define CRFS_RST_MAX_PROCS	4096
+#define CRFS_RST_MAX_TASKS	32768	/* threads of all processes */
 
 /**
  * crfs_rst_refuse - fail the restore with a reason in the error file
@@ -107,11 +111,45 @@ static int crfs_rst_header(struct crfs_rst *r)
 		return crfs_rst_refuse(r, -EOPNOTSUPP,
 				       "image: FPU state of XSAVE features %#llx (%u bytes), this machine has %#llx (%u)",
 				       h.xfeatures, h.xstate_size, xfeatures, xsize);
-	if (h.nr_tasks != 1)
+	if (!h.nr_tasks || h.nr_tasks > CRFS_RST_MAX_PROCS)
 		return crfs_rst_refuse(r, -EOPNOTSUPP,
-				       "image: %u processes: kernel: only one process for now",
-				       h.nr_tasks);
+				       "image: %u processes: kernel: 1 to %u",
+				       h.nr_tasks, CRFS_RST_MAX_PROCS);
+	r->procs = kvcalloc(h.nr_tasks, sizeof(*r->procs), GFP_KERNEL);
+	if (!r->procs)
+		return -ENOMEM;
 	r->have_hdr = true;
+	return 0;
+}
+
+/* The process whose records are being read, or NULL before the first. */
+static struct crfs_rst_proc *crfs_rst_last(struct crfs_rst *r)
+{
+	return r->nr_procs ? &r->procs[r->nr_procs - 1] : NULL;
+}
+
+/* Its pid, for a reason; 0 before the first TASK. */
+static u32 crfs_rst_last_pid(struct crfs_rst *r)
+{
+	return r->nr_procs ? r->procs[r->nr_procs - 1].task.pid : 0;
+}
+
+/* Room for one more of @nr objects of @size at *@arr; an object before any TASK. */
+static int crfs_rst_grow(struct crfs_rst *r, void **arr, unsigned int nr,
+			 size_t size, const char *what)
+{
+	void *n;
+
+	if (r->nr_procs)
+		return crfs_rst_refuse(r, -EINVAL, "%s: after the first process", what);
+	if (nr == CRFS_RST_MAX_PROCS)
+		return crfs_rst_refuse(r, -EOPNOTSUPP, "more than %d of %s: kernel: not yet",
+				       CRFS_RST_MAX_PROCS, what);
+	n = krealloc_array(*arr, nr + 1, size, GFP_KERNEL);
+	if (!n)
+		return -ENOMEM;
+	*arr = n;
+	memset((char *)n + nr * size, 0, size);
 	return 0;
 }
 
@@ -159,38 +197,48 @@ static int crfs_rst_rec_file(struct crfs_rst *r, void *p, size_t len)
 /* CRFS_REC_IPCNS: the container's own, empty, IPC namespace. */
 static int crfs_rst_rec_ipcns(struct crfs_rst *r, void *p, size_t len)
 {
-	if (r->have_ipcns || r->have_task)
+	if (r->have_ipcns || r->nr_procs)
 		return crfs_rst_refuse(r, -EINVAL, "ipc namespace: twice, or after the process");
 	memcpy(&r->ipcns, p, sizeof(r->ipcns));
 	r->have_ipcns = true;
 	return 0;
 }
 
-/* CRFS_REC_MM: the one address space. */
+/* CRFS_REC_MM: an address space. */
 static int crfs_rst_rec_mm(struct crfs_rst *r, void *p, size_t len)
 {
-	if (r->have_mm)
-		return crfs_rst_refuse(r, -EOPNOTSUPP,
-				       "a second address space: kernel: only one process for now");
-	memcpy(&r->mm, p, sizeof(r->mm));
-	if (!r->mm.id || r->mm.nr_vmas > CRFS_RST_MAX_VMAS ||
-	    r->mm.auxv_words > CRFS_AUXV_WORDS || r->mm.auxv_words % 2)
-		return crfs_rst_refuse(r, -EINVAL, "address space %u: bad id, mappings or auxv",
-				       r->mm.id);
-	r->vmas = kvcalloc(r->mm.nr_vmas ?: 1, sizeof(*r->vmas), GFP_KERNEL);
-	if (!r->vmas)
+	struct crfs_rst_mm *m;
+	unsigned int i;
+	int ret;
+
+	ret = crfs_rst_grow(r, (void **)&r->mms, r->nr_mms, sizeof(*m), "address spaces");
+	if (ret)
+		return ret;
+	m = &r->mms[r->nr_mms];
+	memcpy(&m->mm, p, sizeof(m->mm));
+	for (i = 0; i < r->nr_mms; i++)
+		if (r->mms[i].mm.id == m->mm.id || r->mms[i].nr_vmas != r->mms[i].mm.nr_vmas)
+			break;
+	if (!m->mm.id || i < r->nr_mms || m->mm.nr_vmas > CRFS_RST_MAX_VMAS ||
+	    m->mm.auxv_words > CRFS_AUXV_WORDS || m->mm.auxv_words % 2)
+		return crfs_rst_refuse(r, -EINVAL,
+				       "address space %u: bad or repeated id, mappings or auxv",
+				       m->mm.id);
+	m->vmas = kvcalloc(m->mm.nr_vmas ?: 1, sizeof(*m->vmas), GFP_KERNEL);
+	if (!m->vmas)
 		return -ENOMEM;
-	r->have_mm = true;
+	r->nr_mms++;
 	return 0;
 }
 
-/* CRFS_REC_VMA: a mapping of the address space, in address order. */
+/* CRFS_REC_VMA: a mapping of the address space before, in address order. */
 static int crfs_rst_rec_vma(struct crfs_rst *r, void *p, size_t len)
 {
+	struct crfs_rst_mm *m = r->nr_mms ? &r->mms[r->nr_mms - 1] : NULL;
 	struct crfs_vma v;
 
 	memcpy(&v, p, sizeof(v));
-	if (!r->have_mm || v.mm_id != r->mm.id || r->nr_vmas == r->mm.nr_vmas)
+	if (!m || r->nr_procs || v.mm_id != m->mm.id || m->nr_vmas == m->mm.nr_vmas)
 		return crfs_rst_refuse(r, -EINVAL,
 				       "mapping %llx-%llx: of no address space, or one too many",
 				       v.start, v.end);
@@ -198,50 +246,61 @@ static int crfs_rst_rec_vma(struct crfs_rst *r, void *p, size_t len)
 		return crfs_rst_refuse(r, -EOPNOTSUPP,
 				       "mapping %llx-%llx: named anonymous memory: kernel: not yet",
 				       v.start, v.end);
-	if (r->nr_vmas && v.start < r->vmas[r->nr_vmas - 1].end)
+	if (m->nr_vmas && v.start < m->vmas[m->nr_vmas - 1].end)
 		return crfs_rst_refuse(r, -EINVAL,
 				       "mapping %llx-%llx: overlaps or is out of order",
 				       v.start, v.end);
-	r->vmas[r->nr_vmas] = v;
-	if (crfs_rst_check_vma(r, &r->vmas[r->nr_vmas]))
+	m->vmas[m->nr_vmas] = v;
+	if (crfs_rst_check_vma(r, &m->vmas[m->nr_vmas]))
 		return r->err;
-	r->nr_vmas++;
+	m->nr_vmas++;
 	return 0;
 }
 
-/* CRFS_REC_FDTABLE: the one fd table. */
+/* CRFS_REC_FDTABLE: an fd table. */
 static int crfs_rst_rec_fdtable(struct crfs_rst *r, void *p, size_t len)
 {
-	if (r->have_fdt)
-		return crfs_rst_refuse(r, -EOPNOTSUPP,
-				       "a second fd table: kernel: only one process for now");
-	memcpy(&r->fdt, p, sizeof(r->fdt));
-	if (!r->fdt.id || r->fdt.nr_fds > CRFS_RST_MAX_FDS)
+	struct crfs_rst_fdt *t;
+	unsigned int i;
+	int ret;
+
+	ret = crfs_rst_grow(r, (void **)&r->fdts, r->nr_fdts, sizeof(*t), "fd tables");
+	if (ret)
+		return ret;
+	t = &r->fdts[r->nr_fdts];
+	memcpy(&t->fdt, p, sizeof(t->fdt));
+	for (i = 0; i < r->nr_fdts; i++)
+		if (r->fdts[i].fdt.id == t->fdt.id || r->fdts[i].nr_fds != r->fdts[i].fdt.nr_fds)
+			return crfs_rst_refuse(r, -EINVAL,
+					       "fd table %u: repeated id, or after a table not whole",
+					       t->fdt.id);
+	if (!t->fdt.id || t->fdt.nr_fds > CRFS_RST_MAX_FDS)
 		return crfs_rst_refuse(r, -EOPNOTSUPP, "fd table: %u descriptors: kernel: at most %d",
-				       r->fdt.nr_fds, CRFS_RST_MAX_FDS);
-	r->fds = kvcalloc(r->fdt.nr_fds ?: 1, sizeof(*r->fds), GFP_KERNEL);
-	if (!r->fds)
+				       t->fdt.nr_fds, CRFS_RST_MAX_FDS);
+	t->fds = kvcalloc(t->fdt.nr_fds ?: 1, sizeof(*t->fds), GFP_KERNEL);
+	if (!t->fds)
 		return -ENOMEM;
-	r->have_fdt = true;
+	r->nr_fdts++;
 	return 0;
 }
 
-/* CRFS_REC_FD: a descriptor of the fd table, in fd order. */
+/* CRFS_REC_FD: a descriptor of the fd table before, in fd order. */
 static int crfs_rst_rec_fd(struct crfs_rst *r, void *p, size_t len)
 {
+	struct crfs_rst_fdt *t = r->nr_fdts ? &r->fdts[r->nr_fdts - 1] : NULL;
 	struct crfs_rst_file *rf;
 	struct crfs_fd fd;
 
 	memcpy(&fd, p, sizeof(fd));
-	if (!r->have_fdt || r->nr_fds == r->fdt.nr_fds ||
-	    (r->nr_fds && fd.fd <= r->fds[r->nr_fds - 1].fd) || fd.cloexec > 1)
+	if (!t || r->nr_procs || t->nr_fds == t->fdt.nr_fds ||
+	    (t->nr_fds && fd.fd <= t->fds[t->nr_fds - 1].fd) || fd.cloexec > 1)
 		return crfs_rst_refuse(r, -EINVAL, "fd %u: of no fd table, out of order or bad",
 				       fd.fd);
 	rf = crfs_rst_file_by_id(r, fd.file_id);
 	if (!rf)
 		return crfs_rst_refuse(r, -EINVAL, "fd %u: file %u: no such file",
 				       fd.fd, fd.file_id);
-	r->fds[r->nr_fds++] = fd;
+	t->fds[t->nr_fds++] = fd;
 	return 0;
 }
 
@@ -249,146 +308,193 @@ static int crfs_rst_rec_fd(struct crfs_rst *r, void *p, size_t len)
 static int crfs_rst_rec_fs(struct crfs_rst *r, void *p, size_t len)
 {
 	struct crfs_rst_file *cwd, *root;
+	struct crfs_fs *fs;
+	unsigned int i;
+	int ret;
 
-	if (r->have_fs)
-		return crfs_rst_refuse(r, -EOPNOTSUPP,
-				       "a second fs: kernel: only one process for now");
-	memcpy(&r->fs, p, sizeof(r->fs));
-	cwd = crfs_rst_file_by_id(r, r->fs.cwd_file_id);
-	root = crfs_rst_file_by_id(r, r->fs.root_file_id);
-	if (!r->fs.id || !cwd || !root || cwd->f.kind != CRFS_FILE_DIR ||
-	    root->f.kind != CRFS_FILE_DIR || r->fs.umask & ~0777)
-		return crfs_rst_refuse(r, -EINVAL, "fs %u: bad cwd, root or umask", r->fs.id);
-	r->have_fs = true;
+	ret = crfs_rst_grow(r, (void **)&r->fss, r->nr_fss, sizeof(*fs), "fs");
+	if (ret)
+		return ret;
+	fs = &r->fss[r->nr_fss];
+	memcpy(fs, p, sizeof(*fs));
+	cwd = crfs_rst_file_by_id(r, fs->cwd_file_id);
+	root = crfs_rst_file_by_id(r, fs->root_file_id);
+	for (i = 0; i < r->nr_fss && r->fss[i].id != fs->id; i++)
+		;
+	if (!fs->id || i < r->nr_fss || !cwd || !root || cwd->f.kind != CRFS_FILE_DIR ||
+	    root->f.kind != CRFS_FILE_DIR || fs->umask & ~0777)
+		return crfs_rst_refuse(r, -EINVAL, "fs %u: bad or repeated id, cwd, root or umask",
+				       fs->id);
+	r->nr_fss++;
 	return 0;
 }
 
-/* CRFS_REC_SIGHAND: the signal actions. */
+/* CRFS_REC_SIGHAND: a table of signal actions. */
 static int crfs_rst_rec_sighand(struct crfs_rst *r, void *p, size_t len)
 {
-	if (r->sighand)
-		return crfs_rst_refuse(r, -EOPNOTSUPP,
-				       "a second signal handler table: kernel: only one process for now");
-	r->sighand = kmemdup(p, sizeof(*r->sighand), GFP_KERNEL);
-	if (!r->sighand)
+	struct crfs_sighand *sh;
+	unsigned int i;
+	int ret;
+
+	ret = crfs_rst_grow(r, (void **)&r->sighands, r->nr_sighands, sizeof(sh),
+			    "signal handler tables");
+	if (ret)
+		return ret;
+	sh = p;
+	for (i = 0; i < r->nr_sighands; i++)
+		if (r->sighands[i]->id == sh->id)
+			return crfs_rst_refuse(r, -EINVAL, "signal handlers %u: repeated id",
+					       sh->id);
+	r->sighands[r->nr_sighands] = kmemdup(p, sizeof(*sh), GFP_KERNEL);
+	if (!r->sighands[r->nr_sighands])
 		return -ENOMEM;
+	r->nr_sighands++;
 	return 0;
 }
 
-/* CRFS_REC_TASK: the one process. */
-static int crfs_rst_rec_task(struct crfs_rst *r, void *p, size_t len)
+/* Is the last process's every record read (its threads whole)? */
+static bool crfs_rst_proc_whole(const struct crfs_rst_proc *p)
 {
-	if (r->have_task)
-		return crfs_rst_refuse(r, -EOPNOTSUPP,
-				       "a second process: kernel: only one process for now");
-	memcpy(&r->task, p, sizeof(r->task));
-	r->have_task = true;
-	if (!r->task.nr_threads)
-		return crfs_rst_refuse(r, -EINVAL, "pid %u: no thread", r->task.pid);
-	if (r->task.nr_threads > CRFS_RST_MAX_THREADS)
+	return p->have_creds && p->nr_threads == p->task.nr_threads && p->lead &&
+	       p->threads[p->nr_threads - 1].xstate;
+}
+
+/* CRFS_REC_TASK: a process, after the one before whole. */
+static int crfs_rst_rec_task(struct crfs_rst *r, void *rec, size_t len)
+{
+	struct crfs_rst_proc *p = crfs_rst_last(r);
+	const char *why;
+
+	if (p && !crfs_rst_proc_whole(p))
+		return crfs_rst_refuse(r, -EINVAL, "pid %u: its records are not whole before the next process",
+				       p->task.pid);
+	if (r->nr_procs == r->hdr.nr_tasks)
+		return crfs_rst_refuse(r, -EINVAL, "image: more processes than the %u announced",
+				       r->hdr.nr_tasks);
+	p = &r->procs[r->nr_procs++];
+	p->r = r;
+	memcpy(&p->task, rec, sizeof(p->task));
+	init_completion(&p->procset);
+	init_completion(&p->queued);
+	if (!p->task.nr_threads)
+		return crfs_rst_refuse(r, -EINVAL, "pid %u: no thread", p->task.pid);
+	if (p->task.nr_threads > CRFS_RST_MAX_THREADS)
 		return crfs_rst_refuse(r, -EOPNOTSUPP, "pid %u: %u threads: kernel: at most %u",
-				       r->task.pid, r->task.nr_threads, CRFS_RST_MAX_THREADS);
-	r->threads = kvcalloc(r->task.nr_threads, sizeof(*r->threads), GFP_KERNEL);
-	if (!r->threads)
+				       p->task.pid, p->task.nr_threads, CRFS_RST_MAX_THREADS);
+	why = crfs_rst_bind(r, p);
+	if (why)
+		return crfs_rst_refuse(r, strstr(why, "not yet") ? -EOPNOTSUPP : -EINVAL,
+				       "pid %u: %s", p->task.pid, why);
+	r->nr_tasks += p->task.nr_threads;
+	if (r->nr_tasks > CRFS_RST_MAX_TASKS)
+		return crfs_rst_refuse(r, -EOPNOTSUPP, "pid %u: more than %u threads in all: kernel: not yet",
+				       p->task.pid, CRFS_RST_MAX_TASKS);
+	p->threads = kvcalloc(p->task.nr_threads, sizeof(*p->threads), GFP_KERNEL);
+	if (!p->threads)
 		return -ENOMEM;
 	return 0;
 }
 
 /* The thread whose records are being read, or NULL before the first. */
-static struct crfs_rst_thread *crfs_rst_cur(struct crfs_rst *r)
+static struct crfs_rst_thread *crfs_rst_cur(struct crfs_rst_proc *p)
 {
-	return r->nr_threads ? &r->threads[r->nr_threads - 1] : NULL;
+	return p && p->nr_threads ? &p->threads[p->nr_threads - 1] : NULL;
 }
 
 /* CRFS_REC_CREDS: the process's credentials, then its groups. */
-static int crfs_rst_rec_creds(struct crfs_rst *r, void *p, size_t len)
+static int crfs_rst_rec_creds(struct crfs_rst *r, void *rec, size_t len)
 {
-	memcpy(&r->creds, p, sizeof(r->creds));
-	if (!r->have_task || r->have_creds || r->creds.pid != r->task.pid)
+	struct crfs_rst_proc *p = crfs_rst_last(r);
+	struct crfs_creds c;
+
+	memcpy(&c, rec, sizeof(c));
+	if (!p || p->have_creds || c.pid != p->task.pid)
 		return crfs_rst_refuse(r, -EINVAL, "pid %u: credentials: not after its process",
-				       r->creds.pid);
-	if (r->creds.ngroups)
+				       c.pid);
+	if (c.ngroups)
 		return crfs_rst_refuse(r, -EOPNOTSUPP,
 				       "pid %u: credentials: supplementary groups: kernel: not yet",
-				       r->creds.pid);
-	if (len != sizeof(r->creds))
-		return crfs_rst_refuse(r, -EINVAL, "pid %u: credentials: bad length",
-				       r->creds.pid);
-	r->have_creds = true;
+				       c.pid);
+	if (len != sizeof(c))
+		return crfs_rst_refuse(r, -EINVAL, "pid %u: credentials: bad length", c.pid);
+	p->creds = c;
+	p->have_creds = true;
 	return 0;
 }
 
 /* CRFS_REC_THREAD: a thread of the process, after the one before whole. */
-static int crfs_rst_rec_thread(struct crfs_rst *r, void *p, size_t len)
+static int crfs_rst_rec_thread(struct crfs_rst *r, void *rec, size_t len)
 {
-	struct crfs_rst_thread *t = crfs_rst_cur(r);
+	struct crfs_rst_proc *p = crfs_rst_last(r);
+	struct crfs_rst_thread *t = crfs_rst_cur(p);
 	struct crfs_thread th;
 	unsigned int i;
 
-	memcpy(&th, p, sizeof(th));
-	if (!r->have_creds || th.pid != r->task.pid ||
-	    r->nr_threads == r->task.nr_threads || (t && !t->xstate))
+	memcpy(&th, rec, sizeof(th));
+	if (!p || !p->have_creds || th.pid != p->task.pid ||
+	    p->nr_threads == p->task.nr_threads || (t && !t->xstate))
 		return crfs_rst_refuse(r, -EINVAL, "pid %u: thread %u: not after its process or the thread before",
 				       th.pid, th.tid);
-	for (i = 0; i < r->nr_threads; i++)
-		if (r->threads[i].th.tid == th.tid)
+	for (i = 0; i < p->nr_threads; i++)
+		if (p->threads[i].th.tid == th.tid)
 			return crfs_rst_refuse(r, -EINVAL, "pid %u: thread %u: twice",
 					       th.pid, th.tid);
-	t = &r->threads[r->nr_threads++];
-	t->r = r;
+	t = &p->threads[p->nr_threads++];
+	t->p = p;
 	t->th = th;
-	if (th.tid == r->task.pid)
-		r->lead = t;
+	if (th.tid == p->task.pid)
+		p->lead = t;
 	return 0;
 }
 
 /* CRFS_REC_SIGPENDING: a queued signal, the process's (tid 0) or its thread's. */
-static int crfs_rst_rec_sigpending(struct crfs_rst *r, void *p, size_t len)
+static int crfs_rst_rec_sigpending(struct crfs_rst *r, void *rec, size_t len)
 {
-	struct crfs_rst_thread *t = crfs_rst_cur(r);
+	struct crfs_rst_proc *p = crfs_rst_last(r);
+	struct crfs_rst_thread *t = crfs_rst_cur(p);
 	struct crfs_sigpending s, *n;
 	int si_signo;
 
-	memcpy(&s, p, sizeof(s));
+	memcpy(&s, rec, sizeof(s));
 	memcpy(&si_signo, s.siginfo, sizeof(si_signo));
-	if (!r->have_creds || (t && t->have_regs) ||
+	if (!p || !p->have_creds || (t && t->have_regs) ||
 	    (s.tid && (!t || s.tid != t->th.tid)) || (!s.tid && t))
 		return crfs_rst_refuse(r, -EINVAL, "pid %u: pending signal %u: not after its process or thread",
-				       r->task.pid, s.signo);
+				       crfs_rst_last_pid(r), s.signo);
 	if (!s.signo || !valid_signal(s.signo) || s.signo > CRFS_NSIG ||
 	    si_signo != s.signo)
 		return crfs_rst_refuse(r, -EINVAL, "pid %u: pending signal %u: bad number or siginfo",
-				       r->task.pid, s.signo);
+				       p->task.pid, s.signo);
 	if (s.signo == SIGKILL)
 		return crfs_rst_refuse(r, -EOPNOTSUPP, "pid %u: SIGKILL pending: kernel: not yet",
-				       r->task.pid);
-	if (r->nr_sigq == CRFS_MAX_SIGQ)
+				       p->task.pid);
+	if (p->nr_sigq == CRFS_MAX_SIGQ)
 		return crfs_rst_refuse(r, -EOPNOTSUPP, "pid %u: more than %d pending signals: kernel: not yet",
-				       r->task.pid, CRFS_MAX_SIGQ);
-	if (r->nr_sigq == r->sigq_room) {
-		n = kvmalloc_array(max(2 * r->sigq_room, 16U), sizeof(*n), GFP_KERNEL);
+				       p->task.pid, CRFS_MAX_SIGQ);
+	if (p->nr_sigq == p->sigq_room) {
+		n = kvmalloc_array(max(2 * p->sigq_room, 16U), sizeof(*n), GFP_KERNEL);
 		if (!n)
 			return -ENOMEM;
-		if (r->nr_sigq)
-			memcpy(n, r->sigq, r->nr_sigq * sizeof(*n));
-		kvfree(r->sigq);
-		r->sigq = n;
-		r->sigq_room = max(2 * r->sigq_room, 16U);
+		if (p->nr_sigq)
+			memcpy(n, p->sigq, p->nr_sigq * sizeof(*n));
+		kvfree(p->sigq);
+		p->sigq = n;
+		p->sigq_room = max(2 * p->sigq_room, 16U);
 	}
-	r->sigq[r->nr_sigq++] = s;
+	p->sigq[p->nr_sigq++] = s;
 	return 0;
 }
 
 /* CRFS_REC_X86_REGS: the thread's registers. */
-static int crfs_rst_rec_regs(struct crfs_rst *r, void *p, size_t len)
+static int crfs_rst_rec_regs(struct crfs_rst *r, void *rec, size_t len)
 {
-	struct crfs_rst_thread *t = crfs_rst_cur(r);
+	struct crfs_rst_thread *t = crfs_rst_cur(crfs_rst_last(r));
 	struct crfs_x86_regs regs;
 
-	memcpy(&regs, p, sizeof(regs));
+	memcpy(&regs, rec, sizeof(regs));
 	if (!t || t->have_regs || regs.tid != t->th.tid)
 		return crfs_rst_refuse(r, -EINVAL, "pid %u: registers: not after its thread",
-				       r->task.pid);
+				       crfs_rst_last_pid(r));
 	t->regs = regs;
 	t->have_regs = true;
 	return 0;
@@ -397,7 +503,7 @@ static int crfs_rst_rec_regs(struct crfs_rst *r, void *p, size_t len)
 /* CRFS_REC_X86_XSTATE: the thread's XSAVE area. */
 static int crfs_rst_rec_xstate(struct crfs_rst *r, void *p, size_t len)
 {
-	struct crfs_rst_thread *t = crfs_rst_cur(r);
+	struct crfs_rst_thread *t = crfs_rst_cur(crfs_rst_last(r));
 	struct crfs_x86_xstate xs;
 
 	memcpy(&xs, p, sizeof(xs));
@@ -405,33 +511,40 @@ static int crfs_rst_rec_xstate(struct crfs_rst *r, void *p, size_t len)
 	    xs.size != r->hdr.xstate_size ||
 	    len != ALIGN(sizeof(xs) + xs.size, 8))
 		return crfs_rst_refuse(r, -EINVAL, "pid %u: FPU: not after its registers, or bad size",
-				       r->task.pid);
+				       crfs_rst_last_pid(r));
 	t->xstate = kvmemdup((char *)p + sizeof(xs), xs.size, GFP_KERNEL);
 	if (!t->xstate)
 		return -ENOMEM;
 	return 0;
 }
 
-/* Is the model whole, and can the kernel restore it?  Then make the process. */
+/* Is the model whole, and can the kernel restore it?  Then make the tree. */
 static int crfs_rst_plan(struct crfs_rst *r)
 {
+	struct crfs_rst_proc *p;
 	int ret;
 
-	if (!r->have_task || r->nr_threads != r->task.nr_threads || !r->lead ||
-	    !r->threads[r->nr_threads - 1].xstate ||
-	    !r->have_mm || !r->have_fdt || !r->have_fs || !r->sighand)
+	p = crfs_rst_last(r);
+	if (r->nr_procs != r->hdr.nr_tasks || !crfs_rst_proc_whole(p))
 		return crfs_rst_refuse(r, -EINVAL,
-				       "image: the process, its threads (the leader among them), registers, FPU, address space, fd table, fs or signal handlers are missing");
-	if (r->nr_vmas != r->mm.nr_vmas || r->nr_fds != r->fdt.nr_fds)
-		return crfs_rst_refuse(r, -EINVAL, "pid %u: fewer mappings or descriptors than announced",
-				       r->task.pid);
-	ret = crfs_rst_check_files(r);
+				       "image: %u of %u processes, the last one's threads (the leader among them), registers or FPU missing",
+				       r->nr_procs, r->hdr.nr_tasks);
+	ret = crfs_rst_check_pipes(r);
 	if (!ret)
-		ret = crfs_rst_check_mm(r);
-	if (!ret)
-		ret = crfs_rst_plan_task(r);
-	if (!ret)
-		ret = crfs_rst_plan_timers(r);
+		ret = crfs_rst_plan_tree(r);
+	for (p = r->procs; !ret && p < r->procs + r->nr_procs; p++) {
+		if (p->nr_vmas != p->mm->nr_vmas || p->nr_fds != p->fdt->nr_fds)
+			return crfs_rst_refuse(r, -EINVAL,
+					       "pid %u: fewer mappings or descriptors than announced",
+					       p->task.pid);
+		ret = crfs_rst_check_files(p);
+		if (!ret)
+			ret = crfs_rst_check_mm(p);
+		if (!ret)
+			ret = crfs_rst_plan_task(p);
+		if (!ret)
+			ret = crfs_rst_plan_timers(p);
+	}
 	if (!ret)
 		ret = crfs_rst_spawn(r);
 	return ret;
@@ -446,6 +559,7 @@ static int crfs_rst_plan(struct crfs_rst *r)
 static int crfs_rst_pages_head(struct crfs_rst *r)
 {
 	struct crfs_rec_hdr rh = r->rh;
+	struct crfs_rst_proc *p;
 	struct crfs_pages pg;
 	size_t data_off;
 	int ret;
@@ -457,19 +571,31 @@ static int crfs_rst_pages_head(struct crfs_rst *r)
 		r->need = data_off;
 		return 0;
 	}
-	if (!r->proc) {
+	if (!r->made) {
 		ret = crfs_rst_plan(r);
 		if (ret)
 			return ret;
 	}
-	if (pg.owner != CRFS_PAGES_MM || pg.id != r->mm.id || !pg.nr_pages ||
+	for (p = r->procs; p < r->procs + r->nr_procs; p++)
+		if (pg.owner == CRFS_PAGES_MM && p->mm->id == pg.id)
+			break;
+	if (p == r->procs + r->nr_procs || p->pages_done)
+		return crfs_rst_refuse(r, -EINVAL, "pages at %#llx: of no address space, or after the next one's",
+				       pg.addr);
+	if (p != r->pg_proc) {
+		if (r->pg_proc)
+			r->pg_proc->pages_done = true;
+		r->pg_proc = p;
+		r->pages_end = 0;
+	}
+	if (!pg.nr_pages ||
 	    pg.nr_pages > CRFS_PAGES_PER_REC || pg.pad >= PAGE_SIZE ||
 	    r->off % PAGE_SIZE ||
 	    r->rh.len != data_off + ((u64)pg.nr_pages << PAGE_SHIFT) ||
 	    pg.addr % PAGE_SIZE || pg.addr < r->pages_end)
 		return crfs_rst_refuse(r, -EINVAL, "pid %u: pages at %#llx: bad record",
-				       r->task.pid, pg.addr);
-	ret = crfs_rst_pages_begin(r, &pg);
+				       p->task.pid, pg.addr);
+	ret = crfs_rst_pages_begin(p, &pg);
 	if (ret)
 		return ret;
 	rh.crc = 0;
@@ -528,7 +654,7 @@ static int crfs_rst_rec_end(struct crfs_rst *r, void *p, size_t len)
 		return crfs_rst_refuse(r, -EINVAL,
 				       "image: END counts %llu records, %llu bytes, read %llu, %llu",
 				       end.nr_records, end.bytes, r->nr_records, bytes);
-	if (!r->proc) {
+	if (!r->made) {
 		ret = crfs_rst_plan(r);
 		if (ret)
 			return ret;
@@ -612,7 +738,7 @@ static int crfs_rst_rec_head(struct crfs_rst *r)
 	if (!crfs_rst_recs[type].read && type != CRFS_REC_PAGES)
 		return crfs_rst_refuse(r, -EOPNOTSUPP,
 				       "pid %u: %s: kernel: not yet",
-				       r->task.pid, crfs_rst_recs[type].name ?: "?");
+				       crfs_rst_last_pid(r), crfs_rst_recs[type].name ?: "?");
 	if (r->rh.len < crfs_rst_recs[type].size ||
 	    (crfs_rst_recs[type].exact && r->rh.len != crfs_rst_recs[type].size))
 		return crfs_rst_refuse(r, -EINVAL, "record %llu (%s): bad length %llu",
@@ -720,7 +846,7 @@ ssize_t crfs_rst_write(struct crfs_rst *r, struct iov_iter *from)
 		if (ret == -EFAULT && !r->err)
 			break;
 		if (ret && !r->err)
-			crfs_rst_refuse(r, ret, "pid %u: %s", r->task.pid,
+			crfs_rst_refuse(r, ret, "pid %u: %s", crfs_rst_last_pid(r),
 					crfs_err_words(ret));
 	}
 	if (r->err) {
@@ -784,13 +910,12 @@ struct crfs_rst *crfs_rst_open(struct crfs_ct *ct, struct file *file)
 	r->ct = ct;
 	r->busy = true;
 	mutex_init(&r->lock);
+	mutex_init(&r->build);
 	r->wcred = get_cred(file->f_cred);
 	r->need = sizeof(r->hdr);
 	init_completion(&r->start);
 	init_completion(&r->ready);
 	init_completion(&r->go);
-	init_completion(&r->procset);
-	init_completion(&r->queued);
 	init_completion(&r->finished);
 	return r;
 }
@@ -801,9 +926,9 @@ struct crfs_rst *crfs_rst_open(struct crfs_ct *ct, struct file *file)
  */
 void crfs_rst_release(struct crfs_rst *r)
 {
-	if (!r->done && !r->err && r->have_task)
+	if (!r->done && !r->err && r->nr_procs)
 		crfs_rst_refuse(r, -EINVAL, "pid %u: the image ended before END (truncated)",
-				r->task.pid);
+				crfs_rst_last_pid(r));
 	else if (!r->done && !r->err)
 		crfs_rst_refuse(r, -EINVAL, "%s: the image ended before END (truncated)",
 				r->ct->name);
@@ -814,24 +939,40 @@ void crfs_rst_release(struct crfs_rst *r)
 	crfs_rst_put(r);
 }
 
-/* The last reference is gone: the writer's and the process's. */
+/* A process's part of the model and of what was made. */
+static void crfs_rst_free_proc(struct crfs_rst_proc *p)
+{
+	unsigned int i;
+
+	if (p->task_mm)
+		mmput(p->task_mm);
+	if (p->proc)
+		put_task_struct(p->proc);
+	if (p->new_cred)
+		put_cred(p->new_cred);
+	for (i = 0; p->threads && i < p->task.nr_threads; i++) {
+		if (p->threads[i].task)
+			put_task_struct(p->threads[i].task);
+		kfree(p->threads[i].ax);
+		kvfree(p->threads[i].xstate);
+	}
+	kvfree(p->threads);
+	kvfree(p->sigq);
+	kvfree(p->timers);
+}
+
+/* The last reference is gone: the writer's and the processes'. */
 static void crfs_rst_free(struct crfs_rst *r)
 {
 	unsigned int i;
 
-	if (r->task_mm)
-		mmput(r->task_mm);
-	if (r->proc)
-		put_task_struct(r->proc);
-	if (r->new_cred)
-		put_cred(r->new_cred);
-	for (i = 0; r->threads && i < r->task.nr_threads; i++) {
-		if (r->threads[i].task)
-			put_task_struct(r->threads[i].task);
-		kfree(r->threads[i].ax);
-		kvfree(r->threads[i].xstate);
-	}
-	kvfree(r->threads);
+	for (i = 0; i < r->nr_procs; i++)
+		crfs_rst_free_proc(&r->procs[i]);
+	kvfree(r->procs);
+	for (i = 0; i < r->nr_helpers; i++)
+		if (r->helpers[i].task)
+			put_task_struct(r->helpers[i].task);
+	kvfree(r->helpers);
 	for (i = 0; i < r->nr_files; i++) {
 		if (r->files[i].file)
 			fput(r->files[i].file);
@@ -839,11 +980,16 @@ static void crfs_rst_free(struct crfs_rst *r)
 		kvfree(r->files[i].ext);
 	}
 	kfree(r->files);
-	kvfree(r->vmas);
-	kvfree(r->fds);
-	kvfree(r->sigq);
-	kvfree(r->timers);
-	kfree(r->sighand);
+	for (i = 0; i < r->nr_mms; i++)
+		kvfree(r->mms[i].vmas);
+	kfree(r->mms);
+	for (i = 0; i < r->nr_fdts; i++)
+		kvfree(r->fdts[i].fds);
+	kfree(r->fdts);
+	kfree(r->fss);
+	for (i = 0; i < r->nr_sighands; i++)
+		kfree(r->sighands[i]);
+	kfree(r->sighands);
 	crfs_pgset_free(&r->pgs[0]);
 	crfs_pgset_free(&r->pgs[1]);
 	kvfree(r->buf);

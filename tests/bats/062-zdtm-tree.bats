@@ -251,6 +251,24 @@ ns_finish() {
 }
 
 # bats test_tags=image
+@test "zdtm-tree-file: a file description a parent and its child share keeps one offset" {
+	require_image
+	tree_run zdtm-tree-file
+}
+
+# bats test_tags=image
+@test "zdtm-tree-subreaper: an orphan of the tree goes to its subreaper ancestor after the restore, not to init" {
+	require_image
+	tree_run zdtm-tree-subreaper
+}
+
+# bats test_tags=image
+@test "zdtm-tree-pipe: a pipe between a parent and its child comes back with its data; the child's end is the child's alone (end of file after it exits)" {
+	require_image
+	tree_run zdtm-tree-pipe
+}
+
+# bats test_tags=image
 @test "zdtm-thread-child: children of threads other than the main one keep their parent thread (parent-death signal, __WNOTHREAD, task/TID/children)" {
 	require_image
 	tree_run zdtm-thread-child

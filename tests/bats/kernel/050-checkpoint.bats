@@ -262,6 +262,10 @@ PY
 	fuse_restores_check zdtm-tree
 }
 
+@test "cross-restore: crfs-fuse restores the kernel's image of zdtm-tree-file: the description parent and child share, one offset" {
+	fuse_restores_check zdtm-tree-file
+}
+
 @test "cross-restore: crfs-fuse restores the kernel's image of zdtm-tree-threads: each process's threads with their tids" {
 	fuse_restores_check zdtm-tree-threads
 }

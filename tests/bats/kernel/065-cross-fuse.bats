@@ -17,8 +17,8 @@ teardown() {
 }
 
 # fimage NAME PROG: PROG in a new container of crfs-fuse (on FUSE_MNT),
-# checkpointed by crfs-fuse into $IMG, then killed and gone.  Sets PID,
-# DIR, IMG.
+# checkpointed by crfs-fuse into $IMG, then killed, each of its processes
+# gone.  Sets PID, DIR, IMG, PIDS (sorted, one a line).
 fimage() {
 	local kmnt=$CRFS_MNT
 
@@ -27,6 +27,7 @@ fimage() {
 	CRFS_MNT=$FUSE_MNT
 	zdtm_frozen "$1" "$2" || { CRFS_MNT=$kmnt; return 1; }
 	IMG=$BATS_TEST_TMPDIR/$1.img
+	PIDS=$(ct_file "$CT" procs | sort -n)
 	if ! cat "$CRFS_MNT/$CT/image" >"$IMG"; then
 		cat "$CRFS_MNT/$CT/error" >&2
 		CRFS_MNT=$kmnt
@@ -34,19 +35,22 @@ fimage() {
 	fi
 	ct_write "$CT" state kill
 	CRFS_MNT=$kmnt
-	wait_pid_gone "$PID"
+	local p
+	for p in $PIDS; do
+		wait_pid_gone "$p"
+	done
 }
 
 # krestore PROG: the image of PROG by crfs-fuse written into a new
-# container of the kernel: it must come back frozen with its pid.  Sets CT.
+# container of the kernel: it must come back frozen with its pids.  Sets CT.
 krestore() {
 	fimage "x${1#zdtm-}" "$1"
 	CT=$(crfs_mkct "k${1#zdtm-}")
 	cat "$IMG" >"$CRFS_MNT/$CT/image" || { cat "$CRFS_MNT/$CT/error" >&2; false; }
 	run -0 ct_file "$CT" state
 	assert_output "frozen"
-	run -0 ct_file "$CT" procs
-	assert_output "$PID"
+	run -0 bash -c "sort -n '$CRFS_MNT/$CT/procs'"
+	assert_output "$PIDS"
 }
 
 # krestore_check PROG: restored by the kernel (krestore), thawed, its own
@@ -115,4 +119,35 @@ krestore_check() {
 
 @test "reverse cross-restore: zdtm-threads from crfs-fuse's image: 33 threads with their tids and each one's own state" {
 	krestore_check zdtm-threads
+}
+
+@test "reverse cross-restore: zdtm-tree from crfs-fuse's image: 9 processes with their pids, parents, groups and sessions" {
+	krestore_check zdtm-tree
+}
+
+@test "reverse cross-restore: zdtm-tree-threads from crfs-fuse's image: each process's threads with their tids" {
+	krestore_check zdtm-tree-threads
+}
+
+@test "reverse cross-restore: zdtm-thread-fork from crfs-fuse's image: the child's parent is the thread that made it" {
+	krestore_check zdtm-thread-fork
+}
+
+@test "reverse cross-restore: zdtm-tree-file from crfs-fuse's image: the description parent and child share, one offset" {
+	krestore_check zdtm-tree-file
+}
+
+@test "reverse cross-restore: zdtm-tree-subreaper from crfs-fuse's image: an orphan goes to its subreaper ancestor" {
+	krestore_check zdtm-tree-subreaper
+}
+
+@test "reverse cross-restore: a pipe between processes (zdtm-tree-pipe from crfs-fuse's image) is refused before any process is made, naming pid, fd and the other process" {
+	fimage xpipe zdtm-tree-pipe
+	CT=$(crfs_mkct kpipe)
+	run -1 bash -c "cat '$IMG' >'$CRFS_MNT/$CT/image'"
+	assert_output --partial "Operation not supported"
+	run -0 ct_file "$CT" error
+	assert_output --regexp "^restore: pid [0-9]+: fd [0-9]+: a pipe process [0-9]+ holds an end of: kernel: not yet \(EOPNOTSUPP\)$"
+	run -0 ct_file "$CT" state
+	assert_output "empty"
 }
