@@ -17,6 +17,7 @@
  * kill fails the checkpoint later (crfs_ckpt_alive()).
  */
 #include <linux/cgroup.h>
+#include <linux/idr.h>
 #include <linux/mm.h>
 #include <linux/pid_namespace.h>
 #include <linux/sched/mm.h>
@@ -53,6 +54,61 @@ static int crfs_ckpt_proc_find(const struct crfs_ckpt_proc *p, unsigned int n,
 	return -1;
 }
 
+/*
+ * The container's pid namespace: the checkpointer's, or one of its own a
+ * level below, of which every process is in the container (its pid 1 the
+ * root: crfs_ckpt_tree_links(); its idr walked as /proc walks it);
+ * c->pid_ns then names it, and every pid of the image is as the container
+ * sees it.
+ */
+static int crfs_ckpt_tree_pidns(struct crfs_ckpt *c, struct crfs_ckpt_proc *p,
+				unsigned int n)
+{
+	struct pid_namespace *ns = NULL;
+	struct task_struct *t;
+	pid_t outside = 0;
+	unsigned int i;
+	struct pid *pid;
+	int nr;
+
+	for (i = 0; i < n && !ns; i++)
+		if (task_active_pid_ns(p[i].task) != c->pid_ns)
+			ns = task_active_pid_ns(p[i].task);
+	if (!ns)
+		return 0;
+	if (ns->parent != c->pid_ns)
+		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
+					"%s: a process outside the checkpointer's pid namespace, or more than a level below it",
+					c->ct->name);
+	for (i = 0; i < n; i++)
+		if (task_active_pid_ns(p[i].task) != ns)
+			return crfs_ckpt_refuse(c, -EOPNOTSUPP,
+						"%s: processes of two pid namespaces (pid %d here): kernel: not yet",
+						c->ct->name, task_tgid_vnr(p[i].task));
+	/* every task of it one of the container's (a group's pid may have none) */
+	rcu_read_lock();
+	idr_for_each_entry(&ns->idr, pid, nr) {
+		t = pid_task(pid, PIDTYPE_PID);
+		if (!t)
+			continue;
+		for (i = 0; i < n && p[i].task != t->group_leader; i++)
+			;
+		if (i == n) {
+			outside = task_tgid_nr_ns(t, ns);
+			break;
+		}
+	}
+	rcu_read_unlock();
+	if (outside)
+		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
+					"%s: its pid namespace holds pid %d, a process outside the container",
+					c->ct->name, outside);
+	put_pid_ns(c->pid_ns);
+	c->pid_ns = get_pid_ns(ns);
+	c->pidns = true;
+	return 0;
+}
+
 /* Every process of the container, with a reference, sorted by pid. */
 static int crfs_ckpt_tree_procs(struct crfs_ckpt *c, struct crfs_ckpt_proc **out,
 				unsigned int *nr)
@@ -60,7 +116,7 @@ static int crfs_ckpt_tree_procs(struct crfs_ckpt *c, struct crfs_ckpt_proc **out
 	struct crfs_ckpt_proc *p = NULL, *grown;
 	struct css_task_iter it;
 	struct task_struct *t;
-	unsigned int n = 0, room = 0;
+	unsigned int n = 0, room = 0, i;
 	int ret = 0;
 
 	css_task_iter_start(&c->ct->cgrp->self, CSS_TASK_ITER_PROCS, &it);
@@ -80,7 +136,6 @@ static int crfs_ckpt_tree_procs(struct crfs_ckpt *c, struct crfs_ckpt_proc **out
 		}
 		p[n++] = (struct crfs_ckpt_proc){
 			.task = get_task_struct(t),
-			.pid = task_tgid_nr_ns(t, c->pid_ns),
 			.child = -1, .next = -1,
 		};
 	}
@@ -95,6 +150,11 @@ static int crfs_ckpt_tree_procs(struct crfs_ckpt *c, struct crfs_ckpt_proc **out
 	if (!n)
 		return crfs_ckpt_refuse(c, -EBUSY, "%s: no process (empty)",
 					c->ct->name);
+	ret = crfs_ckpt_tree_pidns(c, p, n);
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++)
+		p[i].pid = task_tgid_nr_ns(p[i].task, c->pid_ns);
 	sort(p, n, sizeof(*p), crfs_ckpt_proc_cmp, NULL);
 	if (!p[0].pid)
 		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
@@ -313,6 +373,10 @@ int crfs_ckpt_tree(struct crfs_ckpt *c)
 	read_unlock(&tasklist_lock);
 	if (root < 0)
 		return crfs_ckpt_refuse(c, -EOPNOTSUPP, "%s", why);
+	if (c->pidns && p[root].pid != 1)
+		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
+					"pid %d: the root, not pid 1 of the container's pid namespace",
+					p[root].pid);
 	ret = crfs_ckpt_tree_makers(c, p, n);
 	if (ret)
 		return ret;

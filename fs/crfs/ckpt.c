@@ -79,8 +79,12 @@ static void crfs_ckpt_select(struct crfs_ckpt *c, unsigned int i)
 	memset(c->itimer, 0, sizeof(c->itimer));
 }
 
-/* The namespaces @t shares with the checkpointer, by their names. */
-static const char *crfs_ckpt_ns_apart(struct task_struct *t)
+/*
+ * The namespaces @t does not share with the checkpointer, by their names;
+ * the pid namespace is the container's (c->pid_ns), the checkpointer's or
+ * one of its own a level below (crfs_ckpt_tree()).
+ */
+static const char *crfs_ckpt_ns_apart(struct crfs_ckpt *c, struct task_struct *t)
 {
 	struct nsproxy *mine = current->nsproxy, *its;
 	const char *apart = NULL;
@@ -99,10 +103,10 @@ static const char *crfs_ckpt_ns_apart(struct task_struct *t)
 		apart = "cgroup";
 	else if (its->time_ns != mine->time_ns)
 		apart = "time";
-	else if (its->pid_ns_for_children != task_active_pid_ns(current))
+	else if (its->pid_ns_for_children != c->pid_ns)
 		apart = "pid (for its children)";
 	task_unlock(t);
-	if (!apart && task_active_pid_ns(t) != task_active_pid_ns(current))
+	if (!apart && task_active_pid_ns(t) != c->pid_ns)
 		apart = "pid";
 	if (!apart && __task_cred(t)->user_ns != current_user_ns())
 		apart = "user";
@@ -199,7 +203,7 @@ static const char *crfs_ckpt_thread_why(struct crfs_ckpt *c,
 	if (t->flags & PF_KTHREAD || !t->mm)
 		return "a kernel thread";
 	rcu_read_lock();
-	apart = crfs_ckpt_ns_apart(t);
+	apart = crfs_ckpt_ns_apart(c, t);
 	rcu_read_unlock();
 	if (apart) {
 		snprintf(buf, len, "namespace: a %s namespace of its own: kernel: not yet",

@@ -107,7 +107,8 @@ struct crfs_ckpt {
 	struct mutex		lock;		/* readers of the stream */
 	int			err;		/* the stream failed: -EIO */
 	bool			refused;	/* the error file says why */
-	struct pid_namespace	*pid_ns;	/* the opener's: pids */
+	struct pid_namespace	*pid_ns;	/* the opener's, or the container's own: pids */
+	bool			pidns;		/* the container's own (its root pid 1) */
 	struct user_namespace	*user_ns;	/* the opener's: ids */
 	struct crfs_ckpt_proc	*procs;		/* every process, parents first */
 	unsigned int		nr_procs;

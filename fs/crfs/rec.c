@@ -135,7 +135,7 @@ int crfs_rec_header(struct crfs_ckpt *c)
 	h.hdr_size = sizeof(h);
 	h.arch = CRFS_ARCH_X86_64;
 	h.page_size = PAGE_SIZE;
-	h.features = CRFS_FEAT_XSTATE;
+	h.features = CRFS_FEAT_XSTATE | (c->pidns ? CRFS_FEAT_PIDNS : 0);
 	crfs_rec_xstate(&h.xfeatures, &h.xstate_size);
 	h.nr_tasks = c->nr_procs;
 	h.time_ns = ktime_get_real_ns();

@@ -689,13 +689,16 @@ int crfs_rst_spawn(struct crfs_rst *r)
 {
 	struct crfs_rst_proc *p, *root = r->procs;
 	pid_t pid = root->task.pid;
+	bool pidns = r->hdr.features & CRFS_FEAT_PIDNS;
 	struct kernel_clone_args args = {
-		.flags		= CLONE_VM | CLONE_UNTRACED | (r->have_ipcns ? CLONE_NEWIPC : 0),
+		.flags		= CLONE_VM | CLONE_UNTRACED | (r->have_ipcns ? CLONE_NEWIPC : 0) |
+				  (pidns ? CLONE_NEWPID : 0),
 		.exit_signal	= root->task.exit_signal,
 		.fn		= crfs_rst_child,
 		.fn_arg		= root,
-		.set_tid	= &pid,
-		.set_tid_size	= 1,
+		/* pid 1 of a new pid namespace: no set_tid; its pid here is any */
+		.set_tid	= pidns ? NULL : &pid,
+		.set_tid_size	= pidns ? 0 : 1,
 	};
 	unsigned int i;
 	pid_t nr;

@@ -82,6 +82,8 @@ const char *crfs_rst_bind(struct crfs_rst *r, struct crfs_rst_proc *p)
 	}
 	if (p == r->procs && (t->ppid || t->parent_tid))
 		return "the first process (the root) has a parent in the image";
+	if (p == r->procs && r->hdr.features & CRFS_FEAT_PIDNS && t->pid != 1)
+		return "the first process (the root) of a pid namespace of its own is not pid 1";
 	if (p != r->procs && !p->parent)
 		return "its parent is not a process before it in the image";
 	if (!t->parent_tid)
@@ -124,6 +126,8 @@ static const char *crfs_rst_plan_groups(struct crfs_rst *r, struct crfs_rst_proc
 
 	if (p == r->procs)
 		return NULL;
+	if (!p->sid || !p->pgid)
+		return "a process group or session 0 other than the root's";
 	if (p->sid != p->task.pid && p->sid != p->parent->sid)
 		return "a session neither its own nor its parent's";
 	if (p->pgid == p->task.pid)

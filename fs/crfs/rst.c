@@ -102,9 +102,6 @@ static int crfs_rst_header(struct crfs_rst *r)
 	if (h.features & ~CRFS_FEAT_KNOWN)
 		return crfs_rst_refuse(r, -EINVAL, "image features %#llx unknown",
 				       h.features);
-	if (h.features & CRFS_FEAT_PIDNS)
-		return crfs_rst_refuse(r, -EOPNOTSUPP,
-				       "image: a pid namespace of its own: kernel: not yet");
 	crfs_rec_xstate(&xfeatures, &xsize);
 	if (!(h.features & CRFS_FEAT_XSTATE) || h.xfeatures != xfeatures ||
 	    h.xstate_size != xsize)

@@ -613,3 +613,50 @@ open(d + "/result", "w").write("PASS" if ok else "FAIL: SIGUSR2 not pending")' "
 	ct_write "$CT" state kill
 	wait_pid_gone "$PID"
 }
+
+@test "cross-restore: crfs-fuse restores the kernel's image of zdtm-tree in a pid namespace of its own (crctl run): a new pid namespace, the same pids" {
+	local pids p ids p1
+	CT=$(crfs_mkct xnsk)
+	ns_start "$CT" zdtm-tree
+	ct_write "$CT" state freeze
+	wait_frozen "$CT"
+	ids=$(ns_ids "$CT")
+	pids=$(cat "$CRFS_MNT/$CT/procs")
+	cat "$CRFS_MNT/$CT/image" >"$BATS_TEST_TMPDIR/ct.img" || { cat "$CRFS_MNT/$CT/error" >&2; false; }
+	ct_write "$CT" state kill
+	for p in $pids; do
+		wait_pid_gone "$p"
+	done
+	FUSE_MNT=$BATS_TEST_TMPDIR/fuse
+	fuse_mount "$FUSE_MNT"
+	mkdir "$FUSE_MNT/dst"
+	cat "$BATS_TEST_TMPDIR/ct.img" >"$FUSE_MNT/dst/image" || { cat "$FUSE_MNT/dst/error" >&2; false; }
+	run -0 cat "$FUSE_MNT/dst/state"
+	assert_output "frozen"
+	CRFS_MNT=$FUSE_MNT run -0 ns_ids dst
+	assert_output "$ids"
+	p1=$(CRFS_MNT=$FUSE_MNT ns_pid1 dst)
+	echo thaw >"$FUSE_MNT/dst/state"
+	zdtm_finish "$ZDTM_DIR" "$p1"
+}
+
+@test "checkpoint: a pid namespace of its own holding a process outside the container is refused at open, naming its pid there; thawed it goes on" {
+	local kid ct2
+	CT=$(crfs_mkct nsout)
+	ns_start "$CT" zdtm-tree-pipe
+	kid=$(cat "/proc/$ZDTM_PID/task/$ZDTM_PID/children")
+	kid=${kid%% *}
+	# the root's child, in the namespace, moved into another container
+	ct2=$(crfs_mkct nsout-b)
+	ct_write "$ct2" procs "$kid"
+	ct_write "$CT" state freeze
+	wait_frozen "$CT"
+	run -1 cat "$CRFS_MNT/$CT/image"
+	run -0 ct_file "$CT" error
+	assert_output "checkpoint: $CT: its pid namespace holds pid 2, a process outside the container (EOPNOTSUPP)"
+	run -0 ct_file "$CT" state
+	assert_output "frozen"
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	zdtm_finish "$ZDTM_DIR" "$ZDTM_PID"
+}

@@ -385,6 +385,63 @@ print(t["parent_tid"])' "$kid")
 	zdtm_finish "$DIR" "$PID"
 }
 
+@test "restore: zdtm-tree in a pid namespace of its own (crctl run): the kernel's image restored twice at once beside the running original, each in a new pid namespace with the same pids, parents, groups and sessions" {
+	local ct2 ct3 r2 r3 p2 p3 ids
+	CT=$(crfs_mkct nstree)
+	ns_start "$CT" zdtm-tree
+	ct_write "$CT" state freeze
+	wait_frozen "$CT"
+	ids=$(ns_ids "$CT")
+	[ "$(wc -l <<<"$ids")" -eq 9 ]
+	IMG=$BATS_TEST_TMPDIR/nstree.img
+	cat "$CRFS_MNT/$CT/image" >"$IMG" || { cat "$CRFS_MNT/$CT/error" >&2; false; }
+	run -0 "$CRFS_BIN/crfs-image" verify "$IMG"
+	run -0 "$CRFS_BIN/crfs-image" show "$IMG"
+	assert_output --partial "pid namespace"
+	# the original runs on: every pid it has here stays taken
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	ct2=$(crfs_mkct nstree-a)
+	ct3=$(crfs_mkct nstree-b)
+	cat "$IMG" >"$CRFS_MNT/$ct2/image" &
+	r2=$!
+	cat "$IMG" >"$CRFS_MNT/$ct3/image" &
+	r3=$!
+	wait "$r2" || fail "the first restore failed: $(ct_file "$ct2" error)"
+	wait "$r3" || fail "the second restore failed: $(ct_file "$ct3" error)"
+	for ct in "$ct2" "$ct3"; do
+		run -0 ct_file "$ct" state
+		assert_output "frozen"
+		run -0 ns_ids "$ct"
+		assert_output "$ids"
+		all_in_freezer "$ct"
+	done
+	p2=$(ns_pid1 "$ct2") || fail "$ct2: no pid 1 of a new pid namespace"
+	p3=$(ns_pid1 "$ct3") || fail "$ct3: no pid 1 of a new pid namespace"
+	[[ $(readlink "/proc/$p2/ns/pid") != $(readlink "/proc/$p3/ns/pid") ]] ||
+		fail "both restores are in one pid namespace"
+	[[ $(readlink "/proc/$p2/ns/pid") != $(readlink "/proc/$ZDTM_PID/ns/pid") ]]
+	ct_write "$ct2" state thaw
+	ct_write "$ct3" state thaw
+	wait_thawed "$ct2"
+	wait_thawed "$ct3"
+	for p in "$ZDTM_PID" "$p2" "$p3"; do
+		zdtm_finish "$ZDTM_DIR" "$p"
+		rm -f "$ZDTM_DIR/result"
+	done
+}
+
+@test "restore: an image of a pid namespace of its own whose root is not pid 1 is refused before any process is made" {
+	kimage nsnot1 zdtm-pause
+	# PIDNS (bit 1) set beside XSTATE in the header's features
+	forge_hdr "$IMG" "$IMG.ns" 24 3
+	ct=$(crfs_mkct nsnot1-r)
+	run -1 bash -c "cat '$IMG.ns' >'$CRFS_MNT/$ct/image'"
+	run -0 ct_file "$ct" error
+	assert_output "restore: pid $PID: the first process (the root) of a pid namespace of its own is not pid 1 (EINVAL)"
+	gone_and_empty "$ct"
+}
+
 @test "restore: a child whose pid is taken fails the restore naming it; the processes made are gone, the container empty" {
 	ktree kidbusy zdtm-thread-fork
 	kid=$(grep -vx "$PID" <<<"$PIDS")

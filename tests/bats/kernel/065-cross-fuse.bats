@@ -151,3 +151,44 @@ krestore_check() {
 	run -0 ct_file "$CT" state
 	assert_output "empty"
 }
+
+# fimage_ns NAME PROG: PROG as pid 1 of a pid namespace of its own (crctl
+# run) in a new container of crfs-fuse, checkpointed by crfs-fuse into
+# $IMG, then killed, its processes gone.  Sets ZDTM_DIR, IDS (ns_ids).
+fimage_ns() {
+	local kmnt=$CRFS_MNT pids p
+
+	FUSE_MNT=$BATS_TEST_TMPDIR/fuse
+	[[ -n ${FUSE_PID:-} ]] || fuse_mount "$FUSE_MNT"
+	CRFS_MNT=$FUSE_MNT
+	CT=$(crfs_mkct "$1") && ns_start "$CT" "$2" &&
+		ct_write "$CT" state freeze && wait_frozen "$CT" || { CRFS_MNT=$kmnt; return 1; }
+	IDS=$(ns_ids "$CT")
+	pids=$(cat "$CRFS_MNT/$CT/procs")
+	IMG=$BATS_TEST_TMPDIR/$1.img
+	if ! cat "$CRFS_MNT/$CT/image" >"$IMG"; then
+		cat "$CRFS_MNT/$CT/error" >&2
+		CRFS_MNT=$kmnt
+		return 1
+	fi
+	ct_write "$CT" state kill
+	CRFS_MNT=$kmnt
+	for p in $pids; do
+		wait_pid_gone "$p"
+	done
+}
+
+@test "reverse cross-restore: zdtm-tree in a pid namespace of its own (crctl run) from crfs-fuse's image: a new pid namespace, the same pids, parents, groups and sessions" {
+	fimage_ns xnstree zdtm-tree
+	run -0 "$CRFS_BIN/crfs-image" show "$IMG"
+	assert_output --partial "pid namespace"
+	CT=$(crfs_mkct knstree)
+	cat "$IMG" >"$CRFS_MNT/$CT/image" || { cat "$CRFS_MNT/$CT/error" >&2; false; }
+	run -0 ct_file "$CT" state
+	assert_output "frozen"
+	run -0 ns_ids "$CT"
+	assert_output "$IDS"
+	p1=$(ns_pid1 "$CT")
+	ct_write "$CT" state thaw
+	zdtm_finish "$ZDTM_DIR" "$p1"
+}

@@ -83,3 +83,67 @@ fuse_umount() {
 	crfs_umount_fuse "$FUSE_MNT" "$FUSE_PID" || true
 	rmdir "$FUSE_CG" 2>/dev/null || true
 }
+
+# ns_start CT PROG: PROG as pid 1 of a new pid namespace in CT of
+# $CRFS_MNT (crctl run without --host-pid), started and ready.  Sets
+# ZDTM_DIR, ZDTM_PID (its pid here) and CRCTL_PID (its parent, outside).
+ns_start() {
+	local ct=$1 prog=$2
+
+	ZDTM_DIR=$(crfs_tmp)/$prog.$RANDOM
+	mkdir -p "$ZDTM_DIR"
+	(crfs_close_fds; exec "$CRFS_BIN/crctl" -r "$CRFS_MNT" run "$ct" -- \
+		"$CRFS_ZDTM/$prog" "$ZDTM_DIR") </dev/null >"$ZDTM_DIR.out" \
+		2>"$ZDTM_DIR.err" 3>&- &
+	CRCTL_PID=$!
+	echo "$CRCTL_PID" >>"$(crfs_tmp)/.crfs-pids"
+	wait_for "$prog to be ready" 30 test -e "$ZDTM_DIR/ready" || {
+		cat "$ZDTM_DIR.err" "$ZDTM_DIR/result" >&2
+		return 1
+	}
+	ZDTM_PID=$(cat "/proc/$CRCTL_PID/task/$CRCTL_PID/children")
+	ZDTM_PID=${ZDTM_PID%% *}
+}
+
+# ns_pid1 CT: the pid here of CT's pid 1 (NSpid ends with 1), checked to
+# lead a pid namespace other than ours.
+ns_pid1() {
+	local p
+
+	for p in $(cat "$CRFS_MNT/$1/procs"); do
+		if grep -qP '^NSpid:.*\t1$' "/proc/$p/status"; then
+			[[ $(readlink "/proc/$p/ns/pid") != $(readlink /proc/self/ns/pid) ]] || return 1
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# ns_ids CT: "pid ppid pgid sid" of each process of CT as its own pid
+# namespace sees them ("-": a parent outside it), sorted, pid 1's group
+# and session "R" and "S" wherever they appear (outside the namespace,
+# 0, before a checkpoint; after a restore pid 1's own, as in the host's
+# namespace): what a restore in a new one must give back.
+ns_ids() {
+	python3 - "$CRFS_MNT/$1/procs" <<'PY'
+import sys
+def status(p):
+    d = {}
+    for line in open("/proc/%s/status" % p):
+        k, _, v = line.partition(":")
+        d[k] = v.split()
+    return d
+pids = open(sys.argv[1]).read().split()
+inner = {p: status(p) for p in pids}
+rows = []
+for p, st in inner.items():
+    pp = st["PPid"][0]
+    ppid = inner[pp]["NSpid"][-1] if pp in inner else "-"
+    rows.append((int(st["NSpid"][-1]), ppid, st["NSpgid"][-1], st["NSsid"][-1]))
+rows.sort()
+rpg, rsid = rows[0][2], rows[0][3]
+for pid, ppid, pg, sid in rows:
+    print(pid, ppid, "R" if pg == rpg else pg, "S" if sid == rsid else sid)
+PY
+}
