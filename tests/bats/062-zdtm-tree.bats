@@ -96,42 +96,6 @@ tree_run() {
 	tree_run zdtm-tree-memfd
 }
 
-# ns_start CT PROG: PROG as pid 1 of a new pid namespace in CT (crctl run
-# without --host-pid).  Sets ZDTM_DIR, ZDTM_PID (its pid here) and
-# CRCTL_PID (crctl, its parent, outside the container).
-ns_start() {
-	local ct=$1 prog=$2
-
-	ZDTM_DIR=$(crfs_tmp)/$prog.$RANDOM
-	mkdir -p "$ZDTM_DIR"
-	(crfs_close_fds; exec "$CRFS_BIN/crctl" -r "$CRFS_MNT" run "$ct" -- \
-		"$CRFS_ZDTM/$prog" "$ZDTM_DIR") </dev/null >"$ZDTM_DIR.out" \
-		2>"$ZDTM_DIR.err" 3>&- &
-	CRCTL_PID=$!
-	echo "$CRCTL_PID" >>"$(crfs_tmp)/.crfs-pids"
-	wait_for "$prog to be ready" 30 test -e "$ZDTM_DIR/ready" || {
-		cat "$ZDTM_DIR.err" "$ZDTM_DIR/result" >&2
-		return 1
-	}
-	ZDTM_PID=$(cat "/proc/$CRCTL_PID/task/$CRCTL_PID/children")
-	ZDTM_PID=${ZDTM_PID%% *}
-}
-
-# ns_pid1 CT: the pid here of CT's pid 1 (NSpid ends with 1), checked to
-# lead a pid namespace other than ours.
-ns_pid1() {
-	local p
-
-	for p in $(cat "$CRFS_MNT/$1/procs"); do
-		if grep -qP '^NSpid:.*\t1$' "/proc/$p/status"; then
-			[[ $(readlink "/proc/$p/ns/pid") != $(readlink /proc/self/ns/pid) ]] || return 1
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
-
 # ns_finish DIR PID: finish one copy of the program, its result taken away
 # for the next one (the copies share DIR).
 ns_finish() {

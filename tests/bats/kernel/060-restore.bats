@@ -445,15 +445,7 @@ print(t["parent_tid"])' "$kid")
 @test "restore: a child whose pid is taken fails the restore naming it; the processes made are gone, the container empty" {
 	ktree kidbusy zdtm-thread-fork
 	kid=$(grep -vx "$PID" <<<"$PIDS")
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		echo $((kid - 1)) >/proc/sys/kernel/ns_last_pid
-		(crfs_close_fds; exec sleep 1000) </dev/null >/dev/null 2>&1 &
-		busy=$!
-		echo "$busy" >>"$(crfs_tmp)/.crfs-pids"
-		[ "$busy" = "$kid" ] && break
-		kill "$busy"
-	done
-	[ "$busy" = "$kid" ]
+	take_pid "$kid"
 	ct=$(crfs_mkct kidbusy-r)
 	run -1 bash -c "cat '$IMG' >'$CRFS_MNT/$ct/image'"
 	assert_output --partial "File exists"
@@ -465,6 +457,21 @@ print(t["parent_tid"])' "$kid")
 	# the sleep on the child's pid is ours, untouched
 	run -0 cat "/proc/$kid/comm"
 	assert_output "sleep"
+}
+
+# take_pid PID: a sleep of our own on PID (free), or fail.
+take_pid() {
+	local busy
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		# no fork between the write and the sleep's
+		echo $(($1 - 1)) >/proc/sys/kernel/ns_last_pid
+		(crfs_close_fds; exec sleep 1000) </dev/null >/dev/null 2>&1 &
+		busy=$!
+		echo "$busy" >>"$(crfs_tmp)/.crfs-pids"
+		[ "$busy" = "$1" ] && return 0
+		kill "$busy"
+	done
+	return 1
 }
 
 # image_tids IMG PID: the tids of PID's THREAD records in IMG, in order.
@@ -530,16 +537,7 @@ t.join()' "$d"
 	last=$(image_tids "$IMG" "$PID" | awk '{ print $NF }')
 	[ "$last" != "$PID" ]
 	# a process of our own on the last thread's tid
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		# no fork between the write and the sleep's
-		echo $((last - 1)) >/proc/sys/kernel/ns_last_pid
-		(crfs_close_fds; exec sleep 1000) </dev/null >/dev/null 2>&1 &
-		busy=$!
-		echo "$busy" >>"$(crfs_tmp)/.crfs-pids"
-		[ "$busy" = "$last" ] && break
-		kill "$busy"
-	done
-	[ "$busy" = "$last" ]
+	take_pid "$last"
 	ct=$(crfs_mkct tidbusy-r)
 	run -1 bash -c "cat '$IMG' >'$CRFS_MNT/$ct/image'"
 	assert_output --partial "File exists"

@@ -84,42 +84,6 @@ fuse_umount() {
 	rmdir "$FUSE_CG" 2>/dev/null || true
 }
 
-# ns_start CT PROG: PROG as pid 1 of a new pid namespace in CT of
-# $CRFS_MNT (crctl run without --host-pid), started and ready.  Sets
-# ZDTM_DIR, ZDTM_PID (its pid here) and CRCTL_PID (its parent, outside).
-ns_start() {
-	local ct=$1 prog=$2
-
-	ZDTM_DIR=$(crfs_tmp)/$prog.$RANDOM
-	mkdir -p "$ZDTM_DIR"
-	(crfs_close_fds; exec "$CRFS_BIN/crctl" -r "$CRFS_MNT" run "$ct" -- \
-		"$CRFS_ZDTM/$prog" "$ZDTM_DIR") </dev/null >"$ZDTM_DIR.out" \
-		2>"$ZDTM_DIR.err" 3>&- &
-	CRCTL_PID=$!
-	echo "$CRCTL_PID" >>"$(crfs_tmp)/.crfs-pids"
-	wait_for "$prog to be ready" 30 test -e "$ZDTM_DIR/ready" || {
-		cat "$ZDTM_DIR.err" "$ZDTM_DIR/result" >&2
-		return 1
-	}
-	ZDTM_PID=$(cat "/proc/$CRCTL_PID/task/$CRCTL_PID/children")
-	ZDTM_PID=${ZDTM_PID%% *}
-}
-
-# ns_pid1 CT: the pid here of CT's pid 1 (NSpid ends with 1), checked to
-# lead a pid namespace other than ours.
-ns_pid1() {
-	local p
-
-	for p in $(cat "$CRFS_MNT/$1/procs"); do
-		if grep -qP '^NSpid:.*\t1$' "/proc/$p/status"; then
-			[[ $(readlink "/proc/$p/ns/pid") != $(readlink /proc/self/ns/pid) ]] || return 1
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
-
 # ns_ids CT: "pid ppid pgid sid" of each process of CT as its own pid
 # namespace sees them ("-": a parent outside it), sorted, pid 1's group
 # and session "R" and "S" wherever they appear (outside the namespace,
