@@ -56,45 +56,65 @@ static int crfs_ckpt_proc_find(const struct crfs_ckpt_proc *p, unsigned int n,
 
 /*
  * The container's pid namespace: the checkpointer's, or one of its own a
- * level below, of which every process is in the container (its pid 1 the
- * root: crfs_ckpt_tree_links(); its idr walked as /proc walks it);
- * c->pid_ns then names it, and every pid of the image is as the container
- * sees it.
+ * level below, every process of the container in it (its pid 1 the root:
+ * crfs_ckpt_tree_links()); c->pid_ns then names it (a reference taken
+ * under RCU: a task's pid does not pin it), and every pid of the image is
+ * as the container sees it.
  */
 static int crfs_ckpt_tree_pidns(struct crfs_ckpt *c, struct crfs_ckpt_proc *p,
 				unsigned int n)
 {
-	struct pid_namespace *ns = NULL;
-	struct task_struct *t;
-	pid_t outside = 0;
+	struct pid_namespace *ns = NULL, *its;
+	const char *why = NULL;
 	unsigned int i;
+
+	rcu_read_lock();
+	for (i = 0; i < n && !why; i++) {
+		its = task_active_pid_ns(p[i].task);
+		if (!its)
+			why = "a process killed during the checkpoint";
+		else if (!i)
+			ns = its;
+		else if (its != ns)
+			why = "processes of two pid namespaces: kernel: not yet";
+	}
+	if (ns == c->pid_ns)
+		ns = NULL;
+	if (!why && ns && ns->parent != c->pid_ns)
+		why = "a process outside the checkpointer's pid namespace, or more than a level below it";
+	if (!why && ns && !refcount_inc_not_zero(&ns->ns.count))
+		why = "its pid namespace gone during the checkpoint";
+	rcu_read_unlock();
+	if (why)
+		return crfs_ckpt_refuse(c, -EOPNOTSUPP, "%s: %s", c->ct->name, why);
+	if (!ns)
+		return 0;
+	put_pid_ns(c->pid_ns);
+	c->pid_ns = ns;
+	c->pidns = true;
+	return 0;
+}
+
+/*
+ * Every task of the container's own pid namespace is one of @p (sorted by
+ * pid in it): its idr walked as /proc walks it; a pid without a task (a
+ * group's whose leader is gone) is none.
+ */
+static int crfs_ckpt_tree_pidns_whole(struct crfs_ckpt *c, struct crfs_ckpt_proc *p,
+				      unsigned int n)
+{
+	struct pid_namespace *ns = c->pid_ns;
+	struct task_struct *t;
+	bool outside = false;
 	struct pid *pid;
 	int nr;
 
-	for (i = 0; i < n && !ns; i++)
-		if (task_active_pid_ns(p[i].task) != c->pid_ns)
-			ns = task_active_pid_ns(p[i].task);
-	if (!ns)
-		return 0;
-	if (ns->parent != c->pid_ns)
-		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
-					"%s: a process outside the checkpointer's pid namespace, or more than a level below it",
-					c->ct->name);
-	for (i = 0; i < n; i++)
-		if (task_active_pid_ns(p[i].task) != ns)
-			return crfs_ckpt_refuse(c, -EOPNOTSUPP,
-						"%s: processes of two pid namespaces (pid %d here): kernel: not yet",
-						c->ct->name, task_tgid_vnr(p[i].task));
-	/* every task of it one of the container's (a group's pid may have none) */
 	rcu_read_lock();
 	idr_for_each_entry(&ns->idr, pid, nr) {
 		t = pid_task(pid, PIDTYPE_PID);
-		if (!t)
-			continue;
-		for (i = 0; i < n && p[i].task != t->group_leader; i++)
-			;
-		if (i == n) {
-			outside = task_tgid_nr_ns(t, ns);
+		if (t && crfs_ckpt_proc_find(p, n, task_tgid_nr_ns(t, ns),
+					     t->group_leader) < 0) {
+			outside = true;
 			break;
 		}
 	}
@@ -102,10 +122,7 @@ static int crfs_ckpt_tree_pidns(struct crfs_ckpt *c, struct crfs_ckpt_proc *p,
 	if (outside)
 		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
 					"%s: its pid namespace holds pid %d, a process outside the container",
-					c->ct->name, outside);
-	put_pid_ns(c->pid_ns);
-	c->pid_ns = get_pid_ns(ns);
-	c->pidns = true;
+					c->ct->name, nr);
 	return 0;
 }
 
@@ -160,7 +177,7 @@ static int crfs_ckpt_tree_procs(struct crfs_ckpt *c, struct crfs_ckpt_proc **out
 		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
 					"%s: a process outside the checkpointer's pid namespace",
 					c->ct->name);
-	return 0;
+	return c->pidns ? crfs_ckpt_tree_pidns_whole(c, p, n) : 0;
 }
 
 /*
@@ -285,7 +302,14 @@ static int crfs_ckpt_tree_links(struct crfs_ckpt *c, struct crfs_ckpt_proc *p,
 		t = p[i].task;
 		if (i == root)
 			continue;
-		if (task_pgrp(t) != task_pgrp(p[root].task) &&
+		if ((task_pgrp(t) != task_pgrp(p[root].task) &&
+		     !task_pgrp_nr_ns(t, c->pid_ns)) ||
+		    (task_session(t) != task_session(p[root].task) &&
+		     !task_session_nr_ns(t, c->pid_ns)))
+			snprintf(why, len,
+				 "pid %d: its process group or session is outside the container's pid namespace (not the root's)",
+				 p[i].pid);
+		else if (task_pgrp(t) != task_pgrp(p[root].task) &&
 		    crfs_ckpt_led_wrong(c, p, n, task_pgrp(t), PIDTYPE_PGID))
 			snprintf(why, len,
 				 "pid %d: its process group %d: its pid is a process outside the container, or one that left it",

@@ -660,3 +660,24 @@ open(d + "/result", "w").write("PASS" if ok else "FAIL: SIGUSR2 not pending")' "
 	wait_thawed "$CT"
 	zdtm_finish "$ZDTM_DIR" "$ZDTM_PID"
 }
+
+@test "checkpoint: processes of two pid namespaces in one container (unshare --pid --fork inside) are refused at open; thawed they go on" {
+	local kid
+	CT=$(crfs_mkct ns2)
+	start_in "$CT" unshare --pid --fork sleep 1000
+	wait_in "$CT" "$STARTED_PID"
+	wait_for "the sleep in its pid namespace" 10 grep -q "[0-9]" "/proc/$STARTED_PID/task/$STARTED_PID/children"
+	kid=$(cat "/proc/$STARTED_PID/task/$STARTED_PID/children")
+	kid=${kid%% *}
+	echo "$kid" >>"$(crfs_tmp)/.crfs-pids"
+	ct_write "$CT" state freeze
+	wait_frozen "$CT"
+	run -1 cat "$CRFS_MNT/$CT/image"
+	run -0 ct_file "$CT" error
+	assert_output "checkpoint: $CT: processes of two pid namespaces: kernel: not yet (EOPNOTSUPP)"
+	run -0 ct_file "$CT" state
+	assert_output "frozen"
+	ct_write "$CT" state thaw
+	wait_thawed "$CT"
+	crfs_alive "$kid"
+}
