@@ -447,11 +447,11 @@ int crfs_rst_join_group(struct crfs_rst_proc *p)
 	return ret ?: crfs_rst_reap_helpers(p);
 }
 
-/* SIGKILL to every process made; Return: how many there are. */
-static unsigned int crfs_rst_kill_all(struct crfs_rst *r)
+/* SIGKILL to every process and helper made. */
+static void crfs_rst_kill_all(struct crfs_rst *r)
 {
 	struct task_struct *task;
-	unsigned int i, n = 0;
+	unsigned int i;
 
 	for (i = 0; r->procs && i < r->nr_procs; i++) {
 		/* its maker's store: crfs_rst_make_children() */
@@ -461,7 +461,6 @@ static unsigned int crfs_rst_kill_all(struct crfs_rst *r)
 		do_send_sig_info(SIGKILL, SEND_SIG_PRIV, task, PIDTYPE_TGID);
 		complete_all(&r->procs[i].procset);
 		complete_all(&r->procs[i].queued);
-		n++;
 	}
 	for (i = 0; i < r->nr_helpers; i++) {
 		/* its maker's store: crfs_rst_make_helpers() */
@@ -469,7 +468,6 @@ static unsigned int crfs_rst_kill_all(struct crfs_rst *r)
 		if (task)
 			do_send_sig_info(SIGKILL, SEND_SIG_PRIV, task, PIDTYPE_TGID);
 	}
-	return n;
 }
 
 /* Has every process made exited (its last thread gone)? */

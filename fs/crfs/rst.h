@@ -24,6 +24,14 @@
 #include <linux/refcount.h>
 #include <linux/types.h>
 
+/* The most objects of a kind one process may have here. */
+#define CRFS_RST_MAX_FILES	4096
+#define CRFS_RST_MAX_VMAS	65536
+#define CRFS_RST_MAX_FDS	4096
+#define CRFS_RST_MAX_THREADS	4096
+#define CRFS_RST_MAX_PROCS	4096
+#define CRFS_RST_MAX_TASKS	32768	/* threads of all processes */
+
 struct cred;
 struct crfs_ct;
 struct file;
@@ -188,6 +196,16 @@ ssize_t crfs_rst_write(struct crfs_rst *r, struct iov_iter *from);
 void crfs_rst_release(struct crfs_rst *r);
 void crfs_rst_put(struct crfs_rst *r);
 struct crfs_rst_file *crfs_rst_file_by_id(struct crfs_rst *r, u32 id);
+
+/* rst-obj.c: the object records (crfs_rst_recs[], rst.c) */
+int crfs_rst_rec_file(struct crfs_rst *r, void *p, size_t len);
+int crfs_rst_rec_ipcns(struct crfs_rst *r, void *p, size_t len);
+int crfs_rst_rec_mm(struct crfs_rst *r, void *p, size_t len);
+int crfs_rst_rec_vma(struct crfs_rst *r, void *p, size_t len);
+int crfs_rst_rec_fdtable(struct crfs_rst *r, void *p, size_t len);
+int crfs_rst_rec_fd(struct crfs_rst *r, void *p, size_t len);
+int crfs_rst_rec_fs(struct crfs_rst *r, void *p, size_t len);
+int crfs_rst_rec_sighand(struct crfs_rst *r, void *p, size_t len);
 
 /* rst-task.c */
 int crfs_rst_plan_task(struct crfs_rst_proc *p);
