@@ -246,12 +246,6 @@ out_put:
 }
 
 /* Collected under the table's lock: no sleeping here. */
-struct crfs_ckpt_fds {
-	struct files_struct	*files;
-	struct crfs_ckpt_fd	*fds;
-	unsigned int		nr;
-};
-
 static int crfs_ckpt_fd_one(const void *p, struct file *file, unsigned int fd)
 {
 	struct crfs_ckpt_fds *t = (struct crfs_ckpt_fds *)p;
@@ -263,6 +257,47 @@ static int crfs_ckpt_fd_one(const void *p, struct file *file, unsigned int fd)
 	t->fds[t->nr].cloexec = close_on_exec(fd, t->files);
 	t->nr++;
 	return 0;
+}
+
+/**
+ * crfs_ckpt_fds_get - the fd table of @task and its descriptors
+ * @task: a frozen process
+ * @t: the table (referenced) and its descriptors (each file referenced);
+ *	crfs_ckpt_fds_put() drops them, whatever the result
+ *
+ * Return: 0, -ESRCH (no table), -E2BIG (more than CRFS_CKPT_MAX_FDS
+ * descriptors) or -ENOMEM.
+ */
+int crfs_ckpt_fds_get(struct task_struct *task, struct crfs_ckpt_fds *t)
+{
+	*t = (struct crfs_ckpt_fds){ };
+	task_lock(task);
+	t->files = task->files;
+	if (t->files)
+		atomic_inc(&t->files->count);
+	task_unlock(task);
+	if (!t->files)
+		return -ESRCH;
+	t->fds = kvcalloc(CRFS_CKPT_MAX_FDS, sizeof(*t->fds), GFP_KERNEL);
+	if (!t->fds)
+		return -ENOMEM;
+	return iterate_fd(t->files, 0, crfs_ckpt_fd_one, t) ? -E2BIG : 0;
+}
+
+/**
+ * crfs_ckpt_fds_put - drop what crfs_ckpt_fds_get() took
+ * @t: the table and its descriptors
+ */
+void crfs_ckpt_fds_put(struct crfs_ckpt_fds *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nr; i++)
+		fput(t->fds[i].file);
+	kvfree(t->fds);
+	if (t->files)
+		put_files_struct(t->files);
+	*t = (struct crfs_ckpt_fds){ };
 }
 
 /* Is a POSIX lock, OFD lock, flock or lease held on @file? */
@@ -284,37 +319,25 @@ static bool crfs_ckpt_file_locked(struct file *file)
 int crfs_ckpt_fdtable(struct crfs_ckpt *c)
 {
 	struct crfs_fdtable fdt = { 0 };
-	struct crfs_ckpt_fds t = { 0 };
+	struct crfs_ckpt_fds t;
 	struct crfs_fd fd;
 	char what[24];
 	unsigned int i;
-	int ret = 0, stop;
+	int ret;
 
-	task_lock(c->task);
-	t.files = c->task->files;
-	if (t.files)
-		atomic_inc(&t.files->count);
-	task_unlock(c->task);
-	if (!t.files)
-		return crfs_ckpt_refuse(c, -ESRCH, "pid %d: no fd table", c->pid);
-	if (atomic_read(&t.files->count) > c->nr_threads + 1) {
+	ret = crfs_ckpt_fds_get(c->task, &t);
+	if (ret == -ESRCH)
+		ret = crfs_ckpt_refuse(c, -ESRCH, "pid %d: no fd table", c->pid);
+	else if (!ret && atomic_read(&t.files->count) > c->nr_threads + 1)
 		ret = crfs_ckpt_refuse(c, -EOPNOTSUPP,
 				       "pid %d: fd table: shared with another process (CLONE_FILES): kernel: not yet",
 				       c->pid);
-		goto out_put;
-	}
-	t.fds = kvcalloc(CRFS_CKPT_MAX_FDS, sizeof(*t.fds), GFP_KERNEL);
-	if (!t.fds) {
-		ret = -ENOMEM;
-		goto out_put;
-	}
-	stop = iterate_fd(t.files, 0, crfs_ckpt_fd_one, &t);
-	if (stop) {
+	else if (ret == -E2BIG)
 		ret = crfs_ckpt_refuse(c, -EOPNOTSUPP,
 				       "pid %d: more than %d descriptors: kernel: not yet",
 				       c->pid, CRFS_CKPT_MAX_FDS);
-		goto out_fds;
-	}
+	if (ret)
+		goto out_put;
 	fdt.id = ++c->next_id;
 	fdt.nr_fds = t.nr;
 	c->fdt_id = fdt.id;
@@ -340,11 +363,7 @@ int crfs_ckpt_fdtable(struct crfs_ckpt *c)
 	}
 	c->fds = NULL;
 	c->nr_fds = 0;
-out_fds:
-	for (i = 0; i < t.nr; i++)
-		fput(t.fds[i].file);
-	kvfree(t.fds);
 out_put:
-	put_files_struct(t.files);
+	crfs_ckpt_fds_put(&t);
 	return ret;
 }

@@ -7,17 +7,24 @@
  * thawed or killed).  Both ends are recorded when the first is met, the
  * data on that one (the lower id), as the userspace engine does.
  *
+ * The ends of a pipe may be in any processes of the container: before any
+ * process is collected, every description of a pipe's end in their fd
+ * tables is found, with its descriptors (crfs_ckpt_pipes()); the process
+ * that meets a pipe first records both ends, the other process finds its
+ * end's id among the FILEs already made.
+ *
  * Refused, naming pid, fd and why (a FIFO, a pipe with a path, is refused
  * by ckpt-files.c): an end opened again (O_RDWR or a second description:
- * through /proc/PID/fd), a pipe another process holds an end of (a
- * description of its own, or ours shared; in the container or not), an owner for SIGIO or FASYNC
- * on the other end, status flags other than O_NONBLOCK and O_DIRECT, a
+ * through /proc/PID/fd), a pipe a process outside the container holds an
+ * end of (a description of its own, or one of the container's shared),
+ * an owner for SIGIO or FASYNC on the other end, status flags other than O_NONBLOCK and O_DIRECT, a
  * watch queue, a mode or owner changed since pipe() made it, data with
  * O_DIRECT on either end, data that is not
  * plain bytes in memory (a pipe buffer that cannot be confirmed), more
  * data than CRFS_PIPE_DATA_MAX.
  */
 #include <linux/cred.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/magic.h>
 #include <linux/pipe_fs_i.h>
@@ -41,7 +48,74 @@ struct pipe_inode_info *crfs_ckpt_pipe_of(struct file *file)
 	return get_pipe_info(file, false);
 }
 
-/* The descriptions of @pipe in the fd table: each end's, and its fds. */
+/* Note a descriptor of @file, a pipe's end, in c->pipe_ends. */
+static int crfs_ckpt_pipe_end_add(struct crfs_ckpt *c, struct file *file)
+{
+	struct crfs_ckpt_pipe_end *n;
+	unsigned int i;
+
+	for (i = 0; i < c->nr_pipe_ends; i++)
+		if (c->pipe_ends[i].file == file) {
+			c->pipe_ends[i].nr_fds++;
+			return 0;
+		}
+	if (!(c->nr_pipe_ends & (c->nr_pipe_ends - 1)) || !c->pipe_ends) {
+		n = krealloc_array(c->pipe_ends, max(2 * c->nr_pipe_ends, 8U),
+				   sizeof(*n), GFP_KERNEL);
+		if (!n)
+			return -ENOMEM;
+		c->pipe_ends = n;
+	}
+	c->pipe_ends[c->nr_pipe_ends++] = (struct crfs_ckpt_pipe_end){
+		.file = get_file(file), .nr_fds = 1 };
+	return 0;
+}
+
+/**
+ * crfs_ckpt_pipes - every description of a pipe's end the container holds
+ * @c: the checkpoint, its processes found (c->procs)
+ *
+ * Each with the number of its descriptors in all the processes' fd
+ * tables.  A table that cannot be read here (none, too many descriptors)
+ * is skipped: crfs_ckpt_fdtable() refuses its process, naming it.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int crfs_ckpt_pipes(struct crfs_ckpt *c)
+{
+	struct crfs_ckpt_fds t;
+	unsigned int i, k;
+	int ret = 0;
+
+	for (i = 0; !ret && i < c->nr_procs; i++) {
+		ret = crfs_ckpt_fds_get(c->procs[i].task, &t);
+		if (ret == -ESRCH || ret == -E2BIG)
+			ret = 0;
+		else
+			for (k = 0; !ret && k < t.nr; k++)
+				if (crfs_ckpt_pipe_of(t.fds[k].file))
+					ret = crfs_ckpt_pipe_end_add(c, t.fds[k].file);
+		crfs_ckpt_fds_put(&t);
+	}
+	return ret;
+}
+
+/**
+ * crfs_ckpt_pipes_free - drop what crfs_ckpt_pipes() found
+ * @c: the checkpoint
+ */
+void crfs_ckpt_pipes_free(struct crfs_ckpt *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nr_pipe_ends; i++)
+		fput(c->pipe_ends[i].file);
+	kfree(c->pipe_ends);
+	c->pipe_ends = NULL;
+	c->nr_pipe_ends = 0;
+}
+
+/* The descriptions of @pipe in the container: each end's, and its fds. */
 struct crfs_ckpt_ends {
 	struct file	*end[2];	/* O_RDONLY, O_WRONLY */
 	unsigned int	nr_fds[2];
@@ -55,20 +129,33 @@ static void crfs_ckpt_pipe_ends(const struct crfs_ckpt *c,
 	struct file *file;
 	unsigned int i, acc;
 
-	for (i = 0; i < c->nr_fds; i++) {
-		file = c->fds[i].file;
+	for (i = 0; i < c->nr_pipe_ends; i++) {
+		file = c->pipe_ends[i].file;
 		if (get_pipe_info(file, false) != pipe)
 			continue;
 		acc = file->f_flags & O_ACCMODE;
-		if (acc == O_RDWR) {
+		if (acc == O_RDWR || e->end[acc]) {
 			e->more = true;
 			continue;
 		}
-		if (e->end[acc] && e->end[acc] != file)
-			e->more = true;
 		e->end[acc] = file;
-		e->nr_fds[acc]++;
+		e->nr_fds[acc] = c->pipe_ends[i].nr_fds;
 	}
+}
+
+/*
+ * The references to @file, an end, this checkpoint accounts for: its
+ * descriptors, crfs_ckpt_pipes()'s, and the collected table's of the
+ * process being checked.
+ */
+static unsigned int crfs_ckpt_pipe_refs(const struct crfs_ckpt *c, struct file *file,
+					unsigned int nr_fds)
+{
+	unsigned int i, n = nr_fds + 1;
+
+	for (i = 0; i < c->nr_fds; i++)
+		n += c->fds[i].file == file;
+	return n;
 }
 
 /* The bytes buffered in @pipe into @data (room for @max), locked. */
@@ -189,12 +276,13 @@ int crfs_ckpt_pipe(struct crfs_ckpt *c, struct file *file, const char *what,
 	/* seen without the lock first: an outsider may hold it, blocked */
 	if (READ_ONCE(pipe->readers) != !!e.end[0] ||
 	    READ_ONCE(pipe->writers) != !!e.end[1]) {
-		why = "a pipe another process holds an end of";
+		why = "a pipe a process outside the container holds an end of";
 		goto refuse;
 	}
 	for (i = 0; i < 2; i++)
-		if (e.end[i] && file_count(e.end[i]) != 2 * e.nr_fds[i])
-			why = "an end of a pipe shared with another process (or in flight)";
+		if (e.end[i] && file_count(e.end[i]) !=
+		    crfs_ckpt_pipe_refs(c, e.end[i], e.nr_fds[i]))
+			why = "an end of a pipe shared with a process outside the container (or in flight)";
 	if (!why && e.end[other] && crfs_ckpt_file_why(e.end[other]))
 		why = "its other end: owned for SIGIO, FASYNC or O_PATH";
 	if (why)
@@ -202,7 +290,7 @@ int crfs_ckpt_pipe(struct crfs_ckpt *c, struct file *file, const char *what,
 
 	pipe_lock(pipe);
 	if (pipe->readers != !!e.end[0] || pipe->writers != !!e.end[1])
-		why = "a pipe another process holds an end of";
+		why = "a pipe a process outside the container holds an end of";
 	if (!why)
 		why = crfs_ckpt_pipe_data(pipe, NULL, CRFS_PIPE_DATA_MAX, &dlen);
 	if (!why && dlen) {

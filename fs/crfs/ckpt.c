@@ -316,6 +316,7 @@ void crfs_ckpt_free(struct crfs_ckpt *c)
 	crfs_pgset_free(&c->pgs[0]);
 	crfs_pgset_free(&c->pgs[1]);
 	crfs_ckpt_tree_free(c);
+	crfs_ckpt_pipes_free(c);
 	for (i = 0; i < CRFS_PART_NR; i++)
 		crfs_buf_free(&c->part[i]);
 	crfs_buf_free(&c->out);
@@ -360,8 +361,11 @@ static int crfs_ckpt_collect(struct crfs_ckpt *c)
 	int ret;
 
 	ret = crfs_ckpt_tree(c);
+	if (!ret)
+		ret = crfs_ckpt_pipes(c);
 	for (i = 0; !ret && i < c->nr_procs; i++)
 		ret = crfs_ckpt_collect_proc(c, i);
+	crfs_ckpt_pipes_free(c);
 	/* a task killed meanwhile may have given a partial view */
 	return ret ?: crfs_ckpt_alive(c, -1);
 }

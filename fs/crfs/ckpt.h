@@ -20,6 +20,7 @@
 
 struct crfs_ct;
 struct file;
+struct files_struct;
 struct mm_struct;
 struct page;
 struct pid_namespace;
@@ -72,6 +73,19 @@ struct crfs_ckpt_fd {
 	struct file	*file;		/* with a reference */
 	unsigned int	fd;
 	bool		cloexec;
+};
+
+/* A description of a pipe's end in the container's fd tables. */
+struct crfs_ckpt_pipe_end {
+	struct file	*file;		/* with a reference */
+	unsigned int	nr_fds;		/* its descriptors, in every process */
+};
+
+/* The descriptors of one fd table, collected under its lock. */
+struct crfs_ckpt_fds {
+	struct files_struct	*files;
+	struct crfs_ckpt_fd	*fds;		/* CRFS_CKPT_MAX_FDS */
+	unsigned int		nr;
 };
 
 struct crfs_ckpt_file {
@@ -134,6 +148,8 @@ struct crfs_ckpt {
 	unsigned int		nr_timers;
 	const struct crfs_ckpt_fd *fds;	/* while the fd table is read */
 	unsigned int		nr_fds;
+	struct crfs_ckpt_pipe_end *pipe_ends;	/* every process's (ckpt-pipe.c) */
+	unsigned int		nr_pipe_ends;
 	struct crfs_buf		part[CRFS_PART_NR];
 	u64			nr_records;
 	/* page data: the runs, by process, each one's in ascending address order */
@@ -200,6 +216,8 @@ const char *crfs_ckpt_file_why(struct file *file);
 int crfs_ckpt_file(struct crfs_ckpt *c, struct file *file, bool mapped,
 		   const char *what, u32 *id);
 int crfs_ckpt_fs(struct crfs_ckpt *c);
+int crfs_ckpt_fds_get(struct task_struct *task, struct crfs_ckpt_fds *t);
+void crfs_ckpt_fds_put(struct crfs_ckpt_fds *t);
 int crfs_ckpt_fdtable(struct crfs_ckpt *c);
 
 /* The status flags a pipe end is kept and made with (ckpt-pipe.c, rst-pipe.c). */
@@ -209,6 +227,8 @@ int crfs_ckpt_fdtable(struct crfs_ckpt *c);
 
 /* ckpt-pipe.c */
 struct pipe_inode_info *crfs_ckpt_pipe_of(struct file *file);
+int crfs_ckpt_pipes(struct crfs_ckpt *c);
+void crfs_ckpt_pipes_free(struct crfs_ckpt *c);
 int crfs_ckpt_pipe(struct crfs_ckpt *c, struct file *file, const char *what,
 		   u32 *id);
 

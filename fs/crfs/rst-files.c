@@ -305,17 +305,6 @@ int crfs_rst_build_files(struct crfs_rst_proc *p)
 			return crfs_rst_child_fail(r, ret, "pid %u: %s: cannot install it",
 						   p->task.pid, what);
 	}
-	/*
-	 * Only the process holds its pipes from here: an end it closes is
-	 * closed (end of file, EPIPE), whether the writer still has image
-	 * open or not.
-	 */
-	for (i = 0; i < r->nr_files; i++) {
-		rf = &r->files[i];
-		if (rf->f.kind == CRFS_FILE_PIPE && rf->file) {
-			fput(rf->file);
-			rf->file = NULL;
-		}
-	}
+	crfs_rst_pipes_held(p);
 	return crfs_rst_fs(p);
 }

@@ -2,12 +2,16 @@
 /*
  * Pipes of a restore: the FILE records of kind PIPE checked (crfs.h: the
  * two ends name each other, agree on the pipe, the data on the end of
- * lower id), then, when the process opens the first end, the pipe made
- * as the process (create_pipe_files() under its credentials-to-be: the
- * pipe's owner), sized (F_SETPIPE_SZ), its data written through the write
- * end, each end given its status flags; an end no descriptor of the image
- * holds is closed after.  Refused by name: an end opened again through
- * /proc (CRFS_PIPE_F_REOPEN), an owner for SIGIO.
+ * lower id), and the descriptors of every process that hold each end
+ * counted; then, when the first process to build its files opens an end,
+ * the pipe made as that process (create_pipe_files() under its
+ * credentials-to-be), its inode given the owner the record names, sized (F_SETPIPE_SZ), its data written through the write
+ * end, each end given its status flags.  The model keeps each end until
+ * the last process holding it has installed its descriptors
+ * (crfs_rst_pipes_held()), so that the ends of one pipe in two processes
+ * are one pipe; an end no descriptor holds is closed at once.  Refused by
+ * name: an end opened again through /proc (CRFS_PIPE_F_REOPEN), an owner
+ * for SIGIO.
  */
 #include <linux/cred.h>
 #include <linux/fcntl.h>
@@ -92,17 +96,25 @@ static const char *crfs_rst_pipe_peer_why(struct crfs_rst *r,
 }
 
 /**
- * crfs_rst_check_pipes - the two ends of each pipe name each other
+ * crfs_rst_check_pipes - the two ends of each pipe name each other; count
+ *	the descriptors of every process that hold each end
  * @r: the restore, its model whole
  *
  * Return: 0, or -EINVAL with the reason in the error file.
  */
 int crfs_rst_check_pipes(struct crfs_rst *r)
 {
-	const struct crfs_rst_file *rf;
+	const struct crfs_rst_proc *p;
+	struct crfs_rst_file *rf;
 	const char *why;
 	unsigned int i;
 
+	for (p = r->procs; p < r->procs + r->nr_procs; p++)
+		for (i = 0; i < p->nr_fds; i++) {
+			rf = crfs_rst_file_by_id(r, p->fds[i].file_id);
+			if (rf->f.kind == CRFS_FILE_PIPE)
+				rf->holders++;
+		}
 	for (i = 0; i < r->nr_files; i++) {
 		rf = &r->files[i];
 		if (rf->f.kind != CRFS_FILE_PIPE)
@@ -117,7 +129,7 @@ int crfs_rst_check_pipes(struct crfs_rst *r)
 
 /**
  * crfs_rst_pipe_open - make the pipe of end @rf, in the process
- * @p: the process of the restore
+ * @p: the process of the restore, the first of its holders to build
  * @rf: the end met first; its other end's FILE gets its struct file too
  * @what: what refers to it, for a refusal: "fd 3"
  *
@@ -131,7 +143,10 @@ struct file *crfs_rst_pipe_open(struct crfs_rst_proc *p, struct crfs_rst_file *r
 	const struct crfs_file_pipe *ps = rf->ext, *ds;
 	struct crfs_rst_file *peer = NULL, *end[2] = { };
 	struct file *res[2];
+	kuid_t uid = make_kuid(current_user_ns(), rf->f.uid);
+	kgid_t gid = make_kgid(current_user_ns(), rf->f.gid);
 	const struct cred *old;
+	struct inode *inode;
 	const char *why;
 	loff_t pos = 0;
 	unsigned int i;
@@ -145,6 +160,11 @@ struct file *crfs_rst_pipe_open(struct crfs_rst_proc *p, struct crfs_rst_file *r
 	/* the data are on the end of lower id */
 	ds = peer && peer->f.id < rf->f.id ? peer->ext : ps;
 
+	if (!uid_valid(uid) || !gid_valid(gid)) {
+		crfs_rst_child_fail(r, -EINVAL, "pid %u: %s: %s: an owner with no id here",
+				    p->task.pid, what, rf->path);
+		return ERR_PTR(-EINVAL);
+	}
 	old = override_creds(p->new_cred);
 	ret = create_pipe_files(res, 0);
 	revert_creds(old);
@@ -153,6 +173,13 @@ struct file *crfs_rst_pipe_open(struct crfs_rst_proc *p, struct crfs_rst_file *r
 				    p->task.pid, what, rf->path);
 		return ERR_PTR(ret);
 	}
+	/*
+	 * The owner the record names, whichever of its holders makes it:
+	 * the inode is new, no one else sees it yet.
+	 */
+	inode = file_inode(res[0]);
+	inode->i_uid = uid;
+	inode->i_gid = gid;
 	why = "cannot size its pipe (F_SETPIPE_SZ)";
 	ret = pipe_fcntl(res[0], F_GETPIPE_SZ, 0);
 	if (ret >= 0 && ret != ps->size)
@@ -171,8 +198,8 @@ struct file *crfs_rst_pipe_open(struct crfs_rst_proc *p, struct crfs_rst_file *r
 		return ERR_PTR(ret);
 	}
 	for (i = 0; i < 2; i++) {
-		if (!end[i]) {
-			fput(res[i]);	/* nobody held it */
+		if (!end[i] || !end[i]->holders) {
+			fput(res[i]);	/* nobody holds it */
 			continue;
 		}
 		spin_lock(&res[i]->f_lock);
@@ -183,4 +210,30 @@ struct file *crfs_rst_pipe_open(struct crfs_rst_proc *p, struct crfs_rst_file *r
 		end[i]->file = res[i];
 	}
 	return rf->file;
+}
+
+/**
+ * crfs_rst_pipes_held - the pipe ends @p holds are installed
+ * @p: the process of the restore, its fd table built
+ *
+ * The model drops its reference to an end once every descriptor of the
+ * image that holds it is installed: from then on only the processes hold
+ * it, and an end they close is closed (end of file, EPIPE), whether the
+ * writer still has image open or not.
+ */
+void crfs_rst_pipes_held(struct crfs_rst_proc *p)
+{
+	struct crfs_rst *r = p->r;
+	struct crfs_rst_file *rf;
+	unsigned int i;
+
+	for (i = 0; i < p->nr_fds; i++) {
+		rf = crfs_rst_file_by_id(r, p->fds[i].file_id);
+		if (rf->f.kind != CRFS_FILE_PIPE || WARN_ON_ONCE(!rf->holders))
+			continue;
+		if (--rf->holders || !rf->file)
+			continue;
+		fput(rf->file);
+		rf->file = NULL;
+	}
 }

@@ -2,8 +2,7 @@
 /*
  * The tree of a restore: each TASK bound to its objects and its parent
  * (crfs_rst_bind()); the plan (the session and group each process gets,
- * a helper for each group whose leader is not in the image, pipes two
- * processes hold refused); in the processes, their sessions and groups
+ * a helper for each group whose leader is not in the image); in the processes, their sessions and groups
  * taken and joined (as setsid() and setpgid() do, for the caller), the
  * children each thread forked made again (kernel_clone() with set_tid,
  * their entry function crfs_rst_child()), the helpers made, waited for
@@ -147,37 +146,6 @@ static const char *crfs_rst_plan_groups(struct crfs_rst *r, struct crfs_rst_proc
 	return NULL;
 }
 
-/* A pipe whose ends two processes hold (each builds its own files). */
-static int crfs_rst_plan_pipes(struct crfs_rst *r)
-{
-	struct crfs_rst_proc **holder, *p;
-	const struct crfs_file_pipe *ps;
-	struct crfs_rst_file *rf;
-	unsigned int i, k;
-	int ret = 0;
-
-	holder = kvcalloc(r->nr_files ?: 1, sizeof(*holder), GFP_KERNEL);
-	if (!holder)
-		return -ENOMEM;
-	for (p = r->procs; !ret && p < r->procs + r->nr_procs; p++)
-		for (i = 0; !ret && i < p->nr_fds; i++) {
-			rf = crfs_rst_file_by_id(r, p->fds[i].file_id);
-			if (rf->f.kind != CRFS_FILE_PIPE)
-				continue;
-			ps = rf->ext;
-			if (ps->peer_id)	/* its other end, checked */
-				rf = crfs_rst_file_by_id(r, min(ps->peer_id, rf->f.id));
-			k = rf - r->files;
-			if (holder[k] && holder[k] != p)
-				ret = crfs_rst_refuse(r, -EOPNOTSUPP,
-						      "pid %u: fd %u: a pipe process %u holds an end of: kernel: not yet",
-						      p->task.pid, p->fds[i].fd, holder[k]->task.pid);
-			holder[k] = p;
-		}
-	kvfree(holder);
-	return ret;
-}
-
 /*
  * The root's session and group stand for its own (setsid()): one another
  * process of the image leads cannot.  A root other than the writer's
@@ -202,7 +170,7 @@ static const char *crfs_rst_plan_root(struct crfs_rst *r, struct crfs_rst_proc *
 }
 
 /**
- * crfs_rst_plan_tree - the sessions and groups of the tree, its pipes
+ * crfs_rst_plan_tree - the sessions and groups of the tree
  * @r: the restore, its model whole
  *
  * Return: 0, or a refusal with the reason in the error file.
@@ -231,7 +199,7 @@ int crfs_rst_plan_tree(struct crfs_rst *r)
 			return crfs_rst_refuse(r, strstr(why, "not yet") ? -EOPNOTSUPP : -EINVAL,
 					       "pid %u: %s", p->task.pid, why);
 	}
-	return crfs_rst_plan_pipes(r);
+	return 0;
 }
 
 /*

@@ -44,6 +44,7 @@ struct crfs_rst_file {
 	char			*path;
 	void			*ext;	/* PIPE: its crfs_file_pipe, data */
 	struct file		*file;	/* opened by the process */
+	unsigned int		holders; /* PIPE: descriptors not installed yet */
 };
 
 /* The registers' task work: rax, which ret_from_fork() zeroes. */
@@ -256,6 +257,7 @@ int crfs_rst_build_files(struct crfs_rst_proc *p);
 /* rst-pipe.c */
 int crfs_rst_check_pipe(struct crfs_rst *r, const struct crfs_rst_file *rf);
 int crfs_rst_check_pipes(struct crfs_rst *r);
+void crfs_rst_pipes_held(struct crfs_rst_proc *p);
 struct file *crfs_rst_pipe_open(struct crfs_rst_proc *p, struct crfs_rst_file *rf,
 				const char *what);
 

@@ -6,10 +6,11 @@
 #
 # Mounts crfs on /crfs (on a directory of a tmpfs when there is no /crfs),
 # exports CRFS_ROOT and CRFS_NO_IMAGE (the kernel checkpoints and restores
-# one single-threaded process of a simple kind; the conformance suite's
-# image tests use trees, pipes, sockets, timers... which it refuses: they
-# are left out, see below; tests/bats/kernel/050 and 060 test the kernel's
-# image), runs `bats --tap --timing` (each test's time, to keep the VM suites
+# trees of processes with threads, memory, plain files and pipes, signals,
+# timers, in a pid namespace of their own or not; the conformance tests
+# tagged image use what it refuses yet (sockets, ttys, SysV IPC, locks,
+# seccomp, ...): they are left out, see below; tests/bats/kernel/050, 060
+# and 065 test the kernel's image), runs `bats --tap --timing` (each test's time, to keep the VM suites
 # lean) over tests/vm-smoke, tests/bats, tests/bats/kernel and
 # tests/bats/kernel-ns (or the BATS-PATHs given) and prints TAP.  The
 # programs come from $CRFS_BIN and $CRFS_ZDTM, else from $BUILD/bin and

@@ -141,7 +141,7 @@ crfs_has_image() {
 # agree.
 require_image() {
 	crfs_has_image ||
-		skip "image: the kernel crfs checkpoints and restores one simple process only (tests/bats/kernel/050, 060)"
+		skip "image: left out on the kernel crfs, which refuses what this test needs (tests/bats/kernel/050, 060, 065 test its image)"
 }
 
 crfs_setup_file() {

@@ -377,6 +377,23 @@ print(t["parent_tid"])' "$kid")
 	zdtm_finish "$DIR" "$PID"
 }
 
+@test "restore: zdtm-tree-pipe: a pipe between parent and child is one pipe again, with its data; the child's end is the child's alone (end of file after it exits)" {
+	ktree tpipe zdtm-tree-pipe
+	ct=$(crfs_mkct tpipe-r)
+	ktree_restore "$ct"
+	ct_write "$ct" state thaw
+	zdtm_finish "$DIR" "$PID"
+}
+
+@test "restore: zdtm-pipe: pipes within a process and between processes, an end left, resized and non-blocking, come back with their data" {
+	export ZDTM_PIPE_NO_REOPEN=1	# the kernel refuses H, an end opened again
+	ktree pipe zdtm-pipe
+	ct=$(crfs_mkct pipe-r)
+	ktree_restore "$ct"
+	ct_write "$ct" state thaw
+	zdtm_finish "$DIR" "$PID"
+}
+
 @test "restore: zdtm-tree-subreaper: an orphan goes to its restored subreaper ancestor, not to init" {
 	ktree tsub zdtm-tree-subreaper
 	ct=$(crfs_mkct tsub-r)
