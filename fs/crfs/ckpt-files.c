@@ -285,6 +285,32 @@ int crfs_ckpt_fds_get(struct task_struct *task, struct crfs_ckpt_fds *t)
 }
 
 /**
+ * crfs_ckpt_fds_check - refuse an fd table the checkpoint cannot take
+ * @c: the checkpoint
+ * @pid: its process, of @nr_threads threads
+ * @ret: what crfs_ckpt_fds_get() returned for it
+ * @t: the table
+ *
+ * Return: 0, a refusal naming @pid with the reason in the error file, or
+ * -ENOMEM.
+ */
+int crfs_ckpt_fds_check(struct crfs_ckpt *c, pid_t pid, unsigned int nr_threads,
+			int ret, const struct crfs_ckpt_fds *t)
+{
+	if (ret == -ESRCH)
+		return crfs_ckpt_refuse(c, -ESRCH, "pid %d: no fd table", pid);
+	if ((!ret || ret == -E2BIG) && atomic_read(&t->files->count) > nr_threads + 1)
+		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
+					"pid %d: fd table: shared with another process (CLONE_FILES): kernel: not yet",
+					pid);
+	if (ret == -E2BIG)
+		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
+					"pid %d: more than %d descriptors: kernel: not yet",
+					pid, CRFS_CKPT_MAX_FDS);
+	return ret;
+}
+
+/**
  * crfs_ckpt_fds_put - drop what crfs_ckpt_fds_get() took
  * @t: the table and its descriptors
  */
@@ -325,17 +351,8 @@ int crfs_ckpt_fdtable(struct crfs_ckpt *c)
 	unsigned int i;
 	int ret;
 
-	ret = crfs_ckpt_fds_get(c->task, &t);
-	if (ret == -ESRCH)
-		ret = crfs_ckpt_refuse(c, -ESRCH, "pid %d: no fd table", c->pid);
-	else if (!ret && atomic_read(&t.files->count) > c->nr_threads + 1)
-		ret = crfs_ckpt_refuse(c, -EOPNOTSUPP,
-				       "pid %d: fd table: shared with another process (CLONE_FILES): kernel: not yet",
-				       c->pid);
-	else if (ret == -E2BIG)
-		ret = crfs_ckpt_refuse(c, -EOPNOTSUPP,
-				       "pid %d: more than %d descriptors: kernel: not yet",
-				       c->pid, CRFS_CKPT_MAX_FDS);
+	ret = crfs_ckpt_fds_check(c, c->pid, c->nr_threads,
+				  crfs_ckpt_fds_get(c->task, &t), &t);
 	if (ret)
 		goto out_put;
 	fdt.id = ++c->next_id;

@@ -8,8 +8,8 @@
  * data on that one (the lower id), as the userspace engine does.
  *
  * The ends of a pipe may be in any processes of the container: before any
- * process is collected, every description of a pipe's end in their fd
- * tables is found, with its descriptors (crfs_ckpt_pipes()); the process
+ * process is collected, every description in their fd tables is found,
+ * with its descriptors (crfs_ckpt_descs(), ckpt-share.c); the process
  * that meets a pipe first records both ends, the other process finds its
  * end's id among the FILEs already made.
  *
@@ -17,11 +17,11 @@
  * by ckpt-files.c): an end opened again (O_RDWR or a second description:
  * through /proc/PID/fd), a pipe a process outside the container holds an
  * end of (a description of its own, or one of the container's shared),
- * an owner for SIGIO or FASYNC on the other end, status flags other than O_NONBLOCK and O_DIRECT, a
- * watch queue, a mode or owner changed since pipe() made it, data with
- * O_DIRECT on either end, data that is not
- * plain bytes in memory (a pipe buffer that cannot be confirmed), more
- * data than CRFS_PIPE_DATA_MAX.
+ * an owner for SIGIO or FASYNC on the other end, status flags other than
+ * O_NONBLOCK and O_DIRECT, a watch queue, a mode or owner other than
+ * pipe() in its first holder gives, data with O_DIRECT on either end,
+ * data that is not plain bytes in memory (a pipe buffer that cannot be
+ * confirmed), more data than CRFS_PIPE_DATA_MAX.
  */
 #include <linux/cred.h>
 #include <linux/file.h>
@@ -48,73 +48,6 @@ struct pipe_inode_info *crfs_ckpt_pipe_of(struct file *file)
 	return get_pipe_info(file, false);
 }
 
-/* Note a descriptor of @file, a pipe's end, in c->pipe_ends. */
-static int crfs_ckpt_pipe_end_add(struct crfs_ckpt *c, struct file *file)
-{
-	struct crfs_ckpt_pipe_end *n;
-	unsigned int i;
-
-	for (i = 0; i < c->nr_pipe_ends; i++)
-		if (c->pipe_ends[i].file == file) {
-			c->pipe_ends[i].nr_fds++;
-			return 0;
-		}
-	if (!(c->nr_pipe_ends & (c->nr_pipe_ends - 1)) || !c->pipe_ends) {
-		n = krealloc_array(c->pipe_ends, max(2 * c->nr_pipe_ends, 8U),
-				   sizeof(*n), GFP_KERNEL);
-		if (!n)
-			return -ENOMEM;
-		c->pipe_ends = n;
-	}
-	c->pipe_ends[c->nr_pipe_ends++] = (struct crfs_ckpt_pipe_end){
-		.file = get_file(file), .nr_fds = 1 };
-	return 0;
-}
-
-/**
- * crfs_ckpt_pipes - every description of a pipe's end the container holds
- * @c: the checkpoint, its processes found (c->procs)
- *
- * Each with the number of its descriptors in all the processes' fd
- * tables.  A table that cannot be read here (none, too many descriptors)
- * is skipped: crfs_ckpt_fdtable() refuses its process, naming it.
- *
- * Return: 0 or -ENOMEM.
- */
-int crfs_ckpt_pipes(struct crfs_ckpt *c)
-{
-	struct crfs_ckpt_fds t;
-	unsigned int i, k;
-	int ret = 0;
-
-	for (i = 0; !ret && i < c->nr_procs; i++) {
-		ret = crfs_ckpt_fds_get(c->procs[i].task, &t);
-		if (ret == -ESRCH || ret == -E2BIG)
-			ret = 0;
-		else
-			for (k = 0; !ret && k < t.nr; k++)
-				if (crfs_ckpt_pipe_of(t.fds[k].file))
-					ret = crfs_ckpt_pipe_end_add(c, t.fds[k].file);
-		crfs_ckpt_fds_put(&t);
-	}
-	return ret;
-}
-
-/**
- * crfs_ckpt_pipes_free - drop what crfs_ckpt_pipes() found
- * @c: the checkpoint
- */
-void crfs_ckpt_pipes_free(struct crfs_ckpt *c)
-{
-	unsigned int i;
-
-	for (i = 0; i < c->nr_pipe_ends; i++)
-		fput(c->pipe_ends[i].file);
-	kfree(c->pipe_ends);
-	c->pipe_ends = NULL;
-	c->nr_pipe_ends = 0;
-}
-
 /* The descriptions of @pipe in the container: each end's, and its fds. */
 struct crfs_ckpt_ends {
 	struct file	*end[2];	/* O_RDONLY, O_WRONLY */
@@ -126,26 +59,23 @@ static void crfs_ckpt_pipe_ends(const struct crfs_ckpt *c,
 				struct pipe_inode_info *pipe,
 				struct crfs_ckpt_ends *e)
 {
-	struct file *file;
-	unsigned int i, acc;
+	const struct crfs_ckpt_desc *d = crfs_ckpt_desc_find(c, pipe, NULL);
+	unsigned int acc;
 
-	for (i = 0; i < c->nr_pipe_ends; i++) {
-		file = c->pipe_ends[i].file;
-		if (get_pipe_info(file, false) != pipe)
-			continue;
-		acc = file->f_flags & O_ACCMODE;
+	for (; d && d < c->descs + c->nr_descs && d->pipe == pipe; d++) {
+		acc = d->file->f_flags & O_ACCMODE;
 		if (acc == O_RDWR || e->end[acc]) {
 			e->more = true;
 			continue;
 		}
-		e->end[acc] = file;
-		e->nr_fds[acc] = c->pipe_ends[i].nr_fds;
+		e->end[acc] = d->file;
+		e->nr_fds[acc] = d->nr_fds;
 	}
 }
 
 /*
  * The references to @file, an end, this checkpoint accounts for: its
- * descriptors, crfs_ckpt_pipes()'s, and the collected table's of the
+ * descriptors, crfs_ckpt_descs()'s, and the collected table's of the
  * process being checked.
  */
 static unsigned int crfs_ckpt_pipe_refs(const struct crfs_ckpt *c, struct file *file,
@@ -258,12 +188,15 @@ int crfs_ckpt_pipe(struct crfs_ckpt *c, struct file *file, const char *what,
 		why = "a notification pipe (watch queue)";
 		goto refuse;
 	}
-	/* the restore makes it as the process: 0600, its fs ids */
+	/*
+	 * A restore makes it 0600; crfs-fuse's as the first process that
+	 * holds it (its fs ids), the kernel's with the record's owner.
+	 */
 	rcu_read_lock();
 	cred = __task_cred(c->task);
 	if ((inode->i_mode & 07777) != 0600 || !uid_eq(inode->i_uid, cred->fsuid) ||
 	    !gid_eq(inode->i_gid, cred->fsgid))
-		why = "a pipe whose mode or owner was changed (fchmod, fchown)";
+		why = "a pipe whose mode or owner is not what pipe() in its first holder gives (fchmod, fchown, setuid)";
 	rcu_read_unlock();
 	if (why)
 		goto refuse;

@@ -256,13 +256,12 @@ static int crfs_ckpt_thread(struct crfs_ckpt *c, struct task_struct *t)
 	return ret ?: crfs_ckpt_regs(c, t, who, tid);
 }
 
-/* Thread @t's credentials as the CREDS record has them; "why" if not kept. */
-static const char *crfs_ckpt_creds_of(struct crfs_ckpt *c, struct task_struct *t,
-				      struct crfs_creds *r)
+/* Thread @t's credentials as the CREDS record has them. */
+static void crfs_ckpt_creds_of(struct crfs_ckpt *c, struct task_struct *t,
+			       struct crfs_creds *r)
 {
 	struct user_namespace *ns = c->user_ns;
 	const struct cred *cred;
-	const char *why = NULL;
 
 	rcu_read_lock();
 	cred = __task_cred(t);
@@ -280,47 +279,73 @@ static const char *crfs_ckpt_creds_of(struct crfs_ckpt *c, struct task_struct *t
 	r->cap_eff = cred->cap_effective.val;
 	r->cap_bnd = cred->cap_bset.val;
 	r->cap_amb = cred->cap_ambient.val;
-	if (cred->group_info->ngroups)
-		why = "supplementary groups";
+	r->ngroups = cred->group_info->ngroups;
 	rcu_read_unlock();
-	return why;
 }
 
 /*
- * The CREDS record.  Only root credentials so far (every id 0, every
- * capability, no securebits): a restore opens the files as the process,
- * and which it could have opened without privilege is not checked yet.
- * The image keeps them once per process: every thread must have them.
+ * The supplementary groups of @t, each as the checkpointer's user
+ * namespace sees it, into a buffer of ALIGN(4 * ngroups, 8) bytes
+ * (kvfree()), or NULL with none; @n: how many.
+ */
+static u32 *crfs_ckpt_groups_of(struct crfs_ckpt *c, struct task_struct *t,
+				unsigned int *n)
+{
+	struct group_info *gi;
+	unsigned int i;
+	u32 *g = NULL;
+
+	rcu_read_lock();
+	gi = get_group_info(__task_cred(t)->group_info);
+	rcu_read_unlock();
+	*n = gi->ngroups;
+	if (*n) {
+		g = kvzalloc(ALIGN(*n * sizeof(*g), 8), GFP_KERNEL);
+		for (i = 0; g && i < *n; i++)
+			g[i] = from_kgid_munged(c->user_ns, gi->gid[i]);
+	}
+	put_group_info(gi);
+	return g;
+}
+
+/*
+ * The CREDS record: ids, capabilities, securebits and the supplementary
+ * groups after it.  A restore opens the files as the process (no file is
+ * marked CRFS_FILE_F_PRIV here): one it opened with a privilege it has
+ * dropped since fails that restore, naming it.  The image keeps them
+ * once per process: every thread must have them.
  */
 static int crfs_ckpt_creds(struct crfs_ckpt *c)
 {
 	struct crfs_creds r = { .pid = c->pid }, other = { .pid = c->pid };
 	char who[CRFS_CKPT_WHO_LEN];
-	const char *why;
-	unsigned int i;
+	unsigned int i, n, m;
+	u32 *g, *h;
+	int ret;
 
-	why = crfs_ckpt_creds_of(c, c->task, &r);
-	if (!why && (r.uid | r.euid | r.suid | r.fsuid | r.gid | r.egid |
-		     r.sgid | r.fsgid))
-		why = "not root";
-	if (!why && (r.securebits || r.cap_prm != CAP_VALID_MASK ||
-		     r.cap_eff != CAP_VALID_MASK || r.cap_bnd != CAP_VALID_MASK))
-		why = "not every capability, or securebits";
-	if (why)
-		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
-					"pid %d: credentials: %s: kernel: only root for now",
-					c->pid, why);
+	crfs_ckpt_creds_of(c, c->task, &r);
+	g = crfs_ckpt_groups_of(c, c->task, &n);
+	if (n && !g)
+		return -ENOMEM;
 	for (i = 1; i < c->nr_threads; i++) {
-		why = crfs_ckpt_creds_of(c, c->threads[i], &other);
-		if (why || memcmp(&r, &other, sizeof(r))) {
+		crfs_ckpt_creds_of(c, c->threads[i], &other);
+		h = crfs_ckpt_groups_of(c, c->threads[i], &m);
+		ret = memcmp(&r, &other, sizeof(r)) || m != n ||
+		      (n && (!h || memcmp(g, h, n * sizeof(*g))));
+		kvfree(h);
+		if (ret) {
+			kvfree(g);
 			crfs_ckpt_who(c, c->threads[i], who, sizeof(who));
 			return crfs_ckpt_refuse(c, -EOPNOTSUPP,
 						"%s: credentials: other than its leader's: kernel: not yet",
 						who);
 		}
 	}
-	return crfs_rec_put(c, CRFS_PART_TASK, CRFS_REC_CREDS, &r, sizeof(r),
-			    NULL, 0);
+	r.ngroups = n;
+	ret = crfs_rec_put(c, CRFS_PART_TASK, CRFS_REC_CREDS, &r, sizeof(r),
+			   g, ALIGN(n * sizeof(*g), 8));
+	kvfree(g);
+	return ret;
 }
 
 /* The TASK record's fields from the process and its signal struct. */

@@ -9,8 +9,9 @@
  * namespaces of the checkpointer (an IPC namespace of its own, empty,
  * the root's, is kept); none shares its address space, fd table, fs or
  * signal actions with another process; their regular files, directories
- * and null-like devices, private anonymous and private file memory,
- * signal handlers, root credentials.
+ * and null-like devices, pipes (between processes too: ckpt-pipe.c),
+ * private anonymous and private file memory, signal handlers, timers,
+ * credentials; in a pid namespace of its own or the checkpointer's.
  * Everything else is refused: the open fails with the errno and
  * "checkpoint: pid P: OBJECT: reason" in the error file, the container
  * frozen and untouched.
@@ -277,7 +278,7 @@ static int crfs_ckpt_proc_alive(struct crfs_ckpt *c,
 		if (!t->frozen || (t->flags & PF_EXITING) ||
 		    fatal_signal_pending(t))
 			return crfs_ckpt_refuse(c, -EIO,
-						"pid %d: killed or woken during the checkpoint",
+						"pid %d: killed during the checkpoint (or woken)",
 						p->pid);
 	}
 	return 0;
@@ -316,7 +317,7 @@ void crfs_ckpt_free(struct crfs_ckpt *c)
 	crfs_pgset_free(&c->pgs[0]);
 	crfs_pgset_free(&c->pgs[1]);
 	crfs_ckpt_tree_free(c);
-	crfs_ckpt_pipes_free(c);
+	crfs_ckpt_descs_free(c);
 	for (i = 0; i < CRFS_PART_NR; i++)
 		crfs_buf_free(&c->part[i]);
 	crfs_buf_free(&c->out);
@@ -358,16 +359,23 @@ static int crfs_ckpt_collect_proc(struct crfs_ckpt *c, unsigned int i)
 static int crfs_ckpt_collect(struct crfs_ckpt *c)
 {
 	unsigned int i;
-	int ret;
+	int ret, alive;
 
 	ret = crfs_ckpt_tree(c);
+	if (ret)
+		return ret;
+	ret = crfs_ckpt_descs(c);
 	if (!ret)
-		ret = crfs_ckpt_pipes(c);
+		ret = crfs_ckpt_share(c);
 	for (i = 0; !ret && i < c->nr_procs; i++)
 		ret = crfs_ckpt_collect_proc(c, i);
-	crfs_ckpt_pipes_free(c);
-	/* a task killed meanwhile may have given a partial view */
-	return ret ?: crfs_ckpt_alive(c, -1);
+	crfs_ckpt_descs_free(c);
+	/*
+	 * A task killed meanwhile gave a partial view: that is the reason,
+	 * not what its going made look wrong (a pipe end no longer held).
+	 */
+	alive = crfs_ckpt_alive(c, -1);
+	return alive ?: ret;
 }
 
 /**

@@ -23,6 +23,7 @@ struct file;
 struct files_struct;
 struct mm_struct;
 struct page;
+struct pipe_inode_info;
 struct pid_namespace;
 struct task_struct;
 struct user_namespace;
@@ -75,10 +76,13 @@ struct crfs_ckpt_fd {
 	bool		cloexec;
 };
 
-/* A description of a pipe's end in the container's fd tables. */
-struct crfs_ckpt_pipe_end {
-	struct file	*file;		/* with a reference */
-	unsigned int	nr_fds;		/* its descriptors, in every process */
+/* A description in the container's fd tables (ckpt-share.c). */
+struct crfs_ckpt_desc {
+	struct pipe_inode_info	*pipe;		/* NULL: no pipe's; the table's */
+	struct file		*file;		/*   order: pipe, then file */
+	unsigned int		nr_fds;		/* its descriptors, in every process */
+	pid_t			pid;		/* a process that has it, */
+	unsigned int		fd;		/*   as this descriptor */
 };
 
 /* The descriptors of one fd table, collected under its lock. */
@@ -148,8 +152,8 @@ struct crfs_ckpt {
 	unsigned int		nr_timers;
 	const struct crfs_ckpt_fd *fds;	/* while the fd table is read */
 	unsigned int		nr_fds;
-	struct crfs_ckpt_pipe_end *pipe_ends;	/* every process's (ckpt-pipe.c) */
-	unsigned int		nr_pipe_ends;
+	struct crfs_ckpt_desc	*descs;		/* every process's (ckpt-share.c) */
+	unsigned int		nr_descs, cap_descs;
 	struct crfs_buf		part[CRFS_PART_NR];
 	u64			nr_records;
 	/* page data: the runs, by process, each one's in ascending address order */
@@ -217,6 +221,8 @@ int crfs_ckpt_file(struct crfs_ckpt *c, struct file *file, bool mapped,
 		   const char *what, u32 *id);
 int crfs_ckpt_fs(struct crfs_ckpt *c);
 int crfs_ckpt_fds_get(struct task_struct *task, struct crfs_ckpt_fds *t);
+int crfs_ckpt_fds_check(struct crfs_ckpt *c, pid_t pid, unsigned int nr_threads,
+			int ret, const struct crfs_ckpt_fds *t);
 void crfs_ckpt_fds_put(struct crfs_ckpt_fds *t);
 int crfs_ckpt_fdtable(struct crfs_ckpt *c);
 
@@ -227,10 +233,16 @@ int crfs_ckpt_fdtable(struct crfs_ckpt *c);
 
 /* ckpt-pipe.c */
 struct pipe_inode_info *crfs_ckpt_pipe_of(struct file *file);
-int crfs_ckpt_pipes(struct crfs_ckpt *c);
-void crfs_ckpt_pipes_free(struct crfs_ckpt *c);
 int crfs_ckpt_pipe(struct crfs_ckpt *c, struct file *file, const char *what,
 		   u32 *id);
+
+/* ckpt-share.c */
+int crfs_ckpt_descs(struct crfs_ckpt *c);
+const struct crfs_ckpt_desc *crfs_ckpt_desc_find(const struct crfs_ckpt *c,
+						 struct pipe_inode_info *pipe,
+						 struct file *file);
+int crfs_ckpt_share(struct crfs_ckpt *c);
+void crfs_ckpt_descs_free(struct crfs_ckpt *c);
 
 /* ckpt-mm.c */
 int crfs_ckpt_mm(struct crfs_ckpt *c);

@@ -18,7 +18,7 @@
 #define CRFS_MAGIC		0x63726673	/* "crfs" */
 #define CRFS_NAME_MAX		64	/* bytes of a container name */
 #define CRFS_CMD_MAX		64	/* bytes of a command written to a file */
-#define CRFS_ERROR_LEN		160	/* bytes of the error line */
+#define CRFS_ERROR_LEN		512	/* bytes of the error line */
 #define CRFS_ERRNAME_LEN	32	/* its end: " (ERESTART_RESTARTBLOCK)" */
 #define CRFS_KILL_TIMEOUT	(5 * HZ)
 #define CRFS_NS_NR		8	/* namespace types: links in CT/ns */
@@ -93,6 +93,7 @@ void crfs_ct_shutdown(struct crfs_sb *sbi, struct crfs_ct *ct);
 void crfs_ct_get(struct crfs_ct *ct);
 void crfs_ct_put(struct crfs_ct *ct);
 void crfs_ct_changed(struct crfs_ct *ct);
+const char *crfs_ct_cg_state(struct crfs_ct *ct);
 const char *crfs_ct_state(struct crfs_ct *ct);
 const char *crfs_err_words(int err);
 __printf(3, 4)

@@ -167,14 +167,14 @@ const char *crfs_err_words(int err)
 }
 
 /**
- * crfs_ct_state - the state word of a container
+ * crfs_ct_cg_state - the state word of a container's cgroup
  * @ct: the container
  *
  * Return: a static string from the one table of state words
  * (crfs_ct_state_name()): checkpointing, empty, frozen, freezing or
- * running.
+ * running; a restore under way is not looked at.
  */
-const char *crfs_ct_state(struct crfs_ct *ct)
+const char *crfs_ct_cg_state(struct crfs_ct *ct)
 {
 	struct crfs_cgroup_status st;
 	enum crfs_ct_state state;
@@ -190,6 +190,22 @@ const char *crfs_ct_state(struct crfs_ct *ct)
 	else
 		state = CRFS_CT_RUNNING;
 	return crfs_ct_state_name(state);
+}
+
+/**
+ * crfs_ct_state - the state word of a container
+ * @ct: the container
+ *
+ * A restore under way wins (image open for writing, not done), as in
+ * crfs-fuse; otherwise the cgroup says it (crfs_ct_cg_state()).
+ *
+ * Return: a static string from the one table of state words.
+ */
+const char *crfs_ct_state(struct crfs_ct *ct)
+{
+	if (READ_ONCE(ct->restoring))
+		return crfs_ct_state_name(CRFS_CT_RESTORING);
+	return crfs_ct_cg_state(ct);
 }
 
 /**

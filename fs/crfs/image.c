@@ -101,7 +101,11 @@ static int crfs_image_open(struct inode *inode, struct file *file)
 	crfs_ct_clear(ct);
 	if ((file->f_flags & O_ACCMODE) == O_RDWR)
 		return crfs_ct_fail(ct, -EINVAL,
-				    "checkpoint: open image for reading (checkpoint) or writing (restore), not both");
+				    "restore: open image for reading (checkpoint) or writing (restore), not both");
+	if ((file->f_flags & O_ACCMODE) == O_ACCMODE)
+		return crfs_ct_fail(ct, -EINVAL,
+				    "restore: open image for reading (checkpoint) or writing (restore): access mode %d does neither",
+				    O_ACCMODE);
 	if ((file->f_flags & O_ACCMODE) == O_WRONLY)
 		return crfs_image_open_write(ct, inode, file);
 	if (!file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN))

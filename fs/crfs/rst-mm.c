@@ -115,7 +115,8 @@ static const struct crfs_vma *crfs_rst_vma_kind(struct crfs_rst_proc *p, u32 kin
  * @p: the process of the restore
  *
  * The vdso and vvar must be this kernel's (their sizes), the layout fields
- * what PR_SET_MM_MAP accepts.
+ * what PR_SET_MM_MAP accepts, the mappings no more than vm.max_map_count
+ * allows (past it the last would fail, after the others were made).
  * Return: 0, or the errno with the reason in the error file.
  */
 int crfs_rst_check_mm(struct crfs_rst_proc *p)
@@ -131,6 +132,10 @@ int crfs_rst_check_mm(struct crfs_rst_proc *p)
 	if (!exe || exe->f.kind != CRFS_FILE_REG)
 		return crfs_rst_refuse(r, -EINVAL, "pid %u: executable: no regular file",
 				       p->task.pid);
+	if (p->nr_vmas > READ_ONCE(sysctl_max_map_count))
+		return crfs_rst_refuse(r, -ENOMEM,
+				       "pid %u: the image has %u mappings, vm.max_map_count allows %d",
+				       p->task.pid, p->nr_vmas, READ_ONCE(sysctl_max_map_count));
 	if (!vdso != !vvar || (vdso && (vvar->end != vdso->start ||
 					vvar->end - vvar->start != -img->sym_vvar_start ||
 					vdso->end - vdso->start != img->size)))
@@ -250,8 +255,12 @@ int crfs_rst_build_mm(struct crfs_rst_proc *p)
 	unsigned int i;
 	int ret;
 
-	/* before any mapping: READ_IMPLIES_EXEC of the writer's adds PROT_EXEC */
-	current->personality = p->task.personality;
+	/*
+	 * Before any mapping: READ_IMPLIES_EXEC, the writer's or the
+	 * image's, would add PROT_EXEC to every readable one (do_mmap()).
+	 * The image's comes once the mappings are made.
+	 */
+	current->personality = p->task.personality & ~READ_IMPLIES_EXEC;
 	/* the writer's PF_RANDOMIZE, as an exec of that personality has it */
 	current->flags &= ~PF_RANDOMIZE;
 	if (!(current->personality & ADDR_NO_RANDOMIZE) && READ_ONCE(randomize_va_space))
@@ -293,6 +302,7 @@ int crfs_rst_build_mm(struct crfs_rst_proc *p)
 			return ret;
 	}
 	crfs_rst_mm_layout(p, mm);
+	current->personality = p->task.personality;
 	return 0;
 }
 

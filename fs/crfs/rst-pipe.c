@@ -5,7 +5,9 @@
  * lower id), and the descriptors of every process that hold each end
  * counted; then, when the first process to build its files opens an end,
  * the pipe made as that process (create_pipe_files() under its
- * credentials-to-be), its inode given the owner the record names, sized (F_SETPIPE_SZ), its data written through the write
+ * credentials-to-be: its user is charged for the pipe's buffers), its
+ * inode given the owner the record names (ids of the writer's user
+ * namespace, checked with the record), sized (F_SETPIPE_SZ), its data written through the write
  * end, each end given its status flags.  The model keeps each end until
  * the last process holding it has installed its descriptors
  * (crfs_rst_pipes_held()), so that the ends of one pipe in two processes
@@ -67,6 +69,10 @@ int crfs_rst_check_pipe(struct crfs_rst *r, const struct crfs_rst_file *rf)
 		return crfs_rst_refuse(r, -EOPNOTSUPP,
 				       "file %u: %s: an owner for SIGIO (F_SETOWN): kernel: not yet",
 				       f->id, rf->path);
+	if (!uid_valid(make_kuid(r->wcred->user_ns, f->uid)) ||
+	    !gid_valid(make_kgid(r->wcred->user_ns, f->gid)))
+		return crfs_rst_refuse(r, -EINVAL, "file %u: %s: an owner with no id here",
+				       f->id, rf->path);
 	return 0;
 }
 
@@ -86,8 +92,9 @@ static const char *crfs_rst_pipe_peer_why(struct crfs_rst *r,
 	if (qs->peer_id != rf->f.id)
 		return "its other end names another file as its peer";
 	if (q->f.dev != rf->f.dev || q->f.ino != rf->f.ino ||
-	    qs->size != ps->size)
-		return "its two ends disagree on the pipe (inode or size)";
+	    q->f.mode != rf->f.mode || q->f.uid != rf->f.uid ||
+	    q->f.gid != rf->f.gid || qs->size != ps->size)
+		return "its two ends disagree on the pipe (inode, mode, owner or size)";
 	if ((q->f.flags & O_ACCMODE) == (rf->f.flags & O_ACCMODE))
 		return "its two ends are the same end";
 	if (ps->data_len && q->f.id < rf->f.id)
@@ -143,8 +150,8 @@ struct file *crfs_rst_pipe_open(struct crfs_rst_proc *p, struct crfs_rst_file *r
 	const struct crfs_file_pipe *ps = rf->ext, *ds;
 	struct crfs_rst_file *peer = NULL, *end[2] = { };
 	struct file *res[2];
-	kuid_t uid = make_kuid(current_user_ns(), rf->f.uid);
-	kgid_t gid = make_kgid(current_user_ns(), rf->f.gid);
+	kuid_t uid = make_kuid(r->wcred->user_ns, rf->f.uid);
+	kgid_t gid = make_kgid(r->wcred->user_ns, rf->f.gid);
 	const struct cred *old;
 	struct inode *inode;
 	const char *why;
@@ -160,11 +167,6 @@ struct file *crfs_rst_pipe_open(struct crfs_rst_proc *p, struct crfs_rst_file *r
 	/* the data are on the end of lower id */
 	ds = peer && peer->f.id < rf->f.id ? peer->ext : ps;
 
-	if (!uid_valid(uid) || !gid_valid(gid)) {
-		crfs_rst_child_fail(r, -EINVAL, "pid %u: %s: %s: an owner with no id here",
-				    p->task.pid, what, rf->path);
-		return ERR_PTR(-EINVAL);
-	}
 	old = override_creds(p->new_cred);
 	ret = create_pipe_files(res, 0);
 	revert_creds(old);

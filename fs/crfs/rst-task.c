@@ -100,109 +100,6 @@ int crfs_rst_child_fail(struct crfs_rst *r, int err, const char *fmt, ...)
 	return err;
 }
 
-/* The ids and capabilities of the image, within the writer's privilege. */
-static int crfs_rst_plan_creds(struct crfs_rst_proc *p)
-{
-	struct crfs_rst *r = p->r;
-	const struct crfs_creds *c = &p->creds;
-	const struct cred *w = r->wcred;
-	struct user_namespace *ns = w->user_ns;
-	kernel_cap_t prm = { c->cap_prm }, eff = { c->cap_eff };
-	kernel_cap_t inh = { c->cap_inh }, bnd = { c->cap_bnd };
-	kernel_cap_t amb = { c->cap_amb };
-	struct group_info *gi;
-	struct cred *new;
-	kuid_t uid, euid, suid, fsuid;
-	kgid_t gid, egid, sgid, fsgid;
-	const char *why = NULL;
-
-	uid = make_kuid(ns, c->uid);
-	euid = make_kuid(ns, c->euid);
-	suid = make_kuid(ns, c->suid);
-	fsuid = make_kuid(ns, c->fsuid);
-	gid = make_kgid(ns, c->gid);
-	egid = make_kgid(ns, c->egid);
-	sgid = make_kgid(ns, c->sgid);
-	fsgid = make_kgid(ns, c->fsgid);
-	if (!uid_valid(uid) || !uid_valid(euid) || !uid_valid(suid) ||
-	    !uid_valid(fsuid) || !gid_valid(gid) || !gid_valid(egid) ||
-	    !gid_valid(sgid) || !gid_valid(fsgid))
-		why = "an id not mapped in the writer's user namespace";
-	else if ((!uid_eq(uid, w->uid) || !uid_eq(euid, w->euid) ||
-		  !uid_eq(suid, w->suid) || !uid_eq(fsuid, w->fsuid)) &&
-		 !cap_raised(w->cap_effective, CAP_SETUID))
-		why = "other user ids, and the writer has no CAP_SETUID";
-	else if ((!gid_eq(gid, w->gid) || !gid_eq(egid, w->egid) ||
-		  !gid_eq(sgid, w->sgid) || !gid_eq(fsgid, w->fsgid)) &&
-		 !cap_raised(w->cap_effective, CAP_SETGID))
-		why = "other group ids, and the writer has no CAP_SETGID";
-	else if ((prm.val | eff.val | inh.val | bnd.val | amb.val) & ~CAP_VALID_MASK)
-		why = "unknown capabilities";
-	else if (c->securebits & ~(SECURE_ALL_BITS | SECURE_ALL_LOCKS))
-		why = "unknown securebits";
-	else if (!cap_issubset(prm, w->cap_permitted) ||
-		 !cap_issubset(bnd, w->cap_bset) ||
-		 !cap_issubset(inh, cap_combine(w->cap_inheritable, w->cap_permitted)))
-		why = "capabilities the writer does not have";
-	else if (!cap_issubset(eff, prm) ||
-		 !cap_issubset(amb, cap_intersect(prm, inh)))
-		why = "effective or ambient capabilities not permitted";
-	else if (c->securebits & ~SECUREBITS_DEFAULT &&
-		 (c->securebits != w->securebits &&
-		  !cap_raised(w->cap_effective, CAP_SETPCAP)))
-		why = "securebits, and the writer has no CAP_SETPCAP";
-	if (why)
-		return crfs_rst_refuse(r, -EPERM, "pid %u: credentials: %s",
-				       p->task.pid, why);
-	new = prepare_creds();
-	if (!new)
-		return -ENOMEM;
-	new->uid = uid;
-	new->euid = euid;
-	new->suid = suid;
-	new->fsuid = fsuid;
-	new->gid = gid;
-	new->egid = egid;
-	new->sgid = sgid;
-	new->fsgid = fsgid;
-	new->cap_permitted = prm;
-	new->cap_effective = eff;
-	new->cap_inheritable = inh;
-	new->cap_bset = bnd;
-	new->cap_ambient = amb;
-	new->securebits = c->securebits;
-	gi = groups_alloc(0);
-	if (!gi) {
-		abort_creds(new);
-		return -ENOMEM;
-	}
-	set_groups(new, gi);
-	put_group_info(gi);
-#ifdef CONFIG_KEYS
-	/* a new process: the writer's own keyrings are not its (copy_creds()) */
-	key_put(new->thread_keyring);
-	new->thread_keyring = NULL;
-	key_put(new->process_keyring);
-	new->process_keyring = NULL;
-#endif
-	/* new->user is the user of the cred it was prepared from, current's */
-	if (!uid_eq(new->uid, current_uid())) {
-		free_uid(new->user);
-		new->user = alloc_uid(new->uid);
-		if (!new->user) {
-			new->user = get_uid(&root_user);
-			abort_creds(new);
-			return -ENOMEM;
-		}
-	}
-	if (set_cred_ucounts(new)) {
-		abort_creds(new);
-		return -ENOMEM;
-	}
-	p->new_cred = new;
-	return 0;
-}
-
 /* What of the process the kernel restores; the rest refused. */
 static const char *crfs_rst_plan_why(struct crfs_rst_proc *p)
 {
@@ -592,6 +489,7 @@ static int crfs_rst_make_threads(struct crfs_rst_proc *p)
 		.fn		= crfs_rst_thread_fn,
 		.set_tid_size	= 1,
 	};
+	char who[CRFS_RST_WHO_LEN];
 	unsigned int i;
 	pid_t tid, nr;
 
@@ -604,12 +502,14 @@ static int crfs_rst_make_threads(struct crfs_rst_proc *p)
 		args.set_tid = &tid;
 		args.fn_arg = t;
 		refcount_inc(&r->ref);		/* the thread's */
-		nr = kernel_clone(&args);
+		nr = crfs_rst_clone(&args, who, sizeof(who));
 		if (nr < 0) {
 			crfs_rst_put(r);
-			return crfs_rst_child_fail(r, nr, "pid %u: thread %u: cannot make it%s",
-						   p->task.pid, tid,
-						   nr == -EEXIST ? ": the pid is in use" : "");
+			if (nr == -EBUSY)
+				return crfs_rst_child_fail(r, nr, "pid %u: thread %u: the tid is in use by %s",
+							   p->task.pid, tid, who);
+			return crfs_rst_child_fail(r, nr, "pid %u: thread %u: cannot make it",
+						   p->task.pid, tid);
 		}
 		t->task = find_get_task_by_vpid(nr);
 		if (!t->task)
@@ -700,6 +600,7 @@ int crfs_rst_spawn(struct crfs_rst *r)
 		.set_tid	= pidns ? NULL : &pid,
 		.set_tid_size	= pidns ? 0 : 1,
 	};
+	char who[CRFS_RST_WHO_LEN];
 	unsigned int i;
 	pid_t nr;
 	int ret;
@@ -710,11 +611,12 @@ int crfs_rst_spawn(struct crfs_rst *r)
 		return crfs_rst_refuse(r, ret, "%s: cannot freeze it", r->ct->name);
 	r->froze = true;
 	refcount_inc(&r->ref);		/* the process's, put when done with r */
-	nr = kernel_clone(&args);
+	nr = crfs_rst_clone(&args, who, sizeof(who));
 	if (nr < 0) {
 		crfs_rst_put(r);
-		return crfs_rst_refuse(r, nr, "pid %u: cannot make it%s", pid,
-				       nr == -EEXIST ? ": the pid is in use" : "");
+		if (nr == -EBUSY)
+			return crfs_rst_refuse(r, nr, "pid %u is in use by %s", pid, who);
+		return crfs_rst_refuse(r, nr, "pid %u: cannot make it", pid);
 	}
 	root->proc = find_get_task_by_vpid(nr);
 	if (!root->proc)

@@ -202,6 +202,83 @@ int crfs_rst_plan_tree(struct crfs_rst *r)
 	return 0;
 }
 
+/* How long a pid a dying process (or a zombie) holds is waited for. */
+#define CRFS_RST_PID_WAIT_MS	5000
+
+/*
+ * What holds pid @nr of the maker's pid namespace, in words into @who (a
+ * TASK_COMM_LEN name and some); true while it is going (exiting, a
+ * zombie, gone meanwhile): the pid will be free.
+ */
+static bool crfs_rst_pid_going(pid_t nr, char *who, size_t len)
+{
+	char comm[TASK_COMM_LEN] = "?";
+	struct task_struct *t;
+	bool going = true;
+	struct pid *pid;
+
+	rcu_read_lock();
+	t = find_task_by_vpid(nr);
+	if (t) {
+		__get_task_comm(comm, sizeof(comm), t);
+		going = t->exit_state || (t->flags & PF_EXITING);
+		snprintf(who, len, "%s process (%s)", going ? "a dying" : "another", comm);
+	} else {
+		/* no task of that pid: a group or session whose leader left */
+		pid = find_vpid(nr);
+		t = pid ? pid_task(pid, PIDTYPE_PGID) ?: pid_task(pid, PIDTYPE_SID) : NULL;
+		if (t) {
+			__get_task_comm(comm, sizeof(comm), t);
+			going = false;
+		}
+		snprintf(who, len, "the process group or session of another process (%s)", comm);
+	}
+	rcu_read_unlock();
+	return going;
+}
+
+/**
+ * crfs_rst_clone - kernel_clone() of a process or thread with the pid
+ *	*@args->set_tid asks for
+ * @args: the clone's
+ * @who: what holds the pid, in words, when the result is -EBUSY
+ * @len: its size
+ *
+ * A pid a dying process or a zombie holds is waited for, up to
+ * CRFS_RST_PID_WAIT_MS (as crfs-fuse does): the reaper of a killed
+ * process may be late.  A live holder fails the clone at once.
+ *
+ * Return: the pid made, -EBUSY (@who says what holds it) or another
+ * negative errno.
+ */
+pid_t crfs_rst_clone(struct kernel_clone_args *args, char *who, size_t len)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(CRFS_RST_PID_WAIT_MS);
+	unsigned int nap = 1;
+	bool going;
+	size_t n;
+	pid_t nr;
+
+	for (;;) {
+		nr = kernel_clone(args);
+		if (nr != -EEXIST || !args->set_tid)
+			return nr;
+		going = crfs_rst_pid_going(args->set_tid[0], who, len);
+		if (!going || time_after(jiffies, end)) {
+			n = strnlen(who, len);
+			if (going && n < len)
+				snprintf(who + n, len - n, ", still after %d ms",
+					 CRFS_RST_PID_WAIT_MS);
+			return -EBUSY;
+		}
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		/* not interruptible: the freezer's trap may be pending here */
+		msleep(nap);
+		nap = min(nap * 2, 20U);
+	}
+}
+
 /*
  * setpgid(0, @pgid) of process @pid (current, its leader), as the system
  * call does it for itself: its own group, or one of its session.
@@ -270,6 +347,7 @@ int crfs_rst_make_children(struct crfs_rst_proc *p, u32 tid)
 		.fn		= crfs_rst_child,
 		.set_tid_size	= 1,
 	};
+	char who[CRFS_RST_WHO_LEN];
 	struct crfs_rst_proc *q;
 	struct task_struct *task;
 	pid_t pid, nr;
@@ -282,11 +360,12 @@ int crfs_rst_make_children(struct crfs_rst_proc *p, u32 tid)
 		args.exit_signal = q->task.exit_signal;
 		args.fn_arg = q;
 		refcount_inc(&r->ref);		/* the process's */
-		nr = kernel_clone(&args);
+		nr = crfs_rst_clone(&args, who, sizeof(who));
 		if (nr < 0) {
 			crfs_rst_put(r);
-			return crfs_rst_child_fail(r, nr, "pid %u: cannot make it%s", pid,
-						   nr == -EEXIST ? ": the pid is in use" : "");
+			if (nr == -EBUSY)
+				return crfs_rst_child_fail(r, nr, "pid %u is in use by %s", pid, who);
+			return crfs_rst_child_fail(r, nr, "pid %u: cannot make it", pid);
 		}
 		task = find_get_task_by_vpid(nr);
 		if (!task)
@@ -338,6 +417,7 @@ int crfs_rst_make_helpers(struct crfs_rst_proc *p)
 		.fn		= crfs_rst_helper,
 		.set_tid_size	= 1,
 	};
+	char who[CRFS_RST_WHO_LEN];
 	struct crfs_rst_helper *h;
 	struct task_struct *task;
 	pid_t pid, nr;
@@ -349,12 +429,14 @@ int crfs_rst_make_helpers(struct crfs_rst_proc *p)
 		args.set_tid = &pid;
 		args.fn_arg = h;
 		refcount_inc(&r->ref);		/* the helper's */
-		nr = kernel_clone(&args);
+		nr = crfs_rst_clone(&args, who, sizeof(who));
 		if (nr < 0) {
 			crfs_rst_put(r);
-			return crfs_rst_child_fail(r, nr, "pid %u: process group %u: cannot make a process to lead it%s",
-						   p->task.pid, pid,
-						   nr == -EEXIST ? ": the pid is in use" : "");
+			if (nr == -EBUSY)
+				return crfs_rst_child_fail(r, nr, "pid %u: process group %u: its pid is in use by %s",
+							   p->task.pid, pid, who);
+			return crfs_rst_child_fail(r, nr, "pid %u: process group %u: cannot make a process to lead it",
+						   p->task.pid, pid);
 		}
 		task = find_get_task_by_vpid(nr);
 		if (!task)

@@ -182,12 +182,16 @@ static int crfs_rst_rec_creds(struct crfs_rst *r, void *rec, size_t len)
 	if (!p || p->have_creds || c.pid != p->task.pid)
 		return crfs_rst_refuse(r, -EINVAL, "pid %u: credentials: not after its process",
 				       c.pid);
-	if (c.ngroups)
-		return crfs_rst_refuse(r, -EOPNOTSUPP,
-				       "pid %u: credentials: supplementary groups: kernel: not yet",
+	if (c.ngroups > CRFS_MAX_GROUPS ||
+	    len != sizeof(c) + ALIGN(c.ngroups * sizeof(u32), 8))
+		return crfs_rst_refuse(r, -EINVAL, "pid %u: credentials: bad length or number of groups",
 				       c.pid);
-	if (len != sizeof(c))
-		return crfs_rst_refuse(r, -EINVAL, "pid %u: credentials: bad length", c.pid);
+	if (c.ngroups) {
+		p->groups = kvmalloc_array(c.ngroups, sizeof(u32), GFP_KERNEL);
+		if (!p->groups)
+			return -ENOMEM;
+		memcpy(p->groups, rec + sizeof(c), c.ngroups * sizeof(u32));
+	}
 	p->creds = c;
 	p->have_creds = true;
 	return 0;
@@ -407,6 +411,7 @@ static void crfs_rst_unbusy(struct crfs_ct *ct)
 	spin_lock(&ct->lock);
 	ct->restoring = false;
 	spin_unlock(&ct->lock);
+	crfs_ct_changed(ct);
 }
 
 /* CRFS_REC_END: the trailer; the process finishes and freezes. */
@@ -422,9 +427,10 @@ static int crfs_rst_rec_end(struct crfs_rst *r, void *p, size_t len)
 		return ret;
 	if (end.nr_records != r->nr_records || end.bytes != bytes ||
 	    end.page_bytes != r->page_bytes)
-		return crfs_rst_refuse(r, -EINVAL,
-				       "image: END counts %llu records, %llu bytes, read %llu, %llu",
-				       end.nr_records, end.bytes, r->nr_records, bytes);
+		return crfs_rst_refuse(r, -EBADMSG,
+				       "image: trailer counts %llu records, %llu bytes, %llu page bytes; read %llu, %llu, %llu",
+				       end.nr_records, end.bytes, end.page_bytes,
+				       r->nr_records, bytes, r->page_bytes);
 	if (!r->made) {
 		ret = crfs_rst_plan(r);
 		if (ret)
@@ -552,7 +558,7 @@ static int crfs_rst_feed(struct crfs_rst *r, struct iov_iter *from, size_t *took
 	int ret;
 
 	if (r->done)
-		return crfs_rst_refuse(r, -EINVAL, "image: bytes after END");
+		return crfs_rst_refuse(r, -EBADMSG, "image: trailing data after the trailer (END)");
 	if (r->pg_left)
 		return crfs_rst_pages_feed(r, from, took);
 	if (!r->have_hdr)
@@ -600,7 +606,7 @@ static int crfs_rst_feed(struct crfs_rst *r, struct iov_iter *from, size_t *took
  *
  * Return: the bytes taken, or the errno of the restore's failure (this
  * write's or an earlier one's), the process killed unless an earlier
- * write() restored it whole (bytes after END).
+ * write() restored it whole (trailing data after END).
  */
 ssize_t crfs_rst_write(struct crfs_rst *r, struct iov_iter *from)
 {
@@ -666,8 +672,9 @@ struct crfs_rst *crfs_rst_open(struct crfs_ct *ct, struct file *file)
 	if (st.populated || st.checkpoint) {
 		crfs_rst_unbusy(ct);
 		return ERR_PTR(crfs_ct_fail(ct, -EBUSY, "restore: %s: not empty (state %s)",
-					    ct->name, crfs_ct_state(ct)));
+					    ct->name, crfs_ct_cg_state(ct)));
 	}
+	crfs_ct_changed(ct);	/* state: restoring */
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (r)
 		r->buf = kvmalloc(CRFS_REC_MAX_LEN, GFP_KERNEL);
@@ -697,7 +704,9 @@ struct crfs_rst *crfs_rst_open(struct crfs_ct *ct, struct file *file)
  */
 void crfs_rst_release(struct crfs_rst *r)
 {
-	if (!r->done && !r->err && r->nr_procs)
+	if (!r->done && !r->err && !r->off)
+		crfs_rst_refuse(r, -ENODATA, "image is empty");
+	else if (!r->done && !r->err && r->nr_procs)
 		crfs_rst_refuse(r, -EINVAL, "pid %u: the image ended before END (truncated)",
 				crfs_rst_last_pid(r));
 	else if (!r->done && !r->err)
@@ -730,6 +739,7 @@ static void crfs_rst_free_proc(struct crfs_rst_proc *p)
 	kvfree(p->threads);
 	kvfree(p->sigq);
 	kvfree(p->timers);
+	kvfree(p->groups);
 }
 
 /* The last reference is gone: the writer's and the processes'. */

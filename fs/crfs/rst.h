@@ -100,6 +100,7 @@ struct crfs_rst_proc {
 	struct crfs_rst_proc	*parent;	/* NULL: the root */
 	struct crfs_task	task;
 	struct crfs_creds	creds;
+	u32			*groups;	/* creds.ngroups, as the image has them */
 	bool			have_creds;
 	u32			sid, pgid;	/* as restored (the root's: its pid) */
 	struct crfs_rst_helper	*helper;	/* of its group, if any */
@@ -216,7 +217,14 @@ int crfs_rst_child(void *arg);
 __printf(3, 4)
 int crfs_rst_child_fail(struct crfs_rst *r, int err, const char *fmt, ...);
 
+/* rst-creds.c */
+int crfs_rst_plan_creds(struct crfs_rst_proc *p);
+
 /* rst-tree.c */
+struct kernel_clone_args;
+/* what holds a pid, in words: crfs_rst_clone() */
+#define CRFS_RST_WHO_LEN	96
+pid_t crfs_rst_clone(struct kernel_clone_args *args, char *who, size_t len);
 const char *crfs_rst_bind(struct crfs_rst *r, struct crfs_rst_proc *p);
 int crfs_rst_plan_tree(struct crfs_rst *r);
 int crfs_rst_own_groups(struct crfs_rst_proc *p);

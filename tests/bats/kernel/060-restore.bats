@@ -325,7 +325,7 @@ ktree_restore() {
 	ct2=$(crfs_mkct tree2-b)
 	run -1 bash -c "cat '$IMG' >'$CRFS_MNT/$ct2/image'"
 	run -0 ct_file "$ct2" error
-	assert_output "restore: pid $PID: cannot make it: the pid is in use (EEXIST)"
+	assert_output "restore: pid $PID is in use by another process (zdtm-tree) (EBUSY)"
 	run -0 ct_file "$ct2" state
 	assert_output "empty"
 	run -0 bash -c "sort -n '$CRFS_MNT/$ct/procs'"
@@ -465,9 +465,9 @@ print(t["parent_tid"])' "$kid")
 	take_pid "$kid"
 	ct=$(crfs_mkct kidbusy-r)
 	run -1 bash -c "cat '$IMG' >'$CRFS_MNT/$ct/image'"
-	assert_output --partial "File exists"
+	assert_output --partial "Device or resource busy"
 	run -0 ct_file "$ct" error
-	assert_output "restore: pid $kid: cannot make it: the pid is in use (EEXIST)"
+	assert_output "restore: pid $kid is in use by another process (sleep) (EBUSY)"
 	gone_and_empty "$ct"
 	run ls "/proc/$PID"
 	[ "$status" -ne 0 ]
@@ -557,9 +557,9 @@ t.join()' "$d"
 	take_pid "$last"
 	ct=$(crfs_mkct tidbusy-r)
 	run -1 bash -c "cat '$IMG' >'$CRFS_MNT/$ct/image'"
-	assert_output --partial "File exists"
+	assert_output --partial "Device or resource busy"
 	run -0 ct_file "$ct" error
-	assert_output "restore: pid $PID: thread $last: cannot make it: the pid is in use (EEXIST)"
+	assert_output "restore: pid $PID: thread $last: the tid is in use by another process (sleep) (EBUSY)"
 	gone_and_empty "$ct"
 	run ls "/proc/$PID"
 	[ "$status" -ne 0 ]
@@ -638,7 +638,7 @@ t.join()' "$d"
 	assert_output "restore: $ct: another restore is under way (EBUSY)"
 	exec 5>&-
 	run -0 ct_file "$ct" error
-	assert_output "restore: $ct: the image ended before END (truncated) (EINVAL)"
+	assert_output "restore: image is empty (ENODATA)"
 	# the container takes a restore again
 	kimage again zdtm-pause
 	krestore "$ct"
@@ -655,10 +655,10 @@ t.join()' "$d"
 	assert_output "frozen"
 	ct_write "$ct" state thaw
 	run -1 bash -c 'printf x >&5'
-	assert_output --partial "Invalid argument"
+	assert_output --partial "Bad message"
 	exec 5>&-
 	run -0 ct_file "$ct" error
-	assert_output "restore: image: bytes after END (EINVAL)"
+	assert_output "restore: image: trailing data after the trailer (END) (EBADMSG)"
 	# neither killed nor thawed-then-killed: it still runs, and finishes
 	run -0 ct_file "$ct" procs
 	assert_output "$PID"

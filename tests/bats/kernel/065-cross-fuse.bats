@@ -141,6 +141,14 @@ krestore_check() {
 	krestore_check zdtm-tree-subreaper
 }
 
+@test "reverse cross-restore: zdtm-groups from crfs-fuse's image: 4000 supplementary groups, restored by the kernel" {
+	krestore_check zdtm-groups
+}
+
+@test "reverse cross-restore: zdtm-threads-creds from crfs-fuse's image: every thread with the process's ids, groups, empty capabilities" {
+	krestore_check zdtm-threads-creds
+}
+
 @test "reverse cross-restore: zdtm-tree-pipe from crfs-fuse's image: a pipe between parent and child, its data, the child's end its own" {
 	krestore_check zdtm-tree-pipe
 }
