@@ -31,9 +31,7 @@ restored_ok() {
 	assert_output "$2"
 }
 
-# bats test_tags=image
 @test "checkpoint, kill, restore, thaw: the process goes on with the same pid" {
-	require_image
 	start_counter
 	img=$BATS_TEST_TMPDIR/ct.img
 	crfs_checkpoint "$CT" "$img"
@@ -58,9 +56,7 @@ restored_ok() {
 	zdtm_finish "$DIR" "$PID"
 }
 
-# bats test_tags=image
 @test "two reads of a frozen container give equal images (but the time)" {
-	require_image
 	start_counter
 	freeze_counter
 	cat "$CRFS_MNT/$CT/image" >"$BATS_TEST_TMPDIR/a.img"
@@ -72,9 +68,7 @@ restored_ok() {
 	zdtm_finish "$DIR" "$PID"
 }
 
-# bats test_tags=image
 @test "the image of a running container is EBUSY" {
-	require_image
 	start_counter
 	run -1 cat "$CRFS_MNT/$CT/image"
 	assert_output --partial "Device or resource busy"
@@ -83,9 +77,7 @@ restored_ok() {
 	zdtm_finish "$DIR" "$PID"
 }
 
-# bats test_tags=image
 @test "the image of an empty container is EBUSY" {
-	require_image
 	ct=$(crfs_mkct empty)
 	run -1 cat "$CRFS_MNT/$ct/image"
 	assert_output --partial "Device or resource busy"
@@ -97,9 +89,7 @@ restored_ok() {
 	assert_output "600"
 }
 
-# bats test_tags=image
 @test "the image is not seekable; an open left unread harms nothing" {
-	require_image
 	start_counter
 	freeze_counter
 	run -0 timeout 30 python3 -c '
@@ -124,9 +114,7 @@ print("ESPIPE")
 	zdtm_finish "$DIR" "$PID"
 }
 
-# bats test_tags=image
 @test "a read stopped half way leaves the container frozen; a full read works after" {
-	require_image
 	start_counter
 	freeze_counter
 	run -0 bash -c "head -c 10000 '$CRFS_MNT/$CT/image' | wc -c"
@@ -142,9 +130,7 @@ print("ESPIPE")
 }
 
 # One process holds the image open; another close() would end the transfer.
-# bats test_tags=image
 @test "state says checkpointing while the image is read, frozen after" {
-	require_image
 	start_counter
 	freeze_counter
 	run -0 timeout 30 python3 -c '
@@ -160,9 +146,7 @@ os.close(fd)
 	zdtm_finish "$DIR" "$PID"
 }
 
-# bats test_tags=image
 @test "state says restoring while the image is written, frozen after" {
-	require_image
 	start_counter
 	img=$BATS_TEST_TMPDIR/ct.img
 	crfs_checkpoint "$CT" "$img"
@@ -189,9 +173,7 @@ os.close(fd)
 	zdtm_finish "$DIR" "$PID"
 }
 
-# bats test_tags=image
 @test "an image can be restored through a pipe" {
-	require_image
 	start_counter
 	img=$BATS_TEST_TMPDIR/ct.img
 	crfs_checkpoint "$CT" "$img"
@@ -204,9 +186,7 @@ os.close(fd)
 	zdtm_finish "$DIR" "$PID"
 }
 
-# bats test_tags=image
 @test "a checkpoint can be piped straight into a restore" {
-	require_image
 	start_counter
 	freeze_counter
 	ct2=$(crfs_mkct dst)
@@ -222,9 +202,7 @@ os.close(fd)
 	zdtm_finish "$DIR" "$PID"
 }
 
-# bats test_tags=image
 @test "a restore right after the kill waits for the pid to be free" {
-	require_image
 	CT=$(crfs_mkct src)
 	DIR=$BATS_TEST_TMPDIR/counter
 	mkdir "$DIR"
@@ -243,9 +221,7 @@ os.close(fd)
 	zdtm_finish "$DIR" "$PID"
 }
 
-# bats test_tags=image
 @test "a restore into a container that has a process fails and harms nothing" {
-	require_image
 	start_counter
 	img=$BATS_TEST_TMPDIR/ct.img
 	crfs_checkpoint "$CT" "$img"
@@ -262,9 +238,7 @@ os.close(fd)
 	zdtm_finish "$DIR" "$PID"
 }
 
-# bats test_tags=image
 @test "the same image restores twice, one after the other" {
-	require_image
 	start_counter
 	img=$BATS_TEST_TMPDIR/ct.img
 	crfs_checkpoint "$CT" "$img"

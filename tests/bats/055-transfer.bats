@@ -106,9 +106,7 @@ state_is() {
 	grep -qx "$2" "$CRFS_MNT/$1/state"
 }
 
-# bats test_tags=image
 @test "a restore that fails at the trailer fails the write that carried it" {
-	require_image
 	counter_image
 	set_end_count "$IMG" "$BATS_TEST_TMPDIR/bad.img" 1
 	ct2=$(crfs_mkct dst)
@@ -129,9 +127,7 @@ state_is() {
 	zdtm_finish "$DIR" "$PID"
 }
 
-# bats test_tags=image
 @test "the write that completes the image returns once the restore is done" {
-	require_image
 	counter_image
 	ct2=$(crfs_mkct dst)
 	run -0 write_held "$IMG" "$ct2"
@@ -142,9 +138,7 @@ state_is() {
 	zdtm_finish "$DIR" "$PID"
 }
 
-# bats test_tags=image
 @test "data after the image's trailer fails the restore and leaves nothing" {
-	require_image
 	counter_image
 	cp "$IMG" "$BATS_TEST_TMPDIR/long.img"
 	printf 'x' >>"$BATS_TEST_TMPDIR/long.img"
@@ -215,9 +209,7 @@ state_is() {
 	zdtm_finish "$DIR" "$PID"
 }
 
-# bats test_tags=image
 @test "a checkpoint whose output fills up leaves the container frozen and whole" {
-	require_image
 	zdtm_frozen src zdtm-mem
 	# /dev/full: every write fails with ENOSPC.
 	run ! bash -c 'cat "$1" >/dev/full' _ "$CRFS_MNT/$CT/image"
@@ -230,9 +222,7 @@ state_is() {
 	zdtm_finish "$DIR" "$PID"
 }
 
-# bats test_tags=image
 @test "a second reader of a checkpoint under way is refused; the first goes on" {
-	require_image
 	zdtm_frozen src zdtm-mem
 	out=$BATS_TEST_TMPDIR/part
 	slow_reader "$CRFS_MNT/$CT/image" "$out" 65536
@@ -247,9 +237,7 @@ state_is() {
 	zdtm_finish "$DIR" "$PID"
 }
 
-# bats test_tags=image
 @test "the process killed during its checkpoint: the reader gets an error" {
-	require_image
 	zdtm_frozen src zdtm-mem
 	out=$BATS_TEST_TMPDIR/part
 	slow_reader "$CRFS_MNT/$CT/image" "$out" 65536
@@ -264,9 +252,7 @@ state_is() {
 	assert_output "empty"
 }
 
-# bats test_tags=image
 @test "kill during a checkpoint: the reader gets an error, the container empties" {
-	require_image
 	zdtm_frozen src zdtm-mem
 	out=$BATS_TEST_TMPDIR/part
 	slow_reader "$CRFS_MNT/$CT/image" "$out" 65536
@@ -284,9 +270,7 @@ state_is() {
 	wait_pid_gone "$PID"
 }
 
-# bats test_tags=image
 @test "an image with more mappings than vm.max_map_count is refused before anything exists" {
-	require_image
 	[[ -w /proc/sys/vm/max_map_count ]] ||
 		skip "vm.max_map_count is not writable here"
 	manymaps_image 30000
@@ -303,9 +287,7 @@ state_is() {
 	assert_output "empty"
 }
 
-# bats test_tags=image
 @test "readers that close right after a short read: the daemon stays up" {
-	require_image
 	CT=$(crfs_mkct src)
 	zdtm_start "$CT" zdtm-counter
 	PID=$ZDTM_PID
@@ -331,9 +313,7 @@ print("ok")
 	zdtm_finish "$DIR" "$PID"
 }
 
-# bats test_tags=image
 @test "kill while a checkpoint's open is under way: no crash, the container empties" {
-	require_image
 	CT=$(crfs_mkct many)
 	ZDTM_MAPS=30000 zdtm_start "$CT" zdtm-manymaps
 	PID=$ZDTM_PID
@@ -491,9 +471,7 @@ sigq_over() {
 	zdtm_finish "$DIR" "$PID"
 }
 
-# bats test_tags=image
 @test "image opened with access mode 3 (neither read nor write) is EINVAL" {
-	require_image
 	ct=$(crfs_mkct ct)
 	run -1 python3 -c '
 import os, sys
@@ -515,9 +493,7 @@ error_has() {
 	grep -qF -- "$2" "$CRFS_MNT/$1/error"
 }
 
-# bats test_tags=image
 @test "an empty image (: > image) is told only in error; the open and close succeed" {
-	require_image
 	ct=$(crfs_mkct ct)
 	# No byte moved: close() cannot carry the result (a shell's dup2()
 	# and close() of the same file must stay harmless).

@@ -37,15 +37,11 @@ zdtm_run() {
 	zdtm_finish
 }
 
-# bats test_tags=image
 @test "zdtm-counter" {
-	require_image
 	zdtm_run zdtm-counter
 }
 
-# bats test_tags=image
 @test "zdtm-mem" {
-	require_image
 	zdtm_run zdtm-mem
 	# About 25 MiB of 67 were ever written: holes must not be in the image.
 	size=$(stat -c %s "$IMG")
@@ -53,27 +49,19 @@ zdtm_run() {
 		fail "the image is $size bytes: never-touched pages were dumped"
 }
 
-# bats test_tags=image
 @test "zdtm-regs" {
-	require_image
 	zdtm_run zdtm-regs
 }
 
-# bats test_tags=image
 @test "zdtm-signals" {
-	require_image
 	zdtm_run zdtm-signals
 }
 
-# bats test_tags=image
 @test "zdtm-files" {
-	require_image
 	zdtm_run zdtm-files
 }
 
-# bats test_tags=image
 @test "zdtm-pipe1: one process's pipes (both ends, an end alone, resized, non-blocking) come back with their data" {
-	require_image
 	zdtm_run zdtm-pipe1
 }
 
@@ -101,15 +89,11 @@ zdtm_run() {
 	zdtm_run zdtm-mdwe
 }
 
-# bats test_tags=image
 @test "zdtm-threads: 32 threads come back with their registers, TLS, masks, names, alternate stacks, nice values, CPUs, rseq areas and pending signals, blocked in futex, nanosleep and sigwaitinfo" {
-	require_image
 	zdtm_run zdtm-threads
 }
 
-# bats test_tags=image
 @test "zdtm-threads: checkpointed twice and thawed, the original's 32 threads run on as they were" {
-	require_image
 	CT=$(crfs_mkct src)
 	zdtm_start "$CT" zdtm-threads
 	crfs_checkpoint "$CT" "$BATS_TEST_TMPDIR/1.img"
@@ -119,21 +103,15 @@ zdtm_run() {
 	zdtm_finish
 }
 
-# bats test_tags=image
 @test "zdtm-threads-creds: every thread comes back with the process's gids, groups, empty capability sets and no_new_privs, not the restorer's" {
-	require_image
 	zdtm_run zdtm-threads-creds
 }
 
-# bats test_tags=image
 @test "zdtm-threads-timers: each of 8 threads keeps its own POSIX timer (SIGEV_THREAD_ID)" {
-	require_image
 	zdtm_run zdtm-threads-timers
 }
 
-# bats test_tags=image
 @test "zdtm-counter survives two generations of checkpoint and restore" {
-	require_image
 	CT=$(crfs_mkct src)
 	zdtm_start "$CT" zdtm-counter
 	zdtm_cycle "$CT" zdtm-counter
@@ -143,9 +121,7 @@ zdtm_run() {
 	zdtm_finish
 }
 
-# bats test_tags=image
 @test "zdtm-regs survives two generations of checkpoint and restore" {
-	require_image
 	CT=$(crfs_mkct src)
 	zdtm_start "$CT" zdtm-regs
 	zdtm_cycle "$CT" zdtm-regs
@@ -169,27 +145,19 @@ usr1_after_restore() {
 	usr1_thaw_finish "$CRFS_MNT/$ct2/state" "$ZDTM_DIR" "$ZDTM_PID" "$2"
 }
 
-# bats test_tags=image
 @test "zdtm-pause: a signal handled after the restore interrupts pause() as the kernel would" {
-	require_image
 	usr1_after_restore zdtm-pause "pause()"
 }
 
-# bats test_tags=image
 @test "zdtm-sigsuspend: restored inside sigsuspend(), its mask after the handler is the one from before the call" {
-	require_image
 	usr1_after_restore zdtm-sigsuspend "sigsuspend()"
 }
 
-# bats test_tags=image
 @test "zdtm-personality: READ_IMPLIES_EXEC makes no mapping executable at restore" {
-	require_image
 	zdtm_run zdtm-personality
 }
 
-# bats test_tags=image
 @test "zdtm-groups: 4000 supplementary groups come back" {
-	require_image
 	zdtm_run zdtm-groups
 }
 
@@ -199,39 +167,27 @@ usr1_after_restore() {
 	zdtm_run zdtm-rtqueue
 }
 
-# bats test_tags=image
 @test "zdtm-itimers: the three interval timers come back with their periods and what they had left" {
-	require_image
 	zdtm_run zdtm-itimers
 }
 
-# bats test_tags=image
 @test "zdtm-posix-timers: POSIX timers come back with their ids, clocks, signals and times" {
-	require_image
 	zdtm_run zdtm-posix-timers
 }
 
-# bats test_tags=image
 @test "zdtm-timer-pending: a timer's pending signal comes back as the timer's own, one, not two" {
-	require_image
 	zdtm_run zdtm-timer-pending
 }
 
-# bats test_tags=image
 @test "zdtm-sched: SCHED_BATCH with reset-on-fork, nice 10 and the clear_child_tid address come back" {
-	require_image
 	zdtm_run zdtm-sched
 }
 
-# bats test_tags=image
 @test "zdtm-sched-rr: SCHED_RR priority 7 with nice -3 comes back" {
-	require_image
 	zdtm_run zdtm-sched-rr
 }
 
-# bats test_tags=image
 @test "zdtm-affinity: a process bound to one CPU comes back bound to it" {
-	require_image
 	zdtm_run zdtm-affinity
 }
 
@@ -272,15 +228,11 @@ is_stopped() {
 	zdtm_finish
 }
 
-# bats test_tags=image
 @test "zdtm-caps: capability sets, securebits and no_new_privs of a uid-1000 process come back" {
-	require_image
 	zdtm_run zdtm-caps
 }
 
-# bats test_tags=image
 @test "zdtm-nocaps: a root process without capabilities comes back without any" {
-	require_image
 	zdtm_run zdtm-nocaps
 }
 

@@ -54,15 +54,11 @@ tree_run() {
 	zdtm_finish
 }
 
-# bats test_tags=image
 @test "zdtm-tree: three levels keep their pids, parents, process groups and sessions" {
-	require_image
 	tree_run zdtm-tree
 }
 
-# bats test_tags=image
 @test "zdtm-tree restored into the container it was killed in: every process inside it, frozen, none outside" {
-	require_image
 	CT=$(crfs_mkct src)
 	zdtm_start "$CT" zdtm-tree
 	# Linux kills a child cloned into a cgroup whose cgroup.kill count
@@ -103,9 +99,7 @@ ns_finish() {
 	rm -f "$1/result"
 }
 
-# bats test_tags=image
 @test "crctl run: the command is pid 1 of a new pid namespace, in the container; crctl outside passes SIGTERM on" {
-	require_image
 	CT=$(crfs_mkct src)
 	ns_start "$CT" zdtm-counter
 	run -0 cat "$ZDTM_DIR/ready"
@@ -121,9 +115,7 @@ ns_finish() {
 	wait_pid_gone "$CRCTL_PID"
 }
 
-# bats test_tags=image
 @test "zdtm-tree in a pid namespace of its own: restored twice at once beside the running original, each in a new namespace with the same pids" {
-	require_image
 	local ct2 ct3 n r2 r3
 	CT=$(crfs_mkct src)
 	ns_start "$CT" zdtm-tree
@@ -171,9 +163,7 @@ ns_finish() {
 	assert_output "['flock', 'ofd', 'posix', 'posix']"
 }
 
-# bats test_tags=image
 @test "a tree in the host's pid namespace whose pids are taken: the restore fails naming the pid and its holder, the container left empty" {
-	require_image
 	local ct2 ct3 held
 	CT=$(crfs_mkct src)
 	zdtm_start "$CT" zdtm-tree
@@ -202,33 +192,23 @@ ns_finish() {
 	assert_output ""
 }
 
-# bats test_tags=image
 @test "zdtm-tree-threads: processes of a tree with threads of their own come back with every thread and tid" {
-	require_image
 	tree_run zdtm-tree-threads
 }
 
-# bats test_tags=image
 @test "zdtm-thread-fork: a child made by a thread other than the main one keeps that thread as its parent (task/TID/children)" {
-	require_image
 	tree_run zdtm-thread-fork
 }
 
-# bats test_tags=image
 @test "zdtm-tree-file: a file description a parent and its child share keeps one offset" {
-	require_image
 	tree_run zdtm-tree-file
 }
 
-# bats test_tags=image
 @test "zdtm-tree-subreaper: an orphan of the tree goes to its subreaper ancestor after the restore, not to init" {
-	require_image
 	tree_run zdtm-tree-subreaper
 }
 
-# bats test_tags=image
 @test "zdtm-tree-pipe: a pipe between a parent and its child comes back with its data; the child's end is the child's alone (end of file after it exits)" {
-	require_image
 	tree_run zdtm-tree-pipe
 }
 
@@ -260,9 +240,7 @@ ns_run() {
 	zdtm_finish "$ZDTM_DIR" "$p1"
 }
 
-# bats test_tags=image
 @test "zdtm-tree-threads in a pid namespace of its own: every thread back with its tid there" {
-	require_image
 	ns_run zdtm-tree-threads
 }
 

@@ -48,9 +48,7 @@ mm = [x for x in doc["mms"] if x["id"] == t["mm"]][0]
 '"$1" "$BATS_TEST_TMPDIR/img.json"
 }
 
-# bats test_tags=image
 @test "zdtm-sharedfd: fds 1, 2 and 7 share one description (2>&1), fd 8 its own" {
-	require_image
 	zdtm_cycle zdtm-sharedfd
 	run -0 img_json_py '
 if not fds[1]["file"] == fds[2]["file"] == fds[7]["file"]:
@@ -80,9 +78,7 @@ if int(files[ro[0]["file"]]["flags"], 8) & os.O_ACCMODE != os.O_RDONLY:
 	zdtm_finish
 }
 
-# bats test_tags=image
 @test "zdtm-opendir: directories open half-read are read on to the end, each name once" {
-	require_image
 	zdtm_cycle zdtm-opendir
 	run -0 img_json_py '
 dirs = [files[d["file"]] for d in fds.values()

@@ -65,9 +65,7 @@ ipc_refused() {
 	zdtm_finish
 }
 
-# bats test_tags=image
 @test "zdtm-ipc: an IPC namespace with no object keeps its sysctls" {
-	require_image
 	CT=$(crfs_mkct src)
 	ZDTM_IPC_SYSCTLS=1 zdtm_start "$CT" zdtm-ipc
 	ipc_cycle "$CT" zdtm-ipc

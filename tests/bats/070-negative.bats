@@ -59,9 +59,7 @@ restore_fails() {
 	rmdir "$CRFS_MNT/$ct"
 }
 
-# bats test_tags=image
 @test "control: the good image restores" {
-	require_image
 	ct=$(crfs_mkct good)
 	crfs_restore "$ct" "$GOOD"
 	run -0 ct_file "$ct" procs
@@ -116,67 +114,49 @@ restore_fails() {
 	restore_fails "$BATS_TEST_TMPDIR/t.img" "(truncat|incomplete|short)"
 }
 
-# bats test_tags=image
 @test "an image with a byte changed in the header is refused" {
-	require_image
 	img_flip "$GOOD" "$BATS_TEST_TMPDIR/c.img" 60
 	restore_fails "$BATS_TEST_TMPDIR/c.img" "(crc|checksum|corrupt)"
 }
 
-# bats test_tags=image
 @test "an image with a byte changed in the first record is refused" {
-	require_image
 	img_flip "$GOOD" "$BATS_TEST_TMPDIR/c.img" "$(img_offset "$GOOD" first-record)"
 	restore_fails "$BATS_TEST_TMPDIR/c.img" "(crc|checksum|corrupt)"
 }
 
-# bats test_tags=image
 @test "an image with a byte changed in the page data is refused" {
-	require_image
 	img_flip "$GOOD" "$BATS_TEST_TMPDIR/c.img" "$(img_offset "$GOOD" pages)"
 	restore_fails "$BATS_TEST_TMPDIR/c.img" "(crc|checksum|corrupt)"
 }
 
-# bats test_tags=image
 @test "an image with a byte changed in the END record is refused" {
-	require_image
 	img_flip "$GOOD" "$BATS_TEST_TMPDIR/c.img" "$(img_offset "$GOOD" end)"
 	restore_fails "$BATS_TEST_TMPDIR/c.img" "(crc|checksum|corrupt)"
 }
 
-# bats test_tags=image
 @test "an image of another format version is refused, naming the version" {
-	require_image
 	img_set_version "$GOOD" "$BATS_TEST_TMPDIR/v.img" 1
 	restore_fails "$BATS_TEST_TMPDIR/v.img" "version"
 }
 
-# bats test_tags=image
 @test "an image of another architecture is refused, naming it" {
-	require_image
 	# struct crfs_image_hdr.arch is at offset 16: AUDIT_ARCH_AARCH64.
 	img_set_u32 "$GOOD" "$BATS_TEST_TMPDIR/a.img" 16 0xc00000b7
 	restore_fails "$BATS_TEST_TMPDIR/a.img" "(arch|architecture)"
 }
 
-# bats test_tags=image
 @test "an image with another page size is refused, naming it" {
-	require_image
 	# struct crfs_image_hdr.page_size is at offset 20.
 	img_set_u32 "$GOOD" "$BATS_TEST_TMPDIR/p.img" 20 65536
 	restore_fails "$BATS_TEST_TMPDIR/p.img" "page"
 }
 
-# bats test_tags=image
 @test "a file that is not an image is refused" {
-	require_image
 	head -c 65536 /dev/urandom >"$BATS_TEST_TMPDIR/r.img"
 	restore_fails "$BATS_TEST_TMPDIR/r.img" "(magic|not a crfs image|not an image)"
 }
 
-# bats test_tags=image
 @test "control: the good image still restores after all that" {
-	require_image
 	ct=$(crfs_mkct good)
 	crfs_restore "$ct" "$GOOD"
 	run -0 ct_file "$ct" procs
@@ -441,9 +421,7 @@ unix_refused() {
 	refused zdtm-neg-mqueue "pid [0-9]+: fd [0-9]+: /crfs-zdtm-[0-9]+: POSIX message queues are not supported"
 }
 
-# bats test_tags=image
 @test "a thread with credentials of its own is refused, the container is unharmed" {
-	require_image
 	refused zdtm-neg-thread "thread [0-9]+: credentials"
 }
 
@@ -534,9 +512,7 @@ share_refused() {
 	share_refused shm "mapping [0-9a-f]+-[0-9a-f]+ \\(shared anonymous\\): its memory \\(mapped there too\\) is shared with pid CHILD"
 }
 
-# bats test_tags=image
 @test "a file's open description (one offset) shared with a process outside is refused, naming it" {
-	require_image
 	share_refused fd "fd [0-9]+: /.*/log: its open file description \\(one offset\\) is shared with fd [0-9]+ of pid CHILD"
 }
 
@@ -633,9 +609,7 @@ time.sleep(120)
 	zdtm_finish
 }
 
-# bats test_tags=image
 @test "an io_uring is refused, the container is unharmed" {
-	require_image
 	refused zdtm-neg-uring "(io_uring|uring)"
 }
 
@@ -851,9 +825,7 @@ open(ready, "w").close()
 time.sleep(3600)
 '
 
-# bats test_tags=image
 @test "an OFD lock outside on a file of another filesystem, with the inode number of a file the container maps, is not taken for its own" {
-	require_image
 	local ct tmp ino holder rc=0 err=
 
 	tmp=$BATS_TEST_TMPDIR
@@ -1150,9 +1122,7 @@ time.sleep(120)' "$1") </dev/null >/dev/null 2>&1 3>&- &
 	ZDTM_PTY=ldisc refused zdtm-neg-pty "pid [0-9]+: fd 11: /dev/pts/[0-9]+: a terminal with a line discipline other than N_TTY is not supported"
 }
 
-# bats test_tags=image
 @test "a pseudo-terminal of another devpts instance is refused" {
-	require_image
 	local dir=$BATS_TEST_TMPDIR/pts
 
 	mkdir -p "$dir"

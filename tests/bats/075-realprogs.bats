@@ -59,9 +59,7 @@ refused_running() {
 	crfs_alive "$STARTED_PID" || fail "pid $STARTED_PID died after the refusal"
 }
 
-# bats test_tags=image
 @test "python3: a counting loop goes on after restore" {
-	require_image
 	command -v python3 >/dev/null || skip "no python3"
 	out=$BATS_TEST_TMPDIR/py.out
 	ct=$(crfs_mkct py)
@@ -80,9 +78,7 @@ with open('$out', 'a') as f:
 	run -0 awk '$1 != NR { print "line " NR ": " $0; exit 1 }' "$out"
 }
 
-# bats test_tags=image
 @test "python3: a setitimer heartbeat keeps ticking after restore" {
-	require_image
 	command -v python3 >/dev/null || skip "no python3"
 	out=$BATS_TEST_TMPDIR/beat.out
 	ct=$(crfs_mkct beat)
@@ -108,9 +104,7 @@ while True:
 	run -0 awk '$2 != NR { print "line " NR ": " $0; exit 1 }' "$out"
 }
 
-# bats test_tags=image
 @test "openssl speed: a benchmark timed by alarm() finishes and reports after restore" {
-	require_image
 	# scripts/deps.sh test installs it; a VM image may not have it.
 	command -v openssl >/dev/null || skip "no openssl (scripts/deps.sh test installs it)"
 	local ct pid out
@@ -130,9 +124,7 @@ while True:
 	wait_for "openssl to exit" 10 crfs_gone "$pid"
 }
 
-# bats test_tags=image
 @test "perl: a select() loop goes on after restore" {
-	require_image
 	command -v perl >/dev/null || skip "no perl"
 	out=$BATS_TEST_TMPDIR/perl.out
 	ct=$(crfs_mkct perl)
@@ -155,9 +147,7 @@ my $i = 0; while (1) { print $f ++$i, "\n"; select(undef, undef, undef, 0.05) }'
 	zdtm_finish
 }
 
-# bats test_tags=image
 @test "a session leader (setsid) leads its session again after restore" {
-	require_image
 	ct=$(crfs_mkct sid)
 	start_in "$ct" setsid sleep 1000
 	wait_in "$ct" "$STARTED_PID"
@@ -184,9 +174,7 @@ my $i = 0; while (1) { print $f ++$i, "\n"; select(undef, undef, undef, 0.05) }'
 	assert_output --regexp "^ *$STARTED_PID +$STARTED_PID\$"
 }
 
-# bats test_tags=image
 @test "an image piped through gzip, gunzip and cat restores" {
-	require_image
 	CT=$(crfs_mkct src)
 	zdtm_start "$CT" zdtm-counter
 	STARTED_PID=$ZDTM_PID

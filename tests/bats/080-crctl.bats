@@ -79,9 +79,7 @@ start_counter() {
 	refute_line --partial "?"
 }
 
-# bats test_tags=image
 @test "checkpoint leaves the container frozen by default, and with --leave-frozen" {
-	require_image
 	start_counter
 	run -0 crctl checkpoint "$CT" -o "$BATS_TEST_TMPDIR/a.img"
 	run -0 ct_file "$CT" state
@@ -93,9 +91,7 @@ start_counter() {
 	run -0 "$CRFS_BIN/crfs-image" verify "$BATS_TEST_TMPDIR/a.img"
 }
 
-# bats test_tags=image
 @test "checkpoint --thaw lets the process go on" {
-	require_image
 	start_counter
 	run -0 crctl checkpoint "$CT" -o "$BATS_TEST_TMPDIR/a.img" --thaw
 	wait_thawed "$CT"
@@ -106,9 +102,7 @@ start_counter() {
 	zdtm_finish
 }
 
-# bats test_tags=image
 @test "checkpoint --kill, restore --thaw: the counter goes on" {
-	require_image
 	start_counter
 	img=$BATS_TEST_TMPDIR/ct.img
 	run -0 crctl checkpoint "$CT" -o "$img" --kill
@@ -125,9 +119,7 @@ start_counter() {
 	zdtm_finish
 }
 
-# bats test_tags=image
 @test "checkpoint to stdout and restore from stdin, through a pipe" {
-	require_image
 	start_counter
 	img=$BATS_TEST_TMPDIR/ct.img
 	crctl checkpoint "$CT" -o - --kill >"$img"
@@ -140,9 +132,7 @@ start_counter() {
 	zdtm_finish
 }
 
-# bats test_tags=image
 @test "restore makes a missing container" {
-	require_image
 	start_counter
 	img=$BATS_TEST_TMPDIR/ct.img
 	run -0 crctl checkpoint "$CT" -o "$img" --kill
@@ -155,9 +145,7 @@ start_counter() {
 	zdtm_finish
 }
 
-# bats test_tags=image
 @test "a refused checkpoint prints the reason and leaves the process running" {
-	require_image
 	CT=$(crfs_mkct ct)
 	zdtm_start "$CT" zdtm-neg-socket
 	run -1 crctl checkpoint "$CT" -o "$BATS_TEST_TMPDIR/x.img"
@@ -186,9 +174,7 @@ still_counting() {
 	wait_for "the counter to go on" 10 log_grows "$DIR/log" "$n"
 }
 
-# bats test_tags=image
 @test "checkpoint to a path that cannot be made leaves the container running" {
-	require_image
 	start_counter
 	out=$BATS_TEST_TMPDIR/no/such/dir/ct.img
 	run -1 crctl checkpoint "$CT" -o "$out" --kill
@@ -197,9 +183,7 @@ still_counting() {
 	zdtm_finish
 }
 
-# bats test_tags=image
 @test "checkpoint onto a full filesystem: running again, no partial file left" {
-	require_image
 	start_counter
 	SMALL_FS=$BATS_TEST_TMPDIR/small
 	mkdir "$SMALL_FS"
@@ -212,9 +196,7 @@ still_counting() {
 	zdtm_finish
 }
 
-# bats test_tags=image
 @test "checkpoint to /dev/full: a running container runs again, a frozen one stays frozen" {
-	require_image
 	start_counter
 	run -1 crctl checkpoint "$CT" -o /dev/full --kill
 	assert_output "crctl: $CT: cannot checkpoint: /dev/full: No space left on device"
@@ -232,9 +214,7 @@ still_counting() {
 	zdtm_finish
 }
 
-# bats test_tags=image
 @test "checkpoint to stdout whose reader is gone: EPIPE, a message, running again" {
-	require_image
 	start_counter
 	errf=$BATS_TEST_TMPDIR/crctl.err
 	# The image (over 100 KiB) is larger than a pipe holds: crctl is still
@@ -249,9 +229,7 @@ still_counting() {
 	zdtm_finish
 }
 
-# bats test_tags=image
 @test "checkpoint writes the image mode 0600, and makes an existing file 0600" {
-	require_image
 	start_counter
 	new=$BATS_TEST_TMPDIR/new.img old=$BATS_TEST_TMPDIR/old.img
 	run -0 bash -c 'umask 0; "$0" -r "$1" checkpoint "$2" -o "$3" --thaw' \
@@ -285,9 +263,7 @@ still_counting() {
 	wait_pid_gone "$PID"
 }
 
-# bats test_tags=image
 @test "a failed restore into an existing container leaves it there" {
-	require_image
 	start_counter
 	img=$BATS_TEST_TMPDIR/ct.img
 	run -0 crctl checkpoint "$CT" -o "$img" --kill
@@ -300,9 +276,7 @@ still_counting() {
 	assert_output "empty"
 }
 
-# bats test_tags=image
 @test "restore of an empty file fails and removes the container it made" {
-	require_image
 	: >"$BATS_TEST_TMPDIR/empty.img"
 	name=made-$BATS_SUITE_TEST_NUMBER-$$
 	echo "$name" >>"$BATS_TEST_TMPDIR/.crfs-cts"

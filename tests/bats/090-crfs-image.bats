@@ -81,17 +81,13 @@ refused_alike() {
 	rmdir "$CRFS_MNT/$ct"
 }
 
-# bats test_tags=image
 @test "show summarizes a good image: its pid and command" {
-	require_image
 	run -0 img show "$GOOD"
 	assert_output --partial "$(cat "$GOOD.pid")"
 	assert_output --partial "zdtm-counter"
 }
 
-# bats test_tags=image
 @test "show reads a pipe on stdin, the same as the file (but its name)" {
-	require_image
 	run -0 bash -c "'$CRFS_BIN/crfs-image' show '$GOOD' | grep -v '^image:'"
 	want=$output
 	run -0 bash -c "cat '$GOOD' | '$CRFS_BIN/crfs-image' show | grep -v '^image:'"
@@ -100,9 +96,7 @@ refused_alike() {
 	assert_output "$want"
 }
 
-# bats test_tags=image
 @test "json prints valid JSON holding the pid and the command" {
-	require_image
 	img json "$GOOD" >"$BATS_TEST_TMPDIR/good.json"
 	run -0 python3 -m json.tool "$BATS_TEST_TMPDIR/good.json"
 	run -0 grep -c . "$BATS_TEST_TMPDIR/good.json"
@@ -129,9 +123,7 @@ if missing:
 ' "$BATS_TEST_TMPDIR/good.json" "$(cat "$GOOD.pid")" zdtm-counter
 }
 
-# bats test_tags=image
 @test "json of two checkpoints of a frozen container differ only in the time and id" {
-	require_image
 	ct=$(crfs_mkct ct)
 	zdtm_start "$ct" zdtm-counter
 	ct_write "$ct" state freeze
@@ -155,16 +147,12 @@ if a != b:
 	zdtm_finish
 }
 
-# bats test_tags=image
 @test "verify accepts a good image, from a file and from a pipe" {
-	require_image
 	run -0 img verify "$GOOD"
 	run -0 bash -c "cat '$GOOD' | '$CRFS_BIN/crfs-image' verify"
 }
 
-# bats test_tags=image
 @test "verify rejects truncated images, saying so" {
-	require_image
 	size=$(stat -c %s "$GOOD")
 	for n in 1 100 $(( $(img_hdr_size "$GOOD") + 20 )) \
 		 $(img_offset "$GOOD" pages) $((size - 1)); do
@@ -174,9 +162,7 @@ if a != b:
 	done
 }
 
-# bats test_tags=image
 @test "verify rejects a byte changed anywhere, saying it is corrupt" {
-	require_image
 	for off in 0 60 $(img_offset "$GOOD" first-record) \
 		   $(img_offset "$GOOD" pages) $(img_offset "$GOOD" end); do
 		img_flip "$GOOD" "$BATS_TEST_TMPDIR/c.img" "$off"
@@ -189,9 +175,7 @@ if a != b:
 	done
 }
 
-# bats test_tags=image
 @test "verify rejects another format version, naming it" {
-	require_image
 	local v
 
 	for v in 4 3 2 1; do
@@ -272,9 +256,7 @@ if a != b:
 	refused_alike "$BATS_TEST_TMPDIR/f.img" "the image holds 1 processes, its header says 2"
 }
 
-# bats test_tags=image
 @test "show and json fail on a bad image" {
-	require_image
 	img_flip "$GOOD" "$BATS_TEST_TMPDIR/c.img" "$(img_offset "$GOOD" pages)"
 	run ! img show "$BATS_TEST_TMPDIR/c.img"
 	run ! img json "$BATS_TEST_TMPDIR/c.img"

@@ -315,9 +315,7 @@ sleep_has_fd5() {
 	[[ $output == ROOTS---* ]] || fail "the root file was written: ${output:0:16}"
 }
 
-# bats test_tags=image
 @test "a directory opened without O_DIRECTORY comes back without it, one with it with it" {
-	require_image
 	local ct ct2 pid img
 
 	PUB=$(mktemp -d /tmp/crfs-dirflags.XXXXXX)
@@ -381,9 +379,7 @@ PY
 	zdtm_finish "$ZDTM_DIR" "$pid"
 }
 
-# bats test_tags=image
 @test "the image records each file's identity as the restore checks it" {
-	require_image
 	local ct img
 
 	ct=$(crfs_mkct id)
@@ -426,9 +422,7 @@ PY
 
 # --- what a checkpoint accepts restores ---
 
-# bats test_tags=image
 @test "zdtm-rlimits: limits lowered below a descriptor and below the data in use restore exactly" {
-	require_image
 	local ct ct2 pid img
 
 	ct=$(crfs_mkct src)
