@@ -19,7 +19,7 @@
 #                   make test: it takes one to two hours under TCG.
 
 BUILD		?= build
-VM_ARGS		?= -t 2300 -c tests/vm/run-kernel-suite.sh
+VM_ARGS		?= -t 3600 -c tests/vm/run-kernel-suite.sh
 
 # The Debian packages each target needs (groups of scripts/deps.sh); the VM
 # runs the test suites from the host's root, so it needs theirs too.

@@ -187,7 +187,7 @@ echo "kernel build: waited $(($(date +%s) - t0)) s for it here, $(($(date +%s) -
 if [ "$krc" = 0 ] && [ -r "$BUILD/kernel/bzImage" ]; then
 	echo "== VM: suites inside the test kernel"
 	t0=$(date +%s)
-	run_suite vm 2400 "$top/scripts/vm-run.sh" -t 2300 -c tests/vm/run-kernel-suite.sh
+	run_suite vm 3700 "$top/scripts/vm-run.sh" -t 3600 -c tests/vm/run-kernel-suite.sh
 	echo "VM run: $(($(date +%s) - t0)) s (console: $BUILD/kernel/console.log)"
 fi
 
