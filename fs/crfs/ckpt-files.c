@@ -344,43 +344,37 @@ static bool crfs_ckpt_file_locked(struct file *file)
  */
 int crfs_ckpt_fdtable(struct crfs_ckpt *c)
 {
+	const struct crfs_ckpt_proc *p = &c->procs[c->cur_proc];
+	const struct crfs_ckpt_fd *t = p->fds;
 	struct crfs_fdtable fdt = { 0 };
-	struct crfs_ckpt_fds t;
 	struct crfs_fd fd;
 	char what[24];
 	unsigned int i;
 	int ret;
 
-	ret = crfs_ckpt_fds_check(c, c->pid, c->nr_threads,
-				  crfs_ckpt_fds_get(c->task, &t), &t);
-	if (ret)
-		goto out_put;
+	/* read and checked by crfs_ckpt_descs(), before any process */
 	fdt.id = ++c->next_id;
-	fdt.nr_fds = t.nr;
+	fdt.nr_fds = p->nr_fds;
 	c->fdt_id = fdt.id;
-	c->fds = t.fds;		/* the pipes' other ends: ckpt-pipe.c */
-	c->nr_fds = t.nr;
+	c->fds = t;
+	c->nr_fds = p->nr_fds;
 	ret = crfs_rec_put(c, CRFS_PART_FDTABLE, CRFS_REC_FDTABLE, &fdt,
 			   sizeof(fdt), NULL, 0);
-	for (i = 0; !ret && i < t.nr; i++) {
-		fd = (struct crfs_fd){ .fd = t.fds[i].fd,
-				       .cloexec = t.fds[i].cloexec };
-		if (crfs_ckpt_file_locked(t.fds[i].file)) {
+	for (i = 0; !ret && i < p->nr_fds; i++) {
+		fd = (struct crfs_fd){ .fd = t[i].fd, .cloexec = t[i].cloexec };
+		if (crfs_ckpt_file_locked(t[i].file)) {
 			ret = crfs_ckpt_refuse(c, -EOPNOTSUPP,
 					       "pid %d: fd %u: a lock or lease on its file: kernel: not yet",
 					       c->pid, fd.fd);
 			break;
 		}
 		snprintf(what, sizeof(what), "fd %u", fd.fd);
-		ret = crfs_ckpt_file(c, t.fds[i].file, false, what,
-				     &fd.file_id);
+		ret = crfs_ckpt_file(c, t[i].file, false, what, &fd.file_id);
 		if (!ret)
 			ret = crfs_rec_put(c, CRFS_PART_FDTABLE, CRFS_REC_FD, &fd,
 					   sizeof(fd), NULL, 0);
 	}
 	c->fds = NULL;
 	c->nr_fds = 0;
-out_put:
-	crfs_ckpt_fds_put(&t);
 	return ret;
 }

@@ -73,21 +73,6 @@ static void crfs_ckpt_pipe_ends(const struct crfs_ckpt *c,
 	}
 }
 
-/*
- * The references to @file, an end, this checkpoint accounts for: its
- * descriptors, crfs_ckpt_descs()'s, and the collected table's of the
- * process being checked.
- */
-static unsigned int crfs_ckpt_pipe_refs(const struct crfs_ckpt *c, struct file *file,
-					unsigned int nr_fds)
-{
-	unsigned int i, n = nr_fds + 1;
-
-	for (i = 0; i < c->nr_fds; i++)
-		n += c->fds[i].file == file;
-	return n;
-}
-
 /* The bytes buffered in @pipe into @data (room for @max), locked. */
 static const char *crfs_ckpt_pipe_data(struct pipe_inode_info *pipe,
 				       char *data, size_t max, u32 *len)
@@ -213,8 +198,8 @@ int crfs_ckpt_pipe(struct crfs_ckpt *c, struct file *file, const char *what,
 		goto refuse;
 	}
 	for (i = 0; i < 2; i++)
-		if (e.end[i] && file_count(e.end[i]) !=
-		    crfs_ckpt_pipe_refs(c, e.end[i], e.nr_fds[i]))
+		/* its descriptors' references, and the one c->descs holds */
+		if (e.end[i] && file_count(e.end[i]) != e.nr_fds[i] + 1)
 			why = "an end of a pipe shared with a process outside the container (or in flight)";
 	if (!why && e.end[other] && crfs_ckpt_file_why(e.end[other]))
 		why = "its other end: owned for SIGIO, FASYNC or O_PATH";

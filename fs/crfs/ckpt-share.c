@@ -9,6 +9,10 @@
  * (ckpt-pipe.c looks a pipe up), and a pipe's counts are checked against
  * the container's, not one process's.
  *
+ * Each process's descriptors are kept as read (c->procs[i].fds, the
+ * files borrowed from this table) for its FDTABLE: the tables are read
+ * once.
+ *
  * Then every process outside the container is looked at
  * (crfs_ckpt_share()): an open description of a regular file or a
  * directory that one of them shares (one offset, as
@@ -134,7 +138,7 @@ const struct crfs_ckpt_desc *crfs_ckpt_desc_find(const struct crfs_ckpt *c,
  * counted), its descriptions noted.  Its threads are not collected yet:
  * they are looked at under RCU.
  */
-static int crfs_ckpt_descs_of(struct crfs_ckpt *c, const struct crfs_ckpt_proc *p)
+static int crfs_ckpt_descs_of(struct crfs_ckpt *c, struct crfs_ckpt_proc *p)
 {
 	struct files_struct *files;
 	struct crfs_ckpt_fds t;
@@ -166,6 +170,15 @@ static int crfs_ckpt_descs_of(struct crfs_ckpt *c, const struct crfs_ckpt_proc *
 				       p->pid, tid);
 	for (j = 0; !ret && j < t.nr; j++)
 		ret = crfs_ckpt_desc_add(c, t.fds[j].file, p->pid, t.fds[j].fd);
+	if (!ret) {
+		/* kept for crfs_ckpt_fdtable(), the files c->descs' */
+		for (j = 0; j < t.nr; j++)
+			fput(t.fds[j].file);
+		p->fds = t.fds;
+		p->nr_fds = t.nr;
+		t.fds = NULL;
+		t.nr = 0;
+	}
 	crfs_ckpt_fds_put(&t);
 	return ret;
 }

@@ -428,6 +428,7 @@ void crfs_ckpt_tree_free(struct crfs_ckpt *c)
 		for (j = 0; j < p->nr_threads; j++)
 			put_task_struct(p->threads[j]);
 		kfree(p->threads);
+		kvfree(p->fds);
 		put_task_struct(p->task);
 	}
 	kvfree(c->procs);

@@ -66,6 +66,9 @@ struct crfs_ckpt_proc {
 	pid_t			parent_tid;	/* 0: the parent's leader made it */
 	int			parent;		/* while ordered (sorted by pid) */
 	int			child, next;	/* first child, next sibling */
+	/* its fd table as crfs_ckpt_descs() read it; c->descs holds the files */
+	struct crfs_ckpt_fd	*fds;
+	unsigned int		nr_fds;
 };
 
 /* A FILE already collected: a struct file (or an inode mapped) and its id. */
@@ -150,7 +153,7 @@ struct crfs_ckpt {
 	struct crfs_itimer	itimer[3];	/* ITIMER_REAL, _VIRTUAL, _PROF */
 	struct crfs_timer	*timers;	/* POSIX timers, by id */
 	unsigned int		nr_timers;
-	const struct crfs_ckpt_fd *fds;	/* while the fd table is read */
+	const struct crfs_ckpt_fd *fds;	/* procs[cur_proc]'s, while recorded */
 	unsigned int		nr_fds;
 	struct crfs_ckpt_desc	*descs;		/* every process's (ckpt-share.c) */
 	unsigned int		nr_descs, cap_descs;

@@ -19,9 +19,10 @@
 
 /*
  * The supplementary groups of the image, mapped in the writer's user
- * namespace and sorted, into *@gip; "why" if they cannot be given.
+ * namespace and sorted; NULL with *@why set if they cannot be given, or
+ * ERR_PTR(-ENOMEM).
  */
-static const char *crfs_rst_plan_groups(struct crfs_rst_proc *p, struct group_info **gip)
+static struct group_info *crfs_rst_plan_groups(struct crfs_rst_proc *p, const char **why)
 {
 	struct user_namespace *ns = p->r->wcred->user_ns;
 	const struct group_info *wg = p->r->wcred->group_info;
@@ -36,7 +37,8 @@ static const char *crfs_rst_plan_groups(struct crfs_rst_proc *p, struct group_in
 		gi->gid[i] = make_kgid(ns, p->groups[i]);
 		if (!gid_valid(gi->gid[i])) {
 			put_group_info(gi);
-			return "a supplementary group not mapped in the writer's user namespace";
+			*why = "a supplementary group not mapped in the writer's user namespace";
+			return NULL;
 		}
 	}
 	groups_sort(gi);
@@ -45,10 +47,10 @@ static const char *crfs_rst_plan_groups(struct crfs_rst_proc *p, struct group_in
 		same = gid_eq(wg->gid[i], gi->gid[i]);
 	if (!same && !cap_raised(p->r->wcred->cap_effective, CAP_SETGID)) {
 		put_group_info(gi);
-		return "other supplementary groups, and the writer has no CAP_SETGID";
+		*why = "other supplementary groups, and the writer has no CAP_SETGID";
+		return NULL;
 	}
-	*gip = gi;
-	return NULL;
+	return gi;
 }
 
 /**
@@ -111,9 +113,9 @@ int crfs_rst_plan_creds(struct crfs_rst_proc *p)
 		  !cap_raised(w->cap_effective, CAP_SETPCAP)))
 		why = "securebits, and the writer has no CAP_SETPCAP";
 	else
-		why = crfs_rst_plan_groups(p, &gi);
-	if (IS_ERR(why))
-		return PTR_ERR(why);
+		gi = crfs_rst_plan_groups(p, &why);
+	if (IS_ERR(gi))
+		return PTR_ERR(gi);
 	if (why)
 		return crfs_rst_refuse(r, -EPERM, "pid %u: credentials: %s",
 				       p->task.pid, why);
