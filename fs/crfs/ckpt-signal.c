@@ -202,6 +202,7 @@ int crfs_ckpt_sighand(struct crfs_ckpt *c)
 {
 	struct crfs_sighand *sh;
 	struct k_sigaction *ka;
+	unsigned long flags;
 	int i, ret;
 
 	sh = kzalloc(sizeof(*sh), GFP_KERNEL);
@@ -209,7 +210,12 @@ int crfs_ckpt_sighand(struct crfs_ckpt *c)
 		return -ENOMEM;
 	sh->id = ++c->next_id;
 	c->sighand_id = sh->id;
-	spin_lock_irq(&c->task->sighand->siglock);
+	/* a task killed meanwhile may have let its handler table go */
+	if (!lock_task_sighand(c->task, &flags)) {
+		kfree(sh);
+		return crfs_ckpt_refuse(c, -ESRCH, "pid %d: killed during the checkpoint",
+					c->pid);
+	}
 	for (i = 0; i < CRFS_NSIG && i < _NSIG; i++) {
 		if (i + 1 == SIGKILL || i + 1 == SIGSTOP)
 			continue;
@@ -219,7 +225,7 @@ int crfs_ckpt_sighand(struct crfs_ckpt *c)
 		sh->act[i].restorer = (unsigned long)ka->sa.sa_restorer;
 		sh->act[i].mask = ka->sa.sa_mask.sig[0];
 	}
-	spin_unlock_irq(&c->task->sighand->siglock);
+	unlock_task_sighand(c->task, &flags);
 	ret = crfs_rec_put(c, CRFS_PART_SIGHAND, CRFS_REC_SIGHAND, sh,
 			   sizeof(*sh), NULL, 0);
 	kfree(sh);

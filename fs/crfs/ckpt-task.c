@@ -17,6 +17,7 @@
 #include <linux/pid_namespace.h>
 #include <linux/regset.h>
 #include <linux/sched.h>
+#include <linux/sched/task_stack.h>
 #include <linux/sched/coredump.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
@@ -247,13 +248,19 @@ static int crfs_ckpt_thread(struct crfs_ckpt *c, struct task_struct *t)
 		   (unsigned long *)th.cpus_allowed, cpumask_bits(cpu_active_mask),
 		   min_t(unsigned int, nr_cpu_ids, CRFS_CPU_WORDS * 64));
 	get_task_comm(th.comm, t);
+	/* its registers live on its stack, which a killed thread lets go */
+	if (!try_get_task_stack(t))
+		return crfs_ckpt_refuse(c, -ESRCH, "%s: killed during the checkpoint", who);
 	ret = crfs_ckpt_thread_signals(c, t, &th, KSTK_ESP(t));
 	if (!ret)
 		ret = crfs_rec_put(c, CRFS_PART_TASK, CRFS_REC_THREAD, &th,
 				   sizeof(th), NULL, 0);
 	if (!ret)
 		ret = crfs_ckpt_sigpending(c, tid);
-	return ret ?: crfs_ckpt_regs(c, t, who, tid);
+	if (!ret)
+		ret = crfs_ckpt_regs(c, t, who, tid);
+	put_task_stack(t);
+	return ret;
 }
 
 /* Thread @t's credentials as the CREDS record has them. */

@@ -336,6 +336,10 @@ static int crfs_ckpt_collect_proc(struct crfs_ckpt *c, unsigned int i)
 {
 	int ret;
 
+	/* a kill of the container wakes its tasks: their state goes */
+	ret = crfs_ckpt_proc_alive(c, &c->procs[i]);
+	if (ret)
+		return ret;
 	crfs_ckpt_select(c, i);
 	ret = crfs_ckpt_check_task(c);
 	if (!ret)
