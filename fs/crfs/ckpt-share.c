@@ -20,21 +20,30 @@
  * from it, each with an offset of its own: refused, naming both ends, as
  * crfs-fuse does (res-share.c).  Character devices carry no offset and
  * are opened again anyway; pipes are checked by their counts
- * (ckpt-pipe.c); the address space, fd table, fs and signal actions by
- * theirs.
+ * (ckpt-pipe.c), and signal actions by theirs.
+ *
+ * An address space, fd table or fs (cwd, root, umask) of one of the
+ * container's processes that a task outside shares (clone(CLONE_VM)
+ * without CLONE_THREAD, CLONE_FILES, CLONE_FS) is refused naming that
+ * task (crfs_ckpt_share_procs(), before the descriptions are read), as
+ * crfs-fuse does.  Its count tells it first: only when one counts more
+ * users than the process has threads are the tasks of the system walked.
  *
  * A table the count would miss or count twice (none, more than
  * CRFS_CKPT_MAX_FDS descriptors, shared with another process, a thread's
  * own) is refused here, naming its process, as crfs_ckpt_fdtable() and
  * crfs_ckpt_check_task() would.
  */
+#include <linux/bsearch.h>
 #include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/fs_struct.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
 #include <linux/pipe_fs_i.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
@@ -46,6 +55,24 @@
 /* What to do about a description the program got from its starter. */
 #define CRFS_SHARE_FD_HINT \
 	"start it with descriptors of its own (</dev/null >log 2>&1), or close the descriptor"
+#define CRFS_SHARE_HINT \
+	"crfs restores the container's processes alone: end the other, or start the program without sharing it"
+
+/* What a whole process shares, as crfs-fuse names it (res-share.c). */
+enum crfs_share_kind { CRFS_SHARE_MM, CRFS_SHARE_FILES, CRFS_SHARE_FS, CRFS_SHARE_NR };
+
+static const char *const crfs_share_what[CRFS_SHARE_NR] = {
+	[CRFS_SHARE_MM]		= "its address space (clone(CLONE_VM) without CLONE_THREAD)",
+	[CRFS_SHARE_FILES]	= "its descriptor table (clone(CLONE_FILES))",
+	[CRFS_SHARE_FS]		= "its cwd, root and umask (clone(CLONE_FS))",
+};
+
+/* An object of a process of the container, to look up by its address. */
+struct crfs_ckpt_obj {
+	const void	*ptr;
+	pid_t		pid;
+	unsigned int	kind;
+};
 
 /* Note descriptor @fd of process @pid, of @file (one entry a descriptor). */
 static int crfs_ckpt_desc_add(struct crfs_ckpt *c, struct file *file, pid_t pid,
@@ -229,10 +256,13 @@ static bool crfs_ckpt_ours(const struct crfs_ckpt *c, struct task_struct *t)
 	return false;
 }
 
-/* A descriptor outside: one of the container's files, and where. */
+/* A task outside: what of the container's it shares, and where. */
 struct crfs_ckpt_shared {
 	const struct crfs_ckpt	*c;
-	const struct crfs_ckpt_desc *d;	/* the container's */
+	const struct crfs_ckpt_desc *d;	/* a description of the container's */
+	struct crfs_ckpt_obj	*objs;	/* the processes' objects, sorted */
+	unsigned int		nr_objs;
+	const struct crfs_ckpt_obj *obj;	/* the one found */
 };
 
 /* iterate_fd() under the table's lock: is @file one of ours that matters? */
@@ -248,8 +278,7 @@ static int crfs_ckpt_shared_one(const void *p, struct file *file, unsigned int f
 }
 
 /* One task outside: the fd number + 1 of a description it shares, or 0. */
-static int crfs_ckpt_share_task(struct crfs_ckpt *c, struct task_struct *t,
-				struct crfs_ckpt_shared *s)
+static int crfs_ckpt_share_fds(struct crfs_ckpt_shared *s, struct task_struct *t)
 {
 	struct files_struct *files;
 	int fd = 0;
@@ -262,13 +291,148 @@ static int crfs_ckpt_share_task(struct crfs_ckpt *c, struct task_struct *t,
 	return fd;
 }
 
+/*
+ * @t's address space, fd table and fs, only to compare, by kind; with
+ * @nr_threads: true when one has more users than that (another task).
+ */
+static bool crfs_ckpt_objs_of(struct task_struct *t, const void *o[CRFS_SHARE_NR],
+			      unsigned int nr_threads)
+{
+	bool more;
+
+	/* exit_mm(), exit_files() and exit_fs() let go under it */
+	task_lock(t);
+	o[CRFS_SHARE_MM] = t->mm;
+	o[CRFS_SHARE_FILES] = t->files;
+	o[CRFS_SHARE_FS] = t->fs;
+	more = (t->mm && atomic_read(&t->mm->mm_users) > nr_threads) ||
+	       (t->files && atomic_read(&t->files->count) > nr_threads) ||
+	       (t->fs && t->fs->users > nr_threads);
+	task_unlock(t);
+	return more;
+}
+
+static int crfs_ckpt_obj_cmp(const void *a, const void *b)
+{
+	const struct crfs_ckpt_obj *x = a, *y = b;
+
+	if (x->ptr != y->ptr)
+		return (unsigned long)x->ptr < (unsigned long)y->ptr ? -1 : 1;
+	return 0;
+}
+
+/* One task outside: 1 when it shares an object of the container's. */
+static int crfs_ckpt_share_objs(struct crfs_ckpt_shared *s, struct task_struct *t)
+{
+	const void *o[CRFS_SHARE_NR];
+	struct crfs_ckpt_obj key;
+	unsigned int k;
+
+	crfs_ckpt_objs_of(t, o, 0);
+	for (k = 0; k < CRFS_SHARE_NR; k++) {
+		if (!o[k])
+			continue;
+		key.ptr = o[k];
+		s->obj = bsearch(&key, s->objs, s->nr_objs, sizeof(key),
+				 crfs_ckpt_obj_cmp);
+		if (s->obj)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Every task of the system outside the container, in pid order, until
+ * @one finds something (> 0): the one found under RCU, referenced, looked
+ * at, and the next looked up from its pid, so that no lock is held long.
+ * Return: that task, referenced; NULL: none; or ERR_PTR(-EINTR).
+ */
+static struct task_struct *
+crfs_ckpt_outside(struct crfs_ckpt_shared *s,
+		  int (*one)(struct crfs_ckpt_shared *s, struct task_struct *t),
+		  int *found)
+{
+	struct task_struct *t;
+	struct pid *pid;
+	int nr = 1;
+
+	for (;;) {
+		rcu_read_lock();
+		pid = find_ge_pid(nr, &init_pid_ns);
+		t = pid ? pid_task(pid, PIDTYPE_PID) : NULL;
+		if (pid)
+			nr = pid_nr(pid) + 1;
+		if (t)
+			get_task_struct(t);
+		rcu_read_unlock();
+		if (!pid)
+			return NULL;
+		if (t && !crfs_ckpt_ours(s->c, t)) {
+			*found = one(s, t);
+			if (*found)
+				return t;
+		}
+		if (t)
+			put_task_struct(t);
+		if (fatal_signal_pending(current))
+			return ERR_PTR(-EINTR);
+		cond_resched();
+	}
+}
+
+/**
+ * crfs_ckpt_share_procs - refuse a process whose address space, fd table
+ * or fs a task outside shares
+ * @c: the checkpoint, its processes found (c->procs)
+ *
+ * Return: 0, a refusal naming both with the reason in the error file,
+ * -ENOMEM or -EINTR.
+ */
+int crfs_ckpt_share_procs(struct crfs_ckpt *c)
+{
+	struct crfs_ckpt_shared s = { .c = c };
+	char comm[TASK_COMM_LEN];
+	const void *o[CRFS_SHARE_NR];
+	struct task_struct *t;
+	unsigned int i, k;
+	bool more = false;
+	int found = 0;
+
+	for (i = 0; i < c->nr_procs; i++)
+		more |= crfs_ckpt_objs_of(c->procs[i].task, o,
+					  get_nr_threads(c->procs[i].task));
+	if (!more)
+		return 0;
+	s.objs = kvmalloc_array(c->nr_procs, CRFS_SHARE_NR * sizeof(*s.objs),
+				GFP_KERNEL);
+	if (!s.objs)
+		return -ENOMEM;
+	for (i = 0; i < c->nr_procs; i++) {
+		crfs_ckpt_objs_of(c->procs[i].task, o, 0);
+		for (k = 0; k < CRFS_SHARE_NR; k++)
+			if (o[k])
+				s.objs[s.nr_objs++] = (struct crfs_ckpt_obj){
+					o[k], c->procs[i].pid, k };
+	}
+	sort(s.objs, s.nr_objs, sizeof(*s.objs), crfs_ckpt_obj_cmp, NULL);
+	t = crfs_ckpt_outside(&s, crfs_ckpt_share_objs, &found);
+	if (IS_ERR_OR_NULL(t)) {
+		kvfree(s.objs);
+		return PTR_ERR_OR_ZERO(t);
+	}
+	__get_task_comm(comm, sizeof(comm), t);
+	found = crfs_ckpt_refuse(c, -EOPNOTSUPP,
+				 "pid %d: process: %s is shared with pid %d (%s), outside the container: a restore would part them: %s",
+				 s.obj->pid, crfs_share_what[s.obj->kind],
+				 task_tgid_nr_ns(t, c->pid_ns), comm, CRFS_SHARE_HINT);
+	put_task_struct(t);
+	kvfree(s.objs);
+	return found;
+}
+
 /**
  * crfs_ckpt_share - refuse a description a process outside shares
  * @c: the checkpoint, crfs_ckpt_descs() done
- *
- * Every task of the system, in pid order, is looked at: the one found
- * under RCU, referenced, looked at with its table locked, and the next
- * looked up from its pid, so that no lock is held long.
  *
  * Return: 0, a refusal naming both ends with the reason in the error
  * file, or -EINTR.
@@ -279,32 +443,13 @@ int crfs_ckpt_share(struct crfs_ckpt *c)
 	char comm[TASK_COMM_LEN];
 	struct task_struct *t;
 	const char *path;
-	struct pid *pid;
-	int nr = 1, fd = 0;
+	int fd = 0, nr;
 
 	if (!c->nr_descs || c->descs[0].pipe)	/* nothing but pipes */
 		return 0;
-	while (!fd) {
-		rcu_read_lock();
-		pid = find_ge_pid(nr, &init_pid_ns);
-		t = pid ? pid_task(pid, PIDTYPE_PID) : NULL;
-		if (pid)
-			nr = pid_nr(pid) + 1;
-		if (t)
-			get_task_struct(t);
-		rcu_read_unlock();
-		if (!pid)
-			return 0;
-		if (!t)
-			continue;
-		if (!crfs_ckpt_ours(c, t))
-			fd = crfs_ckpt_share_task(c, t, &s);
-		if (!fd)
-			put_task_struct(t);
-		if (fatal_signal_pending(current))
-			return -EINTR;
-		cond_resched();
-	}
+	t = crfs_ckpt_outside(&s, crfs_ckpt_share_fds, &fd);
+	if (IS_ERR_OR_NULL(t))
+		return PTR_ERR_OR_ZERO(t);
 	__get_task_comm(comm, sizeof(comm), t);
 	nr = task_tgid_nr_ns(t, c->pid_ns);
 	put_task_struct(t);

@@ -368,7 +368,9 @@ static int crfs_ckpt_collect(struct crfs_ckpt *c)
 	ret = crfs_ckpt_tree(c);
 	if (ret)
 		return ret;
-	ret = crfs_ckpt_descs(c);
+	ret = crfs_ckpt_share_procs(c);
+	if (!ret)
+		ret = crfs_ckpt_descs(c);
 	if (!ret)
 		ret = crfs_ckpt_share(c);
 	for (i = 0; !ret && i < c->nr_procs; i++)

@@ -244,6 +244,7 @@ int crfs_ckpt_descs(struct crfs_ckpt *c);
 const struct crfs_ckpt_desc *crfs_ckpt_desc_find(const struct crfs_ckpt *c,
 						 struct pipe_inode_info *pipe,
 						 struct file *file);
+int crfs_ckpt_share_procs(struct crfs_ckpt *c);
 int crfs_ckpt_share(struct crfs_ckpt *c);
 void crfs_ckpt_descs_free(struct crfs_ckpt *c);
 

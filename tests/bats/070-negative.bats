@@ -488,21 +488,15 @@ share_refused() {
 	zdtm_finish
 }
 
-# bats test_tags=image
 @test "an address space shared with a process outside (CLONE_VM) is refused, naming it" {
-	require_image
 	share_refused vm "process: its address space \\(clone\\(CLONE_VM\\) without CLONE_THREAD\\) is shared with pid CHILD"
 }
 
-# bats test_tags=image
 @test "a descriptor table shared with a process outside (CLONE_FILES) is refused, naming it" {
-	require_image
 	share_refused files "process: its descriptor table \\(clone\\(CLONE_FILES\\)\\) is shared with pid CHILD"
 }
 
-# bats test_tags=image
 @test "a cwd, root and umask shared with a process outside (CLONE_FS) is refused, naming it" {
-	require_image
 	share_refused fs "process: its cwd, root and umask \\(clone\\(CLONE_FS\\)\\) is shared with pid CHILD"
 }
 
