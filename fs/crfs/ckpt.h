@@ -127,6 +127,7 @@ struct crfs_ckpt {
 	struct crfs_ct		*ct;
 	struct mutex		lock;		/* readers of the stream */
 	int			err;		/* the stream failed: -EIO */
+	bool			cut;		/* a kill ended it (crfs_image_kill()) */
 	bool			refused;	/* the error file says why */
 	struct pid_namespace	*pid_ns;	/* the opener's, or the container's own: pids */
 	bool			pidns;		/* the container's own (its root pid 1) */
@@ -231,8 +232,12 @@ int crfs_ckpt_fdtable(struct crfs_ckpt *c);
 
 /* The status flags a pipe end is kept and made with (ckpt-pipe.c, rst-pipe.c). */
 #define CRFS_PIPE_FLAGS		(O_ACCMODE | O_NONBLOCK | O_DIRECT | O_LARGEFILE)
-/* The most queued signals kept and restored (RLIMIT_SIGPENDING is per user). */
-#define CRFS_MAX_SIGQ		32768
+/*
+ * The most queued signals of a process kept and restored: above what
+ * RLIMIT_SIGPENDING (per user) gives a machine of 32 GiB; each takes
+ * 136 bytes while a checkpoint or restore holds it.
+ */
+#define CRFS_MAX_SIGQ		262144
 
 /* ckpt-pipe.c */
 struct pipe_inode_info *crfs_ckpt_pipe_of(struct file *file);

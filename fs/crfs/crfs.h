@@ -23,7 +23,9 @@
 #define CRFS_KILL_TIMEOUT	(5 * HZ)
 #define CRFS_NS_NR		8	/* namespace types: links in CT/ns */
 
+struct crfs_ckpt;
 struct crfs_ct;
+struct crfs_rst;
 struct pid_namespace;
 
 /* A control file: one row of crfs_ctl_files[]. */
@@ -76,6 +78,8 @@ struct crfs_ct {
 	spinlock_t		lock;		/* error, restoring, files[].dentry */
 	char			error[CRFS_ERROR_LEN];
 	bool			restoring;	/* a restore under way, not done */
+	struct crfs_ckpt	*ckpt;		/* the checkpoint holding its lock */
+	struct crfs_rst		*rst;		/* the restore: its image open */
 	struct crfs_ct_file	*files;		/* one per crfs_ctl_files[] row */
 	struct dentry		*ns_dir;	/* CT/ns */
 	struct crfs_ns_link	ns_links[CRFS_NS_NR];
@@ -99,6 +103,9 @@ const char *crfs_err_words(int err);
 __printf(3, 4)
 int crfs_ct_fail(struct crfs_ct *ct, int err, const char *fmt, ...);
 void crfs_ct_clear(struct crfs_ct *ct);
+
+/* image.c */
+void crfs_image_kill(struct crfs_ct *ct);
 
 /* ns.c */
 int crfs_ns_populate(struct crfs_ct *ct, struct dentry *dir);

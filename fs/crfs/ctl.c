@@ -139,6 +139,12 @@ static int crfs_state_kill(struct crfs_ct *ct)
 		return crfs_ct_fail(ct, -EBUSY,
 				    "kill: %s still has processes after %d ms",
 				    ct->name, jiffies_to_msecs(CRFS_KILL_TIMEOUT));
+	crfs_image_kill(ct);
+	/* a restore called off in its writer's write() ends there: wait */
+	left = wait_event_interruptible_timeout(ct->wait, !READ_ONCE(ct->restoring),
+						CRFS_KILL_TIMEOUT);
+	if (left < 0)
+		return left;
 	/*
 	 * Empty means thawed: the next process must not start frozen.  But
 	 * not under a restore, which froze it for the process it is making

@@ -17,6 +17,11 @@
  * image; the write() that completes it returns once the process is
  * restored and frozen, or the errno of the failure, which every later
  * write() returns too; release() before the end kills what was made.
+ *
+ * A kill of the container ends the transfer under way (crfs_image_kill()):
+ * a checkpoint's reader that still holds image no longer holds the
+ * container (its next read() fails, EIO), nor does a restore's writer
+ * between two write()s (its next one fails, ECANCELED).
  */
 #include <linux/capability.h>
 #include <linux/fs.h>
@@ -87,6 +92,9 @@ static int crfs_image_open_write(struct crfs_ct *ct, struct inode *inode,
 	if (IS_ERR(r))
 		return PTR_ERR(r);
 	crfs_ct_get(ct);
+	spin_lock(&ct->lock);
+	ct->rst = r;
+	spin_unlock(&ct->lock);
 	file->private_data = r;
 	return stream_open(inode, file);
 }
@@ -120,8 +128,45 @@ static int crfs_image_open(struct inode *inode, struct file *file)
 		return PTR_ERR(c);
 	}
 	crfs_ct_get(ct);
+	spin_lock(&ct->lock);
+	ct->ckpt = c;
+	spin_unlock(&ct->lock);
 	file->private_data = c;
 	return stream_open(inode, file);
+}
+
+/**
+ * crfs_image_kill - a kill of the container ends its transfer under way
+ * @ct: the container, its processes killed and gone
+ *
+ * A checkpoint lets the container go at once: thawed, checkpointed again
+ * while its reader still holds image.  A restore between two write()s is
+ * cancelled (crfs_rst_cancel()); one in a write() ends by itself, its
+ * processes gone.
+ */
+void crfs_image_kill(struct crfs_ct *ct)
+{
+	struct crfs_ckpt *c;
+	struct crfs_rst *r;
+
+	spin_lock(&ct->lock);
+	c = ct->ckpt;
+	ct->ckpt = NULL;
+	if (c)
+		WRITE_ONCE(c->cut, true);
+	r = ct->rst;
+	if (r)
+		refcount_inc(&r->ref);
+	spin_unlock(&ct->lock);
+	if (c) {
+		crfs_ct_fail(ct, -ECANCELED, "checkpoint: %s was killed during the checkpoint",
+			     ct->name);
+		crfs_image_unlock(ct);
+	}
+	if (r) {
+		crfs_rst_cancel(r);
+		crfs_rst_put(r);
+	}
 }
 
 /*
@@ -146,6 +191,8 @@ static ssize_t crfs_image_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	int ret = 0;
 
 	mutex_lock(&c->lock);
+	if (READ_ONCE(c->cut))
+		c->err = -EIO;	/* the kill said why */
 	if (c->err) {
 		mutex_unlock(&c->lock);
 		return c->err;
@@ -175,6 +222,10 @@ static ssize_t crfs_image_read_iter(struct kiocb *iocb, struct iov_iter *to)
 				break;
 			if (fatal_signal_pending(current)) {
 				ret = -EINTR;
+				break;
+			}
+			if (READ_ONCE(c->cut)) {
+				ret = -EIO;
 				break;
 			}
 			c->cur = NULL;
@@ -212,18 +263,29 @@ static int crfs_image_release(struct inode *inode, struct file *file)
 {
 	struct crfs_ckpt *c = file->private_data;
 	struct crfs_ct *ct = c->ct;
+	bool mine;
 
 	if (file->f_mode & FMODE_WRITE) {
 		struct crfs_rst *r = file->private_data;
 
 		ct = r->ct;
+		spin_lock(&ct->lock);
+		if (ct->rst == r)
+			ct->rst = NULL;
+		spin_unlock(&ct->lock);
 		crfs_rst_release(r);
 		crfs_ct_put(ct);
 		return 0;
 	}
 
+	spin_lock(&ct->lock);
+	mine = ct->ckpt == c;	/* else a kill let the container go */
+	if (mine)
+		ct->ckpt = NULL;
+	spin_unlock(&ct->lock);
 	crfs_ckpt_free(c);
-	crfs_image_unlock(ct);
+	if (mine)
+		crfs_image_unlock(ct);
 	crfs_ct_put(ct);
 	return 0;
 }

@@ -400,6 +400,9 @@ ssize_t crfs_rst_pages_copy(struct crfs_rst *r, struct iov_iter *from)
 		got = get_user_pages_remote(p->task_mm, r->pg_addr, 1,
 					    FOLL_WRITE | FOLL_FORCE, &page, NULL);
 		mmap_read_unlock(p->task_mm);
+		if (got != 1 && fatal_signal_pending(current))
+			return crfs_rst_refuse(r, -EINTR, "pid %u: the writer was killed",
+					       p->task.pid);
 		if (got != 1)
 			return crfs_rst_refuse(r, -EIO,
 					       "pid %u: pages at %#llx: cannot write (%ld)",

@@ -77,12 +77,15 @@ int crfs_rst_child_fail(struct crfs_rst *r, int err, const char *fmt, ...)
 	va_list args;
 
 	/*
-	 * The writer's write() returns it: never an errno of the kernel's own
-	 * (an interruptible wait in the process fails with ERESTARTSYS, the
-	 * frozen container's pending trap making it "signalled").
+	 * The writer's write() returns it, and every later one: never an
+	 * errno of the kernel's own (an interruptible wait in the process
+	 * fails with ERESTARTSYS, the frozen container's pending trap making
+	 * it "signalled"), nor EINTR, which a writer such as cat(1) takes for
+	 * "try again", for ever: a process interrupted was killed, the
+	 * restore called off.
 	 */
-	if (err <= -ERESTARTSYS && err >= -ERESTART_RESTARTBLOCK)
-		err = -EINTR;
+	if ((err <= -ERESTARTSYS && err >= -ERESTART_RESTARTBLOCK) || err == -EINTR)
+		err = -ECANCELED;
 	else if (err == -ENOTSUPP)
 		err = -EOPNOTSUPP;
 	else if (err <= -ERESTARTSYS)

@@ -541,6 +541,21 @@ static bool crfs_rst_all_dead(struct crfs_rst *r)
 	return true;
 }
 
+/*
+ * The root, a zombie of a writer that is not current (a kill cancelled
+ * the restore): released as wait_task_zombie() does for its parent, so
+ * that its pid is free for the next restore at once.  Whoever moves it
+ * out of EXIT_ZOMBIE first reaps it.
+ */
+static void crfs_rst_reap(struct task_struct *root)
+{
+	if (READ_ONCE(root->exit_state) != EXIT_ZOMBIE || root->ptrace ||
+	    get_nr_threads(root) != 1)
+		return;
+	if (cmpxchg(&root->exit_state, EXIT_ZOMBIE, EXIT_DEAD) == EXIT_ZOMBIE)
+		release_task(root);
+}
+
 /**
  * crfs_rst_kill - a failed restore: kill the tree, wait until it is gone
  * @r: the restore
@@ -552,13 +567,15 @@ static bool crfs_rst_all_dead(struct crfs_rst *r)
  * writer's child: when the writer kills it, it reaps it too, once its
  * last thread is gone, so that no zombie keeps the image's pid (the same
  * image again from the same writer would be refused EEXIST) for as long
- * as the writer lives.  The other processes are waited for until they
+ * as the writer lives; a kill of the container cancelling the restore
+ * (crfs_rst_cancel(), not the writer) reaps it as the writer's wait4()
+ * would (crfs_rst_reap()).  The other processes are waited for until they
  * are zombies; their reaper (init, or a subreaper) reaps them.
  */
 void crfs_rst_kill(struct crfs_rst *r)
 {
 	struct task_struct *root;
-	long ret;
+	long ret = 0;
 	pid_t nr;
 	int i;
 
@@ -583,6 +600,8 @@ void crfs_rst_kill(struct crfs_rst *r)
 				break;
 			msleep(20);
 		}
+		if (nr > 0 && ret == -ECHILD)	/* not current's child */
+			crfs_rst_reap(root);
 		/* a process made while the first SIGKILLs went out */
 		crfs_rst_kill_all(r);
 		for (i = 0; i < 250 && !crfs_rst_all_dead(r); i++)

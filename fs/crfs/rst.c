@@ -23,6 +23,7 @@
 #include <linux/file.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/stdarg.h>
@@ -599,6 +600,22 @@ static int crfs_rst_feed(struct crfs_rst *r, struct iov_iter *from, size_t *took
 	return ret;
 }
 
+/*
+ * A kill of the container called the restore off, or a process of it
+ * gave up (and said why): the writer stops at once, not at END.
+ */
+static int crfs_rst_stopped(struct crfs_rst *r)
+{
+	int err = READ_ONCE(r->child_err);
+
+	if (READ_ONCE(r->cancel))
+		return crfs_rst_refuse(r, -ECANCELED, "%s was killed during the restore",
+				       r->ct->name);
+	if (err && !r->err)
+		r->err = err;
+	return err;
+}
+
 /**
  * crfs_rst_write - take the next bytes of the image
  * @r: the restore
@@ -616,13 +633,23 @@ ssize_t crfs_rst_write(struct crfs_rst *r, struct iov_iter *from)
 
 	mutex_lock(&r->lock);
 	restored = r->done;
+	n = iov_iter_count(from);
+	if (restored && n)	/* a later write(): the restore stands */
+		crfs_rst_refuse(r, -EBADMSG,
+				"%s: %zu byte%s written after the image's trailer %s ignored: the restore is done and stands",
+				r->ct->name, n, n == 1 ? "" : "s", n == 1 ? "was" : "were");
 	while (!r->err && iov_iter_count(from)) {
+		if (crfs_rst_stopped(r))
+			break;
 		n = 0;
 		ret = crfs_rst_feed(r, from, &n);
 		done += n;
 		if (ret == -EFAULT && !r->err)
 			break;
-		if (ret && !r->err)
+		if (ret && !r->err && fatal_signal_pending(current))
+			crfs_rst_refuse(r, ret, "pid %u: the writer was killed",
+					crfs_rst_last_pid(r));
+		else if (ret && !r->err)
 			crfs_rst_refuse(r, ret, "pid %u: %s", crfs_rst_last_pid(r),
 					crfs_err_words(ret));
 	}
@@ -699,11 +726,38 @@ struct crfs_rst *crfs_rst_open(struct crfs_ct *ct, struct file *file)
 }
 
 /**
+ * crfs_rst_cancel - a kill of the container between two write()s
+ * @r: the restore, referenced
+ *
+ * Its processes are killed and gone; the writer's next write() fails
+ * (ECANCELED) and the container takes another restore at once.  A writer
+ * in a write() holds the lock: that write() stops at its next step
+ * (crfs_rst_stopped()), kills what it made and lets the container go.
+ */
+void crfs_rst_cancel(struct crfs_rst *r)
+{
+	WRITE_ONCE(r->cancel, true);
+	if (!mutex_trylock(&r->lock))
+		return;		/* the write() under way stops at its next step */
+	if (!r->done && !r->err) {
+		crfs_rst_refuse(r, -ECANCELED, "%s was killed during the restore",
+				r->ct->name);
+		crfs_rst_kill(r);
+	}
+	if (r->busy) {
+		crfs_rst_unbusy(r->ct);
+		r->busy = false;
+	}
+	mutex_unlock(&r->lock);
+}
+
+/**
  * crfs_rst_release - end a restore: a process not restored whole is killed
  * @r: the restore
  */
 void crfs_rst_release(struct crfs_rst *r)
 {
+	mutex_lock(&r->lock);	/* a kill may cancel it meanwhile */
 	if (!r->done && !r->err && !r->off)
 		crfs_rst_refuse(r, -ENODATA, "image is empty");
 	else if (!r->done && !r->err && r->nr_procs)
@@ -716,6 +770,8 @@ void crfs_rst_release(struct crfs_rst *r)
 		crfs_rst_kill(r);
 	if (r->busy)
 		crfs_rst_unbusy(r->ct);
+	r->busy = false;
+	mutex_unlock(&r->lock);
 	crfs_rst_put(r);
 }
 

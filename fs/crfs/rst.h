@@ -187,6 +187,7 @@ struct crfs_rst {
 	struct completion	finished;	/* each thread: done, or failed */
 	bool			froze;		/* the container, by us */
 	bool			abort;
+	bool			cancel;		/* a kill of the container called it off */
 	int			child_err;
 };
 
@@ -195,6 +196,7 @@ __printf(3, 4)
 int crfs_rst_refuse(struct crfs_rst *r, int err, const char *fmt, ...);
 struct crfs_rst *crfs_rst_open(struct crfs_ct *ct, struct file *file);
 ssize_t crfs_rst_write(struct crfs_rst *r, struct iov_iter *from);
+void crfs_rst_cancel(struct crfs_rst *r);
 void crfs_rst_release(struct crfs_rst *r);
 void crfs_rst_put(struct crfs_rst *r);
 struct crfs_rst_file *crfs_rst_file_by_id(struct crfs_rst *r, u32 id);
