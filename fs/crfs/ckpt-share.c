@@ -424,7 +424,8 @@ int crfs_ckpt_share_procs(struct crfs_ckpt *c)
 	found = crfs_ckpt_refuse(c, -EOPNOTSUPP,
 				 "pid %d: process: %s is shared with pid %d (%s), outside the container: a restore would part them: %s",
 				 s.obj->pid, crfs_share_what[s.obj->kind],
-				 task_tgid_nr_ns(t, c->pid_ns), comm, CRFS_SHARE_HINT);
+				 task_tgid_nr_ns(t, task_active_pid_ns(current)), comm,
+				 CRFS_SHARE_HINT);
 	put_task_struct(t);
 	kvfree(s.objs);
 	return found;
@@ -451,7 +452,7 @@ int crfs_ckpt_share(struct crfs_ckpt *c)
 	if (IS_ERR_OR_NULL(t))
 		return PTR_ERR_OR_ZERO(t);
 	__get_task_comm(comm, sizeof(comm), t);
-	nr = task_tgid_nr_ns(t, c->pid_ns);
+	nr = task_tgid_nr_ns(t, task_active_pid_ns(current));	/* the opener's */
 	put_task_struct(t);
 	path = d_path(&s.d->file->f_path, c->path_buf, PATH_MAX);
 	return crfs_ckpt_refuse(c, -EOPNOTSUPP,

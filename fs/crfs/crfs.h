@@ -79,7 +79,8 @@ struct crfs_ct {
 	char			error[CRFS_ERROR_LEN];
 	bool			restoring;	/* a restore under way, not done */
 	struct crfs_ckpt	*ckpt;		/* the checkpoint holding its lock */
-	struct crfs_rst		*rst;		/* the restore: its image open */
+	struct crfs_rst		*rst;		/* the restore, until it is done */
+	unsigned int		kills;		/* kills of the transfers under way */
 	struct crfs_ct_file	*files;		/* one per crfs_ctl_files[] row */
 	struct dentry		*ns_dir;	/* CT/ns */
 	struct crfs_ns_link	ns_links[CRFS_NS_NR];

@@ -121,8 +121,8 @@ static bool crfs_ct_empty(struct crfs_ct *ct)
 	return !st.populated;
 }
 
-/* kill: SIGKILL everything, and return once the container is empty. */
-static int crfs_state_kill(struct crfs_ct *ct)
+/* SIGKILL every process of @ct, and wait until it is empty. */
+static int crfs_ct_kill_wait(struct crfs_ct *ct)
 {
 	long left;
 	int ret;
@@ -139,12 +139,39 @@ static int crfs_state_kill(struct crfs_ct *ct)
 		return crfs_ct_fail(ct, -EBUSY,
 				    "kill: %s still has processes after %d ms",
 				    ct->name, jiffies_to_msecs(CRFS_KILL_TIMEOUT));
+	return 0;
+}
+
+/*
+ * kill: end the transfer under way (crfs_image_kill(): before the
+ * SIGKILLs, so that a restore moves no process in after them), SIGKILL
+ * everything, wait for a restore's writer to let the container go, and
+ * return once it is empty.
+ */
+static int crfs_state_kill(struct crfs_ct *ct)
+{
+	long left;
+	int ret;
+
 	crfs_image_kill(ct);
+	ret = crfs_ct_kill_wait(ct);
+	if (ret)
+		return ret;
 	/* a restore called off in its writer's write() ends there: wait */
 	left = wait_event_interruptible_timeout(ct->wait, !READ_ONCE(ct->restoring),
 						CRFS_KILL_TIMEOUT);
 	if (left < 0)
 		return left;
+	if (!left)
+		return crfs_ct_fail(ct, -EBUSY,
+				    "kill: %s: the restore under way did not end after %d ms",
+				    ct->name, jiffies_to_msecs(CRFS_KILL_TIMEOUT));
+	/* what that restore moved in before it saw the kill */
+	if (!crfs_ct_empty(ct)) {
+		ret = crfs_ct_kill_wait(ct);
+		if (ret)
+			return ret;
+	}
 	/*
 	 * Empty means thawed: the next process must not start frozen.  But
 	 * not under a restore, which froze it for the process it is making

@@ -91,10 +91,7 @@ static int crfs_image_open_write(struct crfs_ct *ct, struct inode *inode,
 
 	if (IS_ERR(r))
 		return PTR_ERR(r);
-	crfs_ct_get(ct);
-	spin_lock(&ct->lock);
-	ct->rst = r;
-	spin_unlock(&ct->lock);
+	crfs_ct_get(ct);	/* ct->rst is r: crfs_rst_open() */
 	file->private_data = r;
 	return stream_open(inode, file);
 }
@@ -104,6 +101,8 @@ static int crfs_image_open(struct inode *inode, struct file *file)
 	struct crfs_ct_file *cf = inode->i_private;
 	struct crfs_ct *ct = cf->ct;
 	struct crfs_ckpt *c;
+	unsigned int kills;
+	bool killed;
 	int ret;
 
 	crfs_ct_clear(ct);
@@ -119,6 +118,7 @@ static int crfs_image_open(struct inode *inode, struct file *file)
 	if (!file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN))
 		return crfs_ct_fail(ct, -EPERM,
 				    "checkpoint: %s: needs CAP_SYS_ADMIN", ct->name);
+	kills = READ_ONCE(ct->kills);
 	ret = crfs_image_lock(ct);
 	if (ret)
 		return ret;
@@ -127,17 +127,26 @@ static int crfs_image_open(struct inode *inode, struct file *file)
 		crfs_image_unlock(ct);
 		return PTR_ERR(c);
 	}
-	crfs_ct_get(ct);
+	/* a kill while it collected found nothing to end: it ends here */
 	spin_lock(&ct->lock);
-	ct->ckpt = c;
+	killed = ct->kills != kills;
+	if (!killed)
+		ct->ckpt = c;
 	spin_unlock(&ct->lock);
+	if (killed) {
+		crfs_ckpt_free(c);
+		crfs_image_unlock(ct);
+		return crfs_ct_fail(ct, -ECANCELED, "checkpoint: %s was killed during the checkpoint",
+				    ct->name);
+	}
+	crfs_ct_get(ct);
 	file->private_data = c;
 	return stream_open(inode, file);
 }
 
 /**
  * crfs_image_kill - a kill of the container ends its transfer under way
- * @ct: the container, its processes killed and gone
+ * @ct: the container, about to be killed
  *
  * A checkpoint lets the container go at once: thawed, checkpointed again
  * while its reader still holds image.  A restore between two write()s is
@@ -150,6 +159,7 @@ void crfs_image_kill(struct crfs_ct *ct)
 	struct crfs_rst *r;
 
 	spin_lock(&ct->lock);
+	ct->kills++;
 	c = ct->ckpt;
 	ct->ckpt = NULL;
 	if (c)
@@ -269,11 +279,7 @@ static int crfs_image_release(struct inode *inode, struct file *file)
 		struct crfs_rst *r = file->private_data;
 
 		ct = r->ct;
-		spin_lock(&ct->lock);
-		if (ct->rst == r)
-			ct->rst = NULL;
-		spin_unlock(&ct->lock);
-		crfs_rst_release(r);
+		crfs_rst_release(r);	/* ct->rst no longer r */
 		crfs_ct_put(ct);
 		return 0;
 	}

@@ -541,18 +541,32 @@ static bool crfs_rst_all_dead(struct crfs_rst *r)
 	return true;
 }
 
-/*
- * The root, a zombie of a writer that is not current (a kill cancelled
- * the restore): released as wait_task_zombie() does for its parent, so
- * that its pid is free for the next restore at once.  Whoever moves it
- * out of EXIT_ZOMBIE first reaps it.
+/**
+ * crfs_rst_reap - reap the root of a restore a kill cancelled
+ * @r: the restore, crfs_rst_kill() done
+ *
+ * The root is the writer's child: a kill (not the writer) leaves it a
+ * zombie that keeps the image's pid for as long as the writer does not
+ * wait for it.  It is released as wait_task_zombie() does for its parent,
+ * under tasklist_lock (reparent_leader() and release_task() set
+ * exit_state under it too): whoever moves it out of EXIT_ZOMBIE first
+ * reaps it.
  */
-static void crfs_rst_reap(struct task_struct *root)
+void crfs_rst_reap(struct crfs_rst *r)
 {
-	if (READ_ONCE(root->exit_state) != EXIT_ZOMBIE || root->ptrace ||
-	    get_nr_threads(root) != 1)
+	struct task_struct *root;
+	bool reap = false;
+
+	/* made by the writer under r->lock, which the caller holds */
+	root = r->procs ? r->procs[0].proc : NULL;
+	if (!root)
 		return;
-	if (cmpxchg(&root->exit_state, EXIT_ZOMBIE, EXIT_DEAD) == EXIT_ZOMBIE)
+	read_lock(&tasklist_lock);
+	if (READ_ONCE(root->exit_state) == EXIT_ZOMBIE && !root->ptrace &&
+	    thread_group_empty(root) && root->real_parent->tgid != current->tgid)
+		reap = cmpxchg(&root->exit_state, EXIT_ZOMBIE, EXIT_DEAD) == EXIT_ZOMBIE;
+	read_unlock(&tasklist_lock);
+	if (reap)
 		release_task(root);
 }
 
@@ -567,15 +581,14 @@ static void crfs_rst_reap(struct task_struct *root)
  * writer's child: when the writer kills it, it reaps it too, once its
  * last thread is gone, so that no zombie keeps the image's pid (the same
  * image again from the same writer would be refused EEXIST) for as long
- * as the writer lives; a kill of the container cancelling the restore
- * (crfs_rst_cancel(), not the writer) reaps it as the writer's wait4()
- * would (crfs_rst_reap()).  The other processes are waited for until they
+ * as the writer lives (a kill of the container, not the writer, reaps it
+ * after: crfs_rst_reap()).  The other processes are waited for until they
  * are zombies; their reaper (init, or a subreaper) reaps them.
  */
 void crfs_rst_kill(struct crfs_rst *r)
 {
 	struct task_struct *root;
-	long ret = 0;
+	long ret;
 	pid_t nr;
 	int i;
 
@@ -600,8 +613,6 @@ void crfs_rst_kill(struct crfs_rst *r)
 				break;
 			msleep(20);
 		}
-		if (nr > 0 && ret == -ECHILD)	/* not current's child */
-			crfs_rst_reap(root);
 		/* a process made while the first SIGKILLs went out */
 		crfs_rst_kill_all(r);
 		for (i = 0; i < 250 && !crfs_rst_all_dead(r); i++)

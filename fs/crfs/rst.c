@@ -406,13 +406,21 @@ static int crfs_rst_pages_feed(struct crfs_rst *r, struct iov_iter *from,
 	return 0;
 }
 
-/* The container takes another restore. */
-static void crfs_rst_unbusy(struct crfs_ct *ct)
+/* The container takes another restore: @r no longer claims it. */
+static void crfs_rst_unbusy(struct crfs_rst *r)
 {
+	struct crfs_ct *ct = r->ct;
+	bool mine;
+
 	spin_lock(&ct->lock);
-	ct->restoring = false;
+	mine = ct->rst == r;
+	if (mine) {
+		ct->restoring = false;
+		ct->rst = NULL;
+	}
 	spin_unlock(&ct->lock);
-	crfs_ct_changed(ct);
+	if (mine)
+		crfs_ct_changed(ct);
 }
 
 /* CRFS_REC_END: the trailer; the process finishes and freezes. */
@@ -440,7 +448,7 @@ static int crfs_rst_rec_end(struct crfs_rst *r, void *p, size_t len)
 	ret = crfs_rst_complete(r);
 	if (!ret) {
 		r->done = true;
-		crfs_rst_unbusy(r->ct);	/* it may be thawed, checkpointed */
+		crfs_rst_unbusy(r);	/* it may be thawed, checkpointed */
 		r->busy = false;
 	}
 	return ret;
@@ -631,7 +639,8 @@ ssize_t crfs_rst_write(struct crfs_rst *r, struct iov_iter *from)
 	bool restored;
 	int ret = 0;
 
-	mutex_lock(&r->lock);
+	if (mutex_lock_killable(&r->lock))
+		return -EINTR;
 	restored = r->done;
 	n = iov_iter_count(from);
 	if (restored && n)	/* a later write(): the restore stands */
@@ -659,14 +668,22 @@ ssize_t crfs_rst_write(struct crfs_rst *r, struct iov_iter *from)
 			crfs_rst_kill(r);
 		/* killed, the container thawed: it takes another operation */
 		if (r->busy) {
-			crfs_rst_unbusy(r->ct);
+			crfs_rst_unbusy(r);
 			r->busy = false;
 		}
 		ret = r->err;
 	}
 	mutex_unlock(&r->lock);
-	if (r->err)
-		return r->err;
+	/*
+	 * A kill that came while this write() held the lock, after its last
+	 * look (crfs_rst_stopped()): the writer cancels it itself.  Paired
+	 * with the barrier in crfs_rst_cancel().
+	 */
+	smp_mb();
+	if (READ_ONCE(r->cancel) && !READ_ONCE(r->done))
+		crfs_rst_cancel(r);
+	if (READ_ONCE(r->err))
+		return READ_ONCE(r->err);
 	return done ?: ret;
 }
 
@@ -688,26 +705,11 @@ struct crfs_rst *crfs_rst_open(struct crfs_ct *ct, struct file *file)
 		return ERR_PTR(crfs_ct_fail(ct, -EPERM,
 					    "restore: %s: needs CAP_SYS_ADMIN and CAP_CHECKPOINT_RESTORE",
 					    ct->name));
-	spin_lock(&ct->lock);
-	busy = ct->restoring;
-	ct->restoring = true;
-	spin_unlock(&ct->lock);
-	if (busy)
-		return ERR_PTR(crfs_ct_fail(ct, -EBUSY, "restore: %s: another restore is under way",
-					    ct->name));
-	crfs_cgroup_status(ct->cgrp, &st);
-	if (st.populated || st.checkpoint) {
-		crfs_rst_unbusy(ct);
-		return ERR_PTR(crfs_ct_fail(ct, -EBUSY, "restore: %s: not empty (state %s)",
-					    ct->name, crfs_ct_cg_state(ct)));
-	}
-	crfs_ct_changed(ct);	/* state: restoring */
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (r)
 		r->buf = kvmalloc(CRFS_REC_MAX_LEN, GFP_KERNEL);
 	if (!r || !r->buf) {
 		kfree(r);
-		crfs_rst_unbusy(ct);
 		return ERR_PTR(-ENOMEM);
 	}
 	refcount_set(&r->ref, 1);
@@ -722,6 +724,27 @@ struct crfs_rst *crfs_rst_open(struct crfs_ct *ct, struct file *file)
 	init_completion(&r->ready);
 	init_completion(&r->go);
 	init_completion(&r->finished);
+	/* claimed and seen by a kill (crfs_image_kill()) at once */
+	spin_lock(&ct->lock);
+	busy = ct->restoring;
+	if (!busy) {
+		ct->restoring = true;
+		ct->rst = r;
+	}
+	spin_unlock(&ct->lock);
+	if (busy) {
+		crfs_rst_put(r);
+		return ERR_PTR(crfs_ct_fail(ct, -EBUSY, "restore: %s: another restore is under way",
+					    ct->name));
+	}
+	crfs_cgroup_status(ct->cgrp, &st);
+	if (st.populated || st.checkpoint) {
+		crfs_rst_unbusy(r);
+		crfs_rst_put(r);
+		return ERR_PTR(crfs_ct_fail(ct, -EBUSY, "restore: %s: not empty (state %s)",
+					    ct->name, crfs_ct_cg_state(ct)));
+	}
+	crfs_ct_changed(ct);	/* state: restoring */
 	return r;
 }
 
@@ -732,20 +755,24 @@ struct crfs_rst *crfs_rst_open(struct crfs_ct *ct, struct file *file)
  * Its processes are killed and gone; the writer's next write() fails
  * (ECANCELED) and the container takes another restore at once.  A writer
  * in a write() holds the lock: that write() stops at its next step
- * (crfs_rst_stopped()), kills what it made and lets the container go.
+ * (crfs_rst_stopped()), or cancels it itself once it let the lock go,
+ * kills what it made and lets the container go.
  */
 void crfs_rst_cancel(struct crfs_rst *r)
 {
 	WRITE_ONCE(r->cancel, true);
+	smp_mb();	/* paired with crfs_rst_write()'s, after its unlock */
 	if (!mutex_trylock(&r->lock))
 		return;		/* the write() under way stops at its next step */
 	if (!r->done && !r->err) {
 		crfs_rst_refuse(r, -ECANCELED, "%s was killed during the restore",
 				r->ct->name);
 		crfs_rst_kill(r);
+		/* not the writer: its zombie would keep the pid */
+		crfs_rst_reap(r);
 	}
 	if (r->busy) {
-		crfs_rst_unbusy(r->ct);
+		crfs_rst_unbusy(r);
 		r->busy = false;
 	}
 	mutex_unlock(&r->lock);
@@ -769,7 +796,7 @@ void crfs_rst_release(struct crfs_rst *r)
 	if (!r->done)
 		crfs_rst_kill(r);
 	if (r->busy)
-		crfs_rst_unbusy(r->ct);
+		crfs_rst_unbusy(r);
 	r->busy = false;
 	mutex_unlock(&r->lock);
 	crfs_rst_put(r);

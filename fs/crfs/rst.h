@@ -234,6 +234,7 @@ int crfs_rst_make_children(struct crfs_rst_proc *p, u32 tid);
 int crfs_rst_make_helpers(struct crfs_rst_proc *p);
 int crfs_rst_join_group(struct crfs_rst_proc *p);
 void crfs_rst_kill(struct crfs_rst *r);
+void crfs_rst_reap(struct crfs_rst *r);
 
 /* rst-thread.c */
 const char *crfs_rst_plan_thread_why(struct crfs_rst_proc *p,

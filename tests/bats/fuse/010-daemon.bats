@@ -106,6 +106,11 @@ frozen_counter() {
 	zdtm_finish
 }
 
+# subtree_free DIR: DIR is gone, or no process holds its lock (flock).
+subtree_free() {
+	[[ ! -d $1 ]] || flock -n "$1" true
+}
+
 @test "a new daemon removes what a killed daemon left empty, not a live daemon's" {
 	local cg old live
 	cg=$(cgroup2_root)
@@ -121,6 +126,9 @@ frozen_counter() {
 	wait_for "the counter to be thawed" 15 log_grows "$LOG" "$N"
 	zdtm_finish
 	wait_pid_gone "$ZDTM_PID"
+	# The killed daemon's guardian holds its subtree (flock) while at
+	# work; a new daemon leaves a held subtree alone.
+	wait_for "the guardian to let $old go" 15 subtree_free "$old"
 	# The guardian may have removed it already: make the leftover ourselves.
 	mkdir -p "$old/$CT"
 	another_daemon "$BATS_TEST_TMPDIR/new"
