@@ -292,8 +292,8 @@ static int crfs_ckpt_share_fds(struct crfs_ckpt_shared *s, struct task_struct *t
 }
 
 /*
- * @t's address space, fd table and fs, only to compare, by kind; with
- * @nr_threads: true when one has more users than that (another task).
+ * @t's address space, fd table and fs, only to compare, by kind: true
+ * when one has more users than @nr_threads (another task).
  */
 static bool crfs_ckpt_objs_of(struct task_struct *t, const void *o[CRFS_SHARE_NR],
 			      unsigned int nr_threads)
@@ -398,24 +398,23 @@ int crfs_ckpt_share_procs(struct crfs_ckpt *c)
 	bool more = false;
 	int found = 0;
 
-	for (i = 0; i < c->nr_procs; i++)
-		more |= crfs_ckpt_objs_of(c->procs[i].task, o,
-					  get_nr_threads(c->procs[i].task));
-	if (!more)
-		return 0;
 	s.objs = kvmalloc_array(c->nr_procs, CRFS_SHARE_NR * sizeof(*s.objs),
 				GFP_KERNEL);
 	if (!s.objs)
 		return -ENOMEM;
 	for (i = 0; i < c->nr_procs; i++) {
-		crfs_ckpt_objs_of(c->procs[i].task, o, 0);
+		more |= crfs_ckpt_objs_of(c->procs[i].task, o,
+					  get_nr_threads(c->procs[i].task));
 		for (k = 0; k < CRFS_SHARE_NR; k++)
 			if (o[k])
 				s.objs[s.nr_objs++] = (struct crfs_ckpt_obj){
 					o[k], c->procs[i].pid, k };
 	}
-	sort(s.objs, s.nr_objs, sizeof(*s.objs), crfs_ckpt_obj_cmp, NULL);
-	t = crfs_ckpt_outside(&s, crfs_ckpt_share_objs, &found);
+	t = NULL;
+	if (more) {	/* else no task outside shares any */
+		sort(s.objs, s.nr_objs, sizeof(*s.objs), crfs_ckpt_obj_cmp, NULL);
+		t = crfs_ckpt_outside(&s, crfs_ckpt_share_objs, &found);
+	}
 	if (IS_ERR_OR_NULL(t)) {
 		kvfree(s.objs);
 		return PTR_ERR_OR_ZERO(t);

@@ -76,6 +76,13 @@ static int crfs_image_lock(struct crfs_ct *ct)
 	return 0;
 }
 
+/* The reason a kill gives a checkpoint it ended. */
+static int crfs_image_killed(struct crfs_ct *ct)
+{
+	return crfs_ct_fail(ct, -ECANCELED, "checkpoint: %s was killed during the checkpoint",
+			    ct->name);
+}
+
 /* Drop the checkpoint lock: the container is frozen as before. */
 static void crfs_image_unlock(struct crfs_ct *ct)
 {
@@ -136,8 +143,7 @@ static int crfs_image_open(struct inode *inode, struct file *file)
 	if (killed) {
 		crfs_ckpt_free(c);
 		crfs_image_unlock(ct);
-		return crfs_ct_fail(ct, -ECANCELED, "checkpoint: %s was killed during the checkpoint",
-				    ct->name);
+		return crfs_image_killed(ct);
 	}
 	crfs_ct_get(ct);
 	file->private_data = c;
@@ -169,8 +175,7 @@ void crfs_image_kill(struct crfs_ct *ct)
 		refcount_inc(&r->ref);
 	spin_unlock(&ct->lock);
 	if (c) {
-		crfs_ct_fail(ct, -ECANCELED, "checkpoint: %s was killed during the checkpoint",
-			     ct->name);
+		crfs_image_killed(ct);
 		crfs_image_unlock(ct);
 	}
 	if (r) {

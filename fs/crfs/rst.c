@@ -406,7 +406,10 @@ static int crfs_rst_pages_feed(struct crfs_rst *r, struct iov_iter *from,
 	return 0;
 }
 
-/* The container takes another restore: @r no longer claims it. */
+/*
+ * The container takes another restore: @r no longer claims it (its claim
+ * is ct->rst; a second call, or one after a cancel, does nothing).
+ */
 static void crfs_rst_unbusy(struct crfs_rst *r)
 {
 	struct crfs_ct *ct = r->ct;
@@ -449,7 +452,6 @@ static int crfs_rst_rec_end(struct crfs_rst *r, void *p, size_t len)
 	if (!ret) {
 		r->done = true;
 		crfs_rst_unbusy(r);	/* it may be thawed, checkpointed */
-		r->busy = false;
 	}
 	return ret;
 }
@@ -667,10 +669,7 @@ ssize_t crfs_rst_write(struct crfs_rst *r, struct iov_iter *from)
 		if (!restored)
 			crfs_rst_kill(r);
 		/* killed, the container thawed: it takes another operation */
-		if (r->busy) {
-			crfs_rst_unbusy(r);
-			r->busy = false;
-		}
+		crfs_rst_unbusy(r);
 		ret = r->err;
 	}
 	mutex_unlock(&r->lock);
@@ -715,7 +714,6 @@ struct crfs_rst *crfs_rst_open(struct crfs_ct *ct, struct file *file)
 	refcount_set(&r->ref, 1);
 	crfs_ct_get(ct);
 	r->ct = ct;
-	r->busy = true;
 	mutex_init(&r->lock);
 	mutex_init(&r->build);
 	r->wcred = get_cred(file->f_cred);
@@ -765,16 +763,12 @@ void crfs_rst_cancel(struct crfs_rst *r)
 	if (!mutex_trylock(&r->lock))
 		return;		/* the write() under way stops at its next step */
 	if (!r->done && !r->err) {
-		crfs_rst_refuse(r, -ECANCELED, "%s was killed during the restore",
-				r->ct->name);
+		crfs_rst_stopped(r);	/* says why */
 		crfs_rst_kill(r);
 		/* not the writer: its zombie would keep the pid */
 		crfs_rst_reap(r);
 	}
-	if (r->busy) {
-		crfs_rst_unbusy(r);
-		r->busy = false;
-	}
+	crfs_rst_unbusy(r);
 	mutex_unlock(&r->lock);
 }
 
@@ -795,9 +789,7 @@ void crfs_rst_release(struct crfs_rst *r)
 				r->ct->name);
 	if (!r->done)
 		crfs_rst_kill(r);
-	if (r->busy)
-		crfs_rst_unbusy(r);
-	r->busy = false;
+	crfs_rst_unbusy(r);
 	mutex_unlock(&r->lock);
 	crfs_rst_put(r);
 }

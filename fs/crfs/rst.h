@@ -136,7 +136,6 @@ struct crfs_rst {
 	struct mutex		lock;		/* writers of the stream */
 	int			err;		/* sticky: every later write */
 	bool			done;		/* restored and frozen */
-	bool			busy;		/* ct->restoring is ours */
 	const struct cred	*wcred;		/* the writer's (f_cred) */
 	/* the parser */
 	u64			off;		/* stream bytes taken */
