@@ -14,6 +14,8 @@
 
 /* A killed process leaves its cgroup at once; allow for a loaded machine. */
 #define CRFS_KILL_TIMEOUT_MS	5000
+/* How long a freeze waits for every process to stop (as a checkpoint does). */
+#define CRFS_FREEZE_WAIT_MS	5000
 
 /**
  * crfs_fuse_ct_state() - the state of a container
@@ -98,13 +100,15 @@ static const char *crfs_fuse_err_words(int err, char *buf, size_t len)
 }
 
 /* procs: move the one pid written (decimal digits, nothing else) in. */
-static int crfs_fuse_procs_write(struct crfs_ct *ct, char *buf)
+static int crfs_fuse_procs_write(struct crfs_ct *ct, char *buf, pid_t writer)
 {
 	char quoted[4 * CRFS_CTL_WRITE_MAX + 1], words[64];
 	const char *word = crfs_fuse_word(buf);
 	long pid = 0;
 	bool dump;
 	int ret;
+
+	(void)writer;
 
 	if (!*word)
 		return crfs_ct_fail(ct, EINVAL, "procs: no pid written");
@@ -137,7 +141,23 @@ static int crfs_fuse_state_read(struct crfs_ct *ct, FILE *out)
 	return 0;
 }
 
-static int crfs_fuse_state_freeze(struct crfs_ct *ct)
+/*
+ * A freeze still under way after CRFS_FREEZE_WAIT_MS: it stands, and
+ * completes when the process named (in an uninterruptible wait in the
+ * kernel, as a thread whose FUSE server does not answer) comes out.
+ */
+static int crfs_fuse_freeze_late(struct crfs_ct *ct)
+{
+	char who[256];
+
+	if (cr_cgroup_unfrozen(ct->cgdir, who, sizeof(who)) <= 0)
+		snprintf(who, sizeof(who), "a process");
+	return crfs_ct_fail(ct, EAGAIN,
+			    "freeze: %s: %s, has not stopped after %d ms: the freeze stands, and events says frozen 1 once it stops",
+			    ct->name, who, CRFS_FREEZE_WAIT_MS);
+}
+
+static int crfs_fuse_state_freeze(struct crfs_ct *ct, pid_t writer)
 {
 	char words[64];
 	bool dump;
@@ -146,17 +166,24 @@ static int crfs_fuse_state_freeze(struct crfs_ct *ct)
 	if (crfs_fuse_image_busy(ct, &dump) && !dump)
 		return crfs_ct_fail(ct, EBUSY, "freeze: %s is restoring", ct->name);
 	ret = cr_cgroup_freeze(ct->cgdir, true);
+	/* a writer of the container stops itself once answered: no wait */
+	if (!ret && cr_cgroup_has_thread(ct->cgdir, writer) == 0)
+		ret = cr_cgroup_wait_settled(ct->cgdir, CRFS_FREEZE_WAIT_MS);
+	if (ret == -ETIMEDOUT)
+		return crfs_fuse_freeze_late(ct);
 	if (ret)
 		return crfs_ct_fail(ct, -ret, "freeze: %s: %s", ct->name,
 				    crfs_fuse_err_words(-ret, words, sizeof(words)));
 	return 0;
 }
 
-static int crfs_fuse_state_thaw(struct crfs_ct *ct)
+static int crfs_fuse_state_thaw(struct crfs_ct *ct, pid_t writer)
 {
 	char words[64], lock[sizeof(ct->netlock)];
 	bool dump;
 	int ret;
+
+	(void)writer;
 
 	if (crfs_fuse_image_busy(ct, &dump))
 		return crfs_ct_fail(ct, EBUSY, "thaw: %s is %s", ct->name,
@@ -180,11 +207,13 @@ static int crfs_fuse_state_thaw(struct crfs_ct *ct)
  * Checkpointed (and not thawed since), its TCP connections go in repair
  * mode first: no FIN, no reset, their addresses free for the restore.
  */
-static int crfs_fuse_state_kill(struct crfs_ct *ct)
+static int crfs_fuse_state_kill(struct crfs_ct *ct, pid_t writer)
 {
 	char words[64];
 	bool dumped;
 	int peers, ret;
+
+	(void)writer;
 
 	crfs_fuse_image_kill(ct);
 	/*
@@ -224,15 +253,18 @@ static int crfs_fuse_state_kill(struct crfs_ct *ct)
 /* Each sets the reason of its own failure. */
 static const struct {
 	const char	*word;
-	int		(*set)(struct crfs_ct *ct);
+	int		(*set)(struct crfs_ct *ct, pid_t writer);
 } crfs_fuse_state_words[] = {
 	{ "freeze",	crfs_fuse_state_freeze },
 	{ "thaw",	crfs_fuse_state_thaw },
 	{ "kill",	crfs_fuse_state_kill },
 };
 
-/* state: freeze, thaw or kill; only kill waits, for the processes to go. */
-static int crfs_fuse_state_write(struct crfs_ct *ct, char *buf)
+/*
+ * state: freeze, thaw or kill; freeze waits for the processes to stop,
+ * kill for them to go.
+ */
+static int crfs_fuse_state_write(struct crfs_ct *ct, char *buf, pid_t writer)
 {
 	char quoted[4 * CRFS_CTL_WRITE_MAX + 1];
 	const char *word = crfs_fuse_word(buf);
@@ -241,7 +273,7 @@ static int crfs_fuse_state_write(struct crfs_ct *ct, char *buf)
 	for (i = 0; i < sizeof(crfs_fuse_state_words) /
 			sizeof(crfs_fuse_state_words[0]); i++)
 		if (!strcmp(word, crfs_fuse_state_words[i].word))
-			return crfs_fuse_state_words[i].set(ct);
+			return crfs_fuse_state_words[i].set(ct, writer);
 	return crfs_ct_fail(ct, EINVAL,
 			    "state: bad word '%s': expected freeze, thaw or kill",
 			    crfs_fuse_quote(word, quoted, sizeof(quoted)));
@@ -269,10 +301,12 @@ static int crfs_fuse_shell_job_read(struct crfs_ct *ct, FILE *out)
 }
 
 /* shell_job: 1, a terminal outside the container is kept (res-tty.c). */
-static int crfs_fuse_shell_job_write(struct crfs_ct *ct, char *buf)
+static int crfs_fuse_shell_job_write(struct crfs_ct *ct, char *buf, pid_t writer)
 {
 	char quoted[4 * CRFS_CTL_WRITE_MAX + 1];
 	const char *word = crfs_fuse_word(buf);
+
+	(void)writer;
 
 	if (strcmp(word, "0") && strcmp(word, "1"))
 		return crfs_ct_fail(ct, EINVAL,
@@ -301,11 +335,13 @@ static int crfs_fuse_peers_read(struct crfs_ct *ct, FILE *out)
 }
 
 /* peers: what a checkpoint does with a socket whose peer is outside. */
-static int crfs_fuse_peers_write(struct crfs_ct *ct, char *buf)
+static int crfs_fuse_peers_write(struct crfs_ct *ct, char *buf, pid_t writer)
 {
 	char quoted[4 * CRFS_CTL_WRITE_MAX + 1];
 	const char *word = crfs_fuse_word(buf);
 	unsigned int i;
+
+	(void)writer;
 
 	for (i = 0; i < sizeof(crfs_fuse_peers_words) /
 			sizeof(crfs_fuse_peers_words[0]); i++) {

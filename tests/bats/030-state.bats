@@ -5,7 +5,11 @@ load helpers/common
 
 setup_file() { crfs_setup_file; }
 teardown_file() { crfs_teardown_file; }
-teardown() { crfs_teardown; }
+teardown() {
+	[[ -z ${FLAG:-} ]] || rm -f "$FLAG"
+	crfs_teardown
+	stall_end
+}
 
 # A container running zdtm-counter: sets CT, PID, LOG.
 start_counter() {
@@ -215,4 +219,103 @@ print("woke %d time(s), frozen 1" % wakeups)
 	assert_output --partial "frozen 1"
 	run -0 ct_file "$CT" state
 	assert_output "frozen"
+}
+
+# A user's FUSE server whose getattr blocks while FLAG exists (stallfs):
+# a process of the container that stat()s its file waits in the kernel,
+# where the freezer cannot stop it.  Sets SF, FLAG, SFPID; stat(1) runs in
+# CT as STARTED_PID, waiting on the server once this returns.
+stall_in() {
+	local stallfs=${CRFS_TOOLS:-$CRFS_BIN/../tests/tools}/stallfs
+
+	# The sanitizer build has no tools of its own: the plain build's.
+	[[ -x $stallfs ]] || stallfs=$CRFS_REPO/build/tests/tools/stallfs
+	SF=$BATS_TEST_TMPDIR/sf
+	FLAG=$BATS_TEST_TMPDIR/stall
+	mkdir -p "$SF"
+	(crfs_close_fds; exec "$stallfs" "$FLAG" "$SF" -f) \
+		</dev/null >"$BATS_TEST_TMPDIR/stallfs.log" 2>&1 3>&- &
+	SFPID=$!
+	wait_for "stallfs to mount" 10 crfs_is_mounted "$SF"
+	touch "$FLAG"
+	start_in "$1" stat "$SF/f"
+	wait_for "pid $STARTED_PID to wait on stallfs" 10 in_stat "$STARTED_PID"
+	sleep 0.2	# its only wait is the server's answer: it is there
+}
+
+# in_stat PID: PID is stat(1), asleep.
+in_stat() {
+	[[ $(cat "/proc/$1/comm" 2>/dev/null) == stat ]] &&
+		[[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) == S ]]
+}
+
+stall_end() {
+	if [[ -n ${SFPID:-} ]]; then
+		fusermount3 -u "$SF" 2>/dev/null || umount -l "$SF" 2>/dev/null
+		kill "$SFPID" 2>/dev/null
+		SFPID=
+	fi
+	true
+}
+
+# events, read by the shell itself at once after its write returned
+# (a cat would give a freeze under way a millisecond to end).
+freeze_then_events() {
+	local ev
+
+	echo freeze >"$CRFS_MNT/$1/state" || return
+	IFS= read -rd '' ev <"$CRFS_MNT/$1/events" || true
+	printf '%s' "$ev"
+}
+
+@test "freeze returns once every process has stopped, however long that takes" {
+	CT=$(crfs_mkct stall)
+	stall_in "$CT"
+	# the process comes out of the kernel in 1 s: only then is it stopped
+	(sleep 1; rm -f "$FLAG") </dev/null >/dev/null 2>&1 3>&- &
+	run -0 timeout 20 bash -c "$(declare -f freeze_then_events); CRFS_MNT='$CRFS_MNT' freeze_then_events '$CT'"
+	assert_output "$(printf 'populated 1\nfrozen 1')"
+	run -0 ct_file "$CT" state
+	assert_output "frozen"
+	run -0 ct_file "$CT" error
+	assert_output ""
+	ct_write "$CT" state kill
+}
+
+@test "a freeze that cannot end in 5 s fails EAGAIN naming the thread in the kernel; it stands and ends once that thread comes out" {
+	local pid
+
+	CT=$(crfs_mkct stall)
+	stall_in "$CT"
+	pid=$STARTED_PID
+	run -1 timeout 20 bash -c "echo freeze >'$CRFS_MNT/$CT/state'"
+	assert_output --partial "Resource temporarily unavailable"
+	run -0 ct_file "$CT" error
+	assert_output --regexp "^freeze: $CT: pid $pid \(stat\) in [^ ]+, state D, has not stopped after 5000 ms: the freeze stands, and events says frozen 1 once it stops \(EAGAIN\)\$"
+	run -0 ct_file "$CT" state
+	assert_output "freezing"
+	rm -f "$FLAG"
+	wait_frozen "$CT"
+	run -0 ct_file "$CT" state
+	assert_output "frozen"
+	# it stopped at once on its way out of the kernel: stat(1) did not end
+	run -0 cat "/proc/$pid/comm"
+	assert_output "stat"
+	ct_write "$CT" state kill
+}
+
+@test "a process of the container freezes it: its write returns at once and it stops right after" {
+	local mark=$BATS_TEST_TMPDIR/after
+
+	CT=$(crfs_mkct self)
+	start_in "$CT" /bin/sh -c 'echo freeze >"$1/state" && echo ok >"$2"; exec sleep 600' \
+		sh "$CRFS_MNT/$CT" "$mark"
+	wait_frozen "$CT" 3
+	run -0 ct_file "$CT" error
+	assert_output ""
+	sleep 0.3
+	[[ ! -e $mark ]] || fail "the process ran on after its freeze"
+	ct_write "$CT" state thaw
+	wait_for "the write to have returned 0" 10 test -s "$mark"
+	ct_write "$CT" state kill
 }

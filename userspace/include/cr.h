@@ -96,6 +96,34 @@ int cr_cgroup_freezing(const char *cgdir);
 int cr_cgroup_wait_frozen(const char *cgdir, int want, int timeout_ms);
 
 /**
+ * cr_cgroup_wait_settled() - wait until a freeze is over: cgroup.events
+ * says frozen 1 or populated 0, or cgroup.freeze is 0 again (a thaw)
+ * @cgdir:   cgroup directory
+ * @timeout_ms: how long to wait
+ *
+ * Return: 0, -ETIMEDOUT, or -errno.
+ */
+int cr_cgroup_wait_settled(const char *cgdir, int timeout_ms);
+
+/**
+ * cr_cgroup_has_thread() - is thread @tid in @cgdir (cgroup.threads)?
+ * Return: 1, 0, or -errno.
+ */
+int cr_cgroup_has_thread(const char *cgdir, pid_t tid);
+
+/**
+ * cr_cgroup_unfrozen() - name a thread of @cgdir the freezer has not
+ * stopped yet, and where it is in the kernel
+ * @cgdir: cgroup directory, freezing
+ * @buf:   receives "pid P: thread T (COMM) in WCHAN, state S" or
+ *	   "pid P (COMM) in WCHAN, state S", S the letter of /proc's State
+ * @len:   size of @buf
+ *
+ * Return: the thread's tid, 0 if every thread is stopped, or -errno.
+ */
+pid_t cr_cgroup_unfrozen(const char *cgdir, char *buf, size_t len);
+
+/**
  * cr_cgroup_wait_empty() - wait until cgroup.events says populated 0
  * Return: 0, -ETIMEDOUT, or -errno.
  */

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/inotify.h>
 #include <sys/syscall.h>
 
 #include "cr-internal.h"
@@ -112,20 +111,27 @@ int cr_cgroup_pids(const char *cgdir, pid_t **pids)
 	return n;
 }
 
-int cr_cgroup_events(const char *cgdir, int *populated, int *frozen)
+/* populated and frozen out of cgroup.events' text @buf. */
+static void cg_events_parse(const char *buf, int *populated, int *frozen)
 {
-	char path[PATH_MAX], *buf, *p;
+	const char *p = strstr(buf, "populated ");
 
-	snprintf(path, sizeof(path), "%s/cgroup.events", cgdir);
-	buf = cr_read_file(path, NULL);
-	if (!buf)
-		return -errno;
-	p = strstr(buf, "populated ");
 	if (populated)
 		*populated = p ? atoi(p + 10) : 0;
 	p = strstr(buf, "frozen ");
 	if (frozen)
 		*frozen = p ? atoi(p + 7) : 0;
+}
+
+int cr_cgroup_events(const char *cgdir, int *populated, int *frozen)
+{
+	char path[PATH_MAX], *buf;
+
+	snprintf(path, sizeof(path), "%s/cgroup.events", cgdir);
+	buf = cr_read_file(path, NULL);
+	if (!buf)
+		return -errno;
+	cg_events_parse(buf, populated, frozen);
 	free(buf);
 	return 0;
 }
@@ -171,51 +177,91 @@ static long now_us(void)
 static int cg_open_pidfds(const char *cgdir, struct pollfd *pfd, int max)
 {
 	pid_t *pids;
-	int n, i, k = 0;
+	int i, k = 0, n = cr_cgroup_pids(cgdir, &pids);
 
-	n = cr_cgroup_pids(cgdir, &pids);
-	if (n < 0)
-		return 0;
 	for (i = 0; i < n && k < max; i++) {
 		int fd = syscall(SYS_pidfd_open, pids[i], 0);
 
 		if (fd >= 0)
 			pfd[k++] = (struct pollfd){ .fd = fd, .events = POLLIN };
 	}
-	free(pids);
+	if (n > 0)
+		free(pids);
 	return k;
 }
 
+/* What a wait waits for, in cgroup.events' two values. */
+typedef bool (*cg_until_fn)(const char *cgdir, int populated, int frozen);
+
+static bool cg_frozen(const char *cgdir, int populated, int frozen)
+{
+	(void)cgdir;
+	(void)populated;
+	return frozen == 1;
+}
+
+static bool cg_thawed(const char *cgdir, int populated, int frozen)
+{
+	(void)cgdir;
+	(void)populated;
+	return frozen == 0;
+}
+
+static bool cg_empty(const char *cgdir, int populated, int frozen)
+{
+	(void)cgdir;
+	(void)frozen;
+	return populated == 0;
+}
+
+/* A freeze is over: done, nothing left to freeze, or taken back. */
+static bool cg_settled(const char *cgdir, int populated, int frozen)
+{
+	return frozen == 1 || populated == 0 || cr_cgroup_freezing(cgdir) == 0;
+}
+
+/* Read cgroup.events again through @fd, which is then polled for changes. */
+static int cg_events_pread(int fd, int *populated, int *frozen)
+{
+	char buf[256];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	cg_events_parse(buf, populated, frozen);
+	return 0;
+}
+
 /*
- * Wait until cgroup.events says @want for frozen (@populated false) or
- * populated.  The kernel sends at most one change notification of a
- * cgroup file every 10 ms and delays the others, so inotify alone can be
- * late: the file is read again after slices that start short and double.
- * A wait for "populated 0" watches the processes exit through pidfds
- * instead; inotify is set up only when there is nothing else to watch
- * (closing an inotify instance costs a quarter of a millisecond).
+ * Wait @until cgroup.events says it.  The file is held open: read through
+ * it, poll() says POLLPRI as soon as it changes (kernfs).  But the kernel
+ * tells at most one change of a cgroup file every 10 ms and delays the
+ * others, so the file is read again after slices that start short and
+ * double.  A wait for "populated 0" also watches the processes exit
+ * through pidfds, which the kernel does not delay.
  */
-static int cg_wait_events(const char *cgdir, bool populated, int want,
+static int cg_wait_events(const char *cgdir, cg_until_fn until,
 			  int timeout_ms)
 {
 	long deadline = now_us() + timeout_ms * 1000L;
 	long slice = CG_SLICE_FIRST_US;
 	struct pollfd pfd[1 + CG_WAIT_PIDFDS];
 	char path[PATH_MAX];
-	int ifd, ret, n = 1, i, k;
+	int ret, n = 1, i, k;
 
-	pfd[0] = (struct pollfd){ .fd = -1 };	/* poll() skips it */
-	ifd = -1;
+	snprintf(path, sizeof(path), "%s/cgroup.events", cgdir);
+	pfd[0] = (struct pollfd){ .fd = open(path, O_RDONLY | O_CLOEXEC),
+				  .events = POLLPRI };
+	if (pfd[0].fd < 0)
+		return -errno;
 	for (;;) {
 		struct timespec ts;
-		int value;
+		int populated, frozen;
 		long left;
 
-		ret = populated ? cr_cgroup_events(cgdir, &value, NULL) :
-				  cr_cgroup_events(cgdir, NULL, &value);
-		if (ret)
-			break;
-		if (value == want)
+		ret = cg_events_pread(pfd[0].fd, &populated, &frozen);
+		if (ret || until(cgdir, populated, frozen))
 			break;
 		left = deadline - now_us();
 		if (left <= 0) {
@@ -223,32 +269,13 @@ static int cg_wait_events(const char *cgdir, bool populated, int want,
 			break;
 		}
 		/* Kept from slice to slice until their processes are gone. */
-		if (populated && !want && n == 1)
+		if (until == cg_empty && n == 1)
 			n += cg_open_pidfds(cgdir, pfd + 1, CG_WAIT_PIDFDS);
-		/* Nothing to watch exit: watch the file (IN_MODIFY on changes). */
-		if (n == 1 && ifd == -1) {
-			snprintf(path, sizeof(path), "%s/cgroup.events", cgdir);
-			ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-			if (ifd >= 0 && inotify_add_watch(ifd, path, IN_MODIFY) < 0) {
-				close(ifd);
-				ifd = -1;
-			}
-			if (ifd < 0)
-				ifd = -2;	/* none: the slices alone */
-			pfd[0] = (struct pollfd){ .fd = ifd, .events = POLLIN };
-			continue;	/* a change before the watch is seen now */
-		}
 		if (slice > left)
 			slice = left;
 		ts.tv_sec = slice / 1000000;
 		ts.tv_nsec = slice % 1000000 * 1000;
 		ppoll(pfd, n, &ts, NULL);
-		if (ifd >= 0) {
-			char ev[4096];
-
-			while (read(ifd, ev, sizeof(ev)) > 0)
-				;
-		}
 		for (i = k = 1; i < n; i++) {
 			if (pfd[i].revents)
 				close(pfd[i].fd);	/* exited */
@@ -258,21 +285,133 @@ static int cg_wait_events(const char *cgdir, bool populated, int want,
 		n = k;
 		slice = slice * 2 < CG_SLICE_MAX_US ? slice * 2 : CG_SLICE_MAX_US;
 	}
-	for (i = 1; i < n; i++)
+	for (i = 0; i < n; i++)
 		close(pfd[i].fd);
-	if (ifd >= 0)
-		close(ifd);
 	return ret;
 }
 
 int cr_cgroup_wait_frozen(const char *cgdir, int want, int timeout_ms)
 {
-	return cg_wait_events(cgdir, false, want, timeout_ms);
+	return cg_wait_events(cgdir, want ? cg_frozen : cg_thawed,
+			      timeout_ms);
+}
+
+int cr_cgroup_wait_settled(const char *cgdir, int timeout_ms)
+{
+	return cg_wait_events(cgdir, cg_settled, timeout_ms);
 }
 
 int cr_cgroup_wait_empty(const char *cgdir, int timeout_ms)
 {
-	return cg_wait_events(cgdir, true, 0, timeout_ms);
+	return cg_wait_events(cgdir, cg_empty, timeout_ms);
+}
+
+int cr_cgroup_has_thread(const char *cgdir, pid_t tid)
+{
+	char path[PATH_MAX], *buf, *p;
+	int ret = 0;
+
+	snprintf(path, sizeof(path), "%s/cgroup.threads", cgdir);
+	buf = cr_read_file(path, NULL);
+	if (!buf)
+		return -errno;
+	for (p = buf; *p && !ret; ) {
+		char *end;
+		long t = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		ret = t == tid;
+		p = end + strspn(end, "\n");
+	}
+	free(buf);
+	return ret;
+}
+
+/* The value of "@key:\t" in /proc status text @buf, up to its newline. */
+static void cg_status_field(const char *buf, const char *key, char *out,
+			    size_t len)
+{
+	const char *p = strstr(buf, key);
+	size_t n;
+
+	out[0] = '\0';
+	if (!p || !len)
+		return;
+	p += strlen(key);
+	while (*p == '\t' || *p == ' ')
+		p++;
+	n = strcspn(p, "\n");
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+/*
+ * Where thread @tid is: its status's Name, State, Tgid and its wchan.
+ * Return: true if the freezer counts it stopped (in its trap, stopped,
+ * traced-stopped, or a vfork parent waiting), false if it has yet to be.
+ */
+static bool cg_thread_stopped(pid_t tid, char *name, char *state,
+			      pid_t *tgid, char *wchan, size_t len)
+{
+	static const char *const stopped_in[] = { "do_freezer_trap",
+						  "wait_for_vfork_done" };
+	char path[64], *buf, tg[16];
+	unsigned int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	buf = cr_read_file(path, NULL);
+	if (!buf)
+		return true;	/* gone: nothing to wait for */
+	cg_status_field(buf, "\nState:", state, len);
+	cg_status_field(buf, "Name:", name, len);
+	cg_status_field(buf, "\nTgid:", tg, sizeof(tg));
+	free(buf);
+	*tgid = atoi(tg);
+	snprintf(path, sizeof(path), "/proc/%d/wchan", (int)tid);
+	buf = cr_read_file(path, NULL);
+	snprintf(wchan, len, "%s", buf && *buf && strcmp(buf, "0") ? buf : "?");
+	free(buf);
+	if (state[0] == 'T' || state[0] == 't')
+		return true;
+	for (i = 0; i < sizeof(stopped_in) / sizeof(stopped_in[0]); i++)
+		if (!strcmp(wchan, stopped_in[i]))
+			return true;
+	return false;
+}
+
+pid_t cr_cgroup_unfrozen(const char *cgdir, char *out, size_t outlen)
+{
+	char path[PATH_MAX], name[64], state[64], wchan[128], *buf, *p;
+	pid_t tid = 0, tgid;
+
+	snprintf(path, sizeof(path), "%s/cgroup.threads", cgdir);
+	buf = cr_read_file(path, NULL);
+	if (!buf)
+		return -errno;
+	for (p = buf; *p; ) {
+		char *end;
+		long t = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		p = end + strspn(end, "\n");
+		if (cg_thread_stopped(t, name, state, &tgid, wchan,
+				      sizeof(wchan)))
+			continue;
+		tid = t;
+		if (tgid == tid || tgid <= 0)
+			snprintf(out, outlen, "pid %d (%s) in %s, state %c",
+				 (int)tid, name, wchan, state[0]);
+		else
+			snprintf(out, outlen, "pid %d: thread %d (%s) in %s, state %c",
+				 (int)tgid, (int)tid, name, wchan, state[0]);
+		break;
+	}
+	free(buf);
+	return tid;
 }
 
 int cr_cgroup_kill(const char *cgdir)
