@@ -16,6 +16,8 @@
 #define CRFS_KILL_TIMEOUT_MS	5000
 /* How long a freeze waits for every process to stop (as a checkpoint does). */
 #define CRFS_FREEZE_WAIT_MS	5000
+/* How long before it looks whether the writer is one of them. */
+#define CRFS_FREEZE_INSIDE_MS	2
 
 /**
  * crfs_fuse_ct_state() - the state of a container
@@ -166,9 +168,18 @@ static int crfs_fuse_state_freeze(struct crfs_ct *ct, pid_t writer)
 	if (crfs_fuse_image_busy(ct, &dump) && !dump)
 		return crfs_ct_fail(ct, EBUSY, "freeze: %s is restoring", ct->name);
 	ret = cr_cgroup_freeze(ct->cgdir, true);
-	/* a writer of the container stops itself once answered: no wait */
-	if (!ret && cr_cgroup_has_thread(ct->cgdir, writer) == 0)
-		ret = cr_cgroup_wait_settled(ct->cgdir, CRFS_FREEZE_WAIT_MS);
+	if (!ret)
+		ret = cr_cgroup_wait_settled(ct->cgdir, CRFS_FREEZE_INSIDE_MS);
+	/*
+	 * A writer of the container stops itself once answered: no more
+	 * wait.  Asked only of a freeze that is slow: reading cgroup.threads
+	 * took 60 to 100 us here, a sixth of a freeze of 100 processes.
+	 */
+	if (ret == -ETIMEDOUT && cr_cgroup_has_thread(ct->cgdir, writer) == 1)
+		return 0;
+	if (ret == -ETIMEDOUT)
+		ret = cr_cgroup_wait_settled(ct->cgdir, CRFS_FREEZE_WAIT_MS -
+					     CRFS_FREEZE_INSIDE_MS);
 	if (ret == -ETIMEDOUT)
 		return crfs_fuse_freeze_late(ct);
 	if (ret)

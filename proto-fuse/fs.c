@@ -426,6 +426,8 @@ static void crfs_fuse_open(fuse_req_t req, fuse_ino_t ino,
 	pthread_mutex_init(&fh->lock, NULL);
 	fi->fh = (uintptr_t)fh;
 	fi->direct_io = 1;
+	/* a control file's close asks nothing: no FLUSH round trip */
+	fi->noflush = !file->stream;
 	if (file->stream) {
 		crfs_ct_clear(ct);	/* a checkpoint or restore begins */
 		ret = file->stream->open(fh, fi);

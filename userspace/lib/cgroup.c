@@ -155,8 +155,14 @@ int cr_cgroup_freezing(const char *cgdir)
 	return v;
 }
 
-/* The first poll slice of a wait; each next one doubles, up to the last. */
-#define CG_SLICE_FIRST_US	100
+/*
+ * The poll slices of a wait: short and alike for its first CG_SLICE_FAST_US
+ * (a freeze of a hundred processes takes half a millisecond, its change
+ * notification may come 10 ms late), then each next one doubles, up to
+ * the last.
+ */
+#define CG_SLICE_FIRST_US	50
+#define CG_SLICE_FAST_US	2000
 #define CG_SLICE_MAX_US		50000
 /* How many processes a wait for "populated 0" watches exit directly. */
 #define CG_WAIT_PIDFDS		16
@@ -237,14 +243,13 @@ static int cg_events_pread(int fd, int *populated, int *frozen)
  * Wait @until cgroup.events says it.  The file is held open: read through
  * it, poll() says POLLPRI as soon as it changes (kernfs).  But the kernel
  * tells at most one change of a cgroup file every 10 ms and delays the
- * others, so the file is read again after slices that start short and
- * double.  A wait for "populated 0" also watches the processes exit
+ * others, so the file is read again after each slice (CG_SLICE_*).  A wait for "populated 0" also watches the processes exit
  * through pidfds, which the kernel does not delay.
  */
 static int cg_wait_events(const char *cgdir, cg_until_fn until,
 			  int timeout_ms)
 {
-	long deadline = now_us() + timeout_ms * 1000L;
+	long start = now_us(), deadline = start + timeout_ms * 1000L;
 	long slice = CG_SLICE_FIRST_US;
 	struct pollfd pfd[1 + CG_WAIT_PIDFDS];
 	char path[PATH_MAX];
@@ -283,7 +288,8 @@ static int cg_wait_events(const char *cgdir, cg_until_fn until,
 				pfd[k++] = pfd[i];
 		}
 		n = k;
-		slice = slice * 2 < CG_SLICE_MAX_US ? slice * 2 : CG_SLICE_MAX_US;
+		if (now_us() - start >= CG_SLICE_FAST_US)
+			slice = slice * 2 < CG_SLICE_MAX_US ? slice * 2 : CG_SLICE_MAX_US;
 	}
 	for (i = 0; i < n; i++)
 		close(pfd[i].fd);
