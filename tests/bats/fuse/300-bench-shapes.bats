@@ -99,6 +99,11 @@ bench_build() {
 			assert_output --regexp "bench: image_${e}_${shape}_bytes=[0-9]+"
 		done
 		assert_output --regexp "bench: cat_freeze_${shape}_median_s=0\.[0-9]+ "
+		if [[ $shape == tree ]]; then
+			# the cgroup freezer alone on the crctl cycle's tree, beside it
+			assert_output --regexp "bench: cgroup_freeze_tree_median_s=0\.[0-9]+ "
+			assert_output --regexp "\(the cgroup freezer alone [0-9.]+ ms: crfs adds -?[0-9.]+ ms\)"
+		fi
 		if [[ $output == *"CRIU: "*"(Version: "* ]]; then
 			assert_output --regexp "bench: ratio_criu_crctl_ckpt_${shape}=[0-9.]+ ratio_criu_crctl_restore_${shape}=[0-9.]+ ratio_criu_crctl_rtrip_${shape}=[0-9.]+"
 			assert_output --regexp "bench: ratio_criu_cat_ckpt_${shape}=[0-9.]+ ratio_criu_cat_restore_${shape}=[0-9.]+ ratio_criu_cat_rtrip_${shape}=[0-9.]+"

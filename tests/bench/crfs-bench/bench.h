@@ -91,6 +91,7 @@ struct bench_shape {
 	struct bench_series eng[BE_NR][BS_NR];
 	uint64_t	image_bytes[BE_NR];
 	struct bench_series freeze;	/* crfs: echo freeze until frozen 1 */
+	struct bench_series freezer;	/* the cgroup freezer alone */
 	int		refusals[BE_NR];	/* crfs refused the checkpoint */
 	char		refused[BE_NR][BENCH_WHY];	/* the last reason */
 };
@@ -100,6 +101,7 @@ struct bench_outcome {
 	double		t[BS_NR];	/* the steps, on success */
 	uint64_t	image_bytes;	/* the image directory after the checkpoint */
 	double		freeze;		/* echo freeze until frozen 1 (cat), or 0 */
+	double		freezer;	/* the cgroup freezer alone (crctl), or 0 */
 	char		why[BENCH_WHY];	/* a refusal: crfs's reason */
 };
 
@@ -188,6 +190,9 @@ extern const struct bench_engine bench_engines[BE_NR];
 /* engines.c */
 int bench_ct_error(const struct bench_cyc *c, const char *ct, char *buf,
 		   size_t len);
+
+/* freezer.c */
+double bench_freezer(const struct bench_cyc *c);
 
 /* util.c */
 double bench_now(void);

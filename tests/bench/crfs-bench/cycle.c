@@ -334,6 +334,7 @@ int bench_cycle(struct bench_opts *o, const struct bench_engine *e,
 	snprintf(result, sizeof(result), "%s/result", o->workdir);
 	bench_imgdir(o, true);
 	out->freeze = 0;
+	out->freezer = 0;
 	out->image_bytes = 0;
 	out->why[0] = '\0';
 
@@ -344,6 +345,10 @@ int bench_cycle(struct bench_opts *o, const struct bench_engine *e,
 	snprintf(c.pidstr, sizeof(c.pidstr), "%d", (int)pid);
 	if (bench_read_pids(&c, ready) < 0 || e->attach(&c) < 0)
 		goto out_release;
+	/* the floor of the cat cycle's freeze, on a tree alike */
+	out->freezer = 0;
+	if (f->shape == BSH_TREE && e == &bench_engines[BE_CRCTL])
+		out->freezer = bench_freezer(&c);
 
 	bench_recycle(o, mib << 20);
 	t0 = bench_now();

@@ -119,6 +119,8 @@ static int bench_shape_runs(struct bench_opts *o, struct bench_shape *sh)
 				return -1;
 			if (out.freeze > 0)
 				bench_push(&sh->freeze, out.freeze);
+			if (out.freezer > 0)
+				bench_push(&sh->freezer, out.freezer);
 			if (err > 0 && e != BE_CRIU) {
 				sh->refusals[e]++;
 				snprintf(sh->refused[e], BENCH_WHY, "%s", out.why);
@@ -232,6 +234,11 @@ static void bench_report_shape(const struct bench_opts *o,
 		       "    events): %.3f ms [%.3f..%.3f], %d runs; CRIU has no such step\n",
 		       sh->f.shape == BSH_TREE ? "processes" : "threads",
 		       med * 1000, min * 1000, max * 1000, sh->freeze.n);
+	if (bench_stats(&sh->freezer, &med, &min, &max))
+		printf("  the cgroup freezer alone, its floor (cgroup.freeze 1 until\n"
+		       "    cgroup.events says frozen 1, on the crctl cycle's tree): %.3f ms\n"
+		       "    [%.3f..%.3f], %d runs\n",
+		       med * 1000, min * 1000, max * 1000, sh->freezer.n);
 }
 
 /**
@@ -274,6 +281,10 @@ void bench_targets_shapes(const struct bench_opts *o)
 			printf("  %s freeze of the %d-process tree under %.0f ms: %.3f ms\n",
 			       bench_verdict(fr < BENCH_FREEZE_TARGET), sh->f.nr,
 			       BENCH_FREEZE_TARGET * 1000, fr * 1000);
+		if (id == BSH_TREE && fr > 0 && bench_median(&sh->freezer) > 0)
+			printf("       (the cgroup freezer alone %.3f ms: crfs adds %.3f ms)\n",
+			       bench_median(&sh->freezer) * 1000,
+			       (fr - bench_median(&sh->freezer)) * 1000);
 	}
 }
 
@@ -332,5 +343,6 @@ void bench_lines_shapes(const struct bench_opts *o)
 				printf("\n");
 		}
 		bench_line("cat_freeze", tag, &sh->freeze, 0, false);
+		bench_line("cgroup_freeze", tag, &sh->freezer, 0, false);
 	}
 }
