@@ -91,17 +91,19 @@ static const char *crfs_ckpt_sigq_why(struct sigpending *p, char *why,
 
 	if (sigismember(&rest, SIGKILL))
 		return "SIGKILL pending";
+	if (sigismember(&rest, SIGSTOP))
+		return "signal 19 (SIGSTOP) pending: SIGKILL and SIGSTOP cannot be queued again";
 	list_for_each_entry(q, &p->list, list) {
 		sigdelset(&rest, q->info.si_signo);
 		if (q->info.si_code == SI_TIMER && !(q->flags & SIGQUEUE_PREALLOC)) {
-			snprintf(why, len, "signal %d: SI_TIMER, not queued by a live timer (deleted, or rt_sigqueueinfo())",
+			snprintf(why, len, "signal %d: SI_TIMER, not queued by a live timer (deleted, or rt_sigqueueinfo()): kernel: not yet",
 				 q->info.si_signo);
 			return why;
 		}
 	}
 	if (sigisemptyset(&rest))
 		return NULL;
-	snprintf(why, len, "signal %d pending without its siginfo (its queue was full)",
+	snprintf(why, len, "signal %d pending without its siginfo (its queue was full): kernel: not yet",
 		 (int)__ffs64(rest.sig[0]) + 1);
 	return why;
 }
@@ -120,7 +122,7 @@ static const char *crfs_ckpt_signals_why(struct crfs_ckpt *c, char *why,
 		return w;
 	/* the threads hold it once each: more is another process */
 	if (refcount_read(&c->task->sighand->count) > c->nr_threads)
-		return "a handler table shared with another process (CLONE_SIGHAND)";
+		return "a handler table shared with another process (CLONE_SIGHAND): kernel: not yet";
 	return NULL;
 }
 
@@ -136,7 +138,7 @@ int crfs_ckpt_signals_check(struct crfs_ckpt *c)
 	unsigned int i, n, room = 0;
 	unsigned long flags;
 	const char *why;
-	char buf[96];
+	char buf[160];
 
 	for (;;) {
 		if (!lock_task_sighand(t, &flags))
@@ -167,8 +169,7 @@ int crfs_ckpt_signals_check(struct crfs_ckpt *c)
 	unlock_task_sighand(t, &flags);
 	if (why)
 		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
-					"pid %d: signals: %s: kernel: not yet",
-					c->pid, why);
+					"pid %d: signals: %s", c->pid, why);
 	return 0;
 }
 

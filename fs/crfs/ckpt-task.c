@@ -234,7 +234,8 @@ static int crfs_ckpt_thread(struct crfs_ckpt *c, struct task_struct *t)
 		th.sched_priority = t->rt_priority;
 	if (t->policy == SCHED_DEADLINE)
 		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
-					"%s: SCHED_DEADLINE: kernel: not yet", who);
+					"pid %d: thread %d: scheduling policy SCHED_DEADLINE: its runtime, deadline and period are not saved",
+					c->pid, tid);
 #ifdef CONFIG_BLOCK
 	/* what ioprio_get(IOPRIO_WHO_PROCESS) tells */
 	task_lock(t);

@@ -80,40 +80,6 @@ static void crfs_ckpt_select(struct crfs_ckpt *c, unsigned int i)
 	memset(c->itimer, 0, sizeof(c->itimer));
 }
 
-/*
- * The namespaces @t does not share with the checkpointer, by their names;
- * the pid namespace is the container's (c->pid_ns), the checkpointer's or
- * one of its own a level below (crfs_ckpt_tree()).
- */
-static const char *crfs_ckpt_ns_apart(struct crfs_ckpt *c, struct task_struct *t)
-{
-	struct nsproxy *mine = current->nsproxy, *its;
-	const char *apart = NULL;
-
-	task_lock(t);
-	its = t->nsproxy;
-	if (!its)
-		apart = "exiting";
-	else if (its->mnt_ns != mine->mnt_ns)
-		apart = "mount";
-	else if (its->uts_ns != mine->uts_ns)
-		apart = "uts";
-	else if (its->net_ns != mine->net_ns)
-		apart = "network";
-	else if (its->cgroup_ns != mine->cgroup_ns)
-		apart = "cgroup";
-	else if (its->time_ns != mine->time_ns)
-		apart = "time";
-	else if (its->pid_ns_for_children != c->pid_ns)
-		apart = "pid (for its children)";
-	task_unlock(t);
-	if (!apart && task_active_pid_ns(t) != c->pid_ns)
-		apart = "pid";
-	if (!apart && __task_cred(t)->user_ns != current_user_ns())
-		apart = "user";
-	return apart;
-}
-
 /**
  * crfs_ckpt_who - how a refusal names a thread of the process
  * @c: the checkpoint
@@ -172,17 +138,6 @@ static int crfs_ckpt_threads(struct crfs_ckpt *c)
 	return 0;
 }
 
-/* @t's IPC namespace, only to compare: no reference. */
-static struct ipc_namespace *crfs_ckpt_ipc_ns_of(struct task_struct *t)
-{
-	struct ipc_namespace *ns;
-
-	task_lock(t);
-	ns = t->nsproxy ? t->nsproxy->ipc_ns : NULL;
-	task_unlock(t);
-	return ns;
-}
-
 /*
  * Why thread @t cannot be checkpointed, with *@err, or NULL.  @buf holds
  * a reason made up here.
@@ -192,7 +147,7 @@ static const char *crfs_ckpt_thread_why(struct crfs_ckpt *c,
 					char *buf, size_t len)
 {
 	struct task_struct *p = c->task;
-	const char *apart;
+	const char *ns;
 
 	*err = -ESRCH;
 	if (!t->frozen || (t->flags & PF_EXITING) || fatal_signal_pending(t))
@@ -203,19 +158,14 @@ static const char *crfs_ckpt_thread_why(struct crfs_ckpt *c,
 	*err = -EOPNOTSUPP;
 	if (t->flags & PF_KTHREAD || !t->mm)
 		return "a kernel thread";
-	rcu_read_lock();
-	apart = crfs_ckpt_ns_apart(c, t);
-	rcu_read_unlock();
-	if (apart) {
-		snprintf(buf, len, "namespace: a %s namespace of its own: kernel: not yet",
-			 apart);
-		return buf;
-	}
-	if (t == p)
-		return NULL;
+	ns = crfs_ckpt_ns_why(c, t, t == p ? NULL : p, buf, len);
+	if (ns || t == p)
+		return ns;
 	/* the image keeps these once per process: every thread has the leader's */
-	if (crfs_ckpt_ipc_ns_of(t) != crfs_ckpt_ipc_ns_of(p))
-		return "namespace: an ipc namespace of its own: kernel: not yet";
+#ifdef CONFIG_SYSVIPC
+	if (t->sysvsem.undo_list != p->sysvsem.undo_list)
+		return "its SEM_UNDO list is not its process's (clone() without CLONE_SYSVSEM): a restore gives every thread the process's";
+#endif
 	if (t->fs != p->fs)
 		return "an fs state of its own (unshare(CLONE_FS)): kernel: not yet";
 	if (t->files != p->files)
@@ -236,7 +186,7 @@ static const char *crfs_ckpt_thread_why(struct crfs_ckpt *c,
 static int crfs_ckpt_check_task(struct crfs_ckpt *c)
 {
 	struct task_struct *t = c->task;
-	char who[CRFS_CKPT_WHO_LEN], buf[96];
+	char who[CRFS_CKPT_WHO_LEN], buf[192];
 	const char *why;
 	unsigned int i;
 	int ret = 0;
@@ -244,8 +194,8 @@ static int crfs_ckpt_check_task(struct crfs_ckpt *c)
 	if (!t->frozen || (t->flags & PF_EXITING) || fatal_signal_pending(t)) {
 		if (!fatal_signal_pending(t) && get_nr_threads(t) > 1)
 			return crfs_ckpt_refuse(c, -EOPNOTSUPP,
-						"pid %d: its main thread has exited, %d threads live on: kernel: not yet",
-						c->pid, get_nr_threads(t) - 1);
+						"pid %d: its main thread has exited (a zombie leader, pthread_exit() in main) while other threads run: not supported",
+						c->pid);
 		return crfs_ckpt_refuse(c, -ESRCH, "pid %d: not frozen any more (killed?)",
 					c->pid);
 	}
@@ -263,7 +213,7 @@ static int crfs_ckpt_check_task(struct crfs_ckpt *c)
 		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
 					"pid %d: stopped (job control): kernel: not yet",
 					c->pid);
-	return 0;
+	return crfs_ckpt_misc(c);
 }
 
 /* Is every thread of @p still frozen as it was collected? */

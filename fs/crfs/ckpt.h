@@ -264,6 +264,13 @@ const struct user_regset *crfs_regset(const struct user_regset_view *view,
 int crfs_ckpt_ipcns(struct crfs_ckpt *c);
 int crfs_ckpt_task(struct crfs_ckpt *c);
 
+/* ckpt-misc.c */
+int crfs_ckpt_misc(struct crfs_ckpt *c);
+
+/* ckpt-ns.c */
+const char *crfs_ckpt_ns_why(struct crfs_ckpt *c, struct task_struct *t,
+			     struct task_struct *lead, char *buf, size_t len);
+
 /* ckpt-signal.c */
 int crfs_ckpt_sighand(struct crfs_ckpt *c);
 int crfs_ckpt_signals_check(struct crfs_ckpt *c);

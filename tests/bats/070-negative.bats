@@ -425,7 +425,6 @@ unix_refused() {
 	refused zdtm-neg-thread "thread [0-9]+: credentials"
 }
 
-# bats test_tags=image
 @test "a thread whose TSC reads fault is refused, naming the thread" {
 	require_image
 	refused zdtm-neg-thread-tsc "thread [0-9]+: .*TSC"
@@ -584,7 +583,6 @@ time.sleep(120)
 	refused zdtm-neg-altstack "alternate signal stack"
 }
 
-# bats test_tags=image
 @test "a SIGSTOP pending in a frozen process is refused, the container is unharmed" {
 	require_image
 	local ct
@@ -607,7 +605,6 @@ time.sleep(120)
 	refused zdtm-neg-uring "(io_uring|uring)"
 }
 
-# bats test_tags=image
 @test "an LDT (modify_ldt) is refused, the container is unharmed" {
 	require_image
 	"$CRFS_ZDTM/zdtm-neg-ldt" --probe ||
@@ -615,7 +612,6 @@ time.sleep(120)
 	refused zdtm-neg-ldt "pid [0-9]+: has an LDT \\(modify_ldt\\(\\)\\): not restored"
 }
 
-# bats test_tags=image
 @test "a GDT TLS entry (set_thread_area) is refused, the container is unharmed" {
 	require_image
 	"$CRFS_ZDTM/zdtm-neg-tls" --probe ||
@@ -884,13 +880,11 @@ ns_refused() {
 	zdtm_finish "$dir" "$pid"
 }
 
-# bats test_tags=image
 @test "a process in a user namespace of its own is refused, not restored in crfs's with the host's capabilities" {
 	require_image
 	ns_refused "$(crfs_mkct userns)" -U -r user
 }
 
-# bats test_tags=image
 @test "a process in a network namespace of its own is refused, the container is unharmed" {
 	require_image
 	ns_refused "$(crfs_mkct netns)" -n net
@@ -922,13 +916,11 @@ fd5_is() {
 	wait_thawed "$ct"
 }
 
-# bats test_tags=image
 @test "TSC reads made to fault (PR_SET_TSC) are refused, the container is unharmed" {
 	require_image
 	ZDTM_NEG_MISC=tsc refused zdtm-neg-misc "pid [0-9]+: TSC reads fault .*not the default"
 }
 
-# bats test_tags=image
 @test "an early machine-check kill policy is refused, the container is unharmed" {
 	require_image
 	ZDTM_NEG_MISC=mce refused zdtm-neg-misc "pid [0-9]+: machine-check kill policy .*not the default"
@@ -940,13 +932,11 @@ fd5_is() {
 	ZDTM_NEG_MISC=futex refused zdtm-neg-misc "pid [0-9]+: private futex hash .*is 0x4"
 }
 
-# bats test_tags=image
 @test "syscall user dispatch is refused, the container is unharmed" {
 	require_image
 	ZDTM_NEG_MISC=sud refused zdtm-neg-misc "pid [0-9]+: syscall user dispatch is on"
 }
 
-# bats test_tags=image
 @test "SCHED_DEADLINE is refused, the container is unharmed" {
 	require_image
 	ZDTM_NEG_MISC=deadline refused zdtm-neg-misc "pid [0-9]+: thread [0-9]+: scheduling policy SCHED_DEADLINE"
@@ -991,19 +981,16 @@ fd5_is() {
 	ZDTM_NEG_INOTIFY=dir refused zdtm-neg-inotify "pid [0-9]+: fd [0-9]+: .*/w/gone: a deleted file whose directory inotify watches for IN_OPEN, IN_ACCESS or IN_CLOSE_NOWRITE is not supported"
 }
 
-# bats test_tags=image
 @test "a thread with a SEM_UNDO list of its own (no CLONE_SYSVSEM) is refused, naming it" {
 	require_image
 	refused zdtm-neg-thread-semundo "pid [0-9]+: thread [0-9]+: its SEM_UNDO list is not its process's"
 }
 
-# bats test_tags=image
 @test "a thread in namespaces of its own (unshare in a thread) is refused, naming it" {
 	require_image
 	refused zdtm-neg-thread-ns "pid [0-9]+: thread [0-9]+: its ipc namespace \\([0-9]+\\) is not its process's"
 }
 
-# bats test_tags=image
 @test "a process whose main thread has exited (pthread_exit in main) is refused, saying so" {
 	require_image
 	refused zdtm-neg-leaderexit "pid [0-9]+: its main thread has exited \\(a zombie leader"

@@ -294,7 +294,7 @@ PY
 	frozen_ct thrns zdtm-neg-thread-ns
 	run -1 cat "$CRFS_MNT/$CT/image"
 	run -0 ct_file "$CT" error
-	assert_output --regexp "^checkpoint: pid $PID: thread [0-9]+: namespace: a uts namespace of its own: kernel: not yet \(EOPNOTSUPP\)$"
+	assert_output --regexp "^checkpoint: pid $PID: thread [0-9]+: its ipc namespace \([0-9]+\) is not its process's \([0-9]+\): a restore makes every thread in the process's \(EOPNOTSUPP\)$"
 	run -0 ct_file "$CT" state
 	assert_output "frozen"
 	ct_write "$CT" state thaw
