@@ -134,14 +134,13 @@ struct crfs_fuse_stream_ops {
 /*
  * One row of the control-file table.  A small file has @read (print the
  * whole content to @out) and/or @write (the written bytes, NUL-terminated,
- * at most CRFS_CTL_WRITE_MAX, and the writer's thread id); a stream file
- * has @stream instead.
+ * at most CRFS_CTL_WRITE_MAX); a stream file has @stream instead.
  */
 struct crfs_fuse_file {
 	const char				*name;
 	mode_t					mode;
 	int	(*read)(struct crfs_ct *ct, FILE *out);
-	int	(*write)(struct crfs_ct *ct, char *buf, pid_t writer);
+	int	(*write)(struct crfs_ct *ct, char *buf);
 	bool					pollable;
 	const struct crfs_fuse_stream_ops	*stream;
 };

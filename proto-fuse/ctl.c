@@ -14,10 +14,6 @@
 
 /* A killed process leaves its cgroup at once; allow for a loaded machine. */
 #define CRFS_KILL_TIMEOUT_MS	5000
-/* How long a freeze waits for every process to stop (as a checkpoint does). */
-#define CRFS_FREEZE_WAIT_MS	5000
-/* How long before it looks whether the writer is one of them. */
-#define CRFS_FREEZE_INSIDE_MS	2
 
 /**
  * crfs_fuse_ct_state() - the state of a container
@@ -102,15 +98,13 @@ static const char *crfs_fuse_err_words(int err, char *buf, size_t len)
 }
 
 /* procs: move the one pid written (decimal digits, nothing else) in. */
-static int crfs_fuse_procs_write(struct crfs_ct *ct, char *buf, pid_t writer)
+static int crfs_fuse_procs_write(struct crfs_ct *ct, char *buf)
 {
 	char quoted[4 * CRFS_CTL_WRITE_MAX + 1], words[64];
 	const char *word = crfs_fuse_word(buf);
 	long pid = 0;
 	bool dump;
 	int ret;
-
-	(void)writer;
 
 	if (!*word)
 		return crfs_ct_fail(ct, EINVAL, "procs: no pid written");
@@ -143,23 +137,7 @@ static int crfs_fuse_state_read(struct crfs_ct *ct, FILE *out)
 	return 0;
 }
 
-/*
- * A freeze still under way after CRFS_FREEZE_WAIT_MS: it stands, and
- * completes when the process named (in an uninterruptible wait in the
- * kernel, as a thread whose FUSE server does not answer) comes out.
- */
-static int crfs_fuse_freeze_late(struct crfs_ct *ct)
-{
-	char who[256];
-
-	if (cr_cgroup_unfrozen(ct->cgdir, who, sizeof(who)) <= 0)
-		snprintf(who, sizeof(who), "a process");
-	return crfs_ct_fail(ct, EAGAIN,
-			    "freeze: %s: %s, has not stopped after %d ms: the freeze stands, and events says frozen 1 once it stops",
-			    ct->name, who, CRFS_FREEZE_WAIT_MS);
-}
-
-static int crfs_fuse_state_freeze(struct crfs_ct *ct, pid_t writer)
+static int crfs_fuse_state_freeze(struct crfs_ct *ct)
 {
 	char words[64];
 	bool dump;
@@ -168,33 +146,17 @@ static int crfs_fuse_state_freeze(struct crfs_ct *ct, pid_t writer)
 	if (crfs_fuse_image_busy(ct, &dump) && !dump)
 		return crfs_ct_fail(ct, EBUSY, "freeze: %s is restoring", ct->name);
 	ret = cr_cgroup_freeze(ct->cgdir, true);
-	if (!ret)
-		ret = cr_cgroup_wait_settled(ct->cgdir, CRFS_FREEZE_INSIDE_MS);
-	/*
-	 * A writer of the container stops itself once answered: no more
-	 * wait.  Asked only of a freeze that is slow: reading cgroup.threads
-	 * took 60 to 100 us here, a sixth of a freeze of 100 processes.
-	 */
-	if (ret == -ETIMEDOUT && cr_cgroup_has_thread(ct->cgdir, writer) == 1)
-		return 0;
-	if (ret == -ETIMEDOUT)
-		ret = cr_cgroup_wait_settled(ct->cgdir, CRFS_FREEZE_WAIT_MS -
-					     CRFS_FREEZE_INSIDE_MS);
-	if (ret == -ETIMEDOUT)
-		return crfs_fuse_freeze_late(ct);
 	if (ret)
 		return crfs_ct_fail(ct, -ret, "freeze: %s: %s", ct->name,
 				    crfs_fuse_err_words(-ret, words, sizeof(words)));
 	return 0;
 }
 
-static int crfs_fuse_state_thaw(struct crfs_ct *ct, pid_t writer)
+static int crfs_fuse_state_thaw(struct crfs_ct *ct)
 {
 	char words[64], lock[sizeof(ct->netlock)];
 	bool dump;
 	int ret;
-
-	(void)writer;
 
 	if (crfs_fuse_image_busy(ct, &dump))
 		return crfs_ct_fail(ct, EBUSY, "thaw: %s is %s", ct->name,
@@ -218,13 +180,11 @@ static int crfs_fuse_state_thaw(struct crfs_ct *ct, pid_t writer)
  * Checkpointed (and not thawed since), its TCP connections go in repair
  * mode first: no FIN, no reset, their addresses free for the restore.
  */
-static int crfs_fuse_state_kill(struct crfs_ct *ct, pid_t writer)
+static int crfs_fuse_state_kill(struct crfs_ct *ct)
 {
 	char words[64];
 	bool dumped;
 	int peers, ret;
-
-	(void)writer;
 
 	crfs_fuse_image_kill(ct);
 	/*
@@ -264,18 +224,15 @@ static int crfs_fuse_state_kill(struct crfs_ct *ct, pid_t writer)
 /* Each sets the reason of its own failure. */
 static const struct {
 	const char	*word;
-	int		(*set)(struct crfs_ct *ct, pid_t writer);
+	int		(*set)(struct crfs_ct *ct);
 } crfs_fuse_state_words[] = {
 	{ "freeze",	crfs_fuse_state_freeze },
 	{ "thaw",	crfs_fuse_state_thaw },
 	{ "kill",	crfs_fuse_state_kill },
 };
 
-/*
- * state: freeze, thaw or kill; freeze waits for the processes to stop,
- * kill for them to go.
- */
-static int crfs_fuse_state_write(struct crfs_ct *ct, char *buf, pid_t writer)
+/* state: freeze, thaw or kill; only kill waits, for the processes to go. */
+static int crfs_fuse_state_write(struct crfs_ct *ct, char *buf)
 {
 	char quoted[4 * CRFS_CTL_WRITE_MAX + 1];
 	const char *word = crfs_fuse_word(buf);
@@ -284,7 +241,7 @@ static int crfs_fuse_state_write(struct crfs_ct *ct, char *buf, pid_t writer)
 	for (i = 0; i < sizeof(crfs_fuse_state_words) /
 			sizeof(crfs_fuse_state_words[0]); i++)
 		if (!strcmp(word, crfs_fuse_state_words[i].word))
-			return crfs_fuse_state_words[i].set(ct, writer);
+			return crfs_fuse_state_words[i].set(ct);
 	return crfs_ct_fail(ct, EINVAL,
 			    "state: bad word '%s': expected freeze, thaw or kill",
 			    crfs_fuse_quote(word, quoted, sizeof(quoted)));
@@ -312,12 +269,10 @@ static int crfs_fuse_shell_job_read(struct crfs_ct *ct, FILE *out)
 }
 
 /* shell_job: 1, a terminal outside the container is kept (res-tty.c). */
-static int crfs_fuse_shell_job_write(struct crfs_ct *ct, char *buf, pid_t writer)
+static int crfs_fuse_shell_job_write(struct crfs_ct *ct, char *buf)
 {
 	char quoted[4 * CRFS_CTL_WRITE_MAX + 1];
 	const char *word = crfs_fuse_word(buf);
-
-	(void)writer;
 
 	if (strcmp(word, "0") && strcmp(word, "1"))
 		return crfs_ct_fail(ct, EINVAL,
@@ -346,13 +301,11 @@ static int crfs_fuse_peers_read(struct crfs_ct *ct, FILE *out)
 }
 
 /* peers: what a checkpoint does with a socket whose peer is outside. */
-static int crfs_fuse_peers_write(struct crfs_ct *ct, char *buf, pid_t writer)
+static int crfs_fuse_peers_write(struct crfs_ct *ct, char *buf)
 {
 	char quoted[4 * CRFS_CTL_WRITE_MAX + 1];
 	const char *word = crfs_fuse_word(buf);
 	unsigned int i;
-
-	(void)writer;
 
 	for (i = 0; i < sizeof(crfs_fuse_peers_words) /
 			sizeof(crfs_fuse_peers_words[0]); i++) {

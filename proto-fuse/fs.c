@@ -550,7 +550,7 @@ static void crfs_fuse_write_buf(fuse_req_t req, fuse_ino_t ino,
 		ret = crfs_ct_fail(fh->ct, EINVAL, "%s: a NUL byte written",
 				   fh->file->name);
 	else
-		ret = fh->file->write(fh->ct, buf, fuse_req_ctx(req)->pid);
+		ret = fh->file->write(fh->ct, buf);
 	if (ret)
 		fuse_reply_err(req, -ret);
 	else

@@ -21,7 +21,6 @@
 #define CRFS_ERROR_LEN		512	/* bytes of the error line */
 #define CRFS_ERRNAME_LEN	32	/* its end: " (ERESTART_RESTARTBLOCK)" */
 #define CRFS_KILL_TIMEOUT	(5 * HZ)
-#define CRFS_FREEZE_WAIT	(5 * HZ)	/* a freeze, for every process to stop */
 #define CRFS_NS_NR		8	/* namespace types: links in CT/ns */
 
 struct crfs_ckpt;

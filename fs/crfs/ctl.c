@@ -9,7 +9,6 @@
  * open file is readable again once the container changed after its last
  * read.
  */
-#include <linux/cgroup.h>
 #include <linux/crfs.h>
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
@@ -86,75 +85,13 @@ static int crfs_state_show(struct crfs_ct *ct, struct seq_file *m)
 	return 0;
 }
 
-/* A freeze is over: done, nothing left to freeze, or taken back by a thaw. */
-static bool crfs_freeze_settled(struct crfs_ct *ct)
-{
-	struct crfs_cgroup_status st;
-
-	crfs_cgroup_status(ct->cgrp, &st);
-	return st.frozen || !st.populated || !st.freeze;
-}
-
-/*
- * A freeze still under way after CRFS_FREEZE_WAIT: it stands, and
- * completes when the thread named (in an uninterruptible wait in the
- * kernel, as one whose FUSE server does not answer) comes out.
- */
-static int crfs_freeze_late(struct crfs_ct *ct)
-{
-	unsigned int ms = jiffies_to_msecs(CRFS_FREEZE_WAIT);
-	struct task_struct *t, *late = NULL;
-	char comm[TASK_COMM_LEN], who[96];
-	struct css_task_iter it;
-	pid_t pid, tid;
-
-	css_task_iter_start(&ct->cgrp->self, 0, &it);
-	/* ->frozen read without the siglock: it only names a thread */
-	while (!late && (t = css_task_iter_next(&it)))
-		if (!t->frozen)
-			late = get_task_struct(t);
-	css_task_iter_end(&it);
-	if (!late)
-		return crfs_ct_fail(ct, -EAGAIN,
-				    "freeze: %s: a process has not stopped after %u ms: the freeze stands, and events says frozen 1 once it stops",
-				    ct->name, ms);
-	get_task_comm(comm, late);
-	pid = task_tgid_vnr(late);
-	tid = task_pid_vnr(late);
-	if (pid == tid)
-		scnprintf(who, sizeof(who), "pid %d (%s)", pid, comm);
-	else
-		scnprintf(who, sizeof(who), "pid %d: thread %d (%s)", pid, tid, comm);
-	crfs_ct_fail(ct, -EAGAIN,
-		     "freeze: %s: %s in %ps, state %c, has not stopped after %u ms: the freeze stands, and events says frozen 1 once it stops",
-		     ct->name, who, (void *)get_wchan(late),
-		     task_state_to_char(late), ms);
-	put_task_struct(late);
-	return -EAGAIN;
-}
-
-/* freeze: return once every process has stopped (or after CRFS_FREEZE_WAIT). */
 static int crfs_state_freeze(struct crfs_ct *ct)
 {
 	int ret = crfs_cgroup_freeze(ct->cgrp, true);
-	bool inside;
-	long left;
 
 	if (ret)
 		return crfs_ct_fail(ct, ret, "freeze: %s: %s", ct->name,
 				    crfs_err_words(ret));
-	/* a writer of the container stops itself on its way out: no wait */
-	rcu_read_lock();
-	inside = cgroup_is_descendant(task_dfl_cgroup(current), ct->cgrp);
-	rcu_read_unlock();
-	if (inside)
-		return 0;
-	left = wait_event_interruptible_timeout(ct->wait, crfs_freeze_settled(ct),
-						CRFS_FREEZE_WAIT);
-	if (left < 0)
-		return left;	/* a signal: the freeze stands, no reason to keep */
-	if (!left)
-		return crfs_freeze_late(ct);
 	return 0;
 }
 
@@ -173,8 +110,6 @@ static int crfs_state_thaw(struct crfs_ct *ct)
 	if (ret)
 		return crfs_ct_fail(ct, ret, "thaw: %s: %s", ct->name,
 				    crfs_err_words(ret));
-	/* a freeze still under way is taken back: its writer waits no more */
-	crfs_ct_changed(ct);
 	return 0;
 }
 
@@ -257,10 +192,7 @@ static const struct {
 	{ "kill",	crfs_state_kill },
 };
 
-/*
- * state: freeze, thaw or kill; freeze waits for the processes to stop,
- * kill for them to go.
- */
+/* state: freeze, thaw or kill; only kill waits, for the processes to go. */
 static int crfs_state_write(struct crfs_ct *ct, char *buf)
 {
 	char *word = crfs_word(buf);

@@ -24,6 +24,7 @@
  * between two write()s (its next one fails, ECANCELED).
  */
 #include <linux/capability.h>
+#include <linux/cgroup.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
@@ -46,6 +47,47 @@ static bool crfs_image_settled(struct crfs_ct *ct)
 	return st.frozen || !st.freeze || !st.populated;
 }
 
+/*
+ * Still freezing after CRFS_FREEZE_WAIT: name a thread the freezer has
+ * not stopped (in an uninterruptible wait in the kernel, as one whose
+ * FUSE server does not answer).
+ */
+static int crfs_image_not_frozen(struct crfs_ct *ct)
+{
+	unsigned int ms = jiffies_to_msecs(CRFS_FREEZE_WAIT);
+	struct task_struct *t, *late = NULL;
+	char comm[TASK_COMM_LEN];
+	struct css_task_iter it;
+	pid_t pid, tid;
+	int ret;
+
+	css_task_iter_start(&ct->cgrp->self, 0, &it);
+	/* ->frozen read without the siglock: it only names a thread */
+	while (!late && (t = css_task_iter_next(&it)))
+		if (!t->frozen)
+			late = get_task_struct(t);
+	css_task_iter_end(&it);
+	if (!late)
+		return crfs_ct_fail(ct, -EBUSY,
+				    "checkpoint: %s: not frozen after %u ms (state freezing): a process has not stopped",
+				    ct->name, ms);
+	get_task_comm(comm, late);
+	pid = task_tgid_vnr(late);
+	tid = task_pid_vnr(late);
+	if (pid == tid)
+		ret = crfs_ct_fail(ct, -EBUSY,
+				   "checkpoint: %s: not frozen after %u ms (state freezing): pid %d (%s) in %ps, state %c, has not stopped",
+				   ct->name, ms, pid, comm, (void *)get_wchan(late),
+				   task_state_to_char(late));
+	else
+		ret = crfs_ct_fail(ct, -EBUSY,
+				   "checkpoint: %s: not frozen after %u ms (state freezing): pid %d: thread %d (%s) in %ps, state %c, has not stopped",
+				   ct->name, ms, pid, tid, comm, (void *)get_wchan(late),
+				   task_state_to_char(late));
+	put_task_struct(late);
+	return ret;
+}
+
 /* Wait (up to 5 s) for a freeze under way, and take the checkpoint lock. */
 static int crfs_image_lock(struct crfs_ct *ct)
 {
@@ -65,6 +107,8 @@ static int crfs_image_lock(struct crfs_ct *ct)
 	if (READ_ONCE(ct->restoring))
 		return crfs_ct_fail(ct, -EBUSY, "checkpoint: %s: a restore is under way",
 				    ct->name);
+	if (st.freeze && st.populated && !st.frozen)
+		return crfs_image_not_frozen(ct);
 	if (!st.frozen || !st.populated)
 		return crfs_ct_fail(ct, -EBUSY, "checkpoint: %s: not frozen (state %s)",
 				    ct->name, crfs_ct_state(ct));

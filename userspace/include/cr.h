@@ -96,22 +96,6 @@ int cr_cgroup_freezing(const char *cgdir);
 int cr_cgroup_wait_frozen(const char *cgdir, int want, int timeout_ms);
 
 /**
- * cr_cgroup_wait_settled() - wait until a freeze is over: cgroup.events
- * says frozen 1 or populated 0, or cgroup.freeze is 0 again (a thaw)
- * @cgdir:   cgroup directory
- * @timeout_ms: how long to wait
- *
- * Return: 0, -ETIMEDOUT, or -errno.
- */
-int cr_cgroup_wait_settled(const char *cgdir, int timeout_ms);
-
-/**
- * cr_cgroup_has_thread() - is thread @tid in @cgdir (cgroup.threads)?
- * Return: 1, 0, or -errno.
- */
-int cr_cgroup_has_thread(const char *cgdir, pid_t tid);
-
-/**
  * cr_cgroup_unfrozen() - name a thread of @cgdir the freezer has not
  * stopped yet, and where it is in the kernel
  * @cgdir: cgroup directory, freezing

@@ -191,7 +191,7 @@ static int cg_open_pidfds(const char *cgdir, struct pollfd *pfd, int max)
 		if (fd >= 0)
 			pfd[k++] = (struct pollfd){ .fd = fd, .events = POLLIN };
 	}
-	if (n > 0)
+	if (n >= 0)
 		free(pids);
 	return k;
 }
@@ -220,12 +220,6 @@ static bool cg_empty(const char *cgdir, int populated, int frozen)
 	return populated == 0;
 }
 
-/* A freeze is over: done, nothing left to freeze, or taken back. */
-static bool cg_settled(const char *cgdir, int populated, int frozen)
-{
-	return frozen == 1 || populated == 0 || cr_cgroup_freezing(cgdir) == 0;
-}
-
 /* Read cgroup.events again through @fd, which is then polled for changes. */
 static int cg_events_pread(int fd, int *populated, int *frozen)
 {
@@ -243,8 +237,9 @@ static int cg_events_pread(int fd, int *populated, int *frozen)
  * Wait @until cgroup.events says it.  The file is held open: read through
  * it, poll() says POLLPRI as soon as it changes (kernfs).  But the kernel
  * tells at most one change of a cgroup file every 10 ms and delays the
- * others, so the file is read again after each slice (CG_SLICE_*).  A wait for "populated 0" also watches the processes exit
- * through pidfds, which the kernel does not delay.
+ * others, so the file is read again after each slice (CG_SLICE_*).  A
+ * wait for "populated 0" also watches the processes exit through pidfds,
+ * which the kernel does not delay.
  */
 static int cg_wait_events(const char *cgdir, cg_until_fn until,
 			  int timeout_ms)
@@ -302,36 +297,9 @@ int cr_cgroup_wait_frozen(const char *cgdir, int want, int timeout_ms)
 			      timeout_ms);
 }
 
-int cr_cgroup_wait_settled(const char *cgdir, int timeout_ms)
-{
-	return cg_wait_events(cgdir, cg_settled, timeout_ms);
-}
-
 int cr_cgroup_wait_empty(const char *cgdir, int timeout_ms)
 {
 	return cg_wait_events(cgdir, cg_empty, timeout_ms);
-}
-
-int cr_cgroup_has_thread(const char *cgdir, pid_t tid)
-{
-	char path[PATH_MAX], *buf, *p;
-	int ret = 0;
-
-	snprintf(path, sizeof(path), "%s/cgroup.threads", cgdir);
-	buf = cr_read_file(path, NULL);
-	if (!buf)
-		return -errno;
-	for (p = buf; *p && !ret; ) {
-		char *end;
-		long t = strtol(p, &end, 10);
-
-		if (end == p)
-			break;
-		ret = t == tid;
-		p = end + strspn(end, "\n");
-	}
-	free(buf);
-	return ret;
 }
 
 /* The value of "@key:\t" in /proc status text @buf, up to its newline. */
@@ -354,13 +322,20 @@ static void cg_status_field(const char *buf, const char *key, char *out,
 	out[n] = '\0';
 }
 
+/* Where a thread is: its status's Name, State and Tgid, and its wchan. */
+struct cg_where {
+	char	name[64];
+	char	state[64];
+	char	wchan[128];
+	pid_t	tgid;
+};
+
 /*
- * Where thread @tid is: its status's Name, State, Tgid and its wchan.
+ * Where thread @tid is, into @w.
  * Return: true if the freezer counts it stopped (in its trap, stopped,
  * traced-stopped, or a vfork parent waiting), false if it has yet to be.
  */
-static bool cg_thread_stopped(pid_t tid, char *name, char *state,
-			      pid_t *tgid, char *wchan, size_t len)
+static bool cg_thread_stopped(pid_t tid, struct cg_where *w)
 {
 	static const char *const stopped_in[] = { "do_freezer_trap",
 						  "wait_for_vfork_done" };
@@ -371,27 +346,29 @@ static bool cg_thread_stopped(pid_t tid, char *name, char *state,
 	buf = cr_read_file(path, NULL);
 	if (!buf)
 		return true;	/* gone: nothing to wait for */
-	cg_status_field(buf, "\nState:", state, len);
-	cg_status_field(buf, "Name:", name, len);
+	cg_status_field(buf, "\nState:", w->state, sizeof(w->state));
+	cg_status_field(buf, "Name:", w->name, sizeof(w->name));
 	cg_status_field(buf, "\nTgid:", tg, sizeof(tg));
 	free(buf);
-	*tgid = atoi(tg);
+	w->tgid = atoi(tg);
 	snprintf(path, sizeof(path), "/proc/%d/wchan", (int)tid);
 	buf = cr_read_file(path, NULL);
-	snprintf(wchan, len, "%s", buf && *buf && strcmp(buf, "0") ? buf : "?");
+	snprintf(w->wchan, sizeof(w->wchan), "%s",
+		 buf && *buf && strcmp(buf, "0") ? buf : "?");
 	free(buf);
-	if (state[0] == 'T' || state[0] == 't')
+	if (w->state[0] == 'T' || w->state[0] == 't')
 		return true;
 	for (i = 0; i < sizeof(stopped_in) / sizeof(stopped_in[0]); i++)
-		if (!strcmp(wchan, stopped_in[i]))
+		if (!strcmp(w->wchan, stopped_in[i]))
 			return true;
 	return false;
 }
 
 pid_t cr_cgroup_unfrozen(const char *cgdir, char *out, size_t outlen)
 {
-	char path[PATH_MAX], name[64], state[64], wchan[128], *buf, *p;
-	pid_t tid = 0, tgid;
+	char path[PATH_MAX], *buf, *p;
+	struct cg_where w;
+	pid_t tid = 0;
 
 	snprintf(path, sizeof(path), "%s/cgroup.threads", cgdir);
 	buf = cr_read_file(path, NULL);
@@ -404,16 +381,16 @@ pid_t cr_cgroup_unfrozen(const char *cgdir, char *out, size_t outlen)
 		if (end == p)
 			break;
 		p = end + strspn(end, "\n");
-		if (cg_thread_stopped(t, name, state, &tgid, wchan,
-				      sizeof(wchan)))
+		if (cg_thread_stopped(t, &w))
 			continue;
 		tid = t;
-		if (tgid == tid || tgid <= 0)
+		if (w.tgid == tid || w.tgid <= 0)
 			snprintf(out, outlen, "pid %d (%s) in %s, state %c",
-				 (int)tid, name, wchan, state[0]);
+				 (int)tid, w.name, w.wchan, w.state[0]);
 		else
 			snprintf(out, outlen, "pid %d: thread %d (%s) in %s, state %c",
-				 (int)tgid, (int)tid, name, wchan, state[0]);
+				 (int)w.tgid, (int)tid, w.name, w.wchan,
+				 w.state[0]);
 		break;
 	}
 	free(buf);

@@ -68,6 +68,25 @@ static int32_t tree_find(const struct tree_proc *p, uint32_t n, pid_t pid)
 	return f ? (int32_t)(f - p) : -1;
 }
 
+/*
+ * Not frozen after the wait: a thread the freezer has not stopped (in an
+ * uninterruptible wait in the kernel) is named.
+ */
+static int tree_not_frozen(struct cr_dump *d, struct cr_err *e)
+{
+	const char *ct = strrchr(d->cgdir, '/');
+	char who[256];
+
+	if (cr_cgroup_freezing(d->cgdir) != 1)
+		return cr_fail(e, EBUSY, "%s: not frozen", d->cgdir);
+	if (cr_cgroup_unfrozen(d->cgdir, who, sizeof(who)) <= 0)
+		snprintf(who, sizeof(who), "a process");
+	/* the container, by its name: its cgroup's */
+	return cr_fail(e, EBUSY, "%s: not frozen after %d ms (state freezing): "
+		       "%s, has not stopped", ct ? ct + 1 : d->cgdir,
+		       TREE_FREEZE_TIMEOUT_MS, who);
+}
+
 /* The cgroup frozen (or freezing as asked), and its processes. */
 static int tree_pids(struct cr_dump *d, pid_t **pids, struct cr_err *e)
 {
@@ -82,7 +101,7 @@ static int tree_pids(struct cr_dump *d, pid_t **pids, struct cr_err *e)
 	    !cr_cgroup_wait_frozen(d->cgdir, 1, TREE_FREEZE_TIMEOUT_MS))
 		frozen = 1;
 	if (!frozen)
-		return cr_fail(e, EBUSY, "%s: not frozen", d->cgdir);
+		return tree_not_frozen(d, e);
 	n = cr_cgroup_pids(d->cgdir, pids);
 	if (n < 0)
 		return cr_fail(e, -n, "%s: cannot read cgroup.procs: %s",

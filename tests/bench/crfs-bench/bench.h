@@ -202,8 +202,7 @@ void bench_give_up(const char *why, size_t len, int status);
 void bench_set_workdir(const char *dir);
 int bench_echo(const char *path, const char *text);
 int bench_cat(int *fdp, const char *path, char *buf, size_t len);
-int bench_wait_event(const char *ct, const char *key, int want, double timeout,
-		     int *reads);
+int bench_wait_event(const char *ct, const char *key, int want, double timeout);
 int bench_wait_exit(pid_t pid, bool child, double timeout);
 int bench_exec(const char *const argv[], const char *in, const char *out,
 	       double timeout);

@@ -240,28 +240,23 @@ static int bench_crctl_restore(struct bench_cyc *c)
 	return bench_crfs_exec(c, c->ctb, argv, NULL, NULL);
 }
 
-/* echo freeze > state; see "frozen 1"; cat image > DIR/image; echo kill > state */
+/* echo freeze > state; wait "frozen 1"; cat image > DIR/image; echo kill > state */
 static int bench_cat_checkpoint(struct bench_cyc *c)
 {
 	const char *argv[] = { "cat", NULL, NULL };
 	char ct[4096], image[4096];
-	double t0 = bench_now(), t1;
-	int err, reads;
+	double t0 = bench_now();
+	int err;
 
 	if (bench_ct_state(c, c->cta, "freeze") < 0)
 		return -1;
-	t1 = bench_now();
 	err = bench_wait_event(bench_ct_path(ct, sizeof(ct), c, c->cta, NULL),
-			       "frozen", 1, 10, &reads);
+			       "frozen", 1, 10);
 	if (err < 0) {
 		fprintf(stderr, "crfs-bench: %s: frozen 1: %s\n", ct, strerror(-err));
 		return -1;
 	}
-	/*
-	 * The freeze is done when the write returns if the first read of
-	 * events, right after, says so (not timed); else when one does.
-	 */
-	c->freeze = (reads == 1 ? t1 : bench_now()) - t0;
+	c->freeze = bench_now() - t0;
 	argv[1] = bench_ct_path(image, sizeof(image), c, c->cta, "image");
 	if (bench_crfs_exec(c, c->cta, argv, NULL, c->img) < 0)
 		return -1;

@@ -4,9 +4,8 @@
  * On the crctl cycle's tree, once it is in its container and before its
  * checkpoint: cgroup.freeze 1 until cgroup.events says frozen 1, waited
  * for as crfs-fuse waits (poll() for POLLPRI in 50 us slices), then a thaw.
- * The report puts it beside crfs's freeze (echo freeze > state until it
- * returns, events then saying frozen 1, on the cat cycle's tree) of the
- * same run.
+ * The report puts it beside crfs's freeze (echo freeze > state until
+ * events says frozen 1, on the cat cycle's tree) of the same run.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -14,9 +14,8 @@
  * Each shape runs RUNS times after the sizes, one cycle of each engine a
  * run, the order turning, timed as the single process is (cycle.c); the
  * report gives the same medians and CRIU/crfs ratios, and crfs's freeze
- * of the container (echo freeze > state until it returns, events then
- * saying "frozen 1", as the echo/cat engine does it; CRIU has no such
- * step).  While crfs
+ * of the container (echo freeze > state until "frozen 1" in events, as
+ * the echo/cat engine does it; CRIU has no such step).  While crfs
  * refuses a shape, saying why, the shape is "not measured" for crfs and
  * CRIU is measured all the same.
  */
@@ -231,9 +230,8 @@ static void bench_report_shape(const struct bench_opts *o,
 			       sh->refused[e]);
 	}
 	if (bench_stats(&sh->freeze, &med, &min, &max))
-		printf("  freeze of the %s, crfs (echo freeze > state until it returns,\n"
-		       "    events then saying frozen 1): %.3f ms [%.3f..%.3f], %d runs;\n"
-		       "    CRIU has no such step\n",
+		printf("  freeze of the %s, crfs (echo freeze > state until frozen 1 in\n"
+		       "    events): %.3f ms [%.3f..%.3f], %d runs; CRIU has no such step\n",
 		       sh->f.shape == BSH_TREE ? "processes" : "threads",
 		       med * 1000, min * 1000, max * 1000, sh->freeze.n);
 	if (bench_stats(&sh->freezer, &med, &min, &max))

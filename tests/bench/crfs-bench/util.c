@@ -188,15 +188,13 @@ static long bench_key(const char *text, const char *key)
  * @key: the key, e.g. "frozen"
  * @want: its awaited value
  * @timeout: seconds
- * @reads: how many reads of events it took (may be NULL)
  *
  * poll() for a change notification, and look again every 200 us in case
  * none comes.
  *
  * Return: 0, -ETIMEDOUT, or a negative errno from reading events.
  */
-int bench_wait_event(const char *ct, const char *key, int want, double timeout,
-		     int *reads)
+int bench_wait_event(const char *ct, const char *key, int want, double timeout)
 {
 	double end = bench_now() + timeout;
 	struct timespec tick = { 0, 200000 };
@@ -204,12 +202,8 @@ int bench_wait_event(const char *ct, const char *key, int want, double timeout,
 	int fd = -1, ret;
 
 	snprintf(path, sizeof(path), "%s/events", ct);
-	if (reads)
-		*reads = 0;
 	for (;;) {
 		ret = bench_cat(&fd, path, text, sizeof(text));
-		if (reads)
-			++*reads;
 		if (ret < 0)
 			break;
 		if (bench_key(text, key) == want)
