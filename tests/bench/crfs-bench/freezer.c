@@ -18,7 +18,7 @@
 
 #include "bench.h"
 
-#define FREEZER_SLICE_MS_NS	50000	/* a poll slice: 50 us */
+#define FREEZER_SLICE_NS	50000	/* a poll slice: 50 us */
 #define FREEZER_TIMEOUT		5.0	/* seconds */
 
 /* The cgroup2 directory of @pid into @dir: the mount and its "0::" path. */
@@ -70,7 +70,7 @@ static int freezer_frozen(int fd)
 /* Write @val to cgroup.freeze and wait until frozen is @val. */
 static int freezer_set(const char *dir, int events, int val)
 {
-	struct timespec slice = { 0, FREEZER_SLICE_MS_NS };
+	struct timespec slice = { 0, FREEZER_SLICE_NS };
 	double end = bench_now() + FREEZER_TIMEOUT;
 	char path[PATH_MAX + 32];
 	int fd, ret;
