@@ -138,7 +138,10 @@ case $rc in
 124 | 137) problems+=("timed out after ${limit}s") ;;
 *) problems+=("qemu exited with $rc: $(tail -n 3 "$KDIR/qemu.log" | tr '\n' ' ')") ;;
 esac
-oops=$(grep -v '^vm-init: ' "$CONSOLE" | grep -m1 -E \
+# A user process's fault ("traps: COMM[PID] general protection fault ...",
+# as a probe of int $0x80 without IA32 emulation makes) is not the kernel's.
+oops=$(grep -v '^vm-init: ' "$CONSOLE" |
+	grep -v -E '^\[ *[0-9.]+\] traps: [^ ]+\[[0-9]+\] ' | grep -m1 -E \
 	'Kernel panic|kernel BUG at|BUG: |Oops|WARNING: |general protection fault|Call Trace:|INFO: task .* blocked for more|detected stall|UBSAN:|KASAN:|list_(add|del) corruption')
 [ -n "$oops" ] && problems+=("kernel trouble on the console: $oops")
 status=$(cat "$RES/status" 2>/dev/null)

@@ -263,6 +263,11 @@ static int crfs_ckpt_tree_links(struct crfs_ckpt *c, struct crfs_ckpt_proc *p,
 
 	for (i = 0; i < n; i++) {
 		t = p[i].task;
+		if (pid_alive(t) && t->exit_state && !thread_group_empty(t)) {
+			snprintf(why, len, "pid %d: its main thread has exited (a zombie leader, pthread_exit() in main) while other threads run: not supported",
+				 p[i].pid);
+			return -1;
+		}
 		if (!pid_alive(t) || t->exit_state) {
 			snprintf(why, len, "pid %d: killed during the checkpoint",
 				 p[i].pid);

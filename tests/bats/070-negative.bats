@@ -426,7 +426,6 @@ unix_refused() {
 }
 
 @test "a thread whose TSC reads fault is refused, naming the thread" {
-	require_image
 	refused zdtm-neg-thread-tsc "thread [0-9]+: .*TSC"
 }
 
@@ -584,7 +583,6 @@ time.sleep(120)
 }
 
 @test "a SIGSTOP pending in a frozen process is refused, the container is unharmed" {
-	require_image
 	local ct
 	ct=$(crfs_mkct neg)
 	zdtm_start "$ct" zdtm-counter
@@ -606,14 +604,12 @@ time.sleep(120)
 }
 
 @test "an LDT (modify_ldt) is refused, the container is unharmed" {
-	require_image
 	"$CRFS_ZDTM/zdtm-neg-ldt" --probe ||
 		skip "this kernel has no modify_ldt() (CONFIG_MODIFY_LDT_SYSCALL)"
 	refused zdtm-neg-ldt "pid [0-9]+: has an LDT \\(modify_ldt\\(\\)\\): not restored"
 }
 
 @test "a GDT TLS entry (set_thread_area) is refused, the container is unharmed" {
-	require_image
 	"$CRFS_ZDTM/zdtm-neg-tls" --probe ||
 		skip "this kernel has no IA32 emulation (int \$0x80)"
 	refused zdtm-neg-tls "tid [0-9]+: GDT TLS entry 1[234] \\(set_thread_area\\(\\), base 0x12345000, limit 0xfff\\): not restored"
@@ -881,12 +877,10 @@ ns_refused() {
 }
 
 @test "a process in a user namespace of its own is refused, not restored in crfs's with the host's capabilities" {
-	require_image
 	ns_refused "$(crfs_mkct userns)" -U -r user
 }
 
 @test "a process in a network namespace of its own is refused, the container is unharmed" {
-	require_image
 	ns_refused "$(crfs_mkct netns)" -n net
 }
 
@@ -917,12 +911,10 @@ fd5_is() {
 }
 
 @test "TSC reads made to fault (PR_SET_TSC) are refused, the container is unharmed" {
-	require_image
 	ZDTM_NEG_MISC=tsc refused zdtm-neg-misc "pid [0-9]+: TSC reads fault .*not the default"
 }
 
 @test "an early machine-check kill policy is refused, the container is unharmed" {
-	require_image
 	ZDTM_NEG_MISC=mce refused zdtm-neg-misc "pid [0-9]+: machine-check kill policy .*not the default"
 }
 
@@ -933,12 +925,10 @@ fd5_is() {
 }
 
 @test "syscall user dispatch is refused, the container is unharmed" {
-	require_image
 	ZDTM_NEG_MISC=sud refused zdtm-neg-misc "pid [0-9]+: syscall user dispatch is on"
 }
 
 @test "SCHED_DEADLINE is refused, the container is unharmed" {
-	require_image
 	ZDTM_NEG_MISC=deadline refused zdtm-neg-misc "pid [0-9]+: thread [0-9]+: scheduling policy SCHED_DEADLINE"
 }
 
@@ -982,17 +972,14 @@ fd5_is() {
 }
 
 @test "a thread with a SEM_UNDO list of its own (no CLONE_SYSVSEM) is refused, naming it" {
-	require_image
 	refused zdtm-neg-thread-semundo "pid [0-9]+: thread [0-9]+: its SEM_UNDO list is not its process's"
 }
 
 @test "a thread in namespaces of its own (unshare in a thread) is refused, naming it" {
-	require_image
 	refused zdtm-neg-thread-ns "pid [0-9]+: thread [0-9]+: its ipc namespace \\([0-9]+\\) is not its process's"
 }
 
 @test "a process whose main thread has exited (pthread_exit in main) is refused, saying so" {
-	require_image
 	refused zdtm-neg-leaderexit "pid [0-9]+: its main thread has exited \\(a zombie leader"
 }
 
