@@ -12,7 +12,9 @@
 #include <linux/nospec.h>
 #include <linux/prctl.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/task.h>
+#include <linux/seccomp.h>
 #include <linux/thread_info.h>
 #include <asm/desc.h>
 
@@ -27,7 +29,7 @@ struct crfs_ckpt_setting {
 	const char	*name;
 	long		(*get)(struct task_struct *t);
 	long		dflt;
-	bool		own_dflt;	/* the default is the reader's own value */
+	bool		init_dflt;	/* the default is init's value */
 	const char	*why;
 };
 
@@ -64,21 +66,22 @@ static long crfs_get_l1d(struct task_struct *t)
 }
 
 static const struct crfs_ckpt_setting crfs_ckpt_settings[] = {
-	{ "TSC reads fault (PR_SET_TSC)", crfs_get_tsc, PR_TSC_ENABLE, false,
-	  "not saved: the restore would let it read the TSC" },
-	{ "CPUID faulting (ARCH_SET_CPUID)", crfs_get_cpuid, 1, false,
-	  "not saved: the restore would let it run CPUID" },
-	{ "machine-check kill policy (PR_MCE_KILL)", crfs_get_mce,
-	  PR_MCE_KILL_DEFAULT, false,
-	  "not saved: the restore would give it the default policy" },
-	{ "speculative store bypass control (PR_SPEC_STORE_BYPASS)",
-	  crfs_get_ssb, 0, true,
-	  "not saved (a forced disable cannot even be undone)" },
-	{ "indirect branch speculation control (PR_SPEC_INDIRECT_BRANCH)",
-	  crfs_get_ib, 0, true,
-	  "not saved (a forced disable cannot even be undone)" },
-	{ "L1D flush on context switch (PR_SPEC_L1D_FLUSH)", crfs_get_l1d, 0,
-	  true, "not saved" },
+	{ .name = "TSC reads fault (PR_SET_TSC)", .get = crfs_get_tsc,
+	  .dflt = PR_TSC_ENABLE,
+	  .why = "not saved: the restore would let it read the TSC" },
+	{ .name = "CPUID faulting (ARCH_SET_CPUID)", .get = crfs_get_cpuid,
+	  .dflt = 1, .why = "not saved: the restore would let it run CPUID" },
+	{ .name = "machine-check kill policy (PR_MCE_KILL)", .get = crfs_get_mce,
+	  .dflt = PR_MCE_KILL_DEFAULT,
+	  .why = "not saved: the restore would give it the default policy" },
+	{ .name = "speculative store bypass control (PR_SPEC_STORE_BYPASS)",
+	  .get = crfs_get_ssb, .init_dflt = true,
+	  .why = "not saved (a forced disable cannot even be undone)" },
+	{ .name = "indirect branch speculation control (PR_SPEC_INDIRECT_BRANCH)",
+	  .get = crfs_get_ib, .init_dflt = true,
+	  .why = "not saved (a forced disable cannot even be undone)" },
+	{ .name = "L1D flush on context switch (PR_SPEC_L1D_FLUSH)",
+	  .get = crfs_get_l1d, .init_dflt = true, .why = "not saved" },
 };
 
 /* Thread @t's GDT TLS entries (set_thread_area()): the image has none. */
@@ -100,42 +103,74 @@ static int crfs_ckpt_tls(struct crfs_ckpt *c, struct task_struct *t)
 	return 0;
 }
 
-/* What else of thread @t the image has no room for, or NULL. */
-static const char *crfs_ckpt_thread_extra(struct task_struct *t)
+/* @v as crfs-fuse prints it (glibc's "%#lx": "0", not "0x0"). */
+static const char *crfs_hex(char *buf, size_t len, long v)
 {
+	if (!v)
+		return "0";
+	snprintf(buf, len, "%#lx", v);
+	return buf;
+}
+
+/**
+ * crfs_task_settings_why - a setting of @t that a restore would not give
+ * @t: a thread, held
+ * @buf: where the reason is made
+ * @len: its size
+ * @why: add why it is not kept (a checkpoint's refusal), or not (a
+ *	restore's, naming what its writer would hand down)
+ *
+ * Return: the reason, or NULL when every setting is the default.
+ */
+const char *crfs_task_settings_why(struct task_struct *t, char *buf,
+				   size_t len, bool why)
+{
+	const struct crfs_ckpt_setting *s;
+	char hv[24], hd[24];
+	unsigned int i;
+	long v, dflt;
+
+	for (i = 0; i < ARRAY_SIZE(crfs_ckpt_settings); i++) {
+		s = &crfs_ckpt_settings[i];
+		v = s->get(t);
+		dflt = s->init_dflt ? s->get(&init_task) : s->dflt;
+		if (v == dflt)
+			continue;
+		snprintf(buf, len, "%s is %s, not the default %s%s%s", s->name,
+			 crfs_hex(hv, sizeof(hv), v), crfs_hex(hd, sizeof(hd), dflt),
+			 why ? ": " : "", why ? s->why : "");
+		return buf;
+	}
 	if (test_task_syscall_work(t, SYSCALL_USER_DISPATCH))
-		return "syscall user dispatch is on (PR_SET_SYSCALL_USER_DISPATCH): not saved";
+		return why ? "syscall user dispatch is on (PR_SET_SYSCALL_USER_DISPATCH): not saved" :
+			     "syscall user dispatch is on (PR_SET_SYSCALL_USER_DISPATCH)";
 	if ((t->flags & CRFS_PF_IO_FLUSHER) == CRFS_PF_IO_FLUSHER)
-		return "it is an I/O flusher (PR_SET_IO_FLUSHER): not saved";
+		return why ? "it is an I/O flusher (PR_SET_IO_FLUSHER): not saved" :
+			     "it is an I/O flusher (PR_SET_IO_FLUSHER)";
 #ifdef CONFIG_SCHED_CORE
 	if (t->core_cookie)
-		return "it has a core-scheduling cookie (PR_SCHED_CORE): a cookie shared with other processes cannot be made again";
+		return why ? "it has a core-scheduling cookie (PR_SCHED_CORE): a cookie shared with other processes cannot be made again" :
+			     "it has a core-scheduling cookie (PR_SCHED_CORE)";
 #endif
 	return NULL;
 }
 
-/* Thread @t: each setting of the table, then the rest. */
+/* Thread @t: its settings, then its GDT TLS entries. */
 static int crfs_ckpt_misc_thread(struct crfs_ckpt *c, struct task_struct *t)
 {
-	const struct crfs_ckpt_setting *s;
-	char who[CRFS_CKPT_WHO_LEN];
+	char who[CRFS_CKPT_WHO_LEN], buf[192];
 	const char *why;
-	long v, dflt;
-	unsigned int i;
 
-	crfs_ckpt_who(c, t, who, sizeof(who));
-	for (i = 0; i < ARRAY_SIZE(crfs_ckpt_settings); i++) {
-		s = &crfs_ckpt_settings[i];
-		v = s->get(t);
-		dflt = s->own_dflt ? s->get(current) : s->dflt;
-		if (v != dflt)
-			return crfs_ckpt_refuse(c, -EOPNOTSUPP,
-						"%s: %s is %#lx, not the default %#lx: %s",
-						who, s->name, v, dflt, s->why);
-	}
-	why = crfs_ckpt_thread_extra(t);
-	if (why)
+#ifdef CONFIG_SECCOMP
+	/* strict mode makes TSC reads fault: seccomp's refusal says it */
+	if (t->seccomp.mode == SECCOMP_MODE_STRICT)
+		return 0;
+#endif
+	why = crfs_task_settings_why(t, buf, sizeof(buf), true);
+	if (why) {
+		crfs_ckpt_who(c, t, who, sizeof(who));
 		return crfs_ckpt_refuse(c, -EOPNOTSUPP, "%s: %s", who, why);
+	}
 	return crfs_ckpt_tls(c, t);
 }
 
@@ -148,7 +183,9 @@ static int crfs_ckpt_misc_thread(struct crfs_ckpt *c, struct task_struct *t)
  */
 int crfs_ckpt_misc(struct crfs_ckpt *c)
 {
+	struct mm_struct *mm;
 	unsigned int i;
+	bool ldt = false;
 	int ret;
 
 	for (i = 0; i < c->nr_threads; i++) {
@@ -156,11 +193,17 @@ int crfs_ckpt_misc(struct crfs_ckpt *c)
 		if (ret)
 			return ret;
 	}
+	mm = get_task_mm(c->task);	/* a kill may take it meanwhile */
+	if (!mm)
+		return crfs_ckpt_refuse(c, -ESRCH, "pid %d: killed during the checkpoint",
+					c->pid);
 #ifdef CONFIG_MODIFY_LDT_SYSCALL
-	if (READ_ONCE(c->task->mm->context.ldt))
+	ldt = !!READ_ONCE(mm->context.ldt);
+#endif
+	mmput(mm);
+	if (ldt)
 		return crfs_ckpt_refuse(c, -EOPNOTSUPP,
 					"pid %d: has an LDT (modify_ldt()): not restored",
 					c->pid);
-#endif
 	return 0;
 }

@@ -66,6 +66,10 @@ static const struct {
 #ifdef VM_DROPPABLE
 	{ VM_DROPPABLE,			"droppable (MAP_DROPPABLE)" },
 #endif
+#ifdef CONFIG_ARCH_HAS_PKEYS
+	{ VM_PKEY_BIT0 | VM_PKEY_BIT1 | VM_PKEY_BIT2 | VM_PKEY_BIT3,
+	  "memory protection keys (pkey_mprotect) are not supported" },
+#endif
 };
 
 /* The special mappings a restore makes again, by name. */

@@ -11,6 +11,7 @@
 #include <linux/pid_namespace.h>
 #include <linux/proc_ns.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
 
 #include "crfs.h"
 #include "ckpt.h"
@@ -59,11 +60,20 @@ static bool crfs_ckpt_ns_pair(struct crfs_ckpt *c, const struct crfs_ckpt_ns *k,
 			      unsigned int *its, unsigned int *want)
 {
 	struct ns_common *a = k->ops->get(t), *b;
+	bool alive;
 
-	if (!a)
-		return false;
-	*its = a->inum;
-	k->ops->put(a);
+	if (a) {
+		*its = a->inum;
+		k->ops->put(a);
+	} else {
+		/* none yet: unshare(CLONE_NEWPID) with no child made since */
+		task_lock(t);
+		alive = t->nsproxy;
+		task_unlock(t);
+		if (!alive)
+			return false;
+		*its = 0;
+	}
 	if (!lead && k->pid) {
 		*want = c->pid_ns->ns.inum;
 		return true;
@@ -106,7 +116,7 @@ const char *crfs_ckpt_ns_why(struct crfs_ckpt *c, struct task_struct *t,
 			snprintf(buf, len, "its %s namespace (%u) is not the container's (%u): nested pid namespaces are not supported",
 				 k->ops->name, its, want);
 		else
-			snprintf(buf, len, "its %s namespace (%u) is not crfs's (%u): namespaces are not checkpointed yet",
+			snprintf(buf, len, "its %s namespace (%u) is not crfs's (%u): namespaces are not checkpointed yet; run it in crfs's namespaces",
 				 k->ops->name, its, want);
 		return buf;
 	}

@@ -70,6 +70,15 @@ int crfs_ckpt_ipcns(struct crfs_ckpt *c)
 	ns = crfs_ckpt_ipc_ns_get(c->task);
 	if (!ns)
 		return crfs_ckpt_refuse(c, -ESRCH, "pid %d: exiting", c->pid);
+#ifdef CONFIG_SYSVIPC
+	/* what the list holds cannot be read: one is refused where it may hold */
+	if (READ_ONCE(c->task->sysvsem.undo_list) && ns->ids[CRFS_NS_IPC_SEM].in_use) {
+		ret = crfs_ckpt_refuse(c, -EOPNOTSUPP,
+				       "pid %d: it has a SEM_UNDO list (semop() with SEM_UNDO, or threads, which share one) and its IPC namespace has semaphore sets: its semaphore adjustments cannot be read or restored",
+				       c->pid);
+		goto out_put;
+	}
+#endif
 	if (c->cur_proc) {
 		struct ipc_namespace *root = crfs_ckpt_ipc_ns_get(c->procs[0].task);
 

@@ -263,7 +263,8 @@ static int crfs_ckpt_tree_links(struct crfs_ckpt *c, struct crfs_ckpt_proc *p,
 
 	for (i = 0; i < n; i++) {
 		t = p[i].task;
-		if (pid_alive(t) && t->exit_state && !thread_group_empty(t)) {
+		if (pid_alive(t) && t->exit_state && !thread_group_empty(t) &&
+		    !(t->signal->flags & SIGNAL_GROUP_EXIT)) {
 			snprintf(why, len, "pid %d: its main thread has exited (a zombie leader, pthread_exit() in main) while other threads run: not supported",
 				 p[i].pid);
 			return -1;

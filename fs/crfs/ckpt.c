@@ -192,7 +192,8 @@ static int crfs_ckpt_check_task(struct crfs_ckpt *c)
 	int ret = 0;
 
 	if (!t->frozen || (t->flags & PF_EXITING) || fatal_signal_pending(t)) {
-		if (!fatal_signal_pending(t) && get_nr_threads(t) > 1)
+		if (!fatal_signal_pending(t) && get_nr_threads(t) > 1 &&
+		    !(t->signal->flags & SIGNAL_GROUP_EXIT))
 			return crfs_ckpt_refuse(c, -EOPNOTSUPP,
 						"pid %d: its main thread has exited (a zombie leader, pthread_exit() in main) while other threads run: not supported",
 						c->pid);

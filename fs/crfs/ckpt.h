@@ -266,6 +266,8 @@ int crfs_ckpt_task(struct crfs_ckpt *c);
 
 /* ckpt-misc.c */
 int crfs_ckpt_misc(struct crfs_ckpt *c);
+const char *crfs_task_settings_why(struct task_struct *t, char *buf,
+				   size_t len, bool why);
 
 /* ckpt-ns.c */
 const char *crfs_ckpt_ns_why(struct crfs_ckpt *c, struct task_struct *t,

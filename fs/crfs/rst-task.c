@@ -156,9 +156,16 @@ int crfs_rst_plan_task(struct crfs_rst_proc *p)
 	const char *why = crfs_rst_plan_why(p);
 	struct crfs_rst_thread *t;
 	unsigned int i;
+	char buf[192];
 
 	if (why)
 		return crfs_rst_refuse(r, -EOPNOTSUPP, "pid %u: %s", p->task.pid, why);
+	/* what the process would inherit from the writer, the image has not */
+	why = crfs_task_settings_why(current, buf, sizeof(buf), false);
+	if (why)
+		return crfs_rst_refuse(r, -EOPNOTSUPP,
+				       "pid %u: the writer's settings: %s, which the process would inherit",
+				       p->task.pid, why);
 	for (i = 0; i < p->nr_threads; i++) {
 		t = &p->threads[i];
 		why = crfs_rst_plan_thread_why(p, t);
