@@ -84,6 +84,38 @@ static const struct crfs_ckpt_setting crfs_ckpt_settings[] = {
 	  .get = crfs_get_l1d, .init_dflt = true, .why = "not saved" },
 };
 
+static bool crfs_on_sud(struct task_struct *t)
+{
+	return test_task_syscall_work(t, SYSCALL_USER_DISPATCH);
+}
+
+static bool crfs_on_io_flusher(struct task_struct *t)
+{
+	return (t->flags & CRFS_PF_IO_FLUSHER) == CRFS_PF_IO_FLUSHER;
+}
+
+#ifdef CONFIG_SCHED_CORE
+static bool crfs_on_core_cookie(struct task_struct *t)
+{
+	return t->core_cookie;
+}
+#endif
+
+/* What a thread has or has not, beside the settings with a value. */
+static const struct {
+	bool		(*on)(struct task_struct *t);
+	const char	*what;
+	const char	*why;
+} crfs_ckpt_flags[] = {
+	{ crfs_on_sud, "syscall user dispatch is on (PR_SET_SYSCALL_USER_DISPATCH)",
+	  "not saved" },
+	{ crfs_on_io_flusher, "it is an I/O flusher (PR_SET_IO_FLUSHER)", "not saved" },
+#ifdef CONFIG_SCHED_CORE
+	{ crfs_on_core_cookie, "it has a core-scheduling cookie (PR_SCHED_CORE)",
+	  "a cookie shared with other processes cannot be made again" },
+#endif
+};
+
 /* Thread @t's GDT TLS entries (set_thread_area()): the image has none. */
 static int crfs_ckpt_tls(struct crfs_ckpt *c, struct task_struct *t)
 {
@@ -141,17 +173,13 @@ const char *crfs_task_settings_why(struct task_struct *t, char *buf,
 			 why ? ": " : "", why ? s->why : "");
 		return buf;
 	}
-	if (test_task_syscall_work(t, SYSCALL_USER_DISPATCH))
-		return why ? "syscall user dispatch is on (PR_SET_SYSCALL_USER_DISPATCH): not saved" :
-			     "syscall user dispatch is on (PR_SET_SYSCALL_USER_DISPATCH)";
-	if ((t->flags & CRFS_PF_IO_FLUSHER) == CRFS_PF_IO_FLUSHER)
-		return why ? "it is an I/O flusher (PR_SET_IO_FLUSHER): not saved" :
-			     "it is an I/O flusher (PR_SET_IO_FLUSHER)";
-#ifdef CONFIG_SCHED_CORE
-	if (t->core_cookie)
-		return why ? "it has a core-scheduling cookie (PR_SCHED_CORE): a cookie shared with other processes cannot be made again" :
-			     "it has a core-scheduling cookie (PR_SCHED_CORE)";
-#endif
+	for (i = 0; i < ARRAY_SIZE(crfs_ckpt_flags); i++) {
+		if (!crfs_ckpt_flags[i].on(t))
+			continue;
+		snprintf(buf, len, "%s%s%s", crfs_ckpt_flags[i].what,
+			 why ? ": " : "", why ? crfs_ckpt_flags[i].why : "");
+		return buf;
+	}
 	return NULL;
 }
 

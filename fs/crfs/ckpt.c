@@ -22,9 +22,7 @@
  */
 #include <linux/cgroup.h>
 #include <linux/errname.h>
-#include <linux/ipc_namespace.h>
 #include <linux/mm.h>
-#include <linux/nsproxy.h>
 #include <linux/pid_namespace.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/rt.h>
@@ -33,7 +31,6 @@
 #include <linux/slab.h>
 #include <linux/stdarg.h>
 #include <linux/user_namespace.h>
-#include <linux/utsname.h>
 
 #include "crfs.h"
 #include "ckpt.h"

@@ -56,10 +56,9 @@ static int crfs_image_not_frozen(struct crfs_ct *ct)
 {
 	unsigned int ms = jiffies_to_msecs(CRFS_FREEZE_WAIT);
 	struct task_struct *t, *late = NULL;
-	char comm[TASK_COMM_LEN];
+	char comm[TASK_COMM_LEN], who[128] = "a process";
 	struct css_task_iter it;
 	pid_t pid, tid;
-	int ret;
 
 	css_task_iter_start(&ct->cgrp->self, 0, &it);
 	/* ->frozen read without the siglock: it only names a thread */
@@ -67,25 +66,22 @@ static int crfs_image_not_frozen(struct crfs_ct *ct)
 		if (!t->frozen)
 			late = get_task_struct(t);
 	css_task_iter_end(&it);
-	if (!late)
-		return crfs_ct_fail(ct, -EBUSY,
-				    "checkpoint: %s: not frozen after %u ms (state freezing): a process has not stopped",
-				    ct->name, ms);
-	get_task_comm(comm, late);
-	pid = task_tgid_vnr(late);
-	tid = task_pid_vnr(late);
-	if (pid == tid)
-		ret = crfs_ct_fail(ct, -EBUSY,
-				   "checkpoint: %s: not frozen after %u ms (state freezing): pid %d (%s) in %ps, state %c, has not stopped",
-				   ct->name, ms, pid, comm, (void *)get_wchan(late),
-				   task_state_to_char(late));
-	else
-		ret = crfs_ct_fail(ct, -EBUSY,
-				   "checkpoint: %s: not frozen after %u ms (state freezing): pid %d: thread %d (%s) in %ps, state %c, has not stopped",
-				   ct->name, ms, pid, tid, comm, (void *)get_wchan(late),
-				   task_state_to_char(late));
-	put_task_struct(late);
-	return ret;
+	if (late) {
+		get_task_comm(comm, late);
+		pid = task_tgid_vnr(late);
+		tid = task_pid_vnr(late);
+		if (pid == tid)
+			scnprintf(who, sizeof(who), "pid %d (%s) in %ps, state %c", pid,
+				  comm, (void *)get_wchan(late), task_state_to_char(late));
+		else
+			scnprintf(who, sizeof(who), "pid %d: thread %d (%s) in %ps, state %c",
+				  pid, tid, comm, (void *)get_wchan(late),
+				  task_state_to_char(late));
+		put_task_struct(late);
+	}
+	return crfs_ct_fail(ct, -EBUSY,
+			    "checkpoint: %s: not frozen after %u ms (state freezing): %s, has not stopped",
+			    ct->name, ms, who);
 }
 
 /* Wait (up to 5 s) for a freeze under way, and take the checkpoint lock. */

@@ -69,13 +69,14 @@ static int cg_write(const char *cgdir, const char *file, const char *val)
 	return 0;
 }
 
-int cr_cgroup_pids(const char *cgdir, pid_t **pids)
+/* The ids listed in @cgdir/@file (cgroup.procs, cgroup.threads) into *@ids. */
+static int cg_ids(const char *cgdir, const char *file, pid_t **ids)
 {
 	char path[PATH_MAX], *buf, *p;
 	int n = 0, cap = 16;
 	pid_t *v;
 
-	snprintf(path, sizeof(path), "%s/cgroup.procs", cgdir);
+	snprintf(path, sizeof(path), "%s/%s", cgdir, file);
 	buf = cr_read_file(path, NULL);
 	if (!buf)
 		return -errno;
@@ -86,7 +87,7 @@ int cr_cgroup_pids(const char *cgdir, pid_t **pids)
 	}
 	for (p = buf; *p; ) {
 		char *end;
-		long pid = strtol(p, &end, 10);
+		long id = strtol(p, &end, 10);
 
 		if (end == p)
 			break;
@@ -101,14 +102,19 @@ int cr_cgroup_pids(const char *cgdir, pid_t **pids)
 			v = nv;
 			cap *= 2;
 		}
-		v[n++] = pid;
+		v[n++] = id;
 		p = end;
 		while (*p == '\n')
 			p++;
 	}
 	free(buf);
-	*pids = v;
+	*ids = v;
 	return n;
+}
+
+int cr_cgroup_pids(const char *cgdir, pid_t **pids)
+{
+	return cg_ids(cgdir, "cgroup.procs", pids);
 }
 
 /* populated and frozen out of cgroup.events' text @buf. */
@@ -366,34 +372,24 @@ static bool cg_thread_stopped(pid_t tid, struct cg_where *w)
 
 pid_t cr_cgroup_unfrozen(const char *cgdir, char *out, size_t outlen)
 {
-	char path[PATH_MAX], *buf, *p;
 	struct cg_where w;
-	pid_t tid = 0;
+	pid_t *tids, tid = 0;
+	char thread[32] = "";
+	int i, n = cg_ids(cgdir, "cgroup.threads", &tids);
 
-	snprintf(path, sizeof(path), "%s/cgroup.threads", cgdir);
-	buf = cr_read_file(path, NULL);
-	if (!buf)
-		return -errno;
-	for (p = buf; *p; ) {
-		char *end;
-		long t = strtol(p, &end, 10);
-
-		if (end == p)
-			break;
-		p = end + strspn(end, "\n");
-		if (cg_thread_stopped(t, &w))
-			continue;
-		tid = t;
-		if (w.tgid == tid || w.tgid <= 0)
-			snprintf(out, outlen, "pid %d (%s) in %s, state %c",
-				 (int)tid, w.name, w.wchan, w.state[0]);
-		else
-			snprintf(out, outlen, "pid %d: thread %d (%s) in %s, state %c",
-				 (int)w.tgid, (int)tid, w.name, w.wchan,
-				 w.state[0]);
-		break;
-	}
-	free(buf);
+	if (n < 0)
+		return n;
+	for (i = 0; i < n && !tid; i++)
+		if (!cg_thread_stopped(tids[i], &w))
+			tid = tids[i];
+	free(tids);
+	if (!tid)
+		return 0;
+	if (w.tgid > 0 && w.tgid != tid)
+		snprintf(thread, sizeof(thread), ": thread %d", (int)tid);
+	snprintf(out, outlen, "pid %d%s (%s) in %s, state %c",
+		 (int)(w.tgid > 0 ? w.tgid : tid), thread, w.name, w.wchan,
+		 w.state[0]);
 	return tid;
 }
 
